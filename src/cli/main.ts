@@ -1,0 +1,27 @@
+/**
+ * The `ciclo` command.
+ * @module
+ */
+import { Command } from "commander";
+import { CICLO_VERSION } from "../server/version.js";
+import { registerDbCommand } from "./commands/db-command.js";
+import { registerServerCommand } from "./commands/server-command.js";
+
+export function buildProgram(): Command {
+  const program = new Command("ciclo")
+    .description("ciclo: track, register, package, deploy and monitor ML models")
+    .version(CICLO_VERSION)
+    .showHelpAfterError();
+  registerServerCommand(program);
+  registerDbCommand(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    console.error(`ciclo: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}

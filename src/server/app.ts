@@ -1,0 +1,94 @@
+/**
+ * Builds the ciclo HTTP app from its dependencies. Only `main.ts` reads
+ * configuration and listens; tests build their own app and use `inject()`.
+ * @module
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Ajv } from "ajv";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { TrackingStore } from "../store/tracking-store.js";
+import { ExperimentService } from "../tracking/experiment-service.js";
+import { MetricService } from "../tracking/metric-service.js";
+import { RunService } from "../tracking/run-service.js";
+import { errorHandler } from "./errors.js";
+import { registerJsonBody } from "./json-body.js";
+import "./route-access.js";
+import { experimentRoutes } from "./routes/tracking/experiments.js";
+import { metricRoutes } from "./routes/tracking/metrics.js";
+import { runRoutes } from "./routes/tracking/runs.js";
+import type { TrackingServices } from "./routes/tracking/tracking-services.js";
+import { CICLO_VERSION } from "./version.js";
+
+export interface AppDeps {
+  trackingStore: TrackingStore;
+  /** A pino logger; silent when absent. */
+  logger?: FastifyBaseLogger;
+  /** Largest accepted JSON body, bytes (default 16 MiB). */
+  bodyLimit?: number;
+}
+
+/** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
+const MAX_HEADER_SIZE = 256 * 1024;
+const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** Every MLflow RPC is served under both prefixes; the UI uses ajax-api. */
+export const API_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Per-request info logs would cost more than a log-metric call; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
+    // Lets artifact paths and long names through to validation.
+    routerOptions: { maxParamLength: 4096 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are typed exactly (MLflow rejects "5" for a string field's number); query strings are all text, so coerce.
+  const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, verbose: true, strict: false });
+  const queryAjv = new Ajv({ coerceTypes: "array", useDefaults: true, allErrors: false, verbose: true, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
+
+  app.addHook("onRoute", (route) => {
+    if (route.method === "HEAD" || (Array.isArray(route.method) && route.method.includes("HEAD"))) return;
+    if (!route.config?.access) {
+      throw new Error(`Route ${String(route.method)} ${route.url} does not declare its access (resource, permission).`);
+    }
+  });
+  // MLflow compat: a POST without a body is an empty message.
+  app.addHook("preValidation", async (req) => {
+    if (req.body === undefined && req.method !== "GET" && req.method !== "HEAD") req.body = {};
+  });
+
+  registerJsonBody(app, bodyLimit);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({
+      error_code: "ENDPOINT_NOT_FOUND",
+      message: `No API endpoint for ${req.method} ${req.url.split("?")[0]}`,
+    });
+  });
+
+  const services: TrackingServices = {
+    experiments: new ExperimentService(deps.trackingStore),
+    runs: new RunService(deps.trackingStore),
+    metrics: new MetricService(deps.trackingStore),
+  };
+  for (const prefix of API_PREFIXES) {
+    await app.register(experimentRoutes, { prefix, services });
+    await app.register(runRoutes, { prefix, services });
+    await app.register(metricRoutes, { prefix, services });
+  }
+
+  app.get("/health", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
+    reply.type("text/plain").send("OK"),
+  );
+  app.get("/version", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
+    reply.type("text/plain").send(CICLO_VERSION),
+  );
+  return app;
+}

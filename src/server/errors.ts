@@ -1,0 +1,86 @@
+/**
+ * The one place that maps errors to HTTP: MLflow's `ERROR_CODE_TO_HTTP_STATUS`
+ * table, and the translation of framework errors (schema validation, bad
+ * JSON, content type, body size) into MLflow's `{"error_code","message"}`.
+ * @module
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { MlflowError, type ErrorCode } from "../shared/errors.js";
+import { validationMessage } from "./validation-messages.js";
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  INTERNAL_ERROR: 500,
+  TEMPORARILY_UNAVAILABLE: 503,
+  IO_ERROR: 500,
+  BAD_REQUEST: 400,
+  INVALID_PARAMETER_VALUE: 400,
+  ENDPOINT_NOT_FOUND: 404,
+  MALFORMED_REQUEST: 400,
+  INVALID_STATE: 500,
+  PERMISSION_DENIED: 403,
+  FEATURE_DISABLED: 501,
+  CUSTOMER_UNAUTHORIZED: 401,
+  REQUEST_LIMIT_EXCEEDED: 429,
+  // MLflow compat: RESOURCE_ALREADY_EXISTS is 400, not 409 (mlflow.register_model relies on it).
+  RESOURCE_ALREADY_EXISTS: 400,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  RESOURCE_EXHAUSTED: 429,
+  RESOURCE_CONFLICT: 409,
+  ALREADY_EXISTS: 409,
+  NOT_FOUND: 404,
+  ABORTED: 409,
+  UNAUTHENTICATED: 401,
+  NOT_IMPLEMENTED: 501,
+  DEADLINE_EXCEEDED: 504,
+  CANCELLED: 499,
+  DATA_LOSS: 500,
+};
+
+export interface ErrorBody {
+  error_code: ErrorCode;
+  message: string;
+}
+
+/** Engine errors that mean "try again" (MLflow maps OperationalError to 503). */
+const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "57P01", "53300", "40001", "40P01"]);
+
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; log: boolean } {
+  if (err instanceof MlflowError) {
+    return { status: HTTP_STATUS[err.errorCode], body: { error_code: err.errorCode, message: err.message }, log: false };
+  }
+  const fe = err as FastifyError & { code?: string };
+  if (fe.validation) {
+    return {
+      status: 400,
+      body: { error_code: "INVALID_PARAMETER_VALUE", message: validationMessage(fe.validation, fe.validationContext) },
+      log: false,
+    };
+  }
+  switch (fe.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, body: { error_code: "INVALID_PARAMETER_VALUE", message: `Request body is too large. ${fe.message}.` }, log: false };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return {
+        status: 400,
+        body: { error_code: "INVALID_PARAMETER_VALUE", message: "Bad Request. Content-Type must be one of ['application/json']." },
+        log: false,
+      };
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "CICLO_MALFORMED_JSON":
+      return { status: 400, body: { error_code: "INVALID_PARAMETER_VALUE", message: `Malformed JSON request body: ${fe.message}` }, log: false };
+  }
+  if (fe.code && TRANSIENT_CODES.has(fe.code)) {
+    return { status: 503, body: { error_code: "TEMPORARILY_UNAVAILABLE", message: "The metadata store is busy; retry the request." }, log: true };
+  }
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { error_code: "BAD_REQUEST", message: fe.message }, log: false };
+  }
+  // Unknown failures are logged with their detail but answered without it.
+  return { status: 500, body: { error_code: "INTERNAL_ERROR", message: "Internal server error; see the server log." }, log: true };
+}
+
+export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body, log } = toErrorResponse(err);
+  if (log) req.log.error({ err, url: req.url }, "request failed");
+  void reply.status(status).header("content-type", "application/json").send(JSON.stringify(body));
+}

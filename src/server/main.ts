@@ -1,0 +1,77 @@
+/**
+ * Starts ciclo's server: opens (and migrates) the stores, builds the app,
+ * listens, and shuts down gracefully — in-flight requests finish and the
+ * database is closed cleanly on SIGTERM/SIGINT.
+ * @module
+ */
+import type { FastifyInstance } from "fastify";
+import { pino, type Logger } from "pino";
+import { openStores, redactUri } from "../store/open-store.js";
+import { buildApp } from "./app.js";
+import type { ServerConfig } from "./config.js";
+import { CICLO_VERSION } from "./version.js";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** Stops accepting connections, waits for in-flight requests, closes the stores. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
+  const log = logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
+  const started = performance.now();
+  const stores = await openStores(config.backendStoreUri, { defaultArtifactRoot: config.defaultArtifactRoot });
+  if (stores.migration && stores.migration.applied.length > 0) {
+    log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
+  }
+  const app = await buildApp({ trackingStore: stores.tracking, logger: log });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      await stores.tracking.close();
+    })());
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info(
+    {
+      url,
+      version: CICLO_VERSION,
+      backendStore: redactUri(config.backendStoreUri),
+      defaultArtifactRoot: config.defaultArtifactRoot,
+      startupMs: Math.round(performance.now() - started),
+    },
+    "ciclo server listening",
+  );
+  return { app, url, close };
+}
+
+/** Closes the server on SIGTERM/SIGINT; a second signal exits at once. */
+export function closeOnSignals(server: RunningServer, log: Pick<Logger, "info" | "error">): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, "shutting down: finishing in-flight requests");
+    server.close().then(
+      () => {
+        log.info("shutdown complete");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

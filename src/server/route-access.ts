@@ -1,0 +1,23 @@
+/**
+ * Every route declares which resource it touches and the permission it needs,
+ * so that authentication (a later station) is enforced in one hook. `buildApp`
+ * refuses to start if a route forgets to declare it.
+ * @module
+ */
+export type Permission = "read" | "edit" | "manage" | "public";
+export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "server";
+
+export interface RouteAccess {
+  resource: Resource;
+  permission: Permission;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+export const access = (resource: Resource, permission: Permission): { access: RouteAccess } => ({
+  access: { resource, permission },
+});

@@ -1,0 +1,14 @@
+/**
+ * MLflow 3.x links metric points to a logged model and a dataset
+ * (`model_id`, `dataset_name`, `dataset_digest`).
+ */
+import type { Kysely } from "kysely";
+import type { Migration } from "./migration.js";
+
+async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable("metrics").addColumn("model_id", "varchar(64)").execute();
+  await db.schema.alterTable("metrics").addColumn("dataset_name", "varchar(500)").execute();
+  await db.schema.alterTable("metrics").addColumn("dataset_digest", "varchar(36)").execute();
+}
+
+export const metricModelLinksMigration: Migration = { version: 2, name: "metric_model_links", up };

@@ -1,0 +1,79 @@
+/**
+ * Applies pending migrations under a database-wide lock, so that several
+ * processes starting against one fresh database never race (the failure
+ * MLflow users hit as `duplicate column name`, hydraflow#245).
+ * @module
+ */
+import { sql, type Kysely } from "kysely";
+import type { Migration, SqlDialectName } from "./migration.js";
+import { initialMigration } from "./0001-initial.js";
+import { metricModelLinksMigration } from "./0002-metric-model-links.js";
+
+/** Every migration, in order. Append only; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [initialMigration, metricModelLinksMigration];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export interface MigrationResult {
+  from: number;
+  to: number;
+  applied: string[];
+}
+
+export async function migrateToLatest(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>,
+  dialect: SqlDialectName,
+  target: number = LATEST_SCHEMA_VERSION,
+): Promise<MigrationResult> {
+  await db.transaction().execute(async (trx) => {
+    if (dialect === "postgres") await sql`select pg_advisory_xact_lock(727172)`.execute(trx);
+    await trx.schema
+      .createTable("schema_migrations")
+      .ifNotExists()
+      .addColumn("version", "integer", (c) => c.primaryKey())
+      .addColumn("name", "varchar(200)", (c) => c.notNull())
+      .addColumn("applied_at", dialect === "postgres" ? "bigint" : "integer", (c) => c.notNull())
+      .execute();
+  });
+
+  const from = await currentVersion(db);
+  const applied: string[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version > target) break;
+    const done = await db.transaction().execute(async (trx) => {
+      // SQLite: the driver begins every transaction IMMEDIATE, which takes the write lock.
+      if (dialect === "postgres") await sql`select pg_advisory_xact_lock(727172)`.execute(trx);
+      // Re-check inside the lock: another process may have applied it meanwhile.
+      const row = await trx
+        .selectFrom("schema_migrations")
+        .select("version")
+        .where("version", "=", m.version)
+        .executeTakeFirst();
+      if (row) return false;
+      await m.up(trx, dialect);
+      await trx
+        .insertInto("schema_migrations")
+        .values({ version: m.version, name: m.name, applied_at: Date.now() })
+        .execute();
+      return true;
+    });
+    if (done) applied.push(`${String(m.version).padStart(4, "0")}-${m.name}`);
+  }
+  if (from > LATEST_SCHEMA_VERSION) {
+    throw new Error(
+      `The database schema is at version ${from}, newer than this ciclo understands ` +
+        `(${LATEST_SCHEMA_VERSION}). Upgrade ciclo.`,
+    );
+  }
+  return { from, to: await currentVersion(db), applied };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function currentVersion(db: Kysely<any>): Promise<number> {
+  const row = await db
+    .selectFrom("schema_migrations")
+    .select((eb) => eb.fn.max("version").as("v"))
+    .executeTakeFirst();
+  return Number(row?.v ?? 0);
+}

@@ -1,0 +1,50 @@
+/**
+ * Opens the metadata store named by a URI (`sqlite:`, `postgresql:`),
+ * migrating it to the latest schema. Engine packages load lazily.
+ * @module
+ */
+import { migrateToLatest, type MigrationResult } from "./migrations/migrator.js";
+import type { SqlConnection } from "./sql/sql-dialect.js";
+import { SqlTrackingStore } from "./sql/sql-tracking-store.js";
+
+export interface OpenStoreOptions {
+  defaultArtifactRoot: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+}
+
+export interface OpenedStores {
+  tracking: SqlTrackingStore;
+  connection: SqlConnection;
+  migration?: MigrationResult;
+}
+
+export async function openConnection(uri: string): Promise<SqlConnection> {
+  if (uri.startsWith("sqlite:")) {
+    const { openSqlite } = await import("./sqlite/sqlite-connection.js");
+    return openSqlite(uri);
+  }
+  if (/^postgres(ql)?(\+\w+)?:/.test(uri)) {
+    const { openPostgres } = await import("./postgres/postgres-connection.js");
+    return openPostgres(uri);
+  }
+  throw new Error(`Unsupported backend store URI '${redactUri(uri)}': use sqlite:///path.db or postgresql://...`);
+}
+
+export async function openStores(uri: string, opts: OpenStoreOptions): Promise<OpenedStores> {
+  const connection = await openConnection(uri);
+  try {
+    const migration = opts.migrate === false ? undefined : await migrateToLatest(connection.db, connection.dialect.name);
+    const tracking = new SqlTrackingStore(connection, { defaultArtifactRoot: opts.defaultArtifactRoot });
+    await tracking.init();
+    return { tracking, connection, migration };
+  } catch (err) {
+    await connection.db.destroy();
+    throw err;
+  }
+}
+
+/** Hides a password in a database URI before it is logged or shown. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
+}

@@ -1,0 +1,46 @@
+/**
+ * Opens a PostgreSQL metadata store (`postgresql://user@host:port/db`).
+ * Quirks kept here: BIGINT columns parse to numbers, and bulk inserts go
+ * through `unnest` of typed arrays (one statement, any row count).
+ * @module
+ */
+import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "../sql/schema.js";
+import type { SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+const postgresDialect: SqlDialect = {
+  name: "postgres",
+  async bulkInsert(db, table, columns, rows, suffix) {
+    if (rows.length === 0) return;
+    const arrays = columns.map((_, c) => rows.map((r) => r[c]));
+    const text =
+      `insert into ${table} (${columns.map((c) => `"${c.name}"`).join(",")}) ` +
+      `select * from unnest(${columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(",")}) ${suffix}`;
+    await db.executeQuery(CompiledQuery.raw(text, arrays));
+  },
+};
+
+export interface PostgresOptions {
+  maxConnections?: number;
+}
+
+export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnection {
+  const connectionString = uri.replace(/^postgres(ql)?(\+\w+)?:/, "postgresql:");
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.maxConnections ?? 10,
+    types: {
+      getTypeParser(oid: number, format?: string) {
+        if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
+        return pg.types.getTypeParser(oid, format as "text");
+      },
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const u = new URL(connectionString);
+  return { db, dialect: postgresDialect, describe: `postgresql://${u.host}${u.pathname}` };
+}

@@ -1,0 +1,142 @@
+/**
+ * log-batch: metrics, params and tags of one run in one transaction.
+ *
+ * - All or nothing: the whole batch is validated by the service first, and any
+ *   conflict found here (a param with another value, a run that is not active)
+ *   rolls the transaction back.
+ * - Idempotent: metric points identical to stored ones are skipped by the
+ *   primary key (`ON CONFLICT DO NOTHING`), so a retried batch neither
+ *   duplicates points nor reads the metric history (mlflow#24577).
+ * - The latest value of each key is kept in `latest_metrics` on write.
+ * @module
+ */
+import type { Kysely } from "kysely";
+import { InvalidParameterValueError } from "../../shared/errors.js";
+import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
+import type { Metric, Param, Tag } from "../../tracking/types.js";
+import type { LogBatchInput } from "../tracking-store.js";
+import { dedupeTags } from "./experiment-queries.js";
+import { requireActiveRun, runNotFound } from "./run-queries.js";
+import type { Database } from "./schema.js";
+import type { BulkColumn, SqlDialect } from "./sql-dialect.js";
+
+type Db = Kysely<Database>;
+
+const METRIC_COLUMNS: BulkColumn[] = [
+  { name: "run_id", pgType: "int4" },
+  { name: "key", pgType: "text" },
+  { name: "step", pgType: "int8" },
+  { name: "timestamp", pgType: "int8" },
+  { name: "value", pgType: "float8" },
+  { name: "is_nan", pgType: "int2" },
+  { name: "model_id", pgType: "text" },
+  { name: "dataset_name", pgType: "text" },
+  { name: "dataset_digest", pgType: "text" },
+];
+const LATEST_COLUMNS: BulkColumn[] = [
+  { name: "run_id", pgType: "int4" },
+  { name: "key", pgType: "text" },
+  { name: "step", pgType: "int8" },
+  { name: "timestamp", pgType: "int8" },
+  { name: "value", pgType: "float8" },
+  { name: "is_nan", pgType: "int2" },
+];
+const KV_COLUMNS: BulkColumn[] = [
+  { name: "run_id", pgType: "int4" },
+  { name: "key", pgType: "text" },
+  { name: "value", pgType: "text" },
+];
+
+// A point replaces the latest one when it is later by (step, timestamp, value),
+// MLflow's rule; NaN (NULL here) counts as the smallest value.
+const LATEST_UPSERT =
+  'on conflict (run_id, key) do update set step = excluded.step, "timestamp" = excluded."timestamp", ' +
+  "value = excluded.value, is_nan = excluded.is_nan where excluded.step > latest_metrics.step or " +
+  '(excluded.step = latest_metrics.step and (excluded."timestamp" > latest_metrics."timestamp" or ' +
+  '(excluded."timestamp" = latest_metrics."timestamp" and coalesce(excluded.value, -1e308) > coalesce(latest_metrics.value, -1e308))))';
+const TAG_UPSERT = "on conflict (run_id, key) do update set value = excluded.value";
+
+export async function logBatch(db: Db, dialect: SqlDialect, runId: string, batch: LogBatchInput): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const run = await trx
+      .selectFrom("runs")
+      .select(["id", "run_uuid", "lifecycle_stage"])
+      .where("run_uuid", "=", runId)
+      .executeTakeFirst();
+    if (!run) throw runNotFound(runId);
+    requireActiveRun(run);
+    if (batch.params.length > 0) await writeParams(trx, dialect, run.id, runId, batch.params);
+    if (batch.tags.length > 0) await writeTags(trx, dialect, run.id, batch.tags);
+    if (batch.metrics.length > 0) await writeMetrics(trx, dialect, run.id, batch.metrics);
+  });
+}
+
+async function writeParams(db: Db, dialect: SqlDialect, runPk: number, runId: string, params: Param[]): Promise<void> {
+  await dialect.bulkInsert(db, "params", KV_COLUMNS, params.map((p) => [runPk, p.key, p.value]), "on conflict do nothing");
+  // Params are write-once: compare what is stored now with what was sent.
+  const stored = await db
+    .selectFrom("params")
+    .select(["key", "value"])
+    .where("run_id", "=", runPk)
+    .where(
+      "key",
+      "in",
+      params.map((p) => p.key),
+    )
+    .execute();
+  const storedValue = new Map(stored.map((r) => [r.key, r.value]));
+  for (const p of params) {
+    const old = storedValue.get(p.key);
+    if (old !== undefined && old !== p.value) {
+      throw new InvalidParameterValueError(
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with ` +
+          `value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+      );
+    }
+  }
+}
+
+async function writeTags(db: Db, dialect: SqlDialect, runPk: number, tags: Tag[]): Promise<void> {
+  const unique = dedupeTags(tags);
+  await dialect.bulkInsert(db, "tags", KV_COLUMNS, unique.map((t) => [runPk, t.key, t.value]), TAG_UPSERT);
+  const runName = unique.find((t) => t.key === RUN_NAME_TAG);
+  // MLflow compat: setting the mlflow.runName tag renames the run.
+  if (runName) await db.updateTable("runs").set({ name: runName.value }).where("id", "=", runPk).execute();
+}
+
+async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics: Metric[]): Promise<void> {
+  const rows: unknown[][] = new Array(metrics.length);
+  const latest = new Map<string, Metric>();
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i];
+    const nan = Number.isNaN(m.value);
+    rows[i] = [
+      runPk,
+      m.key,
+      m.step,
+      m.timestamp,
+      nan ? 0 : m.value,
+      nan ? 1 : 0,
+      m.modelId ?? null,
+      m.datasetName ?? null,
+      m.datasetDigest ?? null,
+    ];
+    const cur = latest.get(m.key);
+    if (!cur || isLater(m, cur)) latest.set(m.key, m);
+  }
+  await dialect.bulkInsert(db, "metrics", METRIC_COLUMNS, rows, "on conflict do nothing");
+  const latestRows: unknown[][] = [];
+  for (const m of latest.values()) {
+    const nan = Number.isNaN(m.value);
+    latestRows.push([runPk, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0]);
+  }
+  await dialect.bulkInsert(db, "latest_metrics", LATEST_COLUMNS, latestRows, LATEST_UPSERT);
+}
+
+function isLater(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  const av = Number.isNaN(a.value) ? -Infinity : a.value;
+  const bv = Number.isNaN(b.value) ? -Infinity : b.value;
+  return av > bv;
+}

@@ -1,0 +1,273 @@
+/**
+ * Run queries of the SQL tracking store: create, read, update, lifecycle,
+ * tags and dataset inputs. Writes go through `log-batch.ts`.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { Kysely, Selectable } from "kysely";
+import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
+import type { DatasetInput, Metric, Param, Run, RunInfo, Tag } from "../../tracking/types.js";
+import type { CreateRunInput, UpdateRunInput } from "../tracking-store.js";
+import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
+import type { Database, RunsTable } from "./schema.js";
+
+type Db = Kysely<Database>;
+export type RunRow = Selectable<RunsTable>;
+
+export function runNotFound(runId: string): ResourceDoesNotExistError {
+  return new ResourceDoesNotExistError(`Run with id=${runId} not found`);
+}
+
+export function toRunInfo(r: RunRow): RunInfo {
+  return {
+    runId: r.run_uuid,
+    runName: r.name,
+    experimentId: String(r.experiment_id),
+    userId: r.user_id,
+    status: r.status as RunInfo["status"],
+    startTime: r.start_time === null ? null : Number(r.start_time),
+    endTime: r.end_time === null ? null : Number(r.end_time),
+    artifactUri: r.artifact_uri,
+    lifecycleStage: r.lifecycle_stage as RunInfo["lifecycleStage"],
+  };
+}
+
+export async function getRunRow(db: Db, runId: string): Promise<RunRow> {
+  const row = await db.selectFrom("runs").selectAll().where("run_uuid", "=", runId).executeTakeFirst();
+  if (!row) throw runNotFound(runId);
+  return row;
+}
+
+/** MLflow's check before any write to a run. */
+export function requireActiveRun(row: Pick<RunRow, "run_uuid" | "lifecycle_stage">): void {
+  if (row.lifecycle_stage !== "active") {
+    throw new InvalidParameterValueError(
+      `The run ${row.run_uuid} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+    );
+  }
+}
+
+export async function createRun(db: Db, input: CreateRunInput): Promise<Run> {
+  return db.transaction().execute(async (trx) => {
+    const expId = experimentIdNumber(input.experimentId);
+    const exp =
+      expId === undefined
+        ? undefined
+        : await trx
+            .selectFrom("experiments")
+            .select(["experiment_id", "artifact_location", "lifecycle_stage"])
+            .where("experiment_id", "=", expId)
+            .executeTakeFirst();
+    if (!exp) throw experimentNotFound(input.experimentId);
+    if (exp.lifecycle_stage !== "active") {
+      throw new InvalidParameterValueError(
+        `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
+      );
+    }
+    const runUuid = randomUUID().replaceAll("-", "");
+    const row = {
+      run_uuid: runUuid,
+      experiment_id: exp.experiment_id,
+      name: input.runName,
+      user_id: input.userId,
+      status: "RUNNING",
+      start_time: input.startTime,
+      end_time: null,
+      artifact_uri: appendToUri(exp.artifact_location, `${runUuid}/artifacts`),
+      lifecycle_stage: "active",
+      deleted_time: null,
+    };
+    const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
+    const tags = dedupeTags(input.tags);
+    if (tags.length > 0) {
+      await trx
+        .insertInto("tags")
+        .values(tags.map((t) => ({ run_id: inserted.id, key: t.key, value: t.value })))
+        .execute();
+    }
+    return {
+      info: toRunInfo({ ...row, id: inserted.id }),
+      data: { metrics: [], params: [], tags: tags.sort(byKey) },
+      inputs: { datasetInputs: [] },
+    };
+  });
+}
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Loads params, tags, latest metrics and inputs of many runs with one query per table. */
+export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [params, tags, metrics, inputs] = await Promise.all([
+    db.selectFrom("params").select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("key").execute(),
+    db.selectFrom("tags").select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("key").execute(),
+    db
+      .selectFrom("latest_metrics")
+      .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
+      .where("run_id", "in", ids)
+      .orderBy("key")
+      .execute(),
+    db
+      .selectFrom("run_inputs as ri")
+      .innerJoin("datasets as d", "d.id", "ri.dataset_id")
+      .select(["ri.run_id", "d.id", "d.name", "d.digest", "d.source_type", "d.source", "d.schema", "d.profile"])
+      .where("ri.run_id", "in", ids)
+      .orderBy("d.id")
+      .execute(),
+  ]);
+  const inputTags =
+    inputs.length === 0
+      ? []
+      : await db
+          .selectFrom("input_tags")
+          .select(["run_id", "dataset_id", "key", "value"])
+          .where("run_id", "in", ids)
+          .orderBy("key")
+          .execute();
+
+  const byRun = new Map<number, Run>();
+  const out = rows.map((r) => {
+    const run: Run = { info: toRunInfo(r), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } };
+    byRun.set(r.id, run);
+    return run;
+  });
+  for (const p of params) byRun.get(p.run_id)!.data.params.push({ key: p.key, value: p.value } satisfies Param);
+  for (const t of tags) byRun.get(t.run_id)!.data.tags.push({ key: t.key, value: t.value } satisfies Tag);
+  for (const m of metrics) {
+    byRun.get(m.run_id)!.data.metrics.push({
+      key: m.key,
+      value: m.is_nan ? NaN : Number(m.value),
+      timestamp: Number(m.timestamp),
+      step: Number(m.step),
+    } satisfies Metric);
+  }
+  const tagsOf = new Map<string, Tag[]>();
+  for (const t of inputTags) {
+    const k = `${t.run_id}:${t.dataset_id}`;
+    const list = tagsOf.get(k) ?? [];
+    list.push({ key: t.key, value: t.value });
+    tagsOf.set(k, list);
+  }
+  for (const i of inputs) {
+    byRun.get(i.run_id)!.inputs.datasetInputs.push({
+      tags: tagsOf.get(`${i.run_id}:${i.id}`) ?? [],
+      dataset: {
+        name: i.name,
+        digest: i.digest,
+        sourceType: i.source_type,
+        source: i.source,
+        schema: i.schema,
+        profile: i.profile,
+      },
+    } satisfies DatasetInput);
+  }
+  return out;
+}
+
+export async function updateRun(db: Db, runId: string, input: UpdateRunInput): Promise<RunInfo> {
+  return db.transaction().execute(async (trx) => {
+    const row = await getRunRow(trx, runId);
+    requireActiveRun(row);
+    const set: Partial<RunRow> = {};
+    if (input.status !== undefined) set.status = input.status;
+    if (input.endTime !== undefined) set.end_time = input.endTime;
+    if (input.runName !== undefined && input.runName !== "") {
+      set.name = input.runName;
+      await upsertTags(trx, row.id, [{ key: RUN_NAME_TAG, value: input.runName }]);
+    }
+    if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("id", "=", row.id).execute();
+    return toRunInfo({ ...row, ...set });
+  });
+}
+
+export async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<void> {
+  if (tags.length === 0) return;
+  await db
+    .insertInto("tags")
+    .values(tags.map((t) => ({ run_id: runPk, key: t.key, value: t.value })))
+    .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
+    .execute();
+}
+
+export async function setRunLifecycle(db: Db, runId: string, stage: "active" | "deleted", now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await getRunRow(trx, runId);
+    if (stage === "active") {
+      const exp = await trx
+        .selectFrom("experiments")
+        .select("lifecycle_stage")
+        .where("experiment_id", "=", row.experiment_id)
+        .executeTakeFirstOrThrow();
+      if (exp.lifecycle_stage !== "active") {
+        throw new InvalidParameterValueError(
+          `Cannot restore run ${runId}: its experiment ${row.experiment_id} is deleted. Restore the experiment first.`,
+        );
+      }
+    }
+    await trx
+      .updateTable("runs")
+      .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? now : null })
+      .where("id", "=", row.id)
+      .execute();
+  });
+}
+
+export async function deleteTag(db: Db, runId: string, key: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await getRunRow(trx, runId);
+    requireActiveRun(row);
+    const res = await trx.deleteFrom("tags").where("run_id", "=", row.id).where("key", "=", key).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) {
+      throw new InvalidParameterValueError(`No tag with name: ${key} in run with id ${runId}`);
+    }
+  });
+}
+
+export async function logInputs(db: Db, runId: string, inputs: DatasetInput[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await getRunRow(trx, runId);
+    requireActiveRun(row);
+    for (const input of inputs) {
+      const d = input.dataset;
+      await trx
+        .insertInto("datasets")
+        .values({
+          experiment_id: row.experiment_id,
+          name: d.name,
+          digest: d.digest,
+          source_type: d.sourceType,
+          source: d.source,
+          schema: d.schema ?? null,
+          profile: d.profile ?? null,
+        })
+        .onConflict((oc) => oc.columns(["experiment_id", "name", "digest"]).doNothing())
+        .execute();
+      const ds = await trx
+        .selectFrom("datasets")
+        .select("id")
+        .where("experiment_id", "=", row.experiment_id)
+        .where("name", "=", d.name)
+        .where("digest", "=", d.digest)
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto("run_inputs")
+        .values({ run_id: row.id, dataset_id: ds.id })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      const tags = dedupeTags(input.tags);
+      if (tags.length > 0) {
+        await trx
+          .insertInto("input_tags")
+          .values(tags.map((t) => ({ run_id: row.id, dataset_id: ds.id, key: t.key, value: t.value })))
+          .onConflict((oc) =>
+            oc.columns(["run_id", "dataset_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+          )
+          .execute();
+      }
+    }
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * Run search: the filter is compiled to indexed semi-joins, the order to
+ * LEFT JOINs on the one key per sort column, the page is cut by keyset, and
+ * then the page's params/tags/metrics are fetched in batched queries.
+ * @module
+ */
+import { sql, type Kysely, type RawBuilder } from "kysely";
+import { DATASET_CONTEXT_TAG } from "../../tracking/system-tags.js";
+import type { OrderByClause } from "../../tracking/search/filter-ast.js";
+import type { Page, Run } from "../../tracking/types.js";
+import type { SearchRunsQuery } from "../tracking-store.js";
+import { experimentIdNumber } from "./experiment-queries.js";
+import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "./filter-sql.js";
+import { decodePageToken, encodePageToken, type KeyValue } from "./page-token.js";
+import { loadRuns, type RunRow } from "./run-queries.js";
+import type { Database } from "./schema.js";
+import { viewTypeStages } from "./view-type.js";
+
+type Db = Kysely<Database>;
+
+const ATTRIBUTE_COLUMNS: Record<string, string> = {
+  run_id: "r.run_uuid",
+  run_name: "r.name",
+  status: "r.status",
+  user_id: "r.user_id",
+  artifact_uri: "r.artifact_uri",
+  lifecycle_stage: "r.lifecycle_stage",
+  start_time: "r.start_time",
+  end_time: "r.end_time",
+  experiment_id: "r.experiment_id",
+};
+
+const RUN_TARGET: FilterTarget = {
+  idRef: "r.id",
+  attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
+  keyValueTables: {
+    metric: { table: "latest_metrics", fk: "run_id" },
+    param: { table: "params", fk: "run_id" },
+    tag: { table: "tags", fk: "run_id" },
+  },
+  datasetClause(key, cond) {
+    if (key === "context") {
+      return sql<boolean>`r.id in (select it.run_id from input_tags it where it.key = ${DATASET_CONTEXT_TAG} and ${cond(sql.ref("it.value"))})`;
+    }
+    const col = sql.ref(key === "name" ? "d.name" : "d.digest");
+    return sql<boolean>`r.id in (select ri.run_id from run_inputs ri join datasets d on d.id = ri.dataset_id where ${cond(col)})`;
+  },
+};
+
+const KV_TABLES: Record<string, string> = { metric: "latest_metrics", param: "params", tag: "tags" };
+
+/** Sort keys for the order_by clauses, MLflow's `start_time DESC` and the unique `run_uuid` tiebreak. */
+function sortKeys(orderBy: OrderByClause[]): { keys: SortKey[]; joins: RawBuilder<unknown>[] } {
+  const keys: SortKey[] = [];
+  const joins: RawBuilder<unknown>[] = [];
+  orderBy.forEach((o, i) => {
+    const alias = `_o${i}`;
+    if (o.entity === "attribute") {
+      keys.push({ expr: sql.ref(ATTRIBUTE_COLUMNS[o.key]), ascending: o.ascending, alias });
+      return;
+    }
+    const j = `j${i}`;
+    joins.push(sql`left join ${sql.table(KV_TABLES[o.entity])} as ${sql.ref(j)} on ${sql.ref(`${j}.run_id`)} = r.id and ${sql.ref(`${j}.key`)} = ${o.key}`);
+    keys.push({ expr: sql.ref(`${j}.value`), ascending: o.ascending, alias });
+  });
+  if (!orderBy.some((o) => o.entity === "attribute" && o.key === "start_time")) {
+    keys.push({ expr: sql.ref("r.start_time"), ascending: false, alias: `_o${keys.length}` });
+  }
+  keys.push({ expr: sql.ref("r.run_uuid"), ascending: true, alias: `_o${keys.length}` });
+  return { keys, joins };
+}
+
+export async function searchRuns(db: Db, q: SearchRunsQuery): Promise<Page<Run>> {
+  const expIds = q.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== undefined);
+  if (expIds.length === 0) return { items: [] };
+  const { keys, joins } = sortKeys(q.orderBy);
+  const fp = orderFingerprint(q.orderBy);
+  const conds: RawBuilder<boolean>[] = [
+    sql<boolean>`r.experiment_id in (${sql.join(expIds)})`,
+    sql<boolean>`r.lifecycle_stage in (${sql.join(viewTypeStages(q.viewType))})`,
+  ];
+  if (q.filter) conds.push(compileFilter(q.filter, RUN_TARGET));
+  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.length)));
+  const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
+  const { rows } = await sql<RunRow & Record<string, KeyValue>>`
+    select r.*, ${selects} from runs r ${sql.join(joins, sql` `)}
+    where ${sql.join(conds, sql` and `)}
+    order by ${orderBySql(keys)}
+    limit ${q.maxResults + 1}`.execute(db);
+  const more = rows.length > q.maxResults;
+  const page = more ? rows.slice(0, q.maxResults) : rows;
+  const last = page[page.length - 1];
+  return {
+    items: await loadRuns(db, page),
+    nextPageToken: more ? encodePageToken("runs", fp, keys.map((k) => normalizeKey(last[k.alias]))) : undefined,
+  };
+}
+
+function normalizeKey(v: unknown): KeyValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number" || typeof v === "string") return v;
+  return String(v);
+}

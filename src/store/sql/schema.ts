@@ -1,0 +1,110 @@
+/**
+ * Table types of the SQL metadata store, shared by SQLite and PostgreSQL.
+ * Integers that can exceed 2^31 (timestamps, steps) are BIGINT on PostgreSQL;
+ * the PostgreSQL connection parses them back into numbers.
+ * @module
+ */
+import type { Generated } from "kysely";
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+  deleted_time: number | null;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: number;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  /** Internal surrogate key; the wire id is `run_uuid`. */
+  id: Generated<number>;
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number | null;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: string;
+  deleted_time: number | null;
+}
+
+export interface KeyValueTable {
+  run_id: number;
+  key: string;
+  value: string;
+}
+
+export interface MetricsTable {
+  run_id: number;
+  key: string;
+  step: number;
+  timestamp: number;
+  /** 0 when `is_nan` is 1 (NaN cannot be part of a primary key). */
+  value: number;
+  is_nan: number;
+  model_id: string | null;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface LatestMetricsTable {
+  run_id: number;
+  key: string;
+  step: number;
+  timestamp: number;
+  /** NULL when the latest value is NaN, so that NaN sorts with NULLs (last). */
+  value: number | null;
+  is_nan: number;
+}
+
+export interface DatasetsTable {
+  id: Generated<number>;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputsTable {
+  run_id: number;
+  dataset_id: number;
+}
+
+export interface InputTagsTable {
+  run_id: number;
+  dataset_id: number;
+  key: string;
+  value: string;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  params: KeyValueTable;
+  tags: KeyValueTable;
+  metrics: MetricsTable;
+  latest_metrics: LatestMetricsTable;
+  datasets: DatasetsTable;
+  run_inputs: RunInputsTable;
+  input_tags: InputTagsTable;
+  schema_migrations: SchemaMigrationsTable;
+}

@@ -1,0 +1,40 @@
+/**
+ * What the SQL stores need from a database engine beyond Kysely: the dialect
+ * name (for DDL), and a fast multi-row insert. Everything else is written once.
+ * @module
+ */
+import type { Kysely } from "kysely";
+import type { SqlDialectName } from "../migrations/migration.js";
+import type { Database } from "./schema.js";
+
+export type PgType = "int4" | "int8" | "int2" | "float8" | "text";
+
+export interface BulkColumn {
+  name: string;
+  /** PostgreSQL array element type (SQLite ignores it). */
+  pgType: PgType;
+}
+
+export interface SqlDialect {
+  readonly name: SqlDialectName;
+  /**
+   * Inserts `rows` (each an array in `columns` order) into `table`, with
+   * `suffix` (an ON CONFLICT clause) appended. Runs on `db`, which may be a
+   * transaction.
+   */
+  bulkInsert(
+    db: Kysely<Database>,
+    table: string,
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+    suffix: string,
+  ): Promise<void>;
+}
+
+/** An opened database: the Kysely instance plus its dialect quirks. */
+export interface SqlConnection {
+  db: Kysely<Database>;
+  dialect: SqlDialect;
+  /** A short description for logs (no credentials). */
+  describe: string;
+}

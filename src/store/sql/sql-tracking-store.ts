@@ -1,0 +1,135 @@
+/**
+ * The TrackingStore over SQL, shared by SQLite and PostgreSQL. Queries live in
+ * the neighbouring `*-queries.ts` files; engine differences live in
+ * {@link SqlDialect} implementations.
+ * @module
+ */
+import type { DatasetInput, Experiment, Metric, Page, Run, RunInfo, RunMetric, Tag } from "../../tracking/types.js";
+import type {
+  BulkIntervalQuery,
+  CreateExperimentInput,
+  CreateRunInput,
+  LogBatchInput,
+  MetricHistoryQuery,
+  SearchExperimentsQuery,
+  SearchRunsQuery,
+  TrackingStore,
+  UpdateRunInput,
+} from "../tracking-store.js";
+import * as experiments from "./experiment-queries.js";
+import { logBatch } from "./log-batch.js";
+import * as metrics from "./metric-history-queries.js";
+import * as runs from "./run-queries.js";
+import { searchRuns } from "./run-search.js";
+import type { SqlConnection } from "./sql-dialect.js";
+
+export interface SqlTrackingStoreOptions {
+  /** Root under which new experiments get `<root>/<experiment_id>`. */
+  defaultArtifactRoot: string;
+  now?: () => number;
+}
+
+export class SqlTrackingStore implements TrackingStore {
+  private readonly now: () => number;
+  constructor(
+    private readonly conn: SqlConnection,
+    private readonly opts: SqlTrackingStoreOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private get db() {
+    return this.conn.db;
+  }
+
+  /** Creates the default experiment when missing. Call once after migrating. */
+  async init(): Promise<void> {
+    await experiments.ensureDefaultExperiment(this.db, this.opts.defaultArtifactRoot, this.now());
+  }
+
+  createExperiment(input: CreateExperimentInput): Promise<string> {
+    return experiments.createExperiment(this.db, this.opts.defaultArtifactRoot, input, this.now());
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const row = await experiments.getExperimentRow(this.db, experimentId);
+    return (await experiments.loadExperiments(this.db, [row]))[0];
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment> {
+    const row = await experiments.getExperimentByName(this.db, name);
+    return (await experiments.loadExperiments(this.db, [row]))[0];
+  }
+
+  searchExperiments(query: SearchExperimentsQuery): Promise<Page<Experiment>> {
+    return experiments.searchExperiments(this.db, query);
+  }
+
+  renameExperiment(experimentId: string, newName: string): Promise<void> {
+    return experiments.renameExperiment(this.db, experimentId, newName, this.now());
+  }
+
+  deleteExperiment(experimentId: string): Promise<void> {
+    return experiments.setExperimentLifecycle(this.db, experimentId, "deleted", this.now());
+  }
+
+  restoreExperiment(experimentId: string): Promise<void> {
+    return experiments.setExperimentLifecycle(this.db, experimentId, "active", this.now());
+  }
+
+  setExperimentTag(experimentId: string, tag: Tag): Promise<void> {
+    return experiments.setExperimentTag(this.db, experimentId, tag, this.now());
+  }
+
+  deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    return experiments.deleteExperimentTag(this.db, experimentId, key);
+  }
+
+  createRun(input: CreateRunInput): Promise<Run> {
+    return runs.createRun(this.db, input);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return (await runs.loadRuns(this.db, [await runs.getRunRow(this.db, runId)]))[0];
+  }
+
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    return runs.updateRun(this.db, runId, input);
+  }
+
+  deleteRun(runId: string): Promise<void> {
+    return runs.setRunLifecycle(this.db, runId, "deleted", this.now());
+  }
+
+  restoreRun(runId: string): Promise<void> {
+    return runs.setRunLifecycle(this.db, runId, "active", this.now());
+  }
+
+  logBatch(runId: string, batch: LogBatchInput): Promise<void> {
+    return logBatch(this.db, this.conn.dialect, runId, batch);
+  }
+
+  deleteTag(runId: string, key: string): Promise<void> {
+    return runs.deleteTag(this.db, runId, key);
+  }
+
+  logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
+    return runs.logInputs(this.db, runId, inputs);
+  }
+
+  getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {
+    return metrics.getMetricHistory(this.db, runId, key, query);
+  }
+
+  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]> {
+    return metrics.getMetricHistoryBulkInterval(this.db, query);
+  }
+
+  searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
+    return searchRuns(this.db, query);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

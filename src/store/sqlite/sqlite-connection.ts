@@ -1,0 +1,78 @@
+/**
+ * Opens the embedded SQLite metadata store: `sqlite:///relative.db`,
+ * `sqlite:////absolute.db` (MLflow's spelling) or `sqlite:///:memory:`.
+ * @module
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { CompiledQuery, Kysely } from "kysely";
+import type { Database } from "../sql/schema.js";
+import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
+import { CicloSqliteDialect } from "./sqlite-driver.js";
+
+/** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
+const CHUNK = 128;
+
+const sqliteDialect: SqlDialect = {
+  name: "sqlite",
+  async bulkInsert(db, table, columns, rows, suffix) {
+    let i = 0;
+    while (i < rows.length) {
+      const left = rows.length - i;
+      const n = left >= CHUNK ? CHUNK : 2 ** Math.floor(Math.log2(left));
+      const params: unknown[] = [];
+      for (let r = i; r < i + n; r++) for (const v of rows[r]) params.push(v);
+      await db.executeQuery(CompiledQuery.raw(insertSql(table, columns, n, suffix), params));
+      i += n;
+    }
+  },
+};
+
+const sqlCache = new Map<string, string>();
+function insertSql(table: string, columns: readonly BulkColumn[], n: number, suffix: string): string {
+  const cacheKey = `${table}|${n}|${suffix}|${columns.length}`;
+  let text = sqlCache.get(cacheKey);
+  if (!text) {
+    const row = `(${columns.map(() => "?").join(",")})`;
+    text =
+      `insert into ${table} (${columns.map((c) => `"${c.name}"`).join(",")}) values ` +
+      Array.from({ length: n }, () => row).join(",") +
+      ` ${suffix}`;
+    sqlCache.set(cacheKey, text);
+  }
+  return text;
+}
+
+export interface SqliteOptions {
+  /** `synchronous` pragma: NORMAL survives process crashes; FULL also power loss. */
+  synchronous?: "NORMAL" | "FULL";
+}
+
+export function sqlitePathFromUri(uri: string): string {
+  const u = uri.replace(/^sqlite:\/\//, "");
+  // sqlite:///rel.db -> "/rel.db" (relative); sqlite:////abs.db -> "//abs.db" (absolute)
+  const path = u.startsWith("//") ? u.slice(1) : u.startsWith("/") ? u.slice(1) : u;
+  const clean = path.split("?")[0];
+  if (clean === "" ) throw new Error(`No database path in '${uri}'`);
+  return clean === ":memory:" ? clean : resolve(clean);
+}
+
+export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection {
+  const path = sqlitePathFromUri(uri);
+  const query = new URLSearchParams(uri.split("?")[1] ?? "");
+  const sync = (query.get("synchronous") ?? opts.synchronous ?? "NORMAL").toUpperCase();
+  if (sync !== "NORMAL" && sync !== "FULL") throw new Error(`Unsupported synchronous=${sync} (NORMAL or FULL)`);
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path);
+  raw.pragma("journal_mode = WAL");
+  raw.pragma(`synchronous = ${sync}`);
+  raw.pragma("busy_timeout = 15000");
+  raw.pragma("foreign_keys = ON");
+  // MLflow's LIKE is case-sensitive (ILIKE is the insensitive one).
+  raw.pragma("case_sensitive_like = ON");
+  raw.pragma("cache_size = -32000");
+  raw.pragma("temp_store = MEMORY");
+  const db = new Kysely<Database>({ dialect: new CicloSqliteDialect(raw) });
+  return { db, dialect: sqliteDialect, describe: `sqlite:${path}` };
+}

@@ -1,0 +1,121 @@
+/**
+ * A Kysely driver for better-sqlite3 tuned for ciclo: one connection (SQLite
+ * has one writer anyway), prepared statements cached by SQL text, and
+ * `BEGIN IMMEDIATE` so that a transaction takes the write lock up front and
+ * waits on `busy_timeout` instead of failing with `database is locked` when
+ * another process (the CLI, a second server) holds it.
+ * @module
+ */
+import type Database from "better-sqlite3";
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from "kysely";
+
+const STATEMENT_CACHE_SIZE = 500;
+
+class SqliteConnection implements DatabaseConnection {
+  readonly #db: Database.Database;
+  readonly #cache = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  prepare(sqlText: string): Database.Statement {
+    let stmt = this.#cache.get(sqlText);
+    if (!stmt) {
+      stmt = this.#db.prepare(sqlText);
+      if (this.#cache.size >= STATEMENT_CACHE_SIZE) {
+        // Drop the oldest entry (Map keeps insertion order).
+        this.#cache.delete(this.#cache.keys().next().value as string);
+      }
+      this.#cache.set(sqlText, stmt);
+    }
+    return stmt;
+  }
+
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.prepare(q.sql);
+    const params = q.parameters as unknown[];
+    if (stmt.reader) return { rows: stmt.all(params) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(params);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error("streaming is not used with SQLite");
+  }
+}
+
+/** Serialises use of the single connection (queries and whole transactions). */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const ready = this.#tail.then(() => release);
+    this.#tail = this.#tail.then(() => next);
+    return ready;
+  }
+}
+
+class SqliteDriver implements Driver {
+  readonly #conn: SqliteConnection;
+  readonly #db: Database.Database;
+  readonly #mutex = new Mutex();
+  #release: (() => void) | undefined;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#conn = new SqliteConnection(db);
+  }
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const release = await this.#mutex.lock();
+    this.#release = release;
+    return this.#conn;
+  }
+  async beginTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+  async commitTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw("commit"));
+  }
+  async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    // A failed COMMIT or an error inside SQLite may already have rolled back.
+    if (this.#db.inTransaction) await c.executeQuery(CompiledQuery.raw("rollback"));
+  }
+  async releaseConnection(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+  async destroy(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+export class CicloSqliteDialect implements Dialect {
+  constructor(private readonly db: Database.Database) {}
+  createDriver(): Driver {
+    return new SqliteDriver(this.db);
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new SqliteIntrospector(db);
+  }
+}

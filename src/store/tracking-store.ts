@@ -1,0 +1,124 @@
+/**
+ * The tracking metadata store: experiments, runs, params, tags, metrics and
+ * dataset inputs. One interface, every method required; SQLite and
+ * PostgreSQL implement it with the same SQL (store/sql/), and the contract
+ * suite (store/contract/) runs against both.
+ *
+ * Methods throw {@link MlflowError}s with MLflow's error codes; they never
+ * know about HTTP.
+ * @module
+ */
+import type { FilterNode, OrderByClause } from "../tracking/search/filter-ast.js";
+import type {
+  DatasetInput,
+  Experiment,
+  Metric,
+  Page,
+  Param,
+  Run,
+  RunInfo,
+  RunMetric,
+  RunStatus,
+  Tag,
+  ViewType,
+} from "../tracking/types.js";
+
+export interface CreateExperimentInput {
+  name: string;
+  /** When absent, `<defaultArtifactRoot>/<experiment_id>`. */
+  artifactLocation?: string;
+  tags: Tag[];
+}
+
+export interface SearchExperimentsQuery {
+  viewType: ViewType;
+  filter?: FilterNode;
+  orderBy: OrderByClause[];
+  maxResults: number;
+  pageToken?: string;
+}
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId: string;
+  runName: string;
+  startTime: number | null;
+  tags: Tag[];
+}
+
+export interface UpdateRunInput {
+  status?: RunStatus;
+  endTime?: number | null;
+  runName?: string;
+}
+
+export interface LogBatchInput {
+  metrics: Metric[];
+  params: Param[];
+  tags: Tag[];
+}
+
+export interface SearchRunsQuery {
+  experimentIds: string[];
+  filter?: FilterNode;
+  viewType: ViewType;
+  orderBy: OrderByClause[];
+  maxResults: number;
+  pageToken?: string;
+}
+
+export interface MetricHistoryQuery {
+  maxResults?: number;
+  pageToken?: string;
+}
+
+export interface BulkIntervalQuery {
+  runIds: string[];
+  metricKey: string;
+  startStep?: number;
+  endStep?: number;
+  /** Points per run after downsampling. */
+  maxResults: number;
+}
+
+export interface TrackingStore {
+  /** Creates an experiment; RESOURCE_ALREADY_EXISTS when the name is taken (even by a deleted one). */
+  createExperiment(input: CreateExperimentInput): Promise<string>;
+  /** Returns an experiment in any lifecycle stage; RESOURCE_DOES_NOT_EXIST when unknown. */
+  getExperiment(experimentId: string): Promise<Experiment>;
+  /** Prefers the active experiment; RESOURCE_DOES_NOT_EXIST when no experiment has the name. */
+  getExperimentByName(name: string): Promise<Experiment>;
+  searchExperiments(query: SearchExperimentsQuery): Promise<Page<Experiment>>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  /** Soft delete; the experiment's active runs are deleted with it. */
+  deleteExperiment(experimentId: string): Promise<void>;
+  /** Restores the experiment and the runs its deletion deleted. */
+  restoreExperiment(experimentId: string): Promise<void>;
+  setExperimentTag(experimentId: string, tag: Tag): Promise<void>;
+  /** RESOURCE_DOES_NOT_EXIST when the tag is absent. */
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+
+  /** Creates a RUNNING run in an active experiment and returns it. */
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  /** Updates status/end time/name (the name keeps `mlflow.runName` in sync). */
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  /**
+   * Writes metrics, params and tags in one transaction: all or nothing. Metric
+   * points identical to stored ones are skipped (retries are idempotent);
+   * a param logged again with another value fails the whole batch.
+   */
+  logBatch(runId: string, batch: LogBatchInput): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
+  /** Points of one metric in (step, timestamp) order; paged when maxResults is given. */
+  getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>>;
+  /** Min/max-preserving downsampled history of one metric for several runs. */
+  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]>;
+  searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
+
+  /** Closes connections; in-flight calls finish first. */
+  close(): Promise<void>;
+}

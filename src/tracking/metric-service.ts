@@ -1,0 +1,58 @@
+/**
+ * Metric history reads: full/paged history and the downsampled bulk view charts use.
+ * @module
+ */
+import { InvalidParameterValueError } from "../shared/errors.js";
+import type { TrackingStore } from "../store/tracking-store.js";
+import type { Metric, Page, RunMetric } from "./types.js";
+import { validateMaxResults } from "./validation.js";
+
+/** MLflow's caps for get-history-bulk-interval. */
+export const MAX_RUNS_BULK_INTERVAL = 100;
+export const MAX_RESULTS_PER_RUN = 2500;
+export const MAX_RESULTS_METRIC_HISTORY = 25_000;
+
+export interface BulkIntervalRequest {
+  runIds: string[];
+  metricKey: string;
+  startStep?: number;
+  endStep?: number;
+  maxResults?: number;
+}
+
+export class MetricService {
+  constructor(private readonly store: TrackingStore) {}
+
+  history(runId: string, key: string, maxResults?: number, pageToken?: string): Promise<Page<Metric>> {
+    if (maxResults !== undefined) validateMaxResults(maxResults, MAX_RESULTS_METRIC_HISTORY);
+    return this.store.getMetricHistory(runId, key, { maxResults, pageToken: pageToken || undefined });
+  }
+
+  bulkInterval(req: BulkIntervalRequest): Promise<RunMetric[]> {
+    if (req.runIds.length === 0) {
+      throw new InvalidParameterValueError(
+        "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.",
+      );
+    }
+    if (req.runIds.length > MAX_RUNS_BULK_INTERVAL) {
+      throw new InvalidParameterValueError(
+        `GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_BULK_INTERVAL} run_ids. ` +
+          `Received ${req.runIds.length} run_ids.`,
+      );
+    }
+    const maxResults = req.maxResults ?? MAX_RESULTS_PER_RUN;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_RESULTS_PER_RUN) {
+      throw new InvalidParameterValueError(`max_results must be between 1 and ${MAX_RESULTS_PER_RUN}.`);
+    }
+    const { startStep, endStep } = req;
+    if ((startStep === undefined) !== (endStep === undefined)) {
+      throw new InvalidParameterValueError("If either start step or end step are specified, both must be specified.");
+    }
+    if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+      throw new InvalidParameterValueError(
+        `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+      );
+    }
+    return this.store.getMetricHistoryBulkInterval({ ...req, runIds: [...new Set(req.runIds)], maxResults });
+  }
+}

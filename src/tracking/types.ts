@@ -1,0 +1,92 @@
+/**
+ * Domain types of the tracking station (camelCase; the wire presenters turn
+ * them into MLflow's snake_case JSON).
+ * @module
+ */
+
+export type LifecycleStage = "active" | "deleted";
+export const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] as const;
+export type ViewType = (typeof VIEW_TYPES)[number];
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: LifecycleStage;
+  creationTime: number;
+  lastUpdateTime: number;
+  tags: Tag[];
+}
+
+export interface RunInfo {
+  runId: string;
+  runName: string;
+  experimentId: string;
+  userId: string;
+  status: RunStatus;
+  startTime: number | null;
+  endTime: number | null;
+  artifactUri: string;
+  lifecycleStage: LifecycleStage;
+}
+
+/** One metric point. `value` may be NaN or ±Infinity. */
+export interface Metric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  /** MLflow 3.x: the logged model and dataset a point belongs to. */
+  modelId?: string | null;
+  datasetName?: string | null;
+  datasetDigest?: string | null;
+}
+
+/** A metric point with the run it belongs to (bulk history calls). */
+export interface RunMetric extends Metric {
+  runId: string;
+}
+
+export interface Param {
+  key: string;
+  value: string;
+}
+
+export interface Dataset {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema?: string | null;
+  profile?: string | null;
+}
+
+export interface DatasetInput {
+  tags: Tag[];
+  dataset: Dataset;
+}
+
+export interface RunData {
+  metrics: Metric[];
+  params: Param[];
+  tags: Tag[];
+}
+
+export interface Run {
+  info: RunInfo;
+  data: RunData;
+  inputs: { datasetInputs: DatasetInput[] };
+}
+
+/** A page of results plus the opaque token of the next page ("" or undefined when done). */
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
