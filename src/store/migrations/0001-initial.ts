@@ -1,16 +1,16 @@
 /** The first schema: experiments, runs, params, tags, metrics, datasets. */
 import type { Kysely } from "kysely";
 import type { Migration, SqlDialectName } from "./migration.js";
-import { clusteredByKey, idColumn } from "./ddl-helpers.js";
+import { clusteredByKey, idColumn, text } from "./ddl-helpers.js";
 
 async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
   const big = d === "postgres" ? "bigint" : "integer";
   const dbl = d === "postgres" ? "double precision" : "real";
 
   await idColumn(db.schema.createTable("experiments"), "experiment_id", d)
-    .addColumn("name", "varchar(500)", (c) => c.notNull().unique())
-    .addColumn("artifact_location", "text", (c) => c.notNull())
-    .addColumn("lifecycle_stage", "varchar(32)", (c) => c.notNull())
+    .addColumn("name", text(d, "varchar(500)"), (c) => c.notNull().unique())
+    .addColumn("artifact_location", text(d, "text"), (c) => c.notNull())
+    .addColumn("lifecycle_stage", text(d, "varchar(32)"), (c) => c.notNull())
     .addColumn("creation_time", big, (c) => c.notNull())
     .addColumn("last_update_time", big, (c) => c.notNull())
     .addColumn("deleted_time", big)
@@ -20,22 +20,23 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
   await db.schema
     .createTable("experiment_tags")
     .addColumn("experiment_id", "integer", (c) => c.notNull().references("experiments.experiment_id").onDelete("cascade"))
-    .addColumn("key", "varchar(250)", (c) => c.notNull())
-    .addColumn("value", "text", (c) => c.notNull())
+    .addColumn("key", text(d, "varchar(250)"), (c) => c.notNull())
+    .addColumn("value", text(d, "text"), (c) => c.notNull())
     .addPrimaryKeyConstraint("experiment_tags_pk", ["experiment_id", "key"])
     .execute();
 
   await idColumn(db.schema.createTable("runs"), "id", d)
-    .addColumn("run_uuid", "varchar(32)", (c) => c.notNull().unique())
+    .addColumn("run_uuid", text(d, "varchar(32)"), (c) => c.notNull().unique())
     .addColumn("experiment_id", "integer", (c) => c.notNull().references("experiments.experiment_id"))
-    .addColumn("name", "varchar(250)", (c) => c.notNull())
-    .addColumn("user_id", "varchar(256)", (c) => c.notNull())
-    .addColumn("status", "varchar(20)", (c) => c.notNull())
+    .addColumn("name", text(d, "varchar(250)"), (c) => c.notNull())
+    .addColumn("user_id", text(d, "varchar(256)"), (c) => c.notNull())
+    .addColumn("status", text(d, "varchar(20)"), (c) => c.notNull())
     .addColumn("start_time", big)
     .addColumn("end_time", big)
-    .addColumn("artifact_uri", "text", (c) => c.notNull())
-    .addColumn("lifecycle_stage", "varchar(20)", (c) => c.notNull())
+    .addColumn("artifact_uri", text(d, "text"), (c) => c.notNull())
+    .addColumn("lifecycle_stage", text(d, "varchar(20)"), (c) => c.notNull())
     .addColumn("deleted_time", big)
+    .addColumn("deleted_with_experiment", "smallint", (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex("runs_experiment_start").on("runs").columns(["experiment_id", "start_time", "run_uuid"]).execute();
 
@@ -44,8 +45,8 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
       db.schema
         .createTable(table)
         .addColumn("run_id", "integer", (c) => c.notNull().references("runs.id").onDelete("cascade"))
-        .addColumn("key", "varchar(250)", (c) => c.notNull())
-        .addColumn("value", table === "params" ? "varchar(8000)" : "text", (c) => c.notNull())
+        .addColumn("key", text(d, "varchar(250)"), (c) => c.notNull())
+        .addColumn("value", text(d, table === "params" ? "varchar(8000)" : "text"), (c) => c.notNull())
         .addPrimaryKeyConstraint(`${table}_pk`, ["run_id", "key"]),
       d,
     ).execute();
@@ -56,7 +57,7 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
     db.schema
       .createTable("metrics")
       .addColumn("run_id", "integer", (c) => c.notNull().references("runs.id").onDelete("cascade"))
-      .addColumn("key", "varchar(250)", (c) => c.notNull())
+      .addColumn("key", text(d, "varchar(250)"), (c) => c.notNull())
       .addColumn("step", big, (c) => c.notNull())
       .addColumn("timestamp", big, (c) => c.notNull())
       .addColumn("value", dbl, (c) => c.notNull())
@@ -69,7 +70,7 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
     db.schema
       .createTable("latest_metrics")
       .addColumn("run_id", "integer", (c) => c.notNull().references("runs.id").onDelete("cascade"))
-      .addColumn("key", "varchar(250)", (c) => c.notNull())
+      .addColumn("key", text(d, "varchar(250)"), (c) => c.notNull())
       .addColumn("step", big, (c) => c.notNull())
       .addColumn("timestamp", big, (c) => c.notNull())
       .addColumn("value", dbl)
@@ -81,12 +82,12 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
 
   await idColumn(db.schema.createTable("datasets"), "id", d)
     .addColumn("experiment_id", "integer", (c) => c.notNull().references("experiments.experiment_id").onDelete("cascade"))
-    .addColumn("name", "varchar(500)", (c) => c.notNull())
-    .addColumn("digest", "varchar(36)", (c) => c.notNull())
-    .addColumn("source_type", "varchar(36)", (c) => c.notNull())
-    .addColumn("source", "text", (c) => c.notNull())
-    .addColumn("schema", "text")
-    .addColumn("profile", "text")
+    .addColumn("name", text(d, "varchar(500)"), (c) => c.notNull())
+    .addColumn("digest", text(d, "varchar(36)"), (c) => c.notNull())
+    .addColumn("source_type", text(d, "varchar(36)"), (c) => c.notNull())
+    .addColumn("source", text(d, "text"), (c) => c.notNull())
+    .addColumn("schema", text(d, "text"))
+    .addColumn("profile", text(d, "text"))
     .addUniqueConstraint("datasets_identity", ["experiment_id", "name", "digest"])
     .execute();
 
@@ -102,8 +103,8 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
     .createTable("input_tags")
     .addColumn("run_id", "integer", (c) => c.notNull())
     .addColumn("dataset_id", "integer", (c) => c.notNull())
-    .addColumn("key", "varchar(255)", (c) => c.notNull())
-    .addColumn("value", "varchar(500)", (c) => c.notNull())
+    .addColumn("key", text(d, "varchar(255)"), (c) => c.notNull())
+    .addColumn("value", text(d, "varchar(500)"), (c) => c.notNull())
     .addPrimaryKeyConstraint("input_tags_pk", ["run_id", "dataset_id", "key"])
     .addForeignKeyConstraint("input_tags_input", ["run_id", "dataset_id"], "run_inputs", ["run_id", "dataset_id"], (c) =>
       c.onDelete("cascade"),

@@ -3,12 +3,13 @@
  * (`model_id`, `dataset_name`, `dataset_digest`).
  */
 import type { Kysely } from "kysely";
-import type { Migration } from "./migration.js";
+import { text } from "./ddl-helpers.js";
+import type { Migration, SqlDialectName } from "./migration.js";
 
-async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable("metrics").addColumn("model_id", "varchar(64)").execute();
-  await db.schema.alterTable("metrics").addColumn("dataset_name", "varchar(500)").execute();
-  await db.schema.alterTable("metrics").addColumn("dataset_digest", "varchar(36)").execute();
+async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
+  await db.schema.alterTable("metrics").addColumn("model_id", text(d, "varchar(64)")).execute();
+  await db.schema.alterTable("metrics").addColumn("dataset_name", text(d, "varchar(500)")).execute();
+  await db.schema.alterTable("metrics").addColumn("dataset_digest", text(d, "varchar(36)")).execute();
 }
 
 export const metricModelLinksMigration: Migration = { version: 2, name: "metric_model_links", up };

@@ -1,5 +1,5 @@
 /** The few DDL spellings that differ between SQLite and PostgreSQL. */
-import { sql, type CreateTableBuilder } from "kysely";
+import { sql, type CreateTableBuilder, type RawBuilder } from "kysely";
 import type { SqlDialectName } from "./migration.js";
 
 /** An auto-assigned integer id that is never reused (ids are public). */
@@ -19,4 +19,12 @@ export function clusteredByKey<T extends string, C extends string>(
   d: SqlDialectName,
 ): CreateTableBuilder<T, C> {
   return d === "sqlite" ? b.modifyEnd(sql`without rowid`) : b;
+}
+
+/**
+ * A text column type. PostgreSQL columns use the "C" collation so that sorting
+ * and LIKE compare bytes exactly as SQLite does, whatever the database's locale.
+ */
+export function text(d: SqlDialectName, type = "text"): RawBuilder<unknown> {
+  return d === "postgres" ? sql.raw(`${type} collate "C"`) : sql.raw(type);
 }

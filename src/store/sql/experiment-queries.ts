@@ -5,6 +5,7 @@
 import { sql, type Kysely, type Selectable } from "kysely";
 import {
   InvalidParameterValueError,
+  InvalidStateError,
   ResourceAlreadyExistsError,
   ResourceDoesNotExistError,
 } from "../../shared/errors.js";
@@ -193,7 +194,8 @@ export async function searchExperiments(db: Db, q: SearchExperimentsQuery): Prom
 export async function renameExperiment(db: Db, experimentId: string, newName: string, now: number): Promise<void> {
   const row = await getExperimentRow(db, experimentId);
   if (row.lifecycle_stage !== "active") {
-    throw new InvalidParameterValueError(
+    // MLflow compat: INVALID_STATE (HTTP 500 in MLflow's table).
+    throw new InvalidStateError(
       `Cannot rename a non-active experiment. Experiment with id=${experimentId} is in '${row.lifecycle_stage}' state.`,
     );
   }
@@ -218,11 +220,8 @@ export async function setExperimentLifecycle(db: Db, experimentId: string, stage
       throw new InvalidParameterValueError("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
     }
     if (row.lifecycle_stage === stage) {
-      throw new InvalidParameterValueError(
-        stage === "deleted"
-          ? `Cannot delete an already deleted experiment with id=${experimentId}.`
-          : `Cannot restore an experiment that is not deleted. Experiment with id=${experimentId} is active.`,
-      );
+      // MLflow compat: delete looks among active experiments, restore among deleted ones.
+      throw experimentNotFound(experimentId);
     }
     await trx
       .updateTable("experiments")
@@ -232,18 +231,17 @@ export async function setExperimentLifecycle(db: Db, experimentId: string, stage
     if (stage === "deleted") {
       await trx
         .updateTable("runs")
-        .set({ lifecycle_stage: "deleted", deleted_time: now })
+        .set({ lifecycle_stage: "deleted", deleted_time: now, deleted_with_experiment: 1 })
         .where("experiment_id", "=", row.experiment_id)
         .where("lifecycle_stage", "=", "active")
         .execute();
-    } else if (row.deleted_time !== null) {
-      // Restore exactly the runs the experiment's deletion deleted.
+    } else {
+      // Restore exactly the runs the experiment's deletion deleted, not those deleted on their own before.
       await trx
         .updateTable("runs")
-        .set({ lifecycle_stage: "active", deleted_time: null })
+        .set({ lifecycle_stage: "active", deleted_time: null, deleted_with_experiment: 0 })
         .where("experiment_id", "=", row.experiment_id)
-        .where("lifecycle_stage", "=", "deleted")
-        .where("deleted_time", "=", row.deleted_time)
+        .where("deleted_with_experiment", "=", 1)
         .execute();
     }
   });

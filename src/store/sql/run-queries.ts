@@ -77,6 +77,7 @@ export async function createRun(db: Db, input: CreateRunInput): Promise<Run> {
       artifact_uri: appendToUri(exp.artifact_location, `${runUuid}/artifacts`),
       lifecycle_stage: "active",
       deleted_time: null,
+      deleted_with_experiment: 0,
     };
     const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
     const tags = dedupeTags(input.tags);
@@ -210,7 +211,7 @@ export async function setRunLifecycle(db: Db, runId: string, stage: "active" | "
     }
     await trx
       .updateTable("runs")
-      .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? now : null })
+      .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? now : null, deleted_with_experiment: 0 })
       .where("id", "=", row.id)
       .execute();
   });
@@ -222,7 +223,7 @@ export async function deleteTag(db: Db, runId: string, key: string): Promise<voi
     requireActiveRun(row);
     const res = await trx.deleteFrom("tags").where("run_id", "=", row.id).where("key", "=", key).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) {
-      throw new InvalidParameterValueError(`No tag with name: ${key} in run with id ${runId}`);
+      throw new ResourceDoesNotExistError(`No tag with name: ${key} in run with id ${runId}`);
     }
   });
 }

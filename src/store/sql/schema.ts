@@ -35,6 +35,8 @@ export interface RunsTable {
   artifact_uri: string;
   lifecycle_stage: string;
   deleted_time: number | null;
+  /** 1 when the run was deleted by its experiment's deletion (restored with it). */
+  deleted_with_experiment: number;
 }
 
 export interface KeyValueTable {

@@ -1,0 +1,501 @@
+/**
+ * The TrackingStore contract: one suite, run against every backend
+ * (SQLite, PostgreSQL) by the backends' own test files.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { MlflowError } from "../../shared/errors.js";
+import { parseFilter, parseOrderBy } from "../../tracking/search/filter-parser.js";
+import { EXPERIMENT_SEARCH_SPEC, RUN_SEARCH_SPEC } from "../../tracking/search/search-specs.js";
+import type { Metric, Run, ViewType } from "../../tracking/types.js";
+import type { TrackingStore } from "../tracking-store.js";
+
+export interface StoreFixture {
+  store: TrackingStore;
+  /** The default artifact root the store was opened with. */
+  artifactRoot: string;
+  cleanup(): Promise<void>;
+}
+
+export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof MlflowError, `expected an MlflowError, got ${String(err)}`);
+    assert.equal(err.errorCode, code, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+
+const m = (key: string, value: number, step = 0, timestamp = 1000): Metric => ({ key, value, step, timestamp });
+
+export function runTrackingStoreContract(name: string, make: () => Promise<StoreFixture | undefined>): void {
+  describe(`TrackingStore contract: ${name}`, () => {
+    let fx: StoreFixture | undefined;
+    let s: TrackingStore;
+    let n = 0;
+    const uniq = (p: string) => `${p}-${Date.now()}-${n++}`;
+    const newRun = async (experimentId: string, name = uniq("run"), startTime: number | null = Date.now()) =>
+      s.createRun({ experimentId, userId: "alice", runName: name, startTime, tags: [{ key: "mlflow.runName", value: name }] });
+    const searchRuns = (experimentIds: string[], filter?: string, orderBy?: string[], maxResults = 1000, viewType: ViewType = "ACTIVE_ONLY", pageToken?: string) =>
+      s.searchRuns({
+        experimentIds,
+        filter: parseFilter(filter, RUN_SEARCH_SPEC),
+        orderBy: parseOrderBy(orderBy, RUN_SEARCH_SPEC),
+        maxResults,
+        viewType,
+        pageToken,
+      });
+    const names = (runs: Run[]) => runs.map((r) => r.info.runName);
+
+    before(async () => {
+      fx = await make();
+      if (fx) s = fx.store;
+    });
+    after(async () => {
+      await fx?.cleanup();
+    });
+    const it = (title: string, fn: () => Promise<void>) =>
+      test(title, async (t) => {
+        if (!fx) return t.skip("backend unavailable");
+        await fn();
+      });
+
+    describe("experiments", () => {
+      it("has the default experiment 0 named Default", async () => {
+        const e = await s.getExperiment("0");
+        assert.equal(e.name, "Default");
+        assert.equal(e.lifecycleStage, "active");
+        assert.ok(e.artifactLocation.endsWith("0"));
+        assert.equal((await s.getExperimentByName("Default")).experimentId, "0");
+      });
+
+      it("creates, reads and tags an experiment", async () => {
+        const name = uniq("exp");
+        const id = await s.createExperiment({ name, tags: [{ key: "team", value: "vision" }] });
+        assert.match(id, /^\d+$/);
+        const e = await s.getExperiment(id);
+        assert.equal(e.name, name);
+        assert.equal(e.artifactLocation, `${fx!.artifactRoot.replace(/\/$/, "")}/${id}`.replace("mlflow-artifacts:", "mlflow-artifacts:"));
+        assert.deepEqual(e.tags, [{ key: "team", value: "vision" }]);
+        assert.ok(e.creationTime > 0 && e.lastUpdateTime >= e.creationTime);
+        await s.setExperimentTag(id, { key: "team", value: "nlp" });
+        await s.setExperimentTag(id, { key: "owner", value: "bob" });
+        assert.deepEqual((await s.getExperiment(id)).tags, [
+          { key: "owner", value: "bob" },
+          { key: "team", value: "nlp" },
+        ]);
+        await s.deleteExperimentTag(id, "owner");
+        assert.deepEqual((await s.getExperiment(id)).tags, [{ key: "team", value: "nlp" }]);
+        await rejectsWith(s.deleteExperimentTag(id, "owner"), "RESOURCE_DOES_NOT_EXIST", /No tag with name: owner/);
+      });
+
+      it("keeps an explicit artifact location", async () => {
+        const id = await s.createExperiment({ name: uniq("loc"), artifactLocation: "s3://bucket/path", tags: [] });
+        assert.equal((await s.getExperiment(id)).artifactLocation, "s3://bucket/path");
+        const run = await newRun(id);
+        assert.equal(run.info.artifactUri, `s3://bucket/path/${run.info.runId}/artifacts`);
+      });
+
+      it("refuses duplicate names, even of deleted experiments", async () => {
+        const name = uniq("dup");
+        const id = await s.createExperiment({ name, tags: [] });
+        await rejectsWith(s.createExperiment({ name, tags: [] }), "RESOURCE_ALREADY_EXISTS", /already exists/);
+        await s.deleteExperiment(id);
+        await rejectsWith(s.createExperiment({ name, tags: [] }), "RESOURCE_ALREADY_EXISTS", /deleted state/);
+      });
+
+      it("reports unknown experiments", async () => {
+        await rejectsWith(s.getExperiment("987654321"), "RESOURCE_DOES_NOT_EXIST", /No Experiment with id=987654321 exists/);
+        await rejectsWith(s.getExperiment("abc"), "RESOURCE_DOES_NOT_EXIST");
+        await rejectsWith(s.getExperimentByName(uniq("nope")), "RESOURCE_DOES_NOT_EXIST", /Could not find experiment with name/);
+      });
+
+      it("renames, refusing taken names and deleted experiments", async () => {
+        const a = await s.createExperiment({ name: uniq("a"), tags: [] });
+        const bName = uniq("b");
+        await s.createExperiment({ name: bName, tags: [] });
+        const newName = uniq("renamed");
+        await s.renameExperiment(a, newName);
+        assert.equal((await s.getExperiment(a)).name, newName);
+        assert.equal((await s.getExperimentByName(newName)).experimentId, a);
+        await rejectsWith(s.renameExperiment(a, bName), "RESOURCE_ALREADY_EXISTS");
+        await s.deleteExperiment(a);
+        await rejectsWith(s.renameExperiment(a, uniq("x")), "INVALID_STATE");
+      });
+
+      it("deletes and restores an experiment with the runs it deleted", async () => {
+        const id = await s.createExperiment({ name: uniq("life"), tags: [] });
+        const keep = await newRun(id, "keep");
+        const before = await newRun(id, "deleted-before");
+        await s.deleteRun(before.info.runId);
+        await s.deleteExperiment(id);
+        assert.equal((await s.getExperiment(id)).lifecycleStage, "deleted");
+        assert.equal((await s.getRun(keep.info.runId)).info.lifecycleStage, "deleted");
+        await rejectsWith(s.deleteExperiment(id), "RESOURCE_DOES_NOT_EXIST");
+        await rejectsWith(newRun(id), "INVALID_PARAMETER_VALUE", /must be in the 'active' state/);
+        await s.restoreExperiment(id);
+        assert.equal((await s.getRun(keep.info.runId)).info.lifecycleStage, "active");
+        assert.equal((await s.getRun(before.info.runId)).info.lifecycleStage, "deleted");
+        await rejectsWith(s.restoreExperiment(id), "RESOURCE_DOES_NOT_EXIST");
+        await rejectsWith(s.deleteExperiment("0"), "INVALID_PARAMETER_VALUE", /default experiment/);
+      });
+
+      it("searches experiments with filters, view types, order and pages", async () => {
+        const prefix = uniq("srch");
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          ids.push(await s.createExperiment({ name: `${prefix}-${i}`, tags: [{ key: "kind", value: i % 2 ? "odd" : "even" }] }));
+        }
+        await s.deleteExperiment(ids[4]);
+        const search = (filter: string | undefined, viewType: ViewType = "ACTIVE_ONLY", orderBy?: string[], maxResults = 100, pageToken?: string) =>
+          s.searchExperiments({
+            filter: parseFilter(filter, EXPERIMENT_SEARCH_SPEC),
+            orderBy: parseOrderBy(orderBy, EXPERIMENT_SEARCH_SPEC),
+            viewType,
+            maxResults,
+            pageToken,
+          });
+        const like = `name LIKE '${prefix}-%'`;
+        assert.equal((await search(like)).items.length, 4);
+        assert.equal((await search(like, "ALL")).items.length, 5);
+        assert.deepEqual((await search(like, "DELETED_ONLY")).items.map((e) => e.experimentId), [ids[4]]);
+        assert.equal((await search(`name LIKE '${prefix.toUpperCase()}-%'`)).items.length, 0, "LIKE is case-sensitive");
+        assert.equal((await search(`name ILIKE '${prefix.toUpperCase()}-%'`)).items.length, 4);
+        assert.deepEqual(
+          (await search(`${like} AND tags.kind = 'odd'`, "ALL", ["name DESC"])).items.map((e) => e.name),
+          [`${prefix}-3`, `${prefix}-1`],
+        );
+        assert.deepEqual(
+          (await search(`${like} AND (tags.kind = 'odd' OR name = '${prefix}-0')`, "ACTIVE_ONLY", ["name"])).items.map((e) => e.name),
+          [`${prefix}-0`, `${prefix}-1`, `${prefix}-3`],
+        );
+        // Default order: newest first, ties by id.
+        const dflt = (await search(like)).items;
+        for (let i = 1; i < dflt.length; i++) {
+          const [a, b] = [dflt[i - 1], dflt[i]];
+          assert.ok(a.creationTime > b.creationTime || (a.creationTime === b.creationTime && Number(a.experimentId) < Number(b.experimentId)));
+        }
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await search(like, "ALL", ["name ASC"], 2, token);
+          assert.ok(page.items.length <= 2);
+          seen.push(...page.items.map((e) => e.name));
+          token = page.nextPageToken;
+        } while (token);
+        assert.deepEqual(seen, [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`));
+        await rejectsWith(search(like, "ALL", ["name ASC"], 2, "not-a-token"), "INVALID_PARAMETER_VALUE", /page token/i);
+      });
+    });
+
+    describe("runs", () => {
+      let exp: string;
+      before(async () => {
+        if (fx) exp = await s.createExperiment({ name: uniq("runs"), tags: [] });
+      });
+
+      it("creates and reads a run", async () => {
+        const run = await s.createRun({
+          experimentId: exp,
+          userId: "alice",
+          runName: "first",
+          startTime: 1234,
+          tags: [
+            { key: "mlflow.runName", value: "first" },
+            { key: "mlflow.user", value: "alice" },
+          ],
+        });
+        assert.match(run.info.runId, /^[0-9a-f]{32}$/);
+        assert.equal(run.info.status, "RUNNING");
+        assert.equal(run.info.startTime, 1234);
+        assert.equal(run.info.endTime, null);
+        assert.equal(run.info.lifecycleStage, "active");
+        assert.ok(run.info.artifactUri.endsWith(`/${exp}/${run.info.runId}/artifacts`));
+        const got = await s.getRun(run.info.runId);
+        assert.deepEqual(got.info, run.info);
+        assert.deepEqual(got.data.tags, run.data.tags);
+        await rejectsWith(s.getRun("0123456789abcdef0123456789abcdef"), "RESOURCE_DOES_NOT_EXIST", /Run with id=0123456789abcdef0123456789abcdef not found/);
+        await rejectsWith(newRun("424242"), "RESOURCE_DOES_NOT_EXIST");
+      });
+
+      it("updates status, end time and name (keeping mlflow.runName in sync)", async () => {
+        const run = await newRun(exp, "before");
+        const info = await s.updateRun(run.info.runId, { status: "FINISHED", endTime: 99, runName: "after" });
+        assert.equal(info.status, "FINISHED");
+        assert.equal(info.endTime, 99);
+        assert.equal(info.runName, "after");
+        const got = await s.getRun(run.info.runId);
+        assert.equal(got.info.runName, "after");
+        assert.equal(got.data.tags.find((t) => t.key === "mlflow.runName")?.value, "after");
+        await s.logBatch(run.info.runId, { metrics: [], params: [], tags: [{ key: "mlflow.runName", value: "by-tag" }] });
+        assert.equal((await s.getRun(run.info.runId)).info.runName, "by-tag");
+      });
+
+      it("logs metrics, params and tags; latest metric by step, then timestamp, then value", async () => {
+        const { info } = await newRun(exp);
+        await s.logBatch(info.runId, {
+          metrics: [m("loss", 0.9, 0, 10), m("loss", 0.5, 2, 5), m("loss", 0.7, 1, 50), m("acc", 0.1, 3, 1), m("acc", 0.2, 3, 1)],
+          params: [{ key: "lr", value: "0.01" }],
+          tags: [{ key: "team", value: "a" }],
+        });
+        const run = await s.getRun(info.runId);
+        const latest = Object.fromEntries(run.data.metrics.map((x) => [x.key, x]));
+        assert.deepEqual(latest.loss, { key: "loss", value: 0.5, step: 2, timestamp: 5 });
+        assert.deepEqual(latest.acc, { key: "acc", value: 0.2, step: 3, timestamp: 1 });
+        assert.deepEqual(run.data.params, [{ key: "lr", value: "0.01" }]);
+        assert.ok(run.data.tags.some((t) => t.key === "team" && t.value === "a"));
+        await s.logBatch(info.runId, { metrics: [], params: [], tags: [{ key: "team", value: "b" }] });
+        assert.ok((await s.getRun(info.runId)).data.tags.some((t) => t.key === "team" && t.value === "b"));
+      });
+
+      it("stores NaN and infinities", async () => {
+        const { info } = await newRun(exp);
+        await s.logBatch(info.runId, {
+          metrics: [m("nan", NaN), m("inf", Infinity), m("ninf", -Infinity), m("big", 1.7976931348623157e308)],
+          params: [],
+          tags: [],
+        });
+        const got = Object.fromEntries((await s.getRun(info.runId)).data.metrics.map((x) => [x.key, x.value]));
+        assert.ok(Number.isNaN(got.nan));
+        assert.equal(got.inf, Infinity);
+        assert.equal(got.ninf, -Infinity);
+        assert.equal(got.big, 1.7976931348623157e308);
+        const hist = await s.getMetricHistory(info.runId, "nan", {});
+        assert.equal(hist.items.length, 1);
+        assert.ok(Number.isNaN(hist.items[0].value));
+      });
+
+      it("makes retried batches idempotent", async () => {
+        const { info } = await newRun(exp);
+        const batch = { metrics: [m("x", 1, 0, 1), m("x", 2, 1, 2)], params: [{ key: "p", value: "1" }], tags: [{ key: "t", value: "v" }] };
+        await s.logBatch(info.runId, batch);
+        await s.logBatch(info.runId, batch);
+        await s.logBatch(info.runId, { metrics: [m("x", 1, 0, 1)], params: [], tags: [] });
+        assert.equal((await s.getMetricHistory(info.runId, "x", {})).items.length, 2);
+        // Same step, new timestamp: a new point (dedupe is by value identity).
+        await s.logBatch(info.runId, { metrics: [m("x", 1, 0, 3)], params: [], tags: [] });
+        assert.equal((await s.getMetricHistory(info.runId, "x", {})).items.length, 3);
+      });
+
+      it("refuses a changed param and writes nothing of that batch", async () => {
+        const { info } = await newRun(exp);
+        await s.logBatch(info.runId, { metrics: [], params: [{ key: "p", value: "1" }], tags: [] });
+        await rejectsWith(
+          s.logBatch(info.runId, {
+            metrics: [m("written", 1)],
+            params: [
+              { key: "q", value: "new" },
+              { key: "p", value: "2" },
+            ],
+            tags: [{ key: "t", value: "v" }],
+          }),
+          "INVALID_PARAMETER_VALUE",
+          /Changing param values is not allowed/,
+        );
+        const run = await s.getRun(info.runId);
+        assert.deepEqual(run.data.params, [{ key: "p", value: "1" }]);
+        assert.equal(run.data.metrics.length, 0);
+        assert.ok(!run.data.tags.some((t) => t.key === "t"));
+        assert.equal((await s.getMetricHistory(info.runId, "written", {})).items.length, 0);
+      });
+
+      it("refuses writes to deleted runs and restores them", async () => {
+        const { info } = await newRun(exp);
+        await s.deleteRun(info.runId);
+        assert.equal((await s.getRun(info.runId)).info.lifecycleStage, "deleted");
+        await rejectsWith(s.logBatch(info.runId, { metrics: [m("a", 1)], params: [], tags: [] }), "INVALID_PARAMETER_VALUE", /must be in the 'active' state/);
+        await rejectsWith(s.updateRun(info.runId, { status: "FAILED" }), "INVALID_PARAMETER_VALUE");
+        await s.restoreRun(info.runId);
+        await s.logBatch(info.runId, { metrics: [m("a", 1)], params: [], tags: [] });
+        await rejectsWith(s.logBatch("ffffffffffffffffffffffffffffffff", { metrics: [m("a", 1)], params: [], tags: [] }), "RESOURCE_DOES_NOT_EXIST");
+      });
+
+      it("deletes tags", async () => {
+        const { info } = await newRun(exp);
+        await s.logBatch(info.runId, { metrics: [], params: [], tags: [{ key: "gone", value: "1" }] });
+        await s.deleteTag(info.runId, "gone");
+        assert.ok(!(await s.getRun(info.runId)).data.tags.some((t) => t.key === "gone"));
+        await rejectsWith(s.deleteTag(info.runId, "gone"), "RESOURCE_DOES_NOT_EXIST", /No tag with name: gone/);
+      });
+
+      it("logs dataset inputs once per dataset", async () => {
+        const { info } = await newRun(exp);
+        const input = {
+          tags: [{ key: "mlflow.data.context", value: "training" }],
+          dataset: { name: "iris", digest: "abc123", sourceType: "local", source: '{"uri": "/d"}', schema: "{}", profile: '{"rows": 150}' },
+        };
+        await s.logInputs(info.runId, [input]);
+        await s.logInputs(info.runId, [input]);
+        const run = await s.getRun(info.runId);
+        assert.equal(run.inputs.datasetInputs.length, 1);
+        assert.deepEqual(run.inputs.datasetInputs[0], input);
+      });
+
+      it("pages metric history in step order", async () => {
+        const { info } = await newRun(exp);
+        await s.logBatch(info.runId, { metrics: Array.from({ length: 10 }, (_, i) => m("h", i * 1.5, 9 - i, 100 + i)), params: [], tags: [] });
+        const all = await s.getMetricHistory(info.runId, "h", {});
+        assert.deepEqual(all.items.map((p) => p.step), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert.equal(all.nextPageToken, undefined);
+        const steps: number[] = [];
+        let token: string | undefined;
+        do {
+          const page = await s.getMetricHistory(info.runId, "h", { maxResults: 3, pageToken: token });
+          steps.push(...page.items.map((p) => p.step));
+          token = page.nextPageToken;
+        } while (token);
+        assert.deepEqual(steps, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        await rejectsWith(s.getMetricHistory("ffffffffffffffffffffffffffffffff", "h", {}), "RESOURCE_DOES_NOT_EXIST");
+      });
+
+      it("downsamples history keeping first, last, minima and maxima", async () => {
+        const { info } = await newRun(exp);
+        const points: Metric[] = [];
+        for (let i = 0; i < 5000; i++) points.push(m("s", Math.sin(i / 50), i, i));
+        points[2345] = m("s", 100, 2345, 2345); // a spike that must survive
+        points[3456] = m("s", -100, 3456, 3456);
+        for (let i = 0; i < points.length; i += 1000) {
+          await s.logBatch(info.runId, { metrics: points.slice(i, i + 1000), params: [], tags: [] });
+        }
+        const other = await newRun(exp);
+        await s.logBatch(other.info.runId, { metrics: [m("s", 1, 0), m("s", 2, 5)], params: [], tags: [] });
+        const res = await s.getMetricHistoryBulkInterval({ runIds: [info.runId, other.info.runId], metricKey: "s", maxResults: 200 });
+        const mine = res.filter((p) => p.runId === info.runId);
+        assert.ok(mine.length <= 200 && mine.length > 100, `got ${mine.length}`);
+        assert.equal(mine[0].step, 0);
+        assert.equal(mine[mine.length - 1].step, 4999);
+        assert.ok(mine.some((p) => p.value === 100 && p.step === 2345));
+        assert.ok(mine.some((p) => p.value === -100 && p.step === 3456));
+        assert.deepEqual(mine.map((p) => p.step), [...mine.map((p) => p.step)].sort((a, b) => a - b));
+        assert.deepEqual(res.filter((p) => p.runId === other.info.runId).map((p) => p.step), [0, 5]);
+        const ranged = await s.getMetricHistoryBulkInterval({ runIds: [info.runId], metricKey: "s", startStep: 100, endStep: 149, maxResults: 100 });
+        assert.deepEqual(ranged.map((p) => p.step), Array.from({ length: 50 }, (_, i) => 100 + i));
+      });
+
+      it("serialises concurrent batches to one run without losing any", async () => {
+        const { info } = await newRun(exp);
+        await Promise.all(
+          Array.from({ length: 20 }, (_, c) =>
+            s.logBatch(info.runId, { metrics: Array.from({ length: 50 }, (_, i) => m("c", i, c * 50 + i, 1)), params: [], tags: [] }),
+          ),
+        );
+        assert.equal((await s.getMetricHistory(info.runId, "c", {})).items.length, 1000);
+        assert.equal((await s.getRun(info.runId)).data.metrics[0].step, 999);
+      });
+    });
+
+    describe("run search", () => {
+      let e1: string;
+      let e2: string;
+      before(async () => {
+        if (!fx) return;
+        e1 = await s.createExperiment({ name: uniq("search1"), tags: [] });
+        e2 = await s.createExperiment({ name: uniq("search2"), tags: [] });
+        const specs = [
+          { name: "r0", exp: e1, acc: 0.9, lr: "0.1", model: "cnn", status: "FINISHED" as const, start: 1000 },
+          { name: "r1", exp: e1, acc: 0.5, lr: "0.01", model: "CNN-big", status: "FAILED" as const, start: 2000 },
+          { name: "r2", exp: e1, acc: undefined, lr: "0.1", model: "rnn", status: "RUNNING" as const, start: 3000 },
+          { name: "r3", exp: e2, acc: 0.7, lr: undefined, model: "cnn", status: "FINISHED" as const, start: 4000 },
+          { name: "r4", exp: e1, acc: NaN, lr: "0.001", model: undefined, status: "FINISHED" as const, start: 5000 },
+        ];
+        for (const sp of specs) {
+          const run = await newRun(sp.exp, sp.name, sp.start);
+          await s.logBatch(run.info.runId, {
+            metrics: sp.acc === undefined ? [] : [m("acc", sp.acc), m("val loss", 1 - (Number.isNaN(sp.acc) ? 0 : sp.acc))],
+            params: sp.lr === undefined ? [] : [{ key: "lr", value: sp.lr }],
+            tags: sp.model === undefined ? [] : [{ key: "model", value: sp.model }],
+          });
+          if (sp.status !== "RUNNING") await s.updateRun(run.info.runId, { status: sp.status, endTime: sp.start + 10 });
+          if (sp.name === "r0") {
+            await s.logInputs(run.info.runId, [
+              { tags: [{ key: "mlflow.data.context", value: "train" }], dataset: { name: "mnist", digest: "d1", sourceType: "local", source: "x" } },
+            ]);
+          }
+        }
+      });
+
+      it("orders by start_time DESC by default", async () => {
+        assert.deepEqual(names((await searchRuns([e1])).items), ["r4", "r2", "r1", "r0"]);
+        assert.deepEqual(names((await searchRuns([e1, e2])).items), ["r4", "r3", "r2", "r1", "r0"]);
+      });
+
+      it("filters on metrics, params, tags and attributes", async () => {
+        const q = async (f: string) => names((await searchRuns([e1, e2], f, ["attributes.run_name ASC"])).items);
+        assert.deepEqual(await q("metrics.acc > 0.6"), ["r0", "r3"]);
+        assert.deepEqual(await q("metrics.acc >= 0.5 AND metrics.acc < 0.8"), ["r1", "r3"]);
+        assert.deepEqual(await q("metrics.`val loss` <= 0.31"), ["r0", "r3"]);
+        assert.deepEqual(await q("params.lr = '0.1'"), ["r0", "r2"]);
+        assert.deepEqual(await q("params.lr != '0.1'"), ["r1", "r4"]);
+        assert.deepEqual(await q("tags.model LIKE 'cnn%'"), ["r0", "r3"]);
+        assert.deepEqual(await q("tags.model ILIKE 'cnn%'"), ["r0", "r1", "r3"]);
+        assert.deepEqual(await q("attributes.status = 'FINISHED'"), ["r0", "r3", "r4"]);
+        assert.deepEqual(await q("status != 'FINISHED'"), ["r1", "r2"]);
+        assert.deepEqual(await q("run_name LIKE 'r_'"), ["r0", "r1", "r2", "r3", "r4"]);
+        assert.deepEqual(await q("attributes.start_time > 2500 and attributes.end_time < 4500"), ["r3"]);
+        assert.deepEqual(await q("datasets.name = 'mnist'"), ["r0"]);
+        assert.deepEqual(await q("datasets.context = 'train'"), ["r0"]);
+        assert.deepEqual(await q("params.lr IS NULL"), ["r3"]);
+        assert.deepEqual(await q("metrics.acc IS NOT NULL AND tags.model IS NULL"), ["r4"]);
+        assert.deepEqual(await q("params.lr = '0.001' OR (tags.model = 'cnn' AND metrics.acc > 0.8)"), ["r0", "r4"]);
+        const all = (await searchRuns([e1, e2])).items;
+        const ids = all.filter((r) => ["r1", "r3"].includes(r.info.runName)).map((r) => `'${r.info.runId}'`);
+        assert.deepEqual(await q(`attributes.run_id IN (${ids.join(", ")})`), ["r1", "r3"]);
+        assert.deepEqual(await q(`run_id NOT IN (${ids.join(",")})`), ["r0", "r2", "r4"]);
+        assert.deepEqual(await q("params.lr = 'none-such'"), []);
+        // Injection attempts are values, not SQL.
+        assert.deepEqual(await q("params.lr = '0.1'' OR ''1''=''1'"), []);
+        assert.deepEqual(await q("tags.`model'; drop table runs; --` = 'x'"), []);
+        assert.equal((await searchRuns([e1, e2])).items.length, 5);
+      });
+
+      it("orders by metrics, params and attributes with missing values last", async () => {
+        const o = async (order: string[]) => names((await searchRuns([e1, e2], undefined, order)).items);
+        const byAccDesc = await o(["metrics.acc DESC"]);
+        assert.deepEqual(byAccDesc.slice(0, 3), ["r0", "r3", "r1"]);
+        assert.deepEqual(new Set(byAccDesc.slice(3)), new Set(["r2", "r4"]));
+        const byAccAsc = await o(["metrics.acc ASC"]);
+        assert.deepEqual(byAccAsc.slice(0, 3), ["r1", "r3", "r0"]);
+        assert.deepEqual(await o(["params.lr ASC", "attributes.run_name DESC"]), ["r4", "r1", "r2", "r0", "r3"]);
+        assert.deepEqual(await o(["tags.model DESC"]), ["r2", "r3", "r0", "r1", "r4"]);
+        assert.deepEqual(await o(["attributes.start_time ASC"]), ["r0", "r1", "r2", "r3", "r4"]);
+      });
+
+      it("pages by keyset through every order without loss or repeats", async () => {
+        for (const order of [[], ["metrics.acc DESC"], ["params.lr ASC"], ["tags.model DESC", "start_time ASC"], ["run_name DESC"]]) {
+          const full = names((await searchRuns([e1, e2], undefined, order)).items);
+          const paged: string[] = [];
+          let token: string | undefined;
+          do {
+            const page = await searchRuns([e1, e2], undefined, order, 2, "ACTIVE_ONLY", token);
+            paged.push(...names(page.items));
+            token = page.nextPageToken;
+          } while (token);
+          assert.deepEqual(paged, full, `order ${order.join(",")}`);
+        }
+        const page = await searchRuns([e1, e2], undefined, ["metrics.acc DESC"], 2);
+        await rejectsWith(searchRuns([e1, e2], undefined, ["params.lr ASC"], 2, "ACTIVE_ONLY", page.nextPageToken), "INVALID_PARAMETER_VALUE");
+      });
+
+      it("honours view types", async () => {
+        const victim = (await searchRuns([e2])).items[0];
+        await s.deleteRun(victim.info.runId);
+        assert.deepEqual(names((await searchRuns([e2])).items), []);
+        assert.deepEqual(names((await searchRuns([e2], undefined, undefined, 10, "DELETED_ONLY")).items), ["r3"]);
+        assert.deepEqual(names((await searchRuns([e2], undefined, undefined, 10, "ALL")).items), ["r3"]);
+        await s.restoreRun(victim.info.runId);
+      });
+
+      it("returns params, tags, latest metrics and inputs of every run", async () => {
+        const r0 = (await searchRuns([e1], "attributes.run_name = 'r0'")).items[0];
+        assert.deepEqual(r0.data.params, [{ key: "lr", value: "0.1" }]);
+        assert.deepEqual(
+          r0.data.metrics.map((x) => x.key),
+          ["acc", "val loss"],
+        );
+        assert.equal(r0.inputs.datasetInputs[0].dataset.name, "mnist");
+        assert.deepEqual((await searchRuns(["999999"])).items, []);
+      });
+    });
+  });
+}
