@@ -40,6 +40,9 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
       },
     },
   });
+  // An idle connection that the server drops (restart, failover, admin kill) emits an error on the
+  // pool; pg removes that client and the next query opens a new one. Without a listener it would crash the process.
+  pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(connectionString);
   return { db, dialect: postgresDialect, describe: `postgresql://${u.host}${u.pathname}` };
