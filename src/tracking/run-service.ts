@@ -109,7 +109,12 @@ export class RunService {
   /** Validates the whole batch before writing any of it (MLflow writes partially; ciclo does not). */
   logBatch(runId: string, batch: LogBatchInput): Promise<void> {
     validateBatchLimits(batch.metrics.length, batch.params.length, batch.tags.length);
-    batch.metrics.forEach(validateMetric);
+    // A batch repeats few metric names many times: check each name once.
+    const checkedNames = new Set<string>();
+    for (const m of batch.metrics) {
+      validateMetric(m, checkedNames.has(m.key));
+      checkedNames.add(m.key);
+    }
     batch.params.forEach(validateParam);
     batch.tags.forEach(validateTag);
     validateParamKeysUnique(batch.params);

@@ -83,8 +83,9 @@ export function validateLength(entity: string, limit: number, value: string): vo
   }
 }
 
-export function validateMetric(m: Metric): void {
-  validateName("metric", m.key);
+/** `nameChecked`: the key was already validated (in the same batch). */
+export function validateMetric(m: Metric, nameChecked = false): void {
+  if (!nameChecked) validateName("metric", m.key);
   if (typeof m.value !== "number") {
     throw new InvalidParameterValueError(
       `Got invalid value ${String(m.value)} for metric '${m.key}' (timestamp=${m.timestamp}). ` +
@@ -102,7 +103,7 @@ export function validateMetric(m: Metric): void {
       `Got invalid step ${m.step} for metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`,
     );
   }
-  validateLength("Metric name", LIMITS.entityKeyLength, m.key);
+  if (!nameChecked) validateLength("Metric name", LIMITS.entityKeyLength, m.key);
 }
 
 export function validateParam(p: Param): void {

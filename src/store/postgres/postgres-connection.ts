@@ -45,5 +45,11 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(connectionString);
-  return { db, dialect: postgresDialect, describe: `postgresql://${u.host}${u.pathname}` };
+  return {
+    db,
+    dialect: postgresDialect,
+    // PostgreSQL runs concurrent transactions itself and groups WAL flushes across them.
+    write: (fn) => db.transaction().execute(fn),
+    describe: `postgresql://${u.host}${u.pathname}`,
+  };
 }

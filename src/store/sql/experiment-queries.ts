@@ -34,9 +34,10 @@ export function appendToUri(root: string, child: string): string {
   return root.endsWith("/") ? `${root}${child}` : `${root}/${child}`;
 }
 
-export async function createExperiment(db: Db, defaultRoot: string, input: CreateExperimentInput, now: number): Promise<string> {
+/** Runs inside a write transaction (`trx`). */
+export async function createExperiment(trx: Db, defaultRoot: string, input: CreateExperimentInput, now: number): Promise<string> {
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await (async () => {
       const existing = await trx
         .selectFrom("experiments")
         .select("lifecycle_stage")
@@ -70,7 +71,7 @@ export async function createExperiment(db: Db, defaultRoot: string, input: Creat
           .execute();
       }
       return String(id);
-    });
+    })();
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateName(input.name, "active");
     throw err;
@@ -213,8 +214,8 @@ export async function renameExperiment(db: Db, experimentId: string, newName: st
   }
 }
 
-export async function setExperimentLifecycle(db: Db, experimentId: string, stage: "active" | "deleted", now: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function setExperimentLifecycle(trx: Db, experimentId: string, stage: "active" | "deleted", now: number): Promise<void> {
+  {
     const row = await getExperimentRow(trx, experimentId);
     if (stage === "deleted" && row.experiment_id === 0) {
       throw new InvalidParameterValueError("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
@@ -244,11 +245,11 @@ export async function setExperimentLifecycle(db: Db, experimentId: string, stage
         .where("deleted_with_experiment", "=", 1)
         .execute();
     }
-  });
+  }
 }
 
-export async function setExperimentTag(db: Db, experimentId: string, tag: Tag, now: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function setExperimentTag(trx: Db, experimentId: string, tag: Tag, now: number): Promise<void> {
+  {
     const row = await getExperimentRow(trx, experimentId);
     requireActive(row, experimentId);
     await trx
@@ -257,11 +258,11 @@ export async function setExperimentTag(db: Db, experimentId: string, tag: Tag, n
       .onConflict((oc) => oc.columns(["experiment_id", "key"]).doUpdateSet({ value: tag.value }))
       .execute();
     await trx.updateTable("experiments").set({ last_update_time: now }).where("experiment_id", "=", row.experiment_id).execute();
-  });
+  }
 }
 
-export async function deleteExperimentTag(db: Db, experimentId: string, key: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function deleteExperimentTag(trx: Db, experimentId: string, key: string): Promise<void> {
+  {
     const row = await getExperimentRow(trx, experimentId);
     requireActive(row, experimentId);
     const res = await trx
@@ -272,7 +273,7 @@ export async function deleteExperimentTag(db: Db, experimentId: string, key: str
     if (Number(res.numDeletedRows) === 0) {
       throw new ResourceDoesNotExistError(`No tag with name: ${key} in experiment with id ${experimentId}`);
     }
-  });
+  }
 }
 
 export function requireActive(row: ExperimentRow, experimentId: string): void {

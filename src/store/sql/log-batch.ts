@@ -56,8 +56,9 @@ const LATEST_UPSERT =
   '(excluded."timestamp" = latest_metrics."timestamp" and coalesce(excluded.value, -1e308) > coalesce(latest_metrics.value, -1e308))))';
 const TAG_UPSERT = "on conflict (run_id, key) do update set value = excluded.value";
 
-export async function logBatch(db: Db, dialect: SqlDialect, runId: string, batch: LogBatchInput): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/** Runs inside a write transaction (`trx`). */
+export async function logBatch(trx: Db, dialect: SqlDialect, runId: string, batch: LogBatchInput): Promise<void> {
+  {
     const run = await trx
       .selectFrom("runs")
       .select(["id", "run_uuid", "lifecycle_stage"])
@@ -68,7 +69,7 @@ export async function logBatch(db: Db, dialect: SqlDialect, runId: string, batch
     if (batch.params.length > 0) await writeParams(trx, dialect, run.id, runId, batch.params);
     if (batch.tags.length > 0) await writeTags(trx, dialect, run.id, batch.tags);
     if (batch.metrics.length > 0) await writeMetrics(trx, dialect, run.id, batch.metrics);
-  });
+  }
 }
 
 async function writeParams(db: Db, dialect: SqlDialect, runPk: number, runId: string, params: Param[]): Promise<void> {
@@ -105,26 +106,21 @@ async function writeTags(db: Db, dialect: SqlDialect, runPk: number, tags: Tag[]
 }
 
 async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics: Metric[]): Promise<void> {
+  // Most points carry no model/dataset link (MLflow 2.x clients): bind 6 columns instead of 9.
+  const linked = metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest);
   const rows: unknown[][] = new Array(metrics.length);
   const latest = new Map<string, Metric>();
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
     const nan = Number.isNaN(m.value);
-    rows[i] = [
-      runPk,
-      m.key,
-      m.step,
-      m.timestamp,
-      nan ? 0 : m.value,
-      nan ? 1 : 0,
-      m.modelId ?? null,
-      m.datasetName ?? null,
-      m.datasetDigest ?? null,
-    ];
+    const row: unknown[] = [runPk, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0];
+    if (linked) row.push(m.modelId ?? null, m.datasetName ?? null, m.datasetDigest ?? null);
+    rows[i] = row;
     const cur = latest.get(m.key);
     if (!cur || isLater(m, cur)) latest.set(m.key, m);
   }
-  await dialect.bulkInsert(db, "metrics", METRIC_COLUMNS, rows, "on conflict do nothing");
+  const columns = linked ? METRIC_COLUMNS : METRIC_COLUMNS.slice(0, 6);
+  await dialect.bulkInsert(db, "metrics", columns, rows, "on conflict do nothing");
   const latestRows: unknown[][] = [];
   for (const m of latest.values()) {
     const nan = Number.isNaN(m.value);

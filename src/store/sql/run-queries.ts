@@ -48,8 +48,9 @@ export function requireActiveRun(row: Pick<RunRow, "run_uuid" | "lifecycle_stage
   }
 }
 
-export async function createRun(db: Db, input: CreateRunInput): Promise<Run> {
-  return db.transaction().execute(async (trx) => {
+/** Runs inside a write transaction (`trx`), as do the other writes below. */
+export async function createRun(trx: Db, input: CreateRunInput): Promise<Run> {
+  {
     const expId = experimentIdNumber(input.experimentId);
     const exp =
       expId === undefined
@@ -92,7 +93,7 @@ export async function createRun(db: Db, input: CreateRunInput): Promise<Run> {
       data: { metrics: [], params: [], tags: tags.sort(byKey) },
       inputs: { datasetInputs: [] },
     };
-  });
+  }
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {
@@ -169,8 +170,8 @@ export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
   return out;
 }
 
-export async function updateRun(db: Db, runId: string, input: UpdateRunInput): Promise<RunInfo> {
-  return db.transaction().execute(async (trx) => {
+export async function updateRun(trx: Db, runId: string, input: UpdateRunInput): Promise<RunInfo> {
+  {
     const row = await getRunRow(trx, runId);
     requireActiveRun(row);
     const set: Partial<RunRow> = {};
@@ -182,7 +183,7 @@ export async function updateRun(db: Db, runId: string, input: UpdateRunInput): P
     }
     if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("id", "=", row.id).execute();
     return toRunInfo({ ...row, ...set });
-  });
+  }
 }
 
 export async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<void> {
@@ -194,8 +195,8 @@ export async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<vo
     .execute();
 }
 
-export async function setRunLifecycle(db: Db, runId: string, stage: "active" | "deleted", now: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function setRunLifecycle(trx: Db, runId: string, stage: "active" | "deleted", now: number): Promise<void> {
+  {
     const row = await getRunRow(trx, runId);
     if (stage === "active") {
       const exp = await trx
@@ -214,22 +215,22 @@ export async function setRunLifecycle(db: Db, runId: string, stage: "active" | "
       .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? now : null, deleted_with_experiment: 0 })
       .where("id", "=", row.id)
       .execute();
-  });
+  }
 }
 
-export async function deleteTag(db: Db, runId: string, key: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function deleteTag(trx: Db, runId: string, key: string): Promise<void> {
+  {
     const row = await getRunRow(trx, runId);
     requireActiveRun(row);
     const res = await trx.deleteFrom("tags").where("run_id", "=", row.id).where("key", "=", key).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) {
       throw new ResourceDoesNotExistError(`No tag with name: ${key} in run with id ${runId}`);
     }
-  });
+  }
 }
 
-export async function logInputs(db: Db, runId: string, inputs: DatasetInput[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function logInputs(trx: Db, runId: string, inputs: DatasetInput[]): Promise<void> {
+  {
     const row = await getRunRow(trx, runId);
     requireActiveRun(row);
     for (const input of inputs) {
@@ -270,5 +271,5 @@ export async function logInputs(db: Db, runId: string, inputs: DatasetInput[]): 
           .execute();
       }
     }
-  });
+  }
 }

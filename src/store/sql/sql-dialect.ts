@@ -31,10 +31,15 @@ export interface SqlDialect {
   ): Promise<void>;
 }
 
+/** Runs `fn` in a write transaction and resolves once it is committed. */
+export type WriteRunner = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
+
 /** An opened database: the Kysely instance plus its dialect quirks. */
 export interface SqlConnection {
   db: Kysely<Database>;
   dialect: SqlDialect;
+  /** The write path: SQLite queues writes into group commits; PostgreSQL runs one transaction each. */
+  write: WriteRunner;
   /** A short description for logs (no credentials). */
   describe: string;
 }

@@ -48,7 +48,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   createExperiment(input: CreateExperimentInput): Promise<string> {
-    return experiments.createExperiment(this.db, this.opts.defaultArtifactRoot, input, this.now());
+    return this.conn.write((trx) => experiments.createExperiment(trx, this.opts.defaultArtifactRoot, input, this.now()));
   }
 
   async getExperiment(experimentId: string): Promise<Experiment> {
@@ -66,27 +66,27 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   renameExperiment(experimentId: string, newName: string): Promise<void> {
-    return experiments.renameExperiment(this.db, experimentId, newName, this.now());
+    return this.conn.write((trx) => experiments.renameExperiment(trx, experimentId, newName, this.now()));
   }
 
   deleteExperiment(experimentId: string): Promise<void> {
-    return experiments.setExperimentLifecycle(this.db, experimentId, "deleted", this.now());
+    return this.conn.write((trx) => experiments.setExperimentLifecycle(trx, experimentId, "deleted", this.now()));
   }
 
   restoreExperiment(experimentId: string): Promise<void> {
-    return experiments.setExperimentLifecycle(this.db, experimentId, "active", this.now());
+    return this.conn.write((trx) => experiments.setExperimentLifecycle(trx, experimentId, "active", this.now()));
   }
 
   setExperimentTag(experimentId: string, tag: Tag): Promise<void> {
-    return experiments.setExperimentTag(this.db, experimentId, tag, this.now());
+    return this.conn.write((trx) => experiments.setExperimentTag(trx, experimentId, tag, this.now()));
   }
 
   deleteExperimentTag(experimentId: string, key: string): Promise<void> {
-    return experiments.deleteExperimentTag(this.db, experimentId, key);
+    return this.conn.write((trx) => experiments.deleteExperimentTag(trx, experimentId, key));
   }
 
   createRun(input: CreateRunInput): Promise<Run> {
-    return runs.createRun(this.db, input);
+    return this.conn.write((trx) => runs.createRun(trx, input));
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -94,27 +94,27 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
-    return runs.updateRun(this.db, runId, input);
+    return this.conn.write((trx) => runs.updateRun(trx, runId, input));
   }
 
   deleteRun(runId: string): Promise<void> {
-    return runs.setRunLifecycle(this.db, runId, "deleted", this.now());
+    return this.conn.write((trx) => runs.setRunLifecycle(trx, runId, "deleted", this.now()));
   }
 
   restoreRun(runId: string): Promise<void> {
-    return runs.setRunLifecycle(this.db, runId, "active", this.now());
+    return this.conn.write((trx) => runs.setRunLifecycle(trx, runId, "active", this.now()));
   }
 
   logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    return logBatch(this.db, this.conn.dialect, runId, batch);
+    return this.conn.write((trx) => logBatch(trx, this.conn.dialect, runId, batch));
   }
 
   deleteTag(runId: string, key: string): Promise<void> {
-    return runs.deleteTag(this.db, runId, key);
+    return this.conn.write((trx) => runs.deleteTag(trx, runId, key));
   }
 
   logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
-    return runs.logInputs(this.db, runId, inputs);
+    return this.conn.write((trx) => runs.logInputs(trx, runId, inputs));
   }
 
   getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {

@@ -10,6 +10,7 @@ import { CompiledQuery, Kysely } from "kysely";
 import type { Database } from "../sql/schema.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 import { CicloSqliteDialect } from "./sqlite-driver.js";
+import { SqliteWriteQueue } from "./sqlite-write-queue.js";
 
 /** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
 const CHUNK = 128;
@@ -54,7 +55,7 @@ export function sqlitePathFromUri(uri: string): string {
   // sqlite:///rel.db -> "/rel.db" (relative); sqlite:////abs.db -> "//abs.db" (absolute)
   const path = u.startsWith("//") ? u.slice(1) : u.startsWith("/") ? u.slice(1) : u;
   const clean = path.split("?")[0];
-  if (clean === "" ) throw new Error(`No database path in '${uri}'`);
+  if (clean === "") throw new Error(`No database path in '${uri}'`);
   return clean === ":memory:" ? clean : resolve(clean);
 }
 
@@ -74,5 +75,6 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
   raw.pragma("cache_size = -32000");
   raw.pragma("temp_store = MEMORY");
   const db = new Kysely<Database>({ dialect: new CicloSqliteDialect(raw) });
-  return { db, dialect: sqliteDialect, describe: `sqlite:${path}` };
+  const queue = new SqliteWriteQueue(db);
+  return { db, dialect: sqliteDialect, write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
 }
