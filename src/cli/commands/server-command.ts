@@ -19,6 +19,8 @@ export function registerServerCommand(program: Command): void {
       "after",
       `
 Defaults: sqlite:///./ciclo-data/ciclo.db and ./ciclo-data/artifacts.
+With --port 0 the system picks a free port; the "ciclo server listening" log line
+(JSON on stdout) carries the address in its "url" field.
 
 Examples:
   $ ciclo server
