@@ -44,7 +44,10 @@ export interface ErrorBody {
 /** Engine errors that mean "try again" (MLflow maps OperationalError to 503). */
 const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "57P01", "53300", "40001", "40P01"]);
 
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; log: boolean } {
+export function toErrorResponse(
+  err: unknown,
+  req?: Pick<FastifyRequest, "headers">,
+): { status: number; body: ErrorBody; log: boolean } {
   if (err instanceof MlflowError) {
     return { status: HTTP_STATUS[err.errorCode], body: { error_code: err.errorCode, message: err.message }, log: false };
   }
@@ -58,11 +61,17 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   switch (fe.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return { status: 413, body: { error_code: "INVALID_PARAMETER_VALUE", message: `Request body is too large. ${fe.message}.` }, log: false };
+      return { status: 413, body: { error_code: "INVALID_PARAMETER_VALUE", message: `${fe.message}.` }, log: false };
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return {
         status: 400,
-        body: { error_code: "INVALID_PARAMETER_VALUE", message: "Bad Request. Content-Type must be one of ['application/json']." },
+        body: {
+          error_code: "INVALID_PARAMETER_VALUE",
+          // MLflow compat: `_validate_content_type` words a missing header differently from a wrong one.
+          message: req && !req.headers["content-type"]
+            ? "Bad Request. Content-Type header is missing."
+            : "Bad Request. Content-Type must be one of ['application/json'].",
+        },
         log: false,
       };
     case "FST_ERR_CTP_INVALID_JSON_BODY":
@@ -80,7 +89,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
 }
 
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
-  const { status, body, log } = toErrorResponse(err);
+  const { status, body, log } = toErrorResponse(err, req);
   if (log) req.log.error({ err, url: req.url }, "request failed");
   void reply.status(status).header("content-type", "application/json").send(JSON.stringify(body));
 }

@@ -60,7 +60,9 @@ export function parseJsonBody(text: string): unknown {
 }
 
 export function registerJsonBody(app: FastifyInstance, bodyLimit: number): void {
-  app.removeContentTypeParser("application/json");
+  // MLflow compat: RPC bodies are JSON only; Fastify's default text/plain parser would let
+  // `Content-Type: text/plain` through to schema validation instead of MLflow's content-type error.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_req, body, done) => {
     try {
       done(null, parseJsonBody(body as string));

@@ -4,7 +4,8 @@ import { WireExperiment } from "../../../shared/wire/tracking-wire.js";
 import { ExperimentId, Int64, KeyValueList, Required, ViewTypeIn } from "./common.schema.js";
 
 export const CreateExperimentBody = Type.Object({
-  name: Type.Unknown(),
+  // MLflow compat: "" is a missing name and 123 an "Invalid value 123 for parameter 'name'".
+  name: Required,
   artifact_location: Type.Optional(Type.String()),
   tags: Type.Optional(KeyValueList),
 });
