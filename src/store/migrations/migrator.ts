@@ -38,6 +38,14 @@ export async function migrateToLatest(
   });
 
   const from = await currentVersion(db);
+  // Refuse before applying anything: a newer ciclo may have squashed its history into
+  // one baseline version, and re-running our migrations over its schema would fail obscurely.
+  if (from > LATEST_SCHEMA_VERSION) {
+    throw new Error(
+      `The database schema is at version ${from}, newer than this ciclo understands ` +
+        `(${LATEST_SCHEMA_VERSION}). Upgrade ciclo.`,
+    );
+  }
   const applied: string[] = [];
   for (const m of MIGRATIONS) {
     if (m.version > target) break;
@@ -59,12 +67,6 @@ export async function migrateToLatest(
       return true;
     });
     if (done) applied.push(`${String(m.version).padStart(4, "0")}-${m.name}`);
-  }
-  if (from > LATEST_SCHEMA_VERSION) {
-    throw new Error(
-      `The database schema is at version ${from}, newer than this ciclo understands ` +
-        `(${LATEST_SCHEMA_VERSION}). Upgrade ciclo.`,
-    );
   }
   return { from, to: await currentVersion(db), applied };
 }
