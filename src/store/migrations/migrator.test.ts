@@ -78,7 +78,7 @@ async function migrateFromProcesses(uri: string, n: number): Promise<Array<{ cod
         process.stdin.destroy();
       }
     });`;
-  const env = { ...process.env, DB_URI: uri };
+  const env: NodeJS.ProcessEnv = { ...process.env, DB_URI: uri };
   delete env.NODE_TEST_CONTEXT;
   env.OPEN_STORE = fileURLToPath(new URL("../open-store.ts", import.meta.url));
   env.MIGRATOR = fileURLToPath(new URL("./migrator.ts", import.meta.url));
