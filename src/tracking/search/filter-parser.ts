@@ -39,6 +39,8 @@ const NUMERIC_OPS: Comparator[] = ["=", "!=", "<", "<=", ">", ">="];
 const STRING_OPS: Comparator[] = ["=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"];
 const MAX_FILTER_LENGTH = 20_000;
 const MAX_CLAUSES = 200;
+/** Parenthesis nesting limit: deeper input would exhaust the parser's stack (a 500, not a 400). */
+const MAX_DEPTH = 100;
 
 export interface Identifier {
   entity: EntityType;
@@ -60,6 +62,7 @@ class FilterParser {
   private readonly tokens: Token[];
   private i = 0;
   private clauses = 0;
+  private depth = 0;
 
   constructor(
     private readonly input: string,
@@ -98,7 +101,11 @@ class FilterParser {
     if (!t) throw syntaxError(this.input, this.input.length, "expected a clause but the filter ended");
     if (t.type === "lparen") {
       this.i++;
+      if (++this.depth > MAX_DEPTH) {
+        throw new InvalidParameterValueError(`Filter nests parentheses more than ${MAX_DEPTH} deep.`);
+      }
       const inner = this.parseOr();
+      this.depth--;
       const close = this.next();
       if (!close || close.type !== "rparen") {
         throw syntaxError(this.input, close?.pos ?? this.input.length, "expected ')'");
@@ -117,7 +124,7 @@ class FilterParser {
     const { entity, key } = id;
     const kind = valueKind(this.spec, entity, key);
     const opTok = this.next();
-    if (!opTok) throw syntaxError(this.input, this.input.length, `expected a comparator after '${this.describe(id)}'`);
+    if (!opTok) throw syntaxError(this.input, this.input.length, `expected a comparator after ${this.describe(id)}`);
 
     if (this.isKeyword(opTok, "IS")) {
       let negate = false;
@@ -217,20 +224,24 @@ class FilterParser {
   }
 }
 
-/** Reads `<type>.<key>`, `<type>.\`key\``, `<type>."key"` or a bare attribute at `tokens[i]`. */
+/**
+ * Reads `<type>.<key>`, `<type>.\`key\``, `<type>."key"` or a bare attribute at `tokens[i]`.
+ * `forOrderBy`: attributes that may be ordered on but not filtered are accepted too.
+ */
 function readIdentifier(
   input: string,
   tokens: Token[],
   i: number,
   spec: SearchSpec,
+  forOrderBy = false,
 ): Identifier & { next: number } {
   const t = tokens[i];
   if (t.type === "quoted-id") {
-    return { ...resolveAttribute(input, t.text, spec), next: i + 1 };
+    return { ...resolveAttribute(input, t.text, spec, forOrderBy), next: i + 1 };
   }
   if (t.type !== "word") throw syntaxError(input, t.pos, `expected a key but found '${t.text}'`);
   const dot = t.text.indexOf(".");
-  if (dot < 0) return { ...resolveAttribute(input, t.text, spec), next: i + 1 };
+  if (dot < 0) return { ...resolveAttribute(input, t.text, spec, forOrderBy), next: i + 1 };
   const prefix = t.text.slice(0, dot);
   let key = t.text.slice(dot + 1);
   let next = i + 1;
@@ -242,14 +253,14 @@ function readIdentifier(
     key = q.text;
     next = i + 2;
   }
-  const entity = ENTITY_PREFIXES[prefix.toLowerCase()];
+  const entity = Object.hasOwn(ENTITY_PREFIXES, prefix.toLowerCase()) ? ENTITY_PREFIXES[prefix.toLowerCase()] : undefined;
   if (!entity || (entity !== "attribute" && !spec.entities.includes(entity))) {
     throw new InvalidParameterValueError(
       `Invalid entity type '${prefix}' in filter '${input}'. Valid values are ` +
         `${["attributes", ...spec.entities.map(pluralOf)].join(", ")}.`,
     );
   }
-  if (entity === "attribute") return { ...resolveAttribute(input, key, spec), next };
+  if (entity === "attribute") return { ...resolveAttribute(input, key, spec, forOrderBy), next };
   if (entity === "dataset" && spec.datasetKeys && !spec.datasetKeys.includes(key)) {
     throw new InvalidParameterValueError(
       `Invalid dataset key '${key}'. Valid keys are ${spec.datasetKeys.join(", ")}.`,
@@ -259,9 +270,12 @@ function readIdentifier(
   return { entity, key, next };
 }
 
-function resolveAttribute(input: string, raw: string, spec: SearchSpec): Identifier {
-  const key = spec.attributeAliases?.[raw] ?? raw;
-  if (!(key in spec.attributes)) {
+function resolveAttribute(input: string, raw: string, spec: SearchSpec, forOrderBy = false): Identifier {
+  // Own properties only: "constructor" or "__proto__" must not pass as keys.
+  const aliases = spec.attributeAliases;
+  const key = aliases && Object.hasOwn(aliases, raw) ? aliases[raw] : raw;
+  if (forOrderBy && spec.orderableAttributes?.includes(key)) return { entity: "attribute", key };
+  if (!Object.hasOwn(spec.attributes, key)) {
     throw new InvalidParameterValueError(
       `Invalid attribute key '${raw}' specified in '${input}'. Valid keys are ` +
         `${Object.keys(spec.attributes).join(", ")}.`,
@@ -289,7 +303,7 @@ export function parseOrderBy(clauses: string[] | undefined, spec: SearchSpec): O
   return clauses.map((clause) => {
     const tokens = tokenize(clause);
     if (tokens.length === 0) throw new InvalidParameterValueError(`Invalid order_by clause '${clause}'.`);
-    const id = readIdentifier(clause, tokens, 0, spec);
+    const id = readIdentifier(clause, tokens, 0, spec, true);
     let ascending = true;
     const dir = tokens[id.next];
     if (dir) {

@@ -27,6 +27,7 @@ export const RUN_SEARCH_SPEC: SearchSpec = {
   },
   entities: ["metric", "param", "tag", "dataset"],
   datasetKeys: ["name", "digest", "context"],
+  // `experiment_id` may be ordered on but not filtered (MLflow's orderable set).
   orderableAttributes: [
     "run_id",
     "run_name",
@@ -39,14 +40,12 @@ export const RUN_SEARCH_SPEC: SearchSpec = {
     "experiment_id",
   ],
 };
-// `experiment_id` may be ordered on but not filtered (MLflow's orderable set).
-RUN_SEARCH_SPEC.attributes.experiment_id = "string";
 
 export const EXPERIMENT_SEARCH_SPEC: SearchSpec = {
   noun: "experiment",
+  // MLflow compat: experiment_id may be ordered on but not filtered (SearchExperimentsUtils).
   attributes: {
     name: "string",
-    experiment_id: "string",
     creation_time: "number",
     last_update_time: "number",
   },
