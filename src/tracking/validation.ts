@@ -75,10 +75,24 @@ function capitalize(s: string): string {
   return s[0].toUpperCase() + s.slice(1);
 }
 
+/**
+ * Length in characters (code points), as Python's `len()` counts: an emoji is
+ * one character but two UTF-16 units. Never more than `value.length`, so it is
+ * only worth counting when that is over a limit.
+ */
+function charLength(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
 export function validateLength(entity: string, limit: number, value: string): void {
   if (value.length > limit) {
+    const length = charLength(value);
+    if (length <= limit) return;
+    const head = Array.from(value.slice(0, 500)).slice(0, 250).join("");
     throw new InvalidParameterValueError(
-      `${entity} '${value.slice(0, 250)}' had length ${value.length}, which exceeded length limit of ${limit}`,
+      `${entity} '${head}' had length ${length}, which exceeded length limit of ${limit}`,
     );
   }
 }
@@ -132,7 +146,7 @@ export function validateExperimentName(name: unknown): asserts name is string {
     throw new InvalidParameterValueError(`Invalid experiment name: ${JSON.stringify(name)}. Expects a string.`);
   }
   if (name.trim() === "") throw new InvalidParameterValueError(`Invalid experiment name: '${name}'`);
-  if (name.length > LIMITS.experimentNameLength) {
+  if (name.length > LIMITS.experimentNameLength && charLength(name) > LIMITS.experimentNameLength) {
     throw new InvalidParameterValueError(
       `Experiment name exceeds the maximum length of ${LIMITS.experimentNameLength} characters`,
     );
