@@ -166,6 +166,15 @@ class FilterParser {
       );
     }
     const value = op === "IN" || op === "NOT IN" ? this.readList(kind) : this.readValue(kind, id);
+    if (entity === "attribute" && typeof value === "number") return integerComparison(key, op, value);
+    // LIKE patterns escape with `\` (the stores compile `LIKE ? ESCAPE '\'`); PostgreSQL fails on a
+    // pattern that ends in a lone escape (a 500), so it is refused here.
+    if ((op === "LIKE" || op === "ILIKE") && typeof value === "string" && /(?:^|[^\\])(?:\\\\)*\\$/.test(value)) {
+      throw new InvalidParameterValueError(
+        `Invalid ${op} pattern '${value}' for ${this.describe(id)}: it ends with the escape character '\\'. ` +
+          "Write '\\\\' for a literal backslash.",
+      );
+    }
     return { kind: "cmp", entity, key, op, value };
   }
 
@@ -221,6 +230,39 @@ class FilterParser {
 
   private error(t: Token, detail: string): InvalidParameterValueError {
     return syntaxError(this.input, t.pos, detail);
+  }
+}
+
+/** Bounds of the integer columns behind numeric attributes (2^53: exact in JS and within BIGINT). */
+const INT_BOUND = 2 ** 53;
+
+/**
+ * Numeric attributes (start_time, end_time, creation_time, last_update_time) are
+ * integer milliseconds in BIGINT columns. PostgreSQL refuses a fractional or
+ * out-of-range bound for them ("invalid input syntax for type bigint" — a 500),
+ * while MLflow compares such bounds numerically; so a non-integer bound is
+ * rewritten into the integer comparison that selects the same rows.
+ */
+function integerComparison(key: string, op: Comparator, v: number): FilterNode {
+  const at = (o: Comparator, n: number): FilterNode => ({
+    kind: "cmp",
+    entity: "attribute",
+    key,
+    op: o,
+    value: Math.max(-INT_BOUND, Math.min(INT_BOUND, n)),
+  });
+  if (Number.isInteger(v) && Math.abs(v) <= INT_BOUND) return at(op, v);
+  switch (op) {
+    case ">":
+    case "<=":
+      return at(op, Math.floor(v));
+    case ">=":
+    case "<":
+      return at(op, Math.ceil(v));
+    case "=": // no integer equals v: an always-false range
+      return { kind: "and", items: [at(">", Math.floor(v)), at("<", Math.floor(v) + 1)] };
+    default: // "!=": every non-null value differs from v
+      return { kind: "null", entity: "attribute", key, negate: true };
   }
 }
 

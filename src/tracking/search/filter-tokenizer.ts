@@ -20,6 +20,9 @@ const WORD_CHAR = /[\w.\-/:]/;
 const NUMBER_RE = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/;
 
 export function tokenize(input: string): Token[] {
+  // PostgreSQL text cannot hold NUL, so a NUL in a bound value would fail in SQL (a 500).
+  const nul = input.indexOf("\0");
+  if (nul >= 0) throw syntaxError(input.replaceAll("\0", "\\0"), nul, "NUL characters are not allowed");
   const tokens: Token[] = [];
   let i = 0;
   while (i < input.length) {
