@@ -55,9 +55,18 @@ export interface TrackingApp {
   close(): Promise<void>;
 }
 
-export async function openTrackingApp(opts: { bodyLimit?: number } = {}): Promise<TrackingApp> {
+export interface TrackingAppOptions {
+  bodyLimit?: number;
+  /** Another backend store (e.g. a PostgreSQL test database); default: SQLite in a temp dir. */
+  storeUri?: string;
+  /** Runs after the store is closed (e.g. dropping the test database). */
+  onClose?: () => Promise<void>;
+}
+
+export async function openTrackingApp(opts: TrackingAppOptions = {}): Promise<TrackingApp> {
   const dir = tempDir("ciclo-http-");
-  const { tracking } = await openStores(`sqlite:///${join(dir.path, "ciclo.db")}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
+  const uri = opts.storeUri ?? `sqlite:///${join(dir.path, "ciclo.db")}`;
+  const { tracking } = await openStores(uri, { defaultArtifactRoot: "mlflow-artifacts:/" });
   const app = await buildApp({ trackingStore: tracking, bodyLimit: opts.bodyLimit });
   let n = 0;
 
@@ -107,6 +116,7 @@ export async function openTrackingApp(opts: { bodyLimit?: number } = {}): Promis
       await app.close();
       await tracking.close();
       dir.remove();
+      await opts.onClose?.();
     },
   };
   return fx;
