@@ -46,6 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
     // Lets artifact paths and long names through to validation.
     routerOptions: { maxParamLength: 4096 },
+    // Errors Fastify raises before routing (e.g. FST_ERR_BAD_URL for `/runs/%zz`) get MLflow's envelope too.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are typed exactly (MLflow rejects "5" for a string field's number); query strings are all text, so coerce.

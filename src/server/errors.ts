@@ -88,8 +88,17 @@ export function toErrorResponse(
   return { status: 500, body: { error_code: "INTERNAL_ERROR", message: "Internal server error; see the server log." }, log: true };
 }
 
+/** Answered when mapping an error itself fails, so no error ever leaves in Fastify's own format. */
+const FALLBACK = { status: 500, body: { error_code: "INTERNAL_ERROR", message: "Internal server error; see the server log." }, log: true } as const;
+
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
-  const { status, body, log } = toErrorResponse(err, req);
+  let mapped: ReturnType<typeof toErrorResponse>;
+  try {
+    mapped = toErrorResponse(err, req);
+  } catch {
+    mapped = FALLBACK;
+  }
+  const { status, body, log } = mapped;
   if (log) req.log.error({ err, url: req.url }, "request failed");
   void reply.status(status).header("content-type", "application/json").send(JSON.stringify(body));
 }

@@ -45,6 +45,12 @@ export function validationMessage(errors: FastifySchemaValidationError[], contex
 }
 
 function formatValue(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // A value nested thousands deep overflows JSON.stringify; name its type instead.
+    s = `<${pythonType(v)}>`;
+  }
   return s.length > 200 ? `${s.slice(0, 200)}...` : s;
 }
