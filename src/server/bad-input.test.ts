@@ -247,6 +247,9 @@ describe("bad input", () => {
       { name: "unknown ajax route", send: () => fx.post("/runs/nope", {}, { prefix: AJAX }), status: 404, code: "ENDPOINT_NOT_FOUND", message: /runs\/nope/ },
       { name: "GET on a POST-only route", send: () => fx.get("/runs/create"), status: 404, code: "ENDPOINT_NOT_FOUND", message: /runs\/create/ },
       { name: "outside the API", send: () => fx.request("GET", "/api/2.0/nothing?x=1"), status: 404, code: "ENDPOINT_NOT_FOUND", message: "No API endpoint for GET /api/2.0/nothing" },
+      { name: "a malformed percent-escape in the path", send: () => fx.request("GET", `${API}/runs/%zz`), status: 400, code: "BAD_REQUEST", message: /not a valid url/ },
+      // JSON.stringify overflows on the value while the error message is built; the envelope must survive it.
+      invalid("a value nested 10,000 deep", () => fx.post("/runs/log-batch", `{"run_id": "${run}", "tags": ${"[".repeat(10_000)}${"]".repeat(10_000)}}`), /for parameter 'tags\[0\]' supplied/),
     ]);
 
     test("a JSON Content-Type with a charset is accepted", async () => {
