@@ -16,7 +16,8 @@ if [ "${#files[@]}" -eq 0 ]; then
 fi
 
 mkdir -p .tmp
-tap=.tmp/test-results.tap
+tap=$(mktemp .tmp/test-results.XXXXXX.tap)
+trap 'rm -f "$tap"' EXIT
 status=0
 node --import tsx --test --test-concurrency="${CICLO_TEST_CONCURRENCY:-2}" \
   --test-reporter=spec --test-reporter-destination=stdout \
