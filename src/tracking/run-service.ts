@@ -56,9 +56,11 @@ export class RunService {
     const runName = req.runName || tagName || generateRunName();
     validateLength("Run name", LIMITS.runNameLength, runName);
     const tags = tagName === undefined ? [...req.tags, { key: RUN_NAME_TAG, value: runName }] : req.tags;
+    const userId = req.userId || req.tags.find((t) => t.key === USER_TAG)?.value || "";
+    validateLength("User id", LIMITS.userIdLength, userId);
     return this.store.createRun({
       experimentId: req.experimentId || "0",
-      userId: req.userId || req.tags.find((t) => t.key === USER_TAG)?.value || "",
+      userId,
       runName,
       startTime: req.startTime ?? this.now(),
       tags,

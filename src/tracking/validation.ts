@@ -21,12 +21,16 @@ export const LIMITS = {
   artifactLocationLength: 2048,
   datasetName: 500,
   datasetDigest: 36,
+  /** MLflow does not check it, but its column (and ciclo's) is varchar(36): PostgreSQL would fail with a 500. */
+  datasetSourceType: 36,
   datasetSource: 65_535,
   datasetSchema: 1_048_575,
   datasetProfile: 16_777_215,
   inputTagKey: 255,
   inputTagValue: 500,
   runNameLength: 250,
+  /** The runs.user_id column is varchar(256), as in MLflow; checked so PostgreSQL never sees a longer one. */
+  userIdLength: 256,
   searchMaxResults: 50_000,
 } as const;
 
@@ -210,6 +214,7 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
     };
     max("name", LIMITS.datasetName, d.name);
     max("digest", LIMITS.datasetDigest, d.digest);
+    max("source_type", LIMITS.datasetSourceType, d.sourceType);
     max("source", LIMITS.datasetSource, d.source);
     max("schema", LIMITS.datasetSchema, d.schema);
     max("profile", LIMITS.datasetProfile, d.profile);
