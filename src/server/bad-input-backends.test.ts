@@ -96,6 +96,21 @@ for (const backend of backends) {
       assert.deepEqual(await runNames(app, "tags.`mlflow.runName` LIKE 't100_'"), ["t1000", "t1001", "t1002"]);
     });
 
+    it("values longer than their varchar columns are a 400 before reaching SQL; at the limit they fit", async (app) => {
+      const limitsExp = await app.createExperiment(app.uniq("limits"));
+      assertError(await app.post("/runs/create", { experiment_id: limitsExp, user_id: "u".repeat(257) }), 400, "INVALID_PARAMETER_VALUE", /^User id 'u+' had length 257, which exceeded length limit of 256$/);
+      assertError(await app.post("/runs/create", { experiment_id: limitsExp, tags: [{ key: "mlflow.user", value: "u".repeat(257) }] }), 400, "INVALID_PARAMETER_VALUE", /limit of 256$/);
+      const none = await app.post("/runs/search", { experiment_ids: [limitsExp], run_view_type: "ALL" });
+      assert.deepEqual(none.json, {}, "no run was created");
+      const run = await app.createRun(limitsExp, { user_id: "u".repeat(256) });
+      assert.equal((await app.getRun(run)).info.user_id.length, 256);
+
+      const dataset = (sourceType: string) => ({ name: "d", digest: "x", source_type: sourceType, source: "s" });
+      assertError(await app.post("/runs/log-inputs", { run_id: run, datasets: [{ dataset: dataset("s".repeat(37)) }] }), 400, "INVALID_PARAMETER_VALUE", "Dataset source_type exceeds the maximum length of 36");
+      assert.deepEqual((await app.getRun(run)).inputs, {});
+      assert.equal((await app.post("/runs/log-inputs", { run_id: run, datasets: [{ dataset: dataset("s".repeat(36)) }] })).status, 200);
+    });
+
     const storeBug = "store bug (src/store/sql): see the test body";
     it(
       "an experiment id past 32 bits is unknown, not a server error",
