@@ -54,13 +54,22 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   return { app, url, close };
 }
 
-/** Closes the server on SIGTERM/SIGINT; a second signal exits at once. */
-export function closeOnSignals(server: RunningServer, log: Pick<Logger, "info" | "error">): void {
+/**
+ * Closes the server on SIGTERM/SIGINT; a second signal exits at once. Requests
+ * still open after `drainTimeoutMs` (a client that never finishes its body)
+ * have their connections closed so shutdown cannot hang.
+ */
+export function closeOnSignals(server: RunningServer, log: Pick<Logger, "info" | "error" | "warn">, drainTimeoutMs = 30_000): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
-    log.info({ signal }, "shutting down: finishing in-flight requests");
+    log.info({ signal, drainTimeoutMs }, "shutting down: finishing in-flight requests");
+    const timer = setTimeout(() => {
+      log.warn("drain timeout reached: closing the remaining connections");
+      server.app.server.closeAllConnections();
+    }, drainTimeoutMs);
+    timer.unref();
     server.close().then(
       () => {
         log.info("shutdown complete");

@@ -15,6 +15,7 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on", "5000")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option("--shutdown-timeout <seconds>", "on SIGTERM, how long in-flight requests may take before their connections are closed", "30")
     .addHelpText(
       "after",
       `
@@ -40,6 +41,6 @@ Examples:
       });
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
       const server = await startServer(config, log);
-      closeOnSignals(server, log);
+      closeOnSignals(server, log, Number(opts.shutdownTimeout) * 1000);
     });
 }
