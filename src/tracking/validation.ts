@@ -21,6 +21,7 @@ export const LIMITS = {
   artifactLocationLength: 2048,
   datasetName: 500,
   datasetDigest: 36,
+  metricModelId: 64,
   /** MLflow does not check it, but its column (and ciclo's) is varchar(36): PostgreSQL would fail with a 500. */
   datasetSourceType: 36,
   datasetSource: 65_535,
@@ -122,6 +123,17 @@ export function validateMetric(m: Metric, nameChecked = false): void {
     );
   }
   if (!nameChecked) validateLength("Metric name", LIMITS.entityKeyLength, m.key);
+  // MLflow 3.x links: varchar columns (64/500/36) that PostgreSQL would refuse with a 500.
+  if (m.modelId && m.modelId.length > LIMITS.metricModelId) throw exceedsMaximumLength("model_id", LIMITS.metricModelId);
+  if (m.datasetName && m.datasetName.length > LIMITS.datasetName) throw exceedsMaximumLength("dataset_name", LIMITS.datasetName);
+  if (m.datasetDigest && m.datasetDigest.length > LIMITS.datasetDigest) {
+    throw exceedsMaximumLength("dataset_digest", LIMITS.datasetDigest);
+  }
+}
+
+/** MLflow 3.x's `exceeds_maximum_length` wording. */
+function exceedsMaximumLength(path: string, limit: number): InvalidParameterValueError {
+  return new InvalidParameterValueError(`'${path}' exceeds the maximum length of ${limit} characters`);
 }
 
 export function validateParam(p: Param): void {
