@@ -109,6 +109,17 @@ for (const backend of backends) {
       assertError(await app.post("/runs/log-inputs", { run_id: run, datasets: [{ dataset: dataset("s".repeat(37)) }] }), 400, "INVALID_PARAMETER_VALUE", "Dataset source_type exceeds the maximum length of 36");
       assert.deepEqual((await app.getRun(run)).inputs, {});
       assert.equal((await app.post("/runs/log-inputs", { run_id: run, datasets: [{ dataset: dataset("s".repeat(36)) }] })).status, 200);
+
+      // MLflow 3.x metric links.
+      for (const [field, limit] of [["model_id", 64], ["dataset_name", 500], ["dataset_digest", 36]] as const) {
+        const message = `'${field}' exceeds the maximum length of ${limit} characters`;
+        const point = (n: number) => ({ key: "m", value: 1, timestamp: n, [field]: "x".repeat(n) });
+        assertError(await app.post("/runs/log-metric", { run_id: run, ...point(limit + 1) }), 400, "INVALID_PARAMETER_VALUE", message);
+        assertError(await app.post("/runs/log-batch", { run_id: run, metrics: [point(limit + 1)] }), 400, "INVALID_PARAMETER_VALUE", message);
+        assert.equal((await app.post("/runs/log-metric", { run_id: run, ...point(limit) })).status, 200);
+      }
+      const history = (await app.get("/metrics/get-history", { run_id: run, metric_key: "m" })).json.metrics;
+      assert.deepEqual(history.map((m: { timestamp: number }) => m.timestamp), [36, 64, 500]);
     });
 
     const storeBug = "store bug (src/store/sql): see the test body";
