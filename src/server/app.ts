@@ -11,8 +11,9 @@ import type { TrackingStore } from "../store/tracking-store.js";
 import { ExperimentService } from "../tracking/experiment-service.js";
 import { MetricService } from "../tracking/metric-service.js";
 import { RunService } from "../tracking/run-service.js";
+import { InvalidParameterValueError } from "../shared/errors.js";
 import { errorHandler } from "./errors.js";
-import { registerJsonBody } from "./json-body.js";
+import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
 import "./route-access.js";
 import { experimentRoutes } from "./routes/tracking/experiments.js";
 import { metricRoutes } from "./routes/tracking/metrics.js";
@@ -64,6 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // MLflow compat: a POST without a body is an empty message.
   app.addHook("preValidation", async (req) => {
     if (req.body === undefined && req.method !== "GET" && req.method !== "HEAD") req.body = {};
+    const q = req.url.indexOf("?");
+    if (q >= 0 && /%00/.test(req.url.slice(q))) throw new InvalidParameterValueError(NUL_MESSAGE);
   });
 
   registerJsonBody(app, bodyLimit);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { FastifyInstance } from "fastify";
+import { InvalidParameterValueError } from "../shared/errors.js";
 
 class MalformedJsonError extends Error {
   readonly code = "CICLO_MALFORMED_JSON";
@@ -40,8 +41,15 @@ function quoteNonFinite(text: string): string {
   return out;
 }
 
+/** A `\u0000` escape that is not itself an escaped backslash followed by "u0000". */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
+export const NUL_MESSAGE = "Text values may not contain NUL (\\u0000) characters.";
+
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") return {};
+  // PostgreSQL text cannot hold NUL, and no MLflow name or value needs one: refuse it everywhere alike.
+  if (text.includes("\\u0000") && NUL_ESCAPE.test(text)) throw new InvalidParameterValueError(NUL_MESSAGE);
   let value: unknown;
   try {
     value = JSON.parse(text);

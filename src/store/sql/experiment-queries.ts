@@ -22,7 +22,10 @@ type ExperimentRow = Selectable<ExperimentsTable>;
 
 /** Parses a wire experiment id; ids are non-negative integers in ciclo's stores. */
 export function experimentIdNumber(experimentId: string): number | undefined {
-  return /^\d{1,15}$/.test(experimentId) ? Number(experimentId) : undefined;
+  if (!/^\d{1,10}$/.test(experimentId)) return undefined;
+  const n = Number(experimentId);
+  // Ids are 32-bit integers in both engines' columns; a larger id cannot exist.
+  return n <= 2_147_483_647 ? n : undefined;
 }
 
 export function experimentNotFound(experimentId: string): ResourceDoesNotExistError {

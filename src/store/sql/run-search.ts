@@ -53,20 +53,23 @@ const KV_TABLES: Record<string, string> = { metric: "latest_metrics", param: "pa
 function sortKeys(orderBy: OrderByClause[]): { keys: SortKey[]; joins: RawBuilder<unknown>[] } {
   const keys: SortKey[] = [];
   const joins: RawBuilder<unknown>[] = [];
+  const push = (expr: RawBuilder<unknown> | ReturnType<typeof sql.ref>, ascending: boolean) =>
+    keys.push({ expr: expr as RawBuilder<unknown>, ascending, alias: `_o${keys.length}` });
   orderBy.forEach((o, i) => {
-    const alias = `_o${i}`;
     if (o.entity === "attribute") {
-      keys.push({ expr: sql.ref(ATTRIBUTE_COLUMNS[o.key]), ascending: o.ascending, alias });
+      push(sql.ref(ATTRIBUTE_COLUMNS[o.key]), o.ascending);
       return;
     }
     const j = `j${i}`;
     joins.push(sql`left join ${sql.table(KV_TABLES[o.entity])} as ${sql.ref(j)} on ${sql.ref(`${j}.run_id`)} = r.id and ${sql.ref(`${j}.key`)} = ${o.key}`);
-    keys.push({ expr: sql.ref(`${j}.value`), ascending: o.ascending, alias });
+    if (o.entity === "metric") {
+      // MLflow compat: values first, then NaN, then runs without the metric — in both directions.
+      push(sql`case when ${sql.ref(`${j}.run_id`)} is null then 2 when ${sql.ref(`${j}.is_nan`)} = 1 then 1 else 0 end`, true);
+    }
+    push(sql.ref(`${j}.value`), o.ascending);
   });
-  if (!orderBy.some((o) => o.entity === "attribute" && o.key === "start_time")) {
-    keys.push({ expr: sql.ref("r.start_time"), ascending: false, alias: `_o${keys.length}` });
-  }
-  keys.push({ expr: sql.ref("r.run_uuid"), ascending: true, alias: `_o${keys.length}` });
+  if (!orderBy.some((o) => o.entity === "attribute" && o.key === "start_time")) push(sql.ref("r.start_time"), false);
+  push(sql.ref("r.run_uuid"), true);
   return { keys, joins };
 }
 
