@@ -12,7 +12,8 @@ import type { SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-const postgresDialect: SqlDialect = {
+function postgresDialect(pool: pg.Pool): SqlDialect {
+  return {
   name: "postgres",
   async bulkInsert(db, table, columns, rows, suffix) {
     if (rows.length === 0) return;
@@ -22,7 +23,12 @@ const postgresDialect: SqlDialect = {
       `select * from unnest(${columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(",")}) ${suffix}`;
     await db.executeQuery(CompiledQuery.raw(text, arrays));
   },
-};
+  async readRows(_db, query) {
+    const res = await pool.query({ text: query.sql, values: query.parameters as unknown[], rowMode: "array" });
+    return res.rows as unknown[][];
+  },
+  };
+}
 
 export interface PostgresOptions {
   maxConnections?: number;
@@ -47,7 +53,7 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
   const u = new URL(connectionString);
   return {
     db,
-    dialect: postgresDialect,
+    dialect: postgresDialect(pool),
     // PostgreSQL runs concurrent transactions itself and groups WAL flushes across them.
     write: (fn) => db.transaction().execute(fn),
     describe: `postgresql://${u.host}${u.pathname}`,

@@ -11,6 +11,7 @@ import type { DatasetInput, Metric, Param, Run, RunInfo, Tag } from "../../track
 import type { CreateRunInput, UpdateRunInput } from "../tracking-store.js";
 import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
 import type { Database, RunsTable } from "./schema.js";
+import type { SqlConnection } from "./sql-dialect.js";
 
 type Db = Kysely<Database>;
 export type RunRow = Selectable<RunsTable>;
@@ -100,19 +101,30 @@ function byKey(a: { key: string }, b: { key: string }): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
-/** Loads params, tags, latest metrics and inputs of many runs with one query per table. */
-export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
+/**
+ * Loads params, tags, latest metrics and inputs of many runs with one query per
+ * table. Rows come back as arrays (see SqlDialect.readRows) in (run_id, key)
+ * order, which is each table's primary-key order, so no sort is needed.
+ */
+export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run[]> {
   if (rows.length === 0) return [];
+  const { db, dialect } = conn;
   const ids = rows.map((r) => r.id);
+  const kv = (table: "params" | "tags") =>
+    dialect.readRows(db, db.selectFrom(table).select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("run_id").orderBy("key").compile());
   const [params, tags, metrics, inputs] = await Promise.all([
-    db.selectFrom("params").select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("key").execute(),
-    db.selectFrom("tags").select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("key").execute(),
-    db
-      .selectFrom("latest_metrics")
-      .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
-      .where("run_id", "in", ids)
-      .orderBy("key")
-      .execute(),
+    kv("params"),
+    kv("tags"),
+    dialect.readRows(
+      db,
+      db
+        .selectFrom("latest_metrics")
+        .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
+        .where("run_id", "in", ids)
+        .orderBy("run_id")
+        .orderBy("key")
+        .compile(),
+    ),
     db
       .selectFrom("run_inputs as ri")
       .innerJoin("datasets as d", "d.id", "ri.dataset_id")
@@ -137,14 +149,18 @@ export async function loadRuns(db: Db, rows: RunRow[]): Promise<Run[]> {
     byRun.set(r.id, run);
     return run;
   });
-  for (const p of params) byRun.get(p.run_id)!.data.params.push({ key: p.key, value: p.value } satisfies Param);
-  for (const t of tags) byRun.get(t.run_id)!.data.tags.push({ key: t.key, value: t.value } satisfies Tag);
-  for (const m of metrics) {
-    byRun.get(m.run_id)!.data.metrics.push({
-      key: m.key,
-      value: m.is_nan ? NaN : Number(m.value),
-      timestamp: Number(m.timestamp),
-      step: Number(m.step),
+  for (const [runPk, key, value] of params as Array<[number, string, string]>) {
+    byRun.get(runPk)!.data.params.push({ key, value } satisfies Param);
+  }
+  for (const [runPk, key, value] of tags as Array<[number, string, string]>) {
+    byRun.get(runPk)!.data.tags.push({ key, value } satisfies Tag);
+  }
+  for (const [runPk, key, value, isNan, timestamp, step] of metrics as Array<[number, string, number | null, number, number, number]>) {
+    byRun.get(runPk)!.data.metrics.push({
+      key,
+      value: isNan ? NaN : Number(value),
+      timestamp: Number(timestamp),
+      step: Number(step),
     } satisfies Metric);
   }
   const tagsOf = new Map<string, Tag[]>();

@@ -14,6 +14,7 @@ import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTa
 import { decodePageToken, encodePageToken, type KeyValue } from "./page-token.js";
 import { loadRuns, type RunRow } from "./run-queries.js";
 import type { Database } from "./schema.js";
+import type { SqlConnection } from "./sql-dialect.js";
 import { viewTypeStages } from "./view-type.js";
 
 type Db = Kysely<Database>;
@@ -73,7 +74,8 @@ function sortKeys(orderBy: OrderByClause[]): { keys: SortKey[]; joins: RawBuilde
   return { keys, joins };
 }
 
-export async function searchRuns(db: Db, q: SearchRunsQuery): Promise<Page<Run>> {
+export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promise<Page<Run>> {
+  const { db } = conn;
   const expIds = q.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== undefined);
   if (expIds.length === 0) return { items: [] };
   const { keys, joins } = sortKeys(q.orderBy);
@@ -94,7 +96,7 @@ export async function searchRuns(db: Db, q: SearchRunsQuery): Promise<Page<Run>>
   const page = more ? rows.slice(0, q.maxResults) : rows;
   const last = page[page.length - 1];
   return {
-    items: await loadRuns(db, page),
+    items: await loadRuns(conn, page),
     nextPageToken: more ? encodePageToken("runs", fp, keys.map((k) => normalizeKey(last[k.alias]))) : undefined,
   };
 }

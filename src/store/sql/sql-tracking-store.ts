@@ -90,7 +90,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async getRun(runId: string): Promise<Run> {
-    return (await runs.loadRuns(this.db, [await runs.getRunRow(this.db, runId)]))[0];
+    return (await runs.loadRuns(this.conn, [await runs.getRunRow(this.db, runId)]))[0];
   }
 
   updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
@@ -126,7 +126,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
-    return searchRuns(this.db, query);
+    return searchRuns(this.conn, query);
   }
 
   close(): Promise<void> {

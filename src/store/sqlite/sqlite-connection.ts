@@ -9,13 +9,14 @@ import BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, Kysely } from "kysely";
 import type { Database } from "../sql/schema.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
-import { CicloSqliteDialect } from "./sqlite-driver.js";
+import { CicloSqliteDialect, type SqliteDriver } from "./sqlite-driver.js";
 import { SqliteWriteQueue } from "./sqlite-write-queue.js";
 
 /** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
 const CHUNK = 128;
 
-const sqliteDialect: SqlDialect = {
+function sqliteDialect(driver: SqliteDriver): SqlDialect {
+  return {
   name: "sqlite",
   async bulkInsert(db, table, columns, rows, suffix) {
     let i = 0;
@@ -28,7 +29,11 @@ const sqliteDialect: SqlDialect = {
       i += n;
     }
   },
-};
+  readRows(_db, query) {
+    return driver.runExclusive((conn) => conn.prepare(query.sql).raw(true).all(query.parameters as unknown[]) as unknown[][]);
+  },
+  };
+}
 
 const sqlCache = new Map<string, string>();
 function insertSql(table: string, columns: readonly BulkColumn[], n: number, suffix: string): string {
@@ -74,7 +79,8 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
   raw.pragma("case_sensitive_like = ON");
   raw.pragma("cache_size = -32000");
   raw.pragma("temp_store = MEMORY");
-  const db = new Kysely<Database>({ dialect: new CicloSqliteDialect(raw) });
+  const dialect = new CicloSqliteDialect(raw);
+  const db = new Kysely<Database>({ dialect });
   const queue = new SqliteWriteQueue(db);
-  return { db, dialect: sqliteDialect, write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
+  return { db, dialect: sqliteDialect(dialect.driver), write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
 }

@@ -21,7 +21,7 @@ import {
 
 const STATEMENT_CACHE_SIZE = 500;
 
-class SqliteConnection implements DatabaseConnection {
+export class SqliteConnection implements DatabaseConnection {
   readonly #db: Database.Database;
   readonly #cache = new Map<string, Database.Statement>();
 
@@ -45,7 +45,8 @@ class SqliteConnection implements DatabaseConnection {
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     const stmt = this.prepare(q.sql);
     const params = q.parameters as unknown[];
-    if (stmt.reader) return { rows: stmt.all(params) as R[] };
+    // Cached statements are shared with readRows, which switches them to array rows.
+    if (stmt.reader) return { rows: stmt.raw(false).all(params) as R[] };
     const { changes, lastInsertRowid } = stmt.run(params);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
@@ -68,7 +69,7 @@ class Mutex {
   }
 }
 
-class SqliteDriver implements Driver {
+export class SqliteDriver implements Driver {
   readonly #conn: SqliteConnection;
   readonly #db: Database.Database;
   readonly #mutex = new Mutex();
@@ -79,6 +80,15 @@ class SqliteDriver implements Driver {
     this.#conn = new SqliteConnection(db);
   }
   async init(): Promise<void> {}
+  /** Runs `fn` on the connection while no query or transaction holds it. */
+  async runExclusive<T>(fn: (conn: SqliteConnection) => T): Promise<T> {
+    const release = await this.#mutex.lock();
+    try {
+      return fn(this.#conn);
+    } finally {
+      release();
+    }
+  }
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.#mutex.lock();
     this.#release = release;
@@ -105,9 +115,12 @@ class SqliteDriver implements Driver {
 }
 
 export class CicloSqliteDialect implements Dialect {
-  constructor(private readonly db: Database.Database) {}
+  readonly driver: SqliteDriver;
+  constructor(db: Database.Database) {
+    this.driver = new SqliteDriver(db);
+  }
   createDriver(): Driver {
-    return new SqliteDriver(this.db);
+    return this.driver;
   }
   createQueryCompiler() {
     return new SqliteQueryCompiler();
