@@ -373,6 +373,38 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         assert.deepEqual(ranged.map((p) => p.step), Array.from({ length: 50 }, (_, i) => 100 + i));
       });
 
+      it("downsamples long ranges from summaries, exactly counted under retries", async () => {
+        const { info } = await newRun(exp);
+        // 150 sparse points over a million steps: the summary path runs, yet all points fit.
+        const sparse = Array.from({ length: 150 }, (_, i) => m("sparse", i, i * 6700, i));
+        await s.logBatch(info.runId, { metrics: sparse, params: [], tags: [] });
+        await s.logBatch(info.runId, { metrics: sparse.slice(0, 100), params: [], tags: [] }); // a retry
+        await s.logBatch(info.runId, { metrics: [...sparse.slice(100), m("sparse", 0.5, 3)], params: [], tags: [] });
+        const all = await s.getMetricHistoryBulkInterval({ runIds: [info.runId], metricKey: "sparse", maxResults: 200 });
+        assert.equal(all.length, 151);
+        // Dense: 40,000 points with two spikes; the result holds them and respects max_results.
+        const dense: Metric[] = [];
+        for (let i = 0; i < 40_000; i++) dense.push(m("dense", Math.cos(i / 300), i, i));
+        dense[12_345] = m("dense", 50, 12_345, 12_345);
+        dense[33_333] = m("dense", -50, 33_333, 33_333);
+        for (let i = 0; i < dense.length; i += 1000) await s.logBatch(info.runId, { metrics: dense.slice(i, i + 1000), params: [], tags: [] });
+        await s.logBatch(info.runId, { metrics: dense.slice(5000, 6000), params: [], tags: [] }); // a retry
+        for (const maxResults of [50, 200, 1000]) {
+          const pts = await s.getMetricHistoryBulkInterval({ runIds: [info.runId], metricKey: "dense", maxResults });
+          assert.ok(pts.length <= maxResults && pts.length > maxResults / 2, `${pts.length} for ${maxResults}`);
+          assert.ok(pts.some((p) => p.value === 50 && p.step === 12_345));
+          assert.ok(pts.some((p) => p.value === -50 && p.step === 33_333));
+          assert.equal(pts[0].step, 0);
+          assert.equal(pts[pts.length - 1].step, 39_999);
+        }
+        // A window that cuts buckets at both ends still holds its own extremes.
+        const win = await s.getMetricHistoryBulkInterval({ runIds: [info.runId], metricKey: "dense", startStep: 10_000, endStep: 30_000, maxResults: 100 });
+        assert.ok(win.every((p) => p.step >= 10_000 && p.step <= 30_000));
+        assert.ok(win.some((p) => p.value === 50));
+        assert.equal(win[0].step, 10_000);
+        assert.equal(win[win.length - 1].step, 30_000);
+      });
+
       it("serialises concurrent batches to one run without losing any", async () => {
         const { info } = await newRun(exp);
         await Promise.all(

@@ -16,18 +16,33 @@ function postgresDialect(pool: pg.Pool): SqlDialect {
   return {
   name: "postgres",
   async bulkInsert(db, table, columns, rows, suffix) {
-    if (rows.length === 0) return;
+    if (rows.length === 0) return 0;
     const arrays = columns.map((_, c) => rows.map((r) => r[c]));
     const text =
       `insert into ${table} (${columns.map((c) => `"${c.name}"`).join(",")}) ` +
       `select * from unnest(${columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(",")}) ${suffix}`;
-    await db.executeQuery(CompiledQuery.raw(text, arrays));
+    const res = await db.executeQuery(CompiledQuery.raw(text, arrays));
+    return Number(res.numAffectedRows ?? 0);
   },
   async readRows(_db, query) {
     const res = await pool.query({ text: query.sql, values: query.parameters as unknown[], rowMode: "array" });
     return res.rows as unknown[][];
   },
   };
+}
+
+/** Deadlock and serialization failures: the transaction was rolled back whole, so it can run again. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+
+async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !RETRYABLE.has((err as { code?: string }).code ?? "")) throw err;
+      await new Promise((r) => setTimeout(r, 2 ** i + Math.random() * 10));
+    }
+  }
 }
 
 export interface PostgresOptions {
@@ -55,7 +70,7 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
     db,
     dialect: postgresDialect(pool),
     // PostgreSQL runs concurrent transactions itself and groups WAL flushes across them.
-    write: (fn) => db.transaction().execute(fn),
+    write: (fn) => withRetry(() => db.transaction().execute(fn)),
     describe: `postgresql://${u.host}${u.pathname}`,
   };
 }

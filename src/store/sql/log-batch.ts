@@ -16,6 +16,7 @@ import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
 import type { Metric, Param, Tag } from "../../tracking/types.js";
 import type { LogBatchInput } from "../tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
+import { writeBuckets } from "./metric-buckets.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "./schema.js";
 import type { BulkColumn, SqlDialect } from "./sql-dialect.js";
@@ -120,9 +121,11 @@ async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics:
     if (!cur || isLater(m, cur)) latest.set(m.key, m);
   }
   const columns = linked ? METRIC_COLUMNS : METRIC_COLUMNS.slice(0, 6);
-  await dialect.bulkInsert(db, "metrics", columns, rows, "on conflict do nothing");
+  const inserted = await dialect.bulkInsert(db, "metrics", columns, rows, "on conflict do nothing");
+  await writeBuckets(db, dialect, runPk, metrics, inserted === metrics.length);
   const latestRows: unknown[][] = [];
-  for (const m of latest.values()) {
+  // Sorted by key so that concurrent batches lock latest_metrics rows in one order.
+  for (const m of [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
     const nan = Number.isNaN(m.value);
     latestRows.push([runPk, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0]);
   }

@@ -7,6 +7,7 @@ import { sql, type Kysely } from "kysely";
 import type { Metric, Page, RunMetric } from "../../tracking/types.js";
 import type { BulkIntervalQuery, MetricHistoryQuery } from "../tracking-store.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
+import { BUCKET_LEVELS, bucketStart } from "./metric-buckets.js";
 import { runNotFound } from "./run-queries.js";
 import type { Database } from "./schema.js";
 
@@ -82,50 +83,113 @@ export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery)
   return out;
 }
 
+const POINT_COLS = ["step", "timestamp", "value", "is_nan"] as const;
+
+interface Extreme {
+  v: number;
+  s: number;
+  t: number;
+}
+
+/** Downsamples one run's series; see getMetricHistoryBulkInterval. */
 async function sampleRun(db: Db, pk: number, q: BulkIntervalQuery): Promise<Metric[]> {
   const base = () => db.selectFrom("metrics").where("run_id", "=", pk).where("key", "=", q.metricKey);
-  const stats = await base()
-    .select((eb) => [eb.fn.min("step").as("lo"), eb.fn.max("step").as("hi"), eb.fn.countAll().as("n")])
-    .$if(q.startStep !== undefined, (b) => b.where("step", ">=", q.startStep!).where("step", "<=", q.endStep!))
-    .executeTakeFirst();
-  const n = Number(stats?.n ?? 0);
-  if (n === 0) return [];
-  const lo = Number(stats!.lo);
-  const hi = Number(stats!.hi);
-  const cols = ["step", "timestamp", "value", "is_nan"] as const;
-  const ordered = (b: ReturnType<typeof base>) =>
-    b.select(cols).orderBy("step").orderBy("timestamp").orderBy("value");
-  if (n <= q.maxResults) {
-    const rows = await ordered(base().where("step", ">=", lo).where("step", "<=", hi)).execute();
-    return rows.map((r) => toMetric(q.metricKey, r));
+  const inRange = (from: number, to: number) => base().where("step", ">=", from).where("step", "<=", to);
+  const toPoint = (r: PointRow) => toMetric(q.metricKey, r);
+  const ordered = (b: ReturnType<typeof base>) => b.select(POINT_COLS).orderBy("step").orderBy("timestamp").orderBy("value");
+
+  // The range: as asked, or the series' first and last step (two index seeks).
+  let lo: number;
+  let hi: number;
+  if (q.startStep !== undefined && q.endStep !== undefined) {
+    [lo, hi] = [q.startStep, q.endStep];
+  } else {
+    const first = await base().select("step").orderBy("step").limit(1).executeTakeFirst();
+    if (!first) return [];
+    const last = await base().select("step").orderBy("step", "desc").limit(1).executeTakeFirstOrThrow();
+    [lo, hi] = [Number(first.step), Number(last.step)];
+  }
+  const countRaw = async (from: number, to: number) =>
+    Number((await inRange(from, to).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  const extremeRaw = async (from: number, to: number, dir: "asc" | "desc"): Promise<Extreme | undefined> => {
+    const r = await inRange(from, to).select(POINT_COLS).where("is_nan", "=", 0).orderBy("value", dir).orderBy("step").limit(1).executeTakeFirst();
+    return r && { v: Number(r.value), s: Number(r.step), t: Number(r.timestamp) };
+  };
+
+  const nb = Math.max(1, Math.floor((q.maxResults - 2) / 2));
+  const width = (hi - lo + 1) / nb;
+  const level = [...BUCKET_LEVELS].reverse().find((k) => 2 ** k <= width);
+
+  // Target buckets: [lo + floor(t*width), lo + floor((t+1)*width)).
+  const mins: Array<Extreme | undefined> = new Array(nb);
+  const maxs: Array<Extreme | undefined> = new Array(nb);
+  const targetOf = (step: number) => Math.min(nb - 1, Math.max(0, Math.floor((step - lo) / width)));
+  const merge = (min: Extreme | undefined, max: Extreme | undefined, at: number) => {
+    const t = targetOf(at);
+    if (min && (!mins[t] || min.v < mins[t]!.v)) mins[t] = min;
+    if (max && (!maxs[t] || max.v > maxs[t]!.v)) maxs[t] = max;
+  };
+
+  if (level === undefined) {
+    // A short range: count and scan the history itself.
+    if ((await countRaw(lo, hi)) <= q.maxResults) return (await ordered(inRange(lo, hi)).execute()).map(toPoint);
+    for (let t = 0; t < nb; t++) {
+      const from = lo + Math.floor(t * width);
+      const to = t === nb - 1 ? hi : lo + Math.floor((t + 1) * width) - 1;
+      if (to < from) continue;
+      merge(await extremeRaw(from, to, "asc"), await extremeRaw(from, to, "desc"), from);
+    }
+  } else {
+    // Summary buckets fully inside [lo, hi]; the partial ones at the edges are read from the history.
+    const size = 2 ** level;
+    const firstFull = Math.ceil(lo / size);
+    const lastFull = Math.floor((hi + 1) / size) - 1;
+    const rows =
+      lastFull >= firstFull
+        ? await db
+            .selectFrom("metric_buckets")
+            .select(["bucket", "cnt", "min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts"])
+            .where("run_id", "=", pk)
+            .where("key", "=", q.metricKey)
+            .where("level", "=", level)
+            .where("bucket", ">=", firstFull)
+            .where("bucket", "<=", lastFull)
+            .orderBy("bucket")
+            .execute()
+        : [];
+    const edges: Array<[number, number]> = [];
+    if (lastFull < firstFull) edges.push([lo, hi]);
+    else {
+      if (lo < firstFull * size) edges.push([lo, firstFull * size - 1]);
+      if (hi >= (lastFull + 1) * size) edges.push([(lastFull + 1) * size, hi]);
+    }
+    let n = rows.reduce((acc, r) => acc + Number(r.cnt), 0);
+    for (const [a, b] of edges) n += await countRaw(a, b);
+    if (n <= q.maxResults) return (await ordered(inRange(lo, hi)).execute()).map(toPoint);
+    for (const r of rows) {
+      const min = r.min_value === null ? undefined : { v: Number(r.min_value), s: Number(r.min_step), t: Number(r.min_ts) };
+      const max = r.max_value === null ? undefined : { v: Number(r.max_value), s: Number(r.max_step), t: Number(r.max_ts) };
+      merge(min, max, bucketStart(level, Number(r.bucket)));
+    }
+    for (const [a, b] of edges) merge(await extremeRaw(a, b, "asc"), await extremeRaw(a, b, "desc"), a);
   }
 
   const picked = new Map<string, PointRow>();
   const keep = (r: PointRow | undefined) => {
     if (r) picked.set(`${r.step}:${r.timestamp}:${r.value}:${r.is_nan}`, r);
   };
-  keep(await ordered(base().where("step", ">=", lo)).limit(1).executeTakeFirst());
+  keep(await ordered(inRange(lo, hi)).limit(1).executeTakeFirst());
   keep(
-    await base()
-      .select(cols)
-      .where("step", "<=", hi)
+    await inRange(lo, hi)
+      .select(POINT_COLS)
       .orderBy("step", "desc")
       .orderBy("timestamp", "desc")
       .orderBy("value", "desc")
       .limit(1)
       .executeTakeFirst(),
   );
-  const buckets = Math.max(1, Math.floor((q.maxResults - 2) / 2));
-  const width = (hi - lo + 1) / buckets;
-  for (let b = 0; b < buckets; b++) {
-    const from = lo + Math.floor(b * width);
-    const to = b === buckets - 1 ? hi + 1 : lo + Math.floor((b + 1) * width);
-    if (to <= from) continue;
-    const inBucket = () => base().select(cols).where("step", ">=", from).where("step", "<", to).where("is_nan", "=", 0);
-    keep(await inBucket().orderBy("value", "asc").orderBy("step").limit(1).executeTakeFirst());
-    keep(await inBucket().orderBy("value", "desc").orderBy("step").limit(1).executeTakeFirst());
-  }
+  for (const e of [...mins, ...maxs]) if (e) keep({ step: e.s, timestamp: e.t, value: e.v, is_nan: 0 });
   return [...picked.values()]
     .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp || a.value - b.value)
-    .map((r) => toMetric(q.metricKey, r));
+    .map(toPoint);
 }

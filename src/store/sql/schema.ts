@@ -68,6 +68,21 @@ export interface LatestMetricsTable {
   is_nan: number;
 }
 
+/** Multi-resolution min/max/count summaries of metric history (see metric-buckets.ts). */
+export interface MetricBucketsTable {
+  run_id: number;
+  key: string;
+  level: number;
+  bucket: number;
+  cnt: number;
+  min_value: number | null;
+  min_step: number;
+  min_ts: number;
+  max_value: number | null;
+  max_step: number;
+  max_ts: number;
+}
+
 export interface DatasetsTable {
   id: Generated<number>;
   experiment_id: number;
@@ -105,6 +120,7 @@ export interface Database {
   tags: KeyValueTable;
   metrics: MetricsTable;
   latest_metrics: LatestMetricsTable;
+  metric_buckets: MetricBucketsTable;
   datasets: DatasetsTable;
   run_inputs: RunInputsTable;
   input_tags: InputTagsTable;

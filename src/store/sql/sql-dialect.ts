@@ -20,7 +20,7 @@ export interface SqlDialect {
   /**
    * Inserts `rows` (each an array in `columns` order) into `table`, with
    * `suffix` (an ON CONFLICT clause) appended. Runs on `db`, which may be a
-   * transaction.
+   * transaction. Resolves with the number of rows the statements changed.
    */
   bulkInsert(
     db: Kysely<Database>,
@@ -28,7 +28,7 @@ export interface SqlDialect {
     columns: readonly BulkColumn[],
     rows: readonly unknown[][],
     suffix: string,
-  ): Promise<void>;
+  ): Promise<number>;
   /**
    * Runs a read outside any transaction and returns rows as arrays (no per-row
    * objects: the bulk reads of a search page are half as costly this way).

@@ -20,14 +20,17 @@ function sqliteDialect(driver: SqliteDriver): SqlDialect {
   name: "sqlite",
   async bulkInsert(db, table, columns, rows, suffix) {
     let i = 0;
+    let changed = 0;
     while (i < rows.length) {
       const left = rows.length - i;
       const n = left >= CHUNK ? CHUNK : 2 ** Math.floor(Math.log2(left));
       const params: unknown[] = [];
       for (let r = i; r < i + n; r++) for (const v of rows[r]) params.push(v);
-      await db.executeQuery(CompiledQuery.raw(insertSql(table, columns, n, suffix), params));
+      const res = await db.executeQuery(CompiledQuery.raw(insertSql(table, columns, n, suffix), params));
+      changed += Number(res.numAffectedRows ?? 0);
       i += n;
     }
+    return changed;
   },
   readRows(_db, query) {
     return driver.runExclusive((conn) => conn.prepare(query.sql).raw(true).all(query.parameters as unknown[]) as unknown[][]);
