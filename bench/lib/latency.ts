@@ -28,6 +28,17 @@ export async function postJson(url: string, body: unknown): Promise<unknown> {
   return JSON.parse(text);
 }
 
+/**
+ * POSTs JSON and waits for the whole response body without parsing it: the
+ * server's answer time, not the client's JSON.parse. Returns the byte count.
+ */
+export async function postForBytes(url: string, body: unknown): Promise<number> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const buf = await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${url} → ${res.status} ${Buffer.from(buf).toString("utf8", 0, 300)}`);
+  return buf.byteLength;
+}
+
 export async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url);
   const text = await res.text();

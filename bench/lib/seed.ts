@@ -13,6 +13,8 @@ export interface RunShape {
   tags: number;
   /** Distinct values per param (params.p0 = 'v3' then matches 1/valuesPerParam of the runs). */
   valuesPerParam: number;
+  /** Also the source tags the MLflow Python client sets on every run. */
+  clientTags?: boolean;
 }
 
 function rng(seed: number): () => number {
@@ -46,6 +48,12 @@ export async function seedRuns(
         tags: [
           { key: "mlflow.runName", value: `run-${i}` },
           { key: "mlflow.user", value: "bench" },
+          ...(shape.clientTags
+            ? [
+                { key: "mlflow.source.name", value: "train.py" },
+                { key: "mlflow.source.type", value: "LOCAL" },
+              ]
+            : []),
         ],
       });
       const metrics: Metric[] = [];

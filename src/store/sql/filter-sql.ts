@@ -53,7 +53,12 @@ function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
     return target.datasetClause(key, (ref) => compare(ref, op, value));
   }
   const kv = kvTable(entity, target);
-  return sql<boolean>`${sql.ref(target.idRef)} in (select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key} and ${compare(sql.ref("value"), op, value)})`;
+  if (op === "=" || op === "IN" || op === "LIKE") {
+    // Usually selective: a semi-join list the planner can also drive the search from.
+    return sql<boolean>`${sql.ref(target.idRef)} in (select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key} and ${compare(sql.ref("value"), op, value)})`;
+  }
+  // Ranges and negations match many owners: probe each candidate by primary key instead of listing them all.
+  return sql<boolean>`exists (select 1 from ${sql.table(kv.table)} as x where ${sql.ref(`x.${kv.fk}`)} = ${sql.ref(target.idRef)} and x.${sql.ref("key")} = ${key} and ${compare(sql.ref("x.value"), op, value)})`;
 }
 
 function compileNullCheck(entity: EntityType, key: string, negate: boolean, target: FilterTarget): Cond {

@@ -7,7 +7,8 @@
  * - Idempotent: metric points identical to stored ones are skipped by the
  *   primary key (`ON CONFLICT DO NOTHING`), so a retried batch neither
  *   duplicates points nor reads the metric history (mlflow#24577).
- * - The latest value of each key is kept in `latest_metrics` on write.
+ * - The latest value of each key (`latest_metrics`) and the history summaries
+ *   (`metric_buckets`) are kept on write, merged per group commit (metric-tail.ts).
  * @module
  */
 import type { Kysely } from "kysely";
@@ -16,7 +17,7 @@ import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
 import type { Metric, Param, Tag } from "../../tracking/types.js";
 import type { LogBatchInput } from "../tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
-import { writeBuckets } from "./metric-buckets.js";
+import { tailOf, writeDerived } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "./schema.js";
 import type { BulkColumn, SqlDialect } from "./sql-dialect.js";
@@ -34,43 +35,26 @@ const METRIC_COLUMNS: BulkColumn[] = [
   { name: "dataset_name", pgType: "text" },
   { name: "dataset_digest", pgType: "text" },
 ];
-const LATEST_COLUMNS: BulkColumn[] = [
-  { name: "run_id", pgType: "int4" },
-  { name: "key", pgType: "text" },
-  { name: "step", pgType: "int8" },
-  { name: "timestamp", pgType: "int8" },
-  { name: "value", pgType: "float8" },
-  { name: "is_nan", pgType: "int2" },
-];
+const UNLINKED_METRIC_COLUMNS = METRIC_COLUMNS.slice(0, 6);
 const KV_COLUMNS: BulkColumn[] = [
   { name: "run_id", pgType: "int4" },
   { name: "key", pgType: "text" },
   { name: "value", pgType: "text" },
 ];
-
-// A point replaces the latest one when it is later by (step, timestamp, value),
-// MLflow's rule; NaN (NULL here) counts as the smallest value.
-const LATEST_UPSERT =
-  'on conflict (run_id, key) do update set step = excluded.step, "timestamp" = excluded."timestamp", ' +
-  "value = excluded.value, is_nan = excluded.is_nan where excluded.step > latest_metrics.step or " +
-  '(excluded.step = latest_metrics.step and (excluded."timestamp" > latest_metrics."timestamp" or ' +
-  '(excluded."timestamp" = latest_metrics."timestamp" and coalesce(excluded.value, -1e308) > coalesce(latest_metrics.value, -1e308))))';
 const TAG_UPSERT = "on conflict (run_id, key) do update set value = excluded.value";
 
 /** Runs inside a write transaction (`trx`). */
 export async function logBatch(trx: Db, dialect: SqlDialect, runId: string, batch: LogBatchInput): Promise<void> {
-  {
-    const run = await trx
-      .selectFrom("runs")
-      .select(["id", "run_uuid", "lifecycle_stage"])
-      .where("run_uuid", "=", runId)
-      .executeTakeFirst();
-    if (!run) throw runNotFound(runId);
-    requireActiveRun(run);
-    if (batch.params.length > 0) await writeParams(trx, dialect, run.id, runId, batch.params);
-    if (batch.tags.length > 0) await writeTags(trx, dialect, run.id, batch.tags);
-    if (batch.metrics.length > 0) await writeMetrics(trx, dialect, run.id, batch.metrics);
-  }
+  const run = await trx
+    .selectFrom("runs")
+    .select(["id", "run_uuid", "lifecycle_stage"])
+    .where("run_uuid", "=", runId)
+    .executeTakeFirst();
+  if (!run) throw runNotFound(runId);
+  requireActiveRun(run);
+  if (batch.params.length > 0) await writeParams(trx, dialect, run.id, runId, batch.params);
+  if (batch.tags.length > 0) await writeTags(trx, dialect, run.id, batch.tags);
+  if (batch.metrics.length > 0) await writeMetrics(trx, dialect, run.id, batch.metrics);
 }
 
 async function writeParams(db: Db, dialect: SqlDialect, runPk: number, runId: string, params: Param[]): Promise<void> {
@@ -110,32 +94,18 @@ async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics:
   // Most points carry no model/dataset link (MLflow 2.x clients): bind 6 columns instead of 9.
   const linked = metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest);
   const rows: unknown[][] = new Array(metrics.length);
-  const latest = new Map<string, Metric>();
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
     const nan = Number.isNaN(m.value);
     const row: unknown[] = [runPk, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0];
     if (linked) row.push(m.modelId ?? null, m.datasetName ?? null, m.datasetDigest ?? null);
     rows[i] = row;
-    const cur = latest.get(m.key);
-    if (!cur || isLater(m, cur)) latest.set(m.key, m);
   }
-  const columns = linked ? METRIC_COLUMNS : METRIC_COLUMNS.slice(0, 6);
+  const columns = linked ? METRIC_COLUMNS : UNLINKED_METRIC_COLUMNS;
   const inserted = await dialect.bulkInsert(db, "metrics", columns, rows, "on conflict do nothing");
-  await writeBuckets(db, dialect, runPk, metrics, inserted === metrics.length);
-  const latestRows: unknown[][] = [];
-  // Sorted by key so that concurrent batches lock latest_metrics rows in one order.
-  for (const m of [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const nan = Number.isNaN(m.value);
-    latestRows.push([runPk, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0]);
-  }
-  await dialect.bulkInsert(db, "latest_metrics", LATEST_COLUMNS, latestRows, LATEST_UPSERT);
-}
-
-function isLater(a: Metric, b: Metric): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  const av = Number.isNaN(a.value) ? -Infinity : a.value;
-  const bv = Number.isNaN(b.value) ? -Infinity : b.value;
-  return av > bv;
+  const entry = { runPk, metrics, allNew: inserted === metrics.length };
+  // Latest values and summaries: merged per group commit when one is running, else written now.
+  const tail = tailOf(db);
+  if (tail) tail.add(entry);
+  else await writeDerived(db, dialect, [entry]);
 }

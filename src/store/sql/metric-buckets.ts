@@ -21,8 +21,12 @@ import type { BulkColumn, SqlDialect } from "./sql-dialect.js";
 
 type Db = Kysely<Database>;
 
-/** log2 of the bucket widths: 256, 4,096, 65,536 and 1,048,576 steps. */
-export const BUCKET_LEVELS = [8, 12, 16, 20] as const;
+/**
+ * log2 of the bucket widths: 256, 4,096 and 65,536 steps. A range of up to ~65,536 steps per wanted point
+ * (100M steps for 1,000 points) is served from a few thousand summary rows; shorter ranges from the history.
+ */
+export const BUCKET_LEVELS = [8, 12, 16] as const;
+const WIDTHS = BUCKET_LEVELS.map((k) => 2 ** k);
 const FINEST = BUCKET_LEVELS[0];
 const FAN_OUT = 2 ** (BUCKET_LEVELS[1] - BUCKET_LEVELS[0]);
 
@@ -44,25 +48,40 @@ export const bucketStart = (level: number, bucket: number): number => bucket * 2
 export const bucketOf = (level: number, step: number): number => Math.floor(step / 2 ** level);
 
 export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
-  const aggs = new Map<string, BucketAgg>();
+  // Grouped by key first, then by bucket number per level: no string keys per point.
+  const byKey = new Map<string, Array<Map<number, BucketAgg>>>();
   for (const m of metrics) {
+    let levels = byKey.get(m.key);
+    if (!levels) {
+      levels = BUCKET_LEVELS.map(() => new Map<number, BucketAgg>());
+      byKey.set(m.key, levels);
+    }
     const nan = Number.isNaN(m.value);
-    for (const level of BUCKET_LEVELS) {
-      const bucket = bucketOf(level, m.step);
-      const id = `${level}:${bucket}:${m.key}`;
-      let a = aggs.get(id);
+    for (let l = 0; l < BUCKET_LEVELS.length; l++) {
+      const bucket = Math.floor(m.step / WIDTHS[l]);
+      let a = levels[l].get(bucket);
       if (!a) {
-        a = { key: m.key, level, bucket, cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 };
-        aggs.set(id, a);
+        a = { key: m.key, level: BUCKET_LEVELS[l], bucket, cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 };
+        levels[l].set(bucket, a);
       }
       a.cnt++;
       if (nan) continue;
-      if (a.minV === null || m.value < a.minV) [a.minV, a.minS, a.minT] = [m.value, m.step, m.timestamp];
-      if (a.maxV === null || m.value > a.maxV) [a.maxV, a.maxS, a.maxT] = [m.value, m.step, m.timestamp];
+      if (a.minV === null || m.value < a.minV) {
+        a.minV = m.value;
+        a.minS = m.step;
+        a.minT = m.timestamp;
+      }
+      if (a.maxV === null || m.value > a.maxV) {
+        a.maxV = m.value;
+        a.maxS = m.step;
+        a.maxT = m.timestamp;
+      }
     }
   }
+  const out: BucketAgg[] = [];
+  for (const levels of byKey.values()) for (const level of levels) for (const a of level.values()) out.push(a);
   // A fixed row order: concurrent transactions upserting the same buckets lock them in the same order (no deadlock).
-  return [...aggs.values()].sort((a, b) => a.level - b.level || a.bucket - b.bucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.sort((a, b) => a.level - b.level || a.bucket - b.bucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 const COLUMNS: BulkColumn[] = [
@@ -88,19 +107,13 @@ const UPSERT =
   ", " +
   [pick(newMax, "max_step"), pick(newMax, "max_ts"), pick(newMax, "max_value")].join(", ");
 
-/**
- * Folds a written batch into the summaries. `allNew`: every point of the batch
- * was inserted (none was a duplicate), so counts can simply be added.
- */
-export async function writeBuckets(db: Db, dialect: SqlDialect, runPk: number, metrics: Metric[], allNew: boolean): Promise<void> {
-  const aggs = aggregateBuckets(metrics);
-  const rows = aggs.map((a) => [runPk, a.key, a.level, a.bucket, allNew ? a.cnt : 0, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
-  await dialect.bulkInsert(db, "metric_buckets", COLUMNS, rows, UPSERT);
-  if (!allNew) await recount(db, runPk, aggs);
+/** Upserts summary rows (see COLUMNS) built from aggregateBuckets. */
+export async function upsertBucketRows(db: Db, dialect: SqlDialect, rows: unknown[][]): Promise<void> {
+  if (rows.length > 0) await dialect.bulkInsert(db, "metric_buckets", COLUMNS, rows, UPSERT);
 }
 
 /** Exact counts for the touched buckets, finest level first. */
-async function recount(db: Db, runPk: number, aggs: BucketAgg[]): Promise<void> {
+export async function recount(db: Db, runPk: number, aggs: BucketAgg[]): Promise<void> {
   for (const level of BUCKET_LEVELS) {
     for (const a of aggs) {
       if (a.level !== level) continue;

@@ -87,18 +87,41 @@ export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promi
   if (q.filter) conds.push(compileFilter(q.filter, RUN_TARGET));
   if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.length)));
   const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
-  const { rows } = await sql<RunRow & Record<string, KeyValue>>`
-    select r.*, ${selects} from runs r ${sql.join(joins, sql` `)}
+  const query = sql`
+    select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, ${selects} from runs r ${sql.join(joins, sql` `)}
     where ${sql.join(conds, sql` and `)}
     order by ${orderBySql(keys)}
-    limit ${q.maxResults + 1}`.execute(db);
+    limit ${q.maxResults + 1}`.compile(db);
+  const rows = await conn.dialect.readRows(db, query);
   const more = rows.length > q.maxResults;
   const page = more ? rows.slice(0, q.maxResults) : rows;
   const last = page[page.length - 1];
   return {
-    items: await loadRuns(conn, page),
-    nextPageToken: more ? encodePageToken("runs", fp, keys.map((k) => normalizeKey(last[k.alias]))) : undefined,
+    items: await loadRuns(conn, page.map(toRunRow)),
+    nextPageToken: more ? encodePageToken("runs", fp, keys.map((_, i) => normalizeKey(last[RUN_COLUMNS.length + i]))) : undefined,
   };
+}
+
+/** The runs columns a search reads, in the order of its array rows. */
+const RUN_COLUMNS = [
+  "id",
+  "run_uuid",
+  "experiment_id",
+  "name",
+  "user_id",
+  "status",
+  "start_time",
+  "end_time",
+  "artifact_uri",
+  "lifecycle_stage",
+  "deleted_time",
+  "deleted_with_experiment",
+] as const;
+
+function toRunRow(r: unknown[]): RunRow {
+  const row: Record<string, unknown> = {};
+  RUN_COLUMNS.forEach((c, i) => (row[c] = r[i]));
+  return row as unknown as RunRow;
 }
 
 function normalizeKey(v: unknown): KeyValue {

@@ -13,7 +13,7 @@ import { CicloSqliteDialect, type SqliteDriver } from "./sqlite-driver.js";
 import { SqliteWriteQueue } from "./sqlite-write-queue.js";
 
 /** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
-const CHUNK = 128;
+const CHUNK = 500;
 
 function sqliteDialect(driver: SqliteDriver): SqlDialect {
   return {
@@ -38,17 +38,22 @@ function sqliteDialect(driver: SqliteDriver): SqlDialect {
   };
 }
 
-const sqlCache = new Map<string, string>();
+/** SQL text per (suffix, table, rows × columns), built once; nested maps avoid building a key string per call. */
+const sqlCache = new Map<string, Map<string, Map<number, string>>>();
 function insertSql(table: string, columns: readonly BulkColumn[], n: number, suffix: string): string {
-  const cacheKey = `${table}|${n}|${suffix}|${columns.length}`;
-  let text = sqlCache.get(cacheKey);
+  let bySuffix = sqlCache.get(suffix);
+  if (!bySuffix) sqlCache.set(suffix, (bySuffix = new Map()));
+  let byTable = bySuffix.get(table);
+  if (!byTable) bySuffix.set(table, (byTable = new Map()));
+  const shape = n * 1000 + columns.length;
+  let text = byTable.get(shape);
   if (!text) {
     const row = `(${columns.map(() => "?").join(",")})`;
     text =
       `insert into ${table} (${columns.map((c) => `"${c.name}"`).join(",")}) values ` +
       Array.from({ length: n }, () => row).join(",") +
       ` ${suffix}`;
-    sqlCache.set(cacheKey, text);
+    byTable.set(shape, text);
   }
   return text;
 }
@@ -82,8 +87,18 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
   raw.pragma("case_sensitive_like = ON");
   raw.pragma("cache_size = -32000");
   raw.pragma("temp_store = MEMORY");
+  // Planner statistics (sampled, so cheap): without them SQLite scans every run of an experiment
+  // before probing the filter's indexes. Refreshed at open and every 10 minutes.
+  raw.pragma("analysis_limit = 1000");
+  raw.pragma("optimize = 0x10002");
   const dialect = new CicloSqliteDialect(raw);
   const db = new Kysely<Database>({ dialect });
-  const queue = new SqliteWriteQueue(db);
-  return { db, dialect: sqliteDialect(dialect.driver), write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
+  const quirks = sqliteDialect(dialect.driver);
+  const queue = new SqliteWriteQueue(db, quirks);
+  const optimizer = setInterval(() => {
+    void dialect.driver.runExclusive(() => raw.open && raw.pragma("optimize")).catch(() => {});
+  }, 10 * 60_000);
+  optimizer.unref();
+  dialect.driver.onDestroy = () => clearInterval(optimizer);
+  return { db, dialect: quirks, write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
 }

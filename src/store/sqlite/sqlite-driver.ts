@@ -109,8 +109,15 @@ export class SqliteDriver implements Driver {
     this.#release = undefined;
     release?.();
   }
+  /** Called once when the database is closed. */
+  onDestroy?: () => void;
   async destroy(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    this.onDestroy?.();
+    if (this.#db.open) {
+      // Refresh planner statistics for the next start, as SQLite recommends before closing.
+      this.#db.pragma("optimize");
+      this.#db.close();
+    }
   }
 }
 

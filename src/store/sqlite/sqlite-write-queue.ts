@@ -10,7 +10,9 @@
  * @module
  */
 import { sql, type Kysely } from "kysely";
+import { attachTail, MetricTail } from "../sql/metric-tail.js";
 import type { Database } from "../sql/schema.js";
+import type { SqlDialect } from "../sql/sql-dialect.js";
 
 type Db = Kysely<Database>;
 
@@ -27,7 +29,10 @@ export class SqliteWriteQueue {
   private queue: QueuedWrite[] = [];
   private flushing = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: SqlDialect,
+  ) {}
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -46,18 +51,25 @@ export class SqliteWriteQueue {
       const results: Array<{ ok: boolean; value: unknown }> = [];
       try {
         await this.db.transaction().execute(async (trx) => {
+          // Derived metric rows of the whole group are written once, before COMMIT.
+          const tail = new MetricTail(this.dialect);
+          attachTail(trx, tail);
           for (const w of group) {
+            tail.beginWrite();
             await sql`savepoint w`.execute(trx);
             try {
               const value = await w.fn(trx);
               await sql`release savepoint w`.execute(trx);
+              tail.acceptWrite();
               results.push({ ok: true, value });
             } catch (err) {
               await sql`rollback to savepoint w`.execute(trx);
               await sql`release savepoint w`.execute(trx);
+              tail.dropWrite();
               results.push({ ok: false, value: err });
             }
           }
+          await tail.flush(trx);
         });
       } catch (err) {
         // BEGIN or COMMIT failed: nothing of this group is durable.
