@@ -13,6 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { openStores } from "../src/store/open-store.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 import { tempDir } from "../src/testing/temp-dir.js";
@@ -67,6 +68,13 @@ async function benchBackend(backend: "sqlite" | "postgres"): Promise<Row[]> {
     await seedHistory(tracking, histRun.info.runId, "loss", HISTORY_POINTS);
     log(`seeded ${HISTORY_POINTS.toLocaleString()} history points in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     await tracking.close();
+    if (pg) {
+      // What autovacuum does in a running deployment: fresh planner statistics after a bulk load.
+      const { openConnection } = await import("../src/store/open-store.js");
+      const conn = await openConnection(uri);
+      await sql`vacuum analyze`.execute(conn.db);
+      await conn.db.destroy();
+    }
 
     // ── server ──
     server = await startBenchServer(uri, join(dir.path, "artifacts"));
