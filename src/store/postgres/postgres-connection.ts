@@ -7,6 +7,7 @@
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "../sql/schema.js";
+import { GroupCommitQueue } from "../sql/group-commit-queue.js";
 import type { SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 
 const INT8_OID = 20;
@@ -34,16 +35,6 @@ function postgresDialect(pool: pg.Pool): SqlDialect {
 /** Deadlock and serialization failures: the transaction was rolled back whole, so it can run again. */
 const RETRYABLE = new Set(["40P01", "40001"]);
 
-async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || !RETRYABLE.has((err as { code?: string }).code ?? "")) throw err;
-      await new Promise((r) => setTimeout(r, 2 ** i + Math.random() * 10));
-    }
-  }
-}
 
 export interface PostgresOptions {
   maxConnections?: number;
@@ -66,11 +57,10 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
   pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const u = new URL(connectionString);
-  return {
-    db,
-    dialect: postgresDialect(pool),
-    // PostgreSQL runs concurrent transactions itself and groups WAL flushes across them.
-    write: (fn) => withRetry(() => db.transaction().execute(fn)),
-    describe: `postgresql://${u.host}${u.pathname}`,
-  };
+  const quirks = postgresDialect(pool);
+  // One writer per server process with group commit, as on SQLite: concurrent requests share one
+  // transaction (one fsync), and a run's latest-value rows are updated once per group instead of
+  // every request queueing on their row locks. Replicas each have their own writer.
+  const queue = new GroupCommitQueue(db, quirks, (err) => RETRYABLE.has((err as { code?: string }).code ?? ""), 4);
+  return { db, dialect: quirks, write: (fn) => queue.run(fn), describe: `postgresql://${u.host}${u.pathname}` };
 }

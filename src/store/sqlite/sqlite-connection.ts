@@ -10,7 +10,7 @@ import { CompiledQuery, Kysely } from "kysely";
 import type { Database } from "../sql/schema.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 import { CicloSqliteDialect, type SqliteDriver } from "./sqlite-driver.js";
-import { SqliteWriteQueue } from "./sqlite-write-queue.js";
+import { GroupCommitQueue } from "../sql/group-commit-queue.js";
 
 /** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
 const CHUNK = 500;
@@ -94,7 +94,7 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
   const dialect = new CicloSqliteDialect(raw);
   const db = new Kysely<Database>({ dialect });
   const quirks = sqliteDialect(dialect.driver);
-  const queue = new SqliteWriteQueue(db, quirks);
+  const queue = new GroupCommitQueue(db, quirks);
   const optimizer = setInterval(() => {
     void dialect.driver.runExclusive(() => raw.open && raw.pragma("optimize")).catch(() => {});
   }, 10 * 60_000);
