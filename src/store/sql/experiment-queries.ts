@@ -40,45 +40,48 @@ export function appendToUri(root: string, child: string): string {
 /** Runs inside a write transaction (`trx`). */
 export async function createExperiment(trx: Db, defaultRoot: string, input: CreateExperimentInput, now: number): Promise<string> {
   try {
-    return await (async () => {
-      const existing = await trx
-        .selectFrom("experiments")
-        .select("lifecycle_stage")
-        .where("name", "=", input.name)
-        .executeTakeFirst();
-      if (existing) throw duplicateName(input.name, existing.lifecycle_stage);
-      const row = await trx
-        .insertInto("experiments")
-        .values({
-          name: input.name,
-          artifact_location: input.artifactLocation ?? "",
-          lifecycle_stage: "active",
-          creation_time: now,
-          last_update_time: now,
-          deleted_time: null,
-        })
-        .returning("experiment_id")
-        .executeTakeFirstOrThrow();
-      const id = Number(row.experiment_id);
-      if (input.artifactLocation === undefined) {
-        await trx
-          .updateTable("experiments")
-          .set({ artifact_location: appendToUri(defaultRoot, String(id)) })
-          .where("experiment_id", "=", id)
-          .execute();
-      }
-      if (input.tags.length > 0) {
-        await trx
-          .insertInto("experiment_tags")
-          .values(dedupeTags(input.tags).map((t) => ({ experiment_id: id, key: t.key, value: t.value })))
-          .execute();
-      }
-      return String(id);
-    })();
+    return await insertExperiment(trx, defaultRoot, input, now);
   } catch (err) {
+    // Two creations raced past the name check: the unique index decided.
     if (isUniqueViolation(err)) throw duplicateName(input.name, "active");
     throw err;
   }
+}
+
+async function insertExperiment(trx: Db, defaultRoot: string, input: CreateExperimentInput, now: number): Promise<string> {
+  const existing = await trx
+    .selectFrom("experiments")
+    .select("lifecycle_stage")
+    .where("name", "=", input.name)
+    .executeTakeFirst();
+  if (existing) throw duplicateName(input.name, existing.lifecycle_stage);
+  const row = await trx
+    .insertInto("experiments")
+    .values({
+      name: input.name,
+      artifact_location: input.artifactLocation ?? "",
+      lifecycle_stage: "active",
+      creation_time: now,
+      last_update_time: now,
+      deleted_time: null,
+    })
+    .returning("experiment_id")
+    .executeTakeFirstOrThrow();
+  const id = Number(row.experiment_id);
+  if (input.artifactLocation === undefined) {
+    await trx
+      .updateTable("experiments")
+      .set({ artifact_location: appendToUri(defaultRoot, String(id)) })
+      .where("experiment_id", "=", id)
+      .execute();
+  }
+  if (input.tags.length > 0) {
+    await trx
+      .insertInto("experiment_tags")
+      .values(dedupeTags(input.tags).map((t) => ({ experiment_id: id, key: t.key, value: t.value })))
+      .execute();
+  }
+  return String(id);
 }
 
 function duplicateName(name: string, stage: string): ResourceAlreadyExistsError {
@@ -218,64 +221,58 @@ export async function renameExperiment(db: Db, experimentId: string, newName: st
 }
 
 export async function setExperimentLifecycle(trx: Db, experimentId: string, stage: "active" | "deleted", now: number): Promise<void> {
-  {
-    const row = await getExperimentRow(trx, experimentId);
-    if (stage === "deleted" && row.experiment_id === 0) {
-      throw new InvalidParameterValueError("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
-    }
-    if (row.lifecycle_stage === stage) {
-      // MLflow compat: delete looks among active experiments, restore among deleted ones.
-      throw experimentNotFound(experimentId);
-    }
+  const row = await getExperimentRow(trx, experimentId);
+  if (stage === "deleted" && row.experiment_id === 0) {
+    throw new InvalidParameterValueError("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
+  }
+  if (row.lifecycle_stage === stage) {
+    // MLflow compat: delete looks among active experiments, restore among deleted ones.
+    throw experimentNotFound(experimentId);
+  }
+  await trx
+    .updateTable("experiments")
+    .set({ lifecycle_stage: stage, last_update_time: now, deleted_time: stage === "deleted" ? now : null })
+    .where("experiment_id", "=", row.experiment_id)
+    .execute();
+  if (stage === "deleted") {
     await trx
-      .updateTable("experiments")
-      .set({ lifecycle_stage: stage, last_update_time: now, deleted_time: stage === "deleted" ? now : null })
+      .updateTable("runs")
+      .set({ lifecycle_stage: "deleted", deleted_time: now, deleted_with_experiment: 1 })
       .where("experiment_id", "=", row.experiment_id)
+      .where("lifecycle_stage", "=", "active")
       .execute();
-    if (stage === "deleted") {
-      await trx
-        .updateTable("runs")
-        .set({ lifecycle_stage: "deleted", deleted_time: now, deleted_with_experiment: 1 })
-        .where("experiment_id", "=", row.experiment_id)
-        .where("lifecycle_stage", "=", "active")
-        .execute();
-    } else {
-      // Restore exactly the runs the experiment's deletion deleted, not those deleted on their own before.
-      await trx
-        .updateTable("runs")
-        .set({ lifecycle_stage: "active", deleted_time: null, deleted_with_experiment: 0 })
-        .where("experiment_id", "=", row.experiment_id)
-        .where("deleted_with_experiment", "=", 1)
-        .execute();
-    }
+  } else {
+    // Restore exactly the runs the experiment's deletion deleted, not those deleted on their own before.
+    await trx
+      .updateTable("runs")
+      .set({ lifecycle_stage: "active", deleted_time: null, deleted_with_experiment: 0 })
+      .where("experiment_id", "=", row.experiment_id)
+      .where("deleted_with_experiment", "=", 1)
+      .execute();
   }
 }
 
 export async function setExperimentTag(trx: Db, experimentId: string, tag: Tag, now: number): Promise<void> {
-  {
-    const row = await getExperimentRow(trx, experimentId);
-    requireActive(row, experimentId);
-    await trx
-      .insertInto("experiment_tags")
-      .values({ experiment_id: row.experiment_id, key: tag.key, value: tag.value })
-      .onConflict((oc) => oc.columns(["experiment_id", "key"]).doUpdateSet({ value: tag.value }))
-      .execute();
-    await trx.updateTable("experiments").set({ last_update_time: now }).where("experiment_id", "=", row.experiment_id).execute();
-  }
+  const row = await getExperimentRow(trx, experimentId);
+  requireActive(row, experimentId);
+  await trx
+    .insertInto("experiment_tags")
+    .values({ experiment_id: row.experiment_id, key: tag.key, value: tag.value })
+    .onConflict((oc) => oc.columns(["experiment_id", "key"]).doUpdateSet({ value: tag.value }))
+    .execute();
+  await trx.updateTable("experiments").set({ last_update_time: now }).where("experiment_id", "=", row.experiment_id).execute();
 }
 
 export async function deleteExperimentTag(trx: Db, experimentId: string, key: string): Promise<void> {
-  {
-    const row = await getExperimentRow(trx, experimentId);
-    requireActive(row, experimentId);
-    const res = await trx
-      .deleteFrom("experiment_tags")
-      .where("experiment_id", "=", row.experiment_id)
-      .where("key", "=", key)
-      .executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) {
-      throw new ResourceDoesNotExistError(`No tag with name: ${key} in experiment with id ${experimentId}`);
-    }
+  const row = await getExperimentRow(trx, experimentId);
+  requireActive(row, experimentId);
+  const res = await trx
+    .deleteFrom("experiment_tags")
+    .where("experiment_id", "=", row.experiment_id)
+    .where("key", "=", key)
+    .executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) {
+    throw new ResourceDoesNotExistError(`No tag with name: ${key} in experiment with id ${experimentId}`);
   }
 }
 

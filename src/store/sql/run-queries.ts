@@ -51,50 +51,48 @@ export function requireActiveRun(row: Pick<RunRow, "run_uuid" | "lifecycle_stage
 
 /** Runs inside a write transaction (`trx`), as do the other writes below. */
 export async function createRun(trx: Db, input: CreateRunInput): Promise<Run> {
-  {
-    const expId = experimentIdNumber(input.experimentId);
-    const exp =
-      expId === undefined
-        ? undefined
-        : await trx
-            .selectFrom("experiments")
-            .select(["experiment_id", "artifact_location", "lifecycle_stage"])
-            .where("experiment_id", "=", expId)
-            .executeTakeFirst();
-    if (!exp) throw experimentNotFound(input.experimentId);
-    if (exp.lifecycle_stage !== "active") {
-      throw new InvalidParameterValueError(
-        `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
-      );
-    }
-    const runUuid = randomUUID().replaceAll("-", "");
-    const row = {
-      run_uuid: runUuid,
-      experiment_id: exp.experiment_id,
-      name: input.runName,
-      user_id: input.userId,
-      status: "RUNNING",
-      start_time: input.startTime,
-      end_time: null,
-      artifact_uri: appendToUri(exp.artifact_location, `${runUuid}/artifacts`),
-      lifecycle_stage: "active",
-      deleted_time: null,
-      deleted_with_experiment: 0,
-    };
-    const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
-    const tags = dedupeTags(input.tags);
-    if (tags.length > 0) {
-      await trx
-        .insertInto("tags")
-        .values(tags.map((t) => ({ run_id: inserted.id, key: t.key, value: t.value })))
-        .execute();
-    }
-    return {
-      info: toRunInfo({ ...row, id: inserted.id }),
-      data: { metrics: [], params: [], tags: tags.sort(byKey) },
-      inputs: { datasetInputs: [] },
-    };
+  const expId = experimentIdNumber(input.experimentId);
+  const exp =
+    expId === undefined
+      ? undefined
+      : await trx
+          .selectFrom("experiments")
+          .select(["experiment_id", "artifact_location", "lifecycle_stage"])
+          .where("experiment_id", "=", expId)
+          .executeTakeFirst();
+  if (!exp) throw experimentNotFound(input.experimentId);
+  if (exp.lifecycle_stage !== "active") {
+    throw new InvalidParameterValueError(
+      `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
+    );
   }
+  const runUuid = randomUUID().replaceAll("-", "");
+  const row = {
+    run_uuid: runUuid,
+    experiment_id: exp.experiment_id,
+    name: input.runName,
+    user_id: input.userId,
+    status: "RUNNING",
+    start_time: input.startTime,
+    end_time: null,
+    artifact_uri: appendToUri(exp.artifact_location, `${runUuid}/artifacts`),
+    lifecycle_stage: "active",
+    deleted_time: null,
+    deleted_with_experiment: 0,
+  };
+  const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
+  const tags = dedupeTags(input.tags);
+  if (tags.length > 0) {
+    await trx
+      .insertInto("tags")
+      .values(tags.map((t) => ({ run_id: inserted.id, key: t.key, value: t.value })))
+      .execute();
+  }
+  return {
+    info: toRunInfo({ ...row, id: inserted.id }),
+    data: { metrics: [], params: [], tags: tags.sort(byKey) },
+    inputs: { datasetInputs: [] },
+  };
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {
@@ -187,19 +185,17 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
 }
 
 export async function updateRun(trx: Db, runId: string, input: UpdateRunInput): Promise<RunInfo> {
-  {
-    const row = await getRunRow(trx, runId);
-    requireActiveRun(row);
-    const set: Partial<RunRow> = {};
-    if (input.status !== undefined) set.status = input.status;
-    if (input.endTime !== undefined) set.end_time = input.endTime;
-    if (input.runName !== undefined && input.runName !== "") {
-      set.name = input.runName;
-      await upsertTags(trx, row.id, [{ key: RUN_NAME_TAG, value: input.runName }]);
-    }
-    if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("id", "=", row.id).execute();
-    return toRunInfo({ ...row, ...set });
+  const row = await getRunRow(trx, runId);
+  requireActiveRun(row);
+  const set: Partial<RunRow> = {};
+  if (input.status !== undefined) set.status = input.status;
+  if (input.endTime !== undefined) set.end_time = input.endTime;
+  if (input.runName !== undefined && input.runName !== "") {
+    set.name = input.runName;
+    await upsertTags(trx, row.id, [{ key: RUN_NAME_TAG, value: input.runName }]);
   }
+  if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("id", "=", row.id).execute();
+  return toRunInfo({ ...row, ...set });
 }
 
 export async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<void> {
@@ -212,80 +208,74 @@ export async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<vo
 }
 
 export async function setRunLifecycle(trx: Db, runId: string, stage: "active" | "deleted", now: number): Promise<void> {
-  {
-    const row = await getRunRow(trx, runId);
-    if (stage === "active") {
-      const exp = await trx
-        .selectFrom("experiments")
-        .select("lifecycle_stage")
-        .where("experiment_id", "=", row.experiment_id)
-        .executeTakeFirstOrThrow();
-      if (exp.lifecycle_stage !== "active") {
-        throw new InvalidParameterValueError(
-          `Cannot restore run ${runId}: its experiment ${row.experiment_id} is deleted. Restore the experiment first.`,
-        );
-      }
+  const row = await getRunRow(trx, runId);
+  if (stage === "active") {
+    const exp = await trx
+      .selectFrom("experiments")
+      .select("lifecycle_stage")
+      .where("experiment_id", "=", row.experiment_id)
+      .executeTakeFirstOrThrow();
+    if (exp.lifecycle_stage !== "active") {
+      throw new InvalidParameterValueError(
+        `Cannot restore run ${runId}: its experiment ${row.experiment_id} is deleted. Restore the experiment first.`,
+      );
     }
-    await trx
-      .updateTable("runs")
-      .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? now : null, deleted_with_experiment: 0 })
-      .where("id", "=", row.id)
-      .execute();
   }
+  await trx
+    .updateTable("runs")
+    .set({ lifecycle_stage: stage, deleted_time: stage === "deleted" ? now : null, deleted_with_experiment: 0 })
+    .where("id", "=", row.id)
+    .execute();
 }
 
 export async function deleteTag(trx: Db, runId: string, key: string): Promise<void> {
-  {
-    const row = await getRunRow(trx, runId);
-    requireActiveRun(row);
-    const res = await trx.deleteFrom("tags").where("run_id", "=", row.id).where("key", "=", key).executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) {
-      throw new ResourceDoesNotExistError(`No tag with name: ${key} in run with id ${runId}`);
-    }
+  const row = await getRunRow(trx, runId);
+  requireActiveRun(row);
+  const res = await trx.deleteFrom("tags").where("run_id", "=", row.id).where("key", "=", key).executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) {
+    throw new ResourceDoesNotExistError(`No tag with name: ${key} in run with id ${runId}`);
   }
 }
 
 export async function logInputs(trx: Db, runId: string, inputs: DatasetInput[]): Promise<void> {
-  {
-    const row = await getRunRow(trx, runId);
-    requireActiveRun(row);
-    for (const input of inputs) {
-      const d = input.dataset;
+  const row = await getRunRow(trx, runId);
+  requireActiveRun(row);
+  for (const input of inputs) {
+    const d = input.dataset;
+    await trx
+      .insertInto("datasets")
+      .values({
+        experiment_id: row.experiment_id,
+        name: d.name,
+        digest: d.digest,
+        source_type: d.sourceType,
+        source: d.source,
+        schema: d.schema ?? null,
+        profile: d.profile ?? null,
+      })
+      .onConflict((oc) => oc.columns(["experiment_id", "name", "digest"]).doNothing())
+      .execute();
+    const ds = await trx
+      .selectFrom("datasets")
+      .select("id")
+      .where("experiment_id", "=", row.experiment_id)
+      .where("name", "=", d.name)
+      .where("digest", "=", d.digest)
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto("run_inputs")
+      .values({ run_id: row.id, dataset_id: ds.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const tags = dedupeTags(input.tags);
+    if (tags.length > 0) {
       await trx
-        .insertInto("datasets")
-        .values({
-          experiment_id: row.experiment_id,
-          name: d.name,
-          digest: d.digest,
-          source_type: d.sourceType,
-          source: d.source,
-          schema: d.schema ?? null,
-          profile: d.profile ?? null,
-        })
-        .onConflict((oc) => oc.columns(["experiment_id", "name", "digest"]).doNothing())
+        .insertInto("input_tags")
+        .values(tags.map((t) => ({ run_id: row.id, dataset_id: ds.id, key: t.key, value: t.value })))
+        .onConflict((oc) =>
+          oc.columns(["run_id", "dataset_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
+        )
         .execute();
-      const ds = await trx
-        .selectFrom("datasets")
-        .select("id")
-        .where("experiment_id", "=", row.experiment_id)
-        .where("name", "=", d.name)
-        .where("digest", "=", d.digest)
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto("run_inputs")
-        .values({ run_id: row.id, dataset_id: ds.id })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      const tags = dedupeTags(input.tags);
-      if (tags.length > 0) {
-        await trx
-          .insertInto("input_tags")
-          .values(tags.map((t) => ({ run_id: row.id, dataset_id: ds.id, key: t.key, value: t.value })))
-          .onConflict((oc) =>
-            oc.columns(["run_id", "dataset_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
-          )
-          .execute();
-      }
     }
   }
 }
