@@ -9,9 +9,15 @@ import type { Migration, SqlDialectName } from "./migration.js";
 import { initialMigration } from "./0001-initial.js";
 import { metricModelLinksMigration } from "./0002-metric-model-links.js";
 import { metricBucketsMigration } from "./0003-metric-buckets.js";
+import { modelRegistryMigration } from "./0004-model-registry.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, metricModelLinksMigration, metricBucketsMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  initialMigration,
+  metricModelLinksMigration,
+  metricBucketsMigration,
+  modelRegistryMigration,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -112,6 +112,62 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
+/** Model registry tables (migration 0004). */
+export interface RegisteredModelsTable {
+  id: Generated<number>;
+  name: string;
+  creation_time: number;
+  last_updated_time: number;
+  description: string | null;
+  /** The number the next created version gets (never reused after a deletion). */
+  next_version: Generated<number>;
+}
+export interface ModelVersionsTable {
+  id: Generated<number>;
+  registered_model_id: number;
+  version: number;
+  creation_time: number;
+  last_updated_time: number;
+  description: string | null;
+  user_id: string | null;
+  current_stage: string;
+  source: string;
+  storage_location: string | null;
+  run_id: string | null;
+  run_link: string | null;
+  status: string;
+  status_message: string | null;
+  model_id: string | null;
+}
+export interface RegisteredModelTagsTable {
+  registered_model_id: number;
+  key: string;
+  value: string;
+}
+export interface ModelVersionTagsTable {
+  model_version_id: number;
+  key: string;
+  value: string;
+}
+export interface RegisteredModelAliasesTable {
+  registered_model_id: number;
+  alias: string;
+  model_version_id: number;
+}
+/** Append-only audit history of the registry. */
+export interface RegistryEventsTable {
+  id: Generated<number>;
+  time: number;
+  actor: string | null;
+  registered_model_id: number;
+  name: string;
+  version: number | null;
+  entity: string;
+  action: string;
+  key: string | null;
+  from_value: string | null;
+  to_value: string | null;
+}
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -125,4 +181,10 @@ export interface Database {
   run_inputs: RunInputsTable;
   input_tags: InputTagsTable;
   schema_migrations: SchemaMigrationsTable;
+  registered_models: RegisteredModelsTable;
+  model_versions: ModelVersionsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  model_version_tags: ModelVersionTagsTable;
+  registered_model_aliases: RegisteredModelAliasesTable;
+  registry_events: RegistryEventsTable;
 }
