@@ -17,7 +17,7 @@ import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
 import type { Metric, Param, Tag } from "../../tracking/types.js";
 import type { LogBatchInput } from "../tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
-import { tailOf, writeDerived } from "./metric-tail.js";
+import { POINT_COLUMNS, tailOf, writeDerived } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "./schema.js";
 import type { BulkColumn, SqlDialect } from "./sql-dialect.js";
@@ -25,17 +25,12 @@ import type { BulkColumn, SqlDialect } from "./sql-dialect.js";
 type Db = Kysely<Database>;
 
 const METRIC_COLUMNS: BulkColumn[] = [
-  { name: "run_id", pgType: "int4" },
-  { name: "key", pgType: "text" },
-  { name: "step", pgType: "int8" },
-  { name: "timestamp", pgType: "int8" },
-  { name: "value", pgType: "float8" },
-  { name: "is_nan", pgType: "int2" },
+  ...POINT_COLUMNS,
   { name: "model_id", pgType: "text" },
   { name: "dataset_name", pgType: "text" },
   { name: "dataset_digest", pgType: "text" },
 ];
-const UNLINKED_METRIC_COLUMNS = METRIC_COLUMNS.slice(0, 6);
+const UNLINKED_METRIC_COLUMNS = POINT_COLUMNS;
 const KV_COLUMNS: BulkColumn[] = [
   { name: "run_id", pgType: "int4" },
   { name: "key", pgType: "text" },

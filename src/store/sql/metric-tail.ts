@@ -25,7 +25,8 @@ interface Entry {
   allNew: boolean;
 }
 
-const LATEST_COLUMNS: BulkColumn[] = [
+/** The same leading columns as the history's: run_id, key, step, timestamp, value, is_nan. */
+export const POINT_COLUMNS: BulkColumn[] = [
   { name: "run_id", pgType: "int4" },
   { name: "key", pgType: "text" },
   { name: "step", pgType: "int8" },
@@ -73,7 +74,7 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: Entry[]
       const nan = Number.isNaN(m.value);
       return [runPk, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0];
     });
-  await dialect.bulkInsert(db, "latest_metrics", LATEST_COLUMNS, latestRows, LATEST_UPSERT);
+  await dialect.bulkInsert(db, "latest_metrics", POINT_COLUMNS, latestRows, LATEST_UPSERT);
 
   const bucketRows: unknown[][] = [];
   const recounts: Array<[number, ReturnType<typeof aggregateBuckets>]> = [];
