@@ -10,6 +10,7 @@ import { initialMigration } from "./0001-initial.js";
 import { metricModelLinksMigration } from "./0002-metric-model-links.js";
 import { metricBucketsMigration } from "./0003-metric-buckets.js";
 import { modelRegistryMigration } from "./0004-model-registry.js";
+import { loggedModelsMigration } from "./0005-logged-models.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   metricModelLinksMigration,
   metricBucketsMigration,
   modelRegistryMigration,
+  loggedModelsMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -168,6 +168,37 @@ export interface RegistryEventsTable {
   from_value: string | null;
   to_value: string | null;
 }
+/** Logged-model tables (migration 0005, MLflow 3.x). */
+export interface LoggedModelsTable {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  model_type: string | null;
+  source_run_id: string | null;
+  status: string;
+  status_message: string | null;
+  artifact_uri: string;
+  creator: string | null;
+  lifecycle_stage: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+}
+export interface LoggedModelKeyValueTable {
+  model_id: string;
+  key: string;
+  value: string;
+}
+/** `runs/outputs`: models a run produced, at a step. */
+export interface RunOutputsTable {
+  run_id: number;
+  model_id: string;
+  step: number;
+}
+/** `runs/log-inputs` models: models a run used. */
+export interface RunModelInputsTable {
+  run_id: number;
+  model_id: string;
+}
 export interface Database {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -187,4 +218,9 @@ export interface Database {
   model_version_tags: ModelVersionTagsTable;
   registered_model_aliases: RegisteredModelAliasesTable;
   registry_events: RegistryEventsTable;
+  logged_models: LoggedModelsTable;
+  logged_model_params: LoggedModelKeyValueTable;
+  logged_model_tags: LoggedModelKeyValueTable;
+  run_outputs: RunOutputsTable;
+  run_model_inputs: RunModelInputsTable;
 }
