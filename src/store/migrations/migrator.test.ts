@@ -48,6 +48,9 @@ async function seedVersion1(db: AnyDb): Promise<void> {
       values (${runPk}, 'loss', ${step}, ${t + step}, ${1 / (step + 1)}, 0)`.execute(db);
   }
   await sql`insert into metrics (run_id, key, step, timestamp, value, is_nan) values (${runPk}, 'loss', 10, ${t + 10}, 0, 1)`.execute(db);
+  // A long sparse series (300 points over 300,000 steps, one spike) for the history summaries the upgrade backfills.
+  const acc = Array.from({ length: 300 }, (_, i) => sql`(${runPk}, 'acc', ${i * 1000}, ${t + i}, ${i === 123 ? 99 : (i % 7) / 10}, 0)`);
+  await sql`insert into metrics (run_id, key, step, timestamp, value, is_nan) values ${sql.join(acc)}`.execute(db);
   await sql`insert into latest_metrics (run_id, key, step, timestamp, value, is_nan) values (${runPk}, 'loss', 10, ${t + 10}, null, 1)`.execute(
     db,
   );
@@ -143,7 +146,7 @@ function backendSuite(name: string, fresh: () => Promise<Fresh | undefined>, ski
       assert.deepEqual(await migrationRows(db), MIGRATIONS.map((m) => m.version));
       const added = await sql<{ n: number | string }>`
         select count(*) as n from metrics where model_id is null and dataset_name is null and dataset_digest is null`.execute(db);
-      assert.equal(Number(added.rows[0].n), 11, "new columns exist and are empty on old rows");
+      assert.equal(Number(added.rows[0].n), 311, "new columns exist and are empty on old rows");
 
       // The current store reads everything the old one wrote.
       const { tracking } = await openStores(o.uri, { defaultArtifactRoot: "/srv/artifacts" });
@@ -159,6 +162,12 @@ function backendSuite(name: string, fresh: () => Promise<Fresh | undefined>, ski
         const history = await tracking.getMetricHistory(RUN_UUID, "loss", {});
         assert.deepEqual(history.items.map((m) => m.step), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         assert.equal(history.items[3].value, 0.25);
+        // Downsampled charts work on the old history: the backfilled summaries count exactly and keep the spike.
+        const all = await tracking.getMetricHistoryBulkInterval({ runIds: [RUN_UUID], metricKey: "acc", maxResults: 400 });
+        assert.equal(all.length, 300);
+        const few = await tracking.getMetricHistoryBulkInterval({ runIds: [RUN_UUID], metricKey: "acc", maxResults: 50 });
+        assert.ok(few.length <= 50 && few.length >= 25, `${few.length}`);
+        assert.ok(few.some((p) => p.value === 99 && p.step === 123_000));
         const exp = await tracking.getExperiment(run.info.experimentId);
         assert.equal(exp.name, "legacy");
         assert.deepEqual(exp.tags, [{ key: "team", value: "vision" }]);
