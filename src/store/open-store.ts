@@ -5,6 +5,7 @@
  */
 import { migrateToLatest, type MigrationResult } from "./migrations/migrator.js";
 import type { SqlConnection } from "./sql/sql-dialect.js";
+import { SqlRegistryStore } from "./sql/sql-registry-store.js";
 import { SqlTrackingStore } from "./sql/sql-tracking-store.js";
 
 export interface OpenStoreOptions {
@@ -15,6 +16,8 @@ export interface OpenStoreOptions {
 
 export interface OpenedStores {
   tracking: SqlTrackingStore;
+  /** The model registry; shares the tracking store's connection (closed with it). */
+  registry: SqlRegistryStore;
   connection: SqlConnection;
   migration?: MigrationResult;
 }
@@ -37,7 +40,8 @@ export async function openStores(uri: string, opts: OpenStoreOptions): Promise<O
     const migration = opts.migrate === false ? undefined : await migrateToLatest(connection.db, connection.dialect.name);
     const tracking = new SqlTrackingStore(connection, { defaultArtifactRoot: opts.defaultArtifactRoot });
     await tracking.init();
-    return { tracking, connection, migration };
+    const registry = new SqlRegistryStore(connection);
+    return { tracking, registry, connection, migration };
   } catch (err) {
     await connection.db.destroy();
     throw err;
