@@ -5,6 +5,7 @@
  */
 import { migrateToLatest, type MigrationResult } from "./migrations/migrator.js";
 import type { SqlConnection } from "./sql/sql-dialect.js";
+import { SqlLoggedModelStore } from "./sql/sql-logged-model-store.js";
 import { SqlRegistryStore } from "./sql/sql-registry-store.js";
 import { SqlTrackingStore } from "./sql/sql-tracking-store.js";
 
@@ -18,6 +19,8 @@ export interface OpenedStores {
   tracking: SqlTrackingStore;
   /** The model registry; shares the tracking store's connection (closed with it). */
   registry: SqlRegistryStore;
+  /** MLflow 3.x logged models; shares the tracking store's connection (closed with it). */
+  loggedModels: SqlLoggedModelStore;
   connection: SqlConnection;
   migration?: MigrationResult;
 }
@@ -41,7 +44,8 @@ export async function openStores(uri: string, opts: OpenStoreOptions): Promise<O
     const tracking = new SqlTrackingStore(connection, { defaultArtifactRoot: opts.defaultArtifactRoot });
     await tracking.init();
     const registry = new SqlRegistryStore(connection);
-    return { tracking, registry, connection, migration };
+    const loggedModels = new SqlLoggedModelStore(connection);
+    return { tracking, registry, loggedModels, connection, migration };
   } catch (err) {
     await connection.db.destroy();
     throw err;
