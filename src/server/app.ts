@@ -13,6 +13,7 @@ import { MetricService } from "../tracking/metric-service.js";
 import { RunService } from "../tracking/run-service.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import { errorHandler } from "./errors.js";
+import { registerArtifactRoutes, type ArtifactDeps } from "./routes/artifacts/artifact-routes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
 import "./route-access.js";
 import { experimentRoutes } from "./routes/tracking/experiments.js";
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Largest accepted JSON body, bytes (default 16 MiB). */
   bodyLimit?: number;
+  /** Artifact storage; the artifact routes (proxied API, run artifacts) are served only when given. */
+  artifacts?: ArtifactDeps;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
@@ -88,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(runRoutes, { prefix, services });
     await app.register(metricRoutes, { prefix, services });
   }
+  if (deps.artifacts) await registerArtifactRoutes(app, deps.artifacts, deps.trackingStore);
 
   app.get("/health", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
+import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
 import { openStores, redactUri } from "../store/open-store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
@@ -21,11 +22,13 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
   const started = performance.now();
+  // MLflow compat: with --no-serve-artifacts the proxied routes answer "disabled"; run roots are still served.
+  const destination = config.serveArtifacts ? await openArtifactRepository(config.artifactsDestination) : undefined;
   const stores = await openStores(config.backendStoreUri, { defaultArtifactRoot: config.defaultArtifactRoot });
   if (stores.migration && stores.migration.applied.length > 0) {
     log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
   }
-  const app = await buildApp({ trackingStore: stores.tracking, logger: log });
+  const app = await buildApp({ trackingStore: stores.tracking, logger: log, artifacts: { destination } });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -47,6 +50,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       version: CICLO_VERSION,
       backendStore: redactUri(config.backendStoreUri),
       defaultArtifactRoot: config.defaultArtifactRoot,
+      artifactsDestination: destination ? config.artifactsDestination : undefined,
       startupMs: Math.round(performance.now() - started),
     },
     "ciclo server listening",

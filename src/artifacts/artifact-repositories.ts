@@ -1,0 +1,88 @@
+/**
+ * Picks the artifact repository for a root URI by its scheme: `file:` URIs
+ * and plain paths are local folders, `s3:` URIs are S3-compatible buckets
+ * (loaded on demand, so the AWS SDK loads only when an `s3:` root is used).
+ *
+ * Root URIs can come from clients (an experiment's `artifact_location`), so
+ * a URI that hides a `..`, a query, a fragment or params, or names another
+ * host, is refused rather than interpreted (MLflow CVE-2023-6909, -2024-1593,
+ * -2024-1594, -2024-3573, -2024-8859).
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
+import type { ArtifactRepository } from "./artifact-repository.js";
+import { LocalArtifactRepository } from "./local-artifact-repository.js";
+import { decodeToFixedPoint } from "./safe-path.js";
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+const WINDOWS_DRIVE = /^[a-zA-Z]:[\\/]/;
+
+function invalidRoot(uri: string, why: string): InvalidParameterValueError {
+  return new InvalidParameterValueError(`Invalid artifact root '${uri}': ${why}`);
+}
+
+/** Refuses what URL parsers would silently resolve or cut off. */
+function checkRootText(uri: string): void {
+  const decoded = decodeToFixedPoint(uri);
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) throw invalidRoot(uri, "control characters are not allowed");
+  if (/[?#;]/.test(decoded)) throw invalidRoot(uri, "queries, fragments and params are not allowed");
+  if (decoded.split(/[\\/]/).includes("..")) throw invalidRoot(uri, "'..' segments are not allowed");
+}
+
+/** The local folder a `file:` URI or plain path names. */
+export function localRootPath(uri: string): string {
+  checkRootText(uri);
+  if (uri.startsWith("file:")) {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw invalidRoot(uri, "not a valid file: URI");
+    }
+    if (url.hostname !== "" && url.hostname !== "localhost") throw invalidRoot(uri, "file: URIs must name this host");
+    return fileURLToPath(new URL(`file://${url.pathname}`));
+  }
+  return isAbsolute(uri) ? uri : resolve(uri);
+}
+
+/** Opens the repository serving `uri`. */
+export async function openArtifactRepository(uri: string): Promise<ArtifactRepository> {
+  const scheme = WINDOWS_DRIVE.test(uri) ? undefined : SCHEME.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === "file") return new LocalArtifactRepository(localRootPath(uri));
+  if (scheme === "s3") {
+    checkRootText(uri);
+    return openS3(uri);
+  }
+  throw new InvalidParameterValueError(
+    `Unsupported artifact URI scheme '${scheme}:' in '${uri}': use a local path, file:///path or s3://bucket/prefix`,
+  );
+}
+
+type S3Module = Record<string, unknown>;
+
+/** Loads `s3-artifact-repository.ts` on demand; the module may export a factory or a class taking the URI. */
+async function openS3(uri: string): Promise<ArtifactRepository> {
+  // A computed specifier: the S3 module is optional at build time and loads only for s3: URIs.
+  const specifier = "./s3-artifact-repository.js";
+  let mod: S3Module;
+  try {
+    mod = (await import(specifier)) as S3Module;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
+      throw new MlflowError(`S3 artifact storage is not available in this build of ciclo (cannot open '${uri}')`, "NOT_IMPLEMENTED");
+    }
+    throw err;
+  }
+  for (const name of ["openS3ArtifactRepository", "createS3ArtifactRepository"]) {
+    const factory = mod[name];
+    if (typeof factory === "function") return (await (factory as (u: string) => unknown)(uri)) as ArtifactRepository;
+  }
+  const cls = mod.S3ArtifactRepository as (new (u: string) => ArtifactRepository) & { fromUri?: (u: string) => unknown };
+  if (typeof cls === "function") {
+    if (typeof cls.fromUri === "function") return (await cls.fromUri(uri)) as ArtifactRepository;
+    return new cls(uri);
+  }
+  throw new MlflowError(`The S3 artifact module exports no repository factory (cannot open '${uri}')`, "NOT_IMPLEMENTED");
+}
