@@ -1,0 +1,56 @@
+/**
+ * Builds the registry's services from their dependencies (the server and
+ * tests call this; nothing here reads configuration).
+ * @module
+ */
+import type { RegistryStore } from "../store/registry-store.js";
+import type { TrackingStore } from "../store/tracking-store.js";
+import type { Page } from "../tracking/types.js";
+import { LineageService, type ArtifactLocator } from "./lineage-service.js";
+import type { LoggedModelLookup } from "./logged-model-lookup.js";
+import { ModelVersionService, modelUriRegistry } from "./model-version-service.js";
+import { RegisteredModelService } from "./registered-model-service.js";
+import { REGISTRY_LIMITS, validateModelName, validateSearchMaxResults } from "./registry-validation.js";
+import { SourceVerifier, type ArtifactRoots } from "./source-verifier.js";
+import type { RegistryEvent } from "./types.js";
+
+export interface RegistryDeps {
+  registryStore: RegistryStore;
+  trackingStore: TrackingStore;
+  /** The roots a version's source may lie under. */
+  artifactRoots: ArtifactRoots;
+  /** MLflow 3.x logged models; `models:/<model_id>` sources are refused without it. */
+  loggedModels?: LoggedModelLookup;
+  /** Opens artifact URIs for the lineage artifact list and get-artifact. */
+  locateArtifacts?: ArtifactLocator;
+}
+
+/** The audit history, newest first. */
+export class RegistryHistoryService {
+  constructor(private readonly store: RegistryStore) {}
+
+  get(name: string, maxResults: number = REGISTRY_LIMITS.historyDefault, pageToken?: string): Promise<Page<RegistryEvent>> {
+    validateModelName(name);
+    validateSearchMaxResults(maxResults, REGISTRY_LIMITS.historyMax);
+    return this.store.getHistory(name, { maxResults, pageToken: pageToken || undefined });
+  }
+}
+
+export interface RegistryServices {
+  models: RegisteredModelService;
+  versions: ModelVersionService;
+  history: RegistryHistoryService;
+  lineage: LineageService;
+  locateArtifacts?: ArtifactLocator;
+}
+
+export function createRegistryServices(deps: RegistryDeps): RegistryServices {
+  const verifier = new SourceVerifier(deps.artifactRoots, deps.trackingStore, modelUriRegistry(deps.registryStore), deps.loggedModels);
+  return {
+    models: new RegisteredModelService(deps.registryStore),
+    versions: new ModelVersionService(deps.registryStore, verifier, deps.loggedModels),
+    history: new RegistryHistoryService(deps.registryStore),
+    lineage: new LineageService(deps.registryStore, deps.trackingStore, deps.locateArtifacts),
+    locateArtifacts: deps.locateArtifacts,
+  };
+}
