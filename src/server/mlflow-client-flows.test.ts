@@ -46,7 +46,14 @@ const RUN: Shape = {
   fields: {
     info: RUN_INFO,
     data: { fields: { metrics: [METRIC], params: [KV], tags: [KV] } },
-    inputs: { fields: { dataset_inputs: [{ fields: { tags: [KV], dataset: DATASET }, required: ["dataset"] }] } },
+    inputs: {
+      fields: {
+        dataset_inputs: [{ fields: { tags: [KV], dataset: DATASET }, required: ["dataset"] }],
+        model_inputs: [{ fields: { model_id: "string" }, required: ["model_id"] }],
+      },
+    },
+    // MLflow 3.x: on runs read back (get, search).
+    outputs: { fields: { model_outputs: [{ fields: { model_id: "string", step: "int64" }, required: ["model_id", "step"] }] } },
   },
   // MLflow 3.x clients expect `inputs` on every run.
   required: ["info", "data", "inputs"],

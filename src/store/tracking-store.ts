@@ -18,6 +18,7 @@ import type {
   Run,
   RunInfo,
   RunMetric,
+  RunModelInput,
   RunStatus,
   Tag,
   ViewType,
@@ -112,7 +113,11 @@ export interface TrackingStore {
    */
   logBatch(runId: string, batch: LogBatchInput): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
-  logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
+  /**
+   * Records dataset inputs and (MLflow 3.x) logged-model inputs in one transaction;
+   * RESOURCE_DOES_NOT_EXIST for an unknown model.
+   */
+  logInputs(runId: string, inputs: DatasetInput[], models?: RunModelInput[]): Promise<void>;
   /** Points of one metric in (step, timestamp) order; paged when maxResults is given. */
   getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>>;
   /** Min/max-preserving downsampled history of one metric for several runs. */

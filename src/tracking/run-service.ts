@@ -2,13 +2,13 @@
  * Run operations: MLflow's validation and defaults, then the store.
  * @module
  */
-import { InvalidParameterValueError } from "../shared/errors.js";
+import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
 import type { LogBatchInput, TrackingStore } from "../store/tracking-store.js";
 import { generateRunName } from "./run-names.js";
 import { parseFilter, parseOrderBy } from "./search/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "./search/search-specs.js";
 import { LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG } from "./system-tags.js";
-import type { DatasetInput, Metric, Page, Param, Run, RunInfo, RunStatus, Tag, ViewType } from "./types.js";
+import type { DatasetInput, Metric, Page, Param, Run, RunInfo, RunModelInput, RunStatus, Tag, ViewType } from "./types.js";
 import {
   LIMITS,
   validateBatchLimits,
@@ -123,9 +123,18 @@ export class RunService {
     return this.store.logBatch(runId, batch);
   }
 
-  logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+  /** Dataset inputs and (MLflow 3.x) logged-model inputs, written together. */
+  logInputs(runId: string, datasets: DatasetInput[], models: RunModelInput[] = []): Promise<void> {
     validateDatasetInputs(datasets);
-    return this.store.logInputs(runId, datasets);
+    if (models.length > LIMITS.datasetsPerBatch) {
+      throw new InvalidParameterValueError(
+        `A batch logging request can contain at most ${LIMITS.datasetsPerBatch} models. Got ${models.length} models.`,
+      );
+    }
+    models.forEach((m, i) => {
+      if (!m.modelId) throw missingValue(`models[${i}].model_id`);
+    });
+    return this.store.logInputs(runId, datasets, models);
   }
 
   search(req: SearchRunsRequest): Promise<Page<Run>> {

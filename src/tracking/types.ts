@@ -79,10 +79,23 @@ export interface RunData {
   tags: Tag[];
 }
 
+/** MLflow 3.x: a logged model a run used (`runs/log-inputs` models). */
+export interface RunModelInput {
+  modelId: string;
+}
+
+/** MLflow 3.x: a logged model a run produced, at a step (`runs/outputs`). */
+export interface RunModelOutput {
+  modelId: string;
+  step: number;
+}
+
 export interface Run {
   info: RunInfo;
   data: RunData;
-  inputs: { datasetInputs: DatasetInput[] };
+  inputs: { datasetInputs: DatasetInput[]; modelInputs?: RunModelInput[] };
+  /** Present on runs read back from the store (MLflow 3.x returns `outputs` on get and search). */
+  outputs?: { modelOutputs: RunModelOutput[] };
 }
 
 /** A page of results plus the opaque token of the next page ("" or undefined when done). */

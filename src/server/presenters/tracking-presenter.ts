@@ -81,5 +81,16 @@ export function presentRun(r: Run): WireRun {
   if (tags) data.tags = tags;
   const inputs: WireRun["inputs"] = {};
   if (r.inputs.datasetInputs.length > 0) inputs.dataset_inputs = r.inputs.datasetInputs.map(presentDatasetInput);
-  return { info: presentRunInfo(r.info), data, inputs };
+  if (r.inputs.modelInputs && r.inputs.modelInputs.length > 0) {
+    inputs.model_inputs = r.inputs.modelInputs.map((m) => ({ model_id: m.modelId }));
+  }
+  const out: WireRun = { info: presentRunInfo(r.info), data, inputs };
+  // MLflow compat: a run read back (get, search) carries `outputs`, `{}` when it has none.
+  if (r.outputs) {
+    out.outputs = {};
+    if (r.outputs.modelOutputs.length > 0) {
+      out.outputs.model_outputs = r.outputs.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step }));
+    }
+  }
+  return out;
 }

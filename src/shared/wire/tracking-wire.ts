@@ -91,7 +91,13 @@ export const WireRun = Type.Object({
   }),
   inputs: Type.Object({
     dataset_inputs: Type.Optional(Type.Array(WireDatasetInput)),
+    /** MLflow 3.x: logged models the run used. */
+    model_inputs: Type.Optional(Type.Array(Type.Object({ model_id: Type.String() }))),
   }),
+  /** MLflow 3.x: logged models the run produced (present on runs/get and runs/search). */
+  outputs: Type.Optional(
+    Type.Object({ model_outputs: Type.Optional(Type.Array(Type.Object({ model_id: Type.String(), step: Type.Number() }))) }),
+  ),
 });
 export type WireRun = Static<typeof WireRun>;
 

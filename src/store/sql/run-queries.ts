@@ -7,11 +7,12 @@ import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
-import type { DatasetInput, Metric, Param, Run, RunInfo, Tag } from "../../tracking/types.js";
+import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput, Tag } from "../../tracking/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../tracking-store.js";
 import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
 import type { Database, RunsTable } from "./schema.js";
 import type { SqlConnection } from "./sql-dialect.js";
+import { insertModelInputs, loadRunModelLinks } from "./logged-model-run-links.js";
 
 type Db = Kysely<Database>;
 export type RunRow = Selectable<RunsTable>;
@@ -110,7 +111,7 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
   const ids = rows.map((r) => r.id);
   const kv = (table: "params" | "tags") =>
     dialect.readRows(db, db.selectFrom(table).select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("run_id").orderBy("key").compile());
-  const [params, tags, metrics, inputs] = await Promise.all([
+  const [params, tags, metrics, inputs, modelLinks] = await Promise.all([
     kv("params"),
     kv("tags"),
     dialect.readRows(
@@ -130,6 +131,7 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
       .where("ri.run_id", "in", ids)
       .orderBy("d.id")
       .execute(),
+    loadRunModelLinks(conn, ids),
   ]);
   const inputTags =
     inputs.length === 0
@@ -143,7 +145,13 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
 
   const byRun = new Map<number, Run>();
   const out = rows.map((r) => {
-    const run: Run = { info: toRunInfo(r), data: { metrics: [], params: [], tags: [] }, inputs: { datasetInputs: [] } };
+    const links = modelLinks.get(r.id);
+    const run: Run = {
+      info: toRunInfo(r),
+      data: { metrics: [], params: [], tags: [] },
+      inputs: { datasetInputs: [], modelInputs: links?.modelInputs ?? [] },
+      outputs: { modelOutputs: links?.modelOutputs ?? [] },
+    };
     byRun.set(r.id, run);
     return run;
   });
@@ -237,9 +245,10 @@ export async function deleteTag(trx: Db, runId: string, key: string): Promise<vo
   }
 }
 
-export async function logInputs(trx: Db, runId: string, inputs: DatasetInput[]): Promise<void> {
+export async function logInputs(trx: Db, runId: string, inputs: DatasetInput[], models: RunModelInput[] = []): Promise<void> {
   const row = await getRunRow(trx, runId);
   requireActiveRun(row);
+  await insertModelInputs(trx, row.id, models);
   for (const input of inputs) {
     const d = input.dataset;
     await trx

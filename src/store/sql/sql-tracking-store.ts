@@ -4,7 +4,7 @@
  * {@link SqlDialect} implementations.
  * @module
  */
-import type { DatasetInput, Experiment, Metric, Page, Run, RunInfo, RunMetric, Tag } from "../../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Page, Run, RunInfo, RunMetric, RunModelInput, Tag } from "../../tracking/types.js";
 import type {
   BulkIntervalQuery,
   CreateExperimentInput,
@@ -113,8 +113,8 @@ export class SqlTrackingStore implements TrackingStore {
     return this.conn.write((trx) => runs.deleteTag(trx, runId, key));
   }
 
-  logInputs(runId: string, inputs: DatasetInput[]): Promise<void> {
-    return this.conn.write((trx) => runs.logInputs(trx, runId, inputs));
+  logInputs(runId: string, inputs: DatasetInput[], models: RunModelInput[] = []): Promise<void> {
+    return this.conn.write((trx) => runs.logInputs(trx, runId, inputs, models));
   }
 
   getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {

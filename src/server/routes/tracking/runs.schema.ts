@@ -72,6 +72,8 @@ export const LogInputsBody = Type.Object({
   datasets: Type.Optional(
     Type.Array(Type.Object({ tags: Type.Optional(KeyValueList), dataset: DatasetIn }), { maxItems: 1000 }),
   ),
+  /** MLflow 3.x: logged models the run used. */
+  models: Type.Optional(Type.Array(Type.Object({ model_id: Type.Optional(Type.String()) }), { maxItems: 1000 })),
 });
 export const LogModelBody = Type.Object({ run_id: Required, model_json: Required });
 export const Empty = Type.Object({});

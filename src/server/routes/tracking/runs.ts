@@ -141,7 +141,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
         profile: d.dataset.profile ?? null,
       },
     }));
-    await svc.logInputs(req.body.run_id, inputs);
+    const models = (req.body.models ?? []).map((m) => ({ modelId: m.model_id ?? "" }));
+    await svc.logInputs(req.body.run_id, inputs, models);
     return {};
   });
 
