@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { ArtifactObject, ArtifactRepository, ByteRange, FileInfo, MultipartCredential, MultipartPart } from "./artifact-repository.js";
-import { writeAtomically } from "./local-atomic-write.js";
+import { guardEarlyErrors, writeAtomically } from "./local-atomic-write.js";
 import { LocalMultipart } from "./local-multipart.js";
 import { errnoOf, isHiddenEntry, LocalRoot, notFound } from "./local-root.js";
 import { joinArtifactPath } from "./safe-path.js";
@@ -102,6 +102,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
   }
 
   async put(path: string, body: Readable): Promise<number> {
+    guardEarlyErrors(body);
     if (path === "") throw new InvalidParameterValueError("Invalid path");
     this.root.checkNotReserved(path);
     const { parent, name } = splitParent(path);
@@ -138,6 +139,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
   }
 
   uploadPart(path: string, uploadId: string, partNumber: number, body: Readable): Promise<string> {
+    guardEarlyErrors(body);
     this.root.checkNotReserved(path);
     return this.multipart.uploadPart(path, uploadId, partNumber, body);
   }

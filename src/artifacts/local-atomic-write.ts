@@ -29,6 +29,15 @@ export interface AtomicWriteOptions {
   checkOpened(handle: FileHandle, path: string): Promise<void>;
 }
 
+/**
+ * A body may fail (client gone) while the folders are still being checked,
+ * before pipeline() listens; without a listener that error would crash the
+ * process. pipeline() still sees it: it rejects for an already-errored stream.
+ */
+export function guardEarlyErrors(body: Readable): void {
+  body.on("error", () => {});
+}
+
 export function tempName(): string {
   return `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`;
 }

@@ -24,7 +24,10 @@ function registerRawBody(app: FastifyInstance): void {
 
 function bodyStream(req: FastifyRequest): Readable {
   // No body at all (no Content-Length, no chunks): an empty upload.
-  return req.body instanceof Readable ? req.body : Readable.from([]);
+  const body = req.body instanceof Readable ? req.body : Readable.from([]);
+  // A client that goes away before the repository starts reading must not crash the process.
+  body.on("error", () => {});
+  return body;
 }
 
 /** After a refused upload the rest of its body is not worth reading: close the connection instead. */
