@@ -250,10 +250,13 @@ export async function logLoggedModelParams(trx: Db, modelId: string, params: Par
 
 /**
  * Appends `{"name", "version"}` to `mlflow.modelVersions` inside one write
- * transaction, so concurrent registrations of one model all land.
+ * transaction. The model row is updated before the tag is read: on PostgreSQL
+ * that row lock makes concurrent registrations of one model wait for each
+ * other, so every append lands (SQLite serialises writers anyway).
  */
 export async function recordModelVersion(trx: Db, modelId: string, name: string, version: string, now: number): Promise<void> {
   await getLoggedModelRow(trx, modelId);
+  await touch(trx, modelId, now);
   const tag = await trx
     .selectFrom("logged_model_tags")
     .select("value")
