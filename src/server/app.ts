@@ -7,6 +7,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { LoggedModelLookup } from "../registry/logged-model-lookup.js";
+import type { ArtifactRoots } from "../registry/source-verifier.js";
+import type { RegistryStore } from "../store/registry-store.js";
 import type { TrackingStore } from "../store/tracking-store.js";
 import { ExperimentService } from "../tracking/experiment-service.js";
 import { MetricService } from "../tracking/metric-service.js";
@@ -16,6 +19,7 @@ import { errorHandler } from "./errors.js";
 import { registerArtifactRoutes, type ArtifactDeps } from "./routes/artifacts/artifact-routes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
 import "./route-access.js";
+import { artifactLocator, registerRegistryRoutes } from "./routes/registry/registry-routes.js";
 import { experimentRoutes } from "./routes/tracking/experiments.js";
 import { metricRoutes } from "./routes/tracking/metrics.js";
 import { runRoutes } from "./routes/tracking/runs.js";
@@ -30,6 +34,15 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Artifact storage; the artifact routes (proxied API, run artifacts) are served only when given. */
   artifacts?: ArtifactDeps;
+  /** The model registry; its routes are served only when given. */
+  registryStore?: RegistryStore;
+  /**
+   * Where model-version sources may point. Default: the server's own proxied
+   * store (`mlflow-artifacts:/`) when `artifacts.destination` is given.
+   */
+  artifactRoots?: ArtifactRoots;
+  /** MLflow 3.x logged models, for `models:/<model_id>` sources and `model_id`. */
+  loggedModelLookup?: LoggedModelLookup;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
@@ -92,6 +105,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(metricRoutes, { prefix, services });
   }
   if (deps.artifacts) await registerArtifactRoutes(app, deps.artifacts, deps.trackingStore);
+  if (deps.registryStore) {
+    const destination = deps.artifacts?.destination;
+    await registerRegistryRoutes(
+      app,
+      {
+        registryStore: deps.registryStore,
+        trackingStore: deps.trackingStore,
+        artifactRoots: deps.artifactRoots ?? {
+          defaultArtifactRoot: "mlflow-artifacts:/",
+          artifactsDestination: destination?.rootUri,
+        },
+        loggedModels: deps.loggedModelLookup,
+        locateArtifacts: deps.artifacts ? artifactLocator(destination, deps.artifacts.open) : undefined,
+      },
+      API_PREFIXES,
+    );
+  }
 
   app.get("/health", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),
