@@ -28,7 +28,17 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   if (stores.migration && stores.migration.applied.length > 0) {
     log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
   }
-  const app = await buildApp({ trackingStore: stores.tracking, logger: log, artifacts: { destination } });
+  const app = await buildApp({
+    trackingStore: stores.tracking,
+    logger: log,
+    artifacts: { destination },
+    registryStore: stores.registry,
+    // Model-version sources must lie in the artifact store (MLflow's LFI CVEs): these are its roots.
+    artifactRoots: {
+      defaultArtifactRoot: config.defaultArtifactRoot,
+      artifactsDestination: config.serveArtifacts ? config.artifactsDestination : undefined,
+    },
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
