@@ -7,8 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { LoggedModelService } from "../logged-models/logged-model-service.js";
+import { StoreLoggedModelLookup } from "../logged-models/store-logged-model-lookup.js";
 import type { LoggedModelLookup } from "../registry/logged-model-lookup.js";
 import type { ArtifactRoots } from "../registry/source-verifier.js";
+import type { LoggedModelStore } from "../store/logged-model-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import type { TrackingStore } from "../store/tracking-store.js";
 import { ExperimentService } from "../tracking/experiment-service.js";
@@ -19,6 +22,7 @@ import { errorHandler } from "./errors.js";
 import { registerArtifactRoutes, type ArtifactDeps } from "./routes/artifacts/artifact-routes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
 import "./route-access.js";
+import { loggedModelRoutes } from "./routes/logged-models/logged-models.js";
 import { artifactLocator, registerRegistryRoutes } from "./routes/registry/registry-routes.js";
 import { experimentRoutes } from "./routes/tracking/experiments.js";
 import { metricRoutes } from "./routes/tracking/metrics.js";
@@ -43,6 +47,11 @@ export interface AppDeps {
   artifactRoots?: ArtifactRoots;
   /** MLflow 3.x logged models, for `models:/<model_id>` sources and `model_id`. */
   loggedModelLookup?: LoggedModelLookup;
+  /**
+   * MLflow 3.x logged models: `logged-models*` and `runs/outputs` are served only
+   * when given, and the registry's lookup defaults to this store.
+   */
+  loggedModelStore?: LoggedModelStore;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
@@ -105,6 +114,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(metricRoutes, { prefix, services });
   }
   if (deps.artifacts) await registerArtifactRoutes(app, deps.artifacts, deps.trackingStore);
+  if (deps.loggedModelStore) {
+    const service = new LoggedModelService(deps.loggedModelStore);
+    for (const prefix of API_PREFIXES) await app.register(loggedModelRoutes, { prefix, service });
+  }
+  const loggedModelLookup =
+    deps.loggedModelLookup ?? (deps.loggedModelStore ? new StoreLoggedModelLookup(deps.loggedModelStore) : undefined);
   if (deps.registryStore) {
     const destination = deps.artifacts?.destination;
     await registerRegistryRoutes(
@@ -116,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           defaultArtifactRoot: "mlflow-artifacts:/",
           artifactsDestination: destination?.rootUri,
         },
-        loggedModels: deps.loggedModelLookup,
+        loggedModels: loggedModelLookup,
         locateArtifacts: deps.artifacts ? artifactLocator(destination, deps.artifacts.open) : undefined,
       },
       API_PREFIXES,

@@ -33,6 +33,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     logger: log,
     artifacts: { destination },
     registryStore: stores.registry,
+    loggedModelStore: stores.loggedModels,
     // Model-version sources must lie in the artifact store (MLflow's LFI CVEs): these are its roots.
     artifactRoots: {
       defaultArtifactRoot: config.defaultArtifactRoot,
