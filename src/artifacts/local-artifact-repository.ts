@@ -131,26 +131,31 @@ export class LocalArtifactRepository implements ArtifactRepository {
     numParts: number,
     serverPartUrl: (uploadId: string, partNumber: number) => string,
   ): Promise<{ uploadId: string; credentials: MultipartCredential[] }> {
-    if (path === "") throw new InvalidParameterValueError("Invalid path");
-    this.root.checkNotReserved(path);
     // Refuse a target behind a symlink that leads out before any part is accepted (creating nothing yet).
-    await this.root.checkDir(splitParent(path).parent);
+    await this.checkTarget(path);
     return this.multipart.create(path, numParts, serverPartUrl);
   }
 
-  uploadPart(path: string, uploadId: string, partNumber: number, body: Readable): Promise<string> {
+  async uploadPart(path: string, uploadId: string, partNumber: number, body: Readable): Promise<string> {
     guardEarlyErrors(body);
-    this.root.checkNotReserved(path);
+    await this.checkTarget(path);
     return this.multipart.uploadPart(path, uploadId, partNumber, body);
   }
 
-  completeMultipartUpload(path: string, uploadId: string, parts: MultipartPart[]): Promise<void> {
-    this.root.checkNotReserved(path);
+  async completeMultipartUpload(path: string, uploadId: string, parts: MultipartPart[]): Promise<void> {
+    await this.checkTarget(path);
     return this.multipart.complete(path, uploadId, parts);
   }
 
-  abortMultipartUpload(path: string, uploadId: string): Promise<void> {
-    this.root.checkNotReserved(path);
+  async abortMultipartUpload(path: string, uploadId: string): Promise<void> {
+    await this.checkTarget(path);
     return this.multipart.abort(path, uploadId);
+  }
+
+  /** A multipart target must be a file path inside the root, whatever the upload id says. */
+  private async checkTarget(path: string): Promise<void> {
+    if (path === "") throw new InvalidParameterValueError("Invalid path");
+    this.root.checkNotReserved(path);
+    await this.root.checkDir(splitParent(path).parent);
   }
 }

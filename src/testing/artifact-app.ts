@@ -39,6 +39,8 @@ export interface ArtifactApp {
 export interface ArtifactAppOptions {
   /** false: `--no-serve-artifacts` (no proxied store). */
   serveArtifacts?: boolean;
+  /** Opens the repositories of runs' own (non-proxied) roots; default: by URI scheme. */
+  open?(uri: string): Promise<ArtifactRepository>;
 }
 
 export async function openArtifactApp(opts: ArtifactAppOptions = {}): Promise<ArtifactApp> {
@@ -52,7 +54,7 @@ export async function openArtifactApp(opts: ArtifactAppOptions = {}): Promise<Ar
   writeFileSync(join(outsideDir, "victim", "keep.txt"), "do not delete\n");
   const { tracking } = await openStores(`sqlite:///${join(world, "ciclo.db")}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
   const destination = opts.serveArtifacts === false ? undefined : new LocalArtifactRepository(artifactsDir);
-  const app = await buildApp({ trackingStore: tracking, artifacts: { destination } });
+  const app = await buildApp({ trackingStore: tracking, artifacts: { destination, open: opts.open } });
   let n = 0;
 
   const request: ArtifactApp["request"] = async (method, url, body, headers) => {
