@@ -22,6 +22,7 @@ import { errorHandler } from "./errors.js";
 import { registerArtifactRoutes, type ArtifactDeps } from "./routes/artifacts/artifact-routes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
 import "./route-access.js";
+import { loggedModelArtifactRoutes } from "./routes/logged-models/logged-model-artifacts.js";
 import { loggedModelRoutes } from "./routes/logged-models/logged-models.js";
 import { artifactLocator, registerRegistryRoutes } from "./routes/registry/registry-routes.js";
 import { experimentRoutes } from "./routes/tracking/experiments.js";
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.loggedModelStore) {
     const service = new LoggedModelService(deps.loggedModelStore);
     for (const prefix of API_PREFIXES) await app.register(loggedModelRoutes, { prefix, service });
+    if (deps.artifacts) await app.register(loggedModelArtifactRoutes, { service, artifacts: deps.artifacts, prefixes: API_PREFIXES });
   }
   const loggedModelLookup =
     deps.loggedModelLookup ?? (deps.loggedModelStore ? new StoreLoggedModelLookup(deps.loggedModelStore) : undefined);
