@@ -191,6 +191,28 @@ export function runLoggedModelStoreContract(name: string, make: () => Promise<Lo
         assert.equal(got[0].datasetDigest, "d1");
       });
 
+      it("re-logging an identical point with a model_id links it (MLflow 3.x log_model) without a second point", async () => {
+        const exp = await newExperiment();
+        const run = await newRun(exp);
+        const id = (await create(exp, { sourceRunId: run })).info.modelId;
+        await t.logBatch(run, { metrics: [metric("rmse", 0.8, 0, 500), metric("rmse", NaN, 1, 501)], params: [], tags: [] });
+        await t.logBatch(run, {
+          metrics: [metric("rmse", 0.8, 0, 500, { modelId: id }), metric("rmse", NaN, 1, 501, { modelId: id, datasetName: "val" })],
+          params: [],
+          tags: [],
+        });
+        // A point already linked keeps its first model.
+        await t.logBatch(run, { metrics: [metric("rmse", 0.8, 0, 500, { modelId: "m-other" })], params: [], tags: [] });
+        const history = await t.getMetricHistory(run, "rmse", {});
+        assert.deepEqual(
+          history.items.map((p) => [p.step, p.modelId, p.datasetName ?? null]),
+          [[0, id, null], [1, id, "val"]],
+        );
+        assert.deepEqual((await s.getLoggedModel(id)).data.metrics.map((p) => p.step), [0, 1]);
+        const summary = await t.getMetricHistoryBulkInterval({ runIds: [run], metricKey: "rmse", maxResults: 10 });
+        assert.equal(summary.length, 2);
+      });
+
       it("logs run outputs and model inputs; runs read back carry them", async () => {
         const exp = await newExperiment();
         const run = await newRun(exp);

@@ -85,6 +85,34 @@ async function writeTags(db: Db, dialect: SqlDialect, runPk: number, tags: Tag[]
   if (runName) await db.updateTable("runs").set({ name: runName.value }).where("id", "=", runPk).execute();
 }
 
+/**
+ * MLflow 3.x's `log_model` re-logs a run's step-0 points with the new model's
+ * id: identical points (skipped above) gain the link they lacked, so they count
+ * as the model's metrics (MLflow keeps them in a second table). A point keeps
+ * the first model and dataset it was linked to.
+ */
+async function linkExistingPoints(db: Db, runPk: number, metrics: Metric[]): Promise<void> {
+  for (const m of metrics) {
+    if (!m.modelId && !m.datasetName && !m.datasetDigest) continue;
+    const nan = Number.isNaN(m.value);
+    await db
+      .updateTable("metrics")
+      .set((eb) => ({
+        model_id: eb.fn.coalesce("model_id", eb.val(m.modelId ?? null)),
+        dataset_name: eb.fn.coalesce("dataset_name", eb.val(m.datasetName ?? null)),
+        dataset_digest: eb.fn.coalesce("dataset_digest", eb.val(m.datasetDigest ?? null)),
+      }))
+      .where("run_id", "=", runPk)
+      .where("key", "=", m.key)
+      .where("step", "=", m.step)
+      .where("timestamp", "=", m.timestamp)
+      .where("value", "=", nan ? 0 : m.value)
+      .where("is_nan", "=", nan ? 1 : 0)
+      .where((eb) => eb.or([eb("model_id", "is", null), eb("dataset_name", "is", null), eb("dataset_digest", "is", null)]))
+      .execute();
+  }
+}
+
 async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics: Metric[]): Promise<void> {
   // Most points carry no model/dataset link (MLflow 2.x clients): bind 6 columns instead of 9.
   const linked = metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest);
@@ -98,6 +126,7 @@ async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics:
   }
   const columns = linked ? METRIC_COLUMNS : UNLINKED_METRIC_COLUMNS;
   const inserted = await dialect.bulkInsert(db, "metrics", columns, rows, "on conflict do nothing");
+  if (linked && inserted < metrics.length) await linkExistingPoints(db, runPk, metrics);
   const entry = { runPk, metrics, allNew: inserted === metrics.length };
   // Latest values and summaries: merged per group commit when one is running, else written now.
   const tail = tailOf(db);
