@@ -3,35 +3,23 @@
  * ciclo server on a loopback port (SQLite behind), reached over real HTTP.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { test } from "node:test";
-import { resolveServerConfig } from "../server/config.js";
-import { startServer } from "../server/main.js";
 import { runTrackingStoreContract } from "../store/contract/tracking-store.contract.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { startLiveTrackingServer } from "../testing/live-tracking-server.js";
 import { filterToString, orderByToStrings } from "./filter-serializer.js";
 import { parseFilter, parseOrderBy } from "../tracking/search/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "../tracking/search/search-specs.js";
 import { HttpTrackingStore } from "./http-tracking-store.js";
 
 runTrackingStoreContract("sdk http (live server, sqlite)", async () => {
-  const dir = tempDir("ciclo-sdk-store-");
-  const config = resolveServerConfig({
-    backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`,
-    artifactsDestination: join(dir.path, "artifacts"),
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "silent",
-  });
-  const server = await startServer(config);
-  const store = new HttpTrackingStore({ trackingUri: server.url, env: {}, retry: { maxAttempts: 1 } });
+  const live = await startLiveTrackingServer();
+  const store = new HttpTrackingStore({ trackingUri: live.url, env: {}, retry: { maxAttempts: 1 } });
   return {
     store,
-    artifactRoot: config.defaultArtifactRoot,
+    artifactRoot: live.artifactRoot,
     async cleanup() {
       await store.close();
-      await server.close();
-      dir.remove();
+      await live.close();
     },
   };
 });

@@ -1,0 +1,42 @@
+/**
+ * Test helper: the real ciclo server in this process on a loopback port
+ * (port 0: the OS picks one), SQLite in a temp dir behind it — for clients
+ * that must talk real HTTP (the SDK).
+ * @module
+ */
+import { join } from "node:path";
+import { resolveServerConfig } from "../server/config.js";
+import { startServer, type RunningServer } from "../server/main.js";
+import { tempDir } from "./temp-dir.js";
+
+export interface LiveTrackingServer {
+  url: string;
+  server: RunningServer;
+  /** The server's default artifact root. */
+  artifactRoot: string;
+  /** The temp dir holding the database (and free for the test's own files). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startLiveTrackingServer(): Promise<LiveTrackingServer> {
+  const dir = tempDir("ciclo-live-");
+  const config = resolveServerConfig({
+    backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`,
+    artifactsDestination: join(dir.path, "artifacts"),
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "silent",
+  });
+  const server = await startServer(config);
+  return {
+    url: server.url,
+    server,
+    artifactRoot: config.defaultArtifactRoot,
+    dir: dir.path,
+    async close() {
+      await server.close();
+      dir.remove();
+    },
+  };
+}
