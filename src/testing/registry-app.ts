@@ -74,6 +74,8 @@ export async function openRegistryApp(opts: RegistryAppOptions = {}): Promise<Re
     registryStore: stores.registry,
     artifacts: { destination },
     artifactRoots: { defaultArtifactRoot: "mlflow-artifacts:/", artifactsDestination: pathToFileURL(artifactsDir).href },
+    // The logged-model routes (MLflow 3.x clients) and the registry's lookup of them.
+    loggedModelStore: opts.loggedModels === false ? undefined : stores.loggedModels,
     loggedModelLookup: opts.loggedModels === false ? undefined : new StoreLoggedModelLookup(stores.loggedModels),
   });
   let n = 0;
