@@ -70,6 +70,17 @@ stop_daemons() {
   done
 }
 
+# Prints the first of our daemons that is no longer running (none: fails).
+dead_daemon() {
+  local name pid
+  for name in "${DAEMONS[@]}"; do
+    # No pid file yet is not death: a daemon writes it a moment after forking.
+    pid=$(cat "$DIR/run/$name.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then echo "$name"; return 0; fi
+  done
+  return 1
+}
+
 write_conf() {
   local fsid=$1
   cat >"$CONF" <<EOF
@@ -87,6 +98,10 @@ mon allow pool size one = true
 osd objectstore = memstore
 memstore device bytes = 4294967296
 osd crush chooseleaf type = 0
+# The script places osd.0 in the CRUSH map itself; letting the OSD do it at
+# start races the new monitor (seen here: "wrong fsid", then the OSD exits).
+osd crush update on start = false
+osd class update on start = false
 osd pool default pg autoscale mode = off
 osd_pool_default_pg_num = 8
 ms bind ipv6 = false
@@ -132,10 +147,17 @@ start() {
     ceph -c "$CONF" --connect-timeout 30 osd crush add osd.0 1.0 host=localhost root=default >/dev/null 2>&1
     radosgw -c "$CONF" -n client.rgw
   ) >&2
-  # Bounded wait for radosgw to answer (it creates its pools first).
-  for _ in $(seq 1 240); do answers && break; sleep 0.5; done
+  # Bounded wait for radosgw to answer (it creates its pools first); a daemon
+  # that died meanwhile ends the wait at once.
+  local dead=""
+  for _ in $(seq 1 240); do
+    answers && break
+    dead=$(dead_daemon) && break
+    sleep 0.5
+  done
   if ! answers; then
-    log "radosgw did not answer on $ENDPOINT within 120 s; see $DIR/log"
+    log "radosgw did not answer on $ENDPOINT${dead:+ ($dead exited)}; last log lines:"
+    tail -n 5 "$DIR"/log/*.log >&2 || true
     return 1
   fi
   radosgw-admin -c "$CONF" -n client.admin user create --uid=ciclo-test --display-name="ciclo tests" \
