@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { CICLO_VERSION } from "../server/version.js";
 import { registerDbCommand } from "./commands/db-command.js";
 import { registerServerCommand } from "./commands/server-command.js";
+import { registerSyncCommand } from "./commands/sync-command.js";
 
 export function buildProgram(): Command {
   const program = new Command("ciclo")
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServerCommand(program);
   registerDbCommand(program);
+  registerSyncCommand(program);
   return program;
 }
 
