@@ -77,6 +77,16 @@ describe("run logger", () => {
     assert.equal(run.data.tags.find((t) => t.key === "phase")?.value, "train");
   });
 
+  test("flush waits for a batch in flight and for what was logged behind it", async () => {
+    const { logger, runId } = await newLogger();
+    for (let i = 0; i < 1000; i++) logger.logMetric("f", i, i);
+    await new Promise<void>((r) => setImmediate(r)); // the size-triggered drain has started: a batch is in flight
+    for (let i = 1000; i < 1005; i++) logger.logMetric("f", i, i);
+    await logger.flush();
+    assert.equal((await direct.getAllMetricHistory(runId, "f")).length, 1005);
+    assert.deepEqual(logger.stats.metricsPerBatch, [1000, 5]);
+  });
+
   test("flushes on its interval without being asked", async () => {
     let sent!: () => void;
     const sentOnce = new Promise<void>((r) => (sent = r));

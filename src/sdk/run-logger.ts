@@ -96,6 +96,8 @@ export class RunLogger {
   private tags = new Map<string, string>();
   private inputs: DatasetInput[] = [];
   private readonly loggedParams = new Map<string, string>();
+  /** Entities taken from the buffer (sent or in flight), and entities whose delivery finished. */
+  private readonly taken: Counts = { metrics: 0, params: 0, tags: 0, inputs: 0 };
   private readonly done: Counts = { metrics: 0, params: 0, tags: 0, inputs: 0 };
   private waiters: Array<{ target: Counts; resolve(): void }> = [];
   private errors: LoggingError[] = [];
@@ -204,10 +206,11 @@ export class RunLogger {
   private async sendAll(): Promise<void> {
     if (this.pending > 0 || this.draining) {
       const target: Counts = {
-        metrics: this.done.metrics + this.metrics.length - this.head,
-        params: this.done.params + this.params.length,
-        tags: this.done.tags + this.tags.size,
-        inputs: this.done.inputs + this.inputs.length,
+        // A batch in flight is counted in `taken`: the flush waits for it and for everything still buffered.
+        metrics: this.taken.metrics + this.metrics.length - this.head,
+        params: this.taken.params + this.params.length,
+        tags: this.taken.tags + this.tags.size,
+        inputs: this.taken.inputs + this.inputs.length,
       };
       await new Promise<void>((resolve) => {
         this.waiters.push({ target, resolve });
@@ -269,10 +272,14 @@ export class RunLogger {
         if (this.inputs.length > 0) {
           const inputs = this.inputs;
           this.inputs = [];
+          this.taken.inputs += inputs.length;
           await this.deliver({ metrics: [], params: [], tags: [] }, inputs);
           this.done.inputs += inputs.length;
         } else {
           const batch = this.take();
+          this.taken.metrics += batch.metrics.length;
+          this.taken.params += batch.params.length;
+          this.taken.tags += batch.tags.length;
           await this.deliver(batch);
           this.done.metrics += batch.metrics.length;
           this.done.params += batch.params.length;
