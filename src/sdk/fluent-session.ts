@@ -11,7 +11,7 @@
  */
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, USER_TAG, DATASET_CONTEXT_TAG } from "../tracking/system-tags.js";
 import type { Experiment, Metric, Run, RunStatus, Tag, ViewType } from "../tracking/types.js";
-import type { RetryOptions } from "./http-client.js";
+import { isTransientError, type RetryOptions } from "./http-client.js";
 import { LoggingError, warnOnError, type FlushReport } from "./logging-errors.js";
 import { RunLogger, type RunLoggerOptions } from "./run-logger.js";
 import { getOrCreateExperiment, openRun, type RunPlan, type StartContext } from "./run-starter.js";
@@ -134,16 +134,26 @@ export class Ciclo {
 
   /**
    * Makes the named experiment active, creating it when absent (MLflow's
-   * `set_experiment`). Offline, only the name is kept (`experimentId` is "").
+   * `set_experiment`). Offline — or when the server stays unreachable, which
+   * is reported to onError, not thrown — only the name is kept (`experimentId`
+   * is ""): runs then resolve it when they start, or carry it to `ciclo sync`.
    */
   async setExperiment(name: string): Promise<Experiment> {
-    if (this.offline) {
+    const byNameOnly = (): Experiment => {
       this.experiment = { name };
       return { experimentId: "", name, artifactLocation: "", lifecycleStage: "active", creationTime: 0, lastUpdateTime: 0, tags: [] };
+    };
+    if (this.offline) return byNameOnly();
+    try {
+      const exp = await getOrCreateExperiment(this.client, name);
+      this.experiment = { experimentId: exp.experimentId, name: exp.name };
+      return exp;
+    } catch (err) {
+      if (!isTransientError(err) || this.opts.offlineFallback === false) throw err;
+      this.reportError(new LoggingError(`${(err as Error).message}. Experiment '${name}' will be resolved when a run starts (or by \`ciclo sync\`).`,
+        "offline-fallback", undefined, undefined, { cause: err }));
+      return byNameOnly();
     }
-    const exp = await getOrCreateExperiment(this.client, name);
-    this.experiment = { experimentId: exp.experimentId, name: exp.name };
-    return exp;
   }
 
   /** Starts (or, with CICLO_RUN_ID / MLFLOW_RUN_ID set, joins) a run and makes it active. */

@@ -4,9 +4,12 @@
  * capture seam, offline mode — and the module-level functions.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { InvalidStateError } from "../shared/errors.js";
 import { startFaultProxy, type FaultProxy } from "../testing/fault-proxy.js";
@@ -17,6 +20,8 @@ import { Ciclo, type CicloOptions } from "./fluent-session.js";
 import type { LoggingError } from "./logging-errors.js";
 import { TrackingClient } from "./tracking-client.js";
 
+const execFileP = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const tagsOf = (tags: Array<{ key: string; value: string }>) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
 
 async function closedPort(): Promise<number> {
@@ -174,11 +179,34 @@ describe("fluent api", () => {
     assert.deepEqual([report.offline, report.spoolDir, report.errors], [true, join(spool.path, run.runId), []]);
     const before = errors.length;
     const cut = make({ trackingUri: dead, retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 } });
+    assert.equal((await cut.setExperiment("unreachable-exp")).experimentId, "", "no throw: the name is kept");
     const r2 = await cut.startRun({ runName: "cut-off" });
     assert.ok(r2.offline);
-    assert.deepEqual(errors.slice(before).map((e) => e.kind), ["offline-fallback"]);
+    assert.deepEqual(errors.slice(before).map((e) => e.kind), ["offline-fallback", "offline-fallback"]);
     await cut.endRun();
-    assert.ok(existsSync(join(spool.path, r2.runId, "manifest.json")));
+    const manifest = JSON.parse(readFileSync(join(spool.path, r2.runId, "manifest.json"), "utf8"));
+    assert.deepEqual([manifest.experimentName, manifest.runName, manifest.status], ["unreachable-exp", "cut-off", "FINISHED"]);
+    await assert.rejects(make({ trackingUri: dead, offlineFallback: false, retry: { maxAttempts: 1 } }).setExperiment("x"), /Could not reach/);
+  });
+
+  test("a script that never ends its run: buffered points are sent and the run ends FINISHED at exit", async () => {
+    const script = join(spool.path, "no-end.mts");
+    writeFileSync(
+      script,
+      `import { Ciclo } from ${JSON.stringify(join(ROOT, "src/sdk/index.ts"))};
+const c = new Ciclo({ trackingUri: process.env.TRACKING!, env: {} });
+const run = await c.startRun({ runName: "no-end" });
+for (let i = 0; i < 1500; i++) c.logMetric("m", i, i);
+console.log(run.runId);
+`,
+    );
+    const env = { ...process.env, TRACKING: live.url };
+    delete env.NODE_TEST_CONTEXT;
+    const { stdout } = await execFileP(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env });
+    const runId = stdout.trim();
+    const got = await client.getRun(runId);
+    assert.equal(got.info.status, "FINISHED");
+    assert.equal((await client.getAllMetricHistory(runId, "m")).length, 1500);
   });
 
   test("the module-level functions drive one default instance", async () => {
