@@ -200,7 +200,7 @@ for (let i = 0; i < 1500; i++) c.logMetric("m", i, i);
 console.log(run.runId);
 `,
     );
-    const env = { ...process.env, TRACKING: live.url };
+    const env: NodeJS.ProcessEnv = { ...process.env, TRACKING: live.url };
     delete env.NODE_TEST_CONTEXT;
     const { stdout } = await execFileP(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env });
     const runId = stdout.trim();
