@@ -25,6 +25,8 @@ export interface WriteResult {
 
 export interface AtomicWriteOptions {
   md5?: boolean;
+  /** fsync before the rename (default true). Multipart parts skip it: they are staging, the assembled file is synced. */
+  durable?: boolean;
   /** Proves the opened temporary file lies inside the repository root. */
   checkOpened(handle: FileHandle, path: string): Promise<void>;
 }
@@ -58,7 +60,7 @@ export async function writeAtomically(
     await opts.checkOpened(handle, tmp);
     // `flush`: fsync before the stream closes the file. Durable before visible: after a crash the
     // target is either the old file or the whole new one.
-    const out = handle.createWriteStream({ flush: true, highWaterMark: WRITE_HIGH_WATER_MARK });
+    const out = handle.createWriteStream({ flush: opts.durable !== false, highWaterMark: WRITE_HIGH_WATER_MARK });
     const count = async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
         bytes += chunk.length;

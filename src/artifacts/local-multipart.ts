@@ -64,6 +64,7 @@ export class LocalMultipart {
     }
     const { md5 } = await writeAtomically(dir, partFile(partNumber), body, {
       md5: true,
+      durable: false,
       checkOpened: (h, p) => this.root.checkOpened(h, p),
     });
     // The ETag is written after the part is in place; a part without its ETag file counts as missing.
