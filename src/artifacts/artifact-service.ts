@@ -145,7 +145,12 @@ export class ArtifactService {
   private repositoryFor(uri: string): Promise<ArtifactRepository> {
     let repo = this.roots.get(uri);
     if (!repo) {
-      if (this.roots.size >= MAX_CACHED_ROOTS) this.roots.delete(this.roots.keys().next().value!);
+      if (this.roots.size >= MAX_CACHED_ROOTS) {
+        const oldest = this.roots.keys().next().value!;
+        // Repositories that hold connections (S3 clients) release them when dropped from the cache.
+        void this.roots.get(oldest)!.then((r) => (r as { close?: () => void }).close?.(), () => {});
+        this.roots.delete(oldest);
+      }
       repo = this.open(uri);
       this.roots.set(uri, repo);
       repo.catch(() => this.roots.delete(uri));

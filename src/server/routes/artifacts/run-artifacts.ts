@@ -18,7 +18,7 @@ import { endpointOf, type ArtifactRouteOptions } from "./mlflow-artifacts.js";
 export const runArtifactListRoutes: FastifyPluginAsyncTypebox<ArtifactRouteOptions & { prefix: string }> = async (app, { service }) => {
   app.get(
     "/artifacts/list",
-    { schema: { querystring: S.ListRunArtifactsQuery, response: { 200: S.ListRunArtifactsResponse } }, config: access("run", "read") },
+    { schema: { querystring: S.ListRunArtifactsQuery, response: { 200: S.ListRunArtifactsResponse } }, config: access("artifact", "read") },
     async (req) => {
       const listed = await service.listRunArtifacts(endpointOf(req), runIdOf(req.query), req.query.path);
       return { root_uri: listed.rootUri, files: presentFiles(listed.files) };
@@ -32,7 +32,7 @@ export const runArtifactListRoutes: FastifyPluginAsyncTypebox<ArtifactRouteOptio
  */
 export const getArtifactRoutes: FastifyPluginAsyncTypebox<ArtifactRouteOptions> = async (app, { service }) => {
   for (const url of ["/get-artifact", "/ajax-api/2.0/mlflow/get-artifact"]) {
-    downloadRoute(app, url, { schema: { querystring: S.GetArtifactQuery }, config: access("run", "read") }, async (req, reply) => {
+    downloadRoute(app, url, { schema: { querystring: S.GetArtifactQuery }, config: access("artifact", "read") }, async (req, reply) => {
       const q = req.query as { run_id?: string; run_uuid?: string; path: string };
       const { repo, path } = await service.runArtifact(endpointOf(req), runIdOf(q), q.path);
       return sendArtifact(req, reply, repo, path);
