@@ -114,19 +114,21 @@ export class SourceVerifier {
       );
     }
     if (runId !== null && !RUN_ID_RE.test(runId)) throw refused(source, `Invalid run ID: '${runId}'.`);
+    // A run named by the client must exist, whatever the source (RESOURCE_DOES_NOT_EXIST otherwise).
+    const run = runId === null ? undefined : await this.tracking.getRun(runId);
     const logged = modelId === null ? undefined : await this.loggedModel(source, modelId);
     runId = runId ?? logged?.sourceRunId ?? null;
 
     if (isModelUri(source)) return this.verifyModelsUri(source, runId, modelId, logged);
     const parsed = parseUri(source, source);
     if (parsed.scheme === "runs") return this.verifyRunsUri(source, parsed, runId, modelId);
-    const run = runId === null ? undefined : await this.tracking.getRun(runId);
     if (parsed.scheme === "mlflow-artifacts") {
       if (!this.roots.artifactsDestination) throw refused(source, "This server does not serve proxied (mlflow-artifacts:) artifacts.");
       if (parsed.segments.length === 0) throw refused(source, "The source must name a folder inside the artifact store.");
       return { storageLocation: null, runId, modelId };
     }
-    const roots = [this.roots.defaultArtifactRoot, this.roots.artifactsDestination, run?.info.artifactUri, logged?.artifactUri];
+    const sourceRun = run ?? (runId === null ? undefined : await this.tracking.getRun(runId));
+    const roots = [this.roots.defaultArtifactRoot, this.roots.artifactsDestination, sourceRun?.info.artifactUri, logged?.artifactUri];
     for (const rootUri of roots) {
       const root = rootUri === undefined ? undefined : parseRoot(rootUri);
       if (!root || root.scheme === "mlflow-artifacts" || !within(parsed, root)) continue;

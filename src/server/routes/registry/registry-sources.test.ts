@@ -156,6 +156,7 @@ describe("bad registry input is refused and changes nothing", () => {
     ["version with a bad tag", "POST", "/model-versions/create", { name: "base", source: "mlflow-artifacts:/1/x/artifacts/m", tags: [{ key: "../k", value: "v" }] }, 400],
     ["version with a too-long run_link", "POST", "/model-versions/create", { name: "base", source: "mlflow-artifacts:/1/x/artifacts/m", run_link: "h".repeat(501) }, 400],
     ["version with an unknown run", "POST", "/model-versions/create", { name: "base", source: "mlflow-artifacts:/1/x/artifacts/m", run_id: "0123456789abcdef0123456789abcdef" }, 404],
+    ["version copied from another version with an unknown run", "POST", "/model-versions/create", { name: "base", source: "models:/base/1", run_id: "a".repeat(40) }, 404],
     ["transition to an unknown stage", "POST", "/model-versions/transition-stage", { name: "base", version: "1", stage: "Live" }, 400],
     ["transition with archive to None", "POST", "/model-versions/transition-stage", { name: "base", version: "1", stage: "None", archive_existing_versions: true }, 400],
     ["transition with a non-boolean archive flag", "POST", "/model-versions/transition-stage", { name: "base", version: "1", stage: "Staging", archive_existing_versions: "yes" }, 400],
