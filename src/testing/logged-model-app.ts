@@ -74,7 +74,9 @@ export async function openLoggedModelApp(opts: { storeUri?: string; onClose?: ()
       const db: Record<string, unknown> = {};
       for (const t of TABLES) {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        db[t] = await (stores.connection.db as any).selectFrom(t).selectAll().execute();
+        const rows: unknown[] = await (stores.connection.db as any).selectFrom(t).selectAll().execute();
+        // Sorted: PostgreSQL may return unchanged rows in another physical order.
+        db[t] = rows.map((r) => JSON.stringify(r)).sort();
       }
       return { db, files: snapshotTree(artifactsDir) };
     },
