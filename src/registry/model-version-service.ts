@@ -12,7 +12,7 @@ import { validateLength } from "../tracking/validation.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";
 import { resolveModelUri, type ModelUriRegistry, type ResolvedModelUri } from "./model-uri.js";
 import { MODEL_VERSION_SEARCH_SPEC } from "./registry-search-specs.js";
-import { checkOrderBy, splitPromptClause } from "./registry-search-filter.js";
+import { boundVersionNumbers, checkOrderBy, splitPromptClause } from "./registry-search-filter.js";
 import {
   canonicalStage,
   canonicalVersion,
@@ -124,7 +124,7 @@ export class ModelVersionService {
     validateSearchMaxResults(maxResults, REGISTRY_LIMITS.searchVersionsMax);
     const { filter, excludePrompts } = splitPromptClause(parseFilter(req.filter, MODEL_VERSION_SEARCH_SPEC));
     return this.store.searchModelVersions({
-      filter,
+      filter: boundVersionNumbers(filter),
       excludePrompts,
       orderBy: checkOrderBy(parseOrderBy(req.orderBy, MODEL_VERSION_SEARCH_SPEC), req.orderBy),
       maxResults,

@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { FilterNode, OrderByClause } from "../tracking/search/filter-ast.js";
+import type { ComparisonNode, FilterNode, OrderByClause } from "../tracking/search/filter-ast.js";
 import { IS_PROMPT_TAG } from "./types.js";
 
 /** The top-level AND clauses of a filter (MLflow's filters are flat AND lists). */
@@ -49,4 +49,38 @@ export function checkOrderBy(orderBy: OrderByClause[], raw: string[] | undefined
     seen.add(o.key);
   }
   return orderBy;
+}
+
+const INT32_MAX = 2_147_483_647;
+const INT32_MIN = -2_147_483_648;
+/** Conditions every version number (a positive int32) meets, or none does. */
+const ALWAYS = (): FilterNode => ({ kind: "cmp", entity: "attribute", key: "version_number", op: ">=", value: 0 });
+const NEVER = (): FilterNode => ({ kind: "cmp", entity: "attribute", key: "version_number", op: "<", value: 0 });
+
+function outOfRange(node: ComparisonNode): FilterNode {
+  const above = (node.value as number) > INT32_MAX;
+  switch (node.op) {
+    case ">":
+    case ">=":
+      return above ? NEVER() : ALWAYS();
+    case "<":
+    case "<=":
+      return above ? ALWAYS() : NEVER();
+    case "=":
+      return NEVER();
+    default:
+      return ALWAYS();
+  }
+}
+
+/**
+ * Versions are int32 columns: PostgreSQL fails on a bound beyond int32 ("out
+ * of range for type integer", a 500). Such a comparison is rewritten into the
+ * one that selects the same versions.
+ */
+export function boundVersionNumbers(node: FilterNode | undefined): FilterNode | undefined {
+  if (!node) return node;
+  if (node.kind === "and" || node.kind === "or") return { kind: node.kind, items: node.items.map((n) => boundVersionNumbers(n)!) };
+  if (node.kind !== "cmp" || node.entity !== "attribute" || node.key !== "version_number" || typeof node.value !== "number") return node;
+  return node.value > INT32_MAX || node.value < INT32_MIN ? outOfRange(node) : node;
 }
