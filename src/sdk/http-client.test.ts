@@ -88,6 +88,23 @@ describe("sdk http client", () => {
     });
   });
 
+  test("runs/create is not retried after a lost response: no second run", async () => {
+    const exp = await client.createExperiment(`once-${Date.now()}`);
+    const path = "/api/2.0/mlflow/runs/create";
+    const before = proxy.hits.get(path) ?? 0;
+    proxy.failNext("runs/create", "drop-after", 1);
+    await assert.rejects(client.createRun({ experimentId: exp, runName: "once" }), (err: unknown) => {
+      assert.ok(err instanceof TrackingConnectionError);
+      assert.match(err.message, /\(POST runs\/create, 1 attempt\)/);
+      return true;
+    });
+    assert.equal(proxy.hits.get(path), before + 1);
+    assert.deepEqual((await client.searchAllRuns({ experimentIds: [exp] })).map((r) => r.info.runName), ["once"], "the server made exactly one run");
+    proxy.failNext("runs/create", "503", 1); // an explicit 503 means not applied: retried
+    assert.equal((await client.createRun({ experimentId: exp, runName: "twice" })).info.runName, "twice");
+    assert.equal(proxy.hits.get(path), before + 3);
+  });
+
   test("times out a request that is never answered", async () => {
     proxy.failNext("experiments/get", "hang", 1);
     const c = new TrackingClient({ trackingUri: proxy.url, env: {}, timeoutMs: 150, retry: { maxAttempts: 1 } });

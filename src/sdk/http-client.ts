@@ -55,8 +55,17 @@ export interface RequestOptions {
   body?: unknown;
   /** false: one attempt only (e.g. a probe). */
   retry?: boolean;
+  /**
+   * false for calls that must not run twice (runs/create): a network error is
+   * then retried only when the request surely never reached the server
+   * (connection refused, unknown host), not after a timeout or a reset.
+   */
+  idempotent?: boolean;
   signal?: AbortSignal;
 }
+
+/** Network errors that happen before a request is sent. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /** The server could not be reached (or kept answering 429/5xx) after every retry. */
 export class TrackingConnectionError extends MlflowError {
@@ -192,7 +201,8 @@ export class HttpClient {
     const headers = body === undefined ? this.headers : { ...this.headers, "content-type": "application/json" };
     const attempts = opts.retry === false ? 1 : this.maxAttempts;
     let lastError: unknown;
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 1;
+    for (; ; attempt++) {
       let retryAfterMs: number | undefined;
       try {
         const signal = opts.signal
@@ -209,6 +219,8 @@ export class HttpClient {
         if (err instanceof MlflowError) throw err;
         if (opts.signal?.aborted) throw err;
         lastError = err;
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        if (opts.idempotent === false && !(code && NEVER_SENT.has(code))) break;
       }
       if (attempt >= attempts) break;
       await delay(Math.min(this.maxDelayMs, retryAfterMs ?? this.backoff(attempt)));
@@ -217,7 +229,7 @@ export class HttpClient {
     const cause = lastError as Error & { cause?: { code?: string; message?: string } };
     const detail = cause?.name === "TimeoutError" ? `timed out after ${this.timeoutMs} ms` : (cause?.cause?.code ?? cause?.cause?.message ?? cause?.message);
     throw new TrackingConnectionError(
-      `Could not reach the tracking server at ${this.baseUrl} (${method} ${path}, ${attempts} attempt${attempts > 1 ? "s" : ""}): ${detail}`,
+      `Could not reach the tracking server at ${this.baseUrl} (${method} ${path}, ${attempt} attempt${attempt > 1 ? "s" : ""}): ${detail}`,
       { cause: lastError },
     );
   }

@@ -186,13 +186,18 @@ export class TrackingClient {
 
   async createRun(opts: CreateRunOptions = {}): Promise<Run> {
     const tags = toTagList(opts.tags);
-    const res = await this.http.post<{ run: WireRun }>("runs/create", {
-      experiment_id: opts.experimentId,
-      user_id: opts.userId,
-      run_name: opts.runName || undefined,
-      start_time: opts.startTime,
-      tags: tags.length > 0 ? toWireTags(tags) : undefined,
-    });
+    // Not idempotent: a retry after a lost response would create a second run.
+    const res = await this.http.post<{ run: WireRun }>(
+      "runs/create",
+      {
+        experiment_id: opts.experimentId,
+        user_id: opts.userId,
+        run_name: opts.runName || undefined,
+        start_time: opts.startTime,
+        tags: tags.length > 0 ? toWireTags(tags) : undefined,
+      },
+      { idempotent: false },
+    );
     return fromWireRun(res.run);
   }
 
