@@ -60,7 +60,8 @@ export async function getHistory(db: Db, name: string, q: HistoryQuery): Promise
   let query = db.selectFrom("registry_events").selectAll().where("registered_model_id", "in", ids);
   if (q.pageToken) {
     const [after] = decodePageToken(q.pageToken, "registry-history", "", 1);
-    if (typeof after !== "number") throw new InvalidParameterValueError(`Invalid page token '${q.pageToken}' for this history.`);
+    // Event ids are int32 columns: a crafted bound beyond that would fail in PostgreSQL (a 500).
+    if (typeof after !== "number" || !Number.isInteger(after) || after < 0 || after > 2_147_483_647) throw new InvalidParameterValueError(`Invalid page token '${q.pageToken}' for this history.`);
     query = query.where("id", "<", after);
   }
   const rows = await query.orderBy("id", "desc").limit(q.maxResults + 1).execute();

@@ -5,6 +5,7 @@
  * @module
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
+import { InvalidParameterValueError } from "../../shared/errors.js";
 import { IS_PROMPT_TAG, type ModelVersion, type RegisteredModel } from "../../registry/types.js";
 import type { OrderByClause } from "../../tracking/search/filter-ast.js";
 import type { Page } from "../../tracking/types.js";
@@ -18,6 +19,14 @@ type Db = Kysely<Database>;
 type Cond = RawBuilder<boolean>;
 
 const MODEL_COLUMNS: Record<string, string> = { name: "rm.name", last_updated_timestamp: "rm.last_updated_time" };
+/** Column types of the sort keys, checked against a page token's values before they reach SQL. */
+type KeyKind = "text" | "int32" | "int64";
+const KEY_KINDS: Record<string, KeyKind> = {
+  name: "text",
+  version_number: "int32",
+  creation_timestamp: "int64",
+  last_updated_timestamp: "int64",
+};
 const VERSION_COLUMNS: Record<string, string> = {
   name: "rm.name",
   version_number: "mv.version",
@@ -39,17 +48,38 @@ const VERSION_TARGET: FilterTarget = {
   keyValueTables: { tag: { table: "model_version_tags", fk: "model_version_id" } },
 };
 
-function sortKeys(orderBy: OrderByClause[], columns: Record<string, string>, tiebreak: Array<[string, boolean]>): SortKey[] {
+function sortKeys(
+  orderBy: OrderByClause[],
+  columns: Record<string, string>,
+  tiebreak: Array<[string, boolean]>,
+): { keys: SortKey[]; kinds: KeyKind[] } {
   const keys: SortKey[] = orderBy.map((o, i) => ({ expr: sql.ref(columns[o.key]), ascending: o.ascending, alias: `_o${i}` }));
+  const kinds = orderBy.map((o) => KEY_KINDS[o.key]);
   for (const [key, ascending] of tiebreak) {
-    if (!orderBy.some((o) => o.key === key)) keys.push({ expr: sql.ref(columns[key]), ascending, alias: `_o${keys.length}` });
+    if (!orderBy.some((o) => o.key === key)) {
+      keys.push({ expr: sql.ref(columns[key]), ascending, alias: `_o${keys.length}` });
+      kinds.push(KEY_KINDS[key]);
+    }
   }
-  return keys;
+  return { keys, kinds };
+}
+
+/** A crafted token must not reach SQL with a value its column cannot hold (a 500 on PostgreSQL). */
+function checkTokenValues(values: KeyValue[], kinds: KeyKind[], token: string): KeyValue[] {
+  values.forEach((v, i) => {
+    const ok =
+      kinds[i] === "text"
+        ? typeof v === "string"
+        : typeof v === "number" && Number.isSafeInteger(v) && (kinds[i] === "int64" || Math.abs(v) <= 2_147_483_647);
+    if (!ok) throw new InvalidParameterValueError(`Invalid page token '${token}'.`);
+  });
+  return values;
 }
 
 interface PagedQuery {
   name: string;
   keys: SortKey[];
+  kinds: KeyKind[];
   fingerprint: string;
   conds: Cond[];
   pageToken?: string;
@@ -62,7 +92,10 @@ async function fetchPage<R extends Record<string, unknown>>(
   select: (selects: RawBuilder<unknown>, where: RawBuilder<unknown>, order: RawBuilder<unknown>, limit: number) => RawBuilder<R>,
 ): Promise<{ rows: R[]; nextPageToken?: string }> {
   const conds = [...q.conds];
-  if (q.pageToken) conds.push(afterKeyset(q.keys, decodePageToken(q.pageToken, q.name, q.fingerprint, q.keys.length)));
+  if (q.pageToken) {
+    const values = checkTokenValues(decodePageToken(q.pageToken, q.name, q.fingerprint, q.keys.length), q.kinds, q.pageToken);
+    conds.push(afterKeyset(q.keys, values));
+  }
   const selects = sql.join(q.keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
   const where = conds.length > 0 ? sql.join(conds, sql` and `) : sql`1 = 1`;
   const result = await select(selects, where, orderBySql(q.keys), q.maxResults + 1).execute(db);
@@ -88,7 +121,7 @@ export async function searchRegisteredModels(db: Db, q: SearchRegisteredModelsQu
     db,
     {
       name: "registered-models",
-      keys: sortKeys(q.orderBy, MODEL_COLUMNS, [["name", true]]),
+      ...sortKeys(q.orderBy, MODEL_COLUMNS, [["name", true]]),
       fingerprint: orderFingerprint(q.orderBy),
       conds,
       pageToken: q.pageToken,
@@ -117,7 +150,7 @@ export async function searchModelVersions(db: Db, q: SearchModelVersionsQuery): 
     db,
     {
       name: "model-versions",
-      keys: sortKeys(orderBy, VERSION_COLUMNS, [
+      ...sortKeys(orderBy, VERSION_COLUMNS, [
         ["name", true],
         ["version_number", false],
       ]),

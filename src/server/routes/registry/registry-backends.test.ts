@@ -58,6 +58,24 @@ function backendSuite(backend: string, open: () => Promise<RegistryApp | undefin
       assert.equal(history.status, 200, history.text);
     });
 
+    it("crafted page tokens are refused with a 400, never passed to SQL", async (f) => {
+      const token = (q: string, o: string, k: unknown[]) => Buffer.from(JSON.stringify({ q, o, k })).toString("base64url");
+      const versionOrder = "attribute:last_updated_timestamp:d";
+      const cases: Array<[string, Record<string, string | number>]> = [
+        ["/model-versions/search", { page_token: token("model-versions", versionOrder, [1, "limits", 1e20]) }],
+        ["/model-versions/search", { page_token: token("model-versions", versionOrder, ["not-a-time", "limits", 1]) }],
+        ["/model-versions/search", { page_token: token("model-versions", versionOrder, [1, 5, 1]) }],
+        ["/model-versions/search", { page_token: token("model-versions", versionOrder, [1.5, "limits", 1]) }],
+        ["/registered-models/search", { page_token: token("registered-models", "", [42]) }],
+        ["/registered-models/search", { order_by: "timestamp DESC", page_token: token("registered-models", "attribute:last_updated_timestamp:d", ["x", "y"]) }],
+      ];
+      for (const [path, query] of cases) assertError(await f.call("GET", path, query), 400, "INVALID_PARAMETER_VALUE", /Invalid page token/);
+      for (const k of [[1e20], [-1], [1.5], ["9"]]) {
+        const r = await f.call("GET", "/registered-models/history", { name: "limits", page_token: token("registry-history", "", k) }, { prefix: "/api/ciclo/v1" });
+        assertError(r, 400, "INVALID_PARAMETER_VALUE", /Invalid page token/);
+      }
+    });
+
     it("non-ASCII names and tags round-trip and search alike", async (f) => {
       const name = "modèle-détection-欺诈-🚀";
       assert.equal((await f.call("POST", "/registered-models/create", { name, tags: [{ key: "équipe", value: "risque ✓" }] })).status, 200);
