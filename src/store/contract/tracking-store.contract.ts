@@ -249,6 +249,22 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         assert.ok((await s.getRun(info.runId)).data.tags.some((t) => t.key === "team" && t.value === "b"));
       });
 
+      it("stores and finds params and tags at their longest (6,000 / 8,000 random characters)", async () => {
+        const { info } = await newRun(exp);
+        const random = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7919 + n) % 90) ^ (i % 3))).join("");
+        const longParam = random(6000);
+        const longTag = random(8000);
+        await s.logBatch(info.runId, { metrics: [], params: [{ key: "long", value: longParam }], tags: [{ key: "long", value: longTag }] });
+        const run = await s.getRun(info.runId);
+        assert.equal(run.data.params.find((p) => p.key === "long")?.value, longParam);
+        assert.equal(run.data.tags.find((t) => t.key === "long")?.value, longTag);
+        const quoted = longParam.replaceAll("'", "''");
+        assert.deepEqual(names((await searchRuns([exp], `params.long = '${quoted}'`)).items), [run.info.runName]);
+        // Same 256-character prefix, different value: not a match.
+        const near = (longParam.slice(0, 300) + "x").replaceAll("'", "''");
+        assert.deepEqual(names((await searchRuns([exp], `params.long = '${near}'`)).items), []);
+      });
+
       it("stores NaN and infinities", async () => {
         const { info } = await newRun(exp);
         await s.logBatch(info.runId, {

@@ -9,6 +9,7 @@ import type { Migration, SqlDialectName } from "./migration.js";
 import { initialMigration } from "./0001-initial.js";
 import { metricModelLinksMigration } from "./0002-metric-model-links.js";
 import { metricBucketsMigration } from "./0003-metric-buckets.js";
+import { valuePrefixIndexesMigration } from "./0006-value-prefix-indexes.js";
 import { modelRegistryMigration } from "./0004-model-registry.js";
 import { loggedModelsMigration } from "./0005-logged-models.js";
 
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   metricBucketsMigration,
   modelRegistryMigration,
   loggedModelsMigration,
+  valuePrefixIndexesMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

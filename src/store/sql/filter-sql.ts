@@ -10,12 +10,24 @@
  */
 import { sql, type RawBuilder } from "kysely";
 import type { ComparisonNode, EntityType, FilterNode, FilterValue, OrderByClause } from "../../tracking/search/filter-ast.js";
+import { VALUE_PREFIX_LENGTH } from "../migrations/0006-value-prefix-indexes.js";
 import type { KeyValue } from "./page-token.js";
 
 export interface KeyValueTable {
   table: string;
   /** Column holding the owner's id. */
   fk: string;
+  /** The table is indexed on (key, substr(value, 1, 256), fk) rather than the whole value. */
+  valuePrefixIndexed?: boolean;
+}
+
+const PREFIX = sql.lit(VALUE_PREFIX_LENGTH);
+
+function prefixCompare(op: "=" | "IN", value: FilterValue): Cond {
+  const col = sql`substr(${sql.ref("value")}, 1, ${PREFIX})`;
+  if (op === "=") return sql<boolean>`${col} = substr(${value}, 1, ${PREFIX})`;
+  const list = sql.join((value as Array<string | number>).map((v) => sql`substr(${v}, 1, ${PREFIX})`));
+  return sql<boolean>`${col} in (${list})`;
 }
 
 export interface FilterTarget {
@@ -54,8 +66,10 @@ function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
   }
   const kv = kvTable(entity, target);
   if (op === "=" || op === "IN" || op === "LIKE") {
-    // Usually selective: a semi-join list the planner can also drive the search from.
-    return sql<boolean>`${sql.ref(target.idRef)} in (select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key} and ${compare(sql.ref("value"), op, value)})`;
+    // Usually selective: a semi-join list the planner can also drive the search from. Param and tag
+    // values are indexed by prefix (migration 0006): compare the prefix too, so that index is used.
+    const prefix = kv.valuePrefixIndexed && (op === "=" || op === "IN") ? sql` and ${prefixCompare(op, value)}` : sql``;
+    return sql<boolean>`${sql.ref(target.idRef)} in (select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key}${prefix} and ${compare(sql.ref("value"), op, value)})`;
   }
   // Ranges and negations match many owners: probe each candidate by primary key instead of listing them all.
   return sql<boolean>`exists (select 1 from ${sql.table(kv.table)} as x where ${sql.ref(`x.${kv.fk}`)} = ${sql.ref(target.idRef)} and x.${sql.ref("key")} = ${key} and ${compare(sql.ref("x.value"), op, value)})`;

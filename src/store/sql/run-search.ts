@@ -36,8 +36,8 @@ const RUN_TARGET: FilterTarget = {
   attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
   keyValueTables: {
     metric: { table: "latest_metrics", fk: "run_id" },
-    param: { table: "params", fk: "run_id" },
-    tag: { table: "tags", fk: "run_id" },
+    param: { table: "params", fk: "run_id", valuePrefixIndexed: true },
+    tag: { table: "tags", fk: "run_id", valuePrefixIndexed: true },
   },
   datasetClause(key, cond) {
     if (key === "context") {
