@@ -186,6 +186,12 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         } while (token);
         assert.deepEqual(seen, [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`));
         await rejectsWith(search(like, "ALL", ["name ASC"], 2, "not-a-token"), "INVALID_PARAMETER_VALUE", /page token/i);
+        const firstPage = await search(like, "ALL", undefined, 2);
+        const tokenBody = JSON.parse(Buffer.from(firstPage.nextPageToken!, "base64url").toString()) as { k: unknown[] };
+        for (const k of [["not-a-time", 1], [1e20, 1], [1, "x"]]) {
+          const forged = Buffer.from(JSON.stringify({ ...tokenBody, k })).toString("base64url");
+          await rejectsWith(search(like, "ALL", undefined, 2, forged), "INVALID_PARAMETER_VALUE", /page token/i);
+        }
       });
     });
 
@@ -523,6 +529,12 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         }
         const page = await searchRuns([e1, e2], undefined, ["metrics.acc DESC"], 2);
         await rejectsWith(searchRuns([e1, e2], undefined, ["params.lr ASC"], 2, "ACTIVE_ONLY", page.nextPageToken), "INVALID_PARAMETER_VALUE");
+        // A crafted token with values of the wrong type or range is refused before it reaches SQL.
+        const body = JSON.parse(Buffer.from(page.nextPageToken!, "base64url").toString()) as { k: unknown[] };
+        for (const k of [body.k.map(() => "not-a-number"), [0, 0.5, 1e20, "x"], [0, 0.5, "x", "y"]]) {
+          const forged = Buffer.from(JSON.stringify({ ...body, k })).toString("base64url");
+          await rejectsWith(searchRuns([e1, e2], undefined, ["metrics.acc DESC"], 2, "ACTIVE_ONLY", forged), "INVALID_PARAMETER_VALUE", /page token/);
+        }
       });
 
       it("honours view types", async () => {

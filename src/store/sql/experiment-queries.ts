@@ -12,7 +12,7 @@ import {
 import type { Experiment, Page, Tag } from "../../tracking/types.js";
 import type { CreateExperimentInput, SearchExperimentsQuery } from "../tracking-store.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "./filter-sql.js";
-import { decodePageToken, encodePageToken, type KeyValue } from "./page-token.js";
+import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "./page-token.js";
 import type { Database, ExperimentsTable } from "./schema.js";
 import { isUniqueViolation } from "./sql-errors.js";
 import { viewTypeStages } from "./view-type.js";
@@ -162,6 +162,13 @@ export async function getExperimentByName(db: Db, name: string): Promise<Experim
   return row;
 }
 
+const EXPERIMENT_KEY_KINDS: Record<string, KeyKind> = {
+  name: "text",
+  experiment_id: "int32",
+  creation_time: "int64",
+  last_update_time: "int64",
+};
+
 const EXPERIMENT_TARGET: FilterTarget = {
   idRef: "e.experiment_id",
   attributeRef: (key) => `e.${key}`,
@@ -174,14 +181,14 @@ export async function searchExperiments(db: Db, q: SearchExperimentsQuery): Prom
     if (o.entity !== "attribute") {
       throw new InvalidParameterValueError(`Invalid order_by entity '${o.entity}' for experiments.`);
     }
-    return { expr: sql.ref(`e.${o.key}`), ascending: o.ascending, alias: `_o${i}` };
+    return { expr: sql.ref(`e.${o.key}`), ascending: o.ascending, alias: `_o${i}`, kind: EXPERIMENT_KEY_KINDS[o.key] };
   });
   // MLflow compat: ties break on experiment_id.
-  keys.push({ expr: sql.ref("e.experiment_id"), ascending: true, alias: `_o${keys.length}` });
+  keys.push({ expr: sql.ref("e.experiment_id"), ascending: true, alias: `_o${keys.length}`, kind: "int32" });
   const fp = orderFingerprint(orderBy);
   const conds = [sql<boolean>`e.lifecycle_stage in (${sql.join(viewTypeStages(q.viewType))})`];
   if (q.filter) conds.push(compileFilter(q.filter, EXPERIMENT_TARGET));
-  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "experiments", fp, keys.length)));
+  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "experiments", fp, keys.map((k) => k.kind))));
   const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
   const result = await sql<ExperimentRow & Record<string, KeyValue>>`
     select e.*, ${selects} from experiments e

@@ -11,7 +11,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { ComparisonNode, EntityType, FilterNode, FilterValue, OrderByClause } from "../../tracking/search/filter-ast.js";
 import { VALUE_PREFIX_LENGTH } from "../migrations/0006-value-prefix-indexes.js";
-import type { KeyValue } from "./page-token.js";
+import type { KeyKind, KeyValue } from "./page-token.js";
 
 export interface KeyValueTable {
   table: string;
@@ -120,6 +120,8 @@ export interface SortKey {
   expr: RawBuilder<unknown>;
   ascending: boolean;
   alias: string;
+  /** Column type, checked on page tokens. */
+  kind: KeyKind;
 }
 
 /**

@@ -18,7 +18,7 @@ import type { SearchLoggedModelsQuery } from "../logged-model-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { afterKeyset, compare, compileFilter, orderBySql, type FilterTarget, type SortKey } from "./filter-sql.js";
 import { loadLoggedModels, type LoggedModelRow } from "./logged-model-queries.js";
-import { decodePageToken, encodePageToken, type KeyValue } from "./page-token.js";
+import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "./page-token.js";
 import type { SqlConnection } from "./sql-dialect.js";
 
 type Cond = RawBuilder<boolean>;
@@ -34,6 +34,12 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   creation_timestamp_ms: "lm.creation_timestamp_ms",
   last_updated_timestamp_ms: "lm.last_updated_timestamp_ms",
   experiment_id: "lm.experiment_id",
+};
+
+const ATTRIBUTE_KINDS: Record<string, KeyKind> = {
+  creation_timestamp_ms: "int64",
+  last_updated_timestamp_ms: "int64",
+  experiment_id: "int32",
 };
 
 const TARGET: FilterTarget = {
@@ -82,10 +88,10 @@ function hasMetricClause(node: FilterNode | undefined): boolean {
 /** Sort keys: the order_by entries, MLflow's default `creation_timestamp_ms DESC`, and the unique model_id. */
 function sortKeys(orderBy: LoggedModelOrderBy[]): SortKey[] {
   const keys: SortKey[] = [];
-  const push = (expr: RawBuilder<unknown>, ascending: boolean) => keys.push({ expr, ascending, alias: `_o${keys.length}` });
+  const push = (expr: RawBuilder<unknown>, ascending: boolean, kind: KeyKind) => keys.push({ expr, ascending, alias: `_o${keys.length}`, kind });
   for (const o of orderBy) {
     if (o.entity === "attribute") {
-      push(sql`${sql.ref(ATTRIBUTE_COLUMNS[o.key])}`, o.ascending);
+      push(sql`${sql.ref(ATTRIBUTE_COLUMNS[o.key])}`, o.ascending, ATTRIBUTE_KINDS[o.key] ?? "text");
       continue;
     }
     const name = o.datasetName === undefined ? sql`` : sql` and x.dataset_name = ${o.datasetName}`;
@@ -96,12 +102,13 @@ function sortKeys(orderBy: LoggedModelOrderBy[]): SortKey[] {
         where x.model_id = lm.model_id and x.key = ${o.key}${name}${digest}
         order by x.timestamp desc, x.step desc limit 1)`,
       o.ascending,
+      "float",
     );
   }
   if (!orderBy.some((o) => o.entity === "attribute" && o.key === "creation_timestamp_ms")) {
-    push(sql`lm.creation_timestamp_ms`, false);
+    push(sql`lm.creation_timestamp_ms`, false, "int64");
   }
-  push(sql`lm.model_id`, true);
+  push(sql`lm.model_id`, true, "text");
   return keys;
 }
 
@@ -127,7 +134,7 @@ export async function searchLoggedModels(conn: SqlConnection, q: SearchLoggedMod
   if (datasets && !hasMetricClause(q.filter)) {
     conds.push(sql<boolean>`exists (select 1 from metrics x where x.model_id = lm.model_id and ${datasets})`);
   }
-  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "logged-models", fp, keys.length)));
+  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "logged-models", fp, keys.map((k) => k.kind))));
   const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
   const result = await sql<LoggedModelRow & Record<string, unknown>>`
     select lm.*, ${selects} from logged_models lm

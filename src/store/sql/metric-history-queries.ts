@@ -51,7 +51,7 @@ export async function getMetricHistory(db: Db, runId: string, key: string, q: Me
     .where("run_id", "=", pk)
     .where("key", "=", key);
   if (q.pageToken) {
-    const [s, t, v, n] = decodePageToken(q.pageToken, "metric-history", key, 4);
+    const [s, t, v, n] = decodePageToken(q.pageToken, "metric-history", key, ["int64", "int64", "float", "int32"]);
     query = query.where(sql<boolean>`(step, "timestamp", value, is_nan) > (${s}, ${t}, ${v}, ${n})`);
   }
   query = query.orderBy("step").orderBy("timestamp").orderBy("value").orderBy("is_nan");

@@ -9,6 +9,27 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 
 export type KeyValue = string | number | null;
 
+/**
+ * The column type of a sort key. A token's values are checked against these
+ * before they reach SQL, so a crafted token is a 400, never a type or range
+ * error in PostgreSQL (a 500).
+ */
+export type KeyKind = "text" | "int32" | "int64" | "float";
+
+function fits(v: KeyValue, kind: KeyKind): boolean {
+  if (v === null) return true;
+  switch (kind) {
+    case "text":
+      return typeof v === "string";
+    case "int32":
+      return typeof v === "number" && Number.isInteger(v) && Math.abs(v) <= 2_147_483_647;
+    case "int64":
+      return typeof v === "number" && Number.isSafeInteger(v);
+    case "float":
+      return typeof v === "number" && !Number.isNaN(v);
+  }
+}
+
 interface TokenBody {
   /** Which query made the token (e.g. "runs"), so tokens cannot be crossed. */
   q: string;
@@ -29,8 +50,9 @@ export function decodePageToken(
   token: string,
   query: string,
   orderFingerprint: string,
-  length: number,
+  kinds: readonly KeyKind[],
 ): KeyValue[] {
+  const length = kinds.length;
   let body: TokenBody;
   try {
     body = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as TokenBody;
@@ -54,5 +76,9 @@ export function decodePageToken(
   if (body.o !== orderFingerprint) {
     throw new InvalidParameterValueError("The page token was issued for a different order_by; start again without it.");
   }
-  return body.k.map((v) => (v !== null && typeof v === "object" ? Number(v.f) : v));
+  const values = body.k.map((v) => (v !== null && typeof v === "object" ? Number(v.f) : v));
+  if (!values.every((v, i) => fits(v, kinds[i]))) {
+    throw new InvalidParameterValueError(`Invalid page token '${token}' for this ${query} search.`);
+  }
+  return values;
 }

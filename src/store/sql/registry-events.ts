@@ -59,9 +59,9 @@ export async function getHistory(db: Db, name: string, q: HistoryQuery): Promise
   if (ids.length === 0) throw new ResourceDoesNotExistError(`Registered Model with name=${name} not found`);
   let query = db.selectFrom("registry_events").selectAll().where("registered_model_id", "in", ids);
   if (q.pageToken) {
-    const [after] = decodePageToken(q.pageToken, "registry-history", "", 1);
-    // Event ids are int32 columns: a crafted bound beyond that would fail in PostgreSQL (a 500).
-    if (typeof after !== "number" || !Number.isInteger(after) || after < 0 || after > 2_147_483_647) throw new InvalidParameterValueError(`Invalid page token '${q.pageToken}' for this history.`);
+    const [after] = decodePageToken(q.pageToken, "registry-history", "", ["int32"]);
+    // Event ids are positive: anything else was not made by this server.
+    if (typeof after !== "number" || after < 0) throw new InvalidParameterValueError(`Invalid page token '${q.pageToken}' for this history.`);
     query = query.where("id", "<", after);
   }
   const rows = await query.orderBy("id", "desc").limit(q.maxResults + 1).execute();

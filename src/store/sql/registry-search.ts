@@ -11,7 +11,7 @@ import type { OrderByClause } from "../../tracking/search/filter-ast.js";
 import type { Page } from "../../tracking/types.js";
 import type { SearchModelVersionsQuery, SearchRegisteredModelsQuery } from "../registry-store.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "./filter-sql.js";
-import { decodePageToken, encodePageToken, type KeyValue } from "./page-token.js";
+import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "./page-token.js";
 import { loadModels, loadVersions, type ModelRow, type VersionRow } from "./registry-loaders.js";
 import type { Database } from "./schema.js";
 
@@ -20,7 +20,6 @@ type Cond = RawBuilder<boolean>;
 
 const MODEL_COLUMNS: Record<string, string> = { name: "rm.name", last_updated_timestamp: "rm.last_updated_time" };
 /** Column types of the sort keys, checked against a page token's values before they reach SQL. */
-type KeyKind = "text" | "int32" | "int64";
 const KEY_KINDS: Record<string, KeyKind> = {
   name: "text",
   version_number: "int32",
@@ -52,34 +51,21 @@ function sortKeys(
   orderBy: OrderByClause[],
   columns: Record<string, string>,
   tiebreak: Array<[string, boolean]>,
-): { keys: SortKey[]; kinds: KeyKind[] } {
-  const keys: SortKey[] = orderBy.map((o, i) => ({ expr: sql.ref(columns[o.key]), ascending: o.ascending, alias: `_o${i}` }));
-  const kinds = orderBy.map((o) => KEY_KINDS[o.key]);
+): { keys: SortKey[] } {
+  const keys: SortKey[] = orderBy.map((o, i) => ({ expr: sql.ref(columns[o.key]), ascending: o.ascending, alias: `_o${i}`, kind: KEY_KINDS[o.key] }));
   for (const [key, ascending] of tiebreak) {
     if (!orderBy.some((o) => o.key === key)) {
-      keys.push({ expr: sql.ref(columns[key]), ascending, alias: `_o${keys.length}` });
-      kinds.push(KEY_KINDS[key]);
+      keys.push({ expr: sql.ref(columns[key]), ascending, alias: `_o${keys.length}`, kind: KEY_KINDS[key] });
     }
   }
-  return { keys, kinds };
+  return { keys };
 }
 
 /** A crafted token must not reach SQL with a value its column cannot hold (a 500 on PostgreSQL). */
-function checkTokenValues(values: KeyValue[], kinds: KeyKind[], token: string): KeyValue[] {
-  values.forEach((v, i) => {
-    const ok =
-      kinds[i] === "text"
-        ? typeof v === "string"
-        : typeof v === "number" && Number.isSafeInteger(v) && (kinds[i] === "int64" || Math.abs(v) <= 2_147_483_647);
-    if (!ok) throw new InvalidParameterValueError(`Invalid page token '${token}'.`);
-  });
-  return values;
-}
 
 interface PagedQuery {
   name: string;
   keys: SortKey[];
-  kinds: KeyKind[];
   fingerprint: string;
   conds: Cond[];
   pageToken?: string;
@@ -93,7 +79,7 @@ async function fetchPage<R extends Record<string, unknown>>(
 ): Promise<{ rows: R[]; nextPageToken?: string }> {
   const conds = [...q.conds];
   if (q.pageToken) {
-    const values = checkTokenValues(decodePageToken(q.pageToken, q.name, q.fingerprint, q.keys.length), q.kinds, q.pageToken);
+    const values = decodePageToken(q.pageToken, q.name, q.fingerprint, q.keys.map((k) => k.kind));
     conds.push(afterKeyset(q.keys, values));
   }
   const selects = sql.join(q.keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));

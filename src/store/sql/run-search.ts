@@ -11,7 +11,7 @@ import type { Page, Run } from "../../tracking/types.js";
 import type { SearchRunsQuery } from "../tracking-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "./filter-sql.js";
-import { decodePageToken, encodePageToken, type KeyValue } from "./page-token.js";
+import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "./page-token.js";
 import { loadRuns, type RunRow } from "./run-queries.js";
 import type { Database } from "./schema.js";
 import type { SqlConnection } from "./sql-dialect.js";
@@ -30,6 +30,8 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
   end_time: "r.end_time",
   experiment_id: "r.experiment_id",
 };
+
+const ATTRIBUTE_KINDS: Record<string, KeyKind> = { start_time: "int64", end_time: "int64", experiment_id: "int32" };
 
 const RUN_TARGET: FilterTarget = {
   idRef: "r.id",
@@ -54,23 +56,23 @@ const KV_TABLES: Record<string, string> = { metric: "latest_metrics", param: "pa
 function sortKeys(orderBy: OrderByClause[]): { keys: SortKey[]; joins: RawBuilder<unknown>[] } {
   const keys: SortKey[] = [];
   const joins: RawBuilder<unknown>[] = [];
-  const push = (expr: RawBuilder<unknown> | ReturnType<typeof sql.ref>, ascending: boolean) =>
-    keys.push({ expr: expr as RawBuilder<unknown>, ascending, alias: `_o${keys.length}` });
+  const push = (expr: RawBuilder<unknown> | ReturnType<typeof sql.ref>, ascending: boolean, kind: KeyKind) =>
+    keys.push({ expr: expr as RawBuilder<unknown>, ascending, alias: `_o${keys.length}`, kind });
   orderBy.forEach((o, i) => {
     if (o.entity === "attribute") {
-      push(sql.ref(ATTRIBUTE_COLUMNS[o.key]), o.ascending);
+      push(sql.ref(ATTRIBUTE_COLUMNS[o.key]), o.ascending, ATTRIBUTE_KINDS[o.key] ?? "text");
       return;
     }
     const j = `j${i}`;
     joins.push(sql`left join ${sql.table(KV_TABLES[o.entity])} as ${sql.ref(j)} on ${sql.ref(`${j}.run_id`)} = r.id and ${sql.ref(`${j}.key`)} = ${o.key}`);
     if (o.entity === "metric") {
       // MLflow compat: values first, then NaN, then runs without the metric — in both directions.
-      push(sql`case when ${sql.ref(`${j}.run_id`)} is null then 2 when ${sql.ref(`${j}.is_nan`)} = 1 then 1 else 0 end`, true);
+      push(sql`case when ${sql.ref(`${j}.run_id`)} is null then 2 when ${sql.ref(`${j}.is_nan`)} = 1 then 1 else 0 end`, true, "int32");
     }
-    push(sql.ref(`${j}.value`), o.ascending);
+    push(sql.ref(`${j}.value`), o.ascending, o.entity === "metric" ? "float" : "text");
   });
-  if (!orderBy.some((o) => o.entity === "attribute" && o.key === "start_time")) push(sql.ref("r.start_time"), false);
-  push(sql.ref("r.run_uuid"), true);
+  if (!orderBy.some((o) => o.entity === "attribute" && o.key === "start_time")) push(sql.ref("r.start_time"), false, "int64");
+  push(sql.ref("r.run_uuid"), true, "text");
   return { keys, joins };
 }
 
@@ -85,7 +87,7 @@ export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promi
     sql<boolean>`r.lifecycle_stage in (${sql.join(viewTypeStages(q.viewType))})`,
   ];
   if (q.filter) conds.push(compileFilter(q.filter, RUN_TARGET));
-  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.length)));
+  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.map((k) => k.kind))));
   const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
   const query = sql`
     select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, ${selects} from runs r ${sql.join(joins, sql` `)}
