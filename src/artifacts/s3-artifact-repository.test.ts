@@ -149,6 +149,17 @@ describe("S3ArtifactRepository on a real S3 server", () => {
     await repo.abortMultipartUpload("mpu/bad.bin", uploadId);
   });
 
+  it("a source that fails mid-upload rejects the put with its own error and leaves no object or parts", async (b) => {
+    async function* failing() {
+      for (let i = 0; i < 3; i++) yield pseudoRandomBytes(5 * MiB, i + 1);
+      throw new Error("client went away");
+    }
+    await assert.rejects(repo.put("broken/big.bin", Readable.from(failing())), /client went away/);
+    assert.equal(await repo.stat("broken/big.bin"), undefined);
+    const ups = await b.client.send(new ListMultipartUploadsCommand({ Bucket: b.bucket, Prefix: "root/broken" }));
+    assert.equal((ups.Uploads ?? []).length, 0, "the multipart upload was aborted");
+  });
+
   it("deleting a folder also aborts multipart uploads pending under it", async (b) => {
     const { uploadId } = await repo.createMultipartUpload("pending/dir/a.bin", 1, () => "");
     await repo.uploadPart("pending/dir/a.bin", uploadId, 1, Readable.from([Buffer.from("part")]));

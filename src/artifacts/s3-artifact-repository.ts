@@ -161,6 +161,8 @@ export class S3ArtifactRepository implements ArtifactRepository {
     try {
       await upload.done();
     } catch (err) {
+      // Stop reading the source too (an HTTP request body would otherwise stay open).
+      counted.destroy();
       // A failing source (client went away) is not an S3 problem: report it as is.
       if (sourceError) throw sourceError;
       throw this.fail(err, "write", path);
