@@ -15,7 +15,7 @@ import type { DatasetInput, Metric, Param, Tag } from "../tracking/types.js";
 import { isTransientError } from "./http-client.js";
 import { LoggingError, type Dropped } from "./logging-errors.js";
 import type { RunSpool } from "./offline-spool.js";
-import type { LoggerTarget, RunLoggerStats } from "./run-logger.js";
+import type { LoggerTarget, RunLoggerStats } from "./run-logger-options.js";
 
 export interface Batch {
   metrics: Metric[];
