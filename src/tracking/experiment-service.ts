@@ -2,6 +2,8 @@
  * Experiment operations: MLflow's validation, then the store.
  * @module
  */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "../store/tracking-store.js";
 import { parseFilter, parseOrderBy } from "./search/filter-parser.js";
@@ -22,9 +24,9 @@ export class ExperimentService {
 
   async create(name: unknown, artifactLocation: string | undefined, tags: Tag[]): Promise<string> {
     validateExperimentName(name);
-    if (artifactLocation) validateArtifactLocation(artifactLocation);
+    const location = artifactLocation ? checkArtifactLocation(artifactLocation) : undefined;
     tags.forEach(validateExperimentTag);
-    return this.store.createExperiment({ name, artifactLocation: artifactLocation || undefined, tags });
+    return this.store.createExperiment({ name, artifactLocation: location, tags });
   }
 
   get(experimentId: string): Promise<Experiment> {
@@ -72,7 +74,15 @@ export class ExperimentService {
   }
 }
 
-function validateArtifactLocation(location: string): void {
+/**
+ * Schemes an experiment's artifact location may use: those ciclo serves (`file:`, `s3:`,
+ * `mlflow-artifacts:`) and those MLflow clients write to themselves (`gs:`, `wasbs:`, `hdfs:`, `dbfs:`).
+ * Anything else (http(s) included: a server-side fetch target, i.e. SSRF) is refused.
+ */
+const ARTIFACT_SCHEMES = new Set(["file", "s3", "mlflow-artifacts", "gs", "wasbs", "hdfs", "dbfs"]);
+
+/** Validates a client-given artifact location and returns it, local paths made absolute file: URIs. */
+function checkArtifactLocation(location: string): string {
   if (location.startsWith("runs:")) {
     throw new InvalidParameterValueError(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
   }
@@ -81,7 +91,35 @@ function validateArtifactLocation(location: string): void {
       `Invalid artifact path length. The length of the artifact path cannot be greater than ${LIMITS.artifactLocationLength} characters.`,
     );
   }
-  if (/[#?;\0]/.test(location)) {
-    throw new InvalidParameterValueError("'artifact_location' URL can't include fragments or params.");
+  if (/[#?;]/.test(location)) {
+    throw new InvalidParameterValueError("'artifact_location' URL can't include fragments, queries or params.");
   }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(location)) {
+    throw new InvalidParameterValueError("'artifact_location' can't contain control characters or backslashes.");
+  }
+  let decoded = location;
+  for (let i = 0; i < 5; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded);
+    } catch {
+      throw new InvalidParameterValueError(`Invalid artifact location '${location}': malformed percent-encoding.`);
+    }
+    if (next === decoded) break;
+    decoded = next;
+  }
+  const scheme = /^([a-zA-Z][\w+.-]*):/.exec(decoded)?.[1]?.toLowerCase();
+  const isWindowsDrive = scheme !== undefined && scheme.length === 1;
+  if (scheme && !isWindowsDrive && !ARTIFACT_SCHEMES.has(scheme)) {
+    throw new InvalidParameterValueError(
+      `Unsupported artifact location scheme '${scheme}:' in '${location}'. Use file:, s3:, mlflow-artifacts: (or gs:, wasbs:, hdfs:, dbfs:).`,
+    );
+  }
+  const path = scheme && !isWindowsDrive ? decoded.slice(scheme.length + 1) : decoded;
+  if (path.split(/[/\\]/).some((segment) => segment === "..")) {
+    throw new InvalidParameterValueError(`Invalid artifact location '${location}': '..' segments are not allowed.`);
+  }
+  // MLflow compat: a local path is resolved against the server's working directory.
+  return scheme && !isWindowsDrive ? location : pathToFileURL(resolve(location)).href;
 }
