@@ -35,7 +35,7 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): 
       const full = Math.round(frac * WIDTH);
       const bar = `${"█".repeat(full)}${"░".repeat(WIDTH - full)}`;
       const text = `${bar} ${String(Math.floor(frac * 100)).padStart(3)}% ${done}/${total} ${label}`;
-      const cols = stream.columns ?? 80;
+      const cols = stream.columns || 80; // 0 under some pseudo-terminals
       stream.write(`\r\x1b[2K${text.length > cols - 1 ? text.slice(0, cols - 2) + "…" : text}`);
       shown = true;
     },
