@@ -131,6 +131,17 @@ describe("run logger", () => {
     assert.deepEqual((await logger.flush()).errors, [], "a report hands each error out once");
   });
 
+  test("a run deleted under the logger: its batch is dropped at once, not split", async () => {
+    const { logger, runId } = await newLogger();
+    await direct.deleteRun(runId);
+    const hitsBefore = proxy.hits.get(LOG_BATCH) ?? 0;
+    for (let i = 0; i < 500; i++) logger.logMetric("m", i, i);
+    const report = await logger.flush();
+    assert.deepEqual(report.errors.map((e) => [e.kind, e.dropped.metrics]), [["rejected", 500]]);
+    assert.match(report.errors[0].message, /must be in the 'active' state/);
+    assert.equal(proxy.hits.get(LOG_BATCH), hitsBefore + 1);
+  });
+
   test("never throws: bad arguments, changed params, calls after the end", async () => {
     const { logger, runId, errors } = await newLogger();
     logger.logMetric(42 as unknown as string, "high" as unknown as number);
