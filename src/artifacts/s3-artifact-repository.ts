@@ -38,10 +38,10 @@ import { S3KeySpace } from "./s3-key-space.js";
 
 /**
  * Upload part size (S3's minimum) and parallelism. lib-storage holds about
- * PART_SIZE × (QUEUE_SIZE + 2) bytes per put (≈25 MiB), whatever the object's size.
+ * PART_SIZE × (QUEUE_SIZE + 2) bytes per put (≈20 MiB), whatever the object's size.
  */
 const PART_SIZE = 5 * 1024 * 1024;
-const QUEUE_SIZE = 3;
+const QUEUE_SIZE = 2;
 /** S3's limit on parts per upload. */
 const MAX_PARTS = 10_000;
 // MLflow compat: boto3's default lifetime for presigned URLs.
