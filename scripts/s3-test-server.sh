@@ -54,16 +54,23 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq radosgw ceph-mon ceph-osd ceph-common >&2
 }
 
+# True while `pid` runs; an exited daemon nobody reaped yet (zombie) counts as gone.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != "Z" ]
+}
+
 # Kills the daemons named in our pid files, waiting (bounded) for each to exit.
 stop_daemons() {
   local name pid
-  for name in "${DAEMONS[@]}"; do
+  # Reverse start order: radosgw hangs on shutdown once the cluster under it is gone.
+  for name in client.rgw osd.0 mon.a; do
     [ -f "$DIR/run/$name.pid" ] || continue
     pid=$(cat "$DIR/run/$name.pid")
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && alive "$pid"; then
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+      if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
       log "stopped $name (pid $pid)"
     fi
     rm -f "$DIR/run/$name.pid"
@@ -76,7 +83,7 @@ dead_daemon() {
   for name in "${DAEMONS[@]}"; do
     # No pid file yet is not death: a daemon writes it a moment after forking.
     pid=$(cat "$DIR/run/$name.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then echo "$name"; return 0; fi
+    if [ -n "$pid" ] && ! alive "$pid"; then echo "$name"; return 0; fi
   done
   return 1
 }
