@@ -17,13 +17,7 @@ runArtifactRepositoryContract("s3 (radosgw)", async () => {
   if (await s3Unavailable()) return undefined;
   const b = await createTestBucket();
   const repo = new S3ArtifactRepository(`s3://${b.bucket}/mlflow/artifacts`, b.env);
-  return {
-    repo,
-    async cleanup() {
-      repo.close();
-      await b.drop();
-    },
-  };
+  return { repo, cleanup: () => b.drop() };
 });
 
 async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
@@ -38,12 +32,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp):
 describe("S3ArtifactRepository on a real S3 server", () => {
   let b: S3TestBucket | undefined;
   let repo: S3ArtifactRepository;
-  const opened: S3ArtifactRepository[] = [];
-  const open = (uri: string, env: Record<string, string>) => {
-    const r = new S3ArtifactRepository(uri, env);
-    opened.push(r);
-    return r;
-  };
+  const open = (uri: string, env: Record<string, string>) => new S3ArtifactRepository(uri, env);
 
   before(async () => {
     if (await s3Unavailable()) return;
@@ -51,7 +40,6 @@ describe("S3ArtifactRepository on a real S3 server", () => {
     repo = open(`s3://${b.bucket}/root`, b.env);
   });
   after(async () => {
-    for (const r of opened) r.close();
     await b?.drop();
   });
   const it = (title: string, fn: (b: S3TestBucket) => Promise<void>) =>

@@ -32,7 +32,7 @@ import type {
   MultipartCredential,
   MultipartPart,
 } from "./artifact-repository.js";
-import { createS3Client, s3SettingsFromEnv, type S3Settings } from "./s3-client-factory.js";
+import { s3SettingsFromEnv, sharedS3Client, type S3Settings } from "./s3-client-factory.js";
 import { toMlflowError } from "./s3-error-mapper.js";
 import { S3KeySpace } from "./s3-key-space.js";
 
@@ -52,14 +52,17 @@ const MAX_BUFFERED_PART = 64 * 1024 * 1024;
 export class S3ArtifactRepository implements ArtifactRepository {
   readonly rootUri: string;
   private readonly keys: S3KeySpace;
-  private readonly client: S3Client;
   private readonly settings: S3Settings;
 
   constructor(rootUri: string, env: Record<string, string | undefined> = process.env) {
     this.keys = S3KeySpace.parse(rootUri);
     this.rootUri = this.keys.rootUri;
     this.settings = s3SettingsFromEnv(env);
-    this.client = createS3Client(this.settings);
+  }
+
+  /** Looked up per call: a shared client evicted from the bounded cache is simply rebuilt. */
+  private get client(): S3Client {
+    return sharedS3Client(this.settings);
   }
 
   private get bucket(): string {
@@ -291,11 +294,6 @@ export class S3ArtifactRepository implements ArtifactRepository {
       if ((err as { name?: string }).name === "NoSuchUpload") return;
       throw this.fail(err, "abort the multipart upload of", path);
     }
-  }
-
-  /** Releases the client's sockets. */
-  close(): void {
-    this.client.destroy();
   }
 
   private requireKey(path: string): string {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MlflowError } from "../shared/errors.js";
-import { createS3Client, s3SettingsFromEnv } from "./s3-client-factory.js";
+import { createS3Client, destroySharedS3Clients, s3SettingsFromEnv, sharedS3Client } from "./s3-client-factory.js";
 
 test("defaults: AWS (no endpoint), us-east-1, the SDK's own credential chain", () => {
   const s = s3SettingsFromEnv({});
@@ -55,4 +55,14 @@ test("MLFLOW_S3_UPLOAD_EXTRA_ARGS is a JSON object of upload fields", () => {
   for (const bad of ["not json", "[1]", "null", '"s"']) {
     assert.throws(() => s3SettingsFromEnv({ MLFLOW_S3_UPLOAD_EXTRA_ARGS: bad }), /MLFLOW_S3_UPLOAD_EXTRA_ARGS/, bad);
   }
+});
+
+test("repositories with the same settings share one client (one socket pool), others get their own", () => {
+  const env = { MLFLOW_S3_ENDPOINT_URL: "http://127.0.0.1:7480", AWS_ACCESS_KEY_ID: "AK", AWS_SECRET_ACCESS_KEY: "SK" };
+  const a = sharedS3Client(s3SettingsFromEnv(env));
+  assert.equal(sharedS3Client(s3SettingsFromEnv({ ...env })), a);
+  assert.notEqual(sharedS3Client(s3SettingsFromEnv({ ...env, AWS_SECRET_ACCESS_KEY: "other" })), a);
+  destroySharedS3Clients();
+  assert.notEqual(sharedS3Client(s3SettingsFromEnv(env)), a, "a destroyed client is never handed out again");
+  destroySharedS3Clients();
 });

@@ -92,3 +92,33 @@ export function createS3Client(settings: S3Settings): S3Client {
   }
   return new S3Client(config);
 }
+
+/** Clients shared by repositories with the same settings (MLflow caches its boto3 clients too). */
+const sharedClients = new Map<string, S3Client>();
+/** Settings seen in one process are few (usually one); the bound only stops unbounded growth. */
+const MAX_SHARED_CLIENTS = 16;
+
+/**
+ * The client for `settings`, shared: every repository opened for a run or a
+ * model-version source would otherwise build its own client and keep-alive
+ * socket pool, and leave its idle sockets behind.
+ */
+export function sharedS3Client(settings: S3Settings): S3Client {
+  const key = JSON.stringify(settings);
+  let client = sharedClients.get(key);
+  if (client) return client;
+  if (sharedClients.size >= MAX_SHARED_CLIENTS) {
+    const [oldestKey, oldest] = sharedClients.entries().next().value as [string, S3Client];
+    sharedClients.delete(oldestKey);
+    oldest.destroy();
+  }
+  client = createS3Client(settings);
+  sharedClients.set(key, client);
+  return client;
+}
+
+/** Closes every shared client's sockets (server shutdown). */
+export function destroySharedS3Clients(): void {
+  for (const client of sharedClients.values()) client.destroy();
+  sharedClients.clear();
+}
