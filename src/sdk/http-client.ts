@@ -175,6 +175,16 @@ export class HttpClient {
     this.maxDelayMs = opts.retry?.maxDelayMs ?? 8_000;
   }
 
+  /** The headers every request carries (accept, authorization), for byte transfers that build their own requests (artifacts). */
+  get authHeaders(): Record<string, string> {
+    return { ...this.headers };
+  }
+
+  /** Timeout and retry settings, for transfers that run their own attempts (a streamed body must be reopened per attempt). */
+  get transferSettings(): { timeoutMs: number; maxAttempts: number; initialDelayMs: number; maxDelayMs: number } {
+    return { timeoutMs: this.timeoutMs, maxAttempts: this.maxAttempts, initialDelayMs: this.initialDelayMs, maxDelayMs: this.maxDelayMs };
+  }
+
   /** The full URL of an API path (`runs/get` → `<base>/api/2.0/mlflow/runs/get`). */
   url(path: string, query?: Record<string, QueryValue>): string {
     const p = path.startsWith("/") ? path : `/api/2.0/mlflow/${path}`;
