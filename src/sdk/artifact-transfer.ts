@@ -1,0 +1,205 @@
+/**
+ * Byte transfers for artifacts: a streamed PUT of a file (or a slice of one),
+ * a streamed GET into a file, each retried like the JSON transport (network
+ * errors, 429, 5xx; backoff with jitter) — but a streamed body cannot be sent
+ * twice, so every attempt reopens its source. The timeout is an idle timeout
+ * (no byte moved for `timeoutMs`), not a total one: a 10 GB upload is fine
+ * as long as it keeps moving. Downloads land in a hidden temp file beside the
+ * target and are renamed over it once complete, so an interrupted download
+ * never leaves a half file under the real name; a retried download resumes
+ * with a `Range` request when the server honours it.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { MlflowError } from "../shared/errors.js";
+import { errorFromResponse, isTransientError, TrackingConnectionError, type HttpClient } from "./http-client.js";
+
+/** What one attempt gets: its abort signal and a hook to call whenever bytes move. */
+export interface AttemptContext {
+  signal: AbortSignal;
+  touch(): void;
+  attempt: number;
+}
+
+class IdleTimeout extends Error {
+  constructor(ms: number) {
+    super(`no data moved for ${ms} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
+/** A fetch that failed on the network (undici's `TypeError: fetch failed`) or was cut by the idle timer. */
+function isNetworkError(err: unknown): boolean {
+  if (err instanceof IdleTimeout) return true;
+  const e = err as { name?: string; message?: string; cause?: { syscall?: string } };
+  // A body stream that failed to read its file is a local error, not a network one.
+  if (e?.cause?.syscall === "open" || e?.cause?.syscall === "read") return false;
+  return (e?.name === "TypeError" && /fetch failed|terminated/i.test(e.message ?? "")) || e?.cause instanceof IdleTimeout || e?.name === "SocketError";
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `fn` until it succeeds, retrying what could succeed later. Local
+ * errors (a missing source file, a full disk) and 4xx answers are thrown at once.
+ */
+export async function withTransferRetries<T>(http: HttpClient, what: string, fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const s = http.transferSettings;
+  let lastError: unknown;
+  let attempt = 1;
+  for (; ; attempt++) {
+    const ac = new AbortController();
+    const onAbort = () => ac.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => ac.abort(new IdleTimeout(s.timeoutMs)), s.timeoutMs);
+    try {
+      return await fn({ signal: ac.signal, touch: () => timer.refresh(), attempt });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const cause = ac.signal.aborted ? ac.signal.reason : err;
+      if (err instanceof MlflowError ? !isTransientError(err) : !isNetworkError(cause)) throw err;
+      lastError = cause;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (attempt >= s.maxAttempts) break;
+    const bound = Math.min(s.maxDelayMs, s.initialDelayMs * 2 ** (attempt - 1));
+    await sleep(Math.round(bound / 2 + Math.random() * (bound / 2)));
+  }
+  if (lastError instanceof MlflowError) throw lastError;
+  const e = lastError as Error & { cause?: { code?: string; message?: string } };
+  const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message;
+  throw new TrackingConnectionError(`Could not transfer ${what} (${attempt} attempt${attempt > 1 ? "s" : ""}): ${detail}`, { cause: lastError });
+}
+
+/** A pass-through that reports every chunk (the idle timer) and counts bytes. */
+function progress(touch: () => void, onBytes?: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      touch();
+      onBytes?.(chunk.length);
+      done(null, chunk);
+    },
+  });
+}
+
+export interface PutOptions {
+  headers?: Record<string, string>;
+  /** Called with each chunk's size as it is sent (progress bars). */
+  onBytes?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * PUTs a body to `url`: `open()` gives a fresh stream (or buffer) per attempt;
+ * `size` is sent as Content-Length (S3 presigned URLs refuse chunked bodies).
+ * Resolves with the response (its body read: the ETag is in the headers).
+ */
+export function putBytes(http: HttpClient, url: string, what: string, size: number, open: () => Readable | Uint8Array, opts: PutOptions = {}): Promise<Response> {
+  return withTransferRetries(
+    http,
+    what,
+    async ({ signal, touch }) => {
+      const src = open();
+      const body = src instanceof Uint8Array ? src : (Readable.toWeb(src.pipe(progress(touch, opts.onBytes))) as unknown as ReadableStream);
+      try {
+        const res = await fetch(url, {
+          method: "PUT",
+          headers: { ...opts.headers, "content-length": String(size) },
+          body,
+          signal,
+          duplex: "half",
+        } as RequestInit);
+        const text = await res.text();
+        if (!res.ok) throw errorFromResponse(res.status, text);
+        if (src instanceof Uint8Array) opts.onBytes?.(size);
+        return res;
+      } finally {
+        if (!(src instanceof Uint8Array)) src.destroy();
+      }
+    },
+    opts.signal,
+  );
+}
+
+/** A hidden sibling of `dest` to download into (same folder, so the final rename is atomic). */
+export function tempSibling(dest: string): string {
+  return join(dirname(dest), `.${basename(dest)}.ciclo-part-${randomBytes(6).toString("hex")}`);
+}
+
+export interface GetOptions {
+  headers?: Record<string, string>;
+  onBytes?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * GETs `url` into `dest`, streamed, through a temp file renamed over `dest`
+ * once complete. A retry after a partial transfer asks for the rest (`Range`);
+ * a server that answers 200 instead gets the file again from the start.
+ */
+export async function getToFile(http: HttpClient, url: string, what: string, dest: string, opts: GetOptions = {}): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = tempSibling(dest);
+  try {
+    await withTransferRetries(
+      http,
+      what,
+      async ({ signal, touch }) => {
+        const have = await stat(temp).then((s) => s.size, () => 0);
+        const headers = have > 0 ? { ...opts.headers, range: `bytes=${have}-` } : opts.headers;
+        const res = await fetch(url, { headers, signal });
+        if (!res.ok) throw errorFromResponse(res.status, await res.text());
+        const append = have > 0 && res.status === 206;
+        await pipeline(
+          Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+          progress(touch, opts.onBytes),
+          createWriteStream(temp, { flags: append ? "a" : "w" }),
+          { signal },
+        );
+      },
+      opts.signal,
+    );
+    await rename(temp, dest);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Streams `body` into `dest` through a temp sibling (for repositories read directly: file:, s3:). */
+export async function streamToFile(body: Readable, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  const temp = tempSibling(dest);
+  try {
+    await pipeline(body, createWriteStream(temp));
+    await rename(temp, dest);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the first failure stops new work and is thrown once the running ones settle. */
+export async function runPool<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i], i);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.err;
+}

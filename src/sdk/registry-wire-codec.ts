@@ -1,0 +1,128 @@
+/**
+ * Wire → domain for the registry: MLflow's snake_case model-registry JSON (the
+ * shared wire types) into ciclo's camelCase registry types — the mirror of the
+ * server's registry presenter — plus the SDK's shape of ciclo's lineage answer.
+ * @module
+ */
+import type { Stage, ModelVersion, ModelVersionStatus, RegisteredModel, RegistryAction, RegistryEntity, RegistryEvent } from "../registry/types.js";
+import type { WireLoggedModel } from "../shared/wire/logged-model-wire.js";
+import type { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../shared/wire/registry-wire.js";
+import type { FileInfo } from "../artifacts/artifact-repository.js";
+import type { Metric, Param, RunInfo } from "../tracking/types.js";
+import { fromWireMetric, fromWireRunInfo, fromWireTags } from "./tracking-wire-codec.js";
+
+export function fromWireModelVersion(v: WireModelVersion): ModelVersion {
+  return {
+    name: v.name,
+    version: v.version,
+    creationTimestamp: v.creation_timestamp,
+    lastUpdatedTimestamp: v.last_updated_timestamp ?? v.creation_timestamp,
+    userId: v.user_id ?? null,
+    currentStage: v.current_stage as Stage,
+    description: v.description ?? null,
+    source: v.source,
+    runId: v.run_id || null,
+    status: v.status as ModelVersionStatus,
+    statusMessage: v.status_message ?? null,
+    runLink: v.run_link ?? null,
+    modelId: v.model_id ?? null,
+    tags: fromWireTags(v.tags),
+    aliases: v.aliases ?? [],
+  };
+}
+
+export function fromWireRegisteredModel(m: WireRegisteredModel): RegisteredModel {
+  return {
+    name: m.name,
+    creationTimestamp: m.creation_timestamp,
+    lastUpdatedTimestamp: m.last_updated_timestamp ?? m.creation_timestamp,
+    description: m.description ?? null,
+    latestVersions: (m.latest_versions ?? []).map(fromWireModelVersion),
+    tags: fromWireTags(m.tags),
+    aliases: m.aliases ?? [],
+  };
+}
+
+export function fromWireRegistryEvent(e: WireRegistryEvent): RegistryEvent {
+  return {
+    eventId: e.event_id,
+    timestamp: e.timestamp,
+    actor: e.actor,
+    name: e.name,
+    version: e.version,
+    entity: e.entity as RegistryEntity,
+    action: e.action as RegistryAction,
+    key: e.key,
+    from: e.from,
+    to: e.to,
+  };
+}
+
+/** What produced a model version (`GET /api/ciclo/v1/model-versions/lineage`). */
+export interface ModelVersionLineage {
+  modelVersion: ModelVersion;
+  downloadUri: string;
+  run?: RunInfo;
+  experiment?: { experimentId: string; name: string; artifactLocation: string };
+  params: Param[];
+  metrics: Metric[];
+  /** From the run's `mlflow.source.*` tags. */
+  code: { gitCommit?: string; gitRepoUrl?: string; gitBranch?: string; sourceName?: string; sourceType?: string; entryPoint?: string };
+  datasets: Array<{ name: string; digest: string; sourceType: string; source: string; context?: string }>;
+  artifacts: FileInfo[];
+  artifactsTruncated: boolean;
+  warnings: string[];
+}
+
+export function fromWireLineage(l: WireModelVersionLineage): ModelVersionLineage {
+  const c = l.code;
+  const code: ModelVersionLineage["code"] = {};
+  if (c.git_commit !== undefined) code.gitCommit = c.git_commit;
+  if (c.git_repo_url !== undefined) code.gitRepoUrl = c.git_repo_url;
+  if (c.git_branch !== undefined) code.gitBranch = c.git_branch;
+  if (c.source_name !== undefined) code.sourceName = c.source_name;
+  if (c.source_type !== undefined) code.sourceType = c.source_type;
+  if (c.entry_point !== undefined) code.entryPoint = c.entry_point;
+  const out: ModelVersionLineage = {
+    modelVersion: fromWireModelVersion(l.model_version),
+    downloadUri: l.download_uri,
+    params: l.params.map((p) => ({ key: p.key, value: p.value ?? "" })),
+    metrics: l.metrics.map(fromWireMetric),
+    code,
+    datasets: l.datasets.map((d) => ({ name: d.name, digest: d.digest, sourceType: d.source_type, source: d.source, ...(d.context !== undefined ? { context: d.context } : {}) })),
+    artifacts: l.artifacts.map((f) => (f.is_dir ? { path: f.path, isDir: true } : { path: f.path, isDir: false, fileSize: f.file_size })),
+    artifactsTruncated: l.artifacts_truncated,
+    warnings: l.warnings,
+  };
+  if (l.run) out.run = fromWireRunInfo(l.run);
+  if (l.experiment) out.experiment = { experimentId: l.experiment.experiment_id, name: l.experiment.name, artifactLocation: l.experiment.artifact_location };
+  return out;
+}
+
+/** An MLflow 3.x logged model, as much of it as the SDK reads. */
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactUri: string;
+  status: string;
+  sourceRunId: string | null;
+  modelType: string | null;
+  tags: Array<{ key: string; value: string }>;
+  params: Param[];
+}
+
+export function fromWireLoggedModel(m: WireLoggedModel): LoggedModel {
+  const i = m.info;
+  return {
+    modelId: i.model_id,
+    experimentId: i.experiment_id,
+    name: i.name,
+    artifactUri: i.artifact_uri,
+    status: i.status,
+    sourceRunId: i.source_run_id || null,
+    modelType: i.model_type ?? null,
+    tags: fromWireTags(i.tags),
+    params: (m.data.params ?? []).map((p) => ({ key: p.key, value: p.value ?? "" })),
+  };
+}
