@@ -13,14 +13,20 @@ import type {
   BulkIntervalQuery,
   CreateExperimentInput,
   CreateRunInput,
+  GcEntities,
+  GcLoggedModel,
+  GcQuery,
+  GcRun,
   LogBatchInput,
   MetricHistoryQuery,
   SearchExperimentsQuery,
+  PurgedExperiment,
   SearchRunsQuery,
   TrackingStore,
   UpdateRunInput,
 } from "../store/tracking-store.js";
 import type { DatasetInput, Experiment, Metric, Page, Run, RunInfo, RunMetric, Tag } from "../tracking/types.js";
+import { AdminClient } from "./admin-client.js";
 import { filterToString, orderByToStrings } from "./filter-serializer.js";
 import type { HttpClientOptions } from "./http-client.js";
 import { TrackingClient } from "./tracking-client.js";
@@ -129,6 +135,38 @@ export class HttpTrackingStore implements TrackingStore {
       maxResults: q.maxResults,
       pageToken: q.pageToken,
     });
+  }
+
+  /**
+   * Through `POST /api/ciclo/v1/gc`, which also deletes the artifacts. The
+   * route measures age on the server's clock, so `deletedBefore` travels as an age.
+   */
+  async findGcCandidates(q: GcQuery): Promise<GcEntities> {
+    const olderThanMs = q.deletedBefore === undefined ? undefined : Math.max(0, Date.now() - q.deletedBefore);
+    const r = await this.admin().gc({ dryRun: true, olderThanMs });
+    const scope = q.experimentIds && new Set(q.experimentIds);
+    const inScope = (e: { experimentId: string }) => !scope || scope.has(e.experimentId);
+    return {
+      experiments: r.experiments.filter(inScope),
+      runs: r.runs.filter(inScope),
+      loggedModels: r.loggedModels.filter(inScope),
+    };
+  }
+
+  async hardDeleteRuns(runIds: string[]): Promise<GcRun[]> {
+    return runIds.length === 0 ? [] : (await this.admin().gc({ runIds })).runs;
+  }
+
+  async hardDeleteLoggedModels(modelIds: string[]): Promise<GcLoggedModel[]> {
+    return modelIds.length === 0 ? [] : (await this.admin().gc({ loggedModelIds: modelIds })).loggedModels;
+  }
+
+  async hardDeleteExperiments(experimentIds: string[]): Promise<PurgedExperiment[]> {
+    return experimentIds.length === 0 ? [] : (await this.admin().gc({ experimentIds })).experiments;
+  }
+
+  private admin(): AdminClient {
+    return new AdminClient(this.client.http);
   }
 
   /** Nothing to close: fetch's pooled sockets idle out on their own. */

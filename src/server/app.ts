@@ -24,12 +24,17 @@ import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
 import "./route-access.js";
 import { loggedModelArtifactRoutes } from "./routes/logged-models/logged-model-artifacts.js";
 import { loggedModelRoutes } from "./routes/logged-models/logged-models.js";
-import { artifactLocator, registerRegistryRoutes } from "./routes/registry/registry-routes.js";
+import { gcRoutes } from "./routes/admin/gc.js";
+import { artifactLocator, CICLO_API_PREFIX, registerRegistryRoutes } from "./routes/registry/registry-routes.js";
 import { experimentRoutes } from "./routes/tracking/experiments.js";
 import { metricRoutes } from "./routes/tracking/metrics.js";
 import { runRoutes } from "./routes/tracking/runs.js";
+import { trackingCicloRoutes } from "./routes/tracking/tracking-ciclo.js";
 import type { TrackingServices } from "./routes/tracking/tracking-services.js";
 import { CICLO_VERSION } from "./version.js";
+import { registerUi, uiFallback, type UiDeps } from "./ui-assets.js";
+import type { TrackingInsightsStore } from "../store/tracking-insights-store.js";
+import { RunInsightsService } from "../tracking/run-insights-service.js";
 
 export interface AppDeps {
   trackingStore: TrackingStore;
@@ -53,6 +58,10 @@ export interface AppDeps {
    * when given, and the registry's lookup defaults to this store.
    */
   loggedModelStore?: LoggedModelStore;
+  /** The UI's aggregates over runs (`/api/ciclo/v1/experiments/summary`, `runs/keys`, ...); served only when given. */
+  insightsStore?: TrackingInsightsStore;
+  /** The built web UI, served at `/` when given. */
+  ui?: UiDeps;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
@@ -98,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerJsonBody(app, bodyLimit);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
+    if (deps.ui && uiFallback(req, reply)) return;
     void reply.status(404).send({
       error_code: "ENDPOINT_NOT_FOUND",
       message: `No API endpoint for ${req.method} ${req.url.split("?")[0]}`,
@@ -114,6 +124,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(runRoutes, { prefix, services });
     await app.register(metricRoutes, { prefix, services });
   }
+  if (deps.insightsStore) {
+    const insights = new RunInsightsService(deps.insightsStore);
+    await app.register(trackingCicloRoutes, { prefix: "/api/ciclo/v1", insights, runs: services.runs });
+  }
+  if (deps.ui) await registerUi(app, deps.ui);
   if (deps.artifacts) await registerArtifactRoutes(app, deps.artifacts, deps.trackingStore);
   if (deps.loggedModelStore) {
     const service = new LoggedModelService(deps.loggedModelStore);
@@ -139,6 +154,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       API_PREFIXES,
     );
   }
+
+  await app.register(gcRoutes, {
+    prefix: CICLO_API_PREFIX,
+    trackingStore: deps.trackingStore,
+    registryStore: deps.registryStore,
+    loggedModelStore: deps.loggedModelStore,
+    destination: deps.artifacts?.destination,
+    open: deps.artifacts?.open,
+  });
 
   app.get("/health", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),

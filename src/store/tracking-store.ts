@@ -82,6 +82,56 @@ export interface BulkIntervalQuery {
   maxResults: number;
 }
 
+/** Which deleted entities garbage collection may purge. */
+export interface GcQuery {
+  /** Only entities deleted at or before this time (ms since the epoch); all when absent. */
+  deletedBefore?: number;
+  /** Only these experiments (deleted ones whole; in active ones, their deleted runs and logged models). */
+  experimentIds?: string[];
+}
+
+/** A run gc purges (or would purge): where its artifacts are. */
+export interface GcRun {
+  runId: string;
+  experimentId: string;
+  runName: string;
+  artifactUri: string;
+  deletedTime: number | null;
+}
+
+/** A logged model gc purges (MLflow 3.x; its artifacts live under the experiment, not the run). */
+export interface GcLoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string;
+  artifactUri: string;
+  sourceRunId: string | null;
+}
+
+export interface GcExperiment {
+  experimentId: string;
+  name: string;
+  artifactLocation: string;
+  deletedTime: number | null;
+}
+
+/** A purged experiment, with the runs and logged models that went with it (their artifacts are the caller's to delete). */
+export interface PurgedExperiment extends GcExperiment {
+  runs: GcRun[];
+  loggedModels: GcLoggedModel[];
+}
+
+/**
+ * What gc purges. A deleted experiment is purged whole, with its runs and
+ * logged models (listed under it); `runs` and `loggedModels` are those that go
+ * on their own, so each entity appears once.
+ */
+export interface GcEntities {
+  experiments: PurgedExperiment[];
+  runs: GcRun[];
+  loggedModels: GcLoggedModel[];
+}
+
 export interface TrackingStore {
   /** Creates an experiment; RESOURCE_ALREADY_EXISTS when the name is taken (even by a deleted one). */
   createExperiment(input: CreateExperimentInput): Promise<string>;
@@ -123,6 +173,29 @@ export interface TrackingStore {
   /** Min/max-preserving downsampled history of one metric for several runs. */
   getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]>;
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
+
+  /**
+   * Garbage collection (`ciclo gc`): the deleted experiments, runs and logged
+   * models that match. Reads only.
+   */
+  findGcCandidates(query: GcQuery): Promise<GcEntities>;
+  /**
+   * Hard-deletes runs in the deleted stage with every row that hangs off them
+   * (metrics, latest metrics, metric buckets, params, tags, dataset inputs,
+   * logged-model inputs/outputs), children first. All or nothing:
+   * RESOURCE_DOES_NOT_EXIST for an unknown id, INVALID_PARAMETER_VALUE for a
+   * run that is not deleted. Metadata only; returns the purged runs so the
+   * caller can delete their artifacts.
+   */
+  hardDeleteRuns(runIds: string[]): Promise<GcRun[]>;
+  /** Hard-deletes logged models in the deleted stage, with their params, tags and run links. Same rules as hardDeleteRuns. */
+  hardDeleteLoggedModels(modelIds: string[]): Promise<GcLoggedModel[]>;
+  /**
+   * Hard-deletes experiments in the deleted stage with all their runs, logged
+   * models, datasets and tags; the name becomes free again. Same rules as
+   * hardDeleteRuns (an experiment that still holds an active run is refused).
+   */
+  hardDeleteExperiments(experimentIds: string[]): Promise<PurgedExperiment[]>;
 
   /** Closes connections; in-flight calls finish first. */
   close(): Promise<void>;

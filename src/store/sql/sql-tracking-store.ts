@@ -9,14 +9,20 @@ import type {
   BulkIntervalQuery,
   CreateExperimentInput,
   CreateRunInput,
+  GcEntities,
+  GcLoggedModel,
+  GcQuery,
+  GcRun,
   LogBatchInput,
   MetricHistoryQuery,
   SearchExperimentsQuery,
+  PurgedExperiment,
   SearchRunsQuery,
   TrackingStore,
   UpdateRunInput,
 } from "../tracking-store.js";
 import * as experiments from "./experiment-queries.js";
+import * as gc from "./gc-queries.js";
 import { logBatch } from "./log-batch.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";
@@ -127,6 +133,22 @@ export class SqlTrackingStore implements TrackingStore {
 
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
     return searchRuns(this.conn, query);
+  }
+
+  findGcCandidates(query: GcQuery): Promise<GcEntities> {
+    return gc.findGcCandidates(this.db, query);
+  }
+
+  hardDeleteRuns(runIds: string[]): Promise<GcRun[]> {
+    return this.conn.write((trx) => gc.hardDeleteRuns(trx, this.conn.dialect.name, runIds));
+  }
+
+  hardDeleteLoggedModels(modelIds: string[]): Promise<GcLoggedModel[]> {
+    return this.conn.write((trx) => gc.hardDeleteLoggedModels(trx, this.conn.dialect.name, modelIds));
+  }
+
+  hardDeleteExperiments(experimentIds: string[]): Promise<PurgedExperiment[]> {
+    return this.conn.write((trx) => gc.hardDeleteExperiments(trx, this.conn.dialect.name, experimentIds));
   }
 
   close(): Promise<void> {
