@@ -86,3 +86,4 @@ export type {
   Tag,
   ViewType,
 } from "../tracking/types.js";
+export { autolog, type AutologHandle, type TfjsAutologOptions } from "./autolog/tfjs-autolog.js";
