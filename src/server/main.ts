@@ -8,9 +8,11 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
 import { openStores, redactUri } from "../store/open-store.js";
+import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { CICLO_VERSION } from "./version.js";
+import { locateUiAssets } from "./ui-assets.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -28,12 +30,16 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   if (stores.migration && stores.migration.applied.length > 0) {
     log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
   }
+  const uiAssets = locateUiAssets();
+  if (!uiAssets) log.warn("web UI not built (dist/ui is missing): run `npm run build:ui`; the API is served as usual");
   const app = await buildApp({
     trackingStore: stores.tracking,
     logger: log,
     artifacts: { destination },
     registryStore: stores.registry,
     loggedModelStore: stores.loggedModels,
+    insightsStore: new SqlTrackingInsightsStore(stores.connection),
+    ui: uiAssets ? { assetsDir: uiAssets } : undefined,
     // Model-version sources must lie in the artifact store (MLflow's LFI CVEs): these are its roots.
     artifactRoots: {
       defaultArtifactRoot: config.defaultArtifactRoot,

@@ -33,7 +33,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
 
 const ATTRIBUTE_KINDS: Record<string, KeyKind> = { start_time: "int64", end_time: "int64", experiment_id: "int32" };
 
-const RUN_TARGET: FilterTarget = {
+export const RUN_TARGET: FilterTarget = {
   idRef: "r.id",
   attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
   keyValueTables: {

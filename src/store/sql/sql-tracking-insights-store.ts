@@ -1,0 +1,146 @@
+/**
+ * {@link TrackingInsightsStore} over SQL (SQLite and PostgreSQL alike): the
+ * UI's counts, key lists and group-by aggregates. The run filter compiles
+ * through the same {@link RUN_TARGET} as run search, so a filter means the
+ * same thing in the table, its count and its groups.
+ * @module
+ */
+import { sql, type RawBuilder } from "kysely";
+import type {
+  ExperimentSummary,
+  GroupRunsQuery,
+  RunGroup,
+  RunGroups,
+  RunKeys,
+  RunScope,
+  TrackingInsightsStore,
+} from "../tracking-insights-store.js";
+import { experimentIdNumber } from "./experiment-queries.js";
+import { compileFilter } from "./filter-sql.js";
+import { RUN_TARGET } from "./run-search.js";
+import type { SqlConnection } from "./sql-dialect.js";
+import { viewTypeStages } from "./view-type.js";
+
+const KEY_TABLES = { params: "params", metrics: "latest_metrics", tags: "tags" } as const;
+const GROUP_TABLES = { param: "params", tag: "tags" } as const;
+const GROUP_ATTRIBUTE_COLUMNS: Record<string, string> = {
+  status: "r.status",
+  user_id: "r.user_id",
+  experiment_id: "r.experiment_id",
+  run_name: "r.name",
+};
+
+function experimentNumbers(ids: string[]): number[] {
+  return ids.map(experimentIdNumber).filter((id): id is number => id !== undefined);
+}
+
+/** The WHERE conditions selecting a scope's runs (alias `r`); undefined when no experiment can match. */
+function scopeConds(scope: RunScope): RawBuilder<boolean> | undefined {
+  const ids = experimentNumbers(scope.experimentIds);
+  if (ids.length === 0) return undefined;
+  const conds: RawBuilder<boolean>[] = [
+    sql<boolean>`r.experiment_id in (${sql.join(ids)})`,
+    sql<boolean>`r.lifecycle_stage in (${sql.join(viewTypeStages(scope.viewType))})`,
+  ];
+  if (scope.filter) conds.push(compileFilter(scope.filter, RUN_TARGET));
+  return sql<boolean>`${sql.join(conds, sql` and `)}`;
+}
+
+const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+
+export class SqlTrackingInsightsStore implements TrackingInsightsStore {
+  constructor(private readonly conn: SqlConnection) {}
+
+  private read(query: RawBuilder<unknown>): Promise<unknown[][]> {
+    return this.conn.dialect.readRows(this.conn.db, query.compile(this.conn.db));
+  }
+
+  async experimentSummaries(experimentIds: string[]): Promise<ExperimentSummary[]> {
+    const ids = experimentNumbers(experimentIds);
+    if (ids.length === 0) return [];
+    // One pass over the experiments' runs (index runs_experiment_start), grouped per experiment.
+    const rows = await this.read(sql`
+      select e.experiment_id, e.last_update_time,
+        sum(case when r.lifecycle_stage = 'active' then 1 else 0 end),
+        sum(case when r.lifecycle_stage = 'deleted' then 1 else 0 end),
+        max(r.start_time), max(r.end_time)
+      from experiments e left join runs r on r.experiment_id = e.experiment_id
+      where e.experiment_id in (${sql.join(ids)})
+      group by e.experiment_id, e.last_update_time
+      order by e.experiment_id`);
+    return rows.map(([id, updated, active, deleted, maxStart, maxEnd]) => {
+      const runTimes = [numOrNull(maxStart), numOrNull(maxEnd)].filter((t): t is number => t !== null);
+      return {
+        experimentId: String(id),
+        activeRuns: numOrNull(active) ?? 0,
+        deletedRuns: numOrNull(deleted) ?? 0,
+        lastActivity: runTimes.length > 0 ? Math.max(num(updated), ...runTimes) : null,
+      };
+    });
+  }
+
+  async runKeys(scope: RunScope, limit: number): Promise<RunKeys> {
+    const where = scopeConds(scope);
+    const out: RunKeys = { params: [], metrics: [], tags: [], truncated: false };
+    if (!where) return out;
+    for (const kind of ["params", "metrics", "tags"] as const) {
+      const rows = await this.read(sql`
+        select distinct k.key from ${sql.table(KEY_TABLES[kind])} k
+        where k.run_id in (select r.id from runs r where ${where})
+        order by k.key limit ${limit + 1}`);
+      const keys = rows.map((r) => String(r[0]));
+      if (keys.length > limit) {
+        out.truncated = true;
+        keys.length = limit;
+      }
+      out[kind] = keys;
+    }
+    return out;
+  }
+
+  async countRuns(scope: RunScope): Promise<number> {
+    const where = scopeConds(scope);
+    if (!where) return 0;
+    const rows = await this.read(sql`select count(*) from runs r where ${where}`);
+    return num(rows[0][0]);
+  }
+
+  async groupRuns(q: GroupRunsQuery): Promise<RunGroups> {
+    const where = scopeConds(q);
+    if (!where) return { groups: [], truncated: false };
+    const { entity, key } = q.groupBy;
+    let join: RawBuilder<unknown> = sql``;
+    let value: RawBuilder<unknown>;
+    if (entity === "attribute") {
+      const col = GROUP_ATTRIBUTE_COLUMNS[key];
+      if (!col) throw new Error(`cannot group on attribute ${key}`);
+      value = sql`${sql.ref(col)}`;
+    } else {
+      join = sql`left join ${sql.table(GROUP_TABLES[entity])} g on g.run_id = r.id and g.key = ${key}`;
+      value = sql`g.value`;
+    }
+    const groupRows = await this.read(sql`
+      select ${value} as gv, count(*) as n from runs r ${join} where ${where}
+      group by ${value} order by n desc, gv asc nulls last limit ${q.maxGroups + 1}`);
+    const truncated = groupRows.length > q.maxGroups;
+    const groups = new Map<string, RunGroup>();
+    const nameOf = (v: unknown) => (v === null || v === undefined ? "\u0000null" : String(v));
+    for (const [gv, n] of groupRows.slice(0, q.maxGroups)) {
+      groups.set(nameOf(gv), { value: gv === null || gv === undefined ? null : String(gv), runCount: num(n), metrics: {} });
+    }
+    if (q.metricKeys.length > 0 && groups.size > 0) {
+      // Latest values only (one row per run and key): NaN is stored as NULL there and so left out of the aggregates.
+      const aggRows = await this.read(sql`
+        select ${value} as gv, m.key, avg(m.value), min(m.value), max(m.value), count(m.value)
+        from runs r ${join} join latest_metrics m on m.run_id = r.id and m.key in (${sql.join(q.metricKeys)})
+        where ${where} group by ${value}, m.key`);
+      for (const [gv, mk, mean, min, max, count] of aggRows) {
+        const g = groups.get(nameOf(gv));
+        if (!g || num(count) === 0) continue;
+        g.metrics[String(mk)] = { mean: num(mean), min: num(min), max: num(max), count: num(count) };
+      }
+    }
+    return { groups: [...groups.values()], truncated };
+  }
+}
