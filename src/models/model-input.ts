@@ -46,7 +46,10 @@ export interface ColumnsInput {
   columns: InputColumn[];
 }
 
-/** Flat row-major tensor data, by dtype. */
+/**
+ * Flat row-major tensor data, by dtype (int64 → BigInt64Array, bool → boolean[],
+ * str → string[]). Parsed but not yet validated tensors hold plain JSON values (unknown[]).
+ */
 export type TensorData =
   | Float32Array
   | Float64Array
@@ -59,7 +62,8 @@ export type TensorData =
   | Uint32Array
   | BigUint64Array
   | boolean[]
-  | string[];
+  | string[]
+  | unknown[];
 
 export interface Tensor {
   /** Absent for the single unnamed tensor of `{"inputs": [[...]]}`. */
