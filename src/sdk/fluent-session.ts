@@ -10,69 +10,23 @@
  * @module
  */
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, USER_TAG, DATASET_CONTEXT_TAG } from "../tracking/system-tags.js";
-import type { Experiment, Metric, Run, RunStatus, Tag, ViewType } from "../tracking/types.js";
-import { isTransientError, type RetryOptions } from "./http-client.js";
+import type { ModelVersion } from "../registry/types.js";
+import type { Experiment, Metric, Run, RunStatus, Tag } from "../tracking/types.js";
+import { ArtifactClient } from "./artifact-client.js";
+import type { FileInfo } from "./artifact-stores.js";
+import { createContextCapture } from "./context-capture.js";
+import type { CicloOptions, ContextCapture, DatasetSpec, SearchRunsFluentOptions, StartRunOptions } from "./fluent-options.js";
+import { isTransientError } from "./http-client.js";
 import { LoggingError, warnOnError, type FlushReport } from "./logging-errors.js";
 import { RunLogger, type RunLoggerOptions } from "./run-logger.js";
 import { getOrCreateExperiment, openRun, type RunPlan, type StartContext } from "./run-starter.js";
 import { currentUser, experimentFromEnv, offlineDirFromEnv, offlineFromEnv, runIdFromEnv, sourceName, trackingUriFromEnv } from "./sdk-config.js";
+import type { ArtifactSource } from "./model-uri.js";
+import { RegistryClient, type RegisterModelOptions } from "./registry-client.js";
+import { SystemMetricsMonitor, systemMetricsFromEnv, systemMetricsIntervalFromEnv, type SystemMetricsOptions } from "./system-metrics.js";
 import { TrackingClient, toTagList, type TagsInput } from "./tracking-client.js";
 
-/** A seam for reproducibility capture (git, environment...), built elsewhere and passed in. */
-export interface ContextCapture {
-  /** Tags to add to a new run (e.g. `mlflow.source.git.commit`); called before the run is created. */
-  tags?(): Promise<Record<string, string>> | Record<string, string>;
-  /** Called once the run exists (e.g. to log a diff patch). Errors go to onError, never to the caller. */
-  afterStart?(run: ActiveRun, ciclo: Ciclo): Promise<void> | void;
-}
-
-export interface CicloOptions extends RunLoggerOptions {
-  /** Default: CICLO_TRACKING_URI, then MLFLOW_TRACKING_URI, then http://127.0.0.1:5000. */
-  trackingUri?: string;
-  /** Spool every run to disk, no server needed (default: CICLO_MODE=offline). */
-  offline?: boolean;
-  token?: string;
-  username?: string;
-  password?: string;
-  timeoutMs?: number;
-  retry?: RetryOptions;
-  contextCapture?: ContextCapture;
-  /** Environment to read (default process.env). */
-  env?: NodeJS.ProcessEnv;
-}
-
-export interface StartRunOptions {
-  runName?: string;
-  /** Start a child of the active run (tagged `mlflow.parentRunId`). */
-  nested?: boolean;
-  tags?: TagsInput;
-  experimentId?: string;
-  /** Resume this run instead of creating one. */
-  runId?: string;
-  /** Markdown note (`mlflow.note.content`). */
-  description?: string;
-}
-
-/** A dataset as `logInput` takes it; schema and profile may be objects (stored as JSON). */
-export interface DatasetSpec {
-  name: string;
-  digest: string;
-  source: string | object;
-  sourceType: string;
-  schema?: string | object;
-  profile?: string | object;
-}
-
-export interface SearchRunsFluentOptions {
-  /** Default: the active experiment. */
-  experimentIds?: string[];
-  experimentNames?: string[];
-  filter?: string;
-  orderBy?: string[];
-  viewType?: ViewType;
-  /** Runs returned in all (default 1,000), fetched page by page. */
-  maxResults?: number;
-}
+export type { CicloOptions, ContextCapture, DatasetSpec, SearchRunsFluentOptions, StartRunOptions } from "./fluent-options.js";
 
 export class ActiveRun {
   constructor(
@@ -81,11 +35,16 @@ export class ActiveRun {
     readonly runName: string,
     readonly parentRunId: string | undefined,
     readonly logger: RunLogger,
+    /** Set when the run was opened in the spool (the logger learns its target a tick later). */
+    private readonly startedOffline = false,
   ) {}
+
+  /** The system-metrics sampler of this run, when on. */
+  systemMetrics: SystemMetricsMonitor | undefined;
 
   /** True when the run is written to the offline spool. */
   get offline(): boolean {
-    return this.logger.offline;
+    return this.startedOffline || this.logger.offline;
   }
 }
 
@@ -100,9 +59,14 @@ export class Ciclo {
   private envRunId: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly offline: boolean;
+  private readonly capture: ContextCapture | undefined;
+  private cachedArtifacts: ArtifactClient | undefined;
+  private cachedRegistry: RegistryClient | undefined;
 
   constructor(private readonly opts: CicloOptions = {}) {
     this.env = opts.env ?? process.env;
+    const captureOff = /^(0|false|off)$/i.test(this.env.CICLO_CONTEXT_CAPTURE ?? "");
+    this.capture = opts.contextCapture === false ? undefined : (opts.contextCapture ?? (captureOff ? undefined : createContextCapture()));
     this.trackingUri = opts.trackingUri ?? trackingUriFromEnv(this.env);
     this.offline = opts.offline ?? offlineFromEnv(this.env);
     this.experiment = experimentFromEnv(this.env);
@@ -111,7 +75,7 @@ export class Ciclo {
 
   setTrackingUri(uri: string): void {
     this.trackingUri = uri;
-    this.cachedClient = undefined;
+    this.cachedClient = this.cachedArtifacts = this.cachedRegistry = undefined;
   }
 
   getTrackingUri(): string {
@@ -130,6 +94,16 @@ export class Ciclo {
       retry: o.retry,
       env: this.env,
     }));
+  }
+
+  /** Artifact uploads and downloads over this client (see artifact-client.ts). */
+  get artifacts(): ArtifactClient {
+    return (this.cachedArtifacts ??= new ArtifactClient(this.client, { ...this.opts.artifacts, env: this.env }));
+  }
+
+  /** The model registry over this client. */
+  get registry(): RegistryClient {
+    return (this.cachedRegistry ??= new RegistryClient(this.client.http));
   }
 
   /**
@@ -167,7 +141,8 @@ export class Ciclo {
       joinRunId = this.envRunId;
       this.envRunId = undefined; // MLflow compat: only the first run joins the environment's run
     }
-    const plan = await this.plan(opts, joinRunId, parent);
+    const capture = opts.captureContext === false ? undefined : this.capture;
+    const plan = await this.plan(opts, joinRunId, parent, capture);
     const loggerOpts: RunLoggerOptions = { ...this.opts, offlineDir: this.opts.offlineDir ?? offlineDirFromEnv(this.env) };
     const ctx: StartContext = {
       client: () => this.client,
@@ -181,7 +156,7 @@ export class Ciclo {
     const runId = t.mode === "online" ? t.run.runId : (t.spool.manifest.runId ?? t.spool.manifest.id);
     const runName = t.mode === "online" ? t.run.runName : t.spool.manifest.runName;
     const experimentId = t.mode === "online" ? t.run.experimentId : t.spool.manifest.experimentId;
-    const run = new ActiveRun(runId, experimentId, runName, parent?.runId, logger);
+    const run = new ActiveRun(runId, experimentId, runName, parent?.runId, logger, t.mode === "offline");
     this.runs.push(run);
     this.watchExit();
     if (opened.fallbackError) {
@@ -189,12 +164,17 @@ export class Ciclo {
         `${(opened.fallbackError as Error).message}. Run ${runId} is spooled to ${t.mode === "offline" ? t.spool.dir : "?"}; upload it later with \`ciclo sync\`.`,
         "offline-fallback", runId, undefined, { cause: opened.fallbackError }));
     }
-    if (this.opts.contextCapture?.afterStart) {
+    if (capture?.afterStart) {
       try {
-        await this.opts.contextCapture.afterStart(run, this);
+        await capture.afterStart(run, this);
       } catch (err) {
         this.reportError(new LoggingError(`Context capture failed: ${(err as Error).message}`, "failed", runId, undefined, { cause: err }));
       }
+    }
+    const sm = opts.systemMetrics ?? this.opts.systemMetrics ?? systemMetricsFromEnv(this.env);
+    if (sm !== false) {
+      const smOpts: SystemMetricsOptions = { intervalMs: systemMetricsIntervalFromEnv(this.env), ...(sm === true ? {} : sm) };
+      run.systemMetrics = new SystemMetricsMonitor(logger, smOpts).start();
     }
     return run;
   }
@@ -256,11 +236,64 @@ export class Ciclo {
     }]);
   }
 
+  // ── artifacts and registry: awaited calls that throw (MLflow raises too) ──
+
+  /** Uploads a file to the active run as `<artifactPath>/<name>`, streamed (in parts from 500 MB). */
+  async logArtifact(localPath: string, artifactPath?: string): Promise<string> {
+    return this.artifacts.logArtifact(this.artifactRun("logArtifact"), localPath, artifactPath);
+  }
+
+  /** Uploads a folder's files to the active run under `artifactPath`, several at once. */
+  async logArtifacts(localDir: string, artifactPath?: string): Promise<string[]> {
+    return this.artifacts.logArtifacts(this.artifactRun("logArtifacts"), localDir, artifactPath);
+  }
+
+  async logText(text: string, artifactFile: string): Promise<string> {
+    return this.artifacts.logText(this.artifactRun("logText"), text, artifactFile);
+  }
+
+  /** JSON, or YAML for `.yaml`/`.yml` names. */
+  async logDict(obj: unknown, artifactFile: string): Promise<string> {
+    return this.artifacts.logDict(this.artifactRun("logDict"), obj, artifactFile);
+  }
+
+  /** PNG bytes, or the path of an image file. */
+  async logImage(image: Uint8Array | string, artifactFile: string): Promise<string> {
+    return this.artifacts.logImage(this.artifactRun("logImage"), image, artifactFile);
+  }
+
+  async logFigure(png: Uint8Array, artifactFile: string): Promise<string> {
+    return this.artifacts.logFigure(this.artifactRun("logFigure"), png, artifactFile);
+  }
+
+  /** Files of a run (default: the active one) under `path`. */
+  async listArtifacts(runId?: string, path?: string): Promise<FileInfo[]> {
+    return this.artifacts.listArtifacts(runId ?? this.artifactRun("listArtifacts"), path);
+  }
+
+  /** Downloads a `runs:/`, `models:/`, `mlflow-artifacts:/`, `file:`/`s3:` URI or `{ runId, path }` into `destDir`; resolves with the local path. */
+  async downloadArtifacts(source: ArtifactSource, destDir: string): Promise<string> {
+    return this.artifacts.downloadArtifacts(source, destDir);
+  }
+
+  /** MLflow's `register_model`: a new version of `name` (created if absent) from `modelUri`, once READY. */
+  async registerModel(modelUri: string, name: string, opts?: RegisterModelOptions): Promise<ModelVersion> {
+    return this.registry.registerModel(modelUri, name, opts);
+  }
+
+  private artifactRun(call: string): string {
+    const run = this.runs.at(-1);
+    if (!run) throw new Error(`${call}: no active run; call \`await startRun()\` first.`);
+    if (run.offline) throw new Error(`${call}: run ${run.runId} is offline (spooled); artifacts need the server. Log them once it is reachable.`);
+    return run.runId;
+  }
+
   /** Flushes the innermost run and ends it (default FINISHED). Never throws: problems are in the report. */
   async endRun(status: RunStatus = "FINISHED"): Promise<FlushReport> {
     const run = this.runs.pop();
     if (this.runs.length === 0) withActiveRuns.delete(this);
     if (!run) return { errors: [], offline: false };
+    run.systemMetrics?.stop();
     return run.logger.end(status);
   }
 
@@ -303,7 +336,7 @@ export class Ciclo {
     return "0";
   }
 
-  private async plan(opts: StartRunOptions, joinRunId: string | undefined, parent: ActiveRun | undefined): Promise<RunPlan> {
+  private async plan(opts: StartRunOptions, joinRunId: string | undefined, parent: ActiveRun | undefined, capture: ContextCapture | undefined): Promise<RunPlan> {
     const user = currentUser(this.env);
     const userTags = toTagList(opts.tags);
     const extra: Tag[] = [];
@@ -311,9 +344,9 @@ export class Ciclo {
     if (opts.description) extra.push({ key: "mlflow.note.content", value: opts.description });
     if (opts.runName) extra.push({ key: RUN_NAME_TAG, value: opts.runName });
     let captured: Tag[] = [];
-    if (!joinRunId && this.opts.contextCapture?.tags) {
+    if (!joinRunId && capture?.tags) {
       try {
-        captured = toTagList(await this.opts.contextCapture.tags());
+        captured = toTagList(await capture.tags());
       } catch (err) {
         this.reportError(new LoggingError(`Context capture failed: ${(err as Error).message}`, "failed", undefined, undefined, { cause: err }));
       }

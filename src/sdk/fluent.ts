@@ -15,9 +15,13 @@
  * same methods.
  * @module
  */
+import type { ModelVersion } from "../registry/types.js";
 import type { Experiment, Metric, Run, RunStatus } from "../tracking/types.js";
+import type { FileInfo } from "./artifact-stores.js";
 import type { FlushReport } from "./logging-errors.js";
 import { Ciclo, type ActiveRun, type CicloOptions, type DatasetSpec, type SearchRunsFluentOptions, type StartRunOptions } from "./fluent-session.js";
+import type { ArtifactSource } from "./model-uri.js";
+import type { RegisterModelOptions } from "./registry-client.js";
 import type { TagsInput } from "./tracking-client.js";
 
 let defaultCiclo: Ciclo | undefined;
@@ -98,4 +102,42 @@ export function searchRuns(opts?: SearchRunsFluentOptions): Promise<Run[]> {
 
 export function getMetricHistory(runId: string, key: string): Promise<Metric[]> {
   return getCiclo().getMetricHistory(runId, key);
+}
+
+// ── artifacts and registry (awaited; they throw on failure, as MLflow's do) ──
+
+export function logArtifact(localPath: string, artifactPath?: string): Promise<string> {
+  return getCiclo().logArtifact(localPath, artifactPath);
+}
+
+export function logArtifacts(localDir: string, artifactPath?: string): Promise<string[]> {
+  return getCiclo().logArtifacts(localDir, artifactPath);
+}
+
+export function logText(text: string, artifactFile: string): Promise<string> {
+  return getCiclo().logText(text, artifactFile);
+}
+
+export function logDict(obj: unknown, artifactFile: string): Promise<string> {
+  return getCiclo().logDict(obj, artifactFile);
+}
+
+export function logImage(image: Uint8Array | string, artifactFile: string): Promise<string> {
+  return getCiclo().logImage(image, artifactFile);
+}
+
+export function logFigure(png: Uint8Array, artifactFile: string): Promise<string> {
+  return getCiclo().logFigure(png, artifactFile);
+}
+
+export function listArtifacts(runId?: string, path?: string): Promise<FileInfo[]> {
+  return getCiclo().listArtifacts(runId, path);
+}
+
+export function downloadArtifacts(source: ArtifactSource, destDir: string): Promise<string> {
+  return getCiclo().downloadArtifacts(source, destDir);
+}
+
+export function registerModel(modelUri: string, name: string, opts?: RegisterModelOptions): Promise<ModelVersion> {
+  return getCiclo().registerModel(modelUri, name, opts);
 }

@@ -5,6 +5,8 @@
  * - {@link TrackingClient}: typed calls to every tracking route.
  * - {@link RunLogger}: the buffered, never-throwing logger behind the fluent API.
  * - Offline spools and {@link syncOfflineRuns} (what `ciclo sync` runs).
+ * - {@link ArtifactClient}, {@link RegistryClient}: artifacts (streamed) and the model registry;
+ *   `runs:/` / `models:/` URIs; reproducibility capture; system metrics.
  * @module
  */
 export {
@@ -15,11 +17,20 @@ export {
   getCiclo,
   getMetricHistory,
   getTrackingUri,
+  downloadArtifacts,
+  listArtifacts,
+  logArtifact,
+  logArtifacts,
+  logDict,
+  logFigure,
+  logImage,
   logInput,
   logMetric,
   logMetrics,
   logParam,
   logParams,
+  logText,
+  registerModel,
   searchRuns,
   setExperiment,
   setTag,
@@ -62,6 +73,49 @@ export { LoggingError, type Dropped, type ErrorHook, type FlushReport, type Logg
 export { RunSpool, findSpools, readSpoolRecords, type SpoolManifest, type SpoolRecord } from "./offline-spool.js";
 export { OFFLINE_ID_TAG, syncOfflineRuns, type SyncedRun, type SyncEvent, type SyncOptions } from "./offline-sync.js";
 export { getOrCreateExperiment } from "./run-starter.js";
+export { ArtifactClient, type ArtifactClientOptions } from "./artifact-client.js";
+export { openArtifactStore, type ArtifactStore, type FileInfo, type UploadSource } from "./artifact-stores.js";
+export { DEFAULT_MULTIPART_CHUNK_SIZE, DEFAULT_MULTIPART_THRESHOLD, type MultipartSettings } from "./multipart-upload.js";
+export {
+  RegistryClient,
+  type CreateModelVersionOptions,
+  type RegisterModelOptions,
+  type RegistrySearchOptions,
+} from "./registry-client.js";
+export type { LoggedModel, ModelVersionLineage } from "./registry-wire-codec.js";
+export {
+  isModelUri,
+  parseModelUri,
+  parseRunsUri,
+  resolveArtifactSource,
+  resolveModelDownloadUri,
+  splitArtifactUri,
+  type ArtifactSource,
+  type ModelUri,
+  type ResolvedArtifactSource,
+} from "./model-uri.js";
+export {
+  CONTEXT_ARTIFACTS,
+  CONTEXT_TAGS,
+  CONTEXT_VERSION,
+  ENV_FILES,
+  captureRunContext,
+  createContextCapture,
+  logRunContext,
+  runContextTags,
+  type CaptureOptions,
+  type CapturedFile,
+  type EnvFileKind,
+  type RunContext,
+} from "./context-capture.js";
+export { readGitContext, stripCredentials, type GitContext } from "./git-context.js";
+export {
+  DEFAULT_SYSTEM_METRICS_INTERVAL_MS,
+  SYSTEM_METRICS,
+  SystemMetricsMonitor,
+  type MetricsSink,
+  type SystemMetricsOptions,
+} from "./system-metrics.js";
 export { DEFAULT_TRACKING_URI, trackingUriFromEnv } from "./sdk-config.js";
 export {
   EndpointNotFoundError,
@@ -72,6 +126,7 @@ export {
   ResourceDoesNotExistError,
   type ErrorCode,
 } from "../shared/errors.js";
+export type { ModelVersion, ModelVersionStatus, RegisteredModel, RegisteredModelAlias, RegistryEvent, Stage } from "../registry/types.js";
 export type {
   Dataset,
   DatasetInput,
