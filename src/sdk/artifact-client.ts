@@ -10,6 +10,7 @@
  */
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
 import { localRootPath } from "../artifacts/artifact-repositories.js";
 import { artifactBasename, joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "../artifacts/safe-path.js";
 import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
@@ -37,17 +38,6 @@ export interface ArtifactClientOptions {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** YAML by the `yaml` package when the app has it; otherwise JSON, which is valid YAML 1.2. */
-async function toYaml(obj: unknown): Promise<string> {
-  const specifier = "yaml"; // optional: not a dependency of ciclo
-  try {
-    const mod = (await import(specifier)) as { stringify(v: unknown): string };
-    return mod.stringify(obj);
-  } catch {
-    return `${JSON.stringify(obj, null, 2)}\n`;
-  }
-}
 
 export class ArtifactClient {
   readonly http: HttpClient;
@@ -143,7 +133,7 @@ export class ArtifactClient {
 
   /** MLflow's `log_dict`: YAML for `.yaml`/`.yml` names, JSON otherwise. */
   async logDict(runId: string, obj: unknown, artifactFile: string): Promise<string> {
-    const text = /\.ya?ml$/i.test(artifactFile) ? await toYaml(obj) : JSON.stringify(obj, null, 2);
+    const text = /\.ya?ml$/i.test(artifactFile) ? stringifyYaml(obj) : JSON.stringify(obj, null, 2);
     return this.logText(runId, text, artifactFile);
   }
 
