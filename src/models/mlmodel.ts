@@ -18,6 +18,13 @@ import { parseSignature, type MlmodelSignature, type ModelSignature } from "./mo
 
 export const MLMODEL_FILE = "MLmodel";
 
+/**
+ * `mlflow_version` in the MLmodel files ciclo writes: the MLflow release whose
+ * format they follow (3.x: `model_id`, `serving_input_example.json`), so MLflow's
+ * version checks read a real release. `ciclo_version` says who wrote the file.
+ */
+export const MLFLOW_FORMAT_VERSION = "3.1.0";
+
 /** `saved_input_example_info` (MLflow's `_Example.info`). */
 export interface SavedInputExampleInfo {
   artifact_path: string;
