@@ -12,6 +12,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { mkdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -33,12 +35,15 @@ class IdleTimeout extends Error {
   }
 }
 
-/** A fetch that failed on the network (undici's `TypeError: fetch failed`) or was cut by the idle timer. */
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET"]);
+
+/** A request that failed on the network (fetch's `TypeError: fetch failed`, a socket error) or was cut by the idle timer. */
 function isNetworkError(err: unknown): boolean {
   if (err instanceof IdleTimeout) return true;
-  const e = err as { name?: string; message?: string; cause?: { syscall?: string } };
+  const e = err as { name?: string; message?: string; code?: string; cause?: { syscall?: string; code?: string } };
   // A body stream that failed to read its file is a local error, not a network one.
   if (e?.cause?.syscall === "open" || e?.cause?.syscall === "read") return false;
+  if (e?.code && NETWORK_CODES.has(e.code)) return true;
   return (e?.name === "TypeError" && /fetch failed|terminated/i.test(e.message ?? "")) || e?.cause instanceof IdleTimeout || e?.name === "SocketError";
 }
 
@@ -97,29 +102,45 @@ export interface PutOptions {
 }
 
 /**
+ * One PUT over node:http(s), the body piped with the socket's backpressure.
+ * (fetch is not used for uploads: Node 20's fetch kept every chunk of a
+ * streamed body alive until the request ended — a 256 MiB upload held ≈256 MiB.)
+ */
+function httpPut(url: string, headers: Record<string, string>, body: Readable | Uint8Array, signal: AbortSignal): Promise<{ status: number; etag?: string; text: string }> {
+  const u = new URL(url);
+  const request = u.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(u, { method: "PUT", headers, signal }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => void (text.length < 65_536 && (text += d)));
+      res.on("error", reject);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag, text }));
+    });
+    req.on("error", reject);
+    if (body instanceof Uint8Array) req.end(body);
+    else pipeline(body, req).catch(reject);
+  });
+}
+
+/**
  * PUTs a body to `url`: `open()` gives a fresh stream (or buffer) per attempt;
  * `size` is sent as Content-Length (S3 presigned URLs refuse chunked bodies).
- * Resolves with the response (its body read: the ETag is in the headers).
+ * Resolves with the answer's status and ETag (multipart parts need it).
  */
-export function putBytes(http: HttpClient, url: string, what: string, size: number, open: () => Readable | Uint8Array, opts: PutOptions = {}): Promise<Response> {
+export function putBytes(http: HttpClient, url: string, what: string, size: number, open: () => Readable | Uint8Array, opts: PutOptions = {}): Promise<{ status: number; etag?: string }> {
   return withTransferRetries(
     http,
     what,
     async ({ signal, touch }) => {
       const src = open();
-      const body = src instanceof Uint8Array ? src : (Readable.toWeb(src.pipe(progress(touch, opts.onBytes))) as unknown as ReadableStream);
+      const body = src instanceof Uint8Array ? src : src.pipe(progress(touch, opts.onBytes));
+      if (!(src instanceof Uint8Array)) src.on("error", (err) => (body as Transform).destroy(err));
       try {
-        const res = await fetch(url, {
-          method: "PUT",
-          headers: { ...opts.headers, "content-length": String(size) },
-          body,
-          signal,
-          duplex: "half",
-        } as RequestInit);
-        const text = await res.text();
-        if (!res.ok) throw errorFromResponse(res.status, text);
+        const res = await httpPut(url, { ...opts.headers, "content-length": String(size) }, body, signal);
+        if (res.status < 200 || res.status >= 300) throw errorFromResponse(res.status, res.text);
         if (src instanceof Uint8Array) opts.onBytes?.(size);
-        return res;
+        return { status: res.status, etag: res.etag };
       } finally {
         if (!(src instanceof Uint8Array)) src.destroy();
       }

@@ -102,7 +102,7 @@ export async function multipartUpload(
         () => createReadStream(file, { start, end: end - 1 }),
         { headers: { ...auth, ...cred.headers }, onBytes },
       );
-      etags.set(cred.part_number, res.headers.get("etag") ?? "");
+      etags.set(cred.part_number, res.etag ?? "");
     });
     await http.post(`/api/2.0/mlflow-artifacts/mpu/complete/${dir}`, {
       path: file,
