@@ -1,0 +1,90 @@
+/** An MLmodel file: flavors, the signature's inputs and outputs as tables, and the raw YAML. */
+import { parse } from "yaml";
+import { readArtifactHead } from "../../api/artifacts-api";
+import { useApi } from "../../api/use-api";
+import { ErrorBanner, Loading } from "../../components/states";
+import { DataTable } from "./data-table";
+
+interface MlModel {
+  artifact_path?: string;
+  flavors?: Record<string, Record<string, unknown>>;
+  signature?: { inputs?: string; outputs?: string; params?: string };
+  model_uuid?: string;
+  utc_time_created?: string;
+  run_id?: string;
+}
+
+type SchemaEntry = { name?: string; type?: string; "tensor-spec"?: { dtype?: string; shape?: number[] }; required?: boolean };
+
+function schemaRows(json: string | undefined): unknown[][] | undefined {
+  if (!json) return undefined;
+  try {
+    const entries = JSON.parse(json) as SchemaEntry[];
+    return entries.map((e, i) => [
+      e.name ?? `(${i})`,
+      e.type === "tensor" ? `tensor ${e["tensor-spec"]?.dtype ?? ""}` : (e.type ?? ""),
+      e["tensor-spec"]?.shape ? `[${e["tensor-spec"].shape.join(", ")}]` : "",
+      e.required === false ? "optional" : "required",
+    ]);
+  } catch {
+    return [[json, "", "", ""]];
+  }
+}
+
+export default function MlmodelView({ runId, path }: { runId: string; path: string }) {
+  const res = useApi(async (signal) => {
+    const { bytes } = await readArtifactHead(runId, path, 256 * 1024, signal);
+    const text = new TextDecoder().decode(bytes);
+    let model: MlModel | undefined;
+    try {
+      model = parse(text) as MlModel;
+    } catch {
+      model = undefined;
+    }
+    return { text, model };
+  }, [runId, path]);
+  if (res.error) return <ErrorBanner error={res.error} />;
+  if (!res.data) return <Loading />;
+  const { model, text } = res.data;
+  const inputs = schemaRows(model?.signature?.inputs);
+  const outputs = schemaRows(model?.signature?.outputs);
+  const cols = ["name", "type", "shape", ""];
+  return (
+    <div className="stack mlmodel">
+      {model?.flavors && (
+        <div>
+          <h3 className="section-title">Flavors</h3>
+          <div className="chips">
+            {Object.entries(model.flavors).map(([name, f]) => (
+              <span key={name} className="chip" title={JSON.stringify(f)}>
+                {name}
+                {typeof f?.loader_module === "string" ? <span className="muted"> · {f.loader_module}</span> : null}
+              </span>
+            ))}
+          </div>
+        </div>
+      )}
+      <div>
+        <h3 className="section-title">Signature</h3>
+        {inputs || outputs ? (
+          <div className="two-col">
+            <div>
+              <div className="muted small">Inputs</div>
+              {inputs ? <DataTable columns={cols} rows={inputs} caption="Signature inputs" /> : <div className="muted small">none</div>}
+            </div>
+            <div>
+              <div className="muted small">Outputs</div>
+              {outputs ? <DataTable columns={cols} rows={outputs} caption="Signature outputs" /> : <div className="muted small">none</div>}
+            </div>
+          </div>
+        ) : (
+          <div className="muted small">This model has no signature.</div>
+        )}
+      </div>
+      <details>
+        <summary className="small">MLmodel (YAML)</summary>
+        <pre className="pre">{text}</pre>
+      </details>
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * The virtualized runs grid: only the rows in view (plus a margin) are in the
+ * DOM, whatever the number loaded, so scrolling 100,000 runs stays smooth.
+ * Near the end of what is loaded it asks for the next page. The header is
+ * sticky and scrolls sideways with the rows.
+ */
+import { memo, useEffect, useRef, useState, type CSSProperties } from "react";
+import type { WireRun } from "../../api/tracking-api";
+import { StatusBadge } from "../../components/states";
+import { formatDuration, formatNumber, formatTime } from "../../format";
+import { Link } from "../../router/router";
+import { CHECK_COLUMN_WIDTH, NAME_COLUMN_WIDTH, cellValue, type ColumnDef } from "./run-columns";
+
+export const ROW_HEIGHT = 34;
+const OVERSCAN = 12;
+/** Ask for the next page when this few loaded rows remain below the view. */
+const PREFETCH_ROWS = 120;
+
+interface Props {
+  runs: WireRun[];
+  columns: ColumnDef[];
+  hasMore: boolean;
+  loading: boolean;
+  onLoadMore(): void;
+  sort: { id: string; desc: boolean };
+  onSort(id: string): void;
+  selected: Set<string>;
+  onToggle(runId: string): void;
+  onToggleAll(): void;
+  experimentNames: Map<string, string>;
+}
+
+function Cell({ run, col, experimentNames }: { run: WireRun; col: ColumnDef; experimentNames: Map<string, string> }) {
+  const v = cellValue(run, col);
+  if (col.kind === "attributes") {
+    switch (col.key) {
+      case "status":
+        return <StatusBadge status={run.info.status} />;
+      case "start_time":
+      case "end_time":
+        return <>{formatTime(v as number | undefined)}</>;
+      case "duration":
+        return <>{v === undefined ? "—" : formatDuration(v as number)}</>;
+      case "experiment_id":
+        return <Link to={`/experiments/${run.info.experiment_id}`}>{experimentNames.get(String(v)) ?? v}</Link>;
+    }
+  }
+  if (v === undefined) return <span className="muted">—</span>;
+  return <>{col.numeric ? formatNumber(v) : String(v)}</>;
+}
+
+const Row = memo(function Row(props: {
+  run: WireRun;
+  index: number;
+  columns: ColumnDef[];
+  checked: boolean;
+  onToggle(id: string): void;
+  experimentNames: Map<string, string>;
+}) {
+  const { run, index, columns, checked, onToggle, experimentNames } = props;
+  const name = run.info.run_name || run.info.run_id;
+  return (
+    <div className={`grid-row${checked ? " selected" : ""}${run.info.lifecycle_stage === "deleted" ? " row-deleted" : ""}`} role="row" aria-rowindex={index + 2} style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}>
+      <div className="grid-cell col-check sticky-col" role="gridcell" style={{ width: CHECK_COLUMN_WIDTH }}>
+        <input type="checkbox" aria-label={`Select run ${name}`} checked={checked} onChange={() => onToggle(run.info.run_id)} />
+      </div>
+      <div className="grid-cell cell-name sticky-col" role="gridcell" style={{ width: NAME_COLUMN_WIDTH, left: CHECK_COLUMN_WIDTH }} title={name}>
+        <span className={`status-dot status-${run.info.status.toLowerCase()}`} aria-hidden="true" />
+        <Link to={`/runs/${run.info.run_id}`}>{name}</Link>
+      </div>
+      {columns.map((c) => {
+        const v = cellValue(run, c);
+        return (
+          <div key={c.id} className={`grid-cell${c.numeric ? " num" : ""}`} role="gridcell" style={{ width: c.width }} title={v === undefined ? undefined : String(v)}>
+            <Cell run={run} col={c} experimentNames={experimentNames} />
+          </div>
+        );
+      })}
+    </div>
+  );
+});
+
+export function RunsTable(p: Props) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 800 });
+  const frame = useRef(0);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setView({ top: el.scrollTop, height: el.clientHeight });
+    // One state update per frame, however many scroll events arrive.
+    const onScroll = () => {
+      if (!frame.current) frame.current = requestAnimationFrame(() => {
+        frame.current = 0;
+        measure();
+      });
+    };
+    measure();
+    el.addEventListener("scroll", onScroll, { passive: true });
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => {
+      el.removeEventListener("scroll", onScroll);
+      ro.disconnect();
+      cancelAnimationFrame(frame.current);
+    };
+  }, []);
+
+  const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(p.runs.length, Math.ceil((view.top + view.height) / ROW_HEIGHT) + OVERSCAN);
+  const { hasMore, loading, onLoadMore, runs } = p;
+  useEffect(() => {
+    if (hasMore && !loading && last + PREFETCH_ROWS >= runs.length) onLoadMore();
+  }, [last, hasMore, loading, onLoadMore, runs.length]);
+
+  const width = CHECK_COLUMN_WIDTH + NAME_COLUMN_WIDTH + p.columns.reduce((w, c) => w + c.width, 0);
+  const allChecked = p.runs.length > 0 && p.runs.every((r) => p.selected.has(r.info.run_id));
+  const bodyHeight = (p.runs.length + (p.hasMore ? 1 : 0)) * ROW_HEIGHT;
+  const sortMark = (id: string) => (p.sort.id === id ? (p.sort.desc ? " ▼" : " ▲") : "");
+  const ariaSort = (id: string): "ascending" | "descending" | "none" => (p.sort.id === id ? (p.sort.desc ? "descending" : "ascending") : "none");
+  const gridStyle: CSSProperties = { width };
+
+  return (
+    <div className="grid-scroll" ref={scroller} role="grid" aria-label="Runs" aria-rowcount={p.runs.length + 1} data-testid="runs-grid">
+      <div className="grid-head" role="row" style={gridStyle}>
+        <div className="grid-cell col-check sticky-col" role="columnheader" style={{ width: CHECK_COLUMN_WIDTH }}>
+          <input type="checkbox" aria-label="Select all loaded runs" checked={allChecked} onChange={p.onToggleAll} />
+        </div>
+        <div className="grid-cell sticky-col" role="columnheader" style={{ width: NAME_COLUMN_WIDTH, left: CHECK_COLUMN_WIDTH }} aria-sort={ariaSort("attributes.run_name")}>
+          <button className="th-button" onClick={() => p.onSort("attributes.run_name")}>
+            Run{sortMark("attributes.run_name")}
+          </button>
+        </div>
+        {p.columns.map((c) => (
+          <div key={c.id} className={`grid-cell${c.numeric ? " num" : ""} th-${c.kind}`} role="columnheader" style={{ width: c.width }} title={c.id} aria-sort={ariaSort(c.id)}>
+            {c.sortable ? (
+              <button className="th-button" onClick={() => p.onSort(c.id)}>
+                {c.kind !== "attributes" && <span className="th-kind">{c.kind === "metrics" ? "M" : c.kind === "params" ? "P" : "T"}</span>}
+                <span className="th-label">{c.label}</span>
+                {sortMark(c.id)}
+              </button>
+            ) : (
+              <span className="th-label">{c.label}</span>
+            )}
+          </div>
+        ))}
+      </div>
+      <div className="grid-body" style={{ ...gridStyle, height: bodyHeight }}>
+        {p.runs.slice(first, last).map((run, i) => (
+          <Row
+            key={run.info.run_id}
+            run={run}
+            index={first + i}
+            columns={p.columns}
+            checked={p.selected.has(run.info.run_id)}
+            onToggle={p.onToggle}
+            experimentNames={p.experimentNames}
+          />
+        ))}
+        {p.hasMore && (
+          <div className="grid-row grid-loading" style={{ transform: `translateY(${p.runs.length * ROW_HEIGHT}px)` }}>
+            <span className="spinner" aria-hidden="true" /> Loading more runs…
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
