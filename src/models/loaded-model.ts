@@ -17,6 +17,9 @@
  * folder — `loadLocalModel(model.reload.path, model.reload.options)` — since
  * neither ONNX sessions nor user modules can be passed between threads. Inputs
  * and outputs are structured-cloneable, so they can be posted as they are.
+ * When running from source (not dist/), the worker must register tsx first
+ * (`(await import("tsx/esm/api")).register()`), as `bin/ciclo.js` does;
+ * `js-function.test.ts` has a working example.
  * @module
  */
 import type { MlModel } from "./mlmodel.js";
