@@ -13,7 +13,7 @@ import { basename, join, relative, sep } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
 import { localRootPath } from "../artifacts/artifact-repositories.js";
 import { artifactBasename, joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "../artifacts/safe-path.js";
-import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
+import { InvalidParameterValueError, MlflowError, ResourceDoesNotExistError } from "../shared/errors.js";
 import { isDirectRoot, openArtifactStore, RunServedArtifactStore, type ArtifactStore, type FileInfo, type UploadSource } from "./artifact-stores.js";
 import { runPool } from "./artifact-transfer.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
@@ -172,6 +172,9 @@ export class ArtifactClient {
     const path = resolved.path;
     const top = path === "" ? destDir : join(destDir, artifactBasename(path));
     const children = await store.list(path);
+    if (path === "" && children.length === 0 && resolved.model) {
+      throw new ResourceDoesNotExistError(`No files found for '${typeof source === "string" ? source : source.runId}' at ${store.rootUri}.`);
+    }
     if (path !== "" && children.length === 0) {
       await store.download(path, top, this.options.onBytes); // a file (or a 404 for nothing at all)
       return top;

@@ -6,6 +6,9 @@
  * | `runs:/<run_id>/<path>` | `<path>` under the run's artifact root |
  * | `models:/<name>/<version>`, `models:/<name>@<alias>`, `models:/<name>/latest`, `models:/<name>/<stage>` | the version's download URI (`model-versions/get-download-uri`) |
  * | `models:/<model_id>` | the MLflow 3.x logged model's `artifact_uri` |
+ *
+ * A `models:/` URI downloads as the contents of the model's folder (MLflow's
+ * behaviour); other URIs download as the file or folder they name.
  * | `mlflow-artifacts:/<path>` | `<path>` in the server's artifact proxy |
  * | `file:///…`, `s3://…`, a local path | that folder or file, opened directly |
  *
@@ -90,6 +93,8 @@ export async function resolveArtifactSource(source: ArtifactSource, registry: Re
   if (isModelUri(source)) {
     if (hops >= 3) throw new InvalidParameterValueError(`Too many indirections resolving '${source}'.`);
     const { downloadUri, model } = await resolveModelDownloadUri(source, registry);
+    // MLflow compat: a model downloads as its folder's contents (`download_artifacts("models:/m/1", d)` fills d).
+    if (!/^(runs|models):/i.test(downloadUri)) return { location: { rootUri: downloadUri }, path: "", model };
     const inner = await resolveArtifactSource(downloadUri, registry, hops + 1);
     return { ...inner, model: inner.model ?? model };
   }
