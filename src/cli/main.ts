@@ -5,6 +5,8 @@
 import { Command } from "commander";
 import { CICLO_VERSION } from "../server/version.js";
 import { registerDbCommand } from "./commands/db-command.js";
+import { registerReproduceCommand } from "./commands/reproduce-command.js";
+import { registerRunCommand } from "./commands/run-command.js";
 import { registerServerCommand } from "./commands/server-command.js";
 import { registerSyncCommand } from "./commands/sync-command.js";
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerDbCommand(program);
   registerSyncCommand(program);
+  registerRunCommand(program);
+  registerReproduceCommand(program);
   return program;
 }
 

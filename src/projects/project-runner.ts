@@ -1,0 +1,153 @@
+/**
+ * `ciclo run`: one entry point of a project as one tracked run (MLflow's
+ * `mlflow run` with the local backend and the current environment).
+ *
+ * 1. The project file is read and the parameters are checked — before any run
+ *    exists, so a typo creates nothing.
+ * 2. A run is created through the SDK (with the context capture given: git
+ *    commit, diff patch, lock file…), tagged as a project run, and the
+ *    parameters are logged and flushed.
+ * 3. The command runs in the project folder with the run's id, the tracking
+ *    URI and the experiment id in its environment: the ciclo SDK's first
+ *    `startRun()` and the Python `mlflow` client join that run.
+ * 4. The run ends FINISHED (exit code 0), FAILED (other codes) or KILLED (a
+ *    signal), after the command's own `endRun`, so the exit code decides.
+ * @module
+ */
+import { execFileSync } from "node:child_process";
+import { relative } from "node:path";
+import type { ContextCapture } from "../sdk/fluent-options.js";
+import { Ciclo } from "../sdk/fluent-session.js";
+import { CONTEXT_TAGS } from "../sdk/context-capture.js";
+import type { LoggingError } from "../sdk/logging-errors.js";
+import { SOURCE_NAME_TAG, SOURCE_TYPE_TAG } from "../tracking/system-tags.js";
+import type { RunStatus } from "../tracking/types.js";
+import { runCommand, type CommandExit } from "./command-process.js";
+import { resolveCommand, type ResolvedCommand } from "./project-parameters.js";
+import { loadProject, resolveEntryPoint, type ProjectSpec } from "./project-spec.js";
+import { PROJECT_TAGS } from "./project-tags.js";
+
+export interface RunProjectOptions {
+  projectDir: string;
+  /** Default `main`, as in MLflow. */
+  entryPoint?: string;
+  params?: Record<string, string>;
+  trackingUri: string;
+  experimentName?: string;
+  experimentId?: string;
+  runName?: string;
+  /** Extra tags for the run (reproduce adds `ciclo.reproduce.of`). */
+  tags?: Record<string, string>;
+  /** Git/environment capture, passed to the SDK's `contextCapture` seam (false: none). */
+  contextCapture?: ContextCapture | false;
+  /** Environment the command inherits (default process.env); the run's variables are set over it. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the command's stdout goes (`stderr` when ciclo's stdout carries JSON). */
+  stdout?: "stdout" | "stderr";
+  /** Progress lines ("Started run …"); default: nowhere. */
+  log?(line: string): void;
+  /** Problems logging to the server (the command still runs). */
+  onLoggingError?(err: LoggingError): void;
+}
+
+export interface ProjectRunResult {
+  runId: string;
+  experimentId: string;
+  status: RunStatus;
+  /** The command's exit code (128 + n when it died by signal n). */
+  exitCode: number;
+  signal?: NodeJS.Signals;
+  command: ResolvedCommand;
+  project: ProjectSpec;
+}
+
+/** Variables a command must not inherit: they would point it at another run or experiment. */
+const RUN_VARIABLES = ["CICLO_RUN_ID", "MLFLOW_RUN_ID", "CICLO_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_NAME", "CICLO_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_ID"];
+
+export async function runProject(opts: RunProjectOptions): Promise<ProjectRunResult> {
+  const log = opts.log ?? (() => {});
+  const project = loadProject(opts.projectDir);
+  const entryPoint = resolveEntryPoint(project, opts.entryPoint ?? "main");
+  const command = resolveCommand(entryPoint, opts.params ?? {}, project.dir);
+
+  const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
+  for (const k of RUN_VARIABLES) delete baseEnv[k];
+  const ciclo = new Ciclo({
+    trackingUri: opts.trackingUri,
+    offline: false,
+    offlineFallback: false, // the command joins the run on the server: a spooled run could not be joined
+    contextCapture: opts.contextCapture,
+    env: baseEnv,
+    onError: opts.onLoggingError ?? (() => {}),
+  });
+  if (opts.experimentName && !opts.experimentId) await ciclo.setExperiment(opts.experimentName);
+  const run = await ciclo.startRun({
+    runName: opts.runName,
+    experimentId: opts.experimentId,
+    tags: { ...projectTags(project, command), ...opts.tags },
+  });
+  ciclo.logParams({ ...command.declared, ...command.extra });
+  const logged = await ciclo.flush();
+  for (const e of logged.errors) opts.onLoggingError?.(e);
+  const experimentId = run.experimentId ?? "0";
+  log(`Started run ${run.runId} (${run.runName}) in experiment ${experimentId}: entry point '${command.entryPoint}' of ${project.dir}`);
+  log(`Command: ${command.command}`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    CICLO_RUN_ID: run.runId,
+    MLFLOW_RUN_ID: run.runId,
+    CICLO_TRACKING_URI: opts.trackingUri,
+    MLFLOW_TRACKING_URI: opts.trackingUri,
+    CICLO_EXPERIMENT_ID: experimentId,
+    MLFLOW_EXPERIMENT_ID: experimentId,
+  };
+  let exit: CommandExit;
+  try {
+    exit = await runCommand(command.command, { cwd: project.dir, env, stdout: opts.stdout });
+  } catch (err) {
+    await ciclo.endRun("FAILED");
+    throw new Error(`Could not start the command of entry point '${command.entryPoint}': ${(err as Error).message}`, { cause: err });
+  }
+  const status: RunStatus = exit.signal ? "KILLED" : exit.exitCode === 0 ? "FINISHED" : "FAILED";
+  const ended = await ciclo.endRun(status);
+  for (const e of ended.errors) opts.onLoggingError?.(e);
+  log(`Run ${run.runId} ${status} (exit code ${exit.exitCode}${exit.signal ? `, ${exit.signal}` : ""}).`);
+  return { runId: run.runId, experimentId, status, exitCode: exit.exitCode, signal: exit.signal, command, project };
+}
+
+/** MLflow's project tags plus what `ciclo reproduce` reads back. */
+function projectTags(project: ProjectSpec, command: ResolvedCommand): Record<string, string> {
+  const env = project.env.node ? "node" : project.env.python ? "python" : project.env.mlflowEnv ? `${project.env.mlflowEnv} (ignored: local)` : "local";
+  const tags: Record<string, string> = {
+    [SOURCE_TYPE_TAG]: "PROJECT",
+    [SOURCE_NAME_TAG]: project.dir,
+    [PROJECT_TAGS.entryPoint]: command.entryPoint,
+    [PROJECT_TAGS.backend]: "local",
+    [PROJECT_TAGS.env]: env,
+    [PROJECT_TAGS.name]: project.name,
+    [PROJECT_TAGS.dir]: project.dir,
+    [PROJECT_TAGS.parameters]: JSON.stringify({ ...command.declared, ...command.extra }),
+    [PROJECT_TAGS.command]: command.command.slice(0, 8000),
+    // The capture sees no script (ciclo is not the code that runs): what ran is the project's command.
+    [CONTEXT_TAGS.commandLine]: command.command.slice(0, 8000),
+    [CONTEXT_TAGS.argv]: JSON.stringify(["/bin/sh", "-c", command.command]).slice(0, 8000),
+  };
+  if (project.file) tags[PROJECT_TAGS.file] = project.file;
+  const git = gitLocation(project.dir);
+  if (git) {
+    tags[PROJECT_TAGS.gitRoot] = git.root;
+    tags[PROJECT_TAGS.subdir] = git.subdir;
+  }
+  return tags;
+}
+
+/** The repository holding the project, and the project's folder inside it ("" at the root). */
+export function gitLocation(dir: string): { root: string; subdir: string } | undefined {
+  try {
+    const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return { root, subdir: relative(root, dir).split("\\").join("/") };
+  } catch {
+    return undefined;
+  }
+}
