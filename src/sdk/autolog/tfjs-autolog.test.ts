@@ -44,7 +44,7 @@ describe("tfjs autolog", () => {
     await tf.setBackend("cpu");
     live = await startLiveTrackingServer();
     client = new TrackingClient({ trackingUri: live.url, env: {} });
-    ciclo = new Ciclo({ trackingUri: live.url, env: { LOGNAME: "tester" }, onError: (e) => errors.push(e) });
+    ciclo = new Ciclo({ trackingUri: live.url, env: { LOGNAME: "tester" }, contextCapture: false, onError: (e) => errors.push(e) });
     await ciclo.setExperiment("tfjs");
     handle = autolog({ tf, ciclo, onError: (e) => errors.push(e) });
   });

@@ -21,7 +21,6 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ArtifactClient } from "../artifact-client.js";
 import type { Ciclo } from "../fluent-session.js";
 import { getCiclo } from "../fluent.js";
 import { LoggingError, warnOnError } from "../logging-errors.js";
@@ -197,7 +196,7 @@ async function logModelArtifacts(
     report(`run ${run.runId} is offline; the model files are in ${staging} (upload them with logArtifacts once online)`, new Error("offline run"));
     return;
   }
-  const artifacts = new ArtifactClient(ciclo.client);
+  const artifacts = ciclo.artifacts;
   try {
     if (what.logModels) await artifacts.logArtifacts(run.runId, join(staging, "model"), "model");
     if (what.logSummary) await artifacts.logArtifact(run.runId, join(staging, "model_summary.txt"));
