@@ -1,0 +1,141 @@
+/**
+ * What every data command shares: the `--tracking-uri` and `--json` options,
+ * SDK clients built from them (the CLI talks to a server, never to a store),
+ * and human output (tables fitted to the terminal, colours only on a TTY).
+ * @module
+ */
+import type { Command } from "commander";
+import { AdminClient } from "../sdk/admin-client.js";
+import { ArtifactClient, type ArtifactClientOptions } from "../sdk/artifact-client.js";
+import { HttpClient } from "../sdk/http-client.js";
+import { RegistryClient } from "../sdk/registry-client.js";
+import { trackingUriFromEnv } from "../sdk/sdk-config.js";
+import { TrackingClient } from "../sdk/tracking-client.js";
+import { ResourceDoesNotExistError } from "../shared/errors.js";
+import type { Experiment } from "../tracking/types.js";
+import { createColors, type Colors } from "./output/colors.js";
+import { NotFoundError, UsageError } from "./output/cli-errors.js";
+import { printJson } from "./output/json-output.js";
+import { renderTable, type Column } from "./output/table.js";
+
+export interface CommonFlags {
+  trackingUri?: string;
+  json?: boolean;
+}
+
+export const TRACKING_URI_HELP = "server to talk to (default: $CICLO_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)";
+
+/** Adds `--tracking-uri` and (unless `json: false`) `--json` to a leaf command. */
+export function withCommonOptions(cmd: Command, opts: { json?: boolean } = {}): Command {
+  cmd.option("--tracking-uri <uri>", TRACKING_URI_HELP);
+  if (opts.json !== false) cmd.option("--json", "print JSON on stdout (for scripts) instead of a table");
+  return cmd;
+}
+
+/** Commander collector for repeatable options: `--tag a=1 --tag b=2`. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Ids given as `--run-ids a,b --run-ids c` → ["a", "b", "c"]. */
+export function splitIds(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const ids = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  return ids;
+}
+
+/** `key=value` pairs (the value may contain `=`). */
+export function parseKeyValues(pairs: string[] | undefined, what = "--tag"): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs ?? []) {
+    const at = p.indexOf("=");
+    if (at <= 0) throw new UsageError(`${what} expects key=value, got '${p}'.`);
+    out[p.slice(0, at)] = p.slice(at + 1);
+  }
+  return out;
+}
+
+export function parsePositiveInt(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${what} must be a positive integer, got '${text}'.`);
+  return Number(text);
+}
+
+export class CliContext {
+  readonly trackingUri: string;
+  readonly json: boolean;
+  /** Colours for stdout (tables) and stderr (notes). */
+  readonly colors: Colors;
+  readonly errColors: Colors;
+  private http?: HttpClient;
+
+  constructor(flags: CommonFlags) {
+    this.trackingUri = flags.trackingUri ?? trackingUriFromEnv();
+    this.json = flags.json === true;
+    this.colors = createColors(process.stdout);
+    this.errColors = createColors(process.stderr);
+  }
+
+  private transport(): HttpClient {
+    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri }));
+  }
+
+  get tracking(): TrackingClient {
+    return new TrackingClient(this.transport());
+  }
+
+  get registry(): RegistryClient {
+    return new RegistryClient(this.transport());
+  }
+
+  get admin(): AdminClient {
+    return new AdminClient(this.transport());
+  }
+
+  artifacts(opts: ArtifactClientOptions = {}): ArtifactClient {
+    return new ArtifactClient(this.tracking, opts);
+  }
+
+  /** The terminal's width when stdout is one; undefined (no cutting) when piped. */
+  get width(): number | undefined {
+    return process.stdout.isTTY ? process.stdout.columns || 80 : undefined;
+  }
+
+  out(text: string): void {
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+
+  /** A remark for humans that is not the command's output (stderr, so stdout stays parseable). */
+  note(text: string): void {
+    process.stderr.write(`${this.errColors.dim(text)}\n`);
+  }
+
+  table<R>(columns: Column<R>[], rows: R[], empty = "(none)"): void {
+    if (rows.length === 0) this.out(this.colors.dim(empty));
+    else this.out(renderTable(columns, rows, { width: this.width, colors: this.colors }));
+  }
+
+  /** Prints `value` as JSON with --json, else runs `human`. */
+  emit(value: unknown, human: () => void): void {
+    if (this.json) printJson(value);
+    else human();
+  }
+
+  /**
+   * An experiment by id or by name: digits are tried as an id first, then as a
+   * name (an experiment may be called "42").
+   */
+  async experiment(ref: string): Promise<Experiment> {
+    const t = this.tracking;
+    if (/^\d+$/.test(ref)) {
+      try {
+        return await t.getExperiment(ref);
+      } catch (err) {
+        if (!(err instanceof ResourceDoesNotExistError)) throw err;
+      }
+    }
+    const byName = await t.findExperimentByName(ref);
+    if (!byName) throw new NotFoundError(`No experiment with id or name '${ref}'.`);
+    return byName;
+  }
+}
