@@ -20,10 +20,10 @@
  * package that cannot run is never produced.
  * @module
  */
+import { readFileSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
 import YAML from "yaml";
-import { CICLO_VERSION } from "../server/version.js";
 import { InvalidParameterValueError, ResourceAlreadyExistsError } from "../shared/errors.js";
 import { JS_FUNCTION } from "./flavors/js-function-flavor.js";
 import { loadOnnxRunner } from "./flavors/onnx-flavor.js";
@@ -68,6 +68,8 @@ export interface SaveModelOptions {
   };
 }
 
+/** ciclo's version (package.json, two levels up from src/models and dist/models); the SDK does not import server code. */
+const CICLO_VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const DEFAULT_PYTHON = "3.11.9";
 const DEFAULT_PIP = ["mlflow>=2.9", "onnx>=1.14", "onnxruntime>=1.16"];
 const ENTRY_CANDIDATES = ["model.mjs", "model.js", "index.mjs", "index.js", "model.ts", "index.ts"];

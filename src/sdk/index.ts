@@ -142,3 +142,14 @@ export type {
   ViewType,
 } from "../tracking/types.js";
 export { autolog, type AutologHandle, type TfjsAutologOptions } from "./autolog/tfjs-autolog.js";
+// ── models: package format, logModel / loadModel (src/models/) ──
+export { loadModel, logModel, Model, type LoadModelOptions, type LogModelOptions, type ModelInfo } from "./model-client.js";
+export { saveModel, type ModelSource, type SaveModelOptions } from "../models/model-package-writer.js";
+export { loadLocalModel } from "../models/model-loader.js";
+export { ModelInputError } from "../models/input-coercion.js";
+export type { FlavorName, LoadedModel, ModelLoadOptions } from "../models/loaded-model.js";
+export type { MlModel } from "../models/mlmodel.js";
+export type { ColumnsInput, ModelInput, ModelParams, Tensor, TensorsInput } from "../models/model-input.js";
+export type { ModelOutput } from "../models/model-output.js";
+export type { ColSpec, ModelSignature, ParamSpec, Schema, TensorSpec } from "../models/model-signature.js";
+export type { JsModelContext, JsModelModule } from "../models/flavors/js-function-flavor.js";
