@@ -6,6 +6,16 @@ export function formatTime(ms: number | undefined | null): string {
   return ms === undefined || ms === null ? "—" : dateTime.format(new Date(ms));
 }
 
+const shortSameYear = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const shortOtherYear = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+
+/** Compact time for table cells: no year within the current year. */
+export function formatTimeShort(ms: number | undefined | null): string {
+  if (ms === undefined || ms === null) return "—";
+  const d = new Date(ms);
+  return (d.getFullYear() === new Date().getFullYear() ? shortSameYear : shortOtherYear).format(d);
+}
+
 export function formatRelative(ms: number | undefined | null, now = Date.now()): string {
   if (ms === undefined || ms === null) return "—";
   const s = Math.round((now - ms) / 1000);

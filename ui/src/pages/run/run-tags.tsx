@@ -38,7 +38,7 @@ export function RunTags({ run, onChanged }: { run: WireRun; onChanged(): void })
         </h2>
         {system.length > 0 && (
           <button className="btn btn-small btn-ghost" onClick={() => setShowSystem((s) => !s)}>
-            {showSystem ? "Hide" : "Show"} {system.length} system tags
+            {showSystem ? "Hide" : "Show"} {system.length} system tag{system.length === 1 ? "" : "s"}
           </button>
         )}
       </div>

@@ -7,7 +7,7 @@
 import { memo, useEffect, useRef, useState, type CSSProperties } from "react";
 import type { WireRun } from "../../api/tracking-api";
 import { StatusBadge } from "../../components/states";
-import { formatDuration, formatNumber, formatTime } from "../../format";
+import { formatDuration, formatNumber, formatTime, formatTimeShort } from "../../format";
 import { Link } from "../../router/router";
 import { CHECK_COLUMN_WIDTH, NAME_COLUMN_WIDTH, cellValue, type ColumnDef } from "./run-columns";
 
@@ -38,7 +38,7 @@ function Cell({ run, col, experimentNames }: { run: WireRun; col: ColumnDef; exp
         return <StatusBadge status={run.info.status} />;
       case "start_time":
       case "end_time":
-        return <>{formatTime(v as number | undefined)}</>;
+        return <span title={formatTime(v as number | undefined)}>{formatTimeShort(v as number | undefined)}</span>;
       case "duration":
         return <>{v === undefined ? "—" : formatDuration(v as number)}</>;
       case "experiment_id":
@@ -71,7 +71,7 @@ const Row = memo(function Row(props: {
       {columns.map((c) => {
         const v = cellValue(run, c);
         return (
-          <div key={c.id} className={`grid-cell${c.numeric ? " num" : ""}`} role="gridcell" style={{ width: c.width }} title={v === undefined ? undefined : String(v)}>
+          <div key={c.id} className={`grid-cell${c.numeric ? " num" : ""}`} role="gridcell" style={{ width: c.width }} title={v === undefined || c.kind === "attributes" ? undefined : String(v)}>
             <Cell run={run} col={c} experimentNames={experimentNames} />
           </div>
         );
