@@ -78,6 +78,7 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
     offlineFallback: false, // the command joins the run on the server: a spooled run could not be joined
     contextCapture: opts.contextCapture,
     env: baseEnv,
+    systemMetrics: false, // this process only waits; the command samples its own if it wants
     onError: opts.onLoggingError ?? (() => {}),
   });
   if (opts.experimentName && !opts.experimentId) await ciclo.setExperiment(opts.experimentName);
@@ -131,8 +132,9 @@ function projectTags(project: ProjectSpec, command: ResolvedCommand): Record<str
     [PROJECT_TAGS.command]: command.command.slice(0, 8000),
     // The capture sees no script (ciclo is not the code that runs): what ran is the project's command.
     [CONTEXT_TAGS.commandLine]: command.command.slice(0, 8000),
-    [CONTEXT_TAGS.argv]: JSON.stringify(["/bin/sh", "-c", command.command]).slice(0, 8000),
   };
+  const argv = JSON.stringify(["/bin/sh", "-c", command.command]);
+  if (argv.length <= 8000) tags[CONTEXT_TAGS.argv] = argv;
   if (project.file) tags[PROJECT_TAGS.file] = project.file;
   const git = gitLocation(project.dir);
   if (git) {

@@ -91,7 +91,9 @@ function insideRepo(p: string, what: string, id: string): string {
 }
 
 function projectSubdir(tags: Map<string, string>, id: string): string {
-  const sub = tags.get(PROJECT_TAGS.subdir) ?? tags.get(CONTEXT_TAGS.workingDir) ?? "";
+  // MLflow compat: `mlflow run https://host/repo#examples/x` records the subfolder after '#' in mlflow.source.name.
+  const fragment = /#(.+)$/.exec(tags.get(CONTEXT_TAGS.sourceName) ?? "")?.[1];
+  const sub = tags.get(PROJECT_TAGS.subdir) ?? tags.get(CONTEXT_TAGS.workingDir) ?? fragment ?? "";
   return insideRepo(sub, "project folder", id);
 }
 
