@@ -41,21 +41,23 @@ after(async () => {
 test("an ESM script imports the fluent API from 'ciclo' and logs a run", async () => {
   writeFileSync(
     join(app, "train.mjs"),
-    `import { setExperiment, startRun, logParam, logMetric, endRun, Ciclo, TrackingClient, MlflowError } from "ciclo";
+    `import { setExperiment, startRun, logParam, logMetric, logText, endRun, downloadArtifacts, Ciclo, TrackingClient, MlflowError, RegistryClient } from "ciclo";
 await setExperiment("from-package");
 const run = await startRun({ runName: "pkg" });
 logParam("lr", 0.1);
 for (let step = 0; step < 3; step++) logMetric("loss", 1 / (step + 1), step);
+await logText("from the package", "notes.txt");
 const report = await endRun();
+const notes = await downloadArtifacts(\`runs:/\${run.runId}/notes.txt\`, "downloaded");
 let deep = "importable";
 try { await import("ciclo/dist/server/app.js"); } catch (e) { deep = e.code; }
-console.log(JSON.stringify({ runId: run.runId, errors: report.errors.length, deep,
-  types: [typeof Ciclo, typeof TrackingClient, typeof MlflowError] }));
+console.log(JSON.stringify({ runId: run.runId, errors: report.errors.length, deep, notes: (await import("node:fs")).readFileSync(notes, "utf8"),
+  types: [typeof Ciclo, typeof TrackingClient, typeof MlflowError, typeof RegistryClient] }));
 `,
   );
   const { stdout } = await run(process.execPath, ["train.mjs"], { cwd: app, env: { ...process.env, CICLO_TRACKING_URI: live.url } });
   const out = JSON.parse(stdout);
-  assert.deepEqual([out.errors, out.deep, out.types], [0, "ERR_PACKAGE_PATH_NOT_EXPORTED", ["function", "function", "function"]]);
+  assert.deepEqual([out.errors, out.deep, out.notes, out.types], [0, "ERR_PACKAGE_PATH_NOT_EXPORTED", "from the package", ["function", "function", "function", "function"]]);
   const client = new TrackingClient({ trackingUri: live.url, env: {} });
   const got = await client.getRun(out.runId);
   assert.deepEqual([got.info.runName, got.info.status, got.data.params], ["pkg", "FINISHED", [{ key: "lr", value: "0.1" }]]);
