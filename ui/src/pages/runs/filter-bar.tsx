@@ -4,7 +4,7 @@
  * of the experiments in view — and the server's error message shown under it
  * when a filter does not parse.
  */
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import type { RunKeys } from "../../api/ciclo-api";
 import { quoteKey } from "../../filter-text";
 import { FILTER_ATTRIBUTES } from "./run-columns";
@@ -58,7 +58,15 @@ export function FilterBar({ value, keys, error, onApply }: Props) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  const pendingCaret = useRef<number | null>(null);
   useEffect(() => setText(value), [value]);
+  // Place the caret after an accepted suggestion in the same commit, before the next key arrives.
+  useLayoutEffect(() => {
+    if (pendingCaret.current === null) return;
+    input.current?.focus();
+    input.current?.setSelectionRange(pendingCaret.current, pendingCaret.current);
+    pendingCaret.current = null;
+  }, [text]);
 
   const { start, word } = tokenAt(text, caret);
   const suggestions = useMemo(() => suggestionsFor(word, keys), [word, keys]);
@@ -70,10 +78,7 @@ export function FilterBar({ value, keys, error, onApply }: Props) {
     setText(next);
     setCaret(pos);
     setActive(0);
-    requestAnimationFrame(() => {
-      input.current?.focus();
-      input.current?.setSelectionRange(pos, pos);
-    });
+    pendingCaret.current = pos;
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
