@@ -23,7 +23,7 @@ import { getOrCreateExperiment, openRun, type RunPlan, type StartContext } from 
 import { currentUser, experimentFromEnv, offlineDirFromEnv, offlineFromEnv, runIdFromEnv, sourceName, trackingUriFromEnv } from "./sdk-config.js";
 import type { ArtifactSource } from "./model-uri.js";
 import { RegistryClient, type RegisterModelOptions } from "./registry-client.js";
-import { SystemMetricsMonitor, systemMetricsFromEnv, systemMetricsIntervalFromEnv, type SystemMetricsOptions } from "./system-metrics.js";
+import { startSystemMetrics, type SystemMetricsMonitor } from "./system-metrics.js";
 import { TrackingClient, toTagList, type TagsInput } from "./tracking-client.js";
 
 export type { CicloOptions, ContextCapture, DatasetSpec, SearchRunsFluentOptions, StartRunOptions } from "./fluent-options.js";
@@ -171,11 +171,7 @@ export class Ciclo {
         this.reportError(new LoggingError(`Context capture failed: ${(err as Error).message}`, "failed", runId, undefined, { cause: err }));
       }
     }
-    const sm = opts.systemMetrics ?? this.opts.systemMetrics ?? systemMetricsFromEnv(this.env);
-    if (sm !== false) {
-      const smOpts: SystemMetricsOptions = { intervalMs: systemMetricsIntervalFromEnv(this.env), ...(sm === true ? {} : sm) };
-      run.systemMetrics = new SystemMetricsMonitor(logger, smOpts).start();
-    }
+    run.systemMetrics = startSystemMetrics(opts.systemMetrics ?? this.opts.systemMetrics, this.env, logger);
     return run;
   }
 

@@ -146,3 +146,10 @@ export class SystemMetricsMonitor {
     return values;
   }
 }
+
+/** Starts sampling into `sink` when `setting` (else the environment) says so; undefined when off. */
+export function startSystemMetrics(setting: boolean | SystemMetricsOptions | undefined, env: NodeJS.ProcessEnv, sink: MetricsSink): SystemMetricsMonitor | undefined {
+  const on = setting ?? systemMetricsFromEnv(env);
+  if (on === false) return undefined;
+  return new SystemMetricsMonitor(sink, { intervalMs: systemMetricsIntervalFromEnv(env), ...(on === true ? {} : on) }).start();
+}
