@@ -9,6 +9,7 @@ import { registerDbCommand } from "./commands/db-command.js";
 import { registerExperimentsCommand } from "./commands/experiments-command.js";
 import { registerGcCommand } from "./commands/gc-command.js";
 import { registerModelsCommand } from "./commands/models-command.js";
+import { registerModelsServingCommands } from "./commands/models-serving-commands.js";
 import { registerRunsCommand } from "./commands/runs-command.js";
 import { registerReproduceCommand } from "./commands/reproduce-command.js";
 import { registerRunCommand } from "./commands/run-command.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerArtifactsCommand(program);
   registerModelsCommand(program);
+  registerModelsServingCommands(program);
   registerGcCommand(program);
   registerTransferCommands(program);
   registerRunCommand(program);

@@ -1,0 +1,107 @@
+/**
+ * `ciclo models serve`: the scoring server (src/serving/), with
+ * `mlflow models serve`'s flags — `-m/--model-uri`, `-h/--host`, `-p/--port`,
+ * `-w/--workers`, `-t/--timeout` — so `-h` is the host here and help is on
+ * `--help` only.
+ * @module
+ */
+import type { Command } from "commander";
+import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/scoring-options.js";
+import { jsonLog, startScoringServer } from "../../serving/scoring-server.js";
+import { UsageError, reportError } from "../output/cli-errors.js";
+
+export interface ServeFlags {
+  modelUri: string;
+  host: string;
+  port: string;
+  workers?: string;
+  maxBatchSize: string;
+  maxWaitMs: string;
+  maxQueue: string;
+  timeoutMs?: string;
+  timeout?: string;
+  drainSeconds: string;
+  maxBodyMb: string;
+  logRequests?: string;
+  trackingUri?: string;
+  modelName?: string;
+  modelVersion?: string;
+}
+
+/** A non-negative number flag (integers unless `fraction`). */
+export function numberFlag(text: string | undefined, flag: string, opts: { min?: number; fraction?: boolean } = {}): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  const min = opts.min ?? 0;
+  if (text.trim() === "" || !Number.isFinite(n) || n < min || (!opts.fraction && !Number.isInteger(n))) {
+    throw new UsageError(`${flag} must be ${opts.fraction ? "a number" : "an integer"} ≥ ${min}, got '${text}'.`);
+  }
+  return n;
+}
+
+export function registerModelsServeCommand(models: Command): void {
+  models
+    .command("serve")
+    .description("Serve a model over HTTP: MLflow's scoring protocol (/invocations) and the Open Inference Protocol v2 (/v2)")
+    .helpOption("--help", "display help for command")
+    .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version|alias>, runs:/<run_id>/<path>, mlflow-artifacts:/…, or a local model folder")
+    .option("-h, --host <host>", "address to listen on", SCORING_DEFAULTS.host)
+    .option("-p, --port <port>", "port to listen on (0 = any free port)", String(SCORING_DEFAULTS.port))
+    .option("-w, --workers <n>", `inference threads, each with its own warm model (default: cores − 1 = ${defaultWorkers()}; 0 = score on the HTTP thread)`)
+    .option("--max-batch-size <n>", "requests batched into one model call at most", String(SCORING_DEFAULTS.maxBatchSize))
+    .option("--max-wait-ms <ms>", "how long a small batch may wait to grow (0 = never wait)", String(SCORING_DEFAULTS.maxWaitMs))
+    .option("--max-queue <n>", "requests waiting at most; more get 503 + Retry-After", String(SCORING_DEFAULTS.maxQueue))
+    .option("--timeout-ms <ms>", "per-request deadline; past it 504", String(SCORING_DEFAULTS.timeoutMs))
+    .option("-t, --timeout <seconds>", "the same deadline in seconds (mlflow models serve's flag)")
+    .option("--drain-seconds <s>", "after SIGTERM, how long requests in flight may take to finish", String(SCORING_DEFAULTS.drainSeconds))
+    .option("--max-body-mb <mb>", "largest request body; more gets 413", String(SCORING_DEFAULTS.maxBodyBytes / 1024 / 1024))
+    .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to a run on the tracking server")
+    .option("--tracking-uri <uri>", "tracking server (to resolve models:/ and runs:/ URIs, and for --log-requests tracking)")
+    .option("--model-name <name>", "name in metrics and /v2 paths (default: from the URI)")
+    .option("--model-version <v>", "version in metrics and /v2 paths (default: from the URI)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ciclo models serve -m models:/fraud@champion -h 0.0.0.0 -p 8080
+  $ ciclo models serve -m ./model --workers 1 --max-batch-size 128 --log-requests requests.jsonl
+  $ curl -s localhost:8080/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2, 3]]}'`,
+    )
+    .action(async (flags: ServeFlags) => {
+      let code = 0;
+      try {
+        const timeoutS = numberFlag(flags.timeout, "--timeout", { min: 0.001, fraction: true });
+        const opts = scoringOptions({
+          modelUri: flags.modelUri,
+          host: flags.host,
+          port: numberFlag(flags.port, "--port"),
+          workers: numberFlag(flags.workers, "--workers"),
+          maxBatchSize: numberFlag(flags.maxBatchSize, "--max-batch-size", { min: 1 }),
+          maxWaitMs: numberFlag(flags.maxWaitMs, "--max-wait-ms", { fraction: true }),
+          maxQueue: numberFlag(flags.maxQueue, "--max-queue", { min: 1 }),
+          timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : numberFlag(flags.timeoutMs, "--timeout-ms", { min: 1 }),
+          drainSeconds: numberFlag(flags.drainSeconds, "--drain-seconds", { fraction: true }),
+          maxBodyBytes: Math.round(numberFlag(flags.maxBodyMb, "--max-body-mb", { min: 0.001, fraction: true })! * 1024 * 1024),
+          logRequests: flags.logRequests,
+          trackingUri: flags.trackingUri,
+          modelName: flags.modelName,
+          modelVersion: flags.modelVersion,
+        });
+        const server = await startScoringServer(opts);
+        const stop = () => void server.drain().then((c) => process.exit(c));
+        process.once("SIGTERM", stop);
+        process.once("SIGINT", stop);
+        try {
+          await server.ready;
+        } catch (err) {
+          jsonLog("ciclo scoring server failed to load the model", { error: (err as Error).message });
+          await server.drain();
+          throw err;
+        }
+      } catch (err) {
+        reportError(err, "models serve");
+        code = process.exitCode === undefined ? 1 : Number(process.exitCode);
+        process.exit(code);
+      }
+    });
+}

@@ -1,0 +1,17 @@
+/**
+ * Attaches the deployment verbs — `serve`, `predict`, `build-docker`, `k8s` —
+ * to the `ciclo models` group (the registry verbs live in models-command.ts).
+ * Registered after that group in main.ts; creates the group if it is absent,
+ * so either file can land first.
+ * @module
+ */
+import type { Command } from "commander";
+import { usageExitCodes } from "../output/cli-errors.js";
+import { registerModelsServeCommand } from "./models-serve-command.js";
+
+export function registerModelsServingCommands(program: Command): void {
+  const models =
+    program.commands.find((c) => c.name() === "models") ??
+    usageExitCodes(program.command("models").description("Models: serve, predict, build-docker, k8s"));
+  registerModelsServeCommand(models);
+}

@@ -1,0 +1,57 @@
+/**
+ * Settings of `ciclo models serve` (flags as `mlflow models serve` names them,
+ * plus ciclo's batching, limits and logging), with their defaults.
+ * @module
+ */
+import { availableParallelism } from "node:os";
+
+export interface ScoringOptions {
+  /** `-m/--model-uri`: `models:/`, `runs:/`, `mlflow-artifacts:/` URI or a local folder. */
+  modelUri: string;
+  /** `-h/--host` (default 127.0.0.1, as MLflow). */
+  host: string;
+  /** `-p/--port` (default 5000 as MLflow; the image uses 8080). 0 = any free port. */
+  port: number;
+  /** Inference threads (default: cores − 1, at least 1 — the HTTP thread needs a core). 0 = score on the HTTP thread. */
+  workers: number;
+  /** Requests per model batch at most. */
+  maxBatchSize: number;
+  /** How long a small batch may wait to grow (ms; 0 = send at once). */
+  maxWaitMs: number;
+  /** Requests waiting at most before 503. */
+  maxQueue: number;
+  /** Bytes of waiting bodies at most before 503. */
+  maxQueueBytes: number;
+  /** Per-request deadline (ms): 504 past it. MLflow's default is 60 s. */
+  timeoutMs: number;
+  /** After SIGTERM, how long in-flight requests may take to finish (s). */
+  drainSeconds: number;
+  /** Largest request body (bytes): 413 past it. */
+  maxBodyBytes: number;
+  /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the tracking server. */
+  logRequests?: string;
+  trackingUri?: string;
+  /** Name and version reported in metrics and /v2 paths (default: from the URI). */
+  modelName?: string;
+  modelVersion?: string;
+}
+
+export const SCORING_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 5000,
+  maxBatchSize: 64,
+  maxWaitMs: 0,
+  maxQueue: 1024,
+  maxQueueBytes: 256 * 1024 * 1024,
+  timeoutMs: 60_000,
+  drainSeconds: 30,
+  maxBodyBytes: 64 * 1024 * 1024,
+} as const;
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export function scoringOptions(o: Partial<ScoringOptions> & { modelUri: string }): ScoringOptions {
+  return { ...SCORING_DEFAULTS, workers: defaultWorkers(), ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ScoringOptions;
+}

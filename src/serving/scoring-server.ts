@@ -1,0 +1,98 @@
+/**
+ * Starts a scoring server process: resolves the model, listens at once (so
+ * liveness answers and readiness says "loading"), loads the model into its
+ * inference threads, then takes traffic. On SIGTERM/SIGINT it drains:
+ * readiness goes false, the listener closes, requests in flight finish
+ * (within `drainSeconds`), then the threads stop and the process may exit 0.
+ *
+ * Log lines are JSON on stdout (`msg` field), like the tracking server's.
+ * @module
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { BatchScheduler } from "./batch-scheduler.js";
+import { startExecutor, type InferenceExecutor } from "./inference-executor.js";
+import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
+import { resolveModelSource } from "./model-source.js";
+import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
+import { ScoringMetrics } from "./scoring-metrics.js";
+import type { ScoringOptions } from "./scoring-options.js";
+
+export interface ScoringServer {
+  url: string;
+  app: ScoringApp;
+  server: Server;
+  /** Resolves once the model is loaded (rejects if it cannot be). */
+  ready: Promise<void>;
+  /** Drains and stops; resolves with the exit code (0 = every request finished). */
+  drain(): Promise<number>;
+}
+
+export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;
+
+export const jsonLog: LogFn = (msg, fields = {}) => {
+  process.stdout.write(`${JSON.stringify({ time: Date.now(), msg, ...fields })}\n`);
+};
+
+export async function startScoringServer(opts: ScoringOptions, log: LogFn = jsonLog): Promise<ScoringServer> {
+  const t0 = performance.now();
+  const source = await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri });
+  const modelName = opts.modelName ?? source.name;
+  const modelVersion = opts.modelVersion ?? source.version;
+  const metrics = new ScoringMetrics(modelName, modelVersion);
+  let inferenceLog: InferenceLog | undefined;
+  if (opts.logRequests) {
+    const sink =
+      opts.logRequests === "tracking"
+        ? trackingLogSink({ trackingUri: opts.trackingUri ?? process.env.CICLO_TRACKING_URI ?? process.env.MLFLOW_TRACKING_URI ?? "http://127.0.0.1:5000", modelName, modelVersion, modelUri: opts.modelUri })
+        : fileLogSink(opts.logRequests);
+    inferenceLog = new BufferedInferenceLog(sink, { name: modelName, version: modelVersion });
+  }
+  const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, inferenceLog });
+  const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  log("ciclo scoring server listening", { url, model: modelName, version: modelVersion, modelPath: source.path });
+
+  let executor: InferenceExecutor | undefined;
+  let draining: Promise<number> | undefined;
+  const ready = (async () => {
+    executor = await startExecutor({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers });
+    const scheduler = new BatchScheduler(executor, opts, {
+      onDispatch: (n) => metrics.batchDispatched(n),
+      onBatchDone: (_n, rows, ms) => metrics.batchDone(rows, ms),
+      onQueueDepth: (n) => metrics.queueDepth(n),
+    });
+    if (draining) return;
+    app.setReady(scheduler, executor.info);
+    log("ciclo scoring server ready", { url, flavor: executor.info.flavor, threads: executor.threads, startupMs: Math.round(performance.now() - t0) });
+  })();
+
+  const drain = (): Promise<number> =>
+    (draining ??= (async () => {
+      app.setDraining();
+      log("ciclo scoring server draining", { inFlight: app.inFlight, drainSeconds: opts.drainSeconds });
+      server.close();
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        app.whenNoneInFlight().then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.drainSeconds * 1000))),
+      ]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await ready.catch(() => undefined);
+      await executor?.close();
+      await inferenceLog?.close().catch(() => undefined);
+      await source.cleanup();
+      log("ciclo scoring server stopped", { drained: finished, inFlight: app.inFlight });
+      return finished ? 0 : 1;
+    })());
+
+  return { url, app, server, ready, drain };
+}
