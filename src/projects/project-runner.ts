@@ -25,6 +25,7 @@ import type { RunStatus } from "../tracking/types.js";
 import { runCommand, type CommandExit } from "./command-process.js";
 import { resolveCommand, type ResolvedCommand } from "./project-parameters.js";
 import { loadProject, resolveEntryPoint, type ProjectSpec } from "./project-spec.js";
+import { shellQuote } from "./shell-quote.js";
 import { PROJECT_TAGS } from "./project-tags.js";
 
 export interface RunProjectOptions {
@@ -36,6 +37,11 @@ export interface RunProjectOptions {
   experimentName?: string;
   experimentId?: string;
   runName?: string;
+  /**
+   * Run these words (each shell-quoted) instead of an entry point: how
+   * reproduce re-runs a script run recorded by the SDK (`node train.js …`).
+   */
+  rawCommand?: string[];
   /** Extra tags for the run (reproduce adds `ciclo.reproduce.of`). */
   tags?: Record<string, string>;
   /** Git/environment capture, passed to the SDK's `contextCapture` seam (false: none). */
@@ -67,8 +73,9 @@ const RUN_VARIABLES = ["CICLO_RUN_ID", "MLFLOW_RUN_ID", "CICLO_EXPERIMENT_NAME",
 export async function runProject(opts: RunProjectOptions): Promise<ProjectRunResult> {
   const log = opts.log ?? (() => {});
   const project = loadProject(opts.projectDir);
-  const entryPoint = resolveEntryPoint(project, opts.entryPoint ?? "main");
-  const command = resolveCommand(entryPoint, opts.params ?? {}, project.dir);
+  const command: ResolvedCommand = opts.rawCommand
+    ? { entryPoint: opts.entryPoint ?? opts.rawCommand[0], declared: {}, extra: {}, command: opts.rawCommand.map(shellQuote).join(" ") }
+    : resolveCommand(resolveEntryPoint(project, opts.entryPoint ?? "main"), opts.params ?? {}, project.dir);
 
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
   for (const k of RUN_VARIABLES) delete baseEnv[k];
@@ -85,7 +92,7 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   const run = await ciclo.startRun({
     runName: opts.runName,
     experimentId: opts.experimentId,
-    tags: { ...projectTags(project, command), ...opts.tags },
+    tags: { ...projectTags(project, command, !opts.rawCommand), ...opts.tags },
   });
   ciclo.logParams({ ...command.declared, ...command.extra });
   const logged = await ciclo.flush();
@@ -118,21 +125,23 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
 }
 
 /** MLflow's project tags plus what `ciclo reproduce` reads back. */
-function projectTags(project: ProjectSpec, command: ResolvedCommand): Record<string, string> {
+function projectTags(project: ProjectSpec, command: ResolvedCommand, isEntryPoint: boolean): Record<string, string> {
   const env = project.env.node ? "node" : project.env.python ? "python" : project.env.mlflowEnv ? `${project.env.mlflowEnv} (ignored: local)` : "local";
   const tags: Record<string, string> = {
     [SOURCE_TYPE_TAG]: "PROJECT",
     [SOURCE_NAME_TAG]: project.dir,
-    [PROJECT_TAGS.entryPoint]: command.entryPoint,
     [PROJECT_TAGS.backend]: "local",
     [PROJECT_TAGS.env]: env,
     [PROJECT_TAGS.name]: project.name,
     [PROJECT_TAGS.dir]: project.dir,
-    [PROJECT_TAGS.parameters]: JSON.stringify({ ...command.declared, ...command.extra }),
     [PROJECT_TAGS.command]: command.command.slice(0, 8000),
     // The capture sees no script (ciclo is not the code that runs): what ran is the project's command.
     [CONTEXT_TAGS.commandLine]: command.command.slice(0, 8000),
   };
+  if (isEntryPoint) {
+    tags[PROJECT_TAGS.entryPoint] = command.entryPoint;
+    tags[PROJECT_TAGS.parameters] = JSON.stringify({ ...command.declared, ...command.extra });
+  }
   const argv = JSON.stringify(["/bin/sh", "-c", command.command]);
   if (argv.length <= 8000) tags[CONTEXT_TAGS.argv] = argv;
   if (project.file) tags[PROJECT_TAGS.file] = project.file;

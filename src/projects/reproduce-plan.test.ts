@@ -48,6 +48,7 @@ describe("planReproduction", () => {
         subdir: "ml",
         entryPoint: "train",
         params: { lr: "0.1", seed: "7" },
+        argv: undefined,
         patch: { artifact: "ciclo/git-diff.patch", sha256: "f".repeat(64) },
         files: [
           { kind: "packageJson", path: "ml/package.json", artifact: "ciclo/env/package.json", sha256: undefined },
@@ -72,7 +73,9 @@ describe("planReproduction", () => {
   test("refusals say what is missing; hostile tags are refused", () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{}, /no recorded git commit/],
-      [{ "mlflow.source.git.commit": COMMIT }, /not started by `ciclo run` or `mlflow run`/],
+      [{ "mlflow.source.git.commit": COMMIT }, /recorded neither a project entry point .* nor a command line/],
+      [{ "mlflow.source.git.commit": COMMIT, "ciclo.source.argv": '["node", "tr' }, /not a JSON array of words/],
+      [{ "mlflow.source.git.commit": COMMIT, "ciclo.source.argv": "[]" }, /not a JSON array of words/],
       [{ "mlflow.source.git.commit": "--upload-pack=touch x", "mlflow.project.entryPoint": "m" }, /is not a git commit id/],
       [{ ...CICLO_RUN, "ciclo.project.subdir": "../../etc" }, /not a path inside the repository/],
       [{ ...CICLO_RUN, "ciclo.project.subdir": "/etc" }, /not a path inside the repository/],
@@ -82,6 +85,18 @@ describe("planReproduction", () => {
       [{ ...CICLO_RUN, "ciclo.project.parameters": JSON.stringify({ "x;y": "1" }) }, /is not a name with a string value/],
     ];
     for (const [tags, re] of cases) assert.throws(() => planReproduction(run(tags)), re, JSON.stringify(tags));
+  });
+
+  test("a script run recorded by the SDK: its command line is re-run as is, from its working folder", () => {
+    const plan = planReproduction(
+      run({
+        "mlflow.source.git.commit": COMMIT,
+        "ciclo.source.entryPoint": "src/train.js",
+        "ciclo.source.workingDir": "src",
+        "ciclo.source.argv": JSON.stringify(["node", "train.js", "--lr", "0.1"]),
+      }, { lr: "0.1" }),
+    );
+    assert.deepEqual([plan.entryPoint, plan.subdir, plan.argv, plan.params], ["src/train.js", "src", ["node", "train.js", "--lr", "0.1"], {}]);
   });
 
   test("a dependency file recorded outside the repository is a note, not a failure", () => {

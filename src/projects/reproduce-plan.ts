@@ -37,8 +37,11 @@ export interface ReproducePlan {
   localRepo?: string;
   /** The project folder relative to the git root ("" at the root). */
   subdir: string;
+  /** The project entry point (`ciclo run` / `mlflow run`), or — for a script run with the SDK — the script. */
   entryPoint: string;
   params: Record<string, string>;
+  /** A script run (no project): its command line as recorded by the SDK's capture, run as is. */
+  argv?: string[];
   patch?: { artifact: string; sha256?: string };
   files: RecordedFile[];
   /** Untracked files at the time of the run: not in the patch, so not restored. */
@@ -57,10 +60,9 @@ export function planReproduction(run: Run): ReproducePlan {
     throw new ReproduceError(`Run ${id} has no recorded git commit (${CONTEXT_TAGS.gitCommit}): it was not started from a git repository, so there is no code to check out.`);
   }
   if (!COMMIT.test(commit)) throw new ReproduceError(`Run ${id}: the recorded commit '${commit}' is not a git commit id.`);
-  const entryPoint = tags.get(PROJECT_TAGS.entryPoint);
-  if (!entryPoint) {
-    throw new ReproduceError(`Run ${id} was not started by \`ciclo run\` or \`mlflow run\` (no ${PROJECT_TAGS.entryPoint} tag): reproduce re-runs a project entry point.`);
-  }
+  const projectEntry = tags.get(PROJECT_TAGS.entryPoint);
+  const argv = projectEntry ? undefined : recordedArgv(tags, id);
+  const entryPoint = projectEntry ?? tags.get(CONTEXT_TAGS.entryPoint) ?? argv![0];
   const subdir = projectSubdir(tags, id);
   const notes: string[] = [];
   return {
@@ -72,12 +74,36 @@ export function planReproduction(run: Run): ReproducePlan {
     localRepo: tags.get(PROJECT_TAGS.gitRoot),
     subdir,
     entryPoint,
-    params: recordedParams(run, tags),
+    params: argv ? {} : recordedParams(run, tags),
+    argv,
     patch: tags.get(CONTEXT_TAGS.gitPatch) ? { artifact: CONTEXT_ARTIFACTS.gitDiff, sha256: tags.get(CONTEXT_TAGS.gitPatchSha256) } : undefined,
     files: recordedFiles(tags, id, notes),
     notes,
     untracked: Number(tags.get(CONTEXT_TAGS.gitUntracked) ?? 0) || 0,
   };
+}
+
+/**
+ * The command line of a run started by a script with the SDK (`node
+ * train.js --lr 0.1`): `ciclo.source.argv`, a JSON array of words.
+ */
+function recordedArgv(tags: Map<string, string>, id: string): string[] {
+  const json = tags.get(CONTEXT_TAGS.argv);
+  if (!json) {
+    throw new ReproduceError(
+      `Run ${id} recorded neither a project entry point (${PROJECT_TAGS.entryPoint}, set by \`ciclo run\` / \`mlflow run\`) nor a command line (${CONTEXT_TAGS.argv}, set by the SDK): there is nothing to re-run.`,
+    );
+  }
+  let words: unknown;
+  try {
+    words = JSON.parse(json);
+  } catch {
+    words = undefined;
+  }
+  if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === "string" && !w.includes("\0"))) {
+    throw new ReproduceError(`Run ${id}: the ${CONTEXT_TAGS.argv} tag is not a JSON array of words (it may have been cut at the tag length limit).`);
+  }
+  return words as string[];
 }
 
 /** A relative path inside the checkout: no absolute paths, no `..` (the tags come from a server). */

@@ -13,10 +13,11 @@
  * 5. Compare params and metrics with the original.
  * @module
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { ArtifactClient } from "../sdk/artifact-client.js";
+import { CONTEXT_ARTIFACTS } from "../sdk/context-capture.js";
 import type { ContextCapture } from "../sdk/fluent-options.js";
 import type { LoggingError } from "../sdk/logging-errors.js";
 import { TrackingClient } from "../sdk/tracking-client.js";
@@ -69,10 +70,11 @@ export async function reproduceRun(opts: ReproduceOptions): Promise<ReproduceRes
 
   const workDir = resolve(opts.workDir ?? mkdtempSync(join(tmpdir(), `ciclo-reproduce-${plan.runId.slice(0, 8)}-`)));
   if (!isFreshDir(workDir)) throw new ReproduceError(`Work folder ${workDir} is not empty: give a new or empty folder.`);
-  const sources = opts.source ? [opts.source] : [plan.repoUrl, plan.localRepo].filter((s): s is string => !!s);
   const tmp = mkdtempSync(join(tmpdir(), "ciclo-reproduce-files-"));
   let source: string;
   try {
+    const localRepo = plan.localRepo ?? (opts.source ? undefined : await recordedWorkTree(artifacts, plan.runId, tmp));
+    const sources = opts.source ? [opts.source] : [plan.repoUrl, localRepo].filter((s): s is string => !!s);
     source = await checkoutCommit(plan.commit, [...new Set(sources)], workDir, log);
     log(`Checked out ${plan.commit.slice(0, 12)} from ${source} into ${workDir}.`);
     await applyRecordedPatch(plan, artifacts, workDir, tmp, log);
@@ -90,6 +92,7 @@ export async function reproduceRun(opts: ReproduceOptions): Promise<ReproduceRes
     projectDir,
     entryPoint: plan.entryPoint,
     params: plan.params,
+    rawCommand: plan.argv,
     trackingUri: opts.trackingUri,
     experimentId: opts.experimentName ? undefined : plan.experimentId,
     experimentName: opts.experimentName,
@@ -103,6 +106,17 @@ export async function reproduceRun(opts: ReproduceOptions): Promise<ReproduceRes
   });
   const comparison = compareRuns(original, await client.getRun(run.runId), opts.tolerance ?? 0);
   return { plan, workDir, source, run, comparison };
+}
+
+/** The work tree a script run came from, as the capture recorded it in `ciclo/run-context.json` (undefined when absent). */
+async function recordedWorkTree(artifacts: ArtifactClient, runId: string, tmp: string): Promise<string | undefined> {
+  try {
+    const file = await artifacts.downloadArtifacts({ runId, path: CONTEXT_ARTIFACTS.context }, join(tmp, "context"));
+    const root = (JSON.parse(readFileSync(file, "utf8")) as { git?: { root?: unknown } }).git?.root;
+    return typeof root === "string" && isAbsolute(root) ? root : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function installDependencies(

@@ -179,6 +179,26 @@ describe("ciclo run / ciclo reproduce", () => {
     assert.doesNotMatch(rep.stdout, /Applied the recorded patch/);
   });
 
+  test("reproduce a script run made with the SDK alone (no ciclo run): its recorded command line runs again", async () => {
+    // The tree is still dirty (bias 0.25): the SDK's own capture records the patch and the command line.
+    const { stdout } = await exec(process.execPath, ["train.mjs", "--lr", "0.2", "--epochs", "3", "--note", "it's plain"], {
+      cwd: ml(),
+      env: { ...process.env, ...env, NODE_TEST_CONTEXT: "", CICLO_EXPERIMENT_NAME: "scripts" },
+    });
+    assert.match(stdout, /trained: w=0\.488/);
+    const expId = (await client.getExperimentByName("scripts")).experimentId;
+    const [original] = await client.searchAllRuns({ experimentIds: [expId] });
+    assert.deepEqual(JSON.parse(tagsOf(original)["ciclo.source.argv"]), ["node", "train.mjs", "--lr", "0.2", "--epochs", "3", "--note", "it's plain"]);
+    const rep = await runCiclo(["reproduce", original.info.runId, "--work-dir", join(tmp.path, "repro-3"), "--json"], env);
+    assert.equal(rep.code, 0, rep.stderr);
+    const out = JSON.parse(rep.stdout);
+    assert.equal(out.comparison.metricsMatch, true, JSON.stringify(out.comparison));
+    const copy = await client.getRun(out.runId);
+    assert.equal(copy.info.experimentId, expId);
+    assert.deepEqual(paramsOf(copy), { bias: "0.25", note_seen: "it's plain" });
+    assert.equal(tagsOf(copy)["ciclo.reproduce.of"], original.info.runId);
+  });
+
   test("a failing command fails the run and ciclo exits with its code; bad parameters create no run", async () => {
     const res = await runCiclo(["run", ml(), "-e", "fail", "--experiment-name", "e2e", "--json"], env);
     assert.equal(res.code, 3);

@@ -24,7 +24,7 @@ export function registerReproduceCommand(program: Command): void {
   program
     .command("reproduce")
     .description("Re-run a project run from its recorded commit, patch, lock file and parameters, and compare the results")
-    .argument("<run_id>", "the run to reproduce (made by `ciclo run`, or `mlflow run`)")
+    .argument("<run_id>", "the run to reproduce (made by `ciclo run`, `mlflow run`, or a script using the ciclo SDK)")
     .option("--work-dir <dir>", "new or empty folder to rebuild the code in (default: a new temp folder, kept)")
     .option("--source <path-or-url>", "clone from this repository instead of the recorded remote / local work tree")
     .option("--no-install", "do not reinstall dependencies from the recorded lock file")
@@ -39,7 +39,7 @@ export function registerReproduceCommand(program: Command): void {
       "after",
       `
 Steps: read the run's recorded commit, remote, project folder, entry point and
-parameters; clone the remote (or, when it lacks the commit, the work tree the
+parameters (for a script run with the SDK: its command line and folder); clone the remote (or, when it lacks the commit, the work tree the
 run came from) into a fresh folder and check the commit out; apply the recorded
 patch of uncommitted changes; put the recorded package.json and lock file back
 and reinstall (npm ci, or pnpm install --frozen-lockfile); run the same entry
