@@ -66,13 +66,13 @@ export function registerModelsCommand(program: Command): void {
   withCommonOptions(models.command("describe"))
     .description("Show a registered model and its versions, or one version")
     .argument("<name>", "registered model name")
-    .option("-v, --version <version>", "describe this version only")
-    .addHelpText("after", "\nExamples:\n  $ ciclo models describe fraud\n  $ ciclo models describe fraud --version 3 --json")
+    .argument("[version]", "describe this version only")
+    .addHelpText("after", "\nExamples:\n  $ ciclo models describe fraud\n  $ ciclo models describe fraud 3 --json")
     .action(
-      cliAction("models describe", async (name: string, flags: CommonFlags & { version?: string }) => {
+      cliAction("models describe", async (name: string, version: string | undefined, flags: CommonFlags) => {
         const cli = new CliContext(flags);
-        if (flags.version !== undefined) {
-          const v = await cli.registry.getModelVersion(name, flags.version);
+        if (version !== undefined) {
+          const v = await cli.registry.getModelVersion(name, version);
           cli.emit(v, () => {
             cli.out(
               renderFields(
@@ -175,27 +175,28 @@ export function registerModelsCommand(program: Command): void {
 
   withCommonOptions(models.command("download"))
     .description("Download a model version's files")
-    .argument("<model>", "models:/<name>/<version|stage|latest>, models:/<name>@<alias>, models:/<model_id>, or a registered model name")
-    .option("-v, --version <version>", "with a name: this version")
+    .argument("<model>", "a registered model name, or a URI: models:/<name>/<version|stage|latest>, models:/<name>@<alias>, models:/<model_id>")
+    .argument("[version]", "with a name: the version (a number, a stage, or latest; default latest)")
     .option("-a, --alias <alias>", "with a name: the version this alias points at")
     .option("-d, --dest <dir>", "local folder to download into", ".")
     .addHelpText(
       "after",
       `
-With a bare name and neither --version nor --alias, the latest version is downloaded.
-Prints the local path.
+The model's files land directly in --dest (as MLflow's download_artifacts does
+for models:/ URIs). Prints the local path.
 
 Examples:
   $ ciclo models download fraud --alias champion -d ./serving
-  $ ciclo models download models:/fraud/3 -d /tmp/fraud-v3`,
+  $ ciclo models download fraud 3 -d /tmp/fraud-v3
+  $ ciclo models download models:/fraud/Production -d ./prod`,
     )
     .action(
-      cliAction("models download", async (model: string, flags: CommonFlags & { version?: string; alias?: string; dest: string }) => {
+      cliAction("models download", async (model: string, version: string | undefined, flags: CommonFlags & { alias?: string; dest: string }) => {
         const cli = new CliContext(flags);
         const isUri = model.startsWith("models:");
-        if (isUri && (flags.version || flags.alias)) throw new UsageError("--version and --alias go with a model name, not a models:/ URI.");
-        if (flags.version && flags.alias) throw new UsageError("Give --version or --alias, not both.");
-        const uri = isUri ? model : flags.alias ? `models:/${model}@${flags.alias}` : `models:/${model}/${flags.version ?? "latest"}`;
+        if (isUri && (version !== undefined || flags.alias)) throw new UsageError("A version or --alias goes with a model name, not with a models:/ URI.");
+        if (version !== undefined && flags.alias) throw new UsageError("Give a version or --alias, not both.");
+        const uri = isUri ? model : flags.alias ? `models:/${model}@${flags.alias}` : `models:/${model}/${version ?? "latest"}`;
         const res = await downloadWithProgress(cli, uri, flags.dest, `downloading ${uri}`);
         cli.emit({ ...res, modelUri: uri }, () => cli.out(res.localPath));
         if (!cli.json) cli.note(`Downloaded ${res.files} file(s), ${formatBytes(res.bytes)} of ${uri}.`);
