@@ -41,7 +41,7 @@ describe("web UI assets", () => {
 
   function assertSecurityHeaders(h: Record<string, unknown>): void {
     assert.equal(h["content-security-policy"], UI_CSP);
-    assert.doesNotMatch(String(h["content-security-policy"]), /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(String(h["content-security-policy"]), /'unsafe-inline'|'unsafe-eval'/);
     assert.match(String(h["content-security-policy"]), /frame-ancestors 'none'/);
     assert.equal(h["x-content-type-options"], "nosniff");
     assert.equal(h["x-frame-options"], "DENY");

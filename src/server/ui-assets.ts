@@ -19,13 +19,15 @@ export interface UiDeps {
 }
 
 /**
- * No inline script anywhere (the build emits none); styles are files too,
+ * No inline script anywhere (the build emits none), no eval; WebAssembly may
+ * compile (`wasm-unsafe-eval`: the Parquet preview's zstd/brotli decoders are
+ * wasm — it allows no JavaScript eval). Styles are files too,
  * React and uPlot set styles through the CSSOM, which CSP does not govern.
  * Images may be blob: URLs (artifact previews are fetched, then shown).
  */
 export const UI_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' blob: data:",
   "font-src 'self'",

@@ -5,6 +5,8 @@ interface Props {
   children: ReactNode;
   /** Changing it (e.g. the URL) clears a shown error. */
   resetKey?: string;
+  /** Inside a panel: the error box only, not a page. */
+  inline?: boolean;
 }
 
 export class ErrorBoundary extends Component<Props, { error?: Error }> {
@@ -21,16 +23,15 @@ export class ErrorBoundary extends Component<Props, { error?: Error }> {
   override render() {
     const { error } = this.state;
     if (!error) return this.props.children;
-    return (
-      <div className="page">
+    const box = (
         <div className="banner banner-error" role="alert">
-          <strong>This page failed to render.</strong>
+          <strong>{this.props.inline ? "This preview failed." : "This page failed to render."}</strong>
           <p className="mono small">{error.message}</p>
           <button className="btn" onClick={() => this.setState({ error: undefined })}>
             Try again
           </button>
         </div>
-      </div>
     );
+    return this.props.inline ? box : <div className="page">{box}</div>;
   }
 }

@@ -7,6 +7,7 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { artifactUrl, readArtifactBlob, readArtifactHead } from "../../api/artifacts-api";
 import { useApi } from "../../api/use-api";
+import { ErrorBoundary } from "../../components/error-boundary";
 import { ErrorBanner, Loading } from "../../components/states";
 import { formatBytes } from "../../format";
 import { CsvPreview } from "./csv-preview";
@@ -98,6 +99,7 @@ export function ArtifactPreview({ runId, path, size }: { runId: string; path: st
         </a>
       </div>
       <div className="preview-body">
+        <ErrorBoundary resetKey={path} inline>
         <Suspense fallback={<Loading />}>
           {kind === "image" ? (
             <ImagePreview runId={runId} path={path} />
@@ -111,6 +113,7 @@ export function ArtifactPreview({ runId, path, size }: { runId: string; path: st
             <TextPreview runId={runId} path={path} json={kind === "json"} />
           )}
         </Suspense>
+        </ErrorBoundary>
       </div>
     </div>
   );

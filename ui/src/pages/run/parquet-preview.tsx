@@ -4,7 +4,6 @@
  * file is never downloaded whole for a preview.
  */
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
 import { readArtifactRange } from "../../api/artifacts-api";
 import { request } from "../../api/http";
 import { artifactUrl } from "../../api/artifacts-api";
@@ -28,6 +27,10 @@ export default function ParquetPreview({ runId, path, size }: { runId: string; p
     const schema = parquetSchema(metadata);
     const columns = schema.children.map((c) => c.element.name);
     const types = schema.children.map((c) => c.element.logical_type?.type ?? c.element.converted_type ?? c.element.type ?? "");
+    // Snappy is built into hyparquet; the other codecs (zstd, gzip, brotli, lz4) load only when a file uses them.
+    const codecs = new Set(metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)));
+    const needsMore = [...codecs].some((c) => c !== undefined && c !== "SNAPPY" && c !== "UNCOMPRESSED");
+    const compressors = needsMore ? (await import("hyparquet-compressors")).compressors : undefined;
     const objects = (await parquetReadObjects({ file, metadata, rowEnd: MAX_ROWS, compressors })) as Array<Record<string, unknown>>;
     return { columns, types, rows: objects.map((o) => columns.map((c) => o[c])), total: Number(metadata.num_rows) };
   }, [runId, path, size]);
