@@ -1,0 +1,58 @@
+/**
+ * Model folders for serving and batch-scoring tests, written with the model
+ * package's own `saveModel`:
+ * - {@link linearModel}: the linear-regressor ONNX fixture (input `X` float32 [-1, 3], output `variable`);
+ * - {@link slowModel}: a js_function model that doubles column `x` and keeps
+ *   its thread busy (a CPU loop, not a timer) for `busy_ms` per call — the
+ *   deliberately slow model that proves health stays responsive, batching
+ *   batches, queues overflow and deadlines fire.
+ * @module
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { saveModel } from "../models/model-package-writer.js";
+
+export const LINEAR_ONNX = fileURLToPath(new URL("../models/fixtures/linear-regressor.onnx", import.meta.url));
+export const FIXTURE_EXPECTED = fileURLToPath(new URL("../models/fixtures/expected.json", import.meta.url));
+
+export async function linearModel(parent: string, name = "linear"): Promise<string> {
+  const dir = join(parent, name);
+  await saveModel(dir, LINEAR_ONNX);
+  return dir;
+}
+
+const SLOW_MODULE = `// Test model: doubles column x; spends busy_ms of CPU per call (blocking its thread on purpose).
+export function load(context) {
+  return { busyMs: Number(context.modelConfig.busy_ms ?? 0) };
+}
+export function predict(input, params, state) {
+  const ms = params.busy_ms ?? state.busyMs;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // busy
+  }
+  const x = input.columns.find((c) => c.name === "x").values;
+  return Array.from(x, (v) => v * 2);
+}
+`;
+
+export async function slowModel(parent: string, opts: { busyMs?: number; name?: string } = {}): Promise<string> {
+  const src = join(parent, `${opts.name ?? "slow"}-src`);
+  await mkdir(src, { recursive: true });
+  await writeFile(join(src, "model.mjs"), SLOW_MODULE);
+  const dir = join(parent, opts.name ?? "slow");
+  await saveModel(
+    dir,
+    { jsFunction: src },
+    {
+      signature: {
+        inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
+        outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
+        params: [{ name: "busy_ms", type: "long", default: null, shape: null }],
+      },
+      jsFunction: { modelConfig: { busy_ms: opts.busyMs ?? 0 } },
+    },
+  );
+  return dir;
+}

@@ -1,0 +1,64 @@
+/**
+ * Test helper: a scoring app over a real model (real inference threads, real
+ * scheduler), not listening — drive it with `app.inject()`, or pass
+ * `app.handler` to `http.createServer` for a loopback server.
+ * @module
+ */
+import { BatchScheduler, type SchedulerLimits } from "../serving/batch-scheduler.js";
+import { startExecutor, type InferenceExecutor } from "../serving/inference-executor.js";
+import type { InferenceLog } from "../serving/inference-log.js";
+import { buildScoringApp, type ScoringApp } from "../serving/scoring-app.js";
+import { ScoringMetrics } from "../serving/scoring-metrics.js";
+import { SCORING_DEFAULTS } from "../serving/scoring-options.js";
+
+export interface ScoringKit {
+  app: ScoringApp;
+  scheduler: BatchScheduler;
+  executor: InferenceExecutor;
+  metrics: ScoringMetrics;
+  close(): Promise<void>;
+}
+
+export interface KitOptions extends Partial<SchedulerLimits> {
+  workers?: number;
+  maxBodyBytes?: number;
+  name?: string;
+  version?: string;
+  inferenceLog?: InferenceLog;
+  /** Leave the app in `loading` (the scheduler exists but is not attached). */
+  loading?: boolean;
+}
+
+export async function startScoringKit(modelDir: string, o: KitOptions = {}): Promise<ScoringKit> {
+  const name = o.name ?? "m";
+  const version = o.version ?? "1";
+  const metrics = new ScoringMetrics(name, version, { defaultMetrics: false });
+  const app = buildScoringApp({ modelName: name, modelVersion: version, metrics, maxBodyBytes: o.maxBodyBytes ?? SCORING_DEFAULTS.maxBodyBytes, inferenceLog: o.inferenceLog });
+  const executor = await startExecutor({ reload: { path: modelDir, options: {} }, context: { modelName: name, modelVersion: version }, workers: o.workers ?? 1 });
+  const limits: SchedulerLimits = {
+    maxBatchSize: o.maxBatchSize ?? SCORING_DEFAULTS.maxBatchSize,
+    maxWaitMs: o.maxWaitMs ?? 0,
+    maxQueue: o.maxQueue ?? SCORING_DEFAULTS.maxQueue,
+    maxQueueBytes: o.maxQueueBytes ?? SCORING_DEFAULTS.maxQueueBytes,
+    timeoutMs: o.timeoutMs ?? SCORING_DEFAULTS.timeoutMs,
+  };
+  const scheduler = new BatchScheduler(executor, limits, {
+    onDispatch: (n) => metrics.batchDispatched(n),
+    onBatchDone: (_n, rows, ms) => metrics.batchDone(rows, ms),
+    onQueueDepth: (n) => metrics.queueDepth(n),
+  });
+  if (!o.loading) app.setReady(scheduler, executor.info);
+  return { app, scheduler, executor, metrics, close: () => executor.close() };
+}
+
+/** One sample's value from Prometheus text (`name{labels} value`), or undefined. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== "{" && rest[0] !== " ") continue;
+    if (!Object.entries(labels).every(([k, v]) => rest.includes(`${k}="${v}"`))) continue;
+    return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
