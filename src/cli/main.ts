@@ -9,6 +9,7 @@ import { registerDbCommand } from "./commands/db-command.js";
 import { registerExperimentsCommand } from "./commands/experiments-command.js";
 import { registerGcCommand } from "./commands/gc-command.js";
 import { registerModelsCommand } from "./commands/models-command.js";
+import { registerModelsEvaluateCommand } from "./commands/models-evaluate-command.js";
 import { registerModelsServingCommands } from "./commands/models-serving-commands.js";
 import { registerRunsCommand } from "./commands/runs-command.js";
 import { registerReproduceCommand } from "./commands/reproduce-command.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerArtifactsCommand(program);
   registerModelsCommand(program);
+  registerModelsEvaluateCommand(program);
   registerModelsServingCommands(program);
   registerGcCommand(program);
   registerTransferCommands(program);

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import YAML from "yaml";
-import { InvalidParameterValueError } from "../shared/errors.js";
+import { InvalidParameterValueError, ResourceDoesNotExistError } from "../shared/errors.js";
 import { parseSignature, type MlmodelSignature, type ModelSignature } from "./model-signature.js";
 
 export const MLMODEL_FILE = "MLmodel";
@@ -92,7 +92,7 @@ export async function readMlmodel(dir: string): Promise<MlModel> {
     text = await readFile(join(dir, MLMODEL_FILE), "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new InvalidParameterValueError(`No MLmodel file in '${dir}': not a model folder.`);
+      throw new ResourceDoesNotExistError(`No MLmodel file in '${dir}': not a model folder.`);
     }
     throw err;
   }

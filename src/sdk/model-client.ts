@@ -158,8 +158,10 @@ export interface LoadModelOptions extends ModelLoadOptions {
   client?: ArtifactClient;
 }
 
+/** A local model folder: a plain path (always local), or a file: URI naming a folder with an MLmodel file. */
 function localFolder(uri: string): string | undefined {
-  const path = /^file:/i.test(uri) ? fileURLToPath(uri) : /^[a-z][a-z0-9+.-]+:/i.test(uri) ? undefined : uri;
+  if (!/^[a-z][a-z0-9+.-]+:/i.test(uri)) return uri;
+  const path = /^file:/i.test(uri) ? fileURLToPath(uri) : undefined;
   if (path && existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, MLMODEL_FILE))) return path;
   return undefined;
 }
