@@ -39,9 +39,9 @@ export function registerReproduceCommand(program: Command): void {
       "after",
       `
 Steps: read the run's recorded commit, remote, project folder, entry point and
-parameters (for a script run with the SDK: its command line and folder); clone the remote (or, when it lacks the commit, the work tree the
-run came from) into a fresh folder and check the commit out; apply the recorded
-patch of uncommitted changes; put the recorded package.json and lock file back
+parameters (for a script run with the SDK: its command line and folder); clone
+the remote (or, when it lacks the commit, the work tree the run came from) into
+a fresh folder and check the commit out; apply the recorded patch of uncommitted changes; put the recorded package.json and lock file back
 and reinstall (npm ci, or pnpm install --frozen-lockfile); run the same entry
 point with the same parameters as a new run of the same experiment, tagged
 ciclo.reproduce.of=<run_id>; print params and metrics side by side
