@@ -5,7 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { evaluate, type EvaluationReport } from "../../models/evaluation/evaluate.js";
+import type { EvaluationReport } from "../../models/evaluation/evaluate.js";
 import { parseThresholdExpression, type MetricThreshold } from "../../models/evaluation/metric-thresholds.js";
 import { CliContext, collect, withCommonOptions, type CommonFlags } from "../cli-context.js";
 import { cliAction, EXIT, UsageError } from "../output/cli-errors.js";
@@ -104,6 +104,8 @@ Examples:
           throw new UsageError((err as Error).message);
         }
         const cli = new CliContext(flags);
+        // Loaded on use: the rest of the CLI starts without the model runtime.
+        const { evaluate } = await import("../../models/evaluation/evaluate.js");
         const report = await evaluate(flags.modelUri, flags.data, {
           modelType: flags.modelType,
           targets: flags.targets,

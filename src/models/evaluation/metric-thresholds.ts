@@ -115,7 +115,11 @@ export function validateMetrics(
     const cand = candidate[metric];
     const base = baseline?.[metric];
     const checks: ThresholdCheck[] = [];
-    const better = (a: number, b: number) => (gib ? a >= b : a <= b);
+    // A rounding-level slack, so that 0.85 passes "≥ 0.8 + 0.05" (0.8500000000000001 in binary).
+    const better = (a: number, b: number) => {
+      const slack = 1e-12 * Math.max(1, Math.abs(b));
+      return gib ? a >= b - slack : a <= b + slack;
+    };
     if (cand === undefined || Number.isNaN(cand)) {
       checks.push({ kind: "missing", passed: false, message: `Metric ${metric} is missing for the candidate model.` });
     } else {
