@@ -155,3 +155,6 @@ export type { ColumnsInput, ModelInput, ModelParams, Tensor, TensorsInput } from
 export type { ModelOutput } from "../models/model-output.js";
 export type { ColSpec, ModelSignature, ParamSpec, Schema, TensorSpec } from "../models/model-signature.js";
 export type { JsModelContext, JsModelModule } from "../models/flavors/js-function-flavor.js";
+export { evaluate, type EvaluateOptions, type EvaluationReport } from "../models/evaluation/evaluate.js";
+export { parseThresholdExpression, validateMetrics, type MetricThreshold, type ValidationReport } from "../models/evaluation/metric-thresholds.js";
+export type { EvaluationData, ModelType } from "../models/evaluation/model-evaluator.js";
