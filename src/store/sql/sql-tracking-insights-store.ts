@@ -85,9 +85,19 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
     const out: RunKeys = { params: [], metrics: [], tags: [], truncated: false };
     if (!where) return out;
     for (const kind of ["params", "metrics", "tags"] as const) {
+      const table = sql.table(KEY_TABLES[kind]);
+      // A loose index scan walks the distinct keys of the whole table on its (key, ...) index, one
+      // seek per key; each key is then kept if some run in scope has it (probing from that key's
+      // rows). A plain DISTINCT over the scope's rows read every row: 3 s for 100,000 runs × 20 params.
       const rows = await this.read(sql`
-        select distinct k.key from ${sql.table(KEY_TABLES[kind])} k
-        where k.run_id in (select r.id from runs r where ${where})
+        with recursive k(key) as (
+          select min(key) from ${table}
+          union all
+          select (select min(t.key) from ${table} t where t.key > k.key) from k where k.key is not null
+        )
+        select k.key from k
+        where k.key is not null
+          and exists (select 1 from ${table} x join runs r on r.id = x.run_id where x.key = k.key and ${where})
         order by k.key limit ${limit + 1}`);
       const keys = rows.map((r) => String(r[0]));
       if (keys.length > limit) {
