@@ -127,6 +127,12 @@ const NUMERIC_TYPES = new Set(["double", "float", "integer", "long"]);
 const NUMBER_RE = /^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf(inity)?|nan)\s*$/i;
 
 function parseNumber(cell: string): number | undefined {
+  // Fast path for plain decimals; Number() alone would also take "0x1F", " " and "1_0"-like oddities.
+  const c = cell.charCodeAt(0);
+  if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
+    const v = Number(cell);
+    if (!Number.isNaN(v) && !/[xXoObB_ ]/.test(cell)) return v;
+  }
   if (!NUMBER_RE.test(cell)) return undefined;
   const t = cell.trim().toLowerCase();
   if (t === "nan") return Number.NaN;

@@ -48,23 +48,37 @@ export function labelKey(label: Label): string {
 
 const div = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
-/** AUC of scores for a binary target: the Mann–Whitney statistic, ties counted half (equal to sklearn's trapezoidal ROC AUC). */
-export function binaryRocAuc(positive: ArrayLike<boolean>, score: ArrayLike<number>): number {
+/**
+ * AUC of scores for a binary target: the Mann–Whitney statistic with ties
+ * counted half, which equals sklearn's trapezoidal ROC AUC. Positive and
+ * negative scores are sorted apart (native typed-array sorts) and merged.
+ */
+export function binaryRocAuc(positive: ArrayLike<boolean | number>, score: ArrayLike<number>): number {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b]);
   let pos = 0;
   for (let i = 0; i < n; i++) if (positive[i]) pos++;
   const neg = n - pos;
   if (pos === 0 || neg === 0) return Number.NaN; // sklearn raises: only one class present
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && score[order[j + 1]] === score[order[i]]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (positive[order[k]]) rankSum += avgRank;
-    i = j + 1;
+  const p = new Float64Array(pos);
+  const q = new Float64Array(neg);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (positive[i]) p[a++] = score[i];
+    else q[b++] = score[i];
   }
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+  p.sort();
+  q.sort();
+  // For each positive: negatives strictly below count 1, equal ones 1/2.
+  let u = 0;
+  let below = 0;
+  let upTo = 0;
+  for (let i = 0; i < pos; i++) {
+    const s = p[i];
+    while (below < neg && q[below] < s) below++;
+    if (upTo < below) upTo = below;
+    while (upTo < neg && q[upTo] <= s) upTo++;
+    u += below + (upTo - below) / 2;
+  }
+  return u / (pos * neg);
 }
 
 export interface ClassifierInputs {
@@ -136,9 +150,13 @@ export function classifierMetrics(inp: ClassifierInputs): { metrics: Record<stri
       loss -= Math.log(p);
     }
     if (lossOk) m.log_loss = loss / n;
+    const isPos = new Uint8Array(n);
+    const score = new Float64Array(n);
     const aucs = inp.classes.map((c, j) => {
-      const isPos = yTrue.map((y) => y === c);
-      const score = Array.from({ length: n }, (_, r) => inp.proba![r * k + j]);
+      for (let r = 0; r < n; r++) {
+        isPos[r] = yTrue[r] === c ? 1 : 0;
+        score[r] = inp.proba![r * k + j];
+      }
       return binaryRocAuc(isPos, score);
     });
     inp.classes.forEach((c, j) => {
