@@ -9,14 +9,13 @@
  * its batch with 500s and is replaced.
  * @module
  */
-import { extname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { LoadedModel, ModelReloadSpec } from "../models/loaded-model.js";
 import { loadLocalModel } from "../models/model-loader.js";
 import { schemaNames } from "../models/model-signature.js";
 import { BatchRunner, type BatchStats, type RunnerContext } from "./batch-runner.js";
 import type { JobResult, ScoringJob, ServedModelInfo } from "./scoring-job.js";
+import { spawnModuleWorker } from "./worker-spawn.js";
 
 export interface InferenceWorkerData {
   reload: ModelReloadSpec;
@@ -50,19 +49,6 @@ export async function describeModel(model: LoadedModel): Promise<ServedModelInfo
   };
 }
 
-/** The worker module next to this one: `.ts` from a source checkout, `.js`/`.mjs` when built or bundled. */
-function spawnWorker(data: InferenceWorkerData): Worker {
-  const here = fileURLToPath(import.meta.url);
-  const url = new URL(`./inference-worker${extname(here)}`, import.meta.url);
-  if (extname(here) === ".ts") {
-    // Source checkout: loader hooks (tsx, whether from --import or bin/ciclo.js) do not reach worker threads on Node 20, so the thread registers tsx itself.
-    const api = import.meta.resolve("tsx/esm/api");
-    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-    return new Worker(code, { eval: true, workerData: data });
-  }
-  return new Worker(url, { workerData: data });
-}
-
 interface Slot {
   worker: Worker;
   busy: boolean;
@@ -76,7 +62,7 @@ type WorkerMessage =
 
 function startSlot(data: InferenceWorkerData, onExit: (slot: Slot, code: number) => void): Promise<{ slot: Slot; info: ServedModelInfo }> {
   return new Promise((resolve, reject) => {
-    const slot: Slot = { worker: spawnWorker(data), busy: false };
+    const slot: Slot = { worker: spawnModuleWorker("inference-worker", data), busy: false };
     let ready = false;
     slot.worker.on("message", (msg: WorkerMessage) => {
       if (msg.type === "ready") {

@@ -7,6 +7,7 @@
  */
 import type { Command } from "commander";
 import { usageExitCodes } from "../output/cli-errors.js";
+import { registerModelsPredictCommand } from "./models-predict-command.js";
 import { registerModelsServeCommand } from "./models-serve-command.js";
 
 export function registerModelsServingCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerModelsServingCommands(program: Command): void {
     program.commands.find((c) => c.name() === "models") ??
     usageExitCodes(program.command("models").description("Models: serve, predict, build-docker, k8s"));
   registerModelsServeCommand(models);
+  registerModelsPredictCommand(models);
 }
