@@ -67,8 +67,10 @@ export interface ProjectRunResult {
   project: ProjectSpec;
 }
 
-/** Variables a command must not inherit: they would point it at another run or experiment. */
-const RUN_VARIABLES = ["CICLO_RUN_ID", "MLFLOW_RUN_ID", "CICLO_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_NAME", "CICLO_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_ID"];
+/** A run id in ciclo's own environment would make it join that run instead of creating one. */
+const RUN_VARIABLES = ["CICLO_RUN_ID", "MLFLOW_RUN_ID"];
+/** Experiment variables the command must not inherit: a name disagreeing with the run's experiment breaks the join. */
+const EXPERIMENT_VARIABLES = ["CICLO_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_NAME", "CICLO_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_ID"];
 
 export async function runProject(opts: RunProjectOptions): Promise<ProjectRunResult> {
   const log = opts.log ?? (() => {});
@@ -101,15 +103,16 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   log(`Started run ${run.runId} (${run.runName}) in experiment ${experimentId}: entry point '${command.entryPoint}' of ${project.dir}`);
   log(`Command: ${command.command}`);
 
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv,
+  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  for (const k of EXPERIMENT_VARIABLES) delete env[k];
+  Object.assign(env, {
     CICLO_RUN_ID: run.runId,
     MLFLOW_RUN_ID: run.runId,
     CICLO_TRACKING_URI: opts.trackingUri,
     MLFLOW_TRACKING_URI: opts.trackingUri,
     CICLO_EXPERIMENT_ID: experimentId,
     MLFLOW_EXPERIMENT_ID: experimentId,
-  };
+  });
   let exit: CommandExit;
   try {
     exit = await runCommand(command.command, { cwd: project.dir, env, stdout: opts.stdout });

@@ -200,9 +200,11 @@ describe("ciclo run / ciclo reproduce", () => {
   });
 
   test("a failing command fails the run and ciclo exits with its code; bad parameters create no run", async () => {
-    const res = await runCiclo(["run", ml(), "-e", "fail", "--experiment-name", "e2e", "--json"], env);
+    const res = await runCiclo(["run", ml(), "-e", "fail", "--json"], { ...env, CICLO_EXPERIMENT_NAME: "from-env" });
     assert.equal(res.code, 3);
-    assert.equal((await client.getRun(JSON.parse(res.stdout).runId)).info.status, "FAILED");
+    const failed = await client.getRun(JSON.parse(res.stdout).runId);
+    assert.equal(failed.info.status, "FAILED");
+    assert.equal(failed.info.experimentId, (await client.getExperimentByName("from-env")).experimentId, "CICLO_EXPERIMENT_NAME picks the experiment");
     const expId = (await client.getExperimentByName("e2e")).experimentId;
     const count = async () => (await client.searchAllRuns({ experimentIds: [expId] })).length;
     const before = await count();
