@@ -45,7 +45,7 @@ describe("js_function packages", () => {
     await writeFile(join(src, "lib", "helper.mjs"), "export const helper = (v) => Math.round(v * 1000) / 1000;\n");
     await writeFile(join(src, "node_modules", "dep", "index.js"), "module.exports = 1;\n");
     await writeFile(join(tmp.path, "weights.json"), JSON.stringify({ a: 2 }));
-    await saveModel(pkg, { jsFunction: src }, {
+    await saveModel(pkg, src, {
       inputExample: [{ x: 1 }, { x: 2.5 }],
       jsFunction: { artifacts: { weights: join(tmp.path, "weights.json") }, modelConfig: { offset: 1 } },
     });

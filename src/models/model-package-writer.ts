@@ -33,7 +33,7 @@ import { MLFLOW_FORMAT_VERSION, newModelUuid, utcTimeCreated, writeMlmodel, type
 import { loadLocalModel } from "./model-loader.js";
 import { signatureToMlmodel, type ModelSignature } from "./model-signature.js";
 
-/** An ONNX file (path or bytes) or a js_function module folder. */
+/** An ONNX file (path or bytes) or a js_function module folder (a folder path, or `{ jsFunction: path }`). */
 export type ModelSource = string | Uint8Array | { onnx: string | Uint8Array } | { jsFunction: string };
 
 export interface SaveModelOptions {
@@ -80,8 +80,10 @@ async function ensureEmptyDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
 }
 
-function sourceKind(model: ModelSource): { onnx: string | Uint8Array } | { jsFunction: string } {
+/** A folder path is a js_function module; a file path or bytes an ONNX model. */
+async function sourceKind(model: ModelSource): Promise<{ onnx: string | Uint8Array } | { jsFunction: string }> {
   if (typeof model === "object" && !(model instanceof Uint8Array)) return model;
+  if (typeof model === "string" && (await stat(model).then((st) => st.isDirectory(), () => false))) return { jsFunction: model };
   return { onnx: model };
 }
 
@@ -167,7 +169,7 @@ async function folderSize(dir: string): Promise<number> {
 /** Writes the model folder; resolves with the MLmodel written. */
 export async function saveModel(dir: string, model: ModelSource, opts: SaveModelOptions = {}): Promise<MlModel> {
   await ensureEmptyDir(dir);
-  const kind = sourceKind(model);
+  const kind = await sourceKind(model);
   const flavors = "onnx" in kind ? await onnxFlavors(dir, kind.onnx, opts.onnx) : await jsFunctionFlavors(dir, kind.jsFunction, opts.jsFunction);
   const mlmodel: MlModel = {
     ...(opts.artifactPath !== undefined ? { artifact_path: opts.artifactPath } : {}),
