@@ -91,7 +91,7 @@ test("2,000,000 rows through `ciclo models predict` with a heap smaller than the
   for (let i = 0; i < N; i += 20_000) {
     let s = "";
     for (let j = i; j < i + 20_000; j++) s += `${row(j).join(",")}\n`;
-    if (!ws.write(s)) await new Promise((r) => ws.once("drain", r));
+    if (!ws.write(s)) await new Promise<void>((r) => ws.once("drain", () => r()));
   }
   await new Promise<void>((r) => ws.end(() => r()));
   const output = join(tmp.path, "big-out.csv");
