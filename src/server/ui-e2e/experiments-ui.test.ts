@@ -8,6 +8,11 @@ import { after, before, describe, test } from "node:test";
 import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
 
+/** Page-side globals used inside page.evaluate/waitForFunction callbacks (the project compiles without the DOM library). */
+declare const document: any;
+declare const window: any;
+declare const getComputedStyle: any;
+
 describe("experiments page (browser)", () => {
   let ui: UiHarness | undefined;
   let p: UiPage;

@@ -34,6 +34,11 @@ signature:
   outputs: '[{"type": "double", "name": "score", "required": true}]'
 `;
 
+/** Page-side globals used inside page.evaluate/waitForFunction callbacks (the project compiles without the DOM library). */
+declare const document: any;
+declare const window: any;
+declare const getComputedStyle: any;
+
 describe("run page (browser)", () => {
   let ui: UiHarness | undefined;
   let p: UiPage;
@@ -203,7 +208,7 @@ describe("run page (browser)", () => {
     await tree.getByRole("button", { name: "confusion.png" }).click();
     const img = p.page.getByRole("img", { name: "plots/confusion.png" });
     await img.waitFor();
-    await p.page.waitForFunction(() => (document.querySelector(".image-preview img") as HTMLImageElement | null)?.naturalWidth === 8);
+    await p.page.waitForFunction(() => document.querySelector(".image-preview img")?.naturalWidth === 8);
     assert.equal(new URL(p.page.url()).searchParams.get("path"), "plots/confusion.png");
 
     const [download] = await Promise.all([p.page.waitForEvent("download"), p.page.getByRole("link", { name: "Download" }).click()]);

@@ -11,6 +11,11 @@ import { createExperiment, seedRun } from "../../testing/ui-seed.js";
 
 const gridNames = (p: UiPage) => p.page.locator(".grid-row .cell-name a").allInnerTexts();
 
+/** Page-side globals used inside page.evaluate/waitForFunction callbacks (the project compiles without the DOM library). */
+declare const document: any;
+declare const window: any;
+declare const getComputedStyle: any;
+
 describe("runs table (browser)", () => {
   let ui: UiHarness | undefined;
   let p: UiPage;

@@ -92,6 +92,7 @@ export function MetricChart({ series, xMode, logY = false, smoothing = 0, height
     } as Options;
     const data = (faceted ? [null, ...prepared.xsList.map((xs, i) => [xs, prepared.ysList[i]])] : prepared.aligned) as unknown as AlignedData;
     const chart = new uPlot(opts, data, el);
+    if (!performance.getEntriesByName("ciclo:chart-drawn").length) performance.mark("ciclo:chart-drawn");
     const ro = new ResizeObserver(() => chart.setSize({ width: Math.max(el.clientWidth, 200), height }));
     ro.observe(el);
     return () => {

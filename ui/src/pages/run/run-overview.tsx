@@ -1,5 +1,5 @@
 /** The run's overview: details, description, params, latest metrics, tags and datasets. */
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { wireDouble, type WireRun } from "../../api/tracking-api";
 import { formatDuration, formatNumber, formatTime } from "../../format";
 import { setSearch } from "../../router/router";
@@ -25,7 +25,7 @@ function FilteredTable({ title, rows, numeric, onRowClick, empty }: { title: str
     const n = q.toLowerCase();
     return rows.filter(([k]) => k.toLowerCase().includes(n));
   }, [rows, q]);
-  const LIMIT = 500;
+  const LIMIT = 200;
   return (
     <section className="card" aria-label={title}>
       <div className="card-head">
@@ -56,6 +56,9 @@ function FilteredTable({ title, rows, numeric, onRowClick, empty }: { title: str
 }
 
 export function RunOverview({ run, onChanged }: { run: WireRun; onChanged(): void }) {
+  useEffect(() => {
+    requestAnimationFrame(() => performance.mark("ciclo:run-visible"));
+  }, []);
   const i = run.info;
   const duration = i.start_time !== undefined && i.end_time !== undefined ? i.end_time - i.start_time : undefined;
   const commit = tag(run, "mlflow.source.git.commit");
