@@ -11,7 +11,7 @@ import { validateInput } from "./input-validator.js";
 import { mlmodelSignature, parseMlmodel, stringifyMlmodel, utcTimeCreated } from "./mlmodel.js";
 import { loadLocalModel } from "./model-loader.js";
 import { toPredictions } from "./model-output.js";
-import { parseSignature, schemaToJson } from "./model-signature.js";
+import { parseSignature, pythonJson, schemaToJson } from "./model-signature.js";
 
 // What `mlflow.sklearn.log_model` 2.22 writes (field set and layout).
 const SKLEARN_2X = `artifact_path: model
@@ -127,7 +127,9 @@ describe("MLmodel parsing", () => {
     assert.deepEqual(parseMlmodel(stringifyMlmodel(m)), m);
     // Signature JSON written back the way MLflow writes it.
     const sig = parseSignature(m.signature)!;
-    assert.equal(schemaToJson(sig.inputs!), JSON.stringify(JSON.parse(m.signature!.inputs!)));
+    assert.equal(schemaToJson(sig.inputs!), m.signature!.inputs);
+    assert.equal(schemaToJson(sig.outputs!), m.signature!.outputs);
+    assert.equal(pythonJson({ name: "caf\u00e9", v: [1, null] }), '{"name": "caf\\u00e9", "v": [1, null]}');
   });
 
   it("refuses what is not an MLmodel", () => {

@@ -80,10 +80,18 @@ export function parseMlmodel(text: string): MlModel {
   return m as MlModel;
 }
 
+/**
+ * YAML as PyYAML's `safe_dump` writes it: block style, sequences not indented,
+ * strings single-quoted when YAML 1.1 would read them as another type ('3.10', '2025-…').
+ */
+export function pyYamlStringify(value: unknown, opts: { sortKeys?: boolean } = {}): string {
+  const clean = JSON.parse(JSON.stringify(value)) as unknown;
+  return YAML.stringify(clean, { version: "1.1", sortMapEntries: opts.sortKeys ?? true, singleQuote: true, lineWidth: 80, indentSeq: false });
+}
+
 /** MLmodel YAML as MLflow writes it (sorted keys, YAML 1.1-safe quoting). */
 export function stringifyMlmodel(model: MlModel): string {
-  const clean = JSON.parse(JSON.stringify(model, (_k, v: unknown) => (v === undefined ? undefined : v))) as MlModel;
-  return YAML.stringify(clean, { version: "1.1", sortMapEntries: true, singleQuote: true, lineWidth: 80, indentSeq: false });
+  return pyYamlStringify(model);
 }
 
 export async function readMlmodel(dir: string): Promise<MlModel> {

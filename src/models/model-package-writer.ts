@@ -23,13 +23,12 @@
 import { readFileSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
-import YAML from "yaml";
 import { InvalidParameterValueError, ResourceAlreadyExistsError } from "../shared/errors.js";
 import { JS_FUNCTION } from "./flavors/js-function-flavor.js";
 import { loadOnnxRunner } from "./flavors/onnx-flavor.js";
 import { exampleFiles, exampleToInput, inferInputSchema, inferOutputSchema, INPUT_EXAMPLE_FILE, SERVING_INPUT_EXAMPLE_FILE } from "./input-example.js";
 import { validateInput } from "./input-validator.js";
-import { MLFLOW_FORMAT_VERSION, newModelUuid, utcTimeCreated, writeMlmodel, type MlModel } from "./mlmodel.js";
+import { MLFLOW_FORMAT_VERSION, newModelUuid, pyYamlStringify, utcTimeCreated, writeMlmodel, type MlModel } from "./mlmodel.js";
 import { loadLocalModel } from "./model-loader.js";
 import { signatureToMlmodel, type ModelSignature } from "./model-signature.js";
 
@@ -92,9 +91,9 @@ async function writePythonEnv(dir: string, opts: SaveModelOptions["onnx"] = {}):
   const pip = opts.pipRequirements ?? DEFAULT_PIP;
   await writeFile(join(dir, "requirements.txt"), `${pip.join("\n")}\n`);
   const conda = { channels: ["conda-forge"], dependencies: [`python=${python}`, "pip", { pip }], name: "mlflow-env" };
-  await writeFile(join(dir, "conda.yaml"), YAML.stringify(conda, { indentSeq: false }));
+  await writeFile(join(dir, "conda.yaml"), pyYamlStringify(conda));
   const venv = { python, build_dependencies: ["pip", "setuptools", "wheel"], dependencies: ["-r requirements.txt"] };
-  await writeFile(join(dir, "python_env.yaml"), YAML.stringify(venv, { indentSeq: false }));
+  await writeFile(join(dir, "python_env.yaml"), pyYamlStringify(venv, { sortKeys: false }));
   return python;
 }
 
@@ -188,7 +187,7 @@ export async function saveModel(dir: string, model: ModelSource, opts: SaveModel
   if (example) {
     const files = exampleFiles(example);
     await writeFile(join(dir, INPUT_EXAMPLE_FILE), JSON.stringify(files.example));
-    await writeFile(join(dir, SERVING_INPUT_EXAMPLE_FILE), JSON.stringify(files.serving, null, 2));
+    await writeFile(join(dir, SERVING_INPUT_EXAMPLE_FILE), JSON.stringify(files.serving));
     mlmodel.saved_input_example_info = files.info;
   }
   if (signature) mlmodel.signature = signatureToMlmodel(signature);

@@ -160,11 +160,28 @@ export function parseSignature(block: unknown): ModelSignature | undefined {
   return { ...(inputs ? { inputs } : {}), ...(outputs ? { outputs } : {}), ...(params ? { params } : {}) };
 }
 
+/**
+ * JSON as Python's `json.dumps` writes it by default — `", "` and `": "`
+ * separators, non-ASCII escaped — so signature strings read the same as
+ * MLflow's, byte for byte.
+ */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .join(", ")}}`;
+  }
+  const text = JSON.stringify(value ?? null);
+  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** One schema as MLflow's `Schema.to_json()` writes it. */
 export function schemaToJson(schema: Schema): string {
   if (schema.kind === "tensors") {
     // MLflow compat: key order as `TensorSpec.to_dict()` writes it.
-    return JSON.stringify(
+    return pythonJson(
       schema.tensors.map((t) => ({
         type: "tensor",
         "tensor-spec": { dtype: t.dtype, shape: t.shape },
@@ -172,7 +189,7 @@ export function schemaToJson(schema: Schema): string {
       })),
     );
   }
-  return JSON.stringify(
+  return pythonJson(
     schema.columns.map((c) => {
       if (c.type === "json" && c.rawType && typeof c.rawType === "object") return c.rawType;
       return { type: c.type, ...(c.name !== undefined ? { name: c.name } : {}), required: c.required };
@@ -186,7 +203,7 @@ export function signatureToMlmodel(sig: ModelSignature): MlmodelSignature {
     inputs: sig.inputs ? schemaToJson(sig.inputs) : null,
     outputs: sig.outputs ? schemaToJson(sig.outputs) : null,
     params: sig.params
-      ? JSON.stringify(sig.params.map((p) => ({ name: p.name, type: p.type, default: p.default, shape: p.shape })))
+      ? pythonJson(sig.params.map((p) => ({ name: p.name, type: p.type, default: p.default, shape: p.shape })))
       : null,
   };
 }
