@@ -13,6 +13,7 @@ import { slowModel } from "../testing/model-fixtures.js";
 import { metricValue, startScoringKit, type KitOptions, type ScoringKit } from "../testing/scoring-app-kit.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { scoringOptions } from "./scoring-options.js";
+import { resolveModelSource } from "./model-source.js";
 import { startScoringServer } from "./scoring-server.js";
 
 const tmp = tempDir("ciclo-scoring-load-");
@@ -60,7 +61,7 @@ async function listen(o: KitOptions): Promise<{ kit: ScoringKit; server: Server;
 const L = { model: "slow", version: "1" };
 
 test("concurrent requests are batched; every answer matches its own request", async () => {
-  const s = await startScoringServer(scoringOptions({ modelUri: modelDir, port: 0, workers: 1, modelName: "slow" }), () => undefined);
+  const s = await startScoringServer(scoringOptions({ port: 0, workers: 1, modelName: "slow", modelUri: modelDir }), await resolveModelSource(modelDir), () => undefined);
   try {
     await s.ready;
     const first = score(s.url, [0], 300); // occupies the inference thread

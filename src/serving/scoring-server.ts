@@ -1,5 +1,5 @@
 /**
- * Starts a scoring server process: resolves the model, listens at once (so
+ * Starts a scoring server: listens at once (so
  * liveness answers and readiness says "loading"), loads the model into its
  * inference threads, then takes traffic. On SIGTERM/SIGINT it drains:
  * readiness goes false, the listener closes, requests in flight finish
@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { BatchScheduler } from "./batch-scheduler.js";
 import { startExecutor, type InferenceExecutor } from "./inference-executor.js";
 import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
-import { resolveModelSource } from "./model-source.js";
+import type { ModelSource } from "./model-source.js";
 import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
 import { ScoringMetrics } from "./scoring-metrics.js";
 import type { ScoringOptions } from "./scoring-options.js";
@@ -34,9 +34,9 @@ export const jsonLog: LogFn = (msg, fields = {}) => {
   process.stdout.write(`${JSON.stringify({ time: Date.now(), msg, ...fields })}\n`);
 };
 
-export async function startScoringServer(opts: ScoringOptions, log: LogFn = jsonLog): Promise<ScoringServer> {
+/** Serves a model already resolved to a local folder (see model-source.ts). */
+export async function startScoringServer(opts: ScoringOptions, source: ModelSource, log: LogFn = jsonLog): Promise<ScoringServer> {
   const t0 = performance.now();
-  const source = await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri });
   const modelName = opts.modelName ?? source.name;
   const modelVersion = opts.modelVersion ?? source.version;
   const metrics = new ScoringMetrics(modelName, modelVersion);

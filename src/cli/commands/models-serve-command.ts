@@ -7,6 +7,7 @@
  */
 import type { Command } from "commander";
 import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/scoring-options.js";
+import { resolveModelSource } from "../../serving/model-source.js";
 import { jsonLog, startScoringServer } from "../../serving/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
 
@@ -87,7 +88,7 @@ Examples:
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,
         });
-        const server = await startScoringServer(opts);
+        const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
         const stop = () => void server.drain().then((c) => process.exit(c));
         process.once("SIGTERM", stop);
         process.once("SIGINT", stop);

@@ -7,6 +7,7 @@
  */
 import type { Command } from "commander";
 import { usageExitCodes } from "../output/cli-errors.js";
+import { registerModelsBuildDockerCommand } from "./models-build-docker-command.js";
 import { registerModelsPredictCommand } from "./models-predict-command.js";
 import { registerModelsServeCommand } from "./models-serve-command.js";
 
@@ -16,4 +17,5 @@ export function registerModelsServingCommands(program: Command): void {
     usageExitCodes(program.command("models").description("Models: serve, predict, build-docker, k8s"));
   registerModelsServeCommand(models);
   registerModelsPredictCommand(models);
+  registerModelsBuildDockerCommand(models);
 }

@@ -1,0 +1,62 @@
+/**
+ * The container's entry point (bundled to `app/server.mjs` by build-docker;
+ * runs with plain `node`, no tsx). Settings come from the environment, so
+ * Kubernetes manifests and `docker run -e` can tune them:
+ *
+ * | variable | default |
+ * |---|---|
+ * | `CICLO_MODEL_URI` (or `CICLO_MODEL_PATH`) | `/opt/ml/model` (MLflow's image layout) |
+ * | `HOST`, `PORT` | `0.0.0.0`, `8080` |
+ * | `CICLO_WORKERS`, `CICLO_MAX_BATCH_SIZE`, `CICLO_MAX_WAIT_MS`, `CICLO_MAX_QUEUE` | see `ciclo models serve --help` |
+ * | `CICLO_TIMEOUT_MS` (or MLflow's `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`, seconds) | 60 s |
+ * | `CICLO_DRAIN_SECONDS` | 30 |
+ * | `CICLO_LOG_REQUESTS`, `CICLO_TRACKING_URI` | off |
+ * | `CICLO_MODEL_NAME`, `CICLO_MODEL_VERSION` | set by build-docker |
+ * @module
+ */
+import { resolveModelSource } from "./model-source.js";
+import { scoringOptions } from "./scoring-options.js";
+import { jsonLog, startScoringServer } from "./scoring-server.js";
+
+const env = process.env;
+
+function num(name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got '${v}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const mlflowTimeout = num("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT");
+  const opts = scoringOptions({
+    modelUri: env.CICLO_MODEL_URI ?? env.CICLO_MODEL_PATH ?? "/opt/ml/model",
+    host: env.HOST ?? "0.0.0.0",
+    port: num("PORT") ?? 8080,
+    workers: num("CICLO_WORKERS"),
+    maxBatchSize: num("CICLO_MAX_BATCH_SIZE"),
+    maxWaitMs: num("CICLO_MAX_WAIT_MS"),
+    maxQueue: num("CICLO_MAX_QUEUE"),
+    timeoutMs: num("CICLO_TIMEOUT_MS") ?? (mlflowTimeout !== undefined ? mlflowTimeout * 1000 : undefined),
+    drainSeconds: num("CICLO_DRAIN_SECONDS"),
+    logRequests: env.CICLO_LOG_REQUESTS || undefined,
+    trackingUri: env.CICLO_TRACKING_URI ?? env.MLFLOW_TRACKING_URI,
+    modelName: env.CICLO_MODEL_NAME || undefined,
+    modelVersion: env.CICLO_MODEL_VERSION || undefined,
+  });
+  const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
+  const stop = () => void server.drain().then((code) => process.exit(code));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  await server.ready.catch(async (err: Error) => {
+    jsonLog("ciclo scoring server failed to load the model", { error: err.message });
+    await server.drain();
+    process.exit(1);
+  });
+}
+
+main().catch((err: Error) => {
+  jsonLog("ciclo scoring server failed to start", { error: err.message });
+  process.exit(1);
+});
