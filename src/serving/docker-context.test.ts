@@ -61,7 +61,7 @@ test("the context: Dockerfile, pinned lock of the one native dependency, bundled
 
 test("the entry point runs with plain node (no tsx) and scores", async () => {
   symlinkSync(join(REPO, "node_modules"), join(ctx, "node_modules")); // what `npm ci` gives the image
-  const env = { ...process.env, HOST: "127.0.0.1", PORT: "0", CICLO_MODEL_PATH: join(ctx, "model"), CICLO_MODEL_NAME: "linear", CICLO_MODEL_VERSION: "7" };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: "0", CICLO_MODEL_PATH: join(ctx, "model"), CICLO_MODEL_NAME: "linear", CICLO_MODEL_VERSION: "7" };
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
   const proc = spawn(process.execPath, [join(ctx, "app", "server.mjs")], { cwd: ctx, env, stdio: ["ignore", "pipe", "pipe"] });
