@@ -34,8 +34,10 @@ export async function seedRun(api: Api, experimentId: string, spec: SeedRun): Pr
   }
   const params = kv(spec.params);
   const tags = kv(spec.tags);
-  for (let i = 0; i < Math.max(points.length, 1); i += 1000) {
-    await api("/runs/log-batch", { run_id: runId, metrics: points.slice(i, i + 1000), params: i === 0 ? params : [], tags: i === 0 ? tags : [] });
+  // MLflow's limit is 1,000 items per batch, params and tags included.
+  if (params.length + tags.length > 0) await api("/runs/log-batch", { run_id: runId, metrics: [], params, tags });
+  for (let i = 0; i < points.length; i += 1000) {
+    await api("/runs/log-batch", { run_id: runId, metrics: points.slice(i, i + 1000), params: [], tags: [] });
   }
   if (spec.status && spec.status !== "RUNNING") {
     await api("/runs/update", { run_id: runId, status: spec.status, end_time: start + (spec.durationMs ?? 60_000) });

@@ -75,7 +75,7 @@ export function RunOverview({ run, onChanged }: { run: WireRun; onChanged(): voi
           <Detail label="Status">{i.status.charAt(0) + i.status.slice(1).toLowerCase()}</Detail>
           <Detail label="Started">{formatTime(i.start_time)}</Detail>
           <Detail label="Duration">{i.status === "RUNNING" && duration === undefined ? "running" : formatDuration(duration)}</Detail>
-          <Detail label="User">{i.user_id || "—"}</Detail>
+          <Detail label="User">{i.user_id || tag(run, "mlflow.user") || "—"}</Detail>
           <Detail label="Source">
             <span className="mono truncate" title={source}>
               {source ?? "—"}
