@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { usageExitCodes } from "../output/cli-errors.js";
 import { registerModelsBuildDockerCommand } from "./models-build-docker-command.js";
+import { registerModelsK8sCommand } from "./models-k8s-command.js";
 import { registerModelsPredictCommand } from "./models-predict-command.js";
 import { registerModelsServeCommand } from "./models-serve-command.js";
 
@@ -18,4 +19,5 @@ export function registerModelsServingCommands(program: Command): void {
   registerModelsServeCommand(models);
   registerModelsPredictCommand(models);
   registerModelsBuildDockerCommand(models);
+  registerModelsK8sCommand(models);
 }
