@@ -31,7 +31,7 @@ async function allVersions(cli: CliContext, name: string): Promise<ModelVersion[
 const latestVersion = (m: RegisteredModel) => m.latestVersions.reduce((a, v) => Math.max(a, Number(v.version)), 0);
 
 export function registerModelsCommand(program: Command): void {
-  const models = usageExitCodes(program.command("models").description("The model registry: list, describe, register, alias, transition, download, history"));
+  const models = usageExitCodes(program.command("models").description("Models: the registry (list, describe, register, alias, transition, download, history), evaluation and serving"));
 
   withCommonOptions(models.command("list"))
     .description("List registered models")
