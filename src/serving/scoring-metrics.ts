@@ -23,7 +23,7 @@ export class ScoringMetrics {
   private readonly batchRows: Histogram<"model" | "version">;
   private readonly batchDuration: Histogram<"model" | "version">;
   private readonly readyGauge: Gauge<"model" | "version">;
-  private readonly cache = new Map<string, { inc(): void } | { observe(v: number): void }>();
+  private readonly cache = new Map<string, { inc(): void } | { observe(v: number): void } | { set(v: number): void }>();
   private readonly labels: { model: string; version: string };
   private inFlight = 0;
 
@@ -88,7 +88,7 @@ export class ScoringMetrics {
   }
 
   queueDepth(n: number): void {
-    this.queueGauge.labels(this.labels).set(n);
+    this.child("q", () => this.queueGauge.labels(this.labels)).set(n);
   }
 
   setReady(ready: boolean): void {
