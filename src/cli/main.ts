@@ -4,44 +4,55 @@
  */
 import { Command } from "commander";
 import { CICLO_VERSION } from "../server/version.js";
-import { registerArtifactsCommand } from "./commands/artifacts-command.js";
-import { registerDbCommand } from "./commands/db-command.js";
-import { registerExperimentsCommand } from "./commands/experiments-command.js";
-import { registerGcCommand } from "./commands/gc-command.js";
-import { registerModelsCommand } from "./commands/models-command.js";
-import { registerModelsEvaluateCommand } from "./commands/models-evaluate-command.js";
-import { registerModelsServingCommands } from "./commands/models-serving-commands.js";
-import { registerRunsCommand } from "./commands/runs-command.js";
-import { registerReproduceCommand } from "./commands/reproduce-command.js";
-import { registerRunCommand } from "./commands/run-command.js";
-import { registerServerCommand } from "./commands/server-command.js";
-import { registerSyncCommand } from "./commands/sync-command.js";
-import { registerTransferCommands } from "./commands/transfer-command.js";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Commands by name, loaded on demand: `ciclo server` must not pay for the model runtimes,
+ * the AWS SDK or the project runner, and a broken command file breaks only that command.
+ * `ciclo --help` (no command) loads them all to list them.
+ */
+const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
+  server: [async () => (await import("./commands/server-command.js")).registerServerCommand],
+  db: [async () => (await import("./commands/db-command.js")).registerDbCommand],
+  sync: [async () => (await import("./commands/sync-command.js")).registerSyncCommand],
+  experiments: [async () => (await import("./commands/experiments-command.js")).registerExperimentsCommand],
+  runs: [async () => (await import("./commands/runs-command.js")).registerRunsCommand],
+  artifacts: [async () => (await import("./commands/artifacts-command.js")).registerArtifactsCommand],
+  models: [
+    async () => (await import("./commands/models-command.js")).registerModelsCommand,
+    async () => (await import("./commands/models-evaluate-command.js")).registerModelsEvaluateCommand,
+    async () => (await import("./commands/models-serving-commands.js")).registerModelsServingCommands,
+  ],
+  gc: [async () => (await import("./commands/gc-command.js")).registerGcCommand],
+  export: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
+  import: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
+  run: [async () => (await import("./commands/run-command.js")).registerRunCommand],
+  reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
+};
+
+/** Builds the program with the commands `argv` names (all of them when it names none). */
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command("ciclo")
     .description("ciclo: track, register, package, deploy and monitor ML models")
     .version(CICLO_VERSION)
     .showHelpAfterError();
-  registerServerCommand(program);
-  registerDbCommand(program);
-  registerSyncCommand(program);
-  registerExperimentsCommand(program);
-  registerRunsCommand(program);
-  registerArtifactsCommand(program);
-  registerModelsCommand(program);
-  registerModelsEvaluateCommand(program);
-  registerModelsServingCommands(program);
-  registerGcCommand(program);
-  registerTransferCommands(program);
-  registerRunCommand(program);
-  registerReproduceCommand(program);
+  const name = argv.slice(2).find((a) => !a.startsWith("-"));
+  const loaders = name && COMMANDS[name] ? COMMANDS[name] : [...new Set(Object.values(COMMANDS).flat())];
+  const registered = new Set<Register>();
+  for (const load of loaders) {
+    const register = await load();
+    // `export` and `import` share one module that registers both.
+    if (registered.has(register)) continue;
+    registered.add(register);
+    register(program);
+  }
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (err) {
     console.error(`ciclo: ${(err as Error).message}`);
     process.exitCode = 1;

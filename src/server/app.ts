@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
+import fastJsonStringify from "fast-json-stringify";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { LoggedModelService } from "../logged-models/logged-model-service.js";
 import { StoreLoggedModelLookup } from "../logged-models/store-logged-model-lookup.js";
@@ -90,6 +91,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyAjv = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, verbose: true, strict: false });
   const queryAjv = new Ajv({ coerceTypes: "array", useDefaults: true, allErrors: false, verbose: true, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
+  // Every MLflow route is served under two prefixes with the same schema objects: build each serializer once.
+  const serializers = new WeakMap<object, (data: unknown) => string>();
+  app.setSerializerCompiler(({ schema }) => {
+    let fn = serializers.get(schema as object);
+    if (!fn) {
+      fn = fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0]) as (data: unknown) => string;
+      serializers.set(schema as object, fn);
+    }
+    return fn;
+  });
 
   app.addHook("onRoute", (route) => {
     if (route.method === "HEAD" || (Array.isArray(route.method) && route.method.includes("HEAD"))) return;
