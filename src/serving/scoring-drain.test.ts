@@ -47,6 +47,7 @@ test("SIGTERM drains: in-flight requests finish, new connections are refused, ex
     for (;;) {
       const m = await (await fetch(`${url}/metrics`)).text();
       if (metricValue(m, "ciclo_serving_batch_size_count", { model: "slow" }) === 1) break;
+      await new Promise((r) => setTimeout(r, 5)); // poll interval, not a timing assumption
     }
     // A second request whose body is still on its way when SIGTERM arrives.
     const socket = connect(Number(port), "127.0.0.1");
@@ -59,6 +60,7 @@ test("SIGTERM drains: in-flight requests finish, new connections are refused, ex
     for (;;) {
       const m = await (await fetch(`${url}/metrics`)).text();
       if (metricValue(m, "ciclo_serving_requests_in_flight", { model: "slow" }) === 2) break;
+      await new Promise((r) => setTimeout(r, 5));
     }
 
     proc.kill("SIGTERM");
