@@ -141,3 +141,25 @@ test("past the deadline: 504 with MLflow's error body, for a running and for a q
     await s.close();
   }
 });
+
+test("--max-wait-ms lets a small batch grow; --max-batch-size caps every batch", async () => {
+  const waiting = await startScoringKit(modelDir, { name: "slow", maxWaitMs: 300, maxBatchSize: 4 });
+  try {
+    const post = (x: number) =>
+      waiting.app.inject({ method: "POST", url: "/invocations", headers: { "content-type": "application/json" }, payload: JSON.stringify({ dataframe_records: [{ x }], params: { busy_ms: 20 } }) });
+    const three = await Promise.all([post(1), post(2), post(3)]);
+    three.forEach((r, i) => assert.deepEqual(r.json(), { predictions: [(i + 1) * 2] }));
+    let m = (await waiting.app.inject({ method: "GET", url: "/metrics" })).body;
+    assert.equal(metricValue(m, "ciclo_serving_batch_size_count", L), 1, "the first request waited for the other two");
+    assert.equal(metricValue(m, "ciclo_serving_batch_size_sum", L), 3);
+    const ten = await Promise.all(Array.from({ length: 10 }, (_, i) => post(i)));
+    ten.forEach((r, i) => assert.deepEqual(r.json(), { predictions: [i * 2] }));
+    m = (await waiting.app.inject({ method: "GET", url: "/metrics" })).body;
+    const count = metricValue(m, "ciclo_serving_batch_size_count", L)!;
+    assert.equal(metricValue(m, "ciclo_serving_batch_size_sum", L), 13);
+    assert.equal(metricValue(m, "ciclo_serving_batch_size_bucket", { ...L, le: "4" }), count, "no batch above 4 requests");
+    assert.ok(count >= 1 + 3, `10 requests need at least 3 batches of ≤ 4 (got ${count - 1})`);
+  } finally {
+    await waiting.close();
+  }
+});
