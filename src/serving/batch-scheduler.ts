@@ -62,7 +62,9 @@ export class BatchScheduler {
     private readonly executor: InferenceExecutor,
     readonly limits: SchedulerLimits,
     private readonly hooks: SchedulerHooks = {},
-  ) {}
+  ) {
+    executor.onCapacity = () => this.schedulePump();
+  }
 
   /** Requests waiting for an inference thread. */
   get queued(): number {

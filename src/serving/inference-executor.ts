@@ -35,6 +35,8 @@ export interface InferenceExecutor {
   hasIdle(): boolean;
   run(jobs: ScoringJob[]): Promise<BatchOutcome>;
   close(): Promise<void>;
+  /** Called when a thread becomes available outside a batch's completion (a replaced thread is ready). */
+  onCapacity?: () => void;
 }
 
 export async function describeModel(model: LoadedModel): Promise<ServedModelInfo> {
@@ -88,6 +90,7 @@ function startSlot(data: InferenceWorkerData, onExit: (slot: Slot, code: number)
 }
 
 class WorkerPoolExecutor implements InferenceExecutor {
+  onCapacity?: () => void;
   private closing = false;
   private nextId = 1;
 
@@ -116,7 +119,10 @@ class WorkerPoolExecutor implements InferenceExecutor {
     startSlot(this.data, this.onExit).then(
       ({ slot: fresh }) => {
         if (this.closing) void fresh.worker.terminate();
-        else this.slots[this.slots.indexOf(slot)] = fresh;
+        else {
+          this.slots[this.slots.indexOf(slot)] = fresh;
+          this.onCapacity?.(); // requests may be waiting for it
+        }
       },
       () => undefined, // it loaded once; a failing reload leaves the slot out of service
     );

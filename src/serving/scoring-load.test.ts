@@ -163,3 +163,18 @@ test("--max-wait-ms lets a small batch grow; --max-batch-size caps every batch",
     await waiting.close();
   }
 });
+
+test("an inference thread that dies fails its batch with 500 and is replaced", async () => {
+  const s = await listen({ workers: 1 });
+  try {
+    const crash = await fetch(`${s.url}/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataframe_records: [{ x: 1 }], params: { crash: true } }) });
+    assert.equal(crash.status, 500);
+    assert.equal(((await crash.json()) as { error_code: string }).error_code, "INTERNAL_ERROR");
+    const after = await score(s.url, [6], 0); // waits for the replacement thread
+    assert.equal(after.status, 200);
+    assert.deepEqual(await after.json(), { predictions: [12] });
+    assert.equal(s.kit.executor.threads, 1);
+  } finally {
+    await s.close();
+  }
+});

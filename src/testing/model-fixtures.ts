@@ -5,7 +5,8 @@
  * - {@link slowModel}: a js_function model that doubles column `x` and keeps
  *   its thread busy (a CPU loop, not a timer) for `busy_ms` per call — the
  *   deliberately slow model that proves health stays responsive, batching
- *   batches, queues overflow and deadlines fire.
+ *   batches, queues overflow and deadlines fire; `crash: true` ends the thread
+ *   it runs in (a dying inference thread is replaced).
  * @module
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -27,6 +28,7 @@ export function load(context) {
   return { busyMs: Number(context.modelConfig.busy_ms ?? 0) };
 }
 export function predict(input, params, state) {
+  if (params.crash) process.exit(3); // ends the inference thread it runs in
   const ms = params.busy_ms ?? state.busyMs;
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -49,7 +51,10 @@ export async function slowModel(parent: string, opts: { busyMs?: number; name?: 
       signature: {
         inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
         outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
-        params: [{ name: "busy_ms", type: "long", default: null, shape: null }],
+        params: [
+          { name: "busy_ms", type: "long", default: null, shape: null },
+          { name: "crash", type: "boolean", default: false, shape: null },
+        ],
       },
       jsFunction: { modelConfig: { busy_ms: opts.busyMs ?? 0 } },
     },
