@@ -1,7 +1,7 @@
 /**
  * The page table. Pages other than the two landing ones load on first visit
- * (their own chunk), so the first view only pays for what it shows. New pages (Compare, Models) add a
- * line here and, for the header, an entry in NAV.
+ * (their own chunk), so the first view only pays for what it shows. A new page adds a line here and,
+ * for the header, an entry in NAV.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
 import ExperimentsPageEager from "./pages/experiments/experiments-page";
@@ -22,7 +22,10 @@ export interface RouteDef {
 const ExperimentsPage = ExperimentsPageEager;
 const RunsPage = RunsPageEager;
 const RunPage = lazy(() => import("./pages/run/run-page"));
-const ComparePage = lazy(() => import("./pages/compare-placeholder"));
+const ComparePage = lazy(() => import("./pages/compare/compare-page"));
+const ModelsPage = lazy(() => import("./pages/models/models-page"));
+const ModelPage = lazy(() => import("./pages/models/model-page"));
+const VersionPage = lazy(() => import("./pages/models/version-page"));
 
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
@@ -30,9 +33,13 @@ export const ROUTES: RouteDef[] = [
   { path: "/runs", page: RunsPage, section: "experiments" },
   { path: "/runs/:runId", page: RunPage, section: "experiments" },
   { path: "/compare", page: ComparePage, section: "compare" },
+  { path: "/models", page: ModelsPage, section: "models" },
+  { path: "/models/:name", page: ModelPage, section: "models" },
+  { path: "/models/:name/versions/:version", page: VersionPage, section: "models" },
 ];
 
 export const NAV: Array<{ section: string; label: string; to: string }> = [
   { section: "experiments", label: "Experiments", to: "/experiments" },
   { section: "compare", label: "Compare", to: "/compare" },
+  { section: "models", label: "Models", to: "/models" },
 ];

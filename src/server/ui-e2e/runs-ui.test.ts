@@ -156,7 +156,7 @@ describe("runs table (browser)", () => {
     await p.page.getByText("2 runs selected").waitFor();
     await p.page.getByRole("button", { name: "Compare" }).click();
     await p.page.waitForURL(/\/compare\?runs=/);
-    await p.page.getByText("2 runs selected").waitFor();
+    await p.page.getByRole("heading", { name: "Compare 2 runs" }).waitFor();
   });
 
   it("tags, deletes and restores the selected runs in bulk", async (h) => {

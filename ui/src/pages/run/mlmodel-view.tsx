@@ -32,20 +32,20 @@ function schemaRows(json: string | undefined): unknown[][] | undefined {
 }
 
 export default function MlmodelView({ runId, path }: { runId: string; path: string }) {
-  const res = useApi(async (signal) => {
-    const { bytes } = await readArtifactHead(runId, path, 256 * 1024, signal);
-    const text = new TextDecoder().decode(bytes);
-    let model: MlModel | undefined;
-    try {
-      model = parse(text) as MlModel;
-    } catch {
-      model = undefined;
-    }
-    return { text, model };
-  }, [runId, path]);
+  const res = useApi(async (signal) => new TextDecoder().decode((await readArtifactHead(runId, path, 256 * 1024, signal)).bytes), [runId, path]);
   if (res.error) return <ErrorBanner error={res.error} />;
-  if (!res.data) return <Loading />;
-  const { model, text } = res.data;
+  if (res.data === undefined) return <Loading />;
+  return <MlmodelBody text={res.data} />;
+}
+
+/** An MLmodel's text shown as flavors, signature tables and the raw YAML (the registry's version page uses it too). */
+export function MlmodelBody({ text }: { text: string }) {
+  let model: MlModel | undefined;
+  try {
+    model = parse(text) as MlModel;
+  } catch {
+    model = undefined;
+  }
   const inputs = schemaRows(model?.signature?.inputs);
   const outputs = schemaRows(model?.signature?.outputs);
   const cols = ["name", "type", "shape", ""];

@@ -1,0 +1,209 @@
+/**
+ * One metric of many runs overlaid, on uPlot. Each run keeps its own x values
+ * (the server's min/max downsampling picks different steps per run), so the
+ * chart uses uPlot's faceted mode: one [xs, ys] pair per series, no joined
+ * table of runs × steps. Hiding a run or focusing one does not rebuild the
+ * chart; hovering finds the nearest run under the cursor (binary search per
+ * run) and shows its name, value and x in a tooltip.
+ */
+import { useEffect, useMemo, useRef, useState } from "react";
+import uPlot, { type AlignedData, type Options } from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { plottable, smooth } from "../../components/chart-data";
+import type { XAxisMode } from "../../components/metric-chart";
+import { useResolvedTheme } from "../../components/theme";
+import { formatNumber } from "../../format";
+import { nearestIndex } from "./plot-scales";
+
+export interface RunSeries {
+  id: string;
+  label: string;
+  color: string;
+  /** Steps, or timestamps in ms (time and relative modes). */
+  xs: number[];
+  ys: number[];
+}
+
+interface Props {
+  series: RunSeries[];
+  hidden: Set<string>;
+  xMode: XAxisMode;
+  logY: boolean;
+  smoothing: number;
+  height?: number;
+  title: string;
+  /** The run the legend points at (hover), highlighted in the chart. */
+  focusId?: string;
+  onHover?(id: string | undefined): void;
+}
+
+interface Hover {
+  id: string;
+  label: string;
+  color: string;
+  x: number;
+  /** The plotted value (smoothed) and the logged one. */
+  y: number;
+  raw: number;
+  left: number;
+  top: number;
+}
+
+const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+function relativeLabel(seconds: number): string {
+  if (Math.abs(seconds) < 120) return `${Math.round(seconds)}s`;
+  if (Math.abs(seconds) < 7200) return `${Math.round(seconds / 60)}m`;
+  return `${(seconds / 3600).toFixed(1)}h`;
+}
+
+function xLabel(mode: XAxisMode, x: number): string {
+  if (mode === "step") return `step ${formatNumber(x)}`;
+  if (mode === "relative") return relativeLabel(x);
+  return new Date(x * 1000).toLocaleString();
+}
+
+export function CompareChart({ series, hidden, xMode, logY, smoothing, height = 380, title, focusId, onHover }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+  const theme = useResolvedTheme();
+  const [hover, setHover] = useState<Hover>();
+  const hiddenRef = useRef(hidden);
+  hiddenRef.current = hidden;
+  const onHoverRef = useRef(onHover);
+  onHoverRef.current = onHover;
+
+  const prepared = useMemo(
+    () =>
+      series.map((s) => {
+        const t0 = s.xs.length > 0 ? s.xs[0] : 0;
+        const xs = xMode === "step" ? s.xs : s.xs.map((ms) => (xMode === "time" ? ms / 1000 : (ms - t0) / 1000));
+        return { xs, ys: plottable(smooth(s.ys, smoothing), logY) };
+      }),
+    [series, xMode, logY, smoothing],
+  );
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const grid = cssVar("--chart-grid") || "#e5e7eb";
+    const axis = cssVar("--text-muted") || "#6b7280";
+    const font = `11px ${cssVar("--font-sans") || "system-ui"}`;
+    const axisStyle = { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font };
+    let lastFocus: number | null = null;
+    const pick = (u: uPlot) => {
+      const left = u.cursor.left ?? -1;
+      const top = u.cursor.top ?? -1;
+      let best: { i: number; d: number; idx: number } | undefined;
+      if (left >= 0) {
+        const x = u.posToVal(left, "x");
+        for (let i = 0; i < prepared.length; i++) {
+          const { xs, ys } = prepared[i];
+          if (xs.length === 0 || hiddenRef.current.has(series[i].id)) continue;
+          const idx = nearestIndex(xs, x);
+          const y = ys[idx];
+          if (y == null) continue;
+          const d = Math.abs(u.valToPos(y, "y") - top);
+          if (!best || d < best.d) best = { i, d, idx };
+        }
+      }
+      const focus = best && best.d <= 24 ? best : undefined;
+      const next = focus ? focus.i + 1 : null;
+      if (next !== lastFocus) {
+        lastFocus = next;
+        u.setSeries(next, { focus: true });
+        onHoverRef.current?.(focus ? series[focus.i].id : undefined);
+      }
+      if (!focus) return setHover(undefined);
+      const s = series[focus.i];
+      const xv = prepared[focus.i].xs[focus.idx];
+      const yv = prepared[focus.i].ys[focus.idx]!;
+      // Plot-area pixels → the wrapper's: the axes sit left of and below the plot area.
+      const over = u.over.getBoundingClientRect();
+      const outer = el.getBoundingClientRect();
+      setHover({ id: s.id, label: s.label, color: s.color, x: xv, y: yv, raw: s.ys[focus.idx], left: over.left - outer.left + u.valToPos(xv, "x"), top: over.top - outer.top + u.valToPos(yv, "y") });
+    };
+    const opts: Options = {
+      width: Math.max(el.clientWidth, 240),
+      height,
+      mode: 2,
+      legend: { show: false },
+      focus: { alpha: 0.18 },
+      cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false }, focus: { prox: -1 } },
+      scales: { x: { time: xMode === "time", auto: true }, y: logY ? { distr: 3, log: 10 } : { auto: true } },
+      axes: [
+        {
+          ...axisStyle,
+          values: xMode === "relative" ? (_u, ticks) => ticks.map(relativeLabel) : xMode === "step" ? (_u, ticks) => ticks.map((t) => formatNumber(t)) : undefined,
+        },
+        { ...axisStyle, size: 60, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+      ],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.25,
+          show: !hiddenRef.current.has(s.id),
+          spanGaps: true,
+          points: { show: false },
+          facets: [{ scale: "x", auto: true }, { scale: "y", auto: true }],
+        })),
+      ],
+      hooks: {
+        setCursor: [pick],
+        draw: [
+          () => {
+            if (!performance.getEntriesByName("ciclo:compare-chart-drawn").length) requestAnimationFrame(() => performance.mark("ciclo:compare-chart-drawn"));
+          },
+        ],
+      },
+    } as Options;
+    const data = [null, ...prepared.map((p) => [p.xs, p.ys])] as unknown as AlignedData;
+    const u = new uPlot(opts, data, el);
+    chart.current = u;
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(el.clientWidth, 240), height }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      chart.current = null;
+      setHover(undefined);
+    };
+    // hidden is applied below without a rebuild
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [prepared, xMode, logY, height, theme]);
+
+  useEffect(() => {
+    const u = chart.current;
+    if (!u) return;
+    u.batch(() => series.forEach((s, i) => u.series[i + 1].show !== !hidden.has(s.id) && u.setSeries(i + 1, { show: !hidden.has(s.id) })));
+  }, [hidden, series, prepared]);
+
+  useEffect(() => {
+    const u = chart.current;
+    if (!u || hover) return;
+    // A hidden run cannot be focused (it would leave every other line faded).
+    const i = focusId && !hidden.has(focusId) ? series.findIndex((s) => s.id === focusId) : -1;
+    u.setSeries(i >= 0 ? i + 1 : null, { focus: true });
+  }, [focusId, series, hover, hidden]);
+
+  const points = series.reduce((n, s) => n + s.xs.length, 0);
+  return (
+    <div className="compare-chart" onMouseLeave={() => setHover(undefined)}>
+      <div ref={box} className="chart" role="img" aria-label={`Chart of ${title}`} data-series={series.length} data-points={points} />
+      {hover && (
+        <>
+          <span className="chart-dot" style={{ left: hover.left, top: hover.top, background: hover.color }} />
+          <div className={`chart-tip${hover.left > (box.current?.clientWidth ?? 0) * 0.6 ? " chart-tip-left" : ""}`} style={{ left: hover.left, top: hover.top }} role="tooltip">
+            <span className="swatch" style={{ background: hover.color }} />
+            <strong className="truncate">{hover.label}</strong>
+            <span className="mono">{formatNumber(hover.y)}</span>
+            {smoothing > 0 && <span className="muted small mono">raw {formatNumber(hover.raw)}</span>}
+            <span className="muted small">{xLabel(xMode, hover.x)}</span>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+/** Key/value tags of a registered model or a model version: add, change, delete in place. */
+import { useState } from "react";
+import type { WireKeyValue } from "../../api/tracking-api";
+import { ErrorBanner } from "../../components/states";
+
+interface Props {
+  tags: WireKeyValue[];
+  onSet(key: string, value: string): Promise<unknown>;
+  onDelete(key: string): Promise<unknown>;
+}
+
+export function TagsEditor({ tags, onSet, onDelete }: Props) {
+  const sorted = tags.slice().sort((a, b) => a.key.localeCompare(b.key));
+  const [editing, setEditing] = useState<string | null>(null);
+  const [value, setValue] = useState("");
+  const [newKey, setNewKey] = useState("");
+  const [newValue, setNewValue] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const act = async (fn: () => Promise<unknown>, after: () => void) => {
+    setBusy(true);
+    try {
+      await fn();
+      setError(undefined);
+      after();
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-label="Tags">
+      <div className="card-head">
+        <h2>
+          Tags <span className="muted small">{tags.length}</span>
+        </h2>
+      </div>
+      <div className="card-body-flush">
+        {error && <ErrorBanner error={error} onDismiss={() => setError(undefined)} />}
+        {sorted.length === 0 ? (
+          <div className="card-empty muted">No tags.</div>
+        ) : (
+          <table className="table kv-table">
+            <tbody>
+              {sorted.map((t) => (
+                <tr key={t.key}>
+                  <td>{t.key}</td>
+                  <td>
+                    {editing === t.key ? (
+                      <form
+                        className="inline-form"
+                        onSubmit={(e) => {
+                          e.preventDefault();
+                          void act(() => onSet(t.key, value), () => setEditing(null));
+                        }}
+                      >
+                        <input className="input input-small" aria-label={`Value of ${t.key}`} autoFocus value={value} onChange={(e) => setValue(e.target.value)} />
+                        <button className="btn btn-small btn-primary" disabled={busy}>
+                          Save
+                        </button>
+                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(null)}>
+                          Cancel
+                        </button>
+                      </form>
+                    ) : (
+                      <div className="tag-value">
+                        <span>{t.value || <span className="muted">(empty)</span>}</span>
+                        <span className="row-actions">
+                          <button
+                            className="btn btn-small btn-ghost"
+                            aria-label={`Edit tag ${t.key}`}
+                            onClick={() => {
+                              setEditing(t.key);
+                              setValue(t.value);
+                            }}
+                          >
+                            Edit
+                          </button>
+                          <button className="btn btn-small btn-ghost btn-danger-text" aria-label={`Delete tag ${t.key}`} disabled={busy} onClick={() => act(() => onDelete(t.key), () => undefined)}>
+                            Delete
+                          </button>
+                        </span>
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <form
+          className="inline-form add-tag"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const key = newKey.trim();
+            if (key)
+              void act(
+                () => onSet(key, newValue),
+                () => {
+                  setNewKey("");
+                  setNewValue("");
+                },
+              );
+          }}
+        >
+          <input className="input input-small" placeholder="key" aria-label="New tag key" value={newKey} onChange={(e) => setNewKey(e.target.value)} />
+          <input className="input input-small" placeholder="value" aria-label="New tag value" value={newValue} onChange={(e) => setNewValue(e.target.value)} />
+          <button className="btn btn-small" disabled={busy || !newKey.trim()}>
+            Add tag
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}
