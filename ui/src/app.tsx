@@ -21,6 +21,8 @@ export function App() {
   }, [pathname]);
   const match = resolve(pathname);
   const Page = match?.route.page;
+  const prefetch = match?.route.prefetch;
+  useEffect(() => prefetch?.(new URLSearchParams(window.location.search)), [prefetch, href]);
   return (
     <div className="app">
       <header className="topbar">

@@ -1,78 +1,63 @@
 /**
  * The Compare page's chart: one metric of every run overlaid, with the run
- * legend beside it. Histories come from `metrics/get-history-bulk-interval`,
- * downsampled on the server (min/max preserving) to a budget of points
- * spread over the runs — 25 runs per request, requests in parallel — so the
- * browser never holds raw histories. Settings (metric, x axis, log, smoothing,
- * hidden runs) are in the URL.
+ * legend beside it. The histories (see compare-loader.ts) are downsampled on
+ * the server; a coarse pass may be on screen while the detail loads. Settings
+ * (metric, x axis, log, smoothing, hidden runs) are in the URL.
  */
-import { useMemo, useState } from "react";
-import { getHistorySampled, wireDouble, type SampledPoint } from "../../api/tracking-api";
-import { useApi, type ApiState } from "../../api/use-api";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { XAxisMode } from "../../components/metric-chart";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { encodeList, setSearch } from "../../router/router";
 import { CompareChart, type RunSeries } from "./compare-chart";
 import type { CompareRun } from "./compare-data";
+import { COARSE_POINTS, historiesFor, needsCoarse, pointsPerRun, type Histories } from "./compare-loader";
 import { RunLegend } from "./run-legend";
 
-/** Runs per request (the server takes up to 100; smaller requests overlap its work with the browser's parsing). */
-const RUNS_PER_REQUEST = 25;
-
-/** Points per run: about 40,000 in the whole chart, between 200 and 1,000 per run. */
-export function pointsPerRun(runs: number): number {
-  return Math.max(200, Math.min(1000, Math.round(40_000 / Math.max(1, runs))));
-}
-
-interface History {
-  steps: number[];
-  times: number[];
-  values: number[];
-}
-
-async function loadHistories(runIds: string[], metric: string, onProgress: (done: number) => void, signal: AbortSignal): Promise<Map<string, History>> {
-  const per = pointsPerRun(runIds.length);
-  const out = new Map<string, History>();
-  let done = 0;
-  const chunks: string[][] = [];
-  for (let i = 0; i < runIds.length; i += RUNS_PER_REQUEST) chunks.push(runIds.slice(i, i + RUNS_PER_REQUEST));
-  await Promise.all(
-    chunks.map(async (ids) => {
-      const points: SampledPoint[] = await getHistorySampled(ids, metric, per, signal);
-      for (const p of points) {
-        let h = out.get(p.run_id);
-        if (!h) out.set(p.run_id, (h = { steps: [], times: [], values: [] }));
-        h.steps.push(p.step);
-        h.times.push(p.timestamp);
-        h.values.push(wireDouble(p.value));
-      }
-      done += ids.length;
-      onProgress(done);
-    }),
-  );
-  return out;
-}
-
-export interface Histories {
-  state: ApiState<Map<string, History>>;
-  /** Runs whose histories have arrived. */
-  progress: number;
+export interface HistoriesState {
+  data?: Histories;
+  /** False while the coarse first pass is on screen. */
+  detailed: boolean;
+  loading: boolean;
+  error?: Error;
+  reload(): void;
 }
 
 /**
- * Starts loading as soon as the run ids and the metric are known — from the
- * URL, before the runs themselves have loaded.
+ * The histories of the runs for a metric: the coarse pass first when the runs
+ * are long, then the detailed one — both usually started by the prefetch.
  */
-export function useHistories(ids: string[], metric: string | undefined): Histories {
-  const [progress, setProgress] = useState(0);
-  const state = useApi(
-    (signal) => {
-      setProgress(0);
-      return metric && ids.length > 0 ? loadHistories(ids, metric, setProgress, signal) : Promise.resolve(new Map<string, History>());
-    },
-    [ids.join(","), metric],
-  );
-  return { state, progress };
+export function useHistories(runs: CompareRun[] | undefined, metric: string | undefined): HistoriesState {
+  const [state, setState] = useState<Omit<HistoriesState, "reload">>({ detailed: false, loading: true });
+  const [nonce, setNonce] = useState(0);
+  const ids = (runs ?? []).map((r) => r.id).join(",");
+  useEffect(() => {
+    if (!runs || !metric) return;
+    let live = true;
+    let detailDone = false;
+    const runIds = runs.map((r) => r.id);
+    const fresh = nonce > 0;
+    setState((s) => ({ ...s, loading: true, error: undefined }));
+    if (needsCoarse(runs, metric)) {
+      historiesFor(runIds, metric, COARSE_POINTS, fresh).then(
+        (data) => live && !detailDone && setState({ data, detailed: false, loading: true }),
+        () => undefined,
+      );
+    }
+    historiesFor(runIds, metric, pointsPerRun(runIds.length), fresh).then(
+      (data) => {
+        detailDone = true;
+        if (live) setState({ data, detailed: true, loading: false });
+      },
+      (error: Error) => live && setState((s) => ({ ...s, error, loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+    // runs are identified by their ids
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ids, metric, nonce]);
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  return { ...state, reload };
 }
 
 interface Props {
@@ -81,10 +66,10 @@ interface Props {
   metric: string | undefined;
   hidden: Set<string>;
   search: URLSearchParams;
-  histories: Histories;
+  histories: HistoriesState;
 }
 
-export function CompareMetrics({ runs, metrics, metric, hidden, search, histories: { state: histories, progress } }: Props) {
+export function CompareMetrics({ runs, metrics, metric, hidden, search, histories }: Props) {
   const xMode = (["step", "time", "relative"].includes(search.get("x") ?? "") ? search.get("x") : "step") as XAxisMode;
   const logY = search.get("log") === "1";
   const smoothing = Math.min(0.99, Math.max(0, Number(search.get("smooth") ?? 0) || 0));
@@ -134,7 +119,8 @@ export function CompareMetrics({ runs, metrics, metric, hidden, search, historie
         <div className="toolbar-spacer" />
         {histories.data && (
           <span className="muted small" aria-live="polite">
-            {series.reduce((n, s) => n + s.xs.length, 0).toLocaleString("en-US")} points · ≤ {pointsPerRun(runs.length)} per run
+            {histories.detailed ? "" : "First pass · loading detail · "}
+            {series.reduce((n, s) => n + s.xs.length, 0).toLocaleString("en-US")} points · ≤ {histories.detailed ? pointsPerRun(runs.length) : COARSE_POINTS} per run
             {without > 0 ? ` · ${without} run${without === 1 ? "" : "s"} without ${metric}` : ""}
           </span>
         )}
@@ -148,12 +134,12 @@ export function CompareMetrics({ runs, metrics, metric, hidden, search, historie
               <ErrorBanner error={histories.error} onRetry={histories.reload} />
             ) : histories.loading && !histories.data ? (
               <div className="chart-placeholder-tall">
-                <Loading label={`Loading ${metric} for ${progress} of ${runs.length} runs…`} />
+                <Loading label={`Loading ${metric} for ${runs.length} runs…`} />
               </div>
             ) : series.length === 0 ? (
               <div className="chart-placeholder-tall muted">No run has points for {metric}.</div>
             ) : (
-              <CompareChart series={series} hidden={hidden} xMode={xMode} logY={logY} smoothing={smoothing} title={metric ?? ""} focusId={focusId} onHover={setFocusId} />
+              <CompareChart series={series} detailed={histories.detailed} hidden={hidden} xMode={xMode} logY={logY} smoothing={smoothing} title={metric ?? ""} focusId={focusId} onHover={setFocusId} />
             )}
           </section>
           <RunLegend runs={runs} hidden={hidden} metric={metric} focusId={focusId} onFocus={setFocusId} onHiddenChange={(h) => setSearch({ hide: encodeList(h) })} />

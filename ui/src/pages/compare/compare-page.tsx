@@ -4,12 +4,13 @@
  * a diff table. Every setting is in the URL (view, metric, axes, hidden runs,
  * chart options), so a comparison can be reloaded and shared as a link.
  */
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { getExperiment } from "../../api/tracking-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { decodeList, encodeList, Link, setSearch, useUrl } from "../../router/router";
-import { asNumber, compareKeys, defaultMetric, loadCompareRuns, valueOf, type CompareRun } from "./compare-data";
+import { asNumber, compareKeys, defaultMetric, valueOf, type CompareRun } from "./compare-data";
+import { runsFor } from "./compare-loader";
 import { CompareMetrics, useHistories } from "./compare-metrics";
 import { DiffTable, differs } from "./diff-table";
 import { AxesChooser, KeySelect, type KeyGroups } from "./key-pickers";
@@ -35,16 +36,15 @@ export default function ComparePage() {
   const { search } = useUrl();
   const runsParam = search.get("runs");
   const ids = useMemo(() => [...new Set(decodeList(runsParam))], [runsParam]);
-  const loaded = useApi((signal) => loadCompareRuns(ids, signal), [ids.join(",")]);
+  // Usually already in flight: the app shell prefetches a Compare URL's data (compare-loader.ts).
+  const [fresh, setFresh] = useState(false);
+  const loaded = useApi(() => runsFor(ids, fresh), [ids.join(","), fresh]);
   const runs = loaded.data?.runs;
   const hidden = useMemo(() => new Set(decodeList(search.get("hide"))), [search.get("hide")]);
   const visible = useMemo(() => (runs ?? []).filter((r) => !hidden.has(r.id)), [runs, hidden]);
   const keys = useMemo(() => compareKeys((runs ?? []).map((r) => r.run)), [runs]);
   const metric = search.get("m") ?? (runs ? defaultMetric(runs.map((r) => r.run)) : undefined);
-  // Histories start from the URL's ids and metric, in parallel with the runs; once the runs are in, ids
-  // that do not exist are left out (the server refuses a request naming one).
-  const historyIds = useMemo(() => (runs ? runs.map((r) => r.id) : ids), [runs, ids]);
-  const histories = useHistories(historyIds, metric);
+  const histories = useHistories(runs, metric);
   const experimentIds = useMemo(() => [...new Set((runs ?? []).map((r) => r.run.info.experiment_id))], [runs]);
   const experiments = useApi((signal) => Promise.all(experimentIds.map((id) => getExperiment(id, signal))), [experimentIds.join(",")]);
   const experimentNames = useMemo(() => new Map((experiments.data ?? []).map((e) => [e.experiment_id, e.name])), [experiments.data]);
@@ -88,7 +88,7 @@ export default function ComparePage() {
           {experimentIds.length > 1 && <div className="muted small">across {experimentIds.map((id) => experimentNames.get(id) ?? id).join(" · ")}</div>}
         </div>
       </header>
-      {loaded.error && <ErrorBanner error={loaded.error} onRetry={loaded.reload} />}
+      {loaded.error && <ErrorBanner error={loaded.error} onRetry={() => (fresh ? loaded.reload() : setFresh(true))} />}
       {loaded.data && loaded.data.missing.length > 0 && (
         <div className="banner banner-info" role="status">
           <span className="banner-text">

@@ -1,0 +1,116 @@
+/**
+ * The Compare page's data, loaded as early as possible: the app shell calls
+ * {@link prefetchCompare} on navigation — before the page's own chunk has
+ * arrived — and the page then takes the requests already in flight. This
+ * module is in the entry chunk, so it stays small.
+ *
+ * Histories come from `metrics/get-history-bulk-interval`, downsampled on the
+ * server (min/max preserving): the browser never holds raw histories. When
+ * the runs are long (the server's full-detail downsampling then scans every
+ * point), a coarse pass of {@link COARSE_POINTS} per run — answered from the
+ * server's step summaries, in milliseconds — is drawn first, and the detailed
+ * one replaces it when it lands.
+ */
+import { getHistorySampled, wireDouble, type SampledPoint } from "../../api/tracking-api";
+import { decodeList } from "../../router/router";
+import { defaultMetric, loadCompareRuns, type CompareRun } from "./compare-data";
+
+export interface History {
+  steps: number[];
+  times: number[];
+  values: number[];
+}
+export type Histories = Map<string, History>;
+
+/** Runs per history request (the server takes up to 100; smaller requests let the browser parse while it works). */
+const RUNS_PER_REQUEST = 25;
+/** Points per run of the coarse first pass: few enough buckets that each spans the server's summaries. */
+export const COARSE_POINTS = 64;
+/** Above this many logged points in all (from each run's last step), the coarse pass goes first. */
+const COARSE_ABOVE = 150_000;
+
+/** Points per run: about 40,000 in the whole chart, between 200 and 1,000 per run. */
+export function pointsPerRun(runs: number): number {
+  return Math.max(200, Math.min(1000, Math.round(40_000 / Math.max(1, runs))));
+}
+
+/** Whether the histories are long enough for a coarse pass first (runs/search gives each run's last step). */
+export function needsCoarse(runs: CompareRun[], metric: string): boolean {
+  let total = 0;
+  for (const r of runs) {
+    const m = r.run.data.metrics?.find((x) => x.key === metric);
+    if (m) total += m.step + 1;
+  }
+  return total > COARSE_ABOVE;
+}
+
+async function loadHistories(runIds: string[], metric: string, per: number): Promise<Histories> {
+  const out: Histories = new Map();
+  const chunks: string[][] = [];
+  const size = per <= COARSE_POINTS ? 100 : RUNS_PER_REQUEST;
+  for (let i = 0; i < runIds.length; i += size) chunks.push(runIds.slice(i, i + size));
+  await Promise.all(
+    chunks.map(async (ids) => {
+      const points: SampledPoint[] = await getHistorySampled(ids, metric, per);
+      for (const p of points) {
+        let h = out.get(p.run_id);
+        if (!h) out.set(p.run_id, (h = { steps: [], times: [], values: [] }));
+        h.steps.push(p.step);
+        h.times.push(p.timestamp);
+        h.values.push(wireDouble(p.value));
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * Promises by request, kept a few seconds after they settle: long enough for
+ * the page to take what the prefetch started, short enough that coming back
+ * later reloads.
+ */
+const cache = new Map<string, { promise: Promise<unknown>; settled?: number }>();
+const KEEP_MS = 10_000;
+
+function cached<T>(key: string, load: () => Promise<T>, fresh = false): Promise<T> {
+  const now = Date.now();
+  for (const [k, e] of cache) if (e.settled !== undefined && now - e.settled > KEEP_MS) cache.delete(k);
+  const hit = cache.get(key);
+  if (hit && !fresh) return hit.promise as Promise<T>;
+  const entry: { promise: Promise<T>; settled?: number } = { promise: load() };
+  entry.promise.then(
+    () => (entry.settled = Date.now()),
+    () => cache.delete(key),
+  );
+  cache.set(key, entry);
+  return entry.promise;
+}
+
+export const compareIds = (search: URLSearchParams) => [...new Set(decodeList(search.get("runs")))];
+
+export const runsFor = (ids: string[], fresh = false) => cached(`runs|${ids.join(",")}`, () => loadCompareRuns(ids), fresh);
+
+export function historiesFor(ids: string[], metric: string, per: number, fresh = false): Promise<Histories> {
+  return cached(`h|${metric}|${per}|${ids.join(",")}`, () => loadHistories(ids, metric, per), fresh);
+}
+
+/**
+ * Starts the loads a Compare URL needs: the runs, then (once the metric is
+ * known) the coarse pass if the runs are long, and the detailed histories.
+ * Requests queue on the server in that order, so the first paint is not
+ * stuck behind the detail.
+ */
+export function prefetchCompare(search: URLSearchParams): void {
+  const ids = compareIds(search);
+  if (ids.length === 0) return;
+  runsFor(ids).then(
+    ({ runs }) => {
+      const metric = search.get("m") ?? defaultMetric(runs.map((r) => r.run));
+      if (!metric || runs.length === 0) return;
+      const runIds = runs.map((r) => r.id);
+      if (needsCoarse(runs, metric)) void historiesFor(runIds, metric, COARSE_POINTS).catch(() => undefined);
+      void historiesFor(runIds, metric, pointsPerRun(runIds.length)).catch(() => undefined);
+    },
+    () => undefined,
+  );
+}
