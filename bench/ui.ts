@@ -8,10 +8,13 @@
  *   fetched on the way), at a reading pace and at a fling;
  * - run page of a run with 1,000 metric keys: navigation → overview shown,
  *   and → first chart drawn;
+ * - Compare of 100 runs × 10,000 steps: navigation → chart painted (first
+ *   pass) and → detailed chart painted;
  * - the built bundle's sizes.
  *
- * `npm run bench:ui` (add `-- --quick` for 10,000 runs). Results also go to
- * bench/results/ui.json.
+ * `npm run bench:ui` (add `-- --quick` for 10,000 runs; `-- --only=compare,scroll`
+ * for some sections: table, scroll, run, compare). Results also go to
+ * bench/results/ui.json (ui-quick.json / ui-partial.json).
  * @module
  */
 import { readdirSync, statSync, writeFileSync } from "node:fs";
@@ -27,6 +30,11 @@ import { seedRuns } from "./lib/seed.js";
 import { startBenchServer } from "./lib/server-process.js";
 
 const quick = process.argv.includes("--quick");
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : undefined;
+const runs = (section: string) => !only || only.has(section);
+const COMPARE_RUNS = 100;
+const COMPARE_STEPS = 10_000;
 const RUNS = quick ? 10_000 : 100_000;
 const METRIC_KEYS = 1000;
 const POINTS_PER_KEY = 100;
@@ -109,8 +117,36 @@ async function scrollFrames(browser: Browser, url: string, pxPerFrame: number, m
   return result;
 }
 
+/** 100 runs with a 10,000-step `loss` each (and an `lr` param), straight through the store. */
+async function seedCompare(tracking: Awaited<ReturnType<typeof openStores>>["tracking"]): Promise<string[]> {
+  const t = performance.now();
+  const exp = await tracking.createExperiment({ name: "compare-100", tags: [] });
+  const ids: string[] = [];
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      for (let i = w; i < COMPARE_RUNS; i += 4) {
+        const name = `sweep-${String(i).padStart(3, "0")}`;
+        const run = await tracking.createRun({ experimentId: exp, userId: "bench", runName: name, startTime: 1_700_000_000_000, tags: [{ key: "mlflow.runName", value: name }] });
+        ids[i] = run.info.runId;
+        for (let s0 = 0; s0 < COMPARE_STEPS; s0 += 1000) {
+          const batch: Metric[] = [];
+          for (let s = s0; s < s0 + 1000; s++) {
+            batch.push({ key: "loss", value: Math.exp(-s / 2000) * (1 + i / 100) + Math.sin(s * 7.1 + i) * 0.02, timestamp: 1_700_000_000_000 + s * 1000, step: s });
+          }
+          await tracking.logBatch(run.info.runId, { metrics: batch, params: s0 === 0 ? [{ key: "lr", value: String(10 ** -(2 + (i % 4))) }] : [], tags: [] });
+        }
+      }
+    }),
+  );
+  log(`seeded ${COMPARE_RUNS} runs × ${COMPARE_STEPS.toLocaleString()} steps in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return ids;
+}
+
 function bundleSizes(): { js: number; jsGz: number; entryGz: number } {
   const dir = join(UI_DIST_DIR, "assets");
+  // The entry: the module script and the chunks index.html preloads with it (the bundler may split shared code out).
+  const html = readFileSync(join(UI_DIST_DIR, "index.html"), "utf8");
+  const entry = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]));
   let js = 0;
   let jsGz = 0;
   let entryGz = 0;
@@ -120,7 +156,7 @@ function bundleSizes(): { js: number; jsGz: number; entryGz: number } {
     js += statSync(join(dir, f)).size;
     const gz = gzipSync(bytes).length;
     jsGz += gz;
-    if (f.startsWith("index-")) entryGz += gz;
+    if (entry.has(f)) entryGz += gz;
   }
   return { js, jsGz, entryGz };
 }
@@ -137,8 +173,11 @@ async function main(): Promise<void> {
     const { tracking } = await openStores(uri, { defaultArtifactRoot: "mlflow-artifacts:/" });
     const wide = await tracking.createExperiment({ name: "wide-100k", tags: [] });
     let t = performance.now();
-    await seedRuns(tracking, wide, RUNS, { params: 20, metrics: 10, tags: 2, valuesPerParam: 10 }, (n) => n % 20_000 === 0 && log(`  ${n.toLocaleString()} runs`));
-    log(`seeded ${RUNS.toLocaleString()} runs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    if (runs("table") || runs("scroll")) {
+      await seedRuns(tracking, wide, RUNS, { params: 20, metrics: 10, tags: 2, valuesPerParam: 10 }, (n) => n % 20_000 === 0 && log(`  ${n.toLocaleString()} runs`));
+      log(`seeded ${RUNS.toLocaleString()} runs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    const compareIds = runs("compare") ? await seedCompare(tracking) : [];
     const manyExp = await tracking.createExperiment({ name: "many-metrics", tags: [] });
     const many = await tracking.createRun({ experimentId: manyExp, userId: "bench", runName: "1000-metrics", startTime: Date.now(), tags: [{ key: "mlflow.runName", value: "1000-metrics" }] });
     t = performance.now();
@@ -157,12 +196,14 @@ async function main(): Promise<void> {
     const runsUrl = `${server.url}/experiments/${wide}`;
     const firstRow = ".grid-row .cell-name a";
 
+    if (runs("table")) {
     const cold = await timeNavigation(browser, runsUrl, firstRow, 7, false, "ciclo:runs-visible");
     rows.push({ name: `runs table, ${RUNS.toLocaleString()} runs: navigation → first rows painted (cold context, median of 7)`, value: median(cold), unit: "ms", target: "≤ 1500", ok: median(cold) <= 1500, note: `max ${Math.round(Math.max(...cold))} ms` });
     const warm = await timeNavigation(browser, runsUrl, firstRow, 7, true, "ciclo:runs-visible");
     rows.push({ name: "same, warm (assets cached), median of 7", value: median(warm), unit: "ms", note: `max ${Math.round(Math.max(...warm))} ms` });
+    }
 
-    for (const [label, px] of [["reading pace (30 px/frame)", 30], ["fling (400 px/frame, pages load on the way)", 400]] as const) {
+    for (const [label, px] of runs("scroll") ? ([["reading pace (30 px/frame)", 30], ["fling (400 px/frame, pages load on the way)", 400]] as const) : []) {
       const r = await scrollFrames(browser, runsUrl, px, 5000);
       const frames = r.frames.slice(1);
       const long = frames.filter((f) => f > 50).length;
@@ -176,14 +217,27 @@ async function main(): Promise<void> {
       });
     }
 
+    if (runs("compare")) {
+      const url = `${server.url}/compare?runs=${compareIds.join(",")}&m=loss`;
+      const chart = ".compare-chart canvas";
+      const first = await timeNavigation(browser, url, chart, 5, false, "ciclo:compare-chart-drawn");
+      rows.push({ name: `compare, ${COMPARE_RUNS} runs × ${COMPARE_STEPS.toLocaleString()} steps: navigation → chart painted (cold, median of 5)`, value: median(first), unit: "ms", target: "≤ 1000", ok: median(first) <= 1000, note: `max ${Math.round(Math.max(...first))} ms; first pass: ${64} points per run from the server's step summaries` });
+      const detailed = await timeNavigation(browser, url, '.compare-chart [data-detailed="true"] canvas', 5, false, "ciclo:compare-chart-detailed");
+      rows.push({ name: "same, → detailed chart painted (400 min/max points per run)", value: median(detailed), unit: "ms", note: `max ${Math.round(Math.max(...detailed))} ms` });
+      const noMetric = await timeNavigation(browser, url.replace("&m=loss", ""), chart, 5, false, "ciclo:compare-chart-drawn");
+      rows.push({ name: "same, URL without a metric (picked once the runs are in): → chart painted", value: median(noMetric), unit: "ms", target: "≤ 1000", ok: median(noMetric) <= 1000, note: `max ${Math.round(Math.max(...noMetric))} ms` });
+    }
+
     const runUrl = `${server.url}/runs/${many.info.runId}`;
+    if (runs("run")) {
     const overview = await timeNavigation(browser, runUrl, "section[aria-label=Metrics] tbody tr", 7, false, "ciclo:run-visible");
     rows.push({ name: `run page, ${METRIC_KEYS} metric keys: navigation → overview with metrics table (cold, median of 7)`, value: median(overview), unit: "ms", target: "≤ 1000", ok: median(overview) <= 1000, note: `max ${Math.round(Math.max(...overview))} ms` });
     const charts = await timeNavigation(browser, `${runUrl}?tab=charts`, ".chart canvas", 7, false, "ciclo:chart-drawn");
     rows.push({ name: "same run, charts tab: navigation → first chart drawn (cold, median of 7)", value: median(charts), unit: "ms", target: "≤ 1000", ok: median(charts) <= 1000, note: `max ${Math.round(Math.max(...charts))} ms` });
+    }
 
     const b = bundleSizes();
-    rows.push({ name: "UI JavaScript, entry chunk (gzip)", value: b.entryGz / 1024, unit: "KB", note: `all chunks ${(b.js / 1024).toFixed(0)} KB, ${(b.jsGz / 1024).toFixed(0)} KB gzip; pages and previews load on demand` });
+    rows.push({ name: "UI JavaScript, entry chunks (gzip)", value: b.entryGz / 1024, unit: "KB", note: `all chunks ${(b.js / 1024).toFixed(0)} KB, ${(b.jsGz / 1024).toFixed(0)} KB gzip; pages and previews load on demand` });
   } finally {
     await browser?.close();
     await server?.stop();
@@ -195,7 +249,7 @@ async function main(): Promise<void> {
     const v = r.unit === "KB" ? r.value.toFixed(1) : r.value.toFixed(r.value < 100 ? 1 : 0);
     console.log(`${r.name.padEnd(w)}  ${v.padStart(8)} ${r.unit.padEnd(3)} ${r.target ? `target ${r.target} ${r.ok ? "✓" : "✗"}` : ""}${r.note ? `  (${r.note})` : ""}`);
   }
-  const out = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "results", quick ? "ui-quick.json" : "ui.json");
+  const out = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "results", only ? "ui-partial.json" : quick ? "ui-quick.json" : "ui.json");
   writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, rows }, null, 2)}\n`);
   log(`results → ${out}`);
 }

@@ -3,7 +3,8 @@
  * (their own chunk), so the first view only pays for what it shows. A new page adds a line here and,
  * for the header, an entry in NAV.
  */
-import { lazy, type ComponentType, type LazyExoticComponent } from "react";
+import type { ComponentType } from "react";
+import { lazyPage } from "./router/lazy-page";
 import ExperimentsPageEager from "./pages/experiments/experiments-page";
 import RunsPageEager from "./pages/runs/runs-page";
 import { prefetchCompare } from "./pages/compare/compare-loader";
@@ -14,7 +15,7 @@ export interface PageProps {
 
 export interface RouteDef {
   path: string;
-  page: LazyExoticComponent<ComponentType<PageProps>> | ComponentType<PageProps>;
+  page: ComponentType<PageProps>;
   /** The header entry it highlights. */
   section?: string;
   /** Starts the page's data loads while its chunk is still on the way (called on navigation). */
@@ -24,11 +25,11 @@ export interface RouteDef {
 // The landing pages ship in the entry chunk: a second chunk request before the first rows cost ~250 ms.
 const ExperimentsPage = ExperimentsPageEager;
 const RunsPage = RunsPageEager;
-const RunPage = lazy(() => import("./pages/run/run-page"));
-const ComparePage = lazy(() => import("./pages/compare/compare-page"));
-const ModelsPage = lazy(() => import("./pages/models/models-page"));
-const ModelPage = lazy(() => import("./pages/models/model-page"));
-const VersionPage = lazy(() => import("./pages/models/version-page"));
+const RunPage = lazyPage<PageProps>(() => import("./pages/run/run-page"));
+const ComparePage = lazyPage<PageProps>(() => import("./pages/compare/compare-page"));
+const ModelsPage = lazyPage<PageProps>(() => import("./pages/models/models-page"));
+const ModelPage = lazyPage<PageProps>(() => import("./pages/models/model-page"));
+const VersionPage = lazyPage<PageProps>(() => import("./pages/models/version-page"));
 
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
