@@ -107,7 +107,7 @@ async function scrollFrames(browser: Browser, url: string, pxPerFrame: number, m
       frames.push(now - last);
       last = now;
       grid.scrollTop += ${pxPerFrame};
-      maxDomRows = Math.max(maxDomRows, grid.querySelectorAll(".grid-row").length);
+      maxDomRows = Math.max(maxDomRows, grid.querySelectorAll(".grid-pin .grid-row").length);
       if (now < end) requestAnimationFrame(step);
       else resolve({ frames, rowsLoaded: Number(grid.getAttribute("aria-rowcount")) - 1, maxDomRows });
     };

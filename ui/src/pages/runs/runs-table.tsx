@@ -4,7 +4,7 @@
  * Near the end of what is loaded it asks for the next page. The header is
  * sticky and scrolls sideways with the rows.
  */
-import { memo, useEffect, useRef, useState, type CSSProperties } from "react";
+import { memo, useEffect, useRef, useState, type CSSProperties, type MouseEvent } from "react";
 import type { WireRun } from "../../api/tracking-api";
 import { StatusBadge } from "../../components/states";
 import { formatDuration, formatNumber, formatTime, formatTimeShort } from "../../format";
@@ -13,8 +13,8 @@ import { CHECK_COLUMN_WIDTH, NAME_COLUMN_WIDTH, cellValue, type ColumnDef } from
 
 export const ROW_HEIGHT = 34;
 const OVERSCAN = 12;
-/** Ask for the next page when this few loaded rows remain below the view. */
-const PREFETCH_ROWS = 120;
+/** Ask for the next page when this few loaded rows remain below the view (a fling moves ~12 rows a frame). */
+const PREFETCH_ROWS = 400;
 
 interface Props {
   runs: WireRun[];
@@ -49,25 +49,41 @@ function Cell({ run, col, experimentNames }: { run: WireRun; col: ColumnDef; exp
   return <>{col.numeric ? formatNumber(v) : String(v)}</>;
 }
 
-const Row = memo(function Row(props: {
+const PIN_WIDTH = CHECK_COLUMN_WIDTH + NAME_COLUMN_WIDTH;
+
+interface RowProps {
   run: WireRun;
   index: number;
-  columns: ColumnDef[];
   checked: boolean;
-  onToggle(id: string): void;
-  experimentNames: Map<string, string>;
-}) {
-  const { run, index, columns, checked, onToggle, experimentNames } = props;
+}
+
+const rowClass = (run: WireRun, checked: boolean) => `grid-row${checked ? " selected" : ""}${run.info.lifecycle_stage === "deleted" ? " row-deleted" : ""}`;
+
+/**
+ * A row is drawn in two halves: the pinned checkbox and name in the one
+ * sticky pane at the left, the other cells in the scrolling pane. One sticky
+ * layer for the whole grid instead of two sticky cells per row, which made
+ * the browser composite ~90 layers on every frame of a fast scroll. The
+ * pinned half is the ARIA row and owns its other half.
+ */
+const PinRow = memo(function PinRow({ run, index, checked, onToggle }: RowProps & { onToggle(id: string): void }) {
   const name = run.info.run_name || run.info.run_id;
   return (
-    <div className={`grid-row${checked ? " selected" : ""}${run.info.lifecycle_stage === "deleted" ? " row-deleted" : ""}`} role="row" aria-rowindex={index + 2} style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}>
-      <div className="grid-cell col-check sticky-col" role="gridcell" style={{ width: CHECK_COLUMN_WIDTH }}>
+    <div className={rowClass(run, checked)} data-row={index} role="row" aria-rowindex={index + 2} aria-owns={`grid-cells-${index}`} style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}>
+      <div className="grid-cell col-check" role="gridcell" style={{ width: CHECK_COLUMN_WIDTH }}>
         <input type="checkbox" aria-label={`Select run ${name}`} checked={checked} onChange={() => onToggle(run.info.run_id)} />
       </div>
-      <div className="grid-cell cell-name sticky-col" role="gridcell" style={{ width: NAME_COLUMN_WIDTH, left: CHECK_COLUMN_WIDTH }} title={name}>
+      <div className="grid-cell cell-name" role="gridcell" style={{ width: NAME_COLUMN_WIDTH }} title={name}>
         <span className={`status-dot status-${run.info.status.toLowerCase()}`} aria-hidden="true" />
         <Link to={`/runs/${run.info.run_id}`}>{name}</Link>
       </div>
+    </div>
+  );
+});
+
+const CellsRow = memo(function CellsRow({ run, index, checked, columns, experimentNames }: RowProps & { columns: ColumnDef[]; experimentNames: Map<string, string> }) {
+  return (
+    <div className={rowClass(run, checked)} id={`grid-cells-${index}`} data-row={index} style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}>
       {columns.map((c) => {
         const v = cellValue(run, c);
         return (
@@ -79,6 +95,21 @@ const Row = memo(function Row(props: {
     </div>
   );
 });
+
+/** Hover highlights both halves of a row; done on the DOM, so moving the mouse re-renders nothing. */
+function useRowHover() {
+  const hovered = useRef<string | null>(null);
+  const set = (body: HTMLElement, row: string | null) => {
+    if (row === hovered.current) return;
+    if (hovered.current !== null) body.querySelectorAll(`[data-row="${hovered.current}"]`).forEach((el) => el.classList.remove("hover"));
+    hovered.current = row;
+    if (row !== null) body.querySelectorAll(`[data-row="${row}"]`).forEach((el) => el.classList.add("hover"));
+  };
+  return {
+    onMouseOver: (e: MouseEvent<HTMLDivElement>) => set(e.currentTarget, (e.target as HTMLElement).closest("[data-row]")?.getAttribute("data-row") ?? null),
+    onMouseLeave: (e: MouseEvent<HTMLDivElement>) => set(e.currentTarget, null),
+  };
+}
 
 export function RunsTable(p: Props) {
   const scroller = useRef<HTMLDivElement>(null);
@@ -126,6 +157,8 @@ export function RunsTable(p: Props) {
   const sortMark = (id: string) => (p.sort.id === id ? (p.sort.desc ? " ▼" : " ▲") : "");
   const ariaSort = (id: string): "ascending" | "descending" | "none" => (p.sort.id === id ? (p.sort.desc ? "descending" : "ascending") : "none");
   const gridStyle: CSSProperties = { width };
+  const visible = p.runs.slice(first, last);
+  const hover = useRowHover();
 
   return (
     <div className="grid-scroll" ref={scroller} role="grid" aria-label="Runs" aria-rowcount={p.runs.length + 1} data-testid="runs-grid">
@@ -152,20 +185,19 @@ export function RunsTable(p: Props) {
           </div>
         ))}
       </div>
-      <div className="grid-body" style={{ ...gridStyle, height: bodyHeight }}>
-        {p.runs.slice(first, last).map((run, i) => (
-          <Row
-            key={run.info.run_id}
-            run={run}
-            index={first + i}
-            columns={p.columns}
-            checked={p.selected.has(run.info.run_id)}
-            onToggle={p.onToggle}
-            experimentNames={p.experimentNames}
-          />
-        ))}
+      <div className="grid-body" style={{ ...gridStyle, height: bodyHeight }} {...hover}>
+        <div className="grid-pin" style={{ width: PIN_WIDTH, height: bodyHeight }}>
+          {visible.map((run, i) => (
+            <PinRow key={run.info.run_id} run={run} index={first + i} checked={p.selected.has(run.info.run_id)} onToggle={p.onToggle} />
+          ))}
+        </div>
+        <div className="grid-cols" style={{ width: width - PIN_WIDTH, height: bodyHeight }}>
+          {visible.map((run, i) => (
+            <CellsRow key={run.info.run_id} run={run} index={first + i} checked={p.selected.has(run.info.run_id)} columns={p.columns} experimentNames={p.experimentNames} />
+          ))}
+        </div>
         {p.hasMore && (
-          <div className="grid-row grid-loading" style={{ transform: `translateY(${p.runs.length * ROW_HEIGHT}px)` }}>
+          <div className="grid-loading" style={{ transform: `translateY(${p.runs.length * ROW_HEIGHT}px)` }}>
             <span className="spinner" aria-hidden="true" /> Loading more runs…
           </div>
         )}
