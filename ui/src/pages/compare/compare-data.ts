@@ -146,3 +146,30 @@ export function asNumber(v: string | number | undefined): number | undefined {
   const n = typeof v === "number" ? v : Number(v);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/** Points per run of the coarse first pass: few enough buckets that each spans the server's summaries. */
+export const COARSE_POINTS = 64;
+/** Above this many logged points in all (from each run's last step), the coarse pass goes first. */
+const COARSE_ABOVE = 150_000;
+
+/** Points per run: about 40,000 in the whole chart, between 200 and 1,000 per run. */
+export function pointsPerRun(runs: number): number {
+  return Math.max(200, Math.min(1000, Math.round(40_000 / Math.max(1, runs))));
+}
+
+/** Whether the histories are long enough for a coarse pass first (runs/search gives each run's last step). */
+export function needsCoarse(runs: CompareRun[], metric: string): boolean {
+  let total = 0;
+  for (const r of runs) {
+    const m = r.run.data.metrics?.find((x) => x.key === metric);
+    if (m) total += m.step + 1;
+  }
+  return total > COARSE_ABOVE;
+}
+
+/** True when not every run has the same value (absent included). Numbers compare as numbers. */
+export function differs(values: Array<string | number | undefined>): boolean {
+  const key = (v: string | number | undefined) => (v === undefined ? "\u0000absent" : typeof v === "number" ? `n${v}` : `s${v}`);
+  const first = key(values[0]);
+  return values.some((v) => key(v) !== first);
+}

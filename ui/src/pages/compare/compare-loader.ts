@@ -13,7 +13,9 @@
  */
 import { getHistorySampled, wireDouble, type SampledPoint } from "../../api/tracking-api";
 import { decodeList } from "../../router/router";
-import { defaultMetric, loadCompareRuns, type CompareRun } from "./compare-data";
+import { COARSE_POINTS, defaultMetric, loadCompareRuns, needsCoarse, pointsPerRun } from "./compare-data";
+
+export { COARSE_POINTS, needsCoarse, pointsPerRun };
 
 export interface History {
   steps: number[];
@@ -24,26 +26,6 @@ export type Histories = Map<string, History>;
 
 /** Runs per history request (the server takes up to 100; smaller requests let the browser parse while it works). */
 const RUNS_PER_REQUEST = 25;
-/** Points per run of the coarse first pass: few enough buckets that each spans the server's summaries. */
-export const COARSE_POINTS = 64;
-/** Above this many logged points in all (from each run's last step), the coarse pass goes first. */
-const COARSE_ABOVE = 150_000;
-
-/** Points per run: about 40,000 in the whole chart, between 200 and 1,000 per run. */
-export function pointsPerRun(runs: number): number {
-  return Math.max(200, Math.min(1000, Math.round(40_000 / Math.max(1, runs))));
-}
-
-/** Whether the histories are long enough for a coarse pass first (runs/search gives each run's last step). */
-export function needsCoarse(runs: CompareRun[], metric: string): boolean {
-  let total = 0;
-  for (const r of runs) {
-    const m = r.run.data.metrics?.find((x) => x.key === metric);
-    if (m) total += m.step + 1;
-  }
-  return total > COARSE_ABOVE;
-}
-
 async function loadHistories(runIds: string[], metric: string, per: number): Promise<Histories> {
   const out: Histories = new Map();
   const chunks: string[][] = [];

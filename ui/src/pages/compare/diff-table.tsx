@@ -7,7 +7,7 @@
 import { useMemo } from "react";
 import { formatDuration, formatNumber, formatTime } from "../../format";
 import { Link, setSearch } from "../../router/router";
-import { attributeKeys, compareKeys, valueOf, type CompareRun } from "./compare-data";
+import { attributeKeys, compareKeys, differs, valueOf, type CompareRun } from "./compare-data";
 
 const SECTIONS = [
   { kind: "attributes", title: "Run" },
@@ -31,13 +31,6 @@ function display(id: string, v: string | number | undefined): string {
   if (id === "attributes.duration") return formatDuration(Number(v));
   if (id === "attributes.status") return String(v).charAt(0) + String(v).slice(1).toLowerCase();
   return typeof v === "number" ? formatNumber(v) : v;
-}
-
-/** True when not every run has the same value (absent included). Numbers compare as numbers. */
-export function differs(values: Array<string | number | undefined>): boolean {
-  const key = (v: string | number | undefined) => (v === undefined ? "\u0000absent" : typeof v === "number" ? `n${v}` : `s${v}`);
-  const first = key(values[0]);
-  return values.some((v) => key(v) !== first);
 }
 
 interface Props {
