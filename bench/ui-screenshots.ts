@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { openUiHarness, type UiPage } from "../src/testing/browser.js";
 import { createExperiment, lossCurve, seedRun, tinyPng, uploadArtifact } from "../src/testing/ui-seed.js";
+import { mlmodelYaml, registryCall, seedRegisteredModel } from "../src/testing/ui-registry-seed.js";
 
 const OUT = fileURLToPath(new URL("../docs/ui/", import.meta.url));
 const DAY = 86_400_000;
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     const nlp = await createExperiment(ui.api, "bert-finetune-sst2");
     const churn = await createExperiment(ui.api, "xgboost-churn");
     let hero = "";
+    const visionRuns: string[] = [];
     const optimizers = ["adamw", "sgd", "lamb"];
     for (let i = 0; i < 24; i++) {
       const lr = ["0.001", "0.0003", "0.003"][i % 3];
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
         startTime: NOW - (24 - i) * 0.2 * DAY,
         durationMs: 3_600_000 * (2 + (i % 4)),
       });
+      visionRuns.push(id);
       if (i === 20) hero = id;
     }
     for (let i = 0; i < 8; i++) {
@@ -102,6 +105,25 @@ async function main(): Promise<void> {
     );
     await put("config.yaml", "model: resnet50\noptimizer:\n  name: adamw\n  lr: 0.001\n  weight_decay: 0.05\nschedule: cosine\n");
 
+    // The registry: versions registered from the vision runs, moved through stages and aliases, edited.
+    const mlmodel = (runId: string) => mlmodelYaml(runId, [{ name: "image", shape: [-1, 3, 224, 224] }], [{ name: "logits", shape: [-1, 1000] }]);
+    const [v1, v2, v3] = [visionRuns[8], visionRuns[15], hero];
+    await seedRegisteredModel(ui.url, "resnet50-imagenet", {
+      description: "ResNet-50 image classifier for the **catalog** pipeline. Inputs are 224×224 RGB crops, normalized.",
+      tags: { team: "vision", task: "classification" },
+      versions: [
+        { runId: v1, experimentId: vision, mlmodel: mlmodel(v1), stage: "Archived", description: "Baseline, AdamW." },
+        { runId: v2, experimentId: vision, mlmodel: mlmodel(v2), stage: "Production" },
+        { runId: v3, experimentId: vision, stage: "Staging", tags: { validated: "true" } },
+      ],
+      aliases: { champion: 1, challenger: 2 },
+    });
+    await registryCall(ui.url, "POST", "/registered-models/set-tag", { name: "resnet50-imagenet", key: "owner", value: "ada" });
+    await registryCall(ui.url, "POST", "/registered-models/alias", { name: "resnet50-imagenet", alias: "shadow", version: "3" });
+    await seedRegisteredModel(ui.url, "bert-sst2-sentiment", { tags: { team: "nlp" }, versions: [{ runId: visionRuns[0], experimentId: vision }], aliases: { champion: 0 } });
+    await seedRegisteredModel(ui.url, "xgb-churn", { description: "Monthly churn score.", tags: { team: "growth" }, versions: [{ runId: visionRuns[1], experimentId: vision, stage: "Production" }, { runId: visionRuns[2], experimentId: vision }] });
+    const compared = [0, 1, 2, 5, 9, 13, 17, 20].map((i) => visionRuns[i]).join(",");
+
     const shots: Array<[string, string, (p: UiPage) => Promise<void>]> = [
       ["experiments", "/experiments", (p) => p.page.getByRole("link", { name: "resnet50-imagenet" }).waitFor()],
       ["runs", `/experiments/${vision}?sort=${encodeURIComponent("metrics.val/top1:desc")}`, (p) => p.page.locator(".grid-row").first().waitFor()],
@@ -112,6 +134,13 @@ async function main(): Promise<void> {
       }],
       ["run-artifacts", `/runs/${hero}?tab=artifacts&path=model/MLmodel`, (p) => p.page.getByRole("table", { name: "Signature inputs" }).waitFor()],
       ["run-artifacts-parquet", `/runs/${hero}?tab=artifacts&path=eval/predictions.parquet`, (p) => p.page.getByRole("table", { name: "Parquet preview" }).waitFor()],
+      ["compare", `/compare?runs=${compared}&m=val%2Floss&smooth=0.6`, (p) => p.page.locator(".compare-chart canvas").waitFor()],
+      ["compare-parallel", `/compare?runs=${compared}&tab=parallel&pm=metrics.val%2Ftop1`, (p) => p.page.locator(".pc-line").first().waitFor()],
+      ["compare-scatter", `/compare?runs=${compared}&tab=scatter&sx=params.lr&sy=metrics.val%2Floss`, (p) => p.page.locator(".sc-dot").first().waitFor()],
+      ["compare-diff", `/compare?runs=${compared}&tab=diff&only=1`, (p) => p.page.getByRole("table", { name: "Run differences" }).waitFor()],
+      ["models", "/models", (p) => p.page.getByRole("table", { name: "Registered models" }).waitFor()],
+      ["model", "/models/resnet50-imagenet", (p) => p.page.getByRole("list", { name: "Model history" }).waitFor()],
+      ["model-version", "/models/resnet50-imagenet/versions/3", (p) => p.page.getByRole("table", { name: "Signature inputs" }).waitFor()],
     ];
     for (const theme of ["light", "dark"] as const) {
       const p = await ui.newPage({ colorScheme: theme, viewport: { width: 1440, height: 900 } });
@@ -120,7 +149,7 @@ async function main(): Promise<void> {
         await ready(p);
         // Let charts and fonts settle (a frame after the content is in place).
         await p.page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
-        await p.page.screenshot({ path: join(OUT, `${name}-${theme}.png`) });
+        await p.page.screenshot({ path: join(OUT, `${name}-${theme}.png`), fullPage: name === "model" || name === "model-version" });
         process.stderr.write(`screenshot ${name}-${theme}.png\n`);
       }
       p.assertClean();

@@ -18,6 +18,7 @@ interface Props {
 }
 
 const M = { top: 16, right: 24, bottom: 48, left: 72 };
+const PAD = 18;
 const shortKey = (id: string) => id.slice(id.indexOf(".") + 1);
 const show = (v: string | number | undefined) => (v === undefined ? "—" : typeof v === "number" ? formatNumber(v) : v);
 
@@ -37,8 +38,9 @@ export function ScatterPlot({ runs, xKey, yKey, height = 420 }: Props) {
   const ys = useMemo(() => makeScale(runs.map((r) => valueOf(r.run, yKey)), scaleOptions(yKey)), [runs, yKey]);
   const innerW = width - M.left - M.right;
   const innerH = height - M.top - M.bottom;
-  const px = (u: number) => M.left + u * innerW;
-  const py = (u: number) => M.top + (1 - u) * innerH;
+  // Points keep clear of the frame (category axes put values at both ends).
+  const px = (u: number) => M.left + PAD + u * (innerW - 2 * PAD);
+  const py = (u: number) => M.top + PAD + (1 - u) * (innerH - 2 * PAD);
   const points = runs.flatMap((r) => {
     const ux = xs.toUnit(valueOf(r.run, xKey));
     const uy = ys.toUnit(valueOf(r.run, yKey));

@@ -15,6 +15,7 @@ import type { PageProps } from "../../routes";
 import { AliasesCard } from "./aliases-card";
 import { DescriptionEditor } from "./description-editor";
 import { HistoryTimeline } from "./history-timeline";
+import { liveStages } from "./stage-control";
 import { TagsEditor } from "./tags-editor";
 import { VersionsTable } from "./versions-table";
 import "./models.css";
@@ -53,7 +54,7 @@ export default function ModelPage({ params }: PageProps) {
   }
   if (!model.data) return <div className="page"><Loading label="Loading model…" /></div>;
   const m = model.data;
-  const stages = new Map((m.latest_versions ?? []).filter((v) => v.current_stage !== "None").map((v) => [v.current_stage, v.version]));
+  const stages = new Map(liveStages(m.latest_versions).map((v) => [v.current_stage, v.version]));
 
   return (
     <div className="page model-page">

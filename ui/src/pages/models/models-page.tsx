@@ -11,7 +11,7 @@ import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { formatRelative, formatTime } from "../../format";
 import { Link, setSearch, useUrl } from "../../router/router";
 import { modelPath, versionPath } from "./model-links";
-import { StageBadge } from "./stage-control";
+import { liveStages, StageBadge } from "./stage-control";
 import "./models.css";
 
 const PAGE = 50;
@@ -119,9 +119,7 @@ export default function ModelsPage() {
                       <td>{latest ? <Link to={versionPath(m.name, latest)}>v{latest}</Link> : <span className="muted">—</span>}</td>
                       <td>
                         <span className="chips">
-                          {(m.latest_versions ?? [])
-                            .filter((v) => v.current_stage !== "None")
-                            .map((v) => (
+                          {liveStages(m.latest_versions).map((v) => (
                               <span key={v.current_stage} className="stage-pair">
                                 <StageBadge stage={v.current_stage} /> <span className="small muted">v{v.version}</span>
                               </span>

@@ -7,6 +7,12 @@ import { useState } from "react";
 import { STAGES, transitionStage } from "../../api/registry-api";
 import { Dialog } from "../../components/dialog";
 
+/** The versions in Production and Staging, in that order (Archived and None are not worth a badge here). */
+export function liveStages<T extends { current_stage: string }>(versions: T[] | undefined): T[] {
+  const rank = (s: string) => ["Production", "Staging"].indexOf(s);
+  return (versions ?? []).filter((v) => rank(v.current_stage) >= 0).sort((a, b) => rank(a.current_stage) - rank(b.current_stage));
+}
+
 export function StageBadge({ stage }: { stage: string }) {
   return <span className={`badge stage-${stage.toLowerCase()}`}>{stage}</span>;
 }
