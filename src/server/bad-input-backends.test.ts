@@ -2,9 +2,6 @@
  * Search input whose fate depends on the SQL engine, run against SQLite and
  * (when reachable) PostgreSQL: odd numeric bounds, NUL characters, LIKE
  * escapes. Each must give MLflow's answer or a 400 — never a 500.
- *
- * Tests marked `todo` document store bugs (src/store/**, owned elsewhere):
- * they report without failing the suite until the store is fixed.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -36,8 +33,8 @@ for (const backend of backends) {
     after(async () => {
       await fx?.close();
     });
-    const it = (name: string, fn: (fx: TrackingApp) => Promise<void>, opts: { todo?: string } = {}) =>
-      test(name, opts, async (t) => {
+    const it = (name: string, fn: (fx: TrackingApp) => Promise<void>) =>
+      test(name, async (t) => {
         if (!fx) return t.skip("PostgreSQL unavailable");
         await fn(fx);
       });

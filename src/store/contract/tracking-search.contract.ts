@@ -1,0 +1,153 @@
+/**
+ * The run-search part of the TrackingStore contract: filters, order, paging and
+ * what a searched run carries. Called from runTrackingStoreContract with its
+ * fixture, so every backend that passes the contract passes this too.
+ */
+import assert from "node:assert/strict";
+import { before, describe } from "node:test";
+import type { Run, ViewType } from "../../tracking/types.js";
+import type { TrackingStore } from "../tracking-store.js";
+import { m, rejectsWith } from "./tracking-store.contract.js";
+
+export interface ContractContext {
+  store(): TrackingStore;
+  available(): boolean;
+  uniq(prefix: string): string;
+  newRun(experimentId: string, name?: string, startTime?: number | null): Promise<Run>;
+  searchRuns(
+    experimentIds: string[],
+    filter?: string,
+    orderBy?: string[],
+    maxResults?: number,
+    viewType?: ViewType,
+    pageToken?: string,
+  ): ReturnType<TrackingStore["searchRuns"]>;
+  names(runs: Run[]): string[];
+  it(title: string, fn: () => Promise<void>): void;
+}
+
+export function describeRunSearch(ctx: ContractContext): void {
+  const { uniq, newRun, searchRuns, names, it } = ctx;
+  let s: TrackingStore;
+  before(() => {
+    if (ctx.available()) s = ctx.store();
+  });
+  describe("run search", () => {
+    let e1: string;
+    let e2: string;
+    before(async () => {
+      if (!ctx.available()) return;
+      e1 = await s.createExperiment({ name: uniq("search1"), tags: [] });
+      e2 = await s.createExperiment({ name: uniq("search2"), tags: [] });
+      const specs = [
+        { name: "r0", exp: e1, acc: 0.9, lr: "0.1", model: "cnn", status: "FINISHED" as const, start: 1000 },
+        { name: "r1", exp: e1, acc: 0.5, lr: "0.01", model: "CNN-big", status: "FAILED" as const, start: 2000 },
+        { name: "r2", exp: e1, acc: undefined, lr: "0.1", model: "rnn", status: "RUNNING" as const, start: 3000 },
+        { name: "r3", exp: e2, acc: 0.7, lr: undefined, model: "cnn", status: "FINISHED" as const, start: 4000 },
+        { name: "r4", exp: e1, acc: NaN, lr: "0.001", model: undefined, status: "FINISHED" as const, start: 5000 },
+      ];
+      for (const sp of specs) {
+        const run = await newRun(sp.exp, sp.name, sp.start);
+        await s.logBatch(run.info.runId, {
+          metrics: sp.acc === undefined ? [] : [m("acc", sp.acc), m("val loss", 1 - (Number.isNaN(sp.acc) ? 0 : sp.acc))],
+          params: sp.lr === undefined ? [] : [{ key: "lr", value: sp.lr }],
+          tags: sp.model === undefined ? [] : [{ key: "model", value: sp.model }],
+        });
+        if (sp.status !== "RUNNING") await s.updateRun(run.info.runId, { status: sp.status, endTime: sp.start + 10 });
+        if (sp.name === "r0") {
+          await s.logInputs(run.info.runId, [
+            { tags: [{ key: "mlflow.data.context", value: "train" }], dataset: { name: "mnist", digest: "d1", sourceType: "local", source: "x" } },
+          ]);
+        }
+      }
+    });
+
+    it("orders by start_time DESC by default", async () => {
+      assert.deepEqual(names((await searchRuns([e1])).items), ["r4", "r2", "r1", "r0"]);
+      assert.deepEqual(names((await searchRuns([e1, e2])).items), ["r4", "r3", "r2", "r1", "r0"]);
+    });
+
+    it("filters on metrics, params, tags and attributes", async () => {
+      const q = async (f: string) => names((await searchRuns([e1, e2], f, ["attributes.run_name ASC"])).items);
+      assert.deepEqual(await q("metrics.acc > 0.6"), ["r0", "r3"]);
+      assert.deepEqual(await q("metrics.acc >= 0.5 AND metrics.acc < 0.8"), ["r1", "r3"]);
+      assert.deepEqual(await q("metrics.`val loss` <= 0.31"), ["r0", "r3"]);
+      assert.deepEqual(await q("params.lr = '0.1'"), ["r0", "r2"]);
+      assert.deepEqual(await q("params.lr != '0.1'"), ["r1", "r4"]);
+      assert.deepEqual(await q("tags.model LIKE 'cnn%'"), ["r0", "r3"]);
+      assert.deepEqual(await q("tags.model ILIKE 'cnn%'"), ["r0", "r1", "r3"]);
+      assert.deepEqual(await q("attributes.status = 'FINISHED'"), ["r0", "r3", "r4"]);
+      assert.deepEqual(await q("status != 'FINISHED'"), ["r1", "r2"]);
+      assert.deepEqual(await q("run_name LIKE 'r_'"), ["r0", "r1", "r2", "r3", "r4"]);
+      assert.deepEqual(await q("attributes.start_time > 2500 and attributes.end_time < 4500"), ["r3"]);
+      assert.deepEqual(await q("datasets.name = 'mnist'"), ["r0"]);
+      assert.deepEqual(await q("datasets.context = 'train'"), ["r0"]);
+      assert.deepEqual(await q("params.lr IS NULL"), ["r3"]);
+      assert.deepEqual(await q("metrics.acc IS NOT NULL AND tags.model IS NULL"), ["r4"]);
+      assert.deepEqual(await q("params.lr = '0.001' OR (tags.model = 'cnn' AND metrics.acc > 0.8)"), ["r0", "r4"]);
+      const all = (await searchRuns([e1, e2])).items;
+      const ids = all.filter((r) => ["r1", "r3"].includes(r.info.runName)).map((r) => `'${r.info.runId}'`);
+      assert.deepEqual(await q(`attributes.run_id IN (${ids.join(", ")})`), ["r1", "r3"]);
+      assert.deepEqual(await q(`run_id NOT IN (${ids.join(",")})`), ["r0", "r2", "r4"]);
+      assert.deepEqual(await q("params.lr = 'none-such'"), []);
+      // Injection attempts are values, not SQL.
+      assert.deepEqual(await q("params.lr = '0.1'' OR ''1''=''1'"), []);
+      assert.deepEqual(await q("tags.`model'; drop table runs; --` = 'x'"), []);
+      assert.equal((await searchRuns([e1, e2])).items.length, 5);
+    });
+
+    it("orders by metrics, params and attributes with missing values last", async () => {
+      const o = async (order: string[]) => names((await searchRuns([e1, e2], undefined, order)).items);
+      const byAccDesc = await o(["metrics.acc DESC"]);
+      assert.deepEqual(byAccDesc.slice(0, 3), ["r0", "r3", "r1"]);
+      assert.deepEqual(new Set(byAccDesc.slice(3)), new Set(["r2", "r4"]));
+      const byAccAsc = await o(["metrics.acc ASC"]);
+      assert.deepEqual(byAccAsc.slice(0, 3), ["r1", "r3", "r0"]);
+      assert.deepEqual(await o(["params.lr ASC", "attributes.run_name DESC"]), ["r4", "r1", "r2", "r0", "r3"]);
+      assert.deepEqual(await o(["tags.model DESC"]), ["r2", "r3", "r0", "r1", "r4"]);
+      assert.deepEqual(await o(["attributes.start_time ASC"]), ["r0", "r1", "r2", "r3", "r4"]);
+    });
+
+    it("pages by keyset through every order without loss or repeats", async () => {
+      for (const order of [[], ["metrics.acc DESC"], ["params.lr ASC"], ["tags.model DESC", "start_time ASC"], ["run_name DESC"]]) {
+        const full = names((await searchRuns([e1, e2], undefined, order)).items);
+        const paged: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await searchRuns([e1, e2], undefined, order, 2, "ACTIVE_ONLY", token);
+          paged.push(...names(page.items));
+          token = page.nextPageToken;
+        } while (token);
+        assert.deepEqual(paged, full, `order ${order.join(",")}`);
+      }
+      const page = await searchRuns([e1, e2], undefined, ["metrics.acc DESC"], 2);
+      await rejectsWith(searchRuns([e1, e2], undefined, ["params.lr ASC"], 2, "ACTIVE_ONLY", page.nextPageToken), "INVALID_PARAMETER_VALUE");
+      // A crafted token with values of the wrong type or range is refused before it reaches SQL.
+      const body = JSON.parse(Buffer.from(page.nextPageToken!, "base64url").toString()) as { k: unknown[] };
+      for (const k of [body.k.map(() => "not-a-number"), [0, 0.5, 1e20, "x"], [0, 0.5, "x", "y"]]) {
+        const forged = Buffer.from(JSON.stringify({ ...body, k })).toString("base64url");
+        await rejectsWith(searchRuns([e1, e2], undefined, ["metrics.acc DESC"], 2, "ACTIVE_ONLY", forged), "INVALID_PARAMETER_VALUE", /page token/);
+      }
+    });
+
+    it("honours view types", async () => {
+      const victim = (await searchRuns([e2])).items[0];
+      await s.deleteRun(victim.info.runId);
+      assert.deepEqual(names((await searchRuns([e2])).items), []);
+      assert.deepEqual(names((await searchRuns([e2], undefined, undefined, 10, "DELETED_ONLY")).items), ["r3"]);
+      assert.deepEqual(names((await searchRuns([e2], undefined, undefined, 10, "ALL")).items), ["r3"]);
+      await s.restoreRun(victim.info.runId);
+    });
+
+    it("returns params, tags, latest metrics and inputs of every run", async () => {
+      const r0 = (await searchRuns([e1], "attributes.run_name = 'r0'")).items[0];
+      assert.deepEqual(r0.data.params, [{ key: "lr", value: "0.1" }]);
+      assert.deepEqual(
+        r0.data.metrics.map((x) => x.key),
+        ["acc", "val loss"],
+      );
+      assert.equal(r0.inputs.datasetInputs[0].dataset.name, "mnist");
+      assert.deepEqual((await searchRuns(["999999"])).items, []);
+    });
+  });
+}
