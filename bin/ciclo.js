@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// The flag: V8's young generation may grow to 2 × 32 MB (the default max is 16 MB). A server's requests allocate
+// short-lived objects fast; with the default, scavenges cost a 1,000-run search ~2 ms of its ~16 ms. It is a
+// ceiling, not a reservation: idle memory is unchanged. `npm start` passes the same flag.
 // Runs the built CLI (dist/); in a source checkout without a build, runs the TypeScript through tsx.
 import { existsSync } from "node:fs";
 

@@ -1,4 +1,8 @@
-/** Sequential latency sampling with percentiles (one request at a time, warm-up first). */
+/**
+ * Sequential latency sampling with percentiles (one request at a time). The
+ * warm-up lets V8 optimise the request path first, as it is in a server that
+ * has been up for more than a few seconds: steady state, not first calls.
+ */
 export interface LatencyStats {
   p50: number;
   p95: number;
@@ -7,7 +11,7 @@ export interface LatencyStats {
   samples: number;
 }
 
-export async function sampleLatency(fn: () => Promise<unknown>, samples = 30, warmup = 3): Promise<LatencyStats> {
+export async function sampleLatency(fn: () => Promise<unknown>, samples = 50, warmup = 20): Promise<LatencyStats> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {

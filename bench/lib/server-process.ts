@@ -21,9 +21,10 @@ export interface BenchServer {
 
 export async function startBenchServer(backendStoreUri: string, artifactsDir: string, extraArgs: string[] = []): Promise<BenchServer> {
   const t0 = performance.now();
+  // The bin itself, as `npx ciclo server` runs it (its shebang carries the V8 flags).
   const proc: ChildProcess = spawn(
-    process.execPath,
-    [BIN, "server", "--port", "0", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, "--log-level", "info", ...extraArgs],
+    BIN,
+    ["server", "--port", "0", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, "--log-level", "info", ...extraArgs],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "0" } },
   );
   const url = await new Promise<string>((resolve, reject) => {

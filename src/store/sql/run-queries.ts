@@ -4,7 +4,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
 import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput, Tag } from "../../tracking/types.js";
@@ -109,8 +109,11 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
   if (rows.length === 0) return [];
   const { db, dialect } = conn;
   const ids = rows.map((r) => r.id);
+  // One row per run with its keys and values as two JSON arrays: a page of 1,000 runs with 5 tags each
+  // reads 1,000 rows instead of 5,000, and building rows is most of a bulk read's cost.
+  const agg = dialect.name === "postgres" ? sql`json_agg(key order by key)::text, json_agg(value order by key)::text` : sql`json_group_array(key), json_group_array(value)`;
   const kv = (table: "params" | "tags") =>
-    dialect.readRows(db, db.selectFrom(table).select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("run_id").orderBy("key").compile());
+    dialect.readRows(db, sql`select run_id, ${agg} from ${sql.table(table)} where run_id in (${sql.join(ids)}) group by run_id`.compile(db));
   const [params, tags, metrics, inputs, modelLinks] = await Promise.all([
     kv("params"),
     kv("tags"),
@@ -155,12 +158,8 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
     byRun.set(r.id, run);
     return run;
   });
-  for (const [runPk, key, value] of params as Array<[number, string, string]>) {
-    byRun.get(runPk)!.data.params.push({ key, value } satisfies Param);
-  }
-  for (const [runPk, key, value] of tags as Array<[number, string, string]>) {
-    byRun.get(runPk)!.data.tags.push({ key, value } satisfies Tag);
-  }
+  for (const [runPk, keys, values] of params as Array<[number, string, string]>) byRun.get(runPk)!.data.params = keyValues<Param>(keys, values);
+  for (const [runPk, keys, values] of tags as Array<[number, string, string]>) byRun.get(runPk)!.data.tags = keyValues<Tag>(keys, values);
   for (const [runPk, key, value, isNan, timestamp, step] of metrics as Array<[number, string, number | null, number, number, number]>) {
     byRun.get(runPk)!.data.metrics.push({
       key,
@@ -190,6 +189,23 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
     } satisfies DatasetInput);
   }
   return out;
+}
+
+/**
+ * Pairs a run's JSON-aggregated keys and values, in key order. PostgreSQL
+ * aggregates in key order; SQLite's json_group_array follows the (run_id, key)
+ * primary-key scan, which the check confirms (sorting only if it ever does not).
+ */
+function keyValues<T extends { key: string; value: string }>(keysJson: string, valuesJson: string): T[] {
+  const keys = JSON.parse(keysJson) as string[];
+  const values = JSON.parse(valuesJson) as string[];
+  const out = new Array<T>(keys.length);
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    out[i] = { key: keys[i], value: values[i] } as T;
+    if (i > 0 && keys[i - 1] > keys[i]) sorted = false;
+  }
+  return sorted ? out : out.sort(byKey);
 }
 
 export async function updateRun(trx: Db, runId: string, input: UpdateRunInput): Promise<RunInfo> {

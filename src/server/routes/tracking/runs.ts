@@ -82,7 +82,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
       schema: { body: S.SearchRunsBody, response: { 200: S.SearchRunsResponse } },
       // Pages of up to 50,000 runs: V8's JSON.stringify beats the schema serializer on large nested
       // lists, and the presenter already builds exactly the wire objects (nothing extra can leak).
-      serializerCompiler: () => (data) => JSON.stringify(data),
+      // Encoded to UTF-8 once here: a string body is measured (Content-Length) and encoded again on write.
+      serializerCompiler: () => (data) => Buffer.from(JSON.stringify(data)) as unknown as string,
       config: access("experiment", "read"),
     },
     async (req) => {
