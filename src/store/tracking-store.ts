@@ -80,6 +80,8 @@ export interface BulkIntervalQuery {
   endStep?: number;
   /** Points per run after downsampling. */
   maxResults: number;
+  /** Stops the work between runs (the client went away); the call then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Which deleted entities garbage collection may purge. */

@@ -18,6 +18,7 @@ export interface BulkIntervalRequest {
   startStep?: number;
   endStep?: number;
   maxResults?: number;
+  signal?: AbortSignal;
 }
 
 export class MetricService {

@@ -76,7 +76,12 @@ export async function getMetricHistory(db: Db, runId: string, key: string, q: Me
  */
 export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery, readRows?: ReadRows): Promise<RunMetric[]> {
   const out: RunMetric[] = [];
-  for (const runId of q.runIds) {
+  for (const [i, runId] of q.runIds.entries()) {
+    // SQLite answers synchronously: a 25-run request over long histories would hold the event loop for
+    // ~300 ms, so other requests (a coarser pass, the UI's scripts, a response still being flushed)
+    // get their turn between runs.
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    q.signal?.throwIfAborted();
     const pk = await runPk(db, runId);
     for (const m of await sampleRun(db, pk, q, readRows)) out.push({ ...m, runId });
   }

@@ -250,6 +250,43 @@ describe("metrics routes", () => {
     });
   });
 
+  describe("bulk-interval over long histories on SQLite", () => {
+    const longRuns = async (n: number) => {
+      const ids: string[] = [];
+      for (let r = 0; r < n; r++) {
+        const id = await fx.createRun(exp);
+        await logSeries(id, "long", Array.from({ length: 3000 }, (_, i) => Math.sin(i + r)));
+        ids.push(id);
+      }
+      return ids;
+    };
+
+    test("other work gets turns between runs (SQLite answers synchronously)", async () => {
+      const ids = await longRuns(3);
+      const order: string[] = [];
+      const bulk = fx.store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100 }).then((points) => {
+        order.push("bulk");
+        return points;
+      });
+      setImmediate(() => order.push("a macrotask queued after the request"));
+      const points = await bulk;
+      assert.equal(new Set(points.map((p) => p.runId)).size, 3);
+      assert.deepEqual(order, ["a macrotask queued after the request", "bulk"]);
+    });
+
+    test("an aborted request stops before its next run and rejects with the signal's reason", async () => {
+      const ids = await longRuns(2);
+      const gone = new AbortController();
+      gone.abort();
+      await assert.rejects(
+        fx.store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100, signal: gone.signal }),
+        (err: Error) => err.name === "AbortError",
+      );
+      const all = await fx.store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100 });
+      assert.equal(new Set(all.map((p) => p.runId)).size, 2);
+    });
+  });
+
   describe("ajax get-history-bulk (the UI's older call)", () => {
     test("returns the full history of each run (repeated run_id) with run_id on every point", async () => {
       const a = await fx.createRun(exp);

@@ -27,15 +27,26 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ services: TrackingService
   app.get(
     "/metrics/get-history-bulk-interval",
     { schema: { querystring: S.BulkIntervalQuery, response: { 200: S.BulkResponse } }, config: access("run", "read") },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query;
-      const points = await svc.bulkInterval({
-        runIds: q.run_ids,
-        metricKey: q.metric_key,
-        startStep: toInt(q.start_step),
-        endStep: toInt(q.end_step),
-        maxResults: toInt(q.max_results),
-      });
+      // Long downsampling stops when the client goes away (a closed page, a chart replaced by another).
+      const gone = new AbortController();
+      reply.raw.once("close", () => reply.raw.writableFinished || gone.abort());
+      let points;
+      try {
+        points = await svc.bulkInterval({
+          runIds: q.run_ids,
+          metricKey: q.metric_key,
+          startStep: toInt(q.start_step),
+          endStep: toInt(q.end_step),
+          maxResults: toInt(q.max_results),
+          signal: gone.signal,
+        });
+      } catch (err) {
+        if (!gone.signal.aborted) throw err;
+        reply.hijack(); // nobody to answer
+        return;
+      }
       return { metrics: points.length > 0 ? points.map(presentRunMetric) : undefined };
     },
   );

@@ -13,7 +13,7 @@
  */
 import { getHistorySampled, wireDouble, type SampledPoint } from "../../api/tracking-api";
 import { decodeList } from "../../router/router";
-import { COARSE_POINTS, defaultMetric, loadCompareRuns, needsCoarse, pointsPerRun } from "./compare-data";
+import { COARSE_POINTS, defaultMetric, loadCompareRuns, needsCoarse, pointsPerRun, type CompareRun } from "./compare-data";
 
 export { COARSE_POINTS, needsCoarse, pointsPerRun };
 
@@ -77,10 +77,22 @@ export function historiesFor(ids: string[], metric: string, per: number, fresh =
 }
 
 /**
+ * The coarse pass (when the runs are long) and the detailed histories. The
+ * detail is asked for once the coarse pass has landed: asked together, the
+ * server — which takes turns between runs of long requests — would answer the
+ * 100-run coarse pass last, and the first paint would wait for the detail.
+ */
+export function historyPasses(runs: CompareRun[], metric: string, fresh = false): { coarse?: Promise<Histories>; detailed: Promise<Histories> } {
+  const runIds = runs.map((r) => r.id);
+  const detail = () => historiesFor(runIds, metric, pointsPerRun(runIds.length), fresh);
+  if (!needsCoarse(runs, metric)) return { detailed: detail() };
+  const coarse = historiesFor(runIds, metric, COARSE_POINTS, fresh);
+  return { coarse, detailed: coarse.then(detail, detail) };
+}
+
+/**
  * Starts the loads a Compare URL needs: the runs, then (once the metric is
- * known) the coarse pass if the runs are long, and the detailed histories.
- * Requests queue on the server in that order, so the first paint is not
- * stuck behind the detail.
+ * known) the history passes, so the page finds them in flight.
  */
 export function prefetchCompare(search: URLSearchParams): void {
   const ids = compareIds(search);
@@ -89,9 +101,9 @@ export function prefetchCompare(search: URLSearchParams): void {
     ({ runs }) => {
       const metric = search.get("m") ?? defaultMetric(runs.map((r) => r.run));
       if (!metric || runs.length === 0) return;
-      const runIds = runs.map((r) => r.id);
-      if (needsCoarse(runs, metric)) void historiesFor(runIds, metric, COARSE_POINTS).catch(() => undefined);
-      void historiesFor(runIds, metric, pointsPerRun(runIds.length)).catch(() => undefined);
+      const { coarse, detailed } = historyPasses(runs, metric);
+      coarse?.catch(() => undefined);
+      detailed.catch(() => undefined);
     },
     () => undefined,
   );

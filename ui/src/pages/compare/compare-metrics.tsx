@@ -10,7 +10,7 @@ import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { encodeList, setSearch } from "../../router/router";
 import { CompareChart, type RunSeries } from "./compare-chart";
 import type { CompareRun } from "./compare-data";
-import { COARSE_POINTS, historiesFor, needsCoarse, pointsPerRun, type Histories } from "./compare-loader";
+import { COARSE_POINTS, historyPasses, pointsPerRun, type Histories } from "./compare-loader";
 import { RunLegend } from "./run-legend";
 
 export interface HistoriesState {
@@ -34,16 +34,13 @@ export function useHistories(runs: CompareRun[] | undefined, metric: string | un
     if (!runs || !metric) return;
     let live = true;
     let detailDone = false;
-    const runIds = runs.map((r) => r.id);
-    const fresh = nonce > 0;
     setState((s) => ({ ...s, loading: true, error: undefined }));
-    if (needsCoarse(runs, metric)) {
-      historiesFor(runIds, metric, COARSE_POINTS, fresh).then(
-        (data) => live && !detailDone && setState({ data, detailed: false, loading: true }),
-        () => undefined,
-      );
-    }
-    historiesFor(runIds, metric, pointsPerRun(runIds.length), fresh).then(
+    const { coarse, detailed } = historyPasses(runs, metric, nonce > 0);
+    coarse?.then(
+      (data) => live && !detailDone && setState({ data, detailed: false, loading: true }),
+      () => undefined,
+    );
+    detailed.then(
       (data) => {
         detailDone = true;
         if (live) setState({ data, detailed: true, loading: false });
