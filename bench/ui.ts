@@ -211,8 +211,9 @@ async function main(): Promise<void> {
         name: `scrolling the grid, ${label}: frame time p95 over 5 s`,
         value: pct(frames, 95),
         unit: "ms",
-        target: "smooth (p95 ≤ 33 ms)",
-        ok: pct(frames, 95) <= 33,
+        // Two frames at 60 Hz: a single dropped frame is allowed, as the rAF clock reads it (33.3–33.4 ms).
+        target: "smooth (p95 ≤ 2 frames, 33.4 ms)",
+        ok: pct(frames, 95) <= 33.4,
         note: `p50 ${pct(frames, 50).toFixed(1)} ms, p99 ${pct(frames, 99).toFixed(1)} ms, ${long} of ${frames.length} frames > 50 ms; ${r.rowsLoaded.toLocaleString()} rows loaded, ≤ ${r.maxDomRows} in the DOM`,
       });
     }

@@ -109,11 +109,24 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
   if (rows.length === 0) return [];
   const { db, dialect } = conn;
   const ids = rows.map((r) => r.id);
-  // One row per run with its keys and values as two JSON arrays: a page of 1,000 runs with 5 tags each
-  // reads 1,000 rows instead of 5,000, and building rows is most of a bulk read's cost.
-  const agg = dialect.name === "postgres" ? sql`json_agg(key order by key)::text, json_agg(value order by key)::text` : sql`json_group_array(key), json_group_array(value)`;
-  const kv = (table: "params" | "tags") =>
-    dialect.readRows(db, sql`select run_id, ${agg} from ${sql.table(table)} where run_id in (${sql.join(ids)}) group by run_id`.compile(db));
+  const kv = async (table: "params" | "tags"): Promise<Map<number, KeyValue[]>> => {
+    const out = new Map<number, KeyValue[]>();
+    if (dialect.name === "sqlite") {
+      // One row per run with its keys and values as two JSON arrays: a page of 1,000 runs with 5 tags each
+      // reads 1,000 rows instead of 5,000, and building rows is most of a bulk read's cost in better-sqlite3.
+      // (On PostgreSQL json_agg measured slower than the plain rows.)
+      const q = sql`select run_id, json_group_array(key), json_group_array(value) from ${sql.table(table)} where run_id in (${sql.join(ids)}) group by run_id`;
+      for (const [pk, keys, values] of (await dialect.readRows(db, q.compile(db))) as Array<[number, string, string]>) out.set(pk, keyValues(keys, values));
+    } else {
+      const q = db.selectFrom(table).select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("run_id").orderBy("key");
+      for (const [pk, key, value] of (await dialect.readRows(db, q.compile())) as Array<[number, string, string]>) {
+        const list = out.get(pk);
+        if (list) list.push({ key, value });
+        else out.set(pk, [{ key, value }]);
+      }
+    }
+    return out;
+  };
   const [params, tags, metrics, inputs, modelLinks] = await Promise.all([
     kv("params"),
     kv("tags"),
@@ -158,8 +171,8 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
     byRun.set(r.id, run);
     return run;
   });
-  for (const [runPk, keys, values] of params as Array<[number, string, string]>) byRun.get(runPk)!.data.params = keyValues<Param>(keys, values);
-  for (const [runPk, keys, values] of tags as Array<[number, string, string]>) byRun.get(runPk)!.data.tags = keyValues<Tag>(keys, values);
+  for (const [runPk, list] of params) byRun.get(runPk)!.data.params = list satisfies Param[];
+  for (const [runPk, list] of tags) byRun.get(runPk)!.data.tags = list satisfies Tag[];
   for (const [runPk, key, value, isNan, timestamp, step] of metrics as Array<[number, string, number | null, number, number, number]>) {
     byRun.get(runPk)!.data.metrics.push({
       key,
@@ -192,17 +205,22 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
 }
 
 /**
- * Pairs a run's JSON-aggregated keys and values, in key order. PostgreSQL
- * aggregates in key order; SQLite's json_group_array follows the (run_id, key)
- * primary-key scan, which the check confirms (sorting only if it ever does not).
+ * Pairs a run's JSON-aggregated keys and values, in key order: SQLite's
+ * json_group_array follows the (run_id, key) primary-key scan, which the check
+ * confirms (sorting only if it ever does not).
  */
-function keyValues<T extends { key: string; value: string }>(keysJson: string, valuesJson: string): T[] {
+interface KeyValue {
+  key: string;
+  value: string;
+}
+
+function keyValues(keysJson: string, valuesJson: string): KeyValue[] {
   const keys = JSON.parse(keysJson) as string[];
   const values = JSON.parse(valuesJson) as string[];
-  const out = new Array<T>(keys.length);
+  const out = new Array<KeyValue>(keys.length);
   let sorted = true;
   for (let i = 0; i < keys.length; i++) {
-    out[i] = { key: keys[i], value: values[i] } as T;
+    out[i] = { key: keys[i], value: values[i] };
     if (i > 0 && keys[i - 1] > keys[i]) sorted = false;
   }
   return sorted ? out : out.sort(byKey);
