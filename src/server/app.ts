@@ -93,17 +93,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Validators and serializers are compiled on a route's first use, not at start: ~200 routes' schemas
   // compiled up front cost ~150 ms of start-up and grew V8's young generation to its maximum before the
   // first request (the idle RSS). Each is compiled once; both prefixes share the schema objects.
-  app.setValidatorCompiler(({ schema, httpPart }) => lazyValidator(() => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema)));
+  const compilers: Array<() => unknown> = [];
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validate = lazyValidator(() => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
+    compilers.push(validate.compile);
+    return validate;
+  });
   const serializers = new WeakMap<object, (data: unknown) => string>();
   app.setSerializerCompiler(({ schema }) => {
     let fn = serializers.get(schema as object);
     if (!fn) {
       let compiled: ((data: unknown) => string) | undefined;
-      fn = (data) => (compiled ??= fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0]) as (data: unknown) => string)(data);
+      const compile = () => (compiled ??= fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0]) as (data: unknown) => string);
+      fn = (data) => compile()(data);
       serializers.set(schema as object, fn);
+      compilers.push(compile);
     }
     return fn;
   });
+  schemaCompilers.set(app, compilers);
 
   app.addHook("onRoute", (route) => {
     if (route.method === "HEAD" || (Array.isArray(route.method) && route.method.includes("HEAD"))) return;
@@ -187,14 +195,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
+type LazyValidator = ValidateFunction & { compile(): ValidateFunction };
+
 /** An Ajv validator compiled at its first call; Fastify reads `.errors` off the function it was given. */
-function lazyValidator(compile: () => ValidateFunction): ValidateFunction {
+function lazyValidator(build: () => ValidateFunction): LazyValidator {
   let fn: ValidateFunction | undefined;
+  const compile = () => (fn ??= build());
   const validate = ((data: unknown) => {
-    fn ??= compile();
-    const ok = fn(data);
-    validate.errors = fn.errors;
+    const ok = compile()(data);
+    validate.errors = fn!.errors;
     return ok;
-  }) as ValidateFunction;
+  }) as LazyValidator;
+  validate.compile = compile;
   return validate;
+}
+
+const schemaCompilers = new WeakMap<FastifyInstance, Array<() => unknown>>();
+
+/**
+ * Compiles every route's validators and serializers now (the server compiles
+ * each on first use): a test's way to find a schema Ajv or fast-json-stringify
+ * rejects without calling every route. Call after `app.ready()`.
+ */
+export function compileRouteSchemas(app: FastifyInstance): number {
+  const list = schemaCompilers.get(app) ?? [];
+  for (const compile of list) compile();
+  return list.length;
 }
