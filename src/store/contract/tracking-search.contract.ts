@@ -149,5 +149,21 @@ export function describeRunSearch(ctx: ContractContext): void {
       assert.equal(r0.inputs.datasetInputs[0].dataset.name, "mnist");
       assert.deepEqual((await searchRuns(["999999"])).items, []);
     });
+
+    it("compares long param and tag values whole, past any indexed prefix", async () => {
+      const e = await s.createExperiment({ name: uniq("long-values"), tags: [] });
+      const head = "x".repeat(300);
+      const values = { a: `${head}a${"y".repeat(5000)}`, b: `${head}b${"y".repeat(5000)}`, short: "v3" };
+      for (const [name, value] of Object.entries(values)) {
+        const run = await newRun(e, name);
+        await s.logBatch(run.info.runId, { metrics: [], params: [{ key: "blob", value }], tags: [{ key: "note", value }] });
+      }
+      assert.deepEqual(names((await searchRuns([e], `params.blob = '${values.b}'`)).items), ["b"]);
+      assert.deepEqual(names((await searchRuns([e], `tags.note = '${values.a}'`)).items), ["a"]);
+      assert.deepEqual(names((await searchRuns([e], `params.blob = '${head}'`)).items), []);
+      assert.deepEqual(names((await searchRuns([e], `params.blob IN ('${values.a}', 'v3')`, ["attributes.run_name ASC"])).items), ["a", "short"]);
+      assert.deepEqual(names((await searchRuns([e], `params.blob != '${values.a}'`, ["attributes.run_name ASC"])).items), ["b", "short"]);
+      assert.deepEqual(names((await searchRuns([e], `params.blob LIKE '${head}b%'`)).items), ["b"]);
+    });
   });
 }

@@ -12,6 +12,7 @@ import { metricBucketsMigration } from "./0003-metric-buckets.js";
 import { valuePrefixIndexesMigration } from "./0006-value-prefix-indexes.js";
 import { modelRegistryMigration } from "./0004-model-registry.js";
 import { loggedModelsMigration } from "./0005-logged-models.js";
+import { sqliteValueIndexesMigration } from "./0007-sqlite-value-indexes.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   modelRegistryMigration,
   loggedModelsMigration,
   valuePrefixIndexesMigration,
+  sqliteValueIndexesMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -67,7 +67,7 @@ function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
   const kv = kvTable(entity, target);
   if (op === "=" || op === "IN" || op === "LIKE") {
     // Usually selective: a semi-join list the planner can also drive the search from. Param and tag
-    // values are indexed by prefix (migration 0006): compare the prefix too, so that index is used.
+    // values are indexed by prefix on PostgreSQL (migration 0006): compare the prefix too, so that index is used.
     const prefix = kv.valuePrefixIndexed && (op === "=" || op === "IN") ? sql` and ${prefixCompare(op, value)}` : sql``;
     return sql<boolean>`${sql.ref(target.idRef)} in (select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key}${prefix} and ${compare(sql.ref("value"), op, value)})`;
   }

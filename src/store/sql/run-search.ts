@@ -15,6 +15,7 @@ import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from ".
 import { loadRuns, type RunRow } from "./run-queries.js";
 import type { Database } from "./schema.js";
 import type { SqlConnection } from "./sql-dialect.js";
+import type { SqlDialectName } from "../migrations/migration.js";
 import { viewTypeStages } from "./view-type.js";
 
 type Db = Kysely<Database>;
@@ -33,13 +34,13 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
 
 const ATTRIBUTE_KINDS: Record<string, KeyKind> = { start_time: "int64", end_time: "int64", experiment_id: "int32" };
 
-export const RUN_TARGET: FilterTarget = {
+const RUN_TARGET_BASE: FilterTarget = {
   idRef: "r.id",
   attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
   keyValueTables: {
     metric: { table: "latest_metrics", fk: "run_id" },
-    param: { table: "params", fk: "run_id", valuePrefixIndexed: true },
-    tag: { table: "tags", fk: "run_id", valuePrefixIndexed: true },
+    param: { table: "params", fk: "run_id" },
+    tag: { table: "tags", fk: "run_id" },
   },
   datasetClause(key, cond) {
     if (key === "context") {
@@ -49,6 +50,24 @@ export const RUN_TARGET: FilterTarget = {
     return sql<boolean>`r.id in (select ri.run_id from run_inputs ri join datasets d on d.id = ri.dataset_id where ${cond(col)})`;
   },
 };
+
+/**
+ * What run filters compile against. Param and tag values are indexed whole on
+ * SQLite, by their first 256 characters on PostgreSQL (migrations 0006, 0007).
+ */
+const RUN_TARGETS: Record<SqlDialectName, FilterTarget> = {
+  sqlite: RUN_TARGET_BASE,
+  postgres: {
+    ...RUN_TARGET_BASE,
+    keyValueTables: {
+      ...RUN_TARGET_BASE.keyValueTables,
+      param: { table: "params", fk: "run_id", valuePrefixIndexed: true },
+      tag: { table: "tags", fk: "run_id", valuePrefixIndexed: true },
+    },
+  },
+};
+
+export const runTarget = (dialect: SqlDialectName): FilterTarget => RUN_TARGETS[dialect];
 
 const KV_TABLES: Record<string, string> = { metric: "latest_metrics", param: "params", tag: "tags" };
 
@@ -86,7 +105,7 @@ export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promi
     sql<boolean>`r.experiment_id in (${sql.join(expIds)})`,
     sql<boolean>`r.lifecycle_stage in (${sql.join(viewTypeStages(q.viewType))})`,
   ];
-  if (q.filter) conds.push(compileFilter(q.filter, RUN_TARGET));
+  if (q.filter) conds.push(compileFilter(q.filter, runTarget(conn.dialect.name)));
   if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.map((k) => k.kind))));
   const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
   const query = sql`

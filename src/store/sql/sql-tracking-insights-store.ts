@@ -1,7 +1,7 @@
 /**
  * {@link TrackingInsightsStore} over SQL (SQLite and PostgreSQL alike): the
  * UI's counts, key lists and group-by aggregates. The run filter compiles
- * through the same {@link RUN_TARGET} as run search, so a filter means the
+ * through the same {@link runTarget} as run search, so a filter means the
  * same thing in the table, its count and its groups.
  * @module
  */
@@ -17,7 +17,8 @@ import type {
 } from "../tracking-insights-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { compileFilter } from "./filter-sql.js";
-import { RUN_TARGET } from "./run-search.js";
+import { runTarget } from "./run-search.js";
+import type { SqlDialectName } from "../migrations/migration.js";
 import type { SqlConnection } from "./sql-dialect.js";
 import { viewTypeStages } from "./view-type.js";
 
@@ -35,14 +36,14 @@ function experimentNumbers(ids: string[]): number[] {
 }
 
 /** The WHERE conditions selecting a scope's runs (alias `r`); undefined when no experiment can match. */
-function scopeConds(scope: RunScope): RawBuilder<boolean> | undefined {
+function scopeConds(scope: RunScope, dialect: SqlDialectName): RawBuilder<boolean> | undefined {
   const ids = experimentNumbers(scope.experimentIds);
   if (ids.length === 0) return undefined;
   const conds: RawBuilder<boolean>[] = [
     sql<boolean>`r.experiment_id in (${sql.join(ids)})`,
     sql<boolean>`r.lifecycle_stage in (${sql.join(viewTypeStages(scope.viewType))})`,
   ];
-  if (scope.filter) conds.push(compileFilter(scope.filter, RUN_TARGET));
+  if (scope.filter) conds.push(compileFilter(scope.filter, runTarget(dialect)));
   return sql<boolean>`${sql.join(conds, sql` and `)}`;
 }
 
@@ -81,7 +82,7 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
   }
 
   async runKeys(scope: RunScope, limit: number): Promise<RunKeys> {
-    const where = scopeConds(scope);
+    const where = scopeConds(scope, this.conn.dialect.name);
     const out: RunKeys = { params: [], metrics: [], tags: [], truncated: false };
     if (!where) return out;
     for (const kind of ["params", "metrics", "tags"] as const) {
@@ -110,14 +111,14 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
   }
 
   async countRuns(scope: RunScope): Promise<number> {
-    const where = scopeConds(scope);
+    const where = scopeConds(scope, this.conn.dialect.name);
     if (!where) return 0;
     const rows = await this.read(sql`select count(*) from runs r where ${where}`);
     return num(rows[0][0]);
   }
 
   async groupRuns(q: GroupRunsQuery): Promise<RunGroups> {
-    const where = scopeConds(q);
+    const where = scopeConds(q, this.conn.dialect.name);
     if (!where) return { groups: [], truncated: false };
     const { entity, key } = q.groupBy;
     let join: RawBuilder<unknown> = sql``;
