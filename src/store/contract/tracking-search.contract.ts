@@ -5,26 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { before, describe } from "node:test";
-import type { Run, ViewType } from "../../tracking/types.js";
+import type { ContractContext } from "./contract-context.js";
 import type { TrackingStore } from "../tracking-store.js";
 import { m, rejectsWith } from "./tracking-store.contract.js";
-
-export interface ContractContext {
-  store(): TrackingStore;
-  available(): boolean;
-  uniq(prefix: string): string;
-  newRun(experimentId: string, name?: string, startTime?: number | null): Promise<Run>;
-  searchRuns(
-    experimentIds: string[],
-    filter?: string,
-    orderBy?: string[],
-    maxResults?: number,
-    viewType?: ViewType,
-    pageToken?: string,
-  ): ReturnType<TrackingStore["searchRuns"]>;
-  names(runs: Run[]): string[];
-  it(title: string, fn: () => Promise<void>): void;
-}
 
 export function describeRunSearch(ctx: ContractContext): void {
   const { uniq, newRun, searchRuns, names, it } = ctx;
