@@ -13,7 +13,7 @@ import { formatRelative, formatTime } from "../../format";
 import { Link } from "../../router/router";
 import type { PageProps } from "../../routes";
 import { AliasesCard } from "./aliases-card";
-import { DescriptionEditor } from "./description-editor";
+import { DescriptionEditor } from "../../components/description-editor";
 import { HistoryTimeline } from "./history-timeline";
 import { liveStages } from "./stage-control";
 import { TagsEditor } from "./tags-editor";

@@ -11,7 +11,7 @@ import { ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
 import type { PageProps } from "../../routes";
-import { DescriptionEditor } from "./description-editor";
+import { DescriptionEditor } from "../../components/description-editor";
 import { modelPath, runPath } from "./model-links";
 import { StageControl } from "./stage-control";
 import { TagsEditor } from "./tags-editor";

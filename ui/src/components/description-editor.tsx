@@ -1,11 +1,11 @@
 /**
  * A markdown description, shown sanitized (the run page's renderer: raw HTML
- * as text, DOMPurify allow-list) and edited in place. Used for registered
- * models and model versions.
+ * as text, DOMPurify allow-list) and edited in place. Used for runs,
+ * registered models and model versions.
  */
 import { useState } from "react";
-import { MarkdownView } from "../../components/markdown-view";
-import { ErrorBanner } from "../../components/states";
+import { MarkdownView } from "./markdown-view";
+import { ErrorBanner } from "./states";
 
 interface Props {
   text: string;
