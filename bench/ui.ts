@@ -78,7 +78,8 @@ async function timeNavigation(browser: Browser, url: string, selector: string, s
     const page = await ctx.newPage();
     await page.goto(url, { waitUntil: "commit" });
     await page.waitForSelector(selector, { state: "visible" });
-    await page.waitForFunction(`performance.getEntriesByName(${JSON.stringify(mark)}).length > 0`);
+    // A function, not a string: Playwright polls a string with eval, which the UI's CSP refuses.
+    await page.waitForFunction((name) => performance.getEntriesByName(name).length > 0, mark);
     times.push(Number(await page.evaluate(`performance.getEntriesByName(${JSON.stringify(mark)})[0].startTime`)));
     await page.close();
     if (!shared) await ctx.close();

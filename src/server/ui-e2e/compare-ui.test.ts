@@ -108,7 +108,7 @@ describe("compare page (browser)", () => {
     await p.page.getByLabel("Show sgd-lo").uncheck();
     await p.page.waitForURL(new RegExp(`hide=${ids["sgd-lo"]}`));
     await p.page.getByText("2 of 3 shown").waitFor();
-    await p.page.waitForFunction(`document.querySelectorAll(".legend-item.off").length === 1`);
+    await p.page.waitForFunction(() => document.querySelectorAll(".legend-item.off").length === 1);
     const pixels = await colorPixels(p);
     assert.ok(pixels[0] > 20 && pixels[2] > 20, `visible runs drawn: ${pixels}`);
     assert.equal(pixels[1], 0, `hidden run not drawn: ${pixels}`);
@@ -160,7 +160,7 @@ describe("compare page (browser)", () => {
     await p.page.getByRole("button", { name: /^Axes/ }).click();
     await p.page.getByRole("dialog", { name: "Choose axes" }).getByLabel("optimizer").uncheck();
     await p.page.getByRole("dialog", { name: "Choose axes" }).getByLabel("epochs").check();
-    await p.page.waitForFunction(`document.querySelectorAll(".pc-axis").length === 3 && document.querySelector('.pc-axis[data-key="params.epochs"]') !== null`);
+    await p.page.waitForFunction(() => document.querySelectorAll(".pc-axis").length === 3 && document.querySelector('.pc-axis[data-key="params.epochs"]') !== null);
     assert.deepEqual(await axes(), ["params.lr", "params.epochs", "metrics.loss"]);
     // The lr sweep spans decades: a log axis.
     assert.match((await p.page.locator('.pc-axis[data-key="params.lr"] .pc-kind').textContent()) ?? "", /log/);

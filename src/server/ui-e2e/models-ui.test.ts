@@ -12,6 +12,10 @@ import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browse
 import { mlmodelYaml, registryCall, seedRegisteredModel } from "../../testing/ui-registry-seed.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
 
+/** Page-side globals used inside waitForFunction callbacks (the project compiles without the DOM library). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
 describe("models pages (browser)", () => {
   let ui: UiHarness | undefined;
   let p: UiPage;
@@ -77,7 +81,8 @@ describe("models pages (browser)", () => {
     await box.fill("FRAUD");
     await box.press("Enter");
     await p.page.waitForURL(/q=FRAUD/);
-    await p.page.waitForFunction(`document.querySelectorAll("table[aria-label='Registered models'] tbody tr").length === 1`);
+    // A function, not a string: Playwright polls a string with eval, which the UI's CSP (rightly) refuses.
+    await p.page.waitForFunction(() => document.querySelectorAll("table[aria-label='Registered models'] tbody tr").length === 1);
     assert.deepEqual(await modelNames(), ["fraud-detector"]);
 
     await box.fill("tags.team = 'growth'");
