@@ -5,7 +5,7 @@
  * (metric, x axis, log, smoothing, hidden runs) are in the URL.
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { XAxisMode } from "../../components/metric-chart";
+import { ChartSettingsControls, chartSettings } from "../../components/chart-settings";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { encodeList, setSearch } from "../../router/router";
 import { CompareChart, type RunSeries } from "./compare-chart";
@@ -67,9 +67,7 @@ interface Props {
 }
 
 export function CompareMetrics({ runs, metrics, metric, hidden, search, histories }: Props) {
-  const xMode = (["step", "time", "relative"].includes(search.get("x") ?? "") ? search.get("x") : "step") as XAxisMode;
-  const logY = search.get("log") === "1";
-  const smoothing = Math.min(0.99, Math.max(0, Number(search.get("smooth") ?? 0) || 0));
+  const { xMode, logY, smoothing } = chartSettings(search);
   const [focusId, setFocusId] = useState<string>();
   const series: RunSeries[] = useMemo(() => {
     const h = histories.data;
@@ -96,23 +94,7 @@ export function CompareMetrics({ runs, metrics, metric, hidden, search, historie
             ))}
           </select>
         </label>
-        <label className="inline-field">
-          <span>X axis</span>
-          <select className="select" aria-label="X axis" value={xMode} onChange={(e) => setSearch({ x: e.target.value === "step" ? undefined : e.target.value })}>
-            <option value="step">Step</option>
-            <option value="time">Wall time</option>
-            <option value="relative">Relative time</option>
-          </select>
-        </label>
-        <label className="inline-field">
-          <input type="checkbox" checked={logY} onChange={(e) => setSearch({ log: e.target.checked ? "1" : undefined })} />
-          <span>Log scale</span>
-        </label>
-        <label className="inline-field">
-          <span>Smoothing</span>
-          <input type="range" min={0} max={0.99} step={0.01} aria-label="Smoothing" value={smoothing} onChange={(e) => setSearch({ smooth: Number(e.target.value) > 0 ? e.target.value : undefined })} />
-          <span className="mono small smoothing-value">{smoothing.toFixed(2)}</span>
-        </label>
+        <ChartSettingsControls xMode={xMode} logY={logY} smoothing={smoothing} />
         <div className="toolbar-spacer" />
         {histories.data && (
           <span className="muted small" aria-live="polite">

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { getHistorySampled, wireDouble, type WireRun } from "../../api/tracking-api";
 import { useApi } from "../../api/use-api";
 import type { ChartSeries } from "../../components/chart-data";
+import { ChartSettingsControls, chartSettings } from "../../components/chart-settings";
 import { MetricChart, type XAxisMode } from "../../components/metric-chart";
 import { EmptyState, ErrorBanner } from "../../components/states";
 import { setSearch, useUrl } from "../../router/router";
@@ -70,9 +71,7 @@ function ChartCard({ runId, metricKey, xMode, logY, smoothing }: { runId: string
 
 export function RunCharts({ run }: { run: WireRun }) {
   const { search } = useUrl();
-  const xMode = (["step", "time", "relative"].includes(search.get("x") ?? "") ? search.get("x") : "step") as XAxisMode;
-  const logY = search.get("log") === "1";
-  const smoothing = Math.min(0.99, Math.max(0, Number(search.get("smooth") ?? 0) || 0));
+  const { xMode, logY, smoothing } = chartSettings(search);
   const mq = search.get("mq") ?? "";
   const [shown, setShown] = useState(PAGE);
   const keys = useMemo(() => (run.data.metrics ?? []).map((m) => m.key).sort((a, b) => a.localeCompare(b)), [run]);
@@ -84,23 +83,7 @@ export function RunCharts({ run }: { run: WireRun }) {
     <div className="stack">
       <div className="toolbar chart-controls">
         <input className="input search-input" type="search" placeholder={`Filter ${keys.length} metrics`} aria-label="Filter metrics" value={mq} onChange={(e) => setSearch({ mq: e.target.value })} />
-        <label className="inline-field">
-          <span>X axis</span>
-          <select className="select" aria-label="X axis" value={xMode} onChange={(e) => setSearch({ x: e.target.value === "step" ? undefined : e.target.value })}>
-            <option value="step">Step</option>
-            <option value="time">Wall time</option>
-            <option value="relative">Relative time</option>
-          </select>
-        </label>
-        <label className="inline-field">
-          <input type="checkbox" checked={logY} onChange={(e) => setSearch({ log: e.target.checked ? "1" : undefined })} />
-          <span>Log scale</span>
-        </label>
-        <label className="inline-field">
-          <span>Smoothing</span>
-          <input type="range" min={0} max={0.99} step={0.01} aria-label="Smoothing" value={smoothing} onChange={(e) => setSearch({ smooth: Number(e.target.value) > 0 ? e.target.value : undefined })} />
-          <span className="mono small smoothing-value">{smoothing.toFixed(2)}</span>
-        </label>
+        <ChartSettingsControls xMode={xMode} logY={logY} smoothing={smoothing} />
       </div>
       {matching.length === 0 ? (
         <EmptyState title={`No metric matches “${mq}”`} />
