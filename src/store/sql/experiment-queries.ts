@@ -33,6 +33,30 @@ export function experimentNotFound(experimentId: string): ResourceDoesNotExistEr
 }
 
 /** Joins an artifact root and a child path the way MLflow's `append_to_uri_path` does. */
+/**
+ * The experiment a new run or logged model goes into, read inside the write
+ * transaction: missing → RESOURCE_DOES_NOT_EXIST, deleted → MLflow's
+ * INVALID_PARAMETER_VALUE.
+ */
+export async function activeExperiment(trx: Db, experimentId: string): Promise<{ experiment_id: number; artifact_location: string }> {
+  const expId = experimentIdNumber(experimentId);
+  const exp =
+    expId === undefined
+      ? undefined
+      : await trx
+          .selectFrom("experiments")
+          .select(["experiment_id", "artifact_location", "lifecycle_stage"])
+          .where("experiment_id", "=", expId)
+          .executeTakeFirst();
+  if (!exp) throw experimentNotFound(experimentId);
+  if (exp.lifecycle_stage !== "active") {
+    throw new InvalidParameterValueError(
+      `The experiment ${experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
+    );
+  }
+  return exp;
+}
+
 export function appendToUri(root: string, child: string): string {
   return root.endsWith("/") ? `${root}${child}` : `${root}/${child}`;
 }

@@ -16,7 +16,7 @@ import {
 } from "../../logged-models/types.js";
 import { appendModelVersion } from "../../logged-models/model-versions-tag.js";
 import type { Param, Tag } from "../../tracking/types.js";
-import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
+import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import { runNotFound } from "./run-queries.js";
 import type { Database, LoggedModelsTable } from "./schema.js";
 
@@ -36,21 +36,7 @@ export async function getLoggedModelRow(db: Db, modelId: string): Promise<Logged
 
 /** Runs inside a write transaction. */
 export async function createLoggedModel(trx: Db, input: CreateLoggedModelInput, now: number): Promise<LoggedModelRow> {
-  const expId = experimentIdNumber(input.experimentId);
-  const exp =
-    expId === undefined
-      ? undefined
-      : await trx
-          .selectFrom("experiments")
-          .select(["experiment_id", "artifact_location", "lifecycle_stage"])
-          .where("experiment_id", "=", expId)
-          .executeTakeFirst();
-  if (!exp) throw experimentNotFound(input.experimentId);
-  if (exp.lifecycle_stage !== "active") {
-    throw new InvalidParameterValueError(
-      `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
-    );
-  }
+  const exp = await activeExperiment(trx, input.experimentId);
   if (input.sourceRunId) {
     const run = await trx.selectFrom("runs").select("id").where("run_uuid", "=", input.sourceRunId).executeTakeFirst();
     if (!run) throw runNotFound(input.sourceRunId);

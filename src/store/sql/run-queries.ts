@@ -9,7 +9,7 @@ import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../sha
 import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
 import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput, Tag } from "../../tracking/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../tracking-store.js";
-import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
+import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import type { Database, RunsTable } from "./schema.js";
 import type { SqlConnection } from "./sql-dialect.js";
 import { insertModelInputs, loadRunModelLinks } from "./logged-model-run-links.js";
@@ -52,21 +52,7 @@ export function requireActiveRun(row: Pick<RunRow, "run_uuid" | "lifecycle_stage
 
 /** Runs inside a write transaction (`trx`), as do the other writes below. */
 export async function createRun(trx: Db, input: CreateRunInput): Promise<Run> {
-  const expId = experimentIdNumber(input.experimentId);
-  const exp =
-    expId === undefined
-      ? undefined
-      : await trx
-          .selectFrom("experiments")
-          .select(["experiment_id", "artifact_location", "lifecycle_stage"])
-          .where("experiment_id", "=", expId)
-          .executeTakeFirst();
-  if (!exp) throw experimentNotFound(input.experimentId);
-  if (exp.lifecycle_stage !== "active") {
-    throw new InvalidParameterValueError(
-      `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
-    );
-  }
+  const exp = await activeExperiment(trx, input.experimentId);
   const runUuid = randomUUID().replaceAll("-", "");
   const row = {
     run_uuid: runUuid,
