@@ -1,5 +1,6 @@
 /** Choosers of compare keys: one key (grouped select) for scatter axes and targets, several (popover) for parallel axes. */
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
+import { usePopover } from "../../components/use-popover";
 
 export interface KeyGroups {
   metrics: string[];
@@ -39,17 +40,8 @@ export function KeySelect({ label: text, keys, value, onChange }: { label: strin
 }
 
 export function AxesChooser({ keys, chosen, onChange }: { keys: KeyGroups; chosen: string[]; onChange(ids: string[]): void }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, anchor: panel } = usePopover();
   const [q, setQ] = useState("");
-  const panel = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => {
-      if (panel.current && !panel.current.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener("mousedown", close);
-    return () => document.removeEventListener("mousedown", close);
-  }, [open]);
   const set = new Set(chosen);
   const toggle = (id: string) => onChange(set.has(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   const needle = q.toLowerCase();

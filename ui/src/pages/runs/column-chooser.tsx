@@ -1,5 +1,6 @@
 /** Chooses the table's columns among attributes and every param, metric and tag key of the experiments in view. */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useMemo, useState } from "react";
+import { usePopover } from "../../components/use-popover";
 import type { RunKeys } from "../../api/ciclo-api";
 import { columnId, type ColumnKind } from "../../filter-text";
 import { ATTRIBUTE_COLUMNS } from "./run-columns";
@@ -20,17 +21,8 @@ const SECTIONS: Array<{ kind: ColumnKind; title: string }> = [
 const SHOWN_PER_SECTION = 200;
 
 export function ColumnChooser({ keys, columns, onChange, onReset }: Props) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, anchor: panel } = usePopover();
   const [q, setQ] = useState("");
-  const panel = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: MouseEvent) => {
-      if (panel.current && !panel.current.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener("mousedown", close);
-    return () => document.removeEventListener("mousedown", close);
-  }, [open]);
 
   const chosen = useMemo(() => new Set(columns), [columns]);
   const lists: Record<ColumnKind, string[]> = {
