@@ -133,6 +133,92 @@ export function describeRunSearch(ctx: ContractContext): void {
       assert.deepEqual((await searchRuns(["999999"])).items, []);
     });
 
+    it("a metric order pages exactly as MLflow sorts: values, NaN, missing; ties by start time, then run id", async () => {
+      // Many ties, NaN and missing values, a rare param value (a selective filter), and another experiment
+      // whose runs hold the best values of the same metric: the first page may come from walking the
+      // metric's index, and must agree with the general query everywhere.
+      const key = uniq("score").replace(/-/g, "_");
+      const e = await s.createExperiment({ name: uniq("metric-order"), tags: [] });
+      const other = await s.createExperiment({ name: uniq("metric-order-other"), tags: [] });
+      const rand = (() => {
+        let x = 7;
+        return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      })();
+      type Row = { name: string; id: string; start: number; value: number | undefined; g: string };
+      const rows: Row[] = [];
+      for (let i = 0; i < 240; i++) {
+        const r = rand();
+        const value = r < 0.15 ? undefined : r < 0.2 ? NaN : Math.floor(rand() * 7);
+        const g = rand() < 0.03 ? "c" : rand() < 0.5 ? "a" : "b";
+        const start = 1000 + Math.floor(rand() * 5);
+        const run = await newRun(e, `m${i}`, start);
+        await s.logBatch(run.info.runId, {
+          metrics: value === undefined ? [] : [{ key, value, timestamp: 1, step: 0 }],
+          params: [{ key: "g", value: g }],
+          tags: [],
+        });
+        rows.push({ name: `m${i}`, id: run.info.runId, start, value, g });
+      }
+      for (let i = 0; i < 60; i++) {
+        const run = await newRun(other, `o${i}`, 1000);
+        await s.logBatch(run.info.runId, { metrics: [{ key, value: 100 + i, timestamp: 1, step: 0 }], params: [], tags: [] });
+      }
+      const expected = (keep: (r: Row) => boolean, asc: boolean) =>
+        rows
+          .filter(keep)
+          .sort((a, b) => {
+            const rank = (r: Row) => (r.value === undefined ? 2 : Number.isNaN(r.value) ? 1 : 0);
+            if (rank(a) !== rank(b)) return rank(a) - rank(b);
+            if (rank(a) === 0 && a.value !== b.value) return asc ? a.value! - b.value! : b.value! - a.value!;
+            if (a.start !== b.start) return b.start - a.start;
+            return a.id < b.id ? -1 : 1;
+          })
+          .map((r) => r.name);
+      const filters: Array<[string | undefined, (r: Row) => boolean]> = [
+        [undefined, () => true],
+        ["params.g = 'a'", (r) => r.g === "a"],
+        ["params.g = 'c'", (r) => r.g === "c"],
+        [`metrics.${key} > 2`, (r) => r.value !== undefined && r.value > 2],
+      ];
+      const pages = async (filter: string | undefined, order: string, size: number) => {
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await searchRuns([e], filter, [order], size, "ACTIVE_ONLY", token);
+          seen.push(...names(page.items));
+          token = page.nextPageToken;
+        } while (token);
+        return seen;
+      };
+      for (const [filter, keep] of filters) {
+        for (const asc of [false, true]) {
+          for (const size of [1, 7, 50]) {
+            const got = await pages(filter, `metrics.${key} ${asc ? "ASC" : "DESC"}`, size);
+            assert.deepEqual(got, expected(keep, asc), `${filter ?? "no filter"}, ${asc ? "ASC" : "DESC"}, pages of ${size}`);
+          }
+        }
+      }
+      // Every run has the same value and the earliest-created run starts last: the order is start time over
+      // all of them — not over the runs an index walk happened to reach first (the last created).
+      const flat = await s.createExperiment({ name: uniq("metric-order-flat"), tags: [] });
+      const flatNames: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        const run = await newRun(flat, `f${i}`, 5000 - i);
+        await s.logBatch(run.info.runId, { metrics: [{ key: `${key}_flat`, value: 1, timestamp: 1, step: 0 }], params: [], tags: [] });
+        flatNames.push(`f${i}`);
+      }
+      for (const size of [1, 3]) {
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await searchRuns([flat], undefined, [`metrics.${key}_flat DESC`], size, "ACTIVE_ONLY", token);
+          seen.push(...names(page.items));
+          token = page.nextPageToken;
+        } while (token);
+        assert.deepEqual(seen, flatNames, `flat metric, pages of ${size}`);
+      }
+    });
+
     it("compares long param and tag values whole, past any indexed prefix", async () => {
       const e = await s.createExperiment({ name: uniq("long-values"), tags: [] });
       const head = "x".repeat(300);
