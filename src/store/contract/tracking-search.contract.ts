@@ -179,6 +179,9 @@ export function describeRunSearch(ctx: ContractContext): void {
         ["params.g = 'a'", (r) => r.g === "a"],
         ["params.g = 'c'", (r) => r.g === "c"],
         [`metrics.${key} > 2`, (r) => r.value !== undefined && r.value > 2],
+        ["params.g IN ('a', 'c')", (r) => r.g === "a" || r.g === "c"],
+        ["params.g LIKE 'b%' AND attributes.status = 'RUNNING'", (r) => r.g === "b"],
+        ["params.g != 'b'", (r) => r.g !== "b"],
       ];
       const pages = async (filter: string | undefined, order: string, size: number) => {
         const seen: string[] = [];

@@ -38,6 +38,11 @@ export interface FilterTarget {
   keyValueTables: Partial<Record<EntityType, KeyValueTable>>;
   /** Compiles a `datasets.*` clause, when the target has datasets. */
   datasetClause?(key: string, cond: (ref: RawBuilder<unknown>) => RawBuilder<boolean>): RawBuilder<boolean>;
+  /**
+   * Compile every param/tag/metric clause as a per-row `EXISTS` probe, never a semi-join list: for a plan
+   * that drives from elsewhere (an index walk) and checks few runs, building the lists would cost more.
+   */
+  probeAll?: boolean;
 }
 
 type Cond = RawBuilder<boolean>;
@@ -65,7 +70,7 @@ function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
     return target.datasetClause(key, (ref) => compare(ref, op, value));
   }
   const kv = kvTable(entity, target);
-  if (op === "=" || op === "IN" || op === "LIKE") {
+  if (!target.probeAll && (op === "=" || op === "IN" || op === "LIKE")) {
     // Usually selective: a semi-join list the planner can also drive the search from. Param and tag
     // values are indexed by prefix on PostgreSQL (migration 0006): compare the prefix too, so that index is used.
     const prefix = kv.valuePrefixIndexed && (op === "=" || op === "IN") ? sql` and ${prefixCompare(op, value)}` : sql``;

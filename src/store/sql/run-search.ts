@@ -101,13 +101,14 @@ export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promi
   if (expIds.length === 0) return { items: [] };
   const { keys, joins } = sortKeys(q.orderBy);
   const fp = orderFingerprint(q.orderBy);
-  const conds: RawBuilder<boolean>[] = [
+  const scope: RawBuilder<boolean>[] = [
     sql<boolean>`r.experiment_id in (${sql.join(expIds)})`,
     sql<boolean>`r.lifecycle_stage in (${sql.join(viewTypeStages(q.viewType))})`,
   ];
+  const conds = [...scope];
   if (q.filter) conds.push(compileFilter(q.filter, runTarget(conn.dialect.name)));
   if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.map((k) => k.kind))));
-  const rows = (await metricOrderedFirstPage(conn, q, conds)) ?? (await conn.dialect.readRows(db, pageQuery(conn, q, conds, keys, joins)));
+  const rows = (await metricOrderedFirstPage(conn, q, scope)) ?? (await conn.dialect.readRows(db, pageQuery(conn, q, conds, keys, joins)));
   const more = rows.length > q.maxResults;
   const page = more ? rows.slice(0, q.maxResults) : rows;
   const last = page[page.length - 1];
@@ -126,8 +127,11 @@ function pageQuery(conn: SqlConnection, q: SearchRunsQuery, conds: RawBuilder<bo
     limit ${q.maxResults + 1}`.compile(conn.db);
 }
 
-/** Index entries the metric-ordered first page may walk, per row asked for (and at most). */
-const WALK_PER_ROW = 50;
+/**
+ * Index entries the metric-ordered first page walks per row asked for: a short walk, then a longer one only if
+ * the short one found enough matches to expect the page to fill (the walks are 2.5× apart). At most MAX_WALK.
+ */
+const WALKS_PER_ROW = [20, 50] as const;
 const MAX_WALK = 50_000;
 
 /**
@@ -136,38 +140,47 @@ const MAX_WALK = 50_000;
  * filter until the page is full — instead of finding every matching run and
  * sorting them (a filter matching 5,000 of 100,000 runs: 35 ms → a few ms).
  *
- * The walk is bounded (WALK_PER_ROW × rows asked for), so a selective filter
- * costs a short walk before the general query takes over. Its rows are the
- * true first page only when the page fills from runs whose value is strictly
- * better than the last walked entry's (a tie there could hide a run that
- * sorts first by start time); NaN and missing values come after every value,
- * so a page filled from values never needs them. Rows have the general
- * query's columns and sort keys, so the next page's token works as usual.
- * Returns undefined when the general query must answer.
+ * The walk is bounded and grows only while the page looks fillable, so a
+ * selective filter costs a short walk before the general query takes over.
+ * Its rows are the true first page only when the page fills from runs whose
+ * value is strictly better than the last walked entry's (a tie there could
+ * hide a run that sorts first by start time); NaN and missing values come
+ * after every value, so a page filled from values never needs them. Rows have
+ * the general query's columns and sort keys, so the next page's token works
+ * as usual. Returns undefined when the general query must answer.
  */
-async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, conds: RawBuilder<boolean>[]): Promise<unknown[][] | undefined> {
+async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, scope: RawBuilder<boolean>[]): Promise<unknown[][] | undefined> {
   const [order] = q.orderBy;
   if (conn.dialect.name !== "sqlite" || q.pageToken || q.orderBy.length !== 1 || order.entity !== "metric") return undefined;
   const { db, dialect } = conn;
-  const walk = Math.min(MAX_WALK, WALK_PER_ROW * (q.maxResults + 1));
+  // Each walked run is probed by primary key: no semi-join lists to build for a walk that may stop early.
+  const conds = q.filter ? [...scope, compileFilter(q.filter, { ...runTarget("sqlite"), probeAll: true })] : scope;
+  const wanted = q.maxResults + 1;
   const dir = sql.raw(order.ascending ? "asc" : "desc");
   const entries = sql`select run_id, value from latest_metrics where key = ${order.key} and value is not null order by value ${dir}`;
-  const [boundary] = await dialect.readRows(db, sql`${entries} limit 1 offset ${walk - 1}`.compile(db));
-  const rows = await dialect.readRows(
-    db,
-    sql`
-      with w as (${entries} limit ${walk})
-      select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, 0 as _o0, w.value as _o1, r.start_time as _o2, r.run_uuid as _o3
-      from w cross join runs r on r.id = w.run_id
-      where ${sql.join(conds, sql` and `)}
-      order by w.value ${dir}, r.start_time desc nulls last, r.run_uuid asc
-      limit ${q.maxResults + 1}`.compile(db),
-  );
-  if (rows.length <= q.maxResults) return undefined;
-  if (boundary === undefined) return rows;
-  const lastValue = Number(rows[q.maxResults][RUN_COLUMNS.length + 1]);
-  const edge = Number(boundary[1]);
-  return (order.ascending ? lastValue < edge : lastValue > edge) ? rows : undefined;
+  for (const perRow of WALKS_PER_ROW) {
+    const walk = Math.min(MAX_WALK, perRow * wanted);
+    const [edge] = await dialect.readRows(db, sql`${entries} limit 1 offset ${walk - 1}`.compile(db));
+    const rows = await dialect.readRows(
+      db,
+      sql`
+        with w as (${entries} limit ${walk})
+        select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, 0 as _o0, w.value as _o1, r.start_time as _o2, r.run_uuid as _o3
+        from w cross join runs r on r.id = w.run_id
+        where ${sql.join(conds, sql` and `)}
+        order by w.value ${dir}, r.start_time desc nulls last, r.run_uuid asc
+        limit ${wanted}`.compile(db),
+    );
+    if (rows.length === wanted) {
+      if (edge === undefined) return rows;
+      const last = Number(rows[wanted - 1][RUN_COLUMNS.length + 1]);
+      if (order.ascending ? last < Number(edge[1]) : last > Number(edge[1])) return rows;
+    } else if (edge === undefined || rows.length * 2.5 < wanted) {
+      return undefined; // every value walked, or too few matches to expect the longer walk to fill the page
+    }
+    if (walk === MAX_WALK) return undefined;
+  }
+  return undefined;
 }
 
 /** The runs columns a search reads, in the order of its array rows. */
