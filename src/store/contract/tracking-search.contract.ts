@@ -222,6 +222,31 @@ export function describeRunSearch(ctx: ContractContext): void {
       }
     });
 
+    it("returns params and tags with any characters exactly, in key order", async () => {
+      const e = await s.createExperiment({ name: uniq("odd-chars"), tags: [] });
+      const odd = ['quote " and backslash \\', "line\nbreak\ttab", "control \u0001\u001f", "emoji 🚀 and é", "", " spaced "];
+      const runs = [];
+      for (let r = 0; r < 3; r++) {
+        const run = await newRun(e, `odd${r}`, 1000 + r);
+        await s.logBatch(run.info.runId, {
+          metrics: [],
+          params: odd.map((value, i) => ({ key: `p ${String.fromCharCode(106 - i)}`, value: `${value}${r}` })),
+          tags: odd.map((value, i) => ({ key: `t.${i}`, value: `${r}${value}` })),
+        });
+        runs.push(run.info.runId);
+      }
+      const found = (await searchRuns([e], undefined, ["attributes.start_time ASC"])).items;
+      assert.deepEqual(found.map((x) => x.info.runId), runs);
+      found.forEach((run, r) => {
+        const params = odd.map((value, i) => ({ key: `p ${String.fromCharCode(106 - i)}`, value: `${value}${r}` })).sort((a, b) => (a.key < b.key ? -1 : 1));
+        assert.deepEqual(run.data.params, params);
+        assert.deepEqual(
+          run.data.tags.filter((t) => t.key.startsWith("t.")),
+          odd.map((value, i) => ({ key: `t.${i}`, value: `${r}${value}` })),
+        );
+      });
+    });
+
     it("compares long param and tag values whole, past any indexed prefix", async () => {
       const e = await s.createExperiment({ name: uniq("long-values"), tags: [] });
       const head = "x".repeat(300);
