@@ -26,7 +26,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   const started = performance.now();
   // MLflow compat: with --no-serve-artifacts the proxied routes answer "disabled"; run roots are still served.
   const destination = config.serveArtifacts ? await openArtifactRepository(config.artifactsDestination) : undefined;
-  const stores = await openStores(config.backendStoreUri, { defaultArtifactRoot: config.defaultArtifactRoot });
+  const stores = await openStores(config.backendStoreUri, { defaultArtifactRoot: config.defaultArtifactRoot, backgroundCheckpoints: true });
   if (stores.migration && stores.migration.applied.length > 0) {
     log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
   }

@@ -13,6 +13,8 @@ export interface OpenStoreOptions {
   defaultArtifactRoot: string;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
+  /** SQLite: WAL checkpoints on a worker thread (the server's choice; see sqlite/wal-checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface OpenedStores {
@@ -25,10 +27,10 @@ export interface OpenedStores {
   migration?: MigrationResult;
 }
 
-export async function openConnection(uri: string): Promise<SqlConnection> {
+export async function openConnection(uri: string, opts: { backgroundCheckpoints?: boolean } = {}): Promise<SqlConnection> {
   if (uri.startsWith("sqlite:")) {
     const { openSqlite } = await import("./sqlite/sqlite-connection.js");
-    return openSqlite(uri);
+    return openSqlite(uri, { backgroundCheckpoints: opts.backgroundCheckpoints });
   }
   if (/^postgres(ql)?(\+\w+)?:/.test(uri)) {
     const { openPostgres } = await import("./postgres/postgres-connection.js");
@@ -38,7 +40,7 @@ export async function openConnection(uri: string): Promise<SqlConnection> {
 }
 
 export async function openStores(uri: string, opts: OpenStoreOptions): Promise<OpenedStores> {
-  const connection = await openConnection(uri);
+  const connection = await openConnection(uri, { backgroundCheckpoints: opts.backgroundCheckpoints });
   try {
     const migration = opts.migrate === false ? undefined : await migrateToLatest(connection.db, connection.dialect.name);
     const tracking = new SqlTrackingStore(connection, { defaultArtifactRoot: opts.defaultArtifactRoot });

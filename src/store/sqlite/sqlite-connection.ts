@@ -11,6 +11,7 @@ import type { Database } from "../sql/schema.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 import { CicloSqliteDialect, type SqliteDriver } from "./sqlite-driver.js";
 import { GroupCommitQueue } from "../sql/group-commit-queue.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 /** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
 const CHUNK = 500;
@@ -61,6 +62,8 @@ function insertSql(table: string, columns: readonly BulkColumn[], n: number, suf
 export interface SqliteOptions {
   /** `synchronous` pragma: NORMAL survives process crashes; FULL also power loss. */
   synchronous?: "NORMAL" | "FULL";
+  /** WAL checkpoints on a worker thread instead of inside the write that fills the WAL (the server's choice). */
+  backgroundCheckpoints?: boolean;
 }
 
 export function sqlitePathFromUri(uri: string): string {
@@ -99,6 +102,15 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
     void dialect.driver.runExclusive(() => raw.open && raw.pragma("optimize")).catch(() => {});
   }, 10 * 60_000);
   optimizer.unref();
-  dialect.driver.onDestroy = () => clearInterval(optimizer);
+  let checkpointer: WalCheckpointer | undefined;
+  if (opts.backgroundCheckpoints && path !== ":memory:") {
+    raw.pragma("wal_autocheckpoint = 0");
+    raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    checkpointer = new WalCheckpointer(path, () => raw.open && raw.pragma("wal_autocheckpoint = 1000"));
+  }
+  dialect.driver.onDestroy = async () => {
+    clearInterval(optimizer);
+    await checkpointer?.stop();
+  };
   return { db, dialect: quirks, write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
 }

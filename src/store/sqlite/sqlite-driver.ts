@@ -110,9 +110,9 @@ export class SqliteDriver implements Driver {
     release?.();
   }
   /** Called once when the database is closed. */
-  onDestroy?: () => void;
+  onDestroy?: () => void | Promise<void>;
   async destroy(): Promise<void> {
-    this.onDestroy?.();
+    await this.onDestroy?.();
     if (this.#db.open) {
       // Refresh planner statistics for the next start, as SQLite recommends before closing.
       this.#db.pragma("optimize");
