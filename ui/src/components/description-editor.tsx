@@ -4,6 +4,7 @@
  * registered models and model versions.
  */
 import { useState } from "react";
+import { useAction } from "./use-action";
 import { MarkdownView } from "./markdown-view";
 import { ErrorBanner } from "./states";
 
@@ -17,19 +18,9 @@ interface Props {
 export function DescriptionEditor({ text, emptyHint, onSave }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(text);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { busy, error, clearError, run } = useAction();
   const save = async () => {
-    setBusy(true);
-    try {
-      await onSave(draft);
-      setEditing(false);
-      setError(undefined);
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    if (await run(() => onSave(draft))) setEditing(false);
   };
   return (
     <section className="card" aria-label="Description">
@@ -48,7 +39,7 @@ export function DescriptionEditor({ text, emptyHint, onSave }: Props) {
         )}
       </div>
       <div className="card-body">
-        {error && <ErrorBanner error={error} onDismiss={() => setError(undefined)} />}
+        {error && <ErrorBanner error={error} onDismiss={clearError} />}
         {editing ? (
           <div className="stack">
             <textarea className="textarea" rows={7} aria-label="Description (markdown)" value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />

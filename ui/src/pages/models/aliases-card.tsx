@@ -1,5 +1,6 @@
 /** A registered model's aliases (`@champion` → a version): point one at another version, remove it, add one. */
 import { useState } from "react";
+import { useAction } from "../../components/use-action";
 import { deleteModelAlias, setModelAlias } from "../../api/registry-api";
 import { ErrorBanner } from "../../components/states";
 import { Link } from "../../router/router";
@@ -16,21 +17,11 @@ interface Props {
 export function AliasesCard({ name, aliases, versions, onChanged }: Props) {
   const [alias, setAlias] = useState("");
   const [version, setVersion] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { busy, error, clearError, run } = useAction();
   const act = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    try {
-      await fn();
-      setError(undefined);
-      onChanged();
-      return true;
-    } catch (e) {
-      setError(e as Error);
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    const ok = await run(fn);
+    if (ok) onChanged();
+    return ok;
   };
   const sorted = aliases.slice().sort((a, b) => a.alias.localeCompare(b.alias));
   return (
@@ -41,7 +32,7 @@ export function AliasesCard({ name, aliases, versions, onChanged }: Props) {
         </h2>
       </div>
       <div className="card-body-flush">
-        {error && <ErrorBanner error={error} onDismiss={() => setError(undefined)} />}
+        {error && <ErrorBanner error={error} onDismiss={clearError} />}
         {sorted.length === 0 ? (
           <div className="card-empty muted">No aliases. An alias such as champion names the version to serve: models:/{name}@champion.</div>
         ) : (

@@ -1,5 +1,6 @@
 /** Key/value tags of a registered model or a model version: add, change, delete in place. */
 import { useState } from "react";
+import { useAction } from "../../components/use-action";
 import type { WireKeyValue } from "../../api/tracking-api";
 import { ErrorBanner } from "../../components/states";
 
@@ -15,19 +16,9 @@ export function TagsEditor({ tags, onSet, onDelete }: Props) {
   const [value, setValue] = useState("");
   const [newKey, setNewKey] = useState("");
   const [newValue, setNewValue] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { busy, error, clearError, run } = useAction();
   const act = async (fn: () => Promise<unknown>, after: () => void) => {
-    setBusy(true);
-    try {
-      await fn();
-      setError(undefined);
-      after();
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    if (await run(fn)) after();
   };
   return (
     <section className="card" aria-label="Tags">
@@ -37,7 +28,7 @@ export function TagsEditor({ tags, onSet, onDelete }: Props) {
         </h2>
       </div>
       <div className="card-body-flush">
-        {error && <ErrorBanner error={error} onDismiss={() => setError(undefined)} />}
+        {error && <ErrorBanner error={error} onDismiss={clearError} />}
         {sorted.length === 0 ? (
           <div className="card-empty muted">No tags.</div>
         ) : (

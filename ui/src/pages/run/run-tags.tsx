@@ -1,5 +1,6 @@
 /** The run's tags, editable: add, change, delete. System tags (`mlflow.*`) are listed apart and read-only here. */
 import { useState } from "react";
+import { useAction } from "../../components/use-action";
 import { deleteRunTag, setRunTag, type WireRun } from "../../api/tracking-api";
 import { ErrorBanner } from "../../components/states";
 
@@ -11,23 +12,14 @@ export function RunTags({ run, onChanged }: { run: WireRun; onChanged(): void })
   const [editing, setEditing] = useState<string | null>(null);
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, clearError, run: attempt } = useAction();
 
   const act = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    try {
-      await fn();
-      setError(undefined);
-      setEditing(null);
-      setKey("");
-      setValue("");
-      onChanged();
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setBusy(false);
-    }
+    if (!(await attempt(fn))) return;
+    setEditing(null);
+    setKey("");
+    setValue("");
+    onChanged();
   };
 
   return (
@@ -43,7 +35,7 @@ export function RunTags({ run, onChanged }: { run: WireRun; onChanged(): void })
         )}
       </div>
       <div className="card-body-flush">
-        {error && <ErrorBanner error={error} onDismiss={() => setError(undefined)} />}
+        {error && <ErrorBanner error={error} onDismiss={clearError} />}
         <table className="table kv-table">
           <tbody>
             {user.map((t) =>
