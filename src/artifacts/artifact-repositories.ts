@@ -1,7 +1,8 @@
 /**
  * Picks the artifact repository for a root URI by its scheme: `file:` URIs
- * and plain paths are local folders, `s3:` URIs are S3-compatible buckets
- * (loaded on demand, so the AWS SDK loads only when an `s3:` root is used).
+ * and plain paths are local folders, `s3:` URIs are S3-compatible buckets,
+ * `wasbs:` and `abfss:` URIs are Azure Blob Storage containers (both loaded on
+ * demand, so the AWS and Azure SDKs load only when such a root is used).
  *
  * Root URIs can come from clients (an experiment's `artifact_location`), so
  * a URI that hides a `..`, a query, a fragment or params, or names another
@@ -55,9 +56,33 @@ export async function openArtifactRepository(uri: string): Promise<ArtifactRepos
     checkRootText(uri);
     return openS3(uri);
   }
+  if (scheme === "wasbs" || scheme === "abfss") {
+    checkRootText(uri);
+    return openAzure(uri);
+  }
   throw new InvalidParameterValueError(
-    `Unsupported artifact URI scheme '${scheme}:' in '${uri}': use a local path, file:///path or s3://bucket/prefix`,
+    `Unsupported artifact URI scheme '${scheme}:' in '${uri}': use a local path, file:///path, s3://bucket/prefix, ` +
+      "wasbs://container@account.blob.core.windows.net/prefix or abfss://filesystem@account.dfs.core.windows.net/prefix",
   );
+}
+
+/** Loads `azure-blob-artifact-repository.ts` on demand. */
+async function openAzure(uri: string): Promise<ArtifactRepository> {
+  // A computed specifier, as for S3: the Azure SDK loads only for wasbs:/abfss: URIs.
+  const specifier = "./azure-blob-artifact-repository.js";
+  let mod: { openAzureBlobArtifactRepository?: (u: string) => Promise<ArtifactRepository> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
+      throw new MlflowError(
+        `Azure Blob artifact storage needs the @azure/storage-blob package, which is not installed (cannot open '${uri}')`,
+        "NOT_IMPLEMENTED",
+      );
+    }
+    throw err;
+  }
+  return mod.openAzureBlobArtifactRepository!(uri);
 }
 
 type S3Module = Record<string, unknown>;
