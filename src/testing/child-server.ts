@@ -56,20 +56,20 @@ export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv): ChildProces
   });
 }
 
-/** Starts `ciclo server` on a free port and resolves once it listens. */
-export async function startChildServer(backendStoreUri: string, artifactsDir: string): Promise<ChildServer> {
+/**
+ * Starts `ciclo server` on a free port and resolves once it listens; `opts.args`
+ * are appended to the command line, `opts.env` added to the child's environment.
+ */
+export async function startChildServer(
+  backendStoreUri: string,
+  artifactsDir: string,
+  opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ChildServer> {
   const t0 = performance.now();
-  const proc = spawnCiclo([
-    "server",
-    "--port",
-    "0",
-    "--host",
-    "127.0.0.1",
-    "--backend-store-uri",
-    backendStoreUri,
-    "--artifacts-destination",
-    artifactsDir,
-  ]);
+  const proc = spawnCiclo(
+    ["server", "--port", "0", "--host", "127.0.0.1", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, ...(opts.args ?? [])],
+    opts.env,
+  );
   const logs: LogLine[] = [];
   const waiters: Array<{ msg: string; resolve(l: LogLine): void }> = [];
   let err = "";
