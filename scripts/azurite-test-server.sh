@@ -80,8 +80,10 @@ start() {
   # The blob service alone: the queue and table services are not used.
   # --skipApiVersionCheck: the pinned @azure/storage-blob may speak a newer
   # service version than this Azurite release knows; the operations ciclo uses exist in both.
+  # --blobKeepAliveTimeout 60: Azurite's 5 s default closes idle sockets about when
+  # clients reuse them (undici keeps them 4 s), which showed as EPIPE on a busy machine.
   AZURITE_ACCOUNTS="$ACCOUNT:$KEY" setsid node "$BIN" \
-    --blobHost "$HOST" --blobPort "$PORT" --location "$DIR/data" \
+    --blobHost "$HOST" --blobPort "$PORT" --location "$DIR/data" --blobKeepAliveTimeout 60 \
     --disableTelemetry --skipApiVersionCheck --loose --silent \
     </dev/null >"$DIR/azurite.log" 2>&1 &
   echo $! >"$DIR/azurite.pid"
