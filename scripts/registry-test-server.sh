@@ -23,7 +23,7 @@ HOST=127.0.0.1
 PORT="${CICLO_REGISTRY_PORT:-5870}"
 ADDR="$HOST:$PORT"
 ETC="$DIR/etc"
-PACKAGES=(docker-registry podman runc skopeo mmdebstrap apache2-utils)
+PACKAGES=(docker-registry podman runc skopeo mmdebstrap apache2-utils openssl)
 
 log() { echo "registry-test-server: $*" >&2; }
 

@@ -39,6 +39,8 @@ export async function readBaseFiles(layers: Array<{ path: string; digest: string
   for (const layer of layers) {
     const extract = tar.extract();
     extract.on("entry", (header, stream, next) => {
+      // The extractor fails the entry's stream too when it is destroyed; the pipeline reports the error once.
+      stream.on("error", () => undefined);
       let path: string;
       try {
         path = safeEntryPath(header.name, layer.digest);

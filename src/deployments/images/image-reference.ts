@@ -27,7 +27,8 @@ const MAX_NAME = 255;
 export const DOCKER_HUB = "docker.io";
 
 function bad(ref: string, why: string): InvalidParameterValueError {
-  return new InvalidParameterValueError(`Image reference '${ref.slice(0, 300)}' is invalid: ${why}.`);
+  // Control characters are not echoed: the message ends up in logs and terminals.
+  return new InvalidParameterValueError(`Image reference '${ref.slice(0, 300).replace(/[^\x20-\x7e]/g, "?")}' is invalid: ${why}.`);
 }
 
 /** True when the host part names a registry (has a dot or a port, is localhost or an IP literal). */
