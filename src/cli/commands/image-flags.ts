@@ -37,7 +37,7 @@ export function addImageFlags(cmd: Command, defaultBase: string): Command {
     .option("--push", "push the image to the registry named by --tag")
     .option("--insecure-registry <host>", "allow plain http to this registry host[:port] (loopback hosts always are); repeatable", collect, [])
     .option("--platform <os/arch>", "platform of the image (picks the base's variant)", "linux/amd64")
-    .option("--format <oci|docker>", "manifest format (default: the base image's)")
+    .option("--format <oci|docker>", "manifest format (default: the base image's; oci with --output)")
     .option("--output <dir>", "also write the image as an OCI image layout folder")
     .option("--registry-username <user>", "registry user (else docker/podman logins, CICLO_REGISTRY_USERNAME)")
     .option("--registry-password-stdin", "read the registry password from stdin")
@@ -62,6 +62,9 @@ export async function imageContext(flags: ImageFlags): Promise<ImageContext> {
   if (!flags.tag && !flags.output) throw new UsageError("Name the image with -t/--tag registry/repository:tag, or give --output.");
   if (flags.push && !flags.tag) throw new UsageError("--push needs -t/--tag.");
   if (flags.format && flags.format !== "oci" && flags.format !== "docker") throw new UsageError(`--format must be oci or docker, got '${flags.format}'.`);
+  // An OCI image layout lists OCI manifests (skopeo and podman skip others): --output builds the OCI form, pushed or not.
+  if (flags.output && flags.format === "docker") throw new UsageError("--output writes an OCI image layout, which holds OCI manifests: drop --format docker.");
+  if (flags.output) flags.format = "oci";
   if (flags.builder !== "native" && flags.builder !== "buildah") throw new UsageError(`--builder must be native or buildah, got '${flags.builder}'.`);
   const chunkMb = Number(flags.chunkSizeMb ?? "0");
   if (!Number.isFinite(chunkMb) || chunkMb < 0) throw new UsageError(`--chunk-size-mb must be a number ≥ 0, got '${flags.chunkSizeMb}'.`);

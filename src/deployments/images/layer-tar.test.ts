@@ -38,7 +38,7 @@ async function listTar(gz: string): Promise<Array<{ name: string; mode: number; 
     s.resume();
   });
   ex.end(gunzipSync(readFileSync(gz)));
-  await new Promise((r) => ex.on("finish", r));
+  await new Promise<void>((r) => ex.on("finish", () => r()));
   return out;
 }
 
@@ -91,7 +91,10 @@ test("a link out of the folder, or a path with '..', is refused", async () => {
 
 async function layerOf(files: Array<{ name: string; body?: string; type?: "file" | "symlink" | "link"; linkname?: string }>): Promise<{ path: string; digest: string }> {
   const pack = tar.pack();
-  for (const f of files) pack.entry({ name: f.name, type: f.type ?? "file", linkname: f.linkname }, f.type && f.type !== "file" ? undefined : (f.body ?? ""));
+  for (const f of files) {
+    if (f.type && f.type !== "file") pack.entry({ name: f.name, type: f.type, linkname: f.linkname });
+    else pack.entry({ name: f.name, type: "file" }, f.body ?? "");
+  }
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);

@@ -157,7 +157,8 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform):
       workingDir: APP_DIR,
       exposedPort: CONTAINER_PORT,
       healthcheck: {
-        test: ["node", "-e", `fetch('http://127.0.0.1:${CONTAINER_PORT}/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+        // PORT may be changed at run time (`-e PORT=…`): the check asks the port the server listens on.
+        test: ["node", "-e", `fetch('http://127.0.0.1:' + (process.env.PORT || ${CONTAINER_PORT}) + '/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
         intervalSeconds: 10,
         timeoutSeconds: 2,
         startPeriodSeconds: 30,
