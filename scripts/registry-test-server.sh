@@ -5,7 +5,7 @@
 # configuration (storage, registries, runtime) selected by environment
 # variables, so that nothing under /etc changes.
 #
-#   scripts/registry-test-server.sh install  # Debian packages: docker-registry podman runc skopeo mmdebstrap apache2-utils
+#   scripts/registry-test-server.sh install  # Debian packages: docker-registry podman runc skopeo mmdebstrap apache2-utils openssl curl
 #   scripts/registry-test-server.sh start    # idempotent; prints the env exports on stdout
 #   scripts/registry-test-server.sh env      # prints the env exports only
 #   scripts/registry-test-server.sh stop     # kills exactly the registry start launched (pid file), removes its data
@@ -23,7 +23,7 @@ HOST=127.0.0.1
 PORT="${CICLO_REGISTRY_PORT:-5870}"
 ADDR="$HOST:$PORT"
 ETC="$DIR/etc"
-PACKAGES=(docker-registry podman runc skopeo mmdebstrap apache2-utils openssl)
+PACKAGES=(docker-registry podman runc skopeo mmdebstrap apache2-utils openssl curl)
 
 log() { echo "registry-test-server: $*" >&2; }
 
