@@ -29,6 +29,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   import: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
   run: [async () => (await import("./commands/run-command.js")).registerRunCommand],
   reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
+  image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */

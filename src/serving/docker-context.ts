@@ -94,8 +94,12 @@ ENTRYPOINT ["node", "/opt/ciclo/app/server.mjs"]
 `;
 }
 
-/** Bundles the scoring server's entry and worker (from src/ or dist/, whichever is running). */
-async function bundleServer(appDir: string): Promise<void> {
+/**
+ * Bundles the scoring server's entry and worker (from src/ or dist/, whichever is running).
+ * Paths in the output are relative to the repository, so the bytes do not depend on the
+ * working directory (`ciclo models build-image` needs the same bundle for the same code).
+ */
+export async function bundleServer(appDir: string): Promise<void> {
   const { build } = await import("esbuild");
   const ext = extname(fileURLToPath(import.meta.url));
   const here = (name: string) => fileURLToPath(new URL(`./${name}${ext}`, import.meta.url));
@@ -107,6 +111,7 @@ async function bundleServer(appDir: string): Promise<void> {
     target: "node20",
     outdir: appDir,
     outExtension: { ".js": ".mjs" },
+    absWorkingDir: REPO_ROOT,
     // The native runtime is installed by npm in the image; light-my-request only serves tests (inject).
     external: ["onnxruntime-node", "light-my-request"],
     // CommonJS dependencies (prom-client, …) call require() for Node built-ins.

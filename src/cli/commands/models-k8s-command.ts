@@ -7,6 +7,10 @@
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
+import { pinImage } from "../../deployments/images/image-inspect.js";
+import { parsePlatform } from "../../deployments/images/oci-manifest.js";
+import { RegistryClient } from "../../deployments/images/registry-client.js";
+import { credentialLookup } from "../../deployments/images/registry-credentials.js";
 import { isModelUri, parseModelUri } from "../../sdk/model-uri.js";
 import { k8sManifests, k8sName, manifestsYaml } from "../../serving/k8s-manifests.js";
 import { SCORING_DEFAULTS } from "../../serving/scoring-options.js";
@@ -26,6 +30,9 @@ interface K8sFlags {
   targetCpu: string;
   namespace?: string;
   output?: string;
+  pinDigest: boolean;
+  insecureRegistry: string[];
+  platform: string;
 }
 
 /** Model name and version from the URI alone (an alias stands in for the version). */
@@ -58,7 +65,7 @@ export function registerModelsK8sCommand(models: Command): void {
     .description("Kubernetes manifests for a model server image: Deployment (probes, resources, graceful drain), Service, HorizontalPodAutoscaler")
     .requiredOption("-m, --model-uri <uri>", "the model served (names and labels the objects; nothing is downloaded)")
     .option("--name <name>", "object name (default: from the model name)")
-    .option("--image <image>", "image built by `ciclo models build-docker` (default: <name>:<version>)")
+    .option("--image <image>", "image built by `ciclo models build-image` or build-docker, pinned to its digest (default: <name>:<version>, unpinned)")
     .option("--replicas <n>", "initial replicas", "2")
     .option("--cpu <quantity>", "CPU request per pod", "1")
     .option("--memory <quantity>", "memory request and limit per pod", "1Gi")
@@ -68,10 +75,27 @@ export function registerModelsK8sCommand(models: Command): void {
     .option("--drain-seconds <s>", "drain window after SIGTERM (grace period = preStop + this + 5 s)", String(SCORING_DEFAULTS.drainSeconds))
     .option("--namespace <ns>", "namespace for the objects")
     .option("-o, --output <file>", "write the YAML to a file instead of stdout")
-    .addHelpText("after", "\nExamples:\n  $ ciclo models k8s -m models:/fraud/3 --image registry.example.com/fraud:3 | kubectl apply -f -\n  $ ciclo models k8s -m models:/fraud@champion --cpu 2 --memory 2Gi --min-replicas 2 --max-replicas 10 -o fraud.yaml")
+    .option("--no-pin-digest", "keep --image's tag (by default the registry is asked which digest it names, and the model version comes from the image's labels)")
+    .option("--insecure-registry <host>", "allow plain http to this registry host[:port] when pinning (loopback hosts always are)", (v: string, p: string[]) => [...p, v], [])
+    .option("--platform <os/arch>", "platform whose labels are read when the image is multi-platform", "linux/amd64")
+    .addHelpText("after", "\nExamples:\n  $ ciclo models k8s -m models:/fraud@champion --image registry.example.com/fraud:3 | kubectl apply -f -\n  $ ciclo models k8s -m models:/fraud@champion --cpu 2 --memory 2Gi --min-replicas 2 --max-replicas 10 -o fraud.yaml")
     .action(
       cliAction("models k8s", async (flags: K8sFlags) => {
-        const { name: modelName, version } = nameFromUri(flags.modelUri);
+        let { name: modelName, version } = nameFromUri(flags.modelUri);
+        let image = flags.image;
+        if (image && flags.pinDigest) {
+          // The pods must run the image that was built, and the labels must say its real version (not an alias).
+          const clients = new Map<string, RegistryClient>();
+          const credentials = credentialLookup();
+          const got = await pinImage(image, parsePlatform(flags.platform), (registry) => {
+            if (!clients.has(registry)) clients.set(registry, new RegistryClient(registry, { credentials, insecureRegistries: flags.insecureRegistry }));
+            return clients.get(registry)!;
+          });
+          image = got.pinned;
+          modelName = got.labels["dev.ciclo.model.name"] ?? modelName;
+          version = got.labels["dev.ciclo.model.version"] ?? version;
+          process.stderr.write(`Pinned ${flags.image} to ${image}.\n`);
+        }
         const name = k8sName(flags.name ?? modelName);
         for (const [flag, q] of [["--cpu", flags.cpu], ["--memory", flags.memory]] as const) {
           if (!QUANTITY.test(q)) throw new UsageError(`${flag} must be a Kubernetes quantity such as 500m, 1, 512Mi or 2Gi; got '${q}'.`);
@@ -83,7 +107,7 @@ export function registerModelsK8sCommand(models: Command): void {
         const yaml = manifestsYaml(
           k8sManifests({
             name,
-            image: flags.image ?? `${name}:${k8sName(version)}`,
+            image: image ?? `${name}:${k8sName(version)}`,
             modelName,
             modelVersion: version,
             replicas,

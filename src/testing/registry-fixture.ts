@@ -1,0 +1,120 @@
+/**
+ * Test fixtures for image tests:
+ * - the shared test registry and base images that `scripts/registry-test-server.sh`
+ *   and `scripts/base-images.sh` start and push (CICLO_TEST_REGISTRY,
+ *   CICLO_TEST_NODE_BASE; defaults are the scripts' own), with the Podman
+ *   environment they configure;
+ * - private registries a suite starts itself (Debian's docker-registry on a
+ *   free loopback port) with htpasswd (basic) or token (bearer) auth.
+ * A missing piece skips the suite with the reason printed, unless
+ * CICLO_REQUIRE_ALL=1 (CI), where that is a failure.
+ * @module
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const SCRIPT_DIR = process.env.CICLO_REGISTRY_DIR ?? "/tmp/ciclo-registry";
+
+export const TEST_REGISTRY = process.env.CICLO_TEST_REGISTRY ?? "127.0.0.1:5870";
+export const NODE_BASE = process.env.CICLO_TEST_NODE_BASE ?? `${TEST_REGISTRY}/base/node:${process.versions.node}`;
+
+/** The environment podman needs to use the scripts' private configuration. */
+export function podmanEnv(): NodeJS.ProcessEnv {
+  const etc = join(SCRIPT_DIR, "etc");
+  return {
+    ...process.env,
+    CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? join(etc, "containers.conf"),
+    CONTAINERS_STORAGE_CONF: process.env.CONTAINERS_STORAGE_CONF ?? join(etc, "storage.conf"),
+    CONTAINERS_REGISTRIES_CONF: process.env.CONTAINERS_REGISTRIES_CONF ?? join(etc, "registries.conf"),
+  };
+}
+
+/** Prints and returns the reason, or throws under CICLO_REQUIRE_ALL=1. */
+export function skipReason(what: string, reason: string): string {
+  const text = `${what}: ${reason}`;
+  if (process.env.CICLO_REQUIRE_ALL === "1") throw new Error(`${text} (CICLO_REQUIRE_ALL=1 forbids skipping)`);
+  console.log(`# SKIP ${text}`);
+  return text;
+}
+
+export function hasCommand(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+async function answers(url: string, headers: Record<string, string> = {}): Promise<number | undefined> {
+  try {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    return res.status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the shared registry + Node base cannot be used (undefined when they can). */
+export async function testRegistryUnavailable(): Promise<string | undefined> {
+  if ((await answers(`http://${TEST_REGISTRY}/v2/`)) !== 200) {
+    return skipReason("image tests", `no registry at http://${TEST_REGISTRY} (eval "$(bash scripts/registry-test-server.sh start)")`);
+  }
+  const [repoTag] = NODE_BASE.slice(TEST_REGISTRY.length + 1).split("@");
+  const [repo, tag] = repoTag.split(":");
+  const accept = { accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" };
+  if ((await answers(`http://${TEST_REGISTRY}/v2/${repo}/manifests/${tag}`, accept)) !== 200) {
+    return skipReason("image tests", `no base image ${NODE_BASE} (eval "$(bash scripts/base-images.sh)")`);
+  }
+  return undefined;
+}
+
+export function podmanUnavailable(): string | undefined {
+  if (!hasCommand("podman") || !hasCommand("runc")) return skipReason("podman tests", "podman or runc is not installed (scripts/registry-test-server.sh install)");
+  return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+export interface PrivateRegistry {
+  addr: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts docker-registry on a free loopback port with extra `auth:` YAML; resolves once /v2/ answers. */
+export async function startPrivateRegistry(authYaml: string): Promise<PrivateRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), "ciclo-registry-"));
+  const port = await freePort();
+  const addr = `127.0.0.1:${port}`;
+  writeFileSync(
+    join(dir, "config.yml"),
+    `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${dir}/data}\nhttp: {addr: "${addr}"}\n${authYaml}`,
+  );
+  const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100; i++) {
+    const status = await answers(`http://${addr}/v2/`);
+    if (status === 200 || status === 401) return { addr, dir, stop };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`docker-registry did not start on ${addr}: ${stderr.slice(-500)}`);
+}
