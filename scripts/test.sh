@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every *.test.ts under src/ and bench/ with node's test runner (through tsx).
+# Runs every *.test.ts under src/, bench/ and ui/src/ (the UI's logic tests, beside its code)
+# with node's test runner (through tsx).
 # Node 20 does not discover .ts test files itself, so the list is built here.
 # Prints the runner's closing summary and fails when no test ran.
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  mapfile -t files < <(find src bench -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+  mapfile -t files < <(find src bench ui/src -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 fi
 if [ "${#files[@]}" -eq 0 ]; then
   echo "test: no test files found" >&2

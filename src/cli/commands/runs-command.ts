@@ -1,5 +1,6 @@
 /** `ciclo runs list|describe|delete|restore` (and `compare`, in runs-compare.ts). */
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { isSystemTag, SYSTEM_TAG_PREFIXES } from "../../shared/system-tag-prefixes.js";
 import type { Run } from "../../tracking/types.js";
 import { CliContext, collect, parsePositiveInt, splitIds, withCommonOptions, type CommonFlags } from "../cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
@@ -79,13 +80,17 @@ Examples:
   withCommonOptions(runs.command("describe"))
     .description("Show a run: info, params, latest metrics, tags and dataset inputs")
     .argument("<run-id>", "the run")
-    .option("--all-tags", "also show system tags (mlflow.*)")
-    .addHelpText("after", "\nExamples:\n  $ ciclo runs describe 5f3c0a...\n  $ ciclo runs describe 5f3c0a... --json | jq '.data.params'")
+    .option("--system-tags", `also show system tags (${SYSTEM_TAG_PREFIXES.map((p) => `${p}*`).join(", ")})`)
+    .addOption(new Option("--all-tags", "the same as --system-tags").hideHelp())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ciclo runs describe 5f3c0a...\n  $ ciclo runs describe 5f3c0a... --system-tags\n  $ ciclo runs describe 5f3c0a... --json | jq '.data.params'",
+    )
     .action(
-      cliAction("runs describe", async (runId: string, flags: CommonFlags & { allTags?: boolean }) => {
+      cliAction("runs describe", async (runId: string, flags: CommonFlags & { systemTags?: boolean; allTags?: boolean }) => {
         const cli = new CliContext(flags);
         const run = await cli.tracking.getRun(runId);
-        cli.emit(run, () => describeRun(cli, run, flags.allTags === true));
+        cli.emit(run, () => describeRun(cli, run, flags.systemTags === true || flags.allTags === true));
       }),
     );
 
@@ -143,9 +148,9 @@ function describeRun(cli: CliContext, run: Run, allTags: boolean): void {
     ],
     run.data.metrics,
   );
-  const tags = run.data.tags.filter((t) => allTags || !t.key.startsWith("mlflow."));
+  const tags = run.data.tags.filter((t) => allTags || !isSystemTag(t.key));
   const hidden = run.data.tags.length - tags.length;
-  section(`Tags (${tags.length}${hidden > 0 ? `; ${hidden} system tag(s) hidden, see --all-tags` : ""})`);
+  section(`Tags (${tags.length}${hidden > 0 ? `; ${hidden} system tag(s) hidden, see --system-tags` : ""})`);
   cli.table([{ header: "KEY", value: (t) => t.key }, { header: "VALUE", value: (t) => t.value }], tags);
   const inputs = run.inputs.datasetInputs;
   if (inputs.length > 0) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { isSystemTag } from "../../shared/system-tag-prefixes.js";
 import type { Run } from "../../tracking/types.js";
 import { CliContext, splitIds, withCommonOptions, type CommonFlags } from "../cli-context.js";
 import { cliAction, UsageError } from "../output/cli-errors.js";
@@ -43,7 +44,7 @@ export function compareRuns(runs: Run[], opts: { tags?: boolean } = {}): Compari
     runs: runs.map((r) => ({ runId: r.info.runId, runName: r.info.runName, experimentId: r.info.experimentId, status: r.info.status })),
     params: rowsOf(runs, (r) => r.data.params, (a, b) => a === b),
     metrics: rowsOf(runs, (r) => r.data.metrics, sameNumber),
-    tags: opts.tags ? rowsOf(runs, (r) => r.data.tags.filter((t) => !t.key.startsWith("mlflow.")), (a, b) => a === b) : [],
+    tags: opts.tags ? rowsOf(runs, (r) => r.data.tags.filter((t) => !isSystemTag(t.key)), (a, b) => a === b) : [],
   };
 }
 
@@ -54,7 +55,7 @@ export function registerRunsCompare(runs: Command): void {
     .description("Compare the params and latest metrics of two or more runs side by side; differences are marked ≠")
     .argument("<run-ids...>", "two or more runs")
     .option("--only-diff", "show only the rows that differ")
-    .option("--tags", "also compare tags (system tags excluded)")
+    .option("--tags", "also compare tags (system tags mlflow.*, ciclo.* excluded)")
     .addHelpText(
       "after",
       `

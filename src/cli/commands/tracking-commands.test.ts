@@ -28,7 +28,7 @@ describe("ciclo experiments / runs / artifacts (binary against a live server)", 
       await tracking.logBatch(r.info.runId, {
         params: [{ key: "lr", value: lr }, { key: "epochs", value: "10" }],
         metrics: [{ key: "acc", value: acc, step: 1 }, { key: "loss", value: 0.25, step: 1 }, ...(name === "tuned" ? [{ key: "f1", value: NaN, step: 1 }] : [])],
-        tags: { team: "risk", "mlflow.source.name": "train.py" },
+        tags: { team: "risk", "mlflow.source.name": "train.py", "ciclo.source.argv": '["train.py"]' },
       });
       await tracking.setTerminated(r.info.runId, "FINISHED", 1_700_000_065_000);
       if (name === "baseline") runA = r.info.runId;
@@ -80,16 +80,20 @@ describe("ciclo experiments / runs / artifacts (binary against a live server)", 
     assert.match(bad.stderr, /INVALID_PARAMETER_VALUE/);
   });
 
-  test("runs describe: fields, params, latest metrics, tags (system tags hidden), and --json", async () => {
+  test("runs describe: fields, params, latest metrics, tags (mlflow.* and ciclo.* system tags folded away), and --json", async () => {
     const r = await cli(["runs", "describe", runB]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^run id:\\s+${runB}\\nname:\\s+tuned\\n`));
     assert.match(r.stdout, /Params \(2\)\nKEY\s+VALUE\nepochs\s+10\nlr\s+0\.01\n/);
     assert.match(r.stdout, /Metrics \(3, latest values\)\nKEY\s+VALUE\s+STEP\s+TIME\nacc\s+0\.93\s+1 /);
     assert.match(r.stdout, /f1\s+NaN\s+1 /);
-    assert.match(r.stdout, /Tags \(1; \d system tag\(s\) hidden, see --all-tags\)\nKEY\s+VALUE\nteam\s+risk\n/);
-    const all = await cli(["runs", "describe", runB, "--all-tags"]);
-    assert.match(all.stdout, /mlflow\.source\.name\s+train\.py/);
+    assert.match(r.stdout, /Tags \(1; \d system tag\(s\) hidden, see --system-tags\)\nKEY\s+VALUE\nteam\s+risk\n/);
+    assert.doesNotMatch(r.stdout, /ciclo\.source\.argv|mlflow\.source\.name/);
+    for (const flag of ["--system-tags", "--all-tags"]) {
+      const all = await cli(["runs", "describe", runB, flag]);
+      assert.match(all.stdout, /mlflow\.source\.name\s+train\.py/);
+      assert.match(all.stdout, /ciclo\.source\.argv\s+\["train\.py"\]/);
+    }
     const j = json<{ info: { runId: string }; data: { metrics: Array<{ key: string; value: unknown }> } }>(await cli(["runs", "describe", runB, "--json"]));
     assert.equal(j.info.runId, runB);
     assert.equal(j.data.metrics.find((m) => m.key === "f1")?.value, "NaN");

@@ -6,7 +6,9 @@
  */
 import { getRun, searchRuns, wireDouble, type WireRun } from "../../api/tracking-api";
 import { PALETTE } from "../../components/chart-data";
+import { isSystemTag } from "../../../../src/shared/system-tag-prefixes";
 import { quoteValue } from "../../filter-text";
+import { formatDuration, formatNumber, formatTime } from "../../format";
 
 /** A compare key is a column id of the runs table: `params.lr`, `metrics.loss`, `tags.team`, `attributes.duration`. */
 export type KeyKind = "params" | "metrics" | "tags" | "attributes";
@@ -88,7 +90,7 @@ export async function loadCompareRuns(ids: string[], signal?: AbortSignal): Prom
 
 const ATTRIBUTES = ["run_name", "status", "user_id", "experiment_id", "start_time", "duration"];
 
-/** Every key any run has, grouped, sorted (system tags `mlflow.*` left out unless asked). */
+/** Every key any run has, grouped, sorted (system tags `mlflow.*`, `ciclo.*` left out unless asked). */
 export function compareKeys(runs: WireRun[], withSystemTags = false): Record<Exclude<KeyKind, "attributes">, string[]> {
   const params = new Set<string>();
   const metrics = new Set<string>();
@@ -96,7 +98,7 @@ export function compareKeys(runs: WireRun[], withSystemTags = false): Record<Exc
   for (const r of runs) {
     for (const p of r.data.params ?? []) params.add(p.key);
     for (const m of r.data.metrics ?? []) metrics.add(m.key);
-    for (const t of r.data.tags ?? []) if (withSystemTags || !t.key.startsWith("mlflow.")) tags.add(t.key);
+    for (const t of r.data.tags ?? []) if (withSystemTags || !isSystemTag(t.key)) tags.add(t.key);
   }
   const sorted = (s: Set<string>) => [...s].sort((a, b) => a.localeCompare(b));
   return { params: sorted(params), metrics: sorted(metrics), tags: sorted(tags) };
@@ -167,9 +169,42 @@ export function needsCoarse(runs: CompareRun[], metric: string): boolean {
   return total > COARSE_ABOVE;
 }
 
-/** True when not every run has the same value (absent included). Numbers compare as numbers. */
-export function differs(values: Array<string | number | undefined>): boolean {
-  const key = (v: string | number | undefined) => (v === undefined ? "\u0000absent" : typeof v === "number" ? `n${v}` : `s${v}`);
-  const first = key(values[0]);
-  return values.some((v) => key(v) !== first);
+/** Attributes shown formatted: they compare as shown (two runs started in the same minute show, and are, the same). */
+const FORMATTED: Record<string, (v: number) => string> = {
+  "attributes.start_time": (v) => formatTime(v),
+  "attributes.end_time": (v) => formatTime(v),
+  "attributes.duration": (v) => formatDuration(v),
+};
+
+/** A value as the diff table shows it: "—" when absent, "(empty)" for an empty string. */
+export function displayValue(id: string, v: string | number | undefined): string {
+  if (v === undefined) return "—";
+  if (v === "") return "(empty)";
+  const format = Object.hasOwn(FORMATTED, id) ? FORMATTED[id] : undefined;
+  if (format) return format(Number(v));
+  if (id === "attributes.status") return String(v).charAt(0) + String(v).slice(1).toLowerCase();
+  return typeof v === "number" ? formatNumber(v) : v;
+}
+
+/** A decimal number as typed (`0.1`, `1e-3`, `-2`); not hex, not padded with spaces, not "Infinity". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * What the diff compares for a value: absent and empty are different things;
+ * formatted attributes compare as shown; numbers — metrics, and params typed
+ * as decimals — compare numerically (`0.1` = `0.10`, NaN = NaN); any other
+ * text compares exactly as typed.
+ */
+export function diffKey(id: string, v: string | number | undefined): string {
+  if (v === undefined) return "\u0000absent";
+  if (v === "") return "\u0000empty";
+  if (Object.hasOwn(FORMATTED, id)) return `f${displayValue(id, v)}`;
+  if (typeof v === "number") return `n${v}`;
+  return DECIMAL.test(v) ? `n${Number(v)}` : `s${v}`;
+}
+
+/** True when not every run has the same value of `id` (absent included), by {@link diffKey}. */
+export function differs(values: Array<string | number | undefined>, id = ""): boolean {
+  const first = diffKey(id, values[0]);
+  return values.some((v) => diffKey(id, v) !== first);
 }

@@ -27,7 +27,7 @@ const TABS = [
 
 /** Params whose values differ across the runs, numeric ones first: the axes worth looking at. */
 function varyingParams(runs: CompareRun[], params: string[]): string[] {
-  const varying = params.filter((p) => differs(runs.map((r) => valueOf(r.run, `params.${p}`))));
+  const varying = params.filter((p) => differs(runs.map((r) => valueOf(r.run, `params.${p}`)), `params.${p}`));
   const numeric = (p: string) => runs.every((r) => asNumber(valueOf(r.run, `params.${p}`)) !== undefined);
   return [...varying.filter(numeric), ...varying.filter((p) => !numeric(p))];
 }

@@ -1,13 +1,15 @@
 /**
  * Params, latest metrics, tags and attributes of the compared runs side by
- * side, one column per run. Rows whose values differ (a missing value counts
- * as different) are highlighted; "Only differences" hides the rest. The
- * toggle, the key filter and system tags are URL settings.
+ * side, one column per run. Rows whose values differ are highlighted —
+ * compared as shown or typed (see `diffKey`): numbers numerically, a missing
+ * value apart from an empty one; "Only differences" hides the rest. The
+ * toggle and the key filter are URL settings; system tags follow the UI-wide
+ * "Show system tags" toggle.
  */
 import { useMemo } from "react";
-import { formatDuration, formatNumber, formatTime } from "../../format";
+import { SystemTagsToggle, useShowSystemTags } from "../../components/system-tags";
 import { Link, setSearch } from "../../router/router";
-import { attributeKeys, compareKeys, differs, valueOf, type CompareRun } from "./compare-data";
+import { attributeKeys, compareKeys, differs, displayValue, valueOf, type CompareRun } from "./compare-data";
 
 const SECTIONS = [
   { kind: "attributes", title: "Run" },
@@ -25,14 +27,6 @@ const ATTRIBUTE_LABELS: Record<string, string> = {
   duration: "Duration",
 };
 
-function display(id: string, v: string | number | undefined): string {
-  if (v === undefined) return "—";
-  if (id === "attributes.start_time") return formatTime(Number(v));
-  if (id === "attributes.duration") return formatDuration(Number(v));
-  if (id === "attributes.status") return String(v).charAt(0) + String(v).slice(1).toLowerCase();
-  return typeof v === "number" ? formatNumber(v) : v;
-}
-
 interface Props {
   runs: CompareRun[];
   search: URLSearchParams;
@@ -41,7 +35,7 @@ interface Props {
 
 export function DiffTable({ runs, search, experimentNames }: Props) {
   const only = search.get("only") === "1";
-  const withSystem = search.get("sys") === "1";
+  const withSystem = useShowSystemTags();
   const q = (search.get("dq") ?? "").toLowerCase();
   const keys = useMemo(() => compareKeys(runs.map((r) => r.run), withSystem), [runs, withSystem]);
   const sections = useMemo(
@@ -52,7 +46,7 @@ export function DiffTable({ runs, search, experimentNames }: Props) {
           .filter((id) => !q || id.toLowerCase().includes(q))
           .map((id) => {
             const values = runs.map((r) => valueOf(r.run, id));
-            return { id, values, diff: runs.length > 1 && differs(values) };
+            return { id, values, diff: runs.length > 1 && differs(values, id) };
           });
         return { kind, title, rows, shown: (only ? rows.filter((r) => r.diff) : rows).slice(0, MAX_ROWS_PER_SECTION), total: rows.length, differing: rows.filter((r) => r.diff).length };
       }),
@@ -68,10 +62,7 @@ export function DiffTable({ runs, search, experimentNames }: Props) {
           <input type="checkbox" checked={only} onChange={(e) => setSearch({ only: e.target.checked ? "1" : undefined })} />
           <span>Only differences</span>
         </label>
-        <label className="inline-field">
-          <input type="checkbox" checked={withSystem} onChange={(e) => setSearch({ sys: e.target.checked ? "1" : undefined })} />
-          <span>System tags</span>
-        </label>
+        <SystemTagsToggle />
         <div className="toolbar-spacer" />
         <span className="muted small">
           {differing} key{differing === 1 ? "" : "s"} differ
@@ -106,8 +97,8 @@ export function DiffTable({ runs, search, experimentNames }: Props) {
                       {s.kind === "attributes" ? ATTRIBUTE_LABELS[row.id.slice(11)] : row.id.slice(s.kind.length + 1)}
                     </td>
                     {row.values.map((v, i) => (
-                      <td key={runs[i].id} className={`${s.kind === "metrics" ? "num mono" : ""}${v === undefined ? " muted" : ""}`}>
-                        {row.id === "attributes.experiment_id" ? (experimentNames.get(String(v)) ?? display(row.id, v)) : display(row.id, v)}
+                      <td key={runs[i].id} className={`${s.kind === "metrics" ? "num mono" : ""}${v === undefined || v === "" ? " muted" : ""}`}>
+                        {row.id === "attributes.experiment_id" ? (experimentNames.get(String(v)) ?? displayValue(row.id, v)) : displayValue(row.id, v)}
                       </td>
                     ))}
                   </tr>

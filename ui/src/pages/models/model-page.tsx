@@ -16,7 +16,7 @@ import { AliasesCard } from "./aliases-card";
 import { DescriptionEditor } from "../../components/description-editor";
 import { HistoryTimeline } from "./history-timeline";
 import { liveStages } from "./stage-control";
-import { TagsEditor } from "./tags-editor";
+import { TagsEditor } from "../../components/tags-editor";
 import { VersionsTable } from "./versions-table";
 import "./models.css";
 

@@ -14,7 +14,7 @@ import type { PageProps } from "../../routes";
 import { DescriptionEditor } from "../../components/description-editor";
 import { modelPath, runPath } from "./model-links";
 import { StageControl } from "./stage-control";
-import { TagsEditor } from "./tags-editor";
+import { TagsEditor } from "../../components/tags-editor";
 import { LineageData, LineageRun, VersionFiles } from "./version-lineage";
 import "./models.css";
 

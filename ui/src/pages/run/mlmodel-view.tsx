@@ -4,6 +4,7 @@ import { readArtifactHead } from "../../api/artifacts-api";
 import { useApi } from "../../api/use-api";
 import { ErrorBanner, Loading } from "../../components/states";
 import { DataTable } from "./data-table";
+import { PARAM_COLUMNS, paramRows, SCHEMA_COLUMNS, schemaRows } from "./signature-rows";
 
 interface MlModel {
   artifact_path?: string;
@@ -12,23 +13,6 @@ interface MlModel {
   model_uuid?: string;
   utc_time_created?: string;
   run_id?: string;
-}
-
-type SchemaEntry = { name?: string; type?: string; "tensor-spec"?: { dtype?: string; shape?: number[] }; required?: boolean };
-
-function schemaRows(json: string | undefined): unknown[][] | undefined {
-  if (!json) return undefined;
-  try {
-    const entries = JSON.parse(json) as SchemaEntry[];
-    return entries.map((e, i) => [
-      e.name ?? `(${i})`,
-      e.type === "tensor" ? `tensor ${e["tensor-spec"]?.dtype ?? ""}` : (e.type ?? ""),
-      e["tensor-spec"]?.shape ? `[${e["tensor-spec"].shape.join(", ")}]` : "",
-      e.required === false ? "optional" : "required",
-    ]);
-  } catch {
-    return [[json, "", "", ""]];
-  }
 }
 
 export default function MlmodelView({ runId, path }: { runId: string; path: string }) {
@@ -48,7 +32,7 @@ export function MlmodelBody({ text }: { text: string }) {
   }
   const inputs = schemaRows(model?.signature?.inputs);
   const outputs = schemaRows(model?.signature?.outputs);
-  const cols = ["name", "type", "shape", ""];
+  const params = paramRows(model?.signature?.params);
   return (
     <div className="stack mlmodel">
       {model?.flavors && (
@@ -70,15 +54,21 @@ export function MlmodelBody({ text }: { text: string }) {
           <div className="two-col">
             <div>
               <div className="muted small">Inputs</div>
-              {inputs ? <DataTable columns={cols} rows={inputs} caption="Signature inputs" /> : <div className="muted small">none</div>}
+              {inputs ? <DataTable columns={SCHEMA_COLUMNS} rows={inputs} caption="Signature inputs" /> : <div className="muted small">none</div>}
             </div>
             <div>
               <div className="muted small">Outputs</div>
-              {outputs ? <DataTable columns={cols} rows={outputs} caption="Signature outputs" /> : <div className="muted small">none</div>}
+              {outputs ? <DataTable columns={SCHEMA_COLUMNS} rows={outputs} caption="Signature outputs" /> : <div className="muted small">none</div>}
             </div>
           </div>
         ) : (
           <div className="muted small">This model has no signature.</div>
+        )}
+        {params && (
+          <div className="signature-params">
+            <div className="muted small">Inference params</div>
+            <DataTable columns={PARAM_COLUMNS} rows={params} caption="Signature params" />
+          </div>
         )}
       </div>
       <details>

@@ -1,12 +1,12 @@
 /** The run's overview: details, description, params, latest metrics, tags and datasets. */
 import { useEffect, useMemo, useState } from "react";
-import { wireDouble, type WireRun } from "../../api/tracking-api";
+import { deleteRunTag, setRunTag, wireDouble, type WireRun } from "../../api/tracking-api";
+import { TagsEditor } from "../../components/tags-editor";
 import { formatDuration, formatNumber, formatTime } from "../../format";
 import { setSearch } from "../../router/router";
 import { commitUrl } from "./git-link";
 import { RunDatasets } from "./run-datasets";
-import { RunDescription } from "./run-description";
-import { RunTags } from "./run-tags";
+import { NOTE_TAG, RunDescription } from "./run-description";
 
 const tag = (run: WireRun, key: string) => run.data.tags?.find((t) => t.key === key)?.value;
 
@@ -110,7 +110,18 @@ export function RunOverview({ run, onChanged }: { run: WireRun; onChanged(): voi
         <FilteredTable title="Metrics" rows={metrics} numeric empty="No metrics logged." onRowClick={(k) => setSearch({ tab: "charts", mq: k })} />
       </div>
       <div className="two-col">
-        <RunTags run={run} onChanged={onChanged} />
+        <TagsEditor
+          tags={run.data.tags ?? []}
+          hidden={[NOTE_TAG]}
+          onSet={async (k, v) => {
+            await setRunTag(i.run_id, k, v);
+            onChanged();
+          }}
+          onDelete={async (k) => {
+            await deleteRunTag(i.run_id, k);
+            onChanged();
+          }}
+        />
         <RunDatasets run={run} />
       </div>
     </div>

@@ -1,5 +1,6 @@
 /** Chooses the table's columns among attributes and every param, metric and tag key of the experiments in view. */
 import { useMemo, useState } from "react";
+import { isSystemTag, SystemTagsToggle, useShowSystemTags, visibleTagKeys } from "../../components/system-tags";
 import { usePopover } from "../../components/use-popover";
 import type { RunKeys } from "../../api/ciclo-api";
 import { columnId, type ColumnKind } from "../../filter-text";
@@ -25,11 +26,15 @@ export function ColumnChooser({ keys, columns, onChange, onReset }: Props) {
   const [q, setQ] = useState("");
 
   const chosen = useMemo(() => new Set(columns), [columns]);
+  const showSystem = useShowSystemTags();
+  const allTags = keys?.tags ?? [];
+  const systemCount = allTags.filter(isSystemTag).length;
   const lists: Record<ColumnKind, string[]> = {
     attributes: Object.keys(ATTRIBUTE_COLUMNS),
     metrics: keys?.metrics ?? [],
     params: keys?.params ?? [],
-    tags: (keys?.tags ?? []).filter((t) => !t.startsWith("mlflow.")).concat((keys?.tags ?? []).filter((t) => t.startsWith("mlflow."))),
+    // The user's tags first; system tags (when shown) after them.
+    tags: visibleTagKeys(allTags, false).concat(showSystem ? allTags.filter(isSystemTag) : []),
   };
   const toggle = (id: string) => onChange(chosen.has(id) ? columns.filter((c) => c !== id) : [...columns, id]);
   const needle = q.toLowerCase();
@@ -70,6 +75,11 @@ export function ColumnChooser({ keys, columns, onChange, onReset }: Props) {
                 </fieldset>
               );
             })}
+            {systemCount > 0 && (
+              <div className="chooser-foot">
+                <SystemTagsToggle count={systemCount} />
+              </div>
+            )}
             {keys?.truncated && <div className="muted small">Only the first keys of each kind are listed.</div>}
           </div>
         </div>

@@ -9,6 +9,7 @@ import { countRuns, exportCsvUrl, runKeys, type RunScope } from "../../api/ciclo
 import { getExperiment, type ViewType } from "../../api/tracking-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
+import { useShowSystemTags, visibleTagKeys } from "../../components/system-tags";
 import { orderByClause, parseColumnId, quoteKey, quoteValue } from "../../filter-text";
 import { formatCount } from "../../format";
 import { decodeList, encodeList, Link, navigate, setSearch, useUrl } from "../../router/router";
@@ -91,13 +92,16 @@ export default function RunsPage({ params }: PageProps) {
 
   const title = experimentIds.length === 1 ? (experimentNames.get(experimentIds[0]) ?? `Experiment ${experimentIds[0]}`) : `${experimentIds.length} experiments`;
   const filterError = pages.error && "status" in pages.error && (pages.error as { status: number }).status === 400 ? pages.error.message : undefined;
+  const showSystemTags = useShowSystemTags();
   const groupOptions = [
     "attributes.status",
     "attributes.user_id",
     ...(multi ? ["attributes.experiment_id"] : []),
     ...(keys.data?.params ?? []).map((k) => `params.${k}`),
-    ...(keys.data?.tags ?? []).filter((k) => !k.startsWith("mlflow.")).map((k) => `tags.${k}`),
+    ...visibleTagKeys(keys.data?.tags ?? [], showSystemTags).map((k) => `tags.${k}`),
   ];
+  // A grouping from a link stays choosable even when its tag is folded away.
+  if (groupBy && !groupOptions.includes(groupBy)) groupOptions.push(groupBy);
 
   if (!enabled) {
     return (

@@ -1,17 +1,28 @@
-/** Key/value tags of a registered model or a model version: add, change, delete in place. */
+/**
+ * Key/value tags of a run, a registered model or a model version, edited in
+ * place: add, change, delete. System tags (`mlflow.*`, `ciclo.*`) are folded
+ * away behind the UI-wide "Show system tags" toggle and are read-only here —
+ * they belong to the tools that wrote them. Keys in `hidden` are left out
+ * (the run's description tag is edited as the description).
+ */
 import { useState } from "react";
-import { useAction } from "../../components/use-action";
-import type { WireKeyValue } from "../../api/tracking-api";
-import { ErrorBanner } from "../../components/states";
+import type { WireKeyValue } from "../api/tracking-api";
+import { ErrorBanner } from "./states";
+import { isSystemTag, SystemTagsToggle, useShowSystemTags } from "./system-tags";
+import { useAction } from "./use-action";
 
 interface Props {
   tags: WireKeyValue[];
   onSet(key: string, value: string): Promise<unknown>;
   onDelete(key: string): Promise<unknown>;
+  hidden?: string[];
 }
 
-export function TagsEditor({ tags, onSet, onDelete }: Props) {
-  const sorted = tags.slice().sort((a, b) => a.key.localeCompare(b.key));
+export function TagsEditor({ tags, onSet, onDelete, hidden = [] }: Props) {
+  const sorted = tags.filter((t) => !hidden.includes(t.key)).sort((a, b) => a.key.localeCompare(b.key));
+  const user = sorted.filter((t) => !isSystemTag(t.key));
+  const system = sorted.filter((t) => isSystemTag(t.key));
+  const showSystem = useShowSystemTags();
   const [editing, setEditing] = useState<string | null>(null);
   const [value, setValue] = useState("");
   const [newKey, setNewKey] = useState("");
@@ -20,21 +31,23 @@ export function TagsEditor({ tags, onSet, onDelete }: Props) {
   const act = async (fn: () => Promise<unknown>, after: () => void) => {
     if (await run(fn)) after();
   };
+  const shownSystem = showSystem ? system : [];
   return (
     <section className="card" aria-label="Tags">
       <div className="card-head">
         <h2>
-          Tags <span className="muted small">{tags.length}</span>
+          Tags <span className="muted small">{user.length}</span>
         </h2>
+        {system.length > 0 && <SystemTagsToggle count={system.length} />}
       </div>
       <div className="card-body-flush">
         {error && <ErrorBanner error={error} onDismiss={clearError} />}
-        {sorted.length === 0 ? (
-          <div className="card-empty muted">No tags.</div>
+        {user.length === 0 && shownSystem.length === 0 ? (
+          <div className="card-empty muted">{system.length > 0 ? `No tags of your own; ${system.length} system tag${system.length === 1 ? "" : "s"} hidden.` : "No tags."}</div>
         ) : (
           <table className="table kv-table">
             <tbody>
-              {sorted.map((t) => (
+              {user.map((t) => (
                 <tr key={t.key}>
                   <td>{t.key}</td>
                   <td>
@@ -75,6 +88,12 @@ export function TagsEditor({ tags, onSet, onDelete }: Props) {
                       </div>
                     )}
                   </td>
+                </tr>
+              ))}
+              {shownSystem.map((t) => (
+                <tr key={t.key} className="row-system">
+                  <td>{t.key}</td>
+                  <td className="mono small">{t.value}</td>
                 </tr>
               ))}
             </tbody>
