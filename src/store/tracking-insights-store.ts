@@ -63,6 +63,32 @@ export interface RunGroups {
   truncated: boolean;
 }
 
+/** A registered model version a run produced (its `run_id`). */
+export interface RunModelVersion {
+  runId: string;
+  name: string;
+  version: string;
+  currentStage: string;
+  status: string;
+  aliases: string[];
+}
+
+/** An MLflow 3.x logged model a run produced (its `source_run_id`). */
+export interface RunLoggedModel {
+  runId: string;
+  modelId: string;
+  name: string;
+  status: string;
+  experimentId: string;
+}
+
+export interface RunModels {
+  modelVersions: RunModelVersion[];
+  loggedModels: RunLoggedModel[];
+  /** More than the limit of either kind existed for these runs (the oldest are returned). */
+  truncated: boolean;
+}
+
 export interface TrackingInsightsStore {
   /** One summary per known experiment id (unknown ids are left out). */
   experimentSummaries(experimentIds: string[]): Promise<ExperimentSummary[]>;
@@ -71,4 +97,10 @@ export interface TrackingInsightsStore {
   countRuns(scope: RunScope): Promise<number>;
   /** Groups largest first, then by value; aggregates over each run's latest metric values. */
   groupRuns(query: GroupRunsQuery): Promise<RunGroups>;
+  /**
+   * The models these runs produced — registered versions (prompts left out,
+   * by model name and version) and active logged models (oldest first) — at
+   * most `limit` of each kind: the runs table asks for a page of runs at once.
+   */
+  runModels(runIds: string[], limit: number): Promise<RunModels>;
 }

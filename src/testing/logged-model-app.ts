@@ -1,7 +1,7 @@
 /**
  * An HTTP test fixture for MLflow 3.x flows: a real SQLite store (or another
  * backend URI), a real local artifacts destination, and the app from
- * `buildApp` with tracking, registry, logged models and proxied artifacts —
+ * `buildApp` with tracking, registry, logged models, ciclo's views and proxied artifacts —
  * what `ciclo server` serves — plus `inject()` helpers that speak MLflow's
  * wire format.
  * @module
@@ -13,6 +13,7 @@ import type { FastifyInstance } from "fastify";
 import { LocalArtifactRepository } from "../artifacts/local-artifact-repository.js";
 import { buildApp } from "../server/app.js";
 import { openStores, type OpenedStores } from "../store/open-store.js";
+import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
 import { snapshotTree } from "./artifact-app.js";
 import { tempDir } from "./temp-dir.js";
 import { queryString, type Query, type Reply } from "./tracking-app.js";
@@ -47,6 +48,7 @@ export async function openLoggedModelApp(opts: { storeUri?: string; onClose?: ()
     trackingStore: stores.tracking,
     registryStore: stores.registry,
     loggedModelStore: stores.loggedModels,
+    insightsStore: new SqlTrackingInsightsStore(stores.connection),
     artifacts: { destination: new LocalArtifactRepository(artifactsDir) },
   });
   let n = 0;

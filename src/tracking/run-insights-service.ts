@@ -12,6 +12,7 @@ import {
   type GroupEntity,
   type RunGroups,
   type RunKeys,
+  type RunModels,
   type RunScope,
   type TrackingInsightsStore,
 } from "../store/tracking-insights-store.js";
@@ -20,11 +21,17 @@ import { RUN_SEARCH_SPEC } from "./search/search-specs.js";
 import type { ViewType } from "./types.js";
 
 export const MAX_SCOPE_EXPERIMENTS = 100;
+/** Run ids as MLflow makes them (32 hex digits) and as clients may pass them; anything else is refused, never queried. */
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_SUMMARY_EXPERIMENTS = 1000;
 export const DEFAULT_KEY_LIMIT = 5000;
 export const MAX_KEY_LIMIT = 20_000;
 export const MAX_GROUPS = 1000;
 export const MAX_GROUP_METRICS = 100;
+/** Runs per `runs/models` request: a page of the runs table (200) with room to spare. */
+export const MAX_MODEL_RUNS = 1000;
+/** Model versions, and logged models, listed at most per `runs/models` answer. */
+export const RUN_MODELS_LIMIT = 5000;
 
 export interface RunScopeRequest {
   experimentIds: string[];
@@ -114,5 +121,15 @@ export class RunInsightsService {
       metricKeys,
       maxGroups: bounded("max_groups", req.maxGroups, 200, MAX_GROUPS),
     });
+  }
+
+  /** The models a page of runs produced (registered versions and logged models), for the runs table and the run page. */
+  runModels(runIds: string[]): Promise<RunModels> {
+    if (runIds.length > MAX_MODEL_RUNS) {
+      throw new InvalidParameterValueError(`At most ${MAX_MODEL_RUNS} run_ids per request; got ${runIds.length}.`);
+    }
+    const bad = runIds.find((id) => !RUN_ID.test(id));
+    if (bad !== undefined) throw new InvalidParameterValueError(`Invalid run id '${bad.slice(0, 64)}'.`);
+    return this.store.runModels(runIds, RUN_MODELS_LIMIT);
   }
 }

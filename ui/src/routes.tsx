@@ -30,6 +30,7 @@ const ComparePage = lazyPage<PageProps>(() => import("./pages/compare/compare-pa
 const ModelsPage = lazyPage<PageProps>(() => import("./pages/models/models-page"));
 const ModelPage = lazyPage<PageProps>(() => import("./pages/models/model-page"));
 const VersionPage = lazyPage<PageProps>(() => import("./pages/models/version-page"));
+const LoggedModelPage = lazyPage<PageProps>(() => import("./pages/models/logged-model-page"));
 
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
@@ -40,6 +41,7 @@ export const ROUTES: RouteDef[] = [
   { path: "/models", page: ModelsPage, section: "models" },
   { path: "/models/:name", page: ModelPage, section: "models" },
   { path: "/models/:name/versions/:version", page: VersionPage, section: "models" },
+  { path: "/logged-models/:modelId", page: LoggedModelPage, section: "models" },
 ];
 
 export const NAV: Array<{ section: string; label: string; to: string }> = [

@@ -13,6 +13,7 @@ import { valuePrefixIndexesMigration } from "./0006-value-prefix-indexes.js";
 import { modelRegistryMigration } from "./0004-model-registry.js";
 import { loggedModelsMigration } from "./0005-logged-models.js";
 import { sqliteValueIndexesMigration } from "./0007-sqlite-value-indexes.js";
+import { loggedModelSourceRunMigration } from "./0008-logged-model-source-run.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   loggedModelsMigration,
   valuePrefixIndexesMigration,
   sqliteValueIndexesMigration,
+  loggedModelSourceRunMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

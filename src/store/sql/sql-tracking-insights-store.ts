@@ -12,9 +12,11 @@ import type {
   RunGroup,
   RunGroups,
   RunKeys,
+  RunModels,
   RunScope,
   TrackingInsightsStore,
 } from "../tracking-insights-store.js";
+import { IS_PROMPT_TAG } from "../../registry/types.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { compileFilter } from "./filter-sql.js";
 import { runTarget } from "./run-search.js";
@@ -153,5 +155,48 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
       }
     }
     return { groups: [...groups.values()], truncated };
+  }
+
+  async runModels(runIds: string[], limit: number): Promise<RunModels> {
+    const ids = [...new Set(runIds)];
+    const out: RunModels = { modelVersions: [], loggedModels: [], truncated: false };
+    if (ids.length === 0) return out;
+    // Both lookups probe an index per run id: model_versions_run_id, logged_models_source_run (migration 8).
+    const versions = await this.read(sql`
+      select mv.run_id, rm.name, mv.version, mv.current_stage, mv.status, mv.id
+      from model_versions mv join registered_models rm on rm.id = mv.registered_model_id
+      where mv.run_id in (${sql.join(ids)})
+        and rm.id not in (select registered_model_id from registered_model_tags where ${sql.ref("key")} = ${IS_PROMPT_TAG} and value = 'true')
+      order by rm.name, mv.version limit ${limit + 1}`);
+    const models = await this.read(sql`
+      select lm.source_run_id, lm.model_id, lm.name, lm.status, lm.experiment_id
+      from logged_models lm
+      where lm.source_run_id in (${sql.join(ids)}) and lm.lifecycle_stage = 'active'
+      order by lm.creation_timestamp_ms, lm.model_id limit ${limit + 1}`);
+    out.truncated = versions.length > limit || models.length > limit;
+    const kept = versions.slice(0, limit);
+    const aliases = new Map<number, string[]>();
+    if (kept.length > 0) {
+      const rows = await this.read(sql`
+        select model_version_id, alias from registered_model_aliases
+        where model_version_id in (${sql.join(kept.map((v) => num(v[5])))}) order by alias`);
+      for (const [vid, alias] of rows) aliases.set(num(vid), [...(aliases.get(num(vid)) ?? []), String(alias)]);
+    }
+    out.modelVersions = kept.map(([runId, name, version, stage, status, id]) => ({
+      runId: String(runId),
+      name: String(name),
+      version: String(version),
+      currentStage: String(stage),
+      status: String(status),
+      aliases: aliases.get(num(id)) ?? [],
+    }));
+    out.loggedModels = models.slice(0, limit).map(([runId, modelId, name, status, experimentId]) => ({
+      runId: String(runId),
+      modelId: String(modelId),
+      name: String(name),
+      status: String(status),
+      experimentId: String(experimentId),
+    }));
+    return out;
   }
 }

@@ -53,3 +53,39 @@ export function exportCsvUrl(scope: RunScope & { order_by?: string[]; columns: s
     columns: scope.columns,
   })}`;
 }
+
+export interface RunModelVersion {
+  run_id: string;
+  name: string;
+  version: string;
+  current_stage: string;
+  status: string;
+  aliases: string[];
+}
+
+export interface RunLoggedModel {
+  run_id: string;
+  model_id: string;
+  name: string;
+  status: string;
+  experiment_id: string;
+}
+
+export interface RunModels {
+  versions: RunModelVersion[];
+  loggedModels: RunLoggedModel[];
+}
+
+/**
+ * The models runs produced — registered versions whose `run_id` is the run,
+ * MLflow 3.x logged models whose `source_run_id` is — by run id, for a page
+ * of runs in one call (`/api/ciclo/v1/runs/models`).
+ */
+export async function runModels(runIds: string[], signal?: AbortSignal): Promise<Map<string, RunModels>> {
+  const out = new Map<string, RunModels>(runIds.map((id) => [id, { versions: [], loggedModels: [] }]));
+  if (runIds.length === 0) return out;
+  const res = await postJson<{ model_versions: RunModelVersion[]; logged_models: RunLoggedModel[] }>(`${CICLO}/runs/models`, { run_ids: runIds }, signal);
+  for (const v of res.model_versions) out.get(v.run_id)?.versions.push(v);
+  for (const m of res.logged_models) out.get(m.run_id)?.loggedModels.push(m);
+  return out;
+}

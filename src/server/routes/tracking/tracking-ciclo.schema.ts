@@ -53,6 +53,24 @@ export const GroupResponse = Type.Object({
   truncated: Type.Boolean(),
 });
 
+export const RunModelsBody = Type.Object({ run_ids: Type.Array(Type.String({ maxLength: 256 }), { maxItems: 1000 }) });
+export const RunModelsResponse = Type.Object({
+  model_versions: Type.Array(
+    Type.Object({
+      run_id: Type.String(),
+      name: Type.String(),
+      version: Type.String(),
+      current_stage: Type.String(),
+      status: Type.String(),
+      aliases: Type.Array(Type.String()),
+    }),
+  ),
+  logged_models: Type.Array(
+    Type.Object({ run_id: Type.String(), model_id: Type.String(), name: Type.String(), status: Type.String(), experiment_id: Type.String() }),
+  ),
+  truncated: Type.Boolean(),
+});
+
 export const ExportQuery = Type.Object({
   experiment_ids: Type.Union([Type.Array(Type.String(), { maxItems: 1000 }), Type.String()]),
   filter: Type.Optional(Type.String()),

@@ -2,7 +2,7 @@
  * ciclo's tracking views under `/api/ciclo/v1/` — what the web UI needs
  * beyond MLflow's RPCs, computed on the server so the browser never loads
  * every run: experiment summaries, distinct keys, counts, group-by
- * aggregates and a streamed CSV export.
+ * aggregates, the models a page of runs produced, and a streamed CSV export.
  * @module
  */
 import { Readable } from "node:stream";
@@ -60,6 +60,17 @@ export const trackingCicloRoutes: FastifyPluginAsyncTypebox<TrackingCicloOptions
         run_count: g.runCount,
         metrics: Object.entries(g.metrics).map(([key, a]) => ({ key, ...a })),
       })),
+    };
+  });
+
+  // MLflow has no run → model lookup for a page of runs: model-versions/search takes a run_id IN list,
+  // but logged-models/search scans each experiment's models for source_run_id. One indexed call instead.
+  app.post("/runs/models", { schema: { body: S.RunModelsBody, response: { 200: S.RunModelsResponse } }, config: access("run", "read") }, async (req) => {
+    const res = await insights.runModels(req.body.run_ids);
+    return {
+      model_versions: res.modelVersions.map((v) => ({ run_id: v.runId, name: v.name, version: v.version, current_stage: v.currentStage, status: v.status, aliases: v.aliases })),
+      logged_models: res.loggedModels.map((m) => ({ run_id: m.runId, model_id: m.modelId, name: m.name, status: m.status, experiment_id: m.experimentId })),
+      truncated: res.truncated,
     };
   });
 

@@ -9,3 +9,4 @@ const segment = (s: string) => encodeURIComponent(s).replace(/\./g, "%2E");
 export const modelPath = (name: string) => `/models/${segment(name)}`;
 export const versionPath = (name: string, version: string) => `/models/${segment(name)}/versions/${segment(version)}`;
 export const runPath = (runId: string) => `/runs/${encodeURIComponent(runId)}`;
+export const loggedModelPath = (modelId: string) => `/logged-models/${segment(modelId)}`;

@@ -6,6 +6,7 @@ import { formatDuration, formatNumber, formatTime } from "../../format";
 import { setSearch } from "../../router/router";
 import { commitUrl } from "./git-link";
 import { RunDatasets } from "./run-datasets";
+import { RunModelsCard } from "./run-models";
 import { NOTE_TAG, RunDescription } from "./run-description";
 
 const tag = (run: WireRun, key: string) => run.data.tags?.find((t) => t.key === key)?.value;
@@ -105,6 +106,7 @@ export function RunOverview({ run, onChanged }: { run: WireRun; onChanged(): voi
         </dl>
       </section>
       <RunDescription run={run} onChanged={onChanged} />
+      <RunModelsCard runId={i.run_id} />
       <div className="two-col">
         <FilteredTable title="Parameters" rows={params} empty="No parameters logged." />
         <FilteredTable title="Metrics" rows={metrics} numeric empty="No metrics logged." onRowClick={(k) => setSearch({ tab: "charts", mq: k })} />

@@ -17,11 +17,13 @@ export interface ColumnDef {
   numeric: boolean;
 }
 
-/** Attribute columns; `duration` is computed here (the server cannot order by it). */
+/** Attribute columns; `duration` is computed here (the server cannot order by it), `models` comes from another call. */
 export const ATTRIBUTE_COLUMNS: Record<string, { label: string; width: number; sortable: boolean; numeric?: boolean }> = {
   start_time: { label: "Created", width: 156, sortable: true },
   duration: { label: "Duration", width: 104, sortable: false, numeric: true },
   status: { label: "Status", width: 104, sortable: true },
+  // The registered versions and logged models a run produced (looked up per page of rows: /api/ciclo/v1/runs/models).
+  models: { label: "Models", width: 196, sortable: false },
   user_id: { label: "User", width: 120, sortable: true },
   experiment_id: { label: "Experiment", width: 160, sortable: true },
   end_time: { label: "Ended", width: 156, sortable: true },
@@ -46,7 +48,7 @@ export function columnDef(id: string): ColumnDef | undefined {
 export const NAME_COLUMN_WIDTH = 248;
 export const CHECK_COLUMN_WIDTH = 40;
 
-/** Default columns: the main attributes, then up to 8 metrics and 8 params seen in the first page. */
+/** Default columns: the main attributes and the models (as MLflow's table shows them), then up to 8 metrics and 8 params seen in the first page. */
 export function defaultColumns(runs: WireRun[], multiExperiment: boolean): string[] {
   const metrics = new Set<string>();
   const params = new Set<string>();
@@ -59,6 +61,7 @@ export function defaultColumns(runs: WireRun[], multiExperiment: boolean): strin
     "attributes.start_time",
     "attributes.duration",
     "attributes.status",
+    "attributes.models",
     ...(multiExperiment ? ["attributes.experiment_id"] : []),
     ...first(metrics).map((k) => columnId("metrics", k)),
     ...first(params).map((k) => columnId("params", k)),

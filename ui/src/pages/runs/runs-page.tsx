@@ -20,6 +20,7 @@ import { FilterBar } from "./filter-bar";
 import { GroupTable } from "./group-table";
 import { columnDef, defaultColumns, type ColumnDef } from "./run-columns";
 import { RunsTable } from "./runs-table";
+import { useRunModels } from "./use-run-models";
 import { useRunPages } from "./use-run-pages";
 
 const VIEWS: Record<string, ViewType> = { active: "ACTIVE_ONLY", deleted: "DELETED_ONLY", all: "ALL" };
@@ -62,6 +63,7 @@ export default function RunsPage({ params }: PageProps) {
   const wanted = customCols !== null ? decodeList(customCols) : defaults?.key === defaultsKey ? defaults.cols : defaultColumns([], multi);
   const columns = useMemo(() => wanted.map(columnDef).filter((c): c is ColumnDef => c !== undefined), [wanted.join("\u0000")]);
   const columnIds = columns.map((c) => c.id);
+  const models = useRunModels(pages.runs, columnIds.includes("attributes.models") && !groupBy);
 
   const setSelected = useCallback((ids: string[]) => setSearch({ sel: encodeList(ids) }), []);
   const onToggle = useCallback(
@@ -127,7 +129,7 @@ export default function RunsPage({ params }: PageProps) {
           <span className="run-count" aria-live="polite">
             {count.data !== undefined ? `${formatCount(count.data)} run${count.data === 1 ? "" : "s"}` : ""}
           </span>
-          <a className="btn" href={exportCsvUrl({ ...scope, order_by: orderBy, columns: ["attributes.run_id", "attributes.run_name", ...columnIds.filter((c) => c !== "attributes.duration").concat(columnIds.includes("attributes.duration") ? ["attributes.duration_ms"] : [])] })} download="runs.csv">
+          <a className="btn" href={exportCsvUrl({ ...scope, order_by: orderBy, columns: ["attributes.run_id", "attributes.run_name", ...columnIds.filter((c) => c !== "attributes.duration" && c !== "attributes.models").concat(columnIds.includes("attributes.duration") ? ["attributes.duration_ms"] : [])] })} download="runs.csv">
             Export CSV
           </a>
         </div>
@@ -199,6 +201,7 @@ export default function RunsPage({ params }: PageProps) {
           onToggle={onToggle}
           onToggleAll={onToggleAll}
           experimentNames={experimentNames}
+          models={models}
         />
       ) : null}
     </div>

@@ -5,10 +5,12 @@
  * sticky and scrolls sideways with the rows.
  */
 import { memo, useEffect, useRef, useState, type CSSProperties, type MouseEvent } from "react";
+import type { RunModels } from "../../api/ciclo-api";
 import type { WireRun } from "../../api/tracking-api";
 import { StatusBadge } from "../../components/states";
 import { formatDuration, formatNumber, formatTime, formatTimeShort } from "../../format";
 import { Link } from "../../router/router";
+import { loggedModelPath, versionPath } from "../models/model-links";
 import { CHECK_COLUMN_WIDTH, NAME_COLUMN_WIDTH, cellValue, type ColumnDef } from "./run-columns";
 
 export const ROW_HEIGHT = 34;
@@ -28,6 +30,31 @@ interface Props {
   onToggle(runId: string): void;
   onToggleAll(): void;
   experimentNames: Map<string, string>;
+  /** The models of the loaded runs (Models column), by run id. */
+  models: Map<string, RunModels>;
+}
+
+/** Registered versions first, then logged models; two chips and a count of the rest. */
+function ModelsCell({ m }: { m: RunModels | undefined }) {
+  if (!m) return null;
+  const chips = [
+    ...m.versions.map((v) => ({ key: `v:${v.name}:${v.version}`, to: versionPath(v.name, v.version), text: `${v.name} v${v.version}`, logged: false, title: `Registered model ${v.name}, version ${v.version}` })),
+    ...m.loggedModels.map((lm) => ({ key: `m:${lm.model_id}`, to: loggedModelPath(lm.model_id), text: lm.name, logged: true, title: `Logged model ${lm.name} (${lm.model_id})` })),
+  ];
+  if (chips.length === 0) return <span className="muted">—</span>;
+  return (
+    <span className="model-chips">
+      {chips.slice(0, 2).map((c) => (
+        <Link key={c.key} to={c.to} className={`model-chip${c.logged ? " logged" : ""}`} title={c.title}>
+          <span className="model-icon" aria-hidden="true">
+            {c.logged ? "◇" : "◆"}
+          </span>
+          {c.text}
+        </Link>
+      ))}
+      {chips.length > 2 && <span className="muted small">+{chips.length - 2}</span>}
+    </span>
+  );
 }
 
 function Cell({ run, col, experimentNames }: { run: WireRun; col: ColumnDef; experimentNames: Map<string, string> }) {
@@ -81,14 +108,14 @@ const PinRow = memo(function PinRow({ run, index, checked, onToggle }: RowProps 
   );
 });
 
-const CellsRow = memo(function CellsRow({ run, index, checked, columns, experimentNames }: RowProps & { columns: ColumnDef[]; experimentNames: Map<string, string> }) {
+const CellsRow = memo(function CellsRow({ run, index, checked, columns, experimentNames, models }: RowProps & { columns: ColumnDef[]; experimentNames: Map<string, string>; models: RunModels | undefined }) {
   return (
     <div className={rowClass(run, checked)} id={`grid-cells-${index}`} data-row={index} style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}>
       {columns.map((c) => {
         const v = cellValue(run, c);
         return (
           <div key={c.id} className={`grid-cell${c.numeric ? " num" : ""}`} role="gridcell" style={{ width: c.width }} title={v === undefined || c.kind === "attributes" ? undefined : String(v)}>
-            <Cell run={run} col={c} experimentNames={experimentNames} />
+            {c.id === "attributes.models" ? <ModelsCell m={models} /> : <Cell run={run} col={c} experimentNames={experimentNames} />}
           </div>
         );
       })}
@@ -193,7 +220,7 @@ export function RunsTable(p: Props) {
         </div>
         <div className="grid-cols" style={{ width: width - PIN_WIDTH, height: bodyHeight }}>
           {visible.map((run, i) => (
-            <CellsRow key={run.info.run_id} run={run} index={first + i} checked={p.selected.has(run.info.run_id)} columns={p.columns} experimentNames={p.experimentNames} />
+            <CellsRow key={run.info.run_id} run={run} index={first + i} checked={p.selected.has(run.info.run_id)} columns={p.columns} experimentNames={p.experimentNames} models={p.models.get(run.info.run_id)} />
           ))}
         </div>
         {p.hasMore && (
