@@ -60,9 +60,20 @@ async function main(): Promise<void> {
           "val/loss": curve.map((v, s) => v * 1.08 + 0.02 * Math.sin(s / 9)),
           "val/top1": curve.map((v) => Math.min(0.82, 0.95 - v * 0.32)),
           "val/top5": curve.map((v) => Math.min(0.96, 1.02 - v * 0.12)),
+          "train/grad_norm": curve.map((v, s) => 0.4 + v * 1.6 + 0.08 * Math.sin(s / 5 + i)),
+          "train/throughput": curve.map((_, s) => 2400 + 180 * Math.sin(s / 40 + i) - (i % 4) * 120),
           lr: Array.from({ length: 400 }, (_, s) => Number(lr) * 0.5 * (1 + Math.cos((Math.PI * s) / 400))),
+          "system/gpu_utilization": curve.map((_, s) => 88 + 6 * Math.sin(s / 17 + i)),
+          "system/gpu_memory_gb": curve.map(() => 31.5 + (i % 2) * 4),
         },
-        tags: { team: "vision", "mlflow.user": ["ada", "grace", "linus"][i % 3], "mlflow.source.name": "train.py" },
+        tags: {
+          team: "vision",
+          "mlflow.user": ["ada", "grace", "linus"][i % 3],
+          "mlflow.source.name": "train.py",
+          "ciclo.source.argv": '["train.py", "--config", "configs/resnet50.yaml"]',
+          "ciclo.git.patch.sha": "3e1f09c2",
+          "ciclo.env.lockFile.sha": "b7d04a11",
+        },
         status: i === 3 ? "FAILED" : i > 20 ? "RUNNING" : "FINISHED",
         startTime: NOW - (24 - i) * 0.2 * DAY,
         durationMs: 3_600_000 * (2 + (i % 4)),
@@ -122,19 +133,36 @@ async function main(): Promise<void> {
     await registryCall(ui.url, "POST", "/registered-models/alias", { name: "resnet50-imagenet", alias: "shadow", version: "3" });
     await seedRegisteredModel(ui.url, "bert-sst2-sentiment", { tags: { team: "nlp" }, versions: [{ runId: visionRuns[0], experimentId: vision }], aliases: { champion: 0 } });
     await seedRegisteredModel(ui.url, "xgb-churn", { description: "Monthly churn score.", tags: { team: "growth" }, versions: [{ runId: visionRuns[1], experimentId: vision, stage: "Production" }, { runId: visionRuns[2], experimentId: vision }] });
+    // MLflow 3.x logged models the hero run produced (a final model and a checkpoint).
+    for (const name of ["resnet50", "resnet50-epoch60"]) {
+      const { model } = await ui.api("/logged-models", { experiment_id: vision, name, source_run_id: hero, model_type: "image-classifier" });
+      await fetch(`${ui.url}/api/2.0/mlflow/logged-models/${model.info.model_id}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model_id: model.info.model_id, status: "LOGGED_MODEL_READY" }),
+      });
+    }
     const compared = [0, 1, 2, 5, 9, 13, 17, 20].map((i) => visionRuns[i]).join(",");
+    const gridReady = async (p: UiPage) => {
+      // The charts in view, drawn from the detailed pass.
+      await p.page.locator('.grid-chart [data-detailed="true"] canvas').nth(5).waitFor();
+    };
 
     const shots: Array<[string, string, (p: UiPage) => Promise<void>]> = [
       ["experiments", "/experiments", (p) => p.page.getByRole("link", { name: "resnet50-imagenet" }).waitFor()],
       ["runs", `/experiments/${vision}?sort=${encodeURIComponent("metrics.val/top1:desc")}`, (p) => p.page.locator(".grid-row").first().waitFor()],
       ["runs-grouped", `/experiments/${vision}?group=params.optimizer`, (p) => p.page.getByRole("table", { name: /grouped/ }).waitFor()],
-      ["run-overview", `/runs/${hero}`, (p) => p.page.getByTestId("markdown").waitFor()],
+      ["run-overview", `/runs/${hero}`, async (p) => {
+        await p.page.getByTestId("markdown").waitFor();
+        await p.page.getByRole("region", { name: "Models" }).getByRole("link").first().waitFor();
+      }],
       ["run-charts", `/runs/${hero}?tab=charts&smooth=0.6`, async (p) => {
         await p.page.locator(".chart canvas").nth(3).waitFor();
       }],
       ["run-artifacts", `/runs/${hero}?tab=artifacts&path=model/MLmodel`, (p) => p.page.getByRole("table", { name: "Signature inputs" }).waitFor()],
       ["run-artifacts-parquet", `/runs/${hero}?tab=artifacts&path=eval/predictions.parquet`, (p) => p.page.getByRole("table", { name: "Parquet preview" }).waitFor()],
-      ["compare", `/compare?runs=${compared}&m=val%2Floss&smooth=0.6`, (p) => p.page.locator(".compare-chart canvas").waitFor()],
+      ["compare", `/compare?runs=${compared}&smooth=0.6`, gridReady],
+      ["compare-chart", `/compare?runs=${compared}&m=val%2Floss&smooth=0.6`, (p) => p.page.locator(".compare-chart canvas").waitFor()],
       ["compare-parallel", `/compare?runs=${compared}&tab=parallel&pm=metrics.val%2Ftop1`, (p) => p.page.locator(".pc-line").first().waitFor()],
       ["compare-scatter", `/compare?runs=${compared}&tab=scatter&sx=params.lr&sy=metrics.val%2Floss`, (p) => p.page.locator(".sc-dot").first().waitFor()],
       ["compare-diff", `/compare?runs=${compared}&tab=diff&only=1`, (p) => p.page.getByRole("table", { name: "Run differences" }).waitFor()],
@@ -149,7 +177,7 @@ async function main(): Promise<void> {
         await ready(p);
         // Let charts and fonts settle (a frame after the content is in place).
         await p.page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
-        await p.page.screenshot({ path: join(OUT, `${name}-${theme}.png`), fullPage: name === "model" || name === "model-version" });
+        await p.page.screenshot({ path: join(OUT, `${name}-${theme}.png`), fullPage: name === "model" || name === "model-version" || name === "run-overview" });
         process.stderr.write(`screenshot ${name}-${theme}.png\n`);
       }
       p.assertClean();

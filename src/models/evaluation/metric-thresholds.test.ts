@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { crc32, inflateSync } from "node:zlib";
-import { renderConfusionMatrixPng } from "./confusion-matrix-png.js";
+import { renderBitmap } from "./confusion-matrix-png.js";
 import { parseThresholdExpression, validateMetrics } from "./metric-thresholds.js";
 import { encodePng } from "./png-encoder.js";
 
@@ -77,8 +77,8 @@ describe("PNG output", () => {
     assert.deepEqual([c[0].data.readUInt32BE(0), c[0].data.readUInt32BE(4), c[0].data[8], c[0].data[9]], [2, 2, 8, 2]);
     assert.deepEqual([...inflateSync(c[1].data)], [0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 10, 20, 30]);
   });
-  it("draws a confusion matrix: darker cells for larger counts", () => {
-    const png = renderConfusionMatrixPng({ labels: [0, 1], matrix: [[50, 1], [0, 49]] });
+  it("draws a confusion matrix with the bitmap font (the fallback without resvg): darker cells for larger counts", () => {
+    const png = renderBitmap({ labels: [0, 1], matrix: [[50, 1], [0, 49]] });
     const c = chunks(png);
     const w = c[0].data.readUInt32BE(0);
     const h = c[0].data.readUInt32BE(4);

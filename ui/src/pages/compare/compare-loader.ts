@@ -13,7 +13,8 @@
  */
 import { getHistorySampled, wireDouble, type SampledPoint } from "../../api/tracking-api";
 import { decodeList } from "../../router/router";
-import { COARSE_POINTS, defaultMetric, loadCompareRuns, needsCoarse, pointsPerRun, type CompareRun } from "./compare-data";
+import { COARSE_POINTS, loadCompareRuns, needsCoarse, pointsPerRun, type CompareRun } from "./compare-data";
+import { firstCharts, foldedSections, metricSections } from "./metric-sections";
 
 export { COARSE_POINTS, needsCoarse, pointsPerRun };
 
@@ -26,6 +27,38 @@ export type Histories = Map<string, History>;
 
 /** Runs per history request (the server takes up to 100; smaller requests let the browser parse while it works). */
 const RUNS_PER_REQUEST = 25;
+
+/**
+ * History requests in flight at most, across every chart of the page. The
+ * Compare grid asks for many metrics at once; the server answers long
+ * requests in turns, so more in flight only delays the first charts.
+ */
+const MAX_IN_FLIGHT = 4;
+let inFlight = 0;
+let queued: Array<{ priority: number; seq: number; start(): void }> = [];
+let seq = 0;
+
+/** Runs `fn` when a slot frees: coarse passes (priority 0) before detail (1), then first asked, first served. */
+function limited<T>(priority: number, fn: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const start = () => {
+      inFlight++;
+      fn()
+        .then(resolve, reject)
+        .finally(() => {
+          inFlight--;
+          const next = queued.shift();
+          next?.start();
+        });
+    };
+    if (inFlight < MAX_IN_FLIGHT) start();
+    else {
+      queued.push({ priority, seq: seq++, start });
+      queued = queued.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+    }
+  });
+}
+
 async function loadHistories(runIds: string[], metric: string, per: number): Promise<Histories> {
   const out: Histories = new Map();
   const chunks: string[][] = [];
@@ -33,7 +66,7 @@ async function loadHistories(runIds: string[], metric: string, per: number): Pro
   for (let i = 0; i < runIds.length; i += size) chunks.push(runIds.slice(i, i + size));
   await Promise.all(
     chunks.map(async (ids) => {
-      const points: SampledPoint[] = await getHistorySampled(ids, metric, per);
+      const points: SampledPoint[] = await limited(per <= COARSE_POINTS ? 0 : 1, () => getHistorySampled(ids, metric, per));
       for (const p of points) {
         let h = out.get(p.run_id);
         if (!h) out.set(p.run_id, (h = { steps: [], times: [], values: [] }));
@@ -90,20 +123,36 @@ export function historyPasses(runs: CompareRun[], metric: string, fresh = false)
   return { coarse, detailed: coarse.then(detail, detail) };
 }
 
+/** Charts of the grid whose histories the prefetch starts: about what the first screen shows. */
+const PREFETCH_CHARTS = 6;
+
+/** The metrics a Compare URL shows first: the chart opened large (`m=`), or the grid's first charts. */
+export function firstMetrics(search: URLSearchParams, runs: CompareRun[]): string[] {
+  const tab = search.get("tab");
+  if (tab && tab !== "metrics") return [];
+  const open = search.get("m");
+  if (open) return [open];
+  const keys = new Set<string>();
+  for (const r of runs) for (const m of r.run.data.metrics ?? []) keys.add(m.key);
+  const fold = search.has("fold") ? decodeList(search.get("fold")) : undefined;
+  return firstCharts(metricSections([...keys], search.get("mq") ?? "", foldedSections(fold)), PREFETCH_CHARTS);
+}
+
 /**
- * Starts the loads a Compare URL needs: the runs, then (once the metric is
- * known) the history passes, so the page finds them in flight.
+ * Starts the loads a Compare URL needs: the runs, then (once the metrics are
+ * known) the history passes of the first charts, so the page finds them in
+ * flight.
  */
 export function prefetchCompare(search: URLSearchParams): void {
   const ids = compareIds(search);
   if (ids.length === 0) return;
   runsFor(ids).then(
     ({ runs }) => {
-      const metric = search.get("m") ?? defaultMetric(runs.map((r) => r.run));
-      if (!metric || runs.length === 0) return;
-      const { coarse, detailed } = historyPasses(runs, metric);
-      coarse?.catch(() => undefined);
-      detailed.catch(() => undefined);
+      for (const metric of firstMetrics(search, runs)) {
+        const { coarse, detailed } = historyPasses(runs, metric);
+        coarse?.catch(() => undefined);
+        detailed.catch(() => undefined);
+      }
     },
     () => undefined,
   );

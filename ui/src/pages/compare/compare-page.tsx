@@ -1,7 +1,8 @@
 /**
- * Compare runs (`/compare?runs=<id>,<id>`): a metric of every run overlaid,
- * parallel coordinates over params → a metric, a scatter of any two keys, and
- * a diff table. Every setting is in the URL (view, metric, axes, hidden runs,
+ * Compare runs (`/compare?runs=<id>,<id>`): a grid of charts — every metric,
+ * every run overlaid, in sections by prefix — or one chart large, parallel
+ * coordinates over params → a metric, a scatter of any two keys, and a diff
+ * table. Every setting is in the URL (view, metric, axes, hidden runs,
  * chart options), so a comparison can be reloaded and shared as a link.
  */
 import { useMemo, useState } from "react";
@@ -11,8 +12,10 @@ import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { decodeList, encodeList, Link, setSearch, useUrl } from "../../router/router";
 import { asNumber, compareKeys, defaultMetric, differs, valueOf, type CompareRun } from "./compare-data";
 import { runsFor } from "./compare-loader";
-import { CompareMetrics, useHistories } from "./compare-metrics";
+import { CompareGrid } from "./compare-grid";
+import { CompareMetrics } from "./compare-metrics";
 import { DiffTable } from "./diff-table";
+import { useHistoryStore } from "./history-store";
 import { AxesChooser, KeySelect, type KeyGroups } from "./key-pickers";
 import { ParallelCoordinates } from "./parallel-coordinates";
 import { ScatterPlot } from "./scatter-plot";
@@ -43,8 +46,10 @@ export default function ComparePage() {
   const hidden = useMemo(() => new Set(decodeList(search.get("hide"))), [search.get("hide")]);
   const visible = useMemo(() => (runs ?? []).filter((r) => !hidden.has(r.id)), [runs, hidden]);
   const keys = useMemo(() => compareKeys((runs ?? []).map((r) => r.run)), [runs]);
-  const metric = search.get("m") ?? (runs ? defaultMetric(runs.map((r) => r.run)) : undefined);
-  const histories = useHistories(runs, metric);
+  const expanded = search.get("m");
+  // The metric parallel coordinates and the scatter start from: the open chart's, or the most common.
+  const metric = expanded ?? (runs ? defaultMetric(runs.map((r) => r.run)) : undefined);
+  const store = useHistoryStore(runs ?? []);
   const experimentIds = useMemo(() => [...new Set((runs ?? []).map((r) => r.run.info.experiment_id))], [runs]);
   const experiments = useApi((signal) => Promise.all(experimentIds.map((id) => getExperiment(id, signal))), [experimentIds.join(",")]);
   const experimentNames = useMemo(() => new Map((experiments.data ?? []).map((e) => [e.experiment_id, e.name])), [experiments.data]);
@@ -108,8 +113,10 @@ export default function ComparePage() {
         !loaded.error && <Loading label={`Loading ${ids.length} runs…`} />
       ) : runs.length === 0 ? (
         <EmptyState title="None of these runs exists">They may have been deleted for good.</EmptyState>
+      ) : tab === "metrics" && expanded ? (
+        <CompareMetrics runs={runs} metrics={keys.metrics} metric={expanded} hidden={hidden} search={search} store={store} />
       ) : tab === "metrics" ? (
-        <CompareMetrics runs={runs} metrics={keys.metrics} metric={metric} hidden={hidden} search={search} histories={histories} />
+        <CompareGrid runs={runs} metrics={keys.metrics} hidden={hidden} search={search} store={store} />
       ) : tab === "parallel" ? (
         <div className="stack">
           <div className="toolbar">

@@ -18,7 +18,54 @@ interface Props {
   height?: number;
 }
 
-const M = { top: 44, right: 56, bottom: 24, left: 56 };
+const M = { top: 44, right: 132, bottom: 24, left: 56 };
+/** Stops of the colour bar's gradient (the ramp is piecewise linear between four colours). */
+const BAR_STOPS = [0, 0.25, 0.5, 0.75, 1];
+
+/** The legend of the line colours: the target's ramp with its ticks, or a swatch per category. */
+function ColourScale({ scale, label, x, top, height }: { scale: AxisScale; label: string; x: number; top: number; height: number }) {
+  const yAt = (u: number) => top + (1 - u) * height;
+  return (
+    <g className="pc-scale" aria-label={`Colour scale: ${label}`} role="img">
+      <text x={x} y={top - 22} className="pc-label target">
+        <title>{label}</title>
+        {label.length > 14 ? `${label.slice(0, 13)}…` : label}
+      </text>
+      <text x={x} y={top - 9} className="pc-kind">
+        colour{scale.kind === "log" ? " · log" : ""}
+      </text>
+      {scale.kind === "category" ? (
+        scale.ticks.map((t) => (
+          <g key={t.label} transform={`translate(${x},${yAt(t.at)})`}>
+            <rect x={0} y={-5} width={10} height={10} rx={2} fill={rampColor(t.at)} />
+            <text x={16} dy="0.32em" className="pc-tick">
+              {t.label.length > 12 ? `${t.label.slice(0, 11)}…` : t.label}
+            </text>
+          </g>
+        ))
+      ) : (
+        <>
+          <defs>
+            <linearGradient id="pc-ramp" x1="0" y1="1" x2="0" y2="0">
+              {BAR_STOPS.map((u) => (
+                <stop key={u} offset={u} stopColor={rampColor(u)} />
+              ))}
+            </linearGradient>
+          </defs>
+          <rect x={x} y={top} width={12} height={height} rx={3} fill="url(#pc-ramp)" className="pc-scale-bar" />
+          {scale.ticks.map((t) => (
+            <g key={`${t.at}-${t.label}`} transform={`translate(${x + 12},${yAt(t.at)})`}>
+              <line x1={0} x2={4} />
+              <text x={7} dy="0.32em" className="pc-tick">
+                {t.label}
+              </text>
+            </g>
+          ))}
+        </>
+      )}
+    </g>
+  );
+}
 const shortKey = (id: string) => id.slice(id.indexOf(".") + 1);
 
 export function ParallelCoordinates({ runs, axes, height = 420 }: Props) {
@@ -136,6 +183,7 @@ export function ParallelCoordinates({ runs, axes, height = 420 }: Props) {
             </g>
           );
         })}
+        {target && <ColourScale scale={target} label={shortKey(axes[axes.length - 1])} x={width - M.right + 52} top={M.top} height={innerH} />}
       </svg>
       {hover && (
         <div className="chart-tip" style={{ left: hover.x + 12, top: hover.y }} role="tooltip">

@@ -34,7 +34,7 @@ interface Props {
   models: Map<string, RunModels>;
 }
 
-/** Registered versions first, then logged models; two chips and a count of the rest. */
+/** Registered versions first, then logged models: the first as a chip, the rest counted (all named in the tooltip). */
 function ModelsCell({ m }: { m: RunModels | undefined }) {
   if (!m) return null;
   const chips = [
@@ -42,17 +42,16 @@ function ModelsCell({ m }: { m: RunModels | undefined }) {
     ...m.loggedModels.map((lm) => ({ key: `m:${lm.model_id}`, to: loggedModelPath(lm.model_id), text: lm.name, logged: true, title: `Logged model ${lm.name} (${lm.model_id})` })),
   ];
   if (chips.length === 0) return <span className="muted">—</span>;
+  const [c] = chips;
   return (
-    <span className="model-chips">
-      {chips.slice(0, 2).map((c) => (
-        <Link key={c.key} to={c.to} className={`model-chip${c.logged ? " logged" : ""}`} title={c.title}>
-          <span className="model-icon" aria-hidden="true">
-            {c.logged ? "◇" : "◆"}
-          </span>
-          {c.text}
-        </Link>
-      ))}
-      {chips.length > 2 && <span className="muted small">+{chips.length - 2}</span>}
+    <span className="model-chips" title={chips.map((x) => x.title).join("\n")}>
+      <Link to={c.to} className={`model-chip${c.logged ? " logged" : ""}`}>
+        <span className="model-icon" aria-hidden="true">
+          {c.logged ? "◇" : "◆"}
+        </span>
+        <span className="truncate">{c.text}</span>
+      </Link>
+      {chips.length > 1 && <span className="muted small">+{chips.length - 1}</span>}
     </span>
   );
 }
