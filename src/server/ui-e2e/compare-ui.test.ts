@@ -1,10 +1,12 @@
 /**
  * The Compare page in a real browser against a real server: runs chosen in
- * the runs table (across experiments) open the overlay chart with one series
+ * the runs table (across experiments) open the grid of charts with one series
  * per run (read from the DOM and from the canvas pixels), hiding a run
- * removes its line, metric and chart settings live in the URL, the diff table
- * highlights differing keys and filters to them, and the parallel-coordinates
- * and scatter selectors redraw their plots. Unknown run ids are reported.
+ * removes its line, a chart opens large with its metric and chart settings in
+ * the URL, the diff table highlights differing keys — compared as shown — and
+ * filters to them, parallel coordinates draw a colour scale, and the scatter
+ * selectors redraw their plot. Unknown run ids are reported. (The grid's
+ * sections, search and lazy drawing: compare-grid-ui.test.ts.)
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -63,9 +65,11 @@ describe("compare page (browser)", () => {
         name: s.name,
         params: { lr: s.lr, optimizer: s.optimizer, epochs: "10" },
         metrics: { loss: curve, acc: curve.map((v) => 1 - v / 3) },
-        tags: { team: "cv" },
+        // Every run but the last has an empty note; the last has none (missing ≠ empty in the diff).
+        tags: { team: "cv", ...(i < 2 ? { note: "" } : {}), "ciclo.source.argv": `["train.py", "--seed", "${s.seed}"]` },
         status: "FINISHED",
-        startTime: 1_700_000_000_000 + i * 1000,
+        // Seconds apart: the same minute as shown.
+        startTime: 1_700_000_040_000 + i * 1000,
       });
     }
     ids["bert"] = await seedRun(ui.api, other, { name: "bert", params: { lr: "0.00002", optimizer: "adamw" }, metrics: { loss: lossCurve(50, 2), acc: lossCurve(50, 2).map((v) => 1 - v / 3) }, tags: { team: "nlp" }, status: "FINISHED" });
@@ -102,7 +106,7 @@ describe("compare page (browser)", () => {
     assert.ok(pixels.every((n) => n > 20), `each run's colour is drawn: ${pixels}`);
   });
 
-  it("hides a run's line, switches metric, log scale and smoothing, all kept in the URL", async () => {
+  it("hides a run's line, opens a chart large, switches metric, log scale and smoothing, all kept in the URL", async () => {
     await p.goto(url(["adam-hi", "sgd-lo", "adam-lo"]));
     await p.page.getByRole("img", { name: "Chart of acc" }).locator("canvas").waitFor();
     await p.page.getByLabel("Show sgd-lo").uncheck();
@@ -113,6 +117,9 @@ describe("compare page (browser)", () => {
     assert.ok(pixels[0] > 20 && pixels[2] > 20, `visible runs drawn: ${pixels}`);
     assert.equal(pixels[1], 0, `hidden run not drawn: ${pixels}`);
 
+    await p.page.getByRole("button", { name: "Open acc large" }).click();
+    await p.page.waitForURL(/m=acc/);
+    await p.page.getByRole("button", { name: "← All charts" }).waitFor();
     await p.page.getByLabel("Metric", { exact: true }).selectOption("loss");
     await p.page.getByRole("img", { name: "Chart of loss" }).locator("canvas").waitFor();
     await p.page.getByLabel("Log scale").check();
@@ -127,6 +134,9 @@ describe("compare page (browser)", () => {
     assert.ok(await p.page.getByLabel("Log scale").isChecked());
     assert.equal(await p.page.getByLabel("Show sgd-lo").isChecked(), false);
     assert.equal(await p.page.getByRole("img", { name: "Chart of loss" }).getAttribute("data-series"), "3");
+    await p.page.getByRole("button", { name: "← All charts" }).click();
+    await p.page.getByRole("region", { name: "Metric acc" }).waitFor();
+    assert.equal(new URL(p.page.url()).searchParams.get("m"), null);
   });
 
   it("diff table highlights what differs and filters to it", async () => {
@@ -147,6 +157,26 @@ describe("compare page (browser)", () => {
     for (const tr of await table.locator("tbody tr[data-key]").all()) assert.equal(await tr.getAttribute("class"), "diff");
   });
 
+  it("diff equality: values equal as shown are not flagged; missing and empty differ; system tags fold away", async () => {
+    await p.goto(url(["adam-hi", "sgd-lo", "adam-lo"], "&tab=diff"));
+    const table = p.page.getByRole("table", { name: "Run differences" });
+    await table.waitFor();
+    const row = (key: string) => table.locator(`tr[data-key="${key}"]`);
+    // Started seconds apart, shown to the minute: equal.
+    const started = (await row("attributes.start_time").locator("td").allInnerTexts()).slice(1);
+    assert.equal(new Set(started).size, 1, `shown alike: ${started}`);
+    assert.equal(await row("attributes.start_time").getAttribute("class"), null);
+    // An empty note and no note are different values, shown differently.
+    assert.deepEqual((await row("tags.note").locator("td").allInnerTexts()).slice(1), ["(empty)", "(empty)", "—"]);
+    assert.equal(await row("tags.note").getAttribute("class"), "diff");
+    // ciclo.* tags are folded away until the toggle is on.
+    assert.equal(await row("tags.ciclo.source.argv").count(), 0);
+    await p.page.getByLabel("Show system tags").check();
+    await row("tags.ciclo.source.argv").waitFor();
+    await p.page.getByLabel("Show system tags").uncheck();
+    await row("tags.ciclo.source.argv").waitFor({ state: "detached" });
+  });
+
   it("parallel coordinates: axes over params, coloured by a metric, one line per run", async () => {
     await p.goto(url(["adam-hi", "sgd-lo", "adam-lo"], "&tab=parallel"));
     const svg = p.page.getByRole("img", { name: /^Parallel coordinates of 3 runs/ });
@@ -164,6 +194,11 @@ describe("compare page (browser)", () => {
     assert.deepEqual(await axes(), ["params.lr", "params.epochs", "metrics.loss"]);
     // The lr sweep spans decades: a log axis.
     assert.match((await p.page.locator('.pc-axis[data-key="params.lr"] .pc-kind').textContent()) ?? "", /log/);
+    // The colour scale names the colouring metric, with a gradient bar and ticks.
+    const scale = p.page.getByRole("img", { name: "Colour scale: loss" });
+    await scale.waitFor();
+    assert.equal(await scale.locator(".pc-scale-bar").count(), 1);
+    assert.ok((await scale.locator(".pc-tick").count()) >= 2);
   });
 
   it("scatter of any two keys, one dot per run", async () => {

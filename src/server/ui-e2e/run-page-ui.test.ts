@@ -31,7 +31,7 @@ flavors:
     loader_module: mlflow.onnx
 signature:
   inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}, "name": "features"}]'
-  outputs: '[{"type": "double", "name": "score", "required": true}]'
+  outputs: '[{"type": "double", "name": "score", "required": true}, {"type": "string", "name": "label", "required": false}]'
 `;
 
 /** Page-side globals used inside page.evaluate/waitForFunction callbacks (the project compiles without the DOM library). */
@@ -56,6 +56,7 @@ describe("run page (browser)", () => {
         "mlflow.source.git.repoURL": "git@github.com:acme/vision.git",
         "mlflow.source.name": "train.py",
         "mlflow.user": "ada",
+        "ciclo.git.patch.sha": "3e1f09c2",
         team: "vision",
       },
       status: "FINISHED",
@@ -121,6 +122,47 @@ describe("run page (browser)", () => {
     const byKey = Object.fromEntries(run.data.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
     assert.equal(byKey.stage, "approved");
     assert.equal(byKey.team, undefined);
+  });
+
+  it("system tags (mlflow.*, ciclo.*) are folded away until the one toggle shows them", async () => {
+    await p.goto(`/runs/${runId}`);
+    const tags = p.page.getByRole("region", { name: "Tags" });
+    await tags.getByRole("cell", { name: "team", exact: true }).or(tags.getByRole("cell", { name: "stage", exact: true })).first().waitFor();
+    assert.equal(await tags.getByRole("cell", { name: "ciclo.git.patch.sha" }).count(), 0);
+    assert.equal(await tags.getByRole("cell", { name: "mlflow.source.name" }).count(), 0);
+    const toggle = tags.getByLabel(/Show system tags/);
+    await toggle.check();
+    await tags.getByRole("cell", { name: "ciclo.git.patch.sha" }).waitFor();
+    await tags.getByRole("cell", { name: "mlflow.source.name" }).waitFor();
+    // One setting for the whole UI, remembered: still on after a reload.
+    await p.page.reload();
+    await tags.getByRole("cell", { name: "ciclo.git.patch.sha" }).waitFor();
+    await tags.getByLabel(/Show system tags/).uncheck();
+    await tags.getByRole("cell", { name: "ciclo.git.patch.sha" }).waitFor({ state: "detached" });
+  });
+
+  it("the models the run produced: registered versions and logged models, each linking to its page", async (h) => {
+    const exp = (await h.api(`/runs/get?run_id=${runId}`)).run.info.experiment_id;
+    const { model } = await h.api("/logged-models", { experiment_id: exp, name: "resnet-final", source_run_id: runId });
+    await h.api("/registered-models/create", { name: "vision.resnet" });
+    await h.api("/model-versions/create", { name: "vision.resnet", source: `models:/${model.info.model_id}`, model_id: model.info.model_id });
+    await h.api("/registered-models/alias", { name: "vision.resnet", alias: "champion", version: "1" });
+    await p.goto(`/runs/${runId}`);
+    const card = p.page.getByRole("region", { name: "Models" });
+    const version = card.getByRole("link", { name: /vision\.resnet v1/ });
+    await version.waitFor();
+    await card.getByText("@champion").waitFor();
+    const logged = card.getByRole("link", { name: /resnet-final/ });
+    assert.equal(await logged.getAttribute("href"), `/logged-models/${model.info.model_id}`);
+    await version.click();
+    await p.page.getByRole("heading", { name: "Version 1" }).waitFor();
+    assert.equal(new URL(p.page.url()).pathname, "/models/vision%2Eresnet/versions/1");
+    await p.page.goBack();
+    await card.getByRole("link", { name: /resnet-final/ }).click();
+    await p.page.getByRole("heading", { name: "resnet-final" }).waitFor();
+    const details = p.page.getByRole("region", { name: "Details" });
+    await details.getByRole("link", { name: runId }).waitFor();
+    await details.getByRole("link", { name: "vision.resnet v1" }).waitFor();
   });
 
   it("a hostile markdown description is stored as written and rendered without script, handlers or javascript: links", async (h) => {
@@ -198,7 +240,10 @@ describe("run page (browser)", () => {
     await tree.getByRole("button", { name: "MLmodel" }).click();
     const inputs = p.page.getByRole("table", { name: "Signature inputs" });
     await inputs.waitFor();
-    assert.deepEqual(await inputs.locator("tbody td").allInnerTexts(), ["features", "tensor float32", "[-1, 4]", "required"]);
+    assert.deepEqual(await inputs.locator("thead th").allInnerTexts(), ["Name", "Type", "Shape", "Optional"]);
+    assert.deepEqual(await inputs.locator("tbody td").allInnerTexts(), ["features", "tensor (float32)", "(-1, 4)", "no"]);
+    const outputs = p.page.getByRole("table", { name: "Signature outputs" });
+    assert.deepEqual(await outputs.locator("tbody tr").nth(1).locator("td").allInnerTexts(), ["label", "string", "—", "yes"]);
     await p.page.locator(".chip", { hasText: "python_function" }).waitFor();
 
     await tree.getByRole("button", { name: "model.onnx" }).click();

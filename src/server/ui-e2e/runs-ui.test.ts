@@ -2,7 +2,9 @@
  * The runs table in a real browser against a real server: rows, filter with
  * autocomplete and the server's error message, sort, column chooser,
  * group-by aggregates, selection → Compare, bulk tag/delete/restore, CSV
- * export, state in the URL across reloads, and row virtualization.
+ * export, state in the URL across reloads, row virtualization, the Models
+ * column (one lookup per page of rows) and system tags folded out of the
+ * group-by and column choices.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -33,7 +35,7 @@ describe("runs table (browser)", () => {
         name: `vis-${i}`,
         params: { lr: String([0.1, 0.01][i % 2]), optimizer: optimizers[i % 2] },
         metrics: { loss: 1 + i, accuracy: 0.5 + i / 20 },
-        tags: { team: "cv" },
+        tags: { team: "cv", "ciclo.source.argv": '["train.py"]' },
         status: "FINISHED",
         startTime: 1_700_000_000_000 + i * 1000,
       });
@@ -198,6 +200,45 @@ describe("runs table (browser)", () => {
     assert.match(lines[0], /^run_id,run_name,start_time,/);
     assert.ok(lines[0].includes("metrics.loss") && lines[0].includes("params.lr"), lines[0]);
     assert.deepEqual(lines.slice(1).map((l) => l.split(",")[1]), ["vis-1", "vis-3", "vis-5"]);
+  });
+
+  it("the Models column shows each run's registered versions and logged models, looked up once per page", async (h) => {
+    const runs = (await h.api("/runs/search", { experiment_ids: [exp], filter: "attributes.run_name IN ('vis-5', 'vis-4')" })).runs as Array<{ info: { run_id: string; run_name: string } }>;
+    const id = (name: string) => runs.find((r) => r.info.run_name === name)!.info.run_id;
+    const { model } = await h.api("/logged-models", { experiment_id: exp, name: "clf", source_run_id: id("vis-4") });
+    await h.api("/registered-models/create", { name: "vision-clf" });
+    await h.api("/model-versions/create", { name: "vision-clf", source: `models:/${model.info.model_id}`, model_id: model.info.model_id });
+    let lookups = 0;
+    const count = (req: { url(): string }) => void (req.url().endsWith("/api/ciclo/v1/runs/models") && lookups++);
+    p.page.on("request", count);
+    try {
+      await p.goto(`/experiments/${exp}`);
+      const cell = (name: string) => p.page.locator(`#grid-cells-${["vis-5", "vis-4"].indexOf(name)}`);
+      await cell("vis-4").getByRole("link", { name: /vision-clf v1/ }).waitFor();
+      assert.match((await cell("vis-4").locator(".model-chips").getAttribute("title")) ?? "", /Logged model clf/);
+      await cell("vis-4").getByText("+1").waitFor();
+      assert.equal(await cell("vis-5").locator(".model-chips").count(), 0);
+      assert.equal(lookups, 1, "one lookup for the page of rows");
+      await cell("vis-4").getByRole("link", { name: /vision-clf v1/ }).click();
+      await p.page.getByRole("heading", { name: "Version 1" }).waitFor();
+    } finally {
+      p.page.off("request", count);
+    }
+  });
+
+  it("system tags are folded out of the group-by and column choices until the toggle shows them", async () => {
+    await p.goto(`/experiments/${exp}`);
+    const groups = () => p.page.getByLabel("Group by").locator("option").allInnerTexts();
+    await p.page.waitForFunction(() => [...document.querySelectorAll("select[aria-label='Group by'] option")].some((o: any) => o.textContent === "tags.team"));
+    assert.ok(!(await groups()).includes("tags.ciclo.source.argv"));
+    await p.page.getByRole("button", { name: /Columns/ }).click();
+    const chooser = p.page.getByRole("dialog", { name: "Choose columns" });
+    assert.equal(await chooser.getByRole("checkbox", { name: "ciclo.source.argv" }).count(), 0);
+    await chooser.getByLabel(/Show system tags/).check();
+    await chooser.getByRole("checkbox", { name: "ciclo.source.argv" }).waitFor();
+    assert.ok((await groups()).includes("tags.ciclo.source.argv"));
+    await chooser.getByLabel(/Show system tags/).uncheck();
+    await p.page.keyboard.press("Escape");
   });
 
   it("virtualizes 1,200 runs: few rows in the DOM, the next pages load while scrolling", async () => {

@@ -1,0 +1,116 @@
+/**
+ * The Compare grid in a real browser against a real server: one chart per
+ * metric in sections by prefix (system/ folded), sections that fold and
+ * unfold through the URL, the metric search, charts drawn only near the
+ * view, and each metric's history fetched once however often its chart is
+ * scrolled away and back.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { createExperiment, lossCurve, seedRun } from "../../testing/ui-seed.js";
+
+/** Page-side globals (the project compiles without the DOM library). */
+declare const document: any;
+declare const window: any;
+
+const LAYERS = 30;
+
+describe("compare grid (browser)", () => {
+  let ui: UiHarness | undefined;
+  let p: UiPage;
+  const ids: string[] = [];
+  /** get-history-bulk-interval requests seen, by metric key. */
+  const asked = new Map<string, number>();
+  before(async () => {
+    ui = await openUiHarness();
+    if (!ui) return;
+    const exp = await createExperiment(ui.api, "grid");
+    for (let r = 0; r < 2; r++) {
+      const curve = lossCurve(120, r + 1);
+      const metrics: Record<string, number[]> = {
+        "train/loss": curve,
+        "val/loss": curve.map((v) => v * 1.1),
+        "val/acc": curve.map((v) => 1 - v / 3),
+        "system/cpu": curve.map(() => 50 + r),
+        lr: curve.map((_, s) => 0.01 / (1 + s)),
+      };
+      for (let l = 0; l < LAYERS; l++) metrics[`layers/l${l}`] = curve.map((v) => v * (1 + l / 10));
+      ids.push(await seedRun(ui.api, exp, { name: `run-${r}`, metrics, status: "FINISHED" }));
+    }
+    p = await ui.newPage({ viewport: { width: 1440, height: 900 } });
+    p.page.on("request", (req) => {
+      const u = new URL(req.url());
+      if (!u.pathname.endsWith("/metrics/get-history-bulk-interval")) return;
+      const key = u.searchParams.get("metric_key") ?? "";
+      asked.set(key, (asked.get(key) ?? 0) + 1);
+    });
+  });
+  after(async () => {
+    await p?.close();
+    await ui?.close();
+  });
+  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
+    test(title, async (t) => {
+      if (!ui) return t.skip("Chromium unavailable");
+      await fn(ui);
+      p.assertClean();
+    });
+  const url = (extra = "") => `/compare?runs=${ids.join(",")}${extra}`;
+  const sectionTitles = () => p.page.locator(".grid-section-title").allInnerTexts();
+  const drawn = () => p.page.locator(".grid-chart canvas").count();
+
+  it("one chart per metric, in sections by prefix; system/ starts folded", async () => {
+    await p.goto(url());
+    await p.page.getByRole("img", { name: "Chart of layers/l0" }).locator("canvas").waitFor();
+    assert.deepEqual(await sectionTitles(), ["layers", "system", "train", "val", "Other"]);
+    const system = p.page.getByRole("button", { name: /^system/ });
+    assert.equal(await system.getAttribute("aria-expanded"), "false");
+    assert.equal(await p.page.getByRole("region", { name: "Metric system/cpu" }).count(), 0);
+    // 30 layer charts: the first 24, then a button for the rest.
+    assert.equal(await p.page.getByRole("region", { name: "Section layers" }).locator(".grid-chart").count(), 24);
+    await p.page.getByRole("button", { name: `Show all ${LAYERS} charts` }).waitFor();
+    assert.equal(await p.page.getByRole("img", { name: "Chart of layers/l0" }).getAttribute("data-series"), "2");
+  });
+
+  it("only charts near the view are drawn, and a metric is fetched once however often it is scrolled back", async () => {
+    asked.clear();
+    await p.goto(url());
+    await p.page.getByRole("img", { name: "Chart of layers/l0" }).locator("canvas").waitFor();
+    const total = await p.page.locator(".grid-chart").count();
+    const first = await drawn();
+    assert.ok(first > 0 && first < total / 2, `${first} of ${total} charts drawn at the top`);
+    assert.equal(asked.get("layers/l0"), 1);
+    const l0 = p.page.getByRole("img", { name: "Chart of layers/l0" }).locator("canvas");
+    for (let i = 0; i < 2; i++) {
+      await p.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await p.page.getByRole("img", { name: "Chart of lr" }).locator("canvas").waitFor();
+      await l0.waitFor({ state: "detached" });
+      await p.page.evaluate(() => window.scrollTo(0, 0));
+      await l0.waitFor();
+    }
+    assert.ok((await drawn()) < total, "charts far from the view are not drawn");
+    assert.equal(asked.get("layers/l0"), 1, "scrolling back redraws from memory");
+    assert.ok(asked.has("lr") && !asked.has("layers/l29"), "the bottom charts loaded on the way, the unshown ones not at all");
+    assert.ok([...asked.values()].every((n) => n === 1), `one request per metric: ${JSON.stringify([...asked])}`);
+  });
+
+  it("sections fold and unfold, kept in the URL; the search narrows every section", async () => {
+    await p.goto(url());
+    await p.page.getByRole("button", { name: /^layers/ }).click();
+    await p.page.waitForURL(/fold=/);
+    assert.equal(await p.page.getByRole("region", { name: "Section layers" }).locator(".grid-chart").count(), 0);
+    await p.page.getByRole("button", { name: /^system/ }).click();
+    await p.page.getByRole("img", { name: "Chart of system/cpu" }).locator("canvas").waitFor();
+    await p.page.reload();
+    await p.page.getByRole("img", { name: "Chart of system/cpu" }).locator("canvas").waitFor();
+    assert.equal(await p.page.getByRole("button", { name: /^layers/ }).getAttribute("aria-expanded"), "false");
+
+    await p.page.getByLabel("Search metrics").fill("LOSS");
+    await p.page.waitForURL(/mq=LOSS/);
+    await p.page.waitForFunction(() => document.querySelectorAll(".grid-chart").length === 2);
+    assert.deepEqual(await sectionTitles(), ["train", "val"]);
+    await p.page.getByLabel("Search metrics").fill("nothing-like-this");
+    await p.page.getByText("No metric matches “nothing-like-this”").waitFor();
+  });
+});
