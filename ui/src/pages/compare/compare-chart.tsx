@@ -91,6 +91,7 @@ export function CompareChart({ series, detailed = true, hidden, xMode, logY, smo
     const grid = cssVar("--chart-grid") || "#e5e7eb";
     const axis = cssVar("--text-muted") || "#6b7280";
     const font = `11px ${cssVar("--font-sans") || "system-ui"}`;
+    const compact = height < 300;
     const axisStyle = { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font };
     let lastFocus: number | null = null;
     const pick = (u: uPlot) => {
@@ -136,9 +137,11 @@ export function CompareChart({ series, detailed = true, hidden, xMode, logY, smo
       axes: [
         {
           ...axisStyle,
+          // A grid chart is short: a tighter x axis leaves the height to the lines.
+          size: compact ? 30 : 44,
           values: xMode === "relative" ? (_u, ticks) => ticks.map(relativeLabel) : xMode === "step" ? (_u, ticks) => ticks.map((t) => formatNumber(t)) : undefined,
         },
-        { ...axisStyle, size: 60, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+        { ...axisStyle, size: compact ? 52 : 60, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
       ],
       series: [
         {},
