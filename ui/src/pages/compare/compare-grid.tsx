@@ -14,9 +14,9 @@ import { EmptyState, ErrorBanner } from "../../components/states";
 import { decodeList, encodeList, setSearch } from "../../router/router";
 import { CompareChart, type RunSeries } from "./compare-chart";
 import type { CompareRun } from "./compare-data";
-import type { Histories } from "./compare-loader";
+import { FIRST_CHARTS, type Histories } from "./compare-loader";
 import { useMetricHistories, type HistoryStore } from "./history-store";
-import { CHARTS_PER_SECTION, foldedSections, metricSections, type MetricSection } from "./metric-sections";
+import { CHARTS_PER_SECTION, firstCharts, foldedSections, metricSections, type MetricSection } from "./metric-sections";
 import { RunLegend } from "./run-legend";
 
 /** Each run's points for a chart, in the x axis's units (steps, or ms timestamps). */
@@ -40,10 +40,14 @@ interface ChartProps {
   onActive(metric: string): void;
 }
 
-/** True while the element is on screen or within a screen's margin of it. */
-function useInView<T extends Element>(): [React.RefObject<T | null>, boolean] {
+/**
+ * True while the element is on screen or within a screen's margin of it.
+ * `assumed`: true until the observer says otherwise — the first charts are on
+ * screen when the page opens, and need not wait a frame for the observer.
+ */
+function useInView<T extends Element>(assumed = false): [React.RefObject<T | null>, boolean] {
   const ref = useRef<T>(null);
-  const [inView, setInView] = useState(false);
+  const [inView, setInView] = useState(assumed);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -54,8 +58,8 @@ function useInView<T extends Element>(): [React.RefObject<T | null>, boolean] {
   return [ref, inView];
 }
 
-function GridChart({ metric, runs, store, hidden, settings, focusId, onFocus, onActive }: ChartProps & { metric: string }) {
-  const [ref, inView] = useInView<HTMLElement>();
+function GridChart({ metric, first, runs, store, hidden, settings, focusId, onFocus, onActive }: ChartProps & { metric: string; first: boolean }) {
+  const [ref, inView] = useInView<HTMLElement>(first);
   const h = useMetricHistories(store, metric, inView);
   const series = useMemo(() => seriesOf(runs, h.data, settings.xMode), [runs, h.data, settings.xMode]);
   return (
@@ -82,7 +86,7 @@ function GridChart({ metric, runs, store, hidden, settings, focusId, onFocus, on
   );
 }
 
-function GridSection({ section, onToggle, ...chart }: ChartProps & { section: MetricSection; onToggle(): void }) {
+function GridSection({ section, onToggle, first, ...chart }: ChartProps & { section: MetricSection; onToggle(): void; first: Set<string> }) {
   const [all, setAll] = useState(false);
   const keys = all ? section.keys : section.keys.slice(0, CHARTS_PER_SECTION);
   return (
@@ -96,7 +100,7 @@ function GridSection({ section, onToggle, ...chart }: ChartProps & { section: Me
         <>
           <div className="compare-grid">
             {keys.map((k) => (
-              <GridChart key={k} metric={k} {...chart} />
+              <GridChart key={k} metric={k} first={first.has(k)} {...chart} />
             ))}
           </div>
           {section.keys.length > keys.length && (
@@ -126,6 +130,8 @@ export function CompareGrid({ runs, metrics, hidden, search, store }: Props) {
   const foldParam = search.has("fold") ? search.get("fold") : undefined;
   const folded = useMemo(() => foldedSections(foldParam === undefined ? undefined : decodeList(foldParam)), [foldParam]);
   const sections = useMemo(() => metricSections(metrics, mq, folded), [metrics, mq, folded]);
+  // The charts the prefetch loaded: drawn as soon as their data is in.
+  const first = useMemo(() => new Set(firstCharts(sections, FIRST_CHARTS)), [sections]);
   const [focusId, setFocusId] = useState<string>();
   const [active, setActive] = useState<string>();
   const shown = sections.reduce((n, s) => n + s.keys.length, 0);
@@ -157,7 +163,7 @@ export function CompareGrid({ runs, metrics, hidden, search, store }: Props) {
         <div className="compare-grid-row">
           <div className="grid-sections">
             {sections.map((s) => (
-              <GridSection key={s.id} section={s} onToggle={() => toggle(s.id)} {...chart} />
+              <GridSection key={s.id} section={s} onToggle={() => toggle(s.id)} first={first} {...chart} />
             ))}
           </div>
           <RunLegend runs={runs} hidden={hidden} metric={active} focusId={focusId} onFocus={setFocusId} onHiddenChange={(h) => setSearch({ hide: encodeList(h) })} />

@@ -124,7 +124,7 @@ export function historyPasses(runs: CompareRun[], metric: string, fresh = false)
 }
 
 /** Charts of the grid whose histories the prefetch starts: about what the first screen shows. */
-const PREFETCH_CHARTS = 6;
+export const FIRST_CHARTS = 6;
 
 /** The metrics a Compare URL shows first: the chart opened large (`m=`), or the grid's first charts. */
 export function firstMetrics(search: URLSearchParams, runs: CompareRun[]): string[] {
@@ -135,7 +135,7 @@ export function firstMetrics(search: URLSearchParams, runs: CompareRun[]): strin
   const keys = new Set<string>();
   for (const r of runs) for (const m of r.run.data.metrics ?? []) keys.add(m.key);
   const fold = search.has("fold") ? decodeList(search.get("fold")) : undefined;
-  return firstCharts(metricSections([...keys], search.get("mq") ?? "", foldedSections(fold)), PREFETCH_CHARTS);
+  return firstCharts(metricSections([...keys], search.get("mq") ?? "", foldedSections(fold)), FIRST_CHARTS);
 }
 
 /**
