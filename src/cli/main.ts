@@ -30,6 +30,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   run: [async () => (await import("./commands/run-command.js")).registerRunCommand],
   reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
+  sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */

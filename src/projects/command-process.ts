@@ -27,12 +27,20 @@ export interface CommandOptions {
   stdout?: "stdout" | "stderr";
   /** Called once the command is running (e.g. to print its pid). */
   onSpawn?(pid: number): void;
+  /** stdout and stderr to this file descriptor instead (a sweep's trials each write their own log). */
+  outputFd?: number;
+  /** Pass ciclo's own SIGINT/SIGTERM/SIGHUP on to the command (default true; a sweep stops its trials itself). */
+  forwardSignals?: boolean;
+  /** Aborting sends SIGTERM to the command's group, and SIGKILL `killAfterMs` later if it is still there. */
+  signal?: AbortSignal;
+  killAfterMs?: number;
 }
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 export function runCommand(command: string, opts: CommandOptions): Promise<CommandExit> {
-  const stdio: StdioOptions = ["inherit", opts.stdout === "stderr" ? process.stderr : "inherit", "inherit"];
+  const stdio: StdioOptions =
+    opts.outputFd !== undefined ? ["ignore", opts.outputFd, opts.outputFd] : ["inherit", opts.stdout === "stderr" ? process.stderr : "inherit", "inherit"];
   const child = spawn("/bin/sh", ["-c", command], { cwd: opts.cwd, env: opts.env, stdio, detached: true });
   let forwarded: NodeJS.Signals | undefined;
   const sendToGroup = (sig: NodeJS.Signals) => {
@@ -42,7 +50,7 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
       // The group is already gone.
     }
   };
-  const handlers = FORWARDED.map((sig) => {
+  const handlers = (opts.forwardSignals === false ? [] : FORWARDED).map((sig) => {
     const handler = () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (forwarded === sig) sendToGroup("SIGKILL");
@@ -52,8 +60,20 @@ export function runCommand(command: string, opts: CommandOptions): Promise<Comma
     process.on(sig, handler);
     return [sig, handler] as const;
   });
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    forwarded = "SIGTERM";
+    sendToGroup("SIGTERM");
+    killTimer = setTimeout(() => sendToGroup("SIGKILL"), opts.killAfterMs ?? 10_000);
+    killTimer.unref();
+  };
+  if (opts.signal?.aborted) queueMicrotask(onAbort);
+  else opts.signal?.addEventListener("abort", onAbort, { once: true });
   const cleanup = () => {
     for (const [sig, handler] of handlers) process.off(sig, handler);
+    opts.signal?.removeEventListener("abort", onAbort);
+    if (killTimer) clearTimeout(killTimer);
   };
   return new Promise<CommandExit>((resolve, reject) => {
     child.once("error", (err) => {

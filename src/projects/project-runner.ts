@@ -103,16 +103,7 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   log(`Started run ${run.runId} (${run.runName}) in experiment ${experimentId}: entry point '${command.entryPoint}' of ${project.dir}`);
   log(`Command: ${command.command}`);
 
-  const env: NodeJS.ProcessEnv = { ...baseEnv };
-  for (const k of EXPERIMENT_VARIABLES) delete env[k];
-  Object.assign(env, {
-    CICLO_RUN_ID: run.runId,
-    MLFLOW_RUN_ID: run.runId,
-    CICLO_TRACKING_URI: opts.trackingUri,
-    MLFLOW_TRACKING_URI: opts.trackingUri,
-    CICLO_EXPERIMENT_ID: experimentId,
-    MLFLOW_EXPERIMENT_ID: experimentId,
-  });
+  const env = projectRunEnv(baseEnv, run.runId, opts.trackingUri, experimentId);
   let exit: CommandExit;
   try {
     exit = await runCommand(command.command, { cwd: project.dir, env, stdout: opts.stdout });
@@ -127,8 +118,26 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   return { runId: run.runId, experimentId, status, exitCode: exit.exitCode, signal: exit.signal, command, project };
 }
 
+/**
+ * The command's environment: `base` without variables that would make it
+ * join another run or disagree with the run's experiment, plus the run's id,
+ * the tracking URI and the experiment id (ciclo's and MLflow's names).
+ */
+export function projectRunEnv(base: NodeJS.ProcessEnv, runId: string, trackingUri: string, experimentId: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const k of [...RUN_VARIABLES, ...EXPERIMENT_VARIABLES]) delete env[k];
+  return Object.assign(env, {
+    CICLO_RUN_ID: runId,
+    MLFLOW_RUN_ID: runId,
+    CICLO_TRACKING_URI: trackingUri,
+    MLFLOW_TRACKING_URI: trackingUri,
+    CICLO_EXPERIMENT_ID: experimentId,
+    MLFLOW_EXPERIMENT_ID: experimentId,
+  });
+}
+
 /** MLflow's project tags plus what `ciclo reproduce` reads back. */
-function projectTags(project: ProjectSpec, command: ResolvedCommand, isEntryPoint: boolean): Record<string, string> {
+export function projectTags(project: ProjectSpec, command: ResolvedCommand, isEntryPoint: boolean): Record<string, string> {
   const env = project.env.node ? "node" : project.env.python ? "python" : project.env.mlflowEnv ? `${project.env.mlflowEnv} (ignored: local)` : "local";
   const tags: Record<string, string> = {
     [SOURCE_TYPE_TAG]: "PROJECT",

@@ -91,8 +91,9 @@ export function parseProject(text: string, file: string, dir: string): ProjectSp
   const root = asObject(doc, file);
   if (!mlflow) {
     for (const key of Object.keys(root)) {
-      if (!["name", "env", "entry_points"].includes(key)) {
-        throw new ProjectError(`${file}: unknown key '${key}' (expected name, env, entry_points).`);
+      // `sweep` is read by pipelines/sweeps/sweep-spec.ts (with positions), not here.
+      if (!["name", "env", "entry_points", "sweep"].includes(key)) {
+        throw new ProjectError(`${file}: unknown key '${key}' (expected name, env, entry_points, sweep).`);
       }
     }
   }

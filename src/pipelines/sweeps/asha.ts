@@ -15,7 +15,7 @@
  * Defaults: η = 4, r = 1 (Optuna's and Ray's reduction factor).
  * @module
  */
-import { better, formatNumber, type EarlyStopper, type StopDecision, type TrialCurve } from "./early-stopping.js";
+import { better, definedOnly, formatNumber, type EarlyStopper, type StopDecision, type TrialCurve } from "./early-stopping.js";
 import type { Direction } from "./sampler.js";
 
 export interface AshaOptions {
@@ -34,7 +34,7 @@ export class Asha implements EarlyStopper {
   private readonly rungs: Array<Map<number, number>> = [];
 
   constructor(private readonly direction: Direction, opts: Partial<AshaOptions> = {}) {
-    this.opts = { ...ASHA_DEFAULTS, ...opts };
+    this.opts = { ...ASHA_DEFAULTS, ...definedOnly(opts) };
     if (!(this.opts.minResource > 0)) throw new RangeError(`ASHA's minimum resource must be > 0 (got ${this.opts.minResource}).`);
     if (!(this.opts.reductionFactor >= 2)) throw new RangeError(`ASHA's reduction factor must be ≥ 2 (got ${this.opts.reductionFactor}).`);
   }

@@ -48,3 +48,8 @@ export function better(direction: Direction, a: number, b: number): boolean {
 export function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : Number(v.toPrecision(6)).toString();
 }
+
+/** Options without their undefined entries, so `{ ...defaults, ...definedOnly(given) }` keeps the defaults. */
+export function definedOnly<T extends object>(opts: T): Partial<T> {
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -97,7 +97,8 @@ export class GridSampler implements Sampler {
   }
 
   sample(ctx: SampleContext): ParamValues | undefined {
-    const seen = new Set(ctx.history.map((t) => paramsKey(t.params)));
+    // An interrupted trial is owed a rerun: its point is free again.
+    const seen = new Set(ctx.history.filter((t) => t.state !== "interrupted").map((t) => paramsKey(t.params)));
     for (const index of this.visitOrder()) {
       const point = gridPoint(this.space, index);
       if (!seen.has(paramsKey(point))) return point;

@@ -9,7 +9,7 @@
  * logged a value at or before s.
  * @module
  */
-import { better, formatNumber, type EarlyStopper, type StopDecision, type TrialCurve } from "./early-stopping.js";
+import { better, definedOnly, formatNumber, type EarlyStopper, type StopDecision, type TrialCurve } from "./early-stopping.js";
 import type { Direction } from "./sampler.js";
 
 export interface MedianOptions {
@@ -24,7 +24,7 @@ export class MedianStopping implements EarlyStopper {
   readonly opts: MedianOptions;
 
   constructor(private readonly direction: Direction, opts: Partial<MedianOptions> = {}) {
-    this.opts = { ...MEDIAN_DEFAULTS, ...opts };
+    this.opts = { ...MEDIAN_DEFAULTS, ...definedOnly(opts) };
   }
 
   decide(trial: TrialCurve, all: readonly TrialCurve[]): StopDecision {

@@ -50,6 +50,8 @@ export interface SweepResult {
   summary: SweepSummary;
   status: "FINISHED" | "FAILED" | "KILLED";
   trials: TrialRecord[];
+  /** Each trial's run id, by trial number. */
+  runIds: ReadonlyMap<number, string>;
   /** The sampler had nothing left (every grid point tried). */
   exhausted: boolean;
   timedOut: boolean;
@@ -164,7 +166,7 @@ export class SweepRunner {
     });
     const status = interrupted ? "KILLED" : summary.trials.complete > 0 ? "FINISHED" : "FAILED";
     await tracker.finish(summary, status);
-    return { summary, status, trials: this.trials, exhausted, timedOut, interrupted };
+    return { summary, status, trials: this.trials, runIds: this.runIds, exhausted, timedOut, interrupted };
   }
 
   private counted(): number {
