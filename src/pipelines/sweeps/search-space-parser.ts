@@ -63,7 +63,7 @@ function parseSpace(doc: LocatedDoc, node: Node, depth: number, what: string, se
 }
 
 function parseDistribution(doc: LocatedDoc, name: string, keyNode: Node, node: Node | null, depth: number, seen: Map<string, string>): Distribution {
-  if (node === null || (isScalar(node) && node.value === null)) throw doc.error(node ?? keyNode, `${name}: no value (give a distribution such as { uniform: [0, 1] } or a constant).`);
+  if (node === null || (isScalar(node) && node.value === null)) throw doc.error(keyNode, `${name}: no value (give a distribution such as { uniform: [0, 1] } or a constant).`);
   if (isScalar(node)) {
     const v = node.value;
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") throw doc.error(node, `${name}: a constant must be a string, number or boolean.`);

@@ -134,6 +134,8 @@ export class SweepRunner {
           const handle = executor.start({ number: next, runId, params, onReport: () => this.check(record.number) });
           const l: LiveTrial = { record, runId, handle, lastStep: -Infinity };
           this.live.set(next, l);
+          // Interrupted while the trial was starting (before it was in `live`).
+          if (interrupted) this.stop(l, "the sweep was interrupted", true);
           handle.done.then(
             (exit) => this.push(l, exit),
             (err: Error) => this.push(l, { status: "FAILED", message: err.message }),
