@@ -5,6 +5,7 @@ import { createRng } from "./rng.js";
 import { parameterImportances } from "./sweep-summary.js";
 import type { TrialRecord } from "./sampler.js";
 import { parseSearchSpace } from "./search-space-parser.js";
+import type { ParamValues } from "./search-space.js";
 
 describe("fANOVA importances", () => {
   test("a tree's main effects by hand: one split on x0 explains all of the variance", () => {
@@ -39,7 +40,7 @@ describe("fANOVA importances", () => {
       const lr = 10 ** (-5 * rng.uniform());
       const opt = ["a", "b", "c"][rng.int(0, 2)];
       const m = rng.uniform() < 0.5 ? "s" : "t";
-      const params = m === "s" ? { lr, opt, m, C: rng.uniform() } : { lr, opt, m };
+      const params: ParamValues = m === "s" ? { lr, opt, m, C: rng.uniform() } : { lr, opt, m };
       return { number, params, state: "complete", value: Math.abs(Math.log10(lr) + 2.5) + (opt === "c" ? 0.2 : 0) };
     });
     const { importances, note } = parameterImportances(space, trials, 1);

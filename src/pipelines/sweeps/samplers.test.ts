@@ -5,6 +5,7 @@ import { RandomSampler, sampleDistribution, sampleSpace } from "./random-sampler
 import { createRng, trialRng } from "./rng.js";
 import type { Sampler, TrialRecord } from "./sampler.js";
 import { parseSearchSpace } from "./search-space-parser.js";
+import type { ParamValues } from "./search-space.js";
 import { BRANIN } from "./test-functions.js";
 import { TpeSampler, optunaWeights } from "./tpe-sampler.js";
 
@@ -113,7 +114,7 @@ describe("grid sampling", () => {
 });
 
 /** Best objective after `budget` trials, minimising `f`. */
-function bestOf(sampler: Sampler, f: (p: Record<string, unknown>) => number, budget: number, seed: number): number {
+function bestOf(sampler: Sampler, f: (p: ParamValues) => number, budget: number, seed: number): number {
   const history: TrialRecord[] = [];
   for (let n = 0; n < budget; n++) {
     const params = sampler.sample({ number: n, history, direction: "min", rng: trialRng(seed, n) })!;
@@ -138,7 +139,7 @@ describe("TPE", () => {
 
   test("learns a categorical and a nested branch: later trials pick the good option far more often than chance", () => {
     const space = parseSearchSpace("m:\n  choice:\n    good: { x: { uniform: [0, 1] } }\n    bad: { y: { uniform: [0, 1] } }\n    worse: {}\n", "s.yaml");
-    const f = (p: Record<string, unknown>) => (p.m === "good" ? (p.x as number) : p.m === "bad" ? 1 + (p.y as number) : 3);
+    const f = (p: ParamValues) => (p.m === "good" ? (p.x as number) : p.m === "bad" ? 1 + (p.y as number) : 3);
     const sampler = new TpeSampler(space);
     const history: TrialRecord[] = [];
     for (let n = 0; n < 60; n++) {
@@ -151,7 +152,7 @@ describe("TPE", () => {
   });
 
   test("maximising mirrors minimising, and the first 10 trials are random", () => {
-    const f = (p: Record<string, unknown>) => BRANIN.f(p);
+    const f = (p: ParamValues) => BRANIN.f(p);
     const min = bestOf(new TpeSampler(BRANIN.space), f, 30, 7);
     const history: TrialRecord[] = [];
     const sampler = new TpeSampler(BRANIN.space);
