@@ -16,7 +16,7 @@
  * densities, so l(x)/g(x) compares like with like.
  * @module
  */
-import erfc from "@stdlib/math-base-special-erfc";
+import { normalCdf } from "./normal-cdf.js";
 import type { Rng } from "./rng.js";
 
 export interface NumericDomain {
@@ -28,13 +28,6 @@ export interface NumericDomain {
 }
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-const SQRT1_2 = Math.SQRT1_2;
-
-/** Standard normal CDF, accurate in the tails (erfc, not 1 − erf). */
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z * SQRT1_2);
-}
-
 /** log of Φ(b) − Φ(a) for a < b, without cancellation in either tail. */
 function logMass(a: number, b: number): number {
   if (a >= b) return -Infinity;
