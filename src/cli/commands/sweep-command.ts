@@ -7,18 +7,14 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { projectContextCapture } from "../../projects/project-context.js";
 import { parseParamAssignments } from "../../projects/project-parameters.js";
-import { loadProject, ProjectError, resolveEntryPoint } from "../../projects/project-spec.js";
-import { resolveCommand } from "../../projects/project-parameters.js";
+import { ProjectError } from "../../projects/project-spec.js";
 import { SweepSpecError } from "../../pipelines/sweeps/located-yaml.js";
-import { checkSpaceAgainstEntryPoint, ProcessTrialExecutor } from "../../pipelines/sweeps/process-trial-executor.js";
-import { sampleSpace } from "../../pipelines/sweeps/random-sampler.js";
-import { createRng, randomSeed } from "../../pipelines/sweeps/rng.js";
+import { checkProjectSweep, runProjectSweep } from "../../pipelines/sweeps/project-sweep.js";
+import { randomSeed } from "../../pipelines/sweeps/rng.js";
 import { rankTrials, SAMPLER_NAMES, SweepConfigError, type SamplerName } from "../../pipelines/sweeps/sampler.js";
 import { parseSearchSpace } from "../../pipelines/sweeps/search-space-parser.js";
-import { createEarlyStopper, createSampler, type SweepConfig } from "../../pipelines/sweeps/sweep-config.js";
-import { SweepRunner } from "../../pipelines/sweeps/sweep-runner.js";
+import { createSampler, type SweepConfig } from "../../pipelines/sweeps/sweep-config.js";
 import { loadSweepBlock, parseDuration } from "../../pipelines/sweeps/sweep-spec.js";
 import { TrackingSweepTracker } from "../../pipelines/sweeps/tracking-sweep-tracker.js";
 import { getOrCreateExperiment } from "../../sdk/run-starter.js";
@@ -107,7 +103,6 @@ function newSweepConfig(projectDir: string, flags: SweepFlags): SweepConfig {
   };
   // A grid without --trials runs the whole grid (the sampler refuses continuous spaces here, before any run exists).
   const size = createSampler(config).size;
-  createEarlyStopper(config);
   config.maxTrials = int(flags.trials, "--trials") ?? block.trials ?? size ?? 20;
   return config;
 }
@@ -163,13 +158,13 @@ async function sweep(projectArg: string, flags: SweepFlags, projectDefaulted: bo
   const ctx = new CliContext(flags);
   const client = ctx.tracking;
   const artifacts = ctx.artifacts();
-  let tracker: TrackingSweepTracker;
+  let resumed: TrackingSweepTracker | undefined;
   let config: SweepConfig;
   if (flags.resume) {
     const fixed = FIXED_ON_RESUME.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
     if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot change when resuming: the sweep keeps its recorded settings.`);
-    tracker = await TrackingSweepTracker.open(client, artifacts, flags.resume);
-    config = tracker.config;
+    resumed = await TrackingSweepTracker.open(client, artifacts, flags.resume);
+    config = resumed.config;
     if (!projectDefaulted && config.project) config.project.dir = projectArg;
     config.maxTrials = int(flags.trials, "--trials") ?? config.maxTrials;
     config.maxParallel = int(flags.parallel, "--parallel") ?? config.maxParallel;
@@ -177,51 +172,24 @@ async function sweep(projectArg: string, flags: SweepFlags, projectDefaulted: bo
   } else {
     config = newSweepConfig(projectArg, flags);
   }
-  if (!config.project) throw new UsageError("this sweep has no project to run (it was not started by ciclo sweep).");
-  const project = loadProject(config.project.dir);
-  const entryPoint = resolveEntryPoint(project, config.project.entryPoint);
-  checkSpaceAgainstEntryPoint(config.space, entryPoint);
-  // One sample through the entry point's checks: a required parameter neither swept nor fixed fails here, before any run.
-  const probe = sampleSpace(config.space, createRng(config.seed));
-  resolveCommand(entryPoint, { ...config.project.params, ...Object.fromEntries(Object.entries(probe).map(([k, v]) => [k, String(v)])) }, project.dir);
-  config.project.dir = project.dir;
-
-  const capture = flags.capture && !/^(0|false|off)$/i.test(process.env.CICLO_CONTEXT_CAPTURE ?? "") ? projectContextCapture(project.dir) : undefined;
-  const gitTags = capture?.tags ? await capture.tags() : {};
-  if (!flags.resume) {
+  const setup = checkProjectSweep(config);
+  config = setup.config;
+  let experimentId: string | undefined;
+  if (!resumed) {
     const fromEnv = experimentFromEnv();
-    const experimentId =
-      flags.experimentId ??
-      (flags.experimentName ?? fromEnv.name ? (await getOrCreateExperiment(client, (flags.experimentName ?? fromEnv.name)!)).experimentId : (fromEnv.experimentId ?? "0"));
-    tracker = await TrackingSweepTracker.create(client, artifacts, { experimentId, runName: flags.runName, config, tags: gitTags });
+    const name = flags.experimentName ?? fromEnv.name;
+    experimentId = flags.experimentId ?? (name ? (await getOrCreateExperiment(client, name)).experimentId : (fromEnv.experimentId ?? "0"));
   }
-  tracker = tracker!;
-  const executor = new ProcessTrialExecutor({
-    project,
-    entryPoint,
-    fixed: config.project.params,
-    trackingUri: ctx.trackingUri,
-    experimentId: tracker.experimentId,
-    tags: gitTags,
-    showOutput: flags.showOutput,
-    uploadLog: async (runId, path) => {
-      try {
-        await artifacts.logArtifact(runId, path);
-      } catch (err) {
-        ctx.note(`ciclo sweep: could not upload the log of run ${runId}: ${(err as Error).message}`);
-      }
-    },
-  });
 
   const bar = createProgressBar();
   const log = (line: string) => (ctx.json ? process.stderr.write(`${line}\n`) : bar.log(line));
-  log(`Sweep ${tracker.sweepRunId} in experiment ${tracker.experimentId}: ${config.sampler} search of ${config.metric} (${config.direction}), ${config.maxTrials} trials, ${config.maxParallel} at a time, seed ${config.seed}${config.earlyStop ? `, ${config.earlyStop.rule} early stopping` : ""}${flags.resume ? " (resumed)" : ""}`);
   const abort = new AbortController();
+  let sweepRunId = flags.resume ?? "";
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      log(`${sig}: stopping the running trials; resume with: ciclo sweep --resume ${tracker.sweepRunId}`);
+      log(`${sig}: stopping the running trials; resume with: ciclo sweep --resume ${sweepRunId}`);
       abort.abort();
     } else process.exit(EXIT_INTERRUPTED);
   };
@@ -229,15 +197,25 @@ async function sweep(projectArg: string, flags: SweepFlags, projectDefaulted: bo
   process.on("SIGTERM", onSignal);
   const t0 = Date.now();
   try {
-    const result = await new SweepRunner({
-      config,
-      tracker,
-      executor,
-      signal: abort.signal,
-      resume: flags.resume !== undefined,
+    const { result, tracker } = await runProjectSweep({
+      client,
+      artifacts,
+      trackingUri: ctx.trackingUri,
+      setup,
+      tracker: resumed,
+      experimentId,
+      runName: flags.runName,
+      capture: flags.capture && !/^(0|false|off)$/i.test(process.env.CICLO_CONTEXT_CAPTURE ?? ""),
+      showOutput: flags.showOutput,
       pollMs: int(flags.pollMs, "--poll-ms"),
+      signal: abort.signal,
+      onStart: (t) => {
+        sweepRunId = t.sweepRunId;
+        log(`Sweep ${t.sweepRunId} in experiment ${t.experimentId}: ${config.sampler} search of ${config.metric} (${config.direction}), ${config.maxTrials} trials, ${config.maxParallel} at a time, seed ${config.seed}${config.earlyStop ? `, ${config.earlyStop.rule} early stopping` : ""}${resumed ? " (resumed)" : ""}`);
+      },
       onEvent: sweepProgress({ ...bar, log }, config.maxTrials, config.metric, ctx.errColors),
-    }).run();
+      warn: (message) => ctx.note(`ciclo sweep: ${message}`),
+    });
     bar.stop();
     const ranked = rankTrials(result.trials.filter((t) => t.state === "complete"), config.direction);
     const trialRunIds = ranked.map((t) => result.runIds.get(t.number)).filter((id): id is string => id !== undefined);
@@ -256,6 +234,5 @@ async function sweep(projectArg: string, flags: SweepFlags, projectDefaulted: bo
     bar.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    executor.close();
   }
 }
