@@ -116,4 +116,22 @@ describe("the sweep loop", () => {
     const [t0, t1] = result.trials;
     assert.equal(t1.state === "pruned", BRANIN.f(t1.params) + 8 > BRANIN.f(t0.params) + 8);
   });
+
+  test("a trial whose values the executor refuses fails alone; the sweep goes on", async () => {
+    const tracker = new MemorySweepTracker();
+    const inner = new FunctionTrialExecutor((p) => BRANIN.f(p), { sink: tracker, metric: "loss" });
+    const executor = Object.assign(Object.create(inner) as FunctionTrialExecutor, {
+      prepare(params: Record<string, unknown>) {
+        if ((params.x1 as number) < 2.5) throw new Error("x1 < 2.5 is refused");
+        return inner.prepare(params as never);
+      },
+    });
+    const result = await new SweepRunner({ config: base({ maxTrials: 8 }), tracker, executor }).run();
+    const refused = result.trials.filter((t) => (t.params.x1 as number) < 2.5);
+    assert.ok(refused.length > 0 && refused.length < 8);
+    assert.ok(refused.every((t) => t.state === "failed"));
+    assert.equal(tracker.trials.get(`trial-${refused[0].number}`)?.end?.reason, "x1 < 2.5 is refused");
+    assert.equal(result.trials.length, 8);
+    assert.equal(result.status, "FINISHED");
+  });
 });

@@ -23,7 +23,8 @@ import { createEarlyStopper, createSampler, type SweepConfig } from "./sweep-con
 import { summarizeSweep, type SweepSummary } from "./sweep-summary.js";
 import type { CurvePoint, EarlyStopper, TrialCurve } from "./early-stopping.js";
 import type { SweepTracker } from "./sweep-tracker.js";
-import type { TrialExecutor, TrialExit, TrialHandle } from "./trial-executor.js";
+import type { PreparedTrial, TrialExecutor, TrialExit, TrialHandle } from "./trial-executor.js";
+import { formatValue } from "./search-space.js";
 
 export type SweepEvent =
   | { type: "trial-started"; trial: TrialRecord; runId: string }
@@ -127,11 +128,22 @@ export class SweepRunner {
             break;
           }
           const record: TrialRecord = { number: next, params, state: "running" };
-          const runId = await tracker.createTrial(next, executor.prepare(params));
+          // A value the entry point refuses for this trial only (a path choice that does not exist) fails the trial, not the sweep.
+          let prepared: PreparedTrial;
+          let refused: string | undefined;
+          try {
+            prepared = executor.prepare(params);
+          } catch (err) {
+            refused = (err as Error).message;
+            prepared = { params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, formatValue(v)])), tags: {} };
+          }
+          const runId = await tracker.createTrial(next, prepared);
           this.trials.push(record);
           this.runIds.set(next, runId);
           this.curves.set(next, []);
-          const handle = executor.start({ number: next, runId, params, onReport: () => this.check(record.number) });
+          const handle: TrialHandle = refused
+            ? { done: Promise.resolve({ status: "FAILED", message: refused }), stop: () => {} }
+            : executor.start({ number: next, runId, params, onReport: () => this.check(record.number) });
           const l: LiveTrial = { record, runId, handle, lastStep: -Infinity };
           this.live.set(next, l);
           // Interrupted while the trial was starting (before it was in `live`).
@@ -152,23 +164,22 @@ export class SweepRunner {
     } catch (err) {
       for (const l of this.live.values()) this.stop(l, "the sweep failed", true);
       await Promise.allSettled([...this.live.values()].map((l) => l.handle.done));
+      // Best effort: the sweep run should not stay RUNNING (the tracker may be what failed).
+      await tracker.finish(this.summarize(), "FAILED").catch(() => {});
       throw err;
     } finally {
       this.opts.signal?.removeEventListener("abort", onAbort);
     }
     await this.checks;
-    const summary = summarizeSweep({
-      space: config.space,
-      trials: this.trials,
-      metric: config.metric,
-      direction: config.direction,
-      sampler: this.sampler.name,
-      seed: config.seed,
-      runIds: this.runIds,
-    });
+    const summary = this.summarize();
     const status = interrupted ? "KILLED" : summary.trials.complete > 0 ? "FINISHED" : "FAILED";
     await tracker.finish(summary, status);
     return { summary, status, trials: this.trials, runIds: this.runIds, exhausted, timedOut, interrupted };
+  }
+
+  private summarize(): SweepSummary {
+    const c = this.config;
+    return summarizeSweep({ space: c.space, trials: this.trials, metric: c.metric, direction: c.direction, sampler: this.sampler.name, seed: c.seed, runIds: this.runIds });
   }
 
   private counted(): number {
