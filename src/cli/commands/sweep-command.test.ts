@@ -7,7 +7,8 @@
  * that lag; Ctrl-C and `--resume`.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
@@ -15,6 +16,7 @@ import { GridSampler } from "../../pipelines/sweeps/grid-sampler.js";
 import { trialRng } from "../../pipelines/sweeps/rng.js";
 import { parseSearchSpace } from "../../pipelines/sweeps/search-space-parser.js";
 import { SWEEP_TAGS } from "../../pipelines/sweeps/sweep-tags.js";
+import { planReproduction } from "../../projects/reproduce-plan.js";
 import { ArtifactClient } from "../../sdk/artifact-client.js";
 import { TrackingClient } from "../../sdk/tracking-client.js";
 import { runCiclo, spawnCiclo } from "../../testing/child-server.js";
@@ -193,5 +195,31 @@ describe("ciclo sweep", () => {
     const children = await childrenOf(interrupted.info.experimentId, sweepRunId);
     assert.deepEqual(children.map((r) => Number(tagsOf(r)[SWEEP_TAGS.trial])).sort(), [0, 1, 2, 3]);
     assert.equal((await client.getRun(sweepRunId)).info.status, "FINISHED");
+  });
+
+  test("in a git repository, every trial records the commit, the patch of uncommitted changes and its entry point: enough for ciclo reproduce", async () => {
+    const repo = join(tmp.path, "repo");
+    mkdirSync(repo);
+    for (const f of ["ciclo.yaml", "train.mjs", "space.yaml"]) writeFileSync(join(repo, f), readFileSync(join(dir, f)));
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@ciclo.invalid", ...args], { cwd: repo, encoding: "utf8" });
+    git("init", "-q", "-b", "main");
+    git("add", ".");
+    git("commit", "-q", "-m", "quad");
+    writeFileSync(join(repo, "train.mjs"), `${readFileSync(join(repo, "train.mjs"), "utf8")}// uncommitted\n`);
+    const res = await runCiclo(["sweep", repo, "-e", "train", "--space", join(repo, "space.yaml"), "--metric", "loss", "--trials", "2", "--sampler", "random", "--seed", "8", "--experiment-name", "git", "--json"], { CICLO_TRACKING_URI: server.url });
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout);
+    const head = git("rev-parse", "HEAD").trim();
+    for (const run of await childrenOf(out.experimentId, out.sweepRunId)) {
+      const tags = tagsOf(run);
+      assert.equal(tags["mlflow.source.git.commit"], head);
+      assert.equal(tags["ciclo.git.patch"], "ciclo/git-diff.patch");
+      const files = (await new ArtifactClient(client).listArtifacts(run.info.runId, "ciclo")).map((f) => f.path);
+      assert.ok(files.includes("ciclo/git-diff.patch"), files.join(", "));
+      const plan = planReproduction(run);
+      assert.equal(plan.commit, head);
+      assert.equal(plan.entryPoint, "train");
+      assert.deepEqual(plan.params, paramsOf(run));
+    }
   });
 });

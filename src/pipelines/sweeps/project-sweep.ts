@@ -6,10 +6,10 @@
  * processes to the sweep loop and the tracked runs.
  * @module
  */
-import { projectContextCapture } from "../../projects/project-context.js";
 import { resolveCommand } from "../../projects/project-parameters.js";
 import { loadProject, resolveEntryPoint, type EntryPoint, type ProjectSpec } from "../../projects/project-spec.js";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
+import { captureRunContext, logRunContext, runContextTags } from "../../sdk/context-capture.js";
 import type { TrackingClient } from "../../sdk/tracking-client.js";
 import { checkSpaceAgainstEntryPoint, ProcessTrialExecutor } from "./process-trial-executor.js";
 import { sampleSpace } from "./random-sampler.js";
@@ -70,10 +70,25 @@ export interface ProjectSweepOptions {
 export async function runProjectSweep(opts: ProjectSweepOptions): Promise<{ result: SweepResult; tracker: TrackingSweepTracker }> {
   const { client, artifacts, setup } = opts;
   const { config, project, entryPoint } = setup;
-  const capture = opts.capture !== false ? projectContextCapture(project.dir) : undefined;
-  const gitTags = capture?.tags ? await capture.tags() : {};
-  const tracker =
-    opts.tracker ?? (await TrackingSweepTracker.create(client, artifacts, { experimentId: opts.experimentId ?? "0", runName: opts.runName, config, tags: gitTags }));
+  // Captured once (git state, patch of uncommitted changes, lock files) and recorded on the sweep run and on every
+  // trial — tags and files — so `ciclo reproduce <trial>` can check out and patch the same code.
+  const context = opts.capture !== false ? await captureRunContext({ cwd: project.dir, argv: [process.execPath], execArgv: [] }) : undefined;
+  const gitTags = context ? runContextTags(context) : {};
+  const recordContext = async (runId: string) => {
+    if (!context) return;
+    try {
+      const tags = await logRunContext(artifacts, runId, context);
+      if (Object.keys(tags).length > 0) await client.logBatch(runId, { tags });
+    } catch (err) {
+      opts.warn?.(`could not record the code state on run ${runId}: ${(err as Error).message}`);
+    }
+  };
+  let tracker = opts.tracker;
+  if (!tracker) {
+    tracker = await TrackingSweepTracker.create(client, artifacts, { experimentId: opts.experimentId ?? "0", runName: opts.runName, config, tags: gitTags });
+    await recordContext(tracker.sweepRunId);
+  }
+  tracker.afterTrialCreated = recordContext;
   const executor = new ProcessTrialExecutor({
     project,
     entryPoint,
@@ -91,17 +106,18 @@ export async function runProjectSweep(opts: ProjectSweepOptions): Promise<{ resu
     },
   });
   opts.onStart?.(tracker);
+  const running = tracker;
   try {
     const result = await new SweepRunner({
       config,
-      tracker,
+      tracker: running,
       executor,
       signal: opts.signal,
       resume: opts.tracker !== undefined,
       pollMs: opts.pollMs,
       onEvent: opts.onEvent,
     }).run();
-    return { result, tracker };
+    return { result, tracker: running };
   } finally {
     executor.close();
   }

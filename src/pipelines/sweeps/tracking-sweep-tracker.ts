@@ -38,6 +38,8 @@ export class TrackingSweepTracker implements SweepTracker {
   readonly sweepRunId: string;
   readonly experimentId: string;
   readonly config: SweepConfig;
+  /** Runs after a trial's run is created and its params logged (project sweeps record the code state there). */
+  afterTrialCreated?: (runId: string) => Promise<void>;
 
   constructor(private readonly opts: TrackingSweepTrackerOptions) {
     this.client = opts.client;
@@ -117,6 +119,7 @@ export class TrackingSweepTracker implements SweepTracker {
     });
     const params = Object.entries(prepared.params).map(([key, value]) => ({ key, value }));
     if (params.length > 0) await this.client.logBatch(run.info.runId, { params });
+    await this.afterTrialCreated?.(run.info.runId);
     return run.info.runId;
   }
 
