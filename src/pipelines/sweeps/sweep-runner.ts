@@ -225,7 +225,11 @@ export class SweepRunner {
     const run = async () => {
       const l = this.live.get(number);
       if (!this.stopper || !l || l.stopReason) return;
-      if (!(await this.readPoints(l))) return;
+      try {
+        if (!(await this.readPoints(l))) return;
+      } catch {
+        return; // The server did not answer this time (the SDK has retried): the next look will.
+      }
       const all: TrialCurve[] = this.trials.map((t) => ({ number: t.number, state: t.state, points: this.curves.get(t.number) ?? [] }));
       const decision = this.stopper.decide({ number, state: "running", points: this.curves.get(number)! }, all);
       if (decision.stop) {
