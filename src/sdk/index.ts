@@ -158,3 +158,8 @@ export type { JsModelContext, JsModelModule } from "../models/flavors/js-functio
 export { evaluate, type EvaluateOptions, type EvaluationReport } from "../models/evaluation/evaluate.js";
 export { parseThresholdExpression, validateMetrics, type MetricThreshold, type ValidationReport } from "../models/evaluation/metric-thresholds.js";
 export type { EvaluationData, ModelType } from "../models/evaluation/model-evaluator.js";
+export { sweep, type SweepOptions, type SweepRunResult } from "./sweep.js";
+export { TrialStopped, type Objective, type TrialContext } from "../pipelines/sweeps/function-trial-executor.js";
+export type { SearchSpace, ParamValues } from "../pipelines/sweeps/search-space.js";
+export type { SweepSummary } from "../pipelines/sweeps/sweep-summary.js";
+export type { SweepEvent } from "../pipelines/sweeps/sweep-runner.js";

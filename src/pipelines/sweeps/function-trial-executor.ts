@@ -17,6 +17,8 @@ export class TrialStopped extends Error {
 
 export interface TrialContext {
   readonly number: number;
+  /** The trial's run: log more to it (other metrics, artifacts) with the SDK's clients. */
+  readonly runId: string;
   readonly signal: AbortSignal;
   /** Logs the intermediate metric at `step`; rejects with TrialStopped once the trial is stopped. */
   report(step: number, value: number): Promise<void>;
@@ -47,6 +49,7 @@ export class FunctionTrialExecutor implements TrialExecutor {
     const key = this.opts.intermediateMetric ?? metric;
     const ctx: TrialContext = {
       number: launch.number,
+      runId: launch.runId,
       signal: abort.signal,
       async report(step, value) {
         if (abort.signal.aborted) throw new TrialStopped(String(abort.signal.reason));
