@@ -31,6 +31,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
   sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
+  monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */

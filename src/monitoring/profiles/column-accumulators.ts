@@ -1,0 +1,231 @@
+/**
+ * Streaming per-column state: a numeric column's first look (for its layout),
+ * its counts against a layout, and a categorical column's frequencies. Each
+ * takes a batch at a time and holds a bounded amount of memory whatever the
+ * number of rows.
+ * @module
+ */
+import { CellLocator, cellCountOf, chooseLayout } from "./numeric-layout.js";
+import {
+  CATEGORY_CAP,
+  VALUE_CAP,
+  type CategoricalColumnProfile,
+  type NumericColumnProfile,
+  type NumericLayout,
+} from "./profile-types.js";
+
+/** A numeric column's cells as the source hands them: NaN is missing, ±Infinity infinite. */
+export interface NumericBatch {
+  values: Float64Array;
+  /** Cells that were not numbers (already NaN in `values`, not counted as missing). */
+  invalid?: number;
+}
+
+/** Keeps exact distinct values while there are at most VALUE_CAP. */
+class DistinctValues {
+  map: Map<number, number> | null = new Map();
+  add(v: number): void {
+    const m = this.map;
+    if (!m) return;
+    const c = m.get(v);
+    if (c !== undefined) m.set(v, c + 1);
+    else if (m.size >= VALUE_CAP) this.map = null;
+    else m.set(v, 1);
+  }
+}
+
+/**
+ * First pass over a reference column: min, max, the distinct values while few,
+ * and a uniform sample (reservoir, Li's algorithm L, seeded) whose quantiles
+ * place the layout's edges.
+ */
+export class NumericScout {
+  min = Infinity;
+  max = -Infinity;
+  readonly #distinct = new DistinctValues();
+  readonly #sample: Float64Array;
+  #seen = 0;
+  #next = 0;
+  #w = 1;
+  #rand: () => number;
+
+  constructor(sampleSize = 16_384, seed = 0x5eed) {
+    this.#sample = new Float64Array(sampleSize);
+    let a = seed >>> 0;
+    this.#rand = () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+    };
+  }
+
+  add(batch: NumericBatch): void {
+    const vs = batch.values;
+    const k = this.#sample.length;
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i];
+      if (v !== v || v === Infinity || v === -Infinity) continue;
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+      this.#distinct.add(v);
+      const seen = this.#seen++;
+      if (seen < k) {
+        this.#sample[seen] = v;
+        if (seen === k - 1) this.#skip();
+      } else if (seen === this.#next) {
+        this.#sample[Math.floor(this.#rand() * k)] = v;
+        this.#skip();
+      }
+    }
+  }
+
+  #skip(): void {
+    const k = this.#sample.length;
+    this.#w *= Math.exp(Math.log(this.#rand()) / k);
+    this.#next = this.#seen + Math.floor(Math.log(this.#rand()) / Math.log(1 - this.#w));
+  }
+
+  layout(): NumericLayout {
+    const exact = this.#distinct.map ? [...this.#distinct.map.keys()] : null;
+    return chooseLayout(exact, this.#sample.subarray(0, Math.min(this.#seen, this.#sample.length)), this.min, this.max);
+  }
+}
+
+/** Counts a numeric column into a fixed layout, with exact moments. */
+export class NumericAccumulator {
+  count = 0;
+  missing = 0;
+  infinite = 0;
+  invalid = 0;
+  n = 0;
+  mean = 0;
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly counts: Float64Array;
+  readonly offsets: Float64Array;
+  readonly #locator: CellLocator;
+  readonly #distinct = new DistinctValues();
+
+  constructor(
+    readonly name: string,
+    readonly layout: NumericLayout,
+    public dtype: "int" | "float",
+  ) {
+    this.#locator = new CellLocator(layout);
+    const cells = cellCountOf(layout);
+    this.counts = new Float64Array(cells);
+    this.offsets = new Float64Array(cells);
+  }
+
+  add(batch: NumericBatch): void {
+    const vs = batch.values;
+    const loc = this.#locator;
+    const anchors = loc.anchors;
+    const counts = this.counts;
+    const offsets = this.offsets;
+    const distinct = this.#distinct;
+    let bn = 0;
+    let sum = 0;
+    let min = this.min;
+    let max = this.max;
+    let nan = 0;
+    let inf = 0;
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i];
+      if (v !== v) {
+        nan++;
+        continue;
+      }
+      if (v === Infinity || v === -Infinity) {
+        inf++;
+        continue;
+      }
+      const c = loc.cellOf(v);
+      counts[c]++;
+      offsets[c] += c === 0 ? anchors[0] - v : v - anchors[c];
+      bn++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      if (distinct.map) distinct.add(v);
+    }
+    const invalid = batch.invalid ?? 0;
+    this.count += vs.length;
+    this.missing += nan - invalid;
+    this.invalid += invalid;
+    this.infinite += inf;
+    this.min = min;
+    this.max = max;
+    if (bn === 0) return;
+    // Moments: the batch's own two-pass mean and M2, merged by Chan's formula.
+    const bmean = sum / bn;
+    let bm2 = 0;
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i];
+      if (v === v && v !== Infinity && v !== -Infinity) bm2 += (v - bmean) * (v - bmean);
+    }
+    const n = this.n + bn;
+    const delta = bmean - this.mean;
+    this.mean += (delta * bn) / n;
+    this.m2 += bm2 + (delta * delta * this.n * bn) / n;
+    this.n = n;
+  }
+
+  profile(): NumericColumnProfile {
+    const values = this.#distinct.map ? [...this.#distinct.map.entries()].sort((a, b) => a[0] - b[0]) : null;
+    return {
+      name: this.name,
+      kind: "num",
+      dtype: this.dtype,
+      count: this.count,
+      missing: this.missing,
+      infinite: this.infinite,
+      invalid: this.invalid,
+      n: this.n,
+      min: this.n > 0 ? this.min : null,
+      max: this.n > 0 ? this.max : null,
+      mean: this.mean,
+      m2: this.m2,
+      values,
+      layout: this.layout,
+      cellCounts: [...this.counts],
+      cellOffsets: [...this.offsets],
+    };
+  }
+}
+
+/** Counts categories; null and undefined are missing. */
+export class CategoricalAccumulator {
+  count = 0;
+  missing = 0;
+  other = 0;
+  readonly #counts = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    public dtype: "string" | "bool",
+  ) {}
+
+  add(values: ArrayLike<string | null | undefined>): void {
+    const m = this.#counts;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) {
+        this.missing++;
+        continue;
+      }
+      const c = m.get(v);
+      if (c !== undefined) m.set(v, c + 1);
+      else if (m.size < CATEGORY_CAP) m.set(v, 1);
+      else this.other++;
+    }
+    this.count += values.length;
+  }
+
+  profile(): CategoricalColumnProfile {
+    const categories = [...this.#counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return { name: this.name, kind: "cat", dtype: this.dtype, count: this.count, missing: this.missing, categories, other: this.other };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Profiling a table: a reference in two passes (a first look fixes each
+ * numeric column's layout, the second counts into it), a window in one pass
+ * against a reference's layouts — `profile(window) → drift(reference, window)`
+ * is what a monitor job runs. Memory is bounded by the columns, not the rows.
+ * @module
+ */
+import { CategoricalAccumulator, NumericAccumulator, NumericScout } from "./column-accumulators.js";
+import { layoutIdOf, layoutsOf, PROFILE_FORMAT, PROFILE_VERSION, type ColumnLayout, type DatasetProfile } from "./profile-types.js";
+import type { ColumnPlan, TableSource } from "./table-source.js";
+
+export interface ProfileProgress {
+  phase: "scan" | "count";
+  rowsDone: number;
+  rowsTotal: number | undefined;
+}
+
+export interface ProfileOptions {
+  onProgress?: (p: ProfileProgress) => void;
+  /** Also profile this many consecutive chunks of the reference (for thresholds derived from them). */
+  chunks?: number;
+  /** Only these columns (default: all that can be profiled). */
+  columns?: string[];
+}
+
+/** First pass: each numeric column's layout; categorical columns need none. */
+export async function scanLayouts(source: TableSource, opts: ProfileOptions = {}): Promise<ColumnLayout[]> {
+  const wanted = opts.columns ? new Set(opts.columns) : undefined;
+  const cols = (await source.columns()).filter((c) => c.kind !== "skip" && (!wanted || wanted.has(c.name)));
+  const total = await source.rowCount();
+  const scouts = new Map<string, { scout: NumericScout; missing: number }>();
+  for (const c of cols) if (c.kind === "num") scouts.set(c.name, { scout: new NumericScout(), missing: 0 });
+  const plan: ColumnPlan[] = cols.filter((c) => c.kind === "num").map((c) => ({ name: c.name, kind: "num" }));
+  if (plan.length > 0) {
+    for await (const { chunk, rowsDone } of source.chunks(plan)) {
+      const s = scouts.get(chunk.column)!;
+      if (chunk.kind === "num") {
+        s.scout.add(chunk.data);
+        if (s.missing === 0) for (const v of chunk.data.values) if (v !== v) s.missing++;
+      }
+      opts.onProgress?.({ phase: "scan", rowsDone, rowsTotal: total });
+    }
+  }
+  return cols.map((c): ColumnLayout => {
+    if (c.kind === "cat") return { name: c.name, kind: "cat", dtype: c.dtype === "bool" ? "bool" : "string" };
+    const s = scouts.get(c.name)!;
+    return { name: c.name, kind: "num", dtype: c.dtype === "int" && s.missing === 0 ? "int" : "float", layout: s.scout.layout() };
+  });
+}
+
+type Accumulator = NumericAccumulator | CategoricalAccumulator;
+
+function accumulatorsFor(layouts: ColumnLayout[]): Accumulator[] {
+  return layouts.map((l) =>
+    l.kind === "num" ? new NumericAccumulator(l.name, l.layout!, l.dtype === "int" ? "int" : "float") : new CategoricalAccumulator(l.name, l.dtype === "bool" ? "bool" : "string"),
+  );
+}
+
+function datasetOf(layouts: ColumnLayout[], accs: Accumulator[], rows: number): DatasetProfile {
+  const columns = accs.map((a) => {
+    const p = a.profile();
+    // pandas makes an integer column with missing values float.
+    if (p.kind === "num" && p.missing > 0) p.dtype = "float";
+    return p;
+  });
+  return { format: PROFILE_FORMAT, version: PROFILE_VERSION, layoutId: layoutIdOf(layouts), rows, columns };
+}
+
+/** Counts a table into given layouts (a reference's, or those just scanned). */
+export async function profileWithLayouts(source: TableSource, layouts: ColumnLayout[], opts: ProfileOptions = {}): Promise<DatasetProfile> {
+  const total = await source.rowCount();
+  const accs = accumulatorsFor(layouts);
+  const byName = new Map(layouts.map((l, i) => [l.name, accs[i]]));
+  const chunkCount = opts.chunks && total ? Math.max(1, Math.min(opts.chunks, total)) : 0;
+  const chunkAccs = Array.from({ length: chunkCount }, () => accumulatorsFor(layouts));
+  const chunkByName = chunkAccs.map((list) => new Map(layouts.map((l, i) => [l.name, list[i]])));
+  const chunkRows = new Array<number>(chunkCount).fill(0);
+  const plan: ColumnPlan[] = layouts.map((l) => ({ name: l.name, kind: l.kind, dtype: l.dtype }));
+  let rows = 0;
+  let lastRowsDone = 0;
+  let sliceStart = 0;
+  for await (const { chunk, rowsDone } of source.chunks(plan)) {
+    if (rowsDone !== lastRowsDone) {
+      sliceStart = lastRowsDone;
+      lastRowsDone = rowsDone;
+    }
+    const acc = byName.get(chunk.column)!;
+    if (chunk.kind === "num") (acc as NumericAccumulator).add(chunk.data);
+    else (acc as CategoricalAccumulator).add(chunk.data);
+    if (chunkCount > 0) {
+      // A slice goes to the chunk holding its first row.
+      const k = Math.min(chunkCount - 1, Math.floor((sliceStart * chunkCount) / total!));
+      const cacc = chunkByName[k].get(chunk.column)!;
+      if (chunk.kind === "num") (cacc as NumericAccumulator).add(chunk.data);
+      else (cacc as CategoricalAccumulator).add(chunk.data);
+    }
+    rows = rowsDone;
+    opts.onProgress?.({ phase: "count", rowsDone, rowsTotal: total });
+  }
+  if (layouts.length > 0) rows = accs[0].count;
+  const profile = datasetOf(layouts, accs, rows);
+  if (chunkCount > 0) {
+    profile.chunks = chunkAccs.map((list, k) => {
+      chunkRows[k] = list[0]?.count ?? 0;
+      return datasetOf(layouts, list, chunkRows[k]);
+    }).filter((c) => c.rows > 0);
+  }
+  return profile;
+}
+
+/** A reference profile: scan for layouts, then count. */
+export async function profileReference(source: TableSource, opts: ProfileOptions = {}): Promise<DatasetProfile> {
+  return profileWithLayouts(source, await scanLayouts(source, opts), opts);
+}
+
+/** A window's profile against a reference's layouts (only the reference's columns). */
+export async function profileWindow(source: TableSource, reference: DatasetProfile, opts: ProfileOptions = {}): Promise<DatasetProfile> {
+  const layouts = layoutsOf(reference);
+  const profile = await profileWithLayouts(source, layouts, { ...opts, chunks: 0 });
+  profile.layoutId = reference.layoutId;
+  return profile;
+}
