@@ -9,8 +9,9 @@
  *   ∫|F_ref − F_cur| is exact wherever the ECDFs do not cross inside a cell;
  *   a crossing cell is estimated as if the difference were linear in it, and
  *   its width × (share_ref + share_cur) goes into the reported error bound.
- * - Binned scores: a cell's count is spread over Evidently's bins in
- *   proportion to overlap (uniform within the cell; point cells go whole).
+ * - Binned scores: a cell's count is spread over Evidently's bins by a
+ *   linear density over the cell that has the cell's mean (point cells go
+ *   whole); the outer cells span to the side's min or max.
  * @module
  */
 import { binOf } from "./binning.js";
@@ -111,9 +112,18 @@ export function binCountsFromCells(side: CellSide, cells: CellBounds[], edges: A
       if (b >= 0) out[b] += k;
       continue;
     }
+    // Within the cell, a linear density with the cell's mean (from its offsets), clipped to stay ≥ 0.
+    const anchorAtLo = i !== 0;
+    const meanDist = side.offsets[i] / k;
+    const mu = Math.min(1, Math.max(0, anchorAtLo ? (cell.anchor + meanDist - lo) / (hi - lo) : (cell.anchor - meanDist - lo) / (hi - lo)));
+    const beta = Math.max(-2, Math.min(2, 12 * (mu - 0.5)));
+    const cdf = (x: number) => {
+      const u = Math.min(1, Math.max(0, (x - lo) / (hi - lo)));
+      return u + (beta * (u * u - u)) / 2;
+    };
     for (let b = Math.max(0, binOf(edges, Math.max(lo, edges[0]))); b < nb && edges[b] < hi; b++) {
-      const overlap = Math.min(hi, edges[b + 1]) - Math.max(lo, edges[b]);
-      if (overlap > 0) out[b] += (k * overlap) / (hi - lo);
+      const share = cdf(b + 1 === nb ? Infinity : edges[b + 1]) - cdf(edges[b]);
+      if (share > 0) out[b] += k * share;
     }
   }
   return out;
