@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { scipyOracle } from "../../testing/python-oracle.js";
+import { normals } from "../../testing/seeded-data.js";
 import { histogramCounts, sturgesEdges } from "./binning.js";
 import { fillZeroes, hellingerFromShares, jensenShannon, klDivergence, psi, wasserstein } from "./distances.js";
 import { chiSquareTest, proportionsZTest } from "./frequency-tests.js";
@@ -17,22 +18,6 @@ import { weightedSampleOf } from "./weighted-sample.js";
 
 const py = scipyOracle();
 const skip = py.missing ? `scipy missing: ${py.missing}` : false;
-
-/** Seeded generator (mulberry32) so every run checks the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-export function normals(n: number, seed: number, mean = 0, sd = 1): number[] {
-  const r = rng(seed);
-  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
-}
 
 function close(actual: number, expected: number, tol: number, what: string): void {
   if (Number.isNaN(expected)) return assert.ok(Number.isNaN(actual), `${what}: expected NaN, got ${actual}`);

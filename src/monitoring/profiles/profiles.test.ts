@@ -1,0 +1,145 @@
+/**
+ * Profiles: exact where they promise to be, mergeable (windows merged equal
+ * the window of all their rows), the same from Parquet as from CSV, and a
+ * loader that refuses what it cannot trust.
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { InvalidParameterValueError } from "../../shared/errors.js";
+import { normals, rng } from "../../testing/seeded-data.js";
+import { tempDir } from "../../testing/temp-dir.js";
+import { driftReport } from "../drift/drift-report.js";
+import { ks2samp } from "../drift/ks-test.js";
+import { wasserstein } from "../drift/distances.js";
+import { weightedSampleOf } from "../drift/weighted-sample.js";
+import { CsvTableSource } from "../sources/csv-table-source.js";
+import { ParquetTableSource } from "../sources/parquet-table-source.js";
+import { CellLocator } from "./numeric-layout.js";
+import { decodeProfile, encodeProfile } from "./profile-codec.js";
+import { mergeProfiles } from "./profile-merge.js";
+import { PROFILE_VERSION, type NumericColumnProfile } from "./profile-types.js";
+import { profileReference, profileWindow } from "./profiler.js";
+import { InMemoryTableSource } from "./table-source.js";
+
+const table = (x: number[], cat: string[]) => new InMemoryTableSource([{ name: "x", values: Float64Array.from(x) }, { name: "c", values: cat }]);
+const cats = (n: number, seed: number, pool: string[]) => {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => pool[Math.floor(r() * pool.length)]);
+};
+
+describe("profiles", () => {
+  const dir = tempDir("ciclo-profiles-");
+  after(() => dir.remove());
+
+  it("K-S from a small reference's profile equals K-S on the raw data, whatever the window's size", async () => {
+    const ref = normals(800, 1);
+    const cur = normals(50_000, 2, 0.02);
+    const rp = await profileReference(table(ref, cats(800, 3, ["a", "b"])));
+    const cp = await profileWindow(table(cur, cats(50_000, 4, ["a", "b"])), rp);
+    assert.equal((cp.columns[0] as NumericColumnProfile).values, null, "the window keeps no values");
+    const col = driftReport(rp, cp).columns.find((c) => c.column === "x")!;
+    assert.equal(col.test, "ks");
+    assert.equal(col.method, "exact");
+    assert.equal(col.score, ks2samp(weightedSampleOf(ref), weightedSampleOf(cur)).pvalue);
+  });
+
+  it("Wasserstein from cells stays within its stated bound of the exact value", async () => {
+    const ref = normals(30_000, 5).map((v) => Math.exp(v)); // skewed
+    const cur = normals(40_000, 6, 0.1).map((v) => Math.exp(v));
+    const rp = await profileReference(table(ref, cats(30_000, 7, ["a"])));
+    const cp = await profileWindow(table(cur, cats(40_000, 8, ["a"])), rp);
+    const col = driftReport(rp, cp).columns.find((c) => c.column === "x")!;
+    const std = Math.sqrt((rp.columns[0] as NumericColumnProfile).m2 / ref.length);
+    const exact = wasserstein(weightedSampleOf(ref), weightedSampleOf(cur)) / std;
+    assert.equal(col.test, "wasserstein");
+    assert.ok(Math.abs(col.score! - exact) <= (col.errorBound ?? 0) + 1e-12, `${col.score} vs ${exact} ± ${col.errorBound}`);
+    assert.ok(Math.abs(col.score! - exact) < 1e-3 * exact, `${col.score} vs ${exact}`);
+  });
+
+  it("windows merged equal the window of all their rows", async () => {
+    const rp = await profileReference(table(normals(5000, 9), cats(5000, 10, ["a", "b", "c"])));
+    const parts = [normals(3000, 11, 0.5), normals(2000, 12, -0.2), normals(4000, 13, 1)];
+    const cparts = [cats(3000, 14, ["a", "d"]), cats(2000, 15, ["b"]), cats(4000, 16, ["c", "e"])];
+    const windows = await Promise.all(parts.map((p, i) => profileWindow(table(p, cparts[i]), rp)));
+    const merged = mergeProfiles(windows);
+    const whole = await profileWindow(table(parts.flat(), cparts.flat()), rp);
+    const [m, w] = [merged.columns[0] as NumericColumnProfile, whole.columns[0] as NumericColumnProfile];
+    assert.deepEqual(m.cellCounts, w.cellCounts);
+    assert.equal(m.n, w.n);
+    assert.ok(Math.abs(m.mean - w.mean) < 1e-12 && Math.abs(m.m2 / w.m2 - 1) < 1e-12);
+    m.cellOffsets.forEach((o, i) => assert.ok(Math.abs(o - w.cellOffsets[i]) <= 1e-9 * Math.max(1, Math.abs(o))));
+    assert.deepEqual(merged.columns[1], whole.columns[1]);
+    assert.deepEqual(driftReport(rp, merged), driftReport(rp, whole));
+    const other = await profileReference(table(normals(100, 17), cats(100, 18, ["a"])));
+    assert.throws(() => mergeProfiles([merged, other]), InvalidParameterValueError);
+  });
+
+  it("a Parquet file and a CSV file of the same table give the same profile", async () => {
+    const x = normals(3000, 19);
+    const ints = x.map((v) => Math.round(v * 10));
+    const c = cats(3000, 20, ["u", "v", "w"]);
+    x[5] = Number.NaN;
+    c[7] = null as unknown as string;
+    const csv = ["x,i,c", ...x.map((v, i) => `${Number.isNaN(v) ? "" : v},${ints[i]},${c[i] ?? ""}`)].join("\n");
+    writeFileSync(join(dir.path, "t.csv"), csv);
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: "x", data: x.map((v) => (Number.isNaN(v) ? null : v)), type: "DOUBLE" },
+        { name: "i", data: BigInt64Array.from(ints.map(BigInt)), type: "INT64", nullable: false },
+        { name: "c", data: c, type: "STRING" },
+      ],
+      rowGroupSize: 1000,
+    });
+    writeFileSync(join(dir.path, "t.parquet"), Buffer.from(buf));
+    const fromCsv = await profileReference(new CsvTableSource(join(dir.path, "t.csv")));
+    const fromParquet = await profileReference(new ParquetTableSource(join(dir.path, "t.parquet")));
+    // Batches differ (row groups vs CSV slices): moments agree to rounding, everything else exactly.
+    const rounded = (p: typeof fromCsv) =>
+      JSON.parse(JSON.stringify(p, (k, v) => (typeof v === "number" && (k === "mean" || k === "m2" || k === "cellOffsets") ? Number(v.toPrecision(12)) : v)));
+    assert.deepEqual(rounded(fromParquet), rounded(fromCsv));
+    assert.deepEqual(fromCsv.columns.map((k) => `${k.kind}:${k.dtype}`), ["num:float", "num:int", "cat:string"]);
+  });
+
+  it("finds every value's cell, at edges and between them", () => {
+    const layout = { kind: "bins" as const, edges: [0, 0.5, 1, 1.0000001, 10, 1e6] };
+    const loc = new CellLocator(layout);
+    const expect = (v: number) => (v < 0 ? 0 : v > 1e6 ? 6 : v === 1e6 ? 5 : layout.edges.filter((e) => e <= v).length);
+    for (const v of [-1, 0, 0.2, 0.5, 0.99, 1, 1.00000005, 1.0000001, 5, 10, 999_999, 1e6, 2e6]) assert.equal(loc.cellOf(v), expect(v), `cell of ${v}`);
+    const points = new CellLocator({ kind: "points", edges: [1, 2, 3] });
+    assert.deepEqual([0, 1, 1.5, 2, 2.5, 3, 4].map((v) => points.cellOf(v)), [0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("the loader round-trips a profile and refuses unknown versions and hostile input", async () => {
+    const rp = await profileReference(table(normals(2000, 21), cats(2000, 22, ["a", "b"])), { chunks: 4 });
+    const text = encodeProfile(rp);
+    assert.deepEqual(decodeProfile(text), rp);
+    const tamper = (f: (p: any) => void) => {
+      const p = JSON.parse(text);
+      f(p);
+      return JSON.stringify(p);
+    };
+    const refused = [
+      "not json",
+      "[]",
+      tamper((p) => (p.version = PROFILE_VERSION + 1)),
+      tamper((p) => (p.format = "something else")),
+      tamper((p) => (p.columns[0].cellCounts[3] += 1)),
+      tamper((p) => (p.columns[0].layout.edges[2] = p.columns[0].layout.edges[1])),
+      tamper((p) => (p.columns[0].layout.edges.push(1e9))),
+      tamper((p) => (p.columns[0].n = -1)),
+      tamper((p) => (p.columns[0].mean = "NaN")),
+      tamper((p) => (p.columns[1].categories[0][1] = 1.5)),
+      tamper((p) => p.columns[1].categories.push(p.columns[1].categories[0])),
+      tamper((p) => (p.columns[1].kind = "text")),
+      tamper((p) => p.columns.push(p.columns[0])),
+      tamper((p) => (p.layoutId = "0000000000000000")),
+      tamper((p) => (p.chunks[0].chunks = [])),
+      tamper((p) => (p.columns[0].cellOffsets = new Array(1e6).fill(0))),
+    ];
+    for (const [i, t] of refused.entries()) assert.throws(() => decodeProfile(t), InvalidParameterValueError, `case ${i} should be refused`);
+    assert.throws(() => decodeProfile(tamper((p) => (p.version = 2))), /Unsupported profile version 2/);
+  });
+});
