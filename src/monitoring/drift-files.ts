@@ -10,7 +10,11 @@ import { driftReport, type DriftOptions, type DriftReport } from "./drift/drift-
 import { decodeProfile, encodeProfile, MAX_PROFILE_BYTES } from "./profiles/profile-codec.js";
 import type { DatasetProfile } from "./profiles/profile-types.js";
 import { profileReference, profileWindow, type ProfileOptions } from "./profiles/profiler.js";
-import { openTableSource } from "./sources/open-table-source.js";
+import { openTableSource, tableFormatOf } from "./sources/open-table-source.js";
+import { profileParquetReference, profileParquetWindow } from "./sources/parallel-profiler.js";
+
+/** Profiling options for files: Parquet files are profiled by `workers` threads (default: one per core, up to 8). */
+export type FileProfileOptions = ProfileOptions & { workers?: number };
 
 export async function loadProfile(path: string): Promise<DatasetProfile> {
   const info = await stat(path).catch(() => {
@@ -25,12 +29,14 @@ export async function saveProfile(path: string, profile: DatasetProfile): Promis
 }
 
 /** A reference profile of a CSV or Parquet file. */
-export async function profileReferenceFile(path: string, opts: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileReferenceFile(path: string, opts: FileProfileOptions = {}): Promise<DatasetProfile> {
+  if (tableFormatOf(path) === "parquet" && opts.workers !== 1) return profileParquetReference(path, opts);
   return profileReference(openTableSource(path), opts);
 }
 
 /** A file's profile against a reference profile's layouts. */
-export async function profileWindowFile(path: string, reference: DatasetProfile, opts: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileWindowFile(path: string, reference: DatasetProfile, opts: FileProfileOptions = {}): Promise<DatasetProfile> {
+  if (tableFormatOf(path) === "parquet" && opts.workers !== 1) return profileParquetWindow(path, reference, opts);
   return profileWindow(openTableSource(path), reference, opts);
 }
 
@@ -42,7 +48,7 @@ export interface DriftFilesInput {
   current: string;
 }
 
-export async function driftFiles(input: DriftFilesInput, opts: DriftOptions & ProfileOptions = {}): Promise<{ report: DriftReport; reference: DatasetProfile; current: DatasetProfile }> {
+export async function driftFiles(input: DriftFilesInput, opts: DriftOptions & FileProfileOptions = {}): Promise<{ report: DriftReport; reference: DatasetProfile; current: DatasetProfile }> {
   if (!input.reference === !input.referenceProfile) throw new InvalidParameterValueError("Give either a reference file or a reference profile.");
   const reference = input.referenceProfile ? await loadProfile(input.referenceProfile) : await profileReferenceFile(input.reference!, opts);
   const current = await profileWindowFile(input.current, reference, opts);

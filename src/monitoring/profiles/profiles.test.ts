@@ -17,6 +17,7 @@ import { wasserstein } from "../drift/distances.js";
 import { weightedSampleOf } from "../drift/weighted-sample.js";
 import { CsvTableSource } from "../sources/csv-table-source.js";
 import { ParquetTableSource } from "../sources/parquet-table-source.js";
+import { profileParquetReference } from "../sources/parallel-profiler.js";
 import { CellLocator } from "./numeric-layout.js";
 import { decodeProfile, encodeProfile } from "./profile-codec.js";
 import { mergeProfiles } from "./profile-merge.js";
@@ -101,6 +102,10 @@ describe("profiles", () => {
       JSON.parse(JSON.stringify(p, (k, v) => (typeof v === "number" && (k === "mean" || k === "m2" || k === "cellOffsets") ? Number(v.toPrecision(12)) : v)));
     assert.deepEqual(rounded(fromParquet), rounded(fromCsv));
     assert.deepEqual(fromCsv.columns.map((k) => `${k.kind}:${k.dtype}`), ["num:float", "num:int", "cat:string"]);
+    // Column-parallel (worker threads) gives the same profile as one thread.
+    const parallel = await profileParquetReference(join(dir.path, "t.parquet"), { workers: 2, chunks: 3 });
+    const single = await profileReference(new ParquetTableSource(join(dir.path, "t.parquet")), { chunks: 3 });
+    assert.deepEqual(parallel, single);
   });
 
   it("finds every value's cell, at edges and between them", () => {
