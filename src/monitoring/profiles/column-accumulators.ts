@@ -19,6 +19,8 @@ export interface NumericBatch {
   values: Float64Array;
   /** Cells that were not numbers (already NaN in `values`, not counted as missing). */
   invalid?: number;
+  /** Missing cells left out of `values` (a Parquet page's nulls). */
+  missing?: number;
 }
 
 /** Keeps exact distinct values while there are at most VALUE_CAP. */
@@ -92,6 +94,14 @@ export class NumericScout {
   }
 }
 
+/** Locators by layout: every window counted against one reference shares them. */
+const locators = new WeakMap<NumericLayout, CellLocator>();
+function locatorOf(layout: NumericLayout): CellLocator {
+  let l = locators.get(layout);
+  if (!l) locators.set(layout, (l = new CellLocator(layout)));
+  return l;
+}
+
 /** Counts a numeric column into a fixed layout, with exact moments. */
 export class NumericAccumulator {
   count = 0;
@@ -113,7 +123,7 @@ export class NumericAccumulator {
     readonly layout: NumericLayout,
     public dtype: "int" | "float",
   ) {
-    this.#locator = new CellLocator(layout);
+    this.#locator = locatorOf(layout);
     const cells = cellCountOf(layout);
     this.counts = new Float64Array(cells);
     this.offsets = new Float64Array(cells);
@@ -126,6 +136,8 @@ export class NumericAccumulator {
     const counts = this.counts;
     const offsets = this.offsets;
     const distinct = this.#distinct;
+    const points = this.layout.kind === "points";
+    const lastCell = counts.length - 1;
     let bn = 0;
     let sum = 0;
     let min = this.min;
@@ -149,11 +161,13 @@ export class NumericAccumulator {
       sum += v;
       if (v < min) min = v;
       if (v > max) max = v;
-      if (distinct.map) distinct.add(v);
+      // A value on one of a points layout's points is already counted exactly in its cell.
+      if (distinct.map && !(points && (c & 1) === 1 && c < lastCell)) distinct.add(v);
     }
     const invalid = batch.invalid ?? 0;
-    this.count += vs.length;
-    this.missing += nan - invalid;
+    const absent = batch.missing ?? 0;
+    this.count += vs.length + absent;
+    this.missing += nan - invalid + absent;
     this.invalid += invalid;
     this.infinite += inf;
     this.min = min;
@@ -173,8 +187,21 @@ export class NumericAccumulator {
     this.n = n;
   }
 
+  /** Exact distinct values: the off-point ones kept in the map, plus the layout's points that were hit. */
+  #values(): Array<[number, number]> | null {
+    const m = this.#distinct.map;
+    if (!m) return null;
+    const out = [...m.entries()];
+    if (this.layout.kind === "points") {
+      const e = this.layout.edges;
+      for (let i = 0; i < e.length; i++) if (this.counts[2 * i + 1] > 0) out.push([e[i], this.counts[2 * i + 1]]);
+    }
+    if (out.length > VALUE_CAP) return null;
+    return out.sort((a, b) => a[0] - b[0]);
+  }
+
   profile(): NumericColumnProfile {
-    const values = this.#distinct.map ? [...this.#distinct.map.entries()].sort((a, b) => a[0] - b[0]) : null;
+    const values = this.#values();
     return {
       name: this.name,
       kind: "num",
@@ -190,8 +217,8 @@ export class NumericAccumulator {
       m2: this.m2,
       values,
       layout: this.layout,
-      cellCounts: [...this.counts],
-      cellOffsets: [...this.offsets],
+      cellCounts: Array.from(this.counts),
+      cellOffsets: Array.from(this.offsets),
     };
   }
 }
@@ -222,6 +249,23 @@ export class CategoricalAccumulator {
       else this.other++;
     }
     this.count += values.length;
+  }
+
+  /** Adds counted categories (a dictionary page's counts by index) and missing cells. */
+  addCounts(keys: readonly string[], counts: ArrayLike<number>, missing: number): void {
+    const m = this.#counts;
+    for (let i = 0; i < keys.length; i++) {
+      const n = counts[i];
+      if (n === 0) continue;
+      const k = keys[i];
+      const c = m.get(k);
+      if (c !== undefined) m.set(k, c + n);
+      else if (m.size < CATEGORY_CAP) m.set(k, n);
+      else this.other += n;
+      this.count += n;
+    }
+    this.missing += missing;
+    this.count += missing;
   }
 
   profile(): CategoricalColumnProfile {

@@ -14,77 +14,93 @@ import {
   type NumericColumnProfile,
 } from "./profile-types.js";
 
-function addArrays(a: number[], b: number[]): number[] {
-  return a.map((v, i) => v + b[i]);
-}
-
-function mergeValues(a: Array<[number, number]> | null, b: Array<[number, number]> | null): Array<[number, number]> | null {
-  if (!a || !b) return null;
-  const m = new Map<number, number>(a);
-  for (const [v, c] of b) m.set(v, (m.get(v) ?? 0) + c);
-  if (m.size > VALUE_CAP) return null;
+function mergeValues(lists: Array<Array<[number, number]> | null>): Array<[number, number]> | null {
+  const m = new Map<number, number>();
+  for (const list of lists) {
+    if (!list) return null;
+    for (const [v, c] of list) m.set(v, (m.get(v) ?? 0) + c);
+    if (m.size > VALUE_CAP) return null;
+  }
   return [...m.entries()].sort((x, y) => x[0] - y[0]);
 }
 
-function mergeNumeric(a: NumericColumnProfile, b: NumericColumnProfile): NumericColumnProfile {
-  const n = a.n + b.n;
-  const delta = b.mean - a.mean;
-  const mean = n > 0 ? a.mean + (delta * b.n) / n : 0;
-  const m2 = n > 0 ? a.m2 + b.m2 + (delta * delta * a.n * b.n) / n : 0;
-  const min = a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min);
-  const max = a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max);
+function mergeNumeric(list: NumericColumnProfile[]): NumericColumnProfile {
+  const first = list[0];
+  const counts = Float64Array.from(first.cellCounts);
+  const offsets = Float64Array.from(first.cellOffsets);
+  let { n, mean, m2, min, max, count, missing, infinite, invalid } = first;
+  let int = first.dtype === "int";
+  for (const b of list.slice(1)) {
+    for (let i = 0; i < counts.length; i++) {
+      counts[i] += b.cellCounts[i];
+      offsets[i] += b.cellOffsets[i];
+    }
+    // Chan's formula for the combined mean and M2.
+    const total = n + b.n;
+    if (total > 0) {
+      const delta = b.mean - mean;
+      m2 += b.m2 + (delta * delta * n * b.n) / total;
+      mean += (delta * b.n) / total;
+    }
+    n = total;
+    min = min === null ? b.min : b.min === null ? min : Math.min(min, b.min);
+    max = max === null ? b.max : b.max === null ? max : Math.max(max, b.max);
+    count += b.count;
+    missing += b.missing;
+    infinite += b.infinite;
+    invalid += b.invalid;
+    int &&= b.dtype === "int";
+  }
   return {
-    ...a,
-    dtype: a.dtype === "int" && b.dtype === "int" ? "int" : "float",
-    count: a.count + b.count,
-    missing: a.missing + b.missing,
-    infinite: a.infinite + b.infinite,
-    invalid: a.invalid + b.invalid,
+    ...first,
+    dtype: int ? "int" : "float",
+    count,
+    missing,
+    infinite,
+    invalid,
     n,
     min,
     max,
     mean,
     m2,
-    values: mergeValues(a.values, b.values),
-    cellCounts: addArrays(a.cellCounts, b.cellCounts),
-    cellOffsets: addArrays(a.cellOffsets, b.cellOffsets),
+    values: mergeValues(list.map((p) => p.values)),
+    cellCounts: Array.from(counts),
+    cellOffsets: Array.from(offsets),
   };
 }
 
-function mergeCategorical(a: CategoricalColumnProfile, b: CategoricalColumnProfile): CategoricalColumnProfile {
-  const m = new Map<string, number>(a.categories);
-  for (const [k, c] of b.categories) m.set(k, (m.get(k) ?? 0) + c);
+function mergeCategorical(list: CategoricalColumnProfile[]): CategoricalColumnProfile {
+  const m = new Map<string, number>();
+  let other = 0;
+  let count = 0;
+  let missing = 0;
+  for (const p of list) {
+    for (const [k, c] of p.categories) m.set(k, (m.get(k) ?? 0) + c);
+    other += p.other;
+    count += p.count;
+    missing += p.missing;
+  }
   const sorted = [...m.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  let other = a.other + b.other;
   for (const [, c] of sorted.slice(CATEGORY_CAP)) other += c;
-  return {
-    ...a,
-    dtype: a.dtype === "bool" && b.dtype === "bool" ? "bool" : "string",
-    count: a.count + b.count,
-    missing: a.missing + b.missing,
-    categories: sorted.slice(0, CATEGORY_CAP),
-    other,
-  };
+  return { ...list[0], dtype: list.every((p) => p.dtype === "bool") ? "bool" : "string", count, missing, categories: sorted.slice(0, CATEGORY_CAP), other };
 }
 
-function mergeColumn(a: ColumnProfile, b: ColumnProfile): ColumnProfile {
-  if (a.kind === "num" && b.kind === "num") return mergeNumeric(a, b);
-  if (a.kind === "cat" && b.kind === "cat") return mergeCategorical(a, b);
-  throw new InvalidParameterValueError(`Cannot merge profiles: column '${a.name}' is ${a.kind} in one and ${b.kind} in the other.`);
+function mergeColumn(list: ColumnProfile[]): ColumnProfile {
+  if (list.every((c) => c.kind === "num")) return mergeNumeric(list as NumericColumnProfile[]);
+  if (list.every((c) => c.kind === "cat")) return mergeCategorical(list as CategoricalColumnProfile[]);
+  throw new InvalidParameterValueError(`Cannot merge profiles: column '${list[0].name}' is numeric in one and categorical in another.`);
 }
 
 /** Merges profiles counted against the same layout (same `layoutId`). */
 export function mergeProfiles(profiles: DatasetProfile[]): DatasetProfile {
   if (profiles.length === 0) throw new InvalidParameterValueError("Nothing to merge: no profiles given.");
-  const [first, ...rest] = profiles;
-  let columns = first.columns;
-  let rows = first.rows;
-  for (const p of rest) {
-    if (p.layoutId !== first.layoutId) {
+  const first = profiles[0];
+  for (const p of profiles) {
+    if (p.layoutId !== first.layoutId || p.columns.length !== first.columns.length) {
       throw new InvalidParameterValueError(`Cannot merge profiles of different layouts (${first.layoutId} and ${p.layoutId}): profile both windows against the same reference.`);
     }
-    columns = columns.map((c, i) => mergeColumn(c, p.columns[i]));
-    rows += p.rows;
   }
+  const columns = first.columns.map((_, i) => mergeColumn(profiles.map((p) => p.columns[i])));
+  const rows = profiles.reduce((a, p) => a + p.rows, 0);
   return { format: first.format, version: first.version, layoutId: first.layoutId, rows, columns };
 }

@@ -7,7 +7,7 @@
  */
 import { CategoricalAccumulator, NumericAccumulator, NumericScout } from "./column-accumulators.js";
 import { layoutIdOf, layoutsOf, PROFILE_FORMAT, PROFILE_VERSION, type ColumnLayout, type DatasetProfile } from "./profile-types.js";
-import type { ColumnPlan, TableSource } from "./table-source.js";
+import type { ColumnChunk, ColumnPlan, TableSource } from "./table-source.js";
 
 export interface ProfileProgress {
   phase: "scan" | "count";
@@ -36,6 +36,7 @@ export async function scanLayouts(source: TableSource, opts: ProfileOptions = {}
       const s = scouts.get(chunk.column)!;
       if (chunk.kind === "num") {
         s.scout.add(chunk.data);
+        s.missing += chunk.data.missing ?? 0;
         if (s.missing === 0) for (const v of chunk.data.values) if (v !== v) s.missing++;
       }
       opts.onProgress?.({ phase: "scan", rowsDone, rowsTotal: total });
@@ -56,18 +57,25 @@ function accumulatorsFor(layouts: ColumnLayout[]): Accumulator[] {
   );
 }
 
-function datasetOf(layouts: ColumnLayout[], accs: Accumulator[], rows: number): DatasetProfile {
+function datasetOf(layouts: ColumnLayout[], accs: Accumulator[], rows: number, layoutId: string): DatasetProfile {
   const columns = accs.map((a) => {
     const p = a.profile();
     // pandas makes an integer column with missing values float.
     if (p.kind === "num" && p.missing > 0) p.dtype = "float";
     return p;
   });
-  return { format: PROFILE_FORMAT, version: PROFILE_VERSION, layoutId: layoutIdOf(layouts), rows, columns };
+  return { format: PROFILE_FORMAT, version: PROFILE_VERSION, layoutId, rows, columns };
+}
+
+function feed(acc: Accumulator, chunk: ColumnChunk): void {
+  if (chunk.kind === "num") (acc as NumericAccumulator).add(chunk.data);
+  else if (chunk.kind === "cat") (acc as CategoricalAccumulator).add(chunk.data);
+  else (acc as CategoricalAccumulator).addCounts(chunk.keys, chunk.counts, chunk.missing);
 }
 
 /** Counts a table into given layouts (a reference's, or those just scanned). */
-export async function profileWithLayouts(source: TableSource, layouts: ColumnLayout[], opts: ProfileOptions = {}): Promise<DatasetProfile> {
+export async function profileWithLayouts(source: TableSource, layouts: ColumnLayout[], opts: ProfileOptions & { layoutId?: string } = {}): Promise<DatasetProfile> {
+  const layoutId = opts.layoutId ?? layoutIdOf(layouts);
   const total = await source.rowCount();
   const accs = accumulatorsFor(layouts);
   const byName = new Map(layouts.map((l, i) => [l.name, accs[i]]));
@@ -77,32 +85,22 @@ export async function profileWithLayouts(source: TableSource, layouts: ColumnLay
   const chunkRows = new Array<number>(chunkCount).fill(0);
   const plan: ColumnPlan[] = layouts.map((l) => ({ name: l.name, kind: l.kind, dtype: l.dtype }));
   let rows = 0;
-  let lastRowsDone = 0;
-  let sliceStart = 0;
-  for await (const { chunk, rowsDone } of source.chunks(plan)) {
-    if (rowsDone !== lastRowsDone) {
-      sliceStart = lastRowsDone;
-      lastRowsDone = rowsDone;
-    }
-    const acc = byName.get(chunk.column)!;
-    if (chunk.kind === "num") (acc as NumericAccumulator).add(chunk.data);
-    else (acc as CategoricalAccumulator).add(chunk.data);
+  for await (const { chunk, rowStart, rowsDone } of source.chunks(plan)) {
+    feed(byName.get(chunk.column)!, chunk);
     if (chunkCount > 0) {
       // A slice goes to the chunk holding its first row.
-      const k = Math.min(chunkCount - 1, Math.floor((sliceStart * chunkCount) / total!));
-      const cacc = chunkByName[k].get(chunk.column)!;
-      if (chunk.kind === "num") (cacc as NumericAccumulator).add(chunk.data);
-      else (cacc as CategoricalAccumulator).add(chunk.data);
+      const k = Math.min(chunkCount - 1, Math.floor((rowStart * chunkCount) / total!));
+      feed(chunkByName[k].get(chunk.column)!, chunk);
     }
     rows = rowsDone;
     opts.onProgress?.({ phase: "count", rowsDone, rowsTotal: total });
   }
   if (layouts.length > 0) rows = accs[0].count;
-  const profile = datasetOf(layouts, accs, rows);
+  const profile = datasetOf(layouts, accs, rows, layoutId);
   if (chunkCount > 0) {
     profile.chunks = chunkAccs.map((list, k) => {
       chunkRows[k] = list[0]?.count ?? 0;
-      return datasetOf(layouts, list, chunkRows[k]);
+      return datasetOf(layouts, list, chunkRows[k], layoutId);
     }).filter((c) => c.rows > 0);
   }
   return profile;
@@ -116,7 +114,5 @@ export async function profileReference(source: TableSource, opts: ProfileOptions
 /** A window's profile against a reference's layouts (only the reference's columns). */
 export async function profileWindow(source: TableSource, reference: DatasetProfile, opts: ProfileOptions = {}): Promise<DatasetProfile> {
   const layouts = layoutsOf(reference);
-  const profile = await profileWithLayouts(source, layouts, { ...opts, chunks: 0 });
-  profile.layoutId = reference.layoutId;
-  return profile;
+  return profileWithLayouts(source, layouts, { ...opts, chunks: 0, layoutId: reference.layoutId });
 }

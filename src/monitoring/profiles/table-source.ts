@@ -21,7 +21,15 @@ export interface SourceColumn {
 
 export type ColumnChunk =
   | { column: string; kind: "num"; data: NumericBatch }
-  | { column: string; kind: "cat"; data: ArrayLike<string | null> };
+  | { column: string; kind: "cat"; data: ArrayLike<string | null> }
+  /** Categories already counted (a Parquet dictionary page), with the missing cells. */
+  | { column: string; kind: "cat-counts"; keys: readonly string[]; counts: ArrayLike<number>; missing: number };
+
+export interface SourceChunk {
+  chunk: ColumnChunk;
+  rowStart: number;
+  rowsDone: number;
+}
 
 /** What to read of one column: its kind decides how the cells are converted. */
 export interface ColumnPlan {
@@ -36,8 +44,12 @@ export interface TableSource {
   columns(): Promise<SourceColumn[]>;
   /** Rows in the table when known up front (progress), else undefined. */
   rowCount(): Promise<number | undefined>;
-  /** Chunks of the planned columns, with the rows read so far after each. Cells that do not fit a `num` plan count as invalid. */
-  chunks(plan: ColumnPlan[]): AsyncIterable<{ chunk: ColumnChunk; rowsDone: number }>;
+  /**
+   * Chunks of the planned columns, each with the index of its first row and
+   * the rows read so far (for progress). Cells that do not fit a `num` plan
+   * count as invalid.
+   */
+  chunks(plan: ColumnPlan[]): AsyncIterable<SourceChunk>;
 }
 
 export type InMemoryColumn = { name: string; values: Float64Array | ArrayLike<number | null> | ArrayLike<string | null> | ArrayLike<boolean | null> };
@@ -94,7 +106,7 @@ export class InMemoryTableSource implements TableSource {
     return this.table[0]?.values.length ?? 0;
   }
 
-  async *chunks(plan: ColumnPlan[]): AsyncIterable<{ chunk: ColumnChunk; rowsDone: number }> {
+  async *chunks(plan: ColumnPlan[]): AsyncIterable<SourceChunk> {
     const rows = await this.rowCount();
     const byName = new Map(this.table.map((c) => [c.name, c.values]));
     for (let start = 0; start < rows; start += SLICE) {
@@ -102,7 +114,7 @@ export class InMemoryTableSource implements TableSource {
       for (const p of plan) {
         const values = byName.get(p.name);
         if (!values) throw new InvalidParameterValueError(`Cannot find column '${p.name}' in the data.`);
-        yield { chunk: convertSlice(p, values, start, end), rowsDone: end };
+        yield { chunk: convertSlice(p, values, start, end), rowStart: start, rowsDone: end };
       }
     }
   }

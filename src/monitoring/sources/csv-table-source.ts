@@ -9,7 +9,7 @@
 import { createReadStream } from "node:fs";
 import { CsvParser } from "../../models/csv-input.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
-import type { ColumnChunk, ColumnPlan, SourceColumn, TableSource } from "../profiles/table-source.js";
+import type { ColumnPlan, SourceChunk, SourceColumn, TableSource } from "../profiles/table-source.js";
 
 /** pandas' default `na_values`. */
 const NA = new Set(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]);
@@ -108,7 +108,7 @@ export class CsvTableSource implements TableSource {
     return this.#rows;
   }
 
-  async *chunks(plan: ColumnPlan[]): AsyncIterable<{ chunk: ColumnChunk; rowsDone: number }> {
+  async *chunks(plan: ColumnPlan[]): AsyncIterable<SourceChunk> {
     let rowsDone = 0;
     for await (const slice of this.#records()) {
       const index = new Map(slice.header.map((h, j) => [h, j]));
@@ -117,6 +117,7 @@ export class CsvTableSource implements TableSource {
         if (j === undefined) throw new InvalidParameterValueError(`Cannot find column '${p.name}' in ${this.path}.`);
         return j;
       });
+      const rowStart = rowsDone;
       rowsDone += slice.rows.length;
       for (let k = 0; k < plan.length; k++) {
         const j = cols[k];
@@ -133,14 +134,14 @@ export class CsvTableSource implements TableSource {
               if (Number.isNaN(v)) invalid++;
             }
           }
-          yield { chunk: { column: p.name, kind: "num", data: { values, invalid } }, rowsDone };
+          yield { chunk: { column: p.name, kind: "num", data: { values, invalid } }, rowStart, rowsDone };
         } else {
           const values = new Array<string | null>(slice.rows.length);
           for (let r = 0; r < slice.rows.length; r++) {
             const cell = slice.rows[r][j] ?? "";
             values[r] = NA.has(cell) ? null : p.dtype === "bool" ? (BOOL.get(cell) ?? cell) : cell;
           }
-          yield { chunk: { column: p.name, kind: "cat", data: values }, rowsDone };
+          yield { chunk: { column: p.name, kind: "cat", data: values }, rowStart, rowsDone };
         }
       }
     }

@@ -1,15 +1,16 @@
 /**
  * A Parquet file as a profile source (hyparquet), read one row group at a
- * time and only the planned columns — so several workers can each read their
+ * time and only the planned columns, page by page (parquet-page-reader.ts) — so several workers can each read their
  * own columns of one file. Types map to pandas' dtypes as pyarrow makes them:
  * integers (int64 only without nulls), floats and decimals numeric; strings
  * and booleans categorical; dates, times and nested columns skipped.
  * @module
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData, type SchemaElement } from "hyparquet";
+import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData, type SchemaElement } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { InvalidParameterValueError } from "../../shared/errors.js";
-import { categoryOf, type ColumnChunk, type ColumnPlan, type SourceColumn, type TableSource } from "../profiles/table-source.js";
+import type { ColumnPlan, SourceChunk, SourceColumn, TableSource } from "../profiles/table-source.js";
+import { readColumnPages } from "./parquet-page-reader.js";
 
 type File = Awaited<ReturnType<typeof asyncBufferFromFile>>;
 
@@ -35,33 +36,6 @@ function kindOfElement(e: SchemaElement): Pick<SourceColumn, "kind" | "dtype"> {
     default:
       return { kind: "skip", dtype: "string" };
   }
-}
-
-function toNumbers(data: ArrayLike<unknown>): { values: Float64Array; invalid: number } {
-  if (data instanceof Float64Array) return { values: data, invalid: 0 };
-  const values = new Float64Array(data.length);
-  let invalid = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (typeof v === "number") values[i] = v;
-    else if (typeof v === "bigint") values[i] = Number(v);
-    else {
-      values[i] = Number.NaN;
-      if (v !== null && v !== undefined) invalid++;
-    }
-  }
-  return { values, invalid };
-}
-
-const decoder = new TextDecoder();
-
-function toCategories(data: ArrayLike<unknown>): Array<string | null> {
-  const out = new Array<string | null>(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    out[i] = v instanceof Uint8Array ? decoder.decode(v) : categoryOf(v);
-  }
-  return out;
 }
 
 export class ParquetTableSource implements TableSource {
@@ -109,33 +83,34 @@ export class ParquetTableSource implements TableSource {
     return Number((await this.#open()).metadata.num_rows);
   }
 
-  async *chunks(plan: ColumnPlan[]): AsyncIterable<{ chunk: ColumnChunk; rowsDone: number }> {
+  async *chunks(plan: ColumnPlan[]): AsyncIterable<SourceChunk> {
     const { file, metadata } = await this.#open();
-    const known = new Set((await this.columns()).map((c) => c.name));
+    const known = new Set((await this.columns()).filter((c) => c.kind !== "skip").map((c) => c.name));
     for (const p of plan) if (!known.has(p.name)) throw new InvalidParameterValueError(`Cannot find column '${p.name}' in ${this.path}.`);
-    const kinds = new Map(plan.map((p) => [p.name, p.kind]));
-    let rowStart = 0;
+    let rowsDone = 0;
     for (const rg of metadata.row_groups) {
-      const rowEnd = rowStart + Number(rg.num_rows);
-      const chunks: ColumnChunk[] = [];
-      await parquetRead({
-        file,
-        metadata,
-        compressors,
-        columns: plan.map((p) => p.name),
-        rowStart,
-        rowEnd,
-        onChunk: (c) => {
-          // A chunk may hold rows outside the asked range: keep this row group's only.
-          const from = Math.max(0, rowStart - c.rowStart);
-          const to = Math.min(c.columnData.length, rowEnd - c.rowStart);
-          const data = from === 0 && to === c.columnData.length ? c.columnData : c.columnData.slice(from, to);
-          if (kinds.get(c.columnName) === "num") chunks.push({ column: c.columnName, kind: "num", data: toNumbers(data as ArrayLike<unknown>) });
-          else chunks.push({ column: c.columnName, kind: "cat", data: toCategories(data as ArrayLike<unknown>) });
-        },
-      });
-      rowStart = rowEnd;
-      for (const chunk of chunks) yield { chunk, rowsDone: rowEnd };
+      const rows = Number(rg.num_rows);
+      const groupStart = rowsDone;
+      rowsDone += rows;
+      for (const p of plan) {
+        let rowStart = groupStart;
+        const chunk = rg.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === p.name);
+        if (!chunk) throw new InvalidParameterValueError(`${this.path}: row group without column '${p.name}'.`);
+        for await (const page of readColumnPages(file, metadata, chunk, p.kind, rows, compressors)) {
+          const at = rowStart;
+          rowStart += page.rows;
+          if (page.kind === "num") yield { chunk: { column: p.name, kind: "num", data: { values: page.values, invalid: page.invalid, missing: page.nulls } }, rowStart: at, rowsDone };
+          else if (page.kind === "cat") yield { chunk: { column: p.name, kind: "cat-counts", keys: page.keys, counts: page.counts, missing: page.nulls }, rowStart: at, rowsDone };
+          else yield { chunk: { column: p.name, kind: "cat-counts", ...countStrings(page.values), missing: page.nulls }, rowStart: at, rowsDone };
+        }
+      }
     }
   }
+}
+
+/** Counts a page's strings (pages that are not dictionary-encoded). */
+function countStrings(values: Array<string | null>): { keys: string[]; counts: number[] } {
+  const m = new Map<string, number>();
+  for (const v of values) if (v !== null) m.set(v, (m.get(v) ?? 0) + 1);
+  return { keys: [...m.keys()], counts: [...m.values()] };
 }
