@@ -43,4 +43,6 @@ if (phase === "reference") {
   extra = { windows: windows.length, profileMs, mergeMs, driftMs, mergedRows: (acc as { rows: number }).rows, drifted: report.columns.filter((c: { drifted: boolean }) => c.drifted).map((c: { column: string }) => c.column) };
 }
 const ms = performance.now() - t0;
-console.log(JSON.stringify({ phase, ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra }));
+const cpu = process.cpuUsage();
+// CPU time of all threads: less sensitive than wall time to other work on a shared machine.
+console.log(JSON.stringify({ phase, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra }));

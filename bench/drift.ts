@@ -38,22 +38,25 @@ const refProfile = join(data.dir, "ref-profile.json");
 const results: Record<string, unknown> = { rows, date: new Date().toISOString() };
 
 const ref = phase(["reference", data.ref, refProfile]);
-console.log(`reference profile, Parquet (2 passes, workers):   ${t(ref.ms)}  peak RSS ${Math.round(ref.maxRssMB)} MB  profile ${(ref.bytes / 1e6).toFixed(1)} MB`);
+const cpuOf = (r: Record<string, any>) => `(CPU ${t(r.cpuMs)})`;
+console.log(`reference profile, Parquet (2 passes, workers):   ${t(ref.ms)} ${cpuOf(ref)}  peak RSS ${Math.round(ref.maxRssMB)} MB  profile ${(ref.bytes / 1e6).toFixed(1)} MB`);
 const best = (args: string[], env: Record<string, string> = {}, runs = 3): Record<string, any> => {
   const all = Array.from({ length: runs }, () => phase(args, env));
   return { ...all.reduce((a, b) => (b.ms < a.ms ? b : a)), runs: all.map((r) => Math.round(r.ms)) };
 };
 const cur = best(["drift", refProfile, data.cur]);
-console.log(`current profile + drift, Parquet (workers):       ${t(cur.ms)}  peak RSS ${Math.round(cur.maxRssMB)} MB  (runs: ${cur.runs.join(", ")} ms)`);
+console.log(`current profile + drift, Parquet (workers):       ${t(cur.ms)} ${cpuOf(cur)}  peak RSS ${Math.round(cur.maxRssMB)} MB  (runs: ${cur.runs.join(", ")} ms)`);
 const one = best(["drift", refProfile, data.cur], { BENCH_WORKERS: "1" }, 1);
-console.log(`current profile + drift, Parquet (one thread):    ${t(one.ms)}  peak RSS ${Math.round(one.maxRssMB)} MB`);
+console.log(`current profile + drift, Parquet (one thread):    ${t(one.ms)} ${cpuOf(one)}  peak RSS ${Math.round(one.maxRssMB)} MB`);
 const csv = best(["drift", refProfile, data.curCsv], {}, 1);
-console.log(`current profile + drift, CSV (one thread):        ${t(csv.ms)}  peak RSS ${Math.round(csv.maxRssMB)} MB`);
+console.log(`current profile + drift, CSV (one thread):        ${t(csv.ms)} ${cpuOf(csv)}  peak RSS ${Math.round(csv.maxRssMB)} MB`);
 const merge = phase(["merge", refProfile, String(rows), "720"]);
 console.log(`720 hourly windows: merged in ${t(merge.mergeMs)} (${(merge.mergeMs / 719).toFixed(2)} ms per merge), drift of the month ${t(merge.driftMs)}; profiling the windows took ${t(merge.profileMs)}`);
 const found = [...cur.drifted].sort();
 console.log(`drifted columns found: ${found.join(", ")} (generated: ${DRIFTED.join(", ")})`);
-Object.assign(results, { reference: ref, current: { ms: cur.ms, runs: cur.runs, maxRssMB: cur.maxRssMB, dataset: cur.dataset, drifted: found }, oneThread: { ms: one.ms, maxRssMB: one.maxRssMB }, csv: { ms: csv.ms, maxRssMB: csv.maxRssMB }, merge });
+const loadavg = (await import("node:os")).loadavg();
+console.log(`load average during the run: ${loadavg.map((l) => l.toFixed(1)).join(", ")} (2 cores)`);
+Object.assign(results, { loadavg, reference: { ms: ref.ms, cpuMs: ref.cpuMs, maxRssMB: ref.maxRssMB, bytes: ref.bytes }, current: { ms: cur.ms, cpuMs: cur.cpuMs, runs: cur.runs, maxRssMB: cur.maxRssMB, dataset: cur.dataset, drifted: found }, oneThread: { ms: one.ms, cpuMs: one.cpuMs, maxRssMB: one.maxRssMB }, csv: { ms: csv.ms, cpuMs: csv.cpuMs, maxRssMB: csv.maxRssMB }, merge: { windows: merge.windows, mergeMs: merge.mergeMs, driftMs: merge.driftMs, profileMs: merge.profileMs, drifted: merge.drifted } });
 
 if (evidently) {
   const home = process.env.CICLO_EVIDENTLY_PATH ?? "../shared/oracles/evidently";
@@ -64,8 +67,8 @@ import pandas as pd
 from evidently.report import Report
 from evidently.metric_preset import DataDriftPreset
 t0 = time.time(); ref = pd.read_csv(sys.argv[1]); cur = pd.read_csv(sys.argv[2]); load = time.time() - t0
-t1 = time.time(); r = Report(metrics=[DataDriftPreset()]); r.run(reference_data=ref, current_data=cur); d = r.as_dict()["metrics"][1]["result"]; run = time.time() - t1
-print(json.dumps({"loadS": load, "runS": run, "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+t1 = time.time(); c1 = time.process_time(); r = Report(metrics=[DataDriftPreset()]); r.run(reference_data=ref, current_data=cur); d = r.as_dict()["metrics"][1]["result"]; run = time.time() - t1; cpu = time.process_time() - c1
+print(json.dumps({"loadS": load, "runS": run, "cpuS": cpu, "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
   "columns": {k: {"test": v["stattest_name"], "score": v["drift_score"], "drifted": v["drift_detected"]} for k, v in d["drift_by_columns"].items()}}))`;
   const r = spawnSync("/usr/bin/python3", ["-c", script, data.refCsv, data.curCsv], {
     encoding: "utf8",
@@ -77,9 +80,10 @@ print(json.dumps({"loadS": load, "runS": run, "maxRssMB": resource.getrusage(res
     const e = JSON.parse(r.stdout.trim().split("\n").pop()!);
     const agree = cur.columns.filter((c: { column: string; drifted: boolean }) => e.columns[c.column]?.drifted === c.drifted).length;
     const maxDiff = Math.max(...cur.columns.map((c: { column: string; score: number }) => Math.abs(c.score - e.columns[c.column].score)));
-    console.log(`Evidently DataDriftPreset (same data, one process): ${t(e.runS * 1000)}  peak RSS ${Math.round(e.maxRssMB)} MB  (+ ${t(e.loadS * 1000)} pandas CSV load)`);
+    const cpu = e.cpuS ? ` (CPU ${t(e.cpuS * 1000)})` : "";
+    console.log(`Evidently DataDriftPreset (same data, one process): ${t(e.runS * 1000)}${cpu}  peak RSS ${Math.round(e.maxRssMB)} MB  (+ ${t(e.loadS * 1000)} pandas CSV load)`);
     console.log(`verdicts agree on ${agree} of ${cur.columns.length} columns; largest score difference ${maxDiff.toExponential(2)}`);
-    results.evidently = { runS: e.runS, loadS: e.loadS, maxRssMB: e.maxRssMB, agree, maxScoreDiff: maxDiff };
+    results.evidently = { runS: e.runS, cpuS: e.cpuS, loadS: e.loadS, maxRssMB: e.maxRssMB, agree, maxScoreDiff: maxDiff };
   }
 }
 mkdirSync("bench/results", { recursive: true });

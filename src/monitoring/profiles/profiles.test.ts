@@ -21,6 +21,7 @@ import { profileParquetReference } from "../sources/parallel-profiler.js";
 import { CellLocator } from "./numeric-layout.js";
 import { decodeProfile, encodeProfile } from "./profile-codec.js";
 import { mergeProfiles } from "./profile-merge.js";
+import { profileQuantile } from "./profile-quantiles.js";
 import { PROFILE_VERSION, type NumericColumnProfile } from "./profile-types.js";
 import { profileReference, profileWindow } from "./profiler.js";
 import { InMemoryTableSource } from "./table-source.js";
@@ -106,6 +107,31 @@ describe("profiles", () => {
     const parallel = await profileParquetReference(join(dir.path, "t.parquet"), { workers: 2, chunks: 3 });
     const single = await profileReference(new ParquetTableSource(join(dir.path, "t.parquet")), { chunks: 3 });
     assert.deepEqual(parallel, single);
+  });
+
+  it("quantiles from a profile: exact from values, within their cell from cells", async () => {
+    const x = normals(20_000, 23).map((v) => v * 3 + 10);
+    const sorted = [...x].sort((a, b) => a - b);
+    const numpy = (q: number) => {
+      const pos = (x.length - 1) * q;
+      const i = Math.floor(pos);
+      return sorted[i] + (sorted[Math.min(i + 1, x.length - 1)] - sorted[i]) * (pos - i);
+    };
+    const ref = await profileReference(table(x, cats(20_000, 24, ["a"])));
+    const window = await profileWindow(table(x.slice(0, 5000).map((v) => v + 1), cats(5000, 25, ["a"])), ref);
+    for (const q of [0, 0.001, 0.25, 0.5, 0.9, 0.999, 1]) {
+      const e = profileQuantile(ref.columns[0] as NumericColumnProfile, q)!;
+      assert.ok(e.lo <= numpy(q) && numpy(q) <= e.hi, `q=${q}: ${numpy(q)} outside [${e.lo}, ${e.hi}]`);
+      if (q >= 0.25 && q <= 0.9) assert.ok(e.hi - e.lo < 0.05, `q=${q}: cell [${e.lo}, ${e.hi}] too wide`);
+      const shifted = [...x.slice(0, 5000)].map((v) => v + 1).sort((a, b) => a - b);
+      const w = profileQuantile(window.columns[0] as NumericColumnProfile, q)!;
+      const pos = 4999 * q;
+      const truth = shifted[Math.floor(pos)] + (shifted[Math.ceil(pos)] - shifted[Math.floor(pos)]) * (pos - Math.floor(pos));
+      assert.ok(w.lo <= truth + 1e-12 && truth <= w.hi + 1e-12, `window q=${q}: ${truth} outside [${w.lo}, ${w.hi}]`);
+    }
+    const small = await profileReference(table([3, 1, 2, 2, 5], ["a", "a", "a", "a", "a"]));
+    assert.equal(profileQuantile(small.columns[0] as NumericColumnProfile, 0.5)!.value, 2);
+    assert.equal(profileQuantile(small.columns[0] as NumericColumnProfile, 0.9)!.value, 3 + (5 - 3) * 0.6);
   });
 
   it("finds every value's cell, at edges and between them", () => {
