@@ -129,15 +129,18 @@ export class NumericAccumulator {
     this.offsets = new Float64Array(cells);
   }
 
+  #cells = new Int32Array(0);
+
   add(batch: NumericBatch): void {
     const vs = batch.values;
-    const loc = this.#locator;
-    const anchors = loc.anchors;
+    if (this.#cells.length < vs.length) this.#cells = new Int32Array(vs.length);
+    const cells = this.#cells;
+    this.#locator.cellsOf(vs, cells);
+    const anchors = this.#locator.anchors;
     const counts = this.counts;
     const offsets = this.offsets;
     const distinct = this.#distinct;
     const points = this.layout.kind === "points";
-    const lastCell = counts.length - 1;
     let bn = 0;
     let sum = 0;
     let min = this.min;
@@ -145,24 +148,22 @@ export class NumericAccumulator {
     let nan = 0;
     let inf = 0;
     for (let i = 0; i < vs.length; i++) {
+      const c = cells[i];
       const v = vs[i];
-      if (v !== v) {
-        nan++;
+      if (c < 0) {
+        if (v !== v) nan++;
+        else inf++;
         continue;
       }
-      if (v === Infinity || v === -Infinity) {
-        inf++;
-        continue;
-      }
-      const c = loc.cellOf(v);
       counts[c]++;
-      offsets[c] += c === 0 ? anchors[0] - v : v - anchors[c];
+      // Signed distance from the cell's anchor (the cell below the layout is flipped when read out).
+      offsets[c] += v - anchors[c];
       bn++;
       sum += v;
       if (v < min) min = v;
       if (v > max) max = v;
       // A value on one of a points layout's points is already counted exactly in its cell.
-      if (distinct.map && !(points && (c & 1) === 1 && c < lastCell)) distinct.add(v);
+      if (distinct.map !== null && !(points && (c & 1) === 1)) distinct.add(v);
     }
     const invalid = batch.invalid ?? 0;
     const absent = batch.missing ?? 0;
@@ -218,7 +219,8 @@ export class NumericAccumulator {
       values,
       layout: this.layout,
       cellCounts: Array.from(this.counts),
-      cellOffsets: Array.from(this.offsets),
+      // Below the layout, distances are kept as anchor − x (positive).
+      cellOffsets: Array.from(this.offsets, (o, i) => (i === 0 ? 0 - o : o)),
     };
   }
 }

@@ -108,6 +108,64 @@ export class CellLocator {
     return i;
   }
 
+  /**
+   * Cells of a batch at once (the hot loop of profiling, kept free of calls):
+   * `out[i]` is the cell of `values[i]`, or -1 for NaN and ±Infinity.
+   */
+  cellsOf(values: Float64Array, out: Int32Array): void {
+    const e = this.#edges;
+    const n = e.length;
+    const first = this.#first;
+    const lo = this.#lo;
+    const hi = this.#hi;
+    const scale = this.#scale;
+    const lastSlot = this.#slots - 1;
+    const points = this.#points;
+    if (n < 2) {
+      for (let i = 0; i < values.length; i++) out[i] = this.#finite(values[i]) ? this.cellOf(values[i]) : -1;
+      return;
+    }
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v || v === Infinity || v === -Infinity) {
+        out[i] = -1;
+        continue;
+      }
+      if (v < lo) {
+        out[i] = 0;
+        continue;
+      }
+      if (v >= hi) {
+        out[i] = points ? (v === hi ? 2 * n - 1 : 2 * n) : v === hi ? n - 1 : n;
+        continue;
+      }
+      let s = Math.floor((v - lo) * scale);
+      if (s > lastSlot) s = lastSlot;
+      let k = first[s];
+      let j = first[s + 1] + 1;
+      if (e[k] > v) {
+        j = k;
+        k = 0;
+      }
+      if (j >= n) j = n - 1;
+      if (j - k > 8) {
+        while (j - k > 1) {
+          const mid = (k + j) >> 1;
+          if (e[mid] <= v) k = mid;
+          else j = mid;
+        }
+        if (e[j] <= v) k = j;
+      } else {
+        while (k + 1 < n && e[k + 1] <= v) k++;
+      }
+      out[i] = points ? (e[k] === v ? 2 * k + 1 : 2 * k + 2) : k + 1;
+    }
+  }
+
+  #finite(v: number): boolean {
+    return v === v && v !== Infinity && v !== -Infinity;
+  }
+
   /** The cell index of a finite value. */
   cellOf(v: number): number {
     const e = this.#edges;

@@ -141,6 +141,17 @@ describe("profiles", () => {
     for (const v of [-1, 0, 0.2, 0.5, 0.99, 1, 1.00000005, 1.0000001, 5, 10, 999_999, 1e6, 2e6]) assert.equal(loc.cellOf(v), expect(v), `cell of ${v}`);
     const points = new CellLocator({ kind: "points", edges: [1, 2, 3] });
     assert.deepEqual([0, 1, 1.5, 2, 2.5, 3, 4].map((v) => points.cellOf(v)), [0, 1, 2, 3, 4, 5, 6]);
+    // The batch lookup (profiling's hot loop) agrees with the one-value lookup, on edges and off them.
+    const r = rng(26);
+    const heavy = { kind: "bins" as const, edges: [...new Set(normals(3000, 27).map((v) => Math.round(Math.exp(2 * v) * 1e3) / 1e3))].sort((a, b) => a - b) };
+    const pts = { kind: "points" as const, edges: heavy.edges.slice(0, 900) };
+    for (const l of [layout, heavy, pts]) {
+      const loc2 = new CellLocator(l);
+      const vs = Float64Array.from({ length: 20_000 }, (_, i) => (i % 5 === 0 ? l.edges[i % l.edges.length] : i % 997 === 0 ? [Number.NaN, Infinity, -Infinity][i % 3] : Math.exp(4 * (r() - 0.5)) * (r() < 0.1 ? 1e4 : 1)));
+      const out = new Int32Array(vs.length);
+      loc2.cellsOf(vs, out);
+      vs.forEach((v, i) => assert.equal(out[i], Number.isFinite(v) ? loc2.cellOf(v) : -1, `${l.kind} ${v}`));
+    }
   });
 
   it("the loader round-trips a profile and refuses unknown versions and hostile input", async () => {
