@@ -44,7 +44,7 @@ export function cellBoundsOf(layout: NumericLayout): CellBounds[] {
   return out;
 }
 
-const SLOTS_PER_EDGE = 4;
+const SLOTS_PER_EDGE = 16;
 
 /**
  * Finds a value's cell in O(1) for most data: a table of equal-width slots over
