@@ -59,7 +59,8 @@ console.log(`load average during the run: ${loadavg.map((l) => l.toFixed(1)).joi
 Object.assign(results, { loadavg, reference: { ms: ref.ms, cpuMs: ref.cpuMs, maxRssMB: ref.maxRssMB, bytes: ref.bytes }, current: { ms: cur.ms, cpuMs: cur.cpuMs, runs: cur.runs, maxRssMB: cur.maxRssMB, dataset: cur.dataset, drifted: found }, oneThread: { ms: one.ms, cpuMs: one.cpuMs, maxRssMB: one.maxRssMB }, csv: { ms: csv.ms, cpuMs: csv.cpuMs, maxRssMB: csv.maxRssMB }, merge: { windows: merge.windows, mergeMs: merge.mergeMs, driftMs: merge.driftMs, profileMs: merge.profileMs, drifted: merge.drifted } });
 
 if (evidently) {
-  const home = process.env.CICLO_EVIDENTLY_PATH ?? "../shared/oracles/evidently";
+  const shared = spawnSync("bash", ["scripts/find-shared.sh"], { encoding: "utf8" });
+  const home = process.env.CICLO_EVIDENTLY_PATH || (shared.status === 0 ? `${shared.stdout.trim()}/oracles/evidently` : "");
   const script = `
 import json, sys, time, resource, warnings
 warnings.filterwarnings("ignore")

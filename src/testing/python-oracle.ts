@@ -4,9 +4,10 @@
  * oracle is missing the caller skips with the printed reason — unless
  * CICLO_REQUIRE_ALL=1 (CI), where that is a failure.
  *
- * Evidently is found through CICLO_EVIDENTLY_PATH: a folder holding the
- * `evidently` package (and a `pydeps/` folder of its pure-Python extras),
- * put on PYTHONPATH; `.ci/run` sets it.
+ * Evidently is found through CICLO_EVIDENTLY_PATH (a folder holding the
+ * `evidently` package and a `pydeps/` folder of its pure-Python extras, put
+ * on PYTHONPATH), else in the shared oracles folder scripts/find-shared.sh
+ * finds; `.ci/run` sets the variable.
  * @module
  */
 import { spawnSync } from "node:child_process";
@@ -54,9 +55,16 @@ export function scipyOracle(): PythonOracle {
   return oracle("scipy", "import scipy.stats, numpy", [], "apt-get install python3-scipy");
 }
 
-/** Evidently (0.4.x legacy Report API) from CICLO_EVIDENTLY_PATH. */
+function sharedEvidently(): string | undefined {
+  const script = new URL("../../scripts/find-shared.sh", import.meta.url).pathname;
+  const r = spawnSync("bash", [script], { encoding: "utf8" });
+  const dir = r.status === 0 ? r.stdout.trim() : "";
+  return dir && existsSync(join(dir, "oracles", "evidently", "evidently")) ? join(dir, "oracles", "evidently") : undefined;
+}
+
+/** Evidently (0.4.x legacy Report API) from CICLO_EVIDENTLY_PATH or the shared oracles. */
 export function evidentlyOracle(): PythonOracle {
-  const home = process.env.CICLO_EVIDENTLY_PATH;
+  const home = process.env.CICLO_EVIDENTLY_PATH || sharedEvidently();
   const paths = home ? [home, join(home, "pydeps")].filter((p) => existsSync(p)) : [];
   return oracle(
     "Evidently",
