@@ -27,6 +27,22 @@ export function parseNumberCell(cell: string): number {
   return Number(t);
 }
 
+/**
+ * The common case without regular expressions or set lookups: a cell that
+ * starts like a decimal number and that Number() reads (hex, octal and binary
+ * prefixes excluded). NaN means "look closer" (NA strings, inf, text).
+ */
+function plainNumber(cell: string): number {
+  if (cell.length === 0) return Number.NaN;
+  const c = cell.charCodeAt(0);
+  if (!((c >= 48 && c <= 57) || c === 45 || c === 46)) return Number.NaN;
+  if (cell.length > 1 && cell.charCodeAt(1) > 57) {
+    const d = cell.charCodeAt(1) | 32;
+    if (d === 120 || d === 111 || d === 98) return Number.NaN; // 0x, 0o, 0b
+  }
+  return Number(cell);
+}
+
 const ROWS_PER_SLICE = 16_384;
 
 export class CsvTableSource implements TableSource {
@@ -77,7 +93,7 @@ export class CsvTableSource implements TableSource {
             continue;
           }
           s.any = true;
-          if (s.num && Number.isNaN(parseNumberCell(cell))) s.num = false;
+          if (s.num && Number.isNaN(plainNumber(cell)) && Number.isNaN(parseNumberCell(cell))) s.num = false;
           if (s.int && !INT.test(cell)) s.int = false;
           if (s.bool && !BOOL.has(cell)) s.bool = false;
         }
@@ -127,7 +143,9 @@ export class CsvTableSource implements TableSource {
           let invalid = 0;
           for (let r = 0; r < slice.rows.length; r++) {
             const cell = slice.rows[r][j] ?? "";
-            if (NA.has(cell)) values[r] = Number.NaN;
+            const fast = plainNumber(cell);
+            if (fast === fast) values[r] = fast;
+            else if (NA.has(cell)) values[r] = Number.NaN;
             else {
               const v = parseNumberCell(cell);
               values[r] = v;
