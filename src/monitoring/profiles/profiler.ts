@@ -73,6 +73,31 @@ function feed(acc: Accumulator, chunk: ColumnChunk): void {
   else (acc as CategoricalAccumulator).addCounts(chunk.keys, chunk.counts, chunk.missing);
 }
 
+/**
+ * Hands the parts of a slice to the reference chunks that hold their rows: a
+ * slice of cells is cut at the chunks' boundaries; one whose rows cannot be
+ * told apart (a Parquet page without its nulls, counted categories) goes whole
+ * to the chunk holding its middle row.
+ */
+function feedChunks(chunk: ColumnChunk, rowStart: number, total: number, chunks: number, to: (k: number, part: ColumnChunk) => void): void {
+  const chunkOf = (row: number) => Math.min(chunks - 1, Math.floor((row * chunks) / total));
+  const cuttable = chunk.kind === "cat" || (chunk.kind === "num" && !chunk.data.missing);
+  if (!cuttable) {
+    const size = chunk.kind === "num" ? chunk.data.values.length + (chunk.data.missing ?? 0) : chunk.kind === "cat-counts" ? total / chunks : 0;
+    return to(chunkOf(rowStart + size / 2), chunk);
+  }
+  const length = chunk.kind === "num" ? chunk.data.values.length : (chunk as { data: ArrayLike<string | null> }).data.length;
+  let from = 0;
+  while (from < length) {
+    const k = chunkOf(rowStart + from);
+    const end = Math.min(length, Math.ceil(((k + 1) * total) / chunks) - rowStart);
+    const upto = end > from ? end : length;
+    if (chunk.kind === "num") to(k, { ...chunk, data: { values: chunk.data.values.subarray(from, upto), invalid: from === 0 ? chunk.data.invalid : 0 } });
+    else if (chunk.kind === "cat") to(k, { ...chunk, data: Array.prototype.slice.call(chunk.data, from, upto) as Array<string | null> });
+    from = upto;
+  }
+}
+
 /** Counts a table into given layouts (a reference's, or those just scanned). */
 export async function profileWithLayouts(source: TableSource, layouts: ColumnLayout[], opts: ProfileOptions & { layoutId?: string } = {}): Promise<DatasetProfile> {
   const layoutId = opts.layoutId ?? layoutIdOf(layouts);
@@ -87,11 +112,7 @@ export async function profileWithLayouts(source: TableSource, layouts: ColumnLay
   let rows = 0;
   for await (const { chunk, rowStart, rowsDone } of source.chunks(plan)) {
     feed(byName.get(chunk.column)!, chunk);
-    if (chunkCount > 0) {
-      // A slice goes to the chunk holding its first row.
-      const k = Math.min(chunkCount - 1, Math.floor((rowStart * chunkCount) / total!));
-      feed(chunkByName[k].get(chunk.column)!, chunk);
-    }
+    if (chunkCount > 0) feedChunks(chunk, rowStart, total!, chunkCount, (k, part) => feed(chunkByName[k].get(chunk.column)!, part));
     rows = rowsDone;
     opts.onProgress?.({ phase: "count", rowsDone, rowsTotal: total });
   }

@@ -61,6 +61,25 @@ describe("profiles", () => {
     assert.ok(Math.abs(col.score! - exact) < 1e-3 * exact, `${col.score} vs ${exact}`);
   });
 
+  it("thresholds from the reference's chunks: mean + 3σ of the chunks' scores (NannyML's rule)", async () => {
+    const rp = await profileReference(table(normals(20_000, 40), cats(20_000, 41, ["a", "b", "c"])), { chunks: 5 });
+    assert.equal(rp.chunks?.length, 5);
+    const cp = await profileWindow(table(normals(5000, 42, 0.05), cats(5000, 43, ["a", "b", "c"])), rp);
+    const report = driftReport(rp, cp, { chunkThresholds: true });
+    for (const col of report.columns) {
+      assert.equal(col.thresholdFrom, "reference-chunks", col.column);
+      const scores = rp.chunks!.map((chunk) => driftReport(rp, chunk).columns.find((c) => c.column === col.column)!.score!);
+      const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+      const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / scores.length);
+      assert.ok(Math.abs(col.threshold - (mean + 3 * sd)) < 1e-12, `${col.column}: ${col.threshold} vs ${mean + 3 * sd}`);
+      assert.equal(col.drifted, col.score! >= col.threshold);
+    }
+    // A given threshold wins; p-value tests keep theirs; a profile without chunks is refused.
+    assert.equal(driftReport(rp, cp, { chunkThresholds: true, thresholds: { x: 0.3 } }).columns[0].thresholdFrom, "given");
+    const plain = await profileReference(table(normals(300, 44), cats(300, 45, ["a", "b", "c"])));
+    assert.throws(() => driftReport(plain, plain, { chunkThresholds: true }), InvalidParameterValueError);
+  });
+
   it("windows merged equal the window of all their rows", async () => {
     const rp = await profileReference(table(normals(5000, 9), cats(5000, 10, ["a", "b", "c"])));
     const parts = [normals(3000, 11, 0.5), normals(2000, 12, -0.2), normals(4000, 13, 1)];
