@@ -50,6 +50,11 @@ function oracle(what: string, probe: string, extraPath: string[], hint: string):
   };
 }
 
+/** pandas (Debian python3-pandas). */
+export function pandasOracle(): PythonOracle {
+  return oracle("pandas", "import pandas", [], "apt-get install python3-pandas");
+}
+
 /** numpy + scipy (Debian python3-scipy). */
 export function scipyOracle(): PythonOracle {
   return oracle("scipy", "import scipy.stats, numpy", [], "apt-get install python3-scipy");

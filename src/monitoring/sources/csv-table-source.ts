@@ -11,7 +11,7 @@ import { CsvParser } from "../../models/csv-input.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import type { ColumnPlan, SourceChunk, SourceColumn, TableSource } from "../profiles/table-source.js";
 
-/** pandas' default `na_values`. */
+/** pandas' default `na_values` (pandas 2: "None" included). */
 const NA = new Set(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]);
 const INT = /^\s*[-+]?\d+\s*$/;
 const FLOAT = /^\s*[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|infinity)\s*$/i;
