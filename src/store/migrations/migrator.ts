@@ -14,6 +14,7 @@ import { modelRegistryMigration } from "./0004-model-registry.js";
 import { loggedModelsMigration } from "./0005-logged-models.js";
 import { sqliteValueIndexesMigration } from "./0007-sqlite-value-indexes.js";
 import { loggedModelSourceRunMigration } from "./0008-logged-model-source-run.js";
+import { jobsMigration } from "./0009-jobs.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   valuePrefixIndexesMigration,
   sqliteValueIndexesMigration,
   loggedModelSourceRunMigration,
+  jobsMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

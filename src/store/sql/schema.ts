@@ -5,6 +5,7 @@
  * @module
  */
 import type { Generated } from "kysely";
+import type { EventCursorsTable, JobLogsTable, JobSchedulesTable, JobsTable, StreamEventsTable } from "./jobs/job-tables.js";
 
 export interface ExperimentsTable {
   experiment_id: Generated<number>;
@@ -167,6 +168,8 @@ export interface RegistryEventsTable {
   key: string | null;
   from_value: string | null;
   to_value: string | null;
+  /** Outbox order (migration 0008): the writing transaction's xid8 on PostgreSQL, 0 on SQLite. */
+  tx: Generated<string | number>;
 }
 /** Logged-model tables (migration 0005, MLflow 3.x). */
 export interface LoggedModelsTable {
@@ -223,4 +226,9 @@ export interface Database {
   logged_model_tags: LoggedModelKeyValueTable;
   run_outputs: RunOutputsTable;
   run_model_inputs: RunModelInputsTable;
+  jobs: JobsTable;
+  job_logs: JobLogsTable;
+  job_schedules: JobSchedulesTable;
+  stream_events: StreamEventsTable;
+  event_cursors: EventCursorsTable;
 }

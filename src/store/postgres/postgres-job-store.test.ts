@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import pg from "pg";
+import { runEventStoreContract } from "../contract/event-store.contract.js";
+import { runJobStoreContract } from "../contract/job-store.contract.js";
+import { openConnection, openStores } from "../open-store.js";
+import { SqlEventStore, SqlJobStore } from "../sql/jobs/sql-job-store.js";
+import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
+
+async function open() {
+  const pgdb = await createTestDatabase();
+  const stores = await openStores(pgdb.uri, { defaultArtifactRoot: "s3://bucket/root" });
+  const replica = async () => {
+    const conn = await openConnection(pgdb.uri);
+    return { store: new SqlJobStore(conn), events: new SqlEventStore(conn), close: () => conn.db.destroy() };
+  };
+  const cleanup = async () => {
+    await stores.tracking.close();
+    await pgdb.drop();
+  };
+  return { uri: pgdb.uri, stores, replica, cleanup };
+}
+
+runJobStoreContract("postgres", async () => {
+  if (await postgresUnavailable()) return undefined;
+  const { stores, replica, cleanup } = await open();
+  return { store: new SqlJobStore(stores.connection), replica, cleanup };
+});
+
+runEventStoreContract("postgres", async () => {
+  if (await postgresUnavailable()) return undefined;
+  const { stores, replica, cleanup } = await open();
+  return { events: new SqlEventStore(stores.connection), registry: stores.registry, replica, cleanup };
+});
+
+// PostgreSQL hands out ids at INSERT and commits in another order: a cursor on id alone would skip
+// an event whose transaction started first but committed last. This is the case migration 0008's tx column is for.
+test("event stream, postgres: an event committed after a later-numbered one is still delivered", async (t) => {
+  if (await postgresUnavailable()) return t.skip("postgres unavailable");
+  const { uri, stores, cleanup } = await open();
+  const a = new pg.Client({ connectionString: uri });
+  const b = new pg.Client({ connectionString: uri });
+  await a.connect();
+  await b.connect();
+  try {
+    const events = new SqlEventStore(stores.connection);
+    const claim = async () => (await events.claim({ subscriber: "s", source: "events", owner: "w", leaseMs: 60_000, limit: 100, from: "start", now: Date.now() }))!;
+    const insert = (c: pg.Client, type: string) => c.query(`insert into stream_events (time, type, payload) values (1, $1, '{}') returning id`, [type]);
+    // B's transaction id is older than A's, but B's event gets the higher id.
+    await b.query("begin");
+    await b.query("select pg_current_xact_id()");
+    await a.query("begin");
+    const idA = Number((await insert(a, "test.a")).rows[0].id);
+    const idB = Number((await insert(b, "test.b")).rows[0].id);
+    assert.ok(idB > idA);
+    assert.deepEqual(await claim(), [], "B is not readable before it commits");
+    await b.query("commit");
+    const first = await claim();
+    assert.deepEqual(first.map((e) => e.type), ["test.b"]);
+    assert.ok(await events.advance({ subscriber: "s", source: "events", owner: "w", position: first[0].position, leaseMs: 60_000, now: Date.now() }));
+    await a.query("commit");
+    assert.deepEqual((await claim()).map((e) => e.type), ["test.a"], "A's event (lower id, later commit) is not skipped");
+  } finally {
+    await a.end();
+    await b.end();
+    await cleanup();
+  }
+});

@@ -1,0 +1,130 @@
+/**
+ * The worker's side of a job: leasing due jobs, heartbeats, and the writes
+ * that end an attempt. Every write of a running job names its lease (owner
+ * and attempt), so a worker that lost its lease changes nothing.
+ * @module
+ */
+import type { Kysely, Updateable } from "kysely";
+import type { HeartbeatResult, JobLease, LeaseReport } from "../../../jobs/job-store.js";
+import type { Job, JobState } from "../../../jobs/types.js";
+import type { SqlDialectName } from "../../migrations/migration.js";
+import type { Database } from "../schema.js";
+import type { JobsTable } from "./job-tables.js";
+import { appendLogs, jobIdNumber, toJob } from "./job-rows.js";
+
+type Db = Kysely<Database>;
+
+export interface LeaseQuery {
+  owner: string;
+  types: string[];
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+export async function leaseJobs(trx: Db, dialect: SqlDialectName, q: LeaseQuery): Promise<Job[]> {
+  if (q.types.length === 0 || q.limit <= 0) return [];
+  // A worker that died holding a job's last attempt (or after a cancel request) ends it here:
+  // re-leasing it would run it once more than allowed.
+  await trx
+    .updateTable("jobs")
+    .set({ state: "cancelled", lease_owner: null, lease_until: null, finished_at: q.now, updated_at: q.now })
+    .where("state", "=", "running")
+    .where("lease_until", "<", q.now)
+    .where("cancel_requested", "=", 1)
+    .execute();
+  await trx
+    .updateTable("jobs")
+    .set({ state: "failed", error: "The worker's lease expired on the last attempt.", lease_owner: null, lease_until: null, finished_at: q.now, updated_at: q.now })
+    .where("state", "=", "running")
+    .where("lease_until", "<", q.now)
+    .whereRef("attempts", ">=", "max_attempts")
+    .execute();
+  // Expired leases first (their jobs waited longest), then due queued jobs by priority.
+  const pick = async (state: JobState, limit: number) => {
+    let sel = trx.selectFrom("jobs").select("id").where("state", "=", state).where("type", "in", q.types);
+    sel = state === "running" ? sel.where("lease_until", "<", q.now).orderBy("lease_until") : sel.where("run_after", "<=", q.now).orderBy("priority", "desc").orderBy("run_after").orderBy("id");
+    sel = sel.limit(limit);
+    // Replicas leasing at once skip each other's rows instead of waiting on them (SQLite has one writer).
+    if (dialect === "postgres") sel = sel.forUpdate().skipLocked();
+    return (await sel.execute()).map((r) => r.id);
+  };
+  const ids = await pick("running", q.limit);
+  if (ids.length < q.limit) ids.push(...(await pick("queued", q.limit - ids.length)));
+  if (ids.length === 0) return [];
+  const rows = await trx
+    .updateTable("jobs")
+    .set((eb) => ({
+      state: "running",
+      attempts: eb("attempts", "+", 1),
+      lease_owner: q.owner,
+      lease_until: q.now + q.leaseMs,
+      started_at: eb.fn.coalesce("started_at", eb.val(q.now)),
+      updated_at: q.now,
+    }))
+    .where("id", "in", ids)
+    .returningAll()
+    .execute();
+  return rows.map(toJob).sort((a, b) => b.priority - a.priority || Number(a.jobId) - Number(b.jobId));
+}
+
+/**
+ * Applies `set` to the job if `lease` still holds it, then appends the
+ * report's log lines. Resolves with the row's cancel flag, or undefined when
+ * the lease was lost.
+ */
+async function whileHeld(trx: Db, lease: JobLease, set: Updateable<JobsTable>, report: LeaseReport): Promise<{ cancelRequested: boolean } | undefined> {
+  const id = jobIdNumber(lease.jobId);
+  if (id === undefined) return undefined;
+  const progress: Updateable<JobsTable> = {};
+  if (report.progress !== undefined) progress.progress = Math.min(1, Math.max(0, report.progress));
+  if (report.progressMessage !== undefined) progress.progress_message = report.progressMessage;
+  const row = await trx
+    .updateTable("jobs")
+    .set({ ...progress, ...set })
+    .where("id", "=", id)
+    .where("state", "=", "running")
+    .where("lease_owner", "=", lease.owner)
+    .where("attempts", "=", lease.attempt)
+    .returning(["log_count", "cancel_requested"])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  await appendLogs(trx, id, lease.attempt, row.log_count, report.logs);
+  return { cancelRequested: Number(row.cancel_requested) === 1 };
+}
+
+export async function heartbeat(trx: Db, lease: JobLease, report: LeaseReport, leaseMs: number, now: number): Promise<HeartbeatResult> {
+  const r = await whileHeld(trx, lease, { lease_until: now + leaseMs, updated_at: now }, report);
+  return r ? { held: true, cancelRequested: r.cancelRequested } : { held: false, cancelRequested: false };
+}
+
+const ended = (now: number) => ({ lease_owner: null, lease_until: null, updated_at: now });
+
+export async function complete(trx: Db, lease: JobLease, result: unknown, report: LeaseReport, now: number): Promise<boolean> {
+  const set: Updateable<JobsTable> = {
+    ...ended(now),
+    state: "succeeded",
+    result: result === undefined ? null : JSON.stringify(result),
+    error: null,
+    finished_at: now,
+  };
+  return (await whileHeld(trx, lease, set, report)) !== undefined;
+}
+
+export async function fail(trx: Db, lease: JobLease, error: string, retryAt: number | null, report: LeaseReport, now: number): Promise<JobState | undefined> {
+  const set: Updateable<JobsTable> =
+    retryAt === null
+      ? { ...ended(now), state: "failed", error, finished_at: now }
+      : { ...ended(now), state: "queued", error, run_after: retryAt };
+  return (await whileHeld(trx, lease, set, report)) ? (retryAt === null ? "failed" : "queued") : undefined;
+}
+
+export async function markCancelled(trx: Db, lease: JobLease, report: LeaseReport, now: number): Promise<boolean> {
+  return (await whileHeld(trx, lease, { ...ended(now), state: "cancelled", finished_at: now }, report)) !== undefined;
+}
+
+export async function release(trx: Db, lease: JobLease, report: LeaseReport, now: number): Promise<boolean> {
+  // The attempt is given back: shutting down is not the job's failure.
+  const set: Updateable<JobsTable> = { ...ended(now), state: "queued", run_after: now, attempts: Math.max(0, lease.attempt - 1) };
+  return (await whileHeld(trx, lease, set, report)) !== undefined;
+}
