@@ -11,6 +11,7 @@ import { EventDispatcher } from "./event-dispatcher.js";
 import type { EventStore, JobStore } from "./job-store.js";
 import { JobRunner, type JobRunnerOptions, type RunnerLogger } from "./job-runner.js";
 import type { JobRegistry } from "./job-types.js";
+import type { BackoffPolicy } from "./retry-backoff.js";
 import { ScheduleTicker } from "./schedule-ticker.js";
 
 export interface JobsWorkerOptions {
@@ -24,6 +25,8 @@ export interface JobsWorkerOptions {
   logger?: RunnerLogger;
   now?: () => number;
   onAttempt?: JobRunnerOptions["onAttempt"];
+  /** Backoff of a failing event subscriber (default 1 s doubling to 5 min). */
+  eventBackoff?: BackoffPolicy;
 }
 
 /** `host:pid:random`: unique per process, readable in `ciclo jobs get`. */
@@ -54,6 +57,7 @@ export class JobsWorker {
       leaseMs: this.runner.leaseMs,
       now,
       logger: this.log,
+      backoff: opts.eventBackoff,
     });
   }
 
