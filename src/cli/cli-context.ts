@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { AdminClient } from "../sdk/admin-client.js";
 import { ArtifactClient, type ArtifactClientOptions } from "../sdk/artifact-client.js";
 import { HttpClient } from "../sdk/http-client.js";
+import { JobsClient } from "../sdk/jobs-client.js";
 import { RegistryClient } from "../sdk/registry-client.js";
 import { trackingUriFromEnv } from "../sdk/sdk-config.js";
 import { TrackingClient } from "../sdk/tracking-client.js";
@@ -90,6 +91,10 @@ export class CliContext {
 
   get admin(): AdminClient {
     return new AdminClient(this.transport());
+  }
+
+  get jobs(): JobsClient {
+    return new JobsClient(this.transport());
   }
 
   artifacts(opts: ArtifactClientOptions = {}): ArtifactClient {

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
     async () => (await import("./commands/models-serving-commands.js")).registerModelsServingCommands,
   ],
   gc: [async () => (await import("./commands/gc-command.js")).registerGcCommand],
+  jobs: [async () => (await import("./commands/jobs-command.js")).registerJobsCommand],
   export: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
   import: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
   run: [async () => (await import("./commands/run-command.js")).registerRunCommand],

@@ -5,11 +5,15 @@
  * background.
  * @module
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { Page } from "../tracking/types.js";
 import type { JobStore } from "./job-store.js";
 import type { JobRegistry } from "./job-types.js";
-import { JOB_LIMITS, JOB_STATES, type EnqueueJobInput, type Job, type JobLogLine, type JobState } from "./types.js";
+import { FINISHED_STATES, JOB_LIMITS, JOB_STATES, type EnqueueJobInput, type Job, type JobLogLine, type JobSchedule, type JobState } from "./types.js";
+
+/** How often a follow request re-reads a job's log while it waits. */
+const FOLLOW_POLL_MS = 250;
 
 export interface JobServiceDeps {
   store: JobStore;
@@ -71,12 +75,30 @@ export class JobService {
     return this.deps.store.listJobs({ states: q.states as JobState[] | undefined, types: q.types, maxResults, pageToken: q.pageToken });
   }
 
-  logs(jobId: string, afterSeq = 0, maxResults: number = JOB_LIMITS.logsDefault): Promise<JobLogLine[]> {
+  /**
+   * Log lines after `afterSeq`. With `waitMs` (follow), waits up to that long
+   * for a line to appear while the job is unfinished, re-reading every
+   * {@link FOLLOW_POLL_MS}; resolves early when `signal` fires (the client left).
+   */
+  async logs(jobId: string, q: { afterSeq?: number; maxResults?: number; waitMs?: number; signal?: AbortSignal } = {}): Promise<{ lines: JobLogLine[]; job: Job }> {
+    const afterSeq = q.afterSeq ?? 0;
+    const maxResults = q.maxResults ?? JOB_LIMITS.logsDefault;
     if (!Number.isInteger(afterSeq) || afterSeq < 0) throw new InvalidParameterValueError("after_seq must be a non-negative integer.");
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > JOB_LIMITS.logsMax) {
       throw new InvalidParameterValueError(`max_results must be between 1 and ${JOB_LIMITS.logsMax}.`);
     }
-    return this.deps.store.readLogs(jobId, afterSeq, maxResults);
+    const until = Date.now() + (q.waitMs ?? 0);
+    for (;;) {
+      // The state is read first: a line written after it is found by the next call, never lost.
+      const job = await this.deps.store.getJob(jobId);
+      const lines = await this.deps.store.readLogs(jobId, afterSeq, maxResults);
+      if (lines.length > 0 || FINISHED_STATES.includes(job.state) || Date.now() >= until || q.signal?.aborted) return { lines, job };
+      await delay(FOLLOW_POLL_MS, undefined, { signal: q.signal }).catch(() => {});
+    }
+  }
+
+  schedules(): Promise<JobSchedule[]> {
+    return this.deps.store.listSchedules();
   }
 
   cancel(jobId: string): Promise<Job> {

@@ -67,7 +67,7 @@ describe("JobsWorker (sqlite)", () => {
       assert.deepEqual(done.result, { echoed: "hola", attempt: 1 });
       assert.equal(done.progress, 0.5);
       assert.equal(done.progressMessage, "halfway");
-      assert.deepEqual((await service.logs(job.jobId)).map((l) => [l.level, l.message]), [["info", "got hola"], ["warn", "careful"]]);
+      assert.deepEqual((await service.logs(job.jobId)).lines.map((l) => [l.level, l.message]), [["info", "got hola"], ["warn", "careful"]]);
     } finally {
       await worker.stop();
     }
@@ -94,7 +94,7 @@ describe("JobsWorker (sqlite)", () => {
       const a = await settled(service, once.jobId);
       assert.equal(a.state, "succeeded");
       assert.equal(a.attempts, 2);
-      assert.deepEqual((await service.logs(once.jobId)).map((l) => [l.attempt, l.level, l.message]), [[1, "error", "attempt 1 failed: flake 1"]]);
+      assert.deepEqual((await service.logs(once.jobId)).lines.map((l) => [l.attempt, l.level, l.message]), [[1, "error", "attempt 1 failed: flake 1"]]);
       const b = await settled(service, always.jobId);
       assert.equal(b.state, "failed");
       assert.equal(b.attempts, 3);

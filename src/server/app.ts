@@ -36,6 +36,8 @@ import { CICLO_VERSION } from "./version.js";
 import { registerUi, uiFallback, type UiDeps } from "./ui-assets.js";
 import type { TrackingInsightsStore } from "../store/tracking-insights-store.js";
 import { RunInsightsService } from "../tracking/run-insights-service.js";
+import type { JobService } from "../jobs/job-service.js";
+import { jobRoutes } from "./routes/jobs/jobs.js";
 
 export interface AppDeps {
   trackingStore: TrackingStore;
@@ -63,6 +65,8 @@ export interface AppDeps {
   insightsStore?: TrackingInsightsStore;
   /** The built web UI, served at `/` when given. */
   ui?: UiDeps;
+  /** The job runner's API (`/api/ciclo/v1/jobs…`); served only when given. */
+  jobs?: JobService;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
@@ -185,6 +189,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     destination: deps.artifacts?.destination,
     open: deps.artifacts?.open,
   });
+
+  if (deps.jobs) await app.register(jobRoutes, { prefix: CICLO_API_PREFIX, service: deps.jobs });
 
   app.get("/health", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),

@@ -13,6 +13,30 @@ export interface ServerOptions {
   host?: string;
   port?: number | string;
   logLevel?: string;
+  /** Run background jobs in this process (default true; false for an API-only replica). */
+  runJobs?: boolean;
+  jobConcurrency?: number | string;
+  jobLeaseMs?: number | string;
+  jobPollMs?: number | string;
+  /** How long running jobs may take to finish on shutdown before they are given back, ms. */
+  jobDrainMs?: number;
+  /** Finished jobs are deleted after this long, ms. */
+  jobRetentionMs?: number;
+  /** Cron of the scheduled gc (`0 3 * * *`); none by default: purging for good is opted into. */
+  gcSchedule?: string;
+  /** What the scheduled gc purges: entities deleted at least this long ago, ms (default 30 days). */
+  gcOlderThanMs?: number;
+}
+
+export interface JobsConfig {
+  run: boolean;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  drainMs: number;
+  retentionMs: number;
+  gcSchedule?: string;
+  gcOlderThanMs: number;
 }
 
 export interface ServerConfig {
@@ -25,6 +49,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** Background jobs; from ciclo's defaults and the environment when absent. */
+  jobs?: JobsConfig;
 }
 
 export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";
@@ -58,5 +84,26 @@ export function resolveServerConfig(o: ServerOptions, env: NodeJS.ProcessEnv = p
     host: o.host ?? env.CICLO_HOST ?? "127.0.0.1",
     port,
     logLevel: o.logLevel ?? env.CICLO_LOG_LEVEL ?? "info",
+    jobs: resolveJobsConfig(o, env),
   };
+}
+
+export function resolveJobsConfig(o: ServerOptions, env: NodeJS.ProcessEnv = process.env): JobsConfig {
+  return {
+    run: o.runJobs ?? env.CICLO_JOBS !== "0",
+    concurrency: positive(o.jobConcurrency ?? env.CICLO_JOB_CONCURRENCY, 4, "job concurrency"),
+    leaseMs: positive(o.jobLeaseMs ?? env.CICLO_JOB_LEASE_MS, 30_000, "job lease"),
+    pollMs: positive(o.jobPollMs ?? env.CICLO_JOB_POLL_MS, 1_000, "job poll interval"),
+    drainMs: o.jobDrainMs ?? 30_000,
+    retentionMs: o.jobRetentionMs ?? 30 * 86_400_000,
+    gcSchedule: o.gcSchedule ?? (env.CICLO_GC_SCHEDULE || undefined),
+    gcOlderThanMs: o.gcOlderThanMs ?? 30 * 86_400_000,
+  };
+}
+
+function positive(v: number | string | undefined, fallback: number, what: string): number {
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`Invalid ${what} '${v}': a positive integer`);
+  return n;
 }

@@ -10,18 +10,31 @@ import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
 import { openStores, redactUri } from "../store/open-store.js";
 import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
 import { buildApp } from "./app.js";
-import type { ServerConfig } from "./config.js";
+import { resolveJobsConfig, type ServerConfig } from "./config.js";
 import { CICLO_VERSION } from "./version.js";
 import { locateUiAssets } from "./ui-assets.js";
+import { buildServerJobs, type ServerJobs } from "./server-jobs.js";
+import type { JobRegistry } from "../jobs/job-types.js";
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
-  /** Stops accepting connections, waits for in-flight requests, closes the stores. */
+  /** The job runner's service and worker (see docs/jobs.md). */
+  jobs: ServerJobs;
+  /**
+   * Stops accepting connections and leasing jobs, waits for in-flight
+   * requests and running jobs (`config.jobs.drainMs`, then they are given
+   * back), closes the stores.
+   */
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
+export interface StartOptions {
+  /** More job types, schedules and event subscribers for this process (tests, embedders). */
+  jobs?(registry: JobRegistry): void;
+}
+
+export async function startServer(config: ServerConfig, logger?: Logger, opts: StartOptions = {}): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
   const started = performance.now();
   // MLflow compat: with --no-serve-artifacts the proxied routes answer "disabled"; run roots are still served.
@@ -30,6 +43,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   if (stores.migration && stores.migration.applied.length > 0) {
     log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
   }
+  const jobsConfig = config.jobs ?? resolveJobsConfig({});
+  const jobs = buildServerJobs({ config: jobsConfig, stores, destination, logger: log, extend: opts.jobs });
   const uiAssets = locateUiAssets();
   if (!uiAssets) log.warn("web UI not built (dist/ui is missing): run `npm run build:ui`; the API is served as usual");
   const app = await buildApp({
@@ -39,6 +54,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     registryStore: stores.registry,
     loggedModelStore: stores.loggedModels,
     insightsStore: new SqlTrackingInsightsStore(stores.connection),
+    jobs: jobs.service,
     ui: uiAssets ? { assetsDir: uiAssets } : undefined,
     // Model-version sources must lie in the artifact store (MLflow's LFI CVEs): these are its roots.
     artifactRoots: {
@@ -49,10 +65,12 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await app.close();
+      await Promise.all([app.close(), jobs.worker?.stop(jobsConfig.drainMs)]);
       await stores.tracking.close();
     })());
   try {
+    // SQLite: the one server runs the jobs; PostgreSQL: every replica does, sharing them.
+    await jobs.worker?.start();
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await close();
@@ -69,10 +87,11 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
       defaultArtifactRoot: config.defaultArtifactRoot,
       artifactsDestination: destination ? config.artifactsDestination : undefined,
       startupMs: Math.round(performance.now() - started),
+      jobWorker: jobs.worker?.runner.workerId,
     },
     "ciclo server listening",
   );
-  return { app, url, close };
+  return { app, url, jobs, close };
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 export type Permission = "read" | "edit" | "manage" | "public";
-export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "server";
+export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "job" | "server";
 
 export interface RouteAccess {
   resource: Resource;

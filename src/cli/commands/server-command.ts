@@ -3,6 +3,14 @@ import type { Command } from "commander";
 import { pino } from "pino";
 import { resolveServerConfig } from "../../server/config.js";
 import { closeOnSignals, startServer } from "../../server/main.js";
+import { UsageError } from "../output/cli-errors.js";
+import { parseDuration } from "../output/format.js";
+
+function age(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${flag} expects an age like 30d, 12h or 90m, got '${text}'.`);
+  return ms;
+}
 
 export function registerServerCommand(program: Command): void {
   program
@@ -15,7 +23,12 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on", "5000")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
-    .option("--shutdown-timeout <seconds>", "on SIGTERM, how long in-flight requests may take before their connections are closed", "30")
+    .option("--shutdown-timeout <seconds>", "on SIGTERM, how long in-flight requests and running jobs may take before connections are closed and jobs given back", "30")
+    .option("--no-jobs", "run no background jobs in this process (an API-only replica; $CICLO_JOBS=0)")
+    .option("--job-concurrency <n>", "jobs run at once by this process (default 4; $CICLO_JOB_CONCURRENCY)")
+    .option("--job-retention <age>", "delete finished jobs after this long: 30d, 12h (default 30d; $CICLO_JOB_RETENTION)")
+    .option("--gc-schedule <cron>", "purge deleted experiments/runs/models on this cron, e.g. '0 3 * * *' ($CICLO_GC_SCHEDULE; default: never)")
+    .option("--gc-older-than <age>", "what the scheduled gc purges: deleted at least this long ago (default 30d; $CICLO_GC_OLDER_THAN)")
     .addHelpText(
       "after",
       `
@@ -27,7 +40,12 @@ Examples:
   $ ciclo server
   $ ciclo server --port 5001 --host 0.0.0.0
   $ ciclo server --backend-store-uri postgresql://ciclo@db:5432/ciclo --default-artifact-root s3://bucket/ciclo
-  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py`,
+  $ ciclo server --gc-schedule '0 3 * * *' --gc-older-than 30d
+  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
+
+Background jobs (docs/jobs.md) run inside the server: on SQLite in the one
+process, on PostgreSQL in every replica, which share them. 'ciclo jobs list'
+shows them.`,
     )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const config = resolveServerConfig({
@@ -38,6 +56,12 @@ Examples:
         host: opts.host as string,
         port: opts.port as string,
         logLevel: opts.logLevel as string,
+        runJobs: opts.jobs === false ? false : undefined,
+        jobConcurrency: opts.jobConcurrency as string | undefined,
+        jobDrainMs: Number(opts.shutdownTimeout) * 1000,
+        jobRetentionMs: age("--job-retention", (opts.jobRetention as string | undefined) ?? process.env.CICLO_JOB_RETENTION ?? "30d"),
+        gcSchedule: opts.gcSchedule as string | undefined,
+        gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
       });
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
       const server = await startServer(config, log);
