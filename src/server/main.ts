@@ -7,7 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
-import { openStores, redactUri } from "../store/open-store.js";
+import { openStores, redactUri, type OpenedStores } from "../store/open-store.js";
 import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
 import { buildApp } from "./app.js";
 import { resolveJobsConfig, type ServerConfig } from "./config.js";
@@ -31,7 +31,7 @@ export interface RunningServer {
 
 export interface StartOptions {
   /** More job types, schedules and event subscribers for this process (tests, embedders). */
-  jobs?(registry: JobRegistry): void;
+  jobs?(registry: JobRegistry, stores: OpenedStores): void;
 }
 
 export async function startServer(config: ServerConfig, logger?: Logger, opts: StartOptions = {}): Promise<RunningServer> {
@@ -44,7 +44,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, opts: S
     log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
   }
   const jobsConfig = config.jobs ?? resolveJobsConfig({});
-  const jobs = buildServerJobs({ config: jobsConfig, stores, destination, logger: log, extend: opts.jobs });
+  const jobs = buildServerJobs({ config: jobsConfig, stores, destination, logger: log, extend: opts.jobs && ((r) => opts.jobs!(r, stores)) });
   const uiAssets = locateUiAssets();
   if (!uiAssets) log.warn("web UI not built (dist/ui is missing): run `npm run build:ui`; the API is served as usual");
   const app = await buildApp({

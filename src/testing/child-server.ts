@@ -48,27 +48,30 @@ function cicloEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [CICLO_BIN, ...args], {
+export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv, entry: string[] = [CICLO_BIN]): ChildProcess {
+  return spawn(process.execPath, [...entry, ...args], {
     cwd: REPO_ROOT,
     env: cicloEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
 
-/**
- * Starts `ciclo server` on a free port and resolves once it listens; `opts.args`
- * are appended to the command line, `opts.env` added to the child's environment.
- */
-export async function startChildServer(
-  backendStoreUri: string,
-  artifactsDir: string,
-  opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
-): Promise<ChildServer> {
+export interface ChildServerOptions {
+  /** Added to the child's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** What node runs instead of bin/ciclo.js, e.g. `["--import", "tsx", "src/testing/jobs-child-server.ts"]`. */
+  entry?: string[];
+  /** Appended to the command line. */
+  args?: string[];
+}
+
+/** Starts `ciclo server` on a free port and resolves once it listens. */
+export async function startChildServer(backendStoreUri: string, artifactsDir: string, opts: ChildServerOptions = {}): Promise<ChildServer> {
   const t0 = performance.now();
   const proc = spawnCiclo(
     ["server", "--port", "0", "--host", "127.0.0.1", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, ...(opts.args ?? [])],
     opts.env,
+    opts.entry,
   );
   const logs: LogLine[] = [];
   const waiters: Array<{ msg: string; resolve(l: LogLine): void }> = [];

@@ -14,14 +14,15 @@ import { toSchedule } from "./job-rows.js";
 type Db = Kysely<Database>;
 
 export async function upsertSchedule(trx: Db, s: ScheduleInput, now: number): Promise<JobSchedule> {
-  const old = await trx.selectFrom("job_schedules").selectAll().where("name", "=", s.name).executeTakeFirst();
   const payload = JSON.stringify(s.payload ?? null);
-  if (!old) {
-    await trx
-      .insertInto("job_schedules")
-      .values({ name: s.name, type: s.type, cron: s.cron, timezone: s.timezone, payload, next_run_at: s.nextRunAt, updated_at: now })
-      .execute();
-  } else {
+  // Replicas starting together all try to create it: one insert wins, the others update.
+  const created = await trx
+    .insertInto("job_schedules")
+    .values({ name: s.name, type: s.type, cron: s.cron, timezone: s.timezone, payload, next_run_at: s.nextRunAt, updated_at: now })
+    .onConflict((oc) => oc.column("name").doNothing())
+    .executeTakeFirst();
+  const old = await trx.selectFrom("job_schedules").selectAll().where("name", "=", s.name).executeTakeFirstOrThrow();
+  if (Number(created.numInsertedOrUpdatedRows ?? 0) === 0) {
     // A replica restarting with the same cron keeps the stored tick: recomputing it would skip or repeat one.
     const moved = old.cron !== s.cron || old.timezone !== s.timezone;
     await trx

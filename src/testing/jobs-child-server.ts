@@ -1,0 +1,68 @@
+/**
+ * Test and benchmark entry: a real ciclo server process (the same
+ * `startServer`, signals and shutdown as `ciclo server`) that also knows a few
+ * job types only tests and `bench/jobs.ts` enqueue:
+ *
+ * - `test.record`: appends `<job id>` to `<CICLO_TEST_RECORD_DIR>/<pid>.log`
+ *   (outside the database, so a job run twice shows up twice);
+ * - `test.hang-first`: on its first attempt writes `hang-<job id>` there and
+ *   never returns (a test then kills the process); later attempts succeed;
+ * - `bench.noop`: returns at once; `bench.write`: sets one experiment tag.
+ *
+ * Run as `node --import tsx src/testing/jobs-child-server.ts server --port 0 ...`
+ * with `ciclo server`'s flags (only those the tests use).
+ * @module
+ */
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pino } from "pino";
+import { resolveServerConfig } from "../server/config.js";
+import { closeOnSignals, startServer } from "../server/main.js";
+
+const args = process.argv.slice(process.argv.indexOf("server") + 1);
+const flag = (name: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const recordDir = process.env.CICLO_TEST_RECORD_DIR;
+const config = resolveServerConfig({
+  backendStoreUri: flag("--backend-store-uri"),
+  artifactsDestination: flag("--artifacts-destination"),
+  host: flag("--host") ?? "127.0.0.1",
+  port: flag("--port") ?? "0",
+  logLevel: process.env.CICLO_LOG_LEVEL ?? "info",
+});
+const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
+const server = await startServer(config, log, {
+  jobs(registry, stores) {
+    registry.add(
+      {
+        type: "test.record",
+        async handle(_p: unknown, ctx) {
+          if (!recordDir) throw new Error("CICLO_TEST_RECORD_DIR is not set");
+          appendFileSync(join(recordDir, `${process.pid}.log`), `${ctx.jobId}\n`);
+          return { pid: process.pid };
+        },
+      },
+      {
+        type: "test.hang-first",
+        async handle(_p: unknown, ctx) {
+          if (ctx.attempt === 1) {
+            if (recordDir) writeFileSync(join(recordDir, `hang-${ctx.jobId}`), String(process.pid));
+            await new Promise(() => {});
+          }
+          return { pid: process.pid, attempt: ctx.attempt };
+        },
+      },
+      { type: "bench.noop", async handle() { return null; } },
+      {
+        type: "bench.write",
+        async handle(_p: unknown, ctx) {
+          await stores.tracking.setExperimentTag("0", { key: `bench.job.${ctx.jobId}`, value: String(process.pid) });
+          return null;
+        },
+      },
+    );
+  },
+});
+closeOnSignals(server, log);
