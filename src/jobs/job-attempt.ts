@@ -21,6 +21,11 @@ export interface AttemptDeps {
   now: () => number;
   random: () => number;
   onError(err: unknown, msg: string): void;
+  /**
+   * The handler has returned or thrown; the attempt's last write follows. The
+   * runner frees the slot here, so its next lease joins that write's commit.
+   */
+  onHandlerDone?(): void;
 }
 
 /** How the attempt ended, as written to the store (`lost`: the lease was gone, nothing written). */
@@ -78,6 +83,7 @@ export class JobAttempt {
       error = err;
     } finally {
       clearInterval(this.timer);
+      this.deps.onHandlerDone?.();
     }
     await this.beat;
     try {

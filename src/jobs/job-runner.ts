@@ -46,6 +46,8 @@ const silent: RunnerLogger = { info() {}, warn() {}, error() {} };
 
 export class JobRunner {
   private readonly running = new Map<string, { attempt: JobAttempt; done: Promise<AttemptOutcome> }>();
+  /** Handlers executing now (a finished handler whose last write is in flight no longer counts). */
+  private handlers = 0;
   private readonly concurrency: number;
   readonly leaseMs: number;
   private readonly pollMs: number;
@@ -114,7 +116,7 @@ export class JobRunner {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const free = this.concurrency - this.running.size;
+      const free = this.concurrency - this.handlers;
       let leased: Job[] = [];
       if (free > 0) {
         try {
@@ -158,7 +160,12 @@ export class JobRunner {
       now: this.now,
       random: this.opts.random ?? Math.random,
       onError: (err, msg) => this.log.error({ err, jobId: job.jobId, type: job.type }, `jobs: ${msg}`),
+      onHandlerDone: () => {
+        this.handlers--;
+        this.wake();
+      },
     });
+    this.handlers++;
     const done = attempt.run().then((outcome) => {
       this.running.delete(job.jobId);
       if (outcome === "failed" || outcome === "lost") this.log.warn({ jobId: job.jobId, type: job.type, attempt: job.attempts, outcome }, "jobs: attempt ended");

@@ -47,8 +47,10 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
     .addColumn("started_at", big)
     .addColumn("finished_at", big)
     .execute();
-  // Leasing walks queued jobs by priority then due time; expired leases are found under 'running'.
-  await db.schema.createIndex("jobs_ready").on("jobs").columns(["state", "priority", "run_after", "id"]).execute();
+  // Leasing walks queued jobs in the order it takes them (priority first, highest first), so the first due
+  // rows end the scan instead of a sort of the whole backlog; expired leases are found under 'running'.
+  await db.schema.createIndex("jobs_ready").on("jobs").columns(["state", "priority desc", "run_after", "id"]).execute();
+  await db.schema.createIndex("jobs_lease_expiry").on("jobs").columns(["state", "lease_until"]).execute();
   await db.schema.createIndex("jobs_type").on("jobs").columns(["type", "id"]).execute();
   // NULL keys never collide (both engines), so only keyed jobs are deduplicated.
   await db.schema.createIndex("jobs_idempotency_key").unique().on("jobs").column("idempotency_key").execute();

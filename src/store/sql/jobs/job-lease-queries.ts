@@ -14,6 +14,8 @@ import { appendLogs, jobIdNumber, toJob } from "./job-rows.js";
 
 type Db = Kysely<Database>;
 
+const LAST_LEASE_EXPIRED = "The worker's lease expired on the last attempt.";
+
 export interface LeaseQuery {
   owner: string;
   types: string[];
@@ -25,20 +27,20 @@ export interface LeaseQuery {
 export async function leaseJobs(trx: Db, dialect: SqlDialectName, q: LeaseQuery): Promise<Job[]> {
   if (q.types.length === 0 || q.limit <= 0) return [];
   // A worker that died holding a job's last attempt (or after a cancel request) ends it here:
-  // re-leasing it would run it once more than allowed.
+  // re-leasing it would run it once more than allowed. One statement for both cases.
   await trx
     .updateTable("jobs")
-    .set({ state: "cancelled", lease_owner: null, lease_until: null, finished_at: q.now, updated_at: q.now })
+    .set((eb) => ({
+      state: eb.case().when("cancel_requested", "=", 1).then("cancelled").else("failed").end(),
+      error: eb.case().when("cancel_requested", "=", 1).then(eb.ref("error")).else(LAST_LEASE_EXPIRED).end(),
+      lease_owner: null,
+      lease_until: null,
+      finished_at: q.now,
+      updated_at: q.now,
+    }))
     .where("state", "=", "running")
     .where("lease_until", "<", q.now)
-    .where("cancel_requested", "=", 1)
-    .execute();
-  await trx
-    .updateTable("jobs")
-    .set({ state: "failed", error: "The worker's lease expired on the last attempt.", lease_owner: null, lease_until: null, finished_at: q.now, updated_at: q.now })
-    .where("state", "=", "running")
-    .where("lease_until", "<", q.now)
-    .whereRef("attempts", ">=", "max_attempts")
+    .where((eb) => eb.or([eb("cancel_requested", "=", 1), eb("attempts", ">=", eb.ref("max_attempts"))]))
     .execute();
   // Expired leases first (their jobs waited longest), then due queued jobs by priority.
   const pick = async (state: JobState, limit: number) => {
