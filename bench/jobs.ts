@@ -5,8 +5,8 @@
  * two bench job types):
  *
  * - SQLite, one server; PostgreSQL, two servers on one database;
- * - `bench.noop` (returns at once) and `bench.write` (sets one experiment tag
- *   through the tracking store: one more write per job).
+ * - `bench.noop` (returns at once) and `bench.write` (publishes one event to
+ *   the event stream: one more row and write transaction per job).
  *
  * Each case enqueues N jobs (from this process, through the store), makes them
  * all due at one instant, waits until every one has succeeded, and

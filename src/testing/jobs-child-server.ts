@@ -7,7 +7,7 @@
  *   (outside the database, so a job run twice shows up twice);
  * - `test.hang-first`: on its first attempt writes `hang-<job id>` there and
  *   never returns (a test then kills the process); later attempts succeed;
- * - `bench.noop`: returns at once; `bench.write`: sets one experiment tag.
+ * - `bench.noop`: returns at once; `bench.write`: publishes one event (one row written).
  *
  * Run as `node --import tsx src/testing/jobs-child-server.ts server --port 0 ...`
  * with `ciclo server`'s flags (only those the tests use).
@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { resolveServerConfig } from "../server/config.js";
 import { closeOnSignals, startServer } from "../server/main.js";
+import { publishEvents } from "../store/sql/jobs/event-queries.js";
 
 const args = process.argv.slice(process.argv.indexOf("server") + 1);
 const flag = (name: string) => {
@@ -56,9 +57,10 @@ const server = await startServer(config, log, {
       },
       { type: "bench.noop", async handle() { return null; } },
       {
+        // One small write of its own: publishes an event (one row, its own transaction).
         type: "bench.write",
         async handle(_p: unknown, ctx) {
-          await stores.tracking.setExperimentTag("0", { key: `bench.job.${ctx.jobId}`, value: String(process.pid) });
+          await stores.connection.write((trx) => publishEvents(trx, Date.now(), [{ type: "bench.done", subject: ctx.jobId }]));
           return null;
         },
       },

@@ -4,7 +4,7 @@
  * and attempt), so a worker that lost its lease changes nothing.
  * @module
  */
-import type { Kysely, Updateable } from "kysely";
+import type { ExpressionBuilder, Kysely, Updateable } from "kysely";
 import type { HeartbeatResult, JobLease, LeaseReport } from "../../../jobs/job-store.js";
 import type { Job, JobState } from "../../../jobs/types.js";
 import type { SqlDialectName } from "../../migrations/migration.js";
@@ -26,34 +26,36 @@ export interface LeaseQuery {
 
 export async function leaseJobs(trx: Db, dialect: SqlDialectName, q: LeaseQuery): Promise<Job[]> {
   if (q.types.length === 0 || q.limit <= 0) return [];
-  // A worker that died holding a job's last attempt (or after a cancel request) ends it here:
-  // re-leasing it would run it once more than allowed. One statement for both cases.
+  // Jobs whose worker died (lease expired) are settled first, in one statement: a cancel request or a
+  // spent last attempt ends the job (re-leasing would run it once more than allowed); the others are
+  // queued again, keeping their due time, so they come first among jobs of their priority.
+  const over = (eb: ExpressionBuilder<Database, "jobs">) => eb.or([eb("cancel_requested", "=", 1), eb("attempts", ">=", eb.ref("max_attempts"))]);
   await trx
     .updateTable("jobs")
     .set((eb) => ({
-      state: eb.case().when("cancel_requested", "=", 1).then("cancelled").else("failed").end(),
-      error: eb.case().when("cancel_requested", "=", 1).then(eb.ref("error")).else(LAST_LEASE_EXPIRED).end(),
+      state: eb.case().when("cancel_requested", "=", 1).then("cancelled").when("attempts", ">=", eb.ref("max_attempts")).then("failed").else("queued").end(),
+      error: eb.case().when(eb.and([eb("cancel_requested", "=", 0), eb("attempts", ">=", eb.ref("max_attempts"))])).then(LAST_LEASE_EXPIRED).else(eb.ref("error")).end(),
+      finished_at: eb.case().when(over(eb)).then(q.now).else(eb.ref("finished_at")).end(),
       lease_owner: null,
       lease_until: null,
-      finished_at: q.now,
       updated_at: q.now,
     }))
     .where("state", "=", "running")
     .where("lease_until", "<", q.now)
-    .where((eb) => eb.or([eb("cancel_requested", "=", 1), eb("attempts", ">=", eb.ref("max_attempts"))]))
     .execute();
-  // Expired leases first (their jobs waited longest), then due queued jobs by priority.
-  const pick = async (state: JobState, limit: number) => {
-    let sel = trx.selectFrom("jobs").select("id").where("state", "=", state).where("type", "in", q.types);
-    sel = state === "running" ? sel.where("lease_until", "<", q.now).orderBy("lease_until") : sel.where("run_after", "<=", q.now).orderBy("priority", "desc").orderBy("run_after").orderBy("id");
-    sel = sel.limit(limit);
-    // Replicas leasing at once skip each other's rows instead of waiting on them (SQLite has one writer).
-    if (dialect === "postgres") sel = sel.forUpdate().skipLocked();
-    return (await sel.execute()).map((r) => r.id);
-  };
-  const ids = await pick("running", q.limit);
-  if (ids.length < q.limit) ids.push(...(await pick("queued", q.limit - ids.length)));
-  if (ids.length === 0) return [];
+  // Then due jobs by priority, taken in one statement. Replicas leasing at once skip each other's
+  // rows instead of waiting on them (SQLite has one writer, so it needs no lock clause).
+  let pick = trx
+    .selectFrom("jobs")
+    .select("id")
+    .where("state", "=", "queued")
+    .where("type", "in", q.types)
+    .where("run_after", "<=", q.now)
+    .orderBy("priority", "desc")
+    .orderBy("run_after")
+    .orderBy("id")
+    .limit(q.limit);
+  if (dialect === "postgres") pick = pick.forUpdate().skipLocked();
   const rows = await trx
     .updateTable("jobs")
     .set((eb) => ({
@@ -64,10 +66,10 @@ export async function leaseJobs(trx: Db, dialect: SqlDialectName, q: LeaseQuery)
       started_at: eb.fn.coalesce("started_at", eb.val(q.now)),
       updated_at: q.now,
     }))
-    .where("id", "in", ids)
+    .where("id", "in", pick)
     .returningAll()
     .execute();
-  return rows.map(toJob).sort((a, b) => b.priority - a.priority || Number(a.jobId) - Number(b.jobId));
+  return rows.map(toJob).sort((a, b) => b.priority - a.priority || a.runAfter - b.runAfter || Number(a.jobId) - Number(b.jobId));
 }
 
 /**
