@@ -34,7 +34,7 @@ runEventStoreContract("postgres", async () => {
 });
 
 // PostgreSQL hands out ids at INSERT and commits in another order: a cursor on id alone would skip
-// an event whose transaction started first but committed last. This is the case migration 0008's tx column is for.
+// an event whose transaction started first but committed last. This is the case migration 0009's tx column is for.
 test("event stream, postgres: an event committed after a later-numbered one is still delivered", async (t) => {
   if (await postgresUnavailable()) return t.skip("postgres unavailable");
   const { uri, stores, cleanup } = await open();

@@ -168,7 +168,7 @@ export interface RegistryEventsTable {
   key: string | null;
   from_value: string | null;
   to_value: string | null;
-  /** Outbox order (migration 0008): the writing transaction's xid8 on PostgreSQL, 0 on SQLite. */
+  /** Outbox order (migration 0009): the writing transaction's xid8 on PostgreSQL, 0 on SQLite. */
   tx: Generated<string | number>;
 }
 /** Logged-model tables (migration 0005, MLflow 3.x). */

@@ -2,7 +2,7 @@
  * The event stream's outboxes and cursors. Two sources today: `registry`
  * (the registry's audit history, written in the same transaction as each
  * change) and `events` (what capabilities publish with {@link publishEvents}).
- * A cursor is a position (tx, id) in one source; migration 0008 says why
+ * A cursor is a position (tx, id) in one source; migration 0009 says why
  * PostgreSQL orders by the writing transaction first.
  * @module
  */

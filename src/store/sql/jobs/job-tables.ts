@@ -1,5 +1,5 @@
 /**
- * Table types of the job runner and the event stream (migration 0008).
+ * Table types of the job runner and the event stream (migration 0009).
  * @module
  */
 import type { Generated } from "kysely";
@@ -56,7 +56,7 @@ export interface JobSchedulesTable {
 /** The generic outbox: events that capabilities publish in their own write transactions. */
 export interface StreamEventsTable {
   id: Generated<number>;
-  /** xid8 text on PostgreSQL, 0 on SQLite (see migration 0008). */
+  /** xid8 text on PostgreSQL, 0 on SQLite (see migration 0009). */
   tx: Generated<string | number>;
   time: number;
   type: string;
