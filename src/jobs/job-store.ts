@@ -121,4 +121,9 @@ export interface EventStore {
   advance(q: { subscriber: string; source: string; owner: string; position: string; leaseMs: number; now: number }): Promise<boolean>;
   /** Gives the cursor's lease back (shutdown). */
   releaseCursor(subscriber: string, source: string, owner: string): Promise<void>;
+  /**
+   * Deletes published events (the `events` source) older than `before`; the
+   * registry's audit history is never deleted. Resolves with the count.
+   */
+  purgeEvents(before: number): Promise<number>;
 }

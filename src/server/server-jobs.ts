@@ -35,8 +35,9 @@ export interface ServerJobsDeps {
 export function buildServerJobs(deps: ServerJobsDeps): ServerJobs {
   const { config, stores } = deps;
   const store = new SqlJobStore(stores.connection);
+  const events = new SqlEventStore(stores.connection);
   const registry = new JobRegistry()
-    .add(jobsPurgeType(store))
+    .add(jobsPurgeType(store, events))
     .schedule(jobsPurgeSchedule(config.retentionMs))
     .add(gcJobType({ tracking: stores.tracking, registry: stores.registry, loggedModels: stores.loggedModels, destination: deps.destination }));
   if (config.gcSchedule) registry.schedule(gcSchedule(config.gcSchedule, config.gcOlderThanMs));
@@ -45,7 +46,7 @@ export function buildServerJobs(deps: ServerJobsDeps): ServerJobs {
   const worker = config.run
     ? new JobsWorker({
         store,
-        events: new SqlEventStore(stores.connection),
+        events,
         registry,
         concurrency: config.concurrency,
         leaseMs: config.leaseMs,

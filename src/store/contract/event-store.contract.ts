@@ -132,6 +132,15 @@ export function runEventStoreContract(name: string, make: () => Promise<EventSto
       assert.deepEqual(next.map((x) => x.position), all.slice(2, 4).map((x) => x.position));
     });
 
+    it("purges published events older than a cutoff", async () => {
+      await e.publish({ type: "test.old" }, T - 10);
+      await e.publish({ type: "test.new" }, T + 10);
+      await visible("events", (x) => x.type === "test.new");
+      assert.ok((await e.purgeEvents(T)) >= 1);
+      const left = (await claim(sub(), "events"))!.map((x) => x.type);
+      assert.ok(!left.includes("test.old") && left.includes("test.new"));
+    });
+
     it("refuses an unknown source and a malformed position", async () => {
       await assert.rejects(claim(sub(), "nope"), /Unknown event source/);
       await assert.rejects(e.advance({ subscriber: "x", source: "events", owner: "w1", position: "1;drop", leaseMs: L, now: T }), /Invalid event position/);

@@ -151,4 +151,14 @@ describe("/api/ciclo/v1/jobs", () => {
     await assert.rejects(server.jobs.service.enqueue({ type: "no.such" }), /Unknown job type 'no.such'/);
     await assert.rejects(server.jobs.service.enqueue({ type: "gc.purge", payload: { big: "x".repeat(70_000) } }), /at most 65536 bytes/);
   });
+
+  test("jobs.purge deletes finished jobs past the retention, and itself is kept until the next run", async () => {
+    const finishedBefore = (await jobs.list({ states: ["succeeded", "failed", "cancelled"], maxResults: 1000 })).items.length;
+    assert.ok(finishedBefore > 0);
+    const job = await enqueue("jobs.purge", { older_than_ms: 0 });
+    const done = await finished(job.jobId);
+    assert.equal(done.state, "succeeded");
+    assert.equal((done.result as { deleted: number }).deleted, finishedBefore);
+    assert.deepEqual((await jobs.list({ maxResults: 1000 })).items.map((j) => j.jobId), [job.jobId]);
+  });
 });

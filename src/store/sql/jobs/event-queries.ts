@@ -160,3 +160,11 @@ export async function releaseCursor(trx: Db, subscriber: string, source: string,
     .where("lease_owner", "=", owner)
     .execute();
 }
+
+/** Deletes up to `limit` published events older than `before` (one chunk, so SQLite's writer is not held long). */
+export async function purgeEvents(trx: Db, before: number, limit: number): Promise<number> {
+  const ids = (await trx.selectFrom("stream_events").select("id").where("time", "<", before).orderBy("id").limit(limit).execute()).map((r) => r.id);
+  if (ids.length === 0) return 0;
+  await trx.deleteFrom("stream_events").where("id", "in", ids).execute();
+  return ids.length;
+}

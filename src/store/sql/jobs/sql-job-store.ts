@@ -97,6 +97,15 @@ export class SqlEventStore implements EventStore {
     return this.conn.write((trx) => events.releaseCursor(trx, subscriber, source, owner));
   }
 
+  async purgeEvents(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.conn.write((trx) => events.purgeEvents(trx, before, 1000));
+      total += n;
+      if (n < 1000) return total;
+    }
+  }
+
   private source(name: string): events.EventSourceName {
     if (!(events.EVENT_SOURCES as readonly string[]).includes(name)) throw new InvalidParameterValueError(`Unknown event source '${name}'.`);
     return name as events.EventSourceName;
