@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   jobs: [async () => (await import("./commands/jobs-command.js")).registerJobsCommand],
   export: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
   import: [async () => (await import("./commands/transfer-command.js")).registerTransferCommands],
+  "import-mlflow": [async () => (await import("./commands/import-mlflow-command.js")).registerImportMlflowCommand],
   run: [async () => (await import("./commands/run-command.js")).registerRunCommand],
   reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
