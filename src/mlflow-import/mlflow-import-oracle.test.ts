@@ -1,0 +1,186 @@
+/**
+ * `ciclo import-mlflow` against the real MLflow (2.10 and 3.3): each scenario
+ * fills an MLflow store through MLflow's own client — through `mlflow
+ * server` on SQLite, PostgreSQL or MariaDB (artifacts behind its proxy,
+ * `mlflow-artifacts:/`), or straight into a file store with no server —
+ * imports it into a fresh ciclo store, starts ciclo, and compares every
+ * entity through both servers' REST APIs and every artifact byte
+ * (testing/rest-compare.ts). Importing again must add and change nothing.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { runCiclo, startChildServer } from "../testing/child-server.js";
+import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../testing/postgres-fixture.js";
+import { tempDir } from "../testing/temp-dir.js";
+import type { ImportSummary } from "./import-summary.js";
+import { fillMlflow, findOracle, startMlflowServer, type Filled, type MlflowVersion, type Oracle } from "./testing/mlflow-oracle.js";
+import { mariadbUnavailable, createMariadbDatabase, type MariadbDatabase } from "./testing/mariadb-fixture.js";
+import { compareServers } from "./testing/rest-compare.js";
+
+const scratch = tempDir("ciclo-import-oracle-");
+let oracle: Oracle | undefined;
+before(async () => {
+  oracle = await findOracle(scratch.path, ["psycopg2", "pymysql"]);
+});
+after(() => scratch.remove());
+
+async function importMlflow(args: string[]): Promise<ImportSummary> {
+  const res = await runCiclo(["import-mlflow", ...args, "--json"]);
+  assert.equal(res.code, 0, `import-mlflow failed:\n${res.stderr}`);
+  return JSON.parse(res.stdout) as ImportSummary;
+}
+
+/** Every table's rows, in a fixed order: what "changes nothing" is checked against. */
+function dumpSqlite(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = db.prepare("select name from sqlite_master where type = 'table' order by name").all() as Array<{ name: string }>;
+    const rows = (name: string) => {
+      const cols = (db.prepare(`pragma table_info("${name}")`).all() as unknown[]).map((_c, i) => i + 1);
+      return db.prepare(`select * from "${name}" order by ${cols.join(", ")}`).raw().all();
+    };
+    return JSON.stringify(tables.map(({ name }) => [name, rows(name)]), (_k, v: unknown) =>
+      typeof v === "bigint" ? String(v) : v,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((p) => statSync(join(dir, p)).isFile())
+    .map((p) => `${p} ${statSync(join(dir, p)).mtimeMs}`)
+    .sort();
+}
+
+interface Scenario {
+  version: MlflowVersion;
+  store: "sqlite" | "postgres" | "mysql" | "file";
+  /** ciclo's own store on PostgreSQL instead of SQLite. */
+  cicloOnPostgres?: boolean;
+  /** Also import with --artifacts-in-place into a second store and compare that. */
+  inPlaceToo?: boolean;
+}
+
+function scenario(name: string, s: Scenario): void {
+  describe(name, () => {
+    const dir = join(scratch.path, name.replace(/\W+/g, "-"));
+    const cleanups: Array<() => Promise<void>> = [];
+    let skip: string | undefined;
+    let filled: Filled;
+    let mlflowUrl = "";
+    let sourceUri = "";
+    let fileRoot = "";
+
+    before(async () => {
+      if (!oracle) return;
+      if (s.store === "postgres" || s.cicloOnPostgres) skip = await postgresUnavailable();
+      if (s.store === "mysql") skip ??= await mariadbUnavailable();
+      if (skip) return;
+      const mlart = join(dir, "mlartifacts");
+      mkdirSync(dir, { recursive: true });
+      if (s.store === "file") {
+        fileRoot = join(dir, "mlruns");
+        filled = await fillMlflow(oracle, s.version, `file://${fileRoot}`, dir);
+        sourceUri = fileRoot;
+      } else {
+        if (s.store === "sqlite") sourceUri = `sqlite:///${join(dir, "mlflow.db")}`;
+        if (s.store === "postgres") {
+          const db: PgDatabase = await createTestDatabase();
+          cleanups.push(() => db.drop());
+          sourceUri = db.uri;
+        }
+        if (s.store === "mysql") {
+          const db: MariadbDatabase = await createMariadbDatabase();
+          cleanups.push(() => db.drop());
+          sourceUri = db.uri;
+        }
+      }
+      const server = await startMlflowServer(oracle, s.version, s.store === "file" ? fileRoot : sourceUri, mlart, dir);
+      cleanups.unshift(() => server.stop());
+      mlflowUrl = server.url;
+      if (s.store !== "file") filled = await fillMlflow(oracle, s.version, server.url, dir);
+    });
+    after(async () => {
+      for (const c of cleanups) await c().catch(() => {});
+    });
+
+    const ready = (t: { skip(m: string): void }): boolean => {
+      if (!oracle) t.skip("the real MLflow cannot run here");
+      else if (skip) t.skip(skip);
+      else return true;
+      return false;
+    };
+
+    async function importAndCompare(t: { skip(m: string): void }, inPlace: boolean): Promise<void> {
+      if (!ready(t)) return;
+      const tag = inPlace ? "in-place" : "copy";
+      let target = `sqlite:///${join(dir, `ciclo-${tag}.db`)}`;
+      if (s.cicloOnPostgres) {
+        const db = await createTestDatabase();
+        cleanups.push(() => db.drop());
+        target = db.uri;
+      }
+      const dest = inPlace ? join(dir, "mlartifacts") : join(dir, `ciclo-artifacts-${tag}`);
+      const args = [sourceUri, "--backend-store-uri", target];
+      if (s.store !== "file") args.push("--artifacts-source", join(dir, "mlartifacts"));
+      args.push(...(inPlace ? ["--artifacts-in-place"] : ["--artifacts-destination", dest]));
+      const summary = await importMlflow(args);
+      assert.equal(summary.runs.imported, filled.runs.length);
+      assert.equal(summary.registeredModels.imported, filled.models.length);
+      assert.equal(summary.loggedModels.imported, filled.logged_models.length);
+      assert.ok(summary.metricPoints > 1000);
+      if (!inPlace) assert.ok(summary.artifacts.files > 10 && summary.artifacts.bytes > 1_000_000);
+
+      const ids = Object.fromEntries(Object.entries(summary.renumberedExperiments).map(([a, b]) => [a, String(b)]));
+      if (s.store === "file") assert.equal(Object.keys(ids).length, 3, "the file store's 18-digit ids get new ones");
+      else assert.deepEqual(ids, {});
+      const prefix = `file://${fileRoot}/`;
+      const ciclo = await startChildServer(target, dest);
+      try {
+        const cmp = await compareServers(mlflowUrl, ciclo.url, {
+          experimentIds: ids,
+          loggedModels: s.version === "3.3",
+          expectUri(u) {
+            if (inPlace) return u;
+            if (s.store === "file" && u.startsWith(prefix)) {
+              const [exp, ...rest] = u.slice(prefix.length).split("/");
+              return `mlflow-artifacts:/${[ids[exp] ?? exp, ...rest].join("/")}`;
+            }
+            return u;
+          },
+        });
+        assert.deepEqual(cmp.differences, []);
+        assert.equal(cmp.counts.runs, filled.runs.length);
+        assert.ok(cmp.counts.artifactFiles >= 10, `artifacts compared: ${cmp.counts.artifactFiles}`);
+        assert.ok(cmp.counts.versions >= 4);
+      } finally {
+        ciclo.proc.kill("SIGTERM");
+        await ciclo.exited;
+      }
+
+      // Again: nothing new, nothing changed.
+      const before = target.startsWith("sqlite:") ? dumpSqlite(target.replace(/^sqlite:\/\//, "")) : "";
+      const files = inPlace ? [] : filesUnder(dest);
+      const again = await importMlflow(args);
+      assert.deepEqual([again.experiments.imported, again.runs.imported, again.registeredModels.imported, again.loggedModels.imported, again.metricPoints, again.artifacts.files], [0, 0, 0, 0, 0, 0]);
+      assert.equal(again.runs.alreadyThere, filled.runs.length);
+      if (before) assert.equal(dumpSqlite(target.replace(/^sqlite:\/\//, "")), before);
+      if (!inPlace) assert.deepEqual(filesUnder(dest), files);
+    }
+
+    test(`imports and matches MLflow through both REST APIs (${s.version}, ${s.store})`, { timeout: 900_000 }, (t) => importAndCompare(t, false));
+    if (s.inPlaceToo) test("with --artifacts-in-place, ciclo serves MLflow's own artifact folder", { timeout: 600_000 }, (t) => importAndCompare(t, true));
+  });
+}
+
+scenario("mlflow 2.10 on SQLite", { version: "2.10", store: "sqlite", inPlaceToo: true });
+scenario("mlflow 3.3 on SQLite", { version: "3.3", store: "sqlite" });
+scenario("mlflow 3.3 on PostgreSQL into ciclo on PostgreSQL", { version: "3.3", store: "postgres", cicloOnPostgres: true });
+scenario("mlflow 2.10 on MariaDB", { version: "2.10", store: "mysql" });
+scenario("mlflow 2.10 file store", { version: "2.10", store: "file" });
+scenario("mlflow 3.3 file store", { version: "3.3", store: "file" });
