@@ -10,7 +10,8 @@ import { MlflowError } from "../shared/errors.js";
 
 /** The chain of MLflow's migrations from MLflow 2.0's schema to 3.3's, oldest first. */
 export const KNOWN_REVISIONS = [
-  "cc1f77228345", // change param value length to 500 (MLflow 2.0's schema)
+  "0c779009ac13", // runs.deleted_time (MLflow 1.28)
+  "cc1f77228345", // params up to 500 characters (MLflow 2.0's schema)
   "97727af70f4d", // experiments: creation_time, last_update_time
   "3500859a5d39", // registered_model_aliases
   "7f2a7d5fae7d", // datasets, inputs, input_tags

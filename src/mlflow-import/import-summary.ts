@@ -25,6 +25,8 @@ export interface ImportSummary {
   /** Anything left out or odd, one line each. */
   warnings: string[];
   seconds: number;
+  /** Seconds per phase (experiments, logged models, runs, registered models, artifacts). */
+  phaseSeconds: Record<string, number>;
 }
 
 export function emptySummary(source: string, sourceKind: "sql" | "file", revision: string | null, dryRun: boolean, inPlace: boolean): ImportSummary {
@@ -44,6 +46,7 @@ export function emptySummary(source: string, sourceKind: "sql" | "file", revisio
     renumberedExperiments: {},
     warnings: [],
     seconds: 0,
+    phaseSeconds: {},
   };
 }
 

@@ -135,8 +135,8 @@ export interface ImportTarget {
    */
   writeRuns(source: string, runs: ImportRun[], points: AsyncIterable<ImportMetricPoint[]>): Promise<number>;
   writeRegisteredModel(source: string, model: ImportRegisteredModel): Promise<void>;
-  /** Records that an entity's artifacts are all copied. */
-  markArtifactsCopied(source: string, kind: "run_artifacts" | "logged_model_artifacts", id: string): Promise<void>;
+  /** Records that these entities' artifacts are all copied. */
+  markArtifactsCopied(source: string, roots: Array<{ kind: "run_artifacts" | "logged_model_artifacts"; id: string }>): Promise<void>;
   /** Moves the id sequences past the imported ids. */
   finish(source: string): Promise<void>;
   close(): Promise<void>;

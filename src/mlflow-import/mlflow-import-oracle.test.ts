@@ -15,7 +15,9 @@ import Database from "better-sqlite3";
 import { runCiclo, startChildServer } from "../testing/child-server.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../testing/postgres-fixture.js";
 import { tempDir } from "../testing/temp-dir.js";
+import { KNOWN_REVISIONS } from "./alembic-revisions.js";
 import type { ImportSummary } from "./import-summary.js";
+import { openSqlSource } from "./sql-source.js";
 import { fillMlflow, findOracle, startMlflowServer, type Filled, type MlflowVersion, type Oracle } from "./testing/mlflow-oracle.js";
 import { mariadbUnavailable, createMariadbDatabase, type MariadbDatabase } from "./testing/mariadb-fixture.js";
 import { compareServers } from "./testing/rest-compare.js";
@@ -184,3 +186,41 @@ scenario("mlflow 3.3 on PostgreSQL into ciclo on PostgreSQL", { version: "3.3", 
 scenario("mlflow 2.10 on MariaDB", { version: "2.10", store: "mysql" });
 scenario("mlflow 2.10 file store", { version: "2.10", store: "file" });
 scenario("mlflow 3.3 file store", { version: "3.3", store: "file" });
+
+test("every known schema revision is read: MLflow's own migrations to each, then a run, a version and their rows", { timeout: 600_000 }, async (t) => {
+  if (!oracle) return t.skip("the real MLflow cannot run here");
+  const dir = join(scratch.path, "revisions");
+  mkdirSync(dir, { recursive: true });
+  const { execFileSync } = await import("node:child_process");
+  execFileSync("/usr/bin/python3", [join(import.meta.dirname, "testing/make-revision-db.py"), dir, ...KNOWN_REVISIONS], { env: oracle.env("3.3"), stdio: "ignore" });
+  for (const revision of KNOWN_REVISIONS) {
+    const path = join(dir, `${revision}.db`);
+    const db = new Database(path);
+    db.exec(`insert into experiments (experiment_id, name, artifact_location, lifecycle_stage) values (1, 'e', 'mlflow-artifacts:/1', 'active');
+      insert into runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
+        values ('${"a".repeat(32)}', 'r', 'LOCAL', '', '', 'u', 'FINISHED', 1, 2, '', 'active', 'mlflow-artifacts:/1/x/artifacts', 1);
+      insert into params values ('p', 'v', '${"a".repeat(32)}');
+      insert into tags values ('t', 'v', '${"a".repeat(32)}');
+      insert into metrics (key, value, timestamp, step, is_nan, run_uuid) values ('m', 1.5, 1, 0, 0, '${"a".repeat(32)}');
+      insert into registered_models (name, creation_time, last_updated_time) values ('rm', 1, 1);
+      insert into model_versions (name, version, creation_time, last_updated_time, current_stage, source, run_id, status) values ('rm', 1, 1, 1, 'None', 'runs:/x/m', 'x', 'READY');`);
+    db.close();
+    const source = await openSqlSource(`sqlite:///${path}`);
+    try {
+      assert.equal(source.revision, revision);
+      const [e] = await source.experiments();
+      assert.equal(e.name, "e");
+      const runs = [];
+      for await (const page of source.runPages(["1"], 10)) runs.push(...page);
+      assert.deepEqual([runs.length, runs[0].params, runs[0].tags], [1, [{ key: "p", value: "v" }], [{ key: "t", value: "v" }]]);
+      const points = [];
+      for await (const c of source.metricPoints([runs[0].runId], 10)) points.push(...c);
+      assert.equal(points[0].value, 1.5, revision);
+      assert.deepEqual(await source.loggedModels(["1"]), []);
+      const [m] = await source.registeredModels();
+      assert.deepEqual([m.name, m.versions.length, m.maxVersion], ["rm", 1, 1]);
+    } finally {
+      await source.close();
+    }
+  }
+});

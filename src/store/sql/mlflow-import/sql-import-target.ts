@@ -242,8 +242,13 @@ export class SqlImportTarget implements ImportTarget {
     });
   }
 
-  async markArtifactsCopied(source: string, kind: "run_artifacts" | "logged_model_artifacts", id: string): Promise<void> {
-    await this.write((trx) => this.record(trx, source, kind, [[id, id]]));
+  async markArtifactsCopied(source: string, roots: Array<{ kind: "run_artifacts" | "logged_model_artifacts"; id: string }>): Promise<void> {
+    await this.write(async (trx) => {
+      for (const kind of ["run_artifacts", "logged_model_artifacts"] as const) {
+        const ids = roots.filter((r) => r.kind === kind).map((r): [string, string] => [r.id, r.id]);
+        if (ids.length > 0) await this.record(trx, source, kind, ids);
+      }
+    });
   }
 
   async finish(): Promise<void> {
