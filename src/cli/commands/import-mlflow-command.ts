@@ -5,6 +5,8 @@
  * server stopped, or before it first starts.
  * @module
  */
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openArtifactRepository, localRootPath } from "../../artifacts/artifact-repositories.js";
@@ -17,8 +19,9 @@ import { openSqlSource } from "../../mlflow-import/sql-source.js";
 import { DEFAULT_BACKEND_STORE_URI, resolveArtifactUri } from "../../server/config.js";
 import { SqlImportTarget } from "../../store/sql/mlflow-import/sql-import-target.js";
 import { openStores } from "../../store/open-store.js";
+import { sqlitePathFromUri } from "../../store/sqlite/sqlite-connection.js";
 import { collect, splitIds } from "../cli-context.js";
-import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
+import { cliAction, NotFoundError, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatBytes } from "../output/format.js";
 import { printJson } from "../output/json-output.js";
 import { createProgressBar } from "../progress-bar.js";
@@ -73,7 +76,15 @@ async function openSource(spec: string, warn: (m: string) => void): Promise<Mlfl
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(spec) && !spec.startsWith("file:")) {
     throw new UsageError(`Unsupported MLflow store '${spec}': give sqlite:///…, postgresql://…, mysql://… or an mlruns/ folder.`);
   }
-  return new FileStoreSource(fileStorePath(spec), warn);
+  const root = fileStorePath(spec);
+  if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new NotFoundError(`No MLflow file store at '${spec}' (not a folder).`);
+  return new FileStoreSource(root, warn);
+}
+
+/** A dry run into a SQLite file that does not exist yet checks against an empty store in memory: it creates nothing. */
+function targetUri(uri: string, dryRun: boolean): string {
+  if (!dryRun || !uri.startsWith("sqlite:")) return uri;
+  return existsSync(sqlitePathFromUri(uri)) ? uri : "sqlite://:memory:";
 }
 
 export function registerImportMlflowCommand(program: Command): void {
@@ -120,7 +131,7 @@ Examples:
         const progress = phaseProgress();
         let summary;
         try {
-          const stores = await openStores(flags.backendStoreUri, { defaultArtifactRoot: "mlflow-artifacts:/" });
+          const stores = await openStores(targetUri(flags.backendStoreUri, flags.dryRun === true), { defaultArtifactRoot: "mlflow-artifacts:/" });
           const target = new SqlImportTarget(stores.connection);
           try {
             summary = await importMlflow({
@@ -142,7 +153,7 @@ Examples:
         }
         summary.warnings.push(...warnings);
         if (flags.json) printJson(summary);
-        else for (const line of formatSummary(summary, formatBytes)) process.stdout.write(`${line}\n`);
+        else process.stdout.write(`${formatSummary(summary, formatBytes).join("\n")}\n`);
       }),
     );
 }
