@@ -40,13 +40,17 @@ try {
     const res = await runCiclo(["import-mlflow", `sqlite:///${db}`, "--backend-store-uri", uri, "--artifacts-source", art, "--artifacts-destination", join(tmp.path, `art-${name}`), "--json"]);
     const seconds = (performance.now() - t) / 1000;
     if (res.code !== 0) throw new Error(res.stderr);
-    const summary = JSON.parse(res.stdout) as { metricPoints: number; artifacts: { files: number } };
+    const summary = JSON.parse(res.stdout) as { metricPoints: number; artifacts: { files: number }; phaseSeconds: Record<string, number> };
     t = performance.now();
     const again = await runCiclo(["import-mlflow", `sqlite:///${db}`, "--backend-store-uri", uri, "--artifacts-source", art, "--artifacts-destination", join(tmp.path, `art-${name}`), "--json"]);
     const rerun = (performance.now() - t) / 1000;
     if (again.code !== 0) throw new Error(again.stderr);
-    results[name] = { seconds, runsPerSecond: RUNS / seconds, pointsPerSecond: summary.metricPoints / seconds, artifactFiles: summary.artifacts.files, secondRunSeconds: rerun };
-    console.log(`${name}: ${seconds.toFixed(1)} s (${Math.round(RUNS / seconds)} runs/s, ${Math.round(summary.metricPoints / seconds)} points/s, ${summary.artifacts.files} files); second run (no-op) ${rerun.toFixed(1)} s`);
+    const phases = summary.phaseSeconds;
+    results[name] = { seconds, runsPerSecond: RUNS / seconds, pointsPerSecond: summary.metricPoints / seconds, artifactFiles: summary.artifacts.files, secondRunSeconds: rerun, phases };
+    console.log(
+      `${name}: ${seconds.toFixed(1)} s (${Math.round(RUNS / seconds)} runs/s, ${Math.round(summary.metricPoints / seconds)} points/s, ${summary.artifacts.files} files); ` +
+        `runs phase ${phases.runs.toFixed(1)} s, artifacts phase ${phases.artifacts.toFixed(1)} s; second run (no-op) ${rerun.toFixed(1)} s`,
+    );
   }
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   writeFileSync(new URL("./results/import-mlflow.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
