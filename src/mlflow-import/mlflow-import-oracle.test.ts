@@ -160,6 +160,17 @@ function scenario(name: string, s: Scenario): void {
         assert.equal(cmp.counts.runs, filled.runs.length);
         assert.ok(cmp.counts.artifactFiles >= 10, `artifacts compared: ${cmp.counts.artifactFiles}`);
         assert.ok(cmp.counts.versions >= 4);
+        // New entities come after the imported ones: ids and version numbers are not handed out twice.
+        const post = async (path: string, body: unknown) => {
+          const res = await fetch(`${ciclo.url}/api/2.0/mlflow/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+          assert.equal(res.status, 200, await res.clone().text());
+          return (await res.json()) as Record<string, Record<string, string>>;
+        };
+        const created = await post("experiments/create", { name: `after-import-${tag}` });
+        const maxImported = Math.max(...Object.values(ids).map(Number), ...filled.experiments.filter((e) => !(e in ids)).map(Number));
+        assert.ok(Number(created.experiment_id) > maxImported, `new experiment ${String(created.experiment_id)} after ${maxImported}`);
+        const version = await post("model-versions/create", { name: "imp-gaps", source: `runs:/${filled.runs[0]}/model`, run_id: filled.runs[0] });
+        assert.equal(version.model_version.version, "4", "MLflow gave 1–3 (2 deleted): the next is 4");
       } finally {
         ciclo.proc.kill("SIGTERM");
         await ciclo.exited;

@@ -148,3 +148,13 @@ test("an unknown alembic revision is refused by name, with the known ones", asyn
   await assert.rejects(openSqlSource(`sqlite:///${bare}`), /no alembic_version table/);
   await assert.rejects(openSqlSource(`sqlite:///${join(tmp.path, "missing.db")}`), /No MLflow database/);
 });
+
+test("--experiments imports only the experiments named (by id or name) with their runs; the registry comes whole", async () => {
+  const { stores, options } = await setup(2);
+  const summary = await importMlflow(options(new SqlImportTarget(stores.connection), { experiments: ["fixture"] }));
+  assert.deepEqual([summary.experiments.imported, summary.runs.imported, summary.registeredModels.imported], [1, 2, 1]);
+  const exps = await stores.connection.db.selectFrom("experiments").select(["experiment_id", "name"]).orderBy("experiment_id").execute();
+  assert.deepEqual(exps.map((e) => [Number(e.experiment_id), e.name]), [[0, "Default"], [1, "fixture"]], "ciclo's own Default stays");
+  await assert.rejects(importMlflow(options(new SqlImportTarget(stores.connection), { experiments: ["nope"] })), /No experiment 'nope' in the source/);
+  await stores.tracking.close();
+});
