@@ -5,7 +5,7 @@
  * by name — on a hand-made file store and SQLite databases.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
@@ -156,5 +156,15 @@ test("--experiments imports only the experiments named (by id or name) with thei
   const exps = await stores.connection.db.selectFrom("experiments").select(["experiment_id", "name"]).orderBy("experiment_id").execute();
   assert.deepEqual(exps.map((e) => [Number(e.experiment_id), e.name]), [[0, "Default"], [1, "fixture"]], "ciclo's own Default stays");
   await assert.rejects(importMlflow(options(new SqlImportTarget(stores.connection), { experiments: ["nope"] })), /No experiment 'nope' in the source/);
+  await stores.tracking.close();
+});
+
+test("a run whose artifact_uri leads out of the store stops the import before anything of it is copied", async () => {
+  const { stores, options, root, dir } = await setup(2);
+  const meta = join(root, "1", runId(1), "meta.yaml");
+  writeFileSync(meta, readFileSync(meta, "utf8").replace(/artifact_uri: .*/, "artifact_uri: file:///etc"));
+  await assert.rejects(importMlflow(options(new SqlImportTarget(stores.connection))), new RegExp(`Run ${runId(1)}: Refusing to read artifacts at 'file:///etc'`));
+  const copied = readdirSync(join(dir, "artifacts", "1"), { recursive: true, encoding: "utf8" });
+  assert.ok(!copied.some((p) => p.includes("passwd") || p.includes("hostname")), copied.join(", "));
   await stores.tracking.close();
 });
