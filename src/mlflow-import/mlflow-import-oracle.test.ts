@@ -195,6 +195,7 @@ scenario("mlflow 2.10 on SQLite", { version: "2.10", store: "sqlite", inPlaceToo
 scenario("mlflow 3.3 on SQLite", { version: "3.3", store: "sqlite" });
 scenario("mlflow 3.3 on PostgreSQL into ciclo on PostgreSQL", { version: "3.3", store: "postgres", cicloOnPostgres: true });
 scenario("mlflow 2.10 on MariaDB", { version: "2.10", store: "mysql" });
+scenario("mlflow 3.3 on MariaDB", { version: "3.3", store: "mysql" });
 scenario("mlflow 2.10 file store", { version: "2.10", store: "file" });
 scenario("mlflow 3.3 file store", { version: "3.3", store: "file" });
 
