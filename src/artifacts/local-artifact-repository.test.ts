@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { MlflowError } from "../shared/errors.js";
-import { snapshotTree } from "../testing/artifact-app.js";
+import { snapshotTree } from "../testing/test-app.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { runArtifactRepositoryContract } from "./contract/artifact-repository.contract.js";
 import { LocalArtifactRepository } from "./local-artifact-repository.js";

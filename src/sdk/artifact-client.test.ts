@@ -22,6 +22,7 @@ import { tempDir } from "../testing/temp-dir.js";
 import { ArtifactClient } from "./artifact-client.js";
 import { Ciclo } from "./fluent-session.js";
 import { TrackingClient } from "./tracking-client.js";
+import { serverModules } from "../modules.js";
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3e0c3b70000000049454e44ae426082", "hex");
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -206,7 +207,7 @@ describe("artifact client with an s3: root", async () => {
       port: 0,
       logLevel: "silent",
     });
-    const server = await startServer(config);
+    const server = await startServer(config, { modules: serverModules() });
     try {
       const a = new ArtifactClient({ trackingUri: server.url, env: {}, token: "t0k" }, { multipartThreshold: 6 * 1024 * 1024, multipartChunkSize: 5 * 1024 * 1024 });
       const run = await a.tracking.createRun({});

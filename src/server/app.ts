@@ -1,80 +1,39 @@
 /**
- * Builds the ciclo HTTP app from its dependencies. Only `main.ts` reads
- * configuration and listens; tests build their own app and use `inject()`.
+ * Builds the ciclo HTTP app from a list of modules (see `module.ts`): the
+ * Fastify setup every route shares, then each module's `init` in order.
+ * Nothing here knows a capability. Only `main.ts` reads configuration and
+ * listens; tests build their own app (`testing/test-app.ts`) and use `inject()`.
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv, type ValidateFunction } from "ajv";
 import fastJsonStringify from "fast-json-stringify";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { LoggedModelService } from "../logged-models/logged-model-service.js";
-import { StoreLoggedModelLookup } from "../logged-models/store-logged-model-lookup.js";
-import type { LoggedModelLookup } from "../registry/logged-model-lookup.js";
-import type { ArtifactRoots } from "../registry/source-verifier.js";
-import type { LoggedModelStore } from "../store/logged-model-store.js";
-import type { RegistryStore } from "../store/registry-store.js";
-import type { TrackingStore } from "../store/tracking-store.js";
-import { ExperimentService } from "../tracking/experiment-service.js";
-import { MetricService } from "../tracking/metric-service.js";
-import { RunService } from "../tracking/run-service.js";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { InvalidParameterValueError } from "../shared/errors.js";
+import type { SqlConnection } from "../store/sql/sql-dialect.js";
 import { errorHandler } from "./errors.js";
-import { registerArtifactRoutes, type ArtifactDeps } from "./routes/artifacts/artifact-routes.js";
+import { API_PREFIXES } from "./http/api-prefixes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
-import "./route-access.js";
-import { loggedModelArtifactRoutes } from "./routes/logged-models/logged-model-artifacts.js";
-import { loggedModelRoutes } from "./routes/logged-models/logged-models.js";
-import { gcRoutes } from "./routes/admin/gc.js";
-import { artifactLocator, CICLO_API_PREFIX, registerRegistryRoutes } from "./routes/registry/registry-routes.js";
-import { experimentRoutes } from "./routes/tracking/experiments.js";
-import { metricRoutes } from "./routes/tracking/metrics.js";
-import { runRoutes } from "./routes/tracking/runs.js";
-import { trackingCicloRoutes } from "./routes/tracking/tracking-ciclo.js";
-import type { TrackingServices } from "./routes/tracking/tracking-services.js";
+import { access } from "./route-access.js";
 import { CICLO_VERSION } from "./version.js";
-import { registerUi, uiFallback, type UiDeps } from "./ui-assets.js";
-import type { TrackingInsightsStore } from "../store/tracking-insights-store.js";
-import { RunInsightsService } from "../tracking/run-insights-service.js";
-import type { JobService } from "../jobs/job-service.js";
-import { jobRoutes } from "./routes/jobs/jobs.js";
+import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, StartedApp } from "./module.js";
 
 export interface AppDeps {
-  trackingStore: TrackingStore;
+  /** The capabilities to serve, in dependency order (`src/modules.ts` lists the server's). */
+  modules: readonly CicloModule[];
+  /** The metadata database, migrated (see `migrationsOf`); the caller closes it after the app. */
+  db: SqlConnection;
+  settings: ModuleSettings;
   /** A pino logger; silent when absent. */
   logger?: FastifyBaseLogger;
   /** Largest accepted JSON body, bytes (default 16 MiB). */
   bodyLimit?: number;
-  /** Artifact storage; the artifact routes (proxied API, run artifacts) are served only when given. */
-  artifacts?: ArtifactDeps;
-  /** The model registry; its routes are served only when given. */
-  registryStore?: RegistryStore;
-  /**
-   * Where model-version sources may point. Default: the server's own proxied
-   * store (`mlflow-artifacts:/`) when `artifacts.destination` is given.
-   */
-  artifactRoots?: ArtifactRoots;
-  /** MLflow 3.x logged models, for `models:/<model_id>` sources and `model_id`. */
-  loggedModelLookup?: LoggedModelLookup;
-  /**
-   * MLflow 3.x logged models: `logged-models*` and `runs/outputs` are served only
-   * when given, and the registry's lookup defaults to this store.
-   */
-  loggedModelStore?: LoggedModelStore;
-  /** The UI's aggregates over runs (`/api/ciclo/v1/experiments/summary`, `runs/keys`, ...); served only when given. */
-  insightsStore?: TrackingInsightsStore;
-  /** The built web UI, served at `/` when given. */
-  ui?: UiDeps;
-  /** The job runner's API (`/api/ciclo/v1/jobs…`); served only when given. */
-  jobs?: JobService;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
 const MAX_HEADER_SIZE = 256 * 1024;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
-
-/** Every MLflow RPC is served under both prefixes; the UI uses ajax-api. */
-export const API_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -132,70 +91,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerJsonBody(app, bodyLimit);
   app.setErrorHandler(errorHandler);
+  const fallbacks: Array<(req: FastifyRequest, reply: FastifyReply) => boolean> = [];
   app.setNotFoundHandler((req, reply) => {
-    if (deps.ui && uiFallback(req, reply)) return;
+    for (const fallback of fallbacks) if (fallback(req, reply)) return;
     void reply.status(404).send({
       error_code: "ENDPOINT_NOT_FOUND",
       message: `No API endpoint for ${req.method} ${req.url.split("?")[0]}`,
     });
   });
 
-  const services: TrackingServices = {
-    experiments: new ExperimentService(deps.trackingStore),
-    runs: new RunService(deps.trackingStore),
-    metrics: new MetricService(deps.trackingStore),
-  };
-  for (const prefix of API_PREFIXES) {
-    await app.register(experimentRoutes, { prefix, services });
-    await app.register(runRoutes, { prefix, services });
-    await app.register(metricRoutes, { prefix, services });
-  }
-  if (deps.insightsStore) {
-    const insights = new RunInsightsService(deps.insightsStore);
-    await app.register(trackingCicloRoutes, { prefix: "/api/ciclo/v1", insights, runs: services.runs });
-  }
-  if (deps.ui) await registerUi(app, deps.ui);
-  if (deps.artifacts) await registerArtifactRoutes(app, deps.artifacts, deps.trackingStore);
-  if (deps.loggedModelStore) {
-    const service = new LoggedModelService(deps.loggedModelStore);
-    for (const prefix of API_PREFIXES) await app.register(loggedModelRoutes, { prefix, service });
-    if (deps.artifacts) await app.register(loggedModelArtifactRoutes, { service, artifacts: deps.artifacts, prefixes: API_PREFIXES });
-  }
-  const loggedModelLookup =
-    deps.loggedModelLookup ?? (deps.loggedModelStore ? new StoreLoggedModelLookup(deps.loggedModelStore) : undefined);
-  if (deps.registryStore) {
-    const destination = deps.artifacts?.destination;
-    await registerRegistryRoutes(
-      app,
-      {
-        registryStore: deps.registryStore,
-        trackingStore: deps.trackingStore,
-        artifactRoots: deps.artifactRoots ?? {
-          defaultArtifactRoot: "mlflow-artifacts:/",
-          artifactsDestination: destination?.rootUri,
-        },
-        loggedModels: loggedModelLookup,
-        locateArtifacts: deps.artifacts ? artifactLocator(destination, deps.artifacts.open) : undefined,
-      },
-      API_PREFIXES,
-    );
-  }
+  await initModules(app, deps, fallbacks);
 
-  await app.register(gcRoutes, {
-    prefix: CICLO_API_PREFIX,
-    trackingStore: deps.trackingStore,
-    registryStore: deps.registryStore,
-    loggedModelStore: deps.loggedModelStore,
-    destination: deps.artifacts?.destination,
-    open: deps.artifacts?.open,
-  });
-
-  if (deps.jobs) await app.register(jobRoutes, { prefix: CICLO_API_PREFIX, service: deps.jobs });
-
-  app.get("/health", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
+  app.get("/health", { config: access("server", "public") }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),
   );
-  app.get("/version", { config: { access: { resource: "server", permission: "public" } } }, async (_req, reply) =>
+  app.get("/version", { config: access("server", "public") }, async (_req, reply) =>
     reply.type("text/plain").send(CICLO_VERSION),
   );
   return app;
@@ -227,4 +137,96 @@ export function compileRouteSchemas(app: FastifyInstance): number {
   const list = schemaCompilers.get(app) ?? [];
   for (const compile of list) compile();
   return list.length;
+}
+
+/**
+ * Runs every module's `init` in list order with its context, then mounts the
+ * routes they registered, and wires start/stop hooks to Fastify's lifecycle.
+ */
+async function initModules(
+  app: FastifyInstance,
+  deps: AppDeps,
+  fallbacks: Array<(req: FastifyRequest, reply: FastifyReply) => boolean>,
+): Promise<void> {
+  const services = new Map<string, { value: unknown; by: string }>();
+  const jobs: JobHandler[] = [];
+  const subscriptions: EventSubscription[] = [];
+  const starts: Array<(a: StartedApp) => void | Promise<void>> = [];
+  const stops: Array<() => void | Promise<void>> = [];
+  const mounts: Array<() => Promise<void>> = [];
+  const seen = new Set<string>();
+  const log = deps.logger ?? app.log;
+  for (const mod of deps.modules) {
+    if (seen.has(mod.id)) throw new Error(`Module '${mod.id}' is listed twice.`);
+    seen.add(mod.id);
+    const ctx: ModuleContext = {
+      logger: log.child({ module: mod.id }),
+      db: deps.db,
+      settings: deps.settings,
+      provide(name, service) {
+        const had = services.get(name);
+        if (had) throw new Error(`Module '${mod.id}' provides '${name}', which module '${had.by}' already provides.`);
+        services.set(name, { value: service, by: mod.id });
+      },
+      get<K extends keyof ModuleServices>(name: K): ModuleServices[K] {
+        const s = services.get(name);
+        if (!s) throw new Error(`Module '${mod.id}' needs the '${name}' service: list the module that provides it before '${mod.id}'.`);
+        return s.value as ModuleServices[K];
+      },
+      find<K extends keyof ModuleServices>(name: K): ModuleServices[K] | undefined {
+        return services.get(name)?.value as ModuleServices[K] | undefined;
+      },
+      http: {
+        register(api, plugin, options) {
+          mounts.push(async () => {
+            for (const prefix of API_PREFIXES[api]) await app.register(plugin, { ...options, prefix });
+          });
+        },
+        raw(fn) {
+          mounts.push(async () => fn(app));
+        },
+        notFound(handler) {
+          fallbacks.push(handler);
+        },
+      },
+      jobs(...handlers) {
+        for (const h of handlers) {
+          if (!h.type.startsWith(`${mod.id}.`)) throw new Error(`Job type '${h.type}' of module '${mod.id}' must start with '${mod.id}.'.`);
+          if (jobs.some((j) => j.type === h.type)) throw new Error(`Job type '${h.type}' is registered twice.`);
+          jobs.push(h);
+        }
+      },
+      subscribe(...subs) {
+        subscriptions.push(...subs);
+      },
+      onStart(hook) {
+        starts.push(hook);
+      },
+      onStop(hook) {
+        stops.push(hook);
+      },
+    };
+    await mod.init(ctx);
+  }
+  if ((jobs.length > 0 || subscriptions.length > 0) && !services.has("scheduler")) {
+    log.warn({ jobs: jobs.map((j) => j.type), subscriptions: subscriptions.map((s) => s.name) }, "no job runner module: background jobs and event subscriptions will not run");
+  }
+  for (const mount of mounts) await mount();
+  providedServices.set(app, Object.fromEntries([...services].map(([k, v]) => [k, v.value])));
+  const started: StartedApp = { jobs, subscriptions, modules: deps.modules.map((m) => m.id) };
+  app.addHook("onReady", async () => {
+    for (const start of starts) await start(started);
+  });
+  app.addHook("onClose", async () => {
+    for (const stop of [...stops].reverse()) await stop();
+  });
+}
+
+const providedServices = new WeakMap<FastifyInstance, Partial<ModuleServices>>();
+
+/** The services the app's modules provided (tests reach the stores behind the routes this way). */
+export function moduleServices(app: FastifyInstance): Partial<ModuleServices> {
+  const found = providedServices.get(app);
+  if (!found) throw new Error("not an app made by buildApp");
+  return found;
 }

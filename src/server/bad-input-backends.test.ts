@@ -6,23 +6,23 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestDatabase, postgresUnavailable } from "../testing/postgres-fixture.js";
-import { assertError, openTrackingApp, type TrackingApp } from "../testing/tracking-app.js";
+import { assertError, openTestApp, type TestApp } from "../testing/test-app.js";
 
-const backends: Array<{ name: string; open: () => Promise<TrackingApp | undefined> }> = [
-  { name: "sqlite", open: () => openTrackingApp() },
+const backends: Array<{ name: string; open: () => Promise<TestApp | undefined> }> = [
+  { name: "sqlite", open: () => openTestApp() },
   {
     name: "postgresql",
     open: async () => {
       if (await postgresUnavailable()) return undefined;
       const db = await createTestDatabase();
-      return openTrackingApp({ storeUri: db.uri, onClose: () => db.drop() });
+      return openTestApp({ backend: db.uri, onClose: () => db.drop() });
     },
   },
 ];
 
 for (const backend of backends) {
   describe(`backend-sensitive search input: ${backend.name}`, () => {
-    let fx: TrackingApp | undefined;
+    let fx: TestApp | undefined;
     let exp: string;
     before(async () => {
       fx = await backend.open();
@@ -33,12 +33,12 @@ for (const backend of backends) {
     after(async () => {
       await fx?.close();
     });
-    const it = (name: string, fn: (fx: TrackingApp) => Promise<void>) =>
+    const it = (name: string, fn: (fx: TestApp) => Promise<void>) =>
       test(name, async (t) => {
         if (!fx) return t.skip("PostgreSQL unavailable");
         await fn(fx);
       });
-    const runNames = async (app: TrackingApp, filter: string) => {
+    const runNames = async (app: TestApp, filter: string) => {
       const r = await app.post("/runs/search", { experiment_ids: [exp], filter, order_by: ["attributes.start_time ASC"] });
       assert.equal(r.status, 200, `${filter}: ${r.text}`);
       return (r.json.runs ?? []).map((run: { info: { run_name: string } }) => run.info.run_name);

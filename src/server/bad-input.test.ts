@@ -7,7 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "./main.js";
 import { tempDir } from "../testing/temp-dir.js";
-import { AJAX, API, assertError, openTrackingApp, SEE_DOCS, type Reply, type TrackingApp } from "../testing/tracking-app.js";
+import { AJAX, API, assertError, openTestApp, SEE_DOCS, type Reply, type TestApp } from "../testing/test-app.js";
+import { serverModules } from "../modules.js";
 
 interface Case {
   name: string;
@@ -19,11 +20,11 @@ interface Case {
 }
 
 describe("bad input", () => {
-  let fx: TrackingApp;
+  let fx: TestApp;
   let exp: string;
   let run: string;
   before(async () => {
-    fx = await openTrackingApp();
+    fx = await openTestApp();
     exp = await fx.createExperiment("bad-input");
     run = await fx.createRun(exp, { run_name: "victim" });
     const r = await fx.post("/runs/log-batch", {
@@ -258,7 +259,7 @@ describe("bad input", () => {
     });
 
     test("a body over the limit is refused with 413 and writes nothing", async () => {
-      const small = await openTrackingApp({ bodyLimit: 2048 });
+      const small = await openTestApp({ bodyLimit: 2048 });
       try {
         const id = await small.createRun("0");
         const r = await small.post("/runs/set-tag", { run_id: id, key: "big", value: "x".repeat(4096) });
@@ -293,7 +294,7 @@ describe("bad input", () => {
           host: "127.0.0.1",
           port: 0,
           logLevel: "silent",
-        },
+        }, { modules: serverModules() }
       );
     });
     after(async () => {

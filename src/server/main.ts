@@ -6,71 +6,53 @@
  */
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
-import { openStores, redactUri, type OpenedStores } from "../store/open-store.js";
-import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
+import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
+import { openConnection, redactUri } from "../store/open-store.js";
 import { buildApp } from "./app.js";
-import { resolveJobsConfig, type ServerConfig } from "./config.js";
+import type { ServerConfig } from "./config.js";
+import type { CicloModule } from "./module.js";
 import { CICLO_VERSION } from "./version.js";
-import { locateUiAssets } from "./ui-assets.js";
-import { buildServerJobs, type ServerJobs } from "./server-jobs.js";
-import type { JobRegistry } from "../jobs/job-types.js";
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
-  /** The job runner's service and worker (see docs/jobs.md). */
-  jobs: ServerJobs;
-  /**
-   * Stops accepting connections and leasing jobs, waits for in-flight
-   * requests and running jobs (`config.jobs.drainMs`, then they are given
-   * back), closes the stores.
-   */
+  /** Stops accepting connections, waits for in-flight requests, stops the modules, closes the database. */
   close(): Promise<void>;
 }
 
 export interface StartOptions {
-  /** More job types, schedules and event subscribers for this process (tests, embedders). */
-  jobs?(registry: JobRegistry, stores: OpenedStores): void;
+  /** The capabilities to serve (`serverModules()` from `src/modules.ts`). */
+  modules: readonly CicloModule[];
+  logger?: Logger;
 }
 
-export async function startServer(config: ServerConfig, logger?: Logger, opts: StartOptions = {}): Promise<RunningServer> {
-  const log = logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
+export async function startServer(config: ServerConfig, opts: StartOptions): Promise<RunningServer> {
+  const log = opts.logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
   const started = performance.now();
-  // MLflow compat: with --no-serve-artifacts the proxied routes answer "disabled"; run roots are still served.
-  const destination = config.serveArtifacts ? await openArtifactRepository(config.artifactsDestination) : undefined;
-  const stores = await openStores(config.backendStoreUri, { defaultArtifactRoot: config.defaultArtifactRoot, backgroundCheckpoints: true });
-  if (stores.migration && stores.migration.applied.length > 0) {
-    log.info({ applied: stores.migration.applied, schema: stores.migration.to }, "database schema upgraded");
-  }
-  const jobsConfig = config.jobs ?? resolveJobsConfig({});
-  const jobs = buildServerJobs({ config: jobsConfig, stores, destination, logger: log, extend: opts.jobs && ((r) => opts.jobs!(r, stores)) });
-  const uiAssets = locateUiAssets();
-  if (!uiAssets) log.warn("web UI not built (dist/ui is missing): run `npm run build:ui`; the API is served as usual");
-  const app = await buildApp({
-    trackingStore: stores.tracking,
-    logger: log,
-    artifacts: { destination },
-    registryStore: stores.registry,
-    loggedModelStore: stores.loggedModels,
-    insightsStore: new SqlTrackingInsightsStore(stores.connection),
-    jobs: jobs.service,
-    ui: uiAssets ? { assetsDir: uiAssets } : undefined,
-    // Model-version sources must lie in the artifact store (MLflow's LFI CVEs): these are its roots.
-    artifactRoots: {
-      defaultArtifactRoot: config.defaultArtifactRoot,
-      artifactsDestination: config.serveArtifacts ? config.artifactsDestination : undefined,
-    },
-  });
+  const db = await openConnection(config.backendStoreUri, { backgroundCheckpoints: true });
+  let app: FastifyInstance | undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await Promise.all([app.close(), jobs.worker?.stop(jobsConfig.drainMs)]);
-      await stores.tracking.close();
+      try {
+        await app?.close();
+      } finally {
+        await db.db.destroy();
+      }
     })());
   try {
-    // SQLite: the one server runs the jobs; PostgreSQL: every replica does, sharing them.
-    await jobs.worker?.start();
+    const migration = await migrateToLatest(db.db, db.dialect.name, undefined, migrationSequence(opts.modules));
+    if (migration.applied.length > 0) log.info({ applied: migration.applied, schema: migration.to }, "database schema upgraded");
+    app = await buildApp({
+      modules: opts.modules,
+      db,
+      logger: log,
+      settings: {
+        defaultArtifactRoot: config.defaultArtifactRoot,
+        // MLflow compat: with --no-serve-artifacts the proxied routes answer "disabled"; run roots are still served.
+        artifactsDestination: config.serveArtifacts ? config.artifactsDestination : undefined,
+      },
+    });
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await close();
@@ -85,13 +67,12 @@ export async function startServer(config: ServerConfig, logger?: Logger, opts: S
       version: CICLO_VERSION,
       backendStore: redactUri(config.backendStoreUri),
       defaultArtifactRoot: config.defaultArtifactRoot,
-      artifactsDestination: destination ? config.artifactsDestination : undefined,
+      artifactsDestination: config.serveArtifacts ? config.artifactsDestination : undefined,
       startupMs: Math.round(performance.now() - started),
-      jobWorker: jobs.worker?.runner.workerId,
     },
     "ciclo server listening",
   );
-  return { app, url, jobs, close };
+  return { app, url, close };
 }
 
 /**

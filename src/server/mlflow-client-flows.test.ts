@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { assertEmptyOk, assertError, openTrackingApp, type TrackingApp } from "../testing/tracking-app.js";
+import { assertEmptyOk, assertError, openTestApp, type TestApp } from "../testing/test-app.js";
 
 type FieldType = "string" | "int64" | "double" | "bool" | readonly string[] | Shape | [Shape];
 interface Shape {
@@ -85,9 +85,9 @@ function assertShape(value: unknown, shape: Shape, path = "$"): void {
 const sortByKey = <T extends { key: string }>(list: T[]) => [...list].sort((a, b) => a.key.localeCompare(b.key));
 
 describe("MLflow Python client flows", () => {
-  let fx: TrackingApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openTrackingApp();
+    fx = await openTestApp();
   });
   after(async () => {
     await fx.close();

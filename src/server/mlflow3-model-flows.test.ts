@@ -10,9 +10,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test as nodeTest } from "node:test";
-import { openLoggedModelApp, ok, type LoggedModelApp } from "../testing/logged-model-app.js";
+import { openTestApp, ok, type TestApp, assertEmptyOk, assertError, LOGGED_MODEL_TABLES } from "../testing/test-app.js";
 import { createTestDatabase, postgresUnavailable } from "../testing/postgres-fixture.js";
-import { assertEmptyOk, assertError } from "../testing/tracking-app.js";
 
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 /** What `mlflow.sklearn.log_model(..., input_example=...)` writes, in the order the client uploads it. */
@@ -27,9 +26,9 @@ const MODEL_FILES: Array<[string, string]> = [
 ];
 
 /** The flows on one backend; `open` resolves undefined when the backend is unavailable (tests skip). */
-function flows(backend: string, open: () => Promise<LoggedModelApp | undefined>): void {
+function flows(backend: string, open: () => Promise<TestApp | undefined>): void {
   describe(`MLflow 3.0.0 client on ${backend}: log_model, register, search and load through logged models`, () => {
-    let fx: LoggedModelApp;
+    let fx: TestApp;
     let up = false;
     before(async () => {
       const app = await open();
@@ -98,7 +97,7 @@ function flows(backend: string, open: () => Promise<LoggedModelApp | undefined>)
       // 6. The model files, raw PUT bodies.
       for (const [name, body] of MODEL_FILES) {
         const type = name.endsWith(".json") ? "application/json" : name.endsWith(".pkl") ? "application/octet-stream" : "text/plain";
-        const put = await fx.raw("PUT", `${ARTIFACTS}/${dest}/${name}`, Buffer.from(body, "latin1"), { "content-type": type });
+        const put = await fx.request("PUT", `${ARTIFACTS}/${dest}/${name}`, Buffer.from(body, "latin1"), { "content-type": type });
         assertEmptyOk(put);
       }
       // 7. Finalize.
@@ -128,12 +127,12 @@ function flows(backend: string, open: () => Promise<LoggedModelApp | undefined>)
     const download = async (dir: string): Promise<Map<string, Buffer>> => {
       const out = new Map<string, Buffer>();
       const walk = async (sub: string) => {
-        const listed = ok(await fx.raw("GET", `${ARTIFACTS}?path=${encodeURIComponent(sub ? `${dir}/${sub}` : dir)}`));
+        const listed = ok(await fx.request("GET", `${ARTIFACTS}?path=${encodeURIComponent(sub ? `${dir}/${sub}` : dir)}`));
         for (const f of listed.files ?? []) {
           const rel = sub ? `${sub}/${f.path}` : f.path;
           if (f.is_dir) await walk(rel);
           else {
-            const got = await fx.raw("GET", `${ARTIFACTS}/${dir}/${rel}`);
+            const got = await fx.request("GET", `${ARTIFACTS}/${dir}/${rel}`);
             assert.equal(got.status, 200, got.text);
             out.set(rel, got.raw);
           }
@@ -192,7 +191,7 @@ function flows(backend: string, open: () => Promise<LoggedModelApp | undefined>)
         listed.files.map((f: { path: string }) => f.path).sort(),
         MODEL_FILES.map(([n]) => n).sort(),
       );
-      const file = await fx.raw("GET", `/ajax-api/2.0/mlflow/logged-models/${id}/artifacts/files?artifact_file_path=MLmodel`);
+      const file = await fx.request("GET", `/ajax-api/2.0/mlflow/logged-models/${id}/artifacts/files?artifact_file_path=MLmodel`);
       assert.equal(file.status, 200);
       assert.equal(file.text, MODEL_FILES[1][1]);
     });
@@ -227,27 +226,27 @@ function flows(backend: string, open: () => Promise<LoggedModelApp | undefined>)
 
     test("bad references in the flow are refused and change nothing", async () => {
       const { exp, run } = await startTraining("mlflow3-bad");
-      const before = await fx.snapshot();
+      const before = await fx.snapshot(LOGGED_MODEL_TABLES);
       assertError(await fx.call("GET", "/logged-models/m-bogus"), 404, "RESOURCE_DOES_NOT_EXIST", "Logged model with ID 'm-bogus' not found.");
       assertError(await fx.call("POST", "/runs/outputs", { run_id: run, models: [{ model_id: "m-bogus", step: 0 }] }), 404, "RESOURCE_DOES_NOT_EXIST");
       assertError(await fx.call("PATCH", "/logged-models/m-bogus", { model_id: "m-bogus", status: "LOGGED_MODEL_READY" }), 404, "RESOURCE_DOES_NOT_EXIST");
       assertError(await fx.call("POST", "/logged-models", { name: "model", source_run_id: run }), 400, "INVALID_PARAMETER_VALUE", /Missing value for required parameter 'experiment_id'/);
       assertError(await fx.call("GET", "/logged-models/m-bogus/artifacts/directories"), 404, "RESOURCE_DOES_NOT_EXIST");
-      assert.deepEqual(await fx.snapshot(), before);
+      assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), before);
       // A version from a logged model that does not exist is refused (MLflow answers 500 here; ciclo a 4xx).
       await fx.call("POST", "/registered-models/create", { name: "bad-source" });
-      const after = await fx.snapshot();
+      const after = await fx.snapshot(LOGGED_MODEL_TABLES);
       const mv = await fx.call("POST", "/model-versions/create", { name: "bad-source", source: "models:/m-bogus", model_id: "m-bogus" });
       assert.ok(mv.status >= 400 && mv.status < 500, mv.text);
-      assert.deepEqual(await fx.snapshot(), after);
+      assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), after);
       assert.ok(exp);
     });
   });
 }
 
-flows("SQLite", () => openLoggedModelApp());
+flows("SQLite", () => openTestApp());
 flows("PostgreSQL", async () => {
   if (await postgresUnavailable()) return undefined;
   const db = await createTestDatabase();
-  return openLoggedModelApp({ storeUri: db.uri, onClose: () => db.drop() });
+  return openTestApp({ backend: db.uri, onClose: () => db.drop() });
 });

@@ -8,8 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestDatabase, postgresUnavailable } from "../testing/postgres-fixture.js";
-import { openRegistryApp, type RegistryApp } from "../testing/registry-app.js";
-import { assertEmptyOk, assertError } from "../testing/tracking-app.js";
+import { openTestApp, type TestApp, assertEmptyOk, assertError } from "../testing/test-app.js";
 
 type FieldType = "string" | "int64" | "string[]" | readonly string[] | Shape | [Shape];
 interface Shape {
@@ -54,24 +53,24 @@ function assertShape(value: unknown, shape: Shape, path = "$"): void {
   }
 }
 
-function runFlows(backend: string, open: () => Promise<RegistryApp | undefined>): void {
+function runFlows(backend: string, open: () => Promise<TestApp | undefined>): void {
   describe(`MLflow Python client registry flows (${backend})`, () => {
-    let fx: RegistryApp | undefined;
+    let fx: TestApp | undefined;
     before(async () => {
       fx = await open();
     });
     after(async () => {
       await fx?.close();
     });
-    const it = (title: string, fn: (fx: RegistryApp) => Promise<void>) =>
+    const it = (title: string, fn: (fx: TestApp) => Promise<void>) =>
       test(title, async (t) => {
         if (!fx) return t.skip("backend unavailable");
         await fn(fx);
       });
 
     /** A finished run with a logged model in the proxied store, as `mlflow.sklearn.log_model` leaves it (2.x). */
-    const runWithModel = async (f: RegistryApp) => {
-      const { experimentId, runId, artifactUri } = await f.createRun();
+    const runWithModel = async (f: TestApp) => {
+      const { experimentId, runId, artifactUri } = await f.createRunInfo();
       for (const file of ["MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt"]) {
         const r = await f.app.inject({
           method: "PUT",
@@ -158,7 +157,7 @@ function runFlows(backend: string, open: () => Promise<RegistryApp | undefined>)
     });
 
     it("3.0.0: log_model(registered_model_name=…) through logged models, then load models:/name@alias", async (f) => {
-      const { experimentId, runId } = await f.createRun();
+      const { experimentId, runId } = await f.createRunInfo();
       const created = await f.call("POST", "/logged-models", {
         experiment_id: experimentId,
         name: "model",
@@ -217,9 +216,9 @@ function runFlows(backend: string, open: () => Promise<RegistryApp | undefined>)
   });
 }
 
-runFlows("sqlite", () => openRegistryApp());
+runFlows("sqlite", () => openTestApp());
 runFlows("postgres", async () => {
   if (await postgresUnavailable()) return undefined;
   const db = await createTestDatabase();
-  return openRegistryApp({ storeUri: db.uri, onClose: () => db.drop() });
+  return openTestApp({ backend: db.uri, onClose: () => db.drop() });
 });

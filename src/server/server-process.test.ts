@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { openStores } from "../store/open-store.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { startServer, type RunningServer } from "./main.js";
+import { serverModules } from "../modules.js";
 
 const API = "/api/2.0/mlflow";
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -48,7 +49,7 @@ describe("server process", () => {
   let server: RunningServer;
   before(async () => {
     dir = tempDir();
-    server = await startServer(config(join(dir.path, "ciclo.db"), join(dir.path, "artifacts")));
+    server = await startServer(config(join(dir.path, "ciclo.db"), join(dir.path, "artifacts")), { modules: serverModules() });
   });
   after(async () => {
     await server.close();
@@ -98,7 +99,7 @@ describe("graceful close", () => {
   test("an in-flight request finishes and is stored before close() resolves; new connections are refused", async () => {
     const dir = tempDir();
     const dbPath = join(dir.path, "ciclo.db");
-    const server = await startServer(config(dbPath, join(dir.path, "artifacts")));
+    const server = await startServer(config(dbPath, join(dir.path, "artifacts")), { modules: serverModules() });
     try {
       const exp = await postJson(`${server.url}${API}/experiments/create`, { name: "graceful" });
       const run = (await postJson(`${server.url}${API}/runs/create`, { experiment_id: exp.json.experiment_id })).json.run.info.run_id;
@@ -166,7 +167,7 @@ describe("graceful close", () => {
 
   test("close() is idempotent", async () => {
     const dir = tempDir();
-    const server = await startServer(config(join(dir.path, "ciclo.db"), join(dir.path, "artifacts")));
+    const server = await startServer(config(join(dir.path, "ciclo.db"), join(dir.path, "artifacts")), { modules: serverModules() });
     try {
       const first = server.close();
       const second = server.close();

@@ -8,18 +8,18 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { openStores } from "../store/open-store.js";
-import type { SqlTrackingStore } from "../store/sql/sql-tracking-store.js";
 import { tempDir } from "../testing/temp-dir.js";
-import { buildApp } from "./app.js";
+import { openTestApp, type TestApp } from "../testing/test-app.js";
+import { trackingModule } from "../tracking/tracking-module.js";
 import { UI_CSP } from "./ui-assets.js";
+import { uiModule } from "./ui-module.js";
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
 
 describe("web UI assets", () => {
   const dir = tempDir("ciclo-ui-");
   let app: FastifyInstance;
-  let store: SqlTrackingStore;
+  let fx: TestApp;
   before(async () => {
     const assets = join(dir.path, "ui");
     mkdirSync(join(assets, "assets"), { recursive: true });
@@ -27,13 +27,11 @@ describe("web UI assets", () => {
     writeFileSync(join(assets, "assets", "index-abc123.js"), "console.log('app')");
     writeFileSync(join(assets, "favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
     writeFileSync(join(dir.path, "secret.txt"), "do not serve");
-    const stores = await openStores(`sqlite:///${join(dir.path, "ciclo.db")}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
-    store = stores.tracking;
-    app = await buildApp({ trackingStore: store, ui: { assetsDir: assets } });
+    fx = await openTestApp({ modules: [trackingModule(), uiModule({ assetsDir: assets })] });
+    app = fx.app;
   });
   after(async () => {
-    await app.close();
-    await store.close();
+    await fx.close();
     dir.remove();
   });
 

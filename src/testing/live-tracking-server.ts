@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { resolveServerConfig } from "../server/config.js";
 import { startServer, type RunningServer } from "../server/main.js";
 import { tempDir } from "./temp-dir.js";
+import { serverModules } from "../modules.js";
 
 export interface LiveTrackingServer {
   url: string;
@@ -28,7 +29,7 @@ export async function startLiveTrackingServer(): Promise<LiveTrackingServer> {
     port: 0,
     logLevel: "silent",
   });
-  const server = await startServer(config);
+  const server = await startServer(config, { modules: serverModules() });
   return {
     url: server.url,
     server,

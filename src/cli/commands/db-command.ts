@@ -1,6 +1,7 @@
 /** `ciclo db upgrade`: applies pending schema migrations. */
 import type { Command } from "commander";
-import { migrateToLatest } from "../../store/migrations/migrator.js";
+import { serverModules } from "../../modules.js";
+import { migrateToLatest, migrationSequence } from "../../store/migrations/migrator.js";
 import { openConnection, redactUri } from "../../store/open-store.js";
 import { DEFAULT_BACKEND_STORE_URI } from "../../server/config.js";
 
@@ -22,7 +23,7 @@ Examples:
     .action(async (uri: string) => {
       const conn = await openConnection(uri);
       try {
-        const res = await migrateToLatest(conn.db, conn.dialect.name);
+        const res = await migrateToLatest(conn.db, conn.dialect.name, undefined, migrationSequence(serverModules()));
         if (res.applied.length === 0) console.log(`${redactUri(uri)} is up to date (schema version ${res.to}).`);
         else console.log(`Upgraded ${redactUri(uri)} from schema version ${res.from} to ${res.to}: ${res.applied.join(", ")}`);
       } finally {

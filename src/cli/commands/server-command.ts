@@ -11,6 +11,7 @@ function age(flag: string, text: string): number {
   if (ms === undefined) throw new UsageError(`${flag} expects an age like 30d, 12h or 90m, got '${text}'.`);
   return ms;
 }
+import { serverModules } from "../../modules.js";
 
 export function registerServerCommand(program: Command): void {
   program
@@ -64,7 +65,7 @@ shows them.`,
         gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
       });
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
-      const server = await startServer(config, log);
+      const server = await startServer(config, { modules: serverModules(), logger: log });
       closeOnSignals(server, log, Number(opts.shutdownTimeout) * 1000);
     });
 }

@@ -21,6 +21,7 @@ import { tempDir } from "../../testing/temp-dir.js";
 import type { Metric } from "../../tracking/types.js";
 import { walkArtifacts } from "../commands/artifacts-command.js";
 import { FILES, IMPORTED_AT_TAG, type Manifest } from "./export-format.js";
+import { serverModules } from "../../modules.js";
 
 interface Server {
   url: string;
@@ -31,7 +32,7 @@ interface Server {
 
 async function serve(backendStoreUri: string, artifactsDir: string): Promise<Server> {
   const server: RunningServer = await startServer(
-    resolveServerConfig({ backendStoreUri, artifactsDestination: artifactsDir, host: "127.0.0.1", port: 0, logLevel: "silent" }),
+    resolveServerConfig({ backendStoreUri, artifactsDestination: artifactsDir, host: "127.0.0.1", port: 0, logLevel: "silent" }), { modules: serverModules() }
   );
   const tracking = new TrackingClient({ trackingUri: server.url, env: {} });
   return { url: server.url, tracking, artifacts: new ArtifactClient(tracking, { env: {} }), close: () => server.close() };

@@ -37,12 +37,34 @@ export interface MigrationResult {
   applied: string[];
 }
 
+/**
+ * One ordered sequence: the first half's migrations (0001–0007, which create
+ * the tracking, registry and logged-model tables together) followed by what
+ * each module declares. Version numbers are global: a duplicate is refused.
+ */
+export function migrationSequence(modules: ReadonlyArray<{ id: string; migrations?: readonly Migration[] }>): Migration[] {
+  const all = [...MIGRATIONS];
+  const owner = new Map<number, string>(MIGRATIONS.map((m) => [m.version, "store"]));
+  for (const mod of modules) {
+    for (const m of mod.migrations ?? []) {
+      const had = owner.get(m.version);
+      if (had) throw new Error(`Migration ${m.version} of module '${mod.id}' reuses a version of '${had}'.`);
+      owner.set(m.version, mod.id);
+      all.push(m);
+    }
+  }
+  return all.sort((a, b) => a.version - b.version);
+}
+
 export async function migrateToLatest(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   db: Kysely<any>,
   dialect: SqlDialectName,
-  target: number = LATEST_SCHEMA_VERSION,
+  target?: number,
+  migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<MigrationResult> {
+  const latest = migrations[migrations.length - 1].version;
+  target ??= latest;
   await db.transaction().execute(async (trx) => {
     if (dialect === "postgres") await sql`select pg_advisory_xact_lock(727172)`.execute(trx);
     await trx.schema
@@ -57,14 +79,14 @@ export async function migrateToLatest(
   const from = await currentVersion(db);
   // Refuse before applying anything: a newer ciclo may have squashed its history into
   // one baseline version, and re-running our migrations over its schema would fail obscurely.
-  if (from > LATEST_SCHEMA_VERSION) {
+  if (from > latest) {
     throw new Error(
       `The database schema is at version ${from}, newer than this ciclo understands ` +
-        `(${LATEST_SCHEMA_VERSION}). Upgrade ciclo.`,
+        `(${latest}). Upgrade ciclo.`,
     );
   }
   const applied: string[] = [];
-  for (const m of MIGRATIONS) {
+  for (const m of migrations) {
     if (m.version > target) break;
     const done = await db.transaction().execute(async (trx) => {
       // SQLite: the driver begins every transaction IMMEDIATE, which takes the write lock.

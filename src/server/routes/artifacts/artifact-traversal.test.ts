@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { openArtifactApp, type ArtifactApp } from "../../../testing/artifact-app.js";
+import { openTestApp, type TestApp } from "../../../testing/test-app.js";
 
 interface Raw {
   status: number;
@@ -107,13 +107,13 @@ function assertRefused(r: Raw, what: string): void {
 }
 
 describe("artifact path traversal: refused with 400, filesystem untouched", () => {
-  let fx: ArtifactApp;
+  let fx: TestApp;
   let runId = "";
   before(async () => {
-    fx = await openArtifactApp();
+    fx = await openTestApp();
     mkdirSync(join(fx.artifactsDir, "legit"));
     writeFileSync(join(fx.artifactsDir, "legit", "file.txt"), "legit");
-    const run = await fx.createRun();
+    const run = await fx.createRunInfo();
     runId = run.runId;
     // The same links at the destination root and inside the run's folder, so run-scoped routes meet them too.
     const runDir = join(fx.artifactsDir, run.experimentId, run.runId, "artifacts");
@@ -138,29 +138,29 @@ describe("artifact path traversal: refused with 400, filesystem untouched", () =
     for (const [name, p] of [...URL_CASES, ...READ_ONLY_CASES]) {
       const write = !READ_ONLY_CASES.some(([n]) => n === name);
       test(`${prefix}: ${name} (${p})`, async () => {
-        const before = fx.snapshot();
+        const before = fx.snapshotWorld();
         for (const [method, url, body, headers] of routes(prefix, p, runId, write)) {
           assertRefused(await raw(method, url, body, headers), `${method} ${url}`);
         }
-        assert.deepEqual(fx.snapshot(), before, "the filesystem changed");
+        assert.deepEqual(fx.snapshotWorld(), before, "the filesystem changed");
       });
     }
 
     test(`${prefix}: mpu/create with a hostile local file name in the body`, async () => {
-      const before = fx.snapshot();
+      const before = fx.snapshotWorld();
       for (const path of ["..", "/etc/..", "a/%2e%2e", "C:\\Users\\..", "x/%252e%252e", "", "dir/"]) {
         const r = await raw("POST", `${prefix}/mlflow-artifacts/mpu/create/legit`, JSON.stringify({ path, num_parts: 1 }), json);
         assertRefused(r, `mpu/create path=${JSON.stringify(path)}`);
       }
-      assert.deepEqual(fx.snapshot(), before);
+      assert.deepEqual(fx.snapshotWorld(), before);
     });
   }
 });
 
 describe("runs whose artifact root itself is hostile (experiment artifact_location written behind the API's back)", () => {
-  let fx: ArtifactApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openArtifactApp();
+    fx = await openTestApp();
     await fx.app.listen({ host: "127.0.0.1", port: 0 });
     port = (fx.app.server.address() as AddressInfo).port;
   });
@@ -180,31 +180,31 @@ describe("runs whose artifact root itself is hostile (experiment artifact_locati
       "http://169.254.169.254/latest/meta-data",
       "file://attacker.example/share",
     ];
-    const before = fx.snapshot();
+    const before = fx.snapshotWorld();
     for (const [i, location] of locations.entries()) {
-      const experimentId = await fx.store.createExperiment({ name: `hostile-${i}`, artifactLocation: location, tags: [] });
-      const run = await fx.store.createRun({ experimentId, userId: "x", runName: "r", startTime: 0, tags: [] });
+      const experimentId = await fx.tracking.createExperiment({ name: `hostile-${i}`, artifactLocation: location, tags: [] });
+      const run = await fx.tracking.createRun({ experimentId, userId: "x", runName: "r", startTime: 0, tags: [] });
       const id = run.info.runId;
       for (const url of [`/api/2.0/mlflow/artifacts/list?run_id=${id}`, `/get-artifact?run_uuid=${id}&path=secret.txt`]) {
         assertRefused(await raw("GET", url), `${location}: ${url}`);
       }
     }
-    assert.deepEqual(fx.snapshot(), before);
+    assert.deepEqual(fx.snapshotWorld(), before);
   });
 
   test("a symlink inside a direct run root that leads out is refused", async () => {
     const location = pathToFileURL(join(fx.world, "direct")).href;
-    const experimentId = await fx.store.createExperiment({ name: "direct", artifactLocation: location, tags: [] });
-    const run = await fx.store.createRun({ experimentId, userId: "x", runName: "r", startTime: 0, tags: [] });
+    const experimentId = await fx.tracking.createExperiment({ name: "direct", artifactLocation: location, tags: [] });
+    const run = await fx.tracking.createRun({ experimentId, userId: "x", runName: "r", startTime: 0, tags: [] });
     const runDir = join(fx.world, "direct", run.info.runId, "artifacts");
     mkdirSync(runDir, { recursive: true });
     symlinkSync(fx.outsideDir, join(runDir, "leak"));
-    const before = fx.snapshot();
+    const before = fx.snapshotWorld();
     assertRefused(await raw("GET", `/get-artifact?run_uuid=${run.info.runId}&path=leak/secret.txt`), "get-artifact through a link");
     assertRefused(await raw("GET", `/api/2.0/mlflow/artifacts/list?run_id=${run.info.runId}&path=leak`), "list through a link");
     const top = await raw("GET", `/api/2.0/mlflow/artifacts/list?run_id=${run.info.runId}`);
     assert.equal(top.status, 200);
     assert.deepEqual(JSON.parse(top.body).files, undefined, "the link is not listed");
-    assert.deepEqual(fx.snapshot(), before);
+    assert.deepEqual(fx.snapshotWorld(), before);
   });
 });

@@ -3,14 +3,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ARTIFACT_PREFIXES, openArtifactApp, type ArtifactApp } from "../../../testing/artifact-app.js";
-import { assertError } from "../../../testing/tracking-app.js";
+import { ARTIFACT_PREFIXES, openTestApp, type TestApp, assertError } from "../../../testing/test-app.js";
 
 const json = { "content-type": "application/json" };
 
 describe("proxied artifact API (/mlflow-artifacts/*) on both prefixes", () => {
-  let fx: ArtifactApp;
-  before(async () => (fx = await openArtifactApp()));
+  let fx: TestApp;
+  before(async () => (fx = await openTestApp()));
   after(async () => fx.close());
 
   for (const prefix of ARTIFACT_PREFIXES) {
@@ -214,8 +213,8 @@ describe("proxied artifact API (/mlflow-artifacts/*) on both prefixes", () => {
 });
 
 describe("proxied artifact API with --no-serve-artifacts", () => {
-  let fx: ArtifactApp;
-  before(async () => (fx = await openArtifactApp({ serveArtifacts: false })));
+  let fx: TestApp;
+  before(async () => (fx = await openTestApp({ serveArtifacts: false })));
   after(async () => fx.close());
 
   test("every proxied route answers 503 TEMPORARILY_UNAVAILABLE, naming the flag", async () => {

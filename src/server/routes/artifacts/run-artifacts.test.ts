@@ -5,9 +5,9 @@ import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { openArtifactRepository } from "../../../artifacts/artifact-repositories.js";
-import { openArtifactApp, type ArtifactApp } from "../../../testing/artifact-app.js";
+import { openTestApp, type TestApp, assertError, testModules } from "../../../testing/test-app.js";
+import { artifactsModule } from "../../../artifacts/artifacts-module.js";
 import { createTestBucket, s3Unavailable, type S3TestBucket } from "../../../testing/s3-fixture.js";
-import { assertError } from "../../../testing/tracking-app.js";
 import { guessMimeType } from "./artifact-mime.js";
 
 /** What MLflow's Python client does with an `mlflow-artifacts:` URI (MlflowArtifactsRepository.resolve_uri). */
@@ -26,11 +26,11 @@ const FILES: Record<string, string> = {
 };
 
 describe("a run created by the server: the Python client's artifact flows (wire notes)", () => {
-  let fx: ArtifactApp;
+  let fx: TestApp;
   let run: { experimentId: string; runId: string; artifactUri: string };
   before(async () => {
-    fx = await openArtifactApp();
-    run = await fx.createRun();
+    fx = await openTestApp();
+    run = await fx.createRunInfo();
   });
   after(async () => fx.close());
 
@@ -115,13 +115,13 @@ describe("a run created by the server: the Python client's artifact flows (wire 
 });
 
 describe("runs whose artifact root is a file: folder (the client writes there itself)", () => {
-  let fx: ArtifactApp;
+  let fx: TestApp;
   let run: { runId: string; artifactUri: string };
   let runDir: string;
   before(async () => {
-    fx = await openArtifactApp();
+    fx = await openTestApp();
     const location = pathToFileURL(join(fx.world, "direct-root")).href;
-    run = await fx.createRun({ artifactLocation: location });
+    run = await fx.createRunInfo(await fx.createExperiment(undefined, { artifact_location: location }));
     runDir = join(fx.world, "direct-root", run.runId, "artifacts");
     mkdirSync(join(runDir, "plots"), { recursive: true });
     writeFileSync(join(runDir, "plots", "loss.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
@@ -149,7 +149,7 @@ describe("runs whose artifact root is a file: folder (the client writes there it
 });
 
 describe("runs whose artifact root is s3:// (real S3 server)", () => {
-  let fx: ArtifactApp | undefined;
+  let fx: TestApp | undefined;
   let bucket: S3TestBucket | undefined;
   let runId = "";
   before(async () => {
@@ -157,8 +157,9 @@ describe("runs whose artifact root is s3:// (real S3 server)", () => {
     bucket = await createTestBucket();
     const env = bucket.env;
     const { openS3ArtifactRepository } = await import("../../../artifacts/s3-artifact-repository.js");
-    fx = await openArtifactApp({ open: (uri) => (uri.startsWith("s3:") ? openS3ArtifactRepository(uri, env) : openArtifactRepository(uri)) });
-    const run = await fx.createRun({ artifactLocation: `s3://${bucket.bucket}/experiments` });
+    const open = (uri: string) => (uri.startsWith("s3:") ? openS3ArtifactRepository(uri, env) : openArtifactRepository(uri));
+    fx = await openTestApp({ modules: testModules().map((m) => (m.id === "artifacts" ? artifactsModule({ open }) : m)) });
+    const run = await fx.createRunInfo(await fx.createExperiment(undefined, { artifact_location: `s3://${bucket.bucket}/experiments` }));
     runId = run.runId;
     const repo = await openS3ArtifactRepository(run.artifactUri, env);
     await repo.put("model/MLmodel", Readable.from([Buffer.from("flavors: {}\n")]));

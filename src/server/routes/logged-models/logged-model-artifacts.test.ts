@@ -8,28 +8,26 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { snapshotTree } from "../../../testing/artifact-app.js";
-import { openLoggedModelApp, ok, type LoggedModelApp } from "../../../testing/logged-model-app.js";
-import { assertEmptyOk, assertError } from "../../../testing/tracking-app.js";
+import { snapshotTree, openTestApp, ok, type TestApp, assertEmptyOk, assertError } from "../../../testing/test-app.js";
 import { tempDir } from "../../../testing/temp-dir.js";
 
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 const FILES = "/ajax-api/2.0/mlflow/logged-models";
 
 describe("logged-model artifact routes", () => {
-  let fx: LoggedModelApp;
+  let fx: TestApp;
   let id: string;
   let dest: string;
   before(async () => {
-    fx = await openLoggedModelApp();
+    fx = await openTestApp();
     const exp = ok(await fx.call("POST", "/experiments/create", { name: "lm-artifacts" })).experiment_id;
     id = ok(await fx.call("POST", "/logged-models", { experiment_id: exp, name: "model" })).model.info.model_id;
     dest = `${exp}/models/${id}/artifacts`;
     for (const [path, body] of [["MLmodel", "flavors: {}\n"], ["data/weights.bin", "0123456789"], ["data/sub/x.txt", "x"]]) {
-      assertEmptyOk(await fx.raw("PUT", `${ARTIFACTS}/${dest}/${path}`, body, { "content-type": "application/octet-stream" }));
+      assertEmptyOk(await fx.request("PUT", `${ARTIFACTS}/${dest}/${path}`, body, { "content-type": "application/octet-stream" }));
     }
     // Something the routes must never reach: a sibling model's files.
-    assertEmptyOk(await fx.raw("PUT", `${ARTIFACTS}/${exp}/models/m-other/artifacts/secret.txt`, "secret", { "content-type": "text/plain" }));
+    assertEmptyOk(await fx.request("PUT", `${ARTIFACTS}/${exp}/models/m-other/artifacts/secret.txt`, "secret", { "content-type": "text/plain" }));
   });
   after(async () => {
     await fx.close();
@@ -55,15 +53,15 @@ describe("logged-model artifact routes", () => {
   });
 
   test("artifacts/files streams one file of the model (Range too)", async () => {
-    const r = await fx.raw("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=data/weights.bin`);
+    const r = await fx.request("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=data/weights.bin`);
     assert.equal(r.status, 200);
     assert.equal(r.text, "0123456789");
-    const part = await fx.raw("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=data/weights.bin`, undefined, { range: "bytes=2-4" });
+    const part = await fx.request("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=data/weights.bin`, undefined, { range: "bytes=2-4" });
     assert.equal(part.status, 206);
     assert.equal(part.text, "234");
-    assertError(await fx.raw("GET", `${FILES}/${id}/artifacts/files`), 400, "BAD_REQUEST", 'Request must include the "artifact_file_path" query parameter.');
-    assertError(await fx.raw("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=missing.txt`), 404, "RESOURCE_DOES_NOT_EXIST");
-    assertError(await fx.raw("GET", `${FILES}/m-bogus/artifacts/files?artifact_file_path=MLmodel`), 404, "RESOURCE_DOES_NOT_EXIST", "Logged model with ID 'm-bogus' not found.");
+    assertError(await fx.request("GET", `${FILES}/${id}/artifacts/files`), 400, "BAD_REQUEST", 'Request must include the "artifact_file_path" query parameter.');
+    assertError(await fx.request("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=missing.txt`), 404, "RESOURCE_DOES_NOT_EXIST");
+    assertError(await fx.request("GET", `${FILES}/m-bogus/artifacts/files?artifact_file_path=MLmodel`), 404, "RESOURCE_DOES_NOT_EXIST", "Logged model with ID 'm-bogus' not found.");
   });
 
   test("hostile paths are refused with 400 and touch nothing", async () => {
@@ -81,10 +79,10 @@ describe("logged-model artifact routes", () => {
     ];
     for (const p of hostile) {
       const q = encodeURIComponent(p);
-      const list = await fx.raw("GET", `/api/2.0/mlflow/logged-models/${id}/artifacts/directories?artifact_directory_path=${q}`);
+      const list = await fx.request("GET", `/api/2.0/mlflow/logged-models/${id}/artifacts/directories?artifact_directory_path=${q}`);
       assert.equal(list.status, 400, `${p}: ${list.text}`);
       assert.equal(list.json.error_code, "INVALID_PARAMETER_VALUE", p);
-      const file = await fx.raw("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=${q}`);
+      const file = await fx.request("GET", `${FILES}/${id}/artifacts/files?artifact_file_path=${q}`);
       assert.equal(file.status, 400, `${p}: ${file.text}`);
       assert.ok(!file.text.includes("secret"), p);
     }
@@ -103,7 +101,7 @@ describe("logged-model artifact routes", () => {
       writeFileSync(join(dir, "MLmodel"), "own");
       const listed = ok(await fx.call("GET", `/logged-models/${m.model_id}/artifacts/directories`));
       assert.deepEqual(listed, { root_uri: m.artifact_uri, files: [{ path: "MLmodel", is_dir: false, file_size: 3 }] });
-      assert.equal((await fx.raw("GET", `${FILES}/${m.model_id}/artifacts/files?artifact_file_path=MLmodel`)).text, "own");
+      assert.equal((await fx.request("GET", `${FILES}/${m.model_id}/artifacts/files?artifact_file_path=MLmodel`)).text, "own");
     } finally {
       own.remove();
     }

@@ -4,15 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openLoggedModelApp, ok, type LoggedModelApp } from "../../../testing/logged-model-app.js";
-import { assertEmptyOk, assertError, SEE_DOCS } from "../../../testing/tracking-app.js";
+import { openTestApp, ok, type TestApp, assertEmptyOk, assertError, SEE_DOCS, LOGGED_MODEL_TABLES } from "../../../testing/test-app.js";
 
 describe("logged-model routes", () => {
-  let fx: LoggedModelApp;
+  let fx: TestApp;
   let exp: string;
   let run: string;
   before(async () => {
-    fx = await openLoggedModelApp();
+    fx = await openTestApp();
     exp = ok(await fx.call("POST", "/experiments/create", { name: "lm-routes" })).experiment_id;
     run = ok(await fx.call("POST", "/runs/create", { experiment_id: exp, start_time: 1_700_000_000_000 })).run.info.run_id;
   });
@@ -63,7 +62,7 @@ describe("logged-model routes", () => {
   });
 
   test("bad create input gets MLflow's errors and creates nothing", async () => {
-    const before = await fx.snapshot();
+    const before = await fx.snapshot(LOGGED_MODEL_TABLES);
     assertError(await fx.call("POST", "/logged-models", { name: "m" }), 400, "INVALID_PARAMETER_VALUE", `Missing value for required parameter 'experiment_id'.${SEE_DOCS}`);
     assertError(await fx.call("POST", "/logged-models", { experiment_id: "" }), 400, "INVALID_PARAMETER_VALUE", /Missing value for required parameter 'experiment_id'/);
     assertError(await fx.call("POST", "/logged-models", { experiment_id: "424242" }), 404, "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=424242 exists");
@@ -81,7 +80,7 @@ describe("logged-model routes", () => {
     assertError(await fx.call("POST", "/logged-models", { experiment_id: exp, params: [{ key: "k".repeat(256), value: "1" }] }), 400, "INVALID_PARAMETER_VALUE");
     assertError(await fx.call("POST", "/logged-models", { experiment_id: exp, tags: "nope" }), 400, "INVALID_PARAMETER_VALUE");
     assertError(await fx.call("POST", "/logged-models", '{"experiment_id":'), 400, "INVALID_PARAMETER_VALUE", /Malformed JSON/);
-    assert.deepEqual(await fx.snapshot(), before);
+    assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), before);
   });
 
   test("get/delete of an unknown or deleted model: 404 with MLflow's message; allow_deleted reads it", async () => {
@@ -99,13 +98,13 @@ describe("logged-model routes", () => {
     const ready = ok(await fx.call("PATCH", `/logged-models/${id}`, { model_id: id, status: "LOGGED_MODEL_READY" })).model;
     assert.equal(ready.info.status, "LOGGED_MODEL_READY");
     assert.equal(ok(await fx.call("PATCH", `/logged-models/${id}`, { status: 3 })).model.info.status, "LOGGED_MODEL_UPLOAD_FAILED");
-    const before = await fx.snapshot();
+    const before = await fx.snapshot(LOGGED_MODEL_TABLES);
     assertError(await fx.call("PATCH", `/logged-models/${id}`, {}), 400, "INVALID_PARAMETER_VALUE", /Missing value for required parameter 'status'/);
     assertError(await fx.call("PATCH", `/logged-models/${id}`, { status: "DONE" }), 400, "INVALID_PARAMETER_VALUE", /parameter 'status'/);
     assertError(await fx.call("PATCH", `/logged-models/${id}`, { status: 0 }), 400, "INVALID_PARAMETER_VALUE");
     assertError(await fx.call("PATCH", `/logged-models/${id}`, { model_id: "m-other", status: 2 }), 400, "INVALID_PARAMETER_VALUE", /does not match/);
     assertError(await fx.call("PATCH", "/logged-models/m-bogus", { status: 2 }), 404, "RESOURCE_DOES_NOT_EXIST");
-    assert.deepEqual(await fx.snapshot(), before);
+    assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), before);
   });
 
   test("tags: PATCH upserts, DELETE removes (keys with slashes too), a missing tag is 404", async () => {
@@ -114,19 +113,19 @@ describe("logged-model routes", () => {
     assert.deepEqual(ok(await fx.call("GET", `/logged-models/${id}`)).model.info.tags, [{ key: "a", value: "2" }, { key: "x/y", value: "3" }]);
     assertEmptyOk(await fx.call("DELETE", `/logged-models/${id}/tags/${encodeURIComponent("x/y")}`));
     assertError(await fx.call("DELETE", `/logged-models/${id}/tags/x`), 404, "RESOURCE_DOES_NOT_EXIST", `No tag with key 'x' found for model with ID '${id}'.`);
-    const before = await fx.snapshot();
+    const before = await fx.snapshot(LOGGED_MODEL_TABLES);
     assertError(await fx.call("PATCH", `/logged-models/${id}/tags`, { tags: [{ key: "b", value: "v".repeat(65_536) }] }), 400, "INVALID_PARAMETER_VALUE");
     assertError(await fx.call("PATCH", "/logged-models/m-bogus/tags", { tags: [{ key: "b", value: "1" }] }), 404, "RESOURCE_DOES_NOT_EXIST");
-    assert.deepEqual(await fx.snapshot(), before);
+    assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), before);
     assert.deepEqual(ok(await fx.call("GET", `/logged-models/${id}`)).model.info.tags, [{ key: "a", value: "2" }]);
   });
 
   test("params: POST logs new keys, repeats are idempotent, changes are refused", async () => {
     const id = (await createModel({ params: [{ key: "alpha", value: "0.5" }] })).info.model_id;
     assertEmptyOk(await fx.call("POST", `/logged-models/${id}/params`, { model_id: id, params: [{ key: "alpha", value: "0.5" }, { key: "beta", value: "1" }] }));
-    const before = await fx.snapshot();
+    const before = await fx.snapshot(LOGGED_MODEL_TABLES);
     assertError(await fx.call("POST", `/logged-models/${id}/params`, { params: [{ key: "alpha", value: "0.9" }] }), 400, "INVALID_PARAMETER_VALUE", /Changing param values is not allowed/);
-    assert.deepEqual(await fx.snapshot(), before);
+    assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), before);
     assert.deepEqual(ok(await fx.call("GET", `/logged-models/${id}`)).model.data.params, [{ key: "alpha", value: "0.5" }, { key: "beta", value: "1" }]);
   });
 
@@ -140,13 +139,13 @@ describe("logged-model routes", () => {
     assert.deepEqual(got.inputs, { model_inputs: [{ model_id: id }] });
     const found = ok(await fx.call("POST", "/runs/search", { experiment_ids: [exp], filter: `attributes.run_id = '${r}'` })).runs;
     assert.deepEqual(found[0].outputs, got.outputs);
-    const before = await fx.snapshot();
+    const before = await fx.snapshot(LOGGED_MODEL_TABLES);
     assertError(await fx.call("POST", "/runs/outputs", { run_id: r, models: [{ model_id: "m-bogus", step: 1 }] }), 404, "RESOURCE_DOES_NOT_EXIST", "Logged model with ID 'm-bogus' not found.");
     assertError(await fx.call("POST", "/runs/outputs", { models: [{ model_id: id }] }), 400, "INVALID_PARAMETER_VALUE", /'run_id'/);
     assertError(await fx.call("POST", "/runs/outputs", { run_id: r, models: [{ step: 1 }] }), 400, "INVALID_PARAMETER_VALUE", /models\[0\]\.model_id/);
     assertError(await fx.call("POST", "/runs/outputs", { run_id: "0".repeat(32), models: [{ model_id: id }] }), 404, "RESOURCE_DOES_NOT_EXIST");
     assertError(await fx.call("POST", "/runs/log-inputs", { run_id: r, models: [{ model_id: "m-bogus" }] }), 404, "RESOURCE_DOES_NOT_EXIST");
-    assert.deepEqual(await fx.snapshot(), before);
+    assert.deepEqual(await fx.snapshot(LOGGED_MODEL_TABLES), before);
   });
 
   test("search: filter, order_by objects, datasets, max_results default and cap 50, pages", async () => {
@@ -203,7 +202,7 @@ describe("logged-model routes", () => {
       ["POST", "/api/3.0/mlflow/logged-models"],
     ];
     for (const [method, url] of cases) {
-      const r = await fx.raw(method, url, method === "GET" ? undefined : "{}", method === "GET" ? {} : { "content-type": "application/json" });
+      const r = await fx.request(method, url, method === "GET" ? undefined : "{}", method === "GET" ? {} : { "content-type": "application/json" });
       assertError(r, 404, "ENDPOINT_NOT_FOUND", `No API endpoint for ${method} ${url.split("?")[0]}`);
     }
   });

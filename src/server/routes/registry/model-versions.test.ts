@@ -6,15 +6,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { openRegistryApp, type RegistryApp } from "../../../testing/registry-app.js";
-import { AJAX, API, assertEmptyOk, assertError, PREFIXES } from "../../../testing/tracking-app.js";
+import { openTestApp, type TestApp, AJAX, API, assertEmptyOk, assertError, PREFIXES } from "../../../testing/test-app.js";
 
 const VERSION_KEYS = ["creation_timestamp", "current_stage", "last_updated_timestamp", "name", "run_id", "source", "status", "version"];
 
 describe("model-versions routes", () => {
-  let fx: RegistryApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openRegistryApp();
+    fx = await openTestApp();
   });
   after(async () => {
     await fx.close();
@@ -29,7 +28,7 @@ describe("model-versions routes", () => {
   for (const prefix of PREFIXES) {
     test(`every model-version route answers under ${prefix}`, async () => {
       const name = await newModel();
-      const { runId, artifactUri } = await fx.createRun();
+      const { runId, artifactUri } = await fx.createRunInfo();
       const created = await create({ name, source: `${artifactUri}/model`, run_id: runId }, prefix);
       assert.equal(created.status, 200, created.text);
       const v = created.json.model_version;
@@ -50,7 +49,7 @@ describe("model-versions routes", () => {
 
   test("create answers MLflow's model_version shape with string ids and ms timestamps", async () => {
     const name = await newModel();
-    const { runId, artifactUri } = await fx.createRun();
+    const { runId, artifactUri } = await fx.createRunInfo();
     const before = Date.now();
     const r = await create({ name, source: `${artifactUri}/model`, run_id: runId });
     const v = r.json.model_version;
@@ -66,7 +65,7 @@ describe("model-versions routes", () => {
 
   test("a runs:/ source resolves to the run's artifact URI in get-download-uri; run_id is filled in", async () => {
     const name = await newModel();
-    const { runId, artifactUri } = await fx.createRun();
+    const { runId, artifactUri } = await fx.createRunInfo();
     const v = (await create({ name, source: `runs:/${runId}/model/sub` })).json.model_version;
     assert.equal(v.source, `runs:/${runId}/model/sub`);
     assert.equal(v.run_id, runId);
@@ -78,7 +77,7 @@ describe("model-versions routes", () => {
   test("sources under a run's own artifact location (s3) need that run's run_id", async () => {
     const name = await newModel();
     const exp = (await fx.call("POST", "/experiments/create", { name: fx.uniq("s3exp"), artifact_location: "s3://bucket/team" })).json.experiment_id;
-    const { runId, artifactUri } = await fx.createRun(exp);
+    const { runId, artifactUri } = await fx.createRunInfo(exp);
     assert.equal(artifactUri, `s3://bucket/team/${runId}/artifacts`);
     assert.equal((await create({ name, source: `${artifactUri}/model`, run_id: runId })).status, 200);
     assertError(await create({ name, source: `${artifactUri}/model` }), 400, "INVALID_PARAMETER_VALUE", /Invalid model version source/);
@@ -95,7 +94,7 @@ describe("model-versions routes", () => {
 
   test("models:/name/version and models:/name@alias sources read the other version's artifacts", async () => {
     const src = await newModel();
-    const { runId } = await fx.createRun();
+    const { runId } = await fx.createRunInfo();
     await create({ name: src, source: `runs:/${runId}/model` });
     await fx.call("POST", "/registered-models/alias", { name: src, alias: "champion", version: "1" });
     const dst = await newModel();
@@ -108,7 +107,7 @@ describe("model-versions routes", () => {
   });
 
   test("models:/<model_id> (MLflow 3.x): run_id and download URI come from the logged model; the registration is recorded", async () => {
-    const { experimentId, runId } = await fx.createRun();
+    const { experimentId, runId } = await fx.createRunInfo();
     const lm = await fx.loggedModels.createLoggedModel({ experimentId, name: "model", modelType: null, sourceRunId: runId, params: [], tags: [] });
     const id = lm.info.modelId;
     const name = await newModel();
@@ -125,7 +124,7 @@ describe("model-versions routes", () => {
 
   test("version numbers are never reused after a deletion", async () => {
     const name = await newModel();
-    const { runId } = await fx.createRun();
+    const { runId } = await fx.createRunInfo();
     for (let i = 0; i < 3; i++) await create({ name, source: `runs:/${runId}/m` });
     assertEmptyOk(await fx.call("DELETE", "/model-versions/delete", { name, version: "3" }));
     assert.equal((await create({ name, source: `runs:/${runId}/m` })).json.model_version.version, "4");
@@ -134,7 +133,7 @@ describe("model-versions routes", () => {
 
   test("transition-stage: archive_existing_versions archives the others; it needs an active stage", async () => {
     const name = await newModel();
-    const { runId } = await fx.createRun();
+    const { runId } = await fx.createRunInfo();
     for (let i = 0; i < 3; i++) await create({ name, source: `runs:/${runId}/m` });
     await fx.call("POST", "/model-versions/transition-stage", { name, version: "1", stage: "Production" });
     await fx.call("POST", "/model-versions/transition-stage", { name, version: "2", stage: "Production" });
@@ -154,7 +153,7 @@ describe("model-versions routes", () => {
 
   test("update without a description clears it; tags follow MLflow's rules", async () => {
     const name = await newModel();
-    const { runId } = await fx.createRun();
+    const { runId } = await fx.createRunInfo();
     await create({ name, source: `runs:/${runId}/m`, description: "first" });
     const cleared = await fx.call("PATCH", "/model-versions/update", { name, version: "1" });
     assert.equal(cleared.json.model_version.description, undefined);
@@ -168,8 +167,8 @@ describe("model-versions routes", () => {
     let runA: string;
     let runB: string;
     before(async () => {
-      runA = (await fx.createRun()).runId;
-      runB = (await fx.createRun()).runId;
+      runA = (await fx.createRunInfo()).runId;
+      runB = (await fx.createRunInfo()).runId;
       for (const [name, run, n] of [["sv-one", runA, 2], ["sv-two", runB, 3]] as const) {
         await newModel(name);
         for (let i = 0; i < n; i++) await create({ name, source: `runs:/${run}/m${i}`, tags: [{ key: "parity", value: i % 2 ? "odd" : "even" }] });
@@ -205,7 +204,7 @@ describe("model-versions routes", () => {
   describe("get-artifact", () => {
     test("serves a file of the version's artifacts under both URLs", async () => {
       const name = await newModel();
-      const { experimentId, runId, artifactUri } = await fx.createRun();
+      const { experimentId, runId, artifactUri } = await fx.createRunInfo();
       fx.putArtifact(`${experimentId}/${runId}/artifacts/model/MLmodel`, "flavors: {}\n");
       await create({ name, source: `${artifactUri}/model`, run_id: runId });
       for (const base of ["/model-versions/get-artifact", `${AJAX}/model-versions/get-artifact`]) {
@@ -220,7 +219,7 @@ describe("model-versions routes", () => {
 
     test("hostile paths are refused before anything is read", async () => {
       const name = await newModel();
-      const { runId, artifactUri } = await fx.createRun();
+      const { runId, artifactUri } = await fx.createRunInfo();
       await create({ name, source: `${artifactUri}/model`, run_id: runId });
       for (const path of ["../../../../outside/passwd", "%2e%2e%2f%2e%2e%2foutside%2fpasswd", "/etc/passwd", "..\\..\\passwd", "a/../../x", "%252e%252e%252fpasswd"]) {
         const r = await fx.request("GET", `/model-versions/get-artifact?name=${name}&version=1&path=${encodeURIComponent(path)}`);

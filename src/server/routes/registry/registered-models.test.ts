@@ -4,13 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openRegistryApp, type RegistryApp } from "../../../testing/registry-app.js";
-import { AJAX, assertEmptyOk, assertError, PREFIXES } from "../../../testing/tracking-app.js";
+import { openTestApp, type TestApp, AJAX, assertEmptyOk, assertError, PREFIXES } from "../../../testing/test-app.js";
 
 describe("registered-models routes", () => {
-  let fx: RegistryApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openRegistryApp();
+    fx = await openTestApp();
   });
   after(async () => {
     await fx.close();
@@ -18,7 +17,7 @@ describe("registered-models routes", () => {
 
   /** A model with `n` versions whose sources are in the proxied store. */
   const modelWithVersions = async (name: string, n: number, prefix?: string) => {
-    const { runId, artifactUri } = await fx.createRun();
+    const { runId, artifactUri } = await fx.createRunInfo();
     assert.equal((await fx.call("POST", "/registered-models/create", { name }, { prefix })).status, 200);
     for (let i = 0; i < n; i++) {
       const r = await fx.call("POST", "/model-versions/create", { name, source: `${artifactUri}/model`, run_id: runId }, { prefix });
@@ -34,7 +33,7 @@ describe("registered-models routes", () => {
       assert.equal(created.status, 200, created.text);
       assert.equal(created.json.registered_model.name, name);
       await modelWithVersions(`${name}-v`, 0, prefix);
-      const runId = (await fx.createRun()).runId;
+      const runId = (await fx.createRunInfo()).runId;
       const src = (await fx.call("GET", "/runs/get", { run_id: runId })).json.run.info.artifact_uri;
       assert.equal((await fx.call("POST", "/model-versions/create", { name, source: `${src}/m`, run_id: runId }, { prefix })).status, 200);
 

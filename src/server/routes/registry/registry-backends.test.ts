@@ -6,28 +6,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestDatabase, postgresUnavailable } from "../../../testing/postgres-fixture.js";
-import { openRegistryApp, type RegistryApp } from "../../../testing/registry-app.js";
-import { assertEmptyOk, assertError } from "../../../testing/tracking-app.js";
+import { openTestApp, type TestApp, assertEmptyOk, assertError } from "../../../testing/test-app.js";
 
-function backendSuite(backend: string, open: () => Promise<RegistryApp | undefined>): void {
+function backendSuite(backend: string, open: () => Promise<TestApp | undefined>): void {
   describe(`registry input at the engines' limits (${backend})`, () => {
-    let fx: RegistryApp | undefined;
+    let fx: TestApp | undefined;
     before(async () => {
       fx = await open();
       if (!fx) return;
-      const { runId } = await fx.createRun();
+      const { runId } = await fx.createRunInfo();
       await fx.call("POST", "/registered-models/create", { name: "limits" });
       for (let i = 0; i < 3; i++) await fx.call("POST", "/model-versions/create", { name: "limits", source: `runs:/${runId}/m` });
     });
     after(async () => {
       await fx?.close();
     });
-    const it = (title: string, fn: (fx: RegistryApp) => Promise<void>) =>
+    const it = (title: string, fn: (fx: TestApp) => Promise<void>) =>
       test(title, async (t) => {
         if (!fx) return t.skip("backend unavailable");
         await fn(fx);
       });
-    const versions = async (f: RegistryApp, filter: string) => {
+    const versions = async (f: TestApp, filter: string) => {
       const r = await f.call("GET", "/model-versions/search", { filter: `name = 'limits' AND ${filter}`, order_by: "version_number ASC" });
       assert.equal(r.status, 200, `${filter}: ${r.text}`);
       return (r.json.model_versions ?? []).map((v: { version: string }) => v.version);
@@ -90,9 +89,9 @@ function backendSuite(backend: string, open: () => Promise<RegistryApp | undefin
   });
 }
 
-backendSuite("sqlite", () => openRegistryApp());
+backendSuite("sqlite", () => openTestApp());
 backendSuite("postgres", async () => {
   if (await postgresUnavailable()) return undefined;
   const db = await createTestDatabase();
-  return openRegistryApp({ storeUri: db.uri, onClose: () => db.drop() });
+  return openTestApp({ backend: db.uri, onClose: () => db.drop() });
 });

@@ -6,23 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { openRegistryApp, type RegistryApp } from "../../../testing/registry-app.js";
-import { assertEmptyOk, assertError } from "../../../testing/tracking-app.js";
+import { openTestApp, type TestApp, assertEmptyOk, assertError } from "../../../testing/test-app.js";
 
 const CICLO = "/api/ciclo/v1";
 const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:secret`).toString("base64")}` });
 
 describe("registry history and lineage", () => {
-  let fx: RegistryApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openRegistryApp();
+    fx = await openTestApp();
   });
   after(async () => {
     await fx.close();
   });
 
   test("history records each change with who, when and from → to, newest first", async () => {
-    const { runId } = await fx.createRun();
+    const { runId } = await fx.createRunInfo();
     const as = (user: string) => ({ headers: basic(user) });
     const started = Date.now();
     assert.equal((await fx.call("POST", "/registered-models/create", { name: "audited" }, as("alice"))).status, 200);
@@ -88,7 +87,7 @@ describe("registry history and lineage", () => {
 
   test("lineage returns the version's run, experiment, params, metrics, code version, datasets and files", async () => {
     const exp = await fx.createExperiment("lineage-exp");
-    const { runId, artifactUri } = await fx.createRun(exp, {
+    const { runId, artifactUri } = await fx.createRunInfo(exp, {
       run_name: "train-7",
       tags: [
         { key: "mlflow.source.git.commit", value: "0a1b2c3d" },

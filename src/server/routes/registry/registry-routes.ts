@@ -11,7 +11,8 @@ import { openArtifactRepository } from "../../../artifacts/artifact-repositories
 import { proxiedRootPath } from "../../../artifacts/artifact-service.js";
 import { joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "../../../artifacts/safe-path.js";
 import type { ArtifactLocator } from "../../../registry/lineage-service.js";
-import { createRegistryServices, type RegistryDeps, type RegistryServices } from "../../../registry/registry-services.js";
+import type { RegistryServices } from "../../../registry/registry-services.js";
+import { CICLO_API } from "../../../shared/api-paths.js";
 import { MlflowError } from "../../../shared/errors.js";
 import { access } from "../../route-access.js";
 import { downloadRoute, sendArtifact } from "../artifacts/artifact-download.js";
@@ -19,8 +20,6 @@ import { modelVersionRoutes } from "./model-versions.js";
 import { registeredModelRoutes } from "./registered-models.js";
 import { registryCicloRoutes } from "./registry-ciclo.js";
 import * as S from "./registry.schema.js";
-
-export const CICLO_API_PREFIX = "/api/ciclo/v1";
 
 /**
  * Opens where an artifact URI points: `mlflow-artifacts:` URIs inside the
@@ -54,13 +53,11 @@ function modelVersionArtifactRoutes(app: FastifyInstance, services: RegistryServ
   }
 }
 
-export async function registerRegistryRoutes(app: FastifyInstance, deps: RegistryDeps, prefixes: readonly string[]): Promise<RegistryServices> {
-  const services = createRegistryServices(deps);
+export async function registerRegistryRoutes(app: FastifyInstance, services: RegistryServices, prefixes: readonly string[]): Promise<void> {
   for (const prefix of prefixes) {
     await app.register(registeredModelRoutes, { prefix, services });
     await app.register(modelVersionRoutes, { prefix, services });
   }
-  await app.register(registryCicloRoutes, { prefix: CICLO_API_PREFIX, services });
+  await app.register(registryCicloRoutes, { prefix: CICLO_API, services });
   modelVersionArtifactRoutes(app, services);
-  return services;
 }

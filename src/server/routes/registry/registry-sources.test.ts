@@ -10,17 +10,16 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { openRegistryApp, type RegistryApp } from "../../../testing/registry-app.js";
-import { assertError, PREFIXES } from "../../../testing/tracking-app.js";
+import { openTestApp, type TestApp, assertError, PREFIXES, REGISTRY_TABLES } from "../../../testing/test-app.js";
 
 describe("model-version sources are refused unless they are in the artifact store", () => {
-  let fx: RegistryApp;
+  let fx: TestApp;
   let runId: string;
   let artifactUri: string;
   const MODEL = "victim-model";
   before(async () => {
-    fx = await openRegistryApp();
-    ({ runId, artifactUri } = await fx.createRun());
+    fx = await openTestApp();
+    ({ runId, artifactUri } = await fx.createRunInfo());
     assert.equal((await fx.call("POST", "/registered-models/create", { name: MODEL })).status, 200);
     symlinkSync(fx.outsideDir, join(fx.artifactsDir, "escape"));
   });
@@ -83,12 +82,12 @@ describe("model-version sources are refused unless they are in the artifact stor
 
   for (const prefix of PREFIXES) {
     test(`every hostile source is refused and changes nothing (${prefix})`, async () => {
-      const before = await fx.registrySnapshot();
+      const before = await fx.snapshotTables(REGISTRY_TABLES);
       for (const [label, fields] of cases()) {
         const r = await fx.call("POST", "/model-versions/create", { name: MODEL, ...fields }, { prefix });
         assert.ok(r.status === 400 || r.status === 404, `${label}: expected a refusal, got ${r.status} ${r.text}`);
         assertError(r, r.status, r.status === 400 ? "INVALID_PARAMETER_VALUE" : "RESOURCE_DOES_NOT_EXIST");
-        assert.equal(await fx.registrySnapshot(), before, `${label} changed the registry`);
+        assert.deepEqual(await fx.snapshotTables(REGISTRY_TABLES), before, `${label} changed the registry`);
       }
       const listed = await fx.call("GET", "/model-versions/search", { filter: `name = '${MODEL}'` }, { prefix });
       assert.deepEqual(listed.json, {});
@@ -99,7 +98,7 @@ describe("model-version sources are refused unless they are in the artifact stor
   }
 
   test("a NUL byte in the source is refused at the HTTP edge", async () => {
-    const before = await fx.registrySnapshot();
+    const before = await fx.snapshotTables(REGISTRY_TABLES);
     const r = await fx.app.inject({
       method: "POST",
       url: "/api/2.0/mlflow/model-versions/create",
@@ -107,7 +106,7 @@ describe("model-version sources are refused unless they are in the artifact stor
       headers: { "content-type": "application/json" },
     });
     assert.equal(r.statusCode, 400, r.body);
-    assert.equal(await fx.registrySnapshot(), before);
+    assert.deepEqual(await fx.snapshotTables(REGISTRY_TABLES), before);
   });
 
   test("the sources MLflow clients send are accepted", async () => {
@@ -125,12 +124,12 @@ describe("model-version sources are refused unless they are in the artifact stor
 });
 
 describe("bad registry input is refused and changes nothing", () => {
-  let fx: RegistryApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openRegistryApp();
+    fx = await openTestApp();
     await fx.call("POST", "/registered-models/create", { name: "base", tags: [{ key: "k", value: "v" }] });
     await fx.call("POST", "/registered-models/create", { name: "other" });
-    const { runId } = await fx.createRun();
+    const { runId } = await fx.createRunInfo();
     await fx.call("POST", "/model-versions/create", { name: "base", source: `runs:/${runId}/m` });
     await fx.call("POST", "/registered-models/alias", { name: "base", alias: "champion", version: "1" });
   });
@@ -168,11 +167,11 @@ describe("bad registry input is refused and changes nothing", () => {
   ];
 
   test("each bad request gets MLflow's envelope and the registry is untouched", async () => {
-    const before = await fx.registrySnapshot();
+    const before = await fx.snapshotTables(REGISTRY_TABLES);
     for (const [label, method, path, body, status] of requests) {
       const r = await fx.call(method, path, body);
       assertError(r, status, status === 404 ? "RESOURCE_DOES_NOT_EXIST" : r.json?.error_code === "RESOURCE_ALREADY_EXISTS" ? "RESOURCE_ALREADY_EXISTS" : "INVALID_PARAMETER_VALUE");
-      assert.equal(await fx.registrySnapshot(), before, `${label} changed the registry`);
+      assert.deepEqual(await fx.snapshotTables(REGISTRY_TABLES), before, `${label} changed the registry`);
     }
     const malformed = await fx.app.inject({
       method: "POST",
@@ -181,6 +180,6 @@ describe("bad registry input is refused and changes nothing", () => {
       headers: { "content-type": "application/json" },
     });
     assert.equal(malformed.statusCode, 400);
-    assert.equal(await fx.registrySnapshot(), before);
+    assert.deepEqual(await fx.snapshotTables(REGISTRY_TABLES), before);
   });
 });

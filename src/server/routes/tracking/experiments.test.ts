@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { AJAX, API, assertEmptyOk, assertError, openTrackingApp, PREFIXES, type TrackingApp } from "../../../testing/tracking-app.js";
+import { AJAX, API, assertEmptyOk, assertError, openTestApp, PREFIXES, type TestApp } from "../../../testing/test-app.js";
 
 const EXPERIMENT_KEYS = ["artifact_location", "creation_time", "experiment_id", "last_update_time", "lifecycle_stage", "name"];
 
 describe("experiments routes", () => {
-  let fx: TrackingApp;
+  let fx: TestApp;
   before(async () => {
-    fx = await openTrackingApp();
+    fx = await openTestApp();
   });
   after(async () => {
     await fx.close();

@@ -5,15 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { AJAX, assertEmptyOk, assertError, openTrackingApp, PREFIXES, type Query, type TrackingApp } from "../../../testing/tracking-app.js";
+import { AJAX, assertEmptyOk, assertError, openTestApp, PREFIXES, type Query, type TestApp } from "../../../testing/test-app.js";
 
 type Point = { key: string; value: number | string; timestamp: number; step: number; run_id?: string };
 
 describe("metrics routes", () => {
-  let fx: TrackingApp;
+  let fx: TestApp;
   let exp: string;
   before(async () => {
-    fx = await openTrackingApp();
+    fx = await openTestApp();
     exp = await fx.createExperiment("metrics-tests");
   });
   after(async () => {
@@ -264,7 +264,7 @@ describe("metrics routes", () => {
     test("other work gets turns between runs (SQLite answers synchronously)", async () => {
       const ids = await longRuns(3);
       const order: string[] = [];
-      const bulk = fx.store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100 }).then((points) => {
+      const bulk = fx.tracking.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100 }).then((points) => {
         order.push("bulk");
         return points;
       });
@@ -279,10 +279,10 @@ describe("metrics routes", () => {
       const gone = new AbortController();
       gone.abort();
       await assert.rejects(
-        fx.store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100, signal: gone.signal }),
+        fx.tracking.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100, signal: gone.signal }),
         (err: Error) => err.name === "AbortError",
       );
-      const all = await fx.store.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100 });
+      const all = await fx.tracking.getMetricHistoryBulkInterval({ runIds: ids, metricKey: "long", maxResults: 100 });
       assert.equal(new Set(all.map((p) => p.runId)).size, 2);
     });
   });

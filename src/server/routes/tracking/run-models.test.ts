@@ -6,15 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ok, openLoggedModelApp, type LoggedModelApp } from "../../../testing/logged-model-app.js";
 import { createTestDatabase, postgresUnavailable } from "../../../testing/postgres-fixture.js";
-import { assertError } from "../../../testing/tracking-app.js";
+import { assertError, ok, openTestApp, type TestApp } from "../../../testing/test-app.js";
 
 const CICLO = "/api/ciclo/v1";
 
-function suite(backend: string, open: () => Promise<LoggedModelApp | undefined>) {
+function suite(backend: string, open: () => Promise<TestApp | undefined>) {
   describe(`runs/models (${backend})`, () => {
-    let fx: LoggedModelApp | undefined;
+    let fx: TestApp | undefined;
     const runs: string[] = [];
     const models: string[] = [];
     before(async () => {
@@ -37,7 +36,7 @@ function suite(backend: string, open: () => Promise<LoggedModelApp | undefined>)
       ok(await fx.call("POST", "/model-versions/transition-stage", { name: "fraud", version: "1", stage: "Production", archive_existing_versions: false }));
     });
     after(async () => fx?.close());
-    const it = (title: string, fn: (fx: LoggedModelApp) => Promise<void>) =>
+    const it = (title: string, fn: (fx: TestApp) => Promise<void>) =>
       test(title, async (t) => {
         if (!fx) return t.skip("PostgreSQL unavailable");
         await fn(fx);
@@ -77,9 +76,9 @@ function suite(backend: string, open: () => Promise<LoggedModelApp | undefined>)
   });
 }
 
-suite("SQLite", () => openLoggedModelApp());
+suite("SQLite", () => openTestApp());
 suite("PostgreSQL", async () => {
   if (await postgresUnavailable()) return undefined;
   const db = await createTestDatabase();
-  return openLoggedModelApp({ storeUri: db.uri, onClose: () => db.drop() });
+  return openTestApp({ backend: db.uri, onClose: () => db.drop() });
 });

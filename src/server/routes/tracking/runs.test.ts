@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { assertEmptyOk, assertError, openTrackingApp, PREFIXES, type TrackingApp } from "../../../testing/tracking-app.js";
+import { assertEmptyOk, assertError, openTestApp, PREFIXES, type TestApp } from "../../../testing/test-app.js";
 
 const MODEL = (runId: string, artifactPath = "model") => ({
   artifact_path: artifactPath,
@@ -15,10 +15,10 @@ const MODEL = (runId: string, artifactPath = "model") => ({
 });
 
 describe("runs routes", () => {
-  let fx: TrackingApp;
+  let fx: TestApp;
   let exp: string;
   before(async () => {
-    fx = await openTrackingApp();
+    fx = await openTestApp();
     exp = await fx.createExperiment("runs-tests");
   });
   after(async () => {

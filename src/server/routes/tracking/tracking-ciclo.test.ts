@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { openStores } from "../../../store/open-store.js";
-import { SqlTrackingInsightsStore } from "../../../store/sql/sql-tracking-insights-store.js";
 import { createTestDatabase, postgresUnavailable } from "../../../testing/postgres-fixture.js";
-import { tempDir } from "../../../testing/temp-dir.js";
-import { buildApp } from "../../app.js";
+import { openTestApp } from "../../../testing/test-app.js";
+import { trackingModule } from "../../../tracking/tracking-module.js";
 
 const MLFLOW = "/api/2.0/mlflow";
 const CICLO = "/api/ciclo/v1";
@@ -22,9 +20,9 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function openFixture(uri: string, cleanup: () => Promise<void>): Promise<Fixture> {
-  const stores = await openStores(uri, { defaultArtifactRoot: "mlflow-artifacts:/" });
-  const app = await buildApp({ trackingStore: stores.tracking, insightsStore: new SqlTrackingInsightsStore(stores.connection) });
+async function openFixture(uri: string | undefined, cleanup: () => Promise<void>): Promise<Fixture> {
+  const fx = await openTestApp({ modules: [trackingModule()], backend: uri, onClose: cleanup });
+  const app = fx.app;
   return {
     app,
     async call(method, url, body) {
@@ -37,11 +35,7 @@ async function openFixture(uri: string, cleanup: () => Promise<void>): Promise<F
       }
       return { status: res.statusCode, json, text: res.body, headers: res.headers };
     },
-    async close() {
-      await app.close();
-      await stores.tracking.close();
-      await cleanup();
-    },
+    close: () => fx.close(),
   };
 }
 
@@ -197,8 +191,7 @@ function backendSuite(backend: string, open: () => Promise<Fixture | undefined>)
 }
 
 backendSuite("sqlite", async () => {
-  const dir = tempDir("ciclo-views-");
-  return openFixture(`sqlite:///${join(dir.path, "ciclo.db")}`, async () => dir.remove());
+  return openFixture(undefined, async () => {});
 });
 backendSuite("postgres", async () => {
   if (await postgresUnavailable()) return undefined;
@@ -208,8 +201,7 @@ backendSuite("postgres", async () => {
 
 describe("CSV export of many runs", () => {
   test("pages through runs/search: 2,500 runs come out whole, one line each", async () => {
-    const dir = tempDir("ciclo-csv-");
-    const fx = await openFixture(`sqlite:///${join(dir.path, "ciclo.db")}`, async () => dir.remove());
+    const fx = await openFixture(undefined, async () => {});
     try {
       const exp = (await fx.call("POST", `${MLFLOW}/experiments/create`, { name: "many" })).json.experiment_id;
       const stores = fx.app;

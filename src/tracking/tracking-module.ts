@@ -1,0 +1,51 @@
+/**
+ * The tracking capability: experiments, runs, metrics, datasets (MLflow's
+ * tracking API under both prefixes) and the UI's aggregates under ciclo's API.
+ * @module
+ */
+import type { CicloModule } from "../server/module.js";
+import { experimentRoutes } from "../server/routes/tracking/experiments.js";
+import { metricRoutes } from "../server/routes/tracking/metrics.js";
+import { runRoutes } from "../server/routes/tracking/runs.js";
+import { trackingCicloRoutes } from "../server/routes/tracking/tracking-ciclo.js";
+import type { TrackingServices } from "../server/routes/tracking/tracking-services.js";
+import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
+import { SqlTrackingStore } from "../store/sql/sql-tracking-store.js";
+import type { TrackingStore } from "../store/tracking-store.js";
+import { ExperimentService } from "./experiment-service.js";
+import { MetricService } from "./metric-service.js";
+import { RunInsightsService } from "./run-insights-service.js";
+import { RunService } from "./run-service.js";
+
+/** What the tracking module provides to the modules after it. */
+export interface TrackingModuleServices {
+  store: TrackingStore;
+  services: TrackingServices;
+}
+
+declare module "../server/module.js" {
+  interface ModuleServices {
+    tracking: TrackingModuleServices;
+  }
+}
+
+export function trackingModule(): CicloModule {
+  return {
+    id: "tracking",
+    async init(ctx) {
+      const store = new SqlTrackingStore(ctx.db, { defaultArtifactRoot: ctx.settings.defaultArtifactRoot });
+      await store.init();
+      const services: TrackingServices = {
+        experiments: new ExperimentService(store),
+        runs: new RunService(store),
+        metrics: new MetricService(store),
+      };
+      ctx.provide("tracking", { store, services });
+      ctx.http.register("mlflow", experimentRoutes, { services });
+      ctx.http.register("mlflow", runRoutes, { services });
+      ctx.http.register("mlflow", metricRoutes, { services });
+      const insights = new RunInsightsService(new SqlTrackingInsightsStore(ctx.db));
+      ctx.http.register("ciclo", trackingCicloRoutes, { insights, runs: services.runs });
+    },
+  };
+}
