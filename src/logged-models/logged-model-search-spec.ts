@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { SearchSpec } from "../tracking/search/filter-ast.js";
+import type { SearchSpec } from "../shared/filter/filter-ast.js";
 import type { LoggedModelOrderBy } from "./types.js";
 
 export const LOGGED_MODEL_SEARCH_SPEC: SearchSpec = {

@@ -6,9 +6,10 @@
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
 import type { LoggedModelStore } from "../store/logged-model-store.js";
 import { generateRunName } from "../tracking/run-names.js";
-import { parseFilter } from "../tracking/search/filter-parser.js";
-import type { Page, Param, Tag } from "../tracking/types.js";
-import { validateMaxResults } from "../tracking/validation.js";
+import { parseFilter } from "../shared/filter/filter-parser.js";
+import type { Param } from "../tracking/types.js";
+import type { Page, Tag } from "../shared/types.js";
+import { validateMaxResults } from "../shared/validation.js";
 import { LOGGED_MODEL_SEARCH_SPEC, parseLoggedModelOrderBy, type OrderByIn } from "./logged-model-search-spec.js";
 import {
   LOGGED_MODEL_LIMITS,

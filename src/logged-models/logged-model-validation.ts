@@ -5,8 +5,9 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
-import { validateParamKeysUnique } from "../tracking/validation.js";
-import type { Param, Tag } from "../tracking/types.js";
+import { validateParamKeysUnique } from "../shared/validation.js";
+import type { Param } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 import { LOGGED_MODEL_STATUSES, type LoggedModelStatus } from "./types.js";
 
 export const LOGGED_MODEL_LIMITS = {

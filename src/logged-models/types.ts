@@ -6,8 +6,9 @@
  * and the metric points logged with its `model_id`.
  * @module
  */
-import type { OrderByClause } from "../tracking/search/filter-ast.js";
-import type { Metric, Param, Tag } from "../tracking/types.js";
+import type { OrderByClause } from "../shared/filter/filter-ast.js";
+import type { Metric, Param } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 
 export const LOGGED_MODEL_STATUSES = ["LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"] as const;
 export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];

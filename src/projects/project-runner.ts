@@ -20,7 +20,7 @@ import type { ContextCapture } from "../sdk/fluent-options.js";
 import { Ciclo } from "../sdk/fluent-session.js";
 import { CONTEXT_TAGS } from "../sdk/context-capture.js";
 import type { LoggingError } from "../sdk/logging-errors.js";
-import { SOURCE_NAME_TAG, SOURCE_TYPE_TAG } from "../tracking/system-tags.js";
+import { SOURCE_NAME_TAG, SOURCE_TYPE_TAG } from "../shared/system-tags.js";
 import type { RunStatus } from "../tracking/types.js";
 import { runCommand, type CommandExit } from "./command-process.js";
 import { resolveCommand, type ResolvedCommand } from "./project-parameters.js";

@@ -6,9 +6,9 @@
  */
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
 import type { RegistryStore } from "../store/registry-store.js";
-import { parseFilter, parseOrderBy } from "../tracking/search/filter-parser.js";
-import type { Page, Tag } from "../tracking/types.js";
-import { validateLength } from "../tracking/validation.js";
+import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
+import type { Page, Tag } from "../shared/types.js";
+import { validateLength } from "../shared/validation.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";
 import { resolveModelUri, type ModelUriRegistry, type ResolvedModelUri } from "./model-uri.js";
 import { MODEL_VERSION_SEARCH_SPEC } from "./registry-search-specs.js";

@@ -5,8 +5,8 @@
  */
 import { missingValue } from "../shared/errors.js";
 import type { RegistryStore } from "../store/registry-store.js";
-import { parseFilter, parseOrderBy } from "../tracking/search/filter-parser.js";
-import type { Page, Tag } from "../tracking/types.js";
+import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
+import type { Page, Tag } from "../shared/types.js";
 import { REGISTERED_MODEL_SEARCH_SPEC } from "./registry-search-specs.js";
 import { checkOrderBy, splitPromptClause } from "./registry-search-filter.js";
 import {

@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { ComparisonNode, FilterNode, OrderByClause } from "../tracking/search/filter-ast.js";
+import type { ComparisonNode, FilterNode, OrderByClause } from "../shared/filter/filter-ast.js";
 import { IS_PROMPT_TAG } from "./types.js";
 
 /** The top-level AND clauses of a filter (MLflow's filters are flat AND lists). */

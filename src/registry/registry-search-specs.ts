@@ -3,7 +3,7 @@
  * `SearchModelVersionUtils` keys), for the shared filter parser.
  * @module
  */
-import type { SearchSpec } from "../tracking/search/filter-ast.js";
+import type { SearchSpec } from "../shared/filter/filter-ast.js";
 
 export const REGISTERED_MODEL_SEARCH_SPEC: SearchSpec = {
   noun: "registered model",

@@ -5,7 +5,7 @@
  */
 import type { RegistryStore } from "../store/registry-store.js";
 import type { TrackingStore } from "../store/tracking-store.js";
-import type { Page } from "../tracking/types.js";
+import type { Page } from "../shared/types.js";
 import { LineageService, type ArtifactLocator } from "./lineage-service.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";
 import { ModelVersionService, modelUriRegistry } from "./model-version-service.js";

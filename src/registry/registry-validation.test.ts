@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { MlflowError } from "../shared/errors.js";
-import { parseFilter } from "../tracking/search/filter-parser.js";
+import { parseFilter } from "../shared/filter/filter-parser.js";
 import { REGISTERED_MODEL_SEARCH_SPEC } from "./registry-search-specs.js";
 import { splitPromptClause } from "./registry-search-filter.js";
 import { canonicalStage, canonicalVersion, validateAlias, validateModelVersionTag, validateRegisteredModelTag } from "./registry-validation.js";

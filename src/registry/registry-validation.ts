@@ -5,8 +5,8 @@
  * @module
  */
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
-import type { Tag } from "../tracking/types.js";
-import { posixNormpath, validateLength } from "../tracking/validation.js";
+import type { Tag } from "../shared/types.js";
+import { posixNormpath, validateLength } from "../shared/validation.js";
 import { STAGES, type Stage } from "./types.js";
 
 export const REGISTRY_LIMITS = {

@@ -7,7 +7,7 @@
  * so any key or value the parser accepted survives the round trip.
  * @module
  */
-import type { EntityType, FilterNode, FilterValue, OrderByClause } from "../tracking/search/filter-ast.js";
+import type { EntityType, FilterNode, FilterValue, OrderByClause } from "../shared/filter/filter-ast.js";
 
 const PREFIX: Record<EntityType, string> = {
   metric: "metrics",

@@ -3,7 +3,7 @@
  * `startRun({...})`, `logInput`, `searchRuns`, and the context-capture seam.
  * @module
  */
-import type { ViewType } from "../tracking/types.js";
+import type { ViewType } from "../shared/types.js";
 import type { ArtifactClientOptions } from "./artifact-client.js";
 import type { ActiveRun, Ciclo } from "./fluent-session.js";
 import type { RetryOptions } from "./http-client.js";

@@ -9,9 +9,10 @@
  * reports of `flush()` / `endRun()` (see run-logger.ts).
  * @module
  */
-import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, USER_TAG, DATASET_CONTEXT_TAG } from "../tracking/system-tags.js";
+import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, USER_TAG, DATASET_CONTEXT_TAG } from "../shared/system-tags.js";
 import type { ModelVersion } from "../registry/types.js";
-import type { Experiment, Metric, Run, RunStatus, Tag } from "../tracking/types.js";
+import type { Experiment, Metric, Run, RunStatus } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 import { ArtifactClient } from "./artifact-client.js";
 import type { FileInfo } from "./artifact-stores.js";
 import { createContextCapture } from "./context-capture.js";

@@ -7,8 +7,8 @@ import { test } from "node:test";
 import { runTrackingStoreContract } from "../store/contract/tracking-store.contract.js";
 import { startLiveTrackingServer } from "../testing/live-tracking-server.js";
 import { filterToString, orderByToStrings } from "./filter-serializer.js";
-import { parseFilter, parseOrderBy } from "../tracking/search/filter-parser.js";
-import { RUN_SEARCH_SPEC } from "../tracking/search/search-specs.js";
+import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
+import { RUN_SEARCH_SPEC } from "../tracking/search-specs.js";
 import { HttpTrackingStore } from "./http-tracking-store.js";
 
 runTrackingStoreContract("sdk http (live server, sqlite)", async () => {

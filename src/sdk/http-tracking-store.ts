@@ -25,7 +25,8 @@ import type {
   TrackingStore,
   UpdateRunInput,
 } from "../store/tracking-store.js";
-import type { DatasetInput, Experiment, Metric, Page, Run, RunInfo, RunMetric, Tag } from "../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric } from "../tracking/types.js";
+import type { Page, Tag } from "../shared/types.js";
 import { AdminClient } from "./admin-client.js";
 import { filterToString, orderByToStrings } from "./filter-serializer.js";
 import type { HttpClientOptions } from "./http-client.js";

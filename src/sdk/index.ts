@@ -129,20 +129,8 @@ export {
   type ErrorCode,
 } from "../shared/errors.js";
 export type { ModelVersion, ModelVersionStatus, RegisteredModel, RegisteredModelAlias, RegistryEvent, Stage } from "../registry/types.js";
-export type {
-  Dataset,
-  DatasetInput,
-  Experiment,
-  Metric,
-  Page,
-  Param,
-  Run,
-  RunInfo,
-  RunMetric,
-  RunStatus,
-  Tag,
-  ViewType,
-} from "../tracking/types.js";
+export type { Dataset, DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../tracking/types.js";
+export type { Page, Tag, ViewType } from "../shared/types.js";
 export { autolog, type AutologHandle, type TfjsAutologOptions } from "./autolog/tfjs-autolog.js";
 // ── models: package format, logModel / loadModel (src/models/) ──
 export { loadModel, logModel, Model, type LoadModelOptions, type LogModelOptions, type ModelInfo } from "./model-client.js";

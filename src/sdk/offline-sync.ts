@@ -15,8 +15,8 @@
  * @module
  */
 import { MlflowError } from "../shared/errors.js";
-import { PARENT_RUN_ID_TAG } from "../tracking/system-tags.js";
-import type { Tag } from "../tracking/types.js";
+import { PARENT_RUN_ID_TAG } from "../shared/system-tags.js";
+import type { Tag } from "../shared/types.js";
 import { isTransientError } from "./http-client.js";
 import { findSpools, isLocalRunId, readSpoolRecords, type RunSpool, type SyncProgress } from "./offline-spool.js";
 import { getOrCreateExperiment } from "./run-starter.js";

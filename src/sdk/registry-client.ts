@@ -10,7 +10,7 @@ import type { ModelVersion, RegisteredModel, RegistryEvent } from "../registry/t
 import { InvalidStateError, MlflowError, ResourceAlreadyExistsError } from "../shared/errors.js";
 import type { WireLoggedModel } from "../shared/wire/logged-model-wire.js";
 import type { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../shared/wire/registry-wire.js";
-import type { Page } from "../tracking/types.js";
+import type { Page } from "../shared/types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 import {
   fromWireLineage,

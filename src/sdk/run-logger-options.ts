@@ -4,7 +4,7 @@
  * and what the logger counts.
  * @module
  */
-import type { Tag } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 import type { ErrorHook } from "./logging-errors.js";
 import type { RunSpool } from "./offline-spool.js";
 import type { TrackingClient } from "./tracking-client.js";

@@ -12,19 +12,8 @@ import type {
   WireRun,
   WireRunInfo,
 } from "../shared/wire/tracking-wire.js";
-import type {
-  DatasetInput,
-  Experiment,
-  Metric,
-  Page,
-  Param,
-  Run,
-  RunInfo,
-  RunMetric,
-  RunStatus,
-  Tag,
-  ViewType,
-} from "../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../tracking/types.js";
+import type { Page, Tag, ViewType } from "../shared/types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 import {
   fromWireExperiment,

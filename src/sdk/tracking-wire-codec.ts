@@ -16,17 +16,8 @@ import {
   type WireRun,
   type WireRunInfo,
 } from "../shared/wire/tracking-wire.js";
-import type {
-  DatasetInput,
-  Experiment,
-  LifecycleStage,
-  Metric,
-  Run,
-  RunInfo,
-  RunMetric,
-  RunStatus,
-  Tag,
-} from "../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric, RunStatus } from "../tracking/types.js";
+import type { LifecycleStage, Tag } from "../shared/types.js";
 
 export function fromWireTags(list: WireKeyValue[] | undefined): Tag[] {
   return (list ?? []).map((t) => ({ key: t.key, value: t.value ?? "" }));

@@ -17,8 +17,9 @@ import type {
   LoggedModelStatus,
   ModelOutput,
 } from "../logged-models/types.js";
-import type { FilterNode } from "../tracking/search/filter-ast.js";
-import type { Page, Param, Tag } from "../tracking/types.js";
+import type { FilterNode } from "../shared/filter/filter-ast.js";
+import type { Param } from "../tracking/types.js";
+import type { Page, Tag } from "../shared/types.js";
 
 export interface SearchLoggedModelsQuery {
   experimentIds: string[];

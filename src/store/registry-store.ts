@@ -13,8 +13,8 @@
  * @module
  */
 import type { Actor, ModelVersion, RegisteredModel, RegistryEvent, Stage } from "../registry/types.js";
-import type { FilterNode, OrderByClause } from "../tracking/search/filter-ast.js";
-import type { Page, Tag } from "../tracking/types.js";
+import type { FilterNode, OrderByClause } from "../shared/filter/filter-ast.js";
+import type { Page, Tag } from "../shared/types.js";
 
 export interface CreateRegisteredModelInput {
   name: string;

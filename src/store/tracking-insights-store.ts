@@ -5,8 +5,8 @@
  * A separate interface from TrackingStore: these are views, not MLflow RPCs.
  * @module
  */
-import type { FilterNode } from "../tracking/search/filter-ast.js";
-import type { ViewType } from "../tracking/types.js";
+import type { FilterNode } from "../shared/filter/filter-ast.js";
+import type { ViewType } from "../shared/types.js";
 
 export interface ExperimentSummary {
   experimentId: string;

@@ -8,21 +8,9 @@
  * know about HTTP.
  * @module
  */
-import type { FilterNode, OrderByClause } from "../tracking/search/filter-ast.js";
-import type {
-  DatasetInput,
-  Experiment,
-  Metric,
-  Page,
-  Param,
-  Run,
-  RunInfo,
-  RunMetric,
-  RunModelInput,
-  RunStatus,
-  Tag,
-  ViewType,
-} from "../tracking/types.js";
+import type { FilterNode, OrderByClause } from "../shared/filter/filter-ast.js";
+import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunModelInput, RunStatus } from "../tracking/types.js";
+import type { Page, Tag, ViewType } from "../shared/types.js";
 
 export interface CreateExperimentInput {
   name: string;

@@ -6,10 +6,12 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "../store/tracking-store.js";
-import { parseFilter, parseOrderBy } from "./search/filter-parser.js";
-import { EXPERIMENT_SEARCH_SPEC } from "./search/search-specs.js";
-import type { Experiment, Page, Tag, ViewType } from "./types.js";
-import { LIMITS, validateExperimentName, validateExperimentTag, validateMaxResults } from "./validation.js";
+import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
+import { EXPERIMENT_SEARCH_SPEC } from "./search-specs.js";
+import type { Experiment } from "./types.js";
+import type { Page, Tag, ViewType } from "../shared/types.js";
+import { LIMITS, validateExperimentName, validateExperimentTag } from "./validation.js";
+import { validateMaxResults } from "../shared/validation.js";
 
 export interface SearchExperimentsRequest {
   filter?: string;

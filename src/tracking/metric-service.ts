@@ -4,8 +4,9 @@
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "../store/tracking-store.js";
-import type { Metric, Page, RunMetric } from "./types.js";
-import { validateMaxResults } from "./validation.js";
+import type { Metric, RunMetric } from "./types.js";
+import type { Page } from "../shared/types.js";
+import { validateMaxResults } from "../shared/validation.js";
 
 /** MLflow's caps for get-history-bulk-interval. */
 export const MAX_RUNS_BULK_INTERVAL = 100;

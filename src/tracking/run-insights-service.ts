@@ -16,9 +16,9 @@ import {
   type RunScope,
   type TrackingInsightsStore,
 } from "../store/tracking-insights-store.js";
-import { parseFilter } from "./search/filter-parser.js";
-import { RUN_SEARCH_SPEC } from "./search/search-specs.js";
-import type { ViewType } from "./types.js";
+import { parseFilter } from "../shared/filter/filter-parser.js";
+import { RUN_SEARCH_SPEC } from "./search-specs.js";
+import type { ViewType } from "../shared/types.js";
 
 export const MAX_SCOPE_EXPERIMENTS = 100;
 /** Run ids as MLflow makes them (32 hex digits) and as clients may pass them; anything else is refused, never queried. */

@@ -3,17 +3,10 @@
  * them into MLflow's snake_case JSON).
  * @module
  */
+import type { LifecycleStage, Tag } from "../shared/types.js";
 
-export type LifecycleStage = "active" | "deleted";
 export const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] as const;
-export type ViewType = (typeof VIEW_TYPES)[number];
-
-export interface Tag {
-  key: string;
-  value: string;
-}
 
 export interface Experiment {
   experimentId: string;
@@ -96,10 +89,4 @@ export interface Run {
   inputs: { datasetInputs: DatasetInput[]; modelInputs?: RunModelInput[] };
   /** Present on runs read back from the store (MLflow 3.x returns `outputs` on get and search). */
   outputs?: { modelOutputs: RunModelOutput[] };
-}
-
-/** A page of results plus the opaque token of the next page ("" or undefined when done). */
-export interface Page<T> {
-  items: T[];
-  nextPageToken?: string;
 }

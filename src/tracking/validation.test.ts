@@ -8,20 +8,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import { MlflowError } from "../shared/errors.js";
-import {
-  LIMITS,
-  posixNormpath,
-  validateBatchLimits,
-  validateExperimentName,
-  validateExperimentTag,
-  validateLength,
-  validateMaxResults,
-  validateMetric,
-  validateParam,
-  validateParamKeysUnique,
-  validateRunId,
-  validateTag,
-} from "./validation.js";
+import { LIMITS, validateBatchLimits, validateExperimentName, validateExperimentTag, validateMetric, validateParam, validateRunId, validateTag } from "./validation.js";
+import { posixNormpath, validateLength, validateMaxResults, validateParamKeysUnique } from "../shared/validation.js";
 
 const PYTHON = "/usr/bin/python3";
 

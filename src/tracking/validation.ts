@@ -5,7 +5,9 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { DatasetInput, Metric, Param, Tag } from "./types.js";
+import { charLength, posixNormpath, SEARCH_MAX_RESULTS, validateLength } from "../shared/validation.js";
+import type { DatasetInput, Metric, Param } from "./types.js";
+import type { Tag } from "../shared/types.js";
 
 export const LIMITS = {
   metricsPerBatch: 1000,
@@ -32,28 +34,13 @@ export const LIMITS = {
   runNameLength: 250,
   /** The runs.user_id column is varchar(256), as in MLflow; checked so PostgreSQL never sees a longer one. */
   userIdLength: 256,
-  searchMaxResults: 50_000,
+  searchMaxResults: SEARCH_MAX_RESULTS,
 } as const;
 
 const NAME_RE = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
 const BAD_CHARACTERS =
   "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).";
 const RUN_ID_RE = /^[a-zA-Z0-9][\w-]{0,255}$/;
-
-/** Python's `posixpath.normpath`, which MLflow uses to reject names that alias other names. */
-export function posixNormpath(path: string): string {
-  if (path === "") return ".";
-  const initialSlashes = path.startsWith("//") && !path.startsWith("///") ? 2 : path.startsWith("/") ? 1 : 0;
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part !== ".." || (initialSlashes === 0 && out.length === 0) || (out.length > 0 && out[out.length - 1] === "..")) {
-      out.push(part);
-    } else if (out.length > 0) out.pop();
-  }
-  const joined = "/".repeat(initialSlashes) + out.join("/");
-  return joined === "" ? "." : joined;
-}
 
 function pathNotUnique(name: string): boolean {
   const norm = posixNormpath(name);
@@ -78,28 +65,6 @@ function validateName(kind: string, name: unknown): asserts name is string {
 
 function capitalize(s: string): string {
   return s[0].toUpperCase() + s.slice(1);
-}
-
-/**
- * Length in characters (code points), as Python's `len()` counts: an emoji is
- * one character but two UTF-16 units. Never more than `value.length`, so it is
- * only worth counting when that is over a limit.
- */
-function charLength(value: string): number {
-  let n = 0;
-  for (const _ of value) n++;
-  return n;
-}
-
-export function validateLength(entity: string, limit: number, value: string): void {
-  if (value.length > limit) {
-    const length = charLength(value);
-    if (length <= limit) return;
-    const head = Array.from(value.slice(0, 500)).slice(0, 250).join("");
-    throw new InvalidParameterValueError(
-      `${entity} '${head}' had length ${length}, which exceeded length limit of ${limit}`,
-    );
-  }
 }
 
 /** `nameChecked`: the key was already validated (in the same batch). */
@@ -188,18 +153,6 @@ export function validateBatchLimits(metrics: number, params: number, tags: numbe
   check("metrics, params, and tags", LIMITS.entitiesPerBatch, metrics + params + tags);
 }
 
-export function validateParamKeysUnique(params: Param[]): void {
-  const seen = new Set<string>();
-  const dupes = new Set<string>();
-  for (const p of params) (seen.has(p.key) ? dupes : seen).add(p.key);
-  if (dupes.size > 0) {
-    throw new InvalidParameterValueError(
-      `Duplicate parameter keys have been submitted: [${[...dupes].map((k) => `'${k}'`).join(", ")}]. ` +
-        "Please ensure the request contains only one param value per param key.",
-    );
-  }
-}
-
 export function validateDatasetInputs(inputs: DatasetInput[]): void {
   if (inputs.length > LIMITS.datasetsPerBatch) {
     throw new InvalidParameterValueError(
@@ -243,15 +196,3 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
   }
 }
 
-export function validateMaxResults(maxResults: number, limit: number = LIMITS.searchMaxResults): void {
-  if (!Number.isInteger(maxResults) || maxResults < 1) {
-    throw new InvalidParameterValueError(
-      `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer`,
-    );
-  }
-  if (maxResults > limit) {
-    throw new InvalidParameterValueError(
-      `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be at most ${limit}`,
-    );
-  }
-}

@@ -13,7 +13,8 @@ import {
   type WireRun,
   type WireRunInfo,
 } from "../../shared/wire/tracking-wire.js";
-import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric, Tag } from "../../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric } from "../../tracking/types.js";
+import type { Tag } from "../../shared/types.js";
 
 function kvList(items: Tag[]): WireKeyValue[] | undefined {
   return items.length > 0 ? items.map((t) => ({ key: t.key, value: t.value })) : undefined;

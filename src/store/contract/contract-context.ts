@@ -3,7 +3,8 @@
  * opened), whether the backend is available, and the helpers the suites use.
  * @module
  */
-import type { Run, ViewType } from "../../tracking/types.js";
+import type { Run } from "../../tracking/types.js";
+import type { ViewType } from "../../shared/types.js";
 import type { TrackingStore } from "../tracking-store.js";
 
 export interface ContractContext {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { LOGGED_MODEL_SEARCH_SPEC, parseLoggedModelOrderBy, type OrderByIn } from "../../logged-models/logged-model-search-spec.js";
 import type { CreateLoggedModelInput, DatasetFilter, LoggedModel } from "../../logged-models/types.js";
-import { parseFilter } from "../../tracking/search/filter-parser.js";
+import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { Metric } from "../../tracking/types.js";
 import type { LoggedModelStore } from "../logged-model-store.js";
 import type { TrackingStore } from "../tracking-store.js";

@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { MlflowError } from "../../shared/errors.js";
-import { parseFilter, parseOrderBy } from "../../tracking/search/filter-parser.js";
-import { RUN_SEARCH_SPEC } from "../../tracking/search/search-specs.js";
-import type { Metric, Run, ViewType } from "../../tracking/types.js";
+import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
+import { RUN_SEARCH_SPEC } from "../../tracking/search-specs.js";
+import type { Metric, Run } from "../../tracking/types.js";
+import type { ViewType } from "../../shared/types.js";
 import type { TrackingStore } from "../tracking-store.js";
 import type { ContractContext } from "./contract-context.js";
 import { describeExperiments } from "./tracking-experiments.contract.js";

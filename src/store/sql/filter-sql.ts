@@ -9,7 +9,7 @@
  * @module
  */
 import { sql, type RawBuilder } from "kysely";
-import type { ComparisonNode, EntityType, FilterNode, FilterValue, OrderByClause } from "../../tracking/search/filter-ast.js";
+import type { ComparisonNode, EntityType, FilterNode, FilterValue, OrderByClause } from "../../shared/filter/filter-ast.js";
 import { VALUE_PREFIX_LENGTH } from "../migrations/0006-value-prefix-indexes.js";
 import type { KeyKind, KeyValue } from "./page-token.js";
 

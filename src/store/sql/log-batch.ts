@@ -13,8 +13,9 @@
  */
 import type { Kysely } from "kysely";
 import { InvalidParameterValueError } from "../../shared/errors.js";
-import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
-import type { Metric, Param, Tag } from "../../tracking/types.js";
+import { RUN_NAME_TAG } from "../../shared/system-tags.js";
+import type { Metric, Param } from "../../tracking/types.js";
+import type { Tag } from "../../shared/types.js";
 import type { LogBatchInput } from "../tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import { POINT_COLUMNS, tailOf, writeDerived } from "./metric-tail.js";

@@ -15,7 +15,8 @@ import {
   type LoggedModelStatus,
 } from "../../logged-models/types.js";
 import { appendModelVersion } from "../../logged-models/model-versions-tag.js";
-import type { Param, Tag } from "../../tracking/types.js";
+import type { Param } from "../../tracking/types.js";
+import type { Tag } from "../../shared/types.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import { runNotFound } from "./run-queries.js";
 import type { Database, LoggedModelsTable } from "./schema.js";

@@ -12,8 +12,8 @@
 import { createHash } from "node:crypto";
 import { sql, type RawBuilder } from "kysely";
 import type { DatasetFilter, LoggedModel, LoggedModelOrderBy } from "../../logged-models/types.js";
-import type { FilterNode } from "../../tracking/search/filter-ast.js";
-import type { Page } from "../../tracking/types.js";
+import type { FilterNode } from "../../shared/filter/filter-ast.js";
+import type { Page } from "../../shared/types.js";
 import type { SearchLoggedModelsQuery } from "../logged-model-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { afterKeyset, compare, compileFilter, orderBySql, type FilterTarget, type SortKey } from "./filter-sql.js";

@@ -4,7 +4,8 @@
  * @module
  */
 import { sql, type CompiledQuery, type Kysely } from "kysely";
-import type { Metric, Page, RunMetric } from "../../tracking/types.js";
+import type { Metric, RunMetric } from "../../tracking/types.js";
+import type { Page } from "../../shared/types.js";
 import type { BulkIntervalQuery, MetricHistoryQuery } from "../tracking-store.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { BUCKET_LEVELS, bucketStart } from "./metric-buckets.js";

@@ -7,7 +7,7 @@
 import type { Kysely } from "kysely";
 import { InvalidParameterValueError, ResourceAlreadyExistsError } from "../../shared/errors.js";
 import type { Actor, ModelVersion, RegisteredModel } from "../../registry/types.js";
-import type { Tag } from "../../tracking/types.js";
+import type { Tag } from "../../shared/types.js";
 import type { CreateRegisteredModelInput } from "../registry-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import { recordEvents, type EventInput } from "./registry-events.js";

@@ -7,8 +7,8 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import { IS_PROMPT_TAG, type ModelVersion, type RegisteredModel } from "../../registry/types.js";
-import type { OrderByClause } from "../../tracking/search/filter-ast.js";
-import type { Page } from "../../tracking/types.js";
+import type { OrderByClause } from "../../shared/filter/filter-ast.js";
+import type { Page } from "../../shared/types.js";
 import type { SearchModelVersionsQuery, SearchRegisteredModelsQuery } from "../registry-store.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "./filter-sql.js";
 import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "./page-token.js";

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Actor, ModelVersion, Stage } from "../../registry/types.js";
-import type { Tag } from "../../tracking/types.js";
+import type { Tag } from "../../shared/types.js";
 import type { CreateModelVersionInput } from "../registry-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import { recordEvents, type EventInput } from "./registry-events.js";

@@ -6,8 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
-import { RUN_NAME_TAG } from "../../tracking/system-tags.js";
-import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput, Tag } from "../../tracking/types.js";
+import { RUN_NAME_TAG } from "../../shared/system-tags.js";
+import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput } from "../../tracking/types.js";
+import type { Tag } from "../../shared/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../tracking-store.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import type { Database, RunsTable } from "./schema.js";

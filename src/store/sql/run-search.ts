@@ -5,9 +5,10 @@
  * @module
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import { DATASET_CONTEXT_TAG } from "../../tracking/system-tags.js";
-import type { OrderByClause } from "../../tracking/search/filter-ast.js";
-import type { Page, Run } from "../../tracking/types.js";
+import { DATASET_CONTEXT_TAG } from "../../shared/system-tags.js";
+import type { OrderByClause } from "../../shared/filter/filter-ast.js";
+import type { Run } from "../../tracking/types.js";
+import type { Page } from "../../shared/types.js";
 import type { SearchRunsQuery } from "../tracking-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "./filter-sql.js";

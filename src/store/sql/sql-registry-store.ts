@@ -5,7 +5,7 @@
  * @module
  */
 import type { Actor, ModelVersion, RegisteredModel, RegistryEvent, Stage } from "../../registry/types.js";
-import type { Page, Tag } from "../../tracking/types.js";
+import type { Page, Tag } from "../../shared/types.js";
 import type {
   CreateModelVersionInput,
   CreateRegisteredModelInput,

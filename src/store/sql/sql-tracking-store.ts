@@ -4,7 +4,8 @@
  * {@link SqlDialect} implementations.
  * @module
  */
-import type { DatasetInput, Experiment, Metric, Page, Run, RunInfo, RunMetric, RunModelInput, Tag } from "../../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric, RunModelInput } from "../../tracking/types.js";
+import type { Page, Tag } from "../../shared/types.js";
 import type {
   BulkIntervalQuery,
   CreateExperimentInput,

@@ -1,5 +1,5 @@
 /** Lifecycle stages selected by MLflow's ViewType. */
-import type { LifecycleStage, ViewType } from "../../tracking/types.js";
+import type { LifecycleStage, ViewType } from "../../shared/types.js";
 
 export function viewTypeStages(viewType: ViewType): LifecycleStage[] {
   if (viewType === "ACTIVE_ONLY") return ["active"];

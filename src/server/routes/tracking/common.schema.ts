@@ -2,7 +2,7 @@
 import Type from "typebox";
 import { InvalidParameterValueError, missingValue } from "../../../shared/errors.js";
 import { Int64 } from "../../../shared/wire/tracking-wire.js";
-import type { Tag, ViewType } from "../../../tracking/types.js";
+import type { Tag, ViewType } from "../../../shared/types.js";
 
 /** A required string; MLflow treats "" as missing. */
 export const Required = Type.String({ minLength: 1 });

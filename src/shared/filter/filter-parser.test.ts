@@ -1,10 +1,10 @@
 /** The search-filter and order_by parser in isolation (no SQL). */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MlflowError } from "../../shared/errors.js";
+import { MlflowError } from "../errors.js";
 import type { FilterNode, SearchSpec } from "./filter-ast.js";
 import { parseFilter, parseOrderBy } from "./filter-parser.js";
-import { EXPERIMENT_SEARCH_SPEC as EXP, RUN_SEARCH_SPEC as RUN } from "./search-specs.js";
+import { EXPERIMENT_SEARCH_SPEC as EXP, RUN_SEARCH_SPEC as RUN } from "../../tracking/search-specs.js";
 
 const parse = (f: string, spec: SearchSpec = RUN) => parseFilter(f, spec);
 const cmp = (entity: string, key: string, op: string, value: unknown) => ({ kind: "cmp", entity, key, op, value });

@@ -2,7 +2,7 @@
  * Tokenizer for MLflow's search-filter language (SQL-like clauses).
  * @module
  */
-import { InvalidParameterValueError } from "../../shared/errors.js";
+import { InvalidParameterValueError } from "../errors.js";
 
 export type TokenType = "word" | "string" | "quoted-id" | "number" | "op" | "lparen" | "rparen" | "comma";
 

@@ -3,7 +3,7 @@
  * `SearchUtils` / `SearchExperimentsUtils` rules).
  * @module
  */
-import type { SearchSpec } from "./filter-ast.js";
+import type { SearchSpec } from "../shared/filter/filter-ast.js";
 
 export const RUN_SEARCH_SPEC: SearchSpec = {
   noun: "run",

@@ -6,7 +6,7 @@
  * MLflow for these: mlflow#4135, #11190); AND binds tighter than OR.
  * @module
  */
-import { InvalidParameterValueError } from "../../shared/errors.js";
+import { InvalidParameterValueError } from "../errors.js";
 import type {
   Comparator,
   EntityType,
