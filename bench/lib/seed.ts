@@ -4,7 +4,7 @@
  * PostgreSQL's pool are used as a busy server would use them.
  * @module
  */
-import type { TrackingStore } from "../../src/store/tracking-store.js";
+import type { TrackingStore } from "../../src/tracking/tracking-store.js";
 import type { Metric } from "../../src/tracking/types.js";
 
 export interface RunShape {

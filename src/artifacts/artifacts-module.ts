@@ -5,8 +5,8 @@
  * @module
  */
 import type { CicloModule } from "../server/module.js";
-import { registerArtifactRoutes } from "../server/routes/artifacts/artifact-routes.js";
-import { artifactLocator } from "../server/routes/registry/registry-routes.js";
+import { registerArtifactRoutes } from "./http/artifact-routes.js";
+import { artifactLocator } from "../registry/http/registry-routes.js";
 import type { ArtifactLocator } from "../registry/lineage-service.js";
 import type { ArtifactRepository } from "./artifact-repository.js";
 import { openArtifactRepository } from "./artifact-repositories.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CicloModule } from "../server/module.js";
-import { gcRoutes } from "../server/routes/admin/gc.js";
+import { gcRoutes } from "./http/gc-routes.js";
 
 export function gcModule(): CicloModule {
   return {

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
-import type { LoggedModelStore } from "../store/logged-model-store.js";
+import type { LoggedModelStore } from "./logged-model-store.js";
 import { generateRunName } from "../tracking/run-names.js";
 import { parseFilter } from "../shared/filter/filter-parser.js";
 import type { Param } from "../tracking/types.js";

@@ -5,10 +5,10 @@
  */
 import type { LoggedModelLookup } from "../registry/logged-model-lookup.js";
 import type { CicloModule } from "../server/module.js";
-import { loggedModelArtifactRoutes } from "../server/routes/logged-models/logged-model-artifacts.js";
-import { loggedModelRoutes } from "../server/routes/logged-models/logged-models.js";
-import type { LoggedModelStore } from "../store/logged-model-store.js";
-import { SqlLoggedModelStore } from "../store/sql/sql-logged-model-store.js";
+import { loggedModelArtifactRoutes } from "./http/logged-model-artifacts.js";
+import { loggedModelRoutes } from "./http/logged-models.js";
+import type { LoggedModelStore } from "./logged-model-store.js";
+import { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-model-store.js";
 import { API_PREFIXES } from "../server/http/api-prefixes.js";
 import { LoggedModelService } from "./logged-model-service.js";
 import { StoreLoggedModelLookup } from "./store-logged-model-lookup.js";

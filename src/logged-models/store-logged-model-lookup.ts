@@ -6,7 +6,7 @@
  */
 import type { LoggedModelLookup, LoggedModelRef } from "../registry/logged-model-lookup.js";
 import { MlflowError } from "../shared/errors.js";
-import type { LoggedModelStore } from "../store/logged-model-store.js";
+import type { LoggedModelStore } from "./logged-model-store.js";
 
 export class StoreLoggedModelLookup implements LoggedModelLookup {
   constructor(private readonly store: LoggedModelStore) {}

@@ -7,8 +7,8 @@
  */
 import type { ArtifactRepository, FileInfo } from "../artifacts/artifact-repository.js";
 import { MlflowError } from "../shared/errors.js";
-import type { RegistryStore } from "../store/registry-store.js";
-import type { TrackingStore } from "../store/tracking-store.js";
+import type { RegistryStore } from "./registry-store.js";
+import type { TrackingStore } from "../tracking/tracking-store.js";
 import type { Experiment, Metric, Param, Run } from "../tracking/types.js";
 import { canonicalVersion, validateModelName } from "./registry-validation.js";
 import type { ModelVersion } from "./types.js";

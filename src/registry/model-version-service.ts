@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
-import type { RegistryStore } from "../store/registry-store.js";
+import type { RegistryStore } from "./registry-store.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import type { Page, Tag } from "../shared/types.js";
 import { validateLength } from "../shared/validation.js";

@@ -4,7 +4,7 @@
  * @module
  */
 import { missingValue } from "../shared/errors.js";
-import type { RegistryStore } from "../store/registry-store.js";
+import type { RegistryStore } from "./registry-store.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import type { Page, Tag } from "../shared/types.js";
 import { REGISTERED_MODEL_SEARCH_SPEC } from "./registry-search-specs.js";

@@ -5,10 +5,10 @@
  * @module
  */
 import type { CicloModule } from "../server/module.js";
-import { registerRegistryRoutes } from "../server/routes/registry/registry-routes.js";
+import { registerRegistryRoutes } from "./http/registry-routes.js";
 import { API_PREFIXES } from "../server/http/api-prefixes.js";
-import type { RegistryStore } from "../store/registry-store.js";
-import { SqlRegistryStore } from "../store/sql/sql-registry-store.js";
+import type { RegistryStore } from "./registry-store.js";
+import { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
 import { createRegistryServices, type RegistryServices } from "./registry-services.js";
 
 export interface RegistryModuleServices {

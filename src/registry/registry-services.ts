@@ -3,8 +3,8 @@
  * tests call this; nothing here reads configuration).
  * @module
  */
-import type { RegistryStore } from "../store/registry-store.js";
-import type { TrackingStore } from "../store/tracking-store.js";
+import type { RegistryStore } from "./registry-store.js";
+import type { TrackingStore } from "../tracking/tracking-store.js";
 import type { Page } from "../shared/types.js";
 import { LineageService, type ArtifactLocator } from "./lineage-service.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { GcRequest, GcResponse, WireGcLoggedModel, WireGcRun } from "../shared/wire/gc-wire.js";
-import type { GcLoggedModel, GcReport, GcRequestOptions, GcRun } from "../tracking/gc-types.js";
+import type { GcLoggedModel, GcReport, GcRequestOptions, GcRun } from "../gc/gc-types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 
 export const CICLO_API = "/api/ciclo/v1";

@@ -24,7 +24,7 @@ import type {
   SearchRunsQuery,
   TrackingStore,
   UpdateRunInput,
-} from "../store/tracking-store.js";
+} from "../tracking/tracking-store.js";
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric } from "../tracking/types.js";
 import type { Page, Tag } from "../shared/types.js";
 import { AdminClient } from "./admin-client.js";

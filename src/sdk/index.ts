@@ -69,7 +69,7 @@ export {
 } from "./http-client.js";
 export { HttpTrackingStore } from "./http-tracking-store.js";
 export { AdminClient } from "./admin-client.js";
-export type { GcReport, GcRequestOptions, GcSkipped } from "../tracking/gc-types.js";
+export type { GcReport, GcRequestOptions, GcSkipped } from "../gc/gc-types.js";
 export { RunLogger, type LoggerTarget, type RunDescriptor, type RunLoggerOptions, type RunLoggerStats } from "./run-logger.js";
 export { LoggingError, type Dropped, type ErrorHook, type FlushReport, type LoggingErrorKind } from "./logging-errors.js";
 export { RunSpool, findSpools, readSpoolRecords, type SpoolManifest, type SpoolRecord } from "./offline-spool.js";

@@ -14,8 +14,8 @@ import { InvalidParameterValueError } from "../shared/errors.js";
 import type { SqlConnection } from "../store/sql/sql-dialect.js";
 import { errorHandler } from "./errors.js";
 import { API_PREFIXES } from "./http/api-prefixes.js";
-import { NUL_MESSAGE, registerJsonBody } from "./json-body.js";
-import { access } from "./route-access.js";
+import { NUL_MESSAGE, registerJsonBody } from "./http/json-body.js";
+import { access } from "./http/route-access.js";
 import { CICLO_VERSION } from "./version.js";
 import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, StartedApp } from "./module.js";
 

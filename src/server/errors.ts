@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { MlflowError, type ErrorCode } from "../shared/errors.js";
-import { validationMessage } from "./validation-messages.js";
+import { validationMessage } from "./http/validation-messages.js";
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL_ERROR: 500,

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { access } from "./route-access.js";
+import { access } from "./http/route-access.js";
 
 export interface UiDeps {
   /** The folder holding index.html and assets/ (see {@link locateUiAssets}). */

@@ -5,9 +5,9 @@
  */
 import { migrateToLatest, type MigrationResult } from "./migrations/migrator.js";
 import type { SqlConnection } from "./sql/sql-dialect.js";
-import { SqlLoggedModelStore } from "./sql/sql-logged-model-store.js";
-import { SqlRegistryStore } from "./sql/sql-registry-store.js";
-import { SqlTrackingStore } from "./sql/sql-tracking-store.js";
+import { SqlLoggedModelStore } from "./sql/logged-models/sql-logged-model-store.js";
+import { SqlRegistryStore } from "./sql/registry/sql-registry-store.js";
+import { SqlTrackingStore } from "./sql/tracking/sql-tracking-store.js";
 
 export interface OpenStoreOptions {
   defaultArtifactRoot: string;

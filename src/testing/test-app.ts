@@ -24,9 +24,9 @@ import { MLFLOW_AJAX_API, MLFLOW_API, MLFLOW_API_ROOTS } from "../shared/api-pat
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
 import { openConnection } from "../store/open-store.js";
 import type { SqlConnection } from "../store/sql/sql-dialect.js";
-import type { SqlLoggedModelStore } from "../store/sql/sql-logged-model-store.js";
-import type { SqlRegistryStore } from "../store/sql/sql-registry-store.js";
-import type { SqlTrackingStore } from "../store/sql/sql-tracking-store.js";
+import type { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-model-store.js";
+import type { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
+import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
 import { tempDir } from "./temp-dir.js";
 
 export const API = MLFLOW_API;

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { openStores } from "../store/open-store.js";
-import type { SqlTrackingStore } from "../store/sql/sql-tracking-store.js";
+import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
 import { rejectsWith } from "../store/contract/tracking-store.contract.js";
 import { ExperimentService } from "./experiment-service.js";
 

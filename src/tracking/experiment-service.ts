@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { TrackingStore } from "../store/tracking-store.js";
+import type { TrackingStore } from "./tracking-store.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import { EXPERIMENT_SEARCH_SPEC } from "./search-specs.js";
 import type { Experiment } from "./types.js";

@@ -3,7 +3,7 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { TrackingStore } from "../store/tracking-store.js";
+import type { TrackingStore } from "./tracking-store.js";
 import type { Metric, RunMetric } from "./types.js";
 import type { Page } from "../shared/types.js";
 import { validateMaxResults } from "../shared/validation.js";

@@ -15,7 +15,7 @@ import {
   type RunModels,
   type RunScope,
   type TrackingInsightsStore,
-} from "../store/tracking-insights-store.js";
+} from "./tracking-insights-store.js";
 import { parseFilter } from "../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "./search-specs.js";
 import type { ViewType } from "../shared/types.js";

@@ -3,7 +3,7 @@
  * @module
  */
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
-import type { LogBatchInput, TrackingStore } from "../store/tracking-store.js";
+import type { LogBatchInput, TrackingStore } from "./tracking-store.js";
 import { generateRunName } from "./run-names.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "./search-specs.js";

@@ -4,14 +4,14 @@
  * @module
  */
 import type { CicloModule } from "../server/module.js";
-import { experimentRoutes } from "../server/routes/tracking/experiments.js";
-import { metricRoutes } from "../server/routes/tracking/metrics.js";
-import { runRoutes } from "../server/routes/tracking/runs.js";
-import { trackingCicloRoutes } from "../server/routes/tracking/tracking-ciclo.js";
-import type { TrackingServices } from "../server/routes/tracking/tracking-services.js";
-import { SqlTrackingInsightsStore } from "../store/sql/sql-tracking-insights-store.js";
-import { SqlTrackingStore } from "../store/sql/sql-tracking-store.js";
-import type { TrackingStore } from "../store/tracking-store.js";
+import { experimentRoutes } from "./http/experiments.js";
+import { metricRoutes } from "./http/metrics.js";
+import { runRoutes } from "./http/runs.js";
+import { trackingCicloRoutes } from "./http/tracking-ciclo.js";
+import type { TrackingServices } from "./http/tracking-services.js";
+import { SqlTrackingInsightsStore } from "../store/sql/tracking/sql-tracking-insights-store.js";
+import { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
+import type { TrackingStore } from "./tracking-store.js";
 import { ExperimentService } from "./experiment-service.js";
 import { MetricService } from "./metric-service.js";
 import { RunInsightsService } from "./run-insights-service.js";

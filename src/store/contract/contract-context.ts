@@ -5,7 +5,7 @@
  */
 import type { Run } from "../../tracking/types.js";
 import type { ViewType } from "../../shared/types.js";
-import type { TrackingStore } from "../tracking-store.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
 
 export interface ContractContext {
   store(): TrackingStore;

@@ -10,8 +10,8 @@ import { LOGGED_MODEL_SEARCH_SPEC, parseLoggedModelOrderBy, type OrderByIn } fro
 import type { CreateLoggedModelInput, DatasetFilter, LoggedModel } from "../../logged-models/types.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { Metric } from "../../tracking/types.js";
-import type { LoggedModelStore } from "../logged-model-store.js";
-import type { TrackingStore } from "../tracking-store.js";
+import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
 
 export interface LoggedModelStoreFixture {

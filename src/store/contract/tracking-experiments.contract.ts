@@ -7,7 +7,7 @@ import { before, describe } from "node:test";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import { EXPERIMENT_SEARCH_SPEC } from "../../tracking/search-specs.js";
 import type { ViewType } from "../../shared/types.js";
-import type { TrackingStore } from "../tracking-store.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
 import type { ContractContext } from "./contract-context.js";
 import { rejectsWith } from "./tracking-store.contract.js";
 

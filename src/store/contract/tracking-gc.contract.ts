@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { LoggedModelStore } from "../logged-model-store.js";
-import type { TrackingStore } from "../tracking-store.js";
+import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
 
 export interface GcStoreFixture {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe } from "node:test";
 import type { ContractContext } from "./contract-context.js";
-import type { TrackingStore } from "../tracking-store.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { m, rejectsWith } from "./tracking-store.contract.js";
 
 export function describeRunSearch(ctx: ContractContext): void {

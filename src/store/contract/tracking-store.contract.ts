@@ -10,7 +10,7 @@ import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js"
 import { RUN_SEARCH_SPEC } from "../../tracking/search-specs.js";
 import type { Metric, Run } from "../../tracking/types.js";
 import type { ViewType } from "../../shared/types.js";
-import type { TrackingStore } from "../tracking-store.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
 import type { ContractContext } from "./contract-context.js";
 import { describeExperiments } from "./tracking-experiments.contract.js";
 import { describeRunSearch } from "./tracking-search.contract.js";

@@ -3,7 +3,7 @@
  * (store/sql/metric-buckets.ts), backfilled from existing history.
  */
 import { sql, type Kysely } from "kysely";
-import { aggregateBuckets } from "../sql/metric-buckets.js";
+import { aggregateBuckets } from "../sql/tracking/metric-buckets.js";
 import type { Metric } from "../../tracking/types.js";
 import { clusteredByKey, text } from "./ddl-helpers.js";
 import type { Migration, SqlDialectName } from "./migration.js";

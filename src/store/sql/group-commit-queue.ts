@@ -12,7 +12,7 @@
  * @module
  */
 import { sql, type Kysely } from "kysely";
-import { attachTail, MetricTail } from "./metric-tail.js";
+import { attachTail, MetricTail } from "./tracking/metric-tail.js";
 import type { Database } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
 

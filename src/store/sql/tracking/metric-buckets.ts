@@ -1,0 +1,136 @@
+/**
+ * Multi-resolution summaries of metric history, kept on write, so that a
+ * chart of a million points is drawn from ~1,000 summary rows instead of a
+ * scan of the history (MLflow's charts froze at 100k points: mlflow#5779).
+ *
+ * For every (run, key) and each level k in {@link BUCKET_LEVELS}, the steps
+ * are cut into buckets of 2^k steps; a bucket row holds the point count and the
+ * points (step, timestamp) with the minimum and the maximum value. NaN points
+ * count but never become a minimum or maximum.
+ *
+ * Counts stay exact under retries: a batch whose points were all new adds its
+ * counts; a batch with duplicates (a retry) recounts only the buckets it
+ * touched — the finest level from the history (at most 256 steps each), the
+ * coarser ones from the level below — never the whole history (mlflow#24577).
+ * @module
+ */
+import { sql, type Kysely } from "kysely";
+import type { Metric } from "../../../tracking/types.js";
+import type { Database } from "../schema.js";
+import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
+
+type Db = Kysely<Database>;
+
+/**
+ * log2 of the bucket widths: 256, 4,096 and 65,536 steps. A range of up to ~65,536 steps per wanted point
+ * (100M steps for 1,000 points) is served from a few thousand summary rows; shorter ranges from the history.
+ */
+export const BUCKET_LEVELS = [8, 12, 16] as const;
+const WIDTHS = BUCKET_LEVELS.map((k) => 2 ** k);
+const FINEST = BUCKET_LEVELS[0];
+const FAN_OUT = 2 ** (BUCKET_LEVELS[1] - BUCKET_LEVELS[0]);
+
+export interface BucketAgg {
+  key: string;
+  level: number;
+  bucket: number;
+  cnt: number;
+  minV: number | null;
+  minS: number;
+  minT: number;
+  maxV: number | null;
+  maxS: number;
+  maxT: number;
+}
+
+/** First step of `bucket` at `level`. */
+export const bucketStart = (level: number, bucket: number): number => bucket * 2 ** level;
+export const bucketOf = (level: number, step: number): number => Math.floor(step / 2 ** level);
+
+export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
+  // Grouped by key first, then by bucket number per level: no string keys per point.
+  const byKey = new Map<string, Array<Map<number, BucketAgg>>>();
+  for (const m of metrics) {
+    let levels = byKey.get(m.key);
+    if (!levels) {
+      levels = BUCKET_LEVELS.map(() => new Map<number, BucketAgg>());
+      byKey.set(m.key, levels);
+    }
+    const nan = Number.isNaN(m.value);
+    for (let l = 0; l < BUCKET_LEVELS.length; l++) {
+      const bucket = Math.floor(m.step / WIDTHS[l]);
+      let a = levels[l].get(bucket);
+      if (!a) {
+        a = { key: m.key, level: BUCKET_LEVELS[l], bucket, cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 };
+        levels[l].set(bucket, a);
+      }
+      a.cnt++;
+      if (nan) continue;
+      if (a.minV === null || m.value < a.minV) {
+        a.minV = m.value;
+        a.minS = m.step;
+        a.minT = m.timestamp;
+      }
+      if (a.maxV === null || m.value > a.maxV) {
+        a.maxV = m.value;
+        a.maxS = m.step;
+        a.maxT = m.timestamp;
+      }
+    }
+  }
+  const out: BucketAgg[] = [];
+  for (const levels of byKey.values()) for (const level of levels) for (const a of level.values()) out.push(a);
+  // A fixed row order: concurrent transactions upserting the same buckets lock them in the same order (no deadlock).
+  return out.sort((a, b) => a.level - b.level || a.bucket - b.bucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+const COLUMNS: BulkColumn[] = [
+  { name: "run_id", pgType: "int4" },
+  { name: "key", pgType: "text" },
+  { name: "level", pgType: "int2" },
+  { name: "bucket", pgType: "int8" },
+  { name: "cnt", pgType: "int8" },
+  { name: "min_value", pgType: "float8" },
+  { name: "min_step", pgType: "int8" },
+  { name: "min_ts", pgType: "int8" },
+  { name: "max_value", pgType: "float8" },
+  { name: "max_step", pgType: "int8" },
+  { name: "max_ts", pgType: "int8" },
+];
+
+const newMin = "excluded.min_value is not null and (metric_buckets.min_value is null or excluded.min_value < metric_buckets.min_value)";
+const newMax = "excluded.max_value is not null and (metric_buckets.max_value is null or excluded.max_value > metric_buckets.max_value)";
+const pick = (cond: string, col: string) => `${col} = case when ${cond} then excluded.${col} else metric_buckets.${col} end`;
+const UPSERT =
+  "on conflict (run_id, key, level, bucket) do update set cnt = metric_buckets.cnt + excluded.cnt, " +
+  [pick(newMin, "min_step"), pick(newMin, "min_ts"), pick(newMin, "min_value")].join(", ") +
+  ", " +
+  [pick(newMax, "max_step"), pick(newMax, "max_ts"), pick(newMax, "max_value")].join(", ");
+
+/** Upserts summary rows (see COLUMNS) built from aggregateBuckets. */
+export async function upsertBucketRows(db: Db, dialect: SqlDialect, rows: unknown[][]): Promise<void> {
+  if (rows.length > 0) await dialect.bulkInsert(db, "metric_buckets", COLUMNS, rows, UPSERT);
+}
+
+/** Exact counts for the touched buckets, finest level first. */
+export async function recount(db: Db, runPk: number, aggs: BucketAgg[]): Promise<void> {
+  for (const level of BUCKET_LEVELS) {
+    for (const a of aggs) {
+      if (a.level !== level) continue;
+      const from = bucketStart(level, a.bucket);
+      const count =
+        level === FINEST
+          ? sql<number>`(select count(*) from metrics where run_id = ${runPk} and ${sql.ref("key")} = ${a.key} and step >= ${from} and step < ${from + 2 ** level})`
+          : sql<number>`(select coalesce(sum(c.cnt), 0) from metric_buckets c where c.run_id = ${runPk} and c.${sql.ref("key")} = ${a.key}
+              and c.level = ${level - (BUCKET_LEVELS[1] - BUCKET_LEVELS[0])} and c.bucket >= ${a.bucket * FAN_OUT} and c.bucket < ${(a.bucket + 1) * FAN_OUT})`;
+      await db
+        .updateTable("metric_buckets")
+        .set({ cnt: count })
+        .where("run_id", "=", runPk)
+        .where("key", "=", a.key)
+        .where("level", "=", level)
+        .where("bucket", "=", a.bucket)
+        .execute();
+    }
+  }
+}

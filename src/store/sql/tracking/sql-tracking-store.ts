@@ -1,0 +1,158 @@
+/**
+ * The TrackingStore over SQL, shared by SQLite and PostgreSQL. Queries live in
+ * the neighbouring `*-queries.ts` files; engine differences live in
+ * {@link SqlDialect} implementations.
+ * @module
+ */
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric, RunModelInput } from "../../../tracking/types.js";
+import type { Page, Tag } from "../../../shared/types.js";
+import type {
+  BulkIntervalQuery,
+  CreateExperimentInput,
+  CreateRunInput,
+  GcEntities,
+  GcLoggedModel,
+  GcQuery,
+  GcRun,
+  LogBatchInput,
+  MetricHistoryQuery,
+  SearchExperimentsQuery,
+  PurgedExperiment,
+  SearchRunsQuery,
+  TrackingStore,
+  UpdateRunInput,
+} from "../../../tracking/tracking-store.js";
+import * as experiments from "./experiment-queries.js";
+import * as gc from "../gc/gc-queries.js";
+import { logBatch } from "./log-batch.js";
+import * as metrics from "./metric-history-queries.js";
+import * as runs from "./run-queries.js";
+import { searchRuns } from "./run-search.js";
+import type { SqlConnection } from "../sql-dialect.js";
+
+export interface SqlTrackingStoreOptions {
+  /** Root under which new experiments get `<root>/<experiment_id>`. */
+  defaultArtifactRoot: string;
+  now?: () => number;
+}
+
+export class SqlTrackingStore implements TrackingStore {
+  private readonly now: () => number;
+  constructor(
+    private readonly conn: SqlConnection,
+    private readonly opts: SqlTrackingStoreOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private get db() {
+    return this.conn.db;
+  }
+
+  /** Creates the default experiment when missing. Call once after migrating. */
+  async init(): Promise<void> {
+    await experiments.ensureDefaultExperiment(this.db, this.opts.defaultArtifactRoot, this.now());
+  }
+
+  createExperiment(input: CreateExperimentInput): Promise<string> {
+    return this.conn.write((trx) => experiments.createExperiment(trx, this.opts.defaultArtifactRoot, input, this.now()));
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const row = await experiments.getExperimentRow(this.db, experimentId);
+    return (await experiments.loadExperiments(this.db, [row]))[0];
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment> {
+    const row = await experiments.getExperimentByName(this.db, name);
+    return (await experiments.loadExperiments(this.db, [row]))[0];
+  }
+
+  searchExperiments(query: SearchExperimentsQuery): Promise<Page<Experiment>> {
+    return experiments.searchExperiments(this.db, query);
+  }
+
+  renameExperiment(experimentId: string, newName: string): Promise<void> {
+    return this.conn.write((trx) => experiments.renameExperiment(trx, experimentId, newName, this.now()));
+  }
+
+  deleteExperiment(experimentId: string): Promise<void> {
+    return this.conn.write((trx) => experiments.setExperimentLifecycle(trx, experimentId, "deleted", this.now()));
+  }
+
+  restoreExperiment(experimentId: string): Promise<void> {
+    return this.conn.write((trx) => experiments.setExperimentLifecycle(trx, experimentId, "active", this.now()));
+  }
+
+  setExperimentTag(experimentId: string, tag: Tag): Promise<void> {
+    return this.conn.write((trx) => experiments.setExperimentTag(trx, experimentId, tag, this.now()));
+  }
+
+  deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    return this.conn.write((trx) => experiments.deleteExperimentTag(trx, experimentId, key));
+  }
+
+  createRun(input: CreateRunInput): Promise<Run> {
+    return this.conn.write((trx) => runs.createRun(trx, input));
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return (await runs.loadRuns(this.conn, [await runs.getRunRow(this.db, runId)]))[0];
+  }
+
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    return this.conn.write((trx) => runs.updateRun(trx, runId, input));
+  }
+
+  deleteRun(runId: string): Promise<void> {
+    return this.conn.write((trx) => runs.setRunLifecycle(trx, runId, "deleted", this.now()));
+  }
+
+  restoreRun(runId: string): Promise<void> {
+    return this.conn.write((trx) => runs.setRunLifecycle(trx, runId, "active", this.now()));
+  }
+
+  logBatch(runId: string, batch: LogBatchInput): Promise<void> {
+    return this.conn.write((trx) => logBatch(trx, this.conn.dialect, runId, batch));
+  }
+
+  deleteTag(runId: string, key: string): Promise<void> {
+    return this.conn.write((trx) => runs.deleteTag(trx, runId, key));
+  }
+
+  logInputs(runId: string, inputs: DatasetInput[], models: RunModelInput[] = []): Promise<void> {
+    return this.conn.write((trx) => runs.logInputs(trx, runId, inputs, models));
+  }
+
+  getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {
+    return metrics.getMetricHistory(this.db, runId, key, query);
+  }
+
+  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]> {
+    return metrics.getMetricHistoryBulkInterval(this.db, query, (q) => this.conn.dialect.readRows(this.db, q));
+  }
+
+  searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
+    return searchRuns(this.conn, query);
+  }
+
+  findGcCandidates(query: GcQuery): Promise<GcEntities> {
+    return gc.findGcCandidates(this.db, query);
+  }
+
+  hardDeleteRuns(runIds: string[]): Promise<GcRun[]> {
+    return this.conn.write((trx) => gc.hardDeleteRuns(trx, this.conn.dialect.name, runIds));
+  }
+
+  hardDeleteLoggedModels(modelIds: string[]): Promise<GcLoggedModel[]> {
+    return this.conn.write((trx) => gc.hardDeleteLoggedModels(trx, this.conn.dialect.name, modelIds));
+  }
+
+  hardDeleteExperiments(experimentIds: string[]): Promise<PurgedExperiment[]> {
+    return this.conn.write((trx) => gc.hardDeleteExperiments(trx, this.conn.dialect.name, experimentIds));
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

@@ -1,0 +1,31 @@
+/** Request and response schemas of the metric-history routes. */
+import Type from "typebox";
+import { WireMetric, WireMetricWithRunId } from "../../shared/wire/tracking-wire.js";
+import { Int64, Required, RunIdFields } from "./common.schema.js";
+
+export const GetHistoryQuery = Type.Object({
+  ...RunIdFields,
+  metric_key: Required,
+  max_results: Type.Optional(Int64),
+  page_token: Type.Optional(Type.String()),
+});
+export const GetHistoryResponse = Type.Object({
+  metrics: Type.Optional(Type.Array(WireMetric)),
+  next_page_token: Type.Optional(Type.String()),
+});
+
+export const BulkIntervalQuery = Type.Object({
+  run_ids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  metric_key: Required,
+  start_step: Type.Optional(Int64),
+  end_step: Type.Optional(Int64),
+  max_results: Type.Optional(Int64),
+});
+export const BulkResponse = Type.Object({ metrics: Type.Optional(Type.Array(WireMetricWithRunId)) });
+
+/** The UI's older `get-history-bulk` (repeated `run_id`). */
+export const HistoryBulkQuery = Type.Object({
+  run_id: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  metric_key: Required,
+  max_results: Type.Optional(Int64),
+});

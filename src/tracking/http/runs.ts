@@ -1,0 +1,154 @@
+/**
+ * `/mlflow/runs/*` routes.
+ * @module
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { parseWireDouble } from "../../shared/wire/tracking-wire.js";
+import { appendLoggedModel } from "../run-service.js";
+import type { Metric } from "../types.js";
+import { presentRun, presentRunInfo } from "./tracking-presenter.js";
+import { access } from "../../server/http/route-access.js";
+import { runIdOf, toInt, toTags, toViewType } from "./common.schema.js";
+import * as S from "./runs.schema.js";
+import type { TrackingServices } from "./tracking-services.js";
+
+type MetricIn = {
+  key: string;
+  value: number | string;
+  timestamp: number | string;
+  step?: number | string;
+  model_id?: string;
+  dataset_name?: string;
+  dataset_digest?: string;
+};
+
+function toMetric(m: MetricIn): Metric {
+  const out: Metric = { key: m.key, value: parseWireDouble(m.value), timestamp: Number(m.timestamp), step: m.step === undefined ? 0 : Number(m.step) };
+  if (m.model_id) out.modelId = m.model_id;
+  if (m.dataset_name) out.datasetName = m.dataset_name;
+  if (m.dataset_digest) out.datasetDigest = m.dataset_digest;
+  return out;
+}
+
+export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }> = async (app, { services }) => {
+  const svc = services.runs;
+  const ok = { 200: S.Empty };
+
+  app.post(
+    "/runs/create",
+    { schema: { body: S.CreateRunBody, response: { 200: S.RunResponse } }, config: access("experiment", "edit") },
+    async (req) => {
+      const b = req.body;
+      const run = await svc.create({
+        experimentId: b.experiment_id === undefined ? undefined : String(b.experiment_id),
+        userId: b.user_id,
+        runName: b.run_name,
+        startTime: toInt(b.start_time),
+        tags: toTags(b.tags),
+      });
+      return { run: presentRun(run) };
+    },
+  );
+
+  app.post(
+    "/runs/update",
+    { schema: { body: S.UpdateRunBody, response: { 200: S.UpdateRunResponse } }, config: access("run", "edit") },
+    async (req) => {
+      const b = req.body;
+      const info = await svc.update(runIdOf(b), { status: b.status, endTime: toInt(b.end_time), runName: b.run_name });
+      return { run_info: presentRunInfo(info) };
+    },
+  );
+
+  app.post("/runs/delete", { schema: { body: S.RunIdBody, response: ok }, config: access("run", "manage") }, async (req) => {
+    await svc.delete(req.body.run_id);
+    return {};
+  });
+
+  app.post("/runs/restore", { schema: { body: S.RunIdBody, response: ok }, config: access("run", "manage") }, async (req) => {
+    await svc.restore(req.body.run_id);
+    return {};
+  });
+
+  app.get(
+    "/runs/get",
+    { schema: { querystring: S.GetRunQuery, response: { 200: S.RunResponse } }, config: access("run", "read") },
+    async (req) => ({ run: presentRun(await svc.get(runIdOf(req.query))) }),
+  );
+
+  app.post(
+    "/runs/search",
+    {
+      schema: { body: S.SearchRunsBody, response: { 200: S.SearchRunsResponse } },
+      // Pages of up to 50,000 runs: V8's JSON.stringify beats the schema serializer on large nested
+      // lists, and the presenter already builds exactly the wire objects (nothing extra can leak).
+      // Encoded to UTF-8 once here: a string body is measured (Content-Length) and encoded again on write.
+      serializerCompiler: () => (data) => Buffer.from(JSON.stringify(data)) as unknown as string,
+      config: access("experiment", "read"),
+    },
+    async (req) => {
+      const b = req.body;
+      const page = await svc.search({
+        experimentIds: (b.experiment_ids ?? []).map(String),
+        filter: b.filter,
+        viewType: toViewType(b.run_view_type, "run_view_type"),
+        maxResults: toInt(b.max_results),
+        orderBy: b.order_by,
+        pageToken: b.page_token,
+      });
+      return { runs: page.items.length > 0 ? page.items.map(presentRun) : undefined, next_page_token: page.nextPageToken };
+    },
+  );
+
+  app.post("/runs/log-metric", { schema: { body: S.LogMetricBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    await svc.logMetric(runIdOf(req.body), toMetric(req.body));
+    return {};
+  });
+
+  app.post("/runs/log-parameter", { schema: { body: S.LogParamBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    await svc.logParam(runIdOf(req.body), { key: req.body.key, value: req.body.value });
+    return {};
+  });
+
+  app.post("/runs/set-tag", { schema: { body: S.SetTagBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    await svc.setTag(runIdOf(req.body), { key: req.body.key, value: req.body.value });
+    return {};
+  });
+
+  app.post("/runs/delete-tag", { schema: { body: S.DeleteTagBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    await svc.deleteTag(runIdOf(req.body), req.body.key);
+    return {};
+  });
+
+  app.post("/runs/log-batch", { schema: { body: S.LogBatchBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    const b = req.body;
+    await svc.logBatch(b.run_id, {
+      metrics: (b.metrics ?? []).map(toMetric),
+      params: b.params ?? [],
+      tags: b.tags ?? [],
+    });
+    return {};
+  });
+
+  app.post("/runs/log-inputs", { schema: { body: S.LogInputsBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    const inputs = (req.body.datasets ?? []).map((d) => ({
+      tags: toTags(d.tags),
+      dataset: {
+        name: d.dataset.name ?? "",
+        digest: d.dataset.digest ?? "",
+        sourceType: d.dataset.source_type ?? "",
+        source: d.dataset.source ?? "",
+        schema: d.dataset.schema ?? null,
+        profile: d.dataset.profile ?? null,
+      },
+    }));
+    const models = (req.body.models ?? []).map((m) => ({ modelId: m.model_id ?? "" }));
+    await svc.logInputs(req.body.run_id, inputs, models);
+    return {};
+  });
+
+  app.post("/runs/log-model", { schema: { body: S.LogModelBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    await appendLoggedModel(svc, req.body.run_id, req.body.model_json);
+    return {};
+  });
+};
