@@ -1,6 +1,7 @@
 /** The first schema: experiments, runs, params, tags, metrics, datasets. */
 import type { Kysely } from "kysely";
-import type { Migration, SqlDialectName } from "./migration.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 import { clusteredByKey, idColumn, text } from "./ddl-helpers.js";
 
 async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {

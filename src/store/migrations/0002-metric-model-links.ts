@@ -4,7 +4,8 @@
  */
 import type { Kysely } from "kysely";
 import { text } from "./ddl-helpers.js";
-import type { Migration, SqlDialectName } from "./migration.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
   await db.schema.alterTable("metrics").addColumn("model_id", text(d, "varchar(64)")).execute();

@@ -6,7 +6,8 @@ import { sql, type Kysely } from "kysely";
 import { aggregateBuckets } from "../sql/tracking/metric-buckets.js";
 import type { Metric } from "../../tracking/types.js";
 import { clusteredByKey, text } from "./ddl-helpers.js";
-import type { Migration, SqlDialectName } from "./migration.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 const PAGE = 20_000;
 

@@ -10,7 +10,8 @@
  */
 import type { Kysely } from "kysely";
 import { clusteredByKey, idColumn, text } from "./ddl-helpers.js";
-import type { Migration, SqlDialectName } from "./migration.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {

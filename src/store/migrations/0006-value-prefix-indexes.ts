@@ -5,10 +5,10 @@
  * equality filters compare that prefix first (so the index is used) and then the
  * whole value. Same on SQLite, so the SQL stays written once.
  */
+import { VALUE_PREFIX_LENGTH } from "../sql/sql-dialect.js";
 import { sql, type Kysely } from "kysely";
 import type { Migration } from "./migration.js";
 
-export const VALUE_PREFIX_LENGTH = 256;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function up(db: Kysely<any>): Promise<void> {

@@ -1,6 +1,6 @@
 /** The few DDL spellings that differ between SQLite and PostgreSQL. */
 import { sql, type CreateTableBuilder, type RawBuilder } from "kysely";
-import type { SqlDialectName } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 /** An auto-assigned integer id that is never reused (ids are public). */
 export function idColumn<T extends string>(

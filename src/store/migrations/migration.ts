@@ -5,8 +5,7 @@
  * @module
  */
 import type { Kysely } from "kysely";
-
-export type SqlDialectName = "sqlite" | "postgres";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 export interface Migration {
   version: number;

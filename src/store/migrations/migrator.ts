@@ -5,7 +5,8 @@
  * @module
  */
 import { sql, type Kysely } from "kysely";
-import type { Migration, SqlDialectName } from "./migration.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 import { initialMigration } from "./0001-initial.js";
 import { metricModelLinksMigration } from "./0002-metric-model-links.js";
 import { metricBucketsMigration } from "./0003-metric-buckets.js";

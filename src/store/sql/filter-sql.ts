@@ -10,7 +10,7 @@
  */
 import { sql, type RawBuilder } from "kysely";
 import type { ComparisonNode, EntityType, FilterNode, FilterValue, OrderByClause } from "../../shared/filter/filter-ast.js";
-import { VALUE_PREFIX_LENGTH } from "../migrations/0006-value-prefix-indexes.js";
+import { VALUE_PREFIX_LENGTH } from "./sql-dialect.js";
 import type { KeyKind, KeyValue } from "./page-token.js";
 
 export interface KeyValueTable {

@@ -12,11 +12,64 @@
  * @module
  */
 import { sql, type Kysely } from "kysely";
-import { attachTail, MetricTail } from "./tracking/metric-tail.js";
 import type { Database } from "./schema.js";
 import type { SqlDialect } from "./sql-dialect.js";
 
 type Db = Kysely<Database>;
+
+/**
+ * Work a write defers to the end of its group: rows many writes of a group
+ * update (a run's latest metric values) are merged and written once, before
+ * COMMIT. Entries of a write that rolls back to its savepoint are dropped.
+ */
+export interface CommitHook<E> {
+  /** For error messages: `<capability>.<what>`. */
+  readonly name: string;
+  flush(trx: Db, entries: E[], dialect: SqlDialect): Promise<void>;
+}
+
+/** The hooks' entries staged by the write in progress and accepted from the group's earlier writes. */
+class GroupHooks {
+  private pending = new Map<CommitHook<unknown>, unknown[]>();
+  private accepted = new Map<CommitHook<unknown>, unknown[]>();
+
+  stage<E>(hook: CommitHook<E>, entry: E): void {
+    const h = hook as CommitHook<unknown>;
+    const list = this.pending.get(h);
+    if (list) list.push(entry);
+    else this.pending.set(h, [entry]);
+  }
+  /** The write's savepoint was released: its entries will be flushed. */
+  accept(): void {
+    for (const [hook, entries] of this.pending) {
+      const list = this.accepted.get(hook);
+      if (list) list.push(...entries);
+      else this.accepted.set(hook, entries);
+    }
+    this.pending = new Map();
+  }
+  /** The write rolled back to its savepoint (or is starting): forget what it staged. */
+  drop(): void {
+    this.pending = new Map();
+  }
+  async flush(trx: Db, dialect: SqlDialect): Promise<void> {
+    for (const [hook, entries] of this.accepted) await hook.flush(trx, entries, dialect);
+    this.accepted = new Map();
+  }
+}
+
+/** The group running in a transaction, for {@link deferToCommit}. Keyed by the transaction object, gone with it. */
+const groupsByTransaction = new WeakMap<object, GroupHooks>();
+
+/**
+ * Hands `entry` to `hook`: inside a group commit it is flushed with the
+ * group's other entries before COMMIT; outside one (a plain transaction), now.
+ */
+export async function deferToCommit<E>(trx: Db, dialect: SqlDialect, hook: CommitHook<E>, entry: E): Promise<void> {
+  const group = groupsByTransaction.get(trx);
+  if (group) group.stage(hook, entry);
+  else await hook.flush(trx, [entry], dialect);
+}
 
 interface QueuedWrite {
   fn: (trx: Db) => Promise<unknown>;
@@ -87,27 +140,27 @@ export class GroupCommitQueue {
 
   private async runGroup(group: QueuedWrite[], results: Array<{ ok: boolean; value: unknown }>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      // Derived metric rows of the whole group are written once, before COMMIT.
-      const tail = new MetricTail(this.dialect);
-      attachTail(trx, tail);
+      // What the writes defer (derived rows) is written once for the whole group, before COMMIT.
+      const hooks = new GroupHooks();
+      groupsByTransaction.set(trx, hooks);
       for (const w of group) {
-        tail.beginWrite();
+        hooks.drop();
         await sql`savepoint w`.execute(trx);
         try {
           const value = await w.fn(trx);
           await sql`release savepoint w`.execute(trx);
-          tail.acceptWrite();
+          hooks.accept();
           results.push({ ok: true, value });
         } catch (err) {
           // A deadlock or serialization failure: run the whole group again.
           if (this.isRetryable(err)) throw err;
           await sql`rollback to savepoint w`.execute(trx);
           await sql`release savepoint w`.execute(trx);
-          tail.dropWrite();
+          hooks.drop();
           results.push({ ok: false, value: err });
         }
       }
-      await tail.flush(trx);
+      await hooks.flush(trx, this.dialect);
     });
   }
 }

@@ -4,8 +4,11 @@
  * @module
  */
 import type { CompiledQuery, Kysely } from "kysely";
-import type { SqlDialectName } from "../migrations/migration.js";
 import type { Database } from "./schema.js";
+
+export type SqlDialectName = "sqlite" | "postgres";
+
+export const VALUE_PREFIX_LENGTH = 256;
 
 export type PgType = "int4" | "int8" | "int2" | "float8" | "text";
 

@@ -4,6 +4,7 @@
  * params. Search lives in `logged-model-search.ts`.
  * @module
  */
+import { loggedModelNotFound } from "../sql-errors.js";
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
@@ -24,9 +25,6 @@ import type { Database, LoggedModelsTable } from "../schema.js";
 type Db = Kysely<Database>;
 export type LoggedModelRow = Selectable<LoggedModelsTable>;
 
-export function loggedModelNotFound(modelId: string): ResourceDoesNotExistError {
-  return new ResourceDoesNotExistError(`Logged model with ID '${modelId}' not found.`);
-}
 
 /** Reads a model row in any lifecycle stage (writes to a deleted model are allowed, as in MLflow). */
 export async function getLoggedModelRow(db: Db, modelId: string): Promise<LoggedModelRow> {

@@ -9,9 +9,10 @@ import type { Param } from "../../../tracking/types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type { LoggedModelStore, SearchLoggedModelsQuery } from "../../../logged-models/logged-model-store.js";
 import * as q from "./logged-model-queries.js";
-import { logOutputs } from "./logged-model-run-links.js";
+import { logOutputs } from "../tracking/run-model-links.js";
 import { searchLoggedModels } from "./logged-model-search.js";
 import type { SqlConnection } from "../sql-dialect.js";
+import { loggedModelNotFound } from "../sql-errors.js";
 
 export interface SqlLoggedModelStoreOptions {
   now?: () => number;
@@ -33,7 +34,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
 
   async getLoggedModel(modelId: string, opts: { allowDeleted?: boolean } = {}): Promise<LoggedModel> {
     const row = await q.getLoggedModelRow(this.conn.db, modelId);
-    if (row.lifecycle_stage !== "active" && !opts.allowDeleted) throw q.loggedModelNotFound(modelId);
+    if (row.lifecycle_stage !== "active" && !opts.allowDeleted) throw loggedModelNotFound(modelId);
     return (await q.loadLoggedModels(this.conn.db, [row]))[0];
   }
 

@@ -18,7 +18,8 @@ import type { Metric, Param } from "../../../tracking/types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
-import { POINT_COLUMNS, tailOf, writeDerived } from "./metric-tail.js";
+import { deferToCommit } from "../group-commit-queue.js";
+import { METRIC_TAIL, POINT_COLUMNS } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -130,7 +131,5 @@ async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics:
   if (linked && inserted < metrics.length) await linkExistingPoints(db, runPk, metrics);
   const entry = { runPk, metrics, allNew: inserted === metrics.length };
   // Latest values and summaries: merged per group commit when one is running, else written now.
-  const tail = tailOf(db);
-  if (tail) tail.add(entry);
-  else await writeDerived(db, dialect, [entry]);
+  await deferToCommit(db, dialect, METRIC_TAIL, entry);
 }

@@ -14,11 +14,12 @@ import type { Kysely } from "kysely";
 import type { Metric } from "../../../tracking/types.js";
 import { recount, upsertBucketRows, aggregateBuckets } from "./metric-buckets.js";
 import type { Database } from "../schema.js";
+import type { CommitHook } from "../group-commit-queue.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
 type Db = Kysely<Database>;
 
-interface Entry {
+export interface MetricTailEntry {
   runPk: number;
   metrics: Metric[];
   /** No point of the write was a duplicate, so bucket counts can be added. */
@@ -52,7 +53,7 @@ export function isLater(a: Metric, b: Metric): boolean {
 }
 
 /** Writes latest values and summaries for the given writes, merged (one statement per table). */
-export async function writeDerived(db: Db, dialect: SqlDialect, entries: Entry[]): Promise<void> {
+export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
   const latest = new Map<string, { runPk: number; m: Metric }>();
   const byRun = new Map<number, { metrics: Metric[]; allNew: boolean }>();
   for (const e of entries) {
@@ -87,41 +88,8 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: Entry[]
   for (const [runPk, aggs] of recounts) await recount(db, runPk, aggs);
 }
 
-/** Stages derived rows per request and writes the accepted ones before COMMIT. */
-export class MetricTail {
-  private pending: Entry[] = [];
-  private accepted: Entry[] = [];
-
-  constructor(private readonly dialect: SqlDialect) {}
-
-  add(entry: Entry): void {
-    this.pending.push(entry);
-  }
-  beginWrite(): void {
-    this.pending = [];
-  }
-  /** The request's savepoint was released: its rows will be written. */
-  acceptWrite(): void {
-    for (const e of this.pending) this.accepted.push(e);
-    this.pending = [];
-  }
-  /** The request was rolled back to its savepoint: forget its rows. */
-  dropWrite(): void {
-    this.pending = [];
-  }
-  async flush(db: Db): Promise<void> {
-    if (this.accepted.length > 0) await writeDerived(db, this.dialect, this.accepted);
-    this.accepted = [];
-  }
-}
-
-const tails = new WeakMap<object, MetricTail>();
-
-/** Attaches a tail to a transaction for the duration of a group commit. */
-export function attachTail(trx: object, tail: MetricTail): void {
-  tails.set(trx, tail);
-}
-
-export function tailOf(trx: object): MetricTail | undefined {
-  return tails.get(trx);
-}
+/** Latest values and bucket summaries of the metrics a group logged, written once per group commit. */
+export const METRIC_TAIL: CommitHook<MetricTailEntry> = {
+  name: "tracking.metric-tail",
+  flush: (trx, entries, dialect) => writeDerived(trx, dialect, entries),
+};

@@ -13,7 +13,7 @@ import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import type { Database, RunsTable } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
-import { insertModelInputs, loadRunModelLinks } from "../logged-models/logged-model-run-links.js";
+import { insertModelInputs, loadRunModelLinks } from "./run-model-links.js";
 
 type Db = Kysely<Database>;
 export type RunRow = Selectable<RunsTable>;

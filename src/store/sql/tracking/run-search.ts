@@ -16,7 +16,7 @@ import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from ".
 import { loadRuns, type RunRow } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
-import type { SqlDialectName } from "../../migrations/migration.js";
+import type { SqlDialectName } from "../sql-dialect.js";
 import { viewTypeStages } from "../view-type.js";
 
 type Db = Kysely<Database>;

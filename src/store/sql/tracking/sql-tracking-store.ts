@@ -23,7 +23,7 @@ import type {
   UpdateRunInput,
 } from "../../../tracking/tracking-store.js";
 import * as experiments from "./experiment-queries.js";
-import * as gc from "../gc/gc-queries.js";
+import * as gc from "./gc-queries.js";
 import { logBatch } from "./log-batch.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";

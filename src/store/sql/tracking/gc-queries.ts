@@ -17,9 +17,9 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import type { GcEntities, GcLoggedModel, GcQuery, GcRun, PurgedExperiment } from "../../../tracking/tracking-store.js";
-import type { SqlDialectName } from "../../migrations/migration.js";
-import { experimentIdNumber, experimentNotFound } from "../tracking/experiment-queries.js";
-import { runNotFound } from "../tracking/run-queries.js";
+import type { SqlDialectName } from "../sql-dialect.js";
+import { experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
+import { runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 
 type Db = Kysely<Database>;

@@ -7,8 +7,8 @@
  */
 import type { Kysely } from "kysely";
 import type { ModelInput, ModelOutput } from "../../../logged-models/types.js";
-import { loggedModelNotFound } from "./logged-model-queries.js";
-import { getRunRow, requireActiveRun } from "../tracking/run-queries.js";
+import { loggedModelNotFound } from "../sql-errors.js";
+import { getRunRow, requireActiveRun } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
 
