@@ -131,7 +131,7 @@ export {
 export type { ModelVersion, ModelVersionStatus, RegisteredModel, RegisteredModelAlias, RegistryEvent, Stage } from "../registry/types.js";
 export type { Dataset, DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../tracking/types.js";
 export type { Page, Tag, ViewType } from "../shared/types.js";
-export { autolog, type AutologHandle, type TfjsAutologOptions } from "./autolog/tfjs-autolog.js";
+export { autolog, type AutologHandle, type TfjsAutologOptions } from "./tfjs-autolog.js";
 // ── models: package format, logModel / loadModel (src/models/) ──
 export { loadModel, logModel, Model, type LoadModelOptions, type LogModelOptions, type ModelInfo } from "./model-client.js";
 export { saveModel, type ModelSource, type SaveModelOptions } from "../models/model-package-writer.js";
@@ -142,8 +142,8 @@ export type { MlModel } from "../models/mlmodel.js";
 export type { ColumnsInput, ModelInput, ModelParams, Tensor, TensorsInput } from "../models/model-input.js";
 export type { ModelOutput } from "../models/model-output.js";
 export type { ColSpec, ModelSignature, ParamSpec, Schema, TensorSpec } from "../models/model-signature.js";
-export type { JsModelContext, JsModelModule } from "../models/flavors/js-function-flavor.js";
-export { evaluate, type EvaluateOptions, type EvaluationReport } from "../models/evaluation/evaluate.js";
+export type { JsModelContext, JsModelModule } from "../models/js-function-flavor.js";
+export { evaluate, type SdkEvaluateOptions as EvaluateOptions, type EvaluationReport } from "./model-evaluation.js";
 export { parseThresholdExpression, validateMetrics, type MetricThreshold, type ValidationReport } from "../models/evaluation/metric-thresholds.js";
 export type { EvaluationData, ModelType } from "../models/evaluation/model-evaluator.js";
 export { sweep, type SweepOptions, type SweepRunResult } from "./sweep.js";

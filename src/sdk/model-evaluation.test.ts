@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ArtifactClient } from "../../sdk/artifact-client.js";
-import { logModel } from "../../sdk/model-client.js";
-import { runCiclo } from "../../testing/child-server.js";
-import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
-import { tempDir } from "../../testing/temp-dir.js";
-import { evaluate } from "./evaluate.js";
+import { ArtifactClient } from "./artifact-client.js";
+import { logModel } from "./model-client.js";
+import { runCiclo } from "../testing/child-server.js";
+import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
+import { tempDir } from "../testing/temp-dir.js";
+import { evaluate } from "./model-evaluation.js";
 
-const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
+const FIXTURES = new URL("../models/fixtures", import.meta.url).pathname;
 const REGRESSION = join(FIXTURES, "regression.csv");
 const CLASSIFICATION = join(FIXTURES, "classification.csv");
 

@@ -8,12 +8,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
-import { tempDir } from "../../testing/temp-dir.js";
-import { ArtifactClient } from "../artifact-client.js";
-import { Ciclo } from "../fluent-session.js";
-import type { LoggingError } from "../logging-errors.js";
-import { TrackingClient } from "../tracking-client.js";
+import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
+import { tempDir } from "../testing/temp-dir.js";
+import { ArtifactClient } from "./artifact-client.js";
+import { Ciclo } from "./fluent-session.js";
+import type { LoggingError } from "./logging-errors.js";
+import { TrackingClient } from "./tracking-client.js";
 import { autolog, type AutologHandle } from "./tfjs-autolog.js";
 
 const byKey = (entries: Array<{ key: string; value: string }>) => Object.fromEntries(entries.map((e) => [e.key, e.value]));

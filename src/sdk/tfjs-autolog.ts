@@ -21,9 +21,9 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Ciclo } from "../fluent-session.js";
-import { getCiclo } from "../fluent.js";
-import { LoggingError, warnOnError } from "../logging-errors.js";
+import type { Ciclo } from "./fluent-session.js";
+import { getCiclo } from "./fluent.js";
+import { LoggingError, warnOnError } from "./logging-errors.js";
 import { fitParams, modelParams, saveModelFiles, summaryText } from "./tfjs-model-files.js";
 import { isTfNamespace, type FitFn, type Logs, type TfLayersModel, type TfNamespace } from "./tfjs-types.js";
 

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Command } from "commander";
-import type { EvaluationReport } from "../../models/evaluation/evaluate.js";
+import type { EvaluationReport } from "../../sdk/model-evaluation.js";
 import { parseThresholdExpression, type MetricThreshold } from "../../models/evaluation/metric-thresholds.js";
-import { CliContext, collect, withCommonOptions, type CommonFlags } from "../cli-context.js";
+import { CliContext, collect, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError } from "../output/cli-errors.js";
 import { renderFields } from "../output/table.js";
 
@@ -105,7 +105,7 @@ Examples:
         }
         const cli = new CliContext(flags);
         // Loaded on use: the rest of the CLI starts without the model runtime.
-        const { evaluate } = await import("../../models/evaluation/evaluate.js");
+        const { evaluate } = await import("../../sdk/model-evaluation.js");
         const report = await evaluate(flags.modelUri, flags.data, {
           modelType: flags.modelType,
           targets: flags.targets,
