@@ -19,7 +19,7 @@
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CICLO_VERSION } from "../server/version.js";
+import { CICLO_VERSION } from "../shared/node/version.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim";
@@ -112,8 +112,8 @@ export async function bundleServer(appDir: string): Promise<void> {
     outdir: appDir,
     outExtension: { ".js": ".mjs" },
     absWorkingDir: REPO_ROOT,
-    // The native runtime is installed by npm in the image; light-my-request only serves tests (inject).
-    external: ["onnxruntime-node", "light-my-request"],
+    // The native runtime is installed by npm in the image.
+    external: ["onnxruntime-node"],
     // CommonJS dependencies (prom-client, …) call require() for Node built-ins.
     banner: { js: "import { createRequire as __cicloRequire } from 'node:module'; const require = __cicloRequire(import.meta.url);" },
     logLevel: "error",

@@ -4,7 +4,7 @@
  * and `/metrics`, on raw `node:http` — measured at ≈ 1.45× Fastify's
  * throughput for this one-route, small-body workload (see docs/benchmarks.md),
  * and this server has no auth, schemas or plugins to want Fastify for. Tests
- * use {@link ScoringApp.inject} (light-my-request, as Fastify's `inject`).
+ * drive `handler` in-process (testing/scoring-app-kit.ts, light-my-request).
  *
  * The app never parses a scoring body: it checks the content type and size,
  * hands the text to the {@link BatchScheduler} and writes back what the
@@ -17,7 +17,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CICLO_VERSION } from "../server/version.js";
+import { CICLO_VERSION } from "../shared/node/version.js";
 import type { BatchScheduler } from "./batch-scheduler.js";
 import type { InferenceLog } from "./inference-log.js";
 import { routeV2 } from "./open-inference-routes.js";
@@ -48,22 +48,6 @@ export interface ScoringApp {
   readonly inFlight: number;
   /** Resolves when no request is in flight. */
   whenNoneInFlight(): Promise<void>;
-  /** Fastify-style in-process request (light-my-request), for tests. */
-  inject(opts: InjectOptions): Promise<InjectResponse>;
-}
-
-export interface InjectOptions {
-  method: string;
-  url: string;
-  headers?: Record<string, string>;
-  payload?: string | Buffer | object;
-}
-
-export interface InjectResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  body: string;
-  json(): unknown;
 }
 
 const CSV_TYPE = "text/csv";
@@ -226,11 +210,6 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
     setDraining() {
       phase = "draining";
       metrics.setReady(false);
-    },
-    async inject(opts) {
-      const { inject } = await import("light-my-request");
-      const r = await inject(handler, opts as never);
-      return { statusCode: r.statusCode, headers: r.headers, body: r.body, json: () => JSON.parse(r.body) as unknown };
-    },
+    }
   };
 }

@@ -7,12 +7,30 @@
 import { BatchScheduler, type SchedulerLimits } from "../serving/batch-scheduler.js";
 import { startExecutor, type InferenceExecutor } from "../serving/inference-executor.js";
 import type { InferenceLog } from "../serving/inference-log.js";
+import { inject } from "light-my-request";
 import { buildScoringApp, type ScoringApp } from "../serving/scoring-app.js";
 import { ScoringMetrics } from "../serving/scoring-metrics.js";
 import { SCORING_DEFAULTS } from "../serving/scoring-options.js";
 
+export interface InjectOptions {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  payload?: string | Buffer | object;
+}
+
+export interface InjectResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json(): unknown;
+}
+
+/** The production app plus Fastify-style in-process requests (light-my-request), which only tests need. */
+export type TestScoringApp = ScoringApp & { inject(opts: InjectOptions): Promise<InjectResponse> };
+
 export interface ScoringKit {
-  app: ScoringApp;
+  app: TestScoringApp;
   scheduler: BatchScheduler;
   executor: InferenceExecutor;
   metrics: ScoringMetrics;
@@ -33,7 +51,13 @@ export async function startScoringKit(modelDir: string, o: KitOptions = {}): Pro
   const name = o.name ?? "m";
   const version = o.version ?? "1";
   const metrics = new ScoringMetrics(name, version, { defaultMetrics: false });
-  const app = buildScoringApp({ modelName: name, modelVersion: version, metrics, maxBodyBytes: o.maxBodyBytes ?? SCORING_DEFAULTS.maxBodyBytes, inferenceLog: o.inferenceLog });
+  const prod = buildScoringApp({ modelName: name, modelVersion: version, metrics, maxBodyBytes: o.maxBodyBytes ?? SCORING_DEFAULTS.maxBodyBytes, inferenceLog: o.inferenceLog });
+  const app: TestScoringApp = Object.assign(prod, {
+    async inject(opts: InjectOptions): Promise<InjectResponse> {
+      const r = await inject(prod.handler, opts as never);
+      return { statusCode: r.statusCode, headers: r.headers, body: r.body, json: () => JSON.parse(r.body) as unknown };
+    },
+  });
   const executor = await startExecutor({ reload: { path: modelDir, options: {} }, context: { modelName: name, modelVersion: version }, workers: o.workers ?? 1 });
   const limits: SchedulerLimits = {
     maxBatchSize: o.maxBatchSize ?? SCORING_DEFAULTS.maxBatchSize,
