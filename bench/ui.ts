@@ -17,10 +17,9 @@
  * bench/results/ui.json (ui-quick.json / ui-partial.json).
  * @module
  */
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { openStores } from "../src/store/open-store.js";
 import type { Metric } from "../src/tracking/types.js";

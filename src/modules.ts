@@ -4,13 +4,13 @@
  * plus one line here (see ARCHITECTURE.md).
  * @module
  */
-import { artifactsModule } from "./artifacts/artifacts-module.js";
-import { gcModule } from "./gc/gc-module.js";
-import { loggedModelsModule } from "./logged-models/logged-models-module.js";
-import { registryModule } from "./registry/registry-module.js";
+import { artifactsModule } from "./artifacts/http/artifacts-module.js";
+import { gcModule } from "./gc/http/gc-module.js";
+import { loggedModelsModule } from "./logged-models/http/logged-models-module.js";
+import { registryModule } from "./registry/http/registry-module.js";
 import type { CicloModule } from "./server/module.js";
 import { uiModule } from "./server/ui-module.js";
-import { trackingModule } from "./tracking/tracking-module.js";
+import { trackingModule } from "./tracking/http/tracking-module.js";
 
 export function serverModules(): CicloModule[] {
   return [

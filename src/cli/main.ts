@@ -3,7 +3,7 @@
  * @module
  */
 import { Command } from "commander";
-import { CICLO_VERSION } from "../server/version.js";
+import { CICLO_VERSION } from "../shared/node/version.js";
 
 type Register = (program: Command) => void;
 

@@ -21,12 +21,11 @@
  * files (reported in `artifactErrors`), never a live run without its files.
  * @module
  */
-import type { ArtifactPurger } from "../artifacts/artifact-purger.js";
-import type { ModelVersion } from "../registry/types.js";
+import type { ArtifactPurger } from "../artifacts/index.js";
+import type { ModelVersion, RegistryStore } from "../registry/index.js";
 import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
-import type { LoggedModelStore } from "../logged-models/logged-model-store.js";
-import type { RegistryStore } from "../registry/registry-store.js";
-import type { GcEntities, GcLoggedModel, GcRun, PurgedExperiment, TrackingStore } from "../tracking/tracking-store.js";
+import type { LoggedModelStore } from "../logged-models/index.js";
+import type { GcEntities, GcLoggedModel, GcRun, PurgedExperiment, TrackingStore } from "../tracking/index.js";
 import type { GcReport, GcRequestOptions, GcSkipped } from "./gc-types.js";
 
 export interface GcServiceDeps {

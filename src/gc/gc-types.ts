@@ -3,9 +3,9 @@
  * presenter and the SDK's admin client.
  * @module
  */
-import type { GcLoggedModel, GcRun, PurgedExperiment } from "../tracking/tracking-store.js";
+import type { GcLoggedModel, GcRun, PurgedExperiment } from "../tracking/index.js";
 
-export type { GcExperiment, GcLoggedModel, GcRun, PurgedExperiment } from "../tracking/tracking-store.js";
+export type { GcExperiment, GcLoggedModel, GcRun, PurgedExperiment } from "../tracking/index.js";
 
 export interface GcRequestOptions {
   /** Only entities deleted at least this long ago, ms. */

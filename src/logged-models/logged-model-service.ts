@@ -5,9 +5,8 @@
  */
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
 import type { LoggedModelStore } from "./logged-model-store.js";
-import { generateRunName } from "../tracking/run-names.js";
+import { generateRunName, type Param } from "../tracking/index.js";
 import { parseFilter } from "../shared/filter/filter-parser.js";
-import type { Param } from "../tracking/types.js";
 import type { Page, Tag } from "../shared/types.js";
 import { validateMaxResults } from "../shared/validation.js";
 import { LOGGED_MODEL_SEARCH_SPEC, parseLoggedModelOrderBy, type OrderByIn } from "./logged-model-search-spec.js";

@@ -18,7 +18,7 @@ import type {
   ModelOutput,
 } from "./types.js";
 import type { FilterNode } from "../shared/filter/filter-ast.js";
-import type { Param } from "../tracking/types.js";
+import type { Param } from "../tracking/index.js";
 import type { Page, Tag } from "../shared/types.js";
 
 export interface SearchLoggedModelsQuery {

@@ -6,7 +6,7 @@
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
 import { validateParamKeysUnique } from "../shared/validation.js";
-import type { Param } from "../tracking/types.js";
+import type { Param } from "../tracking/index.js";
 import type { Tag } from "../shared/types.js";
 import { LOGGED_MODEL_STATUSES, type LoggedModelStatus } from "./types.js";
 

@@ -4,7 +4,7 @@
  * model version registered from it on the model's `mlflow.modelVersions` tag.
  * @module
  */
-import type { LoggedModelLookup, LoggedModelRef } from "../registry/logged-model-lookup.js";
+import type { LoggedModelLookup, LoggedModelRef } from "../registry/index.js";
 import { MlflowError } from "../shared/errors.js";
 import type { LoggedModelStore } from "./logged-model-store.js";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { OrderByClause } from "../shared/filter/filter-ast.js";
-import type { Metric, Param } from "../tracking/types.js";
+import type { Metric, Param } from "../tracking/index.js";
 import type { Tag } from "../shared/types.js";
 
 export const LOGGED_MODEL_STATUSES = ["LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"] as const;

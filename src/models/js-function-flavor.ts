@@ -30,12 +30,12 @@
  */
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { InvalidParameterValueError, MlflowError } from "../../shared/errors.js";
-import { ModelInputError } from "../input-coercion.js";
-import type { MlModel } from "../mlmodel.js";
-import type { ModelInput, ModelParams } from "../model-input.js";
-import { normalizeOutput, type ModelOutput } from "../model-output.js";
-import type { ModelSignature } from "../model-signature.js";
+import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
+import { ModelInputError } from "./input-coercion.js";
+import type { MlModel } from "./mlmodel.js";
+import type { ModelInput, ModelParams } from "./model-input.js";
+import { normalizeOutput, type ModelOutput } from "./model-output.js";
+import type { ModelSignature } from "./model-signature.js";
 
 export const JS_FUNCTION = "js_function";
 

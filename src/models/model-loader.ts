@@ -9,8 +9,8 @@
  */
 import { resolve } from "node:path";
 import { InvalidParameterValueError } from "../shared/errors.js";
-import { loadJsFunctionRunner, JS_FUNCTION } from "./flavors/js-function-flavor.js";
-import { loadOnnxRunner } from "./flavors/onnx-flavor.js";
+import { loadJsFunctionRunner, JS_FUNCTION } from "./js-function-flavor.js";
+import { loadOnnxRunner } from "./onnx-flavor.js";
 import type { FlavorName, LoadedModel, ModelLoadOptions } from "./loaded-model.js";
 import { mlmodelSignature, readMlmodel } from "./mlmodel.js";
 import type { ModelInput, ModelParams } from "./model-input.js";

@@ -13,8 +13,7 @@
  * All but `value` can be split back per request after a batched call ({@link sliceOutput}).
  * @module
  */
-import type { Tensor, TensorData } from "./model-input.js";
-import { rowWidth } from "./model-input.js";
+import { type Tensor, type TensorData, rowWidth } from "./model-input.js";
 
 export interface OutputColumn {
   name: string;

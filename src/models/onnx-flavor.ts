@@ -21,12 +21,12 @@
  */
 import { join } from "node:path";
 import type * as Ort from "onnxruntime-node";
-import { InvalidParameterValueError } from "../../shared/errors.js";
-import { ModelInputError, toTensorData } from "../input-coercion.js";
-import type { OnnxLoadOptions } from "../loaded-model.js";
-import type { ColumnsInput, ModelInput, Tensor, TensorData } from "../model-input.js";
-import type { ModelOutput, OutputColumn } from "../model-output.js";
-import type { TensorDtype, TensorSpec } from "../model-signature.js";
+import { InvalidParameterValueError } from "../shared/errors.js";
+import { ModelInputError, toTensorData } from "./input-coercion.js";
+import type { OnnxLoadOptions } from "./loaded-model.js";
+import type { ColumnsInput, ModelInput, Tensor, TensorData } from "./model-input.js";
+import type { ModelOutput, OutputColumn } from "./model-output.js";
+import type { TensorDtype, TensorSpec } from "./model-signature.js";
 
 type OrtModule = typeof Ort;
 let ortModule: Promise<OrtModule> | undefined;

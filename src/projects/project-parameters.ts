@@ -14,7 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { LIMITS } from "../tracking/validation.js";
+import { LIMITS } from "../tracking/index.js";
 import { PARAMETER_NAME, ProjectError, type EntryPoint, type ParameterSpec } from "./project-spec.js";
 import { fillTemplate, shellQuote } from "./shell-quote.js";
 

@@ -21,7 +21,7 @@ import { Ciclo } from "../sdk/fluent-session.js";
 import { CONTEXT_TAGS } from "../sdk/context-capture.js";
 import type { LoggingError } from "../sdk/logging-errors.js";
 import { SOURCE_NAME_TAG, SOURCE_TYPE_TAG } from "../shared/system-tags.js";
-import type { RunStatus } from "../tracking/types.js";
+import type { RunStatus } from "../tracking/index.js";
 import { runCommand, type CommandExit } from "./command-process.js";
 import { resolveCommand, type ResolvedCommand } from "./project-parameters.js";
 import { loadProject, resolveEntryPoint, type ProjectSpec } from "./project-spec.js";

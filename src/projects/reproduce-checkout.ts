@@ -15,8 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { ArtifactClient } from "../sdk/artifact-client.js";
-import type { RecordedFile, ReproducePlan } from "./reproduce-plan.js";
-import { ReproduceError } from "./reproduce-plan.js";
+import { type RecordedFile, type ReproducePlan, ReproduceError } from "./reproduce-plan.js";
 
 const exec = promisify(execFile);
 const GIT_SAFETY = ["-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never", "-c", "advice.detachedHead=false"];

@@ -9,7 +9,7 @@
  */
 import { posix } from "node:path";
 import { CONTEXT_ARTIFACTS, CONTEXT_TAGS, ENV_FILES, type EnvFileKind } from "../sdk/context-capture.js";
-import type { Run } from "../tracking/types.js";
+import type { Run } from "../tracking/index.js";
 import { PARAMETER_NAME } from "./project-spec.js";
 import { PROJECT_TAGS } from "./project-tags.js";
 

@@ -5,7 +5,7 @@
  * at most `tolerance` relative to the larger magnitude (0: exactly equal).
  * @module
  */
-import type { Run } from "../tracking/types.js";
+import type { Run } from "../tracking/index.js";
 
 export interface ComparedValue<T> {
   key: string;

@@ -5,21 +5,13 @@
  * What the UI shows on a version page, in one call.
  * @module
  */
-import type { ArtifactRepository, FileInfo } from "../artifacts/artifact-repository.js";
+import type { ArtifactLocator, FileInfo } from "../artifacts/index.js";
 import { MlflowError } from "../shared/errors.js";
 import type { RegistryStore } from "./registry-store.js";
-import type { TrackingStore } from "../tracking/tracking-store.js";
-import type { Experiment, Metric, Param, Run } from "../tracking/types.js";
+import type { TrackingStore, Experiment, Metric, Param, Run } from "../tracking/index.js";
 import { canonicalVersion, validateModelName } from "./registry-validation.js";
 import type { ModelVersion } from "./types.js";
 
-/** A repository and the folder inside it that a URI names. */
-export interface ArtifactLocation {
-  repo: ArtifactRepository;
-  base: string;
-}
-/** Opens where an artifact URI points (the server maps `mlflow-artifacts:` into its destination). */
-export type ArtifactLocator = (uri: string) => Promise<ArtifactLocation>;
 
 export interface CodeVersion {
   gitCommit?: string;

@@ -4,9 +4,10 @@
  * @module
  */
 import type { RegistryStore } from "./registry-store.js";
-import type { TrackingStore } from "../tracking/tracking-store.js";
+import type { TrackingStore } from "../tracking/index.js";
 import type { Page } from "../shared/types.js";
-import { LineageService, type ArtifactLocator } from "./lineage-service.js";
+import type { ArtifactLocator } from "../artifacts/index.js";
+import { LineageService } from "./lineage-service.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";
 import { ModelVersionService, modelUriRegistry } from "./model-version-service.js";
 import { RegisteredModelService } from "./registered-model-service.js";

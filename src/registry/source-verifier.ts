@@ -18,7 +18,7 @@ import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { TrackingStore } from "../tracking/tracking-store.js";
+import type { TrackingStore } from "../tracking/index.js";
 import type { LoggedModelInfo, LoggedModelLookup } from "./logged-model-lookup.js";
 import { isModelUri, parseModelUri, resolveModelVersion, type ModelUriRegistry } from "./model-uri.js";
 

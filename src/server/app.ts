@@ -16,7 +16,7 @@ import { errorHandler } from "./errors.js";
 import { API_PREFIXES } from "./http/api-prefixes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./http/json-body.js";
 import { access } from "./http/route-access.js";
-import { CICLO_VERSION } from "./version.js";
+import { CICLO_VERSION } from "../shared/node/version.js";
 import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, StartedApp } from "./module.js";
 
 export interface AppDeps {

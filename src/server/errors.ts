@@ -5,36 +5,9 @@
  * @module
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { MlflowError, type ErrorCode } from "../shared/errors.js";
+import { HTTP_STATUS, MlflowError, type ErrorCode } from "../shared/errors.js";
 import { validationMessage } from "./http/validation-messages.js";
 
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  INTERNAL_ERROR: 500,
-  TEMPORARILY_UNAVAILABLE: 503,
-  IO_ERROR: 500,
-  BAD_REQUEST: 400,
-  INVALID_PARAMETER_VALUE: 400,
-  ENDPOINT_NOT_FOUND: 404,
-  MALFORMED_REQUEST: 400,
-  INVALID_STATE: 500,
-  PERMISSION_DENIED: 403,
-  FEATURE_DISABLED: 501,
-  CUSTOMER_UNAUTHORIZED: 401,
-  REQUEST_LIMIT_EXCEEDED: 429,
-  // MLflow compat: RESOURCE_ALREADY_EXISTS is 400, not 409 (mlflow.register_model relies on it).
-  RESOURCE_ALREADY_EXISTS: 400,
-  RESOURCE_DOES_NOT_EXIST: 404,
-  RESOURCE_EXHAUSTED: 429,
-  RESOURCE_CONFLICT: 409,
-  ALREADY_EXISTS: 409,
-  NOT_FOUND: 404,
-  ABORTED: 409,
-  UNAUTHENTICATED: 401,
-  NOT_IMPLEMENTED: 501,
-  DEADLINE_EXCEEDED: 504,
-  CANCELLED: 499,
-  DATA_LOSS: 500,
-};
 
 export interface ErrorBody {
   error_code: ErrorCode;

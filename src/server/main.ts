@@ -11,7 +11,7 @@ import { openConnection, redactUri } from "../store/open-store.js";
 import { buildApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import type { CicloModule } from "./module.js";
-import { CICLO_VERSION } from "./version.js";
+import { CICLO_VERSION } from "../shared/node/version.js";
 
 export interface RunningServer {
   app: FastifyInstance;

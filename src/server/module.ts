@@ -27,7 +27,7 @@ import type { ApiName } from "./http/api-prefixes.js";
  * Services modules provide to each other, by name. Each module adds its own
  * entries by declaration merging, next to its entry file:
  * ```ts
- * declare module "../server/module.js" {
+ * declare module "../../server/module.js" {
  *   interface ModuleServices { tracking: TrackingModuleServices }
  * }
  * ```

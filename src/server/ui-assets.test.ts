@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { tempDir } from "../testing/temp-dir.js";
 import { openTestApp, type TestApp } from "../testing/test-app.js";
-import { trackingModule } from "../tracking/tracking-module.js";
+import { trackingModule } from "../tracking/http/tracking-module.js";
 import { UI_CSP } from "./ui-assets.js";
 import { uiModule } from "./ui-module.js";
 

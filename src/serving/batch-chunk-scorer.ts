@@ -8,12 +8,7 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { parseCsvInput } from "../models/csv-input.js";
-import { recordsToColumns } from "../models/input-parser.js";
-import { validateInput, validateParams } from "../models/input-validator.js";
-import type { LoadedModel } from "../models/loaded-model.js";
-import type { ColumnsInput, ModelInput } from "../models/model-input.js";
-import type { Schema } from "../models/model-signature.js";
+import { parseCsvInput, recordsToColumns, validateInput, validateParams, type LoadedModel, type ColumnsInput, type ModelInput, type Schema } from "../models/index.js";
 import { MlflowError } from "../shared/errors.js";
 import { csvHeader, outputColumns, toCsvLines, toJsonLines, toParquetColumns } from "./batch-output.js";
 import type { ChunkRequest, ChunkResult } from "./batch-predict.js";

@@ -13,9 +13,7 @@
  * row and is refused.
  * @module
  */
-import { rowWidth } from "../models/model-input.js";
-import type { ModelOutput } from "../models/model-output.js";
-import { ModelInputError } from "../models/input-coercion.js";
+import { rowWidth, type ModelOutput, ModelInputError } from "../models/index.js";
 
 export interface OutputColumnData {
   name: string;

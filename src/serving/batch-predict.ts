@@ -18,7 +18,7 @@ import { extname } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
 import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
-import { loadLocalModel } from "../models/model-loader.js";
+import { loadLocalModel } from "../models/index.js";
 import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
 import { scoreChunk } from "./batch-chunk-scorer.js";
 import { spawnModuleWorker } from "./worker-spawn.js";

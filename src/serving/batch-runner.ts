@@ -10,14 +10,8 @@
  * js_function returning one value) is from then on called once per job.
  * @module
  */
-import { parseCsvInput } from "../models/csv-input.js";
-import { parseJsonRequest } from "../models/input-parser.js";
-import { validateInput, validateParams } from "../models/input-validator.js";
-import type { LoadedModel } from "../models/loaded-model.js";
-import { concatInputs, type ModelInput, type ModelParams } from "../models/model-input.js";
-import { outputRowCount, sliceOutput, toPredictions, type ModelOutput } from "../models/model-output.js";
-import { HTTP_STATUS } from "../server/errors.js";
-import { MlflowError, type ErrorCode } from "../shared/errors.js";
+import { parseCsvInput, parseJsonRequest, validateInput, validateParams, type LoadedModel, concatInputs, type ModelInput, type ModelParams, outputRowCount, sliceOutput, toPredictions, type ModelOutput } from "../models/index.js";
+import { HTTP_STATUS, MlflowError, type ErrorCode } from "../shared/errors.js";
 import { parseV2Request, toV2Outputs } from "./open-inference-codec.js";
 import { JSON_TYPE, protocolError, type JobResult, type ScoringJob } from "./scoring-job.js";
 

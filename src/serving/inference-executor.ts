@@ -10,9 +10,7 @@
  * @module
  */
 import type { Worker } from "node:worker_threads";
-import type { LoadedModel, ModelReloadSpec } from "../models/loaded-model.js";
-import { loadLocalModel } from "../models/model-loader.js";
-import { schemaNames } from "../models/model-signature.js";
+import { type LoadedModel, type ModelReloadSpec, loadLocalModel, schemaNames } from "../models/index.js";
 import { BatchRunner, type BatchStats, type RunnerContext } from "./batch-runner.js";
 import type { JobResult, ScoringJob, ServedModelInfo } from "./scoring-job.js";
 import { spawnModuleWorker } from "./worker-spawn.js";

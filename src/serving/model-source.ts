@@ -18,7 +18,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MLMODEL_FILE } from "../models/mlmodel.js";
+import { MLMODEL_FILE } from "../models/index.js";
 import { ArtifactClient } from "../sdk/artifact-client.js";
 import { resolveArtifactSource } from "../sdk/model-uri.js";
 import { trackingUriFromEnv } from "../sdk/sdk-config.js";

@@ -6,9 +6,7 @@
  * to worker threads as is.
  * @module
  */
-import type { FlavorName } from "../models/loaded-model.js";
-import type { MlModel } from "../models/mlmodel.js";
-import type { ModelSignature, Schema } from "../models/model-signature.js";
+import type { FlavorName, MlModel, ModelSignature, Schema } from "../models/index.js";
 
 /** How a body is to be read and answered. */
 export type JobProtocol = "mlflow-json" | "mlflow-csv" | "v2";

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import type { ArtifactRepository } from "../artifact-repository.js";
 import { ArtifactService } from "../artifact-service.js";
-import type { TrackingStore } from "../../tracking/tracking-store.js";
+import type { TrackingStore } from "../../tracking/index.js";
 import { artifactUploadRoutes } from "./mlflow-artifacts-upload.js";
 import { mlflowArtifactRoutes, type ArtifactRouteOptions } from "./mlflow-artifacts.js";
 import { getArtifactRoutes, runArtifactListRoutes } from "./run-artifacts.js";

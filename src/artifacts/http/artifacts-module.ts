@@ -4,12 +4,11 @@
  * downloads. It provides the opened repositories to the modules after it.
  * @module
  */
-import type { CicloModule } from "../server/module.js";
-import { registerArtifactRoutes } from "./http/artifact-routes.js";
-import { artifactLocator } from "../registry/http/registry-routes.js";
-import type { ArtifactLocator } from "../registry/lineage-service.js";
-import type { ArtifactRepository } from "./artifact-repository.js";
-import { openArtifactRepository } from "./artifact-repositories.js";
+import type { CicloModule } from "../../server/module.js";
+import { registerArtifactRoutes } from "./artifact-routes.js";
+import type { ArtifactRepository } from "../artifact-repository.js";
+import { artifactLocator, type ArtifactLocator } from "../artifact-locator.js";
+import { openArtifactRepository } from "../artifact-repositories.js";
 
 export interface ArtifactModuleServices {
   /** The proxied store (`--artifacts-destination`); undefined with `--no-serve-artifacts`. */
@@ -20,7 +19,7 @@ export interface ArtifactModuleServices {
   locate: ArtifactLocator;
 }
 
-declare module "../server/module.js" {
+declare module "../../server/module.js" {
   interface ModuleServices {
     artifacts: ArtifactModuleServices;
   }

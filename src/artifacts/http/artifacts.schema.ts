@@ -1,6 +1,6 @@
 /** Request and response schemas of the artifact routes (`mlflow_artifacts.proto`, ListArtifacts in `service.proto`). */
 import Type from "typebox";
-import { Required, RunIdFields } from "../../tracking/http/common.schema.js";
+import { Required, RunIdFields } from "../../server/http/common.schema.js";
 
 export const Empty = Type.Object({});
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { openArtifactRepository } from "../artifact-repositories.js";
 import { openTestApp, type TestApp, assertError, testModules } from "../../testing/test-app.js";
-import { artifactsModule } from "../artifacts-module.js";
+import { artifactsModule } from "./artifacts-module.js";
 import { createTestBucket, s3Unavailable, type S3TestBucket } from "../../testing/s3-fixture.js";
 import { guessMimeType } from "./artifact-mime.js";
 

@@ -9,7 +9,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { presentFiles } from "./artifact-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { runIdOf } from "../../tracking/http/common.schema.js";
+import { runIdOf } from "../../server/http/common.schema.js";
 import { downloadRoute, sendArtifact } from "./artifact-download.js";
 import * as S from "./artifacts.schema.js";
 import { endpointOf, type ArtifactRouteOptions } from "./mlflow-artifacts.js";

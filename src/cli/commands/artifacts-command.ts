@@ -5,23 +5,12 @@ import type { Command } from "commander";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
 import type { FileInfo } from "../../sdk/artifact-stores.js";
 import { resolveArtifactSource, type ArtifactSource } from "../../sdk/model-uri.js";
-import { createByteProgress } from "../byte-progress.js";
-import { CliContext, withCommonOptions, type CommonFlags } from "../cli-context.js";
+import { createByteProgress } from "../output/byte-progress.js";
+import { walkArtifacts } from "../transfer/artifact-walk.js";
+import { CliContext, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, usageExitCodes, UsageError } from "../output/cli-errors.js";
 import { formatBytes } from "../output/format.js";
 
-/** Every file under `dir` of a listing function, depth first. */
-export async function walkArtifacts(list: (dir: string) => Promise<FileInfo[]>, dir: string): Promise<FileInfo[]> {
-  const out: FileInfo[] = [];
-  const visit = async (d: string) => {
-    for (const f of await list(d)) {
-      if (f.isDir) await visit(f.path);
-      else out.push(f);
-    }
-  };
-  await visit(dir);
-  return out;
-}
 
 /** Files and bytes a download of `source` will move (the progress bar's total). */
 export async function measureSource(artifacts: ArtifactClient, source: ArtifactSource): Promise<{ files: number; bytes: number }> {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { Experiment } from "../../tracking/types.js";
 import type { ViewType } from "../../shared/types.js";
-import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../cli-context.js";
+import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime } from "../output/format.js";
 import type { Column } from "../output/table.js";

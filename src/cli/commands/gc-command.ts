@@ -1,7 +1,7 @@
 /** `ciclo gc`: purge deleted experiments, runs and logged models with their artifacts, for good. */
 import type { Command } from "commander";
 import type { GcReport } from "../../gc/gc-types.js";
-import { CliContext, collect, splitIds, withCommonOptions, type CommonFlags } from "../cli-context.js";
+import { CliContext, collect, splitIds, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime, parseDuration } from "../output/format.js";
 

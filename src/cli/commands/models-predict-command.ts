@@ -8,7 +8,7 @@ import { predictFile, type FileFormat } from "../../serving/batch-predict.js";
 import { resolveModelSource } from "../../serving/model-source.js";
 import { formatBytes } from "../output/format.js";
 import { cliAction } from "../output/cli-errors.js";
-import { createProgressBar } from "../progress-bar.js";
+import { createProgressBar } from "../output/progress-bar.js";
 import { numberFlag } from "./models-serve-command.js";
 
 interface PredictFlags {

@@ -4,7 +4,7 @@ import { findSpools, readSpoolRecords } from "../../sdk/offline-spool.js";
 import { syncOfflineRuns, type SyncedRun } from "../../sdk/offline-sync.js";
 import { offlineDirFromEnv, trackingUriFromEnv } from "../../sdk/sdk-config.js";
 import { TrackingClient } from "../../sdk/tracking-client.js";
-import { createProgressBar } from "../progress-bar.js";
+import { createProgressBar } from "../output/progress-bar.js";
 
 interface SyncFlags {
   trackingUri?: string;

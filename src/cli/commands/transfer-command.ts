@@ -2,11 +2,11 @@
 import { readdir } from "node:fs/promises";
 import type { Command } from "commander";
 import { redactUri } from "../../store/open-store.js";
-import { createByteProgress, type ByteProgress } from "../byte-progress.js";
-import { CliContext, collect, splitIds, withCommonOptions, type CommonFlags } from "../cli-context.js";
+import { createByteProgress, type ByteProgress } from "../output/byte-progress.js";
+import { CliContext, collect, splitIds, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatBytes } from "../output/format.js";
-import { createProgressBar } from "../progress-bar.js";
+import { createProgressBar } from "../output/progress-bar.js";
 import { exportExperiments, type TransferProgress } from "../transfer/exporter.js";
 import { importExport } from "../transfer/importer.js";
 

@@ -5,19 +5,19 @@
  * @module
  */
 import type { Command } from "commander";
-import { AdminClient } from "../sdk/admin-client.js";
-import { ArtifactClient, type ArtifactClientOptions } from "../sdk/artifact-client.js";
-import { HttpClient } from "../sdk/http-client.js";
-import { JobsClient } from "../sdk/jobs-client.js";
-import { RegistryClient } from "../sdk/registry-client.js";
-import { trackingUriFromEnv } from "../sdk/sdk-config.js";
-import { TrackingClient } from "../sdk/tracking-client.js";
-import { ResourceDoesNotExistError } from "../shared/errors.js";
-import type { Experiment } from "../tracking/types.js";
-import { createColors, type Colors } from "./output/colors.js";
-import { NotFoundError, UsageError } from "./output/cli-errors.js";
-import { printJson } from "./output/json-output.js";
-import { renderTable, type Column } from "./output/table.js";
+import { AdminClient } from "../../sdk/admin-client.js";
+import { ArtifactClient, type ArtifactClientOptions } from "../../sdk/artifact-client.js";
+import { HttpClient } from "../../sdk/http-client.js";
+import { JobsClient } from "../../sdk/jobs-client.js";
+import { RegistryClient } from "../../sdk/registry-client.js";
+import { trackingUriFromEnv } from "../../sdk/sdk-config.js";
+import { TrackingClient } from "../../sdk/tracking-client.js";
+import { ResourceDoesNotExistError } from "../../shared/errors.js";
+import type { Experiment } from "../../tracking/types.js";
+import { createColors, type Colors } from "./colors.js";
+import { NotFoundError, UsageError } from "./cli-errors.js";
+import { printJson } from "./json-output.js";
+import { renderTable, type Column } from "./table.js";
 
 export interface CommonFlags {
   trackingUri?: string;

@@ -12,9 +12,9 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
 import type { TrackingClient } from "../../sdk/tracking-client.js";
-import { CICLO_VERSION } from "../../server/version.js";
+import { CICLO_VERSION } from "../../shared/node/version.js";
 import type { Experiment, Run } from "../../tracking/types.js";
-import { walkArtifacts } from "../commands/artifacts-command.js";
+import { walkArtifacts } from "./artifact-walk.js";
 import {
   encodeValue,
   FILES,

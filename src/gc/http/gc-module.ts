@@ -4,8 +4,8 @@
  * versions (when the registry runs) protect what they read from.
  * @module
  */
-import type { CicloModule } from "../server/module.js";
-import { gcRoutes } from "./http/gc-routes.js";
+import type { CicloModule } from "../../server/module.js";
+import { gcRoutes } from "./gc-routes.js";
 
 export function gcModule(): CicloModule {
   return {

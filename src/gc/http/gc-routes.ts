@@ -7,12 +7,11 @@
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { ArtifactPurger } from "../../artifacts/artifact-purger.js";
-import type { ArtifactRepository } from "../../artifacts/artifact-repository.js";
+import { ArtifactPurger, type ArtifactRepository } from "../../artifacts/index.js";
 import { GcRequest, GcResponse, type WireGcLoggedModel, type WireGcRun } from "../../shared/wire/gc-wire.js";
-import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
-import type { RegistryStore } from "../../registry/registry-store.js";
-import type { GcLoggedModel, GcRun, TrackingStore } from "../../tracking/tracking-store.js";
+import type { LoggedModelStore } from "../../logged-models/index.js";
+import type { RegistryStore } from "../../registry/index.js";
+import type { GcLoggedModel, GcRun, TrackingStore } from "../../tracking/index.js";
 import { GcService } from "../gc-service.js";
 import type { GcReport } from "../gc-types.js";
 import { access } from "../../server/http/route-access.js";

@@ -11,14 +11,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
-import { ArtifactService } from "../../artifacts/artifact-service.js";
+import { ArtifactService } from "../../artifacts/index.js";
 import type { LoggedModelService } from "../logged-model-service.js";
 import { MlflowError } from "../../shared/errors.js";
-import { presentFiles } from "../../artifacts/http/artifact-presenter.js";
+import { presentFiles, downloadRoute, sendArtifact, type ArtifactDeps, endpointOf } from "../../artifacts/http/index.js";
 import { access } from "../../server/http/route-access.js";
-import { downloadRoute, sendArtifact } from "../../artifacts/http/artifact-download.js";
-import type { ArtifactDeps } from "../../artifacts/http/artifact-routes.js";
-import { endpointOf } from "../../artifacts/http/mlflow-artifacts.js";
 
 const ModelIdParams = Type.Object({ model_id: Type.String() });
 const ListQuery = Type.Object({ artifact_directory_path: Type.Optional(Type.String()), page_token: Type.Optional(Type.String()) });

@@ -6,7 +6,7 @@
 import type { LoggedModel, LoggedModelMetric } from "../types.js";
 import type { WireLoggedModel } from "../../shared/wire/logged-model-wire.js";
 import type { WireMetric } from "../../shared/wire/tracking-wire.js";
-import { presentMetric } from "../../tracking/http/tracking-presenter.js";
+import { presentMetric } from "../../tracking/http/index.js";
 
 function presentModelMetric(m: LoggedModelMetric): WireMetric {
   return { ...presentMetric(m), run_id: m.runId };

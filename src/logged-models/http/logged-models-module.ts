@@ -3,15 +3,15 @@
  * MLflow prefixes, and their artifacts when the artifacts module is present.
  * @module
  */
-import type { LoggedModelLookup } from "../registry/logged-model-lookup.js";
-import type { CicloModule } from "../server/module.js";
-import { loggedModelArtifactRoutes } from "./http/logged-model-artifacts.js";
-import { loggedModelRoutes } from "./http/logged-models.js";
-import type { LoggedModelStore } from "./logged-model-store.js";
-import { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-model-store.js";
-import { API_PREFIXES } from "../server/http/api-prefixes.js";
-import { LoggedModelService } from "./logged-model-service.js";
-import { StoreLoggedModelLookup } from "./store-logged-model-lookup.js";
+import type { LoggedModelLookup } from "../../registry/index.js";
+import type { CicloModule } from "../../server/module.js";
+import { loggedModelArtifactRoutes } from "./logged-model-artifacts.js";
+import { loggedModelRoutes } from "./logged-models.js";
+import type { LoggedModelStore } from "../logged-model-store.js";
+import { SqlLoggedModelStore } from "../../store/sql/logged-models/sql-logged-model-store.js";
+import { API_PREFIXES } from "../../server/http/api-prefixes.js";
+import { LoggedModelService } from "../logged-model-service.js";
+import { StoreLoggedModelLookup } from "../store-logged-model-lookup.js";
 
 export interface LoggedModelModuleServices {
   store: LoggedModelStore;
@@ -20,7 +20,7 @@ export interface LoggedModelModuleServices {
   lookup: LoggedModelLookup;
 }
 
-declare module "../server/module.js" {
+declare module "../../server/module.js" {
   interface ModuleServices {
     loggedModels: LoggedModelModuleServices;
   }

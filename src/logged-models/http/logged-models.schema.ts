@@ -1,7 +1,7 @@
 /** Request and response schemas of the logged-model routes (MLflow 3.x). */
 import Type from "typebox";
 import { WireLoggedModel } from "../../shared/wire/logged-model-wire.js";
-import { ExperimentId, Int64, KeyValueIn, Required } from "../../tracking/http/common.schema.js";
+import { ExperimentId, Int64, KeyValueIn, Required } from "../../server/http/common.schema.js";
 
 const KeyValues = Type.Array(KeyValueIn, { maxItems: 10_000 });
 

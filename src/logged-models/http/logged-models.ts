@@ -9,7 +9,7 @@ import { toLoggedModelStatus } from "../logged-model-validation.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import { presentLoggedModel } from "./logged-model-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { toInt, toTags } from "../../tracking/http/common.schema.js";
+import { toInt, toTags } from "../../server/http/common.schema.js";
 import * as S from "./logged-models.schema.js";
 
 /** MLflow reads the id from the body of some calls; ciclo serves the model in the path and refuses a mismatch. */

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { RegistryServices } from "../registry-services.js";
 import { presentModelVersion, presentRegisteredModel } from "./registry-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { toInt, toList, toTags } from "../../tracking/http/common.schema.js";
+import { toInt, toList, toTags } from "../../server/http/common.schema.js";
 import { actorOf } from "./registry-actor.js";
 import * as S from "./registry.schema.js";
 

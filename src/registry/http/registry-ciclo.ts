@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { RegistryServices } from "../registry-services.js";
 import { presentLineage, presentRegistryEvent } from "./registry-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { toInt } from "../../tracking/http/common.schema.js";
+import { toInt } from "../../server/http/common.schema.js";
 import * as S from "./registry.schema.js";
 
 export const registryCicloRoutes: FastifyPluginAsyncTypebox<{ services: RegistryServices }> = async (app, { services }) => {

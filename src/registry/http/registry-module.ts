@@ -4,19 +4,19 @@
  * history and lineage. Uses logged models and artifacts when those modules run.
  * @module
  */
-import type { CicloModule } from "../server/module.js";
-import { registerRegistryRoutes } from "./http/registry-routes.js";
-import { API_PREFIXES } from "../server/http/api-prefixes.js";
-import type { RegistryStore } from "./registry-store.js";
-import { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
-import { createRegistryServices, type RegistryServices } from "./registry-services.js";
+import type { CicloModule } from "../../server/module.js";
+import { registerRegistryRoutes } from "./registry-routes.js";
+import { API_PREFIXES } from "../../server/http/api-prefixes.js";
+import type { RegistryStore } from "../registry-store.js";
+import { SqlRegistryStore } from "../../store/sql/registry/sql-registry-store.js";
+import { createRegistryServices, type RegistryServices } from "../registry-services.js";
 
 export interface RegistryModuleServices {
   store: RegistryStore;
   services: RegistryServices;
 }
 
-declare module "../server/module.js" {
+declare module "../../server/module.js" {
   interface ModuleServices {
     registry: RegistryModuleServices;
   }

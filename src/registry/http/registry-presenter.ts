@@ -12,7 +12,7 @@ import type {
   WireRegisteredModel,
   WireRegistryEvent,
 } from "../../shared/wire/registry-wire.js";
-import { presentMetric, presentRunInfo } from "../../tracking/http/tracking-presenter.js";
+import { presentMetric, presentRunInfo } from "../../tracking/http/index.js";
 
 export function presentModelVersion(v: ModelVersion): WireModelVersion {
   const out: WireModelVersion = {

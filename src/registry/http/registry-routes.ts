@@ -6,41 +6,21 @@
  * @module
  */
 import type { FastifyInstance } from "fastify";
-import type { ArtifactRepository } from "../../artifacts/artifact-repository.js";
-import { openArtifactRepository } from "../../artifacts/artifact-repositories.js";
-import { proxiedRootPath } from "../../artifacts/artifact-service.js";
-import { joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "../../artifacts/safe-path.js";
-import type { ArtifactLocator } from "../lineage-service.js";
+import { joinArtifactPath, safeArtifactFilePath } from "../../artifacts/index.js";
 import type { RegistryServices } from "../registry-services.js";
-import { CICLO_API } from "../../shared/api-paths.js";
+import { CICLO_API, MLFLOW_AJAX_API } from "../../shared/api-paths.js";
 import { MlflowError } from "../../shared/errors.js";
 import { access } from "../../server/http/route-access.js";
-import { downloadRoute, sendArtifact } from "../../artifacts/http/artifact-download.js";
+import { downloadRoute, sendArtifact } from "../../artifacts/http/index.js";
 import { modelVersionRoutes } from "./model-versions.js";
 import { registeredModelRoutes } from "./registered-models.js";
 import { registryCicloRoutes } from "./registry-ciclo.js";
 import * as S from "./registry.schema.js";
 
-/**
- * Opens where an artifact URI points: `mlflow-artifacts:` URIs inside the
- * server's artifacts destination, other URIs through their own repository.
- */
-export function artifactLocator(destination: ArtifactRepository | undefined, open = openArtifactRepository): ArtifactLocator {
-  return async (uri) => {
-    const proxied = proxiedRootPath(uri);
-    if (proxied !== undefined) {
-      if (!destination) {
-        throw new MlflowError(`'${uri}' is a proxied artifact URI, but this server runs without serving artifacts.`, "TEMPORARILY_UNAVAILABLE");
-      }
-      return { repo: destination, base: safeArtifactPath(proxied) };
-    }
-    return { repo: await open(uri), base: "" };
-  };
-}
 
 /** `GET /model-versions/get-artifact?name=&version=&path=`, also under `/ajax-api/2.0/mlflow`. */
 function modelVersionArtifactRoutes(app: FastifyInstance, services: RegistryServices): void {
-  for (const url of ["/model-versions/get-artifact", "/ajax-api/2.0/mlflow/model-versions/get-artifact"]) {
+  for (const url of ["/model-versions/get-artifact", `${MLFLOW_AJAX_API}/model-versions/get-artifact`]) {
     downloadRoute(app, url, { schema: { querystring: S.ModelVersionArtifactQuery }, config: access("model-version", "read") }, async (req, reply) => {
       const q = req.query as { name: string; version: string | number; path: string };
       // The client path is checked before anything is looked up (MLflow's validate_path_is_safe).

@@ -1,7 +1,7 @@
 /** Request and response schemas of the model-registry routes (MLflow's model_registry.proto, snake_case). */
 import Type from "typebox";
 import { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../../shared/wire/registry-wire.js";
-import { Int64, KeyValueList, Required } from "../../tracking/http/common.schema.js";
+import { Int64, KeyValueList, Required } from "../../server/http/common.schema.js";
 
 /** MLflow sends versions as strings; ciclo also takes the integers some clients send (the 3.0 modelVersions tag has both). */
 export const VersionIn = Type.Union([Type.String({ minLength: 1 }), Type.Integer()]);

@@ -1,7 +1,7 @@
 /** Request and response schemas of the experiment routes. */
 import Type from "typebox";
 import { WireExperiment } from "../../shared/wire/tracking-wire.js";
-import { ExperimentId, Int64, KeyValueList, Required, ViewTypeIn } from "./common.schema.js";
+import { ExperimentId, Int64, KeyValueList, Required, ViewTypeIn } from "../../server/http/common.schema.js";
 
 export const CreateExperimentBody = Type.Object({
   // MLflow compat: "" is a missing name and 123 an "Invalid value 123 for parameter 'name'".

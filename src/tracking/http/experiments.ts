@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { presentExperiment } from "./tracking-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { toInt, toList, toTags, toViewType } from "./common.schema.js";
+import { toInt, toList, toTags, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./experiments.schema.js";
 import type { TrackingServices } from "./tracking-services.js";
 

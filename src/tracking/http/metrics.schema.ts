@@ -1,7 +1,7 @@
 /** Request and response schemas of the metric-history routes. */
 import Type from "typebox";
 import { WireMetric, WireMetricWithRunId } from "../../shared/wire/tracking-wire.js";
-import { Int64, Required, RunIdFields } from "./common.schema.js";
+import { Int64, Required, RunIdFields } from "../../server/http/common.schema.js";
 
 export const GetHistoryQuery = Type.Object({
   ...RunIdFields,

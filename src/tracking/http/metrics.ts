@@ -7,7 +7,7 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 import { MAX_RESULTS_METRIC_HISTORY, MAX_RUNS_BULK_INTERVAL } from "../metric-service.js";
 import { presentMetric, presentRunMetric } from "./tracking-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { runIdOf, toInt } from "./common.schema.js";
+import { runIdOf, toInt } from "../../server/http/common.schema.js";
 import * as S from "./metrics.schema.js";
 import type { TrackingServices } from "./tracking-services.js";
 

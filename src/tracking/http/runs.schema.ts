@@ -1,7 +1,7 @@
 /** Request and response schemas of the run routes. */
 import Type from "typebox";
 import { Double, WireRun, WireRunInfo } from "../../shared/wire/tracking-wire.js";
-import { ExperimentId, Int64, KeyValueList, Required, RunIdFields, ViewTypeIn } from "./common.schema.js";
+import { ExperimentId, Int64, KeyValueList, Required, RunIdFields, ViewTypeIn } from "../../server/http/common.schema.js";
 
 export const CreateRunBody = Type.Object({
   experiment_id: Type.Optional(Type.Union([Type.String(), Type.Integer()])),

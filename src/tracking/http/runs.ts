@@ -8,7 +8,7 @@ import { appendLoggedModel } from "../run-service.js";
 import type { Metric } from "../types.js";
 import { presentRun, presentRunInfo } from "./tracking-presenter.js";
 import { access } from "../../server/http/route-access.js";
-import { runIdOf, toInt, toTags, toViewType } from "./common.schema.js";
+import { runIdOf, toInt, toTags, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./runs.schema.js";
 import type { TrackingServices } from "./tracking-services.js";
 

@@ -1,6 +1,6 @@
 /** Request and response schemas of ciclo's tracking views (`/api/ciclo/v1`), snake_case like MLflow's. */
 import Type from "typebox";
-import { ExperimentId, Int64, ViewTypeIn } from "./common.schema.js";
+import { ExperimentId, Int64, ViewTypeIn } from "../../server/http/common.schema.js";
 
 const ExperimentIds = Type.Array(ExperimentId, { maxItems: 1000 });
 const StringOrList = Type.Union([Type.Array(Type.String(), { maxItems: 2000 }), Type.String()]);

@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 import { openTestApp } from "../../testing/test-app.js";
-import { trackingModule } from "../tracking-module.js";
+import { trackingModule } from "./tracking-module.js";
 
 const MLFLOW = "/api/2.0/mlflow";
 const CICLO = "/api/ciclo/v1";

@@ -11,7 +11,7 @@ import { exportRunsCsv } from "../run-csv-export.js";
 import type { RunInsightsService } from "../run-insights-service.js";
 import type { RunService } from "../run-service.js";
 import { access } from "../../server/http/route-access.js";
-import { toInt, toViewType } from "./common.schema.js";
+import { toInt, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./tracking-ciclo.schema.js";
 
 export interface TrackingCicloOptions {

@@ -3,19 +3,19 @@
  * tracking API under both prefixes) and the UI's aggregates under ciclo's API.
  * @module
  */
-import type { CicloModule } from "../server/module.js";
-import { experimentRoutes } from "./http/experiments.js";
-import { metricRoutes } from "./http/metrics.js";
-import { runRoutes } from "./http/runs.js";
-import { trackingCicloRoutes } from "./http/tracking-ciclo.js";
-import type { TrackingServices } from "./http/tracking-services.js";
-import { SqlTrackingInsightsStore } from "../store/sql/tracking/sql-tracking-insights-store.js";
-import { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
-import type { TrackingStore } from "./tracking-store.js";
-import { ExperimentService } from "./experiment-service.js";
-import { MetricService } from "./metric-service.js";
-import { RunInsightsService } from "./run-insights-service.js";
-import { RunService } from "./run-service.js";
+import type { CicloModule } from "../../server/module.js";
+import { experimentRoutes } from "./experiments.js";
+import { metricRoutes } from "./metrics.js";
+import { runRoutes } from "./runs.js";
+import { trackingCicloRoutes } from "./tracking-ciclo.js";
+import type { TrackingServices } from "./tracking-services.js";
+import { SqlTrackingInsightsStore } from "../../store/sql/tracking/sql-tracking-insights-store.js";
+import { SqlTrackingStore } from "../../store/sql/tracking/sql-tracking-store.js";
+import type { TrackingStore } from "../tracking-store.js";
+import { ExperimentService } from "../experiment-service.js";
+import { MetricService } from "../metric-service.js";
+import { RunInsightsService } from "../run-insights-service.js";
+import { RunService } from "../run-service.js";
 
 /** What the tracking module provides to the modules after it. */
 export interface TrackingModuleServices {
@@ -23,7 +23,7 @@ export interface TrackingModuleServices {
   services: TrackingServices;
 }
 
-declare module "../server/module.js" {
+declare module "../../server/module.js" {
   interface ModuleServices {
     tracking: TrackingModuleServices;
   }

@@ -15,8 +15,7 @@ import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTa
 import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "../page-token.js";
 import { loadRuns, type RunRow } from "./run-queries.js";
 import type { Database } from "../schema.js";
-import type { SqlConnection } from "../sql-dialect.js";
-import type { SqlDialectName } from "../sql-dialect.js";
+import type { SqlConnection, SqlDialectName } from "../sql-dialect.js";
 import { viewTypeStages } from "../view-type.js";
 
 type Db = Kysely<Database>;

@@ -20,8 +20,7 @@ import { IS_PROMPT_TAG } from "../../../registry/types.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { compileFilter } from "../filter-sql.js";
 import { runTarget } from "./run-search.js";
-import type { SqlDialectName } from "../sql-dialect.js";
-import type { SqlConnection } from "../sql-dialect.js";
+import type { SqlDialectName, SqlConnection } from "../sql-dialect.js";
 import { viewTypeStages } from "../view-type.js";
 
 const KEY_TABLES = { params: "params", metrics: "latest_metrics", tags: "tags" } as const;

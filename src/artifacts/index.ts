@@ -1,0 +1,13 @@
+/**
+ * The artifacts capability's public entry: what other capabilities may use.
+ * Other capabilities import from here, never from the files behind it
+ * (the boundary test in src/architecture.test.ts enforces it).
+ * @module
+ */
+export { ArtifactPurger } from "./artifact-purger.js";
+export { openArtifactRepository } from "./artifact-repositories.js";
+export { artifactLocator } from "./artifact-locator.js";
+export type { ArtifactLocation, ArtifactLocator } from "./artifact-locator.js";
+export type { ArtifactRepository, FileInfo } from "./artifact-repository.js";
+export { ArtifactService, proxiedRootPath } from "./artifact-service.js";
+export { joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "./safe-path.js";

@@ -1,0 +1,9 @@
+/**
+ * The registry capability's public entry: what other capabilities may use.
+ * Other capabilities import from here, never from the files behind it
+ * (the boundary test in src/architecture.test.ts enforces it).
+ * @module
+ */
+export type { LoggedModelLookup, LoggedModelRef } from "./logged-model-lookup.js";
+export type { RegistryStore } from "./registry-store.js";
+export type { ModelVersion } from "./types.js";

@@ -1,0 +1,10 @@
+/**
+ * The tracking capability's public entry: what other capabilities may use.
+ * Other capabilities import from here, never from the files behind it
+ * (the boundary test in src/architecture.test.ts enforces it).
+ * @module
+ */
+export { generateRunName } from "./run-names.js";
+export type { GcEntities, GcExperiment, GcLoggedModel, GcRun, PurgedExperiment, TrackingStore } from "./tracking-store.js";
+export type { Experiment, Metric, Param, Run, RunStatus } from "./types.js";
+export { LIMITS } from "./validation.js";
