@@ -6,7 +6,7 @@
  */
 // Capabilities: domain folders. Their http/ subfolder (routes, module entry) is their outer ring.
 const CAPS = "tracking|registry|logged-models|artifacts|models|gc|projects|serving|deployments|jobs|monitoring|pipelines|auth";
-const HTTP_LIBS = "^node_modules/(fastify|@fastify/|light-my-request|fast-json-stringify|find-my-way)";
+const HTTP_LIBS = "(^|/)node_modules/(fastify|@fastify/|light-my-request|fast-json-stringify|find-my-way)";
 
 module.exports = {
   forbidden: [
@@ -36,7 +36,7 @@ module.exports = {
       comment: "shared/ is imported by the UI: it imports only itself and typebox (no node: modules); shared/node/ holds the few Node-only helpers.",
       severity: "error",
       from: { path: "^src/shared/", pathNot: "^src/shared/node/" },
-      to: { pathNot: ["^src/shared/", "^node_modules/typebox/"] },
+      to: { pathNot: ["^src/shared/", "(^|/)node_modules/typebox/"] },
     },
     {
       name: "store-knows-no-http",

@@ -19,7 +19,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { saveModel } from "../src/models/model-package-writer.js";
-import { predictFile } from "../src/serving/batch-predict.js";
+import { predictFile } from "../src/serving/batch/batch-predict.js";
 import { runWrk, wrkAvailable, type WrkResult } from "./lib/wrk.js";
 
 const { values } = parseArgs({

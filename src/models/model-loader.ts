@@ -16,7 +16,9 @@ import { mlmodelSignature, readMlmodel } from "./mlmodel.js";
 import type { ModelInput, ModelParams } from "./model-input.js";
 import type { Schema } from "./model-signature.js";
 
-const RUNNABLE: FlavorName[] = ["onnx", JS_FUNCTION];
+/** The flavors ciclo runs in-process, in order of preference. */
+export const IN_PROCESS_FLAVORS: readonly FlavorName[] = ["onnx", JS_FUNCTION];
+const RUNNABLE = IN_PROCESS_FLAVORS;
 
 function chooseFlavor(flavors: string[], wanted: FlavorName | undefined): FlavorName {
   if (wanted) {

@@ -4,13 +4,13 @@
  * `app.handler` to `http.createServer` for a loopback server.
  * @module
  */
-import { BatchScheduler, type SchedulerLimits } from "../serving/batch-scheduler.js";
-import { startExecutor, type InferenceExecutor } from "../serving/inference-executor.js";
-import type { InferenceLog } from "../serving/inference-log.js";
+import { BatchScheduler, type SchedulerLimits } from "../serving/online/request-batcher.js";
+import { startExecutor, type InferenceExecutor } from "../serving/online/inference-executor.js";
+import type { InferenceLog } from "../serving/online/inference-log.js";
 import { inject } from "light-my-request";
-import { buildScoringApp, type ScoringApp } from "../serving/scoring-app.js";
-import { ScoringMetrics } from "../serving/scoring-metrics.js";
-import { SCORING_DEFAULTS } from "../serving/scoring-options.js";
+import { buildScoringApp, type ScoringApp } from "../serving/online/scoring-app.js";
+import { ScoringMetrics } from "../serving/online/scoring-metrics.js";
+import { SCORING_DEFAULTS } from "../serving/online/scoring-options.js";
 
 export interface InjectOptions {
   method: string;

@@ -8,8 +8,8 @@ import type { Command } from "commander";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildCommand, buildImage, findBuilder } from "../../serving/container-builder.js";
-import { DEFAULT_BASE_IMAGE, writeDockerContext } from "../../serving/docker-context.js";
+import { buildCommand, buildImage, findBuilder } from "../../deployments/container-builder.js";
+import { DEFAULT_BASE_IMAGE, writeDockerContext } from "../../deployments/docker-context.js";
 import { resolveModelSource } from "../../serving/model-source.js";
 import { cliAction } from "../output/cli-errors.js";
 

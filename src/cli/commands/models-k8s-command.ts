@@ -12,8 +12,8 @@ import { parsePlatform } from "../../deployments/images/oci-manifest.js";
 import { RegistryClient } from "../../deployments/images/registry-client.js";
 import { credentialLookup } from "../../deployments/images/registry-credentials.js";
 import { isModelUri, parseModelUri } from "../../sdk/model-uri.js";
-import { k8sManifests, k8sName, manifestsYaml } from "../../serving/k8s-manifests.js";
-import { SCORING_DEFAULTS } from "../../serving/scoring-options.js";
+import { k8sManifests, k8sName, manifestsYaml } from "../../deployments/k8s-manifests.js";
+import { SCORING_DEFAULTS } from "../../serving/online/scoring-options.js";
 import { cliAction, UsageError } from "../output/cli-errors.js";
 import { numberFlag } from "./models-serve-command.js";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { predictFile, type FileFormat } from "../../serving/batch-predict.js";
+import { predictFile, type FileFormat } from "../../serving/batch/batch-predict.js";
 import { resolveModelSource } from "../../serving/model-source.js";
 import { formatBytes } from "../output/format.js";
 import { cliAction } from "../output/cli-errors.js";

@@ -6,9 +6,9 @@
  * @module
  */
 import type { Command } from "commander";
-import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/scoring-options.js";
+import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/online/scoring-options.js";
 import { resolveModelSource } from "../../serving/model-source.js";
-import { jsonLog, startScoringServer } from "../../serving/scoring-server.js";
+import { jsonLog, startScoringServer } from "../../serving/online/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
 
 export interface ServeFlags {

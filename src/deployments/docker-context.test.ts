@@ -17,7 +17,7 @@ import { FIXTURE_EXPECTED, linearModel } from "../testing/model-fixtures.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { writeDockerContext } from "./docker-context.js";
 
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const expected = JSON.parse(readFileSync(FIXTURE_EXPECTED, "utf8"))["linear-regressor"] as { X: number[][]; variable: number[] };
 const tmp = tempDir("ciclo-docker-ctx-");
 let model: string;

@@ -34,7 +34,7 @@ export interface DockerContextOptions {
   baseImage?: string;
 }
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 type LockEntry = { version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; [k: string]: unknown };
 
@@ -102,7 +102,7 @@ ENTRYPOINT ["node", "/opt/ciclo/app/server.mjs"]
 export async function bundleServer(appDir: string): Promise<void> {
   const { build } = await import("esbuild");
   const ext = extname(fileURLToPath(import.meta.url));
-  const here = (name: string) => fileURLToPath(new URL(`./${name}${ext}`, import.meta.url));
+  const here = (name: string) => fileURLToPath(new URL(`../serving/online/${name}${ext}`, import.meta.url));
   await build({
     entryPoints: { server: here("serve-entry"), "inference-worker": here("inference-worker") },
     bundle: true,

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ArtifactClient } from "../sdk/artifact-client.js";
-import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
-import { slowModel } from "../testing/model-fixtures.js";
-import { startScoringKit } from "../testing/scoring-app-kit.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { ArtifactClient } from "../../sdk/artifact-client.js";
+import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
+import { slowModel } from "../../testing/model-fixtures.js";
+import { startScoringKit } from "../../testing/scoring-app-kit.js";
+import { tempDir } from "../../testing/temp-dir.js";
 import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLogSink } from "./inference-log.js";
 
 const tmp = tempDir("ciclo-inference-log-");

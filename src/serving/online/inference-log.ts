@@ -18,8 +18,8 @@
  * @module
  */
 import { createWriteStream, type WriteStream } from "node:fs";
-import { ArtifactClient } from "../sdk/artifact-client.js";
-import { getOrCreateExperiment } from "../sdk/run-starter.js";
+import { ArtifactClient } from "../../sdk/artifact-client.js";
+import { getOrCreateExperiment } from "../../sdk/run-starter.js";
 
 export interface InferenceRecord {
   protocol: string;

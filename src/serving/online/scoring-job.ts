@@ -6,7 +6,7 @@
  * to worker threads as is.
  * @module
  */
-import type { FlavorName, MlModel, ModelSignature, Schema } from "../models/index.js";
+import type { FlavorName, MlModel, ModelSignature, Schema } from "../../models/index.js";
 
 /** How a body is to be read and answered. */
 export type JobProtocol = "mlflow-json" | "mlflow-csv" | "v2";

@@ -8,8 +8,8 @@
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { parseCsvInput, recordsToColumns, validateInput, validateParams, type LoadedModel, type ColumnsInput, type ModelInput, type Schema } from "../models/index.js";
-import { MlflowError } from "../shared/errors.js";
+import { parseCsvInput, recordsToColumns, validateInput, validateParams, type LoadedModel, type ColumnsInput, type ModelInput, type Schema } from "../../models/index.js";
+import { MlflowError } from "../../shared/errors.js";
 import { csvHeader, outputColumns, toCsvLines, toJsonLines, toParquetColumns } from "./batch-output.js";
 import type { ChunkRequest, ChunkResult } from "./batch-predict.js";
 import { parseNumericCsv, simpleHeader } from "./numeric-csv.js";

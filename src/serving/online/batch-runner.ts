@@ -10,8 +10,8 @@
  * js_function returning one value) is from then on called once per job.
  * @module
  */
-import { parseCsvInput, parseJsonRequest, validateInput, validateParams, type LoadedModel, concatInputs, type ModelInput, type ModelParams, outputRowCount, sliceOutput, toPredictions, type ModelOutput } from "../models/index.js";
-import { HTTP_STATUS, MlflowError, type ErrorCode } from "../shared/errors.js";
+import { parseCsvInput, parseJsonRequest, validateInput, validateParams, type LoadedModel, concatInputs, type ModelInput, type ModelParams, outputRowCount, sliceOutput, toPredictions, type ModelOutput } from "../../models/index.js";
+import { HTTP_STATUS, MlflowError, type ErrorCode } from "../../shared/errors.js";
 import { parseV2Request, toV2Outputs } from "./open-inference-codec.js";
 import { JSON_TYPE, protocolError, type JobResult, type ScoringJob } from "./scoring-job.js";
 

@@ -12,7 +12,7 @@
  * `content_type` / `headers`) are passed to the model as params.
  * @module
  */
-import { ModelInputError, toTensorData, flattenNested, type ModelParams, type Tensor, type TensorData, type TensorsInput, type ModelOutput, type Schema, type TensorDtype } from "../models/index.js";
+import { ModelInputError, toTensorData, flattenNested, type ModelParams, type Tensor, type TensorData, type TensorsInput, type ModelOutput, type Schema, type TensorDtype } from "../../models/index.js";
 
 /** v2 datatype → numpy dtype name (MLflow's tensor-spec names). */
 const FROM_V2: Record<string, TensorDtype> = {

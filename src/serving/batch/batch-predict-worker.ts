@@ -8,7 +8,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadLocalModel } from "../models/index.js";
+import { loadLocalModel } from "../../models/index.js";
 import { scoreChunk } from "./batch-chunk-scorer.js";
 import type { ChunkRequest } from "./batch-predict.js";
 

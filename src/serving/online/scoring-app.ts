@@ -17,8 +17,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CICLO_VERSION } from "../shared/node/version.js";
-import type { BatchScheduler } from "./batch-scheduler.js";
+import { CICLO_VERSION } from "../../shared/node/version.js";
+import type { BatchScheduler } from "./request-batcher.js";
 import type { InferenceLog } from "./inference-log.js";
 import { routeV2 } from "./open-inference-routes.js";
 import { JSON_TYPE, protocolError, type JobProtocol, type JobResult, type ServedModelInfo } from "./scoring-job.js";

@@ -9,7 +9,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadLocalModel } from "../models/index.js";
+import { loadLocalModel } from "../../models/index.js";
 import { BatchRunner } from "./batch-runner.js";
 import { describeModel, type InferenceWorkerData } from "./inference-executor.js";
 import type { ScoringJob } from "./scoring-job.js";

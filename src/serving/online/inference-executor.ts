@@ -10,10 +10,10 @@
  * @module
  */
 import type { Worker } from "node:worker_threads";
-import { type LoadedModel, type ModelReloadSpec, loadLocalModel, schemaNames } from "../models/index.js";
+import { type LoadedModel, type ModelReloadSpec, loadLocalModel, schemaNames } from "../../models/index.js";
 import { BatchRunner, type BatchStats, type RunnerContext } from "./batch-runner.js";
 import type { JobResult, ScoringJob, ServedModelInfo } from "./scoring-job.js";
-import { spawnModuleWorker } from "./worker-spawn.js";
+import { spawnModuleWorker } from "../worker-spawn.js";
 
 export interface InferenceWorkerData {
   reload: ModelReloadSpec;
@@ -62,7 +62,7 @@ type WorkerMessage =
 
 function startSlot(data: InferenceWorkerData, onExit: (slot: Slot, code: number) => void): Promise<{ slot: Slot; info: ServedModelInfo }> {
   return new Promise((resolve, reject) => {
-    const slot: Slot = { worker: spawnModuleWorker("inference-worker", data), busy: false };
+    const slot: Slot = { worker: spawnModuleWorker(import.meta.url, "inference-worker", data), busy: false };
     let ready = false;
     slot.worker.on("message", (msg: WorkerMessage) => {
       if (msg.type === "ready") {

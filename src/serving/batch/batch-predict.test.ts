@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { parquetReadObjects, asyncBufferFromFile } from "hyparquet";
-import { loadLocalModel } from "../models/model-loader.js";
-import { validateInput } from "../models/input-validator.js";
-import { runCiclo } from "../testing/child-server.js";
-import { FIXTURE_EXPECTED, linearModel, slowModel } from "../testing/model-fixtures.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { loadLocalModel } from "../../models/model-loader.js";
+import { validateInput } from "../../models/input-validator.js";
+import { runCiclo } from "../../testing/child-server.js";
+import { FIXTURE_EXPECTED, linearModel, slowModel } from "../../testing/model-fixtures.js";
+import { tempDir } from "../../testing/temp-dir.js";
 import { predictFile } from "./batch-predict.js";
 
 const expected = JSON.parse(readFileSync(FIXTURE_EXPECTED, "utf8"))["linear-regressor"] as { X: number[][]; variable: number[] };

@@ -14,7 +14,7 @@
  * | `CICLO_MODEL_NAME`, `CICLO_MODEL_VERSION` | set by build-docker |
  * @module
  */
-import { resolveModelSource } from "./model-source.js";
+import { resolveModelSource } from "../model-source.js";
 import { scoringOptions } from "./scoring-options.js";
 import { jsonLog, startScoringServer } from "./scoring-server.js";
 

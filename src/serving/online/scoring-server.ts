@@ -10,10 +10,12 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BatchScheduler } from "./batch-scheduler.js";
-import { startExecutor, type InferenceExecutor } from "./inference-executor.js";
+import { BatchScheduler } from "./request-batcher.js";
+import type { InferenceExecutor } from "./inference-executor.js";
+import { readMlmodel } from "../../models/index.js";
+import { chooseRuntime } from "./runtimes/model-runtime.js";
 import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
-import type { ModelSource } from "./model-source.js";
+import type { ModelSource } from "../model-source.js";
 import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
 import { ScoringMetrics } from "./scoring-metrics.js";
 import type { ScoringOptions } from "./scoring-options.js";
@@ -62,7 +64,9 @@ export async function startScoringServer(opts: ScoringOptions, source: ModelSour
   let executor: InferenceExecutor | undefined;
   let draining: Promise<number> | undefined;
   const ready = (async () => {
-    executor = await startExecutor({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers });
+    // The runtime is chosen from the MLmodel file's flavors (runtimes/model-runtime.ts).
+    const runtime = chooseRuntime(await readMlmodel(source.path));
+    executor = await runtime.start({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers });
     const scheduler = new BatchScheduler(executor, opts, {
       onDispatch: (n) => metrics.batchDispatched(n),
       onBatchDone: (_n, rows, ms) => metrics.batchDone(rows, ms),

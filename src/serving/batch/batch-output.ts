@@ -13,7 +13,7 @@
  * row and is refused.
  * @module
  */
-import { rowWidth, type ModelOutput, ModelInputError } from "../models/index.js";
+import { rowWidth, type ModelOutput, ModelInputError } from "../../models/index.js";
 
 export interface OutputColumnData {
   name: string;

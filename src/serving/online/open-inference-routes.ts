@@ -15,7 +15,7 @@
  * not-ready is 503 (any 4xx/5xx reads as "false" to a probe).
  * @module
  */
-import { CICLO_VERSION } from "../shared/node/version.js";
+import { CICLO_VERSION } from "../../shared/node/version.js";
 import { schemaMetadata } from "./open-inference-codec.js";
 import type { ServedModelInfo } from "./scoring-job.js";
 

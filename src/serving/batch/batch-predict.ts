@@ -18,10 +18,10 @@ import { extname } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
 import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
-import { loadLocalModel } from "../models/index.js";
-import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
+import { loadLocalModel } from "../../models/index.js";
+import { InvalidParameterValueError, MlflowError } from "../../shared/errors.js";
 import { scoreChunk } from "./batch-chunk-scorer.js";
-import { spawnModuleWorker } from "./worker-spawn.js";
+import { spawnModuleWorker } from "../worker-spawn.js";
 
 export type FileFormat = "csv" | "jsonl" | "parquet";
 
@@ -178,7 +178,7 @@ async function startScorer(modelPath: string, workers: number): Promise<Scorer> 
   const threads: Worker[] = [];
   const load = await Promise.allSettled(
     Array.from({ length: workers }, () => {
-      const w = spawnModuleWorker("batch-predict-worker", { path: modelPath, options: {} });
+      const w = spawnModuleWorker(import.meta.url, "batch-predict-worker", { path: modelPath, options: {} });
       threads.push(w);
       return new Promise<boolean>((resolve, reject) => {
         w.on("message", (m: { type?: string; workerSafe?: boolean; message?: string; id?: number; error?: string }) => {

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { spawnCiclo } from "../testing/child-server.js";
-import { slowModel } from "../testing/model-fixtures.js";
-import { metricValue } from "../testing/scoring-app-kit.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { spawnCiclo } from "../../testing/child-server.js";
+import { slowModel } from "../../testing/model-fixtures.js";
+import { metricValue } from "../../testing/scoring-app-kit.js";
+import { tempDir } from "../../testing/temp-dir.js";
 
 const tmp = tempDir("ciclo-scoring-drain-");
 let modelDir: string;

@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { slowModel } from "../testing/model-fixtures.js";
-import { metricValue, startScoringKit, type KitOptions, type ScoringKit } from "../testing/scoring-app-kit.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { slowModel } from "../../testing/model-fixtures.js";
+import { metricValue, startScoringKit, type KitOptions, type ScoringKit } from "../../testing/scoring-app-kit.js";
+import { tempDir } from "../../testing/temp-dir.js";
 import { scoringOptions } from "./scoring-options.js";
-import { resolveModelSource } from "./model-source.js";
+import { resolveModelSource } from "../model-source.js";
 import { startScoringServer } from "./scoring-server.js";
 
 const tmp = tempDir("ciclo-scoring-load-");

@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { FIXTURE_EXPECTED, linearModel, slowModel } from "../testing/model-fixtures.js";
-import { metricValue, startScoringKit, type ScoringKit } from "../testing/scoring-app-kit.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { FIXTURE_EXPECTED, linearModel, slowModel } from "../../testing/model-fixtures.js";
+import { metricValue, startScoringKit, type ScoringKit } from "../../testing/scoring-app-kit.js";
+import { tempDir } from "../../testing/temp-dir.js";
 
 const expected = JSON.parse(readFileSync(FIXTURE_EXPECTED, "utf8"))["linear-regressor"] as { X: number[][]; variable: number[] };
 const X = expected.X;
