@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser } from "playwright-core";
 import { openStores } from "../src/store/open-store.js";
-import type { Metric } from "../src/tracking/types.js";
+import type { Metric } from "../src/shared/tracking-types.js";
 import { browserUnavailable, launchBrowser, UI_DIST_DIR } from "../src/testing/browser.js";
 import { tempDir } from "../src/testing/temp-dir.js";
 import { seedRuns } from "./lib/seed.js";

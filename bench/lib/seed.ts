@@ -5,7 +5,7 @@
  * @module
  */
 import type { TrackingStore } from "../../src/tracking/tracking-store.js";
-import type { Metric } from "../../src/tracking/types.js";
+import type { Metric } from "../../src/shared/tracking-types.js";
 
 export interface RunShape {
   params: number;

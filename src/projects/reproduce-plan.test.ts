@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Run } from "../tracking/types.js";
+import type { Run } from "../shared/tracking-types.js";
 import { planReproduction } from "./reproduce-plan.js";
 import { compareRuns, formatComparison } from "./run-comparison.js";
 

@@ -11,7 +11,7 @@
  * allowed) drops the batch at once: every entity would fail.
  * @module
  */
-import type { DatasetInput, Metric, Param } from "../tracking/types.js";
+import type { DatasetInput, Metric, Param } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
 import { isTransientError } from "./http-client.js";
 import { LoggingError, type Dropped } from "./logging-errors.js";

@@ -11,7 +11,7 @@
  */
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, USER_TAG, DATASET_CONTEXT_TAG } from "../shared/system-tags.js";
 import type { ModelVersion } from "../registry/types.js";
-import type { Experiment, Metric, Run, RunStatus } from "../tracking/types.js";
+import type { Experiment, Metric, Run, RunStatus } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
 import { ArtifactClient } from "./artifact-client.js";
 import type { FileInfo } from "./artifact-stores.js";

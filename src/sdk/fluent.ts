@@ -16,7 +16,7 @@
  * @module
  */
 import type { ModelVersion } from "../registry/types.js";
-import type { Experiment, Metric, Run, RunStatus } from "../tracking/types.js";
+import type { Experiment, Metric, Run, RunStatus } from "../shared/tracking-types.js";
 import type { FileInfo } from "./artifact-stores.js";
 import type { FlushReport } from "./logging-errors.js";
 import { Ciclo, type ActiveRun, type CicloOptions, type DatasetSpec, type SearchRunsFluentOptions, type StartRunOptions } from "./fluent-session.js";

@@ -25,7 +25,7 @@ import type {
   TrackingStore,
   UpdateRunInput,
 } from "../tracking/tracking-store.js";
-import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric } from "../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric } from "../shared/tracking-types.js";
 import type { Page, Tag } from "../shared/types.js";
 import { AdminClient } from "./admin-client.js";
 import { filterToString, orderByToStrings } from "./filter-serializer.js";

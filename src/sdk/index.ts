@@ -129,7 +129,7 @@ export {
   type ErrorCode,
 } from "../shared/errors.js";
 export type { ModelVersion, ModelVersionStatus, RegisteredModel, RegisteredModelAlias, RegistryEvent, Stage } from "../registry/types.js";
-export type { Dataset, DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../tracking/types.js";
+export type { Dataset, DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../shared/tracking-types.js";
 export type { Page, Tag, ViewType } from "../shared/types.js";
 export { autolog, type AutologHandle, type TfjsAutologOptions } from "./tfjs-autolog.js";
 // ── models: package format, logModel / loadModel (src/models/) ──

@@ -15,9 +15,9 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { WireDatasetInput, WireKeyValue, WireMetric } from "../shared/wire/tracking-wire.js";
-import type { DatasetInput, Metric, Param, RunStatus } from "../tracking/types.js";
+import type { DatasetInput, Metric, Param, RunStatus } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
-import { toWireDatasetInput, toWireMetric } from "./tracking-wire-codec.js";
+import { toWireDatasetInput, toWireMetric } from "../shared/wire/tracking-codec.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const RECORDS_FILE = "records.jsonl";

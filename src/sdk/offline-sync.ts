@@ -20,7 +20,7 @@ import type { Tag } from "../shared/types.js";
 import { isTransientError } from "./http-client.js";
 import { findSpools, isLocalRunId, readSpoolRecords, type RunSpool, type SyncProgress } from "./offline-spool.js";
 import { getOrCreateExperiment } from "./run-starter.js";
-import { fromWireMetric, fromWireTags } from "./tracking-wire-codec.js";
+import { fromWireMetric, fromWireTags } from "../shared/wire/tracking-codec.js";
 import type { TrackingClient } from "./tracking-client.js";
 
 /** Tag that ties a run created by `ciclo sync` to its spool, so an interrupted sync never creates it twice. */

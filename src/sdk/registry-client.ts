@@ -22,7 +22,7 @@ import {
   type ModelVersionLineage,
 } from "./registry-wire-codec.js";
 import { toTagList, type TagsInput } from "./tracking-client.js";
-import { toWireTags } from "./tracking-wire-codec.js";
+import { toWireTags } from "../shared/wire/tracking-codec.js";
 
 export interface RegistrySearchOptions {
   filter?: string;

@@ -8,8 +8,8 @@ import type { Stage, ModelVersion, ModelVersionStatus, RegisteredModel, Registry
 import type { WireLoggedModel } from "../shared/wire/logged-model-wire.js";
 import type { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../shared/wire/registry-wire.js";
 import type { FileInfo } from "../artifacts/artifact-repository.js";
-import type { Metric, Param, RunInfo } from "../tracking/types.js";
-import { fromWireMetric, fromWireRunInfo, fromWireTags } from "./tracking-wire-codec.js";
+import type { Metric, Param, RunInfo } from "../shared/tracking-types.js";
+import { fromWireMetric, fromWireRunInfo, fromWireTags } from "../shared/wire/tracking-codec.js";
 
 export function fromWireModelVersion(v: WireModelVersion): ModelVersion {
   return {

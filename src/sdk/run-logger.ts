@@ -15,7 +15,7 @@
  * params/tags written twice with the same value change nothing.
  * @module
  */
-import type { DatasetInput, Metric, Param, RunStatus } from "../tracking/types.js";
+import type { DatasetInput, Metric, Param, RunStatus } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
 import { deliverBatch, type Batch, type DeliveryContext } from "./batch-delivery.js";
 import { isTransientError } from "./http-client.js";

@@ -8,7 +8,7 @@
 import { InvalidStateError, ResourceAlreadyExistsError } from "../shared/errors.js";
 import { generateRunName } from "../tracking/run-names.js";
 import { RUN_NAME_TAG } from "../shared/system-tags.js";
-import type { Experiment, RunInfo } from "../tracking/types.js";
+import type { Experiment, RunInfo } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
 import { isTransientError } from "./http-client.js";
 import { RunSpool } from "./offline-spool.js";

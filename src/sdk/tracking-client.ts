@@ -12,7 +12,7 @@ import type {
   WireRun,
   WireRunInfo,
 } from "../shared/wire/tracking-wire.js";
-import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../shared/tracking-types.js";
 import type { Page, Tag, ViewType } from "../shared/types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 import {
@@ -24,7 +24,7 @@ import {
   toWireDatasetInput,
   toWireMetric,
   toWireTags,
-} from "./tracking-wire-codec.js";
+} from "../shared/wire/tracking-codec.js";
 
 /** Tags as a list or as a `{key: value}` object. */
 export type TagsInput = Tag[] | Record<string, string>;

@@ -8,7 +8,7 @@ import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "./tracking-store.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import { EXPERIMENT_SEARCH_SPEC } from "./search-specs.js";
-import type { Experiment } from "./types.js";
+import type { Experiment } from "../shared/tracking-types.js";
 import type { Page, Tag, ViewType } from "../shared/types.js";
 import { LIMITS, validateExperimentName, validateExperimentTag } from "./validation.js";
 import { validateMaxResults } from "../shared/validation.js";

@@ -4,7 +4,7 @@
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "./tracking-store.js";
-import type { Metric, RunMetric } from "./types.js";
+import type { Metric, RunMetric } from "../shared/tracking-types.js";
 import type { Page } from "../shared/types.js";
 import { validateMaxResults } from "../shared/validation.js";
 

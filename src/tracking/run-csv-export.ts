@@ -7,7 +7,7 @@
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { RunService } from "./run-service.js";
-import type { Run } from "./types.js";
+import type { Run } from "../shared/tracking-types.js";
 import type { ViewType } from "../shared/types.js";
 
 export const CSV_ATTRIBUTES = [

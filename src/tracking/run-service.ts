@@ -8,7 +8,7 @@ import { generateRunName } from "./run-names.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "./search-specs.js";
 import { LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, USER_TAG } from "../shared/system-tags.js";
-import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput, RunStatus } from "./types.js";
+import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput, RunStatus } from "../shared/tracking-types.js";
 import type { Page, Tag, ViewType } from "../shared/types.js";
 import { LIMITS, validateBatchLimits, validateDatasetInputs, validateMetric, validateParam, validateTag } from "./validation.js";
 import { validateLength, validateMaxResults, validateParamKeysUnique } from "../shared/validation.js";

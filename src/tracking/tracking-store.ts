@@ -9,7 +9,7 @@
  * @module
  */
 import type { FilterNode, OrderByClause } from "../shared/filter/filter-ast.js";
-import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunModelInput, RunStatus } from "./types.js";
+import type { DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunModelInput, RunStatus } from "../shared/tracking-types.js";
 import type { Page, Tag, ViewType } from "../shared/types.js";
 
 export interface CreateExperimentInput {

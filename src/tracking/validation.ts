@@ -6,7 +6,7 @@
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
 import { charLength, posixNormpath, SEARCH_MAX_RESULTS, validateLength } from "../shared/validation.js";
-import type { DatasetInput, Metric, Param } from "./types.js";
+import type { DatasetInput, Metric, Param } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
 
 export const LIMITS = {

@@ -1,6 +1,6 @@
 /** `ciclo experiments list|create|rename|delete|restore`. */
 import type { Command } from "commander";
-import type { Experiment } from "../../tracking/types.js";
+import type { Experiment } from "../../shared/tracking-types.js";
 import type { ViewType } from "../../shared/types.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";

@@ -17,7 +17,7 @@ import { after, before, describe, test } from "node:test";
 import { runCiclo, spawnCiclo, startChildServer, type ChildServer } from "../../testing/child-server.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { TrackingClient } from "../../sdk/tracking-client.js";
-import type { Run } from "../../tracking/types.js";
+import type { Run } from "../../shared/tracking-types.js";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));

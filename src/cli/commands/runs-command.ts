@@ -1,7 +1,7 @@
 /** `ciclo runs list|describe|delete|restore` (and `compare`, in runs-compare.ts). */
 import { Option, type Command } from "commander";
 import { isSystemTag, SYSTEM_TAG_PREFIXES } from "../../shared/system-tag-prefixes.js";
-import type { Run } from "../../tracking/types.js";
+import type { Run } from "../../shared/tracking-types.js";
 import { CliContext, collect, parsePositiveInt, splitIds, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatDuration, formatMetric, formatTime } from "../output/format.js";

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { isSystemTag } from "../../shared/system-tag-prefixes.js";
-import type { Run } from "../../tracking/types.js";
+import type { Run } from "../../shared/tracking-types.js";
 import { CliContext, splitIds, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError } from "../output/cli-errors.js";
 import { formatMetric } from "../output/format.js";

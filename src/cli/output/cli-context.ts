@@ -13,7 +13,7 @@ import { RegistryClient } from "../../sdk/registry-client.js";
 import { trackingUriFromEnv } from "../../sdk/sdk-config.js";
 import { TrackingClient } from "../../sdk/tracking-client.js";
 import { ResourceDoesNotExistError } from "../../shared/errors.js";
-import type { Experiment } from "../../tracking/types.js";
+import type { Experiment } from "../../shared/tracking-types.js";
 import { createColors, type Colors } from "./colors.js";
 import { NotFoundError, UsageError } from "./cli-errors.js";
 import { printJson } from "./json-output.js";

@@ -17,7 +17,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import type { DatasetInput, Experiment, Param, RunInfo } from "../../tracking/types.js";
+import type { DatasetInput, Experiment, Param, RunInfo } from "../../shared/tracking-types.js";
 import type { Tag } from "../../shared/types.js";
 
 export const FORMAT = "ciclo-export";

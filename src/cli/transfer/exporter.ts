@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
 import type { TrackingClient } from "../../sdk/tracking-client.js";
 import { CICLO_VERSION } from "../../shared/node/version.js";
-import type { Experiment, Run } from "../../tracking/types.js";
+import type { Experiment, Run } from "../../shared/tracking-types.js";
 import { walkArtifacts } from "./artifact-walk.js";
 import {
   encodeValue,

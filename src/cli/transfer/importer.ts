@@ -23,7 +23,7 @@ import { join } from "node:path";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
 import type { MetricInput, TrackingClient } from "../../sdk/tracking-client.js";
 import { PARENT_RUN_ID_TAG } from "../../shared/system-tags.js";
-import type { Run } from "../../tracking/types.js";
+import type { Run } from "../../shared/tracking-types.js";
 import type { Tag } from "../../shared/types.js";
 import { NotFoundError } from "../output/cli-errors.js";
 import { sha256File, type TransferProgress } from "./exporter.js";

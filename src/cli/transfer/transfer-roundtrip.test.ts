@@ -18,7 +18,7 @@ import { startServer, type RunningServer } from "../../server/main.js";
 import { runCiclo } from "../../testing/child-server.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../testing/postgres-fixture.js";
 import { tempDir } from "../../testing/temp-dir.js";
-import type { Metric } from "../../tracking/types.js";
+import type { Metric } from "../../shared/tracking-types.js";
 import { walkArtifacts } from "./artifact-walk.js";
 import { FILES, IMPORTED_AT_TAG, type Manifest } from "./export-format.js";
 import { serverModules } from "../../modules.js";

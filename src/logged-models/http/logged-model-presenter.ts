@@ -6,10 +6,10 @@
 import type { LoggedModel, LoggedModelMetric } from "../types.js";
 import type { WireLoggedModel } from "../../shared/wire/logged-model-wire.js";
 import type { WireMetric } from "../../shared/wire/tracking-wire.js";
-import { presentMetric } from "../../tracking/http/index.js";
+import { toWireMetric } from "../../shared/wire/tracking-codec.js";
 
 function presentModelMetric(m: LoggedModelMetric): WireMetric {
-  return { ...presentMetric(m), run_id: m.runId };
+  return { ...toWireMetric(m), run_id: m.runId };
 }
 
 export function presentLoggedModel(m: LoggedModel): WireLoggedModel {

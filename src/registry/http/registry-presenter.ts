@@ -12,7 +12,7 @@ import type {
   WireRegisteredModel,
   WireRegistryEvent,
 } from "../../shared/wire/registry-wire.js";
-import { presentMetric, presentRunInfo } from "../../tracking/http/index.js";
+import { toWireMetric, toWireRunInfo } from "../../shared/wire/tracking-codec.js";
 
 export function presentModelVersion(v: ModelVersion): WireModelVersion {
   const out: WireModelVersion = {
@@ -65,7 +65,7 @@ export function presentLineage(l: ModelVersionLineage): WireModelVersionLineage 
     model_version: presentModelVersion(l.modelVersion),
     download_uri: l.downloadUri,
     params: l.params.map((p) => ({ key: p.key, value: p.value })),
-    metrics: l.metrics.map(presentMetric),
+    metrics: l.metrics.map(toWireMetric),
     code: {},
     datasets: l.datasets.map((d) => {
       const ds: WireModelVersionLineage["datasets"][number] = { name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source };
@@ -76,7 +76,7 @@ export function presentLineage(l: ModelVersionLineage): WireModelVersionLineage 
     artifacts_truncated: l.artifactsTruncated,
     warnings: l.warnings,
   };
-  if (l.run) out.run = presentRunInfo(l.run);
+  if (l.run) out.run = toWireRunInfo(l.run);
   if (l.experiment) {
     out.experiment = { experiment_id: l.experiment.experimentId, name: l.experiment.name, artifact_location: l.experiment.artifactLocation };
   }

@@ -3,7 +3,7 @@
  * opened), whether the backend is available, and the helpers the suites use.
  * @module
  */
-import type { Run } from "../../tracking/types.js";
+import type { Run } from "../../shared/tracking-types.js";
 import type { ViewType } from "../../shared/types.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 

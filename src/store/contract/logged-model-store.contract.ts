@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { LOGGED_MODEL_SEARCH_SPEC, parseLoggedModelOrderBy, type OrderByIn } from "../../logged-models/logged-model-search-spec.js";
 import type { CreateLoggedModelInput, DatasetFilter, LoggedModel } from "../../logged-models/types.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
-import type { Metric } from "../../tracking/types.js";
+import type { Metric } from "../../shared/tracking-types.js";
 import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { MlflowError } from "../../shared/errors.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "../../tracking/search-specs.js";
-import type { Metric, Run } from "../../tracking/types.js";
+import type { Metric, Run } from "../../shared/tracking-types.js";
 import type { ViewType } from "../../shared/types.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 import type { ContractContext } from "./contract-context.js";

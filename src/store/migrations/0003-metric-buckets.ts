@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import { aggregateBuckets } from "../sql/tracking/metric-buckets.js";
-import type { Metric } from "../../tracking/types.js";
+import type { Metric } from "../../shared/tracking-types.js";
 import { clusteredByKey, text } from "./ddl-helpers.js";
 import type { Migration } from "./migration.js";
 import type { SqlDialectName } from "../sql/sql-dialect.js";

@@ -3,7 +3,7 @@
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { presentExperiment } from "./tracking-presenter.js";
+import { toWireExperiment } from "../../shared/wire/tracking-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt, toList, toTags, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./experiments.schema.js";
@@ -23,13 +23,13 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: TrackingSer
   app.get(
     "/experiments/get",
     { schema: { querystring: S.ExperimentIdQuery, response: { 200: S.ExperimentResponse } }, config: access("experiment", "read") },
-    async (req) => ({ experiment: presentExperiment(await svc.get(String(req.query.experiment_id))) }),
+    async (req) => ({ experiment: toWireExperiment(await svc.get(String(req.query.experiment_id))) }),
   );
 
   app.get(
     "/experiments/get-by-name",
     { schema: { querystring: S.ExperimentByNameQuery, response: { 200: S.ExperimentResponse } }, config: access("experiment", "read") },
-    async (req) => ({ experiment: presentExperiment(await svc.getByName(req.query.experiment_name)) }),
+    async (req) => ({ experiment: toWireExperiment(await svc.getByName(req.query.experiment_name)) }),
   );
 
   const search = async (q: {
@@ -47,7 +47,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: TrackingSer
       viewType: toViewType(q.view_type, "view_type"),
     });
     return {
-      experiments: page.items.length > 0 ? page.items.map(presentExperiment) : undefined,
+      experiments: page.items.length > 0 ? page.items.map(toWireExperiment) : undefined,
       next_page_token: page.nextPageToken,
     };
   };

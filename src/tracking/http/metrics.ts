@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import { MAX_RESULTS_METRIC_HISTORY, MAX_RUNS_BULK_INTERVAL } from "../metric-service.js";
-import { presentMetric, presentRunMetric } from "./tracking-presenter.js";
+import { toWireMetric, toWireRunMetric } from "../../shared/wire/tracking-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { runIdOf, toInt } from "../../server/http/common.schema.js";
 import * as S from "./metrics.schema.js";
@@ -20,7 +20,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ services: TrackingService
     async (req) => {
       const q = req.query;
       const page = await svc.history(runIdOf(q), q.metric_key, toInt(q.max_results), q.page_token);
-      return { metrics: page.items.length > 0 ? page.items.map(presentMetric) : undefined, next_page_token: page.nextPageToken };
+      return { metrics: page.items.length > 0 ? page.items.map(toWireMetric) : undefined, next_page_token: page.nextPageToken };
     },
   );
 
@@ -47,7 +47,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ services: TrackingService
         reply.hijack(); // nobody to answer
         return;
       }
-      return { metrics: points.length > 0 ? points.map(presentRunMetric) : undefined };
+      return { metrics: points.length > 0 ? points.map(toWireRunMetric) : undefined };
     },
   );
 
@@ -65,7 +65,7 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ services: TrackingService
       const metrics = [];
       for (const runId of q.run_id) {
         const page = await svc.history(runId, q.metric_key, cap - metrics.length || 1);
-        for (const m of page.items) if (metrics.length < cap) metrics.push({ ...presentMetric(m), run_id: runId });
+        for (const m of page.items) if (metrics.length < cap) metrics.push({ ...toWireMetric(m), run_id: runId });
         if (metrics.length >= cap) break;
       }
       return { metrics: metrics.length > 0 ? metrics : undefined };

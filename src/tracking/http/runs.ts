@@ -5,8 +5,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { parseWireDouble } from "../../shared/wire/tracking-wire.js";
 import { appendLoggedModel } from "../run-service.js";
-import type { Metric } from "../types.js";
-import { presentRun, presentRunInfo } from "./tracking-presenter.js";
+import type { Metric } from "../../shared/tracking-types.js";
+import { toWireRun, toWireRunInfo } from "../../shared/wire/tracking-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { runIdOf, toInt, toTags, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./runs.schema.js";
@@ -46,7 +46,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
         startTime: toInt(b.start_time),
         tags: toTags(b.tags),
       });
-      return { run: presentRun(run) };
+      return { run: toWireRun(run) };
     },
   );
 
@@ -56,7 +56,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
     async (req) => {
       const b = req.body;
       const info = await svc.update(runIdOf(b), { status: b.status, endTime: toInt(b.end_time), runName: b.run_name });
-      return { run_info: presentRunInfo(info) };
+      return { run_info: toWireRunInfo(info) };
     },
   );
 
@@ -73,7 +73,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
   app.get(
     "/runs/get",
     { schema: { querystring: S.GetRunQuery, response: { 200: S.RunResponse } }, config: access("run", "read") },
-    async (req) => ({ run: presentRun(await svc.get(runIdOf(req.query))) }),
+    async (req) => ({ run: toWireRun(await svc.get(runIdOf(req.query))) }),
   );
 
   app.post(
@@ -96,7 +96,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
         orderBy: b.order_by,
         pageToken: b.page_token,
       });
-      return { runs: page.items.length > 0 ? page.items.map(presentRun) : undefined, next_page_token: page.nextPageToken };
+      return { runs: page.items.length > 0 ? page.items.map(toWireRun) : undefined, next_page_token: page.nextPageToken };
     },
   );
 

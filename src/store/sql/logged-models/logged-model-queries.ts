@@ -16,7 +16,7 @@ import {
   type LoggedModelStatus,
 } from "../../../logged-models/types.js";
 import { appendModelVersion } from "../../../logged-models/model-versions-tag.js";
-import type { Param } from "../../../tracking/types.js";
+import type { Param } from "../../../shared/tracking-types.js";
 import type { Tag } from "../../../shared/types.js";
 import { activeExperiment, appendToUri, dedupeTags } from "../tracking/experiment-queries.js";
 import { runNotFound } from "../tracking/run-queries.js";

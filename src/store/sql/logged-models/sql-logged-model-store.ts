@@ -5,7 +5,7 @@
  * @module
  */
 import type { CreateLoggedModelInput, LoggedModel, LoggedModelStatus, ModelOutput } from "../../../logged-models/types.js";
-import type { Param } from "../../../tracking/types.js";
+import type { Param } from "../../../shared/tracking-types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type { LoggedModelStore, SearchLoggedModelsQuery } from "../../../logged-models/logged-model-store.js";
 import * as q from "./logged-model-queries.js";

@@ -9,7 +9,7 @@ import {
   ResourceAlreadyExistsError,
   ResourceDoesNotExistError,
 } from "../../../shared/errors.js";
-import type { Experiment } from "../../../tracking/types.js";
+import type { Experiment } from "../../../shared/tracking-types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type { CreateExperimentInput, SearchExperimentsQuery } from "../../../tracking/tracking-store.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "../filter-sql.js";

@@ -14,7 +14,7 @@
 import type { Kysely } from "kysely";
 import { InvalidParameterValueError } from "../../../shared/errors.js";
 import { RUN_NAME_TAG } from "../../../shared/system-tags.js";
-import type { Metric, Param } from "../../../tracking/types.js";
+import type { Metric, Param } from "../../../shared/tracking-types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";

@@ -15,7 +15,7 @@
  * @module
  */
 import { sql, type Kysely } from "kysely";
-import type { Metric } from "../../../tracking/types.js";
+import type { Metric } from "../../../shared/tracking-types.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { sql, type CompiledQuery, type Kysely } from "kysely";
-import type { Metric, RunMetric } from "../../../tracking/types.js";
+import type { Metric, RunMetric } from "../../../shared/tracking-types.js";
 import type { Page } from "../../../shared/types.js";
 import type { BulkIntervalQuery, MetricHistoryQuery } from "../../../tracking/tracking-store.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";

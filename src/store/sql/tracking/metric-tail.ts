@@ -11,7 +11,7 @@
  * @module
  */
 import type { Kysely } from "kysely";
-import type { Metric } from "../../../tracking/types.js";
+import type { Metric } from "../../../shared/tracking-types.js";
 import { recount, upsertBucketRows, aggregateBuckets } from "./metric-buckets.js";
 import type { Database } from "../schema.js";
 import type { CommitHook } from "../group-commit-queue.js";

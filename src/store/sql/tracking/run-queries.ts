@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import { RUN_NAME_TAG } from "../../../shared/system-tags.js";
-import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput } from "../../../tracking/types.js";
+import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput } from "../../../shared/tracking-types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-store.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";

@@ -7,7 +7,7 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { DATASET_CONTEXT_TAG } from "../../../shared/system-tags.js";
 import type { OrderByClause } from "../../../shared/filter/filter-ast.js";
-import type { Run } from "../../../tracking/types.js";
+import type { Run } from "../../../shared/tracking-types.js";
 import type { Page } from "../../../shared/types.js";
 import type { SearchRunsQuery } from "../../../tracking/tracking-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";

@@ -4,7 +4,7 @@
  * {@link SqlDialect} implementations.
  * @module
  */
-import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric, RunModelInput } from "../../../tracking/types.js";
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, RunMetric, RunModelInput } from "../../../shared/tracking-types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type {
   BulkIntervalQuery,

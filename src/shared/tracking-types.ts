@@ -3,7 +3,7 @@
  * them into MLflow's snake_case JSON).
  * @module
  */
-import type { LifecycleStage, Tag } from "../shared/types.js";
+import type { LifecycleStage, Tag } from "./types.js";
 
 export const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
