@@ -11,7 +11,7 @@ import { proxiedRootPath } from "./artifact-service.js";
 import { safeArtifactPath } from "./safe-path.js";
 
 /** A repository and the folder inside it that a URI names. */
-export interface ArtifactLocation {
+interface ArtifactLocation {
   repo: ArtifactRepository;
   base: string;
 }

@@ -5,9 +5,7 @@
  * @module
  */
 export { ArtifactPurger } from "./artifact-purger.js";
-export { openArtifactRepository } from "./artifact-repositories.js";
-export { artifactLocator } from "./artifact-locator.js";
-export type { ArtifactLocation, ArtifactLocator } from "./artifact-locator.js";
+export type { ArtifactLocator } from "./artifact-locator.js";
 export type { ArtifactRepository, FileInfo } from "./artifact-repository.js";
-export { ArtifactService, proxiedRootPath } from "./artifact-service.js";
-export { joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "./safe-path.js";
+export { ArtifactService } from "./artifact-service.js";
+export { joinArtifactPath, safeArtifactFilePath } from "./safe-path.js";

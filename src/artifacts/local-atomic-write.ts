@@ -15,7 +15,7 @@ import { InvalidParameterValueError } from "../shared/errors.js";
 import { errnoOf, TEMP_PREFIX } from "./local-root.js";
 
 /** Large writes: fewer syscalls than the 16 KiB default, still a bounded amount of memory per upload. */
-export const WRITE_HIGH_WATER_MARK = 1024 * 1024;
+const WRITE_HIGH_WATER_MARK = 1024 * 1024;
 
 export interface WriteResult {
   bytes: number;
@@ -40,7 +40,7 @@ export function guardEarlyErrors(body: Readable): void {
   body.on("error", () => {});
 }
 
-export function tempName(): string {
+function tempName(): string {
   return `${TEMP_PREFIX}${randomBytes(12).toString("hex")}`;
 }
 

@@ -16,9 +16,9 @@ import { writeAtomically } from "./local-atomic-write.js";
 import { errnoOf, STAGING_DIR, type LocalRoot } from "./local-root.js";
 
 /** S3's limit, which clients (MLflow's included) are written against. */
-export const MAX_PARTS = 10_000;
+const MAX_PARTS = 10_000;
 /** Uploads neither completed nor aborted are removed after a week. */
-export const STALE_UPLOAD_MS = 7 * 24 * 3600 * 1000;
+const STALE_UPLOAD_MS = 7 * 24 * 3600 * 1000;
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 

@@ -15,7 +15,7 @@ import { InvalidParameterValueError, ResourceDoesNotExistError } from "../shared
 export const STAGING_DIR = ".ciclo-staging";
 export const TEMP_PREFIX = ".ciclo-tmp-";
 
-export function outsideRoot(): InvalidParameterValueError {
+function outsideRoot(): InvalidParameterValueError {
   return new InvalidParameterValueError("Invalid path: resolved path is outside the artifact directory");
 }
 
@@ -24,7 +24,7 @@ export function notFound(path: string): ResourceDoesNotExistError {
 }
 
 /** True for names ciclo keeps to itself: the staging folder at the root, temporary files anywhere. */
-export function isReservedName(name: string, atRoot: boolean): boolean {
+function isReservedName(name: string, atRoot: boolean): boolean {
   return name.startsWith(TEMP_PREFIX) || (atRoot && name === STAGING_DIR);
 }
 

@@ -12,10 +12,10 @@
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 /** MLflow's `_decode` gives up after 10 rounds; so does ciclo (then the path is refused). */
-export const MAX_DECODE_ROUNDS = 10;
+const MAX_DECODE_ROUNDS = 10;
 
 /** MLflow compat: `validate_path_is_safe` answers every refusal with exactly this message. */
-export const INVALID_PATH_MESSAGE = "Invalid path";
+const INVALID_PATH_MESSAGE = "Invalid path";
 
 export function invalidPath(): InvalidParameterValueError {
   return new InvalidParameterValueError(INVALID_PATH_MESSAGE);

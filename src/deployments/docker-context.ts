@@ -23,8 +23,8 @@ import { CICLO_VERSION } from "../shared/node/version.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim";
-export const CONTAINER_PORT = 8080;
-export const CONTAINER_MODEL_PATH = "/opt/ml/model";
+const CONTAINER_PORT = 8080;
+const CONTAINER_MODEL_PATH = "/opt/ml/model";
 
 export interface DockerContextOptions {
   modelPath: string;
@@ -39,7 +39,7 @@ const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 type LockEntry = { version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; [k: string]: unknown };
 
 /** The lock entries of `name` and everything it depends on, as npm resolves them (nested first). */
-export function lockClosure(lock: { packages: Record<string, LockEntry> }, roots: string[]): Record<string, LockEntry> {
+function lockClosure(lock: { packages: Record<string, LockEntry> }, roots: string[]): Record<string, LockEntry> {
   const out: Record<string, LockEntry> = {};
   const visit = (name: string, from: string) => {
     // npm's resolution: node_modules/<a>/node_modules/<name>, then up the tree.

@@ -5,7 +5,7 @@
  */
 import type { GcLoggedModel, GcRun, PurgedExperiment } from "../tracking/index.js";
 
-export type { GcExperiment, GcLoggedModel, GcRun, PurgedExperiment } from "../tracking/index.js";
+export type { GcLoggedModel, GcRun } from "../tracking/index.js";
 
 export interface GcRequestOptions {
   /** Only entities deleted at least this long ago, ms. */

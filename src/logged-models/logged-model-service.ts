@@ -17,7 +17,8 @@ import {
   validateLoggedModelTags,
   validateModelType,
 } from "./logged-model-validation.js";
-import type { DatasetFilter, LoggedModel, LoggedModelStatus, ModelOutput } from "./types.js";
+import type { DatasetFilter, LoggedModel, LoggedModelStatus } from "./types.js";
+import type { RunModelOutput } from "../shared/tracking-types.js";
 
 export interface CreateLoggedModelRequest {
   experimentId: string;
@@ -104,7 +105,7 @@ export class LoggedModelService {
     });
   }
 
-  logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
+  logOutputs(runId: string, outputs: RunModelOutput[]): Promise<void> {
     if (outputs.length > LOGGED_MODEL_LIMITS.entriesPerRequest) {
       throw new InvalidParameterValueError(
         `A runs/outputs request can contain at most ${LOGGED_MODEL_LIMITS.entriesPerRequest} models. Got ${outputs.length}.`,

@@ -9,13 +9,13 @@
  * know about HTTP.
  * @module
  */
+import type { RunModelOutput } from "../shared/tracking-types.js";
 import type {
   CreateLoggedModelInput,
   DatasetFilter,
   LoggedModel,
   LoggedModelOrderBy,
   LoggedModelStatus,
-  ModelOutput,
 } from "./types.js";
 import type { FilterNode } from "../shared/filter/filter-ast.js";
 import type { Param } from "../tracking/index.js";
@@ -61,5 +61,5 @@ export interface LoggedModelStore {
    * models must exist. Repeats are no-ops. (A run's model inputs arrive with its
    * dataset inputs, through `TrackingStore.logInputs`.)
    */
-  logOutputs(runId: string, outputs: ModelOutput[]): Promise<void>;
+  logOutputs(runId: string, outputs: RunModelOutput[]): Promise<void>;
 }

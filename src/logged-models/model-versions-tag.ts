@@ -8,7 +8,7 @@
  * Python's `json.dumps` with its defaults (", " and ": " separators, non-ASCII
  * escaped), so the tag reads byte for byte as MLflow's server writes it.
  */
-export function pythonJsonDumps(value: unknown): string {
+function pythonJsonDumps(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
   if (value !== null && typeof value === "object") {
     return `{${Object.entries(value as Record<string, unknown>)

@@ -16,7 +16,7 @@ export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
 /** The tag in which model-version registrations of a logged model are recorded (MLflow's name). */
 export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
-export interface LoggedModelInfo {
+interface LoggedModelInfo {
   /** `m-<32 hex>`. */
   modelId: string;
   experimentId: string;
@@ -44,16 +44,6 @@ export interface LoggedModel {
   data: { params: Param[]; metrics: LoggedModelMetric[] };
 }
 
-/** A run's logged-model output (`runs/outputs`): the model and the step it was logged at. */
-export interface ModelOutput {
-  modelId: string;
-  step: number;
-}
-
-/** A run's logged-model input (`runs/log-inputs` `models`). */
-export interface ModelInput {
-  modelId: string;
-}
 
 export interface CreateLoggedModelInput {
   experimentId: string;

@@ -104,7 +104,7 @@ function jsonValue(v: unknown): unknown {
   return v;
 }
 
-export function dtypeOf(data: TensorData): TensorDtype {
+function dtypeOf(data: TensorData): TensorDtype {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Float64Array) return "float64";
   if (data instanceof Int8Array) return "int8";

@@ -65,7 +65,7 @@ export interface JsFunctionRunner {
 }
 
 /** A package-relative path that must stay inside the model folder. */
-export function insidePath(dir: string, rel: unknown, field: string): string {
+function insidePath(dir: string, rel: unknown, field: string): string {
   if (typeof rel !== "string" || rel === "") throw new InvalidParameterValueError(`js_function flavor: '${field}' must be a relative path.`);
   const norm = normalize(rel);
   const full = resolve(dir, norm);

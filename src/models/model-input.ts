@@ -87,7 +87,7 @@ export type ModelInput = ColumnsInput | TensorsInput;
 export type ModelParams = Record<string, unknown>;
 
 /** The column with that name, or undefined. */
-export function columnOf(input: ColumnsInput, name: string): InputColumn | undefined {
+function columnOf(input: ColumnsInput, name: string): InputColumn | undefined {
   return input.columns.find((c) => c.name === name);
 }
 

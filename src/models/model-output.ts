@@ -22,24 +22,24 @@ export interface OutputColumn {
   width: number;
 }
 
-export interface ColumnsOutput {
+interface ColumnsOutput {
   kind: "columns";
   rowCount: number;
   columns: OutputColumn[];
 }
 
-export interface TensorsOutput {
+interface TensorsOutput {
   kind: "tensors";
   rowCount: number;
   tensors: Tensor[];
 }
 
-export interface RowsOutput {
+interface RowsOutput {
   kind: "rows";
   rows: unknown[] | Float64Array | Float32Array | Int32Array;
 }
 
-export interface ValueOutput {
+interface ValueOutput {
   kind: "value";
   value: unknown;
 }

@@ -13,7 +13,7 @@
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 /** MLflow's `DataType` names for column specs. */
-export const COLUMN_TYPES = ["boolean", "integer", "long", "float", "double", "string", "binary", "datetime"] as const;
+const COLUMN_TYPES = ["boolean", "integer", "long", "float", "double", "string", "binary", "datetime"] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
 /**
@@ -30,7 +30,7 @@ export interface ColSpec {
 }
 
 /** numpy dtype names as MLflow writes them in `tensor-spec`. */
-export const TENSOR_DTYPES = [
+const TENSOR_DTYPES = [
   "float16",
   "float32",
   "float64",
@@ -137,7 +137,7 @@ export function parseSchema(text: unknown, field = "inputs"): Schema | undefined
   return { kind: "columns", columns: entries.map((e) => parseColSpec(e, field)) };
 }
 
-export function parseParamSchema(text: unknown): ParamSpec[] | undefined {
+function parseParamSchema(text: unknown): ParamSpec[] | undefined {
   const list = parseJsonList(text, "params");
   if (!list || list.length === 0) return undefined;
   return list.map((e) => {

@@ -32,7 +32,7 @@ type OrtModule = typeof Ort;
 let ortModule: Promise<OrtModule> | undefined;
 
 /** onnxruntime-node, imported on first use. */
-export function loadOrt(): Promise<OrtModule> {
+function loadOrt(): Promise<OrtModule> {
   ortModule ??= import("onnxruntime-node").then((m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule);
   return ortModule;
 }

@@ -166,7 +166,7 @@ export function projectTags(project: ProjectSpec, command: ResolvedCommand, isEn
 }
 
 /** The repository holding the project, and the project's folder inside it ("" at the root). */
-export function gitLocation(dir: string): { root: string; subdir: string } | undefined {
+function gitLocation(dir: string): { root: string; subdir: string } | undefined {
   try {
     const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     return { root, subdir: relative(root, dir).split("\\").join("/") };

@@ -25,8 +25,8 @@ import { basename, extname, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { shellQuote, templateNames } from "./shell-quote.js";
 
-export type ParameterType = "string" | "float" | "int" | "path" | "uri";
-export const PARAMETER_TYPES: readonly ParameterType[] = ["string", "float", "int", "path", "uri"];
+type ParameterType = "string" | "float" | "int" | "path" | "uri";
+const PARAMETER_TYPES: readonly ParameterType[] = ["string", "float", "int", "path", "uri"];
 
 export interface ParameterSpec {
   name: string;
@@ -43,9 +43,9 @@ export interface EntryPoint {
   command: string;
 }
 
-export type PackageManager = "npm" | "pnpm";
+type PackageManager = "npm" | "pnpm";
 
-export interface ProjectEnv {
+interface ProjectEnv {
   node?: { packageManager: PackageManager };
   python?: { requirements?: string };
   /** MLproject's python_env / conda_env / docker_env, kept to report that ciclo runs in the current environment. */
@@ -62,7 +62,7 @@ export interface ProjectSpec {
   env: ProjectEnv;
 }
 
-export const PROJECT_FILES = ["ciclo.yaml", "ciclo.yml", "MLproject"] as const;
+const PROJECT_FILES = ["ciclo.yaml", "ciclo.yml", "MLproject"] as const;
 
 /** A project file that cannot be used; the message says where and why. */
 export class ProjectError extends Error {

@@ -7,7 +7,7 @@
  */
 import type { Run } from "../tracking/index.js";
 
-export interface ComparedValue<T> {
+interface ComparedValue<T> {
   key: string;
   /** Absent: the run has no such key. */
   original?: T;
@@ -15,7 +15,7 @@ export interface ComparedValue<T> {
   equal: boolean;
 }
 
-export interface MetricRow extends ComparedValue<number> {
+interface MetricRow extends ComparedValue<number> {
   /** reproduced − original (both present). */
   diff?: number;
 }

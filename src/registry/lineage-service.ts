@@ -13,7 +13,7 @@ import { canonicalVersion, validateModelName } from "./registry-validation.js";
 import type { ModelVersion } from "./types.js";
 
 
-export interface CodeVersion {
+interface CodeVersion {
   gitCommit?: string;
   gitRepoUrl?: string;
   gitBranch?: string;
@@ -22,7 +22,7 @@ export interface CodeVersion {
   entryPoint?: string;
 }
 
-export interface LineageDataset {
+interface LineageDataset {
   name: string;
   digest: string;
   sourceType: string;

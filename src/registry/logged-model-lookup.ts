@@ -10,7 +10,7 @@
  */
 
 /** What the registry needs to know about a logged model. */
-export interface LoggedModelInfo {
+export interface LoggedModelRef {
   modelId: string;
   experimentId: string;
   /** The run that logged the model; null when it was created outside a run. */
@@ -19,12 +19,9 @@ export interface LoggedModelInfo {
   artifactUri: string;
 }
 
-/** The same shape under the name the logged-models station first used. */
-export type LoggedModelRef = LoggedModelInfo;
-
 export interface LoggedModelLookup {
   /** The logged model, or undefined when it does not exist (or was deleted). */
-  get(modelId: string): Promise<LoggedModelInfo | undefined>;
+  get(modelId: string): Promise<LoggedModelRef | undefined>;
   /**
    * Appends `{"name": name, "version": version}` to the logged model's
    * `mlflow.modelVersions` tag, as MLflow's server does after creating a

@@ -27,7 +27,7 @@ export interface RegistryDeps {
 }
 
 /** The audit history, newest first. */
-export class RegistryHistoryService {
+class RegistryHistoryService {
   constructor(private readonly store: RegistryStore) {}
 
   get(name: string, maxResults: number = REGISTRY_LIMITS.historyDefault, pageToken?: string): Promise<Page<RegistryEvent>> {

@@ -19,7 +19,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "../tracking/index.js";
-import type { LoggedModelInfo, LoggedModelLookup } from "./logged-model-lookup.js";
+import type { LoggedModelRef, LoggedModelLookup } from "./logged-model-lookup.js";
 import { isModelUri, parseModelUri, resolveModelVersion, type ModelUriRegistry } from "./model-uri.js";
 
 export interface ArtifactRoots {
@@ -142,14 +142,14 @@ export class SourceVerifier {
     );
   }
 
-  private async loggedModel(source: string, modelId: string): Promise<LoggedModelInfo> {
+  private async loggedModel(source: string, modelId: string): Promise<LoggedModelRef> {
     if (!this.loggedModels) throw refused(source, "This server has no logged-model store, so 'model_id' and models:/<model_id> sources are not accepted.");
     const model = await this.loggedModels.get(modelId);
     if (!model) throw refused(source, `Logged model with ID '${modelId}' not found.`);
     return model;
   }
 
-  private async verifyModelsUri(source: string, runId: string | null, modelId: string | null, logged?: LoggedModelInfo): Promise<VerifiedSource> {
+  private async verifyModelsUri(source: string, runId: string | null, modelId: string | null, logged?: LoggedModelRef): Promise<VerifiedSource> {
     const uri = parseModelUri(source);
     if (uri.kind === "model-id") {
       if (modelId !== null && modelId !== uri.modelId) throw refused(source, `The source names logged model '${uri.modelId}' but model_id is '${modelId}'.`);

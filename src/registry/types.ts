@@ -12,7 +12,7 @@ export type Stage = (typeof STAGES)[number];
 /** The stages `archive_existing_versions` applies to (MLflow's DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS). */
 export const ACTIVE_STAGES: readonly Stage[] = ["Staging", "Production"];
 
-export const MODEL_VERSION_STATUSES = ["PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY"] as const;
+const MODEL_VERSION_STATUSES = ["PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY"] as const;
 export type ModelVersionStatus = (typeof MODEL_VERSION_STATUSES)[number];
 
 /** The tag MLflow 3.x puts on prompts, which live in the same tables as models. */

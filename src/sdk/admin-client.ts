@@ -8,7 +8,7 @@ import type { GcRequest, GcResponse, WireGcLoggedModel, WireGcRun } from "../sha
 import type { GcLoggedModel, GcReport, GcRequestOptions, GcRun } from "../gc/gc-types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 
-export const CICLO_API = "/api/ciclo/v1";
+const CICLO_API = "/api/ciclo/v1";
 
 function fromWireRun(r: WireGcRun): GcRun {
   return { runId: r.run_id, experimentId: r.experiment_id, runName: r.run_name, artifactUri: r.artifact_uri, deletedTime: r.deleted_time ?? null };
@@ -18,7 +18,7 @@ function fromWireModel(m: WireGcLoggedModel): GcLoggedModel {
   return { modelId: m.model_id, experimentId: m.experiment_id, name: m.name, artifactUri: m.artifact_uri, sourceRunId: m.source_run_id ?? null };
 }
 
-export function fromWireGcResponse(res: GcResponse): GcReport {
+function fromWireGcResponse(res: GcResponse): GcReport {
   return {
     dryRun: res.dry_run,
     experiments: res.experiments.map((e) => ({

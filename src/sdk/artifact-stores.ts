@@ -42,7 +42,7 @@ export interface ArtifactStore {
 }
 
 /** Encodes a safe relative path for a URL, segment by segment. */
-export const encodePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/");
+const encodePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/");
 
 /** A listed name must be one safe segment: a hostile server must not steer downloads out of the destination. */
 function listedName(name: string): string {
@@ -58,7 +58,7 @@ function listedPath(path: string): string {
 }
 
 /** Files under the tracking server's artifact proxy. */
-export class ProxiedArtifactStore implements ArtifactStore {
+class ProxiedArtifactStore implements ArtifactStore {
   readonly rootUri: string;
 
   constructor(
@@ -119,7 +119,7 @@ function counting(body: Readable, onBytes?: (n: number) => void): Readable {
 }
 
 /** A store the client opens itself (`file:` folder, `s3:` bucket). */
-export class RepositoryArtifactStore implements ArtifactStore {
+class RepositoryArtifactStore implements ArtifactStore {
   constructor(private readonly repo: ArtifactRepository) {}
 
   get rootUri(): string {

@@ -22,7 +22,7 @@ import { MlflowError } from "../shared/errors.js";
 import { errorFromResponse, isTransientError, TrackingConnectionError, type HttpClient } from "./http-client.js";
 
 /** What one attempt gets: its abort signal and a hook to call whenever bytes move. */
-export interface AttemptContext {
+interface AttemptContext {
   signal: AbortSignal;
   touch(): void;
   attempt: number;
@@ -53,7 +53,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs `fn` until it succeeds, retrying what could succeed later. Local
  * errors (a missing source file, a full disk) and 4xx answers are thrown at once.
  */
-export async function withTransferRetries<T>(http: HttpClient, what: string, fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
+async function withTransferRetries<T>(http: HttpClient, what: string, fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const s = http.transferSettings;
   let lastError: unknown;
   let attempt = 1;
@@ -150,7 +150,7 @@ export function putBytes(http: HttpClient, url: string, what: string, size: numb
 }
 
 /** A hidden sibling of `dest` to download into (same folder, so the final rename is atomic). */
-export function tempSibling(dest: string): string {
+function tempSibling(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.ciclo-part-${randomBytes(6).toString("hex")}`);
 }
 

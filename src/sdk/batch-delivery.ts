@@ -129,7 +129,7 @@ function size(b: Batch): number {
 }
 
 /** Splits a batch's entities (params, tags, metrics, in that order) into two halves. */
-export function halve(b: Batch): [Batch, Batch] {
+function halve(b: Batch): [Batch, Batch] {
   const mid = Math.ceil(size(b) / 2);
   const cut = <T>(list: T[], offset: number): [T[], T[]] => {
     const at = Math.max(0, Math.min(list.length, mid - offset));

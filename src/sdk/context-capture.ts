@@ -114,7 +114,7 @@ export interface RunContext {
 
 const SAFE_WORD = /^[A-Za-z0-9@%+=:,./_-]+$/;
 /** POSIX shell quoting (what `sh` reads back as the same word). */
-export const shellWord = (w: string): string => (w !== "" && SAFE_WORD.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`);
+const shellWord = (w: string): string => (w !== "" && SAFE_WORD.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`);
 
 const posix = (p: string) => p.split(sep).join("/");
 

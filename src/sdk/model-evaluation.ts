@@ -11,7 +11,7 @@ import { getCiclo } from "./fluent.js";
 import { loadModel } from "./model-client.js";
 import { getOrCreateExperiment } from "./run-starter.js";
 
-export type { EvaluateOptions, EvaluationReport };
+export type {  EvaluationReport };
 
 export interface SdkEvaluateOptions extends EvaluateOptions {
   client?: ArtifactClient;

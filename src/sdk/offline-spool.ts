@@ -19,11 +19,11 @@ import type { DatasetInput, Metric, Param, RunStatus } from "../shared/tracking-
 import type { Tag } from "../shared/types.js";
 import { toWireDatasetInput, toWireMetric } from "../shared/wire/tracking-codec.js";
 
-export const MANIFEST_FILE = "manifest.json";
-export const RECORDS_FILE = "records.jsonl";
+const MANIFEST_FILE = "manifest.json";
+const RECORDS_FILE = "records.jsonl";
 export const DEFAULT_OFFLINE_DIR = "./ciclo-data/offline";
 /** Local run ids: never a valid server id (32 hex), so a mix-up is impossible. */
-export const LOCAL_ID_PREFIX = "local-";
+const LOCAL_ID_PREFIX = "local-";
 
 export interface SyncProgress {
   /** The server run the spool is uploaded into. */
@@ -67,7 +67,7 @@ export type SpoolInit = Omit<SpoolManifest, "format" | "version" | "id" | "count
   id?: string;
 };
 
-export function newLocalRunId(): string {
+function newLocalRunId(): string {
   return `${LOCAL_ID_PREFIX}${randomBytes(16).toString("hex")}`;
 }
 

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TfLayersModel, TfModelArtifacts, TfNamespace, TfSaveResult } from "./tfjs-types.js";
 
-export const WEIGHTS_FILE = "weights.bin";
+const WEIGHTS_FILE = "weights.bin";
 
 /** camelCase → snake_case (tfjs configs are camelCase; MLflow's Keras autolog params are snake_case). */
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
@@ -66,7 +66,7 @@ function lossName(loss: unknown): string {
 }
 
 /** One line: `Dense[4,relu] → Dropout[0.2] → Dense[1]` (units or rate, activation). */
-export function layerSummary(model: TfLayersModel): string {
+function layerSummary(model: TfLayersModel): string {
   return model.layers
     .filter((l) => l.getClassName() !== "InputLayer")
     .map((l) => {

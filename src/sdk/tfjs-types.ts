@@ -7,17 +7,17 @@
 
 export type Logs = Record<string, unknown>;
 
-export interface TfCallbackArgs {
+interface TfCallbackArgs {
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
   onTrainEnd?(logs?: Logs): void | Promise<void>;
 }
 
-export interface TfOptimizer {
+interface TfOptimizer {
   getClassName(): string;
   getConfig(): Record<string, unknown>;
 }
 
-export interface TfLayer {
+interface TfLayer {
   name: string;
   getClassName(): string;
   countParams(): number;

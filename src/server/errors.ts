@@ -9,7 +9,7 @@ import { HTTP_STATUS, MlflowError, type ErrorCode } from "../shared/errors.js";
 import { validationMessage } from "./http/validation-messages.js";
 
 
-export interface ErrorBody {
+interface ErrorBody {
   error_code: ErrorCode;
   message: string;
 }
@@ -17,7 +17,7 @@ export interface ErrorBody {
 /** Engine errors that mean "try again" (MLflow maps OperationalError to 503). */
 const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "ECONNREFUSED", "ECONNRESET", "57P01", "53300", "40001", "40P01"]);
 
-export function toErrorResponse(
+function toErrorResponse(
   err: unknown,
   req?: Pick<FastifyRequest, "headers">,
 ): { status: number; body: ErrorBody; log: boolean } {

@@ -24,7 +24,7 @@ import { resolveArtifactSource } from "../sdk/model-uri.js";
 import { trackingUriFromEnv } from "../sdk/sdk-config.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
-export interface ModelSource {
+export interface ResolvedModelSource {
   /** Local folder holding MLmodel. */
   path: string;
   name: string;
@@ -48,7 +48,7 @@ async function localFolder(dir: string): Promise<string> {
   return path;
 }
 
-export async function resolveModelSource(uri: string, opts: { trackingUri?: string } = {}): Promise<ModelSource> {
+export async function resolveModelSource(uri: string, opts: { trackingUri?: string } = {}): Promise<ResolvedModelSource> {
   const scheme = SCHEME.exec(uri)?.[1]?.toLowerCase();
   const none = async () => undefined;
   if (!scheme || scheme.length === 1 /* a Windows drive letter */ || scheme === "file") {

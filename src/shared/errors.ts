@@ -81,7 +81,7 @@ export function missingValue(param: string): InvalidParameterValueError {
 }
 
 /** MLflow's wording for a field whose value has the wrong type or form. */
-export function invalidValue(param: string, value: unknown, hint = ""): InvalidParameterValueError {
+function invalidValue(param: string, value: unknown, hint = ""): InvalidParameterValueError {
   const shown = typeof value === "string" ? value : JSON.stringify(value);
   return new InvalidParameterValueError(
     `Invalid value ${shown} for parameter '${param}' supplied.` +

@@ -5,7 +5,7 @@
  */
 import type { LifecycleStage, Tag } from "./types.js";
 
-export const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
+const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface Experiment {
@@ -66,7 +66,7 @@ export interface DatasetInput {
   dataset: Dataset;
 }
 
-export interface RunData {
+interface RunData {
   metrics: Metric[];
   params: Param[];
   tags: Tag[];

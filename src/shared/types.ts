@@ -6,7 +6,7 @@
 
 /** MLflow's lifecycle of experiments, runs and logged models: deleted ones can be restored until purged. */
 export type LifecycleStage = "active" | "deleted";
-export const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] as const;
+const VIEW_TYPES = ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] as const;
 /** Which lifecycle stages a search returns. */
 export type ViewType = (typeof VIEW_TYPES)[number];
 

@@ -26,12 +26,12 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startLiveTrackingServer, type LiveTrackingServer } from "./live-tracking-server.js";
 
-export const CHROMIUM_PATH = process.env.CICLO_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_PATH = process.env.CICLO_CHROMIUM ?? "/usr/bin/chromium";
 /** The flags the project's browser tests run Chromium with (no sandbox: tests run as root in CI). */
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
-export const UI_SOURCE_DIR = join(REPO, "ui");
+const UI_SOURCE_DIR = join(REPO, "ui");
 export const UI_DIST_DIR = join(REPO, "dist", "ui");
 
 /** Why browser tests cannot run, or undefined when they can. Throws under CICLO_REQUIRE_ALL=1. */
@@ -66,7 +66,7 @@ function uiIsFresh(): boolean {
  * has no build). Test files run in parallel: a lock folder makes one build
  * while the others wait for it.
  */
-export async function ensureUiBuilt(): Promise<string> {
+async function ensureUiBuilt(): Promise<string> {
   if (uiIsFresh()) return UI_DIST_DIR;
   const lock = join(REPO, "dist", ".ui-build.lock");
   mkdirSync(join(REPO, "dist"), { recursive: true });
@@ -121,7 +121,7 @@ export interface UiPage {
   close(): Promise<void>;
 }
 
-export interface UiPageOptions {
+interface UiPageOptions {
   colorScheme?: "light" | "dark";
   viewport?: { width: number; height: number };
 }
@@ -139,7 +139,7 @@ export interface UiHarness {
 
 const IGNORED = [/favicon\.ico/];
 
-export async function newUiPage(browser: Browser, baseUrl: string, opts: UiPageOptions = {}): Promise<UiPage> {
+async function newUiPage(browser: Browser, baseUrl: string, opts: UiPageOptions = {}): Promise<UiPage> {
   const context = await browser.newContext({
     baseURL: baseUrl,
     colorScheme: opts.colorScheme ?? "light",

@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-export const CICLO_BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
+const CICLO_BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-export interface LogLine {
+interface LogLine {
   msg?: string;
   [field: string]: unknown;
 }

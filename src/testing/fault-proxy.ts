@@ -10,7 +10,7 @@
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Fault = "503" | "429" | "drop-before" | "drop-after" | "hang";
+type Fault = "503" | "429" | "drop-before" | "drop-after" | "hang";
 
 export interface FaultProxy {
   url: string;

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { saveModel } from "../models/model-package-writer.js";
 
-export const LINEAR_ONNX = fileURLToPath(new URL("../models/fixtures/linear-regressor.onnx", import.meta.url));
+const LINEAR_ONNX = fileURLToPath(new URL("../models/fixtures/linear-regressor.onnx", import.meta.url));
 export const FIXTURE_EXPECTED = fileURLToPath(new URL("../models/fixtures/expected.json", import.meta.url));
 
 export async function linearModel(parent: string, name = "linear"): Promise<string> {

@@ -22,7 +22,7 @@ const SCRIPT_ACCESS_KEY = "ciclo-test-access-key";
 const SCRIPT_SECRET_KEY = "ciclo-test-secret-key-not-for-production";
 
 /** The environment an S3ArtifactRepository needs to reach the test server (never process.env itself). */
-export function s3TestEnv(): Record<string, string> {
+function s3TestEnv(): Record<string, string> {
   const fromScript = process.env.CICLO_TEST_S3_ENDPOINT;
   return {
     MLFLOW_S3_ENDPOINT_URL: fromScript ?? "http://127.0.0.1:7480",

@@ -12,14 +12,14 @@ import { buildScoringApp, type ScoringApp } from "../serving/online/scoring-app.
 import { ScoringMetrics } from "../serving/online/scoring-metrics.js";
 import { SCORING_DEFAULTS } from "../serving/online/scoring-options.js";
 
-export interface InjectOptions {
+interface InjectOptions {
   method: string;
   url: string;
   headers?: Record<string, string>;
   payload?: string | Buffer | object;
 }
 
-export interface InjectResponse {
+interface InjectResponse {
   statusCode: number;
   headers: Record<string, string | string[] | number | undefined>;
   body: string;
@@ -27,7 +27,7 @@ export interface InjectResponse {
 }
 
 /** The production app plus Fastify-style in-process requests (light-my-request), which only tests need. */
-export type TestScoringApp = ScoringApp & { inject(opts: InjectOptions): Promise<InjectResponse> };
+type TestScoringApp = ScoringApp & { inject(opts: InjectOptions): Promise<InjectResponse> };
 
 export interface ScoringKit {
   app: TestScoringApp;

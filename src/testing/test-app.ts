@@ -55,12 +55,12 @@ export interface Reply {
   json: any;
 }
 
-export type RawReply = Reply & { headers: Record<string, unknown>; raw: Buffer };
+type RawReply = Reply & { headers: Record<string, unknown>; raw: Buffer };
 
 export type Query = Record<string, string | number | Array<string | number>>;
 
 /** Builds `a=1&b=x&b=y` with repeated keys for arrays. */
-export function queryString(q: Query): string {
+function queryString(q: Query): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(q)) {
     for (const item of Array.isArray(v) ? v : [v]) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(item))}`);

@@ -5,6 +5,6 @@
  * @module
  */
 export { generateRunName } from "./run-names.js";
-export type { GcEntities, GcExperiment, GcLoggedModel, GcRun, PurgedExperiment, TrackingStore } from "./tracking-store.js";
+export type { GcEntities, GcLoggedModel, GcRun, PurgedExperiment, TrackingStore } from "./tracking-store.js";
 export type { Experiment, Metric, Param, Run, RunStatus } from "../shared/tracking-types.js";
 export { LIMITS } from "./validation.js";

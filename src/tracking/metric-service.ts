@@ -10,7 +10,7 @@ import { validateMaxResults } from "../shared/validation.js";
 
 /** MLflow's caps for get-history-bulk-interval. */
 export const MAX_RUNS_BULK_INTERVAL = 100;
-export const MAX_RESULTS_PER_RUN = 2500;
+const MAX_RESULTS_PER_RUN = 2500;
 export const MAX_RESULTS_METRIC_HISTORY = 25_000;
 
 export interface BulkIntervalRequest {

@@ -10,7 +10,7 @@ import type { RunService } from "./run-service.js";
 import type { Run } from "../shared/tracking-types.js";
 import type { ViewType } from "../shared/types.js";
 
-export const CSV_ATTRIBUTES = [
+const CSV_ATTRIBUTES = [
   "run_id",
   "run_name",
   "experiment_id",
@@ -21,8 +21,8 @@ export const CSV_ATTRIBUTES = [
   "duration_ms",
   "lifecycle_stage",
 ] as const;
-export const DEFAULT_CSV_COLUMNS = ["attributes.run_id", "attributes.run_name", "attributes.experiment_id", "attributes.status", "attributes.start_time"];
-export const MAX_CSV_COLUMNS = 2000;
+const DEFAULT_CSV_COLUMNS = ["attributes.run_id", "attributes.run_name", "attributes.experiment_id", "attributes.status", "attributes.start_time"];
+const MAX_CSV_COLUMNS = 2000;
 const PAGE_SIZE = 1000;
 
 export interface CsvExportRequest {
@@ -103,7 +103,7 @@ function attribute(r: Run, key: (typeof CSV_ATTRIBUTES)[number]): string | numbe
  * formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'` unless it is
  * a plain number — OWASP's CSV-injection rule.
  */
-export function csvField(v: string | number | null): string {
+function csvField(v: string | number | null): string {
   if (v === null) return "";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
   let s = v;
@@ -112,7 +112,7 @@ export function csvField(v: string | number | null): string {
 }
 
 /** Checks the request (columns, filter on the first page) before any byte is sent. */
-export function csvColumns(columns: string[] | undefined): Column[] {
+function csvColumns(columns: string[] | undefined): Column[] {
   const specs = columns && columns.length > 0 ? columns : DEFAULT_CSV_COLUMNS;
   if (specs.length > MAX_CSV_COLUMNS) throw new InvalidParameterValueError(`At most ${MAX_CSV_COLUMNS} columns; got ${specs.length}.`);
   return specs.map(column);

@@ -55,7 +55,7 @@ const GROUP_PREFIXES: Record<string, GroupEntity> = {
 };
 
 /** `params.lr`, `tags.team`, `attributes.status` → entity and key (keys may contain dots). */
-export function parseGroupBy(text: string): { entity: GroupEntity; key: string } {
+function parseGroupBy(text: string): { entity: GroupEntity; key: string } {
   const dot = text.indexOf(".");
   const entity = dot > 0 ? GROUP_PREFIXES[text.slice(0, dot)] : undefined;
   const key = dot > 0 ? text.slice(dot + 1) : "";

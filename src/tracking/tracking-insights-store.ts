@@ -42,7 +42,7 @@ export interface GroupRunsQuery extends RunScope {
   maxGroups: number;
 }
 
-export interface MetricAggregate {
+interface MetricAggregate {
   mean: number;
   min: number;
   max: number;

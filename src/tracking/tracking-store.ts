@@ -98,7 +98,7 @@ export interface GcLoggedModel {
   sourceRunId: string | null;
 }
 
-export interface GcExperiment {
+interface GcExperiment {
   experimentId: string;
   name: string;
   artifactLocation: string;

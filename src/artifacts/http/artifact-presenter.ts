@@ -8,7 +8,7 @@ export interface WireFileInfo {
 }
 
 /** MLflow compat: `file_size` is absent for directories. */
-export function presentFileInfo(f: FileInfo): WireFileInfo {
+function presentFileInfo(f: FileInfo): WireFileInfo {
   return f.isDir || f.fileSize === undefined ? { path: f.path, is_dir: f.isDir } : { path: f.path, is_dir: false, file_size: f.fileSize };
 }
 

@@ -12,9 +12,9 @@ import { artifactUploadRoutes } from "./mlflow-artifacts-upload.js";
 import { mlflowArtifactRoutes, type ArtifactRouteOptions } from "./mlflow-artifacts.js";
 import { getArtifactRoutes, runArtifactListRoutes } from "./run-artifacts.js";
 
-export const ARTIFACT_PREFIXES = ["/api/2.0", "/ajax-api/2.0"];
+const ARTIFACT_PREFIXES = ["/api/2.0", "/ajax-api/2.0"];
 
-export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRouteOptions> = async (app, { service }) => {
+const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRouteOptions> = async (app, { service }) => {
   for (const prefix of ARTIFACT_PREFIXES) {
     await app.register(mlflowArtifactRoutes, { prefix, service });
     // Its own scope: the raw-body content-type parser must not leak to the JSON routes.

@@ -10,7 +10,7 @@ import type { ArtifactRepository } from "../artifact-repository.js";
 import { artifactLocator, type ArtifactLocator } from "../artifact-locator.js";
 import { openArtifactRepository } from "../artifact-repositories.js";
 
-export interface ArtifactModuleServices {
+interface ArtifactModuleServices {
   /** The proxied store (`--artifacts-destination`); undefined with `--no-serve-artifacts`. */
   destination?: ArtifactRepository;
   /** Opens the repository of a URI that is not proxied (a run's own root): by URI scheme. */

@@ -21,7 +21,7 @@ export const endpointOf = (req: FastifyRequest): string => req.routeOptions.url 
 const wildcard = (req: FastifyRequest): string => (req.params as { "*": string })["*"];
 
 /** Encodes a safe relative path for a URL, segment by segment. */
-export const encodePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/");
+const encodePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/");
 
 export const mlflowArtifactRoutes: FastifyPluginAsyncTypebox<ArtifactRouteOptions & { prefix: string }> = async (app, { service }) => {
   app.get(

@@ -36,7 +36,7 @@ interface K8sFlags {
 }
 
 /** Model name and version from the URI alone (an alias stands in for the version). */
-export function nameFromUri(uri: string): { name: string; version: string } {
+function nameFromUri(uri: string): { name: string; version: string } {
   if (isModelUri(uri)) {
     const m = parseModelUri(uri);
     switch (m.kind) {

@@ -11,7 +11,7 @@ import { resolveModelSource } from "../../serving/model-source.js";
 import { jsonLog, startScoringServer } from "../../serving/online/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
 
-export interface ServeFlags {
+interface ServeFlags {
   modelUri: string;
   host: string;
   port: string;

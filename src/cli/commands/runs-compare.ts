@@ -12,14 +12,14 @@ import { cliAction, UsageError } from "../output/cli-errors.js";
 import { formatMetric } from "../output/format.js";
 import type { Column } from "../output/table.js";
 
-export interface CompareRow<V> {
+interface CompareRow<V> {
   key: string;
   /** One value per run, in the order the runs were given; null when the run lacks the key. */
   values: Array<V | null>;
   differs: boolean;
 }
 
-export interface Comparison {
+interface Comparison {
   runs: Array<{ runId: string; runName: string; experimentId: string; status: string }>;
   params: CompareRow<string>[];
   metrics: CompareRow<number>[];
@@ -39,7 +39,7 @@ function rowsOf<V>(runs: Run[], get: (r: Run) => Array<{ key: string; value: V }
 const sameNumber = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
 /** Builds the comparison (exported for tests and `--json`). */
-export function compareRuns(runs: Run[], opts: { tags?: boolean } = {}): Comparison {
+function compareRuns(runs: Run[], opts: { tags?: boolean } = {}): Comparison {
   return {
     runs: runs.map((r) => ({ runId: r.info.runId, runName: r.info.runName, experimentId: r.info.experimentId, status: r.info.status })),
     params: rowsOf(runs, (r) => r.data.params, (a, b) => a === b),

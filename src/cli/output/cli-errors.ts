@@ -20,7 +20,7 @@ export class UsageError extends Error {}
 /** Something named on the command line does not exist (exit code 3), found client-side. */
 export class NotFoundError extends Error {}
 
-export function exitCodeOf(err: unknown): number {
+function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
   if (err instanceof NotFoundError || err instanceof ResourceDoesNotExistError) return EXIT.NOT_FOUND;
   if (err instanceof MlflowError && err.errorCode === "RESOURCE_DOES_NOT_EXIST") return EXIT.NOT_FOUND;

@@ -62,7 +62,7 @@ export interface ImportResult {
 
 const IMPORT_TAGS = new Set([SOURCE_RUN_TAG, IMPORTED_AT_TAG, SOURCE_EXPERIMENT_TAG]);
 
-export async function readManifest(dir: string): Promise<Manifest> {
+async function readManifest(dir: string): Promise<Manifest> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(join(dir, FILES.manifest), "utf8")) as Manifest;

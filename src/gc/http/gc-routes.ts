@@ -33,7 +33,7 @@ function presentModel(m: GcLoggedModel): WireGcLoggedModel {
   return { model_id: m.modelId, experiment_id: m.experimentId, name: m.name, artifact_uri: m.artifactUri, source_run_id: m.sourceRunId ?? undefined };
 }
 
-export function presentGcReport(r: GcReport): GcResponse {
+function presentGcReport(r: GcReport): GcResponse {
   return {
     dry_run: r.dryRun,
     experiments: r.experiments.map((e) => ({

@@ -13,7 +13,7 @@ import { API_PREFIXES } from "../../server/http/api-prefixes.js";
 import { LoggedModelService } from "../logged-model-service.js";
 import { StoreLoggedModelLookup } from "../store-logged-model-lookup.js";
 
-export interface LoggedModelModuleServices {
+interface LoggedModelModuleServices {
   store: LoggedModelStore;
   service: LoggedModelService;
   /** For the registry: `models:/<model_id>` sources and `model_id` on versions. */

@@ -23,7 +23,7 @@ export interface ConfusionMatrix {
   matrix: number[][];
 }
 
-export function compareLabels(a: Label, b: Label): number {
+function compareLabels(a: Label, b: Label): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
@@ -34,7 +34,7 @@ export function sortedLabels(...lists: ArrayLike<Label>[]): Label[] {
   return [...set].sort(compareLabels);
 }
 
-export function confusionMatrix(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>, labels = sortedLabels(yTrue, yPred)): ConfusionMatrix {
+function confusionMatrix(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>, labels = sortedLabels(yTrue, yPred)): ConfusionMatrix {
   const index = new Map(labels.map((l, i) => [l, i]));
   const matrix = labels.map(() => new Array<number>(labels.length).fill(0));
   for (let i = 0; i < yTrue.length; i++) matrix[index.get(yTrue[i])!][index.get(yPred[i])!]++;
@@ -42,7 +42,7 @@ export function confusionMatrix(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>
 }
 
 /** A label as part of a metric key (MLflow keys allow alphanumerics, `_ - . / ` and spaces). */
-export function labelKey(label: Label): string {
+function labelKey(label: Label): string {
   return String(label).replace(/[^A-Za-z0-9_.\-/ ]/g, "_");
 }
 
@@ -53,7 +53,7 @@ const div = (a: number, b: number): number => (b === 0 ? 0 : a / b);
  * counted half, which equals sklearn's trapezoidal ROC AUC. Positive and
  * negative scores are sorted apart (native typed-array sorts) and merged.
  */
-export function binaryRocAuc(positive: ArrayLike<boolean | number>, score: ArrayLike<number>): number {
+function binaryRocAuc(positive: ArrayLike<boolean | number>, score: ArrayLike<number>): number {
   const n = score.length;
   let pos = 0;
   for (let i = 0; i < n; i++) if (positive[i]) pos++;

@@ -22,13 +22,13 @@ export interface MetricThreshold {
   greaterIsBetter?: boolean;
 }
 
-export interface ThresholdCheck {
+interface ThresholdCheck {
   kind: "threshold" | "min_absolute_change" | "min_relative_change" | "missing";
   passed: boolean;
   message: string;
 }
 
-export interface MetricValidation {
+interface MetricValidation {
   metric: string;
   candidate: number | undefined;
   baseline: number | undefined;
@@ -45,7 +45,7 @@ export interface ValidationReport {
 }
 
 /** Short names accepted in threshold expressions → MLflow's metric keys. */
-export const METRIC_ALIASES: Record<string, string> = {
+const METRIC_ALIASES: Record<string, string> = {
   rmse: "root_mean_squared_error",
   mse: "mean_squared_error",
   mae: "mean_absolute_error",
@@ -60,11 +60,11 @@ export const METRIC_ALIASES: Record<string, string> = {
 
 const LOWER_IS_BETTER = /(error|loss)/;
 
-export function metricKey(name: string): string {
+function metricKey(name: string): string {
   return METRIC_ALIASES[name] ?? name;
 }
 
-export function defaultGreaterIsBetter(metric: string): boolean | undefined {
+function defaultGreaterIsBetter(metric: string): boolean | undefined {
   if (LOWER_IS_BETTER.test(metric)) return false;
   if (/(score|accuracy|precision|recall|f1|auc|r2)/.test(metric)) return true;
   return undefined;

@@ -11,7 +11,7 @@ import type { RegistryStore } from "../registry-store.js";
 import { SqlRegistryStore } from "../../store/sql/registry/sql-registry-store.js";
 import { createRegistryServices, type RegistryServices } from "../registry-services.js";
 
-export interface RegistryModuleServices {
+interface RegistryModuleServices {
   store: RegistryStore;
   services: RegistryServices;
 }

@@ -4,7 +4,7 @@ import { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireReg
 import { Int64, KeyValueList, Required } from "../../server/http/common.schema.js";
 
 /** MLflow sends versions as strings; ciclo also takes the integers some clients send (the 3.0 modelVersions tag has both). */
-export const VersionIn = Type.Union([Type.String({ minLength: 1 }), Type.Integer()]);
+const VersionIn = Type.Union([Type.String({ minLength: 1 }), Type.Integer()]);
 const StringOrList = Type.Union([Type.Array(Type.String()), Type.String()]);
 
 export const Empty = Type.Object({});

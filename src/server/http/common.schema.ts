@@ -10,7 +10,7 @@ export const Required = Type.String({ minLength: 1 });
 export const ExperimentId = Type.Union([Type.String({ minLength: 1 }), Type.Integer()]);
 export const KeyValueIn = Type.Object({ key: Type.String(), value: Type.Optional(Type.String()) });
 export const KeyValueList = Type.Array(KeyValueIn, { maxItems: 1000 });
-export const StringList = Type.Array(Type.String(), { maxItems: 1000 });
+const StringList = Type.Array(Type.String(), { maxItems: 1000 });
 /** A ViewType by name or number. */
 export const ViewTypeIn = Type.Union([Type.String(), Type.Integer()]);
 export { Int64 };

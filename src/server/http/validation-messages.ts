@@ -9,7 +9,7 @@ import type { FastifySchemaValidationError } from "fastify/types/schema.js";
 const SUFFIX = " See the API docs for more information about request parameters.";
 
 /** `/metrics/0/value` → `metrics[0].value` (MLflow 3.x's JSON paths). */
-export function jsonPath(instancePath: string, extra?: string): string {
+function jsonPath(instancePath: string, extra?: string): string {
   const parts = instancePath.split("/").filter(Boolean);
   if (extra) parts.push(extra);
   let out = "";

@@ -25,7 +25,7 @@ import { spawnModuleWorker } from "../worker-spawn.js";
 
 export type FileFormat = "csv" | "jsonl" | "parquet";
 
-export type ChunkSource =
+type ChunkSource =
   | { kind: "csv"; header: string; text: string }
   | { kind: "jsonl"; text: string }
   | { kind: "parquet"; path: string; rowStart: number; rowEnd: number };
@@ -46,7 +46,7 @@ export interface ChunkResult {
   columns?: Array<{ name: string; data: ArrayLike<unknown> }>;
 }
 
-export interface PredictProgress {
+interface PredictProgress {
   rows: number;
   /** Input consumed so far, in `unit`s, out of `total`. */
   done: number;
@@ -67,7 +67,7 @@ export interface PredictFileOptions {
   onProgress?(p: PredictProgress): void;
 }
 
-export function formatOf(path: string, given?: string): FileFormat {
+function formatOf(path: string, given?: string): FileFormat {
   const f = (given ?? extname(path).slice(1)).toLowerCase();
   if (f === "csv") return "csv";
   if (f === "jsonl" || f === "ndjson") return "jsonl";

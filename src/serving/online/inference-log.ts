@@ -43,7 +43,7 @@ export interface InferenceLogSink {
   close(): Promise<void>;
 }
 
-export interface FlushSummary {
+interface FlushSummary {
   requests: number;
   errors: number;
   meanLatencyMs: number;

@@ -62,7 +62,7 @@ const COLUMN_TO_V2: Record<string, string> = {
   json: "BYTES",
 };
 
-export function v2Datatype(dtype: string): string {
+function v2Datatype(dtype: string): string {
   return TO_V2[dtype] ?? "BYTES";
 }
 

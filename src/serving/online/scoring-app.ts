@@ -24,7 +24,7 @@ import { routeV2 } from "./open-inference-routes.js";
 import { JSON_TYPE, protocolError, type JobProtocol, type JobResult, type ServedModelInfo } from "./scoring-job.js";
 import { METRICS_CONTENT_TYPE, type ScoringMetrics } from "./scoring-metrics.js";
 
-export type ScoringPhase = "loading" | "ready" | "draining";
+type ScoringPhase = "loading" | "ready" | "draining";
 
 export interface ScoringAppDeps {
   modelName: string;
@@ -54,7 +54,7 @@ const CSV_TYPE = "text/csv";
 const MLFLOW_TYPES = "['text/csv', 'application/json']";
 
 /** `type/subtype; charset=utf-8` → the mime type and its parameters (lower-cased names). */
-export function parseContentType(header: string | undefined): { mime: string; params: Map<string, string> } {
+function parseContentType(header: string | undefined): { mime: string; params: Map<string, string> } {
   const parts = (header ?? "").split(";");
   const params = new Map<string, string>();
   for (const p of parts.slice(1)) {

@@ -45,12 +45,12 @@ export interface ServedModelInfo {
 export const JSON_TYPE = "application/json";
 
 /** MLflow's error body (`{"error_code", "message"}`) as a job result. */
-export function mlflowError(status: number, errorCode: string, message: string): JobResult {
+function mlflowError(status: number, errorCode: string, message: string): JobResult {
   return { status, body: JSON.stringify({ error_code: errorCode, message }), contentType: JSON_TYPE, rows: 0, errorCode };
 }
 
 /** The Open Inference Protocol's error body (`{"error"}`). */
-export function v2Error(status: number, message: string, errorCode = "BAD_REQUEST"): JobResult {
+function v2Error(status: number, message: string, errorCode = "BAD_REQUEST"): JobResult {
   return { status, body: JSON.stringify({ error: message }), contentType: JSON_TYPE, rows: 0, errorCode };
 }
 

@@ -15,7 +15,7 @@ import type { InferenceExecutor } from "./inference-executor.js";
 import { readMlmodel } from "../../models/index.js";
 import { chooseRuntime } from "./runtimes/model-runtime.js";
 import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
-import type { ModelSource } from "../model-source.js";
+import type { ResolvedModelSource } from "../model-source.js";
 import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
 import { ScoringMetrics } from "./scoring-metrics.js";
 import type { ScoringOptions } from "./scoring-options.js";
@@ -37,7 +37,7 @@ export const jsonLog: LogFn = (msg, fields = {}) => {
 };
 
 /** Serves a model already resolved to a local folder (see model-source.ts). */
-export async function startScoringServer(opts: ScoringOptions, source: ModelSource, log: LogFn = jsonLog): Promise<ScoringServer> {
+export async function startScoringServer(opts: ScoringOptions, source: ResolvedModelSource, log: LogFn = jsonLog): Promise<ScoringServer> {
   const t0 = performance.now();
   const modelName = opts.modelName ?? source.name;
   const modelVersion = opts.modelVersion ?? source.version;

@@ -29,14 +29,14 @@ export interface ComparisonNode {
 }
 
 /** `IS NULL` / `IS NOT NULL` (a ciclo extension MLflow lacks). */
-export interface NullCheckNode {
+interface NullCheckNode {
   kind: "null";
   entity: EntityType;
   key: string;
   negate: boolean;
 }
 
-export interface BoolNode {
+interface BoolNode {
   kind: "and" | "or";
   items: FilterNode[];
 }

@@ -42,7 +42,7 @@ const MAX_CLAUSES = 200;
 /** Parenthesis nesting limit: deeper input would exhaust the parser's stack (a 500, not a 400). */
 const MAX_DEPTH = 100;
 
-export interface Identifier {
+interface Identifier {
   entity: EntityType;
   key: string;
 }

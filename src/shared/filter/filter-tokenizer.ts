@@ -4,7 +4,7 @@
  */
 import { InvalidParameterValueError } from "../errors.js";
 
-export type TokenType = "word" | "string" | "quoted-id" | "number" | "op" | "lparen" | "rparen" | "comma";
+type TokenType = "word" | "string" | "quoted-id" | "number" | "op" | "lparen" | "rparen" | "comma";
 
 export interface Token {
   type: TokenType;

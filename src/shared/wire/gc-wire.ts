@@ -41,7 +41,7 @@ export const WireGcLoggedModel = Type.Object({
 });
 export type WireGcLoggedModel = Static<typeof WireGcLoggedModel>;
 
-export const WireGcExperiment = Type.Object({
+const WireGcExperiment = Type.Object({
   experiment_id: Type.String(),
   name: Type.String(),
   artifact_location: Type.String(),
@@ -50,16 +50,16 @@ export const WireGcExperiment = Type.Object({
   runs: Type.Array(WireGcRun),
   logged_models: Type.Array(WireGcLoggedModel),
 });
-export type WireGcExperiment = Static<typeof WireGcExperiment>;
+type WireGcExperiment = Static<typeof WireGcExperiment>;
 
-export const WireGcSkipped = Type.Object({
+const WireGcSkipped = Type.Object({
   kind: Type.Union([Type.Literal("experiment"), Type.Literal("run"), Type.Literal("logged_model")]),
   id: Type.String(),
   reason: Type.String(),
 });
-export type WireGcSkipped = Static<typeof WireGcSkipped>;
+type WireGcSkipped = Static<typeof WireGcSkipped>;
 
-export const WireGcArtifactError = Type.Object({ uri: Type.String(), message: Type.String() });
+const WireGcArtifactError = Type.Object({ uri: Type.String(), message: Type.String() });
 
 export const GcResponse = Type.Object({
   dry_run: Type.Boolean(),

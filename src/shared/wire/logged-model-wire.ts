@@ -6,7 +6,7 @@
 import Type, { type Static } from "typebox";
 import { WireKeyValue, WireMetric } from "./tracking-wire.js";
 
-export const WireLoggedModelInfo = Type.Object({
+const WireLoggedModelInfo = Type.Object({
   model_id: Type.String(),
   experiment_id: Type.String(),
   name: Type.String(),
@@ -20,7 +20,7 @@ export const WireLoggedModelInfo = Type.Object({
   status_message: Type.Optional(Type.String()),
   tags: Type.Optional(Type.Array(WireKeyValue)),
 });
-export type WireLoggedModelInfo = Static<typeof WireLoggedModelInfo>;
+type WireLoggedModelInfo = Static<typeof WireLoggedModelInfo>;
 
 export const WireLoggedModel = Type.Object({
   info: WireLoggedModelInfo,

@@ -28,7 +28,7 @@ export const WireModelVersion = Type.Object({
 });
 export type WireModelVersion = Static<typeof WireModelVersion>;
 
-export const WireRegisteredModelAlias = Type.Object({ alias: Type.String(), version: Type.String() });
+const WireRegisteredModelAlias = Type.Object({ alias: Type.String(), version: Type.String() });
 
 export const WireRegisteredModel = Type.Object({
   name: Type.String(),
@@ -56,7 +56,7 @@ export const WireRegistryEvent = Type.Object({
 });
 export type WireRegistryEvent = Static<typeof WireRegistryEvent>;
 
-export const WireFileInfo = Type.Object({ path: Type.String(), is_dir: Type.Boolean(), file_size: Type.Optional(Type.Number()) });
+const WireFileInfo = Type.Object({ path: Type.String(), is_dir: Type.Boolean(), file_size: Type.Optional(Type.Number()) });
 
 /** `GET /api/ciclo/v1/model-versions/lineage`. */
 export const WireModelVersionLineage = Type.Object({

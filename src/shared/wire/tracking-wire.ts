@@ -66,7 +66,7 @@ export type WireMetric = Static<typeof WireMetric>;
 export const WireMetricWithRunId = Type.Object({ ...MetricFields, run_id: Type.String() });
 export type WireMetricWithRunId = Static<typeof WireMetricWithRunId>;
 
-export const WireDataset = Type.Object({
+const WireDataset = Type.Object({
   name: Type.String(),
   digest: Type.String(),
   source_type: Type.String(),
@@ -74,7 +74,7 @@ export const WireDataset = Type.Object({
   schema: Type.Optional(Type.String()),
   profile: Type.Optional(Type.String()),
 });
-export type WireDataset = Static<typeof WireDataset>;
+type WireDataset = Static<typeof WireDataset>;
 
 export const WireDatasetInput = Type.Object({
   tags: Type.Optional(Type.Array(WireKeyValue)),

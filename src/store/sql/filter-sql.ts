@@ -13,7 +13,7 @@ import type { ComparisonNode, EntityType, FilterNode, FilterValue, OrderByClause
 import { VALUE_PREFIX_LENGTH } from "./sql-dialect.js";
 import type { KeyKind, KeyValue } from "./page-token.js";
 
-export interface KeyValueTable {
+interface KeyValueTable {
   table: string;
   /** Column holding the owner's id. */
   fk: string;

@@ -17,7 +17,7 @@ export interface ExperimentsTable {
   deleted_time: number | null;
 }
 
-export interface ExperimentTagsTable {
+interface ExperimentTagsTable {
   experiment_id: number;
   key: string;
   value: string;
@@ -40,13 +40,13 @@ export interface RunsTable {
   deleted_with_experiment: number;
 }
 
-export interface KeyValueTable {
+interface KeyValueTable {
   run_id: number;
   key: string;
   value: string;
 }
 
-export interface MetricsTable {
+interface MetricsTable {
   run_id: number;
   key: string;
   step: number;
@@ -59,7 +59,7 @@ export interface MetricsTable {
   dataset_digest: string | null;
 }
 
-export interface LatestMetricsTable {
+interface LatestMetricsTable {
   run_id: number;
   key: string;
   step: number;
@@ -70,7 +70,7 @@ export interface LatestMetricsTable {
 }
 
 /** Multi-resolution min/max/count summaries of metric history (see metric-buckets.ts). */
-export interface MetricBucketsTable {
+interface MetricBucketsTable {
   run_id: number;
   key: string;
   level: number;
@@ -84,7 +84,7 @@ export interface MetricBucketsTable {
   max_ts: number;
 }
 
-export interface DatasetsTable {
+interface DatasetsTable {
   id: Generated<number>;
   experiment_id: number;
   name: string;
@@ -95,19 +95,19 @@ export interface DatasetsTable {
   profile: string | null;
 }
 
-export interface RunInputsTable {
+interface RunInputsTable {
   run_id: number;
   dataset_id: number;
 }
 
-export interface InputTagsTable {
+interface InputTagsTable {
   run_id: number;
   dataset_id: number;
   key: string;
   value: string;
 }
 
-export interface SchemaMigrationsTable {
+interface SchemaMigrationsTable {
   version: number;
   name: string;
   applied_at: number;
@@ -140,23 +140,23 @@ export interface ModelVersionsTable {
   status_message: string | null;
   model_id: string | null;
 }
-export interface RegisteredModelTagsTable {
+interface RegisteredModelTagsTable {
   registered_model_id: number;
   key: string;
   value: string;
 }
-export interface ModelVersionTagsTable {
+interface ModelVersionTagsTable {
   model_version_id: number;
   key: string;
   value: string;
 }
-export interface RegisteredModelAliasesTable {
+interface RegisteredModelAliasesTable {
   registered_model_id: number;
   alias: string;
   model_version_id: number;
 }
 /** Append-only audit history of the registry. */
-export interface RegistryEventsTable {
+interface RegistryEventsTable {
   id: Generated<number>;
   time: number;
   actor: string | null;
@@ -186,19 +186,19 @@ export interface LoggedModelsTable {
   creation_timestamp_ms: number;
   last_updated_timestamp_ms: number;
 }
-export interface LoggedModelKeyValueTable {
+interface LoggedModelKeyValueTable {
   model_id: string;
   key: string;
   value: string;
 }
 /** `runs/outputs`: models a run produced, at a step. */
-export interface RunOutputsTable {
+interface RunOutputsTable {
   run_id: number;
   model_id: string;
   step: number;
 }
 /** `runs/log-inputs` models: models a run used. */
-export interface RunModelInputsTable {
+interface RunModelInputsTable {
   run_id: number;
   model_id: string;
 }

@@ -10,7 +10,7 @@ export type SqlDialectName = "sqlite" | "postgres";
 
 export const VALUE_PREFIX_LENGTH = 256;
 
-export type PgType = "int4" | "int8" | "int2" | "float8" | "text";
+type PgType = "int4" | "int8" | "int2" | "float8" | "text";
 
 export interface BulkColumn {
   name: string;
@@ -40,7 +40,7 @@ export interface SqlDialect {
 }
 
 /** Runs `fn` in a write transaction and resolves once it is committed. */
-export type WriteRunner = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
+type WriteRunner = <T>(fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>;
 
 /** An opened database: the Kysely instance plus its dialect quirks. */
 export interface SqlConnection {

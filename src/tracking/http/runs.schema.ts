@@ -46,7 +46,7 @@ const metricFields = {
   dataset_digest: Type.Optional(Type.String()),
 };
 export const LogMetricBody = Type.Object({ ...RunIdFields, ...metricFields });
-export const MetricIn = Type.Object({ ...metricFields, run_id: Type.Optional(Type.String()) });
+const MetricIn = Type.Object({ ...metricFields, run_id: Type.Optional(Type.String()) });
 export const LogParamBody = Type.Object({ ...RunIdFields, key: Required, value: Type.String() });
 export const SetTagBody = Type.Object({ ...RunIdFields, key: Required, value: Type.String() });
 export const DeleteTagBody = Type.Object({ ...RunIdFields, key: Required });

@@ -18,7 +18,7 @@ import { RunInsightsService } from "../run-insights-service.js";
 import { RunService } from "../run-service.js";
 
 /** What the tracking module provides to the modules after it. */
-export interface TrackingModuleServices {
+interface TrackingModuleServices {
   store: TrackingStore;
   services: TrackingServices;
 }

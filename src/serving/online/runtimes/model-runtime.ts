@@ -23,14 +23,14 @@ export interface ModelRuntime {
 }
 
 /** ONNX and js_function models on worker threads in this process (one warm model per thread). */
-export const inProcessRuntime: ModelRuntime = {
+const inProcessRuntime: ModelRuntime = {
   name: "in-process",
   canServe: (mlmodel) => IN_PROCESS_FLAVORS.some((f) => f in mlmodel.flavors),
   start: startExecutor,
 };
 
 /** The runtimes the scoring server tries, in order. */
-export const SCORING_RUNTIMES: readonly ModelRuntime[] = [inProcessRuntime];
+const SCORING_RUNTIMES: readonly ModelRuntime[] = [inProcessRuntime];
 
 /**
  * The first runtime that serves `mlmodel`. With none, the in-process runtime:

@@ -4,8 +4,8 @@
  * closes it). Queries live in `logged-model-*.ts`.
  * @module
  */
-import type { CreateLoggedModelInput, LoggedModel, LoggedModelStatus, ModelOutput } from "../../../logged-models/types.js";
-import type { Param } from "../../../shared/tracking-types.js";
+import type { CreateLoggedModelInput, LoggedModel, LoggedModelStatus } from "../../../logged-models/types.js";
+import type { RunModelInput, RunModelOutput, Param } from "../../../shared/tracking-types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type { LoggedModelStore, SearchLoggedModelsQuery } from "../../../logged-models/logged-model-store.js";
 import * as q from "./logged-model-queries.js";
@@ -67,7 +67,7 @@ export class SqlLoggedModelStore implements LoggedModelStore {
     return this.conn.write((trx) => q.recordModelVersion(trx, modelId, name, version, this.now()));
   }
 
-  logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
+  logOutputs(runId: string, outputs: RunModelOutput[]): Promise<void> {
     return this.conn.write((trx) => logOutputs(trx, runId, outputs));
   }
 }

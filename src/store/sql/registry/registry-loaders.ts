@@ -16,17 +16,17 @@ export type ModelRow = Selectable<RegisteredModelsTable>;
 export type VersionRow = Selectable<ModelVersionsTable> & { name: string };
 
 /** Versions are 32-bit integers in both engines' columns: anything else cannot exist. */
-export function versionNumber(version: string): number | undefined {
+function versionNumber(version: string): number | undefined {
   if (!/^\d{1,10}$/.test(version)) return undefined;
   const n = Number(version);
   return n <= 2_147_483_647 ? n : undefined;
 }
 
-export function modelNotFound(name: string): ResourceDoesNotExistError {
+function modelNotFound(name: string): ResourceDoesNotExistError {
   return new ResourceDoesNotExistError(`Registered Model with name=${name} not found`);
 }
 
-export function versionNotFound(name: string, version: string): ResourceDoesNotExistError {
+function versionNotFound(name: string, version: string): ResourceDoesNotExistError {
   return new ResourceDoesNotExistError(`Model Version (name=${name}, version=${version}) not found`);
 }
 

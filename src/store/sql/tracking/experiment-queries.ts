@@ -308,7 +308,7 @@ export async function deleteExperimentTag(trx: Db, experimentId: string, key: st
   }
 }
 
-export function requireActive(row: ExperimentRow, experimentId: string): void {
+function requireActive(row: ExperimentRow, experimentId: string): void {
   if (row.lifecycle_stage !== "active") {
     throw new InvalidParameterValueError(
       `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,

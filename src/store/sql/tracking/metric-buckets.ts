@@ -45,7 +45,7 @@ export interface BucketAgg {
 
 /** First step of `bucket` at `level`. */
 export const bucketStart = (level: number, bucket: number): number => bucket * 2 ** level;
-export const bucketOf = (level: number, step: number): number => Math.floor(step / 2 ** level);
+const bucketOf = (level: number, step: number): number => Math.floor(step / 2 ** level);
 
 export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
   // Grouped by key first, then by bucket number per level: no string keys per point.

@@ -44,7 +44,7 @@ const LATEST_UPSERT =
   '(excluded.step = latest_metrics.step and (excluded."timestamp" > latest_metrics."timestamp" or ' +
   '(excluded."timestamp" = latest_metrics."timestamp" and coalesce(excluded.value, -1e308) > coalesce(latest_metrics.value, -1e308))))';
 
-export function isLater(a: Metric, b: Metric): boolean {
+function isLater(a: Metric, b: Metric): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   const av = Number.isNaN(a.value) ? -Infinity : a.value;
@@ -53,7 +53,7 @@ export function isLater(a: Metric, b: Metric): boolean {
 }
 
 /** Writes latest values and summaries for the given writes, merged (one statement per table). */
-export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
+async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
   const latest = new Map<string, { runPk: number; m: Metric }>();
   const byRun = new Map<number, { metrics: Metric[]; allNew: boolean }>();
   for (const e of entries) {

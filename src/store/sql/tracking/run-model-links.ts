@@ -6,7 +6,7 @@
  * @module
  */
 import type { Kysely } from "kysely";
-import type { ModelInput, ModelOutput } from "../../../logged-models/types.js";
+import type { RunModelInput, RunModelOutput } from "../../../shared/tracking-types.js";
 import { loggedModelNotFound } from "../sql-errors.js";
 import { getRunRow, requireActiveRun } from "./run-queries.js";
 import type { Database } from "../schema.js";
@@ -25,7 +25,7 @@ async function requireModels(db: Db, modelIds: string[]): Promise<void> {
 }
 
 /** `runs/outputs`; runs inside a write transaction. Repeating an output is a no-op. */
-export async function logOutputs(trx: Db, runId: string, outputs: ModelOutput[]): Promise<void> {
+export async function logOutputs(trx: Db, runId: string, outputs: RunModelOutput[]): Promise<void> {
   const run = await getRunRow(trx, runId);
   requireActiveRun(run);
   await requireModels(
@@ -44,7 +44,7 @@ export async function logOutputs(trx: Db, runId: string, outputs: ModelOutput[])
  * The `models` of `runs/log-inputs`, for the run with internal id `runPk`
  * (the caller has checked the run is active, in the same transaction).
  */
-export async function insertModelInputs(trx: Db, runPk: number, inputs: ModelInput[]): Promise<void> {
+export async function insertModelInputs(trx: Db, runPk: number, inputs: RunModelInput[]): Promise<void> {
   if (inputs.length === 0) return;
   await requireModels(
     trx,
@@ -58,8 +58,8 @@ export async function insertModelInputs(trx: Db, runPk: number, inputs: ModelInp
 }
 
 export interface RunModelLinks {
-  modelInputs: ModelInput[];
-  modelOutputs: ModelOutput[];
+  modelInputs: RunModelInput[];
+  modelOutputs: RunModelOutput[];
 }
 
 /**

@@ -22,7 +22,7 @@ export function runNotFound(runId: string): ResourceDoesNotExistError {
   return new ResourceDoesNotExistError(`Run with id=${runId} not found`);
 }
 
-export function toRunInfo(r: RunRow): RunInfo {
+function toRunInfo(r: RunRow): RunInfo {
   return {
     runId: r.run_uuid,
     runName: r.name,
@@ -236,7 +236,7 @@ export async function updateRun(trx: Db, runId: string, input: UpdateRunInput): 
   return toRunInfo({ ...row, ...set });
 }
 
-export async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<void> {
+async function upsertTags(db: Db, runPk: number, tags: Tag[]): Promise<void> {
   if (tags.length === 0) return;
   await db
     .insertInto("tags")
