@@ -122,7 +122,7 @@ export async function bundleServer(appDir: string): Promise<void> {
         // version.ts reads package.json relative to itself, which is not in the image: inline the value.
         name: "ciclo-version",
         setup(b) {
-          b.onLoad({ filter: /[\\/]server[\\/]version\.(ts|js)$/ }, () => ({ contents: `export const CICLO_VERSION = ${JSON.stringify(CICLO_VERSION)};`, loader: "js" }));
+          b.onLoad({ filter: /[\\/]shared[\\/]node[\\/]version\.(ts|js)$/ }, () => ({ contents: `export const CICLO_VERSION = ${JSON.stringify(CICLO_VERSION)};`, loader: "js" }));
         },
       },
     ],
