@@ -23,8 +23,8 @@ import { CICLO_VERSION } from "../shared/node/version.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim";
-const CONTAINER_PORT = 8080;
-const CONTAINER_MODEL_PATH = "/opt/ml/model";
+export const CONTAINER_PORT = 8080;
+export const CONTAINER_MODEL_PATH = "/opt/ml/model";
 
 export interface DockerContextOptions {
   modelPath: string;

@@ -10,8 +10,8 @@ import type { BuildEvent, ClientFor } from "../../deployments/images/image-build
 import { parsePlatform, type ManifestFormat, type Platform } from "../../deployments/images/oci-manifest.js";
 import { RegistryClient } from "../../deployments/images/registry-client.js";
 import { credentialLookup } from "../../deployments/images/registry-credentials.js";
-import { CICLO_VERSION } from "../../server/version.js";
-import { createByteProgress, type ByteProgress } from "../byte-progress.js";
+import { CICLO_VERSION } from "../../shared/node/version.js";
+import { createByteProgress, type ByteProgress } from "../output/byte-progress.js";
 import { UsageError } from "../output/cli-errors.js";
 
 export interface ImageFlags {

@@ -11,8 +11,8 @@ import { buildWithBuildah } from "../../deployments/images/buildah-builder.js";
 import { buildImage, type BuiltImage } from "../../deployments/images/image-builder.js";
 import { formatReference, isLoopbackHost, parseImageReference } from "../../deployments/images/image-reference.js";
 import { planModelImage } from "../../deployments/images/model-image.js";
-import { DEFAULT_BASE_IMAGE } from "../../serving/docker-context.js";
-import { resolveModelSource, type ModelSource } from "../../serving/model-source.js";
+import { DEFAULT_BASE_IMAGE } from "../../deployments/docker-context.js";
+import { resolveModelSource, type ResolvedModelSource } from "../../serving/model-source.js";
 import { cliAction } from "../output/cli-errors.js";
 import { addImageFlags, buildProgress, imageContext, type ImageContext, type ImageFlags } from "./image-flags.js";
 
@@ -24,7 +24,7 @@ interface BuildImageFlags extends ImageFlags {
 }
 
 /** The URI that names this model wherever it is built: registry versions by number, never by alias. */
-export function canonicalModelUri(source: ModelSource): string | undefined {
+export function canonicalModelUri(source: ResolvedModelSource): string | undefined {
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(source.uri)?.[1]?.toLowerCase();
   if (!scheme || scheme.length === 1 || scheme === "file") return undefined; // a local folder: its path is not the model
   if (scheme === "models" && !/^m-[0-9a-f]{32}$/.test(source.name)) return `models:/${source.name}/${source.version}`;

@@ -20,7 +20,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CICLO_VERSION } from "../../server/version.js";
+import { CICLO_VERSION } from "../../shared/node/version.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import { CICLO_HOME, CICLO_UID, type ConfigSettings } from "./image-config.js";
 import { LayerSpec } from "./layer-tar.js";

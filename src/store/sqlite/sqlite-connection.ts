@@ -66,7 +66,7 @@ export interface SqliteOptions {
   backgroundCheckpoints?: boolean;
 }
 
-function sqlitePathFromUri(uri: string): string {
+export function sqlitePathFromUri(uri: string): string {
   const u = uri.replace(/^sqlite:\/\//, "");
   // sqlite:///rel.db -> "/rel.db" (relative); sqlite:////abs.db -> "//abs.db" (absolute)
   const path = u.startsWith("//") ? u.slice(1) : u.startsWith("/") ? u.slice(1) : u;
