@@ -17,7 +17,7 @@ import { API_PREFIXES } from "./http/api-prefixes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./http/json-body.js";
 import { access } from "./http/route-access.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
-import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, StartedApp } from "./module.js";
+import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, ScheduleDefinition, StartedApp } from "./module.js";
 
 export interface AppDeps {
   /** The capabilities to serve, in dependency order (`src/modules.ts` lists the server's). */
@@ -151,6 +151,7 @@ async function initModules(
   const services = new Map<string, { value: unknown; by: string }>();
   const jobs: JobHandler[] = [];
   const subscriptions: EventSubscription[] = [];
+  const schedules: ScheduleDefinition[] = [];
   const starts: Array<(a: StartedApp) => void | Promise<void>> = [];
   const stops: Array<() => void | Promise<void>> = [];
   const mounts: Array<() => Promise<void>> = [];
@@ -196,6 +197,9 @@ async function initModules(
           jobs.push(h);
         }
       },
+      schedule(...defs) {
+        schedules.push(...defs);
+      },
       subscribe(...subs) {
         subscriptions.push(...subs);
       },
@@ -213,7 +217,7 @@ async function initModules(
   }
   for (const mount of mounts) await mount();
   providedServices.set(app, Object.fromEntries([...services].map(([k, v]) => [k, v.value])));
-  const started: StartedApp = { jobs, subscriptions, modules: deps.modules.map((m) => m.id) };
+  const started: StartedApp = { jobs, schedules, subscriptions, modules: deps.modules.map((m) => m.id) };
   app.addHook("onReady", async () => {
     for (const start of starts) await start(started);
   });

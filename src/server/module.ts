@@ -49,7 +49,7 @@ export interface ModuleSettings {
 
 /** A capability, as the server runs it. */
 export interface CicloModule {
-  /** Unique kebab-case name (`tracking`, `model-registry`); names its log child and prefixes its job types. */
+  /** Unique kebab-case name (`tracking`, `registry`); names its log child and prefixes its job types. */
   readonly id: string;
   /**
    * Schema migrations this module owns. Every module's migrations form one
@@ -74,9 +74,11 @@ export interface ModuleContext {
   /** A service an earlier module provided, or undefined (for optional collaborations). */
   find<K extends keyof ModuleServices>(name: K): ModuleServices[K] | undefined;
   readonly http: ModuleHttp;
-  /** Job types this module runs (`<module id>.<name>`); the job runner picks them up when the server starts. */
+  /** Job types this module runs (`<module id>.<verb>`); the job runner picks them up when the server starts. */
   jobs(...handlers: JobHandler[]): void;
-  /** Events this module reacts to; delivered at least once by the job runner, in order per subscription. */
+  /** Cron schedules that enqueue this module's job types. */
+  schedule(...schedules: ScheduleDefinition[]): void;
+  /** Events this module reacts to; delivered at least once by the job runner, in order per source. */
   subscribe(...subscriptions: EventSubscription[]): void;
   /** Runs after every module's `init` and before the server listens, in list order. */
   onStart(hook: (app: StartedApp) => void | Promise<void>): void;
@@ -105,68 +107,92 @@ export interface ModuleHttp {
 /** What `onStart` hooks see: every module's contributions. */
 export interface StartedApp {
   readonly jobs: readonly JobHandler[];
+  readonly schedules: readonly ScheduleDefinition[];
   readonly subscriptions: readonly EventSubscription[];
   readonly modules: readonly string[];
 }
 
 // ---- Background work: the slots the job runner (src/jobs/) fills. ----
+// The shapes are the job runner's own (jobs/job-types.ts: JobType, JobContext,
+// ScheduleDefinition, EventSubscriber; jobs/types.ts: StreamEvent), declared
+// here structurally so that modules can contribute work without importing it.
 
-/** Runs one job type. Handlers are idempotent: a job may run again after a crash or a lost lease. */
-export interface JobHandler<P = unknown> {
-  /** `<module id>.<name>`, e.g. `gc.purge`. */
-  readonly type: string;
-  run(job: JobRun<P>): Promise<void>;
-  /** Attempts before the job fails for good (the runner's default when absent). */
-  readonly maxAttempts?: number;
+/** What a handler gets besides its payload. */
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** Fires when the job is cancelled, its lease is lost, or the server shuts down. */
+  signal: AbortSignal;
+  /** A log line, readable through the API. */
+  log(message: string, level?: "info" | "warn" | "error"): void;
+  /** Progress in [0, 1] with an optional message, readable through the API. */
+  progress(fraction: number, message?: string): void;
 }
 
-/** One attempt at a job, as its handler sees it. */
-export interface JobRun<P = unknown> {
-  readonly id: string;
-  readonly type: string;
-  readonly payload: P;
-  /** 1 on the first attempt. */
-  readonly attempt: number;
-  /** Aborted when the job is cancelled, its lease is lost, or the server stops. */
-  readonly signal: AbortSignal;
-  /** Progress in [0, 1] with an optional message, readable through the API. */
-  progress(fraction: number, message?: string): Promise<void>;
-  /** A log line, readable through the API. */
-  log(line: string): Promise<void>;
+/** One job type. Handlers are idempotent: delivery is at least once (a crash or a lost lease runs it again). */
+export interface JobHandler<P = unknown> {
+  /** `<module id>.<verb>`, e.g. `gc.purge`. */
+  type: string;
+  /** Runs one attempt; resolves with a JSON-serializable result, throws to fail it (retried while attempts remain). */
+  handle(payload: P, ctx: JobContext): Promise<unknown>;
+  /** Attempts in all (the runner's default when absent). */
+  maxAttempts?: number;
+  /** Checks a payload at enqueue time; throws InvalidParameterValueError to refuse it. */
+  validatePayload?(payload: unknown): void;
+}
+
+/** A cron schedule a module declares; fired once per tick across all replicas. */
+export interface ScheduleDefinition {
+  name: string;
+  type: string;
+  cron: string;
+  /** Default UTC. */
+  timezone?: string;
+  payload?: unknown;
 }
 
 /** An event of the platform's stream (registry changes first: version created, alias moved, stage moved). */
 export interface PlatformEvent {
-  /** Monotonic per stream. */
-  readonly id: string;
-  /** `<module id>.<entity>.<action>`, e.g. `model-registry.model_version.created`. */
-  readonly type: string;
-  readonly time: number;
-  readonly payload: Readonly<Record<string, unknown>>;
+  /** The outbox it was read from (`registry`, `events`). */
+  source: string;
+  /** Unique within its source; opaque (the cursor position). */
+  position: string;
+  /** e.g. `registry.model_version.created`, or a module's own `deployments.rollout.finished`. */
+  type: string;
+  time: number;
+  /** What the event is about, e.g. `my-model/3`. */
+  subject: string | null;
+  payload: Record<string, unknown>;
 }
 
+/** A named consumer of the event stream with a durable cursor. */
 export interface EventSubscription {
-  /** Durable name: the runner remembers how far each subscription has read. */
-  readonly name: string;
-  /** Event types it receives. */
-  readonly types: readonly string[];
-  handle(event: PlatformEvent): Promise<void>;
+  /** Stable: the cursor is stored under it. */
+  name: string;
+  /** Event types it wants (exact, or a prefix ending in `*`). */
+  types: string[];
+  /** Where a new subscriber starts: at the end of each source (default) or at its start. */
+  from?: "now" | "start";
+  /** Called at least once per matching event, in order within a source; a throw means "again later". */
+  handle(event: PlatformEvent, signal: AbortSignal): Promise<void>;
 }
 
-export interface EnqueueOptions {
-  /** A second enqueue with the same key returns the first job instead of adding one. */
-  idempotencyKey?: string;
-  /** Earliest start, epoch ms (default now). */
-  runAt?: number;
+export interface EnqueueJobInput {
+  type: string;
+  payload?: unknown;
+  priority?: number;
   maxAttempts?: number;
+  /** Epoch ms; default now. */
+  runAfter?: number;
+  /** Enqueueing a key that exists returns the existing job instead of a second one. */
+  idempotencyKey?: string;
 }
 
 /** The shared scheduler every module uses the same way (Backstage's `coreServices.scheduler`). */
 export interface JobScheduler {
-  enqueue<P>(type: string, payload: P, opts?: EnqueueOptions): Promise<{ id: string }>;
-  /** Runs `type` on a cron schedule (UTC); one replica runs each occurrence. Re-declaring a name replaces it. */
-  schedule<P>(name: string, cron: string, type: string, payload: P): Promise<void>;
-  cancel(id: string): Promise<void>;
+  enqueue(input: EnqueueJobInput): Promise<{ job: { id: string }; created: boolean }>;
 }
 
 /** Identity helper that types a module literal. */

@@ -24,7 +24,7 @@ declare module "../../server/module.js" {
 
 export function registryModule(): CicloModule {
   return {
-    id: "model-registry",
+    id: "registry",
     init(ctx) {
       const store = new SqlRegistryStore(ctx.db);
       const artifacts = ctx.find("artifacts");
