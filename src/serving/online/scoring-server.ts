@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { BatchScheduler } from "./request-batcher.js";
 import type { InferenceExecutor } from "./inference-executor.js";
 import { readMlmodel } from "../../models/index.js";
-import { chooseRuntime } from "./runtimes/model-runtime.js";
+import { chooseRuntime } from "./model-runtime.js";
 import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
 import type { ResolvedModelSource } from "../model-source.js";
 import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
@@ -64,7 +64,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   let executor: InferenceExecutor | undefined;
   let draining: Promise<number> | undefined;
   const ready = (async () => {
-    // The runtime is chosen from the MLmodel file's flavors (runtimes/model-runtime.ts).
+    // The runtime is chosen from the MLmodel file's flavors (model-runtime.ts).
     const runtime = chooseRuntime(await readMlmodel(source.path));
     executor = await runtime.start({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers });
     const scheduler = new BatchScheduler(executor, opts, {

@@ -10,8 +10,8 @@
  * by preference, without touching the server.
  * @module
  */
-import { IN_PROCESS_FLAVORS, type MlModel } from "../../../models/index.js";
-import { startExecutor, type ExecutorOptions, type InferenceExecutor } from "../inference-executor.js";
+import { IN_PROCESS_FLAVORS, type MlModel } from "../../models/index.js";
+import { startExecutor, type ExecutorOptions, type InferenceExecutor } from "./inference-executor.js";
 
 export interface ModelRuntime {
   /** For logs and errors: `in-process`, `python`. */
