@@ -6,4 +6,4 @@
  */
 export type { LoggedModelLookup, LoggedModelRef } from "./logged-model-lookup.js";
 export type { RegistryStore } from "./registry-store.js";
-export type { ModelVersion } from "./types.js";
+export type { ModelVersion } from "../shared/registry-types.js";

@@ -10,7 +10,7 @@ import { MlflowError } from "../shared/errors.js";
 import type { RegistryStore } from "./registry-store.js";
 import type { TrackingStore, Experiment, Metric, Param, Run } from "../tracking/index.js";
 import { canonicalVersion, validateModelName } from "./registry-validation.js";
-import type { ModelVersion } from "./types.js";
+import type { ModelVersion } from "../shared/registry-types.js";
 
 
 interface CodeVersion {

@@ -14,7 +14,7 @@
  */
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../shared/errors.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";
-import type { ModelVersion } from "./types.js";
+import type { ModelVersion } from "../shared/registry-types.js";
 
 export type ModelUri =
   | { kind: "version"; name: string; version: string }

@@ -24,7 +24,7 @@ import {
   validateTagName,
 } from "./registry-validation.js";
 import type { SourceVerifier } from "./source-verifier.js";
-import { ACTIVE_STAGES, type Actor, type ModelVersion } from "./types.js";
+import { ACTIVE_STAGES, type Actor, type ModelVersion } from "../shared/registry-types.js";
 
 export interface CreateModelVersionRequest {
   name: string;

@@ -20,7 +20,7 @@ import {
   validateSearchMaxResults,
   validateTagName,
 } from "./registry-validation.js";
-import type { Actor, ModelVersion, RegisteredModel } from "./types.js";
+import type { Actor, ModelVersion, RegisteredModel } from "../shared/registry-types.js";
 
 export interface SearchRegisteredModelsRequest {
   filter?: string;

@@ -8,7 +8,7 @@
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { ComparisonNode, FilterNode, OrderByClause } from "../shared/filter/filter-ast.js";
-import { IS_PROMPT_TAG } from "./types.js";
+import { IS_PROMPT_TAG } from "../shared/registry-types.js";
 
 /** The top-level AND clauses of a filter (MLflow's filters are flat AND lists). */
 function conjuncts(node: FilterNode): FilterNode[] {

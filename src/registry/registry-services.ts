@@ -13,7 +13,7 @@ import { ModelVersionService, modelUriRegistry } from "./model-version-service.j
 import { RegisteredModelService } from "./registered-model-service.js";
 import { REGISTRY_LIMITS, validateModelName, validateSearchMaxResults } from "./registry-validation.js";
 import { SourceVerifier, type ArtifactRoots } from "./source-verifier.js";
-import type { RegistryEvent } from "./types.js";
+import type { RegistryEvent } from "../shared/registry-types.js";
 
 export interface RegistryDeps {
   registryStore: RegistryStore;

@@ -12,7 +12,7 @@
  * stages, sources).
  * @module
  */
-import type { Actor, ModelVersion, RegisteredModel, RegistryEvent, Stage } from "./types.js";
+import type { Actor, ModelVersion, RegisteredModel, RegistryEvent, Stage } from "../shared/registry-types.js";
 import type { FilterNode, OrderByClause } from "../shared/filter/filter-ast.js";
 import type { Page, Tag } from "../shared/types.js";
 

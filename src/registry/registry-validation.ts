@@ -7,7 +7,7 @@
 import { InvalidParameterValueError, missingValue } from "../shared/errors.js";
 import type { Tag } from "../shared/types.js";
 import { posixNormpath, validateLength } from "../shared/validation.js";
-import { STAGES, type Stage } from "./types.js";
+import { STAGES, type Stage } from "../shared/registry-types.js";
 
 export const REGISTRY_LIMITS = {
   /** The name columns are varchar(256), as in MLflow. */

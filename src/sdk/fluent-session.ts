@@ -10,7 +10,7 @@
  * @module
  */
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, SOURCE_NAME_TAG, SOURCE_TYPE_TAG, USER_TAG, DATASET_CONTEXT_TAG } from "../shared/system-tags.js";
-import type { ModelVersion } from "../registry/types.js";
+import type { ModelVersion } from "../shared/registry-types.js";
 import type { Experiment, Metric, Run, RunStatus } from "../shared/tracking-types.js";
 import type { Tag } from "../shared/types.js";
 import { ArtifactClient } from "./artifact-client.js";

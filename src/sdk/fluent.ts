@@ -15,7 +15,7 @@
  * same methods.
  * @module
  */
-import type { ModelVersion } from "../registry/types.js";
+import type { ModelVersion } from "../shared/registry-types.js";
 import type { Experiment, Metric, Run, RunStatus } from "../shared/tracking-types.js";
 import type { FileInfo } from "./artifact-stores.js";
 import type { FlushReport } from "./logging-errors.js";

@@ -128,7 +128,7 @@ export {
   ResourceDoesNotExistError,
   type ErrorCode,
 } from "../shared/errors.js";
-export type { ModelVersion, ModelVersionStatus, RegisteredModel, RegisteredModelAlias, RegistryEvent, Stage } from "../registry/types.js";
+export type { ModelVersion, ModelVersionStatus, RegisteredModel, RegisteredModelAlias, RegistryEvent, Stage } from "../shared/registry-types.js";
 export type { Dataset, DatasetInput, Experiment, Metric, Param, Run, RunInfo, RunMetric, RunStatus } from "../shared/tracking-types.js";
 export type { Page, Tag, ViewType } from "../shared/types.js";
 export { autolog, type AutologHandle, type TfjsAutologOptions } from "./tfjs-autolog.js";

@@ -27,7 +27,7 @@ import { loadLocalModel } from "../models/model-loader.js";
 import { toPredictions, type ModelOutput } from "../models/model-output.js";
 import { saveModel, type ModelSource, type SaveModelOptions } from "../models/model-package-writer.js";
 import { parseSignature, type ModelSignature } from "../models/model-signature.js";
-import type { ModelVersion } from "../registry/types.js";
+import type { ModelVersion } from "../shared/registry-types.js";
 import { MlflowError } from "../shared/errors.js";
 import type { ArtifactClient } from "./artifact-client.js";
 import { getCiclo } from "./fluent.js";

@@ -6,21 +6,14 @@
  * @module
  */
 import { isModelUri, parseModelUri } from "../registry/model-uri.js";
-import type { ModelVersion, RegisteredModel, RegistryEvent } from "../registry/types.js";
+import type { ModelVersion, RegisteredModel, RegistryEvent } from "../shared/registry-types.js";
 import { InvalidStateError, MlflowError, ResourceAlreadyExistsError } from "../shared/errors.js";
 import type { WireLoggedModel } from "../shared/wire/logged-model-wire.js";
 import type { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../shared/wire/registry-wire.js";
 import type { Page } from "../shared/types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
-import {
-  fromWireLineage,
-  fromWireLoggedModel,
-  fromWireModelVersion,
-  fromWireRegisteredModel,
-  fromWireRegistryEvent,
-  type LoggedModel,
-  type ModelVersionLineage,
-} from "./registry-wire-codec.js";
+import { fromWireLineage, fromWireLoggedModel, type LoggedModel, type ModelVersionLineage } from "./registry-wire-codec.js";
+import { fromWireModelVersion, fromWireRegisteredModel, fromWireRegistryEvent } from "../shared/wire/registry-codec.js";
 import { toTagList, type TagsInput } from "./tracking-client.js";
 import { toWireTags } from "../shared/wire/tracking-codec.js";
 

@@ -4,59 +4,14 @@
  * server's registry presenter — plus the SDK's shape of ciclo's lineage answer.
  * @module
  */
-import type { Stage, ModelVersion, ModelVersionStatus, RegisteredModel, RegistryAction, RegistryEntity, RegistryEvent } from "../registry/types.js";
+import type { Stage, ModelVersion, ModelVersionStatus, RegisteredModel, RegistryAction, RegistryEntity, RegistryEvent } from "../shared/registry-types.js";
 import type { WireLoggedModel } from "../shared/wire/logged-model-wire.js";
 import type { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../shared/wire/registry-wire.js";
 import type { FileInfo } from "../artifacts/artifact-repository.js";
 import type { Metric, Param, RunInfo } from "../shared/tracking-types.js";
 import { fromWireMetric, fromWireRunInfo, fromWireTags } from "../shared/wire/tracking-codec.js";
+import { fromWireModelVersion } from "../shared/wire/registry-codec.js";
 
-export function fromWireModelVersion(v: WireModelVersion): ModelVersion {
-  return {
-    name: v.name,
-    version: v.version,
-    creationTimestamp: v.creation_timestamp,
-    lastUpdatedTimestamp: v.last_updated_timestamp ?? v.creation_timestamp,
-    userId: v.user_id ?? null,
-    currentStage: v.current_stage as Stage,
-    description: v.description ?? null,
-    source: v.source,
-    runId: v.run_id || null,
-    status: v.status as ModelVersionStatus,
-    statusMessage: v.status_message ?? null,
-    runLink: v.run_link ?? null,
-    modelId: v.model_id ?? null,
-    tags: fromWireTags(v.tags),
-    aliases: v.aliases ?? [],
-  };
-}
-
-export function fromWireRegisteredModel(m: WireRegisteredModel): RegisteredModel {
-  return {
-    name: m.name,
-    creationTimestamp: m.creation_timestamp,
-    lastUpdatedTimestamp: m.last_updated_timestamp ?? m.creation_timestamp,
-    description: m.description ?? null,
-    latestVersions: (m.latest_versions ?? []).map(fromWireModelVersion),
-    tags: fromWireTags(m.tags),
-    aliases: m.aliases ?? [],
-  };
-}
-
-export function fromWireRegistryEvent(e: WireRegistryEvent): RegistryEvent {
-  return {
-    eventId: e.event_id,
-    timestamp: e.timestamp,
-    actor: e.actor,
-    name: e.name,
-    version: e.version,
-    entity: e.entity as RegistryEntity,
-    action: e.action as RegistryAction,
-    key: e.key,
-    from: e.from,
-    to: e.to,
-  };
-}
 
 /** What produced a model version (`GET /api/ciclo/v1/model-versions/lineage`). */
 export interface ModelVersionLineage {

@@ -1,6 +1,6 @@
 /** `ciclo models list|describe|register|alias|transition|download|history`: the model registry. */
 import type { Command } from "commander";
-import type { ModelVersion, RegisteredModel, RegistryEvent } from "../../registry/types.js";
+import type { ModelVersion, RegisteredModel, RegistryEvent } from "../../shared/registry-types.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatBytes, formatTime } from "../output/format.js";

@@ -11,8 +11,7 @@ import { spawn } from "node:child_process";
 import { copyFile, link, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidStateError } from "../../shared/errors.js";
-import type { ConfigSettings } from "./image-config.js";
-import { CICLO_UID } from "./image-config.js";
+import { type ConfigSettings, CICLO_UID } from "./image-config.js";
 import type { LayerBlob } from "./layer-tar.js";
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {

@@ -10,8 +10,7 @@
  * @module
  */
 import { InvalidParameterValueError } from "../../shared/errors.js";
-import type { LayerBlob } from "./layer-tar.js";
-import { LayerSpec } from "./layer-tar.js";
+import { type LayerBlob, LayerSpec } from "./layer-tar.js";
 import { formatOf, layerMediaType, MEDIA, sha256Digest, type Descriptor, type ImageManifest, type ManifestFormat, type Platform } from "./oci-manifest.js";
 
 export const CICLO_UID = 10001;

@@ -11,9 +11,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { lstat, mkdir, readdir, readlink, rename, rm } from "node:fs/promises";
-import { createWriteStream } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { PassThrough, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { RegistryServices } from "../registry-services.js";
-import { presentModelVersion } from "./registry-presenter.js";
+import { toWireModelVersion } from "../../shared/wire/registry-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt, toList, toTags } from "../../server/http/common.schema.js";
 import { actorOf } from "./registry-actor.js";
@@ -31,21 +31,21 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
         },
         actorOf(req),
       );
-      return { model_version: presentModelVersion(version) };
+      return { model_version: toWireModelVersion(version) };
     },
   );
 
   app.get(
     "/model-versions/get",
     { schema: { querystring: S.VersionQuery, response: { 200: S.ModelVersionResponse } }, config: access("model-version", "read") },
-    async (req) => ({ model_version: presentModelVersion(await svc.get(req.query.name, req.query.version)) }),
+    async (req) => ({ model_version: toWireModelVersion(await svc.get(req.query.name, req.query.version)) }),
   );
 
   app.patch(
     "/model-versions/update",
     { schema: { body: S.UpdateModelVersionBody, response: { 200: S.ModelVersionResponse } }, config: access("model-version", "edit") },
     async (req) => ({
-      model_version: presentModelVersion(await svc.update(req.body.name, req.body.version, req.body.description, actorOf(req))),
+      model_version: toWireModelVersion(await svc.update(req.body.name, req.body.version, req.body.description, actorOf(req))),
     }),
   );
 
@@ -55,7 +55,7 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
     async (req) => {
       const b = req.body;
       const version = await svc.transitionStage(b.name, b.version, b.stage, b.archive_existing_versions ?? false, actorOf(req));
-      return { model_version: presentModelVersion(version) };
+      return { model_version: toWireModelVersion(version) };
     },
   );
 
@@ -70,7 +70,7 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
     async (req) => {
       const q = req.query;
       const page = await svc.search({ filter: q.filter, maxResults: toInt(q.max_results), orderBy: toList(q.order_by), pageToken: q.page_token });
-      return { model_versions: page.items.length > 0 ? page.items.map(presentModelVersion) : undefined, next_page_token: page.nextPageToken };
+      return { model_versions: page.items.length > 0 ? page.items.map(toWireModelVersion) : undefined, next_page_token: page.nextPageToken };
     },
   );
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { RegistryServices } from "../registry-services.js";
-import { presentModelVersion, presentRegisteredModel } from "./registry-presenter.js";
+import { toWireModelVersion, toWireRegisteredModel } from "../../shared/wire/registry-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt, toList, toTags } from "../../server/http/common.schema.js";
 import { actorOf } from "./registry-actor.js";
@@ -19,26 +19,26 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
     "/registered-models/create",
     { schema: { body: S.CreateRegisteredModelBody, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "edit") },
     async (req) => ({
-      registered_model: presentRegisteredModel(await svc.create(req.body.name, toTags(req.body.tags), req.body.description, actorOf(req))),
+      registered_model: toWireRegisteredModel(await svc.create(req.body.name, toTags(req.body.tags), req.body.description, actorOf(req))),
     }),
   );
 
   app.get(
     "/registered-models/get",
     { schema: { querystring: S.NameQuery, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "read") },
-    async (req) => ({ registered_model: presentRegisteredModel(await svc.get(req.query.name)) }),
+    async (req) => ({ registered_model: toWireRegisteredModel(await svc.get(req.query.name)) }),
   );
 
   app.post(
     "/registered-models/rename",
     { schema: { body: S.RenameRegisteredModelBody, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "manage") },
-    async (req) => ({ registered_model: presentRegisteredModel(await svc.rename(req.body.name, req.body.new_name, actorOf(req))) }),
+    async (req) => ({ registered_model: toWireRegisteredModel(await svc.rename(req.body.name, req.body.new_name, actorOf(req))) }),
   );
 
   app.patch(
     "/registered-models/update",
     { schema: { body: S.UpdateRegisteredModelBody, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "edit") },
-    async (req) => ({ registered_model: presentRegisteredModel(await svc.update(req.body.name, req.body.description, actorOf(req))) }),
+    async (req) => ({ registered_model: toWireRegisteredModel(await svc.update(req.body.name, req.body.description, actorOf(req))) }),
   );
 
   app.delete("/registered-models/delete", { schema: { body: S.NameBody, response: ok }, config: access("registered-model", "manage") }, async (req) => {
@@ -53,7 +53,7 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
       const q = req.query;
       const page = await svc.search({ filter: q.filter, maxResults: toInt(q.max_results), orderBy: toList(q.order_by), pageToken: q.page_token });
       return {
-        registered_models: page.items.length > 0 ? page.items.map(presentRegisteredModel) : undefined,
+        registered_models: page.items.length > 0 ? page.items.map(toWireRegisteredModel) : undefined,
         next_page_token: page.nextPageToken,
       };
     },
@@ -61,7 +61,7 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
 
   const latest = async (name: string, stages: string[] | undefined) => {
     const versions = await svc.getLatestVersions(name, stages);
-    return { model_versions: versions.length > 0 ? versions.map(presentModelVersion) : undefined };
+    return { model_versions: versions.length > 0 ? versions.map(toWireModelVersion) : undefined };
   };
   app.post(
     "/registered-models/get-latest-versions",
@@ -101,6 +101,6 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
   app.get(
     "/registered-models/alias",
     { schema: { querystring: S.AliasQuery, response: { 200: S.ModelVersionResponse } }, config: access("registered-model", "read") },
-    async (req) => ({ model_version: presentModelVersion(await svc.getVersionByAlias(req.query.name, req.query.alias)) }),
+    async (req) => ({ model_version: toWireModelVersion(await svc.getVersionByAlias(req.query.name, req.query.alias)) }),
   );
 };

@@ -6,7 +6,7 @@
  * @module
  */
 import type { FastifyRequest } from "fastify";
-import type { Actor } from "../types.js";
+import type { Actor } from "../../shared/registry-types.js";
 
 export function actorOf(req: FastifyRequest): Actor {
   const header = req.headers.authorization;

@@ -5,7 +5,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { RegistryServices } from "../registry-services.js";
-import { presentLineage, presentRegistryEvent } from "./registry-presenter.js";
+import { presentLineage } from "./registry-presenter.js";
+import { toWireRegistryEvent } from "../../shared/wire/registry-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt } from "../../server/http/common.schema.js";
 import * as S from "./registry.schema.js";
@@ -16,7 +17,7 @@ export const registryCicloRoutes: FastifyPluginAsyncTypebox<{ services: Registry
     { schema: { querystring: S.HistoryQuery, response: { 200: S.HistoryResponse } }, config: access("registered-model", "read") },
     async (req) => {
       const page = await services.history.get(req.query.name, toInt(req.query.max_results), req.query.page_token);
-      return { events: page.items.map(presentRegistryEvent), next_page_token: page.nextPageToken };
+      return { events: page.items.map(toWireRegistryEvent), next_page_token: page.nextPageToken };
     },
   );
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { MODEL_VERSION_SEARCH_SPEC, REGISTERED_MODEL_SEARCH_SPEC } from "../../registry/registry-search-specs.js";
-import type { ModelVersion } from "../../registry/types.js";
+import type { ModelVersion } from "../../shared/registry-types.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import type { CreateModelVersionInput, RegistryStore } from "../../registry/registry-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
-import type { Actor, RegistryAction, RegistryEntity, RegistryEvent } from "../../../registry/types.js";
+import type { Actor, RegistryAction, RegistryEntity, RegistryEvent } from "../../../shared/registry-types.js";
 import type { Page } from "../../../shared/types.js";
 import type { HistoryQuery } from "../../../registry/registry-store.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";

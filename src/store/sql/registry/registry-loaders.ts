@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Selectable } from "kysely";
 import { ResourceDoesNotExistError } from "../../../shared/errors.js";
-import type { ModelVersion, ModelVersionStatus, RegisteredModel, Stage } from "../../../registry/types.js";
+import type { ModelVersion, ModelVersionStatus, RegisteredModel, Stage } from "../../../shared/registry-types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { Database, ModelVersionsTable, RegisteredModelsTable } from "../schema.js";
 

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import { InvalidParameterValueError, ResourceAlreadyExistsError } from "../../../shared/errors.js";
-import type { Actor, ModelVersion, RegisteredModel } from "../../../registry/types.js";
+import type { Actor, ModelVersion, RegisteredModel } from "../../../shared/registry-types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { CreateRegisteredModelInput } from "../../../registry/registry-store.js";
 import { dedupeTags } from "../tracking/experiment-queries.js";

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { InvalidParameterValueError } from "../../../shared/errors.js";
-import { IS_PROMPT_TAG, type ModelVersion, type RegisteredModel } from "../../../registry/types.js";
+import { IS_PROMPT_TAG, type ModelVersion, type RegisteredModel } from "../../../shared/registry-types.js";
 import type { OrderByClause } from "../../../shared/filter/filter-ast.js";
 import type { Page } from "../../../shared/types.js";
 import type { SearchModelVersionsQuery, SearchRegisteredModelsQuery } from "../../../registry/registry-store.js";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Kysely } from "kysely";
-import type { Actor, ModelVersion, Stage } from "../../../registry/types.js";
+import type { Actor, ModelVersion, Stage } from "../../../shared/registry-types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { CreateModelVersionInput } from "../../../registry/registry-store.js";
 import { dedupeTags } from "../tracking/experiment-queries.js";

@@ -4,7 +4,7 @@
  * goes through `conn.write`, in one transaction with its audit events.
  * @module
  */
-import type { Actor, ModelVersion, RegisteredModel, RegistryEvent, Stage } from "../../../registry/types.js";
+import type { Actor, ModelVersion, RegisteredModel, RegistryEvent, Stage } from "../../../shared/registry-types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type {
   CreateModelVersionInput,

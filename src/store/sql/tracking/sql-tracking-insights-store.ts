@@ -16,7 +16,7 @@ import type {
   RunScope,
   TrackingInsightsStore,
 } from "../../../tracking/tracking-insights-store.js";
-import { IS_PROMPT_TAG } from "../../../registry/types.js";
+import { IS_PROMPT_TAG } from "../../../shared/registry-types.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { compileFilter } from "../filter-sql.js";
 import { runTarget } from "./run-search.js";

@@ -4,7 +4,7 @@
  * turns them into MLflow's snake_case JSON).
  * @module
  */
-import type { Tag } from "../shared/types.js";
+import type { Tag } from "./types.js";
 
 /** MLflow's model-version stages (deprecated by MLflow since 2.9 in favour of aliases, still served). */
 export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
