@@ -5,6 +5,8 @@
  * @module
  */
 import { artifactsModule } from "./artifacts/http/artifacts-module.js";
+import { jobsModule } from "./jobs/http/jobs-module.js";
+import { resolveJobsConfig, type ServerConfig } from "./server/config.js";
 import { gcModule } from "./gc/http/gc-module.js";
 import { loggedModelsModule } from "./logged-models/http/logged-models-module.js";
 import { registryModule } from "./registry/http/registry-module.js";
@@ -12,13 +14,16 @@ import type { CicloModule } from "./server/module.js";
 import { uiModule } from "./server/ui-module.js";
 import { trackingModule } from "./tracking/http/tracking-module.js";
 
-export function serverModules(): CicloModule[] {
+/** `config` (the server's flags and environment) sets the job runner and the gc schedule; defaults otherwise. */
+export function serverModules(config?: Pick<ServerConfig, "jobs">): CicloModule[] {
+  const jobs = config?.jobs ?? resolveJobsConfig({});
   return [
+    jobsModule(jobs),
     trackingModule(),
     uiModule(),
     artifactsModule(),
     loggedModelsModule(),
     registryModule(),
-    gcModule(),
+    gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
   ];
 }

@@ -4,8 +4,10 @@
  * (the boundary test in src/architecture.test.ts enforces it).
  * @module
  */
-export { ArtifactPurger } from "./artifact-purger.js";
+
 export type { ArtifactLocator } from "./artifact-locator.js";
+export { ArtifactPurger } from "./artifact-purger.js";
+export type { ArtifactPurgerOptions } from "./artifact-purger.js";
 export type { ArtifactRepository, FileInfo } from "./artifact-repository.js";
 export { ArtifactService } from "./artifact-service.js";
 export { joinArtifactPath, safeArtifactFilePath } from "./safe-path.js";

@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { Page } from "../tracking/types.js";
+import type { Page } from "../shared/types.js";
 import type { JobStore } from "./job-store.js";
 import type { JobRegistry } from "./job-types.js";
 import { FINISHED_STATES, JOB_LIMITS, JOB_STATES, type EnqueueJobInput, type Job, type JobLogLine, type JobSchedule, type JobState } from "./types.js";

@@ -5,7 +5,7 @@
  * Times are passed in (epoch ms) so that tests drive the clock.
  * @module
  */
-import type { Page } from "../tracking/types.js";
+import type { Page } from "../shared/types.js";
 import type { EnqueueJobInput, Job, JobLogLevel, JobLogLine, JobSchedule, JobState, PublishEventInput, StreamEvent } from "./types.js";
 
 /** Which attempt of which job a worker holds; every write of a running job names it. */

@@ -4,4 +4,5 @@
  * (the boundary test in src/architecture.test.ts enforces it).
  * @module
  */
+
 export type { LoggedModelStore } from "./logged-model-store.js";

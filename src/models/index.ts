@@ -4,7 +4,8 @@
  * (the boundary test in src/architecture.test.ts enforces it).
  * @module
  */
-export { parseCsvInput } from "./csv-input.js";
+
+export { CsvParser, parseCsvInput } from "./csv-input.js";
 export { ModelInputError, toTensorData } from "./input-coercion.js";
 export { flattenNested, parseJsonRequest, recordsToColumns } from "./input-parser.js";
 export { validateInput, validateParams } from "./input-validator.js";

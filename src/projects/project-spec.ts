@@ -62,7 +62,7 @@ export interface ProjectSpec {
   env: ProjectEnv;
 }
 
-const PROJECT_FILES = ["ciclo.yaml", "ciclo.yml", "MLproject"] as const;
+export const PROJECT_FILES = ["ciclo.yaml", "ciclo.yml", "MLproject"] as const;
 
 /** A project file that cannot be used; the message says where and why. */
 export class ProjectError extends Error {

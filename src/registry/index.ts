@@ -4,6 +4,7 @@
  * (the boundary test in src/architecture.test.ts enforces it).
  * @module
  */
+
+export type { ModelVersion } from "../shared/registry-types.js";
 export type { LoggedModelLookup, LoggedModelRef } from "./logged-model-lookup.js";
 export type { RegistryStore } from "./registry-store.js";
-export type { ModelVersion } from "../shared/registry-types.js";

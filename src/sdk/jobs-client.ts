@@ -6,7 +6,7 @@
 import { jobFromWire, logLineFromWire } from "../jobs/job-codec.js";
 import type { Job, JobLogLine, JobState } from "../jobs/types.js";
 import type { JobLogsResponse, JobResponse, ListJobsResponse, ListSchedulesResponse, WireJobSchedule } from "../shared/wire/jobs-wire.js";
-import type { Page } from "../tracking/types.js";
+import type { Page } from "../shared/types.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 
 const JOBS = "/api/ciclo/v1/jobs";

@@ -8,14 +8,16 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
 import { openConnection, redactUri } from "../store/open-store.js";
-import { buildApp } from "./app.js";
+import { buildApp, moduleServices } from "./app.js";
 import type { ServerConfig } from "./config.js";
-import type { CicloModule } from "./module.js";
+import type { CicloModule, ModuleServices } from "./module.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** What the modules provide (the job service for tests, ...). */
+  services: Partial<ModuleServices>;
   /** Stops accepting connections, waits for in-flight requests, stops the modules, closes the database. */
   close(): Promise<void>;
 }
@@ -72,7 +74,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     },
     "ciclo server listening",
   );
-  return { app, url, close };
+  return { app, url, services: moduleServices(app), close };
 }
 
 /**

@@ -192,7 +192,8 @@ export interface EnqueueJobInput {
 
 /** The shared scheduler every module uses the same way (Backstage's `coreServices.scheduler`). */
 export interface JobScheduler {
-  enqueue(input: EnqueueJobInput): Promise<{ job: { id: string }; created: boolean }>;
+  /** Resolves with the job, or the existing one when the idempotency key was seen (`created: false`). */
+  enqueue(input: EnqueueJobInput): Promise<{ job: { jobId: string }; created: boolean }>;
 }
 
 /** Identity helper that types a module literal. */

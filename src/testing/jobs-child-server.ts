@@ -18,6 +18,9 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { resolveServerConfig } from "../server/config.js";
 import { closeOnSignals, startServer } from "../server/main.js";
+import type { CicloModule, JobHandler } from "../server/module.js";
+import { serverModules } from "../modules.js";
+import type { SqlConnection } from "../store/sql/sql-dialect.js";
 import { publishEvents } from "../store/sql/jobs/event-queries.js";
 
 const args = process.argv.slice(process.argv.indexOf("server") + 1);
@@ -34,37 +37,43 @@ const config = resolveServerConfig({
   logLevel: process.env.CICLO_LOG_LEVEL ?? "info",
 });
 const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
-const server = await startServer(config, log, {
-  jobs(registry, stores) {
-    registry.add(
-      {
-        type: "test.record",
-        async handle(_p: unknown, ctx) {
-          if (!recordDir) throw new Error("CICLO_TEST_RECORD_DIR is not set");
-          appendFileSync(join(recordDir, `${process.pid}.log`), `${ctx.jobId}\n`);
-          return { pid: process.pid };
-        },
-      },
-      {
-        type: "test.hang-first",
-        async handle(_p: unknown, ctx) {
-          if (ctx.attempt === 1) {
-            if (recordDir) writeFileSync(join(recordDir, `hang-${ctx.jobId}`), String(process.pid));
-            await new Promise(() => {});
-          }
-          return { pid: process.pid, attempt: ctx.attempt };
-        },
-      },
-      { type: "bench.noop", async handle() { return null; } },
-      {
-        // One small write of its own: publishes an event (one row, its own transaction).
-        type: "bench.write",
-        async handle(_p: unknown, ctx) {
-          await stores.connection.write((trx) => publishEvents(trx, Date.now(), [{ type: "bench.done", subject: ctx.jobId }]));
-          return null;
-        },
-      },
-    );
+// Test and bench job types, contributed as the modules `test` and `bench` would.
+const handlers: JobHandler[] = [
+  {
+    type: "test.record",
+    async handle(_p: unknown, ctx) {
+      if (!recordDir) throw new Error("CICLO_TEST_RECORD_DIR is not set");
+      appendFileSync(join(recordDir, `${process.pid}.log`), `${ctx.jobId}\n`);
+      return { pid: process.pid };
+    },
+  },
+  {
+    type: "test.hang-first",
+    async handle(_p: unknown, ctx) {
+      if (ctx.attempt === 1) {
+        if (recordDir) writeFileSync(join(recordDir, `hang-${ctx.jobId}`), String(process.pid));
+        await new Promise(() => {});
+      }
+      return { pid: process.pid, attempt: ctx.attempt };
+    },
+  },
+  { type: "bench.noop", async handle() { return null; } },
+  {
+    // One small write of its own: publishes an event (one row, its own transaction).
+    type: "bench.write",
+    async handle(_p: unknown, ctx) {
+      await db!.write((trx) => publishEvents(trx, Date.now(), [{ type: "bench.done", subject: ctx.jobId }]));
+      return null;
+    },
+  },
+];
+const byPrefix = (prefix: string): CicloModule => ({
+  id: prefix,
+  init(ctx) {
+    db = ctx.db;
+    ctx.jobs(...handlers.filter((h) => h.type.startsWith(`${prefix}.`)));
   },
 });
+let db: SqlConnection | undefined;
+const server = await startServer(config, { modules: [...serverModules(config), byPrefix("test"), byPrefix("bench")], logger: log });
 closeOnSignals(server, log);

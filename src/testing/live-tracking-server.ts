@@ -29,7 +29,7 @@ export async function startLiveTrackingServer(): Promise<LiveTrackingServer> {
     port: 0,
     logLevel: "silent",
   });
-  const server = await startServer(config, { modules: serverModules() });
+  const server = await startServer(config, { modules: serverModules(config) });
   return {
     url: server.url,
     server,

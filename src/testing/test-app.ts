@@ -35,9 +35,12 @@ export const PREFIXES = [API, AJAX] as const;
 /** Where the artifact proxy and run artifact lists are served. */
 export const ARTIFACT_PREFIXES = MLFLOW_API_ROOTS;
 
-/** What the server runs, less the web UI (its assets have their own test, `ui-assets.test.ts`). */
+/**
+ * What the server runs, less the web UI (its assets have their own test,
+ * `ui-assets.test.ts`) and the job runner (its tests start real servers).
+ */
 export function testModules(): CicloModule[] {
-  return serverModules().filter((m) => m.id !== "web-ui");
+  return serverModules().filter((m) => m.id !== "web-ui" && m.id !== "jobs");
 }
 
 /** The registry's tables. */

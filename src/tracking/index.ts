@@ -4,7 +4,8 @@
  * (the boundary test in src/architecture.test.ts enforces it).
  * @module
  */
+
+export type { Experiment, Metric, Param, Run, RunStatus } from "../shared/tracking-types.js";
 export { generateRunName } from "./run-names.js";
 export type { GcEntities, GcLoggedModel, GcRun, PurgedExperiment, TrackingStore } from "./tracking-store.js";
-export type { Experiment, Metric, Param, Run, RunStatus } from "../shared/tracking-types.js";
 export { LIMITS } from "./validation.js";

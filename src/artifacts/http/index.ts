@@ -4,6 +4,7 @@
  * (the boundary test in src/architecture.test.ts enforces it).
  * @module
  */
+
 export { downloadRoute, sendArtifact } from "./artifact-download.js";
 export { presentFiles } from "./artifact-presenter.js";
 export type { ArtifactDeps } from "./artifact-routes.js";

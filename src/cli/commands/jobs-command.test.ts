@@ -25,7 +25,7 @@ describe("ciclo jobs (binary against a live server)", () => {
     const exp = await tracking.createExperiment("cli-jobs");
     const run = await tracking.createRun({ experimentId: exp });
     await tracking.deleteRun(run.info.runId);
-    const { job } = await live.server.jobs.service.enqueue({ type: "gc.purge", payload: { older_than_ms: 0 } });
+    const { job } = await live.server.services.jobs!.service.enqueue({ type: "gc.purge", payload: { older_than_ms: 0 } });
 
     const follow = await cli(["logs", job.jobId, "--follow"]);
     assert.equal(follow.code, 0, follow.stderr);
@@ -51,13 +51,13 @@ describe("ciclo jobs (binary against a live server)", () => {
   });
 
   test("cancel a queued job; retry it; unknown ids exit 3; bad flags exit 2", async () => {
-    const { job } = await live.server.jobs.service.enqueue({ type: "gc.purge", payload: {}, runAfter: Date.now() + 3_600_000 });
+    const { job } = await live.server.services.jobs!.service.enqueue({ type: "gc.purge", payload: {}, runAfter: Date.now() + 3_600_000 });
     const cancel = await cli(["cancel", job.jobId]);
     assert.equal(cancel.stdout, `Cancelled job ${job.jobId}.\n`);
     const follow = await cli(["logs", job.jobId, "--follow"]);
     assert.equal(follow.code, 1, "following a cancelled job exits 1");
     assert.equal((await cli(["retry", job.jobId])).stdout, `Queued job ${job.jobId} again.\n`);
-    await waitFor(() => live.server.jobs.service.get(job.jobId), (j) => j.state === "succeeded");
+    await waitFor(() => live.server.services.jobs!.service.get(job.jobId), (j) => j.state === "succeeded");
     assert.equal((await cli(["get", "123456789"])).code, 3);
     const bad = await cli(["list", "--state", "sleeping"]);
     assert.equal(bad.code, 2);

@@ -1,8 +1,7 @@
 /** `ciclo jobs list|get|logs|cancel|retry|schedules`: the server's background jobs, through its REST API. */
 import type { Command } from "commander";
-import type { Job, JobLogLine } from "../../jobs/types.js";
-import { JOB_STATES, type JobState } from "../../jobs/types.js";
-import { CliContext, collect, parsePositiveInt, withCommonOptions, type CommonFlags } from "../cli-context.js";
+import { type Job, type JobLogLine, JOB_STATES, type JobState } from "../../jobs/types.js";
+import { CliContext, collect, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatDuration, formatTime } from "../output/format.js";
 import type { Column } from "../output/table.js";

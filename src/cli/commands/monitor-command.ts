@@ -7,12 +7,12 @@ import type { Command } from "commander";
 import type { DriftReport } from "../../monitoring/drift/drift-report.js";
 import type { StatTestId } from "../../monitoring/drift/stat-tests.js";
 import type { ProfileProgress } from "../../monitoring/profiles/profiler.js";
-import { collect } from "../cli-context.js";
+import { collect } from "../output/cli-context.js";
 import { createColors } from "../output/colors.js";
 import { cliAction, usageExitCodes, UsageError } from "../output/cli-errors.js";
 import { printJson } from "../output/json-output.js";
 import { renderTable } from "../output/table.js";
-import { createProgressBar } from "../progress-bar.js";
+import { createProgressBar } from "../output/progress-bar.js";
 
 /** Exit code of `monitor drift --fail-on-drift` when the dataset drifts (1–3 are taken: failure, usage, not found). */
 export const EXIT_DRIFT = 4;

@@ -65,7 +65,7 @@ shows them.`,
         gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
       });
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
-      const server = await startServer(config, { modules: serverModules(), logger: log });
+      const server = await startServer(config, { modules: serverModules(config), logger: log });
       closeOnSignals(server, log, Number(opts.shutdownTimeout) * 1000);
     });
 }

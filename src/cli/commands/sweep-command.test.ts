@@ -22,7 +22,7 @@ import { TrackingClient } from "../../sdk/tracking-client.js";
 import { runCiclo, spawnCiclo } from "../../testing/child-server.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
 import { tempDir } from "../../testing/temp-dir.js";
-import type { Run } from "../../tracking/types.js";
+import type { Run } from "../../shared/tracking-types.js";
 
 const tagsOf = (r: Run) => Object.fromEntries(r.data.tags.map((t) => [t.key, t.value]));
 const paramsOf = (r: Run) => Object.fromEntries(r.data.params.map((p) => [p.key, p.value]));

@@ -19,9 +19,9 @@ import { loadSweepBlock, parseDuration } from "../../pipelines/sweeps/sweep-spec
 import { TrackingSweepTracker } from "../../pipelines/sweeps/tracking-sweep-tracker.js";
 import { getOrCreateExperiment } from "../../sdk/run-starter.js";
 import { experimentFromEnv } from "../../sdk/sdk-config.js";
-import { CliContext, collect, TRACKING_URI_HELP } from "../cli-context.js";
+import { CliContext, collect, TRACKING_URI_HELP } from "../output/cli-context.js";
 import { reportError, UsageError } from "../output/cli-errors.js";
-import { createProgressBar } from "../progress-bar.js";
+import { createProgressBar } from "../output/progress-bar.js";
 import { printSummary, sweepLinks, sweepProgress } from "./sweep-output.js";
 import { SWEEP_EXAMPLES } from "./sweep-help.js";
 

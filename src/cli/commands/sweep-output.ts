@@ -5,13 +5,13 @@
  * (Compare's parallel coordinates, and the runs table filtered to the sweep).
  * @module
  */
-import type { ProgressBar } from "../progress-bar.js";
+import type { ProgressBar } from "../output/progress-bar.js";
 import type { Colors } from "../output/colors.js";
 import { formatDuration, formatMetric } from "../output/format.js";
 import { formatValue, type ParamValues } from "../../pipelines/sweeps/search-space.js";
 import type { SweepEvent } from "../../pipelines/sweeps/sweep-runner.js";
 import type { SweepSummary } from "../../pipelines/sweeps/sweep-summary.js";
-import { PARENT_RUN_ID_TAG } from "../../tracking/system-tags.js";
+import { PARENT_RUN_ID_TAG } from "../../shared/system-tags.js";
 
 const shortParams = (params: ParamValues, max = 120) => {
   const text = Object.entries(params)

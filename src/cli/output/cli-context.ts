@@ -24,7 +24,7 @@ export interface CommonFlags {
   json?: boolean;
 }
 
-const TRACKING_URI_HELP = "server to talk to (default: $CICLO_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)";
+export const TRACKING_URI_HELP = "server to talk to (default: $CICLO_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)";
 
 /** Adds `--tracking-uri` and (unless `json: false`) `--json` to a leaf command. */
 export function withCommonOptions(cmd: Command, opts: { json?: boolean } = {}): Command {

@@ -7,7 +7,7 @@
  * @module
  */
 import { createReadStream } from "node:fs";
-import { CsvParser } from "../../models/csv-input.js";
+import { CsvParser } from "../../models/index.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import type { ColumnPlan, SourceChunk, SourceColumn, TableSource } from "../profiles/table-source.js";
 

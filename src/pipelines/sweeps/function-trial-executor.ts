@@ -7,8 +7,7 @@
  * around); a function that ignores it is still recorded as stopped.
  * @module
  */
-import type { ParamValues } from "./search-space.js";
-import { formatValue } from "./search-space.js";
+import { type ParamValues, formatValue } from "./search-space.js";
 import type { PreparedTrial, TrialExecutor, TrialExit, TrialHandle, TrialLaunch, TrialSink } from "./trial-executor.js";
 
 export class TrialStopped extends Error {

@@ -11,10 +11,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "../../projects/command-process.js";
-import { resolveCommand } from "../../projects/project-parameters.js";
-import { projectRunEnv, projectTags } from "../../projects/project-runner.js";
-import { ProjectError, type EntryPoint, type ProjectSpec } from "../../projects/project-spec.js";
+import { runCommand, resolveCommand, projectRunEnv, projectTags, ProjectError, type EntryPoint, type ProjectSpec } from "../../projects/index.js";
 import { allParams, formatValue, type Distribution, type ParamValues, type SearchSpace } from "./search-space.js";
 import type { PreparedTrial, TrialExecutor, TrialExit, TrialHandle, TrialLaunch } from "./trial-executor.js";
 

@@ -6,8 +6,7 @@
  * processes to the sweep loop and the tracked runs.
  * @module
  */
-import { resolveCommand } from "../../projects/project-parameters.js";
-import { loadProject, resolveEntryPoint, type EntryPoint, type ProjectSpec } from "../../projects/project-spec.js";
+import { resolveCommand, loadProject, resolveEntryPoint, type EntryPoint, type ProjectSpec } from "../../projects/index.js";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
 import { captureRunContext, logRunContext, runContextTags } from "../../sdk/context-capture.js";
 import type { TrackingClient } from "../../sdk/tracking-client.js";

@@ -15,10 +15,9 @@
  * ```
  * @module
  */
-import { PARAMETER_NAME } from "../../projects/project-spec.js";
+import { PARAMETER_NAME } from "../../projects/index.js";
 import { isMap, isScalar, isSeq, mapEntries, parseLocated, type LocatedDoc, type Node } from "./located-yaml.js";
-import type { ChoiceOption, Distribution, DistributionKind, Scalar, SearchSpace } from "./search-space.js";
-import { formatValue, gridSize } from "./search-space.js";
+import { type ChoiceOption, type Distribution, type DistributionKind, type Scalar, type SearchSpace, formatValue, gridSize } from "./search-space.js";
 
 /** The distributions a space may name, with their arguments (for messages and docs). */
 export const DISTRIBUTIONS: Record<Exclude<DistributionKind, "const">, string> = {

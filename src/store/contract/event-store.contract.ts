@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { EventStore } from "../../jobs/job-store.js";
 import type { StreamEvent } from "../../jobs/types.js";
-import type { RegistryStore } from "../registry-store.js";
+import type { RegistryStore } from "../../registry/registry-store.js";
 import { waitFor } from "../../testing/wait-for.js";
 
 export interface EventStoreFixture {

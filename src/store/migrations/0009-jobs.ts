@@ -14,7 +14,8 @@
  */
 import { sql, type CreateTableBuilder, type Kysely } from "kysely";
 import { clusteredByKey, text } from "./ddl-helpers.js";
-import type { Migration, SqlDialectName } from "./migration.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
   const big = d === "postgres" ? "bigint" : "integer";

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import pg from "pg";
 import { runEventStoreContract } from "../contract/event-store.contract.js";
 import { runJobStoreContract } from "../contract/job-store.contract.js";
-import { openConnection, openStores } from "../open-store.js";
+import { openConnection } from "../open-store.js";
+import { openStores } from "../../testing/open-stores.js";
 import { SqlEventStore, SqlJobStore } from "../sql/jobs/sql-job-store.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 

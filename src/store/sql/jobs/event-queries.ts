@@ -8,7 +8,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { PublishEventInput, StreamEvent } from "../../../jobs/types.js";
-import type { SqlDialectName } from "../../migrations/migration.js";
+import type { SqlDialectName } from "../sql-dialect.js";
 import type { Database } from "../schema.js";
 
 type Db = Kysely<Database>;

@@ -7,7 +7,7 @@
 import type { ExpressionBuilder, Kysely, Updateable } from "kysely";
 import type { HeartbeatResult, JobLease, LeaseReport } from "../../../jobs/job-store.js";
 import type { Job, JobState } from "../../../jobs/types.js";
-import type { SqlDialectName } from "../../migrations/migration.js";
+import type { SqlDialectName } from "../sql-dialect.js";
 import type { Database } from "../schema.js";
 import type { JobsTable } from "./job-tables.js";
 import { appendLogs, jobIdNumber, toJob } from "./job-rows.js";

@@ -7,7 +7,7 @@ import type { Kysely } from "kysely";
 import type { JobQuery } from "../../../jobs/job-store.js";
 import { FINISHED_STATES, type EnqueueJobInput, type Job, type JobLogLevel, type JobLogLine } from "../../../jobs/types.js";
 import { InvalidStateError, ResourceDoesNotExistError } from "../../../shared/errors.js";
-import type { Page } from "../../../tracking/types.js";
+import type { Page } from "../../../shared/types.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { Database } from "../schema.js";
 import { jobIdNumber, toJob } from "./job-rows.js";

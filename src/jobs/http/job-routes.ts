@@ -7,10 +7,10 @@
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { jobToWire, logLineToWire, scheduleToWire } from "../../../jobs/job-codec.js";
-import type { JobService } from "../../../jobs/job-service.js";
-import * as S from "../../../shared/wire/jobs-wire.js";
-import { access } from "../../route-access.js";
+import { jobToWire, logLineToWire, scheduleToWire } from "../job-codec.js";
+import type { JobService } from "../job-service.js";
+import * as S from "../../shared/wire/jobs-wire.js";
+import { access } from "../../server/http/route-access.js";
 
 /** `state=a&state=b` or `state=a,b`. */
 function list(v: string | string[] | undefined): string[] | undefined {

@@ -6,14 +6,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { JobContext } from "../../../jobs/job-types.js";
-import { JobsClient } from "../../../sdk/jobs-client.js";
-import { TrackingClient } from "../../../sdk/tracking-client.js";
-import { rejectsWith } from "../../../store/contract/tracking-store.contract.js";
-import { tempDir } from "../../../testing/temp-dir.js";
-import { waitFor } from "../../../testing/wait-for.js";
-import { resolveServerConfig } from "../../config.js";
-import { startServer, type RunningServer } from "../../main.js";
+import type { JobContext } from "../job-types.js";
+import { JobsClient } from "../../sdk/jobs-client.js";
+import { TrackingClient } from "../../sdk/tracking-client.js";
+import { rejectsWith } from "../../store/contract/tracking-store.contract.js";
+import { tempDir } from "../../testing/temp-dir.js";
+import { waitFor } from "../../testing/wait-for.js";
+import { resolveServerConfig } from "../../server/config.js";
+import { startServer, type RunningServer } from "../../server/main.js";
+import type { CicloModule, JobHandler } from "../../server/module.js";
+import { serverModules } from "../../modules.js";
+
+/** A module contributing the test's job types (`test.*`). */
+const testJobs = (...handlers: JobHandler[]): CicloModule => ({ id: "test", init: (ctx) => ctx.jobs(...handlers) });
 
 describe("/api/ciclo/v1/jobs", () => {
   const dir = tempDir();
@@ -28,9 +33,10 @@ describe("/api/ciclo/v1/jobs", () => {
       { backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`, artifactsDestination: join(dir.path, "artifacts"), port: 0, logLevel: "silent", jobLeaseMs: 300, jobPollMs: 25 },
       {},
     );
-    server = await startServer(config, undefined, {
-      jobs: (r) =>
-        r.add(
+    server = await startServer(config, {
+      modules: [
+        ...serverModules(config),
+        testJobs(
           {
             type: "test.lines",
             async handle(p: { lines: number; wait?: boolean }, ctx: JobContext) {
@@ -48,6 +54,7 @@ describe("/api/ciclo/v1/jobs", () => {
           },
           { type: "test.fail", maxAttempts: 1, async handle() { throw new Error("always fails"); } },
         ),
+      ],
     });
     jobs = new JobsClient({ trackingUri: server.url, env: {}, retry: { maxAttempts: 1 } });
   });
@@ -57,7 +64,7 @@ describe("/api/ciclo/v1/jobs", () => {
     dir.remove();
   });
 
-  const enqueue = async (type: string, payload: unknown = {}) => (await server.jobs.service.enqueue({ type, payload })).job;
+  const enqueue = async (type: string, payload: unknown = {}) => (await server.services.jobs!.service.enqueue({ type, payload })).job;
   const finished = (id: string) => waitFor(() => jobs.get(id), (j) => !["queued", "running"].includes(j.state), { what: `job ${id}` });
 
   test("get, logs in pages and followed to the end, list with filters", async () => {
@@ -147,9 +154,9 @@ describe("/api/ciclo/v1/jobs", () => {
     await rejectsWith(tracking.getRun(gone.info.runId), "RESOURCE_DOES_NOT_EXIST");
     assert.equal((await tracking.getRun(keep.info.runId)).info.runId, keep.info.runId);
     assert.match((await jobs.logs(job.jobId)).lines.map((l) => l.message).join("\n"), /purged 0 experiment\(s\), 1 run\(s\)/);
-    await assert.rejects(server.jobs.service.enqueue({ type: "gc.purge", payload: { older_than_ms: "soon" } }), /gc.purge payload/);
-    await assert.rejects(server.jobs.service.enqueue({ type: "no.such" }), /Unknown job type 'no.such'/);
-    await assert.rejects(server.jobs.service.enqueue({ type: "gc.purge", payload: { big: "x".repeat(70_000) } }), /at most 65536 bytes/);
+    await assert.rejects(server.services.jobs!.service.enqueue({ type: "gc.purge", payload: { older_than_ms: "soon" } }), /gc.purge payload/);
+    await assert.rejects(server.services.jobs!.service.enqueue({ type: "no.such" }), /Unknown job type 'no.such'/);
+    await assert.rejects(server.services.jobs!.service.enqueue({ type: "gc.purge", payload: { big: "x".repeat(70_000) } }), /at most 65536 bytes/);
   });
 
   test("jobs.purge deletes finished jobs past the retention, and itself is kept until the next run", async () => {

@@ -6,12 +6,12 @@
  * interactive call). Running it twice is harmless: a second run finds less.
  * @module
  */
-import { ArtifactPurger, type ArtifactPurgerOptions } from "../artifacts/artifact-purger.js";
-import type { JobType, ScheduleDefinition } from "../jobs/job-types.js";
+import { ArtifactPurger, type ArtifactPurgerOptions } from "../artifacts/index.js";
+import type { JobType, ScheduleDefinition } from "../jobs/index.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
-import type { LoggedModelStore } from "../store/logged-model-store.js";
-import type { RegistryStore } from "../store/registry-store.js";
-import type { TrackingStore } from "../store/tracking-store.js";
+import type { LoggedModelStore } from "../logged-models/index.js";
+import type { RegistryStore } from "../registry/index.js";
+import type { TrackingStore } from "../tracking/index.js";
 import { GcService } from "./gc-service.js";
 
 export const GC_JOB_TYPE = "gc.purge";
