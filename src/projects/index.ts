@@ -8,5 +8,5 @@
 export { runCommand } from "./command-process.js";
 export { resolveCommand } from "./project-parameters.js";
 export { projectRunEnv, projectTags } from "./project-runner.js";
-export { PARAMETER_NAME, PROJECT_FILES, ProjectError, loadProject, resolveEntryPoint } from "./project-spec.js";
+export { ProjectError, loadProject, resolveEntryPoint } from "./project-spec.js";
 export type { EntryPoint, ProjectSpec } from "./project-spec.js";

@@ -15,7 +15,8 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { LIMITS } from "../tracking/index.js";
-import { PARAMETER_NAME, ProjectError, type EntryPoint, type ParameterSpec } from "./project-spec.js";
+import { ProjectError, type EntryPoint, type ParameterSpec } from "./project-spec.js";
+import { PARAMETER_NAME } from "../shared/project-files.js";
 import { fillTemplate, shellQuote } from "./shell-quote.js";
 
 export interface ResolvedCommand {

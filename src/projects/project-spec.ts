@@ -20,6 +20,7 @@
  * an entry point (`-e train.js` runs `node train.js`), as in MLflow.
  * @module
  */
+import { PARAMETER_NAME, PROJECT_FILES } from "../shared/project-files.js";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { parse } from "yaml";
@@ -62,7 +63,6 @@ export interface ProjectSpec {
   env: ProjectEnv;
 }
 
-export const PROJECT_FILES = ["ciclo.yaml", "ciclo.yml", "MLproject"] as const;
 
 /** A project file that cannot be used; the message says where and why. */
 export class ProjectError extends Error {
@@ -128,8 +128,6 @@ function parseEntryPoint(name: string, value: unknown, file: string, mlflow: boo
   return { name, parameters, command: ep.command };
 }
 
-/** Parameter (and extra `-P` key) names: they become `--name` words, so no shell metacharacters. */
-export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 function parseParameter(name: string, spec: unknown, where: string, mlflow: boolean): ParameterSpec {
   // MLflow compat: `name: type` is a required parameter of that type; `name: {type, default}` the long form.

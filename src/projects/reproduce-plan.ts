@@ -10,7 +10,7 @@
 import { posix } from "node:path";
 import { CONTEXT_ARTIFACTS, CONTEXT_TAGS, ENV_FILES, type EnvFileKind } from "../sdk/context-capture.js";
 import type { Run } from "../tracking/index.js";
-import { PARAMETER_NAME } from "./project-spec.js";
+import { PARAMETER_NAME } from "../shared/project-files.js";
 import { PROJECT_TAGS } from "./project-tags.js";
 
 export class ReproduceError extends Error {

@@ -26,7 +26,7 @@ import type { SearchSpace } from "../pipelines/sweeps/search-space.js";
 import { parseSearchSpace } from "../pipelines/sweeps/search-space-parser.js";
 import type { EarlyStopConfig, SweepConfig } from "../pipelines/sweeps/sweep-config.js";
 import { SweepRunner, type SweepEvent, type SweepResult } from "../pipelines/sweeps/sweep-runner.js";
-import { TrackingSweepTracker } from "../pipelines/sweeps/tracking-sweep-tracker.js";
+import { TrackingSweepTracker } from "./tracking-sweep-tracker.js";
 import { ArtifactClient } from "./artifact-client.js";
 import { getOrCreateExperiment } from "./run-starter.js";
 import { experimentFromEnv, trackingUriFromEnv } from "./sdk-config.js";

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { PARAMETER_NAME } from "../../projects/index.js";
+import { PARAMETER_NAME } from "../../shared/project-files.js";
 import { isMap, isScalar, isSeq, mapEntries, parseLocated, type LocatedDoc, type Node } from "./located-yaml.js";
 import { type ChoiceOption, type Distribution, type DistributionKind, type Scalar, type SearchSpace, formatValue, gridSize } from "./search-space.js";
 

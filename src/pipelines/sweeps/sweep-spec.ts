@@ -23,7 +23,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_FILES } from "../../projects/index.js";
+import { PROJECT_FILES } from "../../shared/project-files.js";
 import type { EarlyStopConfig } from "./sweep-config.js";
 import { isMap, isScalar, mapEntries, parseLocated, type LocatedDoc, type Node } from "./located-yaml.js";
 import { SAMPLER_NAMES, type Direction, type SamplerName } from "./sampler.js";

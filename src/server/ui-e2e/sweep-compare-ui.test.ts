@@ -12,7 +12,7 @@ import { FunctionTrialExecutor } from "../../pipelines/sweeps/function-trial-exe
 import { rankTrials } from "../../pipelines/sweeps/sampler.js";
 import { parseSearchSpace } from "../../pipelines/sweeps/search-space-parser.js";
 import { SweepRunner } from "../../pipelines/sweeps/sweep-runner.js";
-import { TrackingSweepTracker } from "../../pipelines/sweeps/tracking-sweep-tracker.js";
+import { TrackingSweepTracker } from "../../sdk/tracking-sweep-tracker.js";
 import { ArtifactClient } from "../../sdk/artifact-client.js";
 import { TrackingClient } from "../../sdk/tracking-client.js";
 import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";

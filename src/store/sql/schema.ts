@@ -5,7 +5,7 @@
  * @module
  */
 import type { Generated } from "kysely";
-import type { EventCursorsTable, JobLogsTable, JobSchedulesTable, JobsTable, StreamEventsTable } from "./jobs/job-tables.js";
+import type { EventCursorsTable, JobLogsTable, JobSchedulesTable, JobsTable, StreamEventsTable } from "./job-tables.js";
 
 export interface ExperimentsTable {
   experiment_id: Generated<number>;

@@ -9,7 +9,7 @@ import type { HeartbeatResult, JobLease, LeaseReport } from "../../../jobs/job-s
 import type { Job, JobState } from "../../../jobs/types.js";
 import type { SqlDialectName } from "../sql-dialect.js";
 import type { Database } from "../schema.js";
-import type { JobsTable } from "./job-tables.js";
+import type { JobsTable } from "../job-tables.js";
 import { appendLogs, jobIdNumber, toJob } from "./job-rows.js";
 
 type Db = Kysely<Database>;

@@ -7,7 +7,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { NewLogLine } from "../../../jobs/job-store.js";
 import { JOB_LIMITS, type Job, type JobSchedule, type JobState } from "../../../jobs/types.js";
 import type { Database } from "../schema.js";
-import type { JobSchedulesTable, JobsTable } from "./job-tables.js";
+import type { JobSchedulesTable, JobsTable } from "../job-tables.js";
 
 type Db = Kysely<Database>;
 

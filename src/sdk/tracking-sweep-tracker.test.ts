@@ -6,14 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ArtifactClient } from "../../sdk/artifact-client.js";
-import { TrackingClient } from "../../sdk/tracking-client.js";
-import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
-import { FunctionTrialExecutor } from "./function-trial-executor.js";
-import { parseSearchSpace } from "./search-space-parser.js";
-import type { SweepConfig } from "./sweep-config.js";
-import { SweepRunner } from "./sweep-runner.js";
-import { SWEEP_TAGS } from "./sweep-tags.js";
+import { ArtifactClient } from "./artifact-client.js";
+import { TrackingClient } from "./tracking-client.js";
+import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
+import { FunctionTrialExecutor } from "../pipelines/sweeps/function-trial-executor.js";
+import { parseSearchSpace } from "../pipelines/sweeps/search-space-parser.js";
+import type { SweepConfig } from "../pipelines/sweeps/sweep-config.js";
+import { SweepRunner } from "../pipelines/sweeps/sweep-runner.js";
+import { SWEEP_TAGS } from "../pipelines/sweeps/sweep-tags.js";
 import { TrackingSweepTracker } from "./tracking-sweep-tracker.js";
 
 describe("TrackingSweepTracker", () => {

@@ -11,9 +11,9 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand, resolveCommand, projectRunEnv, projectTags, ProjectError, type EntryPoint, type ProjectSpec } from "../../projects/index.js";
-import { allParams, formatValue, type Distribution, type ParamValues, type SearchSpace } from "./search-space.js";
-import type { PreparedTrial, TrialExecutor, TrialExit, TrialHandle, TrialLaunch } from "./trial-executor.js";
+import { runCommand, resolveCommand, projectRunEnv, projectTags, ProjectError, type EntryPoint, type ProjectSpec } from "../../../projects/index.js";
+import { allParams, formatValue, type Distribution, type ParamValues, type SearchSpace } from "../search-space.js";
+import type { PreparedTrial, TrialExecutor, TrialExit, TrialHandle, TrialLaunch } from "../trial-executor.js";
 
 export interface ProcessTrialOptions {
   project: ProjectSpec;

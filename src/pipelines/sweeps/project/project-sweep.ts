@@ -6,18 +6,18 @@
  * processes to the sweep loop and the tracked runs.
  * @module
  */
-import { resolveCommand, loadProject, resolveEntryPoint, type EntryPoint, type ProjectSpec } from "../../projects/index.js";
-import type { ArtifactClient } from "../../sdk/artifact-client.js";
-import { captureRunContext, logRunContext, runContextTags } from "../../sdk/context-capture.js";
-import type { TrackingClient } from "../../sdk/tracking-client.js";
+import { resolveCommand, loadProject, resolveEntryPoint, type EntryPoint, type ProjectSpec } from "../../../projects/index.js";
+import type { ArtifactClient } from "../../../sdk/artifact-client.js";
+import { captureRunContext, logRunContext, runContextTags } from "../../../sdk/context-capture.js";
+import type { TrackingClient } from "../../../sdk/tracking-client.js";
 import { checkSpaceAgainstEntryPoint, ProcessTrialExecutor } from "./process-trial-executor.js";
-import { sampleSpace } from "./random-sampler.js";
-import { createRng } from "./rng.js";
-import { SweepConfigError } from "./sampler.js";
-import { formatValue } from "./search-space.js";
-import { createEarlyStopper, createSampler, type SweepConfig } from "./sweep-config.js";
-import { SweepRunner, type SweepEvent, type SweepResult } from "./sweep-runner.js";
-import { TrackingSweepTracker } from "./tracking-sweep-tracker.js";
+import { sampleSpace } from "../random-sampler.js";
+import { createRng } from "../rng.js";
+import { SweepConfigError } from "../sampler.js";
+import { formatValue } from "../search-space.js";
+import { createEarlyStopper, createSampler, type SweepConfig } from "../sweep-config.js";
+import { SweepRunner, type SweepEvent, type SweepResult } from "../sweep-runner.js";
+import { TrackingSweepTracker } from "../../../sdk/tracking-sweep-tracker.js";
 
 export interface ProjectSweepSetup {
   config: SweepConfig & { project: NonNullable<SweepConfig["project"]> };
