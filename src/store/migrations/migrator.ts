@@ -39,9 +39,10 @@ export interface MigrationResult {
 }
 
 /**
- * One ordered sequence: the first half's migrations (0001–0007, which create
- * the tracking, registry and logged-model tables together) followed by what
- * each module declares. Version numbers are global: a duplicate is refused.
+ * One ordered sequence: the migrations written before modules existed
+ * (0001–0009: the tracking, registry, logged-model and job tables, which
+ * their SQL joins) merged with what each module declares. Version numbers are
+ * global: a duplicate is refused.
  */
 export function migrationSequence(modules: ReadonlyArray<{ id: string; migrations?: readonly Migration[] }>): Migration[] {
   const all = [...MIGRATIONS];
