@@ -20,7 +20,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openStores, type OpenedStores } from "../src/testing/open-stores.js";
+import { openStores, type OpenedStores } from "../src/store/open-stores.js";
 import { SqlJobStore } from "../src/store/sql/jobs/sql-job-store.js";
 import { startChildServer, type ChildServer } from "../src/testing/child-server.js";
 import { createTestDatabase, postgresUnavailable } from "../src/testing/postgres-fixture.js";

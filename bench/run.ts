@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { openStores } from "../src/testing/open-stores.js";
+import { openStores } from "../src/store/open-stores.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 import { tempDir } from "../src/testing/temp-dir.js";
 import { getJson, postForBytes, postJson, sampleLatency } from "./lib/latency.js";

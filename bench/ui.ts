@@ -21,7 +21,7 @@ import { readdirSync, statSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser } from "playwright-core";
-import { openStores } from "../src/testing/open-stores.js";
+import { openStores } from "../src/store/open-stores.js";
 import type { Metric } from "../src/shared/tracking-types.js";
 import { browserUnavailable, launchBrowser, UI_DIST_DIR } from "../src/testing/browser.js";
 import { tempDir } from "../src/testing/temp-dir.js";

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { openStores, type OpenedStores } from "../testing/open-stores.js";
+import { openStores, type OpenedStores } from "../store/open-stores.js";
 import { SqlJobStore } from "../store/sql/jobs/sql-job-store.js";
 import { startChildServer, type ChildServer } from "../testing/child-server.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../testing/postgres-fixture.js";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { openStores, type OpenedStores } from "../testing/open-stores.js";
+import { openStores, type OpenedStores } from "../store/open-stores.js";
 import { SqlEventStore, SqlJobStore } from "../store/sql/jobs/sql-job-store.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { waitFor } from "../testing/wait-for.js";

@@ -9,7 +9,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Tag } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 import { FileStoreError, FileStoreReader, parsePythonFloat } from "./file-store-reader.js";
 import type {
   MlflowSource,

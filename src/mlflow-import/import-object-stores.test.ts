@@ -14,7 +14,7 @@ import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
 import type { ArtifactRepository } from "../artifacts/artifact-repository.js";
 import { openAzureBlobArtifactRepository } from "../artifacts/azure-blob-artifact-repository.js";
 import { openS3ArtifactRepository } from "../artifacts/s3-artifact-repository.js";
-import { openStores } from "../store/open-store.js";
+import { openStores } from "../store/open-stores.js";
 import { SqlImportTarget } from "../store/sql/mlflow-import/sql-import-target.js";
 import { azuriteUnavailable, createTestContainer, type AzureTestContainer } from "../testing/azurite-fixture.js";
 import { createTestBucket, s3Unavailable, type S3TestBucket } from "../testing/s3-fixture.js";

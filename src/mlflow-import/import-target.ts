@@ -11,7 +11,7 @@
  * interrupted one resume after the last whole write.
  * @module
  */
-import type { Tag } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 import type { SourceDataset } from "./mlflow-source.js";
 
 /** What progress records are kept of (`mlflow_import_items.kind`). */

@@ -11,7 +11,7 @@ import { after, test } from "node:test";
 import Database from "better-sqlite3";
 import { openArtifactRepository } from "../artifacts/artifact-repositories.js";
 import type { ArtifactRepository } from "../artifacts/artifact-repository.js";
-import { openStores, type OpenedStores } from "../store/open-store.js";
+import { openStores, type OpenedStores } from "../store/open-stores.js";
 import { SqlImportTarget } from "../store/sql/mlflow-import/sql-import-target.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { KNOWN_REVISIONS } from "./alembic-revisions.js";

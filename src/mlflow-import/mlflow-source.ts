@@ -5,7 +5,7 @@
  * what they become in ciclo.
  * @module
  */
-import type { Tag } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 
 export interface SourceExperiment {
   experimentId: string;

@@ -8,7 +8,7 @@
  * @module
  */
 import { sql, type Kysely } from "kysely";
-import type { Tag } from "../tracking/types.js";
+import type { Tag } from "../shared/types.js";
 import { checkRevision, featuresOf, type SchemaFeatures } from "./alembic-revisions.js";
 import type {
   MlflowSource,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { StoreLoggedModelLookup } from "../logged-models/store-logged-model-lookup.js";
 import { MlflowError } from "../shared/errors.js";
-import { openStores, type OpenedStores } from "../testing/open-stores.js";
+import { openStores, type OpenedStores } from "../store/open-stores.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { modelUriRegistry } from "./model-version-service.js";
 import { parseModelUri, resolveModelUri } from "./model-uri.js";

@@ -57,7 +57,7 @@ export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";
 const DEFAULT_ARTIFACTS_DESTINATION = "./ciclo-data/artifacts";
 
 /** A local path becomes an absolute file: URI; URIs with a scheme are kept. */
-function resolveArtifactUri(uri: string): string {
+export function resolveArtifactUri(uri: string): string {
   if (/^[a-zA-Z][\w+.-]*:/.test(uri) && !/^[a-zA-Z]:[\\/]/.test(uri)) return uri;
   return pathToFileURL(resolve(uri)).href;
 }

@@ -14,7 +14,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
-import { openStores } from "../testing/open-stores.js";
+import { openStores } from "../store/open-stores.js";
 import { callApi, startChildServer, type ChildServer } from "../testing/child-server.js";
 import { tempDir } from "../testing/temp-dir.js";
 

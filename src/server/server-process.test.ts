@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { request, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { openStores } from "../testing/open-stores.js";
+import { openStores } from "../store/open-stores.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { startServer, type RunningServer } from "./main.js";
 import { serverModules } from "../modules.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { openStores } from "../testing/open-stores.js";
+import { openStores } from "../store/open-stores.js";
 import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
 import { rejectsWith } from "../store/contract/tracking-store.contract.js";
 import { ExperimentService } from "./experiment-service.js";

@@ -18,13 +18,13 @@ import { isSqlSourceUri } from "../../mlflow-import/sql-source-connection.js";
 import { openSqlSource } from "../../mlflow-import/sql-source.js";
 import { DEFAULT_BACKEND_STORE_URI, resolveArtifactUri } from "../../server/config.js";
 import { SqlImportTarget } from "../../store/sql/mlflow-import/sql-import-target.js";
-import { openStores } from "../../store/open-store.js";
+import { openStores } from "../../store/open-stores.js";
 import { sqlitePathFromUri } from "../../store/sqlite/sqlite-connection.js";
-import { collect, splitIds } from "../cli-context.js";
+import { collect, splitIds } from "../output/cli-context.js";
 import { cliAction, NotFoundError, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatBytes } from "../output/format.js";
 import { printJson } from "../output/json-output.js";
-import { createProgressBar } from "../progress-bar.js";
+import { createProgressBar } from "../output/progress-bar.js";
 
 interface Flags {
   backendStoreUri: string;

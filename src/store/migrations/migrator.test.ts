@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { sql, type Kysely } from "kysely";
 import { openConnection } from "../open-store.js";
-import { openStores } from "../../testing/open-stores.js";
+import { openStores } from "../open-stores.js";
 import type { SqlConnection } from "../sql/sql-dialect.js";
 import { runCiclo } from "../../testing/child-server.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";

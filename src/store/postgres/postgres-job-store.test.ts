@@ -4,7 +4,7 @@ import pg from "pg";
 import { runEventStoreContract } from "../contract/event-store.contract.js";
 import { runJobStoreContract } from "../contract/job-store.contract.js";
 import { openConnection } from "../open-store.js";
-import { openStores } from "../../testing/open-stores.js";
+import { openStores } from "../open-stores.js";
 import { SqlEventStore, SqlJobStore } from "../sql/jobs/sql-job-store.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 

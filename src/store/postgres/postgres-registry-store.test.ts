@@ -1,4 +1,4 @@
-import { openStores } from "../../testing/open-stores.js";
+import { openStores } from "../open-stores.js";
 import { runRegistryStoreContract } from "../contract/registry-store.contract.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 

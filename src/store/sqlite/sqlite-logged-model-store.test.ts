@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { openStores } from "../../testing/open-stores.js";
+import { openStores } from "../open-stores.js";
 import { runLoggedModelStoreContract } from "../contract/logged-model-store.contract.js";
 import { tempDir } from "../../testing/temp-dir.js";
 

@@ -8,8 +8,8 @@
  */
 import type { Kysely } from "kysely";
 import type { ImportMetricPoint, ImportRun } from "../../../mlflow-import/import-target.js";
-import type { Metric } from "../../../tracking/types.js";
-import { POINT_COLUMNS, writeDerived } from "../metric-tail.js";
+import type { Metric } from "../../../shared/tracking-types.js";
+import { POINT_COLUMNS, writeDerived } from "../tracking/metric-tail.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import { runTrackingGcContract } from "../../contract/tracking-gc.contract.js";
-import { openStores, type OpenedStores } from "../../../testing/open-stores.js";
+import { openStores, type OpenedStores } from "../../open-stores.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
 import { tempDir } from "../../../testing/temp-dir.js";
 

@@ -53,7 +53,7 @@ function isLater(a: Metric, b: Metric): boolean {
 }
 
 /** Writes latest values and summaries for the given writes, merged (one statement per table). */
-async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
+export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
   const latest = new Map<string, { runPk: number; m: Metric }>();
   const byRun = new Map<number, { metrics: Metric[]; allNew: boolean }>();
   for (const e of entries) {

@@ -1,15 +1,16 @@
 /**
  * The first half's SQL stores (tracking, registry, logged models) on one
- * database, migrated: what store-level tests and the benchmarks open without
+ * database, migrated: what store-level tests, the benchmarks and `ciclo
+ * import-mlflow` (which writes to a database directly) open without
  * building an app. The server builds its stores in its modules instead.
  * @module
  */
-import { migrateToLatest, type MigrationResult } from "../store/migrations/migrator.js";
-import { openConnection } from "../store/open-store.js";
-import type { SqlConnection } from "../store/sql/sql-dialect.js";
-import { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-model-store.js";
-import { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
-import { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
+import { migrateToLatest, type MigrationResult } from "./migrations/migrator.js";
+import { openConnection } from "./open-store.js";
+import type { SqlConnection } from "./sql/sql-dialect.js";
+import { SqlLoggedModelStore } from "./sql/logged-models/sql-logged-model-store.js";
+import { SqlRegistryStore } from "./sql/registry/sql-registry-store.js";
+import { SqlTrackingStore } from "./sql/tracking/sql-tracking-store.js";
 
 export interface OpenStoreOptions {
   defaultArtifactRoot: string;
