@@ -102,9 +102,11 @@ describe("Azure credentials from the environment", () => {
   });
 
   test("openArtifactRepository loads the Azure repository on demand for wasbs: and abfss:", async () => {
-    const env = { AZURE_STORAGE_ACCESS_KEY: key };
-    const saved = process.env.AZURE_STORAGE_ACCESS_KEY;
-    process.env.AZURE_STORAGE_ACCESS_KEY = env.AZURE_STORAGE_ACCESS_KEY;
+    // Only the access key: a connection string exported for the Azurite tests (another account) would take precedence.
+    const names = ["AZURE_STORAGE_ACCESS_KEY", "AZURE_STORAGE_CONNECTION_STRING"] as const;
+    const saved = names.map((n) => process.env[n]);
+    process.env.AZURE_STORAGE_ACCESS_KEY = key;
+    delete process.env.AZURE_STORAGE_CONNECTION_STRING;
     try {
       const w = await openArtifactRepository("wasbs://models@acme.blob.core.windows.net/x");
       assert.equal(w.constructor.name, "AzureBlobArtifactRepository");
@@ -114,8 +116,10 @@ describe("Azure credentials from the environment", () => {
         await assert.rejects(openArtifactRepository(uri), invalid, uri);
       }
     } finally {
-      if (saved === undefined) delete process.env.AZURE_STORAGE_ACCESS_KEY;
-      else process.env.AZURE_STORAGE_ACCESS_KEY = saved;
+      names.forEach((n, i) => {
+        if (saved[i] === undefined) delete process.env[n];
+        else process.env[n] = saved[i];
+      });
     }
   });
 });
