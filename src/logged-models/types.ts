@@ -7,43 +7,22 @@
  * @module
  */
 import type { OrderByClause } from "../shared/filter/filter-ast.js";
-import type { Metric, Param } from "../tracking/index.js";
+import type { Param } from "../tracking/index.js";
 import type { Tag } from "../shared/types.js";
 
-export const LOGGED_MODEL_STATUSES = ["LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"] as const;
-export type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
+import type { LoggedModel as WireLoggedModelData, LoggedModelInfo } from "../shared/logged-model-types.js";
 
-/** The tag in which model-version registrations of a logged model are recorded (MLflow's name). */
-export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
+export { LOGGED_MODEL_STATUSES, MODEL_VERSIONS_TAG } from "../shared/logged-model-types.js";
+export type { LoggedModelMetric, LoggedModelStatus } from "../shared/logged-model-types.js";
 
-interface LoggedModelInfo {
-  /** `m-<32 hex>`. */
-  modelId: string;
-  experimentId: string;
-  name: string;
-  creationTimestampMs: number;
-  lastUpdatedTimestampMs: number;
-  artifactUri: string;
-  status: LoggedModelStatus;
-  modelType: string | null;
-  sourceRunId: string | null;
-  statusMessage: string | null;
+/** A logged model as the store holds it: what the wire carries, plus who created it and whether it is deleted. */
+interface StoredLoggedModelInfo extends LoggedModelInfo {
   /** Who created it, when ciclo knows (authentication is a later station). */
   creator: string | null;
   lifecycleStage: "active" | "deleted";
-  tags: Tag[];
 }
 
-/** A metric point linked to a logged model; `runId` is the run that logged it. */
-export interface LoggedModelMetric extends Metric {
-  runId: string;
-}
-
-export interface LoggedModel {
-  info: LoggedModelInfo;
-  data: { params: Param[]; metrics: LoggedModelMetric[] };
-}
-
+export type LoggedModel = WireLoggedModelData<StoredLoggedModelInfo>;
 
 export interface CreateLoggedModelInput {
   experimentId: string;

@@ -4,37 +4,12 @@
  * models. What `ciclo gc` runs.
  * @module
  */
-import type { GcRequest, GcResponse, WireGcLoggedModel, WireGcRun } from "../shared/wire/gc-wire.js";
-import type { GcLoggedModel, GcReport, GcRequestOptions, GcRun } from "../gc/gc-types.js";
+import type { GcResponse } from "../shared/wire/gc-wire.js";
+import type { GcReport, GcRequestOptions } from "../shared/gc-types.js";
+import { fromWireGcReport, toWireGcRequest } from "../shared/wire/gc-codec.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 
 const CICLO_API = "/api/ciclo/v1";
-
-function fromWireRun(r: WireGcRun): GcRun {
-  return { runId: r.run_id, experimentId: r.experiment_id, runName: r.run_name, artifactUri: r.artifact_uri, deletedTime: r.deleted_time ?? null };
-}
-
-function fromWireModel(m: WireGcLoggedModel): GcLoggedModel {
-  return { modelId: m.model_id, experimentId: m.experiment_id, name: m.name, artifactUri: m.artifact_uri, sourceRunId: m.source_run_id ?? null };
-}
-
-function fromWireGcResponse(res: GcResponse): GcReport {
-  return {
-    dryRun: res.dry_run,
-    experiments: res.experiments.map((e) => ({
-      experimentId: e.experiment_id,
-      name: e.name,
-      artifactLocation: e.artifact_location,
-      deletedTime: e.deleted_time ?? null,
-      runs: e.runs.map(fromWireRun),
-      loggedModels: e.logged_models.map(fromWireModel),
-    })),
-    runs: res.runs.map(fromWireRun),
-    loggedModels: res.logged_models.map(fromWireModel),
-    skipped: res.skipped,
-    artifactErrors: res.artifact_errors,
-  };
-}
 
 export class AdminClient {
   readonly http: HttpClient;
@@ -51,14 +26,8 @@ export class AdminClient {
    * caller should see that the first one may have run.
    */
   async gc(opts: GcRequestOptions = {}): Promise<GcReport> {
-    const body: GcRequest = {
-      older_than_ms: opts.olderThanMs,
-      experiment_ids: opts.experimentIds,
-      run_ids: opts.runIds,
-      logged_model_ids: opts.loggedModelIds,
-      dry_run: opts.dryRun,
-    };
+    const body = toWireGcRequest(opts);
     const res = await this.http.post<GcResponse>(`${CICLO_API}/gc`, body, { idempotent: opts.dryRun === true });
-    return fromWireGcResponse(res);
+    return fromWireGcReport(res);
   }
 }

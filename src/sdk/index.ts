@@ -146,7 +146,8 @@ export { evaluate, type EvaluationReport, type SdkEvaluateOptions as EvaluateOpt
 export { DEFAULT_MULTIPART_CHUNK_SIZE, DEFAULT_MULTIPART_THRESHOLD, type MultipartSettings } from "./multipart-upload.js";
 export { RunSpool, findSpools, readSpoolRecords, type SpoolManifest, type SpoolRecord } from "./offline-spool.js";
 export { OFFLINE_ID_TAG, syncOfflineRuns, type SyncEvent, type SyncOptions, type SyncedRun } from "./offline-sync.js";
-export type { LoggedModel, ModelVersionLineage } from "./registry-wire-codec.js";
+export type { ModelVersionLineage } from "./registry-wire-codec.js";
+export type { LoggedModel, LoggedModelInfo, LoggedModelMetric, LoggedModelStatus } from "../shared/logged-model-types.js";
 export { RunLogger, type LoggerTarget, type RunDescriptor, type RunLoggerOptions, type RunLoggerStats } from "./run-logger.js";
 export { getOrCreateExperiment } from "./run-starter.js";
 export { DEFAULT_TRACKING_URI, trackingUriFromEnv } from "./sdk-config.js";

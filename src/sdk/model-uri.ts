@@ -65,7 +65,7 @@ function loggedModels(registry: RegistryClient): LoggedModelLookup {
     async get(modelId) {
       try {
         const m = await registry.getLoggedModel(modelId);
-        return { modelId: m.modelId, experimentId: m.experimentId, sourceRunId: m.sourceRunId, artifactUri: m.artifactUri };
+        return { modelId: m.info.modelId, experimentId: m.info.experimentId, sourceRunId: m.info.sourceRunId, artifactUri: m.info.artifactUri };
       } catch (err) {
         if (err instanceof ResourceDoesNotExistError) return undefined;
         throw err;

@@ -5,11 +5,10 @@
  * @module
  */
 import type { Stage, ModelVersion, ModelVersionStatus, RegisteredModel, RegistryAction, RegistryEntity, RegistryEvent } from "../shared/registry-types.js";
-import type { WireLoggedModel } from "../shared/wire/logged-model-wire.js";
 import type { WireModelVersion, WireModelVersionLineage, WireRegisteredModel, WireRegistryEvent } from "../shared/wire/registry-wire.js";
 import type { FileInfo } from "../artifacts/artifact-repository.js";
 import type { Metric, Param, RunInfo } from "../shared/tracking-types.js";
-import { fromWireMetric, fromWireRunInfo, fromWireTags } from "../shared/wire/tracking-codec.js";
+import { fromWireMetric, fromWireRunInfo } from "../shared/wire/tracking-codec.js";
 import { fromWireModelVersion } from "../shared/wire/registry-codec.js";
 
 
@@ -52,32 +51,4 @@ export function fromWireLineage(l: WireModelVersionLineage): ModelVersionLineage
   if (l.run) out.run = fromWireRunInfo(l.run);
   if (l.experiment) out.experiment = { experimentId: l.experiment.experiment_id, name: l.experiment.name, artifactLocation: l.experiment.artifact_location };
   return out;
-}
-
-/** An MLflow 3.x logged model, as much of it as the SDK reads. */
-export interface LoggedModel {
-  modelId: string;
-  experimentId: string;
-  name: string;
-  artifactUri: string;
-  status: string;
-  sourceRunId: string | null;
-  modelType: string | null;
-  tags: Array<{ key: string; value: string }>;
-  params: Param[];
-}
-
-export function fromWireLoggedModel(m: WireLoggedModel): LoggedModel {
-  const i = m.info;
-  return {
-    modelId: i.model_id,
-    experimentId: i.experiment_id,
-    name: i.name,
-    artifactUri: i.artifact_uri,
-    status: i.status,
-    sourceRunId: i.source_run_id || null,
-    modelType: i.model_type ?? null,
-    tags: fromWireTags(i.tags),
-    params: (m.data.params ?? []).map((p) => ({ key: p.key, value: p.value ?? "" })),
-  };
 }

@@ -80,47 +80,8 @@ export interface GcQuery {
   experimentIds?: string[];
 }
 
-/** A run gc purges (or would purge): where its artifacts are. */
-export interface GcRun {
-  runId: string;
-  experimentId: string;
-  runName: string;
-  artifactUri: string;
-  deletedTime: number | null;
-}
-
-/** A logged model gc purges (MLflow 3.x; its artifacts live under the experiment, not the run). */
-export interface GcLoggedModel {
-  modelId: string;
-  experimentId: string;
-  name: string;
-  artifactUri: string;
-  sourceRunId: string | null;
-}
-
-interface GcExperiment {
-  experimentId: string;
-  name: string;
-  artifactLocation: string;
-  deletedTime: number | null;
-}
-
-/** A purged experiment, with the runs and logged models that went with it (their artifacts are the caller's to delete). */
-export interface PurgedExperiment extends GcExperiment {
-  runs: GcRun[];
-  loggedModels: GcLoggedModel[];
-}
-
-/**
- * What gc purges. A deleted experiment is purged whole, with its runs and
- * logged models (listed under it); `runs` and `loggedModels` are those that go
- * on their own, so each entity appears once.
- */
-export interface GcEntities {
-  experiments: PurgedExperiment[];
-  runs: GcRun[];
-  loggedModels: GcLoggedModel[];
-}
+import type { GcEntities, GcLoggedModel, GcRun, PurgedExperiment } from "../shared/gc-types.js";
+export type { GcEntities, GcLoggedModel, GcRun, PurgedExperiment };
 
 export interface TrackingStore {
   /** Creates an experiment; RESOURCE_ALREADY_EXISTS when the name is taken (even by a deleted one). */

@@ -8,12 +8,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ArtifactPurger, type ArtifactRepository } from "../../artifacts/index.js";
-import { GcRequest, GcResponse, type WireGcLoggedModel, type WireGcRun } from "../../shared/wire/gc-wire.js";
+import { GcRequest, GcResponse } from "../../shared/wire/gc-wire.js";
+import { toWireGcReport } from "../../shared/wire/gc-codec.js";
 import type { LoggedModelStore } from "../../logged-models/index.js";
 import type { RegistryStore } from "../../registry/index.js";
-import type { GcLoggedModel, GcRun, TrackingStore } from "../../tracking/index.js";
+import type { TrackingStore } from "../../tracking/index.js";
 import { GcService } from "../gc-service.js";
-import type { GcReport } from "../gc-types.js";
 import { access } from "../../server/http/route-access.js";
 
 export interface GcRouteOptions {
@@ -23,32 +23,6 @@ export interface GcRouteOptions {
   /** The proxied artifact store; runs under `mlflow-artifacts:` roots need it. */
   destination?: ArtifactRepository;
   open?(uri: string): Promise<ArtifactRepository>;
-}
-
-function presentRun(r: GcRun): WireGcRun {
-  return { run_id: r.runId, experiment_id: r.experimentId, run_name: r.runName, artifact_uri: r.artifactUri, deleted_time: r.deletedTime ?? undefined };
-}
-
-function presentModel(m: GcLoggedModel): WireGcLoggedModel {
-  return { model_id: m.modelId, experiment_id: m.experimentId, name: m.name, artifact_uri: m.artifactUri, source_run_id: m.sourceRunId ?? undefined };
-}
-
-function presentGcReport(r: GcReport): GcResponse {
-  return {
-    dry_run: r.dryRun,
-    experiments: r.experiments.map((e) => ({
-      experiment_id: e.experimentId,
-      name: e.name,
-      artifact_location: e.artifactLocation,
-      deleted_time: e.deletedTime ?? undefined,
-      runs: e.runs.map(presentRun),
-      logged_models: e.loggedModels.map(presentModel),
-    })),
-    runs: r.runs.map(presentRun),
-    logged_models: r.loggedModels.map(presentModel),
-    skipped: r.skipped,
-    artifact_errors: r.artifactErrors,
-  };
 }
 
 export const gcRoutes: FastifyPluginAsyncTypebox<GcRouteOptions> = async (app, opts) => {
@@ -76,7 +50,7 @@ export const gcRoutes: FastifyPluginAsyncTypebox<GcRouteOptions> = async (app, o
           { dryRun: report.dryRun, experiments: report.experiments.length, runs: report.runs.length, loggedModels: report.loggedModels.length, skipped: report.skipped.length, artifactErrors: report.artifactErrors.length },
           "gc",
         );
-        return presentGcReport(report);
+        return toWireGcReport(report);
       } finally {
         await artifacts.close();
       }

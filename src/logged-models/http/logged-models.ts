@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { LoggedModelService } from "../logged-model-service.js";
 import { toLoggedModelStatus } from "../logged-model-validation.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
-import { presentLoggedModel } from "./logged-model-presenter.js";
+import { toWireLoggedModel } from "../../shared/wire/logged-model-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt, toTags } from "../../server/http/common.schema.js";
 import * as S from "./logged-models.schema.js";
@@ -35,7 +35,7 @@ export const loggedModelRoutes: FastifyPluginAsyncTypebox<{ service: LoggedModel
         params: toTags(b.params),
         tags: toTags(b.tags),
       });
-      return { model: presentLoggedModel(model) };
+      return { model: toWireLoggedModel(model) };
     },
   );
 
@@ -52,7 +52,7 @@ export const loggedModelRoutes: FastifyPluginAsyncTypebox<{ service: LoggedModel
         orderBy: b.order_by,
         pageToken: b.page_token,
       });
-      return { models: page.items.length > 0 ? page.items.map(presentLoggedModel) : undefined, next_page_token: page.nextPageToken };
+      return { models: page.items.length > 0 ? page.items.map(toWireLoggedModel) : undefined, next_page_token: page.nextPageToken };
     },
   );
 
@@ -64,7 +64,7 @@ export const loggedModelRoutes: FastifyPluginAsyncTypebox<{ service: LoggedModel
     },
     async (req) => {
       const allowDeleted = (req.query.allow_deleted ?? "").toLowerCase() === "true";
-      return { model: presentLoggedModel(await service.get(req.params.model_id, allowDeleted)) };
+      return { model: toWireLoggedModel(await service.get(req.params.model_id, allowDeleted)) };
     },
   );
 
@@ -83,7 +83,7 @@ export const loggedModelRoutes: FastifyPluginAsyncTypebox<{ service: LoggedModel
     async (req) => {
       samePathId(req.params.model_id, req.body.model_id);
       const model = await service.finalize(req.params.model_id, toLoggedModelStatus(req.body.status));
-      return { model: presentLoggedModel(model) };
+      return { model: toWireLoggedModel(model) };
     },
   );
 
