@@ -5,6 +5,7 @@
  * @module
  */
 import { artifactsModule } from "./artifacts/http/artifacts-module.js";
+import { deploymentsModule } from "./deployments/http/deployments-module.js";
 import { jobsModule } from "./jobs/http/jobs-module.js";
 import { resolveJobsConfig, type ServerConfig } from "./server/config.js";
 import { gcModule } from "./gc/http/gc-module.js";
@@ -25,5 +26,6 @@ export function serverModules(config?: Pick<ServerConfig, "jobs">): CicloModule[
     loggedModelsModule(),
     registryModule(),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
+    deploymentsModule(),
   ];
 }

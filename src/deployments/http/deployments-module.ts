@@ -1,0 +1,265 @@
+/**
+ * Managed deployments as a module: endpoints and deployments (API under
+ * `/api/ciclo/v1/endpoints`), the local target that runs their model-server
+ * processes, the router at `/endpoints/{name}/...` with its `/metrics`, and
+ * rollouts — stepped by the job runner, started by hand or when a followed
+ * alias moves (the `registry.registered_model_alias.set` event).
+ * @module
+ */
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import type { CicloModule, JobScheduler } from "../../server/module.js";
+import { SqlDeploymentStore } from "../../store/sql/deployments/sql-deployment-store.js";
+import { deploymentsMigration } from "../../store/sql/deployments/deployments-migration.js";
+import { InvalidStateError } from "../../shared/errors.js";
+import type { WireDeploymentHealth, WireRouteTable } from "../../shared/wire/deployments-wire.js";
+import type { DeploymentStore } from "../endpoints/deployment-store.js";
+import { EndpointService } from "../endpoints/endpoint-service.js";
+import type { Deployment } from "../endpoints/endpoint-types.js";
+import { EndpointRouter, type RouteEndpoint } from "../router/endpoint-router.js";
+import { RolloutService } from "../rollouts/rollout-service.js";
+import { LocalTarget } from "../targets/local-target.js";
+import { deploymentRoutes } from "./deployment-routes.js";
+import { registerInvocationRoutes } from "./invocation-routes.js";
+import { requestActor } from "./request-actor.js";
+
+export interface DeploymentsModuleServices {
+  store: DeploymentStore;
+  service: EndpointService;
+  rollouts: RolloutService;
+  router: EndpointRouter;
+  target: LocalTarget;
+}
+
+declare module "../../server/module.js" {
+  interface ModuleServices {
+    deployments: DeploymentsModuleServices;
+  }
+}
+
+export interface DeploymentsModuleOptions {
+  /** How to run ciclo for a model server: `[node, entry]` (default: this node and bin/ciclo.js). */
+  command?: readonly string[];
+  /** The model servers' environment before each deployment's env (default: the server's). */
+  childEnv?: NodeJS.ProcessEnv;
+  /** Restart backoff of exited replicas (default 500 ms doubling to 30 s). */
+  backoff?: { baseMs: number; maxMs: number };
+  /** How long a stopped replica may drain, seconds (default 10). */
+  drainSeconds?: number;
+  /** Inference threads per replica (default 1). */
+  workers?: number;
+}
+
+const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
+
+/** The server's own URL for the model servers, once it listens (0.0.0.0 and :: become loopback). */
+async function ownUrl(app: FastifyInstance): Promise<string> {
+  if (!app.server.listening) await new Promise((r) => app.server.once("listening", r));
+  const a = app.server.address() as AddressInfo;
+  const host = a.address === "0.0.0.0" ? "127.0.0.1" : a.address === "::" ? "[::1]" : a.family === "IPv6" ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
+}
+
+export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloModule {
+  return {
+    id: "deployments",
+    migrations: [deploymentsMigration],
+    init(ctx) {
+      const store = new SqlDeploymentStore(ctx.db);
+      const registry = ctx.get("registry").store;
+      const service = new EndpointService(store, {
+        checkVersion: async (name, version) => void (await registry.getModelVersion(name, version)),
+        aliasVersion: async (name, alias) => (await registry.getModelVersionByAlias(name, alias)).version,
+      });
+      const scheduler: JobScheduler | undefined = ctx.find("scheduler");
+      const log = (msg: string, fields: Record<string, unknown> = {}) => ctx.logger.info(fields, msg);
+      let app: FastifyInstance | undefined;
+
+      // The routing table follows the database and the target's ready replicas; rebuilds coalesce.
+      let rebuilding: Promise<void> | undefined;
+      let again = false;
+      const refresh = (): Promise<void> => {
+        if (rebuilding) {
+          again = true;
+          return rebuilding;
+        }
+        rebuilding = (async () => {
+          do {
+            again = false;
+            router.setTable(await routeEndpoints());
+          } while (again);
+        })()
+          .catch((err: Error) => ctx.logger.error({ err }, "deployments: could not rebuild the routing table"))
+          .finally(() => (rebuilding = undefined));
+        return rebuilding;
+      };
+
+      const target = new LocalTarget({
+        command: opts.command ?? [process.execPath, CICLO_BIN],
+        baseEnv: opts.childEnv ?? process.env,
+        trackingUri: () => (app ? ownUrl(app) : Promise.reject(new Error("the server has no HTTP listener"))),
+        store,
+        scheduleRestart: async (endpoint, deployment, index, delayMs) => {
+          if (!scheduler) return void queueMicrotask(() => void target.restart(endpoint, deployment, index));
+          await scheduler.enqueue({ type: "deployments.restart", payload: { endpoint, deployment, index }, runAfter: Date.now() + delayMs, maxAttempts: 3 });
+        },
+        onChange: () => void refresh(),
+        log,
+        backoff: opts.backoff,
+        drainSeconds: opts.drainSeconds,
+        workers: opts.workers,
+      });
+
+      const health = (d: Deployment): WireDeploymentHealth => {
+        const replicas = target.status(d.endpoint, d.name);
+        const w = router.statsOf(d.endpoint, d.name);
+        const win = w.window(0);
+        return {
+          ready_replicas: replicas.filter((r) => r.state === "ready").length,
+          desired_replicas: d.replicas,
+          restarts: replicas.reduce((a, r) => a + r.restarts, 0),
+          replicas: replicas.map((r) => ({
+            index: r.index,
+            state: r.state,
+            ...(r.pid !== undefined && { pid: r.pid }),
+            ...(r.url !== undefined && { url: r.url }),
+            restarts: r.restarts,
+            ...(r.lastExit !== undefined && { last_exit: r.lastExit }),
+            ...(r.startedAt !== undefined && { started_at: r.startedAt }),
+          })),
+          requests: w.requests,
+          errors: w.errors,
+          ...(win.p50Ms !== undefined && { p50_ms: win.p50Ms }),
+          ...(win.p99Ms !== undefined && { p99_ms: win.p99Ms }),
+          recent_errors: [...w.recentErrors],
+        };
+      };
+
+      let healthCache: Array<{ endpoint: string; deployment: string; ready: number; desired: number; restarts: number; weight: number; mirror: number }> = [];
+      const router = new EndpointRouter({ health: () => healthCache });
+
+      async function routeEndpoints(): Promise<RouteEndpoint[]> {
+        const [endpoints, deployments] = await Promise.all([store.listEndpoints(), store.listDeployments()]);
+        const samples: typeof healthCache = [];
+        const out = endpoints.map((e) => ({
+          name: e.name,
+          stickyHeader: e.stickyHeader,
+          deployments: deployments
+            .filter((d) => d.endpoint === e.name)
+            .map((d) => {
+              const status = target.status(d.endpoint, d.name);
+              samples.push({
+                endpoint: e.name,
+                deployment: d.name,
+                ready: status.filter((r) => r.state === "ready").length,
+                desired: d.replicas,
+                restarts: status.reduce((a, r) => a + r.restarts, 0),
+                weight: e.traffic[d.name] ?? 0,
+                mirror: e.mirror[d.name] ?? 0,
+              });
+              return { name: d.name, modelVersion: d.modelVersion, weight: e.traffic[d.name] ?? 0, mirror: e.mirror[d.name] ?? 0, urls: target.readyUrls(d.endpoint, d.name) };
+            }),
+        }));
+        healthCache = samples;
+        return out;
+      }
+
+      const reconcile = async (): Promise<void> => {
+        const wanted = await store.listDeployments();
+        const keys = new Set(wanted.map((d) => `${d.endpoint}/${d.name}`));
+        for (const d of target.deployments()) if (!keys.has(`${d.endpoint}/${d.name}`)) await target.remove(d.endpoint, d.name);
+        for (const d of wanted) if (d.target === "local") await target.apply(d);
+        await refresh();
+      };
+
+      service.onChange((ev) => {
+        const work = async () => {
+          if (ev.kind === "deleted" || ev.kind === "deployment") {
+            if (ev.deployment === undefined) {
+              for (const d of target.deployments()) if (d.endpoint === ev.endpoint) await target.remove(d.endpoint, d.name);
+            } else {
+              const d = await store.getDeployment(ev.endpoint, ev.deployment);
+              if (d) await target.apply(d);
+              else await target.remove(ev.endpoint, ev.deployment);
+            }
+          }
+          await refresh();
+        };
+        work().catch((err: Error) => ctx.logger.error({ err, endpoint: ev.endpoint }, "deployments: could not apply a change"));
+      });
+
+      const rollouts = new RolloutService({
+        service,
+        store,
+        readyReplicas: (endpoint, deployment) => target.readyUrls(endpoint, deployment).length,
+        window: (endpoint, deployment, since) => router.statsOf(endpoint, deployment).window(since),
+        schedule: async (rolloutId, step, delayMs) => {
+          if (!scheduler) throw new InvalidStateError("Rollouts need the job runner (the jobs module), which this server does not run.");
+          await scheduler.enqueue({ type: "deployments.rollout", payload: { rolloutId, step }, runAfter: Date.now() + delayMs });
+        },
+        log,
+      });
+
+      const routeTable = async (): Promise<WireRouteTable> => ({
+        endpoints: (await routeEndpoints()).map((e) => ({
+          name: e.name,
+          ...(e.stickyHeader !== undefined && { sticky_header: e.stickyHeader }),
+          deployments: e.deployments.map((d) => ({ name: d.name, model_version: d.modelVersion, weight: d.weight, mirror: d.mirror, urls: d.urls })),
+        })),
+      });
+
+      ctx.provide("deployments", { store, service, rollouts, router, target });
+      ctx.http.register("ciclo", deploymentRoutes, {
+        service,
+        rollouts,
+        health,
+        logs: (e, d, tail) => target.logs(e, d, tail),
+        routeTable,
+        actorOf: requestActor,
+      });
+      ctx.http.raw((a) => {
+        app = a;
+        registerInvocationRoutes(a, router);
+      });
+      ctx.jobs(
+        {
+          type: "deployments.restart",
+          maxAttempts: 3,
+          handle: async (p) => {
+            const { endpoint, deployment, index } = p as { endpoint: string; deployment: string; index: number };
+            await target.restart(endpoint, deployment, index);
+            return { restarted: `${endpoint}/${deployment}#${index}` };
+          },
+        },
+        {
+          type: "deployments.rollout",
+          handle: async (p) => {
+            const { rolloutId, step } = p as { rolloutId: string; step: number };
+            await rollouts.advance(rolloutId, step);
+            return { rolloutId, step };
+          },
+        },
+        { type: "deployments.reconcile", maxAttempts: 5, handle: async () => void (await reconcile()) },
+      );
+      ctx.subscribe({
+        name: "deployments.follow-alias",
+        types: ["registry.registered_model_alias.set"],
+        handle: async (event) => {
+          const p = event.payload as { name?: string; key?: string; to?: string };
+          if (p.name && p.key && p.to) await rollouts.onAliasMoved(p.name, p.key, p.to);
+        },
+      });
+      ctx.onStart(async () => {
+        await target.cleanupStale();
+        // Deployments start once the server listens (their model servers resolve models:/ URIs through it).
+        if (scheduler) await scheduler.enqueue({ type: "deployments.reconcile", payload: {} });
+        else void reconcile().catch((err: Error) => ctx.logger.error({ err }, "deployments: reconcile failed"));
+      });
+      ctx.onStop(async () => {
+        await target.stopAll();
+        await router.close();
+      });
+    },
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The router: sends an endpoint's requests to its deployments by traffic
+ * weight (or to the one named in the `ciclo-deployment` request header, or
+ * by a sticky key), round-robin over the deployment's ready replicas through
+ * keep-alive connection pools (undici), and copies a share of requests to
+ * mirrored deployments whose answers are discarded but timed and compared
+ * with the primary's. Every answer names the deployment that gave it in the
+ * `ciclo-deployment` response header. A replica that cannot be reached is
+ * skipped for the next one of the same deployment.
+ *
+ * It knows nothing of where its table comes from: `ciclo server` builds it
+ * from the database and the local target, `ciclo gateway` from the server's
+ * route-table API.
+ * @module
+ */
+import { Pool } from "undici";
+import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
+import { RouterMetrics, type DeploymentSeries, type HealthSample } from "./router-metrics.js";
+
+export const DEPLOYMENT_HEADER = "ciclo-deployment";
+
+export interface RouteDeployment {
+  name: string;
+  modelVersion: string;
+  weight: number;
+  mirror: number;
+  /** Ready replicas' base URLs. */
+  urls: string[];
+}
+
+export interface RouteEndpoint {
+  name: string;
+  stickyHeader?: string;
+  deployments: RouteDeployment[];
+}
+
+export interface RouterRequest {
+  endpoint: string;
+  /** Path below the endpoint, with its query: `/invocations`, `/v2/models/m/infer`. */
+  path: string;
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer | undefined;
+}
+
+export interface RouterResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+interface Compiled {
+  name: string;
+  stickyHeader?: string;
+  live: CompiledDeployment[];
+  /** Cumulative weights of `live`, ending at the total. */
+  cumulative: number[];
+  total: number;
+  mirrors: CompiledDeployment[];
+  byName: Map<string, CompiledDeployment>;
+}
+
+interface CompiledDeployment extends RouteDeployment {
+  next: number;
+  stats: DeploymentStats;
+  series: DeploymentSeries;
+}
+
+const FORWARD_REQUEST = ["content-type", "accept", "traceparent", "tracestate", "content-encoding"];
+const FORWARD_RESPONSE = ["content-type", "retry-after"];
+
+function errorBody(status: number, code: string, message: string): RouterResponse {
+  return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: code, message }) };
+}
+
+/** FNV-1a of a sticky key, as a point in [0, 100). */
+function stickyPoint(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return ((h >>> 0) % 10_000) / 100;
+}
+
+export interface EndpointRouterOptions {
+  /** Connections per replica (default 32). */
+  connections?: number;
+  /** Upstream deadline, ms (default 120 s; the model server's own deadline answers first). */
+  timeoutMs?: number;
+  random?: () => number;
+  /** Extra health figures for the metrics (the target's replica counts). */
+  health?: () => HealthSample[];
+}
+
+export class EndpointRouter {
+  private table = new Map<string, Compiled>();
+  private readonly pools = new Map<string, Pool>();
+  private readonly stats = new Map<string, DeploymentStats>();
+  readonly metrics: RouterMetrics;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: EndpointRouterOptions = {}) {
+    this.random = opts.random ?? Math.random;
+    this.metrics = new RouterMetrics(() => opts.health?.() ?? this.healthFromTable());
+  }
+
+  /** Replaces the routing table (atomically: requests in flight keep the replicas they picked). */
+  setTable(endpoints: RouteEndpoint[]): void {
+    const next = new Map<string, Compiled>();
+    const origins = new Set<string>();
+    for (const e of endpoints) {
+      const compile = (d: RouteDeployment): CompiledDeployment => {
+        for (const u of d.urls) origins.add(new URL(u).origin);
+        return { ...d, next: 0, stats: this.statsOf(e.name, d.name), series: this.metrics.of(e.name, d.name) };
+      };
+      const all = e.deployments.map(compile);
+      const live = all.filter((d) => d.weight > 0);
+      const cumulative: number[] = [];
+      let total = 0;
+      for (const d of live) cumulative.push((total += d.weight));
+      next.set(e.name, { name: e.name, stickyHeader: e.stickyHeader, live, cumulative, total, mirrors: all.filter((d) => d.mirror > 0), byName: new Map(all.map((d) => [d.name, d])) });
+    }
+    this.table = next;
+    for (const [origin, pool] of this.pools) {
+      if (!origins.has(origin)) {
+        this.pools.delete(origin);
+        void pool.close().catch(() => undefined);
+      }
+    }
+  }
+
+  statsOf(endpoint: string, deployment: string): DeploymentStats {
+    const key = `${endpoint}\u0000${deployment}`;
+    let s = this.stats.get(key);
+    if (!s) this.stats.set(key, (s = new DeploymentStats()));
+    return s;
+  }
+
+  has(endpoint: string): boolean {
+    return this.table.has(endpoint);
+  }
+
+  async invoke(req: RouterRequest): Promise<RouterResponse> {
+    const t0 = performance.now();
+    const e = this.table.get(req.endpoint);
+    if (!e) return errorBody(404, "RESOURCE_DOES_NOT_EXIST", `Endpoint '${req.endpoint.slice(0, 64)}' does not exist.`);
+    const d = this.choose(e, req.headers);
+    if (typeof d === "string") return errorBody(d.startsWith("Deployment") ? 404 : 503, d.startsWith("Deployment") ? "RESOURCE_DOES_NOT_EXIST" : "TEMPORARILY_UNAVAILABLE", d);
+    const res = await this.forward(d, req);
+    const ms = performance.now() - t0;
+    if (res.ok) {
+      d.series.answered(res.status, ms / 1000);
+      d.stats.record(ms, res.status >= 500, res.status >= 500 ? `HTTP ${res.status}: ${res.body.toString("utf8", 0, 200)}` : undefined);
+    } else {
+      d.series.failed();
+      d.stats.record(ms, true, res.message);
+    }
+    if (e.mirrors.length > 0 && res.ok && res.status < 300) this.mirror(e, d, req, res.body);
+    if (!res.ok) {
+      const r = errorBody(503, "TEMPORARILY_UNAVAILABLE", `Deployment '${d.name}' of endpoint '${e.name}' could not be reached: ${res.message}. Check 'ciclo deployments logs ${e.name} ${d.name}'.`);
+      r.headers[DEPLOYMENT_HEADER] = d.name;
+      return r;
+    }
+    res.headers[DEPLOYMENT_HEADER] = d.name;
+    return { status: res.status, headers: res.headers, body: res.body };
+  }
+
+  /** The deployment for a request; a string says why none can answer. */
+  private choose(e: Compiled, headers: RouterRequest["headers"]): CompiledDeployment | string {
+    const direct = headers[DEPLOYMENT_HEADER];
+    if (typeof direct === "string" && direct !== "") {
+      const d = e.byName.get(direct);
+      if (!d) return `Deployment '${direct.slice(0, 64)}' does not exist in endpoint '${e.name}' (header ${DEPLOYMENT_HEADER}).`;
+      if (d.urls.length === 0) return `Deployment '${d.name}' of endpoint '${e.name}' has no ready replica yet.`;
+      return d;
+    }
+    if (e.total === 0) return `Endpoint '${e.name}' sends no traffic to any deployment: set its traffic (ciclo endpoints traffic ${e.name} <deployment>=100).`;
+    const key = e.stickyHeader ? headers[e.stickyHeader] : undefined;
+    const point = typeof key === "string" && key !== "" ? (stickyPoint(key) * e.total) / 100 : this.random() * e.total;
+    let i = 0;
+    while (i < e.cumulative.length - 1 && point >= e.cumulative[i]) i++;
+    const d = e.live[i];
+    if (d.urls.length > 0) return d;
+    // The chosen deployment has no ready replica (starting, restarting): another live one answers.
+    const others = e.live.filter((x) => x.urls.length > 0);
+    if (others.length === 0) return `No deployment of endpoint '${e.name}' has a ready replica yet.`;
+    return others[Math.floor(this.random() * others.length)];
+  }
+
+  private pool(url: string): Pool {
+    const origin = new URL(url).origin;
+    let p = this.pools.get(origin);
+    if (!p) {
+      p = new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 });
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  private async forward(
+    d: CompiledDeployment,
+    req: RouterRequest,
+  ): Promise<{ ok: true; status: number; headers: Record<string, string>; body: Buffer } | { ok: false; message: string }> {
+    const headers: Record<string, string> = {};
+    for (const h of FORWARD_REQUEST) {
+      const v = req.headers[h];
+      if (typeof v === "string") headers[h] = v;
+    }
+    let message = "no ready replica";
+    // Each ready replica at most once, starting round-robin.
+    const n = d.urls.length;
+    const start = d.next++;
+    for (let k = 0; k < n; k++) {
+      const url = d.urls[(start + k) % n];
+      try {
+        const res = await this.pool(url).request({
+          path: req.path,
+          method: req.method as "POST",
+          headers,
+          body: req.body,
+          headersTimeout: this.opts.timeoutMs ?? 120_000,
+          bodyTimeout: this.opts.timeoutMs ?? 120_000,
+        });
+        const body = Buffer.from(await res.body.arrayBuffer());
+        const out: Record<string, string> = {};
+        for (const h of FORWARD_RESPONSE) {
+          const v = res.headers[h];
+          if (typeof v === "string") out[h] = v;
+        }
+        return { ok: true, status: res.statusCode, headers: out, body };
+      } catch (err) {
+        // Not answered (refused, reset, timed out): the next replica may be.
+        message = (err as Error).message;
+      }
+    }
+    return { ok: false, message };
+  }
+
+  private mirror(e: Compiled, primary: CompiledDeployment, req: RouterRequest, primaryBody: Buffer): void {
+    for (const m of e.mirrors) {
+      if (m === primary || m.urls.length === 0 || this.random() * 100 >= m.mirror) continue;
+      const t0 = performance.now();
+      void this.forward(m, { ...req, headers: { ...req.headers } }).then((res) => {
+        const ms = performance.now() - t0;
+        const ok = res.ok && res.status < 500;
+        const div = res.ok && res.status < 300 ? predictionDivergence(primaryBody, res.body) : undefined;
+        m.series.mirrored(ok, ms / 1000, div);
+        m.stats.record(ms, !ok, ok ? undefined : res.ok ? `HTTP ${res.status} (mirrored)` : res.message);
+        if (div !== undefined) m.stats.divergence(div);
+      });
+    }
+  }
+
+  private healthFromTable(): HealthSample[] {
+    const out: HealthSample[] = [];
+    for (const e of this.table.values()) {
+      for (const d of e.byName.values()) out.push({ endpoint: e.name, deployment: d.name, ready: d.urls.length, desired: d.urls.length, restarts: 0, weight: d.weight, mirror: d.mirror });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+  }
+}
