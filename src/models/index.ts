@@ -10,7 +10,7 @@ export { ModelInputError, toTensorData } from "./input-coercion.js";
 export { flattenNested, parseJsonRequest, recordsToColumns } from "./input-parser.js";
 export { validateInput, validateParams } from "./input-validator.js";
 export type { FlavorName, LoadedModel, ModelReloadSpec } from "./loaded-model.js";
-export { MLMODEL_FILE, readMlmodel } from "./mlmodel.js";
+export { MLMODEL_FILE, mlmodelSignature, readMlmodel } from "./mlmodel.js";
 export type { MlModel } from "./mlmodel.js";
 export { concatInputs, rowWidth } from "./model-input.js";
 export type { ColumnsInput, ModelInput, ModelParams, Tensor, TensorData, TensorsInput } from "./model-input.js";

@@ -27,8 +27,8 @@ import type { ModelInput, ModelParams } from "./model-input.js";
 import type { ModelOutput } from "./model-output.js";
 import type { ModelSignature, Schema } from "./model-signature.js";
 
-/** Flavors ciclo runs itself. */
-export type FlavorName = "onnx" | "js_function";
+/** Flavors ciclo serves: onnx and js_function in-process; python_function through a Python worker process (src/serving/python/). */
+export type FlavorName = "onnx" | "js_function" | "python_function";
 
 export interface OnnxLoadOptions {
   /** ONNX output names to compute (default: every tensor output; ZipMap/sequence outputs are refused). */

@@ -10,8 +10,9 @@ import { formatBytes } from "../output/format.js";
 import { cliAction } from "../output/cli-errors.js";
 import { createProgressBar } from "../output/progress-bar.js";
 import { numberFlag } from "./models-serve-command.js";
+import { addRuntimeFlags, runtimeChoice, type RuntimeFlags } from "./python-runtime-flags.js";
 
-interface PredictFlags {
+interface PredictFlags extends RuntimeFlags {
   modelUri: string;
   inputPath: string;
   outputPath: string;
@@ -23,7 +24,7 @@ interface PredictFlags {
 }
 
 export function registerModelsPredictCommand(models: Command): void {
-  models
+  const predict = models
     .command("predict")
     .description("Score a file with a model: CSV, JSON lines or Parquet in and out, streamed (files larger than memory work), on every core")
     .requiredOption("-m, --model-uri <uri>", "models:/…, runs:/…, mlflow-artifacts:/…, or a local model folder")
@@ -31,10 +32,15 @@ export function registerModelsPredictCommand(models: Command): void {
     .requiredOption("-o, --output-path <file>", "predictions, one row per input row in the same order: .csv, .jsonl or .parquet")
     .option("--input-format <format>", "csv, jsonl or parquet (default: from the file extension)")
     .option("--output-format <format>", "csv, jsonl or parquet (default: from the file extension)")
-    .option("-w, --workers <n>", "scoring threads (default: one per core; 0 = the main thread)")
+    .option("-w, --workers <n>", "scoring threads — or Python worker processes — (default: one per core; 0 = the main thread)")
     .option("--tracking-uri <uri>", "tracking server, to resolve models:/ and runs:/ URIs")
-    .option("--json", "print the summary as JSON")
-    .addHelpText("after", "\nExamples:\n  $ ciclo models predict -m models:/fraud@champion -i transactions.parquet -o scores.parquet\n  $ ciclo models predict -m ./model -i rows.csv -o predictions.jsonl")
+    .option("--json", "print the summary as JSON");
+  addRuntimeFlags(predict)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ciclo models predict -m models:/fraud@champion -i transactions.parquet -o scores.parquet\n  $ ciclo models predict -m ./model -i rows.csv -o predictions.jsonl\n" +
+        "  $ ciclo models predict -m ./sklearn-model -i rows.csv -o scores.csv --python /usr/bin/python3 --workers 2",
+    )
     .action(
       cliAction("models predict", async (flags: PredictFlags) => {
         const source = await resolveModelSource(flags.modelUri, { trackingUri: flags.trackingUri });
@@ -47,6 +53,7 @@ export function registerModelsPredictCommand(models: Command): void {
             inputFormat: flags.inputFormat,
             outputFormat: flags.outputFormat,
             workers: numberFlag(flags.workers, "--workers"),
+            runtime: runtimeChoice(flags),
             onProgress: (p) => bar.update(p.done, p.total, p.unit === "bytes" ? `${formatBytes(p.done)} · ${p.rows} rows` : `rows`),
           });
           bar.stop();

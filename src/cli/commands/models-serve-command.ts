@@ -10,8 +10,9 @@ import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/
 import { resolveModelSource } from "../../serving/model-source.js";
 import { jsonLog, startScoringServer } from "../../serving/online/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
+import { addRuntimeFlags, runtimeChoice, type RuntimeFlags } from "./python-runtime-flags.js";
 
-interface ServeFlags {
+interface ServeFlags extends RuntimeFlags {
   modelUri: string;
   host: string;
   port: string;
@@ -41,14 +42,14 @@ export function numberFlag(text: string | undefined, flag: string, opts: { min?:
 }
 
 export function registerModelsServeCommand(models: Command): void {
-  models
+  const serve = models
     .command("serve")
     .description("Serve a model over HTTP: MLflow's scoring protocol (/invocations) and the Open Inference Protocol v2 (/v2)")
     .helpOption("--help", "display help for command")
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version|alias>, runs:/<run_id>/<path>, mlflow-artifacts:/…, or a local model folder")
     .option("-h, --host <host>", "address to listen on", SCORING_DEFAULTS.host)
     .option("-p, --port <port>", "port to listen on (0 = any free port)", String(SCORING_DEFAULTS.port))
-    .option("-w, --workers <n>", `inference threads, each with its own warm model (default: cores − 1 = ${defaultWorkers()}; 0 = score on the HTTP thread)`)
+    .option("-w, --workers <n>", `inference threads — or Python worker processes — each with its own warm model (default: cores − 1 = ${defaultWorkers()}; 0 = score on the HTTP thread)`)
     .option("--max-batch-size <n>", "requests batched into one model call at most", String(SCORING_DEFAULTS.maxBatchSize))
     .option("--max-wait-ms <ms>", "how long a small batch may wait to grow (0 = never wait)", String(SCORING_DEFAULTS.maxWaitMs))
     .option("--max-queue <n>", "requests waiting at most; more get 503 + Retry-After", String(SCORING_DEFAULTS.maxQueue))
@@ -59,13 +60,16 @@ export function registerModelsServeCommand(models: Command): void {
     .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to a run on the tracking server")
     .option("--tracking-uri <uri>", "tracking server (to resolve models:/ and runs:/ URIs, and for --log-requests tracking)")
     .option("--model-name <name>", "name in metrics and /v2 paths (default: from the URI)")
-    .option("--model-version <v>", "version in metrics and /v2 paths (default: from the URI)")
+    .option("--model-version <v>", "version in metrics and /v2 paths (default: from the URI)");
+  addRuntimeFlags(serve)
     .addHelpText(
       "after",
       `
 Examples:
   $ ciclo models serve -m models:/fraud@champion -h 0.0.0.0 -p 8080
   $ ciclo models serve -m ./model --workers 1 --max-batch-size 128 --log-requests requests.jsonl
+  $ ciclo models serve -m models:/churn@champion --env-manager virtualenv      # a scikit-learn model, in Python
+  $ ciclo models serve -m ./sklearn-model --python /usr/bin/python3 --workers 2  # two Python worker processes
   $ curl -s localhost:8080/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2, 3]]}'`,
     )
     .action(async (flags: ServeFlags) => {
@@ -87,6 +91,7 @@ Examples:
           trackingUri: flags.trackingUri,
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,
+          ...runtimeChoice(flags),
         });
         const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
         const stop = () => void server.drain().then((c) => process.exit(c));

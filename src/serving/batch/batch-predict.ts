@@ -18,7 +18,10 @@ import { extname } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
 import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
-import { loadLocalModel } from "../../models/index.js";
+import { loadLocalModel, readMlmodel } from "../../models/index.js";
+import { chooseRuntime, type RuntimeChoice } from "../online/model-runtime.js";
+import { loadPythonModel, type PythonModel } from "../python/python-model.js";
+import { preparePythonEnvironment } from "../python/python-environment.js";
 import { InvalidParameterValueError, MlflowError } from "../../shared/errors.js";
 import { scoreChunk } from "./batch-chunk-scorer.js";
 import { spawnModuleWorker } from "../worker-spawn.js";
@@ -64,6 +67,8 @@ export interface PredictFileOptions {
   workers?: number;
   chunkBytes?: number;
   parquetRows?: number;
+  /** `--runtime` and the Python runtime's environment (default: from the MLmodel file). */
+  runtime?: RuntimeChoice;
   onProgress?(p: PredictProgress): void;
 }
 
@@ -168,7 +173,38 @@ interface Scorer {
   close(): Promise<void>;
 }
 
-async function startScorer(modelPath: string, workers: number): Promise<Scorer> {
+/**
+ * Python models: `workers` Python processes (at least 1), chunks parsed here and
+ * sent to the least loaded one. A process that dies fails the run with its message.
+ */
+async function startPythonScorer(modelPath: string, workers: number, choice: RuntimeChoice): Promise<Scorer> {
+  const env = await preparePythonEnvironment(modelPath, choice.python);
+  const loaded = await Promise.allSettled(Array.from({ length: Math.max(1, workers) }, () => loadPythonModel(modelPath, env)));
+  const models = loaded.flatMap((l) => (l.status === "fulfilled" ? [l.value] : []));
+  const failed = loaded.find((l) => l.status === "rejected");
+  if (failed) {
+    await Promise.all(models.map((m) => m.close()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const load = new Array<number>(models.length).fill(0);
+  return {
+    parallel: models.length,
+    async score(req) {
+      let k = 0;
+      for (let i = 1; i < models.length; i++) if (load[i] < load[k]) k = i;
+      load[k]++;
+      try {
+        return await scoreChunk(models[k] as PythonModel, req);
+      } finally {
+        load[k]--;
+      }
+    },
+    close: () => Promise.all(models.map((m) => m.close())).then(() => undefined),
+  };
+}
+
+async function startScorer(modelPath: string, workers: number, choice: RuntimeChoice = {}): Promise<Scorer> {
+  if (chooseRuntime(await readMlmodel(modelPath), choice).name === "python") return startPythonScorer(modelPath, workers, choice);
   const inline = async (): Promise<Scorer> => {
     const model = await loadLocalModel(modelPath);
     return { score: (r) => scoreChunk(model, r), parallel: 1, close: () => model.close() };
@@ -260,7 +296,7 @@ export async function predictFile(opts: PredictFileOptions): Promise<{ rows: num
   const t0 = performance.now();
   const inFmt = formatOf(opts.input, opts.inputFormat);
   const outFmt = formatOf(opts.output, opts.outputFormat);
-  const scorer = await startScorer(opts.modelPath, opts.workers ?? availableParallelism());
+  const scorer = await startScorer(opts.modelPath, opts.workers ?? availableParallelism(), opts.runtime);
   const partial = `${opts.output}.partial`;
   const writer = outputWriter(partial, outFmt);
   const limit = Math.max(2, scorer.parallel * 2);

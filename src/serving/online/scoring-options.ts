@@ -4,6 +4,8 @@
  * @module
  */
 import { availableParallelism } from "node:os";
+import type { EnvManager } from "../python/python-environment.js";
+import type { RuntimeName } from "./model-runtime.js";
 
 export interface ScoringOptions {
   /** `-m/--model-uri`: `models:/`, `runs:/`, `mlflow-artifacts:/` URI or a local folder. */
@@ -34,6 +36,10 @@ export interface ScoringOptions {
   /** Name and version reported in metrics and /v2 paths (default: from the URI). */
   modelName?: string;
   modelVersion?: string;
+  /** `--runtime`: `in-process` or `python` (default: from the MLmodel file). */
+  runtime?: RuntimeName;
+  /** Python runtime: `--env-manager`, `--python`, `--system-site-packages`. */
+  python?: { envManager?: EnvManager; python?: string; systemSitePackages?: boolean };
 }
 
 export const SCORING_DEFAULTS = {

@@ -65,7 +65,10 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   let draining: Promise<number> | undefined;
   const ready = (async () => {
     // The runtime is chosen from the MLmodel file's flavors (model-runtime.ts).
-    const runtime = chooseRuntime(await readMlmodel(source.path));
+    const runtime = chooseRuntime(await readMlmodel(source.path), {
+      runtime: opts.runtime,
+      python: { ...opts.python, log: (line) => log("python environment", { line }), workerLog: (line) => log("python worker", { line }) },
+    });
     executor = await runtime.start({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers });
     const scheduler = new BatchScheduler(executor, opts, {
       onDispatch: (n) => metrics.batchDispatched(n),
@@ -74,7 +77,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
     });
     if (draining) return;
     app.setReady(scheduler, executor.info);
-    log("ciclo scoring server ready", { url, flavor: executor.info.flavor, threads: executor.threads, startupMs: Math.round(performance.now() - t0) });
+    log("ciclo scoring server ready", { url, runtime: runtime.name, flavor: executor.info.flavor, threads: executor.threads, startupMs: Math.round(performance.now() - t0) });
   })();
 
   const drain = (): Promise<number> =>

@@ -1,0 +1,120 @@
+/**
+ * The Python runtime behind the scoring front: a pool of Python worker
+ * processes (src/serving/python/), each holding the model as
+ * `mlflow.pyfunc.load_model` loads it and scoring one batch at a time. The
+ * front's batching, protocols, metrics and draining are unchanged; requests
+ * are parsed and validated here, on the HTTP thread (cheap next to the Python
+ * call), and the batch travels to the worker as typed columns.
+ *
+ * A worker that dies fails its batch with 500s ({@link BatchRunner} answers
+ * a non-MLflow error that way) and is replaced; until the replacement has
+ * loaded the model, the scheduler sees one idle slot fewer.
+ * @module
+ */
+import { BatchRunner, type RunnerContext } from "./batch-runner.js";
+import type { BatchOutcome, ExecutorOptions, InferenceExecutor } from "./inference-executor.js";
+import type { ScoringJob, ServedModelInfo } from "./scoring-job.js";
+import { loadPythonModel, type PythonModel } from "../python/python-model.js";
+import { preparePythonEnvironment, type PythonEnvOptions, type PythonEnvironment } from "../python/python-environment.js";
+import { schemaNames } from "../../models/index.js";
+
+interface Slot {
+  model: PythonModel;
+  runner: BatchRunner;
+  busy: boolean;
+}
+
+function infoOf(model: PythonModel): ServedModelInfo {
+  const outputs = model.signature?.outputs;
+  return {
+    flavor: "python_function",
+    inputSchema: model.inputSchema,
+    signature: model.signature,
+    mlmodel: model.mlmodel,
+    workerSafe: false,
+    ...(outputs ? { outputNames: schemaNames(outputs) } : {}),
+  };
+}
+
+class PythonPoolExecutor implements InferenceExecutor {
+  onCapacity?: () => void;
+  private closing = false;
+  readonly info: ServedModelInfo;
+
+  constructor(
+    private readonly slots: Array<Slot | undefined>,
+    private readonly load: () => Promise<PythonModel>,
+    private readonly context: RunnerContext,
+  ) {
+    this.info = infoOf(slots[0]!.model);
+    slots.forEach((s, i) => s && this.watch(s, i));
+  }
+
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  private watch(slot: Slot, i: number): void {
+    slot.model.worker.onExit = () => this.replace(i);
+  }
+
+  /** A dead worker's slot is refilled with a fresh process (its batch has already failed). */
+  private replace(i: number): void {
+    this.slots[i] = undefined;
+    if (this.closing) return;
+    this.load().then(
+      (model) => {
+        if (this.closing) return void model.close();
+        const slot: Slot = { model, runner: new BatchRunner(model, this.context), busy: false };
+        this.slots[i] = slot;
+        this.watch(slot, i);
+        this.onCapacity?.();
+      },
+      () => undefined, // it loaded once; a failing reload leaves the slot out of service
+    );
+  }
+
+  hasIdle(): boolean {
+    return this.slots.some((s) => s !== undefined && !s.busy && s.model.worker.alive);
+  }
+
+  async run(jobs: ScoringJob[]): Promise<BatchOutcome> {
+    const slot = this.slots.find((s) => s !== undefined && !s.busy && s.model.worker.alive);
+    if (!slot) throw new Error("no idle Python worker");
+    slot.busy = true;
+    try {
+      return await slot.runner.run(jobs);
+    } finally {
+      slot.busy = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s?.model.close()));
+  }
+}
+
+export interface PythonRuntimeOptions extends PythonEnvOptions {
+  /** Lines the workers write to stderr (model logs, warnings). */
+  workerLog?: (line: string) => void;
+}
+
+/** Builds or finds the environment, then starts `workers` Python processes (at least 1) with warm models. */
+export async function startPythonExecutor(opts: ExecutorOptions, py: PythonRuntimeOptions): Promise<InferenceExecutor> {
+  const env: PythonEnvironment = await preparePythonEnvironment(opts.reload.path, py);
+  const load = () => loadPythonModel(opts.reload.path, env, { log: py.workerLog });
+  const n = Math.max(1, opts.workers);
+  const started = await Promise.allSettled(Array.from({ length: n }, load));
+  const ok = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed || ok.length === 0) {
+    await Promise.all(ok.map((m) => m.close()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return new PythonPoolExecutor(
+    ok.map((model) => ({ model, runner: new BatchRunner(model, opts.context), busy: false })),
+    load,
+    opts.context,
+  );
+}
