@@ -53,6 +53,18 @@ function parseJson(text: string): unknown {
   }
 }
 
+export interface RunnerOptions {
+  /**
+   * The error code for params that do not fit the signature and for inputs missing a required column (default
+   * BAD_REQUEST). The Python runtime answers INVALID_PARAMETER_VALUE there, as MLflow's schema enforcement does
+   * (values of the wrong type stay BAD_REQUEST: MLflow finds those while parsing).
+   */
+  schemaErrorCode?: ErrorCode;
+}
+
+/** MLflow's wording for a missing required input (input-validator.ts keeps it). */
+const MISSING_INPUTS = "Model is missing inputs";
+
 export class BatchRunner {
   /** False once the model returned an output that cannot be split per request. */
   private splittable = true;
@@ -60,19 +72,37 @@ export class BatchRunner {
   constructor(
     private readonly model: ScorableModel,
     private readonly ctx: RunnerContext,
+    private readonly opts: RunnerOptions = {},
   ) {}
+
+  private params(given: unknown): ModelParams {
+    const code = this.opts.schemaErrorCode;
+    try {
+      return validateParams(given as ModelParams | undefined, this.model.signature?.params);
+    } catch (err) {
+      throw code && err instanceof MlflowError ? new MlflowError(err.message, code) : err;
+    }
+  }
+
+  private input(given: ModelInput): ModelInput {
+    const code = this.opts.schemaErrorCode;
+    try {
+      return validateInput(given, this.model.inputSchema);
+    } catch (err) {
+      throw code && err instanceof MlflowError && err.message.startsWith(MISSING_INPUTS) ? new MlflowError(err.message, code) : err;
+    }
+  }
 
   private prepare(job: ScoringJob, index: number): Prepared {
     const schema = this.model.inputSchema;
-    const paramSpecs = this.model.signature?.params;
     if (job.protocol === "v2") {
       const req = parseV2Request(parseJson(job.body));
-      const params = validateParams(req.params, paramSpecs);
-      return { index, job, input: validateInput(req.input, schema), params, paramsKey: JSON.stringify(params), v2: { id: req.id, outputs: req.outputs } };
+      const params = this.params(req.params);
+      return { index, job, input: this.input(req.input), params, paramsKey: JSON.stringify(params), v2: { id: req.id, outputs: req.outputs } };
     }
     const parsed = job.protocol === "mlflow-csv" ? { input: parseCsvInput(job.body, schema), params: undefined } : parseJsonRequest(parseJson(job.body), schema);
-    const params = validateParams(parsed.params, paramSpecs);
-    return { index, job, input: validateInput(parsed.input, schema), params, paramsKey: JSON.stringify(params) };
+    const params = this.params(parsed.params);
+    return { index, job, input: this.input(parsed.input), params, paramsKey: JSON.stringify(params) };
   }
 
   private answer(p: Prepared, out: ModelOutput, rows: number): JobResult {

@@ -11,12 +11,15 @@
  * loaded the model, the scheduler sees one idle slot fewer.
  * @module
  */
-import { BatchRunner, type RunnerContext } from "./batch-runner.js";
+import { BatchRunner, type RunnerContext, type RunnerOptions } from "./batch-runner.js";
 import type { BatchOutcome, ExecutorOptions, InferenceExecutor } from "./inference-executor.js";
 import type { ScoringJob, ServedModelInfo } from "./scoring-job.js";
 import { loadPythonModel, type PythonModel } from "../python/python-model.js";
 import { preparePythonEnvironment, type PythonEnvOptions, type PythonEnvironment } from "../python/python-environment.js";
 import { schemaNames } from "../../models/index.js";
+
+/** MLflow's schema enforcement answers INVALID_PARAMETER_VALUE; so does the front for Python models. */
+const RUNNER_OPTIONS: RunnerOptions = { schemaErrorCode: "INVALID_PARAMETER_VALUE" };
 
 interface Slot {
   model: PythonModel;
@@ -65,7 +68,7 @@ class PythonPoolExecutor implements InferenceExecutor {
     this.load().then(
       (model) => {
         if (this.closing) return void model.close();
-        const slot: Slot = { model, runner: new BatchRunner(model, this.context), busy: false };
+        const slot: Slot = { model, runner: new BatchRunner(model, this.context, RUNNER_OPTIONS), busy: false };
         this.slots[i] = slot;
         this.watch(slot, i);
         this.onCapacity?.();
@@ -113,7 +116,7 @@ export async function startPythonExecutor(opts: ExecutorOptions, py: PythonRunti
     throw (failed as PromiseRejectedResult).reason;
   }
   return new PythonPoolExecutor(
-    ok.map((model) => ({ model, runner: new BatchRunner(model, opts.context), busy: false })),
+    ok.map((model) => ({ model, runner: new BatchRunner(model, opts.context, RUNNER_OPTIONS), busy: false })),
     load,
     opts.context,
   );

@@ -10,8 +10,10 @@ Usage: python save_mlflow_models.py <out folder>. Writes, under <out folder>:
 Prints a JSON summary on stdout.
 """
 
+import inspect
 import json
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -23,6 +25,8 @@ from mlflow.models import infer_signature
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 out = sys.argv[1]
+# MLflow 2.x calls it code_path, 3.x code_paths.
+CODE_PATHS = "code_paths" if "code_paths" in inspect.signature(mlflow.pyfunc.save_model).parameters else "code_path"
 rng = np.random.default_rng(7)
 cols = ["a", "b", "c", "d"]
 # Explicit requirements: MLflow's inference of them loads each model in a subprocess (slow), and these are
@@ -65,6 +69,8 @@ class Scaler(mlflow.pyfunc.PythonModel):
         k = (params or {}).get("k", 1)
         if (params or {}).get("fail"):
             raise ValueError("asked to fail")
+        if (params or {}).get("crash"):
+            os._exit(7)  # a crash as a native extension would crash: the process is gone
         return pd.DataFrame({"scaled": scale(list(model_input["x"]), self.factor, k), "label": [f"row-{i}" for i in range(len(model_input))]})
 
 
@@ -74,20 +80,21 @@ mlflow.pyfunc.save_model(
     os.path.join(out, "custom"),
     python_model=Scaler(),
     artifacts={"weights": weights},
-    code_path=[os.path.join(code_dir, "ciclo_scaler.py")],
+    **{CODE_PATHS: [os.path.join(code_dir, "ciclo_scaler.py")]},
     pip_requirements=REQS,
-    signature=infer_signature(custom_in, pd.DataFrame({"scaled": [1.0], "label": ["x"]}), params={"k": 1, "fail": False}),
+    signature=infer_signature(custom_in, pd.DataFrame({"scaled": [1.0], "label": ["x"]}), params={"k": 1, "fail": False, "crash": False}),
 )
 
 
-class NeedsMissing(mlflow.pyfunc.PythonModel):
-    def load_context(self, context):
-        import ciclo_package_that_is_not_installed  # noqa: F401
+# "broken": the model's class lives in a module that is gone when the model is loaded (pickled by reference).
+gone_dir = os.path.join(out, "_gone")
+os.makedirs(gone_dir, exist_ok=True)
+with open(os.path.join(gone_dir, "ciclo_gone_module.py"), "w") as f:
+    f.write("import mlflow.pyfunc\n\nclass Echo(mlflow.pyfunc.PythonModel):\n    def predict(self, context, model_input, params=None):\n        return model_input\n")
+sys.path.insert(0, gone_dir)
+import ciclo_gone_module  # noqa: E402
 
-    def predict(self, context, model_input, params=None):
-        return model_input
-
-
-mlflow.pyfunc.save_model(os.path.join(out, "broken"), python_model=NeedsMissing(), pip_requirements=REQS)
+mlflow.pyfunc.save_model(os.path.join(out, "broken"), python_model=ciclo_gone_module.Echo(), pip_requirements=REQS)
+shutil.rmtree(gone_dir)
 
 print(json.dumps({"mlflow": mlflow.__version__, "models": ["classifier", "regressor", "bare", "custom", "broken"]}))
