@@ -48,11 +48,15 @@ export async function findMlflowPython(version: MlflowVersion, scratch: string):
     const shim = join(scratch, "pyshim");
     await mkdir(join(shim, "databricks"), { recursive: true });
     await writeFile(join(shim, "databricks", "__init__.py"), "");
+    // MLflow 3's `models serve` execs `uvicorn`; Debian's python3-uvicorn has the module but no command.
+    const bin = join(scratch, "pybin");
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, "uvicorn"), `#!/bin/sh\nexec ${SYSTEM_PYTHON} -m uvicorn "$@"\n`, { mode: 0o755 });
     const paths =
       version === "2.10"
         ? [join(dir, "mlflow-2.10.2"), join(dir, "pydeps")]
         : [join(dir, "mlflow3/mlflow-3.3.2.dev0"), join(dir, "mlflow3/pydeps"), join(dir, "mlflow3/pydeps-3.3"), shim];
-    const env = { PYTHONPATH: paths.join(":"), PYTHONDONTWRITEBYTECODE: "1", MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", GIT_PYTHON_REFRESH: "quiet" };
+    const env = { PATH: `${bin}:${process.env.PATH ?? ""}`, PYTHONPATH: paths.join(":"), PYTHONDONTWRITEBYTECODE: "1", MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", GIT_PYTHON_REFRESH: "quiet" };
     try {
       await execFileP(SYSTEM_PYTHON, ["-c", "import mlflow.pyfunc, sklearn, pandas"], { env: { ...process.env, ...env }, timeout: 120_000 });
       return { version, python: SYSTEM_PYTHON, env };
