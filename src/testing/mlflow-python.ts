@@ -56,7 +56,7 @@ export async function findMlflowPython(version: MlflowVersion, scratch: string):
       version === "2.10"
         ? [join(dir, "mlflow-2.10.2"), join(dir, "pydeps")]
         : [join(dir, "mlflow3/mlflow-3.3.2.dev0"), join(dir, "mlflow3/pydeps"), join(dir, "mlflow3/pydeps-3.3"), shim];
-    const env = { PATH: `${bin}:${process.env.PATH ?? ""}`, PYTHONPATH: paths.join(":"), PYTHONDONTWRITEBYTECODE: "1", MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", GIT_PYTHON_REFRESH: "quiet" };
+    const env = { PATH: `${bin}:${process.env.PATH ?? ""}`, MLFLOW_TRACKING_URI: `file://${join(scratch, "mlruns")}`, PYTHONPATH: paths.join(":"), PYTHONDONTWRITEBYTECODE: "1", MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true", GIT_PYTHON_REFRESH: "quiet" };
     try {
       await execFileP(SYSTEM_PYTHON, ["-c", "import mlflow.pyfunc, sklearn, pandas"], { env: { ...process.env, ...env }, timeout: 120_000 });
       return { version, python: SYSTEM_PYTHON, env };
