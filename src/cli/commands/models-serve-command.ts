@@ -19,10 +19,12 @@ interface ServeFlags {
   maxBatchSize: string;
   maxWaitMs: string;
   maxQueue: string;
+  maxQueueWaitMs: string;
   timeoutMs?: string;
   timeout?: string;
   drainSeconds: string;
   maxBodyMb: string;
+  maxInflightMb: string;
   logRequests?: string;
   trackingUri?: string;
   modelName?: string;
@@ -52,10 +54,16 @@ export function registerModelsServeCommand(models: Command): void {
     .option("--max-batch-size <n>", "requests batched into one model call at most", String(SCORING_DEFAULTS.maxBatchSize))
     .option("--max-wait-ms <ms>", "how long a small batch may wait to grow (0 = never wait)", String(SCORING_DEFAULTS.maxWaitMs))
     .option("--max-queue <n>", "requests waiting at most; more get 503 + Retry-After", String(SCORING_DEFAULTS.maxQueue))
+    .option("--max-queue-wait-ms <ms>", "a request that would wait longer for an inference thread (estimated from the recent scoring rate) gets 503 + Retry-After; 0 = no bound", String(SCORING_DEFAULTS.maxQueueWaitMs))
     .option("--timeout-ms <ms>", "per-request deadline; past it 504", String(SCORING_DEFAULTS.timeoutMs))
     .option("-t, --timeout <seconds>", "the same deadline in seconds (mlflow models serve's flag)")
     .option("--drain-seconds <s>", "after SIGTERM, how long requests in flight may take to finish", String(SCORING_DEFAULTS.drainSeconds))
-    .option("--max-body-mb <mb>", "largest request body; more gets 413", String(SCORING_DEFAULTS.maxBodyBytes / 1024 / 1024))
+    .option("--max-body-mb <mb>", "largest request body; more gets 413 (from Content-Length, before the body is read)", String(SCORING_DEFAULTS.maxBodyBytes / 1024 / 1024))
+    .option(
+      "--max-inflight-mb <mb>",
+      "memory for requests in flight (bodies being read, queued, parsed, scored; estimated per body byte) above the idle server; past it 503 + Retry-After",
+      String(SCORING_DEFAULTS.maxInflightBytes / 1024 / 1024),
+    )
     .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to a run on the tracking server")
     .option("--tracking-uri <uri>", "tracking server (to resolve models:/ and runs:/ URIs, and for --log-requests tracking)")
     .option("--model-name <name>", "name in metrics and /v2 paths (default: from the URI)")
@@ -80,9 +88,11 @@ Examples:
           maxBatchSize: numberFlag(flags.maxBatchSize, "--max-batch-size", { min: 1 }),
           maxWaitMs: numberFlag(flags.maxWaitMs, "--max-wait-ms", { fraction: true }),
           maxQueue: numberFlag(flags.maxQueue, "--max-queue", { min: 1 }),
+          maxQueueWaitMs: numberFlag(flags.maxQueueWaitMs, "--max-queue-wait-ms", { fraction: true }),
           timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : numberFlag(flags.timeoutMs, "--timeout-ms", { min: 1 }),
           drainSeconds: numberFlag(flags.drainSeconds, "--drain-seconds", { fraction: true }),
           maxBodyBytes: Math.round(numberFlag(flags.maxBodyMb, "--max-body-mb", { min: 0.001, fraction: true })! * 1024 * 1024),
+          maxInflightBytes: Math.round(numberFlag(flags.maxInflightMb, "--max-inflight-mb", { min: 1, fraction: true })! * 1024 * 1024),
           logRequests: flags.logRequests,
           trackingUri: flags.trackingUri,
           modelName: flags.modelName,

@@ -22,12 +22,19 @@ export interface ScoringOptions {
   maxQueue: number;
   /** Bytes of waiting bodies at most before 503. */
   maxQueueBytes: number;
+  /** A request that would wait longer for an inference thread (estimated) gets 503 (ms; 0 = no bound). */
+  maxQueueWaitMs: number;
   /** Per-request deadline (ms): 504 past it. MLflow's default is 60 s. */
   timeoutMs: number;
   /** After SIGTERM, how long in-flight requests may take to finish (s). */
   drainSeconds: number;
   /** Largest request body (bytes): 413 past it. */
   maxBodyBytes: number;
+  /**
+   * Memory budget for requests in flight (bytes, estimated: bodies being read,
+   * queued, parsed and scored — admission-control.ts): past it 503 + Retry-After.
+   */
+  maxInflightBytes: number;
   /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the tracking server. */
   logRequests?: string;
   trackingUri?: string;
@@ -43,9 +50,11 @@ export const SCORING_DEFAULTS = {
   maxWaitMs: 0,
   maxQueue: 1024,
   maxQueueBytes: 256 * 1024 * 1024,
+  maxQueueWaitMs: 2000,
   timeoutMs: 60_000,
   drainSeconds: 30,
   maxBodyBytes: 64 * 1024 * 1024,
+  maxInflightBytes: 512 * 1024 * 1024,
 } as const;
 
 export function defaultWorkers(): number {
