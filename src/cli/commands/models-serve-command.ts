@@ -7,8 +7,8 @@
  */
 import type { Command } from "commander";
 import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/online/scoring-options.js";
-import { resolveModelSource } from "../../serving/model-source.js";
-import { jsonLog, startScoringServer } from "../../serving/online/scoring-server.js";
+import { resolveModelSource, type ResolvedModelSource } from "../../serving/model-source.js";
+import { jsonLog, startScoringServer, type ScoringServer } from "../../serving/online/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
 
 interface ServeFlags {
@@ -49,7 +49,7 @@ export function registerModelsServeCommand(models: Command): void {
     .helpOption("--help", "display help for command")
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version|alias>, runs:/<run_id>/<path>, mlflow-artifacts:/…, or a local model folder")
     .option("-h, --host <host>", "address to listen on", SCORING_DEFAULTS.host)
-    .option("-p, --port <port>", "port to listen on (0 = any free port)", String(SCORING_DEFAULTS.port))
+    .option("-p, --port <port>", "port to listen on (0 = any free port; 8080, not MLflow's 5000, so it never collides with a tracking server)", String(SCORING_DEFAULTS.port))
     .option("-w, --workers <n>", `inference threads, each with its own warm model (default: cores − 1 = ${defaultWorkers()}; 0 = score on the HTTP thread)`)
     .option("--max-batch-size <n>", "requests batched into one model call at most", String(SCORING_DEFAULTS.maxBatchSize))
     .option("--max-wait-ms <ms>", "how long a small batch may wait to grow (0 = never wait)", String(SCORING_DEFAULTS.maxWaitMs))
@@ -77,7 +77,22 @@ Examples:
   $ curl -s localhost:8080/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2, 3]]}'`,
     )
     .action(async (flags: ServeFlags) => {
-      let code = 0;
+      // Every exit path removes a downloaded model: a signal before the server runs exits through the `exit` hook
+      // of model-source.ts, after it through the drain; errors clean up below.
+      let server: ScoringServer | undefined;
+      let source: ResolvedModelSource | undefined;
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        if (server) void server.drain().then((c) => process.exit(c));
+        else {
+          process.stderr.write(`ciclo models serve: stopped by ${signal} before the server started.\n`);
+          void (source?.cleanup() ?? Promise.resolve()).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+        }
+      };
+      process.once("SIGTERM", onSignal);
+      process.once("SIGINT", onSignal);
       try {
         const timeoutS = numberFlag(flags.timeout, "--timeout", { min: 0.001, fraction: true });
         const opts = scoringOptions({
@@ -98,21 +113,37 @@ Examples:
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,
         });
-        const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
-        const stop = () => void server.drain().then((c) => process.exit(c));
-        process.once("SIGTERM", stop);
-        process.once("SIGINT", stop);
+        source = await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri });
+        if (stopping) return; // a signal came during the download: its handler cleans up and exits
+        try {
+          server = await startScoringServer(opts, source);
+        } catch (err) {
+          throw listenError(err, opts.host, opts.port);
+        }
         try {
           await server.ready;
         } catch (err) {
           jsonLog("ciclo scoring server failed to load the model", { error: (err as Error).message });
-          await server.drain();
+          await server.drain(); // removes the downloaded model too
           throw err;
         }
       } catch (err) {
+        await source?.cleanup().catch(() => undefined);
         reportError(err, "models serve");
-        code = process.exitCode === undefined ? 1 : Number(process.exitCode);
-        process.exit(code);
+        process.exit(process.exitCode === undefined ? 1 : Number(process.exitCode));
       }
     });
+}
+
+/** A listen failure in words that say what to do. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "EADDRINUSE") {
+    return new Error(
+      `Port ${port} on ${host} is already in use (by another model server, or a tracking server if it is 5000). ` + `Pass another port with -p <port>, or -p 0 for any free port.`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN") return new Error(`Cannot listen on ${host}:${port} (${code}): pass an address of this machine with -h, such as 127.0.0.1 or 0.0.0.0.`);
+  if (code === "EACCES") return new Error(`Not allowed to listen on port ${port} (${code}): ports below 1024 need privileges; pass -p 8080 or another.`);
+  return err;
 }

@@ -10,7 +10,12 @@ export interface ScoringOptions {
   modelUri: string;
   /** `-h/--host` (default 127.0.0.1, as MLflow). */
   host: string;
-  /** `-p/--port` (default 5000 as MLflow; the image uses 8080). 0 = any free port. */
+  /**
+   * `-p/--port`: 8080, as the model image and KServe's model servers — not
+   * MLflow's 5000, which is also the tracking server's default, so a scoring
+   * server started beside `ciclo server` (or `mlflow server`) does not collide
+   * with it. 0 = any free port.
+   */
   port: number;
   /** Inference threads (default: cores − 1, at least 1 — the HTTP thread needs a core). 0 = score on the HTTP thread. */
   workers: number;
@@ -45,7 +50,7 @@ export interface ScoringOptions {
 
 export const SCORING_DEFAULTS = {
   host: "127.0.0.1",
-  port: 5000,
+  port: 8080,
   maxBatchSize: 64,
   maxWaitMs: 0,
   maxQueue: 1024,
