@@ -10,10 +10,14 @@
  * | `runs:/<run_id>/<path>` | downloaded | last path segment / run id |
  * | `mlflow-artifacts:/…`, `s3://…` | downloaded | last path segment / `1` |
  *
- * Downloads go to a fresh temporary folder, removed by `cleanup()`.
+ * Downloads go to a fresh temporary folder, removed by `cleanup()` — and, in
+ * case the process ends first (an error, `process.exit`, a crash), by an
+ * `exit` hook that removes every such folder still there. A command that
+ * downloads also handles SIGINT/SIGTERM (their default action skips `exit`
+ * hooks): `ciclo models serve` does.
  * @module
  */
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -32,6 +36,24 @@ export interface ResolvedModelSource {
   /** The URI as given. */
   uri: string;
   cleanup(): Promise<void>;
+}
+
+/** Temporary model folders not yet cleaned up, removed when the process exits whatever the reason. */
+const liveTemps = new Set<string>();
+let exitHook = false;
+
+function trackTemp(dir: string): () => Promise<void> {
+  liveTemps.add(dir);
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", () => {
+      for (const d of liveTemps) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return async () => {
+    await rm(dir, { recursive: true, force: true });
+    liveTemps.delete(dir);
+  };
 }
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
@@ -58,6 +80,7 @@ export async function resolveModelSource(uri: string, opts: { trackingUri?: stri
   const client = new ArtifactClient({ trackingUri: opts.trackingUri ?? trackingUriFromEnv() });
   const resolved = await resolveArtifactSource(uri, client.registry);
   const tmp = await mkdtemp(join(tmpdir(), "ciclo-model-"));
+  const cleanup = trackTemp(tmp);
   try {
     const path = await localFolder(await client.downloadArtifacts(uri, tmp));
     let name = cleanName(basename(resolved.path) || "model");
@@ -67,9 +90,9 @@ export async function resolveModelSource(uri: string, opts: { trackingUri?: stri
       version = resolved.model.version;
     } else if (resolved.model) name = resolved.model.modelId;
     else if (scheme === "runs" && "runId" in resolved.location) version = resolved.location.runId;
-    return { path, name, version, uri, cleanup: () => rm(tmp, { recursive: true, force: true }) };
+    return { path, name, version, uri, cleanup };
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    await cleanup();
     throw err;
   }
 }

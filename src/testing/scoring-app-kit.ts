@@ -5,7 +5,8 @@
  * @module
  */
 import { BatchScheduler, type SchedulerLimits } from "../serving/online/request-batcher.js";
-import { startExecutor, type InferenceExecutor } from "../serving/online/inference-executor.js";
+import { IN_PROCESS_BYTES_PER_BODY_BYTE, startExecutor, type InferenceExecutor } from "../serving/online/inference-executor.js";
+import { AdmissionControl } from "../serving/online/admission-control.js";
 import type { InferenceLog } from "../serving/online/inference-log.js";
 import { inject } from "light-my-request";
 import { buildScoringApp, type ScoringApp } from "../serving/online/scoring-app.js";
@@ -31,6 +32,7 @@ type TestScoringApp = ScoringApp & { inject(opts: InjectOptions): Promise<Inject
 
 export interface ScoringKit {
   app: TestScoringApp;
+  admission: AdmissionControl;
   scheduler: BatchScheduler;
   executor: InferenceExecutor;
   metrics: ScoringMetrics;
@@ -40,6 +42,8 @@ export interface ScoringKit {
 export interface KitOptions extends Partial<SchedulerLimits> {
   workers?: number;
   maxBodyBytes?: number;
+  /** The admission budget (bytes). */
+  maxInflightBytes?: number;
   name?: string;
   version?: string;
   inferenceLog?: InferenceLog;
@@ -51,19 +55,23 @@ export async function startScoringKit(modelDir: string, o: KitOptions = {}): Pro
   const name = o.name ?? "m";
   const version = o.version ?? "1";
   const metrics = new ScoringMetrics(name, version, { defaultMetrics: false });
-  const prod = buildScoringApp({ modelName: name, modelVersion: version, metrics, maxBodyBytes: o.maxBodyBytes ?? SCORING_DEFAULTS.maxBodyBytes, inferenceLog: o.inferenceLog });
+  const admission = new AdmissionControl({ maxInflightBytes: o.maxInflightBytes ?? SCORING_DEFAULTS.maxInflightBytes, retryAfterSeconds: 1 });
+  metrics.watchAdmission(admission);
+  const prod = buildScoringApp({ modelName: name, modelVersion: version, metrics, maxBodyBytes: o.maxBodyBytes ?? SCORING_DEFAULTS.maxBodyBytes, admission, inferenceLog: o.inferenceLog });
   const app: TestScoringApp = Object.assign(prod, {
     async inject(opts: InjectOptions): Promise<InjectResponse> {
       const r = await inject(prod.handler, opts as never);
       return { statusCode: r.statusCode, headers: r.headers, body: r.body, json: () => JSON.parse(r.body) as unknown };
     },
   });
-  const executor = await startExecutor({ reload: { path: modelDir, options: {} }, context: { modelName: name, modelVersion: version }, workers: o.workers ?? 1 });
+  const executor = await startExecutor({ reload: { path: modelDir, options: {} }, context: { modelName: name, modelVersion: version }, workers: o.workers ?? 1, memory: admission });
+  admission.setRuntimeBytesPerBodyByte(executor.bytesPerBodyByte ?? IN_PROCESS_BYTES_PER_BODY_BYTE);
   const limits: SchedulerLimits = {
     maxBatchSize: o.maxBatchSize ?? SCORING_DEFAULTS.maxBatchSize,
     maxWaitMs: o.maxWaitMs ?? 0,
     maxQueue: o.maxQueue ?? SCORING_DEFAULTS.maxQueue,
     maxQueueBytes: o.maxQueueBytes ?? SCORING_DEFAULTS.maxQueueBytes,
+    maxQueueWaitMs: o.maxQueueWaitMs ?? SCORING_DEFAULTS.maxQueueWaitMs,
     timeoutMs: o.timeoutMs ?? SCORING_DEFAULTS.timeoutMs,
   };
   const scheduler = new BatchScheduler(executor, limits, {
@@ -72,7 +80,7 @@ export async function startScoringKit(modelDir: string, o: KitOptions = {}): Pro
     onQueueDepth: (n) => metrics.queueDepth(n),
   });
   if (!o.loading) app.setReady(scheduler, executor.info);
-  return { app, scheduler, executor, metrics, close: () => executor.close() };
+  return { app, admission, scheduler, executor, metrics, close: () => executor.close() };
 }
 
 /** One sample's value from Prometheus text (`name{labels} value`), or undefined. */

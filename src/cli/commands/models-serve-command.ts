@@ -7,8 +7,8 @@
  */
 import type { Command } from "commander";
 import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/online/scoring-options.js";
-import { resolveModelSource } from "../../serving/model-source.js";
-import { jsonLog, startScoringServer } from "../../serving/online/scoring-server.js";
+import { resolveModelSource, type ResolvedModelSource } from "../../serving/model-source.js";
+import { jsonLog, startScoringServer, type ScoringServer } from "../../serving/online/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
 import { addRuntimeFlags, runtimeChoice, type RuntimeFlags } from "./python-runtime-flags.js";
 
@@ -20,10 +20,12 @@ interface ServeFlags extends RuntimeFlags {
   maxBatchSize: string;
   maxWaitMs: string;
   maxQueue: string;
+  maxQueueWaitMs: string;
   timeoutMs?: string;
   timeout?: string;
   drainSeconds: string;
   maxBodyMb: string;
+  maxInflightMb: string;
   logRequests?: string;
   trackingUri?: string;
   modelName?: string;
@@ -48,15 +50,21 @@ export function registerModelsServeCommand(models: Command): void {
     .helpOption("--help", "display help for command")
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version|alias>, runs:/<run_id>/<path>, mlflow-artifacts:/…, or a local model folder")
     .option("-h, --host <host>", "address to listen on", SCORING_DEFAULTS.host)
-    .option("-p, --port <port>", "port to listen on (0 = any free port)", String(SCORING_DEFAULTS.port))
+    .option("-p, --port <port>", "port to listen on (0 = any free port; 8080, not MLflow's 5000, so it never collides with a tracking server)", String(SCORING_DEFAULTS.port))
     .option("-w, --workers <n>", `inference threads — or Python worker processes — each with its own warm model (default: cores − 1 = ${defaultWorkers()}; 0 = score on the HTTP thread)`)
     .option("--max-batch-size <n>", "requests batched into one model call at most", String(SCORING_DEFAULTS.maxBatchSize))
     .option("--max-wait-ms <ms>", "how long a small batch may wait to grow (0 = never wait)", String(SCORING_DEFAULTS.maxWaitMs))
     .option("--max-queue <n>", "requests waiting at most; more get 503 + Retry-After", String(SCORING_DEFAULTS.maxQueue))
+    .option("--max-queue-wait-ms <ms>", "a request that would wait longer for an inference thread (estimated from the recent scoring rate) gets 503 + Retry-After; 0 = no bound", String(SCORING_DEFAULTS.maxQueueWaitMs))
     .option("--timeout-ms <ms>", "per-request deadline; past it 504", String(SCORING_DEFAULTS.timeoutMs))
     .option("-t, --timeout <seconds>", "the same deadline in seconds (mlflow models serve's flag)")
     .option("--drain-seconds <s>", "after SIGTERM, how long requests in flight may take to finish", String(SCORING_DEFAULTS.drainSeconds))
-    .option("--max-body-mb <mb>", "largest request body; more gets 413", String(SCORING_DEFAULTS.maxBodyBytes / 1024 / 1024))
+    .option("--max-body-mb <mb>", "largest request body; more gets 413 (from Content-Length, before the body is read)", String(SCORING_DEFAULTS.maxBodyBytes / 1024 / 1024))
+    .option(
+      "--max-inflight-mb <mb>",
+      "memory for requests in flight (bodies being read, queued, parsed, scored; estimated per body byte) above the idle server; past it 503 + Retry-After",
+      String(SCORING_DEFAULTS.maxInflightBytes / 1024 / 1024),
+    )
     .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to a run on the tracking server")
     .option("--tracking-uri <uri>", "tracking server (to resolve models:/ and runs:/ URIs, and for --log-requests tracking)")
     .option("--model-name <name>", "name in metrics and /v2 paths (default: from the URI)")
@@ -73,7 +81,22 @@ Examples:
   $ curl -s localhost:8080/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2, 3]]}'`,
     )
     .action(async (flags: ServeFlags) => {
-      let code = 0;
+      // Every exit path removes a downloaded model: a signal before the server runs exits through the `exit` hook
+      // of model-source.ts, after it through the drain; errors clean up below.
+      let server: ScoringServer | undefined;
+      let source: ResolvedModelSource | undefined;
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        if (server) void server.drain().then((c) => process.exit(c));
+        else {
+          process.stderr.write(`ciclo models serve: stopped by ${signal} before the server started.\n`);
+          void (source?.cleanup() ?? Promise.resolve()).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+        }
+      };
+      process.once("SIGTERM", onSignal);
+      process.once("SIGINT", onSignal);
       try {
         const timeoutS = numberFlag(flags.timeout, "--timeout", { min: 0.001, fraction: true });
         const opts = scoringOptions({
@@ -84,30 +107,48 @@ Examples:
           maxBatchSize: numberFlag(flags.maxBatchSize, "--max-batch-size", { min: 1 }),
           maxWaitMs: numberFlag(flags.maxWaitMs, "--max-wait-ms", { fraction: true }),
           maxQueue: numberFlag(flags.maxQueue, "--max-queue", { min: 1 }),
+          maxQueueWaitMs: numberFlag(flags.maxQueueWaitMs, "--max-queue-wait-ms", { fraction: true }),
           timeoutMs: timeoutS !== undefined ? timeoutS * 1000 : numberFlag(flags.timeoutMs, "--timeout-ms", { min: 1 }),
           drainSeconds: numberFlag(flags.drainSeconds, "--drain-seconds", { fraction: true }),
           maxBodyBytes: Math.round(numberFlag(flags.maxBodyMb, "--max-body-mb", { min: 0.001, fraction: true })! * 1024 * 1024),
+          maxInflightBytes: Math.round(numberFlag(flags.maxInflightMb, "--max-inflight-mb", { min: 1, fraction: true })! * 1024 * 1024),
           logRequests: flags.logRequests,
           trackingUri: flags.trackingUri,
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,
           ...runtimeChoice(flags),
         });
-        const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
-        const stop = () => void server.drain().then((c) => process.exit(c));
-        process.once("SIGTERM", stop);
-        process.once("SIGINT", stop);
+        source = await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri });
+        if (stopping) return; // a signal came during the download: its handler cleans up and exits
+        try {
+          server = await startScoringServer(opts, source);
+        } catch (err) {
+          throw listenError(err, opts.host, opts.port);
+        }
         try {
           await server.ready;
         } catch (err) {
           jsonLog("ciclo scoring server failed to load the model", { error: (err as Error).message });
-          await server.drain();
+          await server.drain(); // removes the downloaded model too
           throw err;
         }
       } catch (err) {
+        await source?.cleanup().catch(() => undefined);
         reportError(err, "models serve");
-        code = process.exitCode === undefined ? 1 : Number(process.exitCode);
-        process.exit(code);
+        process.exit(process.exitCode === undefined ? 1 : Number(process.exitCode));
       }
     });
+}
+
+/** A listen failure in words that say what to do. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "EADDRINUSE") {
+    return new Error(
+      `Port ${port} on ${host} is already in use (by another model server, or a tracking server if it is 5000). ` + `Pass another port with -p <port>, or -p 0 for any free port.`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN") return new Error(`Cannot listen on ${host}:${port} (${code}): pass an address of this machine with -h, such as 127.0.0.1 or 0.0.0.0.`);
+  if (code === "EACCES") return new Error(`Not allowed to listen on port ${port} (${code}): ports below 1024 need privileges; pass -p 8080 or another.`);
+  return err;
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import type { Worker } from "node:worker_threads";
+import type { MemoryAccount } from "./admission-control.js";
 import { type LoadedModel, type ModelReloadSpec, loadLocalModel, schemaNames } from "../../models/index.js";
 import { BatchRunner, type BatchStats, type RunnerContext } from "./batch-runner.js";
 import type { JobResult, ScoringJob, ServedModelInfo } from "./scoring-job.js";
@@ -35,7 +36,22 @@ export interface InferenceExecutor {
   close(): Promise<void>;
   /** Called when a thread becomes available outside a batch's completion (a replaced thread is ready). */
   onCapacity?: () => void;
+  /**
+   * The runtime's estimate of the memory it holds per request-body byte while
+   * scoring (parsed input, columns, tensors, the serialised answer), charged
+   * to the admission budget with every request (admission-control.ts).
+   * Memory beyond it is reported through `ExecutorOptions.memory`.
+   */
+  readonly bytesPerBodyByte?: number;
 }
+
+/**
+ * In-process runtime: measured under the overload of bench/serving-overload.ts
+ * (5,000-row dataframe_split bodies, ONNX): JSON.parse's tree of boxed numbers
+ * is ≈ 3.5× the text, the columns and tensors ≈ 1×, the answer ≈ 0.5×, and V8
+ * collects the garbage late — 6 per byte keeps the RSS under the budget.
+ */
+export const IN_PROCESS_BYTES_PER_BODY_BYTE = 8;
 
 export async function describeModel(model: LoadedModel): Promise<ServedModelInfo> {
   const outputs = model.signature?.outputs;
@@ -89,6 +105,7 @@ function startSlot(data: InferenceWorkerData, onExit: (slot: Slot, code: number)
 
 class WorkerPoolExecutor implements InferenceExecutor {
   onCapacity?: () => void;
+  readonly bytesPerBodyByte = IN_PROCESS_BYTES_PER_BODY_BYTE;
   private closing = false;
   private nextId = 1;
 
@@ -145,6 +162,7 @@ class WorkerPoolExecutor implements InferenceExecutor {
 
 class InlineExecutor implements InferenceExecutor {
   readonly threads = 0;
+  readonly bytesPerBodyByte = IN_PROCESS_BYTES_PER_BODY_BYTE;
   private busy = false;
   private readonly runner: BatchRunner;
 
@@ -179,6 +197,8 @@ export interface ExecutorOptions {
   context: RunnerContext;
   /** Inference threads; 0 runs the model on the calling thread. */
   workers: number;
+  /** Where a runtime reports buffers its `bytesPerBodyByte` estimate does not cover (a worker pool's shared memory). */
+  memory?: MemoryAccount;
 }
 
 /** Loads the model where it will run; resolves once every thread holds a warm copy. */

@@ -10,8 +10,9 @@
  * `max_queue_delay_microseconds`). Requests read in the same event-loop turn
  * always leave together (the pump runs on setImmediate).
  *
- * The queue is bounded (requests and bytes): past it a request is refused at
- * once with 503 + Retry-After instead of growing memory. Each request has a
+ * The queue is bounded (requests, bytes, and the time a new request would
+ * wait, estimated from the recent scoring rate): past it a request is refused
+ * at once with 503 + Retry-After instead of growing memory and latency. Each request has a
  * deadline: past it the client gets 504 whether the request is still queued
  * (it is dropped) or being scored (its result is discarded).
  * @module
@@ -30,6 +31,12 @@ export interface SchedulerLimits {
   maxQueueBytes: number;
   /** Per-request deadline, from arrival. */
   timeoutMs: number;
+  /**
+   * A request that would wait longer than this for an inference thread gets
+   * 503 at once (estimated from the bytes queued and the recent scoring rate
+   * in body bytes per ms). 0 = no bound.
+   */
+  maxQueueWaitMs?: number;
 }
 
 export interface SchedulerHooks {
@@ -48,6 +55,49 @@ interface Pending {
   enqueuedAt: number;
 }
 
+/**
+ * A batch's wall time as `perBatch + perByte × body bytes`, fitted by least
+ * squares over a moving window (exponential weights) of the batches scored.
+ * Until batches of different sizes have been seen, time is taken as
+ * proportional to bytes (the cautious guess: batching only makes it cheaper).
+ */
+export class BatchCostModel {
+  private n = 0;
+  private x = 0;
+  private y = 0;
+  private xx = 0;
+  private xy = 0;
+
+  get known(): boolean {
+    return this.n > 0;
+  }
+
+  observe(bytes: number, ms: number): void {
+    const w = this.n === 0 ? 1 : 0.2;
+    this.n++;
+    this.x += w * (bytes - this.x);
+    this.y += w * (ms - this.y);
+    this.xx += w * (bytes * bytes - this.xx);
+    this.xy += w * (bytes * ms - this.xy);
+  }
+
+  /** [ms per batch, ms per byte]. */
+  coefficients(): [number, number] {
+    const varX = this.xx - this.x * this.x;
+    if (this.n >= 2 && varX > (0.05 * this.x) ** 2) {
+      const perByte = Math.max(0, (this.xy - this.x * this.y) / varX);
+      return [Math.max(0, this.y - perByte * this.x), perByte];
+    }
+    return [0, this.x > 0 ? this.y / this.x : 0];
+  }
+
+  /** Estimated ms to score `bytes` in `batches` batches on one thread. */
+  estimateMs(batches: number, bytes: number): number {
+    const [perBatch, perByte] = this.coefficients();
+    return batches * perBatch + bytes * perByte;
+  }
+}
+
 export class BatchScheduler {
   private queue: Pending[] = [];
   private head = 0;
@@ -57,6 +107,8 @@ export class BatchScheduler {
   private pumpScheduled = false;
   private waitTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** What a batch costs (ms) by its bytes, learnt from the batches scored. */
+  private readonly cost = new BatchCostModel();
 
   constructor(
     private readonly executor: InferenceExecutor,
@@ -76,10 +128,35 @@ export class BatchScheduler {
     return this.running;
   }
 
+  /**
+   * How long a request arriving now would wait for an inference thread (ms,
+   * estimated; 0 while nothing is queued or the scoring rate is not known yet).
+   */
+  expectedWaitMs(extraBytes = 0, extraRequests = 0): number {
+    const n = this.queuedCount + extraRequests;
+    if (!this.cost.known || n === 0) return 0;
+    const threads = Math.max(1, this.executor.threads);
+    const batches = Math.ceil((n + 1) / this.limits.maxBatchSize);
+    return this.cost.estimateMs(batches, this.queuedBytes + extraBytes) / threads;
+  }
+
+  /**
+   * Whether a request of `bytes` would wait past `maxQueueWaitMs`, counting
+   * the requests whose bodies are still arriving (`incoming`, `incomingBytes`:
+   * they queue ahead of it): the caller answers 503 without reading the body.
+   */
+  queueTooLong(bytes = 0, incoming = 0, incomingBytes = 0): boolean {
+    const max = this.limits.maxQueueWaitMs ?? 0;
+    if (max <= 0) return false;
+    // Before the first batch has come back the rate is unknown: one full batch per thread may wait, no more.
+    if (!this.cost.known) return this.queuedCount + incoming >= this.limits.maxBatchSize * Math.max(1, this.executor.threads);
+    return this.expectedWaitMs(bytes + incomingBytes, incoming) > max;
+  }
+
   /** Scores a body; always resolves with an answer (503 when the queue is full, 504 past the deadline). */
   submit(protocol: JobProtocol, body: string): Promise<JobResult> {
     const { maxQueue, maxQueueBytes, timeoutMs } = this.limits;
-    if (this.queuedCount >= maxQueue || (this.queuedCount > 0 && this.queuedBytes + body.length > maxQueueBytes)) {
+    if (this.queuedCount >= maxQueue || (this.queuedCount > 0 && this.queuedBytes + body.length > maxQueueBytes) || this.queueTooLong(body.length)) {
       const r = protocolError(protocol, 503, "TEMPORARILY_UNAVAILABLE", `The model server is overloaded (${this.queuedCount} requests waiting); retry later.`);
       return Promise.resolve({ ...r, retryAfter: 1 });
     }
@@ -173,6 +250,10 @@ export class BatchScheduler {
     this.hooks.onDispatch?.(batch.length);
     const finish = (answer: (p: Pending, i: number) => JobResult, rows: number) => {
       this.running--;
+      const ms = performance.now() - t0;
+      let bytes = 0;
+      for (const p of batch) bytes += p.job.body.length;
+      if (ms > 0 && bytes > 0) this.cost.observe(bytes, ms);
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i];
         if (p.done) continue;

@@ -18,6 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CICLO_VERSION } from "../../shared/node/version.js";
+import type { AdmissionControl, Reservation } from "./admission-control.js";
 import type { BatchScheduler } from "./request-batcher.js";
 import type { InferenceLog } from "./inference-log.js";
 import { routeV2 } from "./open-inference-routes.js";
@@ -32,6 +33,8 @@ export interface ScoringAppDeps {
   metrics: ScoringMetrics;
   /** Largest request body accepted (bytes); more → 413. */
   maxBodyBytes: number;
+  /** The memory budget for requests in flight; past it → 503 + Retry-After. */
+  admission: AdmissionControl;
   inferenceLog?: InferenceLog;
 }
 
@@ -83,8 +86,11 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
   let scheduler: BatchScheduler | undefined;
   let info: ServedModelInfo | undefined;
   let inFlight = 0;
+  /** Requests admitted whose bodies are still arriving, and their declared bytes. */
+  let reading = 0;
+  let readingBytes = 0;
   let idleWaiters: Array<() => void> = [];
-  const { metrics } = deps;
+  const { metrics, admission } = deps;
 
   const send = (res: ServerResponse, status: number, contentType: string, body: string, extra?: Record<string, string>): void => {
     const headers: Record<string, string | number> = { "content-type": contentType, "content-length": Buffer.byteLength(body), ...extra };
@@ -93,17 +99,26 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
     res.end(body);
   };
 
-  const sendResult = (res: ServerResponse, r: JobResult): void => {
-    send(res, r.status, r.contentType, r.body, r.retryAfter !== undefined ? { "retry-after": String(r.retryAfter) } : undefined);
-  };
-
-  /** Reads the body (bounded), scores it, answers, and records metrics and the optional log. */
+  /**
+   * Reads the body (bounded by size and by the admission budget), scores it,
+   * answers, and records metrics and the optional log. A body over the size
+   * limit is refused with 413 from its Content-Length before a byte is read,
+   * or the moment a chunked body passes the limit; a request that does not
+   * fit the memory budget gets 503 + Retry-After at once (its body is never
+   * held). A refusal in the middle of a body closes the connection, so the
+   * rest of it is not read.
+   */
   const score = (req: IncomingMessage, res: ServerResponse, protocol: JobProtocol, metricProtocol: string): void => {
     const t0 = performance.now();
     inFlight++;
     metrics.requestStarted();
-    const finish = (r: JobResult, body: string) => {
-      sendResult(res, r);
+    let reservation: Reservation | undefined;
+    let answered = false;
+    const finish = (r: JobResult, body: string, extra?: Record<string, string>) => {
+      if (answered) return;
+      answered = true;
+      reservation?.release();
+      if (!res.destroyed) send(res, r.status, r.contentType, r.body, { ...(r.retryAfter !== undefined ? { "retry-after": String(r.retryAfter) } : {}), ...extra });
       if (--inFlight === 0 && idleWaiters.length > 0) {
         const w = idleWaiters;
         idleWaiters = [];
@@ -112,36 +127,68 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
       metrics.requestDone(metricProtocol, r.status, (performance.now() - t0) / 1000, r.errorCode);
       deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body });
     };
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > deps.maxBodyBytes) {
+    const tooLarge = (detail: string) => protocolError(protocol, 413, "INVALID_PARAMETER_VALUE", `Request body too large: ${detail} (limit ${deps.maxBodyBytes} bytes). Send fewer rows per request, or raise --max-body-mb.`);
+    const overloaded = (): JobResult => ({
+      ...protocolError(protocol, 503, "TEMPORARILY_UNAVAILABLE", `The model server is at its memory limit for requests in flight (${Math.round(admission.limits.maxInflightBytes / 1048576)} MB); retry later.`),
+      retryAfter: admission.retryAfterSeconds,
+    });
+    /** Answers now and stops reading: the connection closes once the answer is out. */
+    const refuseMidBody = (r: JobResult) => {
+      arrived();
+      req.removeAllListeners("data");
+      finish(r, "", { connection: "close" });
+    };
+
+    if (!scheduler || phase === "loading") {
       req.resume();
-      finish(protocolError(protocol, 413, "INVALID_PARAMETER_VALUE", `Request body too large: ${declared} bytes (limit ${deps.maxBodyBytes}).`), "");
+      finish({ ...protocolError(protocol, 503, "TEMPORARILY_UNAVAILABLE", "The model is still loading."), retryAfter: 1 }, "");
       return;
     }
-    let body = "";
+    const header = req.headers["content-length"];
+    const declared = header === undefined ? undefined : Number(header);
+    if (declared !== undefined && declared > deps.maxBodyBytes) {
+      // Refused from the header: none of the body is read, and the connection closes (the client may still be sending it).
+      finish(tooLarge(`${declared} bytes`), "", { connection: "close" });
+      return;
+    }
+    reservation = scheduler.queueTooLong(declared ?? 0, reading, readingBytes) ? undefined : admission.tryReserve(declared ?? 0);
+    if (!reservation) {
+      req.resume(); // discarded as it arrives (never held); the connection stays open for the retry
+      finish(overloaded(), "");
+      return;
+    }
+    const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      if (tooLarge) return;
+    // Counted as arriving until the body is complete (or the request ends otherwise): they queue ahead of later requests.
+    let arriving = true;
+    reading++;
+    readingBytes += declared ?? 0;
+    const arrived = () => {
+      if (!arriving) return;
+      arriving = false;
+      reading--;
+      readingBytes -= declared ?? 0;
+    };
+    req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > deps.maxBodyBytes) {
-        tooLarge = true;
-        body = "";
-        return;
-      }
-      body += chunk;
+      if (size > deps.maxBodyBytes) return refuseMidBody(tooLarge(`more than ${deps.maxBodyBytes} bytes`));
+      if (declared === undefined && !reservation!.grow(chunk.length)) return refuseMidBody(overloaded());
+      chunks.push(chunk);
     });
     req.on("end", () => {
-      if (tooLarge) {
-        finish(protocolError(protocol, 413, "INVALID_PARAMETER_VALUE", `Request body too large (limit ${deps.maxBodyBytes} bytes).`), "");
-        return;
+      arrived();
+      if (answered) return;
+      const body = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString("utf8");
+      chunks.length = 0;
+      void scheduler!.submit(protocol, body).then((r) => finish(r, body));
+    });
+    req.on("close", () => {
+      // The client went away before its body arrived: nothing to answer, and its reservation is freed.
+      arrived();
+      if (!req.complete && !answered) {
+        chunks.length = 0;
+        finish(protocolError(protocol, 499, "CLIENT_CLOSED_REQUEST", "The client closed the connection before sending the whole body."), "");
       }
-      if (!scheduler || phase === "loading") {
-        finish({ ...protocolError(protocol, 503, "TEMPORARILY_UNAVAILABLE", "The model is still loading."), retryAfter: 1 }, body);
-        return;
-      }
-      void scheduler.submit(protocol, body).then((r) => finish(r, body));
     });
   };
 

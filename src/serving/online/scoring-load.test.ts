@@ -61,7 +61,7 @@ async function listen(o: KitOptions): Promise<{ kit: ScoringKit; server: Server;
 const L = { model: "slow", version: "1" };
 
 test("concurrent requests are batched; every answer matches its own request", async () => {
-  const s = await startScoringServer(scoringOptions({ port: 0, workers: 1, modelName: "slow", modelUri: modelDir }), await resolveModelSource(modelDir), () => undefined);
+  const s = await startScoringServer(scoringOptions({ port: 0, workers: 1, modelName: "slow", modelUri: modelDir, maxQueueWaitMs: 0 /* its time is per call, not per byte */ }), await resolveModelSource(modelDir), () => undefined);
   try {
     await s.ready;
     const first = score(s.url, [0], 300); // occupies the inference thread

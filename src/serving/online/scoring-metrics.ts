@@ -9,6 +9,7 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { AdmissionStats } from "./admission-control.js";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -89,6 +90,49 @@ export class ScoringMetrics {
 
   queueDepth(n: number): void {
     this.child("q", () => this.queueGauge.labels(this.labels)).set(n);
+  }
+
+  /** Exposes the admission budget (estimated bytes in flight, the limit, refusals), read at scrape time. */
+  watchAdmission(admission: { stats(): AdmissionStats; limits: { maxInflightBytes: number } }): void {
+    const labels = this.labels;
+    const registers = [this.registry];
+    new Gauge({
+      name: "ciclo_serving_inflight_bytes",
+      help: "Estimated memory held for requests in flight (admission budget in use)",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(admission.stats().inflightBytes);
+      },
+    });
+    new Gauge({
+      name: "ciclo_serving_inflight_peak_bytes",
+      help: "The most estimated memory ever held for requests in flight at once",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(admission.stats().peakInflightBytes);
+      },
+    });
+    new Gauge({
+      name: "ciclo_serving_inflight_limit_bytes",
+      help: "The admission budget: past it requests get 503",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(admission.limits.maxInflightBytes);
+      },
+    });
+    new Counter({
+      name: "ciclo_serving_admission_refused_total",
+      help: "Requests refused with 503 because the memory budget was full",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.reset();
+        this.labels(labels).inc(admission.stats().refused);
+      },
+    });
   }
 
   setReady(ready: boolean): void {

@@ -12,7 +12,12 @@ export interface ScoringOptions {
   modelUri: string;
   /** `-h/--host` (default 127.0.0.1, as MLflow). */
   host: string;
-  /** `-p/--port` (default 5000 as MLflow; the image uses 8080). 0 = any free port. */
+  /**
+   * `-p/--port`: 8080, as the model image and KServe's model servers — not
+   * MLflow's 5000, which is also the tracking server's default, so a scoring
+   * server started beside `ciclo server` (or `mlflow server`) does not collide
+   * with it. 0 = any free port.
+   */
   port: number;
   /** Inference threads (default: cores − 1, at least 1 — the HTTP thread needs a core). 0 = score on the HTTP thread. */
   workers: number;
@@ -24,12 +29,19 @@ export interface ScoringOptions {
   maxQueue: number;
   /** Bytes of waiting bodies at most before 503. */
   maxQueueBytes: number;
+  /** A request that would wait longer for an inference thread (estimated) gets 503 (ms; 0 = no bound). */
+  maxQueueWaitMs: number;
   /** Per-request deadline (ms): 504 past it. MLflow's default is 60 s. */
   timeoutMs: number;
   /** After SIGTERM, how long in-flight requests may take to finish (s). */
   drainSeconds: number;
   /** Largest request body (bytes): 413 past it. */
   maxBodyBytes: number;
+  /**
+   * Memory budget for requests in flight (bytes, estimated: bodies being read,
+   * queued, parsed and scored — admission-control.ts): past it 503 + Retry-After.
+   */
+  maxInflightBytes: number;
   /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the tracking server. */
   logRequests?: string;
   trackingUri?: string;
@@ -44,14 +56,16 @@ export interface ScoringOptions {
 
 export const SCORING_DEFAULTS = {
   host: "127.0.0.1",
-  port: 5000,
+  port: 8080,
   maxBatchSize: 64,
   maxWaitMs: 0,
   maxQueue: 1024,
   maxQueueBytes: 256 * 1024 * 1024,
+  maxQueueWaitMs: 2000,
   timeoutMs: 60_000,
   drainSeconds: 30,
   maxBodyBytes: 64 * 1024 * 1024,
+  maxInflightBytes: 512 * 1024 * 1024,
 } as const;
 
 export function defaultWorkers(): number {

@@ -11,7 +11,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BatchScheduler } from "./request-batcher.js";
-import type { InferenceExecutor } from "./inference-executor.js";
+import { IN_PROCESS_BYTES_PER_BODY_BYTE, type InferenceExecutor } from "./inference-executor.js";
+import { AdmissionControl } from "./admission-control.js";
 import { readMlmodel } from "../../models/index.js";
 import { chooseRuntime } from "./model-runtime.js";
 import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
@@ -50,7 +51,9 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
         : fileLogSink(opts.logRequests);
     inferenceLog = new BufferedInferenceLog(sink, { name: modelName, version: modelVersion });
   }
-  const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, inferenceLog });
+  const admission = new AdmissionControl({ maxInflightBytes: opts.maxInflightBytes, retryAfterSeconds: 1 });
+  metrics.watchAdmission(admission);
+  const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, admission, inferenceLog });
   const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -59,7 +62,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  log("ciclo scoring server listening", { url, model: modelName, version: modelVersion, modelPath: source.path });
+  log("ciclo scoring server listening", { url, model: modelName, version: modelVersion, modelPath: source.path, maxInflightMb: Math.round(opts.maxInflightBytes / 1048576), maxBodyMb: Math.round((opts.maxBodyBytes / 1048576) * 1000) / 1000 });
 
   let executor: InferenceExecutor | undefined;
   let draining: Promise<number> | undefined;
@@ -69,7 +72,8 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
       runtime: opts.runtime,
       python: { ...opts.python, log: (line) => log("python environment", { line }), workerLog: (line) => log("python worker", { line }) },
     });
-    executor = await runtime.start({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers });
+    executor = await runtime.start({ reload: { path: source.path, options: {} }, context: { modelName, modelVersion }, workers: opts.workers, memory: admission });
+    admission.setRuntimeBytesPerBodyByte(executor.bytesPerBodyByte ?? IN_PROCESS_BYTES_PER_BODY_BYTE);
     const scheduler = new BatchScheduler(executor, opts, {
       onDispatch: (n) => metrics.batchDispatched(n),
       onBatchDone: (_n, rows, ms) => metrics.batchDone(rows, ms),

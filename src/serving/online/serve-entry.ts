@@ -7,9 +7,10 @@
  * |---|---|
  * | `CICLO_MODEL_URI` (or `CICLO_MODEL_PATH`) | `/opt/ml/model` (MLflow's image layout) |
  * | `HOST`, `PORT` | `0.0.0.0`, `8080` |
- * | `CICLO_WORKERS`, `CICLO_MAX_BATCH_SIZE`, `CICLO_MAX_WAIT_MS`, `CICLO_MAX_QUEUE` | see `ciclo models serve --help` |
+ * | `CICLO_WORKERS`, `CICLO_MAX_BATCH_SIZE`, `CICLO_MAX_WAIT_MS`, `CICLO_MAX_QUEUE`, `CICLO_MAX_QUEUE_WAIT_MS` | see `ciclo models serve --help` |
  * | `CICLO_TIMEOUT_MS` (or MLflow's `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`, seconds) | 60 s |
  * | `CICLO_DRAIN_SECONDS` | 30 |
+ * | `CICLO_MAX_BODY_MB`, `CICLO_MAX_INFLIGHT_MB` | 64, 512 (see `ciclo models serve --help`) |
  * | `CICLO_LOG_REQUESTS`, `CICLO_TRACKING_URI` | off |
  * | `CICLO_MODEL_NAME`, `CICLO_MODEL_VERSION` | set by build-docker |
  * @module
@@ -28,6 +29,11 @@ function num(name: string): number | undefined {
   return n;
 }
 
+function mb(name: string): number | undefined {
+  const n = num(name);
+  return n === undefined ? undefined : Math.round(n * 1024 * 1024);
+}
+
 async function main(): Promise<void> {
   const mlflowTimeout = num("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT");
   const opts = scoringOptions({
@@ -38,8 +44,11 @@ async function main(): Promise<void> {
     maxBatchSize: num("CICLO_MAX_BATCH_SIZE"),
     maxWaitMs: num("CICLO_MAX_WAIT_MS"),
     maxQueue: num("CICLO_MAX_QUEUE"),
+    maxQueueWaitMs: num("CICLO_MAX_QUEUE_WAIT_MS"),
     timeoutMs: num("CICLO_TIMEOUT_MS") ?? (mlflowTimeout !== undefined ? mlflowTimeout * 1000 : undefined),
     drainSeconds: num("CICLO_DRAIN_SECONDS"),
+    maxBodyBytes: mb("CICLO_MAX_BODY_MB"),
+    maxInflightBytes: mb("CICLO_MAX_INFLIGHT_MB"),
     logRequests: env.CICLO_LOG_REQUESTS || undefined,
     trackingUri: env.CICLO_TRACKING_URI ?? env.MLFLOW_TRACKING_URI,
     modelName: env.CICLO_MODEL_NAME || undefined,

@@ -1,0 +1,160 @@
+/**
+ * The overload of issue 18 part 2, as a test and a benchmark drive it: many
+ * keep-alive connections, each posting the same large `dataframe_split` body
+ * to `/invocations` in a loop for a fixed time, with a client-side timeout,
+ * against `ciclo models serve` in its own process (so its peak RSS —
+ * `VmHWM` in /proc/<pid>/status — is the server's alone).
+ *
+ * The client does not back off on 503 (the worst case for the server); it
+ * records every status, whether 503s carried `Retry-After`, timeouts and
+ * connection errors.
+ * @module
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
+
+/** A `dataframe_split` body of `rows` rows × 3 columns (about 30 bytes a row: 5,000 rows ≈ 150 KB). */
+export function dataframeSplitBody(rows: number): string {
+  const data: number[][] = [];
+  for (let i = 0; i < rows; i++) data.push([((i % 1000) + 0.123457) / 100, ((i % 777) + 0.5) / 777, -((i % 313) + 0.25) / 7].map((v) => Math.round(v * 1e6) / 1e6));
+  return JSON.stringify({ dataframe_split: { columns: ["a", "b", "c"], data } });
+}
+
+export interface ServeProcess {
+  url: string;
+  pid: number;
+  /** Resident memory now (bytes). */
+  rss(): number;
+  /** Peak resident memory since the process started (bytes). */
+  peakRss(): number;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+function statusField(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** `ciclo models serve -m <modelDir> -p 0 <args>` from source; resolves once it is ready. */
+export async function startServeProcess(modelDir: string, args: string[] = []): Promise<ServeProcess> {
+  const proc: ChildProcess = spawn(process.execPath, ["--max-semi-space-size=32", BIN, "models", "serve", "-m", modelDir, "-p", "0", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, CICLO_FROM_SOURCE: "1" },
+  });
+  const exited = new Promise<number | null>((r) => proc.once("exit", (c) => r(c)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on("line", (l) => {
+      try {
+        const j = JSON.parse(l) as { msg: string; url?: string };
+        if (j.msg === "ciclo scoring server ready") resolve(j.url!);
+      } catch {
+        /* not a log line */
+      }
+    });
+    void exited.then((c) => reject(new Error(`ciclo models serve exited (${c}) before it was ready`)));
+  });
+  return {
+    url,
+    pid: proc.pid!,
+    rss: () => statusField(proc.pid!, "VmRSS"),
+    peakRss: () => statusField(proc.pid!, "VmHWM"),
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+export interface OverloadOptions {
+  url: string;
+  body: string;
+  connections: number;
+  seconds: number;
+  /** Client-side timeout per request (ms); the issue's tool waited 10 s. */
+  timeoutMs?: number;
+}
+
+export interface OverloadResult {
+  requests: number;
+  /** Answers by status code. */
+  statuses: Record<number, number>;
+  /** 503 answers without a `Retry-After` header. */
+  unavailableWithoutRetryAfter: number;
+  /** Requests with no answer within the client timeout. */
+  timeouts: number;
+  /** Connection errors (reset, refused). */
+  errors: number;
+  /** Latency of the 200 answers (ms): p50, p99, max. */
+  okLatencyMs: { p50: number; p99: number; max: number };
+  seconds: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Drives the overload; the loops stop by themselves after `seconds` (no request starts after that). */
+export async function driveOverload(o: OverloadOptions): Promise<OverloadResult> {
+  const target = new URL(`${o.url}/invocations`);
+  const agent = new Agent({ keepAlive: true, maxSockets: o.connections });
+  const payload = Buffer.from(o.body);
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const result: OverloadResult = { requests: 0, statuses: {}, unavailableWithoutRetryAfter: 0, timeouts: 0, errors: 0, okLatencyMs: { p50: 0, p99: 0, max: 0 }, seconds: o.seconds };
+  const okLatencies: number[] = [];
+  const t0 = performance.now();
+  const end = t0 + o.seconds * 1000;
+
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now();
+      result.requests++;
+      let settled = false;
+      const settle = () => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      };
+      const req = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": payload.length } },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          res.resume();
+          res.on("end", () => {
+            clearTimeout(timer);
+            result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+            if (status === 503 && res.headers["retry-after"] === undefined) result.unavailableWithoutRetryAfter++;
+            if (status === 200) okLatencies.push(performance.now() - started);
+            settle();
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        result.timeouts++;
+        req.destroy(new Error("client timeout"));
+        settle();
+      }, timeoutMs);
+      req.on("error", () => {
+        clearTimeout(timer);
+        if (!settled) result.errors++;
+        settle();
+      });
+      req.end(payload);
+    });
+
+  const loop = async () => {
+    while (performance.now() < end) await once();
+  };
+  await Promise.all(Array.from({ length: o.connections }, loop));
+  agent.destroy();
+  okLatencies.sort((a, b) => a - b);
+  result.okLatencyMs = { p50: Math.round(quantile(okLatencies, 0.5)), p99: Math.round(quantile(okLatencies, 0.99)), max: Math.round(okLatencies.at(-1) ?? NaN) };
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
