@@ -24,7 +24,7 @@ import type {
 } from "../../../tracking/tracking-store.js";
 import * as experiments from "./experiment-queries.js";
 import * as gc from "./gc-queries.js";
-import { logBatch } from "./log-batch.js";
+import { LOG_BATCH } from "./log-batch-group.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";
 import { searchRuns } from "./run-search.js";
@@ -113,7 +113,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    return this.conn.write((trx) => logBatch(trx, this.conn.dialect, runId, batch));
+    return this.conn.writeGrouped(LOG_BATCH, { runId, batch });
   }
 
   deleteTag(runId: string, key: string): Promise<void> {
