@@ -53,6 +53,8 @@ const RETRYABLE = new Set(["40P01", "40001"]);
 
 export interface PostgresOptions {
   maxConnections?: number;
+  /** Called with each statement's SQL as it completes (profiling: where do the round trips go?). */
+  onQuery?: (sql: string) => void;
 }
 
 export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnection {
@@ -70,7 +72,11 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
   // An idle connection that the server drops (restart, failover, admin kill) emits an error on the
   // pool; pg removes that client and the next query opens a new one. Without a listener it would crash the process.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const onQuery = opts.onQuery;
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: onQuery ? (e) => onQuery(e.query.sql) : undefined,
+  });
   const u = new URL(connectionString);
   const quirks = postgresDialect(pool);
   // One writer per server process with group commit, as on SQLite: concurrent requests share one

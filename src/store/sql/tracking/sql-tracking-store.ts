@@ -24,6 +24,7 @@ import type {
 } from "../../../tracking/tracking-store.js";
 import * as experiments from "./experiment-queries.js";
 import * as gc from "./gc-queries.js";
+import { CREATE_RUN } from "./create-run-group.js";
 import { LOG_BATCH } from "./log-batch-group.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";
@@ -93,7 +94,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   createRun(input: CreateRunInput): Promise<Run> {
-    return this.conn.write((trx) => runs.createRun(trx, input));
+    return this.conn.writeGrouped(CREATE_RUN, input);
   }
 
   async getRun(runId: string): Promise<Run> {
