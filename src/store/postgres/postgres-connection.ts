@@ -53,6 +53,11 @@ const RETRYABLE = new Set(["40P01", "40001"]);
 
 export interface PostgresOptions {
   maxConnections?: number;
+  /**
+   * Groups without savepoints, log-batch/create-run inputs sharing their statements (default true). False: each
+   * write in its own savepoint, as on SQLite — the way before, kept for A/B measurements.
+   */
+  batchedGroups?: boolean;
   /** Called with each statement's SQL as it completes (profiling: where do the round trips go?). */
   onQuery?: (sql: string) => void;
 }
@@ -83,7 +88,7 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
   // transaction (one fsync), and a run's latest-value rows are updated once per group instead of
   // every request queueing on their row locks. Replicas each have their own writer.
   // Batched: no savepoint round trips, and log-batch/create-run inputs of a group share their statements.
-  const queue = new GroupCommitQueue(db, quirks, (err) => RETRYABLE.has((err as { code?: string }).code ?? ""), 4, true);
+  const queue = new GroupCommitQueue(db, quirks, (err) => RETRYABLE.has((err as { code?: string }).code ?? ""), 4, opts.batchedGroups ?? true);
   return {
     db,
     dialect: quirks,
