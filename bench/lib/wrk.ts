@@ -39,11 +39,13 @@ export async function runWrk(opts: {
   connections: number;
   seconds: number;
   env?: Record<string, string>;
+  /** wrk's per-request timeout (its default, 2 s, counts slower answers as errors). */
+  timeoutSeconds?: number;
 }): Promise<WrkResult> {
   const script = fileURLToPath(new URL(`../wrk/${opts.script}`, import.meta.url));
   const { stdout: out } = await execFileAsync(
     "wrk",
-    [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, "--latency", "-s", script, opts.url],
+    [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, "--latency", ...(opts.timeoutSeconds ? ["--timeout", `${opts.timeoutSeconds}s`] : []), "-s", script, opts.url],
     { env: { ...process.env, ...opts.env }, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);

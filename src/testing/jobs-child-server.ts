@@ -24,8 +24,9 @@ import type { SqlConnection } from "../store/sql/sql-dialect.js";
 import { publishEvents } from "../store/sql/jobs/event-queries.js";
 
 const args = process.argv.slice(process.argv.indexOf("server") + 1);
+// The last occurrence wins, as in `ciclo server` (a test appends `--port <n>` after the helper's `--port 0`).
 const flag = (name: string) => {
-  const at = args.indexOf(name);
+  const at = args.lastIndexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
 const recordDir = process.env.CICLO_TEST_RECORD_DIR;

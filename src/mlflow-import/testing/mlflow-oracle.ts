@@ -89,11 +89,18 @@ export interface MlflowServer {
 }
 
 /** `python -m mlflow server` on a free loopback port; resolves once /health answers. */
-export async function startMlflowServer(oracle: Oracle, version: MlflowVersion, backendStoreUri: string, artifactsDir: string, cwd: string): Promise<MlflowServer> {
+export async function startMlflowServer(
+  oracle: Oracle,
+  version: MlflowVersion,
+  backendStoreUri: string,
+  artifactsDir: string,
+  cwd: string,
+  opts: { workers?: number } = {},
+): Promise<MlflowServer> {
   const port = await freePort();
   const proc = spawn(
     "/usr/bin/python3",
-    ["-m", "mlflow", "server", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, "--host", "127.0.0.1", "--port", String(port), "--workers", "1"],
+    ["-m", "mlflow", "server", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, "--host", "127.0.0.1", "--port", String(port), "--workers", String(opts.workers ?? 1)],
     { env: oracle.env(version), cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   let log = "";

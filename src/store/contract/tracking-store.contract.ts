@@ -319,6 +319,52 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         assert.equal((await s.getMetricHistory(info.runId, "c", {})).items.length, 1000);
         assert.equal((await s.getRun(info.runId)).data.metrics[0].step, 999);
       });
+
+      it("answers each of many concurrent writes alone: failures reject only themselves and write nothing", async () => {
+        const good = await Promise.all(Array.from({ length: 6 }, () => newRun(exp)));
+        const deleted = await newRun(exp);
+        await s.deleteRun(deleted.info.runId);
+        const fixed = good[0].info.runId;
+        await s.logBatch(fixed, { metrics: [], params: [{ key: "p", value: "1" }], tags: [] });
+        const missing = "ffffffffffffffffffffffffffffff00";
+        // Arrive together, so they share a group commit: good writes, retries, and each kind of failure.
+        const results = await Promise.allSettled([
+          ...good.map((r, i) => s.logBatch(r.info.runId, { metrics: [m("g", i, i, 1)], params: [{ key: "q", value: "x" }], tags: [{ key: "t", value: String(i) }] })),
+          s.logBatch(missing, { metrics: [m("g", 1)], params: [], tags: [] }),
+          s.logBatch(deleted.info.runId, { metrics: [m("g", 1)], params: [], tags: [{ key: "dead", value: "1" }] }),
+          s.logBatch(fixed, { metrics: [m("bad", 1)], params: [{ key: "p", value: "2" }], tags: [{ key: "bad", value: "1" }] }),
+          s.logBatch(good[1].info.runId, { metrics: [m("g", 1, 1, 1)], params: [{ key: "q", value: "x" }], tags: [] }), // a concurrent retry
+          s.logBatch(good[2].info.runId, { metrics: [m("late", 1)], params: [{ key: "q", value: "y" }], tags: [] }), // races the first q
+          newRun(exp),
+          s.createRun({ experimentId: "424242", userId: "u", runName: "x", startTime: 1, tags: [] }),
+        ]);
+        const n = good.length;
+        assert.deepEqual(results.slice(0, n).map((r) => r.status), Array(n).fill("fulfilled"));
+        const reason = (i: number) => (results[i] as PromiseRejectedResult).reason as MlflowError;
+        assert.equal(reason(n).errorCode, "RESOURCE_DOES_NOT_EXIST");
+        assert.match(reason(n + 1).message, /must be in the 'active' state/);
+        assert.match(reason(n + 2).message, /Changing param values is not allowed/);
+        assert.equal(results[n + 3].status, "fulfilled");
+        // Either order is possible for the two values of q on good[2]: exactly one of the writes wins.
+        const raced = [results[2].status, results[n + 4].status];
+        assert.equal(results[n + 5].status, "fulfilled");
+        assert.equal(reason(n + 6).errorCode, "RESOURCE_DOES_NOT_EXIST");
+        assert.equal(raced[0], "fulfilled");
+        assert.equal(raced[1], "rejected");
+        for (const [i, r] of good.entries()) {
+          const run = await s.getRun(r.info.runId);
+          assert.deepEqual(run.data.metrics.map((x) => [x.key, x.value, x.step]), [["g", i, i]]);
+          assert.equal(run.data.params.find((p) => p.key === "q")?.value, "x");
+          assert.equal(run.data.tags.find((t) => t.key === "t")?.value, String(i));
+          assert.equal((await s.getMetricHistory(r.info.runId, "g", {})).items.length, 1);
+        }
+        const bad = await s.getRun(fixed);
+        assert.deepEqual(bad.data.params.filter((p) => p.key === "p"), [{ key: "p", value: "1" }]);
+        assert.ok(!bad.data.tags.some((t) => t.key === "bad"));
+        assert.equal((await s.getMetricHistory(fixed, "bad", {})).items.length, 0);
+        assert.ok(!(await s.getRun(deleted.info.runId)).data.tags.some((t) => t.key === "dead"));
+        assert.equal((await s.getMetricHistory(good[2].info.runId, "late", {})).items.length, 0);
+      });
     });
 
     describeRunSearch(ctx);

@@ -9,6 +9,14 @@
  * N commits (SQLite WAL writes, PostgreSQL fsyncs) into one, and rows many
  * requests update (a run's latest metric values) are written once per group
  * instead of being fought over by N transactions.
+ *
+ * Where a round trip is the cost (PostgreSQL: `batched` mode), a group runs
+ * without savepoints: writes that know how to run together ({@link GroupedWrite}:
+ * log-batch, create run) validate all their inputs up front, exclude the failing
+ * ones and write the rest with one statement per table; other writes run one
+ * after another. Only when something fails mid-way (a write throws) is the
+ * transaction rolled back and the group run again the careful way, each write in
+ * its own savepoint, so a failure never takes another write with it.
  * @module
  */
 import { sql, type Kysely } from "kysely";
@@ -71,11 +79,35 @@ export async function deferToCommit<E>(trx: Db, dialect: SqlDialect, hook: Commi
   else await hook.flush(trx, [entry], dialect);
 }
 
+/** The answer to one input of a {@link GroupedWrite}. */
+export type WriteOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * A write that can run a whole group's inputs together (one statement per table instead of a few per input).
+ * `many` validates every input first and rejects the failing ones (returning `{ ok: false }`) before it writes
+ * anything, so a rejected input leaves nothing behind; when it throws instead, the group is rolled back and runs
+ * again with `one` per input, each in its own savepoint. `one` is also the path where groups use savepoints
+ * anyway (SQLite). Either must stage derived rows with {@link deferToCommit} only for inputs it accepts.
+ */
+export interface GroupedWrite<I, R> {
+  /** For error messages: `<capability>.<what>`. */
+  readonly name: string;
+  many(trx: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>>>;
+  one(trx: Db, input: I, dialect: SqlDialect): Promise<R>;
+}
+
 interface QueuedWrite {
-  fn: (trx: Db) => Promise<unknown>;
+  fn?: (trx: Db) => Promise<unknown>;
+  op?: GroupedWrite<unknown, unknown>;
+  input?: unknown;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
+
+type Results = Array<{ ok: boolean; value: unknown }>;
+
+/** Thrown inside a batched group to roll it back and run it again write by write. */
+class RunCarefully extends Error {}
 
 /** Writes per transaction at most, so one flush cannot hold the connection for long. */
 const MAX_GROUP = 256;
@@ -95,11 +127,25 @@ export class GroupCommitQueue {
      * not hold up the next while the database works on several transactions.
      */
     private readonly maxGroups = 1,
+    /**
+     * Run groups without savepoints and grouped writes together, falling back to savepoints when a write fails
+     * (PostgreSQL, where each statement is a round trip). Off: every write in its own savepoint (SQLite).
+     */
+    private readonly batched = false,
   ) {}
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+    return this.enqueue({ fn });
+  }
+
+  /** Queues one input of a write that runs a group's inputs together. */
+  runGrouped<I, R>(op: GroupedWrite<I, R>, input: I): Promise<R> {
+    return this.enqueue({ op: op as GroupedWrite<unknown, unknown>, input });
+  }
+
+  private enqueue<T>(w: Pick<QueuedWrite, "fn" | "op" | "input">): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ ...w, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled && this.active < this.maxGroups) {
         this.scheduled = true;
         // Let writes that arrive in the same tick join this group.
@@ -123,11 +169,18 @@ export class GroupCommitQueue {
   }
 
   private async commitGroup(group: QueuedWrite[]): Promise<void> {
+    let carefully = !this.batched;
     for (let attempt = 1; ; attempt++) {
-      const results: Array<{ ok: boolean; value: unknown }> = [];
+      const results: Results = [];
       try {
-        await this.runGroup(group, results);
+        if (carefully) await this.runGroup(group, results);
+        else await this.runBatched(group, results);
       } catch (err) {
+        if (err instanceof RunCarefully) {
+          carefully = true;
+          attempt--;
+          continue;
+        }
         if (attempt < 5 && this.isRetryable(err)) continue;
         // BEGIN or COMMIT failed: nothing of this group is durable.
         for (const w of group) w.reject(err);
@@ -138,7 +191,45 @@ export class GroupCommitQueue {
     }
   }
 
-  private async runGroup(group: QueuedWrite[], results: Array<{ ok: boolean; value: unknown }>): Promise<void> {
+  /**
+   * The group without savepoints: each grouped write's inputs together (where its first input stands in the
+   * queue), the other writes one after another. Any throw rolls the whole group back for {@link runGroup}.
+   */
+  private async runBatched(group: QueuedWrite[], results: Results): Promise<void> {
+    const byOp = new Map<GroupedWrite<unknown, unknown>, number[]>();
+    group.forEach((w, i) => {
+      if (!w.op) return;
+      const list = byOp.get(w.op);
+      if (list) list.push(i);
+      else byOp.set(w.op, [i]);
+    });
+    await this.db.transaction().execute(async (trx) => {
+      const hooks = new GroupHooks();
+      groupsByTransaction.set(trx, hooks);
+      for (let i = 0; i < group.length; i++) {
+        const w = group[i];
+        try {
+          if (w.fn) {
+            results[i] = { ok: true, value: await w.fn(trx) };
+          } else if (byOp.get(w.op!)?.[0] === i) {
+            const members = byOp.get(w.op!)!;
+            const outcomes = await w.op!.many(trx, members.map((j) => group[j].input), this.dialect);
+            members.forEach((j, k) => {
+              const o = outcomes[k];
+              results[j] = o.ok ? { ok: true, value: o.value } : { ok: false, value: o.error };
+            });
+          }
+        } catch (err) {
+          if (this.isRetryable(err)) throw err;
+          throw new RunCarefully();
+        }
+        hooks.accept();
+      }
+      await hooks.flush(trx, this.dialect);
+    });
+  }
+
+  private async runGroup(group: QueuedWrite[], results: Results): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       // What the writes defer (derived rows) is written once for the whole group, before COMMIT.
       const hooks = new GroupHooks();
@@ -147,7 +238,7 @@ export class GroupCommitQueue {
         hooks.drop();
         await sql`savepoint w`.execute(trx);
         try {
-          const value = await w.fn(trx);
+          const value = w.fn ? await w.fn(trx) : await w.op!.one(trx, w.input, this.dialect);
           await sql`release savepoint w`.execute(trx);
           hooks.accept();
           results.push({ ok: true, value });

@@ -5,6 +5,7 @@
  */
 import type { CompiledQuery, Kysely } from "kysely";
 import type { Database } from "./schema.js";
+import type { GroupedWrite } from "./group-commit-queue.js";
 
 export type SqlDialectName = "sqlite" | "postgres";
 
@@ -33,6 +34,18 @@ export interface SqlDialect {
     suffix: string,
   ): Promise<number>;
   /**
+   * {@link bulkInsert}, answering how many rows it inserted per value of column `by` (rows whose suffix made
+   * them change nothing do not count).
+   */
+  bulkInsertCountBy(
+    db: Kysely<Database>,
+    table: string,
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+    suffix: string,
+    by: number,
+  ): Promise<Map<unknown, number>>;
+  /**
    * Runs a read outside any transaction and returns rows as arrays (no per-row
    * objects: the bulk reads of a search page are half as costly this way).
    */
@@ -48,6 +61,11 @@ export interface SqlConnection {
   dialect: SqlDialect;
   /** The write path: SQLite queues writes into group commits; PostgreSQL runs one transaction each. */
   write: WriteRunner;
+  /**
+   * A write whose concurrent inputs can run together ({@link GroupedWrite}): on PostgreSQL a group's inputs
+   * share its statements; on SQLite each runs alone in the group, as `write` would run it.
+   */
+  writeGrouped<I, R>(op: GroupedWrite<I, R>, input: I): Promise<R>;
   /** A short description for logs (no credentials). */
   describe: string;
 }

@@ -33,6 +33,17 @@ function sqliteDialect(driver: SqliteDriver): SqlDialect {
     }
     return changed;
   },
+  async bulkInsertCountBy(db, table, columns, rows, suffix, by) {
+    const groups = new Map<unknown, unknown[][]>();
+    for (const r of rows) {
+      const list = groups.get(r[by]);
+      if (list) list.push(r);
+      else groups.set(r[by], [r]);
+    }
+    const counts = new Map<unknown, number>();
+    for (const [value, list] of groups) counts.set(value, await this.bulkInsert(db, table, columns, list, suffix));
+    return counts;
+  },
   readRows(_db, query) {
     return driver.runExclusive((conn) => conn.prepare(query.sql).raw(true).all(query.parameters as unknown[]) as unknown[][]);
   },
@@ -112,5 +123,11 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
     clearInterval(optimizer);
     await checkpointer?.stop();
   };
-  return { db, dialect: quirks, write: (fn) => queue.run(fn), describe: `sqlite:${path}` };
+  return {
+    db,
+    dialect: quirks,
+    write: (fn) => queue.run(fn),
+    writeGrouped: (op, input) => queue.run((trx) => op.one(trx, input, quirks)),
+    describe: `sqlite:${path}`,
+  };
 }

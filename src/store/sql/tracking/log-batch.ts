@@ -70,13 +70,16 @@ async function writeParams(db: Db, dialect: SqlDialect, runPk: number, runId: st
   const storedValue = new Map(stored.map((r) => [r.key, r.value]));
   for (const p of params) {
     const old = storedValue.get(p.key);
-    if (old !== undefined && old !== p.value) {
-      throw new InvalidParameterValueError(
-        `Changing param values is not allowed. Param with key='${p.key}' was already logged with ` +
-          `value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-      );
-    }
+    if (old !== undefined && old !== p.value) throw paramChanged(p.key, old, runId, p.value);
   }
+}
+
+/** MLflow's error for a param logged again with another value. */
+export function paramChanged(key: string, old: string, runId: string, value: string): InvalidParameterValueError {
+  return new InvalidParameterValueError(
+    `Changing param values is not allowed. Param with key='${key}' was already logged with ` +
+      `value='${old}' for run ID='${runId}'. Attempted logging new value '${value}'.`,
+  );
 }
 
 async function writeTags(db: Db, dialect: SqlDialect, runPk: number, tags: Tag[]): Promise<void> {

@@ -22,7 +22,7 @@ export function runNotFound(runId: string): ResourceDoesNotExistError {
   return new ResourceDoesNotExistError(`Run with id=${runId} not found`);
 }
 
-function toRunInfo(r: RunRow): RunInfo {
+export function toRunInfo(r: RunRow): RunInfo {
   return {
     runId: r.run_uuid,
     runName: r.name,
@@ -83,7 +83,7 @@ export async function createRun(trx: Db, input: CreateRunInput): Promise<Run> {
   };
 }
 
-function byKey(a: { key: string }, b: { key: string }): number {
+export function byKey(a: { key: string }, b: { key: string }): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 

@@ -24,7 +24,8 @@ import type {
 } from "../../../tracking/tracking-store.js";
 import * as experiments from "./experiment-queries.js";
 import * as gc from "./gc-queries.js";
-import { logBatch } from "./log-batch.js";
+import { CREATE_RUN } from "./create-run-group.js";
+import { LOG_BATCH } from "./log-batch-group.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";
 import { searchRuns } from "./run-search.js";
@@ -93,7 +94,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   createRun(input: CreateRunInput): Promise<Run> {
-    return this.conn.write((trx) => runs.createRun(trx, input));
+    return this.conn.writeGrouped(CREATE_RUN, input);
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -113,7 +114,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    return this.conn.write((trx) => logBatch(trx, this.conn.dialect, runId, batch));
+    return this.conn.writeGrouped(LOG_BATCH, { runId, batch });
   }
 
   deleteTag(runId: string, key: string): Promise<void> {

@@ -1,0 +1,22 @@
+-- wrk script: POST runs/log-metric, one unique point per request, spread round-robin over the runs in RUN_IDS
+-- (comma-separated): a sweep's pattern, many runs logging at once.
+local run_ids = {}
+for id in string.gmatch(os.getenv("RUN_IDS") or "", "[^,]+") do run_ids[#run_ids + 1] = id end
+local counter = 0
+local thread_id = 0
+
+function setup(thread)
+  thread:set("tid", thread_id)
+  thread_id = thread_id + 1
+end
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+function request()
+  counter = counter + 1
+  local run_id = run_ids[counter % #run_ids + 1]
+  local body = string.format('{"run_id":"%s","run_uuid":"%s","key":"loss","value":%d.5,"timestamp":%d,"step":%d}',
+    run_id, run_id, counter % 1000, 1700000000000 + counter, tid * 1000000000 + counter)
+  return wrk.format(nil, nil, nil, body)
+end

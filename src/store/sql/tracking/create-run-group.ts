@@ -1,0 +1,98 @@
+/**
+ * create-run for a whole group commit at once: the group's new runs cost one
+ * lookup of their experiments, one insert of the runs and one of their tags,
+ * whatever their number. An input whose experiment is missing or deleted is
+ * rejected before anything is written; the others are inserted together.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import { InvalidParameterValueError } from "../../../shared/errors.js";
+import type { Run } from "../../../shared/tracking-types.js";
+import type { CreateRunInput } from "../../../tracking/tracking-store.js";
+import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
+import { type GroupedWrite, type WriteOutcome } from "../group-commit-queue.js";
+import { byKey, createRun, toRunInfo } from "./run-queries.js";
+import type { Database } from "../schema.js";
+import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
+
+type Db = Kysely<Database>;
+
+const TAG_COLUMNS: BulkColumn[] = [
+  { name: "run_id", pgType: "int4" },
+  { name: "key", pgType: "text" },
+  { name: "value", pgType: "text" },
+];
+
+async function createManyRuns(trx: Db, inputs: readonly CreateRunInput[], dialect: SqlDialect): Promise<Array<WriteOutcome<Run>>> {
+  const ids = [...new Set(inputs.map((i) => experimentIdNumber(i.experimentId)).filter((id): id is number => id !== undefined))];
+  const exps = await sql<{ experiment_id: number; artifact_location: string; lifecycle_stage: string }>`
+    select experiment_id, artifact_location, lifecycle_stage from experiments where experiment_id = any(${ids}::int8[])`.execute(trx);
+  const expById = new Map(exps.rows.map((e) => [Number(e.experiment_id), e]));
+
+  const outcomes: Array<WriteOutcome<Run>> = [];
+  const rows: Array<{ at: number; row: Omit<Parameters<typeof toRunInfo>[0], "id">; tags: ReturnType<typeof dedupeTags> }> = [];
+  for (const input of inputs) {
+    const expId = experimentIdNumber(input.experimentId);
+    const exp = expId === undefined ? undefined : expById.get(expId);
+    if (!exp) {
+      outcomes.push({ ok: false, error: experimentNotFound(input.experimentId) });
+      continue;
+    }
+    if (exp.lifecycle_stage !== "active") {
+      const msg = `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`;
+      outcomes.push({ ok: false, error: new InvalidParameterValueError(msg) });
+      continue;
+    }
+    const runUuid = randomUUID().replaceAll("-", "");
+    const row = {
+      run_uuid: runUuid,
+      experiment_id: Number(exp.experiment_id),
+      name: input.runName,
+      user_id: input.userId,
+      status: "RUNNING",
+      start_time: input.startTime,
+      end_time: null,
+      artifact_uri: appendToUri(exp.artifact_location, `${runUuid}/artifacts`),
+      lifecycle_stage: "active",
+      deleted_time: null,
+      deleted_with_experiment: 0,
+    };
+    rows.push({ at: outcomes.length, row, tags: dedupeTags(input.tags) });
+    outcomes.push({ ok: true, value: undefined as unknown as Run });
+  }
+  if (rows.length === 0) return outcomes;
+
+  const col = <K extends keyof (typeof rows)[number]["row"]>(k: K) => rows.map((r) => r.row[k]);
+  const inserted = await sql<{ id: number; run_uuid: string }>`
+    insert into runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri,
+      lifecycle_stage, deleted_time, deleted_with_experiment)
+    select * from unnest(${col("run_uuid")}::text[], ${col("experiment_id")}::int8[], ${col("name")}::text[],
+      ${col("user_id")}::text[], ${col("status")}::text[], ${col("start_time")}::int8[], ${col("end_time")}::int8[],
+      ${col("artifact_uri")}::text[], ${col("lifecycle_stage")}::text[], ${col("deleted_time")}::int8[],
+      ${col("deleted_with_experiment")}::int4[])
+    returning id, run_uuid`.execute(trx);
+  const pkByUuid = new Map(inserted.rows.map((r) => [r.run_uuid, r.id]));
+  const tagRows: unknown[][] = [];
+  for (const r of rows) {
+    const id = pkByUuid.get(r.row.run_uuid)!;
+    for (const t of r.tags) tagRows.push([id, t.key, t.value]);
+    outcomes[r.at] = {
+      ok: true,
+      value: {
+        info: toRunInfo({ ...r.row, id }),
+        data: { metrics: [], params: [], tags: [...r.tags].sort(byKey) },
+        inputs: { datasetInputs: [] },
+      },
+    };
+  }
+  await dialect.bulkInsert(trx, "tags", TAG_COLUMNS, tagRows, "");
+  return outcomes;
+}
+
+/** create-run through the group commit. */
+export const CREATE_RUN: GroupedWrite<CreateRunInput, Run> = {
+  name: "tracking.create-run",
+  many: createManyRuns,
+  one: (trx, input) => createRun(trx, input),
+};
