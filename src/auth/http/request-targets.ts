@@ -108,11 +108,14 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       plan.adminOnly = true;
       return plan;
   }
-  if (OPEN_CREATE.has(req.path)) plan.open = true;
   const filter = FILTERED[req.path];
-  if (filter) {
-    plan.filter = filter;
+  if (OPEN_CREATE.has(req.path) || filter) {
+    // Creating names no existing resource (a taken name is the handler's to refuse); a search reads none
+    // but the scope it is narrowed to, and its answer is filtered.
     plan.open = true;
+    plan.primary = [];
+    plan.references = [];
+    plan.filter = filter;
   }
   if (plan.scope) plan.open = true;
   if (plan.primary.length === 0 && !plan.open) plan.adminOnly = true;
