@@ -43,6 +43,9 @@ export interface PermissionHookDeps {
   prefixes: readonly string[];
 }
 
+/** Resources with per-user permissions; every other kind is for admins only (deny by default). */
+const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user"]);
+
 /** An experiment id no store hands out: a scope with nothing readable left searches it and finds nothing. */
 export const NO_EXPERIMENT = "9223372036854775807";
 
@@ -65,6 +68,11 @@ export function installPermissionHook(app: FastifyInstance, deps: PermissionHook
     if (!req.principal) {
       if (!req.url.startsWith("/ajax-api/")) void reply.header("www-authenticate", 'Basic realm="ciclo", charset="UTF-8"');
       throw new UnauthenticatedError();
+    }
+    // Resources outside the permission model (jobs, deployments, the server, new kinds) and user administration
+    // are the admins': refused here, before the body is read or validated.
+    if (!req.principal.user.isAdmin && (!PER_RESOURCE.has(access.resource) || (access.resource === "user" && access.permission === "manage"))) {
+      throw new PermissionDeniedError();
     }
   });
 
