@@ -43,6 +43,8 @@ export interface PermissionHookDeps {
   prefixes: readonly string[];
 }
 
+const CHALLENGE = 'Basic realm="ciclo", charset="UTF-8"';
+
 /** Resources with per-user permissions; every other kind is for admins only (deny by default). */
 const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user"]);
 
@@ -59,14 +61,13 @@ export function installPermissionHook(app: FastifyInstance, deps: PermissionHook
     try {
       req.principal = (await identify(req, reply, deps)) ?? null;
     } catch (err) {
-      if (err instanceof UnauthenticatedError && !req.url.startsWith("/ajax-api/")) {
-        void reply.header("www-authenticate", 'Basic realm="ciclo", charset="UTF-8"');
-      }
+      // The challenge also makes a browser ask for credentials, so the web UI works (as with MLflow's basic-auth).
+      if (err instanceof UnauthenticatedError) void reply.header("www-authenticate", CHALLENGE);
       if (err instanceof TooManyAttemptsError) void reply.header("retry-after", String(err.retryAfterSeconds));
       throw err;
     }
     if (!req.principal) {
-      if (!req.url.startsWith("/ajax-api/")) void reply.header("www-authenticate", 'Basic realm="ciclo", charset="UTF-8"');
+      void reply.header("www-authenticate", CHALLENGE);
       throw new UnauthenticatedError();
     }
     // Resources outside the permission model (jobs, deployments, the server, new kinds) and user administration
