@@ -4,6 +4,7 @@
  * plus one line here (see ARCHITECTURE.md).
  * @module
  */
+import { authModule } from "./auth/http/auth-module.js";
 import { artifactsModule } from "./artifacts/http/artifacts-module.js";
 import { deploymentsModule } from "./deployments/http/deployments-module.js";
 import { jobsModule } from "./jobs/http/jobs-module.js";
@@ -15,10 +16,15 @@ import type { CicloModule } from "./server/module.js";
 import { uiModule } from "./server/ui-module.js";
 import { trackingModule } from "./tracking/http/tracking-module.js";
 
-/** `config` (the server's flags and environment) sets the job runner and the gc schedule; defaults otherwise. */
-export function serverModules(config?: Pick<ServerConfig, "jobs">): CicloModule[] {
+/**
+ * `config` (the server's flags and environment) sets authentication, the job
+ * runner and the gc schedule; defaults otherwise (auth off).
+ * auth is first: its permission check must cover every route mounted after it.
+ */
+export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth">): CicloModule[] {
   const jobs = config?.jobs ?? resolveJobsConfig({});
   return [
+    authModule(config?.auth),
     jobsModule(jobs),
     trackingModule(),
     uiModule(),

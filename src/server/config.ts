@@ -26,6 +26,23 @@ export interface ServerOptions {
   gcSchedule?: string;
   /** What the scheduled gc purges: entities deleted at least this long ago, ms (default 30 days). */
   gcOlderThanMs?: number;
+  /** `--app-name basic-auth` (MLflow's spelling) turns authentication on, like `--auth`. */
+  appName?: string;
+  auth?: boolean;
+  /** Listen on a non-loopback address without authentication anyway. */
+  insecure?: boolean;
+}
+
+/** Authentication settings (the auth module reads the file and creates the first admin). */
+export interface AuthServerConfig {
+  enabled: boolean;
+  /** MLflow's auth configuration file (`MLFLOW_AUTH_CONFIG_PATH`): default_permission, admin_username, admin_password. */
+  configPath?: string;
+  /** The first admin, when not in the file (`CICLO_ADMIN_USERNAME`, `CICLO_ADMIN_PASSWORD`). */
+  adminUsername?: string;
+  adminPassword?: string;
+  /** `CICLO_DEFAULT_PERMISSION`; the file's `default_permission` wins. */
+  defaultPermission?: string;
 }
 
 export interface JobsConfig {
@@ -51,6 +68,9 @@ export interface ServerConfig {
   logLevel: string;
   /** Background jobs; from ciclo's defaults and the environment when absent. */
   jobs?: JobsConfig;
+  auth?: AuthServerConfig;
+  /** `--insecure`: listen beyond loopback without authentication. */
+  insecure?: boolean;
 }
 
 export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";
@@ -76,16 +96,55 @@ export function resolveServerConfig(o: ServerOptions, env: NodeJS.ProcessEnv = p
       : artifactsDestination;
   const port = Number(o.port ?? env.CICLO_PORT ?? 5000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port '${o.port}'`);
+  if (o.appName !== undefined && o.appName !== "basic-auth") {
+    throw new Error(`Unknown --app-name '${o.appName}': ciclo knows 'basic-auth' (MLflow's authentication app).`);
+  }
+  const auth = resolveAuthConfig(o, env);
+  const host = o.host ?? env.CICLO_HOST ?? "127.0.0.1";
+  const insecure = o.insecure ?? (env.CICLO_INSECURE === "1" || env.CICLO_INSECURE === "true");
   return {
+    auth,
+    insecure,
     backendStoreUri: o.backendStoreUri ?? env.CICLO_BACKEND_STORE_URI ?? DEFAULT_BACKEND_STORE_URI,
     defaultArtifactRoot,
     artifactsDestination,
     serveArtifacts,
-    host: o.host ?? env.CICLO_HOST ?? "127.0.0.1",
+    host,
     port,
     logLevel: o.logLevel ?? env.CICLO_LOG_LEVEL ?? "info",
     jobs: resolveJobsConfig(o, env),
   };
+}
+
+export function resolveAuthConfig(o: Pick<ServerOptions, "appName" | "auth">, env: NodeJS.ProcessEnv = process.env): AuthServerConfig {
+  const enabled = o.auth === true || o.appName === "basic-auth" || env.CICLO_AUTH === "1" || env.CICLO_AUTH === "true";
+  return {
+    enabled,
+    configPath: env.MLFLOW_AUTH_CONFIG_PATH || undefined,
+    adminUsername: env.CICLO_ADMIN_USERNAME || undefined,
+    adminPassword: env.CICLO_ADMIN_PASSWORD || undefined,
+    defaultPermission: env.CICLO_DEFAULT_PERMISSION || undefined,
+  };
+}
+
+/**
+ * Refuses to serve a non-loopback address without authentication (MLflow's
+ * open default is the root of CVE-2023-6014), unless `--insecure` says a
+ * proxy in front authenticates.
+ */
+export function assertSafeExposure(config: Pick<ServerConfig, "host" | "auth" | "insecure">): void {
+  if (config.auth?.enabled || config.insecure || isLoopback(config.host)) return;
+  throw new Error(
+    `Refusing to listen on ${config.host} without authentication: anyone who can reach it could read and change every experiment and model. ` +
+      "Turn authentication on (--auth, or MLflow's --app-name basic-auth; see docs/auth.md), " +
+      "or pass --insecure ($CICLO_INSECURE=1) if a proxy in front of ciclo authenticates requests.",
+  );
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1";
 }
 
 export function resolveJobsConfig(o: ServerOptions, env: NodeJS.ProcessEnv = process.env): JobsConfig {

@@ -9,7 +9,7 @@ import { pino, type Logger } from "pino";
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
 import { openConnection, redactUri } from "../store/open-store.js";
 import { buildApp, moduleServices } from "./app.js";
-import type { ServerConfig } from "./config.js";
+import { assertSafeExposure, type ServerConfig } from "./config.js";
 import type { CicloModule, ModuleServices } from "./module.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
 
@@ -29,6 +29,7 @@ export interface StartOptions {
 }
 
 export async function startServer(config: ServerConfig, opts: StartOptions): Promise<RunningServer> {
+  assertSafeExposure(config);
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
   const started = performance.now();
   const db = await openConnection(config.backendStoreUri, { backgroundCheckpoints: true });

@@ -24,6 +24,9 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on", "5000")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option("--auth", "require sign-in and check permissions on every request ($CICLO_AUTH=1; docs/auth.md)")
+    .option("--app-name <name>", "MLflow's spelling: 'basic-auth' turns authentication on (reads MLFLOW_AUTH_CONFIG_PATH)")
+    .option("--insecure", "allow a non-loopback --host without authentication (a proxy in front authenticates)")
     .option("--shutdown-timeout <seconds>", "on SIGTERM, how long in-flight requests and running jobs may take before connections are closed and jobs given back", "30")
     .option("--no-jobs", "run no background jobs in this process (an API-only replica; $CICLO_JOBS=0)")
     .option("--job-concurrency <n>", "jobs run at once by this process (default 4; $CICLO_JOB_CONCURRENCY)")
@@ -33,13 +36,17 @@ export function registerServerCommand(program: Command): void {
     .addHelpText(
       "after",
       `
-Defaults: sqlite:///./ciclo-data/ciclo.db and ./ciclo-data/artifacts.
+Defaults: sqlite:///./ciclo-data/ciclo.db and ./ciclo-data/artifacts; no
+authentication, so only loopback addresses are served unless --auth (or
+--insecure) is given.
 With --port 0 the system picks a free port; the "ciclo server listening" log line
 (JSON on stdout) carries the address in its "url" field.
 
 Examples:
   $ ciclo server
-  $ ciclo server --port 5001 --host 0.0.0.0
+  $ MLFLOW_AUTH_CONFIG_PATH=./basic_auth.ini ciclo server --app-name basic-auth --host 0.0.0.0
+  $ CICLO_ADMIN_USERNAME=admin CICLO_ADMIN_PASSWORD=... ciclo server --auth --host 0.0.0.0
+  $ ciclo server --host 0.0.0.0 --insecure      # only behind a proxy that authenticates
   $ ciclo server --backend-store-uri postgresql://ciclo@db:5432/ciclo --default-artifact-root s3://bucket/ciclo
   $ ciclo server --gc-schedule '0 3 * * *' --gc-older-than 30d
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
@@ -57,6 +64,9 @@ shows them.`,
         host: opts.host as string,
         port: opts.port as string,
         logLevel: opts.logLevel as string,
+        auth: opts.auth === true ? true : undefined,
+        appName: opts.appName as string | undefined,
+        insecure: opts.insecure === true ? true : undefined,
         runJobs: opts.jobs === false ? false : undefined,
         jobConcurrency: opts.jobConcurrency as string | undefined,
         jobDrainMs: Number(opts.shutdownTimeout) * 1000,

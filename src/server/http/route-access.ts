@@ -5,7 +5,7 @@
  * @module
  */
 export type Permission = "read" | "edit" | "manage" | "public";
-export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "job" | "deployment" | "server";
+export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "job" | "deployment" | "server" | "user" | "secret";
 
 export interface RouteAccess {
   resource: Resource;

@@ -1,0 +1,390 @@
+/**
+ * Identities and permissions: users and service accounts, password and token
+ * sign-in (with throttling), MLflow's experiment and registered-model
+ * permissions, and the audit log of auth events. No HTTP here: the module's
+ * hook (http/permission-hook.ts) asks this service who a request is and what
+ * it may do.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { InvalidParameterValueError, MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../shared/errors.js";
+import { PermissionDeniedError, TooManyAttemptsError, UnauthenticatedError } from "./auth-errors.js";
+import type { ApiToken, AuditEvent, AuthStore, User } from "./auth-store.js";
+import { AddressThrottle, DEFAULT_THROTTLE, type ThrottleSettings } from "./login-throttle.js";
+import { checkPasswordStrength, hashPassword, verifyPassword } from "./passwords.js";
+import { PERMISSIONS, validatePermission, type PermissionName } from "./permissions.js";
+import { hashToken, newToken, tokenHint } from "./tokens.js";
+
+export interface AuthServiceOptions {
+  defaultPermission: PermissionName;
+  throttle?: ThrottleSettings;
+  /** How long a verified password is remembered in this process (scrypt costs ~60 ms a check). 0 disables. */
+  credentialCacheMs?: number;
+  now?: () => number;
+}
+
+/** Who a request is. */
+export interface Principal {
+  user: User;
+  via: "password" | "token" | "session";
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,255}$/;
+const TOKEN_TOUCH_MS = 60_000;
+const MAX_TOKEN_DAYS = 3650;
+
+export class AuthService {
+  readonly defaultPermission: PermissionName;
+  private readonly throttle: AddressThrottle;
+  private readonly throttleSettings: ThrottleSettings;
+  private readonly credentialCacheMs: number;
+  private readonly verified = new Map<string, { userId: number; until: number }>();
+  private readonly touched = new Map<number, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly store: AuthStore, opts: AuthServiceOptions) {
+    this.defaultPermission = opts.defaultPermission;
+    this.throttleSettings = opts.throttle ?? DEFAULT_THROTTLE;
+    this.now = opts.now ?? Date.now;
+    this.throttle = new AddressThrottle(this.throttleSettings, this.now);
+    this.credentialCacheMs = opts.credentialCacheMs ?? 30_000;
+  }
+
+  // ---- sign-in ----
+
+  /** HTTP Basic. A token in the password field (for tools that only speak Basic) works too. */
+  async authenticatePassword(username: string, password: string, ip: string | null): Promise<Principal> {
+    if (password.startsWith("ciclo_")) {
+      const p = await this.authenticateToken(password, ip);
+      if (p.user.username === username || username === "" || username === "token") return p;
+      throw new UnauthenticatedError("Invalid username or password.");
+    }
+    const cacheKey = createHash("sha256").update(username).update("\0").update(password).digest("hex");
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.until > this.now()) {
+      const user = await this.store.getUserById(cached.userId);
+      if (user && user.username === username) return { user, via: "password" };
+    }
+    const address = ip ?? "unknown";
+    const wait = this.throttle.retryAfter(address);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    const user = await this.store.getUser(username);
+    if (user?.lockedUntil && user.lockedUntil > this.now()) {
+      throw new TooManyAttemptsError(Math.ceil((user.lockedUntil - this.now()) / 1000));
+    }
+    const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyPassword(password, DUMMY_HASH).then(() => false);
+    if (!user || !ok) {
+      this.throttle.fail(address);
+      if (user) {
+        const lock = user.failedLogins + 1 >= this.throttleSettings.maxFailuresPerAccount ? this.now() + this.throttleSettings.lockMs : null;
+        await this.store.recordFailedLogin(user.id, lock);
+        if (lock) await this.audit("user.locked", null, username, `after ${user.failedLogins + 1} failed sign-ins`, ip);
+      }
+      await this.audit("login.failed", null, username, null, ip);
+      throw new UnauthenticatedError("Invalid username or password.");
+    }
+    this.throttle.succeed(address);
+    if (user.failedLogins > 0) await this.store.resetFailedLogins(user.id);
+    if (this.credentialCacheMs > 0) this.verified.set(cacheKey, { userId: user.id, until: this.now() + this.credentialCacheMs });
+    return { user, via: "password" };
+  }
+
+  async authenticateToken(token: string, ip: string | null): Promise<Principal> {
+    const found = await this.store.findToken(hashToken(token));
+    const now = this.now();
+    if (!found || found.token.revokedAt !== null || (found.token.expiresAt !== null && found.token.expiresAt <= now)) {
+      await this.audit("token.rejected", null, found?.user.username ?? null, found ? (found.token.revokedAt !== null ? "revoked" : "expired") : "unknown token", ip);
+      throw new UnauthenticatedError("Invalid, expired or revoked token.");
+    }
+    const last = this.touched.get(found.token.id) ?? found.token.lastUsedAt ?? 0;
+    if (now - last >= TOKEN_TOUCH_MS) {
+      this.touched.set(found.token.id, now);
+      await this.store.touchToken(found.token.id, now);
+    }
+    return { user: found.user, via: "token" };
+  }
+
+  /** A sign-in through the UI's form: the same checks, and an audit line when it succeeds. */
+  async login(username: string, password: string, ip: string | null): Promise<User> {
+    const p = await this.authenticatePassword(username, password, ip);
+    await this.audit("login", username, username, null, ip);
+    return p.user;
+  }
+
+  // ---- users ----
+
+  async createUser(actor: string | null, username: unknown, password: unknown, opts: { isAdmin?: boolean } = {}): Promise<User> {
+    const name = checkUsername(username);
+    const pw = checkPasswordStrength(password);
+    if (await this.store.getUser(name)) throw new ResourceAlreadyExistsError(`User (username=${name}) already exists.`);
+    const user = await this.store.createUser({ username: name, passwordHash: await hashPassword(pw), isAdmin: opts.isAdmin ?? false, isServiceAccount: false });
+    await this.audit("user.created", actor, name, opts.isAdmin ? "admin" : null, null);
+    return user;
+  }
+
+  /** A service account: no password, signs in with the tokens an admin creates for it (CI, pipelines). */
+  async createServiceAccount(actor: string | null, username: unknown): Promise<User> {
+    const name = checkUsername(username);
+    if (await this.store.getUser(name)) throw new ResourceAlreadyExistsError(`User (username=${name}) already exists.`);
+    const user = await this.store.createUser({ username: name, passwordHash: null, isAdmin: false, isServiceAccount: true });
+    await this.audit("service_account.created", actor, name, null, null);
+    return user;
+  }
+
+  /** The first admin from the configuration, on first start; nothing when the user exists. */
+  async ensureAdmin(username: string, password: string): Promise<boolean> {
+    if (await this.store.getUser(username)) return false;
+    try {
+      await this.createUser(null, username, password, { isAdmin: true });
+      return true;
+    } catch (err) {
+      // Another replica created it at the same moment.
+      if (await this.store.getUser(username)) return false;
+      throw err;
+    }
+  }
+
+  async hasUsers(): Promise<boolean> {
+    return (await this.store.listUsers()).length > 0;
+  }
+
+  async getUser(username: unknown): Promise<User> {
+    const name = typeof username === "string" ? username : "";
+    const user = await this.store.getUser(name);
+    if (!user) throw new ResourceDoesNotExistError(`User with username=${name} not found`);
+    return user;
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.store.listUsers();
+  }
+
+  async updatePassword(actor: string, username: unknown, password: unknown): Promise<void> {
+    const user = await this.getUser(username);
+    if (user.isServiceAccount) throw new InvalidParameterValueError(`'${user.username}' is a service account: it signs in with tokens, not a password.`);
+    await this.store.updateUser(user.username, { passwordHash: await hashPassword(checkPasswordStrength(password)) });
+    this.forget(user.id);
+    await this.audit("user.password_changed", actor, user.username, null, null);
+  }
+
+  async updateAdmin(actor: string, username: unknown, isAdmin: unknown): Promise<void> {
+    const user = await this.getUser(username);
+    const flag = parseBool(isAdmin, "is_admin");
+    await this.store.updateUser(user.username, { isAdmin: flag });
+    this.forget(user.id);
+    await this.audit("user.admin_changed", actor, user.username, String(flag), null);
+  }
+
+  async deleteUser(actor: string, username: unknown): Promise<void> {
+    const user = await this.getUser(username);
+    if (user.username === actor) throw new InvalidParameterValueError("You cannot delete your own account; ask another admin.");
+    await this.store.deleteUser(user.username);
+    this.forget(user.id);
+    await this.audit("user.deleted", actor, user.username, null, null);
+  }
+
+  // ---- tokens ----
+
+  async createToken(actor: string, owner: User, name: unknown, expiresInDays: unknown): Promise<{ token: string; record: ApiToken }> {
+    const label = typeof name === "string" && name.trim() !== "" ? name.trim() : "token";
+    if (label.length > 256) throw new InvalidParameterValueError("Token name must be at most 256 characters long.");
+    let expiresAt: number | null = null;
+    if (expiresInDays !== undefined && expiresInDays !== null && expiresInDays !== 0) {
+      const days = Number(expiresInDays);
+      if (!Number.isFinite(days) || days <= 0 || days > MAX_TOKEN_DAYS) {
+        throw new InvalidParameterValueError(`expires_in_days must be a number of days between 1 and ${MAX_TOKEN_DAYS} (0 or absent: never).`);
+      }
+      expiresAt = this.now() + Math.round(days * 86_400_000);
+    }
+    const token = newToken();
+    const record = await this.store.createToken({ userId: owner.id, name: label, tokenHash: hashToken(token), hint: tokenHint(token), expiresAt });
+    await this.audit("token.created", actor, owner.username, `${record.id} ${label}`, null);
+    return { token, record };
+  }
+
+  listTokens(owner: User): Promise<ApiToken[]> {
+    return this.store.listTokens(owner.id);
+  }
+
+  async revokeToken(actor: string, owner: User, tokenId: unknown): Promise<void> {
+    const id = Number(tokenId);
+    if (!Number.isInteger(id) || id <= 0) throw new InvalidParameterValueError(`Invalid token id '${String(tokenId)}'.`);
+    if (!(await this.store.revokeToken(owner.id, id, this.now()))) {
+      throw new ResourceDoesNotExistError(`Token ${id} of user ${owner.username} not found (or already revoked).`);
+    }
+    await this.audit("token.revoked", actor, owner.username, String(id), null);
+  }
+
+  // ---- permissions (MLflow's REST API) ----
+
+  /** The permission a user has on an experiment: admins everything, then the stored one, then the default. */
+  async experimentPermission(user: User, experimentId: string): Promise<PermissionName> {
+    if (user.isAdmin) return "MANAGE";
+    return (await this.store.getExperimentPermission(experimentId, user.id)) ?? this.defaultPermission;
+  }
+
+  async registeredModelPermission(user: User, name: string): Promise<PermissionName> {
+    if (user.isAdmin) return "MANAGE";
+    return (await this.store.getRegisteredModelPermission(name, user.id)) ?? this.defaultPermission;
+  }
+
+  /** Per-experiment readability for filtering a search: stored permissions and the default. */
+  async readableExperiments(user: User): Promise<(experimentId: string) => boolean> {
+    if (user.isAdmin) return () => true;
+    const own = new Map((await this.store.listExperimentPermissions(user.id)).map((p) => [p.experimentId, PERMISSIONS[p.permission].canRead]));
+    const dflt = PERMISSIONS[this.defaultPermission].canRead;
+    return (id) => own.get(id) ?? dflt;
+  }
+
+  async readableModels(user: User): Promise<(name: string) => boolean> {
+    if (user.isAdmin) return () => true;
+    const own = new Map((await this.store.listRegisteredModelPermissions(user.id)).map((p) => [p.name, PERMISSIONS[p.permission].canRead]));
+    const dflt = PERMISSIONS[this.defaultPermission].canRead;
+    return (name) => own.get(name) ?? dflt;
+  }
+
+  async createExperimentPermission(actor: string, experimentId: string, username: unknown, permission: unknown) {
+    const perm = validatePermission(permission);
+    const user = await this.getUser(username);
+    if (!(await this.store.createExperimentPermission({ experimentId, userId: user.id, permission: perm }))) {
+      throw new ResourceAlreadyExistsError(`Experiment permission (experiment_id=${experimentId}, username=${user.username}) already exists.`);
+    }
+    await this.audit("permission.experiment.created", actor, `${experimentId}:${user.username}`, perm, null);
+    return { experimentId, userId: user.id, permission: perm };
+  }
+
+  /** Called when a user creates an experiment: MLflow gives the creator MANAGE. */
+  async grantCreator(kind: "experiment" | "registered_model", id: string, user: User): Promise<void> {
+    if (kind === "experiment") {
+      if (!(await this.store.createExperimentPermission({ experimentId: id, userId: user.id, permission: "MANAGE" }))) {
+        await this.store.updateExperimentPermission({ experimentId: id, userId: user.id, permission: "MANAGE" });
+      }
+    } else if (!(await this.store.createRegisteredModelPermission({ name: id, userId: user.id, permission: "MANAGE" }))) {
+      await this.store.updateRegisteredModelPermission({ name: id, userId: user.id, permission: "MANAGE" });
+    }
+  }
+
+  async getExperimentPermission(experimentId: string, username: unknown) {
+    const user = await this.getUser(username);
+    const perm = await this.store.getExperimentPermission(experimentId, user.id);
+    if (!perm) throw new ResourceDoesNotExistError(`Experiment permission with experiment_id=${experimentId} and username=${user.username} not found`);
+    return { experimentId, userId: user.id, permission: perm };
+  }
+
+  async updateExperimentPermission(actor: string, experimentId: string, username: unknown, permission: unknown): Promise<void> {
+    const perm = validatePermission(permission);
+    const user = await this.getUser(username);
+    if (!(await this.store.updateExperimentPermission({ experimentId, userId: user.id, permission: perm }))) {
+      throw new ResourceDoesNotExistError(`Experiment permission with experiment_id=${experimentId} and username=${user.username} not found`);
+    }
+    await this.audit("permission.experiment.updated", actor, `${experimentId}:${user.username}`, perm, null);
+  }
+
+  async deleteExperimentPermission(actor: string, experimentId: string, username: unknown): Promise<void> {
+    const user = await this.getUser(username);
+    if (!(await this.store.deleteExperimentPermission(experimentId, user.id))) {
+      throw new ResourceDoesNotExistError(`Experiment permission with experiment_id=${experimentId} and username=${user.username} not found`);
+    }
+    await this.audit("permission.experiment.deleted", actor, `${experimentId}:${user.username}`, null, null);
+  }
+
+  listExperimentPermissionsOf(experimentId: string) {
+    return this.store.listExperimentPermissionsOf(experimentId);
+  }
+
+  async createRegisteredModelPermission(actor: string, name: string, username: unknown, permission: unknown) {
+    const perm = validatePermission(permission);
+    const user = await this.getUser(username);
+    if (!(await this.store.createRegisteredModelPermission({ name, userId: user.id, permission: perm }))) {
+      throw new ResourceAlreadyExistsError(`Registered model permission (name=${name}, username=${user.username}) already exists.`);
+    }
+    await this.audit("permission.registered_model.created", actor, `${name}:${user.username}`, perm, null);
+    return { name, userId: user.id, permission: perm };
+  }
+
+  async getRegisteredModelPermission(name: string, username: unknown) {
+    const user = await this.getUser(username);
+    const perm = await this.store.getRegisteredModelPermission(name, user.id);
+    if (!perm) throw new ResourceDoesNotExistError(`Registered model permission with name=${name} and username=${user.username} not found`);
+    return { name, userId: user.id, permission: perm };
+  }
+
+  async updateRegisteredModelPermission(actor: string, name: string, username: unknown, permission: unknown): Promise<void> {
+    const perm = validatePermission(permission);
+    const user = await this.getUser(username);
+    if (!(await this.store.updateRegisteredModelPermission({ name, userId: user.id, permission: perm }))) {
+      throw new ResourceDoesNotExistError(`Registered model permission with name=${name} and username=${user.username} not found`);
+    }
+    await this.audit("permission.registered_model.updated", actor, `${name}:${user.username}`, perm, null);
+  }
+
+  async deleteRegisteredModelPermission(actor: string, name: string, username: unknown): Promise<void> {
+    const user = await this.getUser(username);
+    if (!(await this.store.deleteRegisteredModelPermission(name, user.id))) {
+      throw new ResourceDoesNotExistError(`Registered model permission with name=${name} and username=${user.username} not found`);
+    }
+    await this.audit("permission.registered_model.deleted", actor, `${name}:${user.username}`, null, null);
+  }
+
+  listRegisteredModelPermissionsOf(name: string) {
+    return this.store.listRegisteredModelPermissionsOf(name);
+  }
+
+  listExperimentPermissions(user: User) {
+    return this.store.listExperimentPermissions(user.id);
+  }
+
+  listRegisteredModelPermissions(user: User) {
+    return this.store.listRegisteredModelPermissions(user.id);
+  }
+
+  renameRegisteredModel(oldName: string, newName: string): Promise<void> {
+    return this.store.renameRegisteredModelPermissions(oldName, newName);
+  }
+
+  dropRegisteredModel(name: string): Promise<void> {
+    return this.store.dropRegisteredModelPermissions(name);
+  }
+
+  // ---- audit ----
+
+  async audit(type: string, actor: string | null, subject: string | null, detail: string | null, ip: string | null): Promise<void> {
+    await this.store.appendAudit({ time: this.now(), type, actor, subject, detail, ip });
+  }
+
+  listAudit(opts: { limit?: number; beforeId?: number; type?: string }): Promise<AuditEvent[]> {
+    const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 100), 1), 1000);
+    return this.store.listAudit({ limit, beforeId: opts.beforeId, type: opts.type });
+  }
+
+  /** Raises PERMISSION_DENIED unless the user is an admin. */
+  requireAdmin(user: User): void {
+    if (!user.isAdmin) throw new PermissionDeniedError();
+  }
+
+  private forget(userId: number): void {
+    for (const [k, v] of this.verified) if (v.userId === userId) this.verified.delete(k);
+  }
+}
+
+/** Verified against when the user does not exist, so timing does not tell whether a username is taken. */
+const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+function checkUsername(username: unknown): string {
+  if (typeof username !== "string" || username === "") {
+    throw new InvalidParameterValueError("Username must not be empty.");
+  }
+  if (!USERNAME.test(username)) {
+    throw new InvalidParameterValueError(
+      `Invalid username '${username.slice(0, 64)}': use letters, digits and . _ @ + - (at most 256 characters, starting with a letter or digit).`,
+    );
+  }
+  return username;
+}
+
+function parseBool(v: unknown, field: string): boolean {
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "True") return true;
+  if (v === "false" || v === "False") return false;
+  throw new MlflowError(`Invalid value ${JSON.stringify(v)} for parameter '${field}': expected true or false.`, "INVALID_PARAMETER_VALUE");
+}

@@ -1,0 +1,70 @@
+/**
+ * The auth capability as a module. Listed first in `src/modules.ts`: its
+ * hooks must be on the app before any other module's routes are mounted, so
+ * that every route — whoever adds it later — passes the one permission check.
+ * Off by default (every route open, as MLflow's plain server); on with
+ * `--auth`, `--app-name basic-auth` or `CICLO_AUTH=1`.
+ * @module
+ */
+import type { AuthServerConfig } from "../../server/config.js";
+import { API_PREFIXES } from "../../server/http/api-prefixes.js";
+import type { CicloModule } from "../../server/module.js";
+import { authMigration } from "../../store/sql/auth/auth-migration.js";
+import { SqlAuthStore } from "../../store/sql/auth/sql-auth-store.js";
+import { SqlResourceLookup } from "../../store/sql/auth/sql-resource-lookup.js";
+import { readAuthConfigFile } from "../auth-config.js";
+import { AuthService } from "../auth-service.js";
+import type { ResourceLookup } from "../auth-store.js";
+import { validatePermission } from "../permissions.js";
+import { cicloAuthRoutes } from "./ciclo-auth-routes.js";
+import { mlflowAuthRoutes } from "./mlflow-auth-routes.js";
+import { installPermissionHook } from "./permission-hook.js";
+
+export interface AuthModuleServices {
+  auth: AuthService;
+  lookup: ResourceLookup;
+}
+
+declare module "../../server/module.js" {
+  interface ModuleServices {
+    auth: AuthModuleServices;
+  }
+}
+
+/** Every API prefix, longest first (a route's own path is what is left after it). */
+const PREFIXES = [...new Set(Object.values(API_PREFIXES).flat())].sort((a, b) => b.length - a.length);
+
+export function authModule(config: AuthServerConfig = { enabled: false }): CicloModule {
+  return {
+    id: "auth",
+    migrations: [authMigration],
+    async init(ctx) {
+      if (!config.enabled) return;
+      const file = config.configPath ? readAuthConfigFile(config.configPath) : undefined;
+      if (file?.ignored.length) {
+        ctx.logger.warn({ keys: file.ignored }, "auth configuration: ciclo keeps users in its metadata database and checks requests itself; these keys are ignored");
+      }
+      const defaultPermission = file?.defaultPermission ?? (config.defaultPermission ? validatePermission(config.defaultPermission) : "READ");
+      const store = new SqlAuthStore(ctx.db);
+      const lookup = new SqlResourceLookup(ctx.db);
+      const auth = new AuthService(store, { defaultPermission });
+      const adminUsername = file?.adminUsername ?? config.adminUsername;
+      const adminPassword = file?.adminPassword ?? config.adminPassword;
+      if (adminUsername && adminPassword) {
+        if (await auth.ensureAdmin(adminUsername, adminPassword)) {
+          ctx.logger.info({ username: adminUsername }, "created the first admin user; change its password with PATCH /api/2.0/mlflow/users/update-password");
+        }
+      } else if (!(await auth.hasUsers())) {
+        // MLflow compat, safer: MLflow falls back to admin/password1234; ciclo has no built-in password.
+        throw new Error(
+          "Authentication is on but there is no user yet and no first admin is configured: set admin_username and admin_password " +
+            "in the file MLFLOW_AUTH_CONFIG_PATH names, or CICLO_ADMIN_USERNAME and CICLO_ADMIN_PASSWORD (see docs/auth.md).",
+        );
+      }
+      ctx.provide("auth", { auth, lookup });
+      ctx.http.raw((app) => installPermissionHook(app, { auth, lookup, artifactsDestination: ctx.settings.artifactsDestination, prefixes: PREFIXES }));
+      ctx.http.register("mlflow", mlflowAuthRoutes, { auth, lookup });
+      ctx.http.register("ciclo", cicloAuthRoutes, { auth, lookup });
+    },
+  };
+}

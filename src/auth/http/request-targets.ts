@@ -1,0 +1,152 @@
+/**
+ * Which resources a request names, read from its path parameters, query and
+ * (validated) body: the primary resource the route's declared permission is
+ * checked on, and the resources it only references, which need READ (a model
+ * version's `run_id`, `model_id` and `source` — GHSA-gqch-g4w5-7qcw — or the
+ * logged models a run links). A route whose resource cannot be found in its
+ * request is for admins only: deny by default.
+ * @module
+ */
+import type { RouteAccess } from "../../server/http/route-access.js";
+
+export type Target =
+  | { kind: "experiment"; id: string }
+  | { kind: "experiment-name"; name: string }
+  | { kind: "run"; id: string }
+  | { kind: "logged-model"; id: string }
+  | { kind: "registered-model"; name: string; version?: string }
+  | { kind: "artifact-uri"; uri: string; proxied: boolean };
+
+export interface Plan {
+  /** Checked with the route's declared permission. */
+  primary: Target[];
+  /** Checked with READ. */
+  references: Target[];
+  /** The request's `experiment_ids` scope: narrowed to readable experiments instead of refused. */
+  scope?: { holder: Record<string, unknown>; key: string };
+  /** The route answers with a list the hook filters (searches). */
+  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models";
+  /** Any signed-in user may call it (creating an experiment or a model; searches). */
+  open?: boolean;
+  /** Admins only: no resource found, or one the permission model does not cover. */
+  adminOnly?: boolean;
+}
+
+export interface RequestParts {
+  /** The route's path without its API prefix (`/experiments/get`). */
+  path: string;
+  /** True for the artifact proxy (`/mlflow-artifacts/...`). */
+  proxied: boolean;
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: Record<string, unknown>;
+}
+
+/** Routes any signed-in user may call without naming an existing resource. */
+const OPEN_CREATE = new Set(["/experiments/create", "/registered-models/create"]);
+const FILTERED: Record<string, Plan["filter"]> = {
+  "/experiments/search": "experiments",
+  "/registered-models/search": "registered_models",
+  "/model-versions/search": "model_versions",
+  "/logged-models/search": "logged_models",
+};
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((x): x is string => x !== undefined) : str(v) ? [str(v)!] : []);
+
+export function planRequest(access: RouteAccess, req: RequestParts): Plan {
+  const { params, query, body } = req;
+  const field = (k: string): unknown => body[k] ?? query[k];
+  const plan: Plan = { primary: [], references: [] };
+  const scopeHolder = body.experiment_ids !== undefined ? body : query.experiment_ids !== undefined ? query : undefined;
+
+  switch (access.resource) {
+    case "experiment": {
+      const modelId = str(params.model_id);
+      const expId = str(field("experiment_id"));
+      const expName = str(field("experiment_name"));
+      if (modelId) plan.primary.push({ kind: "logged-model", id: modelId });
+      else if (expId) plan.primary.push({ kind: "experiment", id: expId });
+      else if (expName) plan.primary.push({ kind: "experiment-name", name: expName });
+      if (scopeHolder && !modelId && !expId) plan.scope = { holder: scopeHolder, key: "experiment_ids" };
+      const sourceRun = str(field("source_run_id"));
+      if (sourceRun) plan.references.push({ kind: "run", id: sourceRun });
+      break;
+    }
+    case "run": {
+      for (const id of [...list(field("run_id")), ...list(field("run_uuid")), ...list(field("run_ids"))]) plan.primary.push({ kind: "run", id });
+      addModelReferences(plan, body);
+      break;
+    }
+    case "artifact": {
+      const modelId = str(params.model_id);
+      const runId = str(field("run_id")) ?? str(field("run_uuid"));
+      if (modelId) plan.primary.push({ kind: "logged-model", id: modelId });
+      else if (runId) plan.primary.push({ kind: "run", id: runId });
+      else if (req.proxied) {
+        const path = str(params["*"]) ?? str(query.path);
+        const inner = body.path;
+        // A multipart upload names a file inside the route's folder; a traversal there gets no grant either.
+        const plain = path !== undefined && isPlainPath(path) && (typeof inner !== "string" || isPlainPath(inner));
+        if (plain) plan.primary.push({ kind: "artifact-uri", uri: `mlflow-artifacts:/${path.replace(/^\/+/, "")}`, proxied: true });
+      }
+      break;
+    }
+    case "registered-model":
+    case "model-version": {
+      const name = str(field("name"));
+      if (name) plan.primary.push({ kind: "registered-model", name, version: str(field("version")) });
+      const runId = str(field("run_id"));
+      if (runId) plan.references.push({ kind: "run", id: runId });
+      const source = str(body.source);
+      if (source) plan.references.push(...sourceTargets(source));
+      addModelReferences(plan, body);
+      break;
+    }
+    default:
+      // job, server, secret and resources added later: admins only until the permission model covers them.
+      plan.adminOnly = true;
+      return plan;
+  }
+  const filter = FILTERED[req.path];
+  if (OPEN_CREATE.has(req.path) || filter) {
+    // Creating names no existing resource (a taken name is the handler's to refuse); a search reads none
+    // but the scope it is narrowed to, and its answer is filtered.
+    plan.open = true;
+    plan.primary = [];
+    plan.references = [];
+    plan.filter = filter;
+  }
+  if (plan.scope) plan.open = true;
+  if (plan.primary.length === 0 && !plan.open) plan.adminOnly = true;
+  return plan;
+}
+
+function addModelReferences(plan: Plan, body: Record<string, unknown>): void {
+  const modelId = str(body.model_id);
+  if (modelId) plan.references.push({ kind: "logged-model", id: modelId });
+  if (Array.isArray(body.models)) {
+    for (const m of body.models) {
+      const id = m && typeof m === "object" ? str((m as Record<string, unknown>).model_id) : undefined;
+      if (id) plan.references.push({ kind: "logged-model", id });
+    }
+  }
+}
+
+/** What a model version's `source` reads from. */
+export function sourceTargets(source: string): Target[] {
+  const runs = /^runs:\/+([^/]+)/.exec(source);
+  if (runs) return [{ kind: "run", id: runs[1]! }];
+  const models = /^models:\/+([^/@]+)(?:\/([^/]+))?/.exec(source);
+  if (models) {
+    // models:/m-<id> is a logged model; models:/<name>/<version|stage> and models:/<name>@alias a registered one.
+    return models[1]!.startsWith("m-") && !models[2] ? [{ kind: "logged-model", id: models[1]! }] : [{ kind: "registered-model", name: decodeURIComponent(models[1]!) }];
+  }
+  return [{ kind: "artifact-uri", uri: source, proxied: false }];
+}
+
+/** A relative artifact path without traversal or encoding tricks (those are refused by the handler; here they get no grant). */
+function isPlainPath(path: string): boolean {
+  if (path.includes("\\") || path.includes("%") || path.includes("\0")) return false;
+  return path.split("/").every((seg) => seg !== "." && seg !== "..");
+}

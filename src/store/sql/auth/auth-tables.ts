@@ -1,0 +1,47 @@
+/** Row types of the auth module's tables (migration 0010). */
+import type { Generated } from "kysely";
+
+// A type alias (not an interface) so that Kysely's `withTables<T extends Record<string, …>>` accepts it.
+export type AuthTables = {
+  auth_users: {
+    id: Generated<number>;
+    username: string;
+    password_hash: string | null;
+    is_admin: number;
+    is_service_account: number;
+    created_at: number;
+    failed_logins: Generated<number>;
+    locked_until: number | null;
+  };
+  auth_tokens: {
+    id: Generated<number>;
+    user_id: number;
+    name: string;
+    token_hash: string;
+    hint: string;
+    created_at: number;
+    expires_at: number | null;
+    last_used_at: number | null;
+    revoked_at: number | null;
+  };
+  auth_experiment_permissions: { experiment_id: string; user_id: number; permission: string };
+  auth_registered_model_permissions: { name: string; user_id: number; permission: string };
+  auth_audit_events: {
+    id: Generated<number>;
+    time: number;
+    type: string;
+    actor: string | null;
+    subject: string | null;
+    detail: string | null;
+    ip: string | null;
+  };
+  auth_secrets: {
+    name: string;
+    description: string | null;
+    ciphertext: string;
+    key_id: string;
+    created_at: number;
+    updated_at: number;
+    created_by: string | null;
+  };
+};
