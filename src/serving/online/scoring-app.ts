@@ -16,6 +16,7 @@
  * requests on open connections are still served, with `Connection: close`).
  * @module
  */
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CICLO_VERSION } from "../../shared/node/version.js";
 import type { BatchScheduler } from "./request-batcher.js";
@@ -100,6 +101,13 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
   /** Reads the body (bounded), scores it, answers, and records metrics and the optional log. */
   const score = (req: IncomingMessage, res: ServerResponse, protocol: JobProtocol, metricProtocol: string): void => {
     const t0 = performance.now();
+    // Labels arrive later by request id: the caller's, or one made up and answered in the header.
+    let requestId: string | undefined;
+    if (deps.inferenceLog) {
+      const given = req.headers["x-request-id"];
+      requestId = typeof given === "string" && given !== "" && given.length <= 256 ? given : randomUUID();
+      res.setHeader("x-request-id", requestId);
+    }
     inFlight++;
     metrics.requestStarted();
     const finish = (r: JobResult, body: string) => {
@@ -110,7 +118,7 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
         for (const f of w) f();
       }
       metrics.requestDone(metricProtocol, r.status, (performance.now() - t0) / 1000, r.errorCode);
-      deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body });
+      deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body, requestId });
     };
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > deps.maxBodyBytes) {

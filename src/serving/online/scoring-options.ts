@@ -28,8 +28,13 @@ export interface ScoringOptions {
   drainSeconds: number;
   /** Largest request body (bytes): 413 past it. */
   maxBodyBytes: number;
-  /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the tracking server. */
+  /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the server's monitoring API. */
   logRequests?: string;
+  /** `--log-sample-rate`: share of requests logged, in (0, 1] (default 1). */
+  logSampleRate?: number;
+  /** `--log-endpoint`/`--log-deployment`: the endpoint and deployment the records are filed under. */
+  logEndpoint?: string;
+  logDeployment?: string;
   trackingUri?: string;
   /** Name and version reported in metrics and /v2 paths (default: from the URI). */
   modelName?: string;
