@@ -14,7 +14,9 @@ import { parseLabelCsv, parseLabelParquet, toLabelRecords, type LabelInput } fro
 import type { MonitoringStore, MonitorPoint, MonitorRecord, SegmentQuery, SegmentRecord } from "./core/monitoring-store.js";
 import { evaluateAlerts, type AlertOutcome } from "./monitors/alerting.js";
 import type { MonitorGauges } from "./monitors/monitor-gauges.js";
-import { runMonitor, type MonitorRunResult } from "./monitors/monitor-runner.js";
+import { loadReference, runMonitor, windowProfilePath, type MonitorRunResult } from "./monitors/monitor-runner.js";
+import { readArtifactBytes } from "./monitors/window-data.js";
+import { renderMonitorReport } from "./report/monitor-report.js";
 import { validateMonitorSpec, type MonitorSpec } from "./core/monitor-spec.js";
 import { sendWebhook, type WebhookOptions } from "./monitors/webhook-sender.js";
 import { decodeProfile, encodeProfile } from "./profiles/profile-codec.js";
@@ -170,6 +172,20 @@ export class MonitoringService {
   async alerts(idOrName: string) {
     const m = await this.getMonitor(idOrName);
     return this.deps.store.listAlerts(m.monitorId);
+  }
+
+  /** The monitor's page as one static HTML file (what `ciclo monitor report` writes). */
+  async report(idOrName: string): Promise<string> {
+    const monitor = await this.getMonitor(idOrName);
+    const [points, alerts] = await Promise.all([this.deps.store.listPoints(monitor.monitorId), this.deps.store.listAlerts(monitor.monitorId)]);
+    const reference = monitor.spec.reference_profile ? await loadReference(this.deps.repo, monitor.spec.reference_profile).catch(() => undefined) : undefined;
+    const last = points.filter((p) => p.metric.startsWith("drift.")).reduce((m, p) => Math.max(m, p.windowEnd), -Infinity);
+    let current;
+    if (reference && Number.isFinite(last)) {
+      const path = windowProfilePath(monitor.monitorId, last);
+      if (await this.deps.repo.stat(path)) current = decodeProfile(new TextDecoder().decode(await readArtifactBytes(this.deps.repo, path)));
+    }
+    return renderMonitorReport({ monitor, points, alerts, reference, current, generatedAt: this.now() });
   }
 
   /** Deletes segments (index rows and files) and labels older than `olderThanMs`. */

@@ -194,4 +194,13 @@ test("shifted traffic: the monitor's next run flags exactly the shifted columns,
   const metrics = await fx.request("GET", `${CICLO}/monitoring/metrics`);
   assert.match(metrics.text, /ciclo_monitor_flagged\{monitor="fraud-drift",metric="drift.a"\} 1/);
   assert.match(metrics.text, /ciclo_monitor_alert_firing\{monitor="fraud-drift",rule="drift"\} 1/);
+
+  // The page as static HTML: the heatmap marks the four drifted cells (a and color in two windows).
+  const report = await fx.request("GET", `${CICLO}/monitoring/monitors/fraud-drift/report`);
+  assert.equal(report.status, 200);
+  assert.match(report.contentType, /text\/html/);
+  assert.equal(report.text.match(/>●</g)?.length, 4);
+  assert.match(report.text, /Alert history<\/h2><table/);
+  assert.ok((report.text.match(/<figure><figcaption>(a|b|c|color) </g) ?? []).length === 4, "reference vs current for each column");
+  assert.ok(!report.text.includes("<script"), "no script in the report");
 });

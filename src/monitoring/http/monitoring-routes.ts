@@ -162,6 +162,16 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
     async (req) => ({ alerts: (await service.alerts(req.params.monitor)).map(alertToWire) }),
   );
 
+  app.get(
+    "/monitoring/monitors/:monitor/report",
+    { schema: { params: S.MonitorParams }, config: access("registered-model", "read") },
+    async (req, reply) => {
+      const html = await service.report(req.params.monitor);
+      reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'");
+      return html;
+    },
+  );
+
   app.get("/monitoring/metrics", { config: access("registered-model", "read") }, async (_req, reply) => {
     reply.type("text/plain; version=0.0.4");
     return opts.metrics();
