@@ -15,8 +15,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CsvParser, csvToInput } from "../src/models/csv-input.js";
-import { classifierMetrics } from "../src/models/evaluation/classification-metrics.js";
-import { regressorMetrics } from "../src/models/evaluation/regression-metrics.js";
+import { classifierMetrics } from "../src/models/metrics/classification-metrics.js";
+import { regressorMetrics } from "../src/models/metrics/regression-metrics.js";
 import { parseJsonRequest } from "../src/models/input-parser.js";
 import { validateInput } from "../src/models/input-validator.js";
 import type { LoadedModel } from "../src/models/loaded-model.js";

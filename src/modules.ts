@@ -10,6 +10,7 @@ import { deploymentsModule } from "./deployments/http/deployments-module.js";
 import { jobsModule } from "./jobs/http/jobs-module.js";
 import { resolveJobsConfig, type ServerConfig } from "./server/config.js";
 import { gcModule } from "./gc/http/gc-module.js";
+import { monitoringModule } from "./monitoring/http/monitoring-module.js";
 import { loggedModelsModule } from "./logged-models/http/logged-models-module.js";
 import { registryModule } from "./registry/http/registry-module.js";
 import type { CicloModule } from "./server/module.js";
@@ -31,6 +32,7 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth">): Cic
     artifactsModule(),
     loggedModelsModule(),
     registryModule(),
+    monitoringModule(),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule(),
   ];

@@ -19,3 +19,5 @@ export { outputRowCount, sliceOutput, toPredictions } from "./model-output.js";
 export type { ModelOutput } from "./model-output.js";
 export { schemaNames } from "./model-signature.js";
 export type { ModelSignature, Schema, TensorDtype } from "./model-signature.js";
+export { classifierMetrics, type ClassifierInputs, type Label } from "./metrics/classification-metrics.js";
+export { regressorMetrics, type RegressorMetrics } from "./metrics/regression-metrics.js";

@@ -31,6 +31,8 @@ const ModelsPage = lazyPage<PageProps>(() => import("./pages/models/models-page"
 const ModelPage = lazyPage<PageProps>(() => import("./pages/models/model-page"));
 const VersionPage = lazyPage<PageProps>(() => import("./pages/models/version-page"));
 const LoggedModelPage = lazyPage<PageProps>(() => import("./pages/models/logged-model-page"));
+const MonitorsPage = lazyPage<PageProps>(() => import("./pages/monitoring/monitors-page"));
+const MonitorPage = lazyPage<PageProps>(() => import("./pages/monitoring/monitor-page"));
 
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
@@ -42,10 +44,13 @@ export const ROUTES: RouteDef[] = [
   { path: "/models/:name", page: ModelPage, section: "models" },
   { path: "/models/:name/versions/:version", page: VersionPage, section: "models" },
   { path: "/logged-models/:modelId", page: LoggedModelPage, section: "models" },
+  { path: "/monitoring", page: MonitorsPage, section: "monitoring" },
+  { path: "/monitoring/:name", page: MonitorPage, section: "monitoring" },
 ];
 
 export const NAV: Array<{ section: string; label: string; to: string }> = [
   { section: "experiments", label: "Experiments", to: "/experiments" },
   { section: "compare", label: "Compare", to: "/compare" },
   { section: "models", label: "Models", to: "/models" },
+  { section: "monitoring", label: "Monitoring", to: "/monitoring" },
 ];

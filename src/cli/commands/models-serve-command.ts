@@ -27,6 +27,9 @@ interface ServeFlags extends RuntimeFlags {
   maxBodyMb: string;
   maxInflightMb: string;
   logRequests?: string;
+  logSampleRate?: string;
+  logEndpoint?: string;
+  logDeployment?: string;
   trackingUri?: string;
   modelName?: string;
   modelVersion?: string;
@@ -40,6 +43,12 @@ export function numberFlag(text: string | undefined, flag: string, opts: { min?:
   if (text.trim() === "" || !Number.isFinite(n) || n < min || (!opts.fraction && !Number.isInteger(n))) {
     throw new UsageError(`${flag} must be ${opts.fraction ? "a number" : "an integer"} ≥ ${min}, got '${text}'.`);
   }
+  return n;
+}
+
+function sampleRateFlag(text: string | undefined): number | undefined {
+  const n = numberFlag(text, "--log-sample-rate", { fraction: true });
+  if (n !== undefined && (n <= 0 || n > 1)) throw new UsageError(`--log-sample-rate is a share in (0, 1], got '${text}'.`);
   return n;
 }
 
@@ -65,7 +74,10 @@ export function registerModelsServeCommand(models: Command): void {
       "memory for requests in flight (bodies being read, queued, parsed, scored; estimated per body byte) above the idle server; past it 503 + Retry-After",
       String(SCORING_DEFAULTS.maxInflightBytes / 1024 / 1024),
     )
-    .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to a run on the tracking server")
+    .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to the tracking server's monitoring store (tracking)")
+    .option("--log-sample-rate <share>", "share of requests logged, in (0, 1]", "1")
+    .option("--log-endpoint <name>", "endpoint the logged requests are filed under (deployments set it)")
+    .option("--log-deployment <name>", "deployment the logged requests are filed under (deployments set it)")
     .option("--tracking-uri <uri>", "tracking server (to resolve models:/ and runs:/ URIs, and for --log-requests tracking)")
     .option("--model-name <name>", "name in metrics and /v2 paths (default: from the URI)")
     .option("--model-version <v>", "version in metrics and /v2 paths (default: from the URI)");
@@ -78,6 +90,7 @@ Examples:
   $ ciclo models serve -m ./model --workers 1 --max-batch-size 128 --log-requests requests.jsonl
   $ ciclo models serve -m models:/churn@champion --env-manager virtualenv      # a scikit-learn model, in Python
   $ ciclo models serve -m ./sklearn-model --python /usr/bin/python3 --workers 2  # two Python worker processes
+  $ ciclo models serve -m models:/fraud/3 --tracking-uri http://ciclo:5000 --log-requests tracking --log-sample-rate 0.1
   $ curl -s localhost:8080/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2, 3]]}'`,
     )
     .action(async (flags: ServeFlags) => {
@@ -113,6 +126,9 @@ Examples:
           maxBodyBytes: Math.round(numberFlag(flags.maxBodyMb, "--max-body-mb", { min: 0.001, fraction: true })! * 1024 * 1024),
           maxInflightBytes: Math.round(numberFlag(flags.maxInflightMb, "--max-inflight-mb", { min: 1, fraction: true })! * 1024 * 1024),
           logRequests: flags.logRequests,
+          logSampleRate: sampleRateFlag(flags.logSampleRate),
+          logEndpoint: flags.logEndpoint,
+          logDeployment: flags.logDeployment,
           trackingUri: flags.trackingUri,
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,

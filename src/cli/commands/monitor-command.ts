@@ -1,13 +1,15 @@
 /**
  * `ciclo monitor`: drift between two files without a server, reference
- * profiles to keep instead of the data, and merging window profiles.
+ * profiles to keep instead of the data, and merging window profiles; with a
+ * server: a monitor's static HTML report, uploading reference profiles and
+ * labels, running a monitor now.
  * @module
  */
 import type { Command } from "commander";
 import type { DriftReport } from "../../monitoring/drift/drift-report.js";
 import type { StatTestId } from "../../monitoring/drift/stat-tests.js";
 import type { ProfileProgress } from "../../monitoring/profiles/profiler.js";
-import { collect } from "../output/cli-context.js";
+import { collect, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { createColors } from "../output/colors.js";
 import { cliAction, usageExitCodes, UsageError } from "../output/cli-errors.js";
 import { printJson } from "../output/json-output.js";
@@ -99,7 +101,7 @@ function parseThresholds(items: string[] | undefined): { all?: number; byColumn:
 }
 
 export function registerMonitorCommand(program: Command): void {
-  const monitor = usageExitCodes(program.command("monitor").description("Monitoring: data drift between files, reference profiles"));
+  const monitor = usageExitCodes(program.command("monitor").description("Monitoring: data drift between files, reference profiles; monitors on a server (report, reference, labels, run)"));
 
   monitor
     .command("drift")
@@ -217,6 +219,72 @@ Examples:
         const merged = mergeProfiles(await Promise.all(files.map((f) => m.loadProfile(f))));
         await m.saveProfile(flags.output, merged);
         process.stderr.write(`Merged ${files.length} profiles (${merged.rows} rows) → ${flags.output}\n`);
+      }),
+    );
+
+  registerServerCommands(monitor);
+}
+
+async function monitoringClient(flags: CommonFlags) {
+  const { HttpClient } = await import("../../sdk/http-client.js");
+  const { MonitoringClient } = await import("../../sdk/monitoring-client.js");
+  const { trackingUriFromEnv } = await import("../../sdk/sdk-config.js");
+  return new MonitoringClient(new HttpClient({ trackingUri: flags.trackingUri ?? trackingUriFromEnv() }));
+}
+
+function registerServerCommands(monitor: Command): void {
+  withCommonOptions(monitor.command("report <monitor>"), { json: false })
+    .description("Write a monitor's page (drift heatmap, distributions, performance, latency and errors, alerts) as one static HTML file")
+    .requiredOption("-o, --output <file.html>", "where to write the report")
+    .addHelpText("after", `\nExample:\n  $ ciclo monitor report fraud-drift -o monitoring-report.html --tracking-uri http://ciclo:5000`)
+    .action(
+      cliAction("monitor report", async (name: string, flags: CommonFlags & { output: string }) => {
+        const { writeFile } = await import("node:fs/promises");
+        const html = await (await monitoringClient(flags)).report(name);
+        await writeFile(flags.output, html);
+        process.stderr.write(`Wrote the report of monitor '${name}' → ${flags.output}\n`);
+      }),
+    );
+
+  withCommonOptions(monitor.command("reference <profile.json>"), { json: false })
+    .description("Store a reference profile (from `ciclo monitor profile`) on the server for monitors to compare against")
+    .requiredOption("--name <name>", "name of the reference (letters, digits, . _ -)")
+    .addHelpText("after", `\nExample:\n  $ ciclo monitor profile train.parquet -o ref.json && ciclo monitor reference ref.json --name fraud-train`)
+    .action(
+      cliAction("monitor reference", async (file: string, flags: CommonFlags & { name: string }) => {
+        const { readFile } = await import("node:fs/promises");
+        const path = await (await monitoringClient(flags)).putReference(flags.name, await readFile(file, "utf8"));
+        process.stdout.write(`${path}\n`);
+        process.stderr.write(`Stored; use "reference_profile": "${path}" in a monitor's spec.\n`);
+      }),
+    );
+
+  withCommonOptions(monitor.command("labels <file>"), { json: false })
+    .description("Upload ground truth: a CSV or Parquet file with request_id, optional row, and label columns")
+    .addHelpText("after", `\nExample:\n  $ ciclo monitor labels chargebacks-2026-12.csv`)
+    .action(
+      cliAction("monitor labels", async (file: string, flags: CommonFlags) => {
+        const { readFile } = await import("node:fs/promises");
+        const format = /\.parquet$/i.test(file) ? "parquet" : "csv";
+        const n = await (await monitoringClient(flags)).uploadLabels(new Uint8Array(await readFile(file)), format);
+        process.stderr.write(`Stored ${n} label(s) from ${file}\n`);
+      }),
+    );
+
+  withCommonOptions(monitor.command("run <monitor>"))
+    .description("Run a monitor now over the window ending now and print what it flagged")
+    .option("--window-end <epoch-ms>", "end of the window (default now)")
+    .addHelpText("after", `\nExample:\n  $ ciclo monitor run fraud-drift --json`)
+    .action(
+      cliAction("monitor run", async (name: string, flags: CommonFlags & { windowEnd?: string }) => {
+        const end = flags.windowEnd === undefined ? undefined : Number(flags.windowEnd);
+        if (end !== undefined && !Number.isFinite(end)) throw new UsageError(`--window-end is epoch milliseconds, got '${flags.windowEnd}'.`);
+        const r = await (await monitoringClient(flags)).run(name, end);
+        if (flags.json) return printJson(r);
+        const flagged = r.points.filter((p) => p.flagged);
+        process.stdout.write(`${r.rows} rows; flagged: ${flagged.map((p) => p.metric).join(", ") || "none"}\n`);
+        for (const a of r.alerts) if (a.outcome !== "quiet") process.stdout.write(`alert ${a.rule}: ${a.outcome}\n`);
+        for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
       }),
     );
 }

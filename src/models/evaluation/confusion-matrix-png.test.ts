@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ConfusionMatrix } from "./classification-metrics.js";
+import type { ConfusionMatrix } from "../metrics/classification-metrics.js";
 import { loadRasterizer, PIXEL_RATIO, rasterizeSvg, renderConfusionMatrixPng } from "./confusion-matrix-png.js";
 import { confusionMatrixSvg, escapeXml, MAX_GRID } from "./confusion-matrix-svg.js";
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { createRequire } from "node:module";
-import type { ConfusionMatrix } from "./classification-metrics.js";
+import type { ConfusionMatrix } from "../metrics/classification-metrics.js";
 import { confusionMatrixSvg, FONT_FAMILY } from "./confusion-matrix-svg.js";
 import { RgbCanvas, textWidth, type Rgb } from "./png-encoder.js";
 

@@ -8,7 +8,7 @@
  * PNG renderer rasterizes it; labels are XML-escaped (they come from data).
  * @module
  */
-import type { ConfusionMatrix } from "./classification-metrics.js";
+import type { ConfusionMatrix } from "../metrics/classification-metrics.js";
 
 export interface MatrixSvg {
   svg: string;

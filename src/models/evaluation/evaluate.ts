@@ -16,7 +16,7 @@
  * @module
  */
 import type { LoadedModel } from "../loaded-model.js";
-import type { ConfusionMatrix } from "./classification-metrics.js";
+import type { ConfusionMatrix } from "../metrics/classification-metrics.js";
 import { renderConfusionMatrixPng } from "./confusion-matrix-png.js";
 import { validateMetrics, type MetricThreshold, type ValidationReport } from "./metric-thresholds.js";
 import { computeModelMetrics, type EvaluationData, type MetricOptions } from "./model-evaluator.js";

@@ -16,9 +16,9 @@ import { validateInput } from "../input-validator.js";
 import { loadLocalModel } from "../model-loader.js";
 import type { ColumnsInput } from "../model-input.js";
 import { saveModel } from "../model-package-writer.js";
-import { classifierMetrics } from "./classification-metrics.js";
+import { classifierMetrics } from "../metrics/classification-metrics.js";
 import { computeModelMetrics } from "./model-evaluator.js";
-import { regressorMetrics } from "./regression-metrics.js";
+import { regressorMetrics } from "../metrics/regression-metrics.js";
 
 const PY = "/usr/bin/python3";
 const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;

@@ -18,8 +18,8 @@ import { validateInput } from "../input-validator.js";
 import type { LoadedModel } from "../loaded-model.js";
 import type { ColumnsInput, TensorData } from "../model-input.js";
 import type { ModelOutput } from "../model-output.js";
-import { classifierMetrics, sortedLabels, type ConfusionMatrix, type Label } from "./classification-metrics.js";
-import { regressorMetrics } from "./regression-metrics.js";
+import { classifierMetrics, sortedLabels, type ConfusionMatrix, type Label } from "../metrics/classification-metrics.js";
+import { regressorMetrics } from "../metrics/regression-metrics.js";
 
 export type ModelType = "regressor" | "classifier";
 

@@ -1,19 +1,18 @@
 /**
  * Request/response logging: records reach a JSON-lines file with the bodies
  * embedded as JSON; the buffer is bounded (drops are counted, never block);
- * the tracking sink writes parts as a run's artifacts plus per-flush metrics
- * on a real tracking server.
+ * the monitoring sink sends them to a real server, which files them as
+ * Parquet segments with the request ids the scoring server answered.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ArtifactClient } from "../../sdk/artifact-client.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
 import { slowModel } from "../../testing/model-fixtures.js";
 import { startScoringKit } from "../../testing/scoring-app-kit.js";
 import { tempDir } from "../../testing/temp-dir.js";
-import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLogSink } from "./inference-log.js";
+import { BufferedInferenceLog, fileLogSink, monitoringLogSink, type InferenceLogSink } from "./inference-log.js";
 
 const tmp = tempDir("ciclo-inference-log-");
 let model: string;
@@ -70,22 +69,47 @@ test("the buffer is bounded: past it records are dropped and counted; a failing 
   assert.equal(broken.dropped, 1);
 });
 
-test("tracking sink: a run in experiment serving/<model> with JSONL parts and request metrics", async () => {
-  const sink = trackingLogSink({ trackingUri: tracking.url, modelName: "fraud", modelVersion: "3", modelUri: "models:/fraud/3" });
-  const log = new BufferedInferenceLog(sink, { name: "fraud", version: "3" }, { flushIntervalMs: 60_000 });
-  log.record({ protocol: "mlflow", status: 200, latencyMs: 2, rows: 1, request: '{"inputs":[[1]]}', response: '{"predictions":[1]}' });
-  log.record({ protocol: "mlflow", status: 400, latencyMs: 4, rows: 0, request: "{}", response: '{"error_code":"BAD_REQUEST"}' });
-  await log.flush();
-  log.record({ protocol: "v2", status: 200, latencyMs: 1, rows: 1, request: "{}", response: "{}" });
-  await log.close();
-  const client = new ArtifactClient({ trackingUri: tracking.url });
-  const exp = await client.tracking.getExperimentByName("serving/fraud");
-  const runs = await client.tracking.searchAllRuns({ experimentIds: [exp.experimentId] });
-  assert.equal(runs.length, 1);
-  const run = runs[0];
-  assert.equal(run.info.status, "FINISHED");
-  const files = (await client.listArtifacts(run.info.runId, "inference-logs")).map((f) => f.path);
-  assert.deepEqual(files, ["inference-logs/part-000000.jsonl", "inference-logs/part-000001.jsonl"]);
-  const errors = await client.tracking.getAllMetricHistory(run.info.runId, "errors");
-  assert.deepEqual(errors.map((m) => [m.step, m.value]), [[0, 1], [1, 0]]);
+test("monitoring sink: sampled records reach the server's inference store as Parquet segments, with request ids", async () => {
+  const log = new BufferedInferenceLog(monitoringLogSink({ trackingUri: tracking.url }), { name: "slow", version: "3" }, { flushIntervalMs: 60_000, endpoint: "fraud-api", deployment: "blue" });
+  const kit = await startScoringKit(model, { name: "slow", version: "3", inferenceLog: log });
+  try {
+    const post = (payload: string, headers: Record<string, string> = {}) =>
+      kit.app.inject({ method: "POST", url: "/invocations", headers: { "content-type": "application/json", ...headers }, payload });
+    const given = await post(JSON.stringify({ dataframe_records: [{ x: 1 }, { x: 2 }] }), { "x-request-id": "order-17" });
+    assert.equal(given.headers["x-request-id"], "order-17");
+    const made = await post(JSON.stringify({ dataframe_split: { columns: ["x"], data: [[5]] } }));
+    const madeId = String(made.headers["x-request-id"]);
+    assert.match(madeId, /^[0-9a-f-]{36}$/);
+    await post(JSON.stringify({ dataframe_records: [{ z: 1 }] }));
+    await log.close();
+    const api = `${tracking.url}/api/ciclo/v1/monitoring`;
+    const flushed = (await (await fetch(`${api}/inference/flush`, { method: "POST" })).json()) as { segments: Array<Record<string, unknown>> };
+    assert.equal(flushed.segments.length, 1);
+    const seg = flushed.segments[0];
+    assert.deepEqual([seg.model_name, seg.model_version, seg.endpoint, seg.deployment, seg.requests, seg.errors, seg.rows], ["slow", "3", "fraud-api", "blue", 3, 1, 4]);
+    const listed = (await (await fetch(`${api}/segments?endpoint=fraud-api`)).json()) as { segments: unknown[] };
+    assert.equal(listed.segments.length, 1);
+    const { decodeSegment } = await import("../../monitoring/inference/segment-codec.js");
+    const rows = await decodeSegment(new Uint8Array(readFileSync(join(tracking.dir, "artifacts", String(seg.path)))));
+    assert.deepEqual(rows.map((r) => [r.__request_id, r.__row, r.x, r.prediction, r.__status]), [
+      ["order-17", 0, 1, 2, 200],
+      ["order-17", 1, 2, 4, 200],
+      [madeId, 0, 5, 10, 200],
+      [rows[3].__request_id, 0, null, null, 400],
+    ]);
+  } finally {
+    await kit.close();
+  }
+});
+
+test("sampling keeps the configured share of requests", () => {
+  const kept: string[] = [];
+  let i = 0;
+  const seq = [0.05, 0.5, 0.09, 0.99, 0.1];
+  const log = new BufferedInferenceLog({ write: async (l) => void kept.push(l), close: async () => undefined }, { name: "m", version: "1" }, { flushIntervalMs: 60_000, sampleRate: 0.1, random: () => seq[i++] });
+  for (let k = 0; k < seq.length; k++) log.record({ protocol: "mlflow", status: 200, latencyMs: 1, rows: 1, request: "{}", response: "{}", requestId: `r${k}` });
+  return log.close().then(() => {
+    const lines = kept.join("").trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.request_id, l.sample_rate]), [["r0", 0.1], ["r2", 0.1]]);
+  });
 });

@@ -7,19 +7,20 @@
  * counted, never blocking or growing memory); a timer (unref'd) turns the
  * buffer into JSON lines and hands them to a sink, one flush at a time.
  *
- * Sinks: a JSON-lines file (appended), or the tracking server — one run per
- * serving process in experiment `serving/<model>`, each flush a
- * `inference-logs/part-NNNNNN.jsonl` artifact plus request/error/latency
- * metrics stepped by flush number.
+ * Sinks: a JSON-lines file (appended), or the ciclo server's monitoring API
+ * (`POST /api/ciclo/v1/monitoring/inference`), which writes the records into
+ * Parquet segments indexed for monitors (docs/monitoring.md).
+ *
+ * Requests are sampled at `sampleRate` before they are buffered.
  *
  * Line format: `{"ts", "model", "version", "protocol", "status", "latency_ms",
- * "rows", "request", "response"}`; `request`/`response` are the JSON bodies
- * (CSV bodies as text).
+ * "rows", "request", "response", "request_id", "sample_rate"}` (plus
+ * `endpoint`/`deployment` when given); `request`/`response` are the JSON
+ * bodies (CSV bodies as text).
  * @module
  */
 import { createWriteStream, type WriteStream } from "node:fs";
-import { ArtifactClient } from "../../sdk/artifact-client.js";
-import { getOrCreateExperiment } from "../../sdk/run-starter.js";
+import { HttpClient } from "../../sdk/http-client.js";
 
 export interface InferenceRecord {
   protocol: string;
@@ -28,6 +29,8 @@ export interface InferenceRecord {
   rows: number;
   request: string;
   response: string;
+  /** The caller's `x-request-id` (or one the scoring server made up and answered). */
+  requestId?: string;
 }
 
 export interface InferenceLog {
@@ -74,7 +77,7 @@ export class BufferedInferenceLog implements InferenceLog {
   constructor(
     private readonly sink: InferenceLogSink,
     private readonly model: { name: string; version: string },
-    private readonly opts: { maxBuffered?: number; flushIntervalMs?: number } = {},
+    private readonly opts: { maxBuffered?: number; flushIntervalMs?: number; sampleRate?: number; endpoint?: string; deployment?: string; random?: () => number } = {},
   ) {
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 1000);
     this.timer.unref();
@@ -85,6 +88,8 @@ export class BufferedInferenceLog implements InferenceLog {
   }
 
   record(r: InferenceRecord): void {
+    const rate = this.opts.sampleRate ?? 1;
+    if (rate < 1 && (this.opts.random ?? Math.random)() >= rate) return;
     if (this.buffer.length >= (this.opts.maxBuffered ?? 10_000)) {
       this.droppedCount++;
       return;
@@ -116,6 +121,10 @@ export class BufferedInferenceLog implements InferenceLog {
           rows: r.rows,
           request: embed(r.request),
           response: embed(r.response),
+          request_id: r.requestId,
+          sample_rate: this.opts.sampleRate,
+          endpoint: this.opts.endpoint,
+          deployment: this.opts.deployment,
         });
       })
       .join("\n");
@@ -152,36 +161,21 @@ export function fileLogSink(path: string): InferenceLogSink {
   };
 }
 
-/** Logs to a run on the tracking server (created on the first flush). */
-export function trackingLogSink(opts: { trackingUri: string; modelName: string; modelVersion: string; modelUri: string }): InferenceLogSink {
-  const client = new ArtifactClient({ trackingUri: opts.trackingUri });
-  let runId: Promise<string> | undefined;
-  let part = 0;
-  const run = () =>
-    (runId ??= getOrCreateExperiment(client.tracking, `serving/${opts.modelName}`).then(async (exp) => {
-      const r = await client.tracking.createRun({
-        experimentId: exp.experimentId,
-        runName: `serving ${opts.modelName} v${opts.modelVersion}`,
-        tags: { "ciclo.serving.model_uri": opts.modelUri, "ciclo.serving.model_version": opts.modelVersion },
-      });
-      return r.info.runId;
-    }));
+/**
+ * Sends each flush to the ciclo server's monitoring API as one
+ * `{"records": [...]}` body (the lines are the records). One attempt per
+ * flush: a failure counts the flush's records as dropped.
+ */
+export function monitoringLogSink(opts: { trackingUri: string }): InferenceLogSink {
+  const http = new HttpClient({ trackingUri: opts.trackingUri });
+  const url = http.url("/api/ciclo/v1/monitoring/inference");
   return {
-    async write(lines, s) {
-      const id = await run();
-      const step = part++;
-      await client.logBytes(id, new TextEncoder().encode(lines), `inference-logs/part-${String(step).padStart(6, "0")}.jsonl`);
-      await client.tracking.logBatch(id, {
-        metrics: [
-          { key: "requests", value: s.requests, step },
-          { key: "errors", value: s.errors, step },
-          { key: "latency_mean_ms", value: s.meanLatencyMs, step },
-          { key: "latency_max_ms", value: s.maxLatencyMs, step },
-        ],
-      });
+    async write(lines) {
+      const body = `{"records":[${lines.trimEnd().split("\n").join(",")}]}`;
+      const res = await fetch(url, { method: "POST", headers: { ...http.authHeaders, "content-type": "application/json" }, body, signal: AbortSignal.timeout(30_000) });
+      if (!res.ok) throw new Error(`the monitoring API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      await res.arrayBuffer().catch(() => undefined);
     },
-    async close() {
-      if (runId) await client.tracking.updateRun(await runId, { status: "FINISHED", endTime: Date.now() });
-    },
+    async close() {},
   };
 }

@@ -16,6 +16,7 @@
  * requests on open connections are still served, with `Connection: close`).
  * @module
  */
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CICLO_VERSION } from "../../shared/node/version.js";
 import type { AdmissionControl, Reservation } from "./admission-control.js";
@@ -110,6 +111,13 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
    */
   const score = (req: IncomingMessage, res: ServerResponse, protocol: JobProtocol, metricProtocol: string): void => {
     const t0 = performance.now();
+    // Labels arrive later by request id: the caller's, or one made up and answered in the header.
+    let requestId: string | undefined;
+    if (deps.inferenceLog) {
+      const given = req.headers["x-request-id"];
+      requestId = typeof given === "string" && given !== "" && given.length <= 256 ? given : randomUUID();
+      res.setHeader("x-request-id", requestId);
+    }
     inFlight++;
     metrics.requestStarted();
     let reservation: Reservation | undefined;
@@ -125,7 +133,7 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
         for (const f of w) f();
       }
       metrics.requestDone(metricProtocol, r.status, (performance.now() - t0) / 1000, r.errorCode);
-      deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body });
+      deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body, requestId });
     };
     const tooLarge = (detail: string) => protocolError(protocol, 413, "INVALID_PARAMETER_VALUE", `Request body too large: ${detail} (limit ${deps.maxBodyBytes} bytes). Send fewer rows per request, or raise --max-body-mb.`);
     const overloaded = (): JobResult => ({

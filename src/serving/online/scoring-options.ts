@@ -42,8 +42,13 @@ export interface ScoringOptions {
    * queued, parsed and scored — admission-control.ts): past it 503 + Retry-After.
    */
   maxInflightBytes: number;
-  /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the tracking server. */
+  /** `--log-requests <file|tracking>`: a JSON-lines path, or `tracking` for the server's monitoring API. */
   logRequests?: string;
+  /** `--log-sample-rate`: share of requests logged, in (0, 1] (default 1). */
+  logSampleRate?: number;
+  /** `--log-endpoint`/`--log-deployment`: the endpoint and deployment the records are filed under. */
+  logEndpoint?: string;
+  logDeployment?: string;
   trackingUri?: string;
   /** Name and version reported in metrics and /v2 paths (default: from the URI). */
   modelName?: string;

@@ -15,7 +15,7 @@ import { IN_PROCESS_BYTES_PER_BODY_BYTE, type InferenceExecutor } from "./infere
 import { AdmissionControl } from "./admission-control.js";
 import { readMlmodel } from "../../models/index.js";
 import { chooseRuntime } from "./model-runtime.js";
-import { BufferedInferenceLog, fileLogSink, trackingLogSink, type InferenceLog } from "./inference-log.js";
+import { BufferedInferenceLog, fileLogSink, monitoringLogSink, type InferenceLog } from "./inference-log.js";
 import type { ResolvedModelSource } from "../model-source.js";
 import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
 import { ScoringMetrics } from "./scoring-metrics.js";
@@ -47,9 +47,9 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   if (opts.logRequests) {
     const sink =
       opts.logRequests === "tracking"
-        ? trackingLogSink({ trackingUri: opts.trackingUri ?? process.env.CICLO_TRACKING_URI ?? process.env.MLFLOW_TRACKING_URI ?? "http://127.0.0.1:5000", modelName, modelVersion, modelUri: opts.modelUri })
+        ? monitoringLogSink({ trackingUri: opts.trackingUri ?? process.env.CICLO_TRACKING_URI ?? process.env.MLFLOW_TRACKING_URI ?? "http://127.0.0.1:5000" })
         : fileLogSink(opts.logRequests);
-    inferenceLog = new BufferedInferenceLog(sink, { name: modelName, version: modelVersion });
+    inferenceLog = new BufferedInferenceLog(sink, { name: modelName, version: modelVersion }, { sampleRate: opts.logSampleRate, endpoint: opts.logEndpoint, deployment: opts.logDeployment });
   }
   const admission = new AdmissionControl({ maxInflightBytes: opts.maxInflightBytes, retryAfterSeconds: 1 });
   metrics.watchAdmission(admission);

@@ -1,0 +1,27 @@
+/** The monitoring API as the UI uses it: monitors, their alerts, and the URL of a monitor's report page. */
+import { CICLO, getJson } from "./http";
+
+export interface WireMonitor {
+  monitor_id: number;
+  name: string;
+  spec: {
+    target: { model_name: string; model_version?: string; model_alias?: string; endpoint?: string; deployment?: string };
+    window_seconds: number;
+    every_seconds: number;
+    alerts?: Array<{ name: string; when: string }>;
+  };
+  last_window_end?: number;
+  next_run_at: number;
+}
+
+export interface WireAlert {
+  alert_id: number;
+  rule: string;
+  state: string;
+  opened_at: number;
+  message: string;
+}
+
+export const listMonitors = (signal?: AbortSignal) => getJson<{ monitors: WireMonitor[] }>(`${CICLO}/monitoring/monitors`, {}, signal);
+export const listAlerts = (monitor: string, signal?: AbortSignal) => getJson<{ alerts: WireAlert[] }>(`${CICLO}/monitoring/monitors/${encodeURIComponent(monitor)}/alerts`, {}, signal);
+export const reportUrl = (monitor: string) => `${CICLO}/monitoring/monitors/${encodeURIComponent(monitor)}/report`;
