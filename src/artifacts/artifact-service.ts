@@ -142,6 +142,13 @@ export class ArtifactService {
     return { repo: loc.repo, path: joinArtifactPath(loc.base, rel) };
   }
 
+  /** Writes one file into a run's artifacts (the UI's `upload-artifact`, `create-promptlab-run`). */
+  async putRunArtifact(endpoint: string, runId: string, rawPath: string, body: Readable): Promise<number> {
+    const rel = safeArtifactFilePath(rawPath);
+    const loc = await this.runLocation(endpoint, runId);
+    return loc.repo.put(joinArtifactPath(loc.base, rel), body);
+  }
+
   private repositoryFor(uri: string): Promise<ArtifactRepository> {
     let repo = this.roots.get(uri);
     if (!repo) {

@@ -64,6 +64,8 @@ export class LineageService {
     private readonly registry: RegistryStore,
     private readonly tracking: TrackingStore,
     private readonly locate?: ArtifactLocator,
+    /** Where the server may read a version's files (inside its artifact store); the download URI when absent. */
+    private readonly readable?: (name: string, version: string) => Promise<string>,
   ) {}
 
   async get(name: string, version: string | number): Promise<ModelVersionLineage> {
@@ -82,7 +84,17 @@ export class LineageService {
       warnings: [],
     };
     if (modelVersion.runId) await this.addRun(out, modelVersion.runId);
-    await this.addArtifacts(out, downloadUri);
+    let location = downloadUri;
+    if (this.readable) {
+      try {
+        location = await this.readable(name, v);
+      } catch (err) {
+        if (!(err instanceof MlflowError)) throw err;
+        out.warnings.push(err.message);
+        return out;
+      }
+    }
+    await this.addArtifacts(out, location);
     return out;
   }
 

@@ -10,7 +10,7 @@ import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
 import type { Page, Tag } from "../shared/types.js";
 import { validateLength } from "../shared/validation.js";
 import type { LoggedModelLookup } from "./logged-model-lookup.js";
-import { resolveModelUri, type ModelUriRegistry, type ResolvedModelUri } from "./model-uri.js";
+import { isModelUri, resolveModelUri, type ModelUriRegistry, type ResolvedModelUri } from "./model-uri.js";
 import { MODEL_VERSION_SEARCH_SPEC } from "./registry-search-specs.js";
 import { boundVersionNumbers, checkOrderBy, splitPromptClause } from "./registry-search-filter.js";
 import {
@@ -132,10 +132,23 @@ export class ModelVersionService {
     });
   }
 
-  /** Where the version's artifacts are: `runs:/` and `models:/` sources resolved when the version was created. */
-  getDownloadUri(name: string, version: string | number): Promise<string> {
+  /**
+   * get-download-uri as MLflow answers it: the source as given, but for a `models:/` source the location it
+   * resolved to when the version was created (MLflow's storage_location).
+   */
+  async getDownloadUri(name: string, version: string | number): Promise<string> {
     validateModelName(name);
-    return this.store.getModelVersionDownloadUri(name, canonicalVersion(version));
+    const v = canonicalVersion(version);
+    const mv = await this.store.getModelVersion(name, v);
+    return isModelUri(mv.source) ? this.store.getModelVersionDownloadUri(name, v) : mv.source;
+  }
+
+  /** Where the server itself may read the version's files: inside its artifact store only (see source-verifier.ts). */
+  async readableLocation(name: string, version: string | number): Promise<string> {
+    validateModelName(name);
+    const v = canonicalVersion(version);
+    const [mv, location] = await Promise.all([this.store.getModelVersion(name, v), this.store.getModelVersionDownloadUri(name, v)]);
+    return this.verifier.readableLocation(location, mv.runId, mv.modelId);
   }
 
   setTag(name: string, version: string | number, tag: Tag, by: Actor): Promise<void> {

@@ -47,11 +47,12 @@ export interface RegistryServices {
 
 export function createRegistryServices(deps: RegistryDeps): RegistryServices {
   const verifier = new SourceVerifier(deps.artifactRoots, deps.trackingStore, modelUriRegistry(deps.registryStore), deps.loggedModels);
+  const versions = new ModelVersionService(deps.registryStore, verifier, deps.loggedModels);
   return {
     models: new RegisteredModelService(deps.registryStore),
-    versions: new ModelVersionService(deps.registryStore, verifier, deps.loggedModels),
+    versions,
     history: new RegistryHistoryService(deps.registryStore),
-    lineage: new LineageService(deps.registryStore, deps.trackingStore, deps.locateArtifacts),
+    lineage: new LineageService(deps.registryStore, deps.trackingStore, deps.locateArtifacts, (n, v) => versions.readableLocation(n, v)),
     locateArtifacts: deps.locateArtifacts,
   };
 }

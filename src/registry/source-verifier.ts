@@ -1,23 +1,33 @@
 /**
- * Verifies a model version's `source` before anything is stored: it must
- * resolve inside the artifact store. MLflow shipped 15+ bypasses of a
- * check that validated one form of the URI and used another
- * (research/security-anchors.md §1.1), so this check refuses rather than
- * normalises: no percent-encoding, no `.`/`..`/empty segments, no
- * backslashes, control characters, `?`, `#` or `;`, no local paths, and a
- * `file:` URI only when it lies under an allowed root (symlinks included).
+ * A model version's `source`: what is accepted when the version is created,
+ * and what the server itself will ever read from.
  *
- * Accepted: `runs:/<run_id>/<path>`, `models:/<model_id>` (3.x),
- * `models:/<name>/<version|stage|latest>` and `models:/<name>@<alias>`,
- * `mlflow-artifacts:/<path>` when the server proxies artifacts, and any URI
- * under the default artifact root, the artifacts destination, the version's
- * run's artifact URI or its logged model's artifact URI.
+ * **At creation** ciclo accepts what MLflow's server accepts
+ * (`_validate_source` in `mlflow/server/handlers.py`), with MLflow's messages:
+ * - a local source (a path, or a `file:` URI naming this host) only with a
+ *   `run_id`, and only when it resolves (symbolic links followed) inside that
+ *   run's artifact folder — CVE-2023-1177, -3765, -6977, -2024-3573;
+ * - any other URI only when its path, decoded to a fixed point and
+ *   normalised, is what was written: no `..`, `.`, NUL — CVE-2023-2356;
+ * - a `file:` URI naming another host is MLflow's INTERNAL_ERROR.
+ * ciclo refuses in addition, for every source (MLflow accepts them, its tests
+ * do not ask for them): percent-encoding, backslashes, control characters,
+ * `?`, `#` and `;` — the characters behind the bypasses CVE-2023-2780,
+ * -2024-1558, -1594, -1593, -8859 and CVE-2023-6909 — and Windows drive paths.
+ *
+ * **At read time** (`model-versions/get-artifact`, lineage) the server reads a
+ * version's files only inside its artifact store: under the default artifact
+ * root, the proxied destination, the version's run's artifact folder or its
+ * logged model's. A source MLflow accepts that points elsewhere (another
+ * bucket, `http://169.254.169.254/...`) is stored and returned by
+ * get-download-uri, as MLflow does, but the server never fetches it (SSRF,
+ * CVE-2023-6974; reading with the server's credentials).
  * @module
  */
 import { realpath } from "node:fs/promises";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { InvalidParameterValueError } from "../shared/errors.js";
+import { dirname, posix, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
 import type { TrackingStore } from "../tracking/index.js";
 import type { LoggedModelRef, LoggedModelLookup } from "./logged-model-lookup.js";
 import { isModelUri, parseModelUri, resolveModelVersion, type ModelUriRegistry } from "./model-uri.js";
@@ -30,7 +40,7 @@ export interface ArtifactRoots {
 }
 
 export interface VerifiedSource {
-  /** Where the artifacts really are, when the source is an indirection (`runs:/`, `models:/`). */
+  /** Where the artifacts really are, when that differs from the source (`models:/` indirections, local paths normalised). */
   storageLocation: string | null;
   runId: string | null;
   modelId: string | null;
@@ -38,56 +48,80 @@ export interface VerifiedSource {
 
 const RUN_ID_RE = /^[a-zA-Z0-9][\w-]{0,255}$/;
 
+/** MLflow's message for a non-local source with relative path references. */
+function relativeRefused(source: string): InvalidParameterValueError {
+  return new InvalidParameterValueError(
+    `Invalid model version source: '${source}'. If supplying a source as an http, https, ` +
+      "local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be " +
+      "provided without relative path references present. " +
+      "Please provide an absolute path.",
+  );
+}
+
+/** MLflow's message for a local source without a run_id or outside the run's artifact folder. */
+function localRefused(shown: string): InvalidParameterValueError {
+  return new InvalidParameterValueError(
+    `Invalid model version source: '${shown}'. To use a local path as a model version ` +
+      "source, the run_id request parameter has to be specified and the local path has to be " +
+      "contained within the artifact directory of the run specified by the run_id.",
+  );
+}
+
 function refused(source: string, why: string): InvalidParameterValueError {
   return new InvalidParameterValueError(`Invalid model version source: '${source}'. ${why}`);
 }
 
-interface ParsedUri {
+interface SplitUri {
+  /** Lower-case scheme, "" for none. */
   scheme: string;
-  authority: string;
-  segments: string[];
+  /** The authority's host name, lower case ("" for none). */
+  host: string;
+  path: string;
 }
 
-/** Splits `scheme://authority/a/b` or `scheme:/a/b`; refuses any segment that is empty, `.` or `..`. */
-function parseUri(source: string, uri: string): ParsedUri {
+/** Python's `urllib.parse.urlparse`, for what MLflow reads of it: scheme, host name, path. */
+function urlparse(uri: string): SplitUri {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$/s.exec(uri);
-  if (!m) throw refused(source, "Local paths are not accepted: a source must be a URI in the artifact store.");
-  const scheme = m[1].toLowerCase();
-  let rest = m[2];
-  let authority = "";
+  let scheme = "";
+  let rest = uri;
+  if (m) {
+    scheme = m[1].toLowerCase();
+    rest = m[2];
+  }
+  let host = "";
   if (rest.startsWith("//")) {
     const end = rest.indexOf("/", 2);
-    authority = (end < 0 ? rest.slice(2) : rest.slice(2, end)).toLowerCase();
+    const authority = end < 0 ? rest.slice(2) : rest.slice(2, end);
     rest = end < 0 ? "" : rest.slice(end);
+    host = authority.replace(/^.*@/, "").replace(/:\d*$/, "").toLowerCase();
   }
-  if (rest !== "" && !rest.startsWith("/")) throw refused(source, "The URI's path must be absolute.");
-  const segments = rest === "" ? [] : rest.slice(1).split("/");
-  if (segments.length > 0 && segments[segments.length - 1] === "") segments.pop();
-  if (segments.some((s) => s === "" || s === "." || s === "..")) {
-    throw refused(source, "Relative path references ('.', '..') and empty path segments are not allowed.");
-  }
-  return { scheme, authority, segments };
+  return { scheme, host, path: rest };
 }
 
-function within(source: ParsedUri, root: ParsedUri): boolean {
-  return (
-    source.scheme === root.scheme &&
-    source.authority === root.authority &&
-    root.segments.length <= source.segments.length &&
-    root.segments.every((s, i) => source.segments[i] === s)
-  );
-}
-
-/** A root as configured; roots are trusted text, but parsed leniently (trailing slashes, `file:/x`). */
-function parseRoot(uri: string): ParsedUri | undefined {
-  try {
-    return parseUri(uri, uri);
-  } catch {
-    return undefined;
+/** MLflow's `is_local_uri` (the host name tests included); a `file:` URI naming another host is its 500. */
+function isLocalUri(source: string, parsed: SplitUri): boolean {
+  if (parsed.scheme === "") return true;
+  const remoteHost = parsed.host !== "" && !(parsed.host === "." || parsed.host.startsWith("localhost") || parsed.host.startsWith("127.0.0.1"));
+  if (parsed.scheme === "file") {
+    if (remoteHost) {
+      throw new MlflowError(
+        `${source} is not a valid remote uri. For remote access on windows, please consider using a different scheme ` +
+          "such as SMB (e.g. smb://<hostname>/<path>).",
+        "INTERNAL_ERROR",
+      );
+    }
+    return true;
   }
+  return false;
 }
 
-/** The real path of `path`, or of its deepest existing ancestor plus the rest. */
+/** MLflow's `local_file_uri_to_path`: a `file:` URI's path, anything else as it is. */
+function localPath(uri: string): string {
+  if (!/^file:/i.test(uri)) return uri;
+  return urlparse(uri).path;
+}
+
+/** The real path of `path`, or of its deepest existing ancestor plus the rest (Python's `Path.resolve()`). */
 async function realPathOf(path: string): Promise<string> {
   try {
     return await realpath(path);
@@ -96,6 +130,63 @@ async function realPathOf(path: string): Promise<string> {
     if (parent === path) return path;
     return `${await realPathOf(parent)}/${path.slice(parent.length + (parent.endsWith("/") ? 0 : 1))}`;
   }
+}
+
+function isUnder(path: string, root: string): boolean {
+  const prefix = root.endsWith("/") ? root : `${root}/`;
+  return path === root || path.startsWith(prefix);
+}
+
+/** `_validate_non_local_source_contains_relative_paths`: the path, decoded and normalised, must be unchanged. */
+function checkNoRelativeReferences(source: string): void {
+  let decoded = source;
+  for (let i = 0; i < 10; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded.replace(/\+/g, " "));
+    } catch {
+      throw relativeRefused(source);
+    }
+    if (next === decoded) break;
+    decoded = next;
+  }
+  const path = urlparse(decoded).path.replace(/\/+$/, "").replace(/\/+/g, "/");
+  if (path.includes("\u0000")) throw relativeRefused(source);
+  // Path("").resolve() is the working directory, so an empty path never equals its resolution.
+  if (path === "" || !path.startsWith("/") || posix.normalize(path) !== path) throw relativeRefused(source);
+}
+
+/** Splits `scheme://authority/a/b`; for the read-time containment test (roots and resolved locations are normalised). */
+interface RootParts {
+  scheme: string;
+  authority: string;
+  segments: string[];
+}
+
+function rootParts(uri: string): RootParts | undefined {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$/s.exec(uri);
+  if (!m) return { scheme: "file", authority: "", segments: uri.split("/").filter(Boolean) };
+  let rest = m[2];
+  let authority = "";
+  if (rest.startsWith("//")) {
+    const end = rest.indexOf("/", 2);
+    authority = (end < 0 ? rest.slice(2) : rest.slice(2, end)).toLowerCase();
+    rest = end < 0 ? "" : rest.slice(end);
+  }
+  const scheme = m[1].toLowerCase();
+  if (scheme === "file" && authority === "localhost") authority = "";
+  const segments = rest.split("/").filter(Boolean);
+  if (segments.some((s) => s === "." || s === "..")) return undefined;
+  return { scheme, authority, segments };
+}
+
+function within(location: RootParts, root: RootParts): boolean {
+  return (
+    location.scheme === root.scheme &&
+    location.authority === root.authority &&
+    root.segments.length <= location.segments.length &&
+    root.segments.every((s, i) => location.segments[i] === s)
+  );
 }
 
 export class SourceVerifier {
@@ -108,38 +199,46 @@ export class SourceVerifier {
 
   async verify(source: string, runId: string | null, modelId: string | null): Promise<VerifiedSource> {
     if (/[\u0000-\u001f\u007f\\%?#;]/.test(source)) {
-      throw refused(
-        source,
-        "Sources may not contain percent-encoding, backslashes, control characters, '?', '#' or ';'. Please provide an absolute URI.",
+      // The characters MLflow's own check was bypassed with: refused outright (MLflow's message, ciclo's reason).
+      const mlflow = relativeRefused(source).message;
+      throw new InvalidParameterValueError(
+        `${mlflow} ciclo also refuses percent-encoding, backslashes, control characters, '?', '#' and ';' in sources.`,
       );
     }
     if (runId !== null && !RUN_ID_RE.test(runId)) throw refused(source, `Invalid run ID: '${runId}'.`);
-    // A run named by the client must exist, whatever the source (RESOURCE_DOES_NOT_EXIST otherwise).
-    const run = runId === null ? undefined : await this.tracking.getRun(runId);
     const logged = modelId === null ? undefined : await this.loggedModel(source, modelId);
     runId = runId ?? logged?.sourceRunId ?? null;
 
-    if (isModelUri(source)) return this.verifyModelsUri(source, runId, modelId, logged);
-    const parsed = parseUri(source, source);
-    if (parsed.scheme === "runs") return this.verifyRunsUri(source, parsed, runId, modelId);
-    if (parsed.scheme === "mlflow-artifacts") {
-      if (!this.roots.artifactsDestination) throw refused(source, "This server does not serve proxied (mlflow-artifacts:) artifacts.");
-      if (parsed.segments.length === 0) throw refused(source, "The source must name a folder inside the artifact store.");
-      return { storageLocation: null, runId, modelId };
+    if (isModelUri(source)) {
+      checkNoRelativeReferences(source);
+      return this.verifyModelsUri(source, runId, modelId, logged);
     }
-    const sourceRun = run ?? (runId === null ? undefined : await this.tracking.getRun(runId));
-    const roots = [this.roots.defaultArtifactRoot, this.roots.artifactsDestination, sourceRun?.info.artifactUri, logged?.artifactUri];
-    for (const rootUri of roots) {
-      const root = rootUri === undefined ? undefined : parseRoot(rootUri);
-      if (!root || root.scheme === "mlflow-artifacts" || !within(parsed, root)) continue;
-      if (parsed.scheme === "file") await this.checkNoSymlinkEscape(source, rootUri!);
-      return { storageLocation: null, runId, modelId };
+    const parsed = urlparse(source);
+    if (/^[a-z]$/.test(parsed.scheme)) throw refused(source, "Windows drive paths are local paths; this server runs on POSIX.");
+    if (isLocalUri(source, parsed)) return this.verifyLocal(source, runId, modelId);
+    checkNoRelativeReferences(source);
+    // A runs:/ source names its run: it fills in a run_id the client left out (MLflow leaves it empty).
+    const uriRunId = parsed.scheme === "runs" && parsed.host === "" ? parsed.path.split("/").filter(Boolean)[0] : undefined;
+    if (runId === null && uriRunId !== undefined && RUN_ID_RE.test(uriRunId)) runId = uriRunId;
+    return { storageLocation: null, runId, modelId };
+  }
+
+  /** A local source must resolve inside the artifact folder of the run given by run_id. */
+  private async verifyLocal(source: string, runId: string | null, modelId: string | null): Promise<VerifiedSource> {
+    if (runId === null) throw localRefused(source);
+    const run = await this.tracking.getRun(runId);
+    const resolved = await realPathOf(resolve(localPath(source)));
+    const artifactUri = run.info.artifactUri;
+    const runParsed = urlparse(artifactUri);
+    let contained = false;
+    if (runParsed.scheme === "" || runParsed.scheme === "file") {
+      const runDir = await realPathOf(resolve(localPath(artifactUri)));
+      contained = isUnder(resolved, runDir);
     }
-    throw refused(
-      source,
-      "A source must be in the artifact store: runs:/<run_id>/<path>, models:/..., mlflow-artifacts:/... or a URI under " +
-        "the server's artifact root or under the artifact location of the run given by run_id.",
-    );
+    if (!contained) throw localRefused(resolved);
+    // The server reads the normalised location, never the path as written.
+    const normalised = pathToFileURL(resolved).href;
+    return { storageLocation: normalised === source ? null : normalised, runId, modelId };
   }
 
   private async loggedModel(source: string, modelId: string): Promise<LoggedModelRef> {
@@ -161,29 +260,43 @@ export class SourceVerifier {
     return { storageLocation: await this.registry.getModelVersionDownloadUri(target.name, target.version), runId, modelId };
   }
 
-  private async verifyRunsUri(source: string, parsed: ParsedUri, runId: string | null, modelId: string | null): Promise<VerifiedSource> {
-    // runs:/<run_id>/<path> (also spelled runs:///<run_id>/...): the run id is the first segment.
-    if (parsed.authority !== "") throw refused(source, "Expected runs:/<run_id>/<path>.");
-    const [uriRunId, ...path] = parsed.segments;
-    if (!uriRunId || !RUN_ID_RE.test(uriRunId)) throw refused(source, "Expected runs:/<run_id>/<path>.");
-    if (runId !== null && runId !== uriRunId) throw refused(source, `The source names run '${uriRunId}' but run_id is '${runId}'.`);
-    const run = await this.tracking.getRun(uriRunId);
-    const base = run.info.artifactUri.replace(/\/+$/, "");
-    return { storageLocation: path.length > 0 ? `${base}/${path.join("/")}` : base, runId: uriRunId, modelId };
-  }
-
-  /** A `file:` source must stay under its root once symlinks are followed (CVE-2023-6977). */
-  private async checkNoSymlinkEscape(source: string, rootUri: string): Promise<void> {
-    let sourcePath: string;
-    let rootPath: string;
-    try {
-      sourcePath = fileURLToPath(source);
-      rootPath = fileURLToPath(rootUri);
-    } catch {
-      throw refused(source, "Not a valid file: URI.");
+  /**
+   * The location the server may read a version's files from: `runs:/` resolved through the run, then
+   * required to lie in the artifact store (see the module comment). Refuses anything else.
+   */
+  async readableLocation(location: string, runId: string | null, modelId: string | null): Promise<string> {
+    const notServed = () =>
+      new MlflowError(
+        `This model version's artifacts are at '${location}', outside this server's artifact store; ` +
+          "the server does not read them. Download them from that location directly.",
+        "PERMISSION_DENIED",
+      );
+    let uri = location;
+    if (/^runs:/i.test(uri)) {
+      const parts = rootParts(uri.replace(/^runs:/i, "runs:"));
+      if (!parts || parts.authority !== "" || parts.segments.length === 0) throw notServed();
+      const [uriRunId, ...path] = parts.segments;
+      const run = await this.tracking.getRun(uriRunId);
+      uri = [run.info.artifactUri.replace(/\/+$/, ""), ...path].join("/");
     }
-    const [realSource, realRoot] = await Promise.all([realPathOf(sourcePath), realPathOf(rootPath)]);
-    const prefix = realRoot.endsWith("/") ? realRoot : `${realRoot}/`;
-    if (realSource !== realRoot && !realSource.startsWith(prefix)) throw refused(source, "The path leaves the artifact root through a symbolic link.");
+    if (/^mlflow-artifacts:/i.test(uri)) {
+      if (!this.roots.artifactsDestination) throw notServed();
+      return uri;
+    }
+    const parsed = rootParts(uri);
+    if (!parsed) throw notServed();
+    const runUri = runId === null ? undefined : await this.tracking.getRun(runId).then((r) => r.info.artifactUri, () => undefined);
+    const logged = modelId === null || !this.loggedModels ? undefined : await this.loggedModels.get(modelId);
+    for (const rootUri of [this.roots.defaultArtifactRoot, this.roots.artifactsDestination, runUri, logged?.artifactUri]) {
+      const root = rootUri === undefined ? undefined : rootParts(rootUri);
+      if (!root || root.scheme === "mlflow-artifacts" || !within(parsed, root)) continue;
+      if (parsed.scheme === "file") {
+        const [real, realRoot] = await Promise.all([realPathOf(`/${parsed.segments.join("/")}`), realPathOf(`/${root.segments.join("/")}`)]);
+        if (!isUnder(real, realRoot)) continue; // leaves the root through a symbolic link (CVE-2023-6977)
+        return pathToFileURL(real).href;
+      }
+      return uri;
+    }
+    throw notServed();
   }
 }

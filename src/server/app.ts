@@ -44,8 +44,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
       createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
-    // Lets artifact paths and long names through to validation.
-    routerOptions: { maxParamLength: 4096 },
+    // Lets artifact paths and long names through to validation. MLflow compat: Werkzeug merges repeated
+    // slashes, so `//model-versions/get-artifact` is that route, not the UI's catch-all page.
+    routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: true },
     // Errors Fastify raises before routing (e.g. FST_ERR_BAD_URL for `/runs/%zz`) get MLflow's envelope too.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { HTTP_STATUS, MlflowError, type ErrorCode } from "../shared/errors.js";
+import { rawJsonBody } from "./http/json-body.js";
 import { validationMessage } from "./http/validation-messages.js";
 
 
@@ -28,7 +29,7 @@ function toErrorResponse(
   if (fe.validation) {
     return {
       status: 400,
-      body: { error_code: "INVALID_PARAMETER_VALUE", message: validationMessage(fe.validation, fe.validationContext) },
+      body: { error_code: "INVALID_PARAMETER_VALUE", message: validationMessage(fe.validation, fe.validationContext, req ? rawJsonBody(req) : undefined) },
       log: false,
     };
   }

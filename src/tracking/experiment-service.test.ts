@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { openStores } from "../store/open-stores.js";
 import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
@@ -23,7 +22,8 @@ describe("ExperimentService: client-given artifact locations", () => {
       assert.equal((await svc.get(id)).artifactLocation, loc);
     }
     const id = await svc.create(`ok-${n++}`, "./rel/artifacts", []);
-    assert.equal((await svc.get(id)).artifactLocation, pathToFileURL(resolve("./rel/artifacts")).href);
+    // MLflow compat (resolve_uri_if_local): a relative path becomes an absolute path, not a file: URI.
+    assert.equal((await svc.get(id)).artifactLocation, resolve("./rel/artifacts"));
   });
 
   test("refuses traversal, other schemes, queries and control characters, creating nothing", async () => {

@@ -3,7 +3,6 @@
  * @module
  */
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { InvalidParameterValueError } from "../shared/errors.js";
 import type { TrackingStore } from "./tracking-store.js";
 import { parseFilter, parseOrderBy } from "../shared/filter/filter-parser.js";
@@ -83,7 +82,7 @@ export class ExperimentService {
  */
 const ARTIFACT_SCHEMES = new Set(["file", "s3", "mlflow-artifacts", "gs", "wasbs", "hdfs", "dbfs"]);
 
-/** Validates a client-given artifact location and returns it, local paths made absolute file: URIs. */
+/** Validates a client-given artifact location and returns it, relative local paths made absolute. */
 function checkArtifactLocation(location: string): string {
   if (location.startsWith("runs:")) {
     throw new InvalidParameterValueError(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
@@ -122,6 +121,7 @@ function checkArtifactLocation(location: string): string {
   if (path.split(/[/\\]/).some((segment) => segment === "..")) {
     throw new InvalidParameterValueError(`Invalid artifact location '${location}': '..' segments are not allowed.`);
   }
-  // MLflow compat: a local path is resolved against the server's working directory.
-  return scheme && !isWindowsDrive ? location : pathToFileURL(resolve(location)).href;
+  // MLflow compat (resolve_uri_if_local): a relative local path is resolved against the server's working
+  // directory and kept a plain path, as given; absolute paths and URIs are stored as they are.
+  return scheme && !isWindowsDrive ? location : resolve(location);
 }

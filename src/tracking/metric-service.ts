@@ -2,7 +2,7 @@
  * Metric history reads: full/paged history and the downsampled bulk view charts use.
  * @module
  */
-import { InvalidParameterValueError } from "../shared/errors.js";
+import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
 import type { TrackingStore } from "./tracking-store.js";
 import type { Metric, RunMetric } from "../shared/tracking-types.js";
 import type { Page } from "../shared/types.js";
@@ -25,9 +25,42 @@ export interface BulkIntervalRequest {
 export class MetricService {
   constructor(private readonly store: TrackingStore) {}
 
+  /**
+   * MLflow compat: get-history has no upper bound on `max_results` (2.x ignores it and returns the whole
+   * history, 3.x pages by it); without one the whole history comes back.
+   */
   history(runId: string, key: string, maxResults?: number, pageToken?: string): Promise<Page<Metric>> {
-    if (maxResults !== undefined) validateMaxResults(maxResults, MAX_RESULTS_METRIC_HISTORY);
+    if (maxResults !== undefined) validateMaxResults(maxResults, Number.MAX_SAFE_INTEGER);
     return this.store.getMetricHistory(runId, key, { maxResults, pageToken: pageToken || undefined });
+  }
+
+  /**
+   * The older `get-history-bulk` as MLflow's SQL store answers it: runs in run-id order, each run's points by
+   * timestamp, step and value, at most `maxResults` (25,000) points in all; unknown runs have no points.
+   */
+  async historyBulk(runIds: string[], key: string | undefined, maxResults?: number): Promise<RunMetric[]> {
+    if (runIds.length === 0) throw new InvalidParameterValueError("GetMetricHistoryBulk request must specify at least one run_id.");
+    if (runIds.length > MAX_RUNS_BULK_INTERVAL) {
+      throw new InvalidParameterValueError(
+        `GetMetricHistoryBulk request cannot specify more than ${MAX_RUNS_BULK_INTERVAL} run_ids. Received ${runIds.length} run_ids.`,
+      );
+    }
+    if (key === undefined) throw new InvalidParameterValueError("GetMetricHistoryBulk request must specify a metric_key.");
+    const cap = Math.min(maxResults ?? MAX_RESULTS_METRIC_HISTORY, MAX_RESULTS_METRIC_HISTORY);
+    const out: RunMetric[] = [];
+    for (const runId of [...new Set(runIds)].sort()) {
+      if (out.length >= cap) break;
+      let points: Metric[];
+      try {
+        points = (await this.store.getMetricHistory(runId, key, {})).items;
+      } catch (err) {
+        if (err instanceof MlflowError && err.errorCode === "RESOURCE_DOES_NOT_EXIST") continue;
+        throw err;
+      }
+      points.sort((a, b) => a.timestamp - b.timestamp || a.step - b.step || a.value - b.value);
+      for (const m of points.slice(0, cap - out.length)) out.push({ ...m, runId });
+    }
+    return out;
   }
 
   bulkInterval(req: BulkIntervalRequest): Promise<RunMetric[]> {

@@ -8,6 +8,7 @@
 import { InvalidParameterValueError } from "../shared/errors.js";
 import {
   GROUPABLE_ATTRIBUTES,
+  type DatasetSummary,
   type ExperimentSummary,
   type GroupEntity,
   type RunGroups,
@@ -21,6 +22,9 @@ import { RUN_SEARCH_SPEC } from "./search-specs.js";
 import type { ViewType } from "../shared/types.js";
 
 export const MAX_SCOPE_EXPERIMENTS = 100;
+/** MLflow's caps for search-datasets. */
+const MAX_DATASET_EXPERIMENTS = 20;
+const MAX_DATASET_SUMMARIES = 1000;
 /** Run ids as MLflow makes them (32 hex digits) and as clients may pass them; anything else is refused, never queried. */
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_SUMMARY_EXPERIMENTS = 1000;
@@ -93,6 +97,23 @@ export class RunInsightsService {
       filter: parseFilter(req.filter, RUN_SEARCH_SPEC),
       viewType: req.viewType ?? "ACTIVE_ONLY",
     };
+  }
+
+  /**
+   * MLflow's `experiments/search-datasets` (the UI's dataset filter): its limits and wording, 1,000 summaries
+   * at most. Ids come from a JSON body as the client wrote them; anything but a list of ids finds nothing.
+   */
+  searchDatasets(experimentIds: unknown): Promise<DatasetSummary[]> {
+    const ids = Array.isArray(experimentIds) ? experimentIds : [];
+    if (ids.length === 0 || !experimentIds) {
+      throw new InvalidParameterValueError("SearchDatasets request must specify at least one experiment_id.");
+    }
+    if (ids.length > MAX_DATASET_EXPERIMENTS) {
+      throw new InvalidParameterValueError(
+        `SearchDatasets request cannot specify more than ${MAX_DATASET_EXPERIMENTS} experiment_ids. Received ${ids.length} experiment_ids.`,
+      );
+    }
+    return this.store.datasetSummaries(ids.map(String), MAX_DATASET_SUMMARIES);
   }
 
   experimentSummaries(experimentIds: string[]): Promise<ExperimentSummary[]> {

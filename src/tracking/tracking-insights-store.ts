@@ -89,7 +89,18 @@ export interface RunModels {
   truncated: boolean;
 }
 
+/** A dataset used by an experiment's runs, with one context it was used in (MLflow's DatasetSummary). */
+export interface DatasetSummary {
+  experimentId: string;
+  name: string;
+  digest: string;
+  /** The input's `mlflow.data.context` tag, null when it has none. */
+  context: string | null;
+}
+
 export interface TrackingInsightsStore {
+  /** Distinct (experiment, dataset, context) triples of the experiments' run inputs, at most `limit`. */
+  datasetSummaries(experimentIds: string[], limit: number): Promise<DatasetSummary[]>;
   /** One summary per known experiment id (unknown ids are left out). */
   experimentSummaries(experimentIds: string[]): Promise<ExperimentSummary[]>;
   /** Distinct param/metric/tag keys over the scope's runs, sorted, at most `limit` of each kind. */

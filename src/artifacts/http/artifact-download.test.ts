@@ -43,6 +43,7 @@ describe("guessMimeType follows MLflow's _guess_mime_type", () => {
   const cases: Array<[string, string]> = [
     ["model/MLmodel", "text/plain"],
     ["MLproject", "text/plain"],
+    ["mlproject", "text/plain"],
     ["conda.yaml", "text/plain"],
     ["input_example.json", "text/plain"],
     ["train.py", "text/plain"],

@@ -9,7 +9,9 @@
 /** MLflow compat: `get_text_extensions()` in `mlflow/utils/mime_type_utils.py`. */
 const TEXT_EXTENSIONS = new Set([
   "txt", "log", "err", "cfg", "conf", "cnf", "cf", "ini", "properties", "prop", "hocon", "toml",
-  "yaml", "yml", "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "MLmodel", "MLproject",
+  "yaml", "yml", "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "MLmodel",
+  // MLflow's MLPROJECT_FILE_NAME is "mlproject" (lower case); ciclo also serves the usual spelling as text.
+  "mlproject", "MLproject",
 ]);
 
 /** The common part of Python's `mimetypes` table (the answers MLflow's server gives for these names). */

@@ -32,12 +32,16 @@ export interface ArtifactDeps {
   open?(uri: string): Promise<ArtifactRepository>;
 }
 
-/** Registers the artifact routes; run lookups go through the tracking store. */
-export async function registerArtifactRoutes(app: FastifyInstance, deps: ArtifactDeps, trackingStore: TrackingStore): Promise<void> {
-  const service = new ArtifactService({
+/** The artifact service the routes use; run lookups go through the tracking store. */
+export function createArtifactService(deps: ArtifactDeps, trackingStore: TrackingStore): ArtifactService {
+  return new ArtifactService({
     destination: deps.destination,
     open: deps.open,
     runArtifactUri: async (runId) => (await trackingStore.getRun(runId)).info.artifactUri,
   });
+}
+
+/** Registers the artifact routes. */
+export async function registerArtifactRoutes(app: FastifyInstance, service: ArtifactService): Promise<void> {
   await app.register(artifactRoutes, { service });
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import type { CicloModule } from "../../server/module.js";
-import { registerArtifactRoutes } from "./artifact-routes.js";
+import { createArtifactService, registerArtifactRoutes } from "./artifact-routes.js";
+import { promptlabRunRoutes } from "./promptlab-run.js";
 import type { ArtifactRepository } from "../artifact-repository.js";
 import { artifactLocator, type ArtifactLocator } from "../artifact-locator.js";
 import { openArtifactRepository } from "../artifact-repositories.js";
@@ -38,8 +39,10 @@ export function artifactsModule(opts: ArtifactModuleOptions = {}): CicloModule {
       const destination = uri === undefined ? undefined : await openArtifactRepository(uri);
       const open = opts.open ?? openArtifactRepository;
       ctx.provide("artifacts", { destination, open, locate: artifactLocator(destination, open) });
-      const { store } = ctx.get("tracking");
-      ctx.http.raw((app) => registerArtifactRoutes(app, { destination, open: opts.open }, store));
+      const tracking = ctx.get("tracking");
+      const service = createArtifactService({ destination, open: opts.open }, tracking.store);
+      ctx.http.raw((app) => registerArtifactRoutes(app, service));
+      ctx.http.register("mlflow", promptlabRunRoutes, { runs: tracking.services.runs, artifacts: service });
     },
   };
 }

@@ -52,3 +52,6 @@ export const CompleteMultipartBody = Type.Object({
 export const AbortMultipartBody = Type.Object({ path: Required, upload_id: Type.Optional(Type.String()) });
 
 export const UploadPartQuery = Type.Object({ upload_id: Required, part_number: Type.Integer({ minimum: 1, maximum: 10_000 }) });
+
+/** `upload-artifact`'s query: checked by the route, with MLflow's messages. */
+export const UiUploadQuery = Type.Object({ run_uuid: Type.Optional(Type.String()), path: Type.Optional(Type.String()) });

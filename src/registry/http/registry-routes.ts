@@ -25,7 +25,7 @@ function modelVersionArtifactRoutes(app: FastifyInstance, services: RegistryServ
       const q = req.query as { name: string; version: string | number; path: string };
       // The client path is checked before anything is looked up (MLflow's validate_path_is_safe).
       const rel = safeArtifactFilePath(q.path);
-      const uri = await services.versions.getDownloadUri(q.name, q.version);
+      const uri = await services.versions.readableLocation(q.name, q.version);
       if (!services.locateArtifacts) throw new MlflowError("This server has no artifact store configured.", "TEMPORARILY_UNAVAILABLE");
       const { repo, base } = await services.locateArtifacts(uri);
       return sendArtifact(req, reply, repo, joinArtifactPath(base, rel));

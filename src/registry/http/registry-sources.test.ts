@@ -19,9 +19,13 @@ describe("model-version sources are refused unless they are in the artifact stor
   const MODEL = "victim-model";
   before(async () => {
     fx = await openTestApp();
-    ({ runId, artifactUri } = await fx.createRunInfo());
+    // Local sources are MLflow's concern (CVE-2023-1177 and after): a run whose artifacts are a local folder.
+    const local = await fx.createExperiment(fx.uniq("local"), { artifact_location: join(fx.artifactsDir, "local") });
+    ({ runId, artifactUri } = await fx.createRunInfo(local));
+    assert.match(artifactUri, /^\//);
     assert.equal((await fx.call("POST", "/registered-models/create", { name: MODEL })).status, 200);
     symlinkSync(fx.outsideDir, join(fx.artifactsDir, "escape"));
+    symlinkSync(fx.outsideDir, join(fx.artifactsDir, "local", "escape"));
   });
   after(async () => {
     await fx.close();
@@ -57,19 +61,18 @@ describe("model-version sources are refused unless they are in the artifact stor
       ["CVE-2023-6909 query", { source: "http://foo/bar?a=../../../../etc" }],
       ["CVE-2024-1593 params", { source: "http://h/p;/../../../../etc" }],
       ["CVE-2024-8859 dbfs query", { source: "dbfs:/x?../../etc" }],
-      ["CVE-2023-6974 SSRF to instance metadata", { source: "http://169.254.169.254/latest/meta-data/" }],
-      ["another host", { source: "https://evil.example.com/models/m" }],
-      ["ftp", { source: "ftp://host/x" }],
       ["CVE-2026-2614 prompt tag skips nothing", { source: "/etc", tags: [{ key: "mlflow.prompt.is_prompt", value: "true" }] }],
       ["file: URI outside the roots", { source: outside }],
       ["file: URI leaving the root through a symlink (CVE-2023-6977)", { source: `${root}/escape` }],
+      ["a path under the run's folder leaving it through a symlink (CVE-2023-6977)", { source: `${artifactUri}/../../escape/x`, run_id: runId }],
       ["file: URI with .. inside the root", { source: `${root}/1/../../outside` }],
-      ["file: URI with an empty segment", { source: `${root}//1/model` }],
+      ["file: URI under the artifact root without a run_id", { source: `${root}/1/model` }],
+      ["file: URI under the run's artifacts without a run_id", { source: `${artifactUri}/model` }],
+      ["file: URI under another run's artifacts", { source: `${root}/1/other-run/artifacts/model`, run_id: runId }],
       ["the bare proxied root", { source: "mlflow-artifacts:/" }],
       ["a . segment", { source: "mlflow-artifacts:/1/./model" }],
       ["runs:/ with ..", { source: `runs:/${runId}/../../../etc` }],
       ["runs:/ with a bad run id", { source: "runs:/../etc/passwd" }],
-      ["runs:/ naming another run than run_id", { source: `runs:/${runId}/model`, run_id: "0123456789abcdef0123456789abcdef" }],
       ["a source under the run's artifacts with a foreign run_id format", { source: `${artifactUri}/model`, run_id: "../../x" }],
       ["a control character", { source: "mlflow-artifacts:/1/a\nb" }],
       ["Windows drive", { source: "C:\\Windows\\System32" }],
@@ -85,8 +88,9 @@ describe("model-version sources are refused unless they are in the artifact stor
       const before = await fx.snapshotTables(REGISTRY_TABLES);
       for (const [label, fields] of cases()) {
         const r = await fx.call("POST", "/model-versions/create", { name: MODEL, ...fields }, { prefix });
-        assert.ok(r.status === 400 || r.status === 404, `${label}: expected a refusal, got ${r.status} ${r.text}`);
-        assertError(r, r.status, r.status === 400 ? "INVALID_PARAMETER_VALUE" : "RESOURCE_DOES_NOT_EXIST");
+        // MLflow compat: a file: URI naming another host is MLflow's INTERNAL_ERROR (500).
+        assert.ok(r.status === 400 || r.status === 404 || r.status === 500, `${label}: expected a refusal, got ${r.status} ${r.text}`);
+        assertError(r, r.status, r.status === 400 ? "INVALID_PARAMETER_VALUE" : r.status === 404 ? "RESOURCE_DOES_NOT_EXIST" : "INTERNAL_ERROR");
         assert.deepEqual(await fx.snapshotTables(REGISTRY_TABLES), before, `${label} changed the registry`);
       }
       const listed = await fx.call("GET", "/model-versions/search", { filter: `name = '${MODEL}'` }, { prefix });
@@ -112,15 +116,54 @@ describe("model-version sources are refused unless they are in the artifact stor
   test("the sources MLflow clients send are accepted", async () => {
     const ok = [
       { source: `${artifactUri}/model`, run_id: runId },
-      { source: `${artifactUri}/model` },
+      { source: `${artifactUri}/model/..`, run_id: runId },
       { source: `runs:/${runId}/model` },
-      { source: `${pathToFileURL(fx.artifactsDir).href}/1/${runId}/artifacts/model` },
+      { source: `${fx.artifactsDir}/1/${runId}/artifacts/model`, run_id: runId },
+      { source: "mlflow-artifacts:/models///" },
+      { source: "mlflow-artifacts://host:9000/models" },
+      { source: `runs:/${runId}/model`, run_id: "0123456789abcdef0123456789abcdef" },
     ];
     for (const body of ok) {
       const r = await fx.call("POST", "/model-versions/create", { name: MODEL, ...body });
       assert.equal(r.status, 200, `${JSON.stringify(body)}: ${r.text}`);
     }
   });
+});
+
+describe("sources MLflow accepts that lie outside the artifact store are stored but never read by the server", () => {
+  let fx: TestApp;
+  let runId: string;
+  const MODEL = "elsewhere";
+  before(async () => {
+    fx = await openTestApp();
+    ({ runId } = await fx.createRunInfo());
+    assert.equal((await fx.call("POST", "/registered-models/create", { name: MODEL })).status, 200);
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  const sources = [
+    ["CVE-2023-6974 SSRF to instance metadata", "http://169.254.169.254/latest/meta-data"],
+    ["another host", "https://evil.example.com/models/m"],
+    ["ftp", "ftp://host/x"],
+    ["a bucket the server is not configured with", "s3://someone-elses-bucket/models/m"],
+    ["a run id the server does not hold", "runs:/0123456789abcdef0123456789abcdef/model"],
+  ] as const;
+
+  for (const [label, source] of sources) {
+    test(label, async () => {
+      const created = await fx.call("POST", "/model-versions/create", { name: MODEL, source, run_id: runId });
+      assert.equal(created.status, 200, created.text);
+      const version = (created.json as { model_version: { version: string } }).model_version.version;
+      // get-download-uri answers the source as given (MLflow compat): the client fetches it, not the server.
+      const uri = await fx.call("GET", "/model-versions/get-download-uri", { name: MODEL, version });
+      assert.deepEqual(uri.json, { artifact_uri: source });
+      const served = await fx.request("GET", `/model-versions/get-artifact?name=${MODEL}&version=${version}&path=passwd`);
+      assert.ok(served.status === 403 || served.status === 404, `${served.status} ${served.text}`);
+      assertError(served, served.status, served.status === 403 ? "PERMISSION_DENIED" : "RESOURCE_DOES_NOT_EXIST");
+    });
+  }
 });
 
 describe("bad registry input is refused and changes nothing", () => {
@@ -154,8 +197,7 @@ describe("bad registry input is refused and changes nothing", () => {
     ["version on an unknown model", "POST", "/model-versions/create", { name: "nope", source: "mlflow-artifacts:/1/x/artifacts/m" }, 404],
     ["version with a bad tag", "POST", "/model-versions/create", { name: "base", source: "mlflow-artifacts:/1/x/artifacts/m", tags: [{ key: "../k", value: "v" }] }, 400],
     ["version with a too-long run_link", "POST", "/model-versions/create", { name: "base", source: "mlflow-artifacts:/1/x/artifacts/m", run_link: "h".repeat(501) }, 400],
-    ["version with an unknown run", "POST", "/model-versions/create", { name: "base", source: "mlflow-artifacts:/1/x/artifacts/m", run_id: "0123456789abcdef0123456789abcdef" }, 404],
-    ["version copied from another version with an unknown run", "POST", "/model-versions/create", { name: "base", source: "models:/base/1", run_id: "a".repeat(40) }, 404],
+    ["version with a local source and an unknown run", "POST", "/model-versions/create", { name: "base", source: "/tmp/x", run_id: "0123456789abcdef0123456789abcdef" }, 404],
     ["transition to an unknown stage", "POST", "/model-versions/transition-stage", { name: "base", version: "1", stage: "Live" }, 400],
     ["transition with archive to None", "POST", "/model-versions/transition-stage", { name: "base", version: "1", stage: "None", archive_existing_versions: true }, 400],
     ["transition with a non-boolean archive flag", "POST", "/model-versions/transition-stage", { name: "base", version: "1", stage: "Staging", archive_existing_versions: "yes" }, 400],

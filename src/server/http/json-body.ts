@@ -67,11 +67,20 @@ function parseJsonBody(text: string): unknown {
   return value;
 }
 
+/** Each request's JSON text, kept for error messages that quote a value as it was written (`9.0`). */
+const rawBodies = new WeakMap<object, string>();
+
+/** The JSON text of a request's body, when it had one. */
+export function rawJsonBody(req: object): string | undefined {
+  return rawBodies.get(req);
+}
+
 export function registerJsonBody(app: FastifyInstance, bodyLimit: number): void {
   // MLflow compat: RPC bodies are JSON only; Fastify's default text/plain parser would let
   // `Content-Type: text/plain` through to schema validation instead of MLflow's content-type error.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_req, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (req, body, done) => {
+    rawBodies.set(req, body as string);
     try {
       done(null, parseJsonBody(body as string));
     } catch (err) {

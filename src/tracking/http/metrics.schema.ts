@@ -23,9 +23,10 @@ export const BulkIntervalQuery = Type.Object({
 });
 export const BulkResponse = Type.Object({ metrics: Type.Optional(Type.Array(WireMetricWithRunId)) });
 
-/** The UI's older `get-history-bulk` (repeated `run_id`). */
+/** The UI's older `get-history-bulk` (repeated `run_id`); MLflow's own checks and wording, in the service. */
 export const HistoryBulkQuery = Type.Object({
-  run_id: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-  metric_key: Required,
-  max_results: Type.Optional(Int64),
+  run_id: Type.Optional(Type.Array(Type.String())),
+  metric_key: Type.Optional(Type.String()),
+  // MLflow compat: int(request.args.get("max_results")) -- a number in any spelling Python's int() takes.
+  max_results: Type.Optional(Type.String({ pattern: "^\\s*[-+]?\\d+\\s*$" })),
 });

@@ -295,11 +295,14 @@ describe("metrics routes", () => {
       await logSeries(b, "f1", [3]);
       const r = await fx.get("/metrics/get-history-bulk", `run_id=${a}&run_id=${b}&metric_key=f1`, { prefix: AJAX });
       assert.equal(r.status, 200, r.text);
-      assert.deepEqual(r.json.metrics, [
-        { key: "f1", value: 1, timestamp: 1000, step: 0, run_id: a },
-        { key: "f1", value: 2, timestamp: 1001, step: 1, run_id: a },
-        { key: "f1", value: 3, timestamp: 1000, step: 0, run_id: b },
-      ]);
+      // MLflow compat (SqlAlchemyStore.get_metric_history_bulk): runs in run-id order.
+      const ofA = [{ key: "f1", value: 1, timestamp: 1000, step: 0, run_id: a }, { key: "f1", value: 2, timestamp: 1001, step: 1, run_id: a }];
+      const ofB = [{ key: "f1", value: 3, timestamp: 1000, step: 0, run_id: b }];
+      assert.deepEqual(r.json.metrics, a < b ? [...ofA, ...ofB] : [...ofB, ...ofA]);
+      const unknown = await fx.get("/metrics/get-history-bulk", { run_id: ["0123456789abcdef0123456789abcdef"], metric_key: "f1" }, { prefix: AJAX });
+      assert.equal(unknown.status, 200, unknown.text);
+      assertError(await fx.get("/metrics/get-history-bulk", { metric_key: "f1" }, { prefix: AJAX }), 400, "INVALID_PARAMETER_VALUE", "GetMetricHistoryBulk request must specify at least one run_id.");
+      assertError(await fx.get("/metrics/get-history-bulk", { run_id: [a] }, { prefix: AJAX }), 400, "INVALID_PARAMETER_VALUE", "GetMetricHistoryBulk request must specify a metric_key.");
       const capped = await fx.get("/metrics/get-history-bulk", { run_id: [a, b], metric_key: "f1", max_results: 2 }, { prefix: AJAX });
       assert.equal(capped.json.metrics.length, 2);
     });

@@ -3,8 +3,6 @@
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { InvalidParameterValueError } from "../../shared/errors.js";
-import { MAX_RESULTS_METRIC_HISTORY, MAX_RUNS_BULK_INTERVAL } from "../metric-service.js";
 import { toWireMetric, toWireRunMetric } from "../../shared/wire/tracking-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { runIdOf, toInt } from "../../server/http/common.schema.js";
@@ -56,18 +54,8 @@ export const metricRoutes: FastifyPluginAsyncTypebox<{ services: TrackingService
     { schema: { querystring: S.HistoryBulkQuery, response: { 200: S.BulkResponse } }, config: access("run", "read") },
     async (req) => {
       const q = req.query;
-      if (q.run_id.length > MAX_RUNS_BULK_INTERVAL) {
-        throw new InvalidParameterValueError(
-          `GetMetricHistoryBulk request cannot specify more than ${MAX_RUNS_BULK_INTERVAL} run_ids. Received ${q.run_id.length} run_ids.`,
-        );
-      }
-      const cap = Math.min(toInt(q.max_results) ?? MAX_RESULTS_METRIC_HISTORY, MAX_RESULTS_METRIC_HISTORY);
-      const metrics = [];
-      for (const runId of q.run_id) {
-        const page = await svc.history(runId, q.metric_key, cap - metrics.length || 1);
-        for (const m of page.items) if (metrics.length < cap) metrics.push({ ...toWireMetric(m), run_id: runId });
-        if (metrics.length >= cap) break;
-      }
+      const max = q.max_results === undefined ? undefined : Number.parseInt(String(q.max_results), 10);
+      const metrics = (await svc.historyBulk(q.run_id ?? [], q.metric_key, Number.isNaN(max) ? undefined : max)).map(toWireRunMetric);
       return { metrics: metrics.length > 0 ? metrics : undefined };
     },
   );

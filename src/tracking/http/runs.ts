@@ -3,6 +3,7 @@
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { missingValue } from "../../shared/errors.js";
 import { parseWireDouble } from "../../shared/wire/tracking-wire.js";
 import { appendLoggedModel } from "../run-service.js";
 import type { Metric } from "../../shared/tracking-types.js";
@@ -131,6 +132,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
   });
 
   app.post("/runs/log-inputs", { schema: { body: S.LogInputsBody, response: ok }, config: access("run", "edit") }, async (req) => {
+    // MLflow compat: 2.x requires `datasets`; 3.x also takes `models` alone.
+    if (!req.body.datasets?.length && !req.body.models?.length) throw missingValue("datasets");
     const inputs = (req.body.datasets ?? []).map((d) => ({
       tags: toTags(d.tags),
       dataset: {

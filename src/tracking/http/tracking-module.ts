@@ -7,6 +7,7 @@ import type { CicloModule } from "../../server/module.js";
 import { experimentRoutes } from "./experiments.js";
 import { metricRoutes } from "./metrics.js";
 import { runRoutes } from "./runs.js";
+import { searchDatasetsRoutes } from "./search-datasets.js";
 import { trackingCicloRoutes } from "./tracking-ciclo.js";
 import type { TrackingServices } from "./tracking-services.js";
 import { SqlTrackingInsightsStore } from "../../store/sql/tracking/sql-tracking-insights-store.js";
@@ -46,6 +47,7 @@ export function trackingModule(): CicloModule {
       ctx.http.register("mlflow", metricRoutes, { services });
       const insights = new RunInsightsService(new SqlTrackingInsightsStore(ctx.db));
       ctx.http.register("ciclo", trackingCicloRoutes, { insights, runs: services.runs });
+      ctx.http.register("mlflow", searchDatasetsRoutes, { insights });
     },
   };
 }

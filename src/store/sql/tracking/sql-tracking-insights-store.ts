@@ -7,6 +7,7 @@
  */
 import { sql, type RawBuilder } from "kysely";
 import type {
+  DatasetSummary,
   ExperimentSummary,
   GroupRunsQuery,
   RunGroup,
@@ -56,6 +57,26 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
 
   private read(query: RawBuilder<unknown>): Promise<unknown[][]> {
     return this.conn.dialect.readRows(this.conn.db, query.compile(this.conn.db));
+  }
+
+  async datasetSummaries(experimentIds: string[], limit: number): Promise<DatasetSummary[]> {
+    const ids = experimentNumbers(experimentIds);
+    if (ids.length === 0) return [];
+    // MLflow compat (SqlAlchemyStore._search_datasets): inputs left-joined to their context tag.
+    const rows = await this.read(sql`
+      select distinct d.experiment_id, d.name, d.digest, t.value
+      from datasets d
+      join run_inputs i on i.dataset_id = d.id
+      left join input_tags t on t.run_id = i.run_id and t.dataset_id = i.dataset_id and t.key = 'mlflow.data.context'
+      where d.experiment_id in (${sql.join(ids)})
+      order by d.experiment_id, d.name, d.digest, t.value
+      limit ${limit}`);
+    return rows.map(([id, name, digest, context]) => ({
+      experimentId: String(id),
+      name: String(name),
+      digest: String(digest),
+      context: context === null || context === undefined ? null : String(context),
+    }));
   }
 
   async experimentSummaries(experimentIds: string[]): Promise<ExperimentSummary[]> {
