@@ -16,6 +16,8 @@ import { errorHandler } from "./errors.js";
 import { API_PREFIXES } from "./http/api-prefixes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./http/json-body.js";
 import { access } from "./http/route-access.js";
+import { applyNetworkPolicy, staticPrefixRewrite, type NetworkPolicy } from "./http/network-policy.js";
+import { exposePrometheus } from "./http/server-metrics.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
 import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, ScheduleDefinition, StartedApp } from "./module.js";
 
@@ -29,6 +31,12 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Largest accepted JSON body, bytes (default 16 MiB). */
   bodyLimit?: number;
+  /** `mlflow server`'s network flags (hosts, CORS, artifacts-only); none applied when absent (tests). */
+  network?: NetworkPolicy;
+  /** `--static-prefix`: every route under this path. */
+  staticPrefix?: string;
+  /** `--expose-prometheus`: serve `GET /metrics`. */
+  prometheus?: boolean;
 }
 
 /** MLflow clients send GET query strings over 14 KB (many run_ids); Node's default is 16 KiB for all headers. */
@@ -47,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Lets artifact paths and long names through to validation. MLflow compat: Werkzeug merges repeated
     // slashes, so `//model-versions/get-artifact` is that route, not the UI's catch-all page.
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: true },
+    rewriteUrl: staticPrefixRewrite(deps.staticPrefix),
     // Errors Fastify raises before routing (e.g. FST_ERR_BAD_URL for `/runs/%zz`) get MLflow's envelope too.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -76,6 +85,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return fn;
   });
   schemaCompilers.set(app, compilers);
+
+  if (deps.network) applyNetworkPolicy(app, deps.network);
+  if (deps.prometheus) exposePrometheus(app);
 
   app.addHook("onRoute", (route) => {
     if (route.method === "HEAD" || (Array.isArray(route.method) && route.method.includes("HEAD"))) return;

@@ -4,12 +4,23 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { DEFAULT_ALLOWED_HOSTS, splitList, type NetworkPolicy } from "./http/network-policy.js";
 
 export interface ServerOptions {
   backendStoreUri?: string;
   defaultArtifactRoot?: string;
   artifactsDestination?: string;
   serveArtifacts?: boolean;
+  /** MLflow's separate registry store: ciclo keeps the registry in the backend store, so it must name the same one. */
+  registryStoreUri?: string;
+  artifactsOnly?: boolean;
+  staticPrefix?: string;
+  /** MLflow's multiprocess-metrics folder; any value turns on `GET /metrics`. */
+  exposePrometheus?: string;
+  /** Comma-separated Host patterns (`--allowed-hosts`, $MLFLOW_SERVER_ALLOWED_HOSTS). */
+  allowedHosts?: string;
+  /** Comma-separated origins (`--cors-allowed-origins`, $MLFLOW_SERVER_CORS_ALLOWED_ORIGINS). */
+  corsAllowedOrigins?: string;
   host?: string;
   port?: number | string;
   logLevel?: string;
@@ -65,6 +76,10 @@ export interface ServerConfig {
   serveArtifacts: boolean;
   host: string;
   port: number;
+  /** Host, CORS and artifacts-only checks (network-policy.ts); none when absent (tests' own configs). */
+  network?: NetworkPolicy;
+  staticPrefix?: string;
+  prometheus?: boolean;
   logLevel: string;
   /** Background jobs; from ciclo's defaults and the environment when absent. */
   jobs?: JobsConfig;
@@ -94,23 +109,42 @@ export function resolveServerConfig(o: ServerOptions, env: NodeJS.ProcessEnv = p
     : serveArtifacts
       ? "mlflow-artifacts:/"
       : artifactsDestination;
-  const port = Number(o.port ?? env.CICLO_PORT ?? 5000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port '${o.port}'`);
+  const portText = o.port ?? env.CICLO_PORT ?? 5000;
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port '${portText}'`);
+  const backendStoreUri = o.backendStoreUri ?? env.CICLO_BACKEND_STORE_URI ?? DEFAULT_BACKEND_STORE_URI;
+  if (o.registryStoreUri !== undefined && o.registryStoreUri !== backendStoreUri) {
+    throw new Error(
+      `--registry-store-uri '${o.registryStoreUri}' differs from the backend store: ciclo keeps the model registry in the ` +
+        "backend store's database. Drop --registry-store-uri, or set it to the --backend-store-uri value.",
+    );
+  }
   if (o.appName !== undefined && o.appName !== "basic-auth") {
     throw new Error(`Unknown --app-name '${o.appName}': ciclo knows 'basic-auth' (MLflow's authentication app).`);
   }
   const auth = resolveAuthConfig(o, env);
-  const host = o.host ?? env.CICLO_HOST ?? "127.0.0.1";
   const insecure = o.insecure ?? (env.CICLO_INSECURE === "1" || env.CICLO_INSECURE === "true");
+  const host = o.host ?? env.CICLO_HOST ?? "127.0.0.1";
+  const allowedHosts = splitList(o.allowedHosts ?? env.MLFLOW_SERVER_ALLOWED_HOSTS);
+  // The name the server was told to listen on is always an allowed Host (MLflow's defaults cover loopback and private IPs).
+  const bound = host === "0.0.0.0" || host === "::" ? [] : [host, `${host}:*`];
+  const network: NetworkPolicy = {
+    allowedHosts: allowedHosts ?? [...DEFAULT_ALLOWED_HOSTS, ...bound],
+    corsAllowedOrigins: splitList(o.corsAllowedOrigins ?? env.MLFLOW_SERVER_CORS_ALLOWED_ORIGINS),
+    artifactsOnly: o.artifactsOnly ?? false,
+  };
   return {
     auth,
     insecure,
-    backendStoreUri: o.backendStoreUri ?? env.CICLO_BACKEND_STORE_URI ?? DEFAULT_BACKEND_STORE_URI,
+    backendStoreUri,
     defaultArtifactRoot,
     artifactsDestination,
     serveArtifacts,
     host,
     port,
+    network,
+    staticPrefix: o.staticPrefix || undefined,
+    prometheus: o.exposePrometheus !== undefined,
     logLevel: o.logLevel ?? env.CICLO_LOG_LEVEL ?? "info",
     jobs: resolveJobsConfig(o, env),
   };

@@ -50,6 +50,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
       modules: opts.modules,
       db,
       logger: log,
+      network: config.network,
+      staticPrefix: config.staticPrefix,
+      prometheus: config.prometheus,
       settings: {
         defaultArtifactRoot: config.defaultArtifactRoot,
         // MLflow compat: with --no-serve-artifacts the proxied routes answer "disabled"; run roots are still served.

@@ -13,6 +13,11 @@ function age(flag: string, text: string): number {
 }
 import { serverModules } from "../../modules.js";
 
+/** The leftover words of an `mlflow server` command line ciclo does not know (`--gunicorn-opts "..."`, `--dev`). */
+export function ignoredArguments(args: readonly string[]): string[] {
+  return args.filter((a) => a !== "");
+}
+
 export function registerServerCommand(program: Command): void {
   program
     .command("server")
@@ -20,10 +25,18 @@ export function registerServerCommand(program: Command): void {
     .option("--backend-store-uri <uri>", "metadata store: sqlite:///path.db or postgresql://user@host/db", undefined)
     .option("--default-artifact-root <uri>", "artifact root for new experiments (default: mlflow-artifacts:/ when serving artifacts)")
     .option("--artifacts-destination <uri>", "where proxied artifacts are stored", undefined)
+    .option("--serve-artifacts", "proxy artifacts through the server (the default)")
     .option("--no-serve-artifacts", "do not proxy artifacts; clients write to the artifact root themselves")
-    .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("-p, --port <port>", "port to listen on", "5000")
-    .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option("--registry-store-uri <uri>", "accepted for `mlflow server` compatibility: must equal --backend-store-uri (ciclo keeps the registry there)")
+    .option("--artifacts-only", "serve only the proxied artifact API (/api/2.0/mlflow-artifacts); tracking and registry answer 503")
+    .option("-h, --host <host>", "address to listen on (default 127.0.0.1; $CICLO_HOST)")
+    .option("-p, --port <port>", "port to listen on (default 5000; $CICLO_PORT)")
+    .option("-w, --workers <n>", "accepted for `mlflow server` compatibility: ciclo is one process (see docs/compatibility.md)")
+    .option("--static-prefix <prefix>", "serve every route under this path prefix, e.g. /mlflow")
+    .option("--expose-prometheus <dir>", "serve Prometheus metrics at /metrics (the folder, MLflow's multiprocess store, is not needed)")
+    .option("--allowed-hosts <list>", "comma-separated Host header patterns to accept (default: localhost, 127.0.0.1, private IPs and --host; '*' for any; $MLFLOW_SERVER_ALLOWED_HOSTS)")
+    .option("--cors-allowed-origins <list>", "comma-separated origins whose browser pages may call the API (default: http(s)://localhost:*, 127.0.0.1; $MLFLOW_SERVER_CORS_ALLOWED_ORIGINS)")
+    .option("--log-level <level>", "trace, debug, info, warn, error (default info; $CICLO_LOG_LEVEL)")
     .option("--auth", "require sign-in and check permissions on every request ($CICLO_AUTH=1; docs/auth.md)")
     .option("--app-name <name>", "MLflow's spelling: 'basic-auth' turns authentication on (reads MLFLOW_AUTH_CONFIG_PATH)")
     .option("--insecure", "allow a non-loopback --host without authentication (a proxy in front authenticates)")
@@ -33,12 +46,19 @@ export function registerServerCommand(program: Command): void {
     .option("--job-retention <age>", "delete finished jobs after this long: 30d, 12h (default 30d; $CICLO_JOB_RETENTION)")
     .option("--gc-schedule <cron>", "purge deleted experiments/runs/models on this cron, e.g. '0 3 * * *' ($CICLO_GC_SCHEDULE; default: never)")
     .option("--gc-older-than <age>", "what the scheduled gc purges: deleted at least this long ago (default 30d; $CICLO_GC_OLDER_THAN)")
+    .helpOption("--help", "display help for command")
+    // MLflow compat: gunicorn/uvicorn/waitress options and other `mlflow server` flags ciclo has no use for
+    // are accepted with a warning, so existing units and charts start unchanged.
+    .allowUnknownOption()
+    .allowExcessArguments()
     .addHelpText(
       "after",
       `
 Defaults: sqlite:///./ciclo-data/ciclo.db and ./ciclo-data/artifacts; no
 authentication, so only loopback addresses are served unless --auth (or
 --insecure) is given.
+Options of \`mlflow server\` ciclo does not need (--gunicorn-opts, --uvicorn-opts,
+--waitress-opts, --dev, ...) are accepted with a warning.
 With --port 0 the system picks a free port; the "ciclo server listening" log line
 (JSON on stdout) carries the address in its "url" field.
 
@@ -49,21 +69,30 @@ Examples:
   $ ciclo server --host 0.0.0.0 --insecure      # only behind a proxy that authenticates
   $ ciclo server --backend-store-uri postgresql://ciclo@db:5432/ciclo --default-artifact-root s3://bucket/ciclo
   $ ciclo server --gc-schedule '0 3 * * *' --gc-older-than 30d
+  $ ciclo server --host 0.0.0.0 --allowed-hosts 'mlflow.internal:5000,10.*' --cors-allowed-origins https://notebook.internal
+  $ ciclo server --artifacts-only --artifacts-destination s3://bucket/artifacts
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
 
 Background jobs (docs/jobs.md) run inside the server: on SQLite in the one
 process, on PostgreSQL in every replica, which share them. 'ciclo jobs list'
 shows them.`,
     )
-    .action(async (opts: Record<string, string | boolean | undefined>) => {
+    .action(async (opts: Record<string, string | boolean | undefined>, command: Command) => {
+      const ignored = ignoredArguments(command.args);
       const config = resolveServerConfig({
         backendStoreUri: opts.backendStoreUri as string | undefined,
         defaultArtifactRoot: opts.defaultArtifactRoot as string | undefined,
         artifactsDestination: opts.artifactsDestination as string | undefined,
         serveArtifacts: opts.serveArtifacts as boolean,
-        host: opts.host as string,
-        port: opts.port as string,
-        logLevel: opts.logLevel as string,
+        registryStoreUri: opts.registryStoreUri as string | undefined,
+        artifactsOnly: opts.artifactsOnly === true,
+        staticPrefix: opts.staticPrefix as string | undefined,
+        exposePrometheus: opts.exposePrometheus as string | undefined,
+        allowedHosts: opts.allowedHosts as string | undefined,
+        corsAllowedOrigins: opts.corsAllowedOrigins as string | undefined,
+        host: opts.host as string | undefined,
+        port: opts.port as string | undefined,
+        logLevel: opts.logLevel as string | undefined,
         auth: opts.auth === true ? true : undefined,
         appName: opts.appName as string | undefined,
         insecure: opts.insecure === true ? true : undefined,
@@ -75,6 +104,10 @@ shows them.`,
         gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
       });
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
+      if (ignored.length > 0) log.warn({ ignored }, `ignoring options ciclo server does not use: ${ignored.join(" ")}`);
+      if (opts.workers !== undefined && opts.workers !== "1") {
+        log.warn({ workers: opts.workers }, "--workers: ciclo serves from one process (Node's event loop); run replicas on PostgreSQL to scale out");
+      }
       const server = await startServer(config, { modules: serverModules(config), logger: log });
       closeOnSignals(server, log, Number(opts.shutdownTimeout) * 1000);
     });

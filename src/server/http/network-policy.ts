@@ -1,0 +1,137 @@
+/**
+ * What `mlflow server`'s network flags mean on ciclo's app, checked before
+ * routing: `--allowed-hosts` (a request whose Host header is not allowed is
+ * refused: DNS rebinding), `--cors-allowed-origins` (browsers on other
+ * origins may read answers only when allowed, and may never change state
+ * otherwise), `--artifacts-only` (only the proxied artifact API is served)
+ * and `--static-prefix` (every route lives under a path prefix).
+ * Defaults follow MLflow 3.5+'s security middleware: loopback names and
+ * private addresses as hosts, loopback origins for CORS.
+ * @module
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+export interface NetworkPolicy {
+  /** Host header patterns (`mlflow.internal:5000`, `*.company.com`, `192.168.*`, `*` for any); MLflow's defaults when absent. */
+  allowedHosts?: readonly string[];
+  /** Origins (`https://app.company.com`, `https://*.company.com`, `*`); loopback origins when absent. */
+  corsAllowedOrigins?: readonly string[];
+  /** Serve only the proxied artifact API (`/api/2.0/mlflow-artifacts/...`), /health and /version. */
+  artifactsOnly?: boolean;
+}
+
+/** MLflow 3.x's default allowed hosts: loopback names and private networks, any port. */
+export const DEFAULT_ALLOWED_HOSTS: readonly string[] = [
+  "localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*", "[::1]", "[::1]:*",
+  "10.*", "192.168.*", ...Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`),
+];
+/** MLflow 3.x's default CORS origins: any port on a loopback name. */
+export const DEFAULT_CORS_ORIGINS: readonly string[] = [
+  "http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*", "https://localhost:*", "https://127.0.0.1:*", "https://[::1]:*",
+  "http://localhost", "http://127.0.0.1", "http://[::1]",
+];
+
+const INVALID_HOST = "Invalid Host header - possible DNS rebinding attack detected";
+const CORS_BLOCKED = "Cross-origin request blocked";
+const STATE_CHANGING = new Set(["POST", "PUT", "DELETE", "PATCH"]);
+/** Probes answer whatever name they use. */
+const EXEMPT = new Set(["/health", "/version"]);
+
+/** Python's `fnmatch` for `*` and `?` (case-insensitive, as host names are). */
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\[/g, "\\[").replace(/\]/g, "\\]").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** A comma-separated flag value as a list (empty entries dropped). */
+export function splitList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function matcher(patterns: readonly string[]): (value: string) => boolean {
+  if (patterns.includes("*")) return () => true;
+  const res = patterns.map(globToRegExp);
+  return (value) => res.some((re) => re.test(value));
+}
+
+function hostname(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon < 0 ? host : host.slice(0, colon);
+}
+
+function pathOf(req: FastifyRequest): string {
+  const q = req.url.indexOf("?");
+  return (q < 0 ? req.url : req.url.slice(0, q)).replace(/\/{2,}/g, "/");
+}
+
+function refuse(reply: FastifyReply, status: number, code: string, message: string): void {
+  void reply.status(status).header("content-type", "application/json").send(JSON.stringify({ error_code: code, message }));
+}
+
+const OUTSIDE_PREFIX = "/__outside-static-prefix__";
+const ARTIFACT_API = /^\/(?:ajax-)?api\/2\.0\/mlflow-artifacts\//;
+
+/** Adds the policy's checks as the app's first hook. */
+export function applyNetworkPolicy(app: FastifyInstance, policy: NetworkPolicy): void {
+  const hostAllowed = matcher(policy.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
+  const originAllowed = matcher(policy.corsAllowedOrigins ?? DEFAULT_CORS_ORIGINS);
+  app.addHook("onRequest", async (req, reply) => {
+    const path = pathOf(req);
+    if (path.startsWith(OUTSIDE_PREFIX)) {
+      return refuse(reply, 404, "ENDPOINT_NOT_FOUND", `No API endpoint for ${req.method} ${path.slice(OUTSIDE_PREFIX.length)} (this server serves under --static-prefix)`);
+    }
+    if (EXEMPT.has(path)) return;
+    const host = req.headers.host ?? "";
+    if (!hostAllowed(host) && !hostAllowed(hostname(host))) return refuse(reply, 403, "PERMISSION_DENIED", INVALID_HOST);
+
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      // Same-origin requests (the UI this server serves) carry an Origin naming the Host they were sent to.
+      let sameOrigin = false;
+      try {
+        sameOrigin = new URL(origin).host.toLowerCase() === host.toLowerCase();
+      } catch {
+        sameOrigin = false;
+      }
+      const allowed = sameOrigin || originAllowed(origin);
+      if (allowed && !sameOrigin) {
+        void reply.header("access-control-allow-origin", origin).header("vary", "Origin");
+        if (req.method === "OPTIONS") {
+          const asked = req.headers["access-control-request-headers"];
+          void reply
+            .header("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+            .header("access-control-allow-headers", typeof asked === "string" ? asked : "content-type, authorization")
+            .header("access-control-max-age", "600");
+          return reply.status(204).send();
+        }
+      }
+      if (!allowed && (STATE_CHANGING.has(req.method) || req.method === "OPTIONS")) return refuse(reply, 403, "PERMISSION_DENIED", CORS_BLOCKED);
+    }
+
+    if (policy.artifactsOnly && !ARTIFACT_API.test(path)) {
+      // MLflow compat: `_disable_if_artifacts_only`'s 503 and wording.
+      return refuse(
+        reply,
+        503,
+        "TEMPORARILY_UNAVAILABLE",
+        `Endpoint: ${path} disabled due to the ciclo server running in \`--artifacts-only\` mode. ` +
+          "To enable tracking server functionality, run `ciclo server` without `--artifacts-only`",
+      );
+    }
+  });
+}
+
+/** `--static-prefix`: the URL rewrite Fastify applies before routing; requests outside the prefix find nothing. */
+export function staticPrefixRewrite(prefix: string | undefined): ((req: { url?: string }) => string) | undefined {
+  if (!prefix) return undefined;
+  const p = `/${prefix.replace(/^\/+|\/+$/g, "")}`;
+  if (p === "/") return undefined;
+  return (req) => {
+    const url = req.url ?? "/";
+    if (url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`)) return url.slice(p.length) || "/";
+    // Outside the prefix: a path no route has, so the not-found handler answers.
+    return `${OUTSIDE_PREFIX}${url.startsWith("/") ? url : `/${url}`}`;
+  };
+}
