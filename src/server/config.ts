@@ -54,6 +54,9 @@ export interface AuthServerConfig {
   adminPassword?: string;
   /** `CICLO_DEFAULT_PERMISSION`; the file's `default_permission` wins. */
   defaultPermission?: string;
+  /** The key secrets are encrypted with: `CICLO_SECRETS_KEY` (32 bytes, base64 or hex) or a file holding it. */
+  secretsKey?: string;
+  secretsKeyFile?: string;
 }
 
 export interface JobsConfig {
@@ -158,6 +161,8 @@ export function resolveAuthConfig(o: Pick<ServerOptions, "appName" | "auth">, en
     adminUsername: env.CICLO_ADMIN_USERNAME || undefined,
     adminPassword: env.CICLO_ADMIN_PASSWORD || undefined,
     defaultPermission: env.CICLO_DEFAULT_PERMISSION || undefined,
+    secretsKey: env.CICLO_SECRETS_KEY || undefined,
+    secretsKeyFile: env.CICLO_SECRETS_KEY_FILE || undefined,
   };
 }
 

@@ -16,7 +16,11 @@ import { readAuthConfigFile } from "../auth-config.js";
 import { AuthService } from "../auth-service.js";
 import type { ResourceLookup } from "../auth-store.js";
 import { validatePermission } from "../permissions.js";
+import { SecretCipher } from "../secrets/secret-cipher.js";
+import { SecretService } from "../secrets/secret-service.js";
+import { SqlSecretStore } from "../../store/sql/auth/sql-secret-store.js";
 import { cicloAuthRoutes } from "./ciclo-auth-routes.js";
+import { secretRoutes } from "./secret-routes.js";
 import { mlflowAuthRoutes } from "./mlflow-auth-routes.js";
 import { installPermissionHook } from "./permission-hook.js";
 
@@ -27,7 +31,10 @@ export interface AuthModuleServices {
 
 declare module "../../server/module.js" {
   interface ModuleServices {
+    /** Present when authentication is on. */
     auth: AuthModuleServices;
+    /** Always present; `resolve(name)` reads a secret's value (server code only, never an HTTP answer). */
+    secrets: SecretService;
   }
 }
 
@@ -39,7 +46,17 @@ export function authModule(config: AuthServerConfig = { enabled: false }): Ciclo
     id: "auth",
     migrations: [authMigration],
     async init(ctx) {
-      if (!config.enabled) return;
+      const cipher = config.secretsKey
+        ? SecretCipher.fromText(config.secretsKey, "CICLO_SECRETS_KEY")
+        : config.secretsKeyFile
+          ? SecretCipher.fromFile(config.secretsKeyFile)
+          : undefined;
+      const secrets = new SecretService(new SqlSecretStore(ctx.db), cipher);
+      ctx.provide("secrets", secrets);
+      if (!config.enabled) {
+        ctx.http.register("ciclo", secretRoutes, { secrets });
+        return;
+      }
       const file = config.configPath ? readAuthConfigFile(config.configPath) : undefined;
       if (file?.ignored.length) {
         ctx.logger.warn({ keys: file.ignored }, "auth configuration: ciclo keeps users in its metadata database and checks requests itself; these keys are ignored");
@@ -62,7 +79,9 @@ export function authModule(config: AuthServerConfig = { enabled: false }): Ciclo
         );
       }
       ctx.provide("auth", { auth, lookup });
+      // The hook first: routes mounted after it (this module's and every later module's) pass through it.
       ctx.http.raw((app) => installPermissionHook(app, { auth, lookup, artifactsDestination: ctx.settings.artifactsDestination, prefixes: PREFIXES }));
+      ctx.http.register("ciclo", secretRoutes, { secrets });
       ctx.http.register("mlflow", mlflowAuthRoutes, { auth, lookup });
       ctx.http.register("ciclo", cicloAuthRoutes, { auth, lookup });
     },
