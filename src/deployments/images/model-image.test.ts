@@ -145,7 +145,7 @@ describe("model images: build, push, run with podman", { skip: unavailable, conc
     writeFileSync(join(py, "MLmodel"), "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\n");
     const r = await runCiclo(["models", "build-image", "-m", py, "-t", `${repo}:py`, "--base", NODE_BASE], { CICLO_IMAGE_CACHE: join(tmp.path, "cache-a") });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /python_function model: images of Python models need ciclo's Python runtime/);
+    assert.match(r.stderr, /python_function model: images of Python models need ciclo's Python runtime in the image/);
     const bad = await runCiclo(["models", "build-image", "-m", model, "-t", "Bad/../Ref"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Image reference 'Bad\/\.\.\/Ref' is invalid/);

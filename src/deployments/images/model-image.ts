@@ -113,11 +113,11 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform):
   const mlmodel = await readMlmodel(model.path);
   const runtime = runtimeFor(mlmodel);
   if (runtime === "python") {
-    // The seam: a Python base (python3 + the model's environment), the same Node front with
-    // CICLO_RUNTIME=python and its Python worker. It lands with ciclo's Python runtime.
+    // The seam: a Python base (python3 + mlflow's pyfunc loader + the model's environment), the same Node
+    // front with CICLO_RUNTIME=python (serve-entry.ts reads it) and src/serving/python/pyfunc_worker.py.
     throw new InvalidParameterValueError(
-      `'${model.name}' is a python_function model: images of Python models need ciclo's Python runtime, which this ciclo version does not have yet. ` +
-        "Export the model to ONNX (served by the Node image), or use `mlflow models build-docker` for now.",
+      `'${model.name}' is a python_function model: images of Python models need ciclo's Python runtime in the image, which build-image does not assemble yet ` +
+        "(no base with MLflow's pyfunc loader). Serve it with `ciclo models serve` (the Python runtime), export it to ONNX (served by the Node image), or use `mlflow models build-docker` for now.",
     );
   }
   const flavor = NODE_FLAVORS.find((f) => f in mlmodel.flavors)!;

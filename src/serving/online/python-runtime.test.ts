@@ -133,9 +133,14 @@ async function compare(mp: MlflowPython, dir: string, reqs: Req[]): Promise<void
   let ours: ScoringServer | undefined;
   let theirs: MlflowScoringServer | undefined;
   try {
-    [ours, theirs] = await Promise.all([cicloServe(mp, dir), startMlflowServe(mp, dir)]);
+    // Both start at once; whichever started is stopped below even when the other failed.
+    const [a, b] = await Promise.allSettled([cicloServe(mp, dir), startMlflowServe(mp, dir)]);
+    if (a.status === "fulfilled") ours = a.value;
+    if (b.status === "fulfilled") theirs = b.value;
+    if (a.status === "rejected") throw a.reason;
+    if (b.status === "rejected") throw b.reason;
     for (const r of reqs) {
-      const [a, b]: Answer[] = await Promise.all([ask(ours!.url, r), ask(theirs!.url, r)]);
+      const [a, b]: Answer[] = await Promise.all([ask(ours.url, r), ask(theirs.url, r)]);
       if (r.cicloStatus !== undefined) {
         assert.equal(a.status, r.cicloStatus, `${r.what}: ciclo's status (${JSON.stringify(a.body)})`);
         assert.notEqual(b.status, r.cicloStatus, `${r.what}: MLflow now agrees with ciclo's extension — drop the exception`);

@@ -13,9 +13,13 @@
  * | `CICLO_MAX_BODY_MB`, `CICLO_MAX_INFLIGHT_MB` | 64, 512 (see `ciclo models serve --help`) |
  * | `CICLO_LOG_REQUESTS`, `CICLO_TRACKING_URI` | off |
  * | `CICLO_MODEL_NAME`, `CICLO_MODEL_VERSION` | set by build-docker |
+ * | `CICLO_RUNTIME` | from the MLmodel file (`in-process` or `python`) |
+ * | `CICLO_ENV_MANAGER`, `CICLO_PYTHON` | `local`, `python3` (the Python runtime's environment) |
  * @module
  */
 import { resolveModelSource } from "../model-source.js";
+import { ENV_MANAGERS, type EnvManager } from "../python/python-environment.js";
+import { RUNTIME_NAMES, type RuntimeName } from "./model-runtime.js";
 import { scoringOptions } from "./scoring-options.js";
 import { jsonLog, startScoringServer } from "./scoring-server.js";
 
@@ -32,6 +36,13 @@ function num(name: string): number | undefined {
 function mb(name: string): number | undefined {
   const n = num(name);
   return n === undefined ? undefined : Math.round(n * 1024 * 1024);
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+  const v = env[name];
+  if (v === undefined || v === "") return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new Error(`${name} must be one of ${allowed.join(", ")}, got '${v}'`);
+  return v as T;
 }
 
 async function main(): Promise<void> {
@@ -53,6 +64,8 @@ async function main(): Promise<void> {
     trackingUri: env.CICLO_TRACKING_URI ?? env.MLFLOW_TRACKING_URI,
     modelName: env.CICLO_MODEL_NAME || undefined,
     modelVersion: env.CICLO_MODEL_VERSION || undefined,
+    runtime: oneOf<RuntimeName>("CICLO_RUNTIME", RUNTIME_NAMES),
+    python: { envManager: oneOf<EnvManager>("CICLO_ENV_MANAGER", ENV_MANAGERS), python: env.CICLO_PYTHON || undefined },
   });
   const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
   const stop = () => void server.drain().then((code) => process.exit(code));
