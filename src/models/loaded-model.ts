@@ -61,6 +61,14 @@ export interface LoadedModel {
    * inputs, else what the flavor knows (an ONNX model's input tensors), else undefined.
    */
   readonly inputSchema: Schema | undefined;
+  /**
+   * The tensors the model file itself declares (ONNX: the graph's inputs and
+   * outputs), whatever the signature says — so a protocol that describes
+   * tensors (the Open Inference Protocol's /v2) gives one interface per model
+   * file, whether or not an input example (and with it a column signature)
+   * was logged. Undefined for flavors without declared tensors.
+   */
+  readonly nativeSchema?: { inputs: Schema; outputs: Schema };
   readonly flavor: FlavorName;
   /** Local folder the model was loaded from. */
   readonly path: string;

@@ -46,6 +46,7 @@ export async function loadLocalModel(dir: string, options: ModelLoadOptions = {}
       mlmodel,
       signature,
       inputSchema,
+      nativeSchema: { inputs: { kind: "tensors", tensors: runner.inputs }, outputs: { kind: "tensors", tensors: runner.outputs } },
       flavor,
       path,
       workerSafe: true,

@@ -2,6 +2,9 @@
  * `ciclo models k8s`: prints (or writes) a Deployment, a Service and a
  * HorizontalPodAutoscaler for a model image (src/serving/k8s-manifests.ts).
  * The model URI only names things (labels, defaults): nothing is downloaded.
+ * Labels carry a version number, never an alias: an alias, stage or `latest`
+ * is resolved from the image's labels (`--image`, pinned) or, failing that,
+ * by asking the tracking server's registry.
  * @module
  */
 import type { Command } from "commander";
@@ -11,7 +14,10 @@ import { pinImage } from "../../deployments/images/image-inspect.js";
 import { parsePlatform } from "../../deployments/images/oci-manifest.js";
 import { RegistryClient } from "../../deployments/images/registry-client.js";
 import { credentialLookup } from "../../deployments/images/registry-credentials.js";
-import { isModelUri, parseModelUri } from "../../sdk/model-uri.js";
+import { ArtifactClient } from "../../sdk/artifact-client.js";
+import { isModelUri, parseModelUri, resolveModelDownloadUri } from "../../sdk/model-uri.js";
+import { trackingUriFromEnv } from "../../sdk/sdk-config.js";
+import { MlflowError } from "../../shared/errors.js";
 import { k8sManifests, k8sName, manifestsYaml } from "../../deployments/k8s-manifests.js";
 import { SCORING_DEFAULTS } from "../../serving/online/scoring-options.js";
 import { cliAction, UsageError } from "../output/cli-errors.js";
@@ -33,6 +39,32 @@ interface K8sFlags {
   pinDigest: boolean;
   insecureRegistry: string[];
   platform: string;
+  trackingUri?: string;
+}
+
+/** An alias, stage or `latest` names a version only through the registry. */
+function namesVersionIndirectly(uri: string): boolean {
+  if (!isModelUri(uri)) return false;
+  const kind = parseModelUri(uri).kind;
+  return kind === "alias" || kind === "stage" || kind === "latest";
+}
+
+/** The version an alias, stage or `latest` points at now, from the tracking server's registry (metadata only). */
+async function resolveVersion(uri: string, trackingUri: string): Promise<{ name: string; version: string }> {
+  const client = new ArtifactClient({ trackingUri });
+  let model;
+  try {
+    ({ model } = await resolveModelDownloadUri(uri, client.registry));
+  } catch (err) {
+    const e = err as Error;
+    if (e instanceof MlflowError && e.errorCode !== "TEMPORARILY_UNAVAILABLE") throw err; // it answered: no such model or alias
+    throw new Error(
+      `Cannot ask the tracking server at ${trackingUri} which version '${uri}' names (${e.message}). ` +
+        `Pass --tracking-uri (or set CICLO_TRACKING_URI), name the version (models:/<name>/<version>), or pass --image with a ciclo-built image (its labels say the version).`,
+    );
+  }
+  if (!model || !("name" in model)) throw new Error(`'${uri}' does not name a registered model version.`);
+  return model;
 }
 
 /** Model name and version from the URI alone (an alias stands in for the version). */
@@ -78,11 +110,13 @@ export function registerModelsK8sCommand(models: Command): void {
     .option("--no-pin-digest", "keep --image's tag (by default the registry is asked which digest it names, and the model version comes from the image's labels)")
     .option("--insecure-registry <host>", "allow plain http to this registry host[:port] when pinning (loopback hosts always are)", (v: string, p: string[]) => [...p, v], [])
     .option("--platform <os/arch>", "platform whose labels are read when the image is multi-platform", "linux/amd64")
+    .option("--tracking-uri <uri>", "tracking server, asked which version an alias, stage or latest names when the image's labels do not say (default: $CICLO_TRACKING_URI, $MLFLOW_TRACKING_URI)")
     .addHelpText("after", "\nExamples:\n  $ ciclo models k8s -m models:/fraud@champion --image registry.example.com/fraud:3 | kubectl apply -f -\n  $ ciclo models k8s -m models:/fraud@champion --cpu 2 --memory 2Gi --min-replicas 2 --max-replicas 10 -o fraud.yaml")
     .action(
       cliAction("models k8s", async (flags: K8sFlags) => {
         let { name: modelName, version } = nameFromUri(flags.modelUri);
         let image = flags.image;
+        let versionFromImage = false;
         if (image && flags.pinDigest) {
           // The pods must run the image that was built, and the labels must say its real version (not an alias).
           const clients = new Map<string, RegistryClient>();
@@ -94,7 +128,15 @@ export function registerModelsK8sCommand(models: Command): void {
           image = got.pinned;
           modelName = got.labels["dev.ciclo.model.name"] ?? modelName;
           version = got.labels["dev.ciclo.model.version"] ?? version;
+          versionFromImage = got.labels["dev.ciclo.model.version"] !== undefined;
           process.stderr.write(`Pinned ${flags.image} to ${image}.\n`);
+        }
+        if (namesVersionIndirectly(flags.modelUri) && !versionFromImage) {
+          // Labels carry the version the alias resolves to now, never the alias (which moves).
+          const resolved = await resolveVersion(flags.modelUri, flags.trackingUri ?? trackingUriFromEnv());
+          modelName = resolved.name;
+          version = resolved.version;
+          process.stderr.write(`${flags.modelUri} is version ${version} of '${modelName}'.\n`);
         }
         const name = k8sName(flags.name ?? modelName);
         for (const [flag, q] of [["--cpu", flags.cpu], ["--memory", flags.memory]] as const) {

@@ -16,7 +16,7 @@ import { parseV2Request, toV2Outputs } from "./open-inference-codec.js";
 import { JSON_TYPE, protocolError, type JobResult, type ScoringJob } from "./scoring-job.js";
 
 /** The part of a loaded model the runner needs. */
-export type ScorableModel = Pick<LoadedModel, "inputSchema" | "signature" | "predict">;
+export type ScorableModel = Pick<LoadedModel, "inputSchema" | "signature" | "predict"> & Partial<Pick<LoadedModel, "nativeSchema">>;
 
 export interface RunnerContext {
   modelName: string;
@@ -84,10 +84,10 @@ export class BatchRunner {
     }
   }
 
-  private input(given: ModelInput): ModelInput {
+  private input(given: ModelInput, schema = this.model.inputSchema): ModelInput {
     const code = this.opts.schemaErrorCode;
     try {
-      return validateInput(given, this.model.inputSchema);
+      return validateInput(given, schema);
     } catch (err) {
       throw code && err instanceof MlflowError && err.message.startsWith(MISSING_INPUTS) ? new MlflowError(err.message, code) : err;
     }
@@ -98,7 +98,8 @@ export class BatchRunner {
     if (job.protocol === "v2") {
       const req = parseV2Request(parseJson(job.body));
       const params = this.params(req.params);
-      return { index, job, input: this.input(req.input), params, paramsKey: JSON.stringify(params), v2: { id: req.id, outputs: req.outputs } };
+      // /v2 speaks the model file's tensors when it declares them (ONNX), as its metadata says (open-inference-routes.ts).
+      return { index, job, input: this.input(req.input, this.model.nativeSchema?.inputs), params, paramsKey: JSON.stringify(params), v2: { id: req.id, outputs: req.outputs } };
     }
     const parsed = job.protocol === "mlflow-csv" ? { input: parseCsvInput(job.body, schema), params: undefined } : parseJsonRequest(parseJson(job.body), schema);
     const params = this.params(parsed.params);

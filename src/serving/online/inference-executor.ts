@@ -62,6 +62,7 @@ export async function describeModel(model: LoadedModel): Promise<ServedModelInfo
     mlmodel: model.mlmodel,
     workerSafe: model.workerSafe,
     ...(outputs ? { outputNames: schemaNames(outputs) } : {}),
+    ...(model.nativeSchema ? { nativeSchema: model.nativeSchema } : {}),
   };
 }
 

@@ -35,6 +35,11 @@ const PLATFORMS: Record<string, string> = { onnx: "onnx_onnxv1", js_function: "c
 
 function modelMetadata(ctx: V2RouteContext): unknown {
   const info = ctx.info;
+  const native = info?.nativeSchema;
+  if (native) {
+    // The model file's tensors, not the signature: the same file gives the same interface whether or not an input example was logged.
+    return { name: ctx.modelName, versions: [ctx.modelVersion], platform: PLATFORMS[info.flavor] ?? info.flavor, inputs: schemaMetadata(native.inputs), outputs: schemaMetadata(native.outputs) };
+  }
   const outputs = info?.signature?.outputs ? schemaMetadata(info.signature.outputs) : (info?.outputNames ?? []).map((name) => ({ name, datatype: "BYTES", shape: [-1] }));
   return {
     name: ctx.modelName,

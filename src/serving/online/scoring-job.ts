@@ -40,6 +40,8 @@ export interface ServedModelInfo {
   workerSafe: boolean;
   /** ONNX output names when the package's signature has no outputs (v2 metadata). */
   outputNames?: string[];
+  /** The model file's own tensors (ONNX), which /v2 describes and validates against in place of the signature. */
+  nativeSchema?: { inputs: Schema; outputs: Schema };
 }
 
 export const JSON_TYPE = "application/json";
