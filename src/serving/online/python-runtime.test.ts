@@ -140,7 +140,7 @@ async function compare(mp: MlflowPython, dir: string, reqs: Req[]): Promise<void
     if (a.status === "rejected") throw a.reason;
     if (b.status === "rejected") throw b.reason;
     for (const r of reqs) {
-      const [a, b]: Answer[] = await Promise.all([ask(ours.url, r), ask(theirs.url, r)]);
+      const [a, b]: Answer[] = await Promise.all([ask(ours!.url, r), ask(theirs!.url, r)]);
       if (r.cicloStatus !== undefined) {
         assert.equal(a.status, r.cicloStatus, `${r.what}: ciclo's status (${JSON.stringify(a.body)})`);
         assert.notEqual(b.status, r.cicloStatus, `${r.what}: MLflow now agrees with ciclo's extension — drop the exception`);
