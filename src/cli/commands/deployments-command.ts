@@ -1,0 +1,314 @@
+/**
+ * `ciclo endpoints …` and `ciclo deployments …`: managed endpoints, their
+ * deployments, traffic, rollouts and logs, through the server's REST API.
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { DeploymentsClient } from "../../sdk/deployments-client.js";
+import type { WireDeployment, WireEndpoint, WireStrategy } from "../../shared/wire/deployments-wire.js";
+import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
+import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
+import { formatTime } from "../output/format.js";
+
+const client = (cli: CliContext) => new DeploymentsClient({ trackingUri: cli.trackingUri });
+
+/** `blue=90 green=10` → { blue: 90, green: 10 }. */
+export function parseWeights(pairs: string[], what: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of pairs) {
+    const m = /^([a-z0-9-]+)=(\d{1,3})$/.exec(p);
+    if (!m) throw new UsageError(`${what} expects <deployment>=<percent>, e.g. blue=90, got '${p}'.`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+function percentMap(m: Record<string, number>): string {
+  const parts = Object.entries(m).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(" ") : "-";
+}
+
+function printEndpoint(cli: CliContext, e: WireEndpoint): void {
+  const c = cli.colors;
+  cli.out(`${c.bold(e.name)}  ${e.description}`);
+  cli.out(`  traffic  ${percentMap(e.traffic)}    mirror  ${percentMap(e.mirror_traffic)}`);
+  cli.out(`  strategy ${e.strategy.kind} ${e.strategy.steps?.join(" → ") ?? ""} (${e.strategy.step_seconds}s per step)${e.sticky_header ? `   sticky by ${e.sticky_header}` : ""}`);
+  cli.table(
+    [
+      { header: "DEPLOYMENT", value: (d: WireDeployment) => d.name },
+      { header: "MODEL", value: (d) => `${d.model_name}/${d.model_version}${d.follow_alias ? ` (@${d.follow_alias})` : ""}` },
+      { header: "TRAFFIC", value: (d) => `${e.traffic[d.name] ?? 0}%${e.mirror_traffic[d.name] ? ` +${e.mirror_traffic[d.name]}% mirror` : ""}`, shrink: false },
+      { header: "READY", value: (d) => (d.health ? `${d.health.ready_replicas}/${d.health.desired_replicas}` : "-"), align: "right", shrink: false },
+      { header: "RESTARTS", value: (d) => String(d.health?.restarts ?? 0), align: "right", shrink: false },
+      { header: "REQUESTS", value: (d) => String(d.health?.requests ?? 0), align: "right", shrink: false },
+      { header: "ERRORS", value: (d) => String(d.health?.errors ?? 0), align: "right", shrink: false },
+      { header: "P99", value: (d) => (d.health?.p99_ms !== undefined ? `${d.health.p99_ms.toFixed(1)}ms` : "-"), align: "right", shrink: false },
+    ],
+    e.deployments,
+    "No deployments yet: ciclo deployments create <endpoint> <name> -m models:/<model>/<version>",
+  );
+}
+
+export function registerDeploymentsCommands(program: Command): void {
+  const endpoints = usageExitCodes(program.command("endpoints").description("Managed endpoints: stable URLs routed to deployments by traffic weights"));
+
+  withCommonOptions(endpoints.command("create"))
+    .description("Create an endpoint (served at <server>/endpoints/<name>/invocations)")
+    .argument("<name>", "lowercase letters, digits and '-'")
+    .option("-d, --description <text>")
+    .option("--strategy <kind>", "rollout strategy: canary or blue-green", "canary")
+    .option("--steps <list>", "canary traffic steps in percent", "10,50,100")
+    .option("--step-seconds <s>", "how long each step runs before it is judged", "60")
+    .option("--max-error-rate <r>", "a step fails above this share of 5xx answers", "0.05")
+    .option("--max-p99-ms <ms>", "a step fails above this p99 latency")
+    .option("--max-divergence <d>", "a shadow step first; fails above this mean prediction difference from stable")
+    .option("--sticky-header <name>", "route each value of this request header to the same deployment")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ciclo endpoints create fraud
+  $ ciclo endpoints create fraud --strategy canary --steps 10,50,100 --step-seconds 300 --max-error-rate 0.01
+  $ ciclo endpoints create fraud --strategy blue-green --sticky-header x-user-id`,
+    )
+    .action(
+      cliAction("endpoints create", async (name: string, f: CommonFlags & Record<string, string | undefined>) => {
+        const cli = new CliContext(f);
+        if (f.strategy !== "canary" && f.strategy !== "blue-green") throw new UsageError(`--strategy must be canary or blue-green, got '${f.strategy}'.`);
+        const num = (v: string | undefined, flag: string) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, got '${v}'.`);
+          return n;
+        };
+        const strategy: WireStrategy = {
+          kind: f.strategy,
+          steps: f.strategy === "canary" ? f.steps!.split(",").map((s) => num(s.trim(), "--steps")!) : undefined,
+          step_seconds: num(f.stepSeconds, "--step-seconds"),
+          analysis: { max_error_rate: num(f.maxErrorRate, "--max-error-rate"), max_p99_ms: num(f.maxP99Ms, "--max-p99-ms"), max_divergence: num(f.maxDivergence, "--max-divergence") },
+        };
+        const e = await client(cli).createEndpoint({ name, description: f.description, strategy, sticky_header: f.stickyHeader });
+        cli.emit(e, () => cli.out(`Created endpoint ${e.name}: ${cli.trackingUri.replace(/\/$/, "")}/endpoints/${e.name}/invocations`));
+      }),
+    );
+
+  withCommonOptions(endpoints.command("list"))
+    .description("List endpoints with their traffic and health")
+    .addHelpText("after", "\nExamples:\n  $ ciclo endpoints list\n  $ ciclo endpoints list --json")
+    .action(
+      cliAction("endpoints list", async (f: CommonFlags) => {
+        const cli = new CliContext(f);
+        const list = await client(cli).listEndpoints();
+        cli.emit(list, () =>
+          cli.table(
+            [
+              { header: "ENDPOINT", value: (e: WireEndpoint) => e.name },
+              { header: "TRAFFIC", value: (e) => percentMap(e.traffic) },
+              { header: "MIRROR", value: (e) => percentMap(e.mirror_traffic) },
+              { header: "READY", value: (e) => e.deployments.map((d) => `${d.name} ${d.health?.ready_replicas ?? 0}/${d.replicas}`).join(", ") },
+              { header: "UPDATED", value: (e) => formatTime(e.last_updated_timestamp), shrink: false },
+            ],
+            list,
+            "No endpoints. Create one: ciclo endpoints create <name>",
+          ),
+        );
+      }),
+    );
+
+  withCommonOptions(endpoints.command("get"))
+    .description("Show an endpoint: traffic, strategy, deployments and their health")
+    .argument("<name>")
+    .addHelpText("after", "\nExamples:\n  $ ciclo endpoints get fraud")
+    .action(
+      cliAction("endpoints get", async (name: string, f: CommonFlags) => {
+        const cli = new CliContext(f);
+        const e = await client(cli).getEndpoint(name);
+        cli.emit(e, () => printEndpoint(cli, e));
+      }),
+    );
+
+  withCommonOptions(endpoints.command("delete"))
+    .description("Delete an endpoint and stop its deployments (the history is kept)")
+    .argument("<name>")
+    .addHelpText("after", "\nExamples:\n  $ ciclo endpoints delete fraud")
+    .action(
+      cliAction("endpoints delete", async (name: string, f: CommonFlags) => {
+        const cli = new CliContext(f);
+        await client(cli).deleteEndpoint(name);
+        cli.emit({ deleted: name }, () => cli.out(`Deleted endpoint ${name}.`));
+      }),
+    );
+
+  withCommonOptions(endpoints.command("traffic"))
+    .description("Set the live traffic split (must sum to 100) and mirrored shares")
+    .argument("<endpoint>")
+    .argument("<weights...>", "deployment=percent pairs; deployments left out get 0")
+    .option("--mirror <deployment=percent>", "mirror this share of requests to a deployment (repeatable; answers discarded)", collect)
+    .option("--reason <text>", "recorded in the history")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ciclo endpoints traffic fraud blue=90 green=10
+  $ ciclo endpoints traffic fraud blue=100 --mirror green=10 --reason "shadow test"`,
+    )
+    .action(
+      cliAction("endpoints traffic", async (endpoint: string, weights: string[], f: CommonFlags & { mirror?: string[]; reason?: string }) => {
+        const cli = new CliContext(f);
+        const e = await client(cli).setTraffic(endpoint, parseWeights(weights, "traffic"), f.mirror ? parseWeights(f.mirror, "--mirror") : undefined, f.reason);
+        cli.emit(e, () => cli.out(`Traffic of ${e.name}: ${percentMap(e.traffic)}; mirror: ${percentMap(e.mirror_traffic)}`));
+      }),
+    );
+
+  withCommonOptions(endpoints.command("invoke"))
+    .description("Score through the endpoint (MLflow's scoring protocol)")
+    .argument("<endpoint>")
+    .option("--data <json>", "request body, e.g. '{\"dataframe_records\": [{\"x\": 1}]}'")
+    .option("--input <file>", "read the request body from a file")
+    .option("--deployment <name>", "invoke this deployment directly (header ciclo-deployment)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ciclo endpoints invoke fraud --data '{"dataframe_records": [{"amount": 12.5}]}'
+  $ ciclo endpoints invoke fraud --input request.json --deployment green`,
+    )
+    .action(
+      cliAction("endpoints invoke", async (endpoint: string, f: CommonFlags & { data?: string; input?: string; deployment?: string }) => {
+        const cli = new CliContext(f);
+        if ((f.data === undefined) === (f.input === undefined)) throw new UsageError("Give the request body with exactly one of --data or --input.");
+        const body = f.data ?? (await readFile(f.input!, "utf8"));
+        const r = await client(cli).invoke(endpoint, body, { deployment: f.deployment });
+        cli.emit(r, () => {
+          cli.note(`HTTP ${r.status} from deployment ${r.deployment ?? "-"}`);
+          cli.out(typeof r.body === "string" ? r.body : JSON.stringify(r.body));
+        });
+        if (r.status >= 400) process.exitCode = EXIT.FAILURE;
+      }),
+    );
+
+  withCommonOptions(endpoints.command("history"))
+    .description("The audit history: every change, who made it, why, and the analysis behind rollout moves")
+    .argument("<endpoint>")
+    .option("--max-results <n>", "newest n entries", "50")
+    .addHelpText("after", "\nExamples:\n  $ ciclo endpoints history fraud")
+    .action(
+      cliAction("endpoints history", async (endpoint: string, f: CommonFlags & { maxResults?: string }) => {
+        const cli = new CliContext(f);
+        const h = await client(cli).history(endpoint, parsePositiveInt(f.maxResults, "--max-results") ?? 50);
+        cli.emit(h, () =>
+          cli.table(
+            [
+              { header: "TIME", value: (x) => formatTime(x.timestamp), shrink: false },
+              { header: "ACTION", value: (x) => x.action },
+              { header: "DEPLOYMENT", value: (x) => x.deployment ?? "" },
+              { header: "BY", value: (x) => x.actor ?? "-" },
+              { header: "WHY", value: (x) => x.reason ?? "" },
+            ],
+            h,
+          ),
+        );
+      }),
+    );
+
+  withCommonOptions(endpoints.command("rollout"))
+    .description("Start a rollout to a deployment, or promote/pause/resume/abort the running one")
+    .argument("<endpoint>")
+    .argument("<candidate-or-action>", "a deployment name, or promote | pause | resume | abort")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ciclo endpoints rollout fraud green       # canary to green with the endpoint's strategy
+  $ ciclo endpoints rollout fraud pause
+  $ ciclo endpoints rollout fraud promote`,
+    )
+    .action(
+      cliAction("endpoints rollout", async (endpoint: string, what: string, f: CommonFlags) => {
+        const cli = new CliContext(f);
+        const c = client(cli);
+        const actions = ["promote", "pause", "resume", "abort"] as const;
+        let r;
+        if ((actions as readonly string[]).includes(what)) {
+          const running = (await c.listRollouts(endpoint)).find((x) => x.state === "running" || x.state === "paused");
+          if (!running) throw new UsageError(`No rollout is running on endpoint '${endpoint}'.`);
+          r = await c.rolloutAction(endpoint, running.rollout_id, what as (typeof actions)[number]);
+        } else {
+          r = await c.startRollout(endpoint, what);
+        }
+        cli.emit(r, () => cli.out(`Rollout ${r.rollout_id} ${r.stable} → ${r.candidate}: ${r.state}${r.reason ? ` (${r.reason})` : ""}`));
+      }),
+    );
+
+  const deployments = usageExitCodes(program.command("deployments").description("Deployments of an endpoint: a model version run with replicas and env"));
+
+  withCommonOptions(deployments.command("create"))
+    .description("Create a deployment; ciclo starts its model-server replicas")
+    .argument("<endpoint>")
+    .argument("<name>")
+    .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version>, or models:/<name>@<alias> to follow an alias")
+    .option("--replicas <n>", "model-server processes", "1")
+    .option("--env <key=value>", "environment variable for the model server (repeatable)", collect)
+    .option("--target <target>", "where it runs: local", "local")
+    .addHelpText(
+      "after",
+      `
+The first deployment of an endpoint takes all of its traffic; later ones get
+0 % until you set it (ciclo endpoints traffic) or roll out to them.
+
+Examples:
+  $ ciclo deployments create fraud blue -m models:/fraud/3 --replicas 2
+  $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug`,
+    )
+    .action(
+      cliAction("deployments create", async (endpoint: string, name: string, f: CommonFlags & { modelUri: string; replicas: string; env?: string[]; target: string }) => {
+        const cli = new CliContext(f);
+        const d = await client(cli).createDeployment(endpoint, { name, model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env: parseKeyValues(f.env, "--env"), target: f.target });
+        cli.emit(d, () => cli.out(`Created deployment ${endpoint}/${d.name}: ${d.model_name} version ${d.model_version}, ${d.replicas} replica(s). Watch it: ciclo endpoints get ${endpoint}`));
+      }),
+    );
+
+  withCommonOptions(deployments.command("update"))
+    .description("Change a deployment's model, replicas or env (replicas are replaced one at a time)")
+    .argument("<endpoint>")
+    .argument("<name>")
+    .option("-m, --model-uri <uri>")
+    .option("--replicas <n>")
+    .option("--env <key=value>", "replaces the whole env (repeatable)", collect)
+    .addHelpText("after", "\nExamples:\n  $ ciclo deployments update fraud blue --replicas 4\n  $ ciclo deployments update fraud blue -m models:/fraud/4")
+    .action(
+      cliAction("deployments update", async (endpoint: string, name: string, f: CommonFlags & { modelUri?: string; replicas?: string; env?: string[] }) => {
+        const cli = new CliContext(f);
+        const d = await client(cli).updateDeployment(endpoint, name, { model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env: f.env ? parseKeyValues(f.env, "--env") : undefined });
+        cli.emit(d, () => cli.out(`Updated deployment ${endpoint}/${d.name}: ${d.model_name} version ${d.model_version}, ${d.replicas} replica(s).`));
+      }),
+    );
+
+  withCommonOptions(deployments.command("delete"))
+    .description("Delete a deployment (it must take no live traffic) and drain its replicas")
+    .argument("<endpoint>")
+    .argument("<name>")
+    .addHelpText("after", "\nExamples:\n  $ ciclo endpoints traffic fraud green=100 && ciclo deployments delete fraud blue")
+    .action(
+      cliAction("deployments delete", async (endpoint: string, name: string, f: CommonFlags) => {
+        const cli = new CliContext(f);
+        await client(cli).deleteDeployment(endpoint, name);
+        cli.emit({ deleted: `${endpoint}/${name}` }, () => cli.out(`Deleted deployment ${endpoint}/${name}.`));
+      }),
+    );
+
+  withCommonOptions(deployments.command("logs"))
+    .description("The model servers' recent output (stdout and stderr of every replica)")
+    .argument("<endpoint>")
+    .argument("<name>")
+    .option("--tail <n>", "last n lines", "200")
+    .addHelpText("after", "\nExamples:\n  $ ciclo deployments logs fraud blue --tail 50")
+    .action(
+      cliAction("deployments logs", async (endpoint: string, name: string, f: CommonFlags & { tail?: string }) => {
+        const cli = new CliContext(f);
+        const lines = await client(cli).logs(endpoint, name, parsePositiveInt(f.tail, "--tail") ?? 200);
+        cli.emit(lines, () => lines.forEach((l) => cli.out(l)));
+      }),
+    );
+}
