@@ -33,6 +33,8 @@ const VersionPage = lazyPage<PageProps>(() => import("./pages/models/version-pag
 const LoggedModelPage = lazyPage<PageProps>(() => import("./pages/models/logged-model-page"));
 const MonitorsPage = lazyPage<PageProps>(() => import("./pages/monitoring/monitors-page"));
 const MonitorPage = lazyPage<PageProps>(() => import("./pages/monitoring/monitor-page"));
+const EndpointsPage = lazyPage<PageProps>(() => import("./pages/deployments/endpoints-page"));
+const EndpointPage = lazyPage<PageProps>(() => import("./pages/deployments/endpoint-page"));
 
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
@@ -46,6 +48,8 @@ export const ROUTES: RouteDef[] = [
   { path: "/logged-models/:modelId", page: LoggedModelPage, section: "models" },
   { path: "/monitoring", page: MonitorsPage, section: "monitoring" },
   { path: "/monitoring/:name", page: MonitorPage, section: "monitoring" },
+  { path: "/deployments", page: EndpointsPage, section: "deployments" },
+  { path: "/deployments/:name", page: EndpointPage, section: "deployments" },
 ];
 
 export const NAV: Array<{ section: string; label: string; to: string }> = [
@@ -53,4 +57,5 @@ export const NAV: Array<{ section: string; label: string; to: string }> = [
   { section: "compare", label: "Compare", to: "/compare" },
   { section: "models", label: "Models", to: "/models" },
   { section: "monitoring", label: "Monitoring", to: "/monitoring" },
+  { section: "deployments", label: "Endpoints", to: "/deployments" },
 ];
