@@ -17,12 +17,13 @@ import { resolveServerConfig } from "../server/config.js";
 import { startServer, type RunningServer } from "../server/main.js";
 import { tempDir } from "./temp-dir.js";
 
-const FACTOR_MODULE = `// Test model: multiplies column x by its factor; a failing variant throws on every call.
+const FACTOR_MODULE = `// Test model: multiplies column x by its factor. A failing variant ends its inference thread on every call,
+// which the scoring server answers 500 (an exception in predict is MLflow's 400 "unexpected error").
 export function load(context) {
-  return { factor: Number(context.modelConfig.factor), fail: context.modelConfig.fail === true };
+  return { factor: Number(context.modelConfig.factor), fail: String(context.modelConfig.fail) === "true" };
 }
 export function predict(input, params, state) {
-  if (state.fail) throw new Error("this version is broken");
+  if (state.fail) process.exit(3);
   const x = input.columns.find((c) => c.name === "x").values;
   return Array.from(x, (v) => v * state.factor);
 }
@@ -115,6 +116,8 @@ export async function startDeployWorld(opts: DeploymentsModuleOptions = {}): Pro
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
         body: JSON.stringify({ dataframe_records: [{ x }] }),
+        // A hung answer fails the call instead of stalling a test's client loop.
+        signal: AbortSignal.timeout(60_000),
       }),
     async close() {
       await server.close();

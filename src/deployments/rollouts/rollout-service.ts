@@ -139,6 +139,10 @@ export class RolloutService {
     const w = this.deps.window(r.endpoint, r.candidate, r.updatedAt);
     const pct = r.step < 0 ? 0 : r.strategy.steps[r.step];
     const base = { window: w, step: r.step, candidate_percent: pct };
+    // Fail fast: errors already above the limit even if every request still to come succeeded.
+    if (w.errors > 0 && w.errors / Math.max(w.requests, a.minRequests) > a.maxErrorRate) {
+      return { ...base, verdict: "fail", reasons: [`error rate ${(w.errorRate * 100).toFixed(1)} % > ${(a.maxErrorRate * 100).toFixed(1)} % (${w.errors} of ${w.requests} requests)`] };
+    }
     if (w.requests < a.minRequests || this.now() - r.updatedAt < r.strategy.stepSeconds * 1000) {
       return { ...base, verdict: "wait", reasons: [`${w.requests} of ${a.minRequests} requests, ${Math.round((this.now() - r.updatedAt) / 1000)} of ${r.strategy.stepSeconds} s`] };
     }
