@@ -31,6 +31,19 @@ const FIXTURE = fileURLToPath(new URL("../src/models/fixtures/linear-regressor.o
 const WRK_SCRIPT = fileURLToPath(new URL("./wrk/serving-one-row.lua", import.meta.url));
 const BODY = '{"inputs": [[1.323, -1.364, 1.921]]}';
 
+/** `ciclo gateway` reading its routes from `server`. */
+async function startGateway(server: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const proc = spawn(process.execPath, [BIN, "gateway", "--tracking-uri", server, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "1" } });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on("line", (l) => {
+      const j = JSON.parse(l) as { msg?: string; url?: string };
+      if (j.msg === "ciclo gateway listening" && j.url) resolve(j.url);
+    });
+    proc.once("exit", (c) => reject(new Error(`ciclo gateway exited (${c})`)));
+  });
+  return { url, stop: () => new Promise<void>((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
+}
+
 async function startServer(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const proc = spawn(process.execPath, [BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info"], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -110,6 +123,17 @@ async function main(): Promise<void> {
       const wd = await runWrk({ ...opts, url: `${replica}/invocations` });
       const wr = await runWrk({ ...opts, url: `${server.url}/endpoints/bench/invocations` });
       Object.assign(result, { directRps: wd.requestsPerSec, directP99Ms: wd.latencyP99Ms, routedRps: wr.requestsPerSec, routedP99Ms: wr.latencyP99Ms, routedErrors: wr.errors, throughputRatio: wr.requestsPerSec / wd.requestsPerSec });
+      const gateway = await startGateway(server.url);
+      try {
+        const gp = new Pool(gateway.url, { connections: 1 });
+        await sequential(gp, "/endpoints/bench/invocations", 500);
+        const g = await sequential(gp, "/endpoints/bench/invocations", n);
+        await gp.close();
+        const wg = await runWrk({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` });
+        Object.assign(result, { gatewayP50Ms: p50(g), gatewayRps: wg.requestsPerSec, gatewayP99Ms: wg.latencyP99Ms, gatewayErrors: wg.errors, gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec });
+      } finally {
+        await gateway.stop();
+      }
     } else {
       result.wrk = "not installed: throughput not measured";
     }
