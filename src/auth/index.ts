@@ -5,3 +5,5 @@ export { PermissionDeniedError, TooManyAttemptsError, UnauthenticatedError } fro
 export { authConfigFromIni, readAuthConfigFile, type AuthFileConfig } from "./auth-config.js";
 export { grants, PERMISSIONS, PERMISSION_NAMES, validatePermission, type Need, type PermissionName } from "./permissions.js";
 export { looksLikeToken } from "./tokens.js";
+export { checkOutboundUrl, isPrivateAddress, safeFetch, type OutboundPolicy } from "./outbound-policy.js";
+export type { SecretService } from "./secrets/secret-service.js";

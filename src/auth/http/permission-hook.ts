@@ -4,7 +4,8 @@
  *  1. identifies the caller (onRequest, before any body is read): HTTP Basic,
  *     a Bearer token, or the UI's session — or answers 401;
  *  2. checks the declared permission on the resources the request names
- *     (preHandler, on the validated body), and READ on the resources it
+ *     (preValidation, on the parsed body, so a refused caller gets no schema
+ *     errors either), and READ on the resources it
  *     references; narrows `experiment_ids` scopes to readable experiments;
  *  3. filters search answers and records the creator's MANAGE
  *     (preSerialization, before the client sees the answer).
@@ -77,7 +78,8 @@ export function installPermissionHook(app: FastifyInstance, deps: PermissionHook
     }
   });
 
-  app.addHook("preHandler", async (req) => {
+  // Before validation: a caller who may not touch the resource learns nothing from the schema's errors either.
+  app.addHook("preValidation", async (req) => {
     const access = routeAccess(req);
     const principal = req.principal;
     if (!access || access.permission === "public" || !principal) return;
