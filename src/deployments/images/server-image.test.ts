@@ -60,7 +60,7 @@ test("production packages for one platform, dist/ without maps, a volume the use
   const volume = plan.layers[1].sorted().find((e) => e.path === SERVER_DATA)!;
   assert.deepEqual([volume.uid, volume.gid, volume.type], [10001, 10001, "directory"]);
   assert.deepEqual(plan.settings.volumes, [SERVER_DATA]);
-  assert.deepEqual(plan.settings.cmd, ["server", "--host", "0.0.0.0", "--port", "5000"]);
+  assert.deepEqual(plan.settings.cmd, ["server", "--host", "0.0.0.0", "--port", "5000", "--insecure"]);
   assert.equal(plan.settings.env.CICLO_BACKEND_STORE_URI, `sqlite:///${SERVER_DATA}/ciclo.db`);
   assert.match(plan.settings.healthcheck!.test.join(" "), /\/health/);
 });

@@ -78,7 +78,9 @@ export async function planServerImage(platform: Platform, root = REPO_ROOT): Pro
     layers: [deps, app],
     settings: {
       entrypoint: ["node", "--max-semi-space-size=32", `${APP}/bin/ciclo.js`],
-      cmd: ["server", "--host", "0.0.0.0", "--port", String(SERVER_PORT)],
+      // A container listens on all its interfaces; the operator decides what reaches the port. Without
+      // authentication that needs --insecure (ciclo refuses otherwise); CICLO_AUTH=1 with an admin turns sign-in on.
+      cmd: ["server", "--host", "0.0.0.0", "--port", String(SERVER_PORT), "--insecure"],
       env: {
         NODE_ENV: "production",
         HOME: CICLO_HOME,
