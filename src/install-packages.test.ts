@@ -9,9 +9,11 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
+import { linearModel } from "./testing/model-fixtures.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "./testing/live-tracking-server.js";
 import { startOfflineRegistry, type OfflineRegistry } from "./testing/offline-npm-registry.js";
 import { tempDir } from "./testing/temp-dir.js";
@@ -137,4 +139,105 @@ test("@ciclo/sdk: the tarball ships only the build; it installs offline without 
   } finally {
     await live.close();
   }
+});
+
+/**
+ * `npx ciclo server --port 0` in `app`, resolved once it logs its URL. npx runs the server as its own child, so
+ * both run in a process group of their own and stop together.
+ */
+async function npxCicloServer(app: string, env: NodeJS.ProcessEnv): Promise<{ url: string; stop(): Promise<void> }> {
+  const args = ["ciclo", "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(app, "ciclo.db")}`, "--artifacts-destination", join(app, "artifacts")];
+  const proc = spawn("npx", ["--no-install", ...args], { cwd: app, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  let stderr = "";
+  proc.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const stop = async () => {
+    try {
+      process.kill(-proc.pid!, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await exited;
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout }).on("line", (line) => {
+      try {
+        const log = JSON.parse(line) as { msg?: string; url?: string };
+        if (log.msg === "ciclo server listening" && log.url) resolve(log.url);
+      } catch {
+        // not a log line
+      }
+    });
+    void exited.then(() => reject(new Error(`npx ciclo server exited before listening:\n${stderr}`)));
+  }).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { url, stop };
+}
+
+/**
+ * better-sqlite3 installs through prebuild-install, which looks for a prebuilt binary in a local folder before
+ * its download (and compiles SQLite with node-gyp when neither works, ~80 s). The folder gets the binary this
+ * checkout built, as an offline mirror would hold it.
+ */
+async function localSqlitePrebuild(dir: string): Promise<string> {
+  const pkgDir = join(ROOT, "node_modules", "better-sqlite3");
+  const { version } = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string };
+  mkdirSync(dir, { recursive: true });
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await run("tar", ["czf", join(dir, name), "-C", pkgDir, "build/Release/better_sqlite3.node"]);
+  return dir;
+}
+
+test("ciclo: the tarball ships the build without tests or sources; it installs offline without onnxruntime-node or the cloud SDKs, and `npx ciclo server` answers", async () => {
+  const packed = await pack(ROOT, work.path);
+  const shipped = packed.files.map((f) => f.path);
+  assert.deepEqual(shipped.filter((p) => NOT_RUNTIME.test(p)), []);
+  for (const f of ["bin/ciclo.js", "dist/cli/main.js", "dist/sdk/index.d.ts", "dist/ui/index.html", "package.json", "README.md"]) assert.ok(shipped.includes(f), f);
+
+  const app = scratchProject("server-app");
+  const prebuilds = await localSqlitePrebuild(join(work.path, "prebuilds"));
+  const t0 = performance.now();
+  await run("npm", ["install", packed.tarball], {
+    cwd: app,
+    env: offlineEnv(join(work.path, "cache-ciclo"), { npm_config_better_sqlite3_local_prebuilds: prebuilds }),
+    maxBuffer: 16 << 20,
+  });
+  const installMs = performance.now() - t0;
+  const modules = join(app, "node_modules");
+  for (const heavy of ["onnxruntime-node", "@aws-sdk/client-s3", "@azure/storage-blob", "mysql2", "typescript", "vite"]) {
+    assert.ok(!existsSync(join(modules, heavy)), `${heavy} is not installed`);
+  }
+  const size = duBytes(modules);
+  console.log(`# ciclo: tarball ${(statSync(packed.tarball).size / 1e6).toFixed(1)} MB, install ${(installMs / 1000).toFixed(1)} s, node_modules ${(size / 1e6).toFixed(0)} MB`);
+
+  const server = await npxCicloServer(app, offlineEnv(join(work.path, "cache-ciclo")));
+  try {
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    const ui = await fetch(`${server.url}/`);
+    assert.match(await ui.text(), /<div id="root">|<script type="module"/);
+    const created = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "installed" }),
+    });
+    assert.equal(created.status, 200);
+  } finally {
+    await server.stop();
+  }
+
+  // An ONNX model without onnxruntime-node: an error that says what to install.
+  const model = await linearModel(work.path);
+  writeFileSync(
+    join(app, "onnx.mjs"),
+    `import { loadModel } from "ciclo";
+try { await loadModel(${JSON.stringify(model)}); console.log("loaded"); }
+catch (e) { console.log(e.message); }
+`,
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const { stdout } = await run(process.execPath, ["onnx.mjs"], { cwd: app, env });
+  assert.match(stdout, /npm i onnxruntime-node/);
 });

@@ -48,9 +48,9 @@ function cicloEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv, entry: string[] = [CICLO_BIN], cwd = REPO_ROOT): ChildProcess {
+export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv, entry: string[] = [CICLO_BIN]): ChildProcess {
   return spawn(process.execPath, [...entry, ...args], {
-    cwd,
+    cwd: REPO_ROOT,
     env: cicloEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -63,8 +63,6 @@ export interface ChildServerOptions {
   entry?: string[];
   /** Appended to the command line. */
   args?: string[];
-  /** The child's working folder (default: the repository). */
-  cwd?: string;
 }
 
 /** Starts `ciclo server` on a free port and resolves once it listens. */
@@ -74,7 +72,6 @@ export async function startChildServer(backendStoreUri: string, artifactsDir: st
     ["server", "--port", "0", "--host", "127.0.0.1", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, ...(opts.args ?? [])],
     opts.env,
     opts.entry,
-    opts.cwd,
   );
   const logs: LogLine[] = [];
   const waiters: Array<{ msg: string; resolve(l: LogLine): void }> = [];

@@ -117,6 +117,10 @@ export async function startOfflineRegistry(lockPath: string, cacheDir = npmCache
     names: new Set(packuments.keys()),
     served,
     missing,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
