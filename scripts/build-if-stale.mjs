@@ -59,25 +59,32 @@ function fingerprint(part) {
   return createHash("sha256").update(list.join("\n")).digest("hex");
 }
 
-const check = process.argv.includes("--check");
-const force = process.argv.includes("--force");
-let stale = 0;
-for (const part of PARTS) {
-  const stampPath = join(ROOT, part.stamp);
-  const before = fingerprint(part);
-  const current = !force && existsSync(join(ROOT, part.output)) && existsSync(stampPath) && readFileSync(stampPath, "utf8").trim() === before;
-  if (current) continue;
-  stale++;
-  if (check) {
-    console.log(`${part.name}: stale`);
-    continue;
+/** Rebuilds the stale parts (all with `force`); with `check`, only counts them. Returns how many were stale. */
+export function buildIfStale({ check = false, force = false } = {}) {
+  let stale = 0;
+  for (const part of PARTS) {
+    const stampPath = join(ROOT, part.stamp);
+    const before = fingerprint(part);
+    const current = !force && existsSync(join(ROOT, part.output)) && existsSync(stampPath) && readFileSync(stampPath, "utf8").trim() === before;
+    if (current) continue;
+    stale++;
+    if (check) {
+      console.log(`${part.name}: stale`);
+      continue;
+    }
+    const t0 = performance.now();
+    process.stderr.write(`ciclo: building the ${part.name} (${force ? "--force" : `${relative(ROOT, join(ROOT, part.output))} is older than its sources`})…\n`);
+    for (const [cmd, ...args] of part.build) execFileSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
+    mkdirSync(dirname(stampPath), { recursive: true });
+    // The fingerprint taken before the build: a file edited during it makes the next start build again.
+    writeFileSync(stampPath, `${before}\n`);
+    process.stderr.write(`ciclo: ${part.name} built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
-  const t0 = performance.now();
-  process.stderr.write(`ciclo: building the ${part.name} (${force ? "--force" : `${relative(ROOT, join(ROOT, part.output))} is older than its sources`})…\n`);
-  for (const [cmd, ...args] of part.build) execFileSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
-  mkdirSync(dirname(stampPath), { recursive: true });
-  // The fingerprint taken before the build: a file edited during it makes the next start build again.
-  writeFileSync(stampPath, `${before}\n`);
-  process.stderr.write(`ciclo: ${part.name} built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return stale;
 }
-if (check) process.exitCode = stale ? 1 : 0;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const check = process.argv.includes("--check");
+  const stale = buildIfStale({ check, force: process.argv.includes("--force") });
+  if (check) process.exitCode = stale ? 1 : 0;
+}
