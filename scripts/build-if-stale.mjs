@@ -74,7 +74,10 @@ export function buildIfStale({ check = false, force = false } = {}) {
     }
     const t0 = performance.now();
     process.stderr.write(`ciclo: building the ${part.name} (${force ? "--force" : `${relative(ROOT, join(ROOT, part.output))} is older than its sources`})…\n`);
-    for (const [cmd, ...args] of part.build) execFileSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
+    for (const step of part.build) {
+      if (typeof step === "function") step();
+      else execFileSync(step[0], step.slice(1), { cwd: ROOT, stdio: "inherit" });
+    }
     mkdirSync(dirname(stampPath), { recursive: true });
     // The fingerprint taken before the build: a file edited during it makes the next start build again.
     writeFileSync(stampPath, `${before}\n`);
