@@ -76,7 +76,8 @@ async function openAzure(uri: string): Promise<ArtifactRepository> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
       throw new MlflowError(
-        `Azure Blob artifact storage needs the @azure/storage-blob package, which is not installed (cannot open '${uri}')`,
+        `Azure Blob artifact storage needs the @azure/storage-blob package, which is not installed (cannot open '${uri}'): ` +
+          "install it next to ciclo with `npm i @azure/storage-blob`.",
         "NOT_IMPLEMENTED",
       );
     }
@@ -96,7 +97,11 @@ async function openS3(uri: string): Promise<ArtifactRepository> {
     mod = (await import(specifier)) as S3Module;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
-      throw new MlflowError(`S3 artifact storage is not available in this build of ciclo (cannot open '${uri}')`, "NOT_IMPLEMENTED");
+      throw new MlflowError(
+        `S3 artifact storage needs the AWS SDK, which is not installed (cannot open '${uri}'): install it next to ciclo with ` +
+          "`npm i @aws-sdk/client-s3 @aws-sdk/lib-storage @aws-sdk/s3-request-presigner`.",
+        "NOT_IMPLEMENTED",
+      );
     }
     throw err;
   }

@@ -45,8 +45,11 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .description("ciclo: track, register, package, deploy and monitor ML models")
     .version(CICLO_VERSION)
     .showHelpAfterError();
-  const name = argv.slice(2).find((a) => !a.startsWith("-"));
-  const loaders = name && COMMANDS[name] ? COMMANDS[name] : [...new Set(Object.values(COMMANDS).flat())];
+  const args = argv.slice(2);
+  const name = args.find((a) => !a.startsWith("-"));
+  // `ciclo --version` (no command) needs none of them; `ciclo --help` and an unknown name list them all.
+  const versionOnly = !name && args.some((a) => a === "-V" || a === "--version");
+  const loaders = name && COMMANDS[name] ? COMMANDS[name] : versionOnly ? [] : [...new Set(Object.values(COMMANDS).flat())];
   const registered = new Set<Register>();
   for (const load of loaders) {
     const register = await load();

@@ -21,6 +21,7 @@ import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CICLO_VERSION } from "../shared/node/version.js";
 import { InvalidParameterValueError } from "../shared/errors.js";
+import { lockClosure, type LockEntry } from "./package-lock-closure.js";
 
 export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim";
 export const CONTAINER_PORT = 8080;
@@ -35,32 +36,6 @@ export interface DockerContextOptions {
 }
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-type LockEntry = { version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; [k: string]: unknown };
-
-/** The lock entries of `name` and everything it depends on, as npm resolves them (nested first). */
-function lockClosure(lock: { packages: Record<string, LockEntry> }, roots: string[]): Record<string, LockEntry> {
-  const out: Record<string, LockEntry> = {};
-  const visit = (name: string, from: string) => {
-    // npm's resolution: node_modules/<a>/node_modules/<name>, then up the tree.
-    let base = from;
-    for (;;) {
-      const key = `${base ? `${base}/` : ""}node_modules/${name}`;
-      if (lock.packages[key]) {
-        if (out[key]) return;
-        const { dev: _d, devOptional: _o, peer: _p, ...entry } = lock.packages[key] as LockEntry & { dev?: boolean; devOptional?: boolean; peer?: boolean };
-        out[key] = entry;
-        for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) visit(dep, key);
-        return;
-      }
-      if (!base) throw new InvalidParameterValueError(`ciclo's package-lock.json has no entry for '${name}'.`);
-      const at = base.lastIndexOf("/node_modules/");
-      base = at < 0 ? "" : base.slice(0, at);
-    }
-  };
-  for (const r of roots) visit(r, "");
-  return out;
-}
 
 function dockerfile(o: DockerContextOptions): string {
   const env = (v: string) => JSON.stringify(v);

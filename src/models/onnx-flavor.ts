@@ -21,7 +21,7 @@
  */
 import { join } from "node:path";
 import type * as Ort from "onnxruntime-node";
-import { InvalidParameterValueError } from "../shared/errors.js";
+import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
 import { ModelInputError, toTensorData } from "./input-coercion.js";
 import type { OnnxLoadOptions } from "./loaded-model.js";
 import type { ColumnsInput, ModelInput, Tensor, TensorData } from "./model-input.js";
@@ -33,7 +33,19 @@ let ortModule: Promise<OrtModule> | undefined;
 
 /** onnxruntime-node, imported on first use. */
 function loadOrt(): Promise<OrtModule> {
-  ortModule ??= import("onnxruntime-node").then((m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule);
+  ortModule ??= import("onnxruntime-node").then(
+    (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
+    (err: NodeJS.ErrnoException) => {
+      ortModule = undefined; // installing it later in the same process works
+      if (err.code !== "ERR_MODULE_NOT_FOUND") throw err;
+      // An optional peer dependency of ciclo and @ciclo/sdk: a project adds it when it runs ONNX models.
+      throw new MlflowError(
+        "Running an ONNX model needs the onnxruntime-node package, which is not installed. Install it next to ciclo with " +
+          "`ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm i onnxruntime-node` (the variable skips its CUDA download; drop it for GPU hosts).",
+        "NOT_IMPLEMENTED",
+      );
+    },
+  );
   return ortModule;
 }
 

@@ -112,15 +112,20 @@ export interface InstallStep {
   args: string[];
 }
 
-/** How to reinstall Node dependencies: from the recorded lock file, else from the project's own. */
-export function nodeInstallStep(plan: ReproducePlan, workDir: string, projectDir: string): InstallStep | undefined {
+/**
+ * How to reinstall Node dependencies: from the recorded lock file, else from the project's own. Packages come
+ * from the local cache when it has them (`--prefer-offline`: no registry round trip per package, and no network
+ * at all when the cache holds the lock's packages); `offline` forbids the network (a missing package fails).
+ */
+export function nodeInstallStep(plan: ReproducePlan, workDir: string, projectDir: string, offline = false): InstallStep | undefined {
   const lock: RecordedFile | undefined = plan.files.find((f) => f.kind === "lockFile");
   const dir = lock ? join(workDir, ...dirname(lock.path).split("/")) : projectDir;
   const name = lock ? lock.path.split("/").pop()! : ["package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock"].find((n) => existsSync(join(projectDir, n)));
   if (!name || !existsSync(join(dir, "package.json"))) return undefined;
-  if (name === "pnpm-lock.yaml") return { cwd: dir, command: "pnpm", args: ["install", "--frozen-lockfile"] };
-  if (name === "yarn.lock") return { cwd: dir, command: "yarn", args: ["install", "--frozen-lockfile"] };
-  return { cwd: dir, command: "npm", args: ["ci", "--no-audit", "--no-fund"] };
+  const cache = offline ? "--offline" : "--prefer-offline";
+  if (name === "pnpm-lock.yaml") return { cwd: dir, command: "pnpm", args: ["install", "--frozen-lockfile", cache] };
+  if (name === "yarn.lock") return { cwd: dir, command: "yarn", args: ["install", "--frozen-lockfile", cache] };
+  return { cwd: dir, command: "npm", args: ["ci", "--no-audit", "--no-fund", cache] };
 }
 
 /** Runs an install step with its output on ciclo's stderr (or stdout); a non-zero exit is a ReproduceError. */

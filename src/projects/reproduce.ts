@@ -37,6 +37,8 @@ export interface ReproduceOptions {
   source?: string;
   /** false: skip reinstalling dependencies. */
   install?: boolean;
+  /** Reinstall from the local package cache only (npm/pnpm/yarn `--offline`); otherwise the cache is preferred. */
+  offline?: boolean;
   /** Default: the original run's experiment. */
   experimentName?: string;
   runName?: string;
@@ -86,7 +88,7 @@ export async function reproduceRun(opts: ReproduceOptions): Promise<ReproduceRes
 
   const projectDir = join(workDir, ...plan.subdir.split("/").filter(Boolean));
   let env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
-  if (opts.install !== false) env = await installDependencies(plan, workDir, projectDir, env, stdout, log);
+  if (opts.install !== false) env = await installDependencies(plan, workDir, projectDir, env, stdout, log, opts.offline === true);
 
   const run = await runProject({
     projectDir,
@@ -126,11 +128,14 @@ async function installDependencies(
   env: NodeJS.ProcessEnv,
   stdout: "stdout" | "stderr",
   log: (line: string) => void,
+  offline: boolean,
 ): Promise<NodeJS.ProcessEnv> {
-  const step = nodeInstallStep(plan, workDir, projectDir);
+  const step = nodeInstallStep(plan, workDir, projectDir, offline);
   if (step) {
     log(`Installing dependencies: ${[step.command, ...step.args].join(" ")} (in ${step.cwd}) …`);
-    await runInstallStep(step, env, stdout);
+    // onnxruntime-node's install script downloads CUDA libraries from outside the npm registry unless told not to
+    // (set ONNXRUNTIME_NODE_INSTALL_CUDA yourself on a GPU host).
+    await runInstallStep(step, { ONNXRUNTIME_NODE_INSTALL_CUDA: "skip", ...env }, stdout);
   }
   const python = loadProject(projectDir).env.python;
   if (!python) return env;

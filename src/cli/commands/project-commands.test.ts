@@ -141,12 +141,12 @@ describe("ciclo run / ciclo reproduce", () => {
     assert.equal(paramsOf(original).seed, "7", "an undeclared -P goes to the command as --seed 7 and is logged");
 
     const work = join(tmp.path, "repro-1");
-    const rep = await runCiclo(["reproduce", runs.dirty, "--work-dir", work], env);
+    const rep = await runCiclo(["reproduce", runs.dirty, "--work-dir", work, "--offline"], env);
     assert.equal(rep.code, 0, rep.stderr);
     assert.match(rep.stderr, /Checked out [0-9a-f]{12} from .*repo into/);
     assert.match(rep.stderr, /Applied the recorded patch/);
     assert.match(rep.stderr, /Restored ml\/package-lock\.json with the copy recorded by the run/);
-    assert.match(rep.stderr, /npm ci --no-audit --no-fund/);
+    assert.match(rep.stderr, /npm ci --no-audit --no-fund --offline/);
     assert.ok(existsSync(join(work, "ml", "node_modules", "ciclo", "package.json")), "npm ci installed the file: dependency");
     assert.match(readFileSync(join(work, "ml", "config.json"), "utf8"), /0\.25/);
     const newId = /as run ([0-9a-f]{32})/.exec(rep.stdout)?.[1];

@@ -11,6 +11,7 @@ interface ReproduceFlags {
   workDir?: string;
   source?: string;
   install: boolean;
+  offline?: boolean;
   capture: boolean;
   experimentName?: string;
   runName?: string;
@@ -28,6 +29,7 @@ export function registerReproduceCommand(program: Command): void {
     .option("--work-dir <dir>", "new or empty folder to rebuild the code in (default: a new temp folder, kept)")
     .option("--source <path-or-url>", "clone from this repository instead of the recorded remote / local work tree")
     .option("--no-install", "do not reinstall dependencies from the recorded lock file")
+    .option("--offline", "reinstall from the local package cache only, never the network (packages come from the cache first anyway)")
     .option("--experiment-name <name>", "experiment of the new run (default: the original's)")
     .option("--run-name <name>", "name of the new run (default: <original name>-reproduced)")
     .option("--tracking-uri <uri>", "tracking server (default: $CICLO_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)")
@@ -42,7 +44,8 @@ Steps: read the run's recorded commit, remote, project folder, entry point and
 parameters (for a script run with the SDK: its command line and folder); clone
 the remote (or, when it lacks the commit, the work tree the run came from) into
 a fresh folder and check the commit out; apply the recorded patch of uncommitted changes; put the recorded package.json and lock file back
-and reinstall (npm ci, or pnpm install --frozen-lockfile); run the same entry
+and reinstall (npm ci --prefer-offline, or pnpm/yarn install --frozen-lockfile:
+packages from the local cache first; --offline: only from it); run the same entry
 point with the same parameters as a new run of the same experiment, tagged
 ciclo.reproduce.of=<run_id>; print params and metrics side by side
 ("=" equal, "≠" different, with the difference).
@@ -56,6 +59,7 @@ differ and --fail-on-diff was given.
 
 Examples:
   $ ciclo reproduce 3f2a9c0d1e…
+  $ ciclo reproduce 3f2a9c0d1e… --offline          # no network: dependencies from the npm cache
   $ ciclo reproduce 3f2a9c0d1e… --work-dir ./repro --source git@github.com:org/churn.git
   $ ciclo reproduce 3f2a9c0d1e… --tolerance 1e-6 --fail-on-diff     # in CI
   $ ciclo reproduce 3f2a9c0d1e… --json | jq '.comparison.metrics[] | select(.equal | not)'`,
@@ -72,6 +76,7 @@ Examples:
           workDir: flags.workDir,
           source: flags.source,
           install: flags.install,
+          offline: flags.offline === true,
           experimentName: flags.experimentName,
           runName: flags.runName,
           tolerance,

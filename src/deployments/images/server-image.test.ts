@@ -21,9 +21,9 @@ function put(rel: string, body = "x"): void {
   writeFileSync(join(tmp.path, rel), body);
 }
 
-test("production packages for one platform, dist/ without maps, a volume the user owns", async () => {
+test("production packages (and the optional peers, with what they need) for one platform, dist/ without maps, a volume the user owns", async () => {
   const arch = process.arch;
-  put("package.json", '{"name":"ciclo","version":"0.1.0"}');
+  put("package.json", '{"name":"ciclo","version":"0.1.0","peerDependencies":{"onnxruntime-node":"^1.30.0","mysql2":"^3"}}');
   put("bin/ciclo.js");
   for (const f of ["dist/cli/main.js", "dist/cli/main.js.map", "dist/cli/main.d.ts", "dist/ui/index.html", "dist/.tsbuildinfo"]) put(f);
   put(
@@ -35,12 +35,13 @@ test("production packages for one platform, dist/ without maps, a volume the use
         "node_modules/fastify/node_modules/semver": {},
         "node_modules/fastify/node_modules/devonly": { dev: true },
         "node_modules/better-sqlite3": {},
-        "node_modules/onnxruntime-node": {},
+        "node_modules/onnxruntime-node": { dev: true, dependencies: { "onnxruntime-common": "1.30.0" } },
+        "node_modules/onnxruntime-common": { dev: true },
         "node_modules/typescript": { dev: true },
       },
     }),
   );
-  for (const f of ["fastify/index.js", "fastify/README.md", "fastify/node_modules/semver/index.js", "fastify/node_modules/devonly/index.js", "typescript/lib/tsc.js"]) put(`node_modules/${f}`);
+  for (const f of ["fastify/index.js", "fastify/README.md", "fastify/node_modules/semver/index.js", "fastify/node_modules/devonly/index.js", "typescript/lib/tsc.js", "onnxruntime-common/index.js"]) put(`node_modules/${f}`);
   for (const f of ["lib/index.js", "build/Release/better_sqlite3.node", "build/Release/obj.target/x.o", "build/Release/test_extension.node", "build/Makefile", "deps/sqlite3/sqlite3.c", "src/better_sqlite3.cpp", "binding.gyp", "package.json"]) put(`node_modules/better-sqlite3/${f}`);
   for (const f of ["dist/index.js", "package.json", `bin/napi-v6/linux/${arch}/onnxruntime_binding.node`, "bin/napi-v6/linux/arm64-or-other/x.node", "bin/napi-v6/darwin/arm64/x.node", "bin/napi-v6/win32/x64/x.node", "script/install.js"]) put(`node_modules/onnxruntime-node/${f}`);
   const plan = await planServerImage(parsePlatform(arch === "x64" ? "linux/amd64" : `linux/${arch}`), tmp.path);
@@ -52,6 +53,7 @@ test("production packages for one platform, dist/ without maps, a volume the use
     `${nm}/better-sqlite3/package.json`,
     `${nm}/fastify/index.js`,
     `${nm}/fastify/node_modules/semver/index.js`,
+    `${nm}/onnxruntime-common/index.js`,
     `${nm}/onnxruntime-node/bin/napi-v6/linux/${arch}/onnxruntime_binding.node`,
     `${nm}/onnxruntime-node/dist/index.js`,
     `${nm}/onnxruntime-node/package.json`,

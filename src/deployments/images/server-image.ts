@@ -25,6 +25,7 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 import { CICLO_HOME, CICLO_UID, type ConfigSettings } from "./image-config.js";
 import { LayerSpec } from "./layer-tar.js";
 import { nodeArch } from "./model-image.js";
+import { lockClosure, type LockEntry } from "../package-lock-closure.js";
 import type { Platform } from "./oci-manifest.js";
 
 export const SERVER_PORT = 5000;
@@ -52,8 +53,12 @@ export async function planServerImage(platform: Platform, root = REPO_ROOT): Pro
   if (!existsSync(join(root, "dist", "cli", "main.js")) || !existsSync(join(root, "dist", "ui", "index.html"))) {
     throw new InvalidParameterValueError("The server image is built from dist/: run `npm run build` first.");
   }
-  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry & { dev?: boolean; devOptional?: boolean }> };
   const prod = new Set(Object.entries(lock.packages).filter(([k, v]) => k.startsWith("node_modules/") && !v.dev && !v.devOptional).map(([k]) => k));
+  // The image is the whole server: the packages a user adds for S3, Azure Blob, ONNX and MySQL imports
+  // (ciclo's optional peer dependencies, development dependencies of the checkout) are in it too.
+  const peers = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> }).peerDependencies ?? {});
+  for (const key of Object.keys(lockClosure(lock, peers.filter((n) => lock.packages[`node_modules/${n}`])))) prod.add(key);
   const deps = new LayerSpec(`ciclo ${CICLO_VERSION}: production node_modules (linux/${arch})`);
   for (const key of [...prod].filter((k) => !k.slice("node_modules/".length).includes("/node_modules/")).sort()) {
     const name = key.slice("node_modules/".length);
