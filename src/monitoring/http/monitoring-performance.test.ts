@@ -7,6 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { moduleServices } from "../../server/app.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 import { openTestApp, type TestApp } from "../../testing/test-app.js";
 import { cbpeBinary } from "../monitors/cbpe.js";
@@ -117,6 +120,17 @@ for (const backend of ["sqlite", "postgres"] as const) {
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0].state, "firing");
     assert.match(alerts[0].delivery, /action failed: no job runner/);
+
+    // Retention: segments past it go, files and index rows; labels too.
+    const { segments } = await call("GET", "/monitoring/segments", { model_name: "churn" });
+    assert.ok(segments.length >= 1);
+    const files = segments.map((x: { path: string }) => join(fx.artifactsDir, x.path));
+    assert.ok(files.every((f: string) => existsSync(f)));
+    const gone = await moduleServices(fx.app).monitoring!.service.retention(60_000);
+    // Labels age from when they arrived (just now), so they stay.
+    assert.deepEqual(gone, { segments: segments.length, labels: 0, fileErrors: 0 });
+    assert.ok(files.every((f: string) => !existsSync(f)));
+    assert.equal((await call("GET", "/monitoring/segments", { model_name: "churn" })).segments.length, 0);
   });
 
   test("monitor specs are checked whole: bad ones are refused with what to fix, nothing stored", async (t) => {
