@@ -119,7 +119,7 @@ describe("model-version sources are refused unless they are in the artifact stor
       { source: `${artifactUri}/model`, run_id: runId },
       { source: `${artifactUri}/model/..`, run_id: runId },
       { source: `runs:/${runId}/model` },
-      { source: `${fx.artifactsDir}/1/${runId}/artifacts/model`, run_id: runId },
+      { source: `file://${artifactUri}/./model`, run_id: runId },
       { source: "mlflow-artifacts:/models///" },
       { source: "mlflow-artifacts://host:9000/models" },
       { source: `runs:/${runId}/model`, run_id: "0123456789abcdef0123456789abcdef" },
