@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   schemaCompilers.set(app, compilers);
 
   if (deps.network) applyNetworkPolicy(app, deps.network);
-  if (deps.prometheus) exposePrometheus(app);
+  const servePrometheus = deps.prometheus ? exposePrometheus(app) : undefined;
 
   app.addHook("onRoute", (route) => {
     if (route.method === "HEAD" || (Array.isArray(route.method) && route.method.includes("HEAD"))) return;
@@ -114,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await initModules(app, deps, fallbacks);
+  servePrometheus?.();
 
   app.get("/health", { config: access("server", "public") }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),

@@ -6,7 +6,7 @@
  * exactly as it was, under both URL prefixes.
  */
 import assert from "node:assert/strict";
-import { symlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -25,6 +25,7 @@ describe("model-version sources are refused unless they are in the artifact stor
     assert.match(artifactUri, /^\//);
     assert.equal((await fx.call("POST", "/registered-models/create", { name: MODEL })).status, 200);
     symlinkSync(fx.outsideDir, join(fx.artifactsDir, "escape"));
+    mkdirSync(join(fx.artifactsDir, "local"), { recursive: true });
     symlinkSync(fx.outsideDir, join(fx.artifactsDir, "local", "escape"));
   });
   after(async () => {
@@ -118,7 +119,7 @@ describe("model-version sources are refused unless they are in the artifact stor
       { source: `${artifactUri}/model`, run_id: runId },
       { source: `${artifactUri}/model/..`, run_id: runId },
       { source: `runs:/${runId}/model` },
-      { source: `${fx.artifactsDir}/1/${runId}/artifacts/model`, run_id: runId },
+      { source: `file://${artifactUri}/./model`, run_id: runId },
       { source: "mlflow-artifacts:/models///" },
       { source: "mlflow-artifacts://host:9000/models" },
       { source: `runs:/${runId}/model`, run_id: "0123456789abcdef0123456789abcdef" },

@@ -8,7 +8,12 @@ import type { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { access } from "./route-access.js";
 
-export function exposePrometheus(app: FastifyInstance): void {
+/**
+ * Starts timing requests (call before the modules register their routes); the returned function serves the
+ * metrics once they have: at `GET /metrics`, or, when a module already serves `/metrics` (the deployments
+ * router's series), appended to that answer -- one scrape target either way.
+ */
+export function exposePrometheus(app: FastifyInstance): () => void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "ciclo_" });
   const duration = new Histogram({
@@ -23,7 +28,19 @@ export function exposePrometheus(app: FastifyInstance): void {
     const route = req.routeOptions.url ?? "unmatched";
     duration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get("/metrics", { config: access("server", "public") }, async (_req, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  // Appended to another module's /metrics answer (a string of Prometheus text).
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (req.method !== "GET" || req.routeOptions.url !== "/metrics" || reply.statusCode !== 200 || typeof payload !== "string") return payload;
+    if (reply.getHeader("x-ciclo-metrics") === "own") return payload;
+    return `${payload.endsWith("\n") ? payload : `${payload}\n`}${await registry.metrics()}`;
+  });
+  return () => {
+    // A plugin, so it loads after the modules' own plugins (registration order): their routes exist by then.
+    void app.register(async (scope) => {
+      if (scope.hasRoute({ method: "GET", url: "/metrics" })) return;
+      scope.get("/metrics", { config: access("server", "public") }, async (_req, reply) =>
+        reply.type(registry.contentType).header("x-ciclo-metrics", "own").send(await registry.metrics()),
+      );
+    });
+  };
 }
