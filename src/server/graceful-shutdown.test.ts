@@ -14,6 +14,8 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
+import { serverModules } from "../modules.js";
+import { migrationSequence } from "../store/migrations/migrator.js";
 import { openStores } from "../store/open-stores.js";
 import { callApi, startChildServer, type ChildServer } from "../testing/child-server.js";
 import { tempDir } from "../testing/temp-dir.js";
@@ -142,7 +144,7 @@ describe("graceful shutdown of a child server (SQLite)", () => {
     }
 
     // Reopening through the store works, and what the in-flight requests wrote is there.
-    const { tracking } = await openStores(`sqlite:///${dbPath}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
+    const { tracking } = await openStores(`sqlite:///${dbPath}`, { defaultArtifactRoot: "mlflow-artifacts:/", migrations: migrationSequence(serverModules()) });
     try {
       const run = await tracking.getRun(runId);
       assert.deepEqual(

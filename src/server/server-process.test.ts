@@ -9,6 +9,7 @@ import { request, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openStores } from "../store/open-stores.js";
+import { migrationSequence } from "../store/migrations/migrator.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { startServer, type RunningServer } from "./main.js";
 import { serverModules } from "../modules.js";
@@ -152,7 +153,7 @@ describe("graceful close", () => {
       await assert.rejects(fetch(`${server.url}/health`));
 
       // The batch was committed before the store was closed.
-      const { tracking } = await openStores(`sqlite:///${dbPath}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
+      const { tracking } = await openStores(`sqlite:///${dbPath}`, { defaultArtifactRoot: "mlflow-artifacts:/", migrations: migrationSequence(serverModules()) });
       try {
         const history = await tracking.getMetricHistory(run, "loss", {});
         assert.equal(history.items.length, 100);

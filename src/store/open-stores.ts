@@ -6,6 +6,7 @@
  * @module
  */
 import { migrateToLatest, type MigrationResult } from "./migrations/migrator.js";
+import type { Migration } from "./migrations/migration.js";
 import { openConnection } from "./open-store.js";
 import type { SqlConnection } from "./sql/sql-dialect.js";
 import { SqlLoggedModelStore } from "./sql/logged-models/sql-logged-model-store.js";
@@ -16,6 +17,12 @@ export interface OpenStoreOptions {
   defaultArtifactRoot: string;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
+  /**
+   * The migration sequence to apply and accept (default: the store's own). Pass
+   * `migrationSequence(serverModules())` for a database a server has used: its
+   * modules' migrations put it past the store's own versions.
+   */
+  migrations?: Migration[];
   /** SQLite: WAL checkpoints on a worker thread (the server's choice; see sqlite/wal-checkpointer.ts). */
   backgroundCheckpoints?: boolean;
 }
@@ -33,7 +40,7 @@ export interface OpenedStores {
 export async function openStores(uri: string, opts: OpenStoreOptions): Promise<OpenedStores> {
   const connection = await openConnection(uri, { backgroundCheckpoints: opts.backgroundCheckpoints });
   try {
-    const migration = opts.migrate === false ? undefined : await migrateToLatest(connection.db, connection.dialect.name);
+    const migration = opts.migrate === false ? undefined : await migrateToLatest(connection.db, connection.dialect.name, undefined, opts.migrations);
     const tracking = new SqlTrackingStore(connection, { defaultArtifactRoot: opts.defaultArtifactRoot });
     await tracking.init();
     const registry = new SqlRegistryStore(connection);

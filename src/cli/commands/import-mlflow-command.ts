@@ -19,6 +19,8 @@ import { openSqlSource } from "../../mlflow-import/sql-source.js";
 import { DEFAULT_BACKEND_STORE_URI, resolveArtifactUri } from "../../server/config.js";
 import { SqlImportTarget } from "../../store/sql/mlflow-import/sql-import-target.js";
 import { openStores } from "../../store/open-stores.js";
+import { migrationSequence } from "../../store/migrations/migrator.js";
+import { serverModules } from "../../modules.js";
 import { sqlitePathFromUri } from "../../store/sqlite/sqlite-connection.js";
 import { collect, splitIds } from "../output/cli-context.js";
 import { cliAction, NotFoundError, UsageError, usageExitCodes } from "../output/cli-errors.js";
@@ -131,7 +133,7 @@ Examples:
         const progress = phaseProgress();
         let summary;
         try {
-          const stores = await openStores(targetUri(flags.backendStoreUri, flags.dryRun === true), { defaultArtifactRoot: "mlflow-artifacts:/" });
+          const stores = await openStores(targetUri(flags.backendStoreUri, flags.dryRun === true), { defaultArtifactRoot: "mlflow-artifacts:/", migrations: migrationSequence(serverModules()) });
           const target = new SqlImportTarget(stores.connection);
           try {
             summary = await importMlflow({
