@@ -16,7 +16,7 @@ import { errorHandler } from "./errors.js";
 import { API_PREFIXES } from "./http/api-prefixes.js";
 import { NUL_MESSAGE, registerJsonBody } from "./http/json-body.js";
 import { access } from "./http/route-access.js";
-import { applyNetworkPolicy, staticPrefixRewrite, type NetworkPolicy } from "./http/network-policy.js";
+import { applyNetworkPolicy, mergeRouteSlashes, staticPrefixRewrite, type NetworkPolicy } from "./http/network-policy.js";
 import { exposePrometheus } from "./http/server-metrics.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
 import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, ScheduleDefinition, StartedApp } from "./module.js";
@@ -43,6 +43,13 @@ export interface AppDeps {
 const MAX_HEADER_SIZE = 256 * 1024;
 const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
+function rewriteRequestUrl(prefix: ((req: { url?: string }) => string) | undefined): (req: { url?: string }) => string {
+  return (req) => {
+    const url = mergeRouteSlashes(req.url ?? "/");
+    return prefix ? prefix({ url }) : url;
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
@@ -52,10 +59,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
       createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
-    // Lets artifact paths and long names through to validation. MLflow compat: Werkzeug merges repeated
-    // slashes, so `//model-versions/get-artifact` is that route, not the UI's catch-all page.
-    routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: true },
-    rewriteUrl: staticPrefixRewrite(deps.staticPrefix),
+    // Lets artifact paths and long names through to validation.
+    routerOptions: { maxParamLength: 4096 },
+    // Repeated slashes merged in the route part (mergeRouteSlashes: MLflow compat), then the static prefix.
+    rewriteUrl: rewriteRequestUrl(staticPrefixRewrite(deps.staticPrefix)),
     // Errors Fastify raises before routing (e.g. FST_ERR_BAD_URL for `/runs/%zz`) get MLflow's envelope too.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -135,3 +135,30 @@ export function staticPrefixRewrite(prefix: string | undefined): ((req: { url?: 
     return `${OUTSIDE_PREFIX}${url.startsWith("/") ? url : `/${url}`}`;
   };
 }
+
+/** Where an artifact path starts in a proxied-artifact URL: everything after it is the client's path, kept verbatim. */
+const ARTIFACT_PATH_START = /\/mlflow-artifacts\/(?:artifacts|mpu\/[a-z-]+)\//;
+
+/**
+ * MLflow compat: Werkzeug merges repeated slashes, so `//model-versions/get-artifact` is that route, not the UI's
+ * catch-all page. Merged in the route part only: in a proxied artifact path (`…/mlflow-artifacts/artifacts//etc/passwd`)
+ * the slashes are the client's and stay, so an absolute path is still refused with 400 instead of becoming a
+ * relative one.
+ */
+export function mergeRouteSlashes(url: string): string {
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!path.includes("//")) return url;
+  const m = ARTIFACT_PATH_START.exec(path.replace(/\/{2,}/g, "/"));
+  let head = path;
+  let tail = "";
+  if (m) {
+    // Find the same boundary in the unmerged path: the first "/mlflow-artifacts/" and the segment after it.
+    const raw = /\/+mlflow-artifacts\/+(?:artifacts|mpu\/+[a-z-]+)\//.exec(path);
+    if (raw) {
+      head = path.slice(0, raw.index + raw[0].length);
+      tail = path.slice(raw.index + raw[0].length);
+    }
+  }
+  return head.replace(/\/{2,}/g, "/") + tail + (q < 0 ? "" : url.slice(q));
+}
