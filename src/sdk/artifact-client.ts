@@ -163,15 +163,17 @@ export class ArtifactClient {
 
   /**
    * Downloads a file or a folder (recursively) into `destDir`; resolves with
-   * the local path: `destDir` itself for a run's root, else `destDir/<name>`.
+   * the local path: `destDir` itself for a run's root or a model's folder, else `destDir/<name>`.
    */
   async downloadArtifacts(source: ArtifactSource, destDir: string): Promise<string> {
     const resolved = await resolveArtifactSource(source, this.registry);
     const store = "runId" in resolved.location ? await this.readStore(resolved.location.runId) : await this.openStore(resolved.location.rootUri);
     await mkdir(destDir, { recursive: true });
     const path = resolved.path;
-    const top = path === "" ? destDir : join(destDir, artifactBasename(path));
     const children = await store.list(path);
+    // MLflow compat: a model's folder downloads as its contents (`download_artifacts("models:/m/1", d)` fills d),
+    // also when its version's source is a `runs:/<run>/<path>` URI.
+    const top = path === "" || (resolved.model !== undefined && children.length > 0) ? destDir : join(destDir, artifactBasename(path));
     if (path === "" && children.length === 0 && resolved.model) {
       throw new ResourceDoesNotExistError(`No files found for '${typeof source === "string" ? source : source.runId}' at ${store.rootUri}.`);
     }
