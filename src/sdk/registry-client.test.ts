@@ -74,7 +74,8 @@ describe("registry client", () => {
     assert.equal((await registry.getModelVersion("churn", "1")).currentStage, "Archived");
     assert.deepEqual((await registry.getLatestVersions("churn", ["Production"])).map((v) => v.version), ["2"]);
     assert.deepEqual((await registry.getLatestVersions("churn")).map((v) => [v.version, v.currentStage]).sort(), [["1", "Archived"], ["2", "Production"]]);
-    assert.match(await registry.getModelVersionDownloadUri("churn", "2"), new RegExp(`${runId}/artifacts/model$`));
+    // MLflow compat: a runs:/ source is the download URI as given (MLflow's storage_location for it).
+    assert.equal(await registry.getModelVersionDownloadUri("churn", "2"), `runs:/${runId}/model`);
     const found = await registry.searchModelVersions({ filter: `name = 'churn' AND run_id = '${runId}'`, orderBy: ["version_number DESC"] });
     assert.deepEqual(found.items.map((v) => v.version), ["2", "1"]);
     await registry.deleteModelVersion("churn", 1);
