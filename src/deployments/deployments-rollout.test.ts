@@ -18,7 +18,7 @@ describe("rollouts", () => {
   const v: Record<string, string> = {};
   let stop = false;
   let traffic: Promise<void> | undefined;
-  const served: Array<{ status: number; deployment: string | null }> = [];
+  const served: Array<{ status: number; deployment: string | null; sentAt: number }> = [];
 
   before(async () => {
     w = await startDeployWorld();
@@ -37,8 +37,9 @@ describe("rollouts", () => {
   const startTraffic = (endpoint: string) => {
     traffic = (async () => {
       while (!stop) {
+        const sentAt = performance.now();
         const a = await w.invoke(endpoint, 1).catch(() => undefined);
-        if (a) served.push({ status: a.status, deployment: a.headers.get("ciclo-deployment") });
+        if (a) served.push({ status: a.status, deployment: a.headers.get("ciclo-deployment"), sentAt });
       }
     })();
   };
@@ -94,9 +95,11 @@ describe("rollouts", () => {
     assert.equal(back.detail.analysis.verdict, "fail");
     assert.ok(back.detail.analysis.window.errors >= 1);
     // After the rollback, clients get the stable version only.
-    const after = served.length;
-    await waitFor(() => served.length, (n) => n >= after + 20, { what: "traffic after the rollback" });
-    assert.ok(served.slice(after).every((s) => s.deployment === stable && s.status === 200));
+    // Requests sent once the rollback is recorded (one sent before it may still be in flight and answered by the candidate).
+    const rolledBackAt = performance.now();
+    const sentAfter = () => served.filter((s) => s.sentAt > rolledBackAt);
+    await waitFor(() => sentAfter().length, (n) => n >= 20, { what: "traffic after the rollback" });
+    assert.deepEqual(sentAfter().filter((s) => s.deployment !== stable || s.status !== 200), []);
     // The broken version only ever saw its canary share.
     const failures = served.filter((s) => s.status !== 200);
     assert.ok(failures.every((s) => s.deployment === bad));
