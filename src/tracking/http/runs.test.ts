@@ -36,7 +36,8 @@ describe("runs routes", () => {
       assertEmptyOk(await fx.post("/runs/set-tag", { ...both, key: "t", value: "v" }, { prefix }));
       assertEmptyOk(await fx.post("/runs/delete-tag", { run_id: id, key: "t" }, { prefix }));
       assertEmptyOk(await fx.post("/runs/log-batch", { run_id: id, params: [{ key: "p", value: "1" }] }, { prefix }));
-      assertEmptyOk(await fx.post("/runs/log-inputs", { run_id: id, datasets: [] }, { prefix }));
+      // MLflow compat: log-inputs needs a dataset (an empty list is a missing parameter).
+      assertEmptyOk(await fx.post("/runs/log-inputs", { run_id: id, datasets: [{ dataset: { name: "d", digest: "d1", source_type: "local", source: "{}" } }] }, { prefix }));
       assertEmptyOk(await fx.post("/runs/log-model", { run_id: id, model_json: JSON.stringify(MODEL(id)) }, { prefix }));
       const got = await fx.get("/runs/get", `run_uuid=${id}&run_id=${id}`, { prefix });
       assert.equal(got.status, 200, got.text);
