@@ -11,13 +11,16 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { access } from "../../server/http/route-access.js";
 import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import type { AuthService } from "../auth-service.js";
-import type { ResourceLookup, User } from "../auth-store.js";
+import type { ExperimentPermission, RegisteredModelPermission, ResourceLookup, User } from "../auth-store.js";
 import * as S from "./auth.schema.js";
 
 export interface AuthRouteDeps {
   auth: AuthService;
   lookup: ResourceLookup;
 }
+
+const toWireExperimentPermission = (p: ExperimentPermission) => ({ experiment_id: p.experimentId, user_id: p.userId, permission: p.permission });
+const toWireModelPermission = (p: RegisteredModelPermission) => ({ name: p.name, user_id: p.userId, permission: p.permission });
 
 const actorOf = (req: { principal: { user: User } | null }): string => req.principal?.user.username ?? "";
 
@@ -64,7 +67,7 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     async (req) => {
       const id = await experimentMustExist(req.body.experiment_id);
       const p = await auth.createExperimentPermission(actorOf(req), id, req.body.username, req.body.permission);
-      return { experiment_permission: { experiment_id: p.experimentId, user_id: p.userId, permission: p.permission } };
+      return { experiment_permission: toWireExperimentPermission(p) };
     },
   );
   app.get(
@@ -72,7 +75,7 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     { schema: { querystring: S.ExperimentPermissionQuery, response: { 200: S.ExperimentPermissionResponse } }, config: manageExperiment },
     async (req) => {
       const p = await auth.getExperimentPermission(req.query.experiment_id, req.query.username);
-      return { experiment_permission: { experiment_id: p.experimentId, user_id: p.userId, permission: p.permission } };
+      return { experiment_permission: toWireExperimentPermission(p) };
     },
   );
   app.patch("/experiments/permissions/update", { schema: { body: S.ExperimentPermissionBody, response: { 200: S.Empty } }, config: manageExperiment }, async (req) => {
@@ -91,7 +94,7 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     async (req) => {
       const name = await modelMustExist(req.body.name);
       const p = await auth.createRegisteredModelPermission(actorOf(req), name, req.body.username, req.body.permission);
-      return { registered_model_permission: { name: p.name, user_id: p.userId, permission: p.permission } };
+      return { registered_model_permission: toWireModelPermission(p) };
     },
   );
   app.get(
@@ -99,7 +102,7 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     { schema: { querystring: S.ModelPermissionQuery, response: { 200: S.ModelPermissionResponse } }, config: manageModel },
     async (req) => {
       const p = await auth.getRegisteredModelPermission(req.query.name, req.query.username);
-      return { registered_model_permission: { name: p.name, user_id: p.userId, permission: p.permission } };
+      return { registered_model_permission: toWireModelPermission(p) };
     },
   );
   app.patch("/registered-models/permissions/update", { schema: { body: S.ModelPermissionBody, response: { 200: S.Empty } }, config: manageModel }, async (req) => {
