@@ -91,9 +91,9 @@ export function parseProject(text: string, file: string, dir: string): ProjectSp
   const root = asObject(doc, file);
   if (!mlflow) {
     for (const key of Object.keys(root)) {
-      // `sweep` is read by pipelines/sweeps/sweep-spec.ts (with positions), not here.
-      if (!["name", "env", "entry_points", "sweep"].includes(key)) {
-        throw new ProjectError(`${file}: unknown key '${key}' (expected name, env, entry_points, sweep).`);
+      // `sweep` and `pipelines` are read by pipelines/ (sweeps/sweep-spec.ts, definition/pipeline-parser.ts) with positions.
+      if (!["name", "env", "entry_points", "sweep", "pipelines"].includes(key)) {
+        throw new ProjectError(`${file}: unknown key '${key}' (expected name, env, entry_points, sweep, pipelines).`);
       }
     }
   }
