@@ -7,6 +7,7 @@
 
 export { runCommand } from "./command-process.js";
 export { resolveCommand } from "./project-parameters.js";
+export { shellQuote } from "./shell-quote.js";
 export { projectRunEnv, projectTags } from "./project-runner.js";
 export { ProjectError, loadProject, resolveEntryPoint } from "./project-spec.js";
 export type { EntryPoint, ProjectSpec } from "./project-spec.js";

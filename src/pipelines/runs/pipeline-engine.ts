@@ -1,0 +1,444 @@
+/**
+ * The pipelines engine: starts pipeline runs (the {@link PipelineLauncher}
+ * every trigger calls), moves them along their DAG, and answers the API's
+ * questions and commands (cancel, resume, approvals).
+ *
+ * A pipeline run is an MLflow run (tags `ciclo.pipeline.*`); each step gets a
+ * child run (`mlflow.parentRunId`). Steps run as `pipelines.step` jobs of the
+ * durable job runner (step-runner.ts); whenever a step finishes, `advance`
+ * starts the steps whose needs are done, so independent steps run in
+ * parallel. State changes that could race (two steps finishing together,
+ * a cancel during a start, several server replicas) are conditional updates
+ * in the store: only one caller wins each.
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { InvalidParameterValueError, InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, USER_TAG } from "../../shared/system-tags.js";
+import { generateRunName } from "../../tracking/index.js";
+import { evaluate, parseExpression, truthy, usesStatusFunction, type ExpressionContext } from "../definition/expression.js";
+import { coerceInput, loadPipelines } from "../definition/pipeline-parser.js";
+import { PipelineDefinitionError, type PipelineSpec, type StepSpec } from "../definition/pipeline-spec.js";
+import { dataDigest, dataPath } from "./content-digest.js";
+import { JOB_TYPES, type PipelineEngineDeps } from "./engine-deps.js";
+import type { PipelineLauncher, PipelineLaunchRequest, PipelineLaunchResult, PipelineTrigger } from "./pipeline-launcher.js";
+import { FINISHED_RUN, FINISHED_STEP, type Approval, type PipelineRun, type PipelineStep, type StepLogLine } from "./pipeline-store.js";
+import { PIPELINE_TAGS } from "./pipeline-tags.js";
+import { checkoutProject } from "./project-source.js";
+
+const SYSTEM_USER = "ciclo-pipelines";
+const TRIGGERS = ["manual", "cron", "registry", "git", "monitor"];
+
+export interface PipelineRunView {
+  run: PipelineRun;
+  steps: PipelineStep[];
+  approvals: Approval[];
+}
+
+export class PipelineEngine implements PipelineLauncher {
+  /** advance() calls per run, one at a time in this process. */
+  private readonly advancing = new Map<string, Promise<void>>();
+
+  constructor(readonly deps: PipelineEngineDeps) {}
+
+  // ---- Launch ----
+
+  async launch(req: PipelineLaunchRequest, launchKey?: string): Promise<PipelineLaunchResult> {
+    if (launchKey) {
+      const earlier = await this.deps.store.runByLaunchKey(launchKey);
+      if (earlier) return { pipelineRunId: earlier, runId: earlier };
+    }
+    checkTrigger(req.trigger);
+    const { source, dir } = await this.projectDir(req.project);
+    const spec = this.definition(dir, req.pipeline, source);
+    const inputs = resolveInputs(spec, req.inputs ?? {});
+    // Digests before anything is recorded: a missing data file creates nothing.
+    const datasets: Array<{ name: string; value: string; digest: string }> = [];
+    for (const i of spec.inputs) {
+      if (i.type !== "data" || inputs[i.name] === undefined) continue;
+      const value = String(inputs[i.name]);
+      datasets.push({ name: i.name, value, digest: await dataDigest(dataPath(value, dir)) });
+    }
+    const experimentId = await this.experimentId(spec.experiment);
+    const actor = req.trigger.actor ?? null;
+    const run = await this.deps.tracking.createRun({
+      experimentId,
+      userId: actor ?? SYSTEM_USER,
+      runName: `${spec.name}-${generateRunName()}`,
+      startTime: Date.now(),
+      tags: [
+        { key: PIPELINE_TAGS.name, value: spec.name },
+        { key: PIPELINE_TAGS.project, value: source.slice(0, 5000) },
+        { key: PIPELINE_TAGS.trigger, value: req.trigger.kind },
+        ...(req.trigger.detail ? [{ key: PIPELINE_TAGS.triggerDetail, value: JSON.stringify(req.trigger.detail).slice(0, 8000) }] : []),
+        ...(actor ? [{ key: PIPELINE_TAGS.actor, value: actor }, { key: USER_TAG, value: actor }] : []),
+      ],
+    });
+    const runId = run.info.runId;
+    try {
+      const params = Object.entries(inputs).map(([key, value]) => ({ key, value: String(value).slice(0, 6000) }));
+      if (params.length > 0) await this.deps.tracking.logBatch(runId, { metrics: [], params, tags: [] });
+      if (datasets.length > 0) {
+        await this.deps.tracking.logInputs(
+          runId,
+          datasets.map((d) => ({
+            tags: [{ key: "mlflow.data.context", value: "pipeline-input" }],
+            dataset: { name: d.name, digest: d.digest.slice(0, 16), sourceType: "local", source: JSON.stringify({ uri: d.value, sha256: d.digest }) },
+          })),
+        );
+      }
+      await this.deps.store.createRun(
+        { runId, pipeline: spec.name, project: source, projectDir: dir, experimentId, status: "running", spec, inputs, trigger: req.trigger, noCache: req.noCache === true },
+        launchKey,
+      );
+    } catch (err) {
+      await this.deps.tracking.updateRun(runId, { status: "FAILED", endTime: Date.now() }).catch(() => {});
+      throw err;
+    }
+    this.deps.logger?.info({ runId, pipeline: spec.name, trigger: req.trigger.kind }, "pipeline run started");
+    await this.advance(runId);
+    return { pipelineRunId: runId, runId };
+  }
+
+  /** The `pipelines.run` job: a launch from a payload (monitoring's retraining action, or any enqueuer). */
+  async launchFromJob(payload: unknown, jobId: string): Promise<PipelineLaunchResult> {
+    const p = (payload ?? {}) as Record<string, unknown>;
+    if (typeof p.pipeline !== "string") throw new InvalidParameterValueError("A pipelines.run job needs 'pipeline' (the pipeline's name).");
+    const project = typeof p.project === "string" ? p.project : await this.projectDeclaring(p.pipeline);
+    const spec = this.definition((await this.projectDir(project)).dir, p.pipeline, project);
+    const declared = new Set(spec.inputs.map((i) => i.name));
+    // Monitoring's payload: params, and the flagged window (`input`) — passed on as inputs the pipeline declares.
+    const given: Record<string, unknown> = {};
+    for (const src of [p.input, p.params, p.inputs]) {
+      if (src && typeof src === "object") for (const [k, v] of Object.entries(src)) if (declared.has(k) && v !== null && typeof v !== "object") given[k] = v;
+    }
+    const t = (p.trigger ?? {}) as Record<string, unknown>;
+    const kind = typeof t.kind === "string" && TRIGGERS.includes(t.kind) ? (t.kind as PipelineTrigger["kind"]) : "manual";
+    const { kind: _k, actor, ...detail } = t;
+    const windowDetail = p.input && typeof p.input === "object" ? { input: p.input } : {};
+    return this.launch(
+      { project, pipeline: p.pipeline, inputs: given, trigger: { kind, detail: { ...detail, ...windowDetail, job_id: jobId }, ...(typeof actor === "string" && { actor }) }, noCache: p.no_cache === true },
+      `job:${jobId}`,
+    );
+  }
+
+  private async projectDir(project: string): Promise<{ source: string; dir: string }> {
+    if (typeof project !== "string" || project.trim() === "") throw new InvalidParameterValueError("Name the project: a registered project, an absolute folder on the server, or a git URI.");
+    const registered = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(project) ? await this.deps.store.getProject(project) : undefined;
+    const source = registered?.source ?? project;
+    const dir = await checkoutProject(source, join(this.deps.workDir, "checkouts", randomUUID()));
+    return { source, dir };
+  }
+
+  private definition(dir: string, pipeline: string, source: string): PipelineSpec {
+    let specs: Map<string, PipelineSpec>;
+    try {
+      specs = loadPipelines(dir);
+    } catch (err) {
+      if (err instanceof PipelineDefinitionError) throw new InvalidParameterValueError(`Pipeline definition error: ${err.message}`);
+      throw err;
+    }
+    const spec = specs.get(pipeline);
+    if (!spec) {
+      throw new ResourceDoesNotExistError(`Project ${source} has no pipeline '${pipeline}' (its pipelines: ${[...specs.keys()].join(", ") || "none; add a pipelines: block to ciclo.yaml"}).`);
+    }
+    return spec;
+  }
+
+  /** The one registered project that declares `pipeline`. */
+  private async projectDeclaring(pipeline: string): Promise<string> {
+    const found: string[] = [];
+    for (const p of await this.deps.store.listProjects()) {
+      try {
+        if (loadPipelines((await this.projectDir(p.name)).dir).has(pipeline)) found.push(p.name);
+      } catch {
+        // A project that cannot be read declares nothing here.
+      }
+    }
+    if (found.length === 1) return found[0];
+    throw new InvalidParameterValueError(
+      found.length === 0 ? `No registered project declares pipeline '${pipeline}'; register one (POST /api/ciclo/v1/pipelines/projects).` : `Pipeline '${pipeline}' is declared by several projects (${found.join(", ")}); name the project.`,
+    );
+  }
+
+  private async experimentId(name: string): Promise<string> {
+    try {
+      return (await this.deps.tracking.getExperimentByName(name)).experimentId;
+    } catch (err) {
+      if (!(err instanceof ResourceDoesNotExistError)) throw err;
+      try {
+        return await this.deps.tracking.createExperiment({ name, tags: [] } as never);
+      } catch {
+        return (await this.deps.tracking.getExperimentByName(name)).experimentId;
+      }
+    }
+  }
+
+  /** Definitions of a project (for the API's list). */
+  async definitions(project: string): Promise<PipelineSpec[]> {
+    const { dir, source } = await this.projectDir(project);
+    try {
+      return [...loadPipelines(dir).values()];
+    } catch (err) {
+      if (err instanceof PipelineDefinitionError) throw new InvalidParameterValueError(`Pipeline definition error in ${source}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  // ---- Moving a run along ----
+
+  /** Starts every step whose needs are done; finishes the run when every step is. One at a time per run. */
+  advance(runId: string): Promise<void> {
+    const prev = this.advancing.get(runId) ?? Promise.resolve();
+    const next = prev.then(() => this.advanceOnce(runId)).catch((err: Error) => this.deps.logger?.error({ err, runId }, "pipelines: could not advance a run"));
+    this.advancing.set(runId, next);
+    void next.finally(() => {
+      if (this.advancing.get(runId) === next) this.advancing.delete(runId);
+    });
+    return next;
+  }
+
+  private async advanceOnce(runId: string): Promise<void> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run || FINISHED_RUN.has(run.status)) return;
+    const specs = new Map(run.spec.steps.map((s) => [s.id, s]));
+    for (let changed = true; changed; ) {
+      changed = false;
+      const steps = new Map((await this.deps.store.steps(runId)).map((s) => [s.stepId, s]));
+      for (const id of run.spec.order) {
+        const st = steps.get(id)!;
+        const spec = specs.get(id)!;
+        if (st.status !== "pending" || !spec.needs.every((n) => FINISHED_STEP.has(steps.get(n)!.status))) continue;
+        const ctx = expressionContext(run, [...steps.values()], ancestors(run.spec, id));
+        const cond = parseExpression(spec.if ?? "success()");
+        const go = usesStatusFunction(cond) ? truthy(evaluate(cond, ctx)) : truthy(evaluate(parseExpression("success()"), ctx)) && truthy(evaluate(cond, ctx));
+        if (!go) {
+          const failedNeed = (ctx.needStates ?? []).some((s) => s !== "succeeded" && s !== "cached" && s !== "skipped");
+          const why = spec.if && !failedNeed ? `if: ${spec.if} was false` : "a step it needs did not succeed";
+          if (await this.deps.store.updateStep(runId, id, { status: "skipped", error: why, finishedAt: Date.now() }, ["pending"])) changed = true;
+          continue;
+        }
+        if (spec.uses === "approve") {
+          if (await this.requestApproval(run, spec)) changed = true;
+          continue;
+        }
+        if (await this.deps.store.updateStep(runId, id, { status: "queued" }, ["pending"])) {
+          const job = await this.deps.enqueue({ type: JOB_TYPES.step, payload: { run_id: runId, step_id: id }, maxAttempts: 3 });
+          await this.deps.store.updateStep(runId, id, { jobId: job.jobId });
+        }
+      }
+    }
+    await this.settle(runId);
+  }
+
+  /** Sets the run's status from its steps': finished when all are, waiting when only approvals are left. */
+  private async settle(runId: string): Promise<void> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run || FINISHED_RUN.has(run.status)) return;
+    const steps = await this.deps.store.steps(runId);
+    if (steps.every((s) => FINISHED_STEP.has(s.status))) {
+      const failed = steps.find((s) => s.status === "failed");
+      const status = failed ? "failed" : "succeeded";
+      const error = failed ? `step '${failed.stepId}' failed: ${failed.error ?? "no reason recorded"}` : null;
+      if (await this.deps.store.setRunStatus(runId, status, error, ["running", "waiting"])) await this.endMlflowRun(runId, status);
+      this.deps.logger?.info({ runId, status }, "pipeline run finished");
+      return;
+    }
+    const active = steps.some((s) => s.status === "queued" || s.status === "running");
+    const waiting = steps.some((s) => s.status === "waiting");
+    const want = waiting && !active ? "waiting" : "running";
+    if (want !== run.status) await this.deps.store.setRunStatus(runId, want, undefined, ["running", "waiting"]);
+  }
+
+  async endMlflowRun(runId: string, status: "succeeded" | "failed" | "cancelled"): Promise<void> {
+    await this.deps.tracking.logBatch(runId, { metrics: [], params: [], tags: [{ key: PIPELINE_TAGS.status, value: status }] });
+    await this.deps.tracking.updateRun(runId, { status: status === "succeeded" ? "FINISHED" : status === "failed" ? "FAILED" : "KILLED", endTime: Date.now() });
+  }
+
+  /** A step's child run, created once per step attempt series. */
+  async childRun(run: PipelineRun, spec: StepSpec, extraTags: Array<{ key: string; value: string }> = []): Promise<string> {
+    const child = await this.deps.tracking.createRun({
+      experimentId: run.experimentId,
+      userId: run.trigger.actor ?? SYSTEM_USER,
+      runName: spec.id,
+      startTime: Date.now(),
+      tags: [
+        { key: PARENT_RUN_ID_TAG, value: run.runId },
+        { key: RUN_NAME_TAG, value: spec.id },
+        { key: PIPELINE_TAGS.step, value: spec.id },
+        { key: PIPELINE_TAGS.stepKind, value: spec.uses },
+        { key: PIPELINE_TAGS.pipelineRun, value: run.runId },
+        { key: PIPELINE_TAGS.name, value: run.pipeline },
+        ...extraTags,
+      ],
+    });
+    return child.info.runId;
+  }
+
+  // ---- Approvals ----
+
+  private async requestApproval(run: PipelineRun, spec: StepSpec): Promise<boolean> {
+    if (!(await this.deps.store.updateStep(run.runId, spec.id, { status: "waiting", startedAt: Date.now(), attempt: 1 }, ["pending"]))) return false;
+    const childRunId = await this.childRun(run, spec);
+    await this.deps.store.updateStep(run.runId, spec.id, { childRunId });
+    const approvers = Array.isArray(spec.with.approvers) ? spec.with.approvers.map(String) : typeof spec.with.approvers === "string" ? [spec.with.approvers] : [];
+    await this.deps.store.requestApproval({ runId: run.runId, stepId: spec.id, pipeline: run.pipeline, approvers, message: spec.with.message === undefined ? null : String(spec.with.message), requestedAt: Date.now() });
+    await this.log(run.runId, spec.id, 1, `waiting for approval${approvers.length ? ` by ${approvers.join(" or ")}` : ""}`);
+    return true;
+  }
+
+  /** Approves or rejects a waiting `approve` step. `by` is who answers (the authenticated user when auth is on). */
+  async answer(runId: string, stepId: string, answer: { approved: boolean; by: string | null; comment?: string | null; isAdmin?: boolean }): Promise<Approval> {
+    const approval = await this.deps.store.getApproval(runId, stepId);
+    if (!approval) throw new ResourceDoesNotExistError(`Pipeline run ${runId} has no approval step '${stepId}' waiting.`);
+    if (approval.state !== "pending") throw new InvalidStateError(`The approval of step '${stepId}' was already answered (${approval.state} by ${approval.answeredBy ?? "unknown"}).`);
+    if (approval.approvers.length > 0 && !answer.isAdmin && (!answer.by || !approval.approvers.includes(answer.by))) {
+      throw new InvalidParameterValueError(`Step '${stepId}' may be approved only by ${approval.approvers.join(", ")}${answer.by ? `, not ${answer.by}` : "; say who you are (--by, or sign in)"}.`);
+    }
+    const state = answer.approved ? "approved" : "rejected";
+    if (!(await this.deps.store.answerApproval(runId, stepId, state, answer.by, answer.comment ?? null))) throw new InvalidStateError(`The approval of step '${stepId}' was answered meanwhile.`);
+    const step = await this.deps.store.getStep(runId, stepId);
+    const outputs = { approved: answer.approved, by: answer.by, comment: answer.comment ?? null, at: Date.now() };
+    await this.deps.store.updateStep(
+      runId,
+      stepId,
+      { status: answer.approved ? "succeeded" : "failed", outputs, finishedAt: Date.now(), error: answer.approved ? null : `rejected by ${answer.by ?? "someone"}${answer.comment ? `: ${answer.comment}` : ""}` },
+      ["waiting"],
+    );
+    await this.log(runId, stepId, 1, `${state} by ${answer.by ?? "someone"}${answer.comment ? `: ${answer.comment}` : ""}`);
+    if (step?.childRunId) {
+      await this.deps.tracking.logBatch(step.childRunId, {
+        metrics: [],
+        params: [],
+        tags: [
+          { key: "ciclo.pipeline.approval.state", value: state },
+          { key: "ciclo.pipeline.approval.by", value: answer.by ?? "" },
+          { key: "ciclo.pipeline.approval.comment", value: (answer.comment ?? "").slice(0, 5000) },
+        ],
+      });
+      await this.deps.tracking.updateRun(step.childRunId, { status: answer.approved ? "FINISHED" : "FAILED", endTime: Date.now() });
+    }
+    await this.advance(runId);
+    return (await this.deps.store.getApproval(runId, stepId))!;
+  }
+
+  // ---- Cancel and resume ----
+
+  async cancel(runId: string): Promise<PipelineRunView> {
+    const run = await this.requireRun(runId);
+    if (FINISHED_RUN.has(run.status)) throw new InvalidStateError(`Pipeline run ${runId} already ${run.status}; nothing to cancel.`);
+    if (await this.deps.store.setRunStatus(runId, "cancelled", "cancelled", ["running", "waiting"])) {
+      for (const s of await this.deps.store.steps(runId)) {
+        if (s.status === "pending" || s.status === "queued" || s.status === "waiting") {
+          await this.deps.store.updateStep(runId, s.stepId, { status: "cancelled", finishedAt: Date.now(), error: "the pipeline run was cancelled" }, [s.status]);
+          if (s.childRunId) await this.deps.tracking.updateRun(s.childRunId, { status: "KILLED", endTime: Date.now() }).catch(() => {});
+        }
+      }
+      await this.endMlflowRun(runId, "cancelled");
+    }
+    // Running steps see the cancel within their poll interval and stop their processes.
+    return this.view(runId);
+  }
+
+  /** Runs a failed or cancelled pipeline run again from the steps that did not succeed; succeeded ones are kept. */
+  async resume(runId: string, opts: { noCache?: boolean } = {}): Promise<PipelineRunView> {
+    const run = await this.requireRun(runId);
+    if (run.status !== "failed" && run.status !== "cancelled") throw new InvalidStateError(`Pipeline run ${runId} is ${run.status}; only failed or cancelled runs resume.`);
+    const steps = await this.deps.store.steps(runId);
+    if (steps.some((s) => s.status === "running" || s.status === "queued")) throw new InvalidStateError(`Pipeline run ${runId} still has a step stopping; resume once it has stopped.`);
+    if (!(await this.deps.store.setRunStatus(runId, "running", null, ["failed", "cancelled"]))) throw new InvalidStateError(`Pipeline run ${runId} changed meanwhile; try again.`);
+    for (const s of steps) {
+      if (s.status === "succeeded" || s.status === "cached") continue;
+      await this.deps.store.updateStep(runId, s.stepId, { status: "pending", attempt: 0, error: null, childRunId: null, cachedFrom: null, jobId: null, startedAt: null, finishedAt: null, outputs: {} });
+    }
+    await this.deps.tracking.updateRun(runId, { status: "RUNNING", endTime: null });
+    await this.deps.tracking.logBatch(runId, { metrics: [], params: [], tags: [{ key: PIPELINE_TAGS.status, value: "running" }] });
+    if (opts.noCache !== undefined && opts.noCache !== run.noCache) this.deps.logger?.info({ runId }, "resume: --no-cache applies to the resumed steps");
+    await this.log(runId, steps.find((s) => s.status !== "succeeded" && s.status !== "cached")?.stepId ?? run.spec.order[0], 0, "resumed");
+    await this.advance(runId);
+    return this.view(runId);
+  }
+
+  // ---- Reading ----
+
+  async requireRun(runId: string): Promise<PipelineRun> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run) throw new ResourceDoesNotExistError(`Pipeline run ${runId} does not exist.`);
+    return run;
+  }
+
+  async view(runId: string): Promise<PipelineRunView> {
+    const run = await this.requireRun(runId);
+    const steps = await this.deps.store.steps(runId);
+    const approvals = (await Promise.all(run.spec.steps.filter((s) => s.uses === "approve").map((s) => this.deps.store.getApproval(runId, s.id)))).filter((a): a is Approval => a !== undefined);
+    return { run, steps, approvals };
+  }
+
+  async logs(runId: string, q: { stepId?: string; afterSeq?: number; limit: number }): Promise<{ lines: StepLogLine[]; run: PipelineRun }> {
+    const run = await this.requireRun(runId);
+    if (q.stepId && !run.spec.steps.some((s) => s.id === q.stepId)) throw new ResourceDoesNotExistError(`Pipeline run ${runId} has no step '${q.stepId}'.`);
+    return { lines: await this.deps.store.logs(runId, q), run };
+  }
+
+  async log(runId: string, stepId: string, attempt: number, line: string): Promise<void> {
+    await this.deps.store.appendLogs(runId, [{ stepId, attempt, time: Date.now(), stream: "ciclo", line }]);
+  }
+
+  /** After a restart: moves every unfinished run along (steps whose jobs were lost are queued again by their jobs). */
+  async recover(): Promise<void> {
+    for (const runId of await this.deps.store.activeRuns()) await this.advance(runId);
+  }
+}
+
+function checkTrigger(t: PipelineTrigger | undefined): void {
+  if (!t || !TRIGGERS.includes(t.kind)) throw new InvalidParameterValueError(`trigger.kind must be one of ${TRIGGERS.join(", ")}.`);
+  if (t.detail !== undefined && (typeof t.detail !== "object" || t.detail === null || Array.isArray(t.detail))) throw new InvalidParameterValueError("trigger.detail must be an object.");
+  if (JSON.stringify(t.detail ?? {}).length > 16_000) throw new InvalidParameterValueError("trigger.detail is larger than 16 kB.");
+}
+
+/** Given inputs checked against the declaration: unknown names refused, types coerced, defaults filled, required ones present. */
+export function resolveInputs(spec: PipelineSpec, given: Record<string, unknown>): Record<string, unknown> {
+  const declared = new Map(spec.inputs.map((i) => [i.name, i]));
+  const unknown = Object.keys(given).filter((k) => !declared.has(k));
+  if (unknown.length > 0) {
+    throw new InvalidParameterValueError(`Pipeline '${spec.name}' has no input ${unknown.map((k) => `'${k}'`).join(", ")} (its inputs: ${[...declared.keys()].join(", ") || "none"}).`);
+  }
+  const out: Record<string, unknown> = {};
+  const missing: string[] = [];
+  for (const i of spec.inputs) {
+    const v = given[i.name] ?? i.default;
+    if (v === undefined || v === null) {
+      missing.push(i.name);
+      continue;
+    }
+    try {
+      out[i.name] = coerceInput(i, v);
+    } catch (err) {
+      throw new InvalidParameterValueError((err as Error).message);
+    }
+  }
+  if (missing.length > 0) throw new InvalidParameterValueError(`Pipeline '${spec.name}' needs input ${missing.map((m) => `'${m}'`).join(", ")} (no default).`);
+  return out;
+}
+
+/** Every step `id` depends on, directly or not. */
+export function ancestors(spec: PipelineSpec, id: string): Set<string> {
+  const byId = new Map(spec.steps.map((s) => [s.id, s]));
+  const seen = new Set<string>();
+  const walk = (s: string) => {
+    for (const n of byId.get(s)!.needs) if (!seen.has(n)) walk((seen.add(n), n));
+  };
+  walk(id);
+  return seen;
+}
+
+export function expressionContext(run: PipelineRun, steps: PipelineStep[], needs: Set<string>): ExpressionContext {
+  return {
+    inputs: run.inputs,
+    steps: Object.fromEntries(steps.filter((s) => needs.has(s.stepId)).map((s) => [s.stepId, { outputs: s.outputs, status: s.status }])),
+    pipeline: { run_id: run.runId, name: run.pipeline, experiment_id: run.experimentId },
+    needStates: steps.filter((s) => needs.has(s.stepId)).map((s) => s.status),
+    cancelled: run.status === "cancelled",
+  };
+}
