@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { InvalidParameterValueError, InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { InvalidParameterValueError, MlflowError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, USER_TAG } from "../../shared/system-tags.js";
 import { generateRunName } from "../../tracking/index.js";
 import { evaluate, parseExpression, truthy, usesStatusFunction, type ExpressionContext } from "../definition/expression.js";
@@ -292,12 +292,12 @@ export class PipelineEngine implements PipelineLauncher {
   async answer(runId: string, stepId: string, answer: { approved: boolean; by: string | null; comment?: string | null; isAdmin?: boolean }): Promise<Approval> {
     const approval = await this.deps.store.getApproval(runId, stepId);
     if (!approval) throw new ResourceDoesNotExistError(`Pipeline run ${runId} has no approval step '${stepId}' waiting.`);
-    if (approval.state !== "pending") throw new InvalidStateError(`The approval of step '${stepId}' was already answered (${approval.state} by ${approval.answeredBy ?? "unknown"}).`);
+    if (approval.state !== "pending") throw conflict(`The approval of step '${stepId}' was already answered (${approval.state} by ${approval.answeredBy ?? "unknown"}).`);
     if (approval.approvers.length > 0 && !answer.isAdmin && (!answer.by || !approval.approvers.includes(answer.by))) {
-      throw new InvalidParameterValueError(`Step '${stepId}' may be approved only by ${approval.approvers.join(", ")}${answer.by ? `, not ${answer.by}` : "; say who you are (--by, or sign in)"}.`);
+      throw new MlflowError(`Step '${stepId}' may be approved only by ${approval.approvers.join(", ")}${answer.by ? `, not ${answer.by}` : "; say who you are (--by, or sign in)"}.`, "PERMISSION_DENIED");
     }
     const state = answer.approved ? "approved" : "rejected";
-    if (!(await this.deps.store.answerApproval(runId, stepId, state, answer.by, answer.comment ?? null))) throw new InvalidStateError(`The approval of step '${stepId}' was answered meanwhile.`);
+    if (!(await this.deps.store.answerApproval(runId, stepId, state, answer.by, answer.comment ?? null))) throw conflict(`The approval of step '${stepId}' was answered meanwhile.`);
     const step = await this.deps.store.getStep(runId, stepId);
     const outputs = { approved: answer.approved, by: answer.by, comment: answer.comment ?? null, at: Date.now() };
     await this.deps.store.updateStep(
@@ -327,7 +327,7 @@ export class PipelineEngine implements PipelineLauncher {
 
   async cancel(runId: string): Promise<PipelineRunView> {
     const run = await this.requireRun(runId);
-    if (FINISHED_RUN.has(run.status)) throw new InvalidStateError(`Pipeline run ${runId} already ${run.status}; nothing to cancel.`);
+    if (FINISHED_RUN.has(run.status)) throw conflict(`Pipeline run ${runId} already ${run.status}; nothing to cancel.`);
     if (await this.deps.store.setRunStatus(runId, "cancelled", "cancelled", ["running", "waiting"])) {
       for (const s of await this.deps.store.steps(runId)) {
         if (s.status === "pending" || s.status === "queued" || s.status === "waiting") {
@@ -344,10 +344,10 @@ export class PipelineEngine implements PipelineLauncher {
   /** Runs a failed or cancelled pipeline run again from the steps that did not succeed; succeeded ones are kept. */
   async resume(runId: string, opts: { noCache?: boolean } = {}): Promise<PipelineRunView> {
     const run = await this.requireRun(runId);
-    if (run.status !== "failed" && run.status !== "cancelled") throw new InvalidStateError(`Pipeline run ${runId} is ${run.status}; only failed or cancelled runs resume.`);
+    if (run.status !== "failed" && run.status !== "cancelled") throw conflict(`Pipeline run ${runId} is ${run.status}; only failed or cancelled runs resume.`);
     const steps = await this.deps.store.steps(runId);
-    if (steps.some((s) => s.status === "running" || s.status === "queued")) throw new InvalidStateError(`Pipeline run ${runId} still has a step stopping; resume once it has stopped.`);
-    if (!(await this.deps.store.setRunStatus(runId, "running", null, ["failed", "cancelled"]))) throw new InvalidStateError(`Pipeline run ${runId} changed meanwhile; try again.`);
+    if (steps.some((s) => s.status === "running" || s.status === "queued")) throw conflict(`Pipeline run ${runId} still has a step stopping; resume once it has stopped.`);
+    if (!(await this.deps.store.setRunStatus(runId, "running", null, ["failed", "cancelled"]))) throw conflict(`Pipeline run ${runId} changed meanwhile; try again.`);
     for (const s of steps) {
       if (s.status === "succeeded" || s.status === "cached") continue;
       await this.deps.store.updateStep(runId, s.stepId, { status: "pending", attempt: 0, error: null, childRunId: null, cachedFrom: null, jobId: null, startedAt: null, finishedAt: null, outputs: {} });
@@ -389,6 +389,11 @@ export class PipelineEngine implements PipelineLauncher {
   async recover(): Promise<void> {
     for (const runId of await this.deps.store.activeRuns()) await this.advance(runId);
   }
+}
+
+/** A request that does not fit the run's state (answered twice, resuming a running run): 409. */
+function conflict(message: string): MlflowError {
+  return new MlflowError(message, "RESOURCE_CONFLICT");
 }
 
 function checkTrigger(t: PipelineTrigger | undefined): void {

@@ -1,0 +1,139 @@
+/**
+ * The pipelines capability: definitions in ciclo.yaml, pipeline runs as
+ * tracked runs with a child run per step, steps as jobs of the job runner,
+ * the API under `/api/ciclo/v1/pipelines`, and the {@link PipelineLauncher}
+ * triggers start runs through (`ModuleServices.pipelines.launcher`).
+ *
+ * It runs after tracking (the runs), the job runner (the steps) and, when
+ * present, deployments (the deploy step). `pipelines.run` is also the job
+ * monitoring's retraining action enqueues.
+ * @module
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { safeFetch, type OutboundPolicy } from "../../auth/index.js";
+import type { CicloModule } from "../../server/module.js";
+import { InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { pipelinesMigration } from "../../store/sql/pipelines/pipelines-migration.js";
+import { SqlPipelineStore } from "../../store/sql/pipelines/sql-pipeline-store.js";
+import { JOB_TYPES, type DeployRequest } from "../runs/engine-deps.js";
+import type { PipelineLauncher } from "../runs/pipeline-launcher.js";
+import { PipelineEngine } from "../runs/pipeline-engine.js";
+import { StepRunner } from "../runs/step-runner.js";
+import { pipelineRoutes } from "./pipeline-routes.js";
+
+export interface PipelinesModuleServices {
+  /** Starts pipeline runs: what cron, registry, git and monitor triggers call. */
+  launcher: PipelineLauncher;
+  engine: PipelineEngine;
+}
+
+declare module "../../server/module.js" {
+  interface ModuleServices {
+    pipelines: PipelinesModuleServices;
+  }
+}
+
+export interface PipelinesModuleOptions {
+  /** How to run ciclo for CLI-backed steps: `[node, entry]` (default: this node and bin/ciclo.js). */
+  command?: readonly string[];
+  /** The step processes' environment before each step's env (default: the server's). */
+  childEnv?: NodeJS.ProcessEnv;
+  /** Git checkouts and step scratch files (default: a folder in the OS temp dir). */
+  workDir?: string;
+  /** Where `notify` steps may post (default: public hosts only). */
+  notifyPolicy?: OutboundPolicy;
+  /** How often a running step checks for a cancel, ms (default 500). */
+  cancelPollMs?: number;
+}
+
+const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
+
+/** The server's own URL for the steps' processes, once it listens (0.0.0.0 and :: become loopback). */
+async function ownUrl(app: FastifyInstance): Promise<string> {
+  if (!app.server.listening) await new Promise((r) => app.server.once("listening", r));
+  const a = app.server.address() as AddressInfo;
+  const host = a.address === "0.0.0.0" ? "127.0.0.1" : a.address === "::" ? "[::1]" : a.family === "IPv6" ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
+}
+
+function userOf(req: FastifyRequest): { name: string; isAdmin: boolean } | undefined {
+  const p = (req as unknown as { principal?: { user: { username: string; isAdmin: boolean } } | null }).principal;
+  return p ? { name: p.user.username, isAdmin: p.user.isAdmin } : undefined;
+}
+
+export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule {
+  return {
+    id: "pipelines",
+    migrations: [pipelinesMigration],
+    init(ctx) {
+      const store = new SqlPipelineStore(ctx.db);
+      const tracking = ctx.get("tracking").store;
+      // Without the job runner (tests that leave it out) pipelines cannot start; the API says so.
+      const scheduler = ctx.find("scheduler");
+      const deployments = ctx.find("deployments");
+      let app: FastifyInstance | undefined;
+      ctx.http.raw((a) => void (app = a));
+
+      const deploy = deployments
+        ? async (req: DeployRequest, actor: string | null): Promise<Record<string, unknown>> => {
+            const { service, rollouts } = deployments;
+            try {
+              await service.getEndpoint(req.endpoint);
+            } catch (err) {
+              if (!(err instanceof ResourceDoesNotExistError)) throw err;
+              await service.createEndpoint({ name: req.endpoint }, actor);
+            }
+            const existing = (await service.getEndpoint(req.endpoint)).deployments.find((d) => d.name === req.deployment);
+            if (existing) await service.updateDeployment(req.endpoint, req.deployment, { modelUri: req.model, ...(req.replicas && { replicas: req.replicas }), ...(req.env && { env: req.env }) }, actor);
+            else await service.createDeployment(req.endpoint, { name: req.deployment, modelUri: req.model, ...(req.replicas && { replicas: req.replicas }), ...(req.env && { env: req.env }) }, actor, { reason: "pipeline deploy step" });
+            const view = await service.getEndpoint(req.endpoint);
+            const live = Object.entries(view.endpoint.traffic).filter(([d, w]) => w > 0 && d !== req.deployment);
+            const strategy = req.strategy ?? (live.length > 0 ? "rollout" : "direct");
+            if (strategy === "direct" || live.length === 0) {
+              await service.setTraffic(req.endpoint, { [req.deployment]: 100 }, undefined, actor, "pipeline deploy step");
+              return { endpoint: req.endpoint, deployment: req.deployment, strategy: "direct", traffic: { [req.deployment]: 100 } };
+            }
+            const r = await rollouts.start(req.endpoint, req.deployment, undefined, actor, "pipeline deploy step");
+            return { endpoint: req.endpoint, deployment: req.deployment, strategy: "rollout", rollout_id: r.id, rollout_state: r.state };
+          }
+        : undefined;
+
+      const engine = new PipelineEngine({
+        store,
+        tracking,
+        enqueue: async (input) => {
+          if (!scheduler) throw new InvalidStateError("Pipelines need the job runner (the jobs module), which this server does not run.");
+          return { jobId: (await scheduler.enqueue(input)).job.jobId };
+        },
+        trackingUri: () => (app ? ownUrl(app) : Promise.reject(new Error("the server has no HTTP listener"))),
+        cli: opts.command ?? [process.execPath, CICLO_BIN],
+        baseEnv: opts.childEnv ?? process.env,
+        workDir: opts.workDir ?? join(tmpdir(), "ciclo-pipelines"),
+        deploy,
+        notify: async (url, body, signal) => {
+          const res = await safeFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal }, opts.notifyPolicy ?? {});
+          await res.body?.cancel();
+          return { status: res.status };
+        },
+        logger: { info: (o, m) => ctx.logger.info(o, m), error: (o, m) => ctx.logger.error(o, m) },
+        cancelPollMs: opts.cancelPollMs,
+      });
+      const steps = new StepRunner(engine);
+      ctx.provide("pipelines", { launcher: engine, engine });
+      ctx.http.register("ciclo", pipelineRoutes, { engine, userOf });
+      ctx.jobs(
+        { type: JOB_TYPES.step, maxAttempts: 3, handle: (payload, job) => steps.handle(payload, job) },
+        // Monitoring's retraining action (and any enqueuer): a pipeline name, params and the flagged window.
+        { type: JOB_TYPES.run, maxAttempts: 3, handle: async (payload, job) => engine.launchFromJob(payload, job.jobId) },
+      );
+      ctx.onStart(() => {
+        // Runs a previous process left unfinished move on once the server listens.
+        void engine.recover().catch((err: Error) => ctx.logger.error({ err }, "pipelines: could not recover runs"));
+      });
+    },
+  };
+}
