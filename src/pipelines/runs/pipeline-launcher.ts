@@ -1,0 +1,47 @@
+/**
+ * The one door into the pipelines engine for everything that starts a
+ * pipeline: the CLI, the REST API, cron schedules, registry events, git push
+ * webhooks and monitoring alerts (retraining). Triggers code against this
+ * interface; the engine implements it.
+ * @module
+ */
+
+/** What started a pipeline run; recorded on the run as `ciclo.pipeline.trigger*` tags. */
+export type PipelineTriggerKind = "manual" | "cron" | "registry" | "git" | "monitor";
+
+export interface PipelineTrigger {
+  kind: PipelineTriggerKind;
+  /** Free-form facts about the trigger (cron expression, model version, commit sha, alert id...). */
+  detail?: Record<string, unknown>;
+  /** Who asked (user name, service account), when known. */
+  actor?: string;
+}
+
+export interface PipelineLaunchRequest {
+  /** A project folder on the server's disk, or a git URI (`https://host/org/repo.git#subdir@ref`). */
+  project: string;
+  /** The pipeline's name under `pipelines:` in the project's `ciclo.yaml`. */
+  pipeline: string;
+  /** Values for the pipeline's declared `inputs:`; unknown names are refused. */
+  inputs?: Record<string, unknown>;
+  trigger: PipelineTrigger;
+  /** Run every step even when an identical earlier step could be reused. */
+  noCache?: boolean;
+}
+
+export interface PipelineLaunchResult {
+  /** The pipeline run's id (the same value as `runId`: a pipeline run is an MLflow run). */
+  pipelineRunId: string;
+  /** The parent MLflow run's id; step runs are its children (`mlflow.parentRunId`). */
+  runId: string;
+}
+
+/**
+ * Starts a pipeline run and returns once it is recorded and queued (not when
+ * it finishes). Rejects with a `CicloError`-style error (`error_code`,
+ * `message`) when the project, pipeline or inputs are invalid; nothing is
+ * recorded then.
+ */
+export interface PipelineLauncher {
+  launch(req: PipelineLaunchRequest): Promise<PipelineLaunchResult>;
+}
