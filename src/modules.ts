@@ -11,6 +11,7 @@ import { jobsModule } from "./jobs/http/jobs-module.js";
 import { resolveJobsConfig, type ServerConfig } from "./server/config.js";
 import { gcModule } from "./gc/http/gc-module.js";
 import { monitoringModule } from "./monitoring/http/monitoring-module.js";
+import { pipelineTriggersModule } from "./pipelines/triggers/http/pipeline-triggers-module.js";
 import { loggedModelsModule } from "./logged-models/http/logged-models-module.js";
 import { registryModule } from "./registry/http/registry-module.js";
 import type { CicloModule } from "./server/module.js";
@@ -35,5 +36,6 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth">): Cic
     monitoringModule(),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule(),
+    pipelineTriggersModule(),
   ];
 }
