@@ -12,6 +12,7 @@ import { resolveJobsConfig, type ServerConfig } from "./server/config.js";
 import { gcModule } from "./gc/http/gc-module.js";
 import { monitoringModule } from "./monitoring/http/monitoring-module.js";
 import { pipelinesModule } from "./pipelines/http/pipelines-module.js";
+import { pipelineTriggersModule } from "./pipelines/triggers/http/pipeline-triggers-module.js";
 import { loggedModelsModule } from "./logged-models/http/logged-models-module.js";
 import { registryModule } from "./registry/http/registry-module.js";
 import type { CicloModule } from "./server/module.js";
@@ -37,5 +38,6 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth">): Cic
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule(),
     pipelinesModule(),
+    pipelineTriggersModule(),
   ];
 }

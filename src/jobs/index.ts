@@ -6,3 +6,4 @@
  */
 
 export type { JobType, ScheduleDefinition } from "./job-types.js";
+export { nextTick, validateCron, type CronSpec } from "./cron-schedule.js";
