@@ -21,10 +21,10 @@ import { trackingModule } from "./tracking/http/tracking-module.js";
 
 /**
  * `config` (the server's flags and environment) sets authentication, the job
- * runner and the gc schedule; defaults otherwise (auth off).
+ * runner, the gc schedule and tracing; defaults otherwise (auth off, no traces).
  * auth is first: its permission check must cover every route mounted after it.
  */
-export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth">): CicloModule[] {
+export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing">): CicloModule[] {
   const jobs = config?.jobs ?? resolveJobsConfig({});
   return [
     authModule(config?.auth),
@@ -36,7 +36,7 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth">): Cic
     registryModule(),
     monitoringModule(),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
-    deploymentsModule(),
+    deploymentsModule({ tracing: config?.tracing }),
     pipelinesModule(),
     pipelineTriggersModule(),
   ];

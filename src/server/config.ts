@@ -2,6 +2,7 @@
  * Server configuration: MLflow's flag names, ciclo's embedded defaults.
  * @module
  */
+import type { TracingConfig } from "../telemetry/tracing.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_ALLOWED_HOSTS, splitList, type NetworkPolicy } from "./http/network-policy.js";
@@ -89,6 +90,8 @@ export interface ServerConfig {
   auth?: AuthServerConfig;
   /** `--insecure`: listen beyond loopback without authentication. */
   insecure?: boolean;
+  /** `--otlp-endpoint` or OTEL_EXPORTER_OTLP_*: spans of the endpoints' router and the model servers it starts (absent: none). */
+  tracing?: TracingConfig;
 }
 
 export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";

@@ -13,6 +13,8 @@ import { EndpointRouter } from "../../deployments/router/endpoint-router.js";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
 import { CliContext, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, usageExitCodes } from "../output/cli-errors.js";
+import { loadTracing } from "../../telemetry/tracing.js";
+import { OTLP_FLAG, OTLP_FLAG_HELP, otlpTracing } from "./otlp-flag.js";
 
 const PATH = /^\/endpoints\/([a-z0-9-]{1,64})(\/invocations|\/v2(?:\/.*)?)$/;
 const MAX_BODY = 64 * 1024 * 1024;
@@ -37,6 +39,7 @@ export function registerGatewayCommand(program: Command): void {
       .option("-h, --host <host>", "address to listen on", "127.0.0.1")
       .option("-p, --port <port>", "port to listen on (0 = any free port)", "8080")
       .option("--refresh-ms <ms>", "how often to re-read the route table", "2000")
+      .option(OTLP_FLAG, OTLP_FLAG_HELP)
       .addHelpText(
         "after",
         `
@@ -47,13 +50,15 @@ behind a load balancer to scale out.
 
 Examples:
   $ ciclo gateway --tracking-uri http://ciclo:5000 --port 8080
+  $ ciclo gateway --tracking-uri http://ciclo:5000 --otlp-endpoint http://otel-collector:4318
   $ curl -X POST localhost:8080/endpoints/fraud/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2]]}'`,
       ),
   ).action(
-    cliAction("gateway", async (f: CommonFlags & { host: string; port: string; refreshMs: string }) => {
+    cliAction("gateway", async (f: CommonFlags & { host: string; port: string; refreshMs: string; otlpEndpoint?: string }) => {
       const cli = new CliContext(f);
       const client = new DeploymentsClient({ trackingUri: cli.trackingUri });
-      const router = new EndpointRouter();
+      const tracing = await loadTracing(otlpTracing("ciclo-gateway", f.otlpEndpoint));
+      const router = new EndpointRouter({ tracing });
       const load = async () => {
         const t = await client.routeTable();
         router.setTable(
@@ -99,6 +104,7 @@ Examples:
         process.once("SIGINT", stop);
       });
       await router.close();
+      await tracing?.shutdown().catch(() => undefined);
       log("ciclo gateway stopped");
     }),
   );

@@ -10,10 +10,12 @@ import { defaultWorkers, SCORING_DEFAULTS, scoringOptions } from "../../serving/
 import { resolveModelSource, type ResolvedModelSource } from "../../serving/model-source.js";
 import { jsonLog, startScoringServer, type ScoringServer } from "../../serving/online/scoring-server.js";
 import { UsageError, reportError } from "../output/cli-errors.js";
+import { OTLP_FLAG, OTLP_FLAG_HELP, otlpTracing } from "./otlp-flag.js";
 import { addRuntimeFlags, runtimeChoice, type RuntimeFlags } from "./python-runtime-flags.js";
 
 interface ServeFlags extends RuntimeFlags {
   modelUri: string;
+  otlpEndpoint?: string;
   host: string;
   port: string;
   workers?: string;
@@ -80,7 +82,8 @@ export function registerModelsServeCommand(models: Command): void {
     .option("--log-deployment <name>", "deployment the logged requests are filed under (deployments set it)")
     .option("--tracking-uri <uri>", "tracking server (to resolve models:/ and runs:/ URIs, and for --log-requests tracking)")
     .option("--model-name <name>", "name in metrics and /v2 paths (default: from the URI)")
-    .option("--model-version <v>", "version in metrics and /v2 paths (default: from the URI)");
+    .option("--model-version <v>", "version in metrics and /v2 paths (default: from the URI)")
+    .option(OTLP_FLAG, OTLP_FLAG_HELP);
   addRuntimeFlags(serve)
     .addHelpText(
       "after",
@@ -91,6 +94,7 @@ Examples:
   $ ciclo models serve -m models:/churn@champion --env-manager virtualenv      # a scikit-learn model, in Python
   $ ciclo models serve -m ./sklearn-model --python /usr/bin/python3 --workers 2  # two Python worker processes
   $ ciclo models serve -m models:/fraud/3 --tracking-uri http://ciclo:5000 --log-requests tracking --log-sample-rate 0.1
+  $ ciclo models serve -m ./model --otlp-endpoint http://otel-collector:4318   # spans for every request
   $ curl -s localhost:8080/invocations -H 'content-type: application/json' -d '{"inputs": [[1, 2, 3]]}'`,
     )
     .action(async (flags: ServeFlags) => {
@@ -133,6 +137,7 @@ Examples:
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,
           ...runtimeChoice(flags),
+          tracing: otlpTracing("ciclo-model-server", flags.otlpEndpoint),
         });
         source = await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri });
         if (stopping) return; // a signal came during the download: its handler cleans up and exits

@@ -12,6 +12,7 @@ function age(flag: string, text: string): number {
   return ms;
 }
 import { serverModules } from "../../modules.js";
+import { OTLP_FLAG, OTLP_FLAG_HELP, otlpTracing } from "./otlp-flag.js";
 
 /** The leftover words of an `mlflow server` command line ciclo does not know (`--gunicorn-opts "..."`, `--dev`). */
 export function ignoredArguments(args: readonly string[]): string[] {
@@ -46,6 +47,7 @@ export function registerServerCommand(program: Command): void {
     .option("--job-retention <age>", "delete finished jobs after this long: 30d, 12h (default 30d; $CICLO_JOB_RETENTION)")
     .option("--gc-schedule <cron>", "purge deleted experiments/runs/models on this cron, e.g. '0 3 * * *' ($CICLO_GC_SCHEDULE; default: never)")
     .option("--gc-older-than <age>", "what the scheduled gc purges: deleted at least this long ago (default 30d; $CICLO_GC_OLDER_THAN)")
+    .option(OTLP_FLAG, `${OTLP_FLAG_HELP}; the model servers of local deployments export there too`)
     .helpOption("--help", "display help for command")
     // MLflow compat: gunicorn/uvicorn/waitress options and other `mlflow server` flags ciclo has no use for
     // are accepted with a warning, so existing units and charts start unchanged.
@@ -71,6 +73,7 @@ Examples:
   $ ciclo server --gc-schedule '0 3 * * *' --gc-older-than 30d
   $ ciclo server --host 0.0.0.0 --allowed-hosts 'mlflow.internal:5000,10.*' --cors-allowed-origins https://notebook.internal
   $ ciclo server --artifacts-only --artifacts-destination s3://bucket/artifacts
+  $ ciclo server --otlp-endpoint http://otel-collector:4318   # traces of /endpoints/... requests
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
 
 Background jobs (docs/jobs.md) run inside the server: on SQLite in the one
@@ -103,6 +106,7 @@ shows them.`,
         gcSchedule: opts.gcSchedule as string | undefined,
         gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
       });
+      config.tracing = otlpTracing("ciclo-server", opts.otlpEndpoint as string | undefined);
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
       if (ignored.length > 0) log.warn({ ignored }, `ignoring options ciclo server does not use: ${ignored.join(" ")}`);
       if (opts.workers !== undefined && opts.workers !== "1") {

@@ -23,6 +23,7 @@ import { LocalTarget } from "../targets/local-target.js";
 import { deploymentRoutes } from "./deployment-routes.js";
 import { registerInvocationRoutes } from "./invocation-routes.js";
 import { requestActor } from "./request-actor.js";
+import { loadTracing, type TracingConfig } from "../../telemetry/tracing.js";
 
 export interface DeploymentsModuleServices {
   store: DeploymentStore;
@@ -49,6 +50,8 @@ export interface DeploymentsModuleOptions {
   drainSeconds?: number;
   /** Inference threads per replica (default 1). */
   workers?: number;
+  /** Spans for routed requests; the local target's model servers export to the same place (absent: no tracing). */
+  tracing?: TracingConfig;
 }
 
 const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
@@ -65,7 +68,9 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
   return {
     id: "deployments",
     migrations: [deploymentsMigration],
-    init(ctx) {
+    async init(ctx) {
+      // The OpenTelemetry SDK is imported only when tracing is configured.
+      const tracing = await loadTracing(opts.tracing);
       const store = new SqlDeploymentStore(ctx.db);
       const registry = ctx.get("registry").store;
       const service = new EndpointService(store, {
@@ -97,7 +102,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
 
       const target = new LocalTarget({
         command: opts.command ?? [process.execPath, CICLO_BIN],
-        baseEnv: opts.childEnv ?? process.env,
+        baseEnv: { ...(opts.childEnv ?? process.env), ...(opts.tracing && { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: opts.tracing.tracesUrl }) },
         trackingUri: () => (app ? ownUrl(app) : Promise.reject(new Error("the server has no HTTP listener"))),
         store,
         scheduleRestart: async (endpoint, deployment, index, delayMs) => {
@@ -137,7 +142,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       };
 
       let healthCache: Array<{ endpoint: string; deployment: string; ready: number; desired: number; restarts: number; weight: number; mirror: number }> = [];
-      const router = new EndpointRouter({ health: () => healthCache });
+      const router = new EndpointRouter({ health: () => healthCache, tracing });
 
       async function routeEndpoints(): Promise<RouteEndpoint[]> {
         const [endpoints, deployments] = await Promise.all([store.listEndpoints(), store.listDeployments()]);
@@ -259,6 +264,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       ctx.onStop(async () => {
         await target.stopAll();
         await router.close();
+        await tracing?.shutdown().catch(() => undefined);
       });
     },
   };

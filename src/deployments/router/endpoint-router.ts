@@ -14,6 +14,7 @@
  * @module
  */
 import { Pool } from "undici";
+import type { SpanHandle, Tracing } from "../../telemetry/tracing.js";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
 import { RouterMetrics, type DeploymentSeries, type HealthSample } from "./router-metrics.js";
 
@@ -91,6 +92,8 @@ export interface EndpointRouterOptions {
   random?: () => number;
   /** Extra health figures for the metrics (the target's replica counts). */
   health?: () => HealthSample[];
+  /** Spans for each request and each call to a replica (absent: no tracing, and the caller's trace context is passed on as it came). */
+  tracing?: Tracing;
 }
 
 export class EndpointRouter {
@@ -142,12 +145,22 @@ export class EndpointRouter {
   }
 
   async invoke(req: RouterRequest): Promise<RouterResponse> {
+    if (!this.opts.tracing) return this.route(req, undefined);
+    const span = this.opts.tracing.server(`${req.method} /endpoints/{name}`, req.headers, { "ciclo.endpoint": req.endpoint, "http.request.method": req.method, "url.path": `/endpoints/${req.endpoint}${req.path}` });
+    const res = await this.route(req, span);
+    const answered = res.headers[DEPLOYMENT_HEADER];
+    if (answered !== undefined) span.setAttribute("ciclo.deployment", answered);
+    span.end(res.status);
+    return res;
+  }
+
+  private async route(req: RouterRequest, span: SpanHandle | undefined): Promise<RouterResponse> {
     const t0 = performance.now();
     const e = this.table.get(req.endpoint);
     if (!e) return errorBody(404, "RESOURCE_DOES_NOT_EXIST", `Endpoint '${req.endpoint.slice(0, 64)}' does not exist.`);
     const d = this.choose(e, req.headers);
     if (typeof d === "string") return errorBody(d.startsWith("Deployment") ? 404 : 503, d.startsWith("Deployment") ? "RESOURCE_DOES_NOT_EXIST" : "TEMPORARILY_UNAVAILABLE", d);
-    const res = await this.forward(d, req);
+    const res = await this.forward(d, req, span, false);
     const ms = performance.now() - t0;
     if (res.ok) {
       d.series.answered(res.status, ms / 1000);
@@ -156,7 +169,7 @@ export class EndpointRouter {
       d.series.failed();
       d.stats.record(ms, true, res.message);
     }
-    if (e.mirrors.length > 0 && res.ok && res.status < 300) this.mirror(e, d, req, res.body);
+    if (e.mirrors.length > 0 && res.ok && res.status < 300) this.mirror(e, d, req, res.body, span);
     if (!res.ok) {
       const r = errorBody(503, "TEMPORARILY_UNAVAILABLE", `Deployment '${d.name}' of endpoint '${e.name}' could not be reached: ${res.message}. Check 'ciclo deployments logs ${e.name} ${d.name}'.`);
       r.headers[DEPLOYMENT_HEADER] = d.name;
@@ -201,6 +214,8 @@ export class EndpointRouter {
   private async forward(
     d: CompiledDeployment,
     req: RouterRequest,
+    span: SpanHandle | undefined,
+    mirrored: boolean,
   ): Promise<{ ok: true; status: number; headers: Record<string, string>; body: Buffer } | { ok: false; message: string }> {
     const headers: Record<string, string> = {};
     for (const h of FORWARD_REQUEST) {
@@ -213,6 +228,9 @@ export class EndpointRouter {
     const start = d.next++;
     for (let k = 0; k < n; k++) {
       const url = d.urls[(start + k) % n];
+      // With tracing on, the replica continues this router's trace (our span replaces the caller's traceparent).
+      const call = span?.child(`${req.method} ${d.name}`, "client", { "ciclo.deployment": d.name, "ciclo.model_version": d.modelVersion, "server.address": url, "ciclo.mirrored": mirrored });
+      call?.inject(headers);
       try {
         const res = await this.pool(url).request({
           path: req.path,
@@ -228,20 +246,22 @@ export class EndpointRouter {
           const v = res.headers[h];
           if (typeof v === "string") out[h] = v;
         }
+        call?.end(res.statusCode);
         return { ok: true, status: res.statusCode, headers: out, body };
       } catch (err) {
         // Not answered (refused, reset, timed out): the next replica may be.
         message = (err as Error).message;
+        call?.end(err as Error);
       }
     }
     return { ok: false, message };
   }
 
-  private mirror(e: Compiled, primary: CompiledDeployment, req: RouterRequest, primaryBody: Buffer): void {
+  private mirror(e: Compiled, primary: CompiledDeployment, req: RouterRequest, primaryBody: Buffer, span: SpanHandle | undefined): void {
     for (const m of e.mirrors) {
       if (m === primary || m.urls.length === 0 || this.random() * 100 >= m.mirror) continue;
       const t0 = performance.now();
-      void this.forward(m, { ...req, headers: { ...req.headers } }).then((res) => {
+      void this.forward(m, { ...req, headers: { ...req.headers } }, span, true).then((res) => {
         const ms = performance.now() - t0;
         const ok = res.ok && res.status < 500;
         const div = res.ok && res.status < 300 ? predictionDivergence(primaryBody, res.body) : undefined;

@@ -25,6 +25,7 @@ import type { InferenceLog } from "./inference-log.js";
 import { routeV2 } from "./open-inference-routes.js";
 import { JSON_TYPE, protocolError, type JobProtocol, type JobResult, type ServedModelInfo } from "./scoring-job.js";
 import { METRICS_CONTENT_TYPE, type ScoringMetrics } from "./scoring-metrics.js";
+import type { Tracing } from "../../telemetry/tracing.js";
 
 type ScoringPhase = "loading" | "ready" | "draining";
 
@@ -37,6 +38,8 @@ export interface ScoringAppDeps {
   /** The memory budget for requests in flight; past it → 503 + Retry-After. */
   admission: AdmissionControl;
   inferenceLog?: InferenceLog;
+  /** Spans for scoring requests and their runtime calls (absent: no tracing). */
+  tracing?: Tracing;
 }
 
 export interface ScoringApp {
@@ -120,6 +123,12 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
     }
     inFlight++;
     metrics.requestStarted();
+    const span = deps.tracing?.server(`${req.method ?? "POST"} ${metricProtocol === "v2" ? "/v2/models/{model}/infer" : "/invocations"}`, req.headers, {
+      "http.request.method": req.method ?? "POST",
+      "ciclo.model": deps.modelName,
+      "ciclo.model_version": deps.modelVersion,
+      "ciclo.protocol": metricProtocol,
+    });
     let reservation: Reservation | undefined;
     let answered = false;
     const finish = (r: JobResult, body: string, extra?: Record<string, string>) => {
@@ -133,6 +142,7 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
         for (const f of w) f();
       }
       metrics.requestDone(metricProtocol, r.status, (performance.now() - t0) / 1000, r.errorCode);
+      span?.end(r.status);
       deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body, requestId });
     };
     const tooLarge = (detail: string) => protocolError(protocol, 413, "INVALID_PARAMETER_VALUE", `Request body too large: ${detail} (limit ${deps.maxBodyBytes} bytes). Send fewer rows per request, or raise --max-body-mb.`);
@@ -188,7 +198,14 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
       if (answered) return;
       const body = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)).toString("utf8");
       chunks.length = 0;
-      void scheduler!.submit(protocol, body).then((r) => finish(r, body));
+      if (!span) return void scheduler!.submit(protocol, body).then((r) => finish(r, body));
+      // The runtime's part: queueing for a batch, then inference on a thread (or the Python worker).
+      const run = span.child("ciclo.runtime.predict", "internal", { "ciclo.model": deps.modelName, "ciclo.model_version": deps.modelVersion, "ciclo.request_bytes": size });
+      void scheduler!.submit(protocol, body).then((r) => {
+        run.setAttribute("ciclo.rows", r.rows);
+        run.end(r.status);
+        finish(r, body);
+      });
     });
     req.on("close", () => {
       // The client went away before its body arrived: nothing to answer, and its reservation is freed.

@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import type { EnvManager } from "../python/python-environment.js";
 import type { RuntimeName } from "./model-runtime.js";
+import type { TracingConfig } from "../../telemetry/tracing.js";
 
 export interface ScoringOptions {
   /** `-m/--model-uri`: `models:/`, `runs:/`, `mlflow-artifacts:/` URI or a local folder. */
@@ -57,6 +58,8 @@ export interface ScoringOptions {
   runtime?: RuntimeName;
   /** Python runtime: `--env-manager`, `--python`, `--system-site-packages`. */
   python?: { envManager?: EnvManager; python?: string; systemSitePackages?: boolean };
+  /** `--otlp-endpoint` or OTEL_EXPORTER_OTLP_*: where spans go (absent: no tracing, the SDK never loaded). */
+  tracing?: TracingConfig;
 }
 
 export const SCORING_DEFAULTS = {

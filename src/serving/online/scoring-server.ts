@@ -20,6 +20,7 @@ import type { ResolvedModelSource } from "../model-source.js";
 import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
 import { ScoringMetrics } from "./scoring-metrics.js";
 import type { ScoringOptions } from "./scoring-options.js";
+import { loadTracing } from "../../telemetry/tracing.js";
 
 export interface ScoringServer {
   url: string;
@@ -53,7 +54,8 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   }
   const admission = new AdmissionControl({ maxInflightBytes: opts.maxInflightBytes, retryAfterSeconds: 1 });
   metrics.watchAdmission(admission);
-  const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, admission, inferenceLog });
+  const tracing = await loadTracing(opts.tracing);
+  const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, admission, inferenceLog, tracing });
   const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -62,7 +64,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  log("ciclo scoring server listening", { url, model: modelName, version: modelVersion, modelPath: source.path, maxInflightMb: Math.round(opts.maxInflightBytes / 1048576), maxBodyMb: Math.round((opts.maxBodyBytes / 1048576) * 1000) / 1000 });
+  log("ciclo scoring server listening", { url, model: modelName, version: modelVersion, modelPath: source.path, maxInflightMb: Math.round(opts.maxInflightBytes / 1048576), maxBodyMb: Math.round((opts.maxBodyBytes / 1048576) * 1000) / 1000, ...(opts.tracing && { tracesUrl: opts.tracing.tracesUrl }) });
 
   let executor: InferenceExecutor | undefined;
   let draining: Promise<number> | undefined;
@@ -100,6 +102,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
       await ready.catch(() => undefined);
       await executor?.close();
       await inferenceLog?.close().catch(() => undefined);
+      await tracing?.shutdown().catch(() => undefined);
       await source.cleanup();
       log("ciclo scoring server stopped", { drained: finished, inFlight: app.inFlight });
       return finished ? 0 : 1;

@@ -15,6 +15,7 @@
  * | `CICLO_MODEL_NAME`, `CICLO_MODEL_VERSION` | set by build-docker |
  * | `CICLO_RUNTIME` | from the MLmodel file (`in-process` or `python`) |
  * | `CICLO_ENV_MANAGER`, `CICLO_PYTHON` | `local`, `python3` (the Python runtime's environment) |
+ * | `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) | off: no traces |
  * @module
  */
 import { resolveModelSource } from "../model-source.js";
@@ -22,6 +23,7 @@ import { ENV_MANAGERS, type EnvManager } from "../python/python-environment.js";
 import { RUNTIME_NAMES, type RuntimeName } from "./model-runtime.js";
 import { scoringOptions } from "./scoring-options.js";
 import { jsonLog, startScoringServer } from "./scoring-server.js";
+import { tracingConfig } from "../../telemetry/tracing.js";
 
 const env = process.env;
 
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     modelVersion: env.CICLO_MODEL_VERSION || undefined,
     runtime: oneOf<RuntimeName>("CICLO_RUNTIME", RUNTIME_NAMES),
     python: { envManager: oneOf<EnvManager>("CICLO_ENV_MANAGER", ENV_MANAGERS), python: env.CICLO_PYTHON || undefined },
+    tracing: tracingConfig("ciclo-model-server", env),
   });
   const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));
   const stop = () => void server.drain().then((code) => process.exit(code));
