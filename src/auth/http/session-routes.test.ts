@@ -81,8 +81,10 @@ describe("UI sessions (auth on)", () => {
     // The creator's MANAGE is recorded for the session's user, as for Basic.
     const perm = await fx.as(ADMIN, "GET", `${API}/experiments/permissions/get?experiment_id=${ok.json.experiment_id}&username=alice`);
     assert.equal(perm.json.experiment_permission.permission, "MANAGE");
-    // Reads need no token.
+    // Reads need no token, MLflow's POST searches included (a cross-site page cannot read their answers).
     assert.equal((await withCookie(cookie.value, "GET", `${API}/experiments/get?experiment_id=${ok.json.experiment_id}`)).status, 200);
+    const search = await withCookie(cookie.value, "POST", `${API}/experiments/search`, { max_results: 5 });
+    assert.equal(search.status, 200, search.text);
   });
 
   test("logout needs the token, ends the session and clears the cookie", async () => {

@@ -6,7 +6,7 @@
  * the provider → `GET oidc/callback`).
  *
  * CSRF: the session cookie is SameSite=Strict, and every write it signs in
- * must also carry the session's synchronizer token in `X-CSRF-Token` (checked
+ * (a route declaring edit or manage) must also carry the session's synchronizer token in `X-CSRF-Token` (checked
  * by the permission hook, see {@link sessionPrincipal}). The token lives in
  * the session's row (not in a second cookie, so a sibling subdomain that can
  * plant cookies cannot forge the pair, which defeats double-submit cookies).
@@ -17,7 +17,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { CICLO_API } from "../../shared/api-paths.js";
-import { access } from "../../server/http/route-access.js";
+import { access, type RouteAccess } from "../../server/http/route-access.js";
 import { PermissionDeniedError, TooManyAttemptsError, UnauthenticatedError } from "../auth-errors.js";
 import type { AuthService, Principal } from "../auth-service.js";
 import type { User } from "../auth-store.js";
@@ -50,7 +50,11 @@ export async function sessionPrincipal(req: FastifyRequest, sessions: SessionSer
   if (!id) return undefined;
   const found = await sessions.resolve(id);
   if (!found) throw new UnauthenticatedError("Your session has expired or was signed out: sign in again.");
-  if (!SAFE_METHODS.has(req.method) && !sameToken(req.headers["x-csrf-token"], found.session.csrfToken)) {
+  // Writes only: a route that only reads (MLflow searches are POSTs) cannot be abused across sites, whose pages
+  // cannot read the answer (CORS); the UI's first searches may also leave before it has fetched the token.
+  const permission = (req.routeOptions.config as { access?: RouteAccess } | undefined)?.access?.permission;
+  const writes = !SAFE_METHODS.has(req.method) && permission !== "read" && permission !== "public";
+  if (writes && !sameToken(req.headers["x-csrf-token"], found.session.csrfToken)) {
     throw new PermissionDeniedError("Missing or wrong CSRF token (X-CSRF-Token): reload the page and try again.");
   }
   return { user: found.user, via: "session", csrfToken: found.session.csrfToken };
