@@ -15,6 +15,11 @@ export class PermissionDeniedError extends MlflowError {
 
 export class TooManyAttemptsError extends MlflowError {
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed sign-in attempts; try again in ${retryAfterSeconds} seconds.`, "REQUEST_LIMIT_EXCEEDED");
+    super(`Too many failed sign-in attempts; try again in ${wait(retryAfterSeconds)}.`, "REQUEST_LIMIT_EXCEEDED");
   }
+}
+
+function wait(seconds: number): string {
+  if (seconds < 120) return `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
 }

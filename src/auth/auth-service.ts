@@ -27,6 +27,8 @@ export interface AuthServiceOptions {
 export interface Principal {
   user: User;
   via: "password" | "token" | "session";
+  /** The UI session's CSRF token (when `via` is "session"). */
+  csrfToken?: string;
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,255}$/;
@@ -111,6 +113,39 @@ export class AuthService {
     return p.user;
   }
 
+  /**
+   * A sign-in through OpenID Connect: the user linked to the identity
+   * (`issuer sub`), created on first sign-in; the admin flag follows the
+   * groups the provider reports, at every sign-in. A local account of the same
+   * name is never taken over (an IdP user named "admin" must not become the
+   * local admin).
+   */
+  async ssoSignIn(subject: string, username: unknown, isAdmin: boolean, ip: string | null): Promise<User> {
+    let user = await this.store.getUserBySsoSubject(subject);
+    if (!user) {
+      const name = checkUsername(username);
+      if (await this.store.getUser(name)) {
+        await this.audit("login.failed", null, name, "sso: a local account has this name", ip);
+        throw new PermissionDeniedError(
+          `A local account named '${name}' exists already and is not linked to this single sign-on identity; ask an admin to rename or delete it.`,
+        );
+      }
+      user = await this.store.createSsoUser({ username: name, subject, isAdmin });
+      await this.audit("user.created", null, name, isAdmin ? "sso admin" : "sso", ip);
+    } else if (user.isAdmin !== isAdmin) {
+      await this.store.updateUser(user.username, { isAdmin });
+      user = { ...user, isAdmin };
+      await this.audit("user.admin_changed", null, user.username, `${isAdmin} (sso groups)`, ip);
+    }
+    await this.audit("login", user.username, user.username, "sso", ip);
+    return user;
+  }
+
+  /** A UI sign-in's end. */
+  async logout(user: User, ip: string | null): Promise<void> {
+    await this.audit("logout", user.username, user.username, null, ip);
+  }
+
   // ---- users ----
 
   async createUser(actor: string | null, username: unknown, password: unknown, opts: { isAdmin?: boolean } = {}): Promise<User> {
@@ -164,6 +199,8 @@ export class AuthService {
     if (user.isServiceAccount) throw new InvalidParameterValueError(`'${user.username}' is a service account: it signs in with tokens, not a password.`);
     await this.store.updateUser(user.username, { passwordHash: await hashPassword(checkPasswordStrength(password)) });
     this.forget(user.id);
+    // Signed out of the web UI everywhere: whoever knew the old password loses the session it opened.
+    await this.store.deleteUserSessions(user.id);
     await this.audit("user.password_changed", actor, user.username, null, null);
   }
 

@@ -56,6 +56,18 @@ export interface AuditEvent {
 
 export type NewAuditEvent = Omit<AuditEvent, "id">;
 
+/** A web UI sign-in: the cookie holds a random id, the store only its hash. */
+export interface Session {
+  idHash: string;
+  userId: number;
+  /** The synchronizer token every cookie-authenticated write must echo in `X-CSRF-Token`. */
+  csrfToken: string;
+  via: "password" | "sso";
+  createdAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+}
+
 export interface AuthStore {
   createUser(input: { username: string; passwordHash: string | null; isAdmin: boolean; isServiceAccount: boolean }): Promise<User>;
   getUser(username: string): Promise<User | undefined>;
@@ -92,6 +104,21 @@ export interface AuthStore {
   renameRegisteredModelPermissions(oldName: string, newName: string): Promise<void>;
   /** A registered model was deleted: a later model of the same name starts without them. */
   dropRegisteredModelPermissions(name: string): Promise<void>;
+
+  createSession(session: Session): Promise<void>;
+  /** The session and its user, when the hash is known (expired ones included; the caller checks). */
+  findSession(idHash: string): Promise<{ session: Session; user: User } | undefined>;
+  touchSession(idHash: string, at: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Signs a user out everywhere (password changed, account deleted). */
+  deleteUserSessions(userId: number): Promise<void>;
+  /** Drops sessions that expired before `now`. */
+  deleteExpiredSessions(now: number): Promise<number>;
+
+  /** The user linked to an OpenID Connect identity (`issuer sub`). */
+  getUserBySsoSubject(subject: string): Promise<User | undefined>;
+  /** Creates a user who signs in through SSO only (no password). */
+  createSsoUser(input: { username: string; subject: string; isAdmin: boolean }): Promise<User>;
 
   appendAudit(event: NewAuditEvent): Promise<void>;
   listAudit(opts: { limit: number; beforeId?: number; type?: string }): Promise<AuditEvent[]>;

@@ -43,6 +43,9 @@ export interface ServerOptions {
   auth?: boolean;
   /** Listen on a non-loopback address without authentication anyway. */
   insecure?: boolean;
+  /** OpenID Connect single sign-on: the provider's issuer URL and ciclo's client id there. */
+  oidcIssuer?: string;
+  oidcClientId?: string;
 }
 
 /** Authentication settings (the auth module reads the file and creates the first admin). */
@@ -58,6 +61,28 @@ export interface AuthServerConfig {
   /** The key secrets are encrypted with: `CICLO_SECRETS_KEY` (32 bytes, base64 or hex) or a file holding it. */
   secretsKey?: string;
   secretsKeyFile?: string;
+  /** The web UI's sessions: hours after sign-in (`CICLO_SESSION_HOURS`, default 12) and idle minutes (`CICLO_SESSION_IDLE_MINUTES`, default 120). */
+  sessionHours?: number;
+  sessionIdleMinutes?: number;
+  /** Mark cookies Secure though the server speaks http (a proxy in front terminates TLS): `CICLO_SECURE_COOKIES=1`. */
+  secureCookies?: boolean;
+  /** OpenID Connect single sign-on; absent: password sign-in only. */
+  oidc?: OidcServerConfig;
+}
+
+/** OpenID Connect settings (see docs/auth.md "Single sign-on"). */
+export interface OidcServerConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  clientSecretName?: string;
+  redirectUrl?: string;
+  scopes: string[];
+  usernameClaim?: string;
+  groupsClaim: string;
+  adminGroups: string[];
+  allowedGroups: string[];
+  label?: string;
 }
 
 export interface JobsConfig {
@@ -156,7 +181,7 @@ export function resolveServerConfig(o: ServerOptions, env: NodeJS.ProcessEnv = p
   };
 }
 
-export function resolveAuthConfig(o: Pick<ServerOptions, "appName" | "auth">, env: NodeJS.ProcessEnv = process.env): AuthServerConfig {
+export function resolveAuthConfig(o: Pick<ServerOptions, "appName" | "auth" | "oidcIssuer" | "oidcClientId">, env: NodeJS.ProcessEnv = process.env): AuthServerConfig {
   const enabled = o.auth === true || o.appName === "basic-auth" || env.CICLO_AUTH === "1" || env.CICLO_AUTH === "true";
   return {
     enabled,
@@ -166,6 +191,46 @@ export function resolveAuthConfig(o: Pick<ServerOptions, "appName" | "auth">, en
     defaultPermission: env.CICLO_DEFAULT_PERMISSION || undefined,
     secretsKey: env.CICLO_SECRETS_KEY || undefined,
     secretsKeyFile: env.CICLO_SECRETS_KEY_FILE || undefined,
+    sessionHours: positiveNumber(env.CICLO_SESSION_HOURS, "CICLO_SESSION_HOURS"),
+    sessionIdleMinutes: positiveNumber(env.CICLO_SESSION_IDLE_MINUTES, "CICLO_SESSION_IDLE_MINUTES"),
+    secureCookies: env.CICLO_SECURE_COOKIES === "1" || env.CICLO_SECURE_COOKIES === "true",
+    oidc: resolveOidcConfig(o, env),
+  };
+}
+
+function positiveNumber(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${text}'.`);
+  return n;
+}
+
+/** Single sign-on is on when an issuer is given (`--oidc-issuer` or `CICLO_OIDC_ISSUER`); the client id is then required. */
+export function resolveOidcConfig(o: Pick<ServerOptions, "oidcIssuer" | "oidcClientId">, env: NodeJS.ProcessEnv): OidcServerConfig | undefined {
+  const issuer = o.oidcIssuer ?? (env.CICLO_OIDC_ISSUER || undefined);
+  if (!issuer) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(`Invalid OpenID issuer '${issuer}': give its URL, e.g. https://login.example.com/realms/team.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`OpenID issuer must be an https URL, got '${issuer}'.`);
+  const clientId = o.oidcClientId ?? (env.CICLO_OIDC_CLIENT_ID || undefined);
+  if (!clientId) throw new Error("Single sign-on needs the client id the provider gave ciclo: --oidc-client-id or CICLO_OIDC_CLIENT_ID.");
+  const list = (v: string | undefined) => (v ? v.split(",").map((x) => x.trim()).filter(Boolean) : []);
+  return {
+    issuer,
+    clientId,
+    clientSecret: env.CICLO_OIDC_CLIENT_SECRET || undefined,
+    clientSecretName: env.CICLO_OIDC_CLIENT_SECRET_NAME || undefined,
+    redirectUrl: env.CICLO_OIDC_REDIRECT_URL || undefined,
+    scopes: env.CICLO_OIDC_SCOPES ? env.CICLO_OIDC_SCOPES.split(/[ ,]+/).filter(Boolean) : ["openid", "profile", "email"],
+    usernameClaim: env.CICLO_OIDC_USERNAME_CLAIM || undefined,
+    groupsClaim: env.CICLO_OIDC_GROUPS_CLAIM || "groups",
+    adminGroups: list(env.CICLO_OIDC_ADMIN_GROUPS),
+    allowedGroups: list(env.CICLO_OIDC_ALLOWED_GROUPS),
+    label: env.CICLO_OIDC_LABEL || undefined,
   };
 }
 

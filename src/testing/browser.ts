@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startLiveTrackingServer, type LiveTrackingServer } from "./live-tracking-server.js";
+import { startLiveTrackingServer, type LiveTrackingServer, type LiveTrackingServerOptions } from "./live-tracking-server.js";
 
 const CHROMIUM_PATH = process.env.CICLO_CHROMIUM ?? "/usr/bin/chromium";
 /** The flags the project's browser tests run Chromium with (no sandbox: tests run as root in CI). */
@@ -184,10 +184,10 @@ async function newUiPage(browser: Browser, baseUrl: string, opts: UiPageOptions 
 }
 
 /** Starts a server with the built UI and a browser; undefined (suite skipped) without Chromium. */
-export async function openUiHarness(): Promise<UiHarness | undefined> {
+export async function openUiHarness(opts: LiveTrackingServerOptions = {}): Promise<UiHarness | undefined> {
   if (browserUnavailable()) return undefined;
   await ensureUiBuilt();
-  const server = await startLiveTrackingServer();
+  const server = await startLiveTrackingServer(opts);
   let browser: Browser;
   try {
     browser = await launchBrowser();

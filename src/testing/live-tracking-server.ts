@@ -20,15 +20,23 @@ export interface LiveTrackingServer {
   close(): Promise<void>;
 }
 
-export async function startLiveTrackingServer(): Promise<LiveTrackingServer> {
+export interface LiveTrackingServerOptions {
+  /** Environment the server's configuration is read from, over the process's (`CICLO_AUTH`, `CICLO_OIDC_*`, ...). */
+  env?: Record<string, string>;
+}
+
+export async function startLiveTrackingServer(opts: LiveTrackingServerOptions = {}): Promise<LiveTrackingServer> {
   const dir = tempDir("ciclo-live-");
-  const config = resolveServerConfig({
-    backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`,
-    artifactsDestination: join(dir.path, "artifacts"),
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "silent",
-  });
+  const config = resolveServerConfig(
+    {
+      backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`,
+      artifactsDestination: join(dir.path, "artifacts"),
+      host: "127.0.0.1",
+      port: 0,
+      logLevel: "silent",
+    },
+    { ...process.env, ...opts.env },
+  );
   const server = await startServer(config, { modules: serverModules(config) });
   return {
     url: server.url,

@@ -1,5 +1,7 @@
-/** The app shell: header with navigation and theme toggle, then the page the URL names. */
+/** The app shell: header with navigation, theme toggle and the signed-in user, then the page the URL names. */
 import { Suspense, useEffect } from "react";
+import { SessionGate } from "./auth/session";
+import { UserMenu } from "./auth/user-menu";
 import { ErrorBoundary } from "./components/error-boundary";
 import { EmptyState, Loading } from "./components/states";
 import { ThemeToggle } from "./components/theme";
@@ -15,6 +17,14 @@ function resolve(pathname: string) {
 }
 
 export function App() {
+  return (
+    <SessionGate>
+      <Shell />
+    </SessionGate>
+  );
+}
+
+function Shell() {
   const { pathname, href } = useUrl();
   useEffect(() => {
     if (pathname === "/" || pathname === "") navigate("/experiments", { replace: true });
@@ -39,6 +49,7 @@ export function App() {
         </nav>
         <div className="topbar-end">
           <ThemeToggle />
+          <UserMenu />
         </div>
       </header>
       <main className="main">

@@ -35,6 +35,9 @@ const MonitorsPage = lazyPage<PageProps>(() => import("./pages/monitoring/monito
 const MonitorPage = lazyPage<PageProps>(() => import("./pages/monitoring/monitor-page"));
 const EndpointsPage = lazyPage<PageProps>(() => import("./pages/deployments/endpoints-page"));
 const EndpointPage = lazyPage<PageProps>(() => import("./pages/deployments/endpoint-page"));
+const TokensPage = lazyPage<PageProps>(() => import("./pages/auth/tokens-page"));
+const UsersPage = lazyPage<PageProps>(() => import("./pages/auth/users-page"));
+const AuditPage = lazyPage<PageProps>(() => import("./pages/auth/audit-page"));
 
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
@@ -50,6 +53,10 @@ export const ROUTES: RouteDef[] = [
   { path: "/monitoring/:name", page: MonitorPage, section: "monitoring" },
   { path: "/deployments", page: EndpointsPage, section: "deployments" },
   { path: "/deployments/:name", page: EndpointPage, section: "deployments" },
+  // Reached from the signed-in user's menu (auth/user-menu.tsx), not the main navigation.
+  { path: "/settings/tokens", page: TokensPage, section: "account" },
+  { path: "/admin/users", page: UsersPage, section: "admin" },
+  { path: "/admin/audit", page: AuditPage, section: "admin" },
 ];
 
 export const NAV: Array<{ section: string; label: string; to: string }> = [

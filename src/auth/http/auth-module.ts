@@ -9,7 +9,9 @@
 import type { AuthServerConfig } from "../../server/config.js";
 import { API_PREFIXES } from "../../server/http/api-prefixes.js";
 import type { CicloModule } from "../../server/module.js";
+import fastifyCookie from "@fastify/cookie";
 import { authMigration } from "../../store/sql/auth/auth-migration.js";
+import { sessionsMigration } from "../../store/sql/auth/sessions-migration.js";
 import { SqlAuthStore } from "../../store/sql/auth/sql-auth-store.js";
 import { SqlResourceLookup } from "../../store/sql/auth/sql-resource-lookup.js";
 import { readAuthConfigFile } from "../auth-config.js";
@@ -23,6 +25,9 @@ import { cicloAuthRoutes } from "./ciclo-auth-routes.js";
 import { secretRoutes } from "./secret-routes.js";
 import { mlflowAuthRoutes } from "./mlflow-auth-routes.js";
 import { installPermissionHook } from "./permission-hook.js";
+import { OidcClient } from "../oidc/oidc-client.js";
+import { DEFAULT_SESSION_SETTINGS, SessionService } from "../sessions.js";
+import { sessionPrincipal, sessionRoutes, sessionRoutesAuthOff } from "./session-routes.js";
 
 export interface AuthModuleServices {
   auth: AuthService;
@@ -44,7 +49,7 @@ const PREFIXES = [...new Set(Object.values(API_PREFIXES).flat())].sort((a, b) =>
 export function authModule(config: AuthServerConfig = { enabled: false }): CicloModule {
   return {
     id: "auth",
-    migrations: [authMigration],
+    migrations: [authMigration, sessionsMigration],
     async init(ctx) {
       const cipher = config.secretsKey
         ? SecretCipher.fromText(config.secretsKey, "CICLO_SECRETS_KEY")
@@ -55,6 +60,7 @@ export function authModule(config: AuthServerConfig = { enabled: false }): Ciclo
       ctx.provide("secrets", secrets);
       if (!config.enabled) {
         ctx.http.register("ciclo", secretRoutes, { secrets });
+        ctx.http.register("ciclo", sessionRoutesAuthOff, {});
         return;
       }
       const file = config.configPath ? readAuthConfigFile(config.configPath) : undefined;
@@ -79,8 +85,31 @@ export function authModule(config: AuthServerConfig = { enabled: false }): Ciclo
         );
       }
       ctx.provide("auth", { auth, lookup });
-      // The hook first: routes mounted after it (this module's and every later module's) pass through it.
-      ctx.http.raw((app) => installPermissionHook(app, { auth, lookup, artifactsDestination: ctx.settings.artifactsDestination, prefixes: PREFIXES }));
+      const sessions = new SessionService(store, {
+        ttlMs: config.sessionHours ? config.sessionHours * 3_600_000 : DEFAULT_SESSION_SETTINGS.ttlMs,
+        idleMs: config.sessionIdleMinutes ? config.sessionIdleMinutes * 60_000 : DEFAULT_SESSION_SETTINGS.idleMs,
+      });
+      const oidcConfig = config.oidc;
+      const oidc = oidcConfig
+        ? new OidcClient(oidcConfig, async () => {
+            if (oidcConfig.clientSecret) return oidcConfig.clientSecret;
+            if (oidcConfig.clientSecretName) return secrets.resolve(oidcConfig.clientSecretName);
+            return undefined;
+          })
+        : undefined;
+      if (oidcConfig) ctx.logger.info({ issuer: oidcConfig.issuer, clientId: oidcConfig.clientId }, "single sign-on through OpenID Connect is on");
+      // The cookie parser and the hook first: routes mounted after them (this module's and every later module's) pass through them.
+      ctx.http.raw(async (app) => {
+        await app.register(fastifyCookie);
+        installPermissionHook(app, {
+          auth,
+          lookup,
+          artifactsDestination: ctx.settings.artifactsDestination,
+          prefixes: PREFIXES,
+          session: (req) => sessionPrincipal(req, sessions),
+        });
+      });
+      ctx.http.register("ciclo", sessionRoutes, { auth, sessions, oidc, secureCookies: config.secureCookies ?? false });
       ctx.http.register("ciclo", secretRoutes, { secrets });
       ctx.http.register("mlflow", mlflowAuthRoutes, { auth, lookup });
       ctx.http.register("ciclo", cicloAuthRoutes, { auth, lookup });

@@ -89,3 +89,28 @@ export const PermissionsOfModelQuery = Type.Object({ name: Required });
 export const PermissionsListResponse = Type.Object({
   permissions: Type.Array(Type.Object({ username: Type.String(), permission: Type.String() })),
 });
+
+// ---- the web UI's sign-in (session cookie) and single sign-on ----
+
+const SessionUser = Type.Object({ id: Type.Integer(), username: Type.String(), is_admin: Type.Boolean() });
+export const SessionResponse = Type.Object({
+  /** False: the server has no authentication (every route open), the UI shows no sign-in. */
+  auth_enabled: Type.Boolean(),
+  user: Type.Optional(SessionUser),
+  /** Echo it in `X-CSRF-Token` on every write signed in by the session cookie. */
+  csrf_token: Type.Optional(Type.String()),
+  expires_at: Type.Optional(Type.Number()),
+  /** Present when single sign-on is configured: the sign-in button's text. */
+  sso: Type.Optional(Type.Object({ label: Type.String() })),
+});
+export const LoginBody = Type.Object({ username: Type.String({ maxLength: 256 }), password: Type.String({ maxLength: 4096 }) });
+export const OidcLoginQuery = Type.Object({ return_to: Type.Optional(Type.String({ maxLength: 2048 })) });
+export const OidcCallbackQuery = Type.Object(
+  {
+    code: Type.Optional(Type.String({ maxLength: 4096 })),
+    state: Type.Optional(Type.String({ maxLength: 1024 })),
+    error: Type.Optional(Type.String({ maxLength: 256 })),
+    error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { additionalProperties: true },
+);

@@ -15,7 +15,7 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import type { RouteAccess } from "../../server/http/route-access.js";
 import { PermissionDeniedError, TooManyAttemptsError, UnauthenticatedError } from "../auth-errors.js";
@@ -39,7 +39,7 @@ export interface PermissionHookDeps {
   /** The proxied artifact store's URI: a model version source under it is a proxied path. */
   artifactsDestination?: string;
   /** Identifies a request by its session cookie (the UI); undefined when it has none. */
-  session?: (req: FastifyRequest, reply: FastifyReply) => Promise<Principal | undefined>;
+  session?: (req: FastifyRequest) => Promise<Principal | undefined>;
   /** API prefixes, longest first, stripped to find a route's own path. */
   prefixes: readonly string[];
 }
@@ -60,15 +60,16 @@ export function installPermissionHook(app: FastifyInstance, deps: PermissionHook
     const access = routeAccess(req);
     if (!access || access.permission === "public") return;
     try {
-      req.principal = (await identify(req, reply, deps)) ?? null;
+      req.principal = (await identify(req, deps)) ?? null;
     } catch (err) {
-      // The challenge also makes a browser ask for credentials, so the web UI works (as with MLflow's basic-auth).
-      if (err instanceof UnauthenticatedError) void reply.header("www-authenticate", CHALLENGE);
+      // The challenge makes a browser ask for credentials (as with MLflow's basic-auth); the web UI, which has its
+      // own sign-in page, says who it is (X-Requested-With: ciclo-ui) so that no browser dialog opens over it.
+      if (err instanceof UnauthenticatedError && !fromUi(req)) void reply.header("www-authenticate", CHALLENGE);
       if (err instanceof TooManyAttemptsError) void reply.header("retry-after", String(err.retryAfterSeconds));
       throw err;
     }
     if (!req.principal) {
-      void reply.header("www-authenticate", CHALLENGE);
+      if (!fromUi(req)) void reply.header("www-authenticate", CHALLENGE);
       throw new UnauthenticatedError();
     }
     // Resources outside the permission model (jobs, deployments, the server, new kinds) and user administration
@@ -96,15 +97,19 @@ export function installPermissionHook(app: FastifyInstance, deps: PermissionHook
   });
 }
 
+function fromUi(req: FastifyRequest): boolean {
+  return req.headers["x-requested-with"] === "ciclo-ui";
+}
+
 function routeAccess(req: FastifyRequest): RouteAccess | undefined {
   return (req.routeOptions.config as { access?: RouteAccess } | undefined)?.access;
 }
 
-async function identify(req: FastifyRequest, reply: FastifyReply, deps: PermissionHookDeps): Promise<Principal | undefined> {
+async function identify(req: FastifyRequest, deps: PermissionHookDeps): Promise<Principal | undefined> {
   const creds = readCredentials(req.headers.authorization);
   if (creds?.kind === "basic") return deps.auth.authenticatePassword(creds.username, creds.password, req.ip);
   if (creds?.kind === "bearer") return deps.auth.authenticateToken(creds.token, req.ip);
-  return deps.session?.(req, reply);
+  return deps.session?.(req);
 }
 
 function routePath(req: FastifyRequest, prefixes: readonly string[]): { path: string; proxied: boolean } {

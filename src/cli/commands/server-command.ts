@@ -41,6 +41,8 @@ export function registerServerCommand(program: Command): void {
     .option("--auth", "require sign-in and check permissions on every request ($CICLO_AUTH=1; docs/auth.md)")
     .option("--app-name <name>", "MLflow's spelling: 'basic-auth' turns authentication on (reads MLFLOW_AUTH_CONFIG_PATH)")
     .option("--insecure", "allow a non-loopback --host without authentication (a proxy in front authenticates)")
+    .option("--oidc-issuer <url>", "single sign-on: the OpenID provider's issuer URL ($CICLO_OIDC_ISSUER; more settings in docs/auth.md)")
+    .option("--oidc-client-id <id>", "single sign-on: ciclo's client id at the provider ($CICLO_OIDC_CLIENT_ID; secret: $CICLO_OIDC_CLIENT_SECRET or $CICLO_OIDC_CLIENT_SECRET_NAME)")
     .option("--shutdown-timeout <seconds>", "on SIGTERM, how long in-flight requests and running jobs may take before connections are closed and jobs given back", "30")
     .option("--no-jobs", "run no background jobs in this process (an API-only replica; $CICLO_JOBS=0)")
     .option("--job-concurrency <n>", "jobs run at once by this process (default 4; $CICLO_JOB_CONCURRENCY)")
@@ -69,6 +71,8 @@ Examples:
   $ MLFLOW_AUTH_CONFIG_PATH=./basic_auth.ini ciclo server --app-name basic-auth --host 0.0.0.0
   $ CICLO_ADMIN_USERNAME=admin CICLO_ADMIN_PASSWORD=... ciclo server --auth --host 0.0.0.0
   $ ciclo server --host 0.0.0.0 --insecure      # only behind a proxy that authenticates
+  $ CICLO_OIDC_CLIENT_SECRET_NAME=oidc.secret CICLO_OIDC_ADMIN_GROUPS=ml-admins ciclo server --auth \
+      --oidc-issuer https://login.example.com/realms/team --oidc-client-id ciclo
   $ ciclo server --backend-store-uri postgresql://ciclo@db:5432/ciclo --default-artifact-root s3://bucket/ciclo
   $ ciclo server --gc-schedule '0 3 * * *' --gc-older-than 30d
   $ ciclo server --host 0.0.0.0 --allowed-hosts 'mlflow.internal:5000,10.*' --cors-allowed-origins https://notebook.internal
@@ -99,6 +103,8 @@ shows them.`,
         auth: opts.auth === true ? true : undefined,
         appName: opts.appName as string | undefined,
         insecure: opts.insecure === true ? true : undefined,
+        oidcIssuer: opts.oidcIssuer as string | undefined,
+        oidcClientId: opts.oidcClientId as string | undefined,
         runJobs: opts.jobs === false ? false : undefined,
         jobConcurrency: opts.jobConcurrency as string | undefined,
         jobDrainMs: Number(opts.shutdownTimeout) * 1000,

@@ -42,15 +42,35 @@ async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(`${res.status} ${res.statusText || "error"}${text ? `: ${text.slice(0, 200)}` : ""}`, res.status, "INTERNAL_ERROR");
 }
 
+let csrfToken: string | undefined;
+
+/**
+ * The signed-in session's CSRF token (auth/session.tsx sets it after sign-in):
+ * sent in `X-CSRF-Token` with every write, as the server requires of writes
+ * its session cookie signs in.
+ */
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+/** Raised (on window) when the server answers 401: the session ended, so the app shows the sign-in page. */
+export const UNAUTHENTICATED_EVENT = "ciclo:unauthenticated";
+
 /** Fetches and checks the status; throws {@link ApiError} (network failures too). */
 export async function request(url: string, init: RequestInit = {}): Promise<Response> {
   let res: Response;
+  // The UI says who it is, so a 401 comes without the Basic challenge (no browser dialog over the sign-in page).
+  const headers = new Headers(init.headers);
+  headers.set("x-requested-with", "ciclo-ui");
+  const method = (init.method ?? "GET").toUpperCase();
+  if (csrfToken && method !== "GET" && method !== "HEAD") headers.set("x-csrf-token", csrfToken);
   try {
-    res = await fetch(url, { credentials: "same-origin", ...init });
+    res = await fetch(url, { credentials: "same-origin", ...init, headers });
   } catch (err) {
     if ((err as Error).name === "AbortError") throw err;
     throw new ApiError(`Cannot reach the ciclo server (${(err as Error).message}).`, 0, "NETWORK_ERROR");
   }
+  if (res.status === 401 && !url.endsWith("/auth/login")) window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
   if (!res.ok) throw await errorOf(res);
   return res;
 }

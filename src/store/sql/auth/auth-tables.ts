@@ -1,4 +1,4 @@
-/** Row types of the auth module's tables (migration 0010). */
+/** Row types of the auth module's tables (migrations 0010 and 0015). */
 import type { Generated } from "kysely";
 
 // A type alias (not an interface) so that Kysely's `withTables<T extends Record<string, …>>` accepts it.
@@ -12,6 +12,17 @@ export type AuthTables = {
     created_at: number;
     failed_logins: Generated<number>;
     locked_until: number | null;
+    /** `issuer sub` of the OpenID Connect identity an SSO user signs in as (migration 0015). */
+    sso_subject: Generated<string | null>;
+  };
+  auth_sessions: {
+    id_hash: string;
+    user_id: number;
+    csrf_token: string;
+    via: string;
+    created_at: number;
+    expires_at: number;
+    last_seen_at: number;
   };
   auth_tokens: {
     id: Generated<number>;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Kysely, Selectable } from "kysely";
-import type { ApiToken, AuditEvent, AuthStore, ExperimentPermission, NewAuditEvent, RegisteredModelPermission, User } from "../../../auth/auth-store.js";
+import type { ApiToken, AuditEvent, AuthStore, ExperimentPermission, NewAuditEvent, RegisteredModelPermission, Session, User } from "../../../auth/auth-store.js";
 import type { PermissionName } from "../../../auth/permissions.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
@@ -95,6 +95,7 @@ export class SqlAuthStore implements AuthStore {
       if (!user) return false;
       // Explicit (SQLite enforces foreign keys only when asked to).
       await db.deleteFrom("auth_tokens").where("user_id", "=", user.id).execute();
+      await db.deleteFrom("auth_sessions").where("user_id", "=", user.id).execute();
       await db.deleteFrom("auth_experiment_permissions").where("user_id", "=", user.id).execute();
       await db.deleteFrom("auth_registered_model_permissions").where("user_id", "=", user.id).execute();
       await db.deleteFrom("auth_users").where("id", "=", user.id).execute();
@@ -288,6 +289,65 @@ export class SqlAuthStore implements AuthStore {
 
   async dropRegisteredModelPermissions(name: string): Promise<void> {
     await this.write((db) => db.deleteFrom("auth_registered_model_permissions").where("name", "=", name).execute());
+  }
+
+  async createSession(x: Session): Promise<void> {
+    await this.write((db) =>
+      db
+        .insertInto("auth_sessions")
+        .values({ id_hash: x.idHash, user_id: x.userId, csrf_token: x.csrfToken, via: x.via, created_at: x.createdAt, expires_at: x.expiresAt, last_seen_at: x.lastSeenAt })
+        .execute(),
+    );
+  }
+
+  async findSession(idHash: string): Promise<{ session: Session; user: User } | undefined> {
+    const s = await this.db.selectFrom("auth_sessions").selectAll().where("id_hash", "=", idHash).executeTakeFirst();
+    if (!s) return undefined;
+    const user = await this.getUserById(Number(s.user_id));
+    if (!user) return undefined;
+    const session: Session = {
+      idHash: s.id_hash,
+      userId: Number(s.user_id),
+      csrfToken: s.csrf_token,
+      via: s.via === "sso" ? "sso" : "password",
+      createdAt: Number(s.created_at),
+      expiresAt: Number(s.expires_at),
+      lastSeenAt: Number(s.last_seen_at),
+    };
+    return { session, user };
+  }
+
+  async touchSession(idHash: string, at: number): Promise<void> {
+    await this.write((db) => db.updateTable("auth_sessions").set({ last_seen_at: at }).where("id_hash", "=", idHash).execute());
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.write((db) => db.deleteFrom("auth_sessions").where("id_hash", "=", idHash).execute());
+  }
+
+  async deleteUserSessions(userId: number): Promise<void> {
+    await this.write((db) => db.deleteFrom("auth_sessions").where("user_id", "=", userId).execute());
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    const r = await this.write((db) => db.deleteFrom("auth_sessions").where("expires_at", "<", now).executeTakeFirst());
+    return Number(r.numDeletedRows ?? 0n);
+  }
+
+  async getUserBySsoSubject(subject: string): Promise<User | undefined> {
+    const r = await this.db.selectFrom("auth_users").selectAll().where("sso_subject", "=", subject).executeTakeFirst();
+    return r && toUser(r);
+  }
+
+  async createSsoUser(input: { username: string; subject: string; isAdmin: boolean }): Promise<User> {
+    const row = await this.write((db) =>
+      db
+        .insertInto("auth_users")
+        .values({ username: input.username, password_hash: null, is_admin: input.isAdmin ? 1 : 0, is_service_account: 0, created_at: Date.now(), locked_until: null, sso_subject: input.subject })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toUser(row);
   }
 
   async appendAudit(e: NewAuditEvent): Promise<void> {

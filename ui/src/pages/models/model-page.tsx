@@ -4,6 +4,7 @@
  * change reloads the model, its versions and the history, so what was just
  * done shows up in the timeline at once.
  */
+import { ShareButton } from "../../auth/sharing-dialog";
 import { useState } from "react";
 import { deleteModelTag, getRegisteredModel, searchModelVersions, setModelTag, updateModelDescription, type WireModelVersion } from "../../api/registry-api";
 import { useApi } from "../../api/use-api";
@@ -75,6 +76,9 @@ export default function ModelPage({ params }: PageProps) {
             Created {formatTime(m.creation_timestamp)} · updated <span title={formatTime(m.last_updated_timestamp)}>{formatRelative(m.last_updated_timestamp)}</span> ·{" "}
             <span className="mono">models:/{m.name}</span>
           </div>
+        </div>
+        <div className="page-actions">
+          <ShareButton target={{ kind: "registered-model", id: m.name }} label={m.name} />
         </div>
       </header>
       {model.error && <ErrorBanner error={model.error} onRetry={model.reload} />}

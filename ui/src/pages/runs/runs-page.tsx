@@ -4,6 +4,7 @@
  * URL. Rows are fetched page by page as the table scrolls; counts, keys and
  * group aggregates come from the server.
  */
+import { ShareButton } from "../../auth/sharing-dialog";
 import { useCallback, useMemo, useState } from "react";
 import { countRuns, exportCsvUrl, runKeys, type RunScope } from "../../api/ciclo-api";
 import { getExperiment, type ViewType } from "../../api/tracking-api";
@@ -129,6 +130,7 @@ export default function RunsPage({ params }: PageProps) {
           <span className="run-count" aria-live="polite">
             {count.data !== undefined ? `${formatCount(count.data)} run${count.data === 1 ? "" : "s"}` : ""}
           </span>
+          {!multi && <ShareButton target={{ kind: "experiment", id: experimentIds[0]! }} label={title} />}
           <a className="btn" href={exportCsvUrl({ ...scope, order_by: orderBy, columns: ["attributes.run_id", "attributes.run_name", ...columnIds.filter((c) => c !== "attributes.duration" && c !== "attributes.models").concat(columnIds.includes("attributes.duration") ? ["attributes.duration_ms"] : [])] })} download="runs.csv">
             Export CSV
           </a>
