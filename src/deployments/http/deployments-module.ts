@@ -18,6 +18,7 @@ import type { DeploymentStore } from "../endpoints/deployment-store.js";
 import { EndpointService } from "../endpoints/endpoint-service.js";
 import type { Deployment } from "../endpoints/endpoint-types.js";
 import { EndpointRouter, type RouteEndpoint } from "../router/endpoint-router.js";
+import { RouterInferenceFeed } from "../router/inference-feed.js";
 import { RolloutService } from "../rollouts/rollout-service.js";
 import { LocalTarget } from "../targets/local-target.js";
 import { deploymentRoutes } from "./deployment-routes.js";
@@ -78,6 +79,8 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         aliasVersion: async (name, alias) => (await registry.getModelVersionByAlias(name, alias)).version,
       });
       const scheduler: JobScheduler | undefined = ctx.find("scheduler");
+      // Scoring requests reach monitoring's inference store when that module runs (no wiring by the user).
+      const monitoring = ctx.find("monitoring");
       const log = (msg: string, fields: Record<string, unknown> = {}) => ctx.logger.info(fields, msg);
       let app: FastifyInstance | undefined;
 
@@ -112,6 +115,8 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         onChange: () => void refresh(),
         log,
         backoff: opts.backoff,
+        // Model servers log what they answer directly to the server's monitoring API (the router logs what it sends them).
+        logRequests: monitoring !== undefined,
         drainSeconds: opts.drainSeconds,
         workers: opts.workers,
       });
@@ -142,7 +147,8 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       };
 
       let healthCache: Array<{ endpoint: string; deployment: string; ready: number; desired: number; restarts: number; weight: number; mirror: number }> = [];
-      const router = new EndpointRouter({ health: () => healthCache, tracing });
+      const feed = monitoring ? new RouterInferenceFeed(monitoring.sink, { onError: (err) => ctx.logger.warn({ err }, "deployments: an inference record was dropped") }) : undefined;
+      const router = new EndpointRouter({ health: () => healthCache, tracing, feed });
 
       async function routeEndpoints(): Promise<RouteEndpoint[]> {
         const [endpoints, deployments] = await Promise.all([store.listEndpoints(), store.listDeployments()]);
@@ -163,7 +169,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
                 weight: e.traffic[d.name] ?? 0,
                 mirror: e.mirror[d.name] ?? 0,
               });
-              return { name: d.name, modelVersion: d.modelVersion, weight: e.traffic[d.name] ?? 0, mirror: e.mirror[d.name] ?? 0, urls: target.readyUrls(d.endpoint, d.name) };
+              return { name: d.name, modelName: d.modelName, modelVersion: d.modelVersion, weight: e.traffic[d.name] ?? 0, mirror: e.mirror[d.name] ?? 0, urls: target.readyUrls(d.endpoint, d.name) };
             }),
         }));
         healthCache = samples;

@@ -13,15 +13,19 @@
  * route-table API.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import { Pool } from "undici";
 import type { SpanHandle, Tracing } from "../../telemetry/tracing.js";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
+import { LOGGED_HEADER, type RouterInferenceFeed } from "./inference-feed.js";
 import { RouterMetrics, type DeploymentSeries, type HealthSample } from "./router-metrics.js";
 
 export const DEPLOYMENT_HEADER = "ciclo-deployment";
 
 export interface RouteDeployment {
   name: string;
+  /** The registered model (for inference logging; the gateway's table may not carry it). */
+  modelName?: string;
   modelVersion: string;
   weight: number;
   mirror: number;
@@ -67,8 +71,11 @@ interface CompiledDeployment extends RouteDeployment {
   series: DeploymentSeries;
 }
 
-const FORWARD_REQUEST = ["content-type", "accept", "traceparent", "tracestate", "content-encoding"];
-const FORWARD_RESPONSE = ["content-type", "retry-after"];
+const FORWARD_REQUEST = ["content-type", "accept", "traceparent", "tracestate", "content-encoding", "x-request-id"];
+const FORWARD_RESPONSE = ["content-type", "retry-after", "x-request-id"];
+const REQUEST_ID = "x-request-id";
+/** Scoring calls (logged for monitoring), not health or metadata reads. */
+const SCORING_PATH = /^\/(?:invocations|v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer)(?:\?|$)/;
 
 function errorBody(status: number, code: string, message: string): RouterResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: code, message }) };
@@ -94,6 +101,8 @@ export interface EndpointRouterOptions {
   health?: () => HealthSample[];
   /** Spans for each request and each call to a replica (absent: no tracing, and the caller's trace context is passed on as it came). */
   tracing?: Tracing;
+  /** Where scoring requests are logged for monitoring (off the hot path: see inference-feed.ts). */
+  feed?: RouterInferenceFeed;
 }
 
 export class EndpointRouter {
@@ -160,7 +169,16 @@ export class EndpointRouter {
     if (!e) return errorBody(404, "RESOURCE_DOES_NOT_EXIST", `Endpoint '${req.endpoint.slice(0, 64)}' does not exist.`);
     const d = this.choose(e, req.headers);
     if (typeof d === "string") return errorBody(d.startsWith("Deployment") ? 404 : 503, d.startsWith("Deployment") ? "RESOURCE_DOES_NOT_EXIST" : "TEMPORARILY_UNAVAILABLE", d);
-    const res = await this.forward(d, req, span, false);
+    // Logged requests carry a request id (the caller's, or one made up and answered) for labels to join on later.
+    const logged = this.opts.feed !== undefined && req.method === "POST" && SCORING_PATH.test(req.path);
+    let requestId: string | undefined;
+    if (logged) {
+      const given = req.headers[REQUEST_ID];
+      requestId = typeof given === "string" && given !== "" && given.length <= 256 ? given : randomUUID();
+      req = { ...req, headers: { ...req.headers, [REQUEST_ID]: requestId } };
+    }
+    const time = logged ? Date.now() : 0;
+    const res = await this.forward(d, req, span, false, logged);
     const ms = performance.now() - t0;
     if (res.ok) {
       d.series.answered(res.status, ms / 1000);
@@ -169,14 +187,26 @@ export class EndpointRouter {
       d.series.failed();
       d.stats.record(ms, true, res.message);
     }
-    if (e.mirrors.length > 0 && res.ok && res.status < 300) this.mirror(e, d, req, res.body, span);
+    if (e.mirrors.length > 0 && res.ok && res.status < 300) this.mirror(e, d, req, res.body, span, requestId);
     if (!res.ok) {
       const r = errorBody(503, "TEMPORARILY_UNAVAILABLE", `Deployment '${d.name}' of endpoint '${e.name}' could not be reached: ${res.message}. Check 'ciclo deployments logs ${e.name} ${d.name}'.`);
       r.headers[DEPLOYMENT_HEADER] = d.name;
+      if (requestId !== undefined) {
+        r.headers[REQUEST_ID] = requestId;
+        this.log(e, d, req, requestId, time, 503, ms, r.body);
+      }
       return r;
     }
     res.headers[DEPLOYMENT_HEADER] = d.name;
+    if (requestId !== undefined) {
+      res.headers[REQUEST_ID] = requestId;
+      this.log(e, d, req, requestId, time, res.status, ms, res.body);
+    }
     return { status: res.status, headers: res.headers, body: res.body };
+  }
+
+  private log(e: Compiled, d: CompiledDeployment, req: RouterRequest, requestId: string, time: number, status: number, latencyMs: number, response: Buffer | string): void {
+    this.opts.feed!.push({ requestId, time, modelName: d.modelName ?? "", modelVersion: d.modelVersion, endpoint: e.name, deployment: d.name, status, latencyMs, request: req.body, response });
   }
 
   /** The deployment for a request; a string says why none can answer. */
@@ -216,12 +246,15 @@ export class EndpointRouter {
     req: RouterRequest,
     span: SpanHandle | undefined,
     mirrored: boolean,
+    logged: boolean,
   ): Promise<{ ok: true; status: number; headers: Record<string, string>; body: Buffer } | { ok: false; message: string }> {
     const headers: Record<string, string> = {};
     for (const h of FORWARD_REQUEST) {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
+    // Set here, never taken from the caller: the model server skips logging what the router logged.
+    if (logged) headers[LOGGED_HEADER] = "router";
     let message = "no ready replica";
     // Each ready replica at most once, starting round-robin.
     const n = d.urls.length;
@@ -257,12 +290,15 @@ export class EndpointRouter {
     return { ok: false, message };
   }
 
-  private mirror(e: Compiled, primary: CompiledDeployment, req: RouterRequest, primaryBody: Buffer, span: SpanHandle | undefined): void {
+  private mirror(e: Compiled, primary: CompiledDeployment, req: RouterRequest, primaryBody: Buffer, span: SpanHandle | undefined, requestId: string | undefined): void {
     for (const m of e.mirrors) {
       if (m === primary || m.urls.length === 0 || this.random() * 100 >= m.mirror) continue;
       const t0 = performance.now();
-      void this.forward(m, { ...req, headers: { ...req.headers } }, span, true).then((res) => {
+      const time = Date.now();
+      void this.forward(m, { ...req, headers: { ...req.headers } }, span, true, requestId !== undefined).then((res) => {
         const ms = performance.now() - t0;
+        // A shadow deployment's answers are monitored like any other's, under the same request id.
+        if (requestId !== undefined) this.log(e, m, req, requestId, time, res.ok ? res.status : 503, ms, res.ok ? res.body : "");
         const ok = res.ok && res.status < 500;
         const div = res.ok && res.status < 300 ? predictionDivergence(primaryBody, res.body) : undefined;
         m.series.mirrored(ok, ms / 1000, div);

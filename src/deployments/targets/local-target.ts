@@ -31,6 +31,11 @@ export interface LocalTargetOptions {
   log: (msg: string, fields?: Record<string, unknown>) => void;
   drainSeconds?: number;
   workers?: number;
+  /**
+   * Start model servers with `--log-requests tracking --log-endpoint E --log-deployment D`, so the
+   * requests they take directly (not through the router, which logs its own) reach monitoring too.
+   */
+  logRequests?: boolean;
   /** Restart backoff: base × 2^(failures−1), at most max (ms). */
   backoff?: { baseMs: number; maxMs: number };
   logLines?: number;
@@ -196,6 +201,7 @@ export class LocalTarget {
         baseEnv: this.opts.baseEnv,
         workers: this.opts.workers ?? 1,
         drainSeconds: this.opts.drainSeconds ?? 10,
+        logRequests: this.opts.logRequests ? { endpoint: d.endpoint, deployment: d.name } : undefined,
       },
       `[${d.name}-${slot.index}]`,
       r.logs,

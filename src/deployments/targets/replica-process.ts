@@ -23,6 +23,8 @@ export interface ReplicaSpec {
   baseEnv: NodeJS.ProcessEnv;
   workers: number;
   drainSeconds: number;
+  /** Log answered requests to the server's monitoring API, filed under this endpoint and deployment. */
+  logRequests?: { endpoint: string; deployment: string };
 }
 
 /** Keeps the last `max` lines. */
@@ -71,6 +73,7 @@ export class ReplicaProcess {
       spec.modelName,
       "--model-version",
       spec.modelVersion,
+      ...(spec.logRequests ? ["--log-requests", "tracking", "--log-endpoint", spec.logRequests.endpoint, "--log-deployment", spec.logRequests.deployment] : []),
     ];
     this.proc = spawn(spec.command[0], args, { env: { ...spec.baseEnv, ...spec.env }, stdio: ["ignore", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.proc.once("exit", (code, signal) => resolve({ code, signal })));

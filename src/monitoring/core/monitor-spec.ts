@@ -9,7 +9,8 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 import { STAT_TESTS, type StatTestId } from "../drift/stat-tests.js";
 
 export interface MonitorTarget {
-  model_name: string;
+  /** The registered model; may be left out when `endpoint` names what is watched (every model it serves). */
+  model_name?: string;
   /** A fixed version; or `model_alias` resolved through the registry on each run; or neither (every version). */
   model_version?: string;
   model_alias?: string;
@@ -97,7 +98,14 @@ function checkUrl(url: string, rule: string): void {
 /** Checks a spec (from a request body) field by field; returns it unchanged or throws INVALID_PARAMETER_VALUE. */
 export function validateMonitorSpec(spec: MonitorSpec): MonitorSpec {
   const t = spec.target;
-  if (!t || typeof t.model_name !== "string" || t.model_name === "") bad("A monitor's target needs a model_name.");
+  if (!t || typeof t !== "object") bad("A monitor needs a target: {model_name} or {endpoint, deployment}.");
+  for (const k of ["model_name", "model_version", "model_alias", "endpoint", "deployment"] as const) {
+    const v = t[k];
+    if (v !== undefined && (typeof v !== "string" || v === "")) bad(`target.${k} must be a non-empty string; got ${JSON.stringify(v)}.`);
+  }
+  if (t.model_name === undefined && t.endpoint === undefined) bad("A monitor's target needs a model_name, or an endpoint (with its deployment) to watch whatever it serves.");
+  if (t.deployment !== undefined && t.endpoint === undefined) bad(`target.deployment '${t.deployment}' needs its endpoint (target.endpoint).`);
+  if ((t.model_version !== undefined || t.model_alias !== undefined) && t.model_name === undefined) bad("target.model_version and target.model_alias need target.model_name.");
   if (t.model_version !== undefined && t.model_alias !== undefined) bad("A monitor's target takes model_version or model_alias, not both.");
   positiveInt(spec.window_seconds, "window_seconds", 366 * 86_400);
   positiveInt(spec.every_seconds, "every_seconds", 366 * 86_400);

@@ -50,7 +50,8 @@ function describe(m: MonitorRecord, rule: AlertRule, r: MonitorRunResult, flagge
   if (columns.length > 0) parts.push(`drift in ${columns.length} column(s): ${columns.join(", ")}${share != null ? ` (share ${share.toFixed(2)})` : ""}`);
   const others = flagged.filter((p) => !p.metric.startsWith("drift.") && p.metric !== "dataset.drift_share");
   if (others.length > 0) parts.push(others.map((p) => `${p.metric} = ${p.value === null ? "n/a" : Number(p.value.toPrecision(4))}`).join(", "));
-  const target = `${m.spec.target.model_name}${r.modelVersion ? ` v${r.modelVersion}` : ""}${m.spec.target.endpoint ? ` on ${m.spec.target.endpoint}` : ""}`;
+  const t = m.spec.target;
+  const target = `${t.model_name ?? "the model"}${r.modelVersion ? ` v${r.modelVersion}` : ""}${t.endpoint ? ` on ${t.endpoint}${t.deployment ? `/${t.deployment}` : ""}` : ""}`;
   return {
     monitor: m.name,
     rule: rule.name,

@@ -69,7 +69,7 @@ export async function runMonitor(deps: MonitorRunDeps, m: MonitorRecord, windowE
   const start = windowEnd - spec.window_seconds * 1000;
   const notes: string[] = [];
   let version = spec.target.model_version;
-  if (spec.target.model_alias) {
+  if (spec.target.model_alias && spec.target.model_name) {
     version = await deps.resolveAlias?.(spec.target.model_name, spec.target.model_alias);
     if (version === undefined) throw new InvalidParameterValueError(`Model '${spec.target.model_name}' has no alias '${spec.target.model_alias}'.`);
   }

@@ -18,6 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { INFERENCE_LOGGED_HEADER } from "../../shared/inference-headers.js";
 import { CICLO_VERSION } from "../../shared/node/version.js";
 import type { AdmissionControl, Reservation } from "./admission-control.js";
 import type { BatchScheduler } from "./request-batcher.js";
@@ -116,7 +117,9 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
     const t0 = performance.now();
     // Labels arrive later by request id: the caller's, or one made up and answered in the header.
     let requestId: string | undefined;
-    if (deps.inferenceLog) {
+    // The router in front has logged this request already (under the same request id).
+    const inferenceLog = req.headers[INFERENCE_LOGGED_HEADER] === undefined ? deps.inferenceLog : undefined;
+    if (inferenceLog) {
       const given = req.headers["x-request-id"];
       requestId = typeof given === "string" && given !== "" && given.length <= 256 ? given : randomUUID();
       res.setHeader("x-request-id", requestId);
@@ -143,7 +146,7 @@ export function buildScoringApp(deps: ScoringAppDeps): ScoringApp {
       }
       metrics.requestDone(metricProtocol, r.status, (performance.now() - t0) / 1000, r.errorCode);
       span?.end(r.status);
-      deps.inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body, requestId });
+      inferenceLog?.record({ protocol: metricProtocol, status: r.status, latencyMs: performance.now() - t0, rows: r.rows, request: body, response: r.body, requestId });
     };
     const tooLarge = (detail: string) => protocolError(protocol, 413, "INVALID_PARAMETER_VALUE", `Request body too large: ${detail} (limit ${deps.maxBodyBytes} bytes). Send fewer rows per request, or raise --max-body-mb.`);
     const overloaded = (): JobResult => ({

@@ -74,7 +74,7 @@ export const ReferenceResponse = Type.Object({ path: Type.String() });
 
 export const MonitorSpecSchema = Type.Object({
   target: Type.Object({
-    model_name: Name,
+    model_name: Type.Optional(Name),
     model_version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     model_alias: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     endpoint: Type.Optional(Name),

@@ -13,7 +13,7 @@ import type { PageProps } from "../../routes";
 
 function target(m: WireMonitor): string {
   const t = m.spec.target;
-  return [t.model_name, t.model_version ? `v${t.model_version}` : t.model_alias ? `@${t.model_alias}` : "", t.endpoint ? `on ${t.endpoint}` : ""].filter(Boolean).join(" ");
+  return [t.model_name, t.model_version ? `v${t.model_version}` : t.model_alias ? `@${t.model_alias}` : "", t.endpoint ? `on ${t.endpoint}${t.deployment ? `/${t.deployment}` : ""}` : ""].filter(Boolean).join(" ");
 }
 
 export function MonitorsPage() {
