@@ -13,7 +13,7 @@
  * route-table API.
  * @module
  */
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
 import { RouterMetrics, type DeploymentSeries, type HealthSample } from "./router-metrics.js";
 
@@ -68,6 +68,10 @@ interface CompiledDeployment extends RouteDeployment {
 
 const FORWARD_REQUEST = ["content-type", "accept", "traceparent", "tracestate", "content-encoding"];
 const FORWARD_RESPONSE = ["content-type", "retry-after"];
+
+// undici loads on the first forwarded request: a server with no endpoints does not pay for it at start.
+let undici: Promise<typeof import("undici")> | undefined;
+const loadUndici = () => (undici ??= import("undici"));
 
 function errorBody(status: number, code: string, message: string): RouterResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: code, message }) };
@@ -188,11 +192,12 @@ export class EndpointRouter {
     return others[Math.floor(this.random() * others.length)];
   }
 
-  private pool(url: string): Pool {
+  private async pool(url: string): Promise<Pool> {
     const origin = new URL(url).origin;
     let p = this.pools.get(origin);
     if (!p) {
-      p = new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 });
+      const { Pool } = await loadUndici();
+      p = this.pools.get(origin) ?? new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 });
       this.pools.set(origin, p);
     }
     return p;
@@ -214,7 +219,7 @@ export class EndpointRouter {
     for (let k = 0; k < n; k++) {
       const url = d.urls[(start + k) % n];
       try {
-        const res = await this.pool(url).request({
+        const res = await (await this.pool(url)).request({
           path: req.path,
           method: req.method as "POST",
           headers,
