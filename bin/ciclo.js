@@ -2,11 +2,12 @@
 // The flag: V8's young generation may grow to 2 × 32 MB (the default max is 16 MB). A server's requests allocate
 // short-lived objects fast; with the default, scavenges cost a 1,000-run search ~2 ms of its ~16 ms. It is a
 // ceiling, not a reservation: idle memory is unchanged. `npm start` passes the same flag.
-// Runs the built CLI (dist/); in a source checkout without a build, runs the TypeScript through tsx.
-import { existsSync } from "node:fs";
+// Runs the built CLI (the bundle of dist/ when current, see cli-entry.js); in a source checkout without a build,
+// runs the TypeScript through tsx.
+import { builtCliEntry } from "./cli-entry.js";
 
-const built = new URL("../dist/cli/main.js", import.meta.url);
-if (existsSync(built) && process.env.CICLO_FROM_SOURCE !== "1") {
+const built = process.env.CICLO_FROM_SOURCE !== "1" ? builtCliEntry() : undefined;
+if (built) {
   const { main } = await import(built.href);
   await main();
 } else {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start` runs this first: it rebuilds only the parts of dist/ whose sources changed since their last
-// build — the server (tsc) and the web UI (vite) — so a second start does not pay for a build.
+// build — the server (tsc), its bundle (esbuild, scripts/bundle-cli.mjs) and the web UI (vite) — so a second start
+// does not pay for a build.
 // A part is current when the fingerprint of its inputs (every input file's path, size and mtime) equals the
 // one recorded in dist/ by its last successful build; an edited, added or deleted file changes it.
 //   node scripts/build-if-stale.mjs           rebuild what is stale
@@ -32,6 +33,17 @@ const PARTS = [
     ],
   },
   {
+    // esbuild's bundle of the server build (scripts/bundle-cli.mjs), what bin/ciclo.js and `npm start` run: current
+    // when newer than tsc's last emit and than the script that makes it (bin/cli-entry.js makes the same test).
+    name: "bundle",
+    current: () => {
+      const made = mtime("dist/bundle/main.js");
+      return made !== undefined && made >= (mtime("dist/.tsbuildinfo") ?? 0) && made >= (mtime("scripts/bundle-cli.mjs") ?? 0);
+    },
+    output: "dist/bundle/main.js",
+    build: [[process.execPath, join(ROOT, "scripts", "bundle-cli.mjs")]],
+  },
+  {
     name: "ui",
     inputs: ["ui", "src/shared", "package-lock.json"],
     skip: (path) => /(^|\/)node_modules\/|\.test\.tsx?$/.test(path),
@@ -54,6 +66,14 @@ function files(path, skip, out) {
   return out;
 }
 
+function mtime(path) {
+  try {
+    return statSync(join(ROOT, path)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
 function fingerprint(part) {
   const list = part.inputs.flatMap((p) => files(p, part.skip, [])).sort();
   return createHash("sha256").update(list.join("\n")).digest("hex");
@@ -63,9 +83,10 @@ function fingerprint(part) {
 export function buildIfStale({ check = false, force = false } = {}) {
   let stale = 0;
   for (const part of PARTS) {
-    const stampPath = join(ROOT, part.stamp);
-    const before = fingerprint(part);
-    const current = !force && existsSync(join(ROOT, part.output)) && existsSync(stampPath) && readFileSync(stampPath, "utf8").trim() === before;
+    const stampPath = part.stamp && join(ROOT, part.stamp);
+    const before = part.stamp && fingerprint(part);
+    const current =
+      !force && (part.current ? part.current() : existsSync(join(ROOT, part.output)) && existsSync(stampPath) && readFileSync(stampPath, "utf8").trim() === before);
     if (current) continue;
     stale++;
     if (check) {
@@ -78,9 +99,11 @@ export function buildIfStale({ check = false, force = false } = {}) {
       if (typeof step === "function") step();
       else execFileSync(step[0], step.slice(1), { cwd: ROOT, stdio: "inherit" });
     }
-    mkdirSync(dirname(stampPath), { recursive: true });
-    // The fingerprint taken before the build: a file edited during it makes the next start build again.
-    writeFileSync(stampPath, `${before}\n`);
+    if (stampPath) {
+      mkdirSync(dirname(stampPath), { recursive: true });
+      // The fingerprint taken before the build: a file edited during it makes the next start build again.
+      writeFileSync(stampPath, `${before}\n`);
+    }
     process.stderr.write(`ciclo: ${part.name} built in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   return stale;

@@ -194,7 +194,7 @@ test("ciclo: the tarball ships the build without tests or sources; it installs o
   const packed = await pack(ROOT, work.path);
   const shipped = packed.files.map((f) => f.path);
   assert.deepEqual(shipped.filter((p) => NOT_RUNTIME.test(p)), []);
-  for (const f of ["bin/ciclo.js", "dist/cli/main.js", "dist/sdk/index.d.ts", "dist/ui/index.html", "package.json", "README.md"]) assert.ok(shipped.includes(f), f);
+  for (const f of ["bin/ciclo.js", "bin/cli-entry.js", "dist/cli/main.js", "dist/bundle/main.js", "dist/sdk/index.d.ts", "dist/ui/index.html", "package.json", "README.md"]) assert.ok(shipped.includes(f), f);
 
   const app = scratchProject("server-app");
   const prebuilds = await localSqlitePrebuild(join(work.path, "prebuilds"));

@@ -14,7 +14,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { Pool } from "undici";
+import type { Pool } from "undici";
 import type { SpanHandle, Tracing } from "../../telemetry/tracing.js";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
 import { LOGGED_HEADER, type RouterInferenceFeed } from "./inference-feed.js";
@@ -76,6 +76,10 @@ const FORWARD_RESPONSE = ["content-type", "retry-after", "x-request-id"];
 const REQUEST_ID = "x-request-id";
 /** Scoring calls (logged for monitoring), not health or metadata reads. */
 const SCORING_PATH = /^\/(?:invocations|v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer)(?:\?|$)/;
+
+// undici loads on the first forwarded request: a server with no endpoints does not pay for it at start.
+let undici: Promise<typeof import("undici")> | undefined;
+const loadUndici = () => (undici ??= import("undici"));
 
 function errorBody(status: number, code: string, message: string): RouterResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: code, message }) };
@@ -231,11 +235,12 @@ export class EndpointRouter {
     return others[Math.floor(this.random() * others.length)];
   }
 
-  private pool(url: string): Pool {
+  private async pool(url: string): Promise<Pool> {
     const origin = new URL(url).origin;
     let p = this.pools.get(origin);
     if (!p) {
-      p = new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 });
+      const { Pool } = await loadUndici();
+      p = this.pools.get(origin) ?? new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 });
       this.pools.set(origin, p);
     }
     return p;
@@ -265,7 +270,7 @@ export class EndpointRouter {
       const call = span?.child(`${req.method} ${d.name}`, "client", { "ciclo.deployment": d.name, "ciclo.model_version": d.modelVersion, "server.address": url, "ciclo.mirrored": mirrored });
       call?.inject(headers);
       try {
-        const res = await this.pool(url).request({
+        const res = await (await this.pool(url)).request({
           path: req.path,
           method: req.method as "POST",
           headers,
