@@ -36,6 +36,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
   sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
+  pipelines: [async () => (await import("./commands/pipelines-command.js")).registerPipelinesCommand],
   monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
 };
 

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { AdminClient } from "../../sdk/admin-client.js";
 import { ArtifactClient, type ArtifactClientOptions } from "../../sdk/artifact-client.js";
 import { HttpClient } from "../../sdk/http-client.js";
+import { PipelinesClient } from "../../sdk/pipelines-client.js";
 import { JobsClient } from "../../sdk/jobs-client.js";
 import { RegistryClient } from "../../sdk/registry-client.js";
 import { trackingUriFromEnv } from "../../sdk/sdk-config.js";
@@ -95,6 +96,10 @@ export class CliContext {
 
   get jobs(): JobsClient {
     return new JobsClient(this.transport());
+  }
+
+  get pipelines(): PipelinesClient {
+    return new PipelinesClient(this.transport());
   }
 
   artifacts(opts: ArtifactClientOptions = {}): ArtifactClient {

@@ -76,7 +76,8 @@ function lastJson(stdout: string): Record<string, unknown> {
 }
 
 export function stepCommand(c: StepCommandContext): ProcessPlan {
-  const runEnv = { ...projectRunEnv(c.baseEnv, c.childRunId, c.trackingUri, c.experimentId), ...c.env, CICLO_STEP_OUTPUTS: c.outputsFile };
+  // $CICLO runs this server's ciclo (`$CICLO artifacts log "$CICLO_RUN_ID" ./model -p model`).
+  const runEnv = { ...projectRunEnv(c.baseEnv, c.childRunId, c.trackingUri, c.experimentId), CICLO: c.cli.map(shellQuote).join(" "), ...c.env, CICLO_STEP_OUTPUTS: c.outputsFile };
   // ciclo commands log where they are told; the step's run id must not make them join it.
   const cliEnv: NodeJS.ProcessEnv = { ...c.baseEnv, ...c.env, CICLO_TRACKING_URI: c.trackingUri };
   for (const k of ["CICLO_RUN_ID", "MLFLOW_RUN_ID"]) delete cliEnv[k];

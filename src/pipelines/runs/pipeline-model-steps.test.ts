@@ -1,0 +1,127 @@
+/**
+ * The model steps on a real server: a pipeline trains (uploads a model to
+ * its step run), evaluates it against `models:/scorer@champion` with a
+ * "no worse" gate, registers, aliases and deploys it. A worse model stops
+ * at the gate and nothing after it happens (no version, no endpoint); the
+ * same pipeline through `ciclo pipelines run --wait` exits 1 with a summary,
+ * reusing the cached training step; a model as good as the champion is
+ * registered, aliased and deployed, and the endpoint answers with it.
+ * Every `ciclo` step is a real CLI process.
+ */
+import assert from "node:assert/strict";
+
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { ArtifactClient } from "../../sdk/artifact-client.js";
+import { runCiclo } from "../../testing/child-server.js";
+import { factorModel } from "../../testing/deployments-fixture.js";
+import { startPipelineWorld, type PipelineWorld } from "../../testing/pipelines-fixture.js";
+import { waitFor } from "../../testing/wait-for.js";
+
+const PROJECT = `name: scorer
+pipelines:
+  ship:
+    inputs:
+      factor: { type: int, default: 2 }
+    steps:
+      train:
+        run: $CICLO artifacts log "$CICLO_RUN_ID" models/f\${{ inputs.factor }} --artifact-path model
+      gate:
+        uses: evaluate
+        needs: [train]
+        with:
+          model: "runs:/\${{ steps.train.outputs.run_id }}/model"
+          data: data/holdout.csv
+          targets: y
+          model_type: regressor
+          baseline: models:/scorer@champion
+          thresholds: ["rmse<=+0"]
+      register:
+        uses: register
+        needs: [gate]
+        with: { model: "runs:/\${{ steps.train.outputs.run_id }}/model", name: scorer }
+      alias:
+        uses: alias
+        needs: [register]
+        with: { name: scorer, alias: candidate, version: "\${{ steps.register.outputs.version }}" }
+      deploy:
+        uses: deploy
+        needs: [alias]
+        with:
+          endpoint: scorer
+          deployment: "v\${{ steps.register.outputs.version }}"
+          model: "\${{ steps.register.outputs.model_uri }}"
+          strategy: direct
+`;
+
+describe("model steps: train, evaluate gate, register, alias, deploy", () => {
+  let w: PipelineWorld;
+  let proj: string;
+  let client: ArtifactClient;
+  before(async () => {
+    w = await startPipelineWorld();
+    const rows = Array.from({ length: 20 }, (_, i) => `${i},${2 * i}`).join("\n");
+    proj = w.project("scorer", { "ciclo.yaml": PROJECT, "data/holdout.csv": `x,y\n${rows}\n` });
+    await factorModel(join(proj, "models"), "f2", 2);
+    await factorModel(join(proj, "models"), "f3", 3);
+    // The champion: version 1, the exact model (y = 2x).
+    client = new ArtifactClient({ trackingUri: w.url });
+    const run = await client.tracking.createRun({ experimentId: "0" });
+    await client.logArtifacts(run.info.runId, join(proj, "models", "f2"), "model");
+    const v = await client.registry.registerModel(`runs:/${run.info.runId}/model`, "scorer");
+    await client.registry.setRegisteredModelAlias("scorer", "champion", v.version);
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  const versions = async () => (await client.registry.searchModelVersions({ filter: "name='scorer'" })).items.map((v) => v.version).sort();
+
+  test("a worse model stops at the gate: nothing is registered or deployed", async () => {
+    const run = await w.until((await w.start(proj, "ship", { factor: 3 })).run_id, undefined, 180_000);
+    const by = Object.fromEntries(run.steps.map((s: any) => [s.step_id, s]));
+    assert.equal(run.status, "failed", JSON.stringify(run));
+    assert.equal(by.train.status, "succeeded");
+    assert.equal(by.gate.status, "failed");
+    assert.match(by.gate.error, /evaluation failed/);
+    assert.deepEqual([by.register.status, by.alias.status, by.deploy.status], ["skipped", "skipped", "skipped"]);
+    assert.deepEqual(await versions(), ["1"]);
+    assert.equal((await w.api("GET", "/endpoints/scorer")).status, 404);
+    const gateRun = await w.mlflow("GET", `/runs/get?run_id=${by.gate.child_run_id}`);
+    const metrics = Object.fromEntries(gateRun.json.run.data.metrics.map((m: any) => [m.key, m.value]));
+    assert.ok(metrics.root_mean_squared_error > 0, "the gate's metrics are logged to its step run");
+    const logs = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs?step=gate`)).json.lines.map((l: any) => l.line).join("\n");
+    assert.match(logs, /root_mean_squared_error/);
+  });
+
+  test("ciclo pipelines run --wait: exit 1 and a summary on failure (training cached), exit 0 when the model is as good; it is registered, aliased and served", async () => {
+    const env = { ...process.env, CICLO_FROM_SOURCE: "1", CICLO_TRACKING_URI: w.url, CICLO_HTTP_REQUEST_MAX_RETRIES: "0" };
+    const worse = await runCiclo(["pipelines", "run", "ship", "--project", proj, "-p", "factor=3", "--wait"], env);
+    assert.equal(worse.code, 1, worse.stderr);
+    assert.match(worse.stdout, /run \w+: failed \(step 'gate' failed/);
+    assert.match(worse.stdout, /train\s+run\s+cached/);
+    assert.match(worse.stdout, /gate\s+evaluate\s+failed/);
+    assert.match(worse.stderr, /gate: running/, "progress while waiting");
+
+    const good = await runCiclo(["pipelines", "run", "ship", "--project", proj, "-p", "factor=2", "--wait", "--json"], env);
+    assert.equal(good.code, 0, good.stderr);
+    const run = JSON.parse(good.stdout);
+    assert.equal(run.status, "succeeded");
+    const by = Object.fromEntries(run.steps.map((s: any) => [s.step_id, s]));
+    assert.equal(by.register.outputs.version, "2");
+    assert.deepEqual(await versions(), ["1", "2"]);
+    assert.equal((await client.registry.getModelVersionByAlias("scorer", "candidate")).version, "2");
+    assert.equal(by.deploy.outputs.strategy, "direct");
+    const ep = await waitFor(
+      async () => (await w.api("GET", "/endpoints/scorer")).json?.endpoint,
+      (e) => e?.deployments?.find((d: any) => d.name === "v2")?.health?.ready_replicas === 1,
+      { what: "the deployed model to be ready", timeoutMs: 120_000, intervalMs: 200 },
+    );
+    assert.deepEqual(ep.traffic, { v2: 100 });
+    const res = await fetch(`${w.url}/endpoints/scorer/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataframe_records: [{ x: 21 }] }) });
+    const answer = (await res.json()) as { predictions: unknown };
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.stringify(answer.predictions).match(/42/)?.[0], "42");
+  });
+});
+
