@@ -7,7 +7,8 @@
  * definition errors, and the runs as MLflow sees them.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -320,6 +321,27 @@ describe("pipeline runs", () => {
     assert.equal(run.inputs.model_name, "churn");
     const logs = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs`)).json.lines;
     assert.ok(logs.some((l: any) => l.line === "retraining churn from 1700000000"));
+  });
+
+  test("a project from a git URI at a commit, in a subfolder; a link out of the repository is refused", async () => {
+    const repo = join(w.dir, "repo");
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } }).trim();
+    mkdirSync(join(repo, "ml"), { recursive: true });
+    execFileSync("git", ["init", "--quiet", repo]);
+    writeFileSync(join(repo, "ml", "ciclo.yaml"), yaml(`  hello:\n    steps:\n      say:\n        run: echo "version one"\n`));
+    symlinkSync("/etc", join(repo, "out"));
+    git("add", ".");
+    git("commit", "--quiet", "-m", "one");
+    const sha = git("rev-parse", "HEAD");
+    writeFileSync(join(repo, "ml", "ciclo.yaml"), yaml(`  hello:\n    steps:\n      say:\n        run: echo "version two"\n`));
+    git("commit", "--quiet", "-am", "two");
+    const run = await w.until((await w.start(`file://${repo}#ml@${sha}`, "hello")).run_id);
+    assert.equal(run.status, "succeeded", JSON.stringify(run));
+    const lines = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs`)).json.lines.map((l: any) => l.line);
+    assert.ok(lines.includes("version one"), "the commit named, not the branch head");
+    const out = await w.api("POST", "/pipelines/runs", { project: `file://${repo}#out`, pipeline: "hello" });
+    assert.equal(out.status, 400);
+    assert.match(out.json.message, /leaves the repository/);
   });
 
   test("definition errors and bad inputs are refused with the line and column, creating nothing", async () => {

@@ -1,19 +1,38 @@
 /**
  * Where a pipeline's project comes from: a folder on the server's disk, or
- * a git URI cloned once per pipeline run (`https://host/org/repo.git`,
- * optionally `#<branch-or-tag>`). Git runs without a shell, only over
+ * a git URI fetched once per pipeline run
+ * (`https://host/org/repo.git[#<subdir>][@<branch, tag or commit>]`). Git runs without a shell, only over
  * https, http, ssh, git and file (no `ext::` transports), and refuses URIs
  * that could be read as options.
  * @module
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 
 const run = promisify(execFile);
 const GIT_URI = /^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|git@[^:]+:)/;
+
+/** `<url>[#<subdir>][@<ref>]`: the ref (branch, tag or commit) is after an `@` in the last path segment. */
+export function parseGitSource(source: string): { url: string; subdir?: string; ref?: string } {
+  let rest = source;
+  let ref: string | undefined;
+  const tail = rest.slice(rest.lastIndexOf("/") + 1);
+  const at = tail.lastIndexOf("@");
+  if (at >= 0) {
+    ref = tail.slice(at + 1);
+    rest = rest.slice(0, rest.length - tail.length + at);
+  }
+  const hash = rest.indexOf("#");
+  const subdir = hash >= 0 ? rest.slice(hash + 1) : undefined;
+  const url = hash >= 0 ? rest.slice(0, hash) : rest;
+  if (ref !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/.test(ref)) throw new InvalidParameterValueError(`The git ref '${ref}' is not a branch, tag or commit id.`);
+  if (subdir !== undefined && (subdir === "" || subdir.startsWith("/") || subdir.split("/").includes(".."))) throw new InvalidParameterValueError(`The project folder '${subdir}' must be a relative path inside the repository.`);
+  if (url.startsWith("-")) throw new InvalidParameterValueError("A git URI cannot start with '-'.");
+  return { url, ...(subdir !== undefined && { subdir }), ...(ref !== undefined && { ref }) };
+}
 
 export function isGitUri(source: string): boolean {
   return GIT_URI.test(source);
@@ -28,21 +47,30 @@ export async function checkoutProject(source: string, checkoutDir: string, signa
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidParameterValueError(`The project folder ${dir} does not exist on the server.`);
     return dir;
   }
-  const hash = source.lastIndexOf("#");
-  const url = hash > 0 ? source.slice(0, hash) : source;
-  const ref = hash > 0 ? source.slice(hash + 1) : undefined;
-  if (ref !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/.test(ref)) throw new InvalidParameterValueError(`The git ref '${ref}' is not a branch or tag name.`);
+  const { url, subdir, ref } = parseGitSource(source);
   mkdirSync(checkoutDir, { recursive: true });
   const dir = join(checkoutDir, "project");
-  const args = ["clone", "--quiet", "--depth", "1", ...(ref ? ["--branch", ref] : []), "--", url, dir];
+  const env = { ...process.env, GIT_ALLOW_PROTOCOL: "https:http:ssh:git:file", GIT_TERMINAL_PROMPT: "0" };
+  const git = (args: string[], cwd?: string) => run("git", args, { cwd, signal, timeout: 10 * 60_000, env });
   try {
-    await run("git", args, {
-      signal,
-      timeout: 10 * 60_000,
-      env: { ...process.env, GIT_ALLOW_PROTOCOL: "https:http:ssh:git:file", GIT_TERMINAL_PROMPT: "0" },
-    });
+    if (ref === undefined) await git(["clone", "--quiet", "--depth", "1", "--", url, dir]);
+    else {
+      // Fetching the one ref works for branches, tags and commit ids alike (clone --branch takes no ids).
+      mkdirSync(dir, { recursive: true });
+      await git(["init", "--quiet"], dir);
+      await git(["remote", "add", "origin", "--", url], dir);
+      await git(["fetch", "--quiet", "--depth", "1", "origin", "--", ref], dir);
+      await git(["checkout", "--quiet", "FETCH_HEAD"], dir);
+    }
   } catch (err) {
-    throw new InvalidParameterValueError(`Could not clone ${url}${ref ? ` at ${ref}` : ""}: ${((err as { stderr?: string }).stderr || (err as Error).message).trim().split("\n")[0]}`);
+    throw new InvalidParameterValueError(`Could not fetch ${url}${ref ? ` at ${ref}` : ""}: ${((err as { stderr?: string }).stderr || (err as Error).message).trim().split("\n")[0]}`);
   }
-  return dir;
+  if (subdir === undefined) return dir;
+  const wanted = resolve(dir, subdir);
+  if (!existsSync(wanted) || !statSync(wanted).isDirectory()) throw new InvalidParameterValueError(`${url} has no folder '${subdir}'.`);
+  // Symlinks resolved: a repository's link may not lead the project out of its checkout.
+  const root = realpathSync(dir);
+  const sub = realpathSync(wanted);
+  if (sub !== root && !sub.startsWith(`${root}/`)) throw new InvalidParameterValueError(`The project folder '${subdir}' leaves the repository.`);
+  return sub;
 }
