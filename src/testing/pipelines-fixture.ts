@@ -37,10 +37,11 @@ export interface PipelineWorld {
   close(): Promise<void>;
 }
 
-export async function startPipelineWorld(opts: PipelinesModuleOptions = {}): Promise<PipelineWorld> {
+/** `backend`: another metadata store (a PostgreSQL test database's URI); default SQLite in the world's folder. */
+export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, backend?: string): Promise<PipelineWorld> {
   const dir = tempDir("ciclo-pipes-");
   const config = resolveServerConfig({
-    backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`,
+    backendStoreUri: backend ?? `sqlite:///${join(dir.path, "ciclo.db")}`,
     artifactsDestination: join(dir.path, "artifacts"),
     host: "127.0.0.1",
     port: 0,
