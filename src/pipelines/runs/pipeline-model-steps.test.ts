@@ -6,7 +6,8 @@
  * same pipeline through `ciclo pipelines run --wait` exits 1 with a summary,
  * reusing the cached training step; a model as good as the champion is
  * registered, aliased and deployed, and the endpoint answers with it.
- * Every `ciclo` step is a real CLI process.
+ * A sweep step runs `ciclo sweep` and hands on the sweep run. Every `ciclo`
+ * step is a real CLI process.
  */
 import assert from "node:assert/strict";
 
@@ -125,3 +126,52 @@ describe("model steps: train, evaluate gate, register, alias, deploy", () => {
   });
 });
 
+
+describe("sweep step", () => {
+  let w: PipelineWorld;
+  before(async () => {
+    w = await startPipelineWorld();
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  test("a sweep step runs ciclo sweep in the pipeline's experiment; its best trial is the step's output", async () => {
+    // Each trial logs loss = (x - 1)^2 to its run over MLflow's REST API.
+    const proj = w.project("sweepy", {
+      "ciclo.yaml": `name: sweepy
+entry_points:
+  main:
+    parameters: { x: float }
+    command: node trial.mjs {x}
+pipelines:
+  tune:
+    steps:
+      search:
+        uses: sweep
+        with: { space: space.yaml, metric: loss, mode: min, trials: 3, sampler: random, seed: 7 }
+      report:
+        needs: [search]
+        run: echo "best=\${{ steps.search.outputs.run_id }}" >> "$CICLO_STEP_OUTPUTS"
+`,
+      "space.yaml": "x: { uniform: [0, 2] }\n",
+      "trial.mjs": `const x = Number(process.argv[2]);
+const res = await fetch(process.env.CICLO_TRACKING_URI + "/api/2.0/mlflow/runs/log-metric", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ run_id: process.env.CICLO_RUN_ID, key: "loss", value: (x - 1) ** 2, timestamp: Date.now(), step: 0 }),
+});
+if (!res.ok) throw new Error(await res.text());
+`,
+    });
+    const run = await w.until((await w.start(proj, "tune")).run_id, undefined, 180_000);
+    const by = Object.fromEntries(run.steps.map((s: any) => [s.step_id, s]));
+    assert.equal(run.status, "succeeded", JSON.stringify(run));
+    assert.equal(by.search.outputs.status, "FINISHED");
+    const sweepRunId = by.search.outputs.run_id;
+    assert.match(sweepRunId, /^[0-9a-f]{32}$/);
+    assert.equal(by.report.outputs.best, sweepRunId);
+    const trials = await w.mlflow("POST", "/runs/search", { experiment_ids: [run.experiment_id], filter: `tags.\`mlflow.parentRunId\` = '${sweepRunId}'`, max_results: 100 });
+    assert.equal(trials.json.runs.length, 3, "three trials, children of the sweep run, in the pipeline's experiment");
+  });
+});
