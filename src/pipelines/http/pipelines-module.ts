@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Readable } from "node:stream";
+import { joinArtifactPath } from "../../artifacts/index.js";
 import { safeFetch, type OutboundPolicy } from "../../auth/index.js";
 import type { CicloModule } from "../../server/module.js";
 import { InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
@@ -75,6 +77,7 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
       // Without the job runner (tests that leave it out) pipelines cannot start; the API says so.
       const scheduler = ctx.find("scheduler");
       const deployments = ctx.find("deployments");
+      const artifacts = ctx.find("artifacts");
       let app: FastifyInstance | undefined;
       ctx.http.raw((a) => void (app = a));
 
@@ -119,6 +122,12 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
           await res.body?.cancel();
           return { status: res.status };
         },
+        saveArtifact: artifacts
+          ? async (artifactUri, path, text) => {
+              const { repo, base } = await artifacts.locate(artifactUri);
+              await repo.put(joinArtifactPath(base, path), Readable.from([Buffer.from(text)]));
+            }
+          : undefined,
         logger: { info: (o, m) => ctx.logger.info(o, m), error: (o, m) => ctx.logger.error(o, m) },
         cancelPollMs: opts.cancelPollMs,
       });

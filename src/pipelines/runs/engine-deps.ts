@@ -39,6 +39,8 @@ export interface PipelineEngineDeps {
   deploy?(req: DeployRequest, actor: string | null): Promise<Record<string, unknown>>;
   /** The `notify` step: POSTs JSON (the SSRF-safe outbound policy applies). */
   notify(url: string, body: unknown, signal: AbortSignal): Promise<{ status: number }>;
+  /** Writes a step's log into its run's artifacts (`artifactUri` is the run's root); undefined: logs stay in the database only. */
+  saveArtifact?(artifactUri: string, path: string, text: string): Promise<void>;
   logger?: EngineLogger;
   /** How often a running step checks for a cancel of its run, ms (default 500). */
   cancelPollMs?: number;

@@ -145,6 +145,10 @@ describe("pipeline runs", () => {
     assert.ok(by.c.started_at >= Math.max(by.a.finished_at, by.b.finished_at), "c started after its needs finished");
     const logs = await w.api("GET", `/pipelines/runs/${run.run_id}/logs?step=c`);
     assert.ok(logs.json.lines.some((l: any) => l.stream === "stdout" && l.line === "sum=43 hello world"), JSON.stringify(logs.json.lines));
+    const files = await w.mlflow("GET", `/artifacts/list?run_id=${by.c.child_run_id}`);
+    assert.deepEqual(files.json.files.map((f: any) => f.path), ["pipeline-step.log"], "the step's log is an artifact of its run");
+    const text = await (await fetch(`${w.url}/get-artifact?run_id=${by.c.child_run_id}&path=pipeline-step.log`)).text();
+    assert.match(text, /#1 stdout sum=43 hello world/);
   });
 
   test("a pipeline run and its step runs are MLflow runs: searchable, parent-linked, tagged", async () => {

@@ -112,6 +112,7 @@ export class StepRunner {
         job.signal.removeEventListener("abort", onJobAbort);
         await log.flush();
       }
+      await this.saveLog(run, spec.id, childRunId);
       if (outcome.ok) {
         await this.deps.store.updateStep(run.runId, spec.id, { status: "succeeded", outputs: outcome.outputs, cacheKey, error: null, finishedAt: Date.now() }, ["running"]);
         await this.deps.tracking.updateRun(childRunId, { status: "FINISHED", endTime: Date.now() });
@@ -123,6 +124,18 @@ export class StepRunner {
       await log.ciclo(`error: ${(err as Error).message}`);
       await log.flush();
       await this.failed(run, spec, attempt, childRunId, (err as Error).message, false, log);
+    }
+  }
+
+  /** The step's log lines so far (every attempt) as `pipeline-step.log` among its run's artifacts. */
+  private async saveLog(run: PipelineRun, stepId: string, childRunId: string): Promise<void> {
+    if (!this.deps.saveArtifact) return;
+    try {
+      const lines = await this.deps.store.logs(run.runId, { stepId, limit: 50_000 });
+      const text = lines.map((l) => `${new Date(l.time).toISOString()} #${l.attempt} ${l.stream} ${l.line}\n`).join("");
+      await this.deps.saveArtifact((await this.deps.tracking.getRun(childRunId)).info.artifactUri, "pipeline-step.log", text);
+    } catch (err) {
+      this.deps.logger?.error({ err, runId: run.runId, stepId }, "pipelines: could not store a step's log as an artifact");
     }
   }
 
