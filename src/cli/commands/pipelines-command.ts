@@ -207,11 +207,13 @@ Examples:
     .argument("<run-id>")
     .option("--wait", "wait until the run has finished (exit code as for run --wait)")
     .option("-f, --follow", "with --wait, print the steps' log lines as they come")
+    .option("--no-cache", "run the resumed steps even when an identical earlier step could stand in for them")
     .addHelpText("after", "\nExamples:\n  $ ciclo pipelines resume 3f2a…\n  $ ciclo pipelines resume 3f2a… --wait --follow")
     .action(
-      cliAction("pipelines resume", async (runId: string, flags: CommonFlags & { wait?: boolean; follow?: boolean }) => {
+      cliAction("pipelines resume", async (runId: string, flags: CommonFlags & { wait?: boolean; follow?: boolean; cache: boolean }) => {
         const cli = new CliContext(flags);
-        const resumed = await cli.pipelines.resume(runId);
+        if (flags.follow && !flags.wait) throw new UsageError("--follow needs --wait.");
+        const resumed = await cli.pipelines.resume(runId, { noCache: flags.cache === false });
         if (!flags.wait) {
           cli.emit(resumed, () => cli.out(`Resumed pipeline run ${resumed.run_id}.`));
           return;

@@ -354,7 +354,7 @@ export class PipelineEngine implements PipelineLauncher {
     }
     await this.deps.tracking.updateRun(runId, { status: "RUNNING", endTime: null });
     await this.deps.tracking.logBatch(runId, { metrics: [], params: [], tags: [{ key: PIPELINE_TAGS.status, value: "running" }] });
-    if (opts.noCache !== undefined && opts.noCache !== run.noCache) this.deps.logger?.info({ runId }, "resume: --no-cache applies to the resumed steps");
+    if (opts.noCache !== undefined && opts.noCache !== run.noCache) await this.deps.store.setNoCache(runId, opts.noCache);
     await this.log(runId, steps.find((s) => s.status !== "succeeded" && s.status !== "cached")?.stepId ?? run.spec.order[0], 0, "resumed");
     await this.advance(runId);
     return this.view(runId);
@@ -387,7 +387,16 @@ export class PipelineEngine implements PipelineLauncher {
 
   /** After a restart: moves every unfinished run along (steps whose jobs were lost are queued again by their jobs). */
   async recover(): Promise<void> {
-    for (const runId of await this.deps.store.activeRuns()) await this.advance(runId);
+    for (const runId of await this.deps.store.activeRuns()) {
+      // A step claimed but never enqueued (the process ended between the two) gets its job now.
+      for (const s of await this.deps.store.steps(runId)) {
+        if (s.status === "queued" && s.jobId === null) {
+          const job = await this.deps.enqueue({ type: JOB_TYPES.step, payload: { run_id: runId, step_id: s.stepId }, maxAttempts: 3 });
+          await this.deps.store.updateStep(runId, s.stepId, { jobId: job.jobId });
+        }
+      }
+      await this.advance(runId);
+    }
   }
 }
 

@@ -104,6 +104,8 @@ export interface PipelineStore {
   activeRuns(): Promise<string[]>;
   /** Sets the status; `from` makes it conditional (returns false when the run was in another state). */
   setRunStatus(runId: string, status: PipelineRunStatus, error?: string | null, from?: PipelineRunStatus[]): Promise<boolean>;
+  /** Changes whether the run's steps may be served from the cache (a resume with --no-cache). */
+  setNoCache(runId: string, noCache: boolean): Promise<void>;
   steps(runId: string): Promise<PipelineStep[]>;
   getStep(runId: string, stepId: string): Promise<PipelineStep | undefined>;
   /** Updates a step; with `from`, only when its status is one of them (returns whether it did). */

@@ -232,6 +232,12 @@ export class SqlPipelineStore implements PipelineStore {
     });
   }
 
+  async setNoCache(runId: string, noCache: boolean): Promise<void> {
+    await this.write(async (trx) => {
+      await trx.updateTable("pipeline_runs").set({ no_cache: noCache ? 1 : 0, updated_at: this.now() }).where("run_id", "=", runId).execute();
+    });
+  }
+
   async steps(runId: string): Promise<PipelineStep[]> {
     return (await this.db.selectFrom("pipeline_steps").selectAll().where("run_id", "=", runId).orderBy("position").execute()).map(toStep);
   }
