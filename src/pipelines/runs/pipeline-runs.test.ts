@@ -310,7 +310,18 @@ describe("pipeline runs", () => {
   });
 
   test("monitoring's retraining job starts a run with the flagged window as inputs and the trigger recorded", async () => {
-    await w.api("POST", "/pipelines/projects", { name: "demo", source: proj });
+    const reg = await w.api("POST", "/pipelines/projects", { name: "demo", source: proj });
+    assert.equal(reg.status, 200, JSON.stringify(reg.json));
+    assert.ok(reg.json.pipelines.includes("retrain"));
+    const defs = (await w.api("GET", "/pipelines/projects/demo/pipelines")).json.pipelines;
+    const dag = defs.find((d: any) => d.name === "dag");
+    assert.deepEqual(dag.steps.map((s: any) => [s.step_id, s.needs]), [["a", []], ["b", []], ["c", ["a", "b"]], ["d", ["c"]]]);
+    assert.deepEqual(dag.inputs.find((i: any) => i.name === "flag"), { name: "flag", type: "bool", default: false });
+    const badProject = w.project("bad-reg", { "ciclo.yaml": yaml("  p:\n    steps: {}\n") });
+    const refused = await w.api("POST", "/pipelines/projects", { name: "bad", source: badProject });
+    assert.equal(refused.status, 400);
+    assert.match(refused.json.message, /needs at least one step/);
+    assert.deepEqual((await w.api("GET", "/pipelines/projects")).json.projects.map((p: any) => p.name), ["demo"]);
     const { jobId } = await enqueueRetrain(w);
     const job = await waitFor(
       async () => (await w.api("GET", `/jobs/${jobId}`)).json.job,
