@@ -18,7 +18,7 @@ import { Readable } from "node:stream";
 import { joinArtifactPath } from "../../artifacts/index.js";
 import { safeFetch, type OutboundPolicy } from "../../auth/index.js";
 import type { CicloModule } from "../../server/module.js";
-import { InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { InvalidParameterValueError, InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { pipelinesMigration } from "../../store/sql/pipelines/pipelines-migration.js";
 import { SqlPipelineStore } from "../../store/sql/pipelines/sql-pipeline-store.js";
 import { JOB_TYPES, type DeployRequest } from "../runs/engine-deps.js";
@@ -139,7 +139,17 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
       ctx.jobs(
         { type: JOB_TYPES.step, maxAttempts: 3, handle: (payload, job) => steps.handle(payload, job) },
         // Monitoring's retraining action (and any enqueuer): a pipeline name, params and the flagged window.
-        { type: JOB_TYPES.run, maxAttempts: 3, handle: async (payload, job) => engine.launchFromJob(payload, job.jobId) },
+        {
+          type: JOB_TYPES.run,
+          maxAttempts: 3,
+          handle: async (payload, job) => engine.launchFromJob(payload, job.jobId),
+          validatePayload(payload) {
+            const p = payload as { pipeline?: unknown } | null;
+            if (!p || typeof p !== "object" || typeof p.pipeline !== "string" || p.pipeline === "") {
+              throw new InvalidParameterValueError("A pipelines.run job needs a payload with 'pipeline' (the pipeline's name), and optionally 'project', 'params', 'input', 'trigger'.");
+            }
+          },
+        },
       );
       ctx.onStart(() => {
         // Runs a previous process left unfinished move on once the server listens.

@@ -333,6 +333,8 @@ export class PipelineEngine implements PipelineLauncher {
         if (s.status === "pending" || s.status === "queued" || s.status === "waiting") {
           await this.deps.store.updateStep(runId, s.stepId, { status: "cancelled", finishedAt: Date.now(), error: "the pipeline run was cancelled" }, [s.status]);
           if (s.childRunId) await this.deps.tracking.updateRun(s.childRunId, { status: "KILLED", endTime: Date.now() }).catch(() => {});
+          // An approval nobody needs to answer any more leaves the inbox.
+          if (s.status === "waiting") await this.deps.store.answerApproval(runId, s.stepId, "rejected", null, "the pipeline run was cancelled");
         }
       }
       await this.endMlflowRun(runId, "cancelled");

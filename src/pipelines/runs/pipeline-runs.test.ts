@@ -285,6 +285,18 @@ describe("pipeline runs", () => {
     assert.match(done.error, /rejected by alice: not now/);
   });
 
+  test("cancelling a run that waits for an approval takes the approval out of the inbox", async () => {
+    const started = await w.start(proj, "gated");
+    await w.until(started.run_id, ["waiting"]);
+    const c = await w.api("POST", `/pipelines/runs/${started.run_id}/cancel`);
+    assert.equal(c.json.pipeline_run.status, "cancelled");
+    assert.deepEqual(c.json.pipeline_run.steps.map((s: any) => s.status), ["succeeded", "cancelled", "cancelled"]);
+    const inbox = (await w.api("GET", "/pipelines/approvals?state=pending")).json.approvals;
+    assert.ok(!inbox.some((a: any) => a.run_id === started.run_id));
+    const late = await w.api("POST", `/pipelines/runs/${started.run_id}/approvals/approve`, { approved: true, by: "alice" });
+    assert.equal(late.status, 409);
+  });
+
   test("a notify step posts JSON to its webhook", async () => {
     const got: any[] = [];
     const hook = createServer((req, res) => {

@@ -113,6 +113,12 @@ export class StepRunner {
         await log.flush();
       }
       await this.saveLog(run, spec.id, childRunId);
+      if (!outcome.ok && job.signal.aborted && !outcome.cancelled) {
+        // The server is stopping (or lost the job's lease): the job runner hands the job on, and the step runs
+        // again there as the same attempt.
+        await this.deps.store.updateStep(run.runId, spec.id, { status: "queued", attempt: step.attempt }, ["running"]);
+        throw new Error(`step '${spec.id}' was interrupted (${outcome.error}); it runs again`);
+      }
       if (outcome.ok) {
         await this.deps.store.updateStep(run.runId, spec.id, { status: "succeeded", outputs: outcome.outputs, cacheKey, error: null, finishedAt: Date.now() }, ["running"]);
         await this.deps.tracking.updateRun(childRunId, { status: "FINISHED", endTime: Date.now() });
@@ -120,6 +126,7 @@ export class StepRunner {
       }
       await this.failed(run, spec, attempt, childRunId, outcome.error, outcome.cancelled, log);
     } catch (err) {
+      if (job.signal.aborted) throw err;
       // A step that cannot even start (a bad value in with:, an unknown entry point) fails like one that ran.
       await log.ciclo(`error: ${(err as Error).message}`);
       await log.flush();
