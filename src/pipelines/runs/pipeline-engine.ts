@@ -238,9 +238,10 @@ export class PipelineEngine implements PipelineLauncher {
     if (!run || FINISHED_RUN.has(run.status)) return;
     const steps = await this.deps.store.steps(runId);
     if (steps.every((s) => FINISHED_STEP.has(s.status))) {
-      const failed = steps.find((s) => s.status === "failed");
+      // A step cancelled alone (its job cancelled) fails the run as a failed step does.
+      const failed = steps.find((s) => s.status === "failed") ?? steps.find((s) => s.status === "cancelled");
       const status = failed ? "failed" : "succeeded";
-      const error = failed ? `step '${failed.stepId}' failed: ${failed.error ?? "no reason recorded"}` : null;
+      const error = failed ? `step '${failed.stepId}' ${failed.status}: ${failed.error ?? "no reason recorded"}` : null;
       if (await this.deps.store.setRunStatus(runId, status, error, ["running", "waiting"])) await this.endMlflowRun(runId, status);
       this.deps.logger?.info({ runId, status }, "pipeline run finished");
       return;

@@ -95,7 +95,11 @@ export class StepRunner {
 
       // The step stops on a cancel of its run (polled, so another replica's cancel counts), its timeout, or the job's end.
       const stop = new AbortController();
-      const onJobAbort = () => stop.abort(new Error("the server is stopping or the job was cancelled"));
+      // The job cancelled through the jobs API is the step cancelled; a shutdown or a lost lease hands the step on.
+      const onJobAbort = () => {
+        const why = job.signal.reason instanceof Error ? job.signal.reason.message : String(job.signal.reason);
+        stop.abort(new Error(why.endsWith("cancelled") ? "cancelled" : `interrupted: ${why}`));
+      };
       job.signal.addEventListener("abort", onJobAbort, { once: true });
       const timer = spec.timeoutSeconds === undefined ? undefined : setTimeout(() => stop.abort(new Error(`timed out after ${spec.timeoutSeconds} s`)), spec.timeoutSeconds * 1000);
       const poll = setInterval(() => {
