@@ -37,6 +37,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
   sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
   monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
+  ci: [async () => (await import("./commands/ci-command.js")).registerCiCommand],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */
