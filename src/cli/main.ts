@@ -38,6 +38,7 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
   pipelines: [async () => (await import("./commands/pipelines-command.js")).registerPipelinesCommand],
   monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
+  ci: [async () => (await import("./commands/ci-command.js")).registerCiCommand],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */

@@ -217,3 +217,14 @@ export async function openUiHarness(opts: LiveTrackingServerOptions = {}): Promi
     },
   };
 }
+
+/**
+ * The built UI and a browser for a server the test started itself (a
+ * pipelines world, say); undefined (suite skipped) without Chromium.
+ */
+export async function openUiBrowser(baseUrl: string): Promise<{ browser: Browser; newPage(opts?: UiPageOptions): Promise<UiPage>; close(): Promise<void> } | undefined> {
+  if (browserUnavailable()) return undefined;
+  await ensureUiBuilt();
+  const browser = await launchBrowser();
+  return { browser, newPage: (opts) => newUiPage(browser, baseUrl, opts), close: () => browser.close() };
+}

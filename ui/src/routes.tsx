@@ -35,6 +35,9 @@ const MonitorsPage = lazyPage<PageProps>(() => import("./pages/monitoring/monito
 const MonitorPage = lazyPage<PageProps>(() => import("./pages/monitoring/monitor-page"));
 const EndpointsPage = lazyPage<PageProps>(() => import("./pages/deployments/endpoints-page"));
 const EndpointPage = lazyPage<PageProps>(() => import("./pages/deployments/endpoint-page"));
+const PipelinesPage = lazyPage<PageProps>(() => import("./pages/pipelines/pipelines-page"));
+const PipelineRunPage = lazyPage<PageProps>(() => import("./pages/pipelines/pipeline-run-page"));
+const ApprovalsPage = lazyPage<PageProps>(() => import("./pages/pipelines/approvals-page"));
 const TokensPage = lazyPage<PageProps>(() => import("./pages/auth/tokens-page"));
 const UsersPage = lazyPage<PageProps>(() => import("./pages/auth/users-page"));
 const AuditPage = lazyPage<PageProps>(() => import("./pages/auth/audit-page"));
@@ -53,6 +56,9 @@ export const ROUTES: RouteDef[] = [
   { path: "/monitoring/:name", page: MonitorPage, section: "monitoring" },
   { path: "/deployments", page: EndpointsPage, section: "deployments" },
   { path: "/deployments/:name", page: EndpointPage, section: "deployments" },
+  { path: "/pipelines", page: PipelinesPage, section: "pipelines" },
+  { path: "/pipelines/approvals", page: ApprovalsPage, section: "pipelines" },
+  { path: "/pipelines/runs/:runId", page: PipelineRunPage, section: "pipelines" },
   // Reached from the signed-in user's menu (auth/user-menu.tsx), not the main navigation.
   { path: "/settings/tokens", page: TokensPage, section: "account" },
   { path: "/admin/users", page: UsersPage, section: "admin" },
@@ -65,4 +71,5 @@ export const NAV: Array<{ section: string; label: string; to: string }> = [
   { section: "models", label: "Models", to: "/models" },
   { section: "monitoring", label: "Monitoring", to: "/monitoring" },
   { section: "deployments", label: "Endpoints", to: "/deployments" },
+  { section: "pipelines", label: "Pipelines", to: "/pipelines" },
 ];

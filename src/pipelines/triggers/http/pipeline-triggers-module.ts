@@ -2,9 +2,9 @@
  * The pipeline triggers module: triggers defined through the API, git push
  * webhooks (GitHub, GitLab, Azure DevOps), cron triggers fired by the job
  * runner's minute tick (`pipeline-triggers.tick`), and registry triggers fed
- * by the event stream. Each starts runs through the pipelines engine's
- * launcher, which a module listed earlier provides as `pipelineLauncher`
- * (or the options pass in); without one, triggers are kept and refuse to fire.
+ * by the event stream. Each starts runs through the pipelines module's
+ * launcher (`ModuleServices.pipelines.launcher`; the options may pass another);
+ * without one, triggers are kept and refuse to fire.
  * Webhook secrets live in the auth module's secret store (`CICLO_SECRETS_KEY`).
  * @module
  */
@@ -18,8 +18,6 @@ import { webhookRoutes } from "./webhook-routes.js";
 
 declare module "../../../server/module.js" {
   interface ModuleServices {
-    /** The pipelines engine's one door (`src/pipelines/runs/pipeline-launcher.ts`). */
-    pipelineLauncher: PipelineLauncher;
     pipelineTriggers: TriggerService;
   }
 }
@@ -27,7 +25,7 @@ declare module "../../../server/module.js" {
 export const TRIGGER_TICK_JOB = "pipeline-triggers.tick";
 
 export interface PipelineTriggersModuleOptions {
-  /** The launcher to use instead of the `pipelineLauncher` service. */
+  /** The launcher to use instead of the pipelines module's. */
   launcher?: PipelineLauncher;
   /** Largest webhook delivery accepted, bytes (default 2 MiB). */
   maxWebhookBytes?: number;
@@ -43,7 +41,7 @@ export function pipelineTriggersModule(opts: PipelineTriggersModuleOptions = {})
     id: "pipeline-triggers",
     migrations: [pipelineTriggersMigration],
     init(ctx) {
-      const launcher = opts.launcher ?? ctx.find("pipelineLauncher");
+      const launcher = opts.launcher ?? ctx.find("pipelines")?.launcher;
       if (!launcher) ctx.logger.info("pipeline triggers are kept but will not fire: this server runs no pipelines engine");
       const service = new TriggerService({
         store: new SqlTriggerStore(ctx.db),

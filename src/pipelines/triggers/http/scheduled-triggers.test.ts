@@ -38,7 +38,7 @@ describe("cron and registry triggers", () => {
     fx = await openTestApp({
       modules: [
         jobsModule({ ...resolveJobsConfig({}, {}), pollMs: 50 }),
-        ...testModules(),
+        ...testModules().filter((m) => m.id !== "pipeline-triggers"),
         // The tick's own schedule is yearly here: the test runs it when it wants, with its own clock.
         pipelineTriggersModule({ launcher, tickCron: "0 0 1 1 *", now: () => now }),
       ],

@@ -35,7 +35,7 @@ describe("git push webhooks", () => {
   before(async () => {
     const modules = [
       authModule({ enabled: false, secretsKey: randomBytes(32).toString("base64") }),
-      ...testModules().filter((m) => m.id !== "auth"),
+      ...testModules().filter((m) => m.id !== "auth" && m.id !== "pipeline-triggers"),
       pipelineTriggersModule({ launcher, maxWebhookBytes: 64 * 1024, now: () => now }),
     ];
     fx = await openTestApp({ modules });
@@ -70,7 +70,7 @@ describe("git push webhooks", () => {
     assert.equal(launcher.calls.length, 1);
     const call = launcher.calls[0]!;
     assert.equal(call.pipeline, "train-deploy");
-    assert.equal(call.project, `https://github.com/acme/churn.git@${"a".repeat(40)}`, "a git project runs at the pushed commit");
+    assert.equal(call.project, "https://github.com/acme/churn.git#main", "a git project runs at the pushed branch");
     assert.deepEqual(call.inputs, { epochs: 3 });
     assert.equal(call.trigger.kind, "git");
     assert.equal(call.trigger.actor, "ana");
@@ -169,7 +169,7 @@ describe("git push webhooks", () => {
     assert.equal(ok.json.outcome, "started");
     assert.equal(launcher.calls.length, calls + 1);
     const call = launcher.calls.at(-1)!;
-    assert.equal(call.project, `https://gitlab.com/acme/ml/churn.git@${"c".repeat(40)}`);
+    assert.equal(call.project, "https://gitlab.com/acme/ml/churn.git#main");
     assert.equal(call.trigger.detail?.repository, "acme/ml/churn");
     assertError(await send(trigger.webhook_path, body, { "x-gitlab-token": secret, "x-gitlab-event": "Push Hook", "x-gitlab-event-uuid": uuid }), 409, "RESOURCE_CONFLICT");
     assertError(await send(trigger.webhook_path, body, { "x-gitlab-token": secret, "x-gitlab-event": "Push Hook" }), 400, "INVALID_PARAMETER_VALUE", /X-Gitlab-Event-UUID/);
@@ -232,7 +232,7 @@ describe("git push webhooks", () => {
 
 describe("webhook triggers without a secrets key", () => {
   test("are refused with what to do, and nothing is stored", async () => {
-    const fx = await openTestApp({ modules: [...testModules(), pipelineTriggersModule({ launcher: recordingLauncher() })] });
+    const fx = await openTestApp({ modules: [...testModules().filter((m) => m.id !== "pipeline-triggers"), pipelineTriggersModule({ launcher: recordingLauncher() })] });
     try {
       const r = await fx.call("POST", "/pipelines/triggers/create", { name: "gh", kind: "github", project: "/srv/p", pipeline: "p" }, { prefix: CICLO });
       assertError(r, 501, "FEATURE_DISABLED", /CICLO_SECRETS_KEY/);

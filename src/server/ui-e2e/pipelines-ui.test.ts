@@ -1,0 +1,132 @@
+/**
+ * The pipeline pages in a real browser against a real server running real
+ * pipelines (step processes, the job runner): the list with a run's state
+ * and the waiting approvals, a run's step graph following the run live,
+ * a step's logs, a cache hit on a second run, and the approvals inbox
+ * (approve with a comment continues the run; reject fails it). Also writes
+ * the screenshot docs/pipelines-triggers.md shows (docs/images/pipelines-run.png).
+ */
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { openUiBrowser, type UiPage } from "../../testing/browser.js";
+import { startPipelineWorld, type PipelineWorld } from "../../testing/pipelines-fixture.js";
+
+const IMAGES = fileURLToPath(new URL("../../../docs/images/", import.meta.url));
+
+describe("pipeline pages (browser)", () => {
+  let w: PipelineWorld | undefined;
+  let ui: Awaited<ReturnType<typeof openUiBrowser>>;
+  let p: UiPage;
+  let project: string;
+  before(async () => {
+    w = await startPipelineWorld();
+    ui = await openUiBrowser(w.url);
+    if (!ui) return;
+    project = w.project("release", {
+      "ciclo.yaml": `name: release
+entry_points:
+  main: { command: "echo main" }
+pipelines:
+  release:
+    steps:
+      prepare:
+        run: echo "prepared the validation set"
+      train:
+        needs: [prepare]
+        run: |
+          echo "epoch 1 loss=0.52"
+          echo "epoch 2 loss=0.31"
+          echo "accuracy=0.91" >> "$CICLO_STEP_OUTPUTS"
+        cache: false
+      evaluate:
+        needs: [prepare]
+        run: echo "evaluated against @champion"
+        cache: false
+      approve:
+        uses: approve
+        needs: [train, evaluate]
+        with: { message: "Deploy the new model to production?" }
+      deploy:
+        needs: [approve]
+        run: echo "deployed"
+        cache: false
+`,
+    });
+    p = await ui.newPage();
+  });
+  after(async () => {
+    await p?.close();
+    await ui?.close();
+    await w?.close();
+  });
+
+  test("list → run graph → logs → approve with a comment in the inbox → the graph follows the run to its end", async (t) => {
+    if (!ui || !w) return t.skip("no browser");
+    const run = await w.start(project, "release");
+    await w.until(run.run_id, ["waiting"]);
+
+    await p.goto("/pipelines");
+    const row = p.page.locator(`tr[data-run="${run.run_id}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /release\s+waiting\s+3\/5 done/);
+    assert.match(await row.innerText(), /manual/);
+    assert.match(await p.page.getByTestId("approvals-link").innerText(), /1 waiting/);
+
+    await row.getByRole("link", { name: "release" }).click();
+    await p.page.locator(".step-graph").waitFor();
+    const status = async (step: string) => p.page.locator(`.step-graph [data-step="${step}"]`).getAttribute("data-status");
+    assert.deepEqual(
+      await Promise.all(["prepare", "train", "evaluate", "approve", "deploy"].map(status)),
+      ["succeeded", "succeeded", "succeeded", "waiting", "pending"],
+    );
+    // Edges point right: train and evaluate sit one column after prepare, approve after them.
+    const x = async (step: string) => (await p.page.locator(`.step-graph [data-step="${step}"]`).boundingBox())!.x;
+    assert.ok((await x("train")) > (await x("prepare")) && (await x("approve")) > (await x("evaluate")) && (await x("deploy")) > (await x("approve")));
+    await p.page.locator('.step-graph [data-step="train"]').click();
+    await p.page.locator('.step-logs[data-step="train"] .log-stdout').getByText("epoch 2 loss=0.31", { exact: true }).waitFor();
+    const message = p.page.locator(".approvals-on-run .approval-message");
+    await message.waitFor();
+    assert.equal(await message.innerText(), "Deploy the new model to production?");
+    mkdirSync(IMAGES, { recursive: true });
+    await p.page.screenshot({ path: join(IMAGES, "pipelines-run.png"), fullPage: true });
+
+    await p.goto("/pipelines/approvals");
+    const card = p.page.locator(`.approval-card[data-run="${run.run_id}"]`);
+    await card.getByLabel("Comment").fill("metrics look right");
+    await card.getByRole("button", { name: "Approve" }).click();
+    const answered = p.page.locator(`.answered-table tr[data-run="${run.run_id}"]`);
+    await answered.waitFor();
+    assert.match(await answered.innerText(), /approved/);
+    assert.match(await answered.innerText(), /metrics look right/);
+
+    // The run page polls: deploy turns succeeded without a reload.
+    await p.goto(`/pipelines/runs/${run.run_id}`);
+    await p.page.locator('.step-graph [data-step="deploy"][data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    await p.page.locator('h1 [data-status="succeeded"]').waitFor();
+    p.assertClean();
+  });
+
+  test("a second run shows its cache hit; rejecting it in the inbox fails the run", async (t) => {
+    if (!ui || !w) return t.skip("no browser");
+    const run = await w.start(project, "release");
+    await w.until(run.run_id, ["waiting"]);
+    await p.goto(`/pipelines/runs/${run.run_id}`);
+    const prepare = p.page.locator('.steps-table tr[data-step="prepare"]');
+    await prepare.waitFor();
+    assert.match(await prepare.locator(".cache-cell").innerText(), /^hit \(run [0-9a-f]{8}\)$/);
+    assert.equal(await p.page.locator('.steps-table tr[data-step="train"] .cache-cell').innerText(), "");
+
+    await p.goto("/pipelines/approvals");
+    const card = p.page.locator(`.approval-card[data-run="${run.run_id}"]`);
+    await card.getByLabel("Comment").fill("not this one");
+    await card.getByRole("button", { name: "Reject" }).click();
+    await p.page.locator(`.answered-table tr[data-run="${run.run_id}"]`).getByText("rejected").waitFor();
+    const done = await w.until(run.run_id);
+    assert.equal(done.status, "failed");
+    assert.equal(done.steps.find((s: any) => s.step_id === "deploy").status, "skipped");
+    p.assertClean();
+  });
+});

@@ -1,0 +1,35 @@
+/** Pipeline runs, their logs, approvals and triggers (`/api/ciclo/v1/pipelines…`), as the pipeline pages read them. */
+import type { WireApproval, WireLogLine, WirePipelineRun } from "../../../src/shared/wire/pipelines-wire";
+import { CICLO, getJson, postJson } from "./http";
+
+export type { WireApproval, WireLogLine, WirePipelineRun, WireStep } from "../../../src/shared/wire/pipelines-wire";
+
+export interface WireTrigger {
+  trigger_id: string;
+  name: string;
+  kind: string;
+  project: string;
+  pipeline: string;
+  config: Record<string, unknown>;
+  webhook_path?: string;
+  next_fire_at?: number;
+}
+
+const seg = encodeURIComponent;
+
+export const listPipelineRuns = async (query: { pipeline?: string; status?: string; max_results?: number } = {}, signal?: AbortSignal) =>
+  (await getJson<{ pipeline_runs: WirePipelineRun[] }>(`${CICLO}/pipelines/runs`, query, signal)).pipeline_runs;
+
+export const getPipelineRun = async (runId: string, signal?: AbortSignal) =>
+  (await getJson<{ pipeline_run: WirePipelineRun }>(`${CICLO}/pipelines/runs/${seg(runId)}`, {}, signal)).pipeline_run;
+
+export const pipelineRunLogs = (runId: string, step: string, afterSeq: number, signal?: AbortSignal) =>
+  getJson<{ lines: WireLogLine[]; next_seq: number; run_status: string }>(`${CICLO}/pipelines/runs/${seg(runId)}/logs`, { step, after_seq: afterSeq, max_results: 2000 }, signal);
+
+export const listApprovals = async (state: "pending" | "approved" | "rejected" | undefined, signal?: AbortSignal) =>
+  (await getJson<{ approvals: WireApproval[] }>(`${CICLO}/pipelines/approvals`, { state, max_results: 200 }, signal)).approvals;
+
+export const answerApproval = async (runId: string, stepId: string, approved: boolean, comment: string, by?: string) =>
+  (await postJson<{ approval: WireApproval }>(`${CICLO}/pipelines/runs/${seg(runId)}/approvals/${seg(stepId)}`, { approved, ...(comment ? { comment } : {}), ...(by ? { by } : {}) })).approval;
+
+export const listTriggers = async (signal?: AbortSignal) => (await getJson<{ triggers: WireTrigger[] }>(`${CICLO}/pipelines/triggers/list`, {}, signal)).triggers;

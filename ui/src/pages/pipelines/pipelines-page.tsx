@@ -1,0 +1,83 @@
+/** Pipelines (`/pipelines`): recent pipeline runs with their state and trigger, the approvals waiting, and the triggers. */
+import { listApprovals, listPipelineRuns, listTriggers } from "../../api/pipelines-api";
+import { useApi } from "../../api/use-api";
+import { EmptyState, ErrorBanner, Loading } from "../../components/states";
+import { formatDuration, formatTime } from "../../format";
+import { Link } from "../../router/router";
+import { usePolling } from "../deployments/use-polling";
+import { triggerText } from "./trigger-text";
+import "./pipelines.css";
+
+export default function PipelinesPage() {
+  const tick = usePolling(3000);
+  const runs = useApi((signal) => listPipelineRuns({ max_results: 100 }, signal), [tick]);
+  const pending = useApi((signal) => listApprovals("pending", signal), [tick]);
+  const triggers = useApi((signal) => listTriggers(signal), []);
+  if (runs.error && !runs.data) return <div className="page"><ErrorBanner error={runs.error} onRetry={runs.reload} /></div>;
+  if (!runs.data) return <div className="page"><Loading /></div>;
+  const waiting = pending.data?.length ?? 0;
+  return (
+    <div className="page pipelines-page">
+      <header className="page-header">
+        <div><h1>Pipelines</h1></div>
+        <Link to="/pipelines/approvals" className={`btn${waiting > 0 ? " btn-primary" : ""}`} data-testid="approvals-link">
+          Approvals{waiting > 0 ? ` (${waiting} waiting)` : ""}
+        </Link>
+      </header>
+      {runs.data.length === 0 ? (
+        <EmptyState title="No pipeline runs yet">
+          Define pipelines in your project's <code>ciclo.yaml</code> and start one with <code>ciclo pipelines run &lt;name&gt;</code>; see docs/pipelines.md.
+        </EmptyState>
+      ) : (
+        <table className="table pipeline-runs-table">
+          <thead><tr><th>Pipeline</th><th>State</th><th>Steps</th><th>Trigger</th><th>Started</th><th>Took</th></tr></thead>
+          <tbody>
+            {runs.data.map((r) => {
+              const done = r.steps.filter((s) => s.status === "succeeded" || s.status === "cached").length;
+              const cached = r.steps.filter((s) => s.status === "cached" || s.cached_from).length;
+              return (
+                <tr key={r.run_id} data-run={r.run_id}>
+                  <td><Link to={`/pipelines/runs/${r.run_id}`}>{r.pipeline}</Link></td>
+                  <td><span className={`run-status status-${r.status}`}>{r.status}</span></td>
+                  <td className="small">{`${done}/${r.steps.length} done${cached ? `, ${cached} cached` : ""}`}</td>
+                  <td className="small">{triggerText(r.trigger)}</td>
+                  <td className="small">{formatTime(r.created_at)}</td>
+                  <td className="small">{r.finished_at ? formatDuration(r.finished_at - r.created_at) : ""}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <h2>Triggers</h2>
+      {triggers.error ? (
+        <ErrorBanner error={triggers.error} onRetry={triggers.reload} />
+      ) : !triggers.data ? (
+        <Loading />
+      ) : triggers.data.length === 0 ? (
+        <p className="muted small">No triggers: runs start by hand (CLI, API) or from monitoring alerts. See docs/pipelines-triggers.md to start them on a push, a schedule or a registry event.</p>
+      ) : (
+        <table className="table triggers-table">
+          <thead><tr><th>Trigger</th><th>Kind</th><th>Pipeline</th><th>When</th></tr></thead>
+          <tbody>
+            {triggers.data.map((t) => (
+              <tr key={t.trigger_id}>
+                <td>{t.name}</td>
+                <td>{t.kind}</td>
+                <td>{t.pipeline}</td>
+                <td className="small">{whenText(t.kind, t.config, t.next_fire_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function whenText(kind: string, c: Record<string, unknown>, next?: number): string {
+  if (kind === "cron") return `${String(c.cron)} (${String(c.timezone ?? "UTC")}), next ${formatTime(next)}`;
+  if (kind === "registry") return `${String(c.event).replace("_", " ")} of ${String(c.model)}${c.alias ? ` @${String(c.alias)}` : ""}${c.stage ? ` → ${String(c.stage)}` : ""}`;
+  const branches = Array.isArray(c.branches) ? (c.branches as string[]).join(", ") : "any branch";
+  return `push to ${branches}${c.repository ? ` of ${String(c.repository)}` : ""}`;
+}
