@@ -46,7 +46,7 @@ PY_PKGS=$NODE_PKGS,python3,python3-numpy,python3-scipy,python3-pandas,python3-sk
 # Perl (~400 MB) that nothing imports at run time: those paths are left out of the Python base.
 PY_EXCLUDES="/usr/include/* /usr/lib/gcc/* /usr/libexec/gcc/* /usr/share/perl/* /usr/lib/x86_64-linux-gnu/perl/* /usr/lib/aarch64-linux-gnu/perl/* /usr/lib/*/*.a /usr/bin/*-linux-gnu-lto-dump-* /usr/share/gcc/*"
 # Bump when the recipe changes in a way the package list does not show (hooks).
-RECIPE=2
+RECIPE=3
 PY_TAG="$REG/base/python-sklearn:3-node$NODE_VERSION-$(printf '%s|%s|%s' "$PY_PKGS" "$PY_EXCLUDES" "$RECIPE" | sha256sum | cut -c1-8)"
 
 log() { echo "base-images: $*" >&2; }
@@ -76,14 +76,14 @@ build() { # TAG PACKAGES [PATHS TO LEAVE OUT]
     log "$tag: importing the cached rootfs $rootfs"
   else
     # The hooks add busybox's applet links (sh, ls, …), the build's Node binary, and the links
-    # update-alternatives would make (maintainer scripts do not run here): libblas.so.3 and
-    # liblapack.so.3, without which numpy cannot load.
+    # update-alternatives would make (maintainer scripts do not run here): libblas.so.3,
+    # liblapack.so.3 and libopenblas.so.0, without which numpy cannot load.
     mmdebstrap --quiet --format=tar --variant=extract --include="$pkgs" --skip=output/dev \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' "${excludes[@]}" \
       --extract-hook='for a in $("$1"/bin/busybox --list); do [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"; done' \
       --extract-hook="mkdir -p \"\$1/usr/local/bin\" && cp '$NODE_BIN' \"\$1/usr/local/bin/node\" && mkdir -p \"\$1/tmp\" && chmod 1777 \"\$1/tmp\"" \
-      --extract-hook='for d in "$1"/usr/lib/*-linux-gnu; do for l in libblas.so.3 liblapack.so.3; do [ -e "$d/$l" ] && continue; for s in openblas-pthread blas lapack; do [ -e "$d/$s/$l" ] && { ln -s "$s/$l" "$d/$l"; break; }; done; done; done' \
+      --extract-hook='for d in "$1"/usr/lib/*-linux-gnu; do for l in libblas.so.3 liblapack.so.3 libopenblas.so.0; do [ -e "$d/$l" ] && continue; for s in openblas-pthread blas lapack; do [ -e "$d/$s/$l" ] && { ln -s "$s/$l" "$d/$l"; break; }; done; done; done' \
       bookworm "$rootfs.partial" "$src" >&2
     mv "$rootfs.partial" "$rootfs"
   fi

@@ -10,7 +10,9 @@
  * - a container killed with `podman kill` is restarted (backoff) and the
  *   endpoint answers again; its logs are the deployment's logs;
  * - a container deployment without an image is refused and changes nothing;
- * - removing the deployment drains its container and removes it.
+ * - removing the deployment drains its container and removes it;
+ * - after a restart of ciclo, a container its records name (found by label)
+ *   is removed before the deployments start afresh.
  * Needs scripts/registry-test-server.sh + scripts/base-images.sh (CI runs both).
  */
 import assert from "node:assert/strict";
@@ -20,7 +22,7 @@ import { runCiclo } from "../testing/child-server.js";
 import { factorModel, startDeployWorld, type DeployWorld } from "../testing/deployments-fixture.js";
 import { NODE_BASE, podmanEnv, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../testing/registry-fixture.js";
 import { waitFor } from "../testing/wait-for.js";
-import { REPLICA_LABEL } from "./targets/container-runner.js";
+import { containerRunner, REPLICA_LABEL } from "./targets/container-runner.js";
 
 const env = podmanEnv();
 const podman = (...args: string[]) => spawnSync("podman", args, { env, encoding: "utf8" });
@@ -107,5 +109,17 @@ describe("deployments on the container target (podman)", { skip: unavailable, co
     const d = await w.api("DELETE", `/endpoints/${endpoint}/deployments/main`);
     assert.equal(d.status, 200, JSON.stringify(d.json));
     await waitFor(async () => containersOf(endpoint, "main"), (c) => c.length === 0, { what: "no container left", timeoutMs: 60_000, intervalMs: 200 });
+  });
+
+  test("a container a previous ciclo left running is found by its label and removed", async () => {
+    const left = `ciclo-${endpoint}-old-0-abcdef`;
+    const started = podman("run", "-d", "--name", left, "--label", `${REPLICA_LABEL}=${endpoint}/old/0`, "--entrypoint", "/bin/sleep", image, "600");
+    assert.equal(started.status, 0, started.stderr);
+    const runner = containerRunner({ env, stopSeconds: 0 });
+    const rec = { endpoint, deployment: "old", index: 0, pid: 1, startedAt: Date.now() };
+    assert.equal(await runner.stopStale(rec), true);
+    assert.deepEqual(containersOf(endpoint, "old"), []);
+    // Nothing left: nothing to stop.
+    assert.equal(await runner.stopStale(rec), false);
   });
 });
