@@ -21,6 +21,14 @@ const SCRIPT_DIR = process.env.CICLO_REGISTRY_DIR ?? "/tmp/ciclo-registry";
 export const TEST_REGISTRY = process.env.CICLO_TEST_REGISTRY ?? "127.0.0.1:5870";
 export const NODE_BASE = process.env.CICLO_TEST_NODE_BASE ?? `${TEST_REGISTRY}/base/node:${process.versions.node}`;
 
+/** The Python base's tag (its name carries a hash of its package list: scripts/base-images.sh says which). */
+export function pythonBase(): string {
+  if (process.env.CICLO_TEST_PYTHON_BASE) return process.env.CICLO_TEST_PYTHON_BASE;
+  const script = new URL("../../scripts/base-images.sh", import.meta.url).pathname;
+  const r = spawnSync("bash", [script, "env"], { encoding: "utf8", env: { ...process.env, CICLO_TEST_REGISTRY: TEST_REGISTRY } });
+  return /CICLO_TEST_PYTHON_BASE=(\S+)/.exec(r.stdout)?.[1] ?? `${TEST_REGISTRY}/base/python-sklearn:missing`;
+}
+
 /** The environment podman needs to use the scripts' private configuration. */
 export function podmanEnv(): NodeJS.ProcessEnv {
   const etc = join(SCRIPT_DIR, "etc");
@@ -54,16 +62,16 @@ async function answers(url: string, headers: Record<string, string> = {}): Promi
   }
 }
 
-/** Why the shared registry + Node base cannot be used (undefined when they can). */
-export async function testRegistryUnavailable(): Promise<string | undefined> {
+/** Why the shared registry + Node base (or `base`) cannot be used (undefined when they can). */
+export async function testRegistryUnavailable(base = NODE_BASE): Promise<string | undefined> {
   if ((await answers(`http://${TEST_REGISTRY}/v2/`)) !== 200) {
     return skipReason("image tests", `no registry at http://${TEST_REGISTRY} (eval "$(bash scripts/registry-test-server.sh start)")`);
   }
-  const [repoTag] = NODE_BASE.slice(TEST_REGISTRY.length + 1).split("@");
+  const [repoTag] = base.slice(TEST_REGISTRY.length + 1).split("@");
   const [repo, tag] = repoTag.split(":");
   const accept = { accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" };
   if ((await answers(`http://${TEST_REGISTRY}/v2/${repo}/manifests/${tag}`, accept)) !== 200) {
-    return skipReason("image tests", `no base image ${NODE_BASE} (eval "$(bash scripts/base-images.sh)")`);
+    return skipReason("image tests", `no base image ${base} (eval "$(bash scripts/base-images.sh)")`);
   }
   return undefined;
 }

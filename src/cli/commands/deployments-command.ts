@@ -250,21 +250,29 @@ Examples:
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version>, or models:/<name>@<alias> to follow an alias")
     .option("--replicas <n>", "model-server processes", "1")
     .option("--env <key=value>", "environment variable for the model server (repeatable)", collect)
-    .option("--target <target>", "where it runs: local", "local")
+    .option("--target <target>", "where it runs: local (model-server processes) or container (an image under podman)", "local")
+    .option("--image <image>", "container target: the model server image to run (sets env CICLO_IMAGE; implies --target container)")
     .addHelpText(
       "after",
       `
 The first deployment of an endpoint takes all of its traffic; later ones get
 0 % until you set it (ciclo endpoints traffic) or roll out to them.
 
+The container target runs the image under podman on the server's machine
+(host network); each replica serves the deployment's model version, fetched
+from the server at start, in that image's runtime and Python environment.
+
 Examples:
   $ ciclo deployments create fraud blue -m models:/fraud/3 --replicas 2
-  $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug`,
+  $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug
+  $ ciclo deployments create churn main -m models:/churn/4 --image 127.0.0.1:5000/ml/churn@sha256:…`,
     )
     .action(
-      cliAction("deployments create", async (endpoint: string, name: string, f: CommonFlags & { modelUri: string; replicas: string; env?: string[]; target: string }) => {
+      cliAction("deployments create", async (endpoint: string, name: string, f: CommonFlags & { modelUri: string; replicas: string; env?: string[]; target: string; image?: string }) => {
         const cli = new CliContext(f);
-        const d = await client(cli).createDeployment(endpoint, { name, model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env: parseKeyValues(f.env, "--env"), target: f.target });
+        const env = { ...parseKeyValues(f.env, "--env"), ...(f.image ? { CICLO_IMAGE: f.image } : {}) };
+        const target = f.image && f.target === "local" ? "container" : f.target;
+        const d = await client(cli).createDeployment(endpoint, { name, model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env, target });
         cli.emit(d, () => cli.out(`Created deployment ${endpoint}/${d.name}: ${d.model_name} version ${d.model_version}, ${d.replicas} replica(s). Watch it: ciclo endpoints get ${endpoint}`));
       }),
     );

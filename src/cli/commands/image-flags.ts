@@ -111,6 +111,7 @@ export function buildProgress(): { onEvent: (e: BuildEvent) => void; stop: () =>
       bar?.stop();
       bar = undefined;
       if (e.kind === "step") process.stderr.write(`${e.message}\n`);
+      else if (e.kind === "warning") process.stderr.write(`warning: ${e.message}\n`);
       else if (e.outcome === "uploaded") {
         uploaded += e.size;
         process.stderr.write(`  uploaded ${e.digest.slice(7, 19)} (${(e.size / 1024 / 1024).toFixed(1)} MiB, ${(uploaded / 1024 / 1024).toFixed(1)} MiB so far)\n`);

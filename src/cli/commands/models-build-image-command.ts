@@ -11,6 +11,7 @@ import { buildWithBuildah } from "../../deployments/images/buildah-builder.js";
 import { buildImage, type BuiltImage } from "../../deployments/images/image-builder.js";
 import { formatReference, isLoopbackHost, parseImageReference } from "../../deployments/images/image-reference.js";
 import { planModelImage } from "../../deployments/images/model-image.js";
+import { mlflowSources } from "../../deployments/images/python-packages.js";
 import { DEFAULT_BASE_IMAGE } from "../../deployments/docker-context.js";
 import { resolveModelSource, type ResolvedModelSource } from "../../serving/model-source.js";
 import { cliAction } from "../output/cli-errors.js";
@@ -21,7 +22,12 @@ interface BuildImageFlags extends ImageFlags {
   trackingUri?: string;
   modelName?: string;
   modelVersion?: string;
+  mlflowFrom: string[];
+  allowMismatch?: boolean;
+  python?: string;
 }
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** The URI that names this model wherever it is built: registry versions by number, never by alias. */
 export function canonicalModelUri(source: ResolvedModelSource): string | undefined {
@@ -35,7 +41,7 @@ export function canonicalModelUri(source: ResolvedModelSource): string | undefin
 export async function runImageBuild(
   flags: ImageFlags,
   ctx: ImageContext,
-  plan: { layers: Parameters<typeof buildImage>[0]["layers"]; settings: Parameters<typeof buildImage>[0]["settings"] },
+  plan: { layers: Parameters<typeof buildImage>[0]["layers"]; settings: Parameters<typeof buildImage>[0]["settings"]; inspectBase?: Parameters<typeof buildImage>[0]["inspectBase"] },
 ): Promise<BuiltImage & { buildahDigest?: string }> {
   const progress = buildProgress();
   const t0 = performance.now();
@@ -53,6 +59,7 @@ export async function runImageBuild(
       clientFor: ctx.clientFor,
       cache: ctx.cache,
       onEvent: progress.onEvent,
+      inspectBase: plan.inspectBase,
     });
     let buildahDigest: string | undefined;
     if (!native) {
@@ -90,7 +97,10 @@ export function registerModelsBuildImageCommand(models: Command): void {
     .requiredOption("-m, --model-uri <uri>", "models:/…, runs:/…, mlflow-artifacts:/…, or a local model folder")
     .option("--tracking-uri <uri>", "tracking server, to resolve models:/ and runs:/ URIs")
     .option("--model-name <name>", "name the server reports (default: from the URI)")
-    .option("--model-version <v>", "version the server reports (default: from the URI)");
+    .option("--model-version <v>", "version the server reports (default: from the URI)")
+    .option("--mlflow-from <dir>", "Python models: a folder of Python packages holding MLflow (ciclo does not ship it), put on the image's PYTHONPATH; repeatable (default: CICLO_MLFLOW_FROM, ':'-separated)", collect, [])
+    .option("--allow-mismatch", "Python models: build even when the model's requirements do not fit the image's packages (printed as warnings)")
+    .option("--python <interpreter>", "Python models: the interpreter in the image", "python3");
   addImageFlags(cmd, DEFAULT_BASE_IMAGE)
     .addHelpText(
       "after",
@@ -99,10 +109,19 @@ The image: the model at /opt/ml/model, the scoring server on port 8080 (/invocat
 /ping, /health, /metrics) as user 10001, a health check, SIGTERM drains in-flight requests.
 The same model on the same base gives the same digest. Base images need Node 20 on the PATH.
 
+Python models (sklearn, custom pyfunc, …): the same server drives Python workers that load the model
+with MLflow's pyfunc loader. The base needs python3 and the model's packages (scripts/base-images.sh
+builds one from Debian's: numpy, scipy, pandas, scikit-learn), and MLflow itself comes from
+--mlflow-from folders. The model's requirements.txt / python_env.yaml / conda.yaml is checked against
+the base's and the folders' package metadata first: a missing package or another version fails the
+build (--allow-mismatch: warn and build).
+
 Examples:
   $ ciclo models build-image -m models:/fraud@champion -t registry.example.com/ml/fraud:3 --push
   $ ciclo models build-image -m ./model -t 127.0.0.1:5000/fraud:dev --base 127.0.0.1:5000/base/node:20 --push
   $ ciclo models build-image -m runs:/<run_id>/model -t fraud:dev --output ./fraud-oci
+  $ ciclo models build-image -m models:/churn@champion -t 127.0.0.1:5000/churn:4 --push \\
+      --base 127.0.0.1:5000/base/python-sklearn:3-node20 --mlflow-from ./wheelhouse/site
   $ echo "$TOKEN" | ciclo models build-image -m models:/fraud/3 -t ghcr.io/acme/fraud:3 --push --registry-username bot --registry-password-stdin
   $ podman run -p 8080:8080 registry.example.com/ml/fraud@sha256:…`,
     )
@@ -115,7 +134,11 @@ Examples:
         try {
           const name = flags.modelName ?? source.name;
           const version = flags.modelVersion ?? source.version;
-          const plan = await planModelImage({ path: source.path, name, version, uri: canonicalModelUri(source) }, ctx.platform);
+          const plan = await planModelImage({ path: source.path, name, version, uri: canonicalModelUri(source) }, ctx.platform, {
+            mlflowFrom: mlflowSources(flags.mlflowFrom),
+            allowMismatch: flags.allowMismatch,
+            python: flags.python,
+          });
           cleanup = plan.cleanup;
           const built = await runImageBuild(flags, ctx, plan);
           const pinned = built.pushedAs ?? (built.buildahDigest && flags.tag ? `${formatReference({ ...parseImageReference(flags.tag), tag: undefined })}@${built.buildahDigest}` : undefined);

@@ -19,6 +19,7 @@ import {
   validateReplicas,
   validateStickyHeader,
   validateTarget,
+  validateContainerEnv,
   validateTraffic,
   type StrategyInput,
 } from "./endpoint-validation.js";
@@ -157,6 +158,7 @@ export class EndpointService {
     validateReplicas(replicas);
     const env = input.env ?? {};
     validateEnv(env);
+    if (target === "container") validateContainerEnv(env);
     const e = await this.requireEndpoint(endpoint);
     const model = await this.resolveModel(input.modelUri);
     if (opts.version !== undefined) model.version = opts.version;
@@ -201,6 +203,7 @@ export class EndpointService {
     if (patch.replicas !== undefined) validateReplicas(patch.replicas);
     if (patch.env !== undefined) validateEnv(patch.env);
     const d = await this.requireDeployment(endpoint, name);
+    if (d.target === "container" && patch.env !== undefined) validateContainerEnv(patch.env);
     const next: Deployment = { ...d, updatedAt: this.now() };
     if (patch.modelUri !== undefined) {
       const model = await this.resolveModel(patch.modelUri);

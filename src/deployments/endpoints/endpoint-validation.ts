@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidParameterValueError, MlflowError } from "../../shared/errors.js";
+import { parseImageReference } from "../images/image-reference.js";
 import type { Analysis, Strategy } from "./endpoint-types.js";
 
 /** DNS-label-like: endpoint and deployment names appear in URLs, metric labels and process names. */
@@ -13,7 +14,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_REPLICAS = 16;
 /** Mirrored traffic may add at most this share of load in all (Azure ML's limit). */
 export const MAX_MIRROR_TOTAL = 50;
-export const TARGETS = ["local"] as const;
+export const TARGETS = ["local", "container"] as const;
 
 export function validateName(kind: "endpoint" | "deployment", name: string): void {
   if (!NAME.test(name)) {
@@ -33,6 +34,20 @@ export function validateTarget(target: string): void {
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new InvalidParameterValueError(`Unknown target '${target.slice(0, 50)}': this server runs ${TARGETS.map((t) => `'${t}'`).join(", ")}.`);
   }
+}
+
+/** The deployment env entry naming the image of the `container` target (not passed into the container). */
+export const IMAGE_ENV = "CICLO_IMAGE";
+
+/** A `container` deployment's env names an image: a reference podman can pull, never a flag. */
+export function validateContainerEnv(env: Record<string, string>): void {
+  const image = env[IMAGE_ENV];
+  if (!image) {
+    throw new InvalidParameterValueError(
+      `A 'container' deployment runs an image: set env ${IMAGE_ENV} to a model server image (e.g. the registry/repo@sha256:… that \`ciclo models build-image --push\` printed).`,
+    );
+  }
+  parseImageReference(image);
 }
 
 /** Env names must be portable; a few that would change how the model server runs are refused. */

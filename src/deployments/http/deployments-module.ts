@@ -1,7 +1,7 @@
 /**
  * Managed deployments as a module: endpoints and deployments (API under
- * `/api/ciclo/v1/endpoints`), the local target that runs their model-server
- * processes, the router at `/endpoints/{name}/...` with its `/metrics`, and
+ * `/api/ciclo/v1/endpoints`), the targets that run their model servers
+ * (`local`: processes; `container`: the model's image under podman), the router at `/endpoints/{name}/...` with its `/metrics`, and
  * rollouts — stepped by the job runner, started by hand or when a followed
  * alias moves (the `registry.registered_model_alias.set` event).
  * @module
@@ -20,7 +20,9 @@ import type { Deployment } from "../endpoints/endpoint-types.js";
 import { EndpointRouter, type RouteEndpoint } from "../router/endpoint-router.js";
 import { RouterInferenceFeed } from "../router/inference-feed.js";
 import { RolloutService } from "../rollouts/rollout-service.js";
-import { LocalTarget } from "../targets/local-target.js";
+import { containerRunner } from "../targets/container-runner.js";
+import { LocalTarget, type LocalTargetOptions } from "../targets/local-target.js";
+import { TargetSet } from "../targets/target-set.js";
 import { deploymentRoutes } from "./deployment-routes.js";
 import { registerInvocationRoutes } from "./invocation-routes.js";
 import { requestActor } from "./request-actor.js";
@@ -31,7 +33,7 @@ export interface DeploymentsModuleServices {
   service: EndpointService;
   rollouts: RolloutService;
   router: EndpointRouter;
-  target: LocalTarget;
+  target: TargetSet;
 }
 
 declare module "../../server/module.js" {
@@ -53,6 +55,8 @@ export interface DeploymentsModuleOptions {
   workers?: number;
   /** Spans for routed requests; the local target's model servers export to the same place (absent: no tracing). */
   tracing?: TracingConfig;
+  /** The `container` target's podman command and environment (default: `podman`, the server's env). */
+  podman?: { command?: string; env?: NodeJS.ProcessEnv; runArgs?: string[] };
 }
 
 const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
@@ -103,7 +107,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         return rebuilding;
       };
 
-      const target = new LocalTarget({
+      const targetOptions: LocalTargetOptions = {
         command: opts.command ?? [process.execPath, CICLO_BIN],
         baseEnv: { ...(opts.childEnv ?? process.env), ...(opts.tracing && { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: opts.tracing.tracesUrl }) },
         trackingUri: () => (app ? ownUrl(app) : Promise.reject(new Error("the server has no HTTP listener"))),
@@ -119,6 +123,13 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         logRequests: monitoring !== undefined,
         drainSeconds: opts.drainSeconds,
         workers: opts.workers,
+      };
+      const target = new TargetSet({
+        local: new LocalTarget(targetOptions),
+        container: new LocalTarget({
+          ...targetOptions,
+          runner: containerRunner({ podman: opts.podman?.command, env: opts.podman?.env ?? opts.childEnv, runArgs: opts.podman?.runArgs, stopSeconds: opts.drainSeconds }),
+        }),
       });
 
       const health = (d: Deployment): WireDeploymentHealth => {
@@ -180,7 +191,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         const wanted = await store.listDeployments();
         const keys = new Set(wanted.map((d) => `${d.endpoint}/${d.name}`));
         for (const d of target.deployments()) if (!keys.has(`${d.endpoint}/${d.name}`)) await target.remove(d.endpoint, d.name);
-        for (const d of wanted) if (d.target === "local") await target.apply(d);
+        for (const d of wanted) await target.apply(d);
         await refresh();
       };
 

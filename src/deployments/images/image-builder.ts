@@ -24,6 +24,7 @@ export type ClientFor = (registry: string) => RegistryClient;
 
 export type BuildEvent =
   | { kind: "step"; message: string }
+  | { kind: "warning"; message: string }
   | { kind: "bytes"; done: number; total: number; label: string }
   | { kind: "blob"; digest: string; size: number; outcome: PushOutcome };
 
@@ -43,6 +44,8 @@ export interface BuildImageOptions {
   cache: BlobCache;
   onEvent?: (e: BuildEvent) => void;
   env?: NodeJS.ProcessEnv;
+  /** Reads the base's layers (local gzip tars, in order) before anything is written; throws to stop the build, returns warnings. */
+  inspectBase?: (layers: Array<{ path: string; digest: string }>) => Promise<string[]>;
 }
 
 export interface BuiltImage {
@@ -106,6 +109,10 @@ export async function buildImage(o: BuildImageOptions): Promise<BuiltImage> {
       emit({ kind: "bytes", done, total, label: "base layers" });
     });
     baseLayers.push({ path, digest: l.digest });
+  }
+  if (o.inspectBase) {
+    emit({ kind: "step", message: "Checking the base's Python packages against the model's requirements" });
+    for (const w of await o.inspectBase(baseLayers)) emit({ kind: "warning", message: w });
   }
   emit({ kind: "step", message: "Writing layers" });
   const files = await readBaseFiles(baseLayers, ["etc/passwd", "etc/group"]);

@@ -4,8 +4,9 @@
  * tag → the same digest; pulled and run by podman (runc, host network) as
  * the non-root user; scored over HTTP with both protocols; `podman stop`
  * (SIGTERM) → a clean drain in its logs and exit code 0. Also: the OCI
- * layout output, the labels, `models k8s` pinning the digest, and the
- * python_function seam refusing clearly.
+ * layout output, the labels, `models k8s` pinning the digest, and a
+ * python_function model refused clearly on a base without MLflow (Python
+ * images: python-model-image.test.ts).
  * Needs scripts/registry-test-server.sh + scripts/base-images.sh (CI runs both).
  */
 import assert from "node:assert/strict";
@@ -139,13 +140,13 @@ describe("model images: build, push, run with podman", { skip: unavailable, conc
     assert.match(kept.stdout, new RegExp(`image: ${repo.replace(/[.]/g, "\\.")}:1`));
   });
 
-  test("a python_function model is refused with what to do instead; a bad tag is a usage error", async () => {
+  test("a python_function model on a base without MLflow is refused with what to do instead; a bad tag is a usage error", async () => {
     const py = join(tmp.path, "py");
     spawnSync("mkdir", ["-p", py]);
     writeFileSync(join(py, "MLmodel"), "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n  sklearn:\n    pickled_model: model.pkl\n");
     const r = await runCiclo(["models", "build-image", "-m", py, "-t", `${repo}:py`, "--base", NODE_BASE], { CICLO_IMAGE_CACHE: join(tmp.path, "cache-a") });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /python_function model: images of Python models need ciclo's Python runtime in the image/);
+    assert.match(r.stderr, /is a Python model \(mlflow\.sklearn\): its image needs MLflow's Python package .* --mlflow-from <dir>/);
     const bad = await runCiclo(["models", "build-image", "-m", model, "-t", "Bad/../Ref"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Image reference 'Bad\/\.\.\/Ref' is invalid/);

@@ -7,19 +7,25 @@
  *   target platform's native binary (45 MB of its 288 MB) — and the model at
  *   `/opt/ml/model` (MLflow's image layout). Runtime layer first: it is the
  *   same for every model of one ciclo version, so a registry stores it once.
- * - **Python** (`python_function` and the other Python flavors): the seam for
- *   ciclo's Python runtime (issue 18 §1), which this build does not have.
- *   Refused with a clear message rather than an image that cannot serve.
+ * - **Python** (`python_function` and the other Python flavors): the same
+ *   runtime layer (the Node front drives `pyfunc_worker.py`, which sits in it
+ *   too) on a base with python3 and the model's packages, plus MLflow's
+ *   Python package from folders the user names (`--mlflow-from`: ciclo does
+ *   not ship MLflow), with `CICLO_RUNTIME=python`. The model's
+ *   requirements are checked against the base's and the folders' packages
+ *   before anything is written (python-requirements-check.ts): a mismatch
+ *   fails the build, or is printed as a warning with `allowMismatch`.
  *
  * The image's settings: non-root user 10001, port 8080, `/ping` health
  * check, SIGTERM drains (serve-entry.ts), labels naming the model.
  * @module
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { readMlmodel, type MlModel } from "../../models/index.js";
 import { CICLO_VERSION } from "../../shared/node/version.js";
 import { bundleServer, CONTAINER_MODEL_PATH, CONTAINER_PORT } from "../docker-context.js";
@@ -27,6 +33,9 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 import { CICLO_HOME, type ConfigSettings } from "./image-config.js";
 import { LayerSpec } from "./layer-tar.js";
 import type { Platform } from "./oci-manifest.js";
+import { scanLayers, type PythonInventory } from "./python-inventory.js";
+import { pythonPackagesLayer } from "./python-packages.js";
+import { checkFit, modelPythonNeeds, type FitReport } from "./python-requirements-check.js";
 
 export type ImageRuntime = "node" | "python";
 
@@ -60,6 +69,7 @@ export function runtimeFilesOnly(binDir?: string): (rel: string) => boolean {
 }
 
 const require = createRequire(import.meta.url);
+const PYFUNC_WORKER = fileURLToPath(new URL("../../serving/python/pyfunc_worker.py", import.meta.url));
 
 /** An installed package's folder (from its entry point: not every package exports package.json). */
 export function pkgDir(name: string): string {
@@ -79,6 +89,8 @@ export async function nodeRuntimeLayer(platform: Platform): Promise<{ layer: Lay
     await layer.addTree(stage, `${APP_DIR}/app`);
     await layer.addTree(pkgDir("onnxruntime-node"), `${APP_DIR}/node_modules/onnxruntime-node`, { exclude: runtimeFilesOnly(`bin/napi-v6/linux/${arch}`) });
     await layer.addTree(pkgDir("onnxruntime-common"), `${APP_DIR}/node_modules/onnxruntime-common`, { exclude: runtimeFilesOnly() });
+    // The Python runtime's worker, where the bundle looks for it (python-worker-process.ts).
+    layer.add({ path: `${APP_DIR}/app/python/pyfunc_worker.py`, type: "file", mode: 0o644, source: PYFUNC_WORKER, size: (await stat(PYFUNC_WORKER)).size });
     return { layer, cleanup: () => rm(stage, { recursive: true, force: true }) };
   } catch (err) {
     await rm(stage, { recursive: true, force: true });
@@ -106,21 +118,37 @@ export interface ModelImagePlan {
   runtime: ImageRuntime;
   layers: LayerSpec[];
   settings: Omit<ConfigSettings, "created">;
+  /** Python images: checks the base's layers (local gzip tars) hold what the model needs; returns warnings or throws. */
+  inspectBase?: (layers: Array<{ path: string; digest: string }>) => Promise<string[]>;
   cleanup: () => Promise<void>;
 }
 
-export async function planModelImage(model: ModelImageInfo, platform: Platform): Promise<ModelImagePlan> {
+export interface PythonImageOptions {
+  /** Folders of Python packages to add (MLflow's among them), in PYTHONPATH order. */
+  mlflowFrom?: string[];
+  /** Warn instead of failing when the model's requirements do not fit the image. */
+  allowMismatch?: boolean;
+  /** The interpreter in the image (default `python3` on the image's PATH). */
+  python?: string;
+}
+
+/** The sentence a failed or warned fit check prints. */
+export function fitMessage(model: string, report: FitReport): string {
+  return (
+    `The Python environment of the image does not fit model '${model}' (the base image's packages + the --mlflow-from folders):\n` +
+    report.mismatches.map((m) => `  - ${m}`).join("\n") +
+    "\nUse a base with these packages (scripts/base-images.sh builds one from Debian's), add folders with --mlflow-from, " +
+    "or build anyway with --allow-mismatch (the server may fail to load the model or answer differently)."
+  );
+}
+
+export async function planModelImage(model: ModelImageInfo, platform: Platform, py: PythonImageOptions = {}): Promise<ModelImagePlan> {
   const mlmodel = await readMlmodel(model.path);
   const runtime = runtimeFor(mlmodel);
-  if (runtime === "python") {
-    // The seam: a Python base (python3 + mlflow's pyfunc loader + the model's environment), the same Node
-    // front with CICLO_RUNTIME=python (serve-entry.ts reads it) and src/serving/python/pyfunc_worker.py.
-    throw new InvalidParameterValueError(
-      `'${model.name}' is a python_function model: images of Python models need ciclo's Python runtime in the image, which build-image does not assemble yet ` +
-        "(no base with MLflow's pyfunc loader). Serve it with `ciclo models serve` (the Python runtime), export it to ONNX (served by the Node image), or use `mlflow models build-docker` for now.",
-    );
-  }
-  const flavor = NODE_FLAVORS.find((f) => f in mlmodel.flavors)!;
+  const pyfunc = mlmodel.flavors.python_function as { loader_module?: unknown } | undefined;
+  const flavor = runtime === "node" ? NODE_FLAVORS.find((f) => f in mlmodel.flavors)! : String(pyfunc?.loader_module ?? "python_function");
+  const packages = runtime === "python" ? await pythonPackagesLayer(py.mlflowFrom ?? []) : undefined;
+  const needs = runtime === "python" ? await modelPythonNeeds(model.path) : undefined;
   const runtimeLayer = await nodeRuntimeLayer(platform);
   const modelLayer = await new LayerSpec(`model ${model.name} version ${model.version}`).addTree(model.path, CONTAINER_MODEL_PATH, {
     exclude: (rel) => /(^|\/)(\.git|node_modules)(\/|$)/.test(rel) || rel.endsWith(".partial"),
@@ -140,9 +168,46 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform):
     ...(mlmodel.model_id ? { "dev.ciclo.model.model-id": String(mlmodel.model_id) } : {}),
     ...(sig ? { "dev.ciclo.model.signature-digest": sig } : {}),
   };
+  const pythonEnv: Record<string, string> = {};
+  let inspectBase: ModelImagePlan["inspectBase"];
+  if (runtime === "python" && packages) {
+    Object.assign(pythonEnv, {
+      CICLO_RUNTIME: "python",
+      CICLO_ENV_MANAGER: "local",
+      CICLO_PYTHON: py.python ?? "python3",
+      PYTHONDONTWRITEBYTECODE: "1",
+      MLFLOW_DISABLE_TELEMETRY: "true",
+      DO_NOT_TRACK: "true",
+      ...(packages.pythonPath.length > 0 ? { PYTHONPATH: packages.pythonPath.join(":") } : {}),
+    });
+    const mlflow = packages.provides.get("mlflow");
+    if (mlflow) labels["dev.ciclo.python.mlflow"] = mlflow.version;
+    inspectBase = async (layers) => {
+      const base = await scanLayers(layers);
+      const inv: PythonInventory = { pythons: base.pythons, packages: new Map([...base.packages, ...packages.provides]) };
+      if (!inv.packages.has("mlflow")) {
+        throw new InvalidParameterValueError(
+          `'${model.name}' is a Python model (${flavor}): its image needs MLflow's Python package (the pyfunc loader), which the base does not have. ` +
+            "ciclo does not ship MLflow: give a folder that holds it with --mlflow-from <dir> (or CICLO_MLFLOW_FROM), e.g. one made with " +
+            "`pip install --target <dir> mlflow-skinny==<the model's version>` on a machine that reaches a package index.",
+        );
+      }
+      if (inv.pythons.length === 0) throw new InvalidParameterValueError(`The base image has no Python interpreter (no /usr/bin/python3.x): '${model.name}' is a Python model. Use a Python base (scripts/base-images.sh builds one).`);
+      if (!needs) return [`'${model.name}' names no requirements (no python_env.yaml, requirements.txt or conda.yaml): its packages were not checked.`];
+      const report = checkFit(needs, inv);
+      const warnings = report.unchecked.map((l) => `requirement '${l}' (${needs.source}) cannot be checked from package metadata: not checked`);
+      if (report.mismatches.length > 0) {
+        const text = fitMessage(model.name, report);
+        if (!py.allowMismatch) throw new InvalidParameterValueError(text);
+        warnings.push(`--allow-mismatch: ${text}`);
+      }
+      return warnings;
+    };
+  }
   return {
     runtime,
-    layers: [runtimeLayer.layer, modelLayer],
+    layers: packages?.layer ? [runtimeLayer.layer, packages.layer, modelLayer] : [runtimeLayer.layer, modelLayer],
+    inspectBase,
     settings: {
       entrypoint: ["node", `${APP_DIR}/app/server.mjs`],
       env: {
@@ -153,6 +218,7 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform):
         CICLO_MODEL_PATH: CONTAINER_MODEL_PATH,
         CICLO_MODEL_NAME: model.name,
         CICLO_MODEL_VERSION: model.version,
+        ...pythonEnv,
       },
       workingDir: APP_DIR,
       exposedPort: CONTAINER_PORT,

@@ -10,12 +10,38 @@
  *
  * On start, processes a previous ciclo left behind (recorded with their
  * pid) are stopped and the deployments started afresh.
+ *
+ * How one replica runs is the runner's business: by default `ciclo models
+ * serve` as a child process; the `container` target (container-runner.ts)
+ * runs the model's image under podman with the same supervision.
  * @module
  */
 import { readFile } from "node:fs/promises";
-import type { DeploymentStore } from "../endpoints/deployment-store.js";
+import type { DeploymentStore, ReplicaRecord } from "../endpoints/deployment-store.js";
 import type { Deployment } from "../endpoints/endpoint-types.js";
-import { LineRing, ReplicaProcess, type ReplicaState } from "./replica-process.js";
+import { LineRing, modelServeCommand, ReplicaProcess, type ReplicaCommand, type ReplicaSpec, type ReplicaState } from "./replica-process.js";
+
+/** How a target runs one replica. */
+export interface ReplicaRunner {
+  /** The command for replica `index` of `d` (throws when it cannot run: logged, and retried with backoff). */
+  command(spec: ReplicaSpec, d: Deployment, index: number): { command: ReplicaCommand; afterKill?: () => Promise<void> };
+  /** Stops what a previous ciclo process left running for this record; true when something was stopped. */
+  stopStale(rec: ReplicaRecord): Promise<boolean>;
+}
+
+/** The `local` target's runner: `ciclo models serve` as a child process. */
+export const processRunner: ReplicaRunner = {
+  command: (spec) => ({ command: modelServeCommand(spec) }),
+  async stopStale(rec) {
+    if (!(await isModelServer(rec.pid))) return false;
+    try {
+      process.kill(rec.pid, "SIGTERM");
+      return true;
+    } catch {
+      return false; // gone meanwhile
+    }
+  },
+};
 
 export interface LocalTargetOptions {
   /** The command that runs ciclo: `[node, <ciclo entry>]`. */
@@ -39,6 +65,8 @@ export interface LocalTargetOptions {
   /** Restart backoff: base × 2^(failures−1), at most max (ms). */
   backoff?: { baseMs: number; maxMs: number };
   logLines?: number;
+  /** How replicas run (default: processRunner). */
+  runner?: ReplicaRunner;
 }
 
 export interface ReplicaStatus {
@@ -77,7 +105,11 @@ export class LocalTarget {
   private readonly running = new Map<string, Running>();
   private stopping = false;
 
-  constructor(private readonly opts: LocalTargetOptions) {}
+  private readonly runner: ReplicaRunner;
+
+  constructor(private readonly opts: LocalTargetOptions) {
+    this.runner = opts.runner ?? processRunner;
+  }
 
   /** Makes the processes match the deployment (start, scale, replace). */
   async apply(d: Deployment): Promise<void> {
@@ -160,18 +192,23 @@ export class LocalTarget {
     return this.running.get(keyOf(endpoint, name))?.logs.tail(tail) ?? [];
   }
 
-  /** Stops what a previous ciclo process left running (its records), so the deployments start cleanly. */
-  async cleanupStale(): Promise<number> {
+  /** How this target runs its replicas. */
+  get replicaRunner(): ReplicaRunner {
+    return this.runner;
+  }
+
+  /**
+   * Stops what a previous ciclo process left running (its records), so the deployments start cleanly.
+   * `others`: the other targets' runners (the records do not say which target started a replica).
+   */
+  async cleanupStale(others: ReplicaRunner[] = []): Promise<number> {
     let stopped = 0;
     for (const rec of await this.opts.store.listReplicas()) {
-      if (await isModelServer(rec.pid)) {
-        try {
-          process.kill(rec.pid, "SIGTERM");
-          stopped++;
-          this.opts.log("deployments: stopped a model server a previous ciclo left running", { endpoint: rec.endpoint, deployment: rec.deployment, pid: rec.pid });
-        } catch {
-          // gone meanwhile
-        }
+      let any = false;
+      for (const runner of [this.runner, ...others]) any = (await runner.stopStale(rec)) || any;
+      if (any) {
+        stopped++;
+        this.opts.log("deployments: stopped a model server a previous ciclo left running", { endpoint: rec.endpoint, deployment: rec.deployment, pid: rec.pid });
       }
       await this.opts.store.forgetReplica(rec.endpoint, rec.deployment, rec.index);
     }
@@ -190,19 +227,21 @@ export class LocalTarget {
     const d = r.deployment;
     const trackingUri = await this.opts.trackingUri();
     if (r.removed || this.stopping || slot.proc) return;
+    const spec: ReplicaSpec = {
+      command: this.opts.command,
+      modelUri: `models:/${d.modelName}/${d.modelVersion}`,
+      trackingUri,
+      modelName: d.modelName,
+      modelVersion: d.modelVersion,
+      env: d.env,
+      baseEnv: this.opts.baseEnv,
+      workers: this.opts.workers ?? 1,
+      drainSeconds: this.opts.drainSeconds ?? 10,
+      logRequests: this.opts.logRequests ? { endpoint: d.endpoint, deployment: d.name } : undefined,
+    };
+    const how = this.runner.command(spec, d, slot.index);
     const proc = new ReplicaProcess(
-      {
-        command: this.opts.command,
-        modelUri: `models:/${d.modelName}/${d.modelVersion}`,
-        trackingUri,
-        modelName: d.modelName,
-        modelVersion: d.modelVersion,
-        env: d.env,
-        baseEnv: this.opts.baseEnv,
-        workers: this.opts.workers ?? 1,
-        drainSeconds: this.opts.drainSeconds ?? 10,
-        logRequests: this.opts.logRequests ? { endpoint: d.endpoint, deployment: d.name } : undefined,
-      },
+      how.command,
       `[${d.name}-${slot.index}]`,
       r.logs,
       (p) => {
@@ -215,9 +254,10 @@ export class LocalTarget {
         this.opts.onChange(d.endpoint);
         if (old) void this.stopProc(old);
       },
+      how.afterKill,
     );
     slot.proc = proc;
-    r.logs.push(`[${d.name}-${slot.index}] started pid ${proc.pid ?? "?"} (models:/${d.modelName}/${d.modelVersion})`);
+    r.logs.push(`[${d.name}-${slot.index}] started pid ${proc.pid ?? "?"} (models:/${d.modelName}/${d.modelVersion}): ${[how.command.cmd, ...how.command.args.slice(0, 4)].join(" ")} …`);
     void proc.exited.then(({ code, signal }) => this.exited(r, slot, proc, code, signal));
   }
 

@@ -40,6 +40,40 @@ export class LineRing {
   }
 }
 
+/** What runs: a command line and its environment. */
+export interface ReplicaCommand {
+  cmd: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** `ciclo models serve` for the deployment's model on a loopback port the OS picks. */
+export function modelServeCommand(spec: ReplicaSpec): ReplicaCommand {
+  const args = [
+    ...spec.command.slice(1),
+    "models",
+    "serve",
+    "-m",
+    spec.modelUri,
+    "--host",
+    "127.0.0.1",
+    "-p",
+    "0",
+    "--workers",
+    String(spec.workers),
+    "--drain-seconds",
+    String(spec.drainSeconds),
+    "--tracking-uri",
+    spec.trackingUri,
+    "--model-name",
+    spec.modelName,
+    "--model-version",
+    spec.modelVersion,
+    ...(spec.logRequests ? ["--log-requests", "tracking", "--log-endpoint", spec.logRequests.endpoint, "--log-deployment", spec.logRequests.deployment] : []),
+  ];
+  return { cmd: spec.command[0], args, env: { ...spec.baseEnv, ...spec.env } };
+}
+
 export class ReplicaProcess {
   state: ReplicaState = "starting";
   url: string | undefined;
@@ -48,34 +82,14 @@ export class ReplicaProcess {
   readonly startedAt = Date.now();
 
   constructor(
-    spec: ReplicaSpec,
+    command: ReplicaCommand,
     private readonly prefix: string,
     logs: LineRing,
     onReady: (r: ReplicaProcess) => void,
+    /** Runs after the process exits when stop() had to kill it (e.g. remove its container). */
+    private readonly afterKill?: () => Promise<void>,
   ) {
-    const args = [
-      ...spec.command.slice(1),
-      "models",
-      "serve",
-      "-m",
-      spec.modelUri,
-      "--host",
-      "127.0.0.1",
-      "-p",
-      "0",
-      "--workers",
-      String(spec.workers),
-      "--drain-seconds",
-      String(spec.drainSeconds),
-      "--tracking-uri",
-      spec.trackingUri,
-      "--model-name",
-      spec.modelName,
-      "--model-version",
-      spec.modelVersion,
-      ...(spec.logRequests ? ["--log-requests", "tracking", "--log-endpoint", spec.logRequests.endpoint, "--log-deployment", spec.logRequests.deployment] : []),
-    ];
-    this.proc = spawn(spec.command[0], args, { env: { ...spec.baseEnv, ...spec.env }, stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = spawn(command.cmd, command.args, { env: command.env, stdio: ["ignore", "pipe", "pipe"] });
     this.exited = new Promise((resolve) => this.proc.once("exit", (code, signal) => resolve({ code, signal })));
     // A spawn failure (missing binary) ends as an exit too.
     this.proc.once("error", (err) => logs.push(`${this.prefix} spawn failed: ${err.message}`));
@@ -113,7 +127,11 @@ export class ReplicaProcess {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
-    if (this.alive) this.proc.kill("SIGKILL");
+    if (this.alive) {
+      this.proc.kill("SIGKILL");
+      await this.exited;
+      await this.afterKill?.();
+    }
     await this.exited;
   }
 }

@@ -67,8 +67,8 @@ try:
     import pandas as pd
 except ImportError as e:  # pragma: no cover - depends on the interpreter
     _fail_load(
-        f"The Python interpreter {sys.executable} cannot import '{e.name}', which ciclo's Python runtime needs "
-        "(numpy, pandas and mlflow). Install them there, or choose another interpreter with --python."
+        f"The Python interpreter {sys.executable} cannot import '{e.name or 'numpy/pandas'}' ({str(e).splitlines()[-1] if str(e) else e!r}), "
+        "which ciclo's Python runtime needs (numpy, pandas and mlflow). Install them there, or choose another interpreter with --python."
     )
 
 try:
