@@ -250,7 +250,7 @@ Examples:
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version>, or models:/<name>@<alias> to follow an alias")
     .option("--replicas <n>", "model-server processes", "1")
     .option("--env <key=value>", "environment variable for the model server (repeatable)", collect)
-    .option("--target <target>", "where it runs: local", "local")
+    .option("--target <target>", "where it runs: local (model-server processes of the server), or kubernetes (a Deployment, Service and HPA; the server needs --k8s-namespace)", "local")
     .addHelpText(
       "after",
       `
@@ -259,7 +259,8 @@ The first deployment of an endpoint takes all of its traffic; later ones get
 
 Examples:
   $ ciclo deployments create fraud blue -m models:/fraud/3 --replicas 2
-  $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug`,
+  $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug
+  $ ciclo deployments create fraud blue -m models:/fraud/3 --target kubernetes --replicas 2`,
     )
     .action(
       cliAction("deployments create", async (endpoint: string, name: string, f: CommonFlags & { modelUri: string; replicas: string; env?: string[]; target: string }) => {
