@@ -21,10 +21,11 @@ import { trackingModule } from "./tracking/http/tracking-module.js";
 
 /**
  * `config` (the server's flags and environment) sets authentication, the job
- * runner, the gc schedule and tracing; defaults otherwise (auth off, no traces).
+ * runner, the gc schedule, tracing and the kubernetes target; defaults otherwise
+ * (auth off, no traces, local deployments only).
  * auth is first: its permission check must cover every route mounted after it.
  */
-export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing">): CicloModule[] {
+export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing" | "kubernetes">): CicloModule[] {
   const jobs = config?.jobs ?? resolveJobsConfig({});
   return [
     authModule(config?.auth),
@@ -36,7 +37,7 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tra
     registryModule(),
     monitoringModule(),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
-    deploymentsModule({ tracing: config?.tracing }),
+    deploymentsModule({ tracing: config?.tracing, kubernetes: config?.kubernetes }),
     pipelinesModule(),
     pipelineTriggersModule(),
   ];

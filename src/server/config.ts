@@ -117,6 +117,8 @@ export interface ServerConfig {
   insecure?: boolean;
   /** `--otlp-endpoint` or OTEL_EXPORTER_OTLP_*: spans of the endpoints' router and the model servers it starts (absent: none). */
   tracing?: TracingConfig;
+  /** `--k8s-namespace` / `--k8s-image`: the kubernetes deployment target (absent: only `local`). */
+  kubernetes?: { namespace: string; imageTemplate?: string };
 }
 
 export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";

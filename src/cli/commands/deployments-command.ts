@@ -250,7 +250,7 @@ Examples:
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version>, or models:/<name>@<alias> to follow an alias")
     .option("--replicas <n>", "model-server processes", "1")
     .option("--env <key=value>", "environment variable for the model server (repeatable)", collect)
-    .option("--target <target>", "where it runs: local (model-server processes) or container (an image under podman)", "local")
+    .option("--target <target>", "where it runs: local (model-server processes of the server), container (an image under podman), or kubernetes (a Deployment, Service and HPA; the server needs --k8s-namespace)", "local")
     .option("--image <image>", "container target: the model server image to run (sets env CICLO_IMAGE; implies --target container)")
     .addHelpText(
       "after",
@@ -265,7 +265,8 @@ from the server at start, in that image's runtime and Python environment.
 Examples:
   $ ciclo deployments create fraud blue -m models:/fraud/3 --replicas 2
   $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug
-  $ ciclo deployments create churn main -m models:/churn/4 --image 127.0.0.1:5000/ml/churn@sha256:…`,
+  $ ciclo deployments create churn main -m models:/churn/4 --image 127.0.0.1:5000/ml/churn@sha256:…
+  $ ciclo deployments create fraud blue -m models:/fraud/3 --target kubernetes --replicas 2`,
     )
     .action(
       cliAction("deployments create", async (endpoint: string, name: string, f: CommonFlags & { modelUri: string; replicas: string; env?: string[]; target: string; image?: string }) => {

@@ -49,6 +49,8 @@ export function registerServerCommand(program: Command): void {
     .option("--job-retention <age>", "delete finished jobs after this long: 30d, 12h (default 30d; $CICLO_JOB_RETENTION)")
     .option("--gc-schedule <cron>", "purge deleted experiments/runs/models on this cron, e.g. '0 3 * * *' ($CICLO_GC_SCHEDULE; default: never)")
     .option("--gc-older-than <age>", "what the scheduled gc purges: deleted at least this long ago (default 30d; $CICLO_GC_OLDER_THAN)")
+    .option("--k8s-namespace <ns>", "deploy `--target kubernetes` deployments to this namespace, using $KUBECONFIG, ~/.kube/config or the pod's service account ($CICLO_K8S_NAMESPACE; docs/deployments.md)")
+    .option("--k8s-image <template>", "model-server image of a version for the kubernetes target; {model} and {version} are replaced (default {model}:{version}; $CICLO_K8S_IMAGE)")
     .option(OTLP_FLAG, `${OTLP_FLAG_HELP}; the model servers of local deployments export there too`)
     .helpOption("--help", "display help for command")
     // MLflow compat: gunicorn/uvicorn/waitress options and other `mlflow server` flags ciclo has no use for
@@ -78,6 +80,7 @@ Examples:
   $ ciclo server --host 0.0.0.0 --allowed-hosts 'mlflow.internal:5000,10.*' --cors-allowed-origins https://notebook.internal
   $ ciclo server --artifacts-only --artifacts-destination s3://bucket/artifacts
   $ ciclo server --otlp-endpoint http://otel-collector:4318   # traces of /endpoints/... requests
+  $ ciclo server --k8s-namespace models --k8s-image registry.example.com/models/{model}:{version}
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
 
 Background jobs (docs/jobs.md) run inside the server: on SQLite in the one
@@ -113,6 +116,11 @@ shows them.`,
         gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
       });
       config.tracing = otlpTracing("ciclo-server", opts.otlpEndpoint as string | undefined);
+      const k8sNamespace = (opts.k8sNamespace as string | undefined) ?? (process.env.CICLO_K8S_NAMESPACE || undefined);
+      if (k8sNamespace !== undefined) {
+        if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(k8sNamespace)) throw new UsageError(`--k8s-namespace '${k8sNamespace.slice(0, 80)}' is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63).`);
+        config.kubernetes = { namespace: k8sNamespace, imageTemplate: (opts.k8sImage as string | undefined) ?? (process.env.CICLO_K8S_IMAGE || undefined) };
+      } else if (opts.k8sImage !== undefined) throw new UsageError("--k8s-image needs --k8s-namespace (the kubernetes target is off without it).");
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
       if (ignored.length > 0) log.warn({ ignored }, `ignoring options ciclo server does not use: ${ignored.join(" ")}`);
       if (opts.workers !== undefined && opts.workers !== "1") {

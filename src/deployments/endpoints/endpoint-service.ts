@@ -69,6 +69,8 @@ export class EndpointService {
   private readonly listeners: Array<(e: ChangeEvent) => void> = [];
   /** Set by the rollouts: refuses manual traffic changes while one runs. */
   activeRollout: (endpoint: string) => Promise<string | undefined> = async () => undefined;
+  /** The targets this server runs (set by the module from its configuration). */
+  availableTargets: readonly string[] = ["local", "container"];
 
   constructor(
     readonly store: DeploymentStore,
@@ -153,7 +155,7 @@ export class EndpointService {
   async createDeployment(endpoint: string, input: DeploymentInput, actor: Actor, opts: { action?: string; reason?: string; version?: string } = {}): Promise<Deployment> {
     validateName("deployment", input.name);
     const target = input.target ?? "local";
-    validateTarget(target);
+    validateTarget(target, this.availableTargets);
     const replicas = input.replicas ?? 1;
     validateReplicas(replicas);
     const env = input.env ?? {};

@@ -14,7 +14,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_REPLICAS = 16;
 /** Mirrored traffic may add at most this share of load in all (Azure ML's limit). */
 export const MAX_MIRROR_TOTAL = 50;
-export const TARGETS = ["local", "container"] as const;
+export const TARGETS = ["local", "container", "kubernetes"] as const;
 
 export function validateName(kind: "endpoint" | "deployment", name: string): void {
   if (!NAME.test(name)) {
@@ -30,9 +30,11 @@ export function validateReplicas(n: number): void {
   }
 }
 
-export function validateTarget(target: string): void {
-  if (!(TARGETS as readonly string[]).includes(target)) {
-    throw new InvalidParameterValueError(`Unknown target '${target.slice(0, 50)}': this server runs ${TARGETS.map((t) => `'${t}'`).join(", ")}.`);
+/** `available`: the targets this server is configured to run (a known target may still be off, e.g. kubernetes without a cluster). */
+export function validateTarget(target: string, available: readonly string[] = TARGETS): void {
+  if (!(TARGETS as readonly string[]).includes(target) || !available.includes(target)) {
+    const hint = target === "kubernetes" ? " Start the server with --k8s-namespace <namespace> (and a kubeconfig, or inside the cluster) to deploy to Kubernetes." : "";
+    throw new InvalidParameterValueError(`Unknown target '${target.slice(0, 50)}': this server runs ${available.map((t) => `'${t}'`).join(", ")}.${hint}`);
   }
 }
 

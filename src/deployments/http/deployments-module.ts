@@ -21,7 +21,8 @@ import { EndpointRouter, type RouteEndpoint } from "../router/endpoint-router.js
 import { RouterInferenceFeed } from "../router/inference-feed.js";
 import { RolloutService } from "../rollouts/rollout-service.js";
 import { containerRunner } from "../targets/container-runner.js";
-import { LocalTarget, type LocalTargetOptions } from "../targets/local-target.js";
+import { LocalTarget, type LocalTargetOptions, type ReplicaStatus } from "../targets/local-target.js";
+import type { KubernetesTarget } from "../targets/kubernetes-target.js";
 import { TargetSet } from "../targets/target-set.js";
 import { deploymentRoutes } from "./deployment-routes.js";
 import { registerInvocationRoutes } from "./invocation-routes.js";
@@ -34,6 +35,8 @@ export interface DeploymentsModuleServices {
   rollouts: RolloutService;
   router: EndpointRouter;
   target: TargetSet;
+  /** The kubernetes target, when the server is configured for one. */
+  kubernetes?: KubernetesTarget;
 }
 
 declare module "../../server/module.js" {
@@ -57,6 +60,23 @@ export interface DeploymentsModuleOptions {
   tracing?: TracingConfig;
   /** The `container` target's podman command and environment (default: `podman`, the server's env). */
   podman?: { command?: string; env?: NodeJS.ProcessEnv; runArgs?: string[] };
+  /** The kubernetes target (absent: deployments may use only `local`). */
+  kubernetes?: KubernetesTargetConfig;
+}
+
+export interface KubernetesTargetConfig {
+  /** The namespace ciclo's objects go to. */
+  namespace: string;
+  /** The model-server image of a version, `{model}` and `{version}` replaced (default `{model}:{version}`). */
+  imageTemplate?: string;
+  /** A kubeconfig's YAML (default: $KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster). */
+  kubeconfig?: string;
+  /** Server-side apply with force (default true). */
+  force?: boolean;
+  /** The router's URL of a deployment (default its Service's in-cluster name). */
+  serviceUrl?: (endpoint: string, deployment: string, namespace: string) => string;
+  cpu?: string;
+  memory?: string;
 }
 
 const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
@@ -76,12 +96,15 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
     async init(ctx) {
       // The OpenTelemetry SDK is imported only when tracing is configured.
       const tracing = await loadTracing(opts.tracing);
+      // The Kubernetes client is imported only when the target is configured.
+      const k8s = opts.kubernetes ? await startKubernetesTarget(opts.kubernetes, opts.tracing, () => void refresh(), (msg, f) => ctx.logger.info(f ?? {}, msg)) : undefined;
       const store = new SqlDeploymentStore(ctx.db);
       const registry = ctx.get("registry").store;
       const service = new EndpointService(store, {
         checkVersion: async (name, version) => void (await registry.getModelVersion(name, version)),
         aliasVersion: async (name, alias) => (await registry.getModelVersionByAlias(name, alias)).version,
       });
+      if (k8s) service.availableTargets = ["local", "container", "kubernetes"];
       const scheduler: JobScheduler | undefined = ctx.find("scheduler");
       // Scoring requests reach monitoring's inference store when that module runs (no wiring by the user).
       const monitoring = ctx.find("monitoring");
@@ -132,16 +155,29 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         }),
       });
 
-      const health = (d: Deployment): WireDeploymentHealth => {
+      /** Ready, desired, restarts and replicas of a deployment, from whichever target runs it. */
+      const replicaView = (d: Deployment): { ready: number; desired: number; restarts: number; replicas: ReplicaStatus[]; events?: string[] } => {
+        if (d.target === "kubernetes" && k8s) {
+          const s = k8s.summary(d.endpoint, d.name, d.replicas);
+          return { ...s, events: s.applyError ? [s.applyError, ...s.events] : s.events };
+        }
         const replicas = target.status(d.endpoint, d.name);
+        return { ready: replicas.filter((r) => r.state === "ready").length, desired: d.replicas, restarts: replicas.reduce((a, r) => a + r.restarts, 0), replicas };
+      };
+      const readyUrls = (d: Deployment): string[] => (d.target === "kubernetes" ? (k8s?.readyUrls(d.endpoint, d.name) ?? []) : target.readyUrls(d.endpoint, d.name));
+
+      const health = (d: Deployment): WireDeploymentHealth => {
+        const view = replicaView(d);
+        const replicas = view.replicas;
         const w = router.statsOf(d.endpoint, d.name);
         const win = w.window(0);
         return {
-          ready_replicas: replicas.filter((r) => r.state === "ready").length,
-          desired_replicas: d.replicas,
-          restarts: replicas.reduce((a, r) => a + r.restarts, 0),
+          ready_replicas: view.ready,
+          desired_replicas: view.desired,
+          restarts: view.restarts,
           replicas: replicas.map((r) => ({
             index: r.index,
+            ...(r.name !== undefined && { name: r.name }),
             state: r.state,
             ...(r.pid !== undefined && { pid: r.pid }),
             ...(r.url !== undefined && { url: r.url }),
@@ -154,6 +190,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
           ...(win.p50Ms !== undefined && { p50_ms: win.p50Ms }),
           ...(win.p99Ms !== undefined && { p99_ms: win.p99Ms }),
           recent_errors: [...w.recentErrors],
+          ...(view.events && { events: view.events }),
         };
       };
 
@@ -170,17 +207,17 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
           deployments: deployments
             .filter((d) => d.endpoint === e.name)
             .map((d) => {
-              const status = target.status(d.endpoint, d.name);
+              const view = replicaView(d);
               samples.push({
                 endpoint: e.name,
                 deployment: d.name,
-                ready: status.filter((r) => r.state === "ready").length,
-                desired: d.replicas,
-                restarts: status.reduce((a, r) => a + r.restarts, 0),
+                ready: view.ready,
+                desired: view.desired,
+                restarts: view.restarts,
                 weight: e.traffic[d.name] ?? 0,
                 mirror: e.mirror[d.name] ?? 0,
               });
-              return { name: d.name, modelName: d.modelName, modelVersion: d.modelVersion, weight: e.traffic[d.name] ?? 0, mirror: e.mirror[d.name] ?? 0, urls: target.readyUrls(d.endpoint, d.name) };
+              return { name: d.name, modelName: d.modelName, modelVersion: d.modelVersion, weight: e.traffic[d.name] ?? 0, mirror: e.mirror[d.name] ?? 0, urls: readyUrls(d) };
             }),
         }));
         healthCache = samples;
@@ -189,9 +226,15 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
 
       const reconcile = async (): Promise<void> => {
         const wanted = await store.listDeployments();
-        const keys = new Set(wanted.map((d) => `${d.endpoint}/${d.name}`));
-        for (const d of target.deployments()) if (!keys.has(`${d.endpoint}/${d.name}`)) await target.remove(d.endpoint, d.name);
-        for (const d of wanted) await target.apply(d);
+        const onMachine = new Set(wanted.filter((d) => d.target !== "kubernetes").map((d) => `${d.endpoint}/${d.name}`));
+        for (const d of target.deployments()) if (!onMachine.has(`${d.endpoint}/${d.name}`)) await target.remove(d.endpoint, d.name);
+        // Objects of deployments that no longer exist (deleted while this server was down) are deleted from the cluster.
+        await k8s?.started;
+        for (const d of k8s?.deployments() ?? []) if (!wanted.some((w) => w.endpoint === d.endpoint && w.name === d.name && w.target === "kubernetes")) await k8s!.remove(d.endpoint, d.name);
+        for (const d of wanted) {
+          if (d.target !== "kubernetes") await target.apply(d);
+          else if (d.target === "kubernetes" && k8s) await k8s.apply(d).catch(() => undefined); // kept in its health
+        }
         await refresh();
       };
 
@@ -200,10 +243,15 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
           if (ev.kind === "deleted" || ev.kind === "deployment") {
             if (ev.deployment === undefined) {
               for (const d of target.deployments()) if (d.endpoint === ev.endpoint) await target.remove(d.endpoint, d.name);
+              for (const d of k8s?.deployments() ?? []) if (d.endpoint === ev.endpoint) await k8s!.remove(d.endpoint, d.name);
             } else {
               const d = await store.getDeployment(ev.endpoint, ev.deployment);
-              if (d) await target.apply(d);
-              else await target.remove(ev.endpoint, ev.deployment);
+              if (d?.target === "kubernetes" && k8s) await k8s.apply(d);
+              else if (d) await target.apply(d);
+              else {
+                await target.remove(ev.endpoint, ev.deployment);
+                await k8s?.remove(ev.endpoint, ev.deployment);
+              }
             }
           }
           await refresh();
@@ -214,7 +262,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       const rollouts = new RolloutService({
         service,
         store,
-        readyReplicas: (endpoint, deployment) => target.readyUrls(endpoint, deployment).length,
+        readyReplicas: (endpoint, deployment) => (k8s?.deployments().some((d) => d.endpoint === endpoint && d.name === deployment) ? k8s.summary(endpoint, deployment, 0).ready : target.readyUrls(endpoint, deployment).length),
         window: (endpoint, deployment, since) => router.statsOf(endpoint, deployment).window(since),
         schedule: async (rolloutId, step, delayMs) => {
           if (!scheduler) throw new InvalidStateError("Rollouts need the job runner (the jobs module), which this server does not run.");
@@ -231,12 +279,12 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         })),
       });
 
-      ctx.provide("deployments", { store, service, rollouts, router, target });
+      ctx.provide("deployments", { store, service, rollouts, router, target, ...(k8s && { kubernetes: k8s }) });
       ctx.http.register("ciclo", deploymentRoutes, {
         service,
         rollouts,
         health,
-        logs: (e, d, tail) => target.logs(e, d, tail),
+        logs: (e, d, tail) => (k8s?.deployments().some((x) => x.endpoint === e && x.name === d) ? k8s.logs(e, d) : target.logs(e, d, tail)),
         routeTable,
         actorOf: requestActor,
       });
@@ -280,9 +328,37 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       });
       ctx.onStop(async () => {
         await target.stopAll();
+        await k8s?.stop();
         await router.close();
         await tracing?.shutdown().catch(() => undefined);
       });
     },
   };
+}
+
+/** Loads the Kubernetes client and starts the target's watches (in the background: a cluster that does not answer yet is retried). */
+async function startKubernetesTarget(
+  cfg: KubernetesTargetConfig,
+  tracing: TracingConfig | undefined,
+  onChange: () => void,
+  log: (msg: string, fields?: Record<string, unknown>) => void,
+): Promise<KubernetesTarget> {
+  const [{ KubeConfig }, { KubernetesTarget }] = await Promise.all([import("@kubernetes/client-node"), import("../targets/kubernetes-target.js")]);
+  const kubeConfig = new KubeConfig();
+  if (cfg.kubeconfig !== undefined) kubeConfig.loadFromString(cfg.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const k8s = new KubernetesTarget({
+    kubeConfig,
+    namespace: cfg.namespace,
+    imageTemplate: cfg.imageTemplate ?? "{model}:{version}",
+    force: cfg.force,
+    serviceUrl: cfg.serviceUrl,
+    cpu: cfg.cpu,
+    memory: cfg.memory,
+    ...(tracing && { extraEnv: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tracing.tracesUrl } }),
+    onChange,
+    log,
+  });
+  void k8s.start().catch((err: Error) => log("deployments: the Kubernetes watches did not start", { error: err.message }));
+  return k8s;
 }

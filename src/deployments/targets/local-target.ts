@@ -71,6 +71,8 @@ export interface LocalTargetOptions {
 
 export interface ReplicaStatus {
   index: number;
+  /** The pod's name (kubernetes target). */
+  name?: string;
   state: ReplicaState;
   pid?: number;
   url?: string;

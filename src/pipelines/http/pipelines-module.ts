@@ -133,8 +133,6 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
       });
       const steps = new StepRunner(engine);
       ctx.provide("pipelines", { launcher: engine, engine });
-      // The triggers module (pipelines/triggers) finds the launcher under this name.
-      ctx.provide("pipelineLauncher", engine);
       ctx.http.register("ciclo", pipelineRoutes, { engine, userOf });
       ctx.jobs(
         { type: JOB_TYPES.step, maxAttempts: 3, handle: (payload, job) => steps.handle(payload, job) },

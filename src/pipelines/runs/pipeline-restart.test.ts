@@ -36,7 +36,7 @@ describe("pipeline runs across a server restart", () => {
     const modules = serverModules(config).map((m) => (m.id === "pipelines" ? pipelinesModule({ workDir: join(dir.path, "work"), cancelPollMs: 100 }) : m));
     return startServer(config, { modules });
   };
-  const get = async (runId: string) => (await (await fetch(`${server!.url}/api/ciclo/v1/pipelines/runs/${runId}`)).json()).pipeline_run;
+  const get = async (runId: string) => ((await (await fetch(`${server!.url}/api/ciclo/v1/pipelines/runs/${runId}`)).json()) as { pipeline_run: { status: string; steps: Array<{ name: string; status: string; attempt?: number }> } }).pipeline_run;
 
   test("a step interrupted by a shutdown runs again on the next server", async () => {
     const proj = join(dir.path, "proj");

@@ -194,7 +194,7 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     page.assertClean();
   };
 
-  it("SSO: sign in at the OpenID provider, land signed in where you started; an admin group makes an admin", async (t) => {
+  test("SSO: sign in at the OpenID provider, land signed in where you started; an admin group makes an admin", async (t) => {
     if (!ui) return t.skip("Chromium unavailable");
     const carol = await ui.newPage();
     try {
@@ -212,7 +212,7 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     }
   });
 
-  it("SSO: a member of the team but not of the admin group signs in without admin rights; others are refused", async (t) => {
+  test("SSO: a member of the team but not of the admin group signs in without admin rights; others are refused", async (t) => {
     if (!ui) return t.skip("Chromium unavailable");
     const dave = await ui.newPage();
     try {

@@ -34,6 +34,8 @@ export type WireStrategy = Static<typeof WireStrategy>;
 
 export const WireReplica = Type.Object({
   index: Type.Integer(),
+  /** The pod's name (kubernetes target). */
+  name: Type.Optional(Type.String()),
   /** starting, ready, draining, restarting, failed, stopped. */
   state: Type.String(),
   pid: Type.Optional(Type.Integer()),
@@ -53,6 +55,8 @@ export const WireDeploymentHealth = Type.Object({
   p50_ms: Type.Optional(Type.Number()),
   p99_ms: Type.Optional(Type.Number()),
   recent_errors: Type.Array(Type.String()),
+  /** Kubernetes target: a failed apply, then the cluster's recent Warning events about the deployment's pods. */
+  events: Type.Optional(Type.Array(Type.String())),
 });
 export type WireDeploymentHealth = Static<typeof WireDeploymentHealth>;
 

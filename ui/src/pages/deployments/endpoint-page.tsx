@@ -59,9 +59,15 @@ function Health({ d, color }: { d: WireDeployment; color: string }) {
       <td className="small">
         {h?.replicas.map((r) => (
           <div key={r.index}>
-            #{r.index} {r.state}
+            #{r.index} {r.name ? `${r.name} ` : ""}
+            {r.state}
             {r.pid ? ` · pid ${r.pid}` : ""}
             {r.last_exit ? ` · last exit ${r.last_exit}` : ""}
+          </div>
+        ))}
+        {h?.events?.slice(-3).map((m) => (
+          <div key={m} className="bad">
+            {m}
           </div>
         ))}
         {h?.recent_errors.slice(-3).map((m) => (
