@@ -37,6 +37,10 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
   sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
   monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
+  auth: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
+  tokens: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
+  users: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
+  secrets: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */
