@@ -7,7 +7,8 @@
  * public — loopback, private, link-local (169.254.169.254), CGNAT, multicast
  * and their IPv6 forms are refused unless the policy allows private networks.
  * The connection goes to the address that was checked (no second DNS answer
- * can rebind it), and each redirect is checked again.
+ * can rebind it), and each redirect is checked again. An admin opens private
+ * addresses to named targets only (`privateHosts`), or to all (`allowPrivate`).
  * @module
  */
 import { lookup as dnsLookup } from "node:dns/promises";
@@ -20,6 +21,11 @@ export interface OutboundPolicy {
   allowHosts?: readonly string[];
   /** Allow private, loopback and link-local addresses (a registry on the LAN, tests). Default false. */
   allowPrivate?: boolean;
+  /**
+   * Targets that may resolve to private or loopback addresses though others may not: `host` (any port) or
+   * `host:port` (`registry.lan`, `127.0.0.1:5000`) — a receiver or registry an admin named on purpose.
+   */
+  privateHosts?: readonly string[];
   /** Redirects followed, each checked again. Default 3. */
   maxRedirects?: number;
 }
@@ -49,6 +55,15 @@ function hostAllowed(host: string, allow: readonly string[]): boolean {
   });
 }
 
+function privateAllowed(url: URL, host: string, list: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return list.some((entry) => {
+    const e = entry.toLowerCase();
+    return e === h || e === `${h}:${port}` || e === `[${h}]:${port}`;
+  });
+}
+
 /** Checks `raw` against the policy; resolves with the URL and the address to connect to. */
 export async function checkOutboundUrl(raw: string, policy: OutboundPolicy = {}, resolve: Resolve = defaultResolve): Promise<{ url: URL; address: string; family: number }> {
   let url: URL;
@@ -65,7 +80,7 @@ export async function checkOutboundUrl(raw: string, policy: OutboundPolicy = {},
   }
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
   if (addresses.length === 0) throw new InvalidParameterValueError(`Host '${host}' does not resolve.`);
-  if (!policy.allowPrivate) {
+  if (!policy.allowPrivate && !privateAllowed(url, host, policy.privateHosts ?? [])) {
     const bad = addresses.find((a) => isPrivateAddress(a.address));
     if (bad) throw new InvalidParameterValueError(`Host '${host}' resolves to a private or local address (${bad.address}); outbound calls go to public addresses only.`);
   }
@@ -87,6 +102,13 @@ export async function safeFetch(raw: string, init: RequestInit = {}, policy: Out
     try {
       const res = await undiciFetch(url, { ...init, redirect: "manual", dispatcher });
       const location = res.headers.get("location");
+      // `redirect: "manual"`: the caller follows (and calls safeFetch again, which checks the next URL);
+      // `"error"`: a redirect is a failure, as with fetch.
+      if (init.redirect === "manual") return res;
+      if (res.status >= 300 && res.status < 400 && location && init.redirect === "error") {
+        await res.body?.cancel();
+        throw new InvalidParameterValueError(`'${raw.slice(0, 200)}' answered a redirect (${res.status}), which this call does not follow.`);
+      }
       if (res.status >= 300 && res.status < 400 && location) {
         if (hop >= (policy.maxRedirects ?? 3)) throw new InvalidParameterValueError(`Too many redirects from '${raw.slice(0, 200)}'.`);
         await res.body?.cancel();
