@@ -13,7 +13,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
-import { Agent, fetch as undiciFetch, type RequestInit, type Response } from "undici";
+import type { RequestInit, Response } from "undici";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 export interface OutboundPolicy {
@@ -87,8 +87,23 @@ export async function checkOutboundUrl(raw: string, policy: OutboundPolicy = {},
   return { url, address: addresses[0]!.address, family: addresses[0]!.family };
 }
 
+/**
+ * The undici package, loaded on first use and after Node's own fetch: importing it installs its Agent as the
+ * process's global dispatcher unless one is there, and Node 20's built-in fetch (an older undici) then fails
+ * some requests through it (streamed uploads: "fetch failed"). Touching `globalThis.fetch` first makes Node
+ * install its own; safeFetch passes its dispatcher explicitly, so it never uses the global one.
+ */
+let undiciLoaded: Promise<typeof import("undici")> | undefined;
+function loadUndici(): Promise<typeof import("undici")> {
+  return (undiciLoaded ??= (async () => {
+    void globalThis.fetch;
+    return import("undici");
+  })());
+}
+
 /** `fetch` under the policy: the checked address is the one connected to, and every redirect is checked again. */
 export async function safeFetch(raw: string, init: RequestInit = {}, policy: OutboundPolicy = {}, resolve: Resolve = defaultResolve): Promise<Response> {
+  const { Agent, fetch: undiciFetch } = await loadUndici();
   let target = raw;
   for (let hop = 0; ; hop++) {
     const { url, address, family } = await checkOutboundUrl(target, policy, resolve);
