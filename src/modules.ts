@@ -21,12 +21,14 @@ import { trackingModule } from "./tracking/http/tracking-module.js";
 
 /**
  * `config` (the server's flags and environment) sets authentication, the job
- * runner, the gc schedule, tracing and the kubernetes target; defaults otherwise
- * (auth off, no traces, local deployments only).
+ * runner, the gc schedule, tracing, the kubernetes target and the outbound policy; defaults otherwise
+ * (auth off, no traces, local deployments only, webhooks to public addresses only).
  * auth is first: its permission check must cover every route mounted after it.
  */
-export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing" | "kubernetes">): CicloModule[] {
+export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing" | "kubernetes" | "outbound">): CicloModule[] {
   const jobs = config?.jobs ?? resolveJobsConfig({});
+  // One outbound policy for every call to a URL a user gave (webhooks, pipeline notifications).
+  const outbound = config?.outbound;
   return [
     authModule(config?.auth),
     jobsModule(jobs),
@@ -35,10 +37,10 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tra
     artifactsModule(),
     loggedModelsModule(),
     registryModule(),
-    monitoringModule(),
+    monitoringModule({ webhookAllow: outbound?.privateHosts, webhookAllowHosts: outbound?.allowHosts }),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule({ tracing: config?.tracing, kubernetes: config?.kubernetes }),
-    pipelinesModule(),
+    pipelinesModule({ notifyPolicy: outbound && { allowHosts: outbound.allowHosts, privateHosts: outbound.privateHosts } }),
     pipelineTriggersModule(),
   ];
 }

@@ -55,3 +55,15 @@ test("safeFetch connects to the checked address and checks every redirect", asyn
   const followed = await safeFetch(`http://127.0.0.1:${port}/to-self`, {}, { allowPrivate: true });
   assert.equal(await followed.text(), `hello 127.0.0.1:${port}`);
 });
+
+test("privateHosts opens private addresses to the named targets only; redirect 'manual' and 'error' are honoured", async () => {
+  const named = { privateHosts: [`127.0.0.1:${port}`] };
+  assert.equal(await (await safeFetch(`http://127.0.0.1:${port}/ok`, {}, named)).text(), `hello 127.0.0.1:${port}`);
+  await assert.rejects(safeFetch(`http://127.0.0.1:${port + 1}/ok`, {}, named), /private or local address/, "another port of the same host");
+  assert.equal((await checkOutboundUrl(`http://localhost:${port}/`, { privateHosts: ["localhost"] }, async () => [{ address: "127.0.0.1", family: 4 }])).address, "127.0.0.1");
+  // A named receiver that redirects to the metadata service: the next hop is checked and refused.
+  await assert.rejects(safeFetch(`http://127.0.0.1:${port}/to-metadata`, {}, named), /private or local address \(169\.254\.169\.254\)/);
+  const manual = await safeFetch(`http://127.0.0.1:${port}/to-metadata`, { redirect: "manual" }, named);
+  assert.equal(manual.status, 302, "manual: the caller sees the redirect and decides");
+  await assert.rejects(safeFetch(`http://127.0.0.1:${port}/to-self`, { redirect: "error" }, named), /answered a redirect \(302\)/);
+});

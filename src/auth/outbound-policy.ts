@@ -7,12 +7,13 @@
  * public — loopback, private, link-local (169.254.169.254), CGNAT, multicast
  * and their IPv6 forms are refused unless the policy allows private networks.
  * The connection goes to the address that was checked (no second DNS answer
- * can rebind it), and each redirect is checked again.
+ * can rebind it), and each redirect is checked again. An admin opens private
+ * addresses to named targets only (`privateHosts`), or to all (`allowPrivate`).
  * @module
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
-import { Agent, fetch as undiciFetch, type RequestInit, type Response } from "undici";
+import type { RequestInit, Response } from "undici";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 export interface OutboundPolicy {
@@ -20,6 +21,11 @@ export interface OutboundPolicy {
   allowHosts?: readonly string[];
   /** Allow private, loopback and link-local addresses (a registry on the LAN, tests). Default false. */
   allowPrivate?: boolean;
+  /**
+   * Targets that may resolve to private or loopback addresses though others may not: `host` (any port) or
+   * `host:port` (`registry.lan`, `127.0.0.1:5000`) — a receiver or registry an admin named on purpose.
+   */
+  privateHosts?: readonly string[];
   /** Redirects followed, each checked again. Default 3. */
   maxRedirects?: number;
 }
@@ -49,6 +55,15 @@ function hostAllowed(host: string, allow: readonly string[]): boolean {
   });
 }
 
+function privateAllowed(url: URL, host: string, list: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return list.some((entry) => {
+    const e = entry.toLowerCase();
+    return e === h || e === `${h}:${port}` || e === `[${h}]:${port}`;
+  });
+}
+
 /** Checks `raw` against the policy; resolves with the URL and the address to connect to. */
 export async function checkOutboundUrl(raw: string, policy: OutboundPolicy = {}, resolve: Resolve = defaultResolve): Promise<{ url: URL; address: string; family: number }> {
   let url: URL;
@@ -65,15 +80,30 @@ export async function checkOutboundUrl(raw: string, policy: OutboundPolicy = {},
   }
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
   if (addresses.length === 0) throw new InvalidParameterValueError(`Host '${host}' does not resolve.`);
-  if (!policy.allowPrivate) {
+  if (!policy.allowPrivate && !privateAllowed(url, host, policy.privateHosts ?? [])) {
     const bad = addresses.find((a) => isPrivateAddress(a.address));
     if (bad) throw new InvalidParameterValueError(`Host '${host}' resolves to a private or local address (${bad.address}); outbound calls go to public addresses only.`);
   }
   return { url, address: addresses[0]!.address, family: addresses[0]!.family };
 }
 
+/**
+ * The undici package, loaded on first use and after Node's own fetch: importing it installs its Agent as the
+ * process's global dispatcher unless one is there, and Node 20's built-in fetch (an older undici) then fails
+ * some requests through it (streamed uploads: "fetch failed"). Touching `globalThis.fetch` first makes Node
+ * install its own; safeFetch passes its dispatcher explicitly, so it never uses the global one.
+ */
+let undiciLoaded: Promise<typeof import("undici")> | undefined;
+function loadUndici(): Promise<typeof import("undici")> {
+  return (undiciLoaded ??= (async () => {
+    void globalThis.fetch;
+    return import("undici");
+  })());
+}
+
 /** `fetch` under the policy: the checked address is the one connected to, and every redirect is checked again. */
 export async function safeFetch(raw: string, init: RequestInit = {}, policy: OutboundPolicy = {}, resolve: Resolve = defaultResolve): Promise<Response> {
+  const { Agent, fetch: undiciFetch } = await loadUndici();
   let target = raw;
   for (let hop = 0; ; hop++) {
     const { url, address, family } = await checkOutboundUrl(target, policy, resolve);
@@ -87,6 +117,13 @@ export async function safeFetch(raw: string, init: RequestInit = {}, policy: Out
     try {
       const res = await undiciFetch(url, { ...init, redirect: "manual", dispatcher });
       const location = res.headers.get("location");
+      // `redirect: "manual"`: the caller follows (and calls safeFetch again, which checks the next URL);
+      // `"error"`: a redirect is a failure, as with fetch.
+      if (init.redirect === "manual") return res;
+      if (res.status >= 300 && res.status < 400 && location && init.redirect === "error") {
+        await res.body?.cancel();
+        throw new InvalidParameterValueError(`'${raw.slice(0, 200)}' answered a redirect (${res.status}), which this call does not follow.`);
+      }
       if (res.status >= 300 && res.status < 400 && location) {
         if (hop >= (policy.maxRedirects ?? 3)) throw new InvalidParameterValueError(`Too many redirects from '${raw.slice(0, 200)}'.`);
         await res.body?.cancel();

@@ -39,6 +39,10 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   pipelines: [async () => (await import("./commands/pipelines-command.js")).registerPipelinesCommand],
   monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
   ci: [async () => (await import("./commands/ci-command.js")).registerCiCommand],
+  auth: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
+  tokens: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
+  users: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
+  secrets: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],
 };
 
 /** Builds the program with the commands `argv` names (all of them when it names none). */

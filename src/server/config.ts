@@ -119,6 +119,24 @@ export interface ServerConfig {
   tracing?: TracingConfig;
   /** `--k8s-namespace` / `--k8s-image`: the kubernetes deployment target (absent: only `local`). */
   kubernetes?: { namespace: string; imageTemplate?: string };
+  /** Outbound calls to URLs users give (webhooks, notifications): see {@link resolveOutboundConfig}. */
+  outbound?: OutboundServerConfig;
+}
+
+/**
+ * What outbound calls to user-given URLs may reach (the SSRF policy; docs/auth.md "Outbound calls"):
+ * `CICLO_OUTBOUND_ALLOW_HOSTS` — when set, the only hosts called (`hooks.slack.com,*.example.com`);
+ * `CICLO_OUTBOUND_PRIVATE_HOSTS` — `host` or `host:port` targets that may be on private or loopback
+ * addresses (`alerts.internal:8080,127.0.0.1:9000`); every other private address is refused.
+ */
+export interface OutboundServerConfig {
+  allowHosts: string[];
+  privateHosts: string[];
+}
+
+export function resolveOutboundConfig(env: NodeJS.ProcessEnv = process.env): OutboundServerConfig {
+  const list = (v: string | undefined) => (v ? v.split(",").map((x) => x.trim()).filter(Boolean) : []);
+  return { allowHosts: list(env.CICLO_OUTBOUND_ALLOW_HOSTS), privateHosts: list(env.CICLO_OUTBOUND_PRIVATE_HOSTS) };
 }
 
 export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";
@@ -180,6 +198,7 @@ export function resolveServerConfig(o: ServerOptions, env: NodeJS.ProcessEnv = p
     prometheus: o.exposePrometheus !== undefined,
     logLevel: o.logLevel ?? env.CICLO_LOG_LEVEL ?? "info",
     jobs: resolveJobsConfig(o, env),
+    outbound: resolveOutboundConfig(env),
   };
 }
 

@@ -48,11 +48,11 @@ function cicloEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv, entry: string[] = [CICLO_BIN]): ChildProcess {
+export function spawnCiclo(args: string[], env?: NodeJS.ProcessEnv, entry: string[] = [CICLO_BIN], stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
   return spawn(process.execPath, [...entry, ...args], {
     cwd: REPO_ROOT,
     env: cicloEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [stdin, "pipe", "pipe"],
   });
 }
 
@@ -118,8 +118,11 @@ export async function startChildServer(backendStoreUri: string, artifactsDir: st
 export async function runCiclo(
   args: string[],
   env?: NodeJS.ProcessEnv,
+  /** Written to the command's stdin (which is then a pipe, not a terminal). */
+  input?: string,
 ): Promise<Exit & { stdout: string; stderr: string }> {
-  const proc = spawnCiclo(args, env);
+  const proc = spawnCiclo(args, env, undefined, input === undefined ? "ignore" : "pipe");
+  if (input !== undefined) proc.stdin!.end(input);
   let stdout = "";
   let stderr = "";
   proc.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { AdminClient } from "../../sdk/admin-client.js";
+import { AuthClient } from "../../sdk/auth-client.js";
 import { ArtifactClient, type ArtifactClientOptions } from "../../sdk/artifact-client.js";
 import { HttpClient } from "../../sdk/http-client.js";
 import { PipelinesClient } from "../../sdk/pipelines-client.js";
@@ -18,6 +19,7 @@ import type { Experiment } from "../../shared/tracking-types.js";
 import { createColors, type Colors } from "./colors.js";
 import { NotFoundError, UsageError } from "./cli-errors.js";
 import { printJson } from "./json-output.js";
+import { envHasCredentials, loadCredential } from "./stored-credentials.js";
 import { renderTable, type Column } from "./table.js";
 
 export interface CommonFlags {
@@ -79,7 +81,13 @@ export class CliContext {
   }
 
   private transport(): HttpClient {
-    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri }));
+    // A token kept by `ciclo auth login` for this server, unless the environment names credentials.
+    const stored = envHasCredentials() ? undefined : loadCredential(this.trackingUri);
+    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri, token: stored?.token }));
+  }
+
+  get auth(): AuthClient {
+    return new AuthClient(this.transport());
   }
 
   get tracking(): TrackingClient {

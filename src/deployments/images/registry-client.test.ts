@@ -212,3 +212,22 @@ describe("docker-registry: uploads and auth", { concurrency: false }, () => {
     }
   });
 });
+
+test("outbound policy: the registry named may be loopback, but a redirect to another private address (the metadata service) is refused", async () => {
+  const server = createServer((req, res) => {
+    if (req.url === "/v2/") return res.end("{}");
+    // A hostile registry sends the client on to the cloud metadata service (https, so the plain-http rule does not catch it).
+    res.writeHead(307, { location: "https://169.254.169.254/latest/meta-data/" }).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const c = new RegistryClient(addr);
+    await assert.rejects(c.getManifest("x/y", "1"), /private or local address \(169\.254\.169\.254\)/);
+    // A policy that names other targets only: the registry itself is refused.
+    const strict = new RegistryClient(addr, { outbound: { privateHosts: ["registry.lan"] } });
+    await assert.rejects(strict.getManifest("x/y", "1"), /private or local address \(127\.0\.0\.1\)/);
+  } finally {
+    server.close();
+  }
+});

@@ -12,13 +12,15 @@
  *   manifest;
  * - auth: basic or bearer token, following `WWW-Authenticate` (registry-auth.ts);
  * - transport: https; plain http only for loopback hosts or hosts the caller
- *   lists as insecure — redirects and token realms included.
+ *   lists as insecure — redirects and token realms included; every request
+ *   under auth's outbound policy (`safeFetch`, see `outbound`).
  *
  * npm has no maintained client that pushes (`@snyk/docker-registry-v2-client`
  * only pulls; `containerify` is a CLI), so this is written on Node's fetch.
  * @module
  */
 import { Readable } from "node:stream";
+import { safeFetch, type OutboundPolicy } from "../../auth/index.js";
 import { InvalidParameterValueError, MlflowError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { readLimited, verifyingStream, DigestMismatchError } from "./digest-stream.js";
 import { hostName, isLoopbackHost, registryApiHost } from "./image-reference.js";
@@ -30,6 +32,14 @@ export interface RegistryClientOptions {
   credentials?: CredentialLookup;
   /** Hosts (`host` or `host:port`) that may be spoken to over plain http besides loopback ones. */
   insecureRegistries?: string[];
+  /**
+   * Where requests may go (auth's SSRF policy, through `safeFetch`: every address checked, the connection pinned to
+   * it, redirects and token realms checked again). Default: public addresses, plus the registry named and the
+   * insecure registries, which may be private or loopback (a registry on the LAN) — a redirect or token realm
+   * that points at another private address (the cloud metadata service) is refused.
+   */
+  outbound?: OutboundPolicy;
+  /** Replaces the policed fetch (tests that record requests). */
   fetch?: typeof fetch;
   userAgent?: string;
   /** Blobs larger than this go up in PATCH chunks of this size; 0: always one PUT. */
@@ -76,7 +86,11 @@ export class RegistryClient {
 
   constructor(registry: string, opts: RegistryClientOptions = {}) {
     this.registry = registry;
-    this.#opts = { insecureRegistries: [], fetch: globalThis.fetch, userAgent: "ciclo", chunkSize: 0, ...opts };
+    const insecure = opts.insecureRegistries ?? [];
+    const api = registryApiHost(registry);
+    const policy: OutboundPolicy = opts.outbound ?? { privateHosts: [...new Set([api, hostName(api), ...insecure, ...insecure.map(hostName)])] };
+    const policed = ((url: string | URL, init?: RequestInit) => safeFetch(String(url), init as never, policy)) as unknown as typeof fetch;
+    this.#opts = { insecureRegistries: [], userAgent: "ciclo", chunkSize: 0, ...opts, fetch: opts.fetch ?? policed, outbound: policy };
     this.#tokens = new TokenCache({ fetch: this.#opts.fetch, checkUrl: (u) => this.#checkUrl(u), userAgent: this.#opts.userAgent });
   }
 

@@ -38,6 +38,8 @@ export interface MonitoringModuleOptions {
   retentionMs?: number;
   /** `host:port` webhook receivers allowed on internal addresses (default none). */
   webhookAllow?: readonly string[];
+  /** When set, the only hosts webhooks may call. */
+  webhookAllowHosts?: readonly string[];
   /** Cron of the monitor tick (default every minute) and of retention (default hourly). */
   tickCron?: string;
   retentionCron?: string;
@@ -67,7 +69,7 @@ export function monitoringModule(opts: MonitoringModuleOptions = {}): CicloModul
         repo,
         recorder,
         gauges,
-        webhook: { allow: opts.webhookAllow },
+        webhook: { allow: opts.webhookAllow, allowHosts: opts.webhookAllowHosts },
         enqueue: scheduler ? (input) => scheduler.enqueue(input) : undefined,
         resolveAlias: registry
           ? async (model, alias) => {

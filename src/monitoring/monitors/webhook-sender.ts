@@ -14,10 +14,8 @@
  * @module
  */
 import { createHmac } from "node:crypto";
-import { lookup } from "node:dns/promises";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isIP } from "node:net";
+import { isPrivateAddress, safeFetch } from "../../auth/index.js";
 import type { WebhookFormat } from "../core/monitor-spec.js";
 
 export interface AlertMessage {
@@ -34,24 +32,15 @@ export interface AlertMessage {
 export interface WebhookOptions {
   /** `host:port` pairs (or bare hosts, any port) allowed even on internal addresses. */
   allow?: readonly string[];
+  /** When set, the only hosts webhooks may call (`hooks.slack.com`, `*.example.com`). */
+  allowHosts?: readonly string[];
   timeoutMs?: number;
   now?: () => number;
 }
 
-const INTERNAL = new BlockList();
-for (const [net, bits] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4],
-] as const) INTERNAL.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["64:ff9b::", 96]] as const) INTERNAL.addSubnet(net, bits, "ipv6");
-
-/** True for addresses a webhook must not reach by default (IPv4-mapped IPv6 checked as IPv4). */
+/** True for addresses a webhook must not reach by default (IPv4-mapped IPv6 checked as IPv4; not an address: true). */
 export function isInternalAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return INTERNAL.check(mapped[1], "ipv4");
-  const family = isIP(address);
-  if (family === 0) return true;
-  return INTERNAL.check(address, family === 4 ? "ipv4" : "ipv6");
+  return isIP(address.replace(/^::ffff:/i, "")) === 0 || isPrivateAddress(address);
 }
 
 export function signBody(secret: string, timestamp: number, body: string): string {
@@ -93,45 +82,33 @@ export function webhookPayload(format: WebhookFormat, m: AlertMessage): unknown 
   };
 }
 
-function allowed(allow: readonly string[], host: string, port: number): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return allow.some((a) => {
-    const x = a.toLowerCase();
-    return x === h || x === `${h}:${port}` || x === `[${h}]:${port}`;
-  });
-}
-
 /** Sends one webhook; resolves with the status, throws with a reason to record. */
 export async function sendWebhook(url: string, format: WebhookFormat, message: AlertMessage, secret: string | undefined, opts: WebhookOptions = {}): Promise<number> {
-  const u = new URL(url);
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`refused: scheme ${u.protocol}`);
-  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
-  if (addresses.length === 0) throw new Error(`cannot resolve ${host}`);
-  const pass = allowed(opts.allow ?? [], host, port);
-  const bad = addresses.find((a) => isInternalAddress(a.address));
-  if (bad && !pass) throw new Error(`refused: ${host} resolves to an internal address (${bad.address}); add '${host}:${port}' to the webhook allow-list to permit it`);
-  const pinned = addresses[0];
-  const pin: LookupFunction = (_h, o, cb) => {
-    if ((o as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
-    else cb(null, pinned.address, pinned.family);
-  };
   const body = JSON.stringify(webhookPayload(format, message));
   const ts = Math.floor((opts.now ?? Date.now)() / 1000);
-  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(body), "user-agent": "ciclo-monitoring", "x-ciclo-timestamp": ts };
+  const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "ciclo-monitoring", "x-ciclo-timestamp": String(ts) };
   if (secret) headers["x-ciclo-signature"] = signBody(secret, ts, body);
-  const send = u.protocol === "https:" ? httpsRequest : httpRequest;
-  return await new Promise<number>((resolve, reject) => {
-    const req = send(u, { method: "POST", headers, lookup: pin, timeout: opts.timeoutMs ?? 5000 }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400) reject(new Error(`refused: the webhook answered a redirect (${status}); redirects are not followed`));
-      else if (status >= 400) reject(new Error(`the webhook answered ${status}`));
-      else resolve(status);
-    });
-    req.on("timeout", () => req.destroy(new Error("the webhook timed out")));
-    req.on("error", reject);
-    req.end(body);
-  });
+  let res;
+  try {
+    res = await safeFetch(
+      url,
+      { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) },
+      { privateHosts: opts.allow, allowHosts: opts.allowHosts },
+    );
+  } catch (err) {
+    const e = err as Error;
+    if (e.name === "TimeoutError") throw new Error("the webhook timed out");
+    const internal = /^Host '(.+)' resolves to a private or local address \((.+)\)/.exec(e.message);
+    if (internal) {
+      const u = new URL(url);
+      const port = u.port || (u.protocol === "https:" ? "443" : "80");
+      throw new Error(`refused: ${internal[1]} resolves to an internal address (${internal[2]}); add '${u.hostname}:${port}' to the webhook allow-list (CICLO_OUTBOUND_PRIVATE_HOSTS) to permit it`);
+    }
+    throw new Error(`refused: ${e.message}`);
+  }
+  await res.body?.cancel().catch(() => {});
+  const status = res.status;
+  if (status >= 300 && status < 400) throw new Error(`refused: the webhook answered a redirect (${status}); redirects are not followed`);
+  if (status >= 400) throw new Error(`the webhook answered ${status}`);
+  return status;
 }

@@ -1,0 +1,133 @@
+/**
+ * `ciclo auth|tokens|users|secrets` run as the real binary against a live
+ * server with authentication on: login keeps a token (not the password) in a
+ * 0600 file that later commands use; whoami; users and service accounts;
+ * tokens created (stdout: the token only), used, revoked; secrets set from
+ * stdin and never printed back; logout revokes; wrong passwords and missing
+ * input give clear errors and exit codes.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { runCiclo } from "../../testing/child-server.js";
+import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
+import { tempDir } from "../../testing/temp-dir.js";
+
+const ADMIN = { username: "admin", password: "admin-password-1" };
+
+describe("ciclo auth, tokens, users, secrets (binary against a live server, auth on)", () => {
+  let live: LiveTrackingServer;
+  const config = tempDir("ciclo-cli-config-");
+  const baseEnv = () => ({
+    CICLO_TRACKING_URI: live.url,
+    CICLO_CONFIG_DIR: config.path,
+    CICLO_HTTP_REQUEST_MAX_RETRIES: "0",
+    MLFLOW_TRACKING_TOKEN: "",
+    CICLO_TRACKING_TOKEN: "",
+    MLFLOW_TRACKING_USERNAME: "",
+    MLFLOW_TRACKING_PASSWORD: "",
+    NO_COLOR: "1",
+  });
+  const cli = (args: string[], input?: string, env: Record<string, string> = {}) => runCiclo(args, { ...baseEnv(), ...env }, input);
+
+  before(async () => {
+    live = await startLiveTrackingServer({
+      env: { CICLO_AUTH: "1", CICLO_ADMIN_USERNAME: ADMIN.username, CICLO_ADMIN_PASSWORD: ADMIN.password, CICLO_SECRETS_KEY: "11".repeat(32) },
+    });
+  });
+  after(async () => {
+    await live?.close();
+    config.remove();
+  });
+
+  test("login keeps a token in a 0600 file; whoami and later commands use it", async () => {
+    const bad = await cli(["auth", "login", "-u", "admin"], "not-the-password\n");
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /ciclo auth login: Invalid username or password\. \(UNAUTHENTICATED\)/);
+
+    const r = await cli(["auth", "login", "-u", "admin", "--expires-in-days", "7"], `${ADMIN.password}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`Signed in to ${live.url} as admin\\. Token ciclo_.{4}… kept in .*credentials\\.json until `));
+    const file = join(config.path, "credentials.json");
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const kept = readFileSync(file, "utf8");
+    assert.doesNotMatch(kept, new RegExp(ADMIN.password), "the password is not stored");
+    assert.match(kept, /"token": "ciclo_/);
+
+    const who = await cli(["auth", "whoami"]);
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal(who.stdout.trim(), `admin (admin) at ${live.url}, signed in with a token`);
+  });
+
+  test("users: create (password from stdin), service account, admin flag, list, delete", async () => {
+    const empty = await cli(["users", "create", "alice"], "");
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /No password given: pipe it on stdin/);
+    assert.equal((await cli(["users", "create", "alice"], "alice-password-1\n")).stdout, "Created user alice.\n");
+    assert.match((await cli(["users", "service-account", "ci"])).stdout, /Created service account ci/);
+    assert.equal((await cli(["users", "set-admin", "alice", "true"])).stdout, "alice is now an admin.\n");
+    const list = JSON.parse((await cli(["users", "list", "--json"])).stdout) as Array<{ username: string; is_admin: boolean; is_service_account: boolean }>;
+    assert.deepEqual(list.map((u) => `${u.username}:${u.is_admin}:${u.is_service_account}`).sort(), ["admin:true:false", "alice:true:false", "ci:false:true"]);
+    const table = (await cli(["users", "list"])).stdout;
+    assert.match(table, /^\s*ID\s+USERNAME\s+KIND\s+ADMIN\s+CREATED/);
+    assert.match(table, /ci\s+service account\s+no/);
+    // alice signs in with the password piped in.
+    const alice = await cli(["auth", "whoami"], undefined, { MLFLOW_TRACKING_USERNAME: "alice", MLFLOW_TRACKING_PASSWORD: "alice-password-1" });
+    assert.match(alice.stdout, /^alice \(admin\) at .* signed in with a password/);
+    assert.equal((await cli(["users", "delete", "alice"])).stdout, "Deleted user alice.\n");
+    const gone = await cli(["users", "delete", "alice"]);
+    assert.equal(gone.code, 3, "not found exits 3");
+  });
+
+  test("tokens: created for a service account (stdout is the token only), used, listed, revoked", async () => {
+    const created = await cli(["tokens", "create", "github-actions", "--user", "ci", "--expires-in-days", "30"]);
+    assert.equal(created.code, 0, created.stderr);
+    const token = created.stdout.trim();
+    assert.match(token, /^ciclo_[A-Za-z0-9_-]{40,}$/);
+    assert.equal(created.stdout, `${token}\n`);
+    assert.match(created.stderr, /created; it is not shown again/);
+    const asCi = await cli(["auth", "whoami"], undefined, { MLFLOW_TRACKING_TOKEN: token });
+    assert.match(asCi.stdout, /^ci \(service account\) at .* signed in with a token/);
+    const list = JSON.parse((await cli(["tokens", "list", "--user", "ci", "--json"])).stdout) as Array<{ id: number; name: string; hint: string }>;
+    assert.equal(list.length, 1);
+    assert.equal(list[0]!.name, "github-actions");
+    assert.ok(token.startsWith(list[0]!.hint.replace("…", "")));
+    assert.doesNotMatch((await cli(["tokens", "list", "--user", "ci"])).stdout, new RegExp(token.slice(12)));
+    assert.equal((await cli(["tokens", "revoke", String(list[0]!.id), "--user", "ci"])).stdout, `Revoked token ${list[0]!.id}.\n`);
+    const refused = await cli(["auth", "whoami"], undefined, { MLFLOW_TRACKING_TOKEN: token });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Invalid, expired or revoked token\. \(UNAUTHENTICATED\)/);
+    assert.equal((await cli(["tokens", "revoke", "x"])).code, 2);
+  });
+
+  test("secrets: the value comes from stdin or a file and is never printed", async () => {
+    const value = "s3cr3t-registry-password";
+    const set = await cli(["secrets", "set", "registry.password", "--description", "push to the team registry"], `${value}\n`);
+    assert.equal(set.stdout, "Created secret registry.password.\n", set.stderr);
+    const dir = tempDir("ciclo-secret-");
+    try {
+      const path = join(dir.path, "value.txt");
+      (await import("node:fs")).writeFileSync(path, "rotated-value\n");
+      assert.equal((await cli(["secrets", "set", "registry.password", "--from-file", path])).stdout, "Updated secret registry.password.\n");
+    } finally {
+      dir.remove();
+    }
+    const list = await cli(["secrets", "list"]);
+    assert.match(list.stdout, /registry\.password\s+push to the team registry/);
+    assert.doesNotMatch(list.stdout + list.stderr, /s3cr3t|rotated-value/);
+    const resolved = await live.server.services.secrets!.resolve("registry.password");
+    assert.equal(resolved, "rotated-value", "the file's value, one trailing newline dropped");
+    assert.equal((await cli(["secrets", "delete", "registry.password"])).stdout, "Deleted secret registry.password.\n");
+    assert.equal((await cli(["secrets", "list", "--json"])).stdout.trim(), "[]");
+  });
+
+  test("logout revokes the kept token; whoami then needs credentials again", async () => {
+    const out = await cli(["auth", "logout"]);
+    assert.equal(out.stdout, `Signed out of ${live.url}: token revoked and forgotten.\n`, out.stderr);
+    const who = await cli(["auth", "whoami"]);
+    assert.equal(who.code, 1);
+    assert.match(who.stderr, /UNAUTHENTICATED/);
+    assert.match((await cli(["auth", "logout"])).stdout, /Not signed in/);
+  });
+});
