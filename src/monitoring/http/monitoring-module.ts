@@ -10,6 +10,7 @@
  * @module
  */
 import type { CicloModule } from "../../server/module.js";
+import { monitoringDatasetMigration } from "../../store/sql/monitoring/monitoring-dataset-migration.js";
 import { monitoringMigration } from "../../store/sql/monitoring/monitoring-migration.js";
 import { SqlMonitoringStore } from "../../store/sql/monitoring/sql-monitoring-store.js";
 import type { InferenceSink } from "../inference/inference-event.js";
@@ -46,7 +47,7 @@ export interface MonitoringModuleOptions {
 export function monitoringModule(opts: MonitoringModuleOptions = {}): CicloModule {
   return {
     id: "monitoring",
-    migrations: [monitoringMigration],
+    migrations: [monitoringMigration, monitoringDatasetMigration],
     init(ctx) {
       const repo = ctx.get("artifacts").destination;
       if (!repo) {
