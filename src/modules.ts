@@ -24,8 +24,9 @@ import { trackingModule } from "./tracking/http/tracking-module.js";
  * runner, the gc schedule and tracing; defaults otherwise (auth off, no traces).
  * auth is first: its permission check must cover every route mounted after it.
  */
-export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing">): CicloModule[] {
+export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing" | "monitoring">): CicloModule[] {
   const jobs = config?.jobs ?? resolveJobsConfig({});
+  const mon = config?.monitoring;
   return [
     authModule(config?.auth),
     jobsModule(jobs),
@@ -34,7 +35,17 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tra
     artifactsModule(),
     loggedModelsModule(),
     registryModule(),
-    monitoringModule(),
+    monitoringModule(
+      mon && {
+        sampleRate: mon.sampleRate,
+        recorder: { maxBuffered: mon.maxBuffered, flushIntervalMs: mon.flushIntervalMs, flushEvents: mon.segmentRequests },
+        retentionMs: mon.retentionMs,
+        tickCron: mon.tickCron,
+        retentionCron: mon.retentionCron,
+        webhookAllow: mon.webhookAllow,
+        webhookTimeoutMs: mon.webhookTimeoutMs,
+      },
+    ),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule({ tracing: config?.tracing }),
     pipelinesModule(),

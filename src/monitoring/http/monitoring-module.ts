@@ -39,6 +39,8 @@ export interface MonitoringModuleOptions {
   retentionMs?: number;
   /** `host:port` webhook receivers allowed on internal addresses (default none). */
   webhookAllow?: readonly string[];
+  /** How long a webhook receiver may take to answer, ms (default 5 s). */
+  webhookTimeoutMs?: number;
   /** Cron of the monitor tick (default every minute) and of retention (default hourly). */
   tickCron?: string;
   retentionCron?: string;
@@ -68,7 +70,7 @@ export function monitoringModule(opts: MonitoringModuleOptions = {}): CicloModul
         repo,
         recorder,
         gauges,
-        webhook: { allow: opts.webhookAllow },
+        webhook: { allow: opts.webhookAllow, timeoutMs: opts.webhookTimeoutMs },
         enqueue: scheduler ? (input) => scheduler.enqueue(input) : undefined,
         resolveAlias: registry
           ? async (model, alias) => {
