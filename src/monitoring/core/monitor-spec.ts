@@ -105,11 +105,11 @@ export function validateMonitorSpec(spec: MonitorSpec): MonitorSpec {
     const v = t[k];
     if (v !== undefined && (typeof v !== "string" || v === "")) bad(`target.${k} must be a non-empty string; got ${JSON.stringify(v)}.`);
   }
+  if (t.deployment !== undefined && t.endpoint === undefined) bad(`target.deployment '${t.deployment}' needs its endpoint (target.endpoint).`);
   if (t.model_name === undefined && t.endpoint === undefined && t.dataset === undefined) {
     bad("A monitor's target needs a model_name, an endpoint (with its deployment) to watch whatever it serves, or a dataset (batch scoring's --log-to-monitor name).");
   }
   if (t.dataset !== undefined && t.endpoint !== undefined) bad("A monitor's target is an endpoint or a dataset, not both.");
-  if (t.deployment !== undefined && t.endpoint === undefined) bad(`target.deployment '${t.deployment}' needs its endpoint (target.endpoint).`);
   if ((t.model_version !== undefined || t.model_alias !== undefined) && t.model_name === undefined) bad("target.model_version and target.model_alias need target.model_name.");
   if (t.model_version !== undefined && t.model_alias !== undefined) bad("A monitor's target takes model_version or model_alias, not both.");
   positiveInt(spec.window_seconds, "window_seconds", 366 * 86_400);
