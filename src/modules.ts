@@ -25,10 +25,11 @@ import { trackingModule } from "./tracking/http/tracking-module.js";
  * (auth off, no traces, local deployments only, webhooks to public addresses only).
  * auth is first: its permission check must cover every route mounted after it.
  */
-export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing" | "kubernetes" | "outbound">): CicloModule[] {
+export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tracing" | "kubernetes" | "outbound" | "monitoring">): CicloModule[] {
   const jobs = config?.jobs ?? resolveJobsConfig({});
   // One outbound policy for every call to a URL a user gave (webhooks, pipeline notifications).
   const outbound = config?.outbound;
+  const mon = config?.monitoring;
   return [
     authModule(config?.auth),
     jobsModule(jobs),
@@ -37,7 +38,19 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tra
     artifactsModule(),
     loggedModelsModule(),
     registryModule(),
-    monitoringModule({ webhookAllow: outbound?.privateHosts, webhookAllowHosts: outbound?.allowHosts }),
+    monitoringModule({
+      ...(mon && {
+        sampleRate: mon.sampleRate,
+        recorder: { maxBuffered: mon.maxBuffered, flushIntervalMs: mon.flushIntervalMs, flushEvents: mon.segmentRequests },
+        retentionMs: mon.retentionMs,
+        tickCron: mon.tickCron,
+        retentionCron: mon.retentionCron,
+        webhookTimeoutMs: mon.webhookTimeoutMs,
+      }),
+      // --monitor-webhook-allow and the server-wide CICLO_OUTBOUND_PRIVATE_HOSTS both name internal receivers.
+      webhookAllow: [...(mon?.webhookAllow ?? []), ...(outbound?.privateHosts ?? [])],
+      webhookAllowHosts: outbound?.allowHosts,
+    }),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule({ tracing: config?.tracing, kubernetes: config?.kubernetes }),
     pipelinesModule({ notifyPolicy: outbound && { allowHosts: outbound.allowHosts, privateHosts: outbound.privateHosts } }),

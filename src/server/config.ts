@@ -46,7 +46,47 @@ export interface ServerOptions {
   /** OpenID Connect single sign-on: the provider's issuer URL and ciclo's client id there. */
   oidcIssuer?: string;
   oidcClientId?: string;
+  /** Monitoring's settings (`--monitor-*` flags, `CICLO_MONITOR_*`); see {@link MonitoringConfig}. */
+  monitoring?: Partial<MonitoringConfig>;
 }
+
+/**
+ * The monitoring module's settings (docs/monitoring.md "Server settings"): how
+ * inference data is sampled, buffered and cut into segments, how long it is
+ * kept, when monitors tick, and how alert webhooks are sent.
+ */
+export interface MonitoringConfig {
+  /** Share of requests kept, in (0, 1] (`--monitor-sample-rate`, default 1). */
+  sampleRate: number;
+  /** Inference segments and labels are deleted after this long, ms (`--monitor-retention`, default 30 days). */
+  retentionMs: number;
+  /** A segment is written at least this often, ms (`--monitor-flush-interval`, default 10 s)... */
+  flushIntervalMs: number;
+  /** ...or once this many requests wait (`--monitor-segment-requests`, default 5,000). */
+  segmentRequests: number;
+  /** Requests held at most before new ones are dropped and counted (`--monitor-buffer`, default 50,000). */
+  maxBuffered: number;
+  /** Cron of the monitor tick, which enqueues the runs of monitors whose window has ended (default every minute). */
+  tickCron: string;
+  /** Cron of the retention job (default hourly, at minute 17). */
+  retentionCron: string;
+  /** A webhook gets this long to answer, ms (`--monitor-webhook-timeout`, default 5 s). */
+  webhookTimeoutMs: number;
+  /** `host:port` receivers on internal addresses that webhooks may reach (`--monitor-webhook-allow`, default none). */
+  webhookAllow: string[];
+}
+
+export const MONITORING_DEFAULTS: MonitoringConfig = {
+  sampleRate: 1,
+  retentionMs: 30 * 86_400_000,
+  flushIntervalMs: 10_000,
+  segmentRequests: 5_000,
+  maxBuffered: 50_000,
+  tickCron: "* * * * *",
+  retentionCron: "17 * * * *",
+  webhookTimeoutMs: 5_000,
+  webhookAllow: [],
+};
 
 /** Authentication settings (the auth module reads the file and creates the first admin). */
 export interface AuthServerConfig {
@@ -121,6 +161,8 @@ export interface ServerConfig {
   kubernetes?: { namespace: string; imageTemplate?: string };
   /** Outbound calls to URLs users give (webhooks, notifications): see {@link resolveOutboundConfig}. */
   outbound?: OutboundServerConfig;
+  /** Monitoring's settings; its defaults when absent. */
+  monitoring?: MonitoringConfig;
 }
 
 /**
@@ -199,7 +241,28 @@ export function resolveServerConfig(o: ServerOptions, env: NodeJS.ProcessEnv = p
     logLevel: o.logLevel ?? env.CICLO_LOG_LEVEL ?? "info",
     jobs: resolveJobsConfig(o, env),
     outbound: resolveOutboundConfig(env),
+    monitoring: resolveMonitoringConfig(o.monitoring ?? {}),
   };
+}
+
+/** The given settings (flags and `CICLO_MONITOR_*`, read by `ciclo server`, in ms) over the defaults; a bad value throws naming its flag. */
+export function resolveMonitoringConfig(o: Partial<MonitoringConfig>): MonitoringConfig {
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<MonitoringConfig>;
+  const c: MonitoringConfig = { ...MONITORING_DEFAULTS, ...given };
+  if (!(c.sampleRate > 0 && c.sampleRate <= 1)) throw new Error(`Invalid --monitor-sample-rate ${c.sampleRate}: a share of requests in (0, 1], e.g. 0.1 for one in ten.`);
+  const whole = (v: number, flag: string, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw new Error(`Invalid ${flag} ${v}: a whole number of at least ${min}.`);
+  };
+  whole(c.retentionMs, "--monitor-retention (ms)", 60_000);
+  whole(c.flushIntervalMs, "--monitor-flush-interval (ms)", 100);
+  whole(c.segmentRequests, "--monitor-segment-requests", 1);
+  whole(c.maxBuffered, "--monitor-buffer", 1);
+  whole(c.webhookTimeoutMs, "--monitor-webhook-timeout (ms)", 100);
+  if (c.maxBuffered < c.segmentRequests) throw new Error(`--monitor-buffer (${c.maxBuffered}) must hold at least --monitor-segment-requests (${c.segmentRequests}).`);
+  for (const a of c.webhookAllow) {
+    if (!/^[^\s/@?#]+$/.test(a)) throw new Error(`Invalid --monitor-webhook-allow entry '${a}': host:port (or a host, any port), e.g. 127.0.0.1:9000.`);
+  }
+  return c;
 }
 
 export function resolveAuthConfig(o: Pick<ServerOptions, "appName" | "auth" | "oidcIssuer" | "oidcClientId">, env: NodeJS.ProcessEnv = process.env): AuthServerConfig {

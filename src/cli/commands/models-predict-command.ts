@@ -4,8 +4,10 @@
  * @module
  */
 import type { Command } from "commander";
+import { BatchMonitorUpload, type MonitorUploadSummary } from "../../serving/batch/batch-monitor-upload.js";
 import { predictFile, type FileFormat } from "../../serving/batch/batch-predict.js";
 import { resolveModelSource } from "../../serving/model-source.js";
+import { InvalidParameterValueError } from "../../shared/errors.js";
 import { formatBytes } from "../output/format.js";
 import { cliAction } from "../output/cli-errors.js";
 import { createProgressBar } from "../output/progress-bar.js";
@@ -20,6 +22,7 @@ interface PredictFlags extends RuntimeFlags {
   outputFormat?: FileFormat;
   workers?: string;
   trackingUri?: string;
+  logToMonitor?: string;
   json?: boolean;
 }
 
@@ -33,17 +36,24 @@ export function registerModelsPredictCommand(models: Command): void {
     .option("--input-format <format>", "csv, jsonl or parquet (default: from the file extension)")
     .option("--output-format <format>", "csv, jsonl or parquet (default: from the file extension)")
     .option("-w, --workers <n>", "scoring threads — or Python worker processes — (default: one per core; 0 = the main thread)")
-    .option("--tracking-uri <uri>", "tracking server, to resolve models:/ and runs:/ URIs")
+    .option("--tracking-uri <uri>", "tracking server, to resolve models:/ and runs:/ URIs (and for --log-to-monitor)")
+    .option("--log-to-monitor <name>", "also send the inputs and predictions to the server's monitoring store as the dataset window <name> (a monitor watches it with target.dataset)")
     .option("--json", "print the summary as JSON");
   addRuntimeFlags(predict)
     .addHelpText(
       "after",
       "\nExamples:\n  $ ciclo models predict -m models:/fraud@champion -i transactions.parquet -o scores.parquet\n  $ ciclo models predict -m ./model -i rows.csv -o predictions.jsonl\n" +
-        "  $ ciclo models predict -m ./sklearn-model -i rows.csv -o scores.csv --python /usr/bin/python3 --workers 2",
+        "  $ ciclo models predict -m ./sklearn-model -i rows.csv -o scores.csv --python /usr/bin/python3 --workers 2\n" +
+        "  $ ciclo models predict -m models:/fraud/3 -i nightly.parquet -o scores.parquet --tracking-uri http://ciclo:5000 --log-to-monitor fraud-nightly",
     )
     .action(
       cliAction("models predict", async (flags: PredictFlags) => {
         const source = await resolveModelSource(flags.modelUri, { trackingUri: flags.trackingUri });
+        const trackingUri = flags.trackingUri || process.env.CICLO_TRACKING_URI || process.env.MLFLOW_TRACKING_URI;
+        if (flags.logToMonitor !== undefined && !trackingUri) {
+          throw new InvalidParameterValueError("--log-to-monitor sends the rows to a ciclo server: give --tracking-uri (or set CICLO_TRACKING_URI).");
+        }
+        const upload = flags.logToMonitor !== undefined ? new BatchMonitorUpload({ trackingUri: trackingUri!, dataset: flags.logToMonitor, modelName: source.name, modelVersion: source.version }) : undefined;
         const bar = createProgressBar();
         try {
           const r = await predictFile({
@@ -55,11 +65,22 @@ export function registerModelsPredictCommand(models: Command): void {
             workers: numberFlag(flags.workers, "--workers"),
             runtime: runtimeChoice(flags),
             onProgress: (p) => bar.update(p.done, p.total, p.unit === "bytes" ? `${formatBytes(p.done)} · ${p.rows} rows` : `rows`),
+            onLog: upload ? (records) => upload.add(records) : undefined,
           });
+          const logged: MonitorUploadSummary | undefined = await upload?.finish();
           bar.stop();
-          const summary = { rows: r.rows, seconds: Math.round(r.ms) / 1000, rowsPerSecond: Math.round((r.rows / r.ms) * 1000), output: flags.outputPath };
+          const summary = {
+            rows: r.rows,
+            seconds: Math.round(r.ms) / 1000,
+            rowsPerSecond: Math.round((r.rows / r.ms) * 1000),
+            output: flags.outputPath,
+            ...(logged && { monitor: { dataset: logged.dataset, rows: logged.rows, window_start: logged.windowStart, window_end: logged.windowEnd } }),
+          };
           if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-          else process.stderr.write(`Scored ${r.rows} rows in ${summary.seconds} s (${summary.rowsPerSecond} rows/s) → ${flags.outputPath}\n`);
+          else {
+            process.stderr.write(`Scored ${r.rows} rows in ${summary.seconds} s (${summary.rowsPerSecond} rows/s) → ${flags.outputPath}\n`);
+            if (logged) process.stderr.write(`Logged ${logged.rows} rows to monitoring as dataset '${logged.dataset}' (model ${source.name} version ${source.version})\n`);
+          }
         } finally {
           bar.stop();
           await source.cleanup();

@@ -1,7 +1,7 @@
 /** `ciclo server`: the tracking server (MLflow's flag names). */
 import type { Command } from "commander";
 import { pino } from "pino";
-import { resolveServerConfig } from "../../server/config.js";
+import { resolveServerConfig, type MonitoringConfig } from "../../server/config.js";
 import { closeOnSignals, startServer } from "../../server/main.js";
 import { UsageError } from "../output/cli-errors.js";
 import { parseDuration } from "../output/format.js";
@@ -13,6 +13,35 @@ function age(flag: string, text: string): number {
 }
 import { serverModules } from "../../modules.js";
 import { OTLP_FLAG, OTLP_FLAG_HELP, otlpTracing } from "./otlp-flag.js";
+
+/** `--monitor-*` flags (and their `CICLO_MONITOR_*` variables with units, e.g. `CICLO_MONITOR_RETENTION=90d`) in the config's units. */
+function monitoringFlags(opts: Record<string, string | boolean | undefined>): Partial<MonitoringConfig> {
+  const env = process.env;
+  const text = (flag: string, key: string, envName: string) => (opts[key] as string | undefined) ?? (env[envName] || undefined);
+  const duration = (flag: string, key: string, envName: string) => {
+    const t = text(flag, key, envName);
+    return t === undefined ? undefined : age(flag, t);
+  };
+  const number = (flag: string, key: string, envName: string) => {
+    const t = text(flag, key, envName);
+    if (t === undefined) return undefined;
+    const n = Number(t);
+    if (t.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${flag} expects a number, got '${t}'.`);
+    return n;
+  };
+  const allow = text("--monitor-webhook-allow", "monitorWebhookAllow", "CICLO_MONITOR_WEBHOOK_ALLOW");
+  return {
+    sampleRate: number("--monitor-sample-rate", "monitorSampleRate", "CICLO_MONITOR_SAMPLE_RATE"),
+    retentionMs: duration("--monitor-retention", "monitorRetention", "CICLO_MONITOR_RETENTION"),
+    flushIntervalMs: duration("--monitor-flush-interval", "monitorFlushInterval", "CICLO_MONITOR_FLUSH_INTERVAL"),
+    segmentRequests: number("--monitor-segment-requests", "monitorSegmentRequests", "CICLO_MONITOR_SEGMENT_REQUESTS"),
+    maxBuffered: number("--monitor-buffer", "monitorBuffer", "CICLO_MONITOR_BUFFER"),
+    tickCron: text("--monitor-tick", "monitorTick", "CICLO_MONITOR_TICK"),
+    retentionCron: text("--monitor-retention-schedule", "monitorRetentionSchedule", "CICLO_MONITOR_RETENTION_SCHEDULE"),
+    webhookTimeoutMs: duration("--monitor-webhook-timeout", "monitorWebhookTimeout", "CICLO_MONITOR_WEBHOOK_TIMEOUT"),
+    webhookAllow: allow === undefined ? undefined : allow.split(",").map((s) => s.trim()).filter(Boolean),
+  };
+}
 
 /** The leftover words of an `mlflow server` command line ciclo does not know (`--gunicorn-opts "..."`, `--dev`). */
 export function ignoredArguments(args: readonly string[]): string[] {
@@ -52,6 +81,15 @@ export function registerServerCommand(program: Command): void {
     .option("--k8s-namespace <ns>", "deploy `--target kubernetes` deployments to this namespace, using $KUBECONFIG, ~/.kube/config or the pod's service account ($CICLO_K8S_NAMESPACE; docs/deployments.md)")
     .option("--k8s-image <template>", "model-server image of a version for the kubernetes target; {model} and {version} are replaced (default {model}:{version}; $CICLO_K8S_IMAGE)")
     .option(OTLP_FLAG, `${OTLP_FLAG_HELP}; the model servers of local deployments export there too`)
+    .option("--monitor-sample-rate <share>", "monitoring: share of inference requests kept, in (0, 1] (default 1; $CICLO_MONITOR_SAMPLE_RATE)")
+    .option("--monitor-retention <age>", "monitoring: delete inference segments and labels after this long (default 30d; $CICLO_MONITOR_RETENTION)")
+    .option("--monitor-flush-interval <age>", "monitoring: write buffered requests to a Parquet segment at least this often (default 10s; $CICLO_MONITOR_FLUSH_INTERVAL)")
+    .option("--monitor-segment-requests <n>", "monitoring: ...or as soon as this many requests wait (default 5000; $CICLO_MONITOR_SEGMENT_REQUESTS)")
+    .option("--monitor-buffer <n>", "monitoring: requests held at most while a segment is written; past it they are dropped and counted (default 50000; $CICLO_MONITOR_BUFFER)")
+    .option("--monitor-tick <cron>", "monitoring: when due monitors are enqueued to run (default '* * * * *'; $CICLO_MONITOR_TICK)")
+    .option("--monitor-retention-schedule <cron>", "monitoring: when the retention job runs (default '17 * * * *'; $CICLO_MONITOR_RETENTION_SCHEDULE)")
+    .option("--monitor-webhook-timeout <age>", "monitoring: how long an alert webhook may take to answer (default 5s; $CICLO_MONITOR_WEBHOOK_TIMEOUT)")
+    .option("--monitor-webhook-allow <list>", "monitoring: comma-separated host:port webhook receivers allowed on internal addresses (default none; $CICLO_MONITOR_WEBHOOK_ALLOW)")
     .helpOption("--help", "display help for command")
     // MLflow compat: gunicorn/uvicorn/waitress options and other `mlflow server` flags ciclo has no use for
     // are accepted with a warning, so existing units and charts start unchanged.
@@ -81,6 +119,7 @@ Examples:
   $ ciclo server --artifacts-only --artifacts-destination s3://bucket/artifacts
   $ ciclo server --otlp-endpoint http://otel-collector:4318   # traces of /endpoints/... requests
   $ ciclo server --k8s-namespace models --k8s-image registry.example.com/models/{model}:{version}
+  $ ciclo server --monitor-sample-rate 0.1 --monitor-retention 90d --monitor-webhook-allow alerts.internal:8443
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
 
 Background jobs (docs/jobs.md) run inside the server: on SQLite in the one
@@ -114,6 +153,7 @@ shows them.`,
         jobRetentionMs: age("--job-retention", (opts.jobRetention as string | undefined) ?? process.env.CICLO_JOB_RETENTION ?? "30d"),
         gcSchedule: opts.gcSchedule as string | undefined,
         gcOlderThanMs: age("--gc-older-than", (opts.gcOlderThan as string | undefined) ?? process.env.CICLO_GC_OLDER_THAN ?? "30d"),
+        monitoring: monitoringFlags(opts),
       });
       config.tracing = otlpTracing("ciclo-server", opts.otlpEndpoint as string | undefined);
       const k8sNamespace = (opts.k8sNamespace as string | undefined) ?? (process.env.CICLO_K8S_NAMESPACE || undefined);

@@ -16,6 +16,8 @@ export interface MonitorTarget {
   model_alias?: string;
   endpoint?: string;
   deployment?: string;
+  /** A named dataset window: the rows batch scoring logged with `--log-to-monitor <name>`. */
+  dataset?: string;
 }
 
 export interface DriftCheck {
@@ -99,12 +101,15 @@ function checkUrl(url: string, rule: string): void {
 export function validateMonitorSpec(spec: MonitorSpec): MonitorSpec {
   const t = spec.target;
   if (!t || typeof t !== "object") bad("A monitor needs a target: {model_name} or {endpoint, deployment}.");
-  for (const k of ["model_name", "model_version", "model_alias", "endpoint", "deployment"] as const) {
+  for (const k of ["model_name", "model_version", "model_alias", "endpoint", "deployment", "dataset"] as const) {
     const v = t[k];
     if (v !== undefined && (typeof v !== "string" || v === "")) bad(`target.${k} must be a non-empty string; got ${JSON.stringify(v)}.`);
   }
-  if (t.model_name === undefined && t.endpoint === undefined) bad("A monitor's target needs a model_name, or an endpoint (with its deployment) to watch whatever it serves.");
   if (t.deployment !== undefined && t.endpoint === undefined) bad(`target.deployment '${t.deployment}' needs its endpoint (target.endpoint).`);
+  if (t.model_name === undefined && t.endpoint === undefined && t.dataset === undefined) {
+    bad("A monitor's target needs a model_name, an endpoint (with its deployment) to watch whatever it serves, or a dataset (batch scoring's --log-to-monitor name).");
+  }
+  if (t.dataset !== undefined && t.endpoint !== undefined) bad("A monitor's target is an endpoint or a dataset, not both.");
   if ((t.model_version !== undefined || t.model_alias !== undefined) && t.model_name === undefined) bad("target.model_version and target.model_alias need target.model_name.");
   if (t.model_version !== undefined && t.model_alias !== undefined) bad("A monitor's target takes model_version or model_alias, not both.");
   positiveInt(spec.window_seconds, "window_seconds", 366 * 86_400);

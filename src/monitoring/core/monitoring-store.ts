@@ -13,6 +13,8 @@ export interface InferenceSource {
   modelVersion: string;
   endpoint: string | null;
   deployment: string | null;
+  /** The named dataset window a batch scoring run logged the rows under (`--log-to-monitor`); null for none. */
+  dataset?: string | null;
 }
 
 export interface SegmentRecord extends InferenceSource {
@@ -39,6 +41,7 @@ export interface SegmentQuery {
   modelVersion?: string;
   endpoint?: string;
   deployment?: string;
+  dataset?: string;
   /** Segments overlapping [from, to). */
   from?: number;
   to?: number;

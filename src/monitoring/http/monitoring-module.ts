@@ -10,6 +10,7 @@
  * @module
  */
 import type { CicloModule } from "../../server/module.js";
+import { monitoringDatasetMigration } from "../../store/sql/monitoring/monitoring-dataset-migration.js";
 import { monitoringMigration } from "../../store/sql/monitoring/monitoring-migration.js";
 import { SqlMonitoringStore } from "../../store/sql/monitoring/sql-monitoring-store.js";
 import type { InferenceSink } from "../inference/inference-event.js";
@@ -40,6 +41,8 @@ export interface MonitoringModuleOptions {
   webhookAllow?: readonly string[];
   /** When set, the only hosts webhooks may call. */
   webhookAllowHosts?: readonly string[];
+  /** How long a webhook receiver may take to answer, ms (default 5 s). */
+  webhookTimeoutMs?: number;
   /** Cron of the monitor tick (default every minute) and of retention (default hourly). */
   tickCron?: string;
   retentionCron?: string;
@@ -48,7 +51,7 @@ export interface MonitoringModuleOptions {
 export function monitoringModule(opts: MonitoringModuleOptions = {}): CicloModule {
   return {
     id: "monitoring",
-    migrations: [monitoringMigration],
+    migrations: [monitoringMigration, monitoringDatasetMigration],
     init(ctx) {
       const repo = ctx.get("artifacts").destination;
       if (!repo) {
@@ -69,7 +72,7 @@ export function monitoringModule(opts: MonitoringModuleOptions = {}): CicloModul
         repo,
         recorder,
         gauges,
-        webhook: { allow: opts.webhookAllow, allowHosts: opts.webhookAllowHosts },
+        webhook: { allow: opts.webhookAllow, allowHosts: opts.webhookAllowHosts, timeoutMs: opts.webhookTimeoutMs },
         enqueue: scheduler ? (input) => scheduler.enqueue(input) : undefined,
         resolveAlias: registry
           ? async (model, alias) => {

@@ -133,6 +133,20 @@ for (const backend of ["sqlite", "postgres"] as const) {
     assert.equal((await call("GET", "/monitoring/segments", { model_name: "churn" })).segments.length, 0);
   });
 
+  test("records of a named dataset are filed under it and listed by it", async (t) => {
+    if (skip) return t.skip(skip);
+    const now = Date.now();
+    const records = [0, 1, 2].map((i) => ({ request_id: `d${i}`, time: now + i, model_name: "scorer", model_version: "2", dataset: "nightly", status: 200, latency_ms: 0, request: { inputs: { x: [i, i + 1] } }, response: { predictions: [i, i] } }));
+    await call("POST", "/monitoring/inference", { records: [...records, { ...records[0], request_id: "plain", dataset: undefined }] });
+    await call("POST", "/monitoring/inference/flush");
+    const { segments } = await call("GET", "/monitoring/segments", { dataset: "nightly" });
+    assert.equal(segments.length, 1);
+    assert.deepEqual([segments[0].dataset, segments[0].model_name, segments[0].requests, segments[0].rows], ["nightly", "scorer", 3, 6]);
+    assert.match(segments[0].path, /^monitoring\/inference\/datasets\/nightly\/2\//);
+    const all = (await call("GET", "/monitoring/segments", { model_name: "scorer" })).segments;
+    assert.deepEqual(all.map((x: { dataset?: string }) => x.dataset ?? null).sort(), ["nightly", null]);
+  });
+
   test("monitor specs are checked whole: bad ones are refused with what to fix, nothing stored", async (t) => {
     if (skip) return t.skip(skip);
     const cases: Array<[unknown, RegExp]> = [
@@ -142,6 +156,10 @@ for (const backend of ["sqlite", "postgres"] as const) {
       [{ target: { model_name: "m" }, window_seconds: 60, every_seconds: 60, alerts: [{ name: "x", when: "any", webhook: { url: "http://u:p@example.com/" } }] }, /credentials/],
       [{ target: { model_name: "m" }, window_seconds: 60, every_seconds: 60, reference_profile: "../../etc/passwd" }, /relative path/],
       [{ target: { model_name: "m" }, window_seconds: 60, every_seconds: 60, reference_profile: "monitoring/references/none.json" }, /No reference profile/],
+      [{ target: {}, window_seconds: 60, every_seconds: 60 }, /needs a model_name, an endpoint .* or a dataset/],
+      [{ target: { deployment: "blue" }, window_seconds: 60, every_seconds: 60 }, /needs its endpoint/],
+      [{ target: { endpoint: "api", model_version: "3" }, window_seconds: 60, every_seconds: 60 }, /need target.model_name/],
+      [{ target: { endpoint: "api", dataset: "nightly" }, window_seconds: 60, every_seconds: 60 }, /an endpoint or a dataset, not both/],
     ];
     for (const [spec, re] of cases) {
       const r = await fx.call("POST", "/monitoring/monitors", { name: "bad", spec }, { prefix: CICLO });

@@ -95,7 +95,7 @@ export class InferenceRecorder implements InferenceSink {
   private async write(batch: InferenceEvent[]): Promise<SegmentRecord[]> {
     const groups = new Map<string, InferenceEvent[]>();
     for (const e of batch) {
-      const key = JSON.stringify([e.modelName, e.modelVersion, e.endpoint, e.deployment, e.sampleRate ?? 1]);
+      const key = JSON.stringify([e.modelName, e.modelVersion, e.endpoint, e.deployment, e.dataset ?? null, e.sampleRate ?? 1]);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
       g.push(e);
@@ -116,7 +116,11 @@ export class InferenceRecorder implements InferenceSink {
     const e = events[0];
     const seg = encodeSegment(events);
     const day = new Date(seg.startTime).toISOString().slice(0, 10);
-    const where = e.endpoint ? `endpoints/${pathPart(e.endpoint)}/${pathPart(e.deployment ?? "_")}` : `models/${pathPart(e.modelName)}`;
+    const where = e.dataset
+      ? `datasets/${pathPart(e.dataset)}`
+      : e.endpoint
+        ? `endpoints/${pathPart(e.endpoint)}/${pathPart(e.deployment ?? "_")}`
+        : `models/${pathPart(e.modelName)}`;
     const path = `${this.opts.prefix ?? "monitoring/inference"}/${where}/${pathPart(e.modelVersion)}/${day}/${seg.startTime}-${randomBytes(6).toString("hex")}.parquet`;
     await this.repo.put(path, Readable.from([Buffer.from(seg.bytes)]));
     try {
@@ -125,6 +129,7 @@ export class InferenceRecorder implements InferenceSink {
         modelVersion: e.modelVersion,
         endpoint: e.endpoint,
         deployment: e.deployment,
+        dataset: e.dataset ?? null,
         startTime: seg.startTime,
         endTime: seg.endTime,
         rows: seg.rows,

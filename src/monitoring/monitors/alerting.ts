@@ -51,7 +51,7 @@ function describe(m: MonitorRecord, rule: AlertRule, r: MonitorRunResult, flagge
   const others = flagged.filter((p) => !p.metric.startsWith("drift.") && p.metric !== "dataset.drift_share");
   if (others.length > 0) parts.push(others.map((p) => `${p.metric} = ${p.value === null ? "n/a" : Number(p.value.toPrecision(4))}`).join(", "));
   const t = m.spec.target;
-  const target = `${t.model_name ?? "the model"}${r.modelVersion ? ` v${r.modelVersion}` : ""}${t.endpoint ? ` on ${t.endpoint}${t.deployment ? `/${t.deployment}` : ""}` : ""}`;
+  const target = `${t.model_name ?? "the model"}${r.modelVersion ? ` v${r.modelVersion}` : ""}${t.endpoint ? ` on ${t.endpoint}${t.deployment ? `/${t.deployment}` : ""}` : ""}${t.dataset ? ` (dataset ${t.dataset})` : ""}`;
   return {
     monitor: m.name,
     rule: rule.name,
@@ -122,10 +122,11 @@ export async function evaluateAlerts(deps: AlertingDeps, m: MonitorRecord, r: Mo
         input: {
           window_start: r.windowStart,
           window_end: r.windowEnd,
-          model_name: m.spec.target.model_name,
+          model_name: m.spec.target.model_name ?? null,
           model_version: r.modelVersion ?? null,
           endpoint: m.spec.target.endpoint ?? null,
           deployment: m.spec.target.deployment ?? null,
+          dataset: m.spec.target.dataset ?? null,
           segments: r.segments,
           window_profile: r.profilePath ?? null,
           reference_profile: m.spec.reference_profile ?? null,

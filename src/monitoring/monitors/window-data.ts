@@ -43,6 +43,7 @@ export async function loadWindow(
     modelVersion: target.model_version,
     endpoint: target.endpoint,
     deployment: target.deployment,
+    dataset: target.dataset,
     from: start,
     to: end,
   });

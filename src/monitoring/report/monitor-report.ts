@@ -133,7 +133,7 @@ function alertsTable(alerts: AlertRecord[]): string {
 export function renderMonitorReport(input: MonitorReportInput): string {
   const m = input.monitor;
   const t = m.spec.target;
-  const target = [t.model_name ? `model <b>${esc(t.model_name)}</b>` : "", t.model_version ? `version ${esc(t.model_version)}` : "", t.model_alias ? `alias @${esc(t.model_alias)}` : "", t.endpoint ? `endpoint ${esc(t.endpoint)}` : "", t.deployment ? `deployment ${esc(t.deployment)}` : ""].filter(Boolean).join(", ");
+  const target = [t.model_name ? `model <b>${esc(t.model_name)}</b>` : "", t.model_version ? `version ${esc(t.model_version)}` : "", t.model_alias ? `alias @${esc(t.model_alias)}` : "", t.endpoint ? `endpoint ${esc(t.endpoint)}` : "", t.deployment ? `deployment ${esc(t.deployment)}` : "", t.dataset ? `dataset ${esc(t.dataset)}` : ""].filter(Boolean).join(", ");
   const isPrediction = (n: string) => n === "prediction" || n.startsWith("prediction.");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ciclo monitor ${esc(m.name)}</title>

@@ -10,6 +10,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffe
 import { compressors } from "hyparquet-compressors";
 import { parseCsvInput, recordsToColumns, validateInput, validateParams, type LoadedModel, type ColumnsInput, type ModelInput, type Schema } from "../../models/index.js";
 import { MlflowError } from "../../shared/errors.js";
+import { batchLogRecords } from "./batch-monitor-log.js";
 import { csvHeader, outputColumns, toCsvLines, toJsonLines, toParquetColumns } from "./batch-output.js";
 import type { ChunkRequest, ChunkResult } from "./batch-predict.js";
 import { parseNumericCsv, simpleHeader } from "./numeric-csv.js";
@@ -98,11 +99,13 @@ export async function scoreChunk(model: LoadedModel, req: ChunkRequest): Promise
         : await readParquet(src.path, src.rowStart, src.rowEnd);
   const out = await model.predict(validateInput(input, model.inputSchema), validateParams(undefined, model.signature?.params));
   const cols = outputColumns(out, input.rowCount);
+  // Built before the output's buffers move to the main thread.
+  const log = req.log ? batchLogRecords(input, cols, src.kind === "csv" ? simpleHeader(src.header) : undefined) : undefined;
   if (req.out === "parquet") {
     const columns = toParquetColumns(cols);
-    return { id: req.id, rows: input.rowCount, columns, transfer: columns.flatMap((c) => (ArrayBuffer.isView(c.data) ? [c.data.buffer as ArrayBuffer] : [])) };
+    return { id: req.id, rows: input.rowCount, columns, log, transfer: columns.flatMap((c) => (ArrayBuffer.isView(c.data) ? [c.data.buffer as ArrayBuffer] : [])) };
   }
   const text = req.out === "csv" ? toCsvLines(cols, input.rowCount) : toJsonLines(cols, input.rowCount);
-  return { id: req.id, rows: input.rowCount, text, header: csvHeader(cols), transfer: [] as ArrayBuffer[] };
+  return { id: req.id, rows: input.rowCount, text, header: csvHeader(cols), log, transfer: [] as ArrayBuffer[] };
 }
 

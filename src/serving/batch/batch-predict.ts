@@ -24,6 +24,7 @@ import { loadPythonModel, type PythonModel } from "../python/python-model.js";
 import { preparePythonEnvironment } from "../python/python-environment.js";
 import { InvalidParameterValueError, MlflowError } from "../../shared/errors.js";
 import { scoreChunk } from "./batch-chunk-scorer.js";
+import type { BatchLogRecord } from "./batch-monitor-log.js";
 import { spawnModuleWorker } from "../worker-spawn.js";
 
 export type FileFormat = "csv" | "jsonl" | "parquet";
@@ -39,6 +40,8 @@ export interface ChunkRequest {
   where: string;
   source: ChunkSource;
   out: FileFormat;
+  /** Also return the chunk's inputs and outputs as monitoring records. */
+  log?: boolean;
 }
 
 export interface ChunkResult {
@@ -47,6 +50,7 @@ export interface ChunkResult {
   text?: string;
   header?: string;
   columns?: Array<{ name: string; data: ArrayLike<unknown> }>;
+  log?: BatchLogRecord[];
 }
 
 interface PredictProgress {
@@ -70,6 +74,11 @@ export interface PredictFileOptions {
   /** `--runtime` and the Python runtime's environment (default: from the MLmodel file). */
   runtime?: RuntimeChoice;
   onProgress?(p: PredictProgress): void;
+  /**
+   * Receives each chunk's inputs and outputs as monitoring records, in input order, once the chunk is
+   * written (`--log-to-monitor`); awaited, so a slow receiver slows the run instead of filling memory.
+   */
+  onLog?(records: BatchLogRecord[]): Promise<void>;
 }
 
 function formatOf(path: string, given?: string): FileFormat {
@@ -152,7 +161,7 @@ async function* chunkRequests(opts: PredictFileOptions, inFmt: FileFormat, outFm
       const end = start + Number(rg.num_rows);
       for (let s = start; s < end; s += step) {
         const e = Math.min(end, s + step);
-        yield { req: { id: id++, where: `rows ${s + 1}–${e}`, source: { kind: "parquet", path: opts.input, rowStart: s, rowEnd: e }, out: outFmt }, done: e, total, unit: "rows" };
+        yield { req: { id: id++, where: `rows ${s + 1}–${e}`, source: { kind: "parquet", path: opts.input, rowStart: s, rowEnd: e }, out: outFmt, log: opts.onLog !== undefined }, done: e, total, unit: "rows" };
       }
       start = end;
     }
@@ -162,7 +171,7 @@ async function* chunkRequests(opts: PredictFileOptions, inFmt: FileFormat, outFm
   let prev = 0;
   for await (const c of textChunks(opts.input, inFmt, opts.chunkBytes ?? 1 << 20)) {
     const source: ChunkSource = inFmt === "csv" ? { kind: "csv", header: c.header!, text: c.text } : { kind: "jsonl", text: c.text };
-    yield { req: { id: id++, where: `input bytes ≈${prev}–${c.bytes}`, source, out: outFmt }, done: c.bytes, total, unit: "bytes" };
+    yield { req: { id: id++, where: `input bytes ≈${prev}–${c.bytes}`, source, out: outFmt, log: opts.onLog !== undefined }, done: c.bytes, total, unit: "bytes" };
     prev = c.bytes;
   }
 }
@@ -306,6 +315,7 @@ export async function predictFile(opts: PredictFileOptions): Promise<{ rows: num
     const c = inFlight.shift()!;
     const r = await c.result;
     await writer.write(r);
+    if (opts.onLog && r.log) await opts.onLog(r.log);
     rows += r.rows;
     opts.onProgress?.({ rows, done: c.done, total: c.total, unit: c.unit });
   };

@@ -19,6 +19,8 @@ export const WireInferenceRecord = Type.Object({
   version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   endpoint: Type.Optional(Name),
   deployment: Type.Optional(Name),
+  /** A named dataset window (batch scoring's `--log-to-monitor <name>`). */
+  dataset: Type.Optional(Name),
   status: Type.Integer({ minimum: 100, maximum: 599 }),
   latency_ms: Type.Number({ minimum: 0 }),
   /** The request and response bodies: text, or the parsed JSON. */
@@ -49,6 +51,7 @@ export const WireSegment = Type.Object({
   model_version: Type.String(),
   endpoint: Type.Optional(Type.String()),
   deployment: Type.Optional(Type.String()),
+  dataset: Type.Optional(Type.String()),
   start_time: Type.Number(),
   end_time: Type.Number(),
   rows: Type.Integer(),
@@ -63,6 +66,7 @@ export const SegmentsQuery = Type.Object({
   model_version: Type.Optional(Type.String()),
   endpoint: Type.Optional(Type.String()),
   deployment: Type.Optional(Type.String()),
+  dataset: Type.Optional(Type.String()),
   from: Type.Optional(Type.Number()),
   to: Type.Optional(Type.Number()),
   max_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
@@ -79,6 +83,7 @@ export const MonitorSpecSchema = Type.Object({
     model_alias: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     endpoint: Type.Optional(Name),
     deployment: Type.Optional(Name),
+    dataset: Type.Optional(Name),
   }, { additionalProperties: false }),
   window_seconds: Type.Integer({ minimum: 1 }),
   every_seconds: Type.Integer({ minimum: 1 }),

@@ -5,7 +5,7 @@ export interface WireMonitor {
   monitor_id: number;
   name: string;
   spec: {
-    target: { model_name: string; model_version?: string; model_alias?: string; endpoint?: string; deployment?: string };
+    target: { model_name?: string; model_version?: string; model_alias?: string; endpoint?: string; deployment?: string; dataset?: string };
     window_seconds: number;
     every_seconds: number;
     alerts?: Array<{ name: string; when: string }>;
@@ -24,4 +24,15 @@ export interface WireAlert {
 
 export const listMonitors = (signal?: AbortSignal) => getJson<{ monitors: WireMonitor[] }>(`${CICLO}/monitoring/monitors`, {}, signal);
 export const listAlerts = (monitor: string, signal?: AbortSignal) => getJson<{ alerts: WireAlert[] }>(`${CICLO}/monitoring/monitors/${encodeURIComponent(monitor)}/alerts`, {}, signal);
+export interface WirePoint {
+  window_start: number;
+  window_end: number;
+  metric: string;
+  value: number | null;
+  flagged: boolean;
+  detail?: unknown;
+}
+
+export const monitorSeries = (monitor: string, metricPrefix: string, signal?: AbortSignal) =>
+  getJson<{ points: WirePoint[] }>(`${CICLO}/monitoring/monitors/${encodeURIComponent(monitor)}/series`, { metric_prefix: metricPrefix }, signal);
 export const reportUrl = (monitor: string) => `${CICLO}/monitoring/monitors/${encodeURIComponent(monitor)}/report`;

@@ -12,6 +12,8 @@ export interface MonitoringSegmentsTable {
   /** '' when the rows came from no endpoint (`ciclo models serve`, batch scoring). */
   endpoint: string;
   deployment: string;
+  /** The named dataset a batch scoring run logged the rows under (migration 0016); '' for none. */
+  dataset: Generated<string>;
   start_time: number;
   end_time: number;
   rows: number;

@@ -23,6 +23,7 @@ function segmentOf(r: Selectable<MonitoringSegmentsTable>): SegmentRecord {
     modelVersion: r.model_version,
     endpoint: r.endpoint === "" ? null : r.endpoint,
     deployment: r.deployment === "" ? null : r.deployment,
+    dataset: r.dataset === "" ? null : r.dataset,
     startTime: Number(r.start_time),
     endTime: Number(r.end_time),
     rows: r.rows,
@@ -83,6 +84,7 @@ export class SqlMonitoringStore implements MonitoringStore {
           model_version: s.modelVersion,
           endpoint: s.endpoint ?? "",
           deployment: s.deployment ?? "",
+          dataset: s.dataset ?? "",
           start_time: s.startTime,
           end_time: s.endTime,
           rows: s.rows,
@@ -105,6 +107,7 @@ export class SqlMonitoringStore implements MonitoringStore {
     if (q.modelVersion !== undefined) query = query.where("model_version", "=", q.modelVersion);
     if (q.endpoint !== undefined) query = query.where("endpoint", "=", q.endpoint);
     if (q.deployment !== undefined) query = query.where("deployment", "=", q.deployment);
+    if (q.dataset !== undefined) query = query.where("dataset", "=", q.dataset);
     if (q.to !== undefined) query = query.where("start_time", "<", q.to);
     if (q.from !== undefined) query = query.where("end_time", ">=", q.from);
     const rows = await query.orderBy("start_time").orderBy("id").limit(q.limit ?? 10_000).execute();

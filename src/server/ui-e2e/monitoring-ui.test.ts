@@ -1,0 +1,73 @@
+/**
+ * The monitor page in a real browser against a real server: after two
+ * windows (the second with column `a` shifted) the page draws the per-column
+ * drift over time with uPlot — one line per column, labelled with its test and
+ * threshold — and lists exactly the drifted column and window; the
+ * server-rendered report is still embedded below it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { encodeProfile } from "../../monitoring/profiles/profile-codec.js";
+import { profileReference } from "../../monitoring/profiles/profiler.js";
+import { InMemoryTableSource } from "../../monitoring/profiles/table-source.js";
+import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+
+const HOUR = 3_600_000;
+
+function normals(seed: number) {
+  let s = seed >>> 0;
+  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+describe("monitor page (browser)", () => {
+  let ui: UiHarness | undefined;
+  let p: UiPage;
+  let secondWindowEnd = 0;
+  before(async () => {
+    ui = await openUiHarness();
+    if (!ui) return;
+    const call = async (path: string, body: unknown) => {
+      const res = await fetch(`${ui!.url}/api/ciclo/v1${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const json = (await res.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      assert.equal(res.status, 200, JSON.stringify(json));
+      return json;
+    };
+    const z = normals(1);
+    const reference = await profileReference(new InMemoryTableSource(["a", "b"].map((name) => ({ name, values: Float64Array.from({ length: 3000 }, z) }))));
+    const { path } = await call("/monitoring/references", { name: "ref", profile: JSON.parse(encodeProfile(reference)) });
+    await call("/monitoring/monitors", { name: "scores", spec: { target: { model_name: "scorer" }, window_seconds: 3600, every_seconds: 3600, reference_profile: path } });
+    const t0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    for (const [w, shift] of [[0, 0], [1, 2]] as const) {
+      const records = Array.from({ length: 150 }, (_, i) => {
+        const data = Array.from({ length: 10 }, () => [z() + shift, z()]);
+        return { request_id: `w${w}-${i}`, time: t0 + w * HOUR + i * 1000, model_name: "scorer", model_version: "1", status: 200, latency_ms: 3, request: { dataframe_split: { columns: ["a", "b"], data } }, response: { predictions: data.map((r) => r[0]) } };
+      });
+      await call("/monitoring/inference", { records });
+      await call("/monitoring/inference/flush", {});
+      await call("/monitoring/monitors/scores/run", { window_end: t0 + (w + 1) * HOUR, wait: true });
+    }
+    secondWindowEnd = t0 + 2 * HOUR;
+    p = await ui.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+  after(async () => {
+    await p?.close();
+    await ui?.close();
+  });
+
+  test("drift over time per column is drawn natively; the drifted column and window are listed", async (t) => {
+    if (!ui) return t.skip("Chromium is not available");
+    await p.goto("/monitoring/scores");
+    const chart = p.page.locator(".drift-chart");
+    await chart.locator("canvas").first().waitFor();
+    const legend = await chart.locator(".u-legend .u-series .u-label").allInnerTexts();
+    // uPlot's legend: the x axis, then one entry per column with its test and threshold.
+    assert.deepEqual(legend.slice(1), ["a (wasserstein, threshold 0.1)", "b (wasserstein, threshold 0.1)"]);
+    const flagged = await chart.locator(".drift-flagged").innerText();
+    assert.match(flagged, /^Drifted: a \(/);
+    assert.ok(!flagged.includes("b ("), flagged);
+    assert.equal((flagged.match(/\(/g) ?? []).length, 1, `one drifted window: ${flagged} (window end ${new Date(secondWindowEnd).toISOString()})`);
+    assert.equal(await p.page.locator("iframe[title='Monitor scores']").count(), 1, "the report is still embedded");
+    p.assertClean();
+  });
+});
