@@ -12,7 +12,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
-import { Agent, fetch as undiciFetch, type RequestInit, type Response } from "undici";
+import type { RequestInit, Response } from "undici";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 export interface OutboundPolicy {
@@ -72,11 +72,15 @@ export async function checkOutboundUrl(raw: string, policy: OutboundPolicy = {},
   return { url, address: addresses[0]!.address, family: addresses[0]!.family };
 }
 
+// undici loads on the first outbound call (webhooks, OIDC discovery, …), not with the server.
+let undici: Promise<typeof import("undici")> | undefined;
+
 /** `fetch` under the policy: the checked address is the one connected to, and every redirect is checked again. */
 export async function safeFetch(raw: string, init: RequestInit = {}, policy: OutboundPolicy = {}, resolve: Resolve = defaultResolve): Promise<Response> {
   let target = raw;
   for (let hop = 0; ; hop++) {
     const { url, address, family } = await checkOutboundUrl(target, policy, resolve);
+    const { Agent, fetch: undiciFetch } = await (undici ??= import("undici"));
     const dispatcher = new Agent({
       // Node asks for every address when it may race IPv4 and IPv6 (autoSelectFamily), else for one.
       connect: {
