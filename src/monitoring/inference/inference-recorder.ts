@@ -114,7 +114,7 @@ export class InferenceRecorder implements InferenceSink {
 
   private async writeSegment(events: InferenceEvent[]): Promise<SegmentRecord> {
     const e = events[0];
-    const seg = encodeSegment(events);
+    const seg = await encodeSegment(events);
     const day = new Date(seg.startTime).toISOString().slice(0, 10);
     const where = e.endpoint ? `endpoints/${pathPart(e.endpoint)}/${pathPart(e.deployment ?? "_")}` : `models/${pathPart(e.modelName)}`;
     const path = `${this.opts.prefix ?? "monitoring/inference"}/${where}/${pathPart(e.modelVersion)}/${day}/${seg.startTime}-${randomBytes(6).toString("hex")}.parquet`;
