@@ -50,9 +50,9 @@ for (let n = 1; n <= MAX; n++) {
       for (let i = 0; i < 32; i++) {
         runs.push(((await postJson(`${api}/runs/create`, { experiment_id: "0", run_name: `r${i}` })) as { run: { info: { run_id: string } } }).run.info.run_id);
       }
-      const lm = () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric-runs.lua", threads: 1, connections: 32, seconds: SECONDS, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } });
+      const lm = () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds: SECONDS, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } });
       const cr = () => runWrk({ url: `${api}/runs/create`, script: "create-run.lua", threads: 1, connections: 16, seconds: SECONDS, timeoutSeconds: 30 });
-      await runWrk({ url: `${api}/runs/log-metric`, script: "log-metric-runs.lua", threads: 1, connections: 32, seconds: 2, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } });
+      await runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds: 2, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } });
       const a = await lm();
       const b = await cr();
       log(`${n} replica(s): log-metric over 32 runs ${Math.round(a.requestsPerSec)} calls/s (p99 ${a.latencyP99Ms} ms, errors ${a.errors}); create run ${Math.round(b.requestsPerSec)} runs/s (p99 ${b.latencyP99Ms} ms, errors ${b.errors})`);

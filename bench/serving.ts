@@ -11,60 +11,22 @@
  * Results: printed, and written to bench/results/serving.json.
  * @module
  */
-import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { saveModel } from "../src/models/model-package-writer.js";
 import { predictFile } from "../src/serving/batch/batch-predict.js";
-import { runWrk, wrkAvailable, type WrkResult } from "./lib/wrk.js";
+import { scoringPhase, startModelServer } from "./lib/scoring-driver.js";
+import { runWrk, wrkAvailable } from "./lib/wrk.js";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "10" }, workers: { type: "string", default: "1" }, rows: { type: "string", default: "1000000" }, connections: { type: "string", default: "64" } },
 });
-const BIN = fileURLToPath(new URL("../bin/ciclo.js", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../src/models/fixtures/linear-regressor.onnx", import.meta.url));
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-
-async function startServe(modelDir: string, workers: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [BIN, "models", "serve", "-m", modelDir, "-p", "0", "--workers", workers, "--model-name", "linear"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, CICLO_FROM_SOURCE: "1" },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on("line", (l) => {
-      const j = JSON.parse(l) as { msg: string; url?: string };
-      if (j.msg === "ciclo scoring server ready") resolve(j.url!);
-    });
-    proc.once("exit", (c) => reject(new Error(`ciclo models serve exited (${c})`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((r) => {
-        proc.once("exit", () => r());
-        proc.kill("SIGTERM");
-      }),
-  };
-}
-
-async function metricSum(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : NaN;
-}
-
-async function wrkPhase(url: string, script: string, env?: Record<string, string>): Promise<WrkResult & { meanBatch: number }> {
-  await runWrk({ url: `${url}/invocations`, script, threads: 1, connections, seconds: 2, env }); // warm-up
-  const [s0, c0] = [await metricSum(url, "ciclo_serving_batch_size_sum"), await metricSum(url, "ciclo_serving_batch_size_count")];
-  const r = await runWrk({ url: `${url}/invocations`, script, threads: 1, connections, seconds, env });
-  const [s1, c1] = [await metricSum(url, "ciclo_serving_batch_size_sum"), await metricSum(url, "ciclo_serving_batch_size_count")];
-  return { ...r, meanBatch: Math.round(((s1 - s0) / (c1 - c0)) * 10) / 10 };
-}
 
 async function writeCsv(path: string, rows: number): Promise<void> {
   const ws = createWriteStream(path);
@@ -84,13 +46,13 @@ try {
   await saveModel(modelDir, FIXTURE);
   if (!wrkAvailable()) console.log("wrk not found (apt-get install wrk): skipping the HTTP benchmarks");
   else {
-    const server = await startServe(modelDir, values.workers!);
+    const server = await startModelServer(modelDir, values.workers!, ["--model-name", "linear"], { CICLO_FROM_SOURCE: "1" });
     try {
-      const one = await wrkPhase(server.url, "serving-one-row.lua");
+      const one = await scoringPhase(server.url, { script: "serving-one-row.lua", connections, seconds, ciclo: true });
       console.log(`single-row MLflow /invocations, ${connections} connections: ${Math.round(one.requestsPerSec)} req/s, p99 ${one.latencyP99Ms} ms, mean batch ${one.meanBatch}, errors ${one.errors}`);
       const v2 = await runWrk({ url: `${server.url}/v2/models/linear/infer`, script: "serving-v2-one-row.lua", threads: 1, connections, seconds, env: { MODEL: "linear" } });
       console.log(`single-row v2 infer, ${connections} connections: ${Math.round(v2.requestsPerSec)} req/s, p99 ${v2.latencyP99Ms} ms, errors ${v2.errors}`);
-      const batch = await wrkPhase(server.url, "serving-batch.lua", { ROWS: "100" });
+      const batch = await scoringPhase(server.url, { script: "serving-batch.lua", connections, seconds, env: { ROWS: "100" }, ciclo: true });
       console.log(`100-row requests, ${connections} connections: ${Math.round(batch.requestsPerSec)} req/s = ${Math.round(batch.requestsPerSec * 100)} rows/s, p99 ${batch.latencyP99Ms} ms`);
       Object.assign(results, { singleRow: one, singleRowV2: v2, batched100: { ...batch, rowsPerSec: batch.requestsPerSec * 100 } });
     } finally {

@@ -58,7 +58,7 @@ async function measure(base: string): Promise<WrkResult[]> {
     const wrk = [
       () => runWrk({ url: `${api}/runs/log-batch`, script: "log-batch.lua", threads: 2, connections: 4, seconds, timeoutSeconds: 30, env: { RUN_ID: batchRun, BODIES: String(seconds * 300) } }),
       () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_ID: oneRun } }),
-      () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric-runs.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } }),
+      () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } }),
       () => runWrk({ url: `${api}/runs/create`, script: "create-run.lua", threads: 1, connections: 16, seconds, timeoutSeconds: 30 }),
     ][i];
     return wrk();

@@ -14,7 +14,7 @@
 // - Packages with native code, optional packages (the AWS and Azure SDKs, onnxruntime-node, …) and those that
 //   locate files beside themselves stay outside, loaded from node_modules as before.
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -45,7 +45,7 @@ const distUrls = (transform) => ({
   name: "ciclo-dist-urls",
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
-      if (!args.path.startsWith(DIST + sep) || args.path.startsWith(BUNDLE_DIR + sep)) return undefined;
+      if (!args.path.startsWith(DIST + sep) || args.path.startsWith(`${BUNDLE_DIR}`)) return undefined;
       const text = readFileSync(args.path, "utf8");
       if (!text.includes("import.meta.url")) return { contents: text, loader: "js" };
       const rel = relative(BUNDLE_DIR, args.path).split(sep).join("/");
@@ -57,15 +57,28 @@ const distUrls = (transform) => ({
 
 export async function bundleCli() {
   const { build, transform } = await import("esbuild");
-  await rm(BUNDLE_DIR, { recursive: true, force: true });
+  // Built beside dist/bundle/ (the same depth, so the relative URLs hold), then swapped in: a process starting
+  // from the bundle meanwhile reads the old one whole.
+  const staging = `${BUNDLE_DIR}.tmp-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  try {
+    return await bundleInto(build, transform, staging);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function bundleInto(build, transform, staging) {
   const result = await build({
+    absWorkingDir: ROOT,
     entryPoints: { main: join(DIST, "cli", "main.js") },
     bundle: true,
     splitting: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    outdir: BUNDLE_DIR,
+    outdir: staging,
     chunkNames: "chunk-[hash]",
     external: EXTERNAL,
     // CommonJS packages (fastify, ajv, prom-client, …) call require() for Node built-ins and each other.
@@ -89,6 +102,8 @@ export async function bundleCli() {
       throw new Error(`bundle-cli: ${file} uses ${use[0]} (from one of: ${from}); add its package to EXTERNAL in scripts/bundle-cli.mjs`);
     }
   }
+  await rm(BUNDLE_DIR, { recursive: true, force: true });
+  await rename(staging, BUNDLE_DIR);
   return result;
 }
 

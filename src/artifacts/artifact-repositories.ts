@@ -68,11 +68,12 @@ export async function openArtifactRepository(uri: string): Promise<ArtifactRepos
 
 /** Loads `azure-blob-artifact-repository.ts` on demand. */
 async function openAzure(uri: string): Promise<ArtifactRepository> {
-  // A computed specifier, as for S3: the Azure SDK loads only for wasbs:/abfss: URIs.
+  // A computed specifier, as for S3: the Azure SDK loads only for wasbs:/abfss: URIs. Resolved against this file's
+  // URL, not the importing chunk's: in the CLI's bundle that URL still names this file in dist/.
   const specifier = "./azure-blob-artifact-repository.js";
   let mod: { openAzureBlobArtifactRepository?: (u: string) => Promise<ArtifactRepository> };
   try {
-    mod = (await import(specifier)) as typeof mod;
+    mod = (await import(new URL(specifier, import.meta.url).href)) as typeof mod;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
       throw new MlflowError(
@@ -90,11 +91,12 @@ type S3Module = Record<string, unknown>;
 
 /** Loads `s3-artifact-repository.ts` on demand; the module may export a factory or a class taking the URI. */
 async function openS3(uri: string): Promise<ArtifactRepository> {
-  // A computed specifier: the S3 module is optional at build time and loads only for s3: URIs.
+  // A computed specifier: the S3 module is optional at build time and loads only for s3: URIs (resolved against
+  // this file's URL, which the CLI's bundle keeps: see scripts/bundle-cli.mjs).
   const specifier = "./s3-artifact-repository.js";
   let mod: S3Module;
   try {
-    mod = (await import(specifier)) as S3Module;
+    mod = (await import(new URL(specifier, import.meta.url).href)) as S3Module;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
       throw new MlflowError(

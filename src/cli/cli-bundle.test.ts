@@ -7,7 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -91,5 +93,46 @@ test("the bundled CLI serves the API and the UI from the paths dist/ has, loads 
     server.proc.kill("SIGTERM");
     const exit = await server.exited;
     assert.equal(exit.code, 0, `the bundled server shuts down cleanly on SIGTERM: ${server.stderr()}`);
+  }
+});
+
+test("the bundled server loads the S3 repository it imports on demand (a computed specifier, resolved in dist/)", async (t) => {
+  if (!builtCliEntry(pathToFileURL(`${ROOT}/`), {})?.href.endsWith("/bundle/main.js")) throw new Error("the previous test builds the bundle");
+  try {
+    await import("@aws-sdk/client-s3");
+  } catch {
+    // An optional package: without it the server says so, which is not what this test is about.
+    if (process.env.CICLO_REQUIRE_ALL === "1") throw new Error("@aws-sdk/client-s3 is not installed (CICLO_REQUIRE_ALL=1 forbids skipping)");
+    t.skip("@aws-sdk/client-s3 is not installed");
+    return;
+  }
+  // A stand-in endpoint that only records that the S3 client connected: the module loaded and sent its request.
+  let connected = 0;
+  const endpoint = createServer((socket) => {
+    connected++;
+    socket.destroy();
+  }).listen(0, "127.0.0.1");
+  await once(endpoint, "listening");
+  const port = (endpoint.address() as { port: number }).port;
+  const dir = join(work.path, "s3");
+  const server = await startChildServer(`sqlite:///${join(dir, "ciclo.db")}`, "s3://bucket/prefix", {
+    env: {
+      CICLO_FROM_SOURCE: "0",
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+      AWS_REGION: "us-east-1",
+      AWS_MAX_ATTEMPTS: "1",
+    },
+  });
+  try {
+    const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=x`);
+    const body = (await res.json()) as { message?: string };
+    assert.doesNotMatch(String(body.message), /not installed/);
+    assert.ok(connected > 0, `the S3 client reached the endpoint (answer ${res.status}: ${JSON.stringify(body)})`);
+  } finally {
+    server.proc.kill("SIGTERM");
+    await server.exited;
+    endpoint.close();
   }
 });

@@ -176,7 +176,7 @@ async function openS3Store(uri: string, env: NodeJS.ProcessEnv): Promise<Artifac
   const specifier = "../artifacts/s3-artifact-repository.js";
   let mod: { S3ArtifactRepository: new (uri: string, env: NodeJS.ProcessEnv) => ArtifactRepository };
   try {
-    mod = (await import(specifier)) as typeof mod;
+    mod = (await import(new URL(specifier, import.meta.url).href)) as typeof mod;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") {
       throw new MlflowError(

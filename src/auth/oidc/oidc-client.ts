@@ -6,7 +6,7 @@
  * server starts even when the provider is down) and kept.
  * @module
  */
-import * as oidc from "openid-client";
+import type * as OidcLib from "openid-client";
 import { identityFromClaims, type OidcSettings, type SsoIdentity } from "./oidc-settings.js";
 
 /** What the browser keeps (in a short-lived HttpOnly cookie) between leaving for the provider and coming back. */
@@ -20,8 +20,12 @@ export interface PendingLogin {
 
 const isLoopbackHost = (host: string) => host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 
+// openid-client loads with the first sign-in: a server without single sign-on never loads it.
+let lib: Promise<typeof OidcLib> | undefined;
+const loadOidc = () => (lib ??= import("openid-client"));
+
 export class OidcClient {
-  private config: Promise<oidc.Configuration> | undefined;
+  private config: Promise<OidcLib.Configuration> | undefined;
 
   constructor(
     readonly settings: OidcSettings,
@@ -29,8 +33,9 @@ export class OidcClient {
     private readonly clientSecret: () => Promise<string | undefined>,
   ) {}
 
-  private configuration(): Promise<oidc.Configuration> {
+  private configuration(): Promise<OidcLib.Configuration> {
     this.config ??= (async () => {
+      const oidc = await loadOidc();
       const issuer = new URL(this.settings.issuer);
       // Plain http only for a provider on this machine (development, tests); anything else must be https.
       const insecure = issuer.protocol === "http:" && isLoopbackHost(issuer.hostname);
@@ -47,6 +52,7 @@ export class OidcClient {
   /** The provider URL to send the browser to, and what to remember until it comes back. */
   async begin(redirectUrl: string, returnTo: string): Promise<{ url: string; pending: PendingLogin }> {
     const config = await this.configuration();
+    const oidc = await loadOidc();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -64,6 +70,7 @@ export class OidcClient {
   /** Exchanges the code (checking state, nonce and PKCE), then reads the claims: the ID token's and userinfo's. */
   async finish(callbackUrl: URL, pending: PendingLogin): Promise<SsoIdentity | { refused: string }> {
     const config = await this.configuration();
+    const oidc = await loadOidc();
     const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
       pkceCodeVerifier: pending.verifier,
       expectedState: pending.state,

@@ -114,7 +114,7 @@ export class InferenceRecorder implements InferenceSink {
 
   private async writeSegment(events: InferenceEvent[]): Promise<SegmentRecord> {
     const e = events[0];
-    const seg = encodeSegment(events);
+    const seg = await encodeSegment(events);
     const day = new Date(seg.startTime).toISOString().slice(0, 10);
     const where = e.dataset
       ? `datasets/${pathPart(e.dataset)}`

@@ -5,7 +5,6 @@
  * changes nothing.
  * @module
  */
-import { parquetReadObjects } from "hyparquet";
 import { CsvParser } from "../../models/index.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import type { LabelRecord } from "../core/monitoring-store.js";
@@ -62,6 +61,7 @@ export function parseLabelCsv(text: string): LabelInput[] {
 
 export async function parseLabelParquet(bytes: Uint8Array): Promise<LabelInput[]> {
   let rows: Record<string, unknown>[];
+  const { parquetReadObjects } = await import("hyparquet");
   try {
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     rows = (await parquetReadObjects({ file: ab })) as Record<string, unknown>[];

@@ -11,7 +11,7 @@ test("a segment keeps every input row with its prediction and the request's fact
     { ...base, requestId: "b", time: 2000, status: 200, request: JSON.stringify({ dataframe_records: [{ x: 3, c: "w" }] }), response: JSON.stringify({ predictions: [{ label: 1, probabilities: [0.2, 0.8] }] }) },
     { ...base, requestId: "c", time: 3000, status: 400, request: "{bad", response: JSON.stringify({ error_code: "BAD_REQUEST" }) },
   ];
-  const seg = encodeSegment(events);
+  const seg = await encodeSegment(events);
   assert.deepEqual([seg.rows, seg.requests, seg.errors, seg.startTime, seg.endTime], [4, 3, 1, 1000, 3000]);
   const rows = await decodeSegment(seg.bytes);
   assert.equal(rows.length, 4);
@@ -28,6 +28,6 @@ test("a segment keeps every input row with its prediction and the request's fact
 
 test("inputs as named columns and column-oriented outputs line up by position", async () => {
   const e: InferenceEvent = { ...base, requestId: "r", time: 5, status: 200, request: JSON.stringify({ inputs: { a: [1, 2], b: [true, false] } }), response: JSON.stringify({ predictions: { y: [7, 8] } }) };
-  const rows = await decodeSegment(encodeSegment([e]).bytes);
+  const rows = await decodeSegment((await encodeSegment([e])).bytes);
   assert.deepEqual(rows.map((r) => [r.a, r.b, r["prediction.y"]]), [[1, true, 7], [2, false, 8]]);
 });

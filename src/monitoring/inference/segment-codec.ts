@@ -4,11 +4,10 @@
  * `__time`, `__status`, `__latency_ms`) beside the features and predictions
  * (`inference-rows.ts`). A request whose body held no rows (an error, a CSV
  * body) is one row without features. Columns are typed per segment: numbers
- * DOUBLE, booleans BOOLEAN, anything else STRING.
+ * DOUBLE, booleans BOOLEAN, anything else STRING. The Parquet libraries load
+ * on first use (the server starts without them).
  * @module
  */
-import { parquetReadObjects } from "hyparquet";
-import { parquetWriteBuffer } from "hyparquet-writer";
 import type { InferenceEvent } from "./inference-event.js";
 import { predictionRows, requestRows, type Cell, type Row } from "./inference-rows.js";
 
@@ -52,7 +51,7 @@ function typeOf(values: Cell[]): ColumnType {
   return bool ? "BOOLEAN" : "DOUBLE";
 }
 
-export function encodeSegment(events: InferenceEvent[]): EncodedSegment {
+export async function encodeSegment(events: InferenceEvent[]): Promise<EncodedSegment> {
   const rows: Row[] = [];
   let errors = 0;
   let startTime = Infinity;
@@ -73,6 +72,7 @@ export function encodeSegment(events: InferenceEvent[]): EncodedSegment {
     const data = type === "STRING" ? values.map((v) => (v === null ? null : String(v))) : values;
     return { name, data, type };
   });
+  const { parquetWriteBuffer } = await import("hyparquet-writer");
   const buf = parquetWriteBuffer({ columnData });
   return { bytes: new Uint8Array(buf), rows: rows.length, requests: events.length, errors, startTime, endTime };
 }
@@ -80,5 +80,6 @@ export function encodeSegment(events: InferenceEvent[]): EncodedSegment {
 /** Reads a segment back as rows (numbers, booleans, strings and nulls). */
 export async function decodeSegment(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const { parquetReadObjects } = await import("hyparquet");
   return (await parquetReadObjects({ file: ab })) as Record<string, unknown>[];
 }

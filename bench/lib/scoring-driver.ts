@@ -1,0 +1,71 @@
+/**
+ * The scoring benchmarks' one driver (`bench/serving.ts`, `bench/python-serving.ts`): `ciclo models serve` as a
+ * child process, and a wrk phase against a scoring server's `/invocations` (a 2 s warm-up, then the measured
+ * run) that also reports the mean batch ciclo's scheduler formed, from its /metrics.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { runWrk, type WrkResult } from "./wrk.js";
+
+const BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
+
+export interface ScoringServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `ciclo models serve -m <modelDir> -p 0 --workers <workers> <args>`, resolved once it logs that it is ready. */
+export async function startModelServer(modelDir: string, workers: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ScoringServer> {
+  const proc = spawn(process.execPath, [BIN, "models", "serve", "-m", modelDir, "-p", "0", "--workers", workers, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on("line", (l) => {
+      try {
+        const j = JSON.parse(l) as { msg: string; url?: string };
+        if (j.msg === "ciclo scoring server ready") resolve(j.url!);
+      } catch {
+        // not a log line
+      }
+    });
+    proc.once("exit", (c) => reject(new Error(`ciclo models serve exited (${c})`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((r) => {
+        proc.once("exit", () => r());
+        proc.kill("SIGTERM");
+      }),
+  };
+}
+
+async function metricSum(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : NaN;
+}
+
+export interface ScoringPhase {
+  script: string;
+  connections: number;
+  seconds: number;
+  env?: Record<string, string>;
+  /** ciclo's server: read the mean batch from its /metrics (not for `mlflow models serve`). */
+  ciclo?: boolean;
+}
+
+/** wrk against `<url>/invocations`: a 2 s warm-up, then `seconds` measured. */
+export async function scoringPhase(url: string, p: ScoringPhase): Promise<WrkResult & { meanBatch?: number }> {
+  const run = (seconds: number) => runWrk({ url: `${url}/invocations`, script: p.script, threads: 1, connections: p.connections, seconds, env: p.env });
+  await run(2);
+  if (!p.ciclo) return run(p.seconds);
+  const batches = () => Promise.all([metricSum(url, "ciclo_serving_batch_size_sum"), metricSum(url, "ciclo_serving_batch_size_count")]);
+  const [s0, c0] = await batches();
+  const r = await run(p.seconds);
+  const [s1, c1] = await batches();
+  return { ...r, meanBatch: Math.round(((s1 - s0) / (c1 - c0)) * 10) / 10 };
+}
