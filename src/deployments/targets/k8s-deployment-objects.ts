@@ -55,6 +55,10 @@ export function imageOf(template: string, d: Pick<Deployment, "modelName" | "mod
 type Obj = Record<string, any>;
 
 export function kubernetesObjects(d: Deployment, o: KubernetesObjectOptions): Obj[] {
+  // ciclo's names allow 64 characters; a Kubernetes label value 63.
+  for (const [what, n] of [["endpoint", d.endpoint], ["deployment", d.name]]) {
+    if (n.length > 63) throw new Error(`the ${what} name '${n}' is 64 characters; Kubernetes labels allow 63: use a shorter name for the kubernetes target.`);
+  }
   const name = objectName(d.endpoint, d.name);
   const objects = k8sManifests({
     name,

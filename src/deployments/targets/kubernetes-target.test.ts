@@ -70,6 +70,7 @@ test("a deployment's objects validate against the Kubernetes schemas and carry i
   assert.ok(n1.length <= 63 && n2.length <= 63);
   assert.notEqual(n1, n2);
   new K8sDeployment(kubernetesObjects(dep({ endpoint: long, name: `${"b".repeat(39)}1` }), OBJ_OPTS)[0] as never).validate();
+  assert.throws(() => kubernetesObjects(dep({ name: "c".repeat(64) }), OBJ_OPTS), /Kubernetes labels allow 63/);
 });
 
 describe("kubernetes target against the API stand-in", () => {

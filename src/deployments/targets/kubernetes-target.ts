@@ -56,10 +56,15 @@ export interface KubernetesSummary {
   applyError?: string;
 }
 
-/** Asks the API server for bookmarks, so a quiet watch still advances its resourceVersion. */
+/**
+ * Asks the API server for bookmarks, so a quiet watch still advances its
+ * resourceVersion, and to end each watch after 5–10 minutes (as client-go
+ * does), so a watch is renewed from its resourceVersion now and then instead
+ * of trusting one connection for ever.
+ */
 class BookmarkWatch extends Watch {
   override watch(path: string, params: Record<string, unknown>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
-    return super.watch(path, { ...params, allowWatchBookmarks: true }, callback, done);
+    return super.watch(path, { ...params, allowWatchBookmarks: true, timeoutSeconds: 300 + Math.floor(Math.random() * 300) }, callback, done);
   }
 }
 
@@ -141,9 +146,9 @@ export class KubernetesTarget {
   async apply(d: Deployment): Promise<void> {
     const key = keyOf(d.endpoint, d.name);
     this.applied.set(key, d);
-    const objects = kubernetesObjects(d, this.opts) as KubernetesObject[];
     const force = this.opts.force ?? true;
     try {
+      const objects = kubernetesObjects(d, this.opts) as KubernetesObject[];
       // A server-side dry run of all three first: one the API server refuses (validation, admission, a conflict) leaves none half-applied.
       for (const obj of objects) await this.api.patch(structuredClone(obj), undefined, "All", FIELD_MANAGER, force, PatchStrategy.ServerSideApply);
       for (const obj of objects) await this.api.patch(obj, undefined, undefined, FIELD_MANAGER, force, PatchStrategy.ServerSideApply);
