@@ -36,13 +36,21 @@ describe("sign-in and auth pages (browser, auth on)", () => {
         CICLO_DEFAULT_PERMISSION: "READ",
         CICLO_OIDC_ISSUER: idp.issuer,
         CICLO_OIDC_CLIENT_ID: OIDC_CLIENT.id,
-        CICLO_OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+        // The client secret from ciclo's secrets store, by name (set below, before anyone signs in).
+        CICLO_SECRETS_KEY: "7".repeat(64),
+        CICLO_OIDC_CLIENT_SECRET_NAME: "oidc.client-secret",
         CICLO_OIDC_SCOPES: "openid profile groups",
         CICLO_OIDC_ADMIN_GROUPS: "ml-admins",
         CICLO_OIDC_ALLOWED_GROUPS: "ml-team",
       },
     });
     if (!ui) return;
+    const secret = await fetch(`${ui.url}/api/ciclo/v1/secrets/create`, {
+      method: "POST",
+      headers: { authorization: basic(ADMIN.username, ADMIN.password), "content-type": "application/json" },
+      body: JSON.stringify({ name: "oidc.client-secret", value: OIDC_CLIENT.secret }),
+    });
+    assert.equal(secret.status, 200, await secret.text());
     await idp.start({
       redirectUri: `${ui.url}/api/ciclo/v1/auth/oidc/callback`,
       groups: { carol: ["ml-team", "ml-admins"], dave: ["ml-team"], eve: ["sales"] },
