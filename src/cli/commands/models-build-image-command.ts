@@ -98,7 +98,7 @@ export function registerModelsBuildImageCommand(models: Command): void {
     .option("--tracking-uri <uri>", "tracking server, to resolve models:/ and runs:/ URIs")
     .option("--model-name <name>", "name the server reports (default: from the URI)")
     .option("--model-version <v>", "version the server reports (default: from the URI)")
-    .option("--mlflow-from <dir>", "Python models: a folder of Python packages holding MLflow (ciclo does not ship it), put on the image's PYTHONPATH; repeatable (default: CICLO_MLFLOW_FROM, ':'-separated)", collect, [])
+    .option("--mlflow-from <source>", "Python models: where MLflow comes from (ciclo does not ship it): a folder of packages, a folder of .whl files, or a .whl; put on the image's PYTHONPATH; repeatable (default: CICLO_MLFLOW_FROM, ':'-separated)", collect, [])
     .option("--allow-mismatch", "Python models: build even when the model's requirements do not fit the image's packages (printed as warnings)")
     .option("--python <interpreter>", "Python models: the interpreter in the image", "python3");
   addImageFlags(cmd, DEFAULT_BASE_IMAGE)
@@ -121,7 +121,7 @@ Examples:
   $ ciclo models build-image -m ./model -t 127.0.0.1:5000/fraud:dev --base 127.0.0.1:5000/base/node:20 --push
   $ ciclo models build-image -m runs:/<run_id>/model -t fraud:dev --output ./fraud-oci
   $ ciclo models build-image -m models:/churn@champion -t 127.0.0.1:5000/churn:4 --push \\
-      --base 127.0.0.1:5000/base/python-sklearn:3-node20 --mlflow-from ./wheelhouse/site
+      --base 127.0.0.1:5000/base/python-sklearn:3-node20 --mlflow-from ./wheelhouse
   $ echo "$TOKEN" | ciclo models build-image -m models:/fraud/3 -t ghcr.io/acme/fraud:3 --push --registry-username bot --registry-password-stdin
   $ podman run -p 8080:8080 registry.example.com/ml/fraud@sha256:…`,
     )

@@ -147,9 +147,12 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform, 
   const runtime = runtimeFor(mlmodel);
   const pyfunc = mlmodel.flavors.python_function as { loader_module?: unknown } | undefined;
   const flavor = runtime === "node" ? NODE_FLAVORS.find((f) => f in mlmodel.flavors)! : String(pyfunc?.loader_module ?? "python_function");
-  const packages = runtime === "python" ? await pythonPackagesLayer(py.mlflowFrom ?? []) : undefined;
   const needs = runtime === "python" ? await modelPythonNeeds(model.path) : undefined;
-  const runtimeLayer = await nodeRuntimeLayer(platform);
+  const packages = runtime === "python" ? await pythonPackagesLayer(py.mlflowFrom ?? []) : undefined;
+  const runtimeLayer = await nodeRuntimeLayer(platform).catch(async (err: unknown) => {
+    await packages?.cleanup();
+    throw err;
+  });
   const modelLayer = await new LayerSpec(`model ${model.name} version ${model.version}`).addTree(model.path, CONTAINER_MODEL_PATH, {
     exclude: (rel) => /(^|\/)(\.git|node_modules)(\/|$)/.test(rel) || rel.endsWith(".partial"),
   });
@@ -232,6 +235,9 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform, 
       },
       labels,
     },
-    cleanup: runtimeLayer.cleanup,
+    cleanup: async () => {
+      await runtimeLayer.cleanup();
+      await packages?.cleanup();
+    },
   };
 }

@@ -8,7 +8,9 @@
  * podman, and its answers compared with what `mlflow.pyfunc` predicts for
  * the same rows. Also: a model whose requirements do not fit fails the
  * build before anything is pushed, and `--allow-mismatch` turns that into
- * warnings; without MLflow anywhere the build says where to get it.
+ * warnings; without MLflow anywhere the build says where to get it. And
+ * the image as a `container` deployment of a ciclo server: the endpoint
+ * answers with the registered version, loaded by the image's Python.
  * Needs scripts/registry-test-server.sh + scripts/base-images.sh (CI runs
  * both) and the MLflow oracle.
  */
@@ -20,9 +22,11 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { runCiclo } from "../../testing/child-server.js";
+import { startDeployWorld, type DeployWorld } from "../../testing/deployments-fixture.js";
 import { findMlflowPython, type MlflowPython } from "../../testing/mlflow-python.js";
 import { freePort, podmanEnv, podmanUnavailable, pythonBase, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
 import { tempDir } from "../../testing/temp-dir.js";
+import { waitFor } from "../../testing/wait-for.js";
 
 const execFileP = promisify(execFile);
 const tmp = tempDir("ciclo-py-image-");
@@ -58,6 +62,7 @@ describe("Python model images: build on a Python base, push, run with podman, an
   let mlflowFrom: string[];
   let expected: { columns: string[]; data: number[][]; predictions: number[][] };
   let pinned: string | undefined;
+  let world: DeployWorld | undefined;
   const containers: string[] = [];
 
   before(async () => {
@@ -67,7 +72,8 @@ describe("Python model images: build on a Python base, push, run with podman, an
     // The oracle's MLflow, as a user's folder of packages: the mlflow package and its metadata (+ querystring_parser).
     mlflowFrom = mp!.env.PYTHONPATH.split(":").flatMap((p) => ["--mlflow-from", p]);
   });
-  after(() => {
+  after(async () => {
+    await world?.close();
     for (const c of containers) podman("rm", "-f", "-t", "0", c);
     if (pinned) podman("rmi", "-f", pinned);
     tmp.remove();
@@ -160,5 +166,30 @@ describe("Python model images: build on a Python base, push, run with podman, an
     const noMlflow = await build(model, `${repo}:nomlflow`, "--output", join(tmp.path, "never"));
     assert.equal(noMlflow.code, 1);
     assert.match(noMlflow.stderr, /needs MLflow's Python package .* --mlflow-from <dir>/);
+  });
+
+  test("the image as a container deployment: the endpoint answers with the registered version, loaded by the image's Python", async () => {
+    assert.ok(pinned, "the build test must pass first");
+    world = await startDeployWorld({ podman: { env }, drainSeconds: 5 });
+    const version = await world.register("churn", model);
+    assert.equal((await world.api("POST", "/endpoints", { name: `churn-${run}` })).status, 200);
+    const created = await world.api("POST", `/endpoints/churn-${run}/deployments`, { name: "py", model_uri: `models:/churn/${version}`, target: "container", env: { CICLO_IMAGE: pinned } });
+    assert.equal(created.status, 200, JSON.stringify(created.json));
+    await waitFor(
+      () => world!.api("GET", `/endpoints/churn-${run}`).then((r) => r.json.endpoint.deployments[0].health.ready_replicas as number),
+      (n) => n === 1,
+      { what: "the Python container replica ready", timeoutMs: 240_000, intervalMs: 250 },
+    );
+    const res = await fetch(`${world.url}/endpoints/churn-${run}/invocations`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ dataframe_split: { columns: expected.columns, data: expected.data } }),
+    });
+    const body = (await res.json()) as { predictions: number[][] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(res.headers.get("ciclo-deployment"), "py");
+    body.predictions.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - expected.predictions[i][j]) < 1e-12)));
+    assert.equal((await world.api("POST", `/endpoints/churn-${run}/traffic`, { traffic: { py: 0 } })).status, 200);
+    assert.equal((await world.api("DELETE", `/endpoints/churn-${run}/deployments/py`)).status, 200);
   });
 });

@@ -2,10 +2,12 @@
  * The Python fit check on real files: a base image layer (a gzip tar written
  * here, with Debian's metadata folder names and a later layer's whiteout),
  * an `--mlflow-from` folder, and model requirement files as MLflow writes
- * them (requirements.txt + python_env.yaml, or conda.yaml alone).
+ * them (requirements.txt + python_env.yaml, or conda.yaml alone); wheels
+ * (zip archives written by Python's zipfile) given to --mlflow-from.
  */
 import assert from "node:assert/strict";
-import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
@@ -15,6 +17,7 @@ import { tempDir } from "../../testing/temp-dir.js";
 import { normalizeName, parseMetadataDir, scanFolder, scanLayers } from "./python-inventory.js";
 import { pythonPackagesLayer } from "./python-packages.js";
 import { checkFit, modelPythonNeeds } from "./python-requirements-check.js";
+import { unpackWheel } from "./wheel-unpack.js";
 
 const tmp = tempDir("ciclo-pyfit-");
 after(() => tmp.remove());
@@ -126,5 +129,58 @@ test("--mlflow-from folders: on PYTHONPATH in order, what they provide (a bare m
   const paths = got.layer!.sorted().map((e) => e.path);
   assert.ok(paths.includes("/opt/ciclo/python/0/mlflow/version.py"));
   assert.ok(!paths.some((p) => p.includes("__pycache__")));
-  await assert.rejects(pythonPackagesLayer([join(a, "mlflow", "version.py")]), /is not a folder/);
+  await assert.rejects(pythonPackagesLayer([join(a, "mlflow", "version.py")]), /neither a folder nor a \.whl file/);
+});
+
+/** Writes a zip with Python's zipfile: entries [name, text, unix mode]. */
+function zip(path: string, entries: Array<[string, string, number]>): void {
+  const script = `import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for name, text, mode in json.load(sys.stdin):
+        info = zipfile.ZipInfo(name)
+        info.external_attr = mode << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, text)`;
+  const r = spawnSync("python3", ["-c", script, path], { input: JSON.stringify(entries), encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test("wheels and wheelhouses as --mlflow-from sources: unpacked as an installer lays out site-packages; links and climbing names refused", { skip: spawnSync("python3", ["-V"]).status === 0 ? undefined : "python3 is needed to write the test wheels" }, async () => {
+  const house = join(tmp.path, "wheelhouse");
+  mkdirSync(house);
+  zip(join(house, "pkgx-1.0-py3-none-any.whl"), [
+    ["pkgx/__init__.py", "VALUE = 1\n", 0o100644],
+    ["pkgx-1.0.dist-info/METADATA", "Name: pkgx\nVersion: 1.0\n", 0o100644],
+    ["pkgx-1.0.data/purelib/pkgx_extra.py", "X = 2\n", 0o100644],
+    ["pkgx-1.0.data/scripts/pkgx-tool", "#!/bin/sh\n", 0o100755],
+  ]);
+  zip(join(house, "mlflow_skinny-2.10.2-py3-none-any.whl"), [
+    ["mlflow/__init__.py", "", 0o100644],
+    ["mlflow/version.py", 'VERSION = "2.10.2"\n', 0o100644],
+    ["mlflow_skinny-2.10.2.dist-info/METADATA", "Name: mlflow-skinny\n", 0o100644],
+  ]);
+  const got = await pythonPackagesLayer([house, join(house, "pkgx-1.0-py3-none-any.whl")]);
+  try {
+    assert.deepEqual(got.pythonPath, ["/opt/ciclo/python/0", "/opt/ciclo/python/1"]);
+    // mlflow-skinny's metadata, and the bare package's version.py naming mlflow.
+    assert.deepEqual([...got.provides.keys()].sort(), ["mlflow", "mlflow-skinny", "pkgx"]);
+    assert.equal(got.provides.get("mlflow")!.version, "2.10.2");
+    const paths = got.layer!.sorted().filter((e) => e.type === "file").map((e) => e.path);
+    for (const p of ["/opt/ciclo/python/0/pkgx/__init__.py", "/opt/ciclo/python/0/pkgx_extra.py", "/opt/ciclo/python/0/mlflow/version.py", "/opt/ciclo/python/1/pkgx-1.0.dist-info/METADATA"]) assert.ok(paths.includes(p), p);
+    assert.ok(!paths.some((p) => p.includes("pkgx-tool") || p.includes(".data/")), paths.join("\n"));
+    const staged = got.layer!.sorted().find((e) => e.path === "/opt/ciclo/python/0/pkgx/__init__.py")!.source!;
+    assert.equal(readFileSync(staged, "utf8"), "VALUE = 1\n");
+    await got.cleanup();
+    assert.equal(existsSync(staged), false);
+  } finally {
+    await got.cleanup();
+  }
+  const climbing = join(tmp.path, "evil-1.0-py3-none-any.whl");
+  zip(climbing, [["../../evil.py", "x", 0o100644]]);
+  await assert.rejects(unpackWheel(climbing, join(tmp.path, "out-a")), /Refused wheel|not a readable wheel/);
+  assert.equal(existsSync(join(tmp.path, "evil.py")), false);
+  const linked = join(tmp.path, "link-1.0-py3-none-any.whl");
+  zip(linked, [["link/passwd", "/etc/passwd", 0o120777]]);
+  await assert.rejects(unpackWheel(linked, join(tmp.path, "out-b")), /is a symbolic link/);
+  await assert.rejects(pythonPackagesLayer([join(tmp.path, "nope.whl")]), /neither a folder nor a \.whl file/);
 });
