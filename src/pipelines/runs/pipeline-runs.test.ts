@@ -362,13 +362,17 @@ describe("pipeline runs", () => {
     const sha = git("rev-parse", "HEAD");
     writeFileSync(join(repo, "ml", "ciclo.yaml"), yaml(`  hello:\n    steps:\n      say:\n        run: echo "version two"\n`));
     git("commit", "--quiet", "-am", "two");
-    const run = await w.until((await w.start(`file://${repo}#ml@${sha}`, "hello")).run_id);
+    const run = await w.until((await w.start(`file://${repo}#${sha}:ml`, "hello")).run_id);
     assert.equal(run.status, "succeeded", JSON.stringify(run));
     const lines = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs`)).json.lines.map((l: any) => l.line);
     assert.ok(lines.includes("version one"), "the commit named, not the branch head");
-    const out = await w.api("POST", "/pipelines/runs", { project: `file://${repo}#out`, pipeline: "hello" });
+    const out = await w.api("POST", "/pipelines/runs", { project: `file://${repo}#:out`, pipeline: "hello" });
     assert.equal(out.status, 400);
     assert.match(out.json.message, /leaves the repository/);
+    const branch = git("rev-parse", "--abbrev-ref", "HEAD");
+    const head = await w.until((await w.start(`file://${repo}#${branch}:ml`, "hello")).run_id);
+    const headLines = (await w.api("GET", `/pipelines/runs/${head.run_id}/logs`)).json.lines.map((l: any) => l.line);
+    assert.ok(headLines.includes("version two"), "a branch name: its head");
   });
 
   test("definition errors and bad inputs are refused with the line and column, creating nothing", async () => {
