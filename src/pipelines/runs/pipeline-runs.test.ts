@@ -297,6 +297,33 @@ describe("pipeline runs", () => {
     assert.equal(late.status, 409);
   });
 
+  test("a train step runs an entry point with its params, logged on the step's run", async () => {
+    const fit = w.project("fit", {
+      "ciclo.yaml": `name: fit
+entry_points:
+  fit:
+    parameters: { n: int, label: { type: string, default: base } }
+    command: echo "fitting {n} {label}" && echo "n2=$(( {n} * 2 ))" >> "$CICLO_STEP_OUTPUTS"
+pipelines:
+  trained:
+    inputs: { n: { type: int, default: 4 } }
+    steps:
+      fit:
+        uses: train
+        with: { entry_point: fit, params: { n: "\${{ inputs.n }}" } }
+`,
+    });
+    const run = await w.until((await w.start(fit, "trained")).run_id);
+    assert.equal(run.status, "succeeded", JSON.stringify(run));
+    const step = run.steps[0];
+    assert.equal(step.outputs.n2, "8");
+    assert.equal(step.outputs.run_id, step.child_run_id);
+    const child = await w.mlflow("GET", `/runs/get?run_id=${step.child_run_id}`);
+    assert.deepEqual(Object.fromEntries(child.json.run.data.params.map((p: any) => [p.key, p.value])), { n: "4", label: "base" });
+    const lines = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs`)).json.lines.map((l: any) => l.line);
+    assert.ok(lines.includes("fitting 4 base"));
+  });
+
   test("a notify step posts JSON to its webhook", async () => {
     const got: any[] = [];
     const hook = createServer((req, res) => {
