@@ -18,7 +18,11 @@ export interface PipelineTrigger {
 }
 
 export interface PipelineLaunchRequest {
-  /** A project folder on the server's disk, or a git URI (`https://host/org/repo.git#subdir@ref`). */
+  /**
+   * A project folder on the server's disk, a git URI (`https://host/org/repo.git`, optionally
+   * `#<branch, tag or commit>` and `:<subdir>` as in `…/repo.git#main:models/churn`), or the name of a
+   * project registered with the server.
+   */
   project: string;
   /** The pipeline's name under `pipelines:` in the project's `ciclo.yaml`. */
   pipeline: string;

@@ -297,6 +297,33 @@ describe("pipeline runs", () => {
     assert.equal(late.status, 409);
   });
 
+  test("a train step runs an entry point with its params, logged on the step's run", async () => {
+    const fit = w.project("fit", {
+      "ciclo.yaml": `name: fit
+entry_points:
+  fit:
+    parameters: { n: int, label: { type: string, default: base } }
+    command: echo "fitting {n} {label}" && echo "n2=$(( {n} * 2 ))" >> "$CICLO_STEP_OUTPUTS"
+pipelines:
+  trained:
+    inputs: { n: { type: int, default: 4 } }
+    steps:
+      fit:
+        uses: train
+        with: { entry_point: fit, params: { n: "\${{ inputs.n }}" } }
+`,
+    });
+    const run = await w.until((await w.start(fit, "trained")).run_id);
+    assert.equal(run.status, "succeeded", JSON.stringify(run));
+    const step = run.steps[0];
+    assert.equal(step.outputs.n2, "8");
+    assert.equal(step.outputs.run_id, step.child_run_id);
+    const child = await w.mlflow("GET", `/runs/get?run_id=${step.child_run_id}`);
+    assert.deepEqual(Object.fromEntries(child.json.run.data.params.map((p: any) => [p.key, p.value])), { n: "4", label: "base" });
+    const lines = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs`)).json.lines.map((l: any) => l.line);
+    assert.ok(lines.includes("fitting 4 base"));
+  });
+
   test("a notify step posts JSON to its webhook", async () => {
     const got: any[] = [];
     const hook = createServer((req, res) => {
@@ -362,13 +389,17 @@ describe("pipeline runs", () => {
     const sha = git("rev-parse", "HEAD");
     writeFileSync(join(repo, "ml", "ciclo.yaml"), yaml(`  hello:\n    steps:\n      say:\n        run: echo "version two"\n`));
     git("commit", "--quiet", "-am", "two");
-    const run = await w.until((await w.start(`file://${repo}#ml@${sha}`, "hello")).run_id);
+    const run = await w.until((await w.start(`file://${repo}#${sha}:ml`, "hello")).run_id);
     assert.equal(run.status, "succeeded", JSON.stringify(run));
     const lines = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs`)).json.lines.map((l: any) => l.line);
     assert.ok(lines.includes("version one"), "the commit named, not the branch head");
-    const out = await w.api("POST", "/pipelines/runs", { project: `file://${repo}#out`, pipeline: "hello" });
+    const out = await w.api("POST", "/pipelines/runs", { project: `file://${repo}#:out`, pipeline: "hello" });
     assert.equal(out.status, 400);
     assert.match(out.json.message, /leaves the repository/);
+    const branch = git("rev-parse", "--abbrev-ref", "HEAD");
+    const head = await w.until((await w.start(`file://${repo}#${branch}:ml`, "hello")).run_id);
+    const headLines = (await w.api("GET", `/pipelines/runs/${head.run_id}/logs`)).json.lines.map((l: any) => l.line);
+    assert.ok(headLines.includes("version two"), "a branch name: its head");
   });
 
   test("definition errors and bad inputs are refused with the line and column, creating nothing", async () => {

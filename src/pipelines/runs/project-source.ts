@@ -1,7 +1,7 @@
 /**
  * Where a pipeline's project comes from: a folder on the server's disk, or
  * a git URI fetched once per pipeline run
- * (`https://host/org/repo.git[#<subdir>][@<branch, tag or commit>]`). Git runs without a shell, only over
+ * (`https://host/org/repo.git[#<branch, tag or commit>][:<subdir>]`). Git runs without a shell, only over
  * https, http, ssh, git and file (no `ext::` transports), and refuses URIs
  * that could be read as options.
  * @module
@@ -15,19 +15,30 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 const run = promisify(execFile);
 const GIT_URI = /^(https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|git@[^:]+:)/;
 
-/** `<url>[#<subdir>][@<ref>]`: the ref (branch, tag or commit) is after an `@` in the last path segment. */
+/**
+ * `<url>[#<ref>][:<subdir>]`, as Docker reads git build contexts (`…/repo.git#main`, `…#v1.4:models/churn`,
+ * `…#:models/churn`): the ref is a branch, tag or commit id. Without a `#`, an `@<ref>` at the end of the
+ * last path segment is read as the ref too (`…/repo.git@3f2c…`).
+ */
 export function parseGitSource(source: string): { url: string; subdir?: string; ref?: string } {
-  let rest = source;
+  let url = source;
   let ref: string | undefined;
-  const tail = rest.slice(rest.lastIndexOf("/") + 1);
-  const at = tail.lastIndexOf("@");
-  if (at >= 0) {
-    ref = tail.slice(at + 1);
-    rest = rest.slice(0, rest.length - tail.length + at);
+  let subdir: string | undefined;
+  const hash = source.indexOf("#");
+  if (hash >= 0) {
+    url = source.slice(0, hash);
+    const fragment = source.slice(hash + 1);
+    const colon = fragment.indexOf(":");
+    ref = (colon >= 0 ? fragment.slice(0, colon) : fragment) || undefined;
+    subdir = colon >= 0 ? fragment.slice(colon + 1) : undefined;
+  } else {
+    const tail = url.slice(url.lastIndexOf("/") + 1);
+    const at = tail.lastIndexOf("@");
+    if (at >= 0) {
+      ref = tail.slice(at + 1);
+      url = url.slice(0, url.length - tail.length + at);
+    }
   }
-  const hash = rest.indexOf("#");
-  const subdir = hash >= 0 ? rest.slice(hash + 1) : undefined;
-  const url = hash >= 0 ? rest.slice(0, hash) : rest;
   if (ref !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/.test(ref)) throw new InvalidParameterValueError(`The git ref '${ref}' is not a branch, tag or commit id.`);
   if (subdir !== undefined && (subdir === "" || subdir.startsWith("/") || subdir.split("/").includes(".."))) throw new InvalidParameterValueError(`The project folder '${subdir}' must be a relative path inside the repository.`);
   if (url.startsWith("-")) throw new InvalidParameterValueError("A git URI cannot start with '-'.");
