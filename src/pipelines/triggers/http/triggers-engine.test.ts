@@ -81,7 +81,7 @@ pipelines:
     return { status: res.status, json: (await res.json()) as any };
   }
 
-  test("a push runs the pipeline on a clone of the pushed branch; the run records the git trigger", async () => {
+  test("a push runs the pipeline at the pushed commit; the run records the git trigger", async () => {
     const { trigger: t, secret } = await trigger("on-push", "ship");
     const delivery = randomUUID();
     const r = await push(t.webhook_path, secret, delivery);
@@ -89,7 +89,7 @@ pipelines:
     assert.equal(r.json.outcome, "started");
     const run = await w.until(r.json.run_id);
     assert.equal(run.status, "succeeded", JSON.stringify(run));
-    assert.equal(run.steps[0].outputs.commit, sha, "the step ran in a clone at the pushed commit");
+    assert.equal(run.steps[0].outputs.commit, sha, "the step ran at the pushed commit");
     assert.equal(run.trigger.kind, "git");
     assert.equal(run.trigger.actor, "ana");
     assert.equal(run.trigger.detail.delivery_id, delivery);
