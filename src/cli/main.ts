@@ -36,7 +36,10 @@ const COMMANDS: Record<string, Array<() => Promise<Register>>> = {
   reproduce: [async () => (await import("./commands/reproduce-command.js")).registerReproduceCommand],
   image: [async () => (await import("./commands/image-command.js")).registerImageCommand],
   sweep: [async () => (await import("./commands/sweep-command.js")).registerSweepCommand],
-  pipelines: [async () => (await import("./commands/pipelines-command.js")).registerPipelinesCommand],
+  pipelines: [
+    async () => (await import("./commands/pipelines-command.js")).registerPipelinesCommand,
+    async () => (await import("./commands/pipeline-triggers-command.js")).registerPipelineTriggersCommand,
+  ],
   monitor: [async () => (await import("./commands/monitor-command.js")).registerMonitorCommand],
   ci: [async () => (await import("./commands/ci-command.js")).registerCiCommand],
   auth: [async () => (await import("./commands/auth-command.js")).registerAuthCommands],

@@ -179,7 +179,7 @@ export class TriggerService {
     }
     let started;
     try {
-      started = await this.launch(trigger, { kind: "git", detail, actor: d.actor }, projectAt(trigger.project, branchOf(d.ref)));
+      started = await this.launch(trigger, { kind: "git", detail, actor: d.actor }, projectAt(trigger.project, d.sha));
     } catch (err) {
       // Not recorded as seen: the provider's retry of this delivery may start the run once the cause is fixed.
       await this.deps.store.dropFiring(triggerId, d.deliveryId);
@@ -274,11 +274,12 @@ function deliveryDetail(t: TriggerRecord, d: GitDelivery): Record<string, unknow
 }
 
 /**
- * A git URI project without a ref runs at the pushed branch (`...repo.git#<branch>`: the engine clones that
- * branch, so a later push may already be on it; the pushed commit is in the trigger's detail). A folder on the
- * server's disk, a registered project, or a URI pinned to a ref runs as defined.
+ * A git URI project without a ref runs at the pushed commit (`...repo.git@<sha>`, the engine's
+ * `<url>[#<subdir>][@<ref>]`); a folder on the server's disk, a registered project, or a URI pinned to a ref
+ * runs as defined.
  */
-export function projectAt(project: string, branch: string | undefined): string {
-  if (!branch || !/^[a-z][a-z0-9+.-]*:\/\//i.test(project) || project.includes("#")) return project;
-  return `${project}#${branch}`;
+export function projectAt(project: string, sha: string | undefined): string {
+  if (!sha || !/^[a-z][a-z0-9+.-]*:\/\//i.test(project)) return project;
+  const tail = project.slice(project.lastIndexOf("/") + 1);
+  return tail.includes("@") ? project : `${project}@${sha}`;
 }

@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { runCiclo } from "../../../testing/child-server.js";
 import { startPipelineWorld, type PipelineWorld } from "../../../testing/pipelines-fixture.js";
 
 describe("git push triggers start the engine's pipelines", () => {
@@ -81,7 +82,7 @@ pipelines:
     return { status: res.status, json: (await res.json()) as any };
   }
 
-  test("a push runs the pipeline on a clone of the pushed branch; the run records the git trigger", async () => {
+  test("a push runs the pipeline at the pushed commit; the run records the git trigger", async () => {
     const { trigger: t, secret } = await trigger("on-push", "ship");
     const delivery = randomUUID();
     const r = await push(t.webhook_path, secret, delivery);
@@ -89,7 +90,7 @@ pipelines:
     assert.equal(r.json.outcome, "started");
     const run = await w.until(r.json.run_id);
     assert.equal(run.status, "succeeded", JSON.stringify(run));
-    assert.equal(run.steps[0].outputs.commit, sha, "the step ran in a clone at the pushed commit");
+    assert.equal(run.steps[0].outputs.commit, sha, "the step ran at the pushed commit");
     assert.equal(run.trigger.kind, "git");
     assert.equal(run.trigger.actor, "ana");
     assert.equal(run.trigger.detail.delivery_id, delivery);
@@ -120,5 +121,27 @@ pipelines:
     assert.equal(done.status, "succeeded");
     const logs = (await w.api("GET", `/pipelines/runs/${r.json.run_id}/logs?step=deploy`)).json.lines;
     assert.ok(logs.some((l: any) => l.line === "deployed after lead approved"), JSON.stringify(logs));
+  });
+
+  test("ciclo pipelines triggers: create prints the webhook URL and the secret once; get shows the firings; delete removes it", async () => {
+    const env = { ...process.env, CICLO_FROM_SOURCE: "1", CICLO_TRACKING_URI: w.url, CICLO_HTTP_REQUEST_MAX_RETRIES: "0" };
+    const made = await runCiclo(["pipelines", "triggers", "create", "cli-push", "--kind", "github", "--project", repoUrl, "--pipeline", "ship", "--branch", "main"], env);
+    assert.equal(made.code, 0, made.stderr);
+    const url = /webhook URL: (\S+)/.exec(made.stdout)?.[1];
+    const secret = /secret \(shown once\): (\S+)/.exec(made.stdout)?.[1];
+    assert.ok(url?.startsWith(`${w.url}/api/ciclo/v1/pipelines/webhooks/github/`) && secret, made.stdout);
+    const r = await push(url!.slice(w.url.length), secret!);
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    await w.until(r.json.run_id);
+    const got = await runCiclo(["pipelines", "triggers", "get", "cli-push"], env);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, new RegExp(`started\\s+\\S+\\s+run ${r.json.run_id}`));
+    const bad = await runCiclo(["pipelines", "triggers", "create", "cli-cron", "--kind", "cron", "--cron", "61 * * * *", "--project", repoUrl, "--pipeline", "ship"], env);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /Invalid cron schedule/);
+    const gone = await runCiclo(["pipelines", "triggers", "delete", "cli-push"], env);
+    assert.equal(gone.code, 0, gone.stderr);
+    const list = await runCiclo(["pipelines", "triggers", "list", "--json"], env);
+    assert.ok(!JSON.parse(list.stdout).some((t: { name: string }) => t.name === "cli-push"));
   });
 });

@@ -70,7 +70,7 @@ describe("git push webhooks", () => {
     assert.equal(launcher.calls.length, 1);
     const call = launcher.calls[0]!;
     assert.equal(call.pipeline, "train-deploy");
-    assert.equal(call.project, "https://github.com/acme/churn.git#main", "a git project runs at the pushed branch");
+    assert.equal(call.project, `https://github.com/acme/churn.git@${"a".repeat(40)}`, "a git project runs at the pushed commit");
     assert.deepEqual(call.inputs, { epochs: 3 });
     assert.equal(call.trigger.kind, "git");
     assert.equal(call.trigger.actor, "ana");
@@ -169,7 +169,7 @@ describe("git push webhooks", () => {
     assert.equal(ok.json.outcome, "started");
     assert.equal(launcher.calls.length, calls + 1);
     const call = launcher.calls.at(-1)!;
-    assert.equal(call.project, "https://gitlab.com/acme/ml/churn.git#main");
+    assert.equal(call.project, `https://gitlab.com/acme/ml/churn.git@${"c".repeat(40)}`);
     assert.equal(call.trigger.detail?.repository, "acme/ml/churn");
     assertError(await send(trigger.webhook_path, body, { "x-gitlab-token": secret, "x-gitlab-event": "Push Hook", "x-gitlab-event-uuid": uuid }), 409, "RESOURCE_CONFLICT");
     assertError(await send(trigger.webhook_path, body, { "x-gitlab-token": secret, "x-gitlab-event": "Push Hook" }), 400, "INVALID_PARAMETER_VALUE", /X-Gitlab-Event-UUID/);
