@@ -16,7 +16,7 @@ import { evaluateAlerts, type AlertOutcome } from "./monitors/alerting.js";
 import type { MonitorGauges } from "./monitors/monitor-gauges.js";
 import { loadReference, runMonitor, windowProfilePath, type MonitorRunResult } from "./monitors/monitor-runner.js";
 import { readArtifactBytes } from "./monitors/window-data.js";
-import { renderMonitorReport } from "./report/monitor-report.js";
+import { renderMonitorReport, type ActionOutcome } from "./report/monitor-report.js";
 import { validateMonitorSpec, type MonitorSpec } from "./core/monitor-spec.js";
 import { sendWebhook, type WebhookOptions } from "./monitors/webhook-sender.js";
 import { decodeProfile, encodeProfile } from "./profiles/profile-codec.js";
@@ -33,6 +33,8 @@ export interface MonitoringServiceDeps {
   webhook?: WebhookOptions;
   enqueue?(input: { type: string; payload: unknown; idempotencyKey?: string; runAfter?: number }): Promise<{ job: { jobId: string }; created: boolean }>;
   resolveAlias?(model: string, alias: string): Promise<string | undefined>;
+  /** What an alert's action job became (the report shows the retraining pipeline run it started). */
+  jobStatus?(jobId: string): Promise<{ state: string; result: unknown } | undefined>;
   now?: () => number;
 }
 
@@ -185,7 +187,14 @@ export class MonitoringService {
       const path = windowProfilePath(monitor.monitorId, last);
       if (await this.deps.repo.stat(path)) current = decodeProfile(new TextDecoder().decode(await readArtifactBytes(this.deps.repo, path)));
     }
-    return renderMonitorReport({ monitor, points, alerts, reference, current, generatedAt: this.now() });
+    const actions = new Map<string, ActionOutcome>();
+    for (const a of alerts) {
+      if (!a.actionJobId || !this.deps.jobStatus) continue;
+      const job = await this.deps.jobStatus(a.actionJobId).catch(() => undefined);
+      const runId = (job?.result as { runId?: unknown } | null | undefined)?.runId;
+      if (job) actions.set(a.actionJobId, { state: job.state, ...(typeof runId === "string" && { pipelineRunId: runId }) });
+    }
+    return renderMonitorReport({ monitor, points, alerts, actions, reference, current, generatedAt: this.now() });
   }
 
   /** Deletes segments (index rows and files) and labels older than `olderThanMs`. */

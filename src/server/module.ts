@@ -194,6 +194,8 @@ export interface EnqueueJobInput {
 export interface JobScheduler {
   /** Resolves with the job, or the existing one when the idempotency key was seen (`created: false`). */
   enqueue(input: EnqueueJobInput): Promise<{ job: { jobId: string }; created: boolean }>;
+  /** A job's state and result (undefined when there is no such job), e.g. to show what an enqueued job became. */
+  status?(jobId: string): Promise<{ state: string; result: unknown } | undefined>;
 }
 
 /** Identity helper that types a module literal. */

@@ -40,7 +40,13 @@ export function jobsModule(config: JobsConfig): CicloModule {
         ? new JobsWorker({ store, events, registry, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs: config.pollMs, logger: ctx.logger })
         : undefined;
       const service = new JobService({ store, registry, onEnqueue: () => worker?.runner.wake() });
-      const scheduler: JobScheduler = { enqueue: (input) => service.enqueue(input) };
+      const scheduler: JobScheduler = {
+        enqueue: (input) => service.enqueue(input),
+        status: async (jobId) => {
+          const job = await service.get(jobId).catch(() => undefined);
+          return job && { state: job.state, result: job.result };
+        },
+      };
       ctx.provide("jobs", { service, worker, registry });
       ctx.provide("scheduler", scheduler);
       ctx.http.register("ciclo", jobRoutes, { service });

@@ -74,6 +74,7 @@ export function monitoringModule(opts: MonitoringModuleOptions = {}): CicloModul
         gauges,
         webhook: { allow: opts.webhookAllow, allowHosts: opts.webhookAllowHosts, timeoutMs: opts.webhookTimeoutMs },
         enqueue: scheduler ? (input) => scheduler.enqueue(input) : undefined,
+        jobStatus: scheduler?.status ? (jobId) => scheduler.status!(jobId) : undefined,
         resolveAlias: registry
           ? async (model, alias) => {
               try {

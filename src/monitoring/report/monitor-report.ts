@@ -12,10 +12,18 @@ import type { AlertRecord, MonitorPoint, MonitorRecord } from "../core/monitorin
 import type { DatasetProfile } from "../profiles/profile-types.js";
 import { distributionBars, type Bars } from "./distribution-bars.js";
 
+/** An alert's action job: its state, and the pipeline run it started when it did. */
+export interface ActionOutcome {
+  state: string;
+  pipelineRunId?: string;
+}
+
 export interface MonitorReportInput {
   monitor: MonitorRecord;
   points: MonitorPoint[];
   alerts: AlertRecord[];
+  /** By action job id: what the alert's action (retraining) job became. */
+  actions?: ReadonlyMap<string, ActionOutcome>;
   reference?: DatasetProfile;
   /** The latest window's profile. */
   current?: DatasetProfile;
@@ -122,12 +130,20 @@ function series(points: MonitorPoint[], prefixes: string[]): string {
   return figs.length ? `<div class="figs">${figs.join("")}</div>` : "<p>No values yet.</p>";
 }
 
-function alertsTable(alerts: AlertRecord[]): string {
+function actionCell(jobId: string | null, actions: ReadonlyMap<string, ActionOutcome> | undefined): string {
+  if (!jobId) return "";
+  const a = actions?.get(jobId);
+  if (!a) return esc(jobId);
+  const run = a.pipelineRunId ? `pipeline run <span class="pipeline-run">${esc(a.pipelineRunId)}</span>` : "";
+  return `${esc(jobId)} (${esc(a.state)})${run ? `<br>${run}` : ""}`;
+}
+
+function alertsTable(alerts: AlertRecord[], actions?: ReadonlyMap<string, ActionOutcome>): string {
   if (alerts.length === 0) return "<p>No alerts.</p>";
   const rows = alerts
-    .map((a) => `<tr><td>${esc(a.rule)}</td><td class="${a.state}">${a.state}</td><td>${iso(a.openedAt)}</td><td>${a.closedAt ? iso(a.closedAt) : ""}</td><td>${iso(a.windowStart)} – ${iso(a.windowEnd)}</td><td>${esc(a.message)}</td><td>${esc(a.delivery ?? "")}</td><td>${esc(a.actionJobId ?? "")}</td></tr>`)
+    .map((a) => `<tr><td>${esc(a.rule)}</td><td class="${a.state}">${a.state}</td><td>${iso(a.openedAt)}</td><td>${a.closedAt ? iso(a.closedAt) : ""}</td><td>${iso(a.windowStart)} – ${iso(a.windowEnd)}</td><td>${esc(a.message)}</td><td>${esc(a.delivery ?? "")}</td><td>${actionCell(a.actionJobId, actions)}</td></tr>`)
     .join("");
-  return `<table class="alerts"><tr><th>rule</th><th>state</th><th>opened</th><th>resolved</th><th>window</th><th>message</th><th>delivery</th><th>action job</th></tr>${rows}</table>`;
+  return `<table class="alerts"><tr><th>rule</th><th>state</th><th>opened</th><th>resolved</th><th>window</th><th>message</th><th>delivery</th><th>action job (retraining)</th></tr>${rows}</table>`;
 }
 
 export function renderMonitorReport(input: MonitorReportInput): string {
@@ -150,7 +166,7 @@ th.w{writing-mode:vertical-rl;font-weight:normal}.figs{display:flex;flex-wrap:wr
 <h2>Predictions</h2>${distributions(input, isPrediction)}
 <h2>Performance</h2>${series(input.points, ["perf.", "cbpe."])}
 <h2>Latency, errors, throughput</h2>${series(input.points.filter((p) => !p.metric.includes("@")), ["ops."])}
-<h2>Alert history</h2>${alertsTable(input.alerts)}
+<h2>Alert history</h2>${alertsTable(input.alerts, input.actions)}
 </body></html>
 `;
 }
