@@ -66,7 +66,8 @@ function uiIsFresh(): boolean {
  * has no build). Test files run in parallel: a lock folder makes one build
  * while the others wait for it.
  */
-async function ensureUiBuilt(): Promise<string> {
+/** Builds the UI into dist/ui unless it is fresh (a server started afterwards serves it). */
+export async function ensureUiBuilt(): Promise<string> {
   if (uiIsFresh()) return UI_DIST_DIR;
   const lock = join(REPO, "dist", ".ui-build.lock");
   mkdirSync(join(REPO, "dist"), { recursive: true });

@@ -14,7 +14,10 @@
  *   reads that window's rows from the server, logs a model; `register` and
  *   `alias` make it version 2 and `@champion`;
  * - the endpoint rolls version 2 out (canary steps judged on live traffic)
- *   and then answers with it.
+ *   and then answers with it;
+ * - the monitor's report (embedded in the monitoring page, checked in a real
+ *   browser when Chromium is there) shows the drifted window, the alert and
+ *   the retraining pipeline run it started.
  */
 import assert from "node:assert/strict";
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -29,6 +32,7 @@ import { pipelinesModule } from "../../pipelines/http/pipelines-module.js";
 import { ArtifactClient } from "../../sdk/artifact-client.js";
 import { resolveServerConfig } from "../../server/config.js";
 import { startServer, type RunningServer } from "../../server/main.js";
+import { browserUnavailable, ensureUiBuilt, openUiBrowser } from "../../testing/browser.js";
 import { factorModel } from "../../testing/deployments-fixture.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { waitFor } from "../../testing/wait-for.js";
@@ -137,6 +141,8 @@ before(async () => {
         ? pipelinesModule({ childEnv, cancelPollMs: 100, workDir: join(dir.path, "work") })
         : m,
   );
+  // The page is checked in a browser at the end: the UI is built before the server that serves it starts.
+  if (!browserUnavailable()) await ensureUiBuilt();
   server = await startServer(config, { modules });
   client = new ArtifactClient({ trackingUri: server.url });
 
@@ -303,4 +309,28 @@ test("drift → alert → retraining pipeline → new version → rollout, on on
   assert.deepEqual(served.filter((s) => s.status !== 200), [], "nothing failed during the rollout");
   const after = await invoke([{ x: 5, z: 5 }]);
   assert.deepEqual([after.status, after.deployment, after.predictions], [200, "main-v2", [15]], "version 2 answers");
+
+  // The page shows it all: the report lists the drifted window, the alert, its delivery and the retraining run.
+  const report = await fetch(`${server.url}/api/ciclo/v1/monitoring/monitors/score-main/report`).then((r) => r.text());
+  const alertRow = report.match(/<table class="alerts">.*?<\/table>/s)?.[0] ?? "";
+  assert.match(alertRow, /<td>drift<\/td><td class="firing">firing<\/td>/);
+  assert.ok(alertRow.includes(`${alerts[0].action_job_id} (succeeded)`), alertRow);
+  assert.ok(alertRow.includes(`pipeline run <span class="pipeline-run">${run.run_id}</span>`), alertRow);
+  assert.equal(report.match(/>●</g)?.length, 1, "one drifted cell in the heatmap: x in the shifted window");
+  const ui = await openUiBrowser(server.url);
+  if (ui) {
+    try {
+      const p = await ui.newPage({ viewport: { width: 1280, height: 900 } });
+      await p.goto("/monitoring/score-main");
+      await p.page.locator(".drift-chart canvas").first().waitFor();
+      assert.match(await p.page.locator(".drift-flagged").innerText(), /^Drifted: x \(/);
+      const frame = p.page.frameLocator("iframe[title='Monitor score-main']");
+      assert.equal(await frame.locator(".alerts .pipeline-run").innerText(), run.run_id, "the page shows the retraining run");
+      assert.equal(await frame.locator(".alerts td.firing").count(), 1, "and one alert");
+      p.assertClean();
+      await p.close();
+    } finally {
+      await ui.close();
+    }
+  }
 });
