@@ -61,8 +61,9 @@ before(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   const port = (receiver.address() as AddressInfo).port;
-  // The pipelines capability (issue 15) is not built yet: this test module owns its job type and records what
-  // monitoring enqueues, which is all this test asserts about retraining.
+  // This test checks the exact job payload monitoring enqueues (the contract with pipelines: window, segments,
+  // profiles, trigger), so a recorder owns the `pipelines.run` job type here. The real pipelines module taking that
+  // job, registering a new version and the endpoint rolling it out is monitoring-closed-loop.test.ts.
   const retrainRecorder: CicloModule = {
     id: "pipelines",
     init(ctx) {
@@ -71,7 +72,7 @@ before(async () => {
   };
   const modules = [
     jobsModule({ ...resolveJobsConfig({}, {}), pollMs: 50 }),
-    ...testModules().filter((m) => m.id !== "monitoring"),
+    ...testModules().filter((m) => m.id !== "monitoring" && m.id !== "pipelines" && m.id !== "pipeline-triggers"),
     monitoringModule({ webhookAllow: [`127.0.0.1:${port}`], recorder: { flushIntervalMs: 3_600_000 }, tickCron: "0 0 1 1 *" }),
     retrainRecorder,
   ];
