@@ -119,6 +119,8 @@ test("the bundled server loads the S3 repository it imports on demand (a compute
     env: {
       CICLO_FROM_SOURCE: "0",
       AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      // CI exports radosgw's endpoint under MLflow's variable, which takes precedence over AWS_ENDPOINT_URL.
+      MLFLOW_S3_ENDPOINT_URL: `http://127.0.0.1:${port}`,
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
       AWS_REGION: "us-east-1",

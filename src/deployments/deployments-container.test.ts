@@ -20,12 +20,12 @@ import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { runCiclo } from "../testing/child-server.js";
 import { factorModel, startDeployWorld, type DeployWorld } from "../testing/deployments-fixture.js";
-import { NODE_BASE, podmanEnv, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../testing/registry-fixture.js";
+import { NODE_BASE, podmanEnv, podmanSync, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../testing/registry-fixture.js";
 import { waitFor } from "../testing/wait-for.js";
 import { containerRunner, REPLICA_LABEL } from "./targets/container-runner.js";
 
 const env = podmanEnv();
-const podman = (...args: string[]) => spawnSync("podman", args, { env, encoding: "utf8" });
+const podman = (...args: string[]) => podmanSync(env, ...args);
 const run = Math.random().toString(36).slice(2, 8);
 const unavailable = (await testRegistryUnavailable()) ?? podmanUnavailable();
 

@@ -10,7 +10,7 @@
  * CICLO_REQUIRE_ALL=1 (CI), where that is a failure.
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -38,6 +38,20 @@ export function podmanEnv(): NodeJS.ProcessEnv {
     CONTAINERS_STORAGE_CONF: process.env.CONTAINERS_STORAGE_CONF ?? join(etc, "storage.conf"),
     CONTAINERS_REGISTRIES_CONF: process.env.CONTAINERS_REGISTRIES_CONF ?? join(etc, "registries.conf"),
   };
+}
+
+/**
+ * `podman` with the scripts' configuration, run to completion. Test files run side by side and share one podman
+ * storage: images of different tests share layers (the runtime layer is the same for every model image), so one
+ * file's `podman rmi -f` can remove a layer while another file's pull is writing it, and that pull fails with
+ * "layer not known" (a containers/storage race, not ciclo's). Such a failure is retried, up to three tries.
+ */
+export function podmanSync(env: NodeJS.ProcessEnv, ...args: string[]): SpawnSyncReturns<string> {
+  let r = spawnSync("podman", args, { env, encoding: "utf8" });
+  for (let attempt = 1; attempt < 3 && r.status !== 0 && /layer not known|image not known|identifier is not an image/.test(r.stderr ?? ""); attempt++) {
+    r = spawnSync("podman", args, { env, encoding: "utf8" });
+  }
+  return r;
 }
 
 /** Prints and returns the reason, or throws under CICLO_REQUIRE_ALL=1. */

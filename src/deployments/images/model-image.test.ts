@@ -17,13 +17,13 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
 import { FIXTURE_EXPECTED, linearModel } from "../../testing/model-fixtures.js";
-import { freePort, NODE_BASE, podmanEnv, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
+import { freePort, NODE_BASE, podmanEnv, podmanSync, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
 const expected = JSON.parse(readFileSync(FIXTURE_EXPECTED, "utf8"))["linear-regressor"] as { X: number[][]; variable: number[] };
 const tmp = tempDir("ciclo-model-image-");
 const env = podmanEnv();
-const podman = (...args: string[]) => spawnSync("podman", args, { env, encoding: "utf8" });
+const podman = (...args: string[]) => podmanSync(env, ...args);
 const run = Math.random().toString(36).slice(2, 8);
 const repo = `${TEST_REGISTRY}/ciclo-test/linear-${run}`;
 

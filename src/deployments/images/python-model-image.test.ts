@@ -24,14 +24,14 @@ import { promisify } from "node:util";
 import { runCiclo } from "../../testing/child-server.js";
 import { startDeployWorld, type DeployWorld } from "../../testing/deployments-fixture.js";
 import { findMlflowPython, type MlflowPython } from "../../testing/mlflow-python.js";
-import { freePort, podmanEnv, podmanUnavailable, pythonBase, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
+import { freePort, podmanEnv, podmanSync, podmanUnavailable, pythonBase, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { waitFor } from "../../testing/wait-for.js";
 
 const execFileP = promisify(execFile);
 const tmp = tempDir("ciclo-py-image-");
 const env = podmanEnv();
-const podman = (...args: string[]) => spawnSync("podman", args, { env, encoding: "utf8" });
+const podman = (...args: string[]) => podmanSync(env, ...args);
 const run = Math.random().toString(36).slice(2, 8);
 const repo = `${TEST_REGISTRY}/ciclo-test/sklearn-${run}`;
 const PY_BASE = pythonBase();
