@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
 import { mlmodelYaml, registryCall, seedRegisteredModel } from "../../testing/ui-registry-seed.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
+import { waitFor } from "../../testing/wait-for.js";
 
 /** Page-side globals used inside waitForFunction callbacks (the project compiles without the DOM library). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -124,7 +125,8 @@ describe("models pages (browser)", () => {
     await p.page.getByLabel("Stage of version 3").selectOption("Staging");
     await p.page.getByRole("dialog", { name: "Move version 3 to Staging" }).getByRole("button", { name: "Move to Staging" }).click();
     await p.page.getByText("version 3 moved from stage None to Staging").waitFor();
-    assert.equal(await p.page.getByLabel("Stage of version 3").inputValue(), "Staging");
+    // The history line comes from the transition's answer; the select follows when the versions are read again.
+    await waitFor(() => p.page.getByLabel("Stage of version 3").inputValue(), (v) => v === "Staging", { what: "the stage select to show Staging", timeoutMs: 10_000 });
 
     // A new tag, then its value changed.
     await p.page.getByLabel("New tag key").fill("owner");
