@@ -39,15 +39,7 @@ export interface FeedSink {
 }
 
 /** What the router hands over: references only, converted later. */
-export interface RoutedInference {
-  requestId: string;
-  time: number;
-  modelName: string;
-  modelVersion: string;
-  endpoint: string;
-  deployment: string;
-  status: number;
-  latencyMs: number;
+export interface RoutedInference extends Omit<FeedEvent, "request" | "response"> {
   request: Buffer | undefined;
   response: Buffer | string;
 }
