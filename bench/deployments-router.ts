@@ -28,7 +28,6 @@ import { runWrk, wrkAvailable } from "./lib/wrk.js";
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, requests: { type: "string", default: "4000" }, connections: { type: "string", default: "64" } } });
 const BIN = fileURLToPath(new URL("../bin/ciclo.js", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../src/models/fixtures/linear-regressor.onnx", import.meta.url));
-const WRK_SCRIPT = fileURLToPath(new URL("./wrk/serving-one-row.lua", import.meta.url));
 const BODY = '{"inputs": [[1.323, -1.364, 1.921]]}';
 
 /** `ciclo gateway` reading its routes from `server`. */
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
       p50AddedMs: p50(b) - p50(a),
     };
     if (wrkAvailable()) {
-      const opts = { script: WRK_SCRIPT, threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
+      const opts = { script: "serving-one-row.lua", threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
       const wd = await runWrk({ ...opts, url: `${replica}/invocations` });
       const wr = await runWrk({ ...opts, url: `${server.url}/endpoints/bench/invocations` });
       Object.assign(result, { directRps: wd.requestsPerSec, directP99Ms: wd.latencyP99Ms, routedRps: wr.requestsPerSec, routedP99Ms: wr.latencyP99Ms, routedErrors: wr.errors, throughputRatio: wr.requestsPerSec / wd.requestsPerSec });

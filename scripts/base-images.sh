@@ -83,7 +83,7 @@ build() { # TAG PACKAGES [PATHS TO LEAVE OUT]
       --dpkgopt='path-exclude=/usr/share/locale/*' "${excludes[@]}" \
       --extract-hook='for a in $("$1"/bin/busybox --list); do [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"; done' \
       --extract-hook="mkdir -p \"\$1/usr/local/bin\" && cp '$NODE_BIN' \"\$1/usr/local/bin/node\" && mkdir -p \"\$1/tmp\" && chmod 1777 \"\$1/tmp\"" \
-      --extract-hook='for d in "$1"/usr/lib/*-linux-gnu; do for l in libblas.so.3 liblapack.so.3 libopenblas.so.0; do [ -e "$d/$l" ] && continue; for s in openblas-pthread blas lapack; do [ -e "$d/$s/$l" ] && { ln -s "$s/$l" "$d/$l"; break; }; done; done; done' \
+      --extract-hook='for d in "$1"/usr/lib/*-linux-gnu; do for l in libblas.so.3 liblapack.so.3 libopenblas.so.0; do [ -e "$d/$l" ] && continue; for s in openblas-pthread blas lapack; do [ -e "$d/$s/$l" ] && { ln -s "$s/$l" "$d/$l"; break; }; done; done; done; true' \
       bookworm "$rootfs.partial" "$src" >&2
     mv "$rootfs.partial" "$rootfs"
   fi

@@ -5,6 +5,8 @@
  */
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
+import { existsSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface WrkResult {
@@ -42,7 +44,9 @@ export async function runWrk(opts: {
   /** wrk's per-request timeout (its default, 2 s, counts slower answers as errors). */
   timeoutSeconds?: number;
 }): Promise<WrkResult> {
-  const script = fileURLToPath(new URL(`../wrk/${opts.script}`, import.meta.url));
+  const script = isAbsolute(opts.script) ? opts.script : fileURLToPath(new URL(`../wrk/${opts.script}`, import.meta.url));
+  // wrk runs a bare GET when its script is missing: every answer would be an error and the rate meaningless.
+  if (!existsSync(script)) throw new Error(`wrk script not found: ${script}`);
   const { stdout: out } = await execFileAsync(
     "wrk",
     [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, "--latency", ...(opts.timeoutSeconds ? ["--timeout", `${opts.timeoutSeconds}s`] : []), "-s", script, opts.url],
