@@ -50,7 +50,7 @@ export async function runWrk(opts: {
   const { stdout: out } = await execFileAsync(
     "wrk",
     [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, "--latency", ...(opts.timeoutSeconds ? ["--timeout", `${opts.timeoutSeconds}s`] : []), "-s", script, opts.url],
-    { env: { ...process.env, ...opts.env }, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+    { env: { ...process.env, STEP_BASE: String(Date.now() * 1000), ...opts.env }, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);

@@ -3,6 +3,8 @@
 local run_ids = {}
 for id in string.gmatch(os.getenv("RUN_IDS") or os.getenv("RUN_ID") or "", "[^,]+") do run_ids[#run_ids + 1] = id end
 local counter = 0
+-- STEP_BASE (set per wrk run by bench/lib/wrk.ts) keeps a warm-up's points from repeating in the measured run.
+local step_base = tonumber(os.getenv("STEP_BASE") or "0")
 local thread_id = 0
 
 function setup(thread)
@@ -17,6 +19,6 @@ function request()
   counter = counter + 1
   local run_id = run_ids[counter % #run_ids + 1]
   local body = string.format('{"run_id":"%s","run_uuid":"%s","key":"loss","value":%d.5,"timestamp":%d,"step":%d}',
-    run_id, run_id, counter % 1000, 1700000000000 + counter, tid * 1000000000 + counter)
+    run_id, run_id, counter % 1000, 1700000000000 + counter, step_base + tid * 1000000000 + counter)
   return wrk.format(nil, nil, nil, body)
 end
