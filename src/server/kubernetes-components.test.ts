@@ -13,57 +13,18 @@
  *   servers.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Command } from "commander";
-import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
-import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
-import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
-import { Service } from "kubernetes-models/v1/Service";
-import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import YAML from "yaml";
 import { registerGatewayCommand } from "../cli/commands/gateway-command.js";
 import { registerServerCommand } from "../cli/commands/server-command.js";
+import { findKubectl, K8S_DIR, renderKustomization, validateK8sObject, type K8sObject } from "../testing/kustomize.js";
 
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const K8S = join(ROOT, "deploy/kubernetes");
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = Record<string, any>;
-const MODELS: Record<string, new (o: never) => { validate(): void }> = {
-  "v1/ServiceAccount": ServiceAccount,
-  "v1/ConfigMap": ConfigMap,
-  "v1/Service": Service,
-  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
-  "apps/v1/Deployment": Deployment,
-  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-  "rbac.authorization.k8s.io/v1/Role": Role,
-  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
-};
-
-async function findKubectl(): Promise<string | undefined> {
-  try {
-    return (await run("bash", [join(ROOT, "scripts/kubectl.sh"), "path"])).stdout.trim();
-  } catch (err) {
-    const reason = `no kubectl 1.24+ (${(err as { stderr?: string }).stderr?.trim() ?? String(err)})`;
-    if (process.env.CICLO_REQUIRE_ALL === "1") throw new Error(`${reason} (CICLO_REQUIRE_ALL=1 forbids skipping)`);
-    console.log(`# SKIP kubernetes component tests: ${reason}`);
-    return undefined;
-  }
-}
+const K8S = K8S_DIR;
+type Obj = K8sObject;
 
 /** The long flags a CLI command accepts. */
 function flagsOf(register: (p: Command) => void, name: string): Set<string> {
@@ -84,7 +45,7 @@ describe("deploy/kubernetes components: kubernetes-target and gateway", () => {
   };
 
   before(async () => {
-    kubectl = await findKubectl();
+    kubectl = await findKubectl("kubernetes component tests");
     if (!kubectl) return;
     dir = mkdtempSync(join(tmpdir(), "ciclo-k8s-components-"));
     writeFileSync(
@@ -96,17 +57,14 @@ describe("deploy/kubernetes components: kubernetes-target and gateway", () => {
         components: [relative(dir, join(K8S, "components/kubernetes-target")), relative(dir, join(K8S, "components/gateway"))],
       }),
     );
-    const { stdout } = await run(kubectl, ["kustomize", dir], { maxBuffer: 16 * 1024 * 1024 });
-    objs = YAML.parseAllDocuments(stdout).map((d) => d.toJS() as Obj);
+    objs = await renderKustomization(kubectl, dir);
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   test("every object validates against the Kubernetes schemas", (t) => {
     if (!kubectl) return t.skip("no kubectl");
     for (const o of objs) {
-      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
-      assert.ok(Model, `a schema for ${o.apiVersion}/${o.kind}`);
-      new Model(o as never).validate();
+      validateK8sObject(o);
     }
   });
 

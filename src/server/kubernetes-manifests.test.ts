@@ -7,23 +7,12 @@
  * supports them.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Command } from "commander";
-import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
-import { Service } from "kubernetes-models/v1/Service";
-import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import YAML from "yaml";
 import { AzureBlobLocation } from "../artifacts/azure-blob-location.js";
 import { S3KeySpace } from "../artifacts/s3-key-space.js";
@@ -31,42 +20,12 @@ import { registerDbCommand } from "../cli/commands/db-command.js";
 import { registerServerCommand } from "../cli/commands/server-command.js";
 import { sqlitePathFromUri } from "../store/sqlite/sqlite-connection.js";
 import { resolveServerConfig } from "./config.js";
+import { findKubectl, K8S_DIR, renderKustomization, validateK8sObject, type K8sObject } from "../testing/kustomize.js";
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const K8S = join(ROOT, "deploy/kubernetes");
+const K8S = K8S_DIR;
 const OVERLAYS = ["sqlite", "postgres-s3", "postgres-azure"] as const;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = Record<string, any>;
-const MODELS: Record<string, new (o: never) => { validate(): void }> = {
-  "v1/ServiceAccount": ServiceAccount,
-  "v1/ConfigMap": ConfigMap,
-  "v1/Service": Service,
-  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
-  "apps/v1/Deployment": Deployment,
-  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-  "networking.k8s.io/v1/Ingress": Ingress,
-};
-
-/** The kubectl scripts/kubectl.sh finds; undefined (suite skipped) when there is none, unless CICLO_REQUIRE_ALL=1. */
-async function findKubectl(): Promise<string | undefined> {
-  try {
-    return (await run("bash", [join(ROOT, "scripts/kubectl.sh"), "path"])).stdout.trim();
-  } catch (err) {
-    const reason = `no kubectl 1.24+ (${(err as { stderr?: string }).stderr?.trim() ?? String(err)})`;
-    if (process.env.CICLO_REQUIRE_ALL === "1") throw new Error(`${reason} (CICLO_REQUIRE_ALL=1 forbids skipping)`);
-    console.log(`# SKIP kubernetes manifest tests: ${reason}`);
-    return undefined;
-  }
-}
-
-async function render(kubectl: string, dir: string): Promise<Obj[]> {
-  const { stdout } = await run(kubectl, ["kustomize", dir], { maxBuffer: 16 * 1024 * 1024 });
-  return YAML.parseAllDocuments(stdout).map((d) => d.toJS() as Obj);
-}
+type Obj = K8sObject;
 
 const only = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
 const one = (objs: Obj[], kind: string) => {
@@ -112,9 +71,9 @@ describe("deploy/kubernetes overlays", () => {
   let kubectl: string | undefined;
   const rendered = new Map<string, Obj[]>();
   before(async () => {
-    kubectl = await findKubectl();
+    kubectl = await findKubectl("kubernetes manifest tests");
     if (!kubectl) return;
-    for (const o of OVERLAYS) rendered.set(o, await render(kubectl, join(K8S, "overlays", o)));
+    for (const o of OVERLAYS) rendered.set(o, await renderKustomization(kubectl, join(K8S, "overlays", o)));
   });
   const it = (title: string, fn: () => void | Promise<void>) =>
     test(title, async (t) => {
@@ -125,9 +84,7 @@ describe("deploy/kubernetes overlays", () => {
   it("every rendered object validates against the Kubernetes schemas; no Secret is written out", () => {
     for (const [name, objs] of rendered) {
       for (const o of objs) {
-        const Model = MODELS[`${o.apiVersion}/${o.kind}`];
-        assert.ok(Model, `${name}: unexpected ${o.apiVersion} ${o.kind}`);
-        new Model(o as never).validate();
+        validateK8sObject(o);
         assert.equal(o.metadata.labels?.["app.kubernetes.io/name"], "ciclo", `${name}: ${o.kind} is labelled`);
       }
       assert.equal(only(objs, "Secret").length, 0, `${name}: secrets are referenced, never rendered`);
@@ -292,9 +249,9 @@ describe("deploy/kubernetes overlays", () => {
           components: [relative(dir, join(K8S, "components/ingress"))],
         }),
       );
-      const objs = await render(kubectl!, dir);
+      const objs = await renderKustomization(kubectl!, dir);
       const ing = one(objs, "Ingress");
-      new Ingress(ing as never).validate();
+      validateK8sObject(ing);
       const backend = ing.spec.rules[0].http.paths[0].backend.service;
       assert.deepEqual(backend, { name: one(objs, "Service").metadata.name, port: { name: "http" } });
     });
