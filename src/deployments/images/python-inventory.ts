@@ -8,13 +8,10 @@
  * applied as a runtime would) and from the folders `--mlflow-from` adds.
  * @module
  */
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
-import tar from "tar-stream";
-import { HostileLayerError, safeEntryPath } from "./base-files.js";
+import { isUnder, walkLayers } from "./layer-walk.js";
 
 export interface PythonDistribution {
   /** As the metadata folder spells it (`scikit_learn`). */
@@ -54,43 +51,23 @@ const INTERPRETER = /^usr\/(local\/)?bin\/python(3\.\d+)$/;
 export async function scanLayers(layers: Array<{ path: string; digest: string }>): Promise<PythonInventory> {
   // path → what it is; deletions by whiteouts remove earlier layers' entries.
   const found = new Map<string, { kind: "python"; version: string } | { kind: "dist"; d: PythonDistribution }>();
-  for (const layer of layers) {
-    const extract = tar.extract();
-    extract.on("entry", (header, stream, next) => {
-      stream.on("error", () => undefined);
-      let path: string;
-      try {
-        path = safeEntryPath(header.name, layer.digest);
-      } catch (err) {
-        stream.resume();
-        extract.destroy(err as Error);
+  await walkLayers(layers, {
+    remove(path, opaque) {
+      for (const k of [...found.keys()]) if (opaque ? k !== path && isUnder(k, path) : isUnder(k, path)) found.delete(k);
+    },
+    entry(path, header) {
+      const py = INTERPRETER.exec(path);
+      if (py && header.type !== "directory") {
+        found.set(path, { kind: "python", version: py[2] });
         return;
       }
-      const base = posix.basename(path);
+      // The metadata folder itself, or a file in it (layers need not hold folder entries).
       const dir = posix.dirname(path) === "." ? "" : posix.dirname(path);
-      if (base === ".wh..wh..opq") {
-        for (const k of [...found.keys()]) if (k.startsWith(`${dir}/`)) found.delete(k);
-      } else if (base.startsWith(".wh.")) {
-        const gone = posix.join(dir, base.slice(4));
-        for (const k of [...found.keys()]) if (k === gone || k.startsWith(`${gone}/`)) found.delete(k);
-      } else {
-        const py = INTERPRETER.exec(path);
-        if (py && header.type !== "directory") found.set(path, { kind: "python", version: py[2] });
-        else {
-          // The metadata folder itself, or a file in it (layers need not hold folder entries).
-          const meta = SITE_DIR.test(dir) ? path : SITE_DIR.test(posix.dirname(dir)) ? dir : undefined;
-          const d = meta ? parseMetadataDir(posix.basename(meta)) : undefined;
-          if (meta && d && !found.has(meta)) found.set(meta, { kind: "dist", d: { ...d, where: `/${meta}` } });
-        }
-      }
-      stream.on("end", next);
-      stream.resume();
-    });
-    await pipeline(createReadStream(layer.path), createGunzip(), extract).catch((err: Error) => {
-      if (err instanceof HostileLayerError) throw err;
-      throw new HostileLayerError(`Refused base image layer ${layer.digest}: not a readable gzip tar (${err.message}).`);
-    });
-  }
+      const meta = SITE_DIR.test(dir) ? path : SITE_DIR.test(posix.dirname(dir)) ? dir : undefined;
+      const d = meta ? parseMetadataDir(posix.basename(meta)) : undefined;
+      if (meta && d && !found.has(meta)) found.set(meta, { kind: "dist", d: { ...d, where: `/${meta}` } });
+    },
+  });
   const inv: PythonInventory = { pythons: [], packages: new Map() };
   for (const v of found.values()) {
     if (v.kind === "python") {
