@@ -20,10 +20,7 @@
  *   the retraining pipeline run it started.
  */
 import assert from "node:assert/strict";
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { deploymentsModule } from "../../deployments/http/deployments-module.js";
@@ -39,6 +36,7 @@ import { waitFor } from "../../testing/wait-for.js";
 import { encodeProfile } from "../profiles/profile-codec.js";
 import { profileReference } from "../profiles/profiler.js";
 import { InMemoryTableSource } from "../profiles/table-source.js";
+import { hasValidSignature, startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from "../../testing/webhook-receiver.js";
 
 const SECRET = "closed-loop-secret";
 const WINDOW_MS = 600_000;
@@ -97,30 +95,18 @@ function rng(seed: number) {
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
-interface Received {
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-
 let server: RunningServer;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let client: ArtifactClient;
 let remove: () => void = () => {};
 let project = "";
-const received: Received[] = [];
+let received: ReceivedRequest[] = [];
 let stop = false;
 let traffic: Promise<void> | undefined;
 
 before(async () => {
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  receiver = await startWebhookReceiver();
+  received = receiver.received;
   const dir = tempDir("ciclo-loop-");
   remove = () => dir.remove();
   const config = resolveServerConfig({
@@ -131,7 +117,7 @@ before(async () => {
     logLevel: "silent",
     jobPollMs: 25,
     // The cron tick never fires during the test: the monitor is run through the API.
-    monitoring: { webhookAllow: [`127.0.0.1:${(receiver.address() as AddressInfo).port}`], tickCron: "0 0 1 1 *" },
+    monitoring: { webhookAllow: [receiver.host], tickCron: "0 0 1 1 *" },
   });
   const childEnv = { ...process.env, CICLO_FROM_SOURCE: "1", CICLO_HTTP_REQUEST_MAX_RETRIES: "0" };
   const modules = serverModules(config).map((m) =>
@@ -162,7 +148,7 @@ after(async () => {
   stop = true;
   await traffic;
   await server?.close();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
   remove();
 });
 
@@ -195,13 +181,6 @@ async function send(n: number, seed: number, shift: number): Promise<number> {
   return n * ROWS_PER_REQUEST;
 }
 
-function verifySignature(r: Received): boolean {
-  const ts = String(r.headers["x-ciclo-timestamp"]);
-  const want = `sha256=${createHmac("sha256", SECRET).update(`${ts}.${r.body}`).digest("hex")}`;
-  const got = String(r.headers["x-ciclo-signature"] ?? "");
-  return got.length === want.length && timingSafeEqual(Buffer.from(got), Buffer.from(want));
-}
-
 test("drift → alert → retraining pipeline → new version → rollout, on one server", async () => {
   await api("POST", "/pipelines/projects", { name: "scorer", source: project });
   await api("POST", "/endpoints", { name: "score", strategy: { kind: "canary", steps: [50, 100], step_seconds: 1, analysis: { max_error_rate: 0.05, min_requests: 5 } } });
@@ -218,7 +197,7 @@ test("drift → alert → retraining pipeline → new version → rollout, on on
     ]),
   );
   const { path } = await api("POST", "/monitoring/references", { name: "scorer-train", profile: JSON.parse(encodeProfile(reference)) });
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const hook = receiver.url("/hook");
   const { monitor } = await api("POST", "/monitoring/monitors", {
     name: "score-main",
     spec: {
@@ -267,7 +246,7 @@ test("drift → alert → retraining pipeline → new version → rollout, on on
   // The alert: one signed webhook naming the column.
   await waitFor(() => received.length, (n) => n >= 1, { what: "the webhook" });
   assert.equal(received.length, 1);
-  assert.ok(verifySignature(received[0]), "the HMAC signature verifies with the rule's secret");
+  assert.ok(hasValidSignature(received[0], SECRET), "the HMAC signature verifies with the rule's secret");
   assert.match(JSON.parse(received[0].body).text, /\bx\b/);
   const { alerts } = await api("GET", "/monitoring/monitors/score-main/alerts");
   assert.equal(alerts.length, 1);

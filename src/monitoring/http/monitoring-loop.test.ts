@@ -5,9 +5,6 @@
  * and the retraining job is enqueued with that window as its input.
  */
 import assert from "node:assert/strict";
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { jobsModule } from "../../jobs/http/jobs-module.js";
 import { resolveJobsConfig } from "../../server/config.js";
@@ -17,6 +14,7 @@ import { encodeProfile } from "../profiles/profile-codec.js";
 import { profileReference } from "../profiles/profiler.js";
 import { InMemoryTableSource } from "../profiles/table-source.js";
 import { monitoringModule } from "./monitoring-module.js";
+import { hasValidSignature, startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from "../../testing/webhook-receiver.js";
 
 const CICLO = "/api/ciclo/v1";
 const SECRET = "s3cret-for-tests";
@@ -40,27 +38,14 @@ function rows(n: number, seed: number, shift: boolean): Array<[number, number, n
   ]);
 }
 
-interface Received {
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-
 let fx: TestApp;
-let receiver: Server;
-const received: Received[] = [];
+let receiver: WebhookReceiver;
+let received: ReceivedRequest[] = [];
 const retrainPayloads: unknown[] = [];
 
 before(async () => {
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  const port = (receiver.address() as AddressInfo).port;
+  receiver = await startWebhookReceiver();
+  received = receiver.received;
   // This test checks the exact job payload monitoring enqueues (the contract with pipelines: window, segments,
   // profiles, trigger), so a recorder owns the `pipelines.run` job type here. The real pipelines module taking that
   // job, registering a new version and the endpoint rolling it out is monitoring-closed-loop.test.ts.
@@ -73,7 +58,7 @@ before(async () => {
   const modules = [
     jobsModule({ ...resolveJobsConfig({}, {}), pollMs: 50 }),
     ...testModules().filter((m) => m.id !== "monitoring" && m.id !== "pipelines" && m.id !== "pipeline-triggers"),
-    monitoringModule({ webhookAllow: [`127.0.0.1:${port}`], recorder: { flushIntervalMs: 3_600_000 }, tickCron: "0 0 1 1 *" }),
+    monitoringModule({ webhookAllow: [receiver.host], recorder: { flushIntervalMs: 3_600_000 }, tickCron: "0 0 1 1 *" }),
     retrainRecorder,
   ];
   fx = await openTestApp({ modules });
@@ -81,7 +66,7 @@ before(async () => {
 
 after(async () => {
   await fx?.close();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
 });
 
 async function call(method: "GET" | "POST", path: string, body?: unknown) {
@@ -121,13 +106,6 @@ async function sendTraffic(start: number, shift: boolean, seed: number) {
   assert.equal(flushed.segments[0].rows, 1500);
 }
 
-function verifySignature(r: Received): boolean {
-  const ts = String(r.headers["x-ciclo-timestamp"]);
-  const want = `sha256=${createHmac("sha256", SECRET).update(`${ts}.${r.body}`).digest("hex")}`;
-  const got = String(r.headers["x-ciclo-signature"] ?? "");
-  return got.length === want.length && timingSafeEqual(Buffer.from(got), Buffer.from(want));
-}
-
 test("shifted traffic: the monitor's next run flags exactly the shifted columns, the alert fires once, retraining gets the window", async () => {
   const ref = rows(3000, 1, false);
   const profile = await profileReference(
@@ -146,7 +124,7 @@ test("shifted traffic: the monitor's next run flags exactly the shifted columns,
       window_seconds: 3600,
       every_seconds: 3600,
       reference_profile: path,
-      alerts: [{ name: "drift", when: "column_drift", webhook: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret: SECRET, format: "slack" }, action: { pipeline: "retrain-fraud", params: { epochs: 3 } } }],
+      alerts: [{ name: "drift", when: "column_drift", webhook: { url: receiver.url("/hook"), secret: SECRET, format: "slack" }, action: { pipeline: "retrain-fraud", params: { epochs: 3 } } }],
     },
   });
   assert.equal(monitor.spec.alerts[0].webhook.secret, "***", "the secret is never sent back");
@@ -167,7 +145,7 @@ test("shifted traffic: the monitor's next run flags exactly the shifted columns,
   assert.equal(job.state, "succeeded", job.error);
   assert.deepEqual(job.result.flagged.filter((m: string) => m.startsWith("drift.")).sort(), ["drift.a", "drift.color"]);
   assert.equal(received.length, 1, "one webhook");
-  assert.ok(verifySignature(received[0]), "the HMAC signature verifies with the rule's secret");
+  assert.ok(hasValidSignature(received[0], SECRET), "the HMAC signature verifies with the rule's secret");
   const slack = JSON.parse(received[0].body);
   assert.match(slack.text, /a, color/);
 
