@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../src/mlflow-import/testing/mlflow-oracle.js";
+import { freePort } from "../src/testing/free-port.js";
 import { startHaproxy, haproxyUnavailable } from "../src/testing/haproxy.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 import { tempDir } from "../src/testing/temp-dir.js";

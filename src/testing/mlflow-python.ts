@@ -12,10 +12,10 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { freePort } from "./free-port.js";
 
 const execFileP = promisify(execFile);
 export const SYSTEM_PYTHON = "/usr/bin/python3";
@@ -72,17 +72,6 @@ export async function findMlflowPython(version: MlflowVersion, scratch: string):
 /** Saves the test models (see testing/python/save_mlflow_models.py) under `out` with the real client. */
 export async function saveTestModels(mp: MlflowPython, out: string): Promise<void> {
   await execFileP(mp.python, [SAVE_SCRIPT, out], { env: { ...process.env, ...mp.env }, timeout: 300_000, maxBuffer: 16 << 20 });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface MlflowScoringServer {

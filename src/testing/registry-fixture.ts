@@ -12,9 +12,9 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 
 const SCRIPT_DIR = process.env.CICLO_REGISTRY_DIR ?? "/tmp/ciclo-registry";
 
@@ -93,17 +93,6 @@ export async function testRegistryUnavailable(base = NODE_BASE): Promise<string 
 export function podmanUnavailable(): string | undefined {
   if (!hasCommand("podman") || !hasCommand("runc")) return skipReason("podman tests", "podman or runc is not installed (scripts/registry-test-server.sh install)");
   return undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
 }
 
 export interface PrivateRegistry {

@@ -17,7 +17,8 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
 import { FIXTURE_EXPECTED, linearModel } from "../../testing/model-fixtures.js";
-import { freePort, NODE_BASE, podmanEnv, podmanSync, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
+import { NODE_BASE, podmanEnv, podmanSync, podmanUnavailable, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
+import { freePort } from "../../testing/free-port.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
 const expected = JSON.parse(readFileSync(FIXTURE_EXPECTED, "utf8"))["linear-regressor"] as { X: number[][]; variable: number[] };

@@ -24,7 +24,8 @@ import { promisify } from "node:util";
 import { runCiclo } from "../../testing/child-server.js";
 import { startDeployWorld, type DeployWorld } from "../../testing/deployments-fixture.js";
 import { findMlflowPython, type MlflowPython } from "../../testing/mlflow-python.js";
-import { freePort, podmanEnv, podmanSync, podmanUnavailable, pythonBase, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
+import { podmanEnv, podmanSync, podmanUnavailable, pythonBase, TEST_REGISTRY, testRegistryUnavailable } from "../../testing/registry-fixture.js";
+import { freePort } from "../../testing/free-port.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { waitFor } from "../../testing/wait-for.js";
 

@@ -8,10 +8,10 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { freePort } from "../../testing/free-port.js";
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
@@ -68,17 +68,6 @@ export async function findOracle(scratch: string, needs: string[] = []): Promise
   if (process.env.CICLO_REQUIRE_ALL === "1") throw new Error(`${why} (CICLO_REQUIRE_ALL=1 forbids skipping)`);
   console.log(`# SKIP MLflow oracle tests: ${why}`);
   return undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface MlflowServer {
