@@ -8,7 +8,6 @@
  * imports this module on demand, so the Azure SDK loads only for these URIs.
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import { pipeline, Transform, type Readable } from "node:stream";
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../shared/errors.js";
@@ -17,14 +16,13 @@ import { azureSettingsFromEnv, sharedAzureBlobServiceClient, sharedKeyOf } from 
 import { AzureBlobLocation } from "./azure-blob-location.js";
 import { blockId, checkPartNumber, discardStagedBlocks, MAX_PARTS, newUploadId, presignedPartCredentials } from "./azure-blob-multipart.js";
 import { azureStatus, toMlflowError } from "./azure-error-mapper.js";
+import { bufferPart, knownLength } from "./upload-body.js";
 
 /** Staged block size and blocks in flight: a put holds about BLOCK × CONCURRENCY bytes (16 MiB). */
 const BLOCK = 4 * 1024 * 1024;
 const CONCURRENCY = 4;
 /** Azure's limit on blocks per blob. */
 const MAX_BLOCKS = 50_000;
-/** A part sent through the server without a known length is buffered (Put Block needs the length first): cap it. */
-const MAX_BUFFERED_PART = 64 * 1024 * 1024;
 /** Parallel deletes when removing a folder (Azure has no prefix delete). */
 const DELETE_CONCURRENCY = 8;
 
@@ -270,28 +268,6 @@ export async function openAzureBlobArtifactRepository(
   env: Record<string, string | undefined> = process.env,
 ): Promise<AzureBlobArtifactRepository> {
   return new AzureBlobArtifactRepository(rootUri, env);
-}
-
-function knownLength(body: Readable, explicit: number | undefined): number | undefined {
-  if (explicit !== undefined) return explicit;
-  const header = (body as Partial<IncomingMessage>).headers?.["content-length"];
-  return typeof header === "string" && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
-}
-
-async function bufferPart(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > MAX_BUFFERED_PART) {
-      body.destroy();
-      throw new InvalidParameterValueError(
-        `A part sent without Content-Length may be at most ${MAX_BUFFERED_PART} bytes; send Content-Length or smaller parts`,
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, total);
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -8,7 +8,6 @@
  * so the AWS SDK loads only when an `s3:` URI is used.
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import { pipeline, Transform, type Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
@@ -35,6 +34,7 @@ import type {
 import { s3SettingsFromEnv, sharedS3Client, type S3Settings } from "./s3-client-factory.js";
 import { toMlflowError } from "./s3-error-mapper.js";
 import { S3KeySpace } from "./s3-key-space.js";
+import { bufferPart, knownLength } from "./upload-body.js";
 
 /**
  * Upload part size (S3's minimum) and parallelism. lib-storage holds about
@@ -46,8 +46,6 @@ const QUEUE_SIZE = 2;
 const MAX_PARTS = 10_000;
 // MLflow compat: boto3's default lifetime for presigned URLs.
 const PRESIGN_SECONDS = 3600;
-/** A part sent through the server without a known length is buffered (S3 needs the length up front): cap it. */
-const MAX_BUFFERED_PART = 64 * 1024 * 1024;
 
 export class S3ArtifactRepository implements ArtifactRepository {
   readonly rootUri: string;
@@ -311,25 +309,3 @@ export async function openS3ArtifactRepository(
   return new S3ArtifactRepository(rootUri, env);
 }
 
-/** The body's length when the caller knows it, or when the body is an HTTP request with Content-Length. */
-function knownLength(body: Readable, explicit: number | undefined): number | undefined {
-  if (explicit !== undefined) return explicit;
-  const header = (body as Partial<IncomingMessage>).headers?.["content-length"];
-  return typeof header === "string" && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
-}
-
-async function bufferPart(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > MAX_BUFFERED_PART) {
-      body.destroy();
-      throw new InvalidParameterValueError(
-        `A part sent without Content-Length may be at most ${MAX_BUFFERED_PART} bytes; send Content-Length or smaller parts`,
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, total);
-}
