@@ -6,8 +6,6 @@
  * alias moves (the `registry.registered_model_alias.set` event).
  * @module
  */
-import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { CicloModule, JobScheduler } from "../../server/module.js";
 import { SqlDeploymentStore } from "../../store/sql/deployments/sql-deployment-store.js";
@@ -28,6 +26,7 @@ import { deploymentRoutes } from "./deployment-routes.js";
 import { registerInvocationRoutes } from "./invocation-routes.js";
 import { requestActor } from "./request-actor.js";
 import { loadTracing, type TracingConfig } from "../../telemetry/tracing.js";
+import { CICLO_BIN, ownUrl } from "../../server/http/own-url.js";
 
 export interface DeploymentsModuleServices {
   store: DeploymentStore;
@@ -77,16 +76,6 @@ export interface KubernetesTargetConfig {
   serviceUrl?: (endpoint: string, deployment: string, namespace: string) => string;
   cpu?: string;
   memory?: string;
-}
-
-const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
-
-/** The server's own URL for the model servers, once it listens (0.0.0.0 and :: become loopback). */
-async function ownUrl(app: FastifyInstance): Promise<string> {
-  if (!app.server.listening) await new Promise((r) => app.server.once("listening", r));
-  const a = app.server.address() as AddressInfo;
-  const host = a.address === "0.0.0.0" ? "127.0.0.1" : a.address === "::" ? "[::1]" : a.family === "IPv6" ? `[${a.address}]` : a.address;
-  return `http://${host}:${a.port}`;
 }
 
 export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloModule {

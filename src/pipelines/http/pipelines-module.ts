@@ -11,8 +11,6 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Readable } from "node:stream";
 import { joinArtifactPath } from "../../artifacts/index.js";
@@ -26,6 +24,7 @@ import type { PipelineLauncher } from "../runs/pipeline-launcher.js";
 import { PipelineEngine } from "../runs/pipeline-engine.js";
 import { StepRunner } from "../runs/step-runner.js";
 import { pipelineRoutes } from "./pipeline-routes.js";
+import { CICLO_BIN, ownUrl } from "../../server/http/own-url.js";
 
 export interface PipelinesModuleServices {
   /** Starts pipeline runs: what cron, registry, git and monitor triggers call. */
@@ -50,16 +49,6 @@ export interface PipelinesModuleOptions {
   notifyPolicy?: OutboundPolicy;
   /** How often a running step checks for a cancel, ms (default 500). */
   cancelPollMs?: number;
-}
-
-const CICLO_BIN = fileURLToPath(new URL("../../../bin/ciclo.js", import.meta.url));
-
-/** The server's own URL for the steps' processes, once it listens (0.0.0.0 and :: become loopback). */
-async function ownUrl(app: FastifyInstance): Promise<string> {
-  if (!app.server.listening) await new Promise((r) => app.server.once("listening", r));
-  const a = app.server.address() as AddressInfo;
-  const host = a.address === "0.0.0.0" ? "127.0.0.1" : a.address === "::" ? "[::1]" : a.family === "IPv6" ? `[${a.address}]` : a.address;
-  return `http://${host}:${a.port}`;
 }
 
 function userOf(req: FastifyRequest): { name: string; isAdmin: boolean } | undefined {
