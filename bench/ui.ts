@@ -213,7 +213,8 @@ async function main(): Promise<void> {
         unit: "ms",
         // Two frames at 60 Hz: a single dropped frame is allowed, as the rAF clock reads it (33.3–33.4 ms).
         target: "smooth (p95 ≤ 2 frames, 33.4 ms)",
-        ok: pct(frames, 95) <= 33.4,
+        // Compared at the 0.1 ms the clock is printed at (33.40000000001 is two frames, not three).
+        ok: Math.round(pct(frames, 95) * 10) / 10 <= 33.4,
         note: `p50 ${pct(frames, 50).toFixed(1)} ms, p99 ${pct(frames, 99).toFixed(1)} ms, ${long} of ${frames.length} frames > 50 ms; ${r.rowsLoaded.toLocaleString()} rows loaded, ≤ ${r.maxDomRows} in the DOM`,
       });
     }
