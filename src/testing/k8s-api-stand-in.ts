@@ -12,8 +12,7 @@
  *   a 409 `Conflict` Status naming the manager and field unless `force=true`
  *   (which takes ownership); fields a manager applied before and leaves out
  *   are removed; `metadata.managedFields`, `resourceVersion`, `generation`
- *   kept. Simplification: lists are atomic (owned whole), where the real
- *   server merges lists with merge keys item by item;
+ *   kept (lists are atomic here: see k8s-stand-in-apply.ts);
  * - every applied object validated against the Kubernetes OpenAPI schemas
  *   (kubernetes-models) — 422 `Invalid` when it does not validate;
  * - list (`labelSelector`: `k`, `k=v`, `!k`) with the list's resourceVersion;
@@ -22,38 +21,28 @@
  *   `410 Gone` (an `ERROR` event with an `Expired` Status) for a
  *   resourceVersion older than the retained history ({@link compact});
  * - `dryRun=All`: the whole apply is checked (conflicts, schema) and nothing stored;
- * - delete (200 with the object; 404 `NotFound` Status when absent).
+ * - delete (200 with the object; 404 `NotFound` Status when absent); the
+ *   objects it owns (`ownerReferences`) go too unless the propagationPolicy
+ *   (or the kind's default: `Orphan` for Jobs) keeps them;
+ * - the pod log endpoint, `follow` included (k8s-stand-in-pods.ts).
  *
- * Test hooks play the cluster's controllers and other users: {@link applyAs}
- * (another field manager), {@link setStatus}, {@link put} / {@link remove}
- * (pods, events), {@link bookmark}, {@link compact}, {@link closeWatches}.
+ * Field ownership is in k8s-stand-in-apply.ts, the kinds and their schemas in
+ * k8s-stand-in-kinds.ts. Test hooks play the cluster's controllers and other
+ * users: {@link applyAs} (another field manager), {@link setStatus},
+ * {@link put} / {@link remove} (pods, events), {@link jobs} (a Job's pod, its
+ * log and its end, as the Job controller and kubelet would), {@link bookmark},
+ * {@link compact}, {@link closeWatches}.
  * @module
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Deployment } from "kubernetes-models/apps/v1/Deployment";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import { Service } from "kubernetes-models/v1/Service";
 import YAML from "yaml";
+import { managedFields, matchesSelector, mergeApplied, statusBody as status, type Obj, type Owners } from "./k8s-stand-in-apply.js";
+import { KINDS, kindNamed, type Kind, type Propagation } from "./k8s-stand-in-kinds.js";
+import { JobPlay, PodLogs } from "./k8s-stand-in-pods.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Obj = Record<string, any>;
-
-interface Kind {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  validate?: (o: Obj) => void;
-}
-
-const KINDS: Kind[] = [
-  { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", validate: (o) => new Deployment(o as never).validate() },
-  { apiVersion: "v1", kind: "Service", plural: "services", validate: (o) => new Service(o as never).validate() },
-  { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", validate: (o) => new HorizontalPodAutoscaler(o as never).validate() },
-  { apiVersion: "v1", kind: "Pod", plural: "pods" },
-  { apiVersion: "v1", kind: "Event", plural: "events" },
-];
+export { matchesSelector, type Obj };
 
 interface WatchEvent {
   rv: number;
@@ -70,78 +59,21 @@ interface Watcher {
   res: ServerResponse;
 }
 
-/** A leaf path (arrays are leaves) → its value, for ownership. */
-function leaves(o: unknown, prefix: string[] = [], out = new Map<string, unknown>()): Map<string, unknown> {
-  if (o !== null && typeof o === "object" && !Array.isArray(o) && Object.keys(o).length > 0) {
-    for (const [k, v] of Object.entries(o)) leaves(v, [...prefix, k], out);
-  } else if (prefix.length > 0) out.set(JSON.stringify(prefix), o);
-  return out;
-}
-
-const IGNORED = new Set(["apiVersion", "kind", "status"]);
-const IGNORED_META = new Set(["resourceVersion", "managedFields", "uid", "creationTimestamp", "generation", "namespace", "name"]);
-/** The fields a manager can own: everything but identity, server-set metadata and status. */
-function ownable(o: Obj): Map<string, unknown> {
-  const all = leaves(o);
-  for (const k of [...all.keys()]) {
-    const p = JSON.parse(k) as string[];
-    if (IGNORED.has(p[0]) || (p[0] === "metadata" && IGNORED_META.has(p[1]))) all.delete(k);
-  }
-  return all;
-}
-
-function setPath(o: Obj, path: string[], v: unknown): void {
-  let cur = o;
-  for (const k of path.slice(0, -1)) cur = cur[k] = cur[k] !== null && typeof cur[k] === "object" && !Array.isArray(cur[k]) ? cur[k] : {};
-  cur[path[path.length - 1]] = structuredClone(v);
-}
-
-function deletePath(o: Obj, path: string[]): void {
-  const stack: Obj[] = [];
-  let cur: Obj | undefined = o;
-  for (const k of path.slice(0, -1)) {
-    stack.push(cur!);
-    cur = cur?.[k];
-    if (cur === undefined) return;
-  }
-  delete cur![path[path.length - 1]];
-  // Drop maps left empty.
-  for (let i = path.length - 2; i >= 0; i--) {
-    const parent = stack[i];
-    if (Object.keys(parent[path[i]] ?? {}).length === 0) delete parent[path[i]];
-    else break;
-  }
-}
-
-/** `a`, `a=b`, `a==b`, `a!=b`, `!a`, comma-separated (all must hold). */
-export function matchesSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
-  if (!selector) return true;
-  const l = labels ?? {};
-  return selector.split(",").every((req) => {
-    const r = req.trim();
-    if (r.startsWith("!")) return !(r.slice(1) in l);
-    const ne = r.split("!=");
-    if (ne.length === 2) return l[ne[0]] !== ne[1];
-    const eq = r.split(/==?/);
-    return eq.length === 2 ? l[eq[0]] === eq[1] : r in l;
-  });
-}
-
-function status(code: number, reason: string, message: string, details?: Obj): Obj {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code, ...(details && { details }) };
-}
-
 export class KubernetesApiStandIn {
   /** collection (`<apiVersion>/<ns>/<plural>`) → name → object. */
   private readonly objects = new Map<string, Map<string, Obj>>();
   /** key → manager → owned leaf paths. */
-  private readonly owners = new Map<string, Map<string, Set<string>>>();
+  private readonly owners = new Map<string, Owners>();
   private history: WatchEvent[] = [];
   private readonly watchers = new Set<Watcher>();
   private rv = 1000;
   private compactedAt = 0;
   /** Every request: method, path with query, content type. */
   readonly requests: Array<{ method: string; url: string; contentType?: string }> = [];
+  /** Pod logs (the log endpoint), written by {@link jobs}. */
+  readonly podLogs: PodLogs = new PodLogs(this);
+  /** Plays the Job controller and the kubelet for a Job's pod. */
+  readonly jobs: JobPlay = new JobPlay(this, this.podLogs);
 
   private constructor(
     private readonly server: Server,
@@ -175,13 +107,13 @@ export class KubernetesApiStandIn {
   }
 
   get(kind: string, namespace: string, name: string): Obj | undefined {
-    const k = KINDS.find((x) => x.kind === kind)!;
+    const k = kindNamed(kind);
     const o = this.objects.get(`${k.apiVersion}/${namespace}/${k.plural}`)?.get(name);
     return o && structuredClone(o);
   }
 
   list(kind: string, namespace: string): Obj[] {
-    const k = KINDS.find((x) => x.kind === kind)!;
+    const k = kindNamed(kind);
     return [...(this.objects.get(`${k.apiVersion}/${namespace}/${k.plural}`)?.values() ?? [])].map((o) => structuredClone(o));
   }
 
@@ -194,7 +126,7 @@ export class KubernetesApiStandIn {
 
   /** What a controller writes (the status subresource): bumps the resourceVersion, a MODIFIED event. */
   setStatus(kind: string, namespace: string, name: string, st: Obj): void {
-    const k = KINDS.find((x) => x.kind === kind)!;
+    const k = kindNamed(kind);
     const o = this.objects.get(`${k.apiVersion}/${namespace}/${k.plural}`)?.get(name);
     if (!o) throw new Error(`no ${kind} ${namespace}/${name}`);
     o.status = structuredClone(st);
@@ -203,7 +135,7 @@ export class KubernetesApiStandIn {
 
   /** Creates or replaces an object as the cluster would (pods by the ReplicaSet, events by the kubelet). */
   put(obj: Obj): void {
-    const k = KINDS.find((x) => x.kind === obj.kind)!;
+    const k = kindNamed(obj.kind);
     const ns = obj.metadata.namespace ?? "default";
     const coll = this.collection(k, ns);
     const had = coll.has(obj.metadata.name);
@@ -214,14 +146,26 @@ export class KubernetesApiStandIn {
     this.changed(k, ns, had ? "MODIFIED" : "ADDED", o);
   }
 
-  remove(kind: string, namespace: string, name: string): boolean {
-    const k = KINDS.find((x) => x.kind === kind)!;
+  /**
+   * Deletes an object. What it owns (`ownerReferences` naming its uid) goes
+   * too, as the garbage collector does, unless the propagation is `Orphan`
+   * (the kind's default when none is given: see k8s-stand-in-kinds.ts).
+   */
+  remove(kind: string, namespace: string, name: string, propagation?: Propagation): boolean {
+    const k = kindNamed(kind);
     const coll = this.collection(k, namespace);
     const o = coll.get(name);
     if (!o) return false;
     coll.delete(name);
     this.owners.delete(`${k.apiVersion}/${namespace}/${k.plural}/${name}`);
     this.changed(k, namespace, "DELETED", o);
+    if ((propagation ?? k.defaultPropagation) !== "Orphan") {
+      for (const dk of KINDS) {
+        for (const d of [...(this.objects.get(`${dk.apiVersion}/${namespace}/${dk.plural}`)?.values() ?? [])]) {
+          if (((d.metadata.ownerReferences ?? []) as Obj[]).some((r) => r.uid === o.metadata.uid)) this.remove(dk.kind, namespace, d.metadata.name);
+        }
+      }
+    }
     return true;
   }
 
@@ -250,6 +194,7 @@ export class KubernetesApiStandIn {
 
   async close(): Promise<void> {
     this.closeWatches();
+    this.podLogs.closeAll();
     this.server.closeAllConnections();
     await new Promise((r) => this.server.close(r));
   }
@@ -275,37 +220,11 @@ export class KubernetesApiStandIn {
     const key = `${k.apiVersion}/${ns}/${k.plural}/${name}`;
     const coll = this.collection(k, ns);
     const existing = coll.get(name);
-    // A copy: nothing changes until the object is stored (a refused or dry-run apply leaves ownership as it was).
-    const owners = new Map([...(this.owners.get(key) ?? new Map<string, Set<string>>())].map(([m, f]) => [m, new Set(f)]));
-    const applied = ownable(body);
-    const current = existing ? ownable(existing) : new Map<string, unknown>();
-    // Conflicts: a field whose value would change and that another manager owns.
-    const conflicts: Array<{ field: string; manager: string }> = [];
-    for (const [path, value] of applied) {
-      if (!current.has(path) || JSON.stringify(current.get(path)) === JSON.stringify(value)) continue;
-      for (const [m, fields] of owners) if (m !== manager && fields.has(path)) conflicts.push({ field: `.${(JSON.parse(path) as string[]).join(".")}`, manager: m });
-    }
-    if (conflicts.length > 0 && !force) {
-      const message = `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ${conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`).join(", ")}`;
-      return { status: 409, body: status(409, "Conflict", message, { causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: c.field })) }) };
-    }
-    const next: Obj = existing ? structuredClone(existing) : { apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString() } };
-    const mine = owners.get(manager) ?? new Set<string>();
-    // Fields this manager applied before and leaves out now go, unless another manager owns them too.
-    for (const path of mine) {
-      if (applied.has(path)) continue;
-      const sharedWith = [...owners].some(([m, f]) => m !== manager && f.has(path));
-      if (!sharedWith) deletePath(next, JSON.parse(path) as string[]);
-    }
-    for (const [path, value] of applied) setPath(next, JSON.parse(path) as string[], value);
-    // Ownership: the applier owns what it applied; forced fields leave their former owners.
-    owners.set(manager, new Set(applied.keys()));
-    for (const [m, fields] of owners) {
-      if (m === manager) continue;
-      // A forced change takes the field from its former owner; an equal value is shared.
-      for (const path of applied.keys()) if (JSON.stringify(current.get(path)) !== JSON.stringify(applied.get(path))) fields.delete(path);
-      if (fields.size === 0) owners.delete(m);
-    }
+    // Nothing changes until the object is stored (a refused or dry-run apply leaves ownership as it was).
+    const fresh = () => ({ apiVersion: k.apiVersion, kind: k.kind, metadata: { name, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
+    const merged = mergeApplied(existing, fresh, this.owners.get(key) ?? new Map(), body, manager, force);
+    if (!merged.ok) return { status: merged.status, body: merged.body };
+    const { next, owners } = merged;
     const candidate = structuredClone(next);
     delete candidate.status;
     delete candidate.metadata.managedFields;
@@ -317,7 +236,7 @@ export class KubernetesApiStandIn {
     const specChanged = JSON.stringify(existing?.spec) !== JSON.stringify(next.spec);
     next.metadata.generation = (existing?.metadata.generation ?? 0) + (specChanged || !existing ? 1 : 0);
     if (dryRun) return { status: existing ? 200 : 201, body: next };
-    next.metadata.managedFields = [...owners].map(([m, f]) => ({ manager: m, operation: "Apply", apiVersion: k.apiVersion, fieldsType: "FieldsV1", fieldsV1: Object.fromEntries([...f].map((p) => [`f:${(JSON.parse(p) as string[]).join(".")}`, {}])) }));
+    next.metadata.managedFields = managedFields(owners, k.apiVersion);
     this.owners.set(key, owners);
     if (existing && JSON.stringify(existing) === JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: existing.metadata.resourceVersion } })) {
       return { status: 200, body: structuredClone(existing) }; // a no-op apply changes nothing, not even the resourceVersion
@@ -343,11 +262,12 @@ export class KubernetesApiStandIn {
       return send(200, { kind: "APIResourceList", apiVersion: "v1", groupVersion: apiVersion, resources });
     }
     if (rest[0] !== "namespaces" || rest.length < 3) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
-    const [, ns, plural, name] = rest;
+    const [, ns, plural, name, subresource] = rest;
     const k = KINDS.find((x) => x.apiVersion === apiVersion && x.plural === plural);
-    if (!k) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
+    if (!k || rest.length > 5 || (subresource !== undefined && !(k.kind === "Pod" && subresource === "log"))) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
     const coll = this.collection(k, ns);
     const q = url.searchParams;
+    if (subresource === "log") return method === "GET" ? this.podLogs.serve(ns, name, q, res) : send(405, status(405, "MethodNotAllowed", `${method} is not supported on pods/log`));
 
     if (method === "GET" && name === undefined && (q.get("watch") === "1" || q.get("watch") === "true")) return this.watch(k, ns, q, res);
     if (method === "GET" && name === undefined) {
@@ -362,7 +282,19 @@ export class KubernetesApiStandIn {
     }
     if (method === "DELETE") {
       const o = coll.get(name);
-      if (!o || !this.remove(k.kind, ns, name)) return send(404, status(404, "NotFound", `${k.plural} "${name}" not found`, { name, kind: k.plural }));
+      // propagationPolicy as a query parameter or in a DeleteOptions body.
+      let policy = q.get("propagationPolicy") ?? undefined;
+      if (policy === undefined && body.trim() !== "") {
+        try {
+          policy = (JSON.parse(body) as { propagationPolicy?: string }).propagationPolicy;
+        } catch {
+          return send(400, status(400, "BadRequest", "the DeleteOptions body is not JSON"));
+        }
+      }
+      if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(policy)) {
+        return send(422, status(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`));
+      }
+      if (!o || !this.remove(k.kind, ns, name, policy as Propagation | undefined)) return send(404, status(404, "NotFound", `${k.plural} "${name}" not found`, { name, kind: k.plural }));
       return send(200, o);
     }
     if (method === "PATCH") {
