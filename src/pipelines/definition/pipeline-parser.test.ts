@@ -34,6 +34,9 @@ pipelines:
         with: { model: "runs:/\${{ steps.train.outputs.run_id }}/model", name: churn }
 `;
 
+/** VALID with its register step a notify step (one the server runs itself). */
+const NOTIFYING = VALID.replace("uses: register", "uses: notify").replace('with: { model: "runs:/${{ steps.train.outputs.run_id }}/model", name: churn }', "with: { url: https://example.com/hook }");
+
 /** Parses `text` expecting a PipelineDefinitionError; returns it. */
 function refused(text: string): PipelineDefinitionError {
   try {
@@ -70,6 +73,21 @@ describe("pipeline definitions", () => {
     assert.equal(train.cache, true);
     assert.equal(p.steps.find((s) => s.id === "ship")!.cache, false, "register has effects: never cached");
     assert.equal(p.experiment, "pipelines");
+    assert.equal(train.runsOn, undefined, "steps run on the server's host by default");
+  });
+
+  test("runs-on: kubernetes with an image, per pipeline or per step; in-server steps stay in the server", () => {
+    const text = NOTIFYING.replace("  churn:\n", "  churn:\n    runs-on: kubernetes\n    image: registry.example.com/runner:2\n").replace(
+      "run: echo prep",
+      "run: echo prep\n        runs-on: local",
+    );
+    const p = parsePipelines(text, "ciclo.yaml").get("churn")!;
+    const step = (id: string) => p.steps.find((s) => s.id === id)!;
+    assert.equal(step("train").runsOn, "kubernetes");
+    assert.equal(step("train").image, "registry.example.com/runner:2");
+    assert.equal(step("report").runsOn, "kubernetes");
+    assert.equal(step("prep").runsOn, undefined, "a step's runs-on: local overrides the pipeline's");
+    assert.equal(step("ship").runsOn, undefined, "notify runs in the server");
   });
 
   const cases: Array<[string, string, string, RegExp]> = [
@@ -86,6 +104,10 @@ describe("pipeline definitions", () => {
     ["uses and run together", VALID.replace("run: echo prep", "run: echo prep\n        uses: train"), "run: echo prep", /both uses: and run:/],
     ["caching a side effect", VALID.replace("if: inputs.deploy", "cache: true\n        if: inputs.deploy"), "true\n        if", /never cached/],
     ["bad YAML", VALID.replace("retries: 2", "retries: [2"), "", /not valid YAML/],
+    ["an unknown runs-on", VALID.replace("run: echo prep", "run: echo prep\n        runs-on: k8s"), "k8s", /runs-on: must be local or kubernetes/],
+    ["kubernetes without an image", VALID.replace("run: echo prep", "run: echo prep\n        runs-on: kubernetes"), "kubernetes", /runs-on: kubernetes needs image:/],
+    ["an in-server step on kubernetes", NOTIFYING.replace("if: inputs.deploy", "runs-on: kubernetes\n        image: r:1\n        if: inputs.deploy"), "kubernetes\n        image", /notify steps run in the server/],
+    ["an image with a space", VALID.replace("  churn:\n", "  churn:\n    image: my image\n"), "my image", /image: must be an image reference/],
   ];
   for (const [what, text, needle, message] of cases) {
     test(`refused with line and column: ${what}`, () => {

@@ -37,20 +37,23 @@ import { stepOrder } from "./pipeline-dag.js";
 import { ExpressionError, parseExpression, parseTemplate, pathsOf, type Expr } from "./expression.js";
 import {
   CACHEABLE,
+  IN_SERVER_KINDS,
   INPUT_TYPES,
   PipelineDefinitionError,
   STEP_ARGUMENTS,
+  STEP_EXECUTORS,
   STEP_KINDS,
   type InputSpec,
   type InputType,
   type PipelineSpec,
+  type StepExecutorName,
   type StepKind,
   type StepSpec,
 } from "./pipeline-spec.js";
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
-const STEP_KEYS = ["uses", "run", "with", "needs", "if", "env", "timeout_seconds", "retries", "retry_delay_seconds", "cache", "name"];
-const PIPELINE_KEYS = ["description", "experiment", "inputs", "steps"];
+const STEP_KEYS = ["uses", "run", "with", "needs", "if", "env", "timeout_seconds", "retries", "retry_delay_seconds", "cache", "name", "runs-on", "image"];
+const PIPELINE_KEYS = ["description", "experiment", "inputs", "steps", "runs-on", "image"];
 const MAX_STEPS = 200;
 
 /** The pipelines of the project in `dir` (empty when its file declares none, or it has no ciclo.yaml). */
@@ -106,9 +109,10 @@ function parsePipeline(doc: LocatedDoc, fail: Fail, name: string, node: Node | n
   if (stepEntries.length > MAX_STEPS) throw fail(stepsEntry.value, `${where} has ${stepEntries.length} steps; at most ${MAX_STEPS}.`);
   const steps: StepSpec[] = [];
   const needNodes = new Map<string, Map<string, Node>>();
+  const placement = parsePlacement(fail, where, get);
   for (const s of stepEntries) {
     if (!NAME.test(s.key)) throw fail(s.keyNode, `step id '${s.key}' must match ${NAME}.`);
-    const { step, needs } = parseStep(doc, fail, s.key, s.value);
+    const { step, needs } = parseStep(doc, fail, s.key, s.value, placement);
     steps.push(step);
     needNodes.set(s.key, needs);
   }
@@ -192,7 +196,33 @@ export function coerceInput(spec: InputSpec, v: unknown): string | number | bool
   }
 }
 
-function parseStep(doc: LocatedDoc, fail: Fail, id: string, node: Node | null): { step: StepSpec; needs: Map<string, Node> } {
+type Entry = { key: string; keyNode: Node; value: Node | null } | undefined;
+
+/** `runs-on:` and `image:` of a pipeline or a step (absent: undefined). */
+interface Placement {
+  runsOn?: { value: StepExecutorName; node: Node | null };
+  image?: string;
+}
+
+function parsePlacement(fail: Fail, where: string, get: (k: string) => Entry): Placement {
+  const out: Placement = {};
+  const r = get("runs-on");
+  if (r) {
+    const v = scalarOf(r.value);
+    if (typeof v !== "string" || !(STEP_EXECUTORS as readonly string[]).includes(v)) throw fail(r.value, `${where}: runs-on: must be ${STEP_EXECUTORS.join(" or ")}.`);
+    out.runsOn = { value: v as StepExecutorName, node: r.value };
+  }
+  const i = get("image");
+  if (i) {
+    const v = scalarOf(i.value);
+    // An image reference: no spaces, no expressions (the runner image is fixed per pipeline version).
+    if (typeof v !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._\-\/:@]{0,254}$/.test(v)) throw fail(i.value, `${where}: image: must be an image reference such as registry.example.com/team/runner:1.2.`);
+    out.image = v;
+  }
+  return out;
+}
+
+function parseStep(doc: LocatedDoc, fail: Fail, id: string, node: Node | null, pipeline: Placement = {}): { step: StepSpec; needs: Map<string, Node> } {
   const where = `step '${id}'`;
   const entries = mapEntries(doc, node, where);
   for (const e of entries) if (!STEP_KEYS.includes(e.key)) throw fail(e.keyNode, `${where}: unknown key '${e.key}' (expected ${STEP_KEYS.join(", ")}).`);
@@ -241,6 +271,18 @@ function parseStep(doc: LocatedDoc, fail: Fail, id: string, node: Node | null): 
   }
   const step: StepSpec = { id, uses: kind, with: args, needs: [...needs.keys()], env: {}, retries: 0, retryDelaySeconds: 1, cache: CACHEABLE.has(kind) };
   if (command !== undefined) step.run = command;
+  // The pipeline's runs-on: applies to its process steps; a step's own overrides it.
+  const own = parsePlacement(fail, where, get);
+  if (own.runsOn?.value === "kubernetes" && IN_SERVER_KINDS.has(kind)) throw fail(own.runsOn.node, `${where}: ${kind} steps run in the server; runs-on: kubernetes applies to process steps only.`);
+  if (!IN_SERVER_KINDS.has(kind)) {
+    const runsOn = own.runsOn ?? pipeline.runsOn;
+    const image = own.image ?? pipeline.image;
+    if (runsOn?.value === "kubernetes") {
+      if (!image) throw fail(runsOn.node, `${where}: runs-on: kubernetes needs image: (the runner image, on the step or the pipeline).`);
+      step.runsOn = "kubernetes";
+      step.image = image;
+    }
+  }
   const cond = get("if");
   if (cond) {
     const c = scalarOf(cond.value);

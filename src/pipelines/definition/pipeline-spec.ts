@@ -9,6 +9,13 @@
 export const STEP_KINDS = ["run", "train", "evaluate", "register", "alias", "approve", "build-image", "push", "deploy", "sweep", "notify"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
+/** Where a step's process runs (`runs-on:`): the server's host, or a Kubernetes Job. */
+export const STEP_EXECUTORS = ["local", "kubernetes"] as const;
+export type StepExecutorName = (typeof STEP_EXECUTORS)[number];
+
+/** Kinds the server does itself (no process): they ignore a pipeline's `runs-on:`. */
+export const IN_SERVER_KINDS: ReadonlySet<StepKind> = new Set<StepKind>(["approve", "deploy", "notify"]);
+
 export const INPUT_TYPES = ["string", "int", "float", "bool", "data"] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
@@ -38,6 +45,10 @@ export interface StepSpec {
   retryDelaySeconds: number;
   /** Reuse an identical earlier step's result (default true for kinds that have no side effects). */
   cache: boolean;
+  /** Where the step's process runs: `kubernetes` (a Job in the server's namespace) or the server's host (absent). */
+  runsOn?: StepExecutorName;
+  /** The runner image of a `kubernetes` step (the step's `image:`, else the pipeline's). */
+  image?: string;
 }
 
 export interface PipelineSpec {
