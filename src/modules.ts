@@ -53,7 +53,11 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tra
     }),
     gcModule({ schedule: jobs.gcSchedule, olderThanMs: jobs.gcOlderThanMs }),
     deploymentsModule({ tracing: config?.tracing, kubernetes: config?.kubernetes }),
-    pipelinesModule({ notifyPolicy: outbound && { allowHosts: outbound.allowHosts, privateHosts: outbound.privateHosts } }),
+    pipelinesModule({
+      notifyPolicy: outbound && { allowHosts: outbound.allowHosts, privateHosts: outbound.privateHosts },
+      // runs-on: kubernetes steps: Jobs in the deployments' namespace, reaching the server at --k8s-tracking-uri.
+      kubernetes: config?.kubernetes && { namespace: config.kubernetes.namespace, trackingUri: config.kubernetes.trackingUri },
+    }),
     pipelineTriggersModule(),
   ];
 }

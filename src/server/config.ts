@@ -157,8 +157,11 @@ export interface ServerConfig {
   insecure?: boolean;
   /** `--otlp-endpoint` or OTEL_EXPORTER_OTLP_*: spans of the endpoints' router and the model servers it starts (absent: none). */
   tracing?: TracingConfig;
-  /** `--k8s-namespace` / `--k8s-image`: the kubernetes deployment target (absent: only `local`). */
-  kubernetes?: { namespace: string; imageTemplate?: string };
+  /**
+   * `--k8s-namespace` / `--k8s-image`: the kubernetes deployment target (absent: only `local`), and the namespace
+   * of pipeline steps with `runs-on: kubernetes`; `--k8s-tracking-uri`: the server's URL as those steps' pods reach it.
+   */
+  kubernetes?: { namespace: string; imageTemplate?: string; trackingUri?: string };
   /** Outbound calls to URLs users give (webhooks, notifications): see {@link resolveOutboundConfig}. */
   outbound?: OutboundServerConfig;
   /** Monitoring's settings; its defaults when absent. */

@@ -21,6 +21,7 @@ export interface Answer {
 }
 
 export interface PipelineWorld {
+  /** The current server's URL (a restart changes it). */
   url: string;
   server: RunningServer;
   dir: string;
@@ -34,11 +35,22 @@ export interface PipelineWorld {
   start(project: string, pipeline: string, inputs?: Record<string, unknown>, extra?: Record<string, unknown>): Promise<any>;
   /** Waits until the run's status is one of `statuses` (default: finished); returns the run. */
   until(runId: string, statuses?: string[], timeoutMs?: number): Promise<any>;
+  /** Stops the server (running steps are handed back after `jobDrainMs`) and starts another on the same database. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** `backend`: another metadata store (a PostgreSQL test database's URI); default SQLite in the world's folder. */
-export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, backend?: string): Promise<PipelineWorld> {
+export interface PipelineWorldOptions {
+  /** Another metadata store (a PostgreSQL test database's URI); default SQLite in the world's folder. */
+  backend?: string;
+  /** How long running steps may take on shutdown before they are handed back, ms (the server's default otherwise). */
+  jobDrainMs?: number;
+}
+
+/** `backend`: another metadata store (a PostgreSQL test database's URI), or {@link PipelineWorldOptions}. */
+export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, backendOrOptions?: string | PipelineWorldOptions): Promise<PipelineWorld> {
+  const world: PipelineWorldOptions = typeof backendOrOptions === "string" ? { backend: backendOrOptions } : (backendOrOptions ?? {});
+  const backend = world.backend;
   const dir = tempDir("ciclo-pipes-");
   const config = resolveServerConfig({
     backendStoreUri: backend ?? `sqlite:///${join(dir.path, "ciclo.db")}`,
@@ -47,13 +59,14 @@ export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, back
     port: 0,
     logLevel: "silent",
     jobPollMs: 25,
+    ...(world.jobDrainMs !== undefined && { jobDrainMs: world.jobDrainMs }),
   });
-  const modules = serverModules(config).map((m) =>
+  const modules = () => serverModules(config).map((m) =>
     m.id === "pipelines"
       ? pipelinesModule({ childEnv: { ...process.env, CICLO_FROM_SOURCE: "1", CICLO_HTTP_REQUEST_MAX_RETRIES: "0" }, notifyPolicy: { allowPrivate: true }, cancelPollMs: 100, workDir: join(dir.path, "work"), ...opts })
       : m,
   );
-  const server = await startServer(config, { modules });
+  let server = await startServer(config, { modules: modules() });
   const call = async (url: string, method: string, body?: unknown): Promise<Answer> => {
     const res = await fetch(url, { method, headers: body === undefined ? undefined : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
@@ -68,8 +81,12 @@ export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, back
   const api = (method: string, path: string, body?: unknown) => call(`${server.url}/api/ciclo/v1${path}`, method, body);
   const FINISHED = ["succeeded", "failed", "cancelled"];
   return {
-    url: server.url,
-    server,
+    get url() {
+      return server.url;
+    },
+    get server() {
+      return server;
+    },
     dir: dir.path,
     project(name, files) {
       const root = join(dir.path, "projects", name);
@@ -92,6 +109,10 @@ export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, back
         (r) => statuses.includes(r?.status),
         { what: `pipeline run ${runId} to be ${statuses.join(" or ")}`, timeoutMs, intervalMs: 50 },
       ),
+    async restart() {
+      await server.close();
+      server = await startServer(config, { modules: modules() });
+    },
     async close() {
       await server.close();
       dir.remove();

@@ -78,7 +78,8 @@ export function registerServerCommand(program: Command): void {
     .option("--job-retention <age>", "delete finished jobs after this long: 30d, 12h (default 30d; $CICLO_JOB_RETENTION)")
     .option("--gc-schedule <cron>", "purge deleted experiments/runs/models on this cron, e.g. '0 3 * * *' ($CICLO_GC_SCHEDULE; default: never)")
     .option("--gc-older-than <age>", "what the scheduled gc purges: deleted at least this long ago (default 30d; $CICLO_GC_OLDER_THAN)")
-    .option("--k8s-namespace <ns>", "deploy `--target kubernetes` deployments to this namespace, using $KUBECONFIG, ~/.kube/config or the pod's service account ($CICLO_K8S_NAMESPACE; docs/deployments.md)")
+    .option("--k8s-namespace <ns>", "deploy `--target kubernetes` deployments, and run `runs-on: kubernetes` pipeline steps as Jobs, in this namespace, using $KUBECONFIG, ~/.kube/config or the pod's service account ($CICLO_K8S_NAMESPACE; docs/deployments.md, docs/pipelines.md)")
+    .option("--k8s-tracking-uri <url>", "the server's URL as pods of `runs-on: kubernetes` pipeline steps reach it, e.g. http://ciclo.mlops.svc:5000 (default: the address it listens on; $CICLO_K8S_TRACKING_URI)")
     .option("--k8s-image <template>", "model-server image of a version for the kubernetes target; {model} and {version} are replaced (default {model}:{version}; $CICLO_K8S_IMAGE)")
     .option(OTLP_FLAG, `${OTLP_FLAG_HELP}; the model servers of local deployments export there too`)
     .option("--monitor-sample-rate <share>", "monitoring: share of inference requests kept, in (0, 1] (default 1; $CICLO_MONITOR_SAMPLE_RATE)")
@@ -119,6 +120,7 @@ Examples:
   $ ciclo server --artifacts-only --artifacts-destination s3://bucket/artifacts
   $ ciclo server --otlp-endpoint http://otel-collector:4318   # traces of /endpoints/... requests
   $ ciclo server --k8s-namespace models --k8s-image registry.example.com/models/{model}:{version}
+  $ ciclo server --host 0.0.0.0 --auth --k8s-namespace ml-jobs --k8s-tracking-uri http://ciclo.mlops.svc:5000
   $ ciclo server --monitor-sample-rate 0.1 --monitor-retention 90d --monitor-webhook-allow alerts.internal:8443
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py
 
@@ -159,8 +161,11 @@ shows them.`,
       const k8sNamespace = (opts.k8sNamespace as string | undefined) ?? (process.env.CICLO_K8S_NAMESPACE || undefined);
       if (k8sNamespace !== undefined) {
         if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(k8sNamespace)) throw new UsageError(`--k8s-namespace '${k8sNamespace.slice(0, 80)}' is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63).`);
-        config.kubernetes = { namespace: k8sNamespace, imageTemplate: (opts.k8sImage as string | undefined) ?? (process.env.CICLO_K8S_IMAGE || undefined) };
+        const trackingUri = (opts.k8sTrackingUri as string | undefined) ?? (process.env.CICLO_K8S_TRACKING_URI || undefined);
+        if (trackingUri !== undefined && !/^https?:\/\/[^\s/]+/.test(trackingUri)) throw new UsageError(`--k8s-tracking-uri '${trackingUri.slice(0, 80)}' is not an http(s) URL.`);
+        config.kubernetes = { namespace: k8sNamespace, imageTemplate: (opts.k8sImage as string | undefined) ?? (process.env.CICLO_K8S_IMAGE || undefined), ...(trackingUri && { trackingUri }) };
       } else if (opts.k8sImage !== undefined) throw new UsageError("--k8s-image needs --k8s-namespace (the kubernetes target is off without it).");
+      else if (opts.k8sTrackingUri !== undefined) throw new UsageError("--k8s-tracking-uri needs --k8s-namespace (pipeline steps run on Kubernetes only with it).");
       const log = pino({ level: config.logLevel, base: { service: "ciclo" } });
       if (ignored.length > 0) log.warn({ ignored }, `ignoring options ciclo server does not use: ${ignored.join(" ")}`);
       if (opts.workers !== undefined && opts.workers !== "1") {

@@ -22,6 +22,7 @@ import { SqlPipelineStore } from "../../store/sql/pipelines/sql-pipeline-store.j
 import { JOB_TYPES, type DeployRequest } from "../runs/engine-deps.js";
 import type { PipelineLauncher } from "../runs/pipeline-launcher.js";
 import { PipelineEngine } from "../runs/pipeline-engine.js";
+import type { RemoteSteps, StepExecutor } from "../runs/step-executor.js";
 import { StepRunner } from "../runs/step-runner.js";
 import { pipelineRoutes } from "./pipeline-routes.js";
 import { CICLO_BIN, ownUrl } from "../../server/http/own-url.js";
@@ -49,6 +50,22 @@ export interface PipelinesModuleOptions {
   notifyPolicy?: OutboundPolicy;
   /** How often a running step checks for a cancel, ms (default 500). */
   cancelPollMs?: number;
+  /** `runs-on: kubernetes` steps: Jobs in this namespace (absent: such steps fail, saying so). */
+  kubernetes?: PipelinesKubernetesOptions;
+}
+
+export interface PipelinesKubernetesOptions {
+  namespace: string;
+  /** A kubeconfig's YAML (default: $KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster). */
+  kubeconfig?: string;
+  /** The server's URL as pods reach it (`--k8s-tracking-uri`; default: the server's own listening URL). */
+  trackingUri?: string;
+  /** How to run ciclo in the runner image (default `ciclo`). */
+  cli?: readonly string[];
+  serviceAccountName?: string;
+  ttlSecondsAfterFinished?: number;
+  /** How long a finished Job's log may take to arrive (default 10 s). */
+  logDrainMs?: number;
 }
 
 function userOf(req: FastifyRequest): { name: string; isAdmin: boolean } | undefined {
@@ -94,6 +111,17 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
           }
         : undefined;
 
+      const k8s = opts.kubernetes ? lazyKubernetesExecutor(opts.kubernetes, (msg, fields) => ctx.logger.warn(fields ?? {}, msg)) : undefined;
+      const remote: RemoteSteps | undefined =
+        opts.kubernetes && k8s
+          ? {
+              executor: k8s.executor,
+              trackingUri: () => (opts.kubernetes!.trackingUri ? Promise.resolve(opts.kubernetes!.trackingUri) : app ? ownUrl(app) : Promise.reject(new Error("the server has no HTTP listener"))),
+              cli: opts.kubernetes.cli ?? ["ciclo"],
+            }
+          : undefined;
+      if (k8s) ctx.onStop(() => k8s.stop());
+
       const engine = new PipelineEngine({
         store,
         tracking,
@@ -105,6 +133,7 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
         cli: opts.command ?? [process.execPath, CICLO_BIN],
         baseEnv: opts.childEnv ?? process.env,
         workDir: opts.workDir ?? join(tmpdir(), "ciclo-pipelines"),
+        remote,
         deploy,
         notify: async (url, body, signal) => {
           const res = await safeFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal }, opts.notifyPolicy ?? {});
@@ -142,6 +171,26 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
         // Runs a previous process left unfinished move on once the server listens.
         void engine.recover().catch((err: Error) => ctx.logger.error({ err }, "pipelines: could not recover runs"));
       });
+    },
+  };
+}
+
+/** The Kubernetes executor, its client loaded on the first `runs-on: kubernetes` step (not at server start). */
+function lazyKubernetesExecutor(o: PipelinesKubernetesOptions, log: (msg: string, fields?: Record<string, unknown>) => void): { executor: StepExecutor; stop(): Promise<void> } {
+  let loaded: Promise<{ run: StepExecutor["run"]; stop(): Promise<void> }> | undefined;
+  const load = () =>
+    (loaded ??= (async () => {
+      const [{ KubeConfig }, { KubernetesStepExecutor }] = await Promise.all([import("@kubernetes/client-node"), import("../kubernetes/k8s-step-executor.js")]);
+      const kubeConfig = new KubeConfig();
+      if (o.kubeconfig !== undefined) kubeConfig.loadFromString(o.kubeconfig);
+      else kubeConfig.loadFromDefault();
+      const ex = new KubernetesStepExecutor({ kubeConfig, namespace: o.namespace, serviceAccountName: o.serviceAccountName, ttlSecondsAfterFinished: o.ttlSecondsAfterFinished, logDrainMs: o.logDrainMs, log });
+      return { run: (plan, attempt, runOpts) => ex.run(plan, attempt, runOpts), stop: () => ex.stop() };
+    })());
+  return {
+    executor: { run: async (plan, attempt, runOpts) => (await load()).run(plan, attempt, runOpts) },
+    stop: async () => {
+      if (loaded) await (await loaded).stop();
     },
   };
 }

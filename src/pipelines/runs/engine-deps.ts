@@ -7,6 +7,7 @@
  */
 import type { TrackingStore } from "../../tracking/index.js";
 import type { PipelineStore } from "./pipeline-store.js";
+import type { RemoteSteps } from "./step-executor.js";
 
 export interface DeployRequest {
   endpoint: string;
@@ -33,6 +34,8 @@ export interface PipelineEngineDeps {
   cli: readonly string[];
   /** Environment of step processes (the step's own env is set over it). */
   baseEnv: NodeJS.ProcessEnv;
+  /** `runs-on: kubernetes` steps' executor; undefined when the server has no Kubernetes namespace. */
+  remote?: RemoteSteps;
   /** Where git checkouts and step scratch files go. */
   workDir: string;
   /** The `deploy` step; undefined when the server runs no deployments module. */

@@ -211,9 +211,15 @@ export class StepRunner {
       await w.log.ciclo(`deployed ${req.model} as ${req.endpoint}/${req.deployment}: ${JSON.stringify(outputs)}`);
       return { ok: true, outputs };
     }
+    // runs-on: kubernetes: a Job in the server's namespace, with the runner image's ciclo and nothing of the server's environment.
+    const remote = spec.runsOn === "kubernetes" ? this.deps.remote : undefined;
+    if (spec.runsOn === "kubernetes" && !remote) {
+      return { ok: false, error: "the step has runs-on: kubernetes, but this server runs no Kubernetes executor (start it with --k8s-namespace)", cancelled: false };
+    }
     const scratch = join(this.deps.workDir, "steps", run.runId, `${spec.id}-${w.attempt}`);
     mkdirSync(scratch, { recursive: true });
     try {
+      const outputsFile = join(scratch, "outputs");
       const plan = stepCommand({
         kind: spec.uses,
         args: w.args,
@@ -222,15 +228,22 @@ export class StepRunner {
         projectDir: run.projectDir,
         childRunId: w.childRunId,
         experimentId: run.experimentId,
-        trackingUri: await this.deps.trackingUri(),
-        cli: this.deps.cli,
-        baseEnv: this.deps.baseEnv,
-        outputsFile: join(scratch, "outputs"),
+        trackingUri: remote ? await remote.trackingUri() : await this.deps.trackingUri(),
+        cli: remote ? remote.cli : this.deps.cli,
+        baseEnv: remote ? {} : this.deps.baseEnv,
+        outputsFile,
       });
       if (plan.params && Object.keys(plan.params).length > 0 && w.attempt === 1) {
         await this.deps.tracking.logBatch(w.childRunId, { metrics: [], params: Object.entries(plan.params).map(([key, value]) => ({ key, value: value.slice(0, 6000) })), tags: [] });
       }
-      const res = await runStepProcess(plan, { signal: w.signal, onLine: (stream, line) => w.log.line(stream, line) });
+      const onLine = (stream: "stdout" | "stderr", line: string) => w.log.line(stream, line);
+      const res = remote
+        ? await remote.executor.run(
+            plan,
+            { pipelineRunId: run.runId, stepId: spec.id, stepRunId: w.childRunId, attempt: w.attempt, image: spec.image!, timeoutSeconds: spec.timeoutSeconds, outputsFile },
+            { signal: w.signal, onLine, note: (line) => void w.log.ciclo(line) },
+          )
+        : await runStepProcess(plan, { signal: w.signal, onLine });
       if (res.stopped !== undefined) return stoppedBy();
       if (res.exitCode !== 0) {
         const what = spec.uses === "evaluate" && res.exitCode === 1 ? "the evaluation failed (a threshold not met, or an error above)" : `exit code ${res.exitCode}`;
