@@ -106,8 +106,10 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
               await service.setTraffic(req.endpoint, { [req.deployment]: 100 }, undefined, actor, "pipeline deploy step");
               return { endpoint: req.endpoint, deployment: req.deployment, strategy: "direct", traffic: { [req.deployment]: 100 } };
             }
-            const r = await rollouts.start(req.endpoint, req.deployment, undefined, actor, "pipeline deploy step");
-            return { endpoint: req.endpoint, deployment: req.deployment, strategy: "rollout", rollout_id: r.id, rollout_state: r.state };
+            // canary / blue-green: a rollout of that kind (the endpoint's steps and analysis otherwise); rollout: the endpoint's own.
+            const kind = strategy === "canary" || strategy === "blue-green" ? strategy : undefined;
+            const r = await rollouts.start(req.endpoint, req.deployment, kind && { kind }, actor, "pipeline deploy step");
+            return { endpoint: req.endpoint, deployment: req.deployment, strategy: "rollout", rollout_id: r.id, rollout_state: r.state, rollout_kind: r.strategy.kind };
           }
         : undefined;
 

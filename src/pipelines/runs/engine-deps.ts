@@ -9,13 +9,20 @@ import type { TrackingStore } from "../../tracking/index.js";
 import type { PipelineStore } from "./pipeline-store.js";
 import type { RemoteSteps } from "./step-executor.js";
 
+export const DEPLOY_STRATEGIES = ["rollout", "canary", "blue-green", "direct"] as const;
+export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+
 export interface DeployRequest {
   endpoint: string;
   deployment: string;
   model: string;
   replicas?: number;
-  /** `rollout` (the endpoint's strategy, canary by default), `direct` (all traffic at once); default: rollout when the endpoint already serves traffic, else direct. */
-  strategy?: "rollout" | "direct";
+  /**
+   * `rollout` (the endpoint's strategy, canary by default), `canary` or `blue-green` (a rollout of that kind, the
+   * endpoint's steps and analysis otherwise), `direct` (all traffic at once); default: rollout when the endpoint
+   * already serves traffic, else direct.
+   */
+  strategy?: DeployStrategy;
   env?: Record<string, string>;
 }
 

@@ -14,11 +14,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { InvalidParameterValueError, MlflowError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, USER_TAG } from "../../shared/system-tags.js";
 import { generateRunName } from "../../tracking/index.js";
-import { evaluate, parseExpression, truthy, usesStatusFunction, type ExpressionContext } from "../definition/expression.js";
-import { coerceInput, loadPipelines } from "../definition/pipeline-parser.js";
+import { loadPipelines } from "../definition/pipeline-parser.js";
 import { PipelineDefinitionError, type PipelineSpec, type StepSpec } from "../definition/pipeline-spec.js";
 import { dataDigest, dataPath } from "./content-digest.js";
 import { JOB_TYPES, type PipelineEngineDeps } from "./engine-deps.js";
@@ -26,9 +25,12 @@ import type { PipelineLauncher, PipelineLaunchRequest, PipelineLaunchResult, Pip
 import { FINISHED_RUN, FINISHED_STEP, type Approval, type PipelineRun, type PipelineStep, type StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
 import { checkoutProject } from "./project-source.js";
+import { answerApproval, requestApproval } from "./pipeline-approvals.js";
+import { ancestors, checkTrigger, conflict, expressionContext, resolveInputs, stepDecision, TRIGGERS } from "./run-context.js";
 
-const SYSTEM_USER = "ciclo-pipelines";
-const TRIGGERS = ["manual", "cron", "registry", "git", "monitor"];
+export { ancestors, expressionContext, resolveInputs } from "./run-context.js";
+
+export const SYSTEM_USER = "ciclo-pipelines";
 
 export interface PipelineRunView {
   run: PipelineRun;
@@ -211,16 +213,13 @@ export class PipelineEngine implements PipelineLauncher {
         const spec = specs.get(id)!;
         if (st.status !== "pending" || !spec.needs.every((n) => FINISHED_STEP.has(steps.get(n)!.status))) continue;
         const ctx = expressionContext(run, [...steps.values()], ancestors(run.spec, id));
-        const cond = parseExpression(spec.if ?? "success()");
-        const go = usesStatusFunction(cond) ? truthy(evaluate(cond, ctx)) : truthy(evaluate(parseExpression("success()"), ctx)) && truthy(evaluate(cond, ctx));
-        if (!go) {
-          const failedNeed = (ctx.needStates ?? []).some((s) => s !== "succeeded" && s !== "cached" && s !== "skipped");
-          const why = spec.if && !failedNeed ? `if: ${spec.if} was false` : "a step it needs did not succeed";
-          if (await this.deps.store.updateStep(runId, id, { status: "skipped", error: why, finishedAt: Date.now() }, ["pending"])) changed = true;
+        const decision = stepDecision(spec, ctx);
+        if (!decision.run) {
+          if (await this.deps.store.updateStep(runId, id, { status: "skipped", error: decision.why, finishedAt: Date.now() }, ["pending"])) changed = true;
           continue;
         }
         if (spec.uses === "approve") {
-          if (await this.requestApproval(run, spec)) changed = true;
+          if (await requestApproval(this, run, spec, ctx)) changed = true;
           continue;
         }
         if (await this.deps.store.updateStep(runId, id, { status: "queued" }, ["pending"])) {
@@ -279,49 +278,9 @@ export class PipelineEngine implements PipelineLauncher {
 
   // ---- Approvals ----
 
-  private async requestApproval(run: PipelineRun, spec: StepSpec): Promise<boolean> {
-    if (!(await this.deps.store.updateStep(run.runId, spec.id, { status: "waiting", startedAt: Date.now(), attempt: 1 }, ["pending"]))) return false;
-    const childRunId = await this.childRun(run, spec);
-    await this.deps.store.updateStep(run.runId, spec.id, { childRunId });
-    const approvers = Array.isArray(spec.with.approvers) ? spec.with.approvers.map(String) : typeof spec.with.approvers === "string" ? [spec.with.approvers] : [];
-    await this.deps.store.requestApproval({ runId: run.runId, stepId: spec.id, pipeline: run.pipeline, approvers, message: spec.with.message === undefined ? null : String(spec.with.message), requestedAt: Date.now() });
-    await this.log(run.runId, spec.id, 1, `waiting for approval${approvers.length ? ` by ${approvers.join(" or ")}` : ""}`);
-    return true;
-  }
-
   /** Approves or rejects a waiting `approve` step. `by` is who answers (the authenticated user when auth is on). */
-  async answer(runId: string, stepId: string, answer: { approved: boolean; by: string | null; comment?: string | null; isAdmin?: boolean }): Promise<Approval> {
-    const approval = await this.deps.store.getApproval(runId, stepId);
-    if (!approval) throw new ResourceDoesNotExistError(`Pipeline run ${runId} has no approval step '${stepId}' waiting.`);
-    if (approval.state !== "pending") throw conflict(`The approval of step '${stepId}' was already answered (${approval.state} by ${approval.answeredBy ?? "unknown"}).`);
-    if (approval.approvers.length > 0 && !answer.isAdmin && (!answer.by || !approval.approvers.includes(answer.by))) {
-      throw new MlflowError(`Step '${stepId}' may be approved only by ${approval.approvers.join(", ")}${answer.by ? `, not ${answer.by}` : "; say who you are (--by, or sign in)"}.`, "PERMISSION_DENIED");
-    }
-    const state = answer.approved ? "approved" : "rejected";
-    if (!(await this.deps.store.answerApproval(runId, stepId, state, answer.by, answer.comment ?? null))) throw conflict(`The approval of step '${stepId}' was answered meanwhile.`);
-    const step = await this.deps.store.getStep(runId, stepId);
-    const outputs = { approved: answer.approved, by: answer.by, comment: answer.comment ?? null, at: Date.now() };
-    await this.deps.store.updateStep(
-      runId,
-      stepId,
-      { status: answer.approved ? "succeeded" : "failed", outputs, finishedAt: Date.now(), error: answer.approved ? null : `rejected by ${answer.by ?? "someone"}${answer.comment ? `: ${answer.comment}` : ""}` },
-      ["waiting"],
-    );
-    await this.log(runId, stepId, 1, `${state} by ${answer.by ?? "someone"}${answer.comment ? `: ${answer.comment}` : ""}`);
-    if (step?.childRunId) {
-      await this.deps.tracking.logBatch(step.childRunId, {
-        metrics: [],
-        params: [],
-        tags: [
-          { key: "ciclo.pipeline.approval.state", value: state },
-          { key: "ciclo.pipeline.approval.by", value: answer.by ?? "" },
-          { key: "ciclo.pipeline.approval.comment", value: (answer.comment ?? "").slice(0, 5000) },
-        ],
-      });
-      await this.deps.tracking.updateRun(step.childRunId, { status: answer.approved ? "FINISHED" : "FAILED", endTime: Date.now() });
-    }
-    await this.advance(runId);
-    return (await this.deps.store.getApproval(runId, stepId))!;
+  answer(runId: string, stepId: string, answer: { approved: boolean; by: string | null; comment?: string | null; isAdmin?: boolean }): Promise<Approval> {
+    return answerApproval(this, runId, stepId, answer);
   }
 
   // ---- Cancel and resume ----
@@ -403,59 +362,3 @@ export class PipelineEngine implements PipelineLauncher {
   }
 }
 
-/** A request that does not fit the run's state (answered twice, resuming a running run): 409. */
-function conflict(message: string): MlflowError {
-  return new MlflowError(message, "RESOURCE_CONFLICT");
-}
-
-function checkTrigger(t: PipelineTrigger | undefined): void {
-  if (!t || !TRIGGERS.includes(t.kind)) throw new InvalidParameterValueError(`trigger.kind must be one of ${TRIGGERS.join(", ")}.`);
-  if (t.detail !== undefined && (typeof t.detail !== "object" || t.detail === null || Array.isArray(t.detail))) throw new InvalidParameterValueError("trigger.detail must be an object.");
-  if (JSON.stringify(t.detail ?? {}).length > 16_000) throw new InvalidParameterValueError("trigger.detail is larger than 16 kB.");
-}
-
-/** Given inputs checked against the declaration: unknown names refused, types coerced, defaults filled, required ones present. */
-export function resolveInputs(spec: PipelineSpec, given: Record<string, unknown>): Record<string, unknown> {
-  const declared = new Map(spec.inputs.map((i) => [i.name, i]));
-  const unknown = Object.keys(given).filter((k) => !declared.has(k));
-  if (unknown.length > 0) {
-    throw new InvalidParameterValueError(`Pipeline '${spec.name}' has no input ${unknown.map((k) => `'${k}'`).join(", ")} (its inputs: ${[...declared.keys()].join(", ") || "none"}).`);
-  }
-  const out: Record<string, unknown> = {};
-  const missing: string[] = [];
-  for (const i of spec.inputs) {
-    const v = given[i.name] ?? i.default;
-    if (v === undefined || v === null) {
-      missing.push(i.name);
-      continue;
-    }
-    try {
-      out[i.name] = coerceInput(i, v);
-    } catch (err) {
-      throw new InvalidParameterValueError((err as Error).message);
-    }
-  }
-  if (missing.length > 0) throw new InvalidParameterValueError(`Pipeline '${spec.name}' needs input ${missing.map((m) => `'${m}'`).join(", ")} (no default).`);
-  return out;
-}
-
-/** Every step `id` depends on, directly or not. */
-export function ancestors(spec: PipelineSpec, id: string): Set<string> {
-  const byId = new Map(spec.steps.map((s) => [s.id, s]));
-  const seen = new Set<string>();
-  const walk = (s: string) => {
-    for (const n of byId.get(s)!.needs) if (!seen.has(n)) walk((seen.add(n), n));
-  };
-  walk(id);
-  return seen;
-}
-
-export function expressionContext(run: PipelineRun, steps: PipelineStep[], needs: Set<string>): ExpressionContext {
-  return {
-    inputs: run.inputs,
-    steps: Object.fromEntries(steps.filter((s) => needs.has(s.stepId)).map((s) => [s.stepId, { outputs: s.outputs, status: s.status }])),
-    pipeline: { run_id: run.runId, name: run.pipeline, experiment_id: run.experimentId },
-    needStates: steps.filter((s) => needs.has(s.stepId)).map((s) => s.status),
-    cancelled: run.status === "cancelled",
-  };
-}

@@ -53,6 +53,22 @@ pipelines:
           deployment: "v\${{ steps.register.outputs.version }}"
           model: "\${{ steps.register.outputs.model_uri }}"
           strategy: direct
+  canary:
+    inputs:
+      version: string
+    steps:
+      roll:
+        uses: deploy
+        with:
+          endpoint: scorer
+          deployment: "v\${{ inputs.version }}"
+          model: "models:/scorer/\${{ inputs.version }}"
+          strategy: canary
+  misdeploy:
+    steps:
+      roll:
+        uses: deploy
+        with: { endpoint: scorer, deployment: v9, model: models:/scorer/1, strategy: sideways }
 `;
 
 describe("model steps: train, evaluate gate, register, alias, deploy", () => {
@@ -123,6 +139,29 @@ describe("model steps: train, evaluate gate, register, alias, deploy", () => {
     const answer = (await res.json()) as { predictions: unknown };
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.stringify(answer.predictions).match(/42/)?.[0], "42");
+  });
+
+  test("deploy with strategy: canary onto an endpoint that serves traffic starts a canary rollout of the new deployment", async () => {
+    // v2 serves all of the endpoint's traffic (the test above): version 1 goes out as a canary against it.
+    const run = await w.until((await w.start(proj, "canary", { version: "1" })).run_id, undefined, 120_000);
+    assert.equal(run.status, "succeeded", JSON.stringify(run));
+    const out = run.steps[0].outputs;
+    assert.equal(out.strategy, "rollout");
+    assert.equal(out.rollout_kind, "canary");
+    const rollouts = (await w.api("GET", "/endpoints/scorer/rollouts")).json.rollouts as any[];
+    const r = rollouts.find((x) => x.rollout_id === out.rollout_id);
+    assert.ok(r, `the step's rollout ${out.rollout_id} is the endpoint's: ${JSON.stringify(rollouts)}`);
+    assert.equal(r.candidate, "v1");
+    assert.equal(r.stable, "v2");
+    assert.equal(r.strategy.kind, "canary");
+    assert.equal(r.reason, "pipeline deploy step");
+    const ep = (await w.api("GET", "/endpoints/scorer")).json.endpoint;
+    assert.ok(ep.deployments.some((d: any) => d.name === "v1" && d.model_uri === "models:/scorer/1"), JSON.stringify(ep.deployments));
+    // An unknown strategy fails the step before anything is deployed.
+    const bad = await w.until((await w.start(proj, "misdeploy")).run_id);
+    assert.equal(bad.status, "failed");
+    assert.match(bad.steps[0].error, /with.strategy must be rollout, canary, blue-green, direct; got "sideways"/);
+    assert.ok(!(await w.api("GET", "/endpoints/scorer")).json.endpoint.deployments.some((d: any) => d.name === "v9"));
   });
 });
 

@@ -103,7 +103,7 @@ describe("pipeline runs", () => {
       approve:
         uses: approve
         needs: [build]
-        with: { approvers: [alice], message: ship it? }
+        with: { approvers: [alice], message: "ship \${{ steps.build.outputs.run_id }}?" }
       ship:
         needs: [approve]
         run: echo "approved by \${{ steps.approve.outputs.by }}"
@@ -255,7 +255,9 @@ describe("pipeline runs", () => {
     const waiting = await w.until(started.run_id, ["waiting"]);
     assert.deepEqual(waiting.steps.map((s: any) => s.status), ["succeeded", "waiting", "pending"]);
     const inbox = (await w.api("GET", "/pipelines/approvals?state=pending")).json.approvals;
-    assert.ok(inbox.some((a: any) => a.run_id === started.run_id && a.step_id === "approve" && a.message === "ship it?"));
+    // The message's expression is evaluated: the build step's run id, not the template.
+    const built = waiting.steps[0].child_run_id;
+    assert.ok(inbox.some((a: any) => a.run_id === started.run_id && a.step_id === "approve" && a.message === `ship ${built}?`), JSON.stringify(inbox));
     const bob = await w.api("POST", `/pipelines/runs/${started.run_id}/approvals/approve`, { approved: true, by: "bob" });
     assert.equal(bob.status, 403);
     assert.equal(bob.json.error_code, "PERMISSION_DENIED");

@@ -12,8 +12,9 @@ import { InvalidParameterValueError } from "../../shared/errors.js";
 import { renderTemplate, stringify } from "../definition/expression.js";
 import type { StepSpec } from "../definition/pipeline-spec.js";
 import { dataDigest, dataPath, treeDigest } from "./content-digest.js";
-import { JOB_TYPES, type DeployRequest } from "./engine-deps.js";
-import { ancestors, expressionContext, type PipelineEngine } from "./pipeline-engine.js";
+import { DEPLOY_STRATEGIES, JOB_TYPES, type DeployRequest, type DeployStrategy } from "./engine-deps.js";
+import type { PipelineEngine } from "./pipeline-engine.js";
+import { ancestors, expressionContext } from "./run-context.js";
 import type { PipelineRun, PipelineStep, StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
 import { shellQuote, stepCommand } from "./step-commands.js";
@@ -203,8 +204,8 @@ export class StepRunner {
       const req: DeployRequest = { endpoint: String(a.endpoint), deployment: String(a.deployment), model: String(a.model) };
       if (a.replicas !== undefined) req.replicas = Number(a.replicas);
       if (a.strategy !== undefined) {
-        if (a.strategy !== "rollout" && a.strategy !== "direct") return { ok: false, error: `with.strategy must be rollout or direct, got ${JSON.stringify(a.strategy)}`, cancelled: false };
-        req.strategy = a.strategy;
+        if (!(DEPLOY_STRATEGIES as readonly unknown[]).includes(a.strategy)) return { ok: false, error: `with.strategy must be ${DEPLOY_STRATEGIES.join(", ")}; got ${JSON.stringify(a.strategy)}`, cancelled: false };
+        req.strategy = a.strategy as DeployStrategy;
       }
       if (a.env && typeof a.env === "object") req.env = Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, stringify(v)]));
       const outputs = await this.deps.deploy(req, run.trigger.actor ?? null);
