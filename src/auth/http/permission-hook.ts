@@ -47,7 +47,7 @@ export interface PermissionHookDeps {
 const CHALLENGE = 'Basic realm="ciclo", charset="UTF-8"';
 
 /** Resources with per-user permissions; every other kind is for admins only (deny by default). */
-const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user"]);
+const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user", "pipeline-approval"]);
 
 /** An experiment id no store hands out: a scope with nothing readable left searches it and finds nothing. */
 export const NO_EXPERIMENT = "9223372036854775807";

@@ -103,6 +103,12 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       addModelReferences(plan, body);
       break;
     }
+    case "pipeline-approval": {
+      // A pipeline run is an MLflow run: its approvals are checked on it (the pipeline's experiment).
+      const runId = str(params.run_id);
+      if (runId) plan.primary.push({ kind: "run", id: runId });
+      break;
+    }
     default:
       // job, server, secret and resources added later: admins only until the permission model covers them.
       plan.adminOnly = true;

@@ -36,6 +36,7 @@ import { isMap, isScalar, isSeq, mapEntries, parseLocated, scalarOf, SweepSpecEr
 import { stepOrder } from "./pipeline-dag.js";
 import { ExpressionError, parseExpression, parseTemplate, pathsOf, type Expr } from "./expression.js";
 import {
+  APPROVAL_ROLES,
   CACHEABLE,
   IN_SERVER_KINDS,
   INPUT_TYPES,
@@ -253,6 +254,9 @@ function parseStep(doc: LocatedDoc, fail: Fail, id: string, node: Node | null, p
     for (const a of mapEntries(doc, withEntry.value, `${where}: with`)) {
       if (!(a.key in allowed)) throw fail(a.keyNode, `${where}: ${kind} takes no '${a.key}' (it takes ${Object.keys(allowed).join(", ")}).`);
       args[a.key] = plain(doc, fail, a.value, `${where}: with.${a.key}`);
+      if (kind === "approve" && a.key === "role" && !(APPROVAL_ROLES as readonly unknown[]).includes(args.role)) {
+        throw fail(a.value, `${where}: with.role must be ${APPROVAL_ROLES.join(" or ")} (who may answer: admins, or users with MANAGE on the pipeline's experiment).`);
+      }
     }
   }
   for (const [k, required] of Object.entries(STEP_ARGUMENTS[kind])) {

@@ -13,6 +13,9 @@ export type StepKind = (typeof STEP_KINDS)[number];
 export const STEP_EXECUTORS = ["local", "kubernetes"] as const;
 export type StepExecutorName = (typeof STEP_EXECUTORS)[number];
 
+/** The roles an `approve` step may require (`with.role`): admins only (the default), or MANAGE on the pipeline's experiment. */
+export const APPROVAL_ROLES = ["admin", "manage"] as const;
+
 /** Kinds the server does itself (no process): they ignore a pipeline's `runs-on:`. */
 export const IN_SERVER_KINDS: ReadonlySet<StepKind> = new Set<StepKind>(["approve", "deploy", "notify"]);
 
@@ -73,7 +76,7 @@ export const STEP_ARGUMENTS: Record<StepKind, Record<string, boolean>> = {
   evaluate: { model: true, data: true, targets: true, model_type: true, baseline: false, thresholds: false, prediction_output: false, probability_output: false },
   register: { model: true, name: true, tags: false, description: false },
   alias: { name: true, alias: true, version: true },
-  approve: { approvers: false, message: false },
+  approve: { approvers: false, message: false, role: false },
   "build-image": { model: true, image: true, base: false, platform: false, insecure_registry: false },
   push: { model: true, image: true, base: false, platform: false, insecure_registry: false },
   deploy: { endpoint: true, deployment: true, model: true, replicas: false, strategy: false, env: false },

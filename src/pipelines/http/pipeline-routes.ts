@@ -93,12 +93,19 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRoutesOptions> = 
 
   app.post(
     "/pipelines/runs/:run_id/approvals/:step_id",
-    { schema: { params: S.ApprovalParams, body: S.AnswerApprovalRequest, response: { 200: S.ApprovalResponse } }, config: access("job", "manage") },
+    // MANAGE on the pipeline run's experiment (the auth hook); the step's role: (admin by default) is the engine's check.
+    { schema: { params: S.ApprovalParams, body: S.AnswerApprovalRequest, response: { 200: S.ApprovalResponse } }, config: access("pipeline-approval", "manage") },
     async (req) => {
       const user = userOf(req);
       // With authentication on, who answers is the signed-in user, never what the body claims.
       const by = user?.name ?? req.body.by ?? null;
-      const a = await engine.answer(req.params.run_id, req.params.step_id, { approved: req.body.approved, by, comment: req.body.comment ?? null, isAdmin: false });
+      const a = await engine.answer(req.params.run_id, req.params.step_id, {
+        approved: req.body.approved,
+        by,
+        comment: req.body.comment ?? null,
+        isAdmin: false,
+        ...(user && { signedIn: { isAdmin: user.isAdmin } }),
+      });
       return { approval: approvalToWire(a) };
     },
   );

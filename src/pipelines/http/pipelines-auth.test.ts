@@ -1,8 +1,10 @@
 /**
  * Pipelines with authentication on: they run code on the server, so only
- * admins may start runs, register projects or answer approvals (deny by
- * default for everyone else), and who answers an approval is the signed-in
- * user, never the name a request body claims.
+ * admins may start runs or register projects (deny by default for everyone
+ * else). An approval is answered by an admin, or — when its step says
+ * `role: manage` — by a user with MANAGE on the pipeline's experiment (the
+ * auth hook checks it on the pipeline run, an MLflow run); who answers is the
+ * signed-in user, never the name a request body claims.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -21,7 +23,28 @@ describe("pipelines with authentication on", () => {
     alice = await fx.addUser("alice");
     project = join(fx.world, "gated");
     mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, "ciclo.yaml"), "name: gated\npipelines:\n  gated:\n    steps:\n      gate:\n        uses: approve\n        with: { approvers: [admin] }\n");
+    writeFileSync(
+      join(project, "ciclo.yaml"),
+      [
+        "name: gated",
+        "pipelines:",
+        "  gated:",
+        "    steps:",
+        "      gate:",
+        "        uses: approve",
+        "        with: { approvers: [admin] }",
+        "  team:",
+        "    experiment: team-models",
+        "    steps:",
+        "      review:",
+        "        uses: approve",
+        "        with: { role: manage, message: team review }",
+        "      signoff:",
+        "        uses: approve",
+        "        needs: [review]",
+        "",
+      ].join("\n"),
+    );
   });
   after(async () => {
     await fx?.close();
@@ -53,5 +76,37 @@ describe("pipelines with authentication on", () => {
     assert.equal(answered.json.approval.answered_by, "admin");
     const after = await fx.as(ADMIN, "GET", `${P}/runs/${run.run_id}`);
     assert.equal(after.json.pipeline_run.status, "succeeded");
+  });
+
+  test("role: manage lets a user with MANAGE on the pipeline's experiment answer; READ is refused by the hook; role admin (the default) stays the admins'", async () => {
+    const start = await fx.as(ADMIN, "POST", `${P}/runs`, { project, pipeline: "team" });
+    assert.equal(start.status, 200, start.text);
+    const run = start.json.pipeline_run;
+    assert.equal(run.status, "waiting");
+    const bob = await fx.addUser("bob");
+    const grant = await fx.as(ADMIN, "POST", "/api/2.0/mlflow/experiments/permissions/create", { experiment_id: run.experiment_id, username: alice.username, permission: "MANAGE" });
+    assert.equal(grant.status, 200, grant.text);
+
+    // bob can only read the experiment (the default): the hook refuses him before the engine is asked.
+    const byBob = await fx.as(bob, "POST", `${P}/runs/${run.run_id}/approvals/review`, { approved: true });
+    assert.equal(byBob.status, 403, byBob.text);
+    assert.equal(byBob.json.error_code, "PERMISSION_DENIED");
+    const still = await fx.as(ADMIN, "GET", `${P}/approvals?state=pending`);
+    assert.ok(still.json.approvals.some((a: any) => a.run_id === run.run_id && a.step_id === "review"), "bob's refused answer recorded nothing");
+
+    // alice manages the experiment: she answers the role: manage step, under her own name.
+    const byAlice = await fx.as(alice, "POST", `${P}/runs/${run.run_id}/approvals/review`, { approved: true, by: "admin", comment: "looks right" });
+    assert.equal(byAlice.status, 200, byAlice.text);
+    assert.equal(byAlice.json.approval.answered_by, "alice");
+
+    // The next step requires the default role, admin: MANAGE is not enough.
+    const waiting = await fx.as(ADMIN, "GET", `${P}/runs/${run.run_id}`);
+    assert.equal(waiting.json.pipeline_run.steps.find((x: any) => x.step_id === "signoff").status, "waiting");
+    const signoff = await fx.as(alice, "POST", `${P}/runs/${run.run_id}/approvals/signoff`, { approved: true });
+    assert.equal(signoff.status, 403, signoff.text);
+    assert.match(signoff.json.message, /only by an admin/);
+    const byAdmin = await fx.as(ADMIN, "POST", `${P}/runs/${run.run_id}/approvals/signoff`, { approved: true });
+    assert.equal(byAdmin.status, 200, byAdmin.text);
+    assert.equal((await fx.as(ADMIN, "GET", `${P}/runs/${run.run_id}`)).json.pipeline_run.status, "succeeded");
   });
 });

@@ -32,10 +32,28 @@ export async function requestApproval(engine: PipelineEngine, run: PipelineRun, 
   return true;
 }
 
+export interface ApprovalAnswer {
+  approved: boolean;
+  /** Who answers (the signed-in user when authentication is on). */
+  by: string | null;
+  comment?: string | null;
+  /** Answers as an admin: listed approvers do not bind. */
+  isAdmin?: boolean;
+  /** With authentication on: the signed-in user (who already holds MANAGE on the run's experiment, or is an admin). */
+  signedIn?: { isAdmin: boolean };
+}
+
 /** Approves or rejects a waiting `approve` step. `by` is who answers (the authenticated user when auth is on). */
-export async function answerApproval(engine: PipelineEngine, runId: string, stepId: string, answer: { approved: boolean; by: string | null; comment?: string | null; isAdmin?: boolean }): Promise<Approval> {
+export async function answerApproval(engine: PipelineEngine, runId: string, stepId: string, answer: ApprovalAnswer): Promise<Approval> {
   const approval = await engine.deps.store.getApproval(runId, stepId);
   if (!approval) throw new ResourceDoesNotExistError(`Pipeline run ${runId} has no approval step '${stepId}' waiting.`);
+  // The role the step requires, from the definition the run started with. The auth hook let a non-admin through
+  // only with MANAGE on the run's experiment; that suffices when the step says role: manage.
+  const spec = (await engine.requireRun(runId)).spec.steps.find((s) => s.id === stepId);
+  const role = spec?.with.role === "manage" ? "manage" : "admin";
+  if (answer.signedIn && !answer.signedIn.isAdmin && role === "admin") {
+    throw new MlflowError(`Step '${stepId}' may be answered only by an admin (its role is admin; role: manage lets users with MANAGE on the pipeline's experiment answer).`, "PERMISSION_DENIED");
+  }
   if (approval.state !== "pending") throw conflict(`The approval of step '${stepId}' was already answered (${approval.state} by ${approval.answeredBy ?? "unknown"}).`);
   if (approval.approvers.length > 0 && !answer.isAdmin && (!answer.by || !approval.approvers.includes(answer.by))) {
     throw new MlflowError(`Step '${stepId}' may be approved only by ${approval.approvers.join(", ")}${answer.by ? `, not ${answer.by}` : "; say who you are (--by, or sign in)"}.`, "PERMISSION_DENIED");

@@ -25,7 +25,7 @@ import type { PipelineLauncher, PipelineLaunchRequest, PipelineLaunchResult, Pip
 import { FINISHED_RUN, FINISHED_STEP, type Approval, type PipelineRun, type PipelineStep, type StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
 import { checkoutProject } from "./project-source.js";
-import { answerApproval, requestApproval } from "./pipeline-approvals.js";
+import { answerApproval, requestApproval, type ApprovalAnswer } from "./pipeline-approvals.js";
 import { ancestors, checkTrigger, conflict, expressionContext, resolveInputs, stepDecision, TRIGGERS } from "./run-context.js";
 
 export { ancestors, expressionContext, resolveInputs } from "./run-context.js";
@@ -279,7 +279,7 @@ export class PipelineEngine implements PipelineLauncher {
   // ---- Approvals ----
 
   /** Approves or rejects a waiting `approve` step. `by` is who answers (the authenticated user when auth is on). */
-  answer(runId: string, stepId: string, answer: { approved: boolean; by: string | null; comment?: string | null; isAdmin?: boolean }): Promise<Approval> {
+  answer(runId: string, stepId: string, answer: ApprovalAnswer): Promise<Approval> {
     return answerApproval(this, runId, stepId, answer);
   }
 

@@ -5,7 +5,8 @@
  * @module
  */
 export type Permission = "read" | "edit" | "manage" | "public";
-export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "job" | "deployment" | "server" | "user" | "secret";
+/** `pipeline-approval`: answering a pipeline run's approval step, checked on the run (the pipeline's experiment). */
+export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "job" | "deployment" | "server" | "user" | "secret" | "pipeline-approval";
 
 export interface RouteAccess {
   resource: Resource;
