@@ -44,6 +44,7 @@ import {
   STEP_ARGUMENTS,
   STEP_EXECUTORS,
   STEP_KINDS,
+  type DeclaredTrigger,
   type InputSpec,
   type InputType,
   type PipelineSpec,
@@ -54,7 +55,9 @@ import {
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const STEP_KEYS = ["uses", "run", "with", "needs", "if", "env", "timeout_seconds", "retries", "retry_delay_seconds", "cache", "name", "runs-on", "image"];
-const PIPELINE_KEYS = ["description", "experiment", "inputs", "steps", "runs-on", "image"];
+const PIPELINE_KEYS = ["description", "experiment", "inputs", "steps", "runs-on", "image", "on"];
+const TRIGGER_KEYS = ["push", "schedule", "registry"] as const;
+const PUSH_PROVIDERS = ["github", "gitlab", "azure"];
 const MAX_STEPS = 200;
 
 /** The pipelines of the project in `dir` (empty when its file declares none, or it has no ciclo.yaml). */
@@ -132,6 +135,8 @@ function parsePipeline(doc: LocatedDoc, fail: Fail, name: string, node: Node | n
   checkExpressions(doc, fail, steps, inputs, stepEntries);
   const experiment = scalarOf(get("experiment")?.value);
   const description = scalarOf(get("description")?.value);
+  const on = get("on");
+  const triggers = on && on.value !== null ? parseTriggers(doc, fail, where, on.value) : [];
   return {
     name,
     ...(typeof description === "string" && { description }),
@@ -139,7 +144,28 @@ function parsePipeline(doc: LocatedDoc, fail: Fail, name: string, node: Node | n
     inputs,
     steps,
     order,
+    ...(triggers.length > 0 && { triggers }),
   };
+}
+
+/**
+ * `on:` — `push: { provider, branches, repository }`, `schedule:` and `registry:` (a mapping or a list of
+ * them). The shape is checked here; the settings by the triggers module when the project is registered.
+ */
+function parseTriggers(doc: LocatedDoc, fail: Fail, where: string, node: Node): DeclaredTrigger[] {
+  const out: DeclaredTrigger[] = [];
+  for (const e of mapEntries(doc, node, `${where}: on`)) {
+    if (!(TRIGGER_KEYS as readonly string[]).includes(e.key)) throw fail(e.keyNode, `${where}: on: takes ${TRIGGER_KEYS.join(", ")}, not '${e.key}'.`);
+    const items = isSeq(e.value) ? (e.value.items as Node[]) : [e.value];
+    if (e.key === "push" && items.length !== 1) throw fail(e.value, `${where}: on.push is one mapping (provider, branches, repository).`);
+    for (const item of items) {
+      if (!isMap(item)) throw fail(item ?? e.keyNode, `${where}: on.${e.key} must be a mapping of settings.`);
+      const config = plain(doc, fail, item, `${where}: on.${e.key}`) as Record<string, unknown>;
+      if (e.key === "push" && !PUSH_PROVIDERS.includes(String(config.provider))) throw fail(item, `${where}: on.push needs provider: ${PUSH_PROVIDERS.join(", ")}.`);
+      out.push({ on: e.key as DeclaredTrigger["on"], config, at: doc.at(item) });
+    }
+  }
+  return out;
 }
 
 function parseInputs(doc: LocatedDoc, fail: Fail, where: string, node: Node | null): InputSpec[] {

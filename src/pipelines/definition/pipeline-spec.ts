@@ -54,6 +54,16 @@ export interface StepSpec {
   image?: string;
 }
 
+/** A trigger declared under a pipeline's `on:` (registered with its project; the triggers module checks the settings). */
+export interface DeclaredTrigger {
+  /** `push` (a git push webhook of `provider`), `schedule` (cron), `registry` (a registry event). */
+  on: "push" | "schedule" | "registry";
+  /** The trigger's settings as written (`provider`, `branches`, `cron`, `model`, `event`, …). */
+  config: Record<string, unknown>;
+  /** `file:line:col` of the declaration, for messages. */
+  at: string;
+}
+
 export interface PipelineSpec {
   name: string;
   description?: string;
@@ -64,6 +74,8 @@ export interface PipelineSpec {
   steps: StepSpec[];
   /** A topological order of the step ids (declaration order among independent steps). */
   order: string[];
+  /** Triggers under `on:` (absent: none). */
+  triggers?: DeclaredTrigger[];
 }
 
 /** Kinds whose steps are cached by default: they only compute (their outputs are runs and files). */

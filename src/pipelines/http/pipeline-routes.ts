@@ -26,10 +26,13 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRoutesOptions> = 
   const store = engine.deps.store;
 
   app.post("/pipelines/projects", { schema: { body: S.RegisterProjectRequest, response: { 200: S.ProjectResponse } }, config: access("job", "manage") }, async (req) => {
-    // Read before it is recorded: a project whose definitions do not parse is refused.
-    const defs = await engine.definitions(req.body.source);
-    const project = await store.registerProject(req.body.name, req.body.source);
-    return { project: { name: project.name, source: project.source, created_at: project.createdAt }, pipelines: defs.map((d) => d.name) };
+    // Read before it is recorded: a project whose definitions (or declared triggers) do not check is refused.
+    const { project, pipelines, triggers } = await engine.registerProject(req.body.name, req.body.source);
+    return {
+      project: { name: project.name, source: project.source, created_at: project.createdAt },
+      pipelines: pipelines.map((d) => d.name),
+      triggers: triggers.map((t) => ({ name: t.name, kind: t.kind, pipeline: t.pipeline, change: t.change, ...(t.secret && { secret: t.secret }), ...(t.webhookPath && { webhook_path: t.webhookPath }) })),
+    };
   });
 
   app.get("/pipelines/projects", { schema: { response: { 200: S.ListProjectsResponse } }, config: access("job", "read") }, async () => ({

@@ -21,7 +21,7 @@ import { loadPipelines } from "../definition/pipeline-parser.js";
 import { PipelineDefinitionError, type PipelineSpec, type StepSpec } from "../definition/pipeline-spec.js";
 import { dataDigest, dataPath } from "./content-digest.js";
 import { JOB_TYPES, type PipelineEngineDeps } from "./engine-deps.js";
-import type { PipelineLauncher, PipelineLaunchRequest, PipelineLaunchResult, PipelineTrigger } from "./pipeline-launcher.js";
+import type { DeclaredTriggerChange, PipelineLauncher, PipelineLaunchRequest, PipelineLaunchResult, PipelineTrigger, ProjectRegistrationHook } from "./pipeline-launcher.js";
 import { FINISHED_RUN, FINISHED_STEP, type Approval, type PipelineRun, type PipelineStep, type StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
 import { checkoutProject } from "./project-source.js";
@@ -41,6 +41,7 @@ export interface PipelineRunView {
 export class PipelineEngine implements PipelineLauncher {
   /** advance() calls per run, one at a time in this process. */
   private readonly advancing = new Map<string, Promise<void>>();
+  private readonly registrationHooks: ProjectRegistrationHook[] = [];
 
   constructor(readonly deps: PipelineEngineDeps) {}
 
@@ -175,6 +176,21 @@ export class PipelineEngine implements PipelineLauncher {
         return (await this.deps.tracking.getExperimentByName(name)).experimentId;
       }
     }
+  }
+
+  /** Another module's part in registering a project (the triggers module's declared triggers). */
+  onProjectRegistered(hook: ProjectRegistrationHook): void {
+    this.registrationHooks.push(hook);
+  }
+
+  /** Registers (or updates) a project: its definitions must parse and its declared triggers check before anything is recorded. */
+  async registerProject(name: string, source: string): Promise<{ project: { name: string; source: string; createdAt: number }; pipelines: PipelineSpec[]; triggers: DeclaredTriggerChange[] }> {
+    const pipelines = await this.definitions(source);
+    for (const h of this.registrationHooks) await h.check(name, source, pipelines);
+    const project = await this.deps.store.registerProject(name, source);
+    const triggers: DeclaredTriggerChange[] = [];
+    for (const h of this.registrationHooks) triggers.push(...(await h.apply(name, source, pipelines)));
+    return { project, pipelines, triggers };
   }
 
   /** Definitions of a project (for the API's list). */

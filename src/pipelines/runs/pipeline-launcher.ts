@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { PipelineSpec } from "../definition/pipeline-spec.js";
+
 /** What started a pipeline run; recorded on the run as `ciclo.pipeline.trigger*` tags. */
 export type PipelineTriggerKind = "manual" | "cron" | "registry" | "git" | "monitor";
 
@@ -48,4 +50,25 @@ export interface PipelineLaunchResult {
  */
 export interface PipelineLauncher {
   launch(req: PipelineLaunchRequest): Promise<PipelineLaunchResult>;
+}
+
+/** What a registered project's declared triggers became (one line per trigger). */
+export interface DeclaredTriggerChange {
+  name: string;
+  kind: string;
+  pipeline: string;
+  change: "created" | "kept" | "replaced" | "deleted";
+  /** A new webhook trigger's secret, shown this once. */
+  secret?: string;
+  webhookPath?: string;
+}
+
+/**
+ * Told when a project is registered or updated (`POST /pipelines/projects`): the triggers module registers the
+ * triggers its pipelines declare under `on:`. `check` runs before anything is recorded and throws on a bad
+ * declaration; `apply` after the project is recorded.
+ */
+export interface ProjectRegistrationHook {
+  check(project: string, source: string, pipelines: PipelineSpec[]): Promise<void>;
+  apply(project: string, source: string, pipelines: PipelineSpec[]): Promise<DeclaredTriggerChange[]>;
 }

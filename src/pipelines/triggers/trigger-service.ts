@@ -84,6 +84,10 @@ export class TriggerService {
     this.now = deps.now ?? Date.now;
   }
 
+  get store(): TriggerStore {
+    return this.deps.store;
+  }
+
   /** Creates a trigger; a webhook's secret is kept in the secret store and returned here only. */
   async create(actor: string | null, input: NewTrigger): Promise<{ trigger: TriggerRecord; secret?: string }> {
     const name = checkTriggerName(input.name);

@@ -83,7 +83,18 @@ export const RegisterProjectRequest = Type.Object(
   { name: Name, source: Type.String({ minLength: 1, maxLength: 1000, description: "an absolute folder on the server, or a git URI (https://…/repo.git#branch)" }) },
   { additionalProperties: false },
 );
-export const ProjectResponse = Type.Object({ project: WireProject, pipelines: Type.Array(Type.String()) });
+/** A trigger a project's pipelines declare under `on:`, as its registration left it. */
+export const WireDeclaredTrigger = Type.Object({
+  name: Type.String(),
+  kind: Type.String(),
+  pipeline: Type.String(),
+  /** created, kept (unchanged), replaced (its settings changed), deleted (no longer declared). */
+  change: Type.String(),
+  /** A new webhook trigger's secret, shown this once: paste it into the provider's webhook settings. */
+  secret: Type.Optional(Type.String()),
+  webhook_path: Type.Optional(Type.String()),
+});
+export const ProjectResponse = Type.Object({ project: WireProject, pipelines: Type.Array(Type.String()), triggers: Type.Optional(Type.Array(WireDeclaredTrigger)) });
 export const ListProjectsResponse = Type.Object({ projects: Type.Array(WireProject) });
 export const ProjectParams = Type.Object({ name: Name });
 export const DefinitionsResponse = Type.Object({ pipelines: Type.Array(WirePipelineDefinition) });

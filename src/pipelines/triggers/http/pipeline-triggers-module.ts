@@ -6,13 +6,17 @@
  * launcher (`ModuleServices.pipelines.launcher`; the options may pass another);
  * without one, triggers are kept and refuse to fire.
  * Webhook secrets live in the auth module's secret store (`CICLO_SECRETS_KEY`).
+ * Triggers a project's ciclo.yaml declares under `on:` are registered with the
+ * project (declared-triggers.ts).
  * @module
  */
 import type { CicloModule } from "../../../server/module.js";
 import { pipelineTriggersMigration } from "../../../store/sql/pipeline-triggers/pipeline-triggers-migration.js";
 import { SqlTriggerStore } from "../../../store/sql/pipeline-triggers/sql-trigger-store.js";
 import type { PipelineLauncher } from "../../runs/pipeline-launcher.js";
+import { DeclaredTriggers } from "../declared-triggers.js";
 import { TriggerService } from "../trigger-service.js";
+import { triggerToWire } from "./trigger-wire.js";
 import { triggerRoutes } from "./trigger-routes.js";
 import { webhookRoutes } from "./webhook-routes.js";
 
@@ -52,6 +56,9 @@ export function pipelineTriggersModule(opts: PipelineTriggersModuleOptions = {})
         replayWindowMs: opts.replayWindowMs,
       });
       ctx.provide("pipelineTriggers", service);
+      // Triggers a project's ciclo.yaml declares (on:) follow the project's registration.
+      const store = service.store;
+      ctx.find("pipelines")?.engine.onProjectRegistered(new DeclaredTriggers(service, store, (t) => triggerToWire(t).webhook_path));
       ctx.http.register("ciclo", triggerRoutes, { service });
       ctx.http.register("ciclo", webhookRoutes, { service, maxBodyBytes: opts.maxWebhookBytes });
       ctx.jobs({ type: TRIGGER_TICK_JOB, maxAttempts: 1, handle: async () => ({ started: await service.cronTick() }) });
