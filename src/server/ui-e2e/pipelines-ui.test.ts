@@ -3,7 +3,9 @@
  * pipelines (step processes, the job runner): the list with a run's state
  * and the waiting approvals, a run's step graph following the run live,
  * a step's logs, a cache hit on a second run, and the approvals inbox
- * (approve with a comment continues the run; reject fails it). Also writes
+ * (approve with a comment continues the run; reject fails it); starting a
+ * run with an input from the list page and cancelling it from its page;
+ * creating and deleting a trigger. Also writes
  * the screenshot docs/pipelines-triggers.md shows (docs/images/pipelines-run.png).
  */
 import assert from "node:assert/strict";
@@ -52,6 +54,13 @@ pipelines:
       deploy:
         needs: [approve]
         run: echo "deployed"
+        cache: false
+  slow:
+    inputs:
+      label: { type: string, default: nightly }
+    steps:
+      wait:
+        run: echo "label=\${{ inputs.label }}"; exec sleep 60
         cache: false
 `,
     });
@@ -127,6 +136,48 @@ pipelines:
     const done = await w.until(run.run_id);
     assert.equal(done.status, "failed");
     assert.equal(done.steps.find((s: any) => s.step_id === "deploy").status, "skipped");
+    p.assertClean();
+  });
+
+  test("start a run with an input from the list page, cancel it from its page; create and delete a cron trigger", async (t) => {
+    if (!ui || !w) return t.skip("no browser");
+    const reg = await w.api("POST", "/pipelines/projects", { name: "release", source: project });
+    assert.equal(reg.status, 200, JSON.stringify(reg.json));
+    await p.goto("/pipelines");
+    const form = p.page.locator(".start-run-form");
+    await form.getByLabel("Pipeline").selectOption("slow");
+    const input = form.getByLabel("Input label");
+    assert.equal(await input.inputValue(), "nightly", "the input's default is prefilled");
+    await input.fill("from-the-ui");
+    await form.getByRole("button", { name: "Start" }).click();
+    await p.page.waitForURL(/\/pipelines\/runs\/[0-9a-f]{32}$/);
+    const runId = p.page.url().split("/").pop()!;
+    const started = (await w.api("GET", `/pipelines/runs/${runId}`)).json.pipeline_run;
+    assert.equal(started.pipeline, "slow");
+    assert.deepEqual(started.inputs, { label: "from-the-ui" });
+    assert.equal(started.trigger.kind, "manual");
+    await p.page.locator('.step-graph [data-step="wait"][data-status="running"]').waitFor({ timeout: 60_000 });
+    await p.page.getByRole("button", { name: "Cancel run" }).click();
+    await p.page.locator('h1 [data-status="cancelled"]').waitFor();
+    assert.equal((await w.until(runId)).status, "cancelled");
+    assert.equal(await p.page.getByRole("button", { name: "Cancel run" }).count(), 0, "a finished run offers no cancel");
+
+    await p.goto("/pipelines");
+    const tf = p.page.locator(".trigger-form");
+    await tf.getByLabel("Name").fill("nightly");
+    await tf.getByLabel("Project").fill("release");
+    await tf.getByLabel("Pipeline").fill("slow");
+    await tf.getByLabel("Cron").fill("0 3 * * *");
+    await tf.getByRole("button", { name: "Create trigger" }).click();
+    const row = p.page.locator('.triggers-table tr[data-trigger="nightly"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /cron\s+slow\s+0 3 \* \* \* \(UTC\)/);
+    const stored = (await w.api("GET", "/pipelines/triggers/list")).json.triggers;
+    assert.deepEqual(stored.map((x: any) => [x.name, x.kind, x.project, x.pipeline, x.config.cron]), [["nightly", "cron", "release", "slow", "0 3 * * *"]]);
+    await row.getByRole("button", { name: "Delete" }).click();
+    await row.getByRole("button", { name: "Confirm delete" }).click();
+    await row.waitFor({ state: "detached" });
+    assert.deepEqual((await w.api("GET", "/pipelines/triggers/list")).json.triggers, []);
     p.assertClean();
   });
 });

@@ -122,7 +122,8 @@ describe("triggers declared in ciclo.yaml", () => {
     const made = await w.api("POST", "/pipelines/triggers/create", { name: "churn.ship.registry", kind: "cron", project: repoUrl, pipeline: "ship", config: { cron: "0 1 * * *" } });
     assert.equal(made.status, 200, JSON.stringify(made.json));
     const taken = await register();
-    assert.equal(taken.status, 409, JSON.stringify(taken.json));
+    assert.equal(taken.status, 400, JSON.stringify(taken.json));
+    assert.equal(taken.json.error_code, "RESOURCE_ALREADY_EXISTS");
     assert.match(taken.json.message, /was not declared by project churn/);
     assert.deepEqual((await triggers()).map((t) => [t.name, t.created_by ?? null]), [...before.map((t) => [t.name, t.created_by]), ["churn.ship.registry", null]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
   });

@@ -4,9 +4,10 @@
  * child run, the selected step's logs, and its approvals (answered here).
  */
 import { useState } from "react";
-import { getPipelineRun, type WirePipelineRun, type WireStep } from "../../api/pipelines-api";
+import { cancelPipelineRun, getPipelineRun, type WirePipelineRun, type WireStep } from "../../api/pipelines-api";
 import { useApi } from "../../api/use-api";
 import { ErrorBanner, Loading } from "../../components/states";
+import { useAction } from "../../components/use-action";
 import { formatDuration, formatTime } from "../../format";
 import { Link } from "../../router/router";
 import type { PageProps } from "../../routes";
@@ -26,6 +27,7 @@ export default function PipelineRunPage({ params }: PageProps) {
   // Once finished, the run no longer changes: stop asking.
   const run = useApi((signal) => getPipelineRun(runId, signal), [runId, finished ? -1 : tick]);
   const [selected, setSelected] = useState<string>();
+  const cancel = useAction();
   if (run.data && FINISHED.has(run.data.status) && !finished) setFinished(true);
   if (run.error && !run.data) return <div className="page"><ErrorBanner error={run.error} onRetry={run.reload} /></div>;
   if (!run.data) return <div className="page"><Loading /></div>;
@@ -45,7 +47,13 @@ export default function PipelineRunPage({ params }: PageProps) {
             {r.finished_at ? ` · took ${formatDuration(r.finished_at - r.created_at)}` : ""} · <Link to={`/runs/${r.run_id}`}>tracked run</Link>
           </div>
         </div>
+        {!FINISHED.has(r.status) && (
+          <button type="button" className="btn btn-danger" disabled={cancel.busy} onClick={() => void cancel.run(() => cancelPipelineRun(runId)).then((ok) => ok && run.reload())}>
+            Cancel run
+          </button>
+        )}
       </header>
+      {cancel.error && <ErrorBanner error={cancel.error} onDismiss={cancel.clearError} />}
       {r.error && <ErrorBanner error={r.error} />}
       {pending.length > 0 && (
         <section className="card approvals-on-run">

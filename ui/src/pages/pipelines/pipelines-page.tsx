@@ -1,18 +1,19 @@
-/** Pipelines (`/pipelines`): recent pipeline runs with their state and trigger, the approvals waiting, and the triggers. */
-import { listApprovals, listPipelineRuns, listTriggers } from "../../api/pipelines-api";
+/** Pipelines (`/pipelines`): start a run, recent pipeline runs with their state and trigger, the approvals waiting, and the triggers. */
+import { listApprovals, listPipelineRuns } from "../../api/pipelines-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { formatDuration, formatTime } from "../../format";
 import { Link } from "../../router/router";
 import { usePolling } from "../deployments/use-polling";
+import { StartRunForm } from "./start-run-form";
 import { triggerText } from "./trigger-text";
+import { TriggersCard } from "./triggers-card";
 import "./pipelines.css";
 
 export default function PipelinesPage() {
   const tick = usePolling(3000);
   const runs = useApi((signal) => listPipelineRuns({ max_results: 100 }, signal), [tick]);
   const pending = useApi((signal) => listApprovals("pending", signal), [tick]);
-  const triggers = useApi((signal) => listTriggers(signal), []);
   if (runs.error && !runs.data) return <div className="page"><ErrorBanner error={runs.error} onRetry={runs.reload} /></div>;
   if (!runs.data) return <div className="page"><Loading /></div>;
   const waiting = pending.data?.length ?? 0;
@@ -24,9 +25,10 @@ export default function PipelinesPage() {
           Approvals{waiting > 0 ? ` (${waiting} waiting)` : ""}
         </Link>
       </header>
+      <StartRunForm />
       {runs.data.length === 0 ? (
         <EmptyState title="No pipeline runs yet">
-          Define pipelines in your project's <code>ciclo.yaml</code> and start one with <code>ciclo pipelines run &lt;name&gt;</code>; see docs/pipelines.md.
+          Define pipelines in your project's <code>ciclo.yaml</code> and start one above or with <code>ciclo pipelines run &lt;name&gt;</code>; see docs/pipelines.md.
         </EmptyState>
       ) : (
         <table className="table pipeline-runs-table">
@@ -49,35 +51,7 @@ export default function PipelinesPage() {
           </tbody>
         </table>
       )}
-      <h2>Triggers</h2>
-      {triggers.error ? (
-        <ErrorBanner error={triggers.error} onRetry={triggers.reload} />
-      ) : !triggers.data ? (
-        <Loading />
-      ) : triggers.data.length === 0 ? (
-        <p className="muted small">No triggers: runs start by hand (CLI, API) or from monitoring alerts. See docs/pipelines-triggers.md to start them on a push, a schedule or a registry event.</p>
-      ) : (
-        <table className="table triggers-table">
-          <thead><tr><th>Trigger</th><th>Kind</th><th>Pipeline</th><th>When</th></tr></thead>
-          <tbody>
-            {triggers.data.map((t) => (
-              <tr key={t.trigger_id}>
-                <td>{t.name}</td>
-                <td>{t.kind}</td>
-                <td>{t.pipeline}</td>
-                <td className="small">{whenText(t.kind, t.config, t.next_fire_at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TriggersCard />
     </div>
   );
-}
-
-function whenText(kind: string, c: Record<string, unknown>, next?: number): string {
-  if (kind === "cron") return `${String(c.cron)} (${String(c.timezone ?? "UTC")}), next ${formatTime(next)}`;
-  if (kind === "registry") return `${String(c.event).replace("_", " ")} of ${String(c.model)}${c.alias ? ` @${String(c.alias)}` : ""}${c.stage ? ` → ${String(c.stage)}` : ""}`;
-  const branches = Array.isArray(c.branches) ? (c.branches as string[]).join(", ") : "any branch";
-  return `push to ${branches}${c.repository ? ` of ${String(c.repository)}` : ""}`;
 }
