@@ -9,7 +9,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import { parseParamAssignments } from "../../projects/project-parameters.js";
 import { ProjectError } from "../../projects/project-spec.js";
-import { SweepSpecError } from "../../pipelines/sweeps/located-yaml.js";
+import { SweepSpecError } from "../../pipelines/sweeps/sweep-spec-error.js";
 import { checkProjectSweep, runProjectSweep } from "../../pipelines/sweeps/project/project-sweep.js";
 import { randomSeed } from "../../pipelines/sweeps/rng.js";
 import { rankTrials, SAMPLER_NAMES, SweepConfigError, type SamplerName } from "../../pipelines/sweeps/sampler.js";

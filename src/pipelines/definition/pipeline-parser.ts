@@ -32,7 +32,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_FILES } from "../../shared/project-files.js";
-import { isMap, isScalar, isSeq, mapEntries, parseLocated, scalarOf, SweepSpecError, type LocatedDoc, type Node } from "../sweeps/located-yaml.js";
+import { isMap, isScalar, isSeq, mapEntries, parseLocated, scalarOf, type LocatedDoc, type Node } from "./located-yaml.js";
 import { stepOrder } from "./pipeline-dag.js";
 import { ExpressionError, parseExpression, parseTemplate, pathsOf, type Expr } from "./expression.js";
 import {
@@ -69,33 +69,18 @@ export function loadPipelines(dir: string): Map<string, PipelineSpec> {
 
 /** Parses the `pipelines:` block of a project file's text. */
 export function parsePipelines(text: string, file: string): Map<string, PipelineSpec> {
-  let doc: LocatedDoc;
-  try {
-    doc = parseLocated(text, file);
-  } catch (err) {
-    throw convert(err);
-  }
-  const fail = (node: Node | null | undefined, message: string) => {
-    const e = doc.error(node, message);
-    return new PipelineDefinitionError(message, file, e.line, e.col);
-  };
+  // Every error of this document (syntax, and each doc.error) is a PipelineDefinitionError at its place.
+  const doc: LocatedDoc = parseLocated(text, file, PipelineDefinitionError);
+  const fail = (node: Node | null | undefined, message: string) => doc.error(node, message) as PipelineDefinitionError;
   const out = new Map<string, PipelineSpec>();
   if (!doc.root || !isMap(doc.root)) return out;
-  try {
-    const block = mapEntries(doc, doc.root, file).find((e) => e.key === "pipelines");
-    if (!block || block.value === null) return out;
-    for (const p of mapEntries(doc, block.value, "pipelines")) {
-      if (!NAME.test(p.key)) throw fail(p.keyNode, `pipeline name '${p.key}' must match ${NAME}.`);
-      out.set(p.key, parsePipeline(doc, fail, p.key, p.value));
-    }
-  } catch (err) {
-    throw convert(err);
+  const block = mapEntries(doc, doc.root, file).find((e) => e.key === "pipelines");
+  if (!block || block.value === null) return out;
+  for (const p of mapEntries(doc, block.value, "pipelines")) {
+    if (!NAME.test(p.key)) throw fail(p.keyNode, `pipeline name '${p.key}' must match ${NAME}.`);
+    out.set(p.key, parsePipeline(doc, fail, p.key, p.value));
   }
   return out;
-}
-
-function convert(err: unknown): unknown {
-  return err instanceof SweepSpecError ? new PipelineDefinitionError(err.message.replace(/^[^:]*(:\d+:\d+)?: /, ""), err.file, err.line, err.col) : err;
 }
 
 type Fail = (node: Node | null | undefined, message: string) => PipelineDefinitionError;

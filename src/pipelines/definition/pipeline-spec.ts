@@ -5,6 +5,7 @@
  * definition it started with, even if the file changed since.
  * @module
  */
+import { LocatedYamlError } from "./located-yaml.js";
 
 export const STEP_KINDS = ["run", "train", "evaluate", "register", "alias", "approve", "build-image", "push", "deploy", "sweep", "notify"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -108,15 +109,7 @@ export const STEP_ARGUMENTS: Record<StepKind, Record<string, boolean>> = {
   notify: { url: true, message: false },
 };
 
-/** A definition that cannot be used; the message starts with `file:line:col`. */
-export class PipelineDefinitionError extends Error {
+/** A pipeline definition that cannot be used; the message starts with `file:line:col`. */
+export class PipelineDefinitionError extends LocatedYamlError {
   override name = "PipelineDefinitionError";
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line = 0,
-    readonly col = 0,
-  ) {
-    super(line > 0 ? `${file}:${line}:${col}: ${message}` : `${file}: ${message}`);
-  }
 }

@@ -17,8 +17,14 @@ import type { PipelineEngine } from "./pipeline-engine.js";
 import { ancestors, expressionContext } from "./run-context.js";
 import type { PipelineRun, PipelineStep, StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
-import { shellQuote, stepCommand } from "./step-commands.js";
 import { runStepProcess } from "./step-process.js";
+
+/**
+ * What each kind runs (step-commands.ts), loaded on the first step rather than at server start: it brings the
+ * projects module (project files, entry points, the SDK's YAML reading) that a server running no pipeline
+ * never needs.
+ */
+const stepCommands = () => import("./step-commands.js");
 
 export interface StepJobContext {
   jobId: string;
@@ -71,6 +77,7 @@ export class StepRunner {
       const ctx = expressionContext(run, steps, ancestors(run.spec, spec.id));
       const args = renderDeep(spec.with, ctx) as Record<string, unknown>;
       const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, stringify(renderTemplate(v, ctx))]));
+      const { shellQuote } = await stepCommands();
       const shell = spec.run === undefined ? undefined : String(renderTemplate(spec.run, ctx, shellQuote));
 
       const cacheKey = spec.cache && !run.noCache ? await this.cacheKey(run, spec, { args, env, shell }) : null;
@@ -221,6 +228,7 @@ export class StepRunner {
     mkdirSync(scratch, { recursive: true });
     try {
       const outputsFile = join(scratch, "outputs");
+      const { stepCommand } = await stepCommands();
       const plan = stepCommand({
         kind: spec.uses,
         args: w.args,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SweepSpecError, parseLocated } from "./located-yaml.js";
+import { parseSweepYaml as parseLocated, SweepSpecError } from "./sweep-spec-error.js";
 import { parseSearchSpace } from "./search-space-parser.js";
 import { parseSweepBlock } from "./sweep-spec.js";
 

@@ -16,7 +16,8 @@
  * @module
  */
 import { PARAMETER_NAME } from "../../shared/project-files.js";
-import { isMap, isScalar, isSeq, mapEntries, parseLocated, type LocatedDoc, type Node } from "./located-yaml.js";
+import { isMap, isScalar, isSeq, mapEntries, type LocatedDoc, type Node } from "../definition/located-yaml.js";
+import { parseSweepYaml } from "./sweep-spec-error.js";
 import { type ChoiceOption, type Distribution, type DistributionKind, type Scalar, type SearchSpace, formatValue, gridSize } from "./search-space.js";
 
 /** The distributions a space may name, with their arguments (for messages and docs). */
@@ -36,7 +37,7 @@ const MAX_OPTIONS = 10_000;
 
 /** Parses a space file's text (its root is the space mapping). */
 export function parseSearchSpace(text: string, file: string): SearchSpace {
-  const doc = parseLocated(text, file);
+  const doc = parseSweepYaml(text, file);
   if (doc.root === undefined) throw doc.error(undefined, "the search space is empty.");
   return parseSpaceNode(doc, doc.root);
 }

@@ -25,7 +25,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_FILES } from "../../shared/project-files.js";
 import type { EarlyStopConfig } from "./sweep-config.js";
-import { isMap, isScalar, mapEntries, parseLocated, type LocatedDoc, type Node } from "./located-yaml.js";
+import { isMap, isScalar, mapEntries, type LocatedDoc, type Node } from "../definition/located-yaml.js";
+import { parseSweepYaml } from "./sweep-spec-error.js";
 import { SAMPLER_NAMES, type Direction, type SamplerName } from "./sampler.js";
 import type { SearchSpace } from "./search-space.js";
 import { parseSpaceNode } from "./search-space-parser.js";
@@ -60,7 +61,7 @@ export function parseDuration(text: string): number | undefined {
 export function loadSweepBlock(dir: string): SweepBlock | undefined {
   const file = PROJECT_FILES.find((f) => existsSync(join(dir, f)));
   if (!file || file === "MLproject") return undefined;
-  const doc = parseLocated(readFileSync(join(dir, file), "utf8"), file);
+  const doc = parseSweepYaml(readFileSync(join(dir, file), "utf8"), file);
   if (!isMap(doc.root)) return undefined;
   const entry = mapEntries(doc, doc.root, file).find((e) => e.key === "sweep");
   return entry && entry.value !== null ? parseSweepBlock(doc, entry.value) : undefined;

@@ -1,15 +1,17 @@
 /**
- * YAML read with positions, so every complaint about a sweep (a space file
- * or the `sweep:` block of ciclo.yaml) names the file, line and column of
- * the node at fault: `space.yaml:4:14: lr: loguniform needs low > 0`.
- * JSON is YAML, so `--space space.json` goes through the same path.
+ * YAML read with positions, so every complaint about a pipeline definition
+ * or a sweep (a space file, the `sweep:` block of ciclo.yaml) names the
+ * file, line and column of the node at fault:
+ * `space.yaml:4:14: lr: loguniform needs low > 0`. JSON is YAML, so
+ * `--space space.json` goes through the same path. Each reader passes the
+ * error class it throws (PipelineDefinitionError, SweepSpecError).
  * @module
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 
-/** A sweep definition that cannot be used; `line`/`col` are 1-based (0 when unknown). */
-export class SweepSpecError extends Error {
-  override name = "SweepSpecError";
+/** A definition that cannot be used, at a place in its file; `line`/`col` are 1-based (0 when unknown). */
+export class LocatedYamlError extends Error {
+  override name = "LocatedYamlError";
   constructor(
     message: string,
     readonly file: string,
@@ -25,20 +27,23 @@ export interface LocatedDoc {
   /** The document's root node (undefined for an empty document). */
   root: Node | undefined;
   /** An error pointing at `node` (or at the file when the node has no position). */
-  error(node: Node | undefined | null, message: string): SweepSpecError;
+  error(node: Node | undefined | null, message: string): LocatedYamlError;
   /** `file:line:col` of a node, for messages that point at a second place. */
   at(node: Node): string;
 }
 
-/** Parses YAML (or JSON) text; a syntax error becomes a SweepSpecError at its position. */
-export function parseLocated(text: string, file: string): LocatedDoc {
+/** Makes the reader's own error class. */
+export type LocatedErrorClass = new (message: string, file: string, line?: number, col?: number) => LocatedYamlError;
+
+/** Parses YAML (or JSON) text; a syntax error, and every `doc.error`, is a `make` at its position. */
+export function parseLocated(text: string, file: string, make: LocatedErrorClass = LocatedYamlError): LocatedDoc {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const error = (node: Node | undefined | null, message: string) => {
     const offset = node?.range?.[0];
-    if (offset === undefined) return new SweepSpecError(message, file);
+    if (offset === undefined) return new make(message, file);
     const pos = lineCounter.linePos(offset);
-    return new SweepSpecError(message, file, Math.max(1, pos.line), pos.col);
+    return new make(message, file, Math.max(1, pos.line), pos.col);
   };
   const at = (node: Node) => {
     const e = error(node, "");
@@ -47,7 +52,7 @@ export function parseLocated(text: string, file: string): LocatedDoc {
   const bad = doc.errors[0];
   if (bad) {
     const pos = lineCounter.linePos(bad.pos[0]);
-    throw new SweepSpecError(`not valid YAML: ${bad.message.split("\n")[0]}`, file, Math.max(1, pos.line), pos.col);
+    throw new make(`not valid YAML: ${bad.message.split("\n")[0]}`, file, Math.max(1, pos.line), pos.col);
   }
   return { file, root: (doc.contents ?? undefined) as Node | undefined, error, at };
 }
