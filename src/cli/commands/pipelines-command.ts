@@ -272,12 +272,23 @@ Examples:
     .description("Register a project with the server (a name for a folder on its disk or a git URI), for triggers and the UI")
     .argument("<name>")
     .argument("<source>", "an absolute folder on the server, or a git URI (https://host/org/repo.git#branch)")
-    .addHelpText("after", "\nExamples:\n  $ ciclo pipelines register churn /srv/projects/churn\n  $ ciclo pipelines register churn https://git.example.com/ml/churn.git#main")
+    .addHelpText(
+      "after",
+      "\nTriggers its pipelines declare under on: (push, schedule, registry) are created, replaced or deleted to match\nthe file; a new webhook's URL and secret are printed once.\n\nExamples:\n  $ ciclo pipelines register churn /srv/projects/churn\n  $ ciclo pipelines register churn https://git.example.com/ml/churn.git#main",
+    )
     .action(
       cliAction("pipelines register", async (name: string, source: string, flags: CommonFlags) => {
         const cli = new CliContext(flags);
         const r = await cli.pipelines.registerProject(name, projectArg(source));
-        cli.emit(r, () => cli.out(`Registered project '${r.project.name}' (${r.project.source}): pipelines ${r.pipelines.join(", ") || "none"}.`));
+        cli.emit(r, () => {
+          cli.out(`Registered project '${r.project.name}' (${r.project.source}): pipelines ${r.pipelines.join(", ") || "none"}.`);
+          // Triggers its ciclo.yaml declares (on:): what the registration did to each; a new webhook's secret, once.
+          for (const t of r.triggers ?? []) {
+            cli.out(`  trigger ${t.name} (${t.kind}, pipeline ${t.pipeline}): ${t.change}`);
+            if (t.webhook_path && t.change !== "deleted") cli.out(`    webhook URL: ${cli.trackingUri.replace(/\/+$/, "")}${t.webhook_path}`);
+            if (t.secret) cli.out(`    secret (shown once): ${t.secret}`);
+          }
+        });
       }),
     );
 

@@ -79,13 +79,12 @@ export function expressionContext(run: PipelineRun, steps: PipelineStep[], needs
  * one (always(), failure(), !cancelled() …), its `if:` alone decides.
  */
 export function stepDecision(spec: StepSpec, ctx: ExpressionContext): { run: true } | { run: false; why: string } {
-  const cond = parseExpression(spec.if ?? "success()");
-  if (usesStatusFunction(cond)) return truthy(evaluate(cond, ctx)) ? { run: true } : { run: false, why: `if: ${spec.if} was false` };
+  const cond = spec.if === undefined ? undefined : parseExpression(spec.if);
+  if (cond && usesStatusFunction(cond)) return truthy(evaluate(cond, ctx)) ? { run: true } : { run: false, why: `if: ${spec.if} was false` };
   const states = ctx.needStates ?? [];
   if (!truthy(evaluate(parseExpression("success()"), ctx))) {
-    if (states.some((s) => s === "failed" || s === "cancelled")) return { run: false, why: "a step it needs did not succeed" };
-    const skipped = states.includes("skipped");
-    return { run: false, why: skipped ? "a step it needs was skipped (if: always() or !cancelled() && !failure() runs it anyway)" : "a step it needs did not succeed" };
+    if (states.some((s) => s === "failed" || s === "cancelled") || !states.includes("skipped")) return { run: false, why: "a step it needs did not succeed" };
+    return { run: false, why: "a step it needs was skipped (if: always() or !cancelled() && !failure() runs it anyway)" };
   }
-  return truthy(evaluate(cond, ctx)) ? { run: true } : { run: false, why: `if: ${spec.if} was false` };
+  return cond && !truthy(evaluate(cond, ctx)) ? { run: false, why: `if: ${spec.if} was false` } : { run: true };
 }

@@ -22,7 +22,7 @@ export function StartRunForm() {
   if (projects.error) return <ErrorBanner error={projects.error} onRetry={projects.reload} />;
   if (!projects.data) return null;
   if (projects.data.length === 0) {
-    return <p className="muted small">Register a project to start its pipelines here: <code>ciclo pipelines projects register &lt;name&gt; &lt;folder or git URI&gt;</code>.</p>;
+    return <p className="muted small">Register a project to start its pipelines here: <code>ciclo pipelines register &lt;name&gt; &lt;folder or git URI&gt;</code>.</p>;
   }
   const key = (input: string) => `${chosen}/${def?.name}/${input}`;
   const submit = async (e: FormEvent) => {
