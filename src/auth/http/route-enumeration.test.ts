@@ -81,6 +81,8 @@ function fill(url: string): string {
     .replace(":model_id", secret.loggedModel)
     .replace(":tag_key", "k")
     .replace(":job_id", "1")
+    // A pipeline run is an MLflow run: a pipeline approval names alice's run.
+    .replace(":run_id", secret.run)
     .replace("*", `${secret.exp}/${secret.run}/artifacts/model/MLmodel`);
 }
 
