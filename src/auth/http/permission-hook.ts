@@ -47,7 +47,7 @@ export interface PermissionHookDeps {
 const CHALLENGE = 'Basic realm="ciclo", charset="UTF-8"';
 
 /** Resources with per-user permissions; every other kind is for admins only (deny by default). */
-const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user", "pipeline-approval"]);
+const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user", "pipeline-approval", "pipeline-run"]);
 
 /** An experiment id no store hands out: a scope with nothing readable left searches it and finds nothing. */
 export const NO_EXPERIMENT = "9223372036854775807";
@@ -92,7 +92,7 @@ export function installPermissionHook(app: FastifyInstance, deps: PermissionHook
     const plan = req.authPlan;
     if (!principal || !plan || reply.statusCode >= 300 || !payload || typeof payload !== "object") return payload;
     await afterSuccess(req, principal, payload as Record<string, unknown>, deps);
-    if (plan.filter && !principal.user.isAdmin) await filterAnswer(plan.filter, principal, payload as Record<string, unknown>, deps.auth);
+    if (plan.filter && !principal.user.isAdmin) await filterAnswer(plan.filter, principal, payload as Record<string, unknown>, deps);
     return payload;
   });
 }
@@ -239,7 +239,8 @@ async function afterSuccess(req: FastifyRequest, principal: Principal, payload: 
   }
 }
 
-async function filterAnswer(filter: NonNullable<Plan["filter"]>, principal: Principal, payload: Record<string, unknown>, auth: AuthService): Promise<void> {
+async function filterAnswer(filter: NonNullable<Plan["filter"]>, principal: Principal, payload: Record<string, unknown>, deps: PermissionHookDeps): Promise<void> {
+  const { auth, lookup } = deps;
   const user = principal.user;
   const keep = async (key: string, pick: (item: Record<string, unknown>) => unknown, readable: (id: string) => boolean) => {
     const items = payload[key];
@@ -254,6 +255,23 @@ async function filterAnswer(filter: NonNullable<Plan["filter"]>, principal: Prin
       return keep("model_versions", (v) => v.name, await auth.readableModels(user));
     case "logged_models":
       return keep("models", (m) => asRecord(m.info).experiment_id, await auth.readableExperiments(user));
+    case "pipeline_runs":
+      return keep("pipeline_runs", (r) => r.experiment_id, await auth.readableExperiments(user));
+    case "pipeline_approvals": {
+      // An approval names its pipeline run (an MLflow run): readable when the run's experiment is.
+      const readable = await auth.readableExperiments(user);
+      const items = Array.isArray(payload.approvals) ? payload.approvals : [];
+      const experimentOf = new Map<string, string | undefined>();
+      for (const a of items) {
+        const runId = String(asRecord(a).run_id);
+        if (!experimentOf.has(runId)) experimentOf.set(runId, await lookup.experimentOfRun(runId));
+      }
+      payload.approvals = items.filter((a) => {
+        const exp = experimentOf.get(String(asRecord(a).run_id));
+        return exp !== undefined && readable(exp);
+      });
+      return;
+    }
   }
 }
 

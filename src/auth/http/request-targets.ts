@@ -25,7 +25,7 @@ export interface Plan {
   /** The request's `experiment_ids` scope: narrowed to readable experiments instead of refused. */
   scope?: { holder: Record<string, unknown>; key: string };
   /** The route answers with a list the hook filters (searches). */
-  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models";
+  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models" | "pipeline_runs" | "pipeline_approvals";
   /** Any signed-in user may call it (creating an experiment or a model; searches). */
   open?: boolean;
   /** Admins only: no resource found, or one the permission model does not cover. */
@@ -49,6 +49,8 @@ const FILTERED: Record<string, Plan["filter"]> = {
   "/registered-models/search": "registered_models",
   "/model-versions/search": "model_versions",
   "/logged-models/search": "logged_models",
+  "/pipelines/runs": "pipeline_runs",
+  "/pipelines/approvals": "pipeline_approvals",
 };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
@@ -103,8 +105,9 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       addModelReferences(plan, body);
       break;
     }
+    case "pipeline-run":
     case "pipeline-approval": {
-      // A pipeline run is an MLflow run: its approvals are checked on it (the pipeline's experiment).
+      // A pipeline run is an MLflow run: it and its approvals are checked on it (the pipeline's experiment).
       const runId = str(params.run_id);
       if (runId) plan.primary.push({ kind: "run", id: runId });
       break;

@@ -48,6 +48,8 @@ const OPEN = [
   /\/runs\/(keys|count|group|export-csv)$/,
   /\/experiments\/summary$/,
   /\/auth\/me$/,
+  // Pipeline runs and approvals: filtered by the runs' experiments (src/pipelines/http/pipelines-auth.test.ts has one to hide).
+  /\/pipelines\/(runs|approvals)$/,
 ];
 /** MLflow compat: creating a model whose name is taken says so (MLflow's auth does the same). */
 const EXISTS_OK = [/\/registered-models\/create$/];

@@ -51,16 +51,16 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRoutesOptions> = 
     return { pipeline_run: runToWire(await engine.view(runId)) };
   });
 
-  app.get("/pipelines/runs", { schema: { querystring: S.ListRunsQuery, response: { 200: S.ListRunsResponse } }, config: access("job", "read") }, async (req) => {
+  app.get("/pipelines/runs", { schema: { querystring: S.ListRunsQuery, response: { 200: S.ListRunsResponse } }, config: access("pipeline-run", "read") }, async (req) => {
     const runs = await store.listRuns({ pipeline: req.query.pipeline, status: req.query.status as never, limit: req.query.max_results ?? 100 });
     return { pipeline_runs: await Promise.all(runs.map(async (r) => runToWire(await engine.view(r.runId)))) };
   });
 
-  app.get("/pipelines/runs/:run_id", { schema: { params: S.RunParams, response: { 200: S.RunResponse } }, config: access("job", "read") }, async (req) => ({
+  app.get("/pipelines/runs/:run_id", { schema: { params: S.RunParams, response: { 200: S.RunResponse } }, config: access("pipeline-run", "read") }, async (req) => ({
     pipeline_run: runToWire(await engine.view(req.params.run_id)),
   }));
 
-  app.get("/pipelines/runs/:run_id/logs", { schema: { params: S.RunParams, querystring: S.LogsQuery, response: { 200: S.LogsResponse } }, config: access("job", "read") }, async (req, reply) => {
+  app.get("/pipelines/runs/:run_id/logs", { schema: { params: S.RunParams, querystring: S.LogsQuery, response: { 200: S.LogsResponse } }, config: access("pipeline-run", "read") }, async (req, reply) => {
     const q = req.query;
     const afterSeq = q.after_seq ?? 0;
     const deadline = Date.now() + (q.wait_ms ?? 0);
@@ -80,17 +80,17 @@ export const pipelineRoutes: FastifyPluginAsyncTypebox<PipelineRoutesOptions> = 
     }
   });
 
-  app.post("/pipelines/runs/:run_id/cancel", { schema: { params: S.RunParams, response: { 200: S.RunResponse } }, config: access("job", "manage") }, async (req) => ({
+  app.post("/pipelines/runs/:run_id/cancel", { schema: { params: S.RunParams, response: { 200: S.RunResponse } }, config: access("pipeline-run", "manage") }, async (req) => ({
     pipeline_run: runToWire(await engine.cancel(req.params.run_id)),
   }));
 
   app.post(
     "/pipelines/runs/:run_id/resume",
-    { schema: { params: S.RunParams, body: S.ResumeRequest, response: { 200: S.RunResponse } }, config: access("job", "manage") },
+    { schema: { params: S.RunParams, body: S.ResumeRequest, response: { 200: S.RunResponse } }, config: access("pipeline-run", "manage") },
     async (req) => ({ pipeline_run: runToWire(await engine.resume(req.params.run_id, { noCache: req.body?.no_cache })) }),
   );
 
-  app.get("/pipelines/approvals", { schema: { querystring: S.ListApprovalsQuery, response: { 200: S.ListApprovalsResponse } }, config: access("job", "read") }, async (req) => ({
+  app.get("/pipelines/approvals", { schema: { querystring: S.ListApprovalsQuery, response: { 200: S.ListApprovalsResponse } }, config: access("pipeline-run", "read") }, async (req) => ({
     approvals: (await store.listApprovals({ state: req.query.state, limit: req.query.max_results ?? 100 })).map(approvalToWire),
   }));
 

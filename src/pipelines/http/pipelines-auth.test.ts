@@ -109,4 +109,41 @@ describe("pipelines with authentication on", () => {
     assert.equal(byAdmin.status, 200, byAdmin.text);
     assert.equal((await fx.as(ADMIN, "GET", `${P}/runs/${run.run_id}`)).json.pipeline_run.status, "succeeded");
   });
+
+  test("a pipeline run is seen, cancelled and resumed by its experiment's permissions; lists show only readable runs and approvals", async () => {
+    const start = await fx.as(ADMIN, "POST", `${P}/runs`, { project, pipeline: "team" });
+    assert.equal(start.status, 200, start.text);
+    const run = start.json.pipeline_run;
+    const dave = await fx.addUser("dave");
+    const erin = await fx.addUser("erin");
+    const grant = (username: string, permission: string) =>
+      fx.as(ADMIN, "POST", "/api/2.0/mlflow/experiments/permissions/create", { experiment_id: run.experiment_id, username, permission });
+    assert.equal((await grant(dave.username, "MANAGE")).status, 200);
+    assert.equal((await grant(erin.username, "NO_PERMISSIONS")).status, 200);
+
+    // READ (the default, bob's kind) and MANAGE see the run, its logs, and it in the lists.
+    for (const who of [dave, await fx.addUser("frank")]) {
+      const got = await fx.as(who, "GET", `${P}/runs/${run.run_id}`);
+      assert.equal(got.status, 200, got.text);
+      assert.equal((await fx.as(who, "GET", `${P}/runs/${run.run_id}/logs`)).status, 200);
+      assert.ok((await fx.as(who, "GET", `${P}/runs`)).json.pipeline_runs.some((r: any) => r.run_id === run.run_id));
+      assert.ok((await fx.as(who, "GET", `${P}/approvals?state=pending`)).json.approvals.some((a: any) => a.run_id === run.run_id));
+    }
+    // No permission: the run answers as a missing one would, and the lists leave it (and its approvals) out.
+    const hidden = await fx.as(erin, "GET", `${P}/runs/${run.run_id}`);
+    assert.equal(hidden.status, 404, hidden.text);
+    assert.equal(hidden.json.error_code, "RESOURCE_DOES_NOT_EXIST");
+    assert.equal((await fx.as(erin, "GET", `${P}/runs/${run.run_id}/logs`)).status, 404);
+    assert.ok(!(await fx.as(erin, "GET", `${P}/runs`)).json.pipeline_runs.some((r: any) => r.run_id === run.run_id));
+    assert.ok(!(await fx.as(erin, "GET", `${P}/approvals`)).json.approvals.some((a: any) => a.run_id === run.run_id));
+    assert.equal((await fx.as(erin, "POST", `${P}/runs/${run.run_id}/cancel`)).status, 404);
+
+    // READ may not cancel; MANAGE may.
+    const byReader = await fx.as(await fx.addUser("gina"), "POST", `${P}/runs/${run.run_id}/cancel`);
+    assert.equal(byReader.status, 403, byReader.text);
+    assert.equal((await fx.as(ADMIN, "GET", `${P}/runs/${run.run_id}`)).json.pipeline_run.status, "waiting", "a refused cancel changes nothing");
+    const cancelled = await fx.as(dave, "POST", `${P}/runs/${run.run_id}/cancel`);
+    assert.equal(cancelled.status, 200, cancelled.text);
+    assert.equal(cancelled.json.pipeline_run.status, "cancelled");
+  });
 });

@@ -5,8 +5,23 @@
  * @module
  */
 export type Permission = "read" | "edit" | "manage" | "public";
-/** `pipeline-approval`: answering a pipeline run's approval step, checked on the run (the pipeline's experiment). */
-export type Resource = "experiment" | "run" | "registered-model" | "model-version" | "artifact" | "job" | "deployment" | "server" | "user" | "secret" | "pipeline-approval";
+/**
+ * `pipeline-approval`: answering a pipeline run's approval step, checked on the run (the pipeline's experiment).
+ * `pipeline-run`: reading, cancelling or resuming a pipeline run, checked on the run; its lists are filtered.
+ */
+export type Resource =
+  | "experiment"
+  | "run"
+  | "registered-model"
+  | "model-version"
+  | "artifact"
+  | "job"
+  | "deployment"
+  | "server"
+  | "user"
+  | "secret"
+  | "pipeline-approval"
+  | "pipeline-run";
 
 export interface RouteAccess {
   resource: Resource;
