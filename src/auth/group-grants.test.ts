@@ -1,13 +1,16 @@
 /**
  * Identity provider groups mapped to permissions (`CICLO_OIDC_GROUP_PERMISSIONS`):
  * the two ways to write the mapping and their errors; then, on the real app
- * (default NO_PERMISSIONS), an SSO user's groups giving READ everywhere and
- * EDIT on named experiments and models, replaced at every sign-in, searches
- * filtered accordingly, and a per-user permission coming first.
+ * (default NO_PERMISSIONS), on SQLite and on PostgreSQL (skipped with the
+ * reason when it is unreachable, failing under CICLO_REQUIRE_ALL=1), an SSO
+ * user's groups giving READ everywhere and EDIT on named experiments and
+ * models, replaced at every sign-in, searches filtered accordingly, and a
+ * per-user permission coming first.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { moduleServices } from "../server/app.js";
+import { createTestDatabase, postgresUnavailable } from "../testing/postgres-fixture.js";
 import { assertError } from "../testing/test-app.js";
 import { grantsForGroups, parseGroupPermissions } from "./group-grants.js";
 import { ADMIN, openAuthTestApp, type AuthTestApp } from "./http/auth-test-app.js";
@@ -34,7 +37,9 @@ test("the mapping: a list for one permission everywhere, JSON for named resource
   assert.equal(grantsForGroups(mapping, ["sales"]), null);
 });
 
-describe("SSO groups' permissions on the real app (default NO_PERMISSIONS)", () => {
+const pgUnavailable = await postgresUnavailable();
+
+for (const backend of ["sqlite", "postgres"] as const) describe(`SSO groups' permissions on the real app (default NO_PERMISSIONS, ${backend})`, { skip: backend === "postgres" && pgUnavailable }, () => {
   let fx: AuthTestApp;
   let token: string;
   const ids: Record<string, string> = {};
@@ -46,7 +51,8 @@ describe("SSO groups' permissions on the real app (default NO_PERMISSIONS)", () 
   const gina = () => ({ token });
 
   before(async () => {
-    fx = await openAuthTestApp({ defaultPermission: "NO_PERMISSIONS" });
+    const pg = backend === "postgres" ? await createTestDatabase() : undefined;
+    fx = await openAuthTestApp({ defaultPermission: "NO_PERMISSIONS", backend: pg?.uri, onClose: pg && (() => pg.drop()) });
     for (const name of ["fraud", "churn"]) {
       const e = await fx.as(ADMIN, "POST", `${API}/experiments/create`, { name });
       assert.equal(e.status, 200, e.text);
