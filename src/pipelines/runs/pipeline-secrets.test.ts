@@ -9,7 +9,8 @@
  * - a missing secret fails the run, saying which; a secret where it would
  *   reach a command line (with: of a process step) fails it too;
  * - a run acting for a user who may not use secrets fails;
- * - a notify step signs its webhook with a secret key.
+ * - a notify step signs its webhook with a secret key;
+ * - a deploy step hands the deployment a reference, not the value.
  */
 import assert from "node:assert/strict";
 import { createHash, createHmac, randomBytes } from "node:crypto";
@@ -26,6 +27,7 @@ import { resolveServerConfig } from "../../server/config.js";
 import { startServer, type RunningServer } from "../../server/main.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { waitFor } from "../../testing/wait-for.js";
+import { deploymentsModule } from "../../deployments/http/deployments-module.js";
 import { pipelinesModule } from "../http/pipelines-module.js";
 
 const ADMIN = { username: "admin", password: "admin-password-1" };
@@ -67,6 +69,11 @@ pipelines:
       f:
         run: echo "bad \${{ secrets.api-token }}" >&2; exit 4
         cache: false
+  ship:
+    steps:
+      deploy:
+        uses: deploy
+        with: { endpoint: pay, deployment: blue, model: "models:/fraud/1", env: { API_KEY: "\${{ secrets.api-token }}", LEVEL: debug } }
   signed:
     inputs: { url: string }
     steps:
@@ -117,7 +124,10 @@ describe("pipeline steps reading secrets", () => {
     const modules = serverModules(config).map((m) =>
       m.id === "pipelines"
         ? pipelinesModule({ childEnv: { ...process.env, CICLO_FROM_SOURCE: "1", CICLO_HTTP_REQUEST_MAX_RETRIES: "0" }, notifyPolicy: { allowPrivate: true }, cancelPollMs: 100, workDir: join(dir.path, "work") })
-        : m,
+        : m.id === "deployments"
+          ? // Model servers that start and idle (never ready): the deploy step's outcome is the deployment's record.
+            deploymentsModule({ command: [process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], childEnv: { PATH: process.env.PATH }, drainSeconds: 1 })
+          : m,
     );
     server = await startServer(config, { modules, logger: pino({ level: "trace" }, sink) });
     for (const [name, value] of [["api-token", VALUE], ["hook-key", SIGNING]]) assert.equal((await api("POST", "/secrets/create", { name, value })).status, 200);
@@ -203,6 +213,20 @@ describe("pipeline steps reading secrets", () => {
     } finally {
       hook.close();
     }
+  });
+
+  test("a deploy step hands the deployment a reference, not the value", async () => {
+    const mlflow = (path: string, body: unknown) =>
+      fetch(`${server.url}/api/2.0/mlflow${path}`, { method: "POST", headers: { authorization: basic(ADMIN.username, ADMIN.password), "content-type": "application/json" }, body: JSON.stringify(body) });
+    assert.equal((await mlflow("/registered-models/create", { name: "fraud" })).status, 200);
+    assert.equal((await mlflow("/model-versions/create", { name: "fraud", source: "mlflow-artifacts:/models/fraud" })).status, 200);
+    const r = await run("ship");
+    assert.equal(r.status, "succeeded", JSON.stringify(r));
+    const d = await api("GET", "/endpoints/pay/deployments/blue");
+    assert.equal(d.status, 200, d.text);
+    assert.deepEqual(d.json.deployment.env, { API_KEY: { secret: "api-token" }, LEVEL: "debug" });
+    assert.ok(!d.text.includes(VALUE));
+    assertNowhere(VALUE);
   });
 
   /** Not in any row of the database, any file under the artifacts folder, or the server's log. */
