@@ -54,6 +54,7 @@ test("refused: a missing secret, one on a command line, one inside a larger expr
   await assert.rejects(prepareStepSecrets(step({ run: "echo ${{ secrets.api-token }}" }), "bob", source), /bob may not/);
   await assert.rejects(prepareStepSecrets(step({ run: "echo '${{ secrets.api-token }}'" }), null, source), /inside single quotes/);
   await assert.rejects(prepareStepSecrets(step({ run: "echo ${{ secrets.api-token }}" }), null, undefined), /keeps no secrets/);
+  await assert.rejects(prepareStepSecrets(step({ run: "echo ${{ secrets.api-token }}", runsOn: "kubernetes", image: "r/i:1" }), null, source), /not passed to runs-on: kubernetes steps yet/);
 });
 
 test("masking: every value, each line of a multi-line one, in text and in nested outputs", async () => {

@@ -17,6 +17,8 @@
  *   of `deploy` (`env.X`: the deployment keeps a reference `{secret: NAME}`,
  *   resolved when its model servers start). Elsewhere in `with:` a secret
  *   would reach a command line, and the step fails saying so.
+ * A `runs-on: kubernetes` step that reads a secret fails: its env would be
+ * stored in the Job object.
  * @module
  */
 import { parseTemplate, pathsOf, type TemplatePart } from "../definition/expression.js";
@@ -141,6 +143,8 @@ export async function prepareStepSecrets(spec: StepSpec, actor: string | null, s
   const names = secretNamesOfStep(spec);
   if (names.length === 0) return { spec, values: {}, env: {}, mask: (t) => t, maskDeep: (v) => v };
   if (!source) throw new Error(`step '${spec.id}' reads secret '${names[0]}', but this server keeps no secrets (start it with CICLO_SECRETS_KEY)`);
+  // A Kubernetes Job's env is part of the Job object (readable by whoever may read Jobs): not a place for a value.
+  if (spec.runsOn === "kubernetes") throw new Error(`step '${spec.id}' reads secret '${names[0]}': secrets are not passed to runs-on: kubernetes steps yet (their env would be stored in the Job); run the step on the server`);
   for (const n of names) {
     if (!(await source.has(n))) throw new Error(`step '${spec.id}' reads secret '${n}', which does not exist: create it with 'ciclo secrets set ${n}'`);
   }
