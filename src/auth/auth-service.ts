@@ -1,9 +1,9 @@
 /**
- * Identities and permissions: users and service accounts, password and token
- * sign-in (with throttling), MLflow's experiment and registered-model
- * permissions, and the audit log of auth events. No HTTP here: the module's
- * hook (http/permission-hook.ts) asks this service who a request is and what
- * it may do.
+ * Identities: users and service accounts, password, token and single sign-on
+ * sign-in (with throttling), passwords and tokens, and the audit log of auth
+ * events; what a user may do is `permissions` (permission-service.ts). No
+ * HTTP here: the module's hook (http/permission-hook.ts) asks this service
+ * who a request is and what it may do.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -12,7 +12,9 @@ import { PermissionDeniedError, TooManyAttemptsError, UnauthenticatedError } fro
 import type { ApiToken, AuditEvent, AuthStore, User } from "./auth-store.js";
 import { AddressThrottle, DEFAULT_THROTTLE, type ThrottleSettings } from "./login-throttle.js";
 import { checkPasswordStrength, hashPassword, verifyPassword } from "./passwords.js";
-import { PERMISSIONS, validatePermission, type PermissionName } from "./permissions.js";
+import type { GroupGrants } from "./group-grants.js";
+import { PermissionService } from "./permission-service.js";
+import type { PermissionName } from "./permissions.js";
 import { hashToken, newToken, tokenHint } from "./tokens.js";
 
 export interface AuthServiceOptions {
@@ -29,6 +31,8 @@ export interface Principal {
   via: "password" | "token" | "session";
   /** The UI session's CSRF token (when `via` is "session"). */
   csrfToken?: string;
+  /** The UI session's stored id hash (when `via` is "session"): the session a password change keeps. */
+  sessionIdHash?: string;
 }
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,255}$/;
@@ -36,7 +40,7 @@ const TOKEN_TOUCH_MS = 60_000;
 const MAX_TOKEN_DAYS = 3650;
 
 export class AuthService {
-  readonly defaultPermission: PermissionName;
+  readonly permissions: PermissionService;
   private readonly throttle: AddressThrottle;
   private readonly throttleSettings: ThrottleSettings;
   private readonly credentialCacheMs: number;
@@ -45,7 +49,12 @@ export class AuthService {
   private readonly now: () => number;
 
   constructor(private readonly store: AuthStore, opts: AuthServiceOptions) {
-    this.defaultPermission = opts.defaultPermission;
+    this.permissions = new PermissionService({
+      store,
+      defaultPermission: opts.defaultPermission,
+      getUser: (username) => this.getUser(username),
+      audit: (...a) => this.audit(...a),
+    });
     this.throttleSettings = opts.throttle ?? DEFAULT_THROTTLE;
     this.now = opts.now ?? Date.now;
     this.throttle = new AddressThrottle(this.throttleSettings, this.now);
@@ -115,12 +124,13 @@ export class AuthService {
 
   /**
    * A sign-in through OpenID Connect: the user linked to the identity
-   * (`issuer sub`), created on first sign-in; the admin flag follows the
-   * groups the provider reports, at every sign-in. A local account of the same
-   * name is never taken over (an IdP user named "admin" must not become the
-   * local admin).
+   * (`issuer sub`), created on first sign-in; the admin flag and the groups'
+   * permissions follow the groups the provider reports, at every sign-in. A
+   * local account of the same name is never taken over (an IdP user named
+   * "admin" must not become the local admin).
    */
-  async ssoSignIn(subject: string, username: unknown, isAdmin: boolean, ip: string | null): Promise<User> {
+  async ssoSignIn(identity: { subject: string; username: unknown; isAdmin: boolean; grants?: GroupGrants | null }, ip: string | null): Promise<User> {
+    const { subject, username, isAdmin } = identity;
     let user = await this.store.getUserBySsoSubject(subject);
     if (!user) {
       const name = checkUsername(username);
@@ -136,6 +146,12 @@ export class AuthService {
       await this.store.updateUser(user.username, { isAdmin });
       user = { ...user, isAdmin };
       await this.audit("user.admin_changed", null, user.username, `${isAdmin} (sso groups)`, ip);
+    }
+    const grants = identity.grants ?? null;
+    if (JSON.stringify(grants) !== JSON.stringify(user.groupGrants)) {
+      await this.store.setGroupGrants(user.id, grants);
+      user = { ...user, groupGrants: grants };
+      await this.audit("user.group_permissions_changed", null, user.username, grants ? JSON.stringify(grants).slice(0, 1000) : "none (sso groups)", ip);
     }
     await this.audit("login", user.username, user.username, "sso", ip);
     return user;
@@ -204,6 +220,32 @@ export class AuthService {
     await this.audit("user.password_changed", actor, user.username, null, null);
   }
 
+  /**
+   * A signed-in user changes their own password: the current one must be
+   * given (and wrong guesses count against the address, as sign-ins do); their
+   * other web UI sessions end — the one they made the change in stays.
+   */
+  async changeOwnPassword(principal: Principal, current: unknown, next: unknown, ip: string | null): Promise<void> {
+    const user = (await this.store.getUserById(principal.user.id)) ?? principal.user;
+    if (user.isServiceAccount) throw new InvalidParameterValueError(`'${user.username}' is a service account: it signs in with tokens, not a password.`);
+    if (!user.passwordHash) throw new InvalidParameterValueError(`'${user.username}' signs in through single sign-on: change the password at your identity provider.`);
+    const address = ip ?? "unknown";
+    const wait = this.throttle.retryAfter(address);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    if (typeof current !== "string" || !(await verifyPassword(current, user.passwordHash))) {
+      this.throttle.fail(address);
+      await this.audit("user.password_change_failed", user.username, user.username, "wrong current password", ip);
+      throw new PermissionDeniedError("The current password is not right.");
+    }
+    this.throttle.succeed(address);
+    const pw = checkPasswordStrength(next);
+    if (pw === current) throw new InvalidParameterValueError("The new password must differ from the current one.");
+    await this.store.updateUser(user.username, { passwordHash: await hashPassword(pw) });
+    this.forget(user.id);
+    await this.store.deleteUserSessions(user.id, principal.via === "session" ? principal.sessionIdHash : undefined);
+    await this.audit("user.password_changed", user.username, user.username, "by the user; other sessions signed out", ip);
+  }
+
   async updateAdmin(actor: string, username: unknown, isAdmin: unknown): Promise<void> {
     const user = await this.getUser(username);
     const flag = parseBool(isAdmin, "is_admin");
@@ -250,137 +292,6 @@ export class AuthService {
       throw new ResourceDoesNotExistError(`Token ${id} of user ${owner.username} not found (or already revoked).`);
     }
     await this.audit("token.revoked", actor, owner.username, String(id), null);
-  }
-
-  // ---- permissions (MLflow's REST API) ----
-
-  /** The permission a user has on an experiment: admins everything, then the stored one, then the default. */
-  async experimentPermission(user: User, experimentId: string): Promise<PermissionName> {
-    if (user.isAdmin) return "MANAGE";
-    return (await this.store.getExperimentPermission(experimentId, user.id)) ?? this.defaultPermission;
-  }
-
-  async registeredModelPermission(user: User, name: string): Promise<PermissionName> {
-    if (user.isAdmin) return "MANAGE";
-    return (await this.store.getRegisteredModelPermission(name, user.id)) ?? this.defaultPermission;
-  }
-
-  /** Per-experiment readability for filtering a search: stored permissions and the default. */
-  async readableExperiments(user: User): Promise<(experimentId: string) => boolean> {
-    if (user.isAdmin) return () => true;
-    const own = new Map((await this.store.listExperimentPermissions(user.id)).map((p) => [p.experimentId, PERMISSIONS[p.permission].canRead]));
-    const dflt = PERMISSIONS[this.defaultPermission].canRead;
-    return (id) => own.get(id) ?? dflt;
-  }
-
-  async readableModels(user: User): Promise<(name: string) => boolean> {
-    if (user.isAdmin) return () => true;
-    const own = new Map((await this.store.listRegisteredModelPermissions(user.id)).map((p) => [p.name, PERMISSIONS[p.permission].canRead]));
-    const dflt = PERMISSIONS[this.defaultPermission].canRead;
-    return (name) => own.get(name) ?? dflt;
-  }
-
-  async createExperimentPermission(actor: string, experimentId: string, username: unknown, permission: unknown) {
-    const perm = validatePermission(permission);
-    const user = await this.getUser(username);
-    if (!(await this.store.createExperimentPermission({ experimentId, userId: user.id, permission: perm }))) {
-      throw new ResourceAlreadyExistsError(`Experiment permission (experiment_id=${experimentId}, username=${user.username}) already exists.`);
-    }
-    await this.audit("permission.experiment.created", actor, `${experimentId}:${user.username}`, perm, null);
-    return { experimentId, userId: user.id, permission: perm };
-  }
-
-  /** Called when a user creates an experiment: MLflow gives the creator MANAGE. */
-  async grantCreator(kind: "experiment" | "registered_model", id: string, user: User): Promise<void> {
-    if (kind === "experiment") {
-      if (!(await this.store.createExperimentPermission({ experimentId: id, userId: user.id, permission: "MANAGE" }))) {
-        await this.store.updateExperimentPermission({ experimentId: id, userId: user.id, permission: "MANAGE" });
-      }
-    } else if (!(await this.store.createRegisteredModelPermission({ name: id, userId: user.id, permission: "MANAGE" }))) {
-      await this.store.updateRegisteredModelPermission({ name: id, userId: user.id, permission: "MANAGE" });
-    }
-  }
-
-  async getExperimentPermission(experimentId: string, username: unknown) {
-    const user = await this.getUser(username);
-    const perm = await this.store.getExperimentPermission(experimentId, user.id);
-    if (!perm) throw new ResourceDoesNotExistError(`Experiment permission with experiment_id=${experimentId} and username=${user.username} not found`);
-    return { experimentId, userId: user.id, permission: perm };
-  }
-
-  async updateExperimentPermission(actor: string, experimentId: string, username: unknown, permission: unknown): Promise<void> {
-    const perm = validatePermission(permission);
-    const user = await this.getUser(username);
-    if (!(await this.store.updateExperimentPermission({ experimentId, userId: user.id, permission: perm }))) {
-      throw new ResourceDoesNotExistError(`Experiment permission with experiment_id=${experimentId} and username=${user.username} not found`);
-    }
-    await this.audit("permission.experiment.updated", actor, `${experimentId}:${user.username}`, perm, null);
-  }
-
-  async deleteExperimentPermission(actor: string, experimentId: string, username: unknown): Promise<void> {
-    const user = await this.getUser(username);
-    if (!(await this.store.deleteExperimentPermission(experimentId, user.id))) {
-      throw new ResourceDoesNotExistError(`Experiment permission with experiment_id=${experimentId} and username=${user.username} not found`);
-    }
-    await this.audit("permission.experiment.deleted", actor, `${experimentId}:${user.username}`, null, null);
-  }
-
-  listExperimentPermissionsOf(experimentId: string) {
-    return this.store.listExperimentPermissionsOf(experimentId);
-  }
-
-  async createRegisteredModelPermission(actor: string, name: string, username: unknown, permission: unknown) {
-    const perm = validatePermission(permission);
-    const user = await this.getUser(username);
-    if (!(await this.store.createRegisteredModelPermission({ name, userId: user.id, permission: perm }))) {
-      throw new ResourceAlreadyExistsError(`Registered model permission (name=${name}, username=${user.username}) already exists.`);
-    }
-    await this.audit("permission.registered_model.created", actor, `${name}:${user.username}`, perm, null);
-    return { name, userId: user.id, permission: perm };
-  }
-
-  async getRegisteredModelPermission(name: string, username: unknown) {
-    const user = await this.getUser(username);
-    const perm = await this.store.getRegisteredModelPermission(name, user.id);
-    if (!perm) throw new ResourceDoesNotExistError(`Registered model permission with name=${name} and username=${user.username} not found`);
-    return { name, userId: user.id, permission: perm };
-  }
-
-  async updateRegisteredModelPermission(actor: string, name: string, username: unknown, permission: unknown): Promise<void> {
-    const perm = validatePermission(permission);
-    const user = await this.getUser(username);
-    if (!(await this.store.updateRegisteredModelPermission({ name, userId: user.id, permission: perm }))) {
-      throw new ResourceDoesNotExistError(`Registered model permission with name=${name} and username=${user.username} not found`);
-    }
-    await this.audit("permission.registered_model.updated", actor, `${name}:${user.username}`, perm, null);
-  }
-
-  async deleteRegisteredModelPermission(actor: string, name: string, username: unknown): Promise<void> {
-    const user = await this.getUser(username);
-    if (!(await this.store.deleteRegisteredModelPermission(name, user.id))) {
-      throw new ResourceDoesNotExistError(`Registered model permission with name=${name} and username=${user.username} not found`);
-    }
-    await this.audit("permission.registered_model.deleted", actor, `${name}:${user.username}`, null, null);
-  }
-
-  listRegisteredModelPermissionsOf(name: string) {
-    return this.store.listRegisteredModelPermissionsOf(name);
-  }
-
-  listExperimentPermissions(user: User) {
-    return this.store.listExperimentPermissions(user.id);
-  }
-
-  listRegisteredModelPermissions(user: User) {
-    return this.store.listRegisteredModelPermissions(user.id);
-  }
-
-  renameRegisteredModel(oldName: string, newName: string): Promise<void> {
-    return this.store.renameRegisteredModelPermissions(oldName, newName);
-  }
-
-  dropRegisteredModel(name: string): Promise<void> {
-    return this.store.dropRegisteredModelPermissions(name);
   }
 
   // ---- audit ----

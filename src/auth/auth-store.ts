@@ -5,6 +5,7 @@
  * `store/sql/auth/sql-auth-store.ts`.
  * @module
  */
+import type { GroupGrants } from "./group-grants.js";
 import type { PermissionName } from "./permissions.js";
 
 export interface User {
@@ -17,6 +18,8 @@ export interface User {
   createdAt: number;
   failedLogins: number;
   lockedUntil: number | null;
+  /** What an SSO user's identity provider groups grant (set at each sign-in); null for others. */
+  groupGrants: GroupGrants | null;
 }
 
 export interface ApiToken {
@@ -110,8 +113,8 @@ export interface AuthStore {
   findSession(idHash: string): Promise<{ session: Session; user: User } | undefined>;
   touchSession(idHash: string, at: number): Promise<void>;
   deleteSession(idHash: string): Promise<void>;
-  /** Signs a user out everywhere (password changed, account deleted). */
-  deleteUserSessions(userId: number): Promise<void>;
+  /** Signs a user out everywhere (password changed, account deleted), or everywhere but the session `exceptIdHash`. */
+  deleteUserSessions(userId: number, exceptIdHash?: string): Promise<void>;
   /** Drops sessions that expired before `now`. */
   deleteExpiredSessions(now: number): Promise<number>;
 
@@ -119,6 +122,8 @@ export interface AuthStore {
   getUserBySsoSubject(subject: string): Promise<User | undefined>;
   /** Creates a user who signs in through SSO only (no password). */
   createSsoUser(input: { username: string; subject: string; isAdmin: boolean }): Promise<User>;
+  /** Replaces what the user's groups grant (at each SSO sign-in). */
+  setGroupGrants(userId: number, grants: GroupGrants | null): Promise<void>;
 
   appendAudit(event: NewAuditEvent): Promise<void>;
   listAudit(opts: { limit: number; beforeId?: number; type?: string }): Promise<AuditEvent[]>;

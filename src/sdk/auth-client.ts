@@ -60,6 +60,11 @@ export class AuthClient {
     await this.http.post(`${AUTH}/tokens/revoke`, { id, username });
   }
 
+  /** Changes the signed-in user's own password (the current one is required). */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.http.post(`${AUTH}/password`, { current_password: currentPassword, new_password: newPassword }, { idempotent: false });
+  }
+
   async listUsers(): Promise<AuthUser[]> {
     return (await this.http.get<{ users: AuthUser[] }>(`${AUTH}/users`)).users;
   }

@@ -6,6 +6,7 @@ import type { TracingConfig } from "../telemetry/tracing.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_ALLOWED_HOSTS, splitList, type NetworkPolicy } from "./http/network-policy.js";
+import { COMMAS_OR_SPACES, parseList } from "../shared/text-list.js";
 
 export interface ServerOptions {
   backendStoreUri?: string;
@@ -122,6 +123,8 @@ export interface OidcServerConfig {
   groupsClaim: string;
   adminGroups: string[];
   allowedGroups: string[];
+  /** `CICLO_OIDC_GROUP_PERMISSIONS` as written (the auth module parses it: src/auth/group-grants.ts). */
+  groupPermissions?: string;
   label?: string;
 }
 
@@ -180,8 +183,7 @@ export interface OutboundServerConfig {
 }
 
 export function resolveOutboundConfig(env: NodeJS.ProcessEnv = process.env): OutboundServerConfig {
-  const list = (v: string | undefined) => (v ? v.split(",").map((x) => x.trim()).filter(Boolean) : []);
-  return { allowHosts: list(env.CICLO_OUTBOUND_ALLOW_HOSTS), privateHosts: list(env.CICLO_OUTBOUND_PRIVATE_HOSTS) };
+  return { allowHosts: parseList(env.CICLO_OUTBOUND_ALLOW_HOSTS), privateHosts: parseList(env.CICLO_OUTBOUND_PRIVATE_HOSTS) };
 }
 
 export const DEFAULT_BACKEND_STORE_URI = "sqlite:///./ciclo-data/ciclo.db";
@@ -305,18 +307,18 @@ export function resolveOidcConfig(o: Pick<ServerOptions, "oidcIssuer" | "oidcCli
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`OpenID issuer must be an https URL, got '${issuer}'.`);
   const clientId = o.oidcClientId ?? (env.CICLO_OIDC_CLIENT_ID || undefined);
   if (!clientId) throw new Error("Single sign-on needs the client id the provider gave ciclo: --oidc-client-id or CICLO_OIDC_CLIENT_ID.");
-  const list = (v: string | undefined) => (v ? v.split(",").map((x) => x.trim()).filter(Boolean) : []);
   return {
     issuer,
     clientId,
     clientSecret: env.CICLO_OIDC_CLIENT_SECRET || undefined,
     clientSecretName: env.CICLO_OIDC_CLIENT_SECRET_NAME || undefined,
     redirectUrl: env.CICLO_OIDC_REDIRECT_URL || undefined,
-    scopes: env.CICLO_OIDC_SCOPES ? env.CICLO_OIDC_SCOPES.split(/[ ,]+/).filter(Boolean) : ["openid", "profile", "email"],
+    scopes: env.CICLO_OIDC_SCOPES ? parseList(env.CICLO_OIDC_SCOPES, COMMAS_OR_SPACES) : ["openid", "profile", "email"],
     usernameClaim: env.CICLO_OIDC_USERNAME_CLAIM || undefined,
     groupsClaim: env.CICLO_OIDC_GROUPS_CLAIM || "groups",
-    adminGroups: list(env.CICLO_OIDC_ADMIN_GROUPS),
-    allowedGroups: list(env.CICLO_OIDC_ALLOWED_GROUPS),
+    adminGroups: parseList(env.CICLO_OIDC_ADMIN_GROUPS),
+    allowedGroups: parseList(env.CICLO_OIDC_ALLOWED_GROUPS),
+    groupPermissions: env.CICLO_OIDC_GROUP_PERMISSIONS || undefined,
     label: env.CICLO_OIDC_LABEL || undefined,
   };
 }

@@ -78,7 +78,9 @@ describe("deploy/kubernetes components: kubernetes-target and gateway", () => {
       assert.ok(!v.has("*") && !v.has("deletecollection") && !v.has("escalate"));
     }
     for (const resource of ["pods", "events"]) assert.deepEqual([...verbsOf("", resource)].sort(), ["get", "list", "watch"]);
-    assert.ok(!role.rules.some((r: Obj) => r.resources.includes("secrets") || r.resources.includes("*")), "no secrets, no wildcards");
+    // Secrets: written (a deployment's env naming a ciclo secret becomes its Secret), never read back or listed.
+    assert.deepEqual([...verbsOf("", "secrets")].sort(), ["create", "delete", "patch"]);
+    assert.ok(!role.rules.some((r: Obj) => r.resources.includes("*")), "no wildcards");
     const binding = find("RoleBinding", "ciclo-deployments");
     const server = find("Deployment", "ciclo-server");
     const pod = server.spec.template.spec;

@@ -10,6 +10,7 @@
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Job } from "kubernetes-models/batch/v1/Job";
+import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import type { Obj } from "./k8s-stand-in-apply.js";
 
@@ -36,6 +37,7 @@ export const KINDS: Kind[] = [
     defaultPropagation: "Background",
   },
   { apiVersion: "batch/v1", kind: "Job", plural: "jobs", validate: (o) => new Job(o as never).validate(), defaultPropagation: "Orphan" },
+  { apiVersion: "v1", kind: "Secret", plural: "secrets", validate: (o) => new Secret(o as never).validate(), defaultPropagation: "Background" },
   { apiVersion: "v1", kind: "Pod", plural: "pods", defaultPropagation: "Background" },
   { apiVersion: "v1", kind: "Event", plural: "events", defaultPropagation: "Background" },
 ];

@@ -39,6 +39,7 @@ const PipelinesPage = lazyPage<PageProps>(() => import("./pages/pipelines/pipeli
 const PipelineRunPage = lazyPage<PageProps>(() => import("./pages/pipelines/pipeline-run-page"));
 const ApprovalsPage = lazyPage<PageProps>(() => import("./pages/pipelines/approvals-page"));
 const TokensPage = lazyPage<PageProps>(() => import("./pages/auth/tokens-page"));
+const PasswordPage = lazyPage<PageProps>(() => import("./pages/auth/password-page"));
 const UsersPage = lazyPage<PageProps>(() => import("./pages/auth/users-page"));
 const AuditPage = lazyPage<PageProps>(() => import("./pages/auth/audit-page"));
 
@@ -61,6 +62,7 @@ export const ROUTES: RouteDef[] = [
   { path: "/pipelines/runs/:runId", page: PipelineRunPage, section: "pipelines" },
   // Reached from the signed-in user's menu (auth/user-menu.tsx), not the main navigation.
   { path: "/settings/tokens", page: TokensPage, section: "account" },
+  { path: "/settings/password", page: PasswordPage, section: "account" },
   { path: "/admin/users", page: UsersPage, section: "admin" },
   { path: "/admin/audit", page: AuditPage, section: "admin" },
 ];

@@ -12,6 +12,8 @@ import type { CicloModule } from "../../server/module.js";
 import fastifyCookie from "@fastify/cookie";
 import { authMigration } from "../../store/sql/auth/auth-migration.js";
 import { sessionsMigration } from "../../store/sql/auth/sessions-migration.js";
+import { groupGrantsMigration } from "../../store/sql/auth/group-grants-migration.js";
+import { parseGroupPermissions } from "../group-grants.js";
 import { SqlAuthStore } from "../../store/sql/auth/sql-auth-store.js";
 import { SqlResourceLookup } from "../../store/sql/auth/sql-resource-lookup.js";
 import { readAuthConfigFile } from "../auth-config.js";
@@ -49,7 +51,7 @@ const PREFIXES = [...new Set(Object.values(API_PREFIXES).flat())].sort((a, b) =>
 export function authModule(config: AuthServerConfig = { enabled: false }): CicloModule {
   return {
     id: "auth",
-    migrations: [authMigration, sessionsMigration],
+    migrations: [authMigration, sessionsMigration, groupGrantsMigration],
     async init(ctx) {
       const cipher = config.secretsKey
         ? SecretCipher.fromText(config.secretsKey, "CICLO_SECRETS_KEY")
@@ -71,6 +73,11 @@ export function authModule(config: AuthServerConfig = { enabled: false }): Ciclo
       const store = new SqlAuthStore(ctx.db);
       const lookup = new SqlResourceLookup(ctx.db);
       const auth = new AuthService(store, { defaultPermission });
+      // Secrets are the admins': a deployment or pipeline run acting for another user may not name one.
+      secrets.setUsePolicy(async (username) => {
+        const user = await store.getUser(username);
+        return !user ? "unknown" : user.isAdmin ? "yes" : "no";
+      });
       const adminUsername = file?.adminUsername ?? config.adminUsername;
       const adminPassword = file?.adminPassword ?? config.adminPassword;
       if (adminUsername && adminPassword) {
@@ -90,14 +97,16 @@ export function authModule(config: AuthServerConfig = { enabled: false }): Ciclo
         idleMs: config.sessionIdleMinutes ? config.sessionIdleMinutes * 60_000 : DEFAULT_SESSION_SETTINGS.idleMs,
       });
       const oidcConfig = config.oidc;
+      // A mapping that does not parse stops the server here, not at someone's sign-in.
+      const groupPermissions = parseGroupPermissions(oidcConfig?.groupPermissions);
       const oidc = oidcConfig
-        ? new OidcClient(oidcConfig, async () => {
+        ? new OidcClient({ ...oidcConfig, groupPermissions }, async () => {
             if (oidcConfig.clientSecret) return oidcConfig.clientSecret;
             if (oidcConfig.clientSecretName) return secrets.resolve(oidcConfig.clientSecretName);
             return undefined;
           })
         : undefined;
-      if (oidcConfig) ctx.logger.info({ issuer: oidcConfig.issuer, clientId: oidcConfig.clientId }, "single sign-on through OpenID Connect is on");
+      if (oidcConfig) ctx.logger.info({ issuer: oidcConfig.issuer, clientId: oidcConfig.clientId, groupPermissions: groupPermissions.length }, "single sign-on through OpenID Connect is on");
       // The cookie parser and the hook first: routes mounted after them (this module's and every later module's) pass through them.
       ctx.http.raw(async (app) => {
         await app.register(fastifyCookie);

@@ -20,7 +20,9 @@ export function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 }
 
-export async function openAuthTestApp(opts: { defaultPermission?: string; before?: CicloModule[]; config?: Partial<AuthServerConfig> } = {}): Promise<AuthTestApp> {
+export async function openAuthTestApp(
+  opts: { defaultPermission?: string; before?: CicloModule[]; config?: Partial<AuthServerConfig>; backend?: string; onClose?: () => Promise<void> } = {},
+): Promise<AuthTestApp> {
   const auth = authModule({
     enabled: true,
     adminUsername: ADMIN.username,
@@ -28,7 +30,7 @@ export async function openAuthTestApp(opts: { defaultPermission?: string; before
     defaultPermission: opts.defaultPermission ?? "READ",
     ...opts.config,
   });
-  const fx = await openTestApp({ modules: [...(opts.before ?? []), auth, ...testModules().filter((m) => m.id !== "auth")] });
+  const fx = await openTestApp({ modules: [...(opts.before ?? []), auth, ...testModules().filter((m) => m.id !== "auth")], backend: opts.backend, onClose: opts.onClose });
   const as: AuthTestApp["as"] = async (who, method, url, body, headers = {}) => {
     const h: Record<string, string> = { ...headers };
     if (who && "token" in who) h.authorization = `Bearer ${who.token}`;

@@ -52,6 +52,8 @@ export const CreateTokenBody = Type.Object({
 export const CreateTokenResponse = Type.Object({ token: Type.String(), token_info: TokenOut });
 export const ListTokensQuery = Type.Object({ username: Type.Optional(Type.String()) });
 export const ListTokensResponse = Type.Object({ tokens: Type.Array(TokenOut) });
+/** A signed-in user's own password change: the current password is required. */
+export const ChangePasswordBody = Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: Type.String({ maxLength: 1024 }) });
 export const RevokeTokenBody = Type.Object({ id: Type.Integer(), username: Type.Optional(Type.String()) });
 
 export const ServiceAccountBody = Type.Object({ username: Required });

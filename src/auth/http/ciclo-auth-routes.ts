@@ -1,6 +1,6 @@
 /**
- * ciclo's own auth API under `/api/ciclo/v1/auth`: who am I, users and
- * service accounts, API tokens (shown once), who may see an experiment or a
+ * ciclo's own auth API under `/api/ciclo/v1/auth`: who am I, one's own
+ * password, users and service accounts, API tokens (shown once), who may see an experiment or a
  * model (the sharing dialog's list), and the audit log for admins.
  * @module
  */
@@ -32,6 +32,12 @@ export const cicloAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (
     via: req.principal!.via,
   }));
 
+  // One's own password (the current one required); the user's other web UI sessions end.
+  app.post("/auth/password", { schema: { body: S.ChangePasswordBody, response: { 200: S.Empty } }, config: access("user", "edit") }, async (req) => {
+    await auth.changeOwnPassword(req.principal!, req.body.current_password, req.body.new_password, req.ip);
+    return {};
+  });
+
   app.get("/auth/users", { schema: { response: { 200: S.ListUsersResponse } }, config: access("user", "manage") }, async () => ({
     users: (await auth.listUsers()).map(summary),
   }));
@@ -59,7 +65,7 @@ export const cicloAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (
     "/auth/experiments/permissions",
     { schema: { querystring: S.PermissionsOfExperimentQuery, response: { 200: S.PermissionsListResponse } }, config: access("experiment", "manage") },
     async (req) => ({
-      permissions: (await auth.listExperimentPermissionsOf(req.query.experiment_id)).map((p) => ({ username: p.username, permission: p.permission })),
+      permissions: (await auth.permissions.listExperimentPermissionsOf(req.query.experiment_id)).map((p) => ({ username: p.username, permission: p.permission })),
     }),
   );
 
@@ -67,7 +73,7 @@ export const cicloAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async (
     "/auth/registered-models/permissions",
     { schema: { querystring: S.PermissionsOfModelQuery, response: { 200: S.PermissionsListResponse } }, config: access("registered-model", "manage") },
     async (req) => ({
-      permissions: (await auth.listRegisteredModelPermissionsOf(req.query.name)).map((p) => ({ username: p.username, permission: p.permission })),
+      permissions: (await auth.permissions.listRegisteredModelPermissionsOf(req.query.name)).map((p) => ({ username: p.username, permission: p.permission })),
     }),
   );
 

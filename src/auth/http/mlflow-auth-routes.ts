@@ -29,8 +29,8 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     id: user.id,
     username: user.username,
     is_admin: user.isAdmin,
-    experiment_permissions: (await auth.listExperimentPermissions(user)).map((p) => ({ experiment_id: p.experimentId, user_id: p.userId, permission: p.permission })),
-    registered_model_permissions: (await auth.listRegisteredModelPermissions(user)).map((p) => ({ name: p.name, user_id: p.userId, permission: p.permission })),
+    experiment_permissions: (await auth.permissions.listExperimentPermissions(user)).map((p) => ({ experiment_id: p.experimentId, user_id: p.userId, permission: p.permission })),
+    registered_model_permissions: (await auth.permissions.listRegisteredModelPermissions(user)).map((p) => ({ name: p.name, user_id: p.userId, permission: p.permission })),
   });
   const experimentMustExist = async (id: string | number) => {
     if (!(await lookup.experimentExists(String(id)))) throw new ResourceDoesNotExistError(`No Experiment with id=${id} exists`);
@@ -66,7 +66,7 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     { schema: { body: S.ExperimentPermissionBody, response: { 200: S.ExperimentPermissionResponse } }, config: manageExperiment },
     async (req) => {
       const id = await experimentMustExist(req.body.experiment_id);
-      const p = await auth.createExperimentPermission(actorOf(req), id, req.body.username, req.body.permission);
+      const p = await auth.permissions.createExperimentPermission(actorOf(req), id, req.body.username, req.body.permission);
       return { experiment_permission: toWireExperimentPermission(p) };
     },
   );
@@ -74,16 +74,16 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     "/experiments/permissions/get",
     { schema: { querystring: S.ExperimentPermissionQuery, response: { 200: S.ExperimentPermissionResponse } }, config: manageExperiment },
     async (req) => {
-      const p = await auth.getExperimentPermission(req.query.experiment_id, req.query.username);
+      const p = await auth.permissions.getExperimentPermission(req.query.experiment_id, req.query.username);
       return { experiment_permission: toWireExperimentPermission(p) };
     },
   );
   app.patch("/experiments/permissions/update", { schema: { body: S.ExperimentPermissionBody, response: { 200: S.Empty } }, config: manageExperiment }, async (req) => {
-    await auth.updateExperimentPermission(actorOf(req), String(req.body.experiment_id), req.body.username, req.body.permission);
+    await auth.permissions.updateExperimentPermission(actorOf(req), String(req.body.experiment_id), req.body.username, req.body.permission);
     return {};
   });
   app.delete("/experiments/permissions/delete", { schema: { body: S.ExperimentPermissionKeyBody, response: { 200: S.Empty } }, config: manageExperiment }, async (req) => {
-    await auth.deleteExperimentPermission(actorOf(req), String(req.body.experiment_id), req.body.username);
+    await auth.permissions.deleteExperimentPermission(actorOf(req), String(req.body.experiment_id), req.body.username);
     return {};
   });
 
@@ -93,7 +93,7 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     { schema: { body: S.ModelPermissionBody, response: { 200: S.ModelPermissionResponse } }, config: manageModel },
     async (req) => {
       const name = await modelMustExist(req.body.name);
-      const p = await auth.createRegisteredModelPermission(actorOf(req), name, req.body.username, req.body.permission);
+      const p = await auth.permissions.createRegisteredModelPermission(actorOf(req), name, req.body.username, req.body.permission);
       return { registered_model_permission: toWireModelPermission(p) };
     },
   );
@@ -101,16 +101,16 @@ export const mlflowAuthRoutes: FastifyPluginAsyncTypebox<AuthRouteDeps> = async 
     "/registered-models/permissions/get",
     { schema: { querystring: S.ModelPermissionQuery, response: { 200: S.ModelPermissionResponse } }, config: manageModel },
     async (req) => {
-      const p = await auth.getRegisteredModelPermission(req.query.name, req.query.username);
+      const p = await auth.permissions.getRegisteredModelPermission(req.query.name, req.query.username);
       return { registered_model_permission: toWireModelPermission(p) };
     },
   );
   app.patch("/registered-models/permissions/update", { schema: { body: S.ModelPermissionBody, response: { 200: S.Empty } }, config: manageModel }, async (req) => {
-    await auth.updateRegisteredModelPermission(actorOf(req), req.body.name, req.body.username, req.body.permission);
+    await auth.permissions.updateRegisteredModelPermission(actorOf(req), req.body.name, req.body.username, req.body.permission);
     return {};
   });
   app.delete("/registered-models/permissions/delete", { schema: { body: S.ModelPermissionKeyBody, response: { 200: S.Empty } }, config: manageModel }, async (req) => {
-    await auth.deleteRegisteredModelPermission(actorOf(req), req.body.name, req.body.username);
+    await auth.permissions.deleteRegisteredModelPermission(actorOf(req), req.body.name, req.body.username);
     return {};
   });
 };

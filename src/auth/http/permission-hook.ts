@@ -141,7 +141,7 @@ async function authorize(req: FastifyRequest, access: RouteAccess, principal: Pr
   for (const t of plan.primary) await check(t, need, user, deps);
   for (const t of plan.references) await check(t, "read", user, deps);
   if (plan.scope) {
-    const readable = await deps.auth.readableExperiments(user);
+    const readable = await deps.auth.permissions.readableExperiments(user);
     const ids = [plan.scope.holder[plan.scope.key]].flat().map(String);
     const kept = ids.filter(readable);
     plan.scope.holder[plan.scope.key] = kept.length > 0 ? kept : [NO_EXPERIMENT];
@@ -159,7 +159,7 @@ function authorizeUserRoute(req: FastifyRequest, access: RouteAccess, principal:
 async function check(t: Target, need: Need, user: Principal["user"], deps: PermissionHookDeps): Promise<void> {
   const { auth, lookup } = deps;
   const onExperiment = async (experimentId: string, hidden: () => Error) => {
-    decide(await auth.experimentPermission(user, experimentId), need, hidden);
+    decide(await auth.permissions.experimentPermission(user, experimentId), need, hidden);
   };
   switch (t.kind) {
     case "experiment":
@@ -186,7 +186,7 @@ async function check(t: Target, need: Need, user: Principal["user"], deps: Permi
         new ResourceDoesNotExistError(
           t.version !== undefined ? `Model Version (name=${t.name}, version=${t.version}) not found` : `Registered Model with name=${t.name} not found`,
         );
-      return decide(await auth.registeredModelPermission(user, t.name), need, hidden);
+      return decide(await auth.permissions.registeredModelPermission(user, t.name), need, hidden);
     }
     case "artifact-uri": {
       const uri = t.proxied ? t.uri : proxiedForm(t.uri, deps.artifactsDestination);
@@ -223,18 +223,18 @@ async function afterSuccess(req: FastifyRequest, principal: Principal, payload: 
   switch (path) {
     case "/experiments/create":
       // MLflow compat: the creator gets MANAGE.
-      if (typeof payload.experiment_id === "string") await deps.auth.grantCreator("experiment", payload.experiment_id, principal.user);
+      if (typeof payload.experiment_id === "string") await deps.auth.permissions.grantCreator("experiment", payload.experiment_id, principal.user);
       break;
     case "/registered-models/create": {
       const name = asRecord(payload.registered_model).name;
-      if (typeof name === "string") await deps.auth.grantCreator("registered_model", name, principal.user);
+      if (typeof name === "string") await deps.auth.permissions.grantCreator("registered_model", name, principal.user);
       break;
     }
     case "/registered-models/rename":
-      if (typeof body.name === "string" && typeof body.new_name === "string") await deps.auth.renameRegisteredModel(body.name, body.new_name);
+      if (typeof body.name === "string" && typeof body.new_name === "string") await deps.auth.permissions.renameRegisteredModel(body.name, body.new_name);
       break;
     case "/registered-models/delete":
-      if (typeof body.name === "string") await deps.auth.dropRegisteredModel(body.name);
+      if (typeof body.name === "string") await deps.auth.permissions.dropRegisteredModel(body.name);
       break;
   }
 }
@@ -248,18 +248,18 @@ async function filterAnswer(filter: NonNullable<Plan["filter"]>, principal: Prin
   };
   switch (filter) {
     case "experiments":
-      return keep("experiments", (e) => e.experiment_id, await auth.readableExperiments(user));
+      return keep("experiments", (e) => e.experiment_id, await auth.permissions.readableExperiments(user));
     case "registered_models":
-      return keep("registered_models", (m) => m.name, await auth.readableModels(user));
+      return keep("registered_models", (m) => m.name, await auth.permissions.readableModels(user));
     case "model_versions":
-      return keep("model_versions", (v) => v.name, await auth.readableModels(user));
+      return keep("model_versions", (v) => v.name, await auth.permissions.readableModels(user));
     case "logged_models":
-      return keep("models", (m) => asRecord(m.info).experiment_id, await auth.readableExperiments(user));
+      return keep("models", (m) => asRecord(m.info).experiment_id, await auth.permissions.readableExperiments(user));
     case "pipeline_runs":
-      return keep("pipeline_runs", (r) => r.experiment_id, await auth.readableExperiments(user));
+      return keep("pipeline_runs", (r) => r.experiment_id, await auth.permissions.readableExperiments(user));
     case "pipeline_approvals": {
       // An approval names its pipeline run (an MLflow run): readable when the run's experiment is.
-      const readable = await auth.readableExperiments(user);
+      const readable = await auth.permissions.readableExperiments(user);
       const items = Array.isArray(payload.approvals) ? payload.approvals : [];
       const experimentOf = new Map<string, string | undefined>();
       for (const a of items) {

@@ -57,7 +57,7 @@ export async function sessionPrincipal(req: FastifyRequest, sessions: SessionSer
   if (writes && !sameToken(req.headers["x-csrf-token"], found.session.csrfToken)) {
     throw new PermissionDeniedError("Missing or wrong CSRF token (X-CSRF-Token): reload the page and try again.");
   }
-  return { user: found.user, via: "session", csrfToken: found.session.csrfToken };
+  return { user: found.user, via: "session", csrfToken: found.session.csrfToken, sessionIdHash: found.session.idHash };
 }
 
 function sameToken(sent: unknown, expected: string): boolean {
@@ -164,7 +164,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteDeps> = async 
     }
     let user: User;
     try {
-      user = await auth.ssoSignIn(identity.subject, identity.username, identity.isAdmin, req.ip);
+      user = await auth.ssoSignIn(identity, req.ip);
     } catch (err) {
       return fail((err as Error).message);
     }

@@ -12,6 +12,7 @@ test("the username comes from preferred_username, then email, then sub; the subj
     username: "alice",
     groups: ["ml-admins", "x"],
     isAdmin: true,
+    grants: null,
   });
   assert.equal((identityFromClaims(base, { sub: "u2", email: "bob@x" }) as { username: string }).username, "bob@x");
   assert.equal((identityFromClaims(base, { sub: "u3" }) as { username: string }).username, "u3");

@@ -1,9 +1,11 @@
 /**
  * Single sign-on with OpenID Connect: what the server is told about the
  * provider, and how the provider's claims become a ciclo user (username and
- * admin flag from the groups claim).
+ * admin flag from the groups claim, permissions from the groups mapping).
  * @module
  */
+import { COMMAS_OR_SPACES, parseList } from "../../shared/text-list.js";
+import { grantsForGroups, type GroupGrants, type GroupPermission } from "../group-grants.js";
 
 export interface OidcSettings {
   /** The provider's issuer URL (its discovery document is `<issuer>/.well-known/openid-configuration`). */
@@ -25,6 +27,8 @@ export interface OidcSettings {
   adminGroups: string[];
   /** When set, only members of one of these groups (or an admin group) may sign in. */
   allowedGroups: string[];
+  /** Permissions members of a group get, on everything or on named resources (`CICLO_OIDC_GROUP_PERMISSIONS`). */
+  groupPermissions?: GroupPermission[];
   /** The button's text on the sign-in page (default "Sign in with SSO"). */
   label?: string;
 }
@@ -35,6 +39,8 @@ export interface SsoIdentity {
   username: string;
   groups: string[];
   isAdmin: boolean;
+  /** What the groups mapping gives this user (null: nothing); applied at every sign-in. */
+  grants: GroupGrants | null;
 }
 
 /** The identity the claims describe, or an error message saying why it may not sign in. */
@@ -45,10 +51,10 @@ export function identityFromClaims(settings: OidcSettings, claims: Record<string
   const username = settings.usernameClaim ? pick(settings.usernameClaim) : (pick("preferred_username") ?? pick("email") ?? sub);
   if (!username) return { refused: `The provider's answer has no '${settings.usernameClaim}' claim to name the user (see CICLO_OIDC_USERNAME_CLAIM).` };
   const raw = claims[settings.groupsClaim];
-  const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === "string") : typeof raw === "string" ? raw.split(/[ ,]+/).filter(Boolean) : [];
+  const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === "string") : typeof raw === "string" ? parseList(raw, COMMAS_OR_SPACES) : [];
   const isAdmin = groups.some((g) => settings.adminGroups.includes(g));
   if (settings.allowedGroups.length > 0 && !isAdmin && !groups.some((g) => settings.allowedGroups.includes(g))) {
     return { refused: `'${username}' is in none of the groups allowed to use ciclo; ask your identity provider's admin to add you to one.` };
   }
-  return { subject: `${settings.issuer} ${sub}`, username, groups, isAdmin };
+  return { subject: `${settings.issuer} ${sub}`, username, groups, isAdmin, grants: grantsForGroups(settings.groupPermissions ?? [], groups) };
 }

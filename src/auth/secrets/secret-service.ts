@@ -2,7 +2,13 @@
  * Secrets (registry credentials, webhook signing keys, cloud keys): stored
  * encrypted, never returned by the API after creation — listing shows names,
  * descriptions and dates — and read only by server code that references them
- * by name (`resolve`), e.g. a deployment's registry credentials.
+ * by name (`resolve`): a deployment's env, a pipeline step's `${{ secrets.NAME }}`.
+ *
+ * Who may make something use a secret: with authentication off, anyone (as
+ * every route is open); with it on, secrets are the admins' (no per-secret
+ * grant exists), so the user a deployment or a pipeline run acts for must be
+ * an admin — the server's own automation (a rollout, a cron trigger), which
+ * acts for no user, may.
  * @module
  */
 import { InvalidParameterValueError, MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../shared/errors.js";
@@ -18,10 +24,34 @@ export interface SecretInfo {
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+
+/** Whether the named user may use secrets: "yes", "no", or "unknown" (no such user: the server's own automation). */
+export type SecretUsePolicy = (username: string) => Promise<"yes" | "no" | "unknown">;
 const MAX_VALUE_BYTES = 64 * 1024;
 
 export class SecretService {
+  /** Set by the auth module when authentication is on; absent, anyone may use secrets. */
+  private usePolicy: SecretUsePolicy | undefined;
+
   constructor(private readonly store: SecretStore, private readonly cipher: SecretCipher | undefined, private readonly now: () => number = Date.now) {}
+
+  setUsePolicy(policy: SecretUsePolicy): void {
+    this.usePolicy = policy;
+  }
+
+  /** Whether a secret of this name exists (its value is not read). */
+  async has(name: string): Promise<boolean> {
+    return NAME.test(name) && (await this.store.get(name)) !== undefined;
+  }
+
+  /** Throws PERMISSION_DENIED when `actor` (a username; null: the server's automation) may not use these secrets. */
+  async checkUse(actor: string | null, names: readonly string[]): Promise<void> {
+    if (!this.usePolicy || actor === null || names.length === 0) return;
+    if ((await this.usePolicy(actor)) === "no") {
+      // PERMISSION_DENIED (auth-errors.ts's error, spelled here: this folder does not import its parent).
+      throw new MlflowError(`User '${actor}' may not use secret '${names[0]}': secrets are for admins; ask an admin to make this change.`, "PERMISSION_DENIED");
+    }
+  }
 
   async create(actor: string | null, name: unknown, value: unknown, description?: string): Promise<SecretInfo> {
     const n = checkName(name);

@@ -101,6 +101,23 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
     assert.equal((await cli(["tokens", "revoke", "x"])).code, 2);
   });
 
+  test("auth password: the current password and the new one from stdin; the old one stops working", async () => {
+    assert.equal((await cli(["users", "create", "pat"], "pat-password-1\n")).stdout, "Created user pat.\n");
+    const asPat = { MLFLOW_TRACKING_USERNAME: "pat", MLFLOW_TRACKING_PASSWORD: "pat-password-1" };
+    const wrong = await cli(["auth", "password"], "not-my-password\npat-password-2\n", asPat);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /current password is not right/);
+    const one = await cli(["auth", "password"], "pat-password-1\n", asPat);
+    assert.equal(one.code, 2);
+    assert.match(one.stderr, /two lines/);
+    const ok = await cli(["auth", "password"], "pat-password-1\npat-password-2\n", asPat);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^Password changed at /);
+    assert.doesNotMatch(ok.stdout + ok.stderr, /pat-password/);
+    assert.equal((await cli(["auth", "whoami"], undefined, asPat)).code, 1);
+    assert.match((await cli(["auth", "whoami"], undefined, { ...asPat, MLFLOW_TRACKING_PASSWORD: "pat-password-2" })).stdout, /^pat at /);
+  });
+
   test("secrets: the value comes from stdin or a file and is never printed", async () => {
     const value = "s3cr3t-registry-password";
     const set = await cli(["secrets", "set", "registry.password", "--description", "push to the team registry"], `${value}\n`);

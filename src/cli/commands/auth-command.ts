@@ -1,5 +1,5 @@
 /**
- * `ciclo auth login|logout|whoami`, `ciclo tokens create|list|revoke`,
+ * `ciclo auth login|logout|whoami|password` (password: auth-password-command.ts), `ciclo tokens create|list|revoke`,
  * `ciclo users list|create|service-account|set-admin|set-password|delete`
  * (admins) and `ciclo secrets set|list|delete` (admins): the auth API
  * through the SDK. Passwords and secret values are read from stdin, a file or
@@ -16,6 +16,7 @@ import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime } from "../output/format.js";
 import { readSecretInput } from "../output/secret-input.js";
 import { forgetCredential, saveCredential } from "../output/stored-credentials.js";
+import { registerAuthPasswordCommand } from "./auth-password-command.js";
 import type { Column } from "../output/table.js";
 
 const TOKEN_COLUMNS: Column<AuthToken>[] = [
@@ -119,6 +120,7 @@ Examples:
       }),
     );
 
+  registerAuthPasswordCommand(auth);
   registerTokensCommand(program);
   registerUsersCommand(program);
   registerSecretsCommand(program);

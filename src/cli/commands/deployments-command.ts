@@ -249,7 +249,7 @@ Examples:
     .argument("<name>")
     .requiredOption("-m, --model-uri <uri>", "models:/<name>/<version>, or models:/<name>@<alias> to follow an alias")
     .option("--replicas <n>", "model-server processes", "1")
-    .option("--env <key=value>", "environment variable for the model server (repeatable)", collect)
+    .option("--env <key=value>", "environment variable for the model server (repeatable); KEY=secret:<name> reads a server secret when a replica starts", collect)
     .option("--target <target>", "where it runs: local (model-server processes of the server), container (an image under podman), or kubernetes (a Deployment, Service and HPA; the server needs --k8s-namespace)", "local")
     .option("--image <image>", "container target: the model server image to run (sets env CICLO_IMAGE; implies --target container)")
     .addHelpText(
@@ -265,13 +265,14 @@ from the server at start, in that image's runtime and Python environment.
 Examples:
   $ ciclo deployments create fraud blue -m models:/fraud/3 --replicas 2
   $ ciclo deployments create fraud green -m models:/fraud@champion --env LOG_LEVEL=debug
+  $ ciclo deployments create fraud blue -m models:/fraud/3 --env API_KEY=secret:payments-key
   $ ciclo deployments create churn main -m models:/churn/4 --image 127.0.0.1:5000/ml/churn@sha256:…
   $ ciclo deployments create fraud blue -m models:/fraud/3 --target kubernetes --replicas 2`,
     )
     .action(
       cliAction("deployments create", async (endpoint: string, name: string, f: CommonFlags & { modelUri: string; replicas: string; env?: string[]; target: string; image?: string }) => {
         const cli = new CliContext(f);
-        const env = { ...parseKeyValues(f.env, "--env"), ...(f.image ? { CICLO_IMAGE: f.image } : {}) };
+        const env = { ...parseEnvFlags(f.env), ...(f.image ? { CICLO_IMAGE: f.image } : {}) };
         const target = f.image && f.target === "local" ? "container" : f.target;
         const d = await client(cli).createDeployment(endpoint, { name, model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env, target });
         cli.emit(d, () => cli.out(`Created deployment ${endpoint}/${d.name}: ${d.model_name} version ${d.model_version}, ${d.replicas} replica(s). Watch it: ciclo endpoints get ${endpoint}`));
@@ -284,12 +285,15 @@ Examples:
     .argument("<name>")
     .option("-m, --model-uri <uri>")
     .option("--replicas <n>")
-    .option("--env <key=value>", "replaces the whole env (repeatable)", collect)
-    .addHelpText("after", "\nExamples:\n  $ ciclo deployments update fraud blue --replicas 4\n  $ ciclo deployments update fraud blue -m models:/fraud/4")
+    .option("--env <key=value>", "replaces the whole env (repeatable); KEY=secret:<name> names a server secret", collect)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ ciclo deployments update fraud blue --replicas 4\n  $ ciclo deployments update fraud blue -m models:/fraud/4\n  $ ciclo deployments update fraud blue --env API_KEY=secret:payments-key",
+    )
     .action(
       cliAction("deployments update", async (endpoint: string, name: string, f: CommonFlags & { modelUri?: string; replicas?: string; env?: string[] }) => {
         const cli = new CliContext(f);
-        const d = await client(cli).updateDeployment(endpoint, name, { model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env: f.env ? parseKeyValues(f.env, "--env") : undefined });
+        const d = await client(cli).updateDeployment(endpoint, name, { model_uri: f.modelUri, replicas: parsePositiveInt(f.replicas, "--replicas"), env: f.env ? parseEnvFlags(f.env) : undefined });
         cli.emit(d, () => cli.out(`Updated deployment ${endpoint}/${d.name}: ${d.model_name} version ${d.model_version}, ${d.replicas} replica(s).`));
       }),
     );
@@ -320,4 +324,9 @@ Examples:
         cli.emit(lines, () => lines.forEach((l) => cli.out(l)));
       }),
     );
+}
+
+/** `--env KEY=value` pairs; `KEY=secret:<name>` names a server secret (the API's `{secret: name}`). */
+export function parseEnvFlags(pairs: string[] | undefined): Record<string, string | { secret: string }> {
+  return Object.fromEntries(Object.entries(parseKeyValues(pairs, "--env")).map(([k, v]) => [k, v.startsWith("secret:") ? { secret: v.slice("secret:".length) } : v]));
 }

@@ -7,8 +7,9 @@
  * @module
  */
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { checkEnvSecrets, type DeploymentSecrets } from "./deployment-secrets.js";
 import type { DeploymentStore } from "./deployment-store.js";
-import type { Actor, Deployment, Endpoint, HistoryEntry } from "./endpoint-types.js";
+import type { Actor, Deployment, Endpoint, EnvValue, HistoryEntry } from "./endpoint-types.js";
 import {
   conflict,
   DEFAULT_STRATEGY,
@@ -44,13 +45,13 @@ export interface DeploymentInput {
   modelUri: string;
   target?: string;
   replicas?: number;
-  env?: Record<string, string>;
+  env?: Record<string, EnvValue>;
 }
 
 export interface DeploymentPatch {
   modelUri?: string;
   replicas?: number;
-  env?: Record<string, string>;
+  env?: Record<string, EnvValue>;
 }
 
 /** What changed, for listeners: the endpoint (and deployment) to look at again. */
@@ -71,6 +72,8 @@ export class EndpointService {
   activeRollout: (endpoint: string) => Promise<string | undefined> = async () => undefined;
   /** The targets this server runs (set by the module from its configuration). */
   availableTargets: readonly string[] = ["local", "container"];
+  /** The secrets env entries may name (set by the module when the server keeps secrets). */
+  secrets?: DeploymentSecrets;
 
   constructor(
     readonly store: DeploymentStore,
@@ -162,6 +165,7 @@ export class EndpointService {
     validateEnv(env);
     if (target === "container") validateContainerEnv(env);
     const e = await this.requireEndpoint(endpoint);
+    await checkEnvSecrets(env, actor, this.secrets);
     const model = await this.resolveModel(input.modelUri);
     if (opts.version !== undefined) model.version = opts.version;
     const t = this.now();
@@ -206,6 +210,7 @@ export class EndpointService {
     if (patch.env !== undefined) validateEnv(patch.env);
     const d = await this.requireDeployment(endpoint, name);
     if (d.target === "container" && patch.env !== undefined) validateContainerEnv(patch.env);
+    if (patch.env !== undefined) await checkEnvSecrets(patch.env, actor, this.secrets);
     const next: Deployment = { ...d, updatedAt: this.now() };
     if (patch.modelUri !== undefined) {
       const model = await this.resolveModel(patch.modelUri);

@@ -31,6 +31,18 @@ export interface Endpoint {
   updatedAt: number;
 }
 
+/**
+ * A deployment's env entry that names a secret of the server's store instead
+ * of holding a value (`{API_KEY: {secret: "payments-key"}}`): the value is
+ * read only when a model server starts, never stored with the deployment.
+ */
+export interface SecretRef {
+  secret: string;
+}
+export type EnvValue = string | SecretRef;
+
+export const isSecretRef = (v: EnvValue): v is SecretRef => typeof v === "object" && v !== null;
+
 export interface Deployment {
   endpoint: string;
   name: string;
@@ -40,7 +52,7 @@ export interface Deployment {
   followAlias?: string;
   target: string;
   replicas: number;
-  env: Record<string, string>;
+  env: Record<string, EnvValue>;
   createdAt: number;
   updatedAt: number;
 }

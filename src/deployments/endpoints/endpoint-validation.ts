@@ -6,7 +6,7 @@
  */
 import { InvalidParameterValueError, MlflowError } from "../../shared/errors.js";
 import { parseImageReference } from "../images/image-reference.js";
-import type { Analysis, Strategy } from "./endpoint-types.js";
+import { isSecretRef, type Analysis, type EnvValue, type Strategy } from "./endpoint-types.js";
 
 /** DNS-label-like: endpoint and deployment names appear in URLs, metric labels and process names. */
 const NAME = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -42,8 +42,9 @@ export function validateTarget(target: string, available: readonly string[] = TA
 export const IMAGE_ENV = "CICLO_IMAGE";
 
 /** A `container` deployment's env names an image: a reference podman can pull, never a flag. */
-export function validateContainerEnv(env: Record<string, string>): void {
+export function validateContainerEnv(env: Record<string, EnvValue>): void {
   const image = env[IMAGE_ENV];
+  if (image !== undefined && isSecretRef(image)) throw new InvalidParameterValueError(`Env ${IMAGE_ENV} names the image to run: give it as text, not as a secret.`);
   if (!image) {
     throw new InvalidParameterValueError(
       `A 'container' deployment runs an image: set env ${IMAGE_ENV} to a model server image (e.g. the registry/repo@sha256:… that \`ciclo models build-image --push\` printed).`,
@@ -54,14 +55,26 @@ export function validateContainerEnv(env: Record<string, string>): void {
 
 /** Env names must be portable; a few that would change how the model server runs are refused. */
 const RESERVED_ENV = new Set(["PORT", "HOST", "NODE_OPTIONS", "CICLO_MODEL_URI", "CICLO_MODEL_PATH", "CICLO_TRACKING_URI", "MLFLOW_TRACKING_URI"]);
-export function validateEnv(env: Record<string, string>): void {
+/** A secret's name, as the secret store allows it. */
+const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+export function validateEnv(env: Record<string, EnvValue>): void {
   const keys = Object.keys(env);
   if (keys.length > 100) throw new InvalidParameterValueError(`Too many env variables (${keys.length}): at most 100.`);
   for (const k of keys) {
     if (!ENV_NAME.test(k)) throw new InvalidParameterValueError(`Invalid env variable name '${k.slice(0, 100)}': letters, digits and '_', not starting with a digit.`);
     if (RESERVED_ENV.has(k)) throw new InvalidParameterValueError(`Env variable '${k}' is set by ciclo for the model server and cannot be overridden.`);
-    if (env[k].includes("\u0000")) throw new InvalidParameterValueError(`Env variable '${k}' contains a NUL character.`);
+    const v = env[k];
+    if (isSecretRef(v)) {
+      if (typeof v.secret !== "string" || !SECRET_NAME.test(v.secret)) {
+        throw new InvalidParameterValueError(`Env variable '${k}' names an invalid secret '${String(v.secret).slice(0, 64)}': a letter, then letters, digits, '_', '.', '-'.`);
+      }
+    } else if (v.includes("\u0000")) throw new InvalidParameterValueError(`Env variable '${k}' contains a NUL character.`);
   }
+}
+
+/** The secrets an env names, each once. */
+export function secretNamesOf(env: Record<string, EnvValue>): string[] {
+  return [...new Set(Object.values(env).filter(isSecretRef).map((v) => v.secret))];
 }
 
 /**

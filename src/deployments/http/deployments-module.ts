@@ -94,6 +94,10 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         aliasVersion: async (name, alias) => (await registry.getModelVersionByAlias(name, alias)).version,
       });
       if (k8s) service.availableTargets = ["local", "container", "kubernetes"];
+      // Env entries may name the auth module's secrets (it is always listed first and always provides the store).
+      const secrets = ctx.find("secrets");
+      service.secrets = secrets;
+      k8s?.useSecrets(secrets);
       const scheduler: JobScheduler | undefined = ctx.find("scheduler");
       // Scoring requests reach monitoring's inference store when that module runs (no wiring by the user).
       const monitoring = ctx.find("monitoring");
@@ -135,6 +139,7 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         logRequests: monitoring !== undefined,
         drainSeconds: opts.drainSeconds,
         workers: opts.workers,
+        secrets,
       };
       const target = new TargetSet({
         local: new LocalTarget(targetOptions),

@@ -69,7 +69,7 @@ export function containerRunner(o: ContainerRunnerOptions = {}): ReplicaRunner {
   return {
     command(spec, d, index) {
       validateContainerEnv(d.env);
-      const { [IMAGE_ENV]: image, ...rest } = d.env;
+      const { [IMAGE_ENV]: image, ...rest } = spec.env;
       const name = `ciclo-${d.endpoint}-${d.name}-${index}-${randomBytes(3).toString("hex")}`;
       const envArgs = Object.entries({
         ...rest,
@@ -82,6 +82,9 @@ export function containerRunner(o: ContainerRunnerOptions = {}): ReplicaRunner {
         CICLO_WORKERS: String(spec.workers),
         CICLO_DRAIN_SECONDS: String(spec.drainSeconds),
       }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+      // A secret's value goes to podman through its own environment (`-e NAME` copies it), never on its command line.
+      const secretNames = Object.keys(spec.secretEnv ?? {}).filter((k) => k !== IMAGE_ENV);
+      for (const k of secretNames) envArgs.push("-e", k);
       const args = [
         "run",
         "--rm",
@@ -97,7 +100,7 @@ export function containerRunner(o: ContainerRunnerOptions = {}): ReplicaRunner {
         ...envArgs,
         image,
       ];
-      return { command: { cmd: podman, args, env: env() }, afterKill: () => remove([name]) };
+      return { command: { cmd: podman, args, env: { ...env(), ...spec.secretEnv } }, afterKill: () => remove([name]) };
     },
     async stopStale(rec: ReplicaRecord) {
       const ids = await byLabel(replicaKey(rec.endpoint, rec.deployment, rec.index));

@@ -8,10 +8,14 @@
  * The HPA owns the replica count: the applied Deployment leaves
  * `spec.replicas` out (a field ciclo set would be reset on every apply,
  * fighting the autoscaler); the deployment's `replicas` is the HPA's minimum.
+ *
+ * Env entries that name a ciclo secret become a Kubernetes Secret of the
+ * deployment (`<name>-env`, one key per variable) that the container reads
+ * through `valueFrom.secretKeyRef`: the value is never in the Deployment.
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Deployment } from "../endpoints/endpoint-types.js";
+import { isSecretRef, type Deployment } from "../endpoints/endpoint-types.js";
 import { k8sManifests, k8sName } from "../k8s-manifests.js";
 
 export const ENDPOINT_LABEL = "ciclo.dev/endpoint";
@@ -47,6 +51,9 @@ export function serviceUrl(endpoint: string, deployment: string, namespace: stri
   return `http://${objectName(endpoint, deployment)}.${namespace}.svc:${SERVICE_PORT}`;
 }
 
+/** The Kubernetes Secret holding a deployment's secret env values. */
+export const envSecretName = (endpoint: string, deployment: string): string => `${objectName(endpoint, deployment)}-env`;
+
 export function imageOf(template: string, d: Pick<Deployment, "modelName" | "modelVersion">): string {
   return template.replaceAll("{model}", k8sName(d.modelName)).replaceAll("{version}", k8sName(d.modelVersion));
 }
@@ -54,7 +61,8 @@ export function imageOf(template: string, d: Pick<Deployment, "modelName" | "mod
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
-export function kubernetesObjects(d: Deployment, o: KubernetesObjectOptions): Obj[] {
+/** `secretEnv`: the values of the secrets `d.env` names, read by the caller at apply time. */
+export function kubernetesObjects(d: Deployment, o: KubernetesObjectOptions, secretEnv: Record<string, string> = {}): Obj[] {
   // ciclo's names allow 64 characters; a Kubernetes label value 63.
   for (const [what, n] of [["endpoint", d.endpoint], ["deployment", d.name]]) {
     if (n.length > 63) throw new Error(`the ${what} name '${n}' is 64 characters; Kubernetes labels allow 63: use a shorter name for the kubernetes target.`);
@@ -84,6 +92,24 @@ export function kubernetesObjects(d: Deployment, o: KubernetesObjectOptions): Ob
   template.metadata = { ...template.metadata, labels: { ...template.metadata.labels, ...ours } };
   const container = template.spec.containers[0];
   const env = { ...d.env, ...o.extraEnv };
-  container.env = [...container.env, ...Object.keys(env).sort().map((k) => ({ name: k, value: env[k] }))];
+  const secretName = envSecretName(d.endpoint, d.name);
+  container.env = [
+    ...container.env,
+    ...Object.keys(env)
+      .sort()
+      .map((k) => {
+        const v = env[k];
+        return isSecretRef(v) ? { name: k, valueFrom: { secretKeyRef: { name: secretName, key: k } } } : { name: k, value: v };
+      }),
+  ];
+  const secretKeys = Object.keys(d.env).filter((k) => isSecretRef(d.env[k]));
+  if (secretKeys.length > 0) {
+    const data: Record<string, string> = {};
+    for (const k of secretKeys) {
+      if (secretEnv[k] === undefined) throw new Error(`env ${k}: the value of its secret was not read`);
+      data[k] = Buffer.from(secretEnv[k], "utf8").toString("base64");
+    }
+    objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace: o.namespace, labels: { ...ours } }, type: "Opaque", data });
+  }
   return objects;
 }

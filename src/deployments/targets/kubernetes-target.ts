@@ -22,8 +22,9 @@
  * @module
  */
 import { KubernetesObjectApi, ListWatch, PatchStrategy, Watch, type KubeConfig, type KubernetesObject, type KubernetesListObject } from "@kubernetes/client-node";
-import type { Deployment } from "../endpoints/endpoint-types.js";
-import { DEPLOYMENT_LABEL, ENDPOINT_LABEL, MANAGED_SELECTOR, kubernetesObjects, objectName, serviceUrl, type KubernetesObjectOptions } from "./k8s-deployment-objects.js";
+import { resolveEnv, type DeploymentSecrets } from "../endpoints/deployment-secrets.js";
+import { isSecretRef, type Deployment } from "../endpoints/endpoint-types.js";
+import { DEPLOYMENT_LABEL, ENDPOINT_LABEL, MANAGED_SELECTOR, envSecretName, kubernetesObjects, objectName, serviceUrl, type KubernetesObjectOptions } from "./k8s-deployment-objects.js";
 import type { ReplicaStatus } from "./local-target.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -43,6 +44,8 @@ export interface KubernetesTargetOptions extends KubernetesObjectOptions {
   retryMs?: number;
   /** Warning events kept per deployment (default 10). */
   eventsKept?: number;
+  /** Where the secrets a deployment's env names are read (at each apply, into the deployment's Kubernetes Secret). */
+  secrets?: DeploymentSecrets;
 }
 
 export interface KubernetesSummary {
@@ -142,16 +145,27 @@ export class KubernetesTarget {
     await Promise.all(this.informers.map((inf) => inf.start()));
   }
 
+  /** Where the secrets deployments' env names are read (the module sets it once the store is known). */
+  useSecrets(secrets: DeploymentSecrets | undefined): void {
+    this.opts.secrets = secrets;
+  }
+
   /** Server-side applies the deployment's objects; a failure is logged, kept for its health, and thrown. */
   async apply(d: Deployment): Promise<void> {
     const key = keyOf(d.endpoint, d.name);
+    const hadSecret = this.usesEnvSecret(d.endpoint, d.name);
     this.applied.set(key, d);
     const force = this.opts.force ?? true;
     try {
-      const objects = kubernetesObjects(d, this.opts) as KubernetesObject[];
+      const { secret } = await resolveEnv(d.env, this.opts.secrets);
+      // The Secret first: the Deployment's pods read it.
+      const objects = (kubernetesObjects(d, this.opts, secret) as KubernetesObject[]).sort((a, b) => Number(b.kind === "Secret") - Number(a.kind === "Secret"));
       // A server-side dry run of all three first: one the API server refuses (validation, admission, a conflict) leaves none half-applied.
       for (const obj of objects) await this.api.patch(structuredClone(obj), undefined, "All", FIELD_MANAGER, force, PatchStrategy.ServerSideApply);
       for (const obj of objects) await this.api.patch(obj, undefined, undefined, FIELD_MANAGER, force, PatchStrategy.ServerSideApply);
+      // A deployment whose env no longer names a secret: its Secret goes (asked only then: a cluster role that
+      // never needed secrets need not allow them).
+      if (hadSecret && !objects.some((o) => o.kind === "Secret")) await this.deleteIfThere({ apiVersion: "v1", kind: "Secret", metadata: { name: envSecretName(d.endpoint, d.name), namespace: this.opts.namespace } });
       this.applyErrors.delete(key);
     } catch (err) {
       const message = `apply failed: ${apiErrorMessage(err)}`;
@@ -167,6 +181,7 @@ export class KubernetesTarget {
   async remove(endpoint: string, name: string): Promise<void> {
     const key = keyOf(endpoint, name);
     if (!this.applied.has(key) && !this.deploymentObject(endpoint, name)) return;
+    const hadSecret = this.usesEnvSecret(endpoint, name);
     this.applied.delete(key);
     this.applyErrors.delete(key);
     this.events.delete(key);
@@ -175,14 +190,29 @@ export class KubernetesTarget {
       { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: meta },
       { apiVersion: "v1", kind: "Service", metadata: meta },
       { apiVersion: "apps/v1", kind: "Deployment", metadata: meta },
+      ...(hadSecret ? [{ apiVersion: "v1", kind: "Secret", metadata: { ...meta, name: envSecretName(endpoint, name) } }] : []),
     ]) {
-      try {
-        await this.api.delete(o, undefined, undefined, undefined, undefined, "Foreground");
-      } catch (err) {
-        if ((err as { code?: number }).code !== 404) throw new Error(`Could not delete ${o.kind} ${meta.namespace}/${meta.name}: ${apiErrorMessage(err)}`);
-      }
+      await this.deleteIfThere(o);
     }
     this.opts.onChange(endpoint);
+  }
+
+  /** Whether the deployment's objects (as last applied here, or as the cluster has them) read its env Secret. */
+  private usesEnvSecret(endpoint: string, name: string): boolean {
+    const applied = this.applied.get(keyOf(endpoint, name));
+    if (applied && Object.values(applied.env).some(isSecretRef)) return true;
+    const secret = envSecretName(endpoint, name);
+    const containers = (this.deploymentObject(endpoint, name) as Obj | undefined)?.spec?.template?.spec?.containers ?? [];
+    return (containers as Obj[]).some((c) => (c.env ?? []).some((e: Obj) => e.valueFrom?.secretKeyRef?.name === secret));
+  }
+
+  /** Deletes one object; one already gone is fine. */
+  private async deleteIfThere(o: KubernetesObject & { metadata: { name: string; namespace: string } }): Promise<void> {
+    try {
+      await this.api.delete(o, undefined, undefined, undefined, undefined, "Foreground");
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw new Error(`Could not delete ${o.kind} ${o.metadata.namespace}/${o.metadata.name}: ${apiErrorMessage(err)}`);
+    }
   }
 
   /** The deployments this target runs: applied by this process, or found in the cluster with ciclo's labels. */

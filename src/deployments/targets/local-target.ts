@@ -17,6 +17,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { resolveEnv, type DeploymentSecrets } from "../endpoints/deployment-secrets.js";
 import type { DeploymentStore, ReplicaRecord } from "../endpoints/deployment-store.js";
 import type { Deployment } from "../endpoints/endpoint-types.js";
 import { LineRing, modelServeCommand, ReplicaProcess, type ReplicaCommand, type ReplicaSpec, type ReplicaState } from "./replica-process.js";
@@ -67,6 +68,8 @@ export interface LocalTargetOptions {
   logLines?: number;
   /** How replicas run (default: processRunner). */
   runner?: ReplicaRunner;
+  /** Where the secrets a deployment's env names are read, at each replica start. */
+  secrets?: DeploymentSecrets;
 }
 
 export interface ReplicaStatus {
@@ -229,13 +232,25 @@ export class LocalTarget {
     const d = r.deployment;
     const trackingUri = await this.opts.trackingUri();
     if (r.removed || this.stopping || slot.proc) return;
+    // Secrets are read now, for this process only (a rotated secret reaches the next start).
+    let env: Awaited<ReturnType<typeof resolveEnv>>;
+    try {
+      env = await resolveEnv(d.env, this.opts.secrets);
+    } catch (err) {
+      const error = (err as Error).message;
+      r.logs.push(`[${d.name}-${slot.index}] cannot start: ${error}`);
+      this.opts.log("deployments: a replica cannot start", { endpoint: d.endpoint, deployment: d.name, replica: slot.index, error });
+      throw err;
+    }
+    if (r.removed || this.stopping || slot.proc) return;
     const spec: ReplicaSpec = {
       command: this.opts.command,
       modelUri: `models:/${d.modelName}/${d.modelVersion}`,
       trackingUri,
       modelName: d.modelName,
       modelVersion: d.modelVersion,
-      env: d.env,
+      env: env.plain,
+      secretEnv: env.secret,
       baseEnv: this.opts.baseEnv,
       workers: this.opts.workers ?? 1,
       drainSeconds: this.opts.drainSeconds ?? 10,

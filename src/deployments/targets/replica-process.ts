@@ -18,7 +18,10 @@ export interface ReplicaSpec {
   trackingUri: string;
   modelName: string;
   modelVersion: string;
+  /** The deployment's plain env values. */
   env: Record<string, string>;
+  /** The values of the secrets its env names, read at this start (environment only: never argv, never logged). */
+  secretEnv?: Record<string, string>;
   /** Child environment before the deployment's own env. */
   baseEnv: NodeJS.ProcessEnv;
   workers: number;
@@ -71,7 +74,7 @@ export function modelServeCommand(spec: ReplicaSpec): ReplicaCommand {
     spec.modelVersion,
     ...(spec.logRequests ? ["--log-requests", "tracking", "--log-endpoint", spec.logRequests.endpoint, "--log-deployment", spec.logRequests.deployment] : []),
   ];
-  return { cmd: spec.command[0], args, env: { ...spec.baseEnv, ...spec.env } };
+  return { cmd: spec.command[0], args, env: { ...spec.baseEnv, ...spec.env, ...spec.secretEnv } };
 }
 
 export class ReplicaProcess {

@@ -14,7 +14,8 @@
  *          | name "(" args ")" | path | "(" expr ")"
  * path    := name ("." name | "[" (string | number) "]")*
  * ```
- * Built-ins: success(), failure(), always(), cancelled(), contains(a, b),
+ * `secrets.NAME` reads a server secret (step env:, run: and a few with: keys;
+ * see runs/step-secrets.ts). Built-ins: success(), failure(), always(), cancelled(), contains(a, b),
  * startsWith(a, b), endsWith(a, b), toJSON(v). A path that leads nowhere is null.
  * @module
  */
@@ -39,7 +40,7 @@ export type Expr =
 
 const FUNCTIONS: Record<string, number> = { success: 0, failure: 0, always: 0, cancelled: 0, contains: 2, startsWith: 2, endsWith: 2, toJSON: 1 };
 /** Roots a path may start with. */
-export const ROOTS = ["inputs", "steps", "pipeline"] as const;
+export const ROOTS = ["inputs", "steps", "pipeline", "secrets"] as const;
 const MAX_LENGTH = 2000;
 
 type Token = { t: "num" | "str" | "name" | "op" | "end"; v: string; at: number };
@@ -199,6 +200,8 @@ export interface ExpressionContext {
   inputs: Record<string, unknown>;
   steps: Record<string, { outputs: Record<string, unknown>; status: string }>;
   pipeline: Record<string, unknown>;
+  /** Secret values by name, only where a step's `env:` is rendered (runs/step-secrets.ts); elsewhere `secrets.X` is null. */
+  secrets?: Record<string, unknown>;
   /** States of the step's needs (direct and transitive), for the status functions. */
   needStates?: string[];
   /** The pipeline run was cancelled. */

@@ -374,6 +374,8 @@ function checkExpressions(doc: LocatedDoc, fail: Fail, steps: StepSpec[], inputs
           if (!byId.has(target)) throw fail(at, `step '${s.id}': ${describe(p)} names no step of this pipeline.`);
           if (!up.has(target)) throw fail(at, `step '${s.id}': ${describe(p)} reads step '${target}', which is not among its needs (add needs: [${target}]).`);
           if (p.keys.length < 2 || (p.keys[1] !== "outputs" && p.keys[1] !== "status")) throw fail(at, `step '${s.id}': ${describe(p)}: a step offers outputs and status.`);
+        } else if (p.root === "secrets") {
+          if (p.keys.length !== 1 || typeof p.keys[0] !== "string") throw fail(at, `step '${s.id}': ${describe(p)}: a secret is secrets.<name> (a name with dots: secrets['registry.password']).`);
         } else if (p.root === "pipeline") {
           if (p.keys.length !== 1 || !["run_id", "name", "experiment_id"].includes(String(p.keys[0]))) throw fail(at, `step '${s.id}': ${describe(p)}: pipeline offers run_id, name, experiment_id.`);
         }

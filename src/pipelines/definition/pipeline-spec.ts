@@ -91,7 +91,7 @@ export const STEP_ARGUMENTS: Record<StepKind, Record<string, boolean>> = {
   alias: { name: true, alias: true, version: true },
   approve: { approvers: false, message: false, role: false },
   "build-image": { model: true, image: true, base: false, platform: false, insecure_registry: false },
-  push: { model: true, image: true, base: false, platform: false, insecure_registry: false },
+  push: { model: true, image: true, base: false, platform: false, insecure_registry: false, registry_username: false, registry_password: false },
   deploy: { endpoint: true, deployment: true, model: true, replicas: false, strategy: false, env: false },
   sweep: {
     entry_point: false,
@@ -106,7 +106,7 @@ export const STEP_ARGUMENTS: Record<StepKind, Record<string, boolean>> = {
     timeout: false,
     params: false,
   },
-  notify: { url: true, message: false },
+  notify: { url: true, message: false, signing_key: false },
 };
 
 /** A pipeline definition that cannot be used; the message starts with `file:line:col`. */

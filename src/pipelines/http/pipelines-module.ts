@@ -9,6 +9,7 @@
  * monitoring's retraining action enqueues.
  * @module
  */
+import { createHmac } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -137,8 +138,17 @@ export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule 
         workDir: opts.workDir ?? join(tmpdir(), "ciclo-pipelines"),
         remote,
         deploy,
-        notify: async (url, body, signal) => {
-          const res = await safeFetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal }, opts.notifyPolicy ?? {});
+        secrets: ctx.find("secrets"),
+        notify: async (url, body, signal, signingKey) => {
+          const text = JSON.stringify(body);
+          const headers: Record<string, string> = { "content-type": "application/json" };
+          if (signingKey) {
+            // The scheme monitoring's webhooks use: HMAC-SHA256 of "<timestamp>.<body>", the timestamp beside it.
+            const ts = Math.floor(Date.now() / 1000);
+            headers["x-ciclo-timestamp"] = String(ts);
+            headers["x-ciclo-signature"] = `sha256=${createHmac("sha256", signingKey).update(`${ts}.${text}`).digest("hex")}`;
+          }
+          const res = await safeFetch(url, { method: "POST", headers, body: text, signal }, opts.notifyPolicy ?? {});
           await res.body?.cancel();
           return { status: res.status };
         },

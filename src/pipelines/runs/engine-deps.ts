@@ -11,6 +11,7 @@ import type { RemoteSteps } from "./step-executor.js";
 
 export const DEPLOY_STRATEGIES = ["rollout", "canary", "blue-green", "direct"] as const;
 export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+import type { StepSecretSource } from "./step-secrets.js";
 
 export interface DeployRequest {
   endpoint: string;
@@ -23,7 +24,8 @@ export interface DeployRequest {
    * already serves traffic, else direct.
    */
   strategy?: DeployStrategy;
-  env?: Record<string, string>;
+  /** A value, or a server secret's name (resolved by the deployment when its model servers start). */
+  env?: Record<string, string | { secret: string }>;
 }
 
 export interface EngineLogger {
@@ -47,8 +49,10 @@ export interface PipelineEngineDeps {
   workDir: string;
   /** The `deploy` step; undefined when the server runs no deployments module. */
   deploy?(req: DeployRequest, actor: string | null): Promise<Record<string, unknown>>;
-  /** The `notify` step: POSTs JSON (the SSRF-safe outbound policy applies). */
-  notify(url: string, body: unknown, signal: AbortSignal): Promise<{ status: number }>;
+  /** The `notify` step: POSTs JSON (the SSRF-safe outbound policy applies), signed with HMAC-SHA256 when a key is given. */
+  notify(url: string, body: unknown, signal: AbortSignal, signingKey?: string): Promise<{ status: number }>;
+  /** The server's secrets, for `${{ secrets.NAME }}` (undefined: a step that reads one fails). */
+  secrets?: StepSecretSource;
   /** Writes a step's log into its run's artifacts (`artifactUri` is the run's root); undefined: logs stay in the database only. */
   saveArtifact?(artifactUri: string, path: string, text: string): Promise<void>;
   logger?: EngineLogger;

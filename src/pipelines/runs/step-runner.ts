@@ -18,6 +18,7 @@ import { ancestors, expressionContext } from "./run-context.js";
 import type { PipelineRun, PipelineStep, StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
 import { runStepProcess } from "./step-process.js";
+import { prepareStepSecrets, registryCredentialsEnv, type StepSecrets } from "./step-secrets.js";
 
 /**
  * What each kind runs (step-commands.ts), loaded on the first step rather than at server start: it brings the
@@ -30,6 +31,8 @@ export interface StepJobContext {
   jobId: string;
   signal: AbortSignal;
 }
+
+const isSecretRef = (v: unknown): v is { secret: string } => !!v && typeof v === "object" && typeof (v as { secret?: unknown }).secret === "string";
 
 /** Renders every string of a `with:` value. */
 function renderDeep(v: unknown, ctx: Parameters<typeof renderTemplate>[1]): unknown {
@@ -75,12 +78,20 @@ export class StepRunner {
     try {
       const steps = await this.deps.store.steps(run.runId);
       const ctx = expressionContext(run, steps, ancestors(run.spec, spec.id));
-      const args = renderDeep(spec.with, ctx) as Record<string, unknown>;
-      const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, stringify(renderTemplate(v, ctx))]));
+      // Secrets are read now; their values reach the process's environment only, and are masked wherever text is kept.
+      const secrets = await prepareStepSecrets(spec, run.trigger.actor ?? null, this.deps.secrets);
+      log.mask = secrets.mask;
+      const s = secrets.spec;
+      const args = renderDeep(s.with, ctx) as Record<string, unknown>;
+      const env = {
+        ...Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, stringify(renderTemplate(v, { ...ctx, secrets: secrets.values }))])),
+        ...registryCredentialsEnv(s.uses, args),
+        ...secrets.env,
+      };
       const { shellQuote } = await stepCommands();
-      const shell = spec.run === undefined ? undefined : String(renderTemplate(spec.run, ctx, shellQuote));
+      const shell = s.run === undefined ? undefined : String(renderTemplate(s.run, ctx, shellQuote));
 
-      const cacheKey = spec.cache && !run.noCache ? await this.cacheKey(run, spec, { args, env, shell }) : null;
+      const cacheKey = spec.cache && !run.noCache ? await this.cacheKey(run, spec, { args, env: secrets.maskDeep(env), shell }) : null;
       if (cacheKey) {
         const hit = await this.deps.store.findCached(cacheKey);
         if (hit) {
@@ -117,7 +128,7 @@ export class StepRunner {
       }, this.deps.cancelPollMs ?? 500);
       let outcome: { ok: true; outputs: Record<string, unknown> } | { ok: false; error: string; cancelled: boolean };
       try {
-        outcome = await this.work(run, spec, { args, env, shell, childRunId, attempt, log, signal: stop.signal });
+        outcome = await this.work(run, spec, { args, env, shell, childRunId, attempt, log, signal: stop.signal, secrets });
       } finally {
         clearTimeout(timer);
         clearInterval(poll);
@@ -131,18 +142,20 @@ export class StepRunner {
         await this.deps.store.updateStep(run.runId, spec.id, { status: "queued", attempt: step.attempt }, ["running"]);
         throw new Error(`step '${spec.id}' was interrupted (${outcome.error}); it runs again`);
       }
+      if (!outcome.ok) outcome.error = secrets.mask(outcome.error);
       if (outcome.ok) {
-        await this.deps.store.updateStep(run.runId, spec.id, { status: "succeeded", outputs: outcome.outputs, cacheKey, error: null, finishedAt: Date.now() }, ["running"]);
+        await this.deps.store.updateStep(run.runId, spec.id, { status: "succeeded", outputs: secrets.maskDeep(outcome.outputs), cacheKey, error: null, finishedAt: Date.now() }, ["running"]);
         await this.deps.tracking.updateRun(childRunId, { status: "FINISHED", endTime: Date.now() });
         return;
       }
       await this.failed(run, spec, attempt, childRunId, outcome.error, outcome.cancelled, log);
     } catch (err) {
       if (job.signal.aborted) throw err;
-      // A step that cannot even start (a bad value in with:, an unknown entry point) fails like one that ran.
-      await log.ciclo(`error: ${(err as Error).message}`);
+      // A step that cannot even start (a bad value in with:, an unknown entry point, a missing secret) fails like one that ran.
+      const message = log.mask((err as Error).message);
+      await log.ciclo(`error: ${message}`);
       await log.flush();
-      await this.failed(run, spec, attempt, childRunId, (err as Error).message, false, log);
+      await this.failed(run, spec, attempt, childRunId, message, false, log);
     }
   }
 
@@ -191,7 +204,7 @@ export class StepRunner {
   private async work(
     run: PipelineRun,
     spec: StepSpec,
-    w: { args: Record<string, unknown>; env: Record<string, string>; shell?: string; childRunId: string; attempt: number; log: StepLog; signal: AbortSignal },
+    w: { args: Record<string, unknown>; env: Record<string, string>; shell?: string; childRunId: string; attempt: number; log: StepLog; signal: AbortSignal; secrets: StepSecrets },
   ): Promise<{ ok: true; outputs: Record<string, unknown> } | { ok: false; error: string; cancelled: boolean }> {
     const stoppedBy = () => {
       const r = w.signal.reason as unknown;
@@ -200,7 +213,8 @@ export class StepRunner {
     };
     if (spec.uses === "notify") {
       const body = { pipeline: run.pipeline, run_id: run.runId, step: spec.id, message: w.args.message === undefined ? null : stringify(w.args.message), inputs: run.inputs };
-      const res = await this.deps.notify(String(w.args.url), body, w.signal);
+      const key = w.secrets.signingKey ?? (typeof w.args.signing_key === "string" ? w.args.signing_key : undefined);
+      const res = await this.deps.notify(String(w.args.url), body, w.signal, key);
       await w.log.ciclo(`notified ${new URL(String(w.args.url)).host}: HTTP ${res.status}`);
       if (res.status >= 300) return { ok: false, error: `the webhook answered HTTP ${res.status}`, cancelled: false };
       return { ok: true, outputs: { status: res.status } };
@@ -214,7 +228,8 @@ export class StepRunner {
         if (!(DEPLOY_STRATEGIES as readonly unknown[]).includes(a.strategy)) return { ok: false, error: `with.strategy must be ${DEPLOY_STRATEGIES.join(", ")}; got ${JSON.stringify(a.strategy)}`, cancelled: false };
         req.strategy = a.strategy as DeployStrategy;
       }
-      if (a.env && typeof a.env === "object") req.env = Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, stringify(v)]));
+      // An entry naming a secret stays a reference: the deployment resolves it when its model servers start.
+      if (a.env && typeof a.env === "object") req.env = Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, isSecretRef(v) ? { secret: v.secret } : stringify(v)]));
       const outputs = await this.deps.deploy(req, run.trigger.actor ?? null);
       await w.log.ciclo(`deployed ${req.model} as ${req.endpoint}/${req.deployment}: ${JSON.stringify(outputs)}`);
       return { ok: true, outputs };
@@ -243,7 +258,7 @@ export class StepRunner {
         outputsFile,
       });
       if (plan.params && Object.keys(plan.params).length > 0 && w.attempt === 1) {
-        await this.deps.tracking.logBatch(w.childRunId, { metrics: [], params: Object.entries(plan.params).map(([key, value]) => ({ key, value: value.slice(0, 6000) })), tags: [] });
+        await this.deps.tracking.logBatch(w.childRunId, { metrics: [], params: Object.entries(plan.params).map(([key, value]) => ({ key, value: w.secrets.mask(value).slice(0, 6000) })), tags: [] });
       }
       const onLine = (stream: "stdout" | "stderr", line: string) => w.log.line(stream, line);
       const res = remote
@@ -278,8 +293,11 @@ class StepLog {
     private readonly attempt: number,
   ) {}
 
+  /** Masks the step's secret values (set once they are read). */
+  mask: (text: string) => string = (t) => t;
+
   line(stream: "stdout" | "stderr" | "ciclo", line: string): void {
-    this.buf.push({ stepId: this.stepId, attempt: this.attempt, time: Date.now(), stream, line });
+    this.buf.push({ stepId: this.stepId, attempt: this.attempt, time: Date.now(), stream, line: this.mask(line) });
     if (this.buf.length >= 500) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), 200);
   }

@@ -10,6 +10,7 @@
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { parseList } from "../../shared/text-list.js";
 
 export interface NetworkPolicy {
   /** Host header patterns (`mlflow.internal:5000`, `*.company.com`, `192.168.*`, `*` for any); MLflow's defaults when absent. */
@@ -46,7 +47,7 @@ function globToRegExp(pattern: string): RegExp {
 /** A comma-separated flag value as a list (empty entries dropped). */
 export function splitList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  return value.split(",").map((s) => s.trim()).filter(Boolean);
+  return parseList(value);
 }
 
 function matcher(patterns: readonly string[]): (value: string) => boolean {

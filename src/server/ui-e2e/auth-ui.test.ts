@@ -6,7 +6,8 @@
  * stops working), the sharing dialog on an experiment, the audit log, sign
  * out — and single sign-on against a real OpenID provider (`oidc-provider`,
  * started here): "Sign in with SSO", sign in at the provider, land signed in;
- * the provider's groups decide who is a ciclo admin.
+ * the provider's groups decide who is a ciclo admin, and what a member may do
+ * (CICLO_OIDC_GROUP_PERMISSIONS).
  *
  * Also writes the screenshots docs/auth.md shows (docs/images/auth-*.png).
  */
@@ -42,6 +43,8 @@ describe("sign-in and auth pages (browser, auth on)", () => {
         CICLO_OIDC_SCOPES: "openid profile groups",
         CICLO_OIDC_ADMIN_GROUPS: "ml-admins",
         CICLO_OIDC_ALLOWED_GROUPS: "ml-team",
+        // Team members may write to every experiment and model (the default for others stays READ).
+        CICLO_OIDC_GROUP_PERMISSIONS: "ml-team=EDIT",
       },
     });
     if (!ui) return;
@@ -100,6 +103,37 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     await p.page.getByRole("button", { name: "New experiment" }).waitFor();
     assert.match(await p.page.locator(".user-menu summary").innerText(), /admin/);
     assert.match(p.page.url(), /\/experiments$/);
+  });
+
+  it("change password: the form needs the current password; then the old one stops working and the new one signs in", async (h) => {
+    assert.equal((await api("POST", "/api/2.0/mlflow/users/create", { username: "gail", password: "gail-password-1" })).status, 200);
+    const gail = await h.newPage();
+    try {
+      gail.expectHttpError(401, "/ajax-api/");
+      await gail.page.goto("/experiments");
+      await signIn(gail, { username: "gail", password: "gail-password-1" });
+      await gail.page.locator(".user-menu summary").getByText("gail").waitFor();
+      await gail.page.locator(".user-menu summary").click();
+      await gail.page.getByRole("menuitem", { name: "Change password" }).click();
+      const form = gail.page.getByRole("form", { name: "Change password" });
+      await form.getByLabel("Current password").fill("not-my-password");
+      await form.getByLabel("New password", { exact: true }).fill("gail-password-2");
+      await form.getByLabel("New password again").fill("gail-password-2");
+      gail.expectHttpError(403, "/auth/password");
+      await form.getByRole("button", { name: "Change password" }).click();
+      await gail.page.getByRole("alert").getByText(/current password is not right/).waitFor();
+      await form.getByLabel("Current password").fill("gail-password-1");
+      await form.getByRole("button", { name: "Change password" }).click();
+      await gail.page.getByRole("status").getByText(/Password changed/).waitFor();
+      assert.equal((await api("GET", "/api/ciclo/v1/auth/me", undefined, basic("gail", "gail-password-1"))).status, 401);
+      assert.equal((await api("GET", "/api/ciclo/v1/auth/me", undefined, basic("gail", "gail-password-2"))).status, 200);
+      // This browser's session stays signed in.
+      await gail.page.reload();
+      await gail.page.locator(".user-menu summary").getByText("gail").waitFor();
+      gail.assertClean();
+    } finally {
+      await gail.close();
+    }
   });
 
   it("users: an admin creates a user through the dialog; the users page lists people and service accounts", async () => {
@@ -244,6 +278,13 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     }
     const users = (await api("GET", "/api/ciclo/v1/auth/users")).json.users.map((u: { username: string; is_admin: boolean }) => `${u.username}:${u.is_admin}`);
     assert.ok(users.includes("dave:false"), users.join(" "));
+    // The ml-team group's EDIT (CICLO_OIDC_GROUP_PERMISSIONS), applied at dave's sign-in: he may write where the default only lets read.
+    const exp = await api("POST", "/api/2.0/mlflow/experiments/create", { name: "team-shared" });
+    assert.equal(exp.status, 200);
+    const daveToken = (await api("POST", "/api/ciclo/v1/auth/tokens", { name: "t", username: "dave" })).json.token as string;
+    assert.equal((await api("POST", "/api/2.0/mlflow/runs/create", { experiment_id: exp.json.experiment_id }, `Bearer ${daveToken}`)).status, 200);
+    assert.equal((await api("POST", "/api/2.0/mlflow/users/create", { username: "frank", password: "frank-password-1" })).status, 200);
+    assert.equal((await api("POST", "/api/2.0/mlflow/runs/create", { experiment_id: exp.json.experiment_id }, basic("frank", "frank-password-1"))).status, 403, "without the group: the default READ");
     assert.ok(!users.some((u: string) => u.startsWith("eve:")), "a refused identity creates no user");
   });
 });

@@ -7,7 +7,10 @@
 import Type, { type Static } from "typebox";
 
 const Percentages = Type.Record(Type.String({ maxLength: 64 }), Type.Number());
-const EnvVars = Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 4096 }));
+/** An env value, or the name of a server secret (`{secret: "name"}`) read only when a model server starts. */
+export const WireSecretRef = Type.Object({ secret: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
+export type WireSecretRef = Static<typeof WireSecretRef>;
+const EnvVars = Type.Record(Type.String({ maxLength: 128 }), Type.Union([Type.String({ maxLength: 4096 }), WireSecretRef]));
 
 export const WireAnalysis = Type.Object({
   /** Largest share of 5xx/unreachable answers the candidate may give (0.05 = 5 %). */

@@ -61,6 +61,9 @@ export const logout = () => postJson<object>(`${CICLO}/auth/logout`, {});
 /** Where the browser goes to sign in with the identity provider (a full page navigation, not a fetch). */
 export const ssoLoginUrl = (returnTo: string) => `${CICLO}/auth/oidc/login?return_to=${encodeURIComponent(returnTo)}`;
 
+/** One's own password; the current one is required. */
+export const changePassword = (currentPassword: string, newPassword: string) => send("POST", `${CICLO}/auth/password`, { current_password: currentPassword, new_password: newPassword });
+
 export const listUsers = async (signal?: AbortSignal) => (await getJson<{ users: UserInfo[] }>(`${CICLO}/auth/users`, {}, signal)).users;
 export const createUser = (username: string, password: string) => send("POST", `${MLFLOW}/users/create`, { username, password });
 export const createServiceAccount = (username: string) => send("POST", `${CICLO}/auth/service-accounts`, { username });

@@ -1,4 +1,4 @@
-/** The signed-in user in the header: tokens, the admin pages, sign out. Nothing when authentication is off. */
+/** The signed-in user in the header: tokens, their password, the admin pages, sign out. Nothing when authentication is off. */
 import { useRef } from "react";
 import { Link } from "../router/router";
 import { useSession } from "./session";
@@ -21,6 +21,7 @@ export function UserMenu() {
           {user.is_admin ? " · admin" : ""}
         </div>
         <Link to="/settings/tokens" role="menuitem">Access tokens</Link>
+        <Link to="/settings/password" role="menuitem">Change password</Link>
         {user.is_admin && <Link to="/admin/users" role="menuitem">Users</Link>}
         {user.is_admin && <Link to="/admin/audit" role="menuitem">Audit log</Link>}
         <button type="button" role="menuitem" onClick={() => void signOut()}>

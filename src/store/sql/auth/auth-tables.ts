@@ -1,4 +1,4 @@
-/** Row types of the auth module's tables (migrations 0010 and 0015). */
+/** Row types of the auth module's tables (migrations 0010, 0015 and 0017). */
 import type { Generated } from "kysely";
 
 // A type alias (not an interface) so that Kysely's `withTables<T extends Record<string, …>>` accepts it.
@@ -14,6 +14,8 @@ export type AuthTables = {
     locked_until: number | null;
     /** `issuer sub` of the OpenID Connect identity an SSO user signs in as (migration 0015). */
     sso_subject: Generated<string | null>;
+    /** JSON of the SSO groups' grants (migration 0017). */
+    group_grants: Generated<string | null>;
   };
   auth_sessions: {
     id_hash: string;

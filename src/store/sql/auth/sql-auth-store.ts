@@ -6,6 +6,7 @@
  */
 import type { Kysely, Selectable } from "kysely";
 import type { ApiToken, AuditEvent, AuthStore, ExperimentPermission, NewAuditEvent, RegisteredModelPermission, Session, User } from "../../../auth/auth-store.js";
+import type { GroupGrants } from "../../../auth/group-grants.js";
 import type { PermissionName } from "../../../auth/permissions.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
@@ -24,6 +25,7 @@ const toUser = (r: UserRow): User => ({
   createdAt: Number(r.created_at),
   failedLogins: Number(r.failed_logins),
   lockedUntil: r.locked_until === null ? null : Number(r.locked_until),
+  groupGrants: r.group_grants ? (JSON.parse(r.group_grants) as GroupGrants) : null,
 });
 
 const toToken = (r: TokenRow): ApiToken => ({
@@ -325,13 +327,21 @@ export class SqlAuthStore implements AuthStore {
     await this.write((db) => db.deleteFrom("auth_sessions").where("id_hash", "=", idHash).execute());
   }
 
-  async deleteUserSessions(userId: number): Promise<void> {
-    await this.write((db) => db.deleteFrom("auth_sessions").where("user_id", "=", userId).execute());
+  async deleteUserSessions(userId: number, exceptIdHash?: string): Promise<void> {
+    await this.write((db) => {
+      let q = db.deleteFrom("auth_sessions").where("user_id", "=", userId);
+      if (exceptIdHash !== undefined) q = q.where("id_hash", "!=", exceptIdHash);
+      return q.execute();
+    });
   }
 
   async deleteExpiredSessions(now: number): Promise<number> {
     const r = await this.write((db) => db.deleteFrom("auth_sessions").where("expires_at", "<", now).executeTakeFirst());
     return Number(r.numDeletedRows ?? 0n);
+  }
+
+  async setGroupGrants(userId: number, grants: GroupGrants | null): Promise<void> {
+    await this.write((db) => db.updateTable("auth_users").set({ group_grants: grants ? JSON.stringify(grants) : null }).where("id", "=", userId).execute());
   }
 
   async getUserBySsoSubject(subject: string): Promise<User | undefined> {

@@ -102,7 +102,7 @@ const toDeployment = (r: DeploymentRow): Deployment => ({
   followAlias: r.follow_alias ?? undefined,
   target: r.target,
   replicas: Number(r.replicas),
-  env: JSON.parse(r.env) as Record<string, string>,
+  env: JSON.parse(r.env) as Deployment["env"],
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
