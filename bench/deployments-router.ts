@@ -205,8 +205,10 @@ async function main(): Promise<void> {
       const idle0 = cpuMs(server.pid);
       await new Promise((r) => setTimeout(r, opts.seconds * 1000));
       const idleServerCpuMsPerSecond = (cpuMs(server.pid) - idle0) / opts.seconds;
-      const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid });
+      // Routed first: requests sent straight to the replica are logged by the replica itself, which posts them to the
+      // server's monitoring API for seconds afterwards; that work would land in the routed run's server CPU.
       const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid });
+      const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid });
       Object.assign(result, {
         directRps: wd.requestsPerSec,
         directP99Ms: wd.latencyP99Ms,
