@@ -7,13 +7,24 @@
  * `/endpoints/bench/invocations`:
  * - p50 latency: sequential requests over one keep-alive connection,
  *   alternating blocks of 200 so drift hits both equally;
- * - throughput: `wrk -t1 -c64` for `--seconds` each.
- * Usage: npm run bench:deployments [-- --seconds 10 --requests 4000]
+ * - throughput: `wrk -t1 -c64` for `--seconds` each, with the CPU time each
+ *   process spent over the run (utime + stime from /proc/<pid>/stat, all its
+ *   threads) divided by the requests answered: the router's CPU per request
+ *   is the figure that does not depend on how the two cores are shared.
+ * `--model-ms N` deploys a js_function model that keeps its inference thread
+ * busy N ms per row (a CPU loop; batching does not share it) instead of the
+ * ONNX fixture: the model server's work is then the bottleneck, as it is for
+ * most real models.
+ * `--monitor-sample-rate` is passed to the server (monitoring logs every
+ * routed request by default).
+ * Usage: npm run bench:deployments [-- --seconds 10 --requests 4000 --model-ms 2 --monitor-sample-rate 0.01]
  * Results: printed, and written to bench/results/deployments-router.json.
  * @module
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -25,14 +36,78 @@ import { ArtifactClient } from "../src/sdk/artifact-client.js";
 import { DeploymentsClient } from "../src/sdk/deployments-client.js";
 import { runWrk, wrkAvailable } from "./lib/wrk.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, requests: { type: "string", default: "4000" }, connections: { type: "string", default: "64" } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    requests: { type: "string", default: "4000" },
+    connections: { type: "string", default: "64" },
+    "model-ms": { type: "string", default: "0" },
+    "monitor-sample-rate": { type: "string" },
+  },
+});
+const MODEL_MS = Number(values["model-ms"]);
 const BIN = fileURLToPath(new URL("../bin/ciclo.js", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../src/models/fixtures/linear-regressor.onnx", import.meta.url));
-const BODY = '{"inputs": [[1.323, -1.364, 1.921]]}';
+const WRK_SCRIPT = MODEL_MS > 0 ? "serving-x-one-row.lua" : "serving-one-row.lua";
+const BODY = MODEL_MS > 0 ? '{"dataframe_records": [{"x": 1.5}]}' : '{"inputs": [[1.323, -1.364, 1.921]]}';
+
+const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** CPU time (user + system, all threads) a process has used, ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+}
+
+/** A wrk run with the CPU each process spent during it, per request answered (ms). */
+async function measured(opts: Parameters<typeof runWrk>[0], pids: Record<string, number>) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const load = loadavg()[0];
+  const r = await runWrk(opts);
+  const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuMs(pid) - before[k]) / r.requests).toFixed(4))]));
+  return { ...r, cpuMsPerRequest: cpu, loadAverage1m: load };
+}
+
+const BUSY_MODULE = `// Bench model: answers 2x per row after keeping its thread busy busy_ms per row.
+export function load(context) {
+  return { busyMs: Number(context.modelConfig.busy_ms) };
+}
+export function predict(input, params, state) {
+  const x = input.columns.find((c) => c.name === "x").values;
+  const end = performance.now() + state.busyMs * x.length;
+  while (performance.now() < end) {
+    // busy
+  }
+  return Array.from(x, (v) => v * 2);
+}
+`;
+
+/** A js_function model that spends `ms` of CPU per row. */
+async function busyModel(parent: string, ms: number): Promise<string> {
+  const src = join(parent, "busy-src");
+  await mkdir(src, { recursive: true });
+  await writeFile(join(src, "model.mjs"), BUSY_MODULE);
+  const dir = join(parent, "busy");
+  await saveModel(
+    dir,
+    { jsFunction: src },
+    {
+      signature: {
+        inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
+        outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
+      },
+      jsFunction: { modelConfig: { busy_ms: ms } },
+    },
+  );
+  return dir;
+}
 
 /** `ciclo gateway` reading its routes from `server`. */
-async function startGateway(server: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startGateway(server: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const proc = spawn(process.execPath, [BIN, "gateway", "--tracking-uri", server, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "1" } });
+  const pid = proc.pid!;
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on("line", (l) => {
       const j = JSON.parse(l) as { msg?: string; url?: string };
@@ -40,11 +115,12 @@ async function startGateway(server: string): Promise<{ url: string; stop(): Prom
     });
     proc.once("exit", (c) => reject(new Error(`ciclo gateway exited (${c})`)));
   });
-  return { url, stop: () => new Promise<void>((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
+  return { url, pid, stop: () => new Promise<void>((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
 }
 
-async function startServer(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info"], {
+async function startServer(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const rate = values["monitor-sample-rate"] ? ["--monitor-sample-rate", values["monitor-sample-rate"]] : [];
+  const proc = spawn(process.execPath, [BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info", ...rate], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, CICLO_FROM_SOURCE: "1" },
   });
@@ -59,7 +135,7 @@ async function startServer(dir: string): Promise<{ url: string; stop(): Promise<
     });
     proc.once("exit", (c) => reject(new Error(`ciclo server exited (${c})`)));
   });
-  return { url, stop: () => new Promise<void>((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
+  return { url, pid: proc.pid!, stop: () => new Promise<void>((r) => (proc.once("exit", () => r()), proc.kill("SIGTERM"))) };
 }
 
 /** Latencies (ms) of `n` sequential requests over one keep-alive connection. */
@@ -82,8 +158,8 @@ async function main(): Promise<void> {
   mkdirSync(join(dir, "artifacts"));
   const server = await startServer(dir);
   try {
-    const model = join(dir, "linear");
-    await saveModel(model, FIXTURE);
+    const model = MODEL_MS > 0 ? await busyModel(dir, MODEL_MS) : join(dir, "linear");
+    if (MODEL_MS === 0) await saveModel(model, FIXTURE);
     const artifacts = new ArtifactClient({ trackingUri: server.url });
     const run = await artifacts.tracking.createRun({ experimentId: "0" });
     await artifacts.logArtifacts(run.info.runId, model, "model");
@@ -92,9 +168,12 @@ async function main(): Promise<void> {
     await d.createEndpoint({ name: "bench" });
     await d.createDeployment("bench", { name: "main", model_uri: "models:/linear/1" });
     let replica: string | undefined;
+    let replicaPid = 0;
     for (let i = 0; i < 1200 && !replica; i++) {
       const e = await d.getEndpoint("bench");
-      replica = e.deployments[0].health?.replicas.find((r) => r.state === "ready")?.url;
+      const ready = e.deployments[0].health?.replicas.find((r) => r.state === "ready");
+      replica = ready?.url;
+      replicaPid = ready?.pid ?? 0;
       if (!replica) await new Promise((r) => setTimeout(r, 100)); // waiting for the model server to load
     }
     if (!replica) throw new Error("the deployment never became ready");
@@ -113,32 +192,62 @@ async function main(): Promise<void> {
     await routed.close();
     const result: Record<string, unknown> = {
       date: new Date().toISOString(),
+      model: MODEL_MS > 0 ? `js_function, ${MODEL_MS} ms busy per row` : "linear-regressor ONNX",
+      monitorSampleRate: values["monitor-sample-rate"] ?? "1",
+      loadAverage1mAtEnd: undefined as number | undefined,
       p50DirectMs: p50(a),
       p50RoutedMs: p50(b),
       p50AddedMs: p50(b) - p50(a),
     };
     if (wrkAvailable()) {
-      const opts = { script: "serving-one-row.lua", threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
-      const wd = await runWrk({ ...opts, url: `${replica}/invocations` });
-      const wr = await runWrk({ ...opts, url: `${server.url}/endpoints/bench/invocations` });
-      Object.assign(result, { directRps: wd.requestsPerSec, directP99Ms: wd.latencyP99Ms, routedRps: wr.requestsPerSec, routedP99Ms: wr.latencyP99Ms, routedErrors: wr.errors, throughputRatio: wr.requestsPerSec / wd.requestsPerSec });
+      const opts = { script: WRK_SCRIPT, threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
+      // The server's own background work (jobs polling, health checks, timers) while idle, to subtract from the routed run.
+      const idle0 = cpuMs(server.pid);
+      await new Promise((r) => setTimeout(r, opts.seconds * 1000));
+      const idleServerCpuMsPerSecond = (cpuMs(server.pid) - idle0) / opts.seconds;
+      // Routed first: requests sent straight to the replica are logged by the replica itself, which posts them to the
+      // server's monitoring API for seconds afterwards; that work would land in the routed run's server CPU.
+      const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid });
+      const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid });
+      Object.assign(result, {
+        directRps: wd.requestsPerSec,
+        directP99Ms: wd.latencyP99Ms,
+        directErrors: wd.errors,
+        directCpuMsPerRequest: wd.cpuMsPerRequest,
+        routedRps: wr.requestsPerSec,
+        routedP99Ms: wr.latencyP99Ms,
+        routedErrors: wr.errors,
+        routedCpuMsPerRequest: wr.cpuMsPerRequest,
+        idleServerCpuMsPerSecond,
+        routedServerCpuMsPerRequestNet: Number((wr.cpuMsPerRequest.server - (idleServerCpuMsPerSecond * opts.seconds) / wr.requests).toFixed(4)),
+        throughputRatio: wr.requestsPerSec / wd.requestsPerSec,
+        loadAverages1m: { direct: wd.loadAverage1m, routed: wr.loadAverage1m },
+      });
       const gateway = await startGateway(server.url);
       try {
         const gp = new Pool(gateway.url, { connections: 1 });
         await sequential(gp, "/endpoints/bench/invocations", 500);
         const g = await sequential(gp, "/endpoints/bench/invocations", n);
         await gp.close();
-        const wg = await runWrk({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` });
-        Object.assign(result, { gatewayP50Ms: p50(g), gatewayRps: wg.requestsPerSec, gatewayP99Ms: wg.latencyP99Ms, gatewayErrors: wg.errors, gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec });
+        const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, replica: replicaPid });
+        Object.assign(result, {
+          gatewayP50Ms: p50(g),
+          gatewayRps: wg.requestsPerSec,
+          gatewayP99Ms: wg.latencyP99Ms,
+          gatewayErrors: wg.errors,
+          gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
+          gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
+        });
       } finally {
         await gateway.stop();
       }
     } else {
       result.wrk = "not installed: throughput not measured";
     }
+    result.loadAverage1mAtEnd = loadavg()[0];
     console.log(JSON.stringify(result, null, 2));
     mkdirSync(fileURLToPath(new URL("./results/", import.meta.url)), { recursive: true });
-    writeFileSync(fileURLToPath(new URL("./results/deployments-router.json", import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(fileURLToPath(new URL(MODEL_MS > 0 ? "./results/deployments-router-model-bound.json" : "./results/deployments-router.json", import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import type { MonitoringStore, MonitorPoint, MonitorRecord, SegmentQuery, Segmen
 import { evaluateAlerts, type AlertOutcome } from "./monitors/alerting.js";
 import type { MonitorGauges } from "./monitors/monitor-gauges.js";
 import { loadReference, runMonitor, windowProfilePath, type MonitorRunResult } from "./monitors/monitor-runner.js";
-import { readArtifactBytes } from "./monitors/window-data.js";
+import { loadWindow, readArtifactBytes } from "./monitors/window-data.js";
 import { renderMonitorReport, type ActionOutcome } from "./report/monitor-report.js";
 import { validateMonitorSpec, type MonitorSpec } from "./core/monitor-spec.js";
 import { sendWebhook, type WebhookOptions } from "./monitors/webhook-sender.js";
@@ -39,6 +39,28 @@ export interface MonitoringServiceDeps {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export interface LabelledRowsQuery {
+  endpoint: string;
+  deployment: string;
+  /** Requests that arrived in [from, to), epoch ms. */
+  from: number;
+  to: number;
+  /** The prediction's column (default `prediction`, a scalar output). */
+  predictionColumn?: string;
+  /** Rows read at most (default 500,000). */
+  maxRows?: number;
+}
+
+export interface LabelledRows {
+  /** Answered (status < 400) rows logged in the window. */
+  rows: number;
+  /** Those that have a label, with their prediction. */
+  pairs: Array<{ prediction: unknown; label: unknown }>;
+  /** Smallest share of requests the window's segments kept (1 = all). */
+  sampleRate: number;
+  truncated: boolean;
+}
 
 export class MonitoringService {
   private readonly now: () => number;
@@ -70,6 +92,23 @@ export class MonitoringService {
   async uploadLabels(format: "csv" | "parquet", bytes: Uint8Array): Promise<number> {
     const items = format === "csv" ? parseLabelCsv(new TextDecoder().decode(bytes)) : await parseLabelParquet(bytes);
     return this.putLabels(items);
+  }
+
+  /** One endpoint deployment's logged rows in a window joined with their labels (deployments' A/B analysis); buffered events are written first. */
+  async labelledRows(q: LabelledRowsQuery): Promise<LabelledRows> {
+    await this.deps.recorder.flush();
+    const w = await loadWindow(this.deps.store, this.deps.repo, { endpoint: q.endpoint, deployment: q.deployment }, q.from, q.to, q.maxRows ?? 500_000);
+    const col = q.predictionColumn ?? "prediction";
+    const ok = w.rows.filter((r) => (r.__status as number) < 400);
+    const labels = await this.deps.store.getLabels([...new Set(ok.map((r) => r.__request_id as string))]);
+    const pairs: LabelledRows["pairs"] = [];
+    for (const r of ok) {
+      const l = labels.get(`${r.__request_id as string}#${r.__row as number}`);
+      const p = r[col];
+      if (l !== undefined && p !== undefined && p !== null) pairs.push({ prediction: p, label: JSON.parse(l) });
+    }
+    const sampleRate = w.segments.reduce((m, s) => Math.min(m, s.sampleRate), 1);
+    return { rows: ok.length, pairs, sampleRate, truncated: w.truncated };
   }
 
   /** Stores a reference profile (checked by decoding it) under `monitoring/references/<name>.json`. */

@@ -22,6 +22,7 @@ import type {
   WireRouteTable,
   WireStrategy,
 } from "../shared/wire/deployments-wire.js";
+import type { AbQueryString, WireAbReport } from "../shared/wire/ab-wire.js";
 import { HttpClient, type HttpClientOptions } from "./http-client.js";
 
 const BASE = "/api/ciclo/v1/endpoints";
@@ -99,6 +100,11 @@ export class DeploymentsClient {
 
   async rolloutAction(endpoint: string, id: string, action: "promote" | "pause" | "resume" | "abort"): Promise<WireRollout> {
     return (await this.http.post<RolloutResponse>(`${BASE}/${seg(endpoint)}/rollouts/${seg(id)}/${action}`, {})).rollout;
+  }
+
+  /** The A/B comparison of two deployments over a window: per-variant metrics and, with labels, a significance test. */
+  async ab(endpoint: string, query: AbQueryString = {}): Promise<WireAbReport> {
+    return this.http.get<WireAbReport>(`${BASE}/${seg(endpoint)}/ab`, { ...query });
   }
 
   /** What a gateway routes by. */

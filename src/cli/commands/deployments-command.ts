@@ -10,6 +10,7 @@ import type { WireDeployment, WireEndpoint, WireStrategy } from "../../shared/wi
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime } from "../output/format.js";
+import { registerEndpointsAbCommand } from "./endpoints-ab-command.js";
 
 const client = (cli: CliContext) => new DeploymentsClient({ trackingUri: cli.trackingUri });
 
@@ -240,6 +241,8 @@ Examples:
         cli.emit(r, () => cli.out(`Rollout ${r.rollout_id} ${r.stable} → ${r.candidate}: ${r.state}${r.reason ? ` (${r.reason})` : ""}`));
       }),
     );
+
+  registerEndpointsAbCommand(endpoints);
 
   const deployments = usageExitCodes(program.command("deployments").description("Deployments of an endpoint: a model version run with replicas and env"));
 

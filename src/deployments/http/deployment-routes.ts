@@ -1,6 +1,6 @@
 /**
  * The deployments API under `/api/ciclo/v1/`: endpoints, their deployments,
- * traffic, history, rollouts, logs, and the route table `ciclo gateway`
+ * traffic, history, rollouts, logs, the A/B comparison, and the route table `ciclo gateway`
  * reads. Reading needs `read` on deployments; changes need `edit`; traffic
  * and rollouts (what clients get) need `manage`.
  * @module
@@ -9,14 +9,17 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { access } from "../../server/http/route-access.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
+import { AbQueryString, WireAbReport } from "../../shared/wire/ab-wire.js";
 import * as S from "../../shared/wire/deployments-wire.js";
+import type { AbService } from "../ab/ab-service.js";
 import type { EndpointService } from "../endpoints/endpoint-service.js";
 import type { RolloutService } from "../rollouts/rollout-service.js";
-import { deploymentToWire, endpointToWire, historyToWire, rolloutToWire, type HealthOf } from "./deployments-presenter.js";
+import { abToWire, deploymentToWire, endpointToWire, historyToWire, rolloutToWire, type HealthOf } from "./deployments-presenter.js";
 
 export interface DeploymentRoutesOptions {
   service: EndpointService;
   rollouts: RolloutService;
+  ab: AbService;
   health: HealthOf;
   logs(endpoint: string, deployment: string, tail: number): string[];
   routeTable(): Promise<S.WireRouteTable>;
@@ -130,6 +133,17 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox<DeploymentRoutesOptions
       const act = { promote: rollouts.promote, pause: rollouts.pause, resume: rollouts.resume, abort: rollouts.abort }[action];
       if (!act) throw new InvalidParameterValueError(`Unknown rollout action '${action.slice(0, 16)}': use promote, pause, resume or abort.`);
       return { rollout: rolloutToWire(await act.call(rollouts, name, id, actor)) };
+    },
+  );
+
+  app.get(
+    "/endpoints/:name/ab",
+    { schema: { params: S.EndpointParams, querystring: AbQueryString, response: { 200: WireAbReport } }, config: access("deployment", "read") },
+    async (req) => {
+      const q = req.query;
+      return abToWire(
+        await o.ab.report(req.params.name, { a: q.a, b: q.b, windowSeconds: q.window_seconds, alpha: q.alpha, minSamples: q.min_samples, task: q.task, loss: q.loss, predictionColumn: q.prediction_column }),
+      );
     },
   );
 

@@ -18,6 +18,7 @@ import type { Deployment } from "../endpoints/endpoint-types.js";
 import { EndpointRouter, type RouteEndpoint } from "../router/endpoint-router.js";
 import { RouterInferenceFeed } from "../router/inference-feed.js";
 import { RolloutService } from "../rollouts/rollout-service.js";
+import { AbService } from "../ab/ab-service.js";
 import { containerRunner } from "../targets/container-runner.js";
 import { LocalTarget, type LocalTargetOptions, type ReplicaStatus } from "../targets/local-target.js";
 import type { KubernetesTarget } from "../targets/kubernetes-target.js";
@@ -273,10 +274,18 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         })),
       });
 
+      const ab = new AbService({
+        endpoint: (name) => service.getEndpoint(name),
+        ops: (endpoint, deployment, since) => router.statsOf(endpoint, deployment).window(since),
+        // Quality needs the inference log and its labels (the monitoring module).
+        labelled: monitoring ? (q) => monitoring.service.labelledRows(q) : undefined,
+      });
+
       ctx.provide("deployments", { store, service, rollouts, router, target, ...(k8s && { kubernetes: k8s }) });
       ctx.http.register("ciclo", deploymentRoutes, {
         service,
         rollouts,
+        ab,
         health,
         logs: (e, d, tail) => (k8s?.deployments().some((x) => x.endpoint === e && x.name === d) ? k8s.logs(e, d) : target.logs(e, d, tail)),
         routeTable,

@@ -2,7 +2,8 @@
  * The router: sends an endpoint's requests to its deployments by traffic
  * weight (or to the one named in the `ciclo-deployment` request header, or
  * by a sticky key), round-robin over the deployment's ready replicas through
- * keep-alive connection pools (undici), and copies a share of requests to
+ * keep-alive connection pools (undici's `dispatch`, the body collected by a
+ * small handler: no response stream per request), and copies a share of requests to
  * mirrored deployments whose answers are discarded but timed and compared
  * with the primary's. Every answer names the deployment that gave it in the
  * `ciclo-deployment` response header. A replica that cannot be reached is
@@ -14,7 +15,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { Pool } from "undici";
+import type { Dispatcher, Pool } from "undici";
 import type { SpanHandle, Tracing } from "../../telemetry/tracing.js";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
 import { LOGGED_HEADER, type RouterInferenceFeed } from "./inference-feed.js";
@@ -66,13 +67,14 @@ interface Compiled {
 }
 
 interface CompiledDeployment extends RouteDeployment {
+  /** `urls`' origins, parsed once per table (the pools' keys). */
+  origins: string[];
   next: number;
   stats: DeploymentStats;
   series: DeploymentSeries;
 }
 
 const FORWARD_REQUEST = ["content-type", "accept", "traceparent", "tracestate", "content-encoding", "x-request-id"];
-const FORWARD_RESPONSE = ["content-type", "retry-after", "x-request-id"];
 const REQUEST_ID = "x-request-id";
 /** Scoring calls (logged for monitoring), not health or metadata reads. */
 const SCORING_PATH = /^\/(?:invocations|v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer)(?:\?|$)/;
@@ -93,6 +95,48 @@ function stickyPoint(key: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return ((h >>> 0) % 10_000) / 100;
+}
+
+type Upstream = { ok: true; status: number; headers: Record<string, string>; body: Buffer } | { ok: false; message: string; error?: Error };
+
+/**
+ * undici's dispatch handler (its native, callback form): keeps the status,
+ * the few response headers the router passes on, and the body's chunks;
+ * settles once, with an answer or with why there was none.
+ */
+class Collect implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private readonly headers: Record<string, string> = {};
+  private readonly chunks: Buffer[] = [];
+  constructor(private readonly done: (r: Upstream) => void) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, raw: Buffer[]): boolean {
+    this.status = statusCode;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      // Only content-type, retry-after and x-request-id are passed on: check the length before decoding the name.
+      const len = raw[i].length;
+      if (len !== 12 && len !== 11) continue;
+      const name = raw[i].toString("latin1").toLowerCase();
+      if (name === "content-type" || name === "retry-after" || name === "x-request-id") this.headers[name] = raw[i + 1].toString("latin1");
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    const c = this.chunks;
+    this.done({ ok: true, status: this.status, headers: this.headers, body: c.length === 1 ? c[0] : Buffer.concat(c) });
+  }
+
+  onError(err: Error): void {
+    this.done({ ok: false, message: err.message, error: err });
+  }
 }
 
 export interface EndpointRouterOptions {
@@ -127,8 +171,9 @@ export class EndpointRouter {
     const origins = new Set<string>();
     for (const e of endpoints) {
       const compile = (d: RouteDeployment): CompiledDeployment => {
-        for (const u of d.urls) origins.add(new URL(u).origin);
-        return { ...d, next: 0, stats: this.statsOf(e.name, d.name), series: this.metrics.of(e.name, d.name) };
+        const own = d.urls.map((u) => new URL(u).origin);
+        for (const o of own) origins.add(o);
+        return { ...d, origins: own, next: 0, stats: this.statsOf(e.name, d.name), series: this.metrics.of(e.name, d.name) };
       };
       const all = e.deployments.map(compile);
       const live = all.filter((d) => d.weight > 0);
@@ -179,10 +224,9 @@ export class EndpointRouter {
     if (logged) {
       const given = req.headers[REQUEST_ID];
       requestId = typeof given === "string" && given !== "" && given.length <= 256 ? given : randomUUID();
-      req = { ...req, headers: { ...req.headers, [REQUEST_ID]: requestId } };
     }
     const time = logged ? Date.now() : 0;
-    const res = await this.forward(d, req, span, false, logged);
+    const res = await this.forward(d, req, span, false, requestId);
     const ms = performance.now() - t0;
     if (res.ok) {
       d.series.answered(res.status, ms / 1000);
@@ -235,62 +279,47 @@ export class EndpointRouter {
     return others[Math.floor(this.random() * others.length)];
   }
 
-  private async pool(url: string): Promise<Pool> {
-    const origin = new URL(url).origin;
+  private async openPool(origin: string): Promise<Pool> {
+    const { Pool } = await loadUndici();
     let p = this.pools.get(origin);
-    if (!p) {
-      const { Pool } = await loadUndici();
-      p = this.pools.get(origin) ?? new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 });
-      this.pools.set(origin, p);
-    }
+    if (!p) this.pools.set(origin, (p = new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 })));
     return p;
   }
 
-  private async forward(
-    d: CompiledDeployment,
-    req: RouterRequest,
-    span: SpanHandle | undefined,
-    mirrored: boolean,
-    logged: boolean,
-  ): Promise<{ ok: true; status: number; headers: Record<string, string>; body: Buffer } | { ok: false; message: string }> {
+  /** Sends the request to the deployment's replicas in turn until one answers; `requestId`: logged under it (and sent with it). */
+  private async forward(d: CompiledDeployment, req: RouterRequest, span: SpanHandle | undefined, mirrored: boolean, requestId: string | undefined): Promise<Upstream> {
     const headers: Record<string, string> = {};
     for (const h of FORWARD_REQUEST) {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
-    // Set here, never taken from the caller: the model server skips logging what the router logged.
-    if (logged) headers[LOGGED_HEADER] = "router";
+    if (requestId !== undefined) {
+      headers[REQUEST_ID] = requestId;
+      // Set here, never taken from the caller: the model server skips logging what the router logged.
+      headers[LOGGED_HEADER] = "router";
+    }
     let message = "no ready replica";
     // Each ready replica at most once, starting round-robin.
     const n = d.urls.length;
     const start = d.next++;
+    const timeout = this.opts.timeoutMs ?? 120_000;
     for (let k = 0; k < n; k++) {
-      const url = d.urls[(start + k) % n];
+      const i = (start + k) % n;
+      const origin = d.origins[i];
       // With tracing on, the replica continues this router's trace (our span replaces the caller's traceparent).
-      const call = span?.child(`${req.method} ${d.name}`, "client", { "ciclo.deployment": d.name, "ciclo.model_version": d.modelVersion, "server.address": url, "ciclo.mirrored": mirrored });
+      const call = span?.child(`${req.method} ${d.name}`, "client", { "ciclo.deployment": d.name, "ciclo.model_version": d.modelVersion, "server.address": d.urls[i], "ciclo.mirrored": mirrored });
       call?.inject(headers);
-      try {
-        const res = await (await this.pool(url)).request({
-          path: req.path,
-          method: req.method as "POST",
-          headers,
-          body: req.body,
-          headersTimeout: this.opts.timeoutMs ?? 120_000,
-          bodyTimeout: this.opts.timeoutMs ?? 120_000,
-        });
-        const body = Buffer.from(await res.body.arrayBuffer());
-        const out: Record<string, string> = {};
-        for (const h of FORWARD_RESPONSE) {
-          const v = res.headers[h];
-          if (typeof v === "string") out[h] = v;
-        }
-        call?.end(res.statusCode);
-        return { ok: true, status: res.statusCode, headers: out, body };
-      } catch (err) {
-        // Not answered (refused, reset, timed out): the next replica may be.
-        message = (err as Error).message;
-        call?.end(err as Error);
+      const pool = this.pools.get(origin) ?? (await this.openPool(origin));
+      const res = await new Promise<Upstream>((resolve) => {
+        pool.dispatch({ origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers, body: req.body, headersTimeout: timeout, bodyTimeout: timeout }, new Collect(resolve));
+      });
+      if (res.ok) {
+        call?.end(res.status);
+        return res;
       }
+      // Not answered (refused, reset, timed out): the next replica may be.
+      message = res.message;
+      call?.end(res.error ?? new Error(res.message));
     }
     return { ok: false, message };
   }
@@ -300,7 +329,7 @@ export class EndpointRouter {
       if (m === primary || m.urls.length === 0 || this.random() * 100 >= m.mirror) continue;
       const t0 = performance.now();
       const time = Date.now();
-      void this.forward(m, { ...req, headers: { ...req.headers } }, span, true, requestId !== undefined).then((res) => {
+      void this.forward(m, req, span, true, requestId).then((res) => {
         const ms = performance.now() - t0;
         // A shadow deployment's answers are monitored like any other's, under the same request id.
         if (requestId !== undefined) this.log(e, m, req, requestId, time, res.ok ? res.status : 503, ms, res.ok ? res.body : "");

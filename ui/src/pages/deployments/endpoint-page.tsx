@@ -2,7 +2,8 @@
  * One endpoint (`/deployments/<name>`), live (refreshed every 2 s): its
  * traffic split and mirrors, each deployment's health — ready replicas,
  * restarts, requests, errors, p50/p99, recent errors, every replica's state —
- * its rollouts with their last analysis, and the audit history.
+ * its rollouts with their last analysis, the A/B comparison of two
+ * deployments (ab-panel.tsx), and the audit history.
  */
 import { endpointHistory, endpointRollouts, getEndpoint, type WireDeployment, type WireEndpoint } from "../../api/deployments-api";
 import { useApi } from "../../api/use-api";
@@ -10,6 +11,7 @@ import { ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
 import type { PageProps } from "../../routes";
+import { AbPanel } from "./ab-panel";
 import { usePolling } from "./use-polling";
 import "./deployments.css";
 
@@ -131,6 +133,12 @@ export default function EndpointPage({ params }: PageProps) {
           </table>
         </div>
       </section>
+      {e.deployments.length >= 2 && (
+        <section className="card">
+          <div className="card-head"><h2>A/B</h2><span className="muted small">last hour · <code>ciclo endpoints ab {e.name}</code></span></div>
+          <div className="card-body"><AbPanel name={e.name} /></div>
+        </section>
+      )}
       <section className="card">
         <div className="card-head"><h2>Rollouts</h2></div>
         <div className="card-body">
