@@ -3,16 +3,22 @@
  * installed with the real pip from a package index — here a PEP 503 simple
  * index served by the test on loopback (testing/pip-index.ts), holding two
  * versions of a small pure-Python wheel written in the test — into the layer
- * that goes first on the image's PYTHONPATH. The check that decides which
- * lines need installing, and the whole build through a registry, are
- * python-requirements-check.test.ts's and python-model-image.test.ts's.
+ * that goes first on the image's PYTHONPATH; and the image plan that uses it
+ * (the layer before the model's, PYTHONPATH, the check run again) on a base
+ * layer written here. The whole build through a registry and podman is
+ * python-model-image.test.ts's (without an index: none is reachable there).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
 import { after, before, test } from "node:test";
+import tar from "tar-stream";
 import { pipUnavailable, startPipIndex, type PipIndex } from "../../testing/pip-index.js";
 import { tempDir } from "../../testing/temp-dir.js";
+import { planModelImage } from "./model-image.js";
 import { checkFit } from "./python-requirements-check.js";
 import { manylinuxPlatforms, PIP_PACKAGES_DIR, pipIndexUrl, pipInstallArgs, pipInstallLayer } from "./python-pip-install.js";
 
@@ -89,4 +95,45 @@ test("a requirement the index does not have fails with pip's own words", async (
     pipInstallLayer({ requirements: ["ciclo-tiny==9.9"], indexUrl: index!.url, python: "3.11", platform: AMD64, hostPython: PYTHON }),
     /pip could not install the model's requirements[\s\S]*ciclo-tiny==9\.9/,
   );
+});
+
+test("an image plan installs what the base lacks from the index: a layer before the model's, first on PYTHONPATH; without the index the build stops", async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  const model = join(tmp.path, "plan-model");
+  mkdirSync(model, { recursive: true });
+  writeFileSync(join(model, "MLmodel"), "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    python_version: 3.11.2\n");
+  writeFileSync(join(model, "requirements.txt"), "mlflow==2.10.2\nciclo-tiny==1.1\n");
+  // --mlflow-from: a folder that holds mlflow's metadata; the base: Python 3.11 and nothing else.
+  const mlflowDir = join(tmp.path, "mlflow-site");
+  mkdirSync(join(mlflowDir, "mlflow-2.10.2.dist-info"), { recursive: true });
+  writeFileSync(join(mlflowDir, "mlflow-2.10.2.dist-info", "METADATA"), "Name: mlflow\nVersion: 2.10.2\n");
+  const base = { path: join(tmp.path, "base.tar.gz"), digest: "sha256:base" };
+  const pack = tar.pack();
+  const written = pipeline(pack, createGzip(), createWriteStream(base.path));
+  pack.entry({ name: "usr/bin/python3.11" }, "elf");
+  pack.finalize();
+  await written;
+
+  const info = { path: model, name: "tiny", version: "1" };
+  const refused = await planModelImage(info, AMD64, { mlflowFrom: [mlflowDir] });
+  try {
+    await assert.rejects(refused.inspectBase!([base]), /ciclo-tiny==1\.1: the image has no 'ciclo-tiny'/);
+  } finally {
+    await refused.cleanup();
+  }
+
+  const plan = await planModelImage(info, AMD64, { mlflowFrom: [mlflowDir], pipIndexUrl: index!.url });
+  try {
+    const before = plan.layers.length;
+    const warnings = await plan.inspectBase!([base]);
+    assert.ok(warnings.some((w) => w.includes("installed from the pip index: ciclo-tiny==1.1")), warnings.join("\n"));
+    assert.ok(index!.asked.includes("/files/ciclo_tiny-1.1-py3-none-any.whl"), "the wheel the model pins was downloaded");
+    assert.equal(plan.layers.length, before + 1);
+    const at = plan.layers.findIndex((l) => /pip/.test(l.comment));
+    assert.equal(at, plan.layers.length - 2, "the pip layer sits just before the model's");
+    assert.ok(plan.layers[at].sorted().some((e) => e.path === `${PIP_PACKAGES_DIR}/ciclo_tiny/__init__.py`));
+    assert.match(plan.settings.env.PYTHONPATH ?? "", new RegExp(`^${PIP_PACKAGES_DIR}:/opt/ciclo/python/0$`));
+  } finally {
+    await plan.cleanup();
+  }
 });
