@@ -7,12 +7,14 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { treeCpuSeconds } from "./proc-cpu.js";
 import { runWrk, type WrkResult } from "./wrk.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
 
 export interface ScoringServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startModelServer(modelDir: string, workers: string, args: 
   });
   return {
     url,
+    pid: proc.pid!,
     stop: () =>
       new Promise<void>((r) => {
         proc.once("exit", () => r());
@@ -56,16 +59,34 @@ export interface ScoringPhase {
   env?: Record<string, string>;
   /** ciclo's server: read the mean batch from its /metrics (not for `mlflow models serve`). */
   ciclo?: boolean;
+  /** The server's process: its CPU time (and its children's: Python workers) per request is reported. */
+  pid?: number;
+}
+
+export interface PhaseResult extends WrkResult {
+  meanBatch?: number;
+  /** CPU ms per request during the measured run: the server process, and its children (Python workers). */
+  cpuMsPerRequest?: { server: number; workers: number };
 }
 
 /** wrk against `<url>/invocations`: a 2 s warm-up, then `seconds` measured. */
-export async function scoringPhase(url: string, p: ScoringPhase): Promise<WrkResult & { meanBatch?: number }> {
+export async function scoringPhase(url: string, p: ScoringPhase): Promise<PhaseResult> {
   const run = (seconds: number) => runWrk({ url: `${url}/invocations`, script: p.script, threads: 1, connections: p.connections, seconds, env: p.env });
   await run(2);
-  if (!p.ciclo) return run(p.seconds);
+  const measured = async (): Promise<PhaseResult> => {
+    const cpu0 = p.pid === undefined ? undefined : treeCpuSeconds(p.pid);
+    const r: PhaseResult = await run(p.seconds);
+    const cpu1 = p.pid === undefined ? undefined : treeCpuSeconds(p.pid);
+    if (cpu0 && cpu1 && r.requests > 0) {
+      const per = (s: number) => Math.round(((s * 1000) / r.requests) * 1000) / 1000;
+      r.cpuMsPerRequest = { server: per(cpu1.self - cpu0.self), workers: per(cpu1.children - cpu0.children) };
+    }
+    return r;
+  };
+  if (!p.ciclo) return measured();
   const batches = () => Promise.all([metricSum(url, "ciclo_serving_batch_size_sum"), metricSum(url, "ciclo_serving_batch_size_count")]);
   const [s0, c0] = await batches();
-  const r = await run(p.seconds);
+  const r = await measured();
   const [s1, c1] = await batches();
   return { ...r, meanBatch: Math.round(((s1 - s0) / (c1 - c0)) * 10) / 10 };
 }

@@ -11,7 +11,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -32,20 +32,38 @@ export interface ServeProcess {
   rss(): number;
   /** Peak resident memory since the process started (bytes). */
   peakRss(): number;
+  /** Its child processes now, with their command lines (the Python runtime's workers; esbuild's service from source). */
+  children(): Array<{ pid: number; cmdline: string }>;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
 }
 
-function statusField(pid: number, field: "VmRSS" | "VmHWM"): number {
+/** A process's resident memory now (VmRSS) or its peak (VmHWM), in bytes. */
+export function statusField(pid: number, field: "VmRSS" | "VmHWM"): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** `ciclo models serve -m <modelDir> -p 0 <args>` from source; resolves once it is ready. */
-export async function startServeProcess(modelDir: string, args: string[] = []): Promise<ServeProcess> {
+/** The children of `pid` (every thread's: Node may spawn from any). */
+function childrenOf(pid: number): number[] {
+  const out = new Set<number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let text = "";
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    for (const c of text.trim().split(/\s+/)) if (c) out.add(Number(c));
+  }
+  return [...out];
+}
+
+/** `ciclo models serve -m <modelDir> -p 0 <args>` from source (with `env` added); resolves once it is ready. */
+export async function startServeProcess(modelDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
   const proc: ChildProcess = spawn(process.execPath, ["--max-semi-space-size=32", BIN, "models", "serve", "-m", modelDir, "-p", "0", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, CICLO_FROM_SOURCE: "1" },
+    env: { ...process.env, ...env, CICLO_FROM_SOURCE: "1" },
   });
   const exited = new Promise<number | null>((r) => proc.once("exit", (c) => r(c)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -64,6 +82,16 @@ export async function startServeProcess(modelDir: string, args: string[] = []): 
     pid: proc.pid!,
     rss: () => statusField(proc.pid!, "VmRSS"),
     peakRss: () => statusField(proc.pid!, "VmHWM"),
+    children: () =>
+      childrenOf(proc.pid!).map((pid) => {
+        let cmdline = "";
+        try {
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+        } catch {
+          // it exited
+        }
+        return { pid, cmdline };
+      }),
     stop: async () => {
       if (proc.exitCode === null) proc.kill("SIGTERM");
       return exited;

@@ -12,6 +12,7 @@ import { buildImage, type BuiltImage } from "../../deployments/images/image-buil
 import { formatReference, isLoopbackHost, parseImageReference } from "../../deployments/images/image-reference.js";
 import { planModelImage } from "../../deployments/images/model-image.js";
 import { mlflowSources } from "../../deployments/images/python-packages.js";
+import { pipIndexUrl } from "../../deployments/images/python-pip-install.js";
 import { DEFAULT_BASE_IMAGE } from "../../deployments/docker-context.js";
 import { resolveModelSource, type ResolvedModelSource } from "../../serving/model-source.js";
 import { cliAction } from "../output/cli-errors.js";
@@ -25,6 +26,7 @@ interface BuildImageFlags extends ImageFlags {
   mlflowFrom: string[];
   allowMismatch?: boolean;
   python?: string;
+  pipIndexUrl?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -99,6 +101,7 @@ export function registerModelsBuildImageCommand(models: Command): void {
     .option("--model-name <name>", "name the server reports (default: from the URI)")
     .option("--model-version <v>", "version the server reports (default: from the URI)")
     .option("--mlflow-from <source>", "Python models: where MLflow comes from (ciclo does not ship it): a folder of packages, a folder of .whl files, or a .whl; put on the image's PYTHONPATH; repeatable (default: CICLO_MLFLOW_FROM, ':'-separated)", collect, [])
+    .option("--pip-index-url <url>", "Python models: a PEP 503 package index to install the model's requirements that the base and --mlflow-from lack (or hold at another version) from, into a layer of the image (default: PIP_INDEX_URL)")
     .option("--allow-mismatch", "Python models: build even when the model's requirements do not fit the image's packages (printed as warnings)")
     .option("--python <interpreter>", "Python models: the interpreter in the image", "python3");
   addImageFlags(cmd, DEFAULT_BASE_IMAGE)
@@ -114,7 +117,9 @@ with MLflow's pyfunc loader. The base needs python3 and the model's packages (sc
 builds one from Debian's: numpy, scipy, pandas, scikit-learn), and MLflow itself comes from
 --mlflow-from folders. The model's requirements.txt / python_env.yaml / conda.yaml is checked against
 the base's and the folders' package metadata first: a missing package or another version fails the
-build (--allow-mismatch: warn and build).
+build (--allow-mismatch: warn and build), unless --pip-index-url (or PIP_INDEX_URL) names an index:
+then those requirements are installed from it with this machine's pip (python3 -m pip; wheels for
+the image's Python and platform, without their dependencies) into a layer first on PYTHONPATH.
 
 Examples:
   $ ciclo models build-image -m models:/fraud@champion -t registry.example.com/ml/fraud:3 --push
@@ -122,6 +127,9 @@ Examples:
   $ ciclo models build-image -m runs:/<run_id>/model -t fraud:dev --output ./fraud-oci
   $ ciclo models build-image -m models:/churn@champion -t 127.0.0.1:5000/churn:4 --push \\
       --base 127.0.0.1:5000/base/python-sklearn:3-node20 --mlflow-from ./wheelhouse
+  $ ciclo models build-image -m models:/churn/4 -t 127.0.0.1:5000/churn:4 --push \\
+      --base 127.0.0.1:5000/base/python-sklearn:3-node20 --mlflow-from ./wheelhouse \\
+      --pip-index-url https://pypi.example.com/simple
   $ echo "$TOKEN" | ciclo models build-image -m models:/fraud/3 -t ghcr.io/acme/fraud:3 --push --registry-username bot --registry-password-stdin
   $ podman run -p 8080:8080 registry.example.com/ml/fraud@sha256:…`,
     )
@@ -138,6 +146,8 @@ Examples:
             mlflowFrom: mlflowSources(flags.mlflowFrom),
             allowMismatch: flags.allowMismatch,
             python: flags.python,
+            pipIndexUrl: pipIndexUrl(flags.pipIndexUrl),
+            log: (line) => process.stderr.write(`pip: ${line}\n`),
           });
           cleanup = plan.cleanup;
           const built = await runImageBuild(flags, ctx, plan);

@@ -35,6 +35,7 @@ interface ServeFlags extends RuntimeFlags {
   trackingUri?: string;
   modelName?: string;
   modelVersion?: string;
+  batchesPerWorker: string;
 }
 
 /** A non-negative number flag (integers unless `fraction`). */
@@ -46,6 +47,10 @@ export function numberFlag(text: string | undefined, flag: string, opts: { min?:
     throw new UsageError(`${flag} must be ${opts.fraction ? "a number" : "an integer"} ≥ ${min}, got '${text}'.`);
   }
   return n;
+}
+
+function withBatchesPerWorker<T extends { python: object }>(choice: T, n: number | undefined): T {
+  return { ...choice, python: { ...choice.python, batchesPerWorker: n } };
 }
 
 function sampleRateFlag(text: string | undefined): number | undefined {
@@ -76,6 +81,7 @@ export function registerModelsServeCommand(models: Command): void {
       "memory for requests in flight (bodies being read, queued, parsed, scored; estimated per body byte) above the idle server; past it 503 + Retry-After",
       String(SCORING_DEFAULTS.maxInflightBytes / 1024 / 1024),
     )
+    .option("--batches-per-worker <n>", "Python runtime: batches one worker process may hold at once; 2 lets the next batch wait in its pipe while it scores one (Node's and Python's work overlap; see docs/serving.md)", "1")
     .option("--log-requests <file|tracking>", "log requests and responses as JSON lines to a file, or to the tracking server's monitoring store (tracking)")
     .option("--log-sample-rate <share>", "share of requests logged, in (0, 1]", "1")
     .option("--log-endpoint <name>", "endpoint the logged requests are filed under (deployments set it)")
@@ -92,6 +98,7 @@ Examples:
   $ ciclo models serve -m models:/fraud@champion -h 0.0.0.0 -p 8080
   $ ciclo models serve -m ./model --workers 1 --max-batch-size 128 --log-requests requests.jsonl
   $ ciclo models serve -m models:/churn@champion --env-manager virtualenv      # a scikit-learn model, in Python
+  $ ciclo models serve -m ./model --env-manager virtualenv --pip-index-url https://pypi.example.com/simple
   $ ciclo models serve -m ./sklearn-model --python /usr/bin/python3 --workers 2  # two Python worker processes
   $ ciclo models serve -m models:/fraud/3 --tracking-uri http://ciclo:5000 --log-requests tracking --log-sample-rate 0.1
   $ ciclo models serve -m ./model --otlp-endpoint http://otel-collector:4318   # spans for every request
@@ -136,7 +143,7 @@ Examples:
           trackingUri: flags.trackingUri,
           modelName: flags.modelName,
           modelVersion: flags.modelVersion,
-          ...runtimeChoice(flags),
+          ...withBatchesPerWorker(runtimeChoice(flags), numberFlag(flags.batchesPerWorker, "--batches-per-worker", { min: 1 })),
           tracing: otlpTracing("ciclo-model-server", flags.otlpEndpoint),
         });
         source = await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri });

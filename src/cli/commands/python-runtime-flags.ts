@@ -1,8 +1,8 @@
 /**
  * The flags `ciclo models serve` and `ciclo models predict` share to choose
  * what runs a model: `--runtime`, and for the Python runtime
- * `--env-manager` (as `mlflow models serve` has it), `--python` and
- * `--system-site-packages`.
+ * `--env-manager` (as `mlflow models serve` has it), `--python`,
+ * `--system-site-packages` and `--pip-index-url`.
  * @module
  */
 import { Option, type Command } from "commander";
@@ -14,6 +14,7 @@ export interface RuntimeFlags {
   envManager?: EnvManager;
   python?: string;
   systemSitePackages?: boolean;
+  pipIndexUrl?: string;
 }
 
 export function addRuntimeFlags(cmd: Command): Command {
@@ -21,9 +22,11 @@ export function addRuntimeFlags(cmd: Command): Command {
     .addOption(new Option("--runtime <runtime>", "what runs the model (default: in-process for onnx/js_function models, python for any other python_function model)").choices([...RUNTIME_NAMES]))
     .addOption(new Option("--env-manager <manager>", "Python runtime: the model's environment — local (an interpreter as is), virtualenv (built from the model's python_env.yaml/requirements.txt, cached), conda").choices([...ENV_MANAGERS]).default("local"))
     .option("--python <interpreter>", "Python runtime: the interpreter (local) or the base of the virtualenv (default: python3 on the PATH)")
-    .option("--system-site-packages", "Python runtime, virtualenv: let the environment see the base interpreter's packages (offline machines)");
+    .option("--system-site-packages", "Python runtime, virtualenv: let the environment see the base interpreter's packages (offline machines)")
+    .option("--pip-index-url <url>", "Python runtime, virtualenv: the package index the model's requirements are installed from (default: PIP_INDEX_URL, else pip's)");
 }
 
-export function runtimeChoice(flags: RuntimeFlags): { runtime?: RuntimeName; python: { envManager?: EnvManager; python?: string; systemSitePackages?: boolean } } {
-  return { runtime: flags.runtime, python: { envManager: flags.envManager, python: flags.python, systemSitePackages: flags.systemSitePackages } };
+export function runtimeChoice(flags: RuntimeFlags): { runtime?: RuntimeName; python: { envManager?: EnvManager; python?: string; systemSitePackages?: boolean; pipIndexUrl?: string } } {
+  const pipIndexUrl = flags.pipIndexUrl ?? (process.env.PIP_INDEX_URL || undefined);
+  return { runtime: flags.runtime, python: { envManager: flags.envManager, python: flags.python, systemSitePackages: flags.systemSitePackages, pipIndexUrl } };
 }

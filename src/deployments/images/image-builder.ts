@@ -44,7 +44,10 @@ export interface BuildImageOptions {
   cache: BlobCache;
   onEvent?: (e: BuildEvent) => void;
   env?: NodeJS.ProcessEnv;
-  /** Reads the base's layers (local gzip tars, in order) before anything is written; throws to stop the build, returns warnings. */
+  /**
+   * Reads the base's layers (local gzip tars, in order) before anything is written; throws to stop the build, returns
+   * warnings. `layers` and `settings` are read after it returns: it may add to them (a Python model's pip layer).
+   */
   inspectBase?: (layers: Array<{ path: string; digest: string }>) => Promise<string[]>;
 }
 

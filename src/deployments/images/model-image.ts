@@ -13,8 +13,11 @@
  *   Python package from folders the user names (`--mlflow-from`: ciclo does
  *   not ship MLflow), with `CICLO_RUNTIME=python`. The model's
  *   requirements are checked against the base's and the folders' packages
- *   before anything is written (python-requirements-check.ts): a mismatch
- *   fails the build, or is printed as a warning with `allowMismatch`.
+ *   before anything is written (python-requirements-check.ts); with a pip
+ *   index (`pipIndexUrl`) the lines that do not fit are installed from it
+ *   into one more layer (python-pip-install.ts) and checked again. What
+ *   still does not fit fails the build, or is printed as a warning with
+ *   `allowMismatch`.
  *
  * The image's settings: non-root user 10001, port 8080, `/ping` health
  * check, SIGTERM drains (serve-entry.ts), labels naming the model.
@@ -35,6 +38,7 @@ import { LayerSpec } from "./layer-tar.js";
 import type { Platform } from "./oci-manifest.js";
 import { scanLayers, type PythonInventory } from "./python-inventory.js";
 import { pythonPackagesLayer } from "./python-packages.js";
+import { PIP_PACKAGES_DIR, pipInstallLayer, type PipInstalled } from "./python-pip-install.js";
 import { checkFit, modelPythonNeeds, type FitReport } from "./python-requirements-check.js";
 
 export type ImageRuntime = "node" | "python";
@@ -130,6 +134,10 @@ export interface PythonImageOptions {
   allowMismatch?: boolean;
   /** The interpreter in the image (default `python3` on the image's PATH). */
   python?: string;
+  /** A PEP 503 index to install the requirements that do not fit from (`--pip-index-url` / PIP_INDEX_URL). */
+  pipIndexUrl?: string;
+  /** pip's output lines while it installs. */
+  log?: (line: string) => void;
 }
 
 /** The sentence a failed or warned fit check prints. */
@@ -172,6 +180,9 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform, 
     ...(sig ? { "dev.ciclo.model.signature-digest": sig } : {}),
   };
   const pythonEnv: Record<string, string> = {};
+  // The builder reads the layers and `settings.env` after inspectBase, which may add the pip layer (before the model's) and its folder.
+  const imageLayers = packages?.layer ? [runtimeLayer.layer, packages.layer, modelLayer] : [runtimeLayer.layer, modelLayer];
+  let installed: PipInstalled | undefined;
   let inspectBase: ModelImagePlan["inspectBase"];
   if (runtime === "python" && packages) {
     Object.assign(pythonEnv, {
@@ -197,8 +208,19 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform, 
       }
       if (inv.pythons.length === 0) throw new InvalidParameterValueError(`The base image has no Python interpreter (no /usr/bin/python3.x): '${model.name}' is a Python model. Use a Python base (scripts/base-images.sh builds one).`);
       if (!needs) return [`'${model.name}' names no requirements (no python_env.yaml, requirements.txt or conda.yaml): its packages were not checked.`];
-      const report = checkFit(needs, inv);
+      let report = checkFit(needs, inv);
       const warnings = report.unchecked.map((l) => `requirement '${l}' (${needs.source}) cannot be checked from package metadata: not checked`);
+      if (report.unmet.length > 0 && py.pipIndexUrl) {
+        // The image's Python decides which wheels fit: the model's version when the image has it, else the newest it has.
+        const want = needs.python?.split(".").slice(0, 2).join(".");
+        const python = want && inv.pythons.includes(want) ? want : inv.pythons.at(-1)!;
+        installed = await pipInstallLayer({ requirements: report.unmet, indexUrl: py.pipIndexUrl, python, platform, log: py.log });
+        for (const [name, d] of installed.provides) inv.packages.set(name, { ...d, where: `${PIP_PACKAGES_DIR}/${d.where.split("/").pop()}` });
+        imageLayers.splice(imageLayers.indexOf(modelLayer), 0, installed.layer);
+        settings.env.PYTHONPATH = [PIP_PACKAGES_DIR, ...packages.pythonPath].join(":");
+        warnings.push(`installed from the pip index: ${report.unmet.join(", ")}`);
+        report = checkFit(needs, inv);
+      }
       if (report.mismatches.length > 0) {
         const text = fitMessage(model.name, report);
         if (!py.allowMismatch) throw new InvalidParameterValueError(text);
@@ -207,37 +229,39 @@ export async function planModelImage(model: ModelImageInfo, platform: Platform, 
       return warnings;
     };
   }
+  const settings: ModelImagePlan["settings"] = {
+    entrypoint: ["node", `${APP_DIR}/app/server.mjs`],
+    env: {
+      NODE_ENV: "production",
+      HOME: CICLO_HOME,
+      HOST: "0.0.0.0",
+      PORT: String(CONTAINER_PORT),
+      CICLO_MODEL_PATH: CONTAINER_MODEL_PATH,
+      CICLO_MODEL_NAME: model.name,
+      CICLO_MODEL_VERSION: model.version,
+      ...pythonEnv,
+    },
+    workingDir: APP_DIR,
+    exposedPort: CONTAINER_PORT,
+    healthcheck: {
+      // PORT may be changed at run time (`-e PORT=…`): the check asks the port the server listens on.
+      test: ["node", "-e", `fetch('http://127.0.0.1:' + (process.env.PORT || ${CONTAINER_PORT}) + '/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      intervalSeconds: 10,
+      timeoutSeconds: 2,
+      startPeriodSeconds: 30,
+      retries: 3,
+    },
+    labels,
+  };
   return {
     runtime,
-    layers: packages?.layer ? [runtimeLayer.layer, packages.layer, modelLayer] : [runtimeLayer.layer, modelLayer],
+    layers: imageLayers,
     inspectBase,
-    settings: {
-      entrypoint: ["node", `${APP_DIR}/app/server.mjs`],
-      env: {
-        NODE_ENV: "production",
-        HOME: CICLO_HOME,
-        HOST: "0.0.0.0",
-        PORT: String(CONTAINER_PORT),
-        CICLO_MODEL_PATH: CONTAINER_MODEL_PATH,
-        CICLO_MODEL_NAME: model.name,
-        CICLO_MODEL_VERSION: model.version,
-        ...pythonEnv,
-      },
-      workingDir: APP_DIR,
-      exposedPort: CONTAINER_PORT,
-      healthcheck: {
-        // PORT may be changed at run time (`-e PORT=…`): the check asks the port the server listens on.
-        test: ["node", "-e", `fetch('http://127.0.0.1:' + (process.env.PORT || ${CONTAINER_PORT}) + '/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-        intervalSeconds: 10,
-        timeoutSeconds: 2,
-        startPeriodSeconds: 30,
-        retries: 3,
-      },
-      labels,
-    },
+    settings,
     cleanup: async () => {
       await runtimeLayer.cleanup();
       await packages?.cleanup();
+      await installed?.cleanup();
     },
   };
 }

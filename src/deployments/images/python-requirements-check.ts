@@ -34,6 +34,8 @@ export interface FitReport {
   unchecked: string[];
   /** `name==version` of each requirement found to fit. */
   fits: string[];
+  /** The requirement lines among the mismatches (a package missing or at another version): what pip could install. */
+  unmet: string[];
 }
 
 /**
@@ -79,7 +81,7 @@ const REQUIREMENT = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$/;
 
 /** Checks `needs` against what the image holds. */
 export function checkFit(needs: ModelPythonNeeds, inv: PythonInventory): FitReport {
-  const report: FitReport = { mismatches: [], unchecked: [], fits: [] };
+  const report: FitReport = { mismatches: [], unchecked: [], fits: [], unmet: [] };
   if (needs.python) {
     const want = needs.python.split(".").slice(0, 2).join(".");
     if (inv.pythons.length === 0) report.mismatches.push(`the model was logged with Python ${needs.python}, and the image has no python3.x interpreter under /usr/bin or /usr/local/bin`);
@@ -106,10 +108,12 @@ export function checkFit(needs: ModelPythonNeeds, inv: PythonInventory): FitRepo
     const have = inv.packages.get(name);
     if (!have) {
       report.mismatches.push(`${line}: the image has no '${m[1]}'`);
+      report.unmet.push(line);
       continue;
     }
     if (spec && !(valid(have.version) && satisfies(have.version, spec))) {
       report.mismatches.push(`${line}: the image has ${have.name} ${have.version} (${have.where})`);
+      report.unmet.push(line);
       continue;
     }
     report.fits.push(`${name}==${have.version}`);

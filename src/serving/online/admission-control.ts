@@ -13,10 +13,12 @@
  * a byte of it is read; a chunked body is charged chunk by chunk and refused
  * the moment it no longer fits.
  *
- * A runtime that holds memory the estimate does not cover (a Python worker
- * pool's shared buffers, say) reports it through {@link MemoryAccount.hold};
- * such holds are never refused — the memory is already taken — but they
- * leave less room for new requests until released.
+ * A runtime that holds memory the estimate does not cover — the Python
+ * runtime's worker buffers: each batch's frame from the moment it is written
+ * to a worker until its reply is read, and the replies being read — reports
+ * it through {@link MemoryAccount.hold}; such holds are never refused (the
+ * memory is already taken) but they leave less room for new requests until
+ * released (on the reply, or when the worker dies).
  *
  * The budget is soft in one way only: a single request larger than the
  * whole budget is still admitted when nothing else is in flight, so a
@@ -65,6 +67,10 @@ export interface AdmissionStats {
   refused: number;
   /** Requests holding a reservation now. */
   admitted: number;
+  /** Of `inflightBytes`, what runtimes hold through {@link MemoryAccount.hold} now (Python worker buffers). */
+  heldBytes: number;
+  /** The most runtimes ever held at once. */
+  peakHeldBytes: number;
 }
 
 export class AdmissionControl implements MemoryAccount {
@@ -72,6 +78,8 @@ export class AdmissionControl implements MemoryAccount {
   private peak = 0;
   private refusedCount = 0;
   private reservations = 0;
+  private held = 0;
+  private peakHeld = 0;
   /** Charged per body byte: the front's share plus the runtime's estimate (set once the runtime is known). */
   private perBodyByte: number;
 
@@ -93,7 +101,7 @@ export class AdmissionControl implements MemoryAccount {
   }
 
   stats(): AdmissionStats {
-    return { inflightBytes: this.used, peakInflightBytes: this.peak, refused: this.refusedCount, admitted: this.reservations };
+    return { inflightBytes: this.used, peakInflightBytes: this.peak, refused: this.refusedCount, admitted: this.reservations, heldBytes: this.held, peakHeldBytes: this.peakHeld };
   }
 
   private fits(bytes: number): boolean {
@@ -143,21 +151,24 @@ export class AdmissionControl implements MemoryAccount {
   }
 
   hold(bytes: number): MemoryHold {
-    let held = Math.max(0, bytes);
+    let held = 0;
     let released = false;
-    this.charge(held);
+    const set = (n: number) => {
+      const next = Math.max(0, n);
+      this.held += next - held;
+      if (this.held > this.peakHeld) this.peakHeld = this.held;
+      this.charge(next - held);
+      held = next;
+    };
+    set(bytes);
     return {
       resize: (n: number) => {
-        if (released) return;
-        const next = Math.max(0, n);
-        this.used += next - held;
-        if (this.used > this.peak) this.peak = this.used;
-        held = next;
+        if (!released) set(n);
       },
       release: () => {
         if (released) return;
+        set(0);
         released = true;
-        this.used -= held;
       },
     };
   }

@@ -9,6 +9,11 @@
  * A worker that dies fails its batch with 500s ({@link BatchRunner} answers
  * a non-MLflow error that way) and is replaced; until the replacement has
  * loaded the model, the scheduler sees one idle slot fewer.
+ *
+ * What the workers hold for batches (frames sent and not yet answered,
+ * replies being read) is charged to the server's memory budget through
+ * `ExecutorOptions.memory` (python-worker-process.ts), so admission control
+ * counts it beside the requests' own estimates.
  * @module
  */
 import { BatchRunner, type RunnerContext, type RunnerOptions } from "./batch-runner.js";
@@ -24,7 +29,8 @@ const RUNNER_OPTIONS: RunnerOptions = { schemaErrorCode: "INVALID_PARAMETER_VALU
 interface Slot {
   model: PythonModel;
   runner: BatchRunner;
-  busy: boolean;
+  /** Batches sent to this worker and not yet answered. */
+  running: number;
 }
 
 function infoOf(model: PythonModel): ServedModelInfo {
@@ -48,6 +54,8 @@ class PythonPoolExecutor implements InferenceExecutor {
     private readonly slots: Array<Slot | undefined>,
     private readonly load: () => Promise<PythonModel>,
     private readonly context: RunnerContext,
+    /** Batches one worker may hold at once (the next waits in its pipe while it scores one). */
+    private readonly depth: number,
   ) {
     this.info = infoOf(slots[0]!.model);
     slots.forEach((s, i) => s && this.watch(s, i));
@@ -68,7 +76,7 @@ class PythonPoolExecutor implements InferenceExecutor {
     this.load().then(
       (model) => {
         if (this.closing) return void model.close();
-        const slot: Slot = { model, runner: new BatchRunner(model, this.context, RUNNER_OPTIONS), busy: false };
+        const slot: Slot = { model, runner: new BatchRunner(model, this.context, RUNNER_OPTIONS), running: 0 };
         this.slots[i] = slot;
         this.watch(slot, i);
         this.onCapacity?.();
@@ -77,18 +85,25 @@ class PythonPoolExecutor implements InferenceExecutor {
     );
   }
 
+  /** The live worker with the fewest batches, if it can take one more. */
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s !== undefined && s.model.worker.alive && s.running < this.depth && (!best || s.running < best.running)) best = s;
+    return best;
+  }
+
   hasIdle(): boolean {
-    return this.slots.some((s) => s !== undefined && !s.busy && s.model.worker.alive);
+    return this.pick() !== undefined;
   }
 
   async run(jobs: ScoringJob[]): Promise<BatchOutcome> {
-    const slot = this.slots.find((s) => s !== undefined && !s.busy && s.model.worker.alive);
+    const slot = this.pick();
     if (!slot) throw new Error("no idle Python worker");
-    slot.busy = true;
+    slot.running++;
     try {
       return await slot.runner.run(jobs);
     } finally {
-      slot.busy = false;
+      slot.running--;
     }
   }
 
@@ -101,12 +116,19 @@ class PythonPoolExecutor implements InferenceExecutor {
 export interface PythonRuntimeOptions extends PythonEnvOptions {
   /** Lines the workers write to stderr (model logs, warnings). */
   workerLog?: (line: string) => void;
+  /**
+   * Batches one worker may hold at once (default 1: the next batch is formed when the worker answers). With 2 the
+   * front forms, encodes and sends the next batch while the worker scores one, and answers the previous one
+   * meanwhile: Node's and Python's work overlap instead of taking turns. A worker that dies fails both.
+   */
+  batchesPerWorker?: number;
 }
 
 /** Builds or finds the environment, then starts `workers` Python processes (at least 1) with warm models. */
 export async function startPythonExecutor(opts: ExecutorOptions, py: PythonRuntimeOptions): Promise<InferenceExecutor> {
   const env: PythonEnvironment = await preparePythonEnvironment(opts.reload.path, py);
-  const load = () => loadPythonModel(opts.reload.path, env, { log: py.workerLog });
+  // Batches sent to a worker and replies being read are charged to the server's memory budget until answered.
+  const load = () => loadPythonModel(opts.reload.path, env, { log: py.workerLog, memory: opts.memory });
   const n = Math.max(1, opts.workers);
   const started = await Promise.allSettled(Array.from({ length: n }, load));
   const ok = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
@@ -115,9 +137,11 @@ export async function startPythonExecutor(opts: ExecutorOptions, py: PythonRunti
     await Promise.all(ok.map((m) => m.close()));
     throw (failed as PromiseRejectedResult).reason;
   }
+  const depth = Math.max(1, Math.floor(py.batchesPerWorker ?? 1));
   return new PythonPoolExecutor(
-    ok.map((model) => ({ model, runner: new BatchRunner(model, opts.context, RUNNER_OPTIONS), busy: false })),
+    ok.map((model) => ({ model, runner: new BatchRunner(model, opts.context, RUNNER_OPTIONS), running: 0 })),
     load,
     opts.context,
+    depth,
   );
 }

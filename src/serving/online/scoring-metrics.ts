@@ -115,6 +115,24 @@ export class ScoringMetrics {
       },
     });
     new Gauge({
+      name: "ciclo_serving_runtime_held_bytes",
+      help: "Of the bytes in flight, what the runtime holds outside requests' estimates (Python worker buffers: batches sent and awaiting replies, replies being read)",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(admission.stats().heldBytes);
+      },
+    });
+    new Gauge({
+      name: "ciclo_serving_runtime_held_peak_bytes",
+      help: "The most the runtime ever held outside requests' estimates at once",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(admission.stats().peakHeldBytes);
+      },
+    });
+    new Gauge({
       name: "ciclo_serving_inflight_limit_bytes",
       help: "The admission budget: past it requests get 503",
       labelNames: ["model", "version"],

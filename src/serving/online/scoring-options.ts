@@ -56,8 +56,8 @@ export interface ScoringOptions {
   modelVersion?: string;
   /** `--runtime`: `in-process` or `python` (default: from the MLmodel file). */
   runtime?: RuntimeName;
-  /** Python runtime: `--env-manager`, `--python`, `--system-site-packages`. */
-  python?: { envManager?: EnvManager; python?: string; systemSitePackages?: boolean };
+  /** Python runtime: `--env-manager`, `--python`, `--system-site-packages`, `--pip-index-url` (virtualenv builds), `--batches-per-worker`. */
+  python?: { envManager?: EnvManager; python?: string; systemSitePackages?: boolean; pipIndexUrl?: string; batchesPerWorker?: number };
   /** `--otlp-endpoint` or OTEL_EXPORTER_OTLP_*: where spans go (absent: no tracing, the SDK never loaded). */
   tracing?: TracingConfig;
 }

@@ -15,6 +15,7 @@
  * | `CICLO_MODEL_NAME`, `CICLO_MODEL_VERSION` | set by build-docker |
  * | `CICLO_RUNTIME` | from the MLmodel file (`in-process` or `python`) |
  * | `CICLO_ENV_MANAGER`, `CICLO_PYTHON` | `local`, `python3` (the Python runtime's environment) |
+ * | `CICLO_BATCHES_PER_WORKER` | 1 (see `ciclo models serve --help`: `--batches-per-worker`) |
  * | `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) | off: no traces |
  * @module
  */
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     modelName: env.CICLO_MODEL_NAME || undefined,
     modelVersion: env.CICLO_MODEL_VERSION || undefined,
     runtime: oneOf<RuntimeName>("CICLO_RUNTIME", RUNTIME_NAMES),
-    python: { envManager: oneOf<EnvManager>("CICLO_ENV_MANAGER", ENV_MANAGERS), python: env.CICLO_PYTHON || undefined },
+    python: { envManager: oneOf<EnvManager>("CICLO_ENV_MANAGER", ENV_MANAGERS), python: env.CICLO_PYTHON || undefined, batchesPerWorker: num("CICLO_BATCHES_PER_WORKER") },
     tracing: tracingConfig("ciclo-model-server", env),
   });
   const server = await startScoringServer(opts, await resolveModelSource(opts.modelUri, { trackingUri: opts.trackingUri }));

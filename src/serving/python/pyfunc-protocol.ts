@@ -169,6 +169,11 @@ export class FrameReader {
 
   constructor(private readonly onFrame: (f: Frame) => void) {}
 
+  /** Bytes received and not yet handed out as frames. */
+  get buffered(): number {
+    return this.size;
+  }
+
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;

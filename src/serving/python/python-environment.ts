@@ -6,7 +6,8 @@
  * - `virtualenv`: a virtual environment built from the model's
  *   `python_env.yaml` (its `build_dependencies` and `dependencies`, following
  *   `-r requirements.txt`) or `requirements.txt`, with `uv` when it is on the
- *   PATH, else `python -m venv` + pip. Environments are cached by a hash of
+ *   PATH, else `python -m venv` + pip, from the index `--pip-index-url` names
+ *   (else pip's own default, which honours PIP_INDEX_URL). Environments are cached by a hash of
  *   what they are built from (interpreter, requirement lines, options) under
  *   `~/.cache/ciclo/envs` (or `CICLO_ENV_CACHE`); each is built once per hash,
  *   even when several servers start at once: concurrent builds in one process
@@ -36,6 +37,8 @@ export interface PythonEnvOptions {
   cacheDir?: string;
   /** virtualenv: let the environment see the base interpreter's packages (`--system-site-packages`). */
   systemSitePackages?: boolean;
+  /** virtualenv: the package index the requirements are installed from (`--pip-index-url`; pip's own default: PIP_INDEX_URL). */
+  pipIndexUrl?: string;
   /** Progress lines while an environment is built. */
   log?: (line: string) => void;
 }
@@ -172,12 +175,13 @@ async function virtualenv(modelPath: string, opts: PythonEnvOptions): Promise<Py
     await writeFile(reqFile, req.lines.join("\n") + "\n");
     try {
       const site = opts.systemSitePackages ? ["--system-site-packages"] : [];
+      const index = opts.pipIndexUrl ? ["--index-url", opts.pipIndexUrl] : [];
       if (uv) {
         await run(uv, ["venv", "--python", basePath, ...site, tmp], opts.log);
-        if (req.lines.length > 0) await run(uv, ["pip", "install", "--python", join(tmp, "bin", "python"), "-r", reqFile], opts.log);
+        if (req.lines.length > 0) await run(uv, ["pip", "install", "--python", join(tmp, "bin", "python"), ...index, "-r", reqFile], opts.log);
       } else {
         await run(basePath, ["-m", "venv", ...site, tmp], opts.log);
-        if (req.lines.length > 0) await run(join(tmp, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-r", reqFile], opts.log);
+        if (req.lines.length > 0) await run(join(tmp, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", ...index, "-r", reqFile], opts.log);
       }
     } finally {
       await rm(reqFile, { force: true });

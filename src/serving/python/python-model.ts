@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import { mlmodelSignature, readMlmodel, type LoadedModel, type ModelInput, type ModelParams } from "../../models/index.js";
 import type { PythonEnvironment } from "./python-environment.js";
-import { PythonWorkerProcess, type PythonWorkerInfo } from "./python-worker-process.js";
+import { PythonWorkerProcess, type PythonWorkerInfo, type PythonWorkerOptions } from "./python-worker-process.js";
 
 export const PYTHON_FUNCTION = "python_function";
 
@@ -18,7 +18,7 @@ export interface PythonModel extends LoadedModel {
 }
 
 /** Starts a worker for the model folder `dir` in `env`; resolves once the model is loaded there. */
-export async function loadPythonModel(dir: string, env: PythonEnvironment, opts: { log?: (line: string) => void } = {}): Promise<PythonModel> {
+export async function loadPythonModel(dir: string, env: PythonEnvironment, opts: PythonWorkerOptions = {}): Promise<PythonModel> {
   const path = resolve(dir);
   const mlmodel = await readMlmodel(path);
   const signature = mlmodelSignature(mlmodel);

@@ -7,6 +7,12 @@
  * `os._exit` in model code — fails every batch it holds at once with an error
  * naming the exit code and the last lines it wrote to stderr, and refuses new
  * ones; its owner replaces it. Nothing waits on a dead process.
+ *
+ * What a worker holds for batches is reported to the server's memory budget
+ * (admission-control.ts) when one is given: each batch's frame × {@link
+ * WORKER_BYTES_PER_FRAME_BYTE} from the moment it is written until its reply
+ * has been read and decoded, and the bytes of replies still being read. Both
+ * are released on the reply, or at once when the process dies.
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -39,8 +45,30 @@ function errorCode(code: unknown): ErrorCode {
   return known.includes(code as ErrorCode) ? (code as ErrorCode) : "BAD_REQUEST";
 }
 
+/**
+ * What one byte of a request frame stands for until the reply is in: the
+ * frame in Node's write queue (until the pipe takes it), Python's copy of the
+ * body, and the arrays and DataFrame built from it (MLflow's schema
+ * enforcement may copy them once more; the output is counted when it comes
+ * back). An estimate, like the front's per-body-byte charge.
+ */
+export const WORKER_BYTES_PER_FRAME_BYTE = 4;
+
+/** Where a worker reports its buffers (the scoring server's admission budget: MemoryAccount). */
+export interface WorkerMemory {
+  hold(bytes: number): { resize(bytes: number): void; release(): void };
+}
+
+export interface PythonWorkerOptions {
+  /** Lines the worker writes to stderr. */
+  log?: (line: string) => void;
+  /** The budget its batch and reply buffers are charged to. */
+  memory?: WorkerMemory;
+}
+
 interface Pending {
   rows: number;
+  hold?: { release(): void };
   resolve(o: ModelOutput): void;
   reject(e: Error): void;
 }
@@ -56,8 +84,13 @@ export class PythonWorkerProcess {
   /** Called once if the process exits after loading (not on close()). */
   onExit?: (err: Error) => void;
   private closing = false;
+  private readonly memory: WorkerMemory | undefined;
+  /** The reply bytes read and not yet decoded. */
+  private readonly readHold: { resize(bytes: number): void; release(): void } | undefined;
 
-  constructor(env: PythonEnvironment, modelPath: string, opts: { log?: (line: string) => void } = {}) {
+  constructor(env: PythonEnvironment, modelPath: string, opts: PythonWorkerOptions = {}) {
+    this.memory = opts.memory;
+    this.readHold = opts.memory?.hold(0);
     this.child = spawn(env.python, [workerScriptPath(), modelPath], {
       env: { ...process.env, ...env.env, PYTHONUNBUFFERED: "1" },
       stdio: ["pipe", "pipe", "pipe"],
@@ -78,6 +111,7 @@ export class PythonWorkerProcess {
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);
+      p.hold?.release();
       if (f.header.ok === true) {
         try {
           p.resolve(decodeOutput(f.header.output as Record<string, unknown>, f.body, p.rows));
@@ -86,7 +120,12 @@ export class PythonWorkerProcess {
         }
       } else p.reject(new MlflowError(String(f.header.message), errorCode(f.header.error_code)));
     });
-    this.child.stdout!.on("data", (c: Buffer) => reader.push(c));
+    this.child.stdout!.on("data", (c: Buffer) => {
+      // Counted while the reader holds it: a partial reply waits there for the rest.
+      this.readHold?.resize(reader.buffered + c.length);
+      reader.push(c);
+      this.readHold?.resize(reader.buffered);
+    });
     this.child.stderr!.setEncoding("utf8");
     this.child.stderr!.on("data", (text: string) => {
       for (const line of text.split("\n")) {
@@ -109,7 +148,11 @@ export class PythonWorkerProcess {
     if (this.deadError) return;
     this.deadError = err;
     if (!loaded) ready?.reject(err);
-    for (const p of this.pending.values()) p.reject(err);
+    this.readHold?.release();
+    for (const p of this.pending.values()) {
+      p.hold?.release();
+      p.reject(err);
+    }
     this.pending.clear();
     if (loaded && !this.closing) this.onExit?.(err);
   }
@@ -127,8 +170,9 @@ export class PythonWorkerProcess {
     if (this.deadError) return Promise.reject(this.deadError);
     const id = this.nextId++;
     const frame = frameBytes(encodeRequest(id, input, params));
+    const hold = this.memory?.hold(frame.length * WORKER_BYTES_PER_FRAME_BYTE);
     return new Promise<ModelOutput>((resolve, reject) => {
-      this.pending.set(id, { rows: input.rowCount, resolve, reject });
+      this.pending.set(id, { rows: input.rowCount, hold, resolve, reject });
       this.child.stdin!.write(frame);
     });
   }
