@@ -49,9 +49,13 @@ export interface InferenceExecutor {
  * In-process runtime: measured under the overload of bench/serving-overload.ts
  * (5,000-row dataframe_split bodies, ONNX): JSON.parse's tree of boxed numbers
  * is ≈ 3.5× the text, the columns and tensors ≈ 1×, the answer ≈ 0.5×, and V8
- * collects the garbage late — 6 per byte keeps the RSS under the budget.
+ * collects the garbage late. On a loaded machine 8 per byte kept the RSS under
+ * the budget (the queue-wait bound refused first); on a quiet one, where the
+ * admitted requests are scored at full speed and their garbage piles up as
+ * fast, 8 (+2 for the front) let the server reach 907 MB above idle for a
+ * 512 MB budget (1.8× the estimate): 16 covers that.
  */
-export const IN_PROCESS_BYTES_PER_BODY_BYTE = 8;
+export const IN_PROCESS_BYTES_PER_BODY_BYTE = 16;
 
 export async function describeModel(model: LoadedModel): Promise<ServedModelInfo> {
   const outputs = model.signature?.outputs;
