@@ -38,7 +38,7 @@ const refProfile = join(data.dir, "ref-profile.json");
 const results: Record<string, unknown> = { rows, date: new Date().toISOString() };
 
 const ref = phase(["reference", data.ref, refProfile]);
-const cpuOf = (r: Record<string, any>) => `(CPU ${t(r.cpuMs)})`;
+const cpuOf = (r: Record<string, any>) => `(CPU ${t(r.cpuMs)}; the phase alone ${t(r.phaseCpuMs)})`;
 console.log(`reference profile, Parquet (2 passes, workers):   ${t(ref.ms)} ${cpuOf(ref)}  peak RSS ${Math.round(ref.maxRssMB)} MB  profile ${(ref.bytes / 1e6).toFixed(1)} MB`);
 const best = (args: string[], env: Record<string, string> = {}, runs = 3): Record<string, any> => {
   const all = Array.from({ length: runs }, () => phase(args, env));
@@ -56,7 +56,7 @@ const found = [...cur.drifted].sort();
 console.log(`drifted columns found: ${found.join(", ")} (generated: ${DRIFTED.join(", ")})`);
 const loadavg = (await import("node:os")).loadavg();
 console.log(`load average during the run: ${loadavg.map((l) => l.toFixed(1)).join(", ")} (2 cores)`);
-Object.assign(results, { loadavg, reference: { ms: ref.ms, cpuMs: ref.cpuMs, maxRssMB: ref.maxRssMB, bytes: ref.bytes }, current: { ms: cur.ms, cpuMs: cur.cpuMs, runs: cur.runs, maxRssMB: cur.maxRssMB, dataset: cur.dataset, drifted: found }, oneThread: { ms: one.ms, cpuMs: one.cpuMs, maxRssMB: one.maxRssMB }, csv: { ms: csv.ms, cpuMs: csv.cpuMs, maxRssMB: csv.maxRssMB }, merge: { windows: merge.windows, mergeMs: merge.mergeMs, driftMs: merge.driftMs, profileMs: merge.profileMs, drifted: merge.drifted } });
+Object.assign(results, { loadavg, reference: { ms: ref.ms, cpuMs: ref.cpuMs, maxRssMB: ref.maxRssMB, bytes: ref.bytes }, current: { ms: cur.ms, cpuMs: cur.cpuMs, phaseCpuMs: cur.phaseCpuMs, runs: cur.runs, maxRssMB: cur.maxRssMB, dataset: cur.dataset, drifted: found }, oneThread: { ms: one.ms, cpuMs: one.cpuMs, phaseCpuMs: one.phaseCpuMs, maxRssMB: one.maxRssMB }, csv: { ms: csv.ms, cpuMs: csv.cpuMs, maxRssMB: csv.maxRssMB }, merge: { windows: merge.windows, mergeMs: merge.mergeMs, driftMs: merge.driftMs, profileMs: merge.profileMs, drifted: merge.drifted } });
 
 if (evidently) {
   const shared = spawnSync("bash", ["scripts/find-shared.sh"], { encoding: "utf8" });

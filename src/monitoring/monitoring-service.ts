@@ -16,6 +16,7 @@ import { evaluateAlerts, type AlertOutcome } from "./monitors/alerting.js";
 import type { MonitorGauges } from "./monitors/monitor-gauges.js";
 import { loadReference, runMonitor, windowProfilePath, type MonitorRunResult } from "./monitors/monitor-runner.js";
 import { loadWindow, readArtifactBytes } from "./monitors/window-data.js";
+import { readRequestColumns, trimSegment, wholeInside, type TrimmedSegment } from "./inference/segment-trim.js";
 import { renderMonitorReport, type ActionOutcome } from "./report/monitor-report.js";
 import { validateMonitorSpec, type MonitorSpec } from "./core/monitor-spec.js";
 import { sendWebhook, type WebhookOptions } from "./monitors/webhook-sender.js";
@@ -81,8 +82,31 @@ export class MonitoringService {
     return this.deps.recorder.flush();
   }
 
-  listSegments(q: SegmentQuery): Promise<SegmentRecord[]> {
-    return this.deps.store.listSegments(q);
+  /**
+   * The segment index, a page at a time. With `from`/`to`, each entry covers
+   * only its rows inside [from, to): a segment that straddles a bound is read
+   * and cut (`trimmed`), one with no row inside is left out, and a page still
+   * holds up to `limit` entries. `pageToken` continues after the last page.
+   */
+  async listSegments(q: Omit<SegmentQuery, "after">, pageToken?: string): Promise<{ segments: TrimmedSegment[]; nextPageToken?: string }> {
+    const limit = Math.max(1, q.limit ?? 1000);
+    const range = { from: q.from, to: q.to };
+    const fetch = Math.min(Math.max(limit, 100), 10_000);
+    const out: TrimmedSegment[] = [];
+    let after = pageToken === undefined ? undefined : segmentCursorOf(pageToken);
+    for (;;) {
+      const batch = await this.deps.store.listSegments({ ...q, after, limit: fetch });
+      for (const s of batch) {
+        if (out.length === limit) return { segments: out, nextPageToken: segmentTokenOf(after!) };
+        after = { startTime: s.startTime, segmentId: s.segmentId };
+        if (wholeInside(s, range)) out.push({ ...s, trimmed: false });
+        else {
+          const cut = trimSegment(s, await readRequestColumns(await readArtifactBytes(this.deps.repo, s.path)), range);
+          if (cut) out.push(cut);
+        }
+      }
+      if (batch.length < fetch) return { segments: out };
+    }
   }
 
   putLabels(items: LabelInput[]): Promise<number> {
@@ -251,6 +275,22 @@ export class MonitoringService {
     const labels = await this.deps.store.deleteLabelsBefore(cutoff);
     return { segments, labels, fileErrors };
   }
+}
+
+/** A page token of the segment index: where the page ended. */
+function segmentTokenOf(c: { startTime: number; segmentId: number }): string {
+  return Buffer.from(JSON.stringify([c.startTime, c.segmentId])).toString("base64url");
+}
+
+function segmentCursorOf(token: string): { startTime: number; segmentId: number } {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    v = undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 2 || !Number.isFinite(v[0]) || !Number.isSafeInteger(v[1])) throw new InvalidParameterValueError(`Invalid page_token '${token}'.`);
+  return { startTime: v[0], segmentId: v[1] };
 }
 
 /** A request id for events that came without one. */

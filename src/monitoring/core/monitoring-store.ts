@@ -46,6 +46,8 @@ export interface SegmentQuery {
   from?: number;
   to?: number;
   limit?: number;
+  /** Only segments after this one in the index's order (start time, then id): the next page. */
+  after?: { startTime: number; segmentId: number };
 }
 
 export interface LabelRecord {

@@ -36,7 +36,7 @@ export function eventOf(r: WireInferenceRecord, i: number, now: number): Inferen
   };
 }
 
-export function segmentToWire(s: SegmentRecord) {
+export function segmentToWire(s: SegmentRecord & { trimmed?: boolean }) {
   return {
     segment_id: s.segmentId,
     model_name: s.modelName,
@@ -52,6 +52,7 @@ export function segmentToWire(s: SegmentRecord) {
     sample_rate: s.sampleRate,
     path: s.path,
     bytes: s.bytes,
+    ...(s.trimmed && { trimmed: true }),
   };
 }
 

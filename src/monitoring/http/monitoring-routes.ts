@@ -69,8 +69,11 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
     { schema: { querystring: S.SegmentsQuery, response: { 200: S.SegmentsResponse } }, config: access("registered-model", "read") },
     async (req) => {
       const q = req.query;
-      const segments = await service.listSegments({ modelName: q.model_name, modelVersion: q.model_version, endpoint: q.endpoint, deployment: q.deployment, dataset: q.dataset, from: q.from, to: q.to, limit: q.max_results ?? 1000 });
-      return { segments: segments.map(segmentToWire) };
+      const page = await service.listSegments(
+        { modelName: q.model_name, modelVersion: q.model_version, endpoint: q.endpoint, deployment: q.deployment, dataset: q.dataset, from: q.from, to: q.to, limit: q.max_results ?? 1000 },
+        q.page_token,
+      );
+      return { segments: page.segments.map(segmentToWire), next_page_token: page.nextPageToken };
     },
   );
 

@@ -26,13 +26,13 @@ export interface NumericBatch {
 /** Keeps exact distinct values while there are at most VALUE_CAP. */
 class DistinctValues {
   map: Map<number, number> | null = new Map();
-  add(v: number): void {
+  add(v: number, n = 1): void {
     const m = this.map;
     if (!m) return;
     const c = m.get(v);
-    if (c !== undefined) m.set(v, c + 1);
+    if (c !== undefined) m.set(v, c + n);
     else if (m.size >= VALUE_CAP) this.map = null;
-    else m.set(v, 1);
+    else m.set(v, n);
   }
 }
 
@@ -94,6 +94,21 @@ export class NumericScout {
   }
 }
 
+/** Values per pass of NumericAccumulator's hot loop. */
+const SLICE = 2048;
+
+/** Largest k with edges[k] ≤ v, for edges[0] ≤ v < edges[last] (a binary search). */
+function floorIndex(e: Float64Array, v: number): number {
+  let k = 0;
+  let j = e.length - 1;
+  while (j - k > 1) {
+    const mid = (k + j) >> 1;
+    if (e[mid] <= v) k = mid;
+    else j = mid;
+  }
+  return k;
+}
+
 /** Locators by layout: every window counted against one reference shares them. */
 const locators = new WeakMap<NumericLayout, CellLocator>();
 function locatorOf(layout: NumericLayout): CellLocator {
@@ -116,6 +131,7 @@ export class NumericAccumulator {
   readonly counts: Float64Array;
   readonly offsets: Float64Array;
   readonly #locator: CellLocator;
+  readonly #table: CellLocator["table"] | null;
   readonly #distinct = new DistinctValues();
 
   constructor(
@@ -124,6 +140,7 @@ export class NumericAccumulator {
     public dtype: "int" | "float",
   ) {
     this.#locator = locatorOf(layout);
+    this.#table = layout.edges.length >= 2 ? this.#locator.table : null;
     const cells = cellCountOf(layout);
     this.counts = new Float64Array(cells);
     this.offsets = new Float64Array(cells);
@@ -132,6 +149,102 @@ export class NumericAccumulator {
   #cells = new Int32Array(0);
 
   add(batch: NumericBatch): void {
+    const vs = batch.values;
+    if (this.#table === null) return this.#addByCells(batch);
+    // In slices: each slice's loop runs start to end many times before V8 optimizes it, so
+    // the optimized code knows every part of it. One long loop was compiled while still in
+    // its first batch (on-stack replacement), before the moments' pass after it had ever
+    // run, and bailed out to the interpreter there on every later batch.
+    for (let from = 0; from < vs.length; from += SLICE) this.#addSlice(vs, from, Math.min(vs.length, from + SLICE));
+    const invalid = batch.invalid ?? 0;
+    const absent = batch.missing ?? 0;
+    this.count += vs.length + absent;
+    this.missing += absent - invalid;
+    this.invalid += invalid;
+  }
+
+  /**
+   * The hot loop of profiling: each value's cell found inline (CellLocator.cellsOf's
+   * lookup: a slot of equal width gives the first edge at or below it, then a short
+   * scan; a binary search, out of line, where a slot holds many edges) and counted at
+   * once; then the slice's own two-pass mean and M2, merged by Chan's formula. NaN
+   * cells count as missing here (the batch's invalid cells are taken back out by add).
+   */
+  #addSlice(vs: Float64Array, from: number, to: number): void {
+    const t = this.#table!;
+    const e = t.edges;
+    const n = e.length;
+    const first = t.first;
+    const lo = t.lo;
+    const hi = t.hi;
+    const scale = t.scale;
+    const lastSlot = t.lastSlot;
+    const points = t.points;
+    const anchors = this.#locator.anchors;
+    const counts = this.counts;
+    const offsets = this.offsets;
+    const distinct = this.#distinct;
+    let track = distinct.map !== null;
+    const top = points ? 2 * n : n;
+    let bn = 0;
+    let sum = 0;
+    let min = this.min;
+    let max = this.max;
+    let nan = 0;
+    let inf = 0;
+    for (let i = from; i < to; i++) {
+      const v = vs[i];
+      let c: number;
+      if (v >= lo) {
+        if (v < hi) {
+          // lo ≤ v < hi: the product lies in [0, slots] (≤ 2^20), so `| 0` is its floor.
+          let s = ((v - lo) * scale) | 0;
+          if (s > lastSlot) s = lastSlot;
+          let k = first[s];
+          // A slot holding many edges (a heavy tail), or rounding that put v one slot too far: the rare way.
+          if (first[s + 1] - k > 8 || e[k] > v) k = floorIndex(e, v);
+          else while (e[k + 1] <= v) k++;
+          c = points ? (e[k] === v ? 2 * k + 1 : 2 * k + 2) : k + 1;
+        } else if (v === Infinity) {
+          inf++;
+          continue;
+        } else c = v === hi ? top - 1 : top;
+      } else if (v !== v) {
+        nan++;
+        continue;
+      } else if (v === -Infinity) {
+        inf++;
+        continue;
+      } else c = 0;
+      counts[c]++;
+      // Signed distance from the cell's anchor (the cell below the layout is flipped when read out).
+      offsets[c] += v - anchors[c];
+      bn++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      // A value on one of a points layout's points is already counted exactly in its cell.
+      if (track && !(points && (c & 1) === 1)) {
+        distinct.add(v);
+        track = distinct.map !== null;
+      }
+    }
+    this.min = min;
+    this.max = max;
+    this.missing += nan;
+    this.infinite += inf;
+    if (bn === 0) return;
+    const bmean = sum / bn;
+    let bm2 = 0;
+    for (let i = from; i < to; i++) {
+      const v = vs[i];
+      if (v === v && v !== Infinity && v !== -Infinity) bm2 += (v - bmean) * (v - bmean);
+    }
+    this.#merge(bn, bmean, bm2);
+  }
+
+  /** Layouts of fewer than two edges: cells found by the locator. */
+  #addByCells(batch: NumericBatch): void {
     const vs = batch.values;
     if (this.#cells.length < vs.length) this.#cells = new Int32Array(vs.length);
     const cells = this.#cells;
@@ -156,15 +269,18 @@ export class NumericAccumulator {
         continue;
       }
       counts[c]++;
-      // Signed distance from the cell's anchor (the cell below the layout is flipped when read out).
       offsets[c] += v - anchors[c];
       bn++;
       sum += v;
       if (v < min) min = v;
       if (v > max) max = v;
-      // A value on one of a points layout's points is already counted exactly in its cell.
       if (distinct.map !== null && !(points && (c & 1) === 1)) distinct.add(v);
     }
+    this.#finish(batch, vs, bn, sum, min, max, nan, inf);
+  }
+
+  /** Counts and moments of a batch whose cells were counted. */
+  #finish(batch: NumericBatch, vs: Float64Array, bn: number, sum: number, min: number, max: number, nan: number, inf: number): void {
     const invalid = batch.invalid ?? 0;
     const absent = batch.missing ?? 0;
     this.count += vs.length + absent;
@@ -181,6 +297,61 @@ export class NumericAccumulator {
       const v = vs[i];
       if (v === v && v !== Infinity && v !== -Infinity) bm2 += (v - bmean) * (v - bmean);
     }
+    this.#merge(bn, bmean, bm2);
+  }
+
+  /**
+   * Adds counted values (a Parquet dictionary page: each distinct value once,
+   * with how often it occurs) and `absent` missing cells: the same counts,
+   * cells, offsets and moments as adding every occurrence.
+   */
+  addCounts(values: Float64Array, counts: ArrayLike<number>, absent: number): void {
+    const locator = this.#locator;
+    const anchors = locator.anchors;
+    const points = this.layout.kind === "points";
+    let total = 0;
+    let bn = 0;
+    let sum = 0;
+    let nan = 0;
+    let inf = 0;
+    for (let i = 0; i < values.length; i++) {
+      const k = counts[i];
+      if (k === 0) continue;
+      total += k;
+      const v = values[i];
+      if (v !== v) {
+        nan += k;
+        continue;
+      }
+      if (v === Infinity || v === -Infinity) {
+        inf += k;
+        continue;
+      }
+      const c = locator.cellOf(v);
+      this.counts[c] += k;
+      this.offsets[c] += k * (v - anchors[c]);
+      bn += k;
+      sum += k * v;
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+      if (this.#distinct.map !== null && !(points && (c & 1) === 1)) this.#distinct.add(v, k);
+    }
+    this.count += total + absent;
+    this.missing += nan + absent;
+    this.infinite += inf;
+    if (bn === 0) return;
+    const bmean = sum / bn;
+    let bm2 = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const k = counts[i];
+      if (k !== 0 && v === v && v !== Infinity && v !== -Infinity) bm2 += k * (v - bmean) * (v - bmean);
+    }
+    this.#merge(bn, bmean, bm2);
+  }
+
+  /** Chan's formula: the batch's own mean and M2 merged into the column's. */
+  #merge(bn: number, bmean: number, bm2: number): void {
     const n = this.n + bn;
     const delta = bmean - this.mean;
     this.mean += (delta * bn) / n;

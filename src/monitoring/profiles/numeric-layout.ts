@@ -62,6 +62,11 @@ export class CellLocator {
   /** Offsets are measured from this per cell. */
   readonly anchors: Float64Array;
 
+  /** The lookup table, for loops that find cells inline (NumericAccumulator.add): see {@link cellsOf} for its use. */
+  get table(): { edges: Float64Array; first: Int32Array; lo: number; hi: number; scale: number; lastSlot: number; points: boolean } {
+    return { edges: this.#edges, first: this.#first, lo: this.#lo, hi: this.#hi, scale: this.#scale, lastSlot: this.#slots - 1, points: this.#points };
+  }
+
   constructor(layout: NumericLayout) {
     const e = Float64Array.from(layout.edges);
     this.#edges = e;

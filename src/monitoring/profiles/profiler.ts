@@ -69,6 +69,7 @@ function datasetOf(layouts: ColumnLayout[], accs: Accumulator[], rows: number, l
 
 function feed(acc: Accumulator, chunk: ColumnChunk): void {
   if (chunk.kind === "num") (acc as NumericAccumulator).add(chunk.data);
+  else if (chunk.kind === "num-counts") (acc as NumericAccumulator).addCounts(chunk.values, chunk.counts, chunk.missing);
   else if (chunk.kind === "cat") (acc as CategoricalAccumulator).add(chunk.data);
   else (acc as CategoricalAccumulator).addCounts(chunk.keys, chunk.counts, chunk.missing);
 }
@@ -83,7 +84,7 @@ function feedChunks(chunk: ColumnChunk, rowStart: number, total: number, chunks:
   const chunkOf = (row: number) => Math.min(chunks - 1, Math.floor((row * chunks) / total));
   const cuttable = chunk.kind === "cat" || (chunk.kind === "num" && !chunk.data.missing);
   if (!cuttable) {
-    const size = chunk.kind === "num" ? chunk.data.values.length + (chunk.data.missing ?? 0) : chunk.kind === "cat-counts" ? total / chunks : 0;
+    const size = chunk.kind === "num" ? chunk.data.values.length + (chunk.data.missing ?? 0) : chunk.kind === "num-counts" || chunk.kind === "cat-counts" ? total / chunks : 0;
     return to(chunkOf(rowStart + size / 2), chunk);
   }
   const length = chunk.kind === "num" ? chunk.data.values.length : (chunk as { data: ArrayLike<string | null> }).data.length;
@@ -108,7 +109,8 @@ export async function profileWithLayouts(source: TableSource, layouts: ColumnLay
   const chunkAccs = Array.from({ length: chunkCount }, () => accumulatorsFor(layouts));
   const chunkByName = chunkAccs.map((list) => new Map(layouts.map((l, i) => [l.name, list[i]])));
   const chunkRows = new Array<number>(chunkCount).fill(0);
-  const plan: ColumnPlan[] = layouts.map((l) => ({ name: l.name, kind: l.kind, dtype: l.dtype }));
+  // Counted numbers have no row order: only where no chunks are cut.
+  const plan: ColumnPlan[] = layouts.map((l) => ({ name: l.name, kind: l.kind, dtype: l.dtype, counted: chunkCount === 0 }));
   let rows = 0;
   for await (const { chunk, rowStart, rowsDone } of source.chunks(plan)) {
     feed(byName.get(chunk.column)!, chunk);

@@ -22,6 +22,8 @@ export interface SourceColumn {
 export type ColumnChunk =
   | { column: string; kind: "num"; data: NumericBatch }
   | { column: string; kind: "cat"; data: ArrayLike<string | null> }
+  /** Numbers already counted (a Parquet dictionary page of numbers): each distinct value with its count, and the missing cells. */
+  | { column: string; kind: "num-counts"; values: Float64Array; counts: ArrayLike<number>; missing: number }
   /** Categories already counted (a Parquet dictionary page), with the missing cells. */
   | { column: string; kind: "cat-counts"; keys: readonly string[]; counts: ArrayLike<number>; missing: number };
 
@@ -37,6 +39,11 @@ export interface ColumnPlan {
   kind: "num" | "cat";
   /** The reference's dtype: a `bool` column's literals are read as True/False. */
   dtype?: SourceDtype;
+  /**
+   * Numbers may come counted (`num-counts`) where the source has them so
+   * (Parquet dictionary pages); else every chunk of a `num` column is `num`.
+   */
+  counted?: boolean;
 }
 
 export interface TableSource {

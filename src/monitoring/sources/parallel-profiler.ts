@@ -1,7 +1,8 @@
 /**
- * Column-parallel profiling of a Parquet file: the columns are dealt out to
- * worker threads (numeric and categorical alike, in turn), each reads and
- * profiles its own, and the parts are put back in the file's column order.
+ * Column-parallel profiling of a Parquet file: the columns are shared out to
+ * worker threads by their estimated cost (from the file's metadata), each
+ * reads and profiles its own, and the parts are put back in the file's
+ * column order.
  * @module
  */
 import { availableParallelism } from "node:os";
@@ -60,12 +61,23 @@ function runWorkers<T>(tasks: ProfileWorkerTask[], total: number | undefined, op
   );
 }
 
-/** Deals items to n groups in turn, numeric and categorical columns spread evenly. */
-function deal<T extends { kind: string }>(items: T[], n: number): T[][] {
-  const groups: T[][] = Array.from({ length: n }, () => []);
-  let k = 0;
-  for (const kind of ["num", "cat"]) for (const it of items) if (it.kind === kind) groups[k++ % n].push(it);
-  return groups.filter((g) => g.length > 0);
+/**
+ * Shares columns out to n groups of about equal cost: costliest first, each
+ * to the group with the least so far (columns without an estimate cost as
+ * much as the costliest). Groups keep the file's column order.
+ */
+function deal<T extends { name: string }>(items: T[], n: number, costs: Map<string, number>): T[][] {
+  const most = Math.max(1, ...costs.values());
+  const costOf = (it: T) => costs.get(it.name) ?? most;
+  const order = items.map((it, i) => ({ it, i, cost: costOf(it) })).sort((a, b) => b.cost - a.cost || a.i - b.i);
+  const groups = Array.from({ length: n }, () => ({ load: 0, members: [] as Array<{ it: T; i: number }> }));
+  for (const o of order) {
+    let g = groups[0];
+    for (const h of groups) if (h.load < g.load) g = h;
+    g.load += o.cost;
+    g.members.push(o);
+  }
+  return groups.filter((g) => g.members.length > 0).map((g) => g.members.sort((a, b) => a.i - b.i).map((m) => m.it));
 }
 
 function combine(layouts: ColumnLayout[], parts: DatasetProfile[]): DatasetProfile {
@@ -81,8 +93,9 @@ function combine(layouts: ColumnLayout[], parts: DatasetProfile[]): DatasetProfi
 
 /** Counts a Parquet file into layouts with `workers` threads. */
 export async function profileParquetWithLayouts(path: string, layouts: ColumnLayout[], opts: ProfileOptions & { workers?: number } = {}): Promise<DatasetProfile> {
-  const total = await new ParquetTableSource(path).rowCount();
-  const groups = deal(layouts, opts.workers ?? defaultWorkers());
+  const source = new ParquetTableSource(path);
+  const total = await source.rowCount();
+  const groups = deal(layouts, opts.workers ?? defaultWorkers(), await source.columnCosts());
   if (groups.length === 0) return combine(layouts, [{ format: "ciclo.monitoring.profile", version: 1, layoutId: "", rows: total, columns: [] }]);
   const parts = await runWorkers<DatasetProfile>(groups.map((g) => ({ path, mode: "count", layouts: g, chunks: opts.chunks })), total, opts, "count");
   const profile = combine(layouts, parts);
@@ -95,7 +108,7 @@ export async function profileParquetReference(path: string, opts: ProfileOptions
   const source = new ParquetTableSource(path);
   const total = await source.rowCount();
   const cols = (await source.columns()).filter((c) => c.kind !== "skip" && (!opts.columns || opts.columns.includes(c.name)));
-  const groups = deal(cols, opts.workers ?? defaultWorkers());
+  const groups = deal(cols, opts.workers ?? defaultWorkers(), await source.columnCosts());
   const parts = await runWorkers<ColumnLayout[]>(groups.map((g) => ({ path, mode: "scan", names: g.map((c) => c.name) })), total, opts, "scan");
   const byName = new Map(parts.flat().map((l) => [l.name, l]));
   return profileParquetWithLayouts(path, cols.map((c) => byName.get(c.name)!), opts);

@@ -18,16 +18,28 @@ import { readPlain } from "hyparquet/src/plain.js";
 import { getTreePath } from "hyparquet/src/schema.js";
 import { readRleBitPackedHybrid } from "hyparquet/src/encoding.js";
 import type { ColumnDecoder, Compressors, DecodedArray, PageHeader } from "hyparquet/src/types.js";
+import { countRleBitPacked, MAX_COUNT_WIDTH } from "./rle-counts.js";
 
 /** One page's cells: `rows` of them, `nulls` missing. */
 export type PageValues = { rows: number; nulls: number } & (
   /** The non-null numbers. */
   | { kind: "num"; values: Float64Array; invalid: number }
+  /** The dictionary's numbers with how often the page holds each (dictionary-encoded pages, when counts are asked for). */
+  | { kind: "num-counts"; values: Float64Array; counts: Float64Array }
   /** Distinct strings with their counts (dictionary-encoded pages). */
   | { kind: "cat"; keys: string[]; counts: Float64Array }
   /** The non-null strings (other pages). */
   | { kind: "cat-values"; values: Array<string | null> }
 );
+
+export interface ReadPagesOptions {
+  /**
+   * A dictionary-encoded numeric page may come as counts per dictionary value
+   * (`num-counts`) instead of its values in row order: right for profiling a
+   * whole window, not where rows are cut into chunks.
+   */
+  counted?: boolean;
+}
 
 interface File {
   slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>;
@@ -80,9 +92,41 @@ function fastPageV2(bytes: Uint8Array, header: PageHeader, decoder: ColumnDecode
   return indices;
 }
 
+/**
+ * Counts a v2 dictionary-encoded page of a flat column by index, from its
+ * bytes (definition levels skipped: the header has the null count).
+ * Undefined when the page is not one of those.
+ */
+function countPageV2(bytes: Uint8Array, header: PageHeader, decoder: ColumnDecoder, compressors: Compressors, dictionarySize: number): Float64Array | undefined {
+  const h = header.data_page_header_v2!;
+  if ((h.encoding !== "RLE_DICTIONARY" && h.encoding !== "PLAIN_DICTIONARY") || h.repetition_levels_byte_length) return undefined;
+  const levels = h.repetition_levels_byte_length + h.definition_levels_byte_length;
+  let page = bytes.subarray(levels);
+  if (h.is_compressed !== false) page = decompressPage(page, header.uncompressed_page_size - levels, decoder.codec, compressors);
+  const n = h.num_values - h.num_nulls;
+  const counts = new Float64Array(dictionarySize);
+  if (n === 0) return counts;
+  const width = page[0];
+  if (width > MAX_COUNT_WIDTH) return undefined;
+  countRleBitPacked(page, 1, page.byteLength, width, n, counts);
+  return counts;
+}
+
 /** Whether the file's column can be read this way: a top-level leaf, not repeated. */
 export function isFlatLeaf(e: SchemaElement): boolean {
   return !e.num_children && e.repetition_type !== "REPEATED";
+}
+
+/** Counts of indices (a v1 page's decoded dictionary indices). */
+function countIndices(data: DecodedArray, size: number): Float64Array {
+  const counts = new Float64Array(size);
+  const idx = data as ArrayLike<number>;
+  for (let i = 0; i < idx.length; i++) {
+    const k = idx[i];
+    if (!(k < size)) throw new Error(`dictionary index ${k} outside a dictionary of ${size}`);
+    counts[k]++;
+  }
+  return counts;
 }
 
 /**
@@ -96,6 +140,7 @@ export async function* readColumnPages(
   kind: "num" | "cat",
   rows: number,
   compressors: Compressors,
+  opts: ReadPagesOptions = {},
 ): AsyncGenerator<PageValues> {
   const meta = chunk.meta_data!;
   const schemaPath = getTreePath(parquetSchema(metadata), meta.path_in_schema);
@@ -115,7 +160,7 @@ export async function* readColumnPages(
   const reader = { view: new DataView(buffer), offset: 0 };
   let dictionary: DecodedArray | undefined;
   let dictText: string[] | undefined;
-  let dictNumbers: Float64Array | undefined;
+  let dictNumbers: { values: Float64Array; invalid: number } | undefined;
   let done = 0;
   while (done < rows && reader.offset < buffer.byteLength - 1) {
     const header = parquetHeader(reader);
@@ -128,6 +173,22 @@ export async function* readColumnPages(
       dictText = undefined;
       dictNumbers = undefined;
       continue;
+    }
+    if (dictionary !== undefined) {
+      if (kind === "num") dictNumbers ??= toFloat64(dictionary);
+      else dictText ??= Array.from(dictionary as ArrayLike<unknown>, text);
+    }
+    // Pages counted by dictionary index, without a decoded array of indices: all text, and numbers when asked for.
+    const countable = dictionary !== undefined && decoderCanCount(columnDecoder) && (kind === "cat" || (opts.counted === true && dictNumbers!.invalid === 0));
+    if (countable && header.type === "DATA_PAGE_V2") {
+      const counts = countPageV2(bytes, header, columnDecoder, compressors, dictionary!.length);
+      if (counts) {
+        const h = header.data_page_header_v2!;
+        done += h.num_values;
+        if (kind === "num") yield { kind: "num-counts", values: dictNumbers!.values, counts, rows: h.num_values, nulls: h.num_nulls };
+        else yield { kind: "cat", keys: dictText!, counts, rows: h.num_values, nulls: h.num_nulls };
+        continue;
+      }
     }
     let data: DecodedArray;
     let count: number;
@@ -148,23 +209,27 @@ export async function* readColumnPages(
     const nulls = count - data.length;
     const indexed = dictionary !== undefined && encoding.endsWith("_DICTIONARY");
     if (kind === "num") {
-      if (indexed) {
-        dictNumbers ??= toFloat64(dictionary!).values;
+      if (indexed && countable) {
+        yield { kind: "num-counts", values: dictNumbers!.values, counts: countIndices(data, dictionary!.length), rows: count, nulls };
+      } else if (indexed) {
+        const dict = dictNumbers!.values;
         const values = new Float64Array(data.length);
-        for (let i = 0; i < data.length; i++) values[i] = dictNumbers[(data as number[])[i]];
+        for (let i = 0; i < data.length; i++) values[i] = dict[(data as number[])[i]];
         yield { kind: "num", values, rows: count, nulls, invalid: 0 };
       } else {
         const { values, invalid } = toFloat64(convert(data, columnDecoder));
         yield { kind: "num", values, rows: count, nulls, invalid };
       }
     } else if (indexed) {
-      dictText ??= Array.from(dictionary as ArrayLike<unknown>, text);
-      const counts = new Float64Array(dictText.length);
-      for (let i = 0; i < data.length; i++) counts[(data as number[])[i]]++;
-      yield { kind: "cat", keys: dictText, counts, rows: count, nulls };
+      yield { kind: "cat", keys: dictText!, counts: countIndices(data, dictText!.length), rows: count, nulls };
     } else {
       const conv = convert(data, columnDecoder) as ArrayLike<unknown>;
       yield { kind: "cat-values", values: Array.from(conv, text), rows: count, nulls };
     }
   }
+}
+
+/** Dictionary pages of booleans do not exist; everything else flat can be counted by index. */
+function decoderCanCount(d: ColumnDecoder): boolean {
+  return d.type !== "BOOLEAN";
 }

@@ -60,6 +60,8 @@ export const WireSegment = Type.Object({
   sample_rate: Type.Number(),
   path: Type.String(),
   bytes: Type.Integer(),
+  /** The entry stands for only the file's rows whose `__time` lies in the asked [from, to). */
+  trimmed: Type.Optional(Type.Boolean()),
 });
 export const SegmentsQuery = Type.Object({
   model_name: Type.Optional(Type.String()),
@@ -70,8 +72,9 @@ export const SegmentsQuery = Type.Object({
   from: Type.Optional(Type.Number()),
   to: Type.Optional(Type.Number()),
   max_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  page_token: Type.Optional(Type.String({ maxLength: 1000 })),
 });
-export const SegmentsResponse = Type.Object({ segments: Type.Array(WireSegment) });
+export const SegmentsResponse = Type.Object({ segments: Type.Array(WireSegment), next_page_token: Type.Optional(Type.String()) });
 
 export const ReferenceRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), profile: Type.Record(Type.String(), Type.Unknown()) });
 export const ReferenceResponse = Type.Object({ path: Type.String() });

@@ -110,6 +110,8 @@ export class SqlMonitoringStore implements MonitoringStore {
     if (q.dataset !== undefined) query = query.where("dataset", "=", q.dataset);
     if (q.to !== undefined) query = query.where("start_time", "<", q.to);
     if (q.from !== undefined) query = query.where("end_time", ">=", q.from);
+    const after = q.after;
+    if (after) query = query.where((eb) => eb.or([eb("start_time", ">", after.startTime), eb.and([eb("start_time", "=", after.startTime), eb("id", ">", after.segmentId)])]));
     const rows = await query.orderBy("start_time").orderBy("id").limit(q.limit ?? 10_000).execute();
     return rows.map(segmentOf);
   }
