@@ -13,10 +13,13 @@
  * Where a round trip is the cost (PostgreSQL: `batched` mode), a group runs
  * without savepoints: writes that know how to run together ({@link GroupedWrite}:
  * log-batch, create run) validate all their inputs up front, exclude the failing
- * ones and write the rest with one statement per table; other writes run one
- * after another. Only when something fails mid-way (a write throws) is the
+ * ones and write the rest together (one statement for log-batch); other writes
+ * run one after another. Only when something fails mid-way (a write throws) is the
  * transaction rolled back and the group run again the careful way, each write in
- * its own savepoint, so a failure never takes another write with it.
+ * its own savepoint, so a failure never takes another write with it. A group made
+ * only of one write's inputs may even skip the transaction: `solo` writes them in
+ * one statement, which is atomic and its own commit (one round trip per group).
+ * With several groups in flight (PostgreSQL), writes to one run keep to one lane.
  * @module
  */
 import { sql, type Kysely } from "kysely";
@@ -94,6 +97,19 @@ export interface GroupedWrite<I, R> {
   readonly name: string;
   many(trx: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>>>;
   one(trx: Db, input: I, dialect: SqlDialect): Promise<R>;
+  /**
+   * Optional, for a group made only of this write's inputs: all of them in ONE statement outside a
+   * transaction (a statement is atomic, so it is its own commit: one round trip for the group). Resolves
+   * undefined when these inputs need a transaction after all (then `many` runs); a throw wrote nothing, and
+   * the group runs the careful way.
+   */
+  solo?(db: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>> | undefined>;
+  /**
+   * Optional: inputs with the same key (the run they write to) always go to the same lane of the queue, so two
+   * groups in flight at once never hold them both — they would lock the same derived rows and commit one after
+   * the other anyway, each holding a connection (a convoy); in one lane they share one larger group instead.
+   */
+  laneKey?(input: I): string;
 }
 
 interface QueuedWrite {
@@ -112,9 +128,23 @@ class RunCarefully extends Error {}
 /** Writes per transaction at most, so one flush cannot hold the connection for long. */
 const MAX_GROUP = 256;
 
+/** Where a keyed write goes: FNV-1a of its key over the lanes. */
+function laneOf(key: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
+}
+
+/** One group in flight at most per lane. */
+interface Lane {
+  queue: QueuedWrite[];
+  busy: boolean;
+}
+
 export class GroupCommitQueue {
-  private queue: QueuedWrite[] = [];
-  private active = 0;
+  /** Writes without a lane key: the next lane to start a group takes them. */
+  private shared: QueuedWrite[] = [];
+  private readonly lanes: Lane[];
   private scheduled = false;
 
   constructor(
@@ -123,16 +153,19 @@ export class GroupCommitQueue {
     /** Errors after which the whole group may simply run again (it was rolled back whole). */
     private readonly isRetryable: (err: unknown) => boolean = () => false,
     /**
-     * Groups in flight at once: 1 for SQLite (one writer); a few for PostgreSQL, so a slow group does
-     * not hold up the next while the database works on several transactions.
+     * Groups in flight at once (lanes): 1 for SQLite (one writer); a few for PostgreSQL, so a slow group does
+     * not hold up the next while the database works on several transactions. Keyed writes
+     * ({@link GroupedWrite.laneKey}) keep to their lane.
      */
-    private readonly maxGroups = 1,
+    maxGroups = 1,
     /**
      * Run groups without savepoints and grouped writes together, falling back to savepoints when a write fails
      * (PostgreSQL, where each statement is a round trip). Off: every write in its own savepoint (SQLite).
      */
     private readonly batched = false,
-  ) {}
+  ) {
+    this.lanes = Array.from({ length: maxGroups }, () => ({ queue: [], busy: false }));
+  }
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     return this.enqueue({ fn });
@@ -145,8 +178,10 @@ export class GroupCommitQueue {
 
   private enqueue<T>(w: Pick<QueuedWrite, "fn" | "op" | "input">): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ ...w, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && this.active < this.maxGroups) {
+      const key = this.lanes.length > 1 ? w.op?.laneKey?.(w.input) : undefined;
+      const queue = key === undefined ? this.shared : this.lanes[laneOf(key, this.lanes.length)].queue;
+      queue.push({ ...w, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
         this.scheduled = true;
         // Let writes that arrive in the same tick join this group.
         setImmediate(() => {
@@ -158,11 +193,14 @@ export class GroupCommitQueue {
   }
 
   private drain(): void {
-    while (this.active < this.maxGroups && this.queue.length > 0) {
-      const group = this.queue.splice(0, MAX_GROUP);
-      this.active++;
+    for (const lane of this.lanes) {
+      if (lane.busy) continue;
+      const group = lane.queue.splice(0, MAX_GROUP);
+      if (group.length < MAX_GROUP && this.shared.length > 0) group.push(...this.shared.splice(0, MAX_GROUP - group.length));
+      if (group.length === 0) continue;
+      lane.busy = true;
       void this.commitGroup(group).finally(() => {
-        this.active--;
+        lane.busy = false;
         this.drain();
       });
     }
@@ -196,6 +234,20 @@ export class GroupCommitQueue {
    * queue), the other writes one after another. Any throw rolls the whole group back for {@link runGroup}.
    */
   private async runBatched(group: QueuedWrite[], results: Results): Promise<void> {
+    const op = group[0].op;
+    if (op?.solo && group.every((w) => w.op === op)) {
+      let outcomes: Array<WriteOutcome<unknown>> | undefined;
+      try {
+        outcomes = await op.solo(this.db, group.map((w) => w.input), this.dialect);
+      } catch (err) {
+        if (this.isRetryable(err)) throw err;
+        throw new RunCarefully();
+      }
+      if (outcomes) {
+        outcomes.forEach((o, i) => (results[i] = o.ok ? { ok: true, value: o.value } : { ok: false, value: o.error }));
+        return;
+      }
+    }
     const byOp = new Map<GroupedWrite<unknown, unknown>, number[]>();
     group.forEach((w, i) => {
       if (!w.op) return;

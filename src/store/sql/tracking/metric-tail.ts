@@ -38,7 +38,7 @@ export const POINT_COLUMNS: BulkColumn[] = [
 
 // A point replaces the latest one when it is later by (step, timestamp, value),
 // MLflow's rule; NaN (NULL here) counts as the smallest value.
-const LATEST_UPSERT =
+export const LATEST_UPSERT =
   'on conflict (run_id, key) do update set step = excluded.step, "timestamp" = excluded."timestamp", ' +
   "value = excluded.value, is_nan = excluded.is_nan where excluded.step > latest_metrics.step or " +
   '(excluded.step = latest_metrics.step and (excluded."timestamp" > latest_metrics."timestamp" or ' +
