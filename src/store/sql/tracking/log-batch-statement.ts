@@ -58,8 +58,7 @@ export function groupStatement(rows: GroupRows): GroupStatement {
   };
   const col = <T>(list: T[][], i: number) => list.map((r) => r[i]);
   const ctes = [
-    // Locked as a foreign key check would lock them, once per run (migration 0021): no purge while we write.
-    `r as materialized (select id, run_uuid from runs where run_uuid = any(${arr(rows.uuids, "text")}) and lifecycle_stage = 'active' for key share)`,
+    `r as materialized (select id, run_uuid from runs where run_uuid = any(${arr(rows.uuids, "text")}) and lifecycle_stage = 'active')`,
   ];
   if (rows.params.length > 0) {
     const p = rows.params;

@@ -42,9 +42,11 @@ const TAG_UPSERT = "on conflict (run_id, key) do update set value = excluded.val
 
 /** Runs inside a write transaction (`trx`). */
 export async function logBatch(trx: Db, dialect: SqlDialect, runId: string, batch: LogBatchInput): Promise<void> {
-  const find = trx.selectFrom("runs").select(["id", "run_uuid", "lifecycle_stage"]).where("run_uuid", "=", runId);
-  // PostgreSQL: no purge of the run until this commits (its metric tables have no foreign keys: migration 0021).
-  const run = await (dialect.name === "postgres" ? find.forKeyShare() : find).executeTakeFirst();
+  const run = await trx
+    .selectFrom("runs")
+    .select(["id", "run_uuid", "lifecycle_stage"])
+    .where("run_uuid", "=", runId)
+    .executeTakeFirst();
   if (!run) throw runNotFound(runId);
   requireActiveRun(run);
   if (batch.params.length > 0) await writeParams(trx, dialect, run.id, runId, batch.params);
