@@ -19,7 +19,6 @@
  * its own savepoint, so a failure never takes another write with it. A group made
  * only of one write's inputs may even skip the transaction: `solo` writes them in
  * one statement, which is atomic and its own commit (one round trip per group).
- * With several groups in flight (PostgreSQL), writes to one run keep to one lane.
  * @module
  */
 import { sql, type Kysely } from "kysely";
@@ -104,12 +103,6 @@ export interface GroupedWrite<I, R> {
    * the group runs the careful way.
    */
   solo?(db: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>> | undefined>;
-  /**
-   * Optional: inputs with the same key (the run they write to) always go to the same lane of the queue, so two
-   * groups in flight at once never hold them both — they would lock the same derived rows and commit one after
-   * the other anyway, each holding a connection (a convoy); in one lane they share one larger group instead.
-   */
-  laneKey?(input: I): string;
 }
 
 interface QueuedWrite {
@@ -128,23 +121,9 @@ class RunCarefully extends Error {}
 /** Writes per transaction at most, so one flush cannot hold the connection for long. */
 const MAX_GROUP = 256;
 
-/** Where a keyed write goes: FNV-1a of its key over the lanes. */
-function laneOf(key: string, lanes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % lanes;
-}
-
-/** One group in flight at most per lane. */
-interface Lane {
-  queue: QueuedWrite[];
-  busy: boolean;
-}
-
 export class GroupCommitQueue {
-  /** Writes without a lane key: the next lane to start a group takes them. */
-  private shared: QueuedWrite[] = [];
-  private readonly lanes: Lane[];
+  private queue: QueuedWrite[] = [];
+  private active = 0;
   private scheduled = false;
 
   constructor(
@@ -153,19 +132,16 @@ export class GroupCommitQueue {
     /** Errors after which the whole group may simply run again (it was rolled back whole). */
     private readonly isRetryable: (err: unknown) => boolean = () => false,
     /**
-     * Groups in flight at once (lanes): 1 for SQLite (one writer); a few for PostgreSQL, so a slow group does
-     * not hold up the next while the database works on several transactions. Keyed writes
-     * ({@link GroupedWrite.laneKey}) keep to their lane.
+     * Groups in flight at once: 1 for SQLite (one writer); a few for PostgreSQL, so a slow group does
+     * not hold up the next while the database works on several transactions.
      */
-    maxGroups = 1,
+    private readonly maxGroups = 1,
     /**
      * Run groups without savepoints and grouped writes together, falling back to savepoints when a write fails
      * (PostgreSQL, where each statement is a round trip). Off: every write in its own savepoint (SQLite).
      */
     private readonly batched = false,
-  ) {
-    this.lanes = Array.from({ length: maxGroups }, () => ({ queue: [], busy: false }));
-  }
+  ) {}
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     return this.enqueue({ fn });
@@ -178,10 +154,8 @@ export class GroupCommitQueue {
 
   private enqueue<T>(w: Pick<QueuedWrite, "fn" | "op" | "input">): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const key = this.lanes.length > 1 ? w.op?.laneKey?.(w.input) : undefined;
-      const queue = key === undefined ? this.shared : this.lanes[laneOf(key, this.lanes.length)].queue;
-      queue.push({ ...w, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
+      this.queue.push({ ...w, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled && this.active < this.maxGroups) {
         this.scheduled = true;
         // Let writes that arrive in the same tick join this group.
         setImmediate(() => {
@@ -193,14 +167,11 @@ export class GroupCommitQueue {
   }
 
   private drain(): void {
-    for (const lane of this.lanes) {
-      if (lane.busy) continue;
-      const group = lane.queue.splice(0, MAX_GROUP);
-      if (group.length < MAX_GROUP && this.shared.length > 0) group.push(...this.shared.splice(0, MAX_GROUP - group.length));
-      if (group.length === 0) continue;
-      lane.busy = true;
+    while (this.active < this.maxGroups && this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUP);
+      this.active++;
       void this.commitGroup(group).finally(() => {
-        lane.busy = false;
+        this.active--;
         this.drain();
       });
     }

@@ -15,11 +15,14 @@
  */
 import type { Kysely } from "kysely";
 import { RUN_NAME_TAG } from "../../../shared/system-tags.js";
+import type { Metric } from "../../../shared/tracking-types.js";
 import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import type { GroupedWrite, WriteOutcome } from "../group-commit-queue.js";
 import { logBatch, paramChanged } from "./log-batch.js";
 import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
+import { aggregateBuckets } from "./metric-buckets.js";
+import { isLater } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
@@ -90,11 +93,16 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
   return outcomes;
 }
 
-/** The rows of `inputs` (runs by uuid): tags with the group's last value of a key winning, renames, points. */
+/**
+ * The rows of `inputs` (runs by uuid): tags with the group's last value of a key winning, renames, points, and
+ * what they derive — the latest point per key, the summaries per bucket.
+ */
 function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
   const tags = new Map<string, [string, string, string]>();
   const names = new Map<string, string>();
   const points: GroupRows["points"] = [];
+  const latest = new Map<string, { runId: string; m: Metric }>();
+  const byRun = new Map<string, Metric[]>();
   for (const w of inputs) {
     // As if the inputs had run one after another: the last value of a tag wins.
     for (const t of dedupeTags(w.batch.tags)) {
@@ -103,12 +111,34 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
       tags.set(id, [w.runId, t.key, t.value]);
       if (t.key === RUN_NAME_TAG) names.set(w.runId, t.value);
     }
+    if (w.batch.metrics.length === 0) continue;
     for (const m of w.batch.metrics) {
       const nan = Number.isNaN(m.value);
       points.push([w.runId, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0]);
+      const id = `${w.runId}\u0000${m.key}`;
+      const cur = latest.get(id);
+      if (!cur || isLater(m, cur.m)) latest.set(id, { runId: w.runId, m });
     }
+    const list = byRun.get(w.runId);
+    if (list) list.push(...w.batch.metrics);
+    else byRun.set(w.runId, [...w.batch.metrics]);
   }
-  return { uuids: [...new Set(inputs.map((w) => w.runId))], params: [], tags: [...tags.values()], names: [...names], points };
+  const buckets: unknown[][] = [];
+  for (const [runId, metrics] of byRun) {
+    for (const a of aggregateBuckets(metrics)) buckets.push([runId, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
+  }
+  return {
+    uuids: [...new Set(inputs.map((w) => w.runId))],
+    params: [],
+    tags: [...tags.values()],
+    names: [...names],
+    points,
+    latest: [...latest.values()].map(({ runId, m }) => {
+      const nan = Number.isNaN(m.value);
+      return [runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0];
+    }),
+    buckets,
+  };
 }
 
 /**
@@ -140,7 +170,5 @@ export const LOG_BATCH: GroupedWrite<LogBatchWrite, void> = {
   name: "tracking.log-batch",
   many: runManyLogBatches,
   solo: soloLogBatches,
-  // Writes to one run share a lane: never two groups in flight upserting its latest values and summaries.
-  laneKey: (w) => w.runId,
   one: (trx, w, dialect) => logBatch(trx, dialect, w.runId, w.batch),
 };

@@ -44,7 +44,8 @@ export const LATEST_UPSERT =
   '(excluded.step = latest_metrics.step and (excluded."timestamp" > latest_metrics."timestamp" or ' +
   '(excluded."timestamp" = latest_metrics."timestamp" and coalesce(excluded.value, -1e308) > coalesce(latest_metrics.value, -1e308))))';
 
-function isLater(a: Metric, b: Metric): boolean {
+/** MLflow's order of a key's points: later by step, then timestamp, then value (NaN smallest). */
+export function isLater(a: Metric, b: Metric): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   const av = Number.isNaN(a.value) ? -Infinity : a.value;
