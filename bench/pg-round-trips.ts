@@ -1,14 +1,20 @@
 /**
- * `npm run bench:pg-round-trips`: where a PostgreSQL write's time goes, measured in-process on the store (no
- * HTTP): statements sent per write and writes/s for concurrent log-metric (one run, and 32 runs), log-batch of
- * 100 points and create run, with batched group commits (the default) and, for comparison, the way before (a
- * savepoint round trip pair around each write, each write's own statements).
+ * `npm run bench:pg-round-trips`: where a write's time goes, measured in-process on the store (no HTTP):
+ * statements sent per write, writes/s and this process's CPU time per write for concurrent log-metric (one
+ * run, and 32 runs), log-batch of 100 points and create run. On PostgreSQL (the default) with batched group
+ * commits and, for comparison, the way before (a savepoint round trip pair around each write, each write's own
+ * statements); `--backend sqlite` measures the embedded store's group commit the same way.
  *
- *   npm run bench:pg-round-trips [-- --writes 2000 --concurrency 32]
+ *   npm run bench:pg-round-trips [-- --writes 2000 --concurrency 32 --backend sqlite --only "32 runs" --batched-only]
  * @module
  */
+import { loadavg, tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { migrateToLatest } from "../src/store/migrations/migrator.js";
 import { openPostgres } from "../src/store/postgres/postgres-connection.js";
+import { openSqlite } from "../src/store/sqlite/sqlite-connection.js";
+import type { SqlConnection } from "../src/store/sql/sql-dialect.js";
 import { SqlTrackingStore } from "../src/store/sql/tracking/sql-tracking-store.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 
@@ -16,19 +22,37 @@ const args = process.argv.slice(2);
 const opt = (name: string, d: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
 const WRITES = opt("--writes", 2000);
 const CONCURRENCY = opt("--concurrency", 32);
+const BACKEND = (args.includes("--backend") ? args[args.indexOf("--backend") + 1] : "postgres") as "postgres" | "sqlite";
+/** Only the cases whose name contains this (profiling one case: `--only "32 runs"`). */
+const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+if (BACKEND !== "postgres" && BACKEND !== "sqlite") throw new Error(`--backend postgres|sqlite, not ${BACKEND}`);
 
 interface Result {
   name: string;
   perSec: number;
   statementsPerWrite: number;
+  /** This process's CPU time (user + system) per write, µs. */
+  cpuUs: number;
+}
+
+let statements = 0;
+
+/** A fresh database; `batched` chooses PostgreSQL's group mode. */
+async function open(batched: boolean): Promise<{ conn: SqlConnection; drop(): Promise<void> }> {
+  if (BACKEND === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "ciclo-rt-"));
+    const conn = openSqlite(`sqlite:///${join(dir, "rt.db")}`, { onQuery: () => statements++ });
+    return { conn, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const pg = await createTestDatabase();
+  const conn = openPostgres(pg.uri, { batchedGroups: batched, onQuery: () => statements++ });
+  return { conn, drop: () => pg.drop() };
 }
 
 async function measure(batched: boolean): Promise<Result[]> {
-  const pg = await createTestDatabase();
-  let statements = 0;
-  const conn = openPostgres(pg.uri, { batchedGroups: batched, onQuery: () => statements++ });
+  const { conn, drop } = await open(batched);
   try {
-    await migrateToLatest(conn.db, "postgres");
+    await migrateToLatest(conn.db, BACKEND);
     const store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r" });
     await store.init();
     const newRun = (i: number) => store.createRun({ experimentId: "0", userId: "u", runName: `r${i}`, startTime: i, tags: [{ key: "mlflow.user", value: "u" }] });
@@ -47,10 +71,11 @@ async function measure(batched: boolean): Promise<Result[]> {
       ["create run", (i) => newRun(i)],
     ];
     const out: Result[] = [];
-    for (const [name, write] of cases) {
+    for (const [name, write] of cases.filter(([name]) => ONLY === undefined || name.includes(ONLY))) {
       // CONCURRENCY clients, each sending its next write when the last is answered (as HTTP clients do).
       let next = 0;
       statements = 0;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -58,21 +83,31 @@ async function measure(batched: boolean): Promise<Result[]> {
         }),
       );
       const secs = (performance.now() - t0) / 1000;
-      out.push({ name, perSec: WRITES / secs, statementsPerWrite: statements / WRITES });
+      const cpu = process.cpuUsage(cpu0);
+      out.push({ name, perSec: WRITES / secs, statementsPerWrite: statements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES });
     }
     return out;
   } finally {
     await conn.db.destroy();
-    await pg.drop();
+    await drop();
   }
 }
 
-const before = await measure(false);
-const now = await measure(true);
-console.log(`\n${WRITES} writes per case, ${CONCURRENCY} concurrent writers, in-process (no HTTP)\n`);
-console.log("| case | savepoint per write: writes/s (statements/write) | batched groups: writes/s (statements/write) |");
-console.log("|---|---|---|");
-before.forEach((b, i) => {
-  const n = now[i];
-  console.log(`| ${b.name} | ${Math.round(b.perSec)} (${b.statementsPerWrite.toFixed(2)}) | ${Math.round(n.perSec)} (${n.statementsPerWrite.toFixed(2)}) |`);
-});
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+const cell = (r: Result) => `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs)`;
+console.log(`\n${WRITES} writes per case, ${CONCURRENCY} concurrent writers, in-process (no HTTP), ${BACKEND}; load average before: ${load()}\n`);
+if (BACKEND === "sqlite") {
+  const now = await measure(false);
+  console.log("| case | group commit: writes/s (statements/write; CPU µs/write) |");
+  console.log("|---|---|");
+  for (const n of now) console.log(`| ${n.name} | ${cell(n)} |`);
+} else {
+  // --batched-only: skip the savepoint-per-write comparison (half the time).
+  const before = args.includes("--batched-only") ? [] : await measure(false);
+  const now = await measure(true);
+  console.log("| case | savepoint per write: writes/s (statements/write; CPU µs/write) | batched groups: writes/s (statements/write; CPU µs/write) |");
+  console.log("|---|---|---|");
+  now.forEach((n, i) => console.log(`| ${n.name} | ${before[i] ? cell(before[i]) : "—"} | ${cell(n)} |`));
+  console.log("\n(CPU: this process only; PostgreSQL's own CPU is not in it)");
+}
+console.log(`\nload average after: ${load()}`);

@@ -1,7 +1,8 @@
 /**
  * Opens a PostgreSQL metadata store (`postgresql://user@host:port/db`).
- * Quirks kept here: BIGINT columns parse to numbers, and bulk inserts go
- * through `unnest` of typed arrays (one statement, any row count).
+ * Quirks kept here: BIGINT columns parse to numbers, bulk inserts go
+ * through `unnest` of typed arrays (one statement, any row count), and the
+ * fixed statements of the write path run as named (prepared) statements.
  * @module
  */
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
@@ -20,28 +21,42 @@ function unnestInsert(table: string, columns: readonly BulkColumn[]): string {
   );
 }
 
-function postgresDialect(pool: pg.Pool): SqlDialect {
+/** Statement texts to run as named (prepared once per connection) statements, and their names. */
+class PreparedNames {
+  private names = new Map<string, string>();
+  /** Texts are a fixed few (bulk inserts per table, the group statements); past this, something is wrong. */
+  private static readonly MAX = 500;
+  register(text: string): void {
+    if (!this.names.has(text) && this.names.size < PreparedNames.MAX) this.names.set(text, `ciclo_${this.names.size + 1}`);
+  }
+  /** Makes `client` send registered texts as named statements (Kysely's driver calls `query(text, values)`). */
+  attach(client: pg.PoolClient): void {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, cb?: unknown) => {
+      const name = typeof config === "string" ? this.names.get(config) : undefined;
+      return name ? query({ name, text: config, values }, cb) : query(config, values, cb);
+    };
+  }
+}
+
+function postgresDialect(pool: pg.Pool, prepared: PreparedNames, onQuery: PostgresOptions["onQuery"]): SqlDialect {
   return {
   name: "postgres",
   async bulkInsert(db, table, columns, rows, suffix) {
     if (rows.length === 0) return 0;
     const arrays = columns.map((_, c) => rows.map((r) => r[c]));
-    const res = await db.executeQuery(CompiledQuery.raw(`${unnestInsert(table, columns)} ${suffix}`, arrays));
+    const text = `${unnestInsert(table, columns)} ${suffix}`;
+    prepared.register(text);
+    const res = await db.executeQuery(CompiledQuery.raw(text, arrays));
     return Number(res.numAffectedRows ?? 0);
   },
-  async bulkInsertCountBy(db, table, columns, rows, suffix, by) {
-    const counts = new Map<unknown, number>();
-    if (rows.length === 0) return counts;
-    const arrays = columns.map((_, c) => rows.map((r) => r[c]));
-    // One statement: the insert, and the rows it inserted counted per value of column `by`.
-    const col = `"${columns[by].name}"`;
-    const text = `with ins as (${unnestInsert(table, columns)} ${suffix} returning ${col} as v) select v, count(*) from ins group by v`;
-    const res = await db.executeQuery<{ v: unknown; count: number }>(CompiledQuery.raw(text, arrays));
-    for (const r of res.rows) counts.set(r.v, Number(r.count));
-    return counts;
+  async runPrepared<R>(db: Parameters<SqlDialect["runPrepared"]>[0], text: string, values: readonly unknown[]) {
+    prepared.register(text);
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows as R[];
   },
   async readRows(_db, query) {
     const res = await pool.query({ text: query.sql, values: query.parameters as unknown[], rowMode: "array" });
+    onQuery?.(query.sql, query.parameters);
     return res.rows as unknown[][];
   },
   };
@@ -58,8 +73,11 @@ export interface PostgresOptions {
    * write in its own savepoint, as on SQLite — the way before, kept for A/B measurements.
    */
   batchedGroups?: boolean;
-  /** Called with each statement's SQL as it completes (profiling: where do the round trips go?). */
-  onQuery?: (sql: string) => void;
+  /**
+   * Called with each statement's SQL and parameters as it completes, the search's bulk reads included
+   * (profiling: where do the round trips go, and what does a slow one plan?).
+   */
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnection {
@@ -77,13 +95,15 @@ export function openPostgres(uri: string, opts: PostgresOptions = {}): SqlConnec
   // An idle connection that the server drops (restart, failover, admin kill) emits an error on the
   // pool; pg removes that client and the next query opens a new one. Without a listener it would crash the process.
   pool.on("error", () => {});
+  const prepared = new PreparedNames();
+  pool.on("connect", (client) => prepared.attach(client));
   const onQuery = opts.onQuery;
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
-    log: onQuery ? (e) => onQuery(e.query.sql) : undefined,
+    log: onQuery ? (e) => onQuery(e.query.sql, e.query.parameters) : undefined,
   });
   const u = new URL(connectionString);
-  const quirks = postgresDialect(pool);
+  const quirks = postgresDialect(pool, prepared, onQuery);
   // One writer per server process with group commit, as on SQLite: concurrent requests share one
   // transaction (one fsync), and a run's latest-value rows are updated once per group instead of
   // every request queueing on their row locks. Replicas each have their own writer.

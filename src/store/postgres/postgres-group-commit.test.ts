@@ -1,7 +1,7 @@
 /**
- * Round trips of a group commit on PostgreSQL: concurrent writes share a fixed few statements, no savepoints,
- * and a write that fails mid-way sends the group down the careful path (a savepoint each) without taking the
- * others with it.
+ * Round trips of a group commit on PostgreSQL: concurrent log-metrics or create-runs share one statement (no
+ * transaction, no savepoints), log-batches with params a fixed few, and a write that fails mid-way sends the
+ * group down the careful path (a savepoint each) without taking the others with it.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -44,19 +44,92 @@ test("32 concurrent create-runs and 32 log-metrics over 32 runs cost a fixed few
     runs = await Promise.all(Array.from({ length: 32 }, (_, i) => store.createRun({ experimentId: "0", userId: "u", runName: `r${i}`, startTime: i, tags })));
   });
   assert.equal(new Set(runs.map((r) => r.info.runId)).size, 32);
-  // begin, experiments, runs, tags, commit
-  assert.ok(creates.length <= 5, creates.join("\n"));
+  // One statement, its own commit: experiments, runs and tags together.
+  assert.equal(creates.length, 1, creates.join("\n"));
   const logs = await counted(() =>
     Promise.all(runs.map((r, i) => store.logBatch(r.info.runId, { metrics: [{ key: "m", value: i, step: i, timestamp: 1 }], params: [], tags: [] }))),
   );
-  // begin, runs, metrics (counted per run), latest values, summaries, commit
-  assert.ok(logs.length <= 6, logs.join("\n"));
-  assert.ok(![...creates, ...logs].some((q) => /savepoint/i.test(q)));
+  // One statement: runs, points, latest values and summaries.
+  assert.equal(logs.length, 1, logs.join("\n"));
+  assert.ok(logs[0].startsWith("with r as"), logs[0]);
+  assert.ok(![...creates, ...logs].some((q) => /savepoint|^begin/i.test(q)));
+  // With params, a group needs a transaction: begin, runs with their stored params, the write, commit.
+  const withParams = await counted(() =>
+    Promise.all(runs.map((r, i) => store.logBatch(r.info.runId, { metrics: [], params: [{ key: "p", value: String(i) }], tags: [] }))),
+  );
+  assert.ok(withParams.length <= 4, withParams.join("\n"));
   for (const [i, r] of runs.entries()) {
     const got = await store.getRun(r.info.runId);
     assert.deepEqual(got.data.metrics.map((m) => [m.value, m.step]), [[i, i]]);
     assert.equal(got.info.runName, `r${i}`);
+    assert.deepEqual(got.data.params, [{ key: "p", value: String(i) }]);
   }
+});
+
+test("a one-statement group rejects inputs for missing and deleted runs, writing nothing for them", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const [good, deleted] = await Promise.all([0, 1].map((i) => store.createRun({ experimentId: "0", userId: "u", runName: `g${i}`, startTime: 1, tags: [] })));
+  await store.deleteRun(deleted.info.runId);
+  const point = (step: number) => ({ metrics: [{ key: "m", value: step, step, timestamp: 1 }], params: [], tags: [{ key: "t", value: String(step) }] });
+  const queries = await counted(async () => {
+    const results = await Promise.allSettled([
+      store.logBatch(good.info.runId, point(1)),
+      store.logBatch("ffffffffffffffffffffffffffffff01", point(2)),
+      store.logBatch(deleted.info.runId, point(3)),
+      store.logBatch(good.info.runId, point(4)),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected", "fulfilled"]);
+    const reason = (i: number) => (results[i] as PromiseRejectedResult).reason as Error & { errorCode: string };
+    assert.equal(reason(1).errorCode, "RESOURCE_DOES_NOT_EXIST");
+    assert.match(reason(2).message, /must be in the 'active' state/);
+  });
+  assert.equal(queries.length, 1, queries.join("\n"));
+  assert.ok(queries[0].startsWith("with r as"), queries[0]);
+  const got = await store.getRun(good.info.runId);
+  assert.deepEqual(got.data.metrics.map((m) => m.step), [4]);
+  assert.deepEqual(got.data.tags.filter((x) => x.key === "t"), [{ key: "t", value: "4" }]);
+  const dead = await conn.db.selectFrom("runs").innerJoin("metrics", "metrics.run_id", "runs.id").select("metrics.step").where("runs.run_uuid", "=", deleted.info.runId).execute();
+  assert.deepEqual(dead, []);
+});
+
+test("summaries written by the group statement count each stored point once, retries and NaN included", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const run = await store.createRun({ experimentId: "0", userId: "u", runName: "s", startTime: 1, tags: [] });
+  const pts = Array.from({ length: 600 }, (_, i) => ({ key: "s", value: i === 7 ? Number.NaN : Math.cos(i), step: i * 3, timestamp: i }));
+  // Concurrent overlapping batches (one group) and a later retry of the first.
+  await Promise.all([store.logBatch(run.info.runId, { metrics: pts.slice(0, 400), params: [], tags: [] }), store.logBatch(run.info.runId, { metrics: pts.slice(200), params: [], tags: [] })]);
+  await store.logBatch(run.info.runId, { metrics: pts.slice(0, 400), params: [], tags: [] });
+  const sums = await conn.db
+    .selectFrom("metric_buckets")
+    .select(["level", (eb) => eb.fn.sum<number>("cnt").as("n"), (eb) => eb.fn.min<number>("min_value").as("lo"), (eb) => eb.fn.max<number>("max_value").as("hi")])
+    .where("key", "=", "s")
+    .groupBy("level")
+    .execute();
+  const finite = pts.filter((p) => !Number.isNaN(p.value)).map((p) => p.value);
+  assert.equal(sums.length, 3);
+  for (const row of sums) {
+    assert.equal(Number(row.n), 600, `level ${row.level}`);
+    assert.equal(row.lo, Math.min(...finite));
+    assert.equal(row.hi, Math.max(...finite));
+  }
+  const latest = await store.getRun(run.info.runId);
+  assert.deepEqual(latest.data.metrics.map((m) => m.step), [599 * 3]);
+});
+
+test("a one-statement create-run group refuses missing and deleted experiments", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const exp = await store.createExperiment({ name: "gone", tags: [] });
+  await store.deleteExperiment(exp);
+  const queries = await counted(async () => {
+    const results = await Promise.allSettled(
+      ["0", exp, "98765", "x"].map((experimentId) => store.createRun({ experimentId, userId: "u", runName: "n", startTime: 1, tags: [{ key: "a", value: "b" }] })),
+    );
+    assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected", "rejected"]);
+    const made = (results[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof store.createRun>>>).value;
+    assert.equal(made.info.artifactUri, `s3://b/r/0/${made.info.runId}/artifacts`);
+    assert.deepEqual((await store.getRun(made.info.runId)).data.tags, [{ key: "a", value: "b" }]);
+  });
+  assert.equal(queries.filter((q) => /insert/i.test(q)).length, 1, queries.join("\n"));
 });
 
 test("a write that fails mid-way rolls its group back and it runs again, each write in a savepoint", async (t) => {

@@ -13,10 +13,12 @@
  * Where a round trip is the cost (PostgreSQL: `batched` mode), a group runs
  * without savepoints: writes that know how to run together ({@link GroupedWrite}:
  * log-batch, create run) validate all their inputs up front, exclude the failing
- * ones and write the rest with one statement per table; other writes run one
- * after another. Only when something fails mid-way (a write throws) is the
+ * ones and write the rest together (one statement for log-batch); other writes
+ * run one after another. Only when something fails mid-way (a write throws) is the
  * transaction rolled back and the group run again the careful way, each write in
- * its own savepoint, so a failure never takes another write with it.
+ * its own savepoint, so a failure never takes another write with it. A group made
+ * only of one write's inputs may even skip the transaction: `solo` writes them in
+ * one statement, which is atomic and its own commit (one round trip per group).
  * @module
  */
 import { sql, type Kysely } from "kysely";
@@ -94,6 +96,13 @@ export interface GroupedWrite<I, R> {
   readonly name: string;
   many(trx: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>>>;
   one(trx: Db, input: I, dialect: SqlDialect): Promise<R>;
+  /**
+   * Optional, for a group made only of this write's inputs: all of them in ONE statement outside a
+   * transaction (a statement is atomic, so it is its own commit: one round trip for the group). Resolves
+   * undefined when these inputs need a transaction after all (then `many` runs); a throw wrote nothing, and
+   * the group runs the careful way.
+   */
+  solo?(db: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>> | undefined>;
 }
 
 interface QueuedWrite {
@@ -196,6 +205,20 @@ export class GroupCommitQueue {
    * queue), the other writes one after another. Any throw rolls the whole group back for {@link runGroup}.
    */
   private async runBatched(group: QueuedWrite[], results: Results): Promise<void> {
+    const op = group[0].op;
+    if (op?.solo && group.every((w) => w.op === op)) {
+      let outcomes: Array<WriteOutcome<unknown>> | undefined;
+      try {
+        outcomes = await op.solo(this.db, group.map((w) => w.input), this.dialect);
+      } catch (err) {
+        if (this.isRetryable(err)) throw err;
+        throw new RunCarefully();
+      }
+      if (outcomes) {
+        outcomes.forEach((o, i) => (results[i] = o.ok ? { ok: true, value: o.value } : { ok: false, value: o.error }));
+        return;
+      }
+    }
     const byOp = new Map<GroupedWrite<unknown, unknown>, number[]>();
     group.forEach((w, i) => {
       if (!w.op) return;

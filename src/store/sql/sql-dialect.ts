@@ -34,22 +34,16 @@ export interface SqlDialect {
     suffix: string,
   ): Promise<number>;
   /**
-   * {@link bulkInsert}, answering how many rows it inserted per value of column `by` (rows whose suffix made
-   * them change nothing do not count).
-   */
-  bulkInsertCountBy(
-    db: Kysely<Database>,
-    table: string,
-    columns: readonly BulkColumn[],
-    rows: readonly unknown[][],
-    suffix: string,
-    by: number,
-  ): Promise<Map<unknown, number>>;
-  /**
    * Runs a read outside any transaction and returns rows as arrays (no per-row
    * objects: the bulk reads of a search page are half as costly this way).
    */
   readRows(db: Kysely<Database>, query: CompiledQuery): Promise<unknown[][]>;
+  /**
+   * Runs a statement whose text is one of a fixed few on `db` (which may be a transaction) and returns its
+   * rows. PostgreSQL prepares each such text once per connection (a named statement: no parse or plan per
+   * call); SQLite caches every statement anyway.
+   */
+  runPrepared<R>(db: Kysely<Database>, text: string, values: readonly unknown[]): Promise<R[]>;
 }
 
 /** Runs `fn` in a write transaction and resolves once it is committed. */

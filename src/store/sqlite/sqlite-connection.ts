@@ -33,16 +33,8 @@ function sqliteDialect(driver: SqliteDriver): SqlDialect {
     }
     return changed;
   },
-  async bulkInsertCountBy(db, table, columns, rows, suffix, by) {
-    const groups = new Map<unknown, unknown[][]>();
-    for (const r of rows) {
-      const list = groups.get(r[by]);
-      if (list) list.push(r);
-      else groups.set(r[by], [r]);
-    }
-    const counts = new Map<unknown, number>();
-    for (const [value, list] of groups) counts.set(value, await this.bulkInsert(db, table, columns, list, suffix));
-    return counts;
+  async runPrepared<R>(db: Parameters<SqlDialect["runPrepared"]>[0], text: string, values: readonly unknown[]) {
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows as R[];
   },
   readRows(_db, query) {
     return driver.runExclusive((conn) => conn.prepare(query.sql).raw(true).all(query.parameters as unknown[]) as unknown[][]);
@@ -75,6 +67,8 @@ export interface SqliteOptions {
   synchronous?: "NORMAL" | "FULL";
   /** WAL checkpoints on a worker thread instead of inside the write that fills the WAL (the server's choice). */
   backgroundCheckpoints?: boolean;
+  /** Called with each statement's SQL as it completes (profiling: statements per write). */
+  onQuery?: (sql: string) => void;
 }
 
 export function sqlitePathFromUri(uri: string): string {
@@ -106,7 +100,8 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
   raw.pragma("analysis_limit = 1000");
   raw.pragma("optimize = 0x10002");
   const dialect = new CicloSqliteDialect(raw);
-  const db = new Kysely<Database>({ dialect });
+  const onQuery = opts.onQuery;
+  const db = new Kysely<Database>({ dialect, log: onQuery ? (e) => onQuery(e.query.sql) : undefined });
   const quirks = sqliteDialect(dialect.driver);
   const queue = new GroupCommitQueue(db, quirks);
   const optimizer = setInterval(() => {

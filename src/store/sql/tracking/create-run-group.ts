@@ -1,7 +1,8 @@
 /**
  * create-run for a whole group commit at once: the group's new runs cost one
- * lookup of their experiments, one insert of the runs and one of their tags,
- * whatever their number. An input whose experiment is missing or deleted is
+ * statement (`solo`: experiments, runs and tags together, no transaction), or
+ * in a transaction shared with other writes one lookup of their experiments,
+ * one insert of the runs and one of their tags, whatever their number. An input whose experiment is missing or deleted is
  * rejected before anything is written; the others are inserted together.
  * @module
  */
@@ -90,9 +91,77 @@ async function createManyRuns(trx: Db, inputs: readonly CreateRunInput[], dialec
   return outcomes;
 }
 
+/**
+ * The group in ONE statement, no transaction (PostgreSQL): the runs are inserted for the inputs whose
+ * experiment exists and is active, their tags with them (one statement is atomic and its own commit); the
+ * statement answers the experiments' states so that the other inputs get MLflow's errors.
+ */
+async function soloCreateRuns(db: Db, inputs: readonly CreateRunInput[], dialect: SqlDialect): Promise<Array<WriteOutcome<Run>>> {
+  const planned = inputs.map((input) => ({ input, expId: experimentIdNumber(input.experimentId), runUuid: randomUUID().replaceAll("-", ""), tags: dedupeTags(input.tags) }));
+  const valid = planned.filter((p) => p.expId !== undefined);
+  const tagRows = valid.flatMap((p) => p.tags.map((t) => [p.runUuid, t.key, t.value]));
+  const answer = await dialect.runPrepared<{ kind: "e" | "r"; a: string; b: string; n: number }>(db, SOLO_CREATE, [
+    [...new Set(valid.map((p) => p.expId))],
+    valid.map((p) => p.runUuid),
+    valid.map((p) => p.expId),
+    valid.map((p) => p.input.runName),
+    valid.map((p) => p.input.userId),
+    valid.map((p) => p.input.startTime),
+    tagRows.map((r) => r[0]),
+    tagRows.map((r) => r[1]),
+    tagRows.map((r) => r[2]),
+  ]);
+  const stage = new Map<number, string>();
+  const created = new Map<string, { id: number; artifactUri: string }>();
+  for (const r of answer) {
+    if (r.kind === "e") stage.set(Number(r.a), r.b);
+    else created.set(r.a, { id: Number(r.n), artifactUri: r.b });
+  }
+  return planned.map(({ input, expId, runUuid, tags }): WriteOutcome<Run> => {
+    const lifecycle = expId === undefined ? undefined : stage.get(expId);
+    if (lifecycle === undefined) return { ok: false, error: experimentNotFound(input.experimentId) };
+    const run = created.get(runUuid);
+    if (lifecycle !== "active" || !run) {
+      const msg = `The experiment ${input.experimentId} must be in the 'active' state. Current state is ${lifecycle}.`;
+      return { ok: false, error: new InvalidParameterValueError(msg) };
+    }
+    const row = {
+      id: run.id,
+      run_uuid: runUuid,
+      experiment_id: expId!,
+      name: input.runName,
+      user_id: input.userId,
+      status: "RUNNING",
+      start_time: input.startTime,
+      end_time: null,
+      artifact_uri: run.artifactUri,
+      lifecycle_stage: "active",
+      deleted_time: null,
+      deleted_with_experiment: 0,
+    };
+    return { ok: true, value: { info: toRunInfo(row), data: { metrics: [], params: [], tags: [...tags].sort(byKey) }, inputs: { datasetInputs: [] } } };
+  });
+}
+
+// The artifact URI is appendToUri(artifact_location, '<uuid>/artifacts'), spelled in SQL.
+const SOLO_CREATE =
+  "with e as materialized (select experiment_id, artifact_location from experiments " +
+  "where experiment_id = any($1::int8[]) and lifecycle_stage = 'active'), " +
+  "ru as (insert into runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, " +
+  "lifecycle_stage, deleted_time, deleted_with_experiment) " +
+  "select u.run_uuid, e.experiment_id, u.name, u.user_id, 'RUNNING', u.start_time, null, " +
+  "e.artifact_location || case when e.artifact_location like '%/' then '' else '/' end || u.run_uuid || '/artifacts', " +
+  "'active', null, 0 from unnest($2::text[], $3::int8[], $4::text[], $5::text[], $6::int8[]) " +
+  "u(run_uuid, experiment_id, name, user_id, start_time) join e using (experiment_id) returning id, run_uuid, artifact_uri), " +
+  "tg as (insert into tags (run_id, key, value) select ru.id, t.key, t.value " +
+  "from unnest($7::text[], $8::text[], $9::text[]) t(run_uuid, key, value) join ru using (run_uuid) returning 1) " +
+  "select 'r' as kind, run_uuid as a, artifact_uri as b, id as n from ru " +
+  "union all select 'e', experiment_id::text, lifecycle_stage, 0 from experiments where experiment_id = any($1::int8[])";
+
 /** create-run through the group commit. */
 export const CREATE_RUN: GroupedWrite<CreateRunInput, Run> = {
   name: "tracking.create-run",
   many: createManyRuns,
+  solo: soloCreateRuns,
   one: (trx, input) => createRun(trx, input),
 };

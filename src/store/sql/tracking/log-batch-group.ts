@@ -1,8 +1,9 @@
 /**
- * log-batch for a whole group commit at once: the concurrent log-batch and
- * log-metric requests of a group share their statements (one lookup of their
- * runs, one insert per table), so a group costs a fixed few round trips
- * whatever its size.
+ * log-batch for a whole group commit at once (PostgreSQL): the concurrent
+ * log-batch and log-metric requests of a group share one statement
+ * (log-batch-statement.ts: every table, latest values and summaries included),
+ * so a group costs a fixed few round trips whatever its size — one, without a
+ * transaction, when no input carries params (`solo`).
  *
  * Every input is validated before anything is written — its run exists and is
  * active, its params agree with the stored ones and with the group's earlier
@@ -12,16 +13,19 @@
  * one input at a time (`one`, the plain log-batch of log-batch.ts).
  * @module
  */
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { RUN_NAME_TAG } from "../../../shared/system-tags.js";
+import type { Metric } from "../../../shared/tracking-types.js";
 import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
-import { deferToCommit, type GroupedWrite, type WriteOutcome } from "../group-commit-queue.js";
+import type { GroupedWrite, WriteOutcome } from "../group-commit-queue.js";
 import { logBatch, paramChanged } from "./log-batch.js";
-import { METRIC_TAIL, POINT_COLUMNS } from "./metric-tail.js";
+import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
+import { aggregateBuckets } from "./metric-buckets.js";
+import { isLater } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
-import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
+import type { SqlDialect } from "../sql-dialect.js";
 
 type Db = Kysely<Database>;
 
@@ -29,13 +33,6 @@ export interface LogBatchWrite {
   runId: string;
   batch: LogBatchInput;
 }
-
-const KV_COLUMNS: BulkColumn[] = [
-  { name: "run_id", pgType: "int4" },
-  { name: "key", pgType: "text" },
-  { name: "value", pgType: "text" },
-];
-const TAG_UPSERT = "on conflict (run_id, key) do update set value = excluded.value";
 
 /** Thrown to run the group one input at a time; never reaches a caller. */
 class NotBatchable extends Error {}
@@ -48,92 +45,130 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
     throw new NotBatchable("linked metric points");
   }
   const uuids = [...new Set(inputs.map((w) => w.runId))];
-  const runs = await sql<{ id: number; run_uuid: string; lifecycle_stage: string }>`
-    select id, run_uuid, lifecycle_stage from runs where run_uuid = any(${uuids}::text[])`.execute(trx);
-  const runByUuid = new Map(runs.rows.map((r) => [r.run_uuid, r]));
-
-  // Stored values of the params the group sends, to refuse changes before writing anything.
+  const keys = [...new Set(inputs.flatMap((w) => w.batch.params.map((p) => p.key)))];
+  // The runs, and the stored values of the params the group sends (to refuse changes before writing anything).
+  const found = await dialect.runPrepared<{ id: number; run_uuid: string; lifecycle_stage: string; key: string | null; value: string | null }>(
+    trx,
+    "select r.id, r.run_uuid, r.lifecycle_stage, p.key, p.value from runs r " +
+      "left join params p on p.run_id = r.id and p.key = any($2::text[]) where r.run_uuid = any($1::text[])",
+    [uuids, keys],
+  );
+  const runByUuid = new Map(found.map((r) => [r.run_uuid, r]));
   const stored = new Map<string, string>();
-  const paramPairs: Array<[number, string]> = [];
-  for (const w of inputs) {
-    const run = runByUuid.get(w.runId);
-    if (run) for (const p of w.batch.params) paramPairs.push([run.id, p.key]);
-  }
-  if (paramPairs.length > 0) {
-    const rows = await sql<{ run_id: number; key: string; value: string }>`
-      select p.run_id, p.key, p.value from params p
-      join unnest(${paramPairs.map((p) => p[0])}::int4[], ${paramPairs.map((p) => p[1])}::text[]) u(run_id, key)
-        on p.run_id = u.run_id and p.key = u.key`.execute(trx);
-    for (const r of rows.rows) stored.set(pairKey(r.run_id, r.key), r.value);
-  }
+  for (const r of found) if (r.key !== null) stored.set(pairKey(r.id, r.key), r.value!);
 
   const outcomes: Array<WriteOutcome<void>> = [];
-  const newParams = new Map<string, unknown[]>();
-  const tags = new Map<string, unknown[]>();
-  const runNames = new Map<number, string>();
-  const metricRows: unknown[][] = [];
-  const accepted: Array<{ runPk: number; w: LogBatchWrite }> = [];
+  const newParams = new Map<string, [string, string, string]>();
+  const accepted: LogBatchWrite[] = [];
   for (const w of inputs) {
     const run = runByUuid.get(w.runId);
     try {
       if (!run) throw runNotFound(w.runId);
       requireActiveRun(run);
       // Params: write-once, checked against the stored values and the group's earlier inputs.
-      const mine = new Map<string, unknown[]>();
+      const mine = new Map<string, [string, string, string]>();
       for (const p of w.batch.params) {
         const id = pairKey(run.id, p.key);
-        const old = (mine.get(id)?.[2] as string | undefined) ?? stored.get(id) ?? (newParams.get(id)?.[2] as string | undefined);
+        const old = mine.get(id)?.[2] ?? stored.get(id) ?? newParams.get(id)?.[2];
         if (old !== undefined && old !== p.value) throw paramChanged(p.key, old, w.runId, p.value);
-        mine.set(id, [run.id, p.key, p.value]);
+        mine.set(id, [w.runId, p.key, p.value]);
       }
       for (const [id, row] of mine) if (!stored.has(id)) newParams.set(id, row);
     } catch (error) {
       outcomes.push({ ok: false, error });
       continue;
     }
-    // Tags: the group's last value of a key wins, as if the inputs had run one after another.
-    for (const t of dedupeTags(w.batch.tags)) {
-      const id = pairKey(run.id, t.key);
-      tags.delete(id);
-      tags.set(id, [run.id, t.key, t.value]);
-      if (t.key === RUN_NAME_TAG) runNames.set(run.id, t.value);
-    }
-    for (const m of w.batch.metrics) {
-      const nan = Number.isNaN(m.value);
-      metricRows.push([run.id, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0]);
-    }
-    accepted.push({ runPk: run.id, w });
+    accepted.push(w);
     outcomes.push({ ok: true, value: undefined });
   }
-
-  if (newParams.size > 0) {
-    const inserted = await dialect.bulkInsert(trx, "params", KV_COLUMNS, [...newParams.values()], "on conflict do nothing");
-    // Fewer rows than expected: another transaction logged one of these params since the check above.
-    if (inserted !== newParams.size) throw new NotBatchable("a param was logged concurrently");
-  }
-  if (tags.size > 0) await dialect.bulkInsert(trx, "tags", KV_COLUMNS, [...tags.values()], TAG_UPSERT);
-  if (runNames.size > 0) {
-    // MLflow compat: setting the mlflow.runName tag renames the run.
-    await sql`update runs set name = u.name
-      from unnest(${[...runNames.keys()]}::int4[], ${[...runNames.values()]}::text[]) u(id, name) where runs.id = u.id`.execute(trx);
-  }
-  if (metricRows.length > 0) {
-    const inserted = await dialect.bulkInsertCountBy(trx, "metrics", POINT_COLUMNS, metricRows, "on conflict do nothing", 0);
-    const sent = new Map<number, number>();
-    for (const r of metricRows) sent.set(r[0] as number, (sent.get(r[0] as number) ?? 0) + 1);
-    for (const { runPk, w } of accepted) {
-      if (w.batch.metrics.length === 0) continue;
-      // Retried points (skipped by the primary key) make the run's summaries be recounted rather than added to.
-      const allNew = (inserted.get(runPk) ?? 0) === sent.get(runPk);
-      await deferToCommit(trx, dialect, METRIC_TAIL, { runPk, metrics: w.batch.metrics, allNew });
-    }
-  }
+  if (accepted.length === 0) return outcomes;
+  const rows = groupRows(accepted);
+  rows.params = [...newParams.values()];
+  const { text, values } = groupStatement(rows);
+  const answer = await dialect.runPrepared<GroupAnswerRow>(trx, text, values);
+  // Fewer rows than expected: another transaction logged one of these params since the check above.
+  if (rows.params.length > 0 && answer[0]?.params_inserted !== rows.params.length) throw new NotBatchable("a param was logged concurrently");
+  // A run deleted since the check above was skipped by the statement: its inputs must fail, not succeed.
+  if (answer.length !== rows.uuids.length || answer.some((r) => r.lifecycle_stage !== "active")) throw new NotBatchable("a run changed meanwhile");
   return outcomes;
+}
+
+/**
+ * The rows of `inputs` (runs by uuid): tags with the group's last value of a key winning, renames, points, and
+ * what they derive — the latest point per key, the summaries per bucket.
+ */
+function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
+  const tags = new Map<string, [string, string, string]>();
+  const names = new Map<string, string>();
+  const points: GroupRows["points"] = [];
+  const latest = new Map<string, { runId: string; m: Metric }>();
+  const byRun = new Map<string, Metric[]>();
+  for (const w of inputs) {
+    // As if the inputs had run one after another: the last value of a tag wins.
+    for (const t of dedupeTags(w.batch.tags)) {
+      const id = `${w.runId}\u0000${t.key}`;
+      tags.delete(id);
+      tags.set(id, [w.runId, t.key, t.value]);
+      if (t.key === RUN_NAME_TAG) names.set(w.runId, t.value);
+    }
+    if (w.batch.metrics.length === 0) continue;
+    for (const m of w.batch.metrics) {
+      const nan = Number.isNaN(m.value);
+      points.push([w.runId, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0]);
+      const id = `${w.runId}\u0000${m.key}`;
+      const cur = latest.get(id);
+      if (!cur || isLater(m, cur.m)) latest.set(id, { runId: w.runId, m });
+    }
+    const list = byRun.get(w.runId);
+    if (list) list.push(...w.batch.metrics);
+    else byRun.set(w.runId, [...w.batch.metrics]);
+  }
+  const buckets: unknown[][] = [];
+  for (const [runId, metrics] of byRun) {
+    for (const a of aggregateBuckets(metrics)) buckets.push([runId, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
+  }
+  return {
+    uuids: [...new Set(inputs.map((w) => w.runId))],
+    params: [],
+    tags: [...tags.values()],
+    names: [...names],
+    points,
+    latest: [...latest.values()].map(({ runId, m }) => {
+      const nan = Number.isNaN(m.value);
+      return [runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0];
+    }),
+    buckets,
+  };
+}
+
+/**
+ * A group without params (log-metric, set-tag, log-batch of metrics and tags): one statement, no transaction.
+ * Inputs whose run is missing or not active wrote nothing (the statement joins active runs) and are rejected.
+ */
+async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect: SqlDialect): Promise<Array<WriteOutcome<void>> | undefined> {
+  if (inputs.some((w) => w.batch.params.length > 0)) return undefined;
+  if (inputs.some((w) => w.batch.metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest))) {
+    throw new NotBatchable("linked metric points");
+  }
+  const { text, values } = groupStatement(groupRows(inputs));
+  const answer = await dialect.runPrepared<GroupAnswerRow>(db, text, values);
+  const stage = new Map(answer.map((r) => [r.run_uuid, r.lifecycle_stage]));
+  return inputs.map((w): WriteOutcome<void> => {
+    const lifecycle = stage.get(w.runId);
+    try {
+      if (lifecycle === undefined) throw runNotFound(w.runId);
+      requireActiveRun({ run_uuid: w.runId, lifecycle_stage: lifecycle });
+      return { ok: true, value: undefined };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
 }
 
 /** log-batch (and log-metric, log-param, set-tag: one-item batches) through the group commit. */
 export const LOG_BATCH: GroupedWrite<LogBatchWrite, void> = {
   name: "tracking.log-batch",
   many: runManyLogBatches,
+  solo: soloLogBatches,
   one: (trx, w, dialect) => logBatch(trx, dialect, w.runId, w.batch),
 };

@@ -84,7 +84,8 @@ export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
   return out.sort((a, b) => a.level - b.level || a.bucket - b.bucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-const COLUMNS: BulkColumn[] = [
+/** metric_buckets' columns, in the order of the rows {@link upsertBucketRows} takes. */
+export const BUCKET_COLUMNS: BulkColumn[] = [
   { name: "run_id", pgType: "int4" },
   { name: "key", pgType: "text" },
   { name: "level", pgType: "int2" },
@@ -101,15 +102,15 @@ const COLUMNS: BulkColumn[] = [
 const newMin = "excluded.min_value is not null and (metric_buckets.min_value is null or excluded.min_value < metric_buckets.min_value)";
 const newMax = "excluded.max_value is not null and (metric_buckets.max_value is null or excluded.max_value > metric_buckets.max_value)";
 const pick = (cond: string, col: string) => `${col} = case when ${cond} then excluded.${col} else metric_buckets.${col} end`;
-const UPSERT =
+export const BUCKET_UPSERT =
   "on conflict (run_id, key, level, bucket) do update set cnt = metric_buckets.cnt + excluded.cnt, " +
   [pick(newMin, "min_step"), pick(newMin, "min_ts"), pick(newMin, "min_value")].join(", ") +
   ", " +
   [pick(newMax, "max_step"), pick(newMax, "max_ts"), pick(newMax, "max_value")].join(", ");
 
-/** Upserts summary rows (see COLUMNS) built from aggregateBuckets. */
+/** Upserts summary rows (see BUCKET_COLUMNS) built from aggregateBuckets. */
 export async function upsertBucketRows(db: Db, dialect: SqlDialect, rows: unknown[][]): Promise<void> {
-  if (rows.length > 0) await dialect.bulkInsert(db, "metric_buckets", COLUMNS, rows, UPSERT);
+  if (rows.length > 0) await dialect.bulkInsert(db, "metric_buckets", BUCKET_COLUMNS, rows, BUCKET_UPSERT);
 }
 
 /** Exact counts for the touched buckets, finest level first. */

@@ -38,13 +38,14 @@ export const POINT_COLUMNS: BulkColumn[] = [
 
 // A point replaces the latest one when it is later by (step, timestamp, value),
 // MLflow's rule; NaN (NULL here) counts as the smallest value.
-const LATEST_UPSERT =
+export const LATEST_UPSERT =
   'on conflict (run_id, key) do update set step = excluded.step, "timestamp" = excluded."timestamp", ' +
   "value = excluded.value, is_nan = excluded.is_nan where excluded.step > latest_metrics.step or " +
   '(excluded.step = latest_metrics.step and (excluded."timestamp" > latest_metrics."timestamp" or ' +
   '(excluded."timestamp" = latest_metrics."timestamp" and coalesce(excluded.value, -1e308) > coalesce(latest_metrics.value, -1e308))))';
 
-function isLater(a: Metric, b: Metric): boolean {
+/** MLflow's order of a key's points: later by step, then timestamp, then value (NaN smallest). */
+export function isLater(a: Metric, b: Metric): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   const av = Number.isNaN(a.value) ? -Infinity : a.value;

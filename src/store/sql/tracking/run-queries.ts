@@ -13,7 +13,8 @@ import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import type { Database, RunsTable } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
-import { insertModelInputs, loadRunModelLinks } from "./run-model-links.js";
+import { insertModelInputs, loadRunModelLinks, type RunModelLinks } from "./run-model-links.js";
+import { readRunPagePostgres, type KeyValue } from "./run-page-postgres.js";
 
 type Db = Kysely<Database>;
 export type RunRow = Selectable<RunsTable>;
@@ -88,9 +89,10 @@ export function byKey(a: { key: string }, b: { key: string }): number {
 }
 
 /**
- * Loads params, tags, latest metrics and inputs of many runs with one query per
- * table. Rows come back as arrays (see SqlDialect.readRows) in (run_id, key)
- * order, which is each table's primary-key order, so no sort is needed.
+ * Loads params, tags, latest metrics and inputs of many runs: on SQLite with one
+ * query per table, rows as arrays (see SqlDialect.readRows) in (run_id, key)
+ * order, each table's primary-key order, so no sort is needed; on PostgreSQL,
+ * where a query is a round trip, with one statement for all of them.
  */
 export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run[]> {
   if (rows.length === 0) return [];
@@ -98,45 +100,47 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
   const ids = rows.map((r) => r.id);
   const kv = async (table: "params" | "tags"): Promise<Map<number, KeyValue[]>> => {
     const out = new Map<number, KeyValue[]>();
-    if (dialect.name === "sqlite") {
-      // The page's pairs as one JSON text of flat [run, key, value, …] triples: building rows is most of a bulk
-      // read's cost in better-sqlite3 (5,000 tag rows: 2.75 ms), and one JSON.parse of the lot is cheaper than
-      // either that or a parse per run. (On PostgreSQL json_agg measured slower than the plain rows.)
-      const q = sql`select json_group_array(run_id) || char(1) || json_group_array(key) || char(1) || json_group_array(value) from ${sql.table(table)} where run_id in (${sql.join(ids)})`;
-      const [[text]] = (await dialect.readRows(db, q.compile(db))) as Array<[string]>;
-      groupPairs(text, out);
-    } else {
-      const q = db.selectFrom(table).select(["run_id", "key", "value"]).where("run_id", "in", ids).orderBy("run_id").orderBy("key");
-      for (const [pk, key, value] of (await dialect.readRows(db, q.compile())) as Array<[number, string, string]>) {
-        const list = out.get(pk);
-        if (list) list.push({ key, value });
-        else out.set(pk, [{ key, value }]);
-      }
-    }
+    // The page's pairs as one JSON text of flat [run, key, value, …] triples: building rows is most of a bulk
+    // read's cost in better-sqlite3 (5,000 tag rows: 2.75 ms), and one JSON.parse of the lot is cheaper than
+    // either that or a parse per run.
+    const q = sql`select json_group_array(run_id) || char(1) || json_group_array(key) || char(1) || json_group_array(value) from ${sql.table(table)} where run_id in (${sql.join(ids)})`;
+    const [[text]] = (await dialect.readRows(db, q.compile(db))) as Array<[string]>;
+    groupPairs(text, out);
     return out;
   };
-  const [params, tags, metrics, inputs, modelLinks] = await Promise.all([
-    kv("params"),
-    kv("tags"),
-    dialect.readRows(
-      db,
-      db
-        .selectFrom("latest_metrics")
-        .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
-        .where("run_id", "in", ids)
-        .orderBy("run_id")
-        .orderBy("key")
-        .compile(),
-    ),
+  const datasetInputs = () =>
     db
       .selectFrom("run_inputs as ri")
       .innerJoin("datasets as d", "d.id", "ri.dataset_id")
       .select(["ri.run_id", "d.id", "d.name", "d.digest", "d.source_type", "d.source", "d.schema", "d.profile"])
       .where("ri.run_id", "in", ids)
       .orderBy("d.id")
-      .execute(),
-    loadRunModelLinks(conn, ids),
-  ]);
+      .execute();
+  let params: Map<number, KeyValue[]>, tags: Map<number, KeyValue[]>, metrics: unknown[][];
+  let inputs: Awaited<ReturnType<typeof datasetInputs>>, modelLinks: Map<number, RunModelLinks>;
+  if (dialect.name === "postgres") {
+    // One round trip for every table (run-page-postgres.ts); dataset inputs only when the page has some.
+    const page = await readRunPagePostgres(db, dialect, ids);
+    ({ params, tags, metrics, modelLinks } = page);
+    inputs = page.hasInputs ? await datasetInputs() : [];
+  } else {
+    [params, tags, metrics, inputs, modelLinks] = await Promise.all([
+      kv("params"),
+      kv("tags"),
+      dialect.readRows(
+        db,
+        db
+          .selectFrom("latest_metrics")
+          .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
+          .where("run_id", "in", ids)
+          .orderBy("run_id")
+          .orderBy("key")
+          .compile(),
+      ),
+      datasetInputs(),
+      loadRunModelLinks(conn, ids),
+    ]);
+  }
   const inputTags =
     inputs.length === 0
       ? []
@@ -198,11 +202,6 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
  * the (run_id, key) primary-key scan, so each run's pairs come in key order;
  * the check confirms it (sorting only if it ever does not).
  */
-interface KeyValue {
-  key: string;
-  value: string;
-}
-
 function groupPairs(text: string, out: Map<number, KeyValue[]>): void {
   const [runsJson, keysJson, valuesJson] = text.split("\u0001");
   const runs = JSON.parse(runsJson) as number[];

@@ -162,22 +162,24 @@ async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, s
   const entries = sql`select run_id, value from latest_metrics where key = ${order.key} and value is not null order by value ${dir}`;
   for (const perRow of WALKS_PER_ROW) {
     const walk = Math.min(MAX_WALK, perRow * wanted);
-    const [edge] = await dialect.readRows(db, sql`${entries} limit 1 offset ${walk - 1}`.compile(db));
+    // The last walked entry's value rides along on every row (one round trip; NULL: the walk took every value).
     const rows = await dialect.readRows(
       db,
       sql`
         with w as (${entries} limit ${walk})
-        select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, 0 as _o0, w.value as _o1, r.start_time as _o2, r.run_uuid as _o3
+        select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, 0 as _o0, w.value as _o1, r.start_time as _o2, r.run_uuid as _o3,
+          (select e.value from (${entries} limit 1 offset ${walk - 1}) e) as _edge
         from w ${join} runs r on r.id = w.run_id
         where ${sql.join(conds, sql` and `)}
         order by w.value ${dir}, r.start_time desc nulls last, r.run_uuid asc
         limit ${wanted}`.compile(db),
     );
+    const edge = rows.length > 0 ? rows[0][RUN_COLUMNS.length + 4] : null;
     if (rows.length === wanted) {
-      if (edge === undefined) return rows;
+      if (edge === null) return rows;
       const last = Number(rows[wanted - 1][RUN_COLUMNS.length + 1]);
-      if (order.ascending ? last < Number(edge[1]) : last > Number(edge[1])) return rows;
-    } else if (edge === undefined || rows.length * 2.5 < wanted) {
+      if (order.ascending ? last < Number(edge) : last > Number(edge)) return rows;
+    } else if (edge === null || rows.length * 2.5 < wanted) {
       return undefined; // every value walked, or too few matches to expect the longer walk to fill the page
     }
     if (walk === MAX_WALK) return undefined;

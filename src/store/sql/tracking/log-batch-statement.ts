@@ -1,0 +1,136 @@
+/**
+ * A group's log-batch writes as ONE PostgreSQL statement (data-modifying CTEs over `unnest` arrays): the
+ * params, tags, run renames and metric points of every input, and the rows derived from the points — the
+ * latest value per key and the history summaries. The caller merges both for the group; when some point was
+ * already stored (a retry), the statement summarises instead the points its insert actually added
+ * (`RETURNING` of `ON CONFLICT DO NOTHING`), so summaries stay exact without the recount the per-write path
+ * needs, in the same atomic statement. A group costs one round trip.
+ *
+ * Rows are written only for runs that exist and are active (the statement joins them); the statement answers
+ * the state of every run it was given, so the caller can reject the other inputs with MLflow's errors. One
+ * statement is atomic, so outside a transaction it is also its own commit.
+ *
+ * Derived rows are upserted in a fixed order — (run, key) for latest values, (run, level, bucket, key) for
+ * summaries, as the per-write path does — so concurrent groups lock shared rows in one order.
+ * @module
+ */
+import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
+import { LATEST_UPSERT } from "./metric-tail.js";
+
+/** What a group writes, each row naming its run by uuid. */
+export interface GroupRows {
+  /** Every run the group's inputs name (the answer gives each one's state). */
+  uuids: string[];
+  /** run uuid, key, value — write-once: `ON CONFLICT DO NOTHING`, counted. */
+  params: Array<[string, string, string]>;
+  /** run uuid, key, value — one per (run, key): the last value wins upstream. */
+  tags: Array<[string, string, string]>;
+  /** run uuid, name (the `mlflow.runName` tag renames the run). */
+  names: Array<[string, string]>;
+  /** run uuid, key, step, timestamp, value (0 for NaN), is_nan. */
+  points: Array<[string, string, number, number, number, number]>;
+  /** The latest of `points` per (run, key): run uuid, key, step, timestamp, value (null for NaN), is_nan. */
+  latest: Array<[string, string, number, number, number | null, number]>;
+  /** `points` summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
+  buckets: unknown[][];
+}
+
+export interface GroupStatement {
+  text: string;
+  values: unknown[];
+}
+
+/** The answer: one row per run found (`params_inserted` repeated on each). */
+export interface GroupAnswerRow {
+  run_uuid: string;
+  lifecycle_stage: string;
+  params_inserted: number;
+}
+
+const LEVELS = BUCKET_LEVELS.map((l) => `(${l})`).join(", ");
+const NAN_AS_NULL = "case when i.is_nan = 1 then null else i.value end";
+
+/** Each bucket's minimum (asc) or maximum (desc) point, from the `lv` rows. */
+const extreme = (dir: "asc" | "desc") =>
+  `select distinct on (run_id, key, level, bucket) run_id, key, level, bucket, value, step, ts from lv ` +
+  `where is_nan = 0 order by run_id, key, level, bucket, value ${dir}, step, ts`;
+
+/** Builds the statement for `rows`; its text depends only on which parts are present (prepared once each). */
+export function groupStatement(rows: GroupRows): GroupStatement {
+  const values: unknown[] = [];
+  const arr = (v: unknown[], type: string) => {
+    values.push(v);
+    return `$${values.length}::${type}[]`;
+  };
+  const col = <T>(list: T[][], i: number) => list.map((r) => r[i]);
+  const ctes = [
+    `r as materialized (select id, run_uuid from runs where run_uuid = any(${arr(rows.uuids, "text")}) and lifecycle_stage = 'active')`,
+  ];
+  if (rows.params.length > 0) {
+    const p = rows.params;
+    ctes.push(
+      `pa as (insert into params (run_id, key, value) select r.id, u.key, u.value ` +
+        `from unnest(${arr(col(p, 0), "text")}, ${arr(col(p, 1), "text")}, ${arr(col(p, 2), "text")}) u(run_uuid, key, value) ` +
+        `join r using (run_uuid) order by r.id, u.key on conflict do nothing returning 1)`,
+    );
+  }
+  if (rows.tags.length > 0) {
+    const t = rows.tags;
+    ctes.push(
+      `tg as (insert into tags (run_id, key, value) select r.id, u.key, u.value ` +
+        `from unnest(${arr(col(t, 0), "text")}, ${arr(col(t, 1), "text")}, ${arr(col(t, 2), "text")}) u(run_uuid, key, value) ` +
+        `join r using (run_uuid) order by r.id, u.key on conflict (run_id, key) do update set value = excluded.value returning 1)`,
+    );
+  }
+  if (rows.names.length > 0) {
+    const n = rows.names;
+    ctes.push(
+      `nm as (update runs set name = u.name from unnest(${arr(col(n, 0), "text")}, ${arr(col(n, 1), "text")}) u(run_uuid, name) ` +
+        `join r using (run_uuid) where runs.id = r.id returning 1)`,
+    );
+  }
+  if (rows.points.length > 0) {
+    const p = rows.points;
+    const l = rows.latest;
+    const b = rows.buckets;
+    // Summaries: the group's own (aggregated by the caller) when every point was new — the usual case — else
+    // aggregated here from the points the insert added (a retry: nothing counted twice). One of the two runs.
+    const allNew = "(select count(*) from ins) = (select count(*) from pts)";
+    ctes.push(
+      `pts as (select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from unnest(${arr(col(p, 0), "text")}, ` +
+        `${arr(col(p, 1), "text")}, ${arr(col(p, 2), "int8")}, ${arr(col(p, 3), "int8")}, ${arr(col(p, 4), "float8")}, ` +
+        `${arr(col(p, 5), "int2")}) u(run_uuid, key, step, "timestamp", value, is_nan) join r using (run_uuid))`,
+      `ins as (insert into metrics (run_id, key, step, "timestamp", value, is_nan) select * from pts ` +
+        `on conflict do nothing returning run_id, key, step, "timestamp", value, is_nan)`,
+      // The latest point per key among those sent; a point sent again is no later than what it set before.
+      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan) ` +
+        `select r.id, u.key, u.step, u.ts, u.value, u.is_nan from unnest(${arr(col(l, 0), "text")}, ${arr(col(l, 1), "text")}, ` +
+        `${arr(col(l, 2), "int8")}, ${arr(col(l, 3), "int8")}, ${arr(col(l, 4), "float8")}, ${arr(col(l, 5), "int2")}) ` +
+        `u(run_uuid, key, step, ts, value, is_nan) join r using (run_uuid) order by r.id, u.key ${LATEST_UPSERT} returning 1)`,
+      `bf as (insert into metric_buckets (run_id, key, level, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts) ` +
+        `select r.id, u.key, u.level, u.bucket, u.cnt, u.min_value, u.min_step, u.min_ts, u.max_value, u.max_step, u.max_ts ` +
+        `from unnest(${arr(col(b, 0), "text")}, ${arr(col(b, 1), "text")}, ${arr(col(b, 2), "int2")}, ${arr(col(b, 3), "int8")}, ` +
+        `${arr(col(b, 4), "int8")}, ${arr(col(b, 5), "float8")}, ${arr(col(b, 6), "int8")}, ${arr(col(b, 7), "int8")}, ` +
+        `${arr(col(b, 8), "float8")}, ${arr(col(b, 9), "int8")}, ${arr(col(b, 10), "int8")}) ` +
+        `u(run_uuid, key, level, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts) join r using (run_uuid) ` +
+        `where ${allNew} order by r.id, u.level, u.bucket, u.key ${BUCKET_UPSERT} returning 1)`,
+      // Each point at each level; a bucket's count, and its minimum and maximum points (NaN excluded; ties go
+      // to the smallest step, then timestamp) by one sort each rather than an ordered aggregate per bucket.
+      `lv as (select i.run_id, i.key, l.level, i.step >> l.level as bucket, i.step, i."timestamp" as ts, i.value, i.is_nan ` +
+        `from ins i cross join (values ${LEVELS}) l(level))`,
+      `bk as (insert into metric_buckets (run_id, key, level, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts) ` +
+        `select c.run_id, c.key, c.level, c.bucket, c.cnt, mn.value, coalesce(mn.step, 0), coalesce(mn.ts, 0), ` +
+        `mx.value, coalesce(mx.step, 0), coalesce(mx.ts, 0) ` +
+        `from (select run_id, key, level, bucket, count(*) as cnt from lv group by run_id, key, level, bucket) c ` +
+        `left join (${extreme("asc")}) mn using (run_id, key, level, bucket) ` +
+        `left join (${extreme("desc")}) mx using (run_id, key, level, bucket) ` +
+        `where not ${allNew} order by c.run_id, c.level, c.bucket, c.key ${BUCKET_UPSERT} returning 1)`,
+    );
+  }
+  // Data-modifying CTEs run whether or not the main query reads them; reading pa gives the params' count.
+  const counted = rows.params.length > 0 ? "(select count(*) from pa)::int" : "0";
+  const text =
+    `with ${ctes.join(", ")} select run_uuid, lifecycle_stage, ${counted} as params_inserted ` +
+    `from runs where run_uuid = any($1::text[])`;
+  return { text, values };
+}
