@@ -67,20 +67,29 @@ function parseJsonBody(text: string): unknown {
   return value;
 }
 
-/** Each request's JSON text, kept for error messages that quote a value as it was written (`9.0`). */
-const rawBodies = new WeakMap<object, string>();
+declare module "fastify" {
+  interface FastifyRequest {
+    /**
+     * The request's JSON text, kept for error messages that quote a value as it was written (`9.0`). A request
+     * decoration (a field every request has from the start), not a WeakMap keyed by the request: a WeakMap entry
+     * per request costs each request a hash and the garbage collector an ephemeron to trace.
+     */
+    cicloJsonText: string | undefined;
+  }
+}
 
 /** The JSON text of a request's body, when it had one. */
 export function rawJsonBody(req: object): string | undefined {
-  return rawBodies.get(req);
+  return (req as { cicloJsonText?: string }).cicloJsonText;
 }
 
 export function registerJsonBody(app: FastifyInstance, bodyLimit: number): void {
   // MLflow compat: RPC bodies are JSON only; Fastify's default text/plain parser would let
   // `Content-Type: text/plain` through to schema validation instead of MLflow's content-type error.
   app.removeAllContentTypeParsers();
+  app.decorateRequest("cicloJsonText", undefined);
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (req, body, done) => {
-    rawBodies.set(req, body as string);
+    req.cicloJsonText = body as string;
     try {
       done(null, parseJsonBody(body as string));
     } catch (err) {

@@ -64,7 +64,8 @@ function hostname(host: string): string {
 
 function pathOf(req: FastifyRequest): string {
   const q = req.url.indexOf("?");
-  return (q < 0 ? req.url : req.url.slice(0, q)).replace(/\/{2,}/g, "/");
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  return path.includes("//") ? path.replace(/\/{2,}/g, "/") : path;
 }
 
 function refuse(reply: FastifyReply, status: number, code: string, message: string): void {
@@ -74,18 +75,50 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
 const OUTSIDE_PREFIX = "/__outside-static-prefix__";
 const ARTIFACT_API = /^\/(?:ajax-)?api\/2\.0\/mlflow-artifacts\//;
 
-/** Adds the policy's checks as the app's first hook. */
+/** Host headers already found allowed, remembered so that a client's every request costs one lookup. */
+const MAX_REMEMBERED_HOSTS = 64;
+
+/**
+ * Whether a Host header is allowed (the header as sent, or its name without the port). Allowed values are
+ * remembered, at most {@link MAX_REMEMBERED_HOSTS}: clients send the same Host on every request, and a refused
+ * or forgotten one is simply matched again, so the memo never changes an answer and cannot grow without bound.
+ */
+function hostChecker(patterns: readonly string[]): (host: string) => boolean {
+  const allowed = matcher(patterns);
+  const remembered = new Set<string>();
+  return (host) => {
+    if (remembered.has(host)) return true;
+    if (!allowed(host) && !allowed(hostname(host))) return false;
+    if (remembered.size < MAX_REMEMBERED_HOSTS) remembered.add(host);
+    return true;
+  };
+}
+
+/**
+ * Adds the policy's checks as the app's first hook. It is a callback hook, not an async one: it runs on every
+ * request, and an async hook costs each request a promise and a microtask turn even when it lets it through.
+ */
 export function applyNetworkPolicy(app: FastifyInstance, policy: NetworkPolicy): void {
-  const hostAllowed = matcher(policy.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
+  const hostAllowed = hostChecker(policy.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
   const originAllowed = matcher(policy.corsAllowedOrigins ?? DEFAULT_CORS_ORIGINS);
-  app.addHook("onRequest", async (req, reply) => {
+  app.addHook("onRequest", (req, reply, done) => {
+    // A refusal answers here and does not call done(): the request goes no further.
+    if (checkRequest(req, reply)) done();
+  });
+
+  /** True to let the request through; false when it was answered (refused, or a CORS preflight). */
+  function checkRequest(req: FastifyRequest, reply: FastifyReply): boolean {
     const path = pathOf(req);
     if (path.startsWith(OUTSIDE_PREFIX)) {
-      return refuse(reply, 404, "ENDPOINT_NOT_FOUND", `No API endpoint for ${req.method} ${path.slice(OUTSIDE_PREFIX.length)} (this server serves under --static-prefix)`);
+      refuse(reply, 404, "ENDPOINT_NOT_FOUND", `No API endpoint for ${req.method} ${path.slice(OUTSIDE_PREFIX.length)} (this server serves under --static-prefix)`);
+      return false;
     }
-    if (EXEMPT.has(path)) return;
+    if (EXEMPT.has(path)) return true;
     const host = req.headers.host ?? "";
-    if (!hostAllowed(host) && !hostAllowed(hostname(host))) return refuse(reply, 403, "PERMISSION_DENIED", INVALID_HOST);
+    if (!hostAllowed(host)) {
+      refuse(reply, 403, "PERMISSION_DENIED", INVALID_HOST);
+      return false;
+    }
 
     const origin = req.headers.origin;
     if (origin !== undefined) {
@@ -104,24 +137,31 @@ export function applyNetworkPolicy(app: FastifyInstance, policy: NetworkPolicy):
           void reply
             .header("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
             .header("access-control-allow-headers", typeof asked === "string" ? asked : "content-type, authorization")
-            .header("access-control-max-age", "600");
-          return reply.status(204).send();
+            .header("access-control-max-age", "600")
+            .status(204)
+            .send();
+          return false;
         }
       }
-      if (!allowed && (STATE_CHANGING.has(req.method) || req.method === "OPTIONS")) return refuse(reply, 403, "PERMISSION_DENIED", CORS_BLOCKED);
+      if (!allowed && (STATE_CHANGING.has(req.method) || req.method === "OPTIONS")) {
+        refuse(reply, 403, "PERMISSION_DENIED", CORS_BLOCKED);
+        return false;
+      }
     }
 
     if (policy.artifactsOnly && !ARTIFACT_API.test(path)) {
       // MLflow compat: `_disable_if_artifacts_only`'s 503 and wording.
-      return refuse(
+      refuse(
         reply,
         503,
         "TEMPORARILY_UNAVAILABLE",
         `Endpoint: ${path} disabled due to the ciclo server running in \`--artifacts-only\` mode. ` +
           "To enable tracking server functionality, run `ciclo server` without `--artifacts-only`",
       );
+      return false;
     }
-  });
+    return true;
+  }
 }
 
 /** `--static-prefix`: the URL rewrite Fastify applies before routing; requests outside the prefix find nothing. */
