@@ -57,8 +57,8 @@ const WINDOWS = Number(opt("--windows", "1"));
 const cases = opt("--cases", CASES.join(",")).split(",") as CaseName[];
 const profDir = args.includes("--prof") ? resolve(opt("--prof", "")) : undefined;
 /**
- * Steps as the 2026-11-25 runs sent them (below 2^31, V8 small integers, 4-byte SQLite integers) instead of
- * bench/lib/wrk.ts's time-based STEP_BASE (~1.8e15): still distinct across wrk runs, 2,000,000 apart.
+ * Steps as the 2026-11-25 runs sent them (below 2^31, V8 small integers, 4-byte SQLite integers), 2,000,000
+ * apart per wrk run. bench/lib/wrk.ts now keeps steps below 2^31 by default too (20,000,000 apart per run).
  */
 const smallSteps = args.includes("--small-steps");
 let wrkRuns = 0;

@@ -31,6 +31,15 @@ function toMs(v: string): number {
 const execFileAsync = promisify(execFile);
 
 /**
+ * Each wrk run of a process starts its steps 20,000,000 above the last (STEP_BASE, read by log-metric.lua and
+ * log-batch.lua), so a measured window never repeats its warm-up's points, and every step stays below 2^31 (a
+ * small integer in V8 and 4 bytes in SQLite, as the 2026-11-25 figures were measured): 50 runs per process
+ * before the bases repeat.
+ */
+let wrkRuns = 0;
+const nextStepBase = () => String((wrkRuns++ % 50) * 20_000_000);
+
+/**
  * Async on purpose: a blocked event loop would keep the harness's HTTP client from
  * noticing that the server closed its idle keep-alive sockets meanwhile.
  */
@@ -50,7 +59,7 @@ export async function runWrk(opts: {
   const { stdout: out } = await execFileAsync(
     "wrk",
     [`-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.seconds}s`, "--latency", ...(opts.timeoutSeconds ? ["--timeout", `${opts.timeoutSeconds}s`] : []), "-s", script, opts.url],
-    { env: { ...process.env, STEP_BASE: String(Date.now() * 1000), ...opts.env }, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+    { env: { ...process.env, STEP_BASE: nextStepBase(), ...opts.env }, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
