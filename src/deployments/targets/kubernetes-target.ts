@@ -26,6 +26,7 @@ import { resolveEnv, type DeploymentSecrets } from "../endpoints/deployment-secr
 import { isSecretRef, type Deployment } from "../endpoints/endpoint-types.js";
 import { DEPLOYMENT_LABEL, ENDPOINT_LABEL, MANAGED_SELECTOR, envSecretName, kubernetesObjects, objectName, serviceUrl, type KubernetesObjectOptions } from "./k8s-deployment-objects.js";
 import type { ReplicaStatus } from "./local-target.js";
+import { k8sErrorMessage } from "../../shared/node/k8s-error-message.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -73,21 +74,6 @@ class BookmarkWatch extends Watch {
 
 const keyOf = (endpoint: string, name: string) => `${endpoint}/${name}`;
 const time = (t: unknown) => (t === undefined || t === null ? undefined : new Date(t as string | Date).getTime());
-
-/** A failed API call in words: the Status message the server sent, or the error's. */
-export function apiErrorMessage(err: unknown): string {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  let body = e.body;
-  if (typeof body === "string") {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      // not JSON: keep the text
-    }
-  }
-  const msg = (body as { message?: string } | undefined)?.message ?? (typeof body === "string" ? body : undefined);
-  return e.code !== undefined ? `HTTP ${e.code}: ${msg ?? "no message"}` : (e.message ?? String(err));
-}
 
 export class KubernetesTarget {
   private readonly api: KubernetesObjectApi;
@@ -138,7 +124,7 @@ export class KubernetesTarget {
     for (const inf of this.informers) {
       inf.on("error", (err: unknown) => {
         if (this.stopped) return;
-        this.opts.log("deployments: a Kubernetes watch failed; restarting it", { namespace: ns, error: apiErrorMessage(err) });
+        this.opts.log("deployments: a Kubernetes watch failed; restarting it", { namespace: ns, error: k8sErrorMessage(err) });
         setTimeout(() => void (this.stopped ? undefined : inf.start()), this.opts.retryMs ?? 2000).unref();
       });
     }
@@ -168,7 +154,7 @@ export class KubernetesTarget {
       if (hadSecret && !objects.some((o) => o.kind === "Secret")) await this.deleteIfThere({ apiVersion: "v1", kind: "Secret", metadata: { name: envSecretName(d.endpoint, d.name), namespace: this.opts.namespace } });
       this.applyErrors.delete(key);
     } catch (err) {
-      const message = `apply failed: ${apiErrorMessage(err)}`;
+      const message = `apply failed: ${k8sErrorMessage(err)}`;
       this.applyErrors.set(key, message);
       this.opts.log("deployments: could not apply a deployment to Kubernetes", { endpoint: d.endpoint, deployment: d.name, namespace: this.opts.namespace, error: message });
       throw new Error(`Deployment '${d.name}' of endpoint '${d.endpoint}': Kubernetes ${message}`);
@@ -211,7 +197,7 @@ export class KubernetesTarget {
     try {
       await this.api.delete(o, undefined, undefined, undefined, undefined, "Foreground");
     } catch (err) {
-      if ((err as { code?: number }).code !== 404) throw new Error(`Could not delete ${o.kind} ${o.metadata.namespace}/${o.metadata.name}: ${apiErrorMessage(err)}`);
+      if ((err as { code?: number }).code !== 404) throw new Error(`Could not delete ${o.kind} ${o.metadata.namespace}/${o.metadata.name}: ${k8sErrorMessage(err)}`);
     }
   }
 

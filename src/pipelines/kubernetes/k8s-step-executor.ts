@@ -22,6 +22,7 @@ import { KubernetesObjectApi, ListWatch, Log, PatchStrategy, Watch, type KubeCon
 import type { StepAttempt, StepExecutor } from "../runs/step-executor.js";
 import type { StepProcessResult } from "../runs/step-process.js";
 import { CONTAINER, OUTPUT_MARK, STEP_LABELS, STEP_SELECTOR, stepJob, stepJobLabels } from "./step-job-object.js";
+import { k8sErrorMessage } from "../../shared/node/k8s-error-message.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -41,21 +42,6 @@ export interface KubernetesStepExecutorOptions {
   retryMs?: number;
   /** How long a finished Job's log may take to arrive in full (default 10 s). */
   logDrainMs?: number;
-}
-
-/** A failed API call in words: the Status message the API server sent, or the error's. */
-export function k8sErrorMessage(err: unknown): string {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  let body = e.body;
-  if (typeof body === "string") {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      // not JSON: keep the text
-    }
-  }
-  const msg = (body as { message?: string } | undefined)?.message ?? (typeof body === "string" ? body : undefined);
-  return e.code !== undefined ? `HTTP ${e.code}: ${msg ?? "no message"}` : (e.message ?? String(err));
 }
 
 const condition = (job: Obj | undefined, type: string): Obj | undefined => ((job?.status?.conditions ?? []) as Obj[]).find((c) => c.type === type && c.status === "True");
