@@ -1,18 +1,13 @@
 /**
- * Streaming per-column state: a numeric column's first look (for its layout),
- * its counts against a layout, and a categorical column's frequencies. Each
+ * Streaming per-column state: a numeric column's first look (for its layout)
+ * and its counts against a layout (a categorical column's frequencies are in
+ * categorical-accumulator.ts). Each
  * takes a batch at a time and holds a bounded amount of memory whatever the
  * number of rows.
  * @module
  */
 import { CellLocator, cellCountOf, chooseLayout } from "./numeric-layout.js";
-import {
-  CATEGORY_CAP,
-  VALUE_CAP,
-  type CategoricalColumnProfile,
-  type NumericColumnProfile,
-  type NumericLayout,
-} from "./profile-types.js";
+import { VALUE_CAP, type NumericColumnProfile, type NumericLayout } from "./profile-types.js";
 
 /** A numeric column's cells as the source hands them: NaN is missing, ±Infinity infinite. */
 export interface NumericBatch {
@@ -393,56 +388,5 @@ export class NumericAccumulator {
       // Below the layout, distances are kept as anchor − x (positive).
       cellOffsets: Array.from(this.offsets, (o, i) => (i === 0 ? 0 - o : o)),
     };
-  }
-}
-
-/** Counts categories; null and undefined are missing. */
-export class CategoricalAccumulator {
-  count = 0;
-  missing = 0;
-  other = 0;
-  readonly #counts = new Map<string, number>();
-
-  constructor(
-    readonly name: string,
-    public dtype: "string" | "bool",
-  ) {}
-
-  add(values: ArrayLike<string | null | undefined>): void {
-    const m = this.#counts;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) {
-        this.missing++;
-        continue;
-      }
-      const c = m.get(v);
-      if (c !== undefined) m.set(v, c + 1);
-      else if (m.size < CATEGORY_CAP) m.set(v, 1);
-      else this.other++;
-    }
-    this.count += values.length;
-  }
-
-  /** Adds counted categories (a dictionary page's counts by index) and missing cells. */
-  addCounts(keys: readonly string[], counts: ArrayLike<number>, missing: number): void {
-    const m = this.#counts;
-    for (let i = 0; i < keys.length; i++) {
-      const n = counts[i];
-      if (n === 0) continue;
-      const k = keys[i];
-      const c = m.get(k);
-      if (c !== undefined) m.set(k, c + n);
-      else if (m.size < CATEGORY_CAP) m.set(k, n);
-      else this.other += n;
-      this.count += n;
-    }
-    this.missing += missing;
-    this.count += missing;
-  }
-
-  profile(): CategoricalColumnProfile {
-    const categories = [...this.#counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return { name: this.name, kind: "cat", dtype: this.dtype, count: this.count, missing: this.missing, categories, other: this.other };
   }
 }

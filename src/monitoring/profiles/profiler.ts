@@ -5,7 +5,8 @@
  * is what a monitor job runs. Memory is bounded by the columns, not the rows.
  * @module
  */
-import { CategoricalAccumulator, NumericAccumulator, NumericScout } from "./column-accumulators.js";
+import { CategoricalAccumulator } from "./categorical-accumulator.js";
+import { NumericAccumulator, NumericScout } from "./column-accumulators.js";
 import { layoutIdOf, layoutsOf, PROFILE_FORMAT, PROFILE_VERSION, type ColumnLayout, type DatasetProfile } from "./profile-types.js";
 import type { ColumnChunk, ColumnPlan, TableSource } from "./table-source.js";
 
