@@ -10,6 +10,7 @@
  * connection errors.
  * @module
  */
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -185,4 +186,17 @@ export async function driveOverload(o: OverloadOptions): Promise<OverloadResult>
   result.okLatencyMs = { p50: Math.round(quantile(okLatencies, 0.5)), p99: Math.round(quantile(okLatencies, 0.99)), max: Math.round(okLatencies.at(-1) ?? NaN) };
   result.seconds = (performance.now() - t0) / 1000;
   return result;
+}
+
+/**
+ * What every overload test asks of the answers, whatever the runtime: no client timed out or lost its
+ * connection, part of the load was refused with 503 + Retry-After, part was scored, and nothing else came back.
+ */
+export function assertRefusedCleanly(r: OverloadResult, summary: string): void {
+  assert.equal(r.timeouts, 0, `no client timeouts (${summary})`);
+  assert.equal(r.errors, 0, `no connection errors (${summary})`);
+  assert.ok((r.statuses[503] ?? 0) > 0, `the overload was refused in part (${summary})`);
+  assert.equal(r.unavailableWithoutRetryAfter, 0, "every 503 says when to retry");
+  assert.ok((r.statuses[200] ?? 0) > 0, `admitted requests were scored (${summary})`);
+  assert.deepEqual(Object.keys(r.statuses).sort(), ["200", "503"], `only answers and refusals (${summary})`);
 }

@@ -17,7 +17,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import type { ColumnsInput } from "../../models/index.js";
 import { findMlflowPython, type MlflowPython } from "../../testing/mlflow-python.js";
-import { dataframeSplitBody, driveOverload, startServeProcess, statusField } from "../../testing/scoring-overload.js";
+import { assertRefusedCleanly, dataframeSplitBody, driveOverload, startServeProcess, statusField } from "../../testing/scoring-overload.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { preparePythonEnvironment } from "../python/python-environment.js";
 import { loadPythonModel } from "../python/python-model.js";
@@ -118,12 +118,7 @@ test(`Python runtime, 128 connections × 5,000-row bodies: server + worker RSS w
     const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, "m").exec(metrics)?.[1] ?? NaN);
     const summary = `${JSON.stringify(r.statuses)}, timeouts ${r.timeouts}, errors ${r.errors}, idle ${Math.round(idle / MB)} MB, peak ${Math.round(peak / MB)} MB (server + worker), worker buffers peak ${Math.round(gauge("ciclo_serving_runtime_held_peak_bytes") / MB)} MB`;
     t.diagnostic(summary);
-    assert.equal(r.timeouts, 0, `no client timeouts (${summary})`);
-    assert.equal(r.errors, 0, `no connection errors (${summary})`);
-    assert.ok((r.statuses[503] ?? 0) > 0, `the overload was refused in part (${summary})`);
-    assert.equal(r.unavailableWithoutRetryAfter, 0, "every 503 says when to retry");
-    assert.ok((r.statuses[200] ?? 0) > 0, `admitted requests were scored (${summary})`);
-    assert.deepEqual(Object.keys(r.statuses).sort(), ["200", "503"], `only answers and refusals (${summary})`);
+    assertRefusedCleanly(r, summary);
     // The worker's buffers were in the budget while batches were out, and nothing is left held now.
     assert.ok(gauge("ciclo_serving_runtime_held_peak_bytes") >= 5000 * 3 * 8 * WORKER_BYTES_PER_FRAME_BYTE, summary);
     assert.equal(gauge("ciclo_serving_runtime_held_bytes"), 0, "worker buffers released");

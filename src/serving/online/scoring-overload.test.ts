@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { linearModel } from "../../testing/model-fixtures.js";
-import { dataframeSplitBody, driveOverload, startServeProcess } from "../../testing/scoring-overload.js";
+import { assertRefusedCleanly, dataframeSplitBody, driveOverload, startServeProcess } from "../../testing/scoring-overload.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
 const MB = 1024 * 1024;
@@ -43,12 +43,7 @@ test(`256 connections × 5,000-row bodies: RSS stays within --max-inflight-mb ${
     const peak = server.peakRss();
     const summary = `${JSON.stringify(r.statuses)}, timeouts ${r.timeouts}, errors ${r.errors}, idle ${Math.round(idle / MB)} MB, peak ${Math.round(peak / MB)} MB`;
     t.diagnostic(summary);
-    assert.equal(r.timeouts, 0, `no client timeouts (${summary})`);
-    assert.equal(r.errors, 0, `no connection errors (${summary})`);
-    assert.ok((r.statuses[503] ?? 0) > 0, `the overload was refused in part (${summary})`);
-    assert.equal(r.unavailableWithoutRetryAfter, 0, "every 503 says when to retry");
-    assert.ok((r.statuses[200] ?? 0) > 0, `admitted requests were scored (${summary})`);
-    assert.deepEqual(Object.keys(r.statuses).sort(), ["200", "503"], `only answers and refusals (${summary})`);
+    assertRefusedCleanly(r, summary);
     // The budget charges an estimate per body byte, and the garbage collector frees late when the CPU is contended
     // (CI runs other tests beside this one): RSS has been seen at 0.5–1.6 × the budget above idle. Bounded is what
     // matters — without admission control the same load grew it by 600 MB to 1.6 GB.
