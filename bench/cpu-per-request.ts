@@ -15,7 +15,7 @@
  * A server is `label=DIR[:NAME=VALUE,...]` (environment for that server only). Options: `--seconds N`
  * (measured window per case, default 5), `--warmup N` (default 2), `--rounds N` (default 2),
  * `--windows N` (measured windows per case and round, default 1; on a loaded machine compare the minimums),
- * `--cases log-batch,log-metric,search` (default all), `--prof DIR` (runs the servers under
+ * `--cases log-batch,log-metric,create-run,search` (default all), `--prof DIR` (runs the servers under
  * `node --cpu-prof`, profiles written to DIR), `--small-steps` (metric steps below 2^31, as the
  * benchmarks of 2026-11-25 sent them). Prints one line per measurement and a summary.
  * @module
@@ -35,7 +35,7 @@ interface ServerSpec {
   env: Record<string, string>;
 }
 
-const CASES = ["log-batch", "log-metric", "search"] as const;
+const CASES = ["log-batch", "log-metric", "create-run", "search"] as const;
 type CaseName = (typeof CASES)[number];
 
 const args = process.argv.slice(2);
@@ -159,7 +159,9 @@ async function measure(spec: ServerSpec, round: number): Promise<Measurement[]> 
           ? { path: "runs/log-batch", script: "log-batch.lua", threads: 2, connections: 4, env: { RUN_ID: await runFor("log-batch"), BODIES: String((SECONDS + WARMUP) * 150) } }
           : c === "log-metric"
             ? { path: "runs/log-metric", script: "log-metric.lua", threads: 1, connections: 32, env: { RUN_ID: await runFor("log-metric") } }
-            : { path: "runs/search", script: "search-runs.lua", threads: 1, connections: 1, env: { EXPERIMENT_ID: exp } };
+            : c === "create-run"
+              ? { path: "runs/create", script: "create-run.lua", threads: 1, connections: 16, env: {} }
+              : { path: "runs/search", script: "search-runs.lua", threads: 1, connections: 1, env: { EXPERIMENT_ID: exp } };
       const go = (seconds: number) =>
         runWrk({
           url: `${api}/${wrk.path}`,
@@ -191,11 +193,16 @@ const all: Measurement[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const spec of round % 2 === 1 ? servers : [...servers].reverse()) all.push(...(await measure(spec, round)));
 }
-process.stdout.write("\nCPU µs per request: min / median / max over rounds and windows (load average of each in the lines above)\n");
-for (const c of cases) {
-  const cells = servers.map((s) => {
-    const xs = all.filter((m) => m.server === s.label && m.case === c).map((m) => m.cpuUsPerRequest).sort((a, b) => a - b);
-    return `${s.label} ${xs[0].toFixed(1)} / ${xs[Math.floor(xs.length / 2)].toFixed(1)} / ${xs[xs.length - 1].toFixed(1)}`;
-  });
-  process.stdout.write(`${c.padEnd(10)} ${cells.join("   ")}\n`);
+/** min / median / max of one figure per case and server, over rounds and windows. */
+function summary(title: string, pick: (m: Measurement) => number, digits: number): void {
+  process.stdout.write(`\n${title}: min / median / max over rounds and windows (load average of each in the lines above)\n`);
+  for (const c of cases) {
+    const cells = servers.map((s) => {
+      const xs = all.filter((m) => m.server === s.label && m.case === c).map(pick).sort((a, b) => a - b);
+      return `${s.label} ${xs[0].toFixed(digits)} / ${xs[Math.floor(xs.length / 2)].toFixed(digits)} / ${xs[xs.length - 1].toFixed(digits)}`;
+    });
+    process.stdout.write(`${c.padEnd(10)} ${cells.join("   ")}\n`);
+  }
 }
+summary("CPU µs per request", (m) => m.cpuUsPerRequest, 1);
+summary("Requests per second (wall clock: meaningful on a quiet machine only)", (m) => m.requestsPerSec, 0);
