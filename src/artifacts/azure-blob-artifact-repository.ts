@@ -8,7 +8,7 @@
  * imports this module on demand, so the Azure SDK loads only for these URIs.
  * @module
  */
-import { pipeline, Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { BlobServiceClient, BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../shared/errors.js";
 import type { ArtifactObject, ArtifactRepository, ByteRange, FileInfo, MultipartCredential, MultipartPart } from "./artifact-repository.js";
@@ -16,7 +16,7 @@ import { azureSettingsFromEnv, sharedAzureBlobServiceClient, sharedKeyOf } from 
 import { AzureBlobLocation } from "./azure-blob-location.js";
 import { blockId, checkPartNumber, discardStagedBlocks, MAX_PARTS, newUploadId, presignedPartCredentials } from "./azure-blob-multipart.js";
 import { azureStatus, toMlflowError } from "./azure-error-mapper.js";
-import { bufferPart, knownLength } from "./upload-body.js";
+import { bufferPart, knownLength, uploadCounted } from "./upload-body.js";
 
 /** Staged block size and blocks in flight: a put holds about BLOCK × CONCURRENCY bytes (16 MiB). */
 const BLOCK = 4 * 1024 * 1024;
@@ -140,26 +140,11 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     const name = this.requireName(path);
     const length = knownLength(body, contentLength);
     const blockSize = length === undefined ? BLOCK : Math.max(BLOCK, Math.ceil(length / (MAX_BLOCKS - 1)));
-    let bytes = 0;
-    let sourceError: Error | undefined;
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    pipeline(body, counted, (err) => {
-      if (err) sourceError = err;
-    });
-    try {
-      await this.blob(name).uploadStream(counted, blockSize, CONCURRENCY);
-    } catch (err) {
-      counted.destroy();
-      if (sourceError) throw sourceError;
-      throw this.fail(err, "write", path);
-    }
-    if (sourceError) throw sourceError;
-    return bytes;
+    return uploadCounted(
+      body,
+      (counted) => this.blob(name).uploadStream(counted, blockSize, CONCURRENCY),
+      (err) => this.fail(err, "write", path),
+    );
   }
 
   /**

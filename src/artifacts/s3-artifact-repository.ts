@@ -8,7 +8,7 @@
  * so the AWS SDK loads only when an `s3:` URI is used.
  * @module
  */
-import { pipeline, Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -34,7 +34,7 @@ import type {
 import { s3SettingsFromEnv, sharedS3Client, type S3Settings } from "./s3-client-factory.js";
 import { toMlflowError } from "./s3-error-mapper.js";
 import { S3KeySpace } from "./s3-key-space.js";
-import { bufferPart, knownLength } from "./upload-body.js";
+import { bufferPart, knownLength, uploadCounted } from "./upload-body.js";
 
 /**
  * Upload part size (S3's minimum) and parallelism. lib-storage holds about
@@ -141,35 +141,15 @@ export class S3ArtifactRepository implements ArtifactRepository {
     const key = this.requireKey(path);
     const length = knownLength(body, contentLength);
     const partSize = length === undefined ? PART_SIZE : Math.max(PART_SIZE, Math.ceil(length / (MAX_PARTS - 1)));
-    let bytes = 0;
-    let sourceError: Error | undefined;
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    pipeline(body, counted, (err) => {
-      if (err) sourceError = err;
-    });
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: counted, ...this.settings.uploadExtraArgs },
-      partSize,
-      queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
-    });
-    try {
-      await upload.done();
-    } catch (err) {
-      // Stop reading the source too (an HTTP request body would otherwise stay open).
-      counted.destroy();
-      // A failing source (client went away) is not an S3 problem: report it as is.
-      if (sourceError) throw sourceError;
-      throw this.fail(err, "write", path);
-    }
-    if (sourceError) throw sourceError;
-    return bytes;
+    const upload = (counted: Readable) =>
+      new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: key, Body: counted, ...this.settings.uploadExtraArgs },
+        partSize,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+      }).done();
+    return uploadCounted(body, upload, (err) => this.fail(err, "write", path));
   }
 
   async delete(path: string): Promise<void> {

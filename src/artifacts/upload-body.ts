@@ -5,7 +5,7 @@
  * @module
  */
 import type { IncomingMessage } from "node:http";
-import type { Readable } from "node:stream";
+import { pipeline, Transform, type Readable } from "node:stream";
 import { InvalidParameterValueError } from "../shared/errors.js";
 
 /** A part sent through the server without a known length is buffered: at most this many bytes. */
@@ -33,4 +33,32 @@ export async function bufferPart(body: Readable): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * Streams `body` through `send` (the service's upload) and returns the bytes it carried. A failing source (the
+ * client went away) is reported as itself, not as the service's error; when `send` fails the source stops being
+ * read too (an HTTP request body would otherwise stay open) and `fail` maps the service's error.
+ */
+export async function uploadCounted(body: Readable, send: (stream: Readable) => Promise<unknown>, fail: (err: unknown) => Error): Promise<number> {
+  let bytes = 0;
+  let sourceError: Error | undefined;
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  pipeline(body, counted, (err) => {
+    if (err) sourceError = err;
+  });
+  try {
+    await send(counted);
+  } catch (err) {
+    counted.destroy();
+    if (sourceError) throw sourceError;
+    throw fail(err);
+  }
+  if (sourceError) throw sourceError;
+  return bytes;
 }
