@@ -11,6 +11,7 @@
  * @module
  */
 import { InvalidParameterValueError } from "../shared/errors.js";
+import { listedChildPath } from "./object-store-names.js";
 
 /** Azure's limit on a blob name's length (characters, after the root prefix). */
 const MAX_BLOB_NAME = 1024;
@@ -92,12 +93,7 @@ export class AzureBlobLocation {
    * repository root); undefined for names outside `listPrefix` and empty names.
    */
   childPath(listed: string | undefined, listPrefix: string, isDir: boolean): string | undefined {
-    if (listed === undefined || !listed.startsWith(listPrefix)) return undefined;
-    let name = listed.slice(listPrefix.length);
-    if (isDir) name = name.replace(/\/$/, "");
-    if (name === "" || name.includes("/")) return undefined;
-    const rootPrefix = this.prefix ? `${this.prefix}/` : "";
-    return listPrefix.slice(rootPrefix.length) + name;
+    return listedChildPath(this.prefix, listed, listPrefix, isDir);
   }
 }
 

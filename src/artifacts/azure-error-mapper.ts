@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidParameterValueError, MlflowError, ResourceDoesNotExistError } from "../shared/errors.js";
+import { NETWORK_ERROR_CODES } from "./object-store-names.js";
 
 export interface AzureErrorContext {
   /** What was being done, e.g. "read", "list", "complete the multipart upload of". */
@@ -49,18 +50,7 @@ const BAD_INPUT = new Set([
   "OutOfRangeInput",
   "Md5Mismatch",
 ]);
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNABORTED",
-  "REQUEST_SEND_ERROR",
-]);
+const NETWORK_CODES = new Set([...NETWORK_ERROR_CODES, "REQUEST_SEND_ERROR"]);
 
 /** Azure's error code: the x-ms-error-code the SDK copies to `code` (or `details.errorCode`). */
 export function azureErrorCode(err: unknown): string | undefined {

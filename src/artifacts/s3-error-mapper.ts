@@ -7,6 +7,7 @@
  * @module
  */
 import { InvalidParameterValueError, MlflowError, ResourceDoesNotExistError } from "../shared/errors.js";
+import { NETWORK_ERROR_CODES } from "./object-store-names.js";
 
 export interface S3ErrorContext {
   /** What was being done, e.g. "read", "list", "complete multipart upload of". */
@@ -45,18 +46,7 @@ const BAD_INPUT = new Set([
   "KeyTooLongError",
   "MalformedXML",
 ]);
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNABORTED",
-  "UND_ERR_SOCKET",
-]);
+const NETWORK_CODES = new Set([...NETWORK_ERROR_CODES, "UND_ERR_SOCKET"]);
 const TRANSIENT_NAMES = new Set(["TimeoutError", "RequestTimeout", "SlowDown", "ServiceUnavailable", "InternalError"]);
 
 function networkCode(err: SdkError): string | undefined {

@@ -13,6 +13,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { InvalidParameterValueError, MlflowError } from "../shared/errors.js";
+import { listedChildPath } from "./object-store-names.js";
 
 export class S3KeySpace {
   private constructor(
@@ -62,12 +63,7 @@ export class S3KeySpace {
    * repository root); undefined for folder markers and empty names.
    */
   childPath(listed: string | undefined, listPrefix: string, isDir: boolean): string | undefined {
-    if (listed === undefined || !listed.startsWith(listPrefix)) return undefined;
-    let name = listed.slice(listPrefix.length);
-    if (isDir) name = name.replace(/\/$/, "");
-    if (name === "" || name.includes("/")) return undefined;
-    const rootPrefix = this.prefix ? `${this.prefix}/` : "";
-    return listPrefix.slice(rootPrefix.length) + name;
+    return listedChildPath(this.prefix, listed, listPrefix, isDir);
   }
 
   /** Every ListObjectsV2 page under `prefix`, following continuation tokens. */
