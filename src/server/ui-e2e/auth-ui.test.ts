@@ -9,18 +9,15 @@
  * the provider's groups decide who is a ciclo admin, and what a member may do
  * (CICLO_OIDC_GROUP_PERMISSIONS).
  *
- * Also writes the screenshots docs/auth.md shows (docs/images/auth-*.png).
+ * With CICLO_UPDATE_SCREENSHOTS=1 also writes the screenshots docs/auth.md shows (docs/images/auth-*.png).
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { docScreenshotPath } from "../../testing/doc-screenshots.js";
 import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
 import { OIDC_CLIENT, reserveOidcProvider, type OidcProviderFixture } from "../../testing/oidc-provider.js";
 
 const ADMIN = { username: "admin", password: "admin-password-1" };
-const IMAGES = fileURLToPath(new URL("../../../docs/images/", import.meta.url));
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
 
 describe("sign-in and auth pages (browser, auth on)", () => {
@@ -94,8 +91,7 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     const form = p.page.getByRole("form", { name: "Sign in" });
     await form.waitFor();
     assert.equal(await form.getByRole("link", { name: "Sign in with SSO" }).count(), 1);
-    mkdirSync(IMAGES, { recursive: true });
-    await p.page.screenshot({ path: join(IMAGES, "auth-login.png") });
+    await p.page.screenshot({ path: docScreenshotPath("auth-login.png") });
     p.expectHttpError(401, "/auth/login");
     await signIn(p, { username: "admin", password: "wrong-password" });
     await p.page.getByRole("alert").getByText("Invalid username or password.").waitFor();
@@ -148,7 +144,7 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     await p.page.getByRole("dialog").getByRole("button", { name: "Create" }).click();
     await table.getByRole("cell", { name: "bob", exact: true }).waitFor();
     assert.match(await table.getByRole("row", { name: /\bci\b/ }).innerText(), /service account/);
-    await p.page.screenshot({ path: join(IMAGES, "auth-users.png") });
+    await p.page.screenshot({ path: docScreenshotPath("auth-users.png") });
     // bob signs in with the password set here.
     assert.equal((await api("GET", "/api/ciclo/v1/auth/me", undefined, basic("bob", "bob-password-1"))).json.user.username, "bob");
   });

@@ -5,18 +5,14 @@
  * a step's logs, a cache hit on a second run, and the approvals inbox
  * (approve with a comment continues the run; reject fails it); starting a
  * run with an input from the list page and cancelling it from its page;
- * creating and deleting a trigger. Also writes
+ * creating and deleting a trigger. With CICLO_UPDATE_SCREENSHOTS=1 also writes
  * the screenshot docs/pipelines-triggers.md shows (docs/images/pipelines-run.png).
  */
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { docScreenshotPath } from "../../testing/doc-screenshots.js";
 import { openUiBrowser, type UiPage } from "../../testing/browser.js";
 import { startPipelineWorld, type PipelineWorld } from "../../testing/pipelines-fixture.js";
-
-const IMAGES = fileURLToPath(new URL("../../../docs/images/", import.meta.url));
 
 describe("pipeline pages (browser)", () => {
   let w: PipelineWorld | undefined;
@@ -99,8 +95,7 @@ pipelines:
     const message = p.page.locator(".approvals-on-run .approval-message");
     await message.waitFor();
     assert.equal(await message.innerText(), "Deploy the new model to production?");
-    mkdirSync(IMAGES, { recursive: true });
-    await p.page.screenshot({ path: join(IMAGES, "pipelines-run.png"), fullPage: true });
+    await p.page.screenshot({ path: docScreenshotPath("pipelines-run.png"), fullPage: true });
 
     await p.goto("/pipelines/approvals");
     const card = p.page.locator(`.approval-card[data-run="${run.run_id}"]`);
