@@ -99,7 +99,8 @@ export class BatchCostModel {
 }
 
 export class BatchScheduler {
-  private queue: Pending[] = [];
+  /** Waiting requests from `head` on; the slots before it are emptied as they are dispatched. */
+  private queue: Array<Pending | undefined> = [];
   private head = 0;
   private queuedCount = 0;
   private queuedBytes = 0;
@@ -219,7 +220,10 @@ export class BatchScheduler {
       }
       const batch: Pending[] = [];
       while (batch.length < maxBatchSize && this.head < this.queue.length) {
-        const p = this.queue[this.head++];
+        const p = this.queue[this.head]!;
+        // The slot lets go of the request at once: a queue that never empties is compacted only now and then, and
+        // until then its dispatched slots would keep every body and answer alive (hundreds of MB under overload).
+        this.queue[this.head++] = undefined;
         if (p.done) continue; // expired while waiting (already counted out)
         this.unqueue(p);
         batch.push(p);
@@ -230,7 +234,7 @@ export class BatchScheduler {
   };
 
   private firstLive(): Pending | undefined {
-    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i].done) return this.queue[i];
+    for (let i = this.head; i < this.queue.length; i++) if (!this.queue[i]!.done) return this.queue[i];
     return undefined;
   }
 
