@@ -24,8 +24,16 @@
  * whole budget is still admitted when nothing else is in flight, so a
  * server with a small budget can still score a body it accepts by size
  * (`--max-body-mb` is the hard per-request limit).
+ *
+ * The estimate bounds what requests hold; what they leave behind (garbage
+ * not yet collected, memory freed to the allocator and kept) it cannot see.
+ * A second guard, {@link MeasuredMemory} (measured-memory.ts), refuses new
+ * requests while the resident memory measured above the idle server is past
+ * its ceiling — but never the only request: with nothing in flight a
+ * request is always admitted, so the server cannot lock itself out.
  * @module
  */
+import type { MeasuredMemory } from "./measured-memory.js";
 
 /** What the front itself holds per body byte: the text read on the HTTP thread and the copy posted to the runtime. */
 export const FRONT_BYTES_PER_BODY_BYTE = 2;
@@ -63,8 +71,10 @@ export interface AdmissionStats {
   inflightBytes: number;
   /** The most ever held at once. */
   peakInflightBytes: number;
-  /** Requests refused for want of room. */
+  /** Requests refused for want of room (either guard). */
   refused: number;
+  /** Of those, refused because the measured memory was past its ceiling. */
+  refusedMeasured: number;
   /** Requests holding a reservation now. */
   admitted: number;
   /** Of `inflightBytes`, what runtimes hold through {@link MemoryAccount.hold} now (Python worker buffers). */
@@ -77,13 +87,18 @@ export class AdmissionControl implements MemoryAccount {
   private used = 0;
   private peak = 0;
   private refusedCount = 0;
+  private refusedMeasuredCount = 0;
   private reservations = 0;
   private held = 0;
   private peakHeld = 0;
   /** Charged per body byte: the front's share plus the runtime's estimate (set once the runtime is known). */
   private perBodyByte: number;
 
-  constructor(readonly limits: AdmissionLimits) {
+  constructor(
+    readonly limits: AdmissionLimits,
+    /** The guard on measured memory (absent: the estimate alone). */
+    readonly measured?: MeasuredMemory,
+  ) {
     this.perBodyByte = FRONT_BYTES_PER_BODY_BYTE;
   }
 
@@ -101,11 +116,25 @@ export class AdmissionControl implements MemoryAccount {
   }
 
   stats(): AdmissionStats {
-    return { inflightBytes: this.used, peakInflightBytes: this.peak, refused: this.refusedCount, admitted: this.reservations, heldBytes: this.held, peakHeldBytes: this.peakHeld };
+    return {
+      inflightBytes: this.used,
+      peakInflightBytes: this.peak,
+      refused: this.refusedCount,
+      refusedMeasured: this.refusedMeasuredCount,
+      admitted: this.reservations,
+      heldBytes: this.held,
+      peakHeldBytes: this.peakHeld,
+    };
   }
 
   private fits(bytes: number): boolean {
-    // A lone request is admitted whatever its size (the body limit bounds it), so a small budget never refuses everything.
+    // A lone request is admitted whatever its size (the body limit bounds it) or the memory measured, so neither guard
+    // can refuse everything: with nothing in flight the next answer is always on its way.
+    if (this.reservations === 0 && this.used === 0) return true;
+    if (this.reservations > 0 && this.measured?.isOver()) {
+      this.refusedMeasuredCount++;
+      return false;
+    }
     return this.used + bytes <= this.limits.maxInflightBytes || this.used === 0;
   }
 

@@ -43,6 +43,10 @@ export interface InferenceExecutor {
    * Memory beyond it is reported through `ExecutorOptions.memory`.
    */
   readonly bytesPerBodyByte?: number;
+  /** Resident bytes of the runtime's own processes (the Python workers), for the guard on measured memory. */
+  residentBytes?(): number;
+  /** Asks the runtime's JavaScript heaps to collect their garbage now (the server's memory is past its ceiling). */
+  collectGarbage?(): void;
 }
 
 /**
@@ -157,6 +161,10 @@ class WorkerPoolExecutor implements InferenceExecutor {
       slot.pending = { id, resolve, reject };
       slot.worker.postMessage({ type: "batch", id, jobs });
     });
+  }
+
+  collectGarbage(): void {
+    for (const s of this.slots) s.worker.postMessage({ type: "collect" });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * per thread — sessions cannot cross threads), then scores the batches the
  * HTTP thread posts, one at a time.
  *
- * Messages in: `{type: "batch", id, jobs}`. Out: `{type: "ready", info}` once
+ * Messages in: `{type: "batch", id, jobs}`; `{type: "collect"}` (collect garbage now). Out: `{type: "ready", info}` once
  * loaded, `{type: "failed", message}` if loading fails, and
  * `{type: "done", id, results, stats}` per batch.
  * @module
@@ -23,6 +23,11 @@ try {
   port.on("message", (msg: { type: string; id: number; jobs: ScoringJob[] }) => {
     if (msg.type === "close") {
       void model.close().finally(() => port.close());
+      return;
+    }
+    if (msg.type === "collect") {
+      // The server's memory is past its ceiling (measured-memory.ts): collect this thread's garbage now.
+      (globalThis as { gc?: () => void }).gc?.();
       return;
     }
     void runner.run(msg.jobs).then(

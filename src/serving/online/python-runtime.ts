@@ -22,6 +22,7 @@ import type { ScoringJob, ServedModelInfo } from "./scoring-job.js";
 import { loadPythonModel, type PythonModel } from "../python/python-model.js";
 import { preparePythonEnvironment, type PythonEnvOptions, type PythonEnvironment } from "../python/python-environment.js";
 import { schemaNames } from "../../models/index.js";
+import { residentBytesOf } from "./measured-memory.js";
 
 /** MLflow's schema enforcement answers INVALID_PARAMETER_VALUE; so does the front for Python models. */
 const RUNNER_OPTIONS: RunnerOptions = { schemaErrorCode: "INVALID_PARAMETER_VALUE" };
@@ -105,6 +106,12 @@ class PythonPoolExecutor implements InferenceExecutor {
     } finally {
       slot.running--;
     }
+  }
+
+  residentBytes(): number {
+    let sum = 0;
+    for (const s of this.slots) if (s?.model.worker.pid !== undefined && s.model.worker.alive) sum += residentBytesOf(s.model.worker.pid);
+    return sum;
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AdmissionStats } from "./admission-control.js";
+import type { MeasuredMemoryStats } from "./measured-memory.js";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -92,8 +93,12 @@ export class ScoringMetrics {
     this.child("q", () => this.queueGauge.labels(this.labels)).set(n);
   }
 
-  /** Exposes the admission budget (estimated bytes in flight, the limit, refusals), read at scrape time. */
-  watchAdmission(admission: { stats(): AdmissionStats; limits: { maxInflightBytes: number } }): void {
+  /** Exposes the admission budget (estimated bytes in flight, the limit, refusals, the measured guard), read at scrape time. */
+  watchAdmission(admission: {
+    stats(): AdmissionStats;
+    limits: { maxInflightBytes: number };
+    measured?: { stats(): MeasuredMemoryStats; ceilingBytes: number };
+  }): void {
     const labels = this.labels;
     const registers = [this.registry];
     new Gauge({
@@ -149,6 +154,45 @@ export class ScoringMetrics {
       collect() {
         this.reset();
         this.labels(labels).inc(admission.stats().refused);
+      },
+    });
+    const measured = admission.measured;
+    if (!measured) return;
+    new Gauge({
+      name: "ciclo_serving_memory_above_idle_bytes",
+      help: "Resident memory (the server and its runtime's processes) above the idle server, as last measured",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(measured.stats().aboveBytes);
+      },
+    });
+    new Gauge({
+      name: "ciclo_serving_memory_above_idle_peak_bytes",
+      help: "The most resident memory ever measured above the idle server",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(measured.stats().peakAboveBytes);
+      },
+    });
+    new Gauge({
+      name: "ciclo_serving_memory_ceiling_bytes",
+      help: "Measured memory above idle past which new requests get 503 (a share of the admission budget)",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.labels(labels).set(measured.ceilingBytes);
+      },
+    });
+    new Counter({
+      name: "ciclo_serving_admission_refused_measured_total",
+      help: "Of the requests refused with 503 for memory, those refused because the measured memory was past its ceiling",
+      labelNames: ["model", "version"],
+      registers,
+      collect() {
+        this.reset();
+        this.labels(labels).inc(admission.stats().refusedMeasured);
       },
     });
   }

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { BatchScheduler } from "./request-batcher.js";
 import { IN_PROCESS_BYTES_PER_BODY_BYTE, type InferenceExecutor } from "./inference-executor.js";
 import { AdmissionControl } from "./admission-control.js";
+import { exposeGarbageCollector, MEASURED_CEILING_SHARE, MeasuredMemory } from "./measured-memory.js";
 import { readMlmodel } from "../../models/index.js";
 import { chooseRuntime } from "./model-runtime.js";
 import { BufferedInferenceLog, fileLogSink, monitoringLogSink, type InferenceLog } from "./inference-log.js";
@@ -52,7 +53,18 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
         : fileLogSink(opts.logRequests);
     inferenceLog = new BufferedInferenceLog(sink, { name: modelName, version: modelVersion }, { sampleRate: opts.logSampleRate, endpoint: opts.logEndpoint, deployment: opts.logDeployment });
   }
-  const admission = new AdmissionControl({ maxInflightBytes: opts.maxInflightBytes, retryAfterSeconds: 1 });
+  let executor: InferenceExecutor | undefined;
+  // Asked for before the runtime starts its threads, so they can collect on request too.
+  const gc = exposeGarbageCollector();
+  const measured = new MeasuredMemory({
+    ceilingBytes: Math.round(opts.maxInflightBytes * MEASURED_CEILING_SHARE),
+    read: () => process.memoryUsage.rss() + (executor?.residentBytes?.() ?? 0),
+    onOver: () => {
+      gc?.();
+      executor?.collectGarbage?.();
+    },
+  });
+  const admission = new AdmissionControl({ maxInflightBytes: opts.maxInflightBytes, retryAfterSeconds: 1 }, measured);
   metrics.watchAdmission(admission);
   const tracing = await loadTracing(opts.tracing);
   const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, admission, inferenceLog, tracing });
@@ -66,7 +78,6 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   const url = `http://${host}:${addr.port}`;
   log("ciclo scoring server listening", { url, model: modelName, version: modelVersion, modelPath: source.path, maxInflightMb: Math.round(opts.maxInflightBytes / 1048576), maxBodyMb: Math.round((opts.maxBodyBytes / 1048576) * 1000) / 1000, ...(opts.tracing && { tracesUrl: opts.tracing.tracesUrl }) });
 
-  let executor: InferenceExecutor | undefined;
   let draining: Promise<number> | undefined;
   const ready = (async () => {
     // The runtime is chosen from the MLmodel file's flavors (model-runtime.ts).
@@ -82,6 +93,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
       onQueueDepth: (n) => metrics.queueDepth(n),
     });
     if (draining) return;
+    measured.setBaseline(); // idle, with the model loaded: what the measured guard counts from
     app.setReady(scheduler, executor.info);
     log("ciclo scoring server ready", { url, runtime: runtime.name, flavor: executor.info.flavor, threads: executor.threads, startupMs: Math.round(performance.now() - t0) });
   })();
