@@ -11,11 +11,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { MlflowPython } from "./mlflow-python.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
 
@@ -24,6 +26,31 @@ export function dataframeSplitBody(rows: number): string {
   const data: number[][] = [];
   for (let i = 0; i < rows; i++) data.push([((i % 1000) + 0.123457) / 100, ((i % 777) + 0.5) / 777, -((i % 313) + 0.25) / 7].map((v) => Math.round(v * 1e6) / 1e6));
   return JSON.stringify({ dataframe_split: { columns: ["a", "b", "c"], data } });
+}
+
+/** A linear regression on the three columns {@link dataframeSplitBody} writes, saved with the real MLflow client. */
+const SAVE_ABC_REGRESSOR = `
+import sys
+import numpy as np, pandas as pd
+import mlflow.sklearn
+from mlflow.models import infer_signature
+from sklearn.linear_model import LinearRegression
+X = pd.DataFrame(np.random.default_rng(3).normal(size=(100, 3)), columns=["a", "b", "c"])
+reg = LinearRegression().fit(X, 2 * X["a"] - X["b"] + 0.5 * X["c"])
+mlflow.sklearn.save_model(reg, sys.argv[1], signature=infer_signature(X, reg.predict(X)), pip_requirements=["scikit-learn"])
+`;
+
+/** Saves the scikit-learn model the Python overload drives (test and benchmark) to `dir`. */
+export async function saveAbcRegressor(mp: MlflowPython, dir: string): Promise<void> {
+  await promisify(execFile)(mp.python, ["-c", SAVE_ABC_REGRESSOR, dir], { env: { ...process.env, ...mp.env }, timeout: 120_000 });
+}
+
+/** The Python worker processes among a server's children (their pids). */
+export function pythonWorkerPids(server: ServeProcess): number[] {
+  return server
+    .children()
+    .filter((c) => c.cmdline.includes("pyfunc_worker.py"))
+    .map((c) => c.pid);
 }
 
 export interface ServeProcess {
