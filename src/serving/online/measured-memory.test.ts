@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AdmissionControl } from "./admission-control.js";
-import { MeasuredMemory, residentBytesOf } from "./measured-memory.js";
+import { MEASURED_CEILING_FLOOR_BYTES, measuredCeiling, MeasuredMemory, residentBytesOf } from "./measured-memory.js";
 
 const MB = 1024 * 1024;
 
@@ -104,4 +104,9 @@ test("residentBytesOf reads a live process and gives 0 for one that is not there
   const own = residentBytesOf(process.pid);
   assert.ok(own > 10 * MB && own < 4096 * MB, `own RSS ${own}`);
   assert.equal(residentBytesOf(2 ** 22 + 12345), 0);
+});
+
+test("the ceiling is a share of the budget, never below what ordinary traffic grows a server by", () => {
+  assert.equal(measuredCeiling(512 * MB), Math.round(512 * MB * 0.6));
+  assert.equal(measuredCeiling(64 * MB), MEASURED_CEILING_FLOOR_BYTES);
 });

@@ -39,6 +39,21 @@ export function residentBytesOf(pid: number): number {
  */
 export const MEASURED_CEILING_SHARE = 0.6;
 
+/**
+ * The lowest measured ceiling: what a busy server grows by before any
+ * request's own memory — V8's young generations growing to their size under
+ * load (up to 2 × 32 MB per thread with bin/ciclo.js's flag), compiled code,
+ * sockets — measured at 72–77 MB above idle with 64 connections of one-row
+ * and 100-row requests. A ceiling below it would refuse ordinary traffic, so
+ * budgets under ~210 MB are guarded at this floor (and held by the estimate).
+ */
+export const MEASURED_CEILING_FLOOR_BYTES = 128 * 1024 * 1024;
+
+/** The measured guard's ceiling for a `--max-inflight-mb` budget (bytes). */
+export function measuredCeiling(maxInflightBytes: number): number {
+  return Math.max(Math.round(maxInflightBytes * MEASURED_CEILING_SHARE), MEASURED_CEILING_FLOOR_BYTES);
+}
+
 export interface MeasuredMemoryOptions {
   /** Bytes above the baseline past which new work is refused. */
   ceilingBytes: number;

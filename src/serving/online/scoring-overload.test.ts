@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 import { linearModel } from "../../testing/model-fixtures.js";
 import { assertRefusedCleanly, dataframeSplitBody, driveOverload, startServeProcess } from "../../testing/scoring-overload.js";
 import { tempDir } from "../../testing/temp-dir.js";
-import { MEASURED_CEILING_SHARE } from "./measured-memory.js";
+import { measuredCeiling } from "./measured-memory.js";
 
 const MB = 1024 * 1024;
 const BUDGET_MB = 256;
@@ -50,7 +50,7 @@ test(`256 connections × 5,000-row bodies: RSS stays within --max-inflight-mb ${
     // The guard on measured memory was there, at its share of the budget, and saw the load.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)`, "m").exec(metrics)?.[1] ?? NaN);
-    assert.equal(gauge("ciclo_serving_memory_ceiling_bytes"), Math.round(BUDGET_MB * MB * MEASURED_CEILING_SHARE));
+    assert.equal(gauge("ciclo_serving_memory_ceiling_bytes"), measuredCeiling(BUDGET_MB * MB));
     assert.ok(gauge("ciclo_serving_memory_above_idle_peak_bytes") > 0, summary);
     // The server is still well: it scores once the load is gone.
     const after = await fetch(`${server.url}/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body });

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { BatchScheduler } from "./request-batcher.js";
 import { IN_PROCESS_BYTES_PER_BODY_BYTE, type InferenceExecutor } from "./inference-executor.js";
 import { AdmissionControl } from "./admission-control.js";
-import { exposeGarbageCollector, MEASURED_CEILING_SHARE, MeasuredMemory } from "./measured-memory.js";
+import { exposeGarbageCollector, measuredCeiling, MeasuredMemory } from "./measured-memory.js";
 import { readMlmodel } from "../../models/index.js";
 import { chooseRuntime } from "./model-runtime.js";
 import { BufferedInferenceLog, fileLogSink, monitoringLogSink, type InferenceLog } from "./inference-log.js";
@@ -57,7 +57,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   // Asked for before the runtime starts its threads, so they can collect on request too.
   const gc = exposeGarbageCollector();
   const measured = new MeasuredMemory({
-    ceilingBytes: Math.round(opts.maxInflightBytes * MEASURED_CEILING_SHARE),
+    ceilingBytes: measuredCeiling(opts.maxInflightBytes),
     read: () => process.memoryUsage.rss() + (executor?.residentBytes?.() ?? 0),
     onOver: () => {
       gc?.();
