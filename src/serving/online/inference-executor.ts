@@ -57,7 +57,10 @@ export interface InferenceExecutor {
  * the budget (the queue-wait bound refused first); on a quiet one, where the
  * admitted requests are scored at full speed and their garbage piles up as
  * fast, 8 (+2 for the front) let the server reach 907 MB above idle for a
- * 512 MB budget (1.8× the estimate): 16 covers that.
+ * 512 MB budget (1.8× the estimate): 16 covers that. (Most of those 907 MB
+ * turned out to be answered requests the scheduler's queue kept alive, since
+ * fixed; the guard on measured memory, measured-memory.ts, now backs the
+ * estimate.)
  */
 export const IN_PROCESS_BYTES_PER_BODY_BYTE = 16;
 
