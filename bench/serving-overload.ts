@@ -12,7 +12,7 @@
  *
  * Usage: npm run bench:serving-overload [-- --connections 512 --seconds 10 --rows 5000 --workers 1 --python]
  *        extra `ciclo models serve` flags after `--serve`, e.g. `-- --serve --max-inflight-mb 256`
- * Results: printed, and written to bench/results/serving-overload.json.
+ * Results: printed, and written to bench/results/serving-overload.json (serving-overload-python.json with --python).
  * @module
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -92,7 +92,7 @@ try {
     console.log(JSON.stringify(result, null, 2));
     const dir = fileURLToPath(new URL("./results", import.meta.url));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "serving-overload.json"), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(dir, values.python ? "serving-overload-python.json" : "serving-overload.json"), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await server.stop();
   }
