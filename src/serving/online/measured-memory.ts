@@ -43,7 +43,7 @@ export const MEASURED_CEILING_SHARE = 0.6;
  * The lowest measured ceiling: what a busy server grows by before any
  * request's own memory — V8's young generations growing to their size under
  * load (up to 2 × 32 MB per thread with bin/ciclo.js's flag), compiled code,
- * sockets — measured at 72–77 MB above idle with 64 connections of one-row
+ * sockets — measured at 72–84 MB above idle with 64 connections of one-row
  * and 100-row requests. A ceiling below it would refuse ordinary traffic, so
  * budgets under ~210 MB are guarded at this floor (and held by the estimate).
  */
