@@ -1,6 +1,7 @@
 /**
  * `npm run bench:pg-round-trips`: where a write's time goes, measured in-process on the store (no HTTP):
- * statements sent per write, writes/s and this process's CPU time per write for concurrent log-metric (one
+ * statements sent per write, writes/s and the CPU time per write of this process and of PostgreSQL's backends for
+ * the database (bench/lib/pg-cpu.ts) for concurrent log-metric (one
  * run, and 32 runs), log-batch of 100 points and create run. On PostgreSQL (the default) with batched group
  * commits and, for comparison, the way before (a savepoint round trip pair around each write, each write's own
  * statements); `--backend sqlite` measures the embedded store's group commit the same way.
@@ -17,6 +18,7 @@ import { openSqlite } from "../src/store/sqlite/sqlite-connection.js";
 import type { SqlConnection } from "../src/store/sql/sql-dialect.js";
 import { SqlTrackingStore } from "../src/store/sql/tracking/sql-tracking-store.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
+import { PgCpu } from "./lib/pg-cpu.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
@@ -33,12 +35,14 @@ interface Result {
   statementsPerWrite: number;
   /** This process's CPU time (user + system) per write, µs. */
   cpuUs: number;
+  /** PostgreSQL's backends' CPU time per write, µs (PostgreSQL only). */
+  pgUs?: number;
 }
 
 let statements = 0;
 
 /** A fresh database; `batched` chooses PostgreSQL's group mode. */
-async function open(batched: boolean): Promise<{ conn: SqlConnection; drop(): Promise<void> }> {
+async function open(batched: boolean): Promise<{ conn: SqlConnection; pgCpu?: PgCpu; drop(): Promise<void> }> {
   if (BACKEND === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "ciclo-rt-"));
     const conn = openSqlite(`sqlite:///${join(dir, "rt.db")}`, { onQuery: () => statements++ });
@@ -46,11 +50,19 @@ async function open(batched: boolean): Promise<{ conn: SqlConnection; drop(): Pr
   }
   const pg = await createTestDatabase();
   const conn = openPostgres(pg.uri, { batchedGroups: batched, onQuery: () => statements++ });
-  return { conn, drop: () => pg.drop() };
+  const pgCpu = await PgCpu.open(pg.uri);
+  return {
+    conn,
+    pgCpu,
+    async drop() {
+      await pgCpu.close();
+      await pg.drop();
+    },
+  };
 }
 
 async function measure(batched: boolean): Promise<Result[]> {
-  const { conn, drop } = await open(batched);
+  const { conn, pgCpu, drop } = await open(batched);
   try {
     await migrateToLatest(conn.db, BACKEND);
     const store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r" });
@@ -75,6 +87,7 @@ async function measure(batched: boolean): Promise<Result[]> {
       // CONCURRENCY clients, each sending its next write when the last is answered (as HTTP clients do).
       let next = 0;
       statements = 0;
+      await pgCpu?.begin();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(
@@ -84,7 +97,8 @@ async function measure(batched: boolean): Promise<Result[]> {
       );
       const secs = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      out.push({ name, perSec: WRITES / secs, statementsPerWrite: statements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES });
+      const pgUsed = await pgCpu?.end();
+      out.push({ name, perSec: WRITES / secs, statementsPerWrite: statements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES });
     }
     return out;
   } finally {
@@ -94,7 +108,8 @@ async function measure(batched: boolean): Promise<Result[]> {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
-const cell = (r: Result) => `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs)`;
+const cell = (r: Result) =>
+  `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs${r.pgUs === undefined ? "" : ` + PostgreSQL ${Math.round(r.pgUs)} µs`})`;
 console.log(`\n${WRITES} writes per case, ${CONCURRENCY} concurrent writers, in-process (no HTTP), ${BACKEND}; load average before: ${load()}\n`);
 if (BACKEND === "sqlite") {
   const now = await measure(false);
@@ -108,6 +123,6 @@ if (BACKEND === "sqlite") {
   console.log("| case | savepoint per write: writes/s (statements/write; CPU µs/write) | batched groups: writes/s (statements/write; CPU µs/write) |");
   console.log("|---|---|---|");
   now.forEach((n, i) => console.log(`| ${n.name} | ${before[i] ? cell(before[i]) : "—"} | ${cell(n)} |`));
-  console.log("\n(CPU: this process only; PostgreSQL's own CPU is not in it)");
+  console.log("\n(CPU: this process's, + the database's PostgreSQL backends'; the server's background processes not included)");
 }
 console.log(`\nload average after: ${load()}`);

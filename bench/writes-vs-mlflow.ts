@@ -5,18 +5,25 @@
  *   npm run bench:writes                         # ciclo and MLflow on PostgreSQL
  *   npm run bench:writes -- --backend sqlite     # ciclo on SQLite (MLflow is measured on PostgreSQL only)
  *   npm run bench:writes -- --ciclo-only --seconds 5
+ *   npm run bench:writes -- --ciclo-only --cases log-metric,create-run   # some cases only
  *
  * Cases: log-batch of 1,000 new points (4 connections), log-metric into one run and spread over 32 runs
  * (32 connections), create run (16 connections). Every request writes new points, so no retry path flatters a
- * figure. Results print as a table and go to bench/results/writes-<backend>.json.
+ * figure. Beside each rate: CPU per request of the server process (its workers included) and, on PostgreSQL,
+ * of the database's backends and of the server's background processes (bench/lib/pg-cpu.ts) over the measured
+ * window, and the load average after it — figures load on the machine distorts far less than the rates.
+ * Results print as a table and go to bench/results/writes-<backend>.json.
  * @module
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findOracle, startMlflowServer } from "../src/mlflow-import/testing/mlflow-oracle.js";
 import { createTestDatabase, type PgDatabase } from "../src/testing/postgres-fixture.js";
 import { tempDir } from "../src/testing/temp-dir.js";
 import { postJson } from "./lib/latency.js";
+import { PgCpu } from "./lib/pg-cpu.js";
+import { treeCpuSeconds } from "./lib/proc-cpu.js";
 import { startBenchServer } from "./lib/server-process.js";
 import { runWrk, wrkAvailable, type WrkResult } from "./lib/wrk.js";
 
@@ -25,26 +32,41 @@ const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1
 const backend = (opt("--backend") ?? "postgres") as "postgres" | "sqlite";
 const SECONDS = Number(opt("--seconds") ?? 8);
 const cicloOnly = args.includes("--ciclo-only") || backend !== "postgres";
+/** Case ids to run (default all): log-batch, log-metric, log-metric-32, create-run. */
+const only = opt("--cases")?.split(",");
 
 function log(msg: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
 interface Case {
+  id: string;
   name: string;
   unit: string;
   /** Per wrk request. */
   perRequest: number;
 }
 const CASES: Case[] = [
-  { name: "log-batch, 1,000 new points/request, 4 connections", unit: "metrics/s", perRequest: 1000 },
-  { name: "log-metric into one run, 32 connections", unit: "calls/s", perRequest: 1 },
-  { name: "log-metric over 32 runs, 32 connections", unit: "calls/s", perRequest: 1 },
-  { name: "create run, 16 connections", unit: "runs/s", perRequest: 1 },
-];
+  { id: "log-batch", name: "log-batch, 1,000 new points/request, 4 connections", unit: "metrics/s", perRequest: 1000 },
+  { id: "log-metric", name: "log-metric into one run, 32 connections", unit: "calls/s", perRequest: 1 },
+  { id: "log-metric-32", name: "log-metric over 32 runs, 32 connections", unit: "calls/s", perRequest: 1 },
+  { id: "create-run", name: "create run, 16 connections", unit: "runs/s", perRequest: 1 },
+].filter((c) => !only || only.includes(c.id));
+if (only && CASES.length !== only.length) throw new Error(`--cases: one of log-batch, log-metric, log-metric-32, create-run, not ${only.join(",")}`);
+
+/** CPU µs per request over a measured window: the server process (and its workers), PostgreSQL's processes. */
+interface Cpu {
+  serverUs: number;
+  pgBackendsUs?: number;
+  pgBackgroundUs?: number;
+  /** Requests per PostgreSQL commit: the mean group. */
+  perCommit?: number;
+  load: string;
+}
+type Measured = WrkResult & { cpu: Cpu };
 
 /** Runs every case against the server at `base`; a warm-up of each first (V8, MLflow's workers, caches). */
-async function measure(base: string): Promise<WrkResult[]> {
+async function measure(base: string, serverPid: number, pgUri?: string): Promise<Measured[]> {
   const api = `${base}/api/2.0/mlflow`;
   const newRun = async (name: string) =>
     ((await postJson(`${api}/runs/create`, { experiment_id: "0", run_name: name, start_time: Date.now() })) as { run: { info: { run_id: string } } }).run.info.run_id;
@@ -52,24 +74,52 @@ async function measure(base: string): Promise<WrkResult[]> {
   const oneRun = await newRun("log-metric");
   const runs: string[] = [];
   for (let i = 0; i < 32; i++) runs.push(await newRun(`sweep-${i}`));
-  const out: WrkResult[] = [];
-  const go = async (warm: boolean, i: number) => {
-    const seconds = warm ? 2 : SECONDS;
-    const wrk = [
-      () => runWrk({ url: `${api}/runs/log-batch`, script: "log-batch.lua", threads: 2, connections: 4, seconds, timeoutSeconds: 30, env: { RUN_ID: batchRun, BODIES: String(seconds * 300) } }),
-      () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_ID: oneRun } }),
-      () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } }),
-      () => runWrk({ url: `${api}/runs/create`, script: "create-run.lua", threads: 1, connections: 16, seconds, timeoutSeconds: 30 }),
-    ][i];
-    return wrk();
+  const out: Measured[] = [];
+  const pgCpu = pgUri ? await PgCpu.open(pgUri) : undefined;
+  const serverCpu = () => {
+    const t = treeCpuSeconds(serverPid);
+    return t ? t.self + t.children : NaN;
   };
-  for (let i = 0; i < CASES.length; i++) {
-    await go(true, i);
-    const r = await go(false, i);
-    log(`  ${CASES[i].name}: ${Math.round(r.requestsPerSec * CASES[i].perRequest)} ${CASES[i].unit} (p99 ${r.latencyP99Ms} ms, errors ${r.errors})`);
-    out.push(r);
+  const go = async (warm: boolean, c: Case) => {
+    const seconds = warm ? 2 : SECONDS;
+    const wrk: Record<string, () => Promise<WrkResult>> = {
+      "log-batch": () => runWrk({ url: `${api}/runs/log-batch`, script: "log-batch.lua", threads: 2, connections: 4, seconds, timeoutSeconds: 30, env: { RUN_ID: batchRun, BODIES: String(seconds * 300) } }),
+      "log-metric": () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_ID: oneRun } }),
+      "log-metric-32": () => runWrk({ url: `${api}/runs/log-metric`, script: "log-metric.lua", threads: 1, connections: 32, seconds, timeoutSeconds: 30, env: { RUN_IDS: runs.join(",") } }),
+      "create-run": () => runWrk({ url: `${api}/runs/create`, script: "create-run.lua", threads: 1, connections: 16, seconds, timeoutSeconds: 30 }),
+    };
+    return wrk[c.id]();
+  };
+  try {
+    for (const c of CASES) {
+      await go(true, c);
+      const s0 = serverCpu();
+      await pgCpu?.begin();
+      const r = await go(false, c);
+      const s1 = serverCpu();
+      const pgUsed = await pgCpu?.end();
+      const perRequest = (seconds: number) => (seconds * 1e6) / r.requests;
+      const cpu: Cpu = {
+        serverUs: perRequest(s1 - s0),
+        pgBackendsUs: pgUsed && perRequest(pgUsed.backends),
+        pgBackgroundUs: pgUsed && perRequest(pgUsed.background),
+        perCommit: pgUsed && r.requests / pgUsed.commits,
+        load: loadavg().map((l) => l.toFixed(1)).join(" "),
+      };
+      log(`  ${c.name}: ${Math.round(r.requestsPerSec * c.perRequest)} ${c.unit} (p99 ${r.latencyP99Ms} ms, errors ${r.errors}); ${cpuText(cpu)}`);
+      out.push({ ...r, cpu });
+    }
+  } finally {
+    await pgCpu?.close();
   }
   return out;
+}
+
+function cpuText(c: Cpu): string {
+  const us = (v: number) => `${v.toFixed(0)} µs`;
+  const pg =
+    c.pgBackendsUs === undefined ? "" : `, PostgreSQL backends ${us(c.pgBackendsUs)} + background ${us(c.pgBackgroundUs!)}; ${c.perCommit!.toFixed(1)} requests per commit`;
+  return `CPU per request: server ${us(c.serverUs)}${pg}; load ${c.load}`;
 }
 
 async function withDatabase<T>(fn: (uri: string, dir: string) => Promise<T>, sqlite = false): Promise<T> {
@@ -89,13 +139,13 @@ log(`ciclo on ${backend}`);
 const ciclo = await withDatabase(async (uri, dir) => {
   const server = await startBenchServer(uri, join(dir, "artifacts"));
   try {
-    return await measure(server.url);
+    return await measure(server.url, server.pid, backend === "postgres" ? uri : undefined);
   } finally {
     await server.stop();
   }
 }, backend === "sqlite");
 
-let mlflow: WrkResult[] | undefined;
+let mlflow: Measured[] | undefined;
 if (!cicloOnly) {
   const scratch = tempDir("ciclo-bench-mlflow-");
   try {
@@ -105,7 +155,7 @@ if (!cicloOnly) {
       mlflow = await withDatabase(async (uri, dir) => {
         const server = await startMlflowServer(oracle, "2.10", uri, join(dir, "artifacts"), dir, { workers: 4 });
         try {
-          return await measure(server.url);
+          return await measure(server.url, server.proc.pid!, uri);
         } finally {
           await server.stop();
         }
@@ -122,9 +172,9 @@ console.log(mlflow ? "| case | ciclo | MLflow 2.10.2 | ratio |\n|---|---|---|---
 const rows = CASES.map((c, i) => {
   const a = ciclo[i].requestsPerSec * c.perRequest;
   const b = mlflow ? mlflow[i].requestsPerSec * c.perRequest : undefined;
-  const cell = (r: WrkResult, v: number) => `${fmt(v)} ${c.unit} (p99 ${r.latencyP99Ms} ms${r.errors ? `, ${r.errors} errors` : ""})`;
+  const cell = (r: Measured, v: number) => `${fmt(v)} ${c.unit} (p99 ${r.latencyP99Ms} ms${r.errors ? `, ${r.errors} errors` : ""}; ${cpuText(r.cpu)})`;
   console.log(`| ${c.name} | ${cell(ciclo[i], a)} |${b !== undefined ? ` ${cell(mlflow![i], b)} | ${(a / b).toFixed(1)}× |` : ""}`);
-  return { name: c.name, unit: c.unit, ciclo: a, cicloP99Ms: ciclo[i].latencyP99Ms, mlflow: b, mlflowP99Ms: mlflow?.[i].latencyP99Ms };
+  return { name: c.name, unit: c.unit, ciclo: a, cicloP99Ms: ciclo[i].latencyP99Ms, cicloCpu: ciclo[i].cpu, mlflow: b, mlflowP99Ms: mlflow?.[i].latencyP99Ms, mlflowCpu: mlflow?.[i].cpu };
 });
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL(`./results/writes-${backend}.json`, import.meta.url), JSON.stringify({ date: new Date().toISOString(), backend, seconds: SECONDS, rows }, null, 2) + "\n");

@@ -19,14 +19,20 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/**
+ * With `CICLO_BENCH_PROF_DIR` set, the server runs under `node --cpu-prof` and writes its profile there when
+ * stopped (read it with bench/tools/top-functions.mjs).
+ */
 export async function startBenchServer(backendStoreUri: string, artifactsDir: string, extraArgs: string[] = []): Promise<BenchServer> {
   const t0 = performance.now();
-  // The bin itself, as `npx ciclo server` runs it (its shebang carries the V8 flags).
-  const proc: ChildProcess = spawn(
-    BIN,
-    ["server", "--port", "0", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, "--log-level", "info", ...extraArgs],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "0" } },
-  );
+  const serverArgs = ["server", "--port", "0", "--backend-store-uri", backendStoreUri, "--artifacts-destination", artifactsDir, "--log-level", "info", ...extraArgs];
+  const profDir = process.env.CICLO_BENCH_PROF_DIR;
+  const env = { ...process.env, CICLO_FROM_SOURCE: "0" };
+  // The bin itself, as `npx ciclo server` runs it (its shebang carries the V8 flags); under the profiler,
+  // through node with the same flag.
+  const proc: ChildProcess = profDir
+    ? spawn(process.execPath, ["--max-semi-space-size=32", "--cpu-prof", "--cpu-prof-dir", profDir, BIN, ...serverArgs], { stdio: ["ignore", "pipe", "inherit"], env })
+    : spawn(BIN, serverArgs, { stdio: ["ignore", "pipe", "inherit"], env });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
     rl.on("line", (line) => {
@@ -54,7 +60,7 @@ export async function startBenchServer(backendStoreUri: string, artifactsDir: st
     stop: () =>
       new Promise<void>((resolve) => {
         proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
+        proc.kill(profDir ? "SIGINT" : "SIGTERM");
       }),
   };
 }
