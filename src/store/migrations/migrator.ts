@@ -16,6 +16,7 @@ import { loggedModelsMigration } from "./0005-logged-models.js";
 import { sqliteValueIndexesMigration } from "./0007-sqlite-value-indexes.js";
 import { loggedModelSourceRunMigration } from "./0008-logged-model-source-run.js";
 import { jobsMigration } from "./0009-jobs.js";
+import { metricRunLocksMigration } from "./0019-metric-run-locks.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   sqliteValueIndexesMigration,
   loggedModelSourceRunMigration,
   jobsMigration,
+  metricRunLocksMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -39,9 +41,10 @@ export interface MigrationResult {
 }
 
 /**
- * One ordered sequence: the migrations written before modules existed
- * (0001–0009: the tracking, registry, logged-model and job tables, which
- * their SQL joins) merged with what each module declares. Version numbers are
+ * One ordered sequence: the store's own migrations (0001–0009, written
+ * before modules existed: the tracking, registry, logged-model and job
+ * tables, which their SQL joins; and 0019, the metric tables' run locks)
+ * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */
 export function migrationSequence(modules: ReadonlyArray<{ id: string; migrations?: readonly Migration[] }>): Migration[] {

@@ -151,3 +151,52 @@ test("a write that fails mid-way rolls its group back and it runs again, each wr
   const got = await store.getRun(run.info.runId);
   assert.deepEqual(got.data.metrics.map((m) => m.key).sort(), ["a", "b"]);
 });
+
+test("two replicas' writers logging into the same runs at once keep latest values and summaries exact", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  // A second connection is a second replica: its own pool and group-commit queue on the same database.
+  const other = openPostgres(pgdb.uri);
+  try {
+    const replicas = [store, new SqlTrackingStore(other, { defaultArtifactRoot: "s3://b/r" })];
+    const runs = await Promise.all([0, 1, 2].map((i) => store.createRun({ experimentId: "0", userId: "u", runName: `two-${i}`, startTime: 1, tags: [] })));
+    // 16 writers (8 per replica), each its own steps over the three runs; single points and small batches, one
+    // writer retrying each batch once (as a client does after a lost answer).
+    const STEPS_PER_WRITER = 120;
+    const value = (step: number) => Math.sin(step) * 100;
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        const s = replicas[w % 2];
+        for (let k = 0; k < STEPS_PER_WRITER; k += w % 3 === 0 ? 5 : 1) {
+          const steps = Array.from({ length: w % 3 === 0 ? 5 : 1 }, (_, j) => (k + j) * 16 + w);
+          for (const run of runs) {
+            const batch = { metrics: steps.map((step) => ({ key: "x", value: value(step), step, timestamp: step })), params: [], tags: [] };
+            await s.logBatch(run.info.runId, batch);
+            if (w === 3) await s.logBatch(run.info.runId, batch);
+          }
+        }
+      }),
+    );
+    const all = Array.from({ length: 16 * STEPS_PER_WRITER }, (_, i) => i);
+    for (const run of runs) {
+      const got = await store.getRun(run.info.runId);
+      const last = all[all.length - 1];
+      assert.deepEqual(got.data.metrics.map((m) => [m.step, m.value]), [[last, value(last)]]);
+      const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
+      const buckets = await conn.db.selectFrom("metric_buckets").selectAll().where("run_id", "=", pk).where("key", "=", "x").execute();
+      for (const level of [8, 12, 16]) {
+        const rows = buckets.filter((b) => b.level === level);
+        for (const b of rows) {
+          const inside = all.filter((step) => step >> level === Number(b.bucket));
+          const values = inside.map(value);
+          assert.equal(Number(b.cnt), inside.length, `level ${level} bucket ${b.bucket}`);
+          assert.equal(b.min_value, Math.min(...values));
+          assert.equal(b.max_value, Math.max(...values));
+        }
+        assert.equal(rows.reduce((n, b) => n + Number(b.cnt), 0), all.length, `level ${level}`);
+      }
+      assert.equal((await store.getMetricHistory(run.info.runId, "x", { maxResults: 10_000 })).items.length, all.length);
+    }
+  } finally {
+    await other.db.destroy();
+  }
+});

@@ -50,7 +50,7 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
   const found = await dialect.runPrepared<{ id: number; run_uuid: string; lifecycle_stage: string; key: string | null; value: string | null }>(
     trx,
     "select r.id, r.run_uuid, r.lifecycle_stage, p.key, p.value from runs r " +
-      "left join params p on p.run_id = r.id and p.key = any($2::text[]) where r.run_uuid = any($1::text[])",
+      "left join params p on p.run_id = r.id and p.key = any($2::text[]) where r.run_uuid = any($1::text[]) for key share of r",
     [uuids, keys],
   );
   const runByUuid = new Map(found.map((r) => [r.run_uuid, r]));

@@ -6,7 +6,8 @@
  * (`RETURNING` of `ON CONFLICT DO NOTHING`), so summaries stay exact without the recount the per-write path
  * needs, in the same atomic statement. A group costs one round trip.
  *
- * Rows are written only for runs that exist and are active (the statement joins them); the statement answers
+ * Rows are written only for runs that exist and are active (the statement joins them, locking each `FOR KEY
+ * SHARE` as a foreign key check would, so a purge waits for the statement); the statement answers
  * the state of every run it was given, so the caller can reject the other inputs with MLflow's errors. One
  * statement is atomic, so outside a transaction it is also its own commit.
  *
@@ -64,7 +65,8 @@ export function groupStatement(rows: GroupRows): GroupStatement {
   };
   const col = <T>(list: T[][], i: number) => list.map((r) => r[i]);
   const ctes = [
-    `r as materialized (select id, run_uuid from runs where run_uuid = any(${arr(rows.uuids, "text")}) and lifecycle_stage = 'active')`,
+    // Locked as a foreign key check would lock them, once per run (the metric tables have none: migration 19).
+    `r as materialized (select id, run_uuid from runs where run_uuid = any(${arr(rows.uuids, "text")}) and lifecycle_stage = 'active' for key share)`,
   ];
   if (rows.params.length > 0) {
     const p = rows.params;

@@ -42,11 +42,9 @@ const TAG_UPSERT = "on conflict (run_id, key) do update set value = excluded.val
 
 /** Runs inside a write transaction (`trx`). */
 export async function logBatch(trx: Db, dialect: SqlDialect, runId: string, batch: LogBatchInput): Promise<void> {
-  const run = await trx
-    .selectFrom("runs")
-    .select(["id", "run_uuid", "lifecycle_stage"])
-    .where("run_uuid", "=", runId)
-    .executeTakeFirst();
+  const query = trx.selectFrom("runs").select(["id", "run_uuid", "lifecycle_stage"]).where("run_uuid", "=", runId);
+  // PostgreSQL: the metric tables have no foreign key (migration 19); this lock does what its check did.
+  const run = await (dialect.name === "postgres" ? query.forKeyShare() : query).executeTakeFirst();
   if (!run) throw runNotFound(runId);
   requireActiveRun(run);
   if (batch.params.length > 0) await writeParams(trx, dialect, run.id, runId, batch.params);
