@@ -1,8 +1,9 @@
 /**
  * Opens a PostgreSQL metadata store (`postgresql://user@host:port/db`).
  * Quirks kept here: BIGINT columns parse to numbers, bulk inserts go
- * through `unnest` of typed arrays (one statement, any row count), and the
- * fixed statements of the write path run as named (prepared) statements.
+ * through `unnest` of typed arrays (one statement, any row count; their
+ * literals built by array-literal.ts), and the fixed statements of the write
+ * path run as named (prepared) statements.
  * @module
  */
 import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
@@ -10,6 +11,7 @@ import pg from "pg";
 import type { Database } from "../sql/schema.js";
 import { GroupCommitQueue } from "../sql/group-commit-queue.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
+import { withArrayLiterals } from "./array-literal.js";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -47,12 +49,12 @@ function postgresDialect(pool: pg.Pool, prepared: PreparedNames, onQuery: Postgr
     const arrays = columns.map((_, c) => rows.map((r) => r[c]));
     const text = `${unnestInsert(table, columns)} ${suffix}`;
     prepared.register(text);
-    const res = await db.executeQuery(CompiledQuery.raw(text, arrays));
+    const res = await db.executeQuery(CompiledQuery.raw(text, withArrayLiterals(arrays)));
     return Number(res.numAffectedRows ?? 0);
   },
   async runPrepared<R>(db: Parameters<SqlDialect["runPrepared"]>[0], text: string, values: readonly unknown[]) {
     prepared.register(text);
-    return (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows as R[];
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, withArrayLiterals(values)))).rows as R[];
   },
   async readRows(_db, query) {
     const res = await pool.query({ text: query.sql, values: query.parameters as unknown[], rowMode: "array" });
