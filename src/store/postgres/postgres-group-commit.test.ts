@@ -116,6 +116,23 @@ test("summaries written by the group statement count each stored point once, ret
   assert.deepEqual(latest.data.metrics.map((m) => m.step), [599 * 3]);
 });
 
+test("points go in by a plain insert; a group with a point stored already runs again with the conflict check, counting nothing twice", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const run = await store.createRun({ experimentId: "0", userId: "u", runName: "retry", startTime: 1, tags: [] });
+  const batch = (from: number, to: number) => ({ metrics: Array.from({ length: to - from }, (_, i) => ({ key: "r", value: from + i, step: from + i, timestamp: 1 })), params: [], tags: [] });
+  const first = await counted(() => store.logBatch(run.info.runId, batch(0, 10)));
+  assert.equal(first.length, 1);
+  assert.doesNotMatch(first[0], /on conflict do nothing/);
+  // A retry of points 5..9 with new points 10..14: the plain insert fails whole, the careful statement writes 10..14.
+  const retry = await counted(() => store.logBatch(run.info.runId, batch(5, 15)));
+  assert.equal(retry.length, 2, retry.join("\n"));
+  assert.match(retry[1], /on conflict do nothing/);
+  assert.deepEqual((await store.getMetricHistory(run.info.runId, "r", {})).items.map((m) => m.step), Array.from({ length: 15 }, (_, i) => i));
+  const counts = await conn.db.selectFrom("metric_buckets").select(["level", "cnt"]).where("key", "=", "r").execute();
+  assert.deepEqual(counts.map((c) => [c.level, Number(c.cnt)]).sort(), [[12, 15], [16, 15], [8, 15]]);
+  assert.equal((await store.getRun(run.info.runId)).data.metrics[0].step, 14);
+});
+
 test("a one-statement create-run group refuses missing and deleted experiments", async (t) => {
   if (!pgdb) return t.skip("PostgreSQL unavailable");
   const exp = await store.createExperiment({ name: "gone", tags: [] });

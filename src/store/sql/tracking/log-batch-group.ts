@@ -39,6 +39,9 @@ class NotBatchable extends Error {}
 
 const pairKey = (runPk: number, key: string) => `${runPk}\u0000${key}`;
 
+/** PostgreSQL's SQLSTATE for a duplicate key. */
+const UNIQUE_VIOLATION = "23505";
+
 async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dialect: SqlDialect): Promise<Array<WriteOutcome<void>>> {
   // MLflow 3.x model links on points need the per-input path (an existing point may gain its link).
   if (inputs.some((w) => w.batch.metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest))) {
@@ -142,7 +145,8 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
 }
 
 /**
- * A group without params (log-metric, set-tag, log-batch of metrics and tags): one statement, no transaction.
+ * A group without params (log-metric, set-tag, log-batch of metrics and tags): one statement, no transaction,
+ * its points sent as new (two statements when one was stored already: see log-batch-statement.ts).
  * Inputs whose run is missing or not active wrote nothing (the statement joins active runs) and are rejected.
  */
 async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect: SqlDialect): Promise<Array<WriteOutcome<void>> | undefined> {
@@ -150,8 +154,18 @@ async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect:
   if (inputs.some((w) => w.batch.metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest))) {
     throw new NotBatchable("linked metric points");
   }
-  const { text, values } = groupStatement(groupRows(inputs));
-  const answer = await dialect.runPrepared<GroupAnswerRow>(db, text, values);
+  const rows = groupRows(inputs);
+  let answer: GroupAnswerRow[];
+  try {
+    const fresh = groupStatement(rows, { pointsAreNew: true });
+    answer = await dialect.runPrepared<GroupAnswerRow>(db, fresh.text, fresh.values);
+  } catch (err) {
+    // A point was stored already (a retried request) or sent twice: the statement wrote nothing; again, the careful way.
+    const e = err as { code?: string; constraint?: string };
+    if (e.code !== UNIQUE_VIOLATION || e.constraint !== "metrics_pk") throw err;
+    const careful = groupStatement(rows);
+    answer = await dialect.runPrepared<GroupAnswerRow>(db, careful.text, careful.values);
+  }
   const stage = new Map(answer.map((r) => [r.run_uuid, r.lifecycle_stage]));
   return inputs.map((w): WriteOutcome<void> => {
     const lifecycle = stage.get(w.runId);
