@@ -103,12 +103,15 @@ export interface GroupedWrite<I, R> {
    * the group runs the careful way.
    */
   solo?(db: Db, inputs: readonly I[], dialect: SqlDialect): Promise<Array<WriteOutcome<R>> | undefined>;
+  /** Rows the input writes, about (points, runs, tags): how much of a group it is (default 1). */
+  weight?(input: I): number;
 }
 
 interface QueuedWrite {
   fn?: (trx: Db) => Promise<unknown>;
   op?: GroupedWrite<unknown, unknown>;
   input?: unknown;
+  weight: number;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
@@ -123,6 +126,8 @@ const MAX_GROUP = 256;
 
 export class GroupCommitQueue {
   private queue: QueuedWrite[] = [];
+  /** The weights of `queue`, summed. */
+  private queuedWeight = 0;
   private active = 0;
   private scheduled = false;
 
@@ -141,23 +146,31 @@ export class GroupCommitQueue {
      * (PostgreSQL, where each statement is a round trip). Off: every write in its own savepoint (SQLite).
      */
     private readonly batched = false,
+    /**
+     * While a group is in flight, another starts only once the queue holds this much work (summed weights),
+     * so that small writes gather into groups worth their fixed cost (a round trip, a statement, a commit)
+     * instead of being split among the groups in flight; large writes (a 1,000-point log-batch) still run
+     * side by side. 1: any queued write starts a group.
+     */
+    private readonly minWeightWhileBusy = 1,
   ) {}
 
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
-    return this.enqueue(fn, undefined, undefined);
+    return this.enqueue(fn, undefined, undefined, 1);
   }
 
   /** Queues one input of a write that runs a group's inputs together. */
   runGrouped<I, R>(op: GroupedWrite<I, R>, input: I): Promise<R> {
-    return this.enqueue(undefined, op as GroupedWrite<unknown, unknown>, input);
+    return this.enqueue(undefined, op as GroupedWrite<unknown, unknown>, input, op.weight?.(input) ?? 1);
   }
 
-  private enqueue<T>(fn: QueuedWrite["fn"], op: QueuedWrite["op"], input: unknown): Promise<T> {
+  private enqueue<T>(fn: QueuedWrite["fn"], op: QueuedWrite["op"], input: unknown, weight: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      // Every queued write has the same five fields (one object shape): spreading the caller's object here
+      // Every queued write has the same six fields (one object shape): spreading the caller's object here
       // instead made a shape per write kind and cost log-metric ~2 µs of CPU per call.
-      this.queue.push({ fn, op, input, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && this.active < this.maxGroups) {
+      this.queue.push({ fn, op, input, weight, resolve: resolve as (v: unknown) => void, reject });
+      this.queuedWeight += weight;
+      if (!this.scheduled && this.mayStartGroup()) {
         this.scheduled = true;
         // Let writes that arrive in the same tick join this group.
         setImmediate(() => {
@@ -168,9 +181,14 @@ export class GroupCommitQueue {
     });
   }
 
+  private mayStartGroup(): boolean {
+    return this.active < this.maxGroups && (this.active === 0 || this.queuedWeight >= this.minWeightWhileBusy);
+  }
+
   private drain(): void {
-    while (this.active < this.maxGroups && this.queue.length > 0) {
+    while (this.queue.length > 0 && this.mayStartGroup()) {
       const group = this.queue.splice(0, MAX_GROUP);
+      for (const w of group) this.queuedWeight -= w.weight;
       this.active++;
       void this.commitGroup(group).finally(() => {
         this.active--;

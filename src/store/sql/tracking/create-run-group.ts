@@ -164,4 +164,5 @@ export const CREATE_RUN: GroupedWrite<CreateRunInput, Run> = {
   many: createManyRuns,
   solo: soloCreateRuns,
   one: (trx, input) => createRun(trx, input),
+  weight: (input) => 1 + input.tags.length,
 };

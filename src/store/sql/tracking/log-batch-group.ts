@@ -185,4 +185,5 @@ export const LOG_BATCH: GroupedWrite<LogBatchWrite, void> = {
   many: runManyLogBatches,
   solo: soloLogBatches,
   one: (trx, w, dialect) => logBatch(trx, dialect, w.runId, w.batch),
+  weight: (w) => Math.max(1, w.batch.metrics.length + w.batch.params.length + w.batch.tags.length),
 };
