@@ -182,6 +182,10 @@ export function describeRunSearch(ctx: ContractContext): void {
         ["params.g IN ('a', 'c')", (r) => r.g === "a" || r.g === "c"],
         ["params.g LIKE 'b%' AND attributes.status = 'RUNNING'", (r) => r.g === "b"],
         ["params.g != 'b'", (r) => r.g !== "b"],
+        // A run without the metric, or with NaN, matches no comparison on it; an OR of kinds still matches.
+        [`metrics.${key} != 3`, (r) => r.value !== undefined && !Number.isNaN(r.value) && r.value !== 3],
+        [`params.g = 'c' OR metrics.${key} >= 5`, (r) => r.g === "c" || (r.value !== undefined && r.value >= 5)],
+        [`(params.g = 'a' OR attributes.run_name LIKE 'm1%') AND metrics.${key} < 4`, (r) => (r.g === "a" || r.name.startsWith("m1")) && r.value !== undefined && r.value < 4],
       ];
       const pages = async (filter: string | undefined, order: string, size: number) => {
         const seen: string[] = [];

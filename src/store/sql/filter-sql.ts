@@ -23,8 +23,8 @@ interface KeyValueTable {
 
 const PREFIX = sql.lit(VALUE_PREFIX_LENGTH);
 
-function prefixCompare(op: "=" | "IN", value: FilterValue): Cond {
-  const col = sql`substr(${sql.ref("value")}, 1, ${PREFIX})`;
+function prefixCompare(op: "=" | "IN", value: FilterValue, ref = sql.ref("value")): Cond {
+  const col = sql`substr(${ref}, 1, ${PREFIX})`;
   if (op === "=") return sql<boolean>`${col} = substr(${value}, 1, ${PREFIX})`;
   const list = sql.join((value as Array<string | number>).map((v) => sql`substr(${v}, 1, ${PREFIX})`));
   return sql<boolean>`${col} in (${list})`;
@@ -43,6 +43,15 @@ export interface FilterTarget {
    * that drives from elsewhere (an index walk) and checks few runs, building the lists would cost more.
    */
   probeAll?: boolean;
+  /**
+   * With `probeAll`: each probe is a scalar subquery on the run's one row of the key (see scalarProbe) instead of
+   * an `EXISTS`. PostgreSQL turns an `EXISTS` at the top of a WHERE into a semi-join,
+   * which it may answer by hashing every entry the clause matches (50,000 for `metrics.m0 > 0.5` of 100,000
+   * runs) before the walk reads its first row; a scalar subquery stays a per-row probe. Same answers: a run
+   * without the key compares NULL, which a filter of ANDs and ORs treats as false, as `EXISTS` did. Only for
+   * tables keyed by (owner, key), where a subquery finds one row at most.
+   */
+  scalarProbes?: boolean;
 }
 
 type Cond = RawBuilder<boolean>;
@@ -51,6 +60,7 @@ export function compileFilter(node: FilterNode, target: FilterTarget): Cond {
   switch (node.kind) {
     case "and":
     case "or":
+      if (node.kind === "and" && target.scalarProbes) return compileProbedAnd(node.items, target);
       return sql<boolean>`(${sql.join(
         node.items.map((n) => compileFilter(n, target)),
         node.kind === "and" ? sql` and ` : sql` or `,
@@ -60,6 +70,25 @@ export function compileFilter(node: FilterNode, target: FilterTarget): Cond {
     case "cmp":
       return compileComparison(node, target);
   }
+}
+
+/**
+ * With scalar probes, an AND's equalities on prefix-indexed values run before its other key-value probes: they
+ * usually reject most walked runs for an index lookup each, so the others run on few. PostgreSQL orders a WHERE's
+ * subqueries by estimated cost (and estimates a primary-key lookup cheaper); a CASE fixes the order. Other
+ * clauses (attributes, ORs, datasets) stay plain conjuncts, checked where PostgreSQL has their columns. Same
+ * answers: where the AND was NULL the CASE is false, which a filter of ANDs and ORs treats alike.
+ */
+function compileProbedAnd(items: FilterNode[], target: FilterTarget): Cond {
+  const kind = (n: FilterNode) => {
+    if (n.kind !== "cmp" || n.entity === "attribute" || n.entity === "dataset") return "other";
+    return (n.op === "=" || n.op === "IN") && target.keyValueTables[n.entity]?.valuePrefixIndexed ? "eq" : "probe";
+  };
+  const group = (k: string) => items.filter((n) => kind(n) === k).map((n) => compileFilter(n, target));
+  const [eqs, probes, others] = [group("eq"), group("probe"), group("other")];
+  const all = (conds: Cond[]) => sql.join(conds, sql` and `);
+  const kv = eqs.length > 0 && probes.length > 0 ? [sql<boolean>`case when ${all(eqs)} then ${all(probes)} else false end`] : [...eqs, ...probes];
+  return sql<boolean>`(${all([...kv, ...others])})`;
 }
 
 function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
@@ -76,8 +105,22 @@ function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
     const prefix = kv.valuePrefixIndexed && (op === "=" || op === "IN") ? sql` and ${prefixCompare(op, value)}` : sql``;
     return sql<boolean>`${sql.ref(target.idRef)} in (select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key}${prefix} and ${compare(sql.ref("value"), op, value)})`;
   }
+  if (target.probeAll && target.scalarProbes) return scalarProbe(kv, node, target);
   // Ranges and negations match many owners: probe each candidate by primary key instead of listing them all.
   return sql<boolean>`exists (select 1 from ${sql.table(kv.table)} as x where ${sql.ref(`x.${kv.fk}`)} = ${sql.ref(target.idRef)} and x.${sql.ref("key")} = ${key} and ${compare(sql.ref("x.value"), op, value)})`;
+}
+
+/**
+ * One run's value of the key compared, as a scalar subquery (see {@link FilterTarget.scalarProbes}). An equality on
+ * a prefix-indexed table looks up `(key, prefix, owner)` in that index instead, which touches the row only when the
+ * prefix matches: most walked runs do not match, and the primary-key lookup would read every one of their rows.
+ */
+function scalarProbe(kv: KeyValueTable, { key, op, value }: ComparisonNode, target: FilterTarget): Cond {
+  const owner = sql`${sql.ref(`x.${kv.fk}`)} = ${sql.ref(target.idRef)}`;
+  if (kv.valuePrefixIndexed && (op === "=" || op === "IN")) {
+    return sql<boolean>`(select true from ${sql.table(kv.table)} as x where x.${sql.ref("key")} = ${key} and ${prefixCompare(op, value, sql.ref("x.value"))} and ${compare(sql.ref("x.value"), op, value)} and ${owner})`;
+  }
+  return compare(sql`(select ${sql.ref("x.value")} from ${sql.table(kv.table)} as x where ${owner} and x.${sql.ref("key")} = ${key})`, op, value);
 }
 
 function compileNullCheck(entity: EntityType, key: string, negate: boolean, target: FilterTarget): Cond {

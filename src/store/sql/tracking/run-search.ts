@@ -128,10 +128,11 @@ function pageQuery(conn: SqlConnection, q: SearchRunsQuery, conds: RawBuilder<bo
 }
 
 /**
- * Index entries the metric-ordered first page walks per row asked for: a short walk, then a longer one only if
- * the short one found enough matches to expect the page to fill (the walks are 2.5× apart). At most MAX_WALK.
+ * Index entries the metric-ordered first page walks per row asked for, at most: a short walk, then a longer one
+ * only if the short one found enough matches to expect the page to fill. At most MAX_WALK. A walk stops at its
+ * page's last match, so these are bounds: a filter matching one run in 20 reads ~20 entries per row either way.
  */
-const WALKS_PER_ROW = [20, 50] as const;
+const WALKS_PER_ROW = [25, 60] as const;
 const MAX_WALK = 50_000;
 
 /**
@@ -153,38 +154,75 @@ async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, s
   const [order] = q.orderBy;
   if (q.pageToken || q.orderBy.length !== 1 || order.entity !== "metric") return undefined;
   const { db, dialect } = conn;
-  // Each walked run is probed by primary key: no semi-join lists to build for a walk that may stop early.
-  const conds = q.filter ? [...scope, compileFilter(q.filter, { ...runTarget(dialect.name), probeAll: true })] : scope;
-  // SQLite reads `cross join` as "drive from the walk"; PostgreSQL plans the join itself (and has no `cross join … on`).
-  const join = sql.raw(dialect.name === "sqlite" ? "cross join" : "join");
+  const pg = dialect.name === "postgres";
+  // Each walked run is probed by primary key: no semi-join lists to build for a walk that may stop early. On
+  // PostgreSQL the probes are per-row subqueries on the walked entry's run id, so they run before the run is read.
+  const target: FilterTarget = { ...runTarget(dialect.name), probeAll: true, ...(pg ? { scalarProbes: true, idRef: "w.run_id" } : {}) };
+  const conds = q.filter ? [...scope, compileFilter(q.filter, target)] : scope;
   const wanted = q.maxResults + 1;
   const dir = sql.raw(order.ascending ? "asc" : "desc");
   const entries = sql`select run_id, value from latest_metrics where key = ${order.key} and value is not null order by value ${dir}`;
   for (const perRow of WALKS_PER_ROW) {
     const walk = Math.min(MAX_WALK, perRow * wanted);
-    // The last walked entry's value rides along on every row (one round trip; NULL: the walk took every value).
-    const rows = await dialect.readRows(
-      db,
-      sql`
-        with w as (${entries} limit ${walk})
-        select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, 0 as _o0, w.value as _o1, r.start_time as _o2, r.run_uuid as _o3,
-          (select e.value from (${entries} limit 1 offset ${walk - 1}) e) as _edge
-        from w ${join} runs r on r.id = w.run_id
-        where ${sql.join(conds, sql` and `)}
-        order by w.value ${dir}, r.start_time desc nulls last, r.run_uuid asc
-        limit ${wanted}`.compile(db),
-    );
+    const walkSql = { entries, walk, wanted, dir, conds };
+    const rows = await dialect.readRows(db, (pg ? walkPostgres(walkSql) : walkSqlite(walkSql)).compile(db));
     const edge = rows.length > 0 ? rows[0][RUN_COLUMNS.length + 4] : null;
     if (rows.length === wanted) {
       if (edge === null) return rows;
       const last = Number(rows[wanted - 1][RUN_COLUMNS.length + 1]);
       if (order.ascending ? last < Number(edge) : last > Number(edge)) return rows;
-    } else if (edge === null || rows.length * 2.5 < wanted) {
+    } else if (edge === null || (rows.length * WALKS_PER_ROW[1]) / WALKS_PER_ROW[0] < wanted) {
       return undefined; // every value walked, or too few matches to expect the longer walk to fill the page
     }
     if (walk === MAX_WALK) return undefined;
   }
   return undefined;
+}
+
+interface WalkSql {
+  /** The metric's entries in walk order. */
+  entries: RawBuilder<unknown>;
+  walk: number;
+  wanted: number;
+  dir: RawBuilder<unknown>;
+  conds: RawBuilder<boolean>[];
+}
+
+/** The last walked entry's value, on every row (one round trip; NULL: the walk took every value). */
+const edgeOf = ({ entries, walk }: WalkSql) => sql`(select e.value from (${entries} limit 1 offset ${walk - 1}) e)`;
+
+/** SQLite reads `cross join` as "drive from the walk", and runs each probe per walked run. */
+function walkSqlite(w: WalkSql): RawBuilder<unknown> {
+  return sql`
+    with w as (${w.entries} limit ${w.walk})
+    select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, 0 as _o0, w.value as _o1, r.start_time as _o2, r.run_uuid as _o3,
+      ${edgeOf(w)} as _edge
+    from w cross join runs r on r.id = w.run_id
+    where ${sql.join(w.conds, sql` and `)}
+    order by w.value ${w.dir}, r.start_time desc nulls last, r.run_uuid asc
+    limit ${w.wanted}`;
+}
+
+/**
+ * PostgreSQL: the walk's matches in value order only, which the index gives without a sort, so the scan stops
+ * at the page's last match (`with ties` keeps the runs sharing its value, any of which may sort first by start
+ * time); then those few rows in the search's full order. A sort on the full order over the join would read the
+ * whole walk first.
+ */
+function walkPostgres(w: WalkSql): RawBuilder<unknown> {
+  return sql`
+    with w as (${w.entries} limit ${w.walk}),
+    m as (
+      select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, w.value as _v
+      from w join runs r on r.id = w.run_id
+      where ${sql.join(w.conds, sql` and `)}
+      order by w.value ${w.dir}
+      fetch first (${w.wanted}) rows with ties)
+    select ${sql.raw(RUN_COLUMNS.map((c) => `m.${c}`).join(", "))}, 0 as _o0, m._v as _o1, m.start_time as _o2, m.run_uuid as _o3,
+      ${edgeOf(w)} as _edge
+    from m
+    order by m._v ${w.dir}, m.start_time desc nulls last, m.run_uuid asc
+    limit ${w.wanted}`;
 }
 
 /** The runs columns a search reads, in the order of its array rows. */
