@@ -251,6 +251,20 @@ export function describeRunSearch(ctx: ContractContext): void {
       });
     });
 
+    it("orders keys by code point, as both databases do, past U+FFFF too", async () => {
+      // Letters all (valid names): UTF-16 order would put U+20000's surrogate pair before U+FF21; code points do not.
+      const keys = ["k_", "k\uff21", "k\u{20000}", "k\u{20000}x"];
+      const e = await s.createExperiment({ name: uniq("key-order"), tags: [] });
+      const run = await newRun(e, "keys");
+      const pairs = [...keys].reverse().map((key) => ({ key, value: key }));
+      await s.logBatch(run.info.runId, { metrics: keys.map((key) => m(key, 1)), params: pairs, tags: pairs });
+      for (const got of [(await searchRuns([e])).items[0], await s.getRun(run.info.runId)]) {
+        assert.deepEqual(got.data.params.map((p) => p.key), keys);
+        assert.deepEqual(got.data.tags.map((t) => t.key).filter((k) => k.startsWith("k")), keys);
+        assert.deepEqual(got.data.metrics.map((x) => x.key), keys);
+      }
+    });
+
     it("compares long param and tag values whole, past any indexed prefix", async () => {
       const e = await s.createExperiment({ name: uniq("long-values"), tags: [] });
       const head = "x".repeat(300);

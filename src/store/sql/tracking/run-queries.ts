@@ -13,6 +13,7 @@ import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import type { Database, RunsTable } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
+import { codePointOrder } from "../code-point-order.js";
 import { insertModelInputs, loadRunModelLinks, type RunModelLinks } from "./run-model-links.js";
 import { readRunPagePostgres, type KeyValue } from "./run-page-postgres.js";
 
@@ -84,8 +85,9 @@ export async function createRun(trx: Db, input: CreateRunInput): Promise<Run> {
   };
 }
 
+/** Key order as the databases sort keys (code points), so a run reads back as it was returned. */
 export function byKey(a: { key: string }, b: { key: string }): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return codePointOrder(a.key, b.key);
 }
 
 /**
@@ -116,7 +118,7 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
       .where("ri.run_id", "in", ids)
       .orderBy("d.id")
       .execute();
-  let params: Map<number, KeyValue[]>, tags: Map<number, KeyValue[]>, metrics: unknown[][];
+  let params: Map<number, KeyValue[]>, tags: Map<number, KeyValue[]>, metrics: Map<number, Metric[]>;
   let inputs: Awaited<ReturnType<typeof datasetInputs>>, modelLinks: Map<number, RunModelLinks>;
   if (dialect.name === "postgres") {
     // One round trip for every table (run-page-postgres.ts); dataset inputs only when the page has some.
@@ -124,7 +126,8 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
     ({ params, tags, metrics, modelLinks } = page);
     inputs = page.hasInputs ? await datasetInputs() : [];
   } else {
-    [params, tags, metrics, inputs, modelLinks] = await Promise.all([
+    let metricRows: unknown[][];
+    [params, tags, metricRows, inputs, modelLinks] = await Promise.all([
       kv("params"),
       kv("tags"),
       dialect.readRows(
@@ -140,6 +143,13 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
       datasetInputs(),
       loadRunModelLinks(conn, ids),
     ]);
+    metrics = new Map();
+    for (const [runPk, key, value, isNan, timestamp, step] of metricRows as Array<[number, string, number | null, number, number, number]>) {
+      const m: Metric = { key, value: isNan ? NaN : Number(value), timestamp: Number(timestamp), step: Number(step) };
+      const list = metrics.get(runPk);
+      if (list) list.push(m);
+      else metrics.set(runPk, [m]);
+    }
   }
   const inputTags =
     inputs.length === 0
@@ -165,14 +175,7 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
   });
   for (const [runPk, list] of params) byRun.get(runPk)!.data.params = list satisfies Param[];
   for (const [runPk, list] of tags) byRun.get(runPk)!.data.tags = list satisfies Tag[];
-  for (const [runPk, key, value, isNan, timestamp, step] of metrics as Array<[number, string, number | null, number, number, number]>) {
-    byRun.get(runPk)!.data.metrics.push({
-      key,
-      value: isNan ? NaN : Number(value),
-      timestamp: Number(timestamp),
-      step: Number(step),
-    } satisfies Metric);
-  }
+  for (const [runPk, list] of metrics) byRun.get(runPk)!.data.metrics = list;
   const tagsOf = new Map<string, Tag[]>();
   for (const t of inputTags) {
     const k = `${t.run_id}:${t.dataset_id}`;
@@ -215,7 +218,7 @@ function groupPairs(text: string, out: Map<number, KeyValue[]>): void {
       if (seen) unsorted = true; // a run's pairs not contiguous: sort them all below
       list = seen ?? [];
       out.set(runs[i], list);
-    } else if (keys[i - 1] > keys[i]) unsorted = true;
+    } else if (codePointOrder(keys[i - 1], keys[i]) > 0) unsorted = true;
     list.push({ key: keys[i], value: values[i] });
   }
   if (unsorted) for (const l of out.values()) l.sort(byKey);
