@@ -129,10 +129,11 @@ function pageQuery(conn: SqlConnection, q: SearchRunsQuery, conds: RawBuilder<bo
 
 /**
  * Index entries the metric-ordered first page walks per row asked for, at most: a short walk, then a longer one
- * only if the short one found enough matches to expect the page to fill. At most MAX_WALK. A walk stops at its
- * page's last match, so these are bounds: a filter matching one run in 20 reads ~20 entries per row either way.
+ * only if the short one found enough matches to expect the page to fill. At most MAX_WALK. On PostgreSQL a walk
+ * stops at its page's last match, so these are only bounds there (a filter matching one run in 20 reads ~20
+ * entries per row): the first is wide enough for such a filter to need one walk. SQLite reads the whole walk.
  */
-const WALKS_PER_ROW = [25, 60] as const;
+const WALKS_PER_ROW: Record<SqlDialectName, readonly [number, number]> = { sqlite: [20, 50], postgres: [25, 60] };
 const MAX_WALK = 50_000;
 
 /**
@@ -162,7 +163,8 @@ async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, s
   const wanted = q.maxResults + 1;
   const dir = sql.raw(order.ascending ? "asc" : "desc");
   const entries = sql`select run_id, value from latest_metrics where key = ${order.key} and value is not null order by value ${dir}`;
-  for (const perRow of WALKS_PER_ROW) {
+  const [short, long] = WALKS_PER_ROW[dialect.name];
+  for (const perRow of [short, long]) {
     const walk = Math.min(MAX_WALK, perRow * wanted);
     const walkSql = { entries, walk, wanted, dir, conds };
     const rows = await dialect.readRows(db, (pg ? walkPostgres(walkSql) : walkSqlite(walkSql)).compile(db));
@@ -171,7 +173,7 @@ async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, s
       if (edge === null) return rows;
       const last = Number(rows[wanted - 1][RUN_COLUMNS.length + 1]);
       if (order.ascending ? last < Number(edge) : last > Number(edge)) return rows;
-    } else if (edge === null || (rows.length * WALKS_PER_ROW[1]) / WALKS_PER_ROW[0] < wanted) {
+    } else if (edge === null || (rows.length * long) / short < wanted) {
       return undefined; // every value walked, or too few matches to expect the longer walk to fill the page
     }
     if (walk === MAX_WALK) return undefined;
