@@ -49,7 +49,8 @@ const reads: Array<{ sql: string; parameters: readonly unknown[] }> = [];
 let recording = false;
 const conn = openPostgres(db.uri, { onQuery: (sql, parameters) => recording && reads.push({ sql, parameters }) });
 try {
-  await migrateToLatest(conn.db, "postgres");
+  // A reused database is migrated already (by a server, maybe further than the store's own migrations go).
+  if (!reuse) await migrateToLatest(conn.db, "postgres");
   const store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r" });
   await store.init();
   const admin = new pg.Client({ connectionString: db.uri });
