@@ -186,6 +186,7 @@ export function describeRunSearch(ctx: ContractContext): void {
         [`metrics.${key} != 3`, (r) => r.value !== undefined && !Number.isNaN(r.value) && r.value !== 3],
         [`params.g = 'c' OR metrics.${key} >= 5`, (r) => r.g === "c" || (r.value !== undefined && r.value >= 5)],
         [`(params.g = 'a' OR attributes.run_name LIKE 'm1%') AND metrics.${key} < 4`, (r) => (r.g === "a" || r.name.startsWith("m1")) && r.value !== undefined && r.value < 4],
+        [`params.g = 'b' AND params.h IS NULL AND metrics.${key} IS NOT NULL`, (r) => r.g === "b" && r.value !== undefined],
       ];
       const pages = async (filter: string | undefined, order: string, size: number) => {
         const seen: string[] = [];

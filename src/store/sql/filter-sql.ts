@@ -134,6 +134,10 @@ function compileNullCheck(entity: EntityType, key: string, negate: boolean, targ
     return negate ? inner : sql<boolean>`not ${inner}`;
   }
   const kv = kvTable(entity, target);
+  if (target.probeAll && target.scalarProbes) {
+    const row = sql`(select true from ${sql.table(kv.table)} as x where ${sql.ref(`x.${kv.fk}`)} = ${sql.ref(target.idRef)} and x.${sql.ref("key")} = ${key})`;
+    return negate ? sql<boolean>`${row} is not null` : sql<boolean>`${row} is null`;
+  }
   const sub = sql`select ${sql.ref(kv.fk)} from ${sql.table(kv.table)} where ${sql.ref("key")} = ${key}`;
   return negate
     ? sql<boolean>`${sql.ref(target.idRef)} in (${sub})`
