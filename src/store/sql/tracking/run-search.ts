@@ -156,7 +156,7 @@ async function metricOrderedFirstPage(conn: SqlConnection, q: SearchRunsQuery, s
   if (q.pageToken || q.orderBy.length !== 1 || order.entity !== "metric") return undefined;
   const { db, dialect } = conn;
   const pg = dialect.name === "postgres";
-  // Each walked run is probed by primary key: no semi-join lists to build for a walk that may stop early. On
+  // Each walked run is probed by index lookups: no semi-join lists to build for a walk that may stop early. On
   // PostgreSQL the probes are per-row subqueries on the walked entry's run id, so they run before the run is read.
   const target: FilterTarget = { ...runTarget(dialect.name), probeAll: true, ...(pg ? { scalarProbes: true, idRef: "w.run_id" } : {}) };
   const conds = q.filter ? [...scope, compileFilter(q.filter, target)] : scope;
@@ -206,10 +206,9 @@ function walkSqlite(w: WalkSql): RawBuilder<unknown> {
 }
 
 /**
- * PostgreSQL: the walk's matches in value order only, which the index gives without a sort, so the scan stops
- * at the page's last match (`with ties` keeps the runs sharing its value, any of which may sort first by start
- * time); then those few rows in the search's full order. A sort on the full order over the join would read the
- * whole walk first.
+ * PostgreSQL: the walk's matches in value order only, the index's order, so no sort is needed and the scan stops
+ * at the page's last match whatever the planner estimates (`with ties` keeps the runs sharing its value, any of
+ * which may sort first by start time); then those few rows in the search's full order.
  */
 function walkPostgres(w: WalkSql): RawBuilder<unknown> {
   return sql`
