@@ -2,8 +2,8 @@
  * The router: sends an endpoint's requests to its deployments by traffic
  * weight (or to the one named in the `ciclo-deployment` request header, or
  * by a sticky key), round-robin over the deployment's ready replicas through
- * keep-alive connection pools (undici's `dispatch`, the body collected by a
- * small handler: no response stream per request), and copies a share of requests to
+ * keep-alive connection pools (upstream-pool.ts: HTTP/1.1 written and read by
+ * hand, one socket write and read per request), and copies a share of requests to
  * mirrored deployments whose answers are discarded but timed and compared
  * with the primary's. Every answer names the deployment that gave it in the
  * `ciclo-deployment` response header. A replica that cannot be reached is
@@ -15,11 +15,11 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { Dispatcher, Pool } from "undici";
 import type { SpanHandle, Tracing } from "../../telemetry/tracing.js";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
 import { LOGGED_HEADER, type RouterInferenceFeed } from "./inference-feed.js";
 import { RouterMetrics, type DeploymentSeries, type HealthSample } from "./router-metrics.js";
+import { UpstreamPool, type Upstream } from "./upstream-pool.js";
 
 export const DEPLOYMENT_HEADER = "ciclo-deployment";
 
@@ -79,10 +79,6 @@ const REQUEST_ID = "x-request-id";
 /** Scoring calls (logged for monitoring), not health or metadata reads. */
 const SCORING_PATH = /^\/(?:invocations|v2\/models\/[^/?]+(?:\/versions\/[^/?]+)?\/infer)(?:\?|$)/;
 
-// undici loads on the first forwarded request: a server with no endpoints does not pay for it at start.
-let undici: Promise<typeof import("undici")> | undefined;
-const loadUndici = () => (undici ??= import("undici"));
-
 function errorBody(status: number, code: string, message: string): RouterResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: code, message }) };
 }
@@ -95,48 +91,6 @@ function stickyPoint(key: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return ((h >>> 0) % 10_000) / 100;
-}
-
-type Upstream = { ok: true; status: number; headers: Record<string, string>; body: Buffer } | { ok: false; message: string; error?: Error };
-
-/**
- * undici's dispatch handler (its native, callback form): keeps the status,
- * the few response headers the router passes on, and the body's chunks;
- * settles once, with an answer or with why there was none.
- */
-class Collect implements Dispatcher.DispatchHandler {
-  private status = 0;
-  private readonly headers: Record<string, string> = {};
-  private readonly chunks: Buffer[] = [];
-  constructor(private readonly done: (r: Upstream) => void) {}
-
-  onConnect(): void {}
-
-  onHeaders(statusCode: number, raw: Buffer[]): boolean {
-    this.status = statusCode;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      // Only content-type, retry-after and x-request-id are passed on: check the length before decoding the name.
-      const len = raw[i].length;
-      if (len !== 12 && len !== 11) continue;
-      const name = raw[i].toString("latin1").toLowerCase();
-      if (name === "content-type" || name === "retry-after" || name === "x-request-id") this.headers[name] = raw[i + 1].toString("latin1");
-    }
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
-    return true;
-  }
-
-  onComplete(): void {
-    const c = this.chunks;
-    this.done({ ok: true, status: this.status, headers: this.headers, body: c.length === 1 ? c[0] : Buffer.concat(c) });
-  }
-
-  onError(err: Error): void {
-    this.done({ ok: false, message: err.message, error: err });
-  }
 }
 
 export interface EndpointRouterOptions {
@@ -155,7 +109,7 @@ export interface EndpointRouterOptions {
 
 export class EndpointRouter {
   private table = new Map<string, Compiled>();
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, UpstreamPool>();
   private readonly stats = new Map<string, DeploymentStats>();
   readonly metrics: RouterMetrics;
   private readonly random: () => number;
@@ -279,10 +233,9 @@ export class EndpointRouter {
     return others[Math.floor(this.random() * others.length)];
   }
 
-  private async openPool(origin: string): Promise<Pool> {
-    const { Pool } = await loadUndici();
+  private pool(origin: string): UpstreamPool {
     let p = this.pools.get(origin);
-    if (!p) this.pools.set(origin, (p = new Pool(origin, { connections: this.opts.connections ?? 32, keepAliveTimeout: 60_000, pipelining: 1 })));
+    if (!p) this.pools.set(origin, (p = new UpstreamPool(origin, { connections: this.opts.connections ?? 64, timeoutMs: this.opts.timeoutMs })));
     return p;
   }
 
@@ -302,17 +255,14 @@ export class EndpointRouter {
     // Each ready replica at most once, starting round-robin.
     const n = d.urls.length;
     const start = d.next++;
-    const timeout = this.opts.timeoutMs ?? 120_000;
     for (let k = 0; k < n; k++) {
       const i = (start + k) % n;
       const origin = d.origins[i];
       // With tracing on, the replica continues this router's trace (our span replaces the caller's traceparent).
       const call = span?.child(`${req.method} ${d.name}`, "client", { "ciclo.deployment": d.name, "ciclo.model_version": d.modelVersion, "server.address": d.urls[i], "ciclo.mirrored": mirrored });
       call?.inject(headers);
-      const pool = this.pools.get(origin) ?? (await this.openPool(origin));
-      const res = await new Promise<Upstream>((resolve) => {
-        pool.dispatch({ origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers, body: req.body, headersTimeout: timeout, bodyTimeout: timeout }, new Collect(resolve));
-      });
+      const pool = this.pools.get(origin) ?? this.pool(origin);
+      const res = await new Promise<Upstream>((resolve) => pool.request({ path: req.path, method: req.method, headers, body: req.body }, resolve));
       if (res.ok) {
         call?.end(res.status);
         return res;
