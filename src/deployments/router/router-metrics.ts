@@ -3,9 +3,15 @@
  * by status class, errors, duration), mirrored requests with their latency
  * and prediction divergence, and the deployments' health (ready and desired
  * replicas, restarts) read at scrape time.
+ *
+ * The request series are plain numbers per deployment, counted on the
+ * request path and turned into samples only when scraped (prom-client's own
+ * labelled children hash and check their labels on every increment, a
+ * visible share of a routed request's CPU); they sit in the same prom-client
+ * registry as the health gauges, so `/metrics` reads as before.
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Gauge, Registry, type Metric } from "prom-client";
 
 export interface HealthSample {
   endpoint: string;
@@ -23,42 +29,84 @@ export interface DeploymentSeries {
   mirrored(ok: boolean, seconds: number, divergence: number | undefined): void;
 }
 
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const MIRROR_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DIVERGENCE_BUCKETS = [0, 1e-6, 1e-4, 1e-2, 0.1, 0.5, 1, 5, 10, 100];
+
+/** A histogram's counts per bucket (not cumulative; the last slot is above every bound), sum and count. */
+class Tally {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(readonly bounds: number[]) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+  observe(v: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]) i++;
+    this.counts[i]++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+interface Counts extends DeploymentSeries {
+  labels: { endpoint: string; deployment: string };
+  /** Answers by status class: index 1 is 1xx … 5 is 5xx. */
+  classes: number[];
+  errors: number;
+  duration: Tally;
+  mirrorOk: number;
+  mirrorError: number;
+  mirrorDuration: Tally;
+  divergence: Tally;
+}
+
+type Sample = { metricName?: string; labels: Record<string, string | number>; value: number };
+
+function histogramSamples(name: string, labels: Record<string, string>, t: Tally): Sample[] {
+  if (t.count === 0) return [];
+  const out: Sample[] = [];
+  let cumulative = 0;
+  t.bounds.forEach((le, i) => {
+    cumulative += t.counts[i];
+    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative });
+  });
+  out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: "+Inf" }, value: t.count });
+  out.push({ metricName: `${name}_sum`, labels, value: t.sum });
+  out.push({ metricName: `${name}_count`, labels, value: t.count });
+  return out;
+}
+
 export class RouterMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"endpoint" | "deployment" | "code">;
-  private readonly errors: Counter<"endpoint" | "deployment">;
-  private readonly duration: Histogram<"endpoint" | "deployment">;
-  private readonly mirrorRequests: Counter<"endpoint" | "deployment" | "outcome">;
-  private readonly mirrorDuration: Histogram<"endpoint" | "deployment">;
-  private readonly divergence: Histogram<"endpoint" | "deployment">;
-  private readonly series = new Map<string, DeploymentSeries>();
+  private readonly series = new Map<string, Counts>();
 
   constructor(health: () => HealthSample[]) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: "ciclo_endpoint_requests_total", help: "Endpoint requests answered, by deployment and status class", labelNames: ["endpoint", "deployment", "code"], registers });
-    this.errors = new Counter({ name: "ciclo_endpoint_errors_total", help: "Endpoint requests answered 5xx or not answered (no ready replica, connection lost)", labelNames: ["endpoint", "deployment"], registers });
-    this.duration = new Histogram({
-      name: "ciclo_endpoint_request_duration_seconds",
-      help: "Time from a request's arrival at the router to its answer",
-      labelNames: ["endpoint", "deployment"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    this.mirrorRequests = new Counter({ name: "ciclo_endpoint_mirror_requests_total", help: "Mirrored (shadow) requests, by outcome", labelNames: ["endpoint", "deployment", "outcome"], registers });
-    this.mirrorDuration = new Histogram({
-      name: "ciclo_endpoint_mirror_duration_seconds",
-      help: "Latency of mirrored requests (their answers are discarded)",
-      labelNames: ["endpoint", "deployment"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.divergence = new Histogram({
-      name: "ciclo_endpoint_prediction_divergence",
-      help: "Mean absolute difference of a mirrored answer's predictions from the primary's",
-      labelNames: ["endpoint", "deployment"],
-      buckets: [0, 1e-6, 1e-4, 1e-2, 0.1, 0.5, 1, 5, 10, 100],
-      registers,
-    });
+    const all = () => [...this.series.values()];
+    this.collector("ciclo_endpoint_requests_total", "Endpoint requests answered, by deployment and status class", "counter", () =>
+      all().flatMap((s) => s.classes.flatMap((n, i) => (n > 0 ? [{ labels: { ...s.labels, code: `${i}xx` }, value: n }] : []))),
+    );
+    this.collector("ciclo_endpoint_errors_total", "Endpoint requests answered 5xx or not answered (no ready replica, connection lost)", "counter", () =>
+      all().flatMap((s) => (s.errors > 0 ? [{ labels: s.labels, value: s.errors }] : [])),
+    );
+    this.collector("ciclo_endpoint_request_duration_seconds", "Time from a request's arrival at the router to its answer", "histogram", () =>
+      all().flatMap((s) => histogramSamples("ciclo_endpoint_request_duration_seconds", s.labels, s.duration)),
+    );
+    this.collector("ciclo_endpoint_mirror_requests_total", "Mirrored (shadow) requests, by outcome", "counter", () =>
+      all().flatMap((s) => [
+        ...(s.mirrorOk > 0 ? [{ labels: { ...s.labels, outcome: "ok" }, value: s.mirrorOk }] : []),
+        ...(s.mirrorError > 0 ? [{ labels: { ...s.labels, outcome: "error" }, value: s.mirrorError }] : []),
+      ]),
+    );
+    this.collector("ciclo_endpoint_mirror_duration_seconds", "Latency of mirrored requests (their answers are discarded)", "histogram", () =>
+      all().flatMap((s) => histogramSamples("ciclo_endpoint_mirror_duration_seconds", s.labels, s.mirrorDuration)),
+    );
+    this.collector("ciclo_endpoint_prediction_divergence", "Mean absolute difference of a mirrored answer's predictions from the primary's", "histogram", () =>
+      all().flatMap((s) => histogramSamples("ciclo_endpoint_prediction_divergence", s.labels, s.divergence)),
+    );
     const gauge = (name: string, help: string, pick: (h: HealthSample) => number) =>
       new Gauge({
         name,
@@ -77,36 +125,43 @@ export class RouterMetrics {
     gauge("ciclo_deployment_mirror_percent", "Mirrored share of a deployment", (h) => h.mirror);
   }
 
-  /** Label children bound once per deployment (a request costs no label hashing). */
+  /** A metric of the registry whose samples are made at scrape time (prom-client's collector shape). */
+  private collector(name: string, help: string, type: "counter" | "histogram", values: () => Sample[]): void {
+    const metric = { name, help, type, aggregator: "sum", get: async () => ({ name, help, type, aggregator: "sum", values: values() }) };
+    this.registry.registerMetric(metric as unknown as Metric);
+  }
+
+  /** The series of one deployment (kept for the process's life, as prom-client's children are). */
   of(endpoint: string, deployment: string): DeploymentSeries {
     const key = `${endpoint}\u0000${deployment}`;
     let s = this.series.get(key);
     if (s) return s;
-    const l = { endpoint, deployment };
-    const dur = this.duration.labels(l);
-    const err = this.errors.labels(l);
-    const byClass = new Map<string, { inc(): void }>();
-    const mOk = this.mirrorRequests.labels({ ...l, outcome: "ok" });
-    const mErr = this.mirrorRequests.labels({ ...l, outcome: "error" });
-    const mDur = this.mirrorDuration.labels(l);
-    const div = this.divergence.labels(l);
-    s = {
-      answered: (code, seconds) => {
-        const cls = `${Math.floor(code / 100)}xx`;
-        let c = byClass.get(cls);
-        if (!c) byClass.set(cls, (c = this.requests.labels({ ...l, code: cls })));
-        c.inc();
-        dur.observe(seconds);
-        if (code >= 500) err.inc();
+    const c: Counts = {
+      labels: { endpoint, deployment },
+      classes: [0, 0, 0, 0, 0, 0],
+      errors: 0,
+      duration: new Tally(DURATION_BUCKETS),
+      mirrorOk: 0,
+      mirrorError: 0,
+      mirrorDuration: new Tally(MIRROR_BUCKETS),
+      divergence: new Tally(DIVERGENCE_BUCKETS),
+      answered(code, seconds) {
+        const cls = Math.floor(code / 100);
+        if (cls >= 1 && cls <= 5) c.classes[cls]++;
+        c.duration.observe(seconds);
+        if (code >= 500) c.errors++;
       },
-      failed: () => err.inc(),
-      mirrored: (ok, seconds, d) => {
-        (ok ? mOk : mErr).inc();
-        mDur.observe(seconds);
-        if (d !== undefined && Number.isFinite(d)) div.observe(d);
+      failed() {
+        c.errors++;
+      },
+      mirrored(ok, seconds, d) {
+        if (ok) c.mirrorOk++;
+        else c.mirrorError++;
+        c.mirrorDuration.observe(seconds);
+        if (d !== undefined && Number.isFinite(d)) c.divergence.observe(d);
       },
     };
-    this.series.set(key, s);
+    this.series.set(key, (s = c));
     return s;
   }
 }

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { metricValue } from "../../testing/scoring-app-kit.js";
+import { RouterMetrics } from "./router-metrics.js";
+
+test("the router's series read as Prometheus text: classes, errors, cumulative buckets, mirrors, health", async () => {
+  const m = new RouterMetrics(() => [{ endpoint: "e", deployment: "blue", ready: 2, desired: 3, restarts: 1, weight: 90, mirror: 0 }]);
+  const blue = m.of("e", "blue");
+  assert.equal(m.of("e", "blue"), blue, "one series per deployment");
+  blue.answered(200, 0.0004);
+  blue.answered(200, 0.003);
+  blue.answered(503, 0.02);
+  blue.failed();
+  m.of("e", "shadow").mirrored(true, 0.002, 0.5);
+  m.of("e", "shadow").mirrored(false, 0.004, undefined);
+  const text = await m.registry.metrics();
+  const l = { endpoint: "e", deployment: "blue" };
+  assert.equal(metricValue(text, "ciclo_endpoint_requests_total", { ...l, code: "2xx" }), 2);
+  assert.equal(metricValue(text, "ciclo_endpoint_requests_total", { ...l, code: "5xx" }), 1);
+  assert.equal(metricValue(text, "ciclo_endpoint_requests_total", { ...l, code: "4xx" }), undefined, "classes never seen are absent");
+  assert.equal(metricValue(text, "ciclo_endpoint_errors_total", l), 2);
+  assert.equal(metricValue(text, "ciclo_endpoint_request_duration_seconds_bucket", { ...l, le: "0.0005" }), 1);
+  assert.equal(metricValue(text, "ciclo_endpoint_request_duration_seconds_bucket", { ...l, le: "0.005" }), 2);
+  assert.equal(metricValue(text, "ciclo_endpoint_request_duration_seconds_bucket", { ...l, le: "+Inf" }), 3);
+  assert.equal(metricValue(text, "ciclo_endpoint_request_duration_seconds_count", l), 3);
+  assert.ok(Math.abs(metricValue(text, "ciclo_endpoint_request_duration_seconds_sum", l)! - 0.0234) < 1e-9);
+  const s = { endpoint: "e", deployment: "shadow" };
+  assert.equal(metricValue(text, "ciclo_endpoint_mirror_requests_total", { ...s, outcome: "ok" }), 1);
+  assert.equal(metricValue(text, "ciclo_endpoint_mirror_requests_total", { ...s, outcome: "error" }), 1);
+  assert.equal(metricValue(text, "ciclo_endpoint_mirror_duration_seconds_count", s), 2);
+  assert.equal(metricValue(text, "ciclo_endpoint_prediction_divergence_count", s), 1);
+  assert.equal(metricValue(text, "ciclo_endpoint_prediction_divergence_bucket", { ...s, le: "0.1" }), 0);
+  assert.equal(metricValue(text, "ciclo_endpoint_prediction_divergence_bucket", { ...s, le: "0.5" }), 1);
+  assert.match(text, /# TYPE ciclo_endpoint_request_duration_seconds histogram/);
+  assert.match(text, /# TYPE ciclo_endpoint_requests_total counter/);
+  assert.equal(metricValue(text, "ciclo_deployment_replicas_ready", l), 2);
+  assert.equal(metricValue(text, "ciclo_deployment_traffic_percent", l), 90);
+});
