@@ -114,6 +114,9 @@ describe("deployments naming secrets", () => {
     assert.deepEqual(created.json.deployment.env, { API_KEY: { secret: "payments-key" }, LOG_LEVEL: "debug" });
     const d = await replicas();
     assert.deepEqual(await answer(), { predictions: [sha(VALUE)], level: "debug" });
+    // With authentication on, a plain scoring request on a real socket still meets the permission hook (no fast path).
+    const anonymous = await fetch(`${server.url}/endpoints/pay/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"dataframe_records": [{"x": 1}]}' });
+    assert.equal(anonymous.status, 401, await anonymous.text());
     const pid = d.health.replicas[0].pid as number;
     assert.ok(!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(VALUE), "not on the command line");
     assert.ok(readFileSync(`/proc/${pid}/environ`, "utf8").split("\u0000").includes(`API_KEY=${VALUE}`), "in the environment");

@@ -19,6 +19,7 @@ import { access } from "./http/route-access.js";
 import { applyNetworkPolicy, mergeRouteSlashes, staticPrefixRewrite, type NetworkPolicy } from "./http/network-policy.js";
 import { lazyChildLogger } from "./http/request-logger.js";
 import { exposePrometheus } from "./http/server-metrics.js";
+import { setRawRequestGate } from "./http/raw-request-gate.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
 import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, ScheduleDefinition, StartedApp } from "./module.js";
 
@@ -96,8 +97,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   schemaCompilers.set(app, compilers);
 
-  if (deps.network) applyNetworkPolicy(app, deps.network);
-  const servePrometheus = deps.prometheus ? exposePrometheus(app) : undefined;
+  const hostAllowed = deps.network ? applyNetworkPolicy(app, deps.network) : () => true;
+  const prometheus = deps.prometheus ? exposePrometheus(app) : undefined;
+  setRawRequestGate(app, {
+    bypassable: !deps.network?.artifactsOnly && staticPrefixRewrite(deps.staticPrefix) === undefined,
+    hostAllowed,
+    observe: prometheus?.observe,
+  });
 
   app.addHook("onRoute", (route) => {
     if (route.method === "HEAD" || (Array.isArray(route.method) && route.method.includes("HEAD"))) return;
@@ -125,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await initModules(app, deps, fallbacks);
-  servePrometheus?.();
+  prometheus?.serve();
 
   app.get("/health", { config: access("server", "public") }, async (_req, reply) =>
     reply.type("text/plain").send("OK"),

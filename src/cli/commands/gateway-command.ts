@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Command } from "commander";
 import { EndpointRouter } from "../../deployments/router/endpoint-router.js";
+import { installFastPath } from "../../deployments/router/fast-path.js";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
 import { CliContext, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, usageExitCodes } from "../output/cli-errors.js";
@@ -97,6 +98,8 @@ Examples:
             (err: Error) => res.writeHead(413, { "content-type": "application/json" }).end(JSON.stringify({ error_code: "BAD_REQUEST", message: err.message })),
           );
       });
+      // Plain keep-alive scoring requests are answered on the sockets (router/fast-path.ts); the handler above takes the rest.
+      installFastPath(server, router, { bodyLimit: MAX_BODY });
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(Number(f.port), f.host, () => resolve());

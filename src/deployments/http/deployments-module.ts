@@ -62,6 +62,8 @@ export interface DeploymentsModuleOptions {
   podman?: { command?: string; env?: NodeJS.ProcessEnv; runArgs?: string[] };
   /** The kubernetes target (absent: deployments may use only `local`). */
   kubernetes?: KubernetesTargetConfig;
+  /** Answer plain scoring requests below Fastify (router/fast-path.ts; default true, off when authentication is on). */
+  fastPath?: boolean;
 }
 
 export interface KubernetesTargetConfig {
@@ -293,7 +295,8 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       });
       ctx.http.raw((a) => {
         app = a;
-        registerInvocationRoutes(a, router);
+        // With authentication on, every request goes through its hook: no fast path.
+        registerInvocationRoutes(a, router, { fastPath: opts.fastPath !== false && ctx.find("auth") === undefined });
       });
       ctx.jobs(
         {

@@ -3,15 +3,30 @@
  * (MLflow's scoring protocol) and `/endpoints/{name}/v2/...` (the Open
  * Inference Protocol), handed to the router with the body as raw bytes (the
  * model server parses it), and `/metrics` with the router's series.
+ *
+ * Plain keep-alive scoring requests are answered below Fastify by the
+ * router's fast path (router/fast-path.ts) when nothing the app does before
+ * routing would change their answer (raw-request-gate.ts: no authentication,
+ * no static prefix, a Host the network policy allows, no Origin); every other
+ * request reaches these routes.
  * @module
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { access } from "../../server/http/route-access.js";
+import { rawRequestGate } from "../../server/http/raw-request-gate.js";
 import type { EndpointRouter } from "../router/endpoint-router.js";
+import { installFastPath } from "../router/fast-path.js";
 
 const BODY_LIMIT = 64 * 1024 * 1024;
 
-export function registerInvocationRoutes(app: FastifyInstance, router: EndpointRouter): void {
+export interface InvocationRouteOptions {
+  /** Answer plain requests below Fastify (off when a hook must see every request: authentication). */
+  fastPath: boolean;
+}
+
+export function registerInvocationRoutes(app: FastifyInstance, router: EndpointRouter, opts: InvocationRouteOptions): void {
+  const gate = rawRequestGate(app);
+  if (opts.fastPath && gate.bypassable) installFastPath(app.server, router, { bodyLimit: BODY_LIMIT, hostAllowed: gate.hostAllowed, observe: gate.observe });
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));

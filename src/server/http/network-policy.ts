@@ -98,13 +98,14 @@ function hostChecker(patterns: readonly string[]): (host: string) => boolean {
  * Adds the policy's checks as the app's first hook. It is a callback hook, not an async one: it runs on every
  * request, and an async hook costs each request a promise and a microtask turn even when it lets it through.
  */
-export function applyNetworkPolicy(app: FastifyInstance, policy: NetworkPolicy): void {
+export function applyNetworkPolicy(app: FastifyInstance, policy: NetworkPolicy): (host: string) => boolean {
   const hostAllowed = hostChecker(policy.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
   const originAllowed = matcher(policy.corsAllowedOrigins ?? DEFAULT_CORS_ORIGINS);
   app.addHook("onRequest", (req, reply, done) => {
     // A refusal answers here and does not call done(): the request goes no further.
     if (checkRequest(req, reply)) done();
   });
+  return hostAllowed;
 
   /** True to let the request through; false when it was answered (refused, or a CORS preflight). */
   function checkRequest(req: FastifyRequest, reply: FastifyReply): boolean {

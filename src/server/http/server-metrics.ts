@@ -13,7 +13,7 @@ import { access } from "./route-access.js";
  * metrics once they have: at `GET /metrics`, or, when a module already serves `/metrics` (the deployments
  * router's series), appended to that answer -- one scrape target either way.
  */
-export function exposePrometheus(app: FastifyInstance): () => void {
+export function exposePrometheus(app: FastifyInstance): { serve: () => void; observe: (method: string, route: string, status: number, seconds: number) => void } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "ciclo_" });
   const duration = new Histogram({
@@ -34,7 +34,9 @@ export function exposePrometheus(app: FastifyInstance): () => void {
     if (reply.getHeader("x-ciclo-metrics") === "own") return payload;
     return `${payload.endsWith("\n") ? payload : `${payload}\n`}${await registry.metrics()}`;
   });
-  return () => {
+  // Requests answered below Fastify (raw-request-gate.ts) are counted here too, under the route the app would name.
+  const observe = (method: string, route: string, status: number, seconds: number) => duration.observe({ method, route, status: String(status) }, seconds);
+  const serve = () => {
     // A plugin, so it loads after the modules' own plugins (registration order): their routes exist by then.
     void app.register(async (scope) => {
       if (scope.hasRoute({ method: "GET", url: "/metrics" })) return;
@@ -43,4 +45,5 @@ export function exposePrometheus(app: FastifyInstance): () => void {
       );
     });
   };
+  return { serve, observe };
 }
