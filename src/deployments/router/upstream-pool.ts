@@ -1,16 +1,23 @@
 /**
- * Keep-alive HTTP/1.1 connections from the router to one replica, one
- * request at a time per connection (no pipelining), written and read by hand:
- * a request is one socket write (head and body together when small), an
- * answer is read by {@link ResponseReader} straight from the socket's reads
- * (net's `onread` into one reused buffer, no stream per read). Up to
- * `connections` sockets per replica; requests beyond wait in order.
+ * Keep-alive HTTP/1.1 connections from the router to one replica, written
+ * and read by hand. Requests that arrive in the same turn of the event loop
+ * (the replies to one batch of a model server bring the callers' next
+ * requests together) leave in groups: up to {@link DEPTH} requests pipelined
+ * on one connection in one socket write, their answers read back in order
+ * from the socket's reads (net's `onread` into one reused buffer, no stream
+ * per read; {@link ResponseReader}). On a loopback or a LAN most of a
+ * forwarded request's CPU is the kernel's work per write and read, so fewer,
+ * fuller writes are what makes the router cheap; the model server (node's
+ * HTTP server) answers pipelined requests concurrently and flushes their
+ * answers together too. Up to `connections` sockets per replica; requests
+ * beyond wait in order.
  *
- * A connection the replica closes while idle is dropped; a request sent on a
- * reused connection that ends before any byte of an answer (the replica closed
- * it at that moment) is sent once more on a new one. Connections idle longer
- * than the replica's `Keep-Alive: timeout` (less a second) are closed first.
- * Deadlines are checked once a second, not per request.
+ * A connection the replica closes while idle is dropped; requests written to
+ * a reused connection that ends before any byte of an answer (the replica
+ * closed it at that moment: it saw none of them) are sent once more on a new
+ * one. Connections idle longer than the replica's `Keep-Alive: timeout` (less
+ * a second) are closed first. Deadlines are checked once a second, not per
+ * request.
  * @module
  */
 import { connect as netConnect, type Socket } from "node:net";
@@ -29,7 +36,7 @@ export interface UpstreamRequest {
 }
 
 export interface UpstreamPoolOptions {
-  /** Connections at most (default 32). */
+  /** Connections at most (default 64). */
   connections?: number;
   /** Deadline of an answer, ms (default 120 s). */
   timeoutMs?: number;
@@ -37,12 +44,14 @@ export interface UpstreamPoolOptions {
   keepAliveMs?: number;
 }
 
+/** Requests pipelined on one connection at most. */
+export const DEPTH = 8;
 /** A header value that can go on the wire as is (no CR, LF or other control characters). */
 const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const SAFE_PATH = /^\/[\x21-\x7e\x80-\xff]*$/;
 const SAFE_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-/** Bodies up to this size are copied into the head's buffer: one write, one syscall. */
-const COPY_BODY = 16 * 1024;
+/** Writes up to this size are copied into one buffer: one syscall. */
+const COPY_LIMIT = 64 * 1024;
 /** One read buffer for every plain connection: each read is handled (and what is kept copied) before the next. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
@@ -51,16 +60,28 @@ type Done = (r: Upstream) => void;
 interface Pending {
   req: UpstreamRequest;
   done: Done;
+  /** Sent once more after its connection ended before answering. */
+  retried?: boolean;
+}
+
+function headOf(req: UpstreamRequest, hostHeader: string): string {
+  let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${hostHeader}\r\n`;
+  for (const name in req.headers) head += `${name}: ${req.headers[name]}\r\n`;
+  const body = req.body;
+  if (body !== undefined) return `${head}content-length: ${body.length}\r\n\r\n`;
+  return req.method === "GET" || req.method === "HEAD" ? `${head}\r\n` : `${head}content-length: 0\r\n\r\n`;
 }
 
 class UpstreamConnection {
   readonly socket: Socket;
-  readonly reader = new ResponseReader();
-  private current: Pending | undefined;
+  private readonly reader = new ResponseReader();
+  /** Requests written and not yet answered, in order. */
+  readonly inflight: Pending[] = [];
+  /** Whether any byte of an answer arrived since the last write. */
   private received = false;
-  /** Requests this connection has carried (a reused connection's failure before an answer is retried once). */
+  /** Answers this connection has read. */
   served = 0;
-  /** The sweep tick the current request was sent at, or the connection went idle at. */
+  /** The sweep tick of the last progress (a write, an answer), or of going idle. */
   since = 0;
   idleLimitTicks = 0;
 
@@ -74,87 +95,111 @@ class UpstreamConnection {
   }
 
   get busy(): boolean {
-    return this.current !== undefined;
+    return this.inflight.length > 0;
   }
 
-  send(p: Pending, tick: number): void {
-    this.current = p;
-    this.received = false;
+  /** Writes `batch` (pipelined, in order) in as few writes as their sizes allow. */
+  send(batch: Pending[], tick: number): void {
     this.since = tick;
-    this.reader.reset();
-    const { req } = p;
-    let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${this.pool.target.hostHeader}\r\n`;
-    for (const name in req.headers) head += `${name}: ${req.headers[name]}\r\n`;
-    const body = req.body;
-    if (body !== undefined) head += `content-length: ${body.length}\r\n\r\n`;
-    else head += req.method === "GET" || req.method === "HEAD" ? "\r\n" : "content-length: 0\r\n\r\n";
-    if (body === undefined || body.length === 0) this.socket.write(head, "latin1");
-    else if (body.length <= COPY_BODY) {
-      const out = Buffer.allocUnsafe(head.length + body.length);
-      out.write(head, 0, "latin1");
-      body.copy(out, head.length);
-      this.socket.write(out);
-    } else {
-      this.socket.cork();
-      this.socket.write(head, "latin1");
-      this.socket.write(body);
-      this.socket.uncork();
+    if (this.inflight.length === 0) this.received = false;
+    const host = this.pool.target.hostHeader;
+    const heads: string[] = new Array(batch.length);
+    let size = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i];
+      this.inflight.push(p);
+      heads[i] = headOf(p.req, host);
+      size += heads[i].length + (p.req.body?.length ?? 0);
     }
+    if (size <= COPY_LIMIT) {
+      const out = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (let i = 0; i < batch.length; i++) {
+        at += out.write(heads[i], at, "latin1");
+        const body = batch[i].req.body;
+        if (body !== undefined) at += body.copy(out, at);
+      }
+      this.socket.write(out);
+      return;
+    }
+    this.socket.cork();
+    for (let i = 0; i < batch.length; i++) {
+      this.socket.write(heads[i], "latin1");
+      const body = batch[i].req.body;
+      if (body !== undefined && body.length > 0) this.socket.write(body);
+    }
+    this.socket.uncork();
   }
 
   private onData(data: Buffer): void {
-    const p = this.current;
-    if (!p) {
+    if (this.inflight.length === 0) {
       // Bytes nobody asked for: the connection cannot be trusted with another request.
       this.socket.destroy();
       return;
     }
     this.received = true;
-    let complete: boolean;
-    try {
-      complete = this.reader.feed(data);
-    } catch (err) {
-      this.fail(err instanceof UpstreamProtocolError ? err.message : String(err), err as Error);
-      this.socket.destroy();
-      return;
+    let at = 0;
+    while (at < data.length) {
+      const p = this.inflight[0];
+      if (!p) {
+        this.socket.destroy();
+        return;
+      }
+      let end: number;
+      try {
+        end = this.reader.feed(data, at);
+      } catch (err) {
+        this.failAll(err instanceof UpstreamProtocolError ? err.message : String(err), err as Error);
+        this.socket.destroy();
+        return;
+      }
+      if (end < 0) return;
+      at = end;
+      this.answered();
+      if (this.socket.destroyed) return;
     }
-    if (complete) this.finish(p);
   }
 
-  private finish(p: Pending): void {
+  /** The first request in flight has its whole answer. */
+  private answered(): void {
     const r = this.reader;
-    this.current = undefined;
+    const p = this.inflight.shift()!;
     this.served++;
+    this.since = this.pool.tick;
     const result: Upstream = { ok: true, status: r.status, headers: r.headers, body: r.bodyBytes() };
-    if (r.keepAlive && r.extra === 0 && !this.socket.destroyed) this.pool.release(this, r.keepAliveMs);
-    else this.socket.destroy();
+    const keepAlive = r.keepAlive;
+    const keepAliveMs = r.keepAliveMs;
+    r.reset();
+    if (!keepAlive) {
+      // Requests pipelined behind this answer will not be answered on this connection.
+      this.socket.destroy();
+    } else if (this.inflight.length === 0) this.pool.release(this, keepAliveMs);
     p.done(result);
   }
 
-  /** Fails the request in flight, if any, with why. */
-  fail(message: string, error?: Error): void {
-    const p = this.current;
-    if (!p) return;
-    this.current = undefined;
-    p.done({ ok: false, message, error });
+  /** Fails every request in flight with why. */
+  failAll(message: string, error?: Error): void {
+    for (const p of this.inflight.splice(0)) p.done({ ok: false, message, error });
   }
 
   private onEnd(err: Error | undefined): void {
-    const p = this.current;
     this.pool.forget(this);
-    if (!p) return;
+    if (this.inflight.length === 0) return;
     if (this.reader.untilClose && !err) {
       this.reader.finishAtClose();
-      this.finish(p);
+      this.answered();
+    }
+    const left = this.inflight.splice(0);
+    if (left.length === 0) return;
+    if (!this.received && this.served > 0 && !err?.message.includes("ECONNREFUSED") && left.every((p) => !p.retried)) {
+      // A reused connection ended before any byte of an answer to what was written on it: the replica closed it,
+      // idle, as the requests went out, and saw none of them.
+      for (const p of left) p.retried = true;
+      this.pool.retry(left);
       return;
     }
-    if (!this.received && this.served > 0 && !err?.message.includes("ECONNREFUSED")) {
-      // The replica closed this idle connection as the request went out: it never saw it.
-      this.current = undefined;
-      this.pool.retry(p);
-      return;
-    }
-    this.fail(err ? err.message : this.received ? "the replica closed the connection before its answer ended" : "other side closed");
+    const message = err ? err.message : this.received ? "the replica closed the connection before its answer ended" : "other side closed";
+    for (const p of left) p.done({ ok: false, message, error: err });
   }
 }
 
@@ -178,17 +223,21 @@ export class UpstreamPool {
   readonly target: UpstreamTarget;
   private readonly idle: UpstreamConnection[] = [];
   private readonly all = new Set<UpstreamConnection>();
+  /** Requests of this turn of the event loop, written together at its end. */
+  private outbox: Pending[] = [];
+  private flushing = false;
+  /** Requests waiting for a connection (every one open and full). */
   private readonly queue: Pending[] = [];
   private readonly max: number;
   private readonly timeoutTicks: number;
   private readonly defaultIdleTicks: number;
-  private tick = 0;
+  tick = 0;
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(origin: string, opts: UpstreamPoolOptions = {}) {
     this.target = upstreamTarget(origin);
-    this.max = opts.connections ?? 32;
+    this.max = opts.connections ?? 64;
     this.timeoutTicks = Math.ceil((opts.timeoutMs ?? 120_000) / 1000);
     this.defaultIdleTicks = Math.max(1, Math.floor((opts.keepAliveMs ?? 60_000) / 1000));
     this.sweeper = setInterval(() => this.sweep(), 1000);
@@ -202,14 +251,44 @@ export class UpstreamPool {
     for (const name in req.headers) {
       if (!SAFE_NAME.test(name) || !SAFE_VALUE.test(req.headers[name])) return done({ ok: false, message: `header '${name.slice(0, 40)}' cannot be forwarded (control characters)` });
     }
-    this.dispatch({ req, done });
+    this.outbox.push({ req, done });
+    if (!this.flushing) {
+      this.flushing = true;
+      // After the poll phase: every request that arrived in this turn is in the outbox by then.
+      setImmediate(this.flush);
+    }
   }
 
-  private dispatch(p: Pending): void {
-    const c = this.idle.pop();
-    if (c) c.send(p, this.tick);
-    else if (this.all.size < this.max) this.open().send(p, this.tick);
-    else this.queue.push(p);
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.place(batch);
+  };
+
+  /** Writes requests in groups of up to DEPTH: on idle connections, new ones, then behind the shortest pipelines. */
+  private place(batch: Pending[]): void {
+    let i = 0;
+    while (i < batch.length) {
+      const left = batch.length - i;
+      if (this.idle.length > 0 || this.all.size < this.max) {
+        const group = Math.min(DEPTH, left);
+        const c = this.idle.pop() ?? this.open();
+        c.send(batch.slice(i, i + group), this.tick);
+        i += group;
+        continue;
+      }
+      // Every connection busy: pipeline behind the one with the fewest in flight, or wait.
+      let best: UpstreamConnection | undefined;
+      for (const c of this.all) if (!c.socket.destroyed && c.inflight.length < DEPTH && (!best || c.inflight.length < best.inflight.length)) best = c;
+      if (!best) {
+        for (; i < batch.length; i++) this.queue.push(batch[i]);
+        return;
+      }
+      const n = Math.min(DEPTH - best.inflight.length, left);
+      best.send(batch.slice(i, i + n), this.tick);
+      i += n;
+    }
   }
 
   private open(): UpstreamConnection {
@@ -218,11 +297,10 @@ export class UpstreamPool {
     return c;
   }
 
-  /** A connection that finished its answer and may be used again. */
-  release(c: UpstreamConnection, keepAliveMs: number | undefined): void {
+  /** A connection with nothing in flight, which may be used again. */
+  release(c: UpstreamConnection, keepAliveMs?: number): void {
     if (this.closed) return void c.socket.destroy();
-    const next = this.queue.shift();
-    if (next) return c.send(next, this.tick);
+    if (this.queue.length > 0) return c.send(this.queue.splice(0, DEPTH), this.tick);
     c.since = this.tick;
     // A second less than the replica's own limit, so that it never closes a connection the router is about to use.
     c.idleLimitTicks = keepAliveMs === undefined ? this.defaultIdleTicks : Math.min(this.defaultIdleTicks, Math.floor(keepAliveMs / 1000) - 1);
@@ -230,18 +308,21 @@ export class UpstreamPool {
     this.idle.push(c);
   }
 
-  /** A connection that ended; queued requests get a new one. */
+  /** A connection that ended; waiting requests get a new one. */
   forget(c: UpstreamConnection): void {
     if (!this.all.delete(c)) return;
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
-    if (!this.closed && this.queue.length > 0 && this.all.size < this.max) this.open().send(this.queue.shift()!, this.tick);
+    if (!this.closed && this.queue.length > 0 && this.all.size < this.max) this.open().send(this.queue.splice(0, DEPTH), this.tick);
   }
 
-  /** Sends a request again on a new connection (its first one ended before any answer). */
-  retry(p: Pending): void {
-    if (this.closed) return p.done({ ok: false, message: "the router is closing" });
-    this.open().send(p, this.tick);
+  /** Sends requests again on a new connection (theirs ended before any answer). */
+  retry(ps: Pending[]): void {
+    if (this.closed) {
+      for (const p of ps) p.done({ ok: false, message: "the router is closing" });
+      return;
+    }
+    this.open().send(ps, this.tick);
   }
 
   private sweep(): void {
@@ -249,7 +330,7 @@ export class UpstreamPool {
     for (const c of this.all) {
       if (c.busy) {
         if (t - c.since > this.timeoutTicks) {
-          c.fail(`no answer within ${this.timeoutTicks} s`);
+          c.failAll(`no answer within ${this.timeoutTicks} s`);
           c.socket.destroy();
         }
       } else if (t - c.since > c.idleLimitTicks) c.socket.destroy();
@@ -259,7 +340,7 @@ export class UpstreamPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const p of this.queue.splice(0)) p.done({ ok: false, message: "the router is closing" });
+    for (const p of [...this.outbox.splice(0), ...this.queue.splice(0)]) p.done({ ok: false, message: "the router is closing" });
     const open = [...this.all];
     for (const c of open) {
       if (!c.busy) c.socket.destroy();

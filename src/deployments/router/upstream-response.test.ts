@@ -7,14 +7,14 @@ function readSplit(text: string, cut: number): ResponseReader {
   const bytes = Buffer.from(text, "latin1");
   const r = new ResponseReader();
   const first = r.feed(Buffer.from(bytes.subarray(0, cut)));
-  const done = cut >= bytes.length ? first : r.feed(Buffer.from(bytes.subarray(cut)));
-  assert.ok(done, `complete when split at ${cut}`);
+  const end = cut >= bytes.length ? first : r.feed(Buffer.from(bytes.subarray(cut)));
+  assert.equal(end, cut >= bytes.length ? bytes.length : bytes.length - cut, `complete when split at ${cut}`);
   return r;
 }
 
 function readAll(text: string): ResponseReader {
   const r = new ResponseReader();
-  assert.ok(r.feed(Buffer.from(text, "latin1")));
+  assert.equal(r.feed(Buffer.from(text, "latin1")), Buffer.byteLength(text, "latin1"));
   return r;
 }
 
@@ -50,7 +50,7 @@ describe("reading a replica's answer", () => {
 
   test("an answer with no length lasts until the connection ends", () => {
     const r = new ResponseReader();
-    assert.equal(r.feed(Buffer.from("HTTP/1.1 200 OK\r\n\r\nabc")), false);
+    assert.equal(r.feed(Buffer.from("HTTP/1.1 200 OK\r\n\r\nabc")), -1);
     assert.ok(r.untilClose);
     r.finishAtClose();
     assert.ok(r.done);
@@ -58,10 +58,24 @@ describe("reading a replica's answer", () => {
     assert.equal(r.keepAlive, false);
   });
 
-  test("bytes after the answer are counted (the connection is not reused)", () => {
+  test("pipelined answers in one read: each ends where the next begins, also when one was split", () => {
+    const one = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx";
+    const two = "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nyz\r\n0\r\n\r\n";
+    const bytes = Buffer.from(one + two + one);
     const r = new ResponseReader();
-    assert.ok(r.feed(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxyz")));
-    assert.equal(r.extra, 2);
+    const a = r.feed(bytes);
+    assert.equal(a, one.length);
+    assert.equal(r.bodyBytes().toString(), "x");
+    r.reset();
+    // The second answer arrives in two reads, the cut inside its head.
+    const cut = a + 10;
+    assert.equal(r.feed(bytes.subarray(0, cut), a), -1);
+    const b = r.feed(bytes, cut);
+    assert.equal(b, one.length + two.length);
+    assert.equal(r.status, 201);
+    assert.equal(r.bodyBytes().toString(), "yz");
+    r.reset();
+    assert.equal(r.feed(bytes, b), bytes.length);
   });
 
   const malformed: Array<[string, string]> = [

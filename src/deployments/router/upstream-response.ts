@@ -37,8 +37,6 @@ export class ResponseReader {
   keepAlive = true;
   /** The replica's `Keep-Alive: timeout=N`, ms (undefined: none given). */
   keepAliveMs: number | undefined;
-  /** Bytes received after the answer's end (a replica that says more than it was asked). */
-  extra = 0;
   private mode = Mode.Head;
   private pending: Buffer | undefined;
   private remaining = 0;
@@ -50,7 +48,6 @@ export class ResponseReader {
     this.headers = {};
     this.keepAlive = true;
     this.keepAliveMs = undefined;
-    this.extra = 0;
     this.mode = Mode.Head;
     this.pending = undefined;
     this.remaining = 0;
@@ -79,25 +76,30 @@ export class ResponseReader {
   }
 
   /**
-   * Takes the next bytes of the connection (a buffer the caller may reuse
-   * afterwards: what is kept is copied). Returns true once the answer is
-   * complete; throws {@link UpstreamProtocolError} on a malformed one.
+   * Takes the next bytes of the connection from `start` (a buffer the caller
+   * may reuse afterwards: what is kept is copied). Returns -1 while the answer
+   * is incomplete (every byte taken), or the index in `data` just after the
+   * answer's last byte (what follows is the next answer's: requests may be
+   * pipelined). Throws {@link UpstreamProtocolError} on a malformed answer.
    */
-  feed(data: Buffer): boolean {
+  feed(data: Buffer, start = 0): number {
     let buf = data;
-    let at = 0;
+    let at = start;
+    let carried = 0;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, data]);
+      carried = this.pending.length;
+      buf = Buffer.concat([this.pending, data.subarray(start)]);
+      at = 0;
       this.pending = undefined;
     }
-    while (at < buf.length) {
+    while (this.mode !== Mode.Done && at < buf.length) {
       switch (this.mode) {
         case Mode.Head: {
           const end = buf.indexOf(CRLF2, at);
           if (end < 0) {
             if (buf.length - at > MAX_HEAD) throw new UpstreamProtocolError("the replica's answer has a head over 64 KiB");
             this.pending = Buffer.from(buf.subarray(at));
-            return false;
+            return -1;
           }
           this.head(buf.toString("latin1", at, end + 2));
           at = end + 4;
@@ -122,7 +124,7 @@ export class ResponseReader {
           if (eol < 0) {
             if (buf.length - at > MAX_CHUNK_LINE) throw new UpstreamProtocolError("a chunk line of the replica's answer is too long");
             this.pending = Buffer.from(buf.subarray(at));
-            return false;
+            return -1;
           }
           this.line(buf.toString("latin1", at, eol));
           at = eol + 2;
@@ -136,13 +138,11 @@ export class ResponseReader {
           if (this.remaining === 0) this.mode = Mode.ChunkDataEnd;
           break;
         }
-        case Mode.Done:
-          this.extra += buf.length - at;
-          at = buf.length;
-          break;
       }
     }
-    return this.mode === Mode.Done;
+    if (this.mode !== Mode.Done) return -1;
+    // Back to `data`'s indices: the carried bytes came before `start`.
+    return carried > 0 ? start + at - carried : at;
   }
 
   /** A chunk-size line, the CRLF after a chunk's data, or a trailer line. */
