@@ -205,11 +205,26 @@ export function installFastPath(server: Server, router: EndpointRouter, opts: Fa
       if (socket.destroyed) return;
       // A closing server answers what it has begun and takes no more on this connection.
       const close = !server.listening || this.ended;
-      socket.write(serialize(res, Math.floor(server.keepAliveTimeout / 1000), close));
+      const flushed = socket.write(serialize(res, Math.floor(server.keepAliveTimeout / 1000), close));
       if (close) return void socket.end();
+      if (!flushed) {
+        // A caller that does not read its answers gets no more until it does (reading stops at READ_AHEAD).
+        this.busy = true;
+        socket.once("drain", this.onDrain);
+        return;
+      }
+      this.resumeReading();
+    }
+
+    private readonly onDrain = () => {
+      this.busy = false;
+      this.resumeReading();
+    };
+
+    private resumeReading(): void {
       if (this.paused) {
         this.paused = false;
-        socket.resume();
+        this.socket.resume();
       }
       this.next();
     }
@@ -223,6 +238,7 @@ export function installFastPath(server: Server, router: EndpointRouter, opts: Fa
       socket.removeListener("end", this.onEnd);
       socket.removeListener("error", this.onError);
       socket.removeListener("close", this.onClose);
+      socket.removeListener("drain", this.onDrain);
       const rest = this.buffered === 0 ? undefined : this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
       this.chunks = [];
       this.buffered = 0;
