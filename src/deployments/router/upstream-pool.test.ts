@@ -51,6 +51,12 @@ describe("the router's connections to a replica", () => {
     // The next turn's requests reuse those connections.
     await Promise.all([call(pool, post("1")), call(pool, post("2"))]);
     assert.equal(sockets.size, Math.ceil(n / DEPTH));
+    // Without pipelining (the default for a host name: maybe a load balancer spreading connections), one each.
+    sockets.clear();
+    const spread = new UpstreamPool(origin(replica), { depth: 1 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => call(spread, post(String(i)))));
+    assert.equal(sockets.size, 10);
+    await spread.close();
   });
 
   test("a reused connection that ends before answering: the request goes again on a new one", async () => {

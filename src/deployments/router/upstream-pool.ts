@@ -3,7 +3,9 @@
  * and read by hand. Requests that arrive in the same turn of the event loop
  * (the replies to one batch of a model server bring the callers' next
  * requests together) leave in groups: up to {@link DEPTH} requests pipelined
- * on one connection in one socket write, their answers read back in order
+ * on one connection in one socket write (to an IP address: one server; a
+ * host name may be a load balancer spreading connections, so there each
+ * request gets its own connection), their answers read back in order
  * from the socket's reads (net's `onread` into one reused buffer, no stream
  * per read; {@link ResponseReader}). On a loopback or a LAN most of a
  * forwarded request's CPU is the kernel's work per write and read, so fewer,
@@ -20,7 +22,7 @@
  * request.
  * @module
  */
-import { connect as netConnect, type Socket } from "node:net";
+import { isIP, connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { ResponseReader, UpstreamProtocolError } from "./upstream-response.js";
 
@@ -42,6 +44,12 @@ export interface UpstreamPoolOptions {
   timeoutMs?: number;
   /** Idle time before a connection is closed when the replica gives no Keep-Alive timeout, ms (default 60 s). */
   keepAliveMs?: number;
+  /**
+   * Requests pipelined per connection at most (default {@link DEPTH} when the origin's host is an IP address: one
+   * server; 1 when it is a name, which may stand for a load balancer that spreads connections over many replicas,
+   * as a Kubernetes Service does).
+   */
+  depth?: number;
 }
 
 /** Requests pipelined on one connection at most. */
@@ -229,6 +237,7 @@ export class UpstreamPool {
   /** Requests waiting for a connection (every one open and full). */
   private readonly queue: Pending[] = [];
   private readonly max: number;
+  private readonly depth: number;
   private readonly timeoutTicks: number;
   private readonly defaultIdleTicks: number;
   tick = 0;
@@ -238,6 +247,7 @@ export class UpstreamPool {
   constructor(origin: string, opts: UpstreamPoolOptions = {}) {
     this.target = upstreamTarget(origin);
     this.max = opts.connections ?? 64;
+    this.depth = Math.max(1, opts.depth ?? (isIP(this.target.host) ? DEPTH : 1));
     this.timeoutTicks = Math.ceil((opts.timeoutMs ?? 120_000) / 1000);
     this.defaultIdleTicks = Math.max(1, Math.floor((opts.keepAliveMs ?? 60_000) / 1000));
     this.sweeper = setInterval(() => this.sweep(), 1000);
@@ -266,13 +276,13 @@ export class UpstreamPool {
     this.place(batch);
   };
 
-  /** Writes requests in groups of up to DEPTH: on idle connections, new ones, then behind the shortest pipelines. */
+  /** Writes requests in groups of up to `depth`: on idle connections, new ones, then behind the shortest pipelines. */
   private place(batch: Pending[]): void {
     let i = 0;
     while (i < batch.length) {
       const left = batch.length - i;
       if (this.idle.length > 0 || this.all.size < this.max) {
-        const group = Math.min(DEPTH, left);
+        const group = Math.min(this.depth, left);
         const c = this.idle.pop() ?? this.open();
         c.send(batch.slice(i, i + group), this.tick);
         i += group;
@@ -280,12 +290,12 @@ export class UpstreamPool {
       }
       // Every connection busy: pipeline behind the one with the fewest in flight, or wait.
       let best: UpstreamConnection | undefined;
-      for (const c of this.all) if (!c.socket.destroyed && c.inflight.length < DEPTH && (!best || c.inflight.length < best.inflight.length)) best = c;
+      for (const c of this.all) if (!c.socket.destroyed && c.inflight.length < this.depth && (!best || c.inflight.length < best.inflight.length)) best = c;
       if (!best) {
         for (; i < batch.length; i++) this.queue.push(batch[i]);
         return;
       }
-      const n = Math.min(DEPTH - best.inflight.length, left);
+      const n = Math.min(this.depth - best.inflight.length, left);
       best.send(batch.slice(i, i + n), this.tick);
       i += n;
     }
@@ -300,7 +310,7 @@ export class UpstreamPool {
   /** A connection with nothing in flight, which may be used again. */
   release(c: UpstreamConnection, keepAliveMs?: number): void {
     if (this.closed) return void c.socket.destroy();
-    if (this.queue.length > 0) return c.send(this.queue.splice(0, DEPTH), this.tick);
+    if (this.queue.length > 0) return c.send(this.queue.splice(0, this.depth), this.tick);
     c.since = this.tick;
     // A second less than the replica's own limit, so that it never closes a connection the router is about to use.
     c.idleLimitTicks = keepAliveMs === undefined ? this.defaultIdleTicks : Math.min(this.defaultIdleTicks, Math.floor(keepAliveMs / 1000) - 1);
@@ -313,7 +323,7 @@ export class UpstreamPool {
     if (!this.all.delete(c)) return;
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
-    if (!this.closed && this.queue.length > 0 && this.all.size < this.max) this.open().send(this.queue.splice(0, DEPTH), this.tick);
+    if (!this.closed && this.queue.length > 0 && this.all.size < this.max) this.open().send(this.queue.splice(0, this.depth), this.tick);
   }
 
   /** Sends requests again on a new connection (theirs ended before any answer). */
