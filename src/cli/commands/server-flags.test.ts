@@ -122,6 +122,13 @@ describe("ciclo server's defaults and environment", () => {
       assert.equal(fromPage.status, 403);
       const fromLocalUi = await send(`${server.url}/api/2.0/mlflow/experiments/create`, "POST", { "content-type": "application/json", origin: "http://localhost:3000" }, '{"name":"y"}');
       assert.equal(fromLocalUi.status, 200, fromLocalUi.text);
+      // Scoring calls answered below Fastify (the router's fast path) meet the same Host and Origin checks.
+      const score = (headers: Record<string, string>) => send(`${server.url}/endpoints/nope/invocations`, "POST", { "content-type": "application/json", ...headers }, '{"inputs": [[1]]}');
+      const allowed = await score({ host: "127.0.0.1" });
+      assert.equal(allowed.status, 404, allowed.text);
+      assert.equal(JSON.parse(allowed.text).error_code, "RESOURCE_DOES_NOT_EXIST");
+      assert.equal((await score({ host: "rebind.attacker.example" })).status, 403);
+      assert.equal((await score({ host: "127.0.0.1", origin: "https://attacker.example" })).status, 403);
     } finally {
       await stop(server);
     }
