@@ -6,7 +6,7 @@
  * `/endpoints/{name}/...`, the router answers them here (the body handed on
  * as the bytes received, the answer written as one buffer). At the first
  * request that is anything else — another path, a chunked or oversized
- * body, an odd header, a head split oddly, HTTP/1.0 — the connection is
+ * body, an odd header, a head over 16 KiB, HTTP/1.0 — the connection is
  * handed, with every byte not yet answered, to the server's own connection
  * handling, as if it had just been accepted: node's parser, the app's hooks
  * and routes answer it exactly as they would have.
@@ -296,6 +296,9 @@ export function installFastPath(server: Server, router: EndpointRouter, opts: Fa
     ownAll();
     for (const c of connections) c.socket.destroy();
   };
-  server.once("close", () => clearInterval(sweeper));
+  server.on("close", () => {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  });
   return { stats };
 }
