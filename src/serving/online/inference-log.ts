@@ -16,21 +16,36 @@
  * Line format: `{"ts", "model", "version", "protocol", "status", "latency_ms",
  * "rows", "request", "response", "request_id", "sample_rate"}` (plus
  * `endpoint`/`deployment` when given); `request`/`response` are the JSON
- * bodies (CSV bodies as text).
+ * bodies (CSV bodies as text), or the bodies' text with `embedBodies: false`.
+ * The model, version, endpoint and deployment are the log's own, or each
+ * record's `source` (a router's log holds every deployment it routes to;
+ * `ciclo gateway` logs that way).
  * @module
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { HttpClient } from "../../sdk/http-client.js";
 
 export interface InferenceRecord {
-  protocol: string;
+  protocol?: string;
   status: number;
   latencyMs: number;
-  rows: number;
+  /** Rows scored (known to the scoring server, not to a router in front of it). */
+  rows?: number;
   request: string;
   response: string;
   /** The caller's `x-request-id` (or one the scoring server made up and answered). */
   requestId?: string;
+  /** Epoch ms the request arrived (default: when it is recorded). */
+  time?: number;
+  /** The model and deployment that answered, for a log that holds several (a router's); default: the log's own. */
+  source?: InferenceSource;
+}
+
+export interface InferenceSource {
+  model: string;
+  version: string;
+  endpoint?: string;
+  deployment?: string;
 }
 
 export interface InferenceLog {
@@ -77,7 +92,21 @@ export class BufferedInferenceLog implements InferenceLog {
   constructor(
     private readonly sink: InferenceLogSink,
     private readonly model: { name: string; version: string },
-    private readonly opts: { maxBuffered?: number; flushIntervalMs?: number; sampleRate?: number; endpoint?: string; deployment?: string; random?: () => number } = {},
+    private readonly opts: {
+      maxBuffered?: number;
+      flushIntervalMs?: number;
+      sampleRate?: number;
+      endpoint?: string;
+      deployment?: string;
+      random?: () => number;
+      /**
+       * JSON bodies go into each line as JSON (default: readable JSON lines), or as the text received (false: the
+       * monitoring API takes either, and text costs neither side a parse and a re-serialisation).
+       */
+      embedBodies?: boolean;
+      /** A flush the sink refused (its records are counted as dropped). */
+      onError?: (err: unknown, records: number) => void;
+    } = {},
   ) {
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 1000);
     this.timer.unref();
@@ -94,7 +123,7 @@ export class BufferedInferenceLog implements InferenceLog {
       this.droppedCount++;
       return;
     }
-    (r as Buffered).ts = Date.now();
+    (r as Buffered).ts = r.time ?? Date.now();
     this.buffer.push(r as Buffered);
   }
 
@@ -106,25 +135,27 @@ export class BufferedInferenceLog implements InferenceLog {
     let errors = 0;
     let total = 0;
     let max = 0;
+    const asJson = this.opts.embedBodies !== false;
     const lines = batch
       .map((r) => {
         if (r.status >= 400) errors++;
         total += r.latencyMs;
         max = Math.max(max, r.latencyMs);
+        const s = r.source;
         return JSON.stringify({
           ts: r.ts,
-          model: this.model.name,
-          version: this.model.version,
+          model: s ? s.model : this.model.name,
+          version: s ? s.version : this.model.version,
           protocol: r.protocol,
           status: r.status,
           latency_ms: Math.round(r.latencyMs * 1000) / 1000,
           rows: r.rows,
-          request: embed(r.request),
-          response: embed(r.response),
+          request: asJson ? embed(r.request) : r.request,
+          response: asJson ? embed(r.response) : r.response,
           request_id: r.requestId,
           sample_rate: this.opts.sampleRate,
-          endpoint: this.opts.endpoint,
-          deployment: this.opts.deployment,
+          endpoint: s ? s.endpoint : this.opts.endpoint,
+          deployment: s ? s.deployment : this.opts.deployment,
         });
       })
       .join("\n");
@@ -133,10 +164,11 @@ export class BufferedInferenceLog implements InferenceLog {
       () => {
         this.flushing = undefined;
       },
-      () => {
+      (err: unknown) => {
         // Logging must never take the server down: count the loss and go on.
         this.droppedCount += batch.length;
         this.flushing = undefined;
+        this.opts.onError?.(err, batch.length);
       },
     );
     return this.flushing;
