@@ -272,8 +272,9 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         endpoints: (await routeEndpoints()).map((e) => ({
           name: e.name,
           ...(e.stickyHeader !== undefined && { sticky_header: e.stickyHeader }),
-          deployments: e.deployments.map((d) => ({ name: d.name, model_version: d.modelVersion, weight: d.weight, mirror: d.mirror, urls: d.urls })),
+          deployments: e.deployments.map((d) => ({ name: d.name, model_name: d.modelName, model_version: d.modelVersion, weight: d.weight, mirror: d.mirror, urls: d.urls })),
         })),
+        inference_logging: monitoring !== undefined,
       });
 
       const ab = new AbService({

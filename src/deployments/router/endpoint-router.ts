@@ -113,10 +113,17 @@ export class EndpointRouter {
   private readonly stats = new Map<string, DeploymentStats>();
   readonly metrics: RouterMetrics;
   private readonly random: () => number;
+  private feed: RouterInferenceFeed | undefined;
 
   constructor(private readonly opts: EndpointRouterOptions = {}) {
     this.random = opts.random ?? Math.random;
+    this.feed = opts.feed;
     this.metrics = new RouterMetrics(() => opts.health?.() ?? this.healthFromTable());
+  }
+
+  /** Logs scoring requests to `feed` from now on (undefined: no more; the replicas log what they answer). */
+  logTo(feed: RouterInferenceFeed | undefined): void {
+    this.feed = feed;
   }
 
   /** Replaces the routing table (atomically: requests in flight keep the replicas they picked). */
@@ -173,7 +180,7 @@ export class EndpointRouter {
     const d = this.choose(e, req.headers);
     if (typeof d === "string") return errorBody(d.startsWith("Deployment") ? 404 : 503, d.startsWith("Deployment") ? "RESOURCE_DOES_NOT_EXIST" : "TEMPORARILY_UNAVAILABLE", d);
     // Logged requests carry a request id (the caller's, or one made up and answered) for labels to join on later.
-    const logged = this.opts.feed !== undefined && req.method === "POST" && SCORING_PATH.test(req.path);
+    const logged = this.feed !== undefined && req.method === "POST" && SCORING_PATH.test(req.path);
     let requestId: string | undefined;
     if (logged) {
       const given = req.headers[REQUEST_ID];
@@ -208,7 +215,7 @@ export class EndpointRouter {
   }
 
   private log(e: Compiled, d: CompiledDeployment, req: RouterRequest, requestId: string, time: number, status: number, latencyMs: number, response: Buffer | string): void {
-    this.opts.feed!.push({ requestId, time, modelName: d.modelName ?? "", modelVersion: d.modelVersion, endpoint: e.name, deployment: d.name, status, latencyMs, request: req.body, response });
+    this.feed?.push({ requestId, time, modelName: d.modelName ?? "", modelVersion: d.modelVersion, endpoint: e.name, deployment: d.name, status, latencyMs, request: req.body, response });
   }
 
   /** The deployment for a request; a string says why none can answer. */

@@ -201,8 +201,23 @@ export const WireRouteTable = Type.Object({
     Type.Object({
       name: Type.String(),
       sticky_header: Type.Optional(Type.String()),
-      deployments: Type.Array(Type.Object({ name: Type.String(), model_version: Type.String(), weight: Type.Number(), mirror: Type.Number(), urls: Type.Array(Type.String()) })),
+      deployments: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          /** The registered model (what a gateway files its inference logs under). */
+          model_name: Type.Optional(Type.String()),
+          model_version: Type.String(),
+          weight: Type.Number(),
+          mirror: Type.Number(),
+          urls: Type.Array(Type.String()),
+        }),
+      ),
     }),
   ),
+  /**
+   * The server keeps inference logs (its monitoring module runs): a router in front logs the scoring requests it
+   * routes to `POST /api/ciclo/v1/monitoring/inference` and marks them, so the replicas do not log them again.
+   */
+  inference_logging: Type.Optional(Type.Boolean()),
 });
 export type WireRouteTable = Static<typeof WireRouteTable>;
