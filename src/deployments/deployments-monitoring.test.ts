@@ -12,12 +12,16 @@
  *   store too, through the replica's own `--log-requests tracking`.
  * The direct requests are sent after the routed ones and asserted last, so the
  * exact row counts prove the replicas did not log the routed requests again.
+ * - through `ciclo gateway` (run in-process on the same server's route table),
+ *   the gateway logs what it routes, under each deployment's model, and the
+ *   replicas skip it again (the second test uses the first one's endpoint).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { encodeProfile } from "../monitoring/profiles/profile-codec.js";
 import { profileReference } from "../monitoring/profiles/profiler.js";
 import { InMemoryTableSource } from "../monitoring/profiles/table-source.js";
+import { startGateway } from "../cli/commands/gateway-server.js";
 import { factorModel, startDeployWorld, type DeployWorld } from "../testing/deployments-fixture.js";
 import { waitFor } from "../testing/wait-for.js";
 
@@ -48,14 +52,14 @@ describe("deployments feed monitoring", () => {
   };
 
   /** `n` requests of 20 rows of x ~ N(shift, 1); counts the rows each deployment answered. */
-  async function send(n: number, seed: number, shift: number, headers: Record<string, string> = {}, counts: Record<string, number> = {}) {
+  async function send(n: number, seed: number, shift: number, headers: Record<string, string> = {}, counts: Record<string, number> = {}, base = w.url) {
     const normal = rng(seed);
     const ids: string[] = [];
     for (let i = 0; i < n; i += 4) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(4, n - i) }, async () => {
           const rows = Array.from({ length: ROWS_PER_REQUEST }, () => ({ x: normal() + shift }));
-          const res = await fetch(`${w.url}/endpoints/traffic/invocations`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ dataframe_records: rows }) });
+          const res = await fetch(`${base}/endpoints/traffic/invocations`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ dataframe_records: rows }) });
           const json = (await res.json()) as { predictions: number[] };
           assert.equal(res.status, 200, JSON.stringify(json));
           const d = res.headers.get("ciclo-deployment")!;
@@ -142,5 +146,43 @@ describe("deployments feed monitoring", () => {
     const green = await run("green", t1 + 600_000);
     assert.equal(green.rows, second.counts.green + 3);
     assert.deepEqual(green.flagged.sort(), ["dataset.drift_share", "drift.x"]);
+  });
+  test("through ciclo gateway: the gateway logs what it routes under each deployment's model; the replicas skip it", async () => {
+    await ok("POST", "/monitoring/inference/flush");
+    const before = { blue: rowsOf(await segments("blue")), green: rowsOf(await segments("green")) };
+    const lines: string[] = [];
+    const gateway = await startGateway({ trackingUri: w.url, host: "127.0.0.1", port: 0, refreshMs: 60_000, inferenceLog: true, log: (msg) => void lines.push(msg) });
+    try {
+      assert.ok(lines.includes("ciclo gateway: logging scoring requests to the server's monitoring API"), lines.join("\n"));
+      const routed = await send(40, 5, 0, {}, {}, gateway.url);
+      assert.ok(routed.counts.blue > 0 && routed.counts.green > 0, `both deployments answered: ${JSON.stringify(routed.counts)}`);
+      assert.ok(routed.ids.every((id) => /^[0-9a-f-]{36}$/.test(id)), "the gateway's answers name the request id it logged them under");
+      // Posts what it holds.
+      await gateway.close();
+      // The replicas' own logs, as the end marker: a request straight to each.
+      const e = (await ok("GET", "/endpoints/traffic")).endpoint;
+      for (const d of ["blue", "green"]) {
+        const replica = e.deployments.find((x: { name: string }) => x.name === d).health.replicas[0].url as string;
+        const res = await fetch(`${replica}/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataframe_records: [{ x: 1 }] }) });
+        await res.arrayBuffer();
+      }
+      const want = { blue: before.blue + routed.counts.blue + 1, green: before.green + routed.counts.green + 1 };
+      await waitFor(
+        async () => {
+          await ok("POST", "/monitoring/inference/flush");
+          return [rowsOf(await segments("blue")), rowsOf(await segments("green"))];
+        },
+        ([b, g]) => b >= want.blue && g >= want.green,
+        { what: "the gateway's and the replicas' logs to reach the store", timeoutMs: 30_000, intervalMs: 250 },
+      );
+      const blueSegs = await segments("blue");
+      const greenSegs = await segments("green");
+      // Each routed request once (the gateway's), plus the one sent straight to each replica.
+      assert.deepEqual([rowsOf(blueSegs), rowsOf(greenSegs)], [want.blue, want.green]);
+      assert.deepEqual([...new Set(blueSegs.map((s) => `${s.model_name}/${s.model_version}`))], [`scorer/${versions.blue}`]);
+      assert.deepEqual([...new Set(greenSegs.map((s) => `${s.model_name}/${s.model_version}`))], [`scorer/${versions.green}`]);
+    } finally {
+      await gateway.close();
+    }
   });
 });
