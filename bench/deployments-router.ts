@@ -11,7 +11,8 @@
  *   process spent over the run (utime + stime from /proc/<pid>/stat, all its
  *   threads; wrk's own as a waited child) divided by the requests answered:
  *   the router's CPU per request is the figure that does not depend on how
- *   the two cores are shared.
+ *   the two cores are shared; and the replica's mean batch size over the run
+ *   (requests per model batch, from its /metrics).
  * `--model-ms N` deploys a js_function model that keeps its inference thread
  * busy N ms per row (a CPU loop; batching does not share it) instead of the
  * ONNX fixture: the model server's work is then the bottleneck, as it is for
@@ -69,15 +70,25 @@ function waitedChildrenCpuMs(): number {
   return ((Number(f[13]) + Number(f[14])) * 1000) / TICKS;
 }
 
-/** A wrk run with the CPU each process spent during it (wrk's own too), per request answered (ms). */
-async function measured(opts: Parameters<typeof runWrk>[0], pids: Record<string, number>) {
+/** The replica's model batches so far: requests batched and batches (`ciclo_serving_batch_size` sum and count). */
+async function batches(replica: string): Promise<{ requests: number; batches: number }> {
+  const text = await (await fetch(`${replica}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+  return { requests: read("ciclo_serving_batch_size_sum"), batches: read("ciclo_serving_batch_size_count") };
+}
+
+/** A wrk run with the CPU each process spent during it (wrk's own too), per request answered (ms), and the replica's mean batch. */
+async function measured(opts: Parameters<typeof runWrk>[0], pids: Record<string, number>, replica: string) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const b0 = await batches(replica);
   const wrk0 = waitedChildrenCpuMs();
   const load = loadavg()[0];
   const r = await runWrk(opts);
   const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuMs(pid) - before[k]) / r.requests).toFixed(4))]));
   cpu.wrk = Number(((waitedChildrenCpuMs() - wrk0) / r.requests).toFixed(4));
-  return { ...r, cpuMsPerRequest: cpu, loadAverage1m: load };
+  const b1 = await batches(replica);
+  const replicaMeanBatch = Number(((b1.requests - b0.requests) / (b1.batches - b0.batches)).toFixed(1));
+  return { ...r, cpuMsPerRequest: cpu, replicaMeanBatch, loadAverage1m: load };
 }
 
 const BUSY_MODULE = `// Bench model: answers 2x per row after keeping its thread busy busy_ms per row.
@@ -217,17 +228,19 @@ async function main(): Promise<void> {
       const idleServerCpuMsPerSecond = (cpuMs(server.pid) - idle0) / opts.seconds;
       // Routed first: requests sent straight to the replica are logged by the replica itself, which posts them to the
       // server's monitoring API for seconds afterwards; that work would land in the routed run's server CPU.
-      const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid });
-      const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid });
+      const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid }, replica);
+      const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid }, replica);
       Object.assign(result, {
         directRps: wd.requestsPerSec,
         directP99Ms: wd.latencyP99Ms,
         directErrors: wd.errors,
         directCpuMsPerRequest: wd.cpuMsPerRequest,
+        directReplicaMeanBatch: wd.replicaMeanBatch,
         routedRps: wr.requestsPerSec,
         routedP99Ms: wr.latencyP99Ms,
         routedErrors: wr.errors,
         routedCpuMsPerRequest: wr.cpuMsPerRequest,
+        routedReplicaMeanBatch: wr.replicaMeanBatch,
         idleServerCpuMsPerSecond,
         routedServerCpuMsPerRequestNet: Number((wr.cpuMsPerRequest.server - (idleServerCpuMsPerSecond * opts.seconds) / wr.requests).toFixed(4)),
         throughputRatio: wr.requestsPerSec / wd.requestsPerSec,
@@ -239,13 +252,14 @@ async function main(): Promise<void> {
         await sequential(gp, "/endpoints/bench/invocations", 500);
         const g = await sequential(gp, "/endpoints/bench/invocations", n);
         await gp.close();
-        const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, replica: replicaPid });
+        const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, replica: replicaPid }, replica);
         Object.assign(result, {
           gatewayP50Ms: p50(g),
           gatewayRps: wg.requestsPerSec,
           gatewayP99Ms: wg.latencyP99Ms,
           gatewayErrors: wg.errors,
           gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
+          gatewayReplicaMeanBatch: wg.replicaMeanBatch,
           gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
         });
       } finally {
