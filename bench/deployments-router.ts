@@ -25,7 +25,6 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +36,7 @@ import { saveModel } from "../src/models/model-package-writer.js";
 import { ArtifactClient } from "../src/sdk/artifact-client.js";
 import { DeploymentsClient } from "../src/sdk/deployments-client.js";
 import { runWrk, wrkAvailable } from "./lib/wrk.js";
+import { xyJsModel } from "../src/testing/model-fixtures.js";
 
 const { values } = parseArgs({
   options: {
@@ -106,23 +106,8 @@ export function predict(input, params, state) {
 `;
 
 /** A js_function model that spends `ms` of CPU per row. */
-async function busyModel(parent: string, ms: number): Promise<string> {
-  const src = join(parent, "busy-src");
-  await mkdir(src, { recursive: true });
-  await writeFile(join(src, "model.mjs"), BUSY_MODULE);
-  const dir = join(parent, "busy");
-  await saveModel(
-    dir,
-    { jsFunction: src },
-    {
-      signature: {
-        inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
-        outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
-      },
-      jsFunction: { modelConfig: { busy_ms: ms } },
-    },
-  );
-  return dir;
+function busyModel(parent: string, ms: number): Promise<string> {
+  return xyJsModel(parent, "busy", BUSY_MODULE, { busy_ms: ms });
 }
 
 /** `ciclo gateway` reading its routes from `server`. */

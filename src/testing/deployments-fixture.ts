@@ -7,15 +7,14 @@
  * (HTTP 500).
  * @module
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deploymentsModule, type DeploymentsModuleOptions } from "../deployments/http/deployments-module.js";
-import { saveModel } from "../models/model-package-writer.js";
 import { serverModules } from "../modules.js";
 import { ArtifactClient } from "../sdk/artifact-client.js";
 import { resolveServerConfig } from "../server/config.js";
 import { startServer, type RunningServer } from "../server/main.js";
 import { tempDir } from "./temp-dir.js";
+import { xyJsModel } from "./model-fixtures.js";
 
 const FACTOR_MODULE = `// Test model: multiplies column x by its factor. A failing variant ends its inference thread on every call,
 // which the scoring server answers 500 (an exception in predict is MLflow's 400 "unexpected error").
@@ -30,23 +29,8 @@ export function predict(input, params, state) {
 `;
 
 /** A js_function model answering `x * factor` (or failing every call). */
-export async function factorModel(parent: string, name: string, factor: number, opts: { fail?: boolean } = {}): Promise<string> {
-  const src = join(parent, `${name}-src`);
-  await mkdir(src, { recursive: true });
-  await writeFile(join(src, "model.mjs"), FACTOR_MODULE);
-  const dir = join(parent, name);
-  await saveModel(
-    dir,
-    { jsFunction: src },
-    {
-      signature: {
-        inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
-        outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
-      },
-      jsFunction: { modelConfig: { factor, fail: opts.fail === true } },
-    },
-  );
-  return dir;
+export function factorModel(parent: string, name: string, factor: number, opts: { fail?: boolean } = {}): Promise<string> {
+  return xyJsModel(parent, name, FACTOR_MODULE, { factor, fail: opts.fail === true });
 }
 
 export interface Answer {

@@ -61,3 +61,23 @@ export async function slowModel(parent: string, opts: { busyMs?: number; name?: 
   );
   return dir;
 }
+
+/** A js_function model of one double column `x` → one double column `y`, from `module`'s source, with `modelConfig`. */
+export async function xyJsModel(parent: string, name: string, module: string, modelConfig: Record<string, unknown>): Promise<string> {
+  const src = join(parent, `${name}-src`);
+  await mkdir(src, { recursive: true });
+  await writeFile(join(src, "model.mjs"), module);
+  const dir = join(parent, name);
+  await saveModel(
+    dir,
+    { jsFunction: src },
+    {
+      signature: {
+        inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
+        outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
+      },
+      jsFunction: { modelConfig },
+    },
+  );
+  return dir;
+}
