@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
 import { slowModel } from "../../testing/model-fixtures.js";
-import { startScoringKit } from "../../testing/scoring-app-kit.js";
+import { metricValue, startScoringKit } from "../../testing/scoring-app-kit.js";
 import { tempDir } from "../../testing/temp-dir.js";
+import { ScoringMetrics } from "./scoring-metrics.js";
 import { BufferedInferenceLog, fileLogSink, monitoringLogSink, type InferenceLogSink } from "./inference-log.js";
 
 const tmp = tempDir("ciclo-inference-log-");
@@ -67,6 +68,12 @@ test("the buffer is bounded: past it records are dropped and counted; a failing 
   broken.record({ protocol: "mlflow", status: 200, latencyMs: 1, rows: 1, request: "{}", response: "{}" });
   await broken.close();
   assert.equal(broken.dropped, 1);
+  // What a scrape of the scoring server's /metrics reads: the log's losses as they stand.
+  const metrics = new ScoringMetrics("m", "1", { defaultMetrics: false });
+  metrics.watchInferenceLog(log);
+  assert.equal(metricValue(await metrics.render(), "ciclo_serving_inference_log_dropped_total", { model: "m", version: "1" }), 2);
+  for (let i = 0; i < 4; i++) log.record({ protocol: "mlflow", status: 200, latencyMs: 1, rows: 1, request: "{}", response: "{}" });
+  assert.equal(metricValue(await metrics.render(), "ciclo_serving_inference_log_dropped_total", { model: "m", version: "1" }), 3);
 });
 
 test("monitoring sink: sampled records reach the server's inference store as Parquet segments, with request ids", async () => {

@@ -197,6 +197,21 @@ export class ScoringMetrics {
     });
   }
 
+  /** Exposes the request log's losses (a full buffer or a refused flush), read at scrape time. */
+  watchInferenceLog(log: { readonly dropped: number }): void {
+    const labels = this.labels;
+    new Counter({
+      name: "ciclo_serving_inference_log_dropped_total",
+      help: "Answered requests the request log lost: its buffer was full or a flush was refused",
+      labelNames: ["model", "version"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.labels(labels).inc(log.dropped);
+      },
+    });
+  }
+
   setReady(ready: boolean): void {
     this.readyGauge.labels(this.labels).set(ready ? 1 : 0);
   }

@@ -66,6 +66,7 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   });
   const admission = new AdmissionControl({ maxInflightBytes: opts.maxInflightBytes, retryAfterSeconds: 1 }, measured);
   metrics.watchAdmission(admission);
+  if (inferenceLog) metrics.watchInferenceLog(inferenceLog);
   const tracing = await loadTracing(opts.tracing);
   const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, admission, inferenceLog, tracing });
   const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
