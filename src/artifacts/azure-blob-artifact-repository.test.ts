@@ -13,6 +13,7 @@ import { azuriteUnavailable, createTestContainer, type AzureTestContainer } from
 import { AzureBlobArtifactRepository } from "./azure-blob-artifact-repository.js";
 import { runArtifactRepositoryContract } from "./contract/artifact-repository.contract.js";
 import { MiB, pseudoRandomBytes, readAll } from "./contract/byte-streams.js";
+import { rejectsWith } from "../testing/mlflow-error-assert.js";
 
 runArtifactRepositoryContract("azure blob (azurite)", async () => {
   if (await azuriteUnavailable()) return undefined;
@@ -33,15 +34,6 @@ runArtifactRepositoryContract("azure blob (azurite), abfss:// root, parts throug
   const repo = new AzureBlobArtifactRepository(`abfss://${c.container}@${c.account}.dfs.core.windows.net/lake/root`, env);
   return { repo, cleanup: () => c.drop() };
 });
-
-async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof MlflowError, `expected an MlflowError, got ${String(err)}`);
-    assert.equal(err.errorCode, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe("AzureBlobArtifactRepository on Azurite", () => {
   let c: AzureTestContainer | undefined;

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { MlflowError } from "../shared/errors.js";
 import { createTestBucket, s3Unavailable, type S3TestBucket } from "../testing/s3-fixture.js";
 import { runArtifactRepositoryContract } from "./contract/artifact-repository.contract.js";
 import { MiB, pseudoRandomBytes, readAll } from "./contract/byte-streams.js";
 import { S3ArtifactRepository } from "./s3-artifact-repository.js";
+import { rejectsWith } from "../testing/mlflow-error-assert.js";
 
 runArtifactRepositoryContract("s3 (radosgw)", async () => {
   if (await s3Unavailable()) return undefined;
@@ -19,15 +19,6 @@ runArtifactRepositoryContract("s3 (radosgw)", async () => {
   const repo = new S3ArtifactRepository(`s3://${b.bucket}/mlflow/artifacts`, b.env);
   return { repo, cleanup: () => b.drop() };
 });
-
-async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof MlflowError, `expected an MlflowError, got ${String(err)}`);
-    assert.equal(err.errorCode, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe("S3ArtifactRepository on a real S3 server", () => {
   let b: S3TestBucket | undefined;

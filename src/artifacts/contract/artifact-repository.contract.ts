@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
-import { MlflowError } from "../../shared/errors.js";
 import type { ArtifactRepository, MultipartPart } from "../artifact-repository.js";
 import {
   digestStream,
@@ -18,6 +17,7 @@ import {
   readAll,
   sha256,
 } from "./byte-streams.js";
+import { rejectsWith } from "../../testing/mlflow-error-assert.js";
 
 export interface ArtifactRepositoryFixture {
   repo: ArtifactRepository;
@@ -31,14 +31,6 @@ const serverPartUrl = (uploadId: string, partNumber: number) =>
 
 /** S3's minimum size of every part but the last (radosgw enforces it too). */
 const MIN_PART = 5 * MiB;
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof MlflowError, `expected an MlflowError, got ${String(err)}`);
-    assert.equal(err.errorCode, code, err.message);
-    return true;
-  });
-}
 
 const text = (s: string) => Readable.from([Buffer.from(s, "utf8")]);
 

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { MlflowError } from "../../shared/errors.js";
+import type { MlflowError } from "../../shared/errors.js";
+import { rejectsWith } from "../../testing/mlflow-error-assert.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "../../tracking/search-specs.js";
 import type { Metric, Run } from "../../shared/tracking-types.js";
@@ -22,14 +23,8 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-export async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof MlflowError, `expected an MlflowError, got ${String(err)}`);
-    assert.equal(err.errorCode, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+/** Kept here too: the contract suites and several tests import it from this file. */
+export { rejectsWith };
 
 export const m = (key: string, value: number, step = 0, timestamp = 1000): Metric => ({ key, value, step, timestamp });
 
