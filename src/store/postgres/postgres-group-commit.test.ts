@@ -51,7 +51,7 @@ test("32 concurrent create-runs and 32 log-metrics over 32 runs cost a fixed few
   );
   // One statement: runs, points, latest values and summaries.
   assert.equal(logs.length, 1, logs.join("\n"));
-  assert.ok(logs[0].startsWith("with r as"), logs[0]);
+  assert.ok(logs[0].startsWith("with rs as"), logs[0]);
   assert.ok(![...creates, ...logs].some((q) => /savepoint|^begin/i.test(q)));
   // With params, a group needs a transaction: begin, runs with their stored params, the write, commit.
   const withParams = await counted(() =>
@@ -84,7 +84,7 @@ test("a one-statement group rejects inputs for missing and deleted runs, writing
     assert.match(reason(2).message, /must be in the 'active' state/);
   });
   assert.equal(queries.length, 1, queries.join("\n"));
-  assert.ok(queries[0].startsWith("with r as"), queries[0]);
+  assert.ok(queries[0].startsWith("with rs as"), queries[0]);
   const got = await store.getRun(good.info.runId);
   assert.deepEqual(got.data.metrics.map((m) => m.step), [4]);
   assert.deepEqual(got.data.tags.filter((x) => x.key === "t"), [{ key: "t", value: "4" }]);

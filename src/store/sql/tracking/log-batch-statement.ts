@@ -7,10 +7,10 @@
  * actually added (its `RETURNING`), so summaries stay exact without the recount the per-write path needs, in the
  * same atomic statement. A group costs one round trip (two after a retry).
  *
- * Rows are written only for runs that exist and are active (the statement joins them, locking each `FOR KEY
- * SHARE` as a foreign key check would, so a purge waits for the statement); the statement answers
- * the state of every run it was given, so the caller can reject the other inputs with MLflow's errors. One
- * statement is atomic, so outside a transaction it is also its own commit.
+ * Rows are written only for runs that exist and are active (the statement locks every run it was given `FOR KEY
+ * SHARE` as a foreign key check would, so a purge waits for the statement, and joins the active ones); the
+ * statement answers the state of every run it found, as locked, so the caller can reject the other inputs with
+ * MLflow's errors. One statement is atomic, so outside a transaction it is also its own commit.
  *
  * Derived rows are upserted in a fixed order — (run, key) for latest values, (run, level, bucket, key) for
  * summaries, as the per-write path does — so concurrent groups lock shared rows in one order.
@@ -75,8 +75,12 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
   };
   const col = <T>(list: T[][], i: number) => list.map((r) => r[i]);
   const ctes = [
-    // Locked as a foreign key check would lock them, once per run (the metric tables have none: migration 19).
-    `r as materialized (select id, run_uuid from runs where run_uuid = any(${arr(rows.uuids, "text")}) and lifecycle_stage = 'active' for key share)`,
+    // Locked as a foreign key check would lock them, once per run (the metric tables and tags have none:
+    // migrations 19 and 21). The lock reads each run as it is once locked — a run deleted or purged while the
+    // statement waited is seen so, where the statement's snapshot would still show it active — and the answer
+    // below is this read, so no input is acknowledged for rows that were not written.
+    `rs as materialized (select id, run_uuid, lifecycle_stage from runs where run_uuid = any(${arr(rows.uuids, "text")}) for key share)`,
+    `r as materialized (select id, run_uuid from rs where lifecycle_stage = 'active')`,
   ];
   if (rows.params.length > 0) {
     const p = rows.params;
@@ -154,8 +158,6 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
   }
   // Data-modifying CTEs run whether or not the main query reads them; reading pa gives the params' count.
   const counted = rows.params.length > 0 ? "(select count(*) from pa)::int" : "0";
-  const text =
-    `with ${ctes.join(", ")} select run_uuid, lifecycle_stage, ${counted} as params_inserted ` +
-    `from runs where run_uuid = any($1::text[])`;
+  const text = `with ${ctes.join(", ")} select run_uuid, lifecycle_stage, ${counted} as params_inserted from rs`;
   return { text, values };
 }
