@@ -17,6 +17,7 @@ import { sqliteValueIndexesMigration } from "./0007-sqlite-value-indexes.js";
 import { loggedModelSourceRunMigration } from "./0008-logged-model-source-run.js";
 import { jobsMigration } from "./0009-jobs.js";
 import { metricRunLocksMigration } from "./0019-metric-run-locks.js";
+import { runTagLocksMigration } from "./0021-run-tag-locks.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   loggedModelSourceRunMigration,
   jobsMigration,
   metricRunLocksMigration,
+  runTagLocksMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -43,7 +45,8 @@ export interface MigrationResult {
 /**
  * One ordered sequence: the store's own migrations (0001–0009, written
  * before modules existed: the tracking, registry, logged-model and job
- * tables, which their SQL joins; and 0019, the metric tables' run locks)
+ * tables, which their SQL joins; 0019 and 0021, the foreign keys PostgreSQL's
+ * write path replaces with locks of its own)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

@@ -29,6 +29,7 @@ const METRIC_COLUMNS: BulkColumn[] = [
 
 /** Inserts the runs (none may exist yet); resolves with run id → ciclo's row id. */
 export async function insertRuns(trx: Db, dialect: SqlDialect, runs: ImportRun[]): Promise<Map<string, number>> {
+  if (dialect.name === "postgres") await lockExperiments(trx, runs);
   await trx
     .insertInto("runs")
     .values(
@@ -68,6 +69,19 @@ export async function insertRuns(trx: Db, dialect: SqlDialect, runs: ImportRun[]
   await dialect.bulkInsert(trx, "tags", KV_COLUMNS, tags, "on conflict do nothing");
   for (const r of runs) await insertInputs(trx, r, pks.get(r.runId)!);
   return pks;
+}
+
+/**
+ * PostgreSQL: runs have no foreign key to experiments (migration 21). Their experiments are checked and locked
+ * `FOR KEY SHARE` here instead, as the key's check did: a run never names a missing experiment, and a purge of one
+ * waits for this transaction.
+ */
+async function lockExperiments(trx: Db, runs: ImportRun[]): Promise<void> {
+  const ids = [...new Set(runs.map((r) => r.experimentId))];
+  const found = await trx.selectFrom("experiments").select("experiment_id").where("experiment_id", "in", ids).forKeyShare().execute();
+  const have = new Set(found.map((e) => Number(e.experiment_id)));
+  const missing = ids.find((id) => !have.has(id));
+  if (missing !== undefined) throw new Error(`Imported runs name experiment ${missing}, which is not in the target store.`);
 }
 
 async function insertInputs(trx: Db, run: ImportRun, pk: number): Promise<void> {

@@ -117,8 +117,11 @@ export class SqlImportTarget implements ImportTarget {
   }
 
   /** The Default experiment a new ciclo store creates: no runs, tags, datasets or logged models, still active. */
-  private async isPristineDefault(db: Db): Promise<boolean> {
-    const e = await db.selectFrom("experiments").select(["name", "lifecycle_stage"]).where("experiment_id", "=", 0).executeTakeFirst();
+  private async isPristineDefault(db: Db, lock = false): Promise<boolean> {
+    // Before deleting it (PostgreSQL): locked first, so a run created into it meanwhile (runs have no foreign key
+    // there, migration 21; a new run locks its experiment instead) is either committed and seen below, or waits.
+    const query = db.selectFrom("experiments").select(["name", "lifecycle_stage"]).where("experiment_id", "=", 0);
+    const e = await (lock ? query.forUpdate() : query).executeTakeFirst();
     if (!e || e.name !== "Default" || e.lifecycle_stage !== "active") return false;
     for (const table of ["runs", "experiment_tags", "datasets", "logged_models"] as const) {
       const hit = await db.selectFrom(table).select(sql<number>`1`.as("x")).where("experiment_id", "=", 0).executeTakeFirst();
@@ -130,7 +133,7 @@ export class SqlImportTarget implements ImportTarget {
   async writeExperiments(source: string, experiments: ImportExperiment[]): Promise<void> {
     if (experiments.length === 0) return;
     await this.write(async (trx) => {
-      if (experiments.some((e) => e.experimentId === 0) && (await this.isPristineDefault(trx))) {
+      if (experiments.some((e) => e.experimentId === 0) && (await this.isPristineDefault(trx, this.conn.dialect.name === "postgres"))) {
         await trx.deleteFrom("experiments").where("experiment_id", "=", 0).execute();
       }
       await trx

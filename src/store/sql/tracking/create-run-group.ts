@@ -27,8 +27,9 @@ const TAG_COLUMNS: BulkColumn[] = [
 
 async function createManyRuns(trx: Db, inputs: readonly CreateRunInput[], dialect: SqlDialect): Promise<Array<WriteOutcome<Run>>> {
   const ids = [...new Set(inputs.map((i) => experimentIdNumber(i.experimentId)).filter((id): id is number => id !== undefined))];
+  // PostgreSQL only (batched groups); locked as in SOLO_CREATE below.
   const exps = await sql<{ experiment_id: number; artifact_location: string; lifecycle_stage: string }>`
-    select experiment_id, artifact_location, lifecycle_stage from experiments where experiment_id = any(${ids}::int8[])`.execute(trx);
+    select experiment_id, artifact_location, lifecycle_stage from experiments where experiment_id = any(${ids}::int8[]) for key share`.execute(trx);
   const expById = new Map(exps.rows.map((e) => [Number(e.experiment_id), e]));
 
   const outcomes: Array<WriteOutcome<Run>> = [];
@@ -143,26 +144,30 @@ async function soloCreateRuns(db: Db, inputs: readonly CreateRunInput[], dialect
   });
 }
 
-// The artifact URI is appendToUri(artifact_location, '<uuid>/artifacts'), spelled in SQL.
+// The artifact URI is appendToUri(artifact_location, '<uuid>/artifacts'), spelled in SQL. The experiments are
+// locked `FOR KEY SHARE` once per statement, as a foreign key check would lock them for every run (runs have none
+// on PostgreSQL: migration 21), so a purge of one waits for the statement; their state, locked rows included,
+// answers the inputs whose experiment is not active. The tags need no lock: their runs are this statement's own.
 const SOLO_CREATE =
-  "with e as materialized (select experiment_id, artifact_location from experiments " +
-  "where experiment_id = any($1::int8[]) and lifecycle_stage = 'active'), " +
+  "with e as materialized (select experiment_id, artifact_location, lifecycle_stage from experiments " +
+  "where experiment_id = any($1::int8[]) for key share), " +
   "ru as (insert into runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, " +
   "lifecycle_stage, deleted_time, deleted_with_experiment) " +
   "select u.run_uuid, e.experiment_id, u.name, u.user_id, 'RUNNING', u.start_time, null, " +
   "e.artifact_location || case when e.artifact_location like '%/' then '' else '/' end || u.run_uuid || '/artifacts', " +
   "'active', null, 0 from unnest($2::text[], $3::int8[], $4::text[], $5::text[], $6::int8[]) " +
-  "u(run_uuid, experiment_id, name, user_id, start_time) join e using (experiment_id) returning id, run_uuid, artifact_uri), " +
+  "u(run_uuid, experiment_id, name, user_id, start_time) join e using (experiment_id) where e.lifecycle_stage = 'active' " +
+  "returning id, run_uuid, artifact_uri), " +
   "tg as (insert into tags (run_id, key, value) select ru.id, t.key, t.value " +
-  "from unnest($7::text[], $8::text[], $9::text[]) t(run_uuid, key, value) join ru using (run_uuid) returning 1) " +
+  "from unnest($7::text[], $8::text[], $9::text[]) t(run_uuid, key, value) join ru using (run_uuid)) " +
   "select 'r' as kind, run_uuid as a, artifact_uri as b, id as n from ru " +
-  "union all select 'e', experiment_id::text, lifecycle_stage, 0 from experiments where experiment_id = any($1::int8[])";
+  "union all select 'e', experiment_id::text, lifecycle_stage, 0 from e";
 
 /** create-run through the group commit. */
 export const CREATE_RUN: GroupedWrite<CreateRunInput, Run> = {
   name: "tracking.create-run",
   many: createManyRuns,
   solo: soloCreateRuns,
-  one: (trx, input) => createRun(trx, input),
+  one: (trx, input, dialect) => createRun(trx, input, dialect),
   weight: (input) => 1 + input.tags.length,
 };

@@ -33,22 +33,23 @@ export function experimentNotFound(experimentId: string): ResourceDoesNotExistEr
   return new ResourceDoesNotExistError(`No Experiment with id=${experimentId} exists`);
 }
 
-/** Joins an artifact root and a child path the way MLflow's `append_to_uri_path` does. */
 /**
  * The experiment a new run or logged model goes into, read inside the write
  * transaction: missing → RESOURCE_DOES_NOT_EXIST, deleted → MLflow's
- * INVALID_PARAMETER_VALUE.
+ * INVALID_PARAMETER_VALUE. `lockKeyShare` (PostgreSQL only) locks its row
+ * `FOR KEY SHARE` until the transaction ends, as a foreign key check would.
  */
-export async function activeExperiment(trx: Db, experimentId: string): Promise<{ experiment_id: number; artifact_location: string }> {
+export async function activeExperiment(
+  trx: Db,
+  experimentId: string,
+  lockKeyShare = false,
+): Promise<{ experiment_id: number; artifact_location: string }> {
   const expId = experimentIdNumber(experimentId);
+  const query = trx.selectFrom("experiments").select(["experiment_id", "artifact_location", "lifecycle_stage"]);
   const exp =
     expId === undefined
       ? undefined
-      : await trx
-          .selectFrom("experiments")
-          .select(["experiment_id", "artifact_location", "lifecycle_stage"])
-          .where("experiment_id", "=", expId)
-          .executeTakeFirst();
+      : await (lockKeyShare ? query.forKeyShare() : query).where("experiment_id", "=", expId).executeTakeFirst();
   if (!exp) throw experimentNotFound(experimentId);
   if (exp.lifecycle_stage !== "active") {
     throw new InvalidParameterValueError(
@@ -58,6 +59,7 @@ export async function activeExperiment(trx: Db, experimentId: string): Promise<{
   return exp;
 }
 
+/** Joins an artifact root and a child path the way MLflow's `append_to_uri_path` does. */
 export function appendToUri(root: string, child: string): string {
   return root.endsWith("/") ? `${root}${child}` : `${root}/${child}`;
 }

@@ -12,7 +12,7 @@ import type { Tag } from "../../../shared/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-store.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
 import type { Database, RunsTable } from "../schema.js";
-import type { SqlConnection } from "../sql-dialect.js";
+import type { SqlConnection, SqlDialect } from "../sql-dialect.js";
 import { codePointOrder } from "../code-point-order.js";
 import { insertModelInputs, loadRunModelLinks, type RunModelLinks } from "./run-model-links.js";
 import { readRunPagePostgres, type KeyValue } from "./run-page-postgres.js";
@@ -54,8 +54,9 @@ export function requireActiveRun(row: Pick<RunRow, "run_uuid" | "lifecycle_stage
 }
 
 /** Runs inside a write transaction (`trx`), as do the other writes below. */
-export async function createRun(trx: Db, input: CreateRunInput): Promise<Run> {
-  const exp = await activeExperiment(trx, input.experimentId);
+export async function createRun(trx: Db, input: CreateRunInput, dialect: SqlDialect): Promise<Run> {
+  // PostgreSQL: runs have no foreign key to experiments (migration 21); this lock does what its check did.
+  const exp = await activeExperiment(trx, input.experimentId, dialect.name === "postgres");
   const runUuid = randomUUID().replaceAll("-", "");
   const row = {
     run_uuid: runUuid,
@@ -230,11 +231,15 @@ export async function updateRun(trx: Db, runId: string, input: UpdateRunInput): 
   const set: Partial<RunRow> = {};
   if (input.status !== undefined) set.status = input.status;
   if (input.endTime !== undefined) set.end_time = input.endTime;
-  if (input.runName !== undefined && input.runName !== "") {
-    set.name = input.runName;
-    await upsertTags(trx, row.id, [{ key: RUN_NAME_TAG, value: input.runName }]);
+  const renamed = input.runName !== undefined && input.runName !== "";
+  if (renamed) set.name = input.runName;
+  if (Object.keys(set).length > 0) {
+    // The run's row first: its lock keeps a purge out until the tag below is in (PostgreSQL's tags have no
+    // foreign key: migration 21); a run purged meanwhile updates nothing.
+    const updated = await trx.updateTable("runs").set(set).where("id", "=", row.id).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw runNotFound(runId);
   }
-  if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("id", "=", row.id).execute();
+  if (renamed) await upsertTags(trx, row.id, [{ key: RUN_NAME_TAG, value: input.runName! }]);
   return toRunInfo({ ...row, ...set });
 }
 
