@@ -19,7 +19,7 @@
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
 import { LATEST_UPSERT } from "./metric-tail.js";
 
-/** What a group writes, each row naming its run by uuid. */
+/** What a group writes, each row naming its run by uuid (a point by the uuid's place in `uuids`). */
 export interface GroupRows {
   /** Every run the group's inputs name (the answer gives each one's state). */
   uuids: string[];
@@ -29,8 +29,8 @@ export interface GroupRows {
   tags: Array<[string, string, string]>;
   /** run uuid, name (the `mlflow.runName` tag renames the run). */
   names: Array<[string, string]>;
-  /** run uuid, key, step, timestamp, value (0 for NaN), is_nan. */
-  points: Array<[string, string, number, number, number, number]>;
+  /** The run's place in `uuids` (from 1), key, step, timestamp, value (0 for NaN), is_nan. */
+  points: Array<[number, string, number, number, number, number]>;
   /** The latest of `points` per (run, key): run uuid, key, step, timestamp, value (null for NaN), is_nan. */
   latest: Array<[string, string, number, number, number | null, number]>;
   /** `points` summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
@@ -80,7 +80,9 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
     // statement waited is seen so, where the statement's snapshot would still show it active — and the answer
     // below is this read, so no input is acknowledged for rows that were not written.
     `rs as materialized (select id, run_uuid, lifecycle_stage from runs where run_uuid = any(${arr(rows.uuids, "text")}) for key share)`,
-    `r as materialized (select id, run_uuid from rs where lifecycle_stage = 'active')`,
+    // With each run's place in $1, by which the points name it (`ix`).
+    `r as materialized (select rs.id, rs.run_uuid, x.ix from rs join unnest($1::text[]) with ordinality x(run_uuid, ix) ` +
+      `using (run_uuid) where rs.lifecycle_stage = 'active')`,
   ];
   if (rows.params.length > 0) {
     const p = rows.params;
@@ -110,9 +112,9 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
     const l = rows.latest;
     const b = rows.buckets;
     const points =
-      `select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from unnest(${arr(col(p, 0), "text")}, ` +
+      `select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from unnest(${arr(col(p, 0), "int8")}, ` +
       `${arr(col(p, 1), "text")}, ${arr(col(p, 2), "int8")}, ${arr(col(p, 3), "int8")}, ${arr(col(p, 4), "float8")}, ` +
-      `${arr(col(p, 5), "int2")}) u(run_uuid, key, step, "timestamp", value, is_nan) join r using (run_uuid)`;
+      `${arr(col(p, 5), "int2")}) u(run_ix, key, step, "timestamp", value, is_nan) join r on r.ix = u.run_ix`;
     const insertPoints = `insert into metrics (run_id, key, step, "timestamp", value, is_nan)`;
     // The latest point per key among those sent; a point sent again is no later than what it set before.
     const latest =
