@@ -1,18 +1,20 @@
 /**
- * The in-server inference sink: samples events at a configured rate, keeps
- * them in a bounded buffer (a full buffer drops and counts, never blocks),
- * and on a timer or when enough rows wait, writes one Parquet segment per
- * source (model, version, endpoint, deployment) into the artifact store and
- * indexes it in the metadata store. One flush at a time; a failed write
- * counts its events as dropped and never reaches the request path.
+ * The in-server inference sink: samples events at a configured rate, files
+ * each one at once into the columns of its source's next segment (model,
+ * version, endpoint, deployment; `segment-builder.ts` — the event itself is
+ * not kept), bounded in events (a full buffer drops and counts, never
+ * blocks), and on a timer or when enough events wait, writes one Parquet
+ * segment per source into the artifact store and indexes it in the metadata
+ * store. One flush at a time; a failed write counts its events as dropped and
+ * never reaches the request path.
  * @module
  */
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ArtifactRepository } from "../../artifacts/index.js";
-import type { MonitoringStore, SegmentRecord } from "../core/monitoring-store.js";
+import type { InferenceSource, MonitoringStore, SegmentRecord } from "../core/monitoring-store.js";
 import type { InferenceEvent, InferenceSink } from "./inference-event.js";
-import { encodeSegment } from "./segment-codec.js";
+import { SegmentBuilder } from "./segment-builder.js";
 
 export interface InferenceRecorderOptions {
   /** Share of requests kept, in [0, 1] (default 1). */
@@ -34,8 +36,31 @@ export function pathPart(s: string): string {
   return encodeURIComponent(s).replace(/\./g, "%2E") || "_";
 }
 
+/** The source an event is filed under, and the columns of its next segment. */
+interface Pending {
+  source: InferenceSource;
+  sampleRate: number;
+  builder: SegmentBuilder;
+}
+
+function sameSource(a: InferenceEvent, sampleRate: number, p: Pending): boolean {
+  const b = p.source;
+  return (
+    a.modelName === b.modelName &&
+    a.modelVersion === b.modelVersion &&
+    a.endpoint === b.endpoint &&
+    a.deployment === b.deployment &&
+    (a.dataset ?? null) === (b.dataset ?? null) &&
+    sampleRate === p.sampleRate
+  );
+}
+
 export class InferenceRecorder implements InferenceSink {
-  private buffer: InferenceEvent[] = [];
+  /** Segments being filled, by source. */
+  private pending = new Map<string, Pending>();
+  /** The last source filed into: a router's events mostly come from one. */
+  private last: Pending | undefined;
+  private buffered = 0;
   private droppedCount = 0;
   private sampledOut = 0;
   private flushing: Promise<SegmentRecord[]> | undefined;
@@ -69,20 +94,41 @@ export class InferenceRecorder implements InferenceSink {
       this.sampledOut++;
       return;
     }
-    if (this.buffer.length >= (this.opts.maxBuffered ?? 50_000)) {
+    if (this.buffered >= (this.opts.maxBuffered ?? 50_000)) {
       this.droppedCount++;
       return;
     }
-    this.buffer.push(event);
-    if (this.buffer.length >= (this.opts.flushEvents ?? 5_000) && !this.flushing) void this.flush();
+    const sampleRate = event.sampleRate ?? 1;
+    let p = this.last;
+    if (!p || !sameSource(event, sampleRate, p)) {
+      const key = JSON.stringify([event.modelName, event.modelVersion, event.endpoint, event.deployment, event.dataset ?? null, sampleRate]);
+      p = this.pending.get(key);
+      if (!p) {
+        const { modelName, modelVersion, endpoint, deployment, dataset } = event;
+        p = { source: { modelName, modelVersion, endpoint, deployment, dataset: dataset ?? null }, sampleRate, builder: new SegmentBuilder() };
+        this.pending.set(key, p);
+      }
+      this.last = p;
+    }
+    try {
+      p.builder.add(event);
+    } catch (err) {
+      this.droppedCount++;
+      this.opts.onError?.(err);
+      return;
+    }
+    this.buffered++;
+    if (this.buffered >= (this.opts.flushEvents ?? 5_000) && !this.flushing) void this.flush();
   }
 
   /** Writes what is buffered; resolves with the segments written. */
   flush(): Promise<SegmentRecord[]> {
     if (this.flushing) return this.flushing.then(() => this.flush());
-    if (this.buffer.length === 0) return Promise.resolve([]);
-    const batch = this.buffer;
-    this.buffer = [];
+    if (this.buffered === 0) return Promise.resolve([]);
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.last = undefined;
+    this.buffered = 0;
     this.flushing = this.write(batch).finally(() => (this.flushing = undefined));
     return this.flushing;
   }
@@ -92,29 +138,22 @@ export class InferenceRecorder implements InferenceSink {
     await this.flush();
   }
 
-  private async write(batch: InferenceEvent[]): Promise<SegmentRecord[]> {
-    const groups = new Map<string, InferenceEvent[]>();
-    for (const e of batch) {
-      const key = JSON.stringify([e.modelName, e.modelVersion, e.endpoint, e.deployment, e.dataset ?? null, e.sampleRate ?? 1]);
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = []));
-      g.push(e);
-    }
+  private async write(batch: Pending[]): Promise<SegmentRecord[]> {
     const out: SegmentRecord[] = [];
-    for (const events of groups.values()) {
+    for (const p of batch) {
       try {
-        out.push(await this.writeSegment(events));
+        out.push(await this.writeSegment(p));
       } catch (err) {
-        this.droppedCount += events.length;
+        this.droppedCount += p.builder.requests;
         this.opts.onError?.(err);
       }
     }
     return out;
   }
 
-  private async writeSegment(events: InferenceEvent[]): Promise<SegmentRecord> {
-    const e = events[0];
-    const seg = await encodeSegment(events);
+  private async writeSegment(p: Pending): Promise<SegmentRecord> {
+    const e = p.source;
+    const seg = await p.builder.encode();
     const day = new Date(seg.startTime).toISOString().slice(0, 10);
     const where = e.dataset
       ? `datasets/${pathPart(e.dataset)}`
@@ -135,7 +174,7 @@ export class InferenceRecorder implements InferenceSink {
         rows: seg.rows,
         requests: seg.requests,
         errors: seg.errors,
-        sampleRate: (e.sampleRate ?? 1) * this.rate,
+        sampleRate: p.sampleRate * this.rate,
         path,
         bytes: seg.bytes.byteLength,
         createdAt: (this.opts.now ?? Date.now)(),
