@@ -203,7 +203,8 @@ export function monitoringLogSink(opts: { trackingUri: string }): InferenceLogSi
   const url = http.url("/api/ciclo/v1/monitoring/inference");
   return {
     async write(lines) {
-      const body = `{"records":[${lines.trimEnd().split("\n").join(",")}]}`;
+      // JSON.stringify escapes every newline inside a record, so the only ones are between records.
+      const body = `{"records":[${lines.trimEnd().replaceAll("\n", ",")}]}`;
       const res = await fetch(url, { method: "POST", headers: { ...http.authHeaders, "content-type": "application/json" }, body, signal: AbortSignal.timeout(30_000) });
       if (!res.ok) throw new Error(`the monitoring API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
       await res.arrayBuffer().catch(() => undefined);
