@@ -11,8 +11,9 @@
  *   process spent over the run (utime + stime from /proc/<pid>/stat, all its
  *   threads; wrk's own as a waited child) divided by the requests answered:
  *   the router's CPU per request is the figure that does not depend on how
- *   the two cores are shared; and the replica's mean batch size over the run
- *   (requests per model batch, from its /metrics).
+ *   the two cores are shared (through the gateway, the server's CPU too: it
+ *   ingests and writes the gateway's inference log); and the replica's mean
+ *   batch size over the run (requests per model batch, from its /metrics).
  * `--model-ms N` deploys a js_function model that keeps its inference thread
  * busy N ms per row (a CPU loop; batching does not share it) instead of the
  * ONNX fixture: the model server's work is then the bottleneck, as it is for
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
         await sequential(gp, "/endpoints/bench/invocations", 500);
         const g = await sequential(gp, "/endpoints/bench/invocations", n);
         await gp.close();
-        const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, replica: replicaPid }, replica);
+        const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, server: server.pid, replica: replicaPid }, replica);
         Object.assign(result, {
           gatewayP50Ms: p50(g),
           gatewayRps: wg.requestsPerSec,
