@@ -26,8 +26,10 @@ export interface InferenceEvent extends InferenceSource {
 
 export interface InferenceSink {
   /**
-   * Takes an event without blocking: sampled, buffered and written to a
-   * segment in the background. Never throws; a full buffer drops and counts.
+   * Takes an event without blocking on I/O: sampled, its bodies read into
+   * the columns of its segment (a parse, synchronous: callers on a request
+   * path call it after the answer), written in the background. Never throws;
+   * a full buffer drops and counts.
    */
   record(event: InferenceEvent): void;
 }
