@@ -20,7 +20,12 @@
  * most real models.
  * `--monitor-sample-rate` is passed to the server (monitoring logs every
  * routed request by default).
- * Usage: npm run bench:deployments [-- --seconds 10 --requests 4000 --model-ms 2 --monitor-sample-rate 0.01]
+ * `--rounds N` repeats the throughput windows N times — direct, a settle
+ * pause (the replica posts what it logged of the direct traffic to the
+ * server), routed, gateway — and gives each round's ratios from its own
+ * adjacent windows, then the median round: on a machine whose speed drifts
+ * from minute to minute the ratio of adjacent windows is the steadier figure.
+ * Usage: npm run bench:deployments [-- --seconds 10 --requests 4000 --model-ms 2 --monitor-sample-rate 0.01 --rounds 5]
  * Results: printed, and written to bench/results/deployments-router.json.
  * @module
  */
@@ -46,6 +51,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "64" },
     "model-ms": { type: "string", default: "0" },
     "monitor-sample-rate": { type: "string" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const MODEL_MS = Number(values["model-ms"]);
@@ -212,42 +218,42 @@ async function main(): Promise<void> {
       const idle0 = cpuMs(server.pid);
       await new Promise((r) => setTimeout(r, opts.seconds * 1000));
       const idleServerCpuMsPerSecond = (cpuMs(server.pid) - idle0) / opts.seconds;
-      // Routed first: requests sent straight to the replica are logged by the replica itself, which posts them to the
-      // server's monitoring API for seconds afterwards; that work would land in the routed run's server CPU.
-      const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid }, replica);
-      const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid }, replica);
-      Object.assign(result, {
-        directRps: wd.requestsPerSec,
-        directP99Ms: wd.latencyP99Ms,
-        directErrors: wd.errors,
-        directCpuMsPerRequest: wd.cpuMsPerRequest,
-        directReplicaMeanBatch: wd.replicaMeanBatch,
-        routedRps: wr.requestsPerSec,
-        routedP99Ms: wr.latencyP99Ms,
-        routedErrors: wr.errors,
-        routedCpuMsPerRequest: wr.cpuMsPerRequest,
-        routedReplicaMeanBatch: wr.replicaMeanBatch,
-        idleServerCpuMsPerSecond,
-        routedServerCpuMsPerRequestNet: Number((wr.cpuMsPerRequest.server - (idleServerCpuMsPerSecond * opts.seconds) / wr.requests).toFixed(4)),
-        throughputRatio: wr.requestsPerSec / wd.requestsPerSec,
-        loadAverages1m: { direct: wd.loadAverage1m, routed: wr.loadAverage1m },
-      });
       const gateway = await startGateway(server.url);
       try {
         const gp = new Pool(gateway.url, { connections: 1 });
         await sequential(gp, "/endpoints/bench/invocations", 500);
         const g = await sequential(gp, "/endpoints/bench/invocations", n);
         await gp.close();
-        const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, server: server.pid, replica: replicaPid }, replica);
-        Object.assign(result, {
-          gatewayP50Ms: p50(g),
-          gatewayRps: wg.requestsPerSec,
-          gatewayP99Ms: wg.latencyP99Ms,
-          gatewayErrors: wg.errors,
-          gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
-          gatewayReplicaMeanBatch: wg.replicaMeanBatch,
-          gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
-        });
+        result.gatewayP50Ms = p50(g);
+        const rounds: Array<Record<string, unknown>> = [];
+        for (let round = 0; round < Math.max(1, Number(values.rounds)); round++) {
+          // Direct first, then a pause: requests sent straight to the replica are logged by the replica itself, which
+          // posts them to the server's monitoring API for a second or two afterwards; that work would land in the
+          // routed window's server CPU. The same pause before a later round's direct window: the gateway posts what
+          // it routed for a second or two after its window, and the server's work on it would slow the direct one.
+          if (round > 0) await new Promise((r) => setTimeout(r, 3000));
+          const wd = await measured({ ...opts, url: `${replica}/invocations` }, { replica: replicaPid }, replica);
+          await new Promise((r) => setTimeout(r, 3000));
+          const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid }, replica);
+          const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, server: server.pid, replica: replicaPid }, replica);
+          rounds.push(roundResult(wd, wr, wg, idleServerCpuMsPerSecond, opts.seconds));
+          console.error(`[bench] round ${round + 1}: direct ${Math.round(wd.requestsPerSec)} req/s, server ${(100 * (wr.requestsPerSec / wd.requestsPerSec)).toFixed(1)} %, gateway ${(100 * (wg.requestsPerSec / wd.requestsPerSec)).toFixed(1)} % (load ${loadavg()[0].toFixed(2)})`);
+        }
+        // The median round by the server's ratio gives the top-level figures; every round is kept.
+        const sorted = [...rounds].sort((x, y) => (x.throughputRatio as number) - (y.throughputRatio as number));
+        Object.assign(result, sorted[Math.floor((sorted.length - 1) / 2)]);
+        if (rounds.length > 1) {
+          const med = (k: string) => {
+            const v = rounds.map((r) => r[k] as number).sort((x, y) => x - y);
+            return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+          };
+          Object.assign(result, {
+            medianThroughputRatio: med("throughputRatio"),
+            medianGatewayThroughputRatio: med("gatewayThroughputRatio"),
+            minThroughputRatio: sorted[0].throughputRatio,
+            rounds,
+          });
+        }
       } finally {
         await gateway.stop();
       }
@@ -262,6 +268,34 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+type Window = Awaited<ReturnType<typeof measured>>;
+
+/** One round's figures: the routed and gateway windows against the direct window just before them. */
+function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecond: number, seconds: number): Record<string, unknown> {
+  return {
+    directRps: wd.requestsPerSec,
+    directP99Ms: wd.latencyP99Ms,
+    directErrors: wd.errors,
+    directCpuMsPerRequest: wd.cpuMsPerRequest,
+    directReplicaMeanBatch: wd.replicaMeanBatch,
+    routedRps: wr.requestsPerSec,
+    routedP99Ms: wr.latencyP99Ms,
+    routedErrors: wr.errors,
+    routedCpuMsPerRequest: wr.cpuMsPerRequest,
+    routedReplicaMeanBatch: wr.replicaMeanBatch,
+    idleServerCpuMsPerSecond,
+    routedServerCpuMsPerRequestNet: Number((wr.cpuMsPerRequest.server - (idleServerCpuMsPerSecond * seconds) / wr.requests).toFixed(4)),
+    throughputRatio: wr.requestsPerSec / wd.requestsPerSec,
+    loadAverages1m: { direct: wd.loadAverage1m, routed: wr.loadAverage1m },
+    gatewayRps: wg.requestsPerSec,
+    gatewayP99Ms: wg.latencyP99Ms,
+    gatewayErrors: wg.errors,
+    gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
+    gatewayReplicaMeanBatch: wg.replicaMeanBatch,
+    gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
+  };
 }
 
 await main();
