@@ -17,6 +17,7 @@ import { sqliteValueIndexesMigration } from "./0007-sqlite-value-indexes.js";
 import { loggedModelSourceRunMigration } from "./0008-logged-model-source-run.js";
 import { jobsMigration } from "./0009-jobs.js";
 import { metricRunLocksMigration } from "./0019-metric-run-locks.js";
+import { openMetricBucketsMigration } from "./0020-open-metric-buckets.js";
 import { runTagLocksMigration } from "./0021-run-tag-locks.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
   loggedModelSourceRunMigration,
   jobsMigration,
   metricRunLocksMigration,
+  openMetricBucketsMigration,
   runTagLocksMigration,
 ];
 
@@ -46,7 +48,8 @@ export interface MigrationResult {
  * One ordered sequence: the store's own migrations (0001–0009, written
  * before modules existed: the tracking, registry, logged-model and job
  * tables, which their SQL joins; 0019 and 0021, the foreign keys PostgreSQL's
- * write path replaces with locks of its own)
+ * write path replaces with locks of its own; 0020, the open summary bucket of
+ * each series)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

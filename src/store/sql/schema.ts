@@ -67,6 +67,17 @@ interface LatestMetricsTable {
   /** NULL when the latest value is NaN, so that NaN sorts with NULLs (last). */
   value: number | null;
   is_nan: number;
+  /**
+   * The open summary bucket: points of the finest level's bucket holding `step` not yet in metric_buckets
+   * (count, minimum and maximum point; see metric-buckets.ts). Empty (count 0) until points arrive there.
+   */
+  open_cnt: Generated<number>;
+  open_min_value: number | null;
+  open_min_step: Generated<number>;
+  open_min_ts: Generated<number>;
+  open_max_value: number | null;
+  open_max_step: Generated<number>;
+  open_max_ts: Generated<number>;
 }
 
 /** Multi-resolution min/max/count summaries of metric history (see metric-buckets.ts). */
