@@ -14,6 +14,7 @@ import { openStores } from "../open-stores.js";
 import type { SqlConnection } from "../sql/sql-dialect.js";
 import { runCiclo } from "../../testing/child-server.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
+import { historySummaries, storedSummaries } from "../../testing/metric-summaries.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, currentVersion, migrateToLatest, migrationSequence } from "./migrator.js";
 import { serverModules } from "../../modules.js";
@@ -182,6 +183,16 @@ function backendSuite(name: string, fresh: () => Promise<Fresh | undefined>, ski
         const after = await tracking.getMetricHistory(RUN_UUID, "loss", {});
         assert.equal(after.items.length, 12);
         assert.equal(after.items[11].modelId, "m-1");
+        // Summaries stay exact as points join series summarised before the upgrade (their open bucket starts
+        // empty): into an old bucket, a later one, the open one, and a retry.
+        const point = (key: string, value: number, step: number, timestamp: number) => ({ key, value, step, timestamp });
+        await tracking.logBatch(RUN_UUID, { metrics: [point("acc", -1, 123_001, 5), point("acc", 0.3, 300_000, 6)], params: [], tags: [] });
+        await tracking.logBatch(RUN_UUID, { metrics: [point("loss", 0.05, 11, 1), point("loss", 0.04, 12, 1), point("acc", 7, 299_999, 7)], params: [], tags: [] });
+        const runPk = Number((await sql<{ id: number }>`select id from runs where run_uuid = ${RUN_UUID}`.execute(db)).rows[0].id);
+        for (const key of ["loss", "acc"]) {
+          assert.deepEqual(await storedSummaries(db, runPk, key), await historySummaries(db, runPk, key), key);
+        }
+        assert.ok((await tracking.getMetricHistoryBulkInterval({ runIds: [RUN_UUID], metricKey: "acc", maxResults: 50 })).some((p) => p.value === -1));
         // Ids keep counting after the rows the old version created.
         const newExp = await tracking.createExperiment({ name: "after-upgrade", tags: [] });
         assert.ok(Number(newExp) > Number(run.info.experimentId));

@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import { migrateToLatest } from "../migrations/migrator.js";
 import { SqlTrackingStore } from "../sql/tracking/sql-tracking-store.js";
 import type { SqlConnection } from "../sql/sql-dialect.js";
+import { historySummaries, storedSummaries } from "../../testing/metric-summaries.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../testing/postgres-fixture.js";
 import { openPostgres } from "./postgres-connection.js";
 
@@ -99,19 +100,16 @@ test("summaries written by the group statement count each stored point once, ret
   // Concurrent overlapping batches (one group) and a later retry of the first.
   await Promise.all([store.logBatch(run.info.runId, { metrics: pts.slice(0, 400), params: [], tags: [] }), store.logBatch(run.info.runId, { metrics: pts.slice(200), params: [], tags: [] })]);
   await store.logBatch(run.info.runId, { metrics: pts.slice(0, 400), params: [], tags: [] });
-  const sums = await conn.db
-    .selectFrom("metric_buckets")
-    .select(["level", (eb) => eb.fn.sum<number>("cnt").as("n"), (eb) => eb.fn.min<number>("min_value").as("lo"), (eb) => eb.fn.max<number>("max_value").as("hi")])
-    .where("key", "=", "s")
-    .groupBy("level")
-    .execute();
+  const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
+  const summaries = await storedSummaries(conn.db, pk, "s");
   const finite = pts.filter((p) => !Number.isNaN(p.value)).map((p) => p.value);
-  assert.equal(sums.length, 3);
-  for (const row of sums) {
-    assert.equal(Number(row.n), 600, `level ${row.level}`);
-    assert.equal(row.lo, Math.min(...finite));
-    assert.equal(row.hi, Math.max(...finite));
+  for (const level of [8, 12, 16]) {
+    const rows = summaries.filter((b) => b.level === level);
+    assert.equal(rows.reduce((n, b) => n + b.cnt, 0), 600, `level ${level}`);
+    assert.equal(Math.min(...rows.map((b) => b.min ?? Infinity)), Math.min(...finite));
+    assert.equal(Math.max(...rows.map((b) => b.max ?? -Infinity)), Math.max(...finite));
   }
+  assert.deepEqual(summaries, await historySummaries(conn.db, pk, "s"));
   const latest = await store.getRun(run.info.runId);
   assert.deepEqual(latest.data.metrics.map((m) => m.step), [599 * 3]);
 });
@@ -128,8 +126,9 @@ test("points go in by a plain insert; a group with a point stored already runs a
   assert.equal(retry.length, 2, retry.join("\n"));
   assert.match(retry[1], /on conflict do nothing/);
   assert.deepEqual((await store.getMetricHistory(run.info.runId, "r", {})).items.map((m) => m.step), Array.from({ length: 15 }, (_, i) => i));
-  const counts = await conn.db.selectFrom("metric_buckets").select(["level", "cnt"]).where("key", "=", "r").execute();
-  assert.deepEqual(counts.map((c) => [c.level, Number(c.cnt)]).sort(), [[12, 15], [16, 15], [8, 15]]);
+  const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
+  const counts = await storedSummaries(conn.db, pk, "r");
+  assert.deepEqual(counts.map((c) => [c.level, c.cnt]), [[8, 15], [12, 15], [16, 15]]);
   assert.equal((await store.getRun(run.info.runId)).data.metrics[0].step, 14);
 });
 
@@ -199,17 +198,17 @@ test("two replicas' writers logging into the same runs at once keep latest value
       const last = all[all.length - 1];
       assert.deepEqual(got.data.metrics.map((m) => [m.step, m.value]), [[last, value(last)]]);
       const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
-      const buckets = await conn.db.selectFrom("metric_buckets").selectAll().where("run_id", "=", pk).where("key", "=", "x").execute();
+      const buckets = await storedSummaries(conn.db, pk, "x");
       for (const level of [8, 12, 16]) {
         const rows = buckets.filter((b) => b.level === level);
         for (const b of rows) {
-          const inside = all.filter((step) => step >> level === Number(b.bucket));
+          const inside = all.filter((step) => step >> level === b.bucket);
           const values = inside.map(value);
-          assert.equal(Number(b.cnt), inside.length, `level ${level} bucket ${b.bucket}`);
-          assert.equal(b.min_value, Math.min(...values));
-          assert.equal(b.max_value, Math.max(...values));
+          assert.equal(b.cnt, inside.length, `level ${level} bucket ${b.bucket}`);
+          assert.equal(b.min, Math.min(...values));
+          assert.equal(b.max, Math.max(...values));
         }
-        assert.equal(rows.reduce((n, b) => n + Number(b.cnt), 0), all.length, `level ${level}`);
+        assert.equal(rows.reduce((n, b) => n + b.cnt, 0), all.length, `level ${level}`);
       }
       assert.equal((await store.getMetricHistory(run.info.runId, "x", { maxResults: 10_000 })).items.length, all.length);
     }

@@ -20,9 +20,9 @@ import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import type { GroupedWrite, WriteOutcome } from "../group-commit-queue.js";
 import { logBatch, paramChanged } from "./log-batch.js";
-import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
+import { groupStatement, SERIES_KEY, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
 import { aggregateBuckets } from "./metric-buckets.js";
-import { isLater } from "./metric-tail.js";
+import { splitSeries } from "./open-bucket.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
@@ -98,14 +98,14 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
 
 /**
  * The rows of `inputs` (runs by uuid): tags with the group's last value of a key winning, renames, points, and
- * what they derive — the latest point per key, the summaries per bucket.
+ * what they derive per series — its latest point and the summary of its points in that point's bucket, the
+ * summaries of its other points per bucket.
  */
 function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
   const tags = new Map<string, [string, string, string]>();
   const names = new Map<string, string>();
   const points: GroupRows["points"] = [];
-  const latest = new Map<string, { runId: string; m: Metric }>();
-  const byRun = new Map<string, Metric[]>();
+  const bySeries = new Map<string, { runId: string; points: Metric[] }>();
   const uuids = [...new Set(inputs.map((w) => w.runId))];
   // Points name their run by its place in `uuids`: a few digits instead of a 32-character uuid per point.
   const place = new Map(uuids.map((u, i) => [u, i + 1]));
@@ -117,21 +117,29 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
       tags.set(id, [w.runId, t.key, t.value]);
       if (t.key === RUN_NAME_TAG) names.set(w.runId, t.value);
     }
-    if (w.batch.metrics.length === 0) continue;
     const run = place.get(w.runId)!;
     for (const m of w.batch.metrics) {
       const nan = Number.isNaN(m.value);
       points.push([run, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0]);
       const id = `${w.runId}\u0000${m.key}`;
-      const cur = latest.get(id);
-      if (!cur || isLater(m, cur.m)) latest.set(id, { runId: w.runId, m });
+      const s = bySeries.get(id);
+      if (s) s.points.push(m);
+      else bySeries.set(id, { runId: w.runId, points: [m] });
     }
-    const list = byRun.get(w.runId);
-    if (list) list.push(...w.batch.metrics);
-    else byRun.set(w.runId, [...w.batch.metrics]);
+  }
+  const series: unknown[][] = [];
+  const rest = new Map<string, Metric[]>();
+  for (const { runId, points: pts } of bySeries.values()) {
+    const { latest: m, top: t, rest: others } = splitSeries(pts);
+    const nan = Number.isNaN(m.value);
+    series.push([runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0, t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT]);
+    if (others.length === 0) continue;
+    const list = rest.get(runId);
+    if (list) list.push(...others);
+    else rest.set(runId, others);
   }
   const buckets: unknown[][] = [];
-  for (const [runId, metrics] of byRun) {
+  for (const [runId, metrics] of rest) {
     for (const a of aggregateBuckets(metrics)) buckets.push([runId, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
   }
   return {
@@ -140,10 +148,7 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
     tags: [...tags.values()],
     names: [...names],
     points,
-    latest: [...latest.values()].map(({ runId, m }) => {
-      const nan = Number.isNaN(m.value);
-      return [runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0];
-    }),
+    series,
     buckets,
   };
 }
@@ -159,16 +164,20 @@ async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect:
     throw new NotBatchable("linked metric points");
   }
   const rows = groupRows(inputs);
-  let answer: GroupAnswerRow[];
-  try {
-    const fresh = groupStatement(rows, { pointsAreNew: true });
-    answer = await dialect.runPrepared<GroupAnswerRow>(db, fresh.text, fresh.values);
-  } catch (err) {
-    // A point was stored already (a retried request) or sent twice: the statement wrote nothing; again, the careful way.
-    const e = err as { code?: string; constraint?: string };
-    if (e.code !== UNIQUE_VIOLATION || e.constraint !== "metrics_pk") throw err;
-    const careful = groupStatement(rows);
-    answer = await dialect.runPrepared<GroupAnswerRow>(db, careful.text, careful.values);
+  let answer: GroupAnswerRow[] | undefined;
+  let pointsAreNew = true;
+  for (let attempt = 1; !answer; attempt++) {
+    try {
+      const statement = groupStatement(rows, { pointsAreNew });
+      answer = await dialect.runPrepared<GroupAnswerRow>(db, statement.text, statement.values);
+    } catch (err) {
+      // The statement wrote nothing. A point was stored already (a retried request) or sent twice: again, the
+      // careful way. A series another group added since this one looked: again, as it is now.
+      const e = err as { code?: string; constraint?: string };
+      if (e.code !== UNIQUE_VIOLATION || attempt >= 4) throw err;
+      if (e.constraint === "metrics_pk" && pointsAreNew) pointsAreNew = false;
+      else if (e.constraint !== SERIES_KEY) throw err;
+    }
   }
   const stage = new Map(answer.map((r) => [r.run_uuid, r.lifecycle_stage]));
   return inputs.map((w): WriteOutcome<void> => {

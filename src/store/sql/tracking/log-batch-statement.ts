@@ -1,7 +1,8 @@
 /**
  * A group's log-batch writes as ONE PostgreSQL statement (data-modifying CTEs over `unnest` arrays): the
- * params, tags, run renames and metric points of every input, and the rows derived from the points — the
- * latest value per key and the history summaries. The caller merges both for the group. Points are first sent
+ * params, tags, run renames and metric points of every input, and the rows derived from the points — each
+ * series' latest value and open summary bucket (open-bucket.ts) in its latest_metrics row, and the summaries
+ * that reach metric_buckets. The caller merges the group's points per series. Points are first sent
  * as new (a plain insert, `pointsAreNew`); when one was already stored (a retry), that statement fails whole and
  * the group runs again with `ON CONFLICT DO NOTHING`, the statement then summarising the points its insert
  * actually added (its `RETURNING`), so summaries stay exact without the recount the per-write path needs, in the
@@ -12,12 +13,17 @@
  * statement answers the state of every run it found, as locked, so the caller can reject the other inputs with
  * MLflow's errors. One statement is atomic, so outside a transaction it is also its own commit.
  *
- * Derived rows are upserted in a fixed order — (run, key) for latest values, (run, level, bucket, key) for
- * summaries, as the per-write path does — so concurrent groups lock shared rows in one order.
+ * Each series touched is one row: the statement locks the stored rows (`FOR UPDATE`, in (run, key) order, so
+ * concurrent groups lock shared rows in one order and each sees the other's result), updates them with a plain
+ * `UPDATE` — the latest point if later, the open bucket merged or replaced when a later one opens — and inserts
+ * the rows of new series with a plain `INSERT`: a series another group added meanwhile fails the statement
+ * (unique_violation on latest_metrics_pk, nothing written) and the caller runs it again. metric_buckets gets
+ * rows only when an open bucket closes or points land in an older bucket, merged per bucket, upserted in
+ * (run, level, bucket, key) order.
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
-import { LATEST_UPSERT } from "./metric-tail.js";
+import { OPEN_LEVEL } from "./open-bucket.js";
 
 /** What a group writes, each row naming its run by uuid (a point by the uuid's place in `uuids`). */
 export interface GroupRows {
@@ -31,9 +37,13 @@ export interface GroupRows {
   names: Array<[string, string]>;
   /** The run's place in `uuids` (from 1), key, step, timestamp, value (0 for NaN), is_nan. */
   points: Array<[number, string, number, number, number, number]>;
-  /** The latest of `points` per (run, key): run uuid, key, step, timestamp, value (null for NaN), is_nan. */
-  latest: Array<[string, string, number, number, number | null, number]>;
-  /** `points` summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
+  /**
+   * One row per series (run, key) of `points` (splitSeries): run uuid, key, its latest point's step, timestamp,
+   * value (null for NaN) and is_nan, then the summary of its points in that point's finest bucket (count,
+   * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN).
+   */
+  series: unknown[][];
+  /** The series' other points summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
   buckets: unknown[][];
 }
 
@@ -49,13 +59,37 @@ export interface GroupAnswerRow {
   params_inserted: number;
 }
 
-const LEVELS = BUCKET_LEVELS.map((l) => `(${l})`).join(", ");
-const NAN_AS_NULL = "case when i.is_nan = 1 then null else i.value end";
+/** The constraint a series added concurrently fails on (the caller runs the group again). */
+export const SERIES_KEY = "latest_metrics_pk";
 
-/** Each bucket's minimum (asc) or maximum (desc) point, from the `lv` rows. */
-const extreme = (dir: "asc" | "desc") =>
-  `select distinct on (run_id, key, level, bucket) run_id, key, level, bucket, value, step, ts from lv ` +
-  `where is_nan = 0 order by run_id, key, level, bucket, value ${dir}, step, ts`;
+const LEVELS = `(values ${BUCKET_LEVELS.map((l) => `(${l})`).join(", ")}) l(level)`;
+const SUMMARY = "cnt, min_value, min_step, min_ts, max_value, max_step, max_ts";
+
+/**
+ * A summary's minimum and maximum points over rows (aggregates; ties go to the smallest step, then timestamp):
+ * `v`, `s`, `t` name the value, step and timestamp of each row's minimum (and `V`, `S`, `T` of its maximum),
+ * `none` tells a row without one (NaN).
+ */
+function extremes(v: string, s: string, t: string, V: string, S: string, T: string, noMin: string, noMax: string): string {
+  const pick = (col: string, order: string, none: string) => `(array_agg(${col} order by ${order}) filter (where not (${none})))[1]`;
+  const lo = `${v}, ${s}, ${t}`;
+  const hi = `${V} desc, ${S}, ${T}`;
+  return [
+    `${pick(v, lo, noMin)} as min_value`,
+    `coalesce(${pick(s, lo, noMin)}, 0) as min_step`,
+    `coalesce(${pick(t, lo, noMin)}, 0) as min_ts`,
+    `${pick(V, hi, noMax)} as max_value`,
+    `coalesce(${pick(S, hi, noMax)}, 0) as max_step`,
+    `coalesce(${pick(T, hi, noMax)}, 0) as max_ts`,
+  ].join(", ");
+}
+
+/** Extremes of history points (`p`: value, step, "timestamp", is_nan). */
+const pointExtremes = (p: string) =>
+  extremes(`${p}.value`, `${p}.step`, `${p}."timestamp"`, `${p}.value`, `${p}.step`, `${p}."timestamp"`, `${p}.is_nan = 1`, `${p}.is_nan = 1`);
+
+/** The finest bucket of a step. */
+const open = (step: string) => `(${step} >> ${OPEN_LEVEL})`;
 
 export interface GroupStatementOptions {
   /**
@@ -109,54 +143,110 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
   }
   if (rows.points.length > 0) {
     const p = rows.points;
-    const l = rows.latest;
+    const g = rows.series;
     const b = rows.buckets;
     const points =
       `select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from unnest(${arr(col(p, 0), "int8")}, ` +
       `${arr(col(p, 1), "text")}, ${arr(col(p, 2), "int8")}, ${arr(col(p, 3), "int8")}, ${arr(col(p, 4), "float8")}, ` +
       `${arr(col(p, 5), "int2")}) u(run_ix, key, step, "timestamp", value, is_nan) join r on r.ix = u.run_ix`;
     const insertPoints = `insert into metrics (run_id, key, step, "timestamp", value, is_nan)`;
-    // The latest point per key among those sent; a point sent again is no later than what it set before.
-    const latest =
-      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan) ` +
-      `select r.id, u.key, u.step, u.ts, u.value, u.is_nan from unnest(${arr(col(l, 0), "text")}, ${arr(col(l, 1), "text")}, ` +
-      `${arr(col(l, 2), "int8")}, ${arr(col(l, 3), "int8")}, ${arr(col(l, 4), "float8")}, ${arr(col(l, 5), "int2")}) ` +
-      `u(run_uuid, key, step, ts, value, is_nan) join r using (run_uuid) order by r.id, u.key ${LATEST_UPSERT} returning 1)`;
-    const groupSummaries = (where: string) =>
-      `bf as (insert into metric_buckets (run_id, key, level, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts) ` +
-      `select r.id, u.key, u.level, u.bucket, u.cnt, u.min_value, u.min_step, u.min_ts, u.max_value, u.max_step, u.max_ts ` +
-      `from unnest(${arr(col(b, 0), "text")}, ${arr(col(b, 1), "text")}, ${arr(col(b, 2), "int2")}, ${arr(col(b, 3), "int8")}, ` +
+    // The group's series as the caller merged them: latest point and top summary (see GroupRows.series).
+    const sentSeries =
+      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")} from unnest(` +
+      [
+        arr(col(g, 0), "text"),
+        arr(col(g, 1), "text"),
+        arr(col(g, 2), "int8"),
+        arr(col(g, 3), "int8"),
+        arr(col(g, 4), "float8"),
+        arr(col(g, 5), "int2"),
+        arr(col(g, 6), "int8"),
+        arr(col(g, 7), "float8"),
+        arr(col(g, 8), "int8"),
+        arr(col(g, 9), "int8"),
+        arr(col(g, 10), "float8"),
+        arr(col(g, 11), "int8"),
+        arr(col(g, 12), "int8"),
+      ].join(", ") +
+      `) u(run_uuid, key, step, ts, value, is_nan, ${SUMMARY}) join r using (run_uuid)`;
+    const sentBuckets =
+      `select r.id as run_id, u.key, u.level::int as level, u.bucket, u.${SUMMARY.split(", ").join(", u.")} from unnest(` +
+      `${arr(col(b, 0), "text")}, ${arr(col(b, 1), "text")}, ${arr(col(b, 2), "int2")}, ${arr(col(b, 3), "int8")}, ` +
       `${arr(col(b, 4), "int8")}, ${arr(col(b, 5), "float8")}, ${arr(col(b, 6), "int8")}, ${arr(col(b, 7), "int8")}, ` +
       `${arr(col(b, 8), "float8")}, ${arr(col(b, 9), "int8")}, ${arr(col(b, 10), "int8")}) ` +
-      `u(run_uuid, key, level, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts) join r using (run_uuid) ` +
-      `${where}order by r.id, u.level, u.bucket, u.key ${BUCKET_UPSERT} returning 1)`;
+      `u(run_uuid, key, level, bucket, ${SUMMARY}) join r using (run_uuid)`;
     if (opts.pointsAreNew) {
       // A plain insert: no conflict check before each point (an index search, a speculative insertion and its
       // confirmation, ~30 % of the statement's time in a 1,000-point log-batch); a point already stored fails
       // the whole statement (unique_violation), and the caller runs it again the careful way below.
-      ctes.push(`ins as (${insertPoints} ${points})`, latest, groupSummaries(""));
+      ctes.push(`ins as (${insertPoints} ${points})`, `g as (${sentSeries})`, `rest as (${sentBuckets})`);
     } else {
-      // Summaries: the group's own (aggregated by the caller) when every point was new — the usual case — else
-      // aggregated here from the points the insert added (a retry: nothing counted twice). One of the two runs.
+      // The series and other buckets as sent when every point was new — the usual case — else summarised here
+      // from the points the insert added (a retry: nothing counted twice). One side of each union runs.
       const allNew = "(select count(*) from ins) = (select count(*) from pts)";
       ctes.push(
         `pts as (${points})`,
         `ins as (${insertPoints} select * from pts on conflict do nothing returning run_id, key, step, "timestamp", value, is_nan)`,
-        latest,
-        groupSummaries(`where ${allNew} `),
-        // Each point at each level; a bucket's count, and its minimum and maximum points (NaN excluded; ties go
-        // to the smallest step, then timestamp) by one sort each rather than an ordered aggregate per bucket.
-        `lv as (select i.run_id, i.key, l.level, i.step >> l.level as bucket, i.step, i."timestamp" as ts, i.value, i.is_nan ` +
-          `from ins i cross join (values ${LEVELS}) l(level))`,
-        `bk as (insert into metric_buckets (run_id, key, level, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts) ` +
-          `select c.run_id, c.key, c.level, c.bucket, c.cnt, mn.value, coalesce(mn.step, 0), coalesce(mn.ts, 0), ` +
-          `mx.value, coalesce(mx.step, 0), coalesce(mx.ts, 0) ` +
-          `from (select run_id, key, level, bucket, count(*) as cnt from lv group by run_id, key, level, bucket) c ` +
-          `left join (${extreme("asc")}) mn using (run_id, key, level, bucket) ` +
-          `left join (${extreme("desc")}) mx using (run_id, key, level, bucket) ` +
-          `where not ${allNew} order by c.run_id, c.level, c.bucket, c.key ${BUCKET_UPSERT} returning 1)`,
+        // Each series' latest added point (MLflow's order: step, timestamp, value; NaN smallest).
+        `gl as (select distinct on (run_id, key) run_id, key, step, "timestamp" as ts, case when is_nan = 1 then null else value end as value, is_nan ` +
+          `from ins where not ${allNew} order by run_id, key, step desc, "timestamp" desc, case when is_nan = 1 then -1e308 else value end desc)`,
+        `g as (${sentSeries} where ${allNew} union all ` +
+          `select gl.run_id, gl.key, gl.step, gl.ts, gl.value, gl.is_nan, count(*) as cnt, ${pointExtremes("i")} ` +
+          `from gl join ins i on i.run_id = gl.run_id and i.key = gl.key and ${open("i.step")} = ${open("gl.step")} ` +
+          `group by gl.run_id, gl.key, gl.step, gl.ts, gl.value, gl.is_nan)`,
+        `rest as (${sentBuckets} where ${allNew} union all ` +
+          `select i.run_id, i.key, l.level, i.step >> l.level as bucket, count(*) as cnt, ${pointExtremes("i")} ` +
+          `from gl join ins i on i.run_id = gl.run_id and i.key = gl.key and ${open("i.step")} < ${open("gl.step")} cross join ${LEVELS} ` +
+          `group by i.run_id, i.key, l.level, i.step >> l.level)`,
       );
     }
+    // The stored rows of the group's series, locked in one order; what each looked like before this statement.
+    ctes.push(
+      `cur as materialized (select lm.run_id, lm.key, lm.step, lm.open_${SUMMARY.split(", ").join(", lm.open_")} from latest_metrics lm ` +
+        `join g on lm.run_id = g.run_id and lm.key = g.key order by lm.run_id, lm.key for update of lm)`,
+    );
+    const later =
+      `(g.step > lm.step or (g.step = lm.step and (g.ts > lm."timestamp" or ` +
+      `(g.ts = lm."timestamp" and coalesce(g.value, -1e308) > coalesce(lm.value, -1e308)))))`;
+    const opens = `${open("g.step")} > ${open("lm.step")}`;
+    const newMin = `(${opens} or (g.min_value is not null and (lm.open_min_value is null or g.min_value < lm.open_min_value)))`;
+    const newMax = `(${opens} or (g.max_value is not null and (lm.open_max_value is null or g.max_value > lm.open_max_value)))`;
+    const keep = (cond: string, target: string, from: string) => `${target} = case when ${cond} then ${from} else lm.${target} end`;
+    ctes.push(
+      // Stored series: the latest point if later; the open bucket merged, or replaced when a later one opens.
+      // Series whose points are all older than their open bucket keep their row (their points go below).
+      `upd as (update latest_metrics lm set ` +
+        [
+          keep(later, "step", "g.step"),
+          keep(later, '"timestamp"', "g.ts"),
+          keep(later, "value", "g.value"),
+          keep(later, "is_nan", "g.is_nan"),
+          `open_cnt = case when ${opens} then g.cnt else lm.open_cnt + g.cnt end`,
+          keep(newMin, "open_min_value", "g.min_value"),
+          keep(newMin, "open_min_step", "g.min_step"),
+          keep(newMin, "open_min_ts", "g.min_ts"),
+          keep(newMax, "open_max_value", "g.max_value"),
+          keep(newMax, "open_max_step", "g.max_step"),
+          keep(newMax, "open_max_ts", "g.max_ts"),
+        ].join(", ") +
+        ` from cur c join g on g.run_id = c.run_id and g.key = c.key ` +
+        `where lm.run_id = c.run_id and lm.key = c.key and ${open("g.step")} >= ${open("c.step")} returning 1)`,
+      // New series: a plain insert (one added meanwhile by another group fails the statement: SERIES_KEY).
+      `nw as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, open_${SUMMARY.split(", ").join(", open_")}) ` +
+        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g ` +
+        `where not exists (select 1 from cur c where c.run_id = g.run_id and c.key = g.key) order by g.run_id, g.key returning 1)`,
+      // What reaches metric_buckets: an open part a later bucket closed, points older than the open bucket, the
+      // series' other points; merged per bucket (a row can be upserted once per statement).
+      `con as (select c.run_id, c.key, l.level, c.step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `c.open_${x} as ${x}`).join(", ")} ` +
+        `from cur c join g on g.run_id = c.run_id and g.key = c.key cross join ${LEVELS} where ${open("g.step")} > ${open("c.step")} and c.open_cnt > 0 ` +
+        `union all select g.run_id, g.key, l.level, g.step >> l.level, g.${SUMMARY.split(", ").join(", g.")} ` +
+        `from g join cur c on g.run_id = c.run_id and g.key = c.key cross join ${LEVELS} where ${open("g.step")} < ${open("c.step")} ` +
+        `union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,
+      `bk as (insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY}) ` +
+        `select run_id, key, level, bucket, sum(cnt), ` +
+        extremes("min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts", "min_value is null", "max_value is null") +
+        ` from con group by run_id, key, level, bucket order by run_id, level, bucket, key ${BUCKET_UPSERT} returning 1)`,
+    );
   }
   // Data-modifying CTEs run whether or not the main query reads them; reading pa gives the params' count.
   const counted = rows.params.length > 0 ? "(select count(*) from pa)::int" : "0";

@@ -4,9 +4,10 @@
  * scan of the history (MLflow's charts froze at 100k points: mlflow#5779).
  *
  * For every (run, key) and each level k in {@link BUCKET_LEVELS}, the steps
- * are cut into buckets of 2^k steps; a bucket row holds the point count and the
+ * are cut into buckets of 2^k steps; a bucket's summary holds the point count and the
  * points (step, timestamp) with the minimum and the maximum value. NaN points
- * count but never become a minimum or maximum.
+ * count but never become a minimum or maximum. A summary is the `metric_buckets`
+ * row merged with the series' open bucket (open-bucket.ts) when the bucket holds it.
  *
  * Counts stay exact under retries: a batch whose points were all new adds its
  * counts; a batch with duplicates (a retry) recounts only the buckets it
@@ -113,25 +114,35 @@ export async function upsertBucketRows(db: Db, dialect: SqlDialect, rows: unknow
   if (rows.length > 0) await dialect.bulkInsert(db, "metric_buckets", BUCKET_COLUMNS, rows, BUCKET_UPSERT);
 }
 
-/** Exact counts for the touched buckets, finest level first. */
-export async function recount(db: Db, runPk: number, aggs: BucketAgg[]): Promise<void> {
+/**
+ * Exact counts for the buckets `points` (one series' points) touched, finest level first. The finest level's
+ * open bucket (the one holding `openStep`, the series' latest step) is counted in the series' latest_metrics
+ * row: the history's count less what metric_buckets holds of it (rows from before migration 20). Coarser rows
+ * are the sum of the level below, which never holds the open part.
+ */
+export async function recount(db: Db, runPk: number, key: string, points: readonly Metric[], openStep: number): Promise<void> {
+  const open = bucketOf(FINEST, openStep);
   for (const level of BUCKET_LEVELS) {
-    for (const a of aggs) {
-      if (a.level !== level) continue;
-      const from = bucketStart(level, a.bucket);
-      const count =
-        level === FINEST
-          ? sql<number>`(select count(*) from metrics where run_id = ${runPk} and ${sql.ref("key")} = ${a.key} and step >= ${from} and step < ${from + 2 ** level})`
-          : sql<number>`(select coalesce(sum(c.cnt), 0) from metric_buckets c where c.run_id = ${runPk} and c.${sql.ref("key")} = ${a.key}
-              and c.level = ${level - (BUCKET_LEVELS[1] - BUCKET_LEVELS[0])} and c.bucket >= ${a.bucket * FAN_OUT} and c.bucket < ${(a.bucket + 1) * FAN_OUT})`;
-      await db
-        .updateTable("metric_buckets")
-        .set({ cnt: count })
-        .where("run_id", "=", runPk)
-        .where("key", "=", a.key)
-        .where("level", "=", level)
-        .where("bucket", "=", a.bucket)
-        .execute();
+    for (const bucket of new Set(points.map((m) => bucketOf(level, m.step)))) {
+      const from = bucketStart(level, bucket);
+      if (level === FINEST) {
+        const history = sql<number>`(select count(*) from metrics where run_id = ${runPk} and ${sql.ref("key")} = ${key} and step >= ${from} and step < ${from + 2 ** level})`;
+        if (bucket === open) {
+          const closed = sql<number>`(select coalesce(sum(c.cnt), 0) from metric_buckets c where c.run_id = ${runPk} and c.${sql.ref("key")} = ${key} and c.level = ${level} and c.bucket = ${bucket})`;
+          await db
+            .updateTable("latest_metrics")
+            .set({ open_cnt: sql<number>`${history} - ${closed}` })
+            .where("run_id", "=", runPk)
+            .where("key", "=", key)
+            .execute();
+          continue;
+        }
+        await db.updateTable("metric_buckets").set({ cnt: history }).where("run_id", "=", runPk).where("key", "=", key).where("level", "=", level).where("bucket", "=", bucket).execute();
+        continue;
+      }
+      const below = sql<number>`(select coalesce(sum(c.cnt), 0) from metric_buckets c where c.run_id = ${runPk} and c.${sql.ref("key")} = ${key}
+              and c.level = ${level - (BUCKET_LEVELS[1] - BUCKET_LEVELS[0])} and c.bucket >= ${bucket * FAN_OUT} and c.bucket < ${(bucket + 1) * FAN_OUT})`;
+      await db.updateTable("metric_buckets").set({ cnt: below }).where("run_id", "=", runPk).where("key", "=", key).where("level", "=", level).where("bucket", "=", bucket).execute();
     }
   }
 }

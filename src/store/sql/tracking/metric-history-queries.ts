@@ -90,6 +90,40 @@ export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery,
 }
 
 const POINT_COLS = ["step", "timestamp", "value", "is_nan"] as const;
+
+interface SummaryRow {
+  bucket: number;
+  cnt: number;
+  min_value: number | null;
+  min_step: number;
+  min_ts: number;
+  max_value: number | null;
+  max_step: number;
+  max_ts: number;
+}
+
+/**
+ * The summaries of buckets `first`..`last` at `level`: metric_buckets' rows, and the series' open bucket
+ * (open-bucket.ts) as a row of its own when it falls in the range — read in one statement, so one snapshot, as
+ * the open part may move to metric_buckets meanwhile. A bucket may come twice (its closed and its open part).
+ */
+async function summaries(db: Db, pk: number, key: string, level: number, first: number, last: number): Promise<SummaryRow[]> {
+  const res = await sql<SummaryRow & { is_open: number }>`
+    select 0 as is_open, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts from metric_buckets
+      where run_id = ${pk} and ${sql.ref("key")} = ${key} and level = ${level} and bucket >= ${first} and bucket <= ${last}
+    union all
+    select 1 as is_open, step, open_cnt, open_min_value, open_min_step, open_min_ts, open_max_value, open_max_step, open_max_ts
+      from latest_metrics where run_id = ${pk} and ${sql.ref("key")} = ${key} and open_cnt > 0`.execute(db);
+  const out: SummaryRow[] = [];
+  for (const r of res.rows) {
+    if (Number(r.is_open)) {
+      const bucket = Math.floor(Number(r.bucket) / 2 ** level);
+      if (bucket < first || bucket > last) continue;
+      out.push({ ...r, bucket });
+    } else out.push(r);
+  }
+  return out;
+}
 /** Above this many points in a short range (many points per step), buckets are read one query each instead of scanned. */
 const MAX_SCAN_ROWS = 200_000;
 
@@ -168,19 +202,7 @@ async function sampleRun(db: Db, pk: number, q: BulkIntervalQuery, readRows?: Re
     const size = 2 ** level;
     const firstFull = Math.ceil(lo / size);
     const lastFull = Math.floor((hi + 1) / size) - 1;
-    const rows =
-      lastFull >= firstFull
-        ? await db
-            .selectFrom("metric_buckets")
-            .select(["bucket", "cnt", "min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts"])
-            .where("run_id", "=", pk)
-            .where("key", "=", q.metricKey)
-            .where("level", "=", level)
-            .where("bucket", ">=", firstFull)
-            .where("bucket", "<=", lastFull)
-            .orderBy("bucket")
-            .execute()
-        : [];
+    const rows = lastFull >= firstFull ? await summaries(db, pk, q.metricKey, level, firstFull, lastFull) : [];
     const edges: Array<[number, number]> = [];
     if (lastFull < firstFull) edges.push([lo, hi]);
     else {

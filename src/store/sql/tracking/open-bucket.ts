@@ -1,0 +1,103 @@
+/**
+ * The open summary bucket of a series: the points of its newest finest-level bucket, summarised in the
+ * series' `latest_metrics` row instead of `metric_buckets` (migration 20).
+ *
+ * The open bucket is the finest-level bucket holding the series' latest step. A write into it — the usual case:
+ * steps grow — changes that one row, which the latest value changes anyway, instead of a summary row at every
+ * level; a group over 32 runs writes 32 derived rows, not 128. When a point opens a later bucket, the open part
+ * moves to `metric_buckets` at every level (once per 256 steps of a series); a point for an older bucket goes
+ * to `metric_buckets` at once.
+ *
+ * A bucket's summary at any level is then what `metric_buckets` holds for it, merged with the open part when
+ * the bucket contains the open one. `metric_buckets` on its own stays consistent across levels (every part
+ * reaches all three levels at once), and it holds nothing of the open bucket except rows written before
+ * migration 20 (then the open part starts empty). Both halves only add points, so merging them is exact.
+ * @module
+ */
+import type { Metric } from "../../../shared/tracking-types.js";
+import { BUCKET_LEVELS, aggregateBuckets, type BucketAgg } from "./metric-buckets.js";
+import { isLaterPoint } from "./metric-order.js";
+
+/** log2 of the open bucket's width: the finest level. */
+export const OPEN_LEVEL = BUCKET_LEVELS[0];
+
+/** The open bucket of a series whose latest step is `step`. */
+export const openBucketOf = (step: number): number => Math.floor(step / 2 ** OPEN_LEVEL);
+
+/** A bucket's count and its minimum and maximum points (NaN counts but is never one; null: none yet). */
+export interface Summary {
+  cnt: number;
+  minV: number | null;
+  minS: number;
+  minT: number;
+  maxV: number | null;
+  maxS: number;
+  maxT: number;
+}
+
+export const emptySummary = (): Summary => ({ cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 });
+
+/** Adds `b` to `a` (in place). On a tie the point already in `a` stays, as metric_buckets' upsert does. */
+export function mergeSummary(a: Summary, b: Summary): Summary {
+  a.cnt += b.cnt;
+  if (b.minV !== null && (a.minV === null || b.minV < a.minV)) [a.minV, a.minS, a.minT] = [b.minV, b.minS, b.minT];
+  if (b.maxV !== null && (a.maxV === null || b.maxV > a.maxV)) [a.maxV, a.maxS, a.maxT] = [b.maxV, b.maxS, b.maxT];
+  return a;
+}
+
+/** The summary of `points`. */
+export function summarise(points: readonly Metric[]): Summary {
+  const s = emptySummary();
+  for (const m of points) mergeSummary(s, { cnt: 1, minV: pointValue(m), minS: m.step, minT: m.timestamp, maxV: pointValue(m), maxS: m.step, maxT: m.timestamp });
+  return s;
+}
+
+const pointValue = (m: Metric): number | null => (Number.isNaN(m.value) ? null : m.value);
+
+/** One series' points of a write: its latest point, the summary of its points in that point's bucket, the others. */
+export interface SeriesWrite {
+  latest: Metric;
+  top: Summary;
+  rest: Metric[];
+}
+
+/** Splits one series' points (at least one) as {@link SeriesWrite} says. */
+export function splitSeries(points: readonly Metric[]): SeriesWrite {
+  let latest = points[0];
+  for (const m of points) if (isLaterPoint(m, latest)) latest = m;
+  const open = openBucketOf(latest.step);
+  const inTop: Metric[] = [];
+  const rest: Metric[] = [];
+  for (const m of points) (openBucketOf(m.step) === open ? inTop : rest).push(m);
+  return { latest, top: summarise(inTop), rest };
+}
+
+/** A summary of the open bucket of a series whose latest step is `step`, as a row at each level. */
+export function atEveryLevel(key: string, step: number, s: Summary): BucketAgg[] {
+  return BUCKET_LEVELS.map((level) => ({ key, level, bucket: Math.floor(step / 2 ** level), ...s }));
+}
+
+/** A series' stored latest point and open part (its latest_metrics row). */
+export interface SeriesState {
+  latest: Metric;
+  open: Summary;
+}
+
+/**
+ * A write's effect on one series: its new state, and the summary rows it adds to metric_buckets (the open part
+ * when a later bucket opens, points of older buckets). `cur` is undefined for a series without a row yet.
+ */
+export function applySeriesWrite(cur: SeriesState | undefined, key: string, w: SeriesWrite): { next: SeriesState; stored: BucketAgg[] } {
+  if (!cur) return { next: { latest: w.latest, open: { ...w.top } }, stored: aggregateBuckets(w.rest) };
+  const was = openBucketOf(cur.latest.step);
+  const now = openBucketOf(w.latest.step);
+  const latest = isLaterPoint(w.latest, cur.latest) ? w.latest : cur.latest;
+  if (now > was) {
+    // A later bucket opens: the open part moves to metric_buckets, this write's top part is the new open part.
+    const stored = cur.open.cnt > 0 ? atEveryLevel(key, cur.latest.step, cur.open) : [];
+    return { next: { latest, open: { ...w.top } }, stored: stored.concat(aggregateBuckets(w.rest)) };
+  }
+  if (now === was) return { next: { latest, open: mergeSummary({ ...cur.open }, w.top) }, stored: aggregateBuckets(w.rest) };
+  // Every point is older than the open bucket.
+  return { next: { latest, open: cur.open }, stored: aggregateBuckets([...w.rest]).concat(atEveryLevel(key, w.latest.step, w.top)) };
+}
