@@ -6,6 +6,10 @@
  * into one run. Now the points of a series' newest finest bucket (the one holding its latest step) are summarised
  * in its latest-value row — one row per series per group — and reach `metric_buckets` when a later bucket opens.
  *
+ * The `closed_*` columns hold the part a later bucket closed in the row's last write (NULL when none): PostgreSQL's
+ * group statement reads them from its upsert's RETURNING, which gives only the new row, and adds them to
+ * `metric_buckets` in the same statement. Nothing else reads them.
+ *
  * Existing databases need no rewrite: the new columns start empty (count 0), and a bucket's summary is what
  * `metric_buckets` holds plus the open part when the bucket contains it, so summaries written before stay exact
  * where they are.
@@ -26,6 +30,14 @@ async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {
     ["open_max_value", dbl, false],
     ["open_max_step", big, true],
     ["open_max_ts", big, true],
+    ["closed_step", big, false],
+    ["closed_cnt", big, false],
+    ["closed_min_value", dbl, false],
+    ["closed_min_step", big, false],
+    ["closed_min_ts", big, false],
+    ["closed_max_value", dbl, false],
+    ["closed_max_step", big, false],
+    ["closed_max_ts", big, false],
   ];
   // One column per statement: SQLite's ALTER TABLE adds one at a time. Both backends add them without a rewrite.
   for (const [name, type, counted] of columns) {

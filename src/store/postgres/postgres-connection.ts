@@ -52,6 +52,12 @@ function postgresDialect(pool: pg.Pool, prepared: PreparedNames, onQuery: Postgr
     const res = await db.executeQuery(CompiledQuery.raw(text, withArrayLiterals(arrays)));
     return Number(res.numAffectedRows ?? 0);
   },
+  async bulkInsertReturning<R>(db: Parameters<SqlDialect["runPrepared"]>[0], table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], suffix: string) {
+    if (rows.length === 0) return [];
+    const text = `${unnestInsert(table, columns)} ${suffix}`;
+    prepared.register(text);
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, withArrayLiterals(columns.map((_, c) => rows.map((r) => r[c])))))).rows as R[];
+  },
   async runPrepared<R>(db: Parameters<SqlDialect["runPrepared"]>[0], text: string, values: readonly unknown[]) {
     prepared.register(text);
     return (await db.executeQuery<R>(CompiledQuery.raw(text, withArrayLiterals(values)))).rows as R[];

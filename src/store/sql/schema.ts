@@ -78,6 +78,18 @@ interface LatestMetricsTable {
   open_max_value: number | null;
   open_max_step: Generated<number>;
   open_max_ts: Generated<number>;
+  /**
+   * The open part a later bucket closed in the row's last write on PostgreSQL, at the step it was open at
+   * (returned to the group statement, which adds it to metric_buckets); NULL when none. Nothing reads it after.
+   */
+  closed_step: number | null;
+  closed_cnt: number | null;
+  closed_min_value: number | null;
+  closed_min_step: number | null;
+  closed_min_ts: number | null;
+  closed_max_value: number | null;
+  closed_max_step: number | null;
+  closed_max_ts: number | null;
 }
 
 /** Multi-resolution min/max/count summaries of metric history (see metric-buckets.ts). */

@@ -33,6 +33,14 @@ export interface SqlDialect {
     rows: readonly unknown[][],
     suffix: string,
   ): Promise<number>;
+  /** {@link bulkInsert} whose `suffix` ends in a RETURNING clause: resolves with the rows it returns. */
+  bulkInsertReturning<R>(
+    db: Kysely<Database>,
+    table: string,
+    columns: readonly BulkColumn[],
+    rows: readonly unknown[][],
+    suffix: string,
+  ): Promise<R[]>;
   /**
    * Runs a read outside any transaction and returns rows as arrays (no per-row
    * objects: the bulk reads of a search page are half as costly this way).

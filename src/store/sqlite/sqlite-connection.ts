@@ -33,6 +33,18 @@ function sqliteDialect(driver: SqliteDriver): SqlDialect {
     }
     return changed;
   },
+  async bulkInsertReturning<R>(db: Parameters<SqlDialect["runPrepared"]>[0], table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], suffix: string) {
+    const out: R[] = [];
+    for (let i = 0; i < rows.length; ) {
+      const left = rows.length - i;
+      const n = left >= CHUNK ? CHUNK : 2 ** Math.floor(Math.log2(left));
+      const params: unknown[] = [];
+      for (let r = i; r < i + n; r++) for (const v of rows[r]) params.push(v);
+      for (const row of (await db.executeQuery<R>(CompiledQuery.raw(insertSql(table, columns, n, suffix), params))).rows) out.push(row);
+      i += n;
+    }
+    return out;
+  },
   async runPrepared<R>(db: Parameters<SqlDialect["runPrepared"]>[0], text: string, values: readonly unknown[]) {
     return (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows as R[];
   },

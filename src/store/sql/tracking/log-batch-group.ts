@@ -20,7 +20,7 @@ import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import type { GroupedWrite, WriteOutcome } from "../group-commit-queue.js";
 import { logBatch, paramChanged } from "./log-batch.js";
-import { groupStatement, SERIES_KEY, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
+import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
 import { aggregateBuckets } from "./metric-buckets.js";
 import { splitSeries } from "./open-bucket.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
@@ -164,20 +164,16 @@ async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect:
     throw new NotBatchable("linked metric points");
   }
   const rows = groupRows(inputs);
-  let answer: GroupAnswerRow[] | undefined;
-  let pointsAreNew = true;
-  for (let attempt = 1; !answer; attempt++) {
-    try {
-      const statement = groupStatement(rows, { pointsAreNew });
-      answer = await dialect.runPrepared<GroupAnswerRow>(db, statement.text, statement.values);
-    } catch (err) {
-      // The statement wrote nothing. A point was stored already (a retried request) or sent twice: again, the
-      // careful way. A series another group added since this one looked: again, as it is now.
-      const e = err as { code?: string; constraint?: string };
-      if (e.code !== UNIQUE_VIOLATION || attempt >= 4) throw err;
-      if (e.constraint === "metrics_pk" && pointsAreNew) pointsAreNew = false;
-      else if (e.constraint !== SERIES_KEY) throw err;
-    }
+  let answer: GroupAnswerRow[];
+  try {
+    const fresh = groupStatement(rows, { pointsAreNew: true });
+    answer = await dialect.runPrepared<GroupAnswerRow>(db, fresh.text, fresh.values);
+  } catch (err) {
+    // A point was stored already (a retried request) or sent twice: the statement wrote nothing; again, the careful way.
+    const e = err as { code?: string; constraint?: string };
+    if (e.code !== UNIQUE_VIOLATION || e.constraint !== "metrics_pk") throw err;
+    const careful = groupStatement(rows);
+    answer = await dialect.runPrepared<GroupAnswerRow>(db, careful.text, careful.values);
   }
   const stage = new Map(answer.map((r) => [r.run_uuid, r.lifecycle_stage]));
   return inputs.map((w): WriteOutcome<void> => {

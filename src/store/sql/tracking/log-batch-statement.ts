@@ -13,16 +13,16 @@
  * statement answers the state of every run it found, as locked, so the caller can reject the other inputs with
  * MLflow's errors. One statement is atomic, so outside a transaction it is also its own commit.
  *
- * Each series touched is one row: the statement locks the stored rows (`FOR UPDATE`, in (run, key) order, so
- * concurrent groups lock shared rows in one order and each sees the other's result), updates them with a plain
- * `UPDATE` — the latest point if later, the open bucket merged or replaced when a later one opens — and inserts
- * the rows of new series with a plain `INSERT`: a series another group added meanwhile fails the statement
- * (unique_violation on latest_metrics_pk, nothing written) and the caller runs it again. metric_buckets gets
- * rows only when an open bucket closes or points land in an older bucket, merged per bucket, upserted in
- * (run, level, bucket, key) order.
+ * Each series touched is one row, upserted (`ON CONFLICT` on its primary key, which locks it, so concurrent
+ * groups and replicas each see the other's result): the latest point if later, the open bucket merged — or
+ * replaced when a later one opens, the replaced part coming back in the row's `closed_*` columns (RETURNING
+ * gives only the new row) for this statement to add to metric_buckets. metric_buckets gets rows only then, or
+ * for points older than their series' open bucket; merged per bucket, upserted in (run, level, bucket, key)
+ * order, after every series row.
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
+import { SERIES_UPSERT } from "./metric-tail.js";
 import { OPEN_LEVEL } from "./open-bucket.js";
 
 /** What a group writes, each row naming its run by uuid (a point by the uuid's place in `uuids`). */
@@ -59,11 +59,9 @@ export interface GroupAnswerRow {
   params_inserted: number;
 }
 
-/** The constraint a series added concurrently fails on (the caller runs the group again). */
-export const SERIES_KEY = "latest_metrics_pk";
-
 const LEVELS = `(values ${BUCKET_LEVELS.map((l) => `(${l})`).join(", ")}) l(level)`;
 const SUMMARY = "cnt, min_value, min_step, min_ts, max_value, max_step, max_ts";
+const OPEN = SUMMARY.split(", ").map((c) => `open_${c}`).join(", ");
 
 /**
  * A summary's minimum and maximum points over rows (aggregates; ties go to the smallest step, then timestamp):
@@ -200,47 +198,16 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
           `group by i.run_id, i.key, l.level, i.step >> l.level)`,
       );
     }
-    // The stored rows of the group's series, locked in one order; what each looked like before this statement.
     ctes.push(
-      `cur as materialized (select lm.run_id, lm.key, lm.step, lm.open_${SUMMARY.split(", ").join(", lm.open_")} from latest_metrics lm ` +
-        `join g on lm.run_id = g.run_id and lm.key = g.key order by lm.run_id, lm.key for update of lm)`,
-    );
-    const later =
-      `(g.step > lm.step or (g.step = lm.step and (g.ts > lm."timestamp" or ` +
-      `(g.ts = lm."timestamp" and coalesce(g.value, -1e308) > coalesce(lm.value, -1e308)))))`;
-    const opens = `${open("g.step")} > ${open("lm.step")}`;
-    const newMin = `(${opens} or (g.min_value is not null and (lm.open_min_value is null or g.min_value < lm.open_min_value)))`;
-    const newMax = `(${opens} or (g.max_value is not null and (lm.open_max_value is null or g.max_value > lm.open_max_value)))`;
-    const keep = (cond: string, target: string, from: string) => `${target} = case when ${cond} then ${from} else lm.${target} end`;
-    ctes.push(
-      // Stored series: the latest point if later; the open bucket merged, or replaced when a later one opens.
-      // Series whose points are all older than their open bucket keep their row (their points go below).
-      `upd as (update latest_metrics lm set ` +
-        [
-          keep(later, "step", "g.step"),
-          keep(later, '"timestamp"', "g.ts"),
-          keep(later, "value", "g.value"),
-          keep(later, "is_nan", "g.is_nan"),
-          `open_cnt = case when ${opens} then g.cnt else lm.open_cnt + g.cnt end`,
-          keep(newMin, "open_min_value", "g.min_value"),
-          keep(newMin, "open_min_step", "g.min_step"),
-          keep(newMin, "open_min_ts", "g.min_ts"),
-          keep(newMax, "open_max_value", "g.max_value"),
-          keep(newMax, "open_max_step", "g.max_step"),
-          keep(newMax, "open_max_ts", "g.max_ts"),
-        ].join(", ") +
-        ` from cur c join g on g.run_id = c.run_id and g.key = c.key ` +
-        `where lm.run_id = c.run_id and lm.key = c.key and ${open("g.step")} >= ${open("c.step")} returning 1)`,
-      // New series: a plain insert (one added meanwhile by another group fails the statement: SERIES_KEY).
-      `nw as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, open_${SUMMARY.split(", ").join(", open_")}) ` +
-        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g ` +
-        `where not exists (select 1 from cur c where c.run_id = g.run_id and c.key = g.key) order by g.run_id, g.key returning 1)`,
+      // One row per series, upserted in (run, key) order (metric-tail.ts: SERIES_UPSERT).
+      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}) ` +
+        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g order by g.run_id, g.key ${SERIES_UPSERT})`,
       // What reaches metric_buckets: an open part a later bucket closed, points older than the open bucket, the
       // series' other points; merged per bucket (a row can be upserted once per statement).
-      `con as (select c.run_id, c.key, l.level, c.step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `c.open_${x} as ${x}`).join(", ")} ` +
-        `from cur c join g on g.run_id = c.run_id and g.key = c.key cross join ${LEVELS} where ${open("g.step")} > ${open("c.step")} and c.open_cnt > 0 ` +
+      `con as (select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} ` +
+        `from lat cross join ${LEVELS} where closed_cnt > 0 ` +
         `union all select g.run_id, g.key, l.level, g.step >> l.level, g.${SUMMARY.split(", ").join(", g.")} ` +
-        `from g join cur c on g.run_id = c.run_id and g.key = c.key cross join ${LEVELS} where ${open("g.step")} < ${open("c.step")} ` +
+        `from g join lat on lat.run_id = g.run_id and lat.key = g.key cross join ${LEVELS} where ${open("g.step")} < ${open("lat.step")} ` +
         `union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,
       `bk as (insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY}) ` +
         `select run_id, key, level, bucket, sum(cnt), ` +

@@ -8,16 +8,17 @@
  * across the group and written just before COMMIT. Where no tail is attached
  * (PostgreSQL outside a group), the derived rows are written at once.
  *
- * A series' latest_metrics row holds its open bucket (open-bucket.ts), so the tail reads the rows of the series
- * it touches (locking them on PostgreSQL), works out each one's next state and what moves to metric_buckets,
- * and writes one row per series — plus summary rows only when a bucket closes or points land in an older one.
- * PostgreSQL's one-statement group (log-batch-statement.ts) does the same in SQL.
+ * A series' latest_metrics row holds its open bucket (open-bucket.ts), so each series touched is one upsert
+ * ({@link SERIES_UPSERT}): the latest point if later, the open bucket merged, or replaced when a later bucket
+ * opens — the part it replaces comes back in the row's `closed_*` columns (RETURNING gives only the new row) and
+ * goes to metric_buckets, with points older than the open bucket. PostgreSQL's one-statement group
+ * (log-batch-statement.ts) runs the same upsert.
  * @module
  */
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
-import { recount, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
-import { applySeriesWrite, mergeSummary, splitSeries, type SeriesState } from "./open-bucket.js";
+import { aggregateBuckets, recount, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
+import { atEveryLevel, mergeSummary, OPEN_LEVEL, openBucketOf, splitSeries, type Summary } from "./open-bucket.js";
 import type { Database } from "../schema.js";
 import type { CommitHook } from "../group-commit-queue.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -53,15 +54,57 @@ export const OPEN_COLUMNS: BulkColumn[] = [
 ];
 
 const SERIES_COLUMNS = [...POINT_COLUMNS, ...OPEN_COLUMNS];
-/** The whole row as worked out here (the row is locked, or SQLite's one writer holds the database). */
-const SERIES_REPLACE =
-  "on conflict (run_id, key) do update set " +
-  SERIES_COLUMNS.slice(2)
-    .map((c) => `"${c.name}" = excluded."${c.name}"`)
-    .join(", ");
 
-/** Series read per statement (two bound values each). */
-const READ_CHUNK = 400;
+const was = "latest_metrics";
+const bucketOf = (step: string) => `(${step} >> ${OPEN_LEVEL})`;
+const opens = `${bucketOf("excluded.step")} > ${bucketOf(`${was}.step`)}`;
+const same = `${bucketOf("excluded.step")} = ${bucketOf(`${was}.step`)}`;
+// MLflow's order of points: later by step, then timestamp, then value (NaN, stored as NULL, smallest).
+const later =
+  `(excluded.step > ${was}.step or (excluded.step = ${was}.step and (excluded."timestamp" > ${was}."timestamp" or ` +
+  `(excluded."timestamp" = ${was}."timestamp" and coalesce(excluded.value, -1e308) > coalesce(${was}.value, -1e308)))))`;
+const lower = `(excluded.open_min_value is not null and (${was}.open_min_value is null or excluded.open_min_value < ${was}.open_min_value))`;
+const higher = `(excluded.open_max_value is not null and (${was}.open_max_value is null or excluded.open_max_value > ${was}.open_max_value))`;
+const pick = (cond: string, col: string) => `${col} = case when ${cond} then excluded.${col} else ${was}.${col} end`;
+const closed = (col: string, from: string) => `closed_${col} = case when ${opens} then ${was}.${from} end`;
+const SUMMARY_COLUMNS = ["cnt", "min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts"];
+
+/**
+ * Upserts series rows inserted as (run_id, key, the latest point of the write: step, timestamp, value (NULL for
+ * NaN), is_nan; the summary of its points in that point's finest bucket as the open_* columns), one per series:
+ * the stored row keeps the later point; its open bucket is merged with the write's when they are the same,
+ * replaced when the write's is later — the replaced part returned in closed_* (NULL otherwise) — and kept when the
+ * write's is older. Returns run_id, key, the row's step (its open bucket now) and closed_*.
+ */
+export const SERIES_UPSERT =
+  "on conflict (run_id, key) do update set " +
+  [
+    pick(later, "step"),
+    pick(later, '"timestamp"'),
+    pick(later, "value"),
+    pick(later, "is_nan"),
+    `open_cnt = case when ${opens} then excluded.open_cnt when ${same} then ${was}.open_cnt + excluded.open_cnt else ${was}.open_cnt end`,
+    ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${lower})`, `open_min_${c}`)),
+    ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${higher})`, `open_max_${c}`)),
+    closed("step", "step"),
+    ...SUMMARY_COLUMNS.map((c) => closed(c, `open_${c}`)),
+  ].join(", ") +
+  ` returning run_id, key, step, closed_step, ${SUMMARY_COLUMNS.map((c) => `closed_${c}`).join(", ")}`;
+
+/** A row {@link SERIES_UPSERT} returns. */
+interface SeriesReturned {
+  run_id: number;
+  key: string;
+  step: number;
+  closed_step: number | null;
+  closed_cnt: number | null;
+  closed_min_value: number | null;
+  closed_min_step: number | null;
+  closed_min_ts: number | null;
+  closed_max_value: number | null;
+  closed_max_step: number | null;
+  closed_max_ts: number | null;
+}
 
 interface Series {
   runPk: number;
@@ -87,37 +130,37 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
   // Sorted so that concurrent transactions lock rows in one order (PostgreSQL).
   const series = [...byId.values()].sort((a, b) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const writes = series.map((s) => splitSeries(s.points));
-  if (dialect.name === "postgres") {
-    // Rows for new series first (empty open part), so that every series' row can be locked below; a concurrent
-    // transaction adding the same series makes this wait for it and skip the row.
-    const fresh = writes.map((w, i) => pointRow(series[i].runPk, w.latest));
-    await dialect.bulkInsert(db, "latest_metrics", POINT_COLUMNS, fresh, "on conflict do nothing");
-  }
-  const current = await readSeries(db, dialect, series);
+  const rows = series.map((s, i) => {
+    const t = writes[i].top;
+    return [...pointRow(s.runPk, writes[i].latest), t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT];
+  });
+  const returned = await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_UPSERT);
+  const now = new Map(returned.map((r) => [`${r.run_id}\u0000${r.key}`, r]));
 
-  const rows: unknown[][] = [];
   const stored = new Map<string, { runPk: number; agg: BucketAgg }>();
-  const openSteps = new Map<string, number>();
+  const openSteps: number[] = [];
   for (const [i, s] of series.entries()) {
-    const { next, stored: adds } = applySeriesWrite(current.get(`${s.runPk}\u0000${s.key}`), s.key, writes[i]);
-    const o = next.open;
-    rows.push([...pointRow(s.runPk, next.latest), o.cnt, o.minV, o.minS, o.minT, o.maxV, o.maxS, o.maxT]);
-    openSteps.set(`${s.runPk}\u0000${s.key}`, next.latest.step);
+    const w = writes[i];
+    const r = now.get(`${s.runPk}\u0000${s.key}`)!;
+    openSteps.push(Number(r.step));
+    const adds = aggregateBuckets(w.rest);
+    // The open part a later bucket closed; the write's top part when its bucket is older than the open one.
+    if (Number(r.closed_cnt) > 0) adds.push(...atEveryLevel(s.key, Number(r.closed_step), closedSummary(r)));
+    if (openBucketOf(w.latest.step) < openBucketOf(Number(r.step))) adds.push(...atEveryLevel(s.key, w.latest.step, w.top));
     for (const a of adds) {
-      // Parts of one bucket (the open part leaving, older points) merge into one row: one upsert per row.
+      // Parts of one bucket merge into one row: one upsert per row.
       const id = `${s.runPk}\u0000${a.level}\u0000${a.bucket}\u0000${a.key}`;
       const had = stored.get(id);
       if (had) mergeSummary(had.agg, a);
       else stored.set(id, { runPk: s.runPk, agg: { ...a } });
     }
   }
-  await dialect.bulkInsert(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_REPLACE);
   const bucketRows = [...stored.values()]
     .sort((x, y) => x.runPk - y.runPk || x.agg.level - y.agg.level || x.agg.bucket - y.agg.bucket || (x.agg.key < y.agg.key ? -1 : x.agg.key > y.agg.key ? 1 : 0))
     .map(({ runPk, agg: a }) => [runPk, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
   await upsertBucketRows(db, dialect, bucketRows);
   // A write with duplicates (a retry) added counts for points stored before: recount what it touched.
-  for (const s of series) if (!s.allNew) await recount(db, s.runPk, s.key, s.points, openSteps.get(`${s.runPk}\u0000${s.key}`)!);
+  for (const [i, s] of series.entries()) if (!s.allNew) await recount(db, s.runPk, s.key, s.points, openSteps[i]);
 }
 
 function pointRow(runPk: number, m: Metric): unknown[] {
@@ -125,35 +168,17 @@ function pointRow(runPk: number, m: Metric): unknown[] {
   return [runPk, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0];
 }
 
-/** The stored state of `series` (locked on PostgreSQL), by `${runPk}\0${key}`. */
-async function readSeries(db: Db, dialect: SqlDialect, series: readonly Series[]): Promise<Map<string, SeriesState>> {
-  const out = new Map<string, SeriesState>();
-  for (let i = 0; i < series.length; i += READ_CHUNK) {
-    const chunk = series.slice(i, i + READ_CHUNK);
-    const pairs = sql.join(chunk.map((s) => sql`(cast(${s.runPk} as integer), ${s.key})`));
-    const query = db
-      .selectFrom("latest_metrics")
-      .selectAll()
-      .where(sql<boolean>`(run_id, ${sql.ref("key")}) in (values ${pairs})`)
-      .orderBy("run_id")
-      .orderBy("key");
-    const rows = await (dialect.name === "postgres" ? query.forUpdate() : query).execute();
-    for (const r of rows) {
-      out.set(`${r.run_id}\u0000${r.key}`, {
-        latest: { key: r.key, step: Number(r.step), timestamp: Number(r.timestamp), value: r.is_nan ? NaN : Number(r.value) },
-        open: {
-          cnt: Number(r.open_cnt),
-          minV: r.open_min_value === null ? null : Number(r.open_min_value),
-          minS: Number(r.open_min_step),
-          minT: Number(r.open_min_ts),
-          maxV: r.open_max_value === null ? null : Number(r.open_max_value),
-          maxS: Number(r.open_max_step),
-          maxT: Number(r.open_max_ts),
-        },
-      });
-    }
-  }
-  return out;
+function closedSummary(r: SeriesReturned): Summary {
+  const n = (v: number | null) => (v === null ? null : Number(v));
+  return {
+    cnt: Number(r.closed_cnt),
+    minV: n(r.closed_min_value),
+    minS: Number(r.closed_min_step),
+    minT: Number(r.closed_min_ts),
+    maxV: n(r.closed_max_value),
+    maxS: Number(r.closed_max_step),
+    maxT: Number(r.closed_max_ts),
+  };
 }
 
 /** Latest values and bucket summaries of the metrics a group logged, written once per group commit. */

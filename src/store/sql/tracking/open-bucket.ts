@@ -15,7 +15,7 @@
  * @module
  */
 import type { Metric } from "../../../shared/tracking-types.js";
-import { BUCKET_LEVELS, aggregateBuckets, type BucketAgg } from "./metric-buckets.js";
+import { BUCKET_LEVELS, type BucketAgg } from "./metric-buckets.js";
 import { isLaterPoint } from "./metric-order.js";
 
 /** log2 of the open bucket's width: the finest level. */
@@ -75,29 +75,4 @@ export function splitSeries(points: readonly Metric[]): SeriesWrite {
 /** A summary of the open bucket of a series whose latest step is `step`, as a row at each level. */
 export function atEveryLevel(key: string, step: number, s: Summary): BucketAgg[] {
   return BUCKET_LEVELS.map((level) => ({ key, level, bucket: Math.floor(step / 2 ** level), ...s }));
-}
-
-/** A series' stored latest point and open part (its latest_metrics row). */
-export interface SeriesState {
-  latest: Metric;
-  open: Summary;
-}
-
-/**
- * A write's effect on one series: its new state, and the summary rows it adds to metric_buckets (the open part
- * when a later bucket opens, points of older buckets). `cur` is undefined for a series without a row yet.
- */
-export function applySeriesWrite(cur: SeriesState | undefined, key: string, w: SeriesWrite): { next: SeriesState; stored: BucketAgg[] } {
-  if (!cur) return { next: { latest: w.latest, open: { ...w.top } }, stored: aggregateBuckets(w.rest) };
-  const was = openBucketOf(cur.latest.step);
-  const now = openBucketOf(w.latest.step);
-  const latest = isLaterPoint(w.latest, cur.latest) ? w.latest : cur.latest;
-  if (now > was) {
-    // A later bucket opens: the open part moves to metric_buckets, this write's top part is the new open part.
-    const stored = cur.open.cnt > 0 ? atEveryLevel(key, cur.latest.step, cur.open) : [];
-    return { next: { latest, open: { ...w.top } }, stored: stored.concat(aggregateBuckets(w.rest)) };
-  }
-  if (now === was) return { next: { latest, open: mergeSummary({ ...cur.open }, w.top) }, stored: aggregateBuckets(w.rest) };
-  // Every point is older than the open bucket.
-  return { next: { latest, open: cur.open }, stored: aggregateBuckets([...w.rest]).concat(atEveryLevel(key, w.latest.step, w.top)) };
 }
