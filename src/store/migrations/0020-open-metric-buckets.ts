@@ -6,9 +6,10 @@
  * into one run. Now the points of a series' newest finest bucket (the one holding its latest step) are summarised
  * in its latest-value row — one row per series per group — and reach `metric_buckets` when a later bucket opens.
  *
- * The `closed_*` columns hold the part a later bucket closed in the row's last write (NULL when none): PostgreSQL's
- * group statement reads them from its upsert's RETURNING, which gives only the new row, and adds them to
- * `metric_buckets` in the same statement. Nothing else reads them.
+ * The `closed_*` columns hold what the row's last write sent to `metric_buckets` instead — the part a later bucket
+ * closed, or the write's points older than the open bucket — with its step (NULL when none): the upsert returns
+ * them (RETURNING gives only the new row) and the same statement or transaction adds them to `metric_buckets`.
+ * Nothing else reads them.
  *
  * Existing databases need no rewrite: the new columns start empty (count 0), and a bucket's summary is what
  * `metric_buckets` holds plus the open part when the bucket contains it, so summaries written before stay exact

@@ -79,8 +79,8 @@ interface LatestMetricsTable {
   open_max_step: Generated<number>;
   open_max_ts: Generated<number>;
   /**
-   * The open part a later bucket closed in the row's last write on PostgreSQL, at the step it was open at
-   * (returned to the group statement, which adds it to metric_buckets); NULL when none. Nothing reads it after.
+   * What the row's last write sent to metric_buckets instead of the open part (the part a later bucket closed, or
+   * the write's points older than the open bucket), at its step; the upsert returns it. NULL when none.
    */
   closed_step: number | null;
   closed_cnt: number | null;

@@ -15,10 +15,10 @@
  *
  * Each series touched is one row, upserted (`ON CONFLICT` on its primary key, which locks it, so concurrent
  * groups and replicas each see the other's result): the latest point if later, the open bucket merged — or
- * replaced when a later one opens, the replaced part coming back in the row's `closed_*` columns (RETURNING
- * gives only the new row) for this statement to add to metric_buckets. metric_buckets gets rows only then, or
- * for points older than their series' open bucket; merged per bucket, upserted in (run, level, bucket, key)
- * order, after every series row.
+ * replaced when a later one opens, the replaced part (or points older than the open bucket) coming back in the
+ * row's `closed_*` columns (RETURNING gives only the new row) for this statement to add to metric_buckets.
+ * metric_buckets gets rows only then, merged per bucket, upserted in (run, level, bucket, key) order, after
+ * every series row.
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
@@ -202,12 +202,10 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
       // One row per series, upserted in (run, key) order (metric-tail.ts: SERIES_UPSERT).
       `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}) ` +
         `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g order by g.run_id, g.key ${SERIES_UPSERT})`,
-      // What reaches metric_buckets: an open part a later bucket closed, points older than the open bucket, the
-      // series' other points; merged per bucket (a row can be upserted once per statement).
+      // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
+      // (returned by the upsert), the series' other points; merged per bucket (a row is upserted once per statement).
       `con as (select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} ` +
         `from lat cross join ${LEVELS} where closed_cnt > 0 ` +
-        `union all select g.run_id, g.key, l.level, g.step >> l.level, g.${SUMMARY.split(", ").join(", g.")} ` +
-        `from g join lat on lat.run_id = g.run_id and lat.key = g.key cross join ${LEVELS} where ${open("g.step")} < ${open("lat.step")} ` +
         `union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,
       `bk as (insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY}) ` +
         `select run_id, key, level, bucket, sum(cnt), ` +

@@ -18,7 +18,7 @@
 import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { aggregateBuckets, recount, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
-import { atEveryLevel, mergeSummary, OPEN_LEVEL, openBucketOf, splitSeries, type Summary } from "./open-bucket.js";
+import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
 import type { Database } from "../schema.js";
 import type { CommitHook } from "../group-commit-queue.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -66,15 +66,17 @@ const later =
 const lower = `(excluded.open_min_value is not null and (${was}.open_min_value is null or excluded.open_min_value < ${was}.open_min_value))`;
 const higher = `(excluded.open_max_value is not null and (${was}.open_max_value is null or excluded.open_max_value > ${was}.open_max_value))`;
 const pick = (cond: string, col: string) => `${col} = case when ${cond} then excluded.${col} else ${was}.${col} end`;
-const closed = (col: string, from: string) => `closed_${col} = case when ${opens} then ${was}.${from} end`;
+const older = `${bucketOf("excluded.step")} < ${bucketOf(`${was}.step`)}`;
+const closed = (col: string, from: string) => `closed_${col} = case when ${opens} then ${was}.${from} when ${older} then excluded.${from} end`;
 const SUMMARY_COLUMNS = ["cnt", "min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts"];
 
 /**
  * Upserts series rows inserted as (run_id, key, the latest point of the write: step, timestamp, value (NULL for
  * NaN), is_nan; the summary of its points in that point's finest bucket as the open_* columns), one per series:
  * the stored row keeps the later point; its open bucket is merged with the write's when they are the same,
- * replaced when the write's is later — the replaced part returned in closed_* (NULL otherwise) — and kept when the
- * write's is older. Returns run_id, key, the row's step (its open bucket now) and closed_*.
+ * replaced when the write's is later, and kept when the write's is older. What must go to metric_buckets instead
+ * — the replaced open part, or the write's part older than the open bucket — comes back in closed_* with the
+ * step it belongs at (NULL when neither). Returns run_id, key, the row's step and closed_*.
  */
 export const SERIES_UPSERT =
   "on conflict (run_id, key) do update set " +
@@ -144,9 +146,8 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
     const r = now.get(`${s.runPk}\u0000${s.key}`)!;
     openSteps.push(Number(r.step));
     const adds = aggregateBuckets(w.rest);
-    // The open part a later bucket closed; the write's top part when its bucket is older than the open one.
+    // The open part a later bucket closed, or the write's top part when its bucket is older than the open one.
     if (Number(r.closed_cnt) > 0) adds.push(...atEveryLevel(s.key, Number(r.closed_step), closedSummary(r)));
-    if (openBucketOf(w.latest.step) < openBucketOf(Number(r.step))) adds.push(...atEveryLevel(s.key, w.latest.step, w.top));
     for (const a of adds) {
       // Parts of one bucket merge into one row: one upsert per row.
       const id = `${s.runPk}\u0000${a.level}\u0000${a.bucket}\u0000${a.key}`;
