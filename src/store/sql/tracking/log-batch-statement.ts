@@ -167,7 +167,8 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
         arr(col(g, 12), "int8"),
       ].join(", ") +
       `) u(run_uuid, key, step, ts, value, is_nan, ${SUMMARY}) join r using (run_uuid)`;
-    const sentBuckets =
+    // Built where used: each array becomes a parameter.
+    const sentBuckets = () =>
       `select r.id as run_id, u.key, u.level::int as level, u.bucket, u.${SUMMARY.split(", ").join(", u.")} from unnest(` +
       `${arr(col(b, 0), "text")}, ${arr(col(b, 1), "text")}, ${arr(col(b, 2), "int2")}, ${arr(col(b, 3), "int8")}, ` +
       `${arr(col(b, 4), "int8")}, ${arr(col(b, 5), "float8")}, ${arr(col(b, 6), "int8")}, ${arr(col(b, 7), "int8")}, ` +
@@ -177,7 +178,8 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
       // A plain insert: no conflict check before each point (an index search, a speculative insertion and its
       // confirmation, ~30 % of the statement's time in a 1,000-point log-batch); a point already stored fails
       // the whole statement (unique_violation), and the caller runs it again the careful way below.
-      ctes.push(`ins as (${insertPoints} ${points})`, `g as (${sentSeries})`, `rest as (${sentBuckets})`);
+      ctes.push(`ins as (${insertPoints} ${points})`, `g as (${sentSeries})`);
+      if (b.length > 0) ctes.push(`rest as (${sentBuckets()})`);
     } else {
       // The series and other buckets as sent when every point was new — the usual case — else summarised here
       // from the points the insert added (a retry: nothing counted twice). One side of each union runs.
@@ -192,7 +194,7 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
           `select gl.run_id, gl.key, gl.step, gl.ts, gl.value, gl.is_nan, count(*) as cnt, ${pointExtremes("i")} ` +
           `from gl join ins i on i.run_id = gl.run_id and i.key = gl.key and ${open("i.step")} = ${open("gl.step")} ` +
           `group by gl.run_id, gl.key, gl.step, gl.ts, gl.value, gl.is_nan)`,
-        `rest as (${sentBuckets} where ${allNew} union all ` +
+        `rest as (${sentBuckets()} where ${allNew} union all ` +
           `select i.run_id, i.key, l.level, i.step >> l.level as bucket, count(*) as cnt, ${pointExtremes("i")} ` +
           `from gl join ins i on i.run_id = gl.run_id and i.key = gl.key and ${open("i.step")} < ${open("gl.step")} cross join ${LEVELS} ` +
           `group by i.run_id, i.key, l.level, i.step >> l.level)`,
@@ -202,16 +204,23 @@ export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}
       // One row per series, upserted in (run, key) order (metric-tail.ts: SERIES_UPSERT).
       `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}) ` +
         `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g order by g.run_id, g.key ${SERIES_UPSERT})`,
-      // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
-      // (returned by the upsert), the series' other points; merged per bucket (a row is upserted once per statement).
-      `con as (select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} ` +
-        `from lat cross join ${LEVELS} where closed_cnt > 0 ` +
-        `union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,
-      `bk as (insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY}) ` +
-        `select run_id, key, level, bucket, sum(cnt), ` +
-        extremes("min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts", "min_value is null", "max_value is null") +
-        ` from con group by run_id, key, level, bucket order by run_id, level, bucket, key ${BUCKET_UPSERT} returning 1)`,
     );
+    // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
+    // (returned by the upsert, one row per series and level), and the series' other points (`rest`).
+    const closed = `select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} from lat cross join ${LEVELS} where closed_cnt > 0`;
+    const insertBuckets = `insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY})`;
+    if (!opts.pointsAreNew || b.length > 0) {
+      // Both: merged per bucket first (a row can be upserted once per statement).
+      ctes.push(
+        `con as (${closed} union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,
+        `bk as (${insertBuckets} select run_id, key, level, bucket, sum(cnt), ` +
+          extremes("min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts", "min_value is null", "max_value is null") +
+          ` from con group by run_id, key, level, bucket order by run_id, level, bucket, key ${BUCKET_UPSERT} returning 1)`,
+      );
+    } else {
+      // The usual group (every series' points in its newest bucket): the upsert's rows alone, already one per row.
+      ctes.push(`bk as (${insertBuckets} select * from (${closed}) c order by run_id, level, bucket, key ${BUCKET_UPSERT} returning 1)`);
+    }
   }
   // Data-modifying CTEs run whether or not the main query reads them; reading pa gives the params' count.
   const counted = rows.params.length > 0 ? "(select count(*) from pa)::int" : "0";
