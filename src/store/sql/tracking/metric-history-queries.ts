@@ -91,16 +91,7 @@ export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery,
 
 const POINT_COLS = ["step", "timestamp", "value", "is_nan"] as const;
 
-interface SummaryRow {
-  bucket: number;
-  cnt: number;
-  min_value: number | null;
-  min_step: number;
-  min_ts: number;
-  max_value: number | null;
-  max_step: number;
-  max_ts: number;
-}
+type SummaryRow = Omit<Database["metric_buckets"], "run_id" | "key" | "level">;
 
 /**
  * The summaries of buckets `first`..`last` at `level`: metric_buckets' rows, and the series' open bucket

@@ -93,20 +93,8 @@ export const SERIES_UPSERT =
   ].join(", ") +
   ` returning run_id, key, step, closed_step, ${SUMMARY_COLUMNS.map((c) => `closed_${c}`).join(", ")}`;
 
-/** A row {@link SERIES_UPSERT} returns. */
-interface SeriesReturned {
-  run_id: number;
-  key: string;
-  step: number;
-  closed_step: number | null;
-  closed_cnt: number | null;
-  closed_min_value: number | null;
-  closed_min_step: number | null;
-  closed_min_ts: number | null;
-  closed_max_value: number | null;
-  closed_max_step: number | null;
-  closed_max_ts: number | null;
-}
+/** A row {@link SERIES_UPSERT} returns: the series' key columns and the closed part of its open bucket. */
+type SeriesReturned = Pick<Database["latest_metrics"], "run_id" | "key" | "step" | Extract<keyof Database["latest_metrics"], `closed_${string}`>>;
 
 interface Series {
   runPk: number;

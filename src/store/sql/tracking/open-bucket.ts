@@ -25,15 +25,7 @@ export const OPEN_LEVEL = BUCKET_LEVELS[0];
 export const openBucketOf = (step: number): number => Math.floor(step / 2 ** OPEN_LEVEL);
 
 /** A bucket's count and its minimum and maximum points (NaN counts but is never one; null: none yet). */
-export interface Summary {
-  cnt: number;
-  minV: number | null;
-  minS: number;
-  minT: number;
-  maxV: number | null;
-  maxS: number;
-  maxT: number;
-}
+export type Summary = Omit<BucketAgg, "key" | "level" | "bucket">;
 
 export const emptySummary = (): Summary => ({ cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 });
 
