@@ -6,12 +6,14 @@
  * commits and, for comparison, the way before (a savepoint round trip pair around each write, each write's own
  * statements); `--backend sqlite` measures the embedded store's group commit the same way.
  *
- *   npm run bench:pg-round-trips [-- --writes 2000 --concurrency 32 --backend sqlite --only "32 runs" --batched-only]
+ *   npm run bench:pg-round-trips [-- --writes 2000 --concurrency 32 --backend sqlite --only "32 runs" --batched-only
+ *     --steps per-run --vary-values]
  * @module
  */
 import { loadavg, tmpdir } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { migrateToLatest } from "../src/store/migrations/migrator.js";
 import { openPostgres } from "../src/store/postgres/postgres-connection.js";
 import { openSqlite } from "../src/store/sqlite/sqlite-connection.js";
@@ -27,6 +29,15 @@ const CONCURRENCY = opt("--concurrency", 32);
 const BACKEND = (args.includes("--backend") ? args[args.indexOf("--backend") + 1] : "postgres") as "postgres" | "sqlite";
 /** Only the cases whose name contains this (profiling one case: `--only "32 runs"`). */
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+/**
+ * `--steps per-run`: each run counts its own steps (0, 1, 2, … as a sweep's runs log), instead of one counter shared
+ * by every write, which over 32 runs moves each series 32 steps per write and so opens a new summary bucket every
+ * 8 writes of a series where a run logging alone opens one every 256.
+ */
+const PER_RUN_STEPS = args.includes("--steps") && args[args.indexOf("--steps") + 1] === "per-run";
+/** `--vary-values`: each log-metric sends a new value (as training does; HTTP's wrk script does) instead of 1 every time. */
+const VARY_VALUES = args.includes("--vary-values");
+const valueOf = (i: number) => (VARY_VALUES ? (i % 1000) + 0.5 : 1);
 if (BACKEND !== "postgres" && BACKEND !== "sqlite") throw new Error(`--backend postgres|sqlite, not ${BACKEND}`);
 
 interface Result {
@@ -37,6 +48,8 @@ interface Result {
   cpuUs: number;
   /** PostgreSQL's backends' CPU time per write, µs (PostgreSQL only). */
   pgUs?: number;
+  /** WAL bytes per write, the whole server's (other databases' writes included; PostgreSQL only). */
+  walBytes?: number;
 }
 
 let statements = 0;
@@ -70,9 +83,11 @@ async function measure(batched: boolean): Promise<Result[]> {
     const newRun = (i: number) => store.createRun({ experimentId: "0", userId: "u", runName: `r${i}`, startTime: i, tags: [{ key: "mlflow.user", value: "u" }] });
     const runs = await Promise.all(Array.from({ length: 32 }, (_, i) => newRun(i)));
     let step = 0;
+    const runSteps = new Array<number>(32).fill(0);
+    const stepOf = (run: number) => (PER_RUN_STEPS ? runSteps[run]++ : step++);
     const cases: Array<[string, (i: number) => Promise<unknown>]> = [
-      ["log-metric into one run", () => store.logBatch(runs[0].info.runId, { metrics: [{ key: "m", value: 1, step: step++, timestamp: 1 }], params: [], tags: [] })],
-      ["log-metric over 32 runs", (i) => store.logBatch(runs[i % 32].info.runId, { metrics: [{ key: "m", value: 1, step: step++, timestamp: 1 }], params: [], tags: [] })],
+      ["log-metric into one run", (i) => store.logBatch(runs[0].info.runId, { metrics: [{ key: "m", value: valueOf(i), step: stepOf(0), timestamp: 1 }], params: [], tags: [] })],
+      ["log-metric over 32 runs", (i) => store.logBatch(runs[i % 32].info.runId, { metrics: [{ key: "m", value: valueOf(i), step: stepOf(i % 32), timestamp: 1 }], params: [], tags: [] })],
       [
         "log-batch, 100 points",
         () => {
@@ -86,6 +101,7 @@ async function measure(batched: boolean): Promise<Result[]> {
     for (const [name, write] of cases.filter(([name]) => ONLY === undefined || name.includes(ONLY))) {
       // CONCURRENCY clients, each sending its next write when the last is answered (as HTTP clients do).
       let next = 0;
+      const wal0 = await walPosition(conn);
       statements = 0;
       await pgCpu?.begin();
       const cpu0 = process.cpuUsage();
@@ -98,7 +114,10 @@ async function measure(batched: boolean): Promise<Result[]> {
       const secs = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const pgUsed = await pgCpu?.end();
-      out.push({ name, perSec: WRITES / secs, statementsPerWrite: statements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES });
+      const writeStatements = statements;
+      const wal1 = await walPosition(conn);
+      const walBytes = wal0 === undefined || wal1 === undefined ? undefined : (wal1 - wal0) / WRITES;
+      out.push({ name, perSec: WRITES / secs, statementsPerWrite: writeStatements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES, walBytes });
     }
     return out;
   } finally {
@@ -107,9 +126,17 @@ async function measure(batched: boolean): Promise<Result[]> {
   }
 }
 
+/** PostgreSQL: the WAL's position, in bytes. */
+async function walPosition(conn: SqlConnection): Promise<number | undefined> {
+  if (BACKEND !== "postgres") return undefined;
+  const res = await sql<{ lsn: string }>`select pg_current_wal_lsn() - '0/0'::pg_lsn as lsn`.execute(conn.db);
+  return Number(res.rows[0].lsn);
+}
+
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 const cell = (r: Result) =>
-  `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs${r.pgUs === undefined ? "" : ` + PostgreSQL ${Math.round(r.pgUs)} µs`})`;
+  `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs${r.pgUs === undefined ? "" : ` + PostgreSQL ${Math.round(r.pgUs)} µs`}` +
+  `${r.walBytes === undefined ? "" : `; WAL ${Math.round(r.walBytes)} B/write`})`;
 console.log(`\n${WRITES} writes per case, ${CONCURRENCY} concurrent writers, in-process (no HTTP), ${BACKEND}; load average before: ${load()}\n`);
 if (BACKEND === "sqlite") {
   const now = await measure(false);
