@@ -7,11 +7,11 @@
  * statements); `--backend sqlite` measures the embedded store's group commit the same way.
  *
  *   npm run bench:pg-round-trips [-- --writes 2000 --concurrency 32 --backend sqlite --only "32 runs" --batched-only
- *     --steps per-run --vary-values]
+ *     --steps per-run --vary-values --background-checkpoints]
  * @module
  */
 import { loadavg, tmpdir } from "node:os";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { migrateToLatest } from "../src/store/migrations/migrator.js";
@@ -38,6 +38,8 @@ const PER_RUN_STEPS = args.includes("--steps") && args[args.indexOf("--steps") +
 /** `--vary-values`: each log-metric sends a new value (as training does; HTTP's wrk script does) instead of 1 every time. */
 const VARY_VALUES = args.includes("--vary-values");
 const valueOf = (i: number) => (VARY_VALUES ? (i % 1000) + 0.5 : 1);
+/** `--background-checkpoints` (SQLite): WAL checkpoints on a worker thread, as `ciclo server` runs them. */
+const BACKGROUND_CHECKPOINTS = args.includes("--background-checkpoints");
 if (BACKEND !== "postgres" && BACKEND !== "sqlite") throw new Error(`--backend postgres|sqlite, not ${BACKEND}`);
 
 interface Result {
@@ -50,16 +52,18 @@ interface Result {
   pgUs?: number;
   /** WAL bytes per write, the whole server's (other databases' writes included; PostgreSQL only). */
   walBytes?: number;
+  /** SQLite: the WAL file's size after the case, MB (it grows while no checkpoint catches up with the writer). */
+  walFileMb?: number;
 }
 
 let statements = 0;
 
 /** A fresh database; `batched` chooses PostgreSQL's group mode. */
-async function open(batched: boolean): Promise<{ conn: SqlConnection; pgCpu?: PgCpu; drop(): Promise<void> }> {
+async function open(batched: boolean): Promise<{ conn: SqlConnection; pgCpu?: PgCpu; walFile?: string; drop(): Promise<void> }> {
   if (BACKEND === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "ciclo-rt-"));
-    const conn = openSqlite(`sqlite:///${join(dir, "rt.db")}`, { onQuery: () => statements++ });
-    return { conn, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    const conn = openSqlite(`sqlite:///${join(dir, "rt.db")}`, { onQuery: () => statements++, backgroundCheckpoints: BACKGROUND_CHECKPOINTS });
+    return { conn, walFile: join(dir, "rt.db-wal"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const pg = await createTestDatabase();
   const conn = openPostgres(pg.uri, { batchedGroups: batched, onQuery: () => statements++ });
@@ -75,7 +79,7 @@ async function open(batched: boolean): Promise<{ conn: SqlConnection; pgCpu?: Pg
 }
 
 async function measure(batched: boolean): Promise<Result[]> {
-  const { conn, pgCpu, drop } = await open(batched);
+  const { conn, pgCpu, walFile, drop } = await open(batched);
   try {
     await migrateToLatest(conn.db, BACKEND);
     const store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r" });
@@ -117,7 +121,8 @@ async function measure(batched: boolean): Promise<Result[]> {
       const writeStatements = statements;
       const wal1 = await walPosition(conn);
       const walBytes = wal0 === undefined || wal1 === undefined ? undefined : (wal1 - wal0) / WRITES;
-      out.push({ name, perSec: WRITES / secs, statementsPerWrite: writeStatements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES, walBytes });
+      const walFileMb = walFile && existsSync(walFile) ? statSync(walFile).size / 2 ** 20 : undefined;
+      out.push({ name, perSec: WRITES / secs, statementsPerWrite: writeStatements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES, walBytes, walFileMb });
     }
     return out;
   } finally {
@@ -136,7 +141,8 @@ async function walPosition(conn: SqlConnection): Promise<number | undefined> {
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 const cell = (r: Result) =>
   `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs${r.pgUs === undefined ? "" : ` + PostgreSQL ${Math.round(r.pgUs)} µs`}` +
-  `${r.walBytes === undefined ? "" : `; WAL ${Math.round(r.walBytes)} B/write`})`;
+  `${r.walBytes === undefined ? "" : `; WAL ${Math.round(r.walBytes)} B/write`}` +
+  `${r.walFileMb === undefined ? "" : `; WAL file ${r.walFileMb.toFixed(1)} MB`})`;
 console.log(`\n${WRITES} writes per case, ${CONCURRENCY} concurrent writers, in-process (no HTTP), ${BACKEND}; load average before: ${load()}\n`);
 if (BACKEND === "sqlite") {
   const now = await measure(false);
