@@ -25,6 +25,8 @@
  * server), routed, gateway — and gives each round's ratios from its own
  * adjacent windows, then the median round: on a machine whose speed drifts
  * from minute to minute the ratio of adjacent windows is the steadier figure.
+ * `--cpu-prof-dir <dir>` starts the server and the gateway with `--cpu-prof` (one .cpuprofile each, written when
+ * they stop).
  * Usage: npm run bench:deployments [-- --seconds 10 --requests 4000 --model-ms 2 --monitor-sample-rate 0.01 --rounds 5]
  * Results: printed, and written to bench/results/deployments-router.json.
  * @module
@@ -52,9 +54,12 @@ const { values } = parseArgs({
     "model-ms": { type: "string", default: "0" },
     "monitor-sample-rate": { type: "string" },
     rounds: { type: "string", default: "1" },
+    "cpu-prof-dir": { type: "string" },
   },
 });
 const MODEL_MS = Number(values["model-ms"]);
+/** `--cpu-prof-dir <dir>`: the server and the gateway write V8 CPU profiles there when they stop. */
+const PROF = values["cpu-prof-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof-dir"]] : [];
 const BIN = fileURLToPath(new URL("../bin/ciclo.js", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../src/models/fixtures/linear-regressor.onnx", import.meta.url));
 const WRK_SCRIPT = MODEL_MS > 0 ? "serving-x-one-row.lua" : "serving-one-row.lua";
@@ -119,7 +124,7 @@ function busyModel(parent: string, ms: number): Promise<string> {
 
 /** `ciclo gateway` reading its routes from `server`. */
 async function startGateway(server: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [BIN, "gateway", "--tracking-uri", server, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "1" } });
+  const proc = spawn(process.execPath, [...PROF, BIN, "gateway", "--tracking-uri", server, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "1" } });
   const pid = proc.pid!;
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on("line", (l) => {
@@ -133,7 +138,7 @@ async function startGateway(server: string): Promise<{ url: string; pid: number;
 
 async function startServer(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const rate = values["monitor-sample-rate"] ? ["--monitor-sample-rate", values["monitor-sample-rate"]] : [];
-  const proc = spawn(process.execPath, [BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info", ...rate], {
+  const proc = spawn(process.execPath, [...PROF, BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info", ...rate], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, CICLO_FROM_SOURCE: "1" },
   });
