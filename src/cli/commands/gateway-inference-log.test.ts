@@ -1,48 +1,108 @@
 /**
- * The gateway's inference log: what the router's feed takes becomes records
- * filed under each one's own model, version, endpoint and deployment, with
- * the bodies as the text received (not parsed and re-serialised) and the
- * time the request arrived; a sink that refuses a batch counts it dropped
- * and reports it.
+ * The gateway's inference log: what the router pushes becomes binary batches
+ * (records filed under each one's own model, version, endpoint and
+ * deployment, the bodies as the bytes received, the time the request
+ * arrived); a sink that refuses a batch counts it dropped and reports it; a
+ * real server ingests the batches, and one without the batch route gets JSON.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
+import { decodeInferenceBatch } from "../../shared/node/inference-batch.js";
 import { gatewayInferenceLog } from "./gateway-inference-log.js";
 
-test("records carry their own model and deployment, bodies as text; a refused batch is dropped and reported", async () => {
-  const posted: string[] = [];
+const base = { time: 1_700_000_000_000, endpoint: "fraud", status: 200, latencyMs: 1.23456 };
+
+test("records carry their own model and deployment, bodies as bytes; a refused batch is dropped and reported", async () => {
+  const posted: Buffer[] = [];
   const errors: Array<[string, number]> = [];
   const log = gatewayInferenceLog({
     trackingUri: "http://127.0.0.1:1",
     flushIntervalMs: 60_000,
-    sink: { write: async (lines) => void posted.push(lines), close: async () => undefined },
+    sink: { write: async (batch) => void posted.push(batch) },
     onError: (err, n) => void errors.push([(err as Error).message, n]),
   });
-  const base = { time: 1_700_000_000_000, endpoint: "fraud", status: 200, latencyMs: 1.23456 };
   log.feed.push({ ...base, requestId: "a", modelName: "scorer", modelVersion: "2", deployment: "blue", request: Buffer.from('{"inputs": [[1, 2]]}'), response: Buffer.from('{"predictions": [3]}') });
   log.feed.push({ ...base, requestId: "b", modelName: "scorer", modelVersion: "3", deployment: "green", status: 503, request: Buffer.from("x,y\n1,2\n"), response: '{"error_code": "TEMPORARILY_UNAVAILABLE"}' });
-  log.feed.drain();
+  log.feed.push({ ...base, requestId: "c", modelName: "scorer", modelVersion: "2", deployment: "blue", request: undefined, response: "é" });
   await log.close();
-  const lines = posted.join("").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(posted.length, 1);
+  const records = decodeInferenceBatch(posted[0]);
   assert.deepEqual(
-    lines.map((l) => [l.request_id, l.model, l.version, l.endpoint, l.deployment, l.status, l.ts, l.latency_ms]),
+    records.map((r) => [r.requestId, r.source.modelName, r.source.modelVersion, r.source.endpoint, r.source.deployment, r.status, r.time, r.latencyMs]),
     [
-      ["a", "scorer", "2", "fraud", "blue", 200, base.time, 1.235],
-      ["b", "scorer", "3", "fraud", "green", 503, base.time, 1.235],
+      ["a", "scorer", "2", "fraud", "blue", 200, base.time, 1.23456],
+      ["b", "scorer", "3", "fraud", "green", 503, base.time, 1.23456],
+      ["c", "scorer", "2", "fraud", "blue", 200, base.time, 1.23456],
     ],
   );
-  // The bodies as received: the monitoring API takes text, and the server parses it once, for the segment's rows.
-  assert.deepEqual([lines[0].request, lines[0].response, lines[1].request], ['{"inputs": [[1, 2]]}', '{"predictions": [3]}', "x,y\n1,2\n"]);
+  // One source entry per deployment, shared by its records.
+  assert.equal(records[0].source, records[2].source);
+  assert.deepEqual(
+    records.map((r) => [r.request, r.response]),
+    [
+      ['{"inputs": [[1, 2]]}', '{"predictions": [3]}'],
+      ["x,y\n1,2\n", '{"error_code": "TEMPORARILY_UNAVAILABLE"}'],
+      ["", "é"],
+    ],
+  );
 
   const failing = gatewayInferenceLog({
     trackingUri: "http://127.0.0.1:1",
     flushIntervalMs: 60_000,
-    sink: { write: () => Promise.reject(new Error("the monitoring API answered 403")), close: async () => undefined },
+    sink: { write: () => Promise.reject(new Error("the monitoring API answered 403")) },
     onError: (err, n) => void errors.push([(err as Error).message, n]),
   });
   failing.feed.push({ ...base, requestId: "c", modelName: "scorer", modelVersion: "2", deployment: "blue", request: undefined, response: "" });
-  failing.feed.drain();
   await failing.close();
   assert.equal(failing.dropped, 1);
   assert.deepEqual(errors, [["the monitoring API answered 403", 1]]);
+});
+
+test("a full buffer drops and counts", async () => {
+  const posted: number[] = [];
+  const log = gatewayInferenceLog({ trackingUri: "http://127.0.0.1:1", flushIntervalMs: 60_000, maxBuffered: 2, sink: { write: async (_b, n) => void posted.push(n) } });
+  for (const id of ["a", "b", "c"]) log.feed.push({ ...base, requestId: id, modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
+  await log.close();
+  assert.deepEqual(posted, [2]);
+  assert.equal(log.dropped, 1);
+});
+
+test("a server without the batch route gets the records as JSON, from then on", async () => {
+  const seen: Array<[string, string, unknown]> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.url!.endsWith("/batch")) {
+        seen.push([req.url!, String(req.headers["content-type"]), chunks.length]);
+        return void res.writeHead(404, { "content-type": "application/json" }).end('{"error_code":"ENDPOINT_NOT_FOUND"}');
+      }
+      seen.push([req.url!, String(req.headers["content-type"]), JSON.parse(Buffer.concat(chunks).toString("utf8"))]);
+      res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":1}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const log = gatewayInferenceLog({ trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, flushIntervalMs: 60_000 });
+    log.feed.push({ ...base, requestId: "a", modelName: "m", modelVersion: "1", deployment: "d", request: Buffer.from('{"inputs": [[1]]}'), response: Buffer.from('{"predictions": [2]}') });
+    await (log.feed as unknown as { flush(): Promise<void> }).flush();
+    log.feed.push({ ...base, requestId: "b", modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
+    await log.close();
+    assert.equal(log.dropped, 0);
+    assert.deepEqual(
+      seen.map(([url, type]) => [url, type]),
+      [
+        ["/api/ciclo/v1/monitoring/inference/batch", "application/vnd.ciclo.inference-batch"],
+        ["/api/ciclo/v1/monitoring/inference", "application/json"],
+        ["/api/ciclo/v1/monitoring/inference", "application/json"],
+      ],
+    );
+    assert.deepEqual(seen[1][2], {
+      records: [{ model_name: "m", model_version: "1", endpoint: "fraud", deployment: "d", request_id: "a", time: base.time, status: 200, latency_ms: 1.23456, request: '{"inputs": [[1]]}', response: '{"predictions": [2]}' }],
+    });
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });

@@ -5,25 +5,35 @@
  * replicas skip them: each request is logged once, by the router it came
  * through, and the model servers spend none of their event loop on it.
  *
- * Nothing new on either side: the router's feed (deployments/router/
- * inference-feed.ts) takes references on the hot path and hands them over
- * after the answers; the scoring server's buffered log and monitoring sink
- * (serving/online/inference-log.ts) batch them and post them to
- * `POST /api/ciclo/v1/monitoring/inference` with the gateway's credentials,
- * each record under the model and deployment that answered it, the bodies as
- * the text received (no parse here, none on the server before its segments).
+ * The router pushes references (the bodies as the buffers it already holds)
+ * onto a bounded buffer (full → dropped and counted); every 250 ms the buffer
+ * becomes one binary batch (`shared/node/inference-batch.ts`: length-prefixed
+ * fields, the bodies copied as bytes, each record under the model and
+ * deployment that answered it) posted to
+ * `POST /api/ciclo/v1/monitoring/inference/batch` with the gateway's
+ * credentials. Neither side builds or parses JSON for it; the server parses
+ * the bodies once, for the segment's columns. A server without that route
+ * (older than the gateway) gets the same records as JSON at
+ * `POST /api/ciclo/v1/monitoring/inference` from then on.
  * @module
  */
-import { RouterInferenceFeed, type FeedEvent } from "../../deployments/router/inference-feed.js";
-import { BufferedInferenceLog, monitoringLogSink, type InferenceLogSink } from "../../serving/online/inference-log.js";
+import type { InferenceFeed, RoutedInference } from "../../deployments/router/inference-feed.js";
+import { decodeInferenceBatch, encodeInferenceBatch, INFERENCE_BATCH_TYPE, MAX_BATCH_RECORDS, type BatchRecord, type BatchSource } from "../../shared/node/inference-batch.js";
+import { HttpClient } from "../../sdk/http-client.js";
 
 export interface GatewayInferenceLog {
   /** What the router pushes to (`router.logTo(feed)`). */
-  readonly feed: RouterInferenceFeed;
+  readonly feed: InferenceFeed;
   /** Records lost: a full buffer, or a post the server refused. */
   readonly dropped: number;
   /** Posts what is buffered, then stops. */
   close(): Promise<void>;
+}
+
+/** Where the batches go. */
+export interface InferenceBatchSink {
+  /** One batch (`records` of them); a rejection counts them as dropped. */
+  write(batch: Buffer, records: number): Promise<void>;
 }
 
 export interface GatewayInferenceLogOptions {
@@ -35,35 +45,130 @@ export interface GatewayInferenceLogOptions {
   /** Records held before new ones are dropped (default 50,000). */
   maxBuffered?: number;
   /** Where the batches go (default: the server's monitoring API at `trackingUri`). */
-  sink?: InferenceLogSink;
+  sink?: InferenceBatchSink;
+}
+
+class BatchInferenceLog implements InferenceFeed {
+  private buffer: BatchRecord[] = [];
+  private readonly sources = new Map<string, BatchSource>();
+  private last: BatchSource | undefined;
+  droppedCount = 0;
+  private flushing: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private readonly max: number;
+
+  constructor(
+    private readonly sink: InferenceBatchSink,
+    private readonly opts: GatewayInferenceLogOptions,
+  ) {
+    this.max = Math.min(opts.maxBuffered ?? 50_000, MAX_BATCH_RECORDS);
+    this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  push(r: RoutedInference): void {
+    if (this.buffer.length >= this.max) {
+      this.droppedCount++;
+      return;
+    }
+    this.buffer.push({ source: this.sourceOf(r), requestId: r.requestId, time: r.time, latencyMs: r.latencyMs, status: r.status, request: r.request, response: r.response });
+  }
+
+  /** One source object per model, version, endpoint and deployment: the batch writes each once. */
+  private sourceOf(r: RoutedInference): BatchSource {
+    const l = this.last;
+    if (l && l.deployment === r.deployment && l.endpoint === r.endpoint && l.modelVersion === r.modelVersion && l.modelName === r.modelName) return l;
+    const key = `${r.modelName}\n${r.modelVersion}\n${r.endpoint}\n${r.deployment}`;
+    let s = this.sources.get(key);
+    if (!s) {
+      if (this.sources.size >= 10_000) this.sources.clear();
+      s = { modelName: r.modelName, modelVersion: r.modelVersion, endpoint: r.endpoint, deployment: r.deployment, sampleRate: 1 };
+      this.sources.set(key, s);
+    }
+    return (this.last = s);
+  }
+
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    if (this.buffer.length === 0) return Promise.resolve();
+    const batch = this.buffer;
+    this.buffer = [];
+    const fail = (err: unknown) => {
+      // Logging must never take the gateway down: count the loss and go on.
+      this.droppedCount += batch.length;
+      this.opts.onError?.(err, batch.length);
+    };
+    let bytes: Buffer;
+    try {
+      bytes = encodeInferenceBatch(batch);
+    } catch (err) {
+      fail(err);
+      return Promise.resolve();
+    }
+    this.flushing = this.sink.write(bytes, batch.length).then(
+      () => void (this.flushing = undefined),
+      (err: unknown) => {
+        this.flushing = undefined;
+        fail(err);
+      },
+    );
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
+
+/**
+ * Posts each batch to the server's monitoring API; one attempt per batch. A
+ * server that has no batch route (404) gets this batch and every later one as
+ * JSON records instead.
+ */
+export function monitoringBatchSink(opts: { trackingUri: string }): InferenceBatchSink {
+  const http = new HttpClient({ trackingUri: opts.trackingUri });
+  const batchUrl = http.url("/api/ciclo/v1/monitoring/inference/batch");
+  const jsonUrl = http.url("/api/ciclo/v1/monitoring/inference");
+  let json = false;
+  const post = async (url: string, type: string, body: Buffer | string) => {
+    const res = await fetch(url, { method: "POST", headers: { ...http.authHeaders, "content-type": type }, body, signal: AbortSignal.timeout(30_000) });
+    if (res.ok) await res.arrayBuffer().catch(() => undefined);
+    return res;
+  };
+  return {
+    async write(batch) {
+      if (!json) {
+        const res = await post(batchUrl, INFERENCE_BATCH_TYPE, batch);
+        if (res.ok) return;
+        if (res.status !== 404) throw new Error(`the monitoring API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+        json = true;
+      }
+      const records = decodeInferenceBatch(batch).map((r) => ({
+        model_name: r.source.modelName,
+        model_version: r.source.modelVersion,
+        endpoint: r.source.endpoint ?? undefined,
+        deployment: r.source.deployment ?? undefined,
+        request_id: r.requestId,
+        time: r.time,
+        status: r.status,
+        latency_ms: r.latencyMs,
+        request: r.request,
+        response: r.response,
+      }));
+      const res = await post(jsonUrl, "application/json", JSON.stringify({ records }));
+      if (!res.ok) throw new Error(`the monitoring API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    },
+  };
 }
 
 export function gatewayInferenceLog(opts: GatewayInferenceLogOptions): GatewayInferenceLog {
-  const log = new BufferedInferenceLog(
-    opts.sink ?? monitoringLogSink({ trackingUri: opts.trackingUri }),
-    // Every record names its own model and deployment.
-    { name: "", version: "" },
-    { embedBodies: false, flushIntervalMs: opts.flushIntervalMs ?? 250, maxBuffered: opts.maxBuffered ?? 50_000, onError: opts.onError },
-  );
-  const record = (e: FeedEvent) =>
-    log.record({
-      status: e.status,
-      latencyMs: e.latencyMs,
-      request: e.request,
-      response: e.response,
-      requestId: e.requestId,
-      time: e.time,
-      source: { model: e.modelName, version: e.modelVersion, endpoint: e.endpoint, deployment: e.deployment },
-    });
-  const feed = new RouterInferenceFeed({ record });
+  const log = new BatchInferenceLog(opts.sink ?? monitoringBatchSink({ trackingUri: opts.trackingUri }), opts);
   return {
-    feed,
+    feed: log,
     get dropped() {
-      return log.dropped + feed.dropped;
+      return log.droppedCount;
     },
-    async close() {
-      feed.drain();
-      await log.close();
-    },
+    close: () => log.close(),
   };
 }

@@ -17,7 +17,7 @@
 import { randomUUID } from "node:crypto";
 import type { SpanHandle, Tracing } from "../../telemetry/tracing.js";
 import { DeploymentStats, predictionDivergence } from "./deployment-stats.js";
-import { LOGGED_HEADER, type RouterInferenceFeed } from "./inference-feed.js";
+import { LOGGED_HEADER, type InferenceFeed } from "./inference-feed.js";
 import { RouterMetrics, type DeploymentSeries, type HealthSample } from "./router-metrics.js";
 import { UpstreamPool, type Upstream } from "./upstream-pool.js";
 
@@ -104,7 +104,7 @@ export interface EndpointRouterOptions {
   /** Spans for each request and each call to a replica (absent: no tracing, and the caller's trace context is passed on as it came). */
   tracing?: Tracing;
   /** Where scoring requests are logged for monitoring (off the hot path: see inference-feed.ts). */
-  feed?: RouterInferenceFeed;
+  feed?: InferenceFeed;
 }
 
 export class EndpointRouter {
@@ -113,7 +113,7 @@ export class EndpointRouter {
   private readonly stats = new Map<string, DeploymentStats>();
   readonly metrics: RouterMetrics;
   private readonly random: () => number;
-  private feed: RouterInferenceFeed | undefined;
+  private feed: InferenceFeed | undefined;
 
   constructor(private readonly opts: EndpointRouterOptions = {}) {
     this.random = opts.random ?? Math.random;
@@ -122,7 +122,7 @@ export class EndpointRouter {
   }
 
   /** Logs scoring requests to `feed` from now on (undefined: no more; the replicas log what they answer). */
-  logTo(feed: RouterInferenceFeed | undefined): void {
+  logTo(feed: InferenceFeed | undefined): void {
     this.feed = feed;
   }
 

@@ -44,7 +44,13 @@ export interface RoutedInference extends Omit<FeedEvent, "request" | "response">
   response: Buffer | string;
 }
 
-export class RouterInferenceFeed {
+/** What the router pushes logged requests to: {@link RouterInferenceFeed}, or `ciclo gateway`'s batch log. */
+export interface InferenceFeed {
+  /** Called on the request path, after the answer: takes references, does no conversion, never throws. */
+  push(r: RoutedInference): void;
+}
+
+export class RouterInferenceFeed implements InferenceFeed {
   private pending: RoutedInference[] = [];
   private scheduled = false;
   private droppedCount = 0;

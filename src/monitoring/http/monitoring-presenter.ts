@@ -6,6 +6,7 @@
  */
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import type { WireInferenceRecord } from "../../shared/wire/monitoring-wire.js";
+import { decodeInferenceBatch, InferenceBatchError } from "../../shared/node/inference-batch.js";
 import type { InferenceEvent } from "../inference/inference-event.js";
 import type { AlertRecord, MonitorPoint, MonitorRecord, SegmentRecord } from "../core/monitoring-store.js";
 import { newRequestId } from "../monitoring-service.js";
@@ -34,6 +35,37 @@ export function eventOf(r: WireInferenceRecord, i: number, now: number): Inferen
     response: body(r.response),
     sampleRate: r.sample_rate,
   };
+}
+
+/** The events of a binary inference batch (`shared/node/inference-batch.ts`), all or none: a malformed batch is refused whole. */
+export function eventsOfBatch(buf: Buffer): InferenceEvent[] {
+  let records;
+  try {
+    records = decodeInferenceBatch(buf);
+  } catch (err) {
+    if (err instanceof InferenceBatchError) throw new InvalidParameterValueError(err.message);
+    throw err;
+  }
+  const events: InferenceEvent[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const s = r.source;
+    events[i] = {
+      modelName: s.modelName,
+      modelVersion: s.modelVersion,
+      endpoint: s.endpoint,
+      deployment: s.deployment,
+      dataset: null,
+      requestId: r.requestId ?? newRequestId(),
+      time: r.time,
+      status: r.status,
+      latencyMs: r.latencyMs,
+      request: r.request,
+      response: r.response,
+      sampleRate: s.sampleRate === 1 ? undefined : s.sampleRate,
+    };
+  }
+  return events;
 }
 
 export function segmentToWire(s: SegmentRecord & { trimmed?: boolean }) {

@@ -1,6 +1,6 @@
 /**
  * `/api/ciclo/v1/monitoring/…`: inference ingest (JSON or the scoring
- * server's JSON lines), labels (JSON by request id, or a CSV/Parquet file),
+ * server's JSON lines; `ciclo gateway`'s binary batches at `…/inference/batch`), labels (JSON by request id, or a CSV/Parquet file),
  * the segment index, reference profiles, monitors (create, list, get,
  * update, delete, run), their time series and alerts, and the Prometheus
  * gauges.
@@ -10,9 +10,10 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { access } from "../../server/http/route-access.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import * as S from "../../shared/wire/monitoring-wire.js";
+import { INFERENCE_BATCH_TYPE } from "../../shared/node/inference-batch.js";
 import type { MonitoringService } from "../monitoring-service.js";
 import type { MonitorSpec } from "../core/monitor-spec.js";
-import { alertToWire, eventOf, monitorToWire, pointToWire, segmentToWire } from "./monitoring-presenter.js";
+import { alertToWire, eventOf, eventsOfBatch, monitorToWire, pointToWire, segmentToWire } from "./monitoring-presenter.js";
 
 export interface MonitoringRouteOptions {
   service: MonitoringService;
@@ -46,7 +47,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
       done(err as Error, undefined);
     }
   });
-  app.addContentTypeParser(["text/csv", ...PARQUET_TYPES], { parseAs: "buffer", bodyLimit: limit }, (_req, buf, done) => done(null, buf));
+  app.addContentTypeParser(["text/csv", INFERENCE_BATCH_TYPE, ...PARQUET_TYPES], { parseAs: "buffer", bodyLimit: limit }, (_req, buf, done) => done(null, buf));
 
   app.post(
     "/monitoring/inference",
@@ -55,6 +56,18 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
       const now = Date.now();
       const events = req.body.records.map((r, i) => eventOf(r, i, now));
       return { accepted: service.ingest(events) };
+    },
+  );
+
+  // ciclo gateway's batches: length-prefixed fields and the bodies as bytes (shared/node/inference-batch.ts), decoded and
+  // checked whole before any event is recorded.
+  app.post(
+    "/monitoring/inference/batch",
+    { schema: { response: { 200: S.IngestResponse } }, config: access("registered-model", "edit") },
+    async (req) => {
+      const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+      if (type !== INFERENCE_BATCH_TYPE || !Buffer.isBuffer(req.body)) throw new InvalidParameterValueError(`Post an inference batch as ${INFERENCE_BATCH_TYPE}.`);
+      return { accepted: service.ingest(eventsOfBatch(req.body)) };
     },
   );
 
