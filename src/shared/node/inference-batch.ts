@@ -70,8 +70,9 @@ export interface DecodedRecord {
 /** A batch that is not one: why, for the caller's error. */
 export class InferenceBatchError extends Error {}
 
-function byteLength(v: Uint8Array | string | undefined): number {
-  return v === undefined ? 0 : typeof v === "string" ? Buffer.byteLength(v, "utf8") : v.byteLength;
+/** Bytes a field can take: a string's UTF-8 at most (3 per UTF-16 unit; measuring each exactly costs more than the spare room). */
+function room(v: Uint8Array | string | null | undefined): number {
+  return v === undefined || v === null ? 0 : typeof v === "string" ? v.length * 3 : v.byteLength;
 }
 
 /** The batch's bytes. Sources are written once each, in the order first met. */
@@ -90,10 +91,10 @@ export function encodeInferenceBatch(records: readonly BatchRecord[]): Buffer {
       sources.push(r.source);
       index.set(r.source, s);
       const src = r.source;
-      size += 8 + byteLength(src.modelName) + byteLength(src.modelVersion) + byteLength(src.endpoint ?? "") + byteLength(src.deployment ?? "") + 8;
+      size += 8 + room(src.modelName) + room(src.modelVersion) + room(src.endpoint) + room(src.deployment) + 8;
     }
     at[i] = s;
-    size += 2 + 2 + 8 + 8 + 2 + byteLength(r.requestId) + 4 + byteLength(r.request) + 4 + byteLength(r.response);
+    size += 2 + 2 + 8 + 8 + 2 + room(r.requestId) + 4 + room(r.request) + 4 + room(r.response);
   }
   const out = Buffer.allocUnsafe(size);
   let o = out.writeUInt32LE(MAGIC, 0);
@@ -127,7 +128,7 @@ export function encodeInferenceBatch(records: readonly BatchRecord[]): Buffer {
     str32(r.request);
     str32(r.response);
   }
-  return out;
+  return out.subarray(0, o);
 }
 
 /** Reads a batch, every field checked; throws {@link InferenceBatchError} on anything malformed. */
