@@ -26,7 +26,8 @@
  * adjacent windows, then the median round: on a machine whose speed drifts
  * from minute to minute the ratio of adjacent windows is the steadier figure.
  * `--cpu-prof-dir <dir>` starts the server and the gateway with `--cpu-prof` (one .cpuprofile each, written when
- * they stop).
+ * they stop). They run with `--max-semi-space-size=32`, as the `ciclo` bin starts them (`--semi-space <MB>`; 0: V8's
+ * default).
  * Usage: npm run bench:deployments [-- --seconds 10 --requests 4000 --model-ms 2 --monitor-sample-rate 0.01 --rounds 5]
  * Results: printed, and written to bench/results/deployments-router.json.
  * @module
@@ -55,11 +56,18 @@ const { values } = parseArgs({
     "monitor-sample-rate": { type: "string" },
     rounds: { type: "string", default: "1" },
     "cpu-prof-dir": { type: "string" },
+    "semi-space": { type: "string", default: "32" },
   },
 });
 const MODEL_MS = Number(values["model-ms"]);
 /** `--cpu-prof-dir <dir>`: the server and the gateway write V8 CPU profiles there when they stop. */
 const PROF = values["cpu-prof-dir"] ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof-dir"]] : [];
+/**
+ * V8's young generation for the server and the gateway, as users run them: bin/ciclo.js's shebang, `npm start` and
+ * the server image pass `--max-semi-space-size=32`, which spawning `node bin/ciclo.js` skips (`--semi-space 0`: V8's
+ * default).
+ */
+const NODE_ARGS = [...(Number(values["semi-space"]) > 0 ? [`--max-semi-space-size=${Number(values["semi-space"])}`] : []), ...PROF];
 const BIN = fileURLToPath(new URL("../bin/ciclo.js", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("../src/models/fixtures/linear-regressor.onnx", import.meta.url));
 const WRK_SCRIPT = MODEL_MS > 0 ? "serving-x-one-row.lua" : "serving-one-row.lua";
@@ -124,7 +132,7 @@ function busyModel(parent: string, ms: number): Promise<string> {
 
 /** `ciclo gateway` reading its routes from `server`. */
 async function startGateway(server: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [...PROF, BIN, "gateway", "--tracking-uri", server, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "1" } });
+  const proc = spawn(process.execPath, [...NODE_ARGS, BIN, "gateway", "--tracking-uri", server, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CICLO_FROM_SOURCE: "1" } });
   const pid = proc.pid!;
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on("line", (l) => {
@@ -138,7 +146,7 @@ async function startGateway(server: string): Promise<{ url: string; pid: number;
 
 async function startServer(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const rate = values["monitor-sample-rate"] ? ["--monitor-sample-rate", values["monitor-sample-rate"]] : [];
-  const proc = spawn(process.execPath, [...PROF, BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info", ...rate], {
+  const proc = spawn(process.execPath, [...NODE_ARGS, BIN, "server", "--port", "0", "--backend-store-uri", `sqlite:///${join(dir, "ciclo.db")}`, "--artifacts-destination", join(dir, "artifacts"), "--log-level", "info", ...rate], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, CICLO_FROM_SOURCE: "1" },
   });
@@ -212,6 +220,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       model: MODEL_MS > 0 ? `js_function, ${MODEL_MS} ms busy per row` : "linear-regressor ONNX",
       monitorSampleRate: values["monitor-sample-rate"] ?? "1",
+      semiSpaceMb: Number(values["semi-space"]) || "V8 default",
       loadAverage1mAtEnd: undefined as number | undefined,
       p50DirectMs: p50(a),
       p50RoutedMs: p50(b),
