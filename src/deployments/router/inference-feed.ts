@@ -46,7 +46,7 @@ export interface RoutedInference extends Omit<FeedEvent, "request" | "response">
 
 /** What the router pushes logged requests to: {@link RouterInferenceFeed}, or `ciclo gateway`'s batch log. */
 export interface InferenceFeed {
-  /** Called on the request path, after the answer: takes references, does no conversion, never throws. */
+  /** Called on the request path once the replica has answered: takes references, does no conversion, never throws. */
   push(r: RoutedInference): void;
 }
 

@@ -18,8 +18,8 @@
  * `endpoint`/`deployment` when given); `request`/`response` are the JSON
  * bodies (CSV bodies as text), or the bodies' text with `embedBodies: false`.
  * The model, version, endpoint and deployment are the log's own, or each
- * record's `source` (a router's log holds every deployment it routes to;
- * `ciclo gateway` logs that way).
+ * record's `source` (a log that holds several deployments' requests;
+ * `ciclo gateway` posts binary batches instead: cli/commands/gateway-inference-log.ts).
  * @module
  */
 import { createWriteStream, type WriteStream } from "node:fs";
