@@ -3,7 +3,9 @@
  * input row, its features as named columns and its prediction as
  * `prediction` (a scalar output), `prediction.<name>` (a column of a
  * record output) or `prediction.<name>.<i>` / `prediction.<i>` (one cell of
- * a vector, e.g. class probabilities). Bodies that are not one of MLflow's
+ * a vector, e.g. class probabilities). A tensor input's rows (`"inputs":
+ * [[…], …]`) name their features by position, `0`, `1`, … as
+ * `dataframe_split` without `columns` does. Bodies that are not one of MLflow's
  * JSON input formats keep no features (the request still counts for
  * latency, errors and throughput).
  *
@@ -79,19 +81,44 @@ function parse(text: string): unknown {
   }
 }
 
+/** Columns of a tensor input kept at most (wider rows, e.g. images, keep no features). */
+const MAX_TENSOR_COLUMNS = 1024;
+/** `"0"`, `"1"`, …: made once each. */
+const positions: string[] = [];
+function position(j: number): string {
+  return (positions[j] ??= String(j));
+}
+
+function isScalar(v: unknown): boolean {
+  return v === null || (typeof v !== "object" && v !== undefined);
+}
+
+/**
+ * Rows given as records (`{"a": 1, "b": 2}`: named cells) or as a 2-D tensor's rows (`[1, 2]`: cells named by
+ * position, `0`, `1`, … as `dataframe_split` without `columns` names them), all rows one way.
+ */
 function recordCells(records: unknown[], out: CellSink): number | undefined {
-  if (!records.every(isObject)) return undefined;
+  if (records.every(isObject)) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as Record<string, unknown>;
+      for (const k in r) out.cell(i, k, cell(r[k]));
+    }
+    return records.length;
+  }
+  if (records.length === 0 || !records.every((r) => Array.isArray(r) && r.length <= MAX_TENSOR_COLUMNS && r.every(isScalar))) return undefined;
   for (let i = 0; i < records.length; i++) {
-    const r = records[i] as Record<string, unknown>;
-    for (const k in r) out.cell(i, k, cell(r[k]));
+    const r = records[i] as unknown[];
+    for (let j = 0; j < r.length; j++) out.cell(i, position(j), cell(r[j]));
   }
   return records.length;
 }
 
+
 /**
  * Emits the input cells of a JSON scoring request (MLflow's `dataframe_split`,
- * `dataframe_records`, `instances` or named `inputs`); the number of input
- * rows, or undefined for a body with none of those.
+ * `dataframe_records`, `instances` or `inputs` — records, named columns, or
+ * a 2-D tensor's rows, whose cells are named by position); the number of
+ * input rows, or undefined for a body with none of those.
  */
 export function requestCells(body: string, out: CellSink): number | undefined {
   const b = parse(body);
