@@ -16,7 +16,7 @@
  * Results print as a table and go to bench/results/writes-<backend>.json.
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findOracle, startMlflowServer } from "../src/mlflow-import/testing/mlflow-oracle.js";
@@ -69,11 +69,13 @@ interface Cpu {
   /** Requests per PostgreSQL commit: the mean group. */
   perCommit?: number;
   load: string;
+  /** SQLite: the WAL file's size after the case, MB (the server's checkpoints keep it bounded). */
+  walFileMb?: number;
 }
 type Measured = WrkResult & { cpu: Cpu };
 
 /** Runs every case against the server at `base`; a warm-up of each first (V8, MLflow's workers, caches). */
-async function measure(base: string, serverPid: number, pgUri?: string): Promise<Measured[]> {
+async function measure(base: string, serverPid: number, pgUri?: string, walFile?: string): Promise<Measured[]> {
   const api = `${base}/api/2.0/mlflow`;
   const newRun = async (name: string) =>
     ((await postJson(`${api}/runs/create`, { experiment_id: "0", run_name: name, start_time: Date.now() })) as { run: { info: { run_id: string } } }).run.info.run_id;
@@ -112,6 +114,7 @@ async function measure(base: string, serverPid: number, pgUri?: string): Promise
         pgBackgroundUs: pgUsed && perRequest(pgUsed.background),
         perCommit: pgUsed && r.requests / pgUsed.commits,
         load: loadavg().map((l) => l.toFixed(1)).join(" "),
+        walFileMb: walFile === undefined ? undefined : existsSync(walFile) ? statSync(walFile).size / 2 ** 20 : 0,
       };
       log(`  ${c.name}: ${Math.round(r.requestsPerSec * c.perRequest)} ${c.unit} (p99 ${r.latencyP99Ms} ms, errors ${r.errors}); ${cpuText(cpu)}`);
       out.push({ ...r, cpu });
@@ -126,7 +129,8 @@ function cpuText(c: Cpu): string {
   const us = (v: number) => `${v.toFixed(0)} µs`;
   const pg =
     c.pgBackendsUs === undefined ? "" : `, PostgreSQL backends ${us(c.pgBackendsUs)} + background ${us(c.pgBackgroundUs!)}; ${c.perCommit!.toFixed(1)} requests per commit`;
-  return `CPU per request: server ${us(c.serverUs)}${pg}; load ${c.load}`;
+  const wal = c.walFileMb === undefined ? "" : `; WAL file ${c.walFileMb.toFixed(1)} MB`;
+  return `CPU per request: server ${us(c.serverUs)}${pg}; load ${c.load}${wal}`;
 }
 
 async function withDatabase<T>(fn: (uri: string, dir: string) => Promise<T>, sqlite = false): Promise<T> {
@@ -146,7 +150,7 @@ log(`ciclo on ${backend}`);
 const ciclo = await withDatabase(async (uri, dir) => {
   const server = await startBenchServer(uri, join(dir, "artifacts"));
   try {
-    return await measure(server.url, server.pid, backend === "postgres" ? uri : undefined);
+    return await measure(server.url, server.pid, backend === "postgres" ? uri : undefined, backend === "sqlite" ? join(dir, "bench.db-wal") : undefined);
   } finally {
     await server.stop();
   }
