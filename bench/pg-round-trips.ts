@@ -54,32 +54,16 @@ interface Result {
   walBytes?: number;
   /** SQLite: the WAL file's size after the case, MB (it grows while no checkpoint catches up with the writer). */
   walFileMb?: number;
-  /** SQLite with background checkpoints: the WAL file's largest size seen (at the writer's checkpoints and the end), MB. */
-  walPeakMb?: number;
-  /** SQLite with background checkpoints: checkpoints the writer finished between groups, and how long they held it. */
-  writerCheckpoints?: { count: number; totalMs: number; maxMs: number };
 }
 
 let statements = 0;
-/** The writer's checkpoints (SQLite, --background-checkpoints) and the WAL's largest size seen, reset per case. */
-const writerCp = { count: 0, totalMs: 0, maxMs: 0, peakBytes: 0 };
 
 /** A fresh database; `batched` chooses PostgreSQL's group mode. */
 async function open(batched: boolean): Promise<{ conn: SqlConnection; pgCpu?: PgCpu; walFile?: string; drop(): Promise<void> }> {
   if (BACKEND === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "ciclo-rt-"));
-    const walFile = join(dir, "rt.db-wal");
-    const conn = openSqlite(`sqlite:///${join(dir, "rt.db")}`, {
-      onQuery: () => statements++,
-      backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
-      onWriterCheckpoint: (ms) => {
-        writerCp.count++;
-        writerCp.totalMs += ms;
-        writerCp.maxMs = Math.max(writerCp.maxMs, ms);
-        writerCp.peakBytes = Math.max(writerCp.peakBytes, statSync(walFile).size);
-      },
-    });
-    return { conn, walFile, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    const conn = openSqlite(`sqlite:///${join(dir, "rt.db")}`, { onQuery: () => statements++, backgroundCheckpoints: BACKGROUND_CHECKPOINTS });
+    return { conn, walFile: join(dir, "rt.db-wal"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const pg = await createTestDatabase();
   const conn = openPostgres(pg.uri, { batchedGroups: batched, onQuery: () => statements++ });
@@ -123,7 +107,6 @@ async function measure(batched: boolean): Promise<Result[]> {
       let next = 0;
       const wal0 = await walPosition(conn);
       statements = 0;
-      Object.assign(writerCp, { count: 0, totalMs: 0, maxMs: 0, peakBytes: 0 });
       await pgCpu?.begin();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -139,9 +122,7 @@ async function measure(batched: boolean): Promise<Result[]> {
       const wal1 = await walPosition(conn);
       const walBytes = wal0 === undefined || wal1 === undefined ? undefined : (wal1 - wal0) / WRITES;
       const walFileMb = walFile && existsSync(walFile) ? statSync(walFile).size / 2 ** 20 : undefined;
-      const cp = BACKGROUND_CHECKPOINTS && walFileMb !== undefined ? { count: writerCp.count, totalMs: writerCp.totalMs, maxMs: writerCp.maxMs } : undefined;
-      const walPeakMb = cp && Math.max(walFileMb!, writerCp.peakBytes / 2 ** 20);
-      out.push({ name, perSec: WRITES / secs, statementsPerWrite: writeStatements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES, walBytes, walFileMb, walPeakMb, writerCheckpoints: cp });
+      out.push({ name, perSec: WRITES / secs, statementsPerWrite: writeStatements / WRITES, cpuUs: (cpu.user + cpu.system) / WRITES, pgUs: pgUsed && (pgUsed.backends * 1e6) / WRITES, walBytes, walFileMb });
     }
     return out;
   } finally {
@@ -161,9 +142,7 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 const cell = (r: Result) =>
   `${Math.round(r.perSec)} (${r.statementsPerWrite.toFixed(2)}; ${Math.round(r.cpuUs)} µs${r.pgUs === undefined ? "" : ` + PostgreSQL ${Math.round(r.pgUs)} µs`}` +
   `${r.walBytes === undefined ? "" : `; WAL ${Math.round(r.walBytes)} B/write`}` +
-  `${r.walFileMb === undefined ? "" : `; WAL file ${r.walFileMb.toFixed(1)} MB`}` +
-  `${r.walPeakMb === undefined ? "" : ` (largest ${r.walPeakMb.toFixed(1)})`}` +
-  `${r.writerCheckpoints === undefined ? "" : `; writer's checkpoints ${r.writerCheckpoints.count}, ${r.writerCheckpoints.totalMs.toFixed(0)} ms, longest ${r.writerCheckpoints.maxMs.toFixed(1)} ms`})`;
+  `${r.walFileMb === undefined ? "" : `; WAL file ${r.walFileMb.toFixed(1)} MB`})`;
 console.log(`\n${WRITES} writes per case, ${CONCURRENCY} concurrent writers, in-process (no HTTP), ${BACKEND}; load average before: ${load()}\n`);
 if (BACKEND === "sqlite") {
   const now = await measure(false);

@@ -11,7 +11,7 @@ import type { Database } from "../sql/schema.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 import { CicloSqliteDialect, type SqliteDriver } from "./sqlite-driver.js";
 import { GroupCommitQueue } from "../sql/group-commit-queue.js";
-import { WalCheckpointer, type WalCheckpointerOptions } from "./wal-checkpointer.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 /** Rows per multi-row INSERT statement; remainders use power-of-two chunks so few statements get cached. */
 const CHUNK = 500;
@@ -77,13 +77,8 @@ function insertSql(table: string, columns: readonly BulkColumn[], n: number, suf
 export interface SqliteOptions {
   /** `synchronous` pragma: NORMAL survives process crashes; FULL also power loss. */
   synchronous?: "NORMAL" | "FULL";
-  /**
-   * WAL checkpoints on a worker thread instead of inside the write that fills the WAL (the server's choice);
-   * options change its thresholds (tests use small ones).
-   */
-  backgroundCheckpoints?: boolean | WalCheckpointerOptions;
-  /** Called after each checkpoint the writer finishes before a transaction, with how long it took (ms). */
-  onWriterCheckpoint?: (ms: number) => void;
+  /** WAL checkpoints on a worker thread instead of inside the write that fills the WAL (the server's choice). */
+  backgroundCheckpoints?: boolean;
   /** Called with each statement's SQL as it completes (profiling: statements per write). */
   onQuery?: (sql: string) => void;
 }
@@ -129,21 +124,7 @@ export function openSqlite(uri: string, opts: SqliteOptions = {}): SqlConnection
   if (opts.backgroundCheckpoints && path !== ":memory:") {
     raw.pragma("wal_autocheckpoint = 0");
     raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    const cpOpts = typeof opts.backgroundCheckpoints === "object" ? opts.backgroundCheckpoints : {};
-    const cp = (checkpointer = new WalCheckpointer(path, () => raw.open && raw.pragma("wal_autocheckpoint = 1000"), cpOpts));
-    // When the worker's checkpoints no longer catch up, the writer copies what they left before its next
-    // transaction (nothing in flight), so that transaction rewinds the WAL.
-    const onWriterCheckpoint = opts.onWriterCheckpoint;
-    const checkpoint = () => {
-      const t0 = performance.now();
-      try {
-        raw.pragma("wal_checkpoint(PASSIVE)");
-      } catch {
-        return; // another process holds a lock: the worker asks again after its next checkpoint
-      }
-      onWriterCheckpoint?.(performance.now() - t0);
-    };
-    dialect.driver.beforeBegin = () => cp.finishIfAsked(checkpoint);
+    checkpointer = new WalCheckpointer(path, () => raw.open && raw.pragma("wal_autocheckpoint = 1000"));
   }
   dialect.driver.onDestroy = async () => {
     clearInterval(optimizer);

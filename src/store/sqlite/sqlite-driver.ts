@@ -94,10 +94,7 @@ export class SqliteDriver implements Driver {
     this.#release = release;
     return this.#conn;
   }
-  /** Runs on the connection before each transaction begins, while nothing else holds it (WAL upkeep). */
-  beforeBegin?: () => void;
   async beginTransaction(c: DatabaseConnection): Promise<void> {
-    this.beforeBegin?.();
     await c.executeQuery(CompiledQuery.raw("begin immediate"));
   }
   async commitTransaction(c: DatabaseConnection): Promise<void> {
