@@ -27,6 +27,7 @@ import type { SqlConnection } from "../store/sql/sql-dialect.js";
 import type { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-model-store.js";
 import type { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
 import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
+import { createTestDatabase, postgresUnavailable } from "./postgres-fixture.js";
 import { tempDir } from "./temp-dir.js";
 
 export const API = MLFLOW_API;
@@ -123,6 +124,18 @@ export interface TestApp {
   /** A unique name for this fixture. */
   uniq(prefix: string): string;
   close(): Promise<void>;
+}
+
+/**
+ * A test app on `backend`: SQLite in its world folder, or a fresh PostgreSQL test database dropped on close.
+ * Without PostgreSQL, `skip` says why (tests skip with it).
+ */
+export async function openTestAppOn(backend: "sqlite" | "postgres"): Promise<{ fx: TestApp; skip?: undefined } | { fx?: undefined; skip: string }> {
+  if (backend === "sqlite") return { fx: await openTestApp() };
+  const skip = await postgresUnavailable();
+  if (skip) return { skip };
+  const db = await createTestDatabase();
+  return { fx: await openTestApp({ backend: db.uri, onClose: () => db.drop() }) };
 }
 
 export async function openTestApp(opts: TestAppOptions = {}): Promise<TestApp> {

@@ -12,8 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gatewayInferenceLog } from "../../cli/commands/gateway-inference-log.js";
 import { encodeInferenceBatch, INFERENCE_BATCH_TYPE, type BatchRecord, type BatchSource } from "../../shared/node/inference-batch.js";
-import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
-import { openTestApp, type TestApp } from "../../testing/test-app.js";
+import { openTestAppOn, type TestApp } from "../../testing/test-app.js";
 import { decodeSegment } from "../inference/segment-codec.js";
 
 const CICLO = "/api/ciclo/v1";
@@ -33,12 +32,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
     let url = "";
     let skip: string | undefined;
     before(async () => {
-      if (backend === "postgres") {
-        skip = await postgresUnavailable();
-        if (skip) return;
-        const db = await createTestDatabase();
-        fx = await openTestApp({ backend: db.uri, onClose: () => db.drop() });
-      } else fx = await openTestApp();
+      const opened = await openTestAppOn(backend);
+      if (opened.fx === undefined) return void (skip = opened.skip);
+      fx = opened.fx;
       await fx.app.listen({ port: 0, host: "127.0.0.1" });
       url = `http://127.0.0.1:${(fx.app.server.address() as AddressInfo).port}`;
     });

@@ -10,8 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { moduleServices } from "../../server/app.js";
-import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
-import { openTestApp, type TestApp } from "../../testing/test-app.js";
+import { openTestAppOn, type TestApp } from "../../testing/test-app.js";
 import { cbpeBinary } from "../monitors/cbpe.js";
 
 const CICLO = "/api/ciclo/v1";
@@ -37,12 +36,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
   describe(`on ${backend}`, () => {
     let skip: string | undefined;
     before(async () => {
-      if (backend === "postgres") {
-        skip = await postgresUnavailable();
-        if (skip) return;
-        const db = await createTestDatabase();
-        fx = await openTestApp({ backend: db.uri, onClose: () => db.drop() });
-      } else fx = await openTestApp();
+      const opened = await openTestAppOn(backend);
+      if (opened.fx === undefined) skip = opened.skip;
+      else fx = opened.fx;
     });
     after(() => fx?.close());
   test("labels joined to predictions give the window's metrics; CBPE estimates them without labels", async (t) => {

@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
-import { openTestApp, type TestApp } from "../../testing/test-app.js";
+import { openTestAppOn, type TestApp } from "../../testing/test-app.js";
 
 const CICLO = "/api/ciclo/v1";
 
@@ -24,12 +23,9 @@ for (const backend of ["sqlite", "postgres"] as const) {
     let fx: TestApp;
     let skip: string | undefined;
     before(async () => {
-      if (backend === "postgres") {
-        skip = await postgresUnavailable();
-        if (skip) return;
-        const db = await createTestDatabase();
-        fx = await openTestApp({ backend: db.uri, onClose: () => db.drop() });
-      } else fx = await openTestApp();
+      const opened = await openTestAppOn(backend);
+      if (opened.fx === undefined) skip = opened.skip;
+      else fx = opened.fx;
     });
     after(() => fx?.close());
 
