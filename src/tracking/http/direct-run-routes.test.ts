@@ -193,3 +193,32 @@ describe("direct log-metric and create run answer as the Fastify routes", () => 
     assert.equal(directRouteStats(fx.app)!.taken - before, 2 * bodies.length);
   });
 });
+
+describe("direct routes under the network policy and --expose-prometheus", () => {
+  let fx: TestApp;
+  let port: number;
+  let run: string;
+  before(async () => {
+    fx = await openTestApp({ network: { allowedHosts: ["localhost:*", "127.0.0.1:*"] }, prometheus: true });
+    await fx.app.listen({ port: 0, host: "127.0.0.1" });
+    port = (fx.app.server.address() as AddressInfo).port;
+    run = await fx.createRun(await fx.createExperiment("direct-policy"));
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  test("a refused Host goes the full way (403); an allowed one is taken and counted in the request histogram", async () => {
+    const body = JSON.stringify({ run_id: run, key: "m", value: 1, timestamp: 1, step: 0 });
+    const stats = directRouteStats(fx.app)!;
+    const before = stats.taken;
+    const refused = await exchange(port, request(`${API}/runs/log-metric`, body, { host: "evil.example" }));
+    assert.match(refused, /^HTTP\/1\.1 403 /);
+    assert.equal(stats.taken, before);
+    const answered = await exchange(port, request(`${API}/runs/log-metric`, body, { host: `127.0.0.1:${port}` }));
+    assert.match(answered, /^HTTP\/1\.1 200 /);
+    assert.equal(stats.taken, before + 1);
+    const metrics = (await fx.request("GET", "/metrics")).text;
+    assert.match(metrics, /ciclo_http_request_duration_seconds_count\{method="POST",route="\/api\/2\.0\/mlflow\/runs\/log-metric",status="200"\} 1\n/);
+  });
+});
