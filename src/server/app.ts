@@ -20,6 +20,7 @@ import { applyNetworkPolicy, mergeRouteSlashes, staticPrefixRewrite, type Networ
 import { lazyChildLogger } from "./http/request-logger.js";
 import { exposePrometheus } from "./http/server-metrics.js";
 import { setRawRequestGate } from "./http/raw-request-gate.js";
+import { DirectRoutes } from "./direct-routes.js";
 import { CICLO_VERSION } from "../shared/node/version.js";
 import type { CicloModule, EventSubscription, JobHandler, ModuleContext, ModuleServices, ModuleSettings, ScheduleDefinition, StartedApp } from "./module.js";
 
@@ -54,6 +55,8 @@ function rewriteRequestUrl(prefix: ((req: { url?: string }) => string) | undefin
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  // Routes answered before Fastify when a request is plain enough (direct-routes.ts); empty unless a module adds some.
+  const direct = new DirectRoutes();
   const app = Fastify({
     loggerInstance: deps.logger,
     // Per-request info logs would cost more than a log-metric call; errors are still logged.
@@ -62,7 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger && { childLoggerFactory: lazyChildLogger }),
     bodyLimit,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-      createServer({ maxHeaderSize: MAX_HEADER_SIZE }, handler),
+      createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
+        if (!direct.serve(req, res)) handler(req, res);
+      }),
     // Lets artifact paths and long names through to validation.
     routerOptions: { maxParamLength: 4096 },
     // Repeated slashes merged in the route part (mergeRouteSlashes: MLflow compat), then the static prefix.
@@ -84,17 +89,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return validate;
   });
   const serializers = new WeakMap<object, (data: unknown) => string>();
-  app.setSerializerCompiler(({ schema }) => {
-    let fn = serializers.get(schema as object);
+  const serializerOf = (schema: object) => {
+    let fn = serializers.get(schema);
     if (!fn) {
       let compiled: ((data: unknown) => string) | undefined;
       const compile = () => (compiled ??= fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0]) as (data: unknown) => string);
       fn = (data) => compile()(data);
-      serializers.set(schema as object, fn);
+      serializers.set(schema, fn);
       compilers.push(compile);
     }
     return fn;
-  });
+  };
+  app.setSerializerCompiler(({ schema }) => serializerOf(schema as object));
   schemaCompilers.set(app, compilers);
 
   const hostAllowed = deps.network ? applyNetworkPolicy(app, deps.network) : () => true;
@@ -103,6 +109,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bypassable: !deps.network?.artifactsOnly && staticPrefixRewrite(deps.staticPrefix) === undefined,
     hostAllowed,
     observe: prometheus?.observe,
+  });
+  direct.attach(app, {
+    // Ajv keeps one compiled function per schema object: the route's and the direct route's are the same.
+    validator: (schema) => lazyValidator(() => bodyAjv.compile(schema)),
+    serializer: serializerOf,
+    bodyLimit,
+    logger: app.log,
   });
 
   app.addHook("onRoute", (route) => {
@@ -158,6 +171,7 @@ function lazyValidator(build: () => ValidateFunction): LazyValidator {
 }
 
 const schemaCompilers = new WeakMap<FastifyInstance, Array<() => unknown>>();
+
 
 /**
  * Compiles every route's validators and serializers now (the server compiles

@@ -65,14 +65,23 @@ function toErrorResponse(
 /** Answered when mapping an error itself fails, so no error ever leaves in Fastify's own format. */
 const FALLBACK = { status: 500, body: { error_code: "INTERNAL_ERROR", message: "Internal server error; see the server log." }, log: true } as const;
 
-export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+/**
+ * An error's answer: MLflow's status and `{"error_code","message"}` text, and whether the failure is worth a log
+ * line (with its detail, which the answer leaves out). `req` gives the request's headers and JSON text, which some
+ * messages quote.
+ */
+export function errorAnswer(err: unknown, req?: Pick<FastifyRequest, "headers">): { status: number; body: string; log: boolean } {
   let mapped: ReturnType<typeof toErrorResponse>;
   try {
     mapped = toErrorResponse(err, req);
   } catch {
     mapped = FALLBACK;
   }
-  const { status, body, log } = mapped;
+  return { status: mapped.status, body: JSON.stringify(mapped.body), log: mapped.log };
+}
+
+export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body, log } = errorAnswer(err, req);
   if (log) req.log.error({ err, url: req.url }, "request failed");
-  void reply.status(status).header("content-type", "application/json").send(JSON.stringify(body));
+  void reply.status(status).header("content-type", "application/json").send(body);
 }

@@ -19,6 +19,7 @@ import type { FastifyInstance } from "fastify";
 import type { ArtifactRepository } from "../artifacts/artifact-repository.js";
 import { serverModules } from "../modules.js";
 import { buildApp, moduleServices } from "../server/app.js";
+import type { NetworkPolicy } from "../server/http/network-policy.js";
 import type { CicloModule } from "../server/module.js";
 import { MLFLOW_AJAX_API, MLFLOW_API, MLFLOW_API_ROOTS } from "../shared/api-paths.js";
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
@@ -82,6 +83,9 @@ export interface TestAppOptions {
   /** false: `--no-serve-artifacts` (no proxied store). */
   serveArtifacts?: boolean;
   bodyLimit?: number;
+  /** `mlflow server`'s network flags (none applied when absent); `--expose-prometheus`. */
+  network?: NetworkPolicy;
+  prometheus?: boolean;
 }
 
 export interface TestApp {
@@ -157,6 +161,8 @@ export async function openTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
       modules,
       db,
       bodyLimit: opts.bodyLimit,
+      network: opts.network,
+      prometheus: opts.prometheus,
       settings: {
         defaultArtifactRoot: "mlflow-artifacts:/",
         artifactsDestination: opts.serveArtifacts === false ? undefined : pathToFileURL(artifactsDir).href,

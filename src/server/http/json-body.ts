@@ -46,7 +46,8 @@ const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
 export const NUL_MESSAGE = "Text values may not contain NUL (\\u0000) characters.";
 
-function parseJsonBody(text: string): unknown {
+/** A JSON body's value as MLflow reads it (see the module's comment); throws the error its answer maps. */
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") return {};
   // PostgreSQL text cannot hold NUL, and no MLflow name or value needs one: refuse it everywhere alike.
   if (text.includes("\\u0000") && NUL_ESCAPE.test(text)) throw new InvalidParameterValueError(NUL_MESSAGE);

@@ -2,13 +2,14 @@
  * `/mlflow/runs/*` routes.
  * @module
  */
-import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyPluginAsyncTypebox, Static, TSchema } from "@fastify/type-provider-typebox";
 import { missingValue } from "../../shared/errors.js";
 import { parseWireDouble } from "../../shared/wire/tracking-wire.js";
 import { appendLoggedModel } from "../run-service.js";
 import type { Metric } from "../../shared/tracking-types.js";
 import { toWireRun, toWireRunInfo } from "../../shared/wire/tracking-codec.js";
 import { access } from "../../server/http/route-access.js";
+import type { DirectRoute } from "../../server/direct-routes.js";
 import { runIdOf, toInt, toTags, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./runs.schema.js";
 import type { TrackingServices } from "./tracking-services.js";
@@ -31,24 +32,57 @@ function toMetric(m: MetricIn): Metric {
   return out;
 }
 
+type Body<T extends TSchema> = Static<T>;
+
+/**
+ * The hottest write routes' handlers, on a validated body: the routes below run them, and so do the same routes
+ * answered before Fastify (`server/direct-routes.ts`, added by the tracking module when auth is off).
+ */
+function hotRoutes(services: TrackingServices) {
+  const svc = services.runs;
+  return {
+    create: {
+      path: "/runs/create",
+      body: S.CreateRunBody,
+      response: S.RunResponse,
+      async handle(b: Body<typeof S.CreateRunBody>) {
+        const run = await svc.create({
+          experimentId: b.experiment_id === undefined ? undefined : String(b.experiment_id),
+          userId: b.user_id,
+          runName: b.run_name,
+          startTime: toInt(b.start_time),
+          tags: toTags(b.tags),
+        });
+        return { run: toWireRun(run) };
+      },
+    },
+    logMetric: {
+      path: "/runs/log-metric",
+      body: S.LogMetricBody,
+      response: S.Empty,
+      async handle(b: Body<typeof S.LogMetricBody>) {
+        await svc.logMetric(runIdOf(b), toMetric(b));
+        return {};
+      },
+    },
+  };
+}
+
+/** The routes `hotRoutes` holds, for `addDirectRoutes`. */
+export function directRunRoutes(services: TrackingServices): DirectRoute[] {
+  const hot = hotRoutes(services);
+  return [hot.create, hot.logMetric];
+}
+
 export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }> = async (app, { services }) => {
   const svc = services.runs;
   const ok = { 200: S.Empty };
+  const hot = hotRoutes(services);
 
   app.post(
-    "/runs/create",
-    { schema: { body: S.CreateRunBody, response: { 200: S.RunResponse } }, config: access("experiment", "edit") },
-    async (req) => {
-      const b = req.body;
-      const run = await svc.create({
-        experimentId: b.experiment_id === undefined ? undefined : String(b.experiment_id),
-        userId: b.user_id,
-        runName: b.run_name,
-        startTime: toInt(b.start_time),
-        tags: toTags(b.tags),
-      });
-      return { run: toWireRun(run) };
-    },
+    hot.create.path,
+    { schema: { body: hot.create.body, response: { 200: hot.create.response } }, config: access("experiment", "edit") },
+    (req) => hot.create.handle(req.body),
   );
 
   app.post(
@@ -101,10 +135,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
     },
   );
 
-  app.post("/runs/log-metric", { schema: { body: S.LogMetricBody, response: ok }, config: access("run", "edit") }, async (req) => {
-    await svc.logMetric(runIdOf(req.body), toMetric(req.body));
-    return {};
-  });
+  app.post(
+    hot.logMetric.path,
+    { schema: { body: hot.logMetric.body, response: { 200: hot.logMetric.response } }, config: access("run", "edit") },
+    (req) => hot.logMetric.handle(req.body),
+  );
 
   app.post("/runs/log-parameter", { schema: { body: S.LogParamBody, response: ok }, config: access("run", "edit") }, async (req) => {
     await svc.logParam(runIdOf(req.body), { key: req.body.key, value: req.body.value });

@@ -4,9 +4,10 @@
  * @module
  */
 import type { CicloModule } from "../../server/module.js";
+import { addDirectRoutes } from "../../server/direct-routes.js";
 import { experimentRoutes } from "./experiments.js";
 import { metricRoutes } from "./metrics.js";
-import { runRoutes } from "./runs.js";
+import { directRunRoutes, runRoutes } from "./runs.js";
 import { searchDatasetsRoutes } from "./search-datasets.js";
 import { trackingCicloRoutes } from "./tracking-ciclo.js";
 import type { TrackingServices } from "./tracking-services.js";
@@ -44,6 +45,9 @@ export function trackingModule(): CicloModule {
       ctx.provide("tracking", { store, services });
       ctx.http.register("mlflow", experimentRoutes, { services });
       ctx.http.register("mlflow", runRoutes, { services });
+      // log-metric and create run also answered before Fastify when no hook could change their answer: never
+      // with authentication on (its permission hook must see every request).
+      if (ctx.find("auth") === undefined) ctx.http.raw((app) => addDirectRoutes(app, "mlflow", directRunRoutes(services)));
       ctx.http.register("mlflow", metricRoutes, { services });
       const insights = new RunInsightsService(new SqlTrackingInsightsStore(ctx.db));
       ctx.http.register("ciclo", trackingCicloRoutes, { insights, runs: services.runs });
