@@ -13,9 +13,11 @@ export interface BackendFixture<F> {
   close(fx: F): Promise<void>;
   /** Runs once the fixture is open (what the suite reads from it, data its tests share); it is closed after either way. */
   ready?(fx: F): void | Promise<void>;
+  /** Why a test is skipped without the fixture (default "backend unavailable"). */
+  unavailable?: string;
 }
 
-/** A test given the fixture (and its context), skipped with "backend unavailable" when there is none. */
+/** A test given the fixture (and its context), skipped when there is none. */
 export type BackendTest<F> = (title: string, fn: (fx: F, t: TestContext) => Promise<void>) => void;
 
 /** Registers the suite's before and after hooks (call it inside the suite's `describe`) and answers its `it`. */
@@ -30,7 +32,7 @@ export function backendTests<F>(fixture: BackendFixture<F>): BackendTest<F> {
   });
   return (title, fn) =>
     void test(title, async (t) => {
-      if (fx === undefined) return t.skip("backend unavailable");
+      if (fx === undefined) return t.skip(fixture.unavailable ?? "backend unavailable");
       await fn(fx, t);
     });
 }
