@@ -6,7 +6,8 @@
  * millisecond timestamps, enum names, aliases as MLflow returns them.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
+import { backendTests } from "../testing/backend-tests.js";
 import { createTestDatabase, postgresUnavailable } from "../testing/postgres-fixture.js";
 import { openTestApp, type TestApp, assertEmptyOk, assertError } from "../testing/test-app.js";
 
@@ -55,18 +56,7 @@ function assertShape(value: unknown, shape: Shape, path = "$"): void {
 
 function runFlows(backend: string, open: () => Promise<TestApp | undefined>): void {
   describe(`MLflow Python client registry flows (${backend})`, () => {
-    let fx: TestApp | undefined;
-    before(async () => {
-      fx = await open();
-    });
-    after(async () => {
-      await fx?.close();
-    });
-    const it = (title: string, fn: (fx: TestApp) => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn(fx);
-      });
+    const it = backendTests({ open, close: (f) => f.close() });
 
     /** A finished run with a logged model in the proxied store, as `mlflow.sklearn.log_model` leaves it (2.x). */
     const runWithModel = async (f: TestApp) => {

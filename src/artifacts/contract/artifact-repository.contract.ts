@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
 import type { ArtifactRepository, MultipartPart } from "../artifact-repository.js";
 import {
   digestStream,
@@ -17,6 +17,7 @@ import {
   readAll,
   sha256,
 } from "./byte-streams.js";
+import { backendTests } from "../../testing/backend-tests.js";
 import { rejectsWith } from "../../testing/mlflow-error-assert.js";
 
 export interface ArtifactRepositoryFixture {
@@ -36,24 +37,12 @@ const text = (s: string) => Readable.from([Buffer.from(s, "utf8")]);
 
 export function runArtifactRepositoryContract(name: string, make: () => Promise<ArtifactRepositoryFixture | undefined>): void {
   describe(`ArtifactRepository contract: ${name}`, () => {
-    let fx: ArtifactRepositoryFixture | undefined;
     let repo: ArtifactRepository;
     let n = 0;
     /** Each test works in its own folder, so tests share one repository without seeing each other. */
     const folder = (p: string) => `${p}-${n++}`;
 
-    before(async () => {
-      fx = await make();
-      if (fx) repo = fx.repo;
-    });
-    after(async () => {
-      await fx?.cleanup();
-    });
-    const it = (title: string, fn: () => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn();
-      });
+    const it = backendTests({ open: make, close: (f) => f.cleanup(), ready: (f) => void (repo = f.repo) });
 
     const getText = async (path: string) => (await readAll((await repo.get(path)).body)).toString("utf8");
 

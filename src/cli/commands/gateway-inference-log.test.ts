@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { decodeInferenceBatch } from "../../shared/node/inference-batch.js";
+import { decodeInferenceBatch, MAX_BATCH_RECORDS } from "../../shared/node/inference-batch.js";
 import { gatewayInferenceLog } from "./gateway-inference-log.js";
 
 const base = { time: 1_700_000_000_000, endpoint: "fraud", status: 200, latencyMs: 1.23456 };
@@ -105,4 +105,67 @@ test("a server without the batch route gets the records as JSON, from then on", 
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
   }
+});
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), "timed out");
+};
+
+test("the timer posts what is buffered, one post at a time; close() waits for the one in flight, posts the rest and stops the timer", async () => {
+  const events: string[] = [];
+  let inFlight = 0;
+  const log = gatewayInferenceLog({
+    trackingUri: "http://127.0.0.1:1",
+    flushIntervalMs: 20,
+    sink: {
+      async write(_b, n) {
+        assert.equal(inFlight++, 0, "two posts at once");
+        events.push(`write ${n}`);
+        await new Promise((r) => setTimeout(r, 60));
+        inFlight--;
+      },
+    },
+  });
+  const push = (id: string) => log.feed.push({ ...base, requestId: id, modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
+  push("a");
+  push("b");
+  await until(() => events.length === 1);
+  push("c");
+  push("d");
+  push("e");
+  await new Promise((r) => setTimeout(r, 45)); // the timer fires while the first post is in flight
+  await log.close();
+  assert.deepEqual(events, ["write 2", "write 3"]);
+  assert.equal(inFlight, 0);
+  push("f");
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(events, ["write 2", "write 3"]);
+  assert.equal(log.dropped, 0);
+});
+
+test("a buffer never holds more than one batch may carry; a batch that cannot be encoded is dropped and reported, the next one goes", async () => {
+  const posted: number[] = [];
+  const errors: Array<[string, number]> = [];
+  const log = gatewayInferenceLog({
+    trackingUri: "http://127.0.0.1:1",
+    flushIntervalMs: 60_000,
+    maxBuffered: MAX_BATCH_RECORDS + 10,
+    sink: { write: async (_b, n) => void posted.push(n) },
+    onError: (err, n) => void errors.push([(err as Error).message, n]),
+  });
+  const push = (id: string) => log.feed.push({ ...base, requestId: id, modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
+  for (let i = 0; i <= MAX_BATCH_RECORDS; i++) push("r");
+  assert.equal(log.dropped, 1);
+  await (log.feed as unknown as { flush(): Promise<void> }).flush();
+  assert.deepEqual(posted, [MAX_BATCH_RECORDS]);
+  push("x".repeat(70_000));
+  push("ok");
+  await (log.feed as unknown as { flush(): Promise<void> }).flush();
+  assert.equal(log.dropped, 3);
+  assert.deepEqual(errors, [["a name or request id is too long", 2]]);
+  push("ok");
+  await log.close();
+  assert.deepEqual(posted, [MAX_BATCH_RECORDS, 1]);
+  assert.equal(log.dropped, 3);
 });

@@ -6,8 +6,9 @@
  * through, and the model servers spend none of their event loop on it.
  *
  * The router pushes references (the bodies as the buffers it already holds)
- * onto a bounded buffer (full → dropped and counted); every 250 ms the buffer
- * becomes one binary batch (`shared/node/inference-batch.ts`: length-prefixed
+ * onto a bounded buffer (`shared/node/buffered-flusher.ts`: full → dropped and
+ * counted; a batch that fails is counted and reported, never thrown); every
+ * 250 ms the buffer becomes one binary batch (`shared/node/inference-batch.ts`: length-prefixed
  * fields, the bodies copied as bytes, each record under the model and
  * deployment that answered it) posted to
  * `POST /api/ciclo/v1/monitoring/inference/batch` with the gateway's
@@ -18,6 +19,7 @@
  * @module
  */
 import type { InferenceFeed, RoutedInference } from "../../deployments/router/inference-feed.js";
+import { BufferedFlusher } from "../../shared/node/buffered-flusher.js";
 import { decodeInferenceBatch, encodeInferenceBatch, INFERENCE_BATCH_TYPE, MAX_BATCH_RECORDS, type BatchRecord, type BatchSource } from "../../shared/node/inference-batch.js";
 import { HttpClient } from "../../sdk/http-client.js";
 
@@ -49,29 +51,21 @@ export interface GatewayInferenceLogOptions {
 }
 
 class BatchInferenceLog implements InferenceFeed {
-  private buffer: BatchRecord[] = [];
   private readonly sources = new Map<string, BatchSource>();
   private last: BatchSource | undefined;
-  droppedCount = 0;
-  private flushing: Promise<void> | undefined;
-  private readonly timer: NodeJS.Timeout;
-  private readonly max: number;
+  readonly flusher: BufferedFlusher<BatchRecord>;
 
-  constructor(
-    private readonly sink: InferenceBatchSink,
-    private readonly opts: GatewayInferenceLogOptions,
-  ) {
-    this.max = Math.min(opts.maxBuffered ?? 50_000, MAX_BATCH_RECORDS);
-    this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 250);
-    this.timer.unref();
+  constructor(sink: InferenceBatchSink, opts: GatewayInferenceLogOptions) {
+    this.flusher = new BufferedFlusher<BatchRecord>({
+      write: (batch) => sink.write(encodeInferenceBatch(batch), batch.length),
+      flushIntervalMs: opts.flushIntervalMs ?? 250,
+      maxBuffered: Math.min(opts.maxBuffered ?? 50_000, MAX_BATCH_RECORDS),
+      onError: opts.onError,
+    });
   }
 
   push(r: RoutedInference): void {
-    if (this.buffer.length >= this.max) {
-      this.droppedCount++;
-      return;
-    }
-    this.buffer.push({ source: this.sourceOf(r), requestId: r.requestId, time: r.time, latencyMs: r.latencyMs, status: r.status, request: r.request, response: r.response });
+    this.flusher.push({ source: this.sourceOf(r), requestId: r.requestId, time: r.time, latencyMs: r.latencyMs, status: r.status, request: r.request, response: r.response });
   }
 
   /** One source object per model, version, endpoint and deployment: the batch writes each once. */
@@ -89,35 +83,7 @@ class BatchInferenceLog implements InferenceFeed {
   }
 
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush());
-    if (this.buffer.length === 0) return Promise.resolve();
-    const batch = this.buffer;
-    this.buffer = [];
-    const fail = (err: unknown) => {
-      // Logging must never take the gateway down: count the loss and go on.
-      this.droppedCount += batch.length;
-      this.opts.onError?.(err, batch.length);
-    };
-    let bytes: Buffer;
-    try {
-      bytes = encodeInferenceBatch(batch);
-    } catch (err) {
-      fail(err);
-      return Promise.resolve();
-    }
-    this.flushing = this.sink.write(bytes, batch.length).then(
-      () => void (this.flushing = undefined),
-      (err: unknown) => {
-        this.flushing = undefined;
-        fail(err);
-      },
-    );
-    return this.flushing;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+    return this.flusher.flush();
   }
 }
 
@@ -167,8 +133,8 @@ export function gatewayInferenceLog(opts: GatewayInferenceLogOptions): GatewayIn
   return {
     feed: log,
     get dropped() {
-      return log.droppedCount;
+      return log.flusher.dropped;
     },
-    close: () => log.close(),
+    close: () => log.flusher.close(),
   };
 }

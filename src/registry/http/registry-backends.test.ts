@@ -4,28 +4,22 @@
  * names. Each must give the same answer on both, never a 500.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
+import { backendTests } from "../../testing/backend-tests.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 import { openTestApp, type TestApp, assertEmptyOk, assertError } from "../../testing/test-app.js";
 
 function backendSuite(backend: string, open: () => Promise<TestApp | undefined>): void {
   describe(`registry input at the engines' limits (${backend})`, () => {
-    let fx: TestApp | undefined;
-    before(async () => {
-      fx = await open();
-      if (!fx) return;
-      const { runId } = await fx.createRunInfo();
-      await fx.call("POST", "/registered-models/create", { name: "limits" });
-      for (let i = 0; i < 3; i++) await fx.call("POST", "/model-versions/create", { name: "limits", source: `runs:/${runId}/m` });
+    const it = backendTests({
+      open,
+      close: (f) => f.close(),
+      async ready(f) {
+        const { runId } = await f.createRunInfo();
+        await f.call("POST", "/registered-models/create", { name: "limits" });
+        for (let i = 0; i < 3; i++) await f.call("POST", "/model-versions/create", { name: "limits", source: `runs:/${runId}/m` });
+      },
     });
-    after(async () => {
-      await fx?.close();
-    });
-    const it = (title: string, fn: (fx: TestApp) => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn(fx);
-      });
     const versions = async (f: TestApp, filter: string) => {
       const r = await f.call("GET", "/model-versions/search", { filter: `name = 'limits' AND ${filter}`, order_by: "version_number ASC" });
       assert.equal(r.status, 200, `${filter}: ${r.text}`);

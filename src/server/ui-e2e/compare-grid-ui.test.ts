@@ -6,9 +6,10 @@
  * scrolled away and back.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { describe } from "node:test";
+import type { UiPage } from "../../testing/browser.js";
 import { createExperiment, lossCurve, seedRun } from "../../testing/ui-seed.js";
+import { uiTests } from "../../testing/ui-tests.js";
 
 /** Page-side globals (the project compiles without the DOM library). */
 declare const document: any;
@@ -17,14 +18,11 @@ declare const window: any;
 const LAYERS = 30;
 
 describe("compare grid (browser)", () => {
-  let ui: UiHarness | undefined;
   let p: UiPage;
   const ids: string[] = [];
   /** get-history-bulk-interval requests seen, by metric key. */
   const asked = new Map<string, number>();
-  before(async () => {
-    ui = await openUiHarness();
-    if (!ui) return;
+  const it = uiTests(async (ui) => {
     const exp = await createExperiment(ui.api, "grid");
     for (let r = 0; r < 2; r++) {
       const curve = lossCurve(120, r + 1);
@@ -45,17 +43,8 @@ describe("compare grid (browser)", () => {
       const key = u.searchParams.get("metric_key") ?? "";
       asked.set(key, (asked.get(key) ?? 0) + 1);
     });
+    return p;
   });
-  after(async () => {
-    await p?.close();
-    await ui?.close();
-  });
-  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
-    test(title, async (t) => {
-      if (!ui) return t.skip("Chromium unavailable");
-      await fn(ui);
-      p.assertClean();
-    });
   const url = (extra = "") => `/compare?runs=${ids.join(",")}${extra}`;
   const sectionTitles = () => p.page.locator(".grid-section-title").allInnerTexts();
   const drawn = () => p.page.locator(".grid-chart canvas").count();

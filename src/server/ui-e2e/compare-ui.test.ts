@@ -9,9 +9,10 @@
  * sections, search and lazy drawing: compare-grid-ui.test.ts.)
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { describe } from "node:test";
+import type { UiPage } from "../../testing/browser.js";
 import { createExperiment, lossCurve, seedRun } from "../../testing/ui-seed.js";
+import { uiTests } from "../../testing/ui-tests.js";
 
 /** Page-side globals (the project compiles without the DOM library). */
 declare const document: any;
@@ -44,14 +45,11 @@ async function colorPixels(p: UiPage): Promise<number[]> {
 }
 
 describe("compare page (browser)", () => {
-  let ui: UiHarness | undefined;
   let p: UiPage;
   let exp: string;
   let other: string;
   const ids: Record<string, string> = {};
-  before(async () => {
-    ui = await openUiHarness();
-    if (!ui) return;
+  const it = uiTests(async (ui) => {
     exp = await createExperiment(ui.api, "cmp-vision");
     other = await createExperiment(ui.api, "cmp-nlp");
     const specs = [
@@ -73,18 +71,8 @@ describe("compare page (browser)", () => {
       });
     }
     ids["bert"] = await seedRun(ui.api, other, { name: "bert", params: { lr: "0.00002", optimizer: "adamw" }, metrics: { loss: lossCurve(50, 2), acc: lossCurve(50, 2).map((v) => 1 - v / 3) }, tags: { team: "nlp" }, status: "FINISHED" });
-    p = await ui.newPage({ viewport: { width: 1440, height: 900 } });
+    return (p = await ui.newPage({ viewport: { width: 1440, height: 900 } }));
   });
-  after(async () => {
-    await p?.close();
-    await ui?.close();
-  });
-  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
-    test(title, async (t) => {
-      if (!ui) return t.skip("Chromium unavailable");
-      await fn(ui);
-      p.assertClean();
-    });
   const url = (names: string[], extra = "") => `/compare?runs=${names.map((n) => ids[n]).join(",")}${extra}`;
 
   it("opens from the runs table across experiments and draws one series per run", async () => {

@@ -4,9 +4,10 @@
  * restore, run counts, the theme toggle, and no console errors anywhere.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { describe } from "node:test";
+import type { UiPage } from "../../testing/browser.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
+import { uiTests } from "../../testing/ui-tests.js";
 
 /** Page-side globals used inside page.evaluate/waitForFunction callbacks (the project compiles without the DOM library). */
 declare const document: any;
@@ -14,22 +15,8 @@ declare const window: any;
 declare const getComputedStyle: any;
 
 describe("experiments page (browser)", () => {
-  let ui: UiHarness | undefined;
   let p: UiPage;
-  before(async () => {
-    ui = await openUiHarness();
-    if (ui) p = await ui.newPage();
-  });
-  after(async () => {
-    await p?.close();
-    await ui?.close();
-  });
-  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
-    test(title, async (t) => {
-      if (!ui) return t.skip("Chromium unavailable");
-      await fn(ui);
-      p.assertClean();
-    });
+  const it = uiTests(async (ui) => (p = await ui.newPage()));
 
   it("/ opens the experiments list; a search without match shows its empty state", async () => {
     await p.goto("/");

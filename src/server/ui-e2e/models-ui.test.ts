@@ -7,10 +7,11 @@
  * lineage (run, params, metrics, commit link), signature and downloads.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { describe } from "node:test";
+import type { UiPage } from "../../testing/browser.js";
 import { mlmodelYaml, registryCall, seedRegisteredModel } from "../../testing/ui-registry-seed.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
+import { uiTests } from "../../testing/ui-tests.js";
 import { waitFor } from "../../testing/wait-for.js";
 
 /** Page-side globals used inside waitForFunction callbacks (the project compiles without the DOM library). */
@@ -18,13 +19,10 @@ import { waitFor } from "../../testing/wait-for.js";
 declare const document: any;
 
 describe("models pages (browser)", () => {
-  let ui: UiHarness | undefined;
   let p: UiPage;
   let exp: string;
   const runs: string[] = [];
-  before(async () => {
-    ui = await openUiHarness();
-    if (!ui) return;
+  const it = uiTests(async (ui) => {
     exp = await createExperiment(ui.api, "fraud-training");
     for (let i = 0; i < 3; i++) {
       runs.push(
@@ -53,18 +51,8 @@ describe("models pages (browser)", () => {
     });
     await seedRegisteredModel(ui.url, "churn.model", { tags: { team: "growth" }, versions: [{ runId: runs[1], experimentId: exp }] });
     await registryCall(ui.url, "POST", "/registered-models/create", { name: "sentiment" });
-    p = await ui.newPage({ viewport: { width: 1440, height: 900 } });
+    return (p = await ui.newPage({ viewport: { width: 1440, height: 900 } }));
   });
-  after(async () => {
-    await p?.close();
-    await ui?.close();
-  });
-  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
-    test(title, async (t) => {
-      if (!ui) return t.skip("Chromium unavailable");
-      await fn(ui);
-      p.assertClean();
-    });
   const modelNames = () => p.page.getByRole("table", { name: "Registered models" }).locator("tbody .cell-name a").allInnerTexts();
   const history = () => p.page.getByRole("list", { name: "Model history" }).locator(".timeline-text").allInnerTexts();
 
@@ -106,7 +94,7 @@ describe("models pages (browser)", () => {
     await p.page.getByRole("heading", { name: "churn.model" }).waitFor();
   });
 
-  it("moves an alias, transitions a stage, edits a tag and the description — each in the history", async () => {
+  it("moves an alias, transitions a stage, edits a tag and the description — each in the history", async (ui) => {
     await p.goto("/models?q=fraud");
     await p.page.getByRole("link", { name: "fraud-detector" }).click();
     await p.page.getByRole("heading", { name: "fraud-detector" }).waitFor();
@@ -157,7 +145,7 @@ describe("models pages (browser)", () => {
     assert.match(events[3], /^version 3 moved from stage None to Staging/);
     assert.match(events[4], /^Alias @champion moved from version 1 to version 2/);
     // And the server agrees: the changes are in the registry.
-    const model = await registryCall(ui!.url, "GET", "/registered-models/get?name=fraud-detector");
+    const model = await registryCall(ui.url, "GET", "/registered-models/get?name=fraud-detector");
     assert.deepEqual(model.registered_model.aliases, [{ alias: "champion", version: "2" }]);
     assert.ok(model.registered_model.tags.some((t: { key: string; value: string }) => t.key === "owner" && t.value === "bob"));
   });

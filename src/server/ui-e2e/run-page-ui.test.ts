@@ -6,10 +6,11 @@
  * downloads.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import type { UiPage } from "../../testing/browser.js";
 import { createExperiment, lossCurve, seedRun, tinyPng, uploadArtifact } from "../../testing/ui-seed.js";
+import { uiTests } from "../../testing/ui-tests.js";
 
 const HOSTILE_MARKDOWN = [
   "# Findings",
@@ -40,12 +41,9 @@ declare const window: any;
 declare const getComputedStyle: any;
 
 describe("run page (browser)", () => {
-  let ui: UiHarness | undefined;
   let p: UiPage;
   let runId: string;
-  before(async () => {
-    ui = await openUiHarness();
-    if (!ui) return;
+  const it = uiTests(async (ui) => {
     const exp = await createExperiment(ui.api, "run-page");
     runId = await seedRun(ui.api, exp, {
       name: "resnet-baseline",
@@ -66,7 +64,7 @@ describe("run page (browser)", () => {
       run_id: runId,
       datasets: [{ dataset: { name: "imagenet-mini", digest: "d1g3st", source_type: "local", source: "/data/imagenet" }, tags: [{ key: "mlflow.data.context", value: "training" }] }],
     });
-    const put = (path: string, body: string | Uint8Array) => uploadArtifact(ui!.url, exp, runId, path, body);
+    const put = (path: string, body: string | Uint8Array) => uploadArtifact(ui.url, exp, runId, path, body);
     await put("plots/confusion.png", tinyPng());
     await put("metrics.json", JSON.stringify({ accuracy: 0.91, classes: ["cat", "dog"] }));
     await put("predictions.csv", 'id,label,score\n1,cat,0.9\n2,"dog, big",0.75\n');
@@ -76,18 +74,8 @@ describe("run page (browser)", () => {
     );
     await put("model/MLmodel", MLMODEL);
     await put("model/model.onnx", new Uint8Array([8, 7, 0, 1, 2, 0, 0, 9]));
-    p = await ui.newPage();
+    return (p = await ui.newPage());
   });
-  after(async () => {
-    await p?.close();
-    await ui?.close();
-  });
-  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
-    test(title, async (t) => {
-      if (!ui) return t.skip("Chromium unavailable");
-      await fn(ui);
-      p.assertClean();
-    });
 
   it("the overview shows status, duration, user, source, a commit link-out, params, metrics and datasets", async () => {
     await p.goto(`/runs/${runId}`);

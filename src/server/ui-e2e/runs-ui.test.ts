@@ -7,9 +7,10 @@
  * group-by and column choices.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { describe } from "node:test";
+import type { UiPage } from "../../testing/browser.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
+import { uiTests } from "../../testing/ui-tests.js";
 
 const gridNames = (p: UiPage) => p.page.locator(".grid-row .cell-name a").allInnerTexts();
 
@@ -19,14 +20,11 @@ declare const window: any;
 declare const getComputedStyle: any;
 
 describe("runs table (browser)", () => {
-  let ui: UiHarness | undefined;
   let p: UiPage;
   let exp: string;
   let other: string;
   let big: string;
-  before(async () => {
-    ui = await openUiHarness();
-    if (!ui) return;
+  const it = uiTests(async (ui) => {
     exp = await createExperiment(ui.api, "vision");
     other = await createExperiment(ui.api, "nlp");
     const optimizers = ["adam", "sgd"];
@@ -48,22 +46,12 @@ describe("runs table (browser)", () => {
     await Promise.all(
       [0, 1, 2, 3].map(async (w) => {
         for (let i = w; i < 1200; i += 4) {
-          await ui!.api("/runs/create", { experiment_id: big, run_name: `big-${String(i).padStart(4, "0")}`, start_time: 1_700_000_000_000 + i });
+          await ui.api("/runs/create", { experiment_id: big, run_name: `big-${String(i).padStart(4, "0")}`, start_time: 1_700_000_000_000 + i });
         }
       }),
     );
-    p = await ui.newPage();
+    return (p = await ui.newPage());
   });
-  after(async () => {
-    await p?.close();
-    await ui?.close();
-  });
-  const it = (title: string, fn: (ui: UiHarness) => Promise<void>) =>
-    test(title, async (t) => {
-      if (!ui) return t.skip("Chromium unavailable");
-      await fn(ui);
-      p.assertClean();
-    });
 
   it("shows the experiment's runs, newest first, with default columns from their keys", async () => {
     await p.goto(`/experiments/${exp}`);

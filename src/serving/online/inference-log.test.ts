@@ -120,3 +120,31 @@ test("sampling keeps the configured share of requests", () => {
     assert.deepEqual(lines.map((l) => [l.request_id, l.sample_rate]), [["r0", 0.1], ["r2", 0.1]]);
   });
 });
+
+test("the timer flushes what is buffered, one sink write at a time; close() waits for the one in flight, writes the rest, then closes the sink", async () => {
+  const events: string[] = [];
+  let inFlight = 0;
+  const sink: InferenceLogSink = {
+    async write(lines, summary) {
+      assert.equal(inFlight++, 0, "two writes at once");
+      events.push(`write ${lines.trimEnd().split("\n").length} ${summary.requests} ${summary.errors} ${summary.maxLatencyMs}`);
+      await new Promise((r) => setTimeout(r, 60));
+      inFlight--;
+    },
+    close: async () => void events.push("close"),
+  };
+  const log = new BufferedInferenceLog(sink, { name: "m", version: "1" }, { flushIntervalMs: 20 });
+  const rec = (status: number, latencyMs: number) => log.record({ protocol: "mlflow", status, latencyMs, rows: 1, request: "{}", response: "{}" });
+  rec(200, 1);
+  rec(500, 4);
+  for (let i = 0; i < 500 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  rec(200, 2);
+  rec(200, 3);
+  rec(404, 1);
+  await new Promise((r) => setTimeout(r, 45)); // the timer fires while the first write is in flight
+  await log.close();
+  assert.deepEqual(events, ["write 2 2 1 4", "write 3 3 1 3", "close"]);
+  assert.equal(log.dropped, 0);
+  await log.flush(); // nothing buffered: no write
+  assert.equal(events.length, 3);
+});

@@ -5,7 +5,9 @@
  * Kept off the hot path: `record()` only pushes a reference to strings the
  * server already holds onto a bounded buffer (full → the record is dropped and
  * counted, never blocking or growing memory); a timer (unref'd) turns the
- * buffer into JSON lines and hands them to a sink, one flush at a time.
+ * buffer into JSON lines and hands them to a sink, one flush at a time (the
+ * buffer, timer and drop counting: shared/node/buffered-flusher.ts, which
+ * `ciclo gateway`'s log shares).
  *
  * Sinks: a JSON-lines file (appended), or the ciclo server's monitoring API
  * (`POST /api/ciclo/v1/monitoring/inference`), which writes the records into
@@ -24,6 +26,7 @@
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { HttpClient } from "../../sdk/http-client.js";
+import { BufferedFlusher } from "../../shared/node/buffered-flusher.js";
 
 export interface InferenceRecord {
   protocol?: string;
@@ -83,55 +86,62 @@ function embed(text: string): unknown {
   }
 }
 
+export interface BufferedInferenceLogOptions {
+  /** Records held before new ones are dropped (default 10,000). */
+  maxBuffered?: number;
+  /** How often buffered records go to the sink, ms (default 1000). */
+  flushIntervalMs?: number;
+  sampleRate?: number;
+  endpoint?: string;
+  deployment?: string;
+  random?: () => number;
+  /**
+   * JSON bodies go into each line as JSON (default: readable JSON lines), or as the text received (false: the
+   * monitoring API takes either, and text costs neither side a parse and a re-serialisation).
+   */
+  embedBodies?: boolean;
+  /** A flush the sink refused (its records are counted as dropped). */
+  onError?: (err: unknown, records: number) => void;
+}
+
 export class BufferedInferenceLog implements InferenceLog {
-  private buffer: Buffered[] = [];
-  private droppedCount = 0;
-  private flushing: Promise<void> | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private readonly flusher: BufferedFlusher<Buffered>;
 
   constructor(
     private readonly sink: InferenceLogSink,
     private readonly model: { name: string; version: string },
-    private readonly opts: {
-      maxBuffered?: number;
-      flushIntervalMs?: number;
-      sampleRate?: number;
-      endpoint?: string;
-      deployment?: string;
-      random?: () => number;
-      /**
-       * JSON bodies go into each line as JSON (default: readable JSON lines), or as the text received (false: the
-       * monitoring API takes either, and text costs neither side a parse and a re-serialisation).
-       */
-      embedBodies?: boolean;
-      /** A flush the sink refused (its records are counted as dropped). */
-      onError?: (err: unknown, records: number) => void;
-    } = {},
+    private readonly opts: BufferedInferenceLogOptions = {},
   ) {
-    this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 1000);
-    this.timer.unref();
+    this.flusher = new BufferedFlusher<Buffered>({
+      write: (batch) => this.write(batch),
+      flushIntervalMs: opts.flushIntervalMs ?? 1000,
+      maxBuffered: opts.maxBuffered ?? 10_000,
+      onError: opts.onError,
+    });
   }
 
   get dropped(): number {
-    return this.droppedCount;
+    return this.flusher.dropped;
   }
 
   record(r: InferenceRecord): void {
     const rate = this.opts.sampleRate ?? 1;
     if (rate < 1 && (this.opts.random ?? Math.random)() >= rate) return;
-    if (this.buffer.length >= (this.opts.maxBuffered ?? 10_000)) {
-      this.droppedCount++;
-      return;
-    }
-    (r as Buffered).ts = r.time ?? Date.now();
-    this.buffer.push(r as Buffered);
+    // Stamped once buffered (nothing is written before this returns): a dropped record is left as given.
+    if (this.flusher.push(r as Buffered)) (r as Buffered).ts = r.time ?? Date.now();
   }
 
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush());
-    if (this.buffer.length === 0) return Promise.resolve();
-    const batch = this.buffer;
-    this.buffer = [];
+    return this.flusher.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.flusher.close();
+    await this.sink.close();
+  }
+
+  /** One batch as JSON lines, with its summary, to the sink. */
+  private write(batch: Buffered[]): Promise<void> {
     let errors = 0;
     let total = 0;
     let max = 0;
@@ -160,24 +170,7 @@ export class BufferedInferenceLog implements InferenceLog {
       })
       .join("\n");
     const summary = { requests: batch.length, errors, meanLatencyMs: total / batch.length, maxLatencyMs: max };
-    this.flushing = this.sink.write(`${lines}\n`, summary).then(
-      () => {
-        this.flushing = undefined;
-      },
-      (err: unknown) => {
-        // Logging must never take the server down: count the loss and go on.
-        this.droppedCount += batch.length;
-        this.flushing = undefined;
-        this.opts.onError?.(err, batch.length);
-      },
-    );
-    return this.flushing;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
-    await this.sink.close();
+    return this.sink.write(`${lines}\n`, summary);
   }
 }
 

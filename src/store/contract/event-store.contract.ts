@@ -5,10 +5,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
 import type { EventStore } from "../../jobs/job-store.js";
 import type { StreamEvent } from "../../jobs/types.js";
 import type { RegistryStore } from "../../registry/registry-store.js";
+import { backendTests } from "../../testing/backend-tests.js";
 import { waitFor } from "../../testing/wait-for.js";
 
 export interface EventStoreFixture {
@@ -43,18 +44,14 @@ export function runEventStoreContract(name: string, make: () => Promise<EventSto
         "alice",
       );
 
-    before(async () => {
-      fx = await make();
-      if (fx) e = fx.events;
+    const it = backendTests({
+      open: make,
+      close: (f) => f.cleanup(),
+      ready: (f) => {
+        fx = f;
+        e = f.events;
+      },
     });
-    after(async () => {
-      await fx?.cleanup();
-    });
-    const it = (title: string, fn: () => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn();
-      });
 
     it("registry changes arrive as events: version created, alias moved, stage moved", async () => {
       const model = `events-model-${n++}`;

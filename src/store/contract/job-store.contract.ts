@@ -6,10 +6,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
 import type { JobLease, JobStore } from "../../jobs/job-store.js";
 import type { Job } from "../../jobs/types.js";
 import { rejectsWith } from "./tracking-store.contract.js";
+import { backendTests } from "../../testing/backend-tests.js";
 
 export interface JobStoreFixture {
   store: JobStore;
@@ -32,18 +33,14 @@ export function runJobStoreContract(name: string, make: () => Promise<JobStoreFi
       (await s.enqueue({ type: t, payload: { n: n++ }, maxAttempts: 3, ...extra }, now)).job;
     const lease = (t: string, owner = "w1", now = T, limit = 10) => s.lease({ owner, types: [t], limit, leaseMs: L, now });
 
-    before(async () => {
-      fx = await make();
-      if (fx) s = fx.store;
+    const it = backendTests({
+      open: make,
+      close: (f) => f.cleanup(),
+      ready: (f) => {
+        fx = f;
+        s = f.store;
+      },
     });
-    after(async () => {
-      await fx?.cleanup();
-    });
-    const it = (title: string, fn: () => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn();
-      });
 
     it("enqueues and reads a job; an unknown or malformed id is RESOURCE_DOES_NOT_EXIST", async () => {
       const t = type();

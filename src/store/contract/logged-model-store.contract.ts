@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe } from "node:test";
 import { LOGGED_MODEL_SEARCH_SPEC, parseLoggedModelOrderBy, type OrderByIn } from "../../logged-models/logged-model-search-spec.js";
 import type { CreateLoggedModelInput, DatasetFilter, LoggedModel } from "../../logged-models/types.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
@@ -13,6 +13,7 @@ import type { Metric } from "../../shared/tracking-types.js";
 import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
+import { backendTests } from "../../testing/backend-tests.js";
 
 export interface LoggedModelStoreFixture {
   tracking: TrackingStore;
@@ -53,21 +54,15 @@ export function runLoggedModelStoreContract(name: string, make: () => Promise<Lo
       ...extra,
     });
 
-    before(async () => {
-      fx = await make();
-      if (fx) {
-        s = fx.loggedModels;
-        t = fx.tracking;
-      }
+    const it = backendTests({
+      open: make,
+      close: (f) => f.cleanup(),
+      ready: (f) => {
+        fx = f;
+        s = f.loggedModels;
+        t = f.tracking;
+      },
     });
-    after(async () => {
-      await fx?.cleanup();
-    });
-    const it = (title: string, fn: () => Promise<void>) =>
-      test(title, async (tc) => {
-        if (!fx) return tc.skip("backend unavailable");
-        await fn();
-      });
 
     describe("create and read", () => {
       it("creates a PENDING model under <experiment artifact location>/models/<id>/artifacts", async () => {

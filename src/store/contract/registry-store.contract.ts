@@ -4,12 +4,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe } from "node:test";
 import { MODEL_VERSION_SEARCH_SPEC, REGISTERED_MODEL_SEARCH_SPEC } from "../../registry/registry-search-specs.js";
 import type { ModelVersion } from "../../shared/registry-types.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import type { CreateModelVersionInput, RegistryStore } from "../../registry/registry-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
+import { backendTests } from "../../testing/backend-tests.js";
 
 export interface RegistryStoreFixture {
   store: RegistryStore;
@@ -41,18 +42,14 @@ export function runRegistryStoreContract(name: string, make: () => Promise<Regis
       (await s.createRegisteredModel({ name: uniq(p), description: null, tags }, "alice")).name;
     const nums = (vs: ModelVersion[]) => vs.map((v) => v.version);
 
-    before(async () => {
-      fx = await make();
-      if (fx) s = fx.store;
+    const it = backendTests({
+      open: make,
+      close: (f) => f.cleanup(),
+      ready: (f) => {
+        fx = f;
+        s = f.store;
+      },
     });
-    after(async () => {
-      await fx?.cleanup();
-    });
-    const it = (title: string, fn: () => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn();
-      });
 
     describe("registered models", () => {
       it("creates and reads a model with tags; a second create of the name fails and changes nothing", async () => {

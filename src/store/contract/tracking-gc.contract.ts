@@ -6,10 +6,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
 import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
+import { backendTests } from "../../testing/backend-tests.js";
 
 export interface GcStoreFixture {
   store: TrackingStore;
@@ -25,17 +26,17 @@ export function runTrackingGcContract(name: string, make: () => Promise<GcStoreF
     let n = 0;
     const uniq = (p: string) => `${p}-${Date.now()}-${n++}`;
 
-    before(async () => {
-      fx = await make();
-      if (fx) s = fx.store;
-    });
-    after(async () => {
-      await fx?.cleanup();
+    const backendTest = backendTests({
+      open: make,
+      close: (f) => f.cleanup(),
+      ready: (f) => {
+        fx = f;
+        s = f.store;
+      },
     });
     const it = (title: string, fn: () => Promise<void>, needs?: "loggedModels") =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        if (needs && !fx[needs]) return t.skip(`no ${needs} store on this backend`);
+      backendTest(title, async (f, t) => {
+        if (needs && !f[needs]) return t.skip(`no ${needs} store on this backend`);
         await fn();
       });
 

@@ -4,8 +4,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe } from "node:test";
 import type { MlflowError } from "../../shared/errors.js";
+import { backendTests } from "../../testing/backend-tests.js";
 import { rejectsWith } from "../../testing/mlflow-error-assert.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "../../tracking/search-specs.js";
@@ -47,18 +48,14 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
       });
     const names = (runs: Run[]) => runs.map((r) => r.info.runName);
 
-    before(async () => {
-      fx = await make();
-      if (fx) s = fx.store;
+    const it = backendTests({
+      open: make,
+      close: (f) => f.cleanup(),
+      ready: (f) => {
+        fx = f;
+        s = f.store;
+      },
     });
-    after(async () => {
-      await fx?.cleanup();
-    });
-    const it = (title: string, fn: () => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn();
-      });
     const ctx: ContractContext = {
       store: () => s,
       available: () => fx !== undefined,

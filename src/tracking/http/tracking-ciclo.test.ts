@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { backendTests } from "../../testing/backend-tests.js";
 import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
 import { openTestApp } from "../../testing/test-app.js";
 import { trackingModule } from "./tracking-module.js";
@@ -74,20 +75,8 @@ async function seed(fx: Fixture): Promise<{ alpha: string; beta: string; empty: 
 
 function backendSuite(backend: string, open: () => Promise<Fixture | undefined>): void {
   describe(`ciclo tracking views (${backend})`, () => {
-    let fx: Fixture | undefined;
     let ids: Awaited<ReturnType<typeof seed>>;
-    before(async () => {
-      fx = await open();
-      if (fx) ids = await seed(fx);
-    });
-    after(async () => {
-      await fx?.close();
-    });
-    const it = (title: string, fn: (fx: Fixture) => Promise<void>) =>
-      test(title, async (t) => {
-        if (!fx) return t.skip("backend unavailable");
-        await fn(fx);
-      });
+    const it = backendTests({ open, close: (f) => f.close(), ready: async (f) => void (ids = await seed(f)) });
 
     it("experiments/summary counts active and deleted runs and the last activity, in SQL", async (f) => {
       const r = await f.call("GET", `${CICLO}/experiments/summary?experiment_ids=${ids.alpha}&experiment_ids=${ids.beta}&experiment_ids=${ids.empty}&experiment_ids=424242`);

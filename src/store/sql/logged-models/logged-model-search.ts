@@ -16,9 +16,10 @@ import type { FilterNode } from "../../../shared/filter/filter-ast.js";
 import type { Page } from "../../../shared/types.js";
 import type { SearchLoggedModelsQuery } from "../../../logged-models/logged-model-store.js";
 import { experimentIdNumber } from "../tracking/experiment-queries.js";
-import { afterKeyset, compare, compileFilter, orderBySql, type FilterTarget, type SortKey } from "../filter-sql.js";
+import { compare, compileFilter, type FilterTarget, type SortKey } from "../filter-sql.js";
+import { fetchKeysetPage } from "../keyset-page.js";
 import { loadLoggedModels, type LoggedModelRow } from "./logged-model-queries.js";
-import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "../page-token.js";
+import type { KeyKind, KeyValue } from "../page-token.js";
 import type { SqlConnection } from "../sql-dialect.js";
 
 type Cond = RawBuilder<boolean>;
@@ -134,21 +135,13 @@ export async function searchLoggedModels(conn: SqlConnection, q: SearchLoggedMod
   if (datasets && !hasMetricClause(q.filter)) {
     conds.push(sql<boolean>`exists (select 1 from metrics x where x.model_id = lm.model_id and ${datasets})`);
   }
-  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "logged-models", fp, keys.map((k) => k.kind))));
-  const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
-  const result = await sql<LoggedModelRow & Record<string, unknown>>`
-    select lm.*, ${selects} from logged_models lm
-    where ${sql.join(conds, sql` and `)}
-    order by ${orderBySql(keys)}
-    limit ${q.maxResults + 1}`.execute(db);
-  const rows = result.rows;
-  const more = rows.length > q.maxResults;
-  const page = more ? rows.slice(0, q.maxResults) : rows;
-  const last = page[page.length - 1];
-  return {
-    items: await loadLoggedModels(db, page),
-    nextPageToken: more ? encodePageToken("logged-models", fp, keys.map((k) => normalizeKey(last[k.alias]))) : undefined,
-  };
+  const page = await fetchKeysetPage(
+    db,
+    { name: "logged-models", keys, fingerprint: fp, conds, pageToken: q.pageToken, maxResults: q.maxResults, keyValue: normalizeKey },
+    (selects, where, order, limit) =>
+      sql<LoggedModelRow & Record<string, unknown>>`select lm.*, ${selects} from logged_models lm where ${where} order by ${order} limit ${limit}`,
+  );
+  return { items: await loadLoggedModels(db, page.rows), nextPageToken: page.nextPageToken };
 }
 
 function normalizeKey(v: unknown): KeyValue {

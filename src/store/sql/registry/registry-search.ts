@@ -10,8 +10,9 @@ import { IS_PROMPT_TAG, type ModelVersion, type RegisteredModel } from "../../..
 import type { OrderByClause } from "../../../shared/filter/filter-ast.js";
 import type { Page } from "../../../shared/types.js";
 import type { SearchModelVersionsQuery, SearchRegisteredModelsQuery } from "../../../registry/registry-store.js";
-import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "../filter-sql.js";
-import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "../page-token.js";
+import { compileFilter, orderFingerprint, type FilterTarget, type SortKey } from "../filter-sql.js";
+import { fetchKeysetPage } from "../keyset-page.js";
+import type { KeyKind } from "../page-token.js";
 import { loadModels, loadVersions, type ModelRow, type VersionRow } from "./registry-loaders.js";
 import type { Database } from "../schema.js";
 
@@ -63,38 +64,6 @@ function sortKeys(
 
 /** A crafted token must not reach SQL with a value its column cannot hold (a 500 on PostgreSQL). */
 
-interface PagedQuery {
-  name: string;
-  keys: SortKey[];
-  fingerprint: string;
-  conds: Cond[];
-  pageToken?: string;
-  maxResults: number;
-}
-
-async function fetchPage<R extends Record<string, unknown>>(
-  db: Db,
-  q: PagedQuery,
-  select: (selects: RawBuilder<unknown>, where: RawBuilder<unknown>, order: RawBuilder<unknown>, limit: number) => RawBuilder<R>,
-): Promise<{ rows: R[]; nextPageToken?: string }> {
-  const conds = [...q.conds];
-  if (q.pageToken) {
-    const values = decodePageToken(q.pageToken, q.name, q.fingerprint, q.keys.map((k) => k.kind));
-    conds.push(afterKeyset(q.keys, values));
-  }
-  const selects = sql.join(q.keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
-  const where = conds.length > 0 ? sql.join(conds, sql` and `) : sql`1 = 1`;
-  const result = await select(selects, where, orderBySql(q.keys), q.maxResults + 1).execute(db);
-  const rows = result.rows;
-  const more = rows.length > q.maxResults;
-  const page = more ? rows.slice(0, q.maxResults) : rows;
-  const last = page[page.length - 1];
-  return {
-    rows: page,
-    nextPageToken: more ? encodePageToken(q.name, q.fingerprint, q.keys.map((k) => (last[k.alias] as KeyValue) ?? null)) : undefined,
-  };
-}
-
 export async function searchRegisteredModels(db: Db, q: SearchRegisteredModelsQuery): Promise<Page<RegisteredModel>> {
   const conds: Cond[] = [];
   if (q.filter) conds.push(compileFilter(q.filter, MODEL_TARGET));
@@ -103,7 +72,7 @@ export async function searchRegisteredModels(db: Db, q: SearchRegisteredModelsQu
       sql<boolean>`rm.id not in (select registered_model_id from registered_model_tags where ${sql.ref("key")} = ${IS_PROMPT_TAG} and value = 'true')`,
     );
   }
-  const page = await fetchPage<ModelRow & Record<string, unknown>>(
+  const page = await fetchKeysetPage<ModelRow & Record<string, unknown>>(
     db,
     {
       name: "registered-models",
@@ -132,7 +101,7 @@ export async function searchModelVersions(db: Db, q: SearchModelVersionsQuery): 
       select x.registered_model_id from model_version_tags t join model_versions x on x.id = t.model_version_id
       where t.${sql.ref("key")} = ${IS_PROMPT_TAG} and t.value = 'true')`);
   }
-  const page = await fetchPage<VersionRow & Record<string, unknown>>(
+  const page = await fetchKeysetPage<VersionRow & Record<string, unknown>>(
     db,
     {
       name: "model-versions",

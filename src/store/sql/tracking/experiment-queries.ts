@@ -12,8 +12,9 @@ import {
 import type { Experiment } from "../../../shared/tracking-types.js";
 import type { Page, Tag } from "../../../shared/types.js";
 import type { CreateExperimentInput, SearchExperimentsQuery } from "../../../tracking/tracking-store.js";
-import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "../filter-sql.js";
-import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "../page-token.js";
+import { compileFilter, orderFingerprint, type FilterTarget, type SortKey } from "../filter-sql.js";
+import { fetchKeysetPage } from "../keyset-page.js";
+import type { KeyKind, KeyValue } from "../page-token.js";
 import type { Database, ExperimentsTable } from "../schema.js";
 import { isUniqueViolation } from "../sql-errors.js";
 import { viewTypeStages } from "../view-type.js";
@@ -212,24 +213,15 @@ export async function searchExperiments(db: Db, q: SearchExperimentsQuery): Prom
   });
   // MLflow compat: ties break on experiment_id.
   keys.push({ expr: sql.ref("e.experiment_id"), ascending: true, alias: `_o${keys.length}`, kind: "int32" });
-  const fp = orderFingerprint(orderBy);
   const conds = [sql<boolean>`e.lifecycle_stage in (${sql.join(viewTypeStages(q.viewType))})`];
   if (q.filter) conds.push(compileFilter(q.filter, EXPERIMENT_TARGET));
-  if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "experiments", fp, keys.map((k) => k.kind))));
-  const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
-  const result = await sql<ExperimentRow & Record<string, KeyValue>>`
-    select e.*, ${selects} from experiments e
-    where ${sql.join(conds, sql` and `)}
-    order by ${orderBySql(keys)}
-    limit ${q.maxResults + 1}`.execute(db);
-  const rows = result.rows;
-  const more = rows.length > q.maxResults;
-  const pageRows = more ? rows.slice(0, q.maxResults) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return {
-    items: await loadExperiments(db, pageRows),
-    nextPageToken: more ? encodePageToken("experiments", fp, keys.map((k) => last[k.alias] ?? null)) : undefined,
-  };
+  const page = await fetchKeysetPage(
+    db,
+    { name: "experiments", keys, fingerprint: orderFingerprint(orderBy), conds, pageToken: q.pageToken, maxResults: q.maxResults },
+    (selects, where, order, limit) =>
+      sql<ExperimentRow & Record<string, KeyValue>>`select e.*, ${selects} from experiments e where ${where} order by ${order} limit ${limit}`,
+  );
+  return { items: await loadExperiments(db, page.rows), nextPageToken: page.nextPageToken };
 }
 
 export async function renameExperiment(db: Db, experimentId: string, newName: string, now: number): Promise<void> {

@@ -62,6 +62,10 @@ export interface GroupAnswerRow {
 const LEVELS = `(values ${BUCKET_LEVELS.map((l) => `(${l})`).join(", ")}) l(level)`;
 const SUMMARY = "cnt, min_value, min_step, min_ts, max_value, max_step, max_ts";
 const OPEN = SUMMARY.split(", ").map((c) => `open_${c}`).join(", ");
+/** The parameters' types: a summary's columns (SUMMARY), and what precedes them in a series and in a bucket. */
+const SUMMARY_TYPES = ["int8", "float8", "int8", "int8", "float8", "int8", "int8"];
+const SERIES_TYPES = ["text", "text", "int8", "int8", "float8", "int2"];
+const BUCKET_TYPES = ["text", "text", "int2", "int8"];
 
 /**
  * A summary's minimum and maximum points over rows (aggregates; ties go to the smallest step, then timestamp):
@@ -138,6 +142,14 @@ function buildShape(rows: GroupRows, opts: GroupStatementOptions): StatementShap
     return `$${columns.length}::${type}[]`;
   };
   const col = (list: (rows: GroupRows) => unknown[][], i: number): Column => (rows) => list(rows).map((r) => r[i]);
+  // The columns of `list`'s rows (typed in order, each one parameter) as rows of `u(names)`.
+  const unnest = (list: (rows: GroupRows) => unknown[][], types: string[], names: string) =>
+    `unnest(${types.map((type, i) => arr(col(list, i), type)).join(", ")}) u(${names})`;
+  // Params and tags: (run uuid, key, value) rows inserted for the active runs, in (run, key) order.
+  const keyValues = (cte: string, table: string, list: (rows: GroupRows) => unknown[][], onConflict: string) =>
+    `${cte} as (insert into ${table} (run_id, key, value) select r.id, u.key, u.value ` +
+    `from ${unnest(list, ["text", "text", "text"], "run_uuid, key, value")} ` +
+    `join r using (run_uuid) order by r.id, u.key ${onConflict} returning 1)`;
   const ctes = [
     // Locked as a foreign key check would lock them, once per run (the metric tables and tags have none:
     // migrations 19 and 21). The lock reads each run as it is once locked — a run deleted or purged while the
@@ -148,65 +160,28 @@ function buildShape(rows: GroupRows, opts: GroupStatementOptions): StatementShap
     `r as materialized (select rs.id, rs.run_uuid, x.ix from rs join unnest($1::text[]) with ordinality x(run_uuid, ix) ` +
       `using (run_uuid) where rs.lifecycle_stage = 'active')`,
   ];
-  if (rows.params.length > 0) {
-    const p = (r: GroupRows) => r.params;
-    ctes.push(
-      `pa as (insert into params (run_id, key, value) select r.id, u.key, u.value ` +
-        `from unnest(${arr(col(p, 0), "text")}, ${arr(col(p, 1), "text")}, ${arr(col(p, 2), "text")}) u(run_uuid, key, value) ` +
-        `join r using (run_uuid) order by r.id, u.key on conflict do nothing returning 1)`,
-    );
-  }
-  if (rows.tags.length > 0) {
-    const t = (r: GroupRows) => r.tags;
-    ctes.push(
-      `tg as (insert into tags (run_id, key, value) select r.id, u.key, u.value ` +
-        `from unnest(${arr(col(t, 0), "text")}, ${arr(col(t, 1), "text")}, ${arr(col(t, 2), "text")}) u(run_uuid, key, value) ` +
-        `join r using (run_uuid) order by r.id, u.key on conflict (run_id, key) do update set value = excluded.value returning 1)`,
-    );
-  }
+  if (rows.params.length > 0) ctes.push(keyValues("pa", "params", (r) => r.params, "on conflict do nothing"));
+  if (rows.tags.length > 0) ctes.push(keyValues("tg", "tags", (r) => r.tags, "on conflict (run_id, key) do update set value = excluded.value"));
   if (rows.names.length > 0) {
-    const n = (r: GroupRows) => r.names;
     ctes.push(
-      `nm as (update runs set name = u.name from unnest(${arr(col(n, 0), "text")}, ${arr(col(n, 1), "text")}) u(run_uuid, name) ` +
+      `nm as (update runs set name = u.name from ${unnest((r) => r.names, ["text", "text"], "run_uuid, name")} ` +
         `join r using (run_uuid) where runs.id = r.id returning 1)`,
     );
   }
   if (rows.points.length > 0) {
-    const p = (r: GroupRows) => r.points;
-    const g = (r: GroupRows) => r.series;
-    const b = (r: GroupRows) => r.buckets;
     const hasBuckets = rows.buckets.length > 0;
     const points =
-      `select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from unnest(${arr(col(p, 0), "int8")}, ` +
-      `${arr(col(p, 1), "text")}, ${arr(col(p, 2), "int8")}, ${arr(col(p, 3), "int8")}, ${arr(col(p, 4), "float8")}, ` +
-      `${arr(col(p, 5), "int2")}) u(run_ix, key, step, "timestamp", value, is_nan) join r on r.ix = u.run_ix`;
+      `select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from ` +
+      `${unnest((r) => r.points, ["int8", "text", "int8", "int8", "float8", "int2"], 'run_ix, key, step, "timestamp", value, is_nan')} join r on r.ix = u.run_ix`;
     const insertPoints = `insert into metrics (run_id, key, step, "timestamp", value, is_nan)`;
     // The group's series as the caller merged them: latest point and top summary (see GroupRows.series).
     const sentSeries =
-      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")} from unnest(` +
-      [
-        arr(col(g, 0), "text"),
-        arr(col(g, 1), "text"),
-        arr(col(g, 2), "int8"),
-        arr(col(g, 3), "int8"),
-        arr(col(g, 4), "float8"),
-        arr(col(g, 5), "int2"),
-        arr(col(g, 6), "int8"),
-        arr(col(g, 7), "float8"),
-        arr(col(g, 8), "int8"),
-        arr(col(g, 9), "int8"),
-        arr(col(g, 10), "float8"),
-        arr(col(g, 11), "int8"),
-        arr(col(g, 12), "int8"),
-      ].join(", ") +
-      `) u(run_uuid, key, step, ts, value, is_nan, ${SUMMARY}) join r using (run_uuid)`;
+      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")} from ` +
+      `${unnest((r) => r.series, [...SERIES_TYPES, ...SUMMARY_TYPES], `run_uuid, key, step, ts, value, is_nan, ${SUMMARY}`)} join r using (run_uuid)`;
     // Built where used: each array becomes a parameter.
     const sentBuckets = () =>
-      `select r.id as run_id, u.key, u.level::int as level, u.bucket, u.${SUMMARY.split(", ").join(", u.")} from unnest(` +
-      `${arr(col(b, 0), "text")}, ${arr(col(b, 1), "text")}, ${arr(col(b, 2), "int2")}, ${arr(col(b, 3), "int8")}, ` +
-      `${arr(col(b, 4), "int8")}, ${arr(col(b, 5), "float8")}, ${arr(col(b, 6), "int8")}, ${arr(col(b, 7), "int8")}, ` +
-      `${arr(col(b, 8), "float8")}, ${arr(col(b, 9), "int8")}, ${arr(col(b, 10), "int8")}) ` +
-      `u(run_uuid, key, level, bucket, ${SUMMARY}) join r using (run_uuid)`;
+      `select r.id as run_id, u.key, u.level::int as level, u.bucket, u.${SUMMARY.split(", ").join(", u.")} from ` +
+      `${unnest((r) => r.buckets, [...BUCKET_TYPES, ...SUMMARY_TYPES], `run_uuid, key, level, bucket, ${SUMMARY}`)} join r using (run_uuid)`;
     if (opts.pointsAreNew) {
       // A plain insert: no conflict check before each point (an index search, a speculative insertion and its
       // confirmation, ~30 % of the statement's time in a 1,000-point log-batch); a point already stored fails

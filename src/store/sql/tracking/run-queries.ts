@@ -53,24 +53,32 @@ export function requireActiveRun(row: Pick<RunRow, "run_uuid" | "lifecycle_stage
   }
 }
 
-/** Runs inside a write transaction (`trx`), as do the other writes below. */
-export async function createRun(trx: Db, input: CreateRunInput, dialect: SqlDialect): Promise<Run> {
-  // PostgreSQL: runs have no foreign key to experiments (migration 21); this lock does what its check did.
-  const exp = await activeExperiment(trx, input.experimentId, dialect.name === "postgres");
-  const runUuid = randomUUID().replaceAll("-", "");
-  const row = {
+/**
+ * A new run's row (every way of creating runs writes it): RUNNING and active, its artifacts at `artifactUri`
+ * (`<the experiment's artifact location>/<run uuid>/artifacts`).
+ */
+export function newRunRow(runUuid: string, experimentId: number, input: CreateRunInput, artifactUri: string) {
+  return {
     run_uuid: runUuid,
-    experiment_id: exp.experiment_id,
+    experiment_id: experimentId,
     name: input.runName,
     user_id: input.userId,
     status: "RUNNING",
     start_time: input.startTime,
     end_time: null,
-    artifact_uri: appendToUri(exp.artifact_location, `${runUuid}/artifacts`),
+    artifact_uri: artifactUri,
     lifecycle_stage: "active",
     deleted_time: null,
     deleted_with_experiment: 0,
   };
+}
+
+/** Runs inside a write transaction (`trx`), as do the other writes below. */
+export async function createRun(trx: Db, input: CreateRunInput, dialect: SqlDialect): Promise<Run> {
+  // PostgreSQL: runs have no foreign key to experiments (migration 21); this lock does what its check did.
+  const exp = await activeExperiment(trx, input.experimentId, dialect.name === "postgres");
+  const runUuid = randomUUID().replaceAll("-", "");
+  const row = newRunRow(runUuid, exp.experiment_id, input, appendToUri(exp.artifact_location, `${runUuid}/artifacts`));
   const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
   const tags = dedupeTags(input.tags);
   if (tags.length > 0) {
