@@ -162,6 +162,23 @@ describe("permission check (default READ)", () => {
     assert.deepEqual([who.json.user.username, who.json.user.is_service_account, who.json.via], ["ci-bot", true, "token"]);
   });
 
+  test("the registry's audit history names the signed-in user, however they signed in", async () => {
+    const created = await fx.as(bob, "POST", "/api/ciclo/v1/auth/tokens", { name: "audit" });
+    assert.equal(created.status, 200, created.text);
+    const token: string = created.json.token;
+    assert.equal((await fx.as(bob, "POST", `${API}/registered-models/create`, { name: "audited-by-bob" })).status, 200);
+    // A Bearer token carries no user name: the history must still name its owner, not null.
+    const set = await fx.as({ token }, "POST", `${API}/registered-models/set-tag`, { name: "audited-by-bob", key: "stage", value: "qa" });
+    assert.equal(set.status, 200, set.text);
+    const history = await fx.as(bob, "GET", "/api/ciclo/v1/registered-models/history?name=audited-by-bob");
+    assert.equal(history.status, 200, history.text);
+    const byAction = (history.json.events as Array<{ actor: string | null; entity: string; action: string }>).map((e) => [e.entity, e.action, e.actor]);
+    assert.deepEqual(byAction, [
+      ["registered_model_tag", "set", "bob"],
+      ["registered_model", "created", "bob"],
+    ]);
+  });
+
   test("failed sign-ins lock the account and are in the admin's audit log", async () => {
     const carol = await fx.addUser("carol");
     for (let i = 0; i < 10; i++) {

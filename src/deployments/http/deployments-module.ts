@@ -25,7 +25,7 @@ import type { KubernetesTarget } from "../targets/kubernetes-target.js";
 import { TargetSet } from "../targets/target-set.js";
 import { deploymentRoutes } from "./deployment-routes.js";
 import { registerInvocationRoutes } from "./invocation-routes.js";
-import { requestActor } from "./request-actor.js";
+import { requestActor } from "../../server/http/request-actor.js";
 import { loadTracing, type TracingConfig } from "../../telemetry/tracing.js";
 import { CICLO_BIN, ownUrl } from "../../server/http/own-url.js";
 

@@ -7,7 +7,7 @@ import type { RegistryServices } from "../registry-services.js";
 import { toWireModelVersion } from "../../shared/wire/registry-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt, toList, toTags } from "../../server/http/common.schema.js";
-import { actorOf } from "./registry-actor.js";
+import { requestActor } from "../../server/http/request-actor.js";
 import * as S from "./registry.schema.js";
 
 export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryServices }> = async (app, { services }) => {
@@ -29,7 +29,7 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
           tags: toTags(b.tags),
           modelId: b.model_id,
         },
-        actorOf(req),
+        requestActor(req),
       );
       return { model_version: toWireModelVersion(version) };
     },
@@ -45,7 +45,7 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
     "/model-versions/update",
     { schema: { body: S.UpdateModelVersionBody, response: { 200: S.ModelVersionResponse } }, config: access("model-version", "edit") },
     async (req) => ({
-      model_version: toWireModelVersion(await svc.update(req.body.name, req.body.version, req.body.description, actorOf(req))),
+      model_version: toWireModelVersion(await svc.update(req.body.name, req.body.version, req.body.description, requestActor(req))),
     }),
   );
 
@@ -54,13 +54,13 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
     { schema: { body: S.TransitionStageBody, response: { 200: S.ModelVersionResponse } }, config: access("model-version", "edit") },
     async (req) => {
       const b = req.body;
-      const version = await svc.transitionStage(b.name, b.version, b.stage, b.archive_existing_versions ?? false, actorOf(req));
+      const version = await svc.transitionStage(b.name, b.version, b.stage, b.archive_existing_versions ?? false, requestActor(req));
       return { model_version: toWireModelVersion(version) };
     },
   );
 
   app.delete("/model-versions/delete", { schema: { body: S.VersionBody, response: ok }, config: access("model-version", "manage") }, async (req) => {
-    await svc.delete(req.body.name, req.body.version, actorOf(req));
+    await svc.delete(req.body.name, req.body.version, requestActor(req));
     return {};
   });
 
@@ -82,7 +82,7 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
 
   app.post("/model-versions/set-tag", { schema: { body: S.SetVersionTagBody, response: ok }, config: access("model-version", "edit") }, async (req) => {
     const b = req.body;
-    await svc.setTag(b.name, b.version, { key: b.key, value: b.value ?? "" }, actorOf(req));
+    await svc.setTag(b.name, b.version, { key: b.key, value: b.value ?? "" }, requestActor(req));
     return {};
   });
 
@@ -90,7 +90,7 @@ export const modelVersionRoutes: FastifyPluginAsyncTypebox<{ services: RegistryS
     "/model-versions/delete-tag",
     { schema: { body: S.DeleteVersionTagBody, response: ok }, config: access("model-version", "edit") },
     async (req) => {
-      await svc.deleteTag(req.body.name, req.body.version, req.body.key, actorOf(req));
+      await svc.deleteTag(req.body.name, req.body.version, req.body.key, requestActor(req));
       return {};
     },
   );

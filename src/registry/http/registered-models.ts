@@ -8,7 +8,7 @@ import type { RegistryServices } from "../registry-services.js";
 import { toWireModelVersion, toWireRegisteredModel } from "../../shared/wire/registry-codec.js";
 import { access } from "../../server/http/route-access.js";
 import { toInt, toList, toTags } from "../../server/http/common.schema.js";
-import { actorOf } from "./registry-actor.js";
+import { requestActor } from "../../server/http/request-actor.js";
 import * as S from "./registry.schema.js";
 
 export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: RegistryServices }> = async (app, { services }) => {
@@ -19,7 +19,7 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
     "/registered-models/create",
     { schema: { body: S.CreateRegisteredModelBody, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "edit") },
     async (req) => ({
-      registered_model: toWireRegisteredModel(await svc.create(req.body.name, toTags(req.body.tags), req.body.description, actorOf(req))),
+      registered_model: toWireRegisteredModel(await svc.create(req.body.name, toTags(req.body.tags), req.body.description, requestActor(req))),
     }),
   );
 
@@ -32,17 +32,17 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
   app.post(
     "/registered-models/rename",
     { schema: { body: S.RenameRegisteredModelBody, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "manage") },
-    async (req) => ({ registered_model: toWireRegisteredModel(await svc.rename(req.body.name, req.body.new_name, actorOf(req))) }),
+    async (req) => ({ registered_model: toWireRegisteredModel(await svc.rename(req.body.name, req.body.new_name, requestActor(req))) }),
   );
 
   app.patch(
     "/registered-models/update",
     { schema: { body: S.UpdateRegisteredModelBody, response: { 200: S.RegisteredModelResponse } }, config: access("registered-model", "edit") },
-    async (req) => ({ registered_model: toWireRegisteredModel(await svc.update(req.body.name, req.body.description, actorOf(req))) }),
+    async (req) => ({ registered_model: toWireRegisteredModel(await svc.update(req.body.name, req.body.description, requestActor(req))) }),
   );
 
   app.delete("/registered-models/delete", { schema: { body: S.NameBody, response: ok }, config: access("registered-model", "manage") }, async (req) => {
-    await svc.delete(req.body.name, actorOf(req));
+    await svc.delete(req.body.name, requestActor(req));
     return {};
   });
 
@@ -75,7 +75,7 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
   );
 
   app.post("/registered-models/set-tag", { schema: { body: S.SetTagBody, response: ok }, config: access("registered-model", "edit") }, async (req) => {
-    await svc.setTag(req.body.name, { key: req.body.key, value: req.body.value ?? "" }, actorOf(req));
+    await svc.setTag(req.body.name, { key: req.body.key, value: req.body.value ?? "" }, requestActor(req));
     return {};
   });
 
@@ -83,18 +83,18 @@ export const registeredModelRoutes: FastifyPluginAsyncTypebox<{ services: Regist
     "/registered-models/delete-tag",
     { schema: { body: S.DeleteTagBody, response: ok }, config: access("registered-model", "edit") },
     async (req) => {
-      await svc.deleteTag(req.body.name, req.body.key, actorOf(req));
+      await svc.deleteTag(req.body.name, req.body.key, requestActor(req));
       return {};
     },
   );
 
   app.post("/registered-models/alias", { schema: { body: S.SetAliasBody, response: ok }, config: access("registered-model", "edit") }, async (req) => {
-    await svc.setAlias(req.body.name, req.body.alias, req.body.version, actorOf(req));
+    await svc.setAlias(req.body.name, req.body.alias, req.body.version, requestActor(req));
     return {};
   });
 
   app.delete("/registered-models/alias", { schema: { body: S.AliasBody, response: ok }, config: access("registered-model", "edit") }, async (req) => {
-    await svc.deleteAlias(req.body.name, req.body.alias, actorOf(req));
+    await svc.deleteAlias(req.body.name, req.body.alias, requestActor(req));
     return {};
   });
 

@@ -1,9 +1,7 @@
 /**
  * The user name a client claims in HTTP Basic credentials (MLflow clients send
  * `MLFLOW_TRACKING_USERNAME` that way), unverified: who the audit history
- * records a request as when no sign-in verified a user. The registry's and the
- * deployments' routes read it here (registry/http/registry-actor.ts,
- * deployments/http/request-actor.ts).
+ * records a request as when no sign-in verified a user (request-actor.ts).
  * @module
  */
 
