@@ -12,7 +12,8 @@
  *   threads; wrk's own as a waited child) divided by the requests answered:
  *   the router's CPU per request is the figure that does not depend on how
  *   the two cores are shared (through the gateway, the server's CPU too: it
- *   ingests and writes the gateway's inference log); and the replica's mean
+ *   ingests and writes the gateway's inference log), and the main thread's
+ *   share of it (the rest is V8's GC and compiler threads and libuv's); and the replica's mean
  *   batch size over the run (requests per model batch, from its /metrics).
  * `--model-ms N` deploys a js_function model that keeps its inference thread
  * busy N ms per row (a CPU loop; batching does not share it) instead of the
@@ -75,9 +76,9 @@ const BODY = MODEL_MS > 0 ? '{"dataframe_records": [{"x": 1.5}]}' : '{"inputs": 
 
 const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
-/** CPU time (user + system, all threads) a process has used, ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** CPU time (user + system, all threads) a process has used, ms; `mainThread`: its main thread's alone. */
+function cpuMs(pid: number, mainThread = false): number {
+  const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
@@ -100,15 +101,18 @@ async function batches(replica: string): Promise<{ requests: number; batches: nu
 /** A wrk run with the CPU each process spent during it (wrk's own too), per request answered (ms), and the replica's mean batch. */
 async function measured(opts: Parameters<typeof runWrk>[0], pids: Record<string, number>, replica: string) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const beforeMain = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid, true)]));
   const b0 = await batches(replica);
   const wrk0 = waitedChildrenCpuMs();
   const load = loadavg()[0];
   const r = await runWrk(opts);
   const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuMs(pid) - before[k]) / r.requests).toFixed(4))]));
+  // The main thread's share: the rest is V8's helper threads (parallel scavenges, concurrent marking, compiles) and libuv's.
+  const mainThreadCpuMsPerRequest = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuMs(pid, true) - beforeMain[k]) / r.requests).toFixed(4))]));
   cpu.wrk = Number(((waitedChildrenCpuMs() - wrk0) / r.requests).toFixed(4));
   const b1 = await batches(replica);
   const replicaMeanBatch = Number(((b1.requests - b0.requests) / (b1.batches - b0.batches)).toFixed(1));
-  return { ...r, cpuMsPerRequest: cpu, replicaMeanBatch, loadAverage1m: load };
+  return { ...r, cpuMsPerRequest: cpu, mainThreadCpuMsPerRequest, replicaMeanBatch, loadAverage1m: load };
 }
 
 const BUSY_MODULE = `// Bench model: answers 2x per row after keeping its thread busy busy_ms per row.
@@ -298,6 +302,7 @@ function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecon
     routedP99Ms: wr.latencyP99Ms,
     routedErrors: wr.errors,
     routedCpuMsPerRequest: wr.cpuMsPerRequest,
+    routedMainThreadCpuMsPerRequest: wr.mainThreadCpuMsPerRequest,
     routedReplicaMeanBatch: wr.replicaMeanBatch,
     idleServerCpuMsPerSecond,
     routedServerCpuMsPerRequestNet: Number((wr.cpuMsPerRequest.server - (idleServerCpuMsPerSecond * seconds) / wr.requests).toFixed(4)),
@@ -307,6 +312,7 @@ function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecon
     gatewayP99Ms: wg.latencyP99Ms,
     gatewayErrors: wg.errors,
     gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
+    gatewayMainThreadCpuMsPerRequest: wg.mainThreadCpuMsPerRequest,
     gatewayReplicaMeanBatch: wg.replicaMeanBatch,
     gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
   };
