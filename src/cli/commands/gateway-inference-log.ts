@@ -5,12 +5,13 @@
  * replicas skip them: each request is logged once, by the router it came
  * through, and the model servers spend none of their event loop on it.
  *
- * The router pushes references (the bodies as the buffers it already holds)
- * onto a bounded buffer (`shared/node/buffered-flusher.ts`: full → dropped and
- * counted; a batch that fails is counted and reported, never thrown); every
- * 250 ms the buffer becomes one binary batch (`shared/node/inference-batch.ts`: length-prefixed
- * fields, the bodies copied as bytes, each record under the model and
- * deployment that answered it) posted to
+ * Each record the router pushes is copied at once into the batch being
+ * built (`shared/node/inference-batch.ts`: length-prefixed fields, the
+ * bodies as bytes, each record under the model and deployment that answered
+ * it), so nothing of the request outlives it for V8's GC to copy; the
+ * batch is the buffer of a `shared/node/buffered-flusher.ts` (full → dropped
+ * and counted; a batch that fails is counted and reported, never thrown).
+ * Every 250 ms the batch is posted to
  * `POST /api/ciclo/v1/monitoring/inference/batch` with the gateway's
  * credentials. Neither side builds or parses JSON for it; the server parses
  * the bodies once, for the segment's columns. A server without that route
@@ -20,7 +21,7 @@
  */
 import type { InferenceFeed, RoutedInference } from "../../deployments/router/inference-feed.js";
 import { BufferedFlusher } from "../../shared/node/buffered-flusher.js";
-import { decodeInferenceBatch, encodeInferenceBatch, INFERENCE_BATCH_TYPE, MAX_BATCH_RECORDS, type BatchRecord, type BatchSource } from "../../shared/node/inference-batch.js";
+import { decodeInferenceBatch, INFERENCE_BATCH_TYPE, InferenceBatchWriter, MAX_BATCH_RECORDS, type BatchSource } from "../../shared/node/inference-batch.js";
 import { HttpClient } from "../../sdk/http-client.js";
 
 export interface GatewayInferenceLog {
@@ -53,11 +54,24 @@ export interface GatewayInferenceLogOptions {
 class BatchInferenceLog implements InferenceFeed {
   private readonly sources = new Map<string, BatchSource>();
   private last: BatchSource | undefined;
-  readonly flusher: BufferedFlusher<BatchRecord>;
+  readonly flusher: BufferedFlusher<RoutedInference, Buffer>;
 
-  constructor(sink: InferenceBatchSink, opts: GatewayInferenceLogOptions) {
-    this.flusher = new BufferedFlusher<BatchRecord>({
-      write: (batch) => sink.write(encodeInferenceBatch(batch), batch.length),
+  constructor(
+    private readonly sink: InferenceBatchSink,
+    opts: GatewayInferenceLogOptions,
+  ) {
+    // The batch being built is the buffer: each record is copied into it as it is pushed (a record the format
+    // cannot hold, a name or request id past its length, throws and is dropped).
+    const writer = new InferenceBatchWriter(256 * 1024);
+    this.flusher = new BufferedFlusher<RoutedInference, Buffer>({
+      buffer: {
+        get length() {
+          return writer.records;
+        },
+        push: (r) => writer.add(this.sourceOf(r), r),
+        take: () => writer.finish(),
+      },
+      write: (batch, records) => sink.write(batch, records),
       flushIntervalMs: opts.flushIntervalMs ?? 250,
       maxBuffered: Math.min(opts.maxBuffered ?? 50_000, MAX_BATCH_RECORDS),
       onError: opts.onError,
@@ -65,7 +79,7 @@ class BatchInferenceLog implements InferenceFeed {
   }
 
   push(r: RoutedInference): void {
-    this.flusher.push({ source: this.sourceOf(r), requestId: r.requestId, time: r.time, latencyMs: r.latencyMs, status: r.status, request: r.request, response: r.response });
+    this.flusher.push(r);
   }
 
   /** One source object per model, version, endpoint and deployment: the batch writes each once. */
@@ -84,6 +98,10 @@ class BatchInferenceLog implements InferenceFeed {
 
   flush(): Promise<void> {
     return this.flusher.flush();
+  }
+
+  close(): Promise<void> {
+    return this.flusher.close();
   }
 }
 
@@ -135,6 +153,6 @@ export function gatewayInferenceLog(opts: GatewayInferenceLogOptions): GatewayIn
     get dropped() {
       return log.flusher.dropped;
     },
-    close: () => log.flusher.close(),
+    close: () => log.close(),
   };
 }
