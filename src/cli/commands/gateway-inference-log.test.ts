@@ -169,3 +169,34 @@ test("a buffer never holds more than one batch may carry; a record the batch can
   assert.deepEqual(posted, [MAX_BATCH_RECORDS, 1, 1]);
   assert.equal(log.dropped, 2);
 });
+
+test("a post on a kept-alive connection the server drops is sent once more on a new one", async () => {
+  const delivered: string[] = [];
+  const perSocket = new WeakMap<object, number>();
+  const server = createServer((req, res) => {
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    // The second request on a connection finds it closed under it, as when an idle connection times out.
+    if (n === 2) return void req.socket.destroy();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      delivered.push(...decodeInferenceBatch(Buffer.concat(chunks)).map((r) => r.requestId ?? ""));
+      res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":1}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const log = gatewayInferenceLog({ trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, flushIntervalMs: 60_000 });
+    const flush = () => (log.feed as unknown as { flush(): Promise<void> }).flush();
+    for (const id of ["a", "b", "c"]) {
+      log.feed.push({ ...base, requestId: id, modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
+      await flush();
+    }
+    await log.close();
+    assert.equal(log.dropped, 0);
+    assert.deepEqual(delivered, ["a", "b", "c"]);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
