@@ -13,7 +13,8 @@
  *   the router's CPU per request is the figure that does not depend on how
  *   the two cores are shared (through the gateway, the server's CPU too: it
  *   ingests and writes the gateway's inference log), and the main thread's
- *   share of it (the rest is V8's GC and compiler threads and libuv's); and the replica's mean
+ *   share of it (the rest is V8's GC and compiler threads and libuv's); the server's and the gateway's
+ *   CPU while idle (the median second of ten, after the latency phase) is subtracted as "net"; and the replica's mean
  *   batch size over the run (requests per model batch, from its /metrics).
  * `--model-ms N` deploys a js_function model that keeps its inference thread
  * busy N ms per row (a CPU loop; batching does not share it) instead of the
@@ -89,6 +90,22 @@ function waitedChildrenCpuMs(): number {
   const stat = readFileSync("/proc/self/stat", "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(f[13]) + Number(f[14])) * 1000) / TICKS;
+}
+
+/**
+ * A process's CPU while nothing is sent to it, ms per second: the median of ten one-second windows (`seconds`: each
+ * second's, in order, to show what the first ones held).
+ */
+async function idleCpu(pid: number): Promise<{ median: number; seconds: number[] }> {
+  const seconds: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const c0 = cpuMs(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    seconds.push(Number((((cpuMs(pid) - c0) * 1000) / (performance.now() - t0)).toFixed(1)));
+  }
+  const sorted = [...seconds].sort((a, b) => a - b);
+  return { median: (sorted[4] + sorted[5]) / 2, seconds };
 }
 
 /** The replica's model batches so far: requests batched and batches (`ciclo_serving_batch_size` sum and count). */
@@ -233,9 +250,11 @@ async function main(): Promise<void> {
     if (wrkAvailable()) {
       const opts = { script: WRK_SCRIPT, threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
       // The server's own background work (jobs polling, health checks, timers) while idle, to subtract from the routed run.
-      const idle0 = cpuMs(server.pid);
-      await new Promise((r) => setTimeout(r, opts.seconds * 1000));
-      const idleServerCpuMsPerSecond = (cpuMs(server.pid) - idle0) / opts.seconds;
+      // The median second of ten: the first seconds after the latency phase also hold its inference log's work (the
+      // replica's posts of the direct requests, the recorder's segment of the routed ones), which is not background.
+      const idleServer = await idleCpu(server.pid);
+      const idleServerCpuMsPerSecond = idleServer.median;
+      result.idleServerCpuMsEachSecond = idleServer.seconds;
       const gateway = await startGateway(server.url);
       try {
         const gp = new Pool(gateway.url, { connections: 1 });
@@ -243,6 +262,8 @@ async function main(): Promise<void> {
         const g = await sequential(gp, "/endpoints/bench/invocations", n);
         await gp.close();
         result.gatewayP50Ms = p50(g);
+        // The gateway's own background work while idle (route table refreshes, timers), to subtract as the server's is.
+        const idleGatewayCpuMsPerSecond = (await idleCpu(gateway.pid)).median;
         const rounds: Array<Record<string, unknown>> = [];
         for (let round = 0; round < Math.max(1, Number(values.rounds)); round++) {
           // Direct first, then a pause: requests sent straight to the replica are logged by the replica itself, which
@@ -254,7 +275,7 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, 3000));
           const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid }, replica);
           const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, server: server.pid, replica: replicaPid }, replica);
-          rounds.push(roundResult(wd, wr, wg, idleServerCpuMsPerSecond, opts.seconds));
+          rounds.push(roundResult(wd, wr, wg, idleServerCpuMsPerSecond, idleGatewayCpuMsPerSecond, opts.seconds));
           console.error(`[bench] round ${round + 1}: direct ${Math.round(wd.requestsPerSec)} req/s, server ${(100 * (wr.requestsPerSec / wd.requestsPerSec)).toFixed(1)} %, gateway ${(100 * (wg.requestsPerSec / wd.requestsPerSec)).toFixed(1)} % (load ${loadavg()[0].toFixed(2)})`);
         }
         // The median round by the server's ratio gives the top-level figures; every round is kept.
@@ -291,7 +312,7 @@ async function main(): Promise<void> {
 type Window = Awaited<ReturnType<typeof measured>>;
 
 /** One round's figures: the routed and gateway windows against the direct window just before them. */
-function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecond: number, seconds: number): Record<string, unknown> {
+function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecond: number, idleGatewayCpuMsPerSecond: number, seconds: number): Record<string, unknown> {
   return {
     directRps: wd.requestsPerSec,
     directP99Ms: wd.latencyP99Ms,
@@ -313,6 +334,8 @@ function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecon
     gatewayErrors: wg.errors,
     gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
     gatewayMainThreadCpuMsPerRequest: wg.mainThreadCpuMsPerRequest,
+    idleGatewayCpuMsPerSecond,
+    gatewayCpuMsPerRequestNet: Number((wg.cpuMsPerRequest.gateway - (idleGatewayCpuMsPerSecond * seconds) / wg.requests).toFixed(4)),
     gatewayReplicaMeanBatch: wg.replicaMeanBatch,
     gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
   };
