@@ -12,7 +12,9 @@
  *   threads; wrk's own as a waited child) divided by the requests answered:
  *   the router's CPU per request is the figure that does not depend on how
  *   the two cores are shared (through the gateway, the server's CPU too: it
- *   ingests and writes the gateway's inference log); and the replica's mean
+ *   ingests and writes the gateway's inference log), and the main thread's
+ *   share of it (the rest is V8's GC and compiler threads and libuv's); the server's and the gateway's
+ *   CPU while idle (the median second of ten, after the latency phase) is subtracted as "net"; and the replica's mean
  *   batch size over the run (requests per model batch, from its /metrics).
  * `--model-ms N` deploys a js_function model that keeps its inference thread
  * busy N ms per row (a CPU loop; batching does not share it) instead of the
@@ -75,9 +77,9 @@ const BODY = MODEL_MS > 0 ? '{"dataframe_records": [{"x": 1.5}]}' : '{"inputs": 
 
 const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
-/** CPU time (user + system, all threads) a process has used, ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** CPU time (user + system, all threads) a process has used, ms; `mainThread`: its main thread's alone. */
+function cpuMs(pid: number, mainThread = false): number {
+  const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
@@ -90,6 +92,22 @@ function waitedChildrenCpuMs(): number {
   return ((Number(f[13]) + Number(f[14])) * 1000) / TICKS;
 }
 
+/**
+ * A process's CPU while nothing is sent to it, ms per second: the median of ten one-second windows (`seconds`: each
+ * second's, in order, to show what the first ones held).
+ */
+async function idleCpu(pid: number): Promise<{ median: number; seconds: number[] }> {
+  const seconds: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const c0 = cpuMs(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    seconds.push(Number((((cpuMs(pid) - c0) * 1000) / (performance.now() - t0)).toFixed(1)));
+  }
+  const sorted = [...seconds].sort((a, b) => a - b);
+  return { median: (sorted[4] + sorted[5]) / 2, seconds };
+}
+
 /** The replica's model batches so far: requests batched and batches (`ciclo_serving_batch_size` sum and count). */
 async function batches(replica: string): Promise<{ requests: number; batches: number }> {
   const text = await (await fetch(`${replica}/metrics`)).text();
@@ -100,15 +118,18 @@ async function batches(replica: string): Promise<{ requests: number; batches: nu
 /** A wrk run with the CPU each process spent during it (wrk's own too), per request answered (ms), and the replica's mean batch. */
 async function measured(opts: Parameters<typeof runWrk>[0], pids: Record<string, number>, replica: string) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const beforeMain = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid, true)]));
   const b0 = await batches(replica);
   const wrk0 = waitedChildrenCpuMs();
   const load = loadavg()[0];
   const r = await runWrk(opts);
   const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuMs(pid) - before[k]) / r.requests).toFixed(4))]));
+  // The main thread's share: the rest is V8's helper threads (parallel scavenges, concurrent marking, compiles) and libuv's.
+  const mainThreadCpuMsPerRequest = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Number(((cpuMs(pid, true) - beforeMain[k]) / r.requests).toFixed(4))]));
   cpu.wrk = Number(((waitedChildrenCpuMs() - wrk0) / r.requests).toFixed(4));
   const b1 = await batches(replica);
   const replicaMeanBatch = Number(((b1.requests - b0.requests) / (b1.batches - b0.batches)).toFixed(1));
-  return { ...r, cpuMsPerRequest: cpu, replicaMeanBatch, loadAverage1m: load };
+  return { ...r, cpuMsPerRequest: cpu, mainThreadCpuMsPerRequest, replicaMeanBatch, loadAverage1m: load };
 }
 
 const BUSY_MODULE = `// Bench model: answers 2x per row after keeping its thread busy busy_ms per row.
@@ -229,9 +250,11 @@ async function main(): Promise<void> {
     if (wrkAvailable()) {
       const opts = { script: WRK_SCRIPT, threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
       // The server's own background work (jobs polling, health checks, timers) while idle, to subtract from the routed run.
-      const idle0 = cpuMs(server.pid);
-      await new Promise((r) => setTimeout(r, opts.seconds * 1000));
-      const idleServerCpuMsPerSecond = (cpuMs(server.pid) - idle0) / opts.seconds;
+      // The median second of ten: the first seconds after the latency phase also hold its inference log's work (the
+      // replica's posts of the direct requests, the recorder's segment of the routed ones), which is not background.
+      const idleServer = await idleCpu(server.pid);
+      const idleServerCpuMsPerSecond = idleServer.median;
+      result.idleServerCpuMsEachSecond = idleServer.seconds;
       const gateway = await startGateway(server.url);
       try {
         const gp = new Pool(gateway.url, { connections: 1 });
@@ -239,6 +262,8 @@ async function main(): Promise<void> {
         const g = await sequential(gp, "/endpoints/bench/invocations", n);
         await gp.close();
         result.gatewayP50Ms = p50(g);
+        // The gateway's own background work while idle (route table refreshes, timers), to subtract as the server's is.
+        const idleGatewayCpuMsPerSecond = (await idleCpu(gateway.pid)).median;
         const rounds: Array<Record<string, unknown>> = [];
         for (let round = 0; round < Math.max(1, Number(values.rounds)); round++) {
           // Direct first, then a pause: requests sent straight to the replica are logged by the replica itself, which
@@ -250,7 +275,7 @@ async function main(): Promise<void> {
           await new Promise((r) => setTimeout(r, 3000));
           const wr = await measured({ ...opts, url: `${server.url}/endpoints/bench/invocations` }, { server: server.pid, replica: replicaPid }, replica);
           const wg = await measured({ ...opts, url: `${gateway.url}/endpoints/bench/invocations` }, { gateway: gateway.pid, server: server.pid, replica: replicaPid }, replica);
-          rounds.push(roundResult(wd, wr, wg, idleServerCpuMsPerSecond, opts.seconds));
+          rounds.push(roundResult(wd, wr, wg, idleServerCpuMsPerSecond, idleGatewayCpuMsPerSecond, opts.seconds));
           console.error(`[bench] round ${round + 1}: direct ${Math.round(wd.requestsPerSec)} req/s, server ${(100 * (wr.requestsPerSec / wd.requestsPerSec)).toFixed(1)} %, gateway ${(100 * (wg.requestsPerSec / wd.requestsPerSec)).toFixed(1)} % (load ${loadavg()[0].toFixed(2)})`);
         }
         // The median round by the server's ratio gives the top-level figures; every round is kept.
@@ -287,7 +312,7 @@ async function main(): Promise<void> {
 type Window = Awaited<ReturnType<typeof measured>>;
 
 /** One round's figures: the routed and gateway windows against the direct window just before them. */
-function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecond: number, seconds: number): Record<string, unknown> {
+function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecond: number, idleGatewayCpuMsPerSecond: number, seconds: number): Record<string, unknown> {
   return {
     directRps: wd.requestsPerSec,
     directP99Ms: wd.latencyP99Ms,
@@ -298,6 +323,7 @@ function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecon
     routedP99Ms: wr.latencyP99Ms,
     routedErrors: wr.errors,
     routedCpuMsPerRequest: wr.cpuMsPerRequest,
+    routedMainThreadCpuMsPerRequest: wr.mainThreadCpuMsPerRequest,
     routedReplicaMeanBatch: wr.replicaMeanBatch,
     idleServerCpuMsPerSecond,
     routedServerCpuMsPerRequestNet: Number((wr.cpuMsPerRequest.server - (idleServerCpuMsPerSecond * seconds) / wr.requests).toFixed(4)),
@@ -307,6 +333,9 @@ function roundResult(wd: Window, wr: Window, wg: Window, idleServerCpuMsPerSecon
     gatewayP99Ms: wg.latencyP99Ms,
     gatewayErrors: wg.errors,
     gatewayCpuMsPerRequest: wg.cpuMsPerRequest,
+    gatewayMainThreadCpuMsPerRequest: wg.mainThreadCpuMsPerRequest,
+    idleGatewayCpuMsPerSecond,
+    gatewayCpuMsPerRequestNet: Number((wg.cpuMsPerRequest.gateway - (idleGatewayCpuMsPerSecond * seconds) / wg.requests).toFixed(4)),
     gatewayReplicaMeanBatch: wg.replicaMeanBatch,
     gatewayThroughputRatio: wg.requestsPerSec / wd.requestsPerSec,
   };

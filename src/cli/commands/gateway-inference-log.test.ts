@@ -144,7 +144,7 @@ test("the timer posts what is buffered, one post at a time; close() waits for th
   assert.equal(log.dropped, 0);
 });
 
-test("a buffer never holds more than one batch may carry; a batch that cannot be encoded is dropped and reported, the next one goes", async () => {
+test("a buffer never holds more than one batch may carry; a record the batch cannot hold is dropped and reported, the rest of its batch goes", async () => {
   const posted: number[] = [];
   const errors: Array<[string, number]> = [];
   const log = gatewayInferenceLog({
@@ -162,10 +162,41 @@ test("a buffer never holds more than one batch may carry; a batch that cannot be
   push("x".repeat(70_000));
   push("ok");
   await (log.feed as unknown as { flush(): Promise<void> }).flush();
-  assert.equal(log.dropped, 3);
-  assert.deepEqual(errors, [["a name or request id is too long", 2]]);
+  assert.equal(log.dropped, 2);
+  assert.deepEqual(errors, [["a request id is too long", 1]]);
   push("ok");
   await log.close();
-  assert.deepEqual(posted, [MAX_BATCH_RECORDS, 1]);
-  assert.equal(log.dropped, 3);
+  assert.deepEqual(posted, [MAX_BATCH_RECORDS, 1, 1]);
+  assert.equal(log.dropped, 2);
+});
+
+test("a post on a kept-alive connection the server drops is sent once more on a new one", async () => {
+  const delivered: string[] = [];
+  const perSocket = new WeakMap<object, number>();
+  const server = createServer((req, res) => {
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    // The second request on a connection finds it closed under it, as when an idle connection times out.
+    if (n === 2) return void req.socket.destroy();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      delivered.push(...decodeInferenceBatch(Buffer.concat(chunks)).map((r) => r.requestId ?? ""));
+      res.writeHead(200, { "content-type": "application/json" }).end('{"accepted":1}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const log = gatewayInferenceLog({ trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, flushIntervalMs: 60_000 });
+    const flush = () => (log.feed as unknown as { flush(): Promise<void> }).flush();
+    for (const id of ["a", "b", "c"]) {
+      log.feed.push({ ...base, requestId: id, modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
+      await flush();
+    }
+    await log.close();
+    assert.equal(log.dropped, 0);
+    assert.deepEqual(delivered, ["a", "b", "c"]);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });

@@ -5,12 +5,13 @@
  * replicas skip them: each request is logged once, by the router it came
  * through, and the model servers spend none of their event loop on it.
  *
- * The router pushes references (the bodies as the buffers it already holds)
- * onto a bounded buffer (`shared/node/buffered-flusher.ts`: full → dropped and
- * counted; a batch that fails is counted and reported, never thrown); every
- * 250 ms the buffer becomes one binary batch (`shared/node/inference-batch.ts`: length-prefixed
- * fields, the bodies copied as bytes, each record under the model and
- * deployment that answered it) posted to
+ * Each record the router pushes is copied at once into the batch being
+ * built (`shared/node/inference-batch.ts`: length-prefixed fields, the
+ * bodies as bytes, each record under the model and deployment that answered
+ * it), so nothing of the request outlives it for V8's GC to copy; the
+ * batch is the buffer of a `shared/node/buffered-flusher.ts` (full → dropped
+ * and counted; a batch that fails is counted and reported, never thrown).
+ * Every 250 ms the batch is posted to
  * `POST /api/ciclo/v1/monitoring/inference/batch` with the gateway's
  * credentials. Neither side builds or parses JSON for it; the server parses
  * the bodies once, for the segment's columns. A server without that route
@@ -18,9 +19,11 @@
  * `POST /api/ciclo/v1/monitoring/inference` from then on.
  * @module
  */
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { InferenceFeed, RoutedInference } from "../../deployments/router/inference-feed.js";
 import { BufferedFlusher } from "../../shared/node/buffered-flusher.js";
-import { decodeInferenceBatch, encodeInferenceBatch, INFERENCE_BATCH_TYPE, MAX_BATCH_RECORDS, type BatchRecord, type BatchSource } from "../../shared/node/inference-batch.js";
+import { decodeInferenceBatch, INFERENCE_BATCH_TYPE, InferenceBatchWriter, MAX_BATCH_RECORDS, type BatchSource } from "../../shared/node/inference-batch.js";
 import { HttpClient } from "../../sdk/http-client.js";
 
 export interface GatewayInferenceLog {
@@ -36,6 +39,8 @@ export interface GatewayInferenceLog {
 export interface InferenceBatchSink {
   /** One batch (`records` of them); a rejection counts them as dropped. */
   write(batch: Buffer, records: number): Promise<void>;
+  /** Lets go of its connections, after the last write. */
+  close?(): void;
 }
 
 export interface GatewayInferenceLogOptions {
@@ -53,11 +58,24 @@ export interface GatewayInferenceLogOptions {
 class BatchInferenceLog implements InferenceFeed {
   private readonly sources = new Map<string, BatchSource>();
   private last: BatchSource | undefined;
-  readonly flusher: BufferedFlusher<BatchRecord>;
+  readonly flusher: BufferedFlusher<RoutedInference, Buffer>;
 
-  constructor(sink: InferenceBatchSink, opts: GatewayInferenceLogOptions) {
-    this.flusher = new BufferedFlusher<BatchRecord>({
-      write: (batch) => sink.write(encodeInferenceBatch(batch), batch.length),
+  constructor(
+    private readonly sink: InferenceBatchSink,
+    opts: GatewayInferenceLogOptions,
+  ) {
+    // The batch being built is the buffer: each record is copied into it as it is pushed (a record the format
+    // cannot hold, a name or request id past its length, throws and is dropped).
+    const writer = new InferenceBatchWriter(256 * 1024);
+    this.flusher = new BufferedFlusher<RoutedInference, Buffer>({
+      buffer: {
+        get length() {
+          return writer.records;
+        },
+        push: (r) => writer.add(this.sourceOf(r), r),
+        take: () => writer.finish(),
+      },
+      write: (batch, records) => sink.write(batch, records),
       flushIntervalMs: opts.flushIntervalMs ?? 250,
       maxBuffered: Math.min(opts.maxBuffered ?? 50_000, MAX_BATCH_RECORDS),
       onError: opts.onError,
@@ -65,7 +83,7 @@ class BatchInferenceLog implements InferenceFeed {
   }
 
   push(r: RoutedInference): void {
-    this.flusher.push({ source: this.sourceOf(r), requestId: r.requestId, time: r.time, latencyMs: r.latencyMs, status: r.status, request: r.request, response: r.response });
+    this.flusher.push(r);
   }
 
   /** One source object per model, version, endpoint and deployment: the batch writes each once. */
@@ -85,29 +103,52 @@ class BatchInferenceLog implements InferenceFeed {
   flush(): Promise<void> {
     return this.flusher.flush();
   }
+
+  async close(): Promise<void> {
+    await this.flusher.close();
+    this.sink.close?.();
+  }
 }
 
 /**
- * Posts each batch to the server's monitoring API; one attempt per batch. A
+ * Posts each batch to the server's monitoring API over one kept-alive
+ * connection (`node:http`: a post costs a fraction of `fetch`'s streams);
+ * one attempt per batch, and one more on a new connection when the server
+ * closed the idle one as the post began. A
  * server that has no batch route (404) gets this batch and every later one as
  * JSON records instead.
  */
 export function monitoringBatchSink(opts: { trackingUri: string }): InferenceBatchSink {
   const http = new HttpClient({ trackingUri: opts.trackingUri });
-  const batchUrl = http.url("/api/ciclo/v1/monitoring/inference/batch");
-  const jsonUrl = http.url("/api/ciclo/v1/monitoring/inference");
+  const batchUrl = new URL(http.url("/api/ciclo/v1/monitoring/inference/batch"));
+  const jsonUrl = new URL(http.url("/api/ciclo/v1/monitoring/inference"));
+  // One kept-alive connection: a post every 250 ms at most, one at a time.
+  const agent = new (batchUrl.protocol === "https:" ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: 1 });
   let json = false;
-  const post = async (url: string, type: string, body: Buffer | string) => {
-    const res = await fetch(url, { method: "POST", headers: { ...http.authHeaders, "content-type": type }, body, signal: AbortSignal.timeout(30_000) });
-    if (res.ok) await res.arrayBuffer().catch(() => undefined);
-    return res;
-  };
+  const post = (url: URL, type: string, body: Buffer | string, retried = false): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+      const req = send(url, { method: "POST", agent, timeout: 30_000, headers: { ...http.authHeaders, "content-type": type, "content-length": Buffer.byteLength(body) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.once("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.once("error", reject);
+      });
+      req.once("timeout", () => req.destroy(new Error("the monitoring API did not answer within 30 s")));
+      req.once("error", (err: NodeJS.ErrnoException) => {
+        // The server closed the kept-alive connection as this post began on it: once more, on a new one.
+        if (!retried && req.reusedSocket && err.code === "ECONNRESET") resolve(post(url, type, body, true));
+        else reject(err);
+      });
+      req.end(body);
+    });
   return {
+    close: () => agent.destroy(),
     async write(batch) {
       if (!json) {
         const res = await post(batchUrl, INFERENCE_BATCH_TYPE, batch);
-        if (res.ok) return;
-        if (res.status !== 404) throw new Error(`the monitoring API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+        if (res.status >= 200 && res.status < 300) return;
+        if (res.status !== 404) throw new Error(`the monitoring API answered ${res.status}: ${res.text.slice(0, 200)}`);
         json = true;
       }
       const records = decodeInferenceBatch(batch).map((r) => ({
@@ -123,7 +164,7 @@ export function monitoringBatchSink(opts: { trackingUri: string }): InferenceBat
         response: r.response,
       }));
       const res = await post(jsonUrl, "application/json", JSON.stringify({ records }));
-      if (!res.ok) throw new Error(`the monitoring API answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      if (res.status < 200 || res.status >= 300) throw new Error(`the monitoring API answered ${res.status}: ${res.text.slice(0, 200)}`);
     },
   };
 }
@@ -135,6 +176,6 @@ export function gatewayInferenceLog(opts: GatewayInferenceLogOptions): GatewayIn
     get dropped() {
       return log.flusher.dropped;
     },
-    close: () => log.flusher.close(),
+    close: () => log.close(),
   };
 }

@@ -5,8 +5,9 @@
  * (cli/commands/gateway-inference-log.ts) share; each says only how a batch
  * is written.
  *
- * Kept off the hot path: `push()` only appends a reference (full → dropped and
- * counted, never blocking or growing memory). The timer is unref'd, so it never
+ * Kept off the hot path: `push()` only appends a reference, or copies the record
+ * into the caller's own buffer (full → dropped and counted, never blocking or
+ * growing memory). The timer is unref'd, so it never
  * keeps a process alive. One write at a time: a flush asked for while one is in
  * flight waits for it, then writes what was buffered meanwhile. A batch whose
  * write throws or rejects is counted as dropped and reported, never thrown:
@@ -14,24 +15,56 @@
  * @module
  */
 
-export interface BufferedFlusherOptions<T> {
-  /** Writes one batch (its records in the order pushed); a throw or a rejection counts them as dropped. */
-  write(batch: T[]): Promise<void>;
+/**
+ * Where pushed records wait until the next write: an array of them by default ({@link ArrayFlushBuffer}); a caller
+ * may copy each into something of its own as it comes instead (`ciclo gateway`'s batch writer: nothing of a record
+ * is held between writes).
+ */
+export interface FlushBuffer<T, B> {
+  /** Records held. */
+  readonly length: number;
+  /** Takes one record; a throw drops it (counted and reported). */
+  push(record: T): void;
+  /** What was pushed since the last take, as one batch; the buffer is empty again. */
+  take(): B;
+}
+
+export class ArrayFlushBuffer<T> implements FlushBuffer<T, T[]> {
+  private records: T[] = [];
+  get length(): number {
+    return this.records.length;
+  }
+  push(record: T): void {
+    this.records.push(record);
+  }
+  take(): T[] {
+    const batch = this.records;
+    this.records = [];
+    return batch;
+  }
+}
+
+export interface BufferedFlusherOptions<T, B = T[]> {
+  /** Writes one batch (`records` of them, in the order pushed); a throw or a rejection counts them as dropped. */
+  write(batch: B, records: number): Promise<void>;
+  /** Where records wait (default: an {@link ArrayFlushBuffer}; required when a batch is not an array of records). */
+  buffer?: FlushBuffer<T, B>;
   /** How often the buffer is written, ms. */
   flushIntervalMs: number;
   /** Records held before new ones are dropped. */
   maxBuffered: number;
-  /** A batch that was not written, and how many records it held. */
+  /** A batch that was not written, or a record its buffer refused, and how many records that was. */
   onError?: (err: unknown, records: number) => void;
 }
 
-export class BufferedFlusher<T> {
-  private buffer: T[] = [];
+export class BufferedFlusher<T, B = T[]> {
+  private readonly buffer: FlushBuffer<T, B>;
   private droppedCount = 0;
   private flushing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly opts: BufferedFlusherOptions<T>) {
+  constructor(private readonly opts: BufferedFlusherOptions<T, B>) {
+    this.buffer = opts.buffer ?? (new ArrayFlushBuffer<T>() as unknown as FlushBuffer<T, B>);
     this.timer = setInterval(() => void this.flush(), opts.flushIntervalMs);
     this.timer.unref();
   }
@@ -47,23 +80,28 @@ export class BufferedFlusher<T> {
       this.droppedCount++;
       return false;
     }
-    this.buffer.push(record);
+    try {
+      this.buffer.push(record);
+    } catch (err) {
+      this.droppedCount++;
+      this.opts.onError?.(err, 1);
+      return false;
+    }
     return true;
   }
 
   /** Writes what is buffered (after the write in flight, if any); never rejects. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
-    if (this.buffer.length === 0) return Promise.resolve();
-    const batch = this.buffer;
-    this.buffer = [];
+    const records = this.buffer.length;
+    if (records === 0) return Promise.resolve();
     const fail = (err: unknown) => {
-      this.droppedCount += batch.length;
-      this.opts.onError?.(err, batch.length);
+      this.droppedCount += records;
+      this.opts.onError?.(err, records);
     };
     let written: Promise<void>;
     try {
-      written = this.opts.write(batch);
+      written = this.opts.write(this.buffer.take(), records);
     } catch (err) {
       fail(err);
       return Promise.resolve();

@@ -75,60 +75,114 @@ function room(v: Uint8Array | string | null | undefined): number {
   return v === undefined || v === null ? 0 : typeof v === "string" ? v.length * 3 : v.byteLength;
 }
 
+/** A record without its source, as {@link InferenceBatchWriter.add} takes it (the router's own record fits). */
+export type BatchRecordFields = Omit<BatchRecord, "source">;
+
+/**
+ * Builds a batch one record at a time: each record's fields and bodies are
+ * copied into one growing buffer as it comes, so a caller that holds records
+ * for a while (the gateway, 250 ms) holds one buffer, not the records and
+ * the bodies they point to (which would outlive V8's young generation and be
+ * copied and marked by its GC). {@link finish} writes the header and the
+ * sources (known only then) before the records and starts the next batch.
+ */
+export class InferenceBatchWriter {
+  private buf: Buffer;
+  private o = 0;
+  private n = 0;
+  private sources: BatchSource[] = [];
+  private index = new Map<BatchSource, number>();
+
+  constructor(private readonly initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  /** Records added since the last {@link finish}. */
+  get records(): number {
+    return this.n;
+  }
+
+  /** Appends one record; throws a RangeError (and adds nothing) past a batch's limits. */
+  add(source: BatchSource, r: BatchRecordFields): void {
+    if (this.n >= MAX_BATCH_RECORDS) throw new RangeError(`at most ${MAX_BATCH_RECORDS} records per batch`);
+    let s = this.index.get(source);
+    if (s === undefined) {
+      if (this.sources.length === 0xffff) throw new RangeError("at most 65,535 sources per batch");
+      for (const v of [source.modelName, source.modelVersion, source.endpoint, source.deployment]) {
+        if (v !== null && v.length > 0x5555 && Buffer.byteLength(v) > 0xffff) throw new RangeError("a name is too long");
+      }
+      s = this.sources.length;
+    }
+    const need = 2 + 2 + 8 + 8 + 2 + room(r.requestId) + 4 + room(r.request) + 4 + room(r.response);
+    if (this.o + need > this.buf.length) this.grow(this.o + need);
+    const b = this.buf;
+    const o0 = this.o;
+    let o = b.writeUInt16LE(s, o0);
+    o = b.writeUInt16LE(r.status, o);
+    o = b.writeDoubleLE(r.time, o);
+    o = b.writeDoubleLE(r.latencyMs, o);
+    const id = r.requestId === undefined ? 0 : b.write(r.requestId, o + 2, "utf8");
+    if (id > 0xffff) throw new RangeError("a request id is too long");
+    o = b.writeUInt16LE(id, o) + id;
+    o = this.body(r.request, o);
+    this.o = this.body(r.response, o);
+    this.n++;
+    if (s === this.sources.length) {
+      this.sources.push(source);
+      this.index.set(source, s);
+    }
+  }
+
+  /** The batch's bytes (header, sources, records); the writer is empty again. */
+  finish(): Buffer {
+    let size = 4 + 2 + 4 + this.o;
+    for (const src of this.sources) size += 8 + room(src.modelName) + room(src.modelVersion) + room(src.endpoint) + room(src.deployment) + 8;
+    const out = Buffer.allocUnsafeSlow(size);
+    let o = out.writeUInt32LE(MAGIC, 0);
+    const str16 = (v: string | null) => {
+      const n = v === null ? 0 : out.write(v, o + 2, "utf8");
+      out.writeUInt16LE(n, o);
+      o += 2 + n;
+    };
+    o = out.writeUInt16LE(this.sources.length, o);
+    for (const s of this.sources) {
+      str16(s.modelName);
+      str16(s.modelVersion);
+      str16(s.endpoint);
+      str16(s.deployment);
+      o = out.writeDoubleLE(s.sampleRate, o);
+    }
+    o = out.writeUInt32LE(this.n, o);
+    o += this.buf.copy(out, o, 0, this.o);
+    this.o = 0;
+    this.n = 0;
+    this.sources = [];
+    this.index = new Map();
+    // A burst of large bodies does not keep its buffer for good.
+    if (this.buf.length > 64 * this.initialBytes) this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
+    return out.subarray(0, o);
+  }
+
+  private body(v: Uint8Array | string | undefined, o: number): number {
+    const b = this.buf;
+    const n = v === undefined ? 0 : typeof v === "string" ? b.write(v, o + 4, "utf8") : (b.set(v, o + 4), v.byteLength);
+    b.writeUInt32LE(n, o);
+    return o + 4 + n;
+  }
+
+  private grow(atLeast: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.max(atLeast, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.o);
+    this.buf = next;
+  }
+}
+
 /** The batch's bytes. Sources are written once each, in the order first met. */
 export function encodeInferenceBatch(records: readonly BatchRecord[]): Buffer {
   if (records.length > MAX_BATCH_RECORDS) throw new RangeError(`at most ${MAX_BATCH_RECORDS} records per batch`);
-  const sources: BatchSource[] = [];
-  const index = new Map<BatchSource, number>();
-  const at: number[] = new Array(records.length);
-  let size = 4 + 2 + 4;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    let s = index.get(r.source);
-    if (s === undefined) {
-      s = sources.length;
-      if (s === 0xffff) throw new RangeError("at most 65,535 sources per batch");
-      sources.push(r.source);
-      index.set(r.source, s);
-      const src = r.source;
-      size += 8 + room(src.modelName) + room(src.modelVersion) + room(src.endpoint) + room(src.deployment) + 8;
-    }
-    at[i] = s;
-    size += 2 + 2 + 8 + 8 + 2 + room(r.requestId) + 4 + room(r.request) + 4 + room(r.response);
-  }
-  const out = Buffer.allocUnsafe(size);
-  let o = out.writeUInt32LE(MAGIC, 0);
-  const str16 = (v: string | undefined) => {
-    const n = v === undefined ? 0 : out.write(v, o + 2, "utf8");
-    if (n > 0xffff) throw new RangeError("a name or request id is too long");
-    out.writeUInt16LE(n, o);
-    o += 2 + n;
-  };
-  const str32 = (v: Uint8Array | string | undefined) => {
-    const n = v === undefined ? 0 : typeof v === "string" ? out.write(v, o + 4, "utf8") : (out.set(v, o + 4), v.byteLength);
-    out.writeUInt32LE(n, o);
-    o += 4 + n;
-  };
-  o = out.writeUInt16LE(sources.length, o);
-  for (const s of sources) {
-    str16(s.modelName);
-    str16(s.modelVersion);
-    str16(s.endpoint ?? undefined);
-    str16(s.deployment ?? undefined);
-    o = out.writeDoubleLE(s.sampleRate, o);
-  }
-  o = out.writeUInt32LE(records.length, o);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    o = out.writeUInt16LE(at[i], o);
-    o = out.writeUInt16LE(r.status, o);
-    o = out.writeDoubleLE(r.time, o);
-    o = out.writeDoubleLE(r.latencyMs, o);
-    str16(r.requestId);
-    str32(r.request);
-    str32(r.response);
-  }
-  return out.subarray(0, o);
+  const w = new InferenceBatchWriter(4096);
+  for (const r of records) w.add(r.source, r);
+  return w.finish();
 }
 
 /** Reads a batch, every field checked; throws {@link InferenceBatchError} on anything malformed. */
