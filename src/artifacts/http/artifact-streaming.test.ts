@@ -1,7 +1,8 @@
 /**
  * Artifacts stream end to end through a real `ciclo server` child process:
  * the Python client's flows on a real port, then a 1 GiB upload and download
- * while the server's RSS is sampled from /proc (growth must stay under 64 MB)
+ * while the server's RSS is sampled from /proc (growth must stay under 96 MiB,
+ * under a tenth of what went through: buffering would show the gigabyte)
  * and the artifacts folder and the server's OS temp folder are watched (no
  * temporary copy may be written). Bytes are generated and checked on the fly.
  */
@@ -18,7 +19,13 @@ import { tempDir } from "../../testing/temp-dir.js";
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const BIG = GiB;
-const RSS_LIMIT = 64 * 1000 * 1000;
+/**
+ * The read and received chunks are Buffers outside V8's heap, freed only by a GC; V8 starts one at the latest once
+ * such memory has grown by 64 MB since the last, and little else on the server's heap asks for one while it streams.
+ * So RSS can climb to about that much plus the chunks in flight before it falls: 33–53 MiB in most runs, 67.5 MiB
+ * once in CI under load. A bound of 64 MB sat on V8's own trigger; a buffered gigabyte would still show.
+ */
+const RSS_LIMIT = 96 * MiB;
 const SAMPLE_EVERY = 16 * MiB;
 
 function rssBytes(pid: number): number {
@@ -127,7 +134,7 @@ describe("artifacts through a real ciclo server child process", () => {
     });
   });
 
-  test("a 1 GiB upload and download stream: server RSS grows < 64 MB, no temporary copy anywhere", { timeout: 600_000 }, async (t) => {
+  test("a 1 GiB upload and download stream: server RSS grows < 96 MiB, no temporary copy anywhere", { timeout: 600_000 }, async (t) => {
     if (await notEnoughDisk(dir.path)) return t.skip("not enough free disk space");
     const path = "0/bigrun/artifacts/model.bin";
     const target = join(artifacts, path);
@@ -191,7 +198,7 @@ describe("artifacts through a real ciclo server child process", () => {
     console.log(
       `# 1 GiB artifact streaming: baseline RSS ${(baseline / MiB).toFixed(1)} MiB, peak growth upload ${((uploadPeak - baseline) / MiB).toFixed(1)} MiB, overall ${(growth / MiB).toFixed(1)} MiB`,
     );
-    assert.ok(growth < RSS_LIMIT, `server RSS grew by ${(growth / MiB).toFixed(1)} MiB (limit 64 MB)`);
+    assert.ok(growth < RSS_LIMIT, `server RSS grew by ${(growth / MiB).toFixed(1)} MiB (limit 96 MiB)`);
 
     const tail = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/${path}`, { headers: { range: `bytes=${BIG - MiB}-` } });
     assert.equal(tail.status, 206);
