@@ -13,6 +13,7 @@ import { serverModules } from "../modules.js";
 import { ArtifactClient } from "../sdk/artifact-client.js";
 import { resolveServerConfig } from "../server/config.js";
 import { startServer, type RunningServer } from "../server/main.js";
+import { readAnswer, type Answer } from "./http-answer.js";
 import { tempDir } from "./temp-dir.js";
 import { xyJsModel } from "./model-fixtures.js";
 
@@ -33,11 +34,7 @@ export function factorModel(parent: string, name: string, factor: number, opts: 
   return xyJsModel(parent, name, FACTOR_MODULE, { factor, fail: opts.fail === true });
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
+export type { Answer };
 
 export interface DeployWorld {
   url: string;
@@ -68,17 +65,7 @@ export async function startDeployWorld(opts: DeploymentsModuleOptions = {}): Pro
   );
   const server = await startServer(config, { modules });
   const client = new ArtifactClient({ trackingUri: server.url });
-  const call = async (url: string, init: RequestInit): Promise<Answer> => {
-    const res = await fetch(url, init);
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, headers: res.headers, json };
-  };
+  const call = async (url: string, init: RequestInit): Promise<Answer> => readAnswer(await fetch(url, init));
   return {
     url: server.url,
     server,
