@@ -7,6 +7,7 @@
  * (HTTP 500).
  * @module
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { deploymentsModule, type DeploymentsModuleOptions } from "../deployments/http/deployments-module.js";
 import { serverModules } from "../modules.js";
@@ -45,6 +46,8 @@ export interface DeployWorld {
   setAlias(model: string, alias: string, version: string): Promise<void>;
   /** A call to `/api/ciclo/v1<path>`. */
   api(method: string, path: string, body?: unknown): Promise<Answer>;
+  /** `api` that must answer 200 (the assertion names the call and the answer): its JSON. */
+  ok(method: string, path: string, body?: unknown): Promise<any>;
   /** POSTs `{dataframe_records: [{x}]}` to the endpoint. */
   invoke(endpoint: string, x: number, headers?: Record<string, string>): Promise<Answer>;
   close(): Promise<void>;
@@ -66,6 +69,12 @@ export async function startDeployWorld(opts: DeploymentsModuleOptions = {}): Pro
   const server = await startServer(config, { modules });
   const client = new ArtifactClient({ trackingUri: server.url });
   const call = async (url: string, init: RequestInit): Promise<Answer> => readAnswer(await fetch(url, init));
+  const api = (method: string, path: string, body?: unknown) =>
+    call(`${server.url}/api/ciclo/v1${path}`, {
+      method,
+      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   return {
     url: server.url,
     server,
@@ -76,12 +85,12 @@ export async function startDeployWorld(opts: DeploymentsModuleOptions = {}): Pro
       return (await client.registry.registerModel(`runs:/${run.info.runId}/model`, model)).version;
     },
     setAlias: (model, alias, version) => client.registry.setRegisteredModelAlias(model, alias, version),
-    api: (method, path, body) =>
-      call(`${server.url}/api/ciclo/v1${path}`, {
-        method,
-        headers: body === undefined ? undefined : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
+    api,
+    async ok(method, path, body) {
+      const r = await api(method, path, body);
+      assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
+      return r.json;
+    },
     invoke: (endpoint, x, headers = {}) =>
       call(`${server.url}/endpoints/${endpoint}/invocations`, {
         method: "POST",
