@@ -34,17 +34,11 @@ describe("A/B mode with a significance test", () => {
     await w?.close();
   });
 
-  const ok = async (method: string, path: string, body?: unknown) => {
-    const r = await w.api(method, path, body);
-    assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
-    return r.json;
-  };
-
   test("labelled traffic: the better version is significant, equal ones are not; bad queries are refused", async () => {
-    await ok("POST", "/endpoints", { name: "ab", sticky_header: "x-user" });
+    await w.ok("POST", "/endpoints", { name: "ab", sticky_header: "x-user" });
     const deployments = { good, bad, twin: good };
-    for (const [d, v] of Object.entries(deployments)) await ok("POST", "/endpoints/ab/deployments", { name: d, model_uri: `models:/classifier/${v}` });
-    await ok("POST", "/endpoints/ab/traffic", { traffic: { good: 34, bad: 33, twin: 33 } });
+    for (const [d, v] of Object.entries(deployments)) await w.ok("POST", "/endpoints/ab/deployments", { name: d, model_uri: `models:/classifier/${v}` });
+    await w.ok("POST", "/endpoints/ab/traffic", { traffic: { good: 34, bad: 33, twin: 33 } });
     await waitFor(
       async () => (await w.api("GET", "/endpoints/ab")).json.endpoint,
       (e) => e.deployments.every((d: { health: { ready_replicas: number } }) => d.health.ready_replicas === 1),
@@ -52,7 +46,7 @@ describe("A/B mode with a significance test", () => {
     );
 
     // Before any label: operations only, no test.
-    const early = await ok("GET", "/endpoints/ab/ab");
+    const early = await w.ok("GET", "/endpoints/ab/ab");
     assert.equal(early.test, undefined);
     assert.match(early.notes.join(" "), /No labelled predictions/);
 
@@ -80,9 +74,9 @@ describe("A/B mode with a significance test", () => {
       );
     }
     assert.ok(Object.values(seen).every((s) => s.n > 200), `every variant took its share: ${JSON.stringify(seen)}`);
-    await ok("POST", "/monitoring/labels", { labels });
+    await w.ok("POST", "/monitoring/labels", { labels });
 
-    const better = await ok("GET", "/endpoints/ab/ab?a=bad&b=good");
+    const better = await w.ok("GET", "/endpoints/ab/ab?a=bad&b=good");
     assert.equal(better.task, "classification");
     const variant = (name: string) => better.variants.find((v: { deployment: string }) => v.deployment === name);
     for (const d of ["good", "bad"]) {
@@ -101,17 +95,17 @@ describe("A/B mode with a significance test", () => {
     assert.ok(t.effect.ci_low > 0 && t.effect.ci_low < t.effect.estimate && t.effect.estimate < t.effect.ci_high);
     assert.equal(t.effect.estimate, seen.good.correct / seen.good.n - seen.bad.correct / seen.bad.n);
 
-    const equal = await ok("GET", "/endpoints/ab/ab?a=good&b=twin");
+    const equal = await w.ok("GET", "/endpoints/ab/ab?a=good&b=twin");
     assert.equal(equal.test.verdict, "not_significant", equal.test.reason);
     assert.ok(equal.test.p_value >= 0.05);
     assert.ok(equal.test.effect.ci_low < 0 && equal.test.effect.ci_high > 0, "the interval holds 0");
 
     // Defaults: A is the deployment with the most traffic (good, 34 %), B the next (bad and twin have 33 %: by name).
-    const byDefault = await ok("GET", "/endpoints/ab/ab");
+    const byDefault = await w.ok("GET", "/endpoints/ab/ab");
     assert.deepEqual([byDefault.test.a, byDefault.test.b, byDefault.test.verdict, byDefault.test.better], ["good", "bad", "significant", "good"]);
     // A stricter alpha and a minimum sample the window cannot meet.
-    assert.equal((await ok("GET", "/endpoints/ab/ab?a=bad&b=good&min_samples=100000")).test.verdict, "insufficient_data");
-    const strict = await ok("GET", "/endpoints/ab/ab?a=bad&b=good&alpha=0.001");
+    assert.equal((await w.ok("GET", "/endpoints/ab/ab?a=bad&b=good&min_samples=100000")).test.verdict, "insufficient_data");
+    const strict = await w.ok("GET", "/endpoints/ab/ab?a=bad&b=good&alpha=0.001");
     assert.equal(strict.alpha, 0.001);
     assert.equal(strict.test.effect.confidence, 0.999);
 

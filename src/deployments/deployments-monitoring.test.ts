@@ -45,12 +45,6 @@ describe("deployments feed monitoring", () => {
     await w?.close();
   });
 
-  const ok = async (method: string, path: string, body?: unknown) => {
-    const r = await w.api(method, path, body);
-    assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
-    return r.json;
-  };
-
   /** `n` requests of 20 rows of x ~ N(shift, 1); counts the rows each deployment answered. */
   async function send(n: number, seed: number, shift: number, headers: Record<string, string> = {}, counts: Record<string, number> = {}, base = w.url) {
     const normal = rng(seed);
@@ -74,14 +68,14 @@ describe("deployments feed monitoring", () => {
   }
 
   async function segments(deployment: string) {
-    return (await ok("GET", `/monitoring/segments?endpoint=traffic&deployment=${deployment}`)).segments as Array<{ model_name: string; model_version: string; rows: number; requests: number; endpoint: string; deployment: string }>;
+    return (await w.ok("GET", `/monitoring/segments?endpoint=traffic&deployment=${deployment}`)).segments as Array<{ model_name: string; model_version: string; rows: number; requests: number; endpoint: string; deployment: string }>;
   }
   const rowsOf = (segs: Array<{ rows: number }>) => segs.reduce((a, s) => a + s.rows, 0);
 
   test("two deployments: rows per deployment with its version; a shifted window is flagged on that deployment only", async () => {
-    await ok("POST", "/endpoints", { name: "traffic" });
-    for (const d of ["blue", "green"]) await ok("POST", "/endpoints/traffic/deployments", { name: d, model_uri: `models:/scorer/${versions[d]}` });
-    await ok("POST", "/endpoints/traffic/traffic", { traffic: { blue: 50, green: 50 } });
+    await w.ok("POST", "/endpoints", { name: "traffic" });
+    for (const d of ["blue", "green"]) await w.ok("POST", "/endpoints/traffic/deployments", { name: d, model_uri: `models:/scorer/${versions[d]}` });
+    await w.ok("POST", "/endpoints/traffic/traffic", { traffic: { blue: 50, green: 50 } });
     await waitFor(
       async () => (await w.api("GET", "/endpoints/traffic")).json.endpoint,
       (e) => e.deployments.every((d: any) => d.health.ready_replicas === 1), // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -91,10 +85,10 @@ describe("deployments feed monitoring", () => {
     // The reference: x ~ N(0, 1), 3,000 rows (large: judged by Wasserstein distance ≥ 0.1).
     const normal = rng(1);
     const reference = await profileReference(new InMemoryTableSource([{ name: "x", values: Float64Array.from({ length: 3000 }, normal) }]));
-    const { path } = await ok("POST", "/monitoring/references", { name: "scorer-train", profile: JSON.parse(encodeProfile(reference)) });
+    const { path } = await w.ok("POST", "/monitoring/references", { name: "scorer-train", profile: JSON.parse(encodeProfile(reference)) });
     for (const d of ["blue", "green"]) {
       // A deployment's monitor names only the endpoint and the deployment.
-      await ok("POST", "/monitoring/monitors", { name: `traffic-${d}`, spec: { target: { endpoint: "traffic", deployment: d }, window_seconds: 600, every_seconds: 600, reference_profile: path } });
+      await w.ok("POST", "/monitoring/monitors", { name: `traffic-${d}`, spec: { target: { endpoint: "traffic", deployment: d }, window_seconds: 600, every_seconds: 600, reference_profile: path } });
     }
 
     // Window 1: the split traffic, unshifted.
@@ -114,7 +108,7 @@ describe("deployments feed monitoring", () => {
 
     // A request straight to each replica (not through the router) is logged by the replica itself, which sends its
     // log in order once a second: once these reach the store, everything the replicas logged before them has too.
-    const e = (await ok("GET", "/endpoints/traffic")).endpoint;
+    const e = (await w.ok("GET", "/endpoints/traffic")).endpoint;
     for (const d of ["blue", "green"]) {
       const replica = e.deployments.find((x: { name: string }) => x.name === d).health.replicas[0].url as string;
       const res = await fetch(`${replica}/invocations`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": `direct-${d}` }, body: JSON.stringify({ dataframe_records: [{ x: 1 }, { x: 2 }, { x: 3 }] }) });
@@ -122,7 +116,7 @@ describe("deployments feed monitoring", () => {
     }
     await waitFor(
       async () => {
-        await ok("POST", "/monitoring/inference/flush");
+        await w.ok("POST", "/monitoring/inference/flush");
         return [rowsOf(await segments("blue")), rowsOf(await segments("green"))];
       },
       ([b, g]) => b >= first.counts.blue + blue2.counts.blue + 3 && g >= first.counts.green + second.counts.green + 3,
@@ -137,7 +131,7 @@ describe("deployments feed monitoring", () => {
     assert.equal(rowsOf(greenSegs), first.counts.green + second.counts.green + 3);
 
     const run = async (d: string, end: number) => {
-      const r = await ok("POST", `/monitoring/monitors/traffic-${d}/run`, { window_end: end, wait: true });
+      const r = await w.ok("POST", `/monitoring/monitors/traffic-${d}/run`, { window_end: end, wait: true });
       return { rows: r.rows as number, flagged: (r.points as Array<{ metric: string; flagged: boolean }>).filter((p) => p.flagged).map((p) => p.metric) };
     };
     assert.deepEqual(await run("blue", t1), { rows: first.counts.blue, flagged: [] });
@@ -148,7 +142,7 @@ describe("deployments feed monitoring", () => {
     assert.deepEqual(green.flagged.sort(), ["dataset.drift_share", "drift.x"]);
   });
   test("through ciclo gateway: the gateway logs what it routes under each deployment's model; the replicas skip it", async () => {
-    await ok("POST", "/monitoring/inference/flush");
+    await w.ok("POST", "/monitoring/inference/flush");
     const before = { blue: rowsOf(await segments("blue")), green: rowsOf(await segments("green")) };
     const lines: string[] = [];
     const gateway = await startGateway({ trackingUri: w.url, host: "127.0.0.1", port: 0, refreshMs: 60_000, inferenceLog: true, log: (msg) => void lines.push(msg) });
@@ -160,7 +154,7 @@ describe("deployments feed monitoring", () => {
       // Posts what it holds.
       await gateway.close();
       // The replicas' own logs, as the end marker: a request straight to each.
-      const e = (await ok("GET", "/endpoints/traffic")).endpoint;
+      const e = (await w.ok("GET", "/endpoints/traffic")).endpoint;
       for (const d of ["blue", "green"]) {
         const replica = e.deployments.find((x: { name: string }) => x.name === d).health.replicas[0].url as string;
         const res = await fetch(`${replica}/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataframe_records: [{ x: 1 }] }) });
@@ -169,7 +163,7 @@ describe("deployments feed monitoring", () => {
       const want = { blue: before.blue + routed.counts.blue + 1, green: before.green + routed.counts.green + 1 };
       await waitFor(
         async () => {
-          await ok("POST", "/monitoring/inference/flush");
+          await w.ok("POST", "/monitoring/inference/flush");
           return [rowsOf(await segments("blue")), rowsOf(await segments("green"))];
         },
         ([b, g]) => b >= want.blue && g >= want.green,

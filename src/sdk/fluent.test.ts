@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { InvalidStateError } from "../shared/errors.js";
 import { startFaultProxy, type FaultProxy } from "../testing/fault-proxy.js";
+import { freePort } from "../testing/free-port.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
 import { tempDir } from "../testing/temp-dir.js";
 import * as fluent from "./fluent.js";
@@ -23,14 +23,6 @@ import { TrackingClient } from "./tracking-client.js";
 const execFileP = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const tagsOf = (tags: Array<{ key: string; value: string }>) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe("fluent api", () => {
   let live: LiveTrackingServer;
@@ -168,7 +160,7 @@ describe("fluent api", () => {
   });
 
   test("offline mode spools without touching the network; an unreachable server falls back to it", async () => {
-    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const dead = `http://127.0.0.1:${await freePort()}`;
     const off = make({ trackingUri: dead, offline: true });
     await off.setExperiment("offline-exp");
     const run = await off.startRun({ runName: "on-a-plane" });

@@ -3,24 +3,15 @@
  * with a fault-injecting proxy in front for the retry cases.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../shared/errors.js";
 import { startFaultProxy, type FaultProxy } from "../testing/fault-proxy.js";
+import { freePort } from "../testing/free-port.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
 import { HttpClient, TrackingConnectionError, httpStatusOf, isTransientError } from "./http-client.js";
 import { TrackingClient } from "./tracking-client.js";
 
 const FAST = { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 20 };
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe("sdk http client", () => {
   let live: LiveTrackingServer;
@@ -78,7 +69,7 @@ describe("sdk http client", () => {
   test("retries a dropped connection; an unreachable server is a TrackingConnectionError", async () => {
     proxy.failNext("experiments/get-by-name", "drop-before", 2);
     assert.equal((await client.getExperimentByName("Default")).experimentId, "0");
-    const port = await closedPort();
+    const port = await freePort();
     const dead = new TrackingClient({ trackingUri: `http://127.0.0.1:${port}`, env: {}, retry: { ...FAST, maxAttempts: 3 } });
     await assert.rejects(dead.getExperiment("0"), (err: unknown) => {
       assert.ok(err instanceof TrackingConnectionError);

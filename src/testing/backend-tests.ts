@@ -2,7 +2,8 @@
  * What a suite run on each backend (the store and artifact contracts, the
  * HTTP suites on SQLite and PostgreSQL) repeats: its fixture opened once
  * before the tests (a backend that is absent gives none), closed after them,
- * and `it`, a test given the fixture that skips without one.
+ * and `it`, a test given the fixture that skips without one. A contract's
+ * fixture cleans up after itself: `contractTests`.
  * @module
  */
 import { after, before, test, type TestContext } from "node:test";
@@ -35,4 +36,12 @@ export function backendTests<F>(fixture: BackendFixture<F>): BackendTest<F> {
       if (fx === undefined) return t.skip(fixture.unavailable ?? "backend unavailable");
       await fn(fx, t);
     });
+}
+
+/**
+ * A contract suite's `it` on one backend (call it inside the suite's `describe`): the fixture `make` opens (none:
+ * each test skips, "<name> unavailable"), handed to `ready` before the tests, its `cleanup()` after them.
+ */
+export function contractTests<F extends { cleanup(): Promise<void> }>(name: string, make: () => Promise<F | undefined>, ready: (fx: F) => void): BackendTest<F> {
+  return backendTests({ open: make, close: (f) => f.cleanup(), ready, unavailable: `${name} unavailable` });
 }

@@ -7,12 +7,14 @@
  * (HTTP 500).
  * @module
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { deploymentsModule, type DeploymentsModuleOptions } from "../deployments/http/deployments-module.js";
 import { serverModules } from "../modules.js";
 import { ArtifactClient } from "../sdk/artifact-client.js";
 import { resolveServerConfig } from "../server/config.js";
 import { startServer, type RunningServer } from "../server/main.js";
+import { readAnswer, type Answer } from "./http-answer.js";
 import { tempDir } from "./temp-dir.js";
 import { xyJsModel } from "./model-fixtures.js";
 
@@ -33,11 +35,7 @@ export function factorModel(parent: string, name: string, factor: number, opts: 
   return xyJsModel(parent, name, FACTOR_MODULE, { factor, fail: opts.fail === true });
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
+export type { Answer };
 
 export interface DeployWorld {
   url: string;
@@ -48,6 +46,8 @@ export interface DeployWorld {
   setAlias(model: string, alias: string, version: string): Promise<void>;
   /** A call to `/api/ciclo/v1<path>`. */
   api(method: string, path: string, body?: unknown): Promise<Answer>;
+  /** `api` that must answer 200 (the assertion names the call and the answer): its JSON. */
+  ok(method: string, path: string, body?: unknown): Promise<any>;
   /** POSTs `{dataframe_records: [{x}]}` to the endpoint. */
   invoke(endpoint: string, x: number, headers?: Record<string, string>): Promise<Answer>;
   close(): Promise<void>;
@@ -68,17 +68,13 @@ export async function startDeployWorld(opts: DeploymentsModuleOptions = {}): Pro
   );
   const server = await startServer(config, { modules });
   const client = new ArtifactClient({ trackingUri: server.url });
-  const call = async (url: string, init: RequestInit): Promise<Answer> => {
-    const res = await fetch(url, init);
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, headers: res.headers, json };
-  };
+  const call = async (url: string, init: RequestInit): Promise<Answer> => readAnswer(await fetch(url, init));
+  const api = (method: string, path: string, body?: unknown) =>
+    call(`${server.url}/api/ciclo/v1${path}`, {
+      method,
+      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   return {
     url: server.url,
     server,
@@ -89,12 +85,12 @@ export async function startDeployWorld(opts: DeploymentsModuleOptions = {}): Pro
       return (await client.registry.registerModel(`runs:/${run.info.runId}/model`, model)).version;
     },
     setAlias: (model, alias, version) => client.registry.setRegisteredModelAlias(model, alias, version),
-    api: (method, path, body) =>
-      call(`${server.url}/api/ciclo/v1${path}`, {
-        method,
-        headers: body === undefined ? undefined : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
+    api,
+    async ok(method, path, body) {
+      const r = await api(method, path, body);
+      assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
+      return r.json;
+    },
     invoke: (endpoint, x, headers = {}) =>
       call(`${server.url}/endpoints/${endpoint}/invocations`, {
         method: "POST",

@@ -1,4 +1,4 @@
-/** A loopback port free at the time of asking, for a child process to listen on. */
+/** A loopback port free at the time of asking: for a child process to listen on, or to dial where nothing listens. */
 import { createServer } from "node:net";
 
 export async function freePort(): Promise<number> {

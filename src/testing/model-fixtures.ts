@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ParamSpec } from "../models/model-signature.js";
 import { saveModel } from "../models/model-package-writer.js";
 
 const LINEAR_ONNX = fileURLToPath(new URL("../models/fixtures/linear-regressor.onnx", import.meta.url));
@@ -40,30 +41,17 @@ export function predict(input, params, state) {
 `;
 
 export async function slowModel(parent: string, opts: { busyMs?: number; name?: string } = {}): Promise<string> {
-  const src = join(parent, `${opts.name ?? "slow"}-src`);
-  await mkdir(src, { recursive: true });
-  await writeFile(join(src, "model.mjs"), SLOW_MODULE);
-  const dir = join(parent, opts.name ?? "slow");
-  await saveModel(
-    dir,
-    { jsFunction: src },
-    {
-      signature: {
-        inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
-        outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
-        params: [
-          { name: "busy_ms", type: "long", default: null, shape: null },
-          { name: "crash", type: "boolean", default: false, shape: null },
-        ],
-      },
-      jsFunction: { modelConfig: { busy_ms: opts.busyMs ?? 0 } },
-    },
-  );
-  return dir;
+  return xyJsModel(parent, opts.name ?? "slow", SLOW_MODULE, { busy_ms: opts.busyMs ?? 0 }, [
+    { name: "busy_ms", type: "long", default: null, shape: null },
+    { name: "crash", type: "boolean", default: false, shape: null },
+  ]);
 }
 
-/** A js_function model of one double column `x` → one double column `y`, from `module`'s source, with `modelConfig`. */
-export async function xyJsModel(parent: string, name: string, module: string, modelConfig: Record<string, unknown>): Promise<string> {
+/**
+ * A js_function model of one double column `x` → one double column `y`, from `module`'s source, with `modelConfig`
+ * (and the inference params its signature declares, if any).
+ */
+export async function xyJsModel(parent: string, name: string, module: string, modelConfig: Record<string, unknown>, params?: ParamSpec[]): Promise<string> {
   const src = join(parent, `${name}-src`);
   await mkdir(src, { recursive: true });
   await writeFile(join(src, "model.mjs"), module);
@@ -75,6 +63,7 @@ export async function xyJsModel(parent: string, name: string, module: string, mo
       signature: {
         inputs: { kind: "columns", columns: [{ name: "x", type: "double", required: true }] },
         outputs: { kind: "columns", columns: [{ name: "y", type: "double", required: true }] },
+        ...(params && { params }),
       },
       jsFunction: { modelConfig },
     },

@@ -12,13 +12,11 @@ import { pipelinesModule, type PipelinesModuleOptions } from "../pipelines/http/
 import { serverModules } from "../modules.js";
 import { resolveServerConfig } from "../server/config.js";
 import { startServer, type RunningServer } from "../server/main.js";
+import { readAnswer, type Answer } from "./http-answer.js";
 import { tempDir } from "./temp-dir.js";
 import { waitFor } from "./wait-for.js";
 
-export interface Answer {
-  status: number;
-  json: any;
-}
+export type { Answer };
 
 export interface PipelineWorld {
   /** The current server's URL (a restart changes it). */
@@ -67,17 +65,8 @@ export async function startPipelineWorld(opts: PipelinesModuleOptions = {}, back
       : m,
   );
   let server = await startServer(config, { modules: modules() });
-  const call = async (url: string, method: string, body?: unknown): Promise<Answer> => {
-    const res = await fetch(url, { method, headers: body === undefined ? undefined : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json };
-  };
+  const call = async (url: string, method: string, body?: unknown): Promise<Answer> =>
+    readAnswer(await fetch(url, { method, headers: body === undefined ? undefined : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) }));
   const api = (method: string, path: string, body?: unknown) => call(`${server.url}/api/ciclo/v1${path}`, method, body);
   const FINISHED = ["succeeded", "failed", "cancelled"];
   return {

@@ -29,6 +29,7 @@ import type { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-
 import type { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
 import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
 import { createTestDatabase, postgresUnavailable } from "./postgres-fixture.js";
+import type { BackendFixture } from "./backend-tests.js";
 import { tempDir } from "./temp-dir.js";
 
 export const API = MLFLOW_API;
@@ -131,15 +132,20 @@ export interface TestApp {
 }
 
 /**
- * A test app on `backend`: SQLite in its world folder, or a fresh PostgreSQL test database dropped on close.
- * Without PostgreSQL, `skip` says why (tests skip with it).
+ * A test app on `backend` as a suite's fixture (`backendTests`): SQLite in its world folder, or a fresh PostgreSQL
+ * test database dropped on close; without PostgreSQL its tests skip (the reason printed once).
  */
-export async function openTestAppOn(backend: "sqlite" | "postgres"): Promise<{ fx: TestApp; skip?: undefined } | { fx?: undefined; skip: string }> {
-  if (backend === "sqlite") return { fx: await openTestApp() };
-  const skip = await postgresUnavailable();
-  if (skip) return { skip };
-  const db = await createTestDatabase();
-  return { fx: await openTestApp({ backend: db.uri, onClose: () => db.drop() }) };
+export function testAppOn(backend: "sqlite" | "postgres"): BackendFixture<TestApp> {
+  return {
+    async open() {
+      if (backend === "sqlite") return openTestApp();
+      if (await postgresUnavailable()) return undefined;
+      const db = await createTestDatabase();
+      return openTestApp({ backend: db.uri, onClose: () => db.drop() });
+    },
+    close: (fx) => fx.close(),
+    unavailable: `${backend} unavailable`,
+  };
 }
 
 export async function openTestApp(opts: TestAppOptions = {}): Promise<TestApp> {

@@ -17,7 +17,7 @@ import {
   readAll,
   sha256,
 } from "./byte-streams.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 import { rejectsWith } from "../../testing/mlflow-error-assert.js";
 
 export interface ArtifactRepositoryFixture {
@@ -42,7 +42,7 @@ export function runArtifactRepositoryContract(name: string, make: () => Promise<
     /** Each test works in its own folder, so tests share one repository without seeing each other. */
     const folder = (p: string) => `${p}-${n++}`;
 
-    const it = backendTests({ open: make, close: (f) => f.cleanup(), ready: (f) => void (repo = f.repo) });
+    const it = contractTests(name, make, (f) => void (repo = f.repo));
 
     const getText = async (path: string) => (await readAll((await repo.get(path)).body)).toString("utf8");
 

@@ -107,40 +107,30 @@ test("a server without the batch route gets the records as JSON, from then on", 
   }
 });
 
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(cond(), "timed out");
-};
-
-test("the timer posts what is buffered, one post at a time; close() waits for the one in flight, posts the rest and stops the timer", async () => {
+test("the timer posts what is buffered at its interval; close() posts the rest, stops the timer, then lets go of the sink", async (t) => {
+  // One post at a time and a timer that fires during a post are the flusher's (shared/node/buffered-flusher.test.ts).
+  t.mock.timers.enable({ apis: ["setInterval"] });
   const events: string[] = [];
-  let inFlight = 0;
   const log = gatewayInferenceLog({
     trackingUri: "http://127.0.0.1:1",
     flushIntervalMs: 20,
-    sink: {
-      async write(_b, n) {
-        assert.equal(inFlight++, 0, "two posts at once");
-        events.push(`write ${n}`);
-        await new Promise((r) => setTimeout(r, 60));
-        inFlight--;
-      },
-    },
+    sink: { write: async (_b, n) => void events.push(`write ${n}`), close: () => void events.push("close") },
   });
   const push = (id: string) => log.feed.push({ ...base, requestId: id, modelName: "m", modelVersion: "1", deployment: "d", request: undefined, response: "" });
   push("a");
   push("b");
-  await until(() => events.length === 1);
+  t.mock.timers.tick(19);
+  assert.deepEqual(events, []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(events, ["write 2"]);
   push("c");
   push("d");
   push("e");
-  await new Promise((r) => setTimeout(r, 45)); // the timer fires while the first post is in flight
   await log.close();
-  assert.deepEqual(events, ["write 2", "write 3"]);
-  assert.equal(inFlight, 0);
+  assert.deepEqual(events, ["write 2", "write 3", "close"]);
   push("f");
-  await new Promise((r) => setTimeout(r, 60));
-  assert.deepEqual(events, ["write 2", "write 3"]);
+  t.mock.timers.tick(100);
+  assert.deepEqual(events, ["write 2", "write 3", "close"]);
   assert.equal(log.dropped, 0);
 });
 

@@ -40,7 +40,7 @@ entry_points:
 
 // loss = (x-1)² + (y-2)² (+5 for kind=bad), logged by step approaching its final value.
 // kind=bad never finishes on its own (until 120 s): only early stopping ends it.
-// With a file named "block" in the folder, every trial waits (the interruption test).
+// With a file named "block" in the folder, a trial waits until it is stopped (the interruption test).
 const TRAIN = `import { existsSync } from "node:fs";
 const [x, y, kind, steps] = process.argv.slice(2);
 const api = process.env.MLFLOW_TRACKING_URI + "/api/2.0/mlflow/";
@@ -48,7 +48,7 @@ const runId = process.env.MLFLOW_RUN_ID;
 const post = async (path, body) => { const r = await fetch(api + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }); if (!r.ok) throw new Error(await r.text()); };
 const log = (step, value) => post("runs/log-metric", { run_id: runId, key: "loss", value, step, timestamp: Date.now() });
 console.log("TRIAL STARTED " + runId);
-while (existsSync("block")) await new Promise((r) => setTimeout(r, 20));
+if (existsSync("block")) await new Promise(() => setInterval(() => {}, 2 ** 30)); // the interval keeps the process alive
 const loss = (Number(x) - 1) ** 2 + (Number(y) - 2) ** 2 + (kind === "bad" ? 5 : 0);
 const n = Number(steps);
 if (kind === "bad") {

@@ -25,13 +25,24 @@ describe("the router's connections to a replica", () => {
 
   test("requests of one turn are pipelined, a few connections for many; each answer reaches its caller", async () => {
     const sockets = new Set<Socket>();
+    const n = 3 * DEPTH + 1;
+    // The first n requests are held until all have arrived, then answered last first; node still writes each
+    // connection's answers in request order. Later requests are answered as they come.
+    let hold = n;
+    const held: Array<() => void> = [];
     const replica = await listen(
       createHttpServer((req, res) => {
         sockets.add(req.socket);
         let body = "";
         req.on("data", (c: Buffer) => (body += c));
-        // Answers out of arrival order in time (later ones first); node still writes them in request order.
-        req.on("end", () => setTimeout(() => res.writeHead(200, { "content-type": "application/json", "x-request-id": String(req.headers["x-request-id"]) }).end(body), 20 - Number(body) / 2));
+        req.on("end", () => {
+          const answer = () => res.writeHead(200, { "content-type": "application/json", "x-request-id": String(req.headers["x-request-id"]) }).end(body);
+          if (hold === 0) return answer();
+          held.push(answer);
+          if (held.length < hold) return;
+          hold = 0;
+          for (const a of held.reverse()) a();
+        });
       }),
     );
     const pool = new UpstreamPool(origin(replica));
@@ -40,7 +51,6 @@ describe("the router's connections to a replica", () => {
       replica.closeAllConnections();
       replica.close();
     });
-    const n = 3 * DEPTH + 1;
     const answers = await Promise.all(Array.from({ length: n }, (_, i) => call(pool, post(String(i), { "x-request-id": `r${i}` }))));
     answers.forEach((a, i) => {
       assert.ok(a.ok, JSON.stringify(a));

@@ -13,7 +13,7 @@ import { SqlEventStore, SqlJobStore } from "../../store/sql/jobs/sql-job-store.j
 import { JobService } from "../job-service.js";
 import { JobRegistry, type JobType } from "../job-types.js";
 import { jobsPurgeSchedule, jobsPurgeType } from "../jobs-purge-job.js";
-import { JobsWorker } from "../jobs-worker.js";
+import { JobsWorker, type JobsWorkerOptions } from "../jobs-worker.js";
 import { jobRoutes } from "./job-routes.js";
 
 export interface JobsModuleServices {
@@ -29,7 +29,13 @@ declare module "../../server/module.js" {
   }
 }
 
-export function jobsModule(config: JobsConfig): CicloModule {
+/** What a caller other than the server's config adds (a test waiting for its jobs to end). */
+export interface JobsModuleHooks {
+  /** Called after each attempt ends, with its outcome ("queued" when it will be retried). */
+  onAttempt?: JobsWorkerOptions["onAttempt"];
+}
+
+export function jobsModule(config: JobsConfig, hooks: JobsModuleHooks = {}): CicloModule {
   return {
     id: "jobs",
     init(ctx) {
@@ -37,7 +43,7 @@ export function jobsModule(config: JobsConfig): CicloModule {
       const events = new SqlEventStore(ctx.db);
       const registry = new JobRegistry().add(jobsPurgeType(store, events)).schedule(jobsPurgeSchedule(config.retentionMs));
       const worker = config.run
-        ? new JobsWorker({ store, events, registry, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs: config.pollMs, logger: ctx.logger })
+        ? new JobsWorker({ store, events, registry, concurrency: config.concurrency, leaseMs: config.leaseMs, pollMs: config.pollMs, logger: ctx.logger, onAttempt: hooks.onAttempt })
         : undefined;
       const service = new JobService({ store, registry, onEnqueue: () => worker?.runner.wake() });
       const scheduler: JobScheduler = {

@@ -9,10 +9,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe } from "node:test";
 import { gatewayInferenceLog } from "../../cli/commands/gateway-inference-log.js";
 import { encodeInferenceBatch, INFERENCE_BATCH_TYPE, type BatchRecord, type BatchSource } from "../../shared/node/inference-batch.js";
-import { openTestAppOn, type TestApp } from "../../testing/test-app.js";
+import { backendTests } from "../../testing/backend-tests.js";
+import { testAppOn, type TestApp } from "../../testing/test-app.js";
 import { decodeSegment } from "../inference/segment-codec.js";
 
 const CICLO = "/api/ciclo/v1";
@@ -30,15 +31,14 @@ for (const backend of ["sqlite", "postgres"] as const) {
   describe(`binary inference batches on ${backend}`, () => {
     let fx: TestApp;
     let url = "";
-    let skip: string | undefined;
-    before(async () => {
-      const opened = await openTestAppOn(backend);
-      if (opened.fx === undefined) return void (skip = opened.skip);
-      fx = opened.fx;
-      await fx.app.listen({ port: 0, host: "127.0.0.1" });
-      url = `http://127.0.0.1:${(fx.app.server.address() as AddressInfo).port}`;
+    const it = backendTests({
+      ...testAppOn(backend),
+      async ready(f) {
+        fx = f;
+        await fx.app.listen({ port: 0, host: "127.0.0.1" });
+        url = `http://127.0.0.1:${(fx.app.server.address() as AddressInfo).port}`;
+      },
     });
-    after(() => fx?.close());
 
     const post = async (body: Buffer | string, type = INFERENCE_BATCH_TYPE) => {
       const res = await fetch(`${url}${CICLO}/monitoring/inference/batch`, { method: "POST", headers: { "content-type": type }, body });
@@ -50,8 +50,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       return ((await res.json()) as { segments: Array<Record<string, unknown>> }).segments;
     };
 
-    test("the gateway's log posts batches; the segment holds what the JSON ingest gives", async (t) => {
-      if (skip) return t.skip(skip);
+    it("the gateway's log posts batches; the segment holds what the JSON ingest gives", async () => {
       const log = gatewayInferenceLog({ trackingUri: url, flushIntervalMs: 60_000, onError: (err) => assert.fail(String(err)) });
       const base = { time: T, endpoint: "fraud", modelName: "batched", modelVersion: "3", deployment: "blue", latencyMs: 2.5 };
       log.feed.push({ ...base, requestId: "r1", status: 200, request: Buffer.from('{"dataframe_records": [{"x": 1.5, "y": 2}, {"x": 3, "y": 4}]}'), response: Buffer.from('{"predictions": [7, 8]}') });
@@ -73,8 +72,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       );
     });
 
-    test("malformed and hostile batches: 400 INVALID_PARAMETER_VALUE, nothing recorded", async (t) => {
-      if (skip) return t.skip(skip);
+    it("malformed and hostile batches: 400 INVALID_PARAMETER_VALUE, nothing recorded", async () => {
       const good = encodeInferenceBatch([record("g1"), record("g2")]);
       const withCount = (n: number) => {
         const b = Buffer.from(good);

@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { jobsModule } from "../../jobs/http/jobs-module.js";
 import { resolveJobsConfig } from "../../server/config.js";
 import type { CicloModule } from "../../server/module.js";
+import { jobEnds } from "../../testing/job-ends.js";
 import { openTestApp, testModules, type TestApp } from "../../testing/test-app.js";
 import { encodeProfile } from "../profiles/profile-codec.js";
 import { profileReference } from "../profiles/profiler.js";
@@ -39,6 +40,7 @@ function rows(n: number, seed: number, shift: boolean): Array<[number, number, n
 }
 
 let fx: TestApp;
+const jobs = jobEnds();
 let receiver: WebhookReceiver;
 let received: ReceivedRequest[] = [];
 const retrainPayloads: unknown[] = [];
@@ -56,7 +58,7 @@ before(async () => {
     },
   };
   const modules = [
-    jobsModule({ ...resolveJobsConfig({}, {}), pollMs: 50 }),
+    jobsModule({ ...resolveJobsConfig({}, {}), pollMs: 50 }, { onAttempt: jobs.onAttempt }),
     ...testModules().filter((m) => m.id !== "monitoring" && m.id !== "pipelines" && m.id !== "pipeline-triggers"),
     monitoringModule({ webhookAllow: [receiver.host], recorder: { flushIntervalMs: 3_600_000 }, tickCron: "0 0 1 1 *" }),
     retrainRecorder,
@@ -75,13 +77,10 @@ async function call(method: "GET" | "POST", path: string, body?: unknown) {
   return r.json;
 }
 
+/** The job's record once the worker has ended its last attempt. */
 async function waitForJob(jobId: string): Promise<any> {
-  for (let i = 0; i < 400; i++) {
-    const { job } = await call("GET", `/jobs/${jobId}`);
-    if (["succeeded", "failed", "cancelled"].includes(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`job ${jobId} did not finish`);
+  await jobs.ended(jobId);
+  return (await call("GET", `/jobs/${jobId}`)).job;
 }
 
 async function sendTraffic(start: number, shift: boolean, seed: number) {

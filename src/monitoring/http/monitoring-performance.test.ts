@@ -6,11 +6,12 @@
  * latency per version. Bad label input is refused whole.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { moduleServices } from "../../server/app.js";
-import { openTestAppOn, type TestApp } from "../../testing/test-app.js";
+import { backendTests } from "../../testing/backend-tests.js";
+import { testAppOn, type TestApp } from "../../testing/test-app.js";
 import { cbpeBinary } from "../monitors/cbpe.js";
 
 const CICLO = "/api/ciclo/v1";
@@ -34,15 +35,8 @@ test("CBPE's expected confusion matrix, by hand", () => {
 
 for (const backend of ["sqlite", "postgres"] as const) {
   describe(`on ${backend}`, () => {
-    let skip: string | undefined;
-    before(async () => {
-      const opened = await openTestAppOn(backend);
-      if (opened.fx === undefined) skip = opened.skip;
-      else fx = opened.fx;
-    });
-    after(() => fx?.close());
-  test("labels joined to predictions give the window's metrics; CBPE estimates them without labels", async (t) => {
-    if (skip) return t.skip(skip);
+    const it = backendTests({ ...testAppOn(backend), ready: (f) => void (fx = f) });
+  it("labels joined to predictions give the window's metrics; CBPE estimates them without labels", async () => {
     const t0 = Date.UTC(2026, 0, 1);
     // 200 single-row requests with a probability p; the prediction is p ≥ 0.5.
     const probs = Array.from({ length: 200 }, (_, i) => ((i * 37) % 100) / 100 + 0.005);
@@ -129,8 +123,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
     assert.equal((await call("GET", "/monitoring/segments", { model_name: "churn" })).segments.length, 0);
   });
 
-  test("records of a named dataset are filed under it and listed by it", async (t) => {
-    if (skip) return t.skip(skip);
+  it("records of a named dataset are filed under it and listed by it", async () => {
     const now = Date.now();
     const records = [0, 1, 2].map((i) => ({ request_id: `d${i}`, time: now + i, model_name: "scorer", model_version: "2", dataset: "nightly", status: 200, latency_ms: 0, request: { inputs: { x: [i, i + 1] } }, response: { predictions: [i, i] } }));
     await call("POST", "/monitoring/inference", { records: [...records, { ...records[0], request_id: "plain", dataset: undefined }] });
@@ -143,8 +136,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
     assert.deepEqual(all.map((x: { dataset?: string }) => x.dataset ?? null).sort(), ["nightly", null]);
   });
 
-  test("monitor specs are checked whole: bad ones are refused with what to fix, nothing stored", async (t) => {
-    if (skip) return t.skip(skip);
+  it("monitor specs are checked whole: bad ones are refused with what to fix, nothing stored", async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ target: { model_name: "m" }, window_seconds: 0, every_seconds: 60 }, /window_seconds|must be >= 1/],
       [{ target: { model_name: "m" }, window_seconds: 60, every_seconds: 60, drift: { tests: { a: "nope" } } }, /Unknown drift test 'nope'/],

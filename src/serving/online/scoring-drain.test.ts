@@ -12,6 +12,7 @@ import { spawnCiclo } from "../../testing/child-server.js";
 import { slowModel } from "../../testing/model-fixtures.js";
 import { metricValue } from "../../testing/scoring-app-kit.js";
 import { tempDir } from "../../testing/temp-dir.js";
+import { waitFor } from "../../testing/wait-for.js";
 
 const tmp = tempDir("ciclo-scoring-drain-");
 let modelDir: string;
@@ -44,11 +45,9 @@ test("SIGTERM drains: in-flight requests finish, new connections are refused, ex
     const { port } = new URL(url);
     const body = JSON.stringify({ dataframe_records: [{ x: 21 }], params: { busy_ms: 1500 } });
     const running = fetch(`${url}/invocations`, { method: "POST", headers: { "content-type": "application/json" }, body });
-    for (;;) {
-      const m = await (await fetch(`${url}/metrics`)).text();
-      if (metricValue(m, "ciclo_serving_batch_size_count", { model: "slow" }) === 1) break;
-      await new Promise((r) => setTimeout(r, 5)); // poll interval, not a timing assumption
-    }
+    // The server is another process: its /metrics is the only way to see the first request reach the model.
+    const metric = async (name: string) => metricValue(await (await fetch(`${url}/metrics`)).text(), name, { model: "slow" });
+    await waitFor(() => metric("ciclo_serving_batch_size_count"), (n) => n === 1, { intervalMs: 5, timeoutMs: 30_000, what: "the first request in a batch" });
     // A second request whose body is still on its way when SIGTERM arrives.
     const socket = connect(Number(port), "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
@@ -57,11 +56,7 @@ test("SIGTERM drains: in-flight requests finish, new connections are refused, ex
     let raw = "";
     socket.on("data", (d) => (raw += d.toString()));
     const socketClosed = new Promise((r) => socket.once("close", r));
-    for (;;) {
-      const m = await (await fetch(`${url}/metrics`)).text();
-      if (metricValue(m, "ciclo_serving_requests_in_flight", { model: "slow" }) === 2) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(() => metric("ciclo_serving_requests_in_flight"), (n) => n === 2, { intervalMs: 5, timeoutMs: 30_000, what: "two requests in flight" });
 
     proc.kill("SIGTERM");
     await waitLog("ciclo scoring server draining");

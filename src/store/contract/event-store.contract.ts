@@ -9,7 +9,7 @@ import { describe } from "node:test";
 import type { EventStore } from "../../jobs/job-store.js";
 import type { StreamEvent } from "../../jobs/types.js";
 import type { RegistryStore } from "../../registry/registry-store.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 import { waitFor } from "../../testing/wait-for.js";
 
 export interface EventStoreFixture {
@@ -44,13 +44,9 @@ export function runEventStoreContract(name: string, make: () => Promise<EventSto
         "alice",
       );
 
-    const it = backendTests({
-      open: make,
-      close: (f) => f.cleanup(),
-      ready: (f) => {
-        fx = f;
-        e = f.events;
-      },
+    const it = contractTests(name, make, (f) => {
+      fx = f;
+      e = f.events;
     });
 
     it("registry changes arrive as events: version created, alias moved, stage moved", async () => {

@@ -10,7 +10,7 @@ import { describe } from "node:test";
 import type { JobLease, JobStore } from "../../jobs/job-store.js";
 import type { Job } from "../../jobs/types.js";
 import { rejectsWith } from "./tracking-store.contract.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 
 export interface JobStoreFixture {
   store: JobStore;
@@ -33,13 +33,9 @@ export function runJobStoreContract(name: string, make: () => Promise<JobStoreFi
       (await s.enqueue({ type: t, payload: { n: n++ }, maxAttempts: 3, ...extra }, now)).job;
     const lease = (t: string, owner = "w1", now = T, limit = 10) => s.lease({ owner, types: [t], limit, leaseMs: L, now });
 
-    const it = backendTests({
-      open: make,
-      close: (f) => f.cleanup(),
-      ready: (f) => {
-        fx = f;
-        s = f.store;
-      },
+    const it = contractTests(name, make, (f) => {
+      fx = f;
+      s = f.store;
     });
 
     it("enqueues and reads a job; an unknown or malformed id is RESOURCE_DOES_NOT_EXIST", async () => {

@@ -13,7 +13,7 @@ import type { Metric } from "../../shared/tracking-types.js";
 import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 
 export interface LoggedModelStoreFixture {
   tracking: TrackingStore;
@@ -54,14 +54,10 @@ export function runLoggedModelStoreContract(name: string, make: () => Promise<Lo
       ...extra,
     });
 
-    const it = backendTests({
-      open: make,
-      close: (f) => f.cleanup(),
-      ready: (f) => {
-        fx = f;
-        s = f.loggedModels;
-        t = f.tracking;
-      },
+    const it = contractTests(name, make, (f) => {
+      fx = f;
+      s = f.loggedModels;
+      t = f.tracking;
     });
 
     describe("create and read", () => {

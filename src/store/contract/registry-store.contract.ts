@@ -10,7 +10,7 @@ import type { ModelVersion } from "../../shared/registry-types.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import type { CreateModelVersionInput, RegistryStore } from "../../registry/registry-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 
 export interface RegistryStoreFixture {
   store: RegistryStore;
@@ -42,13 +42,9 @@ export function runRegistryStoreContract(name: string, make: () => Promise<Regis
       (await s.createRegisteredModel({ name: uniq(p), description: null, tags }, "alice")).name;
     const nums = (vs: ModelVersion[]) => vs.map((v) => v.version);
 
-    const it = backendTests({
-      open: make,
-      close: (f) => f.cleanup(),
-      ready: (f) => {
-        fx = f;
-        s = f.store;
-      },
+    const it = contractTests(name, make, (f) => {
+      fx = f;
+      s = f.store;
     });
 
     describe("registered models", () => {

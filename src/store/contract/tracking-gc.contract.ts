@@ -10,7 +10,7 @@ import { describe } from "node:test";
 import type { LoggedModelStore } from "../../logged-models/logged-model-store.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
 import { rejectsWith } from "./tracking-store.contract.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 
 export interface GcStoreFixture {
   store: TrackingStore;
@@ -26,13 +26,9 @@ export function runTrackingGcContract(name: string, make: () => Promise<GcStoreF
     let n = 0;
     const uniq = (p: string) => `${p}-${Date.now()}-${n++}`;
 
-    const backendTest = backendTests({
-      open: make,
-      close: (f) => f.cleanup(),
-      ready: (f) => {
-        fx = f;
-        s = f.store;
-      },
+    const backendTest = contractTests(name, make, (f) => {
+      fx = f;
+      s = f.store;
     });
     const it = (title: string, fn: () => Promise<void>, needs?: "loggedModels") =>
       backendTest(title, async (f, t) => {

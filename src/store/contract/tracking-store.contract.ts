@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe } from "node:test";
 import type { MlflowError } from "../../shared/errors.js";
-import { backendTests } from "../../testing/backend-tests.js";
+import { contractTests } from "../../testing/backend-tests.js";
 import { rejectsWith } from "../../testing/mlflow-error-assert.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
 import { RUN_SEARCH_SPEC } from "../../tracking/search-specs.js";
@@ -48,13 +48,9 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
       });
     const names = (runs: Run[]) => runs.map((r) => r.info.runName);
 
-    const it = backendTests({
-      open: make,
-      close: (f) => f.cleanup(),
-      ready: (f) => {
-        fx = f;
-        s = f.store;
-      },
+    const it = contractTests(name, make, (f) => {
+      fx = f;
+      s = f.store;
     });
     const ctx: ContractContext = {
       store: () => s,

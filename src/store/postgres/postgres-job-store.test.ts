@@ -3,43 +3,32 @@ import { test } from "node:test";
 import pg from "pg";
 import { runEventStoreContract } from "../contract/event-store.contract.js";
 import { runJobStoreContract } from "../contract/job-store.contract.js";
-import { openConnection } from "../open-store.js";
-import { openStores } from "../open-stores.js";
 import { SqlEventStore, SqlJobStore } from "../sql/jobs/sql-job-store.js";
-import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
+import { openReplica, openTestStores } from "../../testing/store-backends.js";
 import { waitFor } from "../../testing/wait-for.js";
 
+/** The stores on a fresh database, and a second connection to it standing in for another replica. */
 async function open() {
-  const pgdb = await createTestDatabase();
-  const stores = await openStores(pgdb.uri, { defaultArtifactRoot: "s3://bucket/root" });
-  const replica = async () => {
-    const conn = await openConnection(pgdb.uri);
-    return { store: new SqlJobStore(conn), events: new SqlEventStore(conn), close: () => conn.db.destroy() };
-  };
-  const cleanup = async () => {
-    await stores.tracking.close();
-    await pgdb.drop();
-  };
-  return { uri: pgdb.uri, stores, replica, cleanup };
+  const b = await openTestStores("postgres");
+  return b && { ...b, replica: () => openReplica(b.uri) };
 }
 
 runJobStoreContract("postgres", async () => {
-  if (await postgresUnavailable()) return undefined;
-  const { stores, replica, cleanup } = await open();
-  return { store: new SqlJobStore(stores.connection), replica, cleanup };
+  const b = await open();
+  return b && { store: new SqlJobStore(b.stores.connection), replica: b.replica, cleanup: b.cleanup };
 });
 
 runEventStoreContract("postgres", async () => {
-  if (await postgresUnavailable()) return undefined;
-  const { stores, replica, cleanup } = await open();
-  return { events: new SqlEventStore(stores.connection), registry: stores.registry, replica, cleanup };
+  const b = await open();
+  return b && { events: new SqlEventStore(b.stores.connection), registry: b.stores.registry, replica: b.replica, cleanup: b.cleanup };
 });
 
 // PostgreSQL hands out ids at INSERT and commits in another order: a cursor on id alone would skip
 // an event whose transaction started first but committed last. This is the case migration 0009's tx column is for.
 test("event stream, postgres: an event committed after a later-numbered one is still delivered", async (t) => {
-  if (await postgresUnavailable()) return t.skip("postgres unavailable");
-  const { uri, stores, cleanup } = await open();
+  const opened = await open();
+  if (!opened) return t.skip("postgres unavailable");
+  const { uri, stores, cleanup } = opened;
   const a = new pg.Client({ connectionString: uri });
   const b = new pg.Client({ connectionString: uri });
   await a.connect();

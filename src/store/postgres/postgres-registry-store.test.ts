@@ -1,16 +1,7 @@
-import { openStores } from "../open-stores.js";
 import { runRegistryStoreContract } from "../contract/registry-store.contract.js";
-import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
+import { openTestStores } from "../../testing/store-backends.js";
 
 runRegistryStoreContract("postgres", async () => {
-  if (await postgresUnavailable()) return undefined;
-  const pgdb = await createTestDatabase();
-  const { tracking, registry } = await openStores(pgdb.uri, { defaultArtifactRoot: "s3://bucket/root" });
-  return {
-    store: registry,
-    async cleanup() {
-      await tracking.close();
-      await pgdb.drop();
-    },
-  };
+  const b = await openTestStores("postgres");
+  return b && { store: b.stores.registry, cleanup: b.cleanup };
 });

@@ -12,6 +12,7 @@ import { migrateToLatest } from "../migrations/migrator.js";
 import { SqlTrackingStore } from "../sql/tracking/sql-tracking-store.js";
 import type { SqlConnection } from "../sql/sql-dialect.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../testing/postgres-fixture.js";
+import { waitFor } from "../../testing/wait-for.js";
 import { openPostgres } from "./postgres-connection.js";
 
 let pgdb: PgDatabase | undefined;
@@ -45,15 +46,21 @@ async function purgeHolding(statements: string[]): Promise<{ commit(): Promise<v
   };
 }
 
-/** Resolves once some session of the test database waits for a lock (the write under test, blocked). */
+/**
+ * Resolves once some session of the test database waits for a lock (the write under test, blocked). PostgreSQL
+ * announces no such moment, so pg_locks is polled, with a bound.
+ */
 async function someoneWaits(): Promise<void> {
-  for (;;) {
-    const r = await sql<{ n: number }>`
-      select count(*)::int as n from pg_locks l join pg_stat_activity a using (pid)
-      where not l.granted and a.datname = current_database()`.execute(conn.db);
-    if (r.rows[0].n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(
+    async () =>
+      (
+        await sql<{ n: number }>`
+          select count(*)::int as n from pg_locks l join pg_stat_activity a using (pid)
+          where not l.granted and a.datname = current_database()`.execute(conn.db)
+      ).rows[0].n,
+    (n) => n > 0,
+    { timeoutMs: 30_000, what: "a session waiting for a lock" },
+  );
 }
 
 async function count(query: string): Promise<number> {

@@ -1,17 +1,7 @@
-import { openStores } from "../open-stores.js";
 import { runTrackingStoreContract } from "../contract/tracking-store.contract.js";
-import { createTestDatabase, postgresUnavailable } from "../../testing/postgres-fixture.js";
+import { openTestStores } from "../../testing/store-backends.js";
 
 runTrackingStoreContract("postgres", async () => {
-  if (await postgresUnavailable()) return undefined;
-  const pgdb = await createTestDatabase();
-  const { tracking } = await openStores(pgdb.uri, { defaultArtifactRoot: "s3://bucket/root" });
-  return {
-    store: tracking,
-    artifactRoot: "s3://bucket/root",
-    async cleanup() {
-      await tracking.close();
-      await pgdb.drop();
-    },
-  };
+  const b = await openTestStores("postgres");
+  return b && { store: b.stores.tracking, artifactRoot: b.artifactRoot, cleanup: b.cleanup };
 });

@@ -1,32 +1,20 @@
-import { join } from "node:path";
 import { runEventStoreContract } from "../contract/event-store.contract.js";
 import { runJobStoreContract } from "../contract/job-store.contract.js";
-import { openConnection } from "../open-store.js";
-import { openStores } from "../open-stores.js";
 import { SqlEventStore, SqlJobStore } from "../sql/jobs/sql-job-store.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { openReplica, openTestStores } from "../../testing/store-backends.js";
 
+/** The stores on a fresh database, and a second connection to it standing in for another process. */
 async function open() {
-  const dir = tempDir();
-  const uri = `sqlite:///${join(dir.path, "ciclo.db")}`;
-  const stores = await openStores(uri, { defaultArtifactRoot: "mlflow-artifacts:/" });
-  const replica = async () => {
-    const conn = await openConnection(uri);
-    return { store: new SqlJobStore(conn), events: new SqlEventStore(conn), close: () => conn.db.destroy() };
-  };
-  const cleanup = async () => {
-    await stores.tracking.close();
-    dir.remove();
-  };
-  return { stores, replica, cleanup };
+  const b = await openTestStores("sqlite");
+  return b && { ...b, replica: () => openReplica(b.uri) };
 }
 
 runJobStoreContract("sqlite", async () => {
-  const { stores, replica, cleanup } = await open();
-  return { store: new SqlJobStore(stores.connection), replica, cleanup };
+  const b = await open();
+  return b && { store: new SqlJobStore(b.stores.connection), replica: b.replica, cleanup: b.cleanup };
 });
 
 runEventStoreContract("sqlite", async () => {
-  const { stores, replica, cleanup } = await open();
-  return { events: new SqlEventStore(stores.connection), registry: stores.registry, replica, cleanup };
+  const b = await open();
+  return b && { events: new SqlEventStore(b.stores.connection), registry: b.stores.registry, replica: b.replica, cleanup: b.cleanup };
 });

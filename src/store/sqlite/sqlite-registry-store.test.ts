@@ -1,16 +1,7 @@
-import { join } from "node:path";
-import { openStores } from "../open-stores.js";
 import { runRegistryStoreContract } from "../contract/registry-store.contract.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { openTestStores } from "../../testing/store-backends.js";
 
 runRegistryStoreContract("sqlite", async () => {
-  const dir = tempDir();
-  const { tracking, registry } = await openStores(`sqlite:///${join(dir.path, "ciclo.db")}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
-  return {
-    store: registry,
-    async cleanup() {
-      await tracking.close();
-      dir.remove();
-    },
-  };
+  const b = await openTestStores("sqlite");
+  return b && { store: b.stores.registry, cleanup: b.cleanup };
 });

@@ -10,6 +10,7 @@ import type { Kysely } from "kysely";
 import type { ImportMetricPoint, ImportRun } from "../../../mlflow-import/import-target.js";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { POINT_COLUMNS, writeDerived } from "../tracking/metric-tail.js";
+import { linkDataset } from "../tracking/run-queries.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
@@ -86,24 +87,11 @@ async function lockExperiments(trx: Db, runs: ImportRun[]): Promise<void> {
 
 async function insertInputs(trx: Db, run: ImportRun, pk: number): Promise<void> {
   for (const input of run.datasetInputs) {
-    const d = input.dataset;
-    await trx
-      .insertInto("datasets")
-      .values({ experiment_id: run.experimentId, name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source, schema: d.schema, profile: d.profile })
-      .onConflict((oc) => oc.columns(["experiment_id", "name", "digest"]).doNothing())
-      .execute();
-    const ds = await trx
-      .selectFrom("datasets")
-      .select("id")
-      .where("experiment_id", "=", run.experimentId)
-      .where("name", "=", d.name)
-      .where("digest", "=", d.digest)
-      .executeTakeFirstOrThrow();
-    await trx.insertInto("run_inputs").values({ run_id: pk, dataset_id: ds.id }).onConflict((oc) => oc.doNothing()).execute();
+    const datasetId = await linkDataset(trx, run.experimentId, pk, input.dataset);
     if (input.tags.length > 0) {
       await trx
         .insertInto("input_tags")
-        .values(input.tags.map((t) => ({ run_id: pk, dataset_id: ds.id, key: t.key, value: t.value })))
+        .values(input.tags.map((t) => ({ run_id: pk, dataset_id: datasetId, key: t.key, value: t.value })))
         .onConflict((oc) => oc.doNothing())
         .execute();
     }

@@ -12,20 +12,15 @@ import { sql } from "kysely";
 import { runTrackingGcContract } from "../../contract/tracking-gc.contract.js";
 import { openStores, type OpenedStores } from "../../open-stores.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
+import { openTestStores } from "../../../testing/store-backends.js";
 import { tempDir } from "../../../testing/temp-dir.js";
 
-runTrackingGcContract("sqlite", async () => {
-  const dir = tempDir();
-  const stores = await openStores(`sqlite:///${join(dir.path, "ciclo.db")}`, { defaultArtifactRoot: "mlflow-artifacts:/" });
-  return { store: stores.tracking, loggedModels: stores.loggedModels, cleanup: async () => (await stores.tracking.close(), dir.remove()) };
-});
-
-runTrackingGcContract("postgres", async () => {
-  if (await postgresUnavailable()) return undefined;
-  const pgdb = await createTestDatabase();
-  const stores = await openStores(pgdb.uri, { defaultArtifactRoot: "s3://bucket/root" });
-  return { store: stores.tracking, loggedModels: stores.loggedModels, cleanup: async () => (await stores.tracking.close(), await pgdb.drop()) };
-});
+for (const backend of ["sqlite", "postgres"] as const) {
+  runTrackingGcContract(backend, async () => {
+    const b = await openTestStores(backend);
+    return b && { store: b.stores.tracking, loggedModels: b.stores.loggedModels, cleanup: b.cleanup };
+  });
+}
 
 /** Rows of child tables whose parent is gone (there must be none). */
 async function orphans(stores: OpenedStores): Promise<Record<string, number>> {

@@ -131,10 +131,23 @@ function locked<O>(q: SelectQueryBuilder<Database, keyof Database, O>, dialect: 
   return dialect === "postgres" ? q.forUpdate() : q;
 }
 
-function notDeleted(kind: string, id: string, stage: string): InvalidParameterValueError {
-  return new InvalidParameterValueError(
-    `${kind} ${id} is not in the 'deleted' lifecycle stage (it is '${stage}'). Only deleted ${kind.toLowerCase()}s can be purged.`,
-  );
+/** Only what was deleted can be purged: each of `ids` must be among the rows found (`byId`, by `key(id)`) and deleted. */
+function requireDeleted<R extends { lifecycle_stage: string }>(
+  kind: string,
+  ids: string[],
+  byId: Map<string, R>,
+  notFound: (id: string) => Error,
+  key: (id: string) => string = (id) => id,
+): void {
+  for (const id of ids) {
+    const row = byId.get(key(id));
+    if (!row) throw notFound(id);
+    if (row.lifecycle_stage !== "deleted") {
+      throw new InvalidParameterValueError(
+        `${kind} ${id} is not in the 'deleted' lifecycle stage (it is '${row.lifecycle_stage}'). Only deleted ${kind.toLowerCase()}s can be purged.`,
+      );
+    }
+  }
 }
 
 /** Deletes every row that hangs off the selected runs, children first, then the runs. */
@@ -158,11 +171,7 @@ export async function hardDeleteRuns(trx: Db, dialect: SqlDialectName, runIds: s
   if (ids.length === 0) return [];
   const rows = await locked(trx.selectFrom("runs").select([...RUN_COLUMNS]).where("run_uuid", "in", ids), dialect).execute();
   const byId = new Map(rows.map((r) => [r.run_uuid, r]));
-  for (const id of ids) {
-    const r = byId.get(id);
-    if (!r) throw runNotFound(id);
-    if (r.lifecycle_stage !== "deleted") throw notDeleted("Run", id, r.lifecycle_stage);
-  }
+  requireDeleted("Run", ids, byId, runNotFound);
   const pks = rows.map((r) => r.id);
   await purgeRunRows(trx, (db) => db.selectFrom("runs").select("id").where("id", "in", pks));
   return ids.map((id) => toGcRun(byId.get(id)!));
@@ -173,11 +182,7 @@ export async function hardDeleteLoggedModels(trx: Db, dialect: SqlDialectName, m
   if (ids.length === 0) return [];
   const rows = await locked(trx.selectFrom("logged_models").select([...MODEL_COLUMNS]).where("model_id", "in", ids), dialect).execute();
   const byId = new Map(rows.map((r) => [r.model_id, r]));
-  for (const id of ids) {
-    const m = byId.get(id);
-    if (!m) throw new ResourceDoesNotExistError(`Logged model with ID '${id}' not found.`);
-    if (m.lifecycle_stage !== "deleted") throw notDeleted("Logged model", id, m.lifecycle_stage);
-  }
+  requireDeleted("Logged model", ids, byId, (id) => new ResourceDoesNotExistError(`Logged model with ID '${id}' not found.`));
   await purgeModelRows(trx, (db) => db.selectFrom("logged_models").select("model_id").where("model_id", "in", ids));
   return ids.map((id) => toGcModel(byId.get(id)!));
 }
@@ -194,11 +199,7 @@ export async function hardDeleteExperiments(trx: Db, dialect: SqlDialectName, ex
           dialect,
         ).execute();
   const byId = new Map(rows.map((e) => [String(e.experiment_id), e]));
-  for (const id of ids) {
-    const e = byId.get(String(experimentIdNumber(id) ?? id));
-    if (!e) throw experimentNotFound(id);
-    if (e.lifecycle_stage !== "deleted") throw notDeleted("Experiment", id, e.lifecycle_stage);
-  }
+  requireDeleted("Experiment", ids, byId, experimentNotFound, (id) => String(experimentIdNumber(id) ?? id));
   const expNums = rows.map((e) => e.experiment_id);
   const runs = await locked(trx.selectFrom("runs").select([...RUN_COLUMNS]).where("experiment_id", "in", expNums), dialect).execute();
   // Restoring a run needs an active experiment, so none should be active; if one is, the data wins over gc.

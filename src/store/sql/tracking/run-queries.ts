@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import { RUN_NAME_TAG } from "../../../shared/system-tags.js";
-import type { DatasetInput, Metric, Param, Run, RunInfo, RunModelInput } from "../../../shared/tracking-types.js";
+import type { Dataset, DatasetInput, Metric, Param, Run, RunInfo, RunModelInput } from "../../../shared/tracking-types.js";
 import type { Tag } from "../../../shared/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-store.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
@@ -290,42 +290,46 @@ export async function deleteTag(trx: Db, runId: string, key: string): Promise<vo
   }
 }
 
+/**
+ * Links the run (`runPk`) to dataset `d` of its experiment, storing the dataset first when the experiment has no
+ * dataset of that name and digest yet; answers the dataset's id.
+ */
+export async function linkDataset(trx: Db, experimentId: number, runPk: number, d: Dataset): Promise<number> {
+  await trx
+    .insertInto("datasets")
+    .values({
+      experiment_id: experimentId,
+      name: d.name,
+      digest: d.digest,
+      source_type: d.sourceType,
+      source: d.source,
+      schema: d.schema ?? null,
+      profile: d.profile ?? null,
+    })
+    .onConflict((oc) => oc.columns(["experiment_id", "name", "digest"]).doNothing())
+    .execute();
+  const ds = await trx
+    .selectFrom("datasets")
+    .select("id")
+    .where("experiment_id", "=", experimentId)
+    .where("name", "=", d.name)
+    .where("digest", "=", d.digest)
+    .executeTakeFirstOrThrow();
+  await trx.insertInto("run_inputs").values({ run_id: runPk, dataset_id: ds.id }).onConflict((oc) => oc.doNothing()).execute();
+  return ds.id;
+}
+
 export async function logInputs(trx: Db, runId: string, inputs: DatasetInput[], models: RunModelInput[] = []): Promise<void> {
   const row = await getRunRow(trx, runId);
   requireActiveRun(row);
   await insertModelInputs(trx, row.id, models);
   for (const input of inputs) {
-    const d = input.dataset;
-    await trx
-      .insertInto("datasets")
-      .values({
-        experiment_id: row.experiment_id,
-        name: d.name,
-        digest: d.digest,
-        source_type: d.sourceType,
-        source: d.source,
-        schema: d.schema ?? null,
-        profile: d.profile ?? null,
-      })
-      .onConflict((oc) => oc.columns(["experiment_id", "name", "digest"]).doNothing())
-      .execute();
-    const ds = await trx
-      .selectFrom("datasets")
-      .select("id")
-      .where("experiment_id", "=", row.experiment_id)
-      .where("name", "=", d.name)
-      .where("digest", "=", d.digest)
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("run_inputs")
-      .values({ run_id: row.id, dataset_id: ds.id })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    const datasetId = await linkDataset(trx, row.experiment_id, row.id, input.dataset);
     const tags = dedupeTags(input.tags);
     if (tags.length > 0) {
       await trx
         .insertInto("input_tags")
-        .values(tags.map((t) => ({ run_id: row.id, dataset_id: ds.id, key: t.key, value: t.value })))
+        .values(tags.map((t) => ({ run_id: row.id, dataset_id: datasetId, key: t.key, value: t.value })))
         .onConflict((oc) =>
           oc.columns(["run_id", "dataset_id", "key"]).doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })),
         )
