@@ -49,6 +49,26 @@ function printEndpoint(cli: CliContext, e: WireEndpoint): void {
     e.deployments,
     "No deployments yet: ciclo deployments create <endpoint> <name> -m models:/<model>/<version>",
   );
+  for (const note of replicaTroubleNotes(e)) cli.out(c.yellow(note));
+}
+
+/**
+ * A line per deployment whose replicas keep exiting before they are ready (a model that cannot load, a missing
+ * Python package): the table alone shows `0/2` and a growing RESTARTS count, not where to look.
+ */
+export function replicaTroubleNotes(e: WireEndpoint): string[] {
+  const notes: string[] = [];
+  for (const d of e.deployments) {
+    const h = d.health;
+    if (!h || h.ready_replicas >= h.desired_replicas) continue;
+    const exited = h.replicas.filter((r) => r.last_exit !== undefined && r.state !== "ready");
+    if (exited.length === 0) continue;
+    notes.push(
+      `${d.name}: ${h.ready_replicas}/${h.desired_replicas} ready; ${exited.length} replica(s) exited before ready (last: ${exited[exited.length - 1].last_exit}). ` +
+        `Why: ciclo deployments logs ${e.name} ${d.name} --tail 20`,
+    );
+  }
+  return notes;
 }
 
 export function registerDeploymentsCommands(program: Command): void {
