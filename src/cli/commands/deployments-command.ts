@@ -165,14 +165,15 @@ Examples:
     .description("Set the live traffic split (must sum to 100) and mirrored shares")
     .argument("<endpoint>")
     .argument("<weights...>", "deployment=percent pairs; deployments left out get 0")
-    .option("--mirror <deployment=percent>", "mirror this share of requests to a deployment (repeatable; answers discarded)", collect)
+    .option("--mirror <deployment=percent>", "mirror this share of requests to a deployment (repeatable; answers discarded); without it the current mirror shares stay", collect)
     .option("--reason <text>", "recorded in the history")
     .addHelpText(
       "after",
       `
 Examples:
   $ ciclo endpoints traffic fraud blue=90 green=10
-  $ ciclo endpoints traffic fraud blue=100 --mirror green=10 --reason "shadow test"`,
+  $ ciclo endpoints traffic fraud blue=100 --mirror green=10 --reason "shadow test"
+  $ ciclo endpoints traffic fraud blue=90 green=10 --mirror green=0   # a mirrored deployment goes live`,
     )
     .action(
       cliAction("endpoints traffic", async (endpoint: string, weights: string[], f: CommonFlags & { mirror?: string[]; reason?: string }) => {
