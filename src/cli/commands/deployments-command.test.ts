@@ -36,6 +36,12 @@ test("ciclo endpoints create, list, traffic: results and errors", async () => {
   assert.equal(malformed.code, 2, malformed.stderr);
   assert.match(malformed.stderr, /expects <deployment>=<percent>/);
 
+  // The router's refusal (no deployment answered) is the command's error, not a model's answer on stdout.
+  const unknown = await runCiclo(["endpoints", "invoke", "nope", "--data", "{}"], env);
+  assert.equal(unknown.code, 3, unknown.stderr);
+  assert.equal(unknown.stdout, "");
+  assert.equal(unknown.stderr, "ciclo endpoints invoke: Endpoint 'nope' does not exist. (RESOURCE_DOES_NOT_EXIST)\n");
+
   const refused = await runCiclo(["endpoints", "traffic", "fraud", "blue=100"], env);
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(refused.stderr, /names deployment 'blue', which does not exist/);

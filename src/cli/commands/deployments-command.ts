@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
+import { MlflowError, type ErrorCode } from "../../shared/errors.js";
 import type { WireDeployment, WireEndpoint, WireStrategy } from "../../shared/wire/deployments-wire.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
@@ -202,6 +203,10 @@ Examples:
         if ((f.data === undefined) === (f.input === undefined)) throw new UsageError("Give the request body with exactly one of --data or --input.");
         const body = f.data ?? (await readFile(f.input!, "utf8"));
         const r = await client(cli).invoke(endpoint, body, { deployment: f.deployment });
+        // No deployment answered: the router refused (an unknown endpoint or deployment). That is this command's
+        // error, said as every command says one (exit 3 for a name that does not exist), not a model's answer.
+        const refusal = !r.deployment && r.status >= 400 ? (r.body as { error_code?: unknown; message?: unknown } | undefined) : undefined;
+        if (refusal && typeof refusal.error_code === "string" && typeof refusal.message === "string") throw new MlflowError(refusal.message, refusal.error_code as ErrorCode);
         cli.emit(r, () => {
           cli.note(`HTTP ${r.status} from deployment ${r.deployment ?? "-"}`);
           cli.out(typeof r.body === "string" ? r.body : JSON.stringify(r.body));
