@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Command } from "commander";
 import { buildProgram } from "./main.js";
 
 test("the CLI loads only the command it runs: none for --version, all for --help", async () => {
@@ -10,4 +11,31 @@ test("the CLI loads only the command it runs: none for --version, all for --help
   assert.deepEqual(await names("--json", "models", "list"), ["models"]);
   const all = await names("--help");
   for (const n of ["server", "runs", "models", "reproduce", "monitor"]) assert.ok(all.includes(n), n);
+});
+
+test("every command's --help ends with examples; a group's are the first example of each of its commands", async () => {
+  const program = await buildProgram(["node", "ciclo", "--help"]);
+  const help = (cmd: Command) => {
+    let text = "";
+    cmd.configureOutput({ writeOut: (s) => void (text += s), writeErr: (s) => void (text += s) });
+    cmd.outputHelp();
+    return text;
+  };
+  const missing: string[] = [];
+  const walk = (cmd: Command, path: string) => {
+    for (const sub of cmd.commands) {
+      if (sub.name() === "help") continue;
+      const p = `${path} ${sub.name()}`;
+      if (!/^Examples?\b.*:$/m.test(help(sub)) || !/^ *\$ ciclo /m.test(help(sub))) missing.push(p);
+      walk(sub, p);
+    }
+  };
+  walk(program, "ciclo");
+  assert.deepEqual(missing, []);
+  assert.match(help(program), /^ {2}\$ ciclo server --port 5000/m);
+  const models = help(program.commands.find((c) => c.name() === "models")!);
+  assert.match(models, /^Examples \(the first of each command; `ciclo models <command> --help` has more\):$/m);
+  assert.match(models, /^ {2}\$ ciclo models serve -m models:\/fraud@champion/m);
+  assert.match(models, /^ {2}\$ ciclo models evaluate .* …$/m, "a continued example is cut at its break");
+  assert.doesNotMatch(models, /\\$/m);
 });

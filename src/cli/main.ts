@@ -67,7 +67,49 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     registered.add(register);
     register(program);
   }
+  program.addHelpText("after", TOP_EXAMPLES);
+  for (const group of program.commands) addGroupExamples(group);
   return program;
+}
+
+const TOP_EXAMPLES = `
+Examples:
+  $ ciclo server --port 5000                         # the server: API and UI, data in ./ciclo-data/
+  $ ciclo runs list -e churn --order-by "metrics.auc DESC"
+  $ ciclo models serve -m models:/churn@champion
+  $ ciclo <command> --help                           # each command's options and examples`;
+
+/**
+ * A command group's help (\`ciclo models --help\`) ends with the first example of each of its commands, taken from
+ * their own help when it is shown, so the group's examples are always the commands' real ones.
+ */
+function addGroupExamples(group: Command): void {
+  if (group.commands.length === 0) return;
+  group.addHelpText("after", () => {
+    const lines = group.commands.flatMap((c) => firstExample(c) ?? []);
+    return lines.length ? `\nExamples (the first of each command; \`${commandPath(group)} <command> --help\` has more):\n${lines.join("\n")}` : "";
+  });
+  for (const sub of group.commands) addGroupExamples(sub);
+}
+
+function firstExample(cmd: Command): string | undefined {
+  if (cmd.commands.length > 0) return cmd.commands.map(firstExample).find((l) => l !== undefined);
+  let text = "";
+  const saved = cmd.configureOutput();
+  cmd.configureOutput({ ...saved, writeOut: (s) => void (text += s), writeErr: (s) => void (text += s) });
+  try {
+    cmd.outputHelp();
+  } finally {
+    cmd.configureOutput(saved);
+  }
+  // An example continued on the next line (`… \\`) is shown up to its break.
+  return /^ *\$ ciclo .*$/m.exec(text)?.[0].replace(/\s*\\$/, " …");
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {

@@ -26,6 +26,7 @@ export interface JobServiceDeps {
 export interface ListJobsInput {
   states?: string[];
   types?: string[];
+  excludeTypes?: string[];
   maxResults?: number;
   pageToken?: string;
 }
@@ -72,7 +73,7 @@ export class JobService {
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > JOB_LIMITS.listMax) {
       throw new InvalidParameterValueError(`max_results must be between 1 and ${JOB_LIMITS.listMax}.`);
     }
-    return this.deps.store.listJobs({ states: q.states as JobState[] | undefined, types: q.types, maxResults, pageToken: q.pageToken });
+    return this.deps.store.listJobs({ states: q.states as JobState[] | undefined, types: q.types, excludeTypes: q.excludeTypes, maxResults, pageToken: q.pageToken });
   }
 
   /**

@@ -37,6 +37,7 @@ export interface HeartbeatResult {
 export interface JobQuery {
   states?: JobState[];
   types?: string[];
+  excludeTypes?: string[];
   maxResults: number;
   pageToken?: string;
 }

@@ -161,6 +161,10 @@ describe("MLmodel parsing", () => {
     const skDir = join(tmp.path, "mlflow-sklearn");
     await mkdir(skDir);
     await writeFile(join(skDir, "MLmodel"), SKLEARN_2X);
-    await assert.rejects(loadLocalModel(skDir), /flavors are python_function, sklearn; ciclo runs onnx and js_function/);
+    await assert.rejects(loadLocalModel(skDir), /flavors are python_function, sklearn: ciclo serves it .* through its Python runtime, but loadModel and ciclo models evaluate run only onnx and js_function models.*mlflow\.evaluate/);
+    const otherDir = join(tmp.path, "spark-only");
+    await mkdir(otherDir);
+    await writeFile(join(otherDir, "MLmodel"), "flavors:\n  spark:\n    pyspark_version: 3.5.0\n");
+    await assert.rejects(loadLocalModel(otherDir), /ciclo cannot run this model: its flavors are spark; ciclo runs onnx and js_function in-process/);
   });
 });

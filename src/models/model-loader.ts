@@ -27,6 +27,15 @@ function chooseFlavor(flavors: string[], wanted: FlavorName | undefined): Flavor
   }
   const found = RUNNABLE.find((f) => flavors.includes(f));
   if (found) return found;
+  if (flavors.includes("python_function")) {
+    // Serving and batch scoring choose the Python runtime for such a model before they get here; loadModel and
+    // evaluation have no Python runtime, and "ciclo cannot run this model" would contradict `ciclo models serve`.
+    throw new InvalidParameterValueError(
+      `This model's flavors are ${flavors.join(", ")}: ciclo serves it (ciclo models serve, predict, deployments) through its Python runtime, ` +
+        `but loadModel and ciclo models evaluate run only ${RUNNABLE.join(" and ")} models, in-process. ` +
+        "Export the model to ONNX (e.g. skl2onnx) to evaluate it here, or evaluate it in Python with mlflow.evaluate (in a pipeline, a `run:` step).",
+    );
+  }
   throw new InvalidParameterValueError(
     `ciclo cannot run this model: its flavors are ${flavors.join(", ") || "none"}; ciclo runs ${RUNNABLE.join(" and ")} in-process. ` +
       "Export the model to ONNX, or wrap it as a js_function model.",

@@ -14,6 +14,8 @@ const JOBS = "/api/ciclo/v1/jobs";
 export interface ListJobsOptions {
   states?: JobState[];
   types?: string[];
+  /** Types to leave out. */
+  excludeTypes?: string[];
   maxResults?: number;
   pageToken?: string;
 }
@@ -36,6 +38,7 @@ export class JobsClient {
     const res = await this.http.get<ListJobsResponse>(JOBS, {
       state: opts.states?.join(","),
       type: opts.types?.join(","),
+      exclude_type: opts.excludeTypes?.join(","),
       max_results: opts.maxResults,
       page_token: opts.pageToken,
     });

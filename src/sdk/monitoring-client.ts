@@ -1,11 +1,23 @@
 /**
- * The monitoring API for the CLI and scripts: a monitor's static HTML report,
- * reference profiles, label files, and running a monitor now.
+ * The monitoring API for the CLI and scripts: monitors (create, list, delete),
+ * a monitor's static HTML report, reference profiles, label files, and running
+ * a monitor now.
  * @module
  */
 import { errorFromResponse, type HttpClient } from "./http-client.js";
 
 const BASE = "/api/ciclo/v1/monitoring";
+
+/** A monitor as the server answers it (secrets in its spec redacted as `***`). */
+export interface WireMonitor {
+  monitor_id: string;
+  name: string;
+  spec: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+  last_window_end?: number;
+  next_run_at: number;
+}
 
 export class MonitoringClient {
   constructor(private readonly http: HttpClient) {}
@@ -17,6 +29,20 @@ export class MonitoringClient {
     const text = await res.text();
     if (!res.ok) throw errorFromResponse(res.status, text);
     return text;
+  }
+
+  /** Creates a monitor; a bad spec is refused whole (INVALID_PARAMETER_VALUE naming what to fix). */
+  async createMonitor(name: string, spec: unknown): Promise<WireMonitor> {
+    const text = await this.send("POST", "/monitors", JSON.stringify({ name, spec }), "application/json");
+    return (JSON.parse(text) as { monitor: WireMonitor }).monitor;
+  }
+
+  async listMonitors(): Promise<WireMonitor[]> {
+    return (JSON.parse(await this.send("GET", "/monitors")) as { monitors: WireMonitor[] }).monitors;
+  }
+
+  async deleteMonitor(monitor: string): Promise<void> {
+    await this.send("DELETE", `/monitors/${encodeURIComponent(monitor)}`);
   }
 
   /** The monitor's page as one HTML file. */

@@ -4,6 +4,7 @@
  * database is closed cleanly on SIGTERM/SIGINT.
  * @module
  */
+import { createServer } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
@@ -30,6 +31,7 @@ export interface StartOptions {
 
 export async function startServer(config: ServerConfig, opts: StartOptions): Promise<RunningServer> {
   assertSafeExposure(config);
+  await assertPortFree(config.host, config.port);
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: "ciclo" } });
   const started = performance.now();
   const db = await openConnection(config.backendStoreUri, { backgroundCheckpoints: true });
@@ -110,4 +112,24 @@ export function closeOnSignals(server: RunningServer, log: Pick<Logger, "info" |
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/**
+ * Fails before anything starts when the port is taken. Fastify binds the port after the app is ready, and modules
+ * start on ready: a second `ciclo server` on a busy port would otherwise migrate the database and stop the model
+ * servers the running one supervises (its replica records look left behind) before failing with EADDRINUSE.
+ */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Error(`Port ${port} on ${host} is already in use (another ciclo server?): stop that process, or pass --port <another port>. Nothing was started.`)
+          : err,
+      ),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -12,7 +12,7 @@ import { tempDir } from "../testing/temp-dir.js";
 import { openTestApp, type TestApp } from "../testing/test-app.js";
 import { trackingModule } from "../tracking/http/tracking-module.js";
 import { UI_CSP } from "./ui-assets.js";
-import { uiModule } from "./ui-module.js";
+import { UI_NOT_BUILT, uiModule } from "./ui-module.js";
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
 
@@ -96,4 +96,22 @@ describe("web UI assets", () => {
       assert.ok(r.statusCode >= 400 || r.body === INDEX, `${path}: ${r.statusCode}`);
     }
   });
+});
+
+test("without a built UI, / says how to build it and the API still answers MLflow's JSON", async () => {
+  const fx = await openTestApp({ modules: [trackingModule(), uiModule({ assetsDir: null })] });
+  try {
+    const r = await fx.app.inject({ method: "GET", url: "/" });
+    assert.equal(r.statusCode, 404);
+    assert.match(String(r.headers["content-type"]), /^text\/plain/);
+    assert.equal(r.body, UI_NOT_BUILT);
+    assert.match(r.body, /npm run build:ui/);
+    const api = await fx.app.inject({ method: "GET", url: "/api/2.0/mlflow/nothing" });
+    assert.equal(api.statusCode, 404);
+    assert.equal(api.json().error_code, "ENDPOINT_NOT_FOUND");
+    const health = await fx.app.inject({ method: "GET", url: "/health" });
+    assert.equal(health.body, "OK");
+  } finally {
+    await fx.close();
+  }
 });

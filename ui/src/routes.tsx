@@ -57,6 +57,9 @@ export const ROUTES: RouteDef[] = [
   { path: "/monitoring/:name", page: MonitorPage, section: "monitoring" },
   { path: "/deployments", page: EndpointsPage, section: "deployments" },
   { path: "/deployments/:name", page: EndpointPage, section: "deployments" },
+  // The header says "Endpoints" and the CLI prints <server>/endpoints/<name>/invocations: the same pages there.
+  { path: "/endpoints", page: EndpointsPage, section: "deployments" },
+  { path: "/endpoints/:name", page: EndpointPage, section: "deployments" },
   { path: "/pipelines", page: PipelinesPage, section: "pipelines" },
   { path: "/pipelines/approvals", page: ApprovalsPage, section: "pipelines" },
   { path: "/pipelines/runs/:runId", page: PipelineRunPage, section: "pipelines" },

@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
+import type { WireEndpoint } from "../../shared/wire/deployments-wire.js";
+import { replicaTroubleNotes } from "./deployments-command.js";
 
 let live: LiveTrackingServer;
 before(async () => {
@@ -33,6 +35,12 @@ test("ciclo endpoints create, list, traffic: results and errors", async () => {
   const malformed = await runCiclo(["endpoints", "traffic", "fraud", "blue:90"], env);
   assert.equal(malformed.code, 2, malformed.stderr);
   assert.match(malformed.stderr, /expects <deployment>=<percent>/);
+
+  // The router's refusal (no deployment answered) is the command's error, not a model's answer on stdout.
+  const unknown = await runCiclo(["endpoints", "invoke", "nope", "--data", "{}"], env);
+  assert.equal(unknown.code, 3, unknown.stderr);
+  assert.equal(unknown.stdout, "");
+  assert.equal(unknown.stderr, "ciclo endpoints invoke: Endpoint 'nope' does not exist. (RESOURCE_DOES_NOT_EXIST)\n");
 
   const refused = await runCiclo(["endpoints", "traffic", "fraud", "blue=100"], env);
   assert.equal(refused.code, 1, refused.stderr);
@@ -60,4 +68,24 @@ test("ciclo endpoints ab: the report, its notes, and refusals", async () => {
   const unknown = await runCiclo(["endpoints", "ab", "abtest", "--a", "nope"], env);
   assert.equal(unknown.code, 3, unknown.stderr); // not found
   assert.match(unknown.stderr, /Deployment 'nope' does not exist in endpoint 'abtest'/);
+});
+
+test("endpoints get says where to look when replicas exit before they are ready, and nothing when all are ready", () => {
+  const replica = (index: number, state: string, last_exit?: string) => ({ index, state, restarts: last_exit ? 3 : 0, ...(last_exit && { last_exit }) });
+  const deployment = (name: string, ready: number, replicas: ReturnType<typeof replica>[]) => ({
+    endpoint: "fraud", name, model_uri: "models:/fraud/1", model_name: "fraud", model_version: "1", target: "local", replicas: replicas.length, env: {},
+    creation_timestamp: 0, last_updated_timestamp: 0,
+    health: { ready_replicas: ready, desired_replicas: replicas.length, restarts: 0, replicas, requests: 0, errors: 0, recent_errors: [] },
+  });
+  const endpoint = {
+    name: "fraud", description: "", traffic: { blue: 100 }, mirror_traffic: {}, strategy: { kind: "canary", step_seconds: 60 },
+    deployments: [
+      deployment("blue", 0, [replica(0, "restarting", "code 1 at 2026-12-07T05:57:48.638Z"), replica(1, "restarting", "code 1 at 2026-12-07T05:57:48.788Z")]),
+      deployment("green", 2, [replica(0, "ready", "code 1 at 2026-12-07T05:00:00.000Z"), replica(1, "ready")]),
+      deployment("red", 0, [replica(0, "starting")]),
+    ],
+  } as unknown as WireEndpoint;
+  assert.deepEqual(replicaTroubleNotes(endpoint), [
+    "blue: 0/2 ready; 2 replica(s) exited before ready (last: code 1 at 2026-12-07T05:57:48.788Z). Why: ciclo deployments logs fraud blue --tail 20",
+  ]);
 });

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
+import { MlflowError, type ErrorCode } from "../../shared/errors.js";
 import type { WireDeployment, WireEndpoint, WireStrategy } from "../../shared/wire/deployments-wire.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
@@ -49,6 +50,26 @@ function printEndpoint(cli: CliContext, e: WireEndpoint): void {
     e.deployments,
     "No deployments yet: ciclo deployments create <endpoint> <name> -m models:/<model>/<version>",
   );
+  for (const note of replicaTroubleNotes(e)) cli.out(c.yellow(note));
+}
+
+/**
+ * A line per deployment whose replicas keep exiting before they are ready (a model that cannot load, a missing
+ * Python package): the table alone shows `0/2` and a growing RESTARTS count, not where to look.
+ */
+export function replicaTroubleNotes(e: WireEndpoint): string[] {
+  const notes: string[] = [];
+  for (const d of e.deployments) {
+    const h = d.health;
+    if (!h || h.ready_replicas >= h.desired_replicas) continue;
+    const exited = h.replicas.filter((r) => r.last_exit !== undefined && r.state !== "ready");
+    if (exited.length === 0) continue;
+    notes.push(
+      `${d.name}: ${h.ready_replicas}/${h.desired_replicas} ready; ${exited.length} replica(s) exited before ready (last: ${exited[exited.length - 1].last_exit}). ` +
+        `Why: ciclo deployments logs ${e.name} ${d.name} --tail 20`,
+    );
+  }
+  return notes;
 }
 
 export function registerDeploymentsCommands(program: Command): void {
@@ -145,14 +166,15 @@ Examples:
     .description("Set the live traffic split (must sum to 100) and mirrored shares")
     .argument("<endpoint>")
     .argument("<weights...>", "deployment=percent pairs; deployments left out get 0")
-    .option("--mirror <deployment=percent>", "mirror this share of requests to a deployment (repeatable; answers discarded)", collect)
+    .option("--mirror <deployment=percent>", "mirror this share of requests to a deployment (repeatable; answers discarded); without it the current mirror shares stay", collect)
     .option("--reason <text>", "recorded in the history")
     .addHelpText(
       "after",
       `
 Examples:
   $ ciclo endpoints traffic fraud blue=90 green=10
-  $ ciclo endpoints traffic fraud blue=100 --mirror green=10 --reason "shadow test"`,
+  $ ciclo endpoints traffic fraud blue=100 --mirror green=10 --reason "shadow test"
+  $ ciclo endpoints traffic fraud blue=90 green=10 --mirror green=0   # a mirrored deployment goes live`,
     )
     .action(
       cliAction("endpoints traffic", async (endpoint: string, weights: string[], f: CommonFlags & { mirror?: string[]; reason?: string }) => {
@@ -181,6 +203,10 @@ Examples:
         if ((f.data === undefined) === (f.input === undefined)) throw new UsageError("Give the request body with exactly one of --data or --input.");
         const body = f.data ?? (await readFile(f.input!, "utf8"));
         const r = await client(cli).invoke(endpoint, body, { deployment: f.deployment });
+        // No deployment answered: the router refused (an unknown endpoint or deployment). That is this command's
+        // error, said as every command says one (exit 3 for a name that does not exist), not a model's answer.
+        const refusal = !r.deployment && r.status >= 400 ? (r.body as { error_code?: unknown; message?: unknown } | undefined) : undefined;
+        if (refusal && typeof refusal.error_code === "string" && typeof refusal.message === "string") throw new MlflowError(refusal.message, refusal.error_code as ErrorCode);
         cli.emit(r, () => {
           cli.note(`HTTP ${r.status} from deployment ${r.deployment ?? "-"}`);
           cli.out(typeof r.body === "string" ? r.body : JSON.stringify(r.body));

@@ -63,4 +63,20 @@ describe("ciclo jobs (binary against a live server)", () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--state must be one of queued, running, succeeded, failed, cancelled/);
   });
+
+  test("list leaves the schedules' tick jobs out unless --all or --type names them", async () => {
+    const svc = live.server.services.jobs!.service;
+    const { job: tick } = await svc.enqueue({ type: "monitoring.tick", payload: {}, runAfter: Date.now() + 3_600_000 });
+    const { job: work } = await svc.enqueue({ type: "gc.purge", payload: {}, runAfter: Date.now() + 3_600_000 });
+    const ids = (r: { stdout: string }) => json<Job[]>(r).map((j) => j.jobId);
+    const plain = await cli(["list", "--json", "--state", "queued"]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.ok(ids(plain).includes(work.jobId) && !ids(plain).includes(tick.jobId), plain.stdout);
+    assert.ok(ids(await cli(["list", "--json", "--state", "queued", "--all"])).includes(tick.jobId));
+    assert.deepEqual(ids(await cli(["list", "--json", "--type", "monitoring.tick", "--state", "queued"])), [tick.jobId]);
+    assert.match((await cli(["list", "--state", "cancelled", "--type", "nothing.here"])).stdout, /^No jobs\.$/m);
+    await svc.cancel(tick.jobId);
+    await svc.cancel(work.jobId);
+    assert.match((await cli(["list", "--state", "queued"])).stdout, /No jobs \(the schedules' tick jobs are hidden: --all shows them\)\./);
+  });
 });

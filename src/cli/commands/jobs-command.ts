@@ -60,29 +60,36 @@ export function registerJobsCommand(program: Command): void {
     .description("List jobs, newest first")
     .option("--state <state>", "only jobs in this state: queued, running, succeeded, failed, cancelled (comma-separated, repeatable)", collect)
     .option("--type <type>", "only jobs of this type, e.g. gc.purge (repeatable)", collect)
+    .option("--all", "also the every-minute tick jobs of the server's schedules (monitoring.tick, pipeline-triggers.tick), hidden by default")
     .option("--max-results <n>", "at most n jobs", "50")
     .addHelpText(
       "after",
       `
+Without --type or --all, the jobs of the server's *.tick schedules (two a minute, each only enqueues the work that is
+due) are left out, so the list shows the work itself: rollouts, restarts, pipeline runs, monitor runs, purges.
+
 Examples:
   $ ciclo jobs list
+  $ ciclo jobs list --all
   $ ciclo jobs list --state failed,running
   $ ciclo jobs list --type gc.purge --max-results 5 --json`,
     )
     .action(
-      cliAction("jobs list", async (flags: CommonFlags & { state?: string[]; type?: string[]; maxResults?: string }) => {
+      cliAction("jobs list", async (flags: CommonFlags & { state?: string[]; type?: string[]; all?: boolean; maxResults?: string }) => {
         const cli = new CliContext(flags);
         const limit = parsePositiveInt(flags.maxResults, "--max-results") ?? 50;
         const states = parseStates(flags.state);
         const types = flags.type?.flatMap((t) => t.split(",")).filter((t) => t !== "");
+        // The ticks are found from the server's schedules, not named here: a module may add its own.
+        const excludeTypes = types?.length || flags.all ? undefined : [...new Set((await cli.jobs.schedules()).map((s) => s.type).filter((t) => t.endsWith(".tick")))];
         const out: Job[] = [];
         let pageToken: string | undefined;
         do {
-          const page = await cli.jobs.list({ states, types, maxResults: Math.min(1000, limit - out.length), pageToken });
+          const page = await cli.jobs.list({ states, types, excludeTypes: excludeTypes?.length ? excludeTypes : undefined, maxResults: Math.min(1000, limit - out.length), pageToken });
           out.push(...page.items);
           pageToken = page.nextPageToken;
         } while (pageToken && out.length < limit);
-        cli.emit(out, () => cli.table(JOB_COLUMNS, out, "No jobs."));
+        cli.emit(out, () => cli.table(JOB_COLUMNS, out, excludeTypes?.length ? `No jobs (the schedules' tick jobs are hidden: --all shows them).` : "No jobs."));
       }),
     );
 

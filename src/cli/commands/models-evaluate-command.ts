@@ -67,7 +67,7 @@ export function registerModelsEvaluateCommand(program: Command): void {
     .requiredOption("--targets <column>", "the target column")
     .requiredOption("--model-type <type>", "regressor or classifier")
     .option("--baseline <uri>", "baseline model for change thresholds (e.g. models:/churn@champion)")
-    .option("--threshold <expr>", "rmse<=0.5, r2>=0.8, f1>=+0.01 (absolute change vs baseline), accuracy>=+2% (relative); repeatable", collect)
+    .option("--threshold <expr>", "'rmse<=0.5', 'r2>=0.8', 'f1>=+0.01' (absolute change vs baseline), 'accuracy>=+2%' (relative); repeatable; quoted, or the shell reads > and < as redirections", collect)
     .option("--run-id <id>", "log to this run (default: a new run)")
     .option("--experiment-name <name>", "experiment of the new run (default: Default)")
     .option("--run-name <name>", "name of the new run (default: evaluation)")
@@ -89,8 +89,8 @@ error; 2 usage; 3 a model or run not found.
 
 Examples:
   $ ciclo models evaluate -m models:/churn/7 -d holdout.csv --targets churned --model-type classifier \\
-      --baseline models:/churn@champion --threshold f1>=0.8 --threshold f1>=+0.01
-  $ ciclo models evaluate -m ./model -d test.csv --targets y --model-type regressor --threshold rmse<=0.5 --no-log --json`,
+      --baseline models:/churn@champion --threshold 'f1>=0.8' --threshold 'f1>=+0.01'
+  $ ciclo models evaluate -m ./model -d test.csv --targets y --model-type regressor --threshold 'rmse<=0.5' --no-log --json`,
     )
     .action(
       cliAction("models evaluate", async (flags: EvaluateFlags) => {

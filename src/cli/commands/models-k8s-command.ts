@@ -129,7 +129,8 @@ export function registerModelsK8sCommand(models: Command): void {
           modelName = got.labels["dev.ciclo.model.name"] ?? modelName;
           version = got.labels["dev.ciclo.model.version"] ?? version;
           versionFromImage = got.labels["dev.ciclo.model.version"] !== undefined;
-          process.stderr.write(`Pinned ${flags.image} to ${image}.\n`);
+          // An image given by digest is already pinned: saying "Pinned X to X" would only puzzle.
+          if (image !== flags.image) process.stderr.write(`Pinned ${flags.image} to ${image}.\n`);
         }
         if (namesVersionIndirectly(flags.modelUri) && !versionFromImage) {
           // Labels carry the version the alias resolves to now, never the alias (which moves).

@@ -3,13 +3,14 @@
  * flags as `mlflow models predict` (`-m`, `-i/--input-path`, `-o/--output-path`).
  * @module
  */
+import { stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { BatchMonitorUpload, type MonitorUploadSummary } from "../../serving/batch/batch-monitor-upload.js";
 import { predictFile, type FileFormat } from "../../serving/batch/batch-predict.js";
 import { resolveModelSource } from "../../serving/model-source.js";
 import { InvalidParameterValueError } from "../../shared/errors.js";
 import { formatBytes } from "../output/format.js";
-import { cliAction } from "../output/cli-errors.js";
+import { cliAction, NotFoundError } from "../output/cli-errors.js";
 import { createProgressBar } from "../output/progress-bar.js";
 import { numberFlag } from "./models-serve-command.js";
 import { addRuntimeFlags, runtimeChoice, type RuntimeFlags } from "./python-runtime-flags.js";
@@ -48,6 +49,9 @@ export function registerModelsPredictCommand(models: Command): void {
     )
     .action(
       cliAction("models predict", async (flags: PredictFlags) => {
+        // Before the model is fetched and loaded (seconds for a Python model): a mistyped input path fails at once.
+        const input = await stat(flags.inputPath).catch(() => undefined);
+        if (!input?.isFile()) throw new NotFoundError(`The input file ${flags.inputPath} ${input ? "is not a file" : "does not exist"}: give a .csv, .jsonl or .parquet file with -i.`);
         const source = await resolveModelSource(flags.modelUri, { trackingUri: flags.trackingUri });
         const trackingUri = flags.trackingUri || process.env.CICLO_TRACKING_URI || process.env.MLFLOW_TRACKING_URI;
         if (flags.logToMonitor !== undefined && !trackingUri) {

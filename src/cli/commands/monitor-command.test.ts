@@ -1,13 +1,15 @@
 /**
  * `ciclo monitor drift|profile|merge` as the real binary: the exact --json
  * shape, exit codes (0, 4 with --fail-on-drift, 2 usage, 1 bad input), the
- * stored-profile path giving the same report as the files.
+ * stored-profile path giving the same report as the files; `monitor create|list|delete`
+ * against a live server.
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
+import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
 import { normals, rng } from "../../testing/seeded-data.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
@@ -72,5 +74,62 @@ describe("ciclo monitor (binary)", () => {
     const over = await cli(["monitor", "drift", "--reference", f("ref.csv"), "--current", f("same.csv"), "--json", "--test", "x=psi", "--threshold", "x=0.5", "--threshold", "0.3"]);
     const cols = JSON.parse(over.stdout).columns;
     assert.deepEqual([cols[0].test, cols[0].threshold, cols[2].threshold], ["psi", 0.5, 0.3]);
+  });
+});
+
+describe("ciclo monitor create, list, delete (a live server)", () => {
+  const dir = tempDir("ciclo-monitor-crud-");
+  let live: LiveTrackingServer;
+  before(async () => {
+    live = await startLiveTrackingServer();
+  });
+  after(async () => {
+    await live.close();
+    dir.remove();
+  });
+  const cli = (args: string[]) => runCiclo(args, { NO_COLOR: "1", CICLO_TRACKING_URI: live.url, CICLO_HTTP_REQUEST_MAX_RETRIES: "0" });
+  const file = (name: string, body: unknown) => {
+    writeFileSync(join(dir.path, name), JSON.stringify(body));
+    return join(dir.path, name);
+  };
+  const spec = { target: { endpoint: "fraud", deployment: "blue" }, window_seconds: 3600, every_seconds: 600 };
+
+  test("a spec file becomes a monitor; refusals change nothing; list and delete", async () => {
+    const empty = await cli(["monitor", "list"]);
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.match(empty.stdout, /No monitors yet: ciclo monitor create <spec.json>/);
+
+    const created = await cli(["monitor", "create", file("m.json", { name: "fraud-drift", spec })]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /Created monitor 'fraud-drift' \(id \d+\); it runs every 600 s\. Run it now: ciclo monitor run fraud-drift/);
+
+    const again = await cli(["monitor", "create", file("m.json", { name: "fraud-drift", spec })]);
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stderr, /already exists\. \(RESOURCE_ALREADY_EXISTS\)/);
+    const noName = await cli(["monitor", "create", file("n.json", { spec })]);
+    assert.equal(noName.code, 2, noName.stderr);
+    assert.match(noName.stderr, /has no "name": add one, or pass --name <name>/);
+    const badSpec = await cli(["monitor", "create", file("b.json", { spec: { target: {}, window_seconds: 3600 } }), "--name", "broken"]);
+    assert.equal(badSpec.code, 1, badSpec.stderr);
+    assert.match(badSpec.stderr, /every_seconds.*INVALID_PARAMETER_VALUE/s);
+    const notJson = await cli(["monitor", "create", file("x.json", "{")]);
+    assert.equal(notJson.code, 2, notJson.stderr);
+
+    const named = await cli(["monitor", "create", file("n.json", { spec }), "--name", "fraud-eu", "--json"]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal(JSON.parse(named.stdout).name, "fraud-eu");
+
+    const list = await cli(["monitor", "list", "--json"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string; spec: { every_seconds: number } }>).map((m) => [m.name, m.spec.every_seconds]).sort(), [["fraud-drift", 600], ["fraud-eu", 600]]);
+    const table = await cli(["monitor", "list"]);
+    assert.match(table.stdout, /^NAME +TARGET +WINDOW/m);
+    assert.match(table.stdout, /^fraud-drift +endpoint=fraud deployment=blue +3600s/m);
+
+    const deleted = await cli(["monitor", "delete", "fraud-drift"]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const gone = await cli(["monitor", "delete", "fraud-drift"]);
+    assert.equal(gone.code, 3, gone.stderr);
+    assert.deepEqual((JSON.parse((await cli(["monitor", "list", "--json"])).stdout) as Array<{ name: string }>).map((m) => m.name), ["fraud-eu"]);
   });
 });

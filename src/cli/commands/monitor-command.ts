@@ -1,8 +1,8 @@
 /**
  * `ciclo monitor`: drift between two files without a server, reference
  * profiles to keep instead of the data, and merging window profiles; with a
- * server: a monitor's static HTML report, uploading reference profiles and
- * labels, running a monitor now.
+ * server: creating, listing and deleting monitors, a monitor's static HTML
+ * report, uploading reference profiles and labels, running a monitor now.
  * @module
  */
 import type { Command } from "commander";
@@ -69,7 +69,7 @@ function printReport(r: DriftReport): void {
       ],
       r.columns,
       { width, colors },
-    )}\n`,
+    )}`,
   );
   for (const s of r.skipped) process.stderr.write(`ciclo monitor drift: column '${s.column}' not tested: ${s.reason}\n`);
   const d = r.dataset;
@@ -233,6 +233,78 @@ async function monitoringClient(flags: CommonFlags) {
 }
 
 function registerServerCommands(monitor: Command): void {
+  withCommonOptions(monitor.command("create <spec.json>"))
+    .description("Create a monitor on the server from a JSON file {\"name\", \"spec\"} (docs/monitoring.md#monitors); - reads stdin")
+    .option("--name <name>", "the monitor's name (default: the file's \"name\")")
+    .addHelpText(
+      "after",
+      `
+The file holds what POST /api/ciclo/v1/monitoring/monitors takes: {"name": "fraud-drift", "spec": {"target": …,
+"window_seconds": 3600, "every_seconds": 3600, "reference_profile": …, "drift": …, "alerts": […]}}. A bad spec
+is refused whole, with what to fix; a spec without "name" needs --name.
+
+Examples:
+  $ ciclo monitor profile train.parquet -o ref.json && ciclo monitor reference ref.json --name fraud-train
+  $ ciclo monitor create fraud-drift.json
+  $ ciclo monitor create spec.json --name fraud-drift-eu --json`,
+    )
+    .action(
+      cliAction("monitor create", async (file: string, flags: CommonFlags & { name?: string }) => {
+        const body = await readJsonFile(file);
+        const name = flags.name ?? (typeof body.name === "string" ? body.name : undefined);
+        if (!name) throw new UsageError(`${file} has no "name": add one, or pass --name <name>.`);
+        if (typeof body.spec !== "object" || body.spec === null) throw new UsageError(`${file} has no "spec" object: the file is {"name": …, "spec": {"target": …, …}} (docs/monitoring.md#monitors).`);
+        const m = await (await monitoringClient(flags)).createMonitor(name, body.spec);
+        if (flags.json) return printJson(m);
+        process.stdout.write(`Created monitor '${m.name}' (id ${m.monitor_id}); it runs every ${String((m.spec as { every_seconds?: unknown }).every_seconds ?? "?")} s. Run it now: ciclo monitor run ${m.name}\n`);
+      }),
+    );
+
+  withCommonOptions(monitor.command("list"))
+    .description("List the server's monitors: target, window, last window evaluated, next run")
+    .addHelpText("after", `\nExamples:\n  $ ciclo monitor list\n  $ ciclo monitor list --json | jq -r '.[].name'`)
+    .action(
+      cliAction("monitor list", async (flags: CommonFlags) => {
+        const list = await (await monitoringClient(flags)).listMonitors();
+        if (flags.json) return printJson(list);
+        if (list.length === 0) {
+          process.stdout.write("No monitors yet: ciclo monitor create <spec.json> (see ciclo monitor create --help).\n");
+          return;
+        }
+        const { formatTime } = await import("../output/format.js");
+        const colors = createColors(process.stdout);
+        const width = process.stdout.isTTY ? process.stdout.columns || 80 : undefined;
+        type M = (typeof list)[number];
+        const target = (m: M) => {
+          const t = (m.spec as { target?: Record<string, unknown> }).target ?? {};
+          return Object.entries(t).map(([k, v]) => `${k}=${String(v)}`).join(" ") || "-";
+        };
+        process.stdout.write(
+          renderTable<M>(
+            [
+              { header: "NAME", value: (m) => m.name },
+              { header: "TARGET", value: target },
+              { header: "WINDOW", value: (m) => `${String((m.spec as { window_seconds?: unknown }).window_seconds ?? "?")}s`, align: "right", shrink: false },
+              { header: "LAST WINDOW END", value: (m) => (m.last_window_end ? formatTime(m.last_window_end) : "-"), shrink: false },
+              { header: "NEXT RUN", value: (m) => formatTime(m.next_run_at), shrink: false },
+            ],
+            list,
+            { width, colors },
+          ),
+        );
+      }),
+    );
+
+  withCommonOptions(monitor.command("delete <monitor>"), { json: false })
+    .description("Delete a monitor with its time series and alerts")
+    .addHelpText("after", `\nExample:\n  $ ciclo monitor delete fraud-drift`)
+    .action(
+      cliAction("monitor delete", async (name: string, flags: CommonFlags) => {
+        await (await monitoringClient(flags)).deleteMonitor(name);
+        process.stdout.write(`Deleted monitor '${name}'.\n`);
+      }),
+    );
+
   withCommonOptions(monitor.command("report <monitor>"), { json: false })
     .description("Write a monitor's page (drift heatmap, distributions, performance, latency and errors, alerts) as one static HTML file")
     .requiredOption("-o, --output <file.html>", "where to write the report")
@@ -287,4 +359,17 @@ function registerServerCommands(monitor: Command): void {
         for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
       }),
     );
+}
+
+async function readJsonFile(file: string): Promise<Record<string, unknown>> {
+  const { readFile } = await import("node:fs/promises");
+  const text = file === "-" ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(file, "utf8");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new UsageError(`${file} must hold a JSON object {"name": …, "spec": {…}}.`);
+  return body as Record<string, unknown>;
 }

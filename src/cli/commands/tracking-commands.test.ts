@@ -3,6 +3,7 @@
  * TypeScript through tsx) against a live server: stdout, stderr, exit codes.
  */
 import assert from "node:assert/strict";
+import { createServer, type AddressInfo } from "node:net";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -183,6 +184,16 @@ describe("ciclo experiments / runs / artifacts (binary against a live server)", 
     const down = await cli(["experiments", "list", "--tracking-uri", "http://127.0.0.1:1"]);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /Could not reach the tracking server at http:\/\/127\.0\.0\.1:1/);
+    // Nothing listening (a port just freed): the message says what to do.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const refused = await cli(["experiments", "list", "--tracking-uri", `http://127.0.0.1:${closed}`], { CICLO_HTTP_REQUEST_MAX_RETRIES: "0" });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /ECONNREFUSED \(TEMPORARILY_UNAVAILABLE\)\nIs a ciclo server running there\? Start one with 'ciclo server', or name yours with --tracking-uri or CICLO_TRACKING_URI\.\n$/);
     const viaFlag = await cli(["experiments", "list", "--json", "--tracking-uri", live.url], { CICLO_TRACKING_URI: "http://127.0.0.1:1" });
     assert.equal(viaFlag.code, 0, viaFlag.stderr);
     const viaMlflowEnv = await cli(["experiments", "list", "--json"], { CICLO_TRACKING_URI: "", MLFLOW_TRACKING_URI: live.url });

@@ -10,6 +10,7 @@
  * @module
  */
 import type { Command, CommanderError } from "commander";
+import { TrackingConnectionError } from "../../sdk/http-client.js";
 import { MlflowError, ResourceDoesNotExistError } from "../../shared/errors.js";
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, NOT_FOUND: 3 } as const;
@@ -31,7 +32,12 @@ function exitCodeOf(err: unknown): number {
 export function reportError(err: unknown, command: string): void {
   const e = err as Error;
   const code = err instanceof MlflowError ? ` (${err.errorCode})` : "";
-  const hint = err instanceof UsageError ? `\nRun 'ciclo ${command} --help' for usage.` : "";
+  const hint =
+    err instanceof UsageError
+      ? `\nRun 'ciclo ${command} --help' for usage.`
+      : err instanceof TrackingConnectionError && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(e.message)
+        ? "\nIs a ciclo server running there? Start one with 'ciclo server', or name yours with --tracking-uri or CICLO_TRACKING_URI."
+        : "";
   process.stderr.write(`ciclo ${command}: ${e?.message ?? String(err)}${code}${hint}\n`);
   process.exitCode = exitCodeOf(err);
 }

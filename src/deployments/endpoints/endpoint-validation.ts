@@ -103,7 +103,7 @@ export function validateTraffic(traffic: Record<string, number>, mirror: Record<
   if (mirrorSum > MAX_MIRROR_TOTAL) throw new InvalidParameterValueError(`Mirror traffic totals ${mirrorSum} %: at most ${MAX_MIRROR_TOTAL} % of requests may be mirrored.`);
   for (const [name, pct] of Object.entries(mirror)) {
     if (pct > 0 && (traffic[name] ?? 0) > 0) {
-      throw new InvalidParameterValueError(`Deployment '${name}' takes live traffic (${traffic[name]} %) and cannot also be mirrored to: set one of the two to 0.`);
+      throw new InvalidParameterValueError(`Deployment '${name}' takes live traffic (${traffic[name]} %) and cannot also be mirrored to: set one of the two to 0 (with the CLI, add --mirror ${name}=0).`);
     }
   }
 }

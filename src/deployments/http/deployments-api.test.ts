@@ -61,7 +61,7 @@ describe("deployments API", () => {
     expectError(await fx.call("POST", "/endpoints/scoring/traffic", { traffic: { blue: 90, red: 10 } }, CICLO), 400, "INVALID_PARAMETER_VALUE", /'red', which does not exist/);
     expectError(await fx.call("POST", "/endpoints/scoring/traffic", { traffic: { blue: 99.5, green: 0.5 } }, CICLO), 400, "INVALID_PARAMETER_VALUE", /integer percentage/);
     expectError(await fx.call("POST", "/endpoints/scoring/traffic", { traffic: { blue: 100 }, mirror_traffic: { green: 60 } }, CICLO), 400, "INVALID_PARAMETER_VALUE", /at most 50 %/);
-    expectError(await fx.call("POST", "/endpoints/scoring/traffic", { traffic: { blue: 50, green: 50 }, mirror_traffic: { green: 10 } }, CICLO), 400, "INVALID_PARAMETER_VALUE", /cannot also be mirrored/);
+    expectError(await fx.call("POST", "/endpoints/scoring/traffic", { traffic: { blue: 50, green: 50 }, mirror_traffic: { green: 10 } }, CICLO), 400, "INVALID_PARAMETER_VALUE", /cannot also be mirrored to: set one of the two to 0 \(with the CLI, add --mirror green=0\)/);
     expectError(await fx.call("POST", "/endpoints/scoring/traffic", { traffic: { blue: "x" } }, CICLO), 400, "INVALID_PARAMETER_VALUE", /traffic/);
     assert.deepEqual((await fx.call("GET", "/endpoints/scoring", undefined, CICLO)).json.endpoint, before, "refused changes changed nothing");
 

@@ -25,7 +25,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ service: JobService }> = asy
     { schema: { querystring: S.ListJobsQuery, response: { 200: S.ListJobsResponse } }, config: access("job", "read") },
     async (req) => {
       const q = req.query;
-      const page = await service.list({ states: list(q.state), types: list(q.type), maxResults: q.max_results, pageToken: q.page_token });
+      const page = await service.list({ states: list(q.state), types: list(q.type), excludeTypes: list(q.exclude_type), maxResults: q.max_results, pageToken: q.page_token });
       return { jobs: page.items.map(jobToWire), next_page_token: page.nextPageToken };
     },
   );

@@ -17,7 +17,9 @@ describe("threshold expressions", () => {
     });
   });
   it("refuses malformed expressions and a direction that contradicts the metric", () => {
-    assert.throws(() => parseThresholdExpression("rmse<0.5"), /expected e.g./);
+    assert.throws(() => parseThresholdExpression("rmse<0.5"), (e: Error) => /expected e.g./.test(e.message) && !/quote it/.test(e.message));
+    // What an unquoted `--threshold f1>=0.8` leaves after the shell's redirection: the message says to quote it.
+    assert.throws(() => parseThresholdExpression("f1"), /Invalid threshold 'f1': expected e\.g\..* On a command line, quote it \('f1>=0\.8'\): unquoted, the shell reads > and < as redirections\./);
     assert.throws(() => parseThresholdExpression("rmse>=0.5"), /lower-is-better; use '<='/);
     assert.throws(() => parseThresholdExpression("f1>=2%"), /needs a sign/);
   });

@@ -73,7 +73,11 @@ function defaultGreaterIsBetter(metric: string): boolean | undefined {
 /** Parses `name<=v`, `name>=v`, `name>=+Δ` (absolute change), `name>=+r%` (relative change); merges into `into`. */
 export function parseThresholdExpression(expr: string, into: Record<string, MetricThreshold> = {}): Record<string, MetricThreshold> {
   const m = /^\s*([A-Za-z0-9_.\-/ ]+?)\s*(<=|>=)\s*([+-]?)(\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+)\s*(%?)\s*$/i.exec(expr);
-  if (!m) throw new InvalidParameterValueError(`Invalid threshold '${expr}': expected e.g. rmse<=0.5, r2>=0.8, f1>=+0.01 or accuracy>=+2%.`);
+  if (!m) {
+    // `--threshold f1>=0.8` unquoted reaches us as `f1` (the shell made `>=0.8` a redirection to a file named "=0.8").
+    const shell = /[<>]/.test(expr) ? "" : ` On a command line, quote it ('f1>=0.8'): unquoted, the shell reads > and < as redirections.`;
+    throw new InvalidParameterValueError(`Invalid threshold '${expr}': expected e.g. rmse<=0.5, r2>=0.8, f1>=+0.01 or accuracy>=+2%.${shell}`);
+  }
   const [, rawName, op, sign, num, pct] = m;
   const metric = metricKey(rawName.trim());
   const greaterIsBetter = op === ">=";

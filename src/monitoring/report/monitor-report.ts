@@ -151,6 +151,8 @@ export function renderMonitorReport(input: MonitorReportInput): string {
   const t = m.spec.target;
   const target = [t.model_name ? `model <b>${esc(t.model_name)}</b>` : "", t.model_version ? `version ${esc(t.model_version)}` : "", t.model_alias ? `alias @${esc(t.model_alias)}` : "", t.endpoint ? `endpoint ${esc(t.endpoint)}` : "", t.deployment ? `deployment ${esc(t.deployment)}` : "", t.dataset ? `dataset ${esc(t.dataset)}` : ""].filter(Boolean).join(", ");
   const isPrediction = (n: string) => n === "prediction" || n.startsWith("prediction.");
+  // The page follows the reader's colour scheme: in the UI's dark theme, Chromium painted the embedded report (a
+  // document without color-scheme) as a white block, and the downloaded file should read well in a dark browser too.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ciclo monitor ${esc(m.name)}</title>
 <style>
@@ -158,6 +160,8 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;font-size:12px}table.heat td{width:18px;height:18px;text-align:center;color:#fff}
 th.w{writing-mode:vertical-rl;font-weight:normal}.figs{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:12px}
 .lg{display:inline-block;padding:0 4px;color:#fff;font-size:11px}.ref{background:#90a4ae}.cur{background:#1e88e5}.firing{color:#c62828;font-weight:bold}
+:root{color-scheme:light dark}svg text{fill:currentColor}
+@media (prefers-color-scheme:dark){body{color:#e5e7eb}h2,td,th{border-color:#374151}.firing{color:#ef5350}}
 </style></head><body>
 <h1>Monitor ${esc(m.name)}</h1>
 <p>${target}. Window ${m.spec.window_seconds} s, every ${m.spec.every_seconds} s. Last window ends ${m.lastWindowEnd ? iso(m.lastWindowEnd) : "—"}. Generated ${iso(input.generatedAt)} UTC.</p>

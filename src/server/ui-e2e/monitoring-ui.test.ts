@@ -70,4 +70,22 @@ describe("monitor page (browser)", () => {
     assert.equal(await p.page.locator("iframe[title='Monitor scores']").count(), 1, "the report is still embedded");
     p.assertClean();
   });
+
+  test("in the dark theme the embedded report follows it (it was a white block)", async (t) => {
+    if (!ui) return t.skip("Chromium is not available");
+    const dark = await ui.newPage({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
+    try {
+      await dark.goto("/monitoring/scores");
+      await dark.page.locator("iframe[title='Monitor scores']").waitFor();
+      const frame = dark.page.frames().find((f) => f.url().includes("/monitors/scores/report"));
+      assert.ok(frame, "the report's frame");
+      await frame.locator("h1").waitFor();
+      // A string, evaluated in the frame: this file compiles without the DOM's types.
+      const style = await frame.evaluate("({ color: getComputedStyle(document.body).color, scheme: getComputedStyle(document.documentElement).colorScheme })");
+      assert.deepEqual(style, { color: "rgb(229, 231, 235)", scheme: "light dark" });
+      dark.assertClean();
+    } finally {
+      await dark.close();
+    }
+  });
 });

@@ -122,4 +122,10 @@ test("a bad dataset name or no server is refused before anything is scored", asy
   assert.match(none.stderr, /give --tracking-uri/);
   assert.equal(existsSync(out), false);
   assert.deepEqual((await api("GET", "/monitoring/segments?dataset=x")).segments, []);
+  // A mistyped input path: exit 3 naming it, before the model is fetched (a models:/ URI of a model that does not
+  // exist would otherwise be the error).
+  const missing = await runCiclo(["models", "predict", "-m", "models:/no-such-model/1", "-i", join(server.dir, "typo.csv"), "-o", out, "--tracking-uri", server.url], env);
+  assert.equal(missing.code, 3, missing.stderr);
+  assert.match(missing.stderr, /The input file .*typo\.csv does not exist: give a \.csv, \.jsonl or \.parquet file with -i\./);
+  assert.equal(existsSync(out), false);
 });

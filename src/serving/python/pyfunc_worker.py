@@ -71,7 +71,8 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the interpreter
     _fail_load(
         f"The Python interpreter {sys.executable} cannot import '{e.name or 'numpy/pandas'}' ({str(e).splitlines()[-1] if str(e) else e!r}), "
-        "which ciclo's Python runtime needs (numpy, pandas and mlflow). Install them there, or choose another interpreter with --python."
+        "which ciclo's Python runtime needs (numpy, pandas and mlflow). Install them there, or choose another interpreter with --python "
+        "(or CICLO_PYTHON, e.g. a deployment's --env CICLO_PYTHON=/path/to/python3)."
     )
 
 try:
@@ -83,7 +84,7 @@ except ImportError as e:
     _fail_load(
         f"The Python interpreter {sys.executable} cannot import '{e.name or 'mlflow'}' ({e}). ciclo's Python runtime loads "
         "models with MLflow's own loader: install mlflow there (pip install mlflow), choose another interpreter with "
-        "--python, or use --env-manager virtualenv."
+        "--python (or CICLO_PYTHON), or use --env-manager virtualenv."
     )
 
 

@@ -60,6 +60,8 @@ export const ListJobsQuery = Type.Object({
   /** One state or several (repeated `state=`, or comma-separated). */
   state: Type.Optional(StringOrList),
   type: Type.Optional(StringOrList),
+  /** Types to leave out (repeated or comma-separated): `ciclo jobs list` hides the every-minute ticks with it. */
+  exclude_type: Type.Optional(StringOrList),
   max_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   page_token: Type.Optional(Type.String({ maxLength: 1000 })),
 });

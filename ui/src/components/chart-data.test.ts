@@ -1,7 +1,7 @@
 /** Chart data without a browser: debiased smoothing, plottable values, series joins. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { alignSeries, MAX_ALIGNED_CELLS, plottable, smooth } from "./chart-data";
+import { alignSeries, MAX_ALIGNED_CELLS, plottable, smooth, xScale } from "./chart-data";
 
 describe("chart data", () => {
   test("smoothing is a debiased EMA: constant input stays constant, NaN passes through", () => {
@@ -25,5 +25,12 @@ describe("chart data", () => {
     const a = Array.from({ length: n }, (_, i) => 2 * i);
     const b = Array.from({ length: n }, (_, i) => 2 * i + 1);
     assert.equal(alignSeries([a, b], [a.map(() => 1), b.map(() => 1)]), undefined);
+  });
+
+  test("x scale: automatic for several x values; one x value (a monitor's first window, one step) gets a padded range", () => {
+    assert.deepEqual(xScale([[1, 2], [2, 3]], "step"), { time: false, auto: true });
+    assert.deepEqual(xScale([[1_796_623_260], [1_796_623_260]], "time"), { time: true, auto: false, min: 1_796_623_260 - 3600, max: 1_796_623_260 + 3600 });
+    assert.deepEqual(xScale([[7]], "step"), { time: false, auto: false, min: 6, max: 8 });
+    assert.deepEqual(xScale([[], []], "relative"), { time: false, auto: true });
   });
 });

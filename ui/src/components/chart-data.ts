@@ -81,3 +81,16 @@ export function alignSeries(xsList: ArrayLike<number>[], ysList: Array<Array<num
 
 /** A palette that stays distinguishable on light and dark backgrounds. */
 export const PALETTE = ["#3b6fe0", "#e0673b", "#2a9d6a", "#b44fd1", "#d4a017", "#1aa3b8", "#d6456c", "#6b8e23", "#8a63d2", "#c0622f"];
+
+/**
+ * The x scale. With one distinct x (a single step, a monitor's first window) uPlot's automatic range spans years
+ * around it and the point sits at an edge: the range is that x ± an hour (time axes) or ± 1 (steps) instead.
+ */
+export function xScale(xsList: ArrayLike<number>[], xMode: "step" | "time" | "relative"): { time: boolean; auto: boolean; min?: number; max?: number } {
+  const time = xMode === "time";
+  const all = new Set(xsList.flatMap((xs) => Array.from(xs)));
+  if (all.size !== 1) return { time, auto: true };
+  const x = [...all][0];
+  const pad = xMode === "step" ? 1 : 3600;
+  return { time, auto: false, min: x - pad, max: x + pad };
+}

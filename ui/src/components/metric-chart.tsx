@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef } from "react";
 import uPlot, { type AlignedData, type Options } from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { formatNumber } from "../format";
-import { alignSeries, PALETTE, plottable, smooth, type ChartSeries } from "./chart-data";
+import { alignSeries, PALETTE, plottable, smooth, xScale, type ChartSeries } from "./chart-data";
 import { useResolvedTheme } from "./theme";
 
 export type XAxisMode = "step" | "time" | "relative";
@@ -67,7 +67,7 @@ export function MetricChart({ series, xMode, logY = false, smoothing = 0, height
       legend: { show: legend && series.length <= 12, live: !faceted },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       scales: {
-        x: { time: xMode === "time", auto: true },
+        x: xScale(prepared.xsList, xMode),
         y: logY ? { distr: 3, log: 10 } : { auto: true },
       },
       axes: [
@@ -75,7 +75,8 @@ export function MetricChart({ series, xMode, logY = false, smoothing = 0, height
           ...axisStyle,
           values: xMode === "relative" ? (_u, ticks) => ticks.map(relativeLabel) : xMode === "step" ? (_u, ticks) => ticks.map((t) => formatNumber(t)) : undefined,
         },
-        { ...axisStyle, size: 56, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
+        // Wide enough for the longest tick label (1.000e-13 needs more than the usual 56 px).
+        { ...axisStyle, size: (_u: uPlot, values: string[] | null) => Math.max(56, ...(values ?? []).map((v) => v.length * 7 + 14)), values: (_u, ticks) => ticks.map((t) => formatNumber(t)) },
       ],
       series: [
         { label: xMode === "step" ? "step" : "time", value: xMode === "relative" ? (_u, v) => (v == null ? "" : relativeLabel(v)) : undefined },
@@ -84,7 +85,8 @@ export function MetricChart({ series, xMode, logY = false, smoothing = 0, height
           stroke: s.color ?? PALETTE[i % PALETTE.length],
           width: 1.5,
           spanGaps: true,
-          points: { show: false },
+          // A series of one point has no line to draw: show the point.
+          points: { show: s.xs.length === 1 },
           value: (_u: uPlot, v: number | null) => (v == null ? "—" : formatNumber(v)),
           ...(faceted ? { facets: [{ scale: "x", auto: true }, { scale: "y", auto: true }] } : {}),
         })),

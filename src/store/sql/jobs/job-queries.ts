@@ -51,6 +51,7 @@ export async function listJobs(db: Db, q: JobQuery): Promise<Page<Job>> {
   let query = db.selectFrom("jobs").selectAll();
   if (q.states && q.states.length > 0) query = query.where("state", "in", q.states);
   if (q.types && q.types.length > 0) query = query.where("type", "in", q.types);
+  if (q.excludeTypes && q.excludeTypes.length > 0) query = query.where("type", "not in", q.excludeTypes);
   if (q.pageToken) {
     const [before] = decodePageToken(q.pageToken, "jobs", "", ["int64"]);
     query = query.where("id", "<", before as number);

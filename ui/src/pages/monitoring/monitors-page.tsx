@@ -30,7 +30,7 @@ export function MonitorsPage() {
       </header>
       {res.error && <ErrorBanner error={res.error} onRetry={res.reload} />}
       {res.loading && !res.data && <Loading />}
-      {res.data && monitors.length === 0 && <EmptyState title="No monitors yet">Create one with POST /api/ciclo/v1/monitoring/monitors (docs/monitoring.md).</EmptyState>}
+      {res.data && monitors.length === 0 && <EmptyState title="No monitors yet">Create one from a spec file with <code>ciclo monitor create fraud-drift.json</code> (or POST /api/ciclo/v1/monitoring/monitors); docs/monitoring.md shows the spec.</EmptyState>}
       {monitors.length > 0 && (
         <table className="table">
           <thead>
@@ -51,7 +51,7 @@ export function MonitorsPage() {
                 <td>{target(m)}</td>
                 <td>{m.spec.window_seconds} s</td>
                 <td>{m.last_window_end ? formatTime(m.last_window_end) : "—"}</td>
-                <td>{(m.spec.alerts ?? []).map((a) => a.name).join(", ")}</td>
+                <td>{(m.spec.alerts ?? []).map((a) => a.name).join(", ") || <span className="muted">none</span>}</td>
               </tr>
             ))}
           </tbody>

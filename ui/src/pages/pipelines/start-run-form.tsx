@@ -42,7 +42,7 @@ export function StartRunForm() {
       <div className="form-row">
         <label>
           Project
-          <select
+          <select className="select"
             aria-label="Project"
             value={chosen}
             onChange={(e) => {
@@ -55,7 +55,7 @@ export function StartRunForm() {
         </label>
         <label>
           Pipeline
-          <select aria-label="Pipeline" value={def?.name ?? ""} onChange={(e) => setPipeline(e.target.value)} disabled={!defs.data?.length}>
+          <select className="select" aria-label="Pipeline" value={def?.name ?? ""} onChange={(e) => setPipeline(e.target.value)} disabled={!defs.data?.length}>
             {(defs.data ?? []).map((d) => <option key={d.name} value={d.name}>{d.name}</option>)}
           </select>
         </label>
@@ -67,7 +67,7 @@ export function StartRunForm() {
           {def.inputs.map((i) => (
             <label key={i.name}>
               {i.name} <span className="muted small">({i.type}{i.default === undefined ? ", required" : ""})</span>
-              <input
+              <input className="input"
                 aria-label={`Input ${i.name}`}
                 value={values[key(i.name)] ?? (i.default === undefined ? "" : String(i.default))}
                 placeholder={i.description ?? ""}

@@ -67,7 +67,7 @@ function TriggerForm({ onCreated }: { onCreated(): void }) {
   const field = (k: string, label: string, placeholder = "") => (
     <label>
       {label}
-      <input aria-label={label} value={f[k] ?? ""} placeholder={placeholder} onChange={set(k)} />
+      <input className="input" aria-label={label} value={f[k] ?? ""} placeholder={placeholder} onChange={set(k)} />
     </label>
   );
   const config = (): Record<string, unknown> => {
@@ -95,7 +95,7 @@ function TriggerForm({ onCreated }: { onCreated(): void }) {
         {field("name", "Name", "nightly-retrain")}
         <label>
           Kind
-          <select aria-label="Kind" value={f.kind} onChange={set("kind")}>
+          <select className="select" aria-label="Kind" value={f.kind} onChange={set("kind")}>
             {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
           </select>
         </label>
@@ -114,7 +114,7 @@ function TriggerForm({ onCreated }: { onCreated(): void }) {
             {field("model", "Registered model")}
             <label>
               Event
-              <select aria-label="Event" value={f.event} onChange={set("event")}>
+              <select className="select" aria-label="Event" value={f.event} onChange={set("event")}>
                 {EVENTS.map((k) => <option key={k} value={k}>{k.replace("_", " ")}</option>)}
               </select>
             </label>
