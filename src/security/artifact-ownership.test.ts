@@ -11,6 +11,8 @@
  *   http URL, `//`, `%2e`) matched no experiment and was let through, then read
  *   through `/model-versions/get-artifact`: now canonicalised before the
  *   lookup;
+ * - a proxy path sent with `?run_id=` of a run of bob's own was checked on
+ *   that run, not on the path: now the proxy is checked on its path alone;
  * - a folder claimed before its experiment existed (`mlflow-artifacts:/7`
  *   before experiment 7) belongs to the experiment, not the claimer.
  */
@@ -128,6 +130,19 @@ describe("artifact ownership: who owns a path of the artifact store", () => {
     refused(await call(BOB, "GET", file));
     refused(await call(BOB, "DELETE", `${PROXY}/${next}/${laterRun}`));
     assert.equal((await call(ALICE, "GET", file)).text, SECRET);
+  });
+
+  test("a run of bob's own named beside a proxy path opens nothing: read, write, delete, multipart", async () => {
+    const e = await call(BOB, "POST", `${API}/experiments/create`, { name: "bob-own" });
+    const r = await call(BOB, "POST", `${API}/runs/create`, { experiment_id: String(e.json.experiment_id) });
+    const own = String((r.json.run as { info: { run_id: string } }).info.run_id);
+    const q = `run_id=${own}&run_uuid=${own}`;
+    refused(await call(BOB, "GET", `${PROXY}/${exp}/${run}/artifacts/model/weights.bin?${q}`));
+    refused(await call(BOB, "GET", `${PROXY}?path=${exp}/${run}/artifacts/model&${q}`));
+    refused(await call(BOB, "PUT", `${PROXY}/${exp}/${run}/artifacts/model/weights.bin?${q}`, undefined, "bob's bytes"));
+    refused(await call(BOB, "DELETE", `${PROXY}/${exp}/${run}/artifacts/model?${q}`));
+    refused(await call(BOB, "POST", `/api/2.0/mlflow-artifacts/mpu/create/${exp}/${run}/artifacts/model?${q}`, { path: "weights.bin", num_parts: 1 }));
+    assert.equal(readFileSync(join(dir.path, "artifacts", exp, run, "artifacts", "model", "weights.bin"), "utf8"), SECRET);
   });
 
   test("alice, who holds every folder on the way, still reads and writes her files", async () => {

@@ -59,33 +59,38 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((x)
 export function planRequest(access: RouteAccess, req: RequestParts): Plan {
   const { params, query, body } = req;
   const field = (k: string): unknown => body[k] ?? query[k];
+  // Every value the request gives `k`, in its body and its query: a handler may read either, so each is checked.
+  const each = (k: string): string[] => [...new Set([...list(body[k]), ...list(query[k])])];
   const plan: Plan = { primary: [], references: [] };
   const scopeHolder = body.experiment_ids !== undefined ? body : query.experiment_ids !== undefined ? query : undefined;
 
   switch (access.resource) {
     case "experiment": {
       const modelId = str(params.model_id);
-      const expId = str(field("experiment_id"));
-      const expName = str(field("experiment_name"));
+      const expIds = each("experiment_id");
+      // Every experiment the request names is checked, not the first found: `get-by-name` reads
+      // `experiment_name`, and a readable `experiment_id` beside it must not open another's experiment.
       if (modelId) plan.primary.push({ kind: "logged-model", id: modelId });
-      else if (expId) plan.primary.push({ kind: "experiment", id: expId });
-      else if (expName) plan.primary.push({ kind: "experiment-name", name: expName });
-      if (scopeHolder && !modelId && !expId) plan.scope = { holder: scopeHolder, key: "experiment_ids" };
-      const sourceRun = str(field("source_run_id"));
-      if (sourceRun) plan.references.push({ kind: "run", id: sourceRun });
+      for (const id of expIds) plan.primary.push({ kind: "experiment", id });
+      for (const name of each("experiment_name")) plan.primary.push({ kind: "experiment-name", name });
+      if (scopeHolder && !modelId && expIds.length === 0) plan.scope = { holder: scopeHolder, key: "experiment_ids" };
+      for (const id of each("source_run_id")) plan.references.push({ kind: "run", id });
       break;
     }
     case "run": {
-      for (const id of [...list(field("run_id")), ...list(field("run_uuid")), ...list(field("run_ids"))]) plan.primary.push({ kind: "run", id });
+      for (const id of new Set([...each("run_id"), ...each("run_uuid"), ...each("run_ids")])) plan.primary.push({ kind: "run", id });
       addModelReferences(plan, body);
       break;
     }
     case "artifact": {
       const modelId = str(params.model_id);
-      const runId = str(field("run_id")) ?? str(field("run_uuid"));
       if (modelId) plan.primary.push({ kind: "logged-model", id: modelId });
-      else if (runId) plan.primary.push({ kind: "run", id: runId });
-      else if (req.proxied) {
+      else if (!req.proxied) {
+        // get-artifact reads run_uuid or run_id: both are checked when both are sent.
+        for (const id of new Set([...each("run_id"), ...each("run_uuid")])) plan.primary.push({ kind: "run", id });
+      } else {
+        // The artifact proxy acts on its path alone: a `run_id` sent beside it (a readable run of one's own)
+        // must not stand in for the path's owner.
         const path = str(params["*"]) ?? str(query.path);
         const inner = body.path;
         // A multipart upload names a file inside the route's folder; a traversal there gets no grant either.
@@ -96,10 +101,8 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
     }
     case "registered-model":
     case "model-version": {
-      const name = str(field("name"));
-      if (name) plan.primary.push({ kind: "registered-model", name, version: str(field("version")) });
-      const runId = str(field("run_id"));
-      if (runId) plan.references.push({ kind: "run", id: runId });
+      for (const name of each("name")) plan.primary.push({ kind: "registered-model", name, version: str(field("version")) });
+      for (const id of each("run_id")) plan.references.push({ kind: "run", id });
       const source = str(body.source);
       if (source) plan.references.push(...sourceTargets(source));
       addModelReferences(plan, body);
