@@ -194,3 +194,49 @@ describe("permission check (default READ)", () => {
     assert.ok(failed.json.events.filter((e: { subject: string }) => e.subject === "carol").length >= 10);
   });
 });
+
+describe("answers about one resource that name others (default NO_PERMISSIONS)", () => {
+  let fx: AuthTestApp;
+  let alice: { username: string; password: string };
+  let bob: { username: string; password: string };
+  let exp: string;
+  let run: string;
+  before(async () => {
+    fx = await openAuthTestApp({ defaultPermission: "NO_PERMISSIONS" });
+    alice = await fx.addUser("alice");
+    bob = await fx.addUser("bob");
+    exp = (await fx.as(alice, "POST", `${API}/experiments/create`, { name: "shared-exp" })).json.experiment_id;
+    run = (await fx.as(alice, "POST", `${API}/runs/create`, { experiment_id: exp, start_time: 1 })).json.run.info.run_id;
+    await fx.as(alice, "POST", `${API}/runs/log-parameter`, { run_id: run, key: "secret_param", value: "secret-value" });
+    assert.equal((await fx.as(alice, "POST", `${API}/registered-models/create`, { name: "secret-model" })).status, 200);
+    const mv = await fx.as(alice, "POST", `${API}/model-versions/create`, { name: "secret-model", source: `runs:/${run}/model`, run_id: run });
+    assert.equal(mv.status, 200, mv.text);
+  });
+  after(() => fx?.close());
+
+  test("a run's models leave out the registered models the caller may not read", async () => {
+    await fx.as(alice, "POST", `${API}/experiments/permissions/create`, { experiment_id: exp, username: "bob", permission: "READ" });
+    const theirs = await fx.as(bob, "POST", "/api/ciclo/v1/runs/models", { run_ids: [run] });
+    assert.equal(theirs.status, 200, theirs.text);
+    assert.deepEqual(theirs.json.model_versions, []);
+    assert.ok(!theirs.text.includes("secret-model"), theirs.text);
+    const hers = await fx.as(alice, "POST", "/api/ciclo/v1/runs/models", { run_ids: [run] });
+    assert.deepEqual(hers.json.model_versions.map((v: { name: string }) => v.name), ["secret-model"]);
+    await fx.as(alice, "DELETE", `${API}/experiments/permissions/delete`, { experiment_id: exp, username: "bob" });
+  });
+
+  test("a model version's lineage shows its run only to those who may read the run's experiment", async () => {
+    await fx.as(alice, "POST", `${API}/registered-models/permissions/create`, { name: "secret-model", username: "bob", permission: "READ" });
+    const theirs = await fx.as(bob, "GET", "/api/ciclo/v1/model-versions/lineage?name=secret-model&version=1");
+    assert.equal(theirs.status, 200, theirs.text);
+    assert.equal(theirs.json.model_version.name, "secret-model");
+    assert.equal(theirs.json.run, undefined);
+    assert.equal(theirs.json.experiment, undefined);
+    assert.deepEqual(theirs.json.params, []);
+    assert.ok(!theirs.text.includes("secret_param") && !theirs.text.includes("shared-exp"), theirs.text);
+    assert.match(theirs.json.warnings.join(" "), /not shared with you/);
+    const hers = await fx.as(alice, "GET", "/api/ciclo/v1/model-versions/lineage?name=secret-model&version=1");
+    assert.deepEqual(hers.json.params, [{ key: "secret_param", value: "secret-value" }]);
+    assert.equal(hers.json.experiment.name, "shared-exp");
+  });
+});

@@ -298,6 +298,26 @@ async function filterAnswer(filter: NonNullable<Plan["filter"]>, principal: Prin
       return keep("models", (m) => asRecord(m.info).experiment_id, await auth.permissions.readableExperiments(user));
     case "pipeline_runs":
       return keep("pipeline_runs", (r) => r.experiment_id, await auth.permissions.readableExperiments(user));
+    case "run_models": {
+      // A run's model versions belong to registered models, its logged models to experiments: each checked.
+      await keep("model_versions", (v) => v.name, await auth.permissions.readableModels(user));
+      return keep("logged_models", (m) => m.experiment_id, await auth.permissions.readableExperiments(user));
+    }
+    case "lineage": {
+      // READ on the model shows the version and its files; the run it came from (its params, metrics, code,
+      // datasets, experiment) only to those who may read the run's experiment.
+      const run = asRecord(payload.run);
+      const runId = typeof run.run_id === "string" ? run.run_id : asRecord(payload.model_version).run_id;
+      if (typeof runId !== "string" || runId === "") return;
+      const experimentId = typeof run.experiment_id === "string" ? run.experiment_id : await lookup.experimentOfRun(runId);
+      if (experimentId !== undefined && (await auth.permissions.readableExperiments(user))(experimentId)) return;
+      delete payload.run;
+      delete payload.experiment;
+      Object.assign(payload, { params: [], metrics: [], code: {}, datasets: [] });
+      const warnings = Array.isArray(payload.warnings) ? payload.warnings : [];
+      payload.warnings = [...warnings, "The run this version came from is not shared with you: its params, metrics, code and datasets are left out."];
+      return;
+    }
     case "pipeline_approvals": {
       // An approval names its pipeline run (an MLflow run): readable when the run's experiment is.
       const readable = await auth.permissions.readableExperiments(user);

@@ -25,7 +25,7 @@ export interface Plan {
   /** The request's `experiment_ids` scope: narrowed to readable experiments instead of refused. */
   scope?: { holder: Record<string, unknown>; key: string };
   /** The route answers with a list the hook filters (searches). */
-  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models" | "pipeline_runs" | "pipeline_approvals";
+  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models" | "pipeline_runs" | "pipeline_approvals" | "run_models" | "lineage";
   /** Any signed-in user may call it (creating an experiment or a model; searches). */
   open?: boolean;
   /** Admins only: no resource found, or one the permission model does not cover. */
@@ -41,6 +41,16 @@ export interface RequestParts {
   query: Record<string, unknown>;
   body: Record<string, unknown>;
 }
+
+/**
+ * Routes that answer about a resource the caller may read with parts of others (a run's registered model
+ * versions and logged models; a model version's run, its params, metrics, code and datasets): checked as usual,
+ * then the answer is trimmed to what the caller may read.
+ */
+const TRIMMED: Record<string, Plan["filter"]> = {
+  "/runs/models": "run_models",
+  "/model-versions/lineage": "lineage",
+};
 
 /** Routes any signed-in user may call without naming an existing resource. */
 const OPEN_CREATE = new Set(["/experiments/create", "/registered-models/create"]);
@@ -129,6 +139,7 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
     plan.references = [];
     plan.filter = filter;
   }
+  plan.filter ??= TRIMMED[req.path];
   if (plan.scope) plan.open = true;
   if (plan.primary.length === 0 && !plan.open) plan.adminOnly = true;
   return plan;
