@@ -14,11 +14,12 @@
  * quotes — a misreading of the quoting changes the text printed, never what runs.
  * @module
  */
-import { evaluate, parseTemplate, stringify, type ExpressionContext, type TemplatePart } from "../definition/expression.js";
+import { quoteState, variableReference } from "../../shared/shell-quoting.js";
+import { evaluate, parseTemplate, stringify, type ExpressionContext } from "../definition/expression.js";
 
 export interface RunCommand {
   shell: string;
-  /** Variables the command expands: each a value that stood inside quotes. */
+  /** Variables the command expands: each value that is not a plain word. */
   env: Record<string, string>;
 }
 
@@ -38,54 +39,10 @@ export function renderRunCommand(text: string, ctx: ExpressionContext): RunComma
       if (value.includes("\0")) throw new Error("A value in a run: command cannot contain a NUL character.");
       const name = `CICLO_EXPR_${++n}`;
       env[name] = value;
-      const quoting = quoteState(text, parts, part.offset);
-      word = quoting === "double" ? `\${${name}}` : quoting === "single" ? `'"\${${name}}"'` : `"\${${name}}"`;
+      word = variableReference(name, quoteState(text, parts, part.offset));
     }
     shell += text.slice(at, part.offset) + word;
     at = part.end;
   }
   return { shell: shell + text.slice(at), env };
-}
-
-/**
- * The shell quoting in force at `upTo`: the innermost context, where `$( )`
- * and backticks open a new one inside double quotes (`"$(cmd "x")"`).
- * Backslash escapes and `${{ }}` parts are skipped; comments and heredocs are
- * not read.
- */
-export function quoteState(text: string, parts: readonly TemplatePart[], upTo: number): "none" | "single" | "double" {
-  type Frame = { state: "none" | "single" | "double"; close: ")" | "`" | ""; depth: number };
-  const stack: Frame[] = [{ state: "none", close: "", depth: 0 }];
-  let p = 0;
-  for (let i = 0; i < upTo; ) {
-    if (p < parts.length && i === parts[p].offset) {
-      i = parts[p++].end;
-      continue;
-    }
-    const f = stack[stack.length - 1]!;
-    const c = text[i];
-    if (f.state === "single") {
-      if (c === "'") f.state = "none";
-    } else if (c === "\\") {
-      i += 2;
-      continue;
-    } else if (c === "$" && text[i + 1] === "(") {
-      stack.push({ state: "none", close: ")", depth: 0 });
-      i += 2;
-      continue;
-    } else if (c === "`" && f.close !== "`") {
-      stack.push({ state: "none", close: "`", depth: 0 });
-    } else if (f.state === "double") {
-      if (c === '"') f.state = "none";
-    } else if (c === "'") f.state = "single";
-    else if (c === '"') f.state = "double";
-    else if (f.close === "`" && c === "`") stack.pop();
-    else if (f.close === ")" && c === "(") f.depth++;
-    else if (f.close === ")" && c === ")") {
-      if (f.depth > 0) f.depth--;
-      else stack.pop();
-    }
-    i++;
-  }
-  return stack[stack.length - 1]!.state;
 }

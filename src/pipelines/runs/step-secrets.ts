@@ -23,7 +23,7 @@
  */
 import { parseTemplate, pathsOf, type TemplatePart } from "../definition/expression.js";
 import type { StepSpec } from "../definition/pipeline-spec.js";
-import { quoteState } from "./run-command.js";
+import { quoteState } from "../../shared/shell-quoting.js";
 
 /** The server's secret store, as pipelines see it (the auth module's SecretService). */
 export interface StepSecretSource {
