@@ -13,6 +13,8 @@
  *   lookup;
  * - a proxy path sent with `?run_id=` of a run of bob's own was checked on
  *   that run, not on the path: now the proxy is checked on its path alone;
+ * - `upload-artifact?run_id=<bob's>&run_uuid=<alice's>` was checked on the
+ *   first and wrote into the second: now both are checked;
  * - a folder claimed before its experiment existed (`mlflow-artifacts:/7`
  *   before experiment 7) belongs to the experiment, not the claimer.
  */
@@ -143,6 +145,16 @@ describe("artifact ownership: who owns a path of the artifact store", () => {
     refused(await call(BOB, "DELETE", `${PROXY}/${exp}/${run}/artifacts/model?${q}`));
     refused(await call(BOB, "POST", `/api/2.0/mlflow-artifacts/mpu/create/${exp}/${run}/artifacts/model?${q}`, { path: "weights.bin", num_parts: 1 }));
     assert.equal(readFileSync(join(dir.path, "artifacts", exp, run, "artifacts", "model", "weights.bin"), "utf8"), SECRET);
+  });
+
+  test("run_id of bob's own run beside run_uuid of alice's: both are checked (upload-artifact reads run_uuid)", async () => {
+    const e = await call(BOB, "POST", `${API}/experiments/create`, { name: "bob-own-2" });
+    const r = await call(BOB, "POST", `${API}/runs/create`, { experiment_id: String(e.json.experiment_id) });
+    const own = String((r.json.run as { info: { run_id: string } }).info.run_id);
+    refused(await call(BOB, "POST", `/ajax-api/2.0/mlflow/upload-artifact?run_id=${own}&run_uuid=${run}&path=planted.txt`, undefined, "bob's bytes"));
+    assert.ok(!existsSync(join(dir.path, "artifacts", exp, run, "artifacts", "planted.txt")), "bob planted a file in alice's run");
+    refused(await call(BOB, "GET", `/get-artifact?run_id=${own}&run_uuid=${run}&path=model/weights.bin`));
+    refused(await call(BOB, "GET", `/get-artifact?run_id=${run}&run_uuid=${own}&path=model/weights.bin`));
   });
 
   test("alice, who holds every folder on the way, still reads and writes her files", async () => {
