@@ -32,7 +32,8 @@ export const DEFAULT_CORS_ORIGINS: readonly string[] = [
   "http://localhost", "http://127.0.0.1", "http://[::1]",
 ];
 
-const INVALID_HOST = "Invalid Host header - possible DNS rebinding attack detected";
+/** MLflow compat: the refusal of a Host header, word for word (`ciclo gateway` answers it too). */
+export const INVALID_HOST = "Invalid Host header - possible DNS rebinding attack detected";
 const CORS_BLOCKED = "Cross-origin request blocked";
 const STATE_CHANGING = new Set(["POST", "PUT", "DELETE", "PATCH"]);
 /** Probes answer whatever name they use. */
@@ -83,7 +84,7 @@ const MAX_REMEMBERED_HOSTS = 64;
  * remembered, at most {@link MAX_REMEMBERED_HOSTS}: clients send the same Host on every request, and a refused
  * or forgotten one is simply matched again, so the memo never changes an answer and cannot grow without bound.
  */
-function hostChecker(patterns: readonly string[]): (host: string) => boolean {
+export function hostChecker(patterns: readonly string[] = DEFAULT_ALLOWED_HOSTS): (host: string) => boolean {
   const allowed = matcher(patterns);
   const remembered = new Set<string>();
   return (host) => {
