@@ -101,6 +101,9 @@ describe("permission check (default READ)", () => {
     const tables = await fx.snapshotTables(["model_versions"]);
     for (const body of [
       { name: "bob-model", source: `runs:/${run}/model` },
+      // The registry reads the scheme in any case: so must the check.
+      { name: "bob-model", source: `Runs:/${run}` },
+      { name: "bob-model", source: `RUNS:///${run}/model` },
       { name: "bob-model", source: `mlflow-artifacts:/${exp}/${run}/artifacts/model`, run_id: run },
       { name: "bob-model", source: `mlflow-artifacts:/${exp}/${run}/artifacts/model` },
       { name: "bob-model", source: "s3://elsewhere/model", run_id: run },
@@ -223,6 +226,23 @@ describe("answers about one resource that name others (default NO_PERMISSIONS)",
     const hers = await fx.as(alice, "POST", "/api/ciclo/v1/runs/models", { run_ids: [run] });
     assert.deepEqual(hers.json.model_versions.map((v: { name: string }) => v.name), ["secret-model"]);
     await fx.as(alice, "DELETE", `${API}/experiments/permissions/delete`, { experiment_id: exp, username: "bob" });
+  });
+
+  test("a models:/ source is checked on the model the registry resolves, not on another spelling of it", async () => {
+    // Names MLflow allows: '@' and '%' in a model's name. The check read `models:/x@y@a` as model 'x' and
+    // decoded `models:/ab%2540c/1` to 'ab%40c'; the registry reads 'x@y' and 'ab%2540c'.
+    for (const name of ["x@y", "ab%2540c"]) assert.equal((await fx.as(alice, "POST", `${API}/registered-models/create`, { name })).status, 200);
+    const v = await fx.as(alice, "POST", `${API}/model-versions/create`, { name: "x@y", source: `runs:/${run}/model`, run_id: run });
+    assert.equal(v.status, 200, v.text);
+    await fx.as(alice, "POST", `${API}/registered-models/alias`, { name: "x@y", alias: "a", version: "1" });
+    assert.equal((await fx.as(alice, "POST", `${API}/model-versions/create`, { name: "ab%2540c", source: `runs:/${run}/model`, run_id: run })).status, 200);
+    for (const name of ["x", "ab%40c", "bob-target"]) assert.equal((await fx.as(bob, "POST", `${API}/registered-models/create`, { name })).status, 200);
+    for (const source of ["models:/x@y@a", "models:/ab%2540c/1"]) {
+      const r = await fx.as(bob, "POST", `${API}/model-versions/create`, { name: "bob-target", source });
+      assertError(r, 404, "RESOURCE_DOES_NOT_EXIST");
+    }
+    const mine = await fx.as(bob, "POST", `${API}/model-versions/search`, { filter: "name='bob-target'" });
+    assert.ok(!JSON.stringify(mine.json ?? {}).includes("models:/"), mine.text);
   });
 
   test("a model version's lineage shows its run only to those who may read the run's experiment", async () => {

@@ -7,6 +7,7 @@
  * request is for admins only: deny by default.
  * @module
  */
+import { parseModelUri } from "../../registry/index.js";
 import type { RouteAccess } from "../../server/http/route-access.js";
 
 export type Target =
@@ -156,14 +157,32 @@ function addModelReferences(plan: Plan, body: Record<string, unknown>): void {
   }
 }
 
-/** What a model version's `source` reads from. */
+/**
+ * What a model version's `source` reads from, read as the registry reads it: `runs:` and `models:` in any case,
+ * a `models:/` name as written (not percent-decoded; `@` ends the name at its last one). Reading it another way
+ * let `Runs:/<another's run>` or `models:/x@y@alias` past the check (GHSA-gqch-g4w5-7qcw by spelling).
+ */
 export function sourceTargets(source: string): Target[] {
-  const runs = /^runs:\/+([^/]+)/.exec(source);
-  if (runs) return [{ kind: "run", id: runs[1]! }];
-  const models = /^models:\/+([^/@]+)(?:\/([^/]+))?/.exec(source);
-  if (models) {
-    // models:/m-<id> is a logged model; models:/<name>/<version|stage> and models:/<name>@alias a registered one.
-    return models[1]!.startsWith("m-") && !models[2] ? [{ kind: "logged-model", id: models[1]! }] : [{ kind: "registered-model", name: decodeURIComponent(models[1]!) }];
+  const runs = /^runs:(.*)$/is.exec(source);
+  if (runs) {
+    let rest = runs[1]!;
+    if (rest.startsWith("//")) {
+      const end = rest.indexOf("/", 2);
+      // runs://<host>/… names no run of this server: the registry never reads it.
+      if (end !== 2) return [];
+      rest = rest.slice(end);
+    }
+    const runId = rest.split("/").find((s) => s !== "");
+    return runId === undefined ? [] : [{ kind: "run", id: runId }];
+  }
+  if (/^models:/i.test(source)) {
+    let uri: ReturnType<typeof parseModelUri>;
+    try {
+      uri = parseModelUri(`models:${source.slice("models:".length)}`);
+    } catch {
+      return []; // the registry refuses it as well
+    }
+    return uri.kind === "model-id" ? [{ kind: "logged-model", id: uri.modelId }] : [{ kind: "registered-model", name: uri.name }];
   }
   return [{ kind: "artifact-uri", uri: source, proxied: false }];
 }
