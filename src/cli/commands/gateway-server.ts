@@ -11,8 +11,7 @@ import type { AddressInfo } from "node:net";
 import { EndpointRouter } from "../../deployments/router/endpoint-router.js";
 import { installFastPath } from "../../deployments/router/fast-path.js";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
-import { isLoopback } from "../../server/config.js";
-import { hostChecker, INVALID_HOST } from "../../server/http/network-policy.js";
+import { hostChecker, INVALID_HOST, isLoopbackAddress } from "../../shared/host-allow-list.js";
 import type { Tracing } from "../../telemetry/tracing.js";
 import { gatewayInferenceLog, type GatewayInferenceLog } from "./gateway-inference-log.js";
 
@@ -98,7 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // On loopback (the default) the gateway serves this machine: a page re-pointing its own name at 127.0.0.1 (DNS
   // rebinding) sends its own Host, refused as `ciclo server` refuses it. Bound to another address, callers use
   // whatever name routes to it (a Kubernetes Service), so every Host is taken.
-  const hostAllowed = isLoopback(opts.host) ? hostChecker() : undefined;
+  const hostAllowed = isLoopbackAddress(opts.host) ? hostChecker() : undefined;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const url = req.url ?? "/";
     if (url === "/health") return void res.writeHead(200, { "content-type": "text/plain" }).end("OK");
