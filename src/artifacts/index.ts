@@ -9,5 +9,5 @@ export type { ArtifactLocator } from "./artifact-locator.js";
 export { ArtifactPurger } from "./artifact-purger.js";
 export type { ArtifactPurgerOptions } from "./artifact-purger.js";
 export type { ArtifactRepository, FileInfo } from "./artifact-repository.js";
-export { ArtifactService } from "./artifact-service.js";
-export { joinArtifactPath, safeArtifactFilePath } from "./safe-path.js";
+export { ArtifactService, proxiedRootPath } from "./artifact-service.js";
+export { joinArtifactPath, safeArtifactFilePath, safeArtifactPath } from "./safe-path.js";

@@ -141,8 +141,10 @@ export interface ResourceLookup {
   experimentOfLoggedModel(modelId: string): Promise<string | undefined>;
   registeredModelExists(name: string): Promise<boolean>;
   /**
-   * The experiment whose artifact location holds `uri`, "many" when `uri` is
-   * a parent of several experiments' locations, undefined when none.
+   * The experiment that owns `uri`: of those whose artifact locations hold it
+   * (at a segment boundary), the newest; "many" when `uri` is a parent of
+   * experiments' locations, undefined when none. `uri` is canonical (the
+   * permission hook's `ownedForm`).
    */
   experimentOfArtifactUri(uri: string): Promise<string | "many" | undefined>;
 }

@@ -31,6 +31,15 @@ test("private, loopback, link-local and mapped addresses are recognised", () => 
   for (const a of ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "172.32.0.1"]) assert.equal(isPrivateAddress(a), false, a);
 });
 
+test("IPv6 forms that embed an IPv4 address, and retired or reserved ranges, are not public either", () => {
+  // IPv4-compatible (::a.b.c.d), SIIT-translated (::ffff:0:a.b.c.d), 6to4 and Teredo embed an IPv4 address a
+  // relay may take to the private network; site-local (fec0::/10) is a retired private range; 100::/64 discards.
+  for (const a of ["::127.0.0.1", "::a9fe:a9fe", "::ffff:0:7f00:1", "::ffff:0:a9fe:a9fe", "2002:7f00:1::1", "2002:a9fe:a9fe::", "2001:0:4136:e378::1", "fec0::1", "100::1", "2001:db8::1"]) {
+    assert.equal(isPrivateAddress(a), true, a);
+  }
+  for (const a of ["2a00:1450:4001:82b::200e", "2001:4860:4860::8888"]) assert.equal(isPrivateAddress(a), false, a);
+});
+
 test("URLs are refused for scheme, credentials, allow-list and private resolution", async () => {
   await assert.rejects(checkOutboundUrl("file:///etc/passwd"), /must be http or https/);
   await assert.rejects(checkOutboundUrl("http://user:pw@example.com/"), /must not carry credentials/);

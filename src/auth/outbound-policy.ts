@@ -38,7 +38,14 @@ for (const [net, bits] of [
   ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
   ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4],
 ] as const) blocked.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["64:ff9b::", 96]] as const) blocked.addSubnet(net, bits, "ipv6");
+// IPv6: unspecified and IPv4-compatible (::/96, loopback ::1 inside it), SIIT-translated IPv4 (::ffff:0:0/96),
+// NAT64 (64:ff9b::/96), discard-only (100::/64), Teredo (2001::/32) and 6to4 (2002::/16), which embed an IPv4
+// address a relay may carry to the private network, documentation (2001:db8::/32), retired site-local
+// (fec0::/10), unique-local, link-local, multicast.
+for (const [net, bits] of [
+  ["::", 96], ["::ffff:0:0:0", 96], ["64:ff9b::", 96], ["100::", 64], ["2001::", 32], ["2001:db8::", 32], ["2002::", 16],
+  ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8],
+] as const) blocked.addSubnet(net, bits, "ipv6");
 
 /** True for addresses that are not on the public internet. */
 export function isPrivateAddress(address: string): boolean {

@@ -27,6 +27,8 @@ export interface ResolvedCommand {
   extra: Record<string, string>;
   /** The shell command to run (`sh -c`). */
   command: string;
+  /** Variables the command expands: parameter values that stood inside the command's own quotes (shell-quote.ts). */
+  env: Record<string, string>;
 }
 
 /** Parses `key=value` words (the value may contain `=`); a key given twice is an error. */
@@ -64,9 +66,10 @@ export function resolveCommand(entryPoint: EntryPoint, given: Readonly<Record<st
     }
     extra[key] = checkValue({ name: key, type: "string" }, value, projectDir);
   }
-  let command = fillTemplate(entryPoint.command, new Map(Object.entries(declared)));
+  const filled = fillTemplate(entryPoint.command, new Map(Object.entries(declared)));
+  let command = filled.command;
   for (const [key, value] of Object.entries(extra)) command += ` --${key} ${shellQuote(value)}`;
-  return { entryPoint: entryPoint.name, declared, extra, command };
+  return { entryPoint: entryPoint.name, declared, extra, command, env: filled.env };
 }
 
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:nan|inf|infinity)$/i;

@@ -76,7 +76,7 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   const log = opts.log ?? (() => {});
   const project = loadProject(opts.projectDir);
   const command: ResolvedCommand = opts.rawCommand
-    ? { entryPoint: opts.entryPoint ?? opts.rawCommand[0], declared: {}, extra: {}, command: opts.rawCommand.map(shellQuote).join(" ") }
+    ? { entryPoint: opts.entryPoint ?? opts.rawCommand[0], declared: {}, extra: {}, command: opts.rawCommand.map(shellQuote).join(" "), env: {} }
     : resolveCommand(resolveEntryPoint(project, opts.entryPoint ?? "main"), opts.params ?? {}, project.dir);
 
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
@@ -103,7 +103,7 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   log(`Started run ${run.runId} (${run.runName}) in experiment ${experimentId}: entry point '${command.entryPoint}' of ${project.dir}`);
   log(`Command: ${command.command}`);
 
-  const env = projectRunEnv(baseEnv, run.runId, opts.trackingUri, experimentId);
+  const env = { ...projectRunEnv(baseEnv, run.runId, opts.trackingUri, experimentId), ...command.env };
   let exit: CommandExit;
   try {
     exit = await runCommand(command.command, { cwd: project.dir, env, stdout: opts.stdout });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { tempDir } from "../testing/temp-dir.js";
@@ -59,8 +59,20 @@ describe("shellQuote", () => {
 describe("fillTemplate", () => {
   test("placeholders become quoted values; {{ }} are literal braces", () => {
     const values = new Map([["lr", "0.1"], ["name", "a b; rm -rf /"]]);
-    assert.equal(fillTemplate("node t.js --lr {lr} --name { name } {{x}}", values), "node t.js --lr 0.1 --name 'a b; rm -rf /' {x}");
-    assert.deepEqual(argvOf(`printf '%s\\0' ${fillTemplate("{name} {lr}", values)}`), ["a b; rm -rf /", "0.1"]);
+    assert.deepEqual(fillTemplate("node t.js --lr {lr} --name { name } {{x}}", values), { command: "node t.js --lr 0.1 --name 'a b; rm -rf /' {x}", env: {} });
+    assert.deepEqual(argvOf(`printf '%s\\0' ${fillTemplate("{name} {lr}", values).command}`), ["a b; rm -rf /", "0.1"]);
+  });
+
+  test("a value inside the command's own quotes is passed as a variable: nothing in it runs (shlex.quote's hole)", () => {
+    for (const v of HOSTILE) {
+      for (const template of ['printf \'%s\\0\' "v={name}"', "printf '%s\\0' 'v={name}'", 'printf \'%s\\0\' "$(printf %s "{name}")"', "printf '%s\\0' v={name}"]) {
+        const { command, env } = fillTemplate(template, new Map([["name", v]]));
+        const out = execFileSync("/bin/sh", ["-c", command], { cwd: dir.path, encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
+        assert.equal(out.split("\0")[0], template.includes("$(") ? v.replace(/\n+$/, "") : `v=${v}`, `${JSON.stringify(v)} in ${template}: ${command}`);
+      }
+    }
+    assert.deepEqual(readdirSync(dir.path).filter((f) => f.startsWith("pwned")), [], "a value ran a command");
+    assert.deepEqual(fillTemplate('run --name "{name}" --lr "{lr}"', new Map([["name", "$(id)"], ["lr", "0.1"]])), { command: 'run --name "${CICLO_PARAM_1}" --lr "0.1"', env: { CICLO_PARAM_1: "$(id)" } });
   });
 
   test("an unknown placeholder or a lone brace fails before anything runs", () => {

@@ -8,3 +8,4 @@
 export type { ModelVersion } from "../shared/registry-types.js";
 export type { LoggedModelLookup, LoggedModelRef } from "./logged-model-lookup.js";
 export type { RegistryStore } from "./registry-store.js";
+export { parseModelUri } from "./model-uri.js";

@@ -5,6 +5,7 @@
 import type { TracingConfig } from "../telemetry/tracing.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isLoopbackAddress } from "../shared/host-allow-list.js";
 import { DEFAULT_ALLOWED_HOSTS, splitList, type NetworkPolicy } from "./http/network-policy.js";
 import { COMMAS_OR_SPACES, parseList } from "../shared/text-list.js";
 
@@ -339,8 +340,7 @@ export function assertSafeExposure(config: Pick<ServerConfig, "host" | "auth" | 
 
 /** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
 export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1";
+  return isLoopbackAddress(host);
 }
 
 export function resolveJobsConfig(o: ServerOptions, env: NodeJS.ProcessEnv = process.env): JobsConfig {

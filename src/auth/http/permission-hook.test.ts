@@ -101,6 +101,9 @@ describe("permission check (default READ)", () => {
     const tables = await fx.snapshotTables(["model_versions"]);
     for (const body of [
       { name: "bob-model", source: `runs:/${run}/model` },
+      // The registry reads the scheme in any case: so must the check.
+      { name: "bob-model", source: `Runs:/${run}` },
+      { name: "bob-model", source: `RUNS:///${run}/model` },
       { name: "bob-model", source: `mlflow-artifacts:/${exp}/${run}/artifacts/model`, run_id: run },
       { name: "bob-model", source: `mlflow-artifacts:/${exp}/${run}/artifacts/model` },
       { name: "bob-model", source: "s3://elsewhere/model", run_id: run },
@@ -192,5 +195,68 @@ describe("permission check (default READ)", () => {
     assert.deepEqual(audit.json.events.map((e: { subject: string }) => e.subject), ["carol"]);
     const failed = await fx.as(ADMIN, "GET", "/api/ciclo/v1/auth/audit?type=login.failed&max_results=1000");
     assert.ok(failed.json.events.filter((e: { subject: string }) => e.subject === "carol").length >= 10);
+  });
+});
+
+describe("answers about one resource that name others (default NO_PERMISSIONS)", () => {
+  let fx: AuthTestApp;
+  let alice: { username: string; password: string };
+  let bob: { username: string; password: string };
+  let exp: string;
+  let run: string;
+  before(async () => {
+    fx = await openAuthTestApp({ defaultPermission: "NO_PERMISSIONS" });
+    alice = await fx.addUser("alice");
+    bob = await fx.addUser("bob");
+    exp = (await fx.as(alice, "POST", `${API}/experiments/create`, { name: "shared-exp" })).json.experiment_id;
+    run = (await fx.as(alice, "POST", `${API}/runs/create`, { experiment_id: exp, start_time: 1 })).json.run.info.run_id;
+    await fx.as(alice, "POST", `${API}/runs/log-parameter`, { run_id: run, key: "secret_param", value: "secret-value" });
+    assert.equal((await fx.as(alice, "POST", `${API}/registered-models/create`, { name: "secret-model" })).status, 200);
+    const mv = await fx.as(alice, "POST", `${API}/model-versions/create`, { name: "secret-model", source: `runs:/${run}/model`, run_id: run });
+    assert.equal(mv.status, 200, mv.text);
+  });
+  after(() => fx?.close());
+
+  test("a run's models leave out the registered models the caller may not read", async () => {
+    await fx.as(alice, "POST", `${API}/experiments/permissions/create`, { experiment_id: exp, username: "bob", permission: "READ" });
+    const theirs = await fx.as(bob, "POST", "/api/ciclo/v1/runs/models", { run_ids: [run] });
+    assert.equal(theirs.status, 200, theirs.text);
+    assert.deepEqual(theirs.json.model_versions, []);
+    assert.ok(!theirs.text.includes("secret-model"), theirs.text);
+    const hers = await fx.as(alice, "POST", "/api/ciclo/v1/runs/models", { run_ids: [run] });
+    assert.deepEqual(hers.json.model_versions.map((v: { name: string }) => v.name), ["secret-model"]);
+    await fx.as(alice, "DELETE", `${API}/experiments/permissions/delete`, { experiment_id: exp, username: "bob" });
+  });
+
+  test("a models:/ source is checked on the model the registry resolves, not on another spelling of it", async () => {
+    // Names MLflow allows: '@' and '%' in a model's name. The check read `models:/x@y@a` as model 'x' and
+    // decoded `models:/ab%2540c/1` to 'ab%40c'; the registry reads 'x@y' and 'ab%2540c'.
+    for (const name of ["x@y", "ab%2540c"]) assert.equal((await fx.as(alice, "POST", `${API}/registered-models/create`, { name })).status, 200);
+    const v = await fx.as(alice, "POST", `${API}/model-versions/create`, { name: "x@y", source: `runs:/${run}/model`, run_id: run });
+    assert.equal(v.status, 200, v.text);
+    await fx.as(alice, "POST", `${API}/registered-models/alias`, { name: "x@y", alias: "a", version: "1" });
+    assert.equal((await fx.as(alice, "POST", `${API}/model-versions/create`, { name: "ab%2540c", source: `runs:/${run}/model`, run_id: run })).status, 200);
+    for (const name of ["x", "ab%40c", "bob-target"]) assert.equal((await fx.as(bob, "POST", `${API}/registered-models/create`, { name })).status, 200);
+    for (const source of ["models:/x@y@a", "models:/ab%2540c/1"]) {
+      const r = await fx.as(bob, "POST", `${API}/model-versions/create`, { name: "bob-target", source });
+      assertError(r, 404, "RESOURCE_DOES_NOT_EXIST");
+    }
+    const mine = await fx.as(bob, "POST", `${API}/model-versions/search`, { filter: "name='bob-target'" });
+    assert.ok(!JSON.stringify(mine.json ?? {}).includes("models:/"), mine.text);
+  });
+
+  test("a model version's lineage shows its run only to those who may read the run's experiment", async () => {
+    await fx.as(alice, "POST", `${API}/registered-models/permissions/create`, { name: "secret-model", username: "bob", permission: "READ" });
+    const theirs = await fx.as(bob, "GET", "/api/ciclo/v1/model-versions/lineage?name=secret-model&version=1");
+    assert.equal(theirs.status, 200, theirs.text);
+    assert.equal(theirs.json.model_version.name, "secret-model");
+    assert.equal(theirs.json.run, undefined);
+    assert.equal(theirs.json.experiment, undefined);
+    assert.deepEqual(theirs.json.params, []);
+    assert.ok(!theirs.text.includes("secret_param") && !theirs.text.includes("shared-exp"), theirs.text);
+    assert.match(theirs.json.warnings.join(" "), /not shared with you/);
+    const hers = await fx.as(alice, "GET", "/api/ciclo/v1/model-versions/lineage?name=secret-model&version=1");
+    assert.deepEqual(hers.json.params, [{ key: "secret_param", value: "secret-value" }]);
+    assert.equal(hers.json.experiment.name, "shared-exp");
   });
 });

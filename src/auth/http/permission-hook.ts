@@ -16,6 +16,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { proxiedRootPath, safeArtifactPath } from "../../artifacts/index.js";
 import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import type { RouteAccess } from "../../server/http/route-access.js";
 import { PermissionDeniedError, TooManyAttemptsError, UnauthenticatedError } from "../auth-errors.js";
@@ -140,6 +141,7 @@ async function authorize(req: FastifyRequest, access: RouteAccess, principal: Pr
   const need: Need = access.permission === "public" ? "read" : access.permission;
   for (const t of plan.primary) await check(t, need, user, deps);
   for (const t of plan.references) await check(t, "read", user, deps);
+  if (path === "/experiments/create") await checkLocationClaim(asRecord(req.body).artifact_location, user, deps);
   if (plan.scope) {
     const readable = await deps.auth.permissions.readableExperiments(user);
     const ids = [plan.scope.holder[plan.scope.key]].flat().map(String);
@@ -189,10 +191,12 @@ async function check(t: Target, need: Need, user: Principal["user"], deps: Permi
       return decide(await auth.permissions.registeredModelPermission(user, t.name), need, hidden);
     }
     case "artifact-uri": {
-      const uri = t.proxied ? t.uri : proxiedForm(t.uri, deps.artifactsDestination);
-      const id = await lookup.experimentOfArtifactUri(uri);
+      const owned = ownedForm(t.uri, deps.artifactsDestination);
+      // A spelling the artifact routes refuse gets no grant here either.
+      if (owned === undefined) throw new PermissionDeniedError();
+      const id = await lookup.experimentOfArtifactUri(owned.uri);
       // Outside every experiment's folder (or spanning several): the store's own area, for admins.
-      if (id === "many" || (id === undefined && t.proxied)) throw new PermissionDeniedError();
+      if (id === "many" || (id === undefined && owned.proxied)) throw new PermissionDeniedError();
       if (id === undefined) return;
       return onExperiment(id, () => new ResourceDoesNotExistError(`Artifact '${t.uri}' does not exist`));
     }
@@ -205,16 +209,53 @@ function decide(permission: PermissionName, need: Need, hidden: () => Error): vo
   throw new PermissionDeniedError();
 }
 
-/** A source under the proxied store's destination names the same files as its `mlflow-artifacts:/` path. */
-function proxiedForm(uri: string, destination: string | undefined): string {
-  let u = uri;
-  if (u.startsWith("/")) u = pathToFileURL(u).href;
+/**
+ * The one spelling of an artifact URI that ownership is looked up by. Every
+ * URI that reaches the server's own artifact store — `mlflow-artifacts:/p`,
+ * `mlflow-artifacts://any-host/p`, `mlflow-artifacts:////p`, an http(s) URL of
+ * the artifact proxy, a `file:` URI or path under the destination — becomes
+ * `mlflow-artifacts:/` + the path as the artifact routes canonicalise it
+ * (decoded, `.` and empty segments dropped), and is marked `proxied`: no
+ * experiment owning it means the store's own area, admins only. Checking the
+ * spelling as sent let `mlflow-artifacts://x/1/<run>/artifacts` read another
+ * user's run through a model version. Undefined: a path the routes refuse.
+ */
+export function ownedForm(uri: string, destination: string | undefined): { uri: string; proxied: boolean } | undefined {
+  let u = uri.startsWith("/") ? pathToFileURL(uri).href : uri;
   if (destination) {
     const root = destination.replace(/\/+$/, "");
-    if (u === root) return "mlflow-artifacts:";
-    if (u.startsWith(`${root}/`)) return `mlflow-artifacts:/${u.slice(root.length + 1)}`;
+    if (u === root) u = "mlflow-artifacts:/";
+    else if (u.startsWith(`${root}/`)) u = `mlflow-artifacts:/${u.slice(root.length + 1)}`;
   }
-  return u;
+  const inside = proxiedRootPath(u);
+  if (inside === undefined) return { uri: u, proxied: false };
+  try {
+    return { uri: `mlflow-artifacts:/${safeArtifactPath(inside)}`, proxied: true };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A new experiment's `artifact_location` inside the folder of an existing
+ * experiment would own the files there (the newest experiment holding a path
+ * owns it): MANAGE on that experiment is needed, as for deleting its files.
+ * A location holding other experiments' folders (a parent, the store's root)
+ * is the admins'.
+ */
+async function checkLocationClaim(location: unknown, user: Principal["user"], deps: PermissionHookDeps): Promise<void> {
+  if (typeof location !== "string" || location === "") return;
+  const owned = ownedForm(location, deps.artifactsDestination);
+  if (owned === undefined) return; // the handler refuses the location itself
+  const id = await deps.lookup.experimentOfArtifactUri(owned.uri);
+  if (id === undefined) return;
+  const refuse = () =>
+    new PermissionDeniedError(
+      `Permission denied: artifact_location '${location}' lies in or holds the artifact folder of an experiment you may not manage. ` +
+        "Leave artifact_location out to get a folder of the experiment's own, or ask that experiment's owner for MANAGE.",
+    );
+  if (id === "many") throw refuse();
+  if (!grants(await deps.auth.permissions.experimentPermission(user, id), "manage")) throw refuse();
 }
 
 async function afterSuccess(req: FastifyRequest, principal: Principal, payload: Record<string, unknown>, deps: PermissionHookDeps): Promise<void> {
@@ -257,6 +298,26 @@ async function filterAnswer(filter: NonNullable<Plan["filter"]>, principal: Prin
       return keep("models", (m) => asRecord(m.info).experiment_id, await auth.permissions.readableExperiments(user));
     case "pipeline_runs":
       return keep("pipeline_runs", (r) => r.experiment_id, await auth.permissions.readableExperiments(user));
+    case "run_models": {
+      // A run's model versions belong to registered models, its logged models to experiments: each checked.
+      await keep("model_versions", (v) => v.name, await auth.permissions.readableModels(user));
+      return keep("logged_models", (m) => m.experiment_id, await auth.permissions.readableExperiments(user));
+    }
+    case "lineage": {
+      // READ on the model shows the version and its files; the run it came from (its params, metrics, code,
+      // datasets, experiment) only to those who may read the run's experiment.
+      const run = asRecord(payload.run);
+      const runId = typeof run.run_id === "string" ? run.run_id : asRecord(payload.model_version).run_id;
+      if (typeof runId !== "string" || runId === "") return;
+      const experimentId = typeof run.experiment_id === "string" ? run.experiment_id : await lookup.experimentOfRun(runId);
+      if (experimentId !== undefined && (await auth.permissions.readableExperiments(user))(experimentId)) return;
+      delete payload.run;
+      delete payload.experiment;
+      Object.assign(payload, { params: [], metrics: [], code: {}, datasets: [] });
+      const warnings = Array.isArray(payload.warnings) ? payload.warnings : [];
+      payload.warnings = [...warnings, "The run this version came from is not shared with you: its params, metrics, code and datasets are left out."];
+      return;
+    }
     case "pipeline_approvals": {
       // An approval names its pipeline run (an MLflow run): readable when the run's experiment is.
       const readable = await auth.permissions.readableExperiments(user);

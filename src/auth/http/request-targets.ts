@@ -7,6 +7,7 @@
  * request is for admins only: deny by default.
  * @module
  */
+import { parseModelUri } from "../../registry/index.js";
 import type { RouteAccess } from "../../server/http/route-access.js";
 
 export type Target =
@@ -25,7 +26,7 @@ export interface Plan {
   /** The request's `experiment_ids` scope: narrowed to readable experiments instead of refused. */
   scope?: { holder: Record<string, unknown>; key: string };
   /** The route answers with a list the hook filters (searches). */
-  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models" | "pipeline_runs" | "pipeline_approvals";
+  filter?: "experiments" | "registered_models" | "model_versions" | "logged_models" | "pipeline_runs" | "pipeline_approvals" | "run_models" | "lineage";
   /** Any signed-in user may call it (creating an experiment or a model; searches). */
   open?: boolean;
   /** Admins only: no resource found, or one the permission model does not cover. */
@@ -41,6 +42,16 @@ export interface RequestParts {
   query: Record<string, unknown>;
   body: Record<string, unknown>;
 }
+
+/**
+ * Routes that answer about a resource the caller may read with parts of others (a run's registered model
+ * versions and logged models; a model version's run, its params, metrics, code and datasets): checked as usual,
+ * then the answer is trimmed to what the caller may read.
+ */
+const TRIMMED: Record<string, Plan["filter"]> = {
+  "/runs/models": "run_models",
+  "/model-versions/lineage": "lineage",
+};
 
 /** Routes any signed-in user may call without naming an existing resource. */
 const OPEN_CREATE = new Set(["/experiments/create", "/registered-models/create"]);
@@ -59,33 +70,38 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((x)
 export function planRequest(access: RouteAccess, req: RequestParts): Plan {
   const { params, query, body } = req;
   const field = (k: string): unknown => body[k] ?? query[k];
+  // Every value the request gives `k`, in its body and its query: a handler may read either, so each is checked.
+  const each = (k: string): string[] => [...new Set([...list(body[k]), ...list(query[k])])];
   const plan: Plan = { primary: [], references: [] };
   const scopeHolder = body.experiment_ids !== undefined ? body : query.experiment_ids !== undefined ? query : undefined;
 
   switch (access.resource) {
     case "experiment": {
       const modelId = str(params.model_id);
-      const expId = str(field("experiment_id"));
-      const expName = str(field("experiment_name"));
+      const expIds = each("experiment_id");
+      // Every experiment the request names is checked, not the first found: `get-by-name` reads
+      // `experiment_name`, and a readable `experiment_id` beside it must not open another's experiment.
       if (modelId) plan.primary.push({ kind: "logged-model", id: modelId });
-      else if (expId) plan.primary.push({ kind: "experiment", id: expId });
-      else if (expName) plan.primary.push({ kind: "experiment-name", name: expName });
-      if (scopeHolder && !modelId && !expId) plan.scope = { holder: scopeHolder, key: "experiment_ids" };
-      const sourceRun = str(field("source_run_id"));
-      if (sourceRun) plan.references.push({ kind: "run", id: sourceRun });
+      for (const id of expIds) plan.primary.push({ kind: "experiment", id });
+      for (const name of each("experiment_name")) plan.primary.push({ kind: "experiment-name", name });
+      if (scopeHolder && !modelId && expIds.length === 0) plan.scope = { holder: scopeHolder, key: "experiment_ids" };
+      for (const id of each("source_run_id")) plan.references.push({ kind: "run", id });
       break;
     }
     case "run": {
-      for (const id of [...list(field("run_id")), ...list(field("run_uuid")), ...list(field("run_ids"))]) plan.primary.push({ kind: "run", id });
+      for (const id of new Set([...each("run_id"), ...each("run_uuid"), ...each("run_ids")])) plan.primary.push({ kind: "run", id });
       addModelReferences(plan, body);
       break;
     }
     case "artifact": {
       const modelId = str(params.model_id);
-      const runId = str(field("run_id")) ?? str(field("run_uuid"));
       if (modelId) plan.primary.push({ kind: "logged-model", id: modelId });
-      else if (runId) plan.primary.push({ kind: "run", id: runId });
-      else if (req.proxied) {
+      else if (!req.proxied) {
+        // get-artifact reads run_uuid or run_id: both are checked when both are sent.
+        for (const id of new Set([...each("run_id"), ...each("run_uuid")])) plan.primary.push({ kind: "run", id });
+      } else {
+        // The artifact proxy acts on its path alone: a `run_id` sent beside it (a readable run of one's own)
+        // must not stand in for the path's owner.
         const path = str(params["*"]) ?? str(query.path);
         const inner = body.path;
         // A multipart upload names a file inside the route's folder; a traversal there gets no grant either.
@@ -96,10 +112,8 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
     }
     case "registered-model":
     case "model-version": {
-      const name = str(field("name"));
-      if (name) plan.primary.push({ kind: "registered-model", name, version: str(field("version")) });
-      const runId = str(field("run_id"));
-      if (runId) plan.references.push({ kind: "run", id: runId });
+      for (const name of each("name")) plan.primary.push({ kind: "registered-model", name, version: str(field("version")) });
+      for (const id of each("run_id")) plan.references.push({ kind: "run", id });
       const source = str(body.source);
       if (source) plan.references.push(...sourceTargets(source));
       addModelReferences(plan, body);
@@ -126,6 +140,7 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
     plan.references = [];
     plan.filter = filter;
   }
+  plan.filter ??= TRIMMED[req.path];
   if (plan.scope) plan.open = true;
   if (plan.primary.length === 0 && !plan.open) plan.adminOnly = true;
   return plan;
@@ -142,14 +157,32 @@ function addModelReferences(plan: Plan, body: Record<string, unknown>): void {
   }
 }
 
-/** What a model version's `source` reads from. */
+/**
+ * What a model version's `source` reads from, read as the registry reads it: `runs:` and `models:` in any case,
+ * a `models:/` name as written (not percent-decoded; `@` ends the name at its last one). Reading it another way
+ * let `Runs:/<another's run>` or `models:/x@y@alias` past the check (GHSA-gqch-g4w5-7qcw by spelling).
+ */
 export function sourceTargets(source: string): Target[] {
-  const runs = /^runs:\/+([^/]+)/.exec(source);
-  if (runs) return [{ kind: "run", id: runs[1]! }];
-  const models = /^models:\/+([^/@]+)(?:\/([^/]+))?/.exec(source);
-  if (models) {
-    // models:/m-<id> is a logged model; models:/<name>/<version|stage> and models:/<name>@alias a registered one.
-    return models[1]!.startsWith("m-") && !models[2] ? [{ kind: "logged-model", id: models[1]! }] : [{ kind: "registered-model", name: decodeURIComponent(models[1]!) }];
+  const runs = /^runs:(.*)$/is.exec(source);
+  if (runs) {
+    let rest = runs[1]!;
+    if (rest.startsWith("//")) {
+      const end = rest.indexOf("/", 2);
+      // runs://<host>/… names no run of this server: the registry never reads it.
+      if (end !== 2) return [];
+      rest = rest.slice(end);
+    }
+    const runId = rest.split("/").find((s) => s !== "");
+    return runId === undefined ? [] : [{ kind: "run", id: runId }];
+  }
+  if (/^models:/i.test(source)) {
+    let uri: ReturnType<typeof parseModelUri>;
+    try {
+      uri = parseModelUri(`models:${source.slice("models:".length)}`);
+    } catch {
+      return []; // the registry refuses it as well
+    }
+    return uri.kind === "model-id" ? [{ kind: "logged-model", id: uri.modelId }] : [{ kind: "registered-model", name: uri.name }];
   }
   return [{ kind: "artifact-uri", uri: source, proxied: false }];
 }

@@ -74,6 +74,10 @@ before(async () => {
   const mv = await fx.as(alice, "POST", "/api/2.0/mlflow/model-versions/create", { name: model, source: `runs:/${run}/model`, run_id: run });
   assert.equal(mv.status, 200, mv.text);
   fx.putArtifact(`${exp}/${run}/artifacts/model/MLmodel`, "alice-secret-artifact");
+  // Inference data of alice's model (monitoring), written by the admin: a route that reads it must check her model.
+  const logged = await fx.as(ADMIN, "POST", "/api/ciclo/v1/monitoring/inference", { records: [{ model_name: model, model_version: "1", time: 1, status: 200, latency_ms: 1 }] });
+  assert.equal(logged.status, 200, logged.text);
+  assert.equal((await fx.as(ADMIN, "POST", "/api/ciclo/v1/monitoring/inference/flush", {})).status, 200);
   secret = { exp, expName, run, model, loggedModel: lm.json.model.info.model_id };
 });
 after(() => fx?.close());
@@ -97,6 +101,7 @@ function universalQuery(): string {
     run_uuid: secret.run,
     run_ids: secret.run,
     name: secret.model,
+    model_name: secret.model,
     version: "1",
     alias: "a",
     path: "model/MLmodel",
@@ -121,6 +126,7 @@ function universalBody(): Record<string, unknown> {
     run_ids: [secret.run],
     model_id: secret.loggedModel,
     name: secret.model,
+    model_name: secret.model,
     new_name: "stolen-model",
     version: "1",
     source: `runs:/${secret.run}/model`,
@@ -205,4 +211,40 @@ test("every registered route is protected", async () => {
   // nothing the calls tried changed alice's resources
   const mine = await fx.as(ADMIN, "GET", `/api/2.0/mlflow/registered-models/get?name=${secret.model}`);
   assert.equal(mine.status, 200, mine.text);
+});
+
+/**
+ * The confused deputy: the check must read the field the handler acts on. Mallory names her own experiment,
+ * run or model in the field a permission check reads (`experiment_id`, `run_id`/`run_uuid`, `name`) and
+ * alice's everywhere else (`model_name`, ...); an answer showing alice's resources means the route checked
+ * one field and read another (monitoring's routes checked `name` and read `model_name`).
+ */
+test("a permission on one's own resource does not open another's named in a different field", async () => {
+  const own = await fx.as(mallory, "POST", "/api/2.0/mlflow/experiments/create", { name: "mallory-own-exp" });
+  const ownRun = (await fx.as(mallory, "POST", "/api/2.0/mlflow/runs/create", { experiment_id: own.json.experiment_id, start_time: 1 })).json.run.info.run_id as string;
+  assert.equal((await fx.as(mallory, "POST", "/api/2.0/mlflow/registered-models/create", { name: "mallory-own-model" })).status, 200);
+  const variants: Record<string, string>[] = [
+    { experiment_id: own.json.experiment_id },
+    { run_id: ownRun, run_uuid: ownRun },
+    { name: "mallory-own-model" },
+    { experiment_id: own.json.experiment_id, run_id: ownRun, run_uuid: ownRun, name: "mallory-own-model" },
+  ];
+  const problems: string[] = [];
+  for (const r of routes) {
+    if (r.permission === "public" || OPEN.some((p) => p.test(r.url)) || EXISTS_OK.some((p) => p.test(r.url))) continue;
+    for (const v of variants) {
+      const url = fill(r.url);
+      const q = new URLSearchParams(universalQuery());
+      for (const [k, x] of Object.entries(v)) q.set(k, x);
+      const withQuery = r.method === "GET" || r.method === "DELETE" || r.method === "PUT" ? `${url}?${q}` : url;
+      const body = r.method === "GET" ? undefined : r.method === "PUT" ? "payload" : { ...universalBody(), ...v };
+      const headers = r.method === "PUT" ? { "content-type": "application/octet-stream" } : undefined;
+      const m = await fx.as(mallory, r.method, withQuery, body, headers);
+      // Creating a logged model answers with the name it was given (here alice's model's name): an echo, not a leak.
+      const echoed = r.method === "POST" && /\/logged-models$/.test(r.url) ? [secret.model] : [];
+      const leaked = m.status < 300 ? leaks(m.text).filter((x) => !echoed.includes(x)) : [];
+      if (leaked.length > 0) problems.push(`${r.method} ${r.url} with mallory's ${Object.keys(v).join("/")}: leaks ${leaked.join(", ")} (${m.status})`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });

@@ -67,9 +67,13 @@ function sameToken(sent: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A path of this server's UI to return to after signing in (never another site: `//evil` or `https://…`). */
+/**
+ * A path of this server's UI to return to after signing in, else "/" (never another site: `//evil`, `https://…`). Browsers drop tabs and newlines from a URL and
+ * read `\\` as `/`, so any of them (or another control character) anywhere is refused, not only `//` at the start:
+ * `/<TAB>/evil.example` is `//evil.example` to a browser.
+ */
 function localPath(p: string | undefined): string {
-  return p && p.startsWith("/") && !p.startsWith("//") && !p.startsWith("/\\") ? p : "/";
+  return p && /^\/(?![/\\])/.test(p) && !/[\u0000-\u001f\u007f\\]/.test(p) ? p : "/";
 }
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteDeps> = async (app, deps) => {

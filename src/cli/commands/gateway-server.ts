@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { EndpointRouter } from "../../deployments/router/endpoint-router.js";
 import { installFastPath } from "../../deployments/router/fast-path.js";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
+import { hostChecker, INVALID_HOST, isLoopbackAddress } from "../../shared/host-allow-list.js";
 import type { Tracing } from "../../telemetry/tracing.js";
 import { gatewayInferenceLog, type GatewayInferenceLog } from "./gateway-inference-log.js";
 
@@ -93,9 +94,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
   await load();
   const timer = setInterval(() => void load().catch((err: Error) => log("ciclo gateway: route refresh failed", { error: err.message })), opts.refreshMs);
+  // On loopback (the default) the gateway serves this machine: a page re-pointing its own name at 127.0.0.1 (DNS
+  // rebinding) sends its own Host, refused as `ciclo server` refuses it. Bound to another address, callers use
+  // whatever name routes to it (a Kubernetes Service), so every Host is taken.
+  const hostAllowed = isLoopbackAddress(opts.host) ? hostChecker() : undefined;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const url = req.url ?? "/";
     if (url === "/health") return void res.writeHead(200, { "content-type": "text/plain" }).end("OK");
+    if (hostAllowed && !hostAllowed(req.headers.host ?? "")) {
+      return void res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error_code: "PERMISSION_DENIED", message: INVALID_HOST }));
+    }
     if (url === "/metrics") {
       void router.metrics.registry.metrics().then((m) => res.writeHead(200, { "content-type": router.metrics.registry.contentType }).end(m));
       return;
@@ -110,7 +118,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       );
   });
   // Plain keep-alive scoring requests are answered on the sockets (router/fast-path.ts); the handler above takes the rest.
-  installFastPath(server, router, { bodyLimit: MAX_BODY });
+  installFastPath(server, router, { bodyLimit: MAX_BODY, hostAllowed });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -51,7 +51,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.post(
     "/monitoring/inference",
-    { schema: { body: S.IngestRequest, response: { 200: S.IngestResponse } }, config: access("registered-model", "edit") },
+    { schema: { body: S.IngestRequest, response: { 200: S.IngestResponse } }, config: access("monitoring", "edit") },
     async (req) => {
       const now = Date.now();
       const events = req.body.records.map((r, i) => eventOf(r, i, now));
@@ -63,7 +63,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
   // checked whole before any event is recorded.
   app.post(
     "/monitoring/inference/batch",
-    { schema: { response: { 200: S.IngestResponse } }, config: access("registered-model", "edit") },
+    { schema: { response: { 200: S.IngestResponse } }, config: access("monitoring", "edit") },
     async (req) => {
       const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
       if (type !== INFERENCE_BATCH_TYPE || !Buffer.isBuffer(req.body)) throw new InvalidParameterValueError(`Post an inference batch as ${INFERENCE_BATCH_TYPE}.`);
@@ -73,13 +73,13 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.post(
     "/monitoring/inference/flush",
-    { schema: { response: { 200: S.SegmentsResponse } }, config: access("registered-model", "edit") },
+    { schema: { response: { 200: S.SegmentsResponse } }, config: access("monitoring", "edit") },
     async () => ({ segments: (await service.flush()).map(segmentToWire) }),
   );
 
   app.get(
     "/monitoring/segments",
-    { schema: { querystring: S.SegmentsQuery, response: { 200: S.SegmentsResponse } }, config: access("registered-model", "read") },
+    { schema: { querystring: S.SegmentsQuery, response: { 200: S.SegmentsResponse } }, config: access("monitoring", "read") },
     async (req) => {
       const q = req.query;
       const page = await service.listSegments(
@@ -92,13 +92,13 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.post(
     "/monitoring/labels",
-    { schema: { body: S.LabelsRequest, response: { 200: S.LabelsResponse } }, config: access("registered-model", "edit") },
+    { schema: { body: S.LabelsRequest, response: { 200: S.LabelsResponse } }, config: access("monitoring", "edit") },
     async (req) => ({ written: await service.putLabels(req.body.labels.map((l) => ({ request_id: l.request_id, row: l.row, value: l.label }))) }),
   );
 
   app.post(
     "/monitoring/labels/upload",
-    { schema: { response: { 200: S.LabelsResponse } }, config: access("registered-model", "edit") },
+    { schema: { response: { 200: S.LabelsResponse } }, config: access("monitoring", "edit") },
     async (req) => {
       const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
       if (!Buffer.isBuffer(req.body)) throw new InvalidParameterValueError("Upload labels as a CSV (content-type text/csv) or Parquet file (application/vnd.apache.parquet).");
@@ -109,37 +109,37 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.post(
     "/monitoring/references",
-    { schema: { body: S.ReferenceRequest, response: { 200: S.ReferenceResponse } }, config: access("registered-model", "edit") },
+    { schema: { body: S.ReferenceRequest, response: { 200: S.ReferenceResponse } }, config: access("monitoring", "edit") },
     async (req) => ({ path: await service.putReference(req.body.name, JSON.stringify(req.body.profile)) }),
   );
 
   app.post(
     "/monitoring/monitors",
-    { schema: { body: S.CreateMonitorRequest, response: { 200: S.MonitorResponse } }, config: access("registered-model", "edit") },
+    { schema: { body: S.CreateMonitorRequest, response: { 200: S.MonitorResponse } }, config: access("monitoring", "edit") },
     async (req) => ({ monitor: monitorToWire(await service.createMonitor(req.body.name, req.body.spec as unknown as MonitorSpec)) }),
   );
 
   app.get(
     "/monitoring/monitors",
-    { schema: { response: { 200: S.MonitorsResponse } }, config: access("registered-model", "read") },
+    { schema: { response: { 200: S.MonitorsResponse } }, config: access("monitoring", "read") },
     async () => ({ monitors: (await service.listMonitors()).map(monitorToWire) }),
   );
 
   app.get(
     "/monitoring/monitors/:monitor",
-    { schema: { params: S.MonitorParams, response: { 200: S.MonitorResponse } }, config: access("registered-model", "read") },
+    { schema: { params: S.MonitorParams, response: { 200: S.MonitorResponse } }, config: access("monitoring", "read") },
     async (req) => ({ monitor: monitorToWire(await service.getMonitor(req.params.monitor)) }),
   );
 
   app.patch(
     "/monitoring/monitors/:monitor",
-    { schema: { params: S.MonitorParams, body: S.UpdateMonitorRequest, response: { 200: S.MonitorResponse } }, config: access("registered-model", "edit") },
+    { schema: { params: S.MonitorParams, body: S.UpdateMonitorRequest, response: { 200: S.MonitorResponse } }, config: access("monitoring", "edit") },
     async (req) => ({ monitor: monitorToWire(await service.updateMonitor(req.params.monitor, req.body.spec as unknown as MonitorSpec)) }),
   );
 
   app.delete(
     "/monitoring/monitors/:monitor",
-    { schema: { params: S.MonitorParams }, config: access("registered-model", "edit") },
+    { schema: { params: S.MonitorParams }, config: access("monitoring", "edit") },
     async (req) => {
       await service.deleteMonitor(req.params.monitor);
       return {};
@@ -148,7 +148,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.post(
     "/monitoring/monitors/:monitor/run",
-    { schema: { params: S.MonitorParams, body: S.RunMonitorRequest, response: { 200: S.RunMonitorResponse } }, config: access("registered-model", "edit") },
+    { schema: { params: S.MonitorParams, body: S.RunMonitorRequest, response: { 200: S.RunMonitorResponse } }, config: access("monitoring", "edit") },
     async (req) => {
       if (!req.body.wait) return { job_id: await service.enqueueRun(req.params.monitor, req.body.window_end) };
       const { result, alerts } = await service.run(req.params.monitor, req.body.window_end);
@@ -165,7 +165,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.get(
     "/monitoring/monitors/:monitor/series",
-    { schema: { params: S.MonitorParams, querystring: S.SeriesQuery, response: { 200: S.SeriesResponse } }, config: access("registered-model", "read") },
+    { schema: { params: S.MonitorParams, querystring: S.SeriesQuery, response: { 200: S.SeriesResponse } }, config: access("monitoring", "read") },
     async (req) => {
       const { points } = await service.series(req.params.monitor, { metricPrefix: req.query.metric_prefix, from: req.query.from, to: req.query.to });
       return { points: points.map(pointToWire) };
@@ -174,13 +174,13 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.get(
     "/monitoring/monitors/:monitor/alerts",
-    { schema: { params: S.MonitorParams, response: { 200: S.AlertsResponse } }, config: access("registered-model", "read") },
+    { schema: { params: S.MonitorParams, response: { 200: S.AlertsResponse } }, config: access("monitoring", "read") },
     async (req) => ({ alerts: (await service.alerts(req.params.monitor)).map(alertToWire) }),
   );
 
   app.get(
     "/monitoring/monitors/:monitor/report",
-    { schema: { params: S.MonitorParams }, config: access("registered-model", "read") },
+    { schema: { params: S.MonitorParams }, config: access("monitoring", "read") },
     async (req, reply) => {
       const html = await service.report(req.params.monitor);
       reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'");
@@ -188,7 +188,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
     },
   );
 
-  app.get("/monitoring/metrics", { config: access("registered-model", "read") }, async (_req, reply) => {
+  app.get("/monitoring/metrics", { config: access("monitoring", "read") }, async (_req, reply) => {
     reply.type("text/plain; version=0.0.4");
     return opts.metrics();
   });

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -62,6 +62,12 @@ describe("pipeline runs", () => {
     steps:
       work:
         run: echo "\${{ inputs.n }}" >> \${{ inputs.counter }}
+  quoted:
+    inputs: { name: string, dir: string }
+    steps:
+      greet:
+        run: cd \${{ inputs.dir }} && echo "hello \${{ inputs.name }}" && echo 'bye \${{ inputs.name }}' && echo "len=$(printf %s "\${{ inputs.name }}" | wc -c)"
+        cache: false
   flaky:
     inputs: { counter: string }
     steps:
@@ -149,6 +155,17 @@ describe("pipeline runs", () => {
     assert.deepEqual(files.json.files.map((f: any) => f.path), ["pipeline-step.log"], "the step's log is an artifact of its run");
     const text = await (await fetch(`${w.url}/get-artifact?run_id=${by.c.child_run_id}&path=pipeline-step.log`)).text();
     assert.match(text, /#1 stdout sum=43 hello world/);
+  });
+
+  test("an input holding shell syntax is text in run:, inside the author's quotes too (no script injection)", async () => {
+    const box = join(w.dir, "injection-box");
+    mkdirSync(box, { recursive: true });
+    const name = `$(touch pwned1)\`touch pwned2\`"; touch pwned3; echo "'; touch pwned4; echo '`;
+    const run = await w.until((await w.start(proj, "quoted", { name, dir: box })).run_id);
+    assert.equal(run.status, "succeeded", JSON.stringify(run));
+    assert.deepEqual(readdirSync(box), [], "the input ran commands");
+    const lines = (await w.api("GET", `/pipelines/runs/${run.run_id}/logs?step=greet`)).json.lines.filter((l: any) => l.stream === "stdout").map((l: any) => l.line);
+    assert.deepEqual(lines, [`hello ${name}`, `bye ${name}`, `len=${Buffer.byteLength(name)}`]);
   });
 
   test("a pipeline run and its step runs are MLflow runs: searchable, parent-linked, tagged", async () => {

@@ -98,7 +98,7 @@ export function stepCommand(c: StepCommandContext): ProcessPlan {
       return {
         shell: resolved.command,
         cwd: project.dir,
-        env: runEnv,
+        env: { ...runEnv, ...resolved.env },
         params: { ...resolved.declared, ...resolved.extra },
         outputs: () => ({ run_id: c.childRunId, entry_point: resolved.entryPoint, ...fileOutputs() }),
       };

@@ -17,6 +17,7 @@ import type { PipelineEngine } from "./pipeline-engine.js";
 import { ancestors, expressionContext } from "./run-context.js";
 import type { PipelineRun, PipelineStep, StepLogLine } from "./pipeline-store.js";
 import { PIPELINE_TAGS } from "./pipeline-tags.js";
+import { renderRunCommand } from "./run-command.js";
 import { runStepProcess } from "./step-process.js";
 import { prepareStepSecrets, registryCredentialsEnv, type StepSecrets } from "./step-secrets.js";
 
@@ -88,8 +89,10 @@ export class StepRunner {
         ...registryCredentialsEnv(s.uses, args),
         ...secrets.env,
       };
-      const { shellQuote } = await stepCommands();
-      const shell = s.run === undefined ? undefined : String(renderTemplate(s.run, ctx, shellQuote));
+      // run: values that are not plain words reach the command as variables, never as its text (run-command.ts).
+      const command = s.run === undefined ? undefined : renderRunCommand(s.run, ctx);
+      const shell = command?.shell;
+      if (command) Object.assign(env, command.env);
 
       const cacheKey = spec.cache && !run.noCache ? await this.cacheKey(run, spec, { args, env: secrets.maskDeep(env), shell }) : null;
       if (cacheKey) {

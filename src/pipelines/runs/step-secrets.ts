@@ -23,6 +23,7 @@
  */
 import { parseTemplate, pathsOf, type TemplatePart } from "../definition/expression.js";
 import type { StepSpec } from "../definition/pipeline-spec.js";
+import { quoteState } from "../../shared/shell-quoting.js";
 
 /** The server's secret store, as pipelines see it (the auth module's SecretService). */
 export interface StepSecretSource {
@@ -75,30 +76,6 @@ function wholeSecret(v: unknown): string | undefined {
   if (parts.length !== 1 || parts[0].offset !== 0 || parts[0].end !== v.length) return undefined;
   const s = secretOf(parts[0]);
   return s === null || s === "compound" ? undefined : s;
-}
-
-/** The shell quoting in force at `upTo` (backslash escapes and `${{ }}` parts skipped; comments and heredocs are not read). */
-function quoteState(text: string, parts: readonly TemplatePart[], upTo: number): "none" | "single" | "double" {
-  let state: "none" | "single" | "double" = "none";
-  let p = 0;
-  for (let i = 0; i < upTo; ) {
-    if (p < parts.length && i === parts[p].offset) {
-      i = parts[p++].end;
-      continue;
-    }
-    const c = text[i];
-    if (state === "single") {
-      if (c === "'") state = "none";
-    } else if (c === "\\") {
-      i += 2;
-      continue;
-    } else if (state === "double") {
-      if (c === '"') state = "none";
-    } else if (c === "'") state = "single";
-    else if (c === '"') state = "double";
-    i++;
-  }
-  return state;
 }
 
 /** `CICLO_SECRET_<NAME>` per secret, made unique when two names spell the same variable (`a-b`, `a_b`). */

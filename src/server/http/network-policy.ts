@@ -11,6 +11,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseList } from "../../shared/text-list.js";
+import { DEFAULT_ALLOWED_HOSTS, hostChecker, INVALID_HOST, matcher } from "../../shared/host-allow-list.js";
+
+export { DEFAULT_ALLOWED_HOSTS, hostChecker, INVALID_HOST };
 
 export interface NetworkPolicy {
   /** Host header patterns (`mlflow.internal:5000`, `*.company.com`, `192.168.*`, `*` for any); MLflow's defaults when absent. */
@@ -21,45 +24,21 @@ export interface NetworkPolicy {
   artifactsOnly?: boolean;
 }
 
-/** MLflow 3.x's default allowed hosts: loopback names and private networks, any port. */
-export const DEFAULT_ALLOWED_HOSTS: readonly string[] = [
-  "localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*", "[::1]", "[::1]:*",
-  "10.*", "192.168.*", ...Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`),
-];
 /** MLflow 3.x's default CORS origins: any port on a loopback name. */
 export const DEFAULT_CORS_ORIGINS: readonly string[] = [
   "http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*", "https://localhost:*", "https://127.0.0.1:*", "https://[::1]:*",
   "http://localhost", "http://127.0.0.1", "http://[::1]",
 ];
 
-const INVALID_HOST = "Invalid Host header - possible DNS rebinding attack detected";
 const CORS_BLOCKED = "Cross-origin request blocked";
 const STATE_CHANGING = new Set(["POST", "PUT", "DELETE", "PATCH"]);
 /** Probes answer whatever name they use. */
 const EXEMPT = new Set(["/health", "/version"]);
 
-/** Python's `fnmatch` for `*` and `?` (case-insensitive, as host names are). */
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\[/g, "\\[").replace(/\]/g, "\\]").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, "i");
-}
-
 /** A comma-separated flag value as a list (empty entries dropped). */
 export function splitList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   return parseList(value);
-}
-
-function matcher(patterns: readonly string[]): (value: string) => boolean {
-  if (patterns.includes("*")) return () => true;
-  const res = patterns.map(globToRegExp);
-  return (value) => res.some((re) => re.test(value));
-}
-
-function hostname(host: string): string {
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.lastIndexOf(":");
-  return colon < 0 ? host : host.slice(0, colon);
 }
 
 function pathOf(req: FastifyRequest): string {
@@ -74,25 +53,6 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
 
 const OUTSIDE_PREFIX = "/__outside-static-prefix__";
 const ARTIFACT_API = /^\/(?:ajax-)?api\/2\.0\/mlflow-artifacts\//;
-
-/** Host headers already found allowed, remembered so that a client's every request costs one lookup. */
-const MAX_REMEMBERED_HOSTS = 64;
-
-/**
- * Whether a Host header is allowed (the header as sent, or its name without the port). Allowed values are
- * remembered, at most {@link MAX_REMEMBERED_HOSTS}: clients send the same Host on every request, and a refused
- * or forgotten one is simply matched again, so the memo never changes an answer and cannot grow without bound.
- */
-function hostChecker(patterns: readonly string[]): (host: string) => boolean {
-  const allowed = matcher(patterns);
-  const remembered = new Set<string>();
-  return (host) => {
-    if (remembered.has(host)) return true;
-    if (!allowed(host) && !allowed(hostname(host))) return false;
-    if (remembered.size < MAX_REMEMBERED_HOSTS) remembered.add(host);
-    return true;
-  };
-}
 
 /**
  * Adds the policy's checks as the app's first hook. It is a callback hook, not an async one: it runs on every

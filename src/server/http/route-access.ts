@@ -8,6 +8,9 @@ export type Permission = "read" | "edit" | "manage" | "public";
 /**
  * `pipeline-approval`: answering a pipeline run's approval step, checked on the run (the pipeline's experiment).
  * `pipeline-run`: reading, cancelling or resuming a pipeline run, checked on the run; its lists are filtered.
+ * `monitoring`: inference data, labels, references and monitors. Admins only with authentication on: a request
+ * names its models in fields of its own (`model_name`, records, a monitor's spec, or none for an endpoint's data),
+ * which no per-model check reads yet.
  */
 export type Resource =
   | "experiment"
@@ -21,7 +24,8 @@ export type Resource =
   | "user"
   | "secret"
   | "pipeline-approval"
-  | "pipeline-run";
+  | "pipeline-run"
+  | "monitoring";
 
 export interface RouteAccess {
   resource: Resource;

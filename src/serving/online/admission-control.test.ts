@@ -111,7 +111,7 @@ describe("the scoring app under its limits (loopback)", () => {
     return { socket, response, closed };
   }
 
-  const head = (extra: string) => `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${extra}\r\n`;
+  const head = (extra: string) => `POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${extra}\r\n`;
 
   test("413 from Content-Length alone: no body byte sent, the answer comes and the connection closes", async () => {
     const s = await listen({ maxBodyBytes: 64 * 1024 });

@@ -52,7 +52,7 @@ test("SIGTERM drains: in-flight requests finish, new connections are refused, ex
     const socket = connect(Number(port), "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
     const small = JSON.stringify({ dataframe_records: [{ x: 4 }] });
-    socket.write(`POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${small.length}\r\n\r\n`);
+    socket.write(`POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${small.length}\r\n\r\n`);
     let raw = "";
     socket.on("data", (d) => (raw += d.toString()));
     const socketClosed = new Promise((r) => socket.once("close", r));

@@ -22,6 +22,10 @@ import { buildScoringApp, type ScoringApp } from "./scoring-app.js";
 import { ScoringMetrics } from "./scoring-metrics.js";
 import type { ScoringOptions } from "./scoring-options.js";
 import { loadTracing } from "../../telemetry/tracing.js";
+import { hostChecker, INVALID_HOST, isLoopbackAddress } from "../../shared/host-allow-list.js";
+
+/** Health probes answer whatever name they use. */
+const PROBES = new Set(["/ping", "/health", "/version", "/v2/health/live", "/v2/health/ready"]);
 
 export interface ScoringServer {
   url: string;
@@ -69,7 +73,17 @@ export async function startScoringServer(opts: ScoringOptions, source: ResolvedM
   if (inferenceLog) metrics.watchInferenceLog(inferenceLog);
   const tracing = await loadTracing(opts.tracing);
   const app = buildScoringApp({ modelName, modelVersion, metrics, maxBodyBytes: opts.maxBodyBytes, admission, inferenceLog, tracing });
-  const server = createServer({ keepAliveTimeout: 65_000 }, app.handler);
+  // On loopback (`ciclo models serve`'s default, and every replica of the local and container targets) the server
+  // serves this machine: a web page re-pointing its own name at 127.0.0.1 (DNS rebinding) sends its own Host,
+  // refused as `ciclo server` refuses it. Bound to another address (a pod), callers use whatever name routes to it.
+  const hostAllowed = isLoopbackAddress(opts.host) ? hostChecker() : undefined;
+  const handler: typeof app.handler = hostAllowed
+    ? (req, res) => {
+        if (hostAllowed(req.headers.host ?? "") || PROBES.has(req.url ?? "")) return app.handler(req, res);
+        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ error_code: "PERMISSION_DENIED", message: INVALID_HOST }));
+      }
+    : app.handler;
+  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => resolve());

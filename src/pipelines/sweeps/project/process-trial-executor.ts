@@ -57,7 +57,7 @@ export class ProcessTrialExecutor implements TrialExecutor {
   start(launch: TrialLaunch): TrialHandle {
     const abort = new AbortController();
     const command = this.resolve(launch.params);
-    const env = projectRunEnv(this.opts.env ?? process.env, launch.runId, this.opts.trackingUri, this.opts.experimentId);
+    const env = { ...projectRunEnv(this.opts.env ?? process.env, launch.runId, this.opts.trackingUri, this.opts.experimentId), ...command.env };
     const logPath = join(this.logDir, `trial-${launch.number}.log`);
     const fd = this.opts.showOutput ? undefined : openSync(logPath, "w");
     const done = (async (): Promise<TrialExit> => {

@@ -59,9 +59,13 @@ export class SqlResourceLookup implements ResourceLookup {
         .where("artifact_location", "in", prefixes)
         .execute();
       if (rows.length > 0) {
-        // The deepest location wins (an experiment nested in another's folder).
-        rows.sort((a, b) => b.artifact_location.length - a.artifact_location.length);
-        return String(rows[0]!.experiment_id);
+        // Of the experiments whose folders hold the path, the newest owns it. Creating an experiment inside the
+        // folder of an existing one needs MANAGE on that one's owner (the permission hook checks it), so a newer
+        // nested experiment was made by someone who could manage those files; an older nested one is a claim
+        // made in advance (`mlflow-artifacts:/7/models` before experiment 7 existed) and gets nothing. Not "the
+        // deepest": that let anyone take over another's files by creating an experiment inside their folder.
+        const owner = rows.reduce((a, b) => (Number(b.experiment_id) > Number(a.experiment_id) ? b : a));
+        return String(owner.experiment_id);
       }
     }
     // A parent of experiments' folders (or the whole root) holds more than one experiment.
