@@ -197,11 +197,13 @@ describe("ciclo export / import round trip: SQLite → PostgreSQL → SQLite", (
     assert.match(i1.stdout, /^Imported 6 run\(s\) \(0 resumed, 0 already there\) into 4 experiment\(s\) \(3 created\): 27506 metric point\(s\), 3 artifact file\(s\)\.\n$/);
     assert.deepEqual(await snapshot(b), original);
 
+    const imported = await lastUpdates(b);
     const again = await cli(["import", join(dir.path, "x1"), "--tracking-uri", b.url, "--json"]);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout).runs, { imported: 0, resumed: 0, skipped: 6 });
     assert.equal(JSON.parse(again.stdout).unchanged, true);
     assert.deepEqual(await snapshot(b), original);
+    assert.deepEqual(await lastUpdates(b), imported, "the deleted experiment was not restored and deleted again");
 
     const e2 = await cli(["export", join(dir.path, "x2"), "--include-deleted", "--tracking-uri", b.url]);
     assert.equal(e2.code, 0, e2.stderr);
