@@ -32,6 +32,7 @@ import type { MetricInput, TrackingClient } from "../../sdk/tracking-client.js";
 import { PARENT_RUN_ID_TAG } from "../../shared/system-tags.js";
 import type { Experiment, Run } from "../../shared/tracking-types.js";
 import type { Tag } from "../../shared/types.js";
+import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import { NotFoundError } from "../output/cli-errors.js";
 import { sha256File, type TransferProgress } from "./exporter.js";
 import {
@@ -126,11 +127,11 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
   const identities = await exportedRunIdentities(opts.dir);
   for await (const e of readJsonLines<ExportedExperiment>(join(opts.dir, FILES.experiments))) {
     sourceExperiments.set(e.experimentId, e);
-    const found = await tracking.findExperimentByName(e.name);
-    let same = false;
-    if (found) {
+    const own = identities.get(e.experimentId) ?? [];
+    /** Reads the experiment's runs into the maps; true when it holds one of the export's runs itself. */
+    const holdsOwnRuns = async (x: Experiment): Promise<boolean> => {
       const ids = new Set<string>();
-      for await (const r of tracking.iterateRuns({ experimentIds: [found.experimentId], viewType: "ALL", maxResults: 1000 })) {
+      for await (const r of tracking.iterateRuns({ experimentIds: [x.experimentId], viewType: "ALL", maxResults: 1000 })) {
         present.set(r.info.runId, r);
         ids.add(r.info.runId);
         const source = r.data.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
@@ -139,9 +140,20 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
           ids.add(source);
         }
       }
+      return own.some((r) => ids.has(r.runId) || (r.origin !== undefined && ids.has(r.origin)));
+    };
+    let found = await tracking.findExperimentByName(e.name);
+    let same = false;
+    if (found) {
       // The same experiment: it holds one of the export's runs itself (an empty one: it has the same id).
-      const own = identities.get(e.experimentId) ?? [];
-      same = own.length > 0 ? own.some((r) => ids.has(r.runId) || (r.origin !== undefined && ids.has(r.origin))) : found.experimentId === e.experimentId;
+      same = (await holdsOwnRuns(found)) || (own.length === 0 && found.experimentId === e.experimentId);
+    } else if (own.length > 0) {
+      // Renamed since the export? The experiment of the same id is the same one if it holds the export's runs.
+      const byId = await tracking.getExperiment(e.experimentId).catch((err: unknown) => {
+        if (err instanceof ResourceDoesNotExistError) return undefined;
+        throw err;
+      });
+      if (byId && (await holdsOwnRuns(byId))) [found, same] = [byId, true];
     }
     const target = await targetExperiment(tracking, e, found, same, result);
     targets.set(target.id, target);

@@ -217,6 +217,14 @@ describe("ciclo export / import round trip: SQLite → PostgreSQL → SQLite", (
       assert.deepEqual(await snapshot(s), original);
       assert.deepEqual(await lastUpdates(s), stamps);
     }
+    // Renamed since the backup: the experiment of the same id holds the runs themselves, so no new one is made.
+    const big = await a.tracking.getExperimentByName("rt-big");
+    await a.tracking.renameExperiment(big.experimentId, "rt-big-renamed");
+    const renamed = await cli(["import", join(dir.path, "x1"), "--tracking-uri", a.url, "--json"]);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal(JSON.parse(renamed.stdout).unchanged, true, renamed.stdout);
+    assert.equal(JSON.parse(renamed.stdout).experimentIds[big.experimentId], big.experimentId);
+    assert.equal(await a.tracking.findExperimentByName("rt-big"), undefined);
 
     const i2 = await cli(["import", join(dir.path, "x2"), "--tracking-uri", c.url, "--json"]);
     assert.equal(i2.code, 0, i2.stderr);
