@@ -30,8 +30,11 @@ const run = Math.random().toString(36).slice(2, 8);
 const unavailable = (await testRegistryUnavailable()) ?? podmanUnavailable();
 
 /** Containers of one deployment replica, by the label the target puts on them. */
+/** Replica 0's containers, whichever server runs them (the label's value ends with the owner). */
 const containersOf = (endpoint: string, deployment: string) =>
-  podman("ps", "-a", "--filter", `label=${REPLICA_LABEL}=${endpoint}/${deployment}/0`, "--format", "{{.Names}} {{.State}}").stdout.split("\n").filter(Boolean);
+  podman("ps", "-a", "--filter", `label=${REPLICA_LABEL}`, "--format", "{{.Names}} {{.State}}")
+    .stdout.split("\n")
+    .filter((l) => l.startsWith(`ciclo-${endpoint}-${deployment}-0-`));
 
 describe("deployments on the container target (podman)", { skip: unavailable, concurrency: false }, () => {
   let w: DeployWorld;
@@ -112,14 +115,20 @@ describe("deployments on the container target (podman)", { skip: unavailable, co
   });
 
   test("a container a previous ciclo left running is found by its label and removed", async () => {
+    // Two servers on one database each ran replica 0: only the record's owner's container is removed.
+    const gone = "host-a:1:2:abcdef";
     const left = `ciclo-${endpoint}-old-0-abcdef`;
-    const started = podman("run", "-d", "--name", left, "--label", `${REPLICA_LABEL}=${endpoint}/old/0`, "--entrypoint", "/bin/sleep", image, "600");
-    assert.equal(started.status, 0, started.stderr);
+    const other = `ciclo-${endpoint}-old-0-fedcba`;
+    for (const [name, owner] of [[left, gone], [other, "host-a:3:4:fedcba"]]) {
+      const started = podman("run", "-d", "--name", name, "--label", `${REPLICA_LABEL}=${endpoint}/old/0@${owner}`, "--entrypoint", "/bin/sleep", image, "600");
+      assert.equal(started.status, 0, started.stderr);
+    }
     const runner = containerRunner({ env, stopSeconds: 0 });
-    const rec = { endpoint, deployment: "old", index: 0, pid: 1, startedAt: Date.now() };
+    const rec = { endpoint, deployment: "old", index: 0, owner: gone, pid: 1, startedAt: Date.now() };
     assert.equal(await runner.stopStale(rec), true);
-    assert.deepEqual(containersOf(endpoint, "old"), []);
+    assert.deepEqual(containersOf(endpoint, "old").map((l) => l.split(" ")[0]), [other]);
     // Nothing left: nothing to stop.
     assert.equal(await runner.stopStale(rec), false);
+    podman("rm", "-f", "-t", "0", other);
   });
 });

@@ -95,8 +95,11 @@ Examples:
 Experiments are matched by name (created when missing). Each imported run is
 tagged ciclo.import.source_run_id (its id in the export) and, once complete,
 ciclo.import.imported_at: a second import skips complete runs and resumes an
-interrupted one. Runs get new ids on the target; times, statuses, params,
-tags, metric histories, dataset inputs and artifacts are the exported ones.
+interrupted one. A run the target already holds itself (same run id: an
+export of this very server) is already there too and is left untouched, so
+restoring a server's own backup into it changes nothing. Runs get new ids on
+the target; times, statuses, params, tags, metric histories, dataset inputs
+and artifacts are the exported ones.
 
 Exit codes: 0 imported (or nothing left to import); 1 failed (run it again to
 resume); 2 usage; 3 not found.
@@ -117,12 +120,14 @@ Examples:
         }
         const r = result;
         cli.emit(
-          { experiments: r.experiments, runs: r.runs, metricPoints: r.metricPoints, artifactFiles: r.artifactFiles, runIds: r.runIds, experimentIds: r.experimentIds },
+          { unchanged: r.unchanged, experiments: r.experiments, runs: r.runs, metricPoints: r.metricPoints, artifactFiles: r.artifactFiles, runIds: r.runIds, experimentIds: r.experimentIds },
           () =>
             cli.out(
-              `Imported ${r.runs.imported} run(s) (${r.runs.resumed} resumed, ${r.runs.skipped} already there) into ` +
-                `${r.experiments.created + r.experiments.reused} experiment(s) (${r.experiments.created} created): ` +
-                `${r.metricPoints} metric point(s), ${r.artifactFiles} artifact file(s).`,
+              r.unchanged
+                ? `Nothing to import: all ${r.runs.skipped} run(s) and ${r.experiments.reused} experiment(s) of '${dir}' are already there; nothing was changed.`
+                : `Imported ${r.runs.imported} run(s) (${r.runs.resumed} resumed, ${r.runs.skipped} already there) into ` +
+                    `${r.experiments.created + r.experiments.reused} experiment(s) (${r.experiments.created} created): ` +
+                    `${r.metricPoints} metric point(s), ${r.artifactFiles} artifact file(s).`,
             ),
         );
       }),

@@ -10,6 +10,13 @@
  * points are deduplicated by the server, params logged again with the same
  * value are no-ops, tags and files are overwritten with the same content).
  *
+ * A run is also already there when the target holds the run itself: a run
+ * of that id (an export of this very server, or of one that shares its ids
+ * through `ciclo import-mlflow`), or the run an imported one came from (its
+ * own SOURCE_RUN_TAG: a round trip back). Such a run is not written at all —
+ * the target's copy may be newer than the export — nor is the experiment
+ * of the same name and id it lives in (no tags, no restore, no delete).
+ *
  * Run ids, artifact URIs and experiment creation times are the target's;
  * start/end times, statuses, users, names, tags, params, metric points
  * (step, timestamp, value, links) and dataset inputs are the source's.
@@ -23,8 +30,9 @@ import { join } from "node:path";
 import type { ArtifactClient } from "../../sdk/artifact-client.js";
 import type { MetricInput, TrackingClient } from "../../sdk/tracking-client.js";
 import { PARENT_RUN_ID_TAG } from "../../shared/system-tags.js";
-import type { Run } from "../../shared/tracking-types.js";
+import type { Experiment, Run } from "../../shared/tracking-types.js";
 import type { Tag } from "../../shared/types.js";
+import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import { NotFoundError } from "../output/cli-errors.js";
 import { sha256File, type TransferProgress } from "./exporter.js";
 import {
@@ -49,6 +57,8 @@ export interface ImportOptions extends TransferProgress {
 }
 
 export interface ImportResult {
+  /** Nothing was written: every run (and experiment) of the export is already there. */
+  unchanged: boolean;
   manifest: Manifest;
   experiments: { created: number; reused: number };
   runs: { imported: number; resumed: number; skipped: number };
@@ -99,6 +109,7 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
   const manifest = await readManifest(opts.dir);
   const { tracking } = opts;
   const result: ImportResult = {
+    unchanged: true,
     manifest,
     experiments: { created: 0, reused: 0 },
     runs: { imported: 0, resumed: 0, skipped: 0 },
@@ -110,19 +121,47 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
   opts.onBytesExpected?.(manifest.counts.artifactBytes);
 
   const sourceExperiments = new Map<string, ExportedExperiment>();
-  const existing = new Map<string, Run>(); // source run id → target run, over the target experiments
+  const targets = new Map<string, TargetExperiment>(); // by target experiment id
+  const existing = new Map<string, Run>(); // source run id → target run an earlier import wrote
+  const present = new Map<string, Run>(); // target run id → target run
+  const identities = await exportedRunIdentities(opts.dir);
   for await (const e of readJsonLines<ExportedExperiment>(join(opts.dir, FILES.experiments))) {
     sourceExperiments.set(e.experimentId, e);
-    const target = await targetExperiment(tracking, e, result);
-    result.experimentIds[e.experimentId] = target;
-    for await (const r of tracking.iterateRuns({ experimentIds: [target], viewType: "ALL", maxResults: 1000 })) {
-      const source = r.data.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
-      if (source) existing.set(source, r);
+    const own = identities.get(e.experimentId) ?? [];
+    /** Reads the experiment's runs into the maps; true when it holds one of the export's runs itself. */
+    const holdsOwnRuns = async (x: Experiment): Promise<boolean> => {
+      const ids = new Set<string>();
+      for await (const r of tracking.iterateRuns({ experimentIds: [x.experimentId], viewType: "ALL", maxResults: 1000 })) {
+        present.set(r.info.runId, r);
+        ids.add(r.info.runId);
+        const source = r.data.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
+        if (source) {
+          existing.set(source, r);
+          ids.add(source);
+        }
+      }
+      return own.some((r) => ids.has(r.runId) || (r.origin !== undefined && ids.has(r.origin)));
+    };
+    let found = await tracking.findExperimentByName(e.name);
+    let same = false;
+    if (found) {
+      // The same experiment: it holds one of the export's runs itself (an empty one: it has the same id).
+      same = (await holdsOwnRuns(found)) || (own.length === 0 && found.experimentId === e.experimentId);
+    } else if (own.length > 0) {
+      // Renamed since the export? The experiment of the same id is the same one if it holds the export's runs.
+      const byId = await tracking.getExperiment(e.experimentId).catch((err: unknown) => {
+        if (err instanceof ResourceDoesNotExistError) return undefined;
+        throw err;
+      });
+      if (byId && (await holdsOwnRuns(byId))) [found, same] = [byId, true];
     }
+    const target = await targetExperiment(tracking, e, found, same, result);
+    targets.set(target.id, target);
+    result.experimentIds[e.experimentId] = target.id;
   }
 
   const metrics = new MetricCursor(readJsonLines<MetricLine>(join(opts.dir, FILES.metrics)));
-  const parents: Array<{ target: string; sourceParent: string }> = [];
+  const parents: Array<{ target: string; sourceParent: string; now?: string }> = [];
   const toDelete: string[] = [];
   let done = 0;
   for await (const run of readJsonLines<ExportedRun>(join(opts.dir, FILES.runs))) {
@@ -130,59 +169,120 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
     opts.onRun?.(done++, manifest.counts.runs, label);
     const found = existing.get(run.info.runId);
     const complete = found?.data.tags.some((t) => t.key === IMPORTED_AT_TAG);
+    const origin = run.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
+    const itself = found ? undefined : (present.get(run.info.runId) ?? (origin !== undefined ? (present.get(origin) ?? existing.get(origin)) : undefined));
     let target: string;
-    if (found && complete) {
+    if (itself) {
+      // The target holds this very run: it is there, and the target's copy is the one to keep.
+      result.runs.skipped++;
+      result.runIds[run.info.runId] = itself.info.runId;
+      for await (const _ of metrics.of(run.info.runId));
+      continue;
+    } else if (found && complete) {
       target = found.info.runId;
       result.runs.skipped++;
       for await (const _ of metrics.of(run.info.runId)); // keep the cursor in step
     } else {
+      await targets.get(result.experimentIds[run.info.experimentId] ?? "")?.ensureActive();
       target = await importRun(opts, run, found, metrics, result);
+      result.unchanged = false;
       if (found) result.runs.resumed++;
       else result.runs.imported++;
     }
     result.runIds[run.info.runId] = target;
     const parent = run.tags.find((t) => t.key === PARENT_RUN_ID_TAG)?.value;
-    if (parent && (!found || found.info.lifecycleStage === "active")) parents.push({ target, sourceParent: parent });
+    const parentNow = found?.data.tags.find((t) => t.key === PARENT_RUN_ID_TAG)?.value;
+    if (parent && (!found || found.info.lifecycleStage === "active")) parents.push({ target, sourceParent: parent, now: parentNow });
     if (run.info.lifecycleStage === "deleted" && found?.info.lifecycleStage !== "deleted") toDelete.push(target);
   }
   opts.onRun?.(done, manifest.counts.runs, "finishing");
   // Nested runs point at their parents' new ids (parents may come later in the file, so this waits until all exist).
   for (const p of parents) {
     const parentTarget = result.runIds[p.sourceParent];
-    if (parentTarget) await tracking.setTag(p.target, PARENT_RUN_ID_TAG, parentTarget);
+    if (parentTarget && parentTarget !== p.now) {
+      await tracking.setTag(p.target, PARENT_RUN_ID_TAG, parentTarget);
+      result.unchanged = false;
+    }
   }
   for (const id of toDelete) await tracking.deleteRun(id);
+  if (toDelete.length > 0) result.unchanged = false;
   for (const [sourceId, e] of sourceExperiments) {
     if (e.lifecycleStage !== "deleted") continue;
-    const target = await tracking.getExperiment(result.experimentIds[sourceId]);
-    if (target.lifecycleStage === "active") await tracking.deleteExperiment(target.experimentId);
+    // Only an experiment this import writes into follows the source's stage; the same experiment, restored since, stays so.
+    const t = targets.get(result.experimentIds[sourceId]);
+    if (!t?.ownedByImport && !t?.restored) continue;
+    const target = await tracking.getExperiment(t.id);
+    if (target.lifecycleStage === "active") {
+      await tracking.deleteExperiment(target.experimentId);
+      result.unchanged = false;
+    }
   }
   return result;
 }
 
-/** The target experiment for a source one: same name; created when missing; ours restored when deleted. */
-async function targetExperiment(tracking: TrackingClient, e: ExportedExperiment, result: ImportResult): Promise<string> {
-  const found = await tracking.findExperimentByName(e.name);
+interface TargetExperiment {
+  id: string;
+  created: boolean;
+  /** Created by an import of this source experiment (tagged SOURCE_EXPERIMENT_TAG). */
+  ownedByImport: boolean;
+  /** Restored by this import to write runs into it (deleted again at the end when the source's is deleted). */
+  restored: boolean;
+  /** Restores the experiment if it is deleted, before a run is written into it. */
+  ensureActive(): Promise<void>;
+}
+
+/** Each exported experiment's runs: their ids, and the ids they were imported from (SOURCE_RUN_TAG). */
+async function exportedRunIdentities(dir: string): Promise<Map<string, Array<{ runId: string; origin?: string }>>> {
+  const out = new Map<string, Array<{ runId: string; origin?: string }>>();
+  for await (const run of readJsonLines<ExportedRun>(join(dir, FILES.runs))) {
+    const list = out.get(run.info.experimentId) ?? [];
+    list.push({ runId: run.info.runId, origin: run.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value });
+    out.set(run.info.experimentId, list);
+  }
+  return out;
+}
+
+/**
+ * The target experiment for a source one: same name; created when missing. A deleted one is restored only
+ * when a run must be written into it, and only if it is ours: an earlier import's, or `same` (it holds the
+ * export's runs themselves: an export of this server) — whose tags are then left as they are, as newer than the export's.
+ */
+async function targetExperiment(tracking: TrackingClient, e: ExportedExperiment, found: Experiment | undefined, same: boolean, result: ImportResult): Promise<TargetExperiment> {
   if (!found) {
     result.experiments.created++;
+    result.unchanged = false;
     const tags = [...e.tags.filter((t) => !IMPORT_TAGS.has(t.key)), { key: SOURCE_EXPERIMENT_TAG, value: e.experimentId }];
-    return tracking.createExperiment(e.name, { tags });
+    const id = await tracking.createExperiment(e.name, { tags });
+    return { id, created: true, ownedByImport: true, restored: false, ensureActive: async () => {} };
   }
   result.experiments.reused++;
-  if (found.lifecycleStage === "deleted") {
-    const ours = found.tags.some((t) => t.key === SOURCE_EXPERIMENT_TAG && t.value === e.experimentId);
-    if (!ours) {
-      throw new Error(
-        `Cannot import experiment '${e.name}': an experiment of that name exists in the deleted stage. Restore it (ciclo experiments restore) or purge it (ciclo gc) first.`,
-      );
+  const ownedByImport = found.tags.some((t) => t.key === SOURCE_EXPERIMENT_TAG && t.value === e.experimentId);
+  if (found.lifecycleStage === "deleted" && !ownedByImport && !same) {
+    throw new Error(
+      `Cannot import experiment '${e.name}': an experiment of that name exists in the deleted stage. Restore it (ciclo experiments restore) or purge it (ciclo gc) first.`,
+    );
+  }
+  const t: TargetExperiment = {
+    id: found.experimentId,
+    created: false,
+    ownedByImport,
+    restored: false,
+    ensureActive: async () => {
+      if (found.lifecycleStage !== "deleted" || t.restored) return;
+      await tracking.restoreExperiment(found.experimentId); // deleted again at the end if the source's is
+      t.restored = true;
+      result.unchanged = false;
+    },
+  };
+  if (same && !ownedByImport) return t;
+  for (const tag of e.tags) {
+    if (IMPORT_TAGS.has(tag.key)) continue;
+    if (found.tags.find((x) => x.key === tag.key)?.value !== tag.value) {
+      await tracking.setExperimentTag(found.experimentId, tag.key, tag.value);
+      result.unchanged = false;
     }
-    await tracking.restoreExperiment(found.experimentId); // deleted again at the end if the source was
   }
-  for (const t of e.tags) {
-    if (IMPORT_TAGS.has(t.key)) continue;
-    if (found.tags.find((x) => x.key === t.key)?.value !== t.value) await tracking.setExperimentTag(found.experimentId, t.key, t.value);
-  }
-  return found.experimentId;
+  return t;
 }
 
 async function importRun(opts: ImportOptions, run: ExportedRun, found: Run | undefined, metrics: MetricCursor, result: ImportResult): Promise<string> {

@@ -3,8 +3,9 @@
  * PostgreSQL → a fresh SQLite, comparing everything — experiments, run info,
  * params, tags, full metric histories (NaN and infinities, 25,001 points
  * across page, line and batch limits), dataset inputs, nested runs, deleted
- * runs and experiments, artifact bytes — then re-imports (idempotent) and an
- * interrupted import resumed.
+ * runs and experiments, artifact bytes — then re-imports (idempotent), a
+ * server's own export imported back into it and into the server its runs
+ * came from (nothing written), and an interrupted import resumed.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -121,6 +122,13 @@ async function snapshot(s: Server): Promise<unknown> {
   return out;
 }
 
+/** Each experiment's last-update time and stage, by name: a restore, delete or tag write moves it. */
+async function lastUpdates(s: Server): Promise<Record<string, [number, string]>> {
+  const out: Record<string, [number, string]> = {};
+  for await (const e of s.tracking.iterateExperiments({ viewType: "ALL" })) out[e.name] = [e.lastUpdateTime, e.lifecycleStage];
+  return out;
+}
+
 describe("ciclo export / import round trip: SQLite → PostgreSQL → SQLite", () => {
   const dir = tempDir("ciclo-rt-");
   let pgdb: PgDatabase | undefined;
@@ -169,18 +177,55 @@ describe("ciclo export / import round trip: SQLite → PostgreSQL → SQLite", (
     assert.equal(lines.filter((l) => l.includes('"key":"m"')).length, 3, "25,001 points are 3 lines of at most 10,000");
     assert.ok(lines.some((l) => /"key":"loss","points":\[.*\[7,\d+,"NaN"\],\[8,\d+,"Infinity"\],\[9,\d+,"-Infinity"\]/.test(l)));
 
+    // The server's own backup imported back into it: every run is already there (same ids), nothing is written.
+    const stampsOfA = await lastUpdates(a);
+    const own = await cli(["import", join(dir.path, "x1"), "--tracking-uri", a.url, "--json"]);
+    assert.equal(own.code, 0, own.stderr);
+    const ownResult = JSON.parse(own.stdout);
+    assert.equal(ownResult.unchanged, true);
+    assert.deepEqual(ownResult.runs, { imported: 0, resumed: 0, skipped: 6 });
+    assert.deepEqual(ownResult.experiments, { created: 0, reused: 4 });
+    for (const [source, target] of Object.entries(ownResult.runIds)) assert.equal(target, source);
+    assert.deepEqual(await snapshot(a), original);
+    assert.deepEqual(await lastUpdates(a), stampsOfA, "no experiment was restored, re-deleted or re-tagged");
+    const ownText = await cli(["import", join(dir.path, "x1"), "--tracking-uri", a.url]);
+    assert.equal(ownText.code, 0, ownText.stderr);
+    assert.match(ownText.stdout, /^Nothing to import: all 6 run\(s\) and 4 experiment\(s\) of '.*x1' are already there; nothing was changed\.\n$/);
+
     const i1 = await cli(["import", join(dir.path, "x1"), "--tracking-uri", b.url]);
     assert.equal(i1.code, 0, i1.stderr);
     assert.match(i1.stdout, /^Imported 6 run\(s\) \(0 resumed, 0 already there\) into 4 experiment\(s\) \(3 created\): 27506 metric point\(s\), 3 artifact file\(s\)\.\n$/);
     assert.deepEqual(await snapshot(b), original);
 
+    const imported = await lastUpdates(b);
     const again = await cli(["import", join(dir.path, "x1"), "--tracking-uri", b.url, "--json"]);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout).runs, { imported: 0, resumed: 0, skipped: 6 });
+    assert.equal(JSON.parse(again.stdout).unchanged, true);
     assert.deepEqual(await snapshot(b), original);
+    assert.deepEqual(await lastUpdates(b), imported, "the deleted experiment was not restored and deleted again");
 
     const e2 = await cli(["export", join(dir.path, "x2"), "--include-deleted", "--tracking-uri", b.url]);
     assert.equal(e2.code, 0, e2.stderr);
+    // B's own backup into B (PostgreSQL), and back to A, where its runs came from: both already there.
+    const stampsOfB = await lastUpdates(b);
+    for (const [s, stamps] of [[b, stampsOfB], [a, stampsOfA]] as const) {
+      const back = await cli(["import", join(dir.path, "x2"), "--tracking-uri", s.url, "--json"]);
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal(JSON.parse(back.stdout).unchanged, true, back.stdout);
+      assert.deepEqual(JSON.parse(back.stdout).runs, { imported: 0, resumed: 0, skipped: 6 });
+      assert.deepEqual(await snapshot(s), original);
+      assert.deepEqual(await lastUpdates(s), stamps);
+    }
+    // Renamed since the backup: the experiment of the same id holds the runs themselves, so no new one is made.
+    const big = await a.tracking.getExperimentByName("rt-big");
+    await a.tracking.renameExperiment(big.experimentId, "rt-big-renamed");
+    const renamed = await cli(["import", join(dir.path, "x1"), "--tracking-uri", a.url, "--json"]);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal(JSON.parse(renamed.stdout).unchanged, true, renamed.stdout);
+    assert.equal(JSON.parse(renamed.stdout).experimentIds[big.experimentId], big.experimentId);
+    assert.equal(await a.tracking.findExperimentByName("rt-big"), undefined);
+
     const i2 = await cli(["import", join(dir.path, "x2"), "--tracking-uri", c.url, "--json"]);
     assert.equal(i2.code, 0, i2.stderr);
     assert.deepEqual(await snapshot(c), original);

@@ -21,6 +21,8 @@ export interface ReplicaRecord {
   endpoint: string;
   deployment: string;
   index: number;
+  /** The ciclo server that started it (targets/replica-owner.ts); several may share the database. */
+  owner: string;
   pid: number;
   url?: string;
   startedAt: number;
@@ -54,6 +56,6 @@ export interface DeploymentStore {
   updateRollout(r: Rollout, traffic: { traffic: Record<string, number>; mirror: Record<string, number> } | undefined, h: HistoryInput): Promise<void>;
 
   recordReplica(r: ReplicaRecord): Promise<void>;
-  forgetReplica(endpoint: string, deployment: string, index: number): Promise<void>;
+  forgetReplica(endpoint: string, deployment: string, index: number, owner: string): Promise<void>;
   listReplicas(): Promise<ReplicaRecord[]>;
 }

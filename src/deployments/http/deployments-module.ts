@@ -10,6 +10,7 @@ import type { FastifyInstance } from "fastify";
 import type { CicloModule, JobScheduler } from "../../server/module.js";
 import { SqlDeploymentStore } from "../../store/sql/deployments/sql-deployment-store.js";
 import { deploymentsMigration } from "../../store/sql/deployments/deployments-migration.js";
+import { replicaOwnerMigration } from "../../store/sql/deployments/replica-owner-migration.js";
 import { InvalidStateError } from "../../shared/errors.js";
 import type { WireDeploymentHealth, WireRouteTable } from "../../shared/wire/deployments-wire.js";
 import type { DeploymentStore } from "../endpoints/deployment-store.js";
@@ -23,6 +24,7 @@ import { containerRunner } from "../targets/container-runner.js";
 import { LocalTarget, type LocalTargetOptions, type ReplicaStatus } from "../targets/local-target.js";
 import type { KubernetesTarget } from "../targets/kubernetes-target.js";
 import { TargetSet } from "../targets/target-set.js";
+import { newReplicaOwner } from "../targets/replica-owner.js";
 import { deploymentRoutes } from "./deployment-routes.js";
 import { registerInvocationRoutes } from "./invocation-routes.js";
 import { requestActor } from "../../server/http/request-actor.js";
@@ -84,7 +86,7 @@ export interface KubernetesTargetConfig {
 export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloModule {
   return {
     id: "deployments",
-    migrations: [deploymentsMigration],
+    migrations: [deploymentsMigration, replicaOwnerMigration],
     async init(ctx) {
       // The OpenTelemetry SDK is imported only when tracing is configured.
       const tracing = await loadTracing(opts.tracing);
@@ -131,6 +133,8 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         baseEnv: { ...(opts.childEnv ?? process.env), ...(opts.tracing && { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: opts.tracing.tracesUrl }) },
         trackingUri: () => (app ? ownUrl(app) : Promise.reject(new Error("the server has no HTTP listener"))),
         store,
+        // One identity for both targets: what this server runs, whichever target started it.
+        owner: newReplicaOwner(),
         scheduleRestart: async (endpoint, deployment, index, delayMs) => {
           if (!scheduler) return void queueMicrotask(() => void target.restart(endpoint, deployment, index));
           await scheduler.enqueue({ type: "deployments.restart", payload: { endpoint, deployment, index }, runAfter: Date.now() + delayMs, maxAttempts: 3 });

@@ -17,9 +17,11 @@
  *   log, its exit the replica's exit, and SIGTERM to podman reaches the
  *   server (signal proxying) which drains. A podman killed past the drain
  *   time leaves its container behind: it is removed.
- * - Every container is labelled with its replica (`dev.ciclo.replica`), so
- *   after a restart of ciclo the containers its records name are removed and
- *   the deployments start afresh.
+ * - Every container is labelled with its replica and the server that runs
+ *   it (`dev.ciclo.replica=<endpoint>/<deployment>/<index>@<owner>`), so after
+ *   a restart of ciclo the containers its records name are removed and the
+ *   deployments start afresh — and only those: another server on the same
+ *   database runs containers of the same replica.
  *
  * Podman's own settings (runtime, cgroup manager, ulimits) come from its
  * configuration (`CONTAINERS_CONF`); extra `podman run` flags from
@@ -48,7 +50,9 @@ export interface ContainerRunnerOptions {
   stopSeconds?: number;
 }
 
-const replicaKey = (endpoint: string, deployment: string, index: number) => `${endpoint}/${deployment}/${index}`;
+/** A record from before owners were kept (owner '') names the label without one. */
+const replicaKey = (endpoint: string, deployment: string, index: number, owner: string | undefined) =>
+  `${endpoint}/${deployment}/${index}${owner ? `@${owner}` : ""}`;
 
 export function containerRunner(o: ContainerRunnerOptions = {}): ReplicaRunner {
   const podman = o.podman ?? "podman";
@@ -93,7 +97,7 @@ export function containerRunner(o: ContainerRunnerOptions = {}): ReplicaRunner {
         "--network",
         "host",
         "--label",
-        `${REPLICA_LABEL}=${replicaKey(d.endpoint, d.name, index)}`,
+        `${REPLICA_LABEL}=${replicaKey(d.endpoint, d.name, index, spec.owner)}`,
         "--stop-timeout",
         String(spec.drainSeconds + 2),
         ...runArgs,
@@ -103,7 +107,7 @@ export function containerRunner(o: ContainerRunnerOptions = {}): ReplicaRunner {
       return { command: { cmd: podman, args, env: { ...env(), ...spec.secretEnv } }, afterKill: () => remove([name]) };
     },
     async stopStale(rec: ReplicaRecord) {
-      const ids = await byLabel(replicaKey(rec.endpoint, rec.deployment, rec.index));
+      const ids = await byLabel(replicaKey(rec.endpoint, rec.deployment, rec.index, rec.owner));
       await remove(ids);
       return ids.length > 0;
     },

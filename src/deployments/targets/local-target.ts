@@ -8,8 +8,11 @@
  * removing a deployment drains its replicas (SIGTERM, SIGKILL after the
  * drain time). Output is kept per deployment for `ciclo deployments logs`.
  *
- * On start, processes a previous ciclo left behind (recorded with their
- * pid) are stopped and the deployments started afresh.
+ * On start, processes a ciclo server that is gone left behind (recorded
+ * with their pid and their owner) are stopped and the deployments started
+ * afresh; those of a server still running on the same database (another
+ * replica, or a second server on the same data folder) are its own and are
+ * left alone (replica-owner.ts).
  *
  * How one replica runs is the runner's business: by default `ciclo models
  * serve` as a child process; the `container` target (container-runner.ts)
@@ -20,6 +23,7 @@ import { readFile } from "node:fs/promises";
 import { resolveEnv, type DeploymentSecrets } from "../endpoints/deployment-secrets.js";
 import type { DeploymentStore, ReplicaRecord } from "../endpoints/deployment-store.js";
 import type { Deployment } from "../endpoints/endpoint-types.js";
+import { newReplicaOwner, replicaOwnerState } from "./replica-owner.js";
 import { LineRing, modelServeCommand, ReplicaProcess, type ReplicaCommand, type ReplicaSpec, type ReplicaState } from "./replica-process.js";
 
 /** How a target runs one replica. */
@@ -51,6 +55,8 @@ export interface LocalTargetOptions {
   /** The URL the model servers resolve `models:/` URIs against (this server), once it listens. */
   trackingUri: () => Promise<string>;
   store: DeploymentStore;
+  /** This server's identity in the replica records (replica-owner.ts; default: a new one). */
+  owner?: string;
   /** Asks for `restart(endpoint, deployment, index)` after `delayMs`. */
   scheduleRestart: (endpoint: string, deployment: string, index: number, delayMs: number) => Promise<void>;
   /** Something changed that the router must see (a replica became ready or went away). */
@@ -111,9 +117,11 @@ export class LocalTarget {
   private stopping = false;
 
   private readonly runner: ReplicaRunner;
+  private readonly owner: string;
 
   constructor(private readonly opts: LocalTargetOptions) {
     this.runner = opts.runner ?? processRunner;
+    this.owner = opts.owner ?? newReplicaOwner();
   }
 
   /** Makes the processes match the deployment (start, scale, replace). */
@@ -203,19 +211,24 @@ export class LocalTarget {
   }
 
   /**
-   * Stops what a previous ciclo process left running (its records), so the deployments start cleanly.
+   * Stops what a ciclo server that is gone left running (its records), so the deployments start cleanly.
+   * Records of a server that still runs — another replica on this database — are its own: left alone.
    * `others`: the other targets' runners (the records do not say which target started a replica).
    */
   async cleanupStale(others: ReplicaRunner[] = []): Promise<number> {
     let stopped = 0;
+    const owners = new Map<string, Promise<"alive" | "gone" | "elsewhere">>();
     for (const rec of await this.opts.store.listReplicas()) {
+      if (rec.owner === this.owner) continue;
+      if (!owners.has(rec.owner)) owners.set(rec.owner, replicaOwnerState(rec.owner));
+      if ((await owners.get(rec.owner)) !== "gone") continue;
       let any = false;
       for (const runner of [this.runner, ...others]) any = (await runner.stopStale(rec)) || any;
       if (any) {
         stopped++;
-        this.opts.log("deployments: stopped a model server a previous ciclo left running", { endpoint: rec.endpoint, deployment: rec.deployment, pid: rec.pid });
+        this.opts.log("deployments: stopped a model server a previous ciclo left running", { endpoint: rec.endpoint, deployment: rec.deployment, pid: rec.pid, owner: rec.owner });
       }
-      await this.opts.store.forgetReplica(rec.endpoint, rec.deployment, rec.index);
+      await this.opts.store.forgetReplica(rec.endpoint, rec.deployment, rec.index, rec.owner);
     }
     return stopped;
   }
@@ -255,6 +268,7 @@ export class LocalTarget {
       workers: this.opts.workers ?? 1,
       drainSeconds: this.opts.drainSeconds ?? 10,
       logRequests: this.opts.logRequests ? { endpoint: d.endpoint, deployment: d.name } : undefined,
+      owner: this.owner,
     };
     const how = this.runner.command(spec, d, slot.index);
     const proc = new ReplicaProcess(
@@ -266,7 +280,7 @@ export class LocalTarget {
         slot.failures = 0;
         const old = slot.old;
         slot.old = undefined;
-        void this.opts.store.recordReplica({ endpoint: d.endpoint, deployment: d.name, index: slot.index, pid: p.pid ?? 0, url: p.url, startedAt: p.startedAt }).catch(() => undefined);
+        void this.opts.store.recordReplica({ endpoint: d.endpoint, deployment: d.name, index: slot.index, owner: this.owner, pid: p.pid ?? 0, url: p.url, startedAt: p.startedAt }).catch(() => undefined);
         this.opts.log("deployments: replica ready", { endpoint: d.endpoint, deployment: d.name, replica: slot.index, url: p.url, pid: p.pid });
         this.opts.onChange(d.endpoint);
         if (old) void this.stopProc(old);
@@ -306,7 +320,7 @@ export class LocalTarget {
     slot.proc = undefined;
     slot.old = undefined;
     await Promise.all(procs.map((p) => this.stopProc(p)));
-    await this.opts.store.forgetReplica(r.deployment.endpoint, r.deployment.name, slot.index).catch(() => undefined);
+    await this.opts.store.forgetReplica(r.deployment.endpoint, r.deployment.name, slot.index, this.owner).catch(() => undefined);
   }
 
   private async stopProc(p: ReplicaProcess): Promise<void> {

@@ -28,6 +28,8 @@ export interface ReplicaSpec {
   drainSeconds: number;
   /** Log answered requests to the server's monitoring API, filed under this endpoint and deployment. */
   logRequests?: { endpoint: string; deployment: string };
+  /** The ciclo server that runs it (replica-owner.ts). */
+  owner?: string;
 }
 
 /** Keeps the last `max` lines. */

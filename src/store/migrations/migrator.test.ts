@@ -1,6 +1,7 @@
 /**
  * Schema migrations on SQLite and PostgreSQL: upgrading a populated old
- * database, concurrent migrators, refusing a newer schema, `ciclo db upgrade`.
+ * database, concurrent migrators, refusing a newer schema, `ciclo db upgrade`,
+ * and migrations that rebuild a table keeping its rows.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -265,6 +266,24 @@ function backendSuite(name: string, fresh: () => Promise<Fresh | undefined>, ski
       const refused = await runCiclo(["db", "upgrade", uri]);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /newer than this ciclo understands/);
+    });
+
+    test("(e) 0022: model-server records from before owners were kept survive the new key with owner ''", async (t) => {
+      const o = await open();
+      if (!o) return t.skip(skipReason());
+      const db = o.conn.db as AnyDb;
+      const all = migrationSequence(serverModules());
+      await migrateToLatest(db, o.conn.dialect.name, 21, all);
+      await db.insertInto("deployment_replicas").values({ endpoint: "e", deployment: "d", replica: 0, pid: 4242, url: "http://127.0.0.1:1", started_at: 5 }).execute();
+      await migrateToLatest(db, o.conn.dialect.name, undefined, all);
+      const rows = await db.selectFrom("deployment_replicas").selectAll().execute();
+      assert.deepEqual(
+        rows.map((r) => ({ ...r, pid: Number(r.pid), started_at: Number(r.started_at) })),
+        [{ endpoint: "e", deployment: "d", replica: 0, owner: "", pid: 4242, url: "http://127.0.0.1:1", started_at: 5 }],
+      );
+      // Two servers' records of one replica now live side by side.
+      await db.insertInto("deployment_replicas").values({ endpoint: "e", deployment: "d", replica: 0, owner: "h:1:2:ab", pid: 4243, url: null, started_at: 6 }).execute();
+      assert.equal((await db.selectFrom("deployment_replicas").selectAll().execute()).length, 2);
     });
   });
 }

@@ -60,6 +60,7 @@ interface ReplicaRow {
   endpoint: string;
   deployment: string;
   replica: number;
+  owner: string;
   pid: number;
   url: string | null;
   started_at: number | string;
@@ -335,22 +336,34 @@ export class SqlDeploymentStore implements DeploymentStore {
 
   recordReplica(r: ReplicaRecord): Promise<void> {
     return this.write(async (trx) => {
-      await trx.deleteFrom("deployment_replicas").where("endpoint", "=", r.endpoint).where("deployment", "=", r.deployment).where("replica", "=", r.index).execute();
+      await trx
+        .deleteFrom("deployment_replicas")
+        .where("endpoint", "=", r.endpoint)
+        .where("deployment", "=", r.deployment)
+        .where("replica", "=", r.index)
+        .where("owner", "=", r.owner)
+        .execute();
       await trx
         .insertInto("deployment_replicas")
-        .values({ endpoint: r.endpoint, deployment: r.deployment, replica: r.index, pid: r.pid, url: r.url ?? null, started_at: r.startedAt })
+        .values({ endpoint: r.endpoint, deployment: r.deployment, replica: r.index, owner: r.owner, pid: r.pid, url: r.url ?? null, started_at: r.startedAt })
         .execute();
     });
   }
 
-  forgetReplica(endpoint: string, deployment: string, index: number): Promise<void> {
+  forgetReplica(endpoint: string, deployment: string, index: number, owner: string): Promise<void> {
     return this.write(async (trx) => {
-      await trx.deleteFrom("deployment_replicas").where("endpoint", "=", endpoint).where("deployment", "=", deployment).where("replica", "=", index).execute();
+      await trx
+        .deleteFrom("deployment_replicas")
+        .where("endpoint", "=", endpoint)
+        .where("deployment", "=", deployment)
+        .where("replica", "=", index)
+        .where("owner", "=", owner)
+        .execute();
     });
   }
 
   async listReplicas(): Promise<ReplicaRecord[]> {
     const rows = await this.db.selectFrom("deployment_replicas").selectAll().execute();
-    return rows.map((r) => ({ endpoint: r.endpoint, deployment: r.deployment, index: Number(r.replica), pid: Number(r.pid), url: r.url ?? undefined, startedAt: Number(r.started_at) }));
+    return rows.map((r) => ({ endpoint: r.endpoint, deployment: r.deployment, index: Number(r.replica), owner: r.owner, pid: Number(r.pid), url: r.url ?? undefined, startedAt: Number(r.started_at) }));
   }
 }
