@@ -76,10 +76,10 @@ describe("monitor page (browser)", () => {
     const dark = await ui.newPage({ colorScheme: "dark", viewport: { width: 1280, height: 900 } });
     try {
       await dark.goto("/monitoring/scores");
-      await dark.page.locator("iframe[title='Monitor scores']").waitFor();
+      // The iframe element is in the page before its document has loaded: wait on the report's heading itself.
+      await dark.page.frameLocator("iframe[title='Monitor scores']").locator("h1").waitFor();
       const frame = dark.page.frames().find((f) => f.url().includes("/monitors/scores/report"));
       assert.ok(frame, "the report's frame");
-      await frame.locator("h1").waitFor();
       // A string, evaluated in the frame: this file compiles without the DOM's types.
       const style = await frame.evaluate("({ color: getComputedStyle(document.body).color, scheme: getComputedStyle(document.documentElement).colorScheme })");
       assert.deepEqual(style, { color: "rgb(229, 231, 235)", scheme: "light dark" });
