@@ -3,7 +3,7 @@
  * connection (writes through its group commit).
  * @module
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import type { Page } from "../../../shared/types.js";
 import type { DeleteTracesRequest, SearchTracesQuery, TraceInfo, TraceState, TraceStore } from "../../../tracking/traces/index.js";
@@ -12,9 +12,9 @@ import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { isUniqueViolation } from "../sql-errors.js";
 import { searchTraceRows } from "./trace-search.js";
-import type { TraceInfoTable, TraceTables } from "./trace-tables.js";
 
-type Db = Kysely<TraceTables>;
+type Db = Kysely<Database>;
+type TraceInfoTable = Selectable<Database["trace_info"]>;
 
 function traceNotFound(traceId: string): ResourceDoesNotExistError {
   return new ResourceDoesNotExistError(`Trace with ID '${traceId}' not found.`);
@@ -54,11 +54,11 @@ export class SqlTraceStore implements TraceStore {
   constructor(private readonly conn: SqlConnection) {}
 
   private get db(): Db {
-    return this.conn.db as unknown as Db;
+    return this.conn.db;
   }
 
   private write<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
-    return this.conn.write((trx) => fn(trx as unknown as Db));
+    return this.conn.write(fn);
   }
 
   async startTrace(info: TraceInfo): Promise<TraceInfo> {
@@ -153,12 +153,3 @@ async function deleteTraceRows(trx: Db, ids: string[]): Promise<number> {
   }
   return n;
 }
-
-/** For gc: removes every trace of some experiments (their purge). */
-export async function deleteExperimentTraces(trx: Kysely<Database>, experimentIds: number[]): Promise<number> {
-  if (experimentIds.length === 0) return 0;
-  const db = trx as unknown as Db;
-  const ids = (await db.selectFrom("trace_info").select("request_id").where("experiment_id", "in", experimentIds).execute()).map((r) => r.request_id);
-  return deleteTraceRows(db, ids);
-}
-

@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import { sql, type Kysely, type RawBuilder, type Selectable } from "kysely";
 import type { FilterNode } from "../../../shared/filter/filter-ast.js";
 import { TRACE_KEYS, type SearchTracesQuery, type TraceOrderBy } from "../../../tracking/traces/index.js";
 import { experimentIdNumber } from "../tracking/experiment-queries.js";
@@ -16,7 +16,8 @@ import { compileFilter, type FilterTarget, type SortKey } from "../filter-sql.js
 import { fetchKeysetPage } from "../keyset-page.js";
 import type { KeyKind, KeyValue } from "../page-token.js";
 import type { Database } from "../schema.js";
-import type { TraceInfoTable } from "./trace-tables.js";
+
+type TraceInfoTable = Selectable<Database["trace_info"]>;
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
   request_id: "t.request_id",

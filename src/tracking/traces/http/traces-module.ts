@@ -2,11 +2,12 @@
  * MLflow 3 tracing: trace infos, tags and request metadata in the metadata
  * database; the spans (`traces.json`) go through the artifact routes to the
  * location each trace is given (`<experiment location>/traces/<id>/artifacts`).
+ * Its tables are one of the store's migrations (0022): gc purges them with
+ * their experiment.
  * @module
  */
 import type { CicloModule } from "../../../server/module.js";
 import { SqlTraceStore } from "../../../store/sql/traces/sql-trace-store.js";
-import { tracesMigration } from "../../../store/sql/traces/traces-migration.js";
 import { TraceService } from "../trace-service.js";
 import type { TraceStore } from "../trace-store.js";
 import { traceDeleteRoutes, traceTagRoutes, traceV3Routes } from "./traces.js";
@@ -25,7 +26,6 @@ declare module "../../../server/module.js" {
 export function tracesModule(): CicloModule {
   return {
     id: "traces",
-    migrations: [tracesMigration],
     init(ctx) {
       const store = new SqlTraceStore(ctx.db);
       const service = new TraceService(store, ctx.get("tracking").store);

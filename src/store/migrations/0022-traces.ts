@@ -2,13 +2,14 @@
  * MLflow 3 traces (migration 0022): trace infos, their tags and their
  * request metadata. Spans are not here: they are `traces.json` in the
  * artifact store. Tags and metadata go with their trace (on delete cascade);
- * a trace goes with its experiment's purge (gc).
+ * a trace goes with its experiment's purge (gc, whose SQL deletes them:
+ * hence one of the store's own migrations, not the traces module's).
  * @module
  */
 import type { Kysely } from "kysely";
-import { clusteredByKey, text } from "../../migrations/ddl-helpers.js";
-import type { Migration } from "../../migrations/migration.js";
-import type { SqlDialectName } from "../sql-dialect.js";
+import { clusteredByKey, text } from "./ddl-helpers.js";
+import type { Migration } from "./migration.js";
+import type { SqlDialectName } from "../sql/sql-dialect.js";
 
 async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
   const big = d === "postgres" ? "bigint" : "integer";
