@@ -3,7 +3,7 @@
  * location every trace is given, then the store.
  * @module
  */
-import { InvalidParameterValueError, InvalidStateError, missingValue } from "../../shared/errors.js";
+import { InvalidParameterValueError, missingValue } from "../../shared/errors.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { Page } from "../../shared/types.js";
 import { validateMaxResults } from "../../shared/validation.js";
@@ -76,15 +76,17 @@ export class TraceService {
     validateEntries(info.metadata, "request metadata");
     const experiment = await this.tracking.getExperiment(info.experimentId);
     if (experiment.lifecycleStage !== "active") {
-      throw new InvalidStateError(`The experiment ${info.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);
+      throw new InvalidParameterValueError(`The experiment ${info.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);
     }
     // MLflow compat: the server, not the client, decides where the spans are stored.
     const tags = { ...info.tags, [TRACE_KEYS.artifactLocation]: traceArtifactLocation(experiment.artifactLocation, info.traceId) };
     return this.store.startTrace({ ...info, tags });
   }
 
+  /** Reads take any id: one that could not have been stored is simply not found. */
   get(traceId: string): Promise<TraceInfo> {
-    return this.store.getTraceInfo(validateTraceId(traceId));
+    if (!traceId) throw missingValue("trace_id");
+    return this.store.getTraceInfo(traceId);
   }
 
   search(req: SearchTracesRequest): Promise<Page<TraceInfo>> {
@@ -103,7 +105,6 @@ export class TraceService {
   }
 
   async setTag(traceId: string, key: string | undefined, value: string | undefined): Promise<void> {
-    validateTraceId(traceId);
     if (!key) throw missingValue("key");
     if (value === undefined) throw missingValue("value");
     validateEntry(key, value, "tag");
@@ -112,7 +113,6 @@ export class TraceService {
   }
 
   async deleteTag(traceId: string, key: string | undefined): Promise<void> {
-    validateTraceId(traceId);
     if (!key) throw missingValue("key");
     await this.store.getTraceInfo(traceId);
     return this.store.deleteTraceTag(traceId, key);
