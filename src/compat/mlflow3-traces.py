@@ -3,7 +3,8 @@
 Traces nested functions, a span with inputs/outputs/attributes, a failing
 function and a trace inside a run; reads them back with get_trace and
 search_traces (filters, order_by, pages, run_id), sets and deletes a tag,
-deletes traces by id and by time. Asserts as it goes; the last line printed is
+deletes traces by id and by time; links a trace to the active logged model.
+Asserts as it goes; the last line printed is
 a JSON summary that mlflow3-traces.test.ts checks.
 """
 import json
@@ -104,6 +105,16 @@ try:
 except MlflowException as e:
     gone = e.error_code
 
+# A logged model as the active model: its traces carry mlflow.modelId and search_traces(model_id=...) finds them.
+mlflow.set_experiment("traces-tour-models")
+model = mlflow.set_active_model(name="agent")
+add(2, 3)
+t_model = mlflow.get_last_active_trace_id()
+model_link = {
+    "metadata": mlflow.get_trace(t_model).info.trace_metadata.get("mlflow.modelId") == model.model_id,
+    "search": ids(mlflow.search_traces(model_id=model.model_id)) == [t_model],
+}
+
 print(
     json.dumps(
         {
@@ -138,6 +149,7 @@ print(
                 "pages": [[t.info.trace_id for t in page1] == [t_ok, t_err], [t.info.trace_id for t in page2] == [t_run], page2.token],
             },
             "tags": {"tagged": ids(tagged) == [t_ok], "untagged": len(untagged), "missing_tag": missing_tag},
+            "model": model_link,
             "delete": {"by_id": deleted_by_id, "by_time": deleted_by_time, "left": left == [t_run], "gone": gone},
         }
     )

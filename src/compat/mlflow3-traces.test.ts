@@ -5,7 +5,7 @@
  * attributes, a failing function (state ERROR), a trace inside a run, then
  * get_trace, search_traces (filters on status, tags, metadata and times;
  * order_by; pages; run_id), set/delete tag and delete_traces by id and by
- * time. Skips with the reason when the oracle cannot run (fails under
+ * time; a trace under the active logged model found by `model_id`. Skips with the reason when the oracle cannot run (fails under
  * CICLO_REQUIRE_ALL=1).
  */
 import assert from "node:assert/strict";
@@ -63,6 +63,7 @@ describe("the real MLflow 3.3 client's traces against ciclo server", () => {
       pages: [true, true, null],
     });
     assert.deepEqual(r.tags, { tagged: true, untagged: 0, missing_tag: "RESOURCE_DOES_NOT_EXIST" });
+    assert.deepEqual(r.model, { metadata: true, search: true });
     assert.deepEqual(r.delete, { by_id: 1, by_time: 1, left: true, gone: "RESOURCE_DOES_NOT_EXIST" });
   });
 });
