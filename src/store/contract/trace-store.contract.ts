@@ -60,7 +60,10 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       assert.deepEqual(await s.startTrace(info), info);
       assert.deepEqual(await s.getTraceInfo(info.traceId), info);
       assert.equal(await s.experimentOf(info.traceId), exp);
-      await rejectsWith(s.startTrace(info), "RESOURCE_ALREADY_EXISTS", /already exists/);
+      // A retried start answers what is stored; the same id in another experiment is refused, and changes nothing.
+      assert.deepEqual(await s.startTrace({ ...info, state: "OK", tags: {} }), info);
+      await rejectsWith(s.startTrace({ ...info, experimentId: await newExperiment() }), "RESOURCE_ALREADY_EXISTS", /already exists in experiment/);
+      assert.deepEqual(await s.getTraceInfo(info.traceId), info);
       await rejectsWith(s.getTraceInfo("tr-missing"), "RESOURCE_DOES_NOT_EXIST", /Trace with ID 'tr-missing' not found/);
       assert.equal(await s.experimentOf("tr-missing"), undefined);
     });

@@ -16,7 +16,10 @@ export interface SearchTracesQuery {
 }
 
 export interface TraceStore {
-  /** Stores a new trace; RESOURCE_ALREADY_EXISTS when its id is taken. */
+  /**
+   * Stores a new trace. Starting the same trace id again in the same experiment answers the stored trace
+   * unchanged (a retried request); in another experiment it is RESOURCE_ALREADY_EXISTS.
+   */
   startTrace(info: TraceInfo): Promise<TraceInfo>;
   /** RESOURCE_DOES_NOT_EXIST when absent. */
   getTraceInfo(traceId: string): Promise<TraceInfo>;

@@ -87,8 +87,13 @@ export class SqlTraceStore implements TraceStore {
         for (let i = 0; i < metadata.length; i += 500) await trx.insertInto("trace_request_metadata").values(metadata.slice(i, i + 500)).execute();
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ResourceAlreadyExistsError(`Trace with ID '${info.traceId}' already exists.`);
-      throw err;
+      if (!isUniqueViolation(err)) throw err;
+      // A client retry of a start whose answer was lost (StartTraceV3 is retried): the stored trace is the answer.
+      const stored = await this.getTraceInfo(info.traceId);
+      if (stored.experimentId !== info.experimentId) {
+        throw new ResourceAlreadyExistsError(`Trace with ID '${info.traceId}' already exists in experiment ${stored.experimentId}.`);
+      }
+      return stored;
     }
     return this.getTraceInfo(info.traceId);
   }
