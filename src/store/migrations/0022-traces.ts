@@ -6,7 +6,7 @@
  * hence one of the store's own migrations, not the traces module's).
  * @module
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { clusteredByKey, text } from "./ddl-helpers.js";
 import type { Migration } from "./migration.js";
 import type { SqlDialectName } from "../sql/sql-dialect.js";
@@ -24,8 +24,14 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
     .addColumn("request_preview", text(d, "text"))
     .addColumn("response_preview", text(d, "text"))
     .execute();
-  // Search and delete-by-time: one experiment's traces by start time (MLflow's default order is newest first).
-  await db.schema.createIndex("trace_info_experiment_time").on("trace_info").columns(["experiment_id", "timestamp_ms", "request_id"]).execute();
+  // Search and delete-by-time: one experiment's traces by start time. MLflow's default order is newest first, then
+  // the id; searches sort NULLs last, which PostgreSQL walks an index for only when the index says so (else it sorts
+  // every trace of the experiment). SQLite's index definitions have no NULLS clause; its planner walks this one.
+  if (d === "postgres") {
+    await sql`create index trace_info_experiment_time on trace_info (experiment_id, timestamp_ms desc nulls last, request_id)`.execute(db);
+  } else {
+    await db.schema.createIndex("trace_info_experiment_time").on("trace_info").columns(["experiment_id", "timestamp_ms", "request_id"]).execute();
+  }
   for (const table of ["trace_tags", "trace_request_metadata"]) {
     await clusteredByKey(
       db.schema
