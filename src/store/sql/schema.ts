@@ -220,7 +220,7 @@ interface RunOutputsTable {
   model_id: string;
   step: number;
 }
-/** MLflow 3 traces (migration 0022): the trace info; spans live in the artifact store. */
+/** MLflow 3 traces (migration 0023): the trace info; spans live in the artifact store. */
 interface TraceInfoTable {
   request_id: string;
   experiment_id: number;

@@ -2,7 +2,7 @@
  * MLflow 3 tracing: trace infos, tags and request metadata in the metadata
  * database; the spans (`traces.json`) go through the artifact routes to the
  * location each trace is given (`<experiment location>/traces/<id>/artifacts`).
- * Its tables are one of the store's migrations (0022): gc purges them with
+ * Its tables are one of the store's migrations (0023): gc purges them with
  * their experiment.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * MLflow 3 traces (migration 0022): trace infos, their tags and their
+ * MLflow 3 traces (migration 0023): trace infos, their tags and their
  * request metadata. Spans are not here: they are `traces.json` in the
  * artifact store. Tags and metadata go with their trace (on delete cascade);
  * a trace goes with its experiment's purge (gc, whose SQL deletes them:
@@ -47,4 +47,4 @@ async function up(db: Kysely<unknown>, d: SqlDialectName): Promise<void> {
   }
 }
 
-export const tracesMigration: Migration = { version: 22, name: "traces", up };
+export const tracesMigration: Migration = { version: 23, name: "traces", up };
