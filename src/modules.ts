@@ -18,6 +18,7 @@ import { registryModule } from "./registry/http/registry-module.js";
 import type { CicloModule } from "./server/module.js";
 import { uiModule } from "./server/ui-module.js";
 import { trackingModule } from "./tracking/http/tracking-module.js";
+import { tracesModule } from "./tracking/traces/http/traces-module.js";
 
 /**
  * `config` (the server's flags and environment) sets authentication, the job
@@ -37,6 +38,7 @@ export function serverModules(config?: Pick<ServerConfig, "jobs" | "auth" | "tra
     uiModule(),
     artifactsModule(),
     loggedModelsModule(),
+    tracesModule(),
     registryModule(),
     monitoringModule({
       ...(mon && {

@@ -72,8 +72,8 @@ export class ArtifactPurger {
     const t = await this.target(folder);
     // Object stores have no empty folders (stat finds nothing): only real, empty directories are removed.
     const emptyDir = async (path: string) => (await t.repo.stat(path))?.isDir === true && (await t.repo.list(path)).length === 0;
-    const models = `${t.path}/models`;
-    if (await emptyDir(models)) await t.repo.delete(models);
+    // The folders of its logged models and its traces (MLflow 3), once emptied.
+    for (const sub of [`${t.path}/models`, `${t.path}/traces`]) if (await emptyDir(sub)) await t.repo.delete(sub);
     if (!(await emptyDir(t.path))) return false;
     await t.repo.delete(t.path);
     return true;

@@ -139,6 +139,8 @@ export interface ResourceLookup {
   experimentByName(name: string): Promise<string | undefined>;
   experimentExists(experimentId: string): Promise<boolean>;
   experimentOfLoggedModel(modelId: string): Promise<string | undefined>;
+  /** The experiment of an MLflow 3 trace. */
+  experimentOfTrace(traceId: string): Promise<string | undefined>;
   registeredModelExists(name: string): Promise<boolean>;
   /**
    * The experiment that owns `uri`: of those whose artifact locations hold it

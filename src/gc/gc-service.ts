@@ -170,7 +170,12 @@ export class GcService {
       const done = await this.attempt(report, "experiment", [e.experimentId], (ids) => tracking.hardDeleteExperiments(ids));
       for (const p of done) {
         experiments.push(p);
-        await drop([...p.runs.map((r) => ({ uri: r.artifactUri, id: r.runId })), ...p.loggedModels.map((m) => ({ uri: m.artifactUri, id: m.modelId }))]);
+        await drop([
+          ...p.runs.map((r) => ({ uri: r.artifactUri, id: r.runId })),
+          ...p.loggedModels.map((m) => ({ uri: m.artifactUri, id: m.modelId })),
+          // MLflow 3 traces' spans (traces.json); a trace without a location has nothing to drop.
+          ...(p.traces ?? []).filter((t) => t.artifactUri !== "").map((t) => ({ uri: t.artifactUri, id: t.traceId })),
+        ]);
         await artifacts
           .deleteEmptyExperimentFolder(p.artifactLocation, p.experimentId)
           .catch((err: unknown) => errors.push({ uri: p.artifactLocation, message: (err as Error).message }));

@@ -15,6 +15,7 @@ const PREFIX: Record<EntityType, string> = {
   tag: "tags",
   attribute: "attributes",
   dataset: "datasets",
+  metadata: "request_metadata",
 };
 
 function identifier(entity: EntityType, key: string): string {

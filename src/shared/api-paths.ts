@@ -10,5 +10,8 @@ export const MLFLOW_API_ROOTS = ["/api/2.0", "/ajax-api/2.0"] as const;
 export const MLFLOW_API = "/api/2.0/mlflow";
 /** The same methods as the MLflow UI calls them. */
 export const MLFLOW_AJAX_API = "/ajax-api/2.0/mlflow";
+/** MLflow 3's trace methods (StartTraceV3, GetTraceInfoV3, SearchTracesV3), and as its UI calls them. */
+export const MLFLOW_API_V3 = "/api/3.0/mlflow";
+export const MLFLOW_AJAX_API_V3 = "/ajax-api/3.0/mlflow";
 /** ciclo's own API (aggregates for the UI, history, lineage, gc, jobs, ...). */
 export const CICLO_API = "/api/ciclo/v1";

@@ -30,10 +30,18 @@ export interface GcExperiment {
   deletedTime: number | null;
 }
 
+/** An MLflow 3 trace purged with its experiment: where its spans are (the `mlflow.artifactLocation` tag). */
+export interface GcTrace {
+  traceId: string;
+  artifactUri: string;
+}
+
 /** A purged experiment, with the runs and logged models that went with it (their artifacts are the caller's to delete). */
 export interface PurgedExperiment extends GcExperiment {
   runs: GcRun[];
   loggedModels: GcLoggedModel[];
+  /** Its traces, once purged (not listed by a dry run). */
+  traces?: GcTrace[];
 }
 
 /**

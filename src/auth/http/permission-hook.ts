@@ -48,7 +48,7 @@ export interface PermissionHookDeps {
 const CHALLENGE = 'Basic realm="ciclo", charset="UTF-8"';
 
 /** Resources with per-user permissions; every other kind is for admins only (deny by default). */
-const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user", "pipeline-approval", "pipeline-run"]);
+const PER_RESOURCE = new Set<string>(["experiment", "run", "artifact", "registered-model", "model-version", "user", "pipeline-approval", "pipeline-run", "trace"]);
 
 /** An experiment id no store hands out: a scope with nothing readable left searches it and finds nothing. */
 export const NO_EXPERIMENT = "9223372036854775807";
@@ -181,6 +181,11 @@ async function check(t: Target, need: Need, user: Principal["user"], deps: Permi
       const id = await lookup.experimentOfLoggedModel(t.id);
       if (id === undefined) return;
       return onExperiment(id, () => new ResourceDoesNotExistError(`Logged model with ID '${t.id}' not found.`));
+    }
+    case "trace": {
+      const id = await lookup.experimentOfTrace(t.id);
+      if (id === undefined) return;
+      return onExperiment(id, () => new ResourceDoesNotExistError(`Trace with ID '${t.id}' not found.`));
     }
     case "registered-model": {
       if (!(await lookup.registeredModelExists(t.name))) return;

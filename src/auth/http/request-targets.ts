@@ -15,6 +15,7 @@ export type Target =
   | { kind: "experiment-name"; name: string }
   | { kind: "run"; id: string }
   | { kind: "logged-model"; id: string }
+  | { kind: "trace"; id: string }
   | { kind: "registered-model"; name: string; version?: string }
   | { kind: "artifact-uri"; uri: string; proxied: boolean };
 
@@ -65,6 +66,7 @@ const FILTERED: Record<string, Plan["filter"]> = {
 };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
+const rec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(str).filter((x): x is string => x !== undefined) : str(v) ? [str(v)!] : []);
 
 export function planRequest(access: RouteAccess, req: RequestParts): Plan {
@@ -117,6 +119,23 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       const source = str(body.source);
       if (source) plan.references.push(...sourceTargets(source));
       addModelReferences(plan, body);
+      break;
+    }
+    case "trace": {
+      // A trace is checked on its experiment: the one a new trace names, those a search or a delete names.
+      const traceId = str(params.trace_id) ?? str(params.request_id);
+      if (traceId) plan.primary.push({ kind: "trace", id: traceId });
+      const location = (l: unknown) => str(rec(rec(l).mlflow_experiment).experiment_id);
+      const started = location(rec(rec(rec(body.trace).trace_info).trace_location));
+      if (started) plan.primary.push({ kind: "experiment", id: started });
+      if (Array.isArray(body.locations)) {
+        for (const l of body.locations) {
+          const id = location(l);
+          if (id) plan.primary.push({ kind: "experiment", id });
+        }
+      }
+      const expId = str(body.experiment_id);
+      if (expId) plan.primary.push({ kind: "experiment", id: expId });
       break;
     }
     case "pipeline-run":

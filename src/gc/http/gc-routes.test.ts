@@ -95,6 +95,30 @@ describe("POST /api/ciclo/v1/gc", () => {
     await rejectsWith(tracking.getExperiment(a.exp), "RESOURCE_DOES_NOT_EXIST");
   });
 
+  test("a deleted experiment's MLflow 3 traces go with it: their records and their traces.json folders", async () => {
+    const exp = await tracking.createExperiment(`gc-traces-${Date.now()}-${n++}`);
+    const traceId = "tr-00112233445566778899aabbccddeeff";
+    const started = await fetch(`${live.url}/api/3.0/mlflow/traces`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ trace: { trace_info: { trace_id: traceId, trace_location: { mlflow_experiment: { experiment_id: exp } }, request_time: "2025-01-01T00:00:00Z", state: "OK" } } }),
+    });
+    assert.equal(started.status, 200, await started.clone().text());
+    const location = ((await started.json()) as { trace: { trace_info: { tags: Record<string, string> } } }).trace.trace_info.tags["mlflow.artifactLocation"];
+    assert.equal(location, `mlflow-artifacts:/${exp}/traces/${traceId}/artifacts`);
+    const put = await fetch(`${live.url}/api/2.0/mlflow-artifacts/artifacts/${exp}/traces/${traceId}/artifacts/traces.json`, { method: "PUT", body: '{"spans": []}' });
+    assert.equal(put.status, 200);
+    assert.ok(existsSync(join(artifactsDir(), exp, "traces", traceId, "artifacts", "traces.json")));
+    await tracking.deleteExperiment(exp);
+
+    const report = await admin.gc({ experimentIds: [exp] });
+    assert.equal(report.experiments.length, 1);
+    assert.deepEqual(report.artifactErrors, []);
+    assert.equal(existsSync(join(artifactsDir(), exp)), false, readdirSync(artifactsDir()).join(","));
+    const gone = await fetch(`${live.url}/api/3.0/mlflow/traces/${traceId}`);
+    assert.equal(gone.status, 404);
+  });
+
   test("a run a model version reads from is kept (skipped), and refused when named; deleting the version frees it", async () => {
     const r = await runWithFiles();
     const name = `gc-model-${n++}`;

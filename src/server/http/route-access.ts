@@ -7,6 +7,7 @@
 export type Permission = "read" | "edit" | "manage" | "public";
 /**
  * `pipeline-approval`: answering a pipeline run's approval step, checked on the run (the pipeline's experiment).
+ * `trace`: an MLflow 3 trace, checked on its experiment (the one a new trace names, or the experiments a search names).
  * `pipeline-run`: reading, cancelling or resuming a pipeline run, checked on the run; its lists are filtered.
  * `monitoring`: inference data, labels, references and monitors. Admins only with authentication on: a request
  * names its models in fields of its own (`model_name`, records, a monitor's spec, or none for an endpoint's data),
@@ -25,7 +26,8 @@ export type Resource =
   | "secret"
   | "pipeline-approval"
   | "pipeline-run"
-  | "monitoring";
+  | "monitoring"
+  | "trace";
 
 export interface RouteAccess {
   resource: Resource;

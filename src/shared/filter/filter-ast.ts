@@ -4,7 +4,8 @@
  * @module
  */
 
-export type EntityType = "metric" | "param" | "tag" | "attribute" | "dataset";
+/** `metadata`: a trace's request metadata (`request_metadata.<key>`, `metadata.<key>`). */
+export type EntityType = "metric" | "param" | "tag" | "attribute" | "dataset" | "metadata";
 
 export type Comparator =
   | "="
@@ -59,6 +60,8 @@ export interface SearchSpec {
   attributes: Record<string, ValueKind>;
   /** Alternative spellings of attribute keys. */
   attributeAliases?: Record<string, string>;
+  /** More prefixes that name an attribute in this search (`trace.status` in trace search). */
+  attributePrefixes?: string[];
   /** Entity types other than attributes that this search accepts. */
   entities: EntityType[];
   /** Dataset keys, when `datasets.*` is accepted. */

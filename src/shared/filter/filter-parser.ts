@@ -33,6 +33,8 @@ const ENTITY_PREFIXES: Record<string, EntityType> = {
   run: "attribute",
   dataset: "dataset",
   datasets: "dataset",
+  request_metadata: "metadata",
+  metadata: "metadata",
 };
 
 const NUMERIC_OPS: Comparator[] = ["=", "!=", "<", "<=", ">", ">="];
@@ -295,7 +297,8 @@ function readIdentifier(
     key = q.text;
     next = i + 2;
   }
-  const entity = Object.hasOwn(ENTITY_PREFIXES, prefix.toLowerCase()) ? ENTITY_PREFIXES[prefix.toLowerCase()] : undefined;
+  const lower = prefix.toLowerCase();
+  const entity = spec.attributePrefixes?.includes(lower) ? "attribute" : Object.hasOwn(ENTITY_PREFIXES, lower) ? ENTITY_PREFIXES[lower] : undefined;
   if (!entity || (entity !== "attribute" && !spec.entities.includes(entity))) {
     throw new InvalidParameterValueError(
       `Invalid entity type '${prefix}' in filter '${input}'. Valid values are ` +
@@ -333,7 +336,7 @@ function valueKind(spec: SearchSpec, entity: EntityType, key: string): ValueKind
 }
 
 function pluralOf(e: EntityType): string {
-  return e === "dataset" ? "datasets" : `${e}s`;
+  return e === "dataset" ? "datasets" : e === "metadata" ? "request_metadata" : `${e}s`;
 }
 
 /**

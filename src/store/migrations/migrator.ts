@@ -19,6 +19,7 @@ import { jobsMigration } from "./0009-jobs.js";
 import { metricRunLocksMigration } from "./0019-metric-run-locks.js";
 import { openMetricBucketsMigration } from "./0020-open-metric-buckets.js";
 import { runTagLocksMigration } from "./0021-run-tag-locks.js";
+import { tracesMigration } from "./0023-traces.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   metricRunLocksMigration,
   openMetricBucketsMigration,
   runTagLocksMigration,
+  tracesMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -49,7 +51,8 @@ export interface MigrationResult {
  * before modules existed: the tracking, registry, logged-model and job
  * tables, which their SQL joins; 0019 and 0021, the foreign keys PostgreSQL's
  * write path replaces with locks of its own; 0020, the open summary bucket of
- * each series)
+ * each series; 0023, MLflow 3's traces, which gc's SQL purges with their
+ * experiment)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

@@ -220,6 +220,23 @@ interface RunOutputsTable {
   model_id: string;
   step: number;
 }
+/** MLflow 3 traces (migration 0023): the trace info; spans live in the artifact store. */
+interface TraceInfoTable {
+  request_id: string;
+  experiment_id: number;
+  timestamp_ms: number;
+  execution_time_ms: number | null;
+  status: string;
+  client_request_id: string | null;
+  request_preview: string | null;
+  response_preview: string | null;
+}
+/** A trace's tags (`trace_tags`) or request metadata (`trace_request_metadata`). */
+interface TraceKeyValueTable {
+  request_id: string;
+  key: string;
+  value: string;
+}
 /** `runs/log-inputs` models: models a run used. */
 interface RunModelInputsTable {
   run_id: number;
@@ -249,6 +266,9 @@ export interface Database {
   logged_model_tags: LoggedModelKeyValueTable;
   run_outputs: RunOutputsTable;
   run_model_inputs: RunModelInputsTable;
+  trace_info: TraceInfoTable;
+  trace_tags: TraceKeyValueTable;
+  trace_request_metadata: TraceKeyValueTable;
   jobs: JobsTable;
   job_logs: JobLogsTable;
   job_schedules: JobSchedulesTable;

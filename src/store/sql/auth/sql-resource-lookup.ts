@@ -38,6 +38,11 @@ export class SqlResourceLookup implements ResourceLookup {
     return r ? String(r.experiment_id) : undefined;
   }
 
+  async experimentOfTrace(traceId: string): Promise<string | undefined> {
+    const r = await this.db.selectFrom("trace_info").select("experiment_id").where("request_id", "=", traceId).executeTakeFirst();
+    return r ? String(r.experiment_id) : undefined;
+  }
+
   async registeredModelExists(name: string): Promise<boolean> {
     const r = await this.db.selectFrom("registered_models").select("name").where("name", "=", name).executeTakeFirst();
     return r !== undefined;

@@ -213,6 +213,7 @@ export async function hardDeleteExperiments(trx: Db, dialect: SqlDialectName, ex
 
   await purgeRunRows(trx, (db) => db.selectFrom("runs").select("id").where("experiment_id", "in", expNums));
   await purgeModelRows(trx, (db) => db.selectFrom("logged_models").select("model_id").where("experiment_id", "in", expNums));
+  const traces = await purgeTraceRows(trx, expNums);
   await trx.deleteFrom("datasets").where("experiment_id", "in", expNums).execute();
   await trx.deleteFrom("experiment_tags").where("experiment_id", "in", expNums).execute();
   await trx.deleteFrom("experiments").where("experiment_id", "in", expNums).execute();
@@ -228,6 +229,22 @@ export async function hardDeleteExperiments(trx: Db, dialect: SqlDialectName, ex
       deletedTime: e.deleted_time === null ? null : Number(e.deleted_time),
       runs: (runsOf.get(e.experiment_id) ?? []).map(toGcRun),
       loggedModels: (modelsOf.get(e.experiment_id) ?? []).map(toGcModel),
+      traces: traces.filter((t) => t.experiment_id === e.experiment_id).map((t) => ({ traceId: t.request_id, artifactUri: t.value ?? "" })),
     };
   });
+}
+
+/** Deletes the experiments' MLflow 3 traces (tags and metadata first); answers them with their artifact locations. */
+async function purgeTraceRows(trx: Db, expNums: number[]) {
+  const traces = await trx
+    .selectFrom("trace_info as ti")
+    .leftJoin("trace_tags as tt", (j) => j.onRef("tt.request_id", "=", "ti.request_id").on("tt.key", "=", "mlflow.artifactLocation"))
+    .select(["ti.request_id", "ti.experiment_id", "tt.value"])
+    .where("ti.experiment_id", "in", expNums)
+    .execute();
+  const ofExperiments = (db: Db) => db.selectFrom("trace_info").select("request_id").where("experiment_id", "in", expNums);
+  await trx.deleteFrom("trace_tags").where("request_id", "in", ofExperiments(trx)).execute();
+  await trx.deleteFrom("trace_request_metadata").where("request_id", "in", ofExperiments(trx)).execute();
+  await trx.deleteFrom("trace_info").where("experiment_id", "in", expNums).execute();
+  return traces;
 }

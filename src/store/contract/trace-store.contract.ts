@@ -1,0 +1,143 @@
+/**
+ * The TraceStore contract (MLflow 3 traces): one suite, run against every
+ * backend (SQLite, PostgreSQL) by the backends' own test files. It uses the
+ * tracking store of the same database for experiments and gc.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { describe } from "node:test";
+import { parseFilter } from "../../shared/filter/filter-parser.js";
+import type { TrackingStore } from "../../tracking/tracking-store.js";
+import type { TraceInfo, TraceStore } from "../../tracking/traces/index.js";
+import { parseTraceOrderBy, TRACE_SEARCH_SPEC } from "../../tracking/traces/trace-search-spec.js";
+import { contractTests } from "../../testing/backend-tests.js";
+import { rejectsWith } from "../../testing/mlflow-error-assert.js";
+
+export interface TraceStoreFixture {
+  tracking: TrackingStore;
+  traces: TraceStore;
+  cleanup(): Promise<void>;
+}
+
+export function runTraceStoreContract(name: string, make: () => Promise<TraceStoreFixture | undefined>): void {
+  describe(`TraceStore contract: ${name}`, () => {
+    let s: TraceStore;
+    let t: TrackingStore;
+    let n = 0;
+    const newExperiment = () => t.createExperiment({ name: `traces-${Date.now()}-${n++}`, tags: [] });
+    const trace = (experimentId: string, id: string, extra: Partial<TraceInfo> = {}): TraceInfo => ({
+      traceId: id,
+      experimentId,
+      clientRequestId: null,
+      requestTime: 1_000,
+      executionDuration: 10,
+      state: "OK",
+      requestPreview: null,
+      responsePreview: null,
+      metadata: {},
+      tags: {},
+      ...extra,
+    });
+    const search = (experimentIds: string[], filter?: string, orderBy?: string[], maxResults = 50, pageToken?: string) =>
+      s.searchTraces({ experimentIds, filter: parseFilter(filter, TRACE_SEARCH_SPEC), orderBy: parseTraceOrderBy(orderBy), maxResults, pageToken });
+    const ids = async (p: Promise<{ items: TraceInfo[] }>) => (await p).items.map((x) => x.traceId);
+
+    const it = contractTests(name, make, (f) => {
+      s = f.traces;
+      t = f.tracking;
+    });
+
+    it("stores a trace with its tags and metadata and reads it back", async () => {
+      const exp = await newExperiment();
+      const info = trace(exp, `tr-a-${n}`, {
+        clientRequestId: "req-1",
+        state: "ERROR",
+        requestPreview: '{"x": 1}',
+        responsePreview: "2",
+        metadata: { "mlflow.sourceRun": "r1", "mlflow.trace.sizeBytes": "123" },
+        tags: { "mlflow.traceName": "predict", "mlflow.artifactLocation": "mlflow-artifacts:/1/traces/x/artifacts" },
+      });
+      assert.deepEqual(await s.startTrace(info), info);
+      assert.deepEqual(await s.getTraceInfo(info.traceId), info);
+      assert.equal(await s.experimentOf(info.traceId), exp);
+      // A retried start answers what is stored; the same id in another experiment is refused, and changes nothing.
+      assert.deepEqual(await s.startTrace({ ...info, state: "OK", tags: {} }), info);
+      await rejectsWith(s.startTrace({ ...info, experimentId: await newExperiment() }), "RESOURCE_ALREADY_EXISTS", /already exists in experiment/);
+      assert.deepEqual(await s.getTraceInfo(info.traceId), info);
+      await rejectsWith(s.getTraceInfo("tr-missing"), "RESOURCE_DOES_NOT_EXIST", /Trace with ID 'tr-missing' not found/);
+      assert.equal(await s.experimentOf("tr-missing"), undefined);
+    });
+
+    it("searches by attributes, tags, metadata, name and run_id; orders and pages", async () => {
+      const exp = await newExperiment();
+      const other = await newExperiment();
+      const p = `tr-s${n}`;
+      await s.startTrace(trace(exp, `${p}-1`, { requestTime: 100, executionDuration: 5, tags: { "mlflow.traceName": "chat", topic: "math" }, metadata: { "mlflow.sourceRun": "run1" } }));
+      await s.startTrace(trace(exp, `${p}-2`, { requestTime: 200, executionDuration: 50, state: "ERROR", tags: { "mlflow.traceName": "chat" } }));
+      await s.startTrace(trace(exp, `${p}-3`, { requestTime: 300, executionDuration: 500, tags: { "mlflow.traceName": "embed", topic: "art" }, metadata: { "mlflow.sourceRun": "run2" } }));
+      await s.startTrace(trace(other, `${p}-9`, { requestTime: 400 }));
+      assert.deepEqual(await ids(search([exp])), [`${p}-3`, `${p}-2`, `${p}-1`], "newest first by default");
+      assert.deepEqual(await ids(search([exp, other], undefined, ["timestamp_ms ASC"])), [`${p}-1`, `${p}-2`, `${p}-3`, `${p}-9`]);
+      assert.deepEqual(await ids(search([exp], "trace.status = 'ERROR'")), [`${p}-2`]);
+      assert.deepEqual(await ids(search([exp], "status IN ('OK')")), [`${p}-3`, `${p}-1`]);
+      assert.deepEqual(await ids(search([exp], "execution_time_ms > 10 AND timestamp_ms < 300")), [`${p}-2`]);
+      assert.deepEqual(await ids(search([exp], "attributes.timestamp >= 200")), [`${p}-3`, `${p}-2`]);
+      assert.deepEqual(await ids(search([exp], "tags.topic = 'math'")), [`${p}-1`]);
+      assert.deepEqual(await ids(search([exp], "tags.topic != 'math'")), [`${p}-3`]);
+      assert.deepEqual(await ids(search([exp], "name = 'chat'", ["timestamp ASC"])), [`${p}-1`, `${p}-2`]);
+      assert.deepEqual(await ids(search([exp], "request_metadata.`mlflow.sourceRun` = 'run2'")), [`${p}-3`]);
+      assert.deepEqual(await ids(search([exp], "metadata.mlflow.sourceRun = 'run1'")), [`${p}-1`]);
+      assert.deepEqual(await ids(search([exp], "run_id = 'run1'")), [`${p}-1`]);
+      assert.deepEqual(await ids(search([exp], `request_id = '${p}-2'`)), [`${p}-2`]);
+      assert.deepEqual(await ids(search([exp], undefined, ["execution_time_ms DESC"])), [`${p}-3`, `${p}-2`, `${p}-1`]);
+      assert.deepEqual(await ids(search([exp], undefined, ["name ASC", "timestamp_ms DESC"])), [`${p}-2`, `${p}-1`, `${p}-3`]);
+      const first = await search([exp], undefined, ["timestamp_ms ASC"], 2);
+      assert.deepEqual(first.items.map((x) => x.traceId), [`${p}-1`, `${p}-2`]);
+      assert.ok(first.nextPageToken);
+      const second = await search([exp], undefined, ["timestamp_ms ASC"], 2, first.nextPageToken);
+      assert.deepEqual(second.items.map((x) => x.traceId), [`${p}-3`]);
+      assert.equal(second.nextPageToken, undefined);
+      await rejectsWith(search([exp], "tags.topic = 'art'", ["timestamp_ms ASC"], 2, first.nextPageToken), "INVALID_PARAMETER_VALUE", /token/i);
+      assert.deepEqual(await ids(search(["123456789"])), []);
+    });
+
+    it("sets, overwrites and deletes tags", async () => {
+      const exp = await newExperiment();
+      const id = `tr-t${n}`;
+      await s.startTrace(trace(exp, id));
+      await s.setTraceTag(id, "k", "v1");
+      await s.setTraceTag(id, "k", "v2");
+      assert.deepEqual((await s.getTraceInfo(id)).tags, { k: "v2" });
+      await s.deleteTraceTag(id, "k");
+      assert.deepEqual((await s.getTraceInfo(id)).tags, {});
+      await rejectsWith(s.deleteTraceTag(id, "k"), "RESOURCE_DOES_NOT_EXIST", new RegExp(`No trace tag with key 'k' for trace with ID '${id}'`));
+    });
+
+    it("deletes by ids (only the experiment's) and by time, oldest first", async () => {
+      const exp = await newExperiment();
+      const other = await newExperiment();
+      const p = `tr-d${n}`;
+      for (const [i, time] of [[1, 100], [2, 200], [3, 300], [4, 400]] as const) {
+        await s.startTrace(trace(exp, `${p}-${i}`, { requestTime: time, tags: { a: "b" }, metadata: { c: "d" } }));
+      }
+      await s.startTrace(trace(other, `${p}-x`, { requestTime: 50 }));
+      assert.equal(await s.deleteTraces({ experimentId: exp, traceIds: [`${p}-2`, `${p}-x`] }), 1);
+      assert.deepEqual(await ids(search([exp, other], undefined, ["timestamp_ms ASC"])), [`${p}-x`, `${p}-1`, `${p}-3`, `${p}-4`]);
+      assert.equal(await s.deleteTraces({ experimentId: exp, maxTimestampMillis: 350, maxTraces: 1 }), 1);
+      assert.deepEqual(await ids(search([exp])), [`${p}-4`, `${p}-3`]);
+      assert.equal(await s.deleteTraces({ experimentId: exp, maxTimestampMillis: 350 }), 1);
+      assert.deepEqual(await ids(search([exp])), [`${p}-4`]);
+      await rejectsWith(s.getTraceInfo(`${p}-1`), "RESOURCE_DOES_NOT_EXIST", /not found/);
+    });
+
+    it("purging an experiment purges its traces and names their artifact locations", async () => {
+      const exp = await newExperiment();
+      const id = `tr-g${n}`;
+      await s.startTrace(trace(exp, id, { tags: { "mlflow.artifactLocation": `mlflow-artifacts:/${exp}/traces/${id}/artifacts` }, metadata: { m: "1" } }));
+      await t.deleteExperiment(exp);
+      const [purged] = await t.hardDeleteExperiments([exp]);
+      assert.deepEqual(purged.traces, [{ traceId: id, artifactUri: `mlflow-artifacts:/${exp}/traces/${id}/artifacts` }]);
+      await rejectsWith(s.getTraceInfo(id), "RESOURCE_DOES_NOT_EXIST", /not found/);
+    });
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * The trace store: trace infos with their tags and request metadata. One SQL
+ * implementation (store/sql/traces/) serves SQLite and PostgreSQL.
+ * @module
+ */
+import type { FilterNode } from "../../shared/filter/filter-ast.js";
+import type { Page } from "../../shared/types.js";
+import type { DeleteTracesRequest, TraceInfo, TraceOrderBy } from "./types.js";
+
+export interface SearchTracesQuery {
+  experimentIds: string[];
+  filter?: FilterNode;
+  orderBy: TraceOrderBy[];
+  maxResults: number;
+  pageToken?: string;
+}
+
+export interface TraceStore {
+  /**
+   * Stores a new trace. Starting the same trace id again in the same experiment answers the stored trace
+   * unchanged (a retried request); in another experiment it is RESOURCE_ALREADY_EXISTS.
+   */
+  startTrace(info: TraceInfo): Promise<TraceInfo>;
+  /** RESOURCE_DOES_NOT_EXIST when absent. */
+  getTraceInfo(traceId: string): Promise<TraceInfo>;
+  searchTraces(q: SearchTracesQuery): Promise<Page<TraceInfo>>;
+  setTraceTag(traceId: string, key: string, value: string): Promise<void>;
+  /** RESOURCE_DOES_NOT_EXIST when the trace has no such tag. */
+  deleteTraceTag(traceId: string, key: string): Promise<void>;
+  /** Returns how many were deleted. */
+  deleteTraces(req: DeleteTracesRequest): Promise<number>;
+  /** The experiment a trace belongs to, or undefined (for permission checks). */
+  experimentOf(traceId: string): Promise<string | undefined>;
+}
