@@ -126,7 +126,7 @@ describe("traces pages (browser)", () => {
       request: '{"x": 7}',
       spans: [
         span("f", null, "failing", "UNKNOWN", 0, 30, { "mlflow.spanInputs": { x: 7 } }, [
-          { name: "exception", time_unix_nano: nano(29), attributes: { "exception.type": "ValueError", "exception.message": "bad input 7", "exception.stacktrace": "Traceback ..." } },
+          { name: "exception", time_unix_nano: nano(29), attributes: { "exception.type": "ValueError", "exception.message": "bad input 7", "exception.stacktrace": "Traceback ...\n  line 2" } },
         ], true),
       ],
     });
@@ -227,5 +227,6 @@ describe("traces pages (browser)", () => {
     const exception = p.page.getByLabel("Exception");
     assert.equal(JSON.parse(await exception.innerText())["exception.message"], "bad input 7");
     await p.page.getByText("ValueError: bad input 7").waitFor();
+    assert.equal(await p.page.getByLabel("Stack trace").innerText(), "Traceback ...\n  line 2");
   });
 });

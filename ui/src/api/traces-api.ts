@@ -53,7 +53,7 @@ export interface WireSpan {
   name: string;
   start_time_unix_nano: number | string;
   end_time_unix_nano?: number | string | null;
-  status?: { code?: string; message?: string };
+  status?: { code?: string | number; message?: string };
   attributes?: Record<string, unknown>;
   events?: Array<{ name: string; time_unix_nano?: number | string; attributes?: Record<string, unknown> }>;
 }

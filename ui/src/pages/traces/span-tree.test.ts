@@ -9,7 +9,7 @@ test("nests spans by parent id on one time axis and decodes MLflow's JSON attrib
     { span_id: "c", parent_span_id: "a", name: "late", start_time_unix_nano: ms(30), end_time_unix_nano: ms(40) },
     { span_id: "a", parent_span_id: null, name: "root", start_time_unix_nano: ms(0), end_time_unix_nano: ms(100), attributes: { "mlflow.spanType": '"CHAIN"', "mlflow.spanInputs": '{"x": 1}', model: '"small"' } },
     { span_id: "b", parent_span_id: "a", name: "early", start_time_unix_nano: ms(10), end_time_unix_nano: ms(20), status: { code: "STATUS_CODE_ERROR", message: "boom" } },
-    { span_id: "d", parent_span_id: "gone", name: "orphan", start_time_unix_nano: ms(50) },
+    { span_id: "d", parent_span_id: "gone", name: "orphan", start_time_unix_nano: ms(50), status: { code: 2 } },
   ]);
   assert.deepEqual(nodes.map((n) => [n.name, n.depth]), [["root", 0], ["early", 1], ["late", 1], ["orphan", 0]]);
   assert.equal(totalMs, 100);
@@ -19,6 +19,7 @@ test("nests spans by parent id on one time axis and decodes MLflow's JSON attrib
   assert.equal(nodes[1]!.status, "ERROR");
   assert.equal(nodes[2]!.offsetMs, 30);
   assert.equal(nodes[3]!.durationMs, undefined);
+  assert.equal(nodes[3]!.status, "ERROR", "the enum's number");
 });
 
 test("a parent loop shows each span once", () => {

@@ -44,7 +44,9 @@ function decode(v: unknown): unknown {
   }
 }
 
-function statusOf(code: string | undefined): SpanNode["status"] {
+/** traces.json holds the OTLP enum's name (`STATUS_CODE_ERROR`); its number and MLflow's short names are read too. */
+function statusOf(raw: string | number | undefined): SpanNode["status"] {
+  const code = String(raw ?? "");
   if (code === "STATUS_CODE_ERROR" || code === "ERROR" || code === "2") return "ERROR";
   if (code === "STATUS_CODE_OK" || code === "OK" || code === "1") return "OK";
   return "UNSET";

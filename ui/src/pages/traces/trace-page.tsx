@@ -142,9 +142,21 @@ function SpanDetail({ node }: { node: SpanNode }) {
       <JsonBlock title="Inputs" value={node.inputs} />
       <JsonBlock title="Outputs" value={node.outputs} />
       {Object.keys(node.attributes).length > 0 && <JsonBlock title="Attributes" value={node.attributes} />}
-      {node.events.map((e, i) => (
-        <JsonBlock key={i} title={e.name === "exception" ? "Exception" : `Event: ${e.name}`} value={e.attributes} error={e.name === "exception"} />
-      ))}
+      {node.events.map((e, i) => {
+        if (e.name !== "exception") return <JsonBlock key={i} title={`Event: ${e.name}`} value={e.attributes} />;
+        // The stack trace reads as lines, not as one JSON string full of \n.
+        const { "exception.stacktrace": stack, ...rest } = e.attributes;
+        return (
+          <div key={i}>
+            <JsonBlock title="Exception" value={rest} error />
+            {typeof stack === "string" && stack && (
+              <pre className="pre small" aria-label="Stack trace">
+                {stack}
+              </pre>
+            )}
+          </div>
+        );
+      })}
     </section>
   );
 }
