@@ -26,6 +26,8 @@ export interface RouteDef {
 const ExperimentsPage = ExperimentsPageEager;
 const RunsPage = RunsPageEager;
 const RunPage = lazyPage<PageProps>(() => import("./pages/run/run-page"));
+const TracesPage = lazyPage<PageProps>(() => import("./pages/traces/traces-page"));
+const TracePage = lazyPage<PageProps>(() => import("./pages/traces/trace-page"));
 const ComparePage = lazyPage<PageProps>(() => import("./pages/compare/compare-page"));
 const ModelsPage = lazyPage<PageProps>(() => import("./pages/models/models-page"));
 const ModelPage = lazyPage<PageProps>(() => import("./pages/models/model-page"));
@@ -46,6 +48,8 @@ const AuditPage = lazyPage<PageProps>(() => import("./pages/auth/audit-page"));
 export const ROUTES: RouteDef[] = [
   { path: "/experiments", page: ExperimentsPage, section: "experiments" },
   { path: "/experiments/:experimentId", page: RunsPage, section: "experiments" },
+  { path: "/experiments/:experimentId/traces", page: TracesPage, section: "experiments" },
+  { path: "/experiments/:experimentId/traces/:traceId", page: TracePage, section: "experiments" },
   { path: "/runs", page: RunsPage, section: "experiments" },
   { path: "/runs/:runId", page: RunPage, section: "experiments" },
   { path: "/compare", page: ComparePage, section: "compare", prefetch: prefetchCompare },

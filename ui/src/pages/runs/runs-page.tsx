@@ -130,6 +130,11 @@ export default function RunsPage({ params }: PageProps) {
           <span className="run-count" aria-live="polite">
             {count.data !== undefined ? `${formatCount(count.data)} run${count.data === 1 ? "" : "s"}` : ""}
           </span>
+          {!multi && (
+            <Link className="btn" to={`/experiments/${experimentIds[0]}/traces`}>
+              Traces
+            </Link>
+          )}
           {!multi && <ShareButton target={{ kind: "experiment", id: experimentIds[0]! }} label={title} />}
           <a className="btn" href={exportCsvUrl({ ...scope, order_by: orderBy, columns: ["attributes.run_id", "attributes.run_name", ...columnIds.filter((c) => c !== "attributes.duration" && c !== "attributes.models").concat(columnIds.includes("attributes.duration") ? ["attributes.duration_ms"] : [])] })} download="runs.csv">
             Export CSV

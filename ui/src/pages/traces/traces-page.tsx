@@ -1,0 +1,165 @@
+/**
+ * An experiment's MLflow 3 traces, newest first: time, name, status,
+ * execution time, request and response previews, source run and tags; the
+ * filter is MLflow's trace filter string, sent to SearchTracesV3 as is, and
+ * more rows come with the search's page token.
+ */
+import { useEffect, useState } from "react";
+import { getExperiment } from "../../api/tracking-api";
+import { searchTraces, type WireTraceInfo } from "../../api/traces-api";
+import { useApi } from "../../api/use-api";
+import { EmptyState, ErrorBanner, Loading } from "../../components/states";
+import { formatDuration, formatTime, formatTimeShort } from "../../format";
+import { Link, setSearch, useUrl } from "../../router/router";
+import type { PageProps } from "../../routes";
+import { stateBadge, traceDurationMs, traceName, traceRun, traceTime, truncate, userTags } from "./trace-format";
+
+const PAGE_SIZE = 50;
+
+export default function TracesPage({ params }: PageProps) {
+  const experimentId = params.experimentId!;
+  const { search } = useUrl();
+  const filter = search.get("filter") ?? "";
+  const [text, setText] = useState(filter);
+  useEffect(() => setText(filter), [filter]);
+  const experiment = useApi((signal) => getExperiment(experimentId, signal), [experimentId]);
+  const first = useApi((signal) => searchTraces({ experimentId, filter, maxResults: PAGE_SIZE }, signal), [experimentId, filter]);
+  const [more, setMore] = useState<{ traces: WireTraceInfo[]; next?: string }>();
+  const [moreError, setMoreError] = useState<Error>();
+  useEffect(() => setMore(undefined), [first.data]);
+
+  const rows = [...(first.data?.traces ?? []), ...(more?.traces ?? [])];
+  const next = more ? more.next : first.data?.next_page_token;
+  const loadMore = async () => {
+    try {
+      const page = await searchTraces({ experimentId, filter, maxResults: PAGE_SIZE, pageToken: next });
+      setMore({ traces: [...(more?.traces ?? []), ...(page.traces ?? [])], next: page.next_page_token });
+    } catch (e) {
+      setMoreError(e as Error);
+    }
+  };
+  const title = experiment.data?.name ?? `Experiment ${experimentId}`;
+  const filterError = first.error && "status" in first.error && (first.error as { status: number }).status === 400 ? first.error : undefined;
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <div className="breadcrumbs">
+            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span> <Link to={`/experiments/${experimentId}`}>{title}</Link>{" "}
+            <span aria-hidden="true">/</span>
+          </div>
+          <h1>Traces</h1>
+        </div>
+        <div className="page-actions">
+          <Link className="btn" to={`/experiments/${experimentId}`}>
+            Runs
+          </Link>
+        </div>
+      </header>
+      <form
+        className="filter-bar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSearch({ filter: text.trim() || undefined }, { push: true });
+        }}
+      >
+        <div className="filter-input-wrap">
+          <input
+            className={`input filter-input mono${filterError ? " input-error" : ""}`}
+            aria-label="Filter traces"
+            placeholder="trace.status = 'ERROR' AND tags.`mlflow.traceName` = 'answer' AND execution_time_ms > 500"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+        </div>
+        <button className="btn" type="submit">
+          Apply
+        </button>
+        {filter && (
+          <button className="btn btn-ghost" type="button" onClick={() => setSearch({ filter: undefined }, { push: true })}>
+            Clear
+          </button>
+        )}
+      </form>
+      {filterError && <div className="filter-error" role="alert">{filterError.message}</div>}
+      {first.error && !filterError && <ErrorBanner error={first.error} onRetry={first.reload} />}
+      {!first.data && first.loading && <Loading label="Loading traces…" />}
+      {first.data && rows.length === 0 && (
+        <EmptyState title={filter ? "No trace matches this filter" : "No traces yet"}>
+          {filter ? (
+            "Change or clear the filter."
+          ) : (
+            <>
+              Decorate a function with <span className="mono">@mlflow.trace</span> (or use <span className="mono">mlflow.start_span</span>) with this
+              server as the tracking URI and this experiment set; each call appears here. docs/tracking.md#traces shows an
+              example.
+            </>
+          )}
+        </EmptyState>
+      )}
+      {rows.length > 0 && (
+        <div className="table-card">
+          <table className="table traces-table" aria-label="Traces">
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>Name</th>
+                <th>Status</th>
+                <th className="num">Execution time</th>
+                <th>Request</th>
+                <th>Response</th>
+                <th>Run</th>
+                <th>Tags</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((t) => {
+                const badge = stateBadge(t.state);
+                const run = traceRun(t);
+                return (
+                  <tr key={t.trace_id}>
+                    <td title={formatTime(traceTime(t))}>
+                      <Link to={`/experiments/${experimentId}/traces/${encodeURIComponent(t.trace_id)}`}>{formatTimeShort(traceTime(t))}</Link>
+                    </td>
+                    <td className="cell-name">
+                      <Link to={`/experiments/${experimentId}/traces/${encodeURIComponent(t.trace_id)}`}>{traceName(t) || t.trace_id}</Link>
+                    </td>
+                    <td>
+                      <span className={`badge ${badge.cls}`}>{badge.label}</span>
+                    </td>
+                    <td className="num">{formatDuration(traceDurationMs(t))}</td>
+                    <td className="mono small trace-preview" title={t.request_preview ?? ""}>
+                      {truncate(t.request_preview, 60)}
+                    </td>
+                    <td className="mono small trace-preview" title={t.response_preview ?? ""}>
+                      {truncate(t.response_preview, 60)}
+                    </td>
+                    <td className="mono small">{run ? <Link to={`/runs/${run}`}>{run.slice(0, 8)}</Link> : <span className="faint">—</span>}</td>
+                    <td>
+                      <span className="chips">
+                        {userTags(t).map(([k, v]) => (
+                          <span key={k} className="chip" title={`${k}: ${v}`}>
+                            {truncate(`${k}: ${v}`, 32)}
+                          </span>
+                        ))}
+                      </span>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {moreError && <ErrorBanner error={moreError} onDismiss={() => setMoreError(undefined)} />}
+      {next && rows.length > 0 && (
+        <div className="load-more">
+          <button className="btn" onClick={loadMore}>
+            Load more traces
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
