@@ -36,6 +36,11 @@ export interface FilterTarget {
   /** Column for an attribute key (keys were validated by the parser). */
   attributeRef(key: string): string;
   keyValueTables: Partial<Record<EntityType, KeyValueTable>>;
+  /**
+   * Compiles an attribute clause itself (an attribute that is no column: a trace's `run_id` is its metadata or a
+   * link); undefined leaves it to {@link attributeRef}. `cond` compares the value the clause names.
+   */
+  attributeClause?(key: string, op: ComparisonNode["op"] | "IS NULL" | "IS NOT NULL", cond: (ref: RawBuilder<unknown>) => RawBuilder<boolean>): RawBuilder<boolean> | undefined;
   /** Compiles a `datasets.*` clause, when the target has datasets. */
   datasetClause?(key: string, cond: (ref: RawBuilder<unknown>) => RawBuilder<boolean>): RawBuilder<boolean>;
   /**
@@ -93,7 +98,7 @@ function compileProbedAnd(items: FilterNode[], target: FilterTarget): Cond {
 
 function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
   const { entity, key, op, value } = node;
-  if (entity === "attribute") return compare(sql.ref(target.attributeRef(key)), op, value);
+  if (entity === "attribute") return target.attributeClause?.(key, op, (ref) => compare(ref, op, value)) ?? compare(sql.ref(target.attributeRef(key)), op, value);
   if (entity === "dataset") {
     if (!target.datasetClause) throw new Error("datasets are not searchable here");
     return target.datasetClause(key, (ref) => compare(ref, op, value));
@@ -125,6 +130,8 @@ function scalarProbe(kv: KeyValueTable, { key, op, value }: ComparisonNode, targ
 
 function compileNullCheck(entity: EntityType, key: string, negate: boolean, target: FilterTarget): Cond {
   if (entity === "attribute") {
+    const custom = target.attributeClause?.(key, negate ? "IS NOT NULL" : "IS NULL", (ref) => (negate ? sql<boolean>`${ref} is not null` : sql<boolean>`${ref} is null`));
+    if (custom) return custom;
     const ref = sql.ref(target.attributeRef(key));
     return negate ? sql<boolean>`${ref} is not null` : sql<boolean>`${ref} is null`;
   }

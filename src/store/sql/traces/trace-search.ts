@@ -3,8 +3,9 @@
  * attributes, tags and request metadata; order_by on attributes, tags or
  * metadata; keyset pages behind an opaque token.
  *
- * `name` is the `mlflow.traceName` tag and `run_id` the `mlflow.sourceRun`
- * metadata, as in MLflow's SearchTraceUtils.
+ * `name` is the `mlflow.traceName` tag, as in MLflow's SearchTraceUtils;
+ * `run_id` matches the `mlflow.sourceRun` metadata or a run the trace was
+ * linked to (`traces/link-to-run`), as MLflow's SQL store matches it.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -29,7 +30,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
 
 const ATTRIBUTE_KINDS: Record<string, KeyKind> = { timestamp_ms: "int64", execution_time_ms: "int64", experiment_id: "int32" };
 
-/** Attributes MLflow keeps as a tag or as request metadata. */
+/** Attributes MLflow keeps as a tag or as request metadata (for ordering; `run_id` filters also see links). */
 const MAPPED: Record<string, { entity: "tag" | "metadata"; key: string }> = {
   name: { entity: "tag", key: TRACE_KEYS.traceName },
   run_id: { entity: "metadata", key: TRACE_KEYS.sourceRun },
@@ -37,20 +38,43 @@ const MAPPED: Record<string, { entity: "tag" | "metadata"; key: string }> = {
 
 const TABLES = { tag: "trace_tags", metadata: "trace_request_metadata" } as const;
 
-const TARGET: FilterTarget = {
-  idRef: "t.request_id",
-  attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
-  keyValueTables: {
-    tag: { table: TABLES.tag, fk: "request_id" },
-    metadata: { table: TABLES.metadata, fk: "request_id" },
-  },
-};
+/** The pseudo-attribute a `run_id` clause becomes beside its metadata clause: the runs a trace is linked to. */
+const RUN_LINK = "linked_run_id";
 
-/** Rewrites `name` / `run_id` clauses into the tag / metadata clauses they mean. */
+/**
+ * Tag and metadata values are indexed with the key (migration 0025): equalities probe that index. On PostgreSQL
+ * the index holds a prefix of the value (`valuePrefixIndexed`), which the equality compares first.
+ */
+function target(prefixIndexed: boolean): FilterTarget {
+  return {
+    idRef: "t.request_id",
+    attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
+    attributeClause: (key, op, cond) => {
+      if (key !== RUN_LINK) return undefined;
+      const linked = (where: RawBuilder<boolean>) => sql<boolean>`t.request_id in (select l.request_id from trace_run_links l where ${where})`;
+      if (op === "IS NULL") return sql<boolean>`t.request_id not in (select l.request_id from trace_run_links l)`;
+      if (op === "IS NOT NULL") return sql<boolean>`t.request_id in (select l.request_id from trace_run_links l)`;
+      if (op === "=" || op === "IN") return linked(cond(sql.ref("l.run_id")));
+      return sql<boolean>`exists (select 1 from trace_run_links l where l.request_id = t.request_id and ${cond(sql.ref("l.run_id"))})`;
+    },
+    keyValueTables: {
+      tag: { table: TABLES.tag, fk: "request_id", valuePrefixIndexed: prefixIndexed },
+      metadata: { table: TABLES.metadata, fk: "request_id", valuePrefixIndexed: prefixIndexed },
+    },
+  };
+}
+
+/**
+ * Rewrites `name` into the tag clause it means and `run_id` into "its `mlflow.sourceRun` metadata, or a link to
+ * the run" (`run_id IS NULL`: neither).
+ */
 function mapAttributes(node: FilterNode): FilterNode {
   if (node.kind !== "cmp" && node.kind !== "null") return { kind: node.kind, items: node.items.map(mapAttributes) };
   if (node.entity !== "attribute" || !Object.hasOwn(MAPPED, node.key)) return node;
-  return { ...node, ...MAPPED[node.key] };
+  const mapped: FilterNode = { ...node, ...MAPPED[node.key] };
+  if (node.key !== "run_id") return mapped;
+  const linked: FilterNode = { ...node, key: RUN_LINK };
+  return { kind: node.kind === "null" && !node.negate ? "and" : "or", items: [mapped, linked] };
 }
 
 function sortKeys(orderBy: TraceOrderBy[]): SortKey[] {
@@ -79,11 +103,11 @@ function fingerprint(q: SearchTracesQuery): string {
     .slice(0, 22);
 }
 
-export async function searchTraceRows(db: Kysely<Database>, q: SearchTracesQuery): Promise<{ rows: TraceInfoTable[]; nextPageToken?: string }> {
+export async function searchTraceRows(db: Kysely<Database>, q: SearchTracesQuery, prefixIndexed: boolean): Promise<{ rows: TraceInfoTable[]; nextPageToken?: string }> {
   const expIds = q.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== undefined);
   if (expIds.length === 0) return { rows: [] };
   const conds = [sql<boolean>`t.experiment_id in (${sql.join(expIds)})`];
-  if (q.filter) conds.push(compileFilter(mapAttributes(q.filter), TARGET));
+  if (q.filter) conds.push(compileFilter(mapAttributes(q.filter), target(prefixIndexed)));
   return fetchKeysetPage(
     db,
     { name: "traces", keys: sortKeys(q.orderBy), fingerprint: fingerprint(q), conds, pageToken: q.pageToken, maxResults: q.maxResults, keyValue: normalizeKey },

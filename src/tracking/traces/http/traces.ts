@@ -12,7 +12,7 @@ import { InvalidParameterValueError } from "../../../shared/errors.js";
 import { access } from "../../../server/http/route-access.js";
 import { toInt } from "../../../server/http/common.schema.js";
 import type { TraceService } from "../trace-service.js";
-import { fromWireTraceInfo, toWireTraceInfo } from "./trace-presenter.js";
+import { assessmentsOfWireTraceInfo, fromWireTraceInfo, toWireTraceInfo } from "./trace-presenter.js";
 import * as S from "./traces.schema.js";
 
 interface Opts {
@@ -22,7 +22,8 @@ interface Opts {
 /** Under `/api/3.0/mlflow`. */
 export const traceV3Routes: FastifyPluginAsyncTypebox<Opts> = async (app, { service }) => {
   app.post("/traces", { schema: { body: S.StartTraceV3Body, response: { 200: S.TraceResponse } }, config: access("trace", "edit") }, async (req) => {
-    const info = await service.start(fromWireTraceInfo(req.body.trace.trace_info));
+    const w = req.body.trace.trace_info;
+    const info = await service.start(fromWireTraceInfo(w), assessmentsOfWireTraceInfo(w));
     return { trace: { trace_info: toWireTraceInfo(info) } };
   });
 
