@@ -103,11 +103,16 @@ function fingerprint(q: SearchTracesQuery): string {
     .slice(0, 22);
 }
 
+/** A search filter as the SQL condition on `trace_info t` that searches use (exported for plan tests). */
+export function traceFilterCondition(filter: FilterNode, prefixIndexed: boolean): RawBuilder<boolean> {
+  return compileFilter(mapAttributes(filter), target(prefixIndexed));
+}
+
 export async function searchTraceRows(db: Kysely<Database>, q: SearchTracesQuery, prefixIndexed: boolean): Promise<{ rows: TraceInfoTable[]; nextPageToken?: string }> {
   const expIds = q.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== undefined);
   if (expIds.length === 0) return { rows: [] };
   const conds = [sql<boolean>`t.experiment_id in (${sql.join(expIds)})`];
-  if (q.filter) conds.push(compileFilter(mapAttributes(q.filter), target(prefixIndexed)));
+  if (q.filter) conds.push(traceFilterCondition(q.filter, prefixIndexed));
   return fetchKeysetPage(
     db,
     { name: "traces", keys: sortKeys(q.orderBy), fingerprint: fingerprint(q), conds, pageToken: q.pageToken, maxResults: q.maxResults, keyValue: normalizeKey },
