@@ -75,6 +75,20 @@ with mlflow.start_run() as run:
 client.link_traces_to_run([tid], run.info.run_id)
 of_run = sorted(mlflow.search_traces(experiment_ids=[exp_id], run_id=run.info.run_id)["trace_id"])
 
+# MLflow 2's trace routes, through the 3.3 client's own V2 code: StartTrace, EndTrace, GetTraceInfo, SearchTraces.
+# (GetTraceInfo at MLflow 2's path, `/traces/{id}/info`: the 3.3 client's own fallback asks `/traces/{id}`, which no
+# MLflow server answers to a GET.)
+from mlflow.entities.trace_status import TraceStatus  # noqa: E402
+from mlflow.protos.service_pb2 import GetTraceInfo, SearchTraces  # noqa: E402
+from mlflow.utils.proto_json_utils import message_to_json  # noqa: E402
+
+store = client._tracking_client.store
+v2 = store.deprecated_start_trace_v2(experiment_id=exp_id, timestamp_ms=1_700_000_000_000, request_metadata={"m": "1"}, tags={"mlflow.traceName": "legacy"})
+v2_end = store.deprecated_end_trace_v2(request_id=v2.request_id, timestamp_ms=1_700_000_000_300, status=TraceStatus.OK, request_metadata={"m2": "2"}, tags={"t": "x"})
+v2_get = store._call_endpoint(GetTraceInfo, message_to_json(GetTraceInfo(request_id=v2.request_id)), endpoint=f"/api/2.0/mlflow/traces/{v2.request_id}/info").trace_info
+v2_search = store._call_endpoint(SearchTraces, message_to_json(SearchTraces(experiment_ids=[exp_id], filter="tags.t = 'x'", max_results=10)))
+v2_through_v3 = store.get_trace_info(v2.request_id)  # GetTraceInfoV3 (no spans were uploaded for it)
+
 print(
     json.dumps(
         {
@@ -98,6 +112,13 @@ print(
             },
             "inline": [(a.name, a.value) for a in inline],
             "link": of_run == sorted([tid, t_in_run]),
+            "v2": {
+                "start": [len(v2.request_id), v2.status.value, v2.tags["mlflow.traceName"], v2.tags["mlflow.artifactLocation"].endswith(f"/traces/{v2.request_id}/artifacts")],
+                "end": [v2_end.execution_time_ms, v2_end.status.value, v2_end.request_metadata, v2_end.tags["t"]],
+                "get": [v2_get.request_id == v2.request_id, v2_get.execution_time_ms],
+                "search": [t.request_id == v2.request_id for t in v2_search.traces],
+                "v3": [v2_through_v3.state.value, v2_through_v3.execution_duration],
+            },
             "errors": {
                 "unknown_trace": error_code(lambda: mlflow.log_feedback(trace_id="tr-00000000000000000000000000000000", name="x", value=1)),
                 "unknown_assessment": error_code(lambda: mlflow.get_assessment(tid, "a-missing")),

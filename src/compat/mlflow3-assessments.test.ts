@@ -3,7 +3,8 @@
  * (the shared oracle) against a real ciclo server on loopback
  * (mlflow3-assessments.py, beside this file): log_feedback, log_expectation,
  * get/update/override/delete, feedback logged inside an active trace,
- * link_traces_to_run and search_traces(run_id=); with authentication off and
+ * link_traces_to_run and search_traces(run_id=); MLflow 2's trace routes
+ * through the client's own V2 calls; with authentication off and
  * on (as a non-admin user). Skips with the reason when the oracle cannot run
  * (fails under CICLO_REQUIRE_ALL=1).
  */
@@ -48,6 +49,14 @@ async function roundTrip(t: TestContext, server: LiveTrackingServer, credentials
   assert.deepEqual(r.override, { new: [0.9, true, true], old_valid: [false, true], in_trace_info: 6, after_delete: 5 });
   assert.deepEqual(r.inline, [["inline", true]]);
   assert.equal(r.link, true);
+  assert.deepEqual(r.v2, {
+    start: [32, "IN_PROGRESS", "legacy", true],
+    // (The client marks a V2 trace info it parses with mlflow.trace_schema.version 2.)
+    end: [300, "OK", { m: "1", m2: "2", "mlflow.trace_schema.version": "2" }, "x"],
+    get: [true, 300],
+    search: [true],
+    v3: ["OK", 300],
+  });
   assert.deepEqual(r.errors, {
     unknown_trace: "RESOURCE_DOES_NOT_EXIST",
     unknown_assessment: "RESOURCE_DOES_NOT_EXIST",

@@ -140,6 +140,8 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       }
       const expId = str(body.experiment_id);
       if (expId) plan.primary.push({ kind: "experiment", id: expId });
+      // MLflow 2's SearchTraces: a GET naming its experiments in the query.
+      for (const id of list(query.experiment_ids)) plan.primary.push({ kind: "experiment", id });
       break;
     }
     case "pipeline-run":

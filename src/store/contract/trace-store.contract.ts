@@ -121,6 +121,16 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       assert.deepEqual(await ids(search(["123456789"])), []);
     });
 
+    it("ends a trace (MLflow 2's EndTrace): execution time, state, metadata and tags merged", async () => {
+      const exp = await newExperiment();
+      const id = `tr-e${n}`;
+      await s.startTrace(trace(exp, id, { state: "IN_PROGRESS", executionDuration: null, metadata: { a: "1" }, tags: { t: "x" } }));
+      const ended = await s.endTrace(id, { executionDuration: 250, state: "ERROR", metadata: { a: "2", b: "3" }, tags: { u: "y" } });
+      assert.deepEqual([ended.executionDuration, ended.state, ended.metadata, ended.tags], [250, "ERROR", { a: "2", b: "3" }, { t: "x", u: "y" }]);
+      assert.deepEqual(await s.getTraceInfo(id), ended);
+      await rejectsWith(s.endTrace("tr-none", { executionDuration: 1, state: "OK", metadata: {}, tags: {} }), "RESOURCE_DOES_NOT_EXIST", /tr-none/);
+    });
+
     it("sets, overwrites and deletes tags", async () => {
       const exp = await newExperiment();
       const id = `tr-t${n}`;

@@ -3,6 +3,7 @@
  * location every trace is given, then the store.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import { InvalidParameterValueError, missingValue } from "../../shared/errors.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { Page } from "../../shared/types.js";
@@ -91,6 +92,40 @@ export class TraceService {
     // MLflow compat: the server, not the client, decides where the spans are stored.
     const tags = { ...info.tags, [TRACE_KEYS.artifactLocation]: traceArtifactLocation(experiment.artifactLocation, info.traceId) };
     return this.store.startTrace({ ...info, tags, assessments: prepared });
+  }
+
+  /**
+   * MLflow 2's StartTrace: the server names the trace (32 hex digits, as MLflow 2 did) and it is IN_PROGRESS until
+   * EndTrace.
+   */
+  startV2(req: { experimentId: string; timestampMs?: number; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
+    if (!req.experimentId) throw missingValue("experiment_id");
+    return this.start({
+      traceId: randomUUID().replaceAll("-", ""),
+      experimentId: req.experimentId,
+      clientRequestId: null,
+      requestTime: req.timestampMs ?? this.now(),
+      executionDuration: null,
+      state: "IN_PROGRESS",
+      requestPreview: null,
+      responsePreview: null,
+      metadata: req.metadata,
+      tags: req.tags,
+    });
+  }
+
+  /** MLflow 2's EndTrace: the execution time from the end time, the final state, metadata and tags merged. */
+  async endV2(traceId: string, req: { timestampMs?: number; state?: TraceInfo["state"]; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
+    if (req.timestampMs === undefined) throw missingValue("timestamp_ms");
+    if (!req.state) throw missingValue("status");
+    validateEntries(req.metadata, "request metadata");
+    validateEntries(req.tags, "tag");
+    const stored = await this.store.getTraceInfo(traceId);
+    const executionDuration = req.timestampMs - stored.requestTime;
+    if (!Number.isSafeInteger(executionDuration) || executionDuration < 0) {
+      throw new InvalidParameterValueError(`timestamp_ms ${req.timestampMs} is before the trace's start (${stored.requestTime}).`);
+    }
+    return this.store.endTrace(traceId, { executionDuration, state: req.state, metadata: req.metadata, tags: req.tags });
   }
 
   /** Reads take any id: one that could not have been stored is simply not found. */

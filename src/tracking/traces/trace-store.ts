@@ -25,6 +25,11 @@ export interface TraceStore {
   /** RESOURCE_DOES_NOT_EXIST when absent. */
   getTraceInfo(traceId: string): Promise<TraceInfo>;
   searchTraces(q: SearchTracesQuery): Promise<Page<TraceInfo>>;
+  /**
+   * MLflow 2's EndTrace: sets the execution time and state, and merges metadata and tags into the stored ones,
+   * in one transaction. RESOURCE_DOES_NOT_EXIST when absent.
+   */
+  endTrace(traceId: string, end: { executionDuration: number; state: TraceInfo["state"]; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo>;
   setTraceTag(traceId: string, key: string, value: string): Promise<void>;
   /** RESOURCE_DOES_NOT_EXIST when the trace has no such tag. */
   deleteTraceTag(traceId: string, key: string): Promise<void>;

@@ -112,6 +112,23 @@ export class SqlTraceStore implements TraceStore {
     return { items: await loadTraces(this.db, page.rows), nextPageToken: page.nextPageToken };
   }
 
+  async endTrace(traceId: string, end: { executionDuration: number; state: TraceState; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
+    await this.write(async (trx) => {
+      const r = await trx.updateTable("trace_info").set({ execution_time_ms: end.executionDuration, status: end.state }).where("request_id", "=", traceId).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw traceNotFound(traceId);
+      for (const [table, entries] of [["trace_request_metadata", end.metadata], ["trace_tags", end.tags]] as const) {
+        for (const [key, value] of Object.entries(entries)) {
+          await trx
+            .insertInto(table)
+            .values({ request_id: traceId, key, value })
+            .onConflict((oc) => oc.columns(["request_id", "key"]).doUpdateSet({ value }))
+            .execute();
+        }
+      }
+    });
+    return this.getTraceInfo(traceId);
+  }
+
   async setTraceTag(traceId: string, key: string, value: string): Promise<void> {
     await this.write(async (trx) => {
       await trx

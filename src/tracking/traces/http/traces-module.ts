@@ -12,6 +12,7 @@ import { AssessmentService } from "../assessment-service.js";
 import { TraceService } from "../trace-service.js";
 import type { TraceStore } from "../trace-store.js";
 import { assessmentRoutes, traceLinkRoutes } from "./assessments.js";
+import { traceV2Routes } from "./traces-v2.js";
 import { traceDeleteRoutes, traceTagRoutes, traceV3Routes } from "./traces.js";
 
 interface TracesModuleServices {
@@ -40,6 +41,7 @@ export function tracesModule(): CicloModule {
       ctx.http.register("mlflow", traceDeleteRoutes, { service });
       ctx.http.register("mlflow-v3", assessmentRoutes, { assessments });
       ctx.http.register("mlflow", traceLinkRoutes, { service });
+      ctx.http.register("mlflow", traceV2Routes, { service });
     },
   };
 }

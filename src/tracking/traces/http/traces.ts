@@ -2,9 +2,8 @@
  * The trace routes MLflow 3.3's client calls: StartTraceV3, GetTraceInfoV3
  * and SearchTracesV3 under `/api/3.0/mlflow/traces`; set/delete trace tag and
  * delete-traces under `/api/2.0/mlflow/traces` (the client always sends those
- * to the 2.0 paths). The V2 StartTrace/EndTrace/GetTraceInfo/SearchTraces
- * fall-backs are not served: the 3.3 client calls them only when the V3 route
- * answers ENDPOINT_NOT_FOUND.
+ * to the 2.0 paths). MLflow 2's StartTrace/EndTrace/GetTraceInfo/SearchTraces
+ * are in traces-v2.ts, assessments and link-to-run in assessments.ts.
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
