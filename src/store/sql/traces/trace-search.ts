@@ -13,7 +13,7 @@ import { sql, type Kysely, type RawBuilder, type Selectable } from "kysely";
 import type { FilterNode } from "../../../shared/filter/filter-ast.js";
 import { TRACE_KEYS, type SearchTracesQuery, type TraceOrderBy } from "../../../tracking/traces/index.js";
 import { experimentIdNumber } from "../tracking/experiment-queries.js";
-import { compileFilter, type FilterTarget, type SortKey } from "../filter-sql.js";
+import { compileFilter, prefixCompare, type FilterTarget, type SortKey } from "../filter-sql.js";
 import { fetchKeysetPage } from "../keyset-page.js";
 import type { KeyKind, KeyValue } from "../page-token.js";
 import type { Database } from "../schema.js";
@@ -40,6 +40,8 @@ const TABLES = { tag: "trace_tags", metadata: "trace_request_metadata" } as cons
 
 /** The pseudo-attribute a `run_id` clause becomes beside its metadata clause: the runs a trace is linked to. */
 const RUN_LINK = "linked_run_id";
+/** A `run_id` equality (or IN list) as one clause over both places a run id is kept. */
+const RUN_ANY = "any_run_id";
 
 /**
  * Tag and metadata values are indexed with the key (migration 0025): equalities probe that index. On PostgreSQL
@@ -49,12 +51,17 @@ function target(prefixIndexed: boolean): FilterTarget {
   return {
     idRef: "t.request_id",
     attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
-    attributeClause: (key, op, cond) => {
+    attributeClause: (key, op, cond, value) => {
+      if (key === RUN_ANY && (op === "=" || op === "IN")) {
+        // One semi-join over the union: the planner starts from the few matching ids (an OR of two IN lists made
+        // PostgreSQL scan the experiment's traces against two hashed lists).
+        const prefix = prefixIndexed ? sql` and ${prefixCompare(op, value!, sql.ref("m.value"))}` : sql``;
+        return sql<boolean>`t.request_id in (select m.request_id from trace_request_metadata m where m.key = ${TRACE_KEYS.sourceRun}${prefix} and ${cond(sql.ref("m.value"))} union all select l.request_id from trace_run_links l where ${cond(sql.ref("l.run_id"))})`;
+      }
       if (key !== RUN_LINK) return undefined;
-      const linked = (where: RawBuilder<boolean>) => sql<boolean>`t.request_id in (select l.request_id from trace_run_links l where ${where})`;
       if (op === "IS NULL") return sql<boolean>`t.request_id not in (select l.request_id from trace_run_links l)`;
       if (op === "IS NOT NULL") return sql<boolean>`t.request_id in (select l.request_id from trace_run_links l)`;
-      if (op === "=" || op === "IN") return linked(cond(sql.ref("l.run_id")));
+      if (op === "=" || op === "IN") return sql<boolean>`t.request_id in (select l.request_id from trace_run_links l where ${cond(sql.ref("l.run_id"))})`;
       return sql<boolean>`exists (select 1 from trace_run_links l where l.request_id = t.request_id and ${cond(sql.ref("l.run_id"))})`;
     },
     keyValueTables: {
@@ -73,6 +80,7 @@ function mapAttributes(node: FilterNode): FilterNode {
   if (node.entity !== "attribute" || !Object.hasOwn(MAPPED, node.key)) return node;
   const mapped: FilterNode = { ...node, ...MAPPED[node.key] };
   if (node.key !== "run_id") return mapped;
+  if (node.kind === "cmp" && (node.op === "=" || node.op === "IN")) return { ...node, key: RUN_ANY };
   const linked: FilterNode = { ...node, key: RUN_LINK };
   return { kind: node.kind === "null" && !node.negate ? "and" : "or", items: [mapped, linked] };
 }
