@@ -125,6 +125,10 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       // A trace is checked on its experiment: the one a new trace names, those a search or a delete names.
       const traceId = str(params.trace_id) ?? str(params.request_id);
       if (traceId) plan.primary.push({ kind: "trace", id: traceId });
+      // link-to-run changes what both sides show: every trace it names and its run.
+      // (Past 100 the handler refuses the call: 101 are checked, not 10,000.)
+      for (const id of [...new Set(list(body.trace_ids))].slice(0, 101)) plan.primary.push({ kind: "trace", id });
+      for (const id of each("run_id")) plan.primary.push({ kind: "run", id });
       const location = (l: unknown) => str(rec(rec(l).mlflow_experiment).experiment_id);
       const started = location(rec(rec(rec(body.trace).trace_info).trace_location));
       if (started) plan.primary.push({ kind: "experiment", id: started });
@@ -136,6 +140,8 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       }
       const expId = str(body.experiment_id);
       if (expId) plan.primary.push({ kind: "experiment", id: expId });
+      // MLflow 2's SearchTraces: a GET naming its experiments in the query.
+      for (const id of list(query.experiment_ids)) plan.primary.push({ kind: "experiment", id });
       break;
     }
     case "pipeline-run":

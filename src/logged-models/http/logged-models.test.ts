@@ -187,11 +187,12 @@ describe("logged-model routes", () => {
     assertError(await fx.call("POST", "/logged-models/search", { experiment_ids: [e], page_token: first.next_page_token }), 400, "INVALID_PARAMETER_VALUE");
   });
 
-  test("unknown MLflow routes (V2 traces, gateway, GenAI) answer ENDPOINT_NOT_FOUND in MLflow's envelope", async () => {
+  test("unknown MLflow routes (OTLP traces, trace artifacts for MLflow's UI, gateway, GenAI) answer ENDPOINT_NOT_FOUND in MLflow's envelope", async () => {
     const cases: Array<[("GET" | "POST" | "PATCH" | "DELETE"), string]> = [
-      ["POST", "/api/2.0/mlflow/traces"],
-      ["GET", "/api/2.0/mlflow/traces?experiment_ids=1"],
-      // MLflow 3's V3 trace routes are served (src/tracking/traces); the V2 ones above are not.
+      // The V2 and V3 trace routes, assessments and link-to-run are served (src/tracking/traces); these are not.
+      ["POST", "/v1/traces"],
+      ["GET", "/ajax-api/2.0/mlflow/get-trace-artifact?request_id=tr-1"],
+      ["GET", "/api/2.0/mlflow/unified-traces"],
       ["POST", "/api/3.0/mlflow/gateway/endpoints"],
       ["POST", "/api/3.0/mlflow/datasets/create"],
       ["POST", "/api/3.0/mlflow/scorers/register"],

@@ -70,4 +70,6 @@ export interface SearchSpec {
   inListAttributes?: string[];
   /** Attribute keys accepted in `order_by` (default: all attributes). */
   orderableAttributes?: string[];
+  /** Prefixes MLflow accepts that this search does not, with the reason given instead of "Invalid entity type". */
+  unsupportedPrefixes?: Record<string, string>;
 }

@@ -298,6 +298,8 @@ function readIdentifier(
     next = i + 2;
   }
   const lower = prefix.toLowerCase();
+  const unsupported = spec.unsupportedPrefixes && Object.hasOwn(spec.unsupportedPrefixes, lower) ? spec.unsupportedPrefixes[lower] : undefined;
+  if (unsupported) throw new InvalidParameterValueError(`Filtering on '${prefix}.${key.slice(0, 100)}' is not supported: ${unsupported}`);
   const entity = spec.attributePrefixes?.includes(lower) ? "attribute" : Object.hasOwn(ENTITY_PREFIXES, lower) ? ENTITY_PREFIXES[lower] : undefined;
   if (!entity || (entity !== "attribute" && !spec.entities.includes(entity))) {
     throw new InvalidParameterValueError(

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe } from "node:test";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { TrackingStore } from "../../tracking/tracking-store.js";
-import type { TraceInfo, TraceStore } from "../../tracking/traces/index.js";
+import type { Assessment, TraceInfo, TraceStore } from "../../tracking/traces/index.js";
 import { parseTraceOrderBy, TRACE_SEARCH_SPEC } from "../../tracking/traces/trace-search-spec.js";
 import { contractTests } from "../../testing/backend-tests.js";
 import { rejectsWith } from "../../testing/mlflow-error-assert.js";
@@ -36,11 +36,31 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       responsePreview: null,
       metadata: {},
       tags: {},
+      assessments: [],
       ...extra,
     });
     const search = (experimentIds: string[], filter?: string, orderBy?: string[], maxResults = 50, pageToken?: string) =>
       s.searchTraces({ experimentIds, filter: parseFilter(filter, TRACE_SEARCH_SPEC), orderBy: parseTraceOrderBy(orderBy), maxResults, pageToken });
     const ids = async (p: Promise<{ items: TraceInfo[] }>) => (await p).items.map((x) => x.traceId);
+    const assessment = (traceId: string, id: string, extra: Partial<Assessment> = {}): Assessment => ({
+      assessmentId: id,
+      traceId,
+      name: "relevance",
+      kind: "feedback",
+      value: 0.5,
+      error: null,
+      sourceType: "LLM_JUDGE",
+      sourceId: "judge-1",
+      createTime: 1_000,
+      lastUpdateTime: 1_000,
+      runId: null,
+      spanId: null,
+      rationale: null,
+      overrides: null,
+      valid: true,
+      metadata: {},
+      ...extra,
+    });
 
     const it = contractTests(name, make, (f) => {
       s = f.traces;
@@ -101,6 +121,16 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       assert.deepEqual(await ids(search(["123456789"])), []);
     });
 
+    it("ends a trace (MLflow 2's EndTrace): execution time, state, metadata and tags merged", async () => {
+      const exp = await newExperiment();
+      const id = `tr-e${n}`;
+      await s.startTrace(trace(exp, id, { state: "IN_PROGRESS", executionDuration: null, metadata: { a: "1" }, tags: { t: "x" } }));
+      const ended = await s.endTrace(id, { executionDuration: 250, state: "ERROR", metadata: { a: "2", b: "3" }, tags: { u: "y" } });
+      assert.deepEqual([ended.executionDuration, ended.state, ended.metadata, ended.tags], [250, "ERROR", { a: "2", b: "3" }, { t: "x", u: "y" }]);
+      assert.deepEqual(await s.getTraceInfo(id), ended);
+      await rejectsWith(s.endTrace("tr-none", { executionDuration: 1, state: "OK", metadata: {}, tags: {} }), "RESOURCE_DOES_NOT_EXIST", /tr-none/);
+    });
+
     it("sets, overwrites and deletes tags", async () => {
       const exp = await newExperiment();
       const id = `tr-t${n}`;
@@ -130,10 +160,76 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       await rejectsWith(s.getTraceInfo(`${p}-1`), "RESOURCE_DOES_NOT_EXIST", /not found/);
     });
 
+    it("stores assessments with their trace, oldest first; overrides, updates and deletes them", async () => {
+      const exp = await newExperiment();
+      const id = `tr-as${n}`;
+      const a1 = assessment(id, `a-1-${n}`, {
+        value: { score: [1, 2.5, "x"], ok: true },
+        error: { errorCode: "E", errorMessage: "judge timed out", stackTrace: null },
+        rationale: "why ünïcode",
+        metadata: { "mlflow.assessment.sourceRunId": "r1" },
+        runId: "r1",
+        spanId: "span-1",
+      });
+      // Assessments logged while the trace was active arrive with StartTraceV3.
+      const started = await s.startTrace(trace(exp, id, { assessments: [a1] }));
+      assert.deepEqual(started.assessments, [a1]);
+      const a2 = assessment(id, `a-2-${n}`, { kind: "expectation", value: ["a", "b"], sourceType: "HUMAN", createTime: 2_000, lastUpdateTime: 2_000 });
+      assert.deepEqual(await s.createAssessment(a2), a2);
+      assert.deepEqual(await s.getAssessment(id, a2.assessmentId), a2);
+      // An override marks the overridden one invalid; deleting the override makes it valid again.
+      const a3 = assessment(id, `a-3-${n}`, { value: 0.9, sourceType: "HUMAN", overrides: a1.assessmentId, createTime: 3_000, lastUpdateTime: 3_000 });
+      await s.createAssessment(a3);
+      assert.deepEqual((await s.getTraceInfo(id)).assessments.map((a) => [a.assessmentId, a.valid]), [[a1.assessmentId, false], [a2.assessmentId, true], [a3.assessmentId, true]]);
+      await s.deleteAssessment(id, a3.assessmentId);
+      assert.equal((await s.getAssessment(id, a1.assessmentId)).valid, true);
+      await s.deleteAssessment(id, a3.assessmentId); // again: nothing to do
+      // Update: read, change and write in one transaction; a throwing change writes nothing.
+      const updated = await s.updateAssessment(id, a2.assessmentId, (x) => ({ ...x, name: "expected", value: { k: null }, lastUpdateTime: 5_000 }));
+      assert.deepEqual(await s.getAssessment(id, a2.assessmentId), updated);
+      assert.deepEqual(updated.value, { k: null });
+      await assert.rejects(s.updateAssessment(id, a2.assessmentId, () => { throw new Error("no"); }), /no/);
+      assert.deepEqual(await s.getAssessment(id, a2.assessmentId), updated);
+      // Missing things are named; a taken id or a missing overridden one changes nothing.
+      await rejectsWith(s.getAssessment("tr-none", "a-x"), "RESOURCE_DOES_NOT_EXIST", /Trace with ID 'tr-none' not found/);
+      await rejectsWith(s.getAssessment(id, "a-x"), "RESOURCE_DOES_NOT_EXIST", new RegExp(`Assessment with ID 'a-x' not found for trace '${id}'`));
+      await rejectsWith(s.createAssessment(assessment("tr-none", "a-y")), "RESOURCE_DOES_NOT_EXIST", /Trace with ID 'tr-none' not found/);
+      await rejectsWith(s.createAssessment(assessment(id, a2.assessmentId)), "RESOURCE_ALREADY_EXISTS", /already exists/);
+      await rejectsWith(s.createAssessment(assessment(id, `a-4-${n}`, { overrides: "a-nope" })), "RESOURCE_DOES_NOT_EXIST", /a-nope/);
+      await rejectsWith(s.updateAssessment(id, "a-x", (x) => x), "RESOURCE_DOES_NOT_EXIST", /a-x/);
+      assert.equal((await s.getTraceInfo(id)).assessments.length, 2);
+      // Deleting the trace deletes its assessments.
+      await s.deleteTraces({ experimentId: exp, traceIds: [id] });
+      await rejectsWith(s.getAssessment(id, a1.assessmentId), "RESOURCE_DOES_NOT_EXIST", /Trace with ID/);
+    });
+
+    it("links traces to runs: run_id finds them beside the mlflow.sourceRun metadata", async () => {
+      const exp = await newExperiment();
+      const p = `tr-l${n}`;
+      await s.startTrace(trace(exp, `${p}-1`, { requestTime: 100, metadata: { "mlflow.sourceRun": "runA" } }));
+      await s.startTrace(trace(exp, `${p}-2`, { requestTime: 200 }));
+      await s.startTrace(trace(exp, `${p}-3`, { requestTime: 300 }));
+      await s.linkTracesToRun([`${p}-2`, `${p}-2`], "runA", 1);
+      await s.linkTracesToRun([`${p}-2`], "runA", 2); // again: no change
+      await s.linkTracesToRun([`${p}-3`], "runB", 3);
+      assert.deepEqual(await ids(search([exp], "run_id = 'runA'")), [`${p}-2`, `${p}-1`]);
+      assert.deepEqual(await ids(search([exp], "attribute.run_id IN ('runB')")), [`${p}-3`]);
+      assert.deepEqual(await ids(search([exp], "run_id = 'runA' AND timestamp_ms > 150")), [`${p}-2`]);
+      assert.deepEqual(await ids(search([exp], "run_id IS NULL")), []);
+      assert.deepEqual(await ids(search([exp], "run_id IS NOT NULL", ["timestamp_ms ASC"])), [`${p}-1`, `${p}-2`, `${p}-3`]);
+      await rejectsWith(s.linkTracesToRun([`${p}-1`, "tr-nope"], "runC", 4), "RESOURCE_DOES_NOT_EXIST", /tr-nope/);
+      assert.deepEqual(await ids(search([exp], "run_id = 'runC'")), [], "a refused link links nothing");
+      await s.deleteTraces({ experimentId: exp, traceIds: [`${p}-2`] });
+      assert.deepEqual(await ids(search([exp], "run_id = 'runA'")), [`${p}-1`]);
+    });
+
     it("purging an experiment purges its traces and names their artifact locations", async () => {
       const exp = await newExperiment();
       const id = `tr-g${n}`;
-      await s.startTrace(trace(exp, id, { tags: { "mlflow.artifactLocation": `mlflow-artifacts:/${exp}/traces/${id}/artifacts` }, metadata: { m: "1" } }));
+      await s.startTrace(
+        trace(exp, id, { tags: { "mlflow.artifactLocation": `mlflow-artifacts:/${exp}/traces/${id}/artifacts` }, metadata: { m: "1" }, assessments: [assessment(id, `a-g-${n}`)] }),
+      );
+      await s.linkTracesToRun([id], "runG", 1);
       await t.deleteExperiment(exp);
       const [purged] = await t.hardDeleteExperiments([exp]);
       assert.deepEqual(purged.traces, [{ traceId: id, artifactUri: `mlflow-artifacts:/${exp}/traces/${id}/artifacts` }]);

@@ -20,6 +20,7 @@ import { metricRunLocksMigration } from "./0019-metric-run-locks.js";
 import { openMetricBucketsMigration } from "./0020-open-metric-buckets.js";
 import { runTagLocksMigration } from "./0021-run-tag-locks.js";
 import { tracesMigration } from "./0023-traces.js";
+import { traceAssessmentsMigration } from "./0025-trace-assessments.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   openMetricBucketsMigration,
   runTagLocksMigration,
   tracesMigration,
+  traceAssessmentsMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -51,8 +53,8 @@ export interface MigrationResult {
  * before modules existed: the tracking, registry, logged-model and job
  * tables, which their SQL joins; 0019 and 0021, the foreign keys PostgreSQL's
  * write path replaces with locks of its own; 0020, the open summary bucket of
- * each series; 0023, MLflow 3's traces, which gc's SQL purges with their
- * experiment)
+ * each series; 0023 and 0025, MLflow 3's traces with their assessments and
+ * run links, which gc's SQL purges with their experiment)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

@@ -23,7 +23,7 @@ interface KeyValueTable {
 
 const PREFIX = sql.lit(VALUE_PREFIX_LENGTH);
 
-function prefixCompare(op: "=" | "IN", value: FilterValue, ref = sql.ref("value")): Cond {
+export function prefixCompare(op: "=" | "IN", value: FilterValue, ref: RawBuilder<unknown> | ReturnType<typeof sql.ref> = sql.ref("value")): Cond {
   const col = sql`substr(${ref}, 1, ${PREFIX})`;
   if (op === "=") return sql<boolean>`${col} = substr(${value}, 1, ${PREFIX})`;
   const list = sql.join((value as Array<string | number>).map((v) => sql`substr(${v}, 1, ${PREFIX})`));
@@ -36,6 +36,16 @@ export interface FilterTarget {
   /** Column for an attribute key (keys were validated by the parser). */
   attributeRef(key: string): string;
   keyValueTables: Partial<Record<EntityType, KeyValueTable>>;
+  /**
+   * Compiles an attribute clause itself (an attribute that is no column: a trace's `run_id` is its metadata or a
+   * link); undefined leaves it to {@link attributeRef}. `cond` compares the value the clause names.
+   */
+  attributeClause?(
+    key: string,
+    op: ComparisonNode["op"] | "IS NULL" | "IS NOT NULL",
+    cond: (ref: RawBuilder<unknown>) => RawBuilder<boolean>,
+    value?: FilterValue,
+  ): RawBuilder<boolean> | undefined;
   /** Compiles a `datasets.*` clause, when the target has datasets. */
   datasetClause?(key: string, cond: (ref: RawBuilder<unknown>) => RawBuilder<boolean>): RawBuilder<boolean>;
   /**
@@ -93,7 +103,7 @@ function compileProbedAnd(items: FilterNode[], target: FilterTarget): Cond {
 
 function compileComparison(node: ComparisonNode, target: FilterTarget): Cond {
   const { entity, key, op, value } = node;
-  if (entity === "attribute") return compare(sql.ref(target.attributeRef(key)), op, value);
+  if (entity === "attribute") return target.attributeClause?.(key, op, (ref) => compare(ref, op, value), value) ?? compare(sql.ref(target.attributeRef(key)), op, value);
   if (entity === "dataset") {
     if (!target.datasetClause) throw new Error("datasets are not searchable here");
     return target.datasetClause(key, (ref) => compare(ref, op, value));
@@ -125,6 +135,8 @@ function scalarProbe(kv: KeyValueTable, { key, op, value }: ComparisonNode, targ
 
 function compileNullCheck(entity: EntityType, key: string, negate: boolean, target: FilterTarget): Cond {
   if (entity === "attribute") {
+    const custom = target.attributeClause?.(key, negate ? "IS NOT NULL" : "IS NULL", (ref) => (negate ? sql<boolean>`${ref} is not null` : sql<boolean>`${ref} is null`));
+    if (custom) return custom;
     const ref = sql.ref(target.attributeRef(key));
     return negate ? sql<boolean>`${ref} is not null` : sql<boolean>`${ref} is null`;
   }

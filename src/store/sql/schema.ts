@@ -237,6 +237,31 @@ interface TraceKeyValueTable {
   key: string;
   value: string;
 }
+/** MLflow 3 assessments (migration 0025): feedback and expectations on a trace; JSON in the text columns. */
+interface AssessmentsTable {
+  assessment_id: string;
+  trace_id: string;
+  name: string;
+  assessment_type: string;
+  value: string;
+  error: string | null;
+  created_timestamp: number;
+  last_updated_timestamp: number;
+  source_type: string;
+  source_id: string | null;
+  run_id: string | null;
+  span_id: string | null;
+  rationale: string | null;
+  overrides: string | null;
+  valid: number;
+  assessment_metadata: string | null;
+}
+/** `traces/link-to-run` (migration 0025). */
+interface TraceRunLinksTable {
+  run_id: string;
+  request_id: string;
+  created_time: number;
+}
 /** `runs/log-inputs` models: models a run used. */
 interface RunModelInputsTable {
   run_id: number;
@@ -269,6 +294,8 @@ export interface Database {
   trace_info: TraceInfoTable;
   trace_tags: TraceKeyValueTable;
   trace_request_metadata: TraceKeyValueTable;
+  assessments: AssessmentsTable;
+  trace_run_links: TraceRunLinksTable;
   jobs: JobsTable;
   job_logs: JobLogsTable;
   job_schedules: JobSchedulesTable;

@@ -26,6 +26,11 @@ export const TRACE_SEARCH_SPEC: SearchSpec = {
   entities: ["tag", "metadata"],
   inListAttributes: ["request_id", "status", "name", "run_id"],
   orderableAttributes: ["experiment_id", "timestamp_ms", "execution_time_ms", "status", "request_id", "name", "run_id"],
+  // MLflow 3.3's SQL store filters on spans it holds in its database (those logged over OTLP); ciclo keeps a
+  // trace's spans as traces.json in the artifact store, where no search reaches.
+  unsupportedPrefixes: {
+    span: "this server keeps a trace's spans in the artifact store (traces.json), not in its database. Filter on the trace's name (`name = '...'`), tags or request_metadata instead.",
+  },
 };
 
 /** Parses `order_by` strings (`timestamp_ms DESC`, `tags.topic`, `name ASC`). */

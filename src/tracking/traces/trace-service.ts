@@ -3,17 +3,19 @@
  * location every trace is given, then the store.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import { InvalidParameterValueError, missingValue } from "../../shared/errors.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { Page } from "../../shared/types.js";
 import { validateMaxResults } from "../../shared/validation.js";
 import type { TrackingStore } from "../index.js";
+import { prepareAssessment, type AssessmentInput } from "./assessment-service.js";
 import { parseTraceOrderBy, TRACE_SEARCH_SPEC } from "./trace-search-spec.js";
 import type { TraceStore } from "./trace-store.js";
 import { TRACE_KEYS, type DeleteTracesRequest, type TraceInfo } from "./types.js";
 
 /** MLflow's trace_tags / trace_request_metadata columns: keys of 250 characters, values of 8,000. */
-export const TRACE_LIMITS = { key: 250, value: 8000, idLength: 64, entries: 1000, deleteIds: 10_000, clientRequestId: 250 } as const;
+export const TRACE_LIMITS = { key: 250, value: 8000, idLength: 64, entries: 1000, deleteIds: 10_000, clientRequestId: 250, linkIds: 100, assessments: 1000 } as const;
 /** MLflow's SEARCH_TRACES_DEFAULT_MAX_RESULTS and SEARCH_MAX_RESULTS_THRESHOLD. */
 const DEFAULT_MAX_RESULTS = 100;
 const MAX_RESULTS = 50_000;
@@ -62,11 +64,15 @@ export interface SearchTracesRequest {
 export class TraceService {
   constructor(
     private readonly store: TraceStore,
-    private readonly tracking: Pick<TrackingStore, "getExperiment">,
+    private readonly tracking: Pick<TrackingStore, "getExperiment" | "getRun">,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** StartTraceV3: the client's trace info, stored with the artifact location its spans go to. */
-  async start(info: TraceInfo): Promise<TraceInfo> {
+  /**
+   * StartTraceV3: the client's trace info, stored with the artifact location its spans go to, and the
+   * assessments logged while the trace was active.
+   */
+  async start(info: Omit<TraceInfo, "assessments">, assessments: AssessmentInput[] = []): Promise<TraceInfo> {
     validateTraceId(info.traceId, "trace.trace_info.trace_id");
     if (!info.experimentId) throw missingValue("trace.trace_info.trace_location.mlflow_experiment.experiment_id");
     if (info.clientRequestId && info.clientRequestId.length > TRACE_LIMITS.clientRequestId) {
@@ -74,13 +80,52 @@ export class TraceService {
     }
     validateEntries(info.tags, "tag");
     validateEntries(info.metadata, "request metadata");
+    if (assessments.length > TRACE_LIMITS.assessments) {
+      throw new InvalidParameterValueError(`A trace may carry at most ${TRACE_LIMITS.assessments} assessments; got ${assessments.length}.`);
+    }
+    const now = this.now();
+    const prepared = assessments.map((a) => ({ ...prepareAssessment(a, now), traceId: info.traceId }));
     const experiment = await this.tracking.getExperiment(info.experimentId);
     if (experiment.lifecycleStage !== "active") {
       throw new InvalidParameterValueError(`The experiment ${info.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);
     }
     // MLflow compat: the server, not the client, decides where the spans are stored.
     const tags = { ...info.tags, [TRACE_KEYS.artifactLocation]: traceArtifactLocation(experiment.artifactLocation, info.traceId) };
-    return this.store.startTrace({ ...info, tags });
+    return this.store.startTrace({ ...info, tags, assessments: prepared });
+  }
+
+  /**
+   * MLflow 2's StartTrace: the server names the trace (32 hex digits, as MLflow 2 did) and it is IN_PROGRESS until
+   * EndTrace.
+   */
+  startV2(req: { experimentId: string; timestampMs?: number; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
+    if (!req.experimentId) throw missingValue("experiment_id");
+    return this.start({
+      traceId: randomUUID().replaceAll("-", ""),
+      experimentId: req.experimentId,
+      clientRequestId: null,
+      requestTime: req.timestampMs ?? this.now(),
+      executionDuration: null,
+      state: "IN_PROGRESS",
+      requestPreview: null,
+      responsePreview: null,
+      metadata: req.metadata,
+      tags: req.tags,
+    });
+  }
+
+  /** MLflow 2's EndTrace: the execution time from the end time, the final state, metadata and tags merged. */
+  async endV2(traceId: string, req: { timestampMs?: number; state?: TraceInfo["state"]; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
+    if (req.timestampMs === undefined) throw missingValue("timestamp_ms");
+    if (!req.state) throw missingValue("status");
+    validateEntries(req.metadata, "request metadata");
+    validateEntries(req.tags, "tag");
+    const stored = await this.store.getTraceInfo(traceId);
+    const executionDuration = req.timestampMs - stored.requestTime;
+    if (!Number.isSafeInteger(executionDuration) || executionDuration < 0) {
+      throw new InvalidParameterValueError(`timestamp_ms ${req.timestampMs} is before the trace's start (${stored.requestTime}).`);
+    }
+    return this.store.endTrace(traceId, { executionDuration, state: req.state, metadata: req.metadata, tags: req.tags });
   }
 
   /** Reads take any id: one that could not have been stored is simply not found. */
@@ -116,6 +161,19 @@ export class TraceService {
     if (!key) throw missingValue("key");
     await this.store.getTraceInfo(traceId);
     return this.store.deleteTraceTag(traceId, key);
+  }
+
+  /** LinkTracesToRun: at most 100 traces a call, each of them existing, to an existing run. */
+  async linkToRun(traceIds: string[] | undefined, runId: string | undefined): Promise<void> {
+    if (!runId) throw missingValue("run_id");
+    const ids = traceIds ?? [];
+    if (ids.length > TRACE_LIMITS.linkIds) {
+      throw new InvalidParameterValueError(`Cannot link more than ${TRACE_LIMITS.linkIds} traces to a run in a single request. Provided ${ids.length} traces.`);
+    }
+    if (ids.length === 0) return;
+    for (const id of ids) if (!id) throw new InvalidParameterValueError("trace_ids must not hold an empty ID.");
+    await this.tracking.getRun(runId);
+    return this.store.linkTracesToRun(ids, runId, this.now());
   }
 
   /** MLflow's rules: by time (optionally at most `max_traces`, oldest first) or by ids, never both. */

@@ -4,6 +4,7 @@
  * the location the server names in the `mlflow.artifactLocation` tag.
  * @module
  */
+import type { Assessment } from "./assessment-types.js";
 
 /** TraceInfoV3.State by name. */
 export const TRACE_STATES = ["STATE_UNSPECIFIED", "OK", "ERROR", "IN_PROGRESS"] as const;
@@ -24,6 +25,8 @@ export interface TraceInfo {
   metadata: Record<string, string>;
   /** Mutable tags (`mlflow.traceName`, `mlflow.artifactLocation`, the user's). */
   tags: Record<string, string>;
+  /** Feedback and expectations, oldest first. */
+  assessments: Assessment[];
 }
 
 /** What a search orders by: an attribute column, or a tag / metadata value. */

@@ -3,12 +3,30 @@
  * (`/ajax-api/3.0/mlflow/traces`), and the spans from `traces.json` at the
  * trace's `mlflow.artifactLocation`, read through the artifact proxy.
  */
-import { ApiError, getJson, postJson, request } from "./http";
+import { ApiError, getJson, MLFLOW, postJson, request } from "./http";
 
 const MLFLOW_V3 = "/ajax-api/3.0/mlflow";
 
+/** An assessment (feedback or expectation) as GetTraceInfoV3 answers it. */
+export interface WireAssessment {
+  assessment_id: string;
+  assessment_name: string;
+  trace_id: string;
+  span_id?: string;
+  source: { source_type: string; source_id?: string };
+  create_time: string;
+  last_update_time: string;
+  feedback?: { value?: unknown; error?: { error_code?: string; error_message?: string; stack_trace?: string } };
+  expectation?: { value?: unknown; serialized_value?: { serialization_format: string; value: string } };
+  rationale?: string;
+  metadata?: Record<string, string>;
+  overrides?: string;
+  valid: boolean;
+}
+
 export interface WireTraceInfo {
   trace_id: string;
+  trace_location?: { type?: string; mlflow_experiment?: { experiment_id: string } };
   client_request_id?: string;
   request_preview?: string;
   response_preview?: string;
@@ -19,6 +37,7 @@ export interface WireTraceInfo {
   state: string;
   trace_metadata?: Record<string, string>;
   tags?: Record<string, string>;
+  assessments?: WireAssessment[];
 }
 
 export interface SearchTracesRequest {
@@ -44,6 +63,25 @@ export function searchTraces(req: SearchTracesRequest, signal?: AbortSignal) {
 
 export async function getTraceInfo(traceId: string, signal?: AbortSignal): Promise<WireTraceInfo> {
   return (await getJson<{ trace: { trace_info: WireTraceInfo } }>(`${MLFLOW_V3}/traces/${encodeURIComponent(traceId)}`, {}, signal)).trace.trace_info;
+}
+
+async function sendJson(method: "PATCH" | "DELETE", url: string, body: unknown): Promise<void> {
+  await request(url, { method, headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) });
+}
+
+/** The client's own paths for trace tags: `/2.0/mlflow/traces/{id}/tags`. */
+export function setTraceTag(traceId: string, key: string, value: string): Promise<void> {
+  return sendJson("PATCH", `${MLFLOW}/traces/${encodeURIComponent(traceId)}/tags`, { key, value });
+}
+
+export function deleteTraceTag(traceId: string, key: string): Promise<void> {
+  return sendJson("DELETE", `${MLFLOW}/traces/${encodeURIComponent(traceId)}/tags`, { key });
+}
+
+/** Deletes one trace of an experiment (MANAGE on it when authentication is on). */
+export async function deleteTrace(experimentId: string, traceId: string): Promise<number> {
+  const r = await postJson<{ traces_deleted: number }>(`${MLFLOW}/traces/delete-traces`, { experiment_id: experimentId, request_ids: [traceId] });
+  return r.traces_deleted;
 }
 
 /** A span as MLflow 3 writes it in traces.json (OpenTelemetry's shape; attribute values are JSON text). */

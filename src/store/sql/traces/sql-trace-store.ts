@@ -6,27 +6,27 @@
 import type { Kysely, Selectable } from "kysely";
 import { ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import type { Page } from "../../../shared/types.js";
-import type { DeleteTracesRequest, SearchTracesQuery, TraceInfo, TraceState, TraceStore } from "../../../tracking/traces/index.js";
+import type { Assessment, DeleteTracesRequest, SearchTracesQuery, TraceInfo, TraceState, TraceStore } from "../../../tracking/traces/index.js";
 import { experimentIdNumber, experimentNotFound } from "../tracking/experiment-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { isUniqueViolation } from "../sql-errors.js";
+import * as A from "./sql-assessments.js";
 import { searchTraceRows } from "./trace-search.js";
 
 type Db = Kysely<Database>;
 type TraceInfoTable = Selectable<Database["trace_info"]>;
 
-function traceNotFound(traceId: string): ResourceDoesNotExistError {
-  return new ResourceDoesNotExistError(`Trace with ID '${traceId}' not found.`);
-}
+const traceNotFound = A.traceNotFound;
 
-/** Loads the tags and metadata of some trace rows, in two queries. */
+/** Loads the tags, metadata and assessments of some trace rows, in three queries. */
 async function loadTraces(db: Db, rows: TraceInfoTable[]): Promise<TraceInfo[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.request_id);
-  const [tags, metadata] = await Promise.all([
+  const [tags, metadata, assessments] = await Promise.all([
     db.selectFrom("trace_tags").selectAll().where("request_id", "in", ids).execute(),
     db.selectFrom("trace_request_metadata").selectAll().where("request_id", "in", ids).execute(),
+    A.loadAssessments(db, ids),
   ]);
   const byId = new Map(
     rows.map((r): [string, TraceInfo] => [
@@ -42,6 +42,7 @@ async function loadTraces(db: Db, rows: TraceInfoTable[]): Promise<TraceInfo[]> 
         responsePreview: r.response_preview,
         metadata: {},
         tags: {},
+        assessments: assessments.get(r.request_id) ?? [],
       },
     ]),
   );
@@ -85,6 +86,8 @@ export class SqlTraceStore implements TraceStore {
         // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
         for (let i = 0; i < tags.length; i += 500) await trx.insertInto("trace_tags").values(tags.slice(i, i + 500)).execute();
         for (let i = 0; i < metadata.length; i += 500) await trx.insertInto("trace_request_metadata").values(metadata.slice(i, i + 500)).execute();
+        // Assessments logged while the trace was active travel with it (StartTraceV3's trace_info.assessments).
+        await A.insertAssessments(trx, info.assessments.map((a) => ({ ...a, traceId: info.traceId })));
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -105,8 +108,25 @@ export class SqlTraceStore implements TraceStore {
   }
 
   async searchTraces(q: SearchTracesQuery): Promise<Page<TraceInfo>> {
-    const page = await searchTraceRows(this.conn.db, q);
+    const page = await searchTraceRows(this.conn.db, q, this.conn.dialect.name === "postgres");
     return { items: await loadTraces(this.db, page.rows), nextPageToken: page.nextPageToken };
+  }
+
+  async endTrace(traceId: string, end: { executionDuration: number; state: TraceState; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
+    await this.write(async (trx) => {
+      const r = await trx.updateTable("trace_info").set({ execution_time_ms: end.executionDuration, status: end.state }).where("request_id", "=", traceId).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw traceNotFound(traceId);
+      for (const [table, entries] of [["trace_request_metadata", end.metadata], ["trace_tags", end.tags]] as const) {
+        for (const [key, value] of Object.entries(entries)) {
+          await trx
+            .insertInto(table)
+            .values({ request_id: traceId, key, value })
+            .onConflict((oc) => oc.columns(["request_id", "key"]).doUpdateSet({ value }))
+            .execute();
+        }
+      }
+    });
+    return this.getTraceInfo(traceId);
   }
 
   async setTraceTag(traceId: string, key: string, value: string): Promise<void> {
@@ -140,19 +160,41 @@ export class SqlTraceStore implements TraceStore {
     });
   }
 
+  async createAssessment(a: Assessment): Promise<Assessment> {
+    await this.write((trx) => A.createAssessment(trx, a));
+    return this.getAssessment(a.traceId, a.assessmentId);
+  }
+
+  getAssessment(traceId: string, assessmentId: string): Promise<Assessment> {
+    return A.getAssessment(this.db, traceId, assessmentId);
+  }
+
+  updateAssessment(traceId: string, assessmentId: string, apply: (stored: Assessment) => Assessment): Promise<Assessment> {
+    return this.write((trx) => A.updateAssessment(trx, traceId, assessmentId, apply));
+  }
+
+  deleteAssessment(traceId: string, assessmentId: string): Promise<void> {
+    return this.write((trx) => A.deleteAssessment(trx, traceId, assessmentId));
+  }
+
+  linkTracesToRun(traceIds: string[], runId: string, now: number): Promise<void> {
+    return this.write((trx) => A.linkTracesToRun(trx, traceIds, runId, now));
+  }
+
   async experimentOf(traceId: string): Promise<string | undefined> {
     const row = await this.db.selectFrom("trace_info").select("experiment_id").where("request_id", "=", traceId).executeTakeFirst();
     return row ? String(row.experiment_id) : undefined;
   }
 }
 
-/** Deletes traces with their tags and metadata (explicitly: not every connection enforces the cascade). */
+/** Deletes traces with their tags, metadata, assessments and run links (explicitly: not every connection enforces the cascade). */
 async function deleteTraceRows(trx: Db, ids: string[]): Promise<number> {
   let n = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     await trx.deleteFrom("trace_tags").where("request_id", "in", chunk).execute();
     await trx.deleteFrom("trace_request_metadata").where("request_id", "in", chunk).execute();
+    await A.deleteTraceChildren(trx, chunk);
     const r = await trx.deleteFrom("trace_info").where("request_id", "in", chunk).executeTakeFirst();
     n += Number(r.numDeletedRows);
   }

@@ -3,8 +3,9 @@
  * attributes, tags and request metadata; order_by on attributes, tags or
  * metadata; keyset pages behind an opaque token.
  *
- * `name` is the `mlflow.traceName` tag and `run_id` the `mlflow.sourceRun`
- * metadata, as in MLflow's SearchTraceUtils.
+ * `name` is the `mlflow.traceName` tag, as in MLflow's SearchTraceUtils;
+ * `run_id` matches the `mlflow.sourceRun` metadata or a run the trace was
+ * linked to (`traces/link-to-run`), as MLflow's SQL store matches it.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -12,7 +13,7 @@ import { sql, type Kysely, type RawBuilder, type Selectable } from "kysely";
 import type { FilterNode } from "../../../shared/filter/filter-ast.js";
 import { TRACE_KEYS, type SearchTracesQuery, type TraceOrderBy } from "../../../tracking/traces/index.js";
 import { experimentIdNumber } from "../tracking/experiment-queries.js";
-import { compileFilter, type FilterTarget, type SortKey } from "../filter-sql.js";
+import { compileFilter, prefixCompare, type FilterTarget, type SortKey } from "../filter-sql.js";
 import { fetchKeysetPage } from "../keyset-page.js";
 import type { KeyKind, KeyValue } from "../page-token.js";
 import type { Database } from "../schema.js";
@@ -29,7 +30,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
 
 const ATTRIBUTE_KINDS: Record<string, KeyKind> = { timestamp_ms: "int64", execution_time_ms: "int64", experiment_id: "int32" };
 
-/** Attributes MLflow keeps as a tag or as request metadata. */
+/** Attributes MLflow keeps as a tag or as request metadata (for ordering; `run_id` filters also see links). */
 const MAPPED: Record<string, { entity: "tag" | "metadata"; key: string }> = {
   name: { entity: "tag", key: TRACE_KEYS.traceName },
   run_id: { entity: "metadata", key: TRACE_KEYS.sourceRun },
@@ -37,20 +38,51 @@ const MAPPED: Record<string, { entity: "tag" | "metadata"; key: string }> = {
 
 const TABLES = { tag: "trace_tags", metadata: "trace_request_metadata" } as const;
 
-const TARGET: FilterTarget = {
-  idRef: "t.request_id",
-  attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
-  keyValueTables: {
-    tag: { table: TABLES.tag, fk: "request_id" },
-    metadata: { table: TABLES.metadata, fk: "request_id" },
-  },
-};
+/** The pseudo-attribute a `run_id` clause becomes beside its metadata clause: the runs a trace is linked to. */
+const RUN_LINK = "linked_run_id";
+/** A `run_id` equality (or IN list) as one clause over both places a run id is kept. */
+const RUN_ANY = "any_run_id";
 
-/** Rewrites `name` / `run_id` clauses into the tag / metadata clauses they mean. */
+/**
+ * Tag and metadata values are indexed with the key (migration 0025): equalities probe that index. On PostgreSQL
+ * the index holds a prefix of the value (`valuePrefixIndexed`), which the equality compares first.
+ */
+function target(prefixIndexed: boolean): FilterTarget {
+  return {
+    idRef: "t.request_id",
+    attributeRef: (key) => ATTRIBUTE_COLUMNS[key],
+    attributeClause: (key, op, cond, value) => {
+      if (key === RUN_ANY && (op === "=" || op === "IN")) {
+        // One semi-join over the union: the planner starts from the few matching ids (an OR of two IN lists made
+        // PostgreSQL scan the experiment's traces against two hashed lists).
+        const prefix = prefixIndexed ? sql` and ${prefixCompare(op, value!, sql.ref("m.value"))}` : sql``;
+        return sql<boolean>`t.request_id in (select m.request_id from trace_request_metadata m where m.key = ${TRACE_KEYS.sourceRun}${prefix} and ${cond(sql.ref("m.value"))} union all select l.request_id from trace_run_links l where ${cond(sql.ref("l.run_id"))})`;
+      }
+      if (key !== RUN_LINK) return undefined;
+      if (op === "IS NULL") return sql<boolean>`t.request_id not in (select l.request_id from trace_run_links l)`;
+      if (op === "IS NOT NULL") return sql<boolean>`t.request_id in (select l.request_id from trace_run_links l)`;
+      if (op === "=" || op === "IN") return sql<boolean>`t.request_id in (select l.request_id from trace_run_links l where ${cond(sql.ref("l.run_id"))})`;
+      return sql<boolean>`exists (select 1 from trace_run_links l where l.request_id = t.request_id and ${cond(sql.ref("l.run_id"))})`;
+    },
+    keyValueTables: {
+      tag: { table: TABLES.tag, fk: "request_id", valuePrefixIndexed: prefixIndexed },
+      metadata: { table: TABLES.metadata, fk: "request_id", valuePrefixIndexed: prefixIndexed },
+    },
+  };
+}
+
+/**
+ * Rewrites `name` into the tag clause it means and `run_id` into "its `mlflow.sourceRun` metadata, or a link to
+ * the run" (`run_id IS NULL`: neither).
+ */
 function mapAttributes(node: FilterNode): FilterNode {
   if (node.kind !== "cmp" && node.kind !== "null") return { kind: node.kind, items: node.items.map(mapAttributes) };
   if (node.entity !== "attribute" || !Object.hasOwn(MAPPED, node.key)) return node;
-  return { ...node, ...MAPPED[node.key] };
+  const mapped: FilterNode = { ...node, ...MAPPED[node.key] };
+  if (node.key !== "run_id") return mapped;
+  if (node.kind === "cmp" && (node.op === "=" || node.op === "IN")) return { ...node, key: RUN_ANY };
+  const linked: FilterNode = { ...node, key: RUN_LINK };
+  return { kind: node.kind === "null" && !node.negate ? "and" : "or", items: [mapped, linked] };
 }
 
 function sortKeys(orderBy: TraceOrderBy[]): SortKey[] {
@@ -79,11 +111,16 @@ function fingerprint(q: SearchTracesQuery): string {
     .slice(0, 22);
 }
 
-export async function searchTraceRows(db: Kysely<Database>, q: SearchTracesQuery): Promise<{ rows: TraceInfoTable[]; nextPageToken?: string }> {
+/** A search filter as the SQL condition on `trace_info t` that searches use (exported for plan tests). */
+export function traceFilterCondition(filter: FilterNode, prefixIndexed: boolean): RawBuilder<boolean> {
+  return compileFilter(mapAttributes(filter), target(prefixIndexed));
+}
+
+export async function searchTraceRows(db: Kysely<Database>, q: SearchTracesQuery, prefixIndexed: boolean): Promise<{ rows: TraceInfoTable[]; nextPageToken?: string }> {
   const expIds = q.experimentIds.map(experimentIdNumber).filter((id): id is number => id !== undefined);
   if (expIds.length === 0) return { rows: [] };
   const conds = [sql<boolean>`t.experiment_id in (${sql.join(expIds)})`];
-  if (q.filter) conds.push(compileFilter(mapAttributes(q.filter), TARGET));
+  if (q.filter) conds.push(traceFilterCondition(q.filter, prefixIndexed));
   return fetchKeysetPage(
     db,
     { name: "traces", keys: sortKeys(q.orderBy), fingerprint: fingerprint(q), conds, pageToken: q.pageToken, maxResults: q.maxResults, keyValue: normalizeKey },

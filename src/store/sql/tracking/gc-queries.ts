@@ -234,7 +234,7 @@ export async function hardDeleteExperiments(trx: Db, dialect: SqlDialectName, ex
   });
 }
 
-/** Deletes the experiments' MLflow 3 traces (tags and metadata first); answers them with their artifact locations. */
+/** Deletes the experiments' MLflow 3 traces (tags, metadata, assessments and run links first); answers them with their artifact locations. */
 async function purgeTraceRows(trx: Db, expNums: number[]) {
   const traces = await trx
     .selectFrom("trace_info as ti")
@@ -245,6 +245,8 @@ async function purgeTraceRows(trx: Db, expNums: number[]) {
   const ofExperiments = (db: Db) => db.selectFrom("trace_info").select("request_id").where("experiment_id", "in", expNums);
   await trx.deleteFrom("trace_tags").where("request_id", "in", ofExperiments(trx)).execute();
   await trx.deleteFrom("trace_request_metadata").where("request_id", "in", ofExperiments(trx)).execute();
+  await trx.deleteFrom("assessments").where("trace_id", "in", ofExperiments(trx)).execute();
+  await trx.deleteFrom("trace_run_links").where("request_id", "in", ofExperiments(trx)).execute();
   await trx.deleteFrom("trace_info").where("experiment_id", "in", expNums).execute();
   return traces;
 }

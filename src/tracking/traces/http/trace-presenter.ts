@@ -7,6 +7,8 @@
 import type { Static } from "typebox";
 import { InvalidParameterValueError } from "../../../shared/errors.js";
 import { TRACE_STATES, type TraceInfo, type TraceState } from "../types.js";
+import type { AssessmentInput } from "../assessment-service.js";
+import { fromWireAssessment, toWireAssessment } from "./assessment-presenter.js";
 import type { StartTraceV3Body, WireTraceInfo } from "./traces.schema.js";
 
 type TraceInfoIn = Static<typeof StartTraceV3Body>["trace"]["trace_info"];
@@ -39,8 +41,8 @@ function parseState(v: string | number | undefined): TraceState {
   throw new InvalidParameterValueError(`Invalid trace state '${v}'. Valid values are ${TRACE_STATES.join(", ")}.`);
 }
 
-/** The trace info of a StartTraceV3 request. */
-export function fromWireTraceInfo(w: TraceInfoIn): TraceInfo {
+/** The trace info of a StartTraceV3 request, and the assessments logged while the trace was active. */
+export function fromWireTraceInfo(w: TraceInfoIn): Omit<TraceInfo, "assessments"> {
   const loc = w.trace_location;
   if (loc?.inference_table || (loc?.type !== undefined && loc.type !== "MLFLOW_EXPERIMENT" && loc.type !== 1)) {
     throw new InvalidParameterValueError("Only traces located in an MLflow experiment (trace_location.type MLFLOW_EXPERIMENT) can be logged to this server.");
@@ -60,6 +62,10 @@ export function fromWireTraceInfo(w: TraceInfoIn): TraceInfo {
   };
 }
 
+export function assessmentsOfWireTraceInfo(w: TraceInfoIn): AssessmentInput[] {
+  return (w.assessments ?? []).map(fromWireAssessment);
+}
+
 export function toWireTraceInfo(t: TraceInfo): Static<typeof WireTraceInfo> {
   return {
     trace_id: t.traceId,
@@ -71,6 +77,7 @@ export function toWireTraceInfo(t: TraceInfo): Static<typeof WireTraceInfo> {
     execution_duration: t.executionDuration === null ? undefined : `${(t.executionDuration / 1000).toFixed(3)}s`,
     state: t.state,
     trace_metadata: t.metadata,
+    assessments: t.assessments.length > 0 ? t.assessments.map(toWireAssessment) : undefined,
     tags: t.tags,
   };
 }

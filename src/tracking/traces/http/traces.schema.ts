@@ -1,6 +1,7 @@
 /** Request and response schemas of the trace routes (MLflow 3 tracing), snake_case as MLflow's client sends them. */
 import Type from "typebox";
 import { ExperimentId, Int64 } from "../../../server/http/common.schema.js";
+import { AssessmentIn, WireAssessment } from "./assessments.schema.js";
 
 const StringMap = Type.Record(Type.String(), Type.String());
 
@@ -24,7 +25,7 @@ const TraceInfoIn = Type.Object({
   state: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
   trace_metadata: Type.Optional(StringMap),
   tags: Type.Optional(StringMap),
-  assessments: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),
+  assessments: Type.Optional(Type.Array(AssessmentIn, { maxItems: 1000 })),
 });
 
 export const StartTraceV3Body = Type.Object({
@@ -41,6 +42,7 @@ export const WireTraceInfo = Type.Object({
   execution_duration: Type.Optional(Type.String()),
   state: Type.String(),
   trace_metadata: StringMap,
+  assessments: Type.Optional(Type.Array(WireAssessment)),
   tags: StringMap,
 });
 

@@ -2,9 +2,8 @@
  * The trace routes MLflow 3.3's client calls: StartTraceV3, GetTraceInfoV3
  * and SearchTracesV3 under `/api/3.0/mlflow/traces`; set/delete trace tag and
  * delete-traces under `/api/2.0/mlflow/traces` (the client always sends those
- * to the 2.0 paths). The V2 StartTrace/EndTrace/GetTraceInfo/SearchTraces
- * fall-backs are not served: the 3.3 client calls them only when the V3 route
- * answers ENDPOINT_NOT_FOUND.
+ * to the 2.0 paths). MLflow 2's StartTrace/EndTrace/GetTraceInfo/SearchTraces
+ * are in traces-v2.ts, assessments and link-to-run in assessments.ts.
  * @module
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -12,7 +11,7 @@ import { InvalidParameterValueError } from "../../../shared/errors.js";
 import { access } from "../../../server/http/route-access.js";
 import { toInt } from "../../../server/http/common.schema.js";
 import type { TraceService } from "../trace-service.js";
-import { fromWireTraceInfo, toWireTraceInfo } from "./trace-presenter.js";
+import { assessmentsOfWireTraceInfo, fromWireTraceInfo, toWireTraceInfo } from "./trace-presenter.js";
 import * as S from "./traces.schema.js";
 
 interface Opts {
@@ -22,7 +21,8 @@ interface Opts {
 /** Under `/api/3.0/mlflow`. */
 export const traceV3Routes: FastifyPluginAsyncTypebox<Opts> = async (app, { service }) => {
   app.post("/traces", { schema: { body: S.StartTraceV3Body, response: { 200: S.TraceResponse } }, config: access("trace", "edit") }, async (req) => {
-    const info = await service.start(fromWireTraceInfo(req.body.trace.trace_info));
+    const w = req.body.trace.trace_info;
+    const info = await service.start(fromWireTraceInfo(w), assessmentsOfWireTraceInfo(w));
     return { trace: { trace_info: toWireTraceInfo(info) } };
   });
 

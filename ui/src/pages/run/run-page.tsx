@@ -1,6 +1,7 @@
 /**
  * One run: header (name, status, experiment), then tabs — Overview (details,
- * description, params, metrics, tags, datasets), Charts and Artifacts. The
+ * description, params, metrics, tags, datasets), Charts, Artifacts and Traces
+ * (MLflow 3 traces logged in the run or linked to it). The
  * tab and its settings live in the URL.
  */
 import { getExperiment, getRun } from "../../api/tracking-api";
@@ -11,11 +12,13 @@ import type { PageProps } from "../../routes";
 import { ArtifactBrowser } from "./artifact-browser";
 import { RunCharts } from "./run-charts";
 import { RunOverview } from "./run-overview";
+import { RunTraces } from "./run-traces";
 
 const TABS = [
   { id: "overview", label: "Overview" },
   { id: "charts", label: "Charts" },
   { id: "artifacts", label: "Artifacts" },
+  { id: "traces", label: "Traces" },
 ] as const;
 
 export default function RunPage({ params }: PageProps) {
@@ -75,6 +78,8 @@ export default function RunPage({ params }: PageProps) {
         <RunCharts run={r} />
       ) : tab === "artifacts" ? (
         <ArtifactBrowser runId={r.info.run_id} />
+      ) : tab === "traces" ? (
+        <RunTraces runId={r.info.run_id} experimentId={r.info.experiment_id} />
       ) : (
         <RunOverview run={r} onChanged={run.reload} />
       )}

@@ -3,18 +3,24 @@
  * span tree from traces.json — nesting by parent, each span's type, status
  * and duration as a bar on the trace's time axis. The selected span's inputs,
  * outputs, attributes and events (exceptions among them) show as formatted
- * JSON. Span data is only ever rendered as text nodes.
+ * JSON. Span data is only ever rendered as text nodes. Actions: delete the
+ * trace (after a confirmation), add, change and remove its tags; its
+ * assessments (feedback and expectations) are listed with source and rationale.
  */
-import { useMemo } from "react";
-import { readTraceSpans, getTraceInfo } from "../../api/traces-api";
+import { useMemo, useState } from "react";
+import { deleteTrace, deleteTraceTag, getTraceInfo, readTraceSpans, setTraceTag } from "../../api/traces-api";
 import { getExperiment } from "../../api/tracking-api";
 import { useApi } from "../../api/use-api";
+import { Dialog } from "../../components/dialog";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
+import { TagsEditor } from "../../components/tags-editor";
+import { useAction } from "../../components/use-action";
 import { formatDuration, formatTime } from "../../format";
-import { Link, setSearch, useUrl } from "../../router/router";
+import { Link, navigate, setSearch, useUrl } from "../../router/router";
 import type { PageProps } from "../../routes";
+import { AssessmentsCard, spanIdHex } from "./assessments-card";
 import { buildSpanTree, type SpanNode } from "./span-tree";
-import { stateBadge, traceDurationMs, traceName, traceRun, traceTime, userTags } from "./trace-format";
+import { stateBadge, traceDurationMs, traceName, traceRun, traceTime } from "./trace-format";
 
 const json = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v, null, 2));
 const spanMs = (ms: number | undefined) => (ms === undefined ? "—" : ms < 1 ? `${ms.toFixed(2)} ms` : formatDuration(Math.round(ms)));
@@ -31,6 +37,11 @@ export default function TracePage({ params }: PageProps) {
   const tree = useMemo(() => (spans.data ? buildSpanTree(spans.data) : undefined), [spans.data]);
   const selectedId = search.get("span") ?? tree?.nodes[0]?.id;
   const selected = tree?.nodes.find((n) => n.id === selectedId);
+  const [confirming, setConfirming] = useState(false);
+  const removal = useAction();
+  const remove = async () => {
+    if (await removal.run(() => deleteTrace(experimentId, traceId))) navigate(`/experiments/${experimentId}/traces`, { replace: true });
+  };
 
   const t = info.data;
   const badge = t ? stateBadge(t.state) : undefined;
@@ -49,10 +60,37 @@ export default function TracePage({ params }: PageProps) {
           </h1>
           <div className="muted small mono">{traceId}</div>
         </div>
+        {t && (
+          <div className="page-actions">
+            <button className="btn btn-danger" onClick={() => setConfirming(true)}>
+              Delete trace
+            </button>
+          </div>
+        )}
       </header>
+      {confirming && (
+        <Dialog
+          title="Delete this trace?"
+          submitLabel="Delete trace"
+          danger
+          busy={removal.busy}
+          error={removal.error?.message}
+          onSubmit={() => void remove()}
+          onClose={() => {
+            setConfirming(false);
+            removal.clearError();
+          }}
+        >
+          <p>
+            The trace <span className="mono">{traceId}</span>, its tags and its {t?.assessments?.length ?? 0} assessment
+            {t?.assessments?.length === 1 ? "" : "s"} are deleted. This cannot be undone.
+          </p>
+        </Dialog>
+      )}
       {info.error && <ErrorBanner error={info.error} onRetry={info.reload} />}
       {!t && info.loading && <Loading label="Loading trace…" />}
       {t && (
+        <div className="trace-cards">
         <div className="card">
           <div className="card-body">
             <table className="kv-table" aria-label="Trace">
@@ -73,17 +111,18 @@ export default function TracePage({ params }: PageProps) {
                     </td>
                   </tr>
                 )}
-                {userTags(t).map(([k, v]) => (
-                  <tr key={k}>
-                    <th>{k}</th>
-                    <td>{v}</td>
-                  </tr>
-                ))}
               </tbody>
             </table>
           </div>
         </div>
+          <TagsEditor
+            tags={Object.entries(t.tags ?? {}).map(([key, value]) => ({ key, value }))}
+            onSet={(key, value) => setTraceTag(traceId, key, value).then(info.reload)}
+            onDelete={(key) => deleteTraceTag(traceId, key).then(info.reload)}
+          />
+        </div>
       )}
+      {t && <AssessmentsCard assessments={t.assessments ?? []} spanName={(id) => tree?.nodes.find((n) => spanIdHex(n.id) === spanIdHex(id))?.name} />}
       {spans.error && <ErrorBanner error={spans.error} onRetry={spans.reload} />}
       {t && !spans.data && spans.loading && <Loading label="Loading spans…" />}
       {tree && tree.nodes.length === 0 && <EmptyState title="No spans">traces.json of this trace lists no spans.</EmptyState>}

@@ -9,10 +9,9 @@ import { getExperiment } from "../../api/tracking-api";
 import { searchTraces, type WireTraceInfo } from "../../api/traces-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
-import { formatDuration, formatTime, formatTimeShort } from "../../format";
 import { Link, setSearch, useUrl } from "../../router/router";
 import type { PageProps } from "../../routes";
-import { stateBadge, traceDurationMs, traceName, traceRun, traceTime, truncate, userTags } from "./trace-format";
+import { TracesTable } from "./traces-table";
 
 const PAGE_SIZE = 50;
 
@@ -98,60 +97,7 @@ export default function TracesPage({ params }: PageProps) {
           )}
         </EmptyState>
       )}
-      {rows.length > 0 && (
-        <div className="table-card">
-          <table className="table traces-table" aria-label="Traces">
-            <thead>
-              <tr>
-                <th>Time</th>
-                <th>Name</th>
-                <th>Status</th>
-                <th className="num">Execution time</th>
-                <th>Request</th>
-                <th>Response</th>
-                <th>Run</th>
-                <th>Tags</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((t) => {
-                const badge = stateBadge(t.state);
-                const run = traceRun(t);
-                return (
-                  <tr key={t.trace_id}>
-                    <td title={formatTime(traceTime(t))}>
-                      <Link to={`/experiments/${experimentId}/traces/${encodeURIComponent(t.trace_id)}`}>{formatTimeShort(traceTime(t))}</Link>
-                    </td>
-                    <td className="cell-name">
-                      <Link to={`/experiments/${experimentId}/traces/${encodeURIComponent(t.trace_id)}`}>{traceName(t) || t.trace_id}</Link>
-                    </td>
-                    <td>
-                      <span className={`badge ${badge.cls}`}>{badge.label}</span>
-                    </td>
-                    <td className="num">{formatDuration(traceDurationMs(t))}</td>
-                    <td className="mono small trace-preview" title={t.request_preview ?? ""}>
-                      {truncate(t.request_preview, 60)}
-                    </td>
-                    <td className="mono small trace-preview" title={t.response_preview ?? ""}>
-                      {truncate(t.response_preview, 60)}
-                    </td>
-                    <td className="mono small">{run ? <Link to={`/runs/${run}`}>{run.slice(0, 8)}</Link> : <span className="faint">—</span>}</td>
-                    <td>
-                      <span className="chips">
-                        {userTags(t).map(([k, v]) => (
-                          <span key={k} className="chip" title={`${k}: ${v}`}>
-                            {truncate(`${k}: ${v}`, 32)}
-                          </span>
-                        ))}
-                      </span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {rows.length > 0 && <TracesTable traces={rows} experimentId={experimentId} />}
       {moreError && <ErrorBanner error={moreError} onDismiss={() => setMoreError(undefined)} />}
       {next && rows.length > 0 && (
         <div className="load-more">
