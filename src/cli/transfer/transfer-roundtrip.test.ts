@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ArtifactClient } from "../../sdk/artifact-client.js";
@@ -250,6 +250,19 @@ describe("ciclo export / import round trip: SQLite → PostgreSQL → SQLite", (
     assert.equal(fromA.code, 0, fromA.stderr);
     assert.match(fromA.stdout, /^Nothing to import: all 6 run\(s\) and 4 experiment\(s\) of '.*x1' are already there; nothing was changed\.\n$/);
     assert.deepEqual(await snapshot(c), original);
+    assert.deepEqual(await lastUpdates(c), stampsOfC);
+    // The same backup as an older ciclo wrote it (no run identities in experiments.jsonl): read from runs.jsonl instead.
+    cpSync(join(dir.path, "x1"), join(dir.path, "x1-older"), { recursive: true });
+    const expFile = join(dir.path, "x1-older", FILES.experiments);
+    const stripped = readFileSync(expFile, "utf8").trimEnd().split("\n").map((l) => {
+      const { runIdentities, ...rest } = JSON.parse(l);
+      assert.ok(Array.isArray(runIdentities), "this ciclo writes each experiment's run identities");
+      return JSON.stringify(rest);
+    });
+    writeFileSync(expFile, `${stripped.join("\n")}\n`);
+    const older = await cli(["import", join(dir.path, "x1-older"), "--tracking-uri", c.url, "--json"]);
+    assert.equal(older.code, 0, older.stderr);
+    assert.equal(JSON.parse(older.stdout).unchanged, true, older.stdout);
     assert.deepEqual(await lastUpdates(c), stampsOfC);
     await a.tracking.renameExperiment(big.experimentId, "rt-big");
     const stampsOfA2 = await lastUpdates(a);
