@@ -5,7 +5,8 @@
  *   server's replica restarted under a new pid);
  * - a model server that dies is restarted by its own server, every time: the restart job is pinned to that
  *   server's worker (before, either server's worker could take it, and the other one had nothing to restart, so
- *   the replica stayed `restarting`);
+ *   the replica stayed `restarting`); so is the startup reconcile that starts a server's own model servers (each
+ *   server below reaches a ready replica of its own, whichever worker polls first);
  * - once the first server is gone (SIGKILL, its model server left running), the next server to start stops that
  *   orphan, and still not the second server's.
  * Real child servers and real `ciclo models serve` processes.

@@ -336,7 +336,9 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       ctx.onStart(async () => {
         await target.cleanupStale();
         // Deployments start once the server listens (their model servers resolve models:/ URIs through it).
-        if (scheduler) await scheduler.enqueue({ type: "deployments.reconcile", payload: {} });
+        // Pinned: it starts this server's own model servers (another server's worker would reconcile its own, and
+        // this server's deployments would never start).
+        if (scheduler) await scheduler.enqueue({ type: "deployments.reconcile", payload: {}, pinnedTo: scheduler.self });
         else void reconcile().catch((err: Error) => ctx.logger.error({ err }, "deployments: reconcile failed"));
       });
       ctx.onStop(async () => {
