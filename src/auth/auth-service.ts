@@ -68,7 +68,7 @@ export class AuthService {
     if (password.startsWith("ciclo_")) {
       const p = await this.authenticateToken(password, ip);
       if (p.user.username === username || username === "" || username === "token") return p;
-      throw new UnauthenticatedError("Invalid username or password.");
+      throw new UnauthenticatedError(signInRefused(this.throttleSettings));
     }
     const cacheKey = createHash("sha256").update(username).update("\0").update(password).digest("hex");
     const cached = this.verified.get(cacheKey);
@@ -80,19 +80,22 @@ export class AuthService {
     const wait = this.throttle.retryAfter(address);
     if (wait > 0) throw new TooManyAttemptsError(wait);
     const user = await this.store.getUser(username);
-    if (user?.lockedUntil && user.lockedUntil > this.now()) {
-      throw new TooManyAttemptsError(Math.ceil((user.lockedUntil - this.now()) / 1000));
-    }
-    const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyPassword(password, DUMMY_HASH).then(() => false);
-    if (!user || !ok) {
+    const locked = user?.lockedUntil != null && user.lockedUntil > this.now();
+    // Every answer costs one hash, whoever is named: an unknown name (or one without a password) is checked
+    // against a dummy hash, a locked account against its own. And a locked account answers exactly as a wrong
+    // password and an unknown name do (401, one message), so that neither the answer nor its time tells
+    // whether a name exists; the lock itself holds: not even the right password signs in until it ends.
+    const hash = user?.passwordHash ?? DUMMY_HASH;
+    const ok = (await verifyPassword(password, hash)) && hash !== DUMMY_HASH;
+    if (!user || !ok || locked) {
       this.throttle.fail(address);
-      if (user) {
+      if (user && !locked) {
         const lock = user.failedLogins + 1 >= this.throttleSettings.maxFailuresPerAccount ? this.now() + this.throttleSettings.lockMs : null;
         await this.store.recordFailedLogin(user.id, lock);
         if (lock) await this.audit("user.locked", null, username, `after ${user.failedLogins + 1} failed sign-ins`, ip);
       }
-      await this.audit("login.failed", null, username, null, ip);
-      throw new UnauthenticatedError("Invalid username or password.");
+      await this.audit("login.failed", null, username, locked ? "the account is locked" : null, ip);
+      throw new UnauthenticatedError(signInRefused(this.throttleSettings));
     }
     this.throttle.succeed(address);
     if (user.failedLogins > 0) await this.store.resetFailedLogins(user.id);
@@ -316,6 +319,11 @@ export class AuthService {
 }
 
 /** Verified against when the user does not exist, so timing does not tell whether a username is taken. */
+/** The one answer to a refused password, whatever the reason: it states the lockout rule instead of whether it applies. */
+export function signInRefused(t: ThrottleSettings): string {
+  return `Invalid username or password. After ${t.maxFailuresPerAccount} failed sign-ins in a row an account is locked for ${Math.round(t.lockMs / 60_000)} minutes.`;
+}
+
 const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 function checkUsername(username: unknown): string {

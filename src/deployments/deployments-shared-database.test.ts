@@ -3,6 +3,10 @@
  * replicas — each run their own model servers for a local deployment:
  * - the second server's startup cleanup leaves the first one's model server alone (it stopped it: the first
  *   server's replica restarted under a new pid);
+ * - a model server that dies is restarted by its own server, every time: the restart job is pinned to that
+ *   server's worker (before, either server's worker could take it, and the other one had nothing to restart, so
+ *   the replica stayed `restarting`); so is the startup reconcile that starts a server's own model servers (each
+ *   server below reaches a ready replica of its own, whichever worker polls first);
  * - once the first server is gone (SIGKILL, its model server left running), the next server to start stops that
  *   orphan, and still not the second server's.
  * Real child servers and real `ciclo models serve` processes.
@@ -52,6 +56,19 @@ async function readyReplica(s: ChildServer): Promise<{ pid: number; restarts: nu
   return { pid: r.pid, restarts: r.restarts };
 }
 
+/** Kills the server's model server and waits until that server has restarted it (a new pid, one restart more). */
+async function killAndWaitForRestart(s: ChildServer, before: { pid: number; restarts: number }): Promise<{ pid: number; restarts: number }> {
+  process.kill(before.pid, "SIGKILL");
+  const e = await waitFor(
+    async () => (await api(s, "GET", "/endpoints/shared")).endpoint,
+    (e: any) => e.deployments[0]?.health.ready_replicas === 1 && e.deployments[0].health.replicas[0].restarts === before.restarts + 1,
+    { what: `${s.url}: its killed model server ${before.pid} restarted`, timeoutMs: 60_000, intervalMs: 100 },
+  );
+  const [r] = e.deployments[0].health.replicas;
+  assert.notEqual(r.pid, before.pid);
+  return { pid: r.pid, restarts: r.restarts };
+}
+
 async function stop(s: ChildServer | undefined): Promise<void> {
   if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
   s.proc.kill("SIGTERM");
@@ -97,6 +114,23 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       assert.notEqual(secondReplica.pid, firstReplica.pid);
       assert.ok(alive(firstReplica.pid), "the first server's model server still runs");
       assert.deepEqual(await readyReplica(first), firstReplica, "same pid, no restart");
+
+      // Each server restarts its own model servers: three deaths in a row, alternating, each restarted by its owner.
+      let [a, b] = [firstReplica, secondReplica];
+      for (let i = 0; i < 3; i++) {
+        a = await killAndWaitForRestart(first, a);
+        b = await killAndWaitForRestart(second, b);
+      }
+      assert.equal(a.restarts, 3);
+      assert.equal(b.restarts, 3);
+      const restartJobs = (await api(first, "GET", "/jobs?type=deployments.restart&max_results=100")).jobs as any[];
+      assert.equal(restartJobs.length, 6);
+      assert.ok(restartJobs.every((j) => j.state === "succeeded"));
+      const byWorker = new Map<string, number>();
+      for (const j of restartJobs) byWorker.set(j.pinned_to, (byWorker.get(j.pinned_to) ?? 0) + 1);
+      assert.deepEqual([...byWorker.values()], [3, 3], "each restart pinned to its server's worker");
+      Object.assign(firstReplica, a);
+      Object.assign(secondReplica, b);
 
       // The first server dies without draining: its model server is left running, and its record names a server that is gone.
       first.proc.kill("SIGKILL");

@@ -56,6 +56,10 @@ export class JobService {
     if (key !== undefined && (key.length === 0 || key.length > JOB_LIMITS.idempotencyKeyChars)) {
       throw new InvalidParameterValueError(`An idempotency key has 1 to ${JOB_LIMITS.idempotencyKeyChars} characters.`);
     }
+    const pin = input.pinnedTo;
+    if (pin !== undefined && (pin.length === 0 || pin.length > JOB_LIMITS.workerChars)) {
+      throw new InvalidParameterValueError(`A worker's name has 1 to ${JOB_LIMITS.workerChars} characters.`);
+    }
     const out = await this.deps.store.enqueue({ ...input, payload: JSON.parse(text) as unknown, maxAttempts }, this.now());
     if (out.created) this.deps.onEnqueue?.();
     return out;

@@ -63,10 +63,16 @@ export interface JobStore {
    * Leases up to `limit` due jobs of `types` to `owner`: queued jobs whose
    * `runAfter` has passed, and running jobs whose lease expired (their worker
    * died). Each leased job's attempts grow by one. A job whose lease expired
-   * on its last attempt is failed instead. On PostgreSQL concurrent callers
-   * never lease the same job (`FOR UPDATE SKIP LOCKED`).
+   * on its last attempt is failed instead. A job pinned to a worker is leased
+   * only by that worker (`owner`); a queued one whose worker is gone (its
+   * announcement missing or expired) is failed. On PostgreSQL concurrent
+   * callers never lease the same job (`FOR UPDATE SKIP LOCKED`).
    */
   lease(q: { owner: string; types: string[]; limit: number; leaseMs: number; now: number }): Promise<Job[]>;
+  /** A worker is alive until `until` (renewed while it runs); what is pinned to it waits for it. */
+  announceWorker(worker: string, until: number, now: number): Promise<void>;
+  /** The worker stopped: jobs pinned to it are orphans from now on. */
+  retireWorker(worker: string): Promise<void>;
   /** Extends the lease and stores the report; `held: false` if the lease is no longer this worker's. */
   heartbeat(lease: JobLease, report: LeaseReport, leaseMs: number, now: number): Promise<HeartbeatResult>;
   /** running → succeeded with `result`. False if the lease was lost (nothing changes). */

@@ -2,7 +2,8 @@
  * The worker on a real SQLite store: handlers run with progress and logs,
  * retries back off, cancellation reaches a running handler through its
  * AbortSignal, shutdown drains or gives jobs back, schedules fire, and event
- * subscribers get registry events through a durable cursor. Short leases and
+ * subscribers get registry events through a durable cursor; a job pinned to
+ * one of two workers runs there alone. Short leases and
  * backoffs make it quick; every wait is for a condition.
  */
 import assert from "node:assert/strict";
@@ -173,6 +174,32 @@ describe("JobsWorker (sqlite)", () => {
     assert.equal(back.state, "queued");
     assert.equal(back.attempts, 0);
     assert.equal(back.leaseOwner, null);
+  });
+
+  test("two workers on one database: a job pinned to one is run by it alone; once it stops, what is pinned to it fails", async () => {
+    const type = `test.pinned${n++}`;
+    const ran: string[] = [];
+    const handler = (who: string): JobType<never> => ({ type, async handle() { ran.push(who); return who; } });
+    // b starts first and polls every 25 ms; a's jobs wait for a.
+    const b = await start([handler("b")]);
+    const a = await start([handler("a")]);
+    try {
+      const jobs = [];
+      for (let i = 0; i < 10; i++) jobs.push((await b.service.enqueue({ type, pinnedTo: a.worker.workerId })).job);
+      for (const j of jobs) assert.equal((await settled(a.service, j.jobId)).state, "succeeded");
+      assert.deepEqual(ran, Array(10).fill("a"), "every pinned job ran on its worker");
+      // a stops (its announcement withdrawn); a job still pinned to it is failed by b, not run.
+      await a.worker.stop();
+      const orphan = (await b.service.enqueue({ type, pinnedTo: a.worker.workerId })).job;
+      b.worker.runner.wake();
+      const done = await settled(b.service, orphan.jobId);
+      assert.equal(done.state, "failed");
+      assert.match(done.error ?? "", /pinned to is gone/);
+      assert.equal(ran.length, 10);
+    } finally {
+      await a.worker.stop();
+      await b.worker.stop();
+    }
   });
 
   test("a schedule fires its job on each tick", async () => {

@@ -3,6 +3,10 @@
  * the {@link JobRunner}, the cron {@link ScheduleTicker} and the
  * {@link EventDispatcher}. On SQLite the one server runs it; on PostgreSQL
  * every replica does, and they share the work through the database.
+ *
+ * The worker announces itself in the store while it runs (renewed every third
+ * of a lease, valid for one lease), so that jobs pinned to it wait for it, and
+ * other workers can tell when it is gone and fail what was pinned to it.
  * @module
  */
 import { hostname } from "node:os";
@@ -42,10 +46,15 @@ export class JobsWorker {
   private readonly pollMs: number;
   private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
+  private readonly store: JobStore;
+  private readonly now: () => number;
+  private announcedAt = -Infinity;
 
   constructor(opts: JobsWorkerOptions) {
     const now = opts.now ?? Date.now;
     const workerId = opts.workerId ?? defaultWorkerId();
+    this.store = opts.store;
+    this.now = now;
     this.log = opts.logger ?? { info() {}, warn() {}, error() {} };
     this.pollMs = opts.pollMs ?? 1_000;
     this.runner = new JobRunner({ ...opts, workerId, now, logger: this.log });
@@ -61,8 +70,14 @@ export class JobsWorker {
     });
   }
 
-  /** Writes the declared schedules, then starts leasing jobs, firing schedules and delivering events. */
+  /** This worker's name: what its leases carry, and what a job pinned to it names. */
+  get workerId(): string {
+    return this.runner.workerId;
+  }
+
+  /** Announces itself, writes the declared schedules, then starts leasing jobs, firing schedules and delivering events. */
   async start(): Promise<void> {
+    await this.announce();
     await this.ticker.sync();
     this.runner.start();
     this.loop = this.maintain();
@@ -73,11 +88,21 @@ export class JobsWorker {
     this.stopped.abort();
     await Promise.all([this.runner.stop(drainMs), this.loop]);
     await this.dispatcher.release();
+    await this.store.retireWorker(this.workerId).catch((err: Error) => this.log.error({ err }, "jobs: could not withdraw the worker's announcement"));
+  }
+
+  private async announce(): Promise<void> {
+    const now = this.now();
+    await this.store.announceWorker(this.workerId, now + this.runner.leaseMs, now);
+    this.announcedAt = now;
   }
 
   private async maintain(): Promise<void> {
     const signal = this.stopped.signal;
     while (!signal.aborted) {
+      if (this.now() - this.announcedAt >= this.runner.leaseMs / 3) {
+        await this.announce().catch((err: Error) => this.log.error({ err }, "jobs: could not renew the worker's announcement"));
+      }
       try {
         if ((await this.ticker.tick()).length > 0) this.runner.wake();
       } catch (err) {

@@ -22,6 +22,8 @@ export const JOB_LIMITS = {
   logLines: 10_000,
   typeChars: 200,
   idempotencyKeyChars: 256,
+  /** A worker's name (what a job is pinned to). */
+  workerChars: 200,
   maxAttempts: 100,
   listDefault: 100,
   listMax: 1000,
@@ -44,6 +46,11 @@ export interface Job {
   idempotencyKey: string | null;
   /** The schedule that enqueued the job, if one did. */
   schedule: string | null;
+  /**
+   * The only worker that may run the job (its `JobScheduler.self`), for work about that server's own
+   * processes; null: any worker. Failed, not run elsewhere, once that worker is gone.
+   */
+  pinnedTo: string | null;
   /** The worker that holds the job while it runs. */
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
@@ -82,6 +89,8 @@ export interface EnqueueJobInput {
   /** Enqueueing a key that exists returns the existing job instead of a second one. */
   idempotencyKey?: string;
   schedule?: string;
+  /** Pins the job to one worker (see {@link Job.pinnedTo}). */
+  pinnedTo?: string;
 }
 
 /** A cron schedule that enqueues a job of `type` at every tick, once across all replicas. */

@@ -188,6 +188,8 @@ export interface EnqueueJobInput {
   runAfter?: number;
   /** Enqueueing a key that exists returns the existing job instead of a second one. */
   idempotencyKey?: string;
+  /** Only this worker may run the job (`JobScheduler.self`); see docs/jobs.md, "Pinned jobs". */
+  pinnedTo?: string;
 }
 
 /** The shared scheduler every module uses the same way (Backstage's `coreServices.scheduler`). */
@@ -196,6 +198,11 @@ export interface JobScheduler {
   enqueue(input: EnqueueJobInput): Promise<{ job: { jobId: string }; created: boolean }>;
   /** A job's state and result (undefined when there is no such job), e.g. to show what an enqueued job became. */
   status?(jobId: string): Promise<{ state: string; result: unknown } | undefined>;
+  /**
+   * This process's worker, when it runs one: `enqueue({ pinnedTo: self })` leaves a job to this process alone
+   * (work on what only it holds, such as its own child processes); failed if this process is gone before it runs.
+   */
+  readonly self?: string;
 }
 
 /** Identity helper that types a module literal. */

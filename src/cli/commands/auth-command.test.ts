@@ -44,7 +44,7 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
   test("login keeps a token in a 0600 file; whoami and later commands use it", async () => {
     const bad = await cli(["auth", "login", "-u", "admin"], "not-the-password\n");
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /ciclo auth login: Invalid username or password\. \(UNAUTHENTICATED\)/);
+    assert.match(bad.stderr, /ciclo auth login: Invalid username or password\. After 10 failed sign-ins in a row an account is locked for 15 minutes\. \(UNAUTHENTICATED\)/);
 
     const r = await cli(["auth", "login", "-u", "admin", "--expires-in-days", "7"], `${ADMIN.password}\n`);
     assert.equal(r.code, 0, r.stderr);

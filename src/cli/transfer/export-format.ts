@@ -37,6 +37,27 @@ export const SOURCE_EXPERIMENT_TAG = "ciclo.import.source_experiment_id";
 export const SOURCE_RUN_TAG = "ciclo.import.source_run_id";
 /** Set once a run's import finished; a run with the source tag but without this one is resumed. */
 export const IMPORTED_AT_TAG = "ciclo.import.imported_at";
+/**
+ * Every run an imported run descends from, nearest first, space-separated: its source run, the run that one was
+ * imported from, and so on back to the first (A → B → C: C's run names B's and A's). A re-import through any path
+ * recognises the run by any of them.
+ */
+export const ORIGIN_RUNS_TAG = "ciclo.import.origin_run_ids";
+/** Origins kept per run: 100 ids of 32 characters fit MLflow's 8,000-character tag value. */
+const MAX_ORIGINS = 100;
+
+/** The runs a run was imported from, nearest first (its origins tag; a run imported by an older ciclo: its source tag). */
+export function originsOf(tags: readonly Tag[]): string[] {
+  const listed = tags.find((t) => t.key === ORIGIN_RUNS_TAG)?.value;
+  if (listed) return listed.split(" ").filter((x) => x !== "");
+  const source = tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
+  return source ? [source] : [];
+}
+
+/** The origins tag's value for a run imported from `runId` (whose own tags are `tags`). */
+export function originsValue(runId: string, tags: readonly Tag[]): string {
+  return [...new Set([runId, ...originsOf(tags)])].slice(0, MAX_ORIGINS).join(" ");
+}
 
 export interface ExportCounts {
   experiments: number;
@@ -62,7 +83,13 @@ export interface Manifest {
   counts: ExportCounts;
 }
 
-export type ExportedExperiment = Pick<Experiment, "experimentId" | "name" | "artifactLocation" | "lifecycleStage" | "creationTime" | "lastUpdateTime" | "tags">;
+export type ExportedExperiment = Pick<Experiment, "experimentId" | "name" | "artifactLocation" | "lifecycleStage" | "creationTime" | "lastUpdateTime" | "tags"> & {
+  /**
+   * The ids its runs are known by: each run's own and its origins (ORIGIN_RUNS_TAG). Import matches the experiment
+   * with these before it reads runs.jsonl, so that file is read once. Exports of older ciclo versions lack it.
+   */
+  runIdentities?: string[];
+};
 
 export interface ExportedArtifact {
   /** Relative to the run's artifact root. */

@@ -21,6 +21,7 @@ import {
   FORMAT,
   FORMAT_VERSION,
   JsonLinesWriter,
+  originsOf,
   POINTS_PER_LINE,
   type ExportCounts,
   type ExportedArtifact,
@@ -86,6 +87,7 @@ export async function exportExperiments(opts: ExportOptions): Promise<Manifest> 
         creationTime: e.creationTime,
         lastUpdateTime: e.lastUpdateTime,
         tags: e.tags,
+        runIdentities: [...new Set(runsOf.get(e.experimentId)!.flatMap((r) => [r.info.runId, ...originsOf(r.data.tags)]))],
       };
       await expOut.write(line);
       counts.experiments++;

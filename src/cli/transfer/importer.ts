@@ -12,8 +12,9 @@
  *
  * A run is also already there when the target holds the run itself: a run
  * of that id (an export of this very server, or of one that shares its ids
- * through `ciclo import-mlflow`), or the run an imported one came from (its
- * own SOURCE_RUN_TAG: a round trip back). Such a run is not written at all —
+ * through `ciclo import-mlflow`), or any run on its line of origin
+ * (ORIGIN_RUNS_TAG on either side: a round trip back, or a chain A → B → C
+ * followed by A's backup into C). Such a run is not written at all —
  * the target's copy may be newer than the export — nor is the experiment
  * of the same name and id it lives in (no tags, no restore, no delete).
  *
@@ -41,6 +42,9 @@ import {
   FORMAT,
   FORMAT_VERSION,
   IMPORTED_AT_TAG,
+  ORIGIN_RUNS_TAG,
+  originsOf,
+  originsValue,
   readJsonLines,
   SOURCE_EXPERIMENT_TAG,
   SOURCE_RUN_TAG,
@@ -70,7 +74,10 @@ export interface ImportResult {
   experimentIds: Record<string, string>;
 }
 
-const IMPORT_TAGS = new Set([SOURCE_RUN_TAG, IMPORTED_AT_TAG, SOURCE_EXPERIMENT_TAG]);
+const IMPORT_TAGS = new Set([SOURCE_RUN_TAG, IMPORTED_AT_TAG, SOURCE_EXPERIMENT_TAG, ORIGIN_RUNS_TAG]);
+
+/** Every id a run is known by: its own, and each run it was imported from. */
+const identitiesOf = (runId: string, tags: readonly Tag[]): string[] => [runId, ...originsOf(tags)];
 
 async function readManifest(dir: string): Promise<Manifest> {
   let manifest: Manifest;
@@ -123,24 +130,23 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
   const sourceExperiments = new Map<string, ExportedExperiment>();
   const targets = new Map<string, TargetExperiment>(); // by target experiment id
   const existing = new Map<string, Run>(); // source run id → target run an earlier import wrote
-  const present = new Map<string, Run>(); // target run id → target run
-  const identities = await exportedRunIdentities(opts.dir);
+  const present = new Map<string, Run>(); // any id a target run is known by (its own, its origins) → that run
+  let identities: Map<string, string[]> | undefined; // only for an export without runIdentities (an older ciclo's)
   for await (const e of readJsonLines<ExportedExperiment>(join(opts.dir, FILES.experiments))) {
     sourceExperiments.set(e.experimentId, e);
-    const own = identities.get(e.experimentId) ?? [];
+    const own = e.runIdentities ?? (identities ??= await exportedRunIdentities(opts.dir)).get(e.experimentId) ?? [];
     /** Reads the experiment's runs into the maps; true when it holds one of the export's runs itself. */
     const holdsOwnRuns = async (x: Experiment): Promise<boolean> => {
       const ids = new Set<string>();
       for await (const r of tracking.iterateRuns({ experimentIds: [x.experimentId], viewType: "ALL", maxResults: 1000 })) {
-        present.set(r.info.runId, r);
-        ids.add(r.info.runId);
-        const source = r.data.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
-        if (source) {
-          existing.set(source, r);
-          ids.add(source);
+        for (const id of identitiesOf(r.info.runId, r.data.tags)) {
+          if (!present.has(id)) present.set(id, r);
+          ids.add(id);
         }
+        const source = r.data.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
+        if (source) existing.set(source, r);
       }
-      return own.some((r) => ids.has(r.runId) || (r.origin !== undefined && ids.has(r.origin)));
+      return own.some((id) => ids.has(id));
     };
     let found = await tracking.findExperimentByName(e.name);
     let same = false;
@@ -169,8 +175,8 @@ export async function importExport(opts: ImportOptions): Promise<ImportResult> {
     opts.onRun?.(done++, manifest.counts.runs, label);
     const found = existing.get(run.info.runId);
     const complete = found?.data.tags.some((t) => t.key === IMPORTED_AT_TAG);
-    const origin = run.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value;
-    const itself = found ? undefined : (present.get(run.info.runId) ?? (origin !== undefined ? (present.get(origin) ?? existing.get(origin)) : undefined));
+    // Not resumable, but held: the target has a run on this one's line of origin (either way along it).
+    const itself = found ? undefined : identitiesOf(run.info.runId, run.tags).map((id) => present.get(id)).find((r) => r !== undefined);
     let target: string;
     if (itself) {
       // The target holds this very run: it is there, and the target's copy is the one to keep.
@@ -231,12 +237,15 @@ interface TargetExperiment {
   ensureActive(): Promise<void>;
 }
 
-/** Each exported experiment's runs: their ids, and the ids they were imported from (SOURCE_RUN_TAG). */
-async function exportedRunIdentities(dir: string): Promise<Map<string, Array<{ runId: string; origin?: string }>>> {
-  const out = new Map<string, Array<{ runId: string; origin?: string }>>();
+/**
+ * Each exported experiment's run identities, read from runs.jsonl: only for an export written before
+ * experiments.jsonl carried them (the one case that reads runs.jsonl twice).
+ */
+async function exportedRunIdentities(dir: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
   for await (const run of readJsonLines<ExportedRun>(join(dir, FILES.runs))) {
     const list = out.get(run.info.experimentId) ?? [];
-    list.push({ runId: run.info.runId, origin: run.tags.find((t) => t.key === SOURCE_RUN_TAG)?.value });
+    list.push(...identitiesOf(run.info.runId, run.tags));
     out.set(run.info.experimentId, list);
   }
   return out;
@@ -299,11 +308,15 @@ async function importRun(opts: ImportOptions, run: ExportedRun, found: Run | und
       userId: run.info.userId,
       runName: run.info.runName,
       startTime: run.info.startTime ?? undefined,
-      tags: [{ key: SOURCE_RUN_TAG, value: run.info.runId }],
+      tags: [
+        { key: SOURCE_RUN_TAG, value: run.info.runId },
+        { key: ORIGIN_RUNS_TAG, value: originsValue(run.info.runId, run.tags) },
+      ],
     });
     target = created.info.runId;
   }
-  const tags: Tag[] = run.tags.filter((t) => !IMPORT_TAGS.has(t.key));
+  // A resumed run an older ciclo created has no origins tag yet: written with the others (the same value again otherwise).
+  const tags: Tag[] = [...run.tags.filter((t) => !IMPORT_TAGS.has(t.key)), { key: ORIGIN_RUNS_TAG, value: originsValue(run.info.runId, run.tags) }];
   for (let i = 0; i < run.params.length; i += 100) await tracking.logBatch(target, { params: run.params.slice(i, i + 100) });
   for (let i = 0; i < tags.length; i += 100) await tracking.logBatch(target, { tags: tags.slice(i, i + 100) });
   for (let i = 0; i < run.datasetInputs.length; i += 500) await tracking.logInputs(target, run.datasetInputs.slice(i, i + 500));

@@ -5,11 +5,12 @@
  * across page, line and batch limits), dataset inputs, nested runs, deleted
  * runs and experiments, artifact bytes — then re-imports (idempotent), a
  * server's own export imported back into it and into the server its runs
- * came from (nothing written), and an interrupted import resumed.
+ * came from (nothing written), an interrupted import resumed, and a chain
+ * A → B → C re-imported along any path (nothing written).
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ArtifactClient } from "../../sdk/artifact-client.js";
@@ -241,6 +242,38 @@ describe("ciclo export / import round trip: SQLite → PostgreSQL → SQLite", (
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.deepEqual(JSON.parse(resumed.stdout).runs, { imported: 0, resumed: 1, skipped: 5 });
     assert.deepEqual(await snapshot(c), original);
+
+    // A chain A → B → C: C's runs name B's and A's as their origins. A's backup into C, and C's backup into A,
+    // are already there (before, one step of origin was kept and A's runs were imported into C a second time).
+    const stampsOfC = await lastUpdates(c);
+    const fromA = await cli(["import", join(dir.path, "x1"), "--tracking-uri", c.url]);
+    assert.equal(fromA.code, 0, fromA.stderr);
+    assert.match(fromA.stdout, /^Nothing to import: all 6 run\(s\) and 4 experiment\(s\) of '.*x1' are already there; nothing was changed\.\n$/);
+    assert.deepEqual(await snapshot(c), original);
+    assert.deepEqual(await lastUpdates(c), stampsOfC);
+    // The same backup as an older ciclo wrote it (no run identities in experiments.jsonl): read from runs.jsonl instead.
+    cpSync(join(dir.path, "x1"), join(dir.path, "x1-older"), { recursive: true });
+    const expFile = join(dir.path, "x1-older", FILES.experiments);
+    const stripped = readFileSync(expFile, "utf8").trimEnd().split("\n").map((l) => {
+      const { runIdentities, ...rest } = JSON.parse(l);
+      assert.ok(Array.isArray(runIdentities), "this ciclo writes each experiment's run identities");
+      return JSON.stringify(rest);
+    });
+    writeFileSync(expFile, `${stripped.join("\n")}\n`);
+    const older = await cli(["import", join(dir.path, "x1-older"), "--tracking-uri", c.url, "--json"]);
+    assert.equal(older.code, 0, older.stderr);
+    assert.equal(JSON.parse(older.stdout).unchanged, true, older.stdout);
+    assert.deepEqual(await lastUpdates(c), stampsOfC);
+    await a.tracking.renameExperiment(big.experimentId, "rt-big");
+    const stampsOfA2 = await lastUpdates(a);
+    const e3 = await cli(["export", join(dir.path, "x3"), "--include-deleted", "--tracking-uri", c.url]);
+    assert.equal(e3.code, 0, e3.stderr);
+    const toA = await cli(["import", join(dir.path, "x3"), "--tracking-uri", a.url, "--json"]);
+    assert.equal(toA.code, 0, toA.stderr);
+    assert.equal(JSON.parse(toA.stdout).unchanged, true, toA.stdout);
+    assert.deepEqual(JSON.parse(toA.stdout).runs, { imported: 0, resumed: 0, skipped: 6 });
+    assert.deepEqual(await snapshot(a), original);
+    assert.deepEqual(await lastUpdates(a), stampsOfA2);
   });
 
   test("export refuses a folder that is not empty; import refuses what is not an export", async () => {

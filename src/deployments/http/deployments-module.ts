@@ -137,7 +137,9 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         owner: newReplicaOwner(),
         scheduleRestart: async (endpoint, deployment, index, delayMs) => {
           if (!scheduler) return void queueMicrotask(() => void target.restart(endpoint, deployment, index));
-          await scheduler.enqueue({ type: "deployments.restart", payload: { endpoint, deployment, index }, runAfter: Date.now() + delayMs, maxAttempts: 3 });
+          // The replica is this server's own child: only this server's worker can restart it (another server's
+          // worker would find its own replica running, and this one would stay `restarting`).
+          await scheduler.enqueue({ type: "deployments.restart", payload: { endpoint, deployment, index }, runAfter: Date.now() + delayMs, maxAttempts: 3, pinnedTo: scheduler.self });
         },
         onChange: () => void refresh(),
         log,
@@ -334,7 +336,9 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
       ctx.onStart(async () => {
         await target.cleanupStale();
         // Deployments start once the server listens (their model servers resolve models:/ URIs through it).
-        if (scheduler) await scheduler.enqueue({ type: "deployments.reconcile", payload: {} });
+        // Pinned: it starts this server's own model servers (another server's worker would reconcile its own, and
+        // this server's deployments would never start).
+        if (scheduler) await scheduler.enqueue({ type: "deployments.reconcile", payload: {}, pinnedTo: scheduler.self });
         else void reconcile().catch((err: Error) => ctx.logger.error({ err }, "deployments: reconcile failed"));
       });
       ctx.onStop(async () => {

@@ -47,6 +47,7 @@ export function jobsModule(config: JobsConfig, hooks: JobsModuleHooks = {}): Cic
         : undefined;
       const service = new JobService({ store, registry, onEnqueue: () => worker?.runner.wake() });
       const scheduler: JobScheduler = {
+        self: worker?.workerId,
         enqueue: (input) => service.enqueue(input),
         status: async (jobId) => {
           const job = await service.get(jobId).catch(() => undefined);

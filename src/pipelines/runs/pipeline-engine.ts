@@ -13,6 +13,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../shared/errors.js";
 import { PARENT_RUN_ID_TAG, RUN_NAME_TAG, USER_TAG } from "../../shared/system-tags.js";
@@ -126,11 +127,22 @@ export class PipelineEngine implements PipelineLauncher {
     );
   }
 
-  private async projectDir(project: string): Promise<{ source: string; dir: string }> {
+  async checkPipeline(project: string, pipeline: string): Promise<void> {
+    const checkout = join(this.deps.workDir, "checkouts", randomUUID());
+    try {
+      const { source, dir } = await this.projectDir(project, checkout);
+      this.definition(dir, pipeline, source);
+    } finally {
+      // A git project is cloned for this check alone (a folder on the server is read where it is).
+      await rm(checkout, { recursive: true, force: true });
+    }
+  }
+
+  private async projectDir(project: string, checkout = join(this.deps.workDir, "checkouts", randomUUID())): Promise<{ source: string; dir: string }> {
     if (typeof project !== "string" || project.trim() === "") throw new InvalidParameterValueError("Name the project: a registered project, an absolute folder on the server, or a git URI.");
     const registered = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(project) ? await this.deps.store.getProject(project) : undefined;
     const source = registered?.source ?? project;
-    const dir = await checkoutProject(source, join(this.deps.workDir, "checkouts", randomUUID()));
+    const dir = await checkoutProject(source, checkout);
     return { source, dir };
   }
 

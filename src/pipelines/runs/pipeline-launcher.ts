@@ -50,6 +50,12 @@ export interface PipelineLaunchResult {
  */
 export interface PipelineLauncher {
   launch(req: PipelineLaunchRequest): Promise<PipelineLaunchResult>;
+  /**
+   * Refuses what `launch` would refuse about the project and the pipeline, recording nothing: the project
+   * cannot be read (INVALID_PARAMETER_VALUE), or its `ciclo.yaml` declares no such pipeline
+   * (RESOURCE_DOES_NOT_EXIST). Triggers call it before they are stored.
+   */
+  checkPipeline?(project: string, pipeline: string): Promise<void>;
 }
 
 /** What a registered project's declared triggers became (one line per trigger). */

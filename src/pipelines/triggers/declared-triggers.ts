@@ -90,7 +90,7 @@ export class DeclaredTriggers implements ProjectRegistrationHook {
         continue;
       }
       if (old) await this.service.delete(old.triggerId);
-      const { trigger, secret } = await this.service.create(declaredBy(project), { name: d.name, kind: d.kind, project: source, pipeline: d.pipeline, config: d.config });
+      const { trigger, secret } = await this.service.create(declaredBy(project), { name: d.name, kind: d.kind, project: source, pipeline: d.pipeline, config: d.config }, { pipelineKnown: true });
       const path = this.webhookPath(trigger);
       changes.push({ name: d.name, kind: d.kind, pipeline: d.pipeline, change: old ? "replaced" : "created", ...(secret && { secret }), ...(path && { webhookPath: path }) });
     }

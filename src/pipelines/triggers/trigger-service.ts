@@ -88,8 +88,12 @@ export class TriggerService {
     return this.deps.store;
   }
 
-  /** Creates a trigger; a webhook's secret is kept in the secret store and returned here only. */
-  async create(actor: string | null, input: NewTrigger): Promise<{ trigger: TriggerRecord; secret?: string }> {
+  /**
+   * Creates a trigger; a webhook's secret is kept in the secret store and returned here only. The pipeline must
+   * exist: a project that cannot be read, or that declares no such pipeline, is refused and nothing is stored
+   * (`pipelineKnown`: the caller just read it from the project's ciclo.yaml, as declared triggers do).
+   */
+  async create(actor: string | null, input: NewTrigger, opts: { pipelineKnown?: boolean } = {}): Promise<{ trigger: TriggerRecord; secret?: string }> {
     const name = checkTriggerName(input.name);
     const kind = checkKind(input.kind);
     const project = checkProject(input.project);
@@ -101,6 +105,8 @@ export class TriggerService {
       throw new InvalidParameterValueError(`A webhook secret must be ${MIN_SECRET} to 256 characters; leave it out and ciclo generates one.`);
     }
     if (await this.deps.store.getByName(name)) throw new ResourceAlreadyExistsError(`Trigger '${name}' already exists; delete it first to define it again.`);
+    // Without an engine on this server the pipeline cannot be looked up; such triggers are kept and refuse to fire.
+    if (!opts.pipelineKnown) await this.deps.launcher?.checkPipeline?.(project, pipeline);
     const t = this.now();
     const triggerId = randomBytes(12).toString("hex");
     const rec: TriggerRecord = {

@@ -94,7 +94,7 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     await p.page.screenshot({ path: docScreenshotPath("auth-login.png") });
     p.expectHttpError(401, "/auth/login");
     await signIn(p, { username: "admin", password: "wrong-password" });
-    await p.page.getByRole("alert").getByText("Invalid username or password.").waitFor();
+    await p.page.getByRole("alert").getByText(/^Invalid username or password\./).waitFor();
     await signIn(p, ADMIN);
     await p.page.getByRole("button", { name: "New experiment" }).waitFor();
     assert.match(await p.page.locator(".user-menu summary").innerText(), /admin/);

@@ -3,7 +3,8 @@
  * metric in sections by prefix (system/ folded), sections that fold and
  * unfold through the URL, the metric search, charts drawn only near the
  * view, and each metric's history fetched once however often its chart is
- * scrolled away and back.
+ * scrolled away and back; a metric with a single point per run is drawn
+ * as points (a line through one point draws nothing).
  */
 import assert from "node:assert/strict";
 import { describe } from "node:test";
@@ -14,6 +15,7 @@ import { uiTests } from "../../testing/ui-tests.js";
 /** Page-side globals (the project compiles without the DOM library). */
 declare const document: any;
 declare const window: any;
+declare const requestAnimationFrame: any;
 
 const LAYERS = 30;
 
@@ -32,6 +34,8 @@ describe("compare grid (browser)", () => {
         "val/acc": curve.map((v) => 1 - v / 3),
         "system/cpu": curve.map(() => 50 + r),
         lr: curve.map((_, s) => 0.01 / (1 + s)),
+        // One point per run: a line has nothing to join, so the chart must mark the points themselves.
+        "val/final": [0.5 + r / 4],
       };
       for (let l = 0; l < LAYERS; l++) metrics[`layers/l${l}`] = curve.map((v) => v * (1 + l / 10));
       ids.push(await seedRun(ui.api, exp, { name: `run-${r}`, metrics, status: "FINISHED" }));
@@ -82,6 +86,32 @@ describe("compare grid (browser)", () => {
     assert.equal(asked.get("layers/l0"), 1, "scrolling back redraws from memory");
     assert.ok(asked.has("lr") && !asked.has("layers/l29"), "the bottom charts loaded on the way, the unshown ones not at all");
     assert.ok([...asked.values()].every((n) => n === 1), `one request per metric: ${JSON.stringify([...asked])}`);
+  });
+
+  it("a metric with one point per run is drawn: each run's point is marked in its colour", async () => {
+    await p.goto(url("&mq=final"));
+    const chart = p.page.getByRole("img", { name: "Chart of val/final" });
+    await chart.locator("canvas").waitFor();
+    await p.page.waitForFunction(() => {
+      const el = document.querySelector('[aria-label="Chart of val/final"]');
+      return el?.getAttribute("data-points") === "2" && el?.getAttribute("data-detailed") === "true";
+    });
+    // Pixels of a colour (the runs' lines and points are saturated; grid, axes and background are grey), after a paint.
+    const coloured = async () =>
+      p.page.evaluate(
+        () =>
+          new Promise<number>((resolve) =>
+            requestAnimationFrame(() => {
+              const canvas = document.querySelector('[aria-label="Chart of val/final"] canvas');
+              const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+              let n = 0;
+              for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) n++;
+              resolve(n);
+            }),
+          ),
+      );
+    const n = await coloured();
+    assert.ok(n >= 2 * 9, `both runs' points are drawn (${n} coloured pixels; before, none)`);
   });
 
   it("sections fold and unfold, kept in the URL; the search narrows every section", async () => {

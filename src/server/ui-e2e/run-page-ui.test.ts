@@ -1,6 +1,6 @@
 /**
  * The run page in a real browser against a real server: overview (git link,
- * params, metrics, datasets), tag editing, a hostile markdown description
+ * params, metrics, datasets), the breadcrumb trail (one landmark, the current page marked), tag editing, a hostile markdown description
  * rendered sanitized, metric charts with their URL settings, and the
  * artifact browser's previews (image, JSON, CSV, Parquet, MLmodel) and
  * downloads.
@@ -91,6 +91,21 @@ describe("run page (browser)", () => {
     assert.match(await metrics.innerText(), /val\/accuracy\s+0\.85/);
     const datasets = p.page.getByRole("region", { name: "Datasets" });
     assert.match(await datasets.innerText(), /imagenet-mini[\s\S]*training[\s\S]*d1g3st/);
+  });
+
+  it("the breadcrumb trail is a navigation landmark: the pages above as links, the run as the current page", async () => {
+    await p.goto(`/runs/${runId}`);
+    const nav = p.page.getByRole("navigation", { name: "Breadcrumb" });
+    await nav.getByRole("link", { name: "run-page" }).waitFor();
+    assert.deepEqual(await nav.getByRole("link").allInnerTexts(), ["Experiments", "run-page"]);
+    assert.deepEqual(await nav.getByRole("listitem").evaluateAll((lis: any[]) => lis.map((li) => li.querySelector("[aria-current]")?.getAttribute("aria-current") ?? null)), [null, null, "page"]);
+    assert.equal(await nav.locator('[aria-current="page"]').innerText(), "resnet-baseline");
+    assert.equal(await nav.locator('.breadcrumb-sep[aria-hidden="true"]').count(), 2, "the separators are hidden from screen readers");
+    if (process.env.CICLO_BREADCRUMB_SHOT) await p.page.locator(".page-header").screenshot({ path: process.env.CICLO_BREADCRUMB_SHOT });
+    await nav.getByRole("link", { name: "run-page" }).click();
+    await p.page.waitForURL(/\/experiments\/\d+$/);
+    const up = p.page.getByRole("navigation", { name: "Breadcrumb" });
+    assert.equal(await up.locator('[aria-current="page"]').innerText(), "run-page");
   });
 
   it("tags are added, edited and deleted in place", async (h) => {

@@ -19,6 +19,8 @@ export const WireJob = Type.Object({
   run_after: Type.Number(),
   idempotency_key: Type.Optional(Type.String()),
   schedule: Type.Optional(Type.String()),
+  /** The only worker that may run the job, when it is pinned. */
+  pinned_to: Type.Optional(Type.String()),
   lease_owner: Type.Optional(Type.String()),
   lease_expires_at: Type.Optional(Type.Number()),
   cancel_requested: Type.Boolean(),

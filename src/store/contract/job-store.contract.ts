@@ -105,6 +105,48 @@ export function runJobStoreContract(name: string, make: () => Promise<JobStoreFi
       assert.equal((await lease(t, "w3", T, 0)).length, 0);
     });
 
+    it("a pinned job is leased only by its worker; once that worker is gone it is failed, never run elsewhere", async () => {
+      const t = type();
+      const [a, b] = [`${t}-server-a`, `${t}-server-b`];
+      await s.announceWorker(a, T + L, T);
+      await s.announceWorker(b, T + L, T);
+      const pinned = await enqueue(t, { pinnedTo: a });
+      const free = await enqueue(t);
+      assert.equal(pinned.pinnedTo, a);
+      assert.equal(free.pinnedTo, null);
+      const byB = await lease(t, b, T + 1);
+      assert.deepEqual(byB.map((j) => j.jobId), [free.jobId], "the other worker takes only the unpinned job");
+      assert.equal(await s.complete(leaseOf(byB[0], b), null, {}, T + 1), true);
+      assert.equal((await s.getJob(pinned.jobId)).state, "queued", "a pinned job waits while its worker is alive");
+      const [byA] = await lease(t, a, T + 2);
+      assert.equal(byA.jobId, pinned.jobId);
+      assert.equal(byA.leaseOwner, a);
+      assert.equal(await s.complete(leaseOf(byA, a), null, {}, T + 3), true);
+
+      // a's announcement runs out (it died without a word): the next worker to lease fails what is pinned to it.
+      const orphan = await enqueue(t, { pinnedTo: a }, T + 4);
+      assert.deepEqual(await lease(t, b, T + L - 1), [], "still within a's announcement");
+      assert.equal((await s.getJob(orphan.jobId)).state, "queued");
+      await s.announceWorker(b, T + 3 * L, T + L + 1);
+      assert.deepEqual(await lease(t, b, T + L + 1), []);
+      const failed = await s.getJob(orphan.jobId);
+      assert.equal(failed.state, "failed");
+      assert.match(failed.error ?? "", /pinned to is gone/);
+      assert.equal(failed.finishedAt, T + L + 1);
+
+      // A running pinned job whose worker stopped (retired) and whose lease expired: failed too, not re-run by b.
+      const c = `${t}-server-c`;
+      await s.announceWorker(c, T + 10 * L, T + L + 2);
+      const held = await enqueue(t, { pinnedTo: c }, T + L + 2);
+      const [byC] = await lease(t, c, T + L + 3);
+      assert.equal(byC.jobId, held.jobId);
+      await s.retireWorker(c);
+      assert.deepEqual(await lease(t, b, T + 2 * L + 4), [], "b never runs c's job");
+      const lost = await s.getJob(held.jobId);
+      assert.equal(lost.state, "failed");
+      assert.equal(lost.attempts, 1);
+    });
+
     it("heartbeats extend a lease; an expired lease is re-leased and the old holder can no longer write", async () => {
       const t = type();
       const job = await enqueue(t);

@@ -21,6 +21,7 @@ import { openMetricBucketsMigration } from "./0020-open-metric-buckets.js";
 import { runTagLocksMigration } from "./0021-run-tag-locks.js";
 import { tracesMigration } from "./0023-traces.js";
 import { traceAssessmentsMigration } from "./0025-trace-assessments.js";
+import { jobPinsMigration } from "./0026-job-pins.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   runTagLocksMigration,
   tracesMigration,
   traceAssessmentsMigration,
+  jobPinsMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -54,7 +56,8 @@ export interface MigrationResult {
  * tables, which their SQL joins; 0019 and 0021, the foreign keys PostgreSQL's
  * write path replaces with locks of its own; 0020, the open summary bucket of
  * each series; 0023 and 0025, MLflow 3's traces with their assessments and
- * run links, which gc's SQL purges with their experiment)
+ * run links, which gc's SQL purges with their experiment; 0026, jobs pinned
+ * to a worker and the workers' presence)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

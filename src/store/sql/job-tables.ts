@@ -17,6 +17,8 @@ export interface JobsTable {
   run_after: number;
   idempotency_key: string | null;
   schedule: string | null;
+  /** The only worker that may lease the job (migration 0026); null: any worker. */
+  pinned_to: Generated<string | null>;
   lease_owner: string | null;
   lease_until: number | null;
   cancel_requested: Generated<number>;
@@ -73,4 +75,11 @@ export interface EventCursorsTable {
   lease_owner: string | null;
   lease_until: number | null;
   updated_at: number;
+}
+
+/** A running worker's announcement (migration 0026): alive while `seen_until` is ahead of the clock. */
+export interface JobWorkersTable {
+  worker: string;
+  seen_until: number;
+  started_at: number;
 }

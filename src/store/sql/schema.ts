@@ -5,7 +5,7 @@
  * @module
  */
 import type { Generated } from "kysely";
-import type { EventCursorsTable, JobLogsTable, JobSchedulesTable, JobsTable, StreamEventsTable } from "./job-tables.js";
+import type { EventCursorsTable, JobLogsTable, JobSchedulesTable, JobsTable, JobWorkersTable, StreamEventsTable } from "./job-tables.js";
 
 export interface ExperimentsTable {
   experiment_id: Generated<number>;
@@ -299,6 +299,7 @@ export interface Database {
   jobs: JobsTable;
   job_logs: JobLogsTable;
   job_schedules: JobSchedulesTable;
+  job_workers: JobWorkersTable;
   stream_events: StreamEventsTable;
   event_cursors: EventCursorsTable;
 }

@@ -4,12 +4,13 @@
  * git repository starts the pipeline at the pushed branch — a clone of the
  * repository, so the step sees the pushed commit — and the run carries the
  * trigger (kind git, the delivery, the commit) as MLflow tags; a pipeline
- * with an approve step, started by a push, waits until approved.
+ * with an approve step, started by a push, waits until approved. A trigger
+ * naming a pipeline the project lacks is refused with nothing stored.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, test } from "node:test";
@@ -81,6 +82,28 @@ pipelines:
     });
     return { status: res.status, json: (await res.json()) as any };
   }
+
+  test("a trigger naming a pipeline the project does not declare, or a project that cannot be read, is refused; nothing is stored", async () => {
+    const state = async () => ({
+      triggers: (await w.api("GET", "/pipelines/triggers/list")).json.triggers.map((t: any) => t.name).sort(),
+      secrets: (await w.api("GET", "/secrets/list")).json.secrets.map((x: any) => x.name).sort(),
+      checkouts: existsSync(join(w.dir, "work", "checkouts")) ? readdirSync(join(w.dir, "work", "checkouts")) : [],
+    });
+    const before = await state();
+    const cases: Array<[Record<string, unknown>, number, string, RegExp]> = [
+      [{ name: "no-such-pipeline", kind: "github", project: repoUrl, pipeline: "shipp" }, 404, "RESOURCE_DOES_NOT_EXIST", /has no pipeline 'shipp' \(its pipelines: ship, gated\)/],
+      [{ name: "no-such-pipeline-cron", kind: "cron", project: repoUrl, pipeline: "nightly", config: { cron: "0 3 * * *" } }, 404, "RESOURCE_DOES_NOT_EXIST", /has no pipeline 'nightly'/],
+      [{ name: "no-such-folder", kind: "cron", project: join(w.dir, "nowhere"), pipeline: "ship", config: { cron: "0 3 * * *" } }, 400, "INVALID_PARAMETER_VALUE", /does not exist on the server/],
+      [{ name: "no-such-repo", kind: "github", project: `${repoUrl}-gone`, pipeline: "ship" }, 400, "INVALID_PARAMETER_VALUE", /Could not fetch/],
+    ];
+    for (const [body, status, code, message] of cases) {
+      const r = await w.api("POST", "/pipelines/triggers/create", body);
+      assert.equal(r.status, status, JSON.stringify(r.json));
+      assert.equal(r.json.error_code, code);
+      assert.match(r.json.message, message);
+    }
+    assert.deepEqual(await state(), before, "no trigger, no webhook secret, no checkout left behind");
+  });
 
   test("a push runs the pipeline at the pushed commit; the run records the git trigger", async () => {
     const { trigger: t, secret } = await trigger("on-push", "ship");

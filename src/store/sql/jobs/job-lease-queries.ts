@@ -15,6 +15,8 @@ import { appendLogs, jobIdNumber, toJob } from "./job-rows.js";
 type Db = Kysely<Database>;
 
 const LAST_LEASE_EXPIRED = "The worker's lease expired on the last attempt.";
+/** A pinned job's worker stopped announcing itself: what it was to do there ended with it. */
+export const PINNED_WORKER_GONE = "The worker this job is pinned to is gone; a pinned job runs nowhere else.";
 
 export interface LeaseQuery {
   owner: string;
@@ -43,6 +45,18 @@ export async function leaseJobs(trx: Db, dialect: SqlDialectName, q: LeaseQuery)
     .where("state", "=", "running")
     .where("lease_until", "<", q.now)
     .execute();
+  // Queued jobs pinned to a worker that is gone (no announcement, or an expired one) can never run: failed,
+  // so that no one waits on them. A running one whose worker died was queued again just above.
+  await trx
+    .updateTable("jobs")
+    .set({ state: "failed", error: PINNED_WORKER_GONE, finished_at: q.now, updated_at: q.now })
+    .where("pinned_to", "is not", null)
+    .where("state", "=", "queued")
+    .where("pinned_to", "<>", q.owner)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom("job_workers").select("job_workers.worker").whereRef("job_workers.worker", "=", "jobs.pinned_to").where("job_workers.seen_until", ">=", q.now))),
+    )
+    .execute();
   // Then due jobs by priority, taken in one statement. Replicas leasing at once skip each other's
   // rows instead of waiting on them (SQLite has one writer, so it needs no lock clause).
   let pick = trx
@@ -51,6 +65,7 @@ export async function leaseJobs(trx: Db, dialect: SqlDialectName, q: LeaseQuery)
     .where("state", "=", "queued")
     .where("type", "in", q.types)
     .where("run_after", "<=", q.now)
+    .where((eb) => eb.or([eb("pinned_to", "is", null), eb("pinned_to", "=", q.owner)]))
     .orderBy("priority", "desc")
     .orderBy("run_after")
     .orderBy("id")
@@ -131,4 +146,19 @@ export async function release(trx: Db, lease: JobLease, report: LeaseReport, now
   // The attempt is given back: shutting down is not the job's failure.
   const set: Updateable<JobsTable> = { ...ended(now), state: "queued", run_after: now, attempts: Math.max(0, lease.attempt - 1) };
   return (await whileHeld(trx, lease, set, report)) !== undefined;
+}
+
+/** A worker says it is alive until `until`; announcements that ran out are deleted (their workers are gone). */
+export async function announceWorker(trx: Db, worker: string, until: number, now: number): Promise<void> {
+  await trx
+    .insertInto("job_workers")
+    .values({ worker, seen_until: until, started_at: now })
+    .onConflict((oc) => oc.column("worker").doUpdateSet({ seen_until: until }))
+    .execute();
+  await trx.deleteFrom("job_workers").where("seen_until", "<", now).execute();
+}
+
+/** A worker that stops (graceful shutdown) withdraws its announcement: its pinned jobs are orphans at once. */
+export async function retireWorker(trx: Db, worker: string): Promise<void> {
+  await trx.deleteFrom("job_workers").where("worker", "=", worker).execute();
 }

@@ -29,6 +29,7 @@ export async function enqueueJob(trx: Db, input: EnqueueJobInput & { maxAttempts
       run_after: input.runAfter ?? now,
       idempotency_key: input.idempotencyKey ?? null,
       schedule: input.schedule ?? null,
+      pinned_to: input.pinnedTo ?? null,
       created_at: now,
       updated_at: now,
     })

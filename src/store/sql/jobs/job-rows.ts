@@ -32,6 +32,7 @@ export function toJob(r: Selectable<JobsTable>): Job {
     runAfter: Number(r.run_after),
     idempotencyKey: r.idempotency_key,
     schedule: r.schedule,
+    pinnedTo: r.pinned_to,
     leaseOwner: r.lease_owner,
     leaseExpiresAt: r.lease_until === null ? null : Number(r.lease_until),
     cancelRequested: Number(r.cancel_requested) === 1,

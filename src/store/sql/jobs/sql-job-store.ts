@@ -28,6 +28,12 @@ export class SqlJobStore implements JobStore {
   lease(query: { owner: string; types: string[]; limit: number; leaseMs: number; now: number }): Promise<Job[]> {
     return this.conn.write((trx) => lease.leaseJobs(trx, this.conn.dialect.name, query));
   }
+  announceWorker(worker: string, until: number, now: number) {
+    return this.conn.write((trx) => lease.announceWorker(trx, worker, until, now));
+  }
+  retireWorker(worker: string) {
+    return this.conn.write((trx) => lease.retireWorker(trx, worker));
+  }
   heartbeat(l: JobLease, report: LeaseReport, leaseMs: number, now: number) {
     return this.conn.write((trx) => lease.heartbeat(trx, l, report, leaseMs, now));
   }

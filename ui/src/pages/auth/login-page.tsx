@@ -1,6 +1,7 @@
 /**
  * The sign-in page: username and password (the server's answer is shown as
- * is: a wrong password, a locked account and how long), and, when the server
+ * is: one message for a refused password, which states the lockout rule; or the
+ * per-address limit and how long to wait), and, when the server
  * has single sign-on, a button that leaves for the identity provider.
  */
 import { useState, type FormEvent } from "react";

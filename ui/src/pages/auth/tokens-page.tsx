@@ -12,6 +12,7 @@ import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { useAction } from "../../components/use-action";
 import { formatRelative, formatTime } from "../../format";
 import { Link, useUrl } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import "./auth.css";
 
 const EXPIRY = [
@@ -55,9 +56,7 @@ export default function TokensPage() {
       <header className="page-header">
         <div>
           {owner && (
-            <div className="breadcrumbs">
-              <Link to="/admin/users">Users</Link> <span aria-hidden="true">/</span>
-            </div>
+            <Breadcrumbs trail={[{ label: "Users", to: "/admin/users" }]} current={`Tokens of ${owner}`} />
           )}
           <h1>{owner ? `Tokens of ${owner}` : "Access tokens"}</h1>
           <div className="muted small">

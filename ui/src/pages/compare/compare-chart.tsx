@@ -4,7 +4,8 @@
  * chart uses uPlot's faceted mode: one [xs, ys] pair per series, no joined
  * table of runs × steps. Hiding a run or focusing one does not rebuild the
  * chart; hovering finds the nearest run under the cursor (binary search per
- * run) and shows its name, value and x in a tooltip.
+ * run) and shows its name, value and x in a tooltip. A run with a single
+ * value is drawn as a point, as a line through it would draw nothing.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import uPlot, { type AlignedData, type Options } from "uplot";
@@ -63,6 +64,16 @@ function xLabel(mode: XAxisMode, x: number): string {
   if (mode === "step") return `step ${formatNumber(x)}`;
   if (mode === "relative") return relativeLabel(x);
   return new Date(x * 1000).toLocaleString();
+}
+
+/**
+ * A line through one point draws nothing: a run with one plottable value is marked by its point. In faceted mode
+ * uPlot passes the points' painter no index range, so the point's index is named through `filter`.
+ */
+function singlePoint(ys: Array<number | null>, color: string): Record<string, unknown> {
+  const at = ys.flatMap((y, i) => (y == null ? [] : [i]));
+  if (at.length !== 1) return { show: false };
+  return { show: true, filter: () => at, size: 7, width: 1.25, stroke: color, fill: color };
 }
 
 export function CompareChart({ series, detailed = true, hidden, xMode, logY, smoothing, height = 380, title, focusId, onHover }: Props) {
@@ -133,7 +144,11 @@ export function CompareChart({ series, detailed = true, hidden, xMode, logY, smo
       legend: { show: false },
       focus: { alpha: 0.18 },
       cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false }, focus: { prox: -1 } },
-      scales: { x: { time: xMode === "time", auto: true }, y: logY ? { distr: 3, log: 10 } : { auto: true } },
+      scales: {
+        // Every run's points at one x (one step each) would make an empty range, where nothing is drawn: widen it.
+        x: { time: xMode === "time", auto: true, range: (_u: uPlot, min: number, max: number) => (min != null && min === max ? [min - 1, max + 1] : [min, max]) },
+        y: logY ? { distr: 3, log: 10 } : { auto: true },
+      },
       axes: [
         {
           ...axisStyle,
@@ -145,13 +160,13 @@ export function CompareChart({ series, detailed = true, hidden, xMode, logY, smo
       ],
       series: [
         {},
-        ...series.map((s) => ({
+        ...series.map((s, i) => ({
           label: s.label,
           stroke: s.color,
           width: 1.25,
           show: !hiddenRef.current.has(s.id),
           spanGaps: true,
-          points: { show: false },
+          points: singlePoint(prepared[i].ys, s.color),
           facets: [{ scale: "x", auto: true }, { scale: "y", auto: true }],
         })),
       ],

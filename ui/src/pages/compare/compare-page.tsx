@@ -10,6 +10,7 @@ import { getExperiment } from "../../api/tracking-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { decodeList, encodeList, Link, setSearch, useUrl } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import { asNumber, compareKeys, defaultMetric, differs, valueOf, type CompareRun } from "./compare-data";
 import { runsFor } from "./compare-loader";
 import { CompareGrid } from "./compare-grid";
@@ -80,15 +81,13 @@ export default function ComparePage() {
     <div className="page compare-page">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>
-            {experimentIds.length === 1 && (
-              <>
-                {" "}
-                <Link to={`/experiments/${experimentIds[0]}`}>{experimentNames.get(experimentIds[0]) ?? `Experiment ${experimentIds[0]}`}</Link> <span aria-hidden="true">/</span>
-              </>
-            )}
-          </div>
+          <Breadcrumbs
+            trail={[
+              { label: "Experiments", to: "/experiments" },
+              ...(experimentIds.length === 1 ? [{ label: experimentNames.get(experimentIds[0]) ?? `Experiment ${experimentIds[0]}`, to: `/experiments/${experimentIds[0]}` }] : []),
+            ]}
+            current="Compare"
+          />
           <h1>Compare {ids.length} runs</h1>
           {experimentIds.length > 1 && <div className="muted small">across {experimentIds.map((id) => experimentNames.get(id) ?? id).join(" · ")}</div>}
         </div>

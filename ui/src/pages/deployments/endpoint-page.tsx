@@ -10,6 +10,7 @@ import { useApi } from "../../api/use-api";
 import { ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { AbPanel } from "./ab-panel";
 import { usePolling } from "./use-polling";
@@ -88,11 +89,7 @@ export default function EndpointPage({ params }: PageProps) {
   const ep = useApi((signal) => getEndpoint(name, signal), [name, tick]);
   const rollouts = useApi((signal) => endpointRollouts(name, signal), [name, tick]);
   const history = useApi((signal) => endpointHistory(name, signal), [name, tick]);
-  const crumbs = (
-    <div className="breadcrumbs">
-      <Link to="/deployments">Endpoints</Link> <span aria-hidden="true">/</span>
-    </div>
-  );
+  const crumbs = <Breadcrumbs trail={[{ label: "Endpoints", to: "/deployments" }]} current={name} />;
   if (ep.error && !ep.data) {
     return (
       <div className="page">

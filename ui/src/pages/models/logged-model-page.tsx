@@ -12,6 +12,7 @@ import { ErrorBanner, Loading } from "../../components/states";
 import { TagsEditor } from "../../components/tags-editor";
 import { formatBytes, formatNumber, formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { runPath, versionPath } from "./model-links";
 import "./models.css";
@@ -98,10 +99,13 @@ export default function LoggedModelPage({ params }: PageProps) {
     <div className="page">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>{" "}
-            <Link to={`/experiments/${info.experiment_id}`}>{experiment.data?.name ?? `Experiment ${info.experiment_id}`}</Link> <span aria-hidden="true">/</span>
-          </div>
+          <Breadcrumbs
+            trail={[
+              { label: "Experiments", to: "/experiments" },
+              { label: experiment.data?.name ?? `Experiment ${info.experiment_id}`, to: `/experiments/${info.experiment_id}` },
+            ]}
+            current={info.name}
+          />
           <div className="title-row">
             <h1>{info.name}</h1>
             <span className={`badge lmstatus-${info.status.toLowerCase()}`}>{loggedModelStatus(info.status)}</span>

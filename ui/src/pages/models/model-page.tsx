@@ -12,6 +12,7 @@ import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { quoteValue } from "../../filter-text";
 import { formatRelative, formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { AliasesCard } from "./aliases-card";
 import { DescriptionEditor } from "../../components/description-editor";
@@ -46,9 +47,7 @@ export default function ModelPage({ params }: PageProps) {
   if (model.error && !model.data) {
     return (
       <div className="page">
-        <div className="breadcrumbs">
-          <Link to="/models">Models</Link>
-        </div>
+        <Breadcrumbs trail={[{ label: "Models", to: "/models" }]} current={name} />
         <ErrorBanner error={model.error} onRetry={model.reload} />
       </div>
     );
@@ -61,9 +60,7 @@ export default function ModelPage({ params }: PageProps) {
     <div className="page model-page">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/models">Models</Link> <span aria-hidden="true">/</span>
-          </div>
+          <Breadcrumbs trail={[{ label: "Models", to: "/models" }]} current={m.name} />
           <div className="title-row">
             <h1 title={m.name}>{m.name}</h1>
             {[...stages].map(([stage, v]) => (

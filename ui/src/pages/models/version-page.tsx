@@ -10,6 +10,7 @@ import { useApi } from "../../api/use-api";
 import { ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { DescriptionEditor } from "../../components/description-editor";
 import { modelPath, runPath } from "./model-links";
@@ -54,9 +55,13 @@ export default function VersionPage({ params }: PageProps) {
   const changed = () => setNonce((n) => n + 1);
 
   const crumbs = (
-    <div className="breadcrumbs">
-      <Link to="/models">Models</Link> <span aria-hidden="true">/</span> <Link to={modelPath(name)}>{name}</Link> <span aria-hidden="true">/</span>
-    </div>
+    <Breadcrumbs
+      trail={[
+        { label: "Models", to: "/models" },
+        { label: name, to: modelPath(name) },
+      ]}
+      current={`Version ${version}`}
+    />
   );
   if (mv.error && !mv.data) {
     return (

@@ -4,6 +4,7 @@ import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import { usePolling } from "../deployments/use-polling";
 import { ApprovalForm } from "./approval-form";
 import "./pipelines.css";
@@ -25,7 +26,7 @@ export default function ApprovalsPage() {
     <div className="page approvals-page">
       <header className="page-header">
         <div>
-          <div className="small muted"><Link to="/pipelines">Pipelines</Link></div>
+          <Breadcrumbs trail={[{ label: "Pipelines", to: "/pipelines" }]} current="Approvals" />
           <h1>Approvals</h1>
         </div>
       </header>

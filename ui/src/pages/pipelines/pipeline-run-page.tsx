@@ -10,6 +10,7 @@ import { ErrorBanner, Loading } from "../../components/states";
 import { useAction } from "../../components/use-action";
 import { formatDuration, formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { usePolling } from "../deployments/use-polling";
 import { ApprovalForm } from "./approval-form";
@@ -38,7 +39,7 @@ export default function PipelineRunPage({ params }: PageProps) {
     <div className="page pipeline-run-page">
       <header className="page-header">
         <div>
-          <div className="small muted"><Link to="/pipelines">Pipelines</Link> / {r.pipeline}</div>
+          <Breadcrumbs trail={[{ label: "Pipelines", to: "/pipelines" }]} current={r.pipeline} />
           <h1>
             {r.pipeline} <span className={`run-status status-${r.status}`} data-status={r.status}>{r.status}</span>
           </h1>

@@ -8,6 +8,7 @@ import { getExperiment, getRun } from "../../api/tracking-api";
 import { useApi } from "../../api/use-api";
 import { ErrorBanner, Loading, StatusBadge } from "../../components/states";
 import { Link, setSearch, useUrl } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { ArtifactBrowser } from "./artifact-browser";
 import { RunCharts } from "./run-charts";
@@ -32,9 +33,7 @@ export default function RunPage({ params }: PageProps) {
   if (run.error) {
     return (
       <div className="page">
-        <div className="breadcrumbs">
-          <Link to="/experiments">Experiments</Link>
-        </div>
+        <Breadcrumbs trail={[{ label: "Experiments", to: "/experiments" }]} current={`Run ${runId}`} />
         <ErrorBanner error={run.error} onRetry={run.reload} />
       </div>
     );
@@ -48,11 +47,13 @@ export default function RunPage({ params }: PageProps) {
     <div className="page">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>{" "}
-            <Link to={`/experiments/${r.info.experiment_id}`}>{experiment.data?.name ?? `Experiment ${r.info.experiment_id}`}</Link>{" "}
-            <span aria-hidden="true">/</span>
-          </div>
+          <Breadcrumbs
+            trail={[
+              { label: "Experiments", to: "/experiments" },
+              { label: experiment.data?.name ?? `Experiment ${r.info.experiment_id}`, to: `/experiments/${r.info.experiment_id}` },
+            ]}
+            current={name}
+          />
           <div className="title-row">
             <h1 title={name}>{name}</h1>
             <StatusBadge status={r.info.status} />

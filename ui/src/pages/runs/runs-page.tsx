@@ -14,6 +14,7 @@ import { useShowSystemTags, visibleTagKeys } from "../../components/system-tags"
 import { orderByClause, parseColumnId, quoteKey, quoteValue } from "../../filter-text";
 import { formatCount } from "../../format";
 import { decodeList, encodeList, Link, navigate, setSearch, useUrl } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { BulkActions } from "./bulk-actions";
 import { ColumnChooser } from "./column-chooser";
@@ -118,9 +119,7 @@ export default function RunsPage({ params }: PageProps) {
     <div className="page page-fill">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>
-          </div>
+          <Breadcrumbs trail={[{ label: "Experiments", to: "/experiments" }]} current={title} />
           <h1 title={title}>{title}</h1>
           {multi && experiments.data && (
             <div className="muted small">{experiments.data.map((e) => e.name).join(" · ")}</div>

@@ -17,6 +17,7 @@ import { TagsEditor } from "../../components/tags-editor";
 import { useAction } from "../../components/use-action";
 import { formatDuration, formatTime } from "../../format";
 import { Link, navigate, setSearch, useUrl } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { AssessmentsCard, spanIdHex } from "./assessments-card";
 import { buildSpanTree, type SpanNode } from "./span-tree";
@@ -50,11 +51,14 @@ export default function TracePage({ params }: PageProps) {
     <div className="page">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span>{" "}
-            <Link to={`/experiments/${experimentId}`}>{experiment.data?.name ?? `Experiment ${experimentId}`}</Link> <span aria-hidden="true">/</span>{" "}
-            <Link to={`/experiments/${experimentId}/traces`}>Traces</Link> <span aria-hidden="true">/</span>
-          </div>
+          <Breadcrumbs
+            trail={[
+              { label: "Experiments", to: "/experiments" },
+              { label: experiment.data?.name ?? `Experiment ${experimentId}`, to: `/experiments/${experimentId}` },
+              { label: "Traces", to: `/experiments/${experimentId}/traces` },
+            ]}
+            current={t ? traceName(t) || traceId : traceId}
+          />
           <h1>
             {t ? traceName(t) || traceId : traceId} {badge && <span className={`badge ${badge.cls}`}>{badge.label}</span>}
           </h1>

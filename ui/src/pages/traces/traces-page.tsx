@@ -10,6 +10,7 @@ import { searchTraces, type WireTraceInfo } from "../../api/traces-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { Link, setSearch, useUrl } from "../../router/router";
+import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { TracesTable } from "./traces-table";
 
@@ -44,10 +45,7 @@ export default function TracesPage({ params }: PageProps) {
     <div className="page">
       <header className="page-header">
         <div>
-          <div className="breadcrumbs">
-            <Link to="/experiments">Experiments</Link> <span aria-hidden="true">/</span> <Link to={`/experiments/${experimentId}`}>{title}</Link>{" "}
-            <span aria-hidden="true">/</span>
-          </div>
+          <Breadcrumbs trail={[{ label: "Experiments", to: "/experiments" }, { label: title, to: `/experiments/${experimentId}` }]} current="Traces" />
           <h1>Traces</h1>
         </div>
         <div className="page-actions">
