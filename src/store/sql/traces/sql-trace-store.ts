@@ -88,7 +88,7 @@ export class SqlTraceStore implements TraceStore {
         for (let i = 0; i < tags.length; i += 500) await trx.insertInto("trace_tags").values(tags.slice(i, i + 500)).execute();
         for (let i = 0; i < metadata.length; i += 500) await trx.insertInto("trace_request_metadata").values(metadata.slice(i, i + 500)).execute();
         // Assessments logged while the trace was active travel with it (StartTraceV3's trace_info.assessments).
-        await A.insertAssessments(trx, info.assessments.map((a) => ({ ...a, traceId: info.traceId })));
+        await A.insertStartAssessments(trx, info.assessments.map((a) => ({ ...a, traceId: info.traceId })));
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
