@@ -107,7 +107,8 @@ export class OtlpTraceService {
           throw err;
         });
         if (stored && stored.experimentId !== experimentId) {
-          throw new ResourceAlreadyExistsError(`Trace with ID '${id}' already exists in experiment ${stored.experimentId}.`);
+          // Which experiment is not said: the caller may have no right to know it.
+          throw new ResourceAlreadyExistsError(`Trace with ID '${id}' already exists in another experiment; its spans cannot be logged to experiment ${experimentId}.`);
         }
         const location = stored?.tags[TRACE_KEYS.artifactLocation] ?? traceArtifactLocation(experiment.artifactLocation, id);
         const previous = await this.files.read(location);

@@ -183,7 +183,7 @@ describe("OTLP /v1/traces", () => {
     assertError(await send(exp, gzipSync(Buffer.alloc(17 * 1024 * 1024)), { "content-encoding": "gzip" }), 413, "INVALID_PARAMETER_VALUE", /too large/);
     // A trace of another experiment, alone or beside a good one: refused whole, the good one not written either.
     const theirs = encode([{ traceId: taken, spanId: CHILD, parent: ROOT, name: "mine", start: T0, end: T0 + 1n }]);
-    assertError(await send(exp, theirs), 400, "RESOURCE_ALREADY_EXISTS", new RegExp(`tr-${taken}' already exists in experiment ${other}`));
+    assertError(await send(exp, theirs), 400, "RESOURCE_ALREADY_EXISTS", new RegExp(`tr-${taken}' already exists in another experiment; its spans cannot be logged to experiment ${exp}\\.$`));
     assertError(await send(exp, encode([span, { traceId: taken, spanId: CHILD, name: "mine", start: T0 }])), 400, "RESOURCE_ALREADY_EXISTS");
     assert.deepEqual(await fx.snapshot(TRACE_TABLES), before);
   });
@@ -209,5 +209,23 @@ describe("OTLP /v1/traces with authentication on", () => {
     assert.equal((await fx.as(ADMIN, "PATCH", "/api/2.0/mlflow/experiments/permissions/update", { experiment_id: exp, username: "alice", permission: "EDIT" })).status, 200);
     assert.equal((await asBytes(alice)).status, 200);
     assert.equal(ok(await fx.as(alice, "GET", `${V3}/traces/tr-${TRACE}`)).trace.trace_info.state, "OK");
+    // Spans of a trace in an experiment alice cannot see, sent to her own: refused, the trace untouched.
+    const hidden = ok(await fx.as(ADMIN, "POST", "/api/2.0/mlflow/experiments/create", { name: "otel-hidden" })).experiment_id as string;
+    const theirs = "9e9e9e9e9e9e9e9e9e9e9e9e9e9e9e9e";
+    const adminSend = await fx.request("POST", "/v1/traces", encode([{ traceId: theirs, spanId: ROOT, name: "secret", start: T0, end: T0 + 1n }]), {
+      "content-type": "application/x-protobuf",
+      "x-mlflow-experiment-id": hidden,
+      authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}`,
+    });
+    assert.equal(adminSend.status, 200, adminSend.text);
+    const before = await fx.snapshot(["trace_info", "trace_tags"]);
+    const intrude = await fx.request("POST", "/v1/traces", encode([{ traceId: theirs, spanId: CHILD, parent: ROOT, name: "mine", start: T0, end: T0 + 1n }]), {
+      "content-type": "application/x-protobuf",
+      "x-mlflow-experiment-id": exp,
+      authorization: `Basic ${Buffer.from(`${alice.username}:${alice.password}`).toString("base64")}`,
+    });
+    assertError(intrude, 400, "RESOURCE_ALREADY_EXISTS", /another experiment/);
+    assert.ok(!intrude.text.includes(`experiment ${hidden}`), intrude.text);
+    assert.deepEqual(await fx.snapshot(["trace_info", "trace_tags"]), before);
   });
 });
