@@ -22,10 +22,17 @@ import { TRACE_KEYS, type TraceInfo } from "./types.js";
 export const EXPERIMENT_ID_HEADER = "x-mlflow-experiment-id";
 /** MLflow's TRACE_REQUEST_RESPONSE_PREVIEW_MAX_LENGTH_OSS. */
 const PREVIEW_LENGTH = 1000;
+/** The largest `traces.json` ingestion reads and writes: each request of a trace merges into the whole of it. */
+export const TRACE_DATA_LIMIT = 64 * 1024 * 1024;
+
+function tooBig(traceId: string, bytes: number): InvalidParameterValueError {
+  return new InvalidParameterValueError(`The spans of trace '${traceId}' would take ${bytes} bytes; a trace's spans may take at most ${TRACE_DATA_LIMIT}.`);
+}
 
 /** Where a trace's `traces.json` lives: read, written and (to undo a failed request) removed by artifact URI. */
 export interface TraceDataFiles {
-  read(artifactLocation: string): Promise<string | undefined>;
+  /** The text, or undefined when there is none; `tooLarge` (not read) when it is larger than `maxBytes`. */
+  read(artifactLocation: string, maxBytes: number): Promise<string | undefined | { tooLarge: number }>;
   write(artifactLocation: string, text: string): Promise<void>;
   remove(artifactLocation: string): Promise<void>;
 }
@@ -111,9 +118,12 @@ export class OtlpTraceService {
           throw new ResourceAlreadyExistsError(`Trace with ID '${id}' already exists in another experiment; its spans cannot be logged to experiment ${experimentId}.`);
         }
         const location = stored?.tags[TRACE_KEYS.artifactLocation] ?? traceArtifactLocation(experiment.artifactLocation, id);
-        const previous = await this.files.read(location);
+        const previous = await this.files.read(location, TRACE_DATA_LIMIT);
+        if (typeof previous === "object") throw tooBig(id, previous.tooLarge);
         const merged = mergeSpans((previous && parseTraceData(previous)) || [], byTrace.get(id)!);
-        plans.push({ location, previous, summary: summarize(id, experimentId, location, merged, stored), text: traceDataText(merged) });
+        const text = traceDataText(merged);
+        if (text.length > TRACE_DATA_LIMIT) throw tooBig(id, Buffer.byteLength(text));
+        plans.push({ location, previous, summary: summarize(id, experimentId, location, merged, stored), text });
       }
       const written: typeof plans = [];
       try {

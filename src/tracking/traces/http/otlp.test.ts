@@ -9,7 +9,7 @@
  * with authentication on.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
@@ -127,6 +127,16 @@ describe("OTLP /v1/traces", () => {
     assert.deepEqual(replies.map((r) => r.status), ids.map(() => 200));
     const names = (JSON.parse(spansFile(exp, `tr-${trace}`)) as { spans: { name: string }[] }).spans.map((s) => s.name);
     assert.deepEqual(names.sort(), ids.map((_, i) => `s${i}`).sort());
+  });
+
+  test("a trace whose spans would pass 64 MiB is refused, its file left as it was", async () => {
+    const exp = await fx.createExperiment();
+    const trace = "babe0000babe0000babe0000babe0000";
+    assert.equal((await send(exp, encode([{ traceId: trace, spanId: ROOT, name: "root", start: T0, end: T0 + 5n }]))).status, 200);
+    const file = join(fx.artifactsDir, exp, "traces", `tr-${trace}`, "artifacts", "traces.json");
+    truncateSync(file, 64 * 1024 * 1024 + 1); // sparse: no 64 MiB written
+    assertError(await send(exp, encode([{ traceId: trace, spanId: CHILD, parent: ROOT, name: "more", start: T0, end: T0 + 1n }])), 400, "INVALID_PARAMETER_VALUE", /would take 67108865 bytes; a trace's spans may take at most 67108864/);
+    assert.equal(statSync(file).size, 64 * 1024 * 1024 + 1);
   });
 
   test("JSON encoding, gzip-compressed: hex ids, string nanoseconds; answered with {}", async () => {

@@ -64,9 +64,11 @@ function traceDataFiles(locate: ArtifactLocator): TraceDataFiles {
     return { repo, path: joinArtifactPath(base, "traces.json") };
   };
   return {
-    async read(location) {
+    async read(location, maxBytes) {
       const { repo, path } = await at(location);
-      if (!(await repo.stat(path))) return undefined;
+      const stat = await repo.stat(path);
+      if (!stat) return undefined;
+      if (stat.size > maxBytes) return { tooLarge: stat.size };
       const chunks: Buffer[] = [];
       for await (const c of (await repo.get(path)).body) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString("utf8");
