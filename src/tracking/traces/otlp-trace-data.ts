@@ -67,46 +67,49 @@ export function toStoredSpan(s: OtlpSpan): StoredSpan {
 
 /**
  * The texts of the elements of the top-level `spans` array of a JSON document (already known to parse), in
- * order: a scan that tracks strings and nesting, so each span's text is kept byte for byte.
+ * order: a scan that tracks strings and nesting, so each span's text is kept byte for byte. Strings, most of a
+ * span's bytes, are skipped with indexOf.
  */
 function spanTexts(doc: string): string[] {
   const out: string[] = [];
   let depth = 0;
-  let inString = false;
   let key = "";
-  let keyStart = -1;
   let inSpans = false;
   let elementStart = -1;
+  const QUOTE = 34, BACKSLASH = 92, COMMA = 44;
+  const isOpen = (c: number) => c === 123 || c === 91; // { [
+  const isClose = (c: number) => c === 125 || c === 93; // } ]
   for (let i = 0; i < doc.length; i++) {
-    const c = doc[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') {
-        inString = false;
-        if (depth === 1 && keyStart >= 0) key = doc.slice(keyStart, i);
-      }
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      keyStart = depth === 1 ? i + 1 : -1;
+    const c = doc.charCodeAt(i);
+    if (c === QUOTE) {
       if (inSpans && depth === 2 && elementStart < 0) elementStart = i;
-    } else if (c === "{" || c === "[") {
-      if (depth === 1 && c === "[" && key === "spans") inSpans = true;
+      let j = i + 1;
+      for (;;) {
+        j = doc.indexOf('"', j);
+        let backslashes = 0;
+        while (doc.charCodeAt(j - 1 - backslashes) === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+        j++;
+      }
+      if (depth === 1) key = doc.slice(i + 1, j);
+      i = j;
+    } else if (isOpen(c)) {
+      if (depth === 1 && c === 91 && key === "spans") inSpans = true;
       else if (inSpans && depth === 2 && elementStart < 0) elementStart = i;
       depth++;
-    } else if (c === "}" || c === "]") {
+    } else if (isClose(c)) {
       depth--;
       if (inSpans && depth === 1) {
         if (elementStart >= 0) out.push(doc.slice(elementStart, i).trim());
         inSpans = false;
         elementStart = -1;
       }
-    } else if (c === "," && inSpans && depth === 2) {
-      out.push(doc.slice(elementStart, i).trim());
-      elementStart = -1;
-    } else if (inSpans && depth === 2 && elementStart < 0 && !/\s/.test(c)) elementStart = i;
-    if (depth === 1 && c === ",") key = "";
+    } else if (c === COMMA) {
+      if (inSpans && depth === 2) {
+        out.push(doc.slice(elementStart, i).trim());
+        elementStart = -1;
+      } else if (depth === 1) key = "";
+    } else if (inSpans && depth === 2 && elementStart < 0 && c > 32) elementStart = i;
   }
   return out;
 }
