@@ -2,10 +2,30 @@
 (otlp-traces.test.ts). argv: tracking URI, experiment id, then the MLflow trace ids. Prints one JSON line."""
 import json
 import sys
+import tempfile
 
 import mlflow
 
 uri, exp_id, ok_id, err_id = sys.argv[1:5]
+
+# MLflow's own OTLP sender: the 3.3 REST store's log_spans posts a trace's spans to /v1/traces in protobuf. A trace
+# recorded first in a local file store (before the tracer is set up for ciclo) is sent to ciclo that way at the end,
+# then read back from ciclo.
+mlflow.set_tracking_uri("file://" + tempfile.mkdtemp() + "/mlruns")  # a folder the file store makes, with experiment 0
+
+
+@mlflow.trace(span_type="CHAIN")
+def pipeline(x):
+    with mlflow.start_span("llm", span_type="LLM") as s:
+        s.set_inputs({"prompt": f"add one to {x}"})
+        s.set_outputs({"tokens": [1, 2]})
+        s.set_attribute("temperature", 0.5)
+    return x + 1
+
+
+pipeline(41)
+local = mlflow.get_trace(mlflow.get_last_active_trace_id())
+
 mlflow.set_tracking_uri(uri)
 client = mlflow.MlflowClient()
 
@@ -46,5 +66,22 @@ out["search"] = {
     "errors": list(df["trace_id"]) if "trace_id" in df.columns else list(df["request_id"]),
     "count": len(all_df),
     "spans_loaded": [len(x) for x in all_df["spans"]],
+}
+mlflow.MlflowClient()._tracking_client.store.log_spans(exp_id, local.data.spans)
+sent = mlflow.get_trace(local.info.trace_id)
+
+
+def view(t):
+    return sorted(
+        (s.name, s.span_type, s.inputs, s.outputs, s.get_attribute("temperature"), s.parent_id, s.status.status_code.value, s.start_time_ns, s.end_time_ns)
+        for s in t.data.spans
+    )
+
+
+out["mlflow_sender"] = {
+    "same_spans": view(sent) == view(local),
+    "state": str(sent.info.state.value if hasattr(sent.info.state, "value") else sent.info.state),
+    "request_preview": sent.info.request_preview,
+    "trace_name": sent.info.tags.get("mlflow.traceName"),
 }
 print(json.dumps(out))

@@ -4,7 +4,8 @@
  * (exporter-trace-otlp-http) — sends spans to a real ciclo server's
  * `/v1/traces` on loopback, one span a request (SimpleSpanProcessor), so one
  * trace arrives in several requests; then the real MLflow 3.3 client reads
- * them back (get_trace, search_traces: otlp-traces.py beside this file).
+ * them back (get_trace, search_traces: otlp-traces.py beside this file); and MLflow 3.3's own OTLP sender
+ * (its REST store's `log_spans`) sends a trace recorded elsewhere, read back span for span.
  * Skips the MLflow half with the reason when the oracle cannot run (fails
  * under CICLO_REQUIRE_ALL=1).
  */
@@ -116,5 +117,7 @@ describe("an OpenTelemetry SDK's OTLP exporters into ciclo's /v1/traces, read ba
     });
     assert.deepEqual(r.error, { state: "ERROR", span_status: "ERROR", status_message: "tool failed" });
     assert.deepEqual(r.search, { errors: [errId], count: 2, spans_loaded: [3, 1] });
+    // MLflow's own OTLP sender (the REST store's log_spans): its spans come back exactly as recorded.
+    assert.deepEqual(r.mlflow_sender, { same_spans: true, state: "OK", request_preview: '{"x": 41}', trace_name: "pipeline" });
   });
 });

@@ -28,9 +28,20 @@ const b64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 const fromB64 = (s: unknown) => (typeof s === "string" && s !== "" ? Buffer.from(s, "base64").toString("hex") : null);
 const ms = (ns: bigint) => Number(ns / 1_000_000n);
 
-/** MLflow's span attributes are JSON text; a string attribute stays as sent (MLflow reads it back as is when it is not JSON). */
+/** JSON as Python's `json.dumps` writes it (`", "` and `": "` between items), as MLflow's client serializes attributes. */
+export function pythonJson(v: OtlpValue): string {
+  if (Array.isArray(v)) return `[${v.map(pythonJson).join(", ")}]`;
+  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pythonJson(x)}`).join(", ")}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * MLflow's span attributes are JSON text; a string attribute stays as sent (MLflow reads it back as is when it is
+ * not JSON). MLflow's own sender (`Span._to_otel_proto`) sends its attributes decoded — `mlflow.spanInputs` as a
+ * key-value list — so they are written back as its client would have written them.
+ */
 function attributeText(v: OtlpValue): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return typeof v === "string" ? v : pythonJson(v);
 }
 
 /** MLflow's trace id for an OpenTelemetry trace id. */
