@@ -64,12 +64,13 @@ describe("an OpenTelemetry SDK's OTLP exporters into ciclo's /v1/traces, read ba
 
   test("protobuf and JSON exports become MLflow traces with their spans, state, timing and previews", { timeout: 300_000 }, async (t) => {
     const headers = { "x-mlflow-experiment-id": exp };
-    const proto = provider(new ProtoExporter({ url: `${server.url}/v1/traces`, headers }));
+    // The exporters give up after 10 s by default: on a loaded shared machine, a request may take longer.
+    const proto = provider(new ProtoExporter({ url: `${server.url}/v1/traces`, headers, timeoutMillis: 120_000 }));
     const okId = agentTrace(proto.getTracer("otlp-test"));
     await proto.forceFlush();
     await proto.shutdown();
 
-    const json = provider(new JsonExporter({ url: `${server.url}/v1/traces`, headers }));
+    const json = provider(new JsonExporter({ url: `${server.url}/v1/traces`, headers, timeoutMillis: 120_000 }));
     const failing = json.getTracer("otlp-test").startSpan("tool");
     failing.setStatus({ code: SpanStatusCode.ERROR, message: "tool failed" });
     failing.end();
