@@ -134,6 +134,7 @@ async function authorize(req: FastifyRequest, access: RouteAccess, principal: Pr
     params: asRecord(req.params),
     query: asRecord(req.query),
     body: asRecord(req.body),
+    headers: req.headers,
   });
   req.authPlan = plan;
   if (user.isAdmin) return;

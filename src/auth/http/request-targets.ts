@@ -42,6 +42,8 @@ export interface RequestParts {
   params: Record<string, unknown>;
   query: Record<string, unknown>;
   body: Record<string, unknown>;
+  /** The request's headers (OTLP ingestion names its experiment in `x-mlflow-experiment-id`). */
+  headers?: Record<string, unknown>;
 }
 
 /**
@@ -140,6 +142,8 @@ export function planRequest(access: RouteAccess, req: RequestParts): Plan {
       }
       const expId = str(body.experiment_id);
       if (expId) plan.primary.push({ kind: "experiment", id: expId });
+      // OTLP's `/v1/traces`: the experiment the spans go to (a trace of another experiment is refused by the handler).
+      for (const id of list(req.headers?.["x-mlflow-experiment-id"])) plan.primary.push({ kind: "experiment", id: id.trim() });
       // MLflow 2's SearchTraces: a GET naming its experiments in the query.
       for (const id of list(query.experiment_ids)) plan.primary.push({ kind: "experiment", id });
       break;

@@ -187,10 +187,9 @@ describe("logged-model routes", () => {
     assertError(await fx.call("POST", "/logged-models/search", { experiment_ids: [e], page_token: first.next_page_token }), 400, "INVALID_PARAMETER_VALUE");
   });
 
-  test("unknown MLflow routes (OTLP traces, trace artifacts for MLflow's UI, gateway, GenAI) answer ENDPOINT_NOT_FOUND in MLflow's envelope", async () => {
+  test("unknown MLflow routes (trace artifacts for MLflow's UI, gateway, GenAI) answer ENDPOINT_NOT_FOUND in MLflow's envelope", async () => {
     const cases: Array<[("GET" | "POST" | "PATCH" | "DELETE"), string]> = [
-      // The V2 and V3 trace routes, assessments and link-to-run are served (src/tracking/traces); these are not.
-      ["POST", "/v1/traces"],
+      // The V2 and V3 trace routes, assessments, link-to-run and OTLP's /v1/traces are served (src/tracking/traces); these are not.
       ["GET", "/ajax-api/2.0/mlflow/get-trace-artifact?request_id=tr-1"],
       ["GET", "/api/2.0/mlflow/unified-traces"],
       ["POST", "/api/3.0/mlflow/gateway/endpoints"],

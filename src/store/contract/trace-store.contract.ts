@@ -203,6 +203,35 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       await rejectsWith(s.getAssessment(id, a1.assessmentId), "RESOURCE_DOES_NOT_EXIST", /Trace with ID/);
     });
 
+    it("an override inside a trace's start marks the one it replaces invalid; one naming none refuses the start", async () => {
+      const exp = await newExperiment();
+      const id = `tr-so${n}`;
+      const judged = assessment(id, `a-j-${n}`);
+      const fixed = assessment(id, `a-f-${n}`, { sourceType: "HUMAN", overrides: judged.assessmentId, createTime: 2_000, lastUpdateTime: 2_000 });
+      const started = await s.startTrace(trace(exp, id, { assessments: [fixed, judged] }));
+      assert.deepEqual(started.assessments.map((a) => [a.assessmentId, a.valid]), [[judged.assessmentId, false], [fixed.assessmentId, true]]);
+      const lone = `tr-sn${n}`;
+      await rejectsWith(s.startTrace(trace(exp, lone, { assessments: [assessment(lone, `a-l-${n}`, { overrides: judged.assessmentId })] })), "RESOURCE_DOES_NOT_EXIST", /not found/);
+      await rejectsWith(s.getTraceInfo(lone), "RESOURCE_DOES_NOT_EXIST", /not found/);
+    });
+
+    it("saves OTLP span summaries: new traces with their tags, existing ones' timing, state and previews", async () => {
+      const exp = await newExperiment();
+      const fresh = `tr-ot${n}`;
+      const old = `tr-oo${n}`;
+      await s.startTrace(trace(exp, old, { state: "IN_PROGRESS", executionDuration: null, tags: { keep: "me" } }));
+      const { assessments: _a, ...base } = trace(exp, fresh, { requestTime: 500, executionDuration: 20, state: "ERROR", requestPreview: "in", responsePreview: "out", tags: { "mlflow.traceName": "agent", "mlflow.artifactLocation": "x:/loc" } });
+      const { assessments: _b, ...oldInfo } = trace(exp, old, { requestTime: 900, executionDuration: 300, state: "OK", tags: { "mlflow.traceName": "root" } });
+      await s.saveSpanSummaries([{ info: base, isNew: true }, { info: oldInfo, isNew: false }]);
+      const a = await s.getTraceInfo(fresh);
+      assert.deepEqual([a.requestTime, a.executionDuration, a.state, a.requestPreview, a.responsePreview, a.tags], [500, 20, "ERROR", "in", "out", base.tags]);
+      const b = await s.getTraceInfo(old);
+      assert.deepEqual([b.requestTime, b.executionDuration, b.state, b.tags], [900, 300, "OK", { keep: "me", "mlflow.traceName": "root" }]);
+      // One transaction: a new trace that exists by now refuses the whole call, retryably, and changes nothing.
+      await rejectsWith(s.saveSpanSummaries([{ info: { ...oldInfo, state: "ERROR" }, isNew: false }, { info: base, isNew: true }]), "TEMPORARILY_UNAVAILABLE", /retry/);
+      assert.equal((await s.getTraceInfo(old)).state, "OK");
+    });
+
     it("links traces to runs: run_id finds them beside the mlflow.sourceRun metadata", async () => {
       const exp = await newExperiment();
       const p = `tr-l${n}`;

@@ -16,9 +16,12 @@ import { TRACE_KEYS, type DeleteTracesRequest, type TraceInfo } from "./types.js
 
 /** MLflow's trace_tags / trace_request_metadata columns: keys of 250 characters, values of 8,000. */
 export const TRACE_LIMITS = { key: 250, value: 8000, idLength: 64, entries: 1000, deleteIds: 10_000, clientRequestId: 250, linkIds: 100, assessments: 1000 } as const;
-/** MLflow's SEARCH_TRACES_DEFAULT_MAX_RESULTS and SEARCH_MAX_RESULTS_THRESHOLD. */
+/**
+ * MLflow's SEARCH_TRACES_DEFAULT_MAX_RESULTS, and the page size its handlers for SearchTracesV3 and SearchTraces
+ * allow (a page's traces are loaded by id: 500 keeps those `IN` lists short).
+ */
 const DEFAULT_MAX_RESULTS = 100;
-const MAX_RESULTS = 50_000;
+const MAX_TRACE_PAGE = 500;
 
 /** A trace id becomes a folder name in the artifact store: letters, digits, `-`, `_` and `.` only. */
 export function validateTraceId(traceId: string | undefined, param = "trace_id"): string {
@@ -139,7 +142,7 @@ export class TraceService {
       throw new InvalidParameterValueError("Search traces needs at least one location: give locations[].mlflow_experiment.experiment_id.");
     }
     const maxResults = req.maxResults ?? DEFAULT_MAX_RESULTS;
-    validateMaxResults(maxResults, MAX_RESULTS);
+    validateMaxResults(maxResults, MAX_TRACE_PAGE);
     return this.store.searchTraces({
       experimentIds: req.experimentIds,
       filter: parseFilter(req.filter, TRACE_SEARCH_SPEC),

@@ -49,6 +49,12 @@ export interface TraceStore {
   deleteAssessment(traceId: string, assessmentId: string): Promise<void>;
   /** Links existing traces to a run (again: no change). RESOURCE_DOES_NOT_EXIST names a missing trace. */
   linkTracesToRun(traceIds: string[], runId: string, now: number): Promise<void>;
+  /**
+   * OTLP ingestion: stores new traces and sets the timing, state, previews and tags of existing ones, all in one
+   * transaction (the summaries' tags are added or changed, no other is touched). A trace created meanwhile by another request is
+   * TEMPORARILY_UNAVAILABLE (the exporter retries; the retry updates it).
+   */
+  saveSpanSummaries(summaries: { info: Omit<TraceInfo, "assessments">; isNew: boolean }[]): Promise<void>;
   /** The experiment a trace belongs to, or undefined (for permission checks). */
   experimentOf(traceId: string): Promise<string | undefined>;
 }

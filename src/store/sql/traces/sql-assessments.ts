@@ -110,18 +110,31 @@ async function traceExists(db: Db, traceId: string): Promise<boolean> {
   return (await db.selectFrom("trace_info").select("request_id").where("request_id", "=", traceId).executeTakeFirst()) !== undefined;
 }
 
+/** Marks the assessment `a` overrides invalid; RESOURCE_DOES_NOT_EXIST when its trace has no such assessment. */
+async function markOverridden(trx: Db, a: Assessment): Promise<void> {
+  if (!a.overrides) return;
+  const r = await trx
+    .updateTable("assessments")
+    .set({ valid: 0 })
+    .where("trace_id", "=", a.traceId)
+    .where("assessment_id", "=", a.overrides)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw assessmentNotFound(a.traceId, a.overrides);
+}
+
 export async function createAssessment(trx: Db, a: Assessment): Promise<void> {
   if (!(await traceExists(trx, a.traceId))) throw traceNotFound(a.traceId);
-  if (a.overrides) {
-    const r = await trx
-      .updateTable("assessments")
-      .set({ valid: 0 })
-      .where("trace_id", "=", a.traceId)
-      .where("assessment_id", "=", a.overrides)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw assessmentNotFound(a.traceId, a.overrides);
-  }
+  await markOverridden(trx, a);
   await insertAssessments(trx, [a]);
+}
+
+/**
+ * A new trace's assessments (StartTraceV3's): inserted, then each override marks the one it replaces invalid, as
+ * CreateAssessment does — the replaced one travels in the same start (a new trace has no other).
+ */
+export async function insertStartAssessments(trx: Db, list: Assessment[]): Promise<void> {
+  await insertAssessments(trx, list);
+  for (const a of list) await markOverridden(trx, a);
 }
 
 export async function getAssessment(db: Db, traceId: string, assessmentId: string): Promise<Assessment> {

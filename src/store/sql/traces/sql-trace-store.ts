@@ -4,7 +4,7 @@
  * @module
  */
 import type { Kysely, Selectable } from "kysely";
-import { ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../../shared/errors.js";
+import { MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import type { Page } from "../../../shared/types.js";
 import type { Assessment, DeleteTracesRequest, SearchTracesQuery, TraceInfo, TraceState, TraceStore } from "../../../tracking/traces/index.js";
 import { experimentIdNumber, experimentNotFound } from "../tracking/experiment-queries.js";
@@ -12,6 +12,7 @@ import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { isUniqueViolation } from "../sql-errors.js";
 import * as A from "./sql-assessments.js";
+import { saveSpanSummaries } from "./sql-span-summaries.js";
 import { searchTraceRows } from "./trace-search.js";
 
 type Db = Kysely<Database>;
@@ -87,7 +88,7 @@ export class SqlTraceStore implements TraceStore {
         for (let i = 0; i < tags.length; i += 500) await trx.insertInto("trace_tags").values(tags.slice(i, i + 500)).execute();
         for (let i = 0; i < metadata.length; i += 500) await trx.insertInto("trace_request_metadata").values(metadata.slice(i, i + 500)).execute();
         // Assessments logged while the trace was active travel with it (StartTraceV3's trace_info.assessments).
-        await A.insertAssessments(trx, info.assessments.map((a) => ({ ...a, traceId: info.traceId })));
+        await A.insertStartAssessments(trx, info.assessments.map((a) => ({ ...a, traceId: info.traceId })));
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -179,6 +180,15 @@ export class SqlTraceStore implements TraceStore {
 
   linkTracesToRun(traceIds: string[], runId: string, now: number): Promise<void> {
     return this.write((trx) => A.linkTracesToRun(trx, traceIds, runId, now));
+  }
+
+  async saveSpanSummaries(summaries: { info: Omit<TraceInfo, "assessments">; isNew: boolean }[]): Promise<void> {
+    try {
+      await this.write((trx) => saveSpanSummaries(trx, summaries));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new MlflowError("A trace of this request was created by another request meanwhile; retry the request.", "TEMPORARILY_UNAVAILABLE");
+      throw err;
+    }
   }
 
   async experimentOf(traceId: string): Promise<string | undefined> {

@@ -111,6 +111,15 @@ describe("assessment routes", () => {
     const started = ok(await fx.call("POST", "/traces", startBody(exp, "tr-as2", { assessments: [feedback().assessment] }), { prefix: V3 })).trace.trace_info;
     assert.equal(started.assessments[0].trace_id, "tr-as2");
     assert.deepEqual(started.assessments[0].feedback, { value: 0.6 });
+    // An override inside the start marks the feedback it replaces invalid, as CreateAssessment does.
+    const judged = feedback({ assessment_id: "a-judge" }).assessment;
+    const fixed = feedback({ assessment_id: "a-fixed", overrides: "a-judge", source: { source_type: "HUMAN", source_id: "rev" }, feedback: { value: 0.9 } }).assessment;
+    const s3 = ok(await fx.call("POST", "/traces", startBody(exp, "tr-as3", { assessments: [fixed, judged] }), { prefix: V3 })).trace.trace_info;
+    assert.deepEqual(s3.assessments.map((a: any) => [a.assessment_id, a.valid, a.overrides]).sort(), [["a-fixed", true, "a-judge"], ["a-judge", false, undefined]]);
+    assert.equal(ok(await fx.call("GET", "/traces/tr-as3/assessments/a-judge", undefined, { prefix: V3 })).assessment.valid, false);
+    // Deleting the override makes it valid again.
+    assertEmptyOk(await fx.call("DELETE", "/traces/tr-as3/assessments/a-fixed", undefined, { prefix: V3 }));
+    assert.equal(ok(await fx.call("GET", "/traces/tr-as3/assessments/a-judge", undefined, { prefix: V3 })).assessment.valid, true);
   });
 
   test("hostile input: MLflow's error, its status, nothing changed", async () => {
@@ -141,6 +150,9 @@ describe("assessment routes", () => {
     assertError(await create({ assessment: { assessment_name: "e", expectation: { serialized_value: { serialization_format: "JSON_FORMAT", value: "{nope" } } } }), 400, "INVALID_PARAMETER_VALUE", /not valid JSON/);
     assertError(await create({ assessment: { assessment_name: "e", expectation: { value: 1 }, error: { error_message: "x" } } }), 400, "INVALID_PARAMETER_VALUE", /Cannot set `error`/);
     assertError(await create({ assessment: "nope" }), 400, "INVALID_PARAMETER_VALUE");
+    // A start whose override names no assessment of the new trace (another trace's counts for nothing): no trace.
+    const overriding = feedback({ overrides: a.assessment_id }).assessment;
+    assertError(await fx.call("POST", "/traces", startBody(exp, "tr-bad-start", { assessments: [overriding] }), { prefix: V3 }), 404, "RESOURCE_DOES_NOT_EXIST", new RegExp(`${a.assessment_id}' not found for trace 'tr-bad-start'`));
 
     const update = (id: string, body: unknown, trace = "tr-bad") => fx.call("PATCH", `/traces/${trace}/assessments/${id}`, body, { prefix: V3 });
     assertError(await update(a.assessment_id, { assessment: { feedback: { value: 1 } }, update_mask: "feedback" }), 400, "INVALID_PARAMETER_VALUE", "Cannot update feedback value on an Expectation assessment.");

@@ -58,6 +58,7 @@ describe("MLflow 2 trace routes", () => {
     assertError(await fx.call("GET", "/traces/tr-missing/info"), 404, "RESOURCE_DOES_NOT_EXIST", "Trace with ID 'tr-missing' not found.");
     assertError(await fx.call("GET", "/traces", undefined, { query: { experiment_ids: exp, filter: "span.name = 'x'" } }), 400, "INVALID_PARAMETER_VALUE", /not supported/);
     assertError(await fx.call("GET", "/traces", undefined, { query: { experiment_ids: exp, max_results: "0" } }), 400, "INVALID_PARAMETER_VALUE", /max_results/);
+    assertError(await fx.call("GET", "/traces", undefined, { query: { experiment_ids: exp, max_results: "501" } }), 400, "INVALID_PARAMETER_VALUE", /It must be at most 500/);
     assert.deepEqual(await fx.snapshot(TABLES), before);
   });
 });
