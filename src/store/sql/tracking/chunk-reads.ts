@@ -15,8 +15,9 @@ type Db = Kysely<Database>;
 export const MIN_STEP = Number.MIN_SAFE_INTEGER;
 export const MAX_STEP = Number.MAX_SAFE_INTEGER;
 
-/** Chunks read at once when only the first points are wanted. */
-const BATCH = 64;
+/** Chunks read at once when only the first points are wanted: a few first (a chunk may hold ~1,000), then more. */
+const FIRST_BATCH = 2;
+const MAX_BATCH = 64;
 
 interface ChunkRead {
   min_step: number;
@@ -58,24 +59,24 @@ export async function pointsInRange(db: Db, runPk: number, key: string, lo: numb
     return sortIfOverlapping(out);
   }
   let cursor: { step: number; ts: number } | undefined;
-  for (;;) {
-    let query = base(db).limit(BATCH + 1);
+  for (let batch = FIRST_BATCH; ; batch = Math.min(MAX_BATCH, batch * 4)) {
+    let query = base(db).limit(batch + 1);
     if (cursor) {
       const { step, ts } = cursor;
       query = query.where(sql<boolean>`(min_step, min_ts) > (${step}, ${ts})`);
     }
     const rows = (await query.execute()) as ChunkRead[];
-    const more = rows.length > BATCH;
-    for (const c of more ? rows.slice(0, BATCH) : rows) take(decodePoints(c.points));
+    const more = rows.length > batch;
+    for (const c of more ? rows.slice(0, batch) : rows) take(decodePoints(c.points));
     sortIfOverlapping(out);
     if (!more) return out.slice(0, limit);
     // Points before the next chunk's first step are final: every chunk still unread starts at or after it.
-    const next = rows[BATCH];
+    const next = rows[batch];
     const bound = Number(next.min_step);
     let final = 0;
     while (final < out.length && out[final].step < bound) final++;
     if (final >= limit) return out.slice(0, limit);
-    const last = rows[BATCH - 1];
+    const last = rows[batch - 1];
     cursor = { step: Number(last.min_step), ts: Number(last.min_ts) };
   }
 }

@@ -99,7 +99,9 @@ async function chunksMeeting(db: Db, dialect: SqlDialect, runPk: number, keys: s
     dialect.name === "postgres"
       ? "select key, min_step, max_step, min_ts, max_ts, points from metric_chunks where run_id = $1 and key = any($2::text[]) " +
         "and box(point(min_step, min_ts), point(max_step, max_ts)) && box(point($3, $4), point($5, $6))"
-      : `select key, min_step, max_step, min_ts, max_ts, points from metric_chunks where run_id = ? and key in (${keys.map(() => "?").join(", ")}) ` +
+      : // By the chunks' latest timestamps (a new write's are mostly past every stored one): SQLite, without
+        // statistics, would otherwise scan the step index from the series' first chunk (every chunk starts before).
+        `select key, min_step, max_step, min_ts, max_ts, points from metric_chunks indexed by metric_chunks_times where run_id = ? and key in (${keys.map(() => "?").join(", ")}) ` +
         "and max_ts >= ? and min_ts <= ? and max_step >= ? and min_step <= ?";
   const values =
     dialect.name === "postgres"
