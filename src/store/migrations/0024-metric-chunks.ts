@@ -15,7 +15,7 @@ import { CompiledQuery, sql, type Kysely } from "kysely";
 import type { Migration } from "./migration.js";
 import type { SqlDialectName } from "../sql/sql-dialect.js";
 import { insertChunks, type ChunkRow } from "../sql/tracking/chunk-writes.js";
-import { buildChunks, type Point } from "../sql/tracking/metric-chunks.js";
+import { buildChunks, WINDOW_BITS, type Point } from "../sql/tracking/metric-chunks.js";
 import { text } from "./ddl-helpers.js";
 
 /** Rows read at once while moving points. */
@@ -25,8 +25,10 @@ const PAGE = 50_000;
 async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {
   const big = d === "postgres" ? "bigint" : "integer";
   if (d === "postgres") await sql`create extension if not exists btree_gist`.execute(db);
-  await db.schema
-    .createTable("metric_chunks")
+  let table = db.schema.createTable("metric_chunks");
+  // SQLite: a rowid alias, so VACUUM keeps the ids its R*Tree of boxes (below) refers to.
+  if (d === "sqlite") table = table.addColumn("id", "integer", (c) => c.primaryKey());
+  await table
     .addColumn("run_id", "integer", (c) => (d === "sqlite" ? c.notNull().references("runs.id").onDelete("cascade") : c.notNull()))
     .addColumn("key", text(d, "varchar(250)"), (c) => c.notNull())
     .addColumn("min_step", big, (c) => c.notNull())
@@ -40,8 +42,18 @@ async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {
   // Reads by step range; max_step filters chunks without reading them.
   await db.schema.createIndex("metric_chunks_steps").on("metric_chunks").columns(["run_id", "key", "min_step", "max_step"]).execute();
   if (d === "sqlite") {
-    // The writer's lookup of chunks a write may meet: a new write's timestamps are mostly past every stored one.
-    await db.schema.createIndex("metric_chunks_times").on("metric_chunks").columns(["run_id", "key", "max_ts"]).execute();
+    // The writer's lookup of the chunks a write's box meets: an R*Tree of the boxes, kept by triggers. Its
+    // coordinates are 32-bit floats, rounded outwards, so it answers a superset (the writer checks each chunk's
+    // own columns): a step is given as its window (a chunk never spans two) and its place in the window, both
+    // exact, a run by its id; timestamps lose precision at today's values (~2 minutes), which only adds candidates.
+    await sql`create virtual table metric_chunk_boxes using rtree(id, run_lo, run_hi, win_lo, win_hi, s_lo, s_hi, t_lo, t_hi)`.execute(db);
+    const win = (step: string) => sql.raw(`(${step} >> ${WINDOW_BITS})`);
+    const inWin = (step: string) => sql.raw(`(${step} - ((new.min_step >> ${WINDOW_BITS}) << ${WINDOW_BITS}))`);
+    await sql`create trigger metric_chunks_box_in after insert on metric_chunks begin
+      insert into metric_chunk_boxes values (new.rowid, new.run_id, new.run_id, ${win("new.min_step")}, ${win("new.min_step")},
+        ${inWin("new.min_step")}, ${inWin("new.max_step")}, new.min_ts, new.max_ts); end`.execute(db);
+    await sql`create trigger metric_chunks_box_out after delete on metric_chunks begin
+      delete from metric_chunk_boxes where id = old.rowid; end`.execute(db);
   } else {
     await sql`alter table metric_chunks add constraint metric_chunks_disjoint exclude using gist
       (run_id with =, key with =, box(point(min_step, min_ts), point(max_step, max_ts)) with &&)`.execute(db);

@@ -18,9 +18,11 @@
  */
 import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
+import type { CommitHook } from "../group-commit-queue.js";
 import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
-import { boxesMeet, buildChunks, comparePoints, decodePoints, sortUnique, type Chunk, type Point } from "./metric-chunks.js";
+import { writeDerived } from "./metric-tail.js";
+import { boxesMeet, buildChunks, comparePoints, decodePoints, sortUnique, WINDOW, windowStart, type Chunk, type Point } from "./metric-chunks.js";
 
 type Db = Kysely<Database>;
 type Box = Omit<Chunk, "cnt" | "data">;
@@ -93,22 +95,36 @@ interface StoredChunk extends Box {
   points: Uint8Array;
 }
 
-/** The stored chunks of `runPk`'s `keys` whose box meets `box` (PostgreSQL: through the exclusion constraint's index). */
+/**
+ * The stored chunks of `runPk`'s `keys` whose box meets `box`: PostgreSQL through the exclusion constraint's GiST
+ * index, SQLite through its R*Tree of boxes (migration 24), which answers a superset checked here.
+ */
 async function chunksMeeting(db: Db, dialect: SqlDialect, runPk: number, keys: string[], box: Box): Promise<StoredChunk[]> {
-  const text =
-    dialect.name === "postgres"
-      ? "select key, min_step, max_step, min_ts, max_ts, points from metric_chunks where run_id = $1 and key = any($2::text[]) " +
-        "and box(point(min_step, min_ts), point(max_step, max_ts)) && box(point($3, $4), point($5, $6))"
-      : // By the chunks' latest timestamps (a new write's are mostly past every stored one): SQLite, without
-        // statistics, would otherwise scan the step index from the series' first chunk (every chunk starts before).
-        `select key, min_step, max_step, min_ts, max_ts, points from metric_chunks indexed by metric_chunks_times where run_id = ? and key in (${keys.map(() => "?").join(", ")}) ` +
-        "and max_ts >= ? and min_ts <= ? and max_step >= ? and min_step <= ?";
-  const values =
-    dialect.name === "postgres"
-      ? [runPk, keys, box.minStep, box.minTs, box.maxStep, box.maxTs]
-      : [runPk, ...keys, box.minTs, box.maxTs, box.minStep, box.maxStep];
+  let text: string;
+  let values: unknown[];
+  if (dialect.name === "postgres") {
+    text =
+      "select key, min_step, max_step, min_ts, max_ts, points from metric_chunks where run_id = $1 and key = any($2::text[]) " +
+      "and box(point(min_step, min_ts), point(max_step, max_ts)) && box(point($3, $4), point($5, $6))";
+    values = [runPk, keys, box.minStep, box.minTs, box.maxStep, box.maxTs];
+  } else {
+    const [w0, w1] = [Math.floor(box.minStep / WINDOW), Math.floor(box.maxStep / WINDOW)];
+    // Steps within the window when the box lies in one; else the whole of each window.
+    const [s0, s1] = w0 === w1 ? [box.minStep - w0 * WINDOW, box.maxStep - w0 * WINDOW] : [0, WINDOW - 1];
+    text =
+      // CROSS JOIN: the R*Tree first (SQLite would rather scan the series' chunks by the step index).
+      "select c.key, c.min_step, c.max_step, c.min_ts, c.max_ts, c.points from metric_chunk_boxes b cross join metric_chunks c on c.rowid = b.id " +
+      "where b.run_lo <= ? and b.run_hi >= ? and b.win_lo <= ? and b.win_hi >= ? and b.s_lo <= ? and b.s_hi >= ? and b.t_lo <= ? and b.t_hi >= ? " +
+      `and c.run_id = ? and c.key in (${keys.map(() => "?").join(", ")})`;
+    values = [runPk, runPk, w1, w0, s1, s0, box.maxTs, box.minTs, runPk, ...keys];
+  }
   const rows = await dialect.runPrepared<{ key: string; min_step: number; max_step: number; min_ts: number; max_ts: number; points: Uint8Array }>(db, text, values);
-  return rows.map((r) => ({ key: r.key, minStep: Number(r.min_step), maxStep: Number(r.max_step), minTs: Number(r.min_ts), maxTs: Number(r.max_ts), points: r.points }));
+  const out: StoredChunk[] = [];
+  for (const r of rows) {
+    const c = { key: r.key, minStep: Number(r.min_step), maxStep: Number(r.max_step), minTs: Number(r.min_ts), maxTs: Number(r.max_ts), points: r.points };
+    if (boxesMeet(c, box)) out.push(c);
+  }
+  return out;
 }
 
 function boxOf(points: readonly Point[]): Box {
@@ -126,9 +142,30 @@ function union(a: Box, b: Box): Box {
 
 const sameBox = (a: Box, b: Box) => a.minStep === b.minStep && a.maxStep === b.maxStep && a.minTs === b.minTs && a.maxTs === b.maxTs;
 
+/** A series' points (ordered, unique) inside one window. */
+interface Piece {
+  key: string;
+  points: Point[];
+  box: Box;
+}
+
+/** `points` (ordered) cut at window boundaries. */
+function byWindow(key: string, points: readonly Point[]): Piece[] {
+  const out: Piece[] = [];
+  let from = 0;
+  for (let i = 1; i <= points.length; i++) {
+    if (i < points.length && windowStart(points[i].step) === windowStart(points[from].step)) continue;
+    const part = points.slice(from, i);
+    out.push({ key, points: part, box: boxOf(part) });
+    from = i;
+  }
+  return out;
+}
+
 /**
  * Writes `metrics` (one run's points, any order, repeats allowed) and resolves with those that were new — the
- * points the latest values and summaries must count. Runs inside a write transaction.
+ * points the latest values and summaries must count. Runs inside a write transaction. Looked up per window
+ * (a chunk lies in one): a write's points in one window meet only chunks of that window.
  */
 export async function writePoints(db: Db, dialect: SqlDialect, runPk: number, metrics: readonly Metric[]): Promise<Metric[]> {
   if (metrics.length === 0) return [];
@@ -142,23 +179,32 @@ export async function writePoints(db: Db, dialect: SqlDialect, runPk: number, me
   if (dialect.name === "postgres") {
     await dialect.runPrepared(db, "select 1 from latest_metrics where run_id = $1 and key = any($2::text[]) order by key for update", [runPk, keys]);
   }
-  const series = keys.map((key) => {
-    const points = sortUnique(byKey.get(key)!);
-    return { key, points, box: boxOf(points) };
-  });
-  // One query for every series, over the box of all: most writes meet nothing.
-  const all = series.slice(1).reduce((acc, s) => union(acc, s.box), series[0].box);
-  const candidates = await chunksMeeting(db, dialect, runPk, keys, all);
+  const pieces = keys.flatMap((key) => byWindow(key, sortUnique(byKey.get(key)!)));
+  // One lookup per window, over the box of every key's points in it: most writes meet nothing.
+  const windows = new Map<number, Piece[]>();
+  for (const p of pieces) {
+    const w = windowStart(p.box.minStep);
+    const list = windows.get(w);
+    if (list) list.push(p);
+    else windows.set(w, [p]);
+  }
+  const candidates: StoredChunk[] = [];
+  for (const list of windows.values()) {
+    const all = list.slice(1).reduce((acc, p) => union(acc, p.box), list[0].box);
+    candidates.push(...(await chunksMeeting(db, dialect, runPk, [...new Set(list.map((p) => p.key))], all)));
+  }
   const fresh: ChunkRow[] = [];
-  const added: Metric[] = [];
-  for (const s of series) {
+  const added: Point[][] = [];
+  const keyOf = new Map<Point[], string>();
+  for (const s of pieces) {
     let met = candidates.filter((c) => c.key === s.key && boxesMeet(c, s.box));
     if (met.length === 0) {
       for (const chunk of buildChunks(s.points)) fresh.push({ runPk, key: s.key, chunk });
-      added.push(...s.points);
+      added.push(s.points);
+      keyOf.set(s.points, s.key);
       continue;
     }
-    // The chunks met, and those the grown box meets, until none is added.
+    // The chunks met, and those the grown box meets (all in this window), until none is added.
     let box = met.reduce<Box>((acc, c) => union(acc, c), s.box);
     for (;;) {
       const more = await chunksMeeting(db, dialect, runPk, [s.key], box);
@@ -171,7 +217,8 @@ export async function writePoints(db: Db, dialect: SqlDialect, runPk: number, me
     const stored = sortUnique(met.flatMap((c) => decodePoints(c.points)));
     const newPoints = s.points.filter((p) => !contains(stored, p));
     if (newPoints.length === 0) continue;
-    added.push(...newPoints);
+    added.push(newPoints);
+    keyOf.set(newPoints, s.key);
     for (const c of met) {
       await dialect.runPrepared(
         db,
@@ -181,11 +228,16 @@ export async function writePoints(db: Db, dialect: SqlDialect, runPk: number, me
         [runPk, s.key, c.minStep, c.maxStep, c.minTs, c.maxTs],
       );
     }
-    const merged = sortUnique<Point>([...stored, ...newPoints]);
-    for (const chunk of buildChunks(merged, true)) fresh.push({ runPk, key: s.key, chunk });
+    for (const chunk of buildChunks(sortUnique<Point>([...stored, ...newPoints]), true)) fresh.push({ runPk, key: s.key, chunk });
   }
   await insertChunks(db, dialect, fresh);
-  return added;
+  // The points as given (Metric objects: links kept), the new ones only.
+  const out: Metric[] = [];
+  for (const list of added) {
+    const key = keyOf.get(list)!;
+    for (const p of list) out.push("key" in p ? (p as Metric) : { key, ...p });
+  }
+  return out;
 }
 
 /** Whether `sorted` (ordered, unique) holds `p`. */
@@ -201,3 +253,33 @@ function contains(sorted: readonly Point[], p: Point): boolean {
   }
   return false;
 }
+
+/** One write's points of one run, staged for its group's commit. */
+export interface PointsEntry {
+  runPk: number;
+  metrics: Metric[];
+}
+
+/**
+ * A group's metric points, written at its commit: merged per run, so a group of log-metrics into one series
+ * writes one chunk (one lookup, one insert) instead of one per request; then the latest values and summaries of
+ * the points that were new. Without a group (PostgreSQL's per-write path) it runs at once.
+ */
+export const METRIC_POINTS: CommitHook<PointsEntry> = {
+  name: "tracking.metric-points",
+  async flush(trx, entries, dialect) {
+    const byRun = new Map<number, Metric[]>();
+    for (const e of entries) {
+      const list = byRun.get(e.runPk);
+      if (list) list.push(...e.metrics);
+      else byRun.set(e.runPk, [...e.metrics]);
+    }
+    const added: PointsEntry[] = [];
+    // Runs in order: concurrent groups lock series rows in one order (PostgreSQL).
+    for (const runPk of [...byRun.keys()].sort((a, b) => a - b)) {
+      const metrics = await writePoints(trx, dialect, runPk, byRun.get(runPk)!);
+      if (metrics.length > 0) added.push({ runPk, metrics });
+    }
+    await writeDerived(trx, dialect, added);
+  },
+};

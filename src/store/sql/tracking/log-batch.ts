@@ -20,8 +20,8 @@ import type { Tag } from "../../../shared/types.js";
 import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import { deferToCommit } from "../group-commit-queue.js";
-import { writePoints } from "./chunk-writes.js";
-import { METRIC_TAIL, POINT_COLUMNS } from "./metric-tail.js";
+import { METRIC_POINTS } from "./chunk-writes.js";
+import { POINT_COLUMNS } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -118,8 +118,6 @@ async function linkExistingPoints(db: Db, runPk: number, metrics: Metric[]): Pro
 }
 
 async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics: Metric[]): Promise<void> {
-  // History: chunks, exactly (chunk-writes.ts); `added` are the points not stored before.
-  const added = await writePoints(db, dialect, runPk, metrics);
   const linked = metrics.filter((m) => m.modelId || m.datasetName || m.datasetDigest);
   if (linked.length > 0) {
     const rows = linked.map((m) => {
@@ -129,7 +127,7 @@ async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics:
     const inserted = await dialect.bulkInsert(db, "metrics", METRIC_COLUMNS, rows, "on conflict do nothing");
     if (inserted < linked.length) await linkExistingPoints(db, runPk, linked);
   }
-  if (added.length === 0) return;
-  // Latest values and summaries of the new points: merged per group commit when one is running, else written now.
-  await deferToCommit(db, dialect, METRIC_TAIL, { runPk, metrics: added });
+  // History (chunks, exactly: chunk-writes.ts), then latest values and summaries of the new points: merged per
+  // group commit when one is running, else written now.
+  await deferToCommit(db, dialect, METRIC_POINTS, { runPk, metrics });
 }

@@ -3,10 +3,11 @@
  * written once per transaction instead of once per request.
  *
  * On SQLite a group commit runs many log-metric/log-batch requests in one
- * transaction. Each request inserts its own points; what is derived from them
- * is staged here, kept only if the request's savepoint is released, merged
- * across the group and written just before COMMIT. Where no tail is attached
- * (PostgreSQL outside a group), the derived rows are written at once.
+ * transaction. Each request stages its points (chunk-writes.ts: METRIC_POINTS),
+ * kept only if the request's savepoint is released; just before COMMIT the
+ * group's points are written, merged per series, and what derives from the
+ * new ones is written here. Where no group runs (PostgreSQL's per-write path),
+ * both are written at once.
  *
  * A series' latest_metrics row holds its open bucket (open-bucket.ts), so each series touched is one upsert
  * ({@link SERIES_UPSERT}): the latest point if later, the open bucket merged, or replaced when a later bucket
@@ -20,7 +21,6 @@ import type { Metric } from "../../../shared/tracking-types.js";
 import { aggregateBuckets, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
 import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
 import type { Database } from "../schema.js";
-import type { CommitHook } from "../group-commit-queue.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
 type Db = Kysely<Database>;
@@ -161,9 +161,3 @@ function closedSummary(r: SeriesReturned): Summary {
     maxT: Number(r.closed_max_ts),
   };
 }
-
-/** Latest values and bucket summaries of the metrics a group logged, written once per group commit. */
-export const METRIC_TAIL: CommitHook<MetricTailEntry> = {
-  name: "tracking.metric-tail",
-  flush: (trx, entries, dialect) => writeDerived(trx, dialect, entries),
-};
