@@ -16,7 +16,7 @@ export const MIN_STEP = Number.MIN_SAFE_INTEGER;
 export const MAX_STEP = Number.MAX_SAFE_INTEGER;
 
 /** Chunks read at once when only the first points are wanted: a few first (a chunk may hold ~1,000), then more. */
-const FIRST_BATCH = 2;
+const FIRST_BATCH = 1;
 const MAX_BATCH = 64;
 
 interface ChunkRead {
@@ -59,25 +59,23 @@ export async function pointsInRange(db: Db, runPk: number, key: string, lo: numb
     return sortIfOverlapping(out);
   }
   let cursor: { step: number; ts: number } | undefined;
+  const after = (q: ReturnType<typeof base>, c: { step: number; ts: number } | undefined) =>
+    c ? q.where(sql<boolean>`(min_step, min_ts) > (${c.step}, ${c.ts})`) : q;
   for (let batch = FIRST_BATCH; ; batch = Math.min(MAX_BATCH, batch * 4)) {
-    let query = base(db).limit(batch + 1);
-    if (cursor) {
-      const { step, ts } = cursor;
-      query = query.where(sql<boolean>`(min_step, min_ts) > (${step}, ${ts})`);
-    }
-    const rows = (await query.execute()) as ChunkRead[];
-    const more = rows.length > batch;
-    for (const c of more ? rows.slice(0, batch) : rows) take(decodePoints(c.points));
+    const rows = (await after(base(db), cursor).limit(batch).execute()) as ChunkRead[];
+    for (const c of rows) take(decodePoints(c.points));
     sortIfOverlapping(out);
-    if (!more) return out.slice(0, limit);
-    // Points before the next chunk's first step are final: every chunk still unread starts at or after it.
-    const next = rows[batch];
+    if (rows.length < batch) return out.slice(0, limit);
+    const last = rows[batch - 1];
+    cursor = { step: Number(last.min_step), ts: Number(last.min_ts) };
+    // The next chunk's first step (its bytes unread): points before it are final, as every chunk still unread
+    // starts at or after it.
+    const next = await after(base(db), cursor).clearSelect().select("min_step").limit(1).executeTakeFirst();
+    if (!next) return out.slice(0, limit);
     const bound = Number(next.min_step);
     let final = 0;
     while (final < out.length && out[final].step < bound) final++;
     if (final >= limit) return out.slice(0, limit);
-    const last = rows[batch - 1];
-    cursor = { step: Number(last.min_step), ts: Number(last.min_ts) };
   }
 }
 
