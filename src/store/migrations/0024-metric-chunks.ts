@@ -7,6 +7,7 @@
  *   the `btree_gist` extension, a trusted one: the database's owner may create it). The bytes are stored
  *   uncompressed (`STORAGE EXTERNAL`: pglz on every chunk costs CPU and gains little on float64s) and inline
  *   up to the largest tuple a page holds (`toast_tuple_target`), so a chunk of ~340 points is one heap tuple.
+ * - SQLite: an R*Tree of the chunks' boxes, kept by triggers, finds the chunks a write meets (see below).
  * - The existing points move into chunks, series by series, in pages of at most {@link PAGE} rows cut between
  *   two steps. The rows with a model or dataset link stay in `metrics` too (the logged-model readers use them);
  *   the others are deleted.

@@ -10,7 +10,7 @@
  * Two rules keep MLflow's duplicate rule (a point identical to a stored one is stored once) without an index
  * per point:
  * - the boxes of a series' chunks never overlap (PostgreSQL enforces it with an exclusion constraint, so even
- *   concurrent writers cannot both store a point; on SQLite the one writer checks). A write whose box meets no
+ *   concurrent writers cannot both store a point; on SQLite the one writer checks, through an R*Tree of boxes). A write whose box meets no
  *   stored chunk cannot hold a stored point: it goes in as is. Otherwise the writer reads the chunks it meets,
  *   drops the points already stored and merges the rest with them into one chunk (chunk-writes.ts).
  * - a chunk never spans two windows of {@link WINDOW} steps, and is cut only between steps, so a read of a step
