@@ -98,7 +98,8 @@ describe("an OpenTelemetry SDK's OTLP exporters into ciclo's /v1/traces, read ba
     });
     const r = JSON.parse(stdout.trim().split("\n").pop()!);
     assert.ok(String(r.mlflow).startsWith("3.3"), r.mlflow);
-    const { duration_ms, root_duration_ms, ...ok } = r.ok;
+    const { duration_ms, root_duration_ms, span_times_ns, ...ok } = r.ok;
+    t.diagnostic(`span times (ns): ${JSON.stringify(span_times_ns)}; trace duration ${duration_ms} ms`);
     assert.equal(duration_ms, root_duration_ms);
     assert.deepEqual(ok, {
       state: "OK",

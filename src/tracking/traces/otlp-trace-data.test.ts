@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mergeSpans, parseTraceData, toStoredSpan, traceDataText } from "./otlp-trace-data.js";
+import { mergeSpans, msOfNanos, parseTraceData, toStoredSpan, traceDataText } from "./otlp-trace-data.js";
 
 const span = (id: string, name: string, start: string, extra = "") =>
   `{"trace_id": "AAAAAAAAAAAAAAAAAAAAAQ==", "span_id": "${Buffer.from(id, "hex").toString("base64")}", "parent_span_id": "", "name": ${JSON.stringify(name)}, ` +
@@ -34,4 +34,13 @@ test("a file that is not MLflow's trace data is not merged", () => {
   assert.equal(parseTraceData('{"spans": 3}'), undefined);
   assert.equal(parseTraceData('{"spans": [{"span_id": "", "start_time_unix_nano": 1}]}'), undefined);
   assert.deepEqual(parseTraceData('{"spans": []}'), []);
+});
+
+test("a stored span time on a whole millisecond reads as that millisecond, though the double is a hair below it", () => {
+  // Nanoseconds since the epoch pass 2^53: the double read from traces.json is the time give or take 128 ns.
+  for (let m = 1796643703000n; m < 1796643704000n; m++) {
+    assert.equal(msOfNanos(Number(m * 1_000_000n)), Number(m));
+    assert.equal(msOfNanos(Number(m * 1_000_000n + 500_000n)), Number(m));
+    assert.equal(msOfNanos(Number(m * 1_000_000n + 999_000n)), Number(m));
+  }
 });

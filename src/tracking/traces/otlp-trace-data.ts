@@ -28,6 +28,18 @@ const b64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 const fromB64 = (s: unknown) => (typeof s === "string" && s !== "" ? Buffer.from(s, "base64").toString("hex") : null);
 const ms = (ns: bigint) => Number(ns / 1_000_000n);
 
+/**
+ * Whole milliseconds of a nanosecond time already parsed to a double (a stored traces.json read with JSON.parse):
+ * above 2^53 the double is the integer give or take 128 ns, so a time on a millisecond boundary (OpenTelemetry's
+ * JavaScript SDK starts spans on whole milliseconds) may read as a hair below it and floor one millisecond early.
+ * Within about 300 ns of a boundary the boundary is taken (a span ending that close below one reads a millisecond late).
+ */
+export function msOfNanos(ns: number): number {
+  const q = ns / 1e6;
+  const r = Math.round(q);
+  return Math.abs(q - r) <= 0.000256 ? r : Math.floor(q);
+}
+
 /** JSON as Python's `json.dumps` writes it (`", "` and `": "` between items), as MLflow's client serializes attributes. */
 export function pythonJson(v: OtlpValue): string {
   if (Array.isArray(v)) return `[${v.map(pythonJson).join(", ")}]`;
@@ -151,8 +163,8 @@ export function parseTraceData(doc: string): StoredSpan[] | undefined {
       text: texts[i],
       parentSpanId: fromB64(s.parent_span_id),
       name: typeof s.name === "string" ? s.name : "",
-      startMs: Math.floor(start / 1e6),
-      endMs: end === null || !Number.isFinite(end) ? null : Math.floor(end / 1e6),
+      startMs: msOfNanos(start),
+      endMs: end === null || !Number.isFinite(end) ? null : msOfNanos(end),
       statusCode: String((s.status as Record<string, unknown> | undefined)?.code ?? "STATUS_CODE_UNSET"),
       inputs: str(attrs["mlflow.spanInputs"]),
       outputs: str(attrs["mlflow.spanOutputs"]),
