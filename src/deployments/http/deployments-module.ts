@@ -136,9 +136,10 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         // One identity for both targets: what this server runs, whichever target started it.
         owner: newReplicaOwner(),
         scheduleRestart: async (endpoint, deployment, index, delayMs) => {
-          if (!scheduler) return void queueMicrotask(() => void target.restart(endpoint, deployment, index));
           // The replica is this server's own child: only this server's worker can restart it (another server's
-          // worker would find its own replica running, and this one would stay `restarting`).
+          // worker would find its own replica running, and this one would stay `restarting`). A server that runs
+          // no worker (`--no-jobs`) restarts it itself, after the same backoff.
+          if (scheduler?.self === undefined) return void setTimeout(() => void target.restart(endpoint, deployment, index), delayMs).unref();
           await scheduler.enqueue({ type: "deployments.restart", payload: { endpoint, deployment, index }, runAfter: Date.now() + delayMs, maxAttempts: 3, pinnedTo: scheduler.self });
         },
         onChange: () => void refresh(),
@@ -338,7 +339,8 @@ export function deploymentsModule(opts: DeploymentsModuleOptions = {}): CicloMod
         // Deployments start once the server listens (their model servers resolve models:/ URIs through it).
         // Pinned: it starts this server's own model servers (another server's worker would reconcile its own, and
         // this server's deployments would never start).
-        if (scheduler) await scheduler.enqueue({ type: "deployments.reconcile", payload: {}, pinnedTo: scheduler.self });
+        // A server without a worker (`--no-jobs`) reconciles itself: a job pinned to no one would run elsewhere.
+        if (scheduler?.self !== undefined) await scheduler.enqueue({ type: "deployments.reconcile", payload: {}, pinnedTo: scheduler.self });
         else void reconcile().catch((err: Error) => ctx.logger.error({ err }, "deployments: reconcile failed"));
       });
       ctx.onStop(async () => {
