@@ -24,7 +24,8 @@ export function runNotFound(runId: string): ResourceDoesNotExistError {
   return new ResourceDoesNotExistError(`Run with id=${runId} not found`);
 }
 
-export function toRunInfo(r: RunRow): RunInfo {
+/** A run row's MLflow info (the row's own `id` is not in it: a new run's row is answered before it has one). */
+export function toRunInfo(r: Omit<RunRow, "id">): RunInfo {
   return {
     runId: r.run_uuid,
     runName: r.name,
@@ -88,7 +89,7 @@ export async function createRun(trx: Db, input: CreateRunInput, dialect: SqlDial
       .execute();
   }
   return {
-    info: toRunInfo({ ...row, id: inserted.id }),
+    info: toRunInfo(row),
     data: { metrics: [], params: [], tags: tags.sort(byKey) },
     inputs: { datasetInputs: [] },
   };
