@@ -232,6 +232,38 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       assert.equal((await s.getTraceInfo(old)).state, "OK");
     });
 
+    it("holds traces: a holder of an overlapping set runs after the first's writes are committed, and sees them", async () => {
+      const exp = await newExperiment();
+      const [x, y] = [`tr-hx${n}`, `tr-hy${n}`];
+      const order: string[] = [];
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const { assessments: _a, ...info } = trace(exp, x, { state: "ERROR" });
+      const first = s.withTracesLocked([x], async (held) => {
+        order.push("first");
+        entered();
+        await gate;
+        await held.saveSpanSummaries([{ info, isNew: true }]);
+        order.push("first saved");
+        return "first done";
+      });
+      const second = s.withTracesLocked([y, x], async (held) => {
+        order.push("second");
+        return (await held.getTraceInfo(x)).state;
+      });
+      await inside;
+      // A round trip to the database while the first holds x: an unheld second would have begun by now.
+      await rejectsWith(s.getTraceInfo(y), "RESOURCE_DOES_NOT_EXIST", /not found/);
+      release();
+      assert.deepEqual(await Promise.all([first, second]), ["first done", "ERROR"]);
+      assert.deepEqual(order, ["first", "first saved", "second"]);
+      // A holder that throws lets the next one in.
+      await assert.rejects(s.withTracesLocked([x], () => Promise.reject(new Error("boom"))), /boom/);
+      assert.equal(await s.withTracesLocked([x], async (held) => (await held.getTraceInfo(x)).state), "ERROR");
+    });
+
     it("links traces to runs: run_id finds them beside the mlflow.sourceRun metadata", async () => {
       const exp = await newExperiment();
       const p = `tr-l${n}`;
