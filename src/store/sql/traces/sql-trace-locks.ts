@@ -59,7 +59,9 @@ export class SqlTraceLocks {
       // Its own transaction, not the group-committed write path: the holder keeps it open while it reads and
       // writes files, which must not hold up the process's other writes.
       return this.conn.db.transaction().execute(async (trx) => {
-        for (const key of traceLockKeys(traceIds)) await sql`select pg_advisory_xact_lock(${key.toString()}::int8)`.execute(trx);
+        // One statement for all of them (a request may carry hundreds of traces), taken in the array's order.
+        const keys = traceLockKeys(traceIds).map(String);
+        await sql`select pg_advisory_xact_lock(k) from unnest(${keys}::int8[]) as k`.execute(trx);
         return fn({
           getTraceInfo: (traceId) => this.getTraceInfo(trx, traceId),
           saveSpanSummaries: (summaries) => saveSummaries((f) => f(trx), summaries),
