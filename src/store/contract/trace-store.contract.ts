@@ -259,6 +259,22 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       release();
       assert.deepEqual(await Promise.all([first, second]), ["first done", "ERROR"]);
       assert.deepEqual(order, ["first", "first saved", "second"]);
+      // More holders of other traces than a pool has connections, all waiting: the store still answers other
+      // reads meanwhile (holders take a few connections at most), and each holder gets its turn.
+      let open!: () => void;
+      const held = new Promise<void>((r) => (open = r));
+      const others = Array.from({ length: 24 }, (_, i) => `tr-hm${n}-${i}`);
+      const holders = Promise.all(others.map((id) => s.withTracesLocked([id], async (h) => (await held, h.getTraceInfo(id).then(() => "found", () => "missing")))));
+      let guard: NodeJS.Timeout | undefined;
+      try {
+        // The guard turns a read stuck behind the holders into a failure instead of a hang; it times nothing.
+        const stuck = new Promise<never>((_, reject) => (guard = setTimeout(() => reject(new Error("a read waited behind 24 holders for 30 s")), 30_000)));
+        assert.equal((await Promise.race([s.getTraceInfo(x), stuck])).state, "ERROR");
+      } finally {
+        clearTimeout(guard);
+        open();
+      }
+      assert.deepEqual(new Set(await holders), new Set(["missing"]));
       // A holder that throws lets the next one in.
       await assert.rejects(s.withTracesLocked([x], () => Promise.reject(new Error("boom"))), /boom/);
       assert.equal(await s.withTracesLocked([x], async (held) => (await held.getTraceInfo(x)).state), "ERROR");

@@ -6,8 +6,11 @@
  * lock orders the holders; on PostgreSQL each holder then runs in its own
  * transaction holding a transaction-level advisory lock per trace
  * (`pg_advisory_xact_lock`), released at its commit or rollback — after the
- * holder's file and row writes, so the next holder reads both. SQLite
- * deployments are one process: the keyed lock alone.
+ * holder's file and row writes, so the next holder reads both. A holder keeps
+ * its pooled connection while it reads and writes files (an S3 upload, say),
+ * so at most {@link PG_HOLDERS} hold at once per process: the rest of the pool
+ * stays free for everything else. SQLite deployments are one process: the
+ * keyed lock alone.
  * @module
  */
 import { createHash } from "node:crypto";
@@ -21,6 +24,31 @@ import { isUniqueViolation } from "../sql-errors.js";
 import { saveSpanSummaries } from "./sql-span-summaries.js";
 
 type Db = Kysely<Database>;
+
+/** Transactions holding traces at once in one process (the pool has 10 connections unless configured). */
+export const PG_HOLDERS = 4;
+
+/** At most `limit` runs at once; the others wait in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
 
 /**
  * The advisory lock keys of some traces: 64 bits of each id's SHA-256, distinct and in ascending order — every
@@ -44,6 +72,7 @@ export async function saveSummaries(write: (fn: (trx: Db) => Promise<void>) => P
 
 export class SqlTraceLocks {
   private readonly local = new KeyedLock();
+  private readonly slots = new Slots(PG_HOLDERS);
 
   constructor(
     private readonly conn: SqlConnection,
@@ -58,7 +87,7 @@ export class SqlTraceLocks {
       if (this.conn.dialect.name !== "postgres") return fn(this.store);
       // Its own transaction, not the group-committed write path: the holder keeps it open while it reads and
       // writes files, which must not hold up the process's other writes.
-      return this.conn.db.transaction().execute(async (trx) => {
+      return this.slots.run(() => this.conn.db.transaction().execute(async (trx) => {
         // One statement for all of them (a request may carry hundreds of traces), taken in the array's order.
         const keys = traceLockKeys(traceIds).map(String);
         await sql`select pg_advisory_xact_lock(k) from unnest(${keys}::int8[]) as k`.execute(trx);
@@ -66,7 +95,7 @@ export class SqlTraceLocks {
           getTraceInfo: (traceId) => this.getTraceInfo(trx, traceId),
           saveSpanSummaries: (summaries) => saveSummaries((f) => f(trx), summaries),
         });
-      });
+      }));
     });
   }
 
