@@ -1,12 +1,12 @@
 /**
- * `npm run bench:otlp`: what OTLP ingestion (`POST /v1/traces`) costs on a real ciclo server (SQLite, local
- * artifact store) in this process, sent by OpenTelemetry's own protobuf exporter over loopback:
+ * `npm run bench:otlp`: what OTLP ingestion (`POST /v1/traces`) costs on a real ciclo server (SQLite, or a new
+ * PostgreSQL test database with `--postgres`; local artifact store) in this process, sent by OpenTelemetry's own protobuf exporter over loopback:
  *  - batches: requests of 512 spans spread over 32 traces (what a BatchSpanProcessor sends), each trace new;
  *  - one growing trace: one span a request (a SimpleSpanProcessor), N requests into the same trace, so each request
  *    merges into a traces.json that grows — the cost per request as the trace reaches N spans.
  * Reports wall time and this process's CPU per request (client serialization included) and the load average.
  *
- *   npm run bench:otlp [-- --batches 40 --growing 1000]
+ *   npm run bench:otlp [-- --batches 40 --growing 1000 --postgres]
  * @module
  */
 import { loadavg } from "node:os";
@@ -15,6 +15,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { context, trace } from "@opentelemetry/api";
 import { startLiveTrackingServer } from "../src/testing/live-tracking-server.js";
+import { createTestDatabase, postgresUnavailable } from "../src/testing/postgres-fixture.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
@@ -36,7 +37,13 @@ function makeSpans(traces: number, perTrace: number): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-const server = await startLiveTrackingServer();
+if (args.includes("--postgres")) {
+  const why = await postgresUnavailable();
+  if (why) throw new Error(why);
+}
+const pgdb = args.includes("--postgres") ? await createTestDatabase() : undefined;
+const server = await startLiveTrackingServer({ backendStoreUri: pgdb?.uri });
+console.log(`backend: ${pgdb ? "postgresql" : "sqlite"}`);
 const res = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "otlp-bench" }) });
 const exp = String(((await res.json()) as { experiment_id: string }).experiment_id);
 const exporter = new OTLPTraceExporter({ url: `${server.url}/v1/traces`, headers: { "x-mlflow-experiment-id": exp } });
@@ -75,4 +82,5 @@ try {
 } finally {
   await exporter.shutdown();
   await server.close();
+  await pgdb?.drop();
 }

@@ -10,33 +10,17 @@
  * CICLO_REQUIRE_ALL=1).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
-import { findMlflowPython } from "../testing/mlflow-python.js";
+import { createUserAs, runMlflowScript, startLiveServerWithAuth } from "../testing/mlflow-script.js";
 
-const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("./mlflow3-traces.py", import.meta.url));
 
 /** Runs mlflow3-traces.py against `server` (as `credentials`, when given) and checks its summary. */
 async function roundTrip(t: TestContext, server: LiveTrackingServer, credentials: Record<string, string> = {}): Promise<void> {
-  const mp = await findMlflowPython("3.3", join(server.dir, "py"));
-  if (!mp) return t.skip("MLflow 3.3 cannot run here");
-  const env = { ...process.env };
-  for (const k of ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"]) delete env[k];
-  const { stdout } = await run(mp.python, [SCRIPT, server.url], {
-    env: { ...env, ...mp.env, MLFLOW_TRACKING_URI: server.url, ...credentials },
-    cwd: server.dir,
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: 240_000,
-  }).catch((err: { stderr?: string; message: string }) => {
-    throw new Error(`the MLflow 3.3 traces script failed: ${err.message.split("\n")[0]}\n${(err.stderr ?? "").slice(-6000)}`);
-  });
-  const r = JSON.parse(stdout.trim().split("\n").pop()!);
-  assert.ok(String(r.mlflow).startsWith("3.3"), r.mlflow);
+  const r = await runMlflowScript(t, server, SCRIPT, { credentials, what: "traces script" });
+  if (!r) return;
   assert.deepEqual(r.ok, {
     state: "OK",
     spans: ["add", "pipeline", "retrieve"],
@@ -78,9 +62,7 @@ describe("the real MLflow 3.3 client's traces with authentication on, as a non-a
   const ADMIN = { username: "admin", password: "traces-admin-password-1" };
   let server: LiveTrackingServer;
   before(async () => {
-    server = await startLiveTrackingServer({
-      env: { CICLO_AUTH: "1", CICLO_ADMIN_USERNAME: ADMIN.username, CICLO_ADMIN_PASSWORD: ADMIN.password, CICLO_DEFAULT_PERMISSION: "NO_PERMISSIONS" },
-    });
+    server = await startLiveServerWithAuth(ADMIN);
   });
   after(async () => {
     await server.close();
@@ -90,12 +72,6 @@ describe("the real MLflow 3.3 client's traces with authentication on, as a non-a
   test("the same round trip as the experiment's creator", { timeout: 300_000 }, async (t) => {
     const anonymous = await fetch(`${server.url}/api/3.0/mlflow/traces/search`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     assert.equal(anonymous.status, 401, "authentication must be on");
-    const res = await fetch(`${server.url}/api/2.0/mlflow/users/create`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}` },
-      body: JSON.stringify({ username: "tracer", password: "tracer-password-1" }),
-    });
-    assert.equal(res.status, 200, await res.text());
-    await roundTrip(t, server, { MLFLOW_TRACKING_USERNAME: "tracer", MLFLOW_TRACKING_PASSWORD: "tracer-password-1" });
+    await roundTrip(t, server, await createUserAs(server.url, ADMIN, { username: "tracer", password: "tracer-password-1" }));
   });
 });

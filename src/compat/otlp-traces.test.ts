@@ -10,19 +10,15 @@
  * under CICLO_REQUIRE_ALL=1).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { context, SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
-import { findMlflowPython } from "../testing/mlflow-python.js";
+import { runMlflowScript } from "../testing/mlflow-script.js";
 
-const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("./otlp-traces.py", import.meta.url));
 
 async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -87,17 +83,8 @@ describe("an OpenTelemetry SDK's OTLP exporters into ciclo's /v1/traces, read ba
     assert.equal((ti.tags as Record<string, string>)["mlflow.traceName"], "agent");
     assert.equal((ti.tags as Record<string, string>)["mlflow.artifactLocation"], `mlflow-artifacts:/${exp}/traces/${okId}/artifacts`);
 
-    const mp = await findMlflowPython("3.3", join(server.dir, "py"));
-    if (!mp) return t.skip("MLflow 3.3 cannot run here");
-    const { stdout } = await run(mp.python, [SCRIPT, server.url, exp, okId, errId], {
-      env: { ...process.env, ...mp.env, MLFLOW_TRACKING_URI: server.url },
-      cwd: server.dir,
-      timeout: 240_000,
-    }).catch((err: { stderr?: string; message: string }) => {
-      throw new Error(`the MLflow 3.3 script failed: ${err.message.split("\n")[0]}\n${(err.stderr ?? "").slice(-6000)}`);
-    });
-    const r = JSON.parse(stdout.trim().split("\n").pop()!);
-    assert.ok(String(r.mlflow).startsWith("3.3"), r.mlflow);
+    const r = await runMlflowScript(t, server, SCRIPT, { args: [exp, okId, errId] });
+    if (!r) return;
     const { duration_ms, root_duration_ms, span_times_ns, ...ok } = r.ok;
     t.diagnostic(`span times (ns): ${JSON.stringify(span_times_ns)}; trace duration ${duration_ms} ms`);
     assert.equal(duration_ms, root_duration_ms);

@@ -1,6 +1,6 @@
 /**
  * Test helper: the real ciclo server in this process on a loopback port
- * (port 0: the OS picks one), SQLite in a temp dir behind it — for clients
+ * (port 0: the OS picks one), SQLite in a temp dir (or a database named) behind it — for clients
  * that must talk real HTTP (the SDK).
  * @module
  */
@@ -23,13 +23,15 @@ export interface LiveTrackingServer {
 export interface LiveTrackingServerOptions {
   /** Environment the server's configuration is read from, over the process's (`CICLO_AUTH`, `CICLO_OIDC_*`, ...). */
   env?: Record<string, string>;
+  /** The metadata database (a PostgreSQL URI, say); SQLite in the temp dir when absent. */
+  backendStoreUri?: string;
 }
 
 export async function startLiveTrackingServer(opts: LiveTrackingServerOptions = {}): Promise<LiveTrackingServer> {
   const dir = tempDir("ciclo-live-");
   const config = resolveServerConfig(
     {
-      backendStoreUri: `sqlite:///${join(dir.path, "ciclo.db")}`,
+      backendStoreUri: opts.backendStoreUri ?? `sqlite:///${join(dir.path, "ciclo.db")}`,
       artifactsDestination: join(dir.path, "artifacts"),
       host: "127.0.0.1",
       port: 0,

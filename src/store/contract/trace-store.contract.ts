@@ -232,6 +232,54 @@ export function runTraceStoreContract(name: string, make: () => Promise<TraceSto
       assert.equal((await s.getTraceInfo(old)).state, "OK");
     });
 
+    it("holds traces: a holder of an overlapping set runs after the first's writes are committed, and sees them", async () => {
+      const exp = await newExperiment();
+      const [x, y] = [`tr-hx${n}`, `tr-hy${n}`];
+      const order: string[] = [];
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const { assessments: _a, ...info } = trace(exp, x, { state: "ERROR" });
+      const first = s.withTracesLocked([x], async (held) => {
+        order.push("first");
+        entered();
+        await gate;
+        await held.saveSpanSummaries([{ info, isNew: true }]);
+        order.push("first saved");
+        return "first done";
+      });
+      const second = s.withTracesLocked([y, x], async (held) => {
+        order.push("second");
+        return (await held.getTraceInfo(x)).state;
+      });
+      await inside;
+      // A round trip to the database while the first holds x: an unheld second would have begun by now.
+      await rejectsWith(s.getTraceInfo(y), "RESOURCE_DOES_NOT_EXIST", /not found/);
+      release();
+      assert.deepEqual(await Promise.all([first, second]), ["first done", "ERROR"]);
+      assert.deepEqual(order, ["first", "first saved", "second"]);
+      // More holders of other traces than a pool has connections, all waiting: the store still answers other
+      // reads meanwhile (holders take a few connections at most), and each holder gets its turn.
+      let open!: () => void;
+      const held = new Promise<void>((r) => (open = r));
+      const others = Array.from({ length: 24 }, (_, i) => `tr-hm${n}-${i}`);
+      const holders = Promise.all(others.map((id) => s.withTracesLocked([id], async (h) => (await held, h.getTraceInfo(id).then(() => "found", () => "missing")))));
+      let guard: NodeJS.Timeout | undefined;
+      try {
+        // The guard turns a read stuck behind the holders into a failure instead of a hang; it times nothing.
+        const stuck = new Promise<never>((_, reject) => (guard = setTimeout(() => reject(new Error("a read waited behind 24 holders for 30 s")), 30_000)));
+        assert.equal((await Promise.race([s.getTraceInfo(x), stuck])).state, "ERROR");
+      } finally {
+        clearTimeout(guard);
+        open();
+      }
+      assert.deepEqual(new Set(await holders), new Set(["missing"]));
+      // A holder that throws lets the next one in.
+      await assert.rejects(s.withTracesLocked([x], () => Promise.reject(new Error("boom"))), /boom/);
+      assert.equal(await s.withTracesLocked([x], async (held) => (await held.getTraceInfo(x)).state), "ERROR");
+    });
+
     it("links traces to runs: run_id finds them beside the mlflow.sourceRun metadata", async () => {
       const exp = await newExperiment();
       const p = `tr-l${n}`;

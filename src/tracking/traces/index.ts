@@ -2,7 +2,7 @@
  * The traces capability's public entry (MLflow 3 tracing).
  * @module
  */
-export type { TraceStore, SearchTracesQuery } from "./trace-store.js";
+export type { LockedTraces, TraceStore, SearchTracesQuery } from "./trace-store.js";
 export type { DeleteTracesRequest, TraceInfo, TraceOrderBy, TraceState } from "./types.js";
 export { TRACE_KEYS, TRACE_STATES } from "./types.js";
 export { TraceService, traceArtifactLocation } from "./trace-service.js";

@@ -10,7 +10,6 @@
  * @module
  */
 import { InvalidParameterValueError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../shared/errors.js";
-import { KeyedLock } from "../../shared/keyed-lock.js";
 import type { TrackingStore } from "../index.js";
 import { mergeSpans, mlflowTraceId, parseTraceData, toStoredSpan, traceDataText, type StoredSpan } from "./otlp-trace-data.js";
 import type { OtlpSpan } from "./otlp-types.js";
@@ -86,12 +85,13 @@ export class OtlpTraceService {
     private readonly store: TraceStore,
     private readonly tracking: Pick<TrackingStore, "getExperiment">,
     private readonly files: TraceDataFiles,
-    private readonly locks = new KeyedLock(),
   ) {}
 
   /**
    * Stores the spans of one export request. Everything is checked before anything is written; the trace infos
-   * are written in one transaction after the files, and a failure puts the files back as they were.
+   * are written in one transaction after the files, and a failure puts the files back as they were. The traces
+   * are held (TraceStore.withTracesLocked) from reading their files to their infos' commit: spans of one trace
+   * sent to two replicas at once are both kept.
    */
   async ingest(experimentId: string | undefined, spans: OtlpSpan[]): Promise<void> {
     if (!experimentId) throw new InvalidParameterValueError(`Missing header '${EXPERIMENT_ID_HEADER}': name the experiment the spans are logged to.`);
@@ -106,10 +106,10 @@ export class OtlpTraceService {
     }
     if (byTrace.size === 0) return;
     const ids = [...byTrace.keys()];
-    await this.locks.run(ids, async () => {
+    await this.store.withTracesLocked(ids, async (traces) => {
       const plans: { location: string; previous: string | undefined; summary: SpanSummary; text: string }[] = [];
       for (const id of ids) {
-        const stored = await this.store.getTraceInfo(id).catch((err: unknown) => {
+        const stored = await traces.getTraceInfo(id).catch((err: unknown) => {
           if (err instanceof ResourceDoesNotExistError) return undefined;
           throw err;
         });
@@ -131,7 +131,7 @@ export class OtlpTraceService {
           await this.files.write(p.location, p.text);
           written.push(p);
         }
-        await this.store.saveSpanSummaries(plans.map((p) => p.summary));
+        await traces.saveSpanSummaries(plans.map((p) => p.summary));
       } catch (err) {
         for (const p of written) {
           await (p.previous === undefined ? this.files.remove(p.location) : this.files.write(p.location, p.previous)).catch(() => undefined);

@@ -16,6 +16,9 @@ export interface SearchTracesQuery {
   pageToken?: string;
 }
 
+/** What a holder of {@link TraceStore.withTracesLocked} reads and writes its traces through. */
+export type LockedTraces = Pick<TraceStore, "getTraceInfo" | "saveSpanSummaries">;
+
 export interface TraceStore {
   /**
    * Stores a new trace. Starting the same trace id again in the same experiment answers the stored trace
@@ -55,6 +58,13 @@ export interface TraceStore {
    * TEMPORARILY_UNAVAILABLE (the exporter retries; the retry updates it).
    */
   saveSpanSummaries(summaries: { info: Omit<TraceInfo, "assessments">; isNew: boolean }[]): Promise<void>;
+  /**
+   * OTLP ingestion's merge: runs `fn` holding these traces against every other holder of any of them on this
+   * database — in this process and in other replicas — until `fn`'s writes are committed, so that a rewrite of a
+   * trace's traces.json and its info never interleaves with another's. `fn` reads and writes the traces through
+   * the store it is given (on PostgreSQL, one transaction, committed after `fn` resolves; a throw rolls it back).
+   */
+  withTracesLocked<T>(traceIds: readonly string[], fn: (traces: LockedTraces) => Promise<T>): Promise<T>;
   /** The experiment a trace belongs to, or undefined (for permission checks). */
   experimentOf(traceId: string): Promise<string | undefined>;
 }

@@ -10,6 +10,7 @@ import type { WireKeyValue } from "../api/tracking-api";
 import { ErrorBanner } from "./states";
 import { isSystemTag, SystemTagsToggle, useShowSystemTags } from "./system-tags";
 import { useAction } from "./use-action";
+import { Card } from "./card";
 
 interface Props {
   tags: WireKeyValue[];
@@ -33,94 +34,86 @@ export function TagsEditor({ tags, onSet, onDelete, hidden = [] }: Props) {
   };
   const shownSystem = showSystem ? system : [];
   return (
-    <section className="card" aria-label="Tags">
-      <div className="card-head">
-        <h2>
-          Tags <span className="muted small">{user.length}</span>
-        </h2>
-        {system.length > 0 && <SystemTagsToggle count={system.length} />}
-      </div>
-      <div className="card-body-flush">
-        {error && <ErrorBanner error={error} onDismiss={clearError} />}
-        {user.length === 0 && shownSystem.length === 0 ? (
-          <div className="card-empty muted">{system.length > 0 ? `No tags of your own; ${system.length} system tag${system.length === 1 ? "" : "s"} hidden.` : "No tags."}</div>
-        ) : (
-          <table className="table kv-table">
-            <tbody>
-              {user.map((t) => (
-                <tr key={t.key}>
-                  <td>{t.key}</td>
-                  <td>
-                    {editing === t.key ? (
-                      <form
-                        className="inline-form"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          void act(() => onSet(t.key, value), () => setEditing(null));
-                        }}
-                      >
-                        <input className="input input-small" aria-label={`Value of ${t.key}`} autoFocus value={value} onChange={(e) => setValue(e.target.value)} />
-                        <button className="btn btn-small btn-primary" disabled={busy}>
-                          Save
+    <Card title="Tags" count={user.length} aside={system.length > 0 && <SystemTagsToggle count={system.length} />}>
+      {error && <ErrorBanner error={error} onDismiss={clearError} />}
+      {user.length === 0 && shownSystem.length === 0 ? (
+        <div className="card-empty muted">{system.length > 0 ? `No tags of your own; ${system.length} system tag${system.length === 1 ? "" : "s"} hidden.` : "No tags."}</div>
+      ) : (
+        <table className="table kv-table">
+          <tbody>
+            {user.map((t) => (
+              <tr key={t.key}>
+                <td>{t.key}</td>
+                <td>
+                  {editing === t.key ? (
+                    <form
+                      className="inline-form"
+                      onSubmit={(e) => {
+                        e.preventDefault();
+                        void act(() => onSet(t.key, value), () => setEditing(null));
+                      }}
+                    >
+                      <input className="input input-small" aria-label={`Value of ${t.key}`} autoFocus value={value} onChange={(e) => setValue(e.target.value)} />
+                      <button className="btn btn-small btn-primary" disabled={busy}>
+                        Save
+                      </button>
+                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(null)}>
+                        Cancel
+                      </button>
+                    </form>
+                  ) : (
+                    <div className="tag-value">
+                      <span>{t.value || <span className="muted">(empty)</span>}</span>
+                      <span className="row-actions">
+                        <button
+                          className="btn btn-small btn-ghost"
+                          aria-label={`Edit tag ${t.key}`}
+                          onClick={() => {
+                            setEditing(t.key);
+                            setValue(t.value);
+                          }}
+                        >
+                          Edit
                         </button>
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(null)}>
-                          Cancel
+                        <button className="btn btn-small btn-ghost btn-danger-text" aria-label={`Delete tag ${t.key}`} disabled={busy} onClick={() => act(() => onDelete(t.key), () => undefined)}>
+                          Delete
                         </button>
-                      </form>
-                    ) : (
-                      <div className="tag-value">
-                        <span>{t.value || <span className="muted">(empty)</span>}</span>
-                        <span className="row-actions">
-                          <button
-                            className="btn btn-small btn-ghost"
-                            aria-label={`Edit tag ${t.key}`}
-                            onClick={() => {
-                              setEditing(t.key);
-                              setValue(t.value);
-                            }}
-                          >
-                            Edit
-                          </button>
-                          <button className="btn btn-small btn-ghost btn-danger-text" aria-label={`Delete tag ${t.key}`} disabled={busy} onClick={() => act(() => onDelete(t.key), () => undefined)}>
-                            Delete
-                          </button>
-                        </span>
-                      </div>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {shownSystem.map((t) => (
-                <tr key={t.key} className="row-system">
-                  <td>{t.key}</td>
-                  <td className="mono small">{t.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <form
-          className="inline-form add-tag"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const key = newKey.trim();
-            if (key)
-              void act(
-                () => onSet(key, newValue),
-                () => {
-                  setNewKey("");
-                  setNewValue("");
-                },
-              );
-          }}
-        >
-          <input className="input input-small" placeholder="key" aria-label="New tag key" value={newKey} onChange={(e) => setNewKey(e.target.value)} />
-          <input className="input input-small" placeholder="value" aria-label="New tag value" value={newValue} onChange={(e) => setNewValue(e.target.value)} />
-          <button className="btn btn-small" disabled={busy || !newKey.trim()}>
-            Add tag
-          </button>
-        </form>
-      </div>
-    </section>
+                      </span>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {shownSystem.map((t) => (
+              <tr key={t.key} className="row-system">
+                <td>{t.key}</td>
+                <td className="mono small">{t.value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form
+        className="inline-form add-tag"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const key = newKey.trim();
+          if (key)
+            void act(
+              () => onSet(key, newValue),
+              () => {
+                setNewKey("");
+                setNewValue("");
+              },
+            );
+        }}
+      >
+        <input className="input input-small" placeholder="key" aria-label="New tag key" value={newKey} onChange={(e) => setNewKey(e.target.value)} />
+        <input className="input input-small" placeholder="value" aria-label="New tag value" value={newValue} onChange={(e) => setNewValue(e.target.value)} />
+        <button className="btn btn-small" disabled={busy || !newKey.trim()}>
+          Add tag
+        </button>
+      </form>
+    </Card>
   );
 }

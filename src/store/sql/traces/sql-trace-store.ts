@@ -4,15 +4,15 @@
  * @module
  */
 import type { Kysely, Selectable } from "kysely";
-import { MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../../shared/errors.js";
+import { ResourceAlreadyExistsError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import type { Page } from "../../../shared/types.js";
-import type { Assessment, DeleteTracesRequest, SearchTracesQuery, TraceInfo, TraceState, TraceStore } from "../../../tracking/traces/index.js";
+import type { Assessment, DeleteTracesRequest, LockedTraces, SearchTracesQuery, TraceInfo, TraceState, TraceStore } from "../../../tracking/traces/index.js";
 import { experimentIdNumber, experimentNotFound } from "../tracking/experiment-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { isUniqueViolation } from "../sql-errors.js";
 import * as A from "./sql-assessments.js";
-import { saveSpanSummaries } from "./sql-span-summaries.js";
+import { saveSummaries, SqlTraceLocks } from "./sql-trace-locks.js";
 import { searchTraceRows } from "./trace-search.js";
 
 type Db = Kysely<Database>;
@@ -52,8 +52,19 @@ async function loadTraces(db: Db, rows: TraceInfoTable[]): Promise<TraceInfo[]> 
   return rows.map((r) => byId.get(r.request_id)!);
 }
 
+/** A trace's info read on `db` (the connection, or a transaction). */
+async function getTraceInfo(db: Db, traceId: string): Promise<TraceInfo> {
+  const row = await db.selectFrom("trace_info").selectAll().where("request_id", "=", traceId).executeTakeFirst();
+  if (!row) throw traceNotFound(traceId);
+  return (await loadTraces(db, [row]))[0];
+}
+
 export class SqlTraceStore implements TraceStore {
-  constructor(private readonly conn: SqlConnection) {}
+  private readonly locks: SqlTraceLocks;
+
+  constructor(private readonly conn: SqlConnection) {
+    this.locks = new SqlTraceLocks(conn, this, getTraceInfo);
+  }
 
   private get db(): Db {
     return this.conn.db;
@@ -102,10 +113,8 @@ export class SqlTraceStore implements TraceStore {
     return this.getTraceInfo(info.traceId);
   }
 
-  async getTraceInfo(traceId: string): Promise<TraceInfo> {
-    const row = await this.db.selectFrom("trace_info").selectAll().where("request_id", "=", traceId).executeTakeFirst();
-    if (!row) throw traceNotFound(traceId);
-    return (await loadTraces(this.db, [row]))[0];
+  getTraceInfo(traceId: string): Promise<TraceInfo> {
+    return getTraceInfo(this.db, traceId);
   }
 
   async searchTraces(q: SearchTracesQuery): Promise<Page<TraceInfo>> {
@@ -182,13 +191,12 @@ export class SqlTraceStore implements TraceStore {
     return this.write((trx) => A.linkTracesToRun(trx, traceIds, runId, now));
   }
 
-  async saveSpanSummaries(summaries: { info: Omit<TraceInfo, "assessments">; isNew: boolean }[]): Promise<void> {
-    try {
-      await this.write((trx) => saveSpanSummaries(trx, summaries));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new MlflowError("A trace of this request was created by another request meanwhile; retry the request.", "TEMPORARILY_UNAVAILABLE");
-      throw err;
-    }
+  saveSpanSummaries(summaries: { info: Omit<TraceInfo, "assessments">; isNew: boolean }[]): Promise<void> {
+    return saveSummaries((fn) => this.write(fn), summaries);
+  }
+
+  withTracesLocked<T>(traceIds: readonly string[], fn: (traces: LockedTraces) => Promise<T>): Promise<T> {
+    return this.locks.run(traceIds, fn);
   }
 
   async experimentOf(traceId: string): Promise<string | undefined> {

@@ -9,25 +9,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ADMIN, openAuthTestApp, type AuthTestApp } from "../../../auth/http/auth-test-app.js";
 import { assertEmptyOk, assertError, ok, openTestApp, type TestApp } from "../../../testing/test-app.js";
+import { startBody, TRACE_TABLES, V3 } from "./trace-test-fixture.js";
 
-const V3 = "/api/3.0/mlflow";
-const TABLES = ["trace_info", "trace_tags", "trace_request_metadata", "assessments", "trace_run_links"] as const;
-
-function startBody(experimentId: string, traceId: string, extra: Record<string, unknown> = {}) {
-  return {
-    trace: {
-      trace_info: {
-        trace_id: traceId,
-        trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: experimentId } },
-        request_time: "2025-01-31T12:00:00.000Z",
-        execution_duration: "0.5s",
-        state: "OK",
-        tags: { "mlflow.traceName": "chat" },
-        ...extra,
-      },
-    },
-  };
-}
+const TABLES = [...TRACE_TABLES, "assessments", "trace_run_links"] as const;
 
 /** CreateAssessment's body as the 3.3 client sends a `log_feedback`. */
 function feedback(extra: Record<string, unknown> = {}) {

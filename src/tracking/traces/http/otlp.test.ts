@@ -16,10 +16,9 @@ import { after, before, describe, test } from "node:test";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { ADMIN, openAuthTestApp, type AuthTestApp } from "../../../auth/http/auth-test-app.js";
 import { assertError, ok, openTestApp, type TestApp } from "../../../testing/test-app.js";
+import { TRACE_TABLES, V3 } from "./trace-test-fixture.js";
 
 const LEN = WireType.LengthDelimited;
-const TRACE_TABLES = ["trace_info", "trace_tags", "trace_request_metadata"] as const;
-const V3 = "/api/3.0/mlflow";
 
 interface TestSpan {
   traceId: string;

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ADMIN, openAuthTestApp, type AuthTestApp } from "../../../auth/http/auth-test-app.js";
 import { assertError, ok, openTestApp, type TestApp } from "../../../testing/test-app.js";
+import { TRACE_TABLES } from "./trace-test-fixture.js";
 
-const TABLES = ["trace_info", "trace_tags", "trace_request_metadata"] as const;
 const kv = (o: Record<string, string>) => Object.entries(o).map(([key, value]) => ({ key, value }));
 
 describe("MLflow 2 trace routes", () => {
@@ -46,7 +46,7 @@ describe("MLflow 2 trace routes", () => {
   test("bad input: MLflow's error, its status, nothing changed", async () => {
     const exp = await fx.createExperiment();
     const id = ok(await fx.call("POST", "/traces", { experiment_id: exp, timestamp_ms: 1000 })).trace_info.request_id as string;
-    const before = await fx.snapshot(TABLES);
+    const before = await fx.snapshot(TRACE_TABLES);
     assertError(await fx.call("POST", "/traces", { timestamp_ms: 1 }), 400, "INVALID_PARAMETER_VALUE", /'experiment_id'/);
     assertError(await fx.call("POST", "/traces", { experiment_id: "999999" }), 404, "RESOURCE_DOES_NOT_EXIST");
     assertError(await fx.call("POST", "/traces", { experiment_id: exp, tags: [{ key: "k", value: "v".repeat(8001) }] }), 400, "INVALID_PARAMETER_VALUE", /limit is 8000/);
@@ -59,7 +59,7 @@ describe("MLflow 2 trace routes", () => {
     assertError(await fx.call("GET", "/traces", undefined, { query: { experiment_ids: exp, filter: "span.name = 'x'" } }), 400, "INVALID_PARAMETER_VALUE", /not supported/);
     assertError(await fx.call("GET", "/traces", undefined, { query: { experiment_ids: exp, max_results: "0" } }), 400, "INVALID_PARAMETER_VALUE", /max_results/);
     assertError(await fx.call("GET", "/traces", undefined, { query: { experiment_ids: exp, max_results: "501" } }), 400, "INVALID_PARAMETER_VALUE", /It must be at most 500/);
-    assert.deepEqual(await fx.snapshot(TABLES), before);
+    assert.deepEqual(await fx.snapshot(TRACE_TABLES), before);
   });
 });
 
@@ -74,11 +74,11 @@ describe("MLflow 2 trace routes with authentication on", () => {
     const bob = await fx.addUser("bob");
     const exp = ok(await fx.as(ADMIN, "POST", "/api/2.0/mlflow/experiments/create", { name: "admins" })).experiment_id as string;
     const id = ok(await fx.as(ADMIN, "POST", "/api/2.0/mlflow/traces", { experiment_id: exp, timestamp_ms: 1000 })).trace_info.request_id as string;
-    const before = await fx.snapshot(TABLES);
+    const before = await fx.snapshot(TRACE_TABLES);
     assertError(await fx.as(bob, "POST", "/api/2.0/mlflow/traces", { experiment_id: exp }), 404, "RESOURCE_DOES_NOT_EXIST");
     assertError(await fx.as(bob, "PATCH", `/api/2.0/mlflow/traces/${id}`, { timestamp_ms: 2000, status: "OK" }), 404, "RESOURCE_DOES_NOT_EXIST");
     assertError(await fx.as(bob, "GET", `/api/2.0/mlflow/traces/${id}/info`), 404, "RESOURCE_DOES_NOT_EXIST");
     assertError(await fx.as(bob, "GET", `/api/2.0/mlflow/traces?experiment_ids=${exp}`), 404, "RESOURCE_DOES_NOT_EXIST");
-    assert.deepEqual(await fx.snapshot(TABLES), before);
+    assert.deepEqual(await fx.snapshot(TRACE_TABLES), before);
   });
 });

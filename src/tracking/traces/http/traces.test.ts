@@ -8,29 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ADMIN, openAuthTestApp, type AuthTestApp } from "../../../auth/http/auth-test-app.js";
 import { assertEmptyOk, assertError, ok, openTestApp, type TestApp } from "../../../testing/test-app.js";
+import { startBody, TRACE_TABLES, V3 } from "./trace-test-fixture.js";
 
-const V3 = "/api/3.0/mlflow";
-const TRACE_TABLES = ["trace_info", "trace_tags", "trace_request_metadata"] as const;
-
-/** A StartTraceV3 body as the 3.3 client sends it (protobuf JSON). */
-function startBody(experimentId: string, traceId: string, extra: Record<string, unknown> = {}) {
-  return {
-    trace: {
-      trace_info: {
-        trace_id: traceId,
-        trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: experimentId } },
-        request_preview: '{"x": 1}',
-        response_preview: "2",
-        request_time: "2025-01-31T12:00:00.123456Z",
-        execution_duration: "1.5s",
-        state: "OK",
-        trace_metadata: { "mlflow.trace_schema.version": "3" },
-        tags: { "mlflow.traceName": "predict" },
-        ...extra,
-      },
-    },
-  };
-}
 
 describe("trace routes", () => {
   let fx: TestApp;

@@ -21,6 +21,7 @@ import { liveStages } from "./stage-control";
 import { TagsEditor } from "../../components/tags-editor";
 import { VersionsTable } from "./versions-table";
 import "./models.css";
+import { Card } from "../../components/card";
 
 const VERSIONS_PAGE = 50;
 
@@ -80,35 +81,28 @@ export default function ModelPage({ params }: PageProps) {
       </header>
       {model.error && <ErrorBanner error={model.error} onRetry={model.reload} />}
       <DescriptionEditor text={m.description ?? ""} emptyHint="No description. Say what the model does, its inputs, and how it was validated." onSave={async (t) => { await updateModelDescription(name, t); changed(); }} />
-      <section className="card" aria-label="Versions">
-        <div className="card-head">
-          <h2>
-            Versions <span className="muted small">{allVersions.length}{next ? "+" : ""}</span>
-          </h2>
-        </div>
-        <div className="card-body-flush">
-          {versions.error ? (
-            <ErrorBanner error={versions.error} onRetry={versions.reload} />
-          ) : !versions.data ? (
-            <Loading />
-          ) : allVersions.length === 0 ? (
-            <div className="card-empty">
-              <EmptyState title="No versions yet">
-                Register one from a run: <span className="mono">mlflow.register_model("runs:/&lt;run_id&gt;/model", "{m.name}")</span>
-              </EmptyState>
-            </div>
-          ) : (
-            <VersionsTable name={name} versions={allVersions} onChanged={changed} />
-          )}
-          {next && (
-            <div className="load-more table-note">
-              <button className="btn btn-small" onClick={loadMore}>
-                More versions
-              </button>
-            </div>
-          )}
-        </div>
-      </section>
+      <Card title="Versions" count={`${allVersions.length}${next ? "+" : ""}`}>
+        {versions.error ? (
+          <ErrorBanner error={versions.error} onRetry={versions.reload} />
+        ) : !versions.data ? (
+          <Loading />
+        ) : allVersions.length === 0 ? (
+          <div className="card-empty">
+            <EmptyState title="No versions yet">
+              Register one from a run: <span className="mono">mlflow.register_model("runs:/&lt;run_id&gt;/model", "{m.name}")</span>
+            </EmptyState>
+          </div>
+        ) : (
+          <VersionsTable name={name} versions={allVersions} onChanged={changed} />
+        )}
+        {next && (
+          <div className="load-more table-note">
+            <button className="btn btn-small" onClick={loadMore}>
+              More versions
+            </button>
+          </div>
+        )}
+      </Card>
       <div className="two-col">
         <AliasesCard name={name} aliases={m.aliases ?? []} versions={allVersions.map((v) => v.version)} onChanged={changed} />
         <TagsEditor

@@ -11,6 +11,7 @@ import { formatBytes, formatNumber, formatTime } from "../../format";
 import { Link } from "../../router/router";
 import { commitUrl } from "../run/git-link";
 import { runPath } from "./model-links";
+import { Card } from "../../components/card";
 
 function Detail({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -23,29 +24,22 @@ function Detail({ label, children }: { label: string; children: React.ReactNode 
 
 function KvCard({ title, rows, numeric }: { title: string; rows: Array<[string, string | number]>; numeric?: boolean }) {
   return (
-    <section className="card" aria-label={title}>
-      <div className="card-head">
-        <h2>
-          {title} <span className="muted small">{rows.length}</span>
-        </h2>
-      </div>
-      <div className="card-body-flush card-scroll">
-        {rows.length === 0 ? (
-          <div className="card-empty muted">None logged.</div>
-        ) : (
-          <table className="table kv-table">
-            <tbody>
-              {rows.map(([k, v]) => (
-                <tr key={k}>
-                  <td>{k}</td>
-                  <td className={numeric ? "num mono" : undefined}>{numeric ? formatNumber(v) : String(v)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
-    </section>
+    <Card title={title} count={rows.length} body="card-body-flush card-scroll">
+      {rows.length === 0 ? (
+        <div className="card-empty muted">None logged.</div>
+      ) : (
+        <table className="table kv-table">
+          <tbody>
+            {rows.map(([k, v]) => (
+              <tr key={k}>
+                <td>{k}</td>
+                <td className={numeric ? "num mono" : undefined}>{numeric ? formatNumber(v) : String(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
   );
 }
 
@@ -120,34 +114,27 @@ export function LineageData({ lineage }: { lineage: WireModelVersionLineage }) {
         <KvCard title="Parameters" rows={params} />
         <KvCard title="Metrics" rows={metrics} numeric />
       </div>
-      <section className="card" aria-label="Datasets">
-        <div className="card-head">
-          <h2>
-            Datasets <span className="muted small">{lineage.datasets.length}</span>
-          </h2>
-        </div>
-        <div className="card-body-flush">
-          {lineage.datasets.length === 0 ? (
-            <div className="card-empty muted">The run logged no dataset.</div>
-          ) : (
-            <ul className="dataset-list">
-              {lineage.datasets.map((d, i) => (
-                <li key={`${d.name}-${d.digest}-${i}`} className="dataset">
-                  <div className="dataset-head">
-                    <strong>{d.name}</strong>
-                    {d.context && <span className="badge">{d.context}</span>}
-                    <span className="mono small muted">{d.digest}</span>
-                  </div>
-                  <div className="small muted">
-                    {d.source_type}
-                    {d.source ? <> · <span className="mono">{d.source}</span></> : null}
-                  </div>
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      </section>
+      <Card title="Datasets" count={lineage.datasets.length}>
+        {lineage.datasets.length === 0 ? (
+          <div className="card-empty muted">The run logged no dataset.</div>
+        ) : (
+          <ul className="dataset-list">
+            {lineage.datasets.map((d, i) => (
+              <li key={`${d.name}-${d.digest}-${i}`} className="dataset">
+                <div className="dataset-head">
+                  <strong>{d.name}</strong>
+                  {d.context && <span className="badge">{d.context}</span>}
+                  <span className="mono small muted">{d.digest}</span>
+                </div>
+                <div className="small muted">
+                  {d.source_type}
+                  {d.source ? <> · <span className="mono">{d.source}</span></> : null}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
     </>
   );
 }
@@ -155,37 +142,36 @@ export function LineageData({ lineage }: { lineage: WireModelVersionLineage }) {
 export function VersionFiles({ name, version, lineage }: { name: string; version: string; lineage: WireModelVersionLineage }) {
   const files = lineage.artifacts.filter((a) => !a.is_dir);
   return (
-    <section className="card" aria-label="Files">
-      <div className="card-head">
-        <h2>
-          Files <span className="muted small">{files.length}{lineage.artifacts_truncated ? "+" : ""}</span>
-        </h2>
+    <Card
+      title="Files"
+      count={`${files.length}${lineage.artifacts_truncated ? "+" : ""}`}
+      aside={
         <span className="mono small muted truncate" title={lineage.download_uri}>
           {lineage.download_uri}
         </span>
-      </div>
-      <div className="card-body-flush card-scroll">
-        {files.length === 0 ? (
-          <div className="card-empty muted">No files found at the version's source.</div>
-        ) : (
-          <table className="table files-table">
-            <tbody>
-              {files.map((f) => (
-                <tr key={f.path}>
-                  <td className="mono small">{f.path}</td>
-                  <td className="num muted small">{formatBytes(f.file_size)}</td>
-                  <td className="col-actions">
-                    <a className="btn btn-small" href={versionArtifactUrl(name, version, f.path)} download={f.path.split("/").pop()}>
-                      Download
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {lineage.artifacts_truncated && <div className="table-note muted small">Only the first 1,000 files are listed.</div>}
-      </div>
-    </section>
+      }
+      body="card-body-flush card-scroll"
+    >
+      {files.length === 0 ? (
+        <div className="card-empty muted">No files found at the version's source.</div>
+      ) : (
+        <table className="table files-table">
+          <tbody>
+            {files.map((f) => (
+              <tr key={f.path}>
+                <td className="mono small">{f.path}</td>
+                <td className="num muted small">{formatBytes(f.file_size)}</td>
+                <td className="col-actions">
+                  <a className="btn btn-small" href={versionArtifactUrl(name, version, f.path)} download={f.path.split("/").pop()}>
+                    Download
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {lineage.artifacts_truncated && <div className="table-note muted small">Only the first 1,000 files are listed.</div>}
+    </Card>
   );
 }

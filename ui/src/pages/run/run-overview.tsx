@@ -8,6 +8,7 @@ import { commitUrl } from "./git-link";
 import { RunDatasets } from "./run-datasets";
 import { RunModelsCard } from "./run-models";
 import { NOTE_TAG, RunDescription } from "./run-description";
+import { Card } from "../../components/card";
 
 const tag = (run: WireRun, key: string) => run.data.tags?.find((t) => t.key === key)?.value;
 
@@ -28,31 +29,28 @@ function FilteredTable({ title, rows, numeric, onRowClick, empty }: { title: str
   }, [rows, q]);
   const LIMIT = 200;
   return (
-    <section className="card" aria-label={title}>
-      <div className="card-head">
-        <h2>
-          {title} <span className="muted small">{rows.length}</span>
-        </h2>
-        {rows.length > 8 && <input className="input input-small" type="search" placeholder="Filter" aria-label={`Filter ${title.toLowerCase()}`} value={q} onChange={(e) => setQ(e.target.value)} />}
-      </div>
-      <div className="card-body-flush card-scroll">
-        {rows.length === 0 ? (
-          <div className="card-empty muted">{empty}</div>
-        ) : (
-          <table className="table kv-table">
-            <tbody>
-              {shown.slice(0, LIMIT).map(([k, v]) => (
-                <tr key={k} className={onRowClick ? "clickable" : undefined} onClick={onRowClick ? () => onRowClick(k) : undefined}>
-                  <td>{k}</td>
-                  <td className={numeric ? "num mono" : undefined}>{numeric ? formatNumber(v) : String(v)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {shown.length > LIMIT && <div className="table-note muted small">{shown.length - LIMIT} more: filter to narrow.</div>}
-      </div>
-    </section>
+    <Card
+      title={title}
+      count={rows.length}
+      aside={rows.length > 8 && <input className="input input-small" type="search" placeholder="Filter" aria-label={`Filter ${title.toLowerCase()}`} value={q} onChange={(e) => setQ(e.target.value)} />}
+      body="card-body-flush card-scroll"
+    >
+      {rows.length === 0 ? (
+        <div className="card-empty muted">{empty}</div>
+      ) : (
+        <table className="table kv-table">
+          <tbody>
+            {shown.slice(0, LIMIT).map(([k, v]) => (
+              <tr key={k} className={onRowClick ? "clickable" : undefined} onClick={onRowClick ? () => onRowClick(k) : undefined}>
+                <td>{k}</td>
+                <td className={numeric ? "num mono" : undefined}>{numeric ? formatNumber(v) : String(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {shown.length > LIMIT && <div className="table-note muted small">{shown.length - LIMIT} more: filter to narrow.</div>}
+    </Card>
   );
 }
 

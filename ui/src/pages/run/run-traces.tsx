@@ -5,31 +5,15 @@
  * `mlflow.search_traces(run_id=...)` asks. Traces of other experiments linked
  * to the run are not searched (nor does the client search them).
  */
-import { useEffect, useState } from "react";
-import { searchTraces, type WireTraceInfo } from "../../api/traces-api";
-import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { Link } from "../../router/router";
 import { TracesTable } from "../traces/traces-table";
-
-const PAGE_SIZE = 50;
+import { LoadMoreTraces, useTraceSearch } from "../traces/use-trace-search";
 
 export function RunTraces({ runId, experimentId }: { runId: string; experimentId: string }) {
   const filter = `run_id = '${runId.replace(/'/g, "")}'`;
-  const first = useApi((signal) => searchTraces({ experimentId, filter, maxResults: PAGE_SIZE }, signal), [experimentId, filter]);
-  const [more, setMore] = useState<{ traces: WireTraceInfo[]; next?: string }>();
-  const [moreError, setMoreError] = useState<Error>();
-  useEffect(() => setMore(undefined), [first.data]);
-  const rows = [...(first.data?.traces ?? []), ...(more?.traces ?? [])];
-  const next = more ? more.next : first.data?.next_page_token;
-  const loadMore = async () => {
-    try {
-      const page = await searchTraces({ experimentId, filter, maxResults: PAGE_SIZE, pageToken: next });
-      setMore({ traces: [...(more?.traces ?? []), ...(page.traces ?? [])], next: page.next_page_token });
-    } catch (e) {
-      setMoreError(e as Error);
-    }
-  };
+  const search = useTraceSearch(experimentId, filter);
+  const { first, rows, next } = search;
   if (first.error) return <ErrorBanner error={first.error} onRetry={first.reload} />;
   if (!first.data) return <Loading label="Loading traces…" />;
   if (rows.length === 0) {
@@ -48,14 +32,7 @@ export function RunTraces({ runId, experimentId }: { runId: string; experimentId
         <Link to={`/experiments/${experimentId}/traces?filter=${encodeURIComponent(filter)}`}>open in the experiment's traces</Link>
       </div>
       <TracesTable traces={rows} experimentId={experimentId} />
-      {moreError && <ErrorBanner error={moreError} onDismiss={() => setMoreError(undefined)} />}
-      {next && (
-        <div className="load-more">
-          <button className="btn" onClick={loadMore}>
-            Load more traces
-          </button>
-        </div>
-      )}
+      <LoadMoreTraces search={search} />
     </>
   );
 }

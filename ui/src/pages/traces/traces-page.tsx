@@ -6,15 +6,13 @@
  */
 import { useEffect, useState } from "react";
 import { getExperiment } from "../../api/tracking-api";
-import { searchTraces, type WireTraceInfo } from "../../api/traces-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { Link, setSearch, useUrl } from "../../router/router";
 import { Breadcrumbs } from "../../components/breadcrumbs";
 import type { PageProps } from "../../routes";
 import { TracesTable } from "./traces-table";
-
-const PAGE_SIZE = 50;
+import { LoadMoreTraces, useTraceSearch } from "./use-trace-search";
 
 export default function TracesPage({ params }: PageProps) {
   const experimentId = params.experimentId!;
@@ -23,21 +21,8 @@ export default function TracesPage({ params }: PageProps) {
   const [text, setText] = useState(filter);
   useEffect(() => setText(filter), [filter]);
   const experiment = useApi((signal) => getExperiment(experimentId, signal), [experimentId]);
-  const first = useApi((signal) => searchTraces({ experimentId, filter, maxResults: PAGE_SIZE }, signal), [experimentId, filter]);
-  const [more, setMore] = useState<{ traces: WireTraceInfo[]; next?: string }>();
-  const [moreError, setMoreError] = useState<Error>();
-  useEffect(() => setMore(undefined), [first.data]);
-
-  const rows = [...(first.data?.traces ?? []), ...(more?.traces ?? [])];
-  const next = more ? more.next : first.data?.next_page_token;
-  const loadMore = async () => {
-    try {
-      const page = await searchTraces({ experimentId, filter, maxResults: PAGE_SIZE, pageToken: next });
-      setMore({ traces: [...(more?.traces ?? []), ...(page.traces ?? [])], next: page.next_page_token });
-    } catch (e) {
-      setMoreError(e as Error);
-    }
-  };
+  const traces = useTraceSearch(experimentId, filter);
+  const { first, rows } = traces;
   const title = experiment.data?.name ?? `Experiment ${experimentId}`;
   const filterError = first.error && "status" in first.error && (first.error as { status: number }).status === 400 ? first.error : undefined;
 
@@ -96,14 +81,7 @@ export default function TracesPage({ params }: PageProps) {
         </EmptyState>
       )}
       {rows.length > 0 && <TracesTable traces={rows} experimentId={experimentId} />}
-      {moreError && <ErrorBanner error={moreError} onDismiss={() => setMoreError(undefined)} />}
-      {next && rows.length > 0 && (
-        <div className="load-more">
-          <button className="btn" onClick={loadMore}>
-            Load more traces
-          </button>
-        </div>
-      )}
+      <LoadMoreTraces search={traces} />
     </div>
   );
 }
