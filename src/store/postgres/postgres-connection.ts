@@ -78,8 +78,12 @@ function postgresDialect(pool: pg.Pool, prepared: PreparedNames, onQuery: Postgr
  */
 const MIN_WEIGHT_WHILE_BUSY = 16;
 
-/** Deadlock and serialization failures: the transaction was rolled back whole, so it can run again. */
-const RETRYABLE = new Set(["40P01", "40001"]);
+/**
+ * Deadlock and serialization failures: the transaction was rolled back whole, so it can run again. Also an
+ * exclusion violation (23P01): only metric_chunks has one, and it fails a careful metric write that raced another
+ * writer of a series that had no row to lock yet (chunk-writes.ts); run again, it reads what the other wrote.
+ */
+const RETRYABLE = new Set(["40P01", "40001", "23P01"]);
 
 
 export interface PostgresOptions {

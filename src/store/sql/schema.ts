@@ -59,6 +59,18 @@ interface MetricsTable {
   dataset_digest: string | null;
 }
 
+/** A series' plain points in binary (metric-chunks.ts; migration 24). */
+interface MetricChunksTable {
+  run_id: number;
+  key: string;
+  min_step: number;
+  max_step: number;
+  min_ts: number;
+  max_ts: number;
+  cnt: number;
+  points: Uint8Array;
+}
+
 interface LatestMetricsTable {
   run_id: number;
   key: string;
@@ -274,6 +286,7 @@ export interface Database {
   params: KeyValueTable;
   tags: KeyValueTable;
   metrics: MetricsTable;
+  metric_chunks: MetricChunksTable;
   latest_metrics: LatestMetricsTable;
   metric_buckets: MetricBucketsTable;
   datasets: DatasetsTable;

@@ -3,10 +3,11 @@
  * written once per transaction instead of once per request.
  *
  * On SQLite a group commit runs many log-metric/log-batch requests in one
- * transaction. Each request inserts its own points; what is derived from them
- * is staged here, kept only if the request's savepoint is released, merged
- * across the group and written just before COMMIT. Where no tail is attached
- * (PostgreSQL outside a group), the derived rows are written at once.
+ * transaction. Each request stages its points (chunk-writes.ts: METRIC_POINTS),
+ * kept only if the request's savepoint is released; just before COMMIT the
+ * group's points are written, merged per series, and what derives from the
+ * new ones is written here. Where no group runs (PostgreSQL's per-write path),
+ * both are written at once.
  *
  * A series' latest_metrics row holds its open bucket (open-bucket.ts), so each series touched is one upsert
  * ({@link SERIES_UPSERT}): the latest point if later, the open bucket merged, or replaced when a later bucket
@@ -17,19 +18,17 @@
  */
 import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
-import { aggregateBuckets, recount, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
+import { aggregateBuckets, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
 import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
 import type { Database } from "../schema.js";
-import type { CommitHook } from "../group-commit-queue.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
 type Db = Kysely<Database>;
 
 export interface MetricTailEntry {
   runPk: number;
+  /** Points new to the history (chunk-writes.ts drops the stored ones), so their counts are added. */
   metrics: Metric[];
-  /** No point of the write was a duplicate, so bucket counts can be added. */
-  allNew: boolean;
 }
 
 /** The same leading columns as the history's: run_id, key, step, timestamp, value, is_nan. */
@@ -100,7 +99,6 @@ interface Series {
   runPk: number;
   key: string;
   points: Metric[];
-  allNew: boolean;
 }
 
 /** Writes latest values and summaries for the given writes, merged per series. */
@@ -110,10 +108,8 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
     for (const m of e.metrics) {
       const id = `${e.runPk}\u0000${m.key}`;
       const s = byId.get(id);
-      if (s) {
-        s.points.push(m);
-        s.allNew &&= e.allNew;
-      } else byId.set(id, { runPk: e.runPk, key: m.key, points: [m], allNew: e.allNew });
+      if (s) s.points.push(m);
+      else byId.set(id, { runPk: e.runPk, key: m.key, points: [m] });
     }
   }
   if (byId.size === 0) return;
@@ -128,11 +124,9 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
   const now = new Map(returned.map((r) => [`${r.run_id}\u0000${r.key}`, r]));
 
   const stored = new Map<string, { runPk: number; agg: BucketAgg }>();
-  const openSteps: number[] = [];
   for (const [i, s] of series.entries()) {
     const w = writes[i];
     const r = now.get(`${s.runPk}\u0000${s.key}`)!;
-    openSteps.push(Number(r.step));
     const adds = aggregateBuckets(w.rest);
     // The open part a later bucket closed, or the write's top part when its bucket is older than the open one.
     if (Number(r.closed_cnt) > 0) adds.push(...atEveryLevel(s.key, Number(r.closed_step), closedSummary(r)));
@@ -148,8 +142,6 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
     .sort((x, y) => x.runPk - y.runPk || x.agg.level - y.agg.level || x.agg.bucket - y.agg.bucket || (x.agg.key < y.agg.key ? -1 : x.agg.key > y.agg.key ? 1 : 0))
     .map(({ runPk, agg: a }) => [runPk, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
   await upsertBucketRows(db, dialect, bucketRows);
-  // A write with duplicates (a retry) added counts for points stored before: recount what it touched.
-  for (const [i, s] of series.entries()) if (!s.allNew) await recount(db, s.runPk, s.key, s.points, openSteps[i]);
 }
 
 function pointRow(runPk: number, m: Metric): unknown[] {
@@ -169,9 +161,3 @@ function closedSummary(r: SeriesReturned): Summary {
     maxT: Number(r.closed_max_ts),
   };
 }
-
-/** Latest values and bucket summaries of the metrics a group logged, written once per group commit. */
-export const METRIC_TAIL: CommitHook<MetricTailEntry> = {
-  name: "tracking.metric-tail",
-  flush: (trx, entries, dialect) => writeDerived(trx, dialect, entries),
-};
