@@ -2,12 +2,15 @@
  * Metric history in chunks (store/sql/tracking/metric-chunks.ts): `metric_chunks` holds a series' plain points
  * packed in binary, one row per series and write, instead of one indexed row per point in `metrics`.
  *
- * - PostgreSQL: an exclusion constraint keeps a series' chunks' boxes (step range × timestamp range) disjoint,
- *   which is what lets a write whose box meets nothing go in without reading anything (the GiST index needs
- *   the `btree_gist` extension, a trusted one: the database's owner may create it). The bytes are stored
- *   uncompressed (`STORAGE EXTERNAL`: pglz on every chunk costs CPU and gains little on float64s) and inline
- *   up to the largest tuple a page holds (`toast_tuple_target`), so a chunk of ~340 points is one heap tuple.
- * - SQLite: an R*Tree of the chunks' boxes, kept by triggers, finds the chunks a write meets (see below).
+ * - One B-tree index, (run_id, key, min_step, max_step): a one-point write costs a heap row and one index
+ *   entry, as a `metrics` row did. MLflow's duplicate rule is kept by the writers (chunk-writes.ts), which
+ *   decide from the series' latest_metrics row whether a write can meet stored points at all.
+ * - PostgreSQL: latest_metrics gains `guard_step` and `guard_ts` — the first point of the write that upserts the
+ *   row — and the function `metric_points_overlap()`, which the upsert calls (failing the statement with
+ *   SQLSTATE CM001) when the row it locked holds a point not before that one: a write that took the fast path
+ *   on a stale view of the series rolls back and runs the careful way. The bytes are stored uncompressed
+ *   (`STORAGE EXTERNAL`: pglz on every chunk costs CPU and gains little on float64s) and inline up to the
+ *   largest tuple a page holds (`toast_tuple_target`), so a chunk of ~340 points is one heap tuple.
  * - The existing points move into chunks, series by series, in pages of at most {@link PAGE} rows cut between
  *   two steps. The rows with a model or dataset link stay in `metrics` too (the logged-model readers use them);
  *   the others are deleted.
@@ -16,7 +19,7 @@ import { CompiledQuery, sql, type Kysely } from "kysely";
 import type { Migration } from "./migration.js";
 import type { SqlDialectName } from "../sql/sql-dialect.js";
 import { insertChunks, type ChunkRow } from "../sql/tracking/chunk-writes.js";
-import { buildChunks, WINDOW_BITS, type Point } from "../sql/tracking/metric-chunks.js";
+import { buildChunks, OVERLAP_SQLSTATE, type Point } from "../sql/tracking/metric-chunks.js";
 import { text } from "./ddl-helpers.js";
 
 /** Rows read at once while moving points. */
@@ -25,11 +28,8 @@ const PAGE = 50_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {
   const big = d === "postgres" ? "bigint" : "integer";
-  if (d === "postgres") await sql`create extension if not exists btree_gist`.execute(db);
-  let table = db.schema.createTable("metric_chunks");
-  // SQLite: a rowid alias, so VACUUM keeps the ids its R*Tree of boxes (below) refers to.
-  if (d === "sqlite") table = table.addColumn("id", "integer", (c) => c.primaryKey());
-  await table
+  await db.schema
+    .createTable("metric_chunks")
     .addColumn("run_id", "integer", (c) => (d === "sqlite" ? c.notNull().references("runs.id").onDelete("cascade") : c.notNull()))
     .addColumn("key", text(d, "varchar(250)"), (c) => c.notNull())
     .addColumn("min_step", big, (c) => c.notNull())
@@ -40,26 +40,14 @@ async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {
     .addColumn("points", d === "postgres" ? "bytea" : "blob", (c) => c.notNull())
     .addCheckConstraint("metric_chunks_size", sql`cnt > 0 and length(points) = cnt * 24`)
     .execute();
-  // Reads by step range; max_step filters chunks without reading them.
+  // The one index: reads by step range (max_step filters chunks without reading them) and the writers' lookup.
   await db.schema.createIndex("metric_chunks_steps").on("metric_chunks").columns(["run_id", "key", "min_step", "max_step"]).execute();
-  if (d === "sqlite") {
-    // The writer's lookup of the chunks a write's box meets: an R*Tree of the boxes, kept by triggers. Its
-    // coordinates are 32-bit floats, rounded outwards, so it answers a superset (the writer checks each chunk's
-    // own columns): a step is given as its window (a chunk never spans two) and its place in the window, both
-    // exact, a run by its id; timestamps lose precision at today's values (~2 minutes), which only adds candidates.
-    await sql`create virtual table metric_chunk_boxes using rtree(id, run_lo, run_hi, win_lo, win_hi, s_lo, s_hi, t_lo, t_hi)`.execute(db);
-    const win = (step: string) => sql.raw(`(${step} >> ${WINDOW_BITS})`);
-    const inWin = (step: string) => sql.raw(`(${step} - ((new.min_step >> ${WINDOW_BITS}) << ${WINDOW_BITS}))`);
-    await sql`create trigger metric_chunks_box_in after insert on metric_chunks begin
-      insert into metric_chunk_boxes values (new.rowid, new.run_id, new.run_id, ${win("new.min_step")}, ${win("new.min_step")},
-        ${inWin("new.min_step")}, ${inWin("new.max_step")}, new.min_ts, new.max_ts); end`.execute(db);
-    await sql`create trigger metric_chunks_box_out after delete on metric_chunks begin
-      delete from metric_chunk_boxes where id = old.rowid; end`.execute(db);
-  } else {
-    await sql`alter table metric_chunks add constraint metric_chunks_disjoint exclude using gist
-      (run_id with =, key with =, box(point(min_step, min_ts), point(max_step, max_ts)) with &&)`.execute(db);
+  if (d === "postgres") {
     await sql`alter table metric_chunks alter column points set storage external`.execute(db);
     await sql`alter table metric_chunks set (toast_tuple_target = 8160)`.execute(db);
+    await sql`alter table latest_metrics add column guard_step bigint, add column guard_ts bigint`.execute(db);
+    await sql.raw(`create or replace function metric_points_overlap() returns bigint language plpgsql as $$
+      begin raise exception 'metric points may meet stored ones' using errcode = '${OVERLAP_SQLSTATE}'; end $$`).execute(db);
   }
   await movePoints(db, d);
 }

@@ -102,6 +102,9 @@ interface LatestMetricsTable {
   closed_max_value: number | null;
   closed_max_step: number | null;
   closed_max_ts: number | null;
+  /** PostgreSQL only (migration 24): the first point of the write that last upserted the row (metric-tail.ts: SERIES_UPSERT_GUARDED). */
+  guard_step?: number | null;
+  guard_ts?: number | null;
 }
 
 /** Multi-resolution min/max/count summaries of metric history (see metric-buckets.ts). */

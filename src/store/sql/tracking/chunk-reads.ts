@@ -2,7 +2,8 @@
  * Reading metric history from chunks (metric-chunks.ts): a series' points in a step range, in MLflow's order,
  * from the chunks that can hold them — those starting in the range or in the window of its first step (a chunk
  * never spans two windows) — read a few at a time in `min_step` order when only the first points are wanted.
- * Chunks never hold the same point twice, so nothing is deduplicated here.
+ * Chunks may overlap (their points are merged in order) but never hold the same point twice, so nothing is
+ * deduplicated here.
  * @module
  */
 import { sql, type Kysely } from "kysely";
@@ -58,18 +59,24 @@ export async function pointsInRange(db: Db, runPk: number, key: string, lo: numb
     for (const c of (await base(db).execute()) as ChunkRead[]) take(decodePoints(c.points));
     return sortIfOverlapping(out);
   }
-  let cursor: { step: number; ts: number } | undefined;
-  const after = (q: ReturnType<typeof base>, c: { step: number; ts: number } | undefined) =>
-    c ? q.where(sql<boolean>`(min_step, min_ts) > (${c.step}, ${c.ts})`) : q;
+  // Every chunk starting at or before `cursor` has been read (chunks may start at one step: all of those are read together).
+  let cursor: number | undefined;
+  const after = (q: ReturnType<typeof base>, c: number | undefined) => (c === undefined ? q : q.where("min_step", ">", c));
   for (let batch = FIRST_BATCH; ; batch = Math.min(MAX_BATCH, batch * 4)) {
-    const rows = (await after(base(db), cursor).limit(batch).execute()) as ChunkRead[];
+    let rows = (await after(base(db), cursor).limit(batch).execute()) as ChunkRead[];
+    const full = rows.length === batch;
+    if (full) {
+      // The last chunk's first step may start more chunks than the batch held: read them all.
+      const m = Number(rows[batch - 1].min_step);
+      const atM = (await base(db).where("min_step", "=", m).execute()) as ChunkRead[];
+      rows = [...rows.filter((r) => Number(r.min_step) !== m), ...atM];
+      cursor = m;
+    }
     for (const c of rows) take(decodePoints(c.points));
     sortIfOverlapping(out);
-    if (rows.length < batch) return out.slice(0, limit);
-    const last = rows[batch - 1];
-    cursor = { step: Number(last.min_step), ts: Number(last.min_ts) };
+    if (!full) return out.slice(0, limit);
     // The next chunk's first step (its bytes unread): points before it are final, as every chunk still unread
-    // starts at or after it.
+    // starts after it.
     const next = await after(base(db), cursor).clearSelect().select("min_step").limit(1).executeTakeFirst();
     if (!next) return out.slice(0, limit);
     const bound = Number(next.min_step);

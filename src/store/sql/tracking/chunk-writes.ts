@@ -1,16 +1,16 @@
 /**
  * Writing metric points into chunks (metric-chunks.ts) exactly: MLflow's duplicate rule kept without an index
  * per point. This is the path of SQLite's log-batch, of PostgreSQL's per-input fallback and of the import; the
- * PostgreSQL group statement (log-batch-statement.ts) inserts a group's chunks as they are and falls back here
- * when one meets a stored chunk (the exclusion constraint refuses it).
+ * PostgreSQL group statement (log-batch-statement.ts) inserts a group's chunks as they are, its latest_metrics
+ * upsert checking them (the guard), and falls back here when the guard fails.
  *
- * Per series: the stored chunks whose box meets the write's are read (none: the usual case, training appends
- * and every point is new). When some are, the points already stored are dropped; if any remain, they and the
- * chunks met are merged into one chunk per window, which replaces them — its box may meet more chunks, so the
- * chunks met are looked up again for the grown box until none is added. The chunks of a series stay disjoint.
- * On PostgreSQL the series' latest_metrics rows are locked first (`FOR UPDATE`), so two such writers of one
- * series run one after the other, each reading what the other committed; a writer of a series that has no row
- * yet can still race a group statement — the exclusion constraint then fails one of them, which runs again.
+ * Per series: its latest_metrics row is read (locked on PostgreSQL). A write whose first point comes after the
+ * row's point (training appends: the usual case) or of a series without a row goes in as is. Otherwise the
+ * stored chunks whose box meets the write's are read and the points they hold are dropped; the rest, if any,
+ * become a chunk of their own. On PostgreSQL two careful writers of a series run one after the other (the row
+ * lock), each reading what the other committed; a series with no row yet carries a guard into its row's
+ * upsert, which fails if a concurrent writer got there first with a point at or after this write's first (the
+ * group then runs again: postgres-connection.ts's retryable errors).
  *
  * Points with MLflow 3 model or dataset links are history points like any other (in chunks) and, besides, rows
  * of `metrics`, which the logged-model readers use and the history reads for the links.
@@ -22,7 +22,7 @@ import type { CommitHook } from "../group-commit-queue.js";
 import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
 import { writeDerived } from "./metric-tail.js";
-import { boxesMeet, buildChunks, comparePoints, decodePoints, sortUnique, WINDOW, windowStart, type Chunk, type Point } from "./metric-chunks.js";
+import { buildChunks, comparePoints, decodePoints, sortUnique, windowStart, type Chunk, type Point } from "./metric-chunks.js";
 
 type Db = Kysely<Database>;
 type Box = Omit<Chunk, "cnt" | "data">;
@@ -90,41 +90,69 @@ export async function insertChunks(db: Kysely<any>, dialect: Pick<SqlDialect, "n
   }
 }
 
-interface StoredChunk extends Box {
+/** A series' points to write: ordered and unique (sortUnique). */
+export interface SeriesWrite {
+  runPk: number;
   key: string;
-  points: Uint8Array;
+  points: Metric[];
+}
+
+/** The first point of a series' write, by series id ({@link seriesId}): what its latest_metrics upsert must find no stored point at or after (PostgreSQL). */
+export type Guards = Map<string, Point>;
+
+export const seriesId = (runPk: number, key: string): string => `${runPk}\u0000${key}`;
+
+const byRunKey = (a: SeriesWrite, b: SeriesWrite) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Series looked up at once (SQLite's bound parameters: two per series). */
+const LOOKUP_PAGE = 400;
+
+/**
+ * The latest point (step, timestamp) of each of `series`, by series id. PostgreSQL: the rows are locked
+ * (`FOR UPDATE`, in (run, key) order), so a concurrent writer of these series waits for this transaction and
+ * then sees what it wrote.
+ */
+async function latestOf(db: Db, dialect: SqlDialect, series: readonly SeriesWrite[]): Promise<Map<string, { step: number; timestamp: number }>> {
+  const out = new Map<string, { step: number; timestamp: number }>();
+  type Row = { run_id: number; key: string; step: number; timestamp: number };
+  for (let i = 0; i < series.length; i += LOOKUP_PAGE) {
+    const part = series.slice(i, i + LOOKUP_PAGE);
+    let rows: Row[];
+    if (dialect.name === "postgres") {
+      rows = await dialect.runPrepared<Row>(
+        db,
+        'select l.run_id, l.key, l.step, l."timestamp" from latest_metrics l join unnest($1::int4[], $2::text[]) u(run_id, key) ' +
+          "on l.run_id = u.run_id and l.key = u.key order by l.run_id, l.key for update of l",
+        [part.map((s) => s.runPk), part.map((s) => s.key)],
+      );
+    } else {
+      const values: unknown[] = [];
+      for (const s of part) values.push(s.runPk, s.key);
+      rows = await dialect.runPrepared<Row>(
+        db,
+        `select run_id, key, step, "timestamp" from latest_metrics where (run_id, key) in (values ${part.map(() => "(?, ?)").join(", ")})`,
+        values,
+      );
+    }
+    for (const r of rows) out.set(seriesId(Number(r.run_id), r.key), { step: Number(r.step), timestamp: Number(r.timestamp) });
+  }
+  return out;
 }
 
 /**
- * The stored chunks of `runPk`'s `keys` whose box meets `box`: PostgreSQL through the exclusion constraint's GiST
- * index, SQLite through its R*Tree of boxes (migration 24), which answers a superset checked here.
+ * The stored points of a series that may equal points inside `box`: those of the chunks whose box meets it,
+ * found by the step index (a chunk lies in one window, so it starts in the window of the box's first step or
+ * later), ordered and unique.
  */
-async function chunksMeeting(db: Db, dialect: SqlDialect, runPk: number, keys: string[], box: Box): Promise<StoredChunk[]> {
-  let text: string;
-  let values: unknown[];
-  if (dialect.name === "postgres") {
-    text =
-      "select key, min_step, max_step, min_ts, max_ts, points from metric_chunks where run_id = $1 and key = any($2::text[]) " +
-      "and box(point(min_step, min_ts), point(max_step, max_ts)) && box(point($3, $4), point($5, $6))";
-    values = [runPk, keys, box.minStep, box.minTs, box.maxStep, box.maxTs];
-  } else {
-    const [w0, w1] = [Math.floor(box.minStep / WINDOW), Math.floor(box.maxStep / WINDOW)];
-    // Steps within the window when the box lies in one; else the whole of each window.
-    const [s0, s1] = w0 === w1 ? [box.minStep - w0 * WINDOW, box.maxStep - w0 * WINDOW] : [0, WINDOW - 1];
-    text =
-      // CROSS JOIN: the R*Tree first (SQLite would rather scan the series' chunks by the step index).
-      "select c.key, c.min_step, c.max_step, c.min_ts, c.max_ts, c.points from metric_chunk_boxes b cross join metric_chunks c on c.rowid = b.id " +
-      "where b.run_lo <= ? and b.run_hi >= ? and b.win_lo <= ? and b.win_hi >= ? and b.s_lo <= ? and b.s_hi >= ? and b.t_lo <= ? and b.t_hi >= ? " +
-      `and c.run_id = ? and c.key in (${keys.map(() => "?").join(", ")})`;
-    values = [runPk, runPk, w1, w0, s1, s0, box.maxTs, box.minTs, runPk, ...keys];
-  }
-  const rows = await dialect.runPrepared<{ key: string; min_step: number; max_step: number; min_ts: number; max_ts: number; points: Uint8Array }>(db, text, values);
-  const out: StoredChunk[] = [];
-  for (const r of rows) {
-    const c = { key: r.key, minStep: Number(r.min_step), maxStep: Number(r.max_step), minTs: Number(r.min_ts), maxTs: Number(r.max_ts), points: r.points };
-    if (boxesMeet(c, box)) out.push(c);
-  }
-  return out;
+async function storedPointsMeeting(db: Db, dialect: SqlDialect, runPk: number, key: string, box: Box): Promise<Point[]> {
+  const text =
+    dialect.name === "postgres"
+      ? "select points from metric_chunks where run_id = $1 and key = $2 and min_step >= $3 and min_step <= $4 and max_step >= $5 and min_ts <= $6 and max_ts >= $7"
+      : "select points from metric_chunks where run_id = ? and key = ? and min_step >= ? and min_step <= ? and max_step >= ? and min_ts <= ? and max_ts >= ?";
+  const rows = await dialect.runPrepared<{ points: Uint8Array }>(db, text, [runPk, key, windowStart(box.minStep), box.maxStep, box.minStep, box.maxTs, box.minTs]);
+  if (rows.length === 0) return [];
+  const all = rows.flatMap((r) => decodePoints(r.points));
+  return rows.length === 1 ? all : sortUnique(all);
 }
 
 function boxOf(points: readonly Point[]): Box {
@@ -136,108 +164,57 @@ function boxOf(points: readonly Point[]): Box {
   return b;
 }
 
-function union(a: Box, b: Box): Box {
-  return { minStep: Math.min(a.minStep, b.minStep), maxStep: Math.max(a.maxStep, b.maxStep), minTs: Math.min(a.minTs, b.minTs), maxTs: Math.max(a.maxTs, b.maxTs) };
-}
-
-const sameBox = (a: Box, b: Box) => a.minStep === b.minStep && a.maxStep === b.maxStep && a.minTs === b.minTs && a.maxTs === b.maxTs;
-
-/** A series' points (ordered, unique) inside one window. */
-interface Piece {
-  key: string;
-  points: Point[];
-  box: Box;
-}
-
-/** `points` (ordered) cut at window boundaries. */
-function byWindow(key: string, points: readonly Point[]): Piece[] {
-  const out: Piece[] = [];
-  let from = 0;
-  for (let i = 1; i <= points.length; i++) {
-    if (i < points.length && windowStart(points[i].step) === windowStart(points[from].step)) continue;
-    const part = points.slice(from, i);
-    out.push({ key, points: part, box: boxOf(part) });
-    from = i;
-  }
-  return out;
-}
-
 /**
- * Writes `metrics` (one run's points, any order, repeats allowed) and resolves with those that were new — the
- * points the latest values and summaries must count. Runs inside a write transaction. Looked up per window
- * (a chunk lies in one): a write's points in one window meet only chunks of that window.
+ * Writes series' points (each ordered and unique) and resolves with those that were new, per run — the points
+ * the latest values and summaries must count. Runs inside a write transaction. A series whose first point comes
+ * after its latest stored point (or that has none) goes in as is; the others read the chunks their box meets
+ * and store the points those lack. On PostgreSQL a series without a row to lock gets a guard (`guards`): its
+ * row's upsert (metric-tail.ts) fails if a concurrent writer created the row with a point at or after this
+ * write's first.
  */
-export async function writePoints(db: Db, dialect: SqlDialect, runPk: number, metrics: readonly Metric[]): Promise<Metric[]> {
-  if (metrics.length === 0) return [];
+export async function writeSeries(db: Db, dialect: SqlDialect, series: SeriesWrite[], guards?: Guards): Promise<PointsEntry[]> {
+  series.sort(byRunKey);
+  const latest = await latestOf(db, dialect, series);
+  const fresh: ChunkRow[] = [];
+  const added = new Map<number, Metric[]>();
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    const first = s.points[0];
+    const id = seriesId(s.runPk, s.key);
+    const last = latest.get(id);
+    let points = s.points;
+    if (!last) {
+      if (dialect.name === "postgres") guards?.set(id, first);
+    } else if (!(first.step > last.step || (first.step === last.step && first.timestamp > last.timestamp))) {
+      const stored = await storedPointsMeeting(db, dialect, s.runPk, s.key, boxOf(points));
+      if (stored.length > 0) points = points.filter((p) => !contains(stored, p));
+      if (points.length === 0) continue;
+    }
+    for (const chunk of buildChunks(points)) fresh.push({ runPk: s.runPk, key: s.key, chunk });
+    const list = added.get(s.runPk);
+    if (list) list.push(...points);
+    else added.set(s.runPk, [...points]);
+  }
+  await insertChunks(db, dialect, fresh);
+  return [...added].map(([runPk, metrics]) => ({ runPk, metrics }));
+}
+
+/** `metrics` (one run's points, any order, repeats allowed) as series writes, ordered and unique. */
+export function seriesOf(runPk: number, metrics: readonly Metric[]): SeriesWrite[] {
   const byKey = new Map<string, Metric[]>();
   for (const m of metrics) {
     const list = byKey.get(m.key);
     if (list) list.push(m);
     else byKey.set(m.key, [m]);
   }
-  const keys = [...byKey.keys()].sort();
-  if (dialect.name === "postgres") {
-    await dialect.runPrepared(db, "select 1 from latest_metrics where run_id = $1 and key = any($2::text[]) order by key for update", [runPk, keys]);
-  }
-  const pieces = keys.flatMap((key) => byWindow(key, sortUnique(byKey.get(key)!)));
-  // One lookup per window, over the box of every key's points in it: most writes meet nothing.
-  const windows = new Map<number, Piece[]>();
-  for (const p of pieces) {
-    const w = windowStart(p.box.minStep);
-    const list = windows.get(w);
-    if (list) list.push(p);
-    else windows.set(w, [p]);
-  }
-  const candidates: StoredChunk[] = [];
-  for (const list of windows.values()) {
-    const all = list.slice(1).reduce((acc, p) => union(acc, p.box), list[0].box);
-    candidates.push(...(await chunksMeeting(db, dialect, runPk, [...new Set(list.map((p) => p.key))], all)));
-  }
-  const fresh: ChunkRow[] = [];
-  const added: Point[][] = [];
-  const keyOf = new Map<Point[], string>();
-  for (const s of pieces) {
-    let met = candidates.filter((c) => c.key === s.key && boxesMeet(c, s.box));
-    if (met.length === 0) {
-      for (const chunk of buildChunks(s.points)) fresh.push({ runPk, key: s.key, chunk });
-      added.push(s.points);
-      keyOf.set(s.points, s.key);
-      continue;
-    }
-    // The chunks met, and those the grown box meets (all in this window), until none is added.
-    let box = met.reduce<Box>((acc, c) => union(acc, c), s.box);
-    for (;;) {
-      const more = await chunksMeeting(db, dialect, runPk, [s.key], box);
-      if (more.length === met.length) break;
-      met = more;
-      const grown = met.reduce<Box>((acc, c) => union(acc, c), box);
-      if (sameBox(grown, box)) break;
-      box = grown;
-    }
-    const stored = sortUnique(met.flatMap((c) => decodePoints(c.points)));
-    const newPoints = s.points.filter((p) => !contains(stored, p));
-    if (newPoints.length === 0) continue;
-    added.push(newPoints);
-    keyOf.set(newPoints, s.key);
-    for (const c of met) {
-      await dialect.runPrepared(
-        db,
-        dialect.name === "postgres"
-          ? "delete from metric_chunks where run_id = $1 and key = $2 and min_step = $3 and max_step = $4 and min_ts = $5 and max_ts = $6"
-          : "delete from metric_chunks where run_id = ? and key = ? and min_step = ? and max_step = ? and min_ts = ? and max_ts = ?",
-        [runPk, s.key, c.minStep, c.maxStep, c.minTs, c.maxTs],
-      );
-    }
-    for (const chunk of buildChunks(sortUnique<Point>([...stored, ...newPoints]), true)) fresh.push({ runPk, key: s.key, chunk });
-  }
-  await insertChunks(db, dialect, fresh);
-  // The points as given (Metric objects: links kept), the new ones only.
-  const out: Metric[] = [];
-  for (const list of added) {
-    const key = keyOf.get(list)!;
-    for (const p of list) out.push("key" in p ? (p as Metric) : { key, ...p });
-  }
-  return out;
+  return [...byKey].map(([key, points]) => ({ runPk, key, points: sortUnique(points) }));
+}
+
+/** Writes one run's points (any order, repeats allowed); resolves with the new ones (see {@link writeSeries}). */
+export async function writePoints(db: Db, dialect: SqlDialect, runPk: number, metrics: readonly Metric[], guards?: Guards): Promise<Metric[]> {
+  if (metrics.length === 0) return [];
+  const out = await writeSeries(db, dialect, seriesOf(runPk, metrics), guards);
+  return out.flatMap((e) => e.metrics);
 }
 
 /** Whether `sorted` (ordered, unique) holds `p`. */
@@ -261,25 +238,26 @@ export interface PointsEntry {
 }
 
 /**
- * A group's metric points, written at its commit: merged per run, so a group of log-metrics into one series
- * writes one chunk (one lookup, one insert) instead of one per request; then the latest values and summaries of
- * the points that were new. Without a group (PostgreSQL's per-write path) it runs at once.
+ * A group's metric points, written at its commit: merged per series, so a group of log-metrics into one series
+ * writes one chunk, and a group over many runs costs one lookup of their rows and one insert; then the latest
+ * values and summaries of the points that were new. Without a group (PostgreSQL's per-write path) it runs at once.
  */
 export const METRIC_POINTS: CommitHook<PointsEntry> = {
   name: "tracking.metric-points",
   async flush(trx, entries, dialect) {
-    const byRun = new Map<number, Metric[]>();
+    const bySeries = new Map<string, SeriesWrite>();
     for (const e of entries) {
-      const list = byRun.get(e.runPk);
-      if (list) list.push(...e.metrics);
-      else byRun.set(e.runPk, [...e.metrics]);
+      for (const m of e.metrics) {
+        const id = seriesId(e.runPk, m.key);
+        const s = bySeries.get(id);
+        if (s) s.points.push(m);
+        else bySeries.set(id, { runPk: e.runPk, key: m.key, points: [m] });
+      }
     }
-    const added: PointsEntry[] = [];
-    // Runs in order: concurrent groups lock series rows in one order (PostgreSQL).
-    for (const runPk of [...byRun.keys()].sort((a, b) => a - b)) {
-      const metrics = await writePoints(trx, dialect, runPk, byRun.get(runPk)!);
-      if (metrics.length > 0) added.push({ runPk, metrics });
-    }
-    await writeDerived(trx, dialect, added);
+    const series = [...bySeries.values()];
+    for (const s of series) s.points = sortUnique(s.points);
+    const guards: Guards = new Map();
+    const added = await writeSeries(trx, dialect, series, guards);
+    await writeDerived(trx, dialect, added, guards);
   },
 };

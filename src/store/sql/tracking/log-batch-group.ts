@@ -22,7 +22,7 @@ import type { GroupedWrite, WriteOutcome } from "../group-commit-queue.js";
 import { logBatch, paramChanged } from "./log-batch.js";
 import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
 import { aggregateBuckets } from "./metric-buckets.js";
-import { buildChunks, sortUnique } from "./metric-chunks.js";
+import { buildChunks, OVERLAP_SQLSTATE, sortUnique } from "./metric-chunks.js";
 import { splitSeries } from "./open-bucket.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
@@ -40,16 +40,13 @@ class NotBatchable extends Error {}
 
 const pairKey = (runPk: number, key: string) => `${runPk}\u0000${key}`;
 
-/** PostgreSQL's SQLSTATE for an exclusion constraint's violation: a chunk met a stored one (metric_chunks_disjoint). */
-const EXCLUSION_VIOLATION = "23P01";
-
-/** Runs the group statement; a chunk meeting a stored one makes the group run the careful way (chunk-writes.ts). */
+/** Runs the group statement; a series whose row holds a point at or after its first point sent makes the group run the careful way (chunk-writes.ts). */
 async function runGroupStatement(db: Db, dialect: SqlDialect, rows: GroupRows): Promise<GroupAnswerRow[]> {
   const { text, values } = groupStatement(rows);
   try {
     return await dialect.runPrepared<GroupAnswerRow>(db, text, values);
   } catch (err) {
-    if ((err as { code?: string }).code === EXCLUSION_VIOLATION) throw new NotBatchable("a chunk meets a stored one");
+    if ((err as { code?: string }).code === OVERLAP_SQLSTATE) throw new NotBatchable("points may meet stored ones");
     throw err;
   }
 }
@@ -149,7 +146,7 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
     for (const chunk of buildChunks(pts)) chunks.push({ run, key, chunk });
     const { latest: m, top: t, rest: others } = splitSeries(pts);
     const nan = Number.isNaN(m.value);
-    series.push([runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0, t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT]);
+    series.push([runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0, t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT, pts[0].step, pts[0].timestamp]);
     if (others.length === 0) continue;
     const list = rest.get(runId);
     if (list) list.push(...others);

@@ -3,11 +3,12 @@
  * params, tags, run renames and metric points of every input, and the rows derived from the points — each
  * series' latest value and open summary bucket (open-bucket.ts) in its latest_metrics row, and the summaries
  * that reach metric_buckets. The caller merges the group's points per series, drops repeats and packs them in
- * chunks (metric-chunks.ts), inserted as they are: a chunk whose box meets a stored chunk of its series (a retry,
- * an overlapping write, or a concurrent one: the exclusion constraint waits for it) fails the whole statement,
- * having written nothing, and the caller runs the inputs the careful way (chunk-writes.ts), which reads what
- * they meet. So every point the statement stores is new and the summaries add its counts. A group costs one
- * round trip.
+ * chunks (metric-chunks.ts), inserted as they are, read nothing first: each series' latest_metrics upsert
+ * checks that the row it locked (the newest committed version) holds no point at or after the series' first
+ * point sent (its guard). When one does (a retry, an overlapping write, or a concurrent writer on another
+ * connection or replica), the statement fails whole (SQLSTATE CM001), having written nothing, and the caller
+ * runs the inputs the careful way (chunk-writes.ts), which reads what they meet. So every point the statement
+ * stores is new and the summaries add its counts. A group costs one round trip.
  *
  * Rows are written only for runs that exist and are active (the statement locks every run it was given `FOR KEY
  * SHARE` as a foreign key check would, so a purge waits for the statement, and joins the active ones); the
@@ -23,7 +24,7 @@
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
-import { SERIES_UPSERT } from "./metric-tail.js";
+import { SERIES_UPSERT_GUARDED } from "./metric-tail.js";
 import { chunkParams } from "./chunk-writes.js";
 import type { Chunk } from "./metric-chunks.js";
 
@@ -42,7 +43,8 @@ export interface GroupRows {
   /**
    * One row per series (run, key) of `points` (splitSeries): run uuid, key, its latest point's step, timestamp,
    * value (null for NaN) and is_nan, then the summary of its points in that point's finest bucket (count,
-   * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN).
+   * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN), then its
+   * first point's step and timestamp (the guard: metric-tail.ts, SERIES_UPSERT_GUARDED).
    */
   series: unknown[][];
   /** The series' other points summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
@@ -72,6 +74,8 @@ const OPEN = SUMMARY.split(", ").map((c) => `open_${c}`).join(", ");
 /** The parameters' types: a summary's columns (SUMMARY), and what precedes them in a series and in a bucket. */
 const SUMMARY_TYPES = ["int8", "float8", "int8", "int8", "float8", "int8", "int8"];
 const SERIES_TYPES = ["text", "text", "int8", "int8", "float8", "int2"];
+/** After the summary: the series' first point (the guard). */
+const GUARD_TYPES = ["int8", "int8"];
 const BUCKET_TYPES = ["text", "text", "int2", "int8"];
 
 /**
@@ -178,17 +182,17 @@ function buildShape(rows: GroupRows): StatementShape {
     );
     // The group's series as the caller merged them: latest point and top summary (see GroupRows.series).
     const sentSeries =
-      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")} from ` +
-      `${unnest((r) => r.series, [...SERIES_TYPES, ...SUMMARY_TYPES], `run_uuid, key, step, ts, value, is_nan, ${SUMMARY}`)} join r using (run_uuid)`;
+      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")}, u.guard_step, u.guard_ts from ` +
+      `${unnest((r) => r.series, [...SERIES_TYPES, ...SUMMARY_TYPES, ...GUARD_TYPES], `run_uuid, key, step, ts, value, is_nan, ${SUMMARY}, guard_step, guard_ts`)} join r using (run_uuid)`;
     const sentBuckets = () =>
       `select r.id as run_id, u.key, u.level::int as level, u.bucket, u.${SUMMARY.split(", ").join(", u.")} from ` +
       `${unnest((r) => r.buckets, [...BUCKET_TYPES, ...SUMMARY_TYPES], `run_uuid, key, level, bucket, ${SUMMARY}`)} join r using (run_uuid)`;
     ctes.push(`g as (${sentSeries})`);
     if (hasBuckets) ctes.push(`rest as (${sentBuckets()})`);
     ctes.push(
-      // One row per series, upserted in (run, key) order (metric-tail.ts: SERIES_UPSERT).
-      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}) ` +
-        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g order by g.run_id, g.key ${SERIES_UPSERT})`,
+      // One row per series, upserted in (run, key) order, its guard checked (metric-tail.ts: SERIES_UPSERT_GUARDED).
+      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}, guard_step, guard_ts) ` +
+        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${SERIES_UPSERT_GUARDED})`,
     );
     // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
     // (returned by the upsert, one row per series and level), and the series' other points (`rest`).

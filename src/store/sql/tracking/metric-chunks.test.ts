@@ -2,7 +2,7 @@
  * Metric history in chunks on SQLite and PostgreSQL: MLflow's duplicate rule without an index per point — a
  * retried batch changes nothing, a batch overlapping stored points stores only the new ones, concurrent writers
  * of identical points (two replicas on PostgreSQL) store them once — with every summary count exact (equal to
- * what the stored history gives), a series' chunks disjoint, NaN and infinities kept, pages across chunks, the
+ * what the stored history gives), no point stored twice, NaN and infinities kept, pages across chunks, the
  * bulk interval over chunked and linked points, and purge. The packing itself is checked first.
  */
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ import { historySummaries, storedSummaries } from "../../../testing/metric-summa
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
 import { tempDir } from "../../../testing/temp-dir.js";
 import type { SqlConnection } from "../sql-dialect.js";
-import { boxesMeet, buildChunks, comparePoints, decodePoints, encodePoints, MAX_CHUNK_POINTS, sortUnique, WINDOW } from "./metric-chunks.js";
+import { boxesMeet, buildChunks, comparePoints, decodePoints, encodePoints, MAX_CHUNK_POINTS, OVERLAP_SQLSTATE, sortUnique, WINDOW } from "./metric-chunks.js";
 import { SqlTrackingStore } from "./sql-tracking-store.js";
 
 const pt = (key: string, value: number, step: number, timestamp: number, extra: Partial<Metric> = {}): Metric => ({ key, value, step, timestamp, ...extra });
@@ -48,7 +48,7 @@ describe("chunk packing", () => {
     assert.equal(cut.length, 2);
     assert.ok(cut[0].cnt >= MAX_CHUNK_POINTS && cut[0].cnt % 3 === 0, "a step is never cut");
     assert.ok(!boxesMeet(cut[0], cut[1]));
-    const windows = buildChunks([{ step: WINDOW - 1, timestamp: 1, value: 1 }, { step: WINDOW, timestamp: 1, value: 1 }], true);
+    const windows = buildChunks([{ step: WINDOW - 1, timestamp: 1, value: 1 }, { step: WINDOW, timestamp: 1, value: 1 }]);
     assert.deepEqual(windows.map((c) => [c.minStep, c.maxStep]), [[WINDOW - 1, WINDOW - 1], [WINDOW, WINDOW]]);
   });
 });
@@ -89,20 +89,22 @@ for (const backend of ["sqlite", "postgres"] as const) {
     const runPk = async (runId: string) => (await conns[0].db.selectFrom("runs").select("id").where("run_uuid", "=", runId).executeTakeFirstOrThrow()).id;
     const log = (runId: string, metrics: Metric[], s = stores[0]) => s.logBatch(runId, { metrics, params: [], tags: [] });
     const history = async (runId: string, key: string) => (await stores[0].getMetricHistory(runId, key, {})).items;
+    const chunkRows = (pk: number, key: string) =>
+      conns[0].db.selectFrom("metric_chunks").selectAll().where("run_id", "=", pk).where("key", "=", key).orderBy("min_step").orderBy("min_ts").orderBy("max_step").execute();
     const chunks = async (pk: number, key: string) =>
-      (await conns[0].db.selectFrom("metric_chunks").selectAll().where("run_id", "=", pk).where("key", "=", key).execute()).map((c) => ({
+      (await chunkRows(pk, key)).map((c) => ({
         minStep: Number(c.min_step),
         maxStep: Number(c.max_step),
         minTs: Number(c.min_ts),
         maxTs: Number(c.max_ts),
         cnt: Number(c.cnt),
       }));
-    /** The invariants: chunks disjoint, counts as the history gives them, the latest value the history's last point. */
+    /** The invariants: no point stored twice, counts as the history gives them, the latest value the history's last point. */
     const checkSeries = async (runId: string, key: string, expected: number) => {
       const pk = await runPk(runId);
-      const cs = await chunks(pk, key);
-      for (let i = 0; i < cs.length; i++) for (let j = i + 1; j < cs.length; j++) assert.ok(!boxesMeet(cs[i], cs[j]), `chunks ${i} and ${j} meet`);
-      assert.equal(cs.reduce((a, c) => a + c.cnt, 0), expected, "points stored");
+      const stored = (await chunkRows(pk, key)).flatMap((c) => decodePoints(c.points)).sort(comparePoints);
+      for (let i = 1; i < stored.length; i++) assert.ok(comparePoints(stored[i - 1], stored[i]) < 0, `point stored twice: ${JSON.stringify(stored[i])}`);
+      assert.equal(stored.length, expected, "points stored");
       const h = await history(runId, key);
       assert.equal(h.length, expected, "points read");
       for (let i = 1; i < h.length; i++) assert.ok(comparePoints(h[i - 1], h[i]) < 0, "history ordered, without repeats");
@@ -126,7 +128,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       for (const k of ["k0", "k1", "k2"]) await checkSeries(run, k, 100);
     });
 
-    test("a batch overlapping stored steps stores only its new points, merged into the chunks it meets", async (t) => {
+    test("a batch overlapping stored steps stores only its new points", async (t) => {
       if (skip) return t.skip(skip);
       const run = await newRun();
       await log(run, Array.from({ length: 100 }, (_, i) => pt("x", i, i * 2, 5000 + i)));
@@ -208,6 +210,55 @@ for (const backend of ["sqlite", "postgres"] as const) {
       assert.equal(ranged.length, 32);
       const linked = (await stores[0].getMetricHistory(run, "b", {})).items.filter((p) => p.datasetName);
       assert.deepEqual(linked.map((p) => [p.step, p.datasetName, p.datasetDigest]), [[4321, "d", "abc"]]);
+    });
+
+    test("points logged at one step (no step given) append without reading, and page across chunks starting at one step", async (t) => {
+      if (skip) return t.skip(skip);
+      const run = await newRun();
+      // MLflow's client logs step 0 when none is given: each write comes after the latest by timestamp.
+      for (let i = 0; i < 12; i++) await log(run, [pt("s0", i, 0, 1000 + i)]);
+      // Same step and timestamp, other values: a careful write each, a chunk of its own at the same corner.
+      for (let i = 0; i < 5; i++) await log(run, [pt("s0", 100 + i, 0, 1005)]);
+      await log(run, [pt("s0", 100, 0, 1005), pt("s0", 3, 0, 1003)]);
+      const all = await checkSeries(run, "s0", 17);
+      assert.equal((await chunks(await runPk(run), "s0")).length, 17);
+      for (const size of [1, 2, 5]) {
+        const paged: Metric[] = [];
+        let token: string | undefined;
+        do {
+          const page = await stores[0].getMetricHistory(run, "s0", { maxResults: size, pageToken: token });
+          paged.push(...page.items);
+          token = page.nextPageToken;
+        } while (token);
+        assert.deepEqual(paged, all, `pages of ${size}`);
+      }
+    });
+
+    test("a group statement whose series' row holds a later point fails whole, having written nothing (PostgreSQL's guard)", async (t) => {
+      if (skip) return t.skip(skip);
+      if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
+      const run = await newRun();
+      await log(run, [pt("gd", 1, 10, 100)]);
+      const pk = await runPk(run);
+      const before = await chunks(pk, "gd");
+      // As a replica that saw no row would send it: a new point at step 5, written blindly.
+      const { groupStatement } = await import("./log-batch-statement.js");
+      const sent = sortUnique([pt("gd", 7, 5, 50)]);
+      const { text, values } = groupStatement({
+        uuids: [run],
+        params: [],
+        tags: [],
+        names: [],
+        chunks: buildChunks(sent).map((chunk) => ({ run: 1, key: "gd", chunk })),
+        series: [[run, "gd", 5, 50, 7, 0, 1, 7, 5, 50, 7, 5, 50, 5, 50]],
+        buckets: [],
+      });
+      await assert.rejects(conns[1].dialect.runPrepared(conns[1].db, text, values), (e: { code?: string }) => e.code === OVERLAP_SQLSTATE);
+      assert.deepEqual(await chunks(pk, "gd"), before, "no chunk written");
+      await checkSeries(run, "gd", 1);
+      // Through the store, the same point goes in the careful way.
+      await log(run, sent, stores[1]);
+      await checkSeries(run, "gd", 2);
     });
 
     test("purge deletes a run's chunks", async (t) => {

@@ -9,12 +9,15 @@
  *
  * Two rules keep MLflow's duplicate rule (a point identical to a stored one is stored once) without an index
  * per point:
- * - the boxes of a series' chunks never overlap (PostgreSQL enforces it with an exclusion constraint, so even
- *   concurrent writers cannot both store a point; on SQLite the one writer checks, through an R*Tree of boxes). A write whose box meets no
- *   stored chunk cannot hold a stored point: it goes in as is. Otherwise the writer reads the chunks it meets,
- *   drops the points already stored and merges the rest with them into one chunk (chunk-writes.ts).
+ * - a write whose first point comes after the series' latest point (latest_metrics: MLflow's latest is the
+ *   greatest by step, then timestamp, then value, so every stored point is at or before its step and
+ *   timestamp) cannot hold a stored point: it goes in as is, nothing read — training appends, the usual case.
+ *   Otherwise the writer reads the chunks whose box meets the write's (the step index, then the timestamps)
+ *   and stores only the points they lack, as a chunk of their own (chunk-writes.ts). Chunks of a series may
+ *   overlap; they never hold the same point twice.
  * - a chunk never spans two windows of {@link WINDOW} steps, and is cut only between steps, so a read of a step
  *   range looks only at chunks starting in the range or in its first step's window (chunk-reads.ts).
+ * On PostgreSQL, writers on other connections or replicas are caught by the series' row: see {@link OVERLAP_SQLSTATE}.
  * @module
  */
 
@@ -24,6 +27,14 @@ export interface Point {
   timestamp: number;
   value: number;
 }
+
+/**
+ * The SQLSTATE of `metric_points_overlap()` (migration 24), which the latest_metrics upsert calls when the row it
+ * locked — the newest committed version — holds a point at or after the write's first point (its `guard_*`
+ * columns): the write decided on an older view of the series, so its statement fails, having written nothing,
+ * and the write runs again the careful way.
+ */
+export const OVERLAP_SQLSTATE = "CM001";
 
 /** log2 of the step window a chunk stays inside. */
 export const WINDOW_BITS = 16;
@@ -119,10 +130,9 @@ function readInt64(buf: Buffer, at: number): number {
 
 /**
  * Cuts a series' points (ordered, unique) into chunks: at every window boundary, and between two steps once a
- * chunk holds {@link MAX_CHUNK_POINTS} (never inside a step, so the chunks' step ranges, and boxes, are disjoint).
- * With `whole`, only at window boundaries (a merge: see chunk-writes.ts).
+ * chunk holds {@link MAX_CHUNK_POINTS} (never inside a step, so the chunks' step ranges are disjoint).
  */
-export function buildChunks(points: readonly Point[], whole = false): Chunk[] {
+export function buildChunks(points: readonly Point[]): Chunk[] {
   const out: Chunk[] = [];
   let start = 0;
   while (start < points.length) {
@@ -131,7 +141,7 @@ export function buildChunks(points: readonly Point[], whole = false): Chunk[] {
     while (end < points.length) {
       const p = points[end];
       if (windowStart(p.step) !== win) break;
-      if (!whole && end - start >= MAX_CHUNK_POINTS && p.step !== points[end - 1].step) break;
+      if (end - start >= MAX_CHUNK_POINTS && p.step !== points[end - 1].step) break;
       end++;
     }
     out.push(chunkOf(points, start, end));

@@ -53,6 +53,8 @@ export const OPEN_COLUMNS: BulkColumn[] = [
 ];
 
 const SERIES_COLUMNS = [...POINT_COLUMNS, ...OPEN_COLUMNS];
+/** PostgreSQL: the write's first point, checked by the upsert ({@link SERIES_UPSERT_GUARDED}); NULL: no check. */
+const PG_SERIES_COLUMNS: BulkColumn[] = [...SERIES_COLUMNS, { name: "guard_step", pgType: "int8" }, { name: "guard_ts", pgType: "int8" }];
 
 const was = "latest_metrics";
 const bucketOf = (step: string) => `(${step} >> ${OPEN_LEVEL})`;
@@ -77,20 +79,36 @@ const SUMMARY_COLUMNS = ["cnt", "min_value", "min_step", "min_ts", "max_value", 
  * — the replaced open part, or the write's part older than the open bucket — comes back in closed_* with the
  * step it belongs at (NULL when neither). Returns run_id, key, the row's step and closed_*.
  */
-export const SERIES_UPSERT =
+const SERIES_SET = [
+  pick(later, "step"),
+  pick(later, '"timestamp"'),
+  pick(later, "value"),
+  pick(later, "is_nan"),
+  `open_cnt = case when ${opens} then excluded.open_cnt when ${same} then ${was}.open_cnt + excluded.open_cnt else ${was}.open_cnt end`,
+  ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${lower})`, `open_min_${c}`)),
+  ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${higher})`, `open_max_${c}`)),
+  closed("step", "step"),
+  ...SUMMARY_COLUMNS.map((c) => closed(c, `open_${c}`)),
+];
+const SERIES_RETURNING = ` returning run_id, key, step, closed_step, ${SUMMARY_COLUMNS.map((c) => `closed_${c}`).join(", ")}`;
+
+export const SERIES_UPSERT = "on conflict (run_id, key) do update set " + SERIES_SET.join(", ") + SERIES_RETURNING;
+
+/**
+ * PostgreSQL: {@link SERIES_UPSERT} whose inserted rows also carry `guard_step` and `guard_ts`, the write's
+ * first point. The upsert locks the row and sees its newest committed version: when that row's point is at or
+ * after the guard, a writer the write did not see may have stored points it holds, so the upsert calls
+ * `metric_points_overlap()` (migration 24), which fails the statement (SQLSTATE CM001) — it wrote nothing, and
+ * the write runs the careful way (chunk-writes.ts). A NULL guard checks nothing.
+ */
+export const SERIES_UPSERT_GUARDED =
   "on conflict (run_id, key) do update set " +
   [
-    pick(later, "step"),
-    pick(later, '"timestamp"'),
-    pick(later, "value"),
-    pick(later, "is_nan"),
-    `open_cnt = case when ${opens} then excluded.open_cnt when ${same} then ${was}.open_cnt + excluded.open_cnt else ${was}.open_cnt end`,
-    ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${lower})`, `open_min_${c}`)),
-    ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${higher})`, `open_max_${c}`)),
-    closed("step", "step"),
-    ...SUMMARY_COLUMNS.map((c) => closed(c, `open_${c}`)),
+    `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) then metric_points_overlap() else excluded.guard_step end`,
+    "guard_ts = excluded.guard_ts",
+    ...SERIES_SET,
   ].join(", ") +
-  ` returning run_id, key, step, closed_step, ${SUMMARY_COLUMNS.map((c) => `closed_${c}`).join(", ")}`;
+  SERIES_RETURNING;
 
 /** A row {@link SERIES_UPSERT} returns: the series' key columns and the closed part of its open bucket. */
 type SeriesReturned = Pick<Database["latest_metrics"], "run_id" | "key" | "step" | Extract<keyof Database["latest_metrics"], `closed_${string}`>>;
@@ -102,7 +120,7 @@ interface Series {
 }
 
 /** Writes latest values and summaries for the given writes, merged per series. */
-export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
+export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[], guards?: ReadonlyMap<string, { step: number; timestamp: number }>): Promise<void> {
   const byId = new Map<string, Series>();
   for (const e of entries) {
     for (const m of e.metrics) {
@@ -116,11 +134,19 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
   // Sorted so that concurrent transactions lock rows in one order (PostgreSQL).
   const series = [...byId.values()].sort((a, b) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const writes = series.map((s) => splitSeries(s.points));
+  const pg = dialect.name === "postgres";
   const rows = series.map((s, i) => {
     const t = writes[i].top;
-    return [...pointRow(s.runPk, writes[i].latest), t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT];
+    const row = [...pointRow(s.runPk, writes[i].latest), t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT];
+    if (pg) {
+      const g = guards?.get(`${s.runPk}\u0000${s.key}`);
+      row.push(g ? g.step : null, g ? g.timestamp : null);
+    }
+    return row;
   });
-  const returned = await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_UPSERT);
+  const returned = pg
+    ? await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", PG_SERIES_COLUMNS, rows, SERIES_UPSERT_GUARDED)
+    : await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_UPSERT);
   const now = new Map(returned.map((r) => [`${r.run_id}\u0000${r.key}`, r]));
 
   const stored = new Map<string, { runPk: number; agg: BucketAgg }>();
