@@ -83,7 +83,7 @@ try {
       const value = (n++ % 1000) + 0.5;
       points.push([run + 1, step, value]);
       if (spread) {
-        series.push([uuids[i], "m", step, 1, value, 0, 1, value, step, 1, value, step, 1]);
+        series.push([uuids[i], "m", step, 1, value, 0, 1, value, step, 1, value, step, 1, step, 1]);
         chunks.push(...buildChunks([{ step, timestamp: 1, value }]).map((chunk) => ({ run: run + 1, key: "m", chunk })));
       }
     }
@@ -92,7 +92,7 @@ try {
       const vs = points.map((p) => p[2]);
       const lo = points[vs.indexOf(Math.min(...vs))];
       const hi = points[vs.indexOf(Math.max(...vs))];
-      series.push([uuids[0], "m", last[1], 1, last[2], 0, WRITES, lo[2], lo[1], 1, hi[2], hi[1], 1]);
+      series.push([uuids[0], "m", last[1], 1, last[2], 0, WRITES, lo[2], lo[1], 1, hi[2], hi[1], 1, points[0][1], 1]);
       chunks.push(...buildChunks(points.map(([, step, value]) => ({ step, timestamp: 1, value }))).map((chunk) => ({ run: 1, key: "m", chunk })));
     }
     return { uuids, params: [], tags: [], names: [], chunks, series, buckets: [] };

@@ -104,8 +104,9 @@ export const SERIES_UPSERT = "on conflict (run_id, key) do update set " + SERIES
 export const SERIES_UPSERT_GUARDED =
   "on conflict (run_id, key) do update set " +
   [
-    `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) then metric_points_overlap() else excluded.guard_step end`,
-    "guard_ts = excluded.guard_ts",
+    // NULL once checked: the row stays as narrow as without the guard.
+    `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) then metric_points_overlap() end`,
+    "guard_ts = null",
     ...SERIES_SET,
   ].join(", ") +
   SERIES_RETURNING;
