@@ -70,7 +70,7 @@ const CASES: Case[] = [
   { name: "unlogged copy, no index (heap only, not durable)", table: "floor_plain" },
   { name: "chunks: one durable row per (run, key) and request, points in three array parameters, primary key per chunk", table: "floor_chunks", chunked: true },
   {
-    name: "ciclo's metric_chunks as migrated: a row per (run, key) and request, its points packed (24 bytes each) in one binary parameter, the exclusion constraint's GiST index and the step index",
+    name: "ciclo's metric_chunks as migrated: a row per (run, key) and request, its points packed (24 bytes each) in one binary parameter, its one (step) index",
     table: "metric_chunks",
     packed: true,
   },

@@ -185,9 +185,18 @@ export async function writeSeries(db: Db, dialect: SqlDialect, series: SeriesWri
     let points = s.points;
     if (!last) {
       if (dialect.name === "postgres") guards?.set(id, first);
-    } else if (!(first.step > last.step || (first.step === last.step && first.timestamp > last.timestamp))) {
-      const stored = await storedPointsMeeting(db, dialect, s.runPk, s.key, boxOf(points));
-      if (stored.length > 0) points = points.filter((p) => !contains(stored, p));
+    } else if (!after(first, last)) {
+      // Window by window (a chunk lies in one): a piece after the latest point reads nothing, and the others
+      // read only the chunks of their own steps — a group may merge writers far apart in one series.
+      points = [];
+      for (const piece of byWindow(s.points)) {
+        if (after(piece[0], last)) {
+          points.push(...piece);
+          continue;
+        }
+        const stored = await storedPointsMeeting(db, dialect, s.runPk, s.key, boxOf(piece));
+        for (const p of piece) if (stored.length === 0 || !contains(stored, p)) points.push(p);
+      }
       if (points.length === 0) continue;
     }
     for (const chunk of buildChunks(points)) fresh.push({ runPk: s.runPk, key: s.key, chunk });
@@ -197,6 +206,21 @@ export async function writeSeries(db: Db, dialect: SqlDialect, series: SeriesWri
   }
   await insertChunks(db, dialect, fresh);
   return [...added].map(([runPk, metrics]) => ({ runPk, metrics }));
+}
+
+/** Whether `p` comes after the point at `last` (MLflow's order by step, then timestamp). */
+const after = (p: Point, last: { step: number; timestamp: number }) => p.step > last.step || (p.step === last.step && p.timestamp > last.timestamp);
+
+/** Ordered points cut where a step window ends. */
+function byWindow<P extends Point>(points: readonly P[]): P[][] {
+  const out: P[][] = [];
+  let from = 0;
+  for (let i = 1; i <= points.length; i++) {
+    if (i < points.length && windowStart(points[i].step) === windowStart(points[from].step)) continue;
+    out.push(points.slice(from, i));
+    from = i;
+  }
+  return out;
 }
 
 /** `metrics` (one run's points, any order, repeats allowed) as series writes, ordered and unique. */

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { migrateToLatest } from "../../migrations/migrator.js";
 import { openConnection } from "../../open-store.js";
@@ -234,31 +235,75 @@ for (const backend of ["sqlite", "postgres"] as const) {
       }
     });
 
-    test("a group statement whose series' row holds a later point fails whole, having written nothing (PostgreSQL's guard)", async (t) => {
-      if (skip) return t.skip(skip);
-      if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
-      const run = await newRun();
-      await log(run, [pt("gd", 1, 10, 100)]);
-      const pk = await runPk(run);
-      const before = await chunks(pk, "gd");
-      // As a replica that saw no row would send it: a new point at step 5, written blindly.
+    /** The group statement as a replica sends it for one new series write of `points` (blind: it read nothing). */
+    const blindStatement = async (run: string, key: string, points: Metric[]) => {
       const { groupStatement } = await import("./log-batch-statement.js");
-      const sent = sortUnique([pt("gd", 7, 5, 50)]);
-      const { text, values } = groupStatement({
+      const sent = sortUnique(points);
+      const last = sent[sent.length - 1];
+      const vs = sent.map((p) => p.value);
+      const lo = sent[vs.indexOf(Math.min(...vs))];
+      const hi = sent[vs.indexOf(Math.max(...vs))];
+      return groupStatement({
         uuids: [run],
         params: [],
         tags: [],
         names: [],
-        chunks: buildChunks(sent).map((chunk) => ({ run: 1, key: "gd", chunk })),
-        series: [[run, "gd", 5, 50, 7, 0, 1, 7, 5, 50, 7, 5, 50, 5, 50]],
+        chunks: buildChunks(sent).map((chunk) => ({ run: 1, key, chunk })),
+        series: [[run, key, last.step, last.timestamp, last.value, 0, sent.length, lo.value, lo.step, lo.timestamp, hi.value, hi.step, hi.timestamp, sent[0].step, sent[0].timestamp]],
         buckets: [],
       });
-      await assert.rejects(conns[1].dialect.runPrepared(conns[1].db, text, values), (e: { code?: string }) => e.code === OVERLAP_SQLSTATE);
+    };
+    const isOverlap = (e: { code?: string }) => e.code === OVERLAP_SQLSTATE;
+
+    test("PostgreSQL's guard: a group statement meeting a stored chunk's steps fails whole, one beside them goes in", async (t) => {
+      if (skip) return t.skip(skip);
+      if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
+      const run = await newRun();
+      await log(run, Array.from({ length: 11 }, (_, i) => pt("gd", i, 20 + i, 100 + i)));
+      const pk = await runPk(run);
+      const before = await chunks(pk, "gd");
+      // A new point at step 25 (another timestamp): within the stored chunk's steps, so it may be a stored point.
+      const meets = await blindStatement(run, "gd", [pt("gd", 7, 25, 50)]);
+      await assert.rejects(conns[1].dialect.runPrepared(conns[1].db, meets.text, meets.values), isOverlap);
       assert.deepEqual(await chunks(pk, "gd"), before, "no chunk written");
-      await checkSeries(run, "gd", 1);
-      // Through the store, the same point goes in the careful way.
-      await log(run, sent, stores[1]);
-      await checkSeries(run, "gd", 2);
+      await checkSeries(run, "gd", 11);
+      // Steps 5..6, before every stored chunk: the latest (step 30) is later, but no chunk spans them — it goes in.
+      const beside = await blindStatement(run, "gd", [pt("gd", 1, 5, 50), pt("gd", 2, 6, 51)]);
+      await conns[1].dialect.runPrepared(conns[1].db, beside.text, beside.values);
+      await checkSeries(run, "gd", 13);
+      // Through the store, the point that met goes in the careful way; its retry changes nothing.
+      await log(run, [pt("gd", 7, 25, 50)], stores[1]);
+      await log(run, [pt("gd", 7, 25, 50), pt("gd", 1, 5, 50)], stores[0]);
+      await checkSeries(run, "gd", 14);
+    });
+
+    test("PostgreSQL's guard: a row another writer committed after the statement's snapshot fails it", async (t) => {
+      if (skip) return t.skip(skip);
+      if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
+      const run = await newRun();
+      await log(run, [pt("cw", 1, 10, 100)]);
+      const pk = await runPk(run);
+      // Steps 3..4: beside every chunk the statement's snapshot can see.
+      const blind = await blindStatement(run, "cw", [pt("cw", 1, 3, 50), pt("cw", 2, 4, 51)]);
+      let sent: Promise<unknown> | undefined;
+      await conns[0].db.transaction().execute(async (trx) => {
+        // Another writer: its chunk holds step 4 at timestamp 51 — the very point — and it updates the series' row.
+        await sql`insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points)
+          values (${pk}, 'cw', 4, 4, 51, 51, 1, ${encodePoints([{ step: 4, timestamp: 51, value: 2 }])})`.execute(trx);
+        await sql`update latest_metrics set open_cnt = open_cnt + 1 where run_id = ${pk} and key = 'cw'`.execute(trx);
+        sent = conns[1].dialect.runPrepared(conns[1].db, blind.text, blind.values);
+        sent.catch(() => {});
+        // The statement has taken its snapshot and waits for this transaction's row lock.
+        for (;;) {
+          const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query like 'with rs as%' and datname = current_database()`.execute(conns[0].db);
+          if (waiting.rows[0].n > 0) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      });
+      await assert.rejects(sent!, isOverlap);
+      const stored = (await chunkRows(pk, "cw")).flatMap((c) => decodePoints(c.points));
+      assert.deepEqual(stored.map((p) => p.step).sort((a, b) => a - b), [4, 10], "the statement wrote nothing");
     });
 
     test("purge deletes a run's chunks", async (t) => {

@@ -20,6 +20,7 @@ import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { aggregateBuckets, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
 import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
+import { WINDOW_BITS } from "./metric-chunks.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
@@ -96,16 +97,25 @@ export const SERIES_UPSERT = "on conflict (run_id, key) do update set " + SERIES
 
 /**
  * PostgreSQL: {@link SERIES_UPSERT} whose inserted rows also carry `guard_step` and `guard_ts`, the write's
- * first point. The upsert locks the row and sees its newest committed version: when that row's point is at or
- * after the guard, a writer the write did not see may have stored points it holds, so the upsert calls
- * `metric_points_overlap()` (migration 24), which fails the statement (SQLSTATE CM001) — it wrote nothing, and
- * the write runs the careful way (chunk-writes.ts). A NULL guard checks nothing.
+ * first point (its latest point, `step`, is its last step). The upsert locks the row and sees its newest
+ * committed version. When that row's point is before the guard, no stored point can equal one of the write's.
+ * Otherwise the write may meet stored points: if the row is the version the statement's snapshot sees, every
+ * chunk of the series committed so far is in that snapshot (each writer of a series upserts its row), and the
+ * write is safe when none of them spans a step in its range (the chunks' step index, from the window of its first
+ * step: a chunk lies in one). If the row is newer than the snapshot (a writer committed meanwhile) or a chunk
+ * spans its steps, the upsert calls `metric_points_overlap()` (migration 24), which fails the statement (SQLSTATE
+ * CM001) — it wrote nothing, and the write runs the careful way (chunk-writes.ts). A NULL guard checks nothing.
+ * Concurrent groups of one series whose commits come out of order (a later group first) thus stay on the fast path.
  */
 export const SERIES_UPSERT_GUARDED =
   "on conflict (run_id, key) do update set " +
   [
     // NULL once checked: the row stays as narrow as without the guard.
-    `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) then metric_points_overlap() end`,
+    `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) and (` +
+      `${was}.xmin is distinct from (select s.xmin from latest_metrics s where s.run_id = ${was}.run_id and s.key = ${was}.key) ` +
+      `or exists (select 1 from metric_chunks c where c.run_id = ${was}.run_id and c.key = ${was}.key ` +
+      `and c.min_step >= ((excluded.guard_step >> ${WINDOW_BITS}) << ${WINDOW_BITS}) and c.min_step <= excluded.step and c.max_step >= excluded.guard_step)) ` +
+      "then metric_points_overlap() end",
     "guard_ts = null",
     ...SERIES_SET,
   ].join(", ") +
