@@ -7,8 +7,8 @@
  *   decide from the series' latest_metrics row whether a write can meet stored points at all.
  * - PostgreSQL: latest_metrics gains `guard_step` and `guard_ts` — the first point of the write that upserts the
  *   row — and the function `metric_points_overlap()`, which the upsert calls (failing the statement with
- *   SQLSTATE CM001) when the row it locked holds a point not before that one: a write that took the fast path
- *   on a stale view of the series rolls back and runs the careful way. The bytes are stored uncompressed
+ *   SQLSTATE CM001) when the write may meet points it did not see (metric-tail.ts: SERIES_UPSERT_GUARDED): a
+ *   write that took the fast path on a stale view of the series rolls back and runs the careful way. The bytes are stored uncompressed
  *   (`STORAGE EXTERNAL`: pglz on every chunk costs CPU and gains little on float64s) and inline up to the
  *   largest tuple a page holds (`toast_tuple_target`), so a chunk of ~340 points is one heap tuple.
  * - The existing points move into chunks, series by series, in pages of at most {@link PAGE} rows cut between
