@@ -6,9 +6,10 @@
  *   entry, as a `metrics` row did. MLflow's duplicate rule is kept by the writers (chunk-writes.ts), which
  *   decide from the series' latest_metrics row whether a write can meet stored points at all.
  * - PostgreSQL: latest_metrics gains `guard_step` and `guard_ts` — the first point of the write that upserts the
- *   row — and the function `metric_points_overlap()`, which the upsert calls (failing the statement with
- *   SQLSTATE CM001) when the write may meet points it did not see (metric-tail.ts: SERIES_UPSERT_GUARDED): a
- *   write that took the fast path on a stale view of the series rolls back and runs the careful way. The bytes are stored uncompressed
+ *   row — and the functions `metric_chunks_meet()` (whether committed chunks span steps of a write, read with a
+ *   snapshot taken after the caller locked the series' row) and `metric_points_overlap()`, which the upsert
+ *   calls (failing the statement with SQLSTATE CM001) when the write may meet points it did not see
+ *   (metric-tail.ts: SERIES_UPSERT_GUARDED): a write that took the fast path rolls back and runs the careful way. The bytes are stored uncompressed
  *   (`STORAGE EXTERNAL`: pglz on every chunk costs CPU and gains little on float64s) and inline up to the
  *   largest tuple a page holds (`toast_tuple_target`), so a chunk of ~340 points is one heap tuple.
  * - The existing points move into chunks, series by series, in pages of at most {@link PAGE} rows cut between
@@ -19,7 +20,7 @@ import { CompiledQuery, sql, type Kysely } from "kysely";
 import type { Migration } from "./migration.js";
 import type { SqlDialectName } from "../sql/sql-dialect.js";
 import { insertChunks, type ChunkRow } from "../sql/tracking/chunk-writes.js";
-import { buildChunks, OVERLAP_SQLSTATE, type Point } from "../sql/tracking/metric-chunks.js";
+import { buildChunks, OVERLAP_SQLSTATE, WINDOW_BITS, type Point } from "../sql/tracking/metric-chunks.js";
 import { text } from "./ddl-helpers.js";
 
 /** Rows read at once while moving points. */
@@ -48,6 +49,12 @@ async function up(db: Kysely<any>, d: SqlDialectName): Promise<void> {
     await sql`alter table latest_metrics add column guard_step bigint, add column guard_ts bigint`.execute(db);
     await sql.raw(`create or replace function metric_points_overlap() returns bigint language plpgsql as $$
       begin raise exception 'metric points may meet stored ones' using errcode = '${OVERLAP_SQLSTATE}'; end $$`).execute(db);
+    // Volatile: its query takes a snapshot of its own, so it sees what committed while the caller waited for a
+    // row lock. The caller's own chunks (this transaction's) are not "stored" ones.
+    await sql.raw(`create or replace function metric_chunks_meet(run integer, series text, lo bigint, hi bigint) returns boolean
+      language plpgsql volatile as $$ begin return exists (select 1 from metric_chunks c where c.run_id = run and c.key = series
+        and c.min_step >= ((lo >> ${WINDOW_BITS}) << ${WINDOW_BITS}) and c.min_step <= hi and c.max_step >= lo
+        and c.xmin <> pg_current_xact_id()::xid); end $$`).execute(db);
   }
   await movePoints(db, d);
 }

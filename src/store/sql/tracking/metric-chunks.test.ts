@@ -277,34 +277,44 @@ for (const backend of ["sqlite", "postgres"] as const) {
       await checkSeries(run, "gd", 14);
     });
 
-    test("PostgreSQL's guard: a row another writer committed after the statement's snapshot fails it", async (t) => {
-      if (skip) return t.skip(skip);
-      if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
-      const run = await newRun();
-      await log(run, [pt("cw", 1, 10, 100)]);
-      const pk = await runPk(run);
-      // Steps 3..4: beside every chunk the statement's snapshot can see.
-      const blind = await blindStatement(run, "cw", [pt("cw", 1, 3, 50), pt("cw", 2, 4, 51)]);
-      let sent: Promise<unknown> | undefined;
-      await conns[0].db.transaction().execute(async (trx) => {
-        // Another writer: its chunk holds step 4 at timestamp 51 — the very point — and it updates the series' row.
-        await sql`insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points)
-          values (${pk}, 'cw', 4, 4, 51, 51, 1, ${encodePoints([{ step: 4, timestamp: 51, value: 2 }])})`.execute(trx);
-        await sql`update latest_metrics set open_cnt = open_cnt + 1 where run_id = ${pk} and key = 'cw'`.execute(trx);
-        sent = conns[1].dialect.runPrepared(conns[1].db, blind.text, blind.values);
-        sent.catch(() => {});
-        // The statement has taken its snapshot and waits for this transaction's row lock.
-        for (;;) {
-          const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like 'with rs as%' and datname = current_database()`.execute(conns[0].db);
-          if (waiting.rows[0].n > 0) break;
-          await new Promise((r) => setImmediate(r));
+    for (const [name, otherStep, fails] of [
+      ["a chunk another writer committed while the statement waited for the row fails it when it holds a step of it", 4, true],
+      ["a chunk another writer committed while the statement waited for the row lets it go in when beside it", 7, false],
+    ] as const) {
+      test(`PostgreSQL's guard: ${name}`, async (t) => {
+        if (skip) return t.skip(skip);
+        if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
+        const run = await newRun();
+        await log(run, [pt("cw", 1, 10, 100)]);
+        const pk = await runPk(run);
+        // Steps 3..4: beside every chunk the statement's snapshot can see.
+        const blind = await blindStatement(run, "cw", [pt("cw", 1, 3, 50), pt("cw", 2, 4, 51)]);
+        let sent: Promise<unknown> | undefined;
+        await conns[0].db.transaction().execute(async (trx) => {
+          // Another writer: a chunk at `otherStep` (at 4: the very point the statement sends), and the series' row.
+          await sql`insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points)
+            values (${pk}, 'cw', ${otherStep}, ${otherStep}, 51, 51, 1, ${encodePoints([{ step: otherStep, timestamp: 51, value: 2 }])})`.execute(trx);
+          await sql`update latest_metrics set open_cnt = open_cnt + 1 where run_id = ${pk} and key = 'cw'`.execute(trx);
+          sent = conns[1].dialect.runPrepared(conns[1].db, blind.text, blind.values);
+          sent.catch(() => {});
+          // The statement has taken its snapshot and waits for this transaction's row lock.
+          for (;;) {
+            const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and query like 'with rs as%' and datname = current_database()`.execute(conns[0].db);
+            if (waiting.rows[0].n > 0) break;
+            await new Promise((r) => setImmediate(r));
+          }
+        });
+        const steps = async () => (await chunkRows(pk, "cw")).flatMap((c) => decodePoints(c.points)).map((p) => p.step).sort((a, b) => a - b);
+        if (fails) {
+          await assert.rejects(sent!, isOverlap);
+          assert.deepEqual(await steps(), [4, 10], "the statement wrote nothing");
+        } else {
+          await sent;
+          assert.deepEqual(await steps(), [3, 4, 7, 10]);
         }
       });
-      await assert.rejects(sent!, isOverlap);
-      const stored = (await chunkRows(pk, "cw")).flatMap((c) => decodePoints(c.points));
-      assert.deepEqual(stored.map((p) => p.step).sort((a, b) => a - b), [4, 10], "the statement wrote nothing");
-    });
+    }
 
     test("purge deletes a run's chunks", async (t) => {
       if (skip) return t.skip(skip);

@@ -20,7 +20,6 @@ import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { aggregateBuckets, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
 import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
-import { WINDOW_BITS } from "./metric-chunks.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
@@ -96,30 +95,39 @@ const SERIES_RETURNING = ` returning run_id, key, step, closed_step, ${SUMMARY_C
 export const SERIES_UPSERT = "on conflict (run_id, key) do update set " + SERIES_SET.join(", ") + SERIES_RETURNING;
 
 /**
- * PostgreSQL: {@link SERIES_UPSERT} whose inserted rows also carry `guard_step` and `guard_ts`, the write's
- * first point (its latest point, `step`, is its last step). The upsert locks the row and sees its newest
- * committed version. When that row's point is before the guard, no stored point can equal one of the write's.
- * Otherwise the write may meet stored points: if the row is the version the statement's snapshot sees, every
- * chunk of the series committed so far is in that snapshot (each writer of a series upserts its row), and the
- * write is safe when none of them spans a step in its range (the chunks' step index, from the window of its first
- * step: a chunk lies in one). If the row is newer than the snapshot (a writer committed meanwhile) or a chunk
- * spans its steps, the upsert calls `metric_points_overlap()` (migration 24), which fails the statement (SQLSTATE
- * CM001) — it wrote nothing, and the write runs the careful way (chunk-writes.ts). A NULL guard checks nothing.
- * Concurrent groups of one series whose commits come out of order (a later group first) thus stay on the fast path.
+ * PostgreSQL: {@link SERIES_UPSERT} whose inserted rows also carry `guard_step` and `guard_ts`, the write's first
+ * point (its latest point, `step`, is its last step). The upsert locks the row and sees its newest committed
+ * version: when that row's point is before the guard, no stored point can equal one of the write's. Otherwise
+ * `metric_chunks_meet()` (migration 24) looks for a committed chunk spanning a step of the write, with a snapshot
+ * taken now — after the lock, so it sees every writer of the series that upserted the row before; one still to
+ * upsert it will check against this write in turn. If one does, the upsert calls `metric_points_overlap()`, which
+ * fails the statement (SQLSTATE CM001) — it wrote nothing — and the write runs the careful way (chunk-writes.ts).
+ * Groups of one series committing out of order (a later group first) thus stay on the fast path. A NULL guard
+ * checks nothing. For the group statement (log-batch-statement.ts), whose chunks go in with it.
  */
-export const SERIES_UPSERT_GUARDED =
-  "on conflict (run_id, key) do update set " +
-  [
-    // NULL once checked: the row stays as narrow as without the guard.
-    `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) and (` +
-      `${was}.xmin is distinct from (select s.xmin from latest_metrics s where s.run_id = ${was}.run_id and s.key = ${was}.key) ` +
-      `or exists (select 1 from metric_chunks c where c.run_id = ${was}.run_id and c.key = ${was}.key ` +
-      `and c.min_step >= ((excluded.guard_step >> ${WINDOW_BITS}) << ${WINDOW_BITS}) and c.min_step <= excluded.step and c.max_step >= excluded.guard_step)) ` +
-      "then metric_points_overlap() end",
-    "guard_ts = null",
-    ...SERIES_SET,
-  ].join(", ") +
-  SERIES_RETURNING;
+export const SERIES_UPSERT_GUARDED = guardedUpsert(
+  `case when metric_chunks_meet(${was}.run_id, ${was}.key, excluded.guard_step, excluded.step) then metric_points_overlap() end`,
+);
+
+/**
+ * The careful path's guard (chunk-writes.ts: a series that had no row to lock): any row at or after the guard
+ * fails the statement, and the group runs again, locking the row this time. (Its own chunks, written before in
+ * its transaction, would meet.)
+ */
+const SERIES_UPSERT_STRICT = guardedUpsert("metric_points_overlap()");
+
+function guardedUpsert(whenLater: string): string {
+  return (
+    "on conflict (run_id, key) do update set " +
+    [
+      // NULL once checked: the row stays as narrow as without the guard.
+      `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) then ${whenLater} end`,
+      "guard_ts = null",
+      ...SERIES_SET,
+    ].join(", ") +
+    SERIES_RETURNING
+  );
+}
 
 /** A row {@link SERIES_UPSERT} returns: the series' key columns and the closed part of its open bucket. */
 type SeriesReturned = Pick<Database["latest_metrics"], "run_id" | "key" | "step" | Extract<keyof Database["latest_metrics"], `closed_${string}`>>;
@@ -156,7 +164,7 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
     return row;
   });
   const returned = pg
-    ? await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", PG_SERIES_COLUMNS, rows, SERIES_UPSERT_GUARDED)
+    ? await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", PG_SERIES_COLUMNS, rows, SERIES_UPSERT_STRICT)
     : await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_UPSERT);
   const now = new Map(returned.map((r) => [`${r.run_id}\u0000${r.key}`, r]));
 
