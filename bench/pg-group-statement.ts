@@ -19,6 +19,7 @@ import pg from "pg";
 import { migrateToLatest } from "../src/store/migrations/migrator.js";
 import { openPostgres } from "../src/store/postgres/postgres-connection.js";
 import { groupStatement, type GroupRows } from "../src/store/sql/tracking/log-batch-statement.js";
+import { buildChunks } from "../src/store/sql/tracking/metric-chunks.js";
 import { SqlTrackingStore } from "../src/store/sql/tracking/sql-tracking-store.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 import { processCpuSeconds } from "./lib/proc-cpu.js";
@@ -73,26 +74,31 @@ try {
   /** One group: 32 one-point writes, into run 0 or one into each run. */
   const rows = (spread: boolean): GroupRows => {
     const uuids = spread ? runs.map((r) => r.info.runId) : [runs[0].info.runId];
-    const points: GroupRows["points"] = [];
+    const points: Array<[number, number, number]> = [];
     const series: unknown[][] = [];
+    const chunks: GroupRows["chunks"] = [];
     for (let i = 0; i < WRITES; i++) {
       const run = spread ? i : 0;
       const step = steps[run]++;
       const value = (n++ % 1000) + 0.5;
-      points.push([run + 1, "m", step, 1, value, 0]);
-      if (spread) series.push([uuids[i], "m", step, 1, value, 0, 1, value, step, 1, value, step, 1]);
+      points.push([run + 1, step, value]);
+      if (spread) {
+        series.push([uuids[i], "m", step, 1, value, 0, 1, value, step, 1, value, step, 1, step, 1]);
+        chunks.push(...buildChunks([{ step, timestamp: 1, value }]).map((chunk) => ({ run: run + 1, key: "m", chunk })));
+      }
     }
     if (!spread) {
       const last = points[WRITES - 1];
-      const vs = points.map((p) => p[4]);
+      const vs = points.map((p) => p[2]);
       const lo = points[vs.indexOf(Math.min(...vs))];
       const hi = points[vs.indexOf(Math.max(...vs))];
-      series.push([uuids[0], "m", last[2], 1, last[4], 0, WRITES, lo[4], lo[2], 1, hi[4], hi[2], 1]);
+      series.push([uuids[0], "m", last[1], 1, last[2], 0, WRITES, lo[2], lo[1], 1, hi[2], hi[1], 1, points[0][1], 1]);
+      chunks.push(...buildChunks(points.map(([, step, value]) => ({ step, timestamp: 1, value }))).map((chunk) => ({ run: 1, key: "m", chunk })));
     }
-    return { uuids, params: [], tags: [], names: [], points, series, buckets: [] };
+    return { uuids, params: [], tags: [], names: [], chunks, series, buckets: [] };
   };
   const send = (spread: boolean, name: string) => {
-    const s = groupStatement(rows(spread), { pointsAreNew: true });
+    const s = groupStatement(rows(spread));
     return client.query({ name, text: name.startsWith("warm") ? s.text : variantText(s.text), values: s.values });
   };
   const walBytes = async () => Number((await client.query<{ lsn: string }>("select pg_current_wal_lsn() - '0/0'::pg_lsn as lsn")).rows[0].lsn);
@@ -131,7 +137,7 @@ try {
   }
   if (args.includes("--explain")) {
     for (const spread of [false, true]) {
-      const s = groupStatement(rows(spread), { pointsAreNew: true });
+      const s = groupStatement(rows(spread));
       await client.query("begin");
       const plan = await client.query({ text: `explain (analyze, buffers, wal, costs off) ${variantText(s.text)}`, values: s.values });
       await client.query("rollback");

@@ -28,6 +28,8 @@ import { openPostgres } from "../src/store/postgres/postgres-connection.js";
 import { SqlTrackingStore } from "../src/store/sql/tracking/sql-tracking-store.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 import { PgCpu } from "./lib/pg-cpu.js";
+import { chunkParams as packedChunkParams, PG_INSERT_CHUNKS, type ChunkRow } from "../src/store/sql/tracking/chunk-writes.js";
+import { buildChunks } from "../src/store/sql/tracking/metric-chunks.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -60,12 +62,30 @@ interface Case {
   table: string;
   /** Points per row: one series' share of a request (the wrk script's 1,000 points are over 10 keys). */
   chunked?: boolean;
+  /** ciclo's own chunks (metric_chunks, migration 24): the points packed in one binary parameter. */
+  packed?: boolean;
 }
 const CASES: Case[] = [
   { name: `ciclo's metrics table (${indexes.length} index${indexes.length === 1 ? "" : "es"}: the primary key over the point, the partial model-id index a plain point skips)`, table: "metrics" },
   { name: "unlogged copy, no index (heap only, not durable)", table: "floor_plain" },
   { name: "chunks: one durable row per (run, key) and request, points in three array parameters, primary key per chunk", table: "floor_chunks", chunked: true },
+  {
+    name: "ciclo's metric_chunks as migrated: a row per (run, key) and request, its points packed (24 bytes each) in one binary parameter, its one (step) index",
+    table: "metric_chunks",
+    packed: true,
+  },
 ];
+
+/** One request's chunks for metric_chunks (chunk-writes.ts's insert): 10 keys, 100 points each, steps from `base`. */
+function packedParams(base: number): unknown[] {
+  const rows: ChunkRow[] = [];
+  for (let k = 0; k < KEYS; k++) {
+    const points = [];
+    for (let i = k; i < ROWS; i += KEYS) points.push({ step: base + i, timestamp: 1700000000000 + base, value: Math.random() });
+    rows.push(...buildChunks(points).map((chunk) => ({ runPk, key: `m${k}`, chunk })));
+  }
+  return packedChunkParams(rows);
+}
 
 const KEYS = 10;
 /** One request's chunk rows as parameters: per key, the first step and three array literals. */
@@ -110,7 +130,10 @@ async function measure(c: Case): Promise<{ pointsPerSecond: number; cpuUsPerPoin
     while (Date.now() < until) {
       const base = nextStep;
       nextStep += ROWS;
-      if (c.chunked) {
+      if (c.packed) {
+        // Built here, in the measured window: this process's packing is not PostgreSQL's CPU, which is what is measured.
+        await cl.query({ name: "packed", text: PG_INSERT_CHUNKS, values: packedParams(base) });
+      } else if (c.chunked) {
         const params = chunkBodies[body++ % chunkBodies.length].slice();
         for (let k = 0; k < KEYS; k++) params[1 + k * 5] = base + k; // a new chunk key per request
         await cl.query(chunkSql, [runPk, ...params]);

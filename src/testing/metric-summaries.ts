@@ -6,6 +6,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/sql/schema.js";
+import { MAX_STEP, MIN_STEP, pointsInRange } from "../store/sql/tracking/chunk-reads.js";
 
 export interface BucketSummary {
   level: number;
@@ -48,9 +49,9 @@ export async function storedSummaries(db: Kysely<Database>, runPk: number, key: 
 /** The same summaries worked out from the series' stored history. */
 export async function historySummaries(db: Kysely<Database>, runPk: number, key: string): Promise<BucketSummary[]> {
   const out = new Map<string, BucketSummary>();
-  const points = await db.selectFrom("metrics").select(["step", "value", "is_nan"]).where("run_id", "=", runPk).where("key", "=", key).execute();
+  const points = await pointsInRange(db, runPk, key, MIN_STEP, MAX_STEP);
   for (const p of points) {
-    const v = Number(p.is_nan) ? null : Number(p.value);
+    const v = Number.isNaN(p.value) ? null : p.value;
     for (const level of LEVELS) add(out, { level, bucket: Math.floor(Number(p.step) / 2 ** level), cnt: 1, min: v, max: v });
   }
   return sorted(out);

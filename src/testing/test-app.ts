@@ -49,7 +49,7 @@ export function testModules(): CicloModule[] {
 /** The registry's tables. */
 export const REGISTRY_TABLES = ["registered_models", "model_versions", "registered_model_tags", "model_version_tags", "registered_model_aliases", "registry_events"] as const;
 /** What MLflow 3.x model flows write. */
-export const LOGGED_MODEL_TABLES = ["experiments", "runs", "logged_models", "logged_model_params", "logged_model_tags", "run_outputs", "run_model_inputs", "metrics", "registered_models", "model_versions"] as const;
+export const LOGGED_MODEL_TABLES = ["experiments", "runs", "logged_models", "logged_model_params", "logged_model_tags", "run_outputs", "run_model_inputs", "metrics", "metric_chunks", "registered_models", "model_versions"] as const;
 
 type Method = "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD";
 

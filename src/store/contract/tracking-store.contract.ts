@@ -170,6 +170,34 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         assert.equal((await s.getMetricHistory(info.runId, "x", {})).items.length, 3);
       });
 
+      it("stores a batch overlapping stored points once: identical points skipped, new ones kept, in order", async () => {
+        const { info } = await newRun(exp);
+        const pts = (from: number, to: number, ts: number, v = (i: number) => i / 4) =>
+          Array.from({ length: to - from }, (_, i) => m("o", v(from + i), from + i, ts));
+        await s.logBatch(info.runId, { metrics: pts(0, 1000, 10), params: [], tags: [] });
+        await s.logBatch(info.runId, { metrics: pts(1000, 1500, 10), params: [], tags: [] });
+        // 1000..1499 again (a retry) plus 1500..1996, NaN and ±Inf at a stored step with a new timestamp, in reverse order.
+        const mixed = [...pts(1000, 1997, 10), m("o", NaN, 5, 11), m("o", Infinity, 5, 11), m("o", -Infinity, 5, 11)].reverse();
+        await Promise.all([
+          s.logBatch(info.runId, { metrics: mixed, params: [], tags: [] }),
+          s.logBatch(info.runId, { metrics: mixed, params: [], tags: [] }),
+        ]);
+        const items: Metric[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await s.getMetricHistory(info.runId, "o", { maxResults: 211, pageToken });
+          items.push(...page.items);
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+        assert.equal(items.length, 2000);
+        assert.deepEqual(items.slice(5, 9).map((p) => [p.step, p.timestamp, p.value]), [[5, 10, 1.25], [5, 11, -Infinity], [5, 11, NaN], [5, 11, Infinity]]);
+        assert.deepEqual(items.map((p) => p.step), [...Array.from({ length: 6 }, (_, i) => i), 5, 5, 5, ...Array.from({ length: 1991 }, (_, i) => i + 6)]);
+        const [latest] = (await s.getRun(info.runId)).data.metrics.filter((x) => x.key === "o");
+        assert.deepEqual([latest.step, latest.value], [1996, 1996 / 4]);
+        const sampled = await s.getMetricHistoryBulkInterval({ runIds: [info.runId], metricKey: "o", maxResults: 2500 });
+        assert.equal(sampled.length, 2000, "counted once each: all fit");
+      });
+
       it("refuses a changed param and writes nothing of that batch", async () => {
         const { info } = await newRun(exp);
         await s.logBatch(info.runId, { metrics: [], params: [{ key: "p", value: "1" }], tags: [] });

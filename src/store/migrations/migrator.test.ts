@@ -148,9 +148,12 @@ function backendSuite(name: string, fresh: () => Promise<Fresh | undefined>, ski
       const res = await migrateToLatest(db, o.conn.dialect.name);
       assert.deepEqual(res, { from: 1, to: LATEST_SCHEMA_VERSION, applied: ALL_APPLIED.slice(1) });
       assert.deepEqual(await migrationRows(db), MIGRATIONS.map((m) => m.version));
-      const added = await sql<{ n: number | string }>`
-        select count(*) as n from metrics where model_id is null and dataset_name is null and dataset_digest is null`.execute(db);
-      assert.equal(Number(added.rows[0].n), 311, "new columns exist and are empty on old rows");
+      // Migration 24 moved the 311 points (none has a model or dataset link) into chunks: one for loss, and one per
+      // 65,536-step window for acc's steps 0–299,000 (five).
+      const rows = await sql<{ n: number | string }>`select count(*) as n from metrics`.execute(db);
+      assert.equal(Number(rows.rows[0].n), 0, "plain points left metrics");
+      const chunked = await sql<{ n: number | string; c: number | string }>`select sum(cnt) as n, count(*) as c from metric_chunks`.execute(db);
+      assert.deepEqual([Number(chunked.rows[0].n), Number(chunked.rows[0].c)], [311, 6], "every point is in a chunk");
 
       // The current store reads everything the old one wrote.
       const { tracking } = await openStores(o.uri, { defaultArtifactRoot: "/srv/artifacts" });

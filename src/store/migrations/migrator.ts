@@ -20,6 +20,7 @@ import { metricRunLocksMigration } from "./0019-metric-run-locks.js";
 import { openMetricBucketsMigration } from "./0020-open-metric-buckets.js";
 import { runTagLocksMigration } from "./0021-run-tag-locks.js";
 import { tracesMigration } from "./0023-traces.js";
+import { metricChunksMigration } from "./0024-metric-chunks.js";
 import { traceAssessmentsMigration } from "./0025-trace-assessments.js";
 import { jobPinsMigration } from "./0026-job-pins.js";
 
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   openMetricBucketsMigration,
   runTagLocksMigration,
   tracesMigration,
+  metricChunksMigration,
   traceAssessmentsMigration,
   jobPinsMigration,
 ];
@@ -56,7 +58,8 @@ export interface MigrationResult {
  * tables, which their SQL joins; 0019 and 0021, the foreign keys PostgreSQL's
  * write path replaces with locks of its own; 0020, the open summary bucket of
  * each series; 0023 and 0025, MLflow 3's traces with their assessments and
- * run links, which gc's SQL purges with their experiment; 0026, jobs pinned
+ * run links, which gc's SQL purges with their experiment; 0024, metric
+ * history in chunks; 0026, jobs pinned
  * to a worker and the workers' presence)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.

@@ -10,6 +10,7 @@ import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "../sql/schema.js";
 import { GroupCommitQueue } from "../sql/group-commit-queue.js";
+import { OVERLAP_SQLSTATE } from "../sql/tracking/metric-chunks.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
 import { withArrayLiterals } from "./array-literal.js";
 
@@ -78,8 +79,12 @@ function postgresDialect(pool: pg.Pool, prepared: PreparedNames, onQuery: Postgr
  */
 const MIN_WEIGHT_WHILE_BUSY = 16;
 
-/** Deadlock and serialization failures: the transaction was rolled back whole, so it can run again. */
-const RETRYABLE = new Set(["40P01", "40001"]);
+/**
+ * Deadlock and serialization failures: the transaction was rolled back whole, so it can run again. Also
+ * metric_points_overlap()'s CM001 (metric-chunks.ts): a careful metric write of a series that had no row to
+ * lock yet raced another writer of it (chunk-writes.ts); run again, it reads what the other wrote.
+ */
+const RETRYABLE = new Set(["40P01", "40001", OVERLAP_SQLSTATE]);
 
 
 export interface PostgresOptions {

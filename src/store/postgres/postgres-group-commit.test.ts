@@ -114,22 +114,28 @@ test("summaries written by the group statement count each stored point once, ret
   assert.deepEqual(latest.data.metrics.map((m) => m.step), [599 * 3]);
 });
 
-test("points go in by a plain insert; a group with a point stored already runs again with the conflict check, counting nothing twice", async (t) => {
+test("chunks go in as sent; a group whose series' row holds a later point runs the careful path, counting nothing twice", async (t) => {
   if (!pgdb) return t.skip("PostgreSQL unavailable");
   const run = await store.createRun({ experimentId: "0", userId: "u", runName: "retry", startTime: 1, tags: [] });
   const batch = (from: number, to: number) => ({ metrics: Array.from({ length: to - from }, (_, i) => ({ key: "r", value: from + i, step: from + i, timestamp: 1 })), params: [], tags: [] });
   const first = await counted(() => store.logBatch(run.info.runId, batch(0, 10)));
-  assert.equal(first.length, 1);
-  assert.doesNotMatch(first[0], /on conflict do nothing/);
-  // A retry of points 5..9 with new points 10..14: the plain insert fails whole, the careful statement writes 10..14.
+  assert.equal(first.length, 1, "one statement, reading no chunk");
+  assert.match(first[0], /insert into metric_chunks/);
+  assert.match(first[0], /^with rs as/, "the group statement alone: no read before it");
+  // A retry of points 5..9 with new points 10..14: its first point is not after the series' latest (step 9), so
+  // the group statement fails whole at the row's upsert (the guard) and the careful path reads the chunk met,
+  // then stores the new points as a chunk of their own.
   const retry = await counted(() => store.logBatch(run.info.runId, batch(5, 15)));
-  assert.equal(retry.length, 2, retry.join("\n"));
-  assert.match(retry[1], /on conflict do nothing/);
+  assert.match(retry[0], /insert into metric_chunks/);
+  assert.ok(retry.some((q) => /for update/.test(q)), retry.join("\n"));
+  assert.ok(retry.some((q) => /^select points from metric_chunks/.test(q)), retry.join("\n"));
   assert.deepEqual((await store.getMetricHistory(run.info.runId, "r", {})).items.map((m) => m.step), Array.from({ length: 15 }, (_, i) => i));
   const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
   const counts = await storedSummaries(conn.db, pk, "r");
   assert.deepEqual(counts.map((c) => [c.level, c.cnt]), [[8, 15], [12, 15], [16, 15]]);
   assert.equal((await store.getRun(run.info.runId)).data.metrics[0].step, 14);
+  const chunks = await conn.db.selectFrom("metric_chunks").select(["min_step", "max_step", "cnt"]).where("run_id", "=", pk).execute();
+  assert.deepEqual(chunks.map((c) => [Number(c.min_step), Number(c.max_step), Number(c.cnt)]).sort((a, b) => a[0] - b[0]), [[0, 9, 10], [10, 14, 5]], "the new points only");
 });
 
 test("a one-statement create-run group refuses missing and deleted experiments", async (t) => {

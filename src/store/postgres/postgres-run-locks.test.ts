@@ -141,7 +141,7 @@ for (const kind of ["set-tag", "log-metric"] as const) {
     await someoneWaits();
     await purge.commit();
     assert.equal(await write, "RESOURCE_DOES_NOT_EXIST");
-    for (const table of ["tags", "metrics", "latest_metrics", "metric_buckets"]) {
+    for (const table of ["tags", "metrics", "metric_chunks", "latest_metrics", "metric_buckets"]) {
       assert.equal(await count(`select 1 from ${table} where run_id not in (select id from runs)`), 0, table);
     }
   });

@@ -59,6 +59,18 @@ interface MetricsTable {
   dataset_digest: string | null;
 }
 
+/** A series' plain points in binary (metric-chunks.ts; migration 24). */
+interface MetricChunksTable {
+  run_id: number;
+  key: string;
+  min_step: number;
+  max_step: number;
+  min_ts: number;
+  max_ts: number;
+  cnt: number;
+  points: Uint8Array;
+}
+
 interface LatestMetricsTable {
   run_id: number;
   key: string;
@@ -90,6 +102,9 @@ interface LatestMetricsTable {
   closed_max_value: number | null;
   closed_max_step: number | null;
   closed_max_ts: number | null;
+  /** PostgreSQL only (migration 24): a write's first point, checked by the upsert and set to NULL (metric-tail.ts: SERIES_UPSERT_GUARDED); kept only by a row just inserted. */
+  guard_step?: number | null;
+  guard_ts?: number | null;
 }
 
 /** Multi-resolution min/max/count summaries of metric history (see metric-buckets.ts). */
@@ -274,6 +289,7 @@ export interface Database {
   params: KeyValueTable;
   tags: KeyValueTable;
   metrics: MetricsTable;
+  metric_chunks: MetricChunksTable;
   latest_metrics: LatestMetricsTable;
   metric_buckets: MetricBucketsTable;
   datasets: DatasetsTable;

@@ -9,6 +9,7 @@
 import type { Kysely } from "kysely";
 import type { ImportMetricPoint, ImportRun } from "../../../mlflow-import/import-target.js";
 import type { Metric } from "../../../shared/tracking-types.js";
+import { writePoints } from "../tracking/chunk-writes.js";
 import { POINT_COLUMNS, writeDerived } from "../tracking/metric-tail.js";
 import { linkDataset } from "../tracking/run-queries.js";
 import type { Database } from "../schema.js";
@@ -117,26 +118,29 @@ async function existingModels(trx: Db, ids: string[]): Promise<Set<string>> {
   return new Set(rows.map((r) => r.model_id));
 }
 
-/** Writes a chunk of points of runs inserted by {@link insertRuns}; resolves with the points written. */
+/** Writes a chunk of points of runs inserted by {@link insertRuns}; resolves with the points written (new to the history). */
 export async function insertPoints(trx: Db, dialect: SqlDialect, pks: Map<string, number>, points: ImportMetricPoint[]): Promise<number> {
   const byRun = new Map<number, Metric[]>();
-  const rows: unknown[][] = [];
+  const linked: unknown[][] = [];
   for (const p of points) {
     const pk = pks.get(p.runId);
     if (pk === undefined) continue;
+    const list = byRun.get(pk);
+    if (list) list.push(p);
+    else byRun.set(pk, [p]);
+    if (!p.modelId && !p.datasetName && !p.datasetDigest) continue;
     const nan = Number.isNaN(p.value);
-    rows.push([pk, p.key, p.step, p.timestamp, nan ? 0 : p.value, nan ? 1 : 0, p.modelId ?? null, p.datasetName ?? null, p.datasetDigest ?? null]);
-    const list = byRun.get(pk) ?? [];
-    list.push(p);
-    byRun.set(pk, list);
+    linked.push([pk, p.key, p.step, p.timestamp, nan ? 0 : p.value, nan ? 1 : 0, p.modelId ?? null, p.datasetName ?? null, p.datasetDigest ?? null]);
   }
-  const inserted = await dialect.bulkInsert(trx, "metrics", METRIC_COLUMNS, rows, "on conflict do nothing");
-  // A file store can hold the same point twice; then the summaries of the run are recounted, not added.
-  const allNew = inserted === rows.length;
-  await writeDerived(
-    trx,
-    dialect,
-    [...byRun].map(([runPk, metrics]) => ({ runPk, metrics, allNew })),
-  );
-  return inserted;
+  // The history in chunks, a point a file store holds twice stored once (chunk-writes.ts); links also as rows of metrics.
+  const entries: Array<{ runPk: number; metrics: Metric[] }> = [];
+  let written = 0;
+  for (const [runPk, metrics] of byRun) {
+    const added = await writePoints(trx, dialect, runPk, metrics);
+    written += added.length;
+    if (added.length > 0) entries.push({ runPk, metrics: added });
+  }
+  if (linked.length > 0) await dialect.bulkInsert(trx, "metrics", METRIC_COLUMNS, linked, "on conflict do nothing");
+  await writeDerived(trx, dialect, entries);
+  return written;
 }

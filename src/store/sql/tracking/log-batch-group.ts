@@ -22,6 +22,7 @@ import type { GroupedWrite, WriteOutcome } from "../group-commit-queue.js";
 import { logBatch, paramChanged } from "./log-batch.js";
 import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
 import { aggregateBuckets } from "./metric-buckets.js";
+import { buildChunks, OVERLAP_SQLSTATE, sortUnique } from "./metric-chunks.js";
 import { splitSeries } from "./open-bucket.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
@@ -39,8 +40,16 @@ class NotBatchable extends Error {}
 
 const pairKey = (runPk: number, key: string) => `${runPk}\u0000${key}`;
 
-/** PostgreSQL's SQLSTATE for a duplicate key. */
-const UNIQUE_VIOLATION = "23505";
+/** Runs the group statement; a series whose row holds a point at or after its first point sent makes the group run the careful way (chunk-writes.ts). */
+async function runGroupStatement(db: Db, dialect: SqlDialect, rows: GroupRows): Promise<GroupAnswerRow[]> {
+  const { text, values } = groupStatement(rows);
+  try {
+    return await dialect.runPrepared<GroupAnswerRow>(db, text, values);
+  } catch (err) {
+    if ((err as { code?: string }).code === OVERLAP_SQLSTATE) throw new NotBatchable("points may meet stored ones");
+    throw err;
+  }
+}
 
 async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dialect: SqlDialect): Promise<Array<WriteOutcome<void>>> {
   // MLflow 3.x model links on points need the per-input path (an existing point may gain its link).
@@ -87,8 +96,7 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
   if (accepted.length === 0) return outcomes;
   const rows = groupRows(accepted);
   rows.params = [...newParams.values()];
-  const { text, values } = groupStatement(rows);
-  const answer = await dialect.runPrepared<GroupAnswerRow>(trx, text, values);
+  const answer = await runGroupStatement(trx, dialect, rows);
   // Fewer rows than expected: another transaction logged one of these params since the check above.
   if (rows.params.length > 0 && answer[0]?.params_inserted !== rows.params.length) throw new NotBatchable("a param was logged concurrently");
   // A run deleted since the check above was skipped by the statement: its inputs must fail, not succeed.
@@ -104,8 +112,10 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
 function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
   const tags = new Map<string, [string, string, string]>();
   const names = new Map<string, string>();
-  const points: GroupRows["points"] = [];
-  const bySeries = new Map<string, { runId: string; points: Metric[] }>();
+  const chunks: GroupRows["chunks"] = [];
+  type Series = { runId: string; run: number; key: string; points: Metric[] };
+  // By run, then key: no string built per point.
+  const byRun = new Map<string, Map<string, Series>>();
   const uuids = [...new Set(inputs.map((w) => w.runId))];
   // Points name their run by its place in `uuids`: a few digits instead of a 32-character uuid per point.
   const place = new Map(uuids.map((u, i) => [u, i + 1]));
@@ -118,21 +128,25 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
       if (t.key === RUN_NAME_TAG) names.set(w.runId, t.value);
     }
     const run = place.get(w.runId)!;
+    let keys = byRun.get(w.runId);
+    if (!keys) byRun.set(w.runId, (keys = new Map()));
     for (const m of w.batch.metrics) {
-      const nan = Number.isNaN(m.value);
-      points.push([run, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0]);
-      const id = `${w.runId}\u0000${m.key}`;
-      const s = bySeries.get(id);
+      const s = keys.get(m.key);
       if (s) s.points.push(m);
-      else bySeries.set(id, { runId: w.runId, points: [m] });
+      else keys.set(m.key, { runId: w.runId, run, key: m.key, points: [m] });
     }
   }
+  const bySeries: Series[] = [];
+  for (const keys of byRun.values()) bySeries.push(...keys.values());
   const series: unknown[][] = [];
   const rest = new Map<string, Metric[]>();
-  for (const { runId, points: pts } of bySeries.values()) {
+  for (const { runId, run, key, points: sent } of bySeries) {
+    // A point sent twice (by two inputs, or twice in one) is one point.
+    const pts = sortUnique(sent);
+    for (const chunk of buildChunks(pts)) chunks.push({ run, key, chunk });
     const { latest: m, top: t, rest: others } = splitSeries(pts);
     const nan = Number.isNaN(m.value);
-    series.push([runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0, t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT]);
+    series.push([runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0, t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT, pts[0].step, pts[0].timestamp]);
     if (others.length === 0) continue;
     const list = rest.get(runId);
     if (list) list.push(...others);
@@ -147,7 +161,7 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
     params: [],
     tags: [...tags.values()],
     names: [...names],
-    points,
+    chunks,
     series,
     buckets,
   };
@@ -163,18 +177,7 @@ async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect:
   if (inputs.some((w) => w.batch.metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest))) {
     throw new NotBatchable("linked metric points");
   }
-  const rows = groupRows(inputs);
-  let answer: GroupAnswerRow[];
-  try {
-    const fresh = groupStatement(rows, { pointsAreNew: true });
-    answer = await dialect.runPrepared<GroupAnswerRow>(db, fresh.text, fresh.values);
-  } catch (err) {
-    // A point was stored already (a retried request) or sent twice: the statement wrote nothing; again, the careful way.
-    const e = err as { code?: string; constraint?: string };
-    if (e.code !== UNIQUE_VIOLATION || e.constraint !== "metrics_pk") throw err;
-    const careful = groupStatement(rows);
-    answer = await dialect.runPrepared<GroupAnswerRow>(db, careful.text, careful.values);
-  }
+  const answer = await runGroupStatement(db, dialect, groupRows(inputs));
   const stage = new Map(answer.map((r) => [r.run_uuid, r.lifecycle_stage]));
   return inputs.map((w): WriteOutcome<void> => {
     const lifecycle = stage.get(w.runId);

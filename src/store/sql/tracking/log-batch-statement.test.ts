@@ -1,10 +1,11 @@
 /**
- * The group statement's text is built once per shape (which lists are present, and the option): the same string
- * comes back for every group of that shape, with the parameters read from that group's own rows.
+ * The group statement's text is built once per shape (which lists are present): the same string comes back for
+ * every group of that shape, with the parameters read from that group's own rows.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { groupStatement, type GroupRows } from "./log-batch-statement.js";
+import { buildChunks, decodePoints } from "./metric-chunks.js";
 
 const RUN_A = "a".repeat(32);
 const RUN_B = "b".repeat(32);
@@ -15,25 +16,26 @@ function rows(run: string, steps: number[], tags: Array<[string, string, string]
     params: [],
     tags,
     names: [],
-    points: steps.map((s) => [1, "loss", s, 1000 + s, s / 2, 0] as [number, string, number, number, number, number]),
+    chunks: buildChunks(steps.map((s) => ({ step: s, timestamp: 1000 + s, value: s / 2 }))).map((chunk) => ({ run: 1, key: "loss", chunk })),
     series: [[run, "loss", Math.max(...steps), 1000, 0.5, 0, steps.length, 0, 0, 1000, 1, 1, 1000]],
     buckets: [],
   };
 }
 
 test("one text per shape, parameters from each group's rows", () => {
-  const first = groupStatement(rows(RUN_A, [1, 2]), { pointsAreNew: true });
-  const second = groupStatement(rows(RUN_B, [3, 4, 5]), { pointsAreNew: true });
+  const first = groupStatement(rows(RUN_A, [1, 2]));
+  const second = groupStatement(rows(RUN_B, [3, 4, 5]));
   assert.equal(second.text, first.text);
   assert.equal(second.values.length, first.values.length);
-  // $1 is the runs; the points' columns follow (run place, key, step, timestamp, value, is_nan).
+  // $1 is the runs; the chunks' columns follow (run place, key, step and timestamp ranges, count, offset), then their bytes.
   assert.deepEqual(second.values[0], [RUN_B]);
-  assert.deepEqual(second.values.slice(1, 7), [[1, 1, 1], ["loss", "loss", "loss"], [3, 4, 5], [1003, 1004, 1005], [1.5, 2, 2.5], [0, 0, 0]]);
-  assert.deepEqual(second.values[7], [RUN_B], "the series' run");
+  assert.deepEqual(second.values.slice(1, 9), [[1], ["loss"], [3], [5], [1003], [1005], [3], [1]]);
+  const bytes = second.values[9] as Buffer;
+  assert.ok(Buffer.isBuffer(bytes), "the chunks' bytes go as one binary parameter");
+  assert.deepEqual(decodePoints(bytes).map((p) => p.step), [3, 4, 5]);
+  assert.deepEqual(second.values[10], [RUN_B], "the series' run");
 
-  const careful = groupStatement(rows(RUN_A, [1]));
-  assert.notEqual(careful.text, first.text, "the careful statement (ON CONFLICT DO NOTHING) is another shape");
-  const tagged = groupStatement(rows(RUN_A, [1], [[RUN_A, "t", "v"]]), { pointsAreNew: true });
+  const tagged = groupStatement(rows(RUN_A, [1], [[RUN_A, "t", "v"]]));
   assert.notEqual(tagged.text, first.text);
-  assert.deepEqual(tagged.values.slice(1, 4), [[RUN_A], ["t"], ["v"]], "the tags' columns come before the points'");
+  assert.deepEqual(tagged.values.slice(1, 4), [[RUN_A], ["t"], ["v"]], "the tags' columns come before the chunks'");
 });

@@ -2,11 +2,13 @@
  * A group's log-batch writes as ONE PostgreSQL statement (data-modifying CTEs over `unnest` arrays): the
  * params, tags, run renames and metric points of every input, and the rows derived from the points — each
  * series' latest value and open summary bucket (open-bucket.ts) in its latest_metrics row, and the summaries
- * that reach metric_buckets. The caller merges the group's points per series. Points are first sent
- * as new (a plain insert, `pointsAreNew`); when one was already stored (a retry), that statement fails whole and
- * the group runs again with `ON CONFLICT DO NOTHING`, the statement then summarising the points its insert
- * actually added (its `RETURNING`), so summaries stay exact without the recount the per-write path needs, in the
- * same atomic statement. A group costs one round trip (two after a retry).
+ * that reach metric_buckets. The caller merges the group's points per series, drops repeats and packs them in
+ * chunks (metric-chunks.ts), inserted as they are, read nothing first: each series' latest_metrics upsert
+ * checks that the row it locked (the newest committed version) holds no point at or after the series' first
+ * point sent (its guard). When one does (a retry, an overlapping write, or a concurrent writer on another
+ * connection or replica), the statement fails whole (SQLSTATE CM001), having written nothing, and the caller
+ * runs the inputs the careful way (chunk-writes.ts), which reads what they meet. So every point the statement
+ * stores is new and the summaries add its counts. A group costs one round trip.
  *
  * Rows are written only for runs that exist and are active (the statement locks every run it was given `FOR KEY
  * SHARE` as a foreign key check would, so a purge waits for the statement, and joins the active ones); the
@@ -22,8 +24,9 @@
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
-import { SERIES_UPSERT } from "./metric-tail.js";
-import { OPEN_LEVEL } from "./open-bucket.js";
+import { SERIES_UPSERT_GUARDED } from "./metric-tail.js";
+import { chunkParams } from "./chunk-writes.js";
+import type { Chunk } from "./metric-chunks.js";
 
 /** What a group writes, each row naming its run by uuid (a point by the uuid's place in `uuids`). */
 export interface GroupRows {
@@ -35,17 +38,23 @@ export interface GroupRows {
   tags: Array<[string, string, string]>;
   /** run uuid, name (the `mlflow.runName` tag renames the run). */
   names: Array<[string, string]>;
-  /** The run's place in `uuids` (from 1), key, step, timestamp, value (0 for NaN), is_nan. */
-  points: Array<[number, string, number, number, number, number]>;
+  /** Each series' points (ordered, unique, merged over the group's inputs) in chunks, the run named by its place in `uuids` (from 1). */
+  chunks: Array<{ run: number; key: string; chunk: Chunk }>;
   /**
    * One row per series (run, key) of `points` (splitSeries): run uuid, key, its latest point's step, timestamp,
    * value (null for NaN) and is_nan, then the summary of its points in that point's finest bucket (count,
-   * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN).
+   * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN), then its
+   * first point's step and timestamp (the guard: metric-tail.ts, SERIES_UPSERT_GUARDED).
    */
   series: unknown[][];
   /** The series' other points summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
   buckets: unknown[][];
+  /** The chunks' parameters, built once (chunkColumns). */
+  chunkParams?: unknown[];
 }
+
+/** The chunk part's nine parameters (chunk-writes.ts: chunkParams), the run named by its place in `uuids`. */
+const chunkColumns = (r: GroupRows): unknown[] => (r.chunkParams ??= chunkParams(r.chunks.map((c) => ({ runPk: c.run, key: c.key, chunk: c.chunk }))));
 
 export interface GroupStatement {
   text: string;
@@ -65,6 +74,8 @@ const OPEN = SUMMARY.split(", ").map((c) => `open_${c}`).join(", ");
 /** The parameters' types: a summary's columns (SUMMARY), and what precedes them in a series and in a bucket. */
 const SUMMARY_TYPES = ["int8", "float8", "int8", "int8", "float8", "int8", "int8"];
 const SERIES_TYPES = ["text", "text", "int8", "int8", "float8", "int2"];
+/** After the summary: the series' first point (the guard). */
+const GUARD_TYPES = ["int8", "int8"];
 const BUCKET_TYPES = ["text", "text", "int2", "int8"];
 
 /**
@@ -86,22 +97,6 @@ function extremes(v: string, s: string, t: string, V: string, S: string, T: stri
   ].join(", ");
 }
 
-/** Extremes of history points (`p`: value, step, "timestamp", is_nan). */
-const pointExtremes = (p: string) =>
-  extremes(`${p}.value`, `${p}.step`, `${p}."timestamp"`, `${p}.value`, `${p}.step`, `${p}."timestamp"`, `${p}.is_nan = 1`, `${p}.is_nan = 1`);
-
-/** The finest bucket of a step. */
-const open = (step: string) => `(${step} >> ${OPEN_LEVEL})`;
-
-export interface GroupStatementOptions {
-  /**
-   * Insert the points without a conflict check: the statement fails with unique_violation (23505) when one of
-   * them is stored already (or sent twice), having written nothing. The usual case is cheaper this way; the
-   * caller then runs the group again without this option.
-   */
-  pointsAreNew?: boolean;
-}
-
 /** Reads one array parameter of a statement from a group's rows. */
 type Column = (rows: GroupRows) => unknown[];
 
@@ -118,24 +113,23 @@ interface StatementShape {
  */
 const shapes = new Map<number, StatementShape>();
 
-/** Builds the statement for `rows`; its text depends only on which parts are present and the option (prepared once each). */
-export function groupStatement(rows: GroupRows, opts: GroupStatementOptions = {}): GroupStatement {
+/** Builds the statement for `rows`; its text depends only on which parts are present (prepared once each). */
+export function groupStatement(rows: GroupRows): GroupStatement {
   const key =
     (rows.params.length > 0 ? 1 : 0) |
     (rows.tags.length > 0 ? 2 : 0) |
     (rows.names.length > 0 ? 4 : 0) |
-    (rows.points.length > 0 ? 8 : 0) |
-    (rows.buckets.length > 0 ? 16 : 0) |
-    (opts.pointsAreNew ? 32 : 0);
+    (rows.chunks.length > 0 ? 8 : 0) |
+    (rows.buckets.length > 0 ? 16 : 0);
   let shape = shapes.get(key);
-  if (!shape) shapes.set(key, (shape = buildShape(rows, opts)));
+  if (!shape) shapes.set(key, (shape = buildShape(rows)));
   const values: unknown[] = new Array(shape.columns.length);
   for (let i = 0; i < values.length; i++) values[i] = shape.columns[i](rows);
   return { text: shape.text, values };
 }
 
 /** The statement for rows shaped as `rows` (only which lists are empty is read from it). */
-function buildShape(rows: GroupRows, opts: GroupStatementOptions): StatementShape {
+function buildShape(rows: GroupRows): StatementShape {
   const columns: Column[] = [];
   const arr = (column: Column, type: string) => {
     columns.push(column);
@@ -168,56 +162,43 @@ function buildShape(rows: GroupRows, opts: GroupStatementOptions): StatementShap
         `join r using (run_uuid) where runs.id = r.id returning 1)`,
     );
   }
-  if (rows.points.length > 0) {
+  if (rows.chunks.length > 0) {
     const hasBuckets = rows.buckets.length > 0;
-    const points =
-      `select r.id as run_id, u.key, u.step, u."timestamp", u.value, u.is_nan from ` +
-      `${unnest((r) => r.points, ["int8", "text", "int8", "int8", "float8", "int2"], 'run_ix, key, step, "timestamp", value, is_nan')} join r on r.ix = u.run_ix`;
-    const insertPoints = `insert into metrics (run_id, key, step, "timestamp", value, is_nan)`;
+    // The chunks as chunk-writes.ts's chunkParams sends them: columns as arrays, every chunk's bytes in one binary parameter.
+    const params: Column[] = Array.from({ length: 9 }, (_, i): Column => (r) => chunkColumns(r)[i] as unknown[]);
+    const at = (i: number, type: string) => {
+      columns.push(params[i]);
+      return `$${columns.length}::${type}`;
+    };
+    const chunkTypes = ["int8[]", "text[]", "int8[]", "int8[]", "int8[]", "int8[]", "int4[]", "int4[]"];
+    const arrays = chunkTypes.map((t, i) => at(i, t)).join(", ");
+    const blob = at(8, "bytea");
+    // A plain insert: a chunk whose box meets a stored chunk of its series (a retry, an overlap) fails the whole
+    // statement (the exclusion constraint), which then wrote nothing; the caller runs the inputs the careful way.
+    ctes.push(
+      `ins as (insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points) ` +
+        `select r.id, u.key, u.min_step, u.max_step, u.min_ts, u.max_ts, u.cnt, substring(${blob} from u.off for u.cnt * 24) ` +
+        `from unnest(${arrays}) u(run_ix, key, min_step, max_step, min_ts, max_ts, cnt, off) join r on r.ix = u.run_ix)`,
+    );
     // The group's series as the caller merged them: latest point and top summary (see GroupRows.series).
     const sentSeries =
-      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")} from ` +
-      `${unnest((r) => r.series, [...SERIES_TYPES, ...SUMMARY_TYPES], `run_uuid, key, step, ts, value, is_nan, ${SUMMARY}`)} join r using (run_uuid)`;
-    // Built where used: each array becomes a parameter.
+      `select r.id as run_id, u.key, u.step, u.ts, u.value, u.is_nan, u.${SUMMARY.split(", ").join(", u.")}, u.guard_step, u.guard_ts from ` +
+      `${unnest((r) => r.series, [...SERIES_TYPES, ...SUMMARY_TYPES, ...GUARD_TYPES], `run_uuid, key, step, ts, value, is_nan, ${SUMMARY}, guard_step, guard_ts`)} join r using (run_uuid)`;
     const sentBuckets = () =>
       `select r.id as run_id, u.key, u.level::int as level, u.bucket, u.${SUMMARY.split(", ").join(", u.")} from ` +
       `${unnest((r) => r.buckets, [...BUCKET_TYPES, ...SUMMARY_TYPES], `run_uuid, key, level, bucket, ${SUMMARY}`)} join r using (run_uuid)`;
-    if (opts.pointsAreNew) {
-      // A plain insert: no conflict check before each point (an index search, a speculative insertion and its
-      // confirmation, ~30 % of the statement's time in a 1,000-point log-batch); a point already stored fails
-      // the whole statement (unique_violation), and the caller runs it again the careful way below.
-      ctes.push(`ins as (${insertPoints} ${points})`, `g as (${sentSeries})`);
-      if (hasBuckets) ctes.push(`rest as (${sentBuckets()})`);
-    } else {
-      // The series and other buckets as sent when every point was new — the usual case — else summarised here
-      // from the points the insert added (a retry: nothing counted twice). One side of each union runs.
-      const allNew = "(select count(*) from ins) = (select count(*) from pts)";
-      ctes.push(
-        `pts as (${points})`,
-        `ins as (${insertPoints} select * from pts on conflict do nothing returning run_id, key, step, "timestamp", value, is_nan)`,
-        // Each series' latest added point (MLflow's order: step, timestamp, value; NaN smallest).
-        `gl as (select distinct on (run_id, key) run_id, key, step, "timestamp" as ts, case when is_nan = 1 then null else value end as value, is_nan ` +
-          `from ins where not ${allNew} order by run_id, key, step desc, "timestamp" desc, case when is_nan = 1 then -1e308 else value end desc)`,
-        `g as (${sentSeries} where ${allNew} union all ` +
-          `select gl.run_id, gl.key, gl.step, gl.ts, gl.value, gl.is_nan, count(*) as cnt, ${pointExtremes("i")} ` +
-          `from gl join ins i on i.run_id = gl.run_id and i.key = gl.key and ${open("i.step")} = ${open("gl.step")} ` +
-          `group by gl.run_id, gl.key, gl.step, gl.ts, gl.value, gl.is_nan)`,
-        `rest as (${sentBuckets()} where ${allNew} union all ` +
-          `select i.run_id, i.key, l.level, i.step >> l.level as bucket, count(*) as cnt, ${pointExtremes("i")} ` +
-          `from gl join ins i on i.run_id = gl.run_id and i.key = gl.key and ${open("i.step")} < ${open("gl.step")} cross join ${LEVELS} ` +
-          `group by i.run_id, i.key, l.level, i.step >> l.level)`,
-      );
-    }
+    ctes.push(`g as (${sentSeries})`);
+    if (hasBuckets) ctes.push(`rest as (${sentBuckets()})`);
     ctes.push(
-      // One row per series, upserted in (run, key) order (metric-tail.ts: SERIES_UPSERT).
-      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}) ` +
-        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")} from g order by g.run_id, g.key ${SERIES_UPSERT})`,
+      // One row per series, upserted in (run, key) order, its guard checked (metric-tail.ts: SERIES_UPSERT_GUARDED).
+      `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}, guard_step, guard_ts) ` +
+        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${SERIES_UPSERT_GUARDED})`,
     );
     // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
     // (returned by the upsert, one row per series and level), and the series' other points (`rest`).
     const closed = `select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} from lat cross join ${LEVELS} where closed_cnt > 0`;
     const insertBuckets = `insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY})`;
-    if (!opts.pointsAreNew || hasBuckets) {
+    if (hasBuckets) {
       // Both: merged per bucket first (a row can be upserted once per statement).
       ctes.push(
         `con as (${closed} union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,

@@ -4,9 +4,10 @@
  * - All or nothing: the whole batch is validated by the service first, and any
  *   conflict found here (a param with another value, a run that is not active)
  *   rolls the transaction back.
- * - Idempotent: metric points identical to stored ones are skipped by the
- *   primary key (`ON CONFLICT DO NOTHING`), so a retried batch neither
- *   duplicates points nor reads the metric history (mlflow#24577).
+ * - Idempotent: metric points identical to stored ones are stored once
+ *   (chunk-writes.ts: a write's chunk meets no stored chunk, the usual case,
+ *   or the chunks it meets are read and its stored points dropped), so a
+ *   retried batch changes nothing and the history is never scanned (mlflow#24577).
  * - The latest value of each key (`latest_metrics`) and the history summaries
  *   (`metric_buckets`) are kept on write, merged per group commit (metric-tail.ts).
  * @module
@@ -19,7 +20,8 @@ import type { Tag } from "../../../shared/types.js";
 import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import { deferToCommit } from "../group-commit-queue.js";
-import { METRIC_TAIL, POINT_COLUMNS } from "./metric-tail.js";
+import { METRIC_POINTS } from "./chunk-writes.js";
+import { POINT_COLUMNS } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -32,7 +34,6 @@ const METRIC_COLUMNS: BulkColumn[] = [
   { name: "dataset_name", pgType: "text" },
   { name: "dataset_digest", pgType: "text" },
 ];
-const UNLINKED_METRIC_COLUMNS = POINT_COLUMNS;
 const KV_COLUMNS: BulkColumn[] = [
   { name: "run_id", pgType: "int4" },
   { name: "key", pgType: "text" },
@@ -90,7 +91,7 @@ async function writeTags(db: Db, dialect: SqlDialect, runPk: number, tags: Tag[]
 
 /**
  * MLflow 3.x's `log_model` re-logs a run's step-0 points with the new model's
- * id: identical points (skipped above) gain the link they lacked, so they count
+ * id: identical points (once in the history) gain the link they lacked in `metrics`, so they count
  * as the model's metrics (MLflow keeps them in a second table). A point keeps
  * the first model and dataset it was linked to.
  */
@@ -117,20 +118,16 @@ async function linkExistingPoints(db: Db, runPk: number, metrics: Metric[]): Pro
 }
 
 async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics: Metric[]): Promise<void> {
-  // Most points carry no model/dataset link (MLflow 2.x clients): bind 6 columns instead of 9.
-  const linked = metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest);
-  const rows: unknown[][] = new Array(metrics.length);
-  for (let i = 0; i < metrics.length; i++) {
-    const m = metrics[i];
-    const nan = Number.isNaN(m.value);
-    const row: unknown[] = [runPk, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0];
-    if (linked) row.push(m.modelId ?? null, m.datasetName ?? null, m.datasetDigest ?? null);
-    rows[i] = row;
+  const linked = metrics.filter((m) => m.modelId || m.datasetName || m.datasetDigest);
+  if (linked.length > 0) {
+    const rows = linked.map((m) => {
+      const nan = Number.isNaN(m.value);
+      return [runPk, m.key, m.step, m.timestamp, nan ? 0 : m.value, nan ? 1 : 0, m.modelId ?? null, m.datasetName ?? null, m.datasetDigest ?? null];
+    });
+    const inserted = await dialect.bulkInsert(db, "metrics", METRIC_COLUMNS, rows, "on conflict do nothing");
+    if (inserted < linked.length) await linkExistingPoints(db, runPk, linked);
   }
-  const columns = linked ? METRIC_COLUMNS : UNLINKED_METRIC_COLUMNS;
-  const inserted = await dialect.bulkInsert(db, "metrics", columns, rows, "on conflict do nothing");
-  if (linked && inserted < metrics.length) await linkExistingPoints(db, runPk, metrics);
-  const entry = { runPk, metrics, allNew: inserted === metrics.length };
-  // Latest values and summaries: merged per group commit when one is running, else written now.
-  await deferToCommit(db, dialect, METRIC_TAIL, entry);
+  // History (chunks, exactly: chunk-writes.ts), then latest values and summaries of the new points: merged per
+  // group commit when one is running, else written now.
+  await deferToCommit(db, dialect, METRIC_POINTS, { runPk, metrics });
 }

@@ -9,13 +9,12 @@
  * count but never become a minimum or maximum. A summary is the `metric_buckets`
  * row merged with the series' open bucket (open-bucket.ts) when the bucket holds it.
  *
- * Counts stay exact under retries: a batch whose points were all new adds its
- * counts; a batch with duplicates (a retry) recounts only the buckets it
- * touched — the finest level from the history (at most 256 steps each), the
- * coarser ones from the level below — never the whole history (mlflow#24577).
+ * Counts stay exact under retries: a write adds the counts of the points that
+ * were new to the history only (chunk-writes.ts and the group statement know
+ * them exactly), so a retried batch adds nothing and nothing is recounted (mlflow#24577).
  * @module
  */
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -28,8 +27,6 @@ type Db = Kysely<Database>;
  */
 export const BUCKET_LEVELS = [8, 12, 16] as const;
 const WIDTHS = BUCKET_LEVELS.map((k) => 2 ** k);
-const FINEST = BUCKET_LEVELS[0];
-const FAN_OUT = 2 ** (BUCKET_LEVELS[1] - BUCKET_LEVELS[0]);
 
 export interface BucketAgg {
   key: string;
@@ -46,7 +43,6 @@ export interface BucketAgg {
 
 /** First step of `bucket` at `level`. */
 export const bucketStart = (level: number, bucket: number): number => bucket * 2 ** level;
-const bucketOf = (level: number, step: number): number => Math.floor(step / 2 ** level);
 
 export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
   // Grouped by key first, then by bucket number per level: no string keys per point.
@@ -112,37 +108,4 @@ export const BUCKET_UPSERT =
 /** Upserts summary rows (see BUCKET_COLUMNS) built from aggregateBuckets. */
 export async function upsertBucketRows(db: Db, dialect: SqlDialect, rows: unknown[][]): Promise<void> {
   if (rows.length > 0) await dialect.bulkInsert(db, "metric_buckets", BUCKET_COLUMNS, rows, BUCKET_UPSERT);
-}
-
-/**
- * Exact counts for the buckets `points` (one series' points) touched, finest level first. The finest level's
- * open bucket (the one holding `openStep`, the series' latest step) is counted in the series' latest_metrics
- * row: the history's count less what metric_buckets holds of it (rows from before migration 20). Coarser rows
- * are the sum of the level below, which never holds the open part.
- */
-export async function recount(db: Db, runPk: number, key: string, points: readonly Metric[], openStep: number): Promise<void> {
-  const open = bucketOf(FINEST, openStep);
-  for (const level of BUCKET_LEVELS) {
-    for (const bucket of new Set(points.map((m) => bucketOf(level, m.step)))) {
-      const from = bucketStart(level, bucket);
-      if (level === FINEST) {
-        const history = sql<number>`(select count(*) from metrics where run_id = ${runPk} and ${sql.ref("key")} = ${key} and step >= ${from} and step < ${from + 2 ** level})`;
-        if (bucket === open) {
-          const closed = sql<number>`(select coalesce(sum(c.cnt), 0) from metric_buckets c where c.run_id = ${runPk} and c.${sql.ref("key")} = ${key} and c.level = ${level} and c.bucket = ${bucket})`;
-          await db
-            .updateTable("latest_metrics")
-            .set({ open_cnt: sql<number>`${history} - ${closed}` })
-            .where("run_id", "=", runPk)
-            .where("key", "=", key)
-            .execute();
-          continue;
-        }
-        await db.updateTable("metric_buckets").set({ cnt: history }).where("run_id", "=", runPk).where("key", "=", key).where("level", "=", level).where("bucket", "=", bucket).execute();
-        continue;
-      }
-      const below = sql<number>`(select coalesce(sum(c.cnt), 0) from metric_buckets c where c.run_id = ${runPk} and c.${sql.ref("key")} = ${key}
-              and c.level = ${level - (BUCKET_LEVELS[1] - BUCKET_LEVELS[0])} and c.bucket >= ${bucket * FAN_OUT} and c.bucket < ${(bucket + 1) * FAN_OUT})`;
-      await db.updateTable("metric_buckets").set({ cnt: below }).where("run_id", "=", runPk).where("key", "=", key).where("level", "=", level).where("bucket", "=", bucket).execute();
-    }
-  }
 }

@@ -1,14 +1,17 @@
 /**
  * Metric history reads: keyset-paged full history, and min/max-preserving
- * downsampling for charts (`get-history-bulk-interval`).
+ * downsampling for charts (`get-history-bulk-interval`). The points come from
+ * the series' chunks (chunk-reads.ts), their MLflow 3 links from `metrics`.
  * @module
  */
-import { sql, type CompiledQuery, type Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Metric, RunMetric } from "../../../shared/tracking-types.js";
 import type { Page } from "../../../shared/types.js";
 import type { BulkIntervalQuery, MetricHistoryQuery } from "../../../tracking/tracking-store.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import { BUCKET_LEVELS, bucketStart } from "./metric-buckets.js";
+import { firstStep, lastPointInRange, lastStep, MAX_STEP, MIN_STEP, pointsInRange } from "./chunk-reads.js";
+import type { Point } from "./metric-chunks.js";
 import { runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
 
@@ -43,30 +46,50 @@ async function runPk(db: Db, runId: string): Promise<number> {
   return row.id;
 }
 
-/** Points in (step, timestamp, value) order; the page token holds the last point's key. */
+/** Points in (step, timestamp, value, is_nan) order; the page token holds the last point's key. */
 export async function getMetricHistory(db: Db, runId: string, key: string, q: MetricHistoryQuery): Promise<Page<Metric>> {
   const pk = await runPk(db, runId);
-  let query = db
+  let after: Point | undefined;
+  if (q.pageToken) {
+    const [s, t, v, n] = decodePageToken(q.pageToken, "metric-history", key, ["int64", "int64", "float", "int32"]);
+    after = { step: Number(s), timestamp: Number(t), value: Number(n) ? NaN : Number(v) };
+  }
+  const limit = q.maxResults === undefined ? undefined : q.maxResults + 1;
+  const points = await pointsInRange(db, pk, key, after ? after.step : MIN_STEP, MAX_STEP, { after, limit });
+  const more = q.maxResults !== undefined && points.length > q.maxResults;
+  const page = more ? points.slice(0, q.maxResults) : points;
+  const items = page.map((p) => toMetric(key, { step: p.step, timestamp: p.timestamp, value: Number.isNaN(p.value) ? 0 : p.value, is_nan: Number.isNaN(p.value) ? 1 : 0 }));
+  await addLinks(db, pk, key, items);
+  const last = page[page.length - 1];
+  return {
+    items,
+    nextPageToken: more
+      ? encodePageToken("metric-history", key, [last.step, last.timestamp, Number.isNaN(last.value) ? 0 : last.value, Number.isNaN(last.value) ? 1 : 0])
+      : undefined,
+  };
+}
+
+/** MLflow 3's model and dataset links of the page's points (rows of `metrics`: rare, so one indexed read). */
+async function addLinks(db: Db, pk: number, key: string, items: Metric[]): Promise<void> {
+  if (items.length === 0) return;
+  const rows = await db
     .selectFrom("metrics")
     .select(["step", "timestamp", "value", "is_nan", "model_id", "dataset_name", "dataset_digest"])
     .where("run_id", "=", pk)
-    .where("key", "=", key);
-  if (q.pageToken) {
-    const [s, t, v, n] = decodePageToken(q.pageToken, "metric-history", key, ["int64", "int64", "float", "int32"]);
-    query = query.where(sql<boolean>`(step, "timestamp", value, is_nan) > (${s}, ${t}, ${v}, ${n})`);
+    .where("key", "=", key)
+    .where("step", ">=", items[0].step)
+    .where("step", "<=", items[items.length - 1].step)
+    .execute();
+  if (rows.length === 0) return;
+  const id = (step: number, ts: number, value: number) => `${step}:${ts}:${Number.isNaN(value) ? "nan" : value === 0 ? 0 : value}`;
+  const links = new Map(rows.map((r) => [id(Number(r.step), Number(r.timestamp), Number(r.is_nan) ? NaN : Number(r.value)), r]));
+  for (const m of items) {
+    const r = links.get(id(m.step, m.timestamp, m.value));
+    if (!r) continue;
+    if (r.model_id) m.modelId = r.model_id;
+    if (r.dataset_name) m.datasetName = r.dataset_name;
+    if (r.dataset_digest) m.datasetDigest = r.dataset_digest;
   }
-  query = query.orderBy("step").orderBy("timestamp").orderBy("value").orderBy("is_nan");
-  if (q.maxResults !== undefined) query = query.limit(q.maxResults + 1);
-  const rows = await query.execute();
-  const more = q.maxResults !== undefined && rows.length > q.maxResults;
-  const page = more ? rows.slice(0, q.maxResults) : rows;
-  const last = page[page.length - 1];
-  return {
-    items: page.map((r) => toMetric(key, r)),
-    nextPageToken: more
-      ? encodePageToken("metric-history", key, [Number(last.step), Number(last.timestamp), Number(last.value), Number(last.is_nan)])
-      : undefined,
-  };
 }
 
 /**
@@ -75,7 +98,7 @@ export async function getMetricHistory(db: Db, runId: string, key: string, q: Me
  * bucket's minimum and maximum value — so spikes survive downsampling
  * (MLflow's step sampling drops them, and ignored max_results: mlflow#24169).
  */
-export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery, readRows?: ReadRows): Promise<RunMetric[]> {
+export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery): Promise<RunMetric[]> {
   const out: RunMetric[] = [];
   for (const [i, runId] of q.runIds.entries()) {
     // SQLite answers synchronously: a 25-run request over long histories would hold the event loop for
@@ -84,12 +107,10 @@ export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery,
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     q.signal?.throwIfAborted();
     const pk = await runPk(db, runId);
-    for (const m of await sampleRun(db, pk, q, readRows)) out.push({ ...m, runId });
+    for (const m of await sampleRun(db, pk, q)) out.push({ ...m, runId });
   }
   return out;
 }
-
-const POINT_COLS = ["step", "timestamp", "value", "is_nan"] as const;
 
 type SummaryRow = Omit<Database["metric_buckets"], "run_id" | "key" | "level">;
 
@@ -115,7 +136,7 @@ async function summaries(db: Db, pk: number, key: string, level: number, first: 
   }
   return out;
 }
-/** Above this many points in a short range (many points per step), buckets are read one query each instead of scanned. */
+/** Above this many points in a short range (many points per step), each target bucket is read on its own instead. */
 const MAX_SCAN_ROWS = 200_000;
 
 interface Extreme {
@@ -124,33 +145,38 @@ interface Extreme {
   t: number;
 }
 
-/** SqlDialect.readRows: rows as arrays, no object per row (a 10,000-point scan costs half as much). */
-type ReadRows = (query: CompiledQuery) => Promise<unknown[][]>;
+const asRow = (p: Point): PointRow => ({ step: p.step, timestamp: p.timestamp, value: Number.isNaN(p.value) ? 0 : p.value, is_nan: Number.isNaN(p.value) ? 1 : 0 });
+
+/** The count and the extreme points of a range's points. */
+function extremesOf(points: readonly Point[]): { n: number; min?: Extreme; max?: Extreme } {
+  let min: Extreme | undefined;
+  let max: Extreme | undefined;
+  for (const p of points) {
+    if (Number.isNaN(p.value)) continue;
+    // Ties go to the first point in order (the smallest step), as the summaries keep them.
+    if (!min || p.value < min.v) min = { v: p.value, s: p.step, t: p.timestamp };
+    if (!max || p.value > max.v) max = { v: p.value, s: p.step, t: p.timestamp };
+  }
+  return { n: points.length, min, max };
+}
 
 /** Downsamples one run's series; see getMetricHistoryBulkInterval. */
-async function sampleRun(db: Db, pk: number, q: BulkIntervalQuery, readRows?: ReadRows): Promise<Metric[]> {
-  const base = () => db.selectFrom("metrics").where("run_id", "=", pk).where("key", "=", q.metricKey);
-  const inRange = (from: number, to: number) => base().where("step", ">=", from).where("step", "<=", to);
-  const toPoint = (r: PointRow) => toMetric(q.metricKey, r);
-  const ordered = (b: ReturnType<typeof base>) => b.select(POINT_COLS).orderBy("step").orderBy("timestamp").orderBy("value");
+async function sampleRun(db: Db, pk: number, q: BulkIntervalQuery): Promise<Metric[]> {
+  const key = q.metricKey;
+  const inRange = (from: number, to: number, limit?: number) => pointsInRange(db, pk, key, from, to, { limit });
+  const toPoint = (p: Point) => toMetric(key, asRow(p));
 
-  // The range: as asked, or the series' first and last step (two index seeks).
+  // The range: as asked, or the series' first and last step.
   let lo: number;
   let hi: number;
   if (q.startStep !== undefined && q.endStep !== undefined) {
     [lo, hi] = [q.startStep, q.endStep];
   } else {
-    const first = await base().select("step").orderBy("step").limit(1).executeTakeFirst();
-    if (!first) return [];
-    const last = await base().select("step").orderBy("step", "desc").limit(1).executeTakeFirstOrThrow();
-    [lo, hi] = [Number(first.step), Number(last.step)];
+    const first = await firstStep(db, pk, key);
+    const last = await lastStep(db, pk, key);
+    if (first === undefined || last === undefined) return [];
+    [lo, hi] = [first, last];
   }
-  const countRaw = async (from: number, to: number) =>
-    Number((await inRange(from, to).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-  const extremeRaw = async (from: number, to: number, dir: "asc" | "desc"): Promise<Extreme | undefined> => {
-    const r = await inRange(from, to).select(POINT_COLS).where("is_nan", "=", 0).orderBy("value", dir).orderBy("step").limit(1).executeTakeFirst();
-    return r && { v: Number(r.value), s: Number(r.step), t: Number(r.timestamp) };
-  };
 
   const nb = Math.max(1, Math.floor((q.maxResults - 2) / 2));
   const width = (hi - lo + 1) / nb;
@@ -168,47 +194,47 @@ async function sampleRun(db: Db, pk: number, q: BulkIntervalQuery, readRows?: Re
 
   let ends: PointRow[] | undefined;
   if (level === undefined) {
-    // A short range: one ordered scan of the history (arrays, no object per row), the extremes picked here —
-    // two queries per bucket cost ~40 µs each, so a 100-run compare chart spent seconds in query overhead.
-    // Many points per step (a range far denser than its steps) fall back to a query per bucket.
-    const scan = ordered(inRange(lo, hi)).limit(MAX_SCAN_ROWS + 1);
-    const rows = readRows ? await readRows(scan.compile()) : (await scan.execute()).map((r) => [r.step, r.timestamp, r.value, r.is_nan]);
-    const row = (r: unknown[]): PointRow => ({ step: Number(r[0]), timestamp: Number(r[1]), value: Number(r[2]), is_nan: Number(r[3]) });
-    if (rows.length <= q.maxResults) return rows.map((r) => toPoint(row(r)));
-    if (rows.length <= MAX_SCAN_ROWS) {
-      for (const r of rows) {
-        if (Number(r[3])) continue;
-        const e = { v: Number(r[2]), s: Number(r[0]), t: Number(r[1]) };
+    // A short range: its points decoded once, the extremes picked here. Many points per step (a range far
+    // denser than its steps) fall back to reading each target bucket on its own.
+    const points = await inRange(lo, hi, MAX_SCAN_ROWS + 1);
+    if (points.length <= q.maxResults) return points.map(toPoint);
+    if (points.length <= MAX_SCAN_ROWS) {
+      for (const p of points) {
+        if (Number.isNaN(p.value)) continue;
+        const e = { v: p.value, s: p.step, t: p.timestamp };
         merge(e, e, e.s);
       }
-      ends = [row(rows[0]), row(rows[rows.length - 1])];
+      ends = [asRow(points[0]), asRow(points[points.length - 1])];
     } else for (let t = 0; t < nb; t++) {
       const from = lo + Math.floor(t * width);
       const to = t === nb - 1 ? hi : lo + Math.floor((t + 1) * width) - 1;
       if (to < from) continue;
-      merge(await extremeRaw(from, to, "asc"), await extremeRaw(from, to, "desc"), from);
+      const e = extremesOf(await inRange(from, to));
+      merge(e.min, e.max, from);
     }
   } else {
     // Summary buckets fully inside [lo, hi]; the partial ones at the edges are read from the history.
     const size = 2 ** level;
     const firstFull = Math.ceil(lo / size);
     const lastFull = Math.floor((hi + 1) / size) - 1;
-    const rows = lastFull >= firstFull ? await summaries(db, pk, q.metricKey, level, firstFull, lastFull) : [];
+    const rows = lastFull >= firstFull ? await summaries(db, pk, key, level, firstFull, lastFull) : [];
     const edges: Array<[number, number]> = [];
     if (lastFull < firstFull) edges.push([lo, hi]);
     else {
       if (lo < firstFull * size) edges.push([lo, firstFull * size - 1]);
       if (hi >= (lastFull + 1) * size) edges.push([(lastFull + 1) * size, hi]);
     }
+    const edgeExtremes = [];
+    for (const [a, b] of edges) edgeExtremes.push({ at: a, ...extremesOf(await inRange(a, b)) });
     let n = rows.reduce((acc, r) => acc + Number(r.cnt), 0);
-    for (const [a, b] of edges) n += await countRaw(a, b);
-    if (n <= q.maxResults) return (await ordered(inRange(lo, hi)).execute()).map(toPoint);
+    for (const e of edgeExtremes) n += e.n;
+    if (n <= q.maxResults) return (await inRange(lo, hi)).map(toPoint);
     for (const r of rows) {
       const min = r.min_value === null ? undefined : { v: Number(r.min_value), s: Number(r.min_step), t: Number(r.min_ts) };
       const max = r.max_value === null ? undefined : { v: Number(r.max_value), s: Number(r.max_step), t: Number(r.max_ts) };
       merge(min, max, bucketStart(level, Number(r.bucket)));
     }
-    for (const [a, b] of edges) merge(await extremeRaw(a, b, "asc"), await extremeRaw(a, b, "desc"), a);
+    for (const e of edgeExtremes) merge(e.min, e.max, e.at);
   }
 
   const picked = new Map<string, PointRow>();
@@ -217,16 +243,10 @@ async function sampleRun(db: Db, pk: number, q: BulkIntervalQuery, readRows?: Re
   };
   if (ends) ends.forEach(keep);
   else {
-    keep(await ordered(inRange(lo, hi)).limit(1).executeTakeFirst());
-    keep(
-      await inRange(lo, hi)
-        .select(POINT_COLS)
-        .orderBy("step", "desc")
-        .orderBy("timestamp", "desc")
-        .orderBy("value", "desc")
-        .limit(1)
-        .executeTakeFirst(),
-    );
+    const [first] = await inRange(lo, hi, 1);
+    const last = await lastPointInRange(db, pk, key, lo, hi);
+    keep(first && asRow(first));
+    keep(last && asRow(last));
   }
   for (const e of [...mins, ...maxs]) if (e) keep({ step: e.s, timestamp: e.t, value: e.v, is_nan: 0 });
   return [...picked.values()]

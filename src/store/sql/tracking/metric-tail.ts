@@ -3,10 +3,11 @@
  * written once per transaction instead of once per request.
  *
  * On SQLite a group commit runs many log-metric/log-batch requests in one
- * transaction. Each request inserts its own points; what is derived from them
- * is staged here, kept only if the request's savepoint is released, merged
- * across the group and written just before COMMIT. Where no tail is attached
- * (PostgreSQL outside a group), the derived rows are written at once.
+ * transaction. Each request stages its points (chunk-writes.ts: METRIC_POINTS),
+ * kept only if the request's savepoint is released; just before COMMIT the
+ * group's points are written, merged per series, and what derives from the
+ * new ones is written here. Where no group runs (PostgreSQL's per-write path),
+ * both are written at once.
  *
  * A series' latest_metrics row holds its open bucket (open-bucket.ts), so each series touched is one upsert
  * ({@link SERIES_UPSERT}): the latest point if later, the open bucket merged, or replaced when a later bucket
@@ -17,19 +18,17 @@
  */
 import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
-import { aggregateBuckets, recount, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
+import { aggregateBuckets, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
 import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
 import type { Database } from "../schema.js";
-import type { CommitHook } from "../group-commit-queue.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
 type Db = Kysely<Database>;
 
 export interface MetricTailEntry {
   runPk: number;
+  /** Points new to the history (chunk-writes.ts drops the stored ones), so their counts are added. */
   metrics: Metric[];
-  /** No point of the write was a duplicate, so bucket counts can be added. */
-  allNew: boolean;
 }
 
 /** The same leading columns as the history's: run_id, key, step, timestamp, value, is_nan. */
@@ -54,6 +53,8 @@ export const OPEN_COLUMNS: BulkColumn[] = [
 ];
 
 const SERIES_COLUMNS = [...POINT_COLUMNS, ...OPEN_COLUMNS];
+/** PostgreSQL: the write's first point, checked by the upsert ({@link SERIES_UPSERT_GUARDED}); NULL: no check. */
+const PG_SERIES_COLUMNS: BulkColumn[] = [...SERIES_COLUMNS, { name: "guard_step", pgType: "int8" }, { name: "guard_ts", pgType: "int8" }];
 
 const was = "latest_metrics";
 const bucketOf = (step: string) => `(${step} >> ${OPEN_LEVEL})`;
@@ -78,20 +79,55 @@ const SUMMARY_COLUMNS = ["cnt", "min_value", "min_step", "min_ts", "max_value", 
  * — the replaced open part, or the write's part older than the open bucket — comes back in closed_* with the
  * step it belongs at (NULL when neither). Returns run_id, key, the row's step and closed_*.
  */
-export const SERIES_UPSERT =
-  "on conflict (run_id, key) do update set " +
-  [
-    pick(later, "step"),
-    pick(later, '"timestamp"'),
-    pick(later, "value"),
-    pick(later, "is_nan"),
-    `open_cnt = case when ${opens} then excluded.open_cnt when ${same} then ${was}.open_cnt + excluded.open_cnt else ${was}.open_cnt end`,
-    ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${lower})`, `open_min_${c}`)),
-    ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${higher})`, `open_max_${c}`)),
-    closed("step", "step"),
-    ...SUMMARY_COLUMNS.map((c) => closed(c, `open_${c}`)),
-  ].join(", ") +
-  ` returning run_id, key, step, closed_step, ${SUMMARY_COLUMNS.map((c) => `closed_${c}`).join(", ")}`;
+const SERIES_SET = [
+  pick(later, "step"),
+  pick(later, '"timestamp"'),
+  pick(later, "value"),
+  pick(later, "is_nan"),
+  `open_cnt = case when ${opens} then excluded.open_cnt when ${same} then ${was}.open_cnt + excluded.open_cnt else ${was}.open_cnt end`,
+  ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${lower})`, `open_min_${c}`)),
+  ...["value", "step", "ts"].map((c) => pick(`${opens} or (${same} and ${higher})`, `open_max_${c}`)),
+  closed("step", "step"),
+  ...SUMMARY_COLUMNS.map((c) => closed(c, `open_${c}`)),
+];
+const SERIES_RETURNING = ` returning run_id, key, step, closed_step, ${SUMMARY_COLUMNS.map((c) => `closed_${c}`).join(", ")}`;
+
+export const SERIES_UPSERT = "on conflict (run_id, key) do update set " + SERIES_SET.join(", ") + SERIES_RETURNING;
+
+/**
+ * PostgreSQL: {@link SERIES_UPSERT} whose inserted rows also carry `guard_step` and `guard_ts`, the write's first
+ * point (its latest point, `step`, is its last step). The upsert locks the row and sees its newest committed
+ * version: when that row's point is before the guard, no stored point can equal one of the write's. Otherwise
+ * `metric_chunks_meet()` (migration 24) looks for a committed chunk spanning a step of the write, with a snapshot
+ * taken now — after the lock, so it sees every writer of the series that upserted the row before; one still to
+ * upsert it will check against this write in turn. If one does, the upsert calls `metric_points_overlap()`, which
+ * fails the statement (SQLSTATE CM001) — it wrote nothing — and the write runs the careful way (chunk-writes.ts).
+ * Groups of one series committing out of order (a later group first) thus stay on the fast path. A NULL guard
+ * checks nothing. For the group statement (log-batch-statement.ts), whose chunks go in with it.
+ */
+export const SERIES_UPSERT_GUARDED = guardedUpsert(
+  `case when metric_chunks_meet(${was}.run_id, ${was}.key, excluded.guard_step, excluded.step) then metric_points_overlap() end`,
+);
+
+/**
+ * The careful path's guard (chunk-writes.ts: a series that had no row to lock): any row at or after the guard
+ * fails the statement, and the group runs again, locking the row this time. (Its own chunks, written before in
+ * its transaction, would meet.)
+ */
+const SERIES_UPSERT_STRICT = guardedUpsert("metric_points_overlap()");
+
+function guardedUpsert(whenLater: string): string {
+  return (
+    "on conflict (run_id, key) do update set " +
+    [
+      // NULL once checked: the row stays as narrow as without the guard.
+      `guard_step = case when (${was}.step, ${was}."timestamp") >= (excluded.guard_step, excluded.guard_ts) then ${whenLater} end`,
+      "guard_ts = null",
+      ...SERIES_SET,
+    ].join(", ") +
+    SERIES_RETURNING
+  );
+}
 
 /** A row {@link SERIES_UPSERT} returns: the series' key columns and the closed part of its open bucket. */
 type SeriesReturned = Pick<Database["latest_metrics"], "run_id" | "key" | "step" | Extract<keyof Database["latest_metrics"], `closed_${string}`>>;
@@ -100,39 +136,42 @@ interface Series {
   runPk: number;
   key: string;
   points: Metric[];
-  allNew: boolean;
 }
 
 /** Writes latest values and summaries for the given writes, merged per series. */
-export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[]): Promise<void> {
+export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[], guards?: ReadonlyMap<string, { step: number; timestamp: number }>): Promise<void> {
   const byId = new Map<string, Series>();
   for (const e of entries) {
     for (const m of e.metrics) {
       const id = `${e.runPk}\u0000${m.key}`;
       const s = byId.get(id);
-      if (s) {
-        s.points.push(m);
-        s.allNew &&= e.allNew;
-      } else byId.set(id, { runPk: e.runPk, key: m.key, points: [m], allNew: e.allNew });
+      if (s) s.points.push(m);
+      else byId.set(id, { runPk: e.runPk, key: m.key, points: [m] });
     }
   }
   if (byId.size === 0) return;
   // Sorted so that concurrent transactions lock rows in one order (PostgreSQL).
   const series = [...byId.values()].sort((a, b) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const writes = series.map((s) => splitSeries(s.points));
+  const pg = dialect.name === "postgres";
   const rows = series.map((s, i) => {
     const t = writes[i].top;
-    return [...pointRow(s.runPk, writes[i].latest), t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT];
+    const row = [...pointRow(s.runPk, writes[i].latest), t.cnt, t.minV, t.minS, t.minT, t.maxV, t.maxS, t.maxT];
+    if (pg) {
+      const g = guards?.get(`${s.runPk}\u0000${s.key}`);
+      row.push(g ? g.step : null, g ? g.timestamp : null);
+    }
+    return row;
   });
-  const returned = await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_UPSERT);
+  const returned = pg
+    ? await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", PG_SERIES_COLUMNS, rows, SERIES_UPSERT_STRICT)
+    : await dialect.bulkInsertReturning<SeriesReturned>(db, "latest_metrics", SERIES_COLUMNS, rows, SERIES_UPSERT);
   const now = new Map(returned.map((r) => [`${r.run_id}\u0000${r.key}`, r]));
 
   const stored = new Map<string, { runPk: number; agg: BucketAgg }>();
-  const openSteps: number[] = [];
   for (const [i, s] of series.entries()) {
     const w = writes[i];
     const r = now.get(`${s.runPk}\u0000${s.key}`)!;
-    openSteps.push(Number(r.step));
     const adds = aggregateBuckets(w.rest);
     // The open part a later bucket closed, or the write's top part when its bucket is older than the open one.
     if (Number(r.closed_cnt) > 0) adds.push(...atEveryLevel(s.key, Number(r.closed_step), closedSummary(r)));
@@ -148,8 +187,6 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
     .sort((x, y) => x.runPk - y.runPk || x.agg.level - y.agg.level || x.agg.bucket - y.agg.bucket || (x.agg.key < y.agg.key ? -1 : x.agg.key > y.agg.key ? 1 : 0))
     .map(({ runPk, agg: a }) => [runPk, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
   await upsertBucketRows(db, dialect, bucketRows);
-  // A write with duplicates (a retry) added counts for points stored before: recount what it touched.
-  for (const [i, s] of series.entries()) if (!s.allNew) await recount(db, s.runPk, s.key, s.points, openSteps[i]);
 }
 
 function pointRow(runPk: number, m: Metric): unknown[] {
@@ -169,9 +206,3 @@ function closedSummary(r: SeriesReturned): Summary {
     maxT: Number(r.closed_max_ts),
   };
 }
-
-/** Latest values and bucket summaries of the metrics a group logged, written once per group commit. */
-export const METRIC_TAIL: CommitHook<MetricTailEntry> = {
-  name: "tracking.metric-tail",
-  flush: (trx, entries, dialect) => writeDerived(trx, dialect, entries),
-};

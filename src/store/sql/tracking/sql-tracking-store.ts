@@ -130,7 +130,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]> {
-    return metrics.getMetricHistoryBulkInterval(this.db, query, (q) => this.conn.dialect.readRows(this.db, q));
+    return metrics.getMetricHistoryBulkInterval(this.db, query);
   }
 
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
