@@ -222,6 +222,33 @@ describe("direct log-metric and create run answer as the Fastify routes", () => 
     assert.deepEqual((await fx.getRun(id)).data.metrics, [{ key: "acc", value: 0.75, timestamp: 9, step: 3 }]);
   });
 
+  test("log-batch: good and hostile bodies", async () => {
+    const points = (n: number, key = "b") => Array.from({ length: n }, (_, i) => ({ key, value: i / 3, timestamp: 1, step: i }));
+    const bodies = [
+      JSON.stringify({ run_id: run, metrics: points(3), params: [{ key: "p", value: "1" }], tags: [{ key: "t", value: "v" }] }),
+      JSON.stringify({ run_id: run, metrics: points(1000) }),
+      JSON.stringify({ run_id: run }),
+      JSON.stringify({ run_id: run, metrics: [{ key: "b", value: "NaN", timestamp: 1, step: 0 }] }),
+      JSON.stringify({ run_id: run, metrics: points(1001) }),
+      JSON.stringify({ run_id: run, params: [{ key: "q", value: "1" }, { key: "q", value: "2" }] }),
+      JSON.stringify({ run_id: run, params: [{ key: "p", value: "other" }] }),
+      JSON.stringify({ run_id: run, params: [{ key: "long", value: "v".repeat(8000) }] }),
+      JSON.stringify({ run_id: run, metrics: "x" }),
+      JSON.stringify({ run_id: run, metrics: [{ key: "b", value: 1 }] }),
+      JSON.stringify({ run_id: "f".repeat(32), metrics: points(1) }),
+      JSON.stringify({ run_id: deleted, metrics: points(1) }),
+      JSON.stringify({ metrics: points(1) }),
+      `{"run_id":"${run}","metrics":[`,
+      "[]",
+    ];
+    const stats = directRouteStats(fx.app)!;
+    const before = { ...stats };
+    for (const prefix of [API, AJAX]) {
+      for (const body of bodies) await same(request(`${prefix}/runs/log-batch`, body));
+    }
+    assert.equal(stats.onSockets - before.onSockets, 2 * bodies.length);
+  });
+
   test("create run: good and hostile bodies", async () => {
     // A created run's id, and what depends on it, differ between the two answers.
     const mask = (answer: string) => answer.replace(/[0-9a-f]{32}/g, "<id>");
