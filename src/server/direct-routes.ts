@@ -77,9 +77,9 @@ export function directRouteStats(app: FastifyInstance): { taken: number; onSocke
 const JSON_TYPE = "application/json; charset=utf-8";
 const LENGTH = /^[1-9][0-9]{0,9}$/;
 
-/** The app's table of direct routes, consulted by the server's request listener before Fastify's. */
+/** The app's table of direct routes: each one a route of the server's socket path, and consulted by its request listener before Fastify's. */
 export class DirectRoutes {
-  /** Requests taken here (the rest went to Fastify). */
+  /** Requests taken here (the rest went to Fastify), and those of them taken on the socket path. */
   readonly stats = { taken: 0, onSockets: 0 };
   private readonly routes = new Map<string, Entry>();
   private closing = false;
