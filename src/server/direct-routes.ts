@@ -1,13 +1,16 @@
 /**
  * Direct routes: the hottest MLflow write routes (log-metric, create run)
- * answered on node's `request` event, before Fastify. A tracking write's own
+ * answered before Fastify: on the server's socket path
+ * (`shared/node/http-socket-path.ts`) when the request is a plain keep-alive
+ * HTTP/1.1 one, so no node request or response object is made for it, and
+ * otherwise on node's `request` event. A tracking write's own
  * work is small next to the framework's per-request machinery (request and
  * reply objects, hook runners, an async resource per body, the router); here
  * a plain request goes straight from node's parser to the same steps the
  * route runs: the same JSON reading (`json-body.ts`), the same compiled
  * schema validator, the same handler, the same response serializer and the
  * same error mapping (`errors.ts`), so the answer is the one the route gives,
- * byte for byte (`direct-routes.test.ts` compares them).
+ * byte for byte, on either path (`direct-run-routes.test.ts` compares them).
  *
  * Only requests no hook could change are taken: POST to the route's exact path
  * (no query, no repeated slash), `Content-Type: application/json`, a
@@ -21,6 +24,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { socketPath, type PlainHead, type SocketAnswer, type SocketHandler } from "../shared/node/http-socket-path.js";
 import { errorCodes, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { errorAnswer } from "./errors.js";
 import { API_PREFIXES, type ApiName } from "./http/api-prefixes.js";
@@ -65,25 +69,27 @@ export function addDirectRoutes(app: FastifyInstance, api: ApiName, routes: read
   if (table) for (const route of routes) table.add(api, route);
 }
 
-/** How many requests an app's direct routes took (tests check that they were used). */
-export function directRouteStats(app: FastifyInstance): { taken: number } | undefined {
+/** How many requests an app's direct routes took, and how many of them on the socket path (tests check that they were used). */
+export function directRouteStats(app: FastifyInstance): { taken: number; onSockets: number } | undefined {
   return tables.get(app)?.stats;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const LENGTH = /^[1-9][0-9]{0,9}$/;
 
-/** The app's table of direct routes, consulted by the server's request listener before Fastify's. */
+/** The app's table of direct routes: each one a route of the server's socket path, and consulted by its request listener before Fastify's. */
 export class DirectRoutes {
-  /** Requests taken here (the rest went to Fastify). */
-  readonly stats = { taken: 0 };
+  /** Requests taken here (the rest went to Fastify), and those of them taken on the socket path. */
+  readonly stats = { taken: 0, onSockets: 0 };
   private readonly routes = new Map<string, Entry>();
   private closing = false;
   private support: DirectRouteSupport | undefined;
   private gate: RawRequestGate | undefined;
+  private app: FastifyInstance | undefined;
 
   attach(app: FastifyInstance, support: DirectRouteSupport): void {
     tables.set(app, this);
+    this.app = app;
     this.support = support;
     this.gate = rawRequestGate(app);
     // Fastify answers 503 once closing starts: from then on every request goes to it.
@@ -98,13 +104,45 @@ export class DirectRoutes {
     if (!support || !this.gate?.bypassable) return;
     for (const prefix of API_PREFIXES[api]) {
       const pattern = `${prefix}${route.path}`;
-      this.routes.set(pattern, {
+      const entry: Entry = {
         pattern,
         validate: support.validator(route.body),
         serialize: support.serializer(route.response),
         handle: route.handle as (body: unknown) => Promise<unknown>,
-      });
+      };
+      this.routes.set(pattern, entry);
+      this.addToSockets(entry);
     }
+  }
+
+  /** The route on the server's socket path: the same rules as {@link serve}, on a plain head. */
+  private addToSockets(entry: Entry): void {
+    const support = this.support!;
+    const gate = this.gate!;
+    const handler: SocketHandler = (head, body) => this.answerOnSocket(entry, head, body!);
+    socketPath(this.app!.server).add({
+      starts: [`POST ${entry.pattern} `],
+      take: (head) => {
+        if (this.closing || head.method !== "POST" || head.target !== entry.pattern) return undefined;
+        const h = head.headers;
+        const type = h["content-type"];
+        if (type !== "application/json" && type !== JSON_TYPE) return undefined;
+        if (head.contentLength > support.bodyLimit || !gate.hostAllowed(h.host)) return undefined;
+        this.stats.taken++;
+        this.stats.onSockets++;
+        return handler;
+      },
+    });
+  }
+
+  private async answerOnSocket(entry: Entry, head: PlainHead, body: Buffer): Promise<SocketAnswer> {
+    const t0 = this.gate!.observe ? performance.now() : 0;
+    const text = body.toString("utf8");
+    const { status, payload, close } = await runRoute(entry, text, { headers: head.headers, cicloJsonText: text }, this.support!.logger, head.target);
+    this.gate!.observe?.("POST", entry.pattern, status, (performance.now() - t0) / 1000);
+    return close
+      ? { status, headers: { connection: "close", "content-type": JSON_TYPE }, body: payload, close }
+      : { status, headers: { "content-type": JSON_TYPE }, body: payload };
   }
 
   /** Answers the request when it is one of the table's (true); false leaves it, unread, to Fastify. */
@@ -171,44 +209,15 @@ class DirectRequest {
   private readonly onEnd = () => {
     this.detach();
     // As Fastify's body reader: the body decoded once, its length checked against the header.
-    if (this.received !== this.contentLength) return this.fail(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), true);
+    if (this.received !== this.contentLength) {
+      const { status, body } = errorAnswer(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), this as unknown as Parameters<typeof errorAnswer>[1]);
+      return this.send(status, body, true);
+    }
     const text = this.chunks.length === 1 ? this.chunks[0].toString("utf8") : Buffer.concat(this.chunks, this.received).toString("utf8");
     this.chunks = [];
     this.cicloJsonText = text;
-    let body: unknown;
-    try {
-      body = parseJsonBody(text);
-    } catch (err) {
-      // Fastify closes the connection after a body it could not parse (the client may send more of it).
-      return this.fail(err, true);
-    }
-    const { validate } = this.entry;
-    if (!validate(body)) return this.fail({ validation: validate.errors, validationContext: "body" }, false);
-    let result: Promise<unknown>;
-    try {
-      result = this.entry.handle(body);
-    } catch (err) {
-      return this.fail(err, false);
-    }
-    result.then(
-      (value) => {
-        let payload: string;
-        try {
-          payload = this.entry.serialize(value);
-        } catch (err) {
-          return this.fail(err, false);
-        }
-        this.send(200, payload, false);
-      },
-      (err: unknown) => this.fail(err, false),
-    );
+    void runRoute(this.entry, text, this, this.support.logger, this.req.url).then((a) => this.send(a.status, a.payload, a.close));
   };
-
-  private fail(err: unknown, close: boolean): void {
-    const { status, body, log } = errorAnswer(err, this as unknown as Parameters<typeof errorAnswer>[1]);
-    if (log) this.support.logger.error({ err, url: this.req.url }, "request failed");
-    this.send(status, body, close);
-  }
 
   /** Fastify's headers, in its order: `connection: close` (set before the error), then type and length. */
   private send(status: number, payload: string, close: boolean): void {
@@ -218,5 +227,42 @@ class DirectRequest {
     else res.writeHead(status, { "content-type": JSON_TYPE, "content-length": length });
     res.end(payload);
     this.gate.observe?.("POST", this.entry.pattern, status, (performance.now() - this.t0) / 1000);
+  }
+}
+
+/** The request as the error mapping reads it: its headers and the body's text (which validation messages quote). */
+interface RouteRequest {
+  headers: Record<string, string | string[] | undefined>;
+  cicloJsonText: string | undefined;
+}
+
+/**
+ * The route's steps on a body's text, in the route's order and with its errors: the status, the payload and
+ * whether the connection closes after it (Fastify closes it after a body it could not parse). Never rejects.
+ */
+async function runRoute(entry: Entry, text: string, req: RouteRequest, logger: FastifyBaseLogger, url: string | undefined): Promise<{ status: number; payload: string; close: boolean }> {
+  const fail = (err: unknown, close: boolean) => {
+    const { status, body, log } = errorAnswer(err, req as unknown as Parameters<typeof errorAnswer>[1]);
+    if (log) logger.error({ err, url }, "request failed");
+    return { status, payload: body, close };
+  };
+  let body: unknown;
+  try {
+    body = parseJsonBody(text);
+  } catch (err) {
+    return fail(err, true);
+  }
+  const { validate } = entry;
+  if (!validate(body)) return fail({ validation: validate.errors, validationContext: "body" }, false);
+  let value: unknown;
+  try {
+    value = await entry.handle(body);
+  } catch (err) {
+    return fail(err, false);
+  }
+  try {
+    return { status: 200, payload: entry.serialize(value), close: false };
+  } catch (err) {
+    return fail(err, false);
   }
 }

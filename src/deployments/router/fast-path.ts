@@ -1,27 +1,18 @@
 /**
- * The router's fast path: scoring requests answered on the HTTP server's own
- * sockets, below node's HTTP stack and the app's framework. It takes over the
- * server's `connection` event; each connection's bytes are read by
- * request-head.ts, and as long as they are plain keep-alive requests to
- * `/endpoints/{name}/...`, the router answers them here (the body handed on
- * as the bytes received, the answer written as one buffer). At the first
- * request that is anything else — another path, a chunked or oversized
- * body, an odd header, a head over 16 KiB, HTTP/1.0 — the connection is
- * handed, with every byte not yet answered, to the server's own connection
- * handling, as if it had just been accepted: node's parser, the app's hooks
- * and routes answer it exactly as they would have.
- *
- * Connections stay within the server's limits: idle ones close after its
- * `keepAliveTimeout`, a request still incomplete after `headersTimeout` /
- * `requestTimeout` is answered 408 (as node does), and closing the server
- * (`close()`, `closeIdleConnections()`, `closeAllConnections()`) closes them
- * too — an answer in flight is sent with `Connection: close` first.
+ * The router's fast path: plain keep-alive scoring requests to
+ * `/endpoints/{name}/...` answered on the HTTP server's own sockets, below
+ * node's HTTP stack and the app's framework. The router is one route of the
+ * server's socket path (`shared/node/http-socket-path.ts`, which owns the
+ * connections, their timeouts, closing and the hand-off to node's own
+ * handling at the first request no route takes); request-head.ts says which
+ * requests are the router's, and the router's answer is written as one
+ * buffer.
  * @module
  */
-import { STATUS_CODES, type Server } from "node:http";
-import type { Socket } from "node:net";
+import type { Server } from "node:http";
+import { socketPath, type SocketAnswer } from "../../shared/node/http-socket-path.js";
 import type { EndpointRouter, RouterResponse } from "./endpoint-router.js";
-import { FALLBACK, INCOMPLETE, readRequestHead, type FastRequest, type HeadRules } from "./request-head.js";
+import { FALLBACK, SCORING_STARTS, scoringRequest } from "./request-head.js";
 
 export interface FastPathOptions {
   /** Largest body answered here, bytes (larger ones go to the full path and its limit). */
@@ -33,28 +24,8 @@ export interface FastPathOptions {
 }
 
 export interface FastPath {
-  /** Requests answered here, and connections handed to the full path. */
+  /** Requests answered on the server's socket path, and connections handed to the full path. */
   readonly stats: { answered: number; handedOff: number };
-}
-
-/** Node's own default for all headers of a request. */
-const MAX_HEAD = 16 * 1024;
-/** Bytes read ahead of a request in flight before the connection stops reading. */
-const READ_AHEAD = 256 * 1024;
-
-type ConnectionListener = (socket: Socket) => void;
-
-/** `Date` header values, remade once a second (as node does). */
-let dateSecond = 0;
-let dateValue = "";
-function httpDate(): string {
-  const now = Date.now();
-  const s = Math.floor(now / 1000);
-  if (s !== dateSecond) {
-    dateSecond = s;
-    dateValue = new Date(now).toUTCString();
-  }
-  return dateValue;
 }
 
 const ROUTES = { invocations: "/endpoints/:name/invocations", v2: "/endpoints/:name/v2", v2Any: "/endpoints/:name/v2/*" };
@@ -64,241 +35,32 @@ function routeOf(path: string): string {
   return path === "/v2" || path.startsWith("/v2?") ? ROUTES.v2 : ROUTES.v2Any;
 }
 
-/** The answer as bytes: status line, the router's headers, length, date, connection. */
-function serialize(res: RouterResponse, keepAliveSeconds: number, close: boolean): Buffer {
-  const body = res.body;
-  const noBody = res.status === 204 || res.status === 304;
-  let head = `HTTP/1.1 ${res.status} ${STATUS_CODES[res.status] ?? "Unknown"}\r\n`;
-  const h = res.headers;
-  for (const name in h) head += `${name}: ${h[name]}\r\n`;
-  if (h["content-type"] === undefined && !noBody) head += typeof body === "string" ? "content-type: text/plain; charset=utf-8\r\n" : "content-type: application/octet-stream\r\n";
-  const bodyLength = noBody ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.length;
-  if (!noBody) head += `content-length: ${bodyLength}\r\n`;
-  head += `Date: ${httpDate()}\r\n`;
-  head += close ? "Connection: close\r\n\r\n" : `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n\r\n`;
-  const out = Buffer.allocUnsafe(head.length + bodyLength);
-  out.write(head, 0, "latin1");
-  if (bodyLength > 0) {
-    if (typeof body === "string") out.write(body, head.length, "utf8");
-    else body.copy(out, head.length);
-  }
-  return out;
-}
+const failed = (err: Error): RouterResponse => ({ status: 500, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: "INTERNAL_ERROR", message: err.message }) });
 
 /**
  * Answers `/endpoints/...` requests on `server`'s connections (see the
  * module's comment). Install before the server listens.
  */
 export function installFastPath(server: Server, router: EndpointRouter, opts: FastPathOptions): FastPath {
-  const fallback: ConnectionListener[] = server.listeners("connection") as ConnectionListener[];
-  server.removeAllListeners("connection");
-  const connections = new Set<FastConnection>();
-  const stats = { answered: 0, handedOff: 0 };
-  const rules: HeadRules = { maxHead: MAX_HEAD, bodyLimit: opts.bodyLimit, hostAllowed: opts.hostAllowed ?? (() => true) };
-  let tick = 0;
-
-  class FastConnection {
-    private chunks: Buffer[] = [];
-    private buffered = 0;
-    /** The head of the request being received, once read (its body is still arriving). */
-    private waiting: FastRequest | undefined;
-    private busy = false;
-    private paused = false;
-    /** The sweep tick the current partial request began at (-1: none), or the connection went idle at. */
-    startedAt = -1;
-    idleSince = tick;
-    private readonly onData = (chunk: Buffer) => this.data(chunk);
-    /** The client sent its last byte: answer what is in flight, then close. */
-    private ended = false;
-    private readonly onEnd = () => {
-      this.ended = true;
-      if (!this.busy) this.socket.destroy();
-    };
-    private readonly onError = () => this.socket.destroy();
-    private readonly onClose = () => connections.delete(this);
-
-    constructor(readonly socket: Socket) {
-      connections.add(this);
-      socket.on("data", this.onData);
-      socket.on("end", this.onEnd);
-      socket.on("error", this.onError);
-      socket.on("close", this.onClose);
-    }
-
-    get idle(): boolean {
-      return !this.busy && this.buffered === 0;
-    }
-
-    /** Whether the request being received has its head (its body is what is late). */
-    get hasHead(): boolean {
-      return this.waiting !== undefined;
-    }
-
-    private data(chunk: Buffer): void {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      if (this.busy) {
-        if (this.buffered > READ_AHEAD && !this.paused) {
-          this.paused = true;
-          this.socket.pause();
+  const path = socketPath(server);
+  const rules = { bodyLimit: opts.bodyLimit, hostAllowed: opts.hostAllowed ?? (() => true) };
+  path.add({
+    starts: SCORING_STARTS,
+    take(head) {
+      const req = scoringRequest(head, rules);
+      if (req === FALLBACK) return undefined;
+      return async (_head, body) => {
+        const t0 = opts.observe ? performance.now() : 0;
+        let res: RouterResponse;
+        try {
+          res = await router.invoke({ endpoint: req.endpoint, path: req.path, method: req.method, headers: req.headers, body });
+        } catch (err) {
+          res = failed(err as Error);
         }
-        return;
-      }
-      this.next();
-    }
-
-    /** Reads and starts the next request, if all of it is here. */
-    private next(): void {
-      if (this.buffered === 0) {
-        this.startedAt = -1;
-        this.idleSince = tick;
-        return;
-      }
-      let req = this.waiting;
-      if (!req) {
-        const buf = this.chunks.length === 1 ? this.chunks[0] : this.joined();
-        const r = readRequestHead(buf, rules);
-        if (r === FALLBACK) return this.handOff();
-        if (r === INCOMPLETE) {
-          if (this.startedAt < 0) this.startedAt = tick;
-          return;
-        }
-        req = r;
-      }
-      const total = req.headLength + req.contentLength;
-      if (this.buffered < total) {
-        this.waiting = req;
-        if (this.startedAt < 0) this.startedAt = tick;
-        return;
-      }
-      this.waiting = undefined;
-      this.startedAt = -1;
-      const buf = this.chunks.length === 1 ? this.chunks[0] : this.joined();
-      const body = req.contentLength > 0 ? buf.subarray(req.headLength, total) : undefined;
-      if (buf.length > total) {
-        this.chunks = [buf.subarray(total)];
-        this.buffered = buf.length - total;
-      } else {
-        this.chunks = [];
-        this.buffered = 0;
-      }
-      this.busy = true;
-      const t0 = opts.observe ? performance.now() : 0;
-      const request = req;
-      const done = (res: RouterResponse) => this.answer(request, res, t0);
-      router.invoke({ endpoint: req.endpoint, path: req.path, method: req.method, headers: req.headers, body }).then(done, (err: Error) =>
-        done({ status: 500, headers: { "content-type": "application/json" }, body: JSON.stringify({ error_code: "INTERNAL_ERROR", message: err.message }) }),
-      );
-    }
-
-    private joined(): Buffer {
-      const b = Buffer.concat(this.chunks);
-      this.chunks = [b];
-      return b;
-    }
-
-    private answer(req: FastRequest, res: RouterResponse, t0: number): void {
-      this.busy = false;
-      stats.answered++;
-      if (opts.observe) opts.observe(req.method, routeOf(req.path), res.status, (performance.now() - t0) / 1000);
-      const socket = this.socket;
-      if (socket.destroyed) return;
-      // A closing server answers what it has begun and takes no more on this connection.
-      const close = !server.listening || this.ended;
-      const flushed = socket.write(serialize(res, Math.floor(server.keepAliveTimeout / 1000), close));
-      if (close) return void socket.end();
-      if (!flushed) {
-        // A caller that does not read its answers gets no more until it does (reading stops at READ_AHEAD).
-        this.busy = true;
-        socket.once("drain", this.onDrain);
-        return;
-      }
-      this.resumeReading();
-    }
-
-    private readonly onDrain = () => {
-      this.busy = false;
-      this.resumeReading();
-    };
-
-    private resumeReading(): void {
-      if (this.paused) {
-        this.paused = false;
-        this.socket.resume();
-      }
-      this.next();
-    }
-
-    /** Gives the connection, with the bytes not yet answered, to the server's own handling. */
-    handOff(): void {
-      connections.delete(this);
-      stats.handedOff++;
-      const socket = this.socket;
-      socket.removeListener("data", this.onData);
-      socket.removeListener("end", this.onEnd);
-      socket.removeListener("error", this.onError);
-      socket.removeListener("close", this.onClose);
-      socket.removeListener("drain", this.onDrain);
-      const rest = this.buffered === 0 ? undefined : this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      this.chunks = [];
-      this.buffered = 0;
-      for (const l of fallback) l.call(server, socket);
-      if (this.paused) socket.resume();
-      if (rest) socket.unshift(rest);
-    }
-
-    /** Node's answer to a request that took too long to arrive. */
-    timeOut(): void {
-      connections.delete(this);
-      this.socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n", () => this.socket.destroy());
-    }
-  }
-
-  const onConnection = (socket: Socket) => {
-    // Listeners added to the server after this one was installed belong to its own handling too.
-    if (server.listenerCount("connection") > 1) {
-      for (const l of server.listeners("connection") as ConnectionListener[]) {
-        if (l === onConnection) continue;
-        fallback.push(l);
-        server.removeListener("connection", l);
-      }
-    }
-    sweeper ??= startSweeper();
-    new FastConnection(socket);
-  };
-  server.on("connection", onConnection);
-
-  // Once a second (as node's own connection checks): idle connections past keepAliveTimeout close, requests past
-  // headersTimeout (head incomplete) or requestTimeout (body incomplete) are answered 408.
-  let sweeper: NodeJS.Timeout | undefined;
-  const startSweeper = () => setInterval(() => {
-    tick++;
-    const idleTicks = Math.max(1, Math.floor(server.keepAliveTimeout / 1000));
-    const headTicks = Math.max(1, Math.floor((server.headersTimeout || 60_000) / 1000));
-    const requestTicks = server.requestTimeout > 0 ? Math.max(1, Math.floor(server.requestTimeout / 1000)) : Infinity;
-    for (const c of connections) {
-      if (c.startedAt >= 0) {
-        if (tick - c.startedAt > (c.hasHead ? requestTicks : headTicks)) c.timeOut();
-      } else if (c.idle && tick - c.idleSince > idleTicks) c.socket.destroy();
-    }
-  }, 1000).unref();
-
-  const closeIdle = () => {
-    for (const c of connections) if (c.idle) c.socket.destroy();
-  };
-  const ownIdle = server.closeIdleConnections.bind(server);
-  const ownAll = server.closeAllConnections.bind(server);
-  server.closeIdleConnections = () => {
-    ownIdle();
-    closeIdle();
-  };
-  server.closeAllConnections = () => {
-    ownAll();
-    for (const c of connections) c.socket.destroy();
-  };
-  server.on("close", () => {
-    clearInterval(sweeper);
-    sweeper = undefined;
+        if (opts.observe) opts.observe(req.method, routeOf(req.path), res.status, (performance.now() - t0) / 1000);
+        return res as SocketAnswer;
+      };
+    },
   });
-  return { stats };
+  return { stats: path.stats };
 }

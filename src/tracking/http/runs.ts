@@ -35,7 +35,7 @@ function toMetric(m: MetricIn): Metric {
 type Body<T extends TSchema> = Static<T>;
 
 /**
- * The hottest write routes' handlers, on a validated body: the routes below run them, and so do the same routes
+ * The hottest write routes' handlers (create run, log-metric, log-batch), on a validated body: the routes below run them, and so do the same routes
  * answered before Fastify (`server/direct-routes.ts`, added by the tracking module when auth is off).
  */
 function hotRoutes(services: TrackingServices) {
@@ -65,13 +65,26 @@ function hotRoutes(services: TrackingServices) {
         return {};
       },
     },
+    logBatch: {
+      path: "/runs/log-batch",
+      body: S.LogBatchBody,
+      response: S.Empty,
+      async handle(b: Body<typeof S.LogBatchBody>) {
+        await svc.logBatch(b.run_id, {
+          metrics: (b.metrics ?? []).map(toMetric),
+          params: b.params ?? [],
+          tags: b.tags ?? [],
+        });
+        return {};
+      },
+    },
   };
 }
 
 /** The routes `hotRoutes` holds, for `addDirectRoutes`. */
 export function directRunRoutes(services: TrackingServices): DirectRoute[] {
   const hot = hotRoutes(services);
-  return [hot.create, hot.logMetric];
+  return [hot.create, hot.logMetric, hot.logBatch];
 }
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }> = async (app, { services }) => {
@@ -156,15 +169,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: TrackingServices }
     return {};
   });
 
-  app.post("/runs/log-batch", { schema: { body: S.LogBatchBody, response: ok }, config: access("run", "edit") }, async (req) => {
-    const b = req.body;
-    await svc.logBatch(b.run_id, {
-      metrics: (b.metrics ?? []).map(toMetric),
-      params: b.params ?? [],
-      tags: b.tags ?? [],
-    });
-    return {};
-  });
+  app.post(
+    hot.logBatch.path,
+    { schema: { body: hot.logBatch.body, response: { 200: hot.logBatch.response } }, config: access("run", "edit") },
+    (req) => hot.logBatch.handle(req.body),
+  );
 
   app.post("/runs/log-inputs", { schema: { body: S.LogInputsBody, response: ok }, config: access("run", "edit") }, async (req) => {
     // MLflow compat: 2.x requires `datasets`; 3.x also takes `models` alone.
