@@ -38,4 +38,14 @@ test("every command's --help ends with examples; a group's are the first example
   assert.match(models, /^ {2}\$ ciclo models serve -m models:\/fraud@champion/m);
   assert.match(models, /^ {2}\$ ciclo models evaluate .* …$/m, "a continued example is cut at its break");
   assert.doesNotMatch(models, /\\$/m);
+  // Each line of a group's examples runs the command it stands for, even where that command's help opens with a
+  // preparing step (`monitor create` first stores a reference profile).
+  for (const group of program.commands.filter((c) => c.commands.length > 0)) {
+    const shown = help(group).match(/^ {2}\$ ciclo .*$/gm) ?? [];
+    const subs = group.commands.filter((c) => c.name() !== "help" && c.commands.length === 0);
+    for (const sub of subs) {
+      const path = `ciclo ${group.name()} ${sub.name()}`;
+      assert.ok(shown.some((l) => (l + " ").includes(`${path} `)), `${path} has an example in '${group.name()} --help'`);
+    }
+  }
 });
