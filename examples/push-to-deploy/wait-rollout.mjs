@@ -25,7 +25,8 @@ for (;;) {
     process.exit(1);
   }
   if (Date.now() > deadline) {
-    console.error(`rollout ${rolloutId} still ${r.state} after ${values.timeout} s`);
+    // A step is judged only once the candidate answered its minimum of requests (20 unless the strategy says).
+    console.error(`rollout ${rolloutId} still ${r.state} after ${values.timeout} s: are requests reaching ${base}/endpoints/${endpoint}/invocations? A canary step waits for enough of them.`);
     process.exit(2);
   }
   await new Promise((ok) => setTimeout(ok, 500));

@@ -102,8 +102,12 @@ function firstExample(cmd: Command): string | undefined {
   } finally {
     cmd.configureOutput(saved);
   }
-  // An example continued on the next line (`… \\`) is shown up to its break.
-  return /^ *\$ ciclo .*$/m.exec(text)?.[0].replace(/\s*\\$/, " …");
+  // The first example that runs this command: a help may open with a step that prepares for it (`ciclo monitor
+  // create` first shows how to store a reference profile). An example continued on the next line (`… \\`) is
+  // shown up to its break.
+  const examples = text.match(/^ *\$ ciclo .*$/gm) ?? [];
+  const own = examples.find((line) => (line + " ").includes(`${commandPath(cmd)} `));
+  return (own ?? examples[0])?.replace(/\s*\\$/, " …");
 }
 
 function commandPath(cmd: Command): string {

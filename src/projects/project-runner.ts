@@ -48,6 +48,11 @@ export interface RunProjectOptions {
   contextCapture?: ContextCapture | false;
   /** Environment the command inherits (default process.env); the run's variables are set over it. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * How the command can run ciclo itself, as `$CICLO` (e.g. `$CICLO artifacts log "$CICLO_RUN_ID" model`): the
+   * words of this ciclo (node and its bin), shell-quoted into the variable — the same variable a pipeline step has.
+   */
+  cli?: readonly string[];
   /** Where the command's stdout goes (`stderr` when ciclo's stdout carries JSON). */
   stdout?: "stdout" | "stderr";
   /** Progress lines ("Started run …"); default: nowhere. */
@@ -103,7 +108,7 @@ export async function runProject(opts: RunProjectOptions): Promise<ProjectRunRes
   log(`Started run ${run.runId} (${run.runName}) in experiment ${experimentId}: entry point '${command.entryPoint}' of ${project.dir}`);
   log(`Command: ${command.command}`);
 
-  const env = { ...projectRunEnv(baseEnv, run.runId, opts.trackingUri, experimentId), ...command.env };
+  const env = { ...projectRunEnv(baseEnv, run.runId, opts.trackingUri, experimentId), ...(opts.cli && { CICLO: opts.cli.map(shellQuote).join(" ") }), ...command.env };
   let exit: CommandExit;
   try {
     exit = await runCommand(command.command, { cwd: project.dir, env, stdout: opts.stdout });

@@ -31,6 +31,8 @@ import { compareRuns, type RunComparison } from "./run-comparison.js";
 export interface ReproduceOptions {
   runId: string;
   trackingUri: string;
+  /** How the command runs ciclo itself, as `$CICLO` (see RunProjectOptions.cli). */
+  cli?: readonly string[];
   /** Fresh folder to rebuild the code in (absent or empty); default a new temp folder, kept afterwards. */
   workDir?: string;
   /** Clone from here instead of the recorded remote / work tree. */
@@ -102,6 +104,7 @@ export async function reproduceRun(opts: ReproduceOptions): Promise<ReproduceRes
     tags: { [REPRODUCE_OF_TAG]: plan.runId },
     contextCapture: opts.contextCapture ? opts.contextCapture(projectDir) : false,
     env,
+    cli: opts.cli,
     stdout,
     log,
     onLoggingError: opts.onLoggingError,

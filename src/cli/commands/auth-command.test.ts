@@ -45,6 +45,7 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
     const bad = await cli(["auth", "login", "-u", "admin"], "not-the-password\n");
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /ciclo auth login: Invalid username or password\. After 10 failed sign-ins in a row an account is locked for 15 minutes\. \(UNAUTHENTICATED\)/);
+    assert.doesNotMatch(bad.stderr, /Sign in from this machine/, "login itself is not told to log in");
 
     const r = await cli(["auth", "login", "-u", "admin", "--expires-in-days", "7"], `${ADMIN.password}\n`);
     assert.equal(r.code, 0, r.stderr);
@@ -146,5 +147,9 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
     assert.equal(who.code, 1);
     assert.match(who.stderr, /UNAUTHENTICATED/);
     assert.match((await cli(["auth", "logout"])).stdout, /Not signed in/);
+    // Any command refused for want of credentials says how to sign in.
+    const list = await cli(["experiments", "list"]);
+    assert.equal(list.code, 1);
+    assert.match(list.stderr, /\(UNAUTHENTICATED\)\nSign in from this machine with 'ciclo auth login -u <user>' \(it keeps a token\), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or CICLO_TRACKING_TOKEN\.\n$/);
   });
 });

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
-import type { WireEndpoint } from "../../shared/wire/deployments-wire.js";
-import { replicaTroubleNotes } from "./deployments-command.js";
+import type { WireEndpoint, WireRollout } from "../../shared/wire/deployments-wire.js";
+import { replicaTroubleNotes, rolloutNote } from "./deployments-command.js";
 
 let live: LiveTrackingServer;
 before(async () => {
@@ -88,4 +88,19 @@ test("endpoints get says where to look when replicas exit before they are ready,
   assert.deepEqual(replicaTroubleNotes(endpoint), [
     "blue: 0/2 ready; 2 replica(s) exited before ready (last: code 1 at 2026-12-07T05:57:48.788Z). Why: ciclo deployments logs fraud blue --tail 20",
   ]);
+});
+
+test("endpoints get shows the running rollout and what its step waits for; nothing once it ended", () => {
+  const endpoint = { name: "demand", description: "", traffic: { v1: 50, v2: 50 }, mirror_traffic: {}, strategy: { kind: "canary", step_seconds: 10 }, deployments: [] } as unknown as WireEndpoint;
+  const rollout = (state: string, step: number, analysis?: { min_requests: number }): WireRollout => ({
+    rollout_id: "3", endpoint: "demand", stable: "v1", candidate: "v2", step, state, started_at: 0, updated_at: 1_000,
+    strategy: { kind: "canary", steps: [50, 100], step_seconds: 10, ...(analysis && { analysis }) },
+  });
+  assert.equal(
+    rolloutNote(endpoint, [rollout("rolled_back", 0), rollout("running", 0)], 31_400),
+    "rollout 3: v1 → v2 running, step 1 of 2 (50 %) for 30 s. A step is judged after 10 s and 20 requests answered by v2 in it; until then it waits.",
+  );
+  assert.match(rolloutNote(endpoint, [rollout("running", 1, { min_requests: 5 })], 1_000)!, /step 2 of 2 \(100 %\) for 0 s\. .* 5 requests answered by v2/);
+  assert.equal(rolloutNote(endpoint, [rollout("paused", 0)], 2_000), "rollout 3: v1 → v2 paused, step 1 of 2 (50 %) for 1 s. Resume: ciclo endpoints rollout demand resume");
+  assert.equal(rolloutNote(endpoint, [rollout("succeeded", 1), rollout("aborted", 0)], 2_000), undefined);
 });

@@ -7,7 +7,8 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
 import { MlflowError, type ErrorCode } from "../../shared/errors.js";
-import type { WireDeployment, WireEndpoint, WireStrategy } from "../../shared/wire/deployments-wire.js";
+import { DEFAULT_ANALYSIS } from "../../deployments/endpoints/endpoint-validation.js";
+import type { WireDeployment, WireEndpoint, WireRollout, WireStrategy } from "../../shared/wire/deployments-wire.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime } from "../output/format.js";
@@ -31,7 +32,7 @@ function percentMap(m: Record<string, number>): string {
   return parts.length ? parts.join(" ") : "-";
 }
 
-function printEndpoint(cli: CliContext, e: WireEndpoint): void {
+function printEndpoint(cli: CliContext, e: WireEndpoint, rollouts: WireRollout[] = []): void {
   const c = cli.colors;
   cli.out(`${c.bold(e.name)}  ${e.description}`);
   cli.out(`  traffic  ${percentMap(e.traffic)}    mirror  ${percentMap(e.mirror_traffic)}`);
@@ -51,6 +52,25 @@ function printEndpoint(cli: CliContext, e: WireEndpoint): void {
     "No deployments yet: ciclo deployments create <endpoint> <name> -m models:/<model>/<version>",
   );
   for (const note of replicaTroubleNotes(e)) cli.out(c.yellow(note));
+  const rollout = rolloutNote(e, rollouts, Date.now());
+  if (rollout) cli.out(rollout);
+}
+
+/**
+ * The running (or paused) rollout of an endpoint, with what its step waits for: the traffic line alone shows
+ * `v1=90 v2=10`, and a step no request reaches never ends — a pipeline waiting on it sat there without a word.
+ */
+export function rolloutNote(e: WireEndpoint, rollouts: WireRollout[], now: number): string | undefined {
+  const r = rollouts.find((x) => x.state === "running" || x.state === "paused");
+  if (!r) return undefined;
+  const steps = r.strategy.steps ?? [];
+  const step = r.step >= 0 && r.step < steps.length ? `step ${r.step + 1} of ${steps.length} (${steps[r.step]} %)` : r.step < 0 ? "waiting for the candidate's replicas or its mirror step" : `step ${r.step + 1}`;
+  const since = Math.max(0, Math.round((now - r.updated_at) / 1000));
+  const head = `rollout ${r.rollout_id}: ${r.stable} → ${r.candidate} ${r.state}, ${step} for ${since} s.`;
+  if (r.state === "paused") return `${head} Resume: ciclo endpoints rollout ${e.name} resume`;
+  const minRequests = r.strategy.analysis?.min_requests ?? DEFAULT_ANALYSIS.minRequests;
+  const stepSeconds = r.strategy.step_seconds ?? 60;
+  return `${head} A step is judged after ${stepSeconds} s and ${minRequests} requests answered by ${r.candidate} in it; until then it waits.`;
 }
 
 /**
@@ -145,8 +165,10 @@ Examples:
     .action(
       cliAction("endpoints get", async (name: string, f: CommonFlags) => {
         const cli = new CliContext(f);
-        const e = await client(cli).getEndpoint(name);
-        cli.emit(e, () => printEndpoint(cli, e));
+        const c = client(cli);
+        const e = await c.getEndpoint(name);
+        const rollouts = cli.json ? [] : await c.listRollouts(name);
+        cli.emit(e, () => printEndpoint(cli, e, rollouts));
       }),
     );
 

@@ -38,6 +38,8 @@ entry_points:
     command: node -e "process.exit(3)"
   wait:
     command: node wait.mjs
+  self:
+    command: $CICLO artifacts log "$CICLO_RUN_ID" config.json
 `;
 
 // A deterministic "training": w moves toward 1 at rate lr; loss depends on config.json's bias.
@@ -213,8 +215,18 @@ describe("ciclo run / ciclo reproduce", () => {
     assert.match(bad.stderr, /'epochs' \(int\): 'many' is not an integer/);
     const unknown = await runCiclo(["run", ml(), "-e", "nope", "--experiment-name", "e2e"], env);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /Entry point 'nope' is not declared in ciclo\.yaml.*Entry points: train, fail, wait/);
+    assert.match(unknown.stderr, /Entry point 'nope' is not declared in ciclo\.yaml.*Entry points: train, fail, wait, self/);
     assert.equal(await count(), before);
+  });
+
+  test("an entry point runs ciclo itself as $CICLO, as a pipeline step does", async () => {
+    const res = await runCiclo(["run", ml(), "-e", "self", "--json", "--experiment-name", "e2e"], env);
+    assert.equal(res.code, 0, res.stderr);
+    const runId = JSON.parse(res.stdout).runId as string;
+    assert.equal((await client.getRun(runId)).info.status, "FINISHED");
+    const listed = await runCiclo(["artifacts", "list", runId, "--json"], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /"config\.json"/);
   });
 
   test("SIGTERM to ciclo run reaches the command; the run ends KILLED, exit code 143", async () => {

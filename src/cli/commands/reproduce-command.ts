@@ -6,6 +6,7 @@ import { ReproduceError } from "../../projects/reproduce-plan.js";
 import { reproduceRun, type ReproduceResult } from "../../projects/reproduce.js";
 import { formatComparison } from "../../projects/run-comparison.js";
 import { trackingUriFromEnv } from "../../sdk/sdk-config.js";
+import { thisCiclo } from "./run-command.js";
 
 interface ReproduceFlags {
   workDir?: string;
@@ -73,6 +74,7 @@ Examples:
         result = await reproduceRun({
           runId,
           trackingUri: flags.trackingUri ?? trackingUriFromEnv(),
+          cli: thisCiclo(),
           workDir: flags.workDir,
           source: flags.source,
           install: flags.install,

@@ -19,6 +19,11 @@ interface RunFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The command that runs this ciclo — node and the bin it was started as — for an entry point's `$CICLO`. */
+export function thisCiclo(): string[] {
+  return [process.execPath, process.argv[1]];
+}
+
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
@@ -78,6 +83,7 @@ ciclo.yaml:
           experimentName: flags.experimentName,
           experimentId: flags.experimentId,
           runName: flags.runName,
+          cli: thisCiclo(),
           contextCapture: flags.capture && !/^(0|false|off)$/i.test(process.env.CICLO_CONTEXT_CAPTURE ?? "") ? projectContextCapture(projectDir) : false,
           stdout: flags.json ? "stderr" : "stdout",
           log: (line) => console.error(`ciclo: ${line}`),

@@ -112,7 +112,7 @@ Examples:
   $ MLFLOW_AUTH_CONFIG_PATH=./basic_auth.ini ciclo server --app-name basic-auth --host 0.0.0.0
   $ CICLO_ADMIN_USERNAME=admin CICLO_ADMIN_PASSWORD=... ciclo server --auth --host 0.0.0.0
   $ ciclo server --host 0.0.0.0 --insecure      # only behind a proxy that authenticates
-  $ CICLO_OIDC_CLIENT_SECRET_NAME=oidc.secret CICLO_OIDC_ADMIN_GROUPS=ml-admins ciclo server --auth \
+  $ CICLO_OIDC_CLIENT_SECRET_NAME=oidc.secret CICLO_OIDC_ADMIN_GROUPS=ml-admins ciclo server --auth \\
       --oidc-issuer https://login.example.com/realms/team --oidc-client-id ciclo
   $ ciclo server --backend-store-uri postgresql://ciclo@db:5432/ciclo --default-artifact-root s3://bucket/ciclo
   $ ciclo server --gc-schedule '0 3 * * *' --gc-older-than 30d

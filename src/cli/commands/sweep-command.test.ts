@@ -48,6 +48,7 @@ const runId = process.env.MLFLOW_RUN_ID;
 const post = async (path, body) => { const r = await fetch(api + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }); if (!r.ok) throw new Error(await r.text()); };
 const log = (step, value) => post("runs/log-metric", { run_id: runId, key: "loss", value, step, timestamp: Date.now() });
 console.log("TRIAL STARTED " + runId);
+await post("runs/set-tag", { run_id: runId, key: "trial.ciclo", value: process.env.CICLO ?? "" });
 if (existsSync("block")) await new Promise(() => setInterval(() => {}, 2 ** 30)); // the interval keeps the process alive
 const loss = (Number(x) - 1) ** 2 + (Number(y) - 2) ** 2 + (kind === "bad" ? 5 : 0);
 const n = Number(steps);
@@ -106,6 +107,7 @@ describe("ciclo sweep", () => {
       const loss = run.data.metrics.find((m) => m.key === "loss")!.value;
       assert.ok(Math.abs(loss - ((Number(p.x) - 1) ** 2 + (Number(p.y) - 2) ** 2)) < 1e-9, "the trial ran with its own params");
       assert.equal(tagsOf(run)[SWEEP_TAGS.state], "complete");
+      assert.match(tagsOf(run)["trial.ciclo"], /bin\/ciclo\.js'?$/, "the trial's command can run ciclo as $CICLO");
       const files = (await new ArtifactClient(client).listArtifacts(run.info.runId)).map((f) => f.path);
       assert.ok(files.some((f) => /^trial-\d+\.log$/.test(f)), `trial log uploaded (${files.join(", ")})`);
     }

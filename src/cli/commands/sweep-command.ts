@@ -24,6 +24,7 @@ import { reportError, UsageError } from "../output/cli-errors.js";
 import { createProgressBar } from "../output/progress-bar.js";
 import { printSummary, sweepLinks, sweepProgress } from "./sweep-output.js";
 import { SWEEP_EXAMPLES } from "./sweep-help.js";
+import { thisCiclo } from "./run-command.js";
 
 interface SweepFlags {
   entryPoint?: string;
@@ -201,6 +202,7 @@ async function sweep(projectArg: string, flags: SweepFlags, projectDefaulted: bo
       client,
       artifacts,
       trackingUri: ctx.trackingUri,
+      cli: thisCiclo(),
       setup,
       tracker: resumed,
       experimentId,

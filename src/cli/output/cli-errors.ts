@@ -37,7 +37,10 @@ export function reportError(err: unknown, command: string): void {
       ? `\nRun 'ciclo ${command} --help' for usage.`
       : err instanceof TrackingConnectionError && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(e.message)
         ? "\nIs a ciclo server running there? Start one with 'ciclo server', or name yours with --tracking-uri or CICLO_TRACKING_URI."
-        : "";
+        : err instanceof MlflowError && err.errorCode === "UNAUTHENTICATED" && command !== "auth login"
+          ? // The server's message names MLflow's variables; a CLI user also has `ciclo auth login`.
+            "\nSign in from this machine with 'ciclo auth login -u <user>' (it keeps a token), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or CICLO_TRACKING_TOKEN."
+          : "";
   process.stderr.write(`ciclo ${command}: ${e?.message ?? String(err)}${code}${hint}\n`);
   process.exitCode = exitCodeOf(err);
 }

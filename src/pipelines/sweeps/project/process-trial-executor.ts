@@ -11,7 +11,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand, resolveCommand, projectRunEnv, projectTags, ProjectError, type EntryPoint, type ProjectSpec } from "../../../projects/index.js";
+import { runCommand, resolveCommand, projectRunEnv, projectTags, ProjectError, shellQuote, type EntryPoint, type ProjectSpec } from "../../../projects/index.js";
 import { allParams, formatValue, type Distribution, type ParamValues, type SearchSpace } from "../search-space.js";
 import type { PreparedTrial, TrialExecutor, TrialExit, TrialHandle, TrialLaunch } from "../trial-executor.js";
 
@@ -25,6 +25,8 @@ export interface ProcessTrialOptions {
   /** Tags copied onto every trial (the sweep's git capture). */
   tags?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
+  /** How a trial's command runs ciclo itself, as `$CICLO` (see RunProjectOptions.cli). */
+  cli?: readonly string[];
   /** Trial output to ciclo's stderr instead of a log file per trial. */
   showOutput?: boolean;
   /** Uploads a finished trial's log file (the SDK's artifact client); failures are reported, not thrown. */
@@ -57,7 +59,8 @@ export class ProcessTrialExecutor implements TrialExecutor {
   start(launch: TrialLaunch): TrialHandle {
     const abort = new AbortController();
     const command = this.resolve(launch.params);
-    const env = { ...projectRunEnv(this.opts.env ?? process.env, launch.runId, this.opts.trackingUri, this.opts.experimentId), ...command.env };
+    const cli = this.opts.cli && { CICLO: this.opts.cli.map(shellQuote).join(" ") };
+    const env = { ...projectRunEnv(this.opts.env ?? process.env, launch.runId, this.opts.trackingUri, this.opts.experimentId), ...cli, ...command.env };
     const logPath = join(this.logDir, `trial-${launch.number}.log`);
     const fd = this.opts.showOutput ? undefined : openSync(logPath, "w");
     const done = (async (): Promise<TrialExit> => {

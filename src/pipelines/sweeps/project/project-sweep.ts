@@ -49,6 +49,8 @@ export interface ProjectSweepOptions {
   client: TrackingClient;
   artifacts: ArtifactClient;
   trackingUri: string;
+  /** How a trial's command runs ciclo itself, as `$CICLO` (see RunProjectOptions.cli). */
+  cli?: readonly string[];
   setup: ProjectSweepSetup;
   /** A resumed sweep's tracker (TrackingSweepTracker.open); absent: a new sweep run in `experimentId`. */
   tracker?: TrackingSweepTracker;
@@ -93,6 +95,7 @@ export async function runProjectSweep(opts: ProjectSweepOptions): Promise<{ resu
     entryPoint,
     fixed: config.project.params,
     trackingUri: opts.trackingUri,
+    cli: opts.cli,
     experimentId: tracker.experimentId,
     tags: gitTags,
     showOutput: opts.showOutput,
