@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-const CICLO_BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CICLO_BIN = fileURLToPath(new URL("../../bin/ciclo.js", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 interface LogLine {
   msg?: string;
@@ -38,7 +38,7 @@ export interface ChildServer {
   stderr(): string;
 }
 
-function cicloEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function cicloEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   // Run the source, not a possibly stale dist/ build; keep the child's config independent of the caller's.
   const env: NodeJS.ProcessEnv = { ...process.env, CICLO_FROM_SOURCE: "1", ...extra };
   for (const k of ["CICLO_BACKEND_STORE_URI", "CICLO_PORT", "CICLO_HOST", "CICLO_DEFAULT_ARTIFACT_ROOT"]) {

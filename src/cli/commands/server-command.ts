@@ -4,6 +4,9 @@ import { pino } from "pino";
 import { resolveServerConfig, type MonitoringConfig } from "../../server/config.js";
 import { closeOnSignals, startServer } from "../../server/main.js";
 import { UsageError } from "../output/cli-errors.js";
+import { serverBanner } from "../output/server-banner.js";
+import { redactUri } from "../../store/open-store.js";
+import { CICLO_VERSION } from "../../shared/node/version.js";
 import { parseDuration } from "../output/format.js";
 
 function age(flag: string, text: string): number {
@@ -105,7 +108,9 @@ authentication, so only loopback addresses are served unless --auth (or
 Options of \`mlflow server\` ciclo does not need (--gunicorn-opts, --uvicorn-opts,
 --waitress-opts, --dev, ...) are accepted with a warning.
 With --port 0 the system picks a free port; the "ciclo server listening" log line
-(JSON on stdout) carries the address in its "url" field.
+(JSON on stdout) carries the address in its "url" field. At a terminal the server
+also prints the address, where its data lives and the MLFLOW_TRACKING_URI to set
+(on stderr).
 
 Examples:
   $ ciclo server
@@ -173,5 +178,9 @@ shows them.`,
       }
       const server = await startServer(config, { modules: serverModules(config), logger: log });
       closeOnSignals(server, log, Number(opts.shutdownTimeout) * 1000);
+      if (process.stderr.isTTY) {
+        const artifacts = config.serveArtifacts ? config.artifactsDestination : undefined;
+        process.stderr.write(serverBanner({ url: server.url, version: CICLO_VERSION, backendStore: redactUri(config.backendStoreUri), artifacts, auth: config.auth?.enabled === true }));
+      }
     });
 }
