@@ -106,8 +106,9 @@ export class RunService {
     // A batch repeats few metric names many times: check each name once.
     const checkedNames = new Set<string>();
     for (const m of batch.metrics) {
-      validateMetric(m, checkedNames.has(m.key));
-      checkedNames.add(m.key);
+      const checked = checkedNames.has(m.key);
+      validateMetric(m, checked);
+      if (!checked) checkedNames.add(m.key);
     }
     batch.params.forEach(validateParam);
     batch.tags.forEach(validateTag);

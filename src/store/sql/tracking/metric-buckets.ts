@@ -45,31 +45,45 @@ export interface BucketAgg {
 export const bucketStart = (level: number, bucket: number): number => bucket * 2 ** level;
 
 export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
-  // Grouped by key first, then by bucket number per level: no string keys per point.
+  // Grouped by key first, then by bucket number per level: no string keys per point. A key's points come
+  // mostly in step order, so the bucket a level used last is tried before its map.
   const byKey = new Map<string, Array<Map<number, BucketAgg>>>();
-  for (const m of metrics) {
-    let levels = byKey.get(m.key);
-    if (!levels) {
-      levels = BUCKET_LEVELS.map(() => new Map<number, BucketAgg>());
-      byKey.set(m.key, levels);
+  const lastAgg: Array<BucketAgg | undefined> = BUCKET_LEVELS.map(() => undefined);
+  let lastKey: string | undefined;
+  let levels: Array<Map<number, BucketAgg>> | undefined;
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i];
+    if (m.key !== lastKey || levels === undefined) {
+      lastKey = m.key;
+      levels = byKey.get(m.key);
+      if (!levels) {
+        levels = BUCKET_LEVELS.map(() => new Map<number, BucketAgg>());
+        byKey.set(m.key, levels);
+      }
+      lastAgg.fill(undefined);
     }
-    const nan = Number.isNaN(m.value);
+    const value = m.value;
+    const nan = Number.isNaN(value);
     for (let l = 0; l < BUCKET_LEVELS.length; l++) {
       const bucket = Math.floor(m.step / WIDTHS[l]);
-      let a = levels[l].get(bucket);
-      if (!a) {
-        a = { key: m.key, level: BUCKET_LEVELS[l], bucket, cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 };
-        levels[l].set(bucket, a);
+      let a = lastAgg[l];
+      if (a === undefined || a.bucket !== bucket) {
+        a = levels[l].get(bucket);
+        if (!a) {
+          a = { key: m.key, level: BUCKET_LEVELS[l], bucket, cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 };
+          levels[l].set(bucket, a);
+        }
+        lastAgg[l] = a;
       }
       a.cnt++;
       if (nan) continue;
-      if (a.minV === null || m.value < a.minV) {
-        a.minV = m.value;
+      if (a.minV === null || value < a.minV) {
+        a.minV = value;
         a.minS = m.step;
         a.minT = m.timestamp;
       }
-      if (a.maxV === null || m.value > a.maxV) {
-        a.maxV = m.value;
+      if (a.maxV === null || value > a.maxV) {
+        a.maxV = value;
         a.maxS = m.step;
         a.maxT = m.timestamp;
       }

@@ -41,6 +41,29 @@ describe("chunk packing", () => {
     assert.ok(comparePoints({ step: 0, timestamp: 1, value: 0 }, { step: 0, timestamp: 1, value: NaN }) < 0);
   });
 
+  test("packs the stored format: int64 steps, int64 timestamps, float64 values, each column big-endian (-0 as 0)", () => {
+    const points = [
+      { step: -(2 ** 53 - 1), timestamp: 0, value: -0 },
+      { step: -1, timestamp: 4294967295, value: NaN },
+      { step: 4294967296, timestamp: 2 ** 53 - 1, value: -Infinity },
+    ];
+    const expected = Buffer.alloc(points.length * 24);
+    points.forEach((p, i) => {
+      expected.writeBigInt64BE(BigInt(p.step), i * 8);
+      expected.writeBigInt64BE(BigInt(p.timestamp), 24 + i * 8);
+      expected.writeDoubleBE(p.value === 0 ? 0 : p.value, 48 + i * 8);
+    });
+    assert.deepEqual(encodePoints(points), expected);
+    // From the middle of a larger array, and decoded from a view that starts inside its buffer.
+    const part = encodePoints(points, 1, 3);
+    assert.deepEqual(part, encodePoints(points.slice(1)));
+    const inside = new Uint8Array(part.length + 5);
+    inside.set(part, 5);
+    const back = decodePoints(inside.subarray(5));
+    assert.deepEqual(back.map((p) => [p.step, p.timestamp]), [[-1, 4294967295], [4294967296, 2 ** 53 - 1]]);
+    assert.ok(Number.isNaN(back[0].value) && back[1].value === -Infinity);
+  });
+
   test("drops repeats, cuts at windows and between steps only, and the pieces' boxes are disjoint", () => {
     const many = Array.from({ length: MAX_CHUNK_POINTS + 10 }, (_, i) => ({ step: Math.floor(i / 3), timestamp: 5 - (i % 3), value: i }));
     const sorted = sortUnique([...many, ...many.slice(0, 50)].reverse());

@@ -87,45 +87,51 @@ export function sortUnique<P extends Point>(points: readonly P[]): P[] {
   return out;
 }
 
-/** Packs points (ordered, unique) into a chunk's bytes. */
+/**
+ * Packs points (ordered, unique) into a chunk's bytes. Through one DataView over the buffer: Buffer's
+ * `writeInt32BE`/`writeDoubleBE` check their arguments on every call (3 calls and 5 checks a point).
+ */
 export function encodePoints(points: readonly Point[], from = 0, to = points.length): Buffer {
   const n = to - from;
   const buf = Buffer.allocUnsafe(n * BYTES);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const ts = n * 8;
   const vs = n * 16;
   for (let i = 0; i < n; i++) {
     const p = points[from + i];
-    writeInt64(buf, i * 8, p.step);
-    writeInt64(buf, ts + i * 8, p.timestamp);
+    const at = i * 8;
+    // Integers up to 2^53 (every step and timestamp a JSON number can carry exactly) as int64, big-endian.
+    const step = p.step;
+    const stepHi = Math.floor(step / 4294967296);
+    view.setInt32(at, stepHi);
+    view.setUint32(at + 4, step - stepHi * 4294967296);
+    const time = p.timestamp;
+    const timeHi = Math.floor(time / 4294967296);
+    view.setInt32(ts + at, timeHi);
+    view.setUint32(ts + at + 4, time - timeHi * 4294967296);
     // -0 is stored as 0: the same point by MLflow's rule, and what a database column gives back.
-    buf.writeDoubleBE(p.value === 0 ? 0 : p.value, vs + i * 8);
+    view.setFloat64(vs + at, p.value === 0 ? 0 : p.value);
   }
   return buf;
 }
 
 /** The points of a chunk's bytes, in order. */
 export function decodePoints(data: Uint8Array): Point[] {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const n = buf.length / BYTES;
-  if (!Number.isInteger(n)) throw new Error(`a metric chunk of ${buf.length} bytes is not a whole number of points`);
+  const n = data.byteLength / BYTES;
+  if (!Number.isInteger(n)) throw new Error(`a metric chunk of ${data.byteLength} bytes is not a whole number of points`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: Point[] = new Array(n);
   const ts = n * 8;
   const vs = n * 16;
   for (let i = 0; i < n; i++) {
-    out[i] = { step: readInt64(buf, i * 8), timestamp: readInt64(buf, ts + i * 8), value: buf.readDoubleBE(vs + i * 8) };
+    const at = i * 8;
+    out[i] = {
+      step: view.getInt32(at) * 4294967296 + view.getUint32(at + 4),
+      timestamp: view.getInt32(ts + at) * 4294967296 + view.getUint32(ts + at + 4),
+      value: view.getFloat64(vs + at),
+    };
   }
   return out;
-}
-
-/** Integers up to 2^53 (every step and timestamp a JSON number can carry exactly) as int64, big-endian. */
-function writeInt64(buf: Buffer, at: number, v: number): void {
-  const hi = Math.floor(v / 4294967296);
-  buf.writeInt32BE(hi, at);
-  buf.writeUInt32BE(v - hi * 4294967296, at + 4);
-}
-
-function readInt64(buf: Buffer, at: number): number {
-  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
 }
 
 /**

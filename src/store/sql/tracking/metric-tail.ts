@@ -140,18 +140,29 @@ interface Series {
 
 /** Writes latest values and summaries for the given writes, merged per series. */
 export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricTailEntry[], guards?: ReadonlyMap<string, { step: number; timestamp: number }>): Promise<void> {
-  const byId = new Map<string, Series>();
+  // By run, then key, the series a point joined last tried first: no string built per point.
+  const byRun = new Map<number, Map<string, Series>>();
+  const all: Series[] = [];
   for (const e of entries) {
+    let keys = byRun.get(e.runPk);
+    if (!keys) byRun.set(e.runPk, (keys = new Map()));
+    let last: Series | undefined;
     for (const m of e.metrics) {
-      const id = `${e.runPk}\u0000${m.key}`;
-      const s = byId.get(id);
-      if (s) s.points.push(m);
-      else byId.set(id, { runPk: e.runPk, key: m.key, points: [m] });
+      if (last !== undefined && last.key === m.key) {
+        last.points.push(m);
+        continue;
+      }
+      last = keys.get(m.key);
+      if (last) last.points.push(m);
+      else {
+        keys.set(m.key, (last = { runPk: e.runPk, key: m.key, points: [m] }));
+        all.push(last);
+      }
     }
   }
-  if (byId.size === 0) return;
+  if (all.length === 0) return;
   // Sorted so that concurrent transactions lock rows in one order (PostgreSQL).
-  const series = [...byId.values()].sort((a, b) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const series = all.sort((a, b) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const writes = series.map((s) => splitSeries(s.points));
   const pg = dialect.name === "postgres";
   const rows = series.map((s, i) => {

@@ -32,19 +32,40 @@ export const emptySummary = (): Summary => ({ cnt: 0, minV: null, minS: 0, minT:
 /** Adds `b` to `a` (in place). On a tie the point already in `a` stays, as metric_buckets' upsert does. */
 export function mergeSummary(a: Summary, b: Summary): Summary {
   a.cnt += b.cnt;
-  if (b.minV !== null && (a.minV === null || b.minV < a.minV)) [a.minV, a.minS, a.minT] = [b.minV, b.minS, b.minT];
-  if (b.maxV !== null && (a.maxV === null || b.maxV > a.maxV)) [a.maxV, a.maxS, a.maxT] = [b.maxV, b.maxS, b.maxT];
+  if (b.minV !== null && (a.minV === null || b.minV < a.minV)) {
+    a.minV = b.minV;
+    a.minS = b.minS;
+    a.minT = b.minT;
+  }
+  if (b.maxV !== null && (a.maxV === null || b.maxV > a.maxV)) {
+    a.maxV = b.maxV;
+    a.maxS = b.maxS;
+    a.maxT = b.maxT;
+  }
   return a;
 }
 
-/** The summary of `points`. */
+/** The summary of `points` (as if each were merged in order: no object per point). */
 export function summarise(points: readonly Metric[]): Summary {
   const s = emptySummary();
-  for (const m of points) mergeSummary(s, { cnt: 1, minV: pointValue(m), minS: m.step, minT: m.timestamp, maxV: pointValue(m), maxS: m.step, maxT: m.timestamp });
+  for (let i = 0; i < points.length; i++) {
+    const m = points[i];
+    s.cnt++;
+    const v = m.value;
+    if (Number.isNaN(v)) continue;
+    if (s.minV === null || v < s.minV) {
+      s.minV = v;
+      s.minS = m.step;
+      s.minT = m.timestamp;
+    }
+    if (s.maxV === null || v > s.maxV) {
+      s.maxV = v;
+      s.maxS = m.step;
+      s.maxT = m.timestamp;
+    }
+  }
   return s;
 }
-
-const pointValue = (m: Metric): number | null => (Number.isNaN(m.value) ? null : m.value);
 
 /** One series' points of a write: its latest point, the summary of its points in that point's bucket, the others. */
 export interface SeriesWrite {
