@@ -258,85 +258,86 @@ for (const backend of ["sqlite", "postgres"] as const) {
       }
     });
 
-    /** The group statement as a replica sends it for one new series write of `points` (blind: it read nothing). */
-    const blindStatement = async (run: string, key: string, points: Metric[]) => {
-      const { groupStatement } = await import("./log-batch-statement.js");
-      const sent = sortUnique(points);
-      const last = sent[sent.length - 1];
-      const vs = sent.map((p) => p.value);
-      const lo = sent[vs.indexOf(Math.min(...vs))];
-      const hi = sent[vs.indexOf(Math.max(...vs))];
-      return groupStatement({
-        uuids: [run],
-        params: [],
-        tags: [],
-        names: [],
-        chunks: buildChunks(sent).map((chunk) => ({ run: 1, key, chunk })),
-        series: [[run, key, last.step, last.timestamp, last.value, 0, sent.length, lo.value, lo.step, lo.timestamp, hi.value, hi.step, hi.timestamp, sent[0].step, sent[0].timestamp]],
-        buckets: [],
-      });
-    };
-    const isOverlap = (e: { code?: string }) => e.code === OVERLAP_SQLSTATE;
+    // The guard is PostgreSQL's: SQLite has one writer, which checks before it writes.
+    if (backend === "postgres") {
+      /** The group statement as a replica sends it for one new series write of `points` (blind: it read nothing). */
+      const blindStatement = async (run: string, key: string, points: Metric[]) => {
+        const { groupStatement } = await import("./log-batch-statement.js");
+        const sent = sortUnique(points);
+        const last = sent[sent.length - 1];
+        const vs = sent.map((p) => p.value);
+        const lo = sent[vs.indexOf(Math.min(...vs))];
+        const hi = sent[vs.indexOf(Math.max(...vs))];
+        return groupStatement({
+          uuids: [run],
+          params: [],
+          tags: [],
+          names: [],
+          chunks: buildChunks(sent).map((chunk) => ({ run: 1, key, chunk })),
+          series: [[run, key, last.step, last.timestamp, last.value, 0, sent.length, lo.value, lo.step, lo.timestamp, hi.value, hi.step, hi.timestamp, sent[0].step, sent[0].timestamp]],
+          buckets: [],
+        });
+      };
+      const isOverlap = (e: { code?: string }) => e.code === OVERLAP_SQLSTATE;
 
-    test("PostgreSQL's guard: a group statement meeting a stored chunk's steps fails whole, one beside them goes in", async (t) => {
-      if (skip) return t.skip(skip);
-      if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
-      const run = await newRun();
-      await log(run, Array.from({ length: 11 }, (_, i) => pt("gd", i, 20 + i, 100 + i)));
-      const pk = await runPk(run);
-      const before = await chunks(pk, "gd");
-      // A new point at step 25 (another timestamp): within the stored chunk's steps, so it may be a stored point.
-      const meets = await blindStatement(run, "gd", [pt("gd", 7, 25, 50)]);
-      await assert.rejects(conns[1].dialect.runPrepared(conns[1].db, meets.text, meets.values), isOverlap);
-      assert.deepEqual(await chunks(pk, "gd"), before, "no chunk written");
-      await checkSeries(run, "gd", 11);
-      // Steps 5..6, before every stored chunk: the latest (step 30) is later, but no chunk spans them — it goes in.
-      const beside = await blindStatement(run, "gd", [pt("gd", 1, 5, 50), pt("gd", 2, 6, 51)]);
-      await conns[1].dialect.runPrepared(conns[1].db, beside.text, beside.values);
-      await checkSeries(run, "gd", 13);
-      // Through the store, the point that met goes in the careful way; its retry changes nothing.
-      await log(run, [pt("gd", 7, 25, 50)], stores[1]);
-      await log(run, [pt("gd", 7, 25, 50), pt("gd", 1, 5, 50)], stores[0]);
-      await checkSeries(run, "gd", 14);
-    });
-
-    for (const [name, otherStep, fails] of [
-      ["a chunk another writer committed while the statement waited for the row fails it when it holds a step of it", 4, true],
-      ["a chunk another writer committed while the statement waited for the row lets it go in when beside it", 7, false],
-    ] as const) {
-      test(`PostgreSQL's guard: ${name}`, async (t) => {
+      test("PostgreSQL's guard: a group statement meeting a stored chunk's steps fails whole, one beside them goes in", async (t) => {
         if (skip) return t.skip(skip);
-        if (backend !== "postgres") return t.skip("the guard is PostgreSQL's (SQLite has one writer)");
         const run = await newRun();
-        await log(run, [pt("cw", 1, 10, 100)]);
+        await log(run, Array.from({ length: 11 }, (_, i) => pt("gd", i, 20 + i, 100 + i)));
         const pk = await runPk(run);
-        // Steps 3..4: beside every chunk the statement's snapshot can see.
-        const blind = await blindStatement(run, "cw", [pt("cw", 1, 3, 50), pt("cw", 2, 4, 51)]);
-        let sent: Promise<unknown> | undefined;
-        await conns[0].db.transaction().execute(async (trx) => {
-          // Another writer: a chunk at `otherStep` (at 4: the very point the statement sends), and the series' row.
-          await sql`insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points)
-            values (${pk}, 'cw', ${otherStep}, ${otherStep}, 51, 51, 1, ${encodePoints([{ step: otherStep, timestamp: 51, value: 2 }])})`.execute(trx);
-          await sql`update latest_metrics set open_cnt = open_cnt + 1 where run_id = ${pk} and key = 'cw'`.execute(trx);
-          sent = conns[1].dialect.runPrepared(conns[1].db, blind.text, blind.values);
-          sent.catch(() => {});
-          // The statement has taken its snapshot and waits for this transaction's row lock.
-          for (;;) {
-            const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-              where wait_event_type = 'Lock' and query like 'with rs as%' and datname = current_database()`.execute(conns[0].db);
-            if (waiting.rows[0].n > 0) break;
-            await new Promise((r) => setImmediate(r));
+        const before = await chunks(pk, "gd");
+        // A new point at step 25 (another timestamp): within the stored chunk's steps, so it may be a stored point.
+        const meets = await blindStatement(run, "gd", [pt("gd", 7, 25, 50)]);
+        await assert.rejects(conns[1].dialect.runPrepared(conns[1].db, meets.text, meets.values), isOverlap);
+        assert.deepEqual(await chunks(pk, "gd"), before, "no chunk written");
+        await checkSeries(run, "gd", 11);
+        // Steps 5..6, before every stored chunk: the latest (step 30) is later, but no chunk spans them — it goes in.
+        const beside = await blindStatement(run, "gd", [pt("gd", 1, 5, 50), pt("gd", 2, 6, 51)]);
+        await conns[1].dialect.runPrepared(conns[1].db, beside.text, beside.values);
+        await checkSeries(run, "gd", 13);
+        // Through the store, the point that met goes in the careful way; its retry changes nothing.
+        await log(run, [pt("gd", 7, 25, 50)], stores[1]);
+        await log(run, [pt("gd", 7, 25, 50), pt("gd", 1, 5, 50)], stores[0]);
+        await checkSeries(run, "gd", 14);
+      });
+
+      for (const [name, otherStep, fails] of [
+        ["a chunk another writer committed while the statement waited for the row fails it when it holds a step of it", 4, true],
+        ["a chunk another writer committed while the statement waited for the row lets it go in when beside it", 7, false],
+      ] as const) {
+        test(`PostgreSQL's guard: ${name}`, async (t) => {
+          if (skip) return t.skip(skip);
+            const run = await newRun();
+          await log(run, [pt("cw", 1, 10, 100)]);
+          const pk = await runPk(run);
+          // Steps 3..4: beside every chunk the statement's snapshot can see.
+          const blind = await blindStatement(run, "cw", [pt("cw", 1, 3, 50), pt("cw", 2, 4, 51)]);
+          let sent: Promise<unknown> | undefined;
+          await conns[0].db.transaction().execute(async (trx) => {
+            // Another writer: a chunk at `otherStep` (at 4: the very point the statement sends), and the series' row.
+            await sql`insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points)
+              values (${pk}, 'cw', ${otherStep}, ${otherStep}, 51, 51, 1, ${encodePoints([{ step: otherStep, timestamp: 51, value: 2 }])})`.execute(trx);
+            await sql`update latest_metrics set open_cnt = open_cnt + 1 where run_id = ${pk} and key = 'cw'`.execute(trx);
+            sent = conns[1].dialect.runPrepared(conns[1].db, blind.text, blind.values);
+            sent.catch(() => {});
+            // The statement has taken its snapshot and waits for this transaction's row lock.
+            for (;;) {
+              const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+                where wait_event_type = 'Lock' and query like 'with rs as%' and datname = current_database()`.execute(conns[0].db);
+              if (waiting.rows[0].n > 0) break;
+              await new Promise((r) => setImmediate(r));
+            }
+          });
+          const steps = async () => (await chunkRows(pk, "cw")).flatMap((c) => decodePoints(c.points)).map((p) => p.step).sort((a, b) => a - b);
+          if (fails) {
+            await assert.rejects(sent!, isOverlap);
+            assert.deepEqual(await steps(), [4, 10], "the statement wrote nothing");
+          } else {
+            await sent;
+            assert.deepEqual(await steps(), [3, 4, 7, 10]);
           }
         });
-        const steps = async () => (await chunkRows(pk, "cw")).flatMap((c) => decodePoints(c.points)).map((p) => p.step).sort((a, b) => a - b);
-        if (fails) {
-          await assert.rejects(sent!, isOverlap);
-          assert.deepEqual(await steps(), [4, 10], "the statement wrote nothing");
-        } else {
-          await sent;
-          assert.deepEqual(await steps(), [3, 4, 7, 10]);
-        }
-      });
+      }
     }
 
     test("purge deletes a run's chunks", async (t) => {
