@@ -14,21 +14,10 @@ import { after, test } from "node:test";
 import { ArtifactClient } from "../sdk/artifact-client.js";
 import { startChildServer, type ChildServer } from "../testing/child-server.js";
 import { factorModel } from "../testing/deployments-fixture.js";
-import { readAnswer } from "../testing/http-answer.js";
+import { cicloApi } from "../testing/ciclo-api.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { waitFor } from "../testing/wait-for.js";
 
-async function api(s: ChildServer, method: string, path: string, body?: unknown) {
-  const r = await readAnswer(
-    await fetch(`${s.url}/api/ciclo/v1${path}`, {
-      method,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
-  return r.json;
-}
 
 interface Replica {
   pid: number;
@@ -40,7 +29,7 @@ interface Replica {
 /** The server's replica of solo/main once it is ready with `restarts` restarts. */
 async function readyReplica(s: ChildServer, restarts: number): Promise<Replica> {
   const e = await waitFor(
-    async () => (await api(s, "GET", "/endpoints/solo")).endpoint,
+    async () => (await cicloApi(s, "GET", "/endpoints/solo")).endpoint,
     (e: any) => e.deployments[0]?.health.ready_replicas === 1 && e.deployments[0].health.replicas[0].restarts === restarts,
     { what: `${s.url}: solo/main ready after ${restarts} restart(s)`, timeoutMs: 120_000, intervalMs: 100 },
   );
@@ -71,8 +60,8 @@ test("a --no-jobs server restarts and starts its own model servers, beside a ser
   const run = await client.tracking.createRun({ experimentId: "0" });
   await client.logArtifacts(run.info.runId, await factorModel(dir.path, "two", 2), "model");
   const { version } = await client.registry.registerModel(`runs:/${run.info.runId}/model`, "scorer");
-  await api(worker, "POST", "/endpoints", { name: "solo" });
-  await api(worker, "POST", "/endpoints/solo/deployments", { name: "main", model_uri: `models:/scorer/${version}` });
+  await cicloApi(worker, "POST", "/endpoints", { name: "solo" });
+  await cicloApi(worker, "POST", "/endpoints/solo/deployments", { name: "main", model_uri: `models:/scorer/${version}` });
   const workers = await readyReplica(worker, 0);
 
   let apiOnly = await start(["--no-jobs"]);
@@ -87,7 +76,7 @@ test("a --no-jobs server restarts and starts its own model servers, beside a ser
   assert.ok(Number.isFinite(exitedAt) && typeof restarted.startedAt === "number", JSON.stringify(restarted));
   assert.ok(restarted.startedAt! - exitedAt >= Number(backoff.delayMs), `restarted ${restarted.startedAt! - exitedAt} ms after the exit, backoff ${backoff.delayMs} ms`);
   assert.deepEqual(await readyReplica(worker, 0), workers, "the worker's server restarted nothing of its own");
-  const jobs = (await api(worker, "GET", "/jobs?type=deployments.restart&max_results=100")).jobs as unknown[];
+  const jobs = (await cicloApi(worker, "GET", "/jobs?type=deployments.restart&max_results=100")).jobs as unknown[];
   assert.equal(jobs.length, 0, "no restart job for another worker to take");
 
   // Restarted, the API-only server starts its own model server again (its startup reconcile runs in the process).

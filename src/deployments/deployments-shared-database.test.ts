@@ -17,7 +17,7 @@ import { after, describe, test } from "node:test";
 import { ArtifactClient } from "../sdk/artifact-client.js";
 import { startChildServer, type ChildServer } from "../testing/child-server.js";
 import { factorModel } from "../testing/deployments-fixture.js";
-import { readAnswer } from "../testing/http-answer.js";
+import { cicloApi } from "../testing/ciclo-api.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../testing/postgres-fixture.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { waitFor } from "../testing/wait-for.js";
@@ -33,22 +33,11 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function api(s: ChildServer, method: string, path: string, body?: unknown) {
-  const r = await readAnswer(
-    await fetch(`${s.url}/api/ciclo/v1${path}`, {
-      method,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);
-  return r.json;
-}
 
 /** The server's one replica of shared/main once it is ready: its pid and restarts. */
 async function readyReplica(s: ChildServer): Promise<{ pid: number; restarts: number }> {
   const e = await waitFor(
-    async () => (await api(s, "GET", "/endpoints/shared")).endpoint,
+    async () => (await cicloApi(s, "GET", "/endpoints/shared")).endpoint,
     (e: any) => e.deployments[0]?.health.ready_replicas === 1,
     { what: `${s.url}: shared/main ready`, timeoutMs: 120_000, intervalMs: 100 },
   );
@@ -60,7 +49,7 @@ async function readyReplica(s: ChildServer): Promise<{ pid: number; restarts: nu
 async function killAndWaitForRestart(s: ChildServer, before: { pid: number; restarts: number }): Promise<{ pid: number; restarts: number }> {
   process.kill(before.pid, "SIGKILL");
   const e = await waitFor(
-    async () => (await api(s, "GET", "/endpoints/shared")).endpoint,
+    async () => (await cicloApi(s, "GET", "/endpoints/shared")).endpoint,
     (e: any) => e.deployments[0]?.health.ready_replicas === 1 && e.deployments[0].health.replicas[0].restarts === before.restarts + 1,
     { what: `${s.url}: its killed model server ${before.pid} restarted`, timeoutMs: 60_000, intervalMs: 100 },
   );
@@ -104,8 +93,8 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       const run = await client.tracking.createRun({ experimentId: "0" });
       await client.logArtifacts(run.info.runId, await factorModel(dir.path, "two", 2), "model");
       const { version } = await client.registry.registerModel(`runs:/${run.info.runId}/model`, "scorer");
-      await api(first, "POST", "/endpoints", { name: "shared" });
-      await api(first, "POST", "/endpoints/shared/deployments", { name: "main", model_uri: `models:/scorer/${version}` });
+      await cicloApi(first, "POST", "/endpoints", { name: "shared" });
+      await cicloApi(first, "POST", "/endpoints/shared/deployments", { name: "main", model_uri: `models:/scorer/${version}` });
       const firstReplica = await readyReplica(first);
 
       const second = await start();
@@ -123,7 +112,7 @@ for (const backend of ["sqlite", "postgresql"] as const) {
       }
       assert.equal(a.restarts, 3);
       assert.equal(b.restarts, 3);
-      const restartJobs = (await api(first, "GET", "/jobs?type=deployments.restart&max_results=100")).jobs as any[];
+      const restartJobs = (await cicloApi(first, "GET", "/jobs?type=deployments.restart&max_results=100")).jobs as any[];
       assert.equal(restartJobs.length, 6);
       assert.ok(restartJobs.every((j) => j.state === "succeeded"));
       const byWorker = new Map<string, number>();
