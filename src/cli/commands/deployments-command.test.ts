@@ -45,6 +45,16 @@ test("ciclo endpoints create, list, traffic: results and errors", async () => {
   const refused = await runCiclo(["endpoints", "traffic", "fraud", "blue=100"], env);
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(refused.stderr, /names deployment 'blue', which does not exist/);
+
+  // --min-requests 0 lets a quiet endpoint's steps be judged on time alone; a fraction is refused before any call.
+  const quiet = await runCiclo(["endpoints", "create", "nightly", "--min-requests", "0", "--json"], env);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal((JSON.parse(quiet.stdout) as { strategy: { analysis: { min_requests: number } } }).strategy.analysis.min_requests, 0);
+  const fraction = await runCiclo(["endpoints", "create", "half", "--min-requests", "1.5"], env);
+  assert.equal(fraction.code, 2, fraction.stderr);
+  assert.match(fraction.stderr, /--min-requests must be a whole number/);
+  const names = JSON.parse((await runCiclo(["endpoints", "list", "--json"], env)).stdout) as Array<{ name: string }>;
+  assert.deepEqual(names.map((e) => e.name).sort(), ["fraud", "nightly"]);
 });
 
 test("ciclo endpoints ab: the report, its notes, and refusals", async () => {

@@ -105,6 +105,7 @@ export function registerDeploymentsCommands(program: Command): void {
     .option("--max-error-rate <r>", "a step fails above this share of 5xx answers", "0.05")
     .option("--max-p99-ms <ms>", "a step fails above this p99 latency")
     .option("--max-divergence <d>", "a shadow step first; fails above this mean prediction difference from stable")
+    .option("--min-requests <n>", "answers the candidate must give in a step before it is judged (0: judge on time alone)", String(DEFAULT_ANALYSIS.minRequests))
     .option("--sticky-header <name>", "route each value of this request header to the same deployment")
     .addHelpText(
       "after",
@@ -112,7 +113,8 @@ export function registerDeploymentsCommands(program: Command): void {
 Examples:
   $ ciclo endpoints create fraud
   $ ciclo endpoints create fraud --strategy canary --steps 10,50,100 --step-seconds 300 --max-error-rate 0.01
-  $ ciclo endpoints create fraud --strategy blue-green --sticky-header x-user-id`,
+  $ ciclo endpoints create fraud --strategy blue-green --sticky-header x-user-id
+  $ ciclo endpoints create nightly --min-requests 0 --step-seconds 600   # little traffic: judge each step on time`,
     )
     .action(
       cliAction("endpoints create", async (name: string, f: CommonFlags & Record<string, string | undefined>) => {
@@ -124,11 +126,16 @@ Examples:
           if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a non-negative number, got '${v}'.`);
           return n;
         };
+        const count = (v: string | undefined, flag: string) => {
+          const n = num(v, flag);
+          if (n !== undefined && (!Number.isInteger(n) || n > 1_000_000)) throw new UsageError(`${flag} must be a whole number up to 1000000, got '${v}'.`);
+          return n;
+        };
         const strategy: WireStrategy = {
           kind: f.strategy,
           steps: f.strategy === "canary" ? f.steps!.split(",").map((s) => num(s.trim(), "--steps")!) : undefined,
           step_seconds: num(f.stepSeconds, "--step-seconds"),
-          analysis: { max_error_rate: num(f.maxErrorRate, "--max-error-rate"), max_p99_ms: num(f.maxP99Ms, "--max-p99-ms"), max_divergence: num(f.maxDivergence, "--max-divergence") },
+          analysis: { max_error_rate: num(f.maxErrorRate, "--max-error-rate"), max_p99_ms: num(f.maxP99Ms, "--max-p99-ms"), max_divergence: num(f.maxDivergence, "--max-divergence"), min_requests: count(f.minRequests, "--min-requests") },
         };
         const e = await client(cli).createEndpoint({ name, description: f.description, strategy, sticky_header: f.stickyHeader });
         cli.emit(e, () => cli.out(`Created endpoint ${e.name}: ${cli.trackingUri.replace(/\/$/, "")}/endpoints/${e.name}/invocations`));
