@@ -8,7 +8,7 @@ import { MlflowError, ResourceAlreadyExistsError, ResourceDoesNotExistError } fr
 import { startFaultProxy, type FaultProxy } from "../testing/fault-proxy.js";
 import { freePort } from "../testing/free-port.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../testing/live-tracking-server.js";
-import { HttpClient, TrackingConnectionError, httpStatusOf, isTransientError } from "./http-client.js";
+import { HttpClient, TrackingConnectionError, httpStatusOf, isTransientError, type RetryNotice } from "./http-client.js";
 import { TrackingClient } from "./tracking-client.js";
 
 const FAST = { maxAttempts: 4, initialDelayMs: 5, maxDelayMs: 20 };
@@ -77,6 +77,20 @@ describe("sdk http client", () => {
       assert.match(err.message, /Could not reach the tracking server at http:\/\/127\.0\.0\.1:\d+ \(GET experiments\/get, 3 attempts\): ECONNREFUSED/);
       return true;
     });
+  });
+
+  test("onRetry hears each retry with its reason before the wait; the last failure is not retried", async () => {
+    const heard: RetryNotice[] = [];
+    proxy.failNext("experiments/get", "503", 1);
+    const c = new TrackingClient({ trackingUri: proxy.url, env: {}, retry: FAST, onRetry: (r) => heard.push(r) });
+    assert.equal((await c.getExperiment("0")).name, "Default");
+    assert.deepEqual(heard.map((r) => [r.method, r.path, r.attempt, r.reason]), [["GET", "experiments/get", 1, "HTTP 503"]]);
+    const port = await freePort();
+    heard.length = 0;
+    const dead = new TrackingClient({ trackingUri: `http://127.0.0.1:${port}`, env: {}, retry: { ...FAST, maxAttempts: 3 }, onRetry: (r) => heard.push(r) });
+    await assert.rejects(dead.getExperiment("0"), TrackingConnectionError);
+    assert.deepEqual(heard.map((r) => [r.attempt, r.maxAttempts, r.reason]), [[1, 3, "ECONNREFUSED"], [2, 3, "ECONNREFUSED"]]);
+    assert.ok(heard.every((r) => r.delayMs >= 0 && r.delayMs <= FAST.maxDelayMs));
   });
 
   test("runs/create is not retried after a lost response: no second run", async () => {

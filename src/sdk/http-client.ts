@@ -44,8 +44,22 @@ export interface HttpClientOptions {
   /** Per-attempt timeout, ms (default 30,000, or CICLO_/MLFLOW_HTTP_REQUEST_TIMEOUT seconds). */
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** Called before each retry's wait (a CLI at a terminal says it is retrying instead of going quiet). */
+  onRetry?: (retry: RetryNotice) => void;
   /** Environment to read defaults from (default process.env). */
   env?: NodeJS.ProcessEnv;
+}
+
+/** What {@link HttpClientOptions.onRetry} is told before a retry's wait. */
+export interface RetryNotice {
+  method: string;
+  path: string;
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** Why: a network error's code (`ECONNREFUSED`), `timed out`, or `HTTP 503`. */
+  reason: string;
 }
 
 export type QueryValue = string | number | boolean | undefined | Array<string | number>;
@@ -142,6 +156,7 @@ export class HttpClient {
   private readonly maxAttempts: number;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly onRetry?: (retry: RetryNotice) => void;
 
   constructor(opts: HttpClientOptions) {
     const env = opts.env ?? process.env;
@@ -173,6 +188,7 @@ export class HttpClient {
     this.maxAttempts = Math.max(1, opts.retry?.maxAttempts ?? (retries !== undefined ? retries + 1 : 5));
     this.initialDelayMs = opts.retry?.initialDelayMs ?? 250;
     this.maxDelayMs = opts.retry?.maxDelayMs ?? 8_000;
+    this.onRetry = opts.onRetry;
   }
 
   /** The headers every request carries (accept, authorization), for byte transfers that build their own requests (artifacts). */
@@ -233,7 +249,9 @@ export class HttpClient {
         if (opts.idempotent === false && !(code && NEVER_SENT.has(code))) break;
       }
       if (attempt >= attempts) break;
-      await delay(Math.min(this.maxDelayMs, retryAfterMs ?? this.backoff(attempt)));
+      const wait = Math.min(this.maxDelayMs, retryAfterMs ?? this.backoff(attempt));
+      this.onRetry?.({ method, path, attempt, maxAttempts: attempts, delayMs: wait, reason: failureReason(lastError) });
+      await delay(wait);
     }
     if (lastError instanceof MlflowError) throw lastError;
     const cause = lastError as Error & { cause?: { code?: string; message?: string } };
@@ -249,6 +267,12 @@ export class HttpClient {
     const bound = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (attempt - 1));
     return Math.round(bound / 2 + Math.random() * (bound / 2));
   }
+}
+
+function failureReason(err: unknown): string {
+  if (err instanceof MlflowError) return `HTTP ${statusOf.get(err) ?? "error"}`;
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  return e?.name === "TimeoutError" ? "timed out" : (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err));
 }
 
 function parseJson<T>(text: string, status: number, url: string): T {

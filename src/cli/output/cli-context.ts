@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { AdminClient } from "../../sdk/admin-client.js";
 import { AuthClient } from "../../sdk/auth-client.js";
 import { ArtifactClient, type ArtifactClientOptions } from "../../sdk/artifact-client.js";
-import { HttpClient } from "../../sdk/http-client.js";
+import { HttpClient, type RetryNotice } from "../../sdk/http-client.js";
 import { PipelinesClient } from "../../sdk/pipelines-client.js";
 import { JobsClient } from "../../sdk/jobs-client.js";
 import { RegistryClient } from "../../sdk/registry-client.js";
@@ -83,7 +83,18 @@ export class CliContext {
   private transport(): HttpClient {
     // A token kept by `ciclo auth login` for this server, unless the environment names credentials.
     const stored = envHasCredentials() ? undefined : loadCredential(this.trackingUri);
-    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri, token: stored?.token }));
+    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri, token: stored?.token, onRetry: this.retryNote() }));
+  }
+
+  /** At a terminal, one line on stderr when the server first fails to answer, so a retrying command does not look hung. */
+  private retryNote(): ((r: RetryNotice) => void) | undefined {
+    if (!process.stderr.isTTY) return undefined;
+    let said = false;
+    return (r) => {
+      if (said) return;
+      said = true;
+      process.stderr.write(`${this.errColors.dim(`ciclo: ${this.trackingUri} did not answer (${r.reason}); retrying up to ${r.maxAttempts - r.attempt} more time${r.maxAttempts - r.attempt === 1 ? "" : "s"} — Ctrl-C to stop.`)}\n`);
+    };
   }
 
   get auth(): AuthClient {
