@@ -6,7 +6,7 @@
 import type { ViewType } from "../shared/types.js";
 import type { ArtifactClientOptions } from "./artifact-client.js";
 import type { ActiveRun, Ciclo } from "./fluent-session.js";
-import type { RetryOptions } from "./http-client.js";
+import type { RetryNotice, RetryOptions } from "./http-client.js";
 import type { RunLoggerOptions } from "./run-logger.js";
 import type { SystemMetricsOptions } from "./system-metrics.js";
 import type { TagsInput } from "./tracking-client.js";
@@ -29,6 +29,8 @@ export interface CicloOptions extends RunLoggerOptions {
   password?: string;
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** Called before each retry's wait with the attempt and its reason (a network error's code, `HTTP 503`). */
+  onRetry?: (retry: RetryNotice) => void;
   /**
    * What `startRun` records for reproduction. Default: `createContextCapture()`
    * (git, command line, environment, dependency files); `false` turns it off

@@ -93,6 +93,7 @@ export class Ciclo {
       password: o.password,
       timeoutMs: o.timeoutMs,
       retry: o.retry,
+      onRetry: o.onRetry,
       env: this.env,
     }));
   }

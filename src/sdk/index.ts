@@ -67,6 +67,7 @@ export {
   isTransientError,
   type HttpClientOptions,
   type RetryOptions,
+  type RetryNotice,
 } from "./http-client.js";
 export {
   RegistryClient,
