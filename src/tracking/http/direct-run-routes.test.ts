@@ -28,6 +28,12 @@ function exchange(port: number, bytes: Buffer | string | Array<Buffer | string>,
       for (let i = 0; i < answers; i++) {
         const end = text.indexOf("\r\n\r\n", at);
         if (end < 0) return false;
+        // An interim answer (100 Continue) has no body and is not one of the answers counted.
+        if (text.startsWith("HTTP/1.1 1", at)) {
+          at = end + 4;
+          i--;
+          continue;
+        }
         const m = /\r\ncontent-length: (\d+)/i.exec(text.slice(at, end));
         if (m === null) return false;
         at = end + 4 + Number(m[1]);
