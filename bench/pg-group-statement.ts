@@ -30,13 +30,25 @@ const STATEMENTS = Number(opt("--statements") ?? 1000);
 const ROUNDS = Number(opt("--rounds") ?? 2);
 const VARIANT = opt("--variant") ?? "as-is";
 const WRITES = 32;
-const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "fillfactor-85", "no-series-rows", "plain-update"];
+const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "fillfactor-85", "no-series-rows", "plain-update", "dirty-flag", "dirty-flag-ff70"];
+/**
+ * `dirty-flag` (a design's write side, not a design): the ordered walk served from `sort_value`, a copy of the value
+ * settled in bulk (every {@link SETTLE_EVERY} statements here, as a background job would), while writes only mark
+ * the row `dirty` (a partial index lists the dirty rows, which a search would merge exactly): `value` is in no
+ * index, so a write to a row already dirty can be HOT. `-ff70` adds fillfactor 70.
+ */
+const DIRTY = VARIANT.startsWith("dirty-flag");
+const SETTLE_EVERY = 100;
 if (!VARIANTS.includes(VARIANT)) throw new Error(`--variant ${VARIANTS.join("|")}, not ${VARIANT}`);
 
 const SERIES_CTE = /lat as \(insert into latest_metrics \(([^)]*)\) select ([^]*?) from g order by g\.run_id, g\.key on conflict \(run_id, key\) do update set ([^]*?) returning ([^)]*)\)/;
 
 /** The statement as the variant sends it (the text of log-batch-statement.ts, its series CTE replaced for two variants). */
 function variantText(text: string): string {
+  if (DIRTY) {
+    if (!text.includes("guard_ts = null, ")) throw new Error("the series upsert changed: update bench/pg-group-statement.ts");
+    return text.replace("guard_ts = null, ", "guard_ts = null, dirty = true, ");
+  }
   if (VARIANT !== "no-series-rows" && VARIANT !== "plain-update") return text;
   const m = text.match(SERIES_CTE);
   if (!m) throw new Error("the group statement's series CTE changed: update bench/pg-group-statement.ts");
@@ -67,6 +79,14 @@ try {
   await client.connect();
   if (VARIANT === "no-value-index") await client.query("drop index latest_metrics_key_value");
   if (VARIANT.startsWith("fillfactor-")) await client.query(`alter table latest_metrics set (fillfactor = ${Number(VARIANT.slice(11))})`);
+  if (DIRTY) {
+    await client.query("drop index latest_metrics_key_value");
+    await client.query("alter table latest_metrics add column sort_value float8, add column dirty boolean not null default false");
+    await client.query("create index latest_metrics_key_sort on latest_metrics (key, sort_value, run_id) include (dirty)");
+    await client.query("create index latest_metrics_dirty on latest_metrics (key, run_id) where dirty");
+    if (VARIANT.endsWith("-ff70")) await client.query("alter table latest_metrics set (fillfactor = 70)");
+  }
+  const settle = () => client.query("update latest_metrics set sort_value = value, dirty = false where dirty");
   const pid = (await client.query<{ p: number }>("select pg_backend_pid() as p")).rows[0].p;
 
   const steps = new Array<number>(32).fill(0);
@@ -123,7 +143,10 @@ try {
       const u0 = await stats();
       const cpu0 = processCpuSeconds(pid);
       const t0 = performance.now();
-      for (let i = 0; i < STATEMENTS; i++) await send(spread, spread ? "spread" : "one");
+      for (let i = 0; i < STATEMENTS; i++) {
+        await send(spread, spread ? "spread" : "one");
+        if (DIRTY && i % SETTLE_EVERY === SETTLE_EVERY - 1) await settle();
+      }
       const wall = performance.now() - t0;
       const cpu = processCpuSeconds(pid) - cpu0;
       const wal1 = await walBytes();
