@@ -22,7 +22,7 @@ import type { CommitHook } from "../group-commit-queue.js";
 import type { Database } from "../schema.js";
 import type { SqlDialect } from "../sql-dialect.js";
 import { writeDerived } from "./metric-tail.js";
-import { appendPacked, buildChunks, comparePoints, decodePoints, sortUnique, windowEnd, windowStart, type Chunk, type Point } from "./metric-chunks.js";
+import { buildChunks, comparePoints, decodePoints, sortUnique, windowStart, type Chunk, type Point } from "./metric-chunks.js";
 
 type Db = Kysely<Database>;
 type Box = Omit<Chunk, "cnt" | "data">;
@@ -104,25 +104,6 @@ export const seriesId = (runPk: number, key: string): string => `${runPk}\u0000$
 
 const byRunKey = (a: SeriesWrite, b: SeriesWrite) => a.runPk - b.runPk || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/**
- * SQLite: a series' newest chunk stays open while it holds fewer than this many points — its `max_step` is its
- * window's last step, not its last point's — and points that come after every stored one (training's appends)
- * are added to it, in place, instead of making a chunk of their own. The index entry (run, key, min_step,
- * max_step) then does not change, so a group of one-point writes over many runs rewrites the open chunks (a few
- * table pages: rows of recent chunks sit together) instead of adding an index entry in each run's part of the
- * index (a leaf page each: 39 of the 43 pages a commit wrote over 32 runs, `bench/sqlite-wal-pages.ts`). Readers
- * take `max_step` as a bound already (chunk-reads.ts). PostgreSQL's chunks stay closed: its group statement
- * inserts them without reading (log-batch-statement.ts), and a row rewritten per write is what it must avoid.
- */
-export const OPEN_CHUNK_POINTS = 64;
-
-/** A series' latest stored point, and on SQLite its open chunk if it has one. */
-interface Latest {
-  step: number;
-  timestamp: number;
-  open?: { id: number; minStep: number; cnt: number; minTs: number; maxTs: number; points: Uint8Array };
-}
-
 /** Series looked up at once (SQLite's bound parameters: two per series). */
 const LOOKUP_PAGE = 400;
 
@@ -131,9 +112,9 @@ const LOOKUP_PAGE = 400;
  * (`FOR UPDATE`, in (run, key) order), so a concurrent writer of these series waits for this transaction and
  * then sees what it wrote.
  */
-async function latestOf(db: Db, dialect: SqlDialect, series: readonly SeriesWrite[]): Promise<Map<string, Latest>> {
-  const out = new Map<string, Latest>();
-  type Row = { run_id: number; key: string; step: number; timestamp: number; c_id?: number | null; c_min?: number; c_max?: number; c_cnt?: number; c_min_ts?: number; c_max_ts?: number; c_points?: Uint8Array };
+async function latestOf(db: Db, dialect: SqlDialect, series: readonly SeriesWrite[]): Promise<Map<string, { step: number; timestamp: number }>> {
+  const out = new Map<string, { step: number; timestamp: number }>();
+  type Row = { run_id: number; key: string; step: number; timestamp: number };
   for (let i = 0; i < series.length; i += LOOKUP_PAGE) {
     const part = series.slice(i, i + LOOKUP_PAGE);
     let rows: Row[];
@@ -147,25 +128,13 @@ async function latestOf(db: Db, dialect: SqlDialect, series: readonly SeriesWrit
     } else {
       const values: unknown[] = [];
       for (const s of part) values.push(s.runPk, s.key);
-      // With the series' last chunk when it is open (see OPEN_CHUNK_POINTS).
       rows = await dialect.runPrepared<Row>(
         db,
-        `select l.run_id, l.key, l.step, l."timestamp", c.rowid as c_id, c.min_step as c_min, c.max_step as c_max, c.cnt as c_cnt, ` +
-          `c.min_ts as c_min_ts, c.max_ts as c_max_ts, c.points as c_points from latest_metrics l left join metric_chunks c on c.rowid = ` +
-          `(select x.rowid from metric_chunks x where x.run_id = l.run_id and x.key = l.key order by x.min_step desc limit 1) ` +
-          `and c.cnt < ${OPEN_CHUNK_POINTS} ` +
-          `where (l.run_id, l.key) in (values ${part.map(() => "(?, ?)").join(", ")})`,
+        `select run_id, key, step, "timestamp" from latest_metrics where (run_id, key) in (values ${part.map(() => "(?, ?)").join(", ")})`,
         values,
       );
     }
-    for (const r of rows) {
-      const latest: Latest = { step: Number(r.step), timestamp: Number(r.timestamp) };
-      // Open: a newest chunk with room whose max_step is its window's last step.
-      if (r.c_id !== null && r.c_id !== undefined && Number(r.c_max) === windowEnd(Number(r.c_min))) {
-        latest.open = { id: Number(r.c_id), minStep: Number(r.c_min), cnt: Number(r.c_cnt), minTs: Number(r.c_min_ts), maxTs: Number(r.c_max_ts), points: r.c_points! };
-      }
-      out.set(seriesId(Number(r.run_id), r.key), latest);
-    }
+    for (const r of rows) out.set(seriesId(Number(r.run_id), r.key), { step: Number(r.step), timestamp: Number(r.timestamp) });
   }
   return out;
 }
@@ -207,26 +176,16 @@ export async function writeSeries(db: Db, dialect: SqlDialect, series: SeriesWri
   series.sort(byRunKey);
   const latest = await latestOf(db, dialect, series);
   const fresh: ChunkRow[] = [];
-  const appends: OpenAppend[] = [];
   const added = new Map<number, Metric[]>();
-  const sqlite = dialect.name === "sqlite";
   for (const s of series) {
     if (s.points.length === 0) continue;
     const first = s.points[0];
     const id = seriesId(s.runPk, s.key);
     const last = latest.get(id);
     let points = s.points;
-    let appended = false;
     if (!last) {
       if (dialect.name === "postgres") guards?.set(id, first);
-    } else if (after(first, last)) {
-      const open = last.open;
-      const lastStep = points[points.length - 1].step;
-      if (open && open.cnt + points.length <= OPEN_CHUNK_POINTS && windowStart(lastStep) === windowStart(open.minStep)) {
-        appends.push({ open, add: buildChunks(points)[0] });
-        appended = true;
-      }
-    } else {
+    } else if (!after(first, last)) {
       // Window by window (a chunk lies in one): a piece after the latest point reads nothing, and the others
       // read only the chunks of their own steps — a group may merge writers far apart in one series.
       points = [];
@@ -240,52 +199,13 @@ export async function writeSeries(db: Db, dialect: SqlDialect, series: SeriesWri
       }
       if (points.length === 0) continue;
     }
-    if (!appended) {
-      const chunks = buildChunks(points);
-      // Appends (nothing read) on SQLite: the newest chunk opens when it has room (OPEN_CHUNK_POINTS).
-      const newest = chunks[chunks.length - 1];
-      if (sqlite && points === s.points && newest.cnt < OPEN_CHUNK_POINTS) newest.maxStep = windowEnd(newest.minStep);
-      for (const chunk of chunks) fresh.push({ runPk: s.runPk, key: s.key, chunk });
-    }
+    for (const chunk of buildChunks(points)) fresh.push({ runPk: s.runPk, key: s.key, chunk });
     const list = added.get(s.runPk);
     if (list) list.push(...points);
     else added.set(s.runPk, [...points]);
   }
-  await appendToOpenChunks(db, dialect, appends);
   await insertChunks(db, dialect, fresh);
   return [...added].map(([runPk, metrics]) => ({ runPk, metrics }));
-}
-
-/** Points added to an open chunk (SQLite): all after its own, in its window. */
-interface OpenAppend {
-  open: NonNullable<Latest["open"]>;
-  add: Chunk;
-}
-
-const sqliteAppend = new Map<number, string>();
-/** SQLite: rewrites `n` open chunks in one statement. */
-function sqliteAppendSql(n: number): string {
-  let text = sqliteAppend.get(n);
-  if (!text) {
-    const rows = Array.from({ length: n }, () => "(?, ?, ?, ?, ?)").join(", ");
-    text =
-      `update metric_chunks set points = v.column2, cnt = v.column3, min_ts = v.column4, max_ts = v.column5 ` +
-      `from (values ${rows}) v where metric_chunks.rowid = v.column1`;
-    sqliteAppend.set(n, text);
-  }
-  return text;
-}
-
-/** Rewrites open chunks with their added points, in one statement per 200 (the index entries are unchanged). */
-async function appendToOpenChunks(db: Db, dialect: SqlDialect, appends: readonly OpenAppend[]): Promise<void> {
-  for (let i = 0; i < appends.length; i += 200) {
-    const part = appends.slice(i, i + 200);
-    const values: unknown[] = [];
-    for (const { open, add } of part) {
-      values.push(open.id, appendPacked(open.points, add.data), open.cnt + add.cnt, Math.min(open.minTs, add.minTs), Math.max(open.maxTs, add.maxTs));
-    }
-    await dialect.runPrepared(db, sqliteAppendSql(part.length), values);
-  }
 }
 
 /** Whether `p` comes after the point at `last` (MLflow's order by step, then timestamp). */

@@ -16,8 +16,7 @@ import { historySummaries, storedSummaries } from "../../../testing/metric-summa
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
 import { tempDir } from "../../../testing/temp-dir.js";
 import type { SqlConnection } from "../sql-dialect.js";
-import { OPEN_CHUNK_POINTS } from "./chunk-writes.js";
-import { appendPacked, boxesMeet, buildChunks, comparePoints, decodePoints, encodePoints, MAX_CHUNK_POINTS, OVERLAP_SQLSTATE, sortUnique, WINDOW, windowEnd } from "./metric-chunks.js";
+import { boxesMeet, buildChunks, comparePoints, decodePoints, encodePoints, MAX_CHUNK_POINTS, OVERLAP_SQLSTATE, sortUnique, WINDOW } from "./metric-chunks.js";
 import { SqlTrackingStore } from "./sql-tracking-store.js";
 
 const pt = (key: string, value: number, step: number, timestamp: number, extra: Partial<Metric> = {}): Metric => ({ key, value, step, timestamp, ...extra });
@@ -40,21 +39,6 @@ describe("chunk packing", () => {
     });
     // NaN comes after a real 0 at the same step and timestamp (its stored value is 0, is_nan 1).
     assert.ok(comparePoints({ step: 0, timestamp: 1, value: 0 }, { step: 0, timestamp: 1, value: NaN }) < 0);
-  });
-
-  test("appends packed points column by column: the bytes of the points packed together", () => {
-    const points = [
-      { step: -3, timestamp: 7, value: NaN },
-      { step: 0, timestamp: 2 ** 53 - 1, value: -0 },
-      { step: 5, timestamp: -1, value: Infinity },
-      { step: 2 ** 40, timestamp: 0, value: 1.25 },
-      { step: 2 ** 40 + 1, timestamp: 3, value: -2 },
-    ];
-    for (const cut of [1, 2, 4]) {
-      // From a view inside a larger buffer, as a driver may hand a blob back.
-      const stored = Buffer.concat([Buffer.from([9, 9, 9]), encodePoints(points, 0, cut)]).subarray(3);
-      assert.deepEqual(appendPacked(stored, encodePoints(points, cut)), encodePoints(points), `cut at ${cut}`);
-    }
   });
 
   test("packs the stored format: int64 steps, int64 timestamps, float64 values, each column big-endian (-0 as 0)", () => {
@@ -261,9 +245,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       for (let i = 0; i < 5; i++) await log(run, [pt("s0", 100 + i, 0, 1005)]);
       await log(run, [pt("s0", 100, 0, 1005), pt("s0", 3, 0, 1003)]);
       const all = await checkSeries(run, "s0", 17);
-      // On SQLite the twelve appends share the open chunk (chunk-writes.ts: OPEN_CHUNK_POINTS); the careful writes
-      // still make one chunk each at the same step.
-      assert.equal((await chunks(await runPk(run), "s0")).length, backend === "sqlite" ? 6 : 17);
+      assert.equal((await chunks(await runPk(run), "s0")).length, 17);
       for (const size of [1, 2, 5]) {
         const paged: Metric[] = [];
         let token: string | undefined;
@@ -274,31 +256,6 @@ for (const backend of ["sqlite", "postgres"] as const) {
         } while (token);
         assert.deepEqual(paged, all, `pages of ${size}`);
       }
-    });
-
-    test("appends fill an open chunk on SQLite, in place, exactly", async (t) => {
-      if (skip) return t.skip(skip);
-      const runs = [await newRun(), await newRun()];
-      // One-point writes over two runs, as a sweep logs: twice the open chunk's room, then steps into the next window.
-      const n = OPEN_CHUNK_POINTS * 2 + 3;
-      for (let i = 0; i < n; i++) await Promise.all(runs.map((r, k) => log(r, [pt("o", i * 10 + k, WINDOW - n + i + 2, 500 + i)])));
-      // A retry of points already in the open chunk, and one new point among them: only it is stored.
-      await log(runs[0], [pt("o", 0, WINDOW - n + 2, 500), pt("o", -1, WINDOW - n + 2, 499), pt("o", 10, WINDOW - n + 3, 501)]);
-      await checkSeries(runs[0], "o", n + 1);
-      await checkSeries(runs[1], "o", n);
-      const boxes = await chunks(await runPk(runs[1]), "o");
-      if (backend === "sqlite") {
-        // Two full chunks of the first window, a third closed by the window's end, one open in the next window.
-        assert.deepEqual(boxes.map((b) => b.cnt), [OPEN_CHUNK_POINTS, OPEN_CHUNK_POINTS, 1, 2]);
-        const last = boxes[boxes.length - 1];
-        assert.equal(last.maxStep, windowEnd(last.minStep), "the open chunk's box reaches its window's end");
-      } else {
-        assert.equal(boxes.length, n, "PostgreSQL: a chunk per write");
-      }
-      // Ranges inside and across the open chunks read exactly.
-      const h = (await stores[0].getMetricHistory(runs[1], "o", {})).items;
-      const ranged = await stores[0].getMetricHistoryBulkInterval({ runIds: [runs[1]], metricKey: "o", maxResults: 1000, startStep: WINDOW - 3, endStep: WINDOW + 1 });
-      assert.deepEqual(ranged.map((p) => p.step), h.filter((p) => p.step >= WINDOW - 3 && p.step <= WINDOW + 1).map((p) => p.step));
     });
 
     // The guard is PostgreSQL's: SQLite has one writer, which checks before it writes.

@@ -45,8 +45,6 @@ const BYTES = 24;
 
 /** The first step of the window holding `step`. */
 export const windowStart = (step: number): number => Math.floor(step / WINDOW) * WINDOW;
-/** The last step of the window holding `step`. */
-export const windowEnd = (step: number): number => windowStart(step) + WINDOW - 1;
 
 /** A chunk as stored: its box, count and packed points. */
 export interface Chunk {
@@ -115,18 +113,6 @@ export function encodePoints(points: readonly Point[], from = 0, to = points.len
     view.setFloat64(vs + at, p.value === 0 ? 0 : p.value);
   }
   return buf;
-}
-
-/**
- * A chunk's bytes with `added`'s points after its own (both packed by {@link encodePoints}): each of the three
- * columns spliced, nothing decoded.
- */
-export function appendPacked(packed: Uint8Array, added: Uint8Array): Buffer {
-  const n = packed.byteLength / BYTES;
-  const k = added.byteLength / BYTES;
-  const a = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
-  const b = Buffer.from(added.buffer, added.byteOffset, added.byteLength);
-  return Buffer.concat([a.subarray(0, 8 * n), b.subarray(0, 8 * k), a.subarray(8 * n, 16 * n), b.subarray(8 * k, 16 * k), a.subarray(16 * n), b.subarray(16 * k)], a.length + b.length);
 }
 
 /** The points of a chunk's bytes, in order. */
