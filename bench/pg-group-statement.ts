@@ -9,7 +9,9 @@
  * `--variant` measures a bound, not a design: `no-value-index` drops `latest_metrics_key_value` (updates can then
  * be HOT; the metric-ordered search loses its index walk), `fillfactor-50` (`-70`, `-85`) leaves room on latest_metrics' pages,
  * `no-series-rows` leaves latest_metrics out of the statement (what the history alone costs), `plain-update`
- * updates the series rows with `UPDATE … FROM` instead of the upsert (they all exist after the warm-up).
+ * updates the series rows with `UPDATE … FROM` instead of the upsert (they all exist after the warm-up),
+ * `dirty-flag` (`-ff70`) the write side of an ordered walk served from a settled copy of the value (see DIRTY),
+ * `one-history-row` a group's points in one chunk row (see ONE_HISTORY_ROW), `dirty-flag-one-history-row` both.
  *
  *   node --import tsx bench/pg-group-statement.ts [--statements 1000] [--rounds 2] [--variant no-value-index] [--explain]
  * @module
@@ -30,7 +32,7 @@ const STATEMENTS = Number(opt("--statements") ?? 1000);
 const ROUNDS = Number(opt("--rounds") ?? 2);
 const VARIANT = opt("--variant") ?? "as-is";
 const WRITES = 32;
-const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "fillfactor-85", "no-series-rows", "plain-update", "dirty-flag", "dirty-flag-ff70"];
+const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "fillfactor-85", "no-series-rows", "plain-update", "dirty-flag", "dirty-flag-ff70", "one-history-row", "dirty-flag-one-history-row"];
 /**
  * `dirty-flag` (a design's write side, not a design): the ordered walk served from `sort_value`, a copy of the value
  * settled in bulk (every {@link SETTLE_EVERY} statements here, as a background job would), while writes only mark
@@ -39,6 +41,11 @@ const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "
  */
 const DIRTY = VARIANT.startsWith("dirty-flag");
 const SETTLE_EVERY = 100;
+/**
+ * `one-history-row` (a bound: the points land under run 0's series): a group's points in one chunk row whatever
+ * runs they name, as a group-level inbox folded per series later would write them; the series rows as before.
+ */
+const ONE_HISTORY_ROW = VARIANT.endsWith("one-history-row");
 if (!VARIANTS.includes(VARIANT)) throw new Error(`--variant ${VARIANTS.join("|")}, not ${VARIANT}`);
 
 const SERIES_CTE = /lat as \(insert into latest_metrics \(([^)]*)\) select ([^]*?) from g order by g\.run_id, g\.key on conflict \(run_id, key\) do update set ([^]*?) returning ([^)]*)\)/;
@@ -106,6 +113,11 @@ try {
         series.push([uuids[i], "m", step, 1, value, 0, 1, value, step, 1, value, step, 1, step, 1]);
         chunks.push(...buildChunks([{ step, timestamp: 1, value }]).map((chunk) => ({ run: run + 1, key: "m", chunk })));
       }
+    }
+    if (spread && ONE_HISTORY_ROW) {
+      chunks.length = 0;
+      const all = points.map(([, step, value], i) => ({ step: step * 64 + i, timestamp: 1, value }));
+      chunks.push(...buildChunks(all).map((chunk) => ({ run: 1, key: "m", chunk })));
     }
     if (!spread) {
       const last = points[WRITES - 1];
