@@ -13,7 +13,7 @@
  * `dirty-flag` (`-ff70`) the write side of an ordered walk served from a settled copy of the value (see DIRTY),
  * `one-history-row` a group's points in one chunk row (see ONE_HISTORY_ROW), `dirty-flag-one-history-row` both.
  *
- *   node --import tsx bench/pg-group-statement.ts [--statements 1000] [--rounds 2] [--variant no-value-index] [--explain]
+ *   node --import tsx bench/pg-group-statement.ts [--statements 1000] [--rounds 2] [--variant no-value-index] [--spread-rows] [--explain]
  * @module
  */
 import { loadavg } from "node:os";
@@ -46,6 +46,12 @@ const SETTLE_EVERY = 100;
  * runs they name, as a group-level inbox folded per series later would write them; the series rows as before.
  */
 const ONE_HISTORY_ROW = VARIANT.endsWith("one-history-row");
+/**
+ * `--spread-rows`: each run's series row created first, followed by 40 rows of other keys, so the 32 rows sit on
+ * pages of their own (as rows of runs created at different times do) instead of sharing one heap page, where a
+ * statement's 32 new row versions (~5 KB) outgrow what pruning frees and some updates cannot be HOT.
+ */
+const SPREAD_ROWS = args.includes("--spread-rows");
 if (!VARIANTS.includes(VARIANT)) throw new Error(`--variant ${VARIANTS.join("|")}, not ${VARIANT}`);
 
 const SERIES_CTE = /lat as \(insert into latest_metrics \(([^)]*)\) select ([^]*?) from g order by g\.run_id, g\.key on conflict \(run_id, key\) do update set ([^]*?) returning ([^)]*)\)/;
@@ -94,6 +100,13 @@ try {
     if (VARIANT.endsWith("-ff70")) await client.query("alter table latest_metrics set (fillfactor = 70)");
   }
   const settle = () => client.query("update latest_metrics set sort_value = value, dirty = false where dirty");
+  if (SPREAD_ROWS) {
+    for (const r of runs) {
+      const id = (await client.query<{ id: number }>("select id from runs where run_uuid = $1", [r.info.runId])).rows[0].id;
+      await client.query(`insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan) values ($1, 'm', -1, 0, 0, 0)`, [id]);
+      await client.query(`insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan) select $1, 'filler' || g, 0, 0, 0, 0 from generate_series(1, 40) g`, [id]);
+    }
+  }
   const pid = (await client.query<{ p: number }>("select pg_backend_pid() as p")).rows[0].p;
 
   const steps = new Array<number>(32).fill(0);
