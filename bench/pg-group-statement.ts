@@ -9,9 +9,11 @@
  * `--variant` measures a bound, not a design: `no-value-index` drops `latest_metrics_key_value` (updates can then
  * be HOT; the metric-ordered search loses its index walk), `fillfactor-50` (`-70`, `-85`) leaves room on latest_metrics' pages,
  * `no-series-rows` leaves latest_metrics out of the statement (what the history alone costs), `plain-update`
- * updates the series rows with `UPDATE … FROM` instead of the upsert (they all exist after the warm-up).
+ * updates the series rows with `UPDATE … FROM` instead of the upsert (they all exist after the warm-up),
+ * `dirty-flag` (`-ff70`) the write side of an ordered walk served from a settled copy of the value (see DIRTY),
+ * `one-history-row` a group's points in one chunk row (see ONE_HISTORY_ROW), `dirty-flag-one-history-row` both.
  *
- *   node --import tsx bench/pg-group-statement.ts [--statements 1000] [--rounds 2] [--variant no-value-index] [--explain]
+ *   node --import tsx bench/pg-group-statement.ts [--statements 1000] [--rounds 2] [--variant no-value-index] [--spread-rows] [--explain]
  * @module
  */
 import { loadavg } from "node:os";
@@ -30,13 +32,36 @@ const STATEMENTS = Number(opt("--statements") ?? 1000);
 const ROUNDS = Number(opt("--rounds") ?? 2);
 const VARIANT = opt("--variant") ?? "as-is";
 const WRITES = 32;
-const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "fillfactor-85", "no-series-rows", "plain-update"];
+const VARIANTS = ["as-is", "no-value-index", "fillfactor-50", "fillfactor-70", "fillfactor-85", "no-series-rows", "plain-update", "dirty-flag", "dirty-flag-ff70", "one-history-row", "dirty-flag-one-history-row"];
+/**
+ * `dirty-flag` (a design's write side, not a design): the ordered walk served from `sort_value`, a copy of the value
+ * settled in bulk (every {@link SETTLE_EVERY} statements here, as a background job would), while writes only mark
+ * the row `dirty` (a partial index lists the dirty rows, which a search would merge exactly): `value` is in no
+ * index, so a write to a row already dirty can be HOT. `-ff70` adds fillfactor 70.
+ */
+const DIRTY = VARIANT.startsWith("dirty-flag");
+const SETTLE_EVERY = 100;
+/**
+ * `one-history-row` (a bound: the points land under run 0's series): a group's points in one chunk row whatever
+ * runs they name, as a group-level inbox folded per series later would write them; the series rows as before.
+ */
+const ONE_HISTORY_ROW = VARIANT.endsWith("one-history-row");
+/**
+ * `--spread-rows`: each run's series row created first, followed by 40 rows of other keys, so the 32 rows sit on
+ * pages of their own (as rows of runs created at different times do) instead of sharing one heap page, where a
+ * statement's 32 new row versions (~5 KB) outgrow what pruning frees and some updates cannot be HOT.
+ */
+const SPREAD_ROWS = args.includes("--spread-rows");
 if (!VARIANTS.includes(VARIANT)) throw new Error(`--variant ${VARIANTS.join("|")}, not ${VARIANT}`);
 
 const SERIES_CTE = /lat as \(insert into latest_metrics \(([^)]*)\) select ([^]*?) from g order by g\.run_id, g\.key on conflict \(run_id, key\) do update set ([^]*?) returning ([^)]*)\)/;
 
 /** The statement as the variant sends it (the text of log-batch-statement.ts, its series CTE replaced for two variants). */
 function variantText(text: string): string {
+  if (DIRTY) {
+    if (!text.includes("guard_ts = null, ")) throw new Error("the series upsert changed: update bench/pg-group-statement.ts");
+    return text.replace("guard_ts = null, ", "guard_ts = null, dirty = true, ");
+  }
   if (VARIANT !== "no-series-rows" && VARIANT !== "plain-update") return text;
   const m = text.match(SERIES_CTE);
   if (!m) throw new Error("the group statement's series CTE changed: update bench/pg-group-statement.ts");
@@ -67,6 +92,21 @@ try {
   await client.connect();
   if (VARIANT === "no-value-index") await client.query("drop index latest_metrics_key_value");
   if (VARIANT.startsWith("fillfactor-")) await client.query(`alter table latest_metrics set (fillfactor = ${Number(VARIANT.slice(11))})`);
+  if (DIRTY) {
+    await client.query("drop index latest_metrics_key_value");
+    await client.query("alter table latest_metrics add column sort_value float8, add column dirty boolean not null default false");
+    await client.query("create index latest_metrics_key_sort on latest_metrics (key, sort_value, run_id) include (dirty)");
+    await client.query("create index latest_metrics_dirty on latest_metrics (key, run_id) where dirty");
+    if (VARIANT.endsWith("-ff70")) await client.query("alter table latest_metrics set (fillfactor = 70)");
+  }
+  const settle = () => client.query("update latest_metrics set sort_value = value, dirty = false where dirty");
+  if (SPREAD_ROWS) {
+    for (const r of runs) {
+      const id = (await client.query<{ id: number }>("select id from runs where run_uuid = $1", [r.info.runId])).rows[0].id;
+      await client.query(`insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan) values ($1, 'm', -1, 0, 0, 0)`, [id]);
+      await client.query(`insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan) select $1, 'filler' || g, 0, 0, 0, 0 from generate_series(1, 40) g`, [id]);
+    }
+  }
   const pid = (await client.query<{ p: number }>("select pg_backend_pid() as p")).rows[0].p;
 
   const steps = new Array<number>(32).fill(0);
@@ -86,6 +126,11 @@ try {
         series.push([uuids[i], "m", step, 1, value, 0, 1, value, step, 1, value, step, 1, step, 1]);
         chunks.push(...buildChunks([{ step, timestamp: 1, value }]).map((chunk) => ({ run: run + 1, key: "m", chunk })));
       }
+    }
+    if (spread && ONE_HISTORY_ROW) {
+      chunks.length = 0;
+      const all = points.map(([, step, value], i) => ({ step: step * 64 + i, timestamp: 1, value }));
+      chunks.push(...buildChunks(all).map((chunk) => ({ run: 1, key: "m", chunk })));
     }
     if (!spread) {
       const last = points[WRITES - 1];
@@ -123,7 +168,10 @@ try {
       const u0 = await stats();
       const cpu0 = processCpuSeconds(pid);
       const t0 = performance.now();
-      for (let i = 0; i < STATEMENTS; i++) await send(spread, spread ? "spread" : "one");
+      for (let i = 0; i < STATEMENTS; i++) {
+        await send(spread, spread ? "spread" : "one");
+        if (DIRTY && i % SETTLE_EVERY === SETTLE_EVERY - 1) await settle();
+      }
       const wall = performance.now() - t0;
       const cpu = processCpuSeconds(pid) - cpu0;
       const wal1 = await walBytes();
