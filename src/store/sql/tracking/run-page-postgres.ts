@@ -1,6 +1,7 @@
 /**
- * A search page's params, tags, latest metrics and model links on PostgreSQL in ONE statement: one round trip
- * and one array parameter (`= any($1::int4[])`) instead of a query per table with a thousand bound ids each.
+ * A page's params, tags, latest metrics and model links on PostgreSQL in ONE statement: one round trip instead
+ * of a query per table. A search's page comes in the same statement as its runs ({@link readSearchPagePostgres}:
+ * one round trip a page); other reads of runs bind the runs' ids as one array parameter (`= any($1::int4[])`).
  *
  * Each table comes back as one JSON value of columns (`[[run ids], [keys], [values], …]`), not as rows: a
  * thousand runs' rows cost more to parse in the client (a field at a time, an array per row) than one
@@ -9,7 +10,8 @@
  * are rare: the statement only says whether the page has some, and the caller reads those.
  * @module
  */
-import { CompiledQuery, type Kysely } from "kysely";
+import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
+import { orderBySql, type SortKey } from "../filter-sql.js";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { codePointOrder } from "../code-point-order.js";
 import type { RunModelLinks } from "./run-model-links.js";
@@ -30,24 +32,65 @@ export interface RunPageRows {
   hasInputs: boolean;
 }
 
-// All aggregates of one select see its rows in the same order, so the columns of a table line up.
-const PAGE = `
-select
-  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from params where run_id = any($1::int4[])),
-  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from tags where run_id = any($1::int4[])),
+/**
+ * The page's tables, each one value of the select list; `runs` is SQL for the page's run ids (an array
+ * parameter, or the search statement's own page). All aggregates of one select see its rows in the same
+ * order, so the columns of a table line up.
+ */
+const parts = (runs: string) => `
+  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from params where run_id ${runs}),
+  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from tags where run_id ${runs}),
   (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value), json_agg(is_nan), json_agg("timestamp"),
     json_agg(step))
-    from latest_metrics where run_id = any($1::int4[])),
-  (select json_agg(json_build_array(run_id, model_id) order by run_id, model_id) from run_model_inputs where run_id = any($1::int4[])),
-  (select json_agg(json_build_array(run_id, model_id, step) order by run_id, step, model_id) from run_outputs where run_id = any($1::int4[])),
-  exists (select 1 from run_inputs where run_id = any($1::int4[]))`;
+    from latest_metrics where run_id ${runs}),
+  (select json_agg(json_build_array(run_id, model_id) order by run_id, model_id) from run_model_inputs where run_id ${runs}),
+  (select json_agg(json_build_array(run_id, model_id, step) order by run_id, step, model_id) from run_outputs where run_id ${runs}),
+  exists (select 1 from run_inputs where run_id ${runs})`;
+
+const PAGE = `select ${parts("= any($1::int4[])")}`;
+const PARTS_OF_SEARCH_PAGE = parts("in (select id from page)");
 
 type Columns = Array<unknown[] | null>;
+type Parts = [Columns, Columns, Columns, Array<[number, string]> | null, Array<[number, string, number]> | null, boolean];
 
 export async function readRunPagePostgres(db: Kysely<Database>, dialect: SqlDialect, runPks: number[]): Promise<RunPageRows> {
-  const [[params, tags, metrics, inputs, outputs, hasInputs]] = (await dialect.readRows(db, CompiledQuery.raw(PAGE, [runPks]))) as Array<
-    [Columns, Columns, Columns, Array<[number, string]> | null, Array<[number, string, number]> | null, boolean]
-  >;
+  const [row] = (await dialect.readRows(db, CompiledQuery.raw(PAGE, [runPks]))) as Parts[];
+  return decodeParts(row);
+}
+
+/** What a search page's {@link readSearchPagePostgres} statement answers. */
+export interface SearchPageRows {
+  /** The page query's rows as arrays, in its order; a float sort key as a number, as a row would give it. */
+  rows: unknown[][];
+  /** The tables of every run in {@link rows} (the one past the page included). */
+  tables: RunPageRows;
+}
+
+/**
+ * A search page and its tables in ONE statement: `page` (a select of the run's columns and sort keys `keys`,
+ * ordered and limited) becomes a materialized CTE, its rows come back as one JSON array of row arrays in the
+ * page's order, and each table is read for the CTE's run ids — no array of a thousand ids bound, planned and
+ * sent back (the planner estimated each table's `= any(...)` element by element), and no second round trip.
+ */
+export async function readSearchPagePostgres(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  page: RawBuilder<unknown>,
+  columns: readonly string[],
+  keys: SortKey[],
+): Promise<SearchPageRows> {
+  const cells = sql.raw([...columns, ...keys.map((k) => k.alias)].map((c) => `page.${c}`).join(", "));
+  const order = orderBySql(keys.map((k) => ({ ...k, expr: sql.ref(`page.${k.alias}`) })));
+  const q = sql`with page as materialized (${page})
+    select (select json_agg(json_build_array(${cells}) order by ${order}) from page), ${sql.raw(PARTS_OF_SEARCH_PAGE)}`;
+  const [[rows, ...rest]] = (await dialect.readRows(db, q.compile(db))) as Array<[unknown[][] | null, ...Parts]>;
+  // JSON has no NaN or infinities: PostgreSQL writes them as strings.
+  const floats = keys.flatMap((k, i) => (k.kind === "float" ? [columns.length + i] : []));
+  for (const r of rows ?? []) for (const i of floats) if (typeof r[i] === "string") r[i] = Number(r[i]);
+  return { rows: rows ?? [], tables: decodeParts(rest) };
+}
+
+function decodeParts([params, tags, metrics, inputs, outputs, hasInputs]: Parts): RunPageRows {
   const modelLinks = new Map<number, RunModelLinks>();
   const links = (runPk: number): RunModelLinks => {
     let l = modelLinks.get(runPk);
@@ -73,6 +116,7 @@ export async function readRunPagePostgres(db: Kysely<Database>, dialect: SqlDial
   };
 }
 
+/** Each run's entries of one table's columns, in key order. */
 /** Each run's entries of one table's columns, in key order. */
 function byRun<T extends { key: string }>(columns: Columns, entry: (i: number) => T): Map<number, T[]> {
   const out = new Map<number, T[]>();
