@@ -11,7 +11,6 @@
  * @module
  */
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
-import { orderBySql, type SortKey } from "../filter-sql.js";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { codePointOrder } from "../code-point-order.js";
 import type { RunModelLinks } from "./run-model-links.js";
@@ -48,7 +47,7 @@ const parts = (runs: string) => `
   exists (select 1 from run_inputs where run_id ${runs})`;
 
 const PAGE = `select ${parts("= any($1::int4[])")}`;
-const PARTS_OF_SEARCH_PAGE = parts("in (select id from page)");
+const PARTS_OF_SEARCH_PAGE = parts("= any((select array_agg(id) from page)::int4[])");
 
 type Columns = Array<unknown[] | null>;
 type Parts = [Columns, Columns, Columns, Array<[number, string]> | null, Array<[number, string, number]> | null, boolean];
@@ -60,35 +59,35 @@ export async function readRunPagePostgres(db: Kysely<Database>, dialect: SqlDial
 
 /** What a search page's {@link readSearchPagePostgres} statement answers. */
 export interface SearchPageRows {
-  /** The page query's rows as arrays, in its order; a float sort key as a number, as a row would give it. */
+  /** The page query's rows as arrays (its columns first), in its order. */
   rows: unknown[][];
   /** The tables of every run in {@link rows} (the one past the page included). */
   tables: RunPageRows;
 }
 
 /**
- * A search page and its tables in ONE statement: `page` (a select of the run's columns and sort keys `keys`,
- * ordered and limited) becomes a materialized CTE, its rows come back as one JSON array of row arrays in the
- * page's order, and each table is read for the CTE's run ids — no array of a thousand ids bound, planned and
- * sent back (the planner estimated each table's `= any(...)` element by element), and no second round trip.
+ * A search page and its tables in ONE statement: `page` (a select of `columns`, ordered and limited) becomes a
+ * materialized CTE, numbered in its order; its rows come back as rows, in that order, the first one also
+ * holding each table, read for the CTE's run ids — no second round trip, and no array of a thousand ids bound
+ * and planned (the planner estimates `= any(...)` over a bound array element by element, for each table).
+ * The rows stay rows: built as JSON (one array per run) they cost PostgreSQL more than the round trip saved.
  */
 export async function readSearchPagePostgres(
   db: Kysely<Database>,
   dialect: SqlDialect,
   page: RawBuilder<unknown>,
   columns: readonly string[],
-  keys: SortKey[],
 ): Promise<SearchPageRows> {
-  const cells = sql.raw([...columns, ...keys.map((k) => k.alias)].map((c) => `page.${c}`).join(", "));
-  const order = orderBySql(keys.map((k) => ({ ...k, expr: sql.ref(`page.${k.alias}`) })));
-  const q = sql`with page as materialized (${page})
-    select (select json_agg(json_build_array(${cells}) order by ${order}) from page), ${sql.raw(PARTS_OF_SEARCH_PAGE)}`;
-  const [[rows, ...rest]] = (await dialect.readRows(db, q.compile(db))) as Array<[unknown[][] | null, ...Parts]>;
-  // JSON has no NaN or infinities: PostgreSQL writes them as strings.
-  const floats = keys.flatMap((k, i) => (k.kind === "float" ? [columns.length + i] : []));
-  for (const r of rows ?? []) for (const i of floats) if (typeof r[i] === "string") r[i] = Number(r[i]);
-  return { rows: rows ?? [], tables: decodeParts(rest) };
+  const cells = sql.raw(columns.map((c) => `page.${c}`).join(", "));
+  const q = sql`with page as materialized (select q.*, row_number() over () as _rn from (${page}) q)
+    select ${cells}, t.* from page left join (select ${sql.raw(PARTS_OF_SEARCH_PAGE)}) t on page._rn = 1
+    order by page._rn`;
+  const rows = await dialect.readRows(db, q.compile(db));
+  const tables = rows.length === 0 ? EMPTY_PARTS : (rows[0].slice(columns.length) as Parts);
+  return { rows, tables: decodeParts(tables) };
 }
+
+const EMPTY_PARTS: Parts = [[], [], [], null, null, false];
 
 function decodeParts([params, tags, metrics, inputs, outputs, hasInputs]: Parts): RunPageRows {
   const modelLinks = new Map<number, RunModelLinks>();

@@ -115,7 +115,8 @@ export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promi
   let items: (page: RunRow[]) => Promise<Run[]>;
   if (!walked && conn.dialect.name === "postgres") {
     // The page and its runs' tables in one statement: one round trip.
-    const read = await readSearchPagePostgres(db, conn.dialect, pageQuery(q, conds, keys, joins), RUN_COLUMNS, keys);
+    const columns = [...RUN_COLUMNS, ...keys.map((k) => k.alias)];
+    const read = await readSearchPagePostgres(db, conn.dialect, pageQuery(q, conds, keys, joins), columns);
     rows = read.rows;
     items = (page) => runsWithTables(conn, page, read.tables);
   } else {
