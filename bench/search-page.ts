@@ -12,7 +12,8 @@
  *   node --import tsx bench/search-page.ts --backend postgres --server before=/tmp/old --server after=. --rounds 4
  *
  * Options: `--server label=DIR` (repeatable; default this checkout), `--backend sqlite|postgres`, `--rounds N`
- * (default 2), `--samples N` (default 100), `--warmup N` (default 20), `--cases 1k,1k-wide` (default both).
+ * (default 2), `--samples N` (default 100), `--warmup N` (default 20), `--cases 1k,1k-wide` (default both),
+ * `--keep` (leave the PostgreSQL databases in place and print their URIs, to look at plans afterwards).
  * @module
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -173,7 +174,10 @@ try {
     }
   }
 } finally {
-  for (const s of stores.values()) await s.pg?.drop();
+  for (const [label, s] of stores) {
+    if (args.includes("--keep") && s.pg) console.log(`kept ${label}: ${s.uri}`);
+    else await s.pg?.drop();
+  }
   dir.remove();
 }
 

@@ -1,7 +1,6 @@
 /**
- * A page's params, tags, latest metrics and model links on PostgreSQL in ONE statement: one round trip instead
- * of a query per table. A search's page comes in the same statement as its runs ({@link readSearchPagePostgres}:
- * one round trip a page); other reads of runs bind the runs' ids as one array parameter (`= any($1::int4[])`).
+ * A search page's params, tags, latest metrics and model links on PostgreSQL in ONE statement: one round trip
+ * and one array parameter (`= any($1::int4[])`) instead of a query per table with a thousand bound ids each.
  *
  * Each table comes back as one JSON value of columns (`[[run ids], [keys], [values], …]`), not as rows: a
  * thousand runs' rows cost more to parse in the client (a field at a time, an array per row) than one
@@ -10,7 +9,7 @@
  * are rare: the statement only says whether the page has some, and the caller reads those.
  * @module
  */
-import { CompiledQuery, sql, type Kysely, type RawBuilder } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { codePointOrder } from "../code-point-order.js";
 import type { RunModelLinks } from "./run-model-links.js";
@@ -31,65 +30,24 @@ export interface RunPageRows {
   hasInputs: boolean;
 }
 
-/**
- * The page's tables, each one value of the select list; `runs` is SQL for the page's run ids (an array
- * parameter, or the search statement's own page). All aggregates of one select see its rows in the same
- * order, so the columns of a table line up.
- */
-const parts = (runs: string) => `
-  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from params where run_id ${runs}),
-  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from tags where run_id ${runs}),
+// All aggregates of one select see its rows in the same order, so the columns of a table line up.
+const PAGE = `
+select
+  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from params where run_id = any($1::int4[])),
+  (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value)) from tags where run_id = any($1::int4[])),
   (select json_build_array(json_agg(run_id), json_agg(key), json_agg(value), json_agg(is_nan), json_agg("timestamp"),
     json_agg(step))
-    from latest_metrics where run_id ${runs}),
-  (select json_agg(json_build_array(run_id, model_id) order by run_id, model_id) from run_model_inputs where run_id ${runs}),
-  (select json_agg(json_build_array(run_id, model_id, step) order by run_id, step, model_id) from run_outputs where run_id ${runs}),
-  exists (select 1 from run_inputs where run_id ${runs})`;
-
-const PAGE = `select ${parts("= any($1::int4[])")}`;
-const PARTS_OF_SEARCH_PAGE = parts("= any((select array_agg(id) from page)::int4[])");
+    from latest_metrics where run_id = any($1::int4[])),
+  (select json_agg(json_build_array(run_id, model_id) order by run_id, model_id) from run_model_inputs where run_id = any($1::int4[])),
+  (select json_agg(json_build_array(run_id, model_id, step) order by run_id, step, model_id) from run_outputs where run_id = any($1::int4[])),
+  exists (select 1 from run_inputs where run_id = any($1::int4[]))`;
 
 type Columns = Array<unknown[] | null>;
-type Parts = [Columns, Columns, Columns, Array<[number, string]> | null, Array<[number, string, number]> | null, boolean];
 
 export async function readRunPagePostgres(db: Kysely<Database>, dialect: SqlDialect, runPks: number[]): Promise<RunPageRows> {
-  const [row] = (await dialect.readRows(db, CompiledQuery.raw(PAGE, [runPks]))) as Parts[];
-  return decodeParts(row);
-}
-
-/** What a search page's {@link readSearchPagePostgres} statement answers. */
-export interface SearchPageRows {
-  /** The page query's rows as arrays (its columns first), in its order. */
-  rows: unknown[][];
-  /** The tables of every run in {@link rows} (the one past the page included). */
-  tables: RunPageRows;
-}
-
-/**
- * A search page and its tables in ONE statement: `page` (a select of `columns`, ordered and limited) becomes a
- * materialized CTE, numbered in its order; its rows come back as rows, in that order, the first one also
- * holding each table, read for the CTE's run ids — no second round trip, and no array of a thousand ids bound
- * and planned (the planner estimates `= any(...)` over a bound array element by element, for each table).
- * The rows stay rows: built as JSON (one array per run) they cost PostgreSQL more than the round trip saved.
- */
-export async function readSearchPagePostgres(
-  db: Kysely<Database>,
-  dialect: SqlDialect,
-  page: RawBuilder<unknown>,
-  columns: readonly string[],
-): Promise<SearchPageRows> {
-  const cells = sql.raw(columns.map((c) => `page.${c}`).join(", "));
-  const q = sql`with page as materialized (select q.*, row_number() over () as _rn from (${page}) q)
-    select ${cells}, t.* from page left join (select ${sql.raw(PARTS_OF_SEARCH_PAGE)}) t on page._rn = 1
-    order by page._rn`;
-  const rows = await dialect.readRows(db, q.compile(db));
-  const tables = rows.length === 0 ? EMPTY_PARTS : (rows[0].slice(columns.length) as Parts);
-  return { rows, tables: decodeParts(tables) };
-}
-
-const EMPTY_PARTS: Parts = [[], [], [], null, null, false];
-
-function decodeParts([params, tags, metrics, inputs, outputs, hasInputs]: Parts): RunPageRows {
+  const [[params, tags, metrics, inputs, outputs, hasInputs]] = (await dialect.readRows(db, CompiledQuery.raw(PAGE, [runPks]))) as Array<
+    [Columns, Columns, Columns, Array<[number, string]> | null, Array<[number, string, number]> | null, boolean]
+  >;
   const modelLinks = new Map<number, RunModelLinks>();
   const links = (runPk: number): RunModelLinks => {
     let l = modelLinks.get(runPk);
@@ -115,7 +73,6 @@ function decodeParts([params, tags, metrics, inputs, outputs, hasInputs]: Parts)
   };
 }
 
-/** Each run's entries of one table's columns, in key order. */
 /** Each run's entries of one table's columns, in key order. */
 function byRun<T extends { key: string }>(columns: Columns, entry: (i: number) => T): Map<number, T[]> {
   const out = new Map<number, T[]>();

@@ -14,8 +14,8 @@ import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.
 import type { Database, RunsTable } from "../schema.js";
 import type { SqlConnection, SqlDialect } from "../sql-dialect.js";
 import { codePointOrder } from "../code-point-order.js";
-import { insertModelInputs, loadRunModelLinks } from "./run-model-links.js";
-import { readRunPagePostgres, type KeyValue, type RunPageRows } from "./run-page-postgres.js";
+import { insertModelInputs, loadRunModelLinks, type RunModelLinks } from "./run-model-links.js";
+import { readRunPagePostgres, type KeyValue } from "./run-page-postgres.js";
 
 type Db = Kysely<Database>;
 export type RunRow = Selectable<RunsTable>;
@@ -108,9 +108,8 @@ export function byKey(a: { key: string }, b: { key: string }): number {
  */
 export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  if (conn.dialect.name === "postgres") return runsWithTables(conn, rows, await readRunPagePostgres(conn.db, conn.dialect, ids));
   const { db, dialect } = conn;
+  const ids = rows.map((r) => r.id);
   const kv = async (table: "params" | "tags"): Promise<Map<number, KeyValue[]>> => {
     const out = new Map<number, KeyValue[]>();
     // The page's pairs as one JSON text of flat [run, key, value, …] triples: building rows is most of a bulk
@@ -121,55 +120,47 @@ export async function loadRuns(conn: SqlConnection, rows: RunRow[]): Promise<Run
     groupPairs(text, out);
     return out;
   };
-  const [params, tags, metricRows, inputs, modelLinks] = await Promise.all([
-    kv("params"),
-    kv("tags"),
-    dialect.readRows(
-      db,
-      db
-        .selectFrom("latest_metrics")
-        .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
-        .where("run_id", "in", ids)
-        .orderBy("run_id")
-        .orderBy("key")
-        .compile(),
-    ),
-    datasetInputs(db, ids),
-    loadRunModelLinks(conn, ids),
-  ]);
-  const metrics = new Map<number, Metric[]>();
-  for (const [runPk, key, value, isNan, timestamp, step] of metricRows as Array<[number, string, number | null, number, number, number]>) {
-    const m: Metric = { key, value: isNan ? NaN : Number(value), timestamp: Number(timestamp), step: Number(step) };
-    const list = metrics.get(runPk);
-    if (list) list.push(m);
-    else metrics.set(runPk, [m]);
+  const datasetInputs = () =>
+    db
+      .selectFrom("run_inputs as ri")
+      .innerJoin("datasets as d", "d.id", "ri.dataset_id")
+      .select(["ri.run_id", "d.id", "d.name", "d.digest", "d.source_type", "d.source", "d.schema", "d.profile"])
+      .where("ri.run_id", "in", ids)
+      .orderBy("d.id")
+      .execute();
+  let params: Map<number, KeyValue[]>, tags: Map<number, KeyValue[]>, metrics: Map<number, Metric[]>;
+  let inputs: Awaited<ReturnType<typeof datasetInputs>>, modelLinks: Map<number, RunModelLinks>;
+  if (dialect.name === "postgres") {
+    // One round trip for every table (run-page-postgres.ts); dataset inputs only when the page has some.
+    const page = await readRunPagePostgres(db, dialect, ids);
+    ({ params, tags, metrics, modelLinks } = page);
+    inputs = page.hasInputs ? await datasetInputs() : [];
+  } else {
+    let metricRows: unknown[][];
+    [params, tags, metricRows, inputs, modelLinks] = await Promise.all([
+      kv("params"),
+      kv("tags"),
+      dialect.readRows(
+        db,
+        db
+          .selectFrom("latest_metrics")
+          .select(["run_id", "key", "value", "is_nan", "timestamp", "step"])
+          .where("run_id", "in", ids)
+          .orderBy("run_id")
+          .orderBy("key")
+          .compile(),
+      ),
+      datasetInputs(),
+      loadRunModelLinks(conn, ids),
+    ]);
+    metrics = new Map();
+    for (const [runPk, key, value, isNan, timestamp, step] of metricRows as Array<[number, string, number | null, number, number, number]>) {
+      const m: Metric = { key, value: isNan ? NaN : Number(value), timestamp: Number(timestamp), step: Number(step) };
+      const list = metrics.get(runPk);
+      if (list) list.push(m);
+      else metrics.set(runPk, [m]);
+    }
   }
-  return runsWithTables(conn, rows, { params, tags, metrics, modelLinks, hasInputs: inputs.length > 0 }, inputs);
-}
-
-const datasetInputs = (db: Db, ids: number[]) =>
-  db
-    .selectFrom("run_inputs as ri")
-    .innerJoin("datasets as d", "d.id", "ri.dataset_id")
-    .select(["ri.run_id", "d.id", "d.name", "d.digest", "d.source_type", "d.source", "d.schema", "d.profile"])
-    .where("ri.run_id", "in", ids)
-    .orderBy("d.id")
-    .execute();
-
-/**
- * The runs of `rows` with their tables (entries of runs not in `rows` are left out). Dataset inputs, rare, are
- * read here when the tables say some run has them and `inputs` are not given.
- */
-export async function runsWithTables(
-  conn: SqlConnection,
-  rows: RunRow[],
-  tables: RunPageRows,
-  inputs?: Awaited<ReturnType<typeof datasetInputs>>,
-): Promise<Run[]> {
-  const { db } = conn;
-  const { params, tags, metrics, modelLinks } = tables;
-  const ids = rows.map((r) => r.id);
-  inputs ??= tables.hasInputs ? await datasetInputs(db, ids) : [];
   const inputTags =
     inputs.length === 0
       ? []
@@ -192,18 +183,9 @@ export async function runsWithTables(
     byRun.set(r.id, run);
     return run;
   });
-  for (const [runPk, list] of params) {
-    const run = byRun.get(runPk);
-    if (run) run.data.params = list satisfies Param[];
-  }
-  for (const [runPk, list] of tags) {
-    const run = byRun.get(runPk);
-    if (run) run.data.tags = list satisfies Tag[];
-  }
-  for (const [runPk, list] of metrics) {
-    const run = byRun.get(runPk);
-    if (run) run.data.metrics = list;
-  }
+  for (const [runPk, list] of params) byRun.get(runPk)!.data.params = list satisfies Param[];
+  for (const [runPk, list] of tags) byRun.get(runPk)!.data.tags = list satisfies Tag[];
+  for (const [runPk, list] of metrics) byRun.get(runPk)!.data.metrics = list;
   const tagsOf = new Map<string, Tag[]>();
   for (const t of inputTags) {
     const k = `${t.run_id}:${t.dataset_id}`;

@@ -1,8 +1,7 @@
 /**
  * Run search: the filter is compiled to indexed semi-joins, the order to
  * LEFT JOINs on the one key per sort column, the page is cut by keyset, and
- * then the page's params/tags/metrics are fetched in batched queries (on
- * PostgreSQL in the page's own statement: run-page-postgres.ts).
+ * then the page's params/tags/metrics are fetched in batched queries.
  * @module
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
@@ -14,8 +13,7 @@ import type { SearchRunsQuery } from "../../../tracking/tracking-store.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { afterKeyset, compileFilter, orderBySql, orderFingerprint, type FilterTarget, type SortKey } from "../filter-sql.js";
 import { decodePageToken, encodePageToken, type KeyKind, type KeyValue } from "../page-token.js";
-import { loadRuns, runsWithTables, type RunRow } from "./run-queries.js";
-import { readSearchPagePostgres } from "./run-page-postgres.js";
+import { loadRuns, type RunRow } from "./run-queries.js";
 import type { Database } from "../schema.js";
 import type { SqlConnection, SqlDialectName } from "../sql-dialect.js";
 import { viewTypeStages } from "../view-type.js";
@@ -110,36 +108,23 @@ export async function searchRuns(conn: SqlConnection, q: SearchRunsQuery): Promi
   const conds = [...scope];
   if (q.filter) conds.push(compileFilter(q.filter, runTarget(conn.dialect.name)));
   if (q.pageToken) conds.push(afterKeyset(keys, decodePageToken(q.pageToken, "runs", fp, keys.map((k) => k.kind))));
-  const walked = await metricOrderedFirstPage(conn, q, scope);
-  let rows: unknown[][];
-  let items: (page: RunRow[]) => Promise<Run[]>;
-  if (!walked && conn.dialect.name === "postgres") {
-    // The page and its runs' tables in one statement: one round trip.
-    const columns = [...RUN_COLUMNS, ...keys.map((k) => k.alias)];
-    const read = await readSearchPagePostgres(db, conn.dialect, pageQuery(q, conds, keys, joins), columns);
-    rows = read.rows;
-    items = (page) => runsWithTables(conn, page, read.tables);
-  } else {
-    rows = walked ?? (await conn.dialect.readRows(db, pageQuery(q, conds, keys, joins).compile(db)));
-    items = (page) => loadRuns(conn, page);
-  }
+  const rows = (await metricOrderedFirstPage(conn, q, scope)) ?? (await conn.dialect.readRows(db, pageQuery(conn, q, conds, keys, joins)));
   const more = rows.length > q.maxResults;
   const page = more ? rows.slice(0, q.maxResults) : rows;
   const last = page[page.length - 1];
   return {
-    items: page.length === 0 ? [] : await items(page.map(toRunRow)),
+    items: await loadRuns(conn, page.map(toRunRow)),
     nextPageToken: more ? encodePageToken("runs", fp, keys.map((_, i) => normalizeKey(last[RUN_COLUMNS.length + i]))) : undefined,
   };
 }
 
-/** The page's runs (the run columns, then the sort keys under their aliases), one more than the page holds. */
-function pageQuery(q: SearchRunsQuery, conds: RawBuilder<boolean>[], keys: SortKey[], joins: RawBuilder<unknown>[]): RawBuilder<unknown> {
+function pageQuery(conn: SqlConnection, q: SearchRunsQuery, conds: RawBuilder<boolean>[], keys: SortKey[], joins: RawBuilder<unknown>[]) {
   const selects = sql.join(keys.map((k) => sql`${k.expr} as ${sql.ref(k.alias)}`));
   return sql`
     select ${sql.raw(RUN_COLUMNS.map((c) => `r.${c}`).join(", "))}, ${selects} from runs r ${sql.join(joins, sql` `)}
     where ${sql.join(conds, sql` and `)}
     order by ${orderBySql(keys)}
-    limit ${q.maxResults + 1}`;
+    limit ${q.maxResults + 1}`.compile(conn.db);
 }
 
 /**
