@@ -22,6 +22,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createTestDatabase, type PgDatabase } from "../src/testing/postgres-fixture.js";
 import { tempDir } from "../src/testing/temp-dir.js";
+import { seedRunsOverHttp, type HttpRunShape } from "./lib/http-seed.js";
 import { postForBytes, postJson } from "./lib/latency.js";
 import { PgCpu } from "./lib/pg-cpu.js";
 import { processCpuSeconds } from "./lib/proc-cpu.js";
@@ -37,11 +38,8 @@ const servers = args
   .map((s) => ({ label: s.slice(0, s.indexOf("=")), dir: resolve(s.slice(s.indexOf("=") + 1)) }));
 if (servers.length === 0) servers.push({ label: "this", dir: resolve(".") });
 
-interface Shape {
+interface Shape extends HttpRunShape {
   name: string;
-  params: number;
-  metrics: number;
-  tags: number;
 }
 const SHAPES: Shape[] = [
   { name: "1k", params: 1, metrics: 1, tags: 1 },
@@ -72,36 +70,6 @@ const stop = (proc: ChildProcess) =>
     proc.once("exit", () => done());
     proc.kill("SIGTERM");
   });
-
-/** 1,000 runs of `shape` over HTTP, as the MLflow client writes them (create run with its source tags, then one log-batch), 16 at a time. */
-async function seed(api: string, shape: Shape): Promise<string> {
-  const exp = ((await postJson(`${api}/experiments/create`, { name: `search-${shape.name}` })) as { experiment_id: string }).experiment_id;
-  let next = 0;
-  const worker = async () => {
-    while (next < 1000) {
-      const i = next++;
-      const ts = 1_700_000_000_000 + i;
-      const run = (await postJson(`${api}/runs/create`, {
-        experiment_id: exp,
-        run_name: `run-${i}`,
-        start_time: ts,
-        tags: [
-          { key: "mlflow.user", value: "bench" },
-          { key: "mlflow.source.name", value: "train.py" },
-          { key: "mlflow.source.type", value: "LOCAL" },
-        ],
-      })) as { run: { info: { run_id: string } } };
-      await postJson(`${api}/runs/log-batch`, {
-        run_id: run.run.info.run_id,
-        metrics: Array.from({ length: shape.metrics }, (_, k) => ({ key: `m${k}`, value: ((i * (k + 3)) % 97) / 97, timestamp: ts, step: 0 })),
-        params: Array.from({ length: shape.params }, (_, k) => ({ key: `p${k}`, value: `v${(i + k) % 10}` })),
-        tags: Array.from({ length: shape.tags }, (_, k) => ({ key: `t${k}`, value: `tag-${(i + k) % 5}` })),
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return exp;
-}
 
 interface Store {
   uri: string;
@@ -141,7 +109,7 @@ try {
       try {
         if (!store.experiments) {
           store.experiments = [];
-          for (const shape of shapes) store.experiments.push(await seed(api, shape));
+          for (const shape of shapes) store.experiments.push(await seedRunsOverHttp(api, `search-${shape.name}`, shape));
         }
         for (const [i, shape] of shapes.entries()) {
           const body = { experiment_ids: [store.experiments[i]], max_results: 1000 };
