@@ -27,6 +27,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { tempDir } from "../src/testing/temp-dir.js";
 import { postJson } from "./lib/latency.js";
+import { seedRunsOverHttp } from "./lib/http-seed.js";
 import { runWrk } from "./lib/wrk.js";
 
 interface ServerSpec {
@@ -105,35 +106,6 @@ async function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
-/** 1,000 runs of MLflow's benchmark shape (1 param, 1 metric, 5 tags), written over HTTP, 16 at a time. */
-async function seed(api: string): Promise<string> {
-  const exp = ((await postJson(`${api}/experiments/create`, { name: "search-1k" })) as { experiment_id: string }).experiment_id;
-  let next = 0;
-  const worker = async () => {
-    while (next < 1000) {
-      const i = next++;
-      const run = (await postJson(`${api}/runs/create`, {
-        experiment_id: exp,
-        run_name: `run-${i}`,
-        start_time: 1_700_000_000_000 + i,
-        tags: [
-          { key: "mlflow.user", value: "bench" },
-          { key: "mlflow.source.name", value: "train.py" },
-          { key: "mlflow.source.type", value: "LOCAL" },
-        ],
-      })) as { run: { info: { run_id: string } } };
-      await postJson(`${api}/runs/log-batch`, {
-        run_id: run.run.info.run_id,
-        metrics: [{ key: "m0", value: (i % 97) / 97, timestamp: 1_700_000_000_000 + i, step: 0 }],
-        params: [{ key: "p0", value: `v${i % 10}` }],
-        tags: [{ key: "t0", value: `tag-${i % 5}` }],
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return exp;
-}
-
 interface Measurement {
   server: string;
   round: number;
@@ -150,7 +122,8 @@ async function measure(spec: ServerSpec, round: number): Promise<Measurement[]> 
   const api = `${url}/api/2.0/mlflow`;
   const out: Measurement[] = [];
   try {
-    const exp = await seed(api);
+    // 1,000 runs of MLflow's benchmark shape (1 param, 1 metric, 5 tags).
+    const exp = await seedRunsOverHttp(api, "search-1k", { params: 1, metrics: 1, tags: 1 });
     const runFor = async (name: string) =>
       ((await postJson(`${api}/runs/create`, { experiment_id: "0", run_name: name })) as { run: { info: { run_id: string } } }).run.info.run_id;
     for (const c of cases) {

@@ -1,7 +1,8 @@
 /**
  * The metric-ordered first page on PostgreSQL: one walk of the metric's index that stops at the page's last
  * match, each walked run probed against the filter (never a hash of every entry the filter matches), and the
- * same runs in the same order as the general query, whose next page continues it.
+ * same runs in the same order as the general query, whose next page continues it. A page of the general query
+ * is two statements however many runs it holds: no query per table or per run.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -111,6 +112,27 @@ test("the walk probes each walked run by per-row subqueries, reads runs for matc
   // passes the other experiment's 50 runs and about ten per match, then stops, well short of the bound.
   const [walked, bound] = nodes.filter((n) => n["Index Name"] === "latest_metrics_key_value").map((n) => n["Actual Rows"]).sort((a, b) => a - b);
   assert.ok(walked < bound * 0.75, `walked ${walked} of ${bound} entries`);
+});
+
+test("a page of the general query is two statements whatever its size (its runs, then every table of them), its runs read as getRun reads each, and its token continues it", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const page = (pageToken?: string): SearchRunsQuery => ({ experimentIds: [experiment], orderBy: [], maxResults: 1000, viewType: "ACTIVE_ONLY", pageToken });
+  statements = [];
+  const first = await store.searchRuns(page());
+  assert.equal(statements.length, 2, statements.map((s) => s.sql).join("\n"));
+  statements = [];
+  const second = await store.searchRuns(page(first.nextPageToken));
+  assert.equal(statements.length, 2);
+  assert.equal(second.nextPageToken, undefined);
+  const runs = [...first.items, ...second.items];
+  // start_time DESC: the runs were started at 0 … RUNS - 1.
+  assert.deepEqual(
+    runs.map((r) => r.info.startTime),
+    Array.from({ length: RUNS }, (_, i) => RUNS - 1 - i),
+  );
+  for (const run of runs.filter((_, i) => i % 97 === 0 || i === 999 || i === 1000)) assert.deepEqual(run, await store.getRun(run.info.runId));
+  assert.equal(first.items[0].data.params.length, 1);
+  assert.equal(first.items[0].data.metrics.length, 2);
 });
 
 interface PlanNode {

@@ -28,10 +28,8 @@ type Db = Kysely<Database>;
 export const BUCKET_LEVELS = [8, 12, 16] as const;
 const WIDTHS = BUCKET_LEVELS.map((k) => 2 ** k);
 
-export interface BucketAgg {
-  key: string;
-  level: number;
-  bucket: number;
+/** A bucket's count and its minimum and maximum points (NaN counts but is never one; null: none yet). */
+export interface Summary {
   cnt: number;
   minV: number | null;
   minS: number;
@@ -39,6 +37,31 @@ export interface BucketAgg {
   maxV: number | null;
   maxS: number;
   maxT: number;
+}
+
+export interface BucketAgg extends Summary {
+  key: string;
+  level: number;
+  bucket: number;
+}
+
+/**
+ * Folds one point into `s` (in place): it counts; a NaN value is never the minimum or maximum; on a tie the
+ * point already there stays. Every summary of points is built by this fold, so all agree point for point.
+ */
+export function foldPoint(s: Summary, value: number, step: number, timestamp: number): void {
+  s.cnt++;
+  if (Number.isNaN(value)) return;
+  if (s.minV === null || value < s.minV) {
+    s.minV = value;
+    s.minS = step;
+    s.minT = timestamp;
+  }
+  if (s.maxV === null || value > s.maxV) {
+    s.maxV = value;
+    s.maxS = step;
+    s.maxT = timestamp;
+  }
 }
 
 /** First step of `bucket` at `level`. */
@@ -62,8 +85,6 @@ export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
       }
       lastAgg.fill(undefined);
     }
-    const value = m.value;
-    const nan = Number.isNaN(value);
     for (let l = 0; l < BUCKET_LEVELS.length; l++) {
       const bucket = Math.floor(m.step / WIDTHS[l]);
       let a = lastAgg[l];
@@ -75,18 +96,7 @@ export function aggregateBuckets(metrics: Metric[]): BucketAgg[] {
         }
         lastAgg[l] = a;
       }
-      a.cnt++;
-      if (nan) continue;
-      if (a.minV === null || value < a.minV) {
-        a.minV = value;
-        a.minS = m.step;
-        a.minT = m.timestamp;
-      }
-      if (a.maxV === null || value > a.maxV) {
-        a.maxV = value;
-        a.maxS = m.step;
-        a.maxT = m.timestamp;
-      }
+      foldPoint(a, m.value, m.step, m.timestamp);
     }
   }
   const out: BucketAgg[] = [];

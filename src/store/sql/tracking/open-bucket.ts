@@ -15,7 +15,7 @@
  * @module
  */
 import type { Metric } from "../../../shared/tracking-types.js";
-import { BUCKET_LEVELS, type BucketAgg } from "./metric-buckets.js";
+import { BUCKET_LEVELS, foldPoint, type BucketAgg, type Summary } from "./metric-buckets.js";
 import { isLaterPoint } from "./metric-order.js";
 
 /** log2 of the open bucket's width: the finest level. */
@@ -24,8 +24,7 @@ export const OPEN_LEVEL = BUCKET_LEVELS[0];
 /** The open bucket of a series whose latest step is `step`. */
 export const openBucketOf = (step: number): number => Math.floor(step / 2 ** OPEN_LEVEL);
 
-/** A bucket's count and its minimum and maximum points (NaN counts but is never one; null: none yet). */
-export type Summary = Omit<BucketAgg, "key" | "level" | "bucket">;
+export type { Summary };
 
 export const emptySummary = (): Summary => ({ cnt: 0, minV: null, minS: 0, minT: 0, maxV: null, maxS: 0, maxT: 0 });
 
@@ -45,25 +44,10 @@ export function mergeSummary(a: Summary, b: Summary): Summary {
   return a;
 }
 
-/** The summary of `points` (as if each were merged in order: no object per point). */
+/** The summary of `points`, folded in order (no object per point). */
 export function summarise(points: readonly Metric[]): Summary {
   const s = emptySummary();
-  for (let i = 0; i < points.length; i++) {
-    const m = points[i];
-    s.cnt++;
-    const v = m.value;
-    if (Number.isNaN(v)) continue;
-    if (s.minV === null || v < s.minV) {
-      s.minV = v;
-      s.minS = m.step;
-      s.minT = m.timestamp;
-    }
-    if (s.maxV === null || v > s.maxV) {
-      s.maxV = v;
-      s.maxS = m.step;
-      s.maxT = m.timestamp;
-    }
-  }
+  for (let i = 0; i < points.length; i++) foldPoint(s, points[i].value, points[i].step, points[i].timestamp);
   return s;
 }
 
