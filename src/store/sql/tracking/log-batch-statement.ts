@@ -24,7 +24,7 @@
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
-import { SERIES_UPSERT_GUARDED } from "./metric-tail.js";
+import { seriesUpsertGuarded } from "./metric-tail.js";
 import { chunkParams } from "./chunk-writes.js";
 import type { Chunk } from "./metric-chunks.js";
 
@@ -44,7 +44,7 @@ export interface GroupRows {
    * One row per series (run, key) of `points` (splitSeries): run uuid, key, its latest point's step, timestamp,
    * value (null for NaN) and is_nan, then the summary of its points in that point's finest bucket (count,
    * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN), then its
-   * first point's step and timestamp (the guard: metric-tail.ts, SERIES_UPSERT_GUARDED).
+   * first point's step and timestamp (the guard: metric-tail.ts, seriesUpsertGuarded).
    */
   series: unknown[][];
   /** The series' other points summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
@@ -174,12 +174,14 @@ function buildShape(rows: GroupRows): StatementShape {
     const chunkTypes = ["int8[]", "text[]", "int8[]", "int8[]", "int8[]", "int8[]", "int4[]", "int4[]"];
     const arrays = chunkTypes.map((t, i) => at(i, t)).join(", ");
     const blob = at(8, "bytea");
-    // A plain insert: a chunk whose box meets a stored chunk of its series (a retry, an overlap) fails the whole
-    // statement (the exclusion constraint), which then wrote nothing; the caller runs the inputs the careful way.
+    // The chunks of the active runs (`ck`), inserted as they are (`ins`): a chunk that may meet a stored one fails
+    // the whole statement at its series' row (the guard, which reads `ck`), which then wrote nothing; the caller
+    // runs the inputs the careful way.
     ctes.push(
-      `ins as (insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points) ` +
-        `select r.id, u.key, u.min_step, u.max_step, u.min_ts, u.max_ts, u.cnt, substring(${blob} from u.off for u.cnt * 24) ` +
+      `ck as (select r.id as run_id, u.key, u.min_step, u.max_step, u.min_ts, u.max_ts, u.cnt, u.off ` +
         `from unnest(${arrays}) u(run_ix, key, min_step, max_step, min_ts, max_ts, cnt, off) join r on r.ix = u.run_ix)`,
+      `ins as (insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points) ` +
+        `select run_id, key, min_step, max_step, min_ts, max_ts, cnt, substring(${blob} from off for cnt * 24) from ck)`,
     );
     // The group's series as the caller merged them: latest point and top summary (see GroupRows.series).
     const sentSeries =
@@ -191,9 +193,9 @@ function buildShape(rows: GroupRows): StatementShape {
     ctes.push(`g as (${sentSeries})`);
     if (hasBuckets) ctes.push(`rest as (${sentBuckets()})`);
     ctes.push(
-      // One row per series, upserted in (run, key) order, its guard checked (metric-tail.ts: SERIES_UPSERT_GUARDED).
+      // One row per series, upserted in (run, key) order, its guard checked against its chunks (metric-tail.ts: seriesUpsertGuarded).
       `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}, guard_step, guard_ts) ` +
-        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${SERIES_UPSERT_GUARDED})`,
+        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${seriesUpsertGuarded("ck")})`,
     );
     // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
     // (returned by the upsert, one row per series and level), and the series' other points (`rest`).
