@@ -9,7 +9,7 @@
  *   row — and the functions `metric_chunks_meet()` (whether committed chunks span steps of a write, read with a
  *   snapshot taken after the caller locked the series' row) and `metric_points_overlap()`, which the upsert
  *   calls (failing the statement with SQLSTATE CM001) when the write may meet points it did not see
- *   (metric-tail.ts: SERIES_UPSERT_GUARDED): a write that took the fast path rolls back and runs the careful way. The bytes are stored uncompressed
+ *   (metric-tail.ts: seriesUpsertGuarded): a write that took the fast path rolls back and runs the careful way. The bytes are stored uncompressed
  *   (`STORAGE EXTERNAL`: pglz on every chunk costs CPU and gains little on float64s) and inline up to the
  *   largest tuple a page holds (`toast_tuple_target`), so a chunk of ~340 points is one heap tuple.
  * - The existing points move into chunks, series by series, in pages of at most {@link PAGE} rows cut between

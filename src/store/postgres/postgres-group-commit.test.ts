@@ -114,6 +114,37 @@ test("summaries written by the group statement count each stored point once, ret
   assert.deepEqual(latest.data.metrics.map((m) => m.step), [599 * 3]);
 });
 
+test("a bucket both closed by the series' row and summarised from the write's other points gets one merged row, ties to the earlier point", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const run = await store.createRun({ experimentId: "0", userId: "u", runName: "merge", startTime: 1, tags: [] });
+  const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
+  const log = (metrics: Array<[string, number, number]>) =>
+    store.logBatch(run.info.runId, { metrics: metrics.map(([key, step, value]) => ({ key, step, value, timestamp: 7 })), params: [], tags: [] });
+  const rows = async (key: string) =>
+    (await conn.db.selectFrom("metric_buckets").selectAll().where("run_id", "=", pk).where("key", "=", key).orderBy("level").orderBy("bucket").execute()).map((r) => [
+      Number(r.level), Number(r.bucket), Number(r.cnt), r.min_value === null ? null : Number(r.min_value), Number(r.min_step), r.max_value === null ? null : Number(r.max_value), Number(r.max_step),
+    ]);
+  // "a": the open bucket (steps 10, 20) closes as step 300 opens bucket 1; steps 30 and 40 of bucket 0 come in
+  // the same write, with the same extreme values as the closed part: the closed part's earlier points stay.
+  // "n": a closed part of NaN only, merged with real values.
+  await log([["a", 10, 1], ["a", 20, 9], ["n", 10, Number.NaN]]);
+  await log([["a", 30, 1], ["a", 40, 9], ["a", 300, 5], ["n", 30, 2], ["n", 300, 3]]);
+  for (const level of [8, 12, 16]) {
+    assert.deepEqual((await rows("a")).find((r) => r[0] === level), [level, 0, 4, 1, 10, 9, 20], `a, level ${level}`);
+    assert.deepEqual((await rows("n")).find((r) => r[0] === level), [level, 0, 2, 2, 30, 2, 30], `n, level ${level}`);
+  }
+  // "b": its row is far ahead (step 100,000); a write behind it (steps 1,000..1,300) goes in with its own top
+  // bucket (1,280..1,535) closed at once and its other points summarised beside it: at levels 12 and 16 both meet
+  // in bucket 0, where the equal extremes of the earlier points (steps 1,000 and 1,010) win.
+  await log([["b", 100_000, 4]]);
+  const behind = await counted(() => log([["b", 1_000, 1], ["b", 1_010, 9], ["b", 1_100, 5], ["b", 1_290, 1], ["b", 1_295, 9], ["b", 1_300, 5]]));
+  assert.equal(behind.length, 1, "the group statement alone (no chunk spans these steps)");
+  const b = await rows("b");
+  assert.deepEqual(b.filter((r) => r[1] === 0 && Number(r[0]) > 8), [[12, 0, 6, 1, 1_000, 9, 1_010], [16, 0, 6, 1, 1_000, 9, 1_010]]);
+  assert.deepEqual(b.filter((r) => r[0] === 8).map((r) => r.slice(1)), [[3, 2, 1, 1_000, 9, 1_010], [4, 1, 5, 1_100, 5, 1_100], [5, 3, 1, 1_290, 9, 1_295]]);
+  assert.deepEqual(await storedSummaries(conn.db, pk, "b"), await historySummaries(conn.db, pk, "b"));
+});
+
 test("chunks go in as sent; a group whose series' row holds a later point runs the careful path, counting nothing twice", async (t) => {
   if (!pgdb) return t.skip("PostgreSQL unavailable");
   const run = await store.createRun({ experimentId: "0", userId: "u", runName: "retry", startTime: 1, tags: [] });
@@ -136,6 +167,26 @@ test("chunks go in as sent; a group whose series' row holds a later point runs t
   assert.equal((await store.getRun(run.info.runId)).data.metrics[0].step, 14);
   const chunks = await conn.db.selectFrom("metric_chunks").select(["min_step", "max_step", "cnt"]).where("run_id", "=", pk).execute();
   assert.deepEqual(chunks.map((c) => [Number(c.min_step), Number(c.max_step), Number(c.cnt)]).sort((a, b) => a[0] - b[0]), [[0, 9, 10], [10, 14, 5]], "the new points only");
+});
+
+test("a group merging two writers far apart in one series checks each chunk's own steps: the fast path, unless a chunk meets a stored one", async (t) => {
+  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const run = await store.createRun({ experimentId: "0", userId: "u", runName: "apart", startTime: 1, tags: [] });
+  const far = 1_000_000_000;
+  const batch = (from: number, n: number) => ({ metrics: Array.from({ length: n }, (_, i) => ({ key: "w", value: from + i, step: from + i, timestamp: 1 })), params: [], tags: [] });
+  const both = (a: number, b: number) => Promise.all([store.logBatch(run.info.runId, batch(a, 10)), store.logBatch(run.info.runId, batch(b, 10))]);
+  await store.logBatch(run.info.runId, batch(0, 10));
+  await store.logBatch(run.info.runId, batch(far, 10));
+  // The series' row is at step far + 9; the group's chunk at steps 10..19 meets no stored chunk, the one at far + 10.. begins after the row.
+  const apart = await counted(() => both(10, far + 10));
+  assert.ok(!apart.some((q) => /for update|^select points/.test(q)), apart.join("\n"));
+  // A retry of steps 5..14 among them (its chunk meets the stored 0..9 and 10..19): the careful path, nothing stored twice.
+  const retry = await counted(() => both(5, far + 20));
+  assert.ok(retry.some((q) => /^select points from metric_chunks/.test(q)), retry.join("\n"));
+  const steps = (await store.getMetricHistory(run.info.runId, "w", {})).items.map((m) => m.step);
+  assert.deepEqual(steps, [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 30 }, (_, i) => far + i)]);
+  const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
+  assert.deepEqual(await storedSummaries(conn.db, pk, "w"), await historySummaries(conn.db, pk, "w"));
 });
 
 test("a one-statement create-run group refuses missing and deleted experiments", async (t) => {

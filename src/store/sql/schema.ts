@@ -102,7 +102,7 @@ interface LatestMetricsTable {
   closed_max_value: number | null;
   closed_max_step: number | null;
   closed_max_ts: number | null;
-  /** PostgreSQL only (migration 24): a write's first point, checked by the upsert and set to NULL (metric-tail.ts: SERIES_UPSERT_GUARDED); kept only by a row just inserted. */
+  /** PostgreSQL only (migration 24): a write's first point, checked by the upsert and set to NULL (metric-tail.ts: seriesUpsertGuarded); kept only by a row just inserted. */
   guard_step?: number | null;
   guard_ts?: number | null;
 }

@@ -24,7 +24,7 @@
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
-import { SERIES_UPSERT_GUARDED } from "./metric-tail.js";
+import { seriesUpsertGuarded } from "./metric-tail.js";
 import { chunkParams } from "./chunk-writes.js";
 import type { Chunk } from "./metric-chunks.js";
 
@@ -44,7 +44,7 @@ export interface GroupRows {
    * One row per series (run, key) of `points` (splitSeries): run uuid, key, its latest point's step, timestamp,
    * value (null for NaN) and is_nan, then the summary of its points in that point's finest bucket (count,
    * minimum value, step, timestamp, maximum value, step, timestamp; null values when all were NaN), then its
-   * first point's step and timestamp (the guard: metric-tail.ts, SERIES_UPSERT_GUARDED).
+   * first point's step and timestamp (the guard: metric-tail.ts, seriesUpsertGuarded).
    */
   series: unknown[][];
   /** The series' other points summarised per bucket (aggregateBuckets): run uuid, then metric_buckets' columns from key on. */
@@ -79,22 +79,23 @@ const GUARD_TYPES = ["int8", "int8"];
 const BUCKET_TYPES = ["text", "text", "int2", "int8"];
 
 /**
- * A summary's minimum and maximum points over rows (aggregates; ties go to the smallest step, then timestamp):
- * `v`, `s`, `t` name the value, step and timestamp of each row's minimum (and `V`, `S`, `T` of its maximum),
- * `none` tells a row without one (NaN).
+ * The merge of two summaries of one bucket, `a` and `b` (either may be missing: a full join), as metric_buckets'
+ * columns from `cnt` on. A minimum (maximum) is the lower (higher) value; on equal values the point of the smaller
+ * step, then timestamp; a side without one (all its points NaN: a NULL value) never gives one. Plain expressions
+ * over one joined row: no aggregate, so no sort per bucket.
  */
-function extremes(v: string, s: string, t: string, V: string, S: string, T: string, noMin: string, noMax: string): string {
-  const pick = (col: string, order: string, none: string) => `(array_agg(${col} order by ${order}) filter (where not (${none})))[1]`;
-  const lo = `${v}, ${s}, ${t}`;
-  const hi = `${V} desc, ${S}, ${T}`;
-  return [
-    `${pick(v, lo, noMin)} as min_value`,
-    `coalesce(${pick(s, lo, noMin)}, 0) as min_step`,
-    `coalesce(${pick(t, lo, noMin)}, 0) as min_ts`,
-    `${pick(V, hi, noMax)} as max_value`,
-    `coalesce(${pick(S, hi, noMax)}, 0) as max_step`,
-    `coalesce(${pick(T, hi, noMax)}, 0) as max_ts`,
-  ].join(", ");
+function mergedSummary(a: string, b: string): string {
+  const end = (p: "min" | "max", op: "<" | ">") => {
+    const [av, as, at, bv, bs, bt] = [a, b].flatMap((x) => ["value", "step", "ts"].map((c) => `${x}.${p}_${c}`));
+    // `a`'s point is the one: it has one, and `b` has none, a worse value, or the same value at a later point.
+    const fromA = `${av} is not null and (${bv} is null or ${av} ${op} ${bv} or (${av} = ${bv} and (${as}, ${at}) <= (${bs}, ${bt})))`;
+    return [
+      `case when ${fromA} then ${av} else ${bv} end as ${p}_value`,
+      `case when ${fromA} then ${as} when ${bv} is not null then ${bs} else 0 end as ${p}_step`,
+      `case when ${fromA} then ${at} when ${bv} is not null then ${bt} else 0 end as ${p}_ts`,
+    ];
+  };
+  return [`coalesce(${a}.cnt, 0) + coalesce(${b}.cnt, 0) as cnt`, ...end("min", "<"), ...end("max", ">")].join(", ");
 }
 
 /** Reads one array parameter of a statement from a group's rows. */
@@ -173,12 +174,14 @@ function buildShape(rows: GroupRows): StatementShape {
     const chunkTypes = ["int8[]", "text[]", "int8[]", "int8[]", "int8[]", "int8[]", "int4[]", "int4[]"];
     const arrays = chunkTypes.map((t, i) => at(i, t)).join(", ");
     const blob = at(8, "bytea");
-    // A plain insert: a chunk whose box meets a stored chunk of its series (a retry, an overlap) fails the whole
-    // statement (the exclusion constraint), which then wrote nothing; the caller runs the inputs the careful way.
+    // The chunks of the active runs (`ck`), inserted as they are (`ins`): a chunk that may meet a stored one fails
+    // the whole statement at its series' row (the guard, which reads `ck`), which then wrote nothing; the caller
+    // runs the inputs the careful way.
     ctes.push(
-      `ins as (insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points) ` +
-        `select r.id, u.key, u.min_step, u.max_step, u.min_ts, u.max_ts, u.cnt, substring(${blob} from u.off for u.cnt * 24) ` +
+      `ck as (select r.id as run_id, u.key, u.min_step, u.max_step, u.min_ts, u.max_ts, u.cnt, u.off ` +
         `from unnest(${arrays}) u(run_ix, key, min_step, max_step, min_ts, max_ts, cnt, off) join r on r.ix = u.run_ix)`,
+      `ins as (insert into metric_chunks (run_id, key, min_step, max_step, min_ts, max_ts, cnt, points) ` +
+        `select run_id, key, min_step, max_step, min_ts, max_ts, cnt, substring(${blob} from off for cnt * 24) from ck)`,
     );
     // The group's series as the caller merged them: latest point and top summary (see GroupRows.series).
     const sentSeries =
@@ -190,21 +193,21 @@ function buildShape(rows: GroupRows): StatementShape {
     ctes.push(`g as (${sentSeries})`);
     if (hasBuckets) ctes.push(`rest as (${sentBuckets()})`);
     ctes.push(
-      // One row per series, upserted in (run, key) order, its guard checked (metric-tail.ts: SERIES_UPSERT_GUARDED).
+      // One row per series, upserted in (run, key) order, its guard checked against its chunks (metric-tail.ts: seriesUpsertGuarded).
       `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}, guard_step, guard_ts) ` +
-        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${SERIES_UPSERT_GUARDED})`,
+        `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${seriesUpsertGuarded("ck")})`,
     );
     // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
     // (returned by the upsert, one row per series and level), and the series' other points (`rest`).
     const closed = `select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} from lat cross join ${LEVELS} where closed_cnt > 0`;
     const insertBuckets = `insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY})`;
     if (hasBuckets) {
-      // Both: merged per bucket first (a row can be upserted once per statement).
+      // Both: merged per bucket first (a row can be upserted once per statement). Each side holds a bucket once
+      // (the upsert returns one row per series, `rest` is merged per bucket by the caller), so a full join merges them.
+      const keys = ["run_id", "key", "level", "bucket"];
       ctes.push(
-        `con as (${closed} union all select run_id, key, level, bucket, ${SUMMARY} from rest)`,
-        `bk as (${insertBuckets} select run_id, key, level, bucket, sum(cnt), ` +
-          extremes("min_value", "min_step", "min_ts", "max_value", "max_step", "max_ts", "min_value is null", "max_value is null") +
-          ` from con group by run_id, key, level, bucket order by run_id, level, bucket, key ${BUCKET_UPSERT} returning 1)`,
+        `bk as (${insertBuckets} select ${keys.map((k) => `coalesce(c.${k}, o.${k}) as ${k}`).join(", ")}, ${mergedSummary("c", "o")} ` +
+          `from (${closed}) c full join rest o using (${keys.join(", ")}) order by 1, 3, 4, 2 ${BUCKET_UPSERT} returning 1)`,
       );
     } else {
       // The usual group (every series' points in its newest bucket): the upsert's rows alone, already one per row.

@@ -32,7 +32,7 @@ export interface Point {
  * The SQLSTATE of `metric_points_overlap()` (migration 24), which the latest_metrics upsert calls when the write
  * may meet stored points: the row it locked (the newest committed version) holds a point at or after the write's
  * first point (its `guard_*` columns) and a committed chunk spans a step of the write (metric-tail.ts:
- * SERIES_UPSERT_GUARDED). Its statement fails, having written nothing, and the write runs again the careful way.
+ * seriesUpsertGuarded). Its statement fails, having written nothing, and the write runs again the careful way.
  */
 export const OVERLAP_SQLSTATE = "CM001";
 

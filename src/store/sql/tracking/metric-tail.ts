@@ -53,7 +53,7 @@ export const OPEN_COLUMNS: BulkColumn[] = [
 ];
 
 const SERIES_COLUMNS = [...POINT_COLUMNS, ...OPEN_COLUMNS];
-/** PostgreSQL: the write's first point, checked by the upsert ({@link SERIES_UPSERT_GUARDED}); NULL: no check. */
+/** PostgreSQL: the write's first point, checked by the upsert ({@link seriesUpsertGuarded}); NULL: no check. */
 const PG_SERIES_COLUMNS: BulkColumn[] = [...SERIES_COLUMNS, { name: "guard_step", pgType: "int8" }, { name: "guard_ts", pgType: "int8" }];
 
 const was = "latest_metrics";
@@ -98,16 +98,21 @@ export const SERIES_UPSERT = "on conflict (run_id, key) do update set " + SERIES
  * PostgreSQL: {@link SERIES_UPSERT} whose inserted rows also carry `guard_step` and `guard_ts`, the write's first
  * point (its latest point, `step`, is its last step). The upsert locks the row and sees its newest committed
  * version: when that row's point is before the guard, no stored point can equal one of the write's. Otherwise
- * `metric_chunks_meet()` (migration 24) looks for a committed chunk spanning a step of the write, with a snapshot
- * taken now — after the lock, so it sees every writer of the series that upserted the row before; one still to
- * upsert it will check against this write in turn. If one does, the upsert calls `metric_points_overlap()`, which
- * fails the statement (SQLSTATE CM001) — it wrote nothing — and the write runs the careful way (chunk-writes.ts).
- * Groups of one series committing out of order (a later group first) thus stay on the fast path. A NULL guard
- * checks nothing. For the group statement (log-batch-statement.ts), whose chunks go in with it.
+ * `metric_chunks_meet()` (migration 24) looks, for each of the write's chunks (`sent`: a relation of the group's
+ * chunks with run_id, key, min_step, max_step and min_ts) that does not begin after that row's point, for a
+ * committed chunk spanning one of its steps, with a snapshot taken now — after the lock, so it sees every writer
+ * of the series that upserted the row before; one still to upsert it will check against this write in turn. If one
+ * does, the upsert calls `metric_points_overlap()`, which fails the statement (SQLSTATE CM001) — it wrote nothing —
+ * and the write runs the careful way (chunk-writes.ts). Groups of one series committing out of order (a later group
+ * first) thus stay on the fast path, and so does a group merging writers far apart in one series (each chunk lies
+ * in one step window: its own steps are checked, not every step between the writers). A NULL guard checks nothing.
+ * For the group statement (log-batch-statement.ts), whose chunks go in with it.
  */
-export const SERIES_UPSERT_GUARDED = guardedUpsert(
-  `case when metric_chunks_meet(${was}.run_id, ${was}.key, excluded.guard_step, excluded.step) then metric_points_overlap() end`,
-);
+export const seriesUpsertGuarded = (sent: string): string =>
+  guardedUpsert(
+    `case when exists (select 1 from ${sent} c where c.run_id = ${was}.run_id and c.key = ${was}.key and (${was}.step, ${was}."timestamp") >= (c.min_step, c.min_ts) ` +
+      `and metric_chunks_meet(${was}.run_id, ${was}.key, c.min_step, c.max_step)) then metric_points_overlap() end`,
+  );
 
 /**
  * The careful path's guard (chunk-writes.ts: a series that had no row to lock): any row at or after the guard
