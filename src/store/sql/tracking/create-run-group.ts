@@ -148,7 +148,7 @@ async function soloCreateRuns(db: Db, inputs: readonly CreateRunInput[], dialect
 // on PostgreSQL: migration 21), so a purge of one waits for the statement; their state, locked rows included,
 // answers the inputs whose experiment is not active. The tags need no lock: their runs are this statement's own.
 // Only the experiments' rows come back: a run per input would cost the server a row to parse for what it knows.
-const SOLO_CREATE =
+export const SOLO_CREATE =
   "with e as materialized (select experiment_id, artifact_location, lifecycle_stage from experiments " +
   "where experiment_id = any($1::int8[]) for key share), " +
   "ru as (insert into runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, " +
