@@ -68,6 +68,9 @@ interface Cpu {
   pgBackgroundUs?: number;
   /** Requests per PostgreSQL commit: the mean group. */
   perCommit?: number;
+  /** PostgreSQL's WAL per request (the whole server's, pg_stat_wal): bytes and full-page images. */
+  pgWalBytes?: number;
+  pgWalFpi?: number;
   load: string;
   /** SQLite: the WAL file's size after the case, MB (the server's checkpoints keep it bounded). */
   walFileMb?: number;
@@ -113,6 +116,8 @@ async function measure(base: string, serverPid: number, pgUri?: string, walFile?
         pgBackendsUs: pgUsed && perRequest(pgUsed.backends),
         pgBackgroundUs: pgUsed && perRequest(pgUsed.background),
         perCommit: pgUsed && r.requests / pgUsed.commits,
+        pgWalBytes: pgUsed && pgUsed.walBytes / r.requests,
+        pgWalFpi: pgUsed && pgUsed.walFpi / r.requests,
         load: loadavg().map((l) => l.toFixed(1)).join(" "),
         walFileMb: walFile === undefined ? undefined : existsSync(walFile) ? statSync(walFile).size / 2 ** 20 : 0,
       };
@@ -128,7 +133,10 @@ async function measure(base: string, serverPid: number, pgUri?: string, walFile?
 function cpuText(c: Cpu): string {
   const us = (v: number) => `${v.toFixed(0)} µs`;
   const pg =
-    c.pgBackendsUs === undefined ? "" : `, PostgreSQL backends ${us(c.pgBackendsUs)} + background ${us(c.pgBackgroundUs!)}; ${c.perCommit!.toFixed(1)} requests per commit`;
+    c.pgBackendsUs === undefined
+      ? ""
+      : `, PostgreSQL backends ${us(c.pgBackendsUs)} + background ${us(c.pgBackgroundUs!)}; ${c.perCommit!.toFixed(1)} requests per commit; ` +
+        `WAL ${c.pgWalBytes!.toFixed(0)} B and ${c.pgWalFpi!.toFixed(2)} full-page images per request`;
   const wal = c.walFileMb === undefined ? "" : `; WAL file ${c.walFileMb.toFixed(1)} MB`;
   return `CPU per request: server ${us(c.serverUs)}${pg}; load ${c.load}${wal}`;
 }

@@ -17,11 +17,15 @@ export interface PgCpuSeconds {
   background: number;
   /** Transactions the database committed (a group commit is one, so requests / commits is the mean group). */
   commits: number;
+  /** WAL the server wrote (pg_stat_wal: every database's, so other work on the server inflates it): bytes, full-page images. */
+  walBytes: number;
+  walFpi: number;
 }
 
 export class PgCpu {
   private start = new Map<number, number>();
   private startCommits = 0;
+  private startWal = { bytes: 0, fpi: 0 };
 
   private constructor(private readonly client: pg.Client) {}
 
@@ -46,15 +50,29 @@ export class PgCpu {
     return Number(res.rows[0].n);
   }
 
+  /** WAL written by the whole server so far. */
+  private async wal(): Promise<{ bytes: number; fpi: number }> {
+    const res = await this.client.query<{ bytes: string; fpi: string }>("select wal_bytes as bytes, wal_fpi as fpi from pg_stat_wal");
+    return { bytes: Number(res.rows[0].bytes), fpi: Number(res.rows[0].fpi) };
+  }
+
   /** Starts a window: every watched process's CPU now. */
   async begin(): Promise<void> {
     this.start = new Map((await this.pids()).map((p) => [p.pid, processCpuSeconds(p.pid)]));
     this.startCommits = await this.commits();
+    this.startWal = await this.wal();
   }
 
   /** CPU seconds since {@link begin}; a backend that appeared meanwhile counts whole. */
   async end(): Promise<PgCpuSeconds> {
-    const out: PgCpuSeconds = { backends: 0, background: 0, commits: (await this.commits()) - this.startCommits };
+    const wal = await this.wal();
+    const out: PgCpuSeconds = {
+      backends: 0,
+      background: 0,
+      commits: (await this.commits()) - this.startCommits,
+      walBytes: wal.bytes - this.startWal.bytes,
+      walFpi: wal.fpi - this.startWal.fpi,
+    };
     for (const p of await this.pids()) {
       const used = processCpuSeconds(p.pid) - (this.start.get(p.pid) ?? 0);
       if (p.client) out.backends += used;

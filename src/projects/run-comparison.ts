@@ -6,6 +6,7 @@
  * @module
  */
 import type { Run } from "../tracking/index.js";
+import { shortRunId } from "../shared/short-run-id.js";
 
 interface ComparedValue<T> {
   key: string;
@@ -72,7 +73,7 @@ function zip<T>(a: Map<string, T>, b: Map<string, T>): Array<[string, T | undefi
 export function formatComparison(c: RunComparison): string[] {
   const lines: string[] = [];
   const table = (title: string, rows: Array<{ key: string; a: string; b: string; mark: string }>) => {
-    const head = { key: title, a: `original ${c.originalRunId.slice(0, 8)}`, b: `reproduced ${c.reproducedRunId.slice(0, 8)}`, mark: "" };
+    const head = { key: title, a: `original ${shortRunId(c.originalRunId)}`, b: `reproduced ${shortRunId(c.reproducedRunId)}`, mark: "" };
     const w = (f: "key" | "a" | "b") => Math.min(48, Math.max(...[head, ...rows].map((r) => r[f].length)));
     const cell = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
     for (const r of [head, ...rows]) lines.push(`${cell(r.key, w("key"))}  ${cell(r.a, w("a"))}  ${cell(r.b, w("b"))}  ${r.mark}`.trimEnd());

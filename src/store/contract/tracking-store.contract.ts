@@ -95,6 +95,19 @@ export function runTrackingStoreContract(name: string, make: () => Promise<Store
         await rejectsWith(newRun("424242"), "RESOURCE_DOES_NOT_EXIST");
       });
 
+      it("makes time-ordered run ids: UUIDv7's layout in 32 hex digits, creation time first", async () => {
+        const t0 = Date.now();
+        const a = await newRun(exp, "first-made");
+        const b = await newRun(exp, "second-made");
+        const t1 = Date.now();
+        for (const id of [a.info.runId, b.info.runId]) {
+          assert.match(id, /^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+          const made = parseInt(id.slice(0, 12), 16);
+          assert.ok(made >= t0 && made <= t1, `${id} made at ${made}, outside ${t0}..${t1}`);
+        }
+        assert.ok(a.info.runId.slice(0, 12) <= b.info.runId.slice(0, 12));
+      });
+
       it("updates status, end time and name (keeping mlflow.runName in sync)", async () => {
         const run = await newRun(exp, "before");
         const info = await s.updateRun(run.info.runId, { status: "FINISHED", endTime: 99, runName: "after" });

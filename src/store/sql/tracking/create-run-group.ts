@@ -6,7 +6,6 @@
  * rejected before anything is written; the others are inserted together.
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { InvalidParameterValueError } from "../../../shared/errors.js";
 import type { Run } from "../../../shared/tracking-types.js";
@@ -15,6 +14,7 @@ import type { Tag } from "../../../shared/types.js";
 import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
 import { type GroupedWrite, type WriteOutcome } from "../group-commit-queue.js";
 import { byKey, createRun, newRunRow, toRunInfo } from "./run-queries.js";
+import { newRunId } from "./run-ids.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
@@ -47,7 +47,7 @@ async function createManyRuns(trx: Db, inputs: readonly CreateRunInput[], dialec
       outcomes.push({ ok: false, error: new InvalidParameterValueError(msg) });
       continue;
     }
-    const runUuid = randomUUID().replaceAll("-", "");
+    const runUuid = newRunId();
     const row = newRunRow(runUuid, Number(exp.experiment_id), input, appendToUri(exp.artifact_location, `${runUuid}/artifacts`));
     rows.push({ at: outcomes.length, row, tags: dedupeTags(input.tags) });
     outcomes.push({ ok: true, value: undefined as unknown as Run });
@@ -97,12 +97,13 @@ async function soloCreateRuns(db: Db, inputs: readonly CreateRunInput[], dialect
   const runUuid: string[] = [], runExp: number[] = [], runName: string[] = [], runUser: string[] = [], runStart: Array<number | null> = [];
   const tagRun: string[] = [], tagKey: string[] = [], tagValue: string[] = [];
   const distinctExps: number[] = [];
+  const now = Date.now();
   for (let i = 0; i < n; i++) {
     const input = inputs[i];
     const expId = experimentIdNumber(input.experimentId);
     expIds[i] = expId;
     if (expId === undefined) continue;
-    const uuid = randomUUID().replaceAll("-", "");
+    const uuid = newRunId(now);
     const tags = dedupeTags(input.tags);
     uuids[i] = uuid;
     tagsOf[i] = tags;
@@ -147,7 +148,7 @@ async function soloCreateRuns(db: Db, inputs: readonly CreateRunInput[], dialect
 // on PostgreSQL: migration 21), so a purge of one waits for the statement; their state, locked rows included,
 // answers the inputs whose experiment is not active. The tags need no lock: their runs are this statement's own.
 // Only the experiments' rows come back: a run per input would cost the server a row to parse for what it knows.
-const SOLO_CREATE =
+export const SOLO_CREATE =
   "with e as materialized (select experiment_id, artifact_location, lifecycle_stage from experiments " +
   "where experiment_id = any($1::int8[]) for key share), " +
   "ru as (insert into runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, " +

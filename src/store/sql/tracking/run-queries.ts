@@ -3,7 +3,6 @@
  * tags and dataset inputs. Writes go through `log-batch.ts`.
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import { RUN_NAME_TAG } from "../../../shared/system-tags.js";
@@ -11,6 +10,7 @@ import type { Dataset, DatasetInput, Metric, Param, Run, RunInfo, RunModelInput 
 import type { Tag } from "../../../shared/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-store.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
+import { newRunId } from "./run-ids.js";
 import type { Database, RunsTable } from "../schema.js";
 import type { SqlConnection, SqlDialect } from "../sql-dialect.js";
 import { codePointOrder } from "../code-point-order.js";
@@ -78,7 +78,7 @@ export function newRunRow(runUuid: string, experimentId: number, input: CreateRu
 export async function createRun(trx: Db, input: CreateRunInput, dialect: SqlDialect): Promise<Run> {
   // PostgreSQL: runs have no foreign key to experiments (migration 21); this lock does what its check did.
   const exp = await activeExperiment(trx, input.experimentId, dialect.name === "postgres");
-  const runUuid = randomUUID().replaceAll("-", "");
+  const runUuid = newRunId();
   const row = newRunRow(runUuid, exp.experiment_id, input, appendToUri(exp.artifact_location, `${runUuid}/artifacts`));
   const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
   const tags = dedupeTags(input.tags);

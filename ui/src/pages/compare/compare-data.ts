@@ -9,6 +9,7 @@ import { PALETTE } from "../../components/chart-data";
 import { isSystemTag } from "../../../../src/shared/system-tag-prefixes";
 import { quoteValue } from "../../filter-text";
 import { formatDuration, formatNumber, formatTime } from "../../format";
+import { shortRunId } from "../../../../src/shared/short-run-id";
 
 /** A compare key is a column id of the runs table: `params.lr`, `metrics.loss`, `tags.team`, `attributes.duration`. */
 export type KeyKind = "params" | "metrics" | "tags" | "attributes";
@@ -83,7 +84,7 @@ export async function loadCompareRuns(ids: string[], signal?: AbortSignal): Prom
   const runs: CompareRun[] = [];
   for (const id of ids) {
     const run = found.get(id);
-    if (run) runs.push({ id, name: run.info.run_name || id.slice(0, 8), color: runColor(runs.length), run });
+    if (run) runs.push({ id, name: run.info.run_name || shortRunId(id), color: runColor(runs.length), run });
   }
   return { runs, missing };
 }

@@ -4,6 +4,7 @@ import { formatRelative, formatTime } from "../../format";
 import { Link } from "../../router/router";
 import { runPath, versionPath } from "./model-links";
 import { StageControl } from "./stage-control";
+import { shortRunId } from "../../../../src/shared/short-run-id";
 
 interface Props {
   name: string;
@@ -50,7 +51,7 @@ export function VersionsTable({ name, versions, onChanged }: Props) {
               <td className="mono small source-cell" title={v.source}>
                 {v.source}
               </td>
-              <td>{v.run_id ? <Link to={runPath(v.run_id)} className="mono small">{v.run_id.slice(0, 8)}</Link> : <span className="muted">—</span>}</td>
+              <td>{v.run_id ? <Link to={runPath(v.run_id)} className="mono small">{shortRunId(v.run_id)}</Link> : <span className="muted">—</span>}</td>
               <td title={formatTime(v.creation_timestamp)} className="nowrap">
                 {formatRelative(v.creation_timestamp)}
                 {v.user_id ? <span className="muted small"> · {v.user_id}</span> : null}

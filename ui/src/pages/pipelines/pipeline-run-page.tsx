@@ -17,6 +17,7 @@ import { ApprovalForm } from "./approval-form";
 import { StepGraph } from "./step-graph";
 import { StepLogs } from "./step-logs";
 import { triggerText } from "./trigger-text";
+import { shortRunId } from "../../../../src/shared/short-run-id";
 import "./pipelines.css";
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
@@ -82,7 +83,7 @@ export default function PipelineRunPage({ params }: PageProps) {
                 <td>{s.attempt}</td>
                 <td className="cache-cell">{cacheText(s)}</td>
                 <td>{s.started_at && s.finished_at ? formatDuration(s.finished_at - s.started_at) : ""}</td>
-                <td>{s.child_run_id ? <Link to={`/runs/${s.child_run_id}`}>{s.child_run_id.slice(0, 8)}</Link> : ""}</td>
+                <td>{s.child_run_id ? <Link to={`/runs/${s.child_run_id}`}>{shortRunId(s.child_run_id)}</Link> : ""}</td>
               </tr>
             ))}
           </tbody>
@@ -99,7 +100,7 @@ export default function PipelineRunPage({ params }: PageProps) {
 }
 
 function cacheText(s: WireStep): string {
-  if (s.status === "cached" || s.cached_from) return `hit (run ${s.cached_from?.slice(0, 8) ?? "?"})`;
+  if (s.status === "cached" || s.cached_from) return `hit (run ${s.cached_from ? shortRunId(s.cached_from) : "?"})`;
   return s.cache_key ? "miss" : "";
 }
 

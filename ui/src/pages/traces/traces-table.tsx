@@ -7,6 +7,7 @@ import type { WireTraceInfo } from "../../api/traces-api";
 import { formatDuration, formatTime, formatTimeShort } from "../../format";
 import { Link } from "../../router/router";
 import { stateBadge, traceDurationMs, traceName, traceRun, traceTime, truncate, userTags } from "./trace-format";
+import { shortRunId } from "../../../../src/shared/short-run-id";
 
 /** A trace's page, under `experimentId` (the trace's own experiment when absent). */
 export function tracePath(t: WireTraceInfo, experimentId?: string): string {
@@ -52,7 +53,7 @@ export function TracesTable({ traces, experimentId }: { traces: WireTraceInfo[];
                 <td className="mono small trace-preview" title={t.response_preview ?? ""}>
                   {truncate(t.response_preview, 60)}
                 </td>
-                <td className="mono small">{run ? <Link to={`/runs/${run}`}>{run.slice(0, 8)}</Link> : <span className="faint">—</span>}</td>
+                <td className="mono small">{run ? <Link to={`/runs/${run}`}>{shortRunId(run)}</Link> : <span className="faint">—</span>}</td>
                 <td>
                   <span className="chips">
                     {userTags(t).map(([k, v]) => (
