@@ -48,6 +48,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
   try {
     const migration = await migrateToLatest(db.db, db.dialect.name, undefined, migrationSequence(opts.modules));
     if (migration.applied.length > 0) log.info({ applied: migration.applied, schema: migration.to }, "database schema upgraded");
+    if (db.dialect.name === "postgres") {
+      const { readSettings, settingsWarnings } = await import("../store/postgres/postgres-settings.js");
+      for (const w of settingsWarnings(await readSettings(db.db))) log.warn(w);
+    }
     app = await buildApp({
       modules: opts.modules,
       db,

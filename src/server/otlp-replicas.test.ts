@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openStores, type OpenedStores } from "../store/open-stores.js";
+import pg from "pg";
 import { callApi, startChildServer, type ChildServer } from "../testing/child-server.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../testing/postgres-fixture.js";
 import { tempDir } from "../testing/temp-dir.js";
@@ -76,6 +77,12 @@ test("two replicas receiving the spans of the same traces at once keep every spa
     throw (started.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
   }
   try {
+    // Startup names a PostgreSQL server whose autovacuum is off (this kind of machine's default), and only then.
+    const settings = new pg.Client({ connectionString: pgdb!.uri });
+    await settings.connect();
+    const { rows } = await settings.query<{ on: boolean }>("select current_setting('autovacuum') = 'on' and current_setting('track_counts') = 'on' as on");
+    await settings.end();
+    for (const s of up) assert.equal(s.logs.some((l) => l.level === 40 && /autovacuum is not running/.test(String(l.msg))), !rows[0].on);
     const created = await callApi(up[0].url, "POST", "/experiments/create", { name: "otlp-replicas" });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const exp = String(created.body.experiment_id);

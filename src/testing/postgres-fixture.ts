@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 
-const PG_ADMIN_URL = process.env.CICLO_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const PG_ADMIN_URL = process.env.CICLO_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export interface PgDatabase {
   uri: string;
