@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
 import type { WireEndpoint, WireRollout } from "../../shared/wire/deployments-wire.js";
-import { historyChange, replicaTroubleNotes, rolloutNote } from "./deployments-command.js";
+import { replicaTroubleNotes, rolloutNote } from "./deployments-command.js";
 
 let live: LiveTrackingServer;
 before(async () => {
@@ -113,22 +113,4 @@ test("endpoints get shows the running rollout and what its step waits for; nothi
   assert.match(rolloutNote(endpoint, [rollout("running", 1, { min_requests: 5 })], 1_000)!, /step 2 of 2 \(100 %\) for 0 s\. .* 5 requests answered by v2/);
   assert.equal(rolloutNote(endpoint, [rollout("paused", 0)], 2_000), "rollout 3: v1 → v2 paused, step 1 of 2 (50 %) for 1 s. Resume: ciclo endpoints rollout demand resume");
   assert.equal(rolloutNote(endpoint, [rollout("succeeded", 1), rollout("aborted", 0)], 2_000), undefined);
-});
-
-test("endpoints history: the CHANGE cell says what an entry set (traffic before → after, mirror, a step's analysis, a model)", () => {
-  const entry = (action: string, detail: unknown, deployment?: string) => ({ id: "1", endpoint: "fraud", action, detail, timestamp: 0, ...(deployment && { deployment }) });
-  assert.equal(
-    historyChange(entry("traffic.set", { from: { traffic: { blue: 100, green: 0 }, mirror_traffic: { green: 10 } }, traffic: { blue: 90, green: 10 }, mirror_traffic: {} })),
-    "blue=100 → blue=90 green=10; mirror green=10 → -",
-  );
-  assert.equal(historyChange(entry("traffic.set", { from: { traffic: { blue: 100 }, mirror_traffic: {} }, traffic: { blue: 100, green: 0 }, mirror_traffic: { green: 10 } })), "blue=100; mirror - → green=10");
-  assert.equal(historyChange(entry("traffic.set", { traffic: { blue: 100 }, mirror_traffic: {} }, "blue")), "blue=100");
-  assert.equal(
-    historyChange(entry("rollout.step", { rollout_id: "1", step: 2, traffic: { blue: 0, green: 100 }, mirror: {}, analysis: { window: { requests: 36, errors: 0, p99Ms: 27.03 }, candidate_percent: 50 } }, "green")),
-    "green=100; judged at 50 %: 36 requests, 0 errors, p99 27.0 ms",
-  );
-  assert.equal(historyChange(entry("deployment.created", { model_uri: "models:/fraud/2", replicas: 1, target: "local" }, "green")), "models:/fraud/2 × 1");
-  assert.equal(historyChange(entry("rollout.started", { stable: "blue", candidate: "green", strategy: "canary" }, "green")), "blue → green");
-  assert.equal(historyChange(entry("endpoint.created", { strategy: "canary" })), "");
-  assert.equal(historyChange(entry("endpoint.deleted", null)), "");
 });

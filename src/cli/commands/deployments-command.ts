@@ -8,7 +8,8 @@ import type { Command } from "commander";
 import { DeploymentsClient } from "../../sdk/deployments-client.js";
 import { MlflowError, type ErrorCode } from "../../shared/errors.js";
 import { DEFAULT_ANALYSIS } from "../../deployments/endpoints/endpoint-validation.js";
-import type { WireDeployment, WireEndpoint, WireHistoryEntry, WireRollout, WireStrategy } from "../../shared/wire/deployments-wire.js";
+import type { WireDeployment, WireEndpoint, WireRollout, WireStrategy } from "../../shared/wire/deployments-wire.js";
+import { historyChange } from "../../shared/wire/deployments-history.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime } from "../output/format.js";
@@ -30,38 +31,6 @@ export function parseWeights(pairs: string[], what: string): Record<string, numb
 function percentMap(m: Record<string, number>): string {
   const parts = Object.entries(m).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`);
   return parts.length ? parts.join(" ") : "-";
-}
-
-const isPercents = (v: unknown): v is Record<string, number> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "number");
-
-/**
- * What a history entry changed, in one cell: the traffic split it set (and what it was), a rollout step's split
- * and the analysis that moved it, a deployment's model. The table showed `traffic.set` rows with no weights at all.
- */
-export function historyChange(x: WireHistoryEntry): string {
-  const d = (typeof x.detail === "object" && x.detail !== null ? x.detail : {}) as Record<string, unknown>;
-  const parts: string[] = [];
-  if (isPercents(d.traffic)) {
-    const from = (typeof d.from === "object" && d.from !== null ? d.from : {}) as Record<string, unknown>;
-    const was = isPercents(from.traffic) ? percentMap(from.traffic) : undefined;
-    parts.push(was !== undefined && was !== percentMap(d.traffic) ? `${was} → ${percentMap(d.traffic)}` : percentMap(d.traffic));
-    const mirror = isPercents(d.mirror_traffic) ? d.mirror_traffic : isPercents(d.mirror) ? d.mirror : {};
-    const fromMirror = isPercents(from.mirror_traffic) ? from.mirror_traffic : {};
-    const now = percentMap(mirror);
-    const wasMirror = percentMap(fromMirror);
-    if (now !== "-" || wasMirror !== "-") parts.push(isPercents(from.mirror_traffic) && wasMirror !== now ? `mirror ${wasMirror} → ${now}` : `mirror ${now}`);
-  }
-  // The analysis is of the step just judged (the one before the split this entry set).
-  const a = d.analysis as { window?: { requests?: unknown; errors?: unknown; p99Ms?: unknown }; candidate_percent?: unknown } | undefined;
-  if (a?.window && typeof a.window.requests === "number") {
-    const p99 = typeof a.window.p99Ms === "number" ? `, p99 ${a.window.p99Ms.toFixed(1)} ms` : "";
-    const at = typeof a.candidate_percent === "number" ? `judged at ${a.candidate_percent} %: ` : "";
-    parts.push(`${at}${a.window.requests} requests, ${typeof a.window.errors === "number" ? a.window.errors : 0} errors${p99}`);
-  }
-  if (typeof d.model_uri === "string") parts.push(`${d.model_uri}${typeof d.replicas === "number" ? ` × ${d.replicas}` : ""}`);
-  if (x.action === "rollout.started" && typeof d.stable === "string" && typeof d.candidate === "string") parts.push(`${d.stable} → ${d.candidate}`);
-  return parts.join("; ");
 }
 
 function printEndpoint(cli: CliContext, e: WireEndpoint, rollouts: WireRollout[] = []): void {
