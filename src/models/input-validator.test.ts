@@ -55,6 +55,12 @@ describe("input formats against a column signature", () => {
     const c = parseValid({ inputs: [[1.5, 3], [2, 4]] }, parseSchema('[{"type":"double","name":"x"},{"type":"long","name":"n"}]')) as ColumnsInput;
     assert.deepEqual(Array.from(c.columns[1].values as Float64Array), [3, 4]);
   });
+  it("an unnamed matrix of the wrong width: MLflow's message, then why it was not taken by position", () => {
+    rejects(
+      () => parseValid({ inputs: [[1.5, 3, 7], [2, 4, 8]] }, parseSchema('[{"type":"double","name":"x"},{"type":"long","name":"n"}]')),
+      /^Model is missing inputs \['x', 'n'\]\. An unnamed matrix is taken by position only with one column per input: this one has 3 column\(s\), the signature 2\.$/,
+    );
+  });
 });
 
 describe("input errors name the column", () => {

@@ -56,10 +56,14 @@ function columnsFromTensors(input: TensorsInput, specs: ColSpec[]): ColumnsInput
       });
       return { kind: "columns", rowCount: rows, columns };
     }
-    throw missing(
+    const err = missing(
       specs.map((s, i) => s.name ?? String(i)),
       [],
     );
+    // MLflow's wording alone ("missing inputs ['a', 'b', …]") does not say why a matrix of numbers was not taken.
+    const width = t.shape.length === 2 ? `${t.shape[1]} column(s)` : `shape [${t.shape.join(", ")}]`;
+    err.message += ` An unnamed matrix is taken by position only with one column per input: this one has ${width}, the signature ${specs.length}.`;
+    throw err;
   }
   const columns = ts.map((t, i) => ({ name: t.name ?? String(i), values: tensorAsColumn(t, t.name ?? String(i)) as unknown[] }));
   return { kind: "columns", rowCount: input.rowCount, columns };

@@ -188,8 +188,12 @@ export class MonitoringService {
     await this.deps.recorder.flush();
     const end = windowEnd ?? this.now();
     const result = await runMonitor({ store: this.deps.store, repo: this.deps.repo, resolveAlias: this.deps.resolveAlias }, m, end);
+    // The schedule's next window end: unchanged by a run of an earlier window (`ciclo monitor run`, a run with an
+    // explicit window_end), moved on past this one by the scheduled run and by a late one; windows missed while
+    // the server was down are skipped, not replayed one by one.
     const every = m.spec.every_seconds * 1000;
-    let next = Math.max(m.nextRunAt, end) + every;
+    let next = m.nextRunAt;
+    while (next <= end) next += every;
     const now = this.now();
     while (next + every <= now) next += every;
     await this.deps.store.recordRun(m.monitorId, end, next, result.points);

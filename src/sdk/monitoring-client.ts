@@ -1,6 +1,6 @@
 /**
  * The monitoring API for the CLI and scripts: monitors (create, list, delete),
- * a monitor's static HTML report, reference profiles, label files, and running
+ * a monitor's alerts, its static HTML report, reference profiles, label files, and running
  * a monitor now.
  * @module
  */
@@ -17,6 +17,21 @@ export interface WireMonitor {
   updated_at: number;
   last_window_end?: number;
   next_run_at: number;
+}
+
+/** An alert of a monitor: one incident of a rule, from its opening run to the run where it no longer held. */
+export interface WireMonitorAlert {
+  alert_id: number;
+  rule: string;
+  state: string;
+  opened_at: number;
+  last_seen_at: number;
+  closed_at?: number;
+  window_start: number;
+  window_end: number;
+  message: string;
+  delivery?: string;
+  action_job_id?: string;
 }
 
 export class MonitoringClient {
@@ -43,6 +58,11 @@ export class MonitoringClient {
 
   async deleteMonitor(monitor: string): Promise<void> {
     await this.send("DELETE", `/monitors/${encodeURIComponent(monitor)}`);
+  }
+
+  /** The monitor's alert history, newest first. */
+  async alerts(monitor: string): Promise<WireMonitorAlert[]> {
+    return (JSON.parse(await this.send("GET", `/monitors/${encodeURIComponent(monitor)}/alerts`)) as { alerts: WireMonitorAlert[] }).alerts;
   }
 
   /** The monitor's page as one HTML file. */

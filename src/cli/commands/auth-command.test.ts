@@ -105,6 +105,10 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
   test("auth password: the current password and the new one from stdin; the old one stops working", async () => {
     assert.equal((await cli(["users", "create", "pat"], "pat-password-1\n")).stdout, "Created user pat.\n");
     const asPat = { MLFLOW_TRACKING_USERNAME: "pat", MLFLOW_TRACKING_PASSWORD: "pat-password-1" };
+    // A refusal for want of permission says which account signed in and who can grant, not only "Permission denied".
+    const denied = await cli(["users", "list"], undefined, asPat);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /^ciclo users list: Permission denied \(PERMISSION_DENIED\)\nThe credentials sign in, but that account may not do this\. 'ciclo auth whoami' shows which account they are; an admin, or a user with MANAGE on the experiment or registered model, can grant a permission\.\n$/);
     const wrong = await cli(["auth", "password"], "not-my-password\npat-password-2\n", asPat);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /current password is not right/);

@@ -9,6 +9,7 @@ import { DeploymentsClient } from "../../sdk/deployments-client.js";
 import { MlflowError, type ErrorCode } from "../../shared/errors.js";
 import { DEFAULT_ANALYSIS } from "../../deployments/endpoints/endpoint-validation.js";
 import type { WireDeployment, WireEndpoint, WireRollout, WireStrategy } from "../../shared/wire/deployments-wire.js";
+import { historyChange } from "../../shared/wire/deployments-history.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, EXIT, UsageError, usageExitCodes } from "../output/cli-errors.js";
 import { formatTime } from "../output/format.js";
@@ -260,6 +261,7 @@ Examples:
               { header: "ACTION", value: (x) => x.action },
               { header: "DEPLOYMENT", value: (x) => x.deployment ?? "" },
               { header: "BY", value: (x) => x.actor ?? "-" },
+              { header: "CHANGE", value: (x) => historyChange(x) },
               { header: "WHY", value: (x) => x.reason ?? "" },
             ],
             h,

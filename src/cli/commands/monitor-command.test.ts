@@ -132,4 +132,35 @@ describe("ciclo monitor create, list, delete (a live server)", () => {
     assert.equal(gone.code, 3, gone.stderr);
     assert.deepEqual((JSON.parse((await cli(["monitor", "list", "--json"])).stdout) as Array<{ name: string }>).map((m) => m.name), ["fraud-eu"]);
   });
+
+  test("monitor alerts: none before a rule fires; after a run that fires one, its history as a table and as JSON", async () => {
+    const opsSpec = { target: { model_name: "churn" }, window_seconds: 3600, every_seconds: 3600, operations: { max_error_rate: 0.1 }, alerts: [{ name: "errors", when: "operations" }] };
+    assert.equal((await cli(["monitor", "create", file("ops.json", { name: "churn-ops", spec: opsSpec })])).code, 0);
+    const none = await cli(["monitor", "alerts", "churn-ops"]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /No alerts for monitor 'churn-ops': none of its rules has fired/);
+    const unknown = await cli(["monitor", "alerts", "nope"]);
+    assert.equal(unknown.code, 3, unknown.stderr);
+
+    // Half the window's requests failed: the operations rule fires.
+    const t = Date.now() - 60_000;
+    const records = Array.from({ length: 10 }, (_, i) => ({
+      request_id: `q${i}`, time: t + i, model_name: "churn", model_version: "1", status: i % 2 ? 500 : 200, latency_ms: 3,
+      request: { dataframe_records: [{ x: i }] }, response: i % 2 ? { error_code: "INTERNAL_ERROR" } : { predictions: [1] },
+    }));
+    const posted = await fetch(`${live.url}/api/ciclo/v1/monitoring/inference`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records }) });
+    assert.equal(posted.status, 200, await posted.text());
+    const run = await cli(["monitor", "run", "churn-ops"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /alert errors: opened/);
+    assert.match(run.stderr, /The alert history: ciclo monitor alerts churn-ops/);
+
+    const table = await cli(["monitor", "alerts", "churn-ops"]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^ *ID +RULE +STATE +OPENED/m);
+    assert.match(table.stdout, /^ +1 +errors +firing +\d{4}-/m);
+    const json = JSON.parse((await cli(["monitor", "alerts", "churn-ops", "--json"])).stdout) as Array<{ rule: string; state: string; message: string }>;
+    assert.deepEqual(json.map((a) => [a.rule, a.state]), [["errors", "firing"]]);
+    assert.match(json[0].message, /error/i);
+  });
 });

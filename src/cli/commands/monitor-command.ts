@@ -295,6 +295,41 @@ Examples:
       }),
     );
 
+  withCommonOptions(monitor.command("alerts <monitor>"))
+    .description("A monitor's alerts, newest first: rule, state (firing or resolved), window, message, webhook delivery and retraining job")
+    .addHelpText("after", `\nExamples:\n  $ ciclo monitor alerts fraud-drift\n  $ ciclo monitor alerts fraud-drift --json | jq '.[] | select(.state == "firing")'`)
+    .action(
+      cliAction("monitor alerts", async (name: string, flags: CommonFlags) => {
+        const list = await (await monitoringClient(flags)).alerts(name);
+        if (flags.json) return printJson(list);
+        if (list.length === 0) {
+          process.stdout.write(`No alerts for monitor '${name}': none of its rules has fired.\n`);
+          return;
+        }
+        const { formatTime } = await import("../output/format.js");
+        const colors = createColors(process.stdout);
+        const width = process.stdout.isTTY ? process.stdout.columns || 80 : undefined;
+        type A = (typeof list)[number];
+        process.stdout.write(
+          renderTable<A>(
+            [
+              { header: "ID", value: (a) => String(a.alert_id), align: "right", shrink: false },
+              { header: "RULE", value: (a) => a.rule },
+              { header: "STATE", value: (a) => a.state },
+              { header: "OPENED", value: (a) => formatTime(a.opened_at), shrink: false },
+              { header: "WINDOW END", value: (a) => formatTime(a.window_end), shrink: false },
+              { header: "CLOSED", value: (a) => (a.closed_at ? formatTime(a.closed_at) : "-"), shrink: false },
+              { header: "MESSAGE", value: (a) => a.message },
+              { header: "WEBHOOK", value: (a) => a.delivery ?? "-" },
+              { header: "ACTION JOB", value: (a) => a.action_job_id ?? "-" },
+            ],
+            list,
+            { width, colors },
+          ),
+        );
+      }),
+    );
+
   withCommonOptions(monitor.command("delete <monitor>"), { json: false })
     .description("Delete a monitor with its time series and alerts")
     .addHelpText("after", `\nExample:\n  $ ciclo monitor delete fraud-drift`)
@@ -356,6 +391,7 @@ Examples:
         const flagged = r.points.filter((p) => p.flagged);
         process.stdout.write(`${r.rows} rows; flagged: ${flagged.map((p) => p.metric).join(", ") || "none"}\n`);
         for (const a of r.alerts) if (a.outcome !== "quiet") process.stdout.write(`alert ${a.rule}: ${a.outcome}\n`);
+        if (r.alerts.some((a) => a.outcome !== "quiet")) process.stderr.write(`The alert history: ciclo monitor alerts ${name}\n`);
         for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
       }),
     );

@@ -40,7 +40,10 @@ export function reportError(err: unknown, command: string): void {
         : err instanceof MlflowError && err.errorCode === "UNAUTHENTICATED" && command !== "auth login"
           ? // The server's message names MLflow's variables; a CLI user also has `ciclo auth login`.
             "\nSign in from this machine with 'ciclo auth login -u <user>' (it keeps a token), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or CICLO_TRACKING_TOKEN."
-          : "";
+          : err instanceof MlflowError && err.errorCode === "PERMISSION_DENIED"
+            ? // The server says only MLflow's "Permission denied": which credentials were used, and who can grant.
+              "\nThe credentials sign in, but that account may not do this. 'ciclo auth whoami' shows which account they are; an admin, or a user with MANAGE on the experiment or registered model, can grant a permission."
+            : "";
   process.stderr.write(`ciclo ${command}: ${e?.message ?? String(err)}${code}${hint}\n`);
   process.exitCode = exitCodeOf(err);
 }

@@ -23,6 +23,8 @@ export interface ProcessPlan {
   params?: Record<string, string>;
   /** The step's outputs from its stdout and the `CICLO_STEP_OUTPUTS` file. */
   outputs(stdout: string): Record<string, unknown>;
+  /** Why the process failed, from its stdout, when the command says so there (the step's error then names it). */
+  failure?(stdout: string): string | undefined;
 }
 
 export interface StepCommandContext {
@@ -118,6 +120,12 @@ export function stepCommand(c: StepCommandContext): ProcessPlan {
         outputs: (stdout) => {
           const r = lastJson(stdout) as { passed?: boolean; metrics?: Record<string, number>; baselineMetrics?: Record<string, number> };
           return { run_id: c.childRunId, passed: r.passed ?? false, metrics: r.metrics ?? {}, ...(r.baselineMetrics && { baseline_metrics: r.baselineMetrics }) };
+        },
+        failure: (stdout) => {
+          const v = (lastJson(stdout) as { validation?: { failures?: unknown } }).validation;
+          const failures = Array.isArray(v?.failures) ? v.failures.filter((f): f is string => typeof f === "string") : [];
+          if (failures.length === 0) return undefined;
+          return `${failures[0]}${failures.length > 1 ? ` (and ${failures.length - 1} more threshold(s) not met)` : ""}`;
         },
       };
     }

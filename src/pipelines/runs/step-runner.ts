@@ -273,7 +273,13 @@ export class StepRunner {
         : await runStepProcess(plan, { signal: w.signal, onLine });
       if (res.stopped !== undefined) return stoppedBy();
       if (res.exitCode !== 0) {
-        const what = spec.uses === "evaluate" && res.exitCode === 1 ? "the evaluation failed (a threshold not met, or an error above)" : `exit code ${res.exitCode}`;
+        const why = res.exitCode === 1 ? plan.failure?.(res.stdout) : undefined;
+        const what =
+          spec.uses === "evaluate" && res.exitCode === 1
+            ? why
+              ? `the evaluation failed a threshold: ${why}`
+              : "the evaluation failed (a threshold not met, or an error in the step's log)"
+            : `exit code ${res.exitCode}`;
         return { ok: false, error: `${what}${res.signal ? ` (${res.signal})` : ""}`, cancelled: false };
       }
       return { ok: true, outputs: plan.outputs(res.stdout) };

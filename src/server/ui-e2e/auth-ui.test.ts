@@ -132,6 +132,25 @@ describe("sign-in and auth pages (browser, auth on)", () => {
     }
   });
 
+  it("a user without admin rights opening Monitoring is told why it is refused and who can grant, with no Retry", async (h) => {
+    assert.equal((await api("POST", "/api/2.0/mlflow/users/create", { username: "hank", password: "hank-password-1" })).status, 200);
+    const hank = await h.newPage();
+    try {
+      hank.expectHttpError(401, "/ajax-api/");
+      await hank.page.goto("/experiments");
+      await signIn(hank, { username: "hank", password: "hank-password-1" });
+      await hank.page.locator(".user-menu summary").getByText("hank").waitFor();
+      hank.expectHttpError(403, "/monitoring/monitors");
+      await hank.page.goto("/monitoring");
+      const alert = hank.page.getByRole("alert");
+      await alert.getByText(/^Permission denied\. Your account may not see this or do this\. Monitoring, endpoints, pipelines and users are the admins'/).waitFor();
+      assert.equal(await alert.getByRole("button", { name: "Retry" }).count(), 0, "retrying cannot help");
+      hank.assertClean();
+    } finally {
+      await hank.close();
+    }
+  });
+
   it("users: an admin creates a user through the dialog; the users page lists people and service accounts", async () => {
     assert.equal((await api("POST", "/api/ciclo/v1/auth/service-accounts", { username: "ci" })).status, 200);
     await p.page.locator(".user-menu summary").click();

@@ -7,6 +7,7 @@
  */
 import { endpointHistory, endpointRollouts, getEndpoint, type WireDeployment, type WireEndpoint } from "../../api/deployments-api";
 import { useApi } from "../../api/use-api";
+import { historyChange } from "../../../../src/shared/wire/deployments-history";
 import { ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
@@ -168,6 +169,7 @@ export default function EndpointPage({ params }: PageProps) {
               <li key={h.id}>
                 <span className="muted small">{formatTime(h.timestamp)}</span> <strong>{h.action}</strong>
                 {h.deployment ? ` ${h.deployment}` : ""} by {h.actor ?? "anonymous"}
+                {historyChange(h) ? <span className="history-change"> · {historyChange(h)}</span> : null}
                 {h.reason ? <span className="muted"> — {h.reason}</span> : null}
               </li>
             ))}
