@@ -5,6 +5,7 @@
  * table of the steps at the end, exit 0 only when the run succeeded.
  * @module
  */
+import { stepsDone } from "../../shared/wire/pipeline-progress.js";
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
@@ -31,7 +32,7 @@ const RUN_COLUMNS: Column<PipelineRun>[] = [
   { header: "PIPELINE", value: (r) => r.pipeline },
   { header: "STATUS", value: (r) => r.status, shrink: false },
   { header: "TRIGGER", value: (r) => r.trigger.kind, shrink: false },
-  { header: "STEPS", value: (r) => `${r.steps.filter((s) => ["succeeded", "cached", "skipped"].includes(s.status)).length}/${r.steps.length}`, align: "right", shrink: false },
+  { header: "STEPS", value: (r) => `${stepsDone(r.steps)}/${r.steps.length}`, align: "right", shrink: false },
   { header: "STARTED", value: (r) => formatTime(r.created_at), shrink: false },
   { header: "TOOK", value: (r) => (r.finished_at ? formatDuration(r.finished_at - r.created_at) : ""), align: "right", shrink: false },
   { header: "ERROR", value: (r) => r.error ?? "" },

@@ -4,6 +4,7 @@ import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { formatDuration, formatTime } from "../../format";
 import { Link } from "../../router/router";
+import { stepsDone } from "../../../../src/shared/wire/pipeline-progress";
 import { usePolling } from "../deployments/use-polling";
 import { StartRunForm } from "./start-run-form";
 import { triggerText } from "./trigger-text";
@@ -35,7 +36,7 @@ export default function PipelinesPage() {
           <thead><tr><th>Pipeline</th><th>State</th><th>Steps</th><th>Trigger</th><th>Started</th><th>Took</th></tr></thead>
           <tbody>
             {runs.data.map((r) => {
-              const done = r.steps.filter((s) => s.status === "succeeded" || s.status === "cached").length;
+              const done = stepsDone(r.steps);
               const cached = r.steps.filter((s) => s.status === "cached" || s.cached_from).length;
               return (
                 <tr key={r.run_id} data-run={r.run_id}>
