@@ -38,61 +38,62 @@ const TWO_32 = 2 ** 32;
 export function binaryArray(type: BinaryArrayType, values: readonly unknown[]): Buffer | undefined {
   const { oid, width } = TYPES[type];
   const n = values.length;
+  // Room for every element present; a NULL takes less (the buffer is cut to what was written).
+  const buf = Buffer.allocUnsafe(20 + n * (4 + width));
+  // Small buffers are slices of one shared pool: its view is kept for the next array.
+  if (buf.buffer !== viewed) {
+    viewed = buf.buffer;
+    poolView = new DataView(viewed);
+  }
+  const view = poolView;
+  const base = buf.byteOffset;
+  let at = base + 20;
   let nulls = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) {
+      view.setInt32(at, -1);
+      at += 4;
       nulls++;
       continue;
     }
     if (typeof v !== "number") return undefined;
-    if (type === "float8") continue;
-    if (!Number.isSafeInteger(v)) return undefined;
-    if (type === "int4" ? v < -2147483648 || v > 2147483647 : type === "int2" ? v < -32768 || v > 32767 : false) return undefined;
-  }
-  if (n === 0) {
-    const buf = Buffer.allocUnsafe(12);
-    buf.writeInt32BE(0, 0);
-    buf.writeInt32BE(0, 4);
-    buf.writeInt32BE(oid, 8);
-    return buf;
-  }
-  const buf = Buffer.allocUnsafe(20 + n * 4 + (n - nulls) * width);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setInt32(0, 1);
-  view.setInt32(4, nulls > 0 ? 1 : 0);
-  view.setInt32(8, oid);
-  view.setInt32(12, n);
-  view.setInt32(16, 1);
-  let at = 20;
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as number | null | undefined;
-    if (v === null || v === undefined) {
-      view.setInt32(at, -1);
-      at += 4;
-      continue;
-    }
     view.setInt32(at, width);
     at += 4;
-    switch (type) {
-      case "float8":
-        view.setFloat64(at, v === 0 ? 0 : v);
-        break;
-      case "int8": {
+    if (type === "float8") {
+      view.setFloat64(at, v === 0 ? 0 : v);
+    } else {
+      if (!Number.isSafeInteger(v)) return undefined;
+      if (type === "int8") {
         // A safe integer split exactly: the high word floored (negative values borrow), the low word what remains.
         const hi = Math.floor(v / TWO_32);
         view.setInt32(at, hi);
         view.setUint32(at + 4, v - hi * TWO_32);
-        break;
-      }
-      case "int4":
+      } else if (type === "int4") {
+        if (v < -2147483648 || v > 2147483647) return undefined;
         view.setInt32(at, v);
-        break;
-      case "int2":
+      } else {
+        if (v < -32768 || v > 32767) return undefined;
         view.setInt16(at, v);
-        break;
+      }
     }
     at += width;
   }
-  return buf;
+  // The header: one dimension (none when empty, and then no dimension fields), the has-nulls flag, the element oid.
+  if (n === 0) {
+    view.setInt32(base, 0);
+    view.setInt32(base + 4, 0);
+    view.setInt32(base + 8, oid);
+    return buf.subarray(0, 12);
+  }
+  view.setInt32(base, 1);
+  view.setInt32(base + 4, nulls > 0 ? 1 : 0);
+  view.setInt32(base + 8, oid);
+  view.setInt32(base + 12, n);
+  view.setInt32(base + 16, 1);
+  return nulls > 0 ? buf.subarray(0, at - base) : buf;
 }
+
+/** The ArrayBuffer under the last buffer written (node's pool for small ones) and a view of it. */
+let viewed: ArrayBufferLike | undefined;
+let poolView: DataView;
