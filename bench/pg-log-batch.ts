@@ -3,7 +3,7 @@
  * store's logBatch on one pooled connection, bodies shaped as bench/wrk/log-batch.lua sends them (ten keys, steps
  * counting up, two writers 10⁹ steps apart in one series), one request at a time or — `--pairs` — one body of each
  * writer at once (the group commit merges them into one statement, as it does under load). Prints the backends'
- * CPU per request (/proc) and the transactions rolled back (a group statement that fell back to the careful path).
+ * CPU per request (/proc), this process's (the store: statements built, parameters encoded, answers read), and the transactions rolled back (a group statement that fell back to the careful path).
  * `--explain` prints `EXPLAIN (ANALYZE, BUFFERS, WAL)` of the last group statement, run again into a new run.
  *
  *   node --import tsx bench/pg-log-batch.ts [--requests 300] [--rounds 3] [--pairs] [--explain]
@@ -56,13 +56,16 @@ try {
     const pids = await backends();
     const r0 = await rollbacks();
     const c0 = pids.reduce((s, p) => s + processCpuSeconds(p), 0);
+    const own0 = process.cpuUsage();
     const t0 = performance.now();
     await requests(REQUESTS);
     const wall = performance.now() - t0;
+    const own = process.cpuUsage(own0);
     const cpu = pids.reduce((s, p) => s + processCpuSeconds(p), 0) - c0;
     const r1 = await rollbacks();
     console.log(
-      `round ${round}: PostgreSQL backends ${((cpu * 1e6) / REQUESTS).toFixed(0)} µs per request, wall ${((wall * 1000) / REQUESTS).toFixed(0)} µs, ` +
+      `round ${round}: PostgreSQL backends ${((cpu * 1e6) / REQUESTS).toFixed(0)} µs per request, ` +
+        `this process ${((own.user + own.system) / REQUESTS).toFixed(0)} µs, wall ${((wall * 1000) / REQUESTS).toFixed(0)} µs, ` +
         `${r1 - r0} rolled back; load ${loadavg()[0].toFixed(1)}`,
     );
   }

@@ -1,6 +1,7 @@
 /**
- * PostgreSQL array literals for the write path's array parameters (`unnest($1::int8[], …)`), built here
- * instead of by pg's own encoder. pg's `arrayString` runs every element through `prepareValue`, two regular
+ * PostgreSQL array literals for the write path's array parameters (`unnest($2::text[], …)`), built here
+ * instead of by pg's own encoder. Numeric arrays go in binary instead when they can (array-parameters.ts); their
+ * literals remain the fallback, and the form the binary one is tested against. pg's `arrayString` runs every element through `prepareValue`, two regular
  * expression replaces and quotes — numbers included; a group statement of a 1,000-point log-batch sends
  * ~7,000 elements, and the server's CPU per such request fell by ~15 % with this encoder (docs/benchmarks.md,
  * "PostgreSQL writes, second pass"). Here a number is

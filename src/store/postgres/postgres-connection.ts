@@ -1,8 +1,8 @@
 /**
  * Opens a PostgreSQL metadata store (`postgresql://user@host:port/db`).
  * Quirks kept here: BIGINT columns parse to numbers, bulk inserts go
- * through `unnest` of typed arrays (one statement, any row count; their
- * literals built by array-literal.ts), and the fixed statements of the write
+ * through `unnest` of typed arrays (one statement, any row count; numeric
+ * arrays sent in binary, others as literals: array-parameters.ts), and the fixed statements of the write
  * path run as named (prepared) statements.
  * @module
  */
@@ -12,7 +12,7 @@ import type { Database } from "../sql/schema.js";
 import { GroupCommitQueue } from "../sql/group-commit-queue.js";
 import { OVERLAP_SQLSTATE } from "../sql/tracking/metric-chunks.js";
 import type { BulkColumn, SqlConnection, SqlDialect } from "../sql/sql-dialect.js";
-import { withArrayLiterals } from "./array-literal.js";
+import { arrayParameters } from "./array-parameters.js";
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -50,18 +50,18 @@ function postgresDialect(pool: pg.Pool, prepared: PreparedNames, onQuery: Postgr
     const arrays = columns.map((_, c) => rows.map((r) => r[c]));
     const text = `${unnestInsert(table, columns)} ${suffix}`;
     prepared.register(text);
-    const res = await db.executeQuery(CompiledQuery.raw(text, withArrayLiterals(arrays)));
+    const res = await db.executeQuery(CompiledQuery.raw(text, arrayParameters(text, arrays)));
     return Number(res.numAffectedRows ?? 0);
   },
   async bulkInsertReturning<R>(db: Parameters<SqlDialect["runPrepared"]>[0], table: string, columns: readonly BulkColumn[], rows: readonly unknown[][], suffix: string) {
     if (rows.length === 0) return [];
     const text = `${unnestInsert(table, columns)} ${suffix}`;
     prepared.register(text);
-    return (await db.executeQuery<R>(CompiledQuery.raw(text, withArrayLiterals(columns.map((_, c) => rows.map((r) => r[c])))))).rows as R[];
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, arrayParameters(text, columns.map((_, c) => rows.map((r) => r[c])))))).rows as R[];
   },
   async runPrepared<R>(db: Parameters<SqlDialect["runPrepared"]>[0], text: string, values: readonly unknown[]) {
     prepared.register(text);
-    return (await db.executeQuery<R>(CompiledQuery.raw(text, withArrayLiterals(values)))).rows as R[];
+    return (await db.executeQuery<R>(CompiledQuery.raw(text, arrayParameters(text, values)))).rows as R[];
   },
   async readRows(_db, query) {
     const res = await pool.query({ text: query.sql, values: query.parameters as unknown[], rowMode: "array" });
