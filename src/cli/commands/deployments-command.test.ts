@@ -50,6 +50,9 @@ test("ciclo endpoints create, list, traffic: results and errors", async () => {
   const quiet = await runCiclo(["endpoints", "create", "nightly", "--min-requests", "0", "--json"], env);
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.equal((JSON.parse(quiet.stdout) as { strategy: { analysis: { min_requests: number } } }).strategy.analysis.min_requests, 0);
+  const shown = await runCiclo(["endpoints", "get", "nightly"], env);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal(shown.stdout.split("\n")[0], "nightly", "no description: the name alone, no trailing spaces");
   const fraction = await runCiclo(["endpoints", "create", "half", "--min-requests", "1.5"], env);
   assert.equal(fraction.code, 2, fraction.stderr);
   assert.match(fraction.stderr, /--min-requests must be a whole number/);

@@ -35,9 +35,9 @@ function percentMap(m: Record<string, number>): string {
 
 function printEndpoint(cli: CliContext, e: WireEndpoint, rollouts: WireRollout[] = []): void {
   const c = cli.colors;
-  cli.out(`${c.bold(e.name)}  ${e.description}`);
+  cli.out(e.description ? `${c.bold(e.name)}  ${e.description}` : c.bold(e.name));
   cli.out(`  traffic  ${percentMap(e.traffic)}    mirror  ${percentMap(e.mirror_traffic)}`);
-  cli.out(`  strategy ${e.strategy.kind} ${e.strategy.steps?.join(" → ") ?? ""} (${e.strategy.step_seconds}s per step)${e.sticky_header ? `   sticky by ${e.sticky_header}` : ""}`);
+  cli.out(`  strategy ${[e.strategy.kind, e.strategy.steps?.join(" → ")].filter(Boolean).join(" ")} (${e.strategy.step_seconds}s per step)${e.sticky_header ? `   sticky by ${e.sticky_header}` : ""}`);
   cli.table(
     [
       { header: "DEPLOYMENT", value: (d: WireDeployment) => d.name },
