@@ -72,7 +72,7 @@ export async function reproduceRun(opts: ReproduceOptions): Promise<ReproduceRes
   const plan = planReproduction(original);
   for (const note of plan.notes) log(note);
 
-  const workDir = resolve(opts.workDir ?? mkdtempSync(join(tmpdir(), `ciclo-reproduce-${plan.runId.slice(0, 8)}-`)));
+  const workDir = resolve(opts.workDir ?? mkdtempSync(join(tmpdir(), `ciclo-reproduce-${plan.runId.slice(-8)}-`)));
   if (!isFreshDir(workDir)) throw new ReproduceError(`Work folder ${workDir} is not empty: give a new or empty folder.`);
   const tmp = mkdtempSync(join(tmpdir(), "ciclo-reproduce-files-"));
   let source: string;

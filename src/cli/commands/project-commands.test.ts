@@ -153,7 +153,7 @@ describe("ciclo run / ciclo reproduce", () => {
     assert.match(readFileSync(join(work, "ml", "config.json"), "utf8"), /0\.25/);
     const newId = /as run ([0-9a-f]{32})/.exec(rep.stdout)?.[1];
     assert.ok(newId, rep.stdout);
-    assert.match(rep.stdout, /^param\s+original [0-9a-f]{8}\s+reproduced [0-9a-f]{8}/m);
+    assert.match(rep.stdout, /^param\s+original …[0-9a-f]{8}\s+reproduced …[0-9a-f]{8}/m);
     assert.match(rep.stdout, /^loss\s+(0\.278\d*)\s+\1\s+=$/m);
     assert.match(rep.stdout, /All 2 metric\(s\) match\./);
 

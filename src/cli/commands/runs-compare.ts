@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { shortRunId } from "../../shared/short-run-id.js";
 import { isSystemTag } from "../../shared/system-tag-prefixes.js";
 import type { Run } from "../../shared/tracking-types.js";
 import { CliContext, splitIds, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
@@ -92,7 +93,7 @@ Examples:
           { header: "KEY", value: (l) => l.key },
           ...cmp.runs.map(
             (r, i): Column<Line> => ({
-              header: `${r.runName || r.runId.slice(0, 8)} (${r.runId.slice(0, 8)})`,
+              header: `${r.runName || shortRunId(r.runId)} (${shortRunId(r.runId)})`,
               value: (l) => l.cells[i],
               align: "right",
               color: mark,

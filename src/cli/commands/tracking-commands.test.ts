@@ -104,7 +104,7 @@ describe("ciclo experiments / runs / artifacts (binary against a live server)", 
     const r = await cli(["runs", "compare", runA, runB]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
-    assert.match(lines[0], new RegExp(`KEY\\s+baseline \\(${runA.slice(0, 8)}\\)\\s+tuned \\(${runB.slice(0, 8)}\\)$`));
+    assert.match(lines[0], new RegExp(`KEY\\s+baseline \\(…${runA.slice(-8)}\\)\\s+tuned \\(…${runB.slice(-8)}\\)$`));
     const row = (key: string) => lines.find((l) => new RegExp(`\\s${key}\\s`).test(l))!;
     assert.match(row("epochs"), /^\s+param\s+epochs\s+10\s+10$/);
     assert.match(row("lr"), /^≠\s+param\s+lr\s+0\.1\s+0\.01$/);

@@ -120,7 +120,7 @@ pipelines:
     await p.goto(`/pipelines/runs/${run.run_id}`);
     const prepare = p.page.locator('.steps-table tr[data-step="prepare"]');
     await prepare.waitFor();
-    assert.match(await prepare.locator(".cache-cell").innerText(), /^hit \(run [0-9a-f]{8}\)$/);
+    assert.match(await prepare.locator(".cache-cell").innerText(), /^hit \(run …[0-9a-f]{8}\)$/);
     assert.equal(await p.page.locator('.steps-table tr[data-step="train"] .cache-cell').innerText(), "");
 
     await p.goto("/pipelines/approvals");
