@@ -6,6 +6,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import pg from "pg";
 
 export const PG_ADMIN_URL = process.env.CICLO_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -55,4 +56,25 @@ export async function createTestDatabase(): Promise<PgDatabase> {
       }
     },
   };
+}
+
+/**
+ * A client connected to a fresh test database for one test file (made in a `before` hook, closed and dropped in
+ * `after`); `client` stays undefined when PostgreSQL is unavailable, for the tests to skip.
+ */
+export function postgresTestClient(): { readonly client: pg.Client | undefined } {
+  const held: { client: pg.Client | undefined } = { client: undefined };
+  let pgdb: PgDatabase | undefined;
+  before(async () => {
+    if (await postgresUnavailable()) return;
+    pgdb = await createTestDatabase();
+    const client = new pg.Client({ connectionString: pgdb.uri });
+    await client.connect();
+    held.client = client;
+  });
+  after(async () => {
+    await held.client?.end();
+    await pgdb?.drop();
+  });
+  return held;
 }

@@ -3,24 +3,11 @@
  * (empty, `NULL`, quotes, backslashes, separators, braces, spaces, non-ASCII), the float8 specials and nulls.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import pg from "pg";
-import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../testing/postgres-fixture.js";
+import { test } from "node:test";
+import { postgresTestClient } from "../../testing/postgres-fixture.js";
 import { arrayLiteral, withArrayLiterals } from "./array-literal.js";
 
-let pgdb: PgDatabase | undefined;
-let client: pg.Client;
-
-before(async () => {
-  if (await postgresUnavailable()) return;
-  pgdb = await createTestDatabase();
-  client = new pg.Client({ connectionString: pgdb.uri });
-  await client.connect();
-});
-after(async () => {
-  await client?.end();
-  await pgdb?.drop();
-});
+const pgc = postgresTestClient();
 
 test("numbers go bare, strings quoted with only backslash and double quote escaped, nulls as NULL", () => {
   assert.equal(arrayLiteral([1, -2.5, 2 ** 40, Number.NaN, Infinity, -Infinity]), "{1,-2.5,1099511627776,NaN,Infinity,-Infinity}");
@@ -34,12 +21,12 @@ test("numbers go bare, strings quoted with only backslash and double quote escap
 });
 
 test("PostgreSQL reads every literal back as the values sent", async (t) => {
-  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  if (!pgc.client) return t.skip("PostgreSQL unavailable");
   const texts = ["", "NULL", "null", " lead and trail ", "a,b", "{braces}", 'quote"d', "back\\slash\\", "\\\"", "tab\there", "line\nbreak", "ünïcødé ✓", "x".repeat(5000)];
   const withNull = [...texts, null];
   const floats = [0, -0.5, 1e300, -1e-300, 0.1 + 0.2, Number.NaN, Infinity, -Infinity, null];
   const ints = [0, -1, 2 ** 53 - 1, -(2 ** 53) + 1, 1_700_000_000_000, null];
-  const res = await client.query<{ t: Array<string | null>; f: Array<number | string | null>; i: Array<string | null> }>(
+  const res = await pgc.client!.query<{ t: Array<string | null>; f: Array<number | string | null>; i: Array<string | null> }>(
     "select $1::text[] as t, $2::float8[] as f, $3::int8[] as i",
     withArrayLiterals([withNull, floats, ints]),
   );

@@ -4,26 +4,14 @@
  * what has no exact binary form is left to the literal; array-parameters.ts picks binary only from the text's casts.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import pg from "pg";
-import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../testing/postgres-fixture.js";
+import { test } from "node:test";
+import type { QueryResult } from "pg";
+import { postgresTestClient } from "../../testing/postgres-fixture.js";
 import { arrayLiteral } from "./array-literal.js";
 import { binaryArray, type BinaryArrayType } from "./binary-array.js";
 import { arrayParameters, binaryParameterTypes } from "./array-parameters.js";
 
-let pgdb: PgDatabase | undefined;
-let client: pg.Client;
-
-before(async () => {
-  if (await postgresUnavailable()) return;
-  pgdb = await createTestDatabase();
-  client = new pg.Client({ connectionString: pgdb.uri });
-  await client.connect();
-});
-after(async () => {
-  await client?.end();
-  await pgdb?.drop();
-});
+const pgc = postgresTestClient();
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 const EDGES: Record<BinaryArrayType, unknown[]> = {
@@ -37,34 +25,35 @@ const EDGES: Record<BinaryArrayType, unknown[]> = {
 async function bothTexts(type: BinaryArrayType, values: unknown[]): Promise<[string, string]> {
   const binary = binaryArray(type, values);
   assert.ok(binary, `binary form of ${type} ${values.join(",")}`);
-  const res = await client.query<{ b: string; t: string }>(`select $1::${type}[]::text as b, $2::${type}[]::text as t`, [binary, arrayLiteral(values)]);
+  const res = await pgc.client!.query<{ b: string; t: string }>(`select $1::${type}[]::text as b, $2::${type}[]::text as t`, [binary, arrayLiteral(values)]);
   return [res.rows[0].b, res.rows[0].t];
 }
 
 test("edge values, NULL elements, NaN and ±Infinity read back as the literal gave them", async (t) => {
-  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  if (!pgc.client) return t.skip("PostgreSQL unavailable");
   for (const [type, values] of Object.entries(EDGES) as Array<[BinaryArrayType, unknown[]]>) {
     const [b, lit] = await bothTexts(type, values);
     assert.equal(b, lit, type);
   }
-  const ints = await client.query<{ a: Array<string | null> }>("select $1::int8[] as a", [binaryArray("int8", EDGES.int8)]);
+  const ints = await pgc.client!.query<{ a: Array<string | null> }>("select $1::int8[] as a", [binaryArray("int8", EDGES.int8)]);
   assert.deepEqual(ints.rows[0].a, EDGES.int8.map((v) => (v == null ? null : String(v))));
   // pg parses float8[] elements to numbers: NaN, ±Infinity and NULL come back as themselves, -0 as 0 (as its literal sent it).
-  const floats = await client.query<{ a: Array<number | null> }>("select $1::float8[] as a", [binaryArray("float8", EDGES.float8)]);
+  const floats = await pgc.client!.query<{ a: Array<number | null> }>("select $1::float8[] as a", [binaryArray("float8", EDGES.float8)]);
   assert.deepEqual(floats.rows[0].a, EDGES.float8.map((v) => (v === undefined ? null : v === 0 ? 0 : v)));
   assert.ok(Object.is(floats.rows[0].a[1], 0));
-  const flags = await client.query<{ nulls: boolean; n: number }>("select array_position($1::float8[], null) is not null as nulls, cardinality($1::float8[]) as n", [
+  const flags = await pgc.client!.query<{ nulls: boolean; n: number }>("select array_position($1::float8[], null) is not null as nulls, cardinality($1::float8[]) as n", [
     binaryArray("float8", [1, 2]),
   ]);
   assert.deepEqual(flags.rows[0], { nulls: false, n: 2 });
 });
 
 test("empty and all-NULL arrays", async (t) => {
-  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  const client = pgc.client;
+  if (!client) return t.skip("PostgreSQL unavailable");
   for (const type of ["int8", "int4", "int2", "float8"] as const) {
     assert.deepEqual(await bothTexts(type, []), ["{}", "{}"]);
     assert.deepEqual(await bothTexts(type, [null, null]), ["{NULL,NULL}", "{NULL,NULL}"]);
-    const res = await client.query<{ n: number | null; u: number }>(`select cardinality($1::${type}[]) as n, (select count(*) from unnest($1::${type}[]))::int as u`, [binaryArray(type, [])]);
+    const res: QueryResult<{ n: number | null; u: number }> = await client.query<{ n: number | null; u: number }>(`select cardinality($1::${type}[]) as n, (select count(*) from unnest($1::${type}[]))::int as u`, [binaryArray(type, [])]);
     assert.deepEqual(res.rows[0], { n: 0, u: 0 });
   }
 });
@@ -82,18 +71,18 @@ test("an element without an exact binary form leaves the array to its literal", 
 });
 
 test("MLflow's ±2^63-1 step bounds: the literal path's answer is kept", async (t) => {
-  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  if (!pgc.client) return t.skip("PostgreSQL unavailable");
   // JSON gives ±2^63 for ±9223372036854775807, whose literals (their shortest spellings) are out of int8's range:
   // rejected by PostgreSQL as before, not stored as a wrapped or clamped value.
   for (const v of [9223372036854775807, -9223372036854775807]) {
     const [sent] = arrayParameters("select $1::int8[]", [[v]]);
     assert.equal(typeof sent, "string");
-    await assert.rejects(client.query("select $1::int8[]", [sent]), /out of range/);
+    await assert.rejects(pgc.client!.query("select $1::int8[]", [sent]), /out of range/);
   }
 });
 
 test("random arrays: binary and literal give PostgreSQL the same array", async (t) => {
-  if (!pgdb) return t.skip("PostgreSQL unavailable");
+  if (!pgc.client) return t.skip("PostgreSQL unavailable");
   let seed = 17;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
