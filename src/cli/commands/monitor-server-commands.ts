@@ -5,17 +5,16 @@
  * @module
  */
 import type { Command } from "commander";
-import { withCommonOptions, type CommonFlags } from "../output/cli-context.js";
+import { CliContext, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { createColors } from "../output/colors.js";
 import { cliAction, UsageError } from "../output/cli-errors.js";
 import { printJson } from "../output/json-output.js";
 import { renderTable } from "../output/table.js";
 
 async function monitoringClient(flags: CommonFlags) {
-  const { HttpClient } = await import("../../sdk/http-client.js");
   const { MonitoringClient } = await import("../../sdk/monitoring-client.js");
-  const { trackingUriFromEnv } = await import("../../sdk/sdk-config.js");
-  return new MonitoringClient(new HttpClient({ trackingUri: flags.trackingUri ?? trackingUriFromEnv() }));
+  // The CLI's own transport: a token kept by `ciclo auth login` and the retry note apply here as everywhere.
+  return new MonitoringClient(new CliContext(flags).transport());
 }
 
 export function registerServerCommands(monitor: Command): void {

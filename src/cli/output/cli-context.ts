@@ -80,7 +80,8 @@ export class CliContext {
     this.errColors = createColors(process.stderr);
   }
 
-  private transport(): HttpClient {
+  /** The HTTP client of this server (stored sign-in, retry note), for clients the getters below do not build. */
+  transport(): HttpClient {
     // A token kept by `ciclo auth login` for this server, unless the environment names credentials.
     const stored = envHasCredentials() ? undefined : loadCredential(this.trackingUri);
     return (this.http ??= new HttpClient({ trackingUri: this.trackingUri, token: stored?.token, onRetry: this.retryNote() }));
