@@ -49,15 +49,14 @@ export function installFastPath(server: Server, router: EndpointRouter, opts: Fa
     take(head) {
       const req = scoringRequest(head, rules);
       if (req === FALLBACK) return undefined;
-      return async (_head, body) => {
-        const t0 = opts.observe ? performance.now() : 0;
+      return async (_head, body, headAt) => {
         let res: RouterResponse;
         try {
           res = await router.invoke({ endpoint: req.endpoint, path: req.path, method: req.method, headers: req.headers, body });
         } catch (err) {
           res = failed(err as Error);
         }
-        if (opts.observe) opts.observe(req.method, routeOf(req.path), res.status, (performance.now() - t0) / 1000);
+        if (opts.observe) opts.observe(req.method, routeOf(req.path), res.status, (performance.now() - headAt) / 1000);
         return res as SocketAnswer;
       };
     },

@@ -1,7 +1,8 @@
 /**
  * The socket path is one per server: two routes plugged in by their request-line starts answer on the same
  * connection, one takeover of the `connection` event; a request neither takes goes to node's handler with what
- * follows it; an answer asking to close is written as node writes `connection: close` and ends the connection.
+ * follows it; an answer asking to close is written as node writes `connection: close` and ends the connection;
+ * a handler learns when the head was read, before a late body arrived.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -33,6 +34,8 @@ describe("the server's socket path", () => {
   let server: Server;
   let port: number;
   const seen: string[] = [];
+  /** Resolved by the `/t` route when the socket path read that request's head. */
+  let headRead: (at: number) => void = () => {};
   before(async () => {
     server = createServer((req, res) => {
       seen.push(`node ${req.url}`);
@@ -49,6 +52,14 @@ describe("the server's socket path", () => {
         head.target.startsWith("/b/")
           ? async (h): Promise<SocketAnswer> => (h.target === "/b/close" ? { status: 400, headers: { connection: "close", "content-type": "text/plain" }, body: "bye", close: true } : { status: 201, headers: {}, body: Buffer.from(h.target) })
           : undefined,
+    });
+    socketPath(server).add({
+      starts: ["POST /t "],
+      take: (head) => {
+        if (head.target !== "/t") return undefined;
+        headRead(performance.now());
+        return async (_h, _body, headAt) => ({ status: 200, headers: {}, body: String(headAt) });
+      },
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as AddressInfo).port;
@@ -75,5 +86,25 @@ describe("the server's socket path", () => {
   test("an answer that closes: connection: close first, nothing after it answered", async () => {
     const text = await exchange(port, post("/b/close", "x") + post("/a", "y"), /^$/);
     assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text\/plain\r\ncontent-length: 3\r\nDate: [^\r]+\r\n\r\nbye$/);
+  });
+
+  test("a handler is told when the head was read, not when the last byte of its body came", async () => {
+    const taken = new Promise<number>((resolve) => (headRead = resolve));
+    const socket = connect(port, "127.0.0.1");
+    let got = "";
+    const answered = new Promise<string>((resolve, reject) => {
+      socket.on("data", (d) => {
+        got += d.toString("latin1");
+        if (/\r\n\r\n.+$/.test(got)) resolve(got);
+      });
+      socket.on("error", reject);
+    });
+    socket.write("POST /t HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nx");
+    const tookAt = await taken;
+    const sentRestAt = performance.now();
+    socket.write("y");
+    const headAt = Number(/\r\n\r\n(.+)$/.exec(await answered)![1]);
+    socket.destroy();
+    assert.ok(headAt >= tookAt && headAt <= sentRestAt, `head read at ${headAt}: between ${tookAt} and ${sentRestAt}`);
   });
 });

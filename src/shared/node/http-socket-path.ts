@@ -37,8 +37,12 @@ export interface SocketAnswer {
   close?: boolean;
 }
 
-/** A route's handler for one request it took. It must not reject (its errors are answers). */
-export type SocketHandler = (head: PlainHead, body: Buffer | undefined) => Promise<SocketAnswer>;
+/**
+ * A route's handler for one request it took. It must not reject (its errors are answers). `headAt` is
+ * `performance.now()` when the request's head was read — before its body arrived, as node's own `request`
+ * event (and so Fastify's `reply.elapsedTime`) starts a request's time.
+ */
+export type SocketHandler = (head: PlainHead, body: Buffer | undefined, headAt: number) => Promise<SocketAnswer>;
 
 export interface SocketRoute {
   /** Request-line starts the route may take (`POST /api/2.0/mlflow/runs/`): other connections go on at their first bytes. */
@@ -134,6 +138,8 @@ function install(server: Server): SocketPath {
     /** The head of the request being received, once read (its body is still arriving), and its handler. */
     private waiting: PlainHead | undefined;
     private handler: SocketHandler | undefined;
+    /** When `waiting` was read (performance.now()). */
+    private headAt = 0;
     private busy = false;
     private paused = false;
     /** The sweep tick the current partial request began at (-1: none), or the connection went idle at. */
@@ -188,6 +194,7 @@ function install(server: Server): SocketPath {
       }
       let req = this.waiting;
       let handler = this.handler;
+      let headAt = this.headAt;
       if (!req) {
         const buf = this.chunks.length === 1 ? this.chunks[0] : this.joined();
         if (!mayTake(buf)) return this.handOff();
@@ -201,11 +208,13 @@ function install(server: Server): SocketPath {
         for (const route of routes) if ((handler = route.take(r)) !== undefined) break;
         if (handler === undefined) return this.handOff();
         req = r;
+        headAt = performance.now();
       }
       const total = req.headLength + req.contentLength;
       if (this.buffered < total) {
         this.waiting = req;
         this.handler = handler;
+        this.headAt = headAt;
         if (this.startedAt < 0) this.startedAt = tick;
         return;
       }
@@ -222,7 +231,7 @@ function install(server: Server): SocketPath {
         this.buffered = 0;
       }
       this.busy = true;
-      handler!(req, body).then(this.answer, this.failed);
+      handler!(req, body, headAt).then(this.answer, this.failed);
     }
 
     private joined(): Buffer {
