@@ -19,7 +19,8 @@ import type { Experiment } from "../../shared/tracking-types.js";
 import { createColors, type Colors } from "./colors.js";
 import { NotFoundError, UsageError } from "./cli-errors.js";
 import { printJson } from "./json-output.js";
-import { envHasCredentials, loadCredential } from "./stored-credentials.js";
+import { credentialSource, recordSentCredentials } from "./sent-credentials.js";
+import { envHasCredentials, loadCredential, serverKey } from "./stored-credentials.js";
 import { renderTable, type Column } from "./table.js";
 
 export interface CommonFlags {
@@ -83,8 +84,10 @@ export class CliContext {
   /** The HTTP client of this server (stored sign-in, retry note), for clients the getters below do not build. */
   transport(): HttpClient {
     // A token kept by `ciclo auth login` for this server, unless the environment names credentials.
+    if (this.http) return this.http;
     const stored = envHasCredentials() ? undefined : loadCredential(this.trackingUri);
-    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri, token: stored?.token, onRetry: this.retryNote() }));
+    recordSentCredentials(credentialSource(this.trackingUri, process.env, stored ? serverKey(this.trackingUri) : undefined));
+    return (this.http = new HttpClient({ trackingUri: this.trackingUri, token: stored?.token, onRetry: this.retryNote() }));
   }
 
   /** At a terminal, one line on stderr when the server first fails to answer, so a retrying command does not look hung. */
