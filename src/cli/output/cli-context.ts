@@ -18,6 +18,7 @@ import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import type { Experiment } from "../../shared/tracking-types.js";
 import { createColors, type Colors } from "./colors.js";
 import { NotFoundError, UsageError } from "./cli-errors.js";
+import { closestNames } from "./closest-names.js";
 import { printJson } from "./json-output.js";
 import { credentialSource, recordSentCredentials } from "./sent-credentials.js";
 import { envHasCredentials, loadCredential, serverKey } from "./stored-credentials.js";
@@ -168,7 +169,23 @@ export class CliContext {
       }
     }
     const byName = await t.findExperimentByName(ref);
-    if (!byName) throw new NotFoundError(`No experiment with id or name '${ref}'.`);
+    if (!byName) throw new NotFoundError(`No experiment with id or name '${ref}'.${await this.experimentSuggestions(ref)}`);
     return byName;
+  }
+
+  /** " Did you mean 'iris'?" for names close to `ref`, else where to see them all; never fails the error it adds to. */
+  private async experimentSuggestions(ref: string): Promise<string> {
+    const deleted = new Map<string, boolean>();
+    try {
+      for await (const e of this.tracking.iterateExperiments({ viewType: "ALL" })) {
+        deleted.set(e.name, e.lifecycleStage === "deleted");
+        if (deleted.size >= 10_000) break;
+      }
+    } catch {
+      return "";
+    }
+    const close = closestNames(ref, deleted.keys()).map((n) => `'${n}'${deleted.get(n) ? " (deleted; 'ciclo experiments restore' brings it back)" : ""}`);
+    if (close.length === 0) return " 'ciclo experiments list' lists them.";
+    return ` Did you mean ${close.length === 1 ? close[0] : `${close.slice(0, -1).join(", ")} or ${close[close.length - 1]}`}?`;
   }
 }
