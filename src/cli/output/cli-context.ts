@@ -67,6 +67,12 @@ export function parsePositiveInt(text: string | undefined, what: string): number
   return Number(text);
 }
 
+/** " Did you mean 'a' or 'b'?", or `otherwise` when there is nothing close. */
+function didYouMean(close: string[], otherwise: string): string {
+  if (close.length === 0) return otherwise;
+  return ` Did you mean ${close.length === 1 ? close[0] : `${close.slice(0, -1).join(", ")} or ${close[close.length - 1]}`}?`;
+}
+
 export class CliContext {
   readonly trackingUri: string;
   readonly json: boolean;
@@ -173,6 +179,21 @@ export class CliContext {
     return byName;
   }
 
+  /** Rethrows `err`; a registered model that does not exist gets the names close to `name` added ("Did you mean …?"). */
+  async modelNotFound(err: unknown, name: string): Promise<never> {
+    if (!(err instanceof ResourceDoesNotExistError) || !/Registered Model/i.test(err.message)) throw err;
+    const names: string[] = [];
+    try {
+      for await (const m of this.registry.iterateRegisteredModels()) {
+        names.push(m.name);
+        if (names.length >= 10_000) break;
+      }
+    } catch {
+      throw err;
+    }
+    throw new NotFoundError(`${err.message.replace(/\.?$/, ".")}${didYouMean(closestNames(name, names).map((n) => `'${n}'`), " 'ciclo models list' lists them.")}`);
+  }
+
   /** " Did you mean 'iris'?" for names close to `ref`, else where to see them all; never fails the error it adds to. */
   private async experimentSuggestions(ref: string): Promise<string> {
     const deleted = new Map<string, boolean>();
@@ -185,7 +206,6 @@ export class CliContext {
       return "";
     }
     const close = closestNames(ref, deleted.keys()).map((n) => `'${n}'${deleted.get(n) ? " (deleted; 'ciclo experiments restore' brings it back)" : ""}`);
-    if (close.length === 0) return " 'ciclo experiments list' lists them.";
-    return ` Did you mean ${close.length === 1 ? close[0] : `${close.slice(0, -1).join(", ")} or ${close[close.length - 1]}`}?`;
+    return didYouMean(close, " 'ciclo experiments list' lists them.");
   }
 }
