@@ -3,7 +3,7 @@
  * create-run group of create-run-group.ts, 10 runs per statement with their two default tags, sent on one
  * connection into a runs table that already holds `--runs` runs with random ids (a deployment's history), right
  * after a `CHECKPOINT` — as every create run after one of the checkpoints a log-batch load brings. Ids are either
- * random (uuid4's 32 hex digits, as before) or time-ordered (run-ids.ts, UUIDv7's layout), blocks alternating.
+ * random (uuid4's 32 hex digits, as before) or time-ordered (shared/node/time-ordered-id.ts, UUIDv7's layout), blocks alternating.
  * Per run: the statement's WAL records, full-page images and bytes from `EXPLAIN (ANALYZE, WAL)` (this statement's
  * own, whatever else the server does), and in a second pass without EXPLAIN the backend's CPU (/proc: load on the
  * machine inflates it).
@@ -18,7 +18,7 @@ import { migrateToLatest } from "../src/store/migrations/migrator.js";
 import { openPostgres } from "../src/store/postgres/postgres-connection.js";
 import { SOLO_CREATE } from "../src/store/sql/tracking/create-run-group.js";
 import { ensureDefaultExperiment } from "../src/store/sql/tracking/experiment-queries.js";
-import { newRunId } from "../src/store/sql/tracking/run-ids.js";
+import { newTimeOrderedId } from "../src/shared/node/time-ordered-id.js";
 import { createTestDatabase } from "../src/testing/postgres-fixture.js";
 import { processCpuSeconds } from "./lib/proc-cpu.js";
 
@@ -53,7 +53,7 @@ try {
     return [[0], ids, ids.map(() => 0), ids.map(() => "bench"), ids.map(() => "bench"), ids.map(() => now),
       [...ids, ...ids], [...ids.map(() => "mlflow.user"), ...ids.map(() => "mlflow.runName")], [...ids.map(() => "bench"), ...ids.map(() => "bench")]];
   };
-  const spellings = { random: () => randomUUID().replaceAll("-", ""), "time-ordered": () => newRunId() };
+  const spellings = { random: () => randomUUID().replaceAll("-", ""), "time-ordered": () => newTimeOrderedId() };
   type Plan = { "Node Type": string; "WAL Records"?: number; "WAL FPI"?: number; "WAL Bytes"?: number; Plans?: Plan[] };
   // The statement's WAL: its ModifyTable nodes (each counts its own subtree) and the experiments' lock.
   const walOf = (p: Plan, acc = { records: 0, fpi: 0, bytes: 0 }): typeof acc => {

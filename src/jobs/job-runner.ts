@@ -16,6 +16,8 @@ import type { JobRegistry } from "./job-types.js";
 import type { Job } from "./types.js";
 
 export interface RunnerLogger {
+  /** What only someone tracing the runner wants (a housekeeping tick fired); optional. */
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;

@@ -221,6 +221,30 @@ describe("JobsWorker (sqlite)", () => {
     }
   });
 
+  test("a schedule's firing is logged at info, but the every-minute *.tick ones only at debug", async () => {
+    const quiet = `test.quiet${n++}.tick`;
+    const loud = `test.loud${n++}`;
+    const lines: Record<"debug" | "info", Array<{ type?: string }>> = { debug: [], info: [] };
+    const registry = new JobRegistry()
+      .add({ type: quiet, async handle() {} }, { type: loud, async handle() {} })
+      .schedule({ name: `${quiet}-every-second`, type: quiet, cron: "* * * * * *" })
+      .schedule({ name: `${loud}-every-second`, type: loud, cron: "* * * * * *" });
+    const logger = {
+      debug: (o: object) => void lines.debug.push(o),
+      info: (o: object) => void lines.info.push(o),
+      warn() {},
+      error() {},
+    };
+    const worker = new JobsWorker({ store, events, registry, leaseMs: 300, pollMs: 25, concurrency: 3, logger });
+    await worker.start();
+    try {
+      await waitFor(() => lines, (l) => l.debug.some((o) => o.type === quiet) && l.info.some((o) => o.type === loud), { what: "both schedules to fire" });
+      assert.ok(!lines.info.some((o) => o.type === quiet), "a tick is not logged at info");
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test("event subscribers get registry events at least once, retried after a throw, from a durable cursor", async () => {
     const seen: StreamEvent[] = [];
     let failNext = true;

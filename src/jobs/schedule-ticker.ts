@@ -53,7 +53,11 @@ export class ScheduleTicker {
       const job = await store.fireSchedule(s.name, s.nextRunAt, next ?? Number.MAX_SAFE_INTEGER, registry.get(s.type)?.maxAttempts ?? 3, t);
       if (job) {
         fired.push(job);
-        logger.info({ schedule: s.name, jobId: job.jobId, type: job.type }, "jobs: schedule fired");
+        // The server's own `*.tick` schedules fire every minute and only enqueue the work that is due (which logs
+        // itself): at info they were two lines a minute, forever, in the terminal of an idle server.
+        const fields = { schedule: s.name, jobId: job.jobId, type: job.type };
+        if (job.type.endsWith(".tick")) logger.debug?.(fields, "jobs: schedule fired");
+        else logger.info(fields, "jobs: schedule fired");
       }
     }
     return fired;

@@ -140,6 +140,14 @@ describe("sdk http client", () => {
     );
     assert.throws(() => new HttpClient({ trackingUri: "sqlite:///x.db", env: {} }), /http:\/\/ or https:\/\//);
     assert.throws(() => new HttpClient({ trackingUri: "not a uri", env: {} }), /Invalid tracking URI/);
+    // The slips a new user makes: no scheme, or the API's path copied from a curl line.
+    assert.throws(() => new HttpClient({ trackingUri: "127.0.0.1:5000", env: {} }), /Invalid tracking URI '127\.0\.0\.1:5000'.*Did you mean 'http:\/\/127\.0\.0\.1:5000'\?/);
+    assert.throws(() => new HttpClient({ trackingUri: "localhost:5000", env: {} }), /Unsupported tracking URI 'localhost:5000'.*Did you mean 'http:\/\/localhost:5000'\?/);
+    assert.throws(
+      () => new HttpClient({ trackingUri: "https://u:p@host.example/team/api/2.0/mlflow/", env: {} }),
+      /it names the server's address, without the API path\. Did you mean 'https:\/\/host\.example\/team'\?/,
+    );
+    assert.throws(() => new HttpClient({ trackingUri: "http://127.0.0.1:5000/api/ciclo/v1", env: {} }), /Did you mean 'http:\/\/127\.0\.0\.1:5000'\?/);
   });
 
   test("the typed client round-trips runs, NaN/Infinity, history pages and search pages", async () => {

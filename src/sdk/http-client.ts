@@ -161,14 +161,27 @@ export class HttpClient {
   constructor(opts: HttpClientOptions) {
     const env = opts.env ?? process.env;
     let url: URL;
+    // host:port without a scheme (a common slip): say what was probably meant.
+    const bare = /^[A-Za-z0-9.-]+:\d+(\/.*)?$/.test(opts.trackingUri) ? ` Did you mean 'http://${opts.trackingUri}'?` : "";
     try {
       url = new URL(opts.trackingUri);
     } catch {
-      throw new InvalidParameterValueError(`Invalid tracking URI '${opts.trackingUri}': expected http(s)://host[:port][/path].`);
+      throw new InvalidParameterValueError(`Invalid tracking URI '${opts.trackingUri}': expected http(s)://host[:port][/path].${bare}`);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new InvalidParameterValueError(
-        `Unsupported tracking URI '${opts.trackingUri}': the SDK talks to a server over http:// or https://.`,
+        `Unsupported tracking URI '${opts.trackingUri}': the SDK talks to a server over http:// or https://.${bare}`,
+      );
+    }
+    // The API's own path appended (copied from a curl line): every request would go to /api/2.0/mlflow/api/2.0/mlflow/….
+    const api = /\/api\/(2\.0\/mlflow|3\.0\/mlflow|ciclo\/v1)\/?$/.exec(url.pathname);
+    if (api) {
+      const root = new URL(url.href);
+      root.pathname = url.pathname.slice(0, api.index) || "/";
+      root.username = "";
+      root.password = "";
+      throw new InvalidParameterValueError(
+        `Invalid tracking URI '${opts.trackingUri}': it names the server's address, without the API path. Did you mean '${root.href.replace(/\/+$/, "")}'?`,
       );
     }
     const username = opts.username ?? (url.username ? decodeURIComponent(url.username) : env.MLFLOW_TRACKING_USERNAME);

@@ -11,6 +11,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runCiclo } from "../../testing/child-server.js";
+import { saveCredential } from "../output/stored-credentials.js";
 import { startLiveTrackingServer, type LiveTrackingServer } from "../../testing/live-tracking-server.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
@@ -99,6 +100,9 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
     const refused = await cli(["auth", "whoami"], undefined, { MLFLOW_TRACKING_TOKEN: token });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /Invalid, expired or revoked token\. \(UNAUTHENTICATED\)/);
+    // The token was given and refused: the hint says so and how to get a new one, not "set a token".
+    assert.match(refused.stderr, /\nThe token in MLFLOW_TRACKING_TOKEN was refused: it has expired, was revoked, or belongs to another server\. Get a new one with 'ciclo auth login -u <user>' then 'ciclo tokens create <name>'/);
+    assert.doesNotMatch(refused.stderr, /or set MLFLOW_TRACKING_USERNAME/);
     assert.equal((await cli(["tokens", "revoke", "x"])).code, 2);
   });
 
@@ -142,6 +146,18 @@ describe("ciclo auth, tokens, users, secrets (binary against a live server, auth
     assert.equal(resolved, "rotated-value", "the file's value, one trailing newline dropped");
     assert.equal((await cli(["secrets", "delete", "registry.password"])).stdout, "Deleted secret registry.password.\n");
     assert.equal((await cli(["secrets", "list", "--json"])).stdout.trim(), "[]");
+  });
+
+  test("a kept token the server refuses: the hint says to sign in again, not to set a variable", async () => {
+    const other = tempDir("ciclo-cli-config-stale-");
+    try {
+      saveCredential(live.url, { token: "ciclo_revoked-or-expired-token-000000000000000", username: "admin", tokenId: 999 }, { CICLO_CONFIG_DIR: other.path });
+      const list = await cli(["experiments", "list"], undefined, { CICLO_CONFIG_DIR: other.path });
+      assert.equal(list.code, 1);
+      assert.match(list.stderr, /\(UNAUTHENTICATED\)\nThe token 'ciclo auth login' kept for http:\/\/\S+ was refused: it has expired or was revoked\. Sign in again with 'ciclo auth login -u <user>'/);
+    } finally {
+      other.remove();
+    }
   });
 
   test("logout revokes the kept token; whoami then needs credentials again", async () => {

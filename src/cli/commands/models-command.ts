@@ -96,7 +96,7 @@ export function registerModelsCommand(program: Command): void {
           });
           return;
         }
-        const model = await cli.registry.getRegisteredModel(name);
+        const model = await cli.registry.getRegisteredModel(name).catch((err: unknown) => cli.modelNotFound(err, name));
         const versions = await allVersions(cli, name);
         cli.emit({ ...model, versions }, () => {
           cli.out(

@@ -54,6 +54,13 @@ describe("ciclo models / gc (binary against a live server)", () => {
     assert.match(list.stdout, /^NAME\s+LATEST\s+ALIASES\s+UPDATED\s+DESCRIPTION\nfraud\s+2\s+champion→1\s+\d{4}-/);
     const desc = await cli(["models", "describe", "fraud"]);
     assert.match(desc.stdout, /^name:\s+fraud\n/);
+    // A typo in the name: the registered models it probably meant; nothing close: where to see them all.
+    const typo = await cli(["models", "describe", "fruad"]);
+    assert.equal(typo.code, 3);
+    assert.match(typo.stderr, /^ciclo models describe: Registered Model with name=fruad not found\. Did you mean 'fraud'\?\n$/);
+    const far = await cli(["models", "describe", "churn"]);
+    assert.equal(far.code, 3);
+    assert.match(far.stderr, /not found\. 'ciclo models list' lists them\.\n$/);
     assert.match(desc.stdout, /Versions \(2\)\nVERSION\s+STAGE\s+STATUS\s+ALIASES\s+RUN ID\s+CREATED\s+SOURCE\n\s+2\s+Production\s+READY\s+/);
     assert.match(desc.stdout, new RegExp(`\\n\\s+1\\s+None\\s+READY\\s+champion\\s+${run1}\\s`));
     const version = json<{ tags: Array<{ key: string; value: string }>; aliases: string[] }>(await cli(["models", "describe", "fraud", "1", "--json"]));

@@ -5,7 +5,7 @@
  * table of the steps at the end, exit 0 only when the run succeeded.
  * @module
  */
-import { stepsDone } from "../../shared/wire/pipeline-progress.js";
+import { pipelineRunTook, stepsDone } from "../../shared/wire/pipeline-progress.js";
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
@@ -34,7 +34,7 @@ const RUN_COLUMNS: Column<PipelineRun>[] = [
   { header: "TRIGGER", value: (r) => r.trigger.kind, shrink: false },
   { header: "STEPS", value: (r) => `${stepsDone(r.steps)}/${r.steps.length}`, align: "right", shrink: false },
   { header: "STARTED", value: (r) => formatTime(r.created_at), shrink: false },
-  { header: "TOOK", value: (r) => (r.finished_at ? formatDuration(r.finished_at - r.created_at) : ""), align: "right", shrink: false },
+  { header: "TOOK", value: (r) => tookText(r, false), align: "right", shrink: false },
   { header: "ERROR", value: (r) => r.error ?? "" },
 ];
 
@@ -56,10 +56,18 @@ function projectArg(p: string): string {
   return existsSync(p) && statSync(p).isDirectory() ? resolve(p) : p;
 }
 
+/** Time spent running; a resumed run says so, and in full also the time since its first start. */
+function tookText(r: PipelineRun, full: boolean): string {
+  const took = pipelineRunTook(r);
+  if (!took) return "";
+  if (!took.resumed) return formatDuration(took.runningMs);
+  return full ? `${formatDuration(took.runningMs)} running (resumed; ${formatDuration(took.sinceFirstStartMs)} since its first start)` : `${formatDuration(took.runningMs)} (resumed)`;
+}
+
 function printRun(cli: CliContext, r: PipelineRun): void {
   const status = r.status === "succeeded" ? cli.colors.green(r.status) : r.status === "failed" || r.status === "cancelled" ? cli.colors.red(r.status) : cli.colors.yellow(r.status);
   cli.out(`Pipeline ${cli.colors.bold(r.pipeline)} run ${r.run_id}: ${status}${r.error ? ` (${r.error})` : ""}`);
-  cli.out(`trigger ${r.trigger.kind}${r.trigger.actor ? ` by ${r.trigger.actor}` : ""}, experiment ${r.experiment_id}, started ${formatTime(r.created_at)}`);
+  cli.out(`trigger ${r.trigger.kind}${r.trigger.actor ? ` by ${r.trigger.actor}` : ""}, experiment ${r.experiment_id}, started ${formatTime(r.created_at)}${r.finished_at ? `, took ${tookText(r, true)}` : ""}`);
   cli.table(STEP_COLUMNS, r.steps, "No steps.");
   for (const a of r.approvals.filter((x) => x.state === "pending")) {
     cli.out(`Waiting for approval of '${a.step_id}'${a.approvers.length ? ` by ${a.approvers.join(" or ")}` : ""}: ciclo pipelines approve ${r.run_id} ${a.step_id}`);

@@ -181,6 +181,18 @@ describe("ciclo experiments / runs / artifacts (binary against a live server)", 
     const notFound = await Promise.all([cli(["runs", "describe", "0123456789abcdef0123456789abcdef"]), cli(["experiments", "delete", "no-such-experiment"]), cli(["runs", "list", "-e", "nope"])]);
     for (const n of notFound) assert.equal(n.code, 3, n.stderr);
     assert.match(notFound[0].stderr, /^ciclo runs describe: Run with id=0123456789abcdef0123456789abcdef not found \(RESOURCE_DOES_NOT_EXIST\)\n$/);
+    assert.equal(notFound[2].stderr, "ciclo runs list: No experiment with id or name 'nope'. 'ciclo experiments list' lists them.\n");
+    // A typo in an experiment's name: the names it probably meant.
+    const typo = await cli(["runs", "list", "-e", "cli-rnus"]);
+    assert.equal(typo.code, 3);
+    assert.equal(typo.stderr, "ciclo runs list: No experiment with id or name 'cli-rnus'. Did you mean 'cli-runs'?\n");
+    // A tracking URI without its scheme, or with the API's path: what was probably meant.
+    const bare = await cli(["experiments", "list", "--tracking-uri", live.url.replace(/^http:\/\//, "")]);
+    assert.equal(bare.code, 1);
+    assert.match(bare.stderr, new RegExp(`Did you mean '${live.url.replace(/\./g, "\\.")}'\\?`));
+    const apiPath = await cli(["experiments", "list", "--tracking-uri", `${live.url}/api/2.0/mlflow`]);
+    assert.equal(apiPath.code, 1);
+    assert.match(apiPath.stderr, /without the API path\. Did you mean 'http:\/\/127\.0\.0\.1:\d+'\?/);
     const down = await cli(["experiments", "list", "--tracking-uri", "http://127.0.0.1:1"]);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /Could not reach the tracking server at http:\/\/127\.0\.0\.1:1/);

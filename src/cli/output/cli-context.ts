@@ -18,8 +18,10 @@ import { ResourceDoesNotExistError } from "../../shared/errors.js";
 import type { Experiment } from "../../shared/tracking-types.js";
 import { createColors, type Colors } from "./colors.js";
 import { NotFoundError, UsageError } from "./cli-errors.js";
+import { closestNames } from "./closest-names.js";
 import { printJson } from "./json-output.js";
-import { envHasCredentials, loadCredential } from "./stored-credentials.js";
+import { credentialSource, recordSentCredentials } from "./sent-credentials.js";
+import { envHasCredentials, loadCredential, serverKey } from "./stored-credentials.js";
 import { renderTable, type Column } from "./table.js";
 
 export interface CommonFlags {
@@ -65,6 +67,12 @@ export function parsePositiveInt(text: string | undefined, what: string): number
   return Number(text);
 }
 
+/** " Did you mean 'a' or 'b'?", or `otherwise` when there is nothing close. */
+function didYouMean(close: string[], otherwise: string): string {
+  if (close.length === 0) return otherwise;
+  return ` Did you mean ${close.length === 1 ? close[0] : `${close.slice(0, -1).join(", ")} or ${close[close.length - 1]}`}?`;
+}
+
 export class CliContext {
   readonly trackingUri: string;
   readonly json: boolean;
@@ -83,8 +91,10 @@ export class CliContext {
   /** The HTTP client of this server (stored sign-in, retry note), for clients the getters below do not build. */
   transport(): HttpClient {
     // A token kept by `ciclo auth login` for this server, unless the environment names credentials.
+    if (this.http) return this.http;
     const stored = envHasCredentials() ? undefined : loadCredential(this.trackingUri);
-    return (this.http ??= new HttpClient({ trackingUri: this.trackingUri, token: stored?.token, onRetry: this.retryNote() }));
+    recordSentCredentials(credentialSource(this.trackingUri, process.env, stored ? serverKey(this.trackingUri) : undefined));
+    return (this.http = new HttpClient({ trackingUri: this.trackingUri, token: stored?.token, onRetry: this.retryNote() }));
   }
 
   /** At a terminal, one line on stderr when the server first fails to answer, so a retrying command does not look hung. */
@@ -165,7 +175,37 @@ export class CliContext {
       }
     }
     const byName = await t.findExperimentByName(ref);
-    if (!byName) throw new NotFoundError(`No experiment with id or name '${ref}'.`);
+    if (!byName) throw new NotFoundError(`No experiment with id or name '${ref}'.${await this.experimentSuggestions(ref)}`);
     return byName;
+  }
+
+  /** Rethrows `err`; a registered model that does not exist gets the names close to `name` added ("Did you mean …?"). */
+  async modelNotFound(err: unknown, name: string): Promise<never> {
+    if (!(err instanceof ResourceDoesNotExistError) || !/Registered Model/i.test(err.message)) throw err;
+    const names: string[] = [];
+    try {
+      for await (const m of this.registry.iterateRegisteredModels()) {
+        names.push(m.name);
+        if (names.length >= 10_000) break;
+      }
+    } catch {
+      throw err;
+    }
+    throw new NotFoundError(`${err.message.replace(/\.?$/, ".")}${didYouMean(closestNames(name, names).map((n) => `'${n}'`), " 'ciclo models list' lists them.")}`);
+  }
+
+  /** " Did you mean 'iris'?" for names close to `ref`, else where to see them all; never fails the error it adds to. */
+  private async experimentSuggestions(ref: string): Promise<string> {
+    const deleted = new Map<string, boolean>();
+    try {
+      for await (const e of this.tracking.iterateExperiments({ viewType: "ALL" })) {
+        deleted.set(e.name, e.lifecycleStage === "deleted");
+        if (deleted.size >= 10_000) break;
+      }
+    } catch {
+      return "";
+    }
+    const close = closestNames(ref, deleted.keys()).map((n) => `'${n}'${deleted.get(n) ? " (deleted; 'ciclo experiments restore' brings it back)" : ""}`);
+    return didYouMean(close, " 'ciclo experiments list' lists them.");
   }
 }

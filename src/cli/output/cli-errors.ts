@@ -12,6 +12,7 @@
 import type { Command, CommanderError } from "commander";
 import { TrackingConnectionError } from "../../sdk/http-client.js";
 import { MlflowError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { sentCredentials, unauthenticatedHint } from "./sent-credentials.js";
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, NOT_FOUND: 3 } as const;
 
@@ -38,8 +39,9 @@ export function reportError(err: unknown, command: string): void {
       : err instanceof TrackingConnectionError && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(e.message)
         ? "\nIs a ciclo server running there? Start one with 'ciclo server', or name yours with --tracking-uri or CICLO_TRACKING_URI."
         : err instanceof MlflowError && err.errorCode === "UNAUTHENTICATED" && command !== "auth login"
-          ? // The server's message names MLflow's variables; a CLI user also has `ciclo auth login`.
-            "\nSign in from this machine with 'ciclo auth login -u <user>' (it keeps a token), or set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or CICLO_TRACKING_TOKEN."
+          ? // The server's message names MLflow's variables; a CLI user also has `ciclo auth login`, and
+            // credentials that were sent and refused call for new ones, not for setting them.
+            `\n${unauthenticatedHint(sentCredentials())}`
           : err instanceof MlflowError && err.errorCode === "PERMISSION_DENIED"
             ? // The server says only MLflow's "Permission denied": which credentials were used, and who can grant.
               "\nThe credentials sign in, but that account may not do this. 'ciclo auth whoami' shows which account they are; an admin, or a user with MANAGE on the experiment or registered model, can grant a permission."

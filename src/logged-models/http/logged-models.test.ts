@@ -22,6 +22,7 @@ describe("logged-model routes", () => {
     ok(await fx.call("POST", "/logged-models", { experiment_id: exp, name: "model", ...body })).model;
 
   test("create answers MLflow's LoggedModel: fields in proto order, model_type \"\" when unsent", async () => {
+    const t0 = Date.now();
     const r = await fx.call("POST", "/logged-models", {
       experiment_id: exp,
       name: "model",
@@ -32,6 +33,10 @@ describe("logged-model routes", () => {
     const { model } = ok(r);
     const id = model.info.model_id;
     assert.match(id, /^m-[0-9a-f]{32}$/);
+    // Laid out as a UUIDv7 (the id keys logged_models): creation milliseconds first, then version 7.
+    const ms = parseInt(id.slice(2, 14), 16);
+    assert.ok(ms >= t0 && ms <= Date.now(), `${id} starts with its creation time`);
+    assert.equal(id[14], "7");
     assert.deepEqual(Object.keys(model.info), [
       "model_id", "experiment_id", "name", "creation_timestamp_ms", "last_updated_timestamp_ms", "artifact_uri", "status", "model_type", "source_run_id", "tags",
     ]);

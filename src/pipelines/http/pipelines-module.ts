@@ -18,6 +18,7 @@ import { joinArtifactPath } from "../../artifacts/index.js";
 import { safeFetch, type OutboundPolicy } from "../../auth/index.js";
 import type { CicloModule } from "../../server/module.js";
 import { InvalidParameterValueError, InvalidStateError, ResourceDoesNotExistError } from "../../shared/errors.js";
+import { pipelineResumeMigration } from "../../store/sql/pipelines/pipeline-resume-migration.js";
 import { pipelinesMigration } from "../../store/sql/pipelines/pipelines-migration.js";
 import { SqlPipelineStore } from "../../store/sql/pipelines/sql-pipeline-store.js";
 import { JOB_TYPES, type DeployRequest } from "../runs/engine-deps.js";
@@ -77,7 +78,7 @@ function userOf(req: FastifyRequest): { name: string; isAdmin: boolean } | undef
 export function pipelinesModule(opts: PipelinesModuleOptions = {}): CicloModule {
   return {
     id: "pipelines",
-    migrations: [pipelinesMigration],
+    migrations: [pipelinesMigration, pipelineResumeMigration],
     init(ctx) {
       const store = new SqlPipelineStore(ctx.db);
       const tracking = ctx.get("tracking").store;

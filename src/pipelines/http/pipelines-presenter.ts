@@ -54,6 +54,7 @@ export function runToWire(v: PipelineRunView): WirePipelineRun {
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     ...opt("finished_at", r.finishedAt),
+    ...(r.resumedAt !== null && { resumed_at: r.resumedAt, earlier_run_ms: r.earlierRunMs }),
     steps: v.steps.map((s) => stepToWire(s, r.spec)),
     approvals: v.approvals.map(approvalToWire),
   };

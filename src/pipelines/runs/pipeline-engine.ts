@@ -337,7 +337,7 @@ export class PipelineEngine implements PipelineLauncher {
     if (run.status !== "failed" && run.status !== "cancelled") throw conflict(`Pipeline run ${runId} is ${run.status}; only failed or cancelled runs resume.`);
     const steps = await this.deps.store.steps(runId);
     if (steps.some((s) => s.status === "running" || s.status === "queued")) throw conflict(`Pipeline run ${runId} still has a step stopping; resume once it has stopped.`);
-    if (!(await this.deps.store.setRunStatus(runId, "running", null, ["failed", "cancelled"]))) throw conflict(`Pipeline run ${runId} changed meanwhile; try again.`);
+    if (!(await this.deps.store.resumeRun(runId, ["failed", "cancelled"]))) throw conflict(`Pipeline run ${runId} changed meanwhile; try again.`);
     for (const s of steps) {
       if (s.status === "succeeded" || s.status === "cached") continue;
       await this.deps.store.updateStep(runId, s.stepId, { status: "pending", attempt: 0, error: null, childRunId: null, cachedFrom: null, jobId: null, startedAt: null, finishedAt: null, outputs: {} });

@@ -12,6 +12,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { pipelineRunTook } from "../../shared/wire/pipeline-progress.js";
 import { startPipelineWorld, type PipelineWorld } from "../../testing/pipelines-fixture.js";
 import { waitFor } from "../../testing/wait-for.js";
 
@@ -228,12 +230,30 @@ describe("pipeline runs", () => {
     assert.match(failed.error, /step 'second' failed: exit code 1/);
     const mlflowRun = await w.mlflow("GET", `/runs/get?run_id=${failed.run_id}`);
     assert.equal(mlflowRun.json.run.info.status, "FAILED");
+    assert.equal(failed.resumed_at, undefined, "not resumed yet");
+    // As if it had failed an hour ago and sat failed since: its first stretch keeps its length.
+    const HOUR = 3_600_000;
+    const db = new Database(join(w.dir, "ciclo.db"));
+    try {
+      db.prepare("UPDATE pipeline_runs SET created_at = created_at - ?, updated_at = updated_at - ?, finished_at = finished_at - ? WHERE run_id = ?").run(HOUR, HOUR, HOUR, failed.run_id);
+    } finally {
+      db.close();
+    }
+    const firstStretch = failed.finished_at - failed.created_at;
     writeFileSync(ok, "");
     const resumed = await w.api("POST", `/pipelines/runs/${failed.run_id}/resume`, {});
     assert.equal(resumed.status, 200, JSON.stringify(resumed.json));
     const done = await w.until(failed.run_id);
     assert.equal(done.status, "succeeded");
     assert.equal(readFileSync(counter, "utf8"), "first\nthird\n", "first ran once");
+    // "Took" is the time spent running, not the hour it sat failed; the time since its first start is there too.
+    assert.equal(done.earlier_run_ms, firstStretch);
+    assert.ok(done.resumed_at >= failed.finished_at, "resumed after it failed");
+    const took = pipelineRunTook(done)!;
+    assert.equal(took.resumed, true);
+    assert.equal(took.runningMs, firstStretch + (done.finished_at - done.resumed_at));
+    assert.ok(took.runningMs < HOUR / 2, `ran ${took.runningMs} ms`);
+    assert.ok(took.sinceFirstStartMs >= HOUR, `${took.sinceFirstStartMs} ms since the first start`);
     assert.equal((await w.mlflow("GET", `/runs/get?run_id=${failed.run_id}`)).json.run.info.status, "FINISHED");
     const again = await w.api("POST", `/pipelines/runs/${failed.run_id}/resume`, {});
     assert.equal(again.status, 409);

@@ -36,6 +36,10 @@ export interface PipelineRun {
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** When the last resume started the run again (null: never resumed). */
+  resumedAt: number | null;
+  /** Time spent running before the last resume, ms (0 when never resumed). */
+  earlierRunMs: number;
 }
 
 export interface PipelineStep {
@@ -95,7 +99,7 @@ export interface RunQuery {
 
 export interface PipelineStore {
   /** Creates the run and its steps (all pending) in one transaction. */
-  createRun(run: Omit<PipelineRun, "createdAt" | "updatedAt" | "finishedAt" | "error">, launchKey?: string): Promise<void>;
+  createRun(run: Omit<PipelineRun, "createdAt" | "updatedAt" | "finishedAt" | "error" | "resumedAt" | "earlierRunMs">, launchKey?: string): Promise<void>;
   /** The run an earlier launch with this key created (a job delivered twice). */
   runByLaunchKey(key: string): Promise<string | undefined>;
   getRun(runId: string): Promise<PipelineRun | undefined>;
@@ -104,6 +108,11 @@ export interface PipelineStore {
   activeRuns(): Promise<string[]>;
   /** Sets the status; `from` makes it conditional (returns false when the run was in another state). */
   setRunStatus(runId: string, status: PipelineRunStatus, error?: string | null, from?: PipelineRunStatus[]): Promise<boolean>;
+  /**
+   * Starts a finished run again (running, no error) when its status is one of `from`; the stretch that
+   * ended is added to the time spent running and the new one starts now. Returns whether it did.
+   */
+  resumeRun(runId: string, from: PipelineRunStatus[]): Promise<boolean>;
   /** Changes whether the run's steps may be served from the cache (a resume with --no-cache). */
   setNoCache(runId: string, noCache: boolean): Promise<void>;
   steps(runId: string): Promise<PipelineStep[]>;

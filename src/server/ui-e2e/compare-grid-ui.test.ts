@@ -3,8 +3,9 @@
  * metric in sections by prefix (system/ folded), sections that fold and
  * unfold through the URL, the metric search, charts drawn only near the
  * view, and each metric's history fetched once however often its chart is
- * scrolled away and back; a metric with a single point per run is drawn
- * as points (a line through one point draws nothing).
+ * scrolled away and back; a metric with a single point per run is a bar
+ * per run in the grid, and its points are marked in the large chart (a line
+ * through one point draws nothing).
  */
 import assert from "node:assert/strict";
 import { describe } from "node:test";
@@ -88,8 +89,21 @@ describe("compare grid (browser)", () => {
     assert.ok([...asked.values()].every((n) => n === 1), `one request per metric: ${JSON.stringify([...asked])}`);
   });
 
-  it("a metric with one point per run is drawn: each run's point is marked in its colour", async () => {
+  it("a metric with one value per run is a bar per run in the grid, with its value", async () => {
     await p.goto(url("&mq=final"));
+    const bars = p.page.getByRole("list", { name: "val/final: one value per run" }).getByRole("listitem");
+    await bars.first().waitFor();
+    assert.deepEqual(await bars.allInnerTexts(), ["run-0\n0.5", "run-1\n0.75"]);
+    const widths = await bars.locator(".value-bar-fill").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    assert.ok(Math.abs(widths[0]! / widths[1]! - 0.5 / 0.75) < 0.02, `bar lengths compare as the values do: ${widths}`);
+    assert.equal(await p.page.getByRole("img", { name: "Chart of val/final" }).count(), 0, "no line chart of lone dots");
+    // Another metric with a history in the same grid stays a line chart.
+    await p.goto(url("&mq=val/acc"));
+    await p.page.getByRole("img", { name: "Chart of val/acc" }).locator("canvas").waitFor();
+  });
+
+  it("a metric with one point per run, opened large: each run's point is marked in its colour", async () => {
+    await p.goto(url("&m=val/final"));
     const chart = p.page.getByRole("img", { name: "Chart of val/final" });
     await chart.locator("canvas").waitFor();
     await p.page.waitForFunction(() => {

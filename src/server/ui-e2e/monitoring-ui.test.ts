@@ -11,6 +11,7 @@ import { encodeProfile } from "../../monitoring/profiles/profile-codec.js";
 import { profileReference } from "../../monitoring/profiles/profiler.js";
 import { InMemoryTableSource } from "../../monitoring/profiles/table-source.js";
 import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { waitFor } from "../../testing/wait-for.js";
 
 const HOUR = 3_600_000;
 
@@ -69,6 +70,32 @@ describe("monitor page (browser)", () => {
     assert.equal((flagged.match(/\(/g) ?? []).length, 1, `one drifted window: ${flagged} (window end ${new Date(secondWindowEnd).toISOString()})`);
     assert.equal(await p.page.locator("iframe[title='Monitor scores']").count(), 1, "the report is still embedded");
     p.assertClean();
+  });
+
+  test("the embedded report is as tall as its content: the page scrolls, not a frame inside it, also after a resize", async (t) => {
+    if (!ui) return t.skip("Chromium is not available");
+    const page = await ui.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto("/monitoring/scores");
+      await page.page.frameLocator("iframe[title='Monitor scores']").locator("h2", { hasText: "Alert history" }).waitFor();
+      const frame = page.page.frames().find((f) => f.url().includes("/monitors/scores/report"))!;
+      const iframe = page.page.locator("iframe[title='Monitor scores']");
+      // The report's own height (its document scrolls when the frame is shorter) against the frame's.
+      const fits = async () => {
+        const content = (await frame.evaluate("document.documentElement.scrollHeight")) as number;
+        const box = Math.round((await iframe.boundingBox())?.height ?? 0);
+        return { content, box };
+      };
+      const tall = await waitFor(fits, (s) => s.content <= s.box && s.box - s.content <= 2, { what: "the frame to fit its report" });
+      assert.ok(tall.box > 900, `the report (${tall.content} px) is longer than the window: the page scrolls to it`);
+      // Narrower: the report reflows taller (its tables wrap), and the frame follows it.
+      await page.page.setViewportSize({ width: 560, height: 900 });
+      const narrow = await waitFor(fits, (s) => s.content <= s.box && s.box - s.content <= 2 && s.box !== tall.box, { what: "the frame to fit its reflowed report" });
+      assert.ok(narrow.box > 0);
+      page.assertClean();
+    } finally {
+      await page.close();
+    }
   });
 
   test("in the dark theme the embedded report follows it (it was a white block)", async (t) => {

@@ -63,6 +63,10 @@ export const WirePipelineRun = Type.Object({
   created_at: Type.Number(),
   updated_at: Type.Number(),
   finished_at: Type.Optional(Type.Number()),
+  /** When the last resume started the run again (absent: never resumed). */
+  resumed_at: Type.Optional(Type.Number()),
+  /** With resumed_at: ms spent running before the last resume (the time it sat failed or cancelled left out). */
+  earlier_run_ms: Type.Optional(Type.Number()),
   steps: Type.Array(WireStep),
   approvals: Type.Array(WireApproval),
 });

@@ -4,11 +4,11 @@
  * rules, ciclo's limits on what a client may store, then the trace store.
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { InvalidParameterValueError, missingValue } from "../../shared/errors.js";
 import { ASSESSMENT_KEYS, type Assessment, type AssessmentError, type AssessmentUpdate, type JsonValue } from "./assessment-types.js";
 import { validateTraceId } from "./trace-service.js";
 import type { TraceStore } from "./trace-store.js";
+import { newTimeOrderedId } from "../../shared/node/time-ordered-id.js";
 
 /** Column sizes of MLflow's `assessments` table, and ciclo's bounds on its text columns. */
 export const ASSESSMENT_LIMITS = {
@@ -91,9 +91,9 @@ function validateId(id: string, param: string): void {
   }
 }
 
-/** MLflow's `generate_assessment_id`: `a-` and 32 hex digits. */
-export function newAssessmentId(): string {
-  return `a-${randomUUID().replaceAll("-", "")}`;
+/** MLflow's `generate_assessment_id` shape: `a-` and 32 hex digits — time-ordered, as the id keys `assessments`. */
+export function newAssessmentId(now: number = Date.now()): string {
+  return `a-${newTimeOrderedId(now)}`;
 }
 
 /** Checks an assessment a client sends (alone, or inside a StartTraceV3's trace info) and completes it. */
@@ -111,7 +111,7 @@ export function prepareAssessment(a: AssessmentInput, now: number): Assessment {
   const createTime = a.createTime ?? now;
   return {
     ...a,
-    assessmentId: a.assessmentId ?? newAssessmentId(),
+    assessmentId: a.assessmentId ?? newAssessmentId(now),
     createTime,
     lastUpdateTime: createTime,
     valid: true,

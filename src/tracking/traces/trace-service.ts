@@ -3,7 +3,6 @@
  * location every trace is given, then the store.
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { InvalidParameterValueError, missingValue } from "../../shared/errors.js";
 import { parseFilter } from "../../shared/filter/filter-parser.js";
 import type { Page } from "../../shared/types.js";
@@ -13,6 +12,7 @@ import { prepareAssessment, type AssessmentInput } from "./assessment-service.js
 import { parseTraceOrderBy, TRACE_SEARCH_SPEC } from "./trace-search-spec.js";
 import type { TraceStore } from "./trace-store.js";
 import { TRACE_KEYS, type DeleteTracesRequest, type TraceInfo } from "./types.js";
+import { newTimeOrderedId } from "../../shared/node/time-ordered-id.js";
 
 /** MLflow's trace_tags / trace_request_metadata columns: keys of 250 characters, values of 8,000. */
 export const TRACE_LIMITS = { key: 250, value: 8000, idLength: 64, entries: 1000, deleteIds: 10_000, clientRequestId: 250, linkIds: 100, assessments: 1000 } as const;
@@ -98,13 +98,14 @@ export class TraceService {
   }
 
   /**
-   * MLflow 2's StartTrace: the server names the trace (32 hex digits, as MLflow 2 did) and it is IN_PROGRESS until
+   * MLflow 2's StartTrace: the server names the trace (32 hex digits, as MLflow 2 did, time-ordered: the id keys
+   * `trace_info`) and it is IN_PROGRESS until
    * EndTrace.
    */
   startV2(req: { experimentId: string; timestampMs?: number; metadata: Record<string, string>; tags: Record<string, string> }): Promise<TraceInfo> {
     if (!req.experimentId) throw missingValue("experiment_id");
     return this.start({
-      traceId: randomUUID().replaceAll("-", ""),
+      traceId: newTimeOrderedId(this.now()),
       experimentId: req.experimentId,
       clientRequestId: null,
       requestTime: req.timestampMs ?? this.now(),

@@ -5,7 +5,6 @@
  * @module
  */
 import { loggedModelNotFound } from "../sql-errors.js";
-import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
 import { InvalidParameterValueError, ResourceDoesNotExistError } from "../../../shared/errors.js";
 import {
@@ -21,6 +20,7 @@ import type { Tag } from "../../../shared/types.js";
 import { activeExperiment, appendToUri, dedupeTags } from "../tracking/experiment-queries.js";
 import { runNotFound } from "../tracking/run-queries.js";
 import type { Database, LoggedModelsTable } from "../schema.js";
+import { newTimeOrderedId } from "../../../shared/node/time-ordered-id.js";
 
 type Db = Kysely<Database>;
 export type LoggedModelRow = Selectable<LoggedModelsTable>;
@@ -40,7 +40,8 @@ export async function createLoggedModel(trx: Db, input: CreateLoggedModelInput, 
     const run = await trx.selectFrom("runs").select("id").where("run_uuid", "=", input.sourceRunId).executeTakeFirst();
     if (!run) throw runNotFound(input.sourceRunId);
   }
-  const modelId = `m-${randomUUID().replaceAll("-", "")}`;
+  // MLflow's shape (`m-` and 32 hex digits), time-ordered: the id keys `logged_models`.
+  const modelId = `m-${newTimeOrderedId(now)}`;
   const row: LoggedModelRow = {
     model_id: modelId,
     experiment_id: exp.experiment_id,

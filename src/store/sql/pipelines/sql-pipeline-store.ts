@@ -5,7 +5,7 @@
  * the caller learns whether its change won.
  * @module
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type {
   Approval,
   ApprovalState,
@@ -37,6 +37,8 @@ interface RunRow {
   created_at: number | string;
   updated_at: number | string;
   finished_at: number | string | null;
+  resumed_at: number | string | null;
+  earlier_run_ms: number | string;
 }
 interface StepRow {
   run_id: string;
@@ -105,6 +107,8 @@ const toRun = (r: RunRow): PipelineRun => ({
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
   finishedAt: num(r.finished_at),
+  resumedAt: num(r.resumed_at),
+  earlierRunMs: Number(r.earlier_run_ms),
 });
 
 const toStep = (r: StepRow): PipelineStep => ({
@@ -151,7 +155,7 @@ export class SqlPipelineStore implements PipelineStore {
     return this.conn.write((trx) => fn(trx as unknown as Db));
   }
 
-  async createRun(run: Omit<PipelineRun, "createdAt" | "updatedAt" | "finishedAt" | "error">, launchKey?: string): Promise<void> {
+  async createRun(run: Omit<PipelineRun, "createdAt" | "updatedAt" | "finishedAt" | "error" | "resumedAt" | "earlierRunMs">, launchKey?: string): Promise<void> {
     const t = this.now();
     await this.write(async (trx) => {
       if (launchKey && (await trx.selectFrom("pipeline_runs").select("run_id").where("launch_key", "=", launchKey).executeTakeFirst())) {
@@ -175,6 +179,8 @@ export class SqlPipelineStore implements PipelineStore {
           created_at: t,
           updated_at: t,
           finished_at: null,
+          resumed_at: null,
+          earlier_run_ms: 0,
         })
         .execute();
       await trx
@@ -229,6 +235,27 @@ export class SqlPipelineStore implements PipelineStore {
         .where("run_id", "=", runId);
       if (from) q = q.where("status", "in", from);
       return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+    });
+  }
+
+  async resumeRun(runId: string, from: PipelineRunStatus[]): Promise<boolean> {
+    const t = this.now();
+    return this.write(async (trx) => {
+      const r = await trx
+        .updateTable("pipeline_runs")
+        .set({
+          status: "running",
+          error: null,
+          updated_at: t,
+          finished_at: null,
+          resumed_at: t,
+          // The stretch that ended: from its start (the last resume, else the creation) to its end.
+          earlier_run_ms: sql<number>`earlier_run_ms + (coalesce(finished_at, updated_at) - coalesce(resumed_at, created_at))`,
+        })
+        .where("run_id", "=", runId)
+        .where("status", "in", from)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
     });
   }
 

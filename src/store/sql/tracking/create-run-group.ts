@@ -14,7 +14,7 @@ import type { Tag } from "../../../shared/types.js";
 import { appendToUri, dedupeTags, experimentIdNumber, experimentNotFound } from "./experiment-queries.js";
 import { type GroupedWrite, type WriteOutcome } from "../group-commit-queue.js";
 import { byKey, createRun, newRunRow, toRunInfo } from "./run-queries.js";
-import { newRunId } from "./run-ids.js";
+import { newTimeOrderedId } from "../../../shared/node/time-ordered-id.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
 
@@ -47,7 +47,7 @@ async function createManyRuns(trx: Db, inputs: readonly CreateRunInput[], dialec
       outcomes.push({ ok: false, error: new InvalidParameterValueError(msg) });
       continue;
     }
-    const runUuid = newRunId();
+    const runUuid = newTimeOrderedId();
     const row = newRunRow(runUuid, Number(exp.experiment_id), input, appendToUri(exp.artifact_location, `${runUuid}/artifacts`));
     rows.push({ at: outcomes.length, row, tags: dedupeTags(input.tags) });
     outcomes.push({ ok: true, value: undefined as unknown as Run });
@@ -103,7 +103,7 @@ async function soloCreateRuns(db: Db, inputs: readonly CreateRunInput[], dialect
     const expId = experimentIdNumber(input.experimentId);
     expIds[i] = expId;
     if (expId === undefined) continue;
-    const uuid = newRunId(now);
+    const uuid = newTimeOrderedId(now);
     const tags = dedupeTags(input.tags);
     uuids[i] = uuid;
     tagsOf[i] = tags;

@@ -10,7 +10,7 @@ import type { Dataset, DatasetInput, Metric, Param, Run, RunInfo, RunModelInput 
 import type { Tag } from "../../../shared/types.js";
 import type { CreateRunInput, UpdateRunInput } from "../../../tracking/tracking-store.js";
 import { activeExperiment, appendToUri, dedupeTags } from "./experiment-queries.js";
-import { newRunId } from "./run-ids.js";
+import { newTimeOrderedId } from "../../../shared/node/time-ordered-id.js";
 import type { Database, RunsTable } from "../schema.js";
 import type { SqlConnection, SqlDialect } from "../sql-dialect.js";
 import { codePointOrder } from "../code-point-order.js";
@@ -78,7 +78,7 @@ export function newRunRow(runUuid: string, experimentId: number, input: CreateRu
 export async function createRun(trx: Db, input: CreateRunInput, dialect: SqlDialect): Promise<Run> {
   // PostgreSQL: runs have no foreign key to experiments (migration 21); this lock does what its check did.
   const exp = await activeExperiment(trx, input.experimentId, dialect.name === "postgres");
-  const runUuid = newRunId();
+  const runUuid = newTimeOrderedId();
   const row = newRunRow(runUuid, exp.experiment_id, input, appendToUri(exp.artifact_location, `${runUuid}/artifacts`));
   const inserted = await trx.insertInto("runs").values(row).returning("id").executeTakeFirstOrThrow();
   const tags = dedupeTags(input.tags);

@@ -41,8 +41,13 @@ describe("assessment routes", () => {
   test("create, get, override, update, delete; the trace info carries them", async () => {
     const exp = await fx.createExperiment();
     ok(await fx.call("POST", "/traces", startBody(exp, "tr-as1"), { prefix: V3 }));
+    const t0 = Date.now();
     const a1 = ok(await fx.call("POST", "/traces/tr-as1/assessments", feedback(), { prefix: V3 })).assessment;
     assert.match(a1.assessment_id, /^a-[0-9a-f]{32}$/);
+    // Laid out as a UUIDv7 (the id keys assessments): creation milliseconds first, then version 7.
+    const ms = parseInt(a1.assessment_id.slice(2, 14), 16);
+    assert.ok(ms >= t0 && ms <= Date.now(), `${a1.assessment_id} starts with its creation time`);
+    assert.equal(a1.assessment_id[14], "7");
     assert.deepEqual(a1, {
       assessment_id: a1.assessment_id,
       assessment_name: "relevance",

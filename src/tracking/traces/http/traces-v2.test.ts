@@ -21,8 +21,13 @@ describe("MLflow 2 trace routes", () => {
 
   test("start, end, get and search; the V3 routes read the same trace", async () => {
     const exp = await fx.createExperiment();
+    const t0 = Date.now();
     const started = ok(await fx.call("POST", "/traces", { experiment_id: exp, timestamp_ms: 1_700_000_000_000, request_metadata: kv({ "mlflow.traceInputs": "{}" }), tags: kv({ "mlflow.traceName": "v2" }) })).trace_info;
     assert.match(started.request_id, /^[0-9a-f]{32}$/);
+    // Laid out as a UUIDv7 (the id keys trace_info): the server's clock when it named the trace (not the client's timestamp), then version 7.
+    const ms = parseInt(started.request_id.slice(0, 12), 16);
+    assert.ok(ms >= t0 && ms <= Date.now(), `${started.request_id} starts with the time it was named`);
+    assert.equal(started.request_id[12], "7");
     assert.deepEqual({ ...started, request_id: "x" }, {
       request_id: "x",
       experiment_id: exp,

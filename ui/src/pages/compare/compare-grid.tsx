@@ -6,7 +6,8 @@
  * metric is fetched once — coarse pass first when the runs are long — and a
  * chart scrolled away and back redraws from memory. Hovering a run in any
  * chart or in the legend highlights it everywhere. Search, folds, chart
- * settings and hidden runs are in the URL; ⤢ opens one chart large (`m=`).
+ * settings and hidden runs are in the URL; ⤢ opens one chart large (`m=`). A metric each run logged once is drawn
+ * as bars, one per run (value-bars.tsx).
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ChartSettingsControls, chartSettings, type ChartSettings } from "../../components/chart-settings";
@@ -18,6 +19,7 @@ import { FIRST_CHARTS, type Histories } from "./compare-loader";
 import { useMetricHistories, type HistoryStore } from "./history-store";
 import { CHARTS_PER_SECTION, firstCharts, foldedSections, metricSections, type MetricSection } from "./metric-sections";
 import { RunLegend } from "./run-legend";
+import { ValueBars, valueBars } from "./value-bars";
 
 /** Each run's points for a chart, in the x axis's units (steps, or ms timestamps). */
 export function seriesOf(runs: CompareRun[], h: Histories | undefined, xMode: ChartSettings["xMode"]): RunSeries[] {
@@ -62,6 +64,7 @@ function GridChart({ metric, first, runs, store, hidden, settings, focusId, onFo
   const [ref, inView] = useInView<HTMLElement>(first);
   const h = useMetricHistories(store, metric, inView);
   const series = useMemo(() => seriesOf(runs, h.data, settings.xMode), [runs, h.data, settings.xMode]);
+  const bars = useMemo(() => valueBars(series, hidden), [series, hidden]);
   return (
     <section ref={ref} className="card grid-chart" aria-label={`Metric ${metric}`} data-metric={metric} onMouseEnter={() => onActive(metric)}>
       <div className="grid-chart-head">
@@ -79,6 +82,8 @@ function GridChart({ metric, first, runs, store, hidden, settings, focusId, onFo
         <div className="grid-chart-placeholder" aria-busy={inView ? "true" : undefined} />
       ) : series.length === 0 ? (
         <div className="grid-chart-placeholder muted small">No run has points for {metric}.</div>
+      ) : bars ? (
+        <ValueBars bars={bars} metric={metric} focusId={focusId} onHover={onFocus} />
       ) : (
         <CompareChart series={series} detailed={h.detailed} hidden={hidden} {...settings} height={200} title={metric} focusId={focusId} onHover={onFocus} />
       )}

@@ -7,6 +7,7 @@
 import { listMonitors, reportUrl, type WireMonitor } from "../../api/monitoring-api";
 import { useApi } from "../../api/use-api";
 import { DriftChart } from "./drift-chart";
+import { ReportFrame } from "./report-frame";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
 import { formatTime } from "../../format";
 import { Link } from "../../router/router";
@@ -76,7 +77,7 @@ export function MonitorPage({ params }: PageProps) {
         </div>
       </header>
       <DriftChart monitor={name} />
-      <iframe title={`Monitor ${name}`} src={reportUrl(name)} sandbox="" style={{ width: "100%", height: "calc(100vh - 160px)", border: "none" }} />
+      <ReportFrame title={`Monitor ${name}`} src={reportUrl(name)} />
     </div>
   );
 }

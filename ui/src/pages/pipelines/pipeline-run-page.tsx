@@ -16,6 +16,7 @@ import { usePolling } from "../deployments/use-polling";
 import { ApprovalForm } from "./approval-form";
 import { StepGraph } from "./step-graph";
 import { StepLogs } from "./step-logs";
+import { tookText } from "./took-text";
 import { triggerText } from "./trigger-text";
 import { shortRunId } from "../../../../src/shared/short-run-id";
 import "./pipelines.css";
@@ -46,7 +47,7 @@ export default function PipelineRunPage({ params }: PageProps) {
           </h1>
           <div className="small muted">
             {triggerText(r.trigger)} · started {formatTime(r.created_at)}
-            {r.finished_at ? ` · took ${formatDuration(r.finished_at - r.created_at)}` : ""} · <Link to={`/runs/${r.run_id}`}>tracked run</Link>
+            {r.finished_at ? ` · took ${tookText(r, true)}` : ""} · <Link to={`/runs/${r.run_id}`}>tracked run</Link>
           </div>
         </div>
         {!FINISHED.has(r.status) && (

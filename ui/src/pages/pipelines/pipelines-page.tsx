@@ -2,11 +2,12 @@
 import { listApprovals, listPipelineRuns } from "../../api/pipelines-api";
 import { useApi } from "../../api/use-api";
 import { EmptyState, ErrorBanner, Loading } from "../../components/states";
-import { formatDuration, formatTime } from "../../format";
+import { formatTime } from "../../format";
 import { Link } from "../../router/router";
 import { stepsDone } from "../../../../src/shared/wire/pipeline-progress";
 import { usePolling } from "../deployments/use-polling";
 import { StartRunForm } from "./start-run-form";
+import { tookText } from "./took-text";
 import { triggerText } from "./trigger-text";
 import { TriggersCard } from "./triggers-card";
 import "./pipelines.css";
@@ -45,7 +46,7 @@ export default function PipelinesPage() {
                   <td className="small">{`${done}/${r.steps.length} done${cached ? `, ${cached} cached` : ""}`}</td>
                   <td className="small">{triggerText(r.trigger)}</td>
                   <td className="small">{formatTime(r.created_at)}</td>
-                  <td className="small">{r.finished_at ? formatDuration(r.finished_at - r.created_at) : ""}</td>
+                  <td className="small" title={r.resumed_at !== undefined ? tookText(r, true) : undefined}>{tookText(r, false)}</td>
                 </tr>
               );
             })}

@@ -1,29 +1,29 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { newRunId } from "./run-ids.js";
+import { newTimeOrderedId } from "./time-ordered-id.js";
 
-test("a run id is 32 lowercase hex digits laid out as a UUIDv7: time, version 7, variant 10", () => {
+test("an id is 32 lowercase hex digits laid out as a UUIDv7: time, version 7, variant 10", () => {
   const now = Date.UTC(2026, 11, 7, 16, 0, 0, 123);
-  const id = newRunId(now);
+  const id = newTimeOrderedId(now);
   assert.match(id, /^[0-9a-f]{32}$/);
   assert.equal(parseInt(id.slice(0, 12), 16), now);
   assert.equal(id[12], "7");
   assert.match(id[16], /^[89ab]$/);
   // The default clock is now's.
   const before = Date.now();
-  const made = parseInt(newRunId().slice(0, 12), 16);
+  const made = parseInt(newTimeOrderedId().slice(0, 12), 16);
   assert.ok(made >= before && made <= Date.now());
 });
 
-test("run ids made in later milliseconds sort after earlier ones, as text", () => {
+test("ids made in later milliseconds sort after earlier ones, as text", () => {
   const t = 1_765_000_000_000;
-  const ids = [t, t + 1, t + 2, t + 1_000, t + 86_400_000, 2 ** 40 * 4].map((ms) => newRunId(ms));
+  const ids = [t, t + 1, t + 2, t + 1_000, t + 86_400_000, 2 ** 40 * 4].map((ms) => newTimeOrderedId(ms));
   assert.deepEqual([...ids].sort(), ids);
 });
 
-test("run ids in the same millisecond differ in every one of their 74 random bits", () => {
+test("ids in the same millisecond differ in every one of their 74 random bits", () => {
   const t = 1_765_000_000_000;
-  const ids = Array.from({ length: 2_000 }, () => newRunId(t));
+  const ids = Array.from({ length: 2_000 }, () => newTimeOrderedId(t));
   assert.equal(new Set(ids).size, ids.length);
   // The 80 bits after the time: each of the 74 random ones is seen both 0 and 1; the 6 fixed ones never vary.
   const bits = ids.map((id) => BigInt(`0x${id.slice(12)}`));

@@ -1,11 +1,12 @@
 /**
- * New run ids: 32 lowercase hex digits, as MLflow clients expect of `uuid.uuid4().hex`, laid out as a UUIDv7
+ * New ids for rows keyed by them — runs, MLflow 2 traces, logged models (`m-` + the id) and assessments (`a-` + the
+ * id): 32 lowercase hex digits, as MLflow clients expect of `uuid.uuid4().hex`, laid out as a UUIDv7
  * (RFC 9562): the first 48 bits are the creation time in Unix milliseconds, then the version (7), 12 random bits,
  * the variant (binary 10) and 62 random bits — 74 bits from the CSPRNG, so an id stays unguessable. Why time
- * first: a random id lands every insert on a random leaf of the runs' `run_uuid` index, and after each checkpoint
+ * first: a random id lands every insert on a random leaf of its table's key index (the runs' `run_uuid`), and after each checkpoint
  * the first change to a leaf writes a full-page image of it to the WAL; ids that grow with time append to the
  * index's right edge. What the prefix reveals — when the run was created — the run's `start_time` already shows,
- * and ids are not credentials (access to a run goes by permission). Ids made in the same millisecond are not
+ * and ids are not credentials (access goes by permission). Ids made in the same millisecond are not
  * ordered among themselves (all 74 bits stay random); they land on the same leaf all the same.
  *
  * Node 20's `node:crypto` has `randomUUID` (version 4) only and the npm `uuid` package in the tree is 8.x
@@ -19,8 +20,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 const pool = Buffer.alloc(4096);
 let next = pool.length;
 
-/** A new run id (time-ordered, see the module's note); `now` in Unix milliseconds. */
-export function newRunId(now: number = Date.now()): string {
+/** A new id (time-ordered, see the module's note); `now` in Unix milliseconds. */
+export function newTimeOrderedId(now: number = Date.now()): string {
   if (next + 10 > pool.length) {
     randomFillSync(pool);
     next = 0;
