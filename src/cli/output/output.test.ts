@@ -62,6 +62,7 @@ test("coloured cells keep the alignment (widths ignore escape codes)", () => {
   assert.equal(lines[1], "ok      x");
   assert.equal(lines[2], "longer  x");
   assert.match(renderFields([["run id", "r1"], ["name", "n"]], plain), /^run id: r1\nname:   n\n$/);
+  assert.equal(renderFields([["run id", "r1"], ["description", ""], ["name", "n"]], plain), "run id:      r1\ndescription:\nname:        n\n", "no trailing spaces after an empty value");
 });
 
 test("durations: MLflow's 1d2h3m4s and single units; malformed is undefined", () => {

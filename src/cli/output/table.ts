@@ -115,5 +115,6 @@ function fit<R>(columns: Column<R>[], widths: number[], width: number): void {
 /** `key: value` lines with the keys aligned (a record's fields, `runs describe`). */
 export function renderFields(fields: Array<[string, string]>, colors: Colors): string {
   const w = Math.max(0, ...fields.map(([k]) => displayWidth(k)));
-  return fields.map(([k, v]) => `${colors.dim(pad(`${k}:`, w + 1, "left"))} ${oneLine(v)}`).join("\n") + "\n";
+  // An empty value leaves its line without trailing spaces.
+  return fields.map(([k, v]) => (v === "" ? colors.dim(`${k}:`) : `${colors.dim(pad(`${k}:`, w + 1, "left"))} ${oneLine(v)}`)).join("\n") + "\n";
 }
