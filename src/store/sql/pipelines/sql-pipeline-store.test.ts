@@ -42,7 +42,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
         assert.equal(await store.setRunStatus("r1", "failed", "boom"), true);
         now += 3_600_000; // sat failed an hour
         assert.equal(await store.resumeRun("r1", ["running"]), false, "not resumed from a state it is not in");
-        assert.equal(await store.resumeRun("r1", ["failed", "canceled"]), true);
+        assert.equal(await store.resumeRun("r1", ["failed", "cancelled"]), true);
         let run = (await store.getRun("r1"))!;
         assert.deepEqual([run.status, run.error, run.finishedAt, run.resumedAt, run.earlierRunMs], ["running", null, null, now, 5_000]);
         now += 2_000; // ran 2 s more, failed again; resumed a minute later
