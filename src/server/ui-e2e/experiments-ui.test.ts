@@ -102,4 +102,24 @@ describe("experiments page (browser)", () => {
     await p.page.getByRole("alert").filter({ hasText: /Run with id=0123456789abcdef0123456789abcdef not found|not found/i }).waitFor();
     p.expectHttpError(404, "/runs/get");
   });
+
+  it("a narrow window: the top bar's links scroll inside the bar, the page itself does not scroll sideways", async () => {
+    await p.page.setViewportSize({ width: 560, height: 800 });
+    try {
+      await p.goto("/experiments");
+      await p.page.getByRole("heading", { name: "Experiments" }).waitFor();
+      const sizes = await p.page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        window: document.documentElement.clientWidth,
+        nav: document.querySelector(".topnav").scrollWidth,
+        navBox: document.querySelector(".topnav").clientWidth,
+        user: document.querySelector(".topbar-end").getBoundingClientRect().right,
+      }));
+      assert.ok(sizes.page <= sizes.window, `the page is ${sizes.page} px wide in a ${sizes.window} px window`);
+      assert.ok(sizes.nav > sizes.navBox, "the links overflow the bar at this width (else this test shows nothing)");
+      assert.ok(sizes.user <= sizes.window, "the theme and user menu stay in view");
+    } finally {
+      await p.page.setViewportSize({ width: 1400, height: 900 });
+    }
+  });
 });
