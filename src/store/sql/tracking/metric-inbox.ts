@@ -40,6 +40,9 @@ const FOLD_LOCK = 727_173;
 /** PostgreSQL: errors after which the fold transaction runs again (deadlock, serialization, the overlap guard). */
 const RETRYABLE = new Set(["40P01", "40001", "CM001"]);
 
+/** PostgreSQL: whether any replica left points to fold (one round trip per read). */
+export const INBOX_CHECK = "select id from metric_inbox limit 1";
+
 const inboxes = new WeakMap<SqlDialect, MetricInbox>();
 
 /** The inbox of the connection whose dialect this is, if a tracking store turned it on. */
@@ -54,6 +57,8 @@ export class MetricInbox {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** Folds in the background (false: only readers, purge and close fold — tests that look at the inbox). */
+  background = true;
   /** Tests: runs inside a fold after the history was written, before the inbox rows are deleted. */
   beforeDelete: (() => void) | undefined;
 
@@ -71,6 +76,7 @@ export class MetricInbox {
     this.written++;
     this.maybeRows = true;
     this.pointsWaiting += points;
+    if (!this.background) return;
     if (this.pointsWaiting >= FOLD_AT_POINTS) this.schedule(0);
     else if (!this.timer) this.schedule(FOLD_AFTER_MS);
   }
@@ -103,7 +109,7 @@ export class MetricInbox {
   }
 
   private async hasRows(): Promise<boolean> {
-    const rows = await this.conn.dialect.runPrepared<{ id: number }>(this.conn.db, "select id from metric_inbox limit 1", []);
+    const rows = await this.conn.dialect.runPrepared<{ id: number }>(this.conn.db, INBOX_CHECK, []);
     return rows.length > 0;
   }
 

@@ -26,7 +26,7 @@ import * as experiments from "./experiment-queries.js";
 import * as gc from "./gc-queries.js";
 import { CREATE_RUN } from "./create-run-group.js";
 import { LOG_BATCH } from "./log-batch-group.js";
-import { MetricInbox } from "./metric-inbox.js";
+import { inboxOf, MetricInbox } from "./metric-inbox.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";
 import { searchRuns } from "./run-search.js";
@@ -36,6 +36,12 @@ export interface SqlTrackingStoreOptions {
   /** Root under which new experiments get `<root>/<experiment_id>`. */
   defaultArtifactRoot: string;
   now?: () => number;
+  /**
+   * Plain metric points through the connection's metric inbox (metric-inbox.ts; default true). False: every
+   * group writes its points' chunks, latest values and summaries itself — the way before, kept for tests of
+   * that path and A/B measurements. Decided by the first store on a connection.
+   */
+  metricInbox?: boolean;
 }
 
 export class SqlTrackingStore implements TrackingStore {
@@ -44,13 +50,13 @@ export class SqlTrackingStore implements TrackingStore {
    * Plain metric points wait here before they reach the history (metric-inbox.ts); every read of metric data
    * folds it first, so it sees every acknowledged point.
    */
-  readonly inbox: MetricInbox;
+  readonly inbox: MetricInbox | undefined;
   constructor(
     private readonly conn: SqlConnection,
     private readonly opts: SqlTrackingStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.inbox = MetricInbox.attach(conn);
+    this.inbox = opts.metricInbox === false ? inboxOf(conn.dialect) : MetricInbox.attach(conn);
   }
 
   private get db() {
@@ -105,7 +111,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async getRun(runId: string): Promise<Run> {
-    await this.inbox.settle();
+    await this.inbox?.settle();
     return (await runs.loadRuns(this.conn, [await runs.getRunRow(this.db, runId)]))[0];
   }
 
@@ -134,17 +140,17 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {
-    await this.inbox.settle();
+    await this.inbox?.settle();
     return metrics.getMetricHistory(this.db, runId, key, query);
   }
 
   async getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]> {
-    await this.inbox.settle();
+    await this.inbox?.settle();
     return metrics.getMetricHistoryBulkInterval(this.db, query);
   }
 
   async searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
-    await this.inbox.settle();
+    await this.inbox?.settle();
     return searchRuns(this.conn, query);
   }
 
@@ -155,7 +161,7 @@ export class SqlTrackingStore implements TrackingStore {
   hardDeleteRuns(runIds: string[]): Promise<GcRun[]> {
     // The inbox folded first, in the purge's transaction: no point of these runs is left waiting.
     return this.conn.write(async (trx) => {
-      await this.inbox.foldAllIn(trx);
+      await this.inbox?.foldAllIn(trx);
       return gc.hardDeleteRuns(trx, this.conn.dialect.name, runIds);
     });
   }
@@ -166,7 +172,7 @@ export class SqlTrackingStore implements TrackingStore {
 
   hardDeleteExperiments(experimentIds: string[]): Promise<PurgedExperiment[]> {
     return this.conn.write(async (trx) => {
-      await this.inbox.foldAllIn(trx);
+      await this.inbox?.foldAllIn(trx);
       return gc.hardDeleteExperiments(trx, this.conn.dialect.name, experimentIds);
     });
   }
@@ -174,7 +180,7 @@ export class SqlTrackingStore implements TrackingStore {
   /** Folds what waits in the metric inbox, then closes the connection. */
   async close(): Promise<void> {
     try {
-      await this.inbox.close();
+      await this.inbox?.close();
     } finally {
       await this.db.destroy();
     }
