@@ -23,7 +23,7 @@ import { logBatch, paramChanged } from "./log-batch.js";
 import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
 import { aggregateBuckets } from "./metric-buckets.js";
 import { buildChunks, OVERLAP_SQLSTATE, sortUnique } from "./metric-chunks.js";
-import { inboxOf } from "./metric-inbox.js";
+import { inboxOf, inboxPays } from "./metric-inbox.js";
 import { packInboxPoints, type PlacedPoints } from "./metric-inbox-points.js";
 import { splitSeries } from "./open-bucket.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
@@ -113,7 +113,10 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
  * what they derive per series — its latest point and the summary of its points in that point's bucket, the
  * summaries of its other points per bucket.
  */
-function groupRows(inputs: readonly LogBatchWrite[], inbox: boolean): GroupRows {
+function groupRows(inputs: readonly LogBatchWrite[], withInbox: boolean): GroupRows {
+  let points = 0;
+  for (const w of inputs) points += w.batch.metrics.length;
+  const inbox = withInbox && inboxPays(points, inputs.length);
   const tags = new Map<string, [string, string, string]>();
   const names = new Map<string, string>();
   const chunks: GroupRows["chunks"] = [];

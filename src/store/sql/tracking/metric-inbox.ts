@@ -33,6 +33,17 @@ type Db = Kysely<Database>;
 export const FOLD_AFTER_MS = 50;
 /** ...or at once when this many points wait. */
 export const FOLD_AT_POINTS = 50_000;
+/**
+ * A group goes through the inbox when its writes are small: at most this many points per write on average
+ * (log-metric, small log-batches). A write of many points already makes few rows per point; packing, unpacking
+ * and the fold's careful path cost it more than they save (docs/benchmarks.md), so such a group writes its
+ * points itself.
+ */
+export const INBOX_POINTS_PER_WRITE = 16;
+
+/** Whether a group of `writes` writes holding `points` points goes through the inbox. */
+export const inboxPays = (points: number, writes: number): boolean => points <= INBOX_POINTS_PER_WRITE * writes;
+
 /** Inbox rows one fold transaction moves at most (a settle runs folds until the inbox is empty). */
 const ROWS_PER_FOLD = 1_000;
 /** PostgreSQL: the advisory lock folds take (transaction-level). */
@@ -199,10 +210,16 @@ export interface InboxEntry {
   metrics: readonly Metric[];
 }
 
-/** A group's plain points into ONE inbox row at its commit (the careful path: SQLite, PostgreSQL's per-input fallback). */
+/**
+ * A group's plain points into ONE inbox row at its commit (the careful path: SQLite, PostgreSQL's per-input
+ * fallback) — unless its writes are large ({@link inboxPays}): then into the history at once, as without an inbox.
+ */
 export const METRIC_INBOX: CommitHook<InboxEntry> = {
   name: "tracking.metric-inbox",
   async flush(trx, entries, dialect) {
+    let total = 0;
+    for (const e of entries) total += e.metrics.length;
+    if (!inboxPays(total, entries.length)) return METRIC_POINTS.flush(trx, entries as PointsEntry[], dialect);
     const runIds: number[] = [];
     const place = new Map<number, number>();
     const groups = entries.map((e) => {
