@@ -11,6 +11,9 @@
  * cannot be known up front (a param another transaction inserted meanwhile, a
  * point that gains a model link) makes `many` throw, and the group runs again
  * one input at a time (`one`, the plain log-batch of log-batch.ts).
+ *
+ * With the connection's metric inbox (metric-inbox.ts), a group of small writes sends its plain points as ONE
+ * inbox row in the same statement instead of chunks, latest values and summaries (folded later).
  * @module
  */
 import type { Kysely } from "kysely";

@@ -21,6 +21,10 @@
  * row's `closed_*` columns (RETURNING gives only the new row) for this statement to add to metric_buckets.
  * metric_buckets gets rows only then, merged per bucket, upserted in (run, level, bucket, key) order, after
  * every series row.
+ *
+ * A group going through the metric inbox (metric-inbox.ts) sends its points packed instead (`inbox`): the statement
+ * inserts one metric_inbox row, naming each run by the id it found active (0 for the others), and no chunk, series
+ * or bucket.
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
