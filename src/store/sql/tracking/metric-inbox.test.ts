@@ -74,6 +74,23 @@ for (const backend of ["sqlite", "postgres"] as StoreBackend[]) {
       assert.equal((await store.getMetricHistory(run, "a", {})).items.length, 3);
     });
 
+    test("a group with inputs for a missing and a deleted run keeps only the active run's points", async (t) => {
+      if (!b) return t.skip(`${backend} unavailable`);
+      const [good, deleted] = await Promise.all([newRun(), newRun()]);
+      await store.deleteRun(deleted.info.runId);
+      const results = await Promise.allSettled([
+        log(good.info.runId, [point("g", 1, 1)]),
+        log("ffffffffffffffffffffffffffffff02", [point("g", 2, 2)]),
+        log(deleted.info.runId, [point("g", 3, 3)]),
+        log(good.info.runId, [point("g", 4, 4)]),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected", "fulfilled"]);
+      assert.ok((await inboxRows()) >= 1);
+      assert.deepEqual((await store.getMetricHistory(good.info.runId, "g", {})).items.map((m) => m.value), [1, 4]);
+      await store.restoreRun(deleted.info.runId);
+      assert.deepEqual((await store.getMetricHistory(deleted.info.runId, "g", {})).items, []);
+    });
+
     test("purge of a run whose points still wait in the inbox leaves nothing of it; a deleted run keeps its points", async (t) => {
       if (!b) return t.skip(`${backend} unavailable`);
       const [gone, kept] = await Promise.all([newRun(), newRun()]);
