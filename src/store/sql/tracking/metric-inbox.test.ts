@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sql } from "kysely";
 import { parseFilter, parseOrderBy } from "../../../shared/filter/filter-parser.js";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { RUN_SEARCH_SPEC } from "../../../tracking/search-specs.js";
@@ -157,8 +158,30 @@ for (const backend of ["sqlite", "postgres"] as StoreBackend[]) {
           assert.equal(mine.items.length, 2 + 20 + 20);
           assert.deepEqual(theirs.items, mine.items);
         }
+        // A process that has read (and folded) once still sees what another wrote since (a CLI beside a server).
+        await log(run, [point("k", 7, 10_000)]);
+        assert.ok((await inboxRows()) >= 1);
+        assert.ok((await other.tracking.getMetricHistory(run, "k", { maxResults: 1000 })).items.some((m) => m.step === 10_000), "the other process folded it");
       } finally {
         await other.tracking.close();
+      }
+    });
+    test("postgres: a process that folded enough rows vacuums the inbox (a queue's dead rows would pile up)", async (t) => {
+      if (!b) return t.skip(`${backend} unavailable`);
+      if (backend !== "postgres") return t.skip("SQLite reuses a deleted row's pages");
+      const inbox = store.inbox!;
+      const vacuums = async () => Number((await sql<{ n: string }>`select pg_stat_get_vacuum_count('metric_inbox'::regclass) as n`.execute(b!.stores.connection.db)).rows[0].n);
+      inbox.vacuumAfterRows = 3;
+      try {
+        const run = (await newRun()).info.runId;
+        const before = inbox.vacuums;
+        for (let i = 0; i < 4; i++) await log(run, [point("v", i, i)]);
+        assert.equal((await store.getMetricHistory(run, "v", {})).items.length, 4);
+        await inbox.vacuuming;
+        assert.equal(inbox.vacuums, before + 1, "one vacuum after the fold");
+        assert.ok((await vacuums()) >= 1, "PostgreSQL counted it");
+      } finally {
+        inbox.vacuumAfterRows = 5_000;
       }
     });
   });

@@ -10,10 +10,13 @@
  *   durable (in the inbox).
  * - A fold runs in the background ({@link FOLD_AFTER_MS} after a write, at once past {@link FOLD_AT_POINTS}
  *   points waiting), and before every read of metric data ({@link MetricInbox.settle}: the tracking stores call
- *   it first), so a client sees its point as soon as it was acknowledged. SQLite: one process writes, and a flag
- *   says whether the inbox may hold rows (set at start: a killed process may have left some). PostgreSQL:
- *   replicas share the inbox, so a reader asks whether it holds any row and folds what any replica left; folds
- *   take a transaction-level advisory lock, so two never interleave.
+ *   it first), so a client sees its point as soon as it was acknowledged. A reader folds when this process wrote
+ *   since its last fold (or just started: a killed process may have left rows), else when the inbox holds any
+ *   row ({@link INBOX_CHECK}: another replica's, or another process's on one SQLite file); PostgreSQL's folds take
+ *   a transaction-level advisory lock, so two never interleave.
+ * - PostgreSQL: the inbox is a queue (rows in, rows out), so its dead rows would pile up where autovacuum is off
+ *   or slow — the table growing without end and the check walking past them: a process that folded
+ *   {@link VACUUM_AFTER_ROWS} rows vacuums it (`skip_locked`: one replica at a time).
  * - A fold skips the points of runs purged since (a run deleted but not purged gets its points); purge folds
  *   first, in its own transaction. A fold that fails leaves the rows for the next one; a reader whose fold fails
  *   gets the error, never a stale answer.
@@ -51,8 +54,10 @@ const FOLD_LOCK = 727_173;
 /** PostgreSQL: errors after which the fold transaction runs again (deadlock, serialization, the overlap guard). */
 const RETRYABLE = new Set(["40P01", "40001", "CM001"]);
 
-/** PostgreSQL: whether any replica left points to fold (one round trip per read). */
-export const INBOX_CHECK = "select id from metric_inbox limit 1";
+/** Whether any replica or process left points to fold (PostgreSQL: one round trip per read); by the primary key's order, which dead rows cost little. */
+export const INBOX_CHECK = "select id from metric_inbox order by id limit 1";
+/** PostgreSQL: the inbox is vacuumed after this many rows were folded (by this process). */
+export const VACUUM_AFTER_ROWS = 5_000;
 
 const inboxes = new WeakMap<SqlDialect, MetricInbox>();
 
@@ -60,8 +65,15 @@ const inboxes = new WeakMap<SqlDialect, MetricInbox>();
 export const inboxOf = (dialect: SqlDialect): MetricInbox | undefined => inboxes.get(dialect);
 
 export class MetricInbox {
-  /** SQLite: whether the inbox may hold rows (true at start: a killed process may have left some). */
+  /** Whether this process wrote inbox rows since its last fold (true at start: a killed process may have left some). */
   private maybeRows = true;
+  /** PostgreSQL: rows folded since the last vacuum, and the vacuum running (tests await it). */
+  private foldedSinceVacuum = 0;
+  vacuuming: Promise<void> | undefined;
+  /** PostgreSQL: vacuums this process ran. */
+  vacuums = 0;
+  /** PostgreSQL: folded rows after which the inbox is vacuumed (tests lower it). */
+  vacuumAfterRows = VACUUM_AFTER_ROWS;
   /** Inbox rows this process wrote: a fold clears {@link maybeRows} only if none came while it ran. */
   private written = 0;
   private pointsWaiting = 0;
@@ -104,11 +116,7 @@ export class MetricInbox {
 
   /** Folds every point acknowledged before the call into the history (cheap when the inbox is empty). */
   async settle(): Promise<void> {
-    if (this.conn.dialect.name === "sqlite") {
-      if (!this.maybeRows) return;
-    } else if (!this.running && !(await this.hasRows())) {
-      return;
-    }
+    if (!this.running && !this.maybeRows && !(await this.hasRows())) return;
     return this.foldAll();
   }
 
@@ -117,6 +125,7 @@ export class MetricInbox {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.settle();
+    await this.vacuuming;
   }
 
   private async hasRows(): Promise<boolean> {
@@ -138,6 +147,8 @@ export class MetricInbox {
         for (;;) {
           const seen = this.written;
           const folded = await this.foldOnce();
+          this.foldedSinceVacuum += folded;
+          if (this.foldedSinceVacuum >= this.vacuumAfterRows) this.vacuum();
           if (folded < ROWS_PER_FOLD) {
             if (seen === this.written) {
               this.maybeRows = false;
@@ -152,6 +163,19 @@ export class MetricInbox {
       });
     this.queued = pass;
     return pass;
+  }
+
+  /** PostgreSQL: vacuums the inbox in the background (see the module's comment); a failure waits for the next threshold. */
+  private vacuum(): void {
+    if (this.conn.dialect.name !== "postgres" || this.vacuuming) return;
+    this.foldedSinceVacuum = 0;
+    this.vacuuming = sql`vacuum (skip_locked) metric_inbox`
+      .execute(this.conn.db)
+      .then(
+        () => void this.vacuums++,
+        () => {},
+      )
+      .finally(() => (this.vacuuming = undefined));
   }
 
   /** One fold transaction: on SQLite through the write queue (the one writer), on PostgreSQL its own, retried. */
