@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
 import { openConnection, redactUri } from "../store/open-store.js";
+import { inboxOf } from "../store/sql/tracking/metric-inbox.js";
 import { buildApp, moduleServices } from "./app.js";
 import { assertSafeExposure, type ServerConfig } from "./config.js";
 import type { CicloModule, ModuleServices } from "./module.js";
@@ -41,6 +42,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     (closing ??= (async () => {
       try {
         await app?.close();
+        // What waits in the metric inbox goes into the history now; if that fails, it stays for the next start.
+        await inboxOf(db.dialect)
+          ?.close()
+          .catch((err: unknown) => log.warn({ err }, "metric inbox not folded at shutdown"));
       } finally {
         await db.db.destroy();
       }

@@ -23,6 +23,7 @@ import { tracesMigration } from "./0023-traces.js";
 import { metricChunksMigration } from "./0024-metric-chunks.js";
 import { traceAssessmentsMigration } from "./0025-trace-assessments.js";
 import { jobPinsMigration } from "./0026-job-pins.js";
+import { metricInboxMigration } from "./0027-metric-inbox.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   metricChunksMigration,
   traceAssessmentsMigration,
   jobPinsMigration,
+  metricInboxMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -60,7 +62,7 @@ export interface MigrationResult {
  * each series; 0023 and 0025, MLflow 3's traces with their assessments and
  * run links, which gc's SQL purges with their experiment; 0024, metric
  * history in chunks; 0026, jobs pinned
- * to a worker and the workers' presence)
+ * to a worker and the workers' presence; 0027, the metric inbox)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

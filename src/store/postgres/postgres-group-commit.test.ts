@@ -22,7 +22,8 @@ before(async () => {
   pgdb = await createTestDatabase();
   conn = openPostgres(pgdb.uri, { onQuery: (q) => statements.push(q) });
   await migrateToLatest(conn.db, "postgres");
-  store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r" });
+  // The group statement's own metric path (the metric inbox off): what these tests look at.
+  store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r", metricInbox: false });
   await store.init();
 });
 after(async () => {
@@ -237,7 +238,7 @@ test("two replicas' writers logging into the same runs at once keep latest value
   // A second connection is a second replica: its own pool and group-commit queue on the same database.
   const other = openPostgres(pgdb.uri);
   try {
-    const replicas = [store, new SqlTrackingStore(other, { defaultArtifactRoot: "s3://b/r" })];
+    const replicas = [store, new SqlTrackingStore(other, { defaultArtifactRoot: "s3://b/r", metricInbox: false })];
     const runs = await Promise.all([0, 1, 2].map((i) => store.createRun({ experimentId: "0", userId: "u", runName: `two-${i}`, startTime: 1, tags: [] })));
     // 16 writers (8 per replica), each its own steps over the three runs; single points and small batches, one
     // writer retrying each batch once (as a client does after a lost answer).

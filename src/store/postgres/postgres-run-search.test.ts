@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CompiledQuery } from "kysely";
 import { migrateToLatest } from "../migrations/migrator.js";
+import { INBOX_CHECK } from "../sql/tracking/metric-inbox.js";
 import { SqlTrackingStore } from "../sql/tracking/sql-tracking-store.js";
 import type { SqlConnection } from "../sql/sql-dialect.js";
 import { parseFilter, parseOrderBy } from "../../shared/filter/filter-parser.js";
@@ -29,7 +30,8 @@ const RUNS = 1200;
 before(async () => {
   if (await postgresUnavailable()) return;
   pgdb = await createTestDatabase();
-  conn = openPostgres(pgdb.uri, { onQuery: (sql, parameters) => statements.push({ sql, parameters }) });
+  // The metric inbox's emptiness check (one per read: metric-inbox.ts) is not the search's: left out of the counts.
+  conn = openPostgres(pgdb.uri, { onQuery: (sql, parameters) => sql !== INBOX_CHECK && statements.push({ sql, parameters }) });
   await migrateToLatest(conn.db, "postgres");
   store = new SqlTrackingStore(conn, { defaultArtifactRoot: "s3://b/r" });
   await store.init();
@@ -54,6 +56,7 @@ before(async () => {
     }
   };
   await Promise.all(Array.from({ length: 32 }, writer));
+  await store.inbox?.settle();
   await conn.dialect.readRows(conn.db, CompiledQuery.raw("analyze"));
   expected = runs
     .filter((r) => r.exp === experiment && r.p === "v1" && r.m0 > 0.5)

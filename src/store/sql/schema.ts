@@ -71,6 +71,14 @@ interface MetricChunksTable {
   points: Uint8Array;
 }
 
+/** A group commit's plain metric points, waiting to be folded into the history (metric-inbox.ts; migration 27). */
+interface MetricInboxTable {
+  id: Generated<number>;
+  cnt: number;
+  runs: Uint8Array;
+  points: Uint8Array;
+}
+
 interface LatestMetricsTable {
   run_id: number;
   key: string;
@@ -290,6 +298,7 @@ export interface Database {
   tags: KeyValueTable;
   metrics: MetricsTable;
   metric_chunks: MetricChunksTable;
+  metric_inbox: MetricInboxTable;
   latest_metrics: LatestMetricsTable;
   metric_buckets: MetricBucketsTable;
   datasets: DatasetsTable;

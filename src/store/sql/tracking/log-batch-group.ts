@@ -11,6 +11,9 @@
  * cannot be known up front (a param another transaction inserted meanwhile, a
  * point that gains a model link) makes `many` throw, and the group runs again
  * one input at a time (`one`, the plain log-batch of log-batch.ts).
+ *
+ * With the connection's metric inbox (metric-inbox.ts), a group of small writes sends its plain points as ONE
+ * inbox row in the same statement instead of chunks, latest values and summaries (folded later).
  * @module
  */
 import type { Kysely } from "kysely";
@@ -23,6 +26,8 @@ import { logBatch, paramChanged } from "./log-batch.js";
 import { groupStatement, type GroupAnswerRow, type GroupRows } from "./log-batch-statement.js";
 import { aggregateBuckets } from "./metric-buckets.js";
 import { buildChunks, OVERLAP_SQLSTATE, sortUnique } from "./metric-chunks.js";
+import { inboxOf, inboxPays } from "./metric-inbox.js";
+import { packInboxPoints, type PlacedPoints } from "./metric-inbox-points.js";
 import { splitSeries } from "./open-bucket.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
@@ -94,13 +99,15 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
     outcomes.push({ ok: true, value: undefined });
   }
   if (accepted.length === 0) return outcomes;
-  const rows = groupRows(accepted);
+  const inbox = inboxOf(dialect);
+  const rows = groupRows(accepted, inbox !== undefined);
   rows.params = [...newParams.values()];
   const answer = await runGroupStatement(trx, dialect, rows);
   // Fewer rows than expected: another transaction logged one of these params since the check above.
   if (rows.params.length > 0 && answer[0]?.params_inserted !== rows.params.length) throw new NotBatchable("a param was logged concurrently");
   // A run deleted since the check above was skipped by the statement: its inputs must fail, not succeed.
   if (answer.length !== rows.uuids.length || answer.some((r) => r.lifecycle_stage !== "active")) throw new NotBatchable("a run changed meanwhile");
+  if (rows.inbox) inbox?.noteWritten(rows.inbox.cnt);
   return outcomes;
 }
 
@@ -109,7 +116,10 @@ async function runManyLogBatches(trx: Db, inputs: readonly LogBatchWrite[], dial
  * what they derive per series — its latest point and the summary of its points in that point's bucket, the
  * summaries of its other points per bucket.
  */
-function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
+function groupRows(inputs: readonly LogBatchWrite[], withInbox: boolean): GroupRows {
+  let points = 0;
+  for (const w of inputs) points += w.batch.metrics.length;
+  const inbox = withInbox && inboxPays(points, inputs.length);
   const tags = new Map<string, [string, string, string]>();
   const names = new Map<string, string>();
   const chunks: GroupRows["chunks"] = [];
@@ -119,6 +129,8 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
   const uuids = [...new Set(inputs.map((w) => w.runId))];
   // Points name their run by its place in `uuids`: a few digits instead of a 32-character uuid per point.
   const place = new Map(uuids.map((u, i) => [u, i + 1]));
+  // With the metric inbox, the points go into its one row as they were sent (folded later: metric-inbox.ts).
+  const placed: PlacedPoints[] = [];
   for (const w of inputs) {
     // As if the inputs had run one after another: the last value of a tag wins.
     for (const t of dedupeTags(w.batch.tags)) {
@@ -128,6 +140,10 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
       if (t.key === RUN_NAME_TAG) names.set(w.runId, t.value);
     }
     const run = place.get(w.runId)!;
+    if (inbox) {
+      if (w.batch.metrics.length > 0) placed.push({ place: run - 1, metrics: w.batch.metrics });
+      continue;
+    }
     let keys = byRun.get(w.runId);
     if (!keys) byRun.set(w.runId, (keys = new Map()));
     for (const m of w.batch.metrics) {
@@ -164,6 +180,7 @@ function groupRows(inputs: readonly LogBatchWrite[]): GroupRows {
     chunks,
     series,
     buckets,
+    inbox: placed.length > 0 ? packInboxPoints(placed) : undefined,
   };
 }
 
@@ -177,7 +194,10 @@ async function soloLogBatches(db: Db, inputs: readonly LogBatchWrite[], dialect:
   if (inputs.some((w) => w.batch.metrics.some((m) => m.modelId || m.datasetName || m.datasetDigest))) {
     throw new NotBatchable("linked metric points");
   }
-  const answer = await runGroupStatement(db, dialect, groupRows(inputs));
+  const inbox = inboxOf(dialect);
+  const rows = groupRows(inputs, inbox !== undefined);
+  const answer = await runGroupStatement(db, dialect, rows);
+  if (rows.inbox) inbox?.noteWritten(rows.inbox.cnt);
   const stage = new Map(answer.map((r) => [r.run_uuid, r.lifecycle_stage]));
   return inputs.map((w): WriteOutcome<void> => {
     const lifecycle = stage.get(w.runId);

@@ -21,6 +21,10 @@
  * row's `closed_*` columns (RETURNING gives only the new row) for this statement to add to metric_buckets.
  * metric_buckets gets rows only then, merged per bucket, upserted in (run, level, bucket, key) order, after
  * every series row.
+ *
+ * A group going through the metric inbox (metric-inbox.ts) sends its points packed instead (`inbox`): the statement
+ * inserts one metric_inbox row, naming each run by the id it found active (0 for the others), and no chunk, series
+ * or bucket.
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
@@ -51,6 +55,12 @@ export interface GroupRows {
   buckets: unknown[][];
   /** The chunks' parameters, built once (chunkColumns). */
   chunkParams?: unknown[];
+  /**
+   * Instead of chunks, series and buckets: the group's points packed for ONE metric_inbox row (metric-inbox.ts),
+   * each run named by its place in `uuids` from 0; the statement writes the row's `runs` from the runs it found
+   * active (0 for the others).
+   */
+  inbox?: { points: Buffer; cnt: number };
 }
 
 /** The chunk part's nine parameters (chunk-writes.ts: chunkParams), the run named by its place in `uuids`. */
@@ -121,7 +131,8 @@ export function groupStatement(rows: GroupRows): GroupStatement {
     (rows.tags.length > 0 ? 2 : 0) |
     (rows.names.length > 0 ? 4 : 0) |
     (rows.chunks.length > 0 ? 8 : 0) |
-    (rows.buckets.length > 0 ? 16 : 0);
+    (rows.buckets.length > 0 ? 16 : 0) |
+    (rows.inbox ? 32 : 0);
   let shape = shapes.get(key);
   if (!shape) shapes.set(key, (shape = buildShape(rows)));
   const values: unknown[] = new Array(shape.columns.length);
@@ -213,6 +224,18 @@ function buildShape(rows: GroupRows): StatementShape {
       // The usual group (every series' points in its newest bucket): the upsert's rows alone, already one per row.
       ctes.push(`bk as (${insertBuckets} select * from (${closed}) c order by run_id, level, bucket, key ${BUCKET_UPSERT} returning 1)`);
     }
+  }
+  if (rows.inbox) {
+    // One row whatever runs and series the points name: each run's id by its place, 0 where it is not active.
+    columns.push((r) => r.inbox!.cnt as unknown as unknown[]);
+    const cnt = `$${columns.length}::int4`;
+    columns.push((r) => r.inbox!.points as unknown as unknown[]);
+    const points = `$${columns.length}::bytea`;
+    ctes.push(
+      `ib as (insert into metric_inbox (cnt, runs, points) select ${cnt}, ` +
+        `string_agg(int4send(coalesce(r.id, 0)), ''::bytea order by x.ix), ${points} ` +
+        `from unnest($1::text[]) with ordinality x(run_uuid, ix) left join r using (run_uuid) having count(r.id) > 0 returning 1)`,
+    );
   }
   // Data-modifying CTEs run whether or not the main query reads them; reading pa gives the params' count.
   const counted = rows.params.length > 0 ? "(select count(*) from pa)::int" : "0";

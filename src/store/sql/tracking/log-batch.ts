@@ -9,7 +9,8 @@
  *   or the chunks it meets are read and its stored points dropped), so a
  *   retried batch changes nothing and the history is never scanned (mlflow#24577).
  * - The latest value of each key (`latest_metrics`) and the history summaries
- *   (`metric_buckets`) are kept on write, merged per group commit (metric-tail.ts).
+ *   (`metric_buckets`) are kept on write, merged per group commit (metric-tail.ts) — or, for plain points
+ *   when the connection has a metric inbox, when the inbox is folded (metric-inbox.ts).
  * @module
  */
 import type { Kysely } from "kysely";
@@ -21,6 +22,7 @@ import type { LogBatchInput } from "../../../tracking/tracking-store.js";
 import { dedupeTags } from "./experiment-queries.js";
 import { deferToCommit } from "../group-commit-queue.js";
 import { METRIC_POINTS } from "./chunk-writes.js";
+import { inboxOf, METRIC_INBOX } from "./metric-inbox.js";
 import { POINT_COLUMNS } from "./metric-tail.js";
 import { requireActiveRun, runNotFound } from "./run-queries.js";
 import type { Database } from "../schema.js";
@@ -127,7 +129,9 @@ async function writeMetrics(db: Db, dialect: SqlDialect, runPk: number, metrics:
     const inserted = await dialect.bulkInsert(db, "metrics", METRIC_COLUMNS, rows, "on conflict do nothing");
     if (inserted < linked.length) await linkExistingPoints(db, runPk, linked);
   }
-  // History (chunks, exactly: chunk-writes.ts), then latest values and summaries of the new points: merged per
-  // group commit when one is running, else written now.
-  await deferToCommit(db, dialect, METRIC_POINTS, { runPk, metrics });
+  // Plain points go through the metric inbox when the connection has one (metric-inbox.ts): one row per group
+  // commit, folded into the history later. Otherwise history (chunks, exactly: chunk-writes.ts), then latest
+  // values and summaries of the new points: merged per group commit when one is running, else written now.
+  if (linked.length === 0 && inboxOf(dialect)) await deferToCommit(db, dialect, METRIC_INBOX, { runPk, metrics });
+  else await deferToCommit(db, dialect, METRIC_POINTS, { runPk, metrics });
 }

@@ -53,6 +53,8 @@ for (const backend of ["sqlite", "postgres"] as const) {
     const runPk = async (runId: string) =>
       (await conns[0].db.selectFrom("runs").select("id").where("run_uuid", "=", runId).executeTakeFirstOrThrow()).id;
     const log = (s: SqlTrackingStore, runId: string, metrics: Metric[]) => s.logBatch(runId, { metrics, params: [], tags: [] });
+    /** The summaries are read from their tables: the metric inbox folded first, as a store's own readers do. */
+    const settle = () => Promise.all(stores.map((s) => s.inbox?.settle()));
 
     test("log-metrics over 32 runs inside one bucket write latest rows only", async (t) => {
       if (skip) return t.skip(skip);
@@ -60,6 +62,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
       for (let step = 0; step < 4; step++) {
         await Promise.all(runs.map((r, i) => log(stores[i % stores.length], r.info.runId, [{ key: "loss", value: i + step, step, timestamp: step }])));
       }
+      await settle();
       const pks = await Promise.all(runs.map((r) => runPk(r.info.runId)));
       const stored = await conns[0].db.selectFrom("metric_buckets").select("run_id").where("run_id", "in", pks).execute();
       assert.equal(stored.length, 0);
@@ -89,6 +92,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
           }),
         ),
       );
+      await settle();
       for (const r of runs) {
         const pk = await runPk(r.info.runId);
         for (const key of ["a", "b"]) {
@@ -121,6 +125,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
         { key: "x", value: -5, step: 3, timestamp: 1 },
       ];
       await Promise.all([...batches.filter((_, i) => i % 3 === 0).map((b) => log(stores[0], run.info.runId, b)), log(stores[stores.length - 1], run.info.runId, more)]);
+      await settle();
       assert.deepEqual(await storedSummaries(conns[0].db, pk, "x"), await historySummaries(conns[0].db, pk, "x"));
       assert.equal((await stores[0].getRun(run.info.runId)).data.metrics[0].step, 80_000);
     });

@@ -20,6 +20,7 @@ import type {
 import { IS_PROMPT_TAG } from "../../../shared/registry-types.js";
 import { experimentIdNumber } from "./experiment-queries.js";
 import { compileFilter } from "../filter-sql.js";
+import { inboxOf, type MetricInbox } from "./metric-inbox.js";
 import { runTarget } from "./run-search.js";
 import type { SqlDialectName, SqlConnection } from "../sql-dialect.js";
 import { viewTypeStages } from "../view-type.js";
@@ -53,6 +54,10 @@ const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
 
 export class SqlTrackingInsightsStore implements TrackingInsightsStore {
+  /** Metric reads fold the metric inbox first (metric-inbox.ts): they see every acknowledged point. */
+  private get inbox(): MetricInbox | undefined {
+    return inboxOf(this.conn.dialect);
+  }
   constructor(private readonly conn: SqlConnection) {}
 
   private read(query: RawBuilder<unknown>): Promise<unknown[][]> {
@@ -107,6 +112,7 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
     const where = scopeConds(scope, this.conn.dialect.name);
     const out: RunKeys = { params: [], metrics: [], tags: [], truncated: false };
     if (!where) return out;
+    await this.inbox?.settle();
     for (const kind of ["params", "metrics", "tags"] as const) {
       const table = sql.table(KEY_TABLES[kind]);
       // A loose index scan walks the distinct keys of the whole table on its (key, ...) index, one
@@ -142,6 +148,7 @@ export class SqlTrackingInsightsStore implements TrackingInsightsStore {
   async groupRuns(q: GroupRunsQuery): Promise<RunGroups> {
     const where = scopeConds(q, this.conn.dialect.name);
     if (!where) return { groups: [], truncated: false };
+    await this.inbox?.settle();
     const { entity, key } = q.groupBy;
     let join: RawBuilder<unknown> = sql``;
     let value: RawBuilder<unknown>;

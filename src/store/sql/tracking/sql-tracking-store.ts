@@ -26,6 +26,7 @@ import * as experiments from "./experiment-queries.js";
 import * as gc from "./gc-queries.js";
 import { CREATE_RUN } from "./create-run-group.js";
 import { LOG_BATCH } from "./log-batch-group.js";
+import { inboxOf, MetricInbox } from "./metric-inbox.js";
 import * as metrics from "./metric-history-queries.js";
 import * as runs from "./run-queries.js";
 import { searchRuns } from "./run-search.js";
@@ -35,15 +36,27 @@ export interface SqlTrackingStoreOptions {
   /** Root under which new experiments get `<root>/<experiment_id>`. */
   defaultArtifactRoot: string;
   now?: () => number;
+  /**
+   * Plain metric points through the connection's metric inbox (metric-inbox.ts; default true). False: every
+   * group writes its points' chunks, latest values and summaries itself — the way before, kept for tests of
+   * that path and A/B measurements. Decided by the first store on a connection.
+   */
+  metricInbox?: boolean;
 }
 
 export class SqlTrackingStore implements TrackingStore {
   private readonly now: () => number;
+  /**
+   * Plain metric points wait here before they reach the history (metric-inbox.ts); every read of metric data
+   * folds it first, so it sees every acknowledged point.
+   */
+  readonly inbox: MetricInbox | undefined;
   constructor(
     private readonly conn: SqlConnection,
     private readonly opts: SqlTrackingStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.inbox = opts.metricInbox === false ? inboxOf(conn.dialect) : MetricInbox.attach(conn);
   }
 
   private get db() {
@@ -98,6 +111,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async getRun(runId: string): Promise<Run> {
+    await this.inbox?.settle();
     return (await runs.loadRuns(this.conn, [await runs.getRunRow(this.db, runId)]))[0];
   }
 
@@ -125,15 +139,18 @@ export class SqlTrackingStore implements TrackingStore {
     return this.conn.write((trx) => runs.logInputs(trx, runId, inputs, models));
   }
 
-  getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {
+  async getMetricHistory(runId: string, key: string, query: MetricHistoryQuery): Promise<Page<Metric>> {
+    await this.inbox?.settle();
     return metrics.getMetricHistory(this.db, runId, key, query);
   }
 
-  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]> {
+  async getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<RunMetric[]> {
+    await this.inbox?.settle();
     return metrics.getMetricHistoryBulkInterval(this.db, query);
   }
 
-  searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
+  async searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
+    await this.inbox?.settle();
     return searchRuns(this.conn, query);
   }
 
@@ -142,7 +159,11 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   hardDeleteRuns(runIds: string[]): Promise<GcRun[]> {
-    return this.conn.write((trx) => gc.hardDeleteRuns(trx, this.conn.dialect.name, runIds));
+    // The inbox folded first, in the purge's transaction: no point of these runs is left waiting.
+    return this.conn.write(async (trx) => {
+      await this.inbox?.foldAllIn(trx);
+      return gc.hardDeleteRuns(trx, this.conn.dialect.name, runIds);
+    });
   }
 
   hardDeleteLoggedModels(modelIds: string[]): Promise<GcLoggedModel[]> {
@@ -150,10 +171,18 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   hardDeleteExperiments(experimentIds: string[]): Promise<PurgedExperiment[]> {
-    return this.conn.write((trx) => gc.hardDeleteExperiments(trx, this.conn.dialect.name, experimentIds));
+    return this.conn.write(async (trx) => {
+      await this.inbox?.foldAllIn(trx);
+      return gc.hardDeleteExperiments(trx, this.conn.dialect.name, experimentIds);
+    });
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  /** Folds what waits in the metric inbox, then closes the connection. */
+  async close(): Promise<void> {
+    try {
+      await this.inbox?.close();
+    } finally {
+      await this.db.destroy();
+    }
   }
 }
