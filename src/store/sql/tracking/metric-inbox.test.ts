@@ -12,6 +12,7 @@ import type { Metric } from "../../../shared/tracking-types.js";
 import { RUN_SEARCH_SPEC } from "../../../tracking/search-specs.js";
 import { openStores } from "../../open-stores.js";
 import { openTestStores, type StoreBackend, type TestStores } from "../../../testing/store-backends.js";
+import { packInboxPoints, packInboxRuns } from "./metric-inbox-points.js";
 import { SqlTrackingStore } from "./sql-tracking-store.js";
 
 const point = (key: string, value: number, step: number, timestamp = 1_000): Metric => ({ key, value, step, timestamp });
@@ -183,6 +184,18 @@ for (const backend of ["sqlite", "postgres"] as StoreBackend[]) {
       } finally {
         inbox.vacuumAfterRows = 5_000;
       }
+    });
+    test("a fold whose rows name more runs than a statement may have variables (40,000) folds", async (t) => {
+      if (!b) return t.skip(`${backend} unavailable`);
+      const run = (await newRun()).info.runId;
+      const runPk = Number((await b.stores.connection.db.selectFrom("runs").select("id").where("run_uuid", "=", run).executeTakeFirstOrThrow()).id);
+      // One row as a big group would write it: 40,000 runs no longer there (purged since), and one that is.
+      const gone = Array.from({ length: 40_000 }, (_, i) => 10_000_000 + i);
+      const groups = [...gone.map((_, i) => ({ place: i, metrics: [point("g", 1, 1)] })), { place: gone.length, metrics: [point("g", 2, 2)] }];
+      const { points, cnt } = packInboxPoints(groups);
+      await b.stores.connection.db.insertInto("metric_inbox").values({ cnt, runs: packInboxRuns([...gone, runPk]), points }).execute();
+      assert.deepEqual((await store.getMetricHistory(run, "g", {})).items.map((m) => [m.step, m.value]), [[2, 2]]);
+      assert.equal(await inboxRows(), 0);
     });
   });
 }
