@@ -49,8 +49,8 @@ export const inboxPays = (points: number, writes: number): boolean => points <= 
 
 /** Inbox rows one fold transaction moves at most (a settle runs folds until the inbox is empty). */
 const ROWS_PER_FOLD = 1_000;
-/** SQLite: runs looked up per statement by a fold (well under SQLite's 32,766 variables). */
-const RUNS_PAGE = 500;
+/** SQLite: ids per `in (...)` list of a fold's statements (well under SQLite's 32,766 variables). */
+const IN_PAGE = 500;
 /** PostgreSQL: the advisory lock folds take (transaction-level). */
 const FOLD_LOCK = 727_173;
 /** PostgreSQL: errors after which the fold transaction runs again (deadlock, serialization, the overlap guard). */
@@ -213,13 +213,16 @@ export class MetricInbox {
     // Runs purged since their points were accepted keep nothing (PostgreSQL: locked as the writers lock them).
     const ids = [...byRun.keys()];
     const alive = new Set<number>();
-    if (pg && ids.length > 0) {
-      const found = await dialect.runPrepared<{ id: number }>(trx, "select id from runs where id = any($1::int4[]) for key share", [ids]);
-      for (const f of found) alive.add(Number(f.id));
-    }
-    // SQLite: in pages (a fold may name more runs than a statement may have variables).
-    for (let i = 0; !pg && i < ids.length; i += RUNS_PAGE) {
-      for (const f of await trx.selectFrom("runs").select("id").where("id", "in", ids.slice(i, i + RUNS_PAGE)).execute()) alive.add(Number(f.id));
+    if (pg) {
+      if (ids.length > 0) {
+        const found = await dialect.runPrepared<{ id: number }>(trx, "select id from runs where id = any($1::int4[]) for key share", [ids]);
+        for (const f of found) alive.add(Number(f.id));
+      }
+    } else {
+      // In pages: a fold may name more runs than a statement may have variables.
+      for (let i = 0; i < ids.length; i += IN_PAGE) {
+        for (const f of await trx.selectFrom("runs").select("id").where("id", "in", ids.slice(i, i + IN_PAGE)).execute()) alive.add(Number(f.id));
+      }
     }
     const entries: PointsEntry[] = [];
     for (const [runPk, metrics] of byRun) if (alive.has(runPk)) entries.push({ runPk, metrics });
@@ -227,7 +230,7 @@ export class MetricInbox {
     this.beforeDelete?.();
     const folded = rows.map((r) => Number(r.id));
     if (pg) await dialect.runPrepared(trx, "delete from metric_inbox where id = any($1::int8[])", [folded]);
-    else for (let i = 0; i < folded.length; i += 500) await trx.deleteFrom("metric_inbox").where("id", "in", folded.slice(i, i + 500)).execute();
+    else for (let i = 0; i < folded.length; i += IN_PAGE) await trx.deleteFrom("metric_inbox").where("id", "in", folded.slice(i, i + IN_PAGE)).execute();
     return rows.length;
   }
 }
