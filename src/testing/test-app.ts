@@ -25,6 +25,7 @@ import { MLFLOW_AJAX_API, MLFLOW_API, MLFLOW_API_ROOTS } from "../shared/api-pat
 import { migrateToLatest, migrationSequence } from "../store/migrations/migrator.js";
 import { openConnection } from "../store/open-store.js";
 import type { SqlConnection } from "../store/sql/sql-dialect.js";
+import { inboxOf } from "../store/sql/tracking/metric-inbox.js";
 import type { SqlLoggedModelStore } from "../store/sql/logged-models/sql-logged-model-store.js";
 import type { SqlRegistryStore } from "../store/sql/registry/sql-registry-store.js";
 import type { SqlTrackingStore } from "../store/sql/tracking/sql-tracking-store.js";
@@ -251,6 +252,9 @@ export async function openTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
     },
     snapshotWorld: () => snapshotTree(world, (name) => name.startsWith("ciclo.db")),
     async snapshotTables(tables) {
+      // Small metric writes wait in the inbox and fold into the history a moment later: fold them now, so a
+      // background fold between two snapshots does not read as a change the request under test made.
+      await inboxOf(db.dialect)?.settle();
       const out: Record<string, string[]> = {};
       for (const t of tables) {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
