@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { ModelVersion, RegisteredModel, RegistryEvent } from "../../shared/registry-types.js";
 import { CliContext, collect, parseKeyValues, parsePositiveInt, withCommonOptions, type CommonFlags } from "../output/cli-context.js";
 import { cliAction, UsageError, usageExitCodes } from "../output/cli-errors.js";
+import { findModelVersion } from "../output/model-version-ref.js";
 import { formatBytes, formatTime } from "../output/format.js";
 import { renderFields, type Column } from "../output/table.js";
 import { downloadWithProgress } from "./artifacts-command.js";
@@ -66,13 +67,13 @@ export function registerModelsCommand(program: Command): void {
   withCommonOptions(models.command("describe"))
     .description("Show a registered model and its versions, or one version")
     .argument("<name>", "registered model name")
-    .argument("[version]", "describe this version only")
-    .addHelpText("after", "\nExamples:\n  $ ciclo models describe fraud\n  $ ciclo models describe fraud 3 --json")
+    .argument("[version]", "describe this version only: its number, or an alias (champion or @champion)")
+    .addHelpText("after", "\nExamples:\n  $ ciclo models describe fraud\n  $ ciclo models describe fraud 3 --json\n  $ ciclo models describe fraud @champion")
     .action(
       cliAction("models describe", async (name: string, version: string | undefined, flags: CommonFlags) => {
         const cli = new CliContext(flags);
         if (version !== undefined) {
-          const v = await cli.registry.getModelVersion(name, version);
+          const v = await findModelVersion(cli, name, version);
           cli.emit(v, () => {
             cli.out(
               renderFields(

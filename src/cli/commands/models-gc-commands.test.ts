@@ -66,6 +66,19 @@ describe("ciclo models / gc (binary against a live server)", () => {
     const version = json<{ tags: Array<{ key: string; value: string }>; aliases: string[] }>(await cli(["models", "describe", "fraud", "1", "--json"]));
     assert.deepEqual(version.tags, [{ key: "validated", value: "true" }]);
     assert.deepEqual(version.aliases, ["champion"]);
+    // An alias names a version too; a version or alias the model lacks says what it has.
+    const byAlias = json<{ version: string }>(await cli(["models", "describe", "fraud", "@champion", "--json"]));
+    assert.equal(byAlias.version, "1");
+    assert.match((await cli(["models", "describe", "fraud", "champion"])).stdout, /^name:\s+fraud\nversion:\s+1\n/);
+    const noVersion = await cli(["models", "describe", "fraud", "9"]);
+    assert.equal(noVersion.code, 3);
+    assert.equal(noVersion.stderr, "ciclo models describe: The model 'fraud' has no version 9. Its versions are 1, 2; its aliases champion→1.\n");
+    const noAlias = await cli(["models", "describe", "fraud", "@prod"]);
+    assert.equal(noAlias.code, 3);
+    assert.match(noAlias.stderr, /has no alias 'prod'\. Its versions are 1, 2; its aliases champion→1\.\n$/);
+    const noModel = await cli(["models", "describe", "fruad", "1"]);
+    assert.equal(noModel.code, 3);
+    assert.match(noModel.stderr, /Registered Model with name=fruad not found\. Did you mean 'fraud'\?\n$/);
 
     const dest = join(live.dir, "serving");
     const dl = await cli(["models", "download", "fraud", "--alias", "champion", "-d", dest]);
