@@ -243,8 +243,8 @@ export class MonitoringService {
     return this.deps.store.listAlerts(m.monitorId);
   }
 
-  /** The monitor's page as one static HTML file (what `ciclo monitor report` writes). */
-  async report(idOrName: string): Promise<string> {
+  /** The monitor's page as one static HTML file (what `ciclo monitor report` writes); `embedded`: for the UI's page. */
+  async report(idOrName: string, opts: { embedded?: boolean } = {}): Promise<string> {
     const monitor = await this.getMonitor(idOrName);
     const [points, alerts] = await Promise.all([this.deps.store.listPoints(monitor.monitorId), this.deps.store.listAlerts(monitor.monitorId)]);
     const reference = monitor.spec.reference_profile ? await loadReference(this.deps.repo, monitor.spec.reference_profile).catch(() => undefined) : undefined;
@@ -261,7 +261,7 @@ export class MonitoringService {
       const runId = (job?.result as { runId?: unknown } | null | undefined)?.runId;
       if (job) actions.set(a.actionJobId, { state: job.state, ...(typeof runId === "string" && { pipelineRunId: runId }) });
     }
-    return renderMonitorReport({ monitor, points, alerts, actions, reference, current, generatedAt: this.now() });
+    return renderMonitorReport({ monitor, points, alerts, actions, reference, current, generatedAt: this.now(), embedded: opts.embedded });
   }
 
   /** Deletes segments (index rows and files) and labels older than `olderThanMs`. */

@@ -183,4 +183,12 @@ test("shifted traffic: the monitor's next run flags exactly the shifted columns,
   assert.match(report.text, /Alert history<\/h2><table/);
   assert.ok((report.text.match(/<figure><figcaption>(a|b|c|color) </g) ?? []).length === 4, "reference vs current for each column");
   assert.ok(!report.text.includes("<script"), "no script in the report");
+  assert.match(report.text, /<h1>Monitor fraud-drift<\/h1>/);
+  // Embedded in the UI's page, which has the title: the same report without its heading.
+  const embedded = await fx.request("GET", `${CICLO}/monitoring/monitors/fraud-drift/report?embedded=true`);
+  assert.equal(embedded.status, 200);
+  assert.ok(!embedded.text.includes("<h1"), "no heading of its own");
+  assert.match(embedded.text, /Alert history<\/h2><table/);
+  const bad = await fx.request("GET", `${CICLO}/monitoring/monitors/fraud-drift/report?embedded=maybe`);
+  assert.equal(bad.status, 400);
 });

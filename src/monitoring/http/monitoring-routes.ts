@@ -180,9 +180,9 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<MonitoringRouteOptions>
 
   app.get(
     "/monitoring/monitors/:monitor/report",
-    { schema: { params: S.MonitorParams }, config: access("monitoring", "read") },
+    { schema: { params: S.MonitorParams, querystring: S.ReportQuery }, config: access("monitoring", "read") },
     async (req, reply) => {
-      const html = await service.report(req.params.monitor);
+      const html = await service.report(req.params.monitor, { embedded: req.query.embedded });
       reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'");
       return html;
     },

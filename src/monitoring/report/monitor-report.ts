@@ -28,6 +28,8 @@ export interface MonitorReportInput {
   /** The latest window's profile. */
   current?: DatasetProfile;
   generatedAt: number;
+  /** Inside the UI's monitor page, which has the title already: no heading, no margin of its own. */
+  embedded?: boolean;
 }
 
 function esc(s: string): string {
@@ -153,18 +155,19 @@ export function renderMonitorReport(input: MonitorReportInput): string {
   const isPrediction = (n: string) => n === "prediction" || n.startsWith("prediction.");
   // The page follows the reader's colour scheme: in the UI's dark theme, Chromium painted the embedded report (a
   // document without color-scheme) as a white block, and the downloaded file should read well in a dark browser too.
+  // Embedded, the body has no margin and is its own formatting context: its children's margins stay inside its box,
+  // which is what the UI's frame measures.
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ciclo monitor ${esc(m.name)}</title>
 <style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}
+body{font:14px system-ui,sans-serif;margin:${input.embedded ? "0;display:flow-root" : "24px"};color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;font-size:12px}table.heat td{width:18px;height:18px;text-align:center;color:#fff}
 th.w{writing-mode:vertical-rl;font-weight:normal}.figs{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:12px}
 .lg{display:inline-block;padding:0 4px;color:#fff;font-size:11px}.ref{background:#90a4ae}.cur{background:#1e88e5}.firing{color:#c62828;font-weight:bold}
 :root{color-scheme:light dark}svg text{fill:currentColor}
 @media (prefers-color-scheme:dark){body{color:#e5e7eb}h2,td,th{border-color:#374151}.firing{color:#ef5350}}
 </style></head><body>
-<h1>Monitor ${esc(m.name)}</h1>
-<p>${target}. Window ${m.spec.window_seconds} s, every ${m.spec.every_seconds} s. Last window ends ${m.lastWindowEnd ? iso(m.lastWindowEnd) : "—"}. Generated ${iso(input.generatedAt)} UTC.</p>
+${input.embedded ? "" : `<h1>Monitor ${esc(m.name)}</h1>\n`}<p>${target}. Window ${m.spec.window_seconds} s, every ${m.spec.every_seconds} s. Last window ends ${m.lastWindowEnd ? iso(m.lastWindowEnd) : "—"}. Generated ${iso(input.generatedAt)} UTC.</p>
 <h2>Drift over time</h2>${heatmap(input.points)}
 <h2>Reference vs current (latest window)</h2>${distributions(input, (n) => !isPrediction(n))}
 <h2>Predictions</h2>${distributions(input, isPrediction)}

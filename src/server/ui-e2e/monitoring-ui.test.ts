@@ -11,6 +11,7 @@ import { encodeProfile } from "../../monitoring/profiles/profile-codec.js";
 import { profileReference } from "../../monitoring/profiles/profiler.js";
 import { InMemoryTableSource } from "../../monitoring/profiles/table-source.js";
 import { openUiHarness, type UiHarness, type UiPage } from "../../testing/browser.js";
+import { docScreenshotPath } from "../../testing/doc-screenshots.js";
 import { waitFor } from "../../testing/wait-for.js";
 
 const HOUR = 3_600_000;
@@ -79,6 +80,9 @@ describe("monitor page (browser)", () => {
       await page.goto("/monitoring/scores");
       await page.page.frameLocator("iframe[title='Monitor scores']").locator("h2", { hasText: "Alert history" }).waitFor();
       const frame = page.page.frames().find((f) => f.url().includes("/monitors/scores/report"))!;
+      // The page says which monitor once: the embedded report has no heading of its own.
+      assert.equal(await frame.locator("h1").count(), 0);
+      assert.deepEqual(await page.page.locator("h1").allTextContents(), ["Monitor scores"]);
       const iframe = page.page.locator("iframe[title='Monitor scores']");
       // The report's own height (its document scrolls when the frame is shorter) against the frame's.
       const fits = async () => {
@@ -88,6 +92,7 @@ describe("monitor page (browser)", () => {
       };
       const tall = await waitFor(fits, (s) => s.content <= s.box && s.box - s.content <= 2, { what: "the frame to fit its report" });
       assert.ok(tall.box > 900, `the report (${tall.content} px) is longer than the window: the page scrolls to it`);
+      await page.page.screenshot({ path: docScreenshotPath("monitor-page.png"), fullPage: true });
       // Narrower: the report reflows taller (its tables wrap), and the frame follows it.
       await page.page.setViewportSize({ width: 560, height: 900 });
       const narrow = await waitFor(fits, (s) => s.content <= s.box && s.box - s.content <= 2 && s.box !== tall.box, { what: "the frame to fit its reflowed report" });
@@ -104,7 +109,7 @@ describe("monitor page (browser)", () => {
     try {
       await dark.goto("/monitoring/scores");
       // The iframe element is in the page before its document has loaded: wait on the report's heading itself.
-      await dark.page.frameLocator("iframe[title='Monitor scores']").locator("h1").waitFor();
+      await dark.page.frameLocator("iframe[title='Monitor scores']").locator("h2").first().waitFor();
       const frame = dark.page.frames().find((f) => f.url().includes("/monitors/scores/report"));
       assert.ok(frame, "the report's frame");
       // A string, evaluated in the frame: this file compiles without the DOM's types.

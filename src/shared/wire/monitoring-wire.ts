@@ -121,6 +121,8 @@ export const WirePoint = Type.Object({
   flagged: Type.Boolean(),
   detail: Type.Optional(Type.Unknown()),
 });
+/** `embedded=true`: the report without its heading and margin, for the UI's monitor page (the file download keeps them). */
+export const ReportQuery = Type.Object({ embedded: Type.Optional(Type.Boolean()) });
 export const SeriesQuery = Type.Object({ metric_prefix: Type.Optional(Type.String()), from: Type.Optional(Type.Number()), to: Type.Optional(Type.Number()) });
 export const SeriesResponse = Type.Object({ points: Type.Array(WirePoint) });
 

@@ -77,7 +77,7 @@ export function MonitorPage({ params }: PageProps) {
         </div>
       </header>
       <DriftChart monitor={name} />
-      <ReportFrame title={`Monitor ${name}`} src={reportUrl(name)} />
+      <ReportFrame title={`Monitor ${name}`} src={`${reportUrl(name)}?embedded=true`} />
     </div>
   );
 }
