@@ -65,7 +65,7 @@ export function registerModelsCommand(program: Command): void {
     );
 
   withCommonOptions(models.command("describe"))
-    .description("Show a registered model and its versions, or one version")
+    .description("Show a registered model and its versions, or one version (by number or alias)")
     .argument("<name>", "registered model name")
     .argument("[version]", "describe this version only: its number, or an alias (champion or @champion)")
     .addHelpText("after", "\nExamples:\n  $ ciclo models describe fraud\n  $ ciclo models describe fraud 3 --json\n  $ ciclo models describe fraud @champion")
