@@ -156,19 +156,12 @@ function buildShape(rows: GroupRows): StatementShape {
     `${cte} as (insert into ${table} (run_id, key, value) select r.id, u.key, u.value ` +
     `from ${unnest(list, ["text", "text", "text"], "run_uuid, key, value")} ` +
     `join r using (run_uuid) order by r.id, u.key ${onConflict} returning 1)`;
-  // A group that writes nothing but its inbox row (log-metrics: the usual small group) reads its runs without
-  // locking them: the row names runs by id, and the fold keeps only the points of runs still there when it runs
-  // (it locks those), so a purge committing meanwhile loses nothing and leaves no orphan. The lock would cost a
-  // heap lock record per run per group — over 32 runs the most frequent WAL record of the case (docs/benchmarks.md).
-  // A run deleted after this statement's snapshot was active when the write took effect (the same answer as the
-  // write committing first).
-  const inboxOnly = rows.inbox !== undefined && rows.params.length === 0 && rows.tags.length === 0 && rows.names.length === 0 && rows.chunks.length === 0;
   const ctes = [
-    // Otherwise locked as a foreign key check would lock them, once per run (the metric tables and tags have none:
+    // Locked as a foreign key check would lock them, once per run (the metric tables and tags have none:
     // migrations 19 and 21). The lock reads each run as it is once locked — a run deleted or purged while the
     // statement waited is seen so, where the statement's snapshot would still show it active — and the answer
     // below is this read, so no input is acknowledged for rows that were not written.
-    `rs as materialized (select id, run_uuid, lifecycle_stage from runs where run_uuid = any(${arr((r) => r.uuids, "text")})${inboxOnly ? "" : " for key share"})`,
+    `rs as materialized (select id, run_uuid, lifecycle_stage from runs where run_uuid = any(${arr((r) => r.uuids, "text")}) for key share)`,
     // With each run's place in $1, by which the points name it (`ix`).
     `r as materialized (select rs.id, rs.run_uuid, x.ix from rs join unnest($1::text[]) with ordinality x(run_uuid, ix) ` +
       `using (run_uuid) where rs.lifecycle_stage = 'active')`,

@@ -186,27 +186,6 @@ for (const backend of ["sqlite", "postgres"] as StoreBackend[]) {
           inbox.vacuumAfterRows = 5_000;
         }
       });
-      // A test timeout rather than a hang if the write waited for the lock (the transaction waits for the write).
-      test("postgres: a log-metric does not wait for a purge holding its run, and the purged run's points are dropped at the fold", { timeout: 60_000 }, async (t) => {
-        if (!b) return t.skip(`${backend} unavailable`);
-        const db = b.stores.connection.db;
-        const [gone, kept] = await Promise.all([newRun(), newRun()]);
-        const pk = Number((await db.selectFrom("runs").select("id").where("run_uuid", "=", gone.info.runId).executeTakeFirstOrThrow()).id);
-        await db.transaction().execute(async (trx) => {
-          // What a purge's delete of the run holds until it commits.
-          await sql`select id from runs where id = ${pk} for update`.execute(trx);
-          // Acknowledged: the run was active when the write took effect; its point waits in the inbox.
-          await log(gone.info.runId, [point("u", 1, 1)]);
-          await trx.deleteFrom("runs").where("id", "=", pk).execute();
-        });
-        assert.ok((await inboxRows()) >= 1);
-        await log(kept.info.runId, [point("u", 2, 1)]);
-        assert.deepEqual((await store.getMetricHistory(kept.info.runId, "u", {})).items.map((m) => m.value), [2]);
-        assert.equal(await inboxRows(), 0, "the read folded every row");
-        for (const table of ["metric_chunks", "latest_metrics", "metric_buckets"] as const) {
-          assert.equal((await db.selectFrom(table).select("run_id").where("run_id", "=", pk).execute()).length, 0, `${table}: no row of the purged run`);
-        }
-      });
     }
     test("a fold whose rows name more runs than a statement may have variables (40,000) folds", async (t) => {
       if (!b) return t.skip(`${backend} unavailable`);
