@@ -32,8 +32,13 @@ import { packInboxPoints, packInboxRuns, unpackInboxRow } from "./metric-inbox-p
 
 type Db = Kysely<Database>;
 
-/** A background fold starts this long after the first write it would fold. */
-export const FOLD_AFTER_MS = 50;
+/**
+ * A background fold starts this long after the first write it would fold. A fold writes a chunk, a latest_metrics
+ * update and summaries per series it meets, so over many runs its cost per point falls with the points it gathers:
+ * on PostgreSQL 50 ms cost a write over 32 runs about twice the database CPU of one into one run, 250 ms as much
+ * (docs/benchmarks.md). Readers never wait for it: they fold first.
+ */
+export const FOLD_AFTER_MS = 250;
 /** ...or at once when this many points wait. */
 export const FOLD_AT_POINTS = 50_000;
 /**
