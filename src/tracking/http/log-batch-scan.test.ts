@@ -160,8 +160,9 @@ function metricText(r: Rng, clean: boolean): string {
     ["timestamp", clean ? String(1700000000000 + r.int(1e6)) : numberText(r)],
   ];
   if (r.next() < 0.8) fields.push(["step", clean ? String(r.int(1e9)) : numberText(r)]);
+  if (clean && r.next() < 0.1) fields.push([r.pick(["model_id", "dataset_name", "dataset_digest", "run_id"]), r.pick(['"m-1"', '""', '"ds"'])]);
   if (!clean) {
-    if (r.next() < 0.1) fields.push([r.pick(["model_id", "dataset_name", "run_id", "extra", "Key", "__proto__", "key"]), r.next() < 0.5 ? '"x"' : "1"]);
+    if (r.next() < 0.2) fields.push([r.pick(["model_id", "dataset_name", "dataset_digest", "run_id", "extra", "Key", "__proto__", "key"]), r.pick(['"x"', '""', "1", "null", '"m-1"'])]);
     if (r.next() < 0.05) fields.splice(r.int(fields.length), 1);
     if (r.next() < 0.03) fields.push(["step", "1"]);
   }
@@ -261,6 +262,8 @@ describe("log-batch scanner: the existing path's records, or it declines", () =>
       m(`"key":"😀","value":123456789012345,"timestamp":1`),
       ` \t\r\n{ "run_id" : "r" , "metrics" : [ ] , "params" : [ ] , "tags" : [ ] } \n`,
       `{"run_id":"r"}`,
+      m(`"key":"a","value":1,"timestamp":2,"model_id":"m","dataset_digest":"d","run_id":"x","dataset_name":"n"`),
+      m(`"key":"a","value":1,"timestamp":2,"model_id":"","dataset_name":""`),
       `{"tags":[{"value":"","key":"t"}],"run_id":"r","params":[{"key":"p","value":"é"}]}`,
     ];
     for (const text of takes) assert.ok(check(text), `declined: ${text}`);
@@ -304,8 +307,9 @@ describe("log-batch scanner: the existing path's records, or it declines", () =>
       m(`"key":"a","value":1.,"timestamp":2`),
       m(`"key":"a","value":.5,"timestamp":2`),
       m(`"key":"a","value":+1,"timestamp":2`),
-      m(`"key":"a","value":1,"timestamp":2,"model_id":"m"`),
-      m(`"key":"a","value":1,"timestamp":2,"run_id":"r"`),
+      m(`"key":"a","value":1,"timestamp":2,"model_id":null`),
+      m(`"key":"a","value":1,"timestamp":2,"run_id":1`),
+      m(`"key":"a","value":1,"timestamp":2,"model_id":"m","model_id":"n"`),
       m(`"key":"a","value":1,"timestamp":2,"key":"b"`),
       m(`"key":"a","value":1`),
       m(`"key":"a","value":1,"timestamp":2,"step":null`),

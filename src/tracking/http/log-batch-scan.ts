@@ -1,12 +1,13 @@
 /**
  * A strict reader of log-batch's common body, for the direct route: `{"run_id": "…", "metrics": [{"key": "…",
  * "value": n, "timestamp": n, "step": n}, …], "params": [{"key": "…", "value": "…"}, …], "tags": […]}` in any key
- * order, read straight into the records the handler gives the service. On a 1,000-point body `JSON.parse`, the
+ * order (a metric may also carry MLflow 3.x's `model_id`, `dataset_name`, `dataset_digest` and a `run_id` string),
+ * read straight into the records the handler gives the service. On a 1,000-point body `JSON.parse`, the
  * schema walk over 1,000 objects and the handler's mapping are most of the server's own CPU per request.
  *
  * It only says yes to a body whose answer it can prove is the existing path's (`parseJsonBody`, the `LogBatchBody`
  * schema, `toMetric`): valid JSON of exactly that shape, every value one the schema accepts as is. Anything else —
- * a backslash in a string (escapes, the NUL rule), a control character, an unknown or repeated key, a string where
+ * a backslash in a string (escapes, the NUL rule), a control character, an unknown or repeated key, `null`, a string where
  * a number goes, a fraction or exponent or more than 15 digits in an integer field, a leading zero, `NaN`, an empty
  * required string, a body that is not an object, trailing text — makes it return `undefined`, and the request takes
  * the existing path, which gives the answer or error it always gave (`log-batch-scan.test.ts` compares the two).
@@ -164,6 +165,11 @@ class Scanner {
     let value: number | undefined;
     let timestamp: number | undefined;
     let step: number | undefined;
+    // MLflow 3.x's optional links, and a per-metric run_id (the schema takes a string there; nothing reads it).
+    let modelId: string | undefined;
+    let datasetName: string | undefined;
+    let datasetDigest: string | undefined;
+    let runId: string | undefined;
     if (this.peek() !== CLOSE_BRACE) {
       for (;;) {
         const name = this.string();
@@ -174,6 +180,10 @@ class Scanner {
         } else if (name === "value" && value === undefined) value = this.number(false);
         else if (name === "timestamp" && timestamp === undefined) timestamp = this.number(true);
         else if (name === "step" && step === undefined) step = this.number(true);
+        else if (name === "model_id" && modelId === undefined) modelId = this.string();
+        else if (name === "dataset_name" && datasetName === undefined) datasetName = this.string();
+        else if (name === "dataset_digest" && datasetDigest === undefined) datasetDigest = this.string();
+        else if (name === "run_id" && runId === undefined) runId = this.string();
         else throw DECLINE;
         if (this.peek() === COMMA) this.i++;
         else break;
@@ -181,7 +191,12 @@ class Scanner {
     }
     this.expect(CLOSE_BRACE);
     if (key === undefined || value === undefined || timestamp === undefined) throw DECLINE;
-    return { key, value, timestamp, step: step === undefined ? 0 : step };
+    const out: Metric = { key, value, timestamp, step: step === undefined ? 0 : step };
+    // As `toMetric`: set only when non-empty, in this order.
+    if (modelId) out.modelId = modelId;
+    if (datasetName) out.datasetName = datasetName;
+    if (datasetDigest) out.datasetDigest = datasetDigest;
+    return out;
   }
 
   /** A key/value object (params, tags): a non-empty key and a string value, each once. */
