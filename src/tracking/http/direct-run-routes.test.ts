@@ -273,7 +273,7 @@ describe("direct log-metric and create run answer as the Fastify routes", () => 
   });
 
   test("log-batch: a body the scanner takes is stored as the full path stores it", async () => {
-    const values = ["0.123456", "-0", "1e400", "4.9e-324", "0.1000000000000000055511151231257827", "123456789012345", "-7.25", "1E-7"];
+    const values = ["0.123456", "-0", "1e400", "4.9e-324", "0.1000000000000000055511151231257827", "123456789012345", "-7.25", "1E-7", '"NaN"', '"-Infinity"'];
     const metricsText = (runId: string) =>
       `{"run_id":"${runId}","params":[{"key":"p","value":"é"}],"tags":[{"value":"v","key":"t"}],"metrics":[` +
       values.map((v, i) => `{"value":${v},"key":"k${i % 3}","step":${i * 1_000_000_007},"timestamp":${1700000000000 + i}}`).join(",") +
@@ -292,7 +292,7 @@ describe("direct log-metric and create run answer as the Fastify routes", () => 
       return { data, histories };
     };
     const a = await stored(viaScanner);
-    assert.equal((a.histories[0] as { metrics: unknown[] }).metrics.length, 3);
+    assert.equal((a.histories[0] as { metrics: unknown[] }).metrics.length, 4);
     assert.deepEqual(a, await stored(viaFullPath));
   });
 

@@ -254,6 +254,9 @@ describe("log-batch scanner: the existing path's records, or it declines", () =>
     const m = (fields: string) => `{"run_id":"r","metrics":[{${fields}}]}`;
     const takes = [
       m(`"key":"a","value":1,"timestamp":2`),
+      m(`"key":"a","value":"NaN","timestamp":2`),
+      m(`"value":"Infinity","key":"a","timestamp":2`),
+      m(`"key":"a","timestamp":2,"value" : "-Infinity"`),
       m(`"step":3,"timestamp":2,"value":-0,"key":"a"`),
       m(`"key":"a","value":-0.0,"timestamp":-0,"step":-0`),
       m(`"key":"a","value":1e400,"timestamp":1,"step":999999999999999`),
@@ -296,8 +299,11 @@ describe("log-batch scanner: the existing path's records, or it declines", () =>
       m(`"key":"a","value":NaN,"timestamp":2`),
       m(`"key":"a","value":Infinity,"timestamp":2`),
       m(`"key":"a","value":-Infinity,"timestamp":2`),
-      m(`"key":"a","value":"NaN","timestamp":2`),
       m(`"key":"a","value":"1.5","timestamp":2`),
+      m(`"key":"a","value":"nan","timestamp":2`),
+      m(`"key":"a","value":"+Infinity","timestamp":2`),
+      m(`"key":"a","value":"-NaN","timestamp":2`),
+      m(`"key":"a","value":"","timestamp":2`),
       m(`"key":"a","value":1,"timestamp":"2"`),
       m(`"key":"a","value":1,"timestamp":2.0`),
       m(`"key":"a","value":1,"timestamp":2e3`),

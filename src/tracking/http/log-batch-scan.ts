@@ -7,10 +7,11 @@
  *
  * It only says yes to a body whose answer it can prove is the existing path's (`parseJsonBody`, the `LogBatchBody`
  * schema, `toMetric`): valid JSON of exactly that shape, every value one the schema accepts as is. Anything else —
- * a backslash in a string (escapes, the NUL rule), a control character, an unknown or repeated key, `null`, a string where
- * a number goes, a fraction or exponent or more than 15 digits in an integer field, a leading zero, `NaN`, an empty
- * required string, a body that is not an object, trailing text — makes it return `undefined`, and the request takes
- * the existing path, which gives the answer or error it always gave (`log-batch-scan.test.ts` compares the two).
+ * a backslash in a string (escapes, the NUL rule), a control character, an unknown or repeated key, `null`, a
+ * string where a number goes (but a value of "NaN", "Infinity" or "-Infinity"), a fraction or exponent or more
+ * than 15 digits in an integer field, a leading zero, a bare `NaN`, an empty required string, a body that is not an
+ * object, trailing text — makes it return `undefined`, and the request takes the existing path, which gives the
+ * answer or error it always gave (`log-batch-scan.test.ts` compares the two).
  *
  * Numbers are bit-identical to `JSON.parse`: a mantissa of at most 15 digits is exact in a double, and so is 10^k
  * for k ≤ 22, so one IEEE division (correctly rounded) gives the correctly rounded value of the decimal, as
@@ -158,6 +159,18 @@ class Scanner {
     return negative ? -magnitude : magnitude;
   }
 
+  /**
+   * A value written as one of the three strings MLflow's JSON uses for non-finite doubles (its Python client's
+   * protobuf JSON writes NaN so), read as `parseWireDouble` reads them; any other string is the existing path's.
+   */
+  nonFinite(): number {
+    const text = this.string();
+    if (text === "NaN") return NaN;
+    if (text === "Infinity") return Infinity;
+    if (text === "-Infinity") return -Infinity;
+    throw DECLINE;
+  }
+
   /** A metric object of exactly key, value, timestamp and optional step, each once. */
   metric(): Metric {
     this.expect(OPEN_BRACE);
@@ -177,7 +190,7 @@ class Scanner {
         if (name === "key" && key === undefined) {
           key = this.string();
           if (key.length === 0) throw DECLINE;
-        } else if (name === "value" && value === undefined) value = this.number(false);
+        } else if (name === "value" && value === undefined) value = this.peek() === QUOTE ? this.nonFinite() : this.number(false);
         else if (name === "timestamp" && timestamp === undefined) timestamp = this.number(true);
         else if (name === "step" && step === undefined) step = this.number(true);
         else if (name === "model_id" && modelId === undefined) modelId = this.string();
