@@ -246,6 +246,23 @@ describe("direct log-metric and create run answer as the Fastify routes", () => 
       JSON.stringify({ metrics: points(1) }),
       `{"run_id":"${run}","metrics":[`,
       "[]",
+      // The scanner's edges (tracking/http/log-batch-scan.ts): bodies it takes, and bodies it leaves to the full path.
+      ` {"metrics" : [{"step":2,"timestamp":-0,"value":-0.0,"key":"😀"}],\n"tags":[],"params":[],"run_id":"${run}"} `,
+      `{"run_id":"${run}","metrics":[{"key":"e","value":1e400,"timestamp":1,"step":999999999999999},{"key":"e","value":4.9e-324,"timestamp":1}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a\\u0000","value":1,"timestamp":1}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"\\u0041","value":1,"timestamp":1}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":NaN,"timestamp":1},{"key":"a","value":-Infinity,"timestamp":2}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":1,"timestamp":1.5}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":1,"timestamp":2e3,"step":9007199254740993}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":1,"timestamp":"12","step":"-3"}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"","value":1,"timestamp":1}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":01,"timestamp":1}]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":1,"timestamp":1,"key":"b"}]}`,
+      `{"run_id":"${run}","run_id":"${deleted}","metrics":[]}`,
+      `{"run_id":"${run}","metrics":[{"key":"a","value":1,"timestamp":1,"model_id":"m-1"}]}`,
+      JSON.stringify(JSON.stringify({ run_id: run, metrics: points(2, "dbl") })),
+      `{"run_id":"${run}","metrics":[]} x`,
+      `{"run_id":"${run}","params":[{"key":"p","value":1}]}`,
     ];
     const stats = directRouteStats(fx.app)!;
     const before = { ...stats };
@@ -253,6 +270,30 @@ describe("direct log-metric and create run answer as the Fastify routes", () => 
       for (const body of bodies) await same(request(`${prefix}/runs/log-batch`, body));
     }
     assert.equal(stats.onSockets - before.onSockets, 2 * bodies.length);
+  });
+
+  test("log-batch: a body the scanner takes is stored as the full path stores it", async () => {
+    const values = ["0.123456", "-0", "1e400", "4.9e-324", "0.1000000000000000055511151231257827", "123456789012345", "-7.25", "1E-7", '"NaN"', '"-Infinity"'];
+    const metricsText = (runId: string) =>
+      `{"run_id":"${runId}","params":[{"key":"p","value":"é"}],"tags":[{"value":"v","key":"t"}],"metrics":[` +
+      values.map((v, i) => `{"value":${v},"key":"k${i % 3}","step":${i * 1_000_000_007},"timestamp":${1700000000000 + i}}`).join(",") +
+      `,{"key":"nostep","timestamp":5,"value":2}]}`;
+    const viaScanner = await fx.createRun(exp, { run_name: "scanned" });
+    const viaFullPath = await fx.createRun(exp, { run_name: "scanned" });
+    const stats = directRouteStats(fx.app)!;
+    const taken = stats.onSockets;
+    assert.match(await exchange(direct, request(`${API}/runs/log-batch`, metricsText(viaScanner))), /^HTTP\/1.1 200/);
+    assert.equal(stats.onSockets, taken + 1);
+    assert.match(await exchange(viaFastify, request(`${API}/runs/log-batch`, metricsText(viaFullPath))), /^HTTP\/1.1 200/);
+    const stored = async (runId: string) => {
+      const { data } = await fx.getRun(runId);
+      const histories: unknown[] = [];
+      for (const key of ["k0", "k1", "k2", "nostep"]) histories.push((await fx.get("/metrics/get-history", { run_id: runId, metric_key: key })).json);
+      return { data, histories };
+    };
+    const a = await stored(viaScanner);
+    assert.equal((a.histories[0] as { metrics: unknown[] }).metrics.length, 4);
+    assert.deepEqual(a, await stored(viaFullPath));
   });
 
   test("create run: good and hostile bodies", async () => {

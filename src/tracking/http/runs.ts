@@ -12,9 +12,10 @@ import { access } from "../../server/http/route-access.js";
 import type { DirectRoute } from "../../server/direct-routes.js";
 import { runIdOf, toInt, toTags, toViewType } from "../../server/http/common.schema.js";
 import * as S from "./runs.schema.js";
+import { scanLogBatch, type ScannedLogBatch } from "./log-batch-scan.js";
 import type { TrackingServices } from "./tracking-services.js";
 
-type MetricIn = {
+export type MetricIn = {
   key: string;
   value: number | string;
   timestamp: number | string;
@@ -24,7 +25,8 @@ type MetricIn = {
   dataset_digest?: string;
 };
 
-function toMetric(m: MetricIn): Metric {
+/** A wire metric as the service takes it; exported for the log-batch scanner's differential test. */
+export function toMetric(m: MetricIn): Metric {
   const out: Metric = { key: m.key, value: parseWireDouble(m.value), timestamp: Number(m.timestamp), step: m.step === undefined ? 0 : Number(m.step) };
   if (m.model_id) out.modelId = m.model_id;
   if (m.dataset_name) out.datasetName = m.dataset_name;
@@ -40,6 +42,11 @@ type Body<T extends TSchema> = Static<T>;
  */
 function hotRoutes(services: TrackingServices) {
   const svc = services.runs;
+  // Async, as `handle` is: the service's synchronous validation errors become the promise's rejection.
+  const logScanned = async (b: ScannedLogBatch) => {
+    await svc.logBatch(b.runId, { metrics: b.metrics, params: b.params, tags: b.tags });
+    return {};
+  };
   return {
     create: {
       path: "/runs/create",
@@ -76,6 +83,11 @@ function hotRoutes(services: TrackingServices) {
           tags: b.tags ?? [],
         });
         return {};
+      },
+      /** The common body read by `scanLogBatch` into the same records `handle` makes; any other body declined. */
+      handleText(text: string) {
+        const b = scanLogBatch(text);
+        return b === undefined ? undefined : logScanned(b);
       },
     },
   };
