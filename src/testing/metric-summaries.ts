@@ -1,11 +1,13 @@
 /**
- * Test fixture: a series' history summaries as readers see them — metric_buckets' rows merged with the open
+ * Test fixture: a series' history summaries as readers see them — metric_buckets' rows and the finest level's
+ * packed parts (bucket-parts.ts) merged with the open
  * bucket kept in its latest_metrics row (store/sql/tracking/open-bucket.ts) — and the same summaries worked out
  * from the stored history, to compare the two.
  * @module
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../store/sql/schema.js";
+import { PART_LEVEL, readPart } from "../store/sql/tracking/bucket-parts.js";
 import { MAX_STEP, MIN_STEP, pointsInRange } from "../store/sql/tracking/chunk-reads.js";
 
 export interface BucketSummary {
@@ -37,6 +39,8 @@ export async function storedSummaries(db: Kysely<Database>, runPk: number, key: 
   const out = new Map<string, BucketSummary>();
   const rows = await db.selectFrom("metric_buckets").selectAll().where("run_id", "=", runPk).where("key", "=", key).execute();
   for (const r of rows) add(out, { level: Number(r.level), bucket: Number(r.bucket), cnt: Number(r.cnt), min: num(r.min_value), max: num(r.max_value) });
+  const parts = await db.selectFrom("metric_bucket_parts").select("data").where("run_id", "=", runPk).where("key", "=", key).execute();
+  for (const p of parts) readPart(p.data, (e) => add(out, { level: PART_LEVEL, bucket: e.bucket, cnt: e.cnt, min: e.minV, max: e.maxV }));
   const open = await db.selectFrom("latest_metrics").selectAll().where("run_id", "=", runPk).where("key", "=", key).executeTakeFirst();
   if (open && Number(open.open_cnt) > 0) {
     for (const level of LEVELS) {

@@ -24,6 +24,7 @@ import { metricChunksMigration } from "./0024-metric-chunks.js";
 import { traceAssessmentsMigration } from "./0025-trace-assessments.js";
 import { jobPinsMigration } from "./0026-job-pins.js";
 import { metricInboxMigration } from "./0027-metric-inbox.js";
+import { metricBucketPartsMigration } from "./0029-metric-bucket-parts.js";
 
 /** Every migration, in order. Append only; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   traceAssessmentsMigration,
   jobPinsMigration,
   metricInboxMigration,
+  metricBucketPartsMigration,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -62,7 +64,7 @@ export interface MigrationResult {
  * each series; 0023 and 0025, MLflow 3's traces with their assessments and
  * run links, which gc's SQL purges with their experiment; 0024, metric
  * history in chunks; 0026, jobs pinned
- * to a worker and the workers' presence; 0027, the metric inbox)
+ * to a worker and the workers' presence; 0027, the metric inbox; 0029, the finest summaries packed)
  * merged with what each module declares. Version numbers are
  * global: a duplicate is refused.
  */

@@ -11,6 +11,8 @@ import type { SqlConnection } from "../sql/sql-dialect.js";
 import { historySummaries, storedSummaries } from "../../testing/metric-summaries.js";
 import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../testing/postgres-fixture.js";
 import { openPostgres } from "./postgres-connection.js";
+import { mergePartSummary, PART_LEVEL, readPart } from "../sql/tracking/bucket-parts.js";
+import type { Summary } from "../sql/tracking/metric-buckets.js";
 
 let pgdb: PgDatabase | undefined;
 let conn: SqlConnection;
@@ -121,10 +123,18 @@ test("a bucket both closed by the series' row and summarised from the write's ot
   const pk = (await conn.db.selectFrom("runs").select("id").where("run_uuid", "=", run.info.runId).executeTakeFirstOrThrow()).id;
   const log = (metrics: Array<[string, number, number]>) =>
     store.logBatch(run.info.runId, { metrics: metrics.map(([key, step, value]) => ({ key, step, value, timestamp: 7 })), params: [], tags: [] });
-  const rows = async (key: string) =>
-    (await conn.db.selectFrom("metric_buckets").selectAll().where("run_id", "=", pk).where("key", "=", key).orderBy("level").orderBy("bucket").execute()).map((r) => [
+  // The coarser levels' rows, and the finest level's packed parts merged per bucket (bucket-parts.ts), as readers merge them.
+  const rows = async (key: string) => {
+    const finest = new Map<number, Summary>();
+    for (const p of await conn.db.selectFrom("metric_bucket_parts").select("data").where("run_id", "=", pk).where("key", "=", key).execute()) {
+      readPart(p.data, (e) => (finest.has(e.bucket) ? mergePartSummary(finest.get(e.bucket)!, e) : finest.set(e.bucket, { ...e })));
+    }
+    const coarse = (await conn.db.selectFrom("metric_buckets").selectAll().where("run_id", "=", pk).where("key", "=", key).orderBy("level").orderBy("bucket").execute()).map((r) => [
       Number(r.level), Number(r.bucket), Number(r.cnt), r.min_value === null ? null : Number(r.min_value), Number(r.min_step), r.max_value === null ? null : Number(r.max_value), Number(r.max_step),
     ]);
+    const packed = [...finest].sort((a, b) => a[0] - b[0]).map(([bucket, s]) => [PART_LEVEL, bucket, s.cnt, s.minV, s.minS, s.maxV, s.maxS]);
+    return [...packed, ...coarse];
+  };
   // "a": the open bucket (steps 10, 20) closes as step 300 opens bucket 1; steps 30 and 40 of bucket 0 come in
   // the same write, with the same extreme values as the closed part: the closed part's earlier points stay.
   // "n": a closed part of NaN only, merged with real values.

@@ -71,6 +71,15 @@ interface MetricChunksTable {
   points: Uint8Array;
 }
 
+/** The finest level's closed summaries, packed per series, write and 16 buckets (bucket-parts.ts; migration 29). */
+interface MetricBucketPartsTable {
+  run_id: number;
+  key: string;
+  /** The buckets' window: bucket >> 4. */
+  grp: number;
+  data: Uint8Array;
+}
+
 /** A group commit's plain metric points, waiting to be folded into the history (metric-inbox.ts; migration 27). */
 interface MetricInboxTable {
   id: Generated<number>;
@@ -301,6 +310,7 @@ export interface Database {
   metric_inbox: MetricInboxTable;
   latest_metrics: LatestMetricsTable;
   metric_buckets: MetricBucketsTable;
+  metric_bucket_parts: MetricBucketPartsTable;
   datasets: DatasetsTable;
   run_inputs: RunInputsTable;
   input_tags: InputTagsTable;

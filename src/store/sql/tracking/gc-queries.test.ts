@@ -26,7 +26,7 @@ for (const backend of ["sqlite", "postgres"] as const) {
 async function orphans(stores: OpenedStores): Promise<Record<string, number>> {
   const db = stores.connection.db;
   const out: Record<string, number> = {};
-  const byRun = ["metrics", "latest_metrics", "metric_buckets", "params", "tags", "run_inputs", "input_tags", "run_outputs", "run_model_inputs"];
+  const byRun = ["metrics", "latest_metrics", "metric_buckets", "metric_bucket_parts", "params", "tags", "run_inputs", "input_tags", "run_outputs", "run_model_inputs"];
   for (const t of byRun) {
     const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(t)} where run_id not in (select id from runs)`.execute(db);
     out[t] = Number(r.rows[0].n);

@@ -152,7 +152,7 @@ function requireDeleted<R extends { lifecycle_stage: string }>(
 
 /** Deletes every row that hangs off the selected runs, children first, then the runs. */
 async function purgeRunRows(trx: Db, runIds: (db: Db) => SelectQueryBuilder<Database, "runs", { id: number }>): Promise<void> {
-  for (const table of ["metric_buckets", "metric_chunks", "latest_metrics", "metrics", "params", "tags", "input_tags", "run_inputs", "run_outputs", "run_model_inputs"] as const) {
+  for (const table of ["metric_buckets", "metric_bucket_parts", "metric_chunks", "latest_metrics", "metrics", "params", "tags", "input_tags", "run_inputs", "run_outputs", "run_model_inputs"] as const) {
     await trx.deleteFrom(table).where("run_id", "in", runIds(trx)).execute();
   }
   await trx.deleteFrom("runs").where("id", "in", runIds(trx)).execute();

@@ -18,9 +18,10 @@
  * Each series touched is one row, upserted (`ON CONFLICT` on its primary key, which locks it, so concurrent
  * groups and replicas each see the other's result): the latest point if later, the open bucket merged — or
  * replaced when a later one opens, the replaced part (or points older than the open bucket) coming back in the
- * row's `closed_*` columns (RETURNING gives only the new row) for this statement to add to metric_buckets.
- * metric_buckets gets rows only then, merged per bucket, upserted in (run, level, bucket, key) order, after
- * every series row.
+ * row's `closed_*` columns (RETURNING gives only the new row) for this statement to add to the summaries. They get
+ * rows only then: the finest level one packed metric_bucket_parts row per series and window of 16 buckets, insert
+ * only (bucket-parts.ts); the coarser levels metric_buckets rows, merged per bucket, upserted in (run, level,
+ * bucket, key) order, after every series row.
  *
  * A group going through the metric inbox (metric-inbox.ts) sends its points packed instead (`inbox`): the statement
  * inserts one metric_inbox row, naming each run by the id it found active (0 for the others), and no chunk, series
@@ -28,6 +29,7 @@
  * @module
  */
 import { BUCKET_LEVELS, BUCKET_UPSERT } from "./metric-buckets.js";
+import { PART_LEVEL, PART_SPAN } from "./bucket-parts.js";
 import { seriesUpsertGuarded } from "./metric-tail.js";
 import { chunkParams } from "./chunk-writes.js";
 import type { Chunk } from "./metric-chunks.js";
@@ -78,7 +80,8 @@ export interface GroupAnswerRow {
   params_inserted: number;
 }
 
-const LEVELS = `(values ${BUCKET_LEVELS.map((l) => `(${l})`).join(", ")}) l(level)`;
+/** The levels kept one metric_buckets row per bucket (the finest goes to parts). */
+const COARSE = `(values ${BUCKET_LEVELS.filter((l) => l !== PART_LEVEL).map((l) => `(${l})`).join(", ")}) l(level)`;
 const SUMMARY = "cnt, min_value, min_step, min_ts, max_value, max_step, max_ts";
 const OPEN = SUMMARY.split(", ").map((c) => `open_${c}`).join(", ");
 /** The parameters' types: a summary's columns (SUMMARY), and what precedes them in a series and in a bucket. */
@@ -208,9 +211,23 @@ function buildShape(rows: GroupRows): StatementShape {
       `lat as (insert into latest_metrics (run_id, key, step, "timestamp", value, is_nan, ${OPEN}, guard_step, guard_ts) ` +
         `select g.run_id, g.key, g.step, g.ts, g.value, g.is_nan, g.${SUMMARY.split(", ").join(", g.")}, g.guard_step, g.guard_ts from g order by g.run_id, g.key ${seriesUpsertGuarded("ck")})`,
     );
-    // What reaches metric_buckets: an open part a later bucket closed or points older than the open bucket
-    // (returned by the upsert, one row per series and level), and the series' other points (`rest`).
-    const closed = `select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} from lat cross join ${LEVELS} where closed_cnt > 0`;
+    // What reaches the summaries: an open part a later bucket closed or points older than the open bucket
+    // (returned by the upsert, one row per series and level), and the series' other points (`rest`). The finest
+    // level goes to metric_bucket_parts packed (bucket-parts.ts): one row per series and window of 16 buckets,
+    // insert only; a bucket both closed and in `rest` is two entries, which readers merge.
+    const entry =
+      "int8send(bucket) || int8send(cnt) || float8send(coalesce(min_value, 'NaN')) || int8send(min_step) || int8send(min_ts) || " +
+      "float8send(coalesce(max_value, 'NaN')) || int8send(max_step) || int8send(max_ts)";
+    const closedAt = (bucket: string) => `select run_id, key, ${bucket} as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} from lat`;
+    const finest =
+      `${closedAt(`closed_step >> ${PART_LEVEL}`)} where closed_cnt > 0` +
+      (hasBuckets ? ` union all select run_id, key, bucket, ${SUMMARY} from rest where level = ${PART_LEVEL}` : "");
+    ctes.push(
+      `pt as (insert into metric_bucket_parts (run_id, key, grp, data) select run_id, key, bucket >> ${PART_SPAN}, string_agg(${entry}, ''::bytea) ` +
+        `from (${finest}) f group by run_id, key, bucket >> ${PART_SPAN} returning 1)`,
+    );
+    // The coarser levels: upserted into metric_buckets as before.
+    const closed = `select run_id, key, l.level, closed_step >> l.level as bucket, ${SUMMARY.split(", ").map((x) => `closed_${x} as ${x}`).join(", ")} from lat cross join ${COARSE} where closed_cnt > 0`;
     const insertBuckets = `insert into metric_buckets (run_id, key, level, bucket, ${SUMMARY})`;
     if (hasBuckets) {
       // Both: merged per bucket first (a row can be upserted once per statement). Each side holds a bucket once
@@ -218,7 +235,7 @@ function buildShape(rows: GroupRows): StatementShape {
       const keys = ["run_id", "key", "level", "bucket"];
       ctes.push(
         `bk as (${insertBuckets} select ${keys.map((k) => `coalesce(c.${k}, o.${k}) as ${k}`).join(", ")}, ${mergedSummary("c", "o")} ` +
-          `from (${closed}) c full join rest o using (${keys.join(", ")}) order by 1, 3, 4, 2 ${BUCKET_UPSERT} returning 1)`,
+          `from (${closed}) c full join (select * from rest where level <> ${PART_LEVEL}) o using (${keys.join(", ")}) order by 1, 3, 4, 2 ${BUCKET_UPSERT} returning 1)`,
       );
     } else {
       // The usual group (every series' points in its newest bucket): the upsert's rows alone, already one per row.

@@ -7,7 +7,8 @@
  * are cut into buckets of 2^k steps; a bucket's summary holds the point count and the
  * points (step, timestamp) with the minimum and the maximum value. NaN points
  * count but never become a minimum or maximum. A summary is the `metric_buckets`
- * row merged with the series' open bucket (open-bucket.ts) when the bucket holds it.
+ * row — at the finest level, the packed parts of bucket-parts.ts (migration 29) with any row written before —
+ * merged with the series' open bucket (open-bucket.ts) when the bucket holds it.
  *
  * Counts stay exact under retries: a write adds the counts of the points that
  * were new to the history only (chunk-writes.ts and the group statement know

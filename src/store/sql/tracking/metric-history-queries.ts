@@ -9,7 +9,8 @@ import type { Metric, RunMetric } from "../../../shared/tracking-types.js";
 import type { Page } from "../../../shared/types.js";
 import type { BulkIntervalQuery, MetricHistoryQuery } from "../../../tracking/tracking-store.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
-import { BUCKET_LEVELS, bucketStart } from "./metric-buckets.js";
+import { BUCKET_LEVELS, bucketStart, type Summary } from "./metric-buckets.js";
+import { mergePartSummary, PART_LEVEL, partOf, readPart } from "./bucket-parts.js";
 import { firstStep, lastPointInRange, lastStep, MAX_STEP, MIN_STEP, pointsInRange } from "./chunk-reads.js";
 import type { Point } from "./metric-chunks.js";
 import { runNotFound } from "./run-queries.js";
@@ -115,25 +116,61 @@ export async function getMetricHistoryBulkInterval(db: Db, q: BulkIntervalQuery)
 type SummaryRow = Omit<Database["metric_buckets"], "run_id" | "key" | "level">;
 
 /**
- * The summaries of buckets `first`..`last` at `level`: metric_buckets' rows, and the series' open bucket
- * (open-bucket.ts) as a row of its own when it falls in the range — read in one statement, so one snapshot, as
- * the open part may move to metric_buckets meanwhile. A bucket may come twice (its closed and its open part).
+ * The summaries of buckets `first`..`last` at `level`: metric_buckets' rows, at the finest level the packed parts
+ * (bucket-parts.ts) merged per bucket, and the series' open bucket (open-bucket.ts) as a row of its own when it
+ * falls in the range — read in one statement, so one snapshot, as the open part may move to metric_buckets or a
+ * part meanwhile. A bucket may come twice (its closed and its open part).
  */
 async function summaries(db: Db, pk: number, key: string, level: number, first: number, last: number): Promise<SummaryRow[]> {
-  const res = await sql<SummaryRow & { is_open: number }>`
-    select 0 as is_open, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts from metric_buckets
+  const parts =
+    level === PART_LEVEL
+      ? // First, so that PostgreSQL types the union's last column by it (bytea), not by a NULL (text).
+        sql`select 2 as is_open, grp as bucket, 0 as cnt, null as min_value, 0 as min_step, 0 as min_ts, null as max_value, 0 as max_step, 0 as max_ts, data
+      from metric_bucket_parts where run_id = ${pk} and ${sql.ref("key")} = ${key} and grp >= ${partOf(first)} and grp <= ${partOf(last)} union all`
+      : sql``;
+  const res = await sql<SummaryRow & { is_open: number; data: Uint8Array | null }>`
+    ${parts}
+    select 0 as is_open, bucket, cnt, min_value, min_step, min_ts, max_value, max_step, max_ts, null as data from metric_buckets
       where run_id = ${pk} and ${sql.ref("key")} = ${key} and level = ${level} and bucket >= ${first} and bucket <= ${last}
     union all
-    select 1 as is_open, step, open_cnt, open_min_value, open_min_step, open_min_ts, open_max_value, open_max_step, open_max_ts
+    select 1 as is_open, step, open_cnt, open_min_value, open_min_step, open_min_ts, open_max_value, open_max_step, open_max_ts, null
       from latest_metrics where run_id = ${pk} and ${sql.ref("key")} = ${key} and open_cnt > 0`.execute(db);
   const out: SummaryRow[] = [];
+  let open: SummaryRow | undefined;
+  // Finest level: every closed part of a bucket merged into one summary, given in bucket order as metric_buckets' rows were.
+  const merged = level === PART_LEVEL ? new Map<number, Summary>() : undefined;
+  const mergeIn = (bucket: number, s: Summary) => {
+    const had = merged!.get(bucket);
+    if (had) mergePartSummary(had, s);
+    else merged!.set(bucket, { ...s });
+  };
   for (const r of res.rows) {
-    if (Number(r.is_open)) {
+    const kind = Number(r.is_open);
+    if (kind === 1) {
       const bucket = Math.floor(Number(r.bucket) / 2 ** level);
-      if (bucket < first || bucket > last) continue;
-      out.push({ ...r, bucket });
+      if (bucket >= first && bucket <= last) open = { ...r, bucket };
+    } else if (kind === 2) {
+      readPart(r.data!, (e) => {
+        if (e.bucket >= first && e.bucket <= last) mergeIn(e.bucket, e);
+      });
+    } else if (merged) {
+      mergeIn(Number(r.bucket), {
+        cnt: Number(r.cnt),
+        minV: r.min_value === null ? null : Number(r.min_value),
+        minS: Number(r.min_step),
+        minT: Number(r.min_ts),
+        maxV: r.max_value === null ? null : Number(r.max_value),
+        maxS: Number(r.max_step),
+        maxT: Number(r.max_ts),
+      });
     } else out.push(r);
   }
+  if (merged) {
+    for (const [bucket, s] of [...merged].sort((a, b) => a[0] - b[0])) {
+      out.push({ bucket, cnt: s.cnt, min_value: s.minV, min_step: s.minS, min_ts: s.minT, max_value: s.maxV, max_step: s.maxS, max_ts: s.maxT });
+    }
+  }
+  if (open) out.push(open);
   return out;
 }
 /** Above this many points in a short range (many points per step), each target bucket is read on its own instead. */

@@ -12,13 +12,15 @@
  * A series' latest_metrics row holds its open bucket (open-bucket.ts), so each series touched is one upsert
  * ({@link SERIES_UPSERT}): the latest point if later, the open bucket merged, or replaced when a later bucket
  * opens — the part it replaces comes back in the row's `closed_*` columns (RETURNING gives only the new row) and
- * goes to metric_buckets, with points older than the open bucket. PostgreSQL's one-statement group
+ * goes to the summaries (the finest level packed in metric_bucket_parts, bucket-parts.ts; the coarser ones
+ * metric_buckets), with points older than the open bucket. PostgreSQL's one-statement group
  * (log-batch-statement.ts) runs the same upsert.
  * @module
  */
 import type { Kysely } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { aggregateBuckets, upsertBucketRows, type BucketAgg } from "./metric-buckets.js";
+import { insertParts, PART_LEVEL, partRows, type PartEntry } from "./bucket-parts.js";
 import { atEveryLevel, mergeSummary, OPEN_LEVEL, splitSeries, type Summary } from "./open-bucket.js";
 import type { Database } from "../schema.js";
 import type { BulkColumn, SqlDialect } from "../sql-dialect.js";
@@ -199,7 +201,20 @@ export async function writeDerived(db: Db, dialect: SqlDialect, entries: MetricT
       else stored.set(id, { runPk: s.runPk, agg: { ...a } });
     }
   }
+  // The finest level's buckets go to parts (bucket-parts.ts), one row per series and window; the others are upserted.
+  const finest = new Map<string, { runPk: number; key: string; entries: PartEntry[] }>();
+  for (const { runPk, agg } of stored.values()) {
+    if (agg.level !== PART_LEVEL) continue;
+    const id = `${runPk}\u0000${agg.key}`;
+    const had = finest.get(id);
+    if (had) had.entries.push(agg);
+    else finest.set(id, { runPk, key: agg.key, entries: [agg] });
+  }
+  const parts: unknown[][] = [];
+  for (const f of finest.values()) partRows(f.runPk, f.key, f.entries, parts, dialect.name === "sqlite");
+  await insertParts(db, parts);
   const bucketRows = [...stored.values()]
+    .filter((x) => x.agg.level !== PART_LEVEL)
     .sort((x, y) => x.runPk - y.runPk || x.agg.level - y.agg.level || x.agg.bucket - y.agg.bucket || (x.agg.key < y.agg.key ? -1 : x.agg.key > y.agg.key ? 1 : 0))
     .map(({ runPk, agg: a }) => [runPk, a.key, a.level, a.bucket, a.cnt, a.minV, a.minS, a.minT, a.maxV, a.maxS, a.maxT]);
   await upsertBucketRows(db, dialect, bucketRows);
