@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { describe } from "node:test";
 import type { UiPage } from "../../testing/browser.js";
 import { createExperiment, seedRun } from "../../testing/ui-seed.js";
+import { docScreenshotPath } from "../../testing/doc-screenshots.js";
 import { uiTests } from "../../testing/ui-tests.js";
+import { waitFor } from "../../testing/wait-for.js";
 
 /** Page-side globals used inside page.evaluate/waitForFunction callbacks (the project compiles without the DOM library). */
 declare const document: any;
@@ -118,8 +120,29 @@ describe("experiments page (browser)", () => {
       assert.ok(sizes.page <= sizes.window, `the page is ${sizes.page} px wide in a ${sizes.window} px window`);
       assert.ok(sizes.nav > sizes.navBox, "the links overflow the bar at this width (else this test shows nothing)");
       assert.ok(sizes.user <= sizes.window, "the theme and user menu stay in view");
+      // With no scrollbar, the bar fades at the edge with more links beyond it: the end first, the start once scrolled.
+      const fades = () =>
+        p.page.evaluate(() => {
+          const style = getComputedStyle(document.querySelector(".topnav"));
+          return `${style.getPropertyValue("--topnav-fade-start")} ${style.getPropertyValue("--topnav-fade-end")}`;
+        });
+      await waitFor(fades, (f) => f === "0px 32px", { what: "the bar to fade at its end only" });
+      await p.page.evaluate(() => document.querySelector(".topnav").scrollTo({ left: 1e6 }));
+      await waitFor(fades, (f) => f === "32px 0px", { what: "the bar, scrolled to its end, to fade at its start only" });
+      await p.page.screenshot({ path: docScreenshotPath("topbar-narrow.png"), clip: { x: 0, y: 0, width: 560, height: 64 } });
     } finally {
       await p.page.setViewportSize({ width: 1400, height: 900 });
     }
+  });
+
+  it("a wide window: nothing overflows the top bar, so it does not fade", async () => {
+    await p.goto("/experiments");
+    await p.page.getByRole("heading", { name: "Experiments" }).waitFor();
+    const state = await p.page.evaluate(() => {
+      const nav = document.querySelector(".topnav");
+      const style = getComputedStyle(nav);
+      return { overflows: nav.scrollWidth > nav.clientWidth, fade: `${style.getPropertyValue("--topnav-fade-start")} ${style.getPropertyValue("--topnav-fade-end")}` };
+    });
+    assert.deepEqual(state, { overflows: false, fade: "0px 0px" });
   });
 });
