@@ -6,18 +6,16 @@
  * before migration 29, or split between the two.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { migrateToLatest } from "../../migrations/migrator.js";
 import { openConnection } from "../../open-store.js";
 import { historySummaries, storedSummaries } from "../../../testing/metric-summaries.js";
-import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
-import { tempDir } from "../../../testing/temp-dir.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { mergePartSummary, packPart, PART_LEVEL, partOf, readPart, type PartEntry } from "./bucket-parts.js";
 import type { Summary } from "./metric-buckets.js";
 import { SqlTrackingStore } from "./sql-tracking-store.js";
+import { freshDatabase } from "../../../testing/backend-database.js";
 
 test("a part's data reads back as packed: NaN as no value, negative buckets, several entries of one bucket", () => {
   const entries: PartEntry[] = [
@@ -43,18 +41,13 @@ for (const backend of ["sqlite", "postgres"] as const) {
     let cleanup = async () => {};
 
     before(async () => {
-      let uri: string;
-      if (backend === "postgres") {
-        skip = await postgresUnavailable();
-        if (skip) return;
-        const pgdb: PgDatabase = await createTestDatabase();
-        uri = pgdb.uri;
-        cleanup = () => pgdb.drop();
-      } else {
-        const dir = tempDir();
-        uri = `sqlite:///${join(dir.path, "ciclo.db")}`;
-        cleanup = async () => dir.remove();
+      const fresh = await freshDatabase(backend);
+      if (fresh.skip !== undefined) {
+        skip = fresh.skip;
+        return;
       }
+      const uri = fresh.uri;
+      cleanup = fresh.cleanup;
       conn = await openConnection(uri);
       await migrateToLatest(conn.db, conn.dialect.name);
       store = new SqlTrackingStore(conn, { defaultArtifactRoot: "mlflow-artifacts:/" });

@@ -6,18 +6,16 @@
  * bulk interval over chunked and linked points, and purge. The packing itself is checked first.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sql } from "kysely";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { migrateToLatest } from "../../migrations/migrator.js";
 import { openConnection } from "../../open-store.js";
 import { historySummaries, storedSummaries } from "../../../testing/metric-summaries.js";
-import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
-import { tempDir } from "../../../testing/temp-dir.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { boxesMeet, buildChunks, comparePoints, decodePoints, encodePoints, MAX_CHUNK_POINTS, OVERLAP_SQLSTATE, sortUnique, WINDOW } from "./metric-chunks.js";
 import { SqlTrackingStore } from "./sql-tracking-store.js";
+import { freshDatabase } from "../../../testing/backend-database.js";
 
 const pt = (key: string, value: number, step: number, timestamp: number, extra: Partial<Metric> = {}): Metric => ({ key, value, step, timestamp, ...extra });
 
@@ -85,18 +83,13 @@ for (const backend of ["sqlite", "postgres"] as const) {
     let cleanup = async () => {};
 
     before(async () => {
-      let uri: string;
-      if (backend === "postgres") {
-        skip = await postgresUnavailable();
-        if (skip) return;
-        const pgdb: PgDatabase = await createTestDatabase();
-        uri = pgdb.uri;
-        cleanup = () => pgdb.drop();
-      } else {
-        const dir = tempDir();
-        uri = `sqlite:///${join(dir.path, "ciclo.db")}`;
-        cleanup = async () => dir.remove();
+      const fresh = await freshDatabase(backend);
+      if (fresh.skip !== undefined) {
+        skip = fresh.skip;
+        return;
       }
+      const uri = fresh.uri;
+      cleanup = fresh.cleanup;
       const first = await openConnection(uri);
       await migrateToLatest(first.db, first.dialect.name);
       // PostgreSQL: a second connection is a second replica (its own pool and group-commit queue).

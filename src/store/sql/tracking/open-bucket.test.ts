@@ -5,16 +5,14 @@
  * from concurrent writers over many runs (two replicas on PostgreSQL).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Metric } from "../../../shared/tracking-types.js";
 import { migrateToLatest } from "../../migrations/migrator.js";
 import { openConnection } from "../../open-store.js";
 import { historySummaries, storedSummaries } from "../../../testing/metric-summaries.js";
-import { createTestDatabase, postgresUnavailable, type PgDatabase } from "../../../testing/postgres-fixture.js";
-import { tempDir } from "../../../testing/temp-dir.js";
 import type { SqlConnection } from "../sql-dialect.js";
 import { SqlTrackingStore } from "./sql-tracking-store.js";
+import { freshDatabase } from "../../../testing/backend-database.js";
 
 for (const backend of ["sqlite", "postgres"] as const) {
   describe(`open summary buckets (${backend})`, () => {
@@ -24,18 +22,13 @@ for (const backend of ["sqlite", "postgres"] as const) {
     let cleanup = async () => {};
 
     before(async () => {
-      let uri: string;
-      if (backend === "postgres") {
-        skip = await postgresUnavailable();
-        if (skip) return;
-        const pgdb: PgDatabase = await createTestDatabase();
-        uri = pgdb.uri;
-        cleanup = () => pgdb.drop();
-      } else {
-        const dir = tempDir();
-        uri = `sqlite:///${join(dir.path, "ciclo.db")}`;
-        cleanup = async () => dir.remove();
+      const fresh = await freshDatabase(backend);
+      if (fresh.skip !== undefined) {
+        skip = fresh.skip;
+        return;
       }
+      const uri = fresh.uri;
+      cleanup = fresh.cleanup;
       const first = await openConnection(uri);
       await migrateToLatest(first.db, first.dialect.name);
       // PostgreSQL: a second connection is a second replica (its own pool and group-commit queue).
