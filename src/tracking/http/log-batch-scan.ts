@@ -171,9 +171,30 @@ class Scanner {
     throw DECLINE;
   }
 
+  /** A string the schema requires non-empty (an empty one is the existing path's error). */
+  nonEmptyString(): string {
+    const text = this.string();
+    if (text.length === 0) throw DECLINE;
+    return text;
+  }
+
+  /** An object: `member` reads each member's value after its name (or declines); the braces and commas here. */
+  object(member: (name: string) => void): void {
+    this.expect(OPEN_BRACE);
+    if (this.peek() !== CLOSE_BRACE) {
+      for (;;) {
+        const name = this.string();
+        this.expect(COLON);
+        member(name);
+        if (this.peek() === COMMA) this.i++;
+        else break;
+      }
+    }
+    this.expect(CLOSE_BRACE);
+  }
+
   /** A metric object of exactly key, value, timestamp and optional step, each once. */
   metric(): Metric {
-    this.expect(OPEN_BRACE);
     let key: string | undefined;
     let value: number | undefined;
     let timestamp: number | undefined;
@@ -183,26 +204,17 @@ class Scanner {
     let datasetName: string | undefined;
     let datasetDigest: string | undefined;
     let runId: string | undefined;
-    if (this.peek() !== CLOSE_BRACE) {
-      for (;;) {
-        const name = this.string();
-        this.expect(COLON);
-        if (name === "key" && key === undefined) {
-          key = this.string();
-          if (key.length === 0) throw DECLINE;
-        } else if (name === "value" && value === undefined) value = this.peek() === QUOTE ? this.nonFinite() : this.number(false);
-        else if (name === "timestamp" && timestamp === undefined) timestamp = this.number(true);
-        else if (name === "step" && step === undefined) step = this.number(true);
-        else if (name === "model_id" && modelId === undefined) modelId = this.string();
-        else if (name === "dataset_name" && datasetName === undefined) datasetName = this.string();
-        else if (name === "dataset_digest" && datasetDigest === undefined) datasetDigest = this.string();
-        else if (name === "run_id" && runId === undefined) runId = this.string();
-        else throw DECLINE;
-        if (this.peek() === COMMA) this.i++;
-        else break;
-      }
-    }
-    this.expect(CLOSE_BRACE);
+    this.object((name) => {
+      if (name === "key" && key === undefined) key = this.nonEmptyString();
+      else if (name === "value" && value === undefined) value = this.peek() === QUOTE ? this.nonFinite() : this.number(false);
+      else if (name === "timestamp" && timestamp === undefined) timestamp = this.number(true);
+      else if (name === "step" && step === undefined) step = this.number(true);
+      else if (name === "model_id" && modelId === undefined) modelId = this.string();
+      else if (name === "dataset_name" && datasetName === undefined) datasetName = this.string();
+      else if (name === "dataset_digest" && datasetDigest === undefined) datasetDigest = this.string();
+      else if (name === "run_id" && runId === undefined) runId = this.string();
+      else throw DECLINE;
+    });
     if (key === undefined || value === undefined || timestamp === undefined) throw DECLINE;
     const out: Metric = { key, value, timestamp, step: step === undefined ? 0 : step };
     // As `toMetric`: set only when non-empty, in this order.
@@ -214,23 +226,13 @@ class Scanner {
 
   /** A key/value object (params, tags): a non-empty key and a string value, each once. */
   keyValue(): Param {
-    this.expect(OPEN_BRACE);
     let key: string | undefined;
     let value: string | undefined;
-    if (this.peek() !== CLOSE_BRACE) {
-      for (;;) {
-        const name = this.string();
-        this.expect(COLON);
-        if (name === "key" && key === undefined) {
-          key = this.string();
-          if (key.length === 0) throw DECLINE;
-        } else if (name === "value" && value === undefined) value = this.string();
-        else throw DECLINE;
-        if (this.peek() === COMMA) this.i++;
-        else break;
-      }
-    }
-    this.expect(CLOSE_BRACE);
+    this.object((name) => {
+      if (name === "key" && key === undefined) key = this.nonEmptyString();
+      else if (name === "value" && value === undefined) value = this.string();
+      else throw DECLINE;
+    });
     if (key === undefined || value === undefined) throw DECLINE;
     return { key, value };
   }
@@ -252,27 +254,17 @@ class Scanner {
   }
 
   body(): ScannedLogBatch {
-    this.expect(OPEN_BRACE);
     let runId: string | undefined;
     let metrics: Metric[] | undefined;
     let params: Param[] | undefined;
     let tags: Tag[] | undefined;
-    if (this.peek() !== CLOSE_BRACE) {
-      for (;;) {
-        const name = this.string();
-        this.expect(COLON);
-        if (name === "run_id" && runId === undefined) {
-          runId = this.string();
-          if (runId.length === 0) throw DECLINE;
-        } else if (name === "metrics" && metrics === undefined) metrics = this.array(this.metric);
-        else if (name === "params" && params === undefined) params = this.array(this.keyValue);
-        else if (name === "tags" && tags === undefined) tags = this.array(this.keyValue);
-        else throw DECLINE;
-        if (this.peek() === COMMA) this.i++;
-        else break;
-      }
-    }
-    this.expect(CLOSE_BRACE);
+    this.object((name) => {
+      if (name === "run_id" && runId === undefined) runId = this.nonEmptyString();
+      else if (name === "metrics" && metrics === undefined) metrics = this.array(this.metric);
+      else if (name === "params" && params === undefined) params = this.array(this.keyValue);
+      else if (name === "tags" && tags === undefined) tags = this.array(this.keyValue);
+      else throw DECLINE;
+    });
     this.ws();
     if (this.i !== this.s.length || runId === undefined) throw DECLINE;
     return { runId, metrics: metrics ?? [], params: params ?? [], tags: tags ?? [] };
